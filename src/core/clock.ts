@@ -1,0 +1,45 @@
+/**
+ * Time, injected. Protocol code (membership, replication) never calls Date.now or setTimeout itself:
+ * it gets a Clock, so the same code runs on real time in a peer and on virtual time in the simulator.
+ */
+export interface Timer {
+  /** Cancels the timer. Safe to call more than once, and after the timer fired. */
+  cancel(): void
+}
+
+export interface Clock {
+  /** Milliseconds on a monotonic time line. Only differences are meaningful. */
+  now(): number
+  /** Runs `fn` once after `delayMs` (clamped to ≥ 0). */
+  setTimeout(fn: () => void, delayMs: number): Timer
+}
+
+/** Runs `fn` every `intervalMs()` (re-read each time, so the period can follow config or health). */
+export function every(clock: Clock, intervalMs: () => number, fn: () => void): Timer {
+  let timer: Timer | undefined
+  let cancelled = false
+  const tick = (): void => {
+    if (cancelled) return
+    fn()
+    if (!cancelled) timer = clock.setTimeout(tick, intervalMs())
+  }
+  timer = clock.setTimeout(tick, intervalMs())
+  return {
+    cancel () {
+      cancelled = true
+      timer?.cancel()
+    }
+  }
+}
+
+/** The real clock: performance.now() for the time line, Node timers for scheduling. */
+export class SystemClock implements Clock {
+  now (): number {
+    return performance.now()
+  }
+
+  setTimeout (fn: () => void, delayMs: number): Timer {
+    const handle = setTimeout(fn, Math.max(0, delayMs))
+    return { cancel: () => { clearTimeout(handle) } }
+  }
+}

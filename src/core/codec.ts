@@ -1,0 +1,57 @@
+/**
+ * Bounded decoding helpers shared by every wire protocol: check the frame size before parsing, turn any
+ * parser failure into a DecodeError, and validate decoded fields against named limits before any state
+ * is touched.
+ */
+import { DecodeError, FrameTooLargeError } from './errors.js'
+
+export interface BoundedCodec<T, L> {
+  decode(buf: Uint8Array, opts?: { limits?: L }): T
+}
+
+/**
+ * Decodes `bytes` with `codec`, refusing frames above `maxBytes` before parsing.
+ * @throws FrameTooLargeError, DecodeError
+ */
+export function decodeBounded<T, L> (codec: BoundedCodec<T, L>, bytes: Uint8Array, maxBytes: number, limits?: L): T {
+  if (bytes.byteLength > maxBytes) {
+    throw new FrameTooLargeError(`frame of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes}`)
+  }
+  if (bytes.byteLength === 0) throw new DecodeError('empty frame')
+  try {
+    return codec.decode(bytes, limits === undefined ? undefined : { limits })
+  } catch (err) {
+    throw new DecodeError(`malformed frame: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
+/** @throws DecodeError unless `value` is a string of at most `maxLength` UTF-16 units. */
+export function checkString (value: string, maxLength: number, field: string): string {
+  if (value.length > maxLength) throw new DecodeError(`${field}: ${value.length} chars exceeds ${maxLength}`)
+  return value
+}
+
+/** @throws DecodeError unless `value` has at most `maxBytes` bytes (and at least `minBytes`). */
+export function checkBytes (value: Uint8Array, maxBytes: number, field: string, minBytes = 0): Uint8Array {
+  if (value.byteLength > maxBytes) throw new DecodeError(`${field}: ${value.byteLength} bytes exceeds ${maxBytes}`)
+  if (value.byteLength < minBytes) throw new DecodeError(`${field}: ${value.byteLength} bytes is below ${minBytes}`)
+  return value
+}
+
+/** @throws DecodeError unless `count` ≤ `max`. */
+export function checkCount (count: number, max: number, field: string): void {
+  if (count > max) throw new DecodeError(`${field}: ${count} entries exceeds ${max}`)
+}
+
+/** @throws DecodeError unless `value` is an integer in [min, max]. Accepts bigint from 64-bit fields. */
+export function checkInt (value: number | bigint, min: number, max: number, field: string): number {
+  const n = typeof value === 'bigint' ? Number(value) : value
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new DecodeError(`${field}: ${String(value)} is outside [${min}, ${max}]`)
+  return n
+}
+
+/** @throws DecodeError unless `value` is one of `allowed`. */
+export function checkEnum<T extends number> (value: number, allowed: readonly T[], field: string): T {
+  if (!(allowed as readonly number[]).includes(value)) throw new DecodeError(`${field}: unknown value ${value}`)
+  return value as T
+}

@@ -1,0 +1,67 @@
+/**
+ * The Transport interface: the only way membership and replication reach other peers.
+ *
+ * It is a datagram-style contract, like the UDP that SWIM was designed on: `send` is fire-and-forget,
+ * a frame may be lost or (in the simulator) reordered, and a frame that arrives is delivered whole and
+ * attributed to the authenticated sender. Request/response, retries and acknowledgements are the
+ * protocols' job, so the same protocol code runs over libp2p streams (`src/net/`) and over the
+ * deterministic simulator (`src/sim/`). The shared acceptance suite in `test/transport-acceptance.ts`
+ * holds both implementations to this contract.
+ */
+
+/** A peer's identity: the libp2p PeerId string in real peers, a short name in the simulator. */
+export type PeerId = string
+
+/** The logical protocols multiplexed over one transport. Each has its own frame limit. */
+export const Channel = { swim: 'swim', sync: 'sync' } as const
+export type Channel = typeof Channel[keyof typeof Channel]
+export const CHANNELS: readonly Channel[] = [Channel.swim, Channel.sync]
+
+/** Where to send. `id` may be unknown when joining through a bare bootstrap address. */
+export interface Destination {
+  readonly id?: PeerId
+  readonly addrs: readonly string[]
+}
+
+export type FrameHandler = (from: PeerId, frame: Uint8Array) => void
+
+export type PeerEvent =
+  /** A connection to `id` opened (either direction). */
+  | { readonly type: 'connected', readonly id: PeerId }
+  /** The last connection to `id` closed. Not a failure verdict: membership decides that by probing. */
+  | { readonly type: 'disconnected', readonly id: PeerId }
+  /**
+   * A send to `id` (or to `addrs`, if the id was unknown) could not even start: the dial was refused or
+   * timed out. Membership may use it to finish a probe early; it never marks a member dead on its own.
+   */
+  | { readonly type: 'unreachable', readonly id?: PeerId, readonly addrs: readonly string[] }
+
+export interface Transport {
+  /** This peer's id. */
+  readonly localId: PeerId
+  /** Addresses other peers can reach this one at (multiaddrs with `/p2p/<id>` on libp2p). */
+  addresses(): string[]
+  /**
+   * Sends one frame on `channel`. Never blocks and never throws for network reasons: a frame that
+   * cannot be delivered is dropped (and an `unreachable` event may follow).
+   * @throws FrameTooLargeError if `frame` exceeds the channel's limit — a local bug, not a network fault.
+   */
+  send(channel: Channel, to: Destination, frame: Uint8Array): void
+  /** Registers the one handler for inbound frames on `channel`; returns an unsubscribe function. */
+  onFrame(channel: Channel, handler: FrameHandler): () => void
+  /** Subscribes to connection-level events; returns an unsubscribe function. */
+  onPeerEvent(handler: (event: PeerEvent) => void): () => void
+  /** The hard size limit for frames on `channel`, in bytes. */
+  maxFrameBytes(channel: Channel): number
+}
+
+/**
+ * Default hard frame limits. Larger payloads are chunked by the protocol that produces them
+ * (push-pull pages, sync diff chunks), so these bound memory per frame, not what can be replicated.
+ */
+export const DEFAULT_MAX_FRAME_BYTES: Readonly<Record<Channel, number>> = {
+  // A push-pull page of ~2,000 members with addresses and a few tags fits comfortably.
+  swim: 512 * 1024,
+  // Sync diffs are chunked to SYNC_CHUNK_BYTES (well below this); the rest is headroom for the envelope.
+  sync: 1024 * 1024
+}

@@ -1,0 +1,145 @@
+/**
+ * The transmit-limited dissemination queue (SWIM §4.1, memberlist queue.go).
+ *
+ * Each membership update is piggybacked on outgoing frames until it has been sent `limit(n)` times.
+ * Updates sent fewest times go first (new news spreads fastest); a newer update about a member replaces the
+ * queued one; the queue is bounded and, when full, drops the updates that were already sent most often.
+ *
+ * Items are kept in buckets by transmit count, so picking a frame's worth is O(items picked), not a sort.
+ */
+import type { PeerId } from '../core/transport.js'
+import type { MemberUpdate } from './member.js'
+
+interface Item {
+  readonly key: PeerId
+  readonly update: MemberUpdate
+  readonly size: number
+  readonly id: number
+  transmits: number
+}
+
+export interface BroadcastQueueStats {
+  queued: number
+  dropped: number
+}
+
+export class BroadcastQueue {
+  private readonly current = new Map<PeerId, Item>()
+  /** buckets[t]: items sent t times, oldest first; may hold stale entries (lazy deletion). */
+  private buckets: Item[][] = []
+  private nextId = 0
+  private staleEntries = 0
+  private droppedCount = 0
+
+  constructor (
+    private readonly maxItems: number,
+    private readonly sizeOf: (u: MemberUpdate) => number
+  ) {}
+
+  get length (): number {
+    return this.current.size
+  }
+
+  stats (): BroadcastQueueStats {
+    return { queued: this.current.size, dropped: this.droppedCount }
+  }
+
+  /** Queues `update`, replacing any queued update about the same member. */
+  enqueue (update: MemberUpdate): void {
+    if (this.current.has(update.id)) this.staleEntries++
+    const item: Item = { key: update.id, update, size: this.sizeOf(update), id: this.nextId++, transmits: 0 }
+    this.current.set(update.id, item)
+    this.bucket(0).push(item)
+    if (this.current.size > this.maxItems) this.dropMostSent()
+    this.maybeCompact()
+  }
+
+  /** Whether an update about `id` is still queued (e.g. a leave waiting to be sent). */
+  has (id: PeerId): boolean {
+    return this.current.has(id)
+  }
+
+  /** Transmit count of the queued update about `id`, or undefined. */
+  transmitsOf (id: PeerId): number | undefined {
+    return this.current.get(id)?.transmits
+  }
+
+  /**
+   * Takes updates totalling at most `budgetBytes`, fewest-sent and newest first, counting one transmit for
+   * each; updates that reach `limit` transmits leave the queue.
+   * `first`, if queued, goes first regardless (the buddy system puts a suspicion in front of its suspect).
+   */
+  take (budgetBytes: number, limit: number, first?: PeerId): MemberUpdate[] {
+    const out: MemberUpdate[] = []
+    let budget = budgetBytes
+    const picked: Item[] = []
+    const pick = (item: Item): void => {
+      budget -= item.size
+      picked.push(item)
+      out.push(item.update)
+    }
+    if (first !== undefined) {
+      const item = this.current.get(first)
+      if (item !== undefined && item.size <= budget) pick(item)
+    }
+    for (let t = 0; t < this.buckets.length && budget > 0; t++) {
+      const bucket = this.buckets[t]
+      if (bucket === undefined) continue
+      for (let i = bucket.length - 1; i >= 0 && budget > 0; i--) {
+        const item = bucket[i] as Item
+        if (!this.isLive(item, t) || item.key === first) continue
+        if (item.size <= budget) pick(item)
+      }
+    }
+    for (const item of picked) this.bump(item, limit)
+    return out
+  }
+
+  clear (): void {
+    this.current.clear()
+    this.buckets = []
+    this.staleEntries = 0
+  }
+
+  private isLive (item: Item, bucketIndex: number): boolean {
+    return this.current.get(item.key) === item && item.transmits === bucketIndex
+  }
+
+  private bump (item: Item, limit: number): void {
+    item.transmits++
+    this.staleEntries++ // its entry in the old bucket is now stale
+    if (item.transmits >= limit) {
+      this.current.delete(item.key)
+    } else {
+      this.bucket(item.transmits).push(item)
+    }
+  }
+
+  private bucket (t: number): Item[] {
+    while (this.buckets.length <= t) this.buckets.push([])
+    return this.buckets[t] as Item[]
+  }
+
+  private dropMostSent (): void {
+    for (let t = this.buckets.length - 1; t >= 0 && this.current.size > this.maxItems; t--) {
+      const bucket = this.buckets[t] as Item[]
+      for (const item of bucket) {
+        if (this.current.size <= this.maxItems) break
+        if (this.isLive(item, t)) {
+          this.current.delete(item.key)
+          this.droppedCount++
+          this.staleEntries++
+        }
+      }
+    }
+  }
+
+  /** Rebuilds the buckets once stale entries outnumber live ones, keeping memory O(queued). */
+  private maybeCompact (): void {
+    if (this.staleEntries < 64 || this.staleEntries < this.current.size) return
+    const live = [...this.current.values()].sort((a, b) => a.id - b.id)
+    this.buckets = []
+    for (const item of live) this.bucket(item.transmits).push(item)
+    this.staleEntries = 0
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Membership messages: a discriminated union in memory, one protobuf frame on the wire (wire.proto).
+ * decode → validate (sizes, counts, ranges, required fields) → typed message; nothing downstream sees a
+ * frame that failed validation.
+ */
+import { checkCount, checkEnum, checkInt, checkString, decodeBounded } from '../core/codec.js'
+import { DecodeError } from '../core/errors.js'
+import type { PeerId } from '../core/transport.js'
+import { MemberState, STATE_FROM_WIRE, WIRE_STATE } from './member.js'
+import type { MemberMeta, MemberUpdate } from './member.js'
+import { SwimFrame, MemberUpdate as WireUpdate } from './wire.js'
+import type { MemberMeta as WireMeta } from './wire.js'
+
+/** Limits on decoded content. A frame exceeding any of them is rejected whole. */
+export const SWIM_LIMITS = Object.freeze({
+  idChars: 128,
+  nameChars: 128,
+  addrs: 16,
+  addrChars: 256,
+  tags: 32,
+  tagKeyChars: 64,
+  tagValueChars: 512,
+  gossipEntries: 512,
+  membersPerPage: 4096,
+  pages: 64,
+  maxIncarnation: 0xffff_ffff
+})
+
+export const MessageType = {
+  ping: 1,
+  ack: 2,
+  nack: 3,
+  pingReq: 4,
+  pushPull: 5,
+  pushPullReply: 6,
+  gossip: 7
+} as const
+export type MessageTypeName = keyof typeof MessageType
+const TYPE_NAMES = new Map<number, MessageTypeName>(Object.entries(MessageType).map(([k, v]) => [v, k as MessageTypeName]))
+
+interface WithGossip { readonly gossip: readonly MemberUpdate[] }
+export type SwimMessage =
+  | WithGossip & { readonly type: 'ping', readonly seq: number }
+  | WithGossip & { readonly type: 'ack', readonly seq: number }
+  | WithGossip & { readonly type: 'nack', readonly seq: number }
+  | WithGossip & { readonly type: 'pingReq', readonly seq: number, readonly target: PeerId, readonly targetAddrs: readonly string[] }
+  | WithGossip & { readonly type: 'pushPull', readonly seq: number, readonly page: number, readonly join: boolean, readonly members: readonly MemberUpdate[] }
+  | WithGossip & { readonly type: 'pushPullReply', readonly seq: number, readonly page: number, readonly members: readonly MemberUpdate[] }
+  | WithGossip & { readonly type: 'gossip' }
+
+const PRINTABLE_ID = /^[\x21-\x7e]+$/
+
+function validId (value: string, field: string): PeerId {
+  checkString(value, SWIM_LIMITS.idChars, field)
+  if (!PRINTABLE_ID.test(value)) throw new DecodeError(`${field}: not a peer id`)
+  return value
+}
+
+function validAddrs (addrs: string[], field: string): string[] {
+  checkCount(addrs.length, SWIM_LIMITS.addrs, field)
+  for (const a of addrs) checkString(a, SWIM_LIMITS.addrChars, field)
+  return addrs
+}
+
+function validMeta (meta: WireMeta): MemberMeta {
+  checkString(meta.name, SWIM_LIMITS.nameChars, 'meta.name')
+  validAddrs(meta.addrs, 'meta.addrs')
+  checkCount(meta.tags.size, SWIM_LIMITS.tags, 'meta.tags')
+  const tags: Record<string, string> = {}
+  for (const [key, value] of meta.tags) {
+    checkString(key, SWIM_LIMITS.tagKeyChars, 'meta.tags key')
+    checkString(value, SWIM_LIMITS.tagValueChars, 'meta.tags value')
+    tags[key] = value
+  }
+  return { name: meta.name, addrs: meta.addrs, tags }
+}
+
+function validUpdate (u: WireUpdate, field: string): MemberUpdate {
+  const state = STATE_FROM_WIRE.get(checkEnum(u.state, [1, 2, 3, 4], `${field}.state`))
+  if (state === undefined) throw new DecodeError(`${field}.state: unknown`)
+  const id = validId(u.id, `${field}.id`)
+  const incarnation = checkInt(u.incarnation, 0, SWIM_LIMITS.maxIncarnation, `${field}.incarnation`)
+  const from = u.from === '' ? '' : validId(u.from, `${field}.from`)
+  if (state === MemberState.alive && u.meta === undefined) throw new DecodeError(`${field}: alive update without meta`)
+  const meta = u.meta === undefined ? undefined : validMeta(u.meta)
+  return meta === undefined ? { state, id, incarnation, from } : { state, id, incarnation, from, meta }
+}
+
+function validUpdates (list: WireUpdate[], max: number, field: string): MemberUpdate[] {
+  checkCount(list.length, max, field)
+  return list.map((u, i) => validUpdate(u, `${field}[${i}]`))
+}
+
+const DECODE_LIMITS = {
+  targetAddrs: SWIM_LIMITS.addrs,
+  gossip: SWIM_LIMITS.gossipEntries,
+  members: SWIM_LIMITS.membersPerPage
+}
+
+/**
+ * Decodes and validates one frame.
+ * @throws FrameTooLargeError, DecodeError
+ */
+export function decodeSwim (bytes: Uint8Array, maxFrameBytes: number): SwimMessage {
+  const f = decodeBounded(SwimFrame, bytes, maxFrameBytes, DECODE_LIMITS)
+  const type = TYPE_NAMES.get(f.type)
+  if (type === undefined) throw new DecodeError(`unknown message type ${f.type}`)
+  const gossip = validUpdates(f.gossip, SWIM_LIMITS.gossipEntries, 'gossip')
+  const seq = checkInt(f.seq, 0, 0xffff_ffff, 'seq')
+  if (type !== 'pushPull' && type !== 'pushPullReply' && f.members.length > 0) throw new DecodeError(`${type} must not carry members`)
+  switch (type) {
+    case 'ping':
+    case 'ack':
+    case 'nack':
+      return { type, seq, gossip }
+    case 'pingReq':
+      return { type, seq, target: validId(f.target, 'target'), targetAddrs: validAddrs(f.targetAddrs, 'targetAddrs'), gossip }
+    case 'pushPull':
+    case 'pushPullReply': {
+      const page = checkInt(f.page, 0, SWIM_LIMITS.pages, 'page')
+      const members = validUpdates(f.members, SWIM_LIMITS.membersPerPage, 'members')
+      return type === 'pushPull' ? { type, seq, page, join: f.join, members, gossip } : { type, seq, page, members, gossip }
+    }
+    case 'gossip':
+      return { type, gossip }
+  }
+}
+
+export function toWireUpdate (u: MemberUpdate): WireUpdate {
+  const wire: WireUpdate = { state: WIRE_STATE[u.state], id: u.id, incarnation: u.incarnation, from: u.from }
+  if (u.meta !== undefined) {
+    wire.meta = { name: u.meta.name, addrs: [...u.meta.addrs], tags: new Map(Object.entries(u.meta.tags)) }
+  }
+  return wire
+}
+
+/** Encoded size of one update inside a frame, including its field tag and length prefix. */
+export function encodedUpdateSize (u: MemberUpdate): number {
+  const len = WireUpdate.encode(toWireUpdate(u)).byteLength
+  return len + 1 + varintSize(len)
+}
+
+function varintSize (n: number): number {
+  let size = 1
+  while (n >= 0x80) { n >>>= 7; size++ }
+  return size
+}
+
+export function encodeSwim (msg: SwimMessage): Uint8Array {
+  const frame: Partial<SwimFrame> = { type: MessageType[msg.type], gossip: msg.gossip.map(toWireUpdate) }
+  if (msg.type !== 'gossip') frame.seq = msg.seq
+  if (msg.type === 'pingReq') {
+    frame.target = msg.target
+    frame.targetAddrs = [...msg.targetAddrs]
+  }
+  if (msg.type === 'pushPull' || msg.type === 'pushPullReply') {
+    frame.members = msg.members.map(toWireUpdate)
+    frame.page = msg.page
+  }
+  if (msg.type === 'pushPull') frame.join = msg.join
+  return SwimFrame.encode(frame)
+}

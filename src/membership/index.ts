@@ -1,0 +1,8 @@
+export { Membership } from './membership.js'
+export type { MembershipComponents, MembershipOptions, MembershipStats, JoinResult } from './membership.js'
+export { LAN_PRESET, LOCAL_PRESET, SIM_PRESET, PRESETS, resolveMembershipConfig, isPresetName, withoutLifeguard } from './config.js'
+export type { MembershipConfig, MembershipInit, PresetName } from './config.js'
+export { MemberState } from './member.js'
+export type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
+export type { MembershipEvents, MembershipEventName } from './events.js'
+export * as swimMath from './math.js'

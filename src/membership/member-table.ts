@@ -1,0 +1,313 @@
+/**
+ * The membership table: every member this peer knows of, and the transitions between their states
+ * (memberlist state.go: aliveNode / suspectNode / deadNode / mergeState, split from the I/O).
+ *
+ * Every accepted change is queued for dissemination and reported as an event. Updates about ourselves are
+ * never accepted: they are refuted by raising our own incarnation, which only we may do.
+ */
+import type { Clock } from '../core/clock.js'
+import type { PeerId } from '../core/transport.js'
+import type { MembershipConfig } from './config.js'
+import type { MembershipEvents } from './events.js'
+import { expectedConfirmations, suspicionTimeoutMs } from './math.js'
+import { MemberState, isActive, metaEqual, needsRefutation, supersedes } from './member.js'
+import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
+import { Suspicion } from './suspicion.js'
+
+interface MemberRecord {
+  id: PeerId
+  meta: MemberMeta
+  state: MemberState
+  incarnation: number
+  stateChangedAt: number
+  suspicion?: Suspicion
+}
+
+export interface MemberTableDeps {
+  clock: Clock
+  config: MembershipConfig
+  localId: PeerId
+  localMeta: MemberMeta
+  initialIncarnation: number
+  /** Queue an update for dissemination. */
+  broadcast: (update: MemberUpdate) => void
+  /** Report a state change of another member. */
+  emit: <K extends keyof MembershipEvents>(type: K, info: MemberInfo) => void
+  /** We refuted an accusation about ourselves (Lifeguard: a sign we may be the slow one). */
+  onRefute: (accusation: MemberUpdate) => void
+  /** A member was accused by us, or joined: lets the prober adjust its schedule. */
+  onNewMember?: (id: PeerId) => void
+}
+
+export class MemberTable {
+  private readonly records = new Map<PeerId, MemberRecord>()
+  private readonly self: MemberRecord
+  private activeCount = 1
+
+  constructor (private readonly deps: MemberTableDeps) {
+    this.self = {
+      id: deps.localId,
+      meta: deps.localMeta,
+      state: MemberState.alive,
+      incarnation: deps.initialIncarnation,
+      stateChangedAt: deps.clock.now()
+    }
+    this.records.set(deps.localId, this.self)
+  }
+
+  get localId (): PeerId {
+    return this.self.id
+  }
+
+  /** Members that are alive or suspect, ourselves included: the n in the protocol's formulas. */
+  get activeMembers (): number {
+    return this.activeCount
+  }
+
+  get size (): number {
+    return this.records.size
+  }
+
+  info (id: PeerId): MemberInfo | undefined {
+    const r = this.records.get(id)
+    return r === undefined ? undefined : toInfo(r)
+  }
+
+  localInfo (): MemberInfo {
+    return toInfo(this.self)
+  }
+
+  all (): MemberInfo[] {
+    return [...this.records.values()].map(toInfo)
+  }
+
+  state (id: PeerId): MemberState | undefined {
+    return this.records.get(id)?.state
+  }
+
+  /** Ids of other members in `states`. */
+  ids (predicate: (state: MemberState, stateChangedAt: number) => boolean): PeerId[] {
+    const out: PeerId[] = []
+    for (const r of this.records.values()) {
+      if (r !== this.self && predicate(r.state, r.stateChangedAt)) out.push(r.id)
+    }
+    return out
+  }
+
+  /** The update that describes member `id` as we see it (for push-pull and the buddy system). */
+  updateFor (id: PeerId, from: PeerId = this.self.id): MemberUpdate | undefined {
+    const r = this.records.get(id)
+    if (r === undefined) return undefined
+    return { state: r.state, id: r.id, incarnation: r.incarnation, from: r.state === MemberState.left ? r.id : from, meta: r.meta }
+  }
+
+  /** Our full state, ourselves first. */
+  snapshot (): MemberUpdate[] {
+    const out: MemberUpdate[] = []
+    for (const r of this.records.values()) out.push(this.updateFor(r.id) as MemberUpdate)
+    return out
+  }
+
+  // ── transitions ────────────────────────────────────────────────────────────────────────────────
+
+  /** Apply one piggybacked update, from the gossip of `sender`. */
+  applyGossip (u: MemberUpdate): void {
+    switch (u.state) {
+      case MemberState.alive: this.applyAlive(u); break
+      case MemberState.suspect: this.applySuspect(u); break
+      case MemberState.dead:
+      case MemberState.left: this.applyDead(u); break
+    }
+  }
+
+  /**
+   * Merge one entry of a remote's full state (memberlist mergeState): alive and left are taken as they
+   * are, but a remote's `dead` only makes us *suspect* the member, so a member that is alive on our side
+   * of a healed partition gets the chance to refute rather than being declared dead by hearsay.
+   */
+  applyRemoteState (u: MemberUpdate, sender: PeerId): void {
+    switch (u.state) {
+      case MemberState.alive:
+      case MemberState.left:
+        this.applyGossip(u)
+        break
+      case MemberState.suspect:
+      case MemberState.dead:
+        this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: sender })
+        break
+    }
+  }
+
+  applyAlive (u: MemberUpdate): void {
+    if (u.meta === undefined) return
+    if (u.id === this.self.id) {
+      if (needsRefutation(this.self, u) || (u.incarnation === this.self.incarnation && !metaEqual(u.meta, this.self.meta))) {
+        this.refute(u)
+      }
+      return
+    }
+    const r = this.records.get(u.id)
+    if (!supersedes(r, u)) return
+    const now = this.deps.clock.now()
+    if (r === undefined) {
+      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now }
+      this.records.set(u.id, rec)
+      this.activeCount++
+      this.deps.broadcast(u)
+      this.deps.onNewMember?.(u.id)
+      this.deps.emit('joined', toInfo(rec))
+      return
+    }
+    const previous = r.state
+    const metaChanged = !metaEqual(r.meta, u.meta)
+    r.suspicion?.cancel()
+    delete r.suspicion
+    r.incarnation = u.incarnation
+    r.meta = u.meta
+    this.deps.broadcast(u)
+    if (previous === MemberState.alive) {
+      if (metaChanged) this.deps.emit('updated', toInfo(r))
+      return
+    }
+    if (!isActive(previous)) this.activeCount++
+    r.state = MemberState.alive
+    r.stateChangedAt = now
+    if (previous === MemberState.left) {
+      this.deps.onNewMember?.(u.id)
+      this.deps.emit('joined', toInfo(r))
+    } else {
+      if (previous === MemberState.dead) this.deps.onNewMember?.(u.id)
+      this.deps.emit('alive', toInfo(r))
+    }
+  }
+
+  applySuspect (u: MemberUpdate): void {
+    const r = this.records.get(u.id)
+    if (r === undefined || u.incarnation < r.incarnation) return
+    if (r === this.self) {
+      if (needsRefutation(this.self, u)) this.refute(u)
+      return
+    }
+    if (r.state === MemberState.suspect) {
+      // Lifeguard: an independent accuser shortens the timeout; pass the confirmation on so others count it.
+      if (u.incarnation > r.incarnation) r.incarnation = u.incarnation
+      if (r.suspicion?.confirm(u.from) === true) this.deps.broadcast(u)
+      return
+    }
+    if (!supersedes(r, u)) return
+    this.startSuspicion(r, u)
+  }
+
+  applyDead (u: MemberUpdate): void {
+    const r = this.records.get(u.id)
+    if (r === undefined || u.incarnation < r.incarnation) return
+    if (r === this.self) {
+      if (needsRefutation(this.self, u)) this.refute(u)
+      return
+    }
+    if (!supersedes(r, u)) return
+    const wasActive = isActive(r.state)
+    r.suspicion?.cancel()
+    delete r.suspicion
+    r.state = u.state
+    r.incarnation = u.incarnation
+    r.stateChangedAt = this.deps.clock.now()
+    if (wasActive) this.activeCount--
+    this.deps.broadcast(u)
+    this.deps.emit(u.state === MemberState.left ? 'left' : 'dead', toInfo(r))
+  }
+
+  /**
+   * Our probe of `id` failed: suspect it, or, if it is already suspect, add our independent confirmation
+   * (Lifeguard: every prober that fails counts, which is what shortens the timeout).
+   */
+  suspect (id: PeerId): void {
+    const r = this.records.get(id)
+    if (r === undefined || r === this.self || !isActive(r.state)) return
+    this.applySuspect({ state: MemberState.suspect, id, incarnation: r.incarnation, from: this.self.id })
+  }
+
+  /** Raise our incarnation and announce new metadata (tags, addresses). */
+  updateLocalMeta (meta: MemberMeta): void {
+    this.self.meta = meta
+    this.self.incarnation++
+    this.deps.broadcast(this.aliveSelf())
+  }
+
+  /** Mark ourselves as leaving and queue the `left` announcement. */
+  leaveLocal (): MemberUpdate {
+    this.self.state = MemberState.left
+    this.self.stateChangedAt = this.deps.clock.now()
+    const u: MemberUpdate = { state: MemberState.left, id: this.self.id, incarnation: this.self.incarnation, from: this.self.id, meta: this.self.meta }
+    this.deps.broadcast(u)
+    return u
+  }
+
+  /** The alive announcement of ourselves (gossiped at start and after each refutation). */
+  aliveSelf (): MemberUpdate {
+    return { state: MemberState.alive, id: this.self.id, incarnation: this.self.incarnation, from: '', meta: this.self.meta }
+  }
+
+  /**
+   * Forget dead members older than the reconnect window and left members older than their retention.
+   * Returns the ids removed.
+   */
+  reap (): PeerId[] {
+    const now = this.deps.clock.now()
+    const removed: PeerId[] = []
+    for (const r of this.records.values()) {
+      if (r === this.self) continue
+      const age = now - r.stateChangedAt
+      if ((r.state === MemberState.dead && age > this.deps.config.reconnectWindowMs) ||
+          (r.state === MemberState.left && age > this.deps.config.leftRetentionMs)) {
+        this.records.delete(r.id)
+        removed.push(r.id)
+      }
+    }
+    return removed
+  }
+
+  /** Cancels every suspicion timer (on stop). */
+  close (): void {
+    for (const r of this.records.values()) {
+      r.suspicion?.cancel()
+      delete r.suspicion
+    }
+  }
+
+  private startSuspicion (r: MemberRecord, u: MemberUpdate): void {
+    const { config, clock } = this.deps
+    const n = this.activeCount
+    const k = expectedConfirmations(config.suspicionMult, n)
+    const min = suspicionTimeoutMs(config.suspicionMult, n, config.probeIntervalMs)
+    const max = config.suspicionMaxTimeoutMult * min
+    const incarnation = u.incarnation
+    r.state = MemberState.suspect
+    r.incarnation = incarnation
+    r.stateChangedAt = clock.now()
+    r.suspicion = new Suspicion(clock, u.from, k, min, max, () => {
+      if (r.state !== MemberState.suspect || r.incarnation !== incarnation) return
+      this.applyDead({ state: MemberState.dead, id: r.id, incarnation, from: this.self.id })
+    })
+    this.deps.broadcast(u)
+    this.deps.emit('suspect', toInfo(r))
+  }
+
+  private refute (accusation: MemberUpdate): void {
+    this.self.incarnation = Math.max(this.self.incarnation, accusation.incarnation) + 1
+    this.deps.broadcast(this.aliveSelf())
+    this.deps.onRefute(accusation)
+  }
+}
+
+function toInfo (r: MemberRecord): MemberInfo {
+  return {
+    id: r.id,
+    name: r.meta.name,
+    addrs: r.meta.addrs,
+    tags: r.meta.tags,
+    state: r.state,
+    incarnation: r.incarnation,
+    stateChangedAt: r.stateChangedAt
+  }
+}

@@ -1,0 +1,498 @@
+/**
+ * Membership: SWIM + Lifeguard over an injected Transport, Clock and Random.
+ *
+ * This class wires the parts together and owns the I/O: it encodes frames (piggybacking gossip on every
+ * one), decodes and validates inbound frames before any state is touched, and runs the periodic loops:
+ * probe (prober.ts), gossip, push-pull anti-entropy and reconnect (re-trying dead members and seeds so a
+ * healed partition re-merges without an operator). The state transitions live in member-table.ts.
+ */
+import { every } from '../core/clock.js'
+import type { Clock, Timer } from '../core/clock.js'
+import { TypedEmitter } from '../core/emitter.js'
+import { DecodeError, NotRunningError } from '../core/errors.js'
+import { RateLimitedLog, silentLogger } from '../core/logger.js'
+import type { Logger } from '../core/logger.js'
+import type { Random } from '../core/random.js'
+import { Channel } from '../core/transport.js'
+import type { Destination, PeerEvent, PeerId, Transport } from '../core/transport.js'
+import { Awareness } from './awareness.js'
+import { BroadcastQueue } from './broadcast-queue.js'
+import { SWIM_LIMITS, decodeSwim, encodeSwim, encodedUpdateSize } from './codec.js'
+import type { MessageTypeName, SwimMessage } from './codec.js'
+import { resolveMembershipConfig } from './config.js'
+import type { MembershipConfig, MembershipInit, PresetName } from './config.js'
+import type { MembershipEvents } from './events.js'
+import { pushPullIntervalMs, retransmitLimit } from './math.js'
+import { MemberState, isActive } from './member.js'
+import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
+import { MemberTable } from './member-table.js'
+import { Prober } from './prober.js'
+import type { ProbeFrame } from './prober.js'
+
+export interface MembershipComponents {
+  transport: Transport
+  clock: Clock
+  random: Random
+  log?: Logger
+}
+
+export interface MembershipOptions {
+  /** Human-readable name, gossiped. Default: the peer id. */
+  name?: string
+  /** Metadata, gossiped. */
+  tags?: Record<string, string>
+  /** Addresses to advertise. Default: `transport.addresses()`. */
+  addrs?: string[]
+  /** Where to join through; re-tried when the view shrinks. */
+  seeds?: Destination[]
+  /** Timing preset (default `lan`). */
+  profile?: PresetName
+  /** Overrides of single fields of the preset. */
+  config?: MembershipInit
+  /** Starting incarnation (default 0; refutation raises it past anything the mesh remembers). */
+  incarnation?: number
+}
+
+type Counts = Record<MessageTypeName, number>
+const zeroCounts = (): Counts => ({ ping: 0, ack: 0, nack: 0, pingReq: 0, pushPull: 0, pushPullReply: 0, gossip: 0 })
+
+export interface MembershipStats {
+  probes: number
+  probesFailed: number
+  indirectProbes: number
+  suspicions: number
+  refutations: number
+  pushPulls: number
+  reconnectAttempts: number
+  decodeErrors: number
+  unexpectedFrames: number
+  messagesIn: Counts
+  messagesOut: Counts
+  bytesIn: Counts
+  bytesOut: Counts
+  awareness: number
+  broadcastQueue: number
+  broadcastsDropped: number
+}
+
+export interface JoinResult {
+  /** Seeds that answered the push-pull. */
+  contacted: number
+}
+
+interface PendingPushPull {
+  onReply: (from: PeerId, page: number) => void
+  expires: number
+}
+
+/** Outstanding push-pull requests; more are refused until replies arrive or time out. */
+const MAX_PENDING_PUSH_PULLS = 64
+
+export class Membership {
+  readonly config: MembershipConfig
+  readonly localId: PeerId
+  private readonly transport: Transport
+  private readonly clock: Clock
+  private readonly random: Random
+  private readonly log: Logger
+  private readonly warnings: RateLimitedLog
+  private readonly events = new TypedEmitter<MembershipEvents>()
+  private readonly table: MemberTable
+  private readonly queue: BroadcastQueue
+  private readonly awareness: Awareness
+  private readonly prober: Prober
+  private readonly seeds: Destination[]
+  private readonly pendingPushPulls = new Map<number, PendingPushPull>()
+  private readonly timers: Timer[] = []
+  private readonly unsubscribe: Array<() => void> = []
+  private readonly counters: Omit<MembershipStats, 'awareness' | 'broadcastQueue' | 'broadcastsDropped'>
+  private seedIndex = 0
+  private running = false
+  private leaving = false
+
+  constructor (components: MembershipComponents, options: MembershipOptions = {}) {
+    this.transport = components.transport
+    this.clock = components.clock
+    this.random = components.random
+    this.log = components.log ?? silentLogger
+    this.warnings = new RateLimitedLog(this.log, () => this.clock.now())
+    this.config = resolveMembershipConfig(options.config, options.profile ?? 'lan')
+    this.localId = this.transport.localId
+    this.seeds = (options.seeds ?? []).filter(s => s.id !== this.localId)
+    this.counters = {
+      probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
+      reconnectAttempts: 0, decodeErrors: 0, unexpectedFrames: 0,
+      messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
+    }
+    const meta: MemberMeta = {
+      name: options.name ?? this.localId,
+      addrs: options.addrs ?? this.transport.addresses(),
+      tags: { ...options.tags }
+    }
+    this.queue = new BroadcastQueue(this.config.maxBroadcastQueue, encodedUpdateSize)
+    this.awareness = new Awareness(this.config.awarenessMaxMultiplier, (score) => {
+      this.log.debug('local health changed', { awareness: score })
+    })
+    this.table = new MemberTable({
+      clock: this.clock,
+      config: this.config,
+      localId: this.localId,
+      localMeta: meta,
+      initialIncarnation: options.incarnation ?? 0,
+      broadcast: (u) => { this.queue.enqueue(u) },
+      emit: (type, info) => { this.onMemberEvent(type, info) },
+      onRefute: (accusation) => {
+        this.counters.refutations++
+        this.awareness.apply(1)
+        this.log.info('refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation })
+      },
+      onNewMember: (id) => { this.prober.addMember(id) }
+    })
+    this.prober = new Prober({
+      clock: this.clock,
+      random: this.random,
+      config: this.config,
+      table: this.table,
+      awareness: this.awareness,
+      send: (to, frame, buddy) => { this.sendFrame(to, frame, buddy) },
+      onProbe: (outcome) => {
+        this.counters.probes++
+        if (outcome === 'failed') this.counters.probesFailed++
+      },
+      onIndirectProbe: () => { this.counters.indirectProbes++ }
+    })
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Starts the protocol loops and announces ourselves. Call `join` next (or rely on seeds). */
+  start (): void {
+    if (this.running) return
+    this.running = true
+    this.unsubscribe.push(
+      this.transport.onFrame(Channel.swim, (from, bytes) => { this.onFrame(from, bytes) }),
+      this.transport.onPeerEvent((e) => { this.onPeerEvent(e) })
+    )
+    this.queue.enqueue(this.table.aliveSelf())
+    const { config } = this
+    // Stagger the loops by a random phase so that peers started together do not probe in lockstep.
+    const jitter = (ms: number): number => this.random.int(Math.max(1, ms))
+    this.timers.push(
+      this.after(jitter(config.probeIntervalMs), () => every(this.clock, () => this.awareness.scale(config.probeIntervalMs), () => { this.prober.tick() })),
+      this.after(jitter(config.gossipIntervalMs), () => every(this.clock, () => config.gossipIntervalMs, () => { this.gossipRound() })),
+      this.after(jitter(config.reconnectIntervalMs), () => every(this.clock, () => config.reconnectIntervalMs, () => { this.reconnectRound() })),
+      this.after(jitter(config.pushPullIntervalMs), () => every(this.clock, () => pushPullIntervalMs(config.pushPullIntervalMs, this.table.activeMembers), () => { this.periodicPushPull() }))
+    )
+    this.log.info('membership started', { id: this.localId, name: this.table.localInfo().name, incarnation: this.table.localInfo().incarnation })
+  }
+
+  /**
+   * Push-pull with each seed (full state exchange), resolving when all answered or `joinTimeoutMs`
+   * passed. Seeds that did not answer are re-tried by the reconnect loop while we know no one alive.
+   */
+  join (seeds: readonly Destination[] = this.seeds): Promise<JoinResult> {
+    if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))
+    for (const s of seeds) if (s.id !== this.localId && !this.seeds.includes(s)) this.seeds.push(s)
+    const targets = seeds.filter(s => s.id !== this.localId)
+    if (targets.length === 0) return Promise.resolve({ contacted: 0 })
+    return new Promise((resolve) => {
+      let contacted = 0
+      let outstanding = targets.length
+      let done = false
+      const finish = (): void => {
+        if (done) return
+        done = true
+        timer.cancel()
+        resolve({ contacted })
+      }
+      const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
+      for (const seed of targets) {
+        const sent = this.sendPushPull(seed, true, () => {
+          contacted++
+          if (--outstanding === 0) finish()
+        })
+        if (!sent && --outstanding === 0) finish()
+      }
+    })
+  }
+
+  /**
+   * Graceful leave: stop probing, announce `left`, push it to a few members at once, and resolve once it
+   * has gone out (or after `leaveTimeoutMs`). Members that hear it list us as `left`, not `dead`, and do
+   * not try to reconnect. Call `stop()` afterwards.
+   */
+  leave (): Promise<void> {
+    if (!this.running || this.leaving) return Promise.resolve()
+    this.leaving = true
+    this.prober.stop()
+    const update = this.table.leaveLocal()
+    this.log.info('leaving', { incarnation: update.incarnation })
+    const wanted = Math.min(this.config.gossipNodes, this.gossipTargets().length)
+    this.gossipRound()
+    return new Promise((resolve) => {
+      const deadline = this.clock.now() + this.config.leaveTimeoutMs
+      const check = (): void => {
+        const sent = this.queue.transmitsOf(this.localId)
+        if (sent === undefined || sent >= wanted || this.clock.now() >= deadline) {
+          resolve()
+          return
+        }
+        this.gossipRound()
+        this.clock.setTimeout(check, Math.min(this.config.gossipIntervalMs, Math.max(0, deadline - this.clock.now())))
+      }
+      check()
+    })
+  }
+
+  /** Stops every loop and timer and detaches from the transport. Idempotent. */
+  stop (): void {
+    if (!this.running) return
+    this.running = false
+    for (const t of this.timers) t.cancel()
+    this.timers.length = 0
+    for (const u of this.unsubscribe) u()
+    this.unsubscribe.length = 0
+    this.prober.stop()
+    this.table.close()
+    this.pendingPushPulls.clear()
+    this.log.info('membership stopped')
+    this.events.removeAll()
+  }
+
+  get isRunning (): boolean {
+    return this.running
+  }
+
+  // ── queries and updates ────────────────────────────────────────────────────────────────────────
+
+  on<K extends keyof MembershipEvents>(type: K, listener: (info: MembershipEvents[K]) => void): () => void {
+    return this.events.on(type, listener)
+  }
+
+  /** Every known member, ourselves included. */
+  members (): MemberInfo[] {
+    return this.table.all()
+  }
+
+  member (id: PeerId): MemberInfo | undefined {
+    return this.table.info(id)
+  }
+
+  local (): MemberInfo {
+    return this.table.localInfo()
+  }
+
+  /** Other members currently alive. */
+  alivePeers (): MemberInfo[] {
+    return this.table.ids(s => s === MemberState.alive).map(id => this.table.info(id) as MemberInfo)
+  }
+
+  /** Replaces our tags and announces them (raises our incarnation). */
+  setTags (tags: Record<string, string>): void {
+    const self = this.table.localInfo()
+    this.table.updateLocalMeta({ name: self.name, addrs: self.addrs, tags: { ...tags } })
+  }
+
+  /** Replaces the addresses we advertise (e.g. after the transport learned a new listen address). */
+  setAddresses (addrs: readonly string[]): void {
+    const self = this.table.localInfo()
+    this.table.updateLocalMeta({ name: self.name, addrs: [...addrs], tags: self.tags })
+  }
+
+  stats (): MembershipStats {
+    const q = this.queue.stats()
+    return { ...structuredClone(this.counters), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped }
+  }
+
+  // ── sending ────────────────────────────────────────────────────────────────────────────────────
+
+  private sendFrame (to: Destination, frame: ProbeFrame | { type: 'gossip' }, buddy?: PeerId): void {
+    if (!this.running) return
+    this.send(to, { ...frame, gossip: this.takeGossip(buddy) })
+  }
+
+  private takeGossip (buddy?: PeerId): MemberUpdate[] {
+    if (this.queue.length === 0) return []
+    const limit = retransmitLimit(this.config.retransmitMult, this.table.activeMembers)
+    return this.queue.take(this.config.maxPiggybackBytes, limit, buddy)
+  }
+
+  private send (to: Destination, msg: SwimMessage): void {
+    const bytes = encodeSwim(msg)
+    if (bytes.byteLength > this.transport.maxFrameBytes(Channel.swim)) {
+      // Cannot happen with the page and piggyback budgets below the frame limit; dropping beats crashing.
+      this.warnings.warn('oversize-out', 'dropped oversized outbound frame', { type: msg.type, bytes: bytes.byteLength })
+      return
+    }
+    this.counters.messagesOut[msg.type]++
+    this.counters.bytesOut[msg.type] += bytes.byteLength
+    this.transport.send(Channel.swim, to, bytes)
+  }
+
+  private destinationOf (id: PeerId): Destination {
+    return { id, addrs: this.table.info(id)?.addrs ?? [] }
+  }
+
+  // ── receiving ──────────────────────────────────────────────────────────────────────────────────
+
+  private onFrame (from: PeerId, bytes: Uint8Array): void {
+    if (!this.running) return
+    let msg: SwimMessage
+    try {
+      msg = decodeSwim(bytes, this.transport.maxFrameBytes(Channel.swim))
+    } catch (err) {
+      this.counters.decodeErrors++
+      this.warnings.warn(`decode:${from}`, 'rejected swim frame', { from, error: err instanceof DecodeError ? err.message : String(err) })
+      return
+    }
+    this.counters.messagesIn[msg.type]++
+    this.counters.bytesIn[msg.type] += bytes.byteLength
+    for (const u of msg.gossip) this.table.applyGossip(u)
+    switch (msg.type) {
+      case 'ping': this.prober.handlePing(from, msg.seq); break
+      case 'ack': this.prober.handleAck(msg.seq); break
+      case 'nack': this.prober.handleNack(msg.seq); break
+      case 'pingReq':
+        if (!this.leaving) this.prober.handlePingReq(from, msg.seq, msg.target, msg.targetAddrs)
+        break
+      case 'pushPull': this.onPushPull(from, msg.seq, msg.page, msg.members); break
+      case 'pushPullReply': this.onPushPullReply(from, msg.seq, msg.page, msg.members); break
+      case 'gossip': break
+    }
+  }
+
+  private onPeerEvent (e: PeerEvent): void {
+    if (e.type === 'unreachable' && e.id !== undefined) this.prober.handleUnreachable(e.id)
+  }
+
+  private onMemberEvent<K extends keyof MembershipEvents>(type: K, info: MemberInfo): void {
+    if (type === 'suspect') this.counters.suspicions++
+    const fields = { member: info.id, name: info.name !== info.id ? info.name : undefined, incarnation: info.incarnation }
+    if (type === 'updated') this.log.debug('member updated', fields)
+    else this.log.info(`member ${type}`, fields)
+    this.events.emit(type, info)
+  }
+
+  // ── push-pull ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Sends our full state to `to` (paged) and asks for theirs. Returns false if too many are outstanding. */
+  private sendPushPull (to: Destination, join: boolean, onReply?: () => void): boolean {
+    this.expirePushPulls()
+    if (this.pendingPushPulls.size >= MAX_PENDING_PUSH_PULLS) return false
+    const seq = this.prober.nextSeq()
+    let replied = false
+    this.pendingPushPulls.set(seq, {
+      expires: this.clock.now() + this.config.joinTimeoutMs,
+      onReply: () => {
+        if (replied) return
+        replied = true
+        onReply?.()
+      }
+    })
+    this.counters.pushPulls++
+    this.sendState(to, seq, 'pushPull', join)
+    return true
+  }
+
+  private sendState (to: Destination, seq: number, type: 'pushPull' | 'pushPullReply', join = false): void {
+    const pages = this.statePages()
+    pages.forEach((members, page) => {
+      const gossip = page === 0 ? this.takeGossip() : []
+      this.send(to, type === 'pushPull' ? { type, seq, page, join, members, gossip } : { type, seq, page, members, gossip })
+    })
+  }
+
+  /** Our state split into pages that fit the frame limit with room for piggybacked gossip. */
+  private statePages (): MemberUpdate[][] {
+    const budget = this.transport.maxFrameBytes(Channel.swim) - this.config.maxPiggybackBytes - 64
+    const pages: MemberUpdate[][] = [[]]
+    let bytes = 0
+    for (const u of this.table.snapshot()) {
+      const size = encodedUpdateSize(u)
+      let page = pages[pages.length - 1] as MemberUpdate[]
+      if (page.length > 0 && (bytes + size > budget || page.length >= SWIM_LIMITS.membersPerPage)) {
+        if (pages.length > SWIM_LIMITS.pages) break // overflow: the rest waits for later exchanges
+        page = []
+        pages.push(page)
+        bytes = 0
+      }
+      page.push(u)
+      bytes += size
+    }
+    return pages
+  }
+
+  private onPushPull (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
+    for (const u of members) this.table.applyRemoteState(u, from)
+    // Reply once per request (to its first page), after merging, so our answer carries any refutation.
+    if (page === 0) this.sendState(this.destinationOf(from), seq, 'pushPullReply')
+  }
+
+  private onPushPullReply (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
+    const pending = this.pendingPushPulls.get(seq)
+    if (pending === undefined) {
+      this.counters.unexpectedFrames++
+      this.warnings.warn(`unexpected:${from}`, 'ignored unsolicited push-pull reply', { from })
+      return
+    }
+    for (const u of members) this.table.applyRemoteState(u, from)
+    if (page === 0) pending.onReply(from, page)
+  }
+
+  private expirePushPulls (): void {
+    const now = this.clock.now()
+    for (const [seq, p] of this.pendingPushPulls) if (p.expires <= now) this.pendingPushPulls.delete(seq)
+  }
+
+  // ── periodic loops ─────────────────────────────────────────────────────────────────────────────
+
+  /** Members to gossip to: active ones, plus the recently dead so a falsely-dead member learns it and refutes. */
+  private gossipTargets (): PeerId[] {
+    const now = this.clock.now()
+    const toTheDead = this.config.gossipToTheDeadMs
+    return this.table.ids((state, changedAt) => isActive(state) || (state === MemberState.dead && now - changedAt < toTheDead))
+  }
+
+  private gossipRound (): void {
+    if (this.queue.length === 0) return
+    for (const id of this.random.sample(this.gossipTargets(), this.config.gossipNodes)) {
+      const gossip = this.takeGossip()
+      if (gossip.length === 0) break
+      this.send(this.destinationOf(id), { type: 'gossip', gossip })
+    }
+  }
+
+  private periodicPushPull (): void {
+    if (this.leaving) return
+    const candidates = this.table.ids(s => s === MemberState.alive)
+    const id = candidates[this.random.int(candidates.length)]
+    if (id !== undefined) this.sendPushPull(this.destinationOf(id), false)
+  }
+
+  /**
+   * Partition healing: push-pull with one random dead member per interval, and with a seed while the view
+   * is degraded (nobody alive, or someone dead). A reply merges both views; refutations then spread.
+   */
+  private reconnectRound (): void {
+    for (const id of this.table.reap()) this.log.info('forgot member', { member: id })
+    if (this.leaving) return
+    const dead = this.table.ids(s => s === MemberState.dead)
+    const target = dead[this.random.int(dead.length)]
+    if (target !== undefined) {
+      this.counters.reconnectAttempts++
+      this.sendPushPull(this.destinationOf(target), false)
+    }
+    const aliveOthers = this.table.activeMembers - 1
+    if (this.seeds.length > 0 && (aliveOthers === 0 || dead.length > 0)) {
+      const seed = this.seeds[this.seedIndex++ % this.seeds.length] as Destination
+      const known = seed.id === undefined ? undefined : this.table.state(seed.id)
+      if (known === undefined || known === MemberState.dead) this.sendPushPull(seed, aliveOthers === 0)
+    }
+  }
+
+  private after (delayMs: number, start: () => Timer): Timer {
+    let inner: Timer | undefined
+    const outer = this.clock.setTimeout(() => { inner = start() }, delayMs)
+    return { cancel: () => { outer.cancel(); inner?.cancel() } }
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Failure detection (SWIM §3–4 with Lifeguard §4): one probe per protocol period, round-robin over a
+ * shuffled list of members; a missed ack leads to indirect probes through k members, then to suspicion.
+ *
+ * The prober also serves the other side of the protocol: it answers pings and performs indirect probes
+ * for members that ask (ping-req), answering with an ack or, if the target stays silent, a nack
+ * (Lifeguard's signal that the helper itself is healthy).
+ */
+import type { Clock, Timer } from '../core/clock.js'
+import type { Random } from '../core/random.js'
+import type { Destination, PeerId } from '../core/transport.js'
+import type { Awareness } from './awareness.js'
+import type { MembershipConfig } from './config.js'
+import { MemberState, isActive } from './member.js'
+import type { MemberTable } from './member-table.js'
+
+/** Frames the prober sends; Membership adds piggybacked gossip and encodes them. */
+export type ProbeFrame =
+  | { type: 'ping', seq: number }
+  | { type: 'ack', seq: number }
+  | { type: 'nack', seq: number }
+  | { type: 'pingReq', seq: number, target: PeerId, targetAddrs: readonly string[] }
+
+export interface ProberDeps {
+  clock: Clock
+  random: Random
+  config: MembershipConfig
+  table: MemberTable
+  awareness: Awareness
+  /** Send a frame; `buddy` asks for the suspicion about that member to be piggybacked first. */
+  send: (to: Destination, frame: ProbeFrame, buddy?: PeerId) => void
+  /** Observability hooks. */
+  onProbe?: (outcome: 'ack' | 'indirect-ack' | 'failed', target: PeerId) => void
+  onIndirectProbe?: () => void
+}
+
+interface PendingAck {
+  onAck: () => void
+  onNack: () => void
+}
+
+interface ProbeRound {
+  readonly target: PeerId
+  readonly seq: number
+  phase: 'direct' | 'indirect'
+  acked: boolean
+  nacks: number
+  expectedNacks: number
+  indirectTimer?: Timer
+  finishTimer?: Timer
+}
+
+/** Helpers answer a ping-req with a nack after this fraction of the probe timeout, leaving the requester time to receive it. */
+const NACK_TIMEOUT_FRACTION = 0.8
+/** Bound on concurrently pending ack handlers (probe rounds plus indirect probes we serve). */
+const MAX_PENDING_ACKS = 4096
+
+export class Prober {
+  private order: PeerId[] = []
+  private index = 0
+  private seq = 0
+  private readonly pending = new Map<number, PendingAck>()
+  private readonly rounds = new Set<ProbeRound>()
+  /** Indirect probes we perform for others, keyed by our own ping seq, so an unreachable target nacks at once. */
+  private readonly helping = new Map<number, { target: PeerId, fail: () => void }>()
+  private stopped = false
+
+  constructor (private readonly deps: ProberDeps) {}
+
+  nextSeq (): number {
+    this.seq = (this.seq + 1) >>> 0
+    if (this.seq === 0) this.seq = 1
+    return this.seq
+  }
+
+  /** One protocol period: probe the next member in the round-robin order. */
+  tick (): void {
+    if (this.stopped) return
+    const target = this.nextTarget()
+    if (target !== undefined) this.probe(target)
+  }
+
+  /** A new member (or one back from the dead) joins the rotation at a random later position. */
+  addMember (id: PeerId): void {
+    if (this.order.includes(id)) return
+    const pos = this.index + this.deps.random.int(this.order.length - this.index + 1)
+    this.order.splice(pos, 0, id)
+  }
+
+  /** Routes an ack; returns false if nobody was waiting for it (late or unknown). */
+  handleAck (seq: number): boolean {
+    const p = this.pending.get(seq)
+    if (p === undefined) return false
+    p.onAck()
+    return true
+  }
+
+  handleNack (seq: number): void {
+    this.pending.get(seq)?.onNack()
+  }
+
+  /** Someone pinged us: ack at once (gossip rides along). */
+  handlePing (from: PeerId, seq: number): void {
+    const r = this.deps.table.info(from)
+    this.deps.send({ id: from, addrs: r?.addrs ?? [] }, { type: 'ack', seq })
+  }
+
+  /** Someone asks us to probe `target` for them (ping-req). */
+  handlePingReq (from: PeerId, seq: number, target: PeerId, targetAddrs: readonly string[]): void {
+    if (this.pending.size >= MAX_PENDING_ACKS) return // overloaded: stay silent, the requester copes
+    const { clock, config, table } = this.deps
+    const requester: Destination = { id: from, addrs: table.info(from)?.addrs ?? [] }
+    const localSeq = this.nextSeq()
+    let done = false
+    const finish = (reply: 'ack' | 'nack'): void => {
+      if (done) return
+      done = true
+      timer.cancel()
+      this.pending.delete(localSeq)
+      this.helping.delete(localSeq)
+      this.deps.send(requester, { type: reply, seq })
+    }
+    const timer = clock.setTimeout(() => { finish('nack') }, config.probeTimeoutMs * NACK_TIMEOUT_FRACTION)
+    this.pending.set(localSeq, { onAck: () => { finish('ack') }, onNack: () => {} })
+    this.helping.set(localSeq, { target, fail: () => { finish('nack') } })
+    const addrs = targetAddrs.length > 0 ? targetAddrs : (table.info(target)?.addrs ?? [])
+    this.deps.send({ id: target, addrs }, { type: 'ping', seq: localSeq })
+  }
+
+  /**
+   * The transport could not reach `id` at all (dial refused): finish pending direct probes of it early
+   * and nack indirect probes we perform on it. Never a verdict by itself.
+   */
+  handleUnreachable (id: PeerId): void {
+    for (const round of this.rounds) {
+      if (round.target === id && round.phase === 'direct' && !round.acked) this.startIndirect(round)
+    }
+    for (const h of [...this.helping.values()]) if (h.target === id) h.fail()
+  }
+
+  stop (): void {
+    this.stopped = true
+    for (const round of this.rounds) {
+      round.indirectTimer?.cancel()
+      round.finishTimer?.cancel()
+    }
+    this.rounds.clear()
+    for (const h of [...this.helping.values()]) h.fail()
+    this.pending.clear()
+  }
+
+  private nextTarget (): PeerId | undefined {
+    const { table, random } = this.deps
+    for (let attempts = 0; attempts < 2; attempts++) {
+      while (this.index < this.order.length) {
+        const id = this.order[this.index++] as PeerId
+        const state = table.state(id)
+        if (state !== undefined && isActive(state)) return id
+      }
+      // End of a round: reshuffle the active members (SWIM §4.3: bounded time to first detection).
+      this.order = random.shuffle(table.ids(isActive))
+      this.index = 0
+      if (this.order.length === 0) return undefined
+    }
+    return undefined
+  }
+
+  private probe (target: PeerId): void {
+    const { clock, config, awareness, table } = this.deps
+    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', acked: false, nacks: 0, expectedNacks: 0 }
+    this.rounds.add(round)
+    this.pending.set(round.seq, {
+      onAck: () => {
+        if (round.acked) return
+        round.acked = true
+        // Done early: a direct ack means we are healthy (Lifeguard: awareness −1).
+        if (round.phase === 'direct') this.finish(round)
+      },
+      onNack: () => { round.nacks++ }
+    })
+    const info = table.info(target)
+    const buddy = config.buddySystem && info?.state === MemberState.suspect ? target : undefined
+    round.indirectTimer = clock.setTimeout(() => { this.startIndirect(round) }, awareness.scale(config.probeTimeoutMs))
+    round.finishTimer = clock.setTimeout(() => { this.finish(round) }, awareness.scale(config.probeIntervalMs) - 1)
+    this.deps.send({ id: target, addrs: info?.addrs ?? [] }, { type: 'ping', seq: round.seq }, buddy)
+  }
+
+  private startIndirect (round: ProbeRound): void {
+    if (round.phase !== 'direct' || round.acked || !this.rounds.has(round)) return
+    round.phase = 'indirect'
+    round.indirectTimer?.cancel()
+    const { table, random, config } = this.deps
+    const candidates = table.ids((state) => state === MemberState.alive).filter(id => id !== round.target)
+    const helpers = random.sample(candidates, config.indirectChecks)
+    round.expectedNacks = helpers.length
+    const targetAddrs = table.info(round.target)?.addrs ?? []
+    for (const helper of helpers) {
+      this.deps.onIndirectProbe?.()
+      this.deps.send({ id: helper, addrs: table.info(helper)?.addrs ?? [] }, { type: 'pingReq', seq: round.seq, target: round.target, targetAddrs })
+    }
+  }
+
+  private finish (round: ProbeRound): void {
+    if (!this.rounds.delete(round)) return
+    round.indirectTimer?.cancel()
+    round.finishTimer?.cancel()
+    this.pending.delete(round.seq)
+    const { awareness, table } = this.deps
+    if (round.acked) {
+      if (round.phase === 'direct') awareness.apply(-1)
+      this.deps.onProbe?.(round.phase === 'direct' ? 'ack' : 'indirect-ack', round.target)
+      return
+    }
+    // Lifeguard: if helpers did not even nack, the problem is more likely on our side.
+    awareness.apply(round.expectedNacks > 0 ? round.expectedNacks - round.nacks : 1)
+    this.deps.onProbe?.('failed', round.target)
+    if (!this.stopped) table.suspect(round.target)
+  }
+}
