@@ -66,10 +66,10 @@ export class BroadcastQueue {
 
   /**
    * Takes updates totalling at most `budgetBytes`, fewest-sent and newest first, counting one transmit for
-   * each; updates that reach `limit` transmits leave the queue.
-   * `first`, if queued, goes first regardless (the buddy system puts a suspicion in front of its suspect).
+   * each; updates that reach `limit` transmits leave the queue. `skip`: members whose update the caller
+   * already placed in the frame.
    */
-  take (budgetBytes: number, limit: number, first?: PeerId): MemberUpdate[] {
+  take (budgetBytes: number, limit: number, skip?: ReadonlySet<PeerId>): MemberUpdate[] {
     const out: MemberUpdate[] = []
     let budget = budgetBytes
     const picked: Item[] = []
@@ -78,20 +78,17 @@ export class BroadcastQueue {
       picked.push(item)
       out.push(item.update)
     }
-    if (first !== undefined) {
-      const item = this.current.get(first)
-      if (item !== undefined && item.size <= budget) pick(item)
-    }
     for (let t = 0; t < this.buckets.length && budget > 0; t++) {
       const bucket = this.buckets[t]
       if (bucket === undefined) continue
       for (let i = bucket.length - 1; i >= 0 && budget > 0; i--) {
         const item = bucket[i] as Item
-        if (!this.isLive(item, t) || item.key === first) continue
+        if (!this.isLive(item, t) || skip?.has(item.key) === true) continue
         if (item.size <= budget) pick(item)
       }
     }
-    for (const item of picked) this.bump(item, limit)
+    // Bump oldest first, so that in the next bucket (iterated from its end) the newest still comes first.
+    for (let i = picked.length - 1; i >= 0; i--) this.bump(picked[i] as Item, limit)
     return out
   }
 

@@ -38,7 +38,7 @@ export interface MembershipConfig {
   gossipNodes: number
   /** Recently dead members still receive gossip for this long, so a falsely-dead member learns it and refutes. */
   gossipToTheDeadMs: number
-  /** λ: each update is sent λ·⌈log10(n+1)⌉ times (see math.ts retransmitLimit). */
+  /** λ: each update is sent λ·⌈ln(n+1)⌉ times by every member that learns it (see math.ts retransmitLimit). */
   retransmitMult: number
   /** Full-state exchange with one random member every this long (scaled by log2 n above 32 members). */
   pushPullIntervalMs: number

@@ -35,8 +35,13 @@ export interface MemberTableDeps {
   emit: <K extends keyof MembershipEvents>(type: K, info: MemberInfo) => void
   /** We refuted an accusation about ourselves (Lifeguard: a sign we may be the slow one). */
   onRefute: (accusation: MemberUpdate) => void
-  /** A member was accused by us, or joined: lets the prober adjust its schedule. */
+  /** A member joined or came back: lets the prober add it to its rotation. */
   onNewMember?: (id: PeerId) => void
+  /**
+   * A suspicion expired. Call `verdict(false)` to declare the member dead, `verdict(true)` if it proved
+   * alive meanwhile. Default: declare at once.
+   */
+  verifySuspect?: (id: PeerId, verdict: (alive: boolean) => void) => void
 }
 
 export class MemberTable {
@@ -285,12 +290,30 @@ export class MemberTable {
     r.state = MemberState.suspect
     r.incarnation = incarnation
     r.stateChangedAt = clock.now()
-    r.suspicion = new Suspicion(clock, u.from, k, min, max, () => {
-      if (r.state !== MemberState.suspect || r.incarnation !== incarnation) return
-      this.applyDead({ state: MemberState.dead, id: r.id, incarnation, from: this.self.id })
-    })
+    r.suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, incarnation, min) })
     this.deps.broadcast(u)
     this.deps.emit('suspect', toInfo(r))
+  }
+
+  private onSuspicionExpired (r: MemberRecord, incarnation: number, minMs: number): void {
+    const stillSuspect = (): boolean => r.state === MemberState.suspect && r.incarnation === incarnation && this.records.get(r.id) === r
+    if (!stillSuspect()) return
+    const declare = (): void => {
+      if (stillSuspect()) this.applyDead({ state: MemberState.dead, id: r.id, incarnation, from: this.self.id })
+    }
+    if (this.deps.verifySuspect === undefined) {
+      declare()
+      return
+    }
+    this.deps.verifySuspect(r.id, (alive) => {
+      if (!alive) {
+        declare()
+      } else if (stillSuspect()) {
+        // It answered but its refutation has not reached us yet: keep suspecting, for one more minimum.
+        r.suspicion?.cancel()
+        r.suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, incarnation, minMs) })
+      }
+    })
   }
 
   private refute (accusation: MemberUpdate): void {

@@ -87,6 +87,8 @@ interface PendingPushPull {
 
 /** Outstanding push-pull requests; more are refused until replies arrive or time out. */
 const MAX_PENDING_PUSH_PULLS = 64
+/** Accusers remembered for rate-limiting direct refutations; the map is simply reset when full. */
+const MAX_DIRECT_ALIVE_TRACKED = 4096
 
 export class Membership {
   readonly config: MembershipConfig
@@ -103,6 +105,7 @@ export class Membership {
   private readonly prober: Prober
   private readonly seeds: Destination[]
   private readonly pendingPushPulls = new Map<number, PendingPushPull>()
+  private readonly lastDirectAlive = new Map<PeerId, number>()
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
   private readonly counters: Omit<MembershipStats, 'awareness' | 'broadcastQueue' | 'broadcastsDropped'>
@@ -146,7 +149,10 @@ export class Membership {
         this.awareness.apply(1)
         this.log.info('refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation })
       },
-      onNewMember: (id) => { this.prober.addMember(id) }
+      onNewMember: (id) => { this.prober.addMember(id) },
+      // Before declaring a suspect dead, one last direct ping carrying the suspicion: a live member answers
+      // with its refutation. Costs one probe timeout on a real failure (none if the dial is refused).
+      verifySuspect: (id, verdict) => { this.prober.verify(id, verdict) }
     })
     this.prober = new Prober({
       clock: this.clock,
@@ -154,7 +160,7 @@ export class Membership {
       config: this.config,
       table: this.table,
       awareness: this.awareness,
-      send: (to, frame, buddy) => { this.sendFrame(to, frame, buddy) },
+      send: (to, frame, carry) => { this.sendFrame(to, frame, this.suspicionOf(carry)) },
       onProbe: (outcome) => {
         this.counters.probes++
         if (outcome === 'failed') this.counters.probesFailed++
@@ -306,15 +312,30 @@ export class Membership {
 
   // ── sending ────────────────────────────────────────────────────────────────────────────────────
 
-  private sendFrame (to: Destination, frame: ProbeFrame | { type: 'gossip' }, buddy?: PeerId): void {
+  /**
+   * Sends a frame with piggybacked gossip. `lead` updates go first, outside the queue's transmit
+   * accounting: the suspicion a ping carries to its suspect (buddy system), or our own alive record for
+   * a member that just accused us.
+   */
+  private sendFrame (to: Destination, frame: ProbeFrame | { type: 'gossip' }, lead: readonly MemberUpdate[] = []): void {
     if (!this.running) return
-    this.send(to, { ...frame, gossip: this.takeGossip(buddy) })
+    this.send(to, { ...frame, gossip: this.takeGossip(lead) })
   }
 
-  private takeGossip (buddy?: PeerId): MemberUpdate[] {
-    if (this.queue.length === 0) return []
+  private takeGossip (lead: readonly MemberUpdate[] = []): MemberUpdate[] {
+    if (this.queue.length === 0) return [...lead]
     const limit = retransmitLimit(this.config.retransmitMult, this.table.activeMembers)
-    return this.queue.take(this.config.maxPiggybackBytes, limit, buddy)
+    let budget = this.config.maxPiggybackBytes
+    for (const u of lead) budget -= encodedUpdateSize(u)
+    const skip = lead.length === 0 ? undefined : new Set(lead.map(u => u.id))
+    return [...lead, ...this.queue.take(budget, limit, skip)]
+  }
+
+  /** Our suspicion of `target`, from the table (not the queue, which may have sent it out already). */
+  private suspicionOf (target: PeerId | undefined): MemberUpdate[] {
+    if (target === undefined) return []
+    const u = this.table.updateFor(target)
+    return u !== undefined && u.state === MemberState.suspect ? [u] : []
   }
 
   private send (to: Destination, msg: SwimMessage): void {
@@ -347,9 +368,18 @@ export class Membership {
     }
     this.counters.messagesIn[msg.type]++
     this.counters.bytesIn[msg.type] += bytes.byteLength
-    for (const u of msg.gossip) this.table.applyGossip(u)
+    let accused = false
+    for (const u of msg.gossip) {
+      if (u.id === this.localId && u.state !== MemberState.alive) accused = true
+      this.table.applyGossip(u)
+    }
+    // The sender believes we are suspect or dead (now or in an older incarnation): answer it directly
+    // with our alive record, rather than hoping that gossip reaches it before its suspicion expires.
+    const owed = accused && !this.leaving && this.owesAlive(from) ? [this.table.aliveSelf()] : []
     switch (msg.type) {
-      case 'ping': this.prober.handlePing(from, msg.seq); break
+      case 'ping':
+        this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, owed)
+        return
       case 'ack': this.prober.handleAck(msg.seq); break
       case 'nack': this.prober.handleNack(msg.seq); break
       case 'pingReq':
@@ -359,6 +389,17 @@ export class Membership {
       case 'pushPullReply': this.onPushPullReply(from, msg.seq, msg.page, msg.members); break
       case 'gossip': break
     }
+    if (owed.length > 0) this.sendFrame(this.destinationOf(from), { type: 'gossip' }, owed)
+  }
+
+  /** Rate limit for direct refutations: at most one per accuser per protocol period. */
+  private owesAlive (to: PeerId): boolean {
+    const now = this.clock.now()
+    const last = this.lastDirectAlive.get(to)
+    if (last !== undefined && now - last < this.config.probeIntervalMs) return false
+    if (this.lastDirectAlive.size >= MAX_DIRECT_ALIVE_TRACKED) this.lastDirectAlive.clear()
+    this.lastDirectAlive.set(to, now)
+    return true
   }
 
   private onPeerEvent (e: PeerEvent): void {

@@ -27,8 +27,8 @@ export interface ProberDeps {
   config: MembershipConfig
   table: MemberTable
   awareness: Awareness
-  /** Send a frame; `buddy` asks for the suspicion about that member to be piggybacked first. */
-  send: (to: Destination, frame: ProbeFrame, buddy?: PeerId) => void
+  /** Send a frame; `carrySuspicionOf`: put our suspicion of that member first in the frame's gossip. */
+  send: (to: Destination, frame: ProbeFrame, carrySuspicionOf?: PeerId) => void
   /** Observability hooks. */
   onProbe?: (outcome: 'ack' | 'indirect-ack' | 'failed', target: PeerId) => void
   onIndirectProbe?: () => void
@@ -61,7 +61,7 @@ export class Prober {
   private seq = 0
   private readonly pending = new Map<number, PendingAck>()
   private readonly rounds = new Set<ProbeRound>()
-  /** Indirect probes we perform for others, keyed by our own ping seq, so an unreachable target nacks at once. */
+  /** Pings we sent outside a probe round (indirect probes for others, verifications), keyed by seq, so an unreachable target fails them at once. */
   private readonly helping = new Map<number, { target: PeerId, fail: () => void }>()
   private stopped = false
 
@@ -99,10 +99,27 @@ export class Prober {
     this.pending.get(seq)?.onNack()
   }
 
-  /** Someone pinged us: ack at once (gossip rides along). */
-  handlePing (from: PeerId, seq: number): void {
-    const r = this.deps.table.info(from)
-    this.deps.send({ id: from, addrs: r?.addrs ?? [] }, { type: 'ack', seq })
+  /**
+   * One direct ping to `target` carrying its suspicion; `verdict(true)` if it acks within the (scaled)
+   * probe timeout, `verdict(false)` on timeout or if it is unreachable.
+   */
+  verify (target: PeerId, verdict: (acked: boolean) => void): void {
+    if (this.stopped) return
+    const { clock, config, awareness, table } = this.deps
+    const seq = this.nextSeq()
+    let done = false
+    const finish = (acked: boolean): void => {
+      if (done) return
+      done = true
+      timer.cancel()
+      this.pending.delete(seq)
+      this.helping.delete(seq)
+      verdict(acked)
+    }
+    const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs))
+    this.pending.set(seq, { onAck: () => { finish(true) }, onNack: () => {} })
+    this.helping.set(seq, { target, fail: () => { finish(false) } })
+    this.deps.send({ id: target, addrs: table.info(target)?.addrs ?? [] }, { type: 'ping', seq }, target)
   }
 
   /** Someone asks us to probe `target` for them (ping-req). */

@@ -113,6 +113,12 @@ export class SimCluster {
     this.network.stall(id, durationMs)
   }
 
+  /** `id` handles inbound frames `lagMs` late for `durationMs` (see SimNetwork.slow). */
+  slowDown (id: PeerId, lagMs: number, durationMs: number): void {
+    this.network.slow(id, lagMs)
+    this.network.at(this.network.now + durationMs, () => { this.network.slow(id, 0) })
+  }
+
   /**
    * Graceful leave, then the process exits `leaveTimeoutMs` later (virtual time: keep the network running).
    * The exit is scheduled on the clock rather than chained on leave()'s promise, whose continuation would

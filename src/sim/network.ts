@@ -46,11 +46,15 @@ export interface SimNodeState {
   epoch: number
   crashed: boolean
   stalledUntil: number
+  /** Extra delay before each inbound frame is handled: a CPU-starved process working through a backlog. */
+  inboundLagMs: number
   transport: SimTransport
   sent: TrafficStats
 }
 
 const ADDRESS_PREFIX = 'sim://'
+/** After a stall, inbound frames are handled this long after the timers that expired during it. */
+const STALL_IO_LAG_MS = 1
 
 export function simAddress (id: PeerId): string {
   return `${ADDRESS_PREFIX}${id}`
@@ -96,6 +100,7 @@ export class SimNetwork {
       epoch: 0,
       crashed: false,
       stalledUntil: 0,
+      inboundLagMs: 0,
       transport: undefined as unknown as SimTransport,
       sent: { frames: 0, bytes: 0, dropped: 0 }
     }
@@ -136,6 +141,7 @@ export class SimNetwork {
     node.crashed = false
     node.epoch++
     node.stalledUntil = 0
+    node.inboundLagMs = 0
     node.transport = new SimTransport(this, node)
     return node.transport
   }
@@ -144,6 +150,15 @@ export class SimNetwork {
   stall (id: PeerId, durationMs: number): void {
     const node = this.node(id)
     node.stalledUntil = Math.max(node.stalledUntil, this.time + durationMs)
+  }
+
+  /**
+   * The node handles every inbound frame `lagMs` late (0 = normal), while its timers stay on time: a
+   * member too slow to keep up, whose probes time out with the acks already waiting. This is the failure
+   * mode Lifeguard's local health awareness targets.
+   */
+  slow (id: PeerId, lagMs: number): void {
+    this.node(id).inboundLagMs = Math.max(0, lagMs)
   }
 
   isCrashed (id: PeerId): boolean {
@@ -269,7 +284,7 @@ export class SimNetwork {
       if (this.refuseWhenCrashed && !this.isBlocked(to.id, from.id)) this.scheduleOn(from, 2 * link.baseDelayMs, onUnreachable)
       return
     }
-    const delay = link.baseDelayMs + Math.min(10 * link.jitterMs, -link.jitterMs * Math.log(1 - from.random.next()))
+    const delay = link.baseDelayMs + Math.min(10 * link.jitterMs, -link.jitterMs * Math.log(1 - from.random.next())) + to.inboundLagMs
     const epoch = to.epoch
     this.queue.push(this.time + delay, () => {
       // A partition that began while the frame was in flight, or a crash/restart of the receiver, loses it.
@@ -277,7 +292,7 @@ export class SimNetwork {
         stats.dropped++
         return
       }
-      this.runOn(to, epoch, () => { to.transport.receive(channel, from.id, frame) })
+      this.runOn(to, epoch, () => { to.transport.receive(channel, from.id, frame) }, STALL_IO_LAG_MS)
     })
   }
 
@@ -287,11 +302,16 @@ export class SimNetwork {
     return { cancel: () => { ev.cancelled = true } }
   }
 
-  /** Runs `fn` as `node` unless it crashed since; during a stall, defers it to the stall's end (in order). */
-  private runOn (node: SimNodeState, epoch: number, fn: () => void): void {
+  /**
+   * Runs `fn` as `node` unless it crashed since. During a stall it is deferred to the stall's end, in
+   * order; inbound frames (`lagMs` > 0) a little after timers, as in Node's event loop, which runs expired
+   * timers before it polls sockets. That ordering is what makes a paused process time out probes whose
+   * acks are already waiting in its socket buffer: the false suspicions Lifeguard is designed to curb.
+   */
+  private runOn (node: SimNodeState, epoch: number, fn: () => void, lagMs = 0): void {
     if (node.epoch !== epoch || node.crashed) return
     if (node.stalledUntil > this.time) {
-      this.queue.push(node.stalledUntil, () => { this.runOn(node, epoch, fn) })
+      this.queue.push(node.stalledUntil + lagMs, () => { this.runOn(node, epoch, fn, lagMs) })
       return
     }
     fn()
