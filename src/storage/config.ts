@@ -1,0 +1,81 @@
+/**
+ * LevelDocStore configuration: all-optional `LevelDocStoreInit`, DEFAULT_* constants, one resolve step
+ * that throws ConfigError.
+ */
+import { ConfigError } from '../core/errors.js'
+import { silentLogger, type Logger } from '../core/logger.js'
+
+const MiB = 1024 * 1024
+
+/** Largest single update `append` accepts. Sync diffs are chunked far below this; a bigger one is a bug. */
+export const DEFAULT_MAX_UPDATE_BYTES = 16 * MiB
+/**
+ * Largest compacted state `compact` accepts. A doc beyond it is simply not compacted (its updates stay);
+ * LevelDB copies a value several times (log, memtable, table), so huge values cost memory and stalls.
+ */
+export const DEFAULT_MAX_STATE_BYTES = 64 * MiB
+/**
+ * A group commit takes queued entries up to this many bytes (at least one entry, whatever its size).
+ * 4 MiB is LevelDB's default write buffer: a larger batch would force a memtable flush mid-write.
+ */
+export const DEFAULT_MAX_BATCH_BYTES = 4 * MiB
+/** ... and up to this many entries, so one batch's callbacks do not hog the event loop. */
+export const DEFAULT_MAX_BATCH_ENTRIES = 4096
+/** Writes waiting for the disk, in bytes; past this, `append`/`compact` fail with StoreBusyError. */
+export const DEFAULT_MAX_QUEUED_BYTES = 256 * MiB
+/** Queued calls (writes and read barriers); past this, calls fail with StoreBusyError. */
+export const DEFAULT_MAX_QUEUED_ENTRIES = 65_536
+/** `close()` waits this long for queued writes and running reads, then gives up (TimeoutError). */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000
+
+export interface LevelDocStoreConfig {
+  log: Logger
+  maxUpdateBytes: number
+  maxStateBytes: number
+  maxBatchBytes: number
+  maxBatchEntries: number
+  maxQueuedBytes: number
+  maxQueuedEntries: number
+  closeTimeoutMs: number
+}
+
+export type LevelDocStoreInit = Partial<LevelDocStoreConfig>
+
+export const DEFAULT_LEVEL_DOC_STORE_CONFIG: Readonly<LevelDocStoreConfig> = Object.freeze({
+  log: silentLogger,
+  maxUpdateBytes: DEFAULT_MAX_UPDATE_BYTES,
+  maxStateBytes: DEFAULT_MAX_STATE_BYTES,
+  maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
+  maxBatchEntries: DEFAULT_MAX_BATCH_ENTRIES,
+  maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
+  maxQueuedEntries: DEFAULT_MAX_QUEUED_ENTRIES,
+  closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS
+})
+
+type NumericKey = Exclude<keyof LevelDocStoreConfig, 'log'>
+const NUMERIC_KEYS: readonly NumericKey[] = [
+  'maxUpdateBytes', 'maxStateBytes', 'maxBatchBytes', 'maxBatchEntries', 'maxQueuedBytes', 'maxQueuedEntries',
+  'closeTimeoutMs'
+]
+
+/**
+ * Merges `init` over the defaults and validates the result.
+ * @throws ConfigError naming the first offending field.
+ */
+export function resolveLevelDocStoreConfig (init: LevelDocStoreInit = {}): LevelDocStoreConfig {
+  const config: LevelDocStoreConfig = { ...DEFAULT_LEVEL_DOC_STORE_CONFIG }
+  for (const [key, value] of Object.entries(init)) {
+    if (!Object.hasOwn(config, key)) throw new ConfigError(`unknown storage option "${key}"`)
+    if (value !== undefined) Object.assign(config, { [key]: value })
+  }
+  for (const key of NUMERIC_KEYS) {
+    const value: unknown = config[key]
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      throw new ConfigError(`${key} must be a positive integer, got ${String(value)}`)
+    }
+  }
+  if (config.maxQueuedBytes < config.maxUpdateBytes || config.maxQueuedBytes < config.maxStateBytes) {
+    throw new ConfigError('maxQueuedBytes must be at least maxUpdateBytes and maxStateBytes, or a lone write could never be queued')
+  }
+  return config
+}
