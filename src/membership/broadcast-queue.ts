@@ -30,6 +30,8 @@ export class BroadcastQueue {
   private nextId = 0
   private staleEntries = 0
   private droppedCount = 0
+  /** Smallest update size queued so far (a lower bound is enough: it only ends scans early). */
+  private minSize = Number.POSITIVE_INFINITY
 
   constructor (
     private readonly maxItems: number,
@@ -48,6 +50,7 @@ export class BroadcastQueue {
   enqueue (update: MemberUpdate): void {
     if (this.current.has(update.id)) this.staleEntries++
     const item: Item = { key: update.id, update, size: this.sizeOf(update), id: this.nextId++, transmits: 0 }
+    if (item.size < this.minSize) this.minSize = item.size
     this.current.set(update.id, item)
     this.bucket(0).push(item)
     if (this.current.size > this.maxItems) this.dropMostSent()
@@ -78,10 +81,11 @@ export class BroadcastQueue {
       picked.push(item)
       out.push(item.update)
     }
-    for (let t = 0; t < this.buckets.length && budget > 0; t++) {
+    // Stop scanning once not even the smallest queued update could fit.
+    for (let t = 0; t < this.buckets.length && budget >= this.minSize; t++) {
       const bucket = this.buckets[t]
       if (bucket === undefined) continue
-      for (let i = bucket.length - 1; i >= 0 && budget > 0; i--) {
+      for (let i = bucket.length - 1; i >= 0 && budget >= this.minSize; i--) {
         const item = bucket[i] as Item
         if (!this.isLive(item, t) || skip?.has(item.key) === true) continue
         if (item.size <= budget) pick(item)
@@ -89,6 +93,7 @@ export class BroadcastQueue {
     }
     // Bump oldest first, so that in the next bucket (iterated from its end) the newest still comes first.
     for (let i = picked.length - 1; i >= 0; i--) this.bump(picked[i] as Item, limit)
+    this.maybeCompact()
     return out
   }
 

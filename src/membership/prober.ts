@@ -57,6 +57,7 @@ const MAX_PENDING_ACKS = 4096
 
 export class Prober {
   private order: PeerId[] = []
+  private readonly inOrder = new Set<PeerId>()
   private index = 0
   private seq = 0
   private readonly pending = new Map<number, PendingAck>()
@@ -82,7 +83,8 @@ export class Prober {
 
   /** A new member (or one back from the dead) joins the rotation at a random later position. */
   addMember (id: PeerId): void {
-    if (this.order.includes(id)) return
+    if (this.inOrder.has(id)) return
+    this.inOrder.add(id)
     const pos = this.index + this.deps.random.int(this.order.length - this.index + 1)
     this.order.splice(pos, 0, id)
   }
@@ -176,6 +178,8 @@ export class Prober {
       }
       // End of a round: reshuffle the active members (SWIM §4.3: bounded time to first detection).
       this.order = random.shuffle(table.ids(isActive))
+      this.inOrder.clear()
+      for (const id of this.order) this.inOrder.add(id)
       this.index = 0
       if (this.order.length === 0) return undefined
     }
@@ -193,7 +197,11 @@ export class Prober {
         // Done early: a direct ack means we are healthy (Lifeguard: awareness −1).
         if (round.phase === 'direct') this.finish(round)
       },
-      onNack: () => { round.nacks++ }
+      onNack: () => {
+        round.nacks++
+        // Every helper reported the target unreachable: nothing is left to wait for.
+        if (round.phase === 'indirect' && round.nacks >= round.expectedNacks && !round.acked) this.finish(round)
+      }
     })
     const info = table.info(target)
     const buddy = config.buddySystem && info?.state === MemberState.suspect ? target : undefined

@@ -1,0 +1,281 @@
+/**
+ * Sync-channel messages: a discriminated union in memory, one protobuf SyncFrame on the wire (wire.proto).
+ * decode → validate (sizes, counts, ranges, which fields each type requires) → typed message; nothing
+ * downstream sees a frame that failed validation. Yjs update bytes are checked structurally later, right
+ * before they are applied (doc-entry.ts), because that needs the Yjs decoder.
+ */
+import { checkBytes, checkCount, checkInt, checkString, decodeBounded } from '../core/codec.js'
+import { DecodeError } from '../core/errors.js'
+import type { PeerId } from '../core/transport.js'
+import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES } from './version-vector.js'
+import type { VersionVector } from './version-vector.js'
+import { SyncFrame } from './wire.js'
+import type { VectorEntry } from './wire.js'
+
+/** Limits on decoded content. A frame exceeding any of them is rejected whole. */
+export const SYNC_LIMITS = Object.freeze({
+  /** Document names, in UTF-16 units (≤ 768 UTF-8 bytes). */
+  docNameChars: 256,
+  /** Digest entries per Digests page, and names / hints per reply. */
+  docsPerFrame: 4096,
+  /** Pages of one Digests listing: 64 × 4,096 docs per anti-entropy round at most. */
+  pages: 64,
+  /** Peers named per host hint. */
+  hintPeers: 4,
+  /** Peer ids (libp2p PeerId strings are ≤ 64 chars; the simulator's are short). */
+  peerIdChars: 128,
+  /** Entries of one version vector: one per writer instance that ever touched the doc. */
+  vectorEntries: 65_536,
+  /** Digest bytes on the wire (first 128 bits of the SHA-256). */
+  digestBytes: WIRE_DIGEST_BYTES,
+  /** Data bytes per chunk (the frame limit bounds it too; config.chunkBytes is usually far below). */
+  chunkBytes: 1024 * 1024,
+  /** Chunks per transfer. */
+  chunksPerTransfer: 4096,
+  /** Hard cap of one Yjs update (and of a reassembled frame); config.maxTransferBytes is at most this. */
+  updateBytes: 256 * 1024 * 1024
+})
+
+export const MessageType = {
+  digests: 1,
+  digestsReply: 2,
+  syncDoc: 3,
+  update: 4,
+  ack: 5,
+  chunk: 6
+} as const
+export type MessageTypeName = keyof typeof MessageType
+export const MESSAGE_TYPES: readonly MessageTypeName[] = Object.keys(MessageType) as MessageTypeName[]
+const TYPE_NAMES = new Map<number, MessageTypeName>(Object.entries(MessageType).map(([k, v]) => [v, k as MessageTypeName]))
+
+/** The three per-doc steps of an anti-entropy exchange (see anti-entropy.ts). */
+export const SyncStep = { vector: 1, diffAndVector: 2, diff: 3 } as const
+export type SyncStepName = keyof typeof SyncStep
+
+export interface DocDigest { readonly doc: string, readonly digest: Uint8Array }
+export interface HostHint { readonly doc: string, readonly peers: readonly PeerId[] }
+
+export type SyncDocMessage =
+  /** Responder → initiator: the responder's vector; asks for its missing diff and the initiator's vector. */
+  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'vector', readonly vector: VersionVector }
+  /** Initiator → responder: the responder's missing diff, plus the initiator's vector to get its own. */
+  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diffAndVector', readonly vector: VersionVector, readonly update: Uint8Array }
+  /** Responder → initiator: the initiator's missing diff. Ends the doc's exchange. */
+  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diff', readonly update: Uint8Array }
+
+export type SyncMessage =
+  | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[] }
+  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[] }
+  | SyncDocMessage
+  | { readonly type: 'update', readonly doc: string, readonly update: Uint8Array, readonly ackId: number }
+  | { readonly type: 'ack', readonly doc: string, readonly ackId: number, readonly vector: VersionVector }
+  | { readonly type: 'chunk', readonly transfer: number, readonly index: number, readonly count: number, readonly data: Uint8Array }
+
+export type SyncMessageOf<T extends MessageTypeName> = Extract<SyncMessage, { type: T }>
+
+// C0 controls and DEL: never part of a name a person would choose, and they break logs and URLs.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/
+const PRINTABLE_ID = /^[\x21-\x7e]+$/
+// A lone surrogate cannot be encoded as UTF-8: the peer would decode a different name (U+FFFD).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** @throws DecodeError unless `name` is a valid document name (1–256 chars, no control characters). */
+export function checkDocName (name: string, field = 'doc'): string {
+  checkString(name, SYNC_LIMITS.docNameChars, field)
+  if (name.length === 0) throw new DecodeError(`${field}: empty document name`)
+  if (CONTROL_CHARS.test(name)) throw new DecodeError(`${field}: control character in document name`)
+  if (LONE_SURROGATE.test(name)) throw new DecodeError(`${field}: lone surrogate in document name`)
+  return name
+}
+
+function checkPeerId (id: string, field: string): PeerId {
+  checkString(id, SYNC_LIMITS.peerIdChars, field)
+  if (!PRINTABLE_ID.test(id)) throw new DecodeError(`${field}: not a peer id`)
+  return id
+}
+
+const UINT32_MAX = 0xffff_ffff
+
+function vectorFromWire (entries: VectorEntry[], field: string): VersionVector {
+  checkCount(entries.length, SYNC_LIMITS.vectorEntries, field)
+  const out = new Map<number, number>()
+  for (const e of entries) {
+    const replica = checkInt(e.replica, 0, MAX_REPLICA_ID, `${field}.replica`)
+    const clock = checkInt(e.clock, 1, Number.MAX_SAFE_INTEGER, `${field}.clock`)
+    if (out.has(replica)) throw new DecodeError(`${field}: replica ${replica} listed twice`)
+    out.set(replica, clock)
+  }
+  return out
+}
+
+function vectorToWire (v: VersionVector): VectorEntry[] {
+  const out: VectorEntry[] = []
+  for (const [replica, clock] of v) if (clock > 0) out.push({ replica, clock })
+  return out
+}
+
+function checkUpdate (update: Uint8Array, field: string): Uint8Array {
+  // A Yjs v1 update is never empty (it always carries a struct count and a delete set).
+  return checkBytes(update, SYNC_LIMITS.updateBytes, field, 2)
+}
+
+const DECODE_LIMITS = {
+  digests: { entries: SYNC_LIMITS.docsPerFrame },
+  digestsReply: { others: SYNC_LIMITS.docsPerFrame, hints: SYNC_LIMITS.docsPerFrame, hints$: { peers: SYNC_LIMITS.hintPeers } },
+  syncDoc: { vector: SYNC_LIMITS.vectorEntries },
+  ack: { vector: SYNC_LIMITS.vectorEntries }
+}
+
+export interface DecodeSyncOptions {
+  /** Whether a `chunk` frame is acceptable (not inside a reassembled transfer: no nesting). Default true. */
+  allowChunk?: boolean
+}
+
+/**
+ * Decodes and validates one frame of at most `maxFrameBytes`.
+ * @throws FrameTooLargeError, DecodeError — and nothing else.
+ */
+export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: DecodeSyncOptions = {}): SyncMessage {
+  const f = decodeBounded(SyncFrame, bytes, maxFrameBytes, DECODE_LIMITS)
+  const type = TYPE_NAMES.get(f.type)
+  if (type === undefined) throw new DecodeError(`unknown message type ${f.type}`)
+  const present = [f.digests, f.digestsReply, f.syncDoc, f.update, f.ack, f.chunk].filter(x => x !== undefined).length
+  if (present !== 1) throw new DecodeError(`${type} frame must carry exactly one body, has ${present}`)
+  switch (type) {
+    case 'digests': return validDigests(required(f.digests, type))
+    case 'digestsReply': return validDigestsReply(required(f.digestsReply, type))
+    case 'syncDoc': return validSyncDoc(required(f.syncDoc, type))
+    case 'update': {
+      const u = required(f.update, type)
+      return { type, doc: checkDocName(u.doc), update: checkUpdate(u.update, 'update.update'), ackId: checkInt(u.ackId, 0, UINT32_MAX, 'update.ackId') }
+    }
+    case 'ack': {
+      const a = required(f.ack, type)
+      return { type, doc: checkDocName(a.doc), ackId: checkInt(a.ackId, 1, UINT32_MAX, 'ack.ackId'), vector: vectorFromWire(a.vector, 'ack.vector') }
+    }
+    case 'chunk': {
+      if (options.allowChunk === false) throw new DecodeError('chunk inside a chunked transfer')
+      const c = required(f.chunk, type)
+      const count = checkInt(c.count, 2, SYNC_LIMITS.chunksPerTransfer, 'chunk.count')
+      const index = checkInt(c.index, 0, count - 1, 'chunk.index')
+      const data = checkBytes(c.data, SYNC_LIMITS.chunkBytes, 'chunk.data', 1)
+      return { type, transfer: checkInt(c.transfer, 0, UINT32_MAX, 'chunk.transfer'), index, count, data }
+    }
+  }
+}
+
+function required<T> (body: T | undefined, type: MessageTypeName): T {
+  if (body === undefined) throw new DecodeError(`${type} frame without its body`)
+  return body
+}
+
+function validDigests (d: NonNullable<SyncFrame['digests']>): SyncMessageOf<'digests'> {
+  const pages = checkInt(d.pages, 1, SYNC_LIMITS.pages, 'digests.pages')
+  const page = checkInt(d.page, 0, pages - 1, 'digests.page')
+  checkCount(d.entries.length, SYNC_LIMITS.docsPerFrame, 'digests.entries')
+  const seen = new Set<string>()
+  const entries = d.entries.map((e, i) => {
+    const doc = checkDocName(e.doc, `digests.entries[${i}].doc`)
+    if (seen.has(doc)) throw new DecodeError(`digests.entries: "${doc}" listed twice`)
+    seen.add(doc)
+    const digest = checkBytes(e.digest, SYNC_LIMITS.digestBytes, `digests.entries[${i}].digest`, SYNC_LIMITS.digestBytes)
+    return { doc, digest }
+  })
+  return { type: 'digests', session: checkInt(d.session, 0, UINT32_MAX, 'digests.session'), page, pages, full: d.full, entries }
+}
+
+function validDigestsReply (r: NonNullable<SyncFrame['digestsReply']>): SyncMessageOf<'digestsReply'> {
+  const hosted = checkBytes(r.hosted, Math.ceil(SYNC_LIMITS.docsPerFrame / 8), 'digestsReply.hosted')
+  checkCount(r.others.length, SYNC_LIMITS.docsPerFrame, 'digestsReply.others')
+  checkCount(r.hints.length, SYNC_LIMITS.docsPerFrame, 'digestsReply.hints')
+  const others = r.others.map((doc, i) => checkDocName(doc, `digestsReply.others[${i}]`))
+  const hints = r.hints.map((h, i) => {
+    checkCount(h.peers.length, SYNC_LIMITS.hintPeers, `digestsReply.hints[${i}].peers`)
+    return { doc: checkDocName(h.doc, `digestsReply.hints[${i}].doc`), peers: h.peers.map(p => checkPeerId(p, `digestsReply.hints[${i}].peers`)) }
+  })
+  return {
+    type: 'digestsReply',
+    session: checkInt(r.session, 0, UINT32_MAX, 'digestsReply.session'),
+    page: checkInt(r.page, 0, SYNC_LIMITS.pages - 1, 'digestsReply.page'),
+    hosted,
+    differing: checkInt(r.differing, 0, SYNC_LIMITS.docsPerFrame, 'digestsReply.differing'),
+    others,
+    hints
+  }
+}
+
+function validSyncDoc (s: NonNullable<SyncFrame['syncDoc']>): SyncDocMessage {
+  const session = checkInt(s.session, 0, UINT32_MAX, 'syncDoc.session')
+  const doc = checkDocName(s.doc)
+  switch (s.step) {
+    case SyncStep.vector:
+      if (s.update.byteLength > 0) throw new DecodeError('syncDoc step vector must not carry an update')
+      return { type: 'syncDoc', session, doc, step: 'vector', vector: vectorFromWire(s.vector, 'syncDoc.vector') }
+    case SyncStep.diffAndVector:
+      return { type: 'syncDoc', session, doc, step: 'diffAndVector', vector: vectorFromWire(s.vector, 'syncDoc.vector'), update: checkUpdate(s.update, 'syncDoc.update') }
+    case SyncStep.diff:
+      if (s.vector.length > 0) throw new DecodeError('syncDoc step diff must not carry a vector')
+      return { type: 'syncDoc', session, doc, step: 'diff', update: checkUpdate(s.update, 'syncDoc.update') }
+    default:
+      throw new DecodeError(`syncDoc.step: unknown value ${s.step}`)
+  }
+}
+
+/** Encodes one message. The caller checks the size against the frame limit (or chunks it). */
+export function encodeSync (msg: SyncMessage): Uint8Array {
+  switch (msg.type) {
+    case 'digests':
+      return SyncFrame.encode({ type: MessageType.digests, digests: { session: msg.session, page: msg.page, pages: msg.pages, full: msg.full, entries: msg.entries.map(e => ({ doc: e.doc, digest: plain(e.digest) })) } })
+    case 'digestsReply':
+      return SyncFrame.encode({
+        type: MessageType.digestsReply,
+        digestsReply: { session: msg.session, page: msg.page, hosted: plain(msg.hosted), differing: msg.differing, others: [...msg.others], hints: msg.hints.map(h => ({ doc: h.doc, peers: [...h.peers] })) }
+      })
+    case 'syncDoc':
+      return SyncFrame.encode({
+        type: MessageType.syncDoc,
+        syncDoc: {
+          session: msg.session,
+          step: SyncStep[msg.step],
+          doc: msg.doc,
+          vector: msg.step === 'diff' ? [] : vectorToWire(msg.vector),
+          update: msg.step === 'vector' ? new Uint8Array(0) : plain(msg.update)
+        }
+      })
+    case 'update':
+      return SyncFrame.encode({ type: MessageType.update, update: { doc: msg.doc, update: plain(msg.update), ackId: msg.ackId } })
+    case 'ack':
+      return SyncFrame.encode({ type: MessageType.ack, ack: { doc: msg.doc, ackId: msg.ackId, vector: vectorToWire(msg.vector) } })
+    case 'chunk':
+      return SyncFrame.encode({ type: MessageType.chunk, chunk: { transfer: msg.transfer, index: msg.index, count: msg.count, data: plain(msg.data) } })
+  }
+}
+
+/** The generated encoder takes ArrayBuffer-backed arrays; anything else (a SharedArrayBuffer view) is copied. */
+function plain (bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? bytes as Uint8Array<ArrayBuffer> : new Uint8Array(bytes)
+}
+
+/** Bytes a length-delimited field of `len` payload bytes takes (tag + length prefix + payload). */
+export function fieldBytes (len: number): number {
+  return 1 + varintBytes(len) + len
+}
+
+export function varintBytes (n: number): number {
+  let size = 1
+  while (n >= 0x80) { n = Math.floor(n / 128); size++ }
+  return size
+}
+
+/** Encoded size of one digest entry inside a Digests page (used to fill pages up to a byte budget). */
+export function digestEntryBytes (doc: string): number {
+  return fieldBytes(fieldBytes(Buffer.byteLength(doc, 'utf8')) + fieldBytes(SYNC_LIMITS.digestBytes))
+}
+
+/** Encoded size of a doc name inside a repeated string field. */
+export function nameBytes (doc: string): number {
+  return fieldBytes(Buffer.byteLength(doc, 'utf8'))
+}
+
+/** Upper bound of the envelope around a chunk's data: frame type, transfer, index, count and length prefixes. */
+export const CHUNK_ENVELOPE_BYTES = 40

@@ -1,0 +1,161 @@
+/**
+ * Replication configuration: all-optional `ReplicationInit`, named presets, one resolve/validate step
+ * (the shape of membership/config.ts). Every field says its default and the trade-off behind it.
+ */
+import { ConfigError } from '../core/errors.js'
+import { SYNC_LIMITS } from './codec.js'
+
+export interface ReplicationConfig {
+  /**
+   * Pull anti-entropy: every this long, exchange digests of all hosted docs with one random live peer (and
+   * the missing diffs of those that differ). Push-pull with one random partner converges in O(log N) rounds
+   * (≈ 9 rounds at N = 1,024); an idle round costs two small frames. Lower = faster repair, more traffic.
+   */
+  antiEntropyIntervalMs: number
+  /**
+   * k, live hosts a local write is pushed to (after it is durable), and that a peer forwards a NEW remote
+   * update to (once). Push alone reaches ≈ 94 % of peers at k = 3; anti-entropy repairs the rest.
+   */
+  pushFanout: number
+  /**
+   * Share of anti-entropy rounds whose partner is any live peer rather than a known co-host of our docs:
+   * how peers that opened a doc later are discovered. 0 = only known co-hosts (after the first contact).
+   */
+  discoveryRatio: number
+  /** Peers asked for a doc right after it is opened (known hosts first, else random live peers). */
+  fetchFanout: number
+  /** An anti-entropy round we started is forgotten (counted as timed out) after this long. */
+  sessionTimeoutMs: number
+  /** Anti-entropy rounds we started that may be outstanding at once; more are skipped until some finish. */
+  maxSessions: number
+  /**
+   * Frames whose encoding exceeds this are sent as chunks of this many bytes and reassembled by the
+   * receiver. Well below the 1 MiB sync frame limit so that one big diff does not hog a stream.
+   */
+  chunkBytes: number
+  /** Largest reassembled frame (so largest diff or update that can be replicated). Bounds receiver memory per transfer. */
+  maxTransferBytes: number
+  /** Bytes buffered in all partial transfers at once; a new transfer that does not fit is dropped (retried next round). */
+  maxReassemblyBytes: number
+  /** Partial transfers buffered per sending peer. */
+  maxTransfersPerPeer: number
+  /** Partial transfers buffered in all. */
+  maxTransfers: number
+  /** A partial transfer without a new chunk for this long is dropped (its sender retries in a later round). */
+  reassemblyTimeoutMs: number
+  /** A flush re-sends its update to hosts that have not acknowledged yet every this long (frames may be lost). */
+  flushRetryMs: number
+  /** Hosts a flush sends to at most (it needs `replicas` of them to acknowledge). */
+  flushFanout: number
+  /** Flushes waiting at once; more are refused with RateLimitError. */
+  maxPendingFlushes: number
+  /** Writes waiting for durability at once; more are refused with RateLimitError. */
+  maxPendingWrites: number
+  /** How often docs are checked for compaction. */
+  compactIntervalMs: number
+  /** Compact a doc once this many updates were appended since its last compaction… */
+  compactMinUpdates: number
+  /** …or once this many bytes were. Compaction re-encodes the doc: 1,000 one-char inserts shrink ~20×. */
+  compactMinBytes: number
+  /** Docs whose hosts we remember (learned from handshakes); docs we do not host are forgotten first. */
+  maxTrackedDocs: number
+  /** Hosts remembered per doc (more than enough to push to k and flush to a few). */
+  maxHostsPerDoc: number
+}
+
+export type ReplicationInit = Partial<ReplicationConfig>
+
+/** A LAN or a single data centre. */
+export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
+  antiEntropyIntervalMs: 5_000,
+  pushFanout: 3,
+  discoveryRatio: 0.25,
+  fetchFanout: 3,
+  sessionTimeoutMs: 10_000,
+  maxSessions: 16,
+  chunkBytes: 256 * 1024,
+  maxTransferBytes: 32 * 1024 * 1024,
+  maxReassemblyBytes: 64 * 1024 * 1024,
+  maxTransfersPerPeer: 4,
+  maxTransfers: 32,
+  reassemblyTimeoutMs: 30_000,
+  flushRetryMs: 1_000,
+  flushFanout: 16,
+  maxPendingFlushes: 256,
+  maxPendingWrites: 10_000,
+  compactIntervalMs: 30_000,
+  compactMinUpdates: 1_000,
+  compactMinBytes: 4 * 1024 * 1024,
+  maxTrackedDocs: 10_000,
+  maxHostsPerDoc: 64
+})
+
+/** One machine or a very fast network: repair sooner. */
+export const LOCAL_PRESET: Readonly<ReplicationConfig> = Object.freeze({
+  ...LAN_PRESET,
+  antiEntropyIntervalMs: 2_000,
+  sessionTimeoutMs: 5_000,
+  flushRetryMs: 500
+})
+
+/**
+ * For the simulator: short intervals so that properties converge within bounded virtual time, and small
+ * compaction thresholds so that compaction runs in every test.
+ */
+export const SIM_PRESET: Readonly<ReplicationConfig> = Object.freeze({
+  ...LAN_PRESET,
+  antiEntropyIntervalMs: 1_000,
+  sessionTimeoutMs: 3_000,
+  reassemblyTimeoutMs: 5_000,
+  flushRetryMs: 300,
+  compactIntervalMs: 2_000,
+  compactMinUpdates: 20,
+  compactMinBytes: 64 * 1024
+})
+
+export const PRESETS = { lan: LAN_PRESET, local: LOCAL_PRESET, sim: SIM_PRESET } as const
+export type ReplicationPresetName = keyof typeof PRESETS
+
+type NumericKey = { [K in keyof ReplicationConfig]: ReplicationConfig[K] extends number ? K : never }[keyof ReplicationConfig]
+
+const POSITIVE_INTEGERS: readonly NumericKey[] = [
+  'antiEntropyIntervalMs', 'fetchFanout', 'sessionTimeoutMs', 'maxSessions', 'chunkBytes', 'maxTransferBytes',
+  'maxReassemblyBytes', 'maxTransfersPerPeer', 'maxTransfers', 'reassemblyTimeoutMs', 'flushRetryMs', 'flushFanout',
+  'maxPendingFlushes', 'maxPendingWrites', 'compactIntervalMs', 'compactMinUpdates', 'compactMinBytes',
+  'maxTrackedDocs', 'maxHostsPerDoc'
+]
+
+/** Smallest chunk worth its envelope. */
+const MIN_CHUNK_BYTES = 1024
+
+/**
+ * Merges `init` over the preset and validates the result.
+ * @throws ConfigError naming the first offending field.
+ */
+export function resolveReplicationConfig (init: ReplicationInit = {}, preset: ReplicationPresetName = 'lan'): ReplicationConfig {
+  const config: ReplicationConfig = { ...PRESETS[preset] }
+  for (const [key, value] of Object.entries(init)) {
+    if (!Object.hasOwn(config, key)) throw new ConfigError(`unknown replication option "${key}"`)
+    if (value === undefined) continue
+    if (typeof value !== 'number') throw new ConfigError(`${key} must be a number`)
+    Object.assign(config, { [key]: value })
+  }
+  for (const key of POSITIVE_INTEGERS) {
+    if (!Number.isSafeInteger(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`)
+  }
+  if (!Number.isSafeInteger(config.pushFanout) || config.pushFanout < 0) throw new ConfigError(`pushFanout must be an integer ≥ 0, got ${config.pushFanout}`)
+  if (!(config.discoveryRatio >= 0 && config.discoveryRatio <= 1)) throw new ConfigError(`discoveryRatio must be in [0, 1], got ${config.discoveryRatio}`)
+  if (config.chunkBytes < MIN_CHUNK_BYTES || config.chunkBytes > SYNC_LIMITS.chunkBytes) {
+    throw new ConfigError(`chunkBytes must be in [${MIN_CHUNK_BYTES}, ${SYNC_LIMITS.chunkBytes}], got ${config.chunkBytes}`)
+  }
+  if (config.maxTransferBytes < config.chunkBytes || config.maxTransferBytes > SYNC_LIMITS.updateBytes) {
+    throw new ConfigError(`maxTransferBytes must be in [chunkBytes, ${SYNC_LIMITS.updateBytes}], got ${config.maxTransferBytes}`)
+  }
+  if (Math.ceil(config.maxTransferBytes / config.chunkBytes) > SYNC_LIMITS.chunksPerTransfer) {
+    throw new ConfigError(`maxTransferBytes / chunkBytes exceeds ${SYNC_LIMITS.chunksPerTransfer} chunks per transfer`)
+  }
+  if (config.maxReassemblyBytes < config.maxTransferBytes) throw new ConfigError('maxReassemblyBytes must be ≥ maxTransferBytes')
+  if (config.maxTransfers < config.maxTransfersPerPeer) throw new ConfigError('maxTransfers must be ≥ maxTransfersPerPeer')
+  if (config.maxHostsPerDoc < config.pushFanout) throw new ConfigError('maxHostsPerDoc must be ≥ pushFanout')
+  return config
+}

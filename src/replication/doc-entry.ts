@@ -1,0 +1,99 @@
+/**
+ * One open document: the Y.Doc, its durability log, and cached digest and vector (recomputed only after
+ * the doc changed, so an idle doc costs nothing per anti-entropy round).
+ */
+import * as Y from 'yjs'
+import { DecodeError } from '../core/errors.js'
+import { DurableLog } from './durable-log.js'
+import type { RemoteOrigin } from './origins.js'
+import type { DocStore } from './storage.js'
+import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, digestBytes, ofDoc, toStateVector } from './version-vector.js'
+import type { VersionVector } from './version-vector.js'
+
+export type DocState = 'loading' | 'ready' | 'closed'
+
+/**
+ * Parses a remote Yjs update and checks what Yjs itself does not: replica ids are uint32 and clocks stay
+ * safe integers. Yjs reads both as 53-bit varints and would integrate a forged id or clock, after which the
+ * doc's state vector could no longer be represented (or sent) as a version vector.
+ * @throws DecodeError
+ */
+export function checkUpdate (doc: string, update: Uint8Array): void {
+  let decoded: { structs: Array<{ id: { client: number, clock: number }, length: number }>, ds: { clients: Map<number, Array<{ clock: number, len: number }>> } }
+  try {
+    decoded = Y.decodeUpdate(update)
+  } catch (err) {
+    throw new DecodeError(`malformed Yjs update for "${doc}": ${err instanceof Error ? err.message : String(err)}`)
+  }
+  for (const s of decoded.structs) checkRange(doc, s.id.client, s.id.clock, s.length)
+  for (const [client, items] of decoded.ds.clients) for (const d of items) checkRange(doc, client, d.clock, d.len)
+}
+
+function checkRange (doc: string, client: number, clock: number, length: number): void {
+  if (!Number.isSafeInteger(client) || client < 0 || client > MAX_REPLICA_ID) throw new DecodeError(`Yjs update for "${doc}": replica id ${client} is not a uint32`)
+  if (!Number.isSafeInteger(clock) || !Number.isSafeInteger(length) || clock < 0 || length < 0 || !Number.isSafeInteger(clock + length)) {
+    throw new DecodeError(`Yjs update for "${doc}": clock range ${clock}+${length} is out of range`)
+  }
+}
+
+export class DocEntry {
+  state: DocState = 'loading'
+  readonly doc: Y.Doc
+  readonly log: DurableLog
+  /** A compaction of this doc is in flight. */
+  compacting = false
+  private digest: Uint8Array | undefined
+  private version: VersionVector | undefined
+
+  constructor (readonly name: string, store: DocStore) {
+    // gc: deleted content is dropped (deletions stay in the delete set): what every Yjs provider does.
+    this.doc = new Y.Doc({ gc: true })
+    this.log = new DurableLog(store, name)
+  }
+
+  get ready (): boolean {
+    return this.state === 'ready'
+  }
+
+  /** Forget the cached digest and vector (called from every update of the doc). */
+  invalidate (): void {
+    this.digest = undefined
+    this.version = undefined
+  }
+
+  /** SHA-256 of the doc's snapshot (state vector + delete set). */
+  digestBytes (): Uint8Array {
+    this.digest ??= digestBytes(this.doc)
+    return this.digest
+  }
+
+  /** The digest as sent on the wire (a prefix). */
+  wireDigest (): Uint8Array {
+    return this.digestBytes().subarray(0, WIRE_DIGEST_BYTES)
+  }
+
+  vector (): VersionVector {
+    this.version ??= ofDoc(this.doc)
+    return this.version
+  }
+
+  /** What a replica at `remote` lacks: the inserts past its vector plus our whole delete set. */
+  diffFor (remote: VersionVector): Uint8Array {
+    return Y.encodeStateAsUpdate(this.doc, toStateVector(remote))
+  }
+
+  /**
+   * Applies a remote Yjs update after checking that it parses. Returns whether it changed the doc.
+   * @throws DecodeError if the bytes are not a well-formed update (the doc is untouched).
+   */
+  applyRemote (update: Uint8Array, origin: RemoteOrigin): boolean {
+    checkUpdate(this.name, update)
+    try {
+      Y.applyUpdate(this.doc, update, origin)
+    } catch (err) {
+      // Parsed but failed to integrate: whatever was integrated is a valid CRDT state; report as bad input.
+      throw new DecodeError(`Yjs rejected an update for "${this.name}": ${err instanceof Error ? err.message : String(err)}`)
+    }
+    return origin.changed
+  }
+}

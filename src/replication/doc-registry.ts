@@ -1,0 +1,149 @@
+/**
+ * The docs this peer replicates: opening one creates its Y.Doc, replays its persisted history from the
+ * store, then gives it a fresh replica id; every later update of the doc is reported to the replicator.
+ */
+import * as Y from 'yjs'
+import { DecodeError } from '../core/errors.js'
+import type { Random } from '../core/random.js'
+import { checkDocName } from './codec.js'
+import { DocEntry } from './doc-entry.js'
+import { InvalidDocNameError } from './errors.js'
+import { LOAD_ORIGIN } from './origins.js'
+import type { DocStore } from './storage.js'
+import { MAX_REPLICA_ID } from './version-vector.js'
+import type { VersionVector } from './version-vector.js'
+
+export type OpenCallback = (err: Error | null, entry?: DocEntry) => void
+
+export interface RegistryHooks {
+  /** Every update of an open doc except replayed history. `origin` is the Yjs transaction origin. */
+  onUpdate(entry: DocEntry, update: Uint8Array, origin: unknown): void
+  /** The doc's history was replayed (`updates` entries; `corrupt` of them failed to apply). */
+  onLoaded(entry: DocEntry, updates: number, corrupt: number): void
+  onLoadError(entry: DocEntry, err: Error): void
+}
+
+/**
+ * A replica id (Yjs clientID) for a new doc instance: random, and not one the doc's history already
+ * contains, because two instances writing under one id would corrupt each other's clocks. A restart
+ * therefore always writes under a new id (NOTES: every restart that writes adds one vector entry).
+ */
+export function freshReplicaId (random: Random, history: VersionVector): number {
+  for (;;) {
+    const id = random.int(MAX_REPLICA_ID + 1)
+    if (!history.has(id)) return id
+  }
+}
+
+export class DocRegistry {
+  private readonly entries = new Map<string, DocEntry>()
+  private readonly waiting = new Map<DocEntry, OpenCallback[]>()
+
+  constructor (
+    private readonly store: DocStore,
+    private readonly random: Random,
+    private readonly hooks: RegistryHooks
+  ) {}
+
+  get size (): number {
+    return this.entries.size
+  }
+
+  get (name: string): DocEntry | undefined {
+    return this.entries.get(name)
+  }
+
+  /** The entry if it is open and loaded. */
+  ready (name: string): DocEntry | undefined {
+    const e = this.entries.get(name)
+    return e?.ready === true ? e : undefined
+  }
+
+  readyEntries (): DocEntry[] {
+    return [...this.entries.values()].filter(e => e.ready)
+  }
+
+  names (): string[] {
+    return [...this.entries.keys()]
+  }
+
+  /**
+   * Opens `name` (once; later calls join the first) and calls back when its history is loaded.
+   * @throws InvalidDocNameError synchronously for a name the wire cannot carry.
+   */
+  open (name: string, cb: OpenCallback): DocEntry {
+    try {
+      checkDocName(name, 'name')
+    } catch (err) {
+      throw new InvalidDocNameError(err instanceof DecodeError ? err.message : String(err))
+    }
+    const existing = this.entries.get(name)
+    if (existing !== undefined) {
+      if (existing.ready) cb(null, existing)
+      else this.waiting.get(existing)?.push(cb)
+      return existing
+    }
+    const entry = new DocEntry(name, this.store)
+    this.entries.set(name, entry)
+    this.waiting.set(entry, [cb])
+    entry.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      entry.invalidate()
+      if (origin === LOAD_ORIGIN || entry.state === 'closed') return
+      this.hooks.onUpdate(entry, update, origin)
+    })
+    this.store.load(name, (err, updates) => { this.loaded(entry, err, updates ?? []) })
+    return entry
+  }
+
+  /** Stops replicating `name`: its doc is destroyed, pending opens and durability waits fail with `err`. */
+  close (name: string, err: Error): void {
+    const entry = this.entries.get(name)
+    if (entry === undefined) return
+    this.entries.delete(name)
+    this.finish(entry, err)
+    entry.state = 'closed'
+    entry.log.close(err)
+    entry.doc.destroy()
+  }
+
+  closeAll (err: Error): void {
+    for (const name of [...this.entries.keys()]) this.close(name, err)
+  }
+
+  private loaded (entry: DocEntry, err: Error | null, updates: Uint8Array[]): void {
+    if (entry.state !== 'loading') return
+    if (err !== null) {
+      this.entries.delete(entry.name)
+      entry.state = 'closed'
+      entry.log.close(err)
+      entry.doc.destroy()
+      this.hooks.onLoadError(entry, err)
+      this.finish(entry, err)
+      return
+    }
+    let corrupt = 0
+    // One transaction: one update event (ignored: LOAD_ORIGIN), one digest recomputation later.
+    entry.doc.transact(() => {
+      for (const u of updates) {
+        try {
+          Y.applyUpdate(entry.doc, u, LOAD_ORIGIN)
+        } catch {
+          corrupt++
+        }
+      }
+    }, LOAD_ORIGIN)
+    entry.doc.clientID = freshReplicaId(this.random, entry.vector())
+    entry.state = 'ready'
+    this.hooks.onLoaded(entry, updates.length, corrupt)
+    this.finish(entry, null)
+  }
+
+  private finish (entry: DocEntry, err: Error | null): void {
+    const callbacks = this.waiting.get(entry) ?? []
+    this.waiting.delete(entry)
+    for (const cb of callbacks) {
+      if (err === null) cb(null, entry)
+      else cb(err)
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import type { PeerId } from '../core/transport.js'
+import type { VersionVectorJSON } from './version-vector.js'
+
+/** Where a change came from: this peer's app, or another peer (push, forward, anti-entropy or flush). */
+export type ChangeOrigin = 'local' | 'remote'
+
+/** Events a Replicator emits (typed, isolated listeners: a throwing listener cannot break replication). */
+export interface ReplicatorEvents {
+  /** A doc was opened and its persisted state loaded. `updates`: entries read from the store. */
+  opened: { readonly doc: string, readonly updates: number }
+  /**
+   * A doc's content changed (emitted synchronously from the Yjs update, before it is durable).
+   * `from`: the peer that sent a remote change.
+   */
+  change: { readonly doc: string, readonly origin: ChangeOrigin, readonly from?: PeerId, readonly bytes: number }
+  /** A local change became durable (acknowledged); it is being pushed to live hosts now. */
+  durable: { readonly doc: string, readonly version: VersionVectorJSON }
+  /** An anti-entropy round this peer started finished: every doc that differed was exchanged both ways. */
+  synced: { readonly peer: PeerId, readonly docs: readonly string[], readonly durationMs: number }
+  /** A doc's persisted history was compacted into one update. */
+  compacted: { readonly doc: string, readonly bytes: number }
+  /** The store failed an operation. The doc stays in memory; the write involved is not acknowledged. */
+  storeError: { readonly doc: string, readonly op: 'load' | 'append' | 'compact', readonly error: Error }
+}
+
+export type ReplicatorEventName = keyof ReplicatorEvents

@@ -1,0 +1,132 @@
+/**
+ * Who hosts which doc, as learned from the sync handshake: a Digests listing says what its sender hosts,
+ * a DigestsReply says which of the listed docs the responder hosts (and some others), a pushed update says
+ * its sender hosts that doc. Pushes, forwards, flushes and targeted fetches go to hosts found here.
+ *
+ * Bounded: at most `maxTrackedDocs` docs (docs this peer does not host are forgotten first, oldest first)
+ * and `maxHostsPerDoc` hosts per doc (the least recently confirmed are forgotten first). Liveness is not
+ * tracked here: callers filter with the membership's alive set, and `prune` drops peers that are gone.
+ */
+import type { PeerId } from '../core/transport.js'
+
+interface Listing {
+  session: number
+  pages: number
+  seen: Set<number>
+  docs: Set<string>
+}
+
+export class HostDirectory {
+  /** doc → hosts, each host in least-recently-confirmed-first order (Map insertion order). */
+  private readonly byDoc = new Map<string, Map<PeerId, true>>()
+  private readonly byPeer = new Map<PeerId, Set<string>>()
+  /** Full listings being received page by page: replace the peer's set once all pages arrived. */
+  private readonly listings = new Map<PeerId, Listing>()
+
+  constructor (
+    private readonly maxTrackedDocs: number,
+    private readonly maxHostsPerDoc: number,
+    private readonly isLocal: (doc: string) => boolean
+  ) {}
+
+  get trackedDocs (): number {
+    return this.byDoc.size
+  }
+
+  /** `peer` hosts `doc` (refreshes the entry). */
+  add (peer: PeerId, doc: string): void {
+    let hosts = this.byDoc.get(doc)
+    if (hosts === undefined) {
+      this.evictOneDoc()
+      hosts = new Map()
+      this.byDoc.set(doc, hosts)
+    }
+    hosts.delete(peer)
+    hosts.set(peer, true)
+    if (hosts.size > this.maxHostsPerDoc) {
+      const oldest = hosts.keys().next().value as PeerId
+      this.remove(oldest, doc)
+    }
+    let docs = this.byPeer.get(peer)
+    if (docs === undefined) {
+      docs = new Set()
+      this.byPeer.set(peer, docs)
+    }
+    docs.add(doc)
+  }
+
+  /** `peer` does not host `doc` (any more). */
+  remove (peer: PeerId, doc: string): void {
+    const hosts = this.byDoc.get(doc)
+    if (hosts !== undefined) {
+      hosts.delete(peer)
+      if (hosts.size === 0) this.byDoc.delete(doc)
+    }
+    const docs = this.byPeer.get(peer)
+    if (docs !== undefined) {
+      docs.delete(doc)
+      if (docs.size === 0) this.byPeer.delete(peer)
+    }
+  }
+
+  /**
+   * One page of a full listing of `peer`'s docs. Adds them at once; when every page of the session has
+   * arrived, forgets the docs the listing did not contain (the peer closed them).
+   */
+  notePage (peer: PeerId, session: number, page: number, pages: number, docs: readonly string[]): void {
+    for (const d of docs) this.add(peer, d)
+    let l = this.listings.get(peer)
+    if (l === undefined || l.session !== session) {
+      l = { session, pages, seen: new Set(), docs: new Set() }
+      this.listings.set(peer, l)
+    }
+    if (l.pages !== pages) return
+    l.seen.add(page)
+    for (const d of docs) l.docs.add(d)
+    if (l.seen.size < l.pages) return
+    this.listings.delete(peer)
+    for (const d of [...this.byPeer.get(peer) ?? []]) if (!l.docs.has(d)) this.remove(peer, d)
+  }
+
+  /** Hosts of `doc` among `alive`, minus `exclude`. */
+  hostsOf (doc: string, alive: ReadonlySet<PeerId>, exclude?: PeerId): PeerId[] {
+    const hosts = this.byDoc.get(doc)
+    if (hosts === undefined) return []
+    const out: PeerId[] = []
+    for (const p of hosts.keys()) if (p !== exclude && alive.has(p)) out.push(p)
+    return out
+  }
+
+  /** Whether `peer` is known to host `doc`. */
+  hosts (peer: PeerId, doc: string): boolean {
+    return this.byDoc.get(doc)?.has(peer) === true
+  }
+
+  /** Alive peers known to host at least one of `docs`. */
+  coHosts (docs: Iterable<string>, alive: ReadonlySet<PeerId>): PeerId[] {
+    const out = new Set<PeerId>()
+    for (const d of docs) for (const p of this.byDoc.get(d)?.keys() ?? []) if (alive.has(p)) out.add(p)
+    return [...out]
+  }
+
+  /** Forgets every peer not in `alive` (dead, left or forgotten by membership). */
+  prune (alive: ReadonlySet<PeerId>): void {
+    for (const peer of [...this.byPeer.keys()]) if (!alive.has(peer)) this.forgetPeer(peer)
+    for (const peer of [...this.listings.keys()]) if (!alive.has(peer)) this.listings.delete(peer)
+  }
+
+  forgetPeer (peer: PeerId): void {
+    for (const d of [...this.byPeer.get(peer) ?? []]) this.remove(peer, d)
+    this.listings.delete(peer)
+  }
+
+  private evictOneDoc (): void {
+    if (this.byDoc.size < this.maxTrackedDocs) return
+    // Oldest first among docs we do not host; docs we host are bounded by what the app opened.
+    for (const doc of this.byDoc.keys()) {
+      if (this.isLocal(doc)) continue
+      for (const p of [...this.byDoc.get(doc)?.keys() ?? []]) this.remove(p, doc)
+      return
+    }
+  }
+}

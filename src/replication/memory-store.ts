@@ -1,0 +1,127 @@
+/**
+ * An in-memory DocStore for the simulator and tests. It stands for the disk: the simulation harness keeps
+ * one instance per node across crash/restart, so a restarted node finds exactly what the store had
+ * acknowledged before the crash.
+ *
+ * With a clock and `latencyMs`, each operation completes that long after the previous operation on the same
+ * doc (a queue per doc, like an fsync'ing append-only file): the data changes and the callback runs at
+ * completion. On a simulated node, a crash voids the clock's pending timers, so operations still in flight
+ * are lost, like writes that never reached the disk. Without a clock, operations complete synchronously.
+ */
+import type { Clock } from '../core/clock.js'
+import { NotRunningError } from '../core/errors.js'
+import type { DocStore, StoreCallback } from './storage.js'
+
+export interface MemoryDocStoreOptions {
+  /** Clock to complete operations on (required for latencyMs > 0). */
+  clock?: Clock
+  /** Time from an operation's start (or the previous one's completion, for the same doc) to its completion. */
+  latencyMs?: number
+}
+
+interface DocLog {
+  /** Persisted updates: the compacted state (if any) first. */
+  entries: Uint8Array[]
+  pendingUpdates: number
+  pendingBytes: number
+}
+
+export interface MemoryStoreCounters {
+  appends: number
+  compactions: number
+  loads: number
+}
+
+export class MemoryDocStore implements DocStore {
+  readonly counters: MemoryStoreCounters = { appends: 0, compactions: 0, loads: 0 }
+  private readonly docs = new Map<string, DocLog>()
+  private readonly busyUntil = new Map<string, number>()
+  private closed = false
+  /** Test hook: when set, operations fail with this error instead of completing. */
+  failWith: Error | undefined
+
+  constructor (private readonly options: MemoryDocStoreOptions = {}) {
+    if ((options.latencyMs ?? 0) > 0 && options.clock === undefined) throw new RangeError('latencyMs needs a clock')
+  }
+
+  listDocs (cb: StoreCallback<string[]>): void {
+    this.run(undefined, cb, () => [...this.docs.keys()])
+  }
+
+  load (doc: string, cb: StoreCallback<Uint8Array[]>): void {
+    this.run(doc, cb, () => {
+      this.counters.loads++
+      return [...(this.docs.get(doc)?.entries ?? [])]
+    })
+  }
+
+  append (doc: string, update: Uint8Array, cb: StoreCallback): void {
+    // Copy now: the caller may reuse its buffer before the (delayed) completion.
+    const copy = update.slice()
+    this.run(doc, cb, () => {
+      const log = this.logOf(doc)
+      log.entries.push(copy)
+      log.pendingUpdates++
+      log.pendingBytes += copy.byteLength
+      this.counters.appends++
+    })
+  }
+
+  compact (doc: string, state: Uint8Array, cb: StoreCallback): void {
+    const copy = state.slice()
+    this.run(doc, cb, () => {
+      // Operations on a doc complete in call order, so at this point the log holds exactly what was
+      // appended before compact was called: all of it is replaced.
+      this.docs.set(doc, { entries: [copy], pendingUpdates: 0, pendingBytes: 0 })
+      this.counters.compactions++
+    })
+  }
+
+  pending (doc: string): { updates: number, bytes: number } {
+    const log = this.docs.get(doc)
+    return { updates: log?.pendingUpdates ?? 0, bytes: log?.pendingBytes ?? 0 }
+  }
+
+  close (): Promise<void> {
+    this.closed = true
+    return Promise.resolve()
+  }
+
+  /** Persisted entries of `doc` (for tests). */
+  entries (doc: string): readonly Uint8Array[] {
+    return this.docs.get(doc)?.entries ?? []
+  }
+
+  private logOf (doc: string): DocLog {
+    let log = this.docs.get(doc)
+    if (log === undefined) {
+      log = { entries: [], pendingUpdates: 0, pendingBytes: 0 }
+      this.docs.set(doc, log)
+    }
+    return log
+  }
+
+  private run<T> (doc: string | undefined, cb: StoreCallback<T>, op: () => T): void {
+    const complete = (): void => {
+      if (this.closed) {
+        cb(new NotRunningError('store is closed'))
+        return
+      }
+      if (this.failWith !== undefined) {
+        cb(this.failWith)
+        return
+      }
+      cb(null, op())
+    }
+    const latency = this.options.latencyMs ?? 0
+    const clock = this.options.clock
+    if (clock === undefined || latency <= 0) {
+      complete()
+      return
+    }
+    const key = doc ?? ''
+    const at = Math.max(clock.now(), this.busyUntil.get(key) ?? 0) + latency
+    this.busyUntil.set(key, at)
+    clock.setTimeout(complete, at - clock.now())
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Transaction origins. Yjs passes the origin of each transaction to `doc.on('update')`: that is how the
+ * replicator tells the app's own edits (persist, acknowledge, push) from updates it applied itself (loaded
+ * from the store: nothing to do; received from a peer: persist, maybe forward, never echo back).
+ */
+import type { PeerId } from '../core/transport.js'
+
+/** Updates replayed from the store when a doc is opened. Already durable. */
+export const LOAD_ORIGIN: unique symbol = Symbol('murmur.replication.load')
+
+/** The origin `Replicator.write` runs the app's function under. Any origin that is not remote is local. */
+export const WRITE_ORIGIN: unique symbol = Symbol('murmur.replication.write')
+
+/** How a remote update arrived. Only pushes are forwarded (anti-entropy diffs can be large and are pulled anyway). */
+export type RemoteKind = 'push' | 'sync'
+
+/** The origin of one applied remote update; the update handler marks whether it changed the doc. */
+export class RemoteOrigin {
+  changed = false
+
+  constructor (readonly from: PeerId, readonly kind: RemoteKind) {}
+}

@@ -1,0 +1,115 @@
+/**
+ * Replication counters. One mutable object owned by the Replicator and shared with its modules; `stats()`
+ * hands out a copy.
+ */
+import { MESSAGE_TYPES } from './codec.js'
+import type { MessageTypeName } from './codec.js'
+
+export type Counts = Record<MessageTypeName, number>
+
+export interface ReplicatorCounters {
+  /** Wire frames by wire type (a chunked message counts as its `chunk` frames). */
+  framesIn: Counts
+  framesOut: Counts
+  bytesIn: Counts
+  bytesOut: Counts
+  /** Logical messages by type (a reassembled transfer counts once, under its own type). */
+  messagesIn: Counts
+  messagesOut: Counts
+  /** Frames that failed decoding or validation (including invalid Yjs updates). Dropped. */
+  decodeErrors: number
+  /** Valid frames that made no sense here: unknown session, unknown flush, reply from the wrong peer. */
+  unexpectedFrames: number
+  /** Valid frames about a doc this peer does not host (or has not loaded yet). */
+  unhostedFrames: number
+  /** A handler failed on a valid frame (a bug): counted, logged, dropped. */
+  handlerErrors: number
+  /** Local transactions that changed a doc. */
+  localUpdates: number
+  /** Remote updates that changed a doc (something new). */
+  updatesApplied: number
+  /** Remote updates that changed nothing (already known). */
+  updatesDuplicate: number
+  /** Update frames sent for local writes (after they were durable). */
+  pushes: number
+  /** Update frames forwarded for new remote pushes. */
+  forwards: number
+  antiEntropyRounds: number
+  antiEntropyCompleted: number
+  antiEntropyTimedOut: number
+  /** Rounds not started because too many were outstanding. */
+  antiEntropySkipped: number
+  /** Per-doc diffs sent by anti-entropy (steps 2 and 3) and their bytes. */
+  diffsSent: number
+  diffBytesSent: number
+  chunksSent: number
+  chunksReceived: number
+  transfersCompleted: number
+  /** Partial transfers dropped (timeout, over a limit, inconsistent chunks). */
+  transfersDropped: number
+  /** Messages too large even for a chunked transfer (maxTransferBytes). Not sent. */
+  oversizeDropped: number
+  flushes: number
+  flushesSucceeded: number
+  flushesFailed: number
+  acksSent: number
+  acksReceived: number
+  compactions: number
+  storeErrors: number
+}
+
+export interface ReplicatorStats extends ReplicatorCounters {
+  /** Docs open on this peer. */
+  docs: number
+  /** Docs whose hosts this peer remembers. */
+  trackedDocs: number
+  /** Anti-entropy rounds outstanding. */
+  sessions: number
+  /** Partial transfers being reassembled and their bytes. */
+  transfers: number
+  reassemblyBytes: number
+  pendingFlushes: number
+  pendingWrites: number
+}
+
+function zeroCounts (): Counts {
+  return Object.fromEntries(MESSAGE_TYPES.map(t => [t, 0])) as Counts
+}
+
+export function createCounters (): ReplicatorCounters {
+  return {
+    framesIn: zeroCounts(),
+    framesOut: zeroCounts(),
+    bytesIn: zeroCounts(),
+    bytesOut: zeroCounts(),
+    messagesIn: zeroCounts(),
+    messagesOut: zeroCounts(),
+    decodeErrors: 0,
+    unexpectedFrames: 0,
+    unhostedFrames: 0,
+    handlerErrors: 0,
+    localUpdates: 0,
+    updatesApplied: 0,
+    updatesDuplicate: 0,
+    pushes: 0,
+    forwards: 0,
+    antiEntropyRounds: 0,
+    antiEntropyCompleted: 0,
+    antiEntropyTimedOut: 0,
+    antiEntropySkipped: 0,
+    diffsSent: 0,
+    diffBytesSent: 0,
+    chunksSent: 0,
+    chunksReceived: 0,
+    transfersCompleted: 0,
+    transfersDropped: 0,
+    oversizeDropped: 0,
+    flushes: 0,
+    flushesSucceeded: 0,
+    flushesFailed: 0,
+    acksSent: 0,
+    acksReceived: 0,
+    compactions: 0,
+    storeErrors: 0
+  }
+}

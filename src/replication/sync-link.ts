@@ -1,0 +1,141 @@
+/**
+ * The sync channel's framing: encodes messages (splitting those above `chunkBytes` into chunks), decodes
+ * and validates inbound frames (reassembling chunked transfers), and counts frames and bytes by type.
+ * Everything above this works with typed messages only.
+ */
+import { DecodeError } from '../core/errors.js'
+import type { RateLimitedLog } from '../core/logger.js'
+import { Channel } from '../core/transport.js'
+import type { PeerId, Transport } from '../core/transport.js'
+import { decodeSync, encodeSync } from './codec.js'
+import type { SyncMessage } from './codec.js'
+import { Reassembler } from './reassembler.js'
+import type { ReassemblyLimits } from './reassembler.js'
+import type { ReplicatorCounters } from './stats.js'
+import type { PeerDirectory } from './storage.js'
+
+export interface SyncLinkOptions {
+  transport: Transport
+  peers: PeerDirectory
+  counters: ReplicatorCounters
+  warnings: RateLimitedLog
+  now: () => number
+  chunkBytes: number
+  reassembly: ReassemblyLimits
+}
+
+const UINT32 = 0x1_0000_0000
+
+export class SyncLink {
+  private readonly reassembler: Reassembler
+  private nextTransfer = 0
+
+  constructor (private readonly o: SyncLinkOptions) {
+    this.reassembler = new Reassembler(o.reassembly, o.now)
+  }
+
+  get transfers (): number {
+    return this.reassembler.size
+  }
+
+  get reassemblyBytes (): number {
+    return this.reassembler.bytes
+  }
+
+  /** Drops idle partial transfers (also done on every chunk). */
+  expire (): void {
+    this.reassembler.expire()
+    this.o.counters.transfersDropped = this.reassembler.dropped
+  }
+
+  clear (): void {
+    this.reassembler.clear()
+  }
+
+  /**
+   * Sends `msg` to `to`, chunked if needed. Returns the bytes sent (0 if the message exceeds
+   * maxTransferBytes: counted and logged, not sent — a local limit, not a network fault).
+   */
+  send (to: PeerId, msg: SyncMessage): number {
+    const bytes = encodeSync(msg)
+    const { counters } = this.o
+    if (bytes.byteLength > this.o.reassembly.maxTransferBytes) {
+      counters.oversizeDropped++
+      this.o.warnings.warn('oversize-out', 'message exceeds maxTransferBytes; not sent', { type: msg.type, bytes: bytes.byteLength, to })
+      return 0
+    }
+    counters.messagesOut[msg.type]++
+    const dest = { id: to, addrs: this.o.peers.addressesOf(to) }
+    if (bytes.byteLength <= this.o.chunkBytes) {
+      this.count('out', msg.type, bytes.byteLength)
+      this.o.transport.send(Channel.sync, dest, bytes)
+      return bytes.byteLength
+    }
+    const count = Math.ceil(bytes.byteLength / this.o.chunkBytes)
+    const transfer = this.nextTransfer
+    this.nextTransfer = (this.nextTransfer + 1) % UINT32
+    let sent = 0
+    for (let index = 0; index < count; index++) {
+      const data = bytes.subarray(index * this.o.chunkBytes, Math.min(bytes.byteLength, (index + 1) * this.o.chunkBytes))
+      const frame = encodeSync({ type: 'chunk', transfer, index, count, data })
+      this.count('out', 'chunk', frame.byteLength)
+      counters.chunksSent++
+      this.o.transport.send(Channel.sync, dest, frame)
+      sent += frame.byteLength
+    }
+    return sent
+  }
+
+  /**
+   * Decodes one inbound frame. Returns the message, or undefined when the frame was a chunk of an
+   * unfinished transfer or was rejected (counted and logged, rate-limited). Never throws.
+   */
+  receive (from: PeerId, bytes: Uint8Array): SyncMessage | undefined {
+    let msg: SyncMessage
+    try {
+      msg = decodeSync(bytes, this.o.transport.maxFrameBytes(Channel.sync))
+    } catch (err) {
+      this.rejected(from, err)
+      return undefined
+    }
+    this.count('in', msg.type, bytes.byteLength)
+    if (msg.type !== 'chunk') {
+      this.o.counters.messagesIn[msg.type]++
+      return msg
+    }
+    this.o.counters.chunksReceived++
+    const r = this.reassembler.add(from, msg)
+    this.o.counters.transfersDropped = this.reassembler.dropped
+    if (r.status === 'partial') return undefined
+    if (r.status === 'dropped') {
+      this.o.warnings.warn(`transfer:${from}`, 'dropped chunked transfer', { from, reason: r.reason })
+      return undefined
+    }
+    this.o.counters.transfersCompleted++
+    try {
+      const inner = decodeSync(r.bytes, this.o.reassembly.maxTransferBytes, { allowChunk: false })
+      this.o.counters.messagesIn[inner.type]++
+      return inner
+    } catch (err) {
+      this.rejected(from, err)
+      return undefined
+    }
+  }
+
+  private rejected (from: PeerId, err: unknown): void {
+    this.o.counters.decodeErrors++
+    const error = err instanceof DecodeError ? `${err.name}: ${err.message}` : String(err)
+    this.o.warnings.warn(`decode:${from}`, 'rejected sync frame', { from, error })
+  }
+
+  private count (dir: 'in' | 'out', type: SyncMessage['type'], bytes: number): void {
+    const c = this.o.counters
+    if (dir === 'in') {
+      c.framesIn[type]++
+      c.bytesIn[type] += bytes
+    } else {
+      c.framesOut[type]++
+      c.bytesOut[type] += bytes
+    }
+  }
+}

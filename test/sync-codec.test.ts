@@ -1,0 +1,142 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { DecodeError, FrameTooLargeError } from '../src/core/errors.js'
+import { SYNC_LIMITS, checkDocName, decodeSync, digestEntryBytes, encodeSync } from '../src/replication/codec.js'
+import type { SyncMessage } from '../src/replication/codec.js'
+import { SyncFrame } from '../src/replication/wire.js'
+
+const SEED = 0x636f6463
+const runs = (n: number): { seed: number, numRuns: number } => ({ seed: SEED, numRuns: n })
+const MAX = 1024 * 1024
+
+const docArb = fc.string({ minLength: 1, maxLength: 40 }).filter(s => {
+  try { checkDocName(s); return true } catch { return false }
+})
+const peerArb = fc.stringMatching(/^[\x21-\x7e]{1,20}$/)
+const u32 = fc.integer({ min: 0, max: 0xffff_ffff })
+const vectorArb = fc.uniqueArray(fc.tuple(u32, fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })), { selector: ([id]) => id, maxLength: 8 })
+  .map(entries => new Map(entries))
+const updateArb = fc.uint8Array({ minLength: 2, maxLength: 200 })
+
+const messageArb: fc.Arbitrary<SyncMessage> = fc.oneof(
+  fc.integer({ min: 1, max: SYNC_LIMITS.pages }).chain(pages => fc.record({
+    type: fc.constant('digests' as const),
+    session: u32,
+    page: fc.integer({ min: 0, max: pages - 1 }),
+    pages: fc.constant(pages),
+    full: fc.boolean(),
+    entries: fc.uniqueArray(fc.record({ doc: docArb, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }), { selector: e => e.doc, maxLength: 10 })
+  })),
+  fc.record({
+    type: fc.constant('digestsReply' as const),
+    session: u32,
+    page: fc.integer({ min: 0, max: SYNC_LIMITS.pages - 1 }),
+    hosted: fc.uint8Array({ maxLength: 4 }),
+    differing: fc.integer({ min: 0, max: 30 }),
+    others: fc.array(docArb, { maxLength: 5 }),
+    hints: fc.array(fc.record({ doc: docArb, peers: fc.array(peerArb, { maxLength: SYNC_LIMITS.hintPeers }) }), { maxLength: 4 })
+  }),
+  fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('vector' as const), vector: vectorArb }),
+  fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb }),
+  fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('diff' as const), update: updateArb }),
+  fc.record({ type: fc.constant('update' as const), doc: docArb, update: updateArb, ackId: u32 }),
+  fc.record({ type: fc.constant('ack' as const), doc: docArb, ackId: fc.integer({ min: 1, max: 0xffff_ffff }), vector: vectorArb }),
+  fc.integer({ min: 2, max: 50 }).chain(count => fc.record({
+    type: fc.constant('chunk' as const),
+    transfer: u32,
+    index: fc.integer({ min: 0, max: count - 1 }),
+    count: fc.constant(count),
+    data: fc.uint8Array({ minLength: 1, maxLength: 100 })
+  }))
+)
+
+/** Decoding either yields a message or throws DecodeError (FrameTooLargeError is one); nothing else. */
+function decodesOrRejects (bytes: Uint8Array): SyncMessage | undefined {
+  try {
+    return decodeSync(bytes, MAX)
+  } catch (err) {
+    expect(err).toBeInstanceOf(DecodeError)
+    return undefined
+  }
+}
+
+describe('sync codec', () => {
+  it('round-trips every message type', () => {
+    fc.assert(fc.property(messageArb, (msg) => {
+      expect(decodeSync(encodeSync(msg), MAX)).toEqual(msg)
+    }), runs(1000))
+  })
+
+  it('rejects every truncation of a valid frame', () => {
+    fc.assert(fc.property(messageArb, fc.nat(), (msg, cut) => {
+      const bytes = encodeSync(msg)
+      const truncated = bytes.subarray(0, cut % bytes.byteLength)
+      expect(() => decodeSync(truncated, MAX)).toThrow(DecodeError)
+    }), runs(1000))
+  })
+
+  it('rejects oversized frames before parsing', () => {
+    const big = encodeSync({ type: 'update', doc: 'd', update: new Uint8Array(2000), ackId: 0 })
+    expect(() => decodeSync(big, 1000)).toThrow(FrameTooLargeError)
+    expect(() => decodeSync(new Uint8Array(0), MAX)).toThrow(DecodeError)
+  })
+
+  it('never throws anything but DecodeError on garbage', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+      const msg = decodesOrRejects(bytes)
+      if (msg !== undefined) expect(decodeSync(encodeSync(msg), MAX)).toEqual(msg)
+    }), runs(3000))
+  })
+
+  it('never throws anything but DecodeError on mutated frames', () => {
+    fc.assert(fc.property(messageArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (msg, flips) => {
+      const bytes = encodeSync(msg).slice()
+      for (const [at, value] of flips) bytes[at % bytes.byteLength] = value
+      decodesOrRejects(bytes)
+    }), runs(3000))
+  })
+
+  it('enforces the named limits', () => {
+    const frame = (f: Partial<SyncFrame>): Uint8Array => SyncFrame.encode(f)
+    const digest = new Uint8Array(16)
+    const reject = (bytes: Uint8Array, why: string): void => { expect(() => decodeSync(bytes, 64 * MAX), why).toThrow(DecodeError) }
+    reject(frame({ type: 99 }), 'unknown type')
+    reject(frame({ type: 4 }), 'missing body')
+    reject(frame({ type: 4, update: { doc: 'd', update: new Uint8Array(2), ackId: 0 }, ack: { doc: 'd', ackId: 1, vector: [] } }), 'two bodies')
+    reject(frame({ type: 4, update: { doc: 'x'.repeat(SYNC_LIMITS.docNameChars + 1), update: new Uint8Array(2), ackId: 0 } }), 'long name')
+    reject(frame({ type: 4, update: { doc: 'a\nb', update: new Uint8Array(2), ackId: 0 } }), 'control char')
+    reject(frame({ type: 4, update: { doc: '', update: new Uint8Array(2), ackId: 0 } }), 'empty name')
+    reject(frame({ type: 4, update: { doc: 'd', update: new Uint8Array(1), ackId: 0 } }), 'short update')
+    reject(frame({ type: 1, digests: { session: 1, page: 0, pages: 1, full: true, entries: [{ doc: 'd', digest: new Uint8Array(15) }] } }), 'digest length')
+    reject(frame({ type: 1, digests: { session: 1, page: 0, pages: 1, full: true, entries: [{ doc: 'd', digest }, { doc: 'd', digest }] } }), 'duplicate doc')
+    reject(frame({ type: 1, digests: { session: 1, page: 1, pages: 1, full: true, entries: [] } }), 'page ≥ pages')
+    reject(frame({ type: 1, digests: { session: 1, page: 0, pages: SYNC_LIMITS.pages + 1, full: true, entries: [] } }), 'too many pages')
+    const tooMany = Array.from({ length: SYNC_LIMITS.docsPerFrame + 1 }, (_, i) => ({ doc: `d${i}`, digest }))
+    reject(frame({ type: 1, digests: { session: 1, page: 0, pages: 1, full: true, entries: tooMany } }), 'too many entries')
+    reject(frame({ type: 2, digestsReply: { session: 1, page: 0, hosted: new Uint8Array(1), differing: 0, others: [], hints: [{ doc: 'd', peers: ['a', 'b', 'c', 'd', 'e'] }] } }), 'too many hint peers')
+    reject(frame({ type: 2, digestsReply: { session: 1, page: 0, hosted: new Uint8Array(1), differing: 0, others: [], hints: [{ doc: 'd', peers: ['has space'] }] } }), 'bad peer id')
+    reject(frame({ type: 3, syncDoc: { session: 1, step: 1, doc: 'd', vector: [{ replica: 1, clock: 1 }, { replica: 1, clock: 2 }], update: new Uint8Array(0) } }), 'duplicate replica')
+    reject(frame({ type: 3, syncDoc: { session: 1, step: 1, doc: 'd', vector: [{ replica: 1, clock: 0 }], update: new Uint8Array(0) } }), 'zero clock')
+    reject(frame({ type: 3, syncDoc: { session: 1, step: 1, doc: 'd', vector: [], update: new Uint8Array(4) } }), 'step 1 with update')
+    reject(frame({ type: 3, syncDoc: { session: 1, step: 3, doc: 'd', vector: [{ replica: 1, clock: 1 }], update: new Uint8Array(4) } }), 'step 3 with vector')
+    reject(frame({ type: 3, syncDoc: { session: 1, step: 2, doc: 'd', vector: [], update: new Uint8Array(0) } }), 'step 2 without update')
+    reject(frame({ type: 3, syncDoc: { session: 1, step: 7, doc: 'd', vector: [], update: new Uint8Array(4) } }), 'unknown step')
+    reject(frame({ type: 5, ack: { doc: 'd', ackId: 0, vector: [] } }), 'ack id 0')
+    reject(frame({ type: 6, chunk: { transfer: 1, index: 2, count: 2, data: new Uint8Array(1) } }), 'index ≥ count')
+    reject(frame({ type: 6, chunk: { transfer: 1, index: 0, count: 1, data: new Uint8Array(1) } }), 'single chunk')
+    reject(frame({ type: 6, chunk: { transfer: 1, index: 0, count: 2, data: new Uint8Array(0) } }), 'empty chunk')
+    reject(frame({ type: 6, chunk: { transfer: 1, index: 0, count: SYNC_LIMITS.chunksPerTransfer + 1, data: new Uint8Array(1) } }), 'too many chunks')
+    const chunk = frame({ type: 6, chunk: { transfer: 1, index: 0, count: 2, data: new Uint8Array(1) } })
+    expect(() => decodeSync(chunk, MAX, { allowChunk: false })).toThrow(DecodeError)
+  })
+
+  it('sizes digest entries exactly', () => {
+    fc.assert(fc.property(docArb, (doc) => {
+      const one = encodeSync({ type: 'digests', session: 0, page: 0, pages: 1, full: false, entries: [{ doc, digest: new Uint8Array(16) }] })
+      const none = encodeSync({ type: 'digests', session: 0, page: 0, pages: 1, full: false, entries: [] })
+      // The body's length prefix may grow by a byte; the entry itself is exact.
+      expect(one.byteLength - none.byteLength - digestEntryBytes(doc)).toBeLessThanOrEqual(1)
+      expect(one.byteLength - none.byteLength).toBeGreaterThanOrEqual(digestEntryBytes(doc))
+    }), runs(200))
+  })
+})
