@@ -1,0 +1,243 @@
+/**
+ * Configuration of the libp2p transport: an all-optional init, named defaults with their reasons, and one
+ * resolve step that validates everything and throws ConfigError at start-up.
+ */
+import type { PrivateKey } from '@libp2p/interface'
+import { ConfigError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { CHANNELS, DEFAULT_MAX_FRAME_BYTES } from '../core/transport.js'
+import type { Channel } from '../core/transport.js'
+import type { QueueLimits } from './frame-queue.js'
+import type { FloodSpec, RateSpec } from './rate-limit.js'
+
+/** libp2p protocol ids of murmur's channels. Versioned: a wire change gets a new id, not a silent break. */
+export const PROTOCOLS: Readonly<Record<Channel, string>> = {
+  swim: '/murmur/swim/1.0.0',
+  sync: '/murmur/sync/1.0.0'
+}
+
+/**
+ * All interfaces, ephemeral port: reachable from the LAN (a mesh that only listens on loopback surprises
+ * people), and several peers on one machine just work. The printed multiaddrs say where to bootstrap;
+ * pass `--listen` for a stable port.
+ */
+export const DEFAULT_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/0']
+
+/** TCP + Noise XX + yamux takes ~25 ms on a LAN; 3 s is generous and still shorter than a SWIM suspicion. */
+export const DEFAULT_DIAL_TIMEOUT_MS = 3000
+/** A frame that has started arriving must complete within this (slow-loris bound). Idle streams are fine. */
+export const DEFAULT_FRAME_READ_TIMEOUT_MS = 10_000
+/** A write stuck behind backpressure this long means the remote stopped reading: drop the stream. */
+export const DEFAULT_WRITE_TIMEOUT_MS = 5000
+/**
+ * Connections we keep. N = 1,000 must work without a full mesh; SWIM talks to a few members per period,
+ * so 64 warm connections cover the probe targets, gossip fan-out and sync partners with room to spare.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 64
+/** libp2p's own cap sits this far above ours, so our LRU pruning (not libp2p's pruner) is what acts. */
+export const LIBP2P_CONNECTION_HEADROOM = 16
+/**
+ * New inbound connections per second from one IP before libp2p refuses them. libp2p's default (5) is too
+ * low for several peers on one host re-merging after a partition; this still stops a connection flood.
+ */
+export const DEFAULT_INBOUND_CONNECTION_THRESHOLD = 50
+/** Our outbound stream per (peer, channel) is 1; 4 leaves room for a replaced stream that is still closing. */
+export const DEFAULT_MAX_STREAMS_PER_PEER = 4
+/**
+ * Frames written steadily to a peer (at least 3, no gap longer than this) with no frame back for this
+ * long ⇒ the connection is presumed dead (host gone without a RST) and is closed so the next send
+ * re-dials. SWIM acks every ping within a second, so a live peer answers long before this. libp2p's
+ * own detector (connection monitor pings) is off: it costs a stream and ~50 B/s per connection.
+ */
+export const DEFAULT_SILENT_CONNECTION_TIMEOUT_MS = 30_000
+/** A connection this young is never pruned by the budget: it was just dialled or accepted for a reason. */
+export const DEFAULT_PRUNE_GRACE_MS = 2000
+/** close(): how long queued frames may take to flush before they are dropped. */
+export const DEFAULT_CLOSE_FLUSH_MS = 500
+/** Frames per write: one yamux/noise message can carry several queued frames (fewer packets). */
+export const WRITE_BATCH_BYTES = 64 * 1024
+
+/** Per (peer, channel) outbound queue bounds; overflow drops the oldest frame (frame-queue.ts). */
+export const DEFAULT_QUEUE_LIMITS: Readonly<Record<Channel, QueueLimits>> = {
+  // A SWIM member sends a handful of frames per second per peer; 1,024 covers a dial's worth and more.
+  swim: { maxFrames: 1024, maxBytes: 2 * 1024 * 1024 },
+  // Sync chunks can be large; 8 MiB is a few diff chunks in flight per peer.
+  sync: { maxFrames: 1024, maxBytes: 8 * 1024 * 1024 }
+}
+
+/** Total outbound bytes queued across all peers; beyond it new frames are dropped (memory bound). */
+export const DEFAULT_MAX_TOTAL_QUEUED_BYTES = 64 * 1024 * 1024
+
+/**
+ * Inbound frame rate per (peer, channel). A SWIM peer sends us a few frames per second (probe, acks,
+ * gossip, push-pull pages); replication bursts after a partition heals. Both are far below these, so
+ * only a misbehaving peer is ever limited. Overflow: the frame is dropped and counted.
+ */
+export const DEFAULT_INBOUND_RATE: Readonly<Record<Channel, RateSpec>> = {
+  swim: { ratePerSec: 200, burst: 500 },
+  sync: { ratePerSec: 1000, burst: 2000 }
+}
+
+/** Sustained flooding: this many rate-limited drops within the window ⇒ disconnect + cooldown. */
+export const DEFAULT_FLOOD: Readonly<FloodSpec> = { windowMs: 10_000, dropThreshold: 1000 }
+/** How long a disconnected flooder is refused (dials and inbound connections). */
+export const DEFAULT_FLOOD_COOLDOWN_MS = 60_000
+
+export interface MdnsInit {
+  /** Query interval. @default 10_000 (libp2p's default) */
+  intervalMs?: number
+  /**
+   * DNS-SD service name. @default '_murmur._udp.local' — not libp2p's `_p2p._udp.local`, so a murmur
+   * peer does not try to join every IPFS node on the LAN.
+   */
+  serviceTag?: string
+}
+
+export interface Libp2pTransportInit {
+  /** Multiaddrs to listen on. @default DEFAULT_LISTEN */
+  listen?: string[]
+  /** Identity key. Takes precedence over `dataDir`. */
+  privateKey?: PrivateKey
+  /** Where `peer.key` lives (created if missing). Without it or `privateKey`: a fresh identity per run. */
+  dataDir?: string
+  /** Contents of a swarm.key file: join only peers holding the same key. */
+  psk?: string | Uint8Array
+  /** If set, only these PeerIds may connect or be dialled. */
+  allowPeers?: string[]
+  /** Discover peers on the LAN with mDNS (discoveries are dialled and reported by `onDiscovered`). */
+  mdns?: boolean | MdnsInit
+  logger?: Logger
+  /** @default DEFAULT_DIAL_TIMEOUT_MS */
+  dialTimeoutMs?: number
+  /** Inbound connection upgrade (pnet + Noise + yamux) bound. @default dialTimeoutMs */
+  inboundUpgradeTimeoutMs?: number
+  /** @default DEFAULT_FRAME_READ_TIMEOUT_MS */
+  frameReadTimeoutMs?: number
+  /** @default DEFAULT_WRITE_TIMEOUT_MS */
+  writeTimeoutMs?: number
+  /** Per-channel frame limit. @default DEFAULT_MAX_FRAME_BYTES (src/core/transport.ts) */
+  maxFrameBytes?: Partial<Record<Channel, number>>
+  /** @default DEFAULT_MAX_CONNECTIONS */
+  maxConnections?: number
+  /** @default DEFAULT_INBOUND_CONNECTION_THRESHOLD */
+  inboundConnectionThreshold?: number
+  /** @default DEFAULT_PRUNE_GRACE_MS */
+  pruneGraceMs?: number
+  /** @default DEFAULT_MAX_STREAMS_PER_PEER */
+  maxStreamsPerPeer?: number
+  /** @default DEFAULT_QUEUE_LIMITS */
+  queueLimits?: Partial<Record<Channel, QueueLimits>>
+  /** @default DEFAULT_MAX_TOTAL_QUEUED_BYTES */
+  maxTotalQueuedBytes?: number
+  /** @default DEFAULT_INBOUND_RATE */
+  inboundRate?: Partial<Record<Channel, RateSpec>>
+  /** @default DEFAULT_FLOOD */
+  flood?: Partial<FloodSpec>
+  /** @default DEFAULT_FLOOD_COOLDOWN_MS */
+  floodCooldownMs?: number
+  /** @default DEFAULT_SILENT_CONNECTION_TIMEOUT_MS */
+  silentConnectionTimeoutMs?: number
+  /** @default DEFAULT_CLOSE_FLUSH_MS */
+  closeFlushMs?: number
+  /** Monotonic ms clock for rate limits and LRU. @default performance.now */
+  now?: () => number
+}
+
+export interface Libp2pTransportConfig {
+  listen: string[]
+  dialTimeoutMs: number
+  inboundUpgradeTimeoutMs: number
+  frameReadTimeoutMs: number
+  writeTimeoutMs: number
+  maxFrameBytes: Record<Channel, number>
+  maxConnections: number
+  pruneGraceMs: number
+  inboundConnectionThreshold: number
+  maxStreamsPerPeer: number
+  queueLimits: Record<Channel, QueueLimits>
+  maxTotalQueuedBytes: number
+  inboundRate: Record<Channel, RateSpec>
+  flood: FloodSpec
+  floodCooldownMs: number
+  silentConnectionTimeoutMs: number
+  closeFlushMs: number
+  allowPeers: ReadonlySet<string> | undefined
+  mdns: Required<MdnsInit> | undefined
+}
+
+/** Resolves defaults and validates. @throws ConfigError */
+export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransportConfig {
+  const dialTimeoutMs = positive(init.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS, 'dialTimeoutMs')
+  const maxFrameBytes = perChannel(DEFAULT_MAX_FRAME_BYTES, init.maxFrameBytes, (v, c) => positiveInt(v, `maxFrameBytes.${c}`))
+  const queueLimits = perChannel(DEFAULT_QUEUE_LIMITS, init.queueLimits, (v, c) => ({
+    maxFrames: positiveInt(v.maxFrames, `queueLimits.${c}.maxFrames`),
+    maxBytes: positiveInt(v.maxBytes, `queueLimits.${c}.maxBytes`)
+  }))
+  for (const c of CHANNELS) {
+    if (queueLimits[c].maxBytes < maxFrameBytes[c]) {
+      throw new ConfigError(`queueLimits.${c}.maxBytes (${queueLimits[c].maxBytes}) must hold one maximal frame (${maxFrameBytes[c]})`)
+    }
+  }
+  const inboundRate = perChannel(DEFAULT_INBOUND_RATE, init.inboundRate, (v, c) => ({
+    ratePerSec: positive(v.ratePerSec, `inboundRate.${c}.ratePerSec`),
+    burst: positiveInt(v.burst, `inboundRate.${c}.burst`)
+  }))
+  const flood = { ...DEFAULT_FLOOD, ...init.flood }
+  const mdns = init.mdns === undefined || init.mdns === false
+    ? undefined
+    : {
+        intervalMs: positive((init.mdns === true ? undefined : init.mdns.intervalMs) ?? 10_000, 'mdns.intervalMs'),
+        serviceTag: (init.mdns === true ? undefined : init.mdns.serviceTag) ?? '_murmur._udp.local'
+      }
+  const listen = init.listen ?? [...DEFAULT_LISTEN]
+  if (listen.length === 0) throw new ConfigError('listen: at least one multiaddr is required')
+  return {
+    listen,
+    dialTimeoutMs,
+    inboundUpgradeTimeoutMs: positive(init.inboundUpgradeTimeoutMs ?? dialTimeoutMs, 'inboundUpgradeTimeoutMs'),
+    frameReadTimeoutMs: positive(init.frameReadTimeoutMs ?? DEFAULT_FRAME_READ_TIMEOUT_MS, 'frameReadTimeoutMs'),
+    writeTimeoutMs: positive(init.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS, 'writeTimeoutMs'),
+    maxFrameBytes,
+    maxConnections: positiveInt(init.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
+    pruneGraceMs: nonNegative(init.pruneGraceMs ?? DEFAULT_PRUNE_GRACE_MS, 'pruneGraceMs'),
+    inboundConnectionThreshold: positiveInt(init.inboundConnectionThreshold ?? DEFAULT_INBOUND_CONNECTION_THRESHOLD, 'inboundConnectionThreshold'),
+    maxStreamsPerPeer: positiveInt(init.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER, 'maxStreamsPerPeer'),
+    queueLimits,
+    maxTotalQueuedBytes: positiveInt(init.maxTotalQueuedBytes ?? DEFAULT_MAX_TOTAL_QUEUED_BYTES, 'maxTotalQueuedBytes'),
+    inboundRate,
+    flood: { windowMs: positive(flood.windowMs, 'flood.windowMs'), dropThreshold: positiveInt(flood.dropThreshold, 'flood.dropThreshold') },
+    floodCooldownMs: positive(init.floodCooldownMs ?? DEFAULT_FLOOD_COOLDOWN_MS, 'floodCooldownMs'),
+    silentConnectionTimeoutMs: positive(init.silentConnectionTimeoutMs ?? DEFAULT_SILENT_CONNECTION_TIMEOUT_MS, 'silentConnectionTimeoutMs'),
+    closeFlushMs: nonNegative(init.closeFlushMs ?? DEFAULT_CLOSE_FLUSH_MS, 'closeFlushMs'),
+    allowPeers: init.allowPeers === undefined ? undefined : new Set(init.allowPeers),
+    mdns
+  }
+}
+
+function perChannel<T> (defaults: Readonly<Record<Channel, T>>, overrides: Partial<Record<Channel, T>> | undefined, check: (v: T, c: Channel) => T): Record<Channel, T> {
+  const out = {} as Record<Channel, T>
+  for (const c of CHANNELS) {
+    const override = overrides?.[c]
+    const base = defaults[c]
+    const merged = typeof base === 'object' && base !== null && typeof override === 'object' && override !== null
+      ? { ...base, ...override }
+      : override ?? base
+    out[c] = check(merged, c)
+  }
+  return out
+}
+
+function positive (v: number, field: string): number {
+  if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`${field} must be a positive number, got ${v}`)
+  return v
+}
+
+function nonNegative (v: number, field: string): number {
+  if (!Number.isFinite(v) || v < 0) throw new ConfigError(`${field} must be ≥ 0, got ${v}`)
+  return v
+}
+
+function positiveInt (v: number, field: string): number {
+  if (!Number.isSafeInteger(v) || v <= 0) throw new ConfigError(`${field} must be a positive integer, got ${v}`)
+  return v
+}

@@ -1,0 +1,71 @@
+/**
+ * Every dial murmur makes: bounded by `AbortSignal.timeout(dialTimeoutMs)`, counted, timed, and — when it
+ * fails — explained in one rate-limited log line (diagnose.ts).
+ */
+import type { Connection, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Logger, RateLimitedLog } from '../core/logger.js'
+import { withoutPeerId } from './addresses.js'
+import { diagnoseDialFailure } from './diagnose.js'
+import type { DialDiagnosis } from './diagnose.js'
+import type { MurmurNode } from './node.js'
+import type { TransportCounters } from './stats.js'
+
+export type DialResult =
+  | { ok: true, connection: Connection, ms: number }
+  | { ok: false, diagnosis: DialDiagnosis }
+
+export interface DialerDeps {
+  node: MurmurNode
+  counters: TransportCounters
+  log: Logger
+  warnings: RateLimitedLog
+  dialTimeoutMs: number
+  pskConfigured: boolean
+  /** Called with each successful dial's duration (for stats/benchmarks). */
+  onDialTime?: (ms: number) => void
+  /** With a pre-shared key: did TCP connect to one of `addrs` and start the key exchange since `since`? */
+  protectionStartedSince?: (addrs: readonly string[], since: number) => boolean
+  /** During shutdown, dial failures are expected (the node is stopping): logged at debug only. */
+  isClosing?: () => boolean
+}
+
+export class Dialer {
+  constructor (private readonly deps: DialerDeps) {}
+
+  async dial (target: PeerId | Multiaddr[], label: string): Promise<DialResult> {
+    const { node, counters, dialTimeoutMs } = this.deps
+    let handshakeStarted = false
+    const tried = new Set<string>(Array.isArray(target) ? target.map(a => withoutPeerId(a).toString()) : [])
+    const started = performance.now()
+    try {
+      const connection = await node.dial(target, {
+        signal: AbortSignal.timeout(dialTimeoutMs),
+        onProgress: (evt) => {
+          if (evt.type === 'upgrader:encrypt-outbound-connection') handshakeStarted = true
+          if (evt.type === 'dial-queue:calculated-addresses') {
+            for (const a of evt.detail) tried.add(withoutPeerId(a.multiaddr).toString())
+          }
+        }
+      })
+      const ms = performance.now() - started
+      counters.dials.ok++
+      this.deps.onDialTime?.(ms)
+      return { ok: true, connection, ms }
+    } catch (error) {
+      counters.dials.failed++
+      handshakeStarted ||= this.deps.protectionStartedSince?.([...tried], started) ?? false
+      const diagnosis = diagnoseDialFailure({ error, handshakeStarted, pskConfigured: this.deps.pskConfigured, dialTimeoutMs })
+      const line = `dial ${label} failed: ${diagnosis.explanation}`
+      // A refused or timed-out dial is routine (members die; membership re-tries them): debug.
+      // A handshake failure is a configuration problem someone must fix: warn, rate-limited per target.
+      const closing = this.deps.isClosing?.() ?? false
+      if (!closing && (diagnosis.kind === 'handshake' || diagnosis.kind === 'wrong-peer' || diagnosis.kind === 'other')) {
+        this.deps.warnings.warn(`dial:${diagnosis.kind}:${label}`, line)
+      } else {
+        this.deps.log.debug(line)
+      }
+      return { ok: false, diagnosis }
+    }
+  }
+}

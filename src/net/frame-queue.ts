@@ -1,0 +1,99 @@
+/**
+ * A bounded FIFO of outbound frames for one (peer, channel).
+ *
+ * Overflow policy: DROP OLDEST. A frame waits here only while the link is dialling or the stream is
+ * applying backpressure; when the bound is hit, the oldest frames are the stalest (a ping whose probe has
+ * already timed out, a sync message a later one supersedes), and both protocols recover from loss (SWIM
+ * re-probes, anti-entropy re-syncs). Keeping the newest keeps what is still useful.
+ */
+export interface QueueLimits {
+  maxFrames: number
+  maxBytes: number
+}
+
+export class FrameQueue {
+  private frames: Uint8Array[] = []
+  private head = 0
+  private queuedBytes = 0
+
+  constructor (private readonly limits: QueueLimits) {}
+
+  get length (): number {
+    return this.frames.length - this.head
+  }
+
+  get bytes (): number {
+    return this.queuedBytes
+  }
+
+  /** Appends `frame`; returns how many older frames were dropped to make room. */
+  push (frame: Uint8Array): number {
+    this.frames.push(frame)
+    this.queuedBytes += frame.byteLength
+    let dropped = 0
+    while (this.length > 1 && (this.length > this.limits.maxFrames || this.queuedBytes > this.limits.maxBytes)) {
+      this.shiftOne()
+      dropped++
+    }
+    return dropped
+  }
+
+  /** Removes and returns frames from the front, at least one, up to `maxBatchBytes` in total. */
+  takeBatch (maxBatchBytes: number): Uint8Array[] {
+    const out: Uint8Array[] = []
+    let bytes = 0
+    while (this.length > 0) {
+      const next = this.frames[this.head] as Uint8Array
+      if (out.length > 0 && bytes + next.byteLength > maxBatchBytes) break
+      out.push(this.shiftOne())
+      bytes += next.byteLength
+    }
+    return out
+  }
+
+  /** Empties the queue; returns the number of frames dropped. */
+  clear (): number {
+    const n = this.length
+    this.frames = []
+    this.head = 0
+    this.queuedBytes = 0
+    return n
+  }
+
+  private shiftOne (): Uint8Array {
+    const frame = this.frames[this.head] as Uint8Array
+    this.head++
+    this.queuedBytes -= frame.byteLength
+    // Compact occasionally so a long-lived queue does not keep a growing dead prefix.
+    if (this.head > 64 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head)
+      this.head = 0
+    }
+    return frame
+  }
+}
+
+/**
+ * Outbound bytes queued across all peers, against one limit (memory bound). Overflow: the NEW frame is
+ * refused — dropping another peer's oldest would punish a healthy peer for a slow one.
+ */
+export class QueueBudget {
+  private used = 0
+
+  constructor (readonly limitBytes: number) {}
+
+  get bytes (): number {
+    return this.used
+  }
+
+  /** Reserves `n` bytes if they fit. */
+  reserve (n: number): boolean {
+    if (this.used + n > this.limitBytes) return false
+    this.used += n
+    return true
+  }
+
+  release (n: number): void {
+    this.used = Math.max(0, this.used - n)
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The receiving half of the transport: one read loop per inbound stream, every frame attributed to the
+ * connection's authenticated PeerId. Checks, in order, for each stream and then each frame:
+ *
+ * 1. the peer's verdict (blocked / not allowed / cooling down) → stream refused, or frame dropped and
+ *    stream aborted;
+ * 2. at most `maxStreamsPerPeer` inbound streams per (peer, channel), across all its connections (libp2p's
+ *    `maxInboundStreams` is per connection) → extra streams aborted;
+ * 3. size, framing and read timeout (frame-reader.ts) → counted, warned (rate-limited), stream aborted;
+ * 4. the (peer, channel) token bucket → excess dropped and counted; sustained excess → `onFlooder`.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Logger, RateLimitedLog } from '../core/logger.js'
+import { CHANNELS } from '../core/transport.js'
+import type { Channel, PeerId } from '../core/transport.js'
+import type { Libp2pTransportConfig } from './config.js'
+import { readFrames } from './frame-reader.js'
+import type { ReadEnd } from './frame-reader.js'
+import type { PeerPolicy } from './peer-policy.js'
+import { FloodDetector, TokenBucket } from './rate-limit.js'
+import type { TransportCounters } from './stats.js'
+
+export interface InboundDeps {
+  config: Libp2pTransportConfig
+  counters: TransportCounters
+  policy: PeerPolicy
+  log: Logger
+  warnings: RateLimitedLog
+  now: () => number
+  deliver: (channel: Channel, from: PeerId, frame: Uint8Array) => void
+  onFlooder: (id: PeerId) => void
+}
+
+interface PeerInbound {
+  readonly streams: Record<Channel, Set<Stream>>
+  readonly buckets: Record<Channel, TokenBucket>
+  readonly flood: FloodDetector
+  lastDropAt: number | undefined
+}
+
+/** Peers with inbound rate state; beyond it, state of peers without open streams is forgotten. */
+const MAX_TRACKED_PEERS = 4096
+
+export class Inbound {
+  private readonly peers = new Map<PeerId, PeerInbound>()
+  private accepting = true
+
+  constructor (private readonly deps: InboundDeps) {}
+
+  /** The libp2p stream handler for `channel`. */
+  handle (channel: Channel, stream: Stream, connection: Connection): void {
+    const { counters, policy } = this.deps
+    const from = connection.remotePeer.toString()
+    const verdict = policy.verdict(from)
+    if (!this.accepting || verdict !== 'ok') {
+      counters.rejectedStreams++
+      stream.abort(new Error(this.accepting ? `peer ${verdict}` : 'transport closing'))
+      return
+    }
+    const peer = this.peer(from)
+    const streams = peer.streams[channel]
+    if (streams.size >= this.deps.config.maxStreamsPerPeer) {
+      counters.rejectedStreams++
+      this.deps.warnings.warn(`streams:${from}`, 'too many inbound streams from peer: refused one', { peer: from, channel, limit: this.deps.config.maxStreamsPerPeer })
+      stream.abort(new Error('too many streams'))
+      return
+    }
+    streams.add(stream)
+    counters.streamsOpened.inbound++
+    void readFrames(stream, {
+      maxFrameBytes: this.deps.config.maxFrameBytes[channel],
+      readTimeoutMs: this.deps.config.frameReadTimeoutMs,
+      onFrame: (frame) => this.onFrame(channel, from, frame)
+    }).then(
+      (end) => { this.finish(channel, from, stream, end) },
+      (err: unknown) => { this.finish(channel, from, stream, { reason: 'closed', error: err instanceof Error ? err : new Error(String(err)) }) }
+    )
+  }
+
+  /** Aborts every inbound stream of `id` (block, flooder). */
+  abortPeer (id: PeerId, reason: string): void {
+    const peer = this.peers.get(id)
+    if (peer === undefined) return
+    for (const c of CHANNELS) {
+      for (const s of peer.streams[c]) s.abort(new Error(reason))
+      peer.streams[c].clear()
+    }
+  }
+
+  /** The peer disconnected: its rate state goes with it (a returning flooder is in cooldown anyway). */
+  forget (id: PeerId): void {
+    const peer = this.peers.get(id)
+    if (peer !== undefined && peer.streams.swim.size === 0 && peer.streams.sync.size === 0) this.peers.delete(id)
+  }
+
+  /** Refuses new streams and aborts the open ones (shutdown). */
+  close (): void {
+    this.accepting = false
+    for (const id of this.peers.keys()) this.abortPeer(id, 'transport closing')
+    this.peers.clear()
+  }
+
+  openStreams (): number {
+    let n = 0
+    for (const p of this.peers.values()) n += p.streams.swim.size + p.streams.sync.size
+    return n
+  }
+
+  private peer (id: PeerId): PeerInbound {
+    let peer = this.peers.get(id)
+    if (peer === undefined) {
+      if (this.peers.size >= MAX_TRACKED_PEERS) {
+        for (const [pid, p] of this.peers) if (p.streams.swim.size === 0 && p.streams.sync.size === 0) this.peers.delete(pid)
+      }
+      const now = this.deps.now()
+      const rate = this.deps.config.inboundRate
+      peer = {
+        streams: { swim: new Set(), sync: new Set() },
+        buckets: { swim: new TokenBucket(rate.swim, now), sync: new TokenBucket(rate.sync, now) },
+        flood: new FloodDetector(this.deps.config.flood, now),
+        lastDropAt: undefined
+      }
+      this.peers.set(id, peer)
+    }
+    return peer
+  }
+
+  /** One frame; returns false to stop reading (the stream is then aborted). */
+  private onFrame (channel: Channel, from: PeerId, frame: Uint8Array): boolean {
+    const { counters, now } = this.deps
+    const verdict = this.deps.policy.verdict(from)
+    if (verdict !== 'ok') {
+      // Blocked after the stream opened (e.g. a partition began): drop on our side whatever the remote does.
+      if (verdict === 'blocked') counters.rejectedFrames.blocked++
+      else counters.rejectedFrames.unauthorized++
+      return false
+    }
+    const peer = this.peer(from)
+    const t = now()
+    if (!peer.buckets[channel].take(t)) {
+      counters.rejectedFrames.rateLimited++
+      if (peer.lastDropAt === undefined || t - peer.lastDropAt > this.deps.config.flood.windowMs) {
+        counters.flooders.throttled++
+        this.deps.warnings.warn(`throttle:${from}`, 'peer exceeds its inbound frame rate: dropping excess frames', {
+          peer: from, channel, ratePerSec: this.deps.config.inboundRate[channel].ratePerSec
+        })
+      }
+      peer.lastDropAt = t
+      if (peer.flood.noteDrop(t)) {
+        this.deps.onFlooder(from)
+        return false
+      }
+      return true
+    }
+    const traffic = counters.channels[channel]
+    traffic.framesIn++
+    traffic.bytesIn += frame.byteLength
+    this.deps.deliver(channel, from, frame)
+    return true
+  }
+
+  private finish (channel: Channel, from: PeerId, stream: Stream, end: ReadEnd): void {
+    this.peers.get(from)?.streams[channel].delete(stream)
+    const { counters } = this.deps
+    switch (end.reason) {
+      case 'eof':
+        // The remote closed its (write) side: close ours so the stream is fully closed, not half-open.
+        stream.close().catch((err: unknown) => { stream.abort(err instanceof Error ? err : new Error(String(err))) })
+        return
+      case 'closed':
+        return
+      case 'stopped':
+        stream.abort(new Error('stopped reading'))
+        return
+      case 'oversized':
+      case 'malformed':
+      case 'timeout':
+        counters.rejectedFrames[end.reason]++
+        this.deps.warnings.warn(`bad-frame:${from}`, `aborted inbound stream: ${end.reason} frame`, {
+          peer: from, channel, error: end.error?.message
+        })
+        stream.abort(end.error ?? new Error(end.reason))
+    }
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * Libp2pTransport: murmur's Transport (src/core/transport.ts) over libp2p streams.
+ *
+ * Channels map to protocols (`/murmur/swim/1.0.0`, `/murmur/sync/1.0.0`). Each (peer, channel) uses one
+ * long-lived outbound stream, opened on first send and reused; the remote reads it in a loop and answers
+ * on its own outbound stream. Frames are varint length-prefixed (lpStream). This class wires the halves
+ * together and owns what spans them: peer events, fault injection, the connection budget, stats and
+ * shutdown. Sending lives in outbound.ts, receiving in inbound.ts, admission in peer-policy.ts/gater.ts.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Connection, PeerId as Libp2pPeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { TypedEmitter } from '../core/emitter.js'
+import { FrameTooLargeError } from '../core/errors.js'
+import type { Logger, RateLimitedLog } from '../core/logger.js'
+import { CHANNELS } from '../core/transport.js'
+import type { Channel, Destination, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
+import { isWildcard, withPeerId, withoutPeerId } from './addresses.js'
+import { PROTOCOLS } from './config.js'
+import type { Libp2pTransportConfig } from './config.js'
+import { ConnectionKeeper } from './connection-keeper.js'
+import { Dialer } from './dialer.js'
+import { Discovery } from './discovery.js'
+import { Inbound } from './inbound.js'
+import type { MurmurNode } from './node.js'
+import { Outbound } from './outbound.js'
+import type { PeerPolicy } from './peer-policy.js'
+import type { PrivateMeshGuard } from './private-mesh.js'
+import type { ParsedPsk } from './psk.js'
+import type { TransportCounters, TransportStats } from './stats.js'
+
+/** close(): total bound when the caller gives none. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2000
+/** close(): graceful half-close of our streams before the node stops (then they are aborted). */
+const STREAM_CLOSE_MS = 100
+
+export interface Libp2pTransportParts {
+  node: MurmurNode
+  config: Libp2pTransportConfig
+  policy: PeerPolicy
+  counters: TransportCounters
+  log: Logger
+  warnings: RateLimitedLog
+  now: () => number
+  psk: ParsedPsk | undefined
+  /** Present iff `psk` is: the instrumented pnet protector (dial diagnosis). */
+  guard: PrivateMeshGuard | undefined
+}
+
+interface TransportEvents {
+  peer: PeerEvent
+}
+
+export class Libp2pTransport implements Transport {
+  readonly localId: PeerId
+  /** The libp2p node, for diagnostics and tests. Send through the transport, not through it. */
+  readonly node: MurmurNode
+  private readonly config: Libp2pTransportConfig
+  private readonly policy: PeerPolicy
+  private readonly counters: TransportCounters
+  private readonly log: Logger
+  private readonly now: () => number
+  private readonly psk: ParsedPsk | undefined
+  private readonly handlers = new Map<Channel, FrameHandler>()
+  private readonly events: TypedEmitter<TransportEvents>
+  /** Last frame to or from each connected peer (monotonic ms): the connection LRU. */
+  private readonly activity = new Map<PeerId, number>()
+  private readonly dialer: Dialer
+  private readonly outbound: Outbound
+  private readonly inbound: Inbound
+  private readonly discovery: Discovery
+  private readonly keeper: ConnectionKeeper
+  private state: 'new' | 'running' | 'closing' | 'closed' = 'new'
+  private closing: Promise<void> | undefined
+  /** Duration of the most recent successful dial, ms (in stats, for benchmarks). */
+  private lastDialMs: number | undefined
+
+  constructor (parts: Libp2pTransportParts) {
+    this.node = parts.node
+    this.config = parts.config
+    this.policy = parts.policy
+    this.counters = parts.counters
+    this.log = parts.log
+    this.now = parts.now
+    this.psk = parts.psk
+    this.localId = this.node.peerId.toString()
+    this.events = new TypedEmitter<TransportEvents>((err) => {
+      this.log.error('peer event listener threw', { error: err instanceof Error ? err.message : String(err) })
+    })
+    this.dialer = new Dialer({
+      node: this.node,
+      counters: this.counters,
+      log: this.log,
+      warnings: parts.warnings,
+      dialTimeoutMs: this.config.dialTimeoutMs,
+      pskConfigured: this.psk !== undefined,
+      onDialTime: (ms) => { this.lastDialMs = ms },
+      ...(parts.guard === undefined ? {} : { protectionStartedSince: parts.guard.protectionStartedSince.bind(parts.guard) }),
+      isClosing: () => this.state !== 'running'
+    })
+    this.outbound = new Outbound({
+      node: this.node,
+      localId: this.localId,
+      config: this.config,
+      counters: this.counters,
+      policy: this.policy,
+      dialer: this.dialer,
+      log: this.log,
+      warnings: parts.warnings,
+      now: this.now,
+      emit: (e) => { this.events.emit('peer', e) },
+      deliverLocal: (channel, frame) => { queueMicrotask(() => { this.deliver(channel, this.localId, frame) }) },
+      isOwnAddress: (a) => this.isOwnAddress(a),
+      touch: (id) => { this.touch(id) }
+    })
+    this.inbound = new Inbound({
+      config: this.config,
+      counters: this.counters,
+      policy: this.policy,
+      log: this.log,
+      warnings: parts.warnings,
+      now: this.now,
+      deliver: (channel, from, frame) => { this.deliver(channel, from, frame) },
+      onFlooder: (id) => { this.disconnectFlooder(id) }
+    })
+    this.discovery = new Discovery(this.localId, this.dialer, this.policy, this.log, this.now)
+    this.keeper = new ConnectionKeeper({
+      node: this.node,
+      localId: this.localId,
+      config: this.config,
+      counters: this.counters,
+      outbound: this.outbound,
+      log: this.log,
+      lastActivity: (id) => this.activity.get(id)
+    })
+  }
+
+  /** Registers the protocol handlers and connection events; logs where we listen. Called by the factory. */
+  async start (): Promise<void> {
+    if (this.state !== 'new') return
+    for (const channel of CHANNELS) {
+      await this.node.handle(PROTOCOLS[channel], (stream, connection) => { this.inbound.handle(channel, stream, connection) }, {
+        // libp2p enforces these per connection; inbound.ts also enforces the inbound one per peer.
+        maxInboundStreams: this.config.maxStreamsPerPeer,
+        maxOutboundStreams: this.config.maxStreamsPerPeer
+      })
+    }
+    this.node.addEventListener('peer:connect', (evt) => { this.onConnect(evt.detail) })
+    this.node.addEventListener('peer:disconnect', (evt) => { this.onDisconnect(evt.detail) })
+    this.node.addEventListener('connection:open', (evt) => { this.onConnectionOpen(evt.detail) })
+    this.node.services.mdns?.addEventListener('peer', (evt) => { void this.discovery.discovered(evt.detail) })
+    this.state = 'running'
+    this.log.info('listening', {
+      peerId: this.localId,
+      addrs: this.addresses().join(' '),
+      psk: this.psk === undefined ? 'off' : this.psk.fingerprint,
+      allowPeers: this.config.allowPeers?.size,
+      mdns: this.config.mdns !== undefined
+    })
+  }
+
+  // ── Transport ──────────────────────────────────────────────────────────────────────────────────
+
+  addresses (): string[] {
+    const out = new Set<string>()
+    for (const a of this.node.getMultiaddrs()) {
+      if (!isWildcard(a)) out.add(withPeerId(a, this.localId).toString())
+    }
+    return [...out]
+  }
+
+  maxFrameBytes (channel: Channel): number {
+    return this.config.maxFrameBytes[channel]
+  }
+
+  send (channel: Channel, to: Destination, frame: Uint8Array): void {
+    const limit = this.config.maxFrameBytes[channel]
+    if (frame.byteLength > limit) {
+      throw new FrameTooLargeError(`${channel} frame of ${frame.byteLength} bytes exceeds ${limit}`)
+    }
+    if (this.state !== 'running') {
+      this.counters.droppedOutbound.closed++
+      return
+    }
+    this.outbound.send(channel, to.id, to.addrs, frame)
+  }
+
+  onFrame (channel: Channel, handler: FrameHandler): () => void {
+    this.handlers.set(channel, handler)
+    return () => {
+      if (this.handlers.get(channel) === handler) this.handlers.delete(channel)
+    }
+  }
+
+  onPeerEvent (handler: (event: PeerEvent) => void): () => void {
+    return this.events.on('peer', handler)
+  }
+
+  // ── beyond the Transport interface ─────────────────────────────────────────────────────────────
+
+  /** Peers found by mDNS, already dialled successfully: membership joins through them. */
+  onDiscovered (listener: (dest: Destination) => void): () => void {
+    return this.discovery.on(listener)
+  }
+
+  /**
+   * Fault injection (`POST /admin/partition`): drop all traffic to and from `ids`. The gater refuses
+   * their dials and connections, open connections are aborted, and anything that still arrives from them
+   * (the remote may not have noticed yet) is dropped here. Additive until `unblock`/`heal`.
+   */
+  block (ids: readonly string[]): void {
+    const targets = ids.filter(id => id !== this.localId)
+    this.policy.block(targets)
+    for (const id of targets) {
+      this.outbound.dropPeer(id, 'refused')
+      this.inbound.abortPeer(id, 'peer blocked')
+      for (const conn of this.connectionsOf(id)) conn.abort(new Error('peer blocked (fault injection)'))
+    }
+    this.log.info('blocked peers (fault injection)', { peers: targets.join(','), blocked: this.policy.blockedIds().length })
+  }
+
+  /** Allows `ids` again, or everyone if omitted. */
+  unblock (ids?: readonly string[]): void {
+    this.policy.unblock(ids)
+    this.log.info('unblocked peers (fault injection)', { peers: ids === undefined ? 'all' : ids.join(','), blocked: this.policy.blockedIds().length })
+  }
+
+  /** `DELETE /admin/partition`: allow everyone again. */
+  heal (): void {
+    this.unblock()
+  }
+
+  blockedPeers (): string[] {
+    return this.policy.blockedIds()
+  }
+
+  /** Counters and gauges, as a plain object (HTTP /metrics exports it). */
+  stats (): TransportStats {
+    const queued = this.outbound.queued()
+    return {
+      ...structuredClone(this.counters),
+      openConnections: this.node.getConnections().length,
+      connectedPeers: this.node.getPeers().length,
+      queuedFrames: queued.frames,
+      queuedBytes: queued.bytes,
+      openStreams: { inbound: this.inbound.openStreams(), outbound: this.outbound.openStreams() },
+      lastDialMs: this.lastDialMs
+    }
+  }
+
+  /**
+   * Flushes queued frames (at most `closeFlushMs`), half-closes our streams, aborts inbound ones, then stops
+   * libp2p. Streams go first because libp2p's stop waits ~500 ms per connection on half-open streams.
+   * Idempotent; bounded by `timeoutMs` (libp2p's stop is awaited no longer than what is left of it).
+   */
+  async close (timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS): Promise<void> {
+    this.closing ??= this.shutdown(timeoutMs)
+    await this.closing
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────────
+
+  private async shutdown (timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs
+    const left = (): number => Math.max(0, deadline - performance.now())
+    this.state = 'closing'
+    this.keeper.stop()
+    await this.outbound.flush(Math.min(this.config.closeFlushMs, left() / 2))
+    // FIN after our last frame; the remote's reader then closes its side and the stream is done.
+    await this.outbound.close(Math.min(STREAM_CLOSE_MS, left() / 2))
+    this.inbound.close()
+    // libp2p's stop waits up to connectionCloseTimeout per connection for half-open streams: give the
+    // remotes one short moment to finish closing, then abort whatever is left (data already written
+    // precedes the reset on the wire, so it is not lost).
+    const settleBy = performance.now() + Math.min(STREAM_CLOSE_MS, left() / 2)
+    while (this.openStreamCount() > 0 && performance.now() < settleBy) await new Promise(resolve => setTimeout(resolve, 5))
+    for (const conn of this.node.getConnections()) {
+      for (const stream of conn.streams) stream.abort(new Error('transport closing'))
+    }
+    let timer: NodeJS.Timeout | undefined
+    const stopped = await Promise.race([
+      Promise.resolve(this.node.stop()).then(() => true, (err: unknown) => {
+        this.log.warn('libp2p stop failed', { error: err instanceof Error ? err.message : String(err) })
+        return true
+      }),
+      new Promise<boolean>(resolve => { timer = setTimeout(() => { resolve(false) }, left()) })
+    ])
+    clearTimeout(timer)
+    if (!stopped) this.log.warn('libp2p did not stop in time; continuing shutdown', { timeoutMs })
+    this.state = 'closed'
+    this.events.removeAll()
+    this.log.info('transport closed', { peerId: this.localId })
+  }
+
+  private deliver (channel: Channel, from: PeerId, frame: Uint8Array): void {
+    if (from !== this.localId) {
+      this.outbound.noteReceived(from)
+      this.touch(from)
+    }
+    const handler = this.handlers.get(channel)
+    if (handler === undefined) {
+      this.counters.rejectedFrames.noHandler++
+      return
+    }
+    try {
+      handler(from, frame)
+    } catch (err) {
+      this.log.error('frame handler threw', { channel, from, error: err instanceof Error ? err.message : String(err) })
+    }
+  }
+
+  private touch (id: PeerId): void {
+    this.activity.set(id, this.now())
+  }
+
+  private onConnect (peer: Libp2pPeerId): void {
+    const id = peer.toString()
+    if (this.policy.verdict(id) === 'blocked') {
+      for (const conn of this.node.getConnections(peer)) conn.abort(new Error('peer blocked (fault injection)'))
+      return
+    }
+    this.log.debug('peer connected', { peer: id })
+    this.events.emit('peer', { type: 'connected', id })
+  }
+
+  private onDisconnect (peer: Libp2pPeerId): void {
+    const id = peer.toString()
+    this.activity.delete(id)
+    this.outbound.onDisconnected(id)
+    this.inbound.forget(id)
+    this.log.debug('peer disconnected', { peer: id })
+    this.events.emit('peer', { type: 'disconnected', id })
+  }
+
+  private onConnectionOpen (connection: Connection): void {
+    this.log.debug('connection opened', { peer: connection.remotePeer.toString(), direction: connection.direction, addr: connection.remoteAddr.toString() })
+    this.keeper.onConnectionOpen(connection)
+  }
+
+  /** A peer flooded past the threshold: cooldown, drop its streams and connections (others unaffected). */
+  private disconnectFlooder (id: PeerId): void {
+    this.policy.coolDown(id, this.config.floodCooldownMs)
+    this.counters.flooders.disconnected++
+    this.log.warn('disconnected flooding peer; refusing it for a cooldown', {
+      peer: id, cooldownMs: this.config.floodCooldownMs, threshold: this.config.flood.dropThreshold, windowMs: this.config.flood.windowMs
+    })
+    this.inbound.abortPeer(id, 'flooding')
+    this.outbound.dropPeer(id, 'refused')
+    for (const conn of this.connectionsOf(id)) conn.abort(new Error('flooding'))
+  }
+
+  private openStreamCount (): number {
+    return this.node.getConnections().reduce((n, c) => n + c.streams.filter(s => s.status === 'open' || s.status === 'closing').length, 0)
+  }
+
+  private connectionsOf (id: PeerId): Connection[] {
+    try {
+      return this.node.getConnections(peerIdFromString(id))
+    } catch {
+      return []
+    }
+  }
+
+  private isOwnAddress (addr: Multiaddr): boolean {
+    const bare = withoutPeerId(addr).toString()
+    return this.node.getMultiaddrs().some(a => withoutPeerId(a).toString() === bare)
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Transport counters: a plain object that HTTP /metrics exports as-is. Counters only grow; gauges
+ * (connections, queued frames, streams) are filled in when `stats()` is called.
+ */
+import type { Channel } from '../core/transport.js'
+
+export interface ChannelTraffic {
+  framesIn: number
+  bytesIn: number
+  framesOut: number
+  bytesOut: number
+}
+
+/** Why an inbound frame (or the stream carrying it) was refused. */
+export interface RejectedFrames {
+  /** Length prefix above the channel limit: stream aborted. */
+  oversized: number
+  /** Bad varint, empty frame, truncated frame, or read buffer overflow: stream aborted. */
+  malformed: number
+  /** A frame started arriving and did not complete within the read timeout: stream aborted. */
+  timeout: number
+  /** Bytes on a stream that is ours to write only: stream aborted. */
+  unexpected: number
+  /** Over the peer's token bucket: dropped. */
+  rateLimited: number
+  /** From a peer blocked by fault injection: dropped. */
+  blocked: number
+  /** From a peer outside `allowPeers`, or in flood cooldown: dropped. */
+  unauthorized: number
+  /** No handler registered on the channel: dropped. */
+  noHandler: number
+}
+
+/** Why an outbound frame was dropped instead of written. */
+export interface DroppedOutbound {
+  /** The per-(peer, channel) queue was full (oldest dropped) or the global byte budget was exhausted. */
+  queueOverflow: number
+  /** The dial failed: everything queued for the peer was dropped. */
+  dialFailed: number
+  /** Could not open the stream or the write failed/timed out. */
+  writeFailed: number
+  /** The destination is blocked, not allowed, or unusable (bad id or no valid address). */
+  refused: number
+  /** The transport was closing or closed. */
+  closed: number
+}
+
+export interface TransportStats {
+  channels: Record<Channel, ChannelTraffic>
+  dials: { ok: number, failed: number }
+  rejectedFrames: RejectedFrames
+  droppedOutbound: DroppedOutbound
+  /** Inbound streams refused (per-peer stream cap, blocked or unauthorized peer). */
+  rejectedStreams: number
+  /** Connections refused by the gater or that failed their handshake (e.g. pre-shared key mismatch). */
+  rejectedConnections: { handshakeFailed: number, unauthorized: number, blocked: number, cooldown: number, unprotected: number }
+  flooders: { throttled: number, disconnected: number }
+  /** Connections closed by our LRU budget, and presumed-dead connections closed. */
+  prunedConnections: number
+  silentConnectionsClosed: number
+  streamsOpened: { inbound: number, outbound: number }
+  /** Gauges, sampled at `stats()` time. */
+  openConnections: number
+  connectedPeers: number
+  queuedFrames: number
+  queuedBytes: number
+  openStreams: { inbound: number, outbound: number }
+  /** Duration of the most recent successful dial (TCP + handshake), ms. */
+  lastDialMs: number | undefined
+}
+
+export type TransportCounters = Omit<TransportStats, 'openConnections' | 'connectedPeers' | 'queuedFrames' | 'queuedBytes' | 'openStreams' | 'lastDialMs'>
+
+export function createCounters (): TransportCounters {
+  const traffic = (): ChannelTraffic => ({ framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 })
+  return {
+    channels: { swim: traffic(), sync: traffic() },
+    dials: { ok: 0, failed: 0 },
+    rejectedFrames: { oversized: 0, malformed: 0, timeout: 0, unexpected: 0, rateLimited: 0, blocked: 0, unauthorized: 0, noHandler: 0 },
+    droppedOutbound: { queueOverflow: 0, dialFailed: 0, writeFailed: 0, refused: 0, closed: 0 },
+    rejectedStreams: 0,
+    rejectedConnections: { handshakeFailed: 0, unauthorized: 0, blocked: 0, cooldown: 0, unprotected: 0 },
+    flooders: { throttled: 0, disconnected: 0 },
+    prunedConnections: 0,
+    silentConnectionsClosed: 0,
+    streamsOpened: { inbound: 0, outbound: 0 }
+  }
+}
