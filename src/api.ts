@@ -1,0 +1,126 @@
+/**
+ * The public types of a murmur peer: what `createPeer` takes and returns. Kept free of libp2p and Yjs
+ * internals so applications (and the HTTP layer) depend only on this contract.
+ */
+import type * as Y from 'yjs'
+import type { Logger } from './core/logger.js'
+import type { MembershipInit, MemberState } from './membership/index.js'
+import type { ReplicationInit, VersionVectorJSON } from './replication/index.js'
+
+export interface PeerOptions {
+  /**
+   * Identity key and documents live here; the same dir gives the same peer id and every acknowledged
+   * write back after a restart. Omit for an ephemeral peer (new identity, documents in memory only).
+   */
+  dataDir?: string
+  /** TCP multiaddrs to listen on (default `/ip4/0.0.0.0/tcp/0`). */
+  listen?: string[]
+  /** Multiaddrs of peers to join through (with or without `/p2p/<id>`); re-tried while the view is degraded. */
+  bootstrap?: string[]
+  /** Human-readable member name (default: the peer id). */
+  name?: string
+  /** Member metadata, gossiped to everyone. */
+  tags?: Record<string, string>
+  /** Private mesh: the contents of a libp2p swarm.key file. Only peers with the same key can connect. */
+  psk?: string
+  /** Only these peer ids may connect (in addition to holding the key, if any). */
+  allowPeers?: string[]
+  /** Discover peers on the local network with mDNS, and join through them. */
+  mdns?: boolean
+  /** Timing preset of membership and replication: `lan` (default) or `local`. */
+  profile?: 'lan' | 'local'
+  /** Fine-grained membership settings (override the preset). */
+  membership?: MembershipInit
+  /** Fine-grained replication settings (override the preset). */
+  replication?: ReplicationInit
+  /** Where log lines go (default: info and above to stderr). */
+  logger?: Logger
+}
+
+/** A member as the HTTP API and events show it. */
+export interface MemberView {
+  peerId: string
+  name: string
+  state: MemberState
+  incarnation: number
+  addrs: string[]
+  tags: Record<string, string>
+}
+
+export interface DocSummary {
+  name: string
+  /** Convergence digest: equal on two peers exactly when their replicas hold the same content. */
+  digest: string
+  /** Version vector: replica id → number of items. */
+  version: VersionVectorJSON
+}
+
+export type MemberEventType = 'joined' | 'alive' | 'suspect' | 'dead' | 'left' | 'updated'
+
+export interface PeerEvents {
+  /** Another member changed state, as seen by this peer. */
+  member: { type: MemberEventType, member: MemberView }
+  /** A document changed: `local` edits as they are made, `remote` ones as they arrive. */
+  doc: { name: string, origin: 'local' | 'remote', from?: string }
+  /** A local change became durable (acknowledged) and is being pushed to peers. */
+  durable: { name: string, version: VersionVectorJSON }
+}
+
+export interface FlushOptions {
+  /** How many other peers must have applied and persisted our changes. */
+  replicas: number
+  /** Reject with TimeoutError after this long (default 5,000 ms). */
+  timeoutMs?: number
+}
+
+export interface PeerStats {
+  membership: Record<string, unknown>
+  transport: Record<string, unknown>
+  replication: Record<string, unknown>
+}
+
+export interface Peer {
+  /** This peer's id (a libp2p PeerId string). */
+  readonly id: string
+  /** Multiaddrs (with `/p2p/<id>`) other peers can reach this one at. */
+  addresses(): string[]
+  /**
+   * Opens a named document (loading it from disk, then fetching what peers have) and returns the live
+   * Y.Doc. Edits through `doc.transact` are persisted and replicated; use `write` to learn when they are durable.
+   */
+  doc(name: string): Promise<Y.Doc>
+  /** Runs `fn` on the document in one transaction; resolves with the new version once it is durable. */
+  write(name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON>
+  /** The document's version vector, if it is open. */
+  version(name: string): VersionVectorJSON | undefined
+  /** The document's convergence digest, if it is open. */
+  digest(name: string): string | undefined
+  /** Every open document with its digest and version. */
+  docs(): DocSummary[]
+  /** Resolves once `replicas` other peers applied and persisted our changes to `name` (WriteTo(n)). */
+  flush(name: string, options: FlushOptions): Promise<VersionVectorJSON>
+  /** A PN-counter stored in `name` (per-replica slots, so concurrent increments all count). */
+  counter(name: string, mapName?: string): Promise<Counter>
+  /** Every known member, this peer included. */
+  members(): MemberView[]
+  /** This peer as a member. */
+  self(): MemberView
+  on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void
+  /** Fault injection: drop all traffic to and from these peers (tests, the partition script). */
+  partition(block: readonly string[]): void
+  /** Fault injection: allow everyone again. */
+  heal(): void
+  /** Peers currently blocked by `partition`. */
+  blocked(): string[]
+  stats(): PeerStats
+  /** Graceful leave: others list us as `left`. Call `stop` afterwards. */
+  leave(): Promise<void>
+  /** Stops everything (closing connections and the store). Idempotent. */
+  stop(): Promise<void>
+}
+
+export interface Counter {
+  /** Adds `delta` (negative to decrement); resolves with the new value once durable. */
+  add(delta: number): Promise<number>
+  value(): number
+}

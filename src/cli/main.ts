@@ -1,0 +1,124 @@
+/**
+ * `node dist/peer.js`: flags → createPeer → HTTP API; SIGINT/SIGTERM → graceful leave → exit 0.
+ * Start-up failures print one line and exit 1; bad flags exit 2.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Peer } from '../api.js'
+import { createLogger, streamSink } from '../core/logger.js'
+import { createHttpApi, startHttpServer } from '../http/index.js'
+import type { HttpApi, RunningServer } from '../http/index.js'
+import { createPeer } from '../peer-node.js'
+import { HELP, parseArgs } from './args.js'
+import type { PeerCliOptions } from './args.js'
+
+/** A signal must lead to exit within this (the leave gets most of it). */
+const SHUTDOWN_DEADLINE_MS = 2_800
+const LEAVE_BUDGET_MS = 1_500
+
+function version (): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+function fatal (message: string, code: number): never {
+  process.stderr.write(`murmur: ${message}\n`)
+  process.exit(code)
+}
+
+function readPsk (file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    fatal(`cannot read --psk file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1)
+  }
+}
+
+async function run (o: PeerCliOptions): Promise<void> {
+  const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
+  const psk = o.pskFile === undefined ? undefined : readPsk(o.pskFile)
+  let peer: Peer
+  try {
+    peer = await createPeer({
+      listen: o.listen,
+      bootstrap: o.bootstrap,
+      dataDir: o.dataDir,
+      ...(o.name === undefined ? {} : { name: o.name }),
+      tags: o.tags,
+      ...(psk === undefined ? {} : { psk }),
+      ...(o.allowPeers.length === 0 ? {} : { allowPeers: o.allowPeers }),
+      mdns: o.mdns,
+      profile: o.profile,
+      logger: log
+    })
+  } catch (err) {
+    fatal(`cannot start: ${err instanceof Error ? err.message : String(err)}`, 1)
+  }
+  let api: HttpApi | undefined
+  let server: RunningServer | undefined
+  if (o.http !== undefined) {
+    const httpApi = createHttpApi(peer, { allowFaultInjection: o.allowFaultInjection, ...(o.httpToken === undefined ? {} : { token: o.httpToken }), log: log.child('http') })
+    api = httpApi
+    try {
+      server = await startHttpServer(async (req, res) => {
+        if (!(await httpApi.handle(req, res))) httpApi.json(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` })
+      }, o.http.host, o.http.port)
+    } catch (err) {
+      await peer.stop()
+      fatal(`cannot serve HTTP on ${o.http.host}:${o.http.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1)
+    }
+  }
+  const self = peer.self()
+  const lines = [
+    `murmur peer ${peer.id}`,
+    `  name    ${self.name}`,
+    ...peer.addresses().map((a, i) => `  ${i === 0 ? 'listen ' : '       '} ${a}`),
+    `  http    ${server === undefined ? 'off' : server.url}${o.allowFaultInjection ? ' (fault injection enabled)' : ''}`,
+    `  data    ${path.resolve(o.dataDir)}`,
+    `  profile ${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}${o.mdns ? ', mDNS on' : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+
+  let shuttingDown = false
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) {
+      log.warn('second signal: exiting now', { signal })
+      process.exit(1)
+    }
+    shuttingDown = true
+    log.info('shutting down', { signal })
+    const deadline = setTimeout(() => {
+      log.warn('shutdown took too long; exiting')
+      process.exit(0)
+    }, SHUTDOWN_DEADLINE_MS)
+    deadline.unref()
+    void (async () => {
+      await Promise.race([peer.leave(), new Promise(resolve => setTimeout(resolve, LEAVE_BUDGET_MS))])
+      api?.close()
+      await server?.close()
+      await peer.stop()
+      log.info('stopped')
+      process.exit(0)
+    })().catch((err: unknown) => {
+      log.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) })
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', () => { shutdown('SIGINT') })
+  process.on('SIGTERM', () => { shutdown('SIGTERM') })
+  process.on('unhandledRejection', (err) => {
+    log.error('unhandled rejection', { error: err instanceof Error ? err.stack ?? err.message : String(err) })
+  })
+}
+
+const parsed = parseArgs(process.argv.slice(2))
+switch (parsed.kind) {
+  case 'help': process.stdout.write(HELP); break
+  case 'version': process.stdout.write(`murmur ${version()}\n`); break
+  case 'error': fatal(parsed.message, 2); break
+  case 'run': await run(parsed.options); break
+}

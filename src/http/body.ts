@@ -1,0 +1,76 @@
+/**
+ * Reading request bodies from untrusted clients: a byte limit (413), a time limit (408) and strict JSON
+ * (400). Nothing is parsed before the whole body is in, and nothing beyond the limit is buffered.
+ */
+import type { IncomingMessage } from 'node:http'
+
+export class HttpError extends Error {
+  override name = 'HttpError'
+  constructor (readonly status: number, message: string, readonly reason: string = `status_${status}`) {
+    super(message)
+  }
+}
+
+/** Largest JSON body accepted (a kv value or a chat message; docs are replicated, not uploaded). */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024
+/** A body must arrive within this long after the headers. */
+export const BODY_TIMEOUT_MS = 10_000
+
+export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume()
+    return Promise.reject(new HttpError(413, `body of ${declared} bytes exceeds ${maxBytes}`, 'body_too_large'))
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let settled = false
+    const finish = (err: HttpError | null): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      if (err !== null) {
+        req.resume() // drain and discard the rest
+        reject(err)
+      } else {
+        resolve(Buffer.concat(chunks, size))
+      }
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > maxBytes) finish(new HttpError(413, `body exceeds ${maxBytes} bytes`, 'body_too_large'))
+      else chunks.push(chunk)
+    }
+    const onEnd = (): void => { finish(null) }
+    const onError = (): void => { finish(new HttpError(400, 'request body aborted', 'body_aborted')) }
+    const timer = setTimeout(() => { finish(new HttpError(408, `body not received within ${timeoutMs} ms`, 'body_timeout')) }, timeoutMs)
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+  })
+}
+
+/**
+ * Parses a JSON body; an empty body is an error unless `allowEmpty`. The content type is not checked:
+ * `curl -d '"x"'` sends form-encoded headers with a JSON body, and the body is what matters.
+ */
+export async function readJson (req: IncomingMessage, allowEmpty = false): Promise<unknown> {
+  const body = await readBody(req)
+  if (body.length === 0) {
+    if (allowEmpty) return undefined
+    throw new HttpError(400, 'a JSON body is required', 'invalid_json')
+  }
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON', 'invalid_json')
+  }
+}
+
+export function isRecord (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

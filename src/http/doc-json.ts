@@ -1,0 +1,21 @@
+/**
+ * A Y.Doc as plain JSON for the HTTP API. Root types that arrived from peers before this process defined
+ * them are untyped placeholders in Yjs; they are read as maps if they hold keys, else as arrays.
+ */
+import * as Y from 'yjs'
+
+export const KV_MAP = 'kv'
+
+export function docToJSON (doc: Y.Doc): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [name, type] of doc.share) {
+    if (type instanceof Y.Map || type instanceof Y.Array || type instanceof Y.Text || type instanceof Y.XmlFragment) {
+      out[name] = type.toJSON()
+    } else if (type._map.size > 0) {
+      out[name] = doc.getMap(name).toJSON()
+    } else if (type._start !== null) {
+      out[name] = doc.getArray(name).toJSON()
+    }
+  }
+  return out
+}

@@ -1,0 +1,6 @@
+export { createHttpApi } from './api.js'
+export type { HttpApi, HttpApiOptions } from './api.js'
+export { startHttpServer } from './server.js'
+export type { RunningServer, RequestHandler } from './server.js'
+export { HttpError, readJson, readBody, MAX_JSON_BODY_BYTES } from './body.js'
+export { docToJSON, KV_MAP } from './doc-json.js'

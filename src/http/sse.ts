@@ -1,0 +1,78 @@
+/**
+ * Server-Sent Events fan-out with limits: at most `maxClients` streams, a heartbeat comment keeps proxies
+ * from timing out idle streams, and a client that cannot keep up (its socket buffer above `maxBufferBytes`)
+ * is disconnected rather than buffered without bound.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+export interface SseOptions {
+  maxClients: number
+  maxBufferBytes: number
+  heartbeatMs: number
+}
+
+export const DEFAULT_SSE: SseOptions = { maxClients: 64, maxBufferBytes: 1024 * 1024, heartbeatMs: 15_000 }
+
+export class SseHub {
+  private readonly clients = new Set<ServerResponse>()
+  private readonly heartbeat: NodeJS.Timeout
+  dropped = 0
+
+  constructor (private readonly options: SseOptions = DEFAULT_SSE) {
+    this.heartbeat = setInterval(() => { this.write(': heartbeat\n\n') }, options.heartbeatMs)
+    this.heartbeat.unref()
+  }
+
+  get size (): number {
+    return this.clients.size
+  }
+
+  /** Takes over `res` as an event stream. Returns false (and answers 503) when the hub is full. */
+  attach (req: IncomingMessage, res: ServerResponse, hello?: { event: string, data: unknown }): boolean {
+    if (this.clients.size >= this.options.maxClients) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' })
+      res.end(JSON.stringify({ error: 'too many event streams' }))
+      return false
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no'
+    })
+    res.write('retry: 2000\n\n')
+    if (hello !== undefined) res.write(format(hello.event, hello.data))
+    this.clients.add(res)
+    const remove = (): void => { this.clients.delete(res) }
+    req.on('close', remove)
+    res.on('close', remove)
+    res.on('error', remove)
+    return true
+  }
+
+  publish (event: string, data: unknown): void {
+    if (this.clients.size > 0) this.write(format(event, data))
+  }
+
+  close (): void {
+    clearInterval(this.heartbeat)
+    for (const res of this.clients) res.end()
+    this.clients.clear()
+  }
+
+  private write (chunk: string): void {
+    for (const res of this.clients) {
+      if (res.writableLength > this.options.maxBufferBytes) {
+        this.dropped++
+        this.clients.delete(res)
+        res.destroy()
+        continue
+      }
+      res.write(chunk)
+    }
+  }
+}
+
+function format (event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+}

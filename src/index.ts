@@ -1,0 +1,19 @@
+/**
+ * murmur: a leaderless peer-to-peer mesh — SWIM + Lifeguard membership and Yjs documents replicated with
+ * version vectors, push and anti-entropy, over libp2p.
+ *
+ *   const peer = await createPeer({ dataDir: './data', bootstrap: ['/ip4/10.0.0.5/tcp/4001/p2p/12D3…'] })
+ *   await peer.write('notes', doc => doc.getMap('kv').set('hello', 'world'))   // resolves once durable
+ *
+ * This file is the contract: the factory, its types, and the few helpers applications use.
+ */
+export { createPeer, bootstrapDestination, UnsupportedRuntimeError, MIN_NODE_MAJOR } from './peer-node.js'
+export type { Peer, PeerOptions, PeerEvents, MemberView, MemberEventType, DocSummary, FlushOptions, Counter, PeerStats } from './api.js'
+export { createHttpApi, startHttpServer } from './http/index.js'
+export type { HttpApi, HttpApiOptions } from './http/index.js'
+export { createLogger, streamSink, silentLogger } from './core/logger.js'
+export type { Logger, LogLevelName } from './core/logger.js'
+export { MurmurError, ConfigError, DecodeError, TimeoutError, NotRunningError, RateLimitError } from './core/errors.js'
+export { PNCounter, versionVector } from './replication/index.js'
+export type { VersionVectorJSON, Ordering } from './replication/index.js'
+export type { MemberState } from './membership/index.js'

@@ -1,0 +1,230 @@
+/**
+ * The composition root: one libp2p transport, SWIM membership and Yjs replication on it, a durable store,
+ * real time and OS randomness. `createPeer` is the only place where these are wired together; the
+ * protocol modules themselves never see libp2p, the disk or the clock.
+ */
+import { hostname } from 'node:os'
+import path from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import type * as Y from 'yjs'
+import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, Peer, PeerEvents, PeerOptions, PeerStats } from './api.js'
+import { SystemClock } from './core/clock.js'
+import { TypedEmitter } from './core/emitter.js'
+import { MurmurError } from './core/errors.js'
+import { createLogger, streamSink } from './core/logger.js'
+import type { Logger } from './core/logger.js'
+import { systemRandom } from './core/random.js'
+import type { Destination } from './core/transport.js'
+import { Membership, membershipDirectory } from './membership/index.js'
+import type { MemberInfo, MembershipEventName } from './membership/index.js'
+import { createLibp2pTransport } from './net/index.js'
+import type { Libp2pTransport } from './net/index.js'
+import { MemoryDocStore, PNCounter, Replicator } from './replication/index.js'
+import type { DocStore, VersionVectorJSON } from './replication/index.js'
+import { openLevelDocStore } from './storage/index.js'
+
+/** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
+export const MIN_NODE_MAJOR = 22
+
+export class UnsupportedRuntimeError extends MurmurError {
+  override name = 'UnsupportedRuntimeError'
+}
+
+const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
+/** Where documents live inside the data dir (the identity key sits beside it as peer.key). */
+export const DOCS_DIR = 'docs'
+
+/** Turns a bootstrap multiaddr into a destination, taking the peer id from `/p2p/<id>` when present. */
+export function bootstrapDestination (addr: string): Destination {
+  const ma = multiaddr(addr)
+  const id = ma.getComponents().find(c => c.name === 'p2p')?.value
+  return id === undefined ? { addrs: [ma.toString()] } : { id, addrs: [ma.toString()] }
+}
+
+export function memberView (m: MemberInfo): MemberView {
+  return { peerId: m.id, name: m.name, state: m.state, incarnation: m.incarnation, addrs: [...m.addrs], tags: { ...m.tags } }
+}
+
+function defaultLogger (): Logger {
+  return createLogger(streamSink((line) => { process.stderr.write(line) }), 'info')
+}
+
+function defaultName (transport: Libp2pTransport): string {
+  const port = transport.addresses().map(a => /\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p !== undefined)
+  return port === undefined ? hostname() : `${hostname()}:${port}`
+}
+
+/**
+ * Starts a peer: listens, joins through `bootstrap` (in the background: a peer alone is a valid mesh of
+ * one and keeps re-trying its seeds), and serves documents.
+ * @throws UnsupportedRuntimeError, ConfigError, IdentityError, PskError, StoreLockedError
+ */
+export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
+  const major = Number(process.versions.node.split('.')[0])
+  if (major < MIN_NODE_MAJOR) throw new UnsupportedRuntimeError(`murmur needs Node ${MIN_NODE_MAJOR} or newer; this is ${process.version}`)
+  const log = options.logger ?? defaultLogger()
+  const seeds = (options.bootstrap ?? []).map(bootstrapDestination)
+  // Open the store first: a data dir locked by another running peer must fail before we listen.
+  const store: DocStore = options.dataDir === undefined
+    ? new MemoryDocStore()
+    : await openLevelDocStore(path.join(options.dataDir, DOCS_DIR), { log })
+  let transport: Libp2pTransport
+  try {
+    transport = await createLibp2pTransport({
+      ...(options.listen === undefined ? {} : { listen: options.listen }),
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.psk === undefined ? {} : { psk: options.psk }),
+      ...(options.allowPeers === undefined ? {} : { allowPeers: options.allowPeers }),
+      mdns: options.mdns ?? false,
+      logger: log
+    })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const clock = new SystemClock()
+  const random = systemRandom()
+  const membership = new Membership({ transport, clock, random: random.fork(), log: log.child('membership') }, {
+    name: options.name ?? defaultName(transport),
+    ...(options.tags === undefined ? {} : { tags: options.tags }),
+    seeds,
+    profile: options.profile ?? 'lan',
+    ...(options.membership === undefined ? {} : { config: options.membership })
+  })
+  const directory = membershipDirectory(membership)
+  const replicator = new Replicator({ transport, clock, random: random.fork(), log: log.child('replication'), store, peers: directory }, {
+    profile: options.profile ?? 'lan',
+    ...(options.replication === undefined ? {} : { config: options.replication })
+  })
+  membership.start()
+  replicator.start()
+  const node = new PeerNode(transport, membership, replicator, store, log)
+  transport.onDiscovered((dest) => { void membership.join([dest]) })
+  if (seeds.length > 0) {
+    void membership.join(seeds).then(({ contacted }) => {
+      if (contacted === 0) log.warn('no bootstrap peer answered yet; retrying in the background', { seeds: seeds.length })
+    })
+  }
+  return node
+}
+
+class PeerNode implements Peer {
+  readonly id: string
+  private readonly events = new TypedEmitter<PeerEvents>()
+  private stopping: Promise<void> | undefined
+
+  constructor (
+    private readonly transport: Libp2pTransport,
+    private readonly membership: Membership,
+    private readonly replicator: Replicator,
+    private readonly store: DocStore,
+    private readonly log: Logger
+  ) {
+    this.id = transport.localId
+    const types: MembershipEventName[] = ['joined', 'alive', 'suspect', 'dead', 'left', 'updated']
+    for (const type of types) {
+      membership.on(type, (m) => { this.events.emit('member', { type: type as MemberEventType, member: memberView(m) }) })
+    }
+    replicator.on('change', (e) => {
+      this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
+    })
+    replicator.on('durable', (e) => { this.events.emit('durable', { name: e.doc, version: e.version }) })
+  }
+
+  addresses (): string[] {
+    return this.transport.addresses()
+  }
+
+  doc (name: string): Promise<Y.Doc> {
+    return this.replicator.open(name)
+  }
+
+  write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
+    return this.replicator.write(name, fn)
+  }
+
+  version (name: string): VersionVectorJSON | undefined {
+    return this.replicator.version(name)
+  }
+
+  digest (name: string): string | undefined {
+    return this.replicator.digest(name)
+  }
+
+  docs (): DocSummary[] {
+    const out: DocSummary[] = []
+    for (const name of this.replicator.docs()) {
+      const digest = this.replicator.digest(name)
+      const version = this.replicator.version(name)
+      if (digest !== undefined && version !== undefined) out.push({ name, digest, version })
+    }
+    return out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  }
+
+  flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
+    return this.replicator.flush(name, { replicas: options.replicas, timeoutMs: options.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS })
+  }
+
+  async counter (name: string, mapName?: string): Promise<Counter> {
+    const doc = await this.replicator.open(name)
+    const counter = new PNCounter(doc, this.id, mapName)
+    return {
+      add: async (delta) => {
+        await this.replicator.write(name, () => { counter.increment(delta) })
+        return counter.value()
+      },
+      value: () => counter.value()
+    }
+  }
+
+  members (): MemberView[] {
+    return this.membership.members().map(memberView)
+  }
+
+  self (): MemberView {
+    return memberView(this.membership.local())
+  }
+
+  on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void {
+    return this.events.on(type, listener)
+  }
+
+  partition (block: readonly string[]): void {
+    this.transport.block(block.filter(id => id !== this.id))
+    this.log.info('fault injection: partitioned', { blocked: this.transport.blockedPeers().length })
+  }
+
+  heal (): void {
+    this.transport.heal()
+    this.log.info('fault injection: healed')
+  }
+
+  blocked (): string[] {
+    return this.transport.blockedPeers()
+  }
+
+  stats (): PeerStats {
+    return {
+      membership: { ...this.membership.stats() },
+      transport: { ...this.transport.stats() },
+      replication: { ...this.replicator.stats() }
+    }
+  }
+
+  leave (): Promise<void> {
+    return this.membership.leave()
+  }
+
+  stop (): Promise<void> {
+    this.stopping ??= this.shutdown()
+    return this.stopping
+  }
+
+  private async shutdown (): Promise<void> {
+    this.replicator.stop()
+    this.membership.stop()
+    await this.transport.close()
+    await this.store.close()
+    this.events.removeAll()
+  }
+}

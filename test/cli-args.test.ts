@@ -1,0 +1,80 @@
+/** CLI flag parsing: the fixed table of DESIGN.md, and one clear message for every bad input. */
+import { describe, expect, test } from 'vitest'
+import fc from 'fast-check'
+import { DEFAULT_LISTEN, parseArgs } from '../src/cli/args.js'
+
+const ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
+
+describe('parseArgs', () => {
+  test('defaults', () => {
+    const r = parseArgs([])
+    expect(r).toMatchObject({ kind: 'run', options: { listen: [DEFAULT_LISTEN], bootstrap: [], dataDir: '.murmur', http: { host: '127.0.0.1', port: 0 }, mdns: false, profile: 'lan', allowFaultInjection: false } })
+  })
+
+  test('every flag of the table', () => {
+    const r = parseArgs([
+      '--listen', '/ip4/127.0.0.1/tcp/4001', '--listen=/ip4/127.0.0.1/tcp/4002',
+      '--bootstrap', `/ip4/127.0.0.1/tcp/5001/p2p/${ID},/ip4/127.0.0.1/tcp/5002`, '--bootstrap', '/dns4/seed.example/tcp/4001',
+      '--data-dir', '/tmp/x', '--name', 'alpha', '--tag', 'role=db', '--tag', 'zone=a=b', '--http', '8080',
+      '--psk', './swarm.key', '--mdns', '--profile', 'local', '--allow-fault-injection', '--allow-peer', ID, '--log-level', 'debug'
+    ])
+    expect(r.kind).toBe('run')
+    if (r.kind !== 'run') return
+    expect(r.options.listen).toEqual(['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002'])
+    expect(r.options.bootstrap).toHaveLength(3)
+    expect(r.options.tags).toEqual({ role: 'db', zone: 'a=b' })
+    expect(r.options.http).toEqual({ host: '127.0.0.1', port: 8080 })
+    expect(r.options).toMatchObject({ dataDir: '/tmp/x', name: 'alpha', pskFile: './swarm.key', mdns: true, profile: 'local', allowFaultInjection: true, allowPeers: [ID], logLevel: 'debug' })
+  })
+
+  test('--help and --version', () => {
+    expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
+    expect(parseArgs(['--listen', '/ip4/1.2.3.4/tcp/1', '--version'])).toEqual({ kind: 'version' })
+  })
+
+  test.each([
+    [['--frobnicate'], /unknown flag --frobnicate/],
+    [['stray'], /unexpected argument "stray"/],
+    [['--listen'], /--listen needs a value/],
+    [['--listen', '--mdns'], /not a valid multiaddr/],
+    [['--listen', 'localhost:4001'], /not a valid multiaddr/],
+    [['--listen', '/ip4/127.0.0.1/udp/4001'], /needs a TCP address/],
+    [['--bootstrap', '/ip4/300.0.0.1/tcp/1'], /not a valid multiaddr/],
+    [['--profile', 'wan'], /--profile must be lan or local/],
+    [['--tag', 'novalue'], /expected key=value/],
+    [['--tag', '=x'], /expected key=value/],
+    [['--http', 'abc'], /expected \[host:\]port/],
+    [['--http', '70000'], /port must be/],
+    [['--http', '0.0.0.0:8080'], /also pass --http-token/],
+    [['--http', '8080', '--no-http'], /contradict/],
+    [['--http-token', 'short'], /at least 16/],
+    [['--allow-peer', 'nope'], /not a peer id/],
+    [['--log-level', 'loud'], /--log-level must be one of/],
+    [['--mdns=yes'], /takes no value/],
+    [['--name', ''], /--name must be/],
+    [['--data-dir', ''], /non-empty/]
+  ])('%j → error %s', (argv, message) => {
+    const r = parseArgs(argv)
+    expect(r.kind).toBe('error')
+    if (r.kind === 'error') {
+      expect(r.message).toMatch(message)
+      expect(r.message).not.toContain('\n')
+    }
+  })
+
+  test('a public --http with a token is accepted', () => {
+    expect(parseArgs(['--http', '0.0.0.0:8080', '--http-token', 'x'.repeat(16)]).kind).toBe('run')
+  })
+
+  test('random argument vectors never throw: they parse or give one line', () => {
+    const token = fc.oneof(
+      fc.constantFrom('--listen', '--bootstrap', '--tag', '--http', '--profile', '--mdns', '--name', '--psk', '--no-http', '--allow-peer', '-h', '--http-token'),
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('/ip4/127.0.0.1/tcp/1', 'a=b', '8080', 'lan', '0.0.0.0:1')
+    )
+    fc.assert(fc.property(fc.array(token, { maxLength: 8 }), (argv) => {
+      const r = parseArgs(argv)
+      return r.kind !== 'error' || (r.message.length > 0 && !r.message.includes('\n'))
+    }), { numRuns: 5_000, seed: 7 })
+  })
+})
