@@ -3,7 +3,9 @@
  * stdout, updates its section of BENCHMARKS.md, and prints one JSON object as its last line.
  */
 const BENCHES: Record<string, string> = {
-  membership: './membership.ts'
+  membership: './membership.ts',
+  detection: './detection.ts',
+  replication: './replication.ts'
 }
 
 const [name, ...rest] = process.argv.slice(2)
