@@ -11,6 +11,8 @@ export { createPeer, bootstrapDestination, UnsupportedRuntimeError, MIN_NODE_MAJ
 export type { Peer, PeerOptions, PeerEvents, MemberView, MemberEventType, DocSummary, FlushOptions, Counter, PeerStats } from './api.js'
 export { createHttpApi, startHttpServer } from './http/index.js'
 export type { HttpApi, HttpApiOptions } from './http/index.js'
+export { parseArgs, HELP as PEER_HELP } from './cli/args.js'
+export type { PeerCliOptions, ParsedArgs } from './cli/args.js'
 export { createLogger, streamSink, silentLogger } from './core/logger.js'
 export type { Logger, LogLevelName } from './core/logger.js'
 export { MurmurError, ConfigError, DecodeError, TimeoutError, NotRunningError, RateLimitError } from './core/errors.js'

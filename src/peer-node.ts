@@ -31,6 +31,8 @@ export class UnsupportedRuntimeError extends MurmurError {
 }
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
+/** Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has costs the full wait once). */
+const INITIAL_FETCH_WAIT_MS = 1_000
 /** Where documents live inside the data dir (the identity key sits beside it as peer.key). */
 export const DOCS_DIR = 'docs'
 
@@ -111,6 +113,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
 class PeerNode implements Peer {
   readonly id: string
   private readonly events = new TypedEmitter<PeerEvents>()
+  private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
   private stopping: Promise<void> | undefined
 
   constructor (
@@ -135,8 +138,34 @@ class PeerNode implements Peer {
     return this.transport.addresses()
   }
 
-  doc (name: string): Promise<Y.Doc> {
-    return this.replicator.open(name)
+  /**
+   * Opens `name`. The first time, and if anyone is alive, it also waits (≤ INITIAL_FETCH_WAIT_MS) for the
+   * first exchange with a peer hosting it, so that reading a doc someone else wrote does not look empty.
+   */
+  async doc (name: string): Promise<Y.Doc> {
+    const pending = this.initialFetches.get(name)
+    if (pending !== undefined) return await pending
+    if (this.replicator.docs().includes(name) || this.membership.alivePeers().length === 0) return await this.replicator.open(name)
+    const opening = this.replicator.open(name).then(async (doc) => {
+      await this.firstExchange(name)
+      return doc
+    }).finally(() => { this.initialFetches.delete(name) })
+    this.initialFetches.set(name, opening)
+    return await opening
+  }
+
+  private firstExchange (name: string): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        offSynced()
+        offChange()
+        resolve()
+      }
+      const timer = setTimeout(done, INITIAL_FETCH_WAIT_MS)
+      const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) done() })
+      const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') done() })
+    })
   }
 
   write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {

@@ -31,6 +31,8 @@ export interface PeerProcess {
 }
 
 export interface SpawnOptions {
+  /** Script to run instead of dist/peer.js, taking the same flags and printing the same banner (e.g. the example app). */
+  entry?: string
   dataDir?: string
   /** Run inside this network namespace (root only; see netns.ts). */
   netns?: string
@@ -63,7 +65,7 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
   const dataDir = o.dataDir ?? tempDir()
   const host = o.host ?? '127.0.0.1'
   const args = [
-    PEER_JS, '--listen', `/ip4/${host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
+    o.entry ?? PEER_JS, '--listen', `/ip4/${host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
     ...(o.token === undefined ? [] : ['--http-token', o.token]),
     ...(o.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
     ...(o.args ?? [])
