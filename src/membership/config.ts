@@ -2,6 +2,7 @@
  * Membership configuration: all-optional `MembershipInit`, named presets, one resolve/validate step.
  * Presets follow memberlist's DefaultLANConfig / DefaultLocalConfig so figures can be compared with Serf.
  */
+import { mergeConfig } from '../core/config.js'
 import { ConfigError } from '../core/errors.js'
 
 export interface MembershipConfig {
@@ -122,13 +123,7 @@ export function isPresetName (name: string): name is PresetName {
  * @throws ConfigError naming the first offending field.
  */
 export function resolveMembershipConfig (init: MembershipInit = {}, preset: PresetName = 'lan'): MembershipConfig {
-  const config: MembershipConfig = { ...PRESETS[preset] }
-  for (const [key, value] of Object.entries(init)) {
-    if (!Object.hasOwn(config, key)) throw new ConfigError(`unknown membership option "${key}"`)
-    if (value === undefined) continue
-    if (typeof value !== typeof config[key as keyof MembershipConfig]) throw new ConfigError(`${key} must be a ${typeof config[key as keyof MembershipConfig]}`)
-    Object.assign(config, { [key]: value })
-  }
+  const config = mergeConfig<MembershipConfig>(PRESETS[preset], init, 'membership')
   type NumericKey = { [K in keyof MembershipConfig]: MembershipConfig[K] extends number ? K : never }[keyof MembershipConfig]
   const positive: NumericKey[] = [
     'probeIntervalMs', 'probeTimeoutMs', 'suspicionMult', 'suspicionMaxTimeoutMult', 'awarenessMaxMultiplier',

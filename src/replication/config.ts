@@ -2,6 +2,7 @@
  * Replication configuration: all-optional `ReplicationInit`, named presets, one resolve/validate step
  * (the shape of membership/config.ts). Every field says its default and the trade-off behind it.
  */
+import { mergeConfig, requirePositiveIntegers } from '../core/config.js'
 import { ConfigError } from '../core/errors.js'
 import { SYNC_LIMITS } from './codec.js'
 
@@ -133,16 +134,8 @@ const MIN_CHUNK_BYTES = 1024
  * @throws ConfigError naming the first offending field.
  */
 export function resolveReplicationConfig (init: ReplicationInit = {}, preset: ReplicationPresetName = 'lan'): ReplicationConfig {
-  const config: ReplicationConfig = { ...PRESETS[preset] }
-  for (const [key, value] of Object.entries(init)) {
-    if (!Object.hasOwn(config, key)) throw new ConfigError(`unknown replication option "${key}"`)
-    if (value === undefined) continue
-    if (typeof value !== 'number') throw new ConfigError(`${key} must be a number`)
-    Object.assign(config, { [key]: value })
-  }
-  for (const key of POSITIVE_INTEGERS) {
-    if (!Number.isSafeInteger(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`)
-  }
+  const config = mergeConfig<ReplicationConfig>(PRESETS[preset], init, 'replication')
+  requirePositiveIntegers(config, POSITIVE_INTEGERS)
   if (!Number.isSafeInteger(config.pushFanout) || config.pushFanout < 0) throw new ConfigError(`pushFanout must be an integer ≥ 0, got ${config.pushFanout}`)
   if (!(config.discoveryRatio >= 0 && config.discoveryRatio <= 1)) throw new ConfigError(`discoveryRatio must be in [0, 1], got ${config.discoveryRatio}`)
   if (config.chunkBytes < MIN_CHUNK_BYTES || config.chunkBytes > SYNC_LIMITS.chunkBytes) {

@@ -2,6 +2,7 @@
  * LevelDocStore configuration: all-optional `LevelDocStoreInit`, DEFAULT_* constants, one resolve step
  * that throws ConfigError.
  */
+import { mergeConfig, requirePositiveIntegers } from '../core/config.js'
 import { ConfigError } from '../core/errors.js'
 import { silentLogger, type Logger } from '../core/logger.js'
 
@@ -63,17 +64,8 @@ const NUMERIC_KEYS: readonly NumericKey[] = [
  * @throws ConfigError naming the first offending field.
  */
 export function resolveLevelDocStoreConfig (init: LevelDocStoreInit = {}): LevelDocStoreConfig {
-  const config: LevelDocStoreConfig = { ...DEFAULT_LEVEL_DOC_STORE_CONFIG }
-  for (const [key, value] of Object.entries(init)) {
-    if (!Object.hasOwn(config, key)) throw new ConfigError(`unknown storage option "${key}"`)
-    if (value !== undefined) Object.assign(config, { [key]: value })
-  }
-  for (const key of NUMERIC_KEYS) {
-    const value: unknown = config[key]
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-      throw new ConfigError(`${key} must be a positive integer, got ${String(value)}`)
-    }
-  }
+  const config = mergeConfig<LevelDocStoreConfig>(DEFAULT_LEVEL_DOC_STORE_CONFIG, init, 'storage')
+  requirePositiveIntegers(config, NUMERIC_KEYS)
   if (config.maxQueuedBytes < config.maxUpdateBytes || config.maxQueuedBytes < config.maxStateBytes) {
     throw new ConfigError('maxQueuedBytes must be at least maxUpdateBytes and maxStateBytes, or a lone write could never be queued')
   }
