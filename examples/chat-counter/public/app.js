@@ -1,0 +1,100 @@
+// @ts-check
+/**
+ * The chat-counter page: renders the state the server streams (`/api/events`) and sends writes to this
+ * page's own peer. Writes never wait for the network — the peer answers once they are durable locally —
+ * so the page keeps working through a partition.
+ */
+import { createApi } from './api.js'
+import { ChatView, byId, renderCounter, renderState } from './render.js'
+
+/** @typedef {import('./render.js').AppState} AppState @typedef {import('./render.js').ChatMessage} ChatMessage */
+
+const NAME_KEY = 'murmur-chat-name'
+const api = createApi()
+const chat = new ChatView()
+const status = byId('status')
+const connection = byId('connection')
+const form = /** @type {HTMLFormElement} */ (byId('chat-form'))
+const fromInput = /** @type {HTMLInputElement} */ (byId('chat-from'))
+const textInput = /** @type {HTMLInputElement} */ (byId('chat-text'))
+
+/** Counts `state` events, so a slow POST answer never overwrites a newer streamed value. */
+let stateSeq = 0
+
+/** @param {string} text */
+function showError (text) {
+  status.textContent = text
+}
+
+/** @param {string} state @param {string} text */
+function setConnection (state, text) {
+  connection.dataset.state = state
+  connection.textContent = text
+}
+
+api.connect({
+  onOpen: () => { setConnection('live', 'live') },
+  onDown: () => { setConnection('offline', 'reconnecting to this peer…') },
+  on: {
+    state: (data) => {
+      const s = /** @type {AppState} */ (data)
+      stateSeq++
+      chat.selfId = s.self.peerId
+      renderState(s)
+      byId('chat-count').textContent = `${s.messages}`
+    },
+    chat: (data) => {
+      const { reset, messages } = /** @type {{ reset: boolean, messages: ChatMessage[] }} */ (data)
+      if (reset) chat.clear()
+      chat.add(messages)
+    }
+  }
+})
+
+/** @param {number} delta */
+async function change (delta) {
+  const seq = stateSeq
+  try {
+    const { value } = /** @type {{ value: number }} */ (await api.post('/api/counter', { delta }))
+    if (seq === stateSeq) renderCounter(value)
+    showError('')
+  } catch (err) {
+    showError(`Could not change the counter: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
+byId('inc').addEventListener('click', () => { void change(1) })
+byId('dec').addEventListener('click', () => { void change(-1) })
+// + and − anywhere but in a text field, for keyboard users.
+document.addEventListener('keydown', (e) => {
+  if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return
+  if (e.key === '+' || e.key === '=') void change(1)
+  else if (e.key === '-' || e.key === '−') void change(-1)
+})
+
+fromInput.value = localStorage.getItem(NAME_KEY) ?? ''
+chat.myName = fromInput.value.trim()
+fromInput.addEventListener('change', () => {
+  chat.myName = fromInput.value.trim()
+  localStorage.setItem(NAME_KEY, chat.myName)
+})
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault()
+  const from = fromInput.value.trim()
+  const text = textInput.value.trim()
+  if (from === '') { fromInput.focus(); showError('Enter your name first.'); return }
+  if (text === '') return
+  chat.myName = from
+  localStorage.setItem(NAME_KEY, from)
+  textInput.value = '' // ready for the next line at once; put back if the send fails
+  try {
+    const message = /** @type {ChatMessage} */ (await api.post('/api/chat', { from, text }))
+    chat.add([message])
+    showError('')
+  } catch (err) {
+    if (textInput.value === '') textInput.value = text
+    showError(`Could not send: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  textInput.focus()
+})
