@@ -1,0 +1,153 @@
+/**
+ * `npm run partition-heal -- [--peers N] [--rounds R] [--writes W] [--seed S] [--mode …] [--netns]`
+ *
+ * Jepsen-style check of murmur's AP promise with real processes running the chat-counter app:
+ * workload (scripts/partition-heal/workload.ts) → nemesis (nemesis.ts, faults.ts) → checker (checker.ts).
+ * This file owns the lifetimes — temp dir, processes, network namespaces, signals — and the exit code:
+ * 0 converged and nothing acknowledged lost, 1 otherwise (or an error), 2 bad flags / --netns impossible,
+ * 130 interrupted. The last line of stdout is always one JSON object once the flags are valid.
+ */
+import { execFileSync } from 'node:child_process'
+import { randomInt } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createNetnsLab, netnsUnavailable } from './lib/netns.ts'
+import type { NetnsLab } from './lib/netns.ts'
+import { ROOT } from './lib/peers.ts'
+import { Cluster } from './partition-heal/cluster.ts'
+import { DEFAULT_APP, HELP, parseFlags } from './partition-heal/flags.ts'
+import type { RunOptions } from './partition-heal/flags.ts'
+import { killAllNow } from './partition-heal/launch.ts'
+import { AdminDriver, NetnsDriver } from './partition-heal/nemesis.ts'
+import { buildSummary, printSummary, progress } from './partition-heal/report.ts'
+import { run } from './partition-heal/run.ts'
+import type { RunResult } from './partition-heal/run.ts'
+
+/** Our namespaces are ph0…, so a leftover lab of ours is recognised (and rebuilt by createNetnsLab). */
+const LAB_PREFIX = 'ph'
+const LAB_MGMT_SUBNET = '10.78.0.0/24'
+/** After Ctrl-C, teardown gets this long before a hard exit. */
+const TEARDOWN_DEADLINE_MS = 15_000
+
+/**
+ * netns.ts uses fixed subnets (mgmt 10.78.0.0/24 with 10.78.0.254 on the host): a second lab running at the
+ * same time would make the host route our HTTP calls to its peers. Refuse rather than cross wires.
+ */
+function otherLab (): string | undefined {
+  try {
+    const routes = execFileSync('ip', ['-o', '-4', 'route', 'show', LAB_MGMT_SUBNET], { encoding: 'utf8' })
+    const devices = [...routes.matchAll(/\bdev (\S+)/g)].map(m => m[1]).filter(d => d !== `${LAB_PREFIX}mgmt`)
+    return devices.length === 0 ? undefined : `another network-namespace lab is using ${LAB_MGMT_SUBNET} (on ${devices.join(', ')}); run again once it is done`
+  } catch {
+    return undefined // no ip route output: netnsUnavailable() already judged the tooling
+  }
+}
+
+function fail (message: string, code: number): never {
+  process.stderr.write(`partition-heal: ${message}\n`)
+  process.exit(code)
+}
+
+// A reader that goes away (`| head`) must not crash the run half-way and leave its peers to the exit hook.
+process.stdout.on('error', () => {})
+
+const parsed = parseFlags(process.argv.slice(2), () => randomInt(0, 2 ** 31))
+if (parsed.kind === 'help') {
+  process.stdout.write(HELP)
+  process.exit(0)
+}
+if (parsed.kind === 'error') fail(parsed.message, 2)
+const options: RunOptions = parsed.options
+
+if (!existsSync(path.resolve(ROOT, options.app))) fail(`--app ${options.app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
+if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build` (npm run partition-heal does it for you)', 1)
+if (options.netns) {
+  const why = netnsUnavailable() ?? otherLab()
+  if (why !== undefined) fail(`--netns is not possible here: ${why}`, 2)
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-partition-heal-'))
+const controller = new AbortController()
+let lab: NetnsLab | undefined
+let interrupted = false
+
+// Last resort on any exit path: no peer process and no namespace outlives us.
+process.on('exit', () => {
+  killAllNow()
+  lab?.close()
+})
+const onSignal = (signal: NodeJS.Signals): void => {
+  if (interrupted) {
+    killAllNow()
+    lab?.close()
+    process.exit(130)
+  }
+  interrupted = true
+  process.stderr.write(`\npartition-heal: ${signal}: stopping every peer and cleaning up (again to force)\n`)
+  controller.abort(new Error(`interrupted by ${signal}`))
+  setTimeout(() => { process.exit(130) }, TEARDOWN_DEADLINE_MS).unref()
+}
+process.on('SIGINT', onSignal)
+process.on('SIGTERM', onSignal)
+
+const replay = `npm run partition-heal -- --peers ${options.peers} --rounds ${options.rounds} --writes ${options.writes} --seed ${options.seed} --mode ${options.mode}` +
+  `${options.profile === 'local' ? '' : ` --profile ${options.profile}`}${options.netns ? ' --netns' : ''}${options.app === DEFAULT_APP ? '' : ` --app ${options.app}`}`
+progress(`partition-heal: ${options.peers} peers × ${options.rounds} rounds × ${options.writes} writes/peer/round, faults ${options.faults.join(',')}, ` +
+  `${options.netns ? 'netns (real links cut)' : 'loopback (/admin/partition)'}, profile ${options.profile}, app ${options.app}`)
+progress(`seed ${options.seed}${options.seedDrawn ? ' (drawn)' : ''}; replay: ${replay}`)
+progress(`temp dir ${dir}`)
+
+let result: RunResult | undefined
+let error: unknown
+let cluster: Cluster | undefined
+try {
+  if (options.netns) lab = createNetnsLab(options.peers, LAB_PREFIX)
+  cluster = new Cluster({ size: options.peers, entry: options.app, dir, profile: options.profile, signal: controller.signal, ...(lab === undefined ? {} : { lab }) })
+  const driver = lab === undefined ? new AdminDriver(cluster) : new NetnsDriver(lab)
+  result = await run({ options, cluster, driver, signal: controller.signal })
+} catch (err) {
+  error = err
+} finally {
+  await cluster?.stopAll()
+  killAllNow()
+  lab?.close()
+}
+
+if (interrupted) {
+  rmSync(dir, { recursive: true, force: true })
+  fail('interrupted: every peer stopped, namespaces and temp dir removed', 130)
+}
+
+// Anomalies (a phantom or duplicated message, a failed write that took effect) fail the run too.
+const passed = result !== undefined && result.converged && result.verdict.lostWrites === 0 && result.verdict.anomalies.length === 0
+const keep = !passed || options.keep
+if (!keep) rmSync(dir, { recursive: true, force: true })
+const kept = (): void => { if (keep) progress(`kept ${dir} (data-<i>/, peer-<i>.log${result === undefined ? '' : ', history.json'})`) }
+// The history and the final replicas, so that a failing run can be re-judged (checker.ts is pure).
+if (keep && result !== undefined) {
+  const { baseline, ops, replicas } = result
+  writeFileSync(path.join(dir, 'history.json'), JSON.stringify({ options, baseline: { counter: baseline.counter, chatIds: [...baseline.chatIds] }, ops, replicas }, null, 1))
+}
+
+if (result === undefined) {
+  const message = error instanceof Error ? error.message : String(error)
+  process.stdout.write(`\nerror: ${message}\n`)
+  kept()
+  process.stdout.write(`${JSON.stringify({ converged: false, lostWrites: null, convergeMs: null, error: message, peers: options.peers, rounds: options.rounds, seed: options.seed, mode: options.mode, netns: options.netns, app: options.app, keptDir: dir })}\n`)
+  process.exit(1)
+}
+const summary = buildSummary({
+  converged: result.converged,
+  convergeMs: result.convergeMs,
+  verdict: result.verdict,
+  ops: result.ops,
+  rounds: result.rounds,
+  options,
+  replicas: result.replicas,
+  keptDir: keep ? dir : null
+})
+printSummary(summary, result.verdict, result.rounds, result.ops, result.replicas)
+kept()
+process.stdout.write(`${JSON.stringify(summary)}\n`)
+process.exit(passed ? 0 : 1)
