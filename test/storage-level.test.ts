@@ -116,7 +116,7 @@ describe('LevelDocStore: reads and writes', () => {
       await Promise.all([append(store, 'doc', bytes(1)), compact(store, 'doc', bytes(2)), append(store, 'doc', bytes(3))])
       await append(store, 'other', bytes(4))
       expect(spy.mock.calls.length).toBe(2)
-      for (const args of spy.mock.calls) expect(args[1]).toMatchObject({ sync: true })
+      for (const args of spy.mock.calls as unknown[][]) expect(args[1]).toMatchObject({ sync: true })
     } finally {
       spy.mockRestore()
     }
