@@ -9,8 +9,8 @@
  */
 export { createPeer, bootstrapDestination, UnsupportedRuntimeError, MIN_NODE_MAJOR } from './peer-node.js'
 export type { Peer, PeerOptions, PeerEvents, MemberView, MemberEventType, DocSummary, FlushOptions, Counter, PeerStats } from './api.js'
-export { createHttpApi, startHttpServer } from './http/index.js'
-export type { HttpApi, HttpApiOptions } from './http/index.js'
+export { createHttpApi, startHttpServer, readJson, HttpError, isRecord, bearerAuthorizer, sameOrigin, SseHub, docToJSON } from './http/index.js'
+export type { HttpApi, HttpApiOptions, RunningServer, RequestHandler, ReadJsonOptions, SseOptions } from './http/index.js'
 export { parseArgs, HELP as PEER_HELP } from './cli/args.js'
 export type { PeerCliOptions, ParsedArgs } from './cli/args.js'
 export { createLogger, streamSink, silentLogger } from './core/logger.js'

@@ -10,6 +10,7 @@
  * A client that reconnects simply gets a fresh snapshot: there is no per-client cursor to get wrong.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { SseHub } from '../../dist/index.js'
 import type { MemberState, Peer, VersionVectorJSON } from '../../dist/index.js'
 import { DOC } from './model.ts'
 import type { ChatCounter, ChatMessage } from './model.ts'
@@ -83,45 +84,32 @@ export interface LiveUpdates {
   close(): void
 }
 
-function frame (event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
-}
-
 export function createLiveUpdates (peer: Peer, model: ChatCounter): LiveUpdates {
-  const clients = new Set<ServerResponse>()
+  // The hub caps clients and per-client buffers and sends heartbeats; this module only decides what to say.
+  const hub = new SseHub({ maxClients: MAX_CLIENTS, maxBufferBytes: MAX_BUFFER_BYTES, heartbeatMs: HEARTBEAT_MS })
   let pending: ChatMessage[] = []
   let overflow = false
   let lastState = ''
   let lastPublish = 0
   let timer: NodeJS.Timeout | undefined
-
-  const send = (res: ServerResponse, chunk: string): void => {
-    if (res.writableLength > MAX_BUFFER_BYTES) {
-      clients.delete(res)
-      res.destroy()
-      return
-    }
-    res.write(chunk)
-  }
-  const broadcast = (chunk: string): void => { for (const res of clients) send(res, chunk) }
   const recent = (): ChatMessage[] => model.messages().slice(-HELLO_MESSAGES)
 
   const publish = (): void => {
     timer = undefined
     lastPublish = Date.now()
-    if (clients.size === 0) return
+    if (hub.size === 0) return
     const state = JSON.stringify(appState(peer, model))
     if (state !== lastState) {
       lastState = state
-      broadcast(frame('state', state))
+      hub.publish('state', state)
     }
-    if (overflow) broadcast(frame('chat', { reset: true, messages: recent() }))
-    else if (pending.length > 0) broadcast(frame('chat', { reset: false, messages: pending }))
+    if (overflow) hub.publish('chat', { reset: true, messages: recent() })
+    else if (pending.length > 0) hub.publish('chat', { reset: false, messages: pending })
     pending = []
     overflow = false
   }
   const schedule = (): void => {
-    if (timer !== undefined || clients.size === 0) return
+    if (timer !== undefined || hub.size === 0) return
     timer = setTimeout(publish, Math.max(0, lastPublish + PUBLISH_INTERVAL_MS - Date.now()))
   }
 
@@ -129,7 +117,7 @@ export function createLiveUpdates (peer: Peer, model: ChatCounter): LiveUpdates 
     peer.on('doc', (e) => { if (e.name === DOC) schedule() }),
     peer.on('member', schedule),
     model.onMessages((added) => {
-      if (clients.size === 0 || overflow) return
+      if (hub.size === 0 || overflow) return
       pending.push(...added)
       if (pending.length > MAX_PENDING_MESSAGES) {
         pending = []
@@ -138,39 +126,19 @@ export function createLiveUpdates (peer: Peer, model: ChatCounter): LiveUpdates 
       schedule()
     })
   ]
-  const refresh = setInterval(() => { if (clients.size > 0) schedule() }, REFRESH_MS)
-  const heartbeat = setInterval(() => { broadcast(': heartbeat\n\n') }, HEARTBEAT_MS)
+  const refresh = setInterval(() => { if (hub.size > 0) schedule() }, REFRESH_MS)
   refresh.unref()
-  heartbeat.unref()
 
   return {
+    // The snapshot goes to this client only; others are already up to date.
     attach: (req, res) => {
-      if (clients.size >= MAX_CLIENTS) {
-        res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5' })
-        res.end(JSON.stringify({ error: 'too many event streams' }))
-        return
-      }
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no'
-      })
-      // The snapshot goes to this client only; others are already up to date.
-      res.write(`retry: 2000\n\n${frame('state', appState(peer, model))}${frame('chat', { reset: true, messages: recent() })}`)
-      clients.add(res)
-      const remove = (): void => { clients.delete(res) }
-      req.on('close', remove)
-      res.on('close', remove)
-      res.on('error', remove)
+      hub.attach(req, res, [{ event: 'state', data: appState(peer, model) }, { event: 'chat', data: { reset: true, messages: recent() } }])
     },
     close: () => {
       for (const u of unsubscribe) u()
       clearInterval(refresh)
-      clearInterval(heartbeat)
       if (timer !== undefined) clearTimeout(timer)
-      for (const res of clients) res.end()
-      clients.clear()
+      hub.close()
     }
   }
 }

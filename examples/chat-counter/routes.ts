@@ -11,13 +11,13 @@
  *   GET  /api/events   → Server-Sent Events: `state`, `chat`
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { bearerAuthorizer, readJson, sameOrigin } from '../../dist/index.js'
 import type { HttpApi, Peer } from '../../dist/index.js'
-import { readJsonBody, sameOrigin, tokenChecker } from './http-util.ts'
 import { appState } from './live.ts'
 import type { LiveUpdates } from './live.ts'
 import type { ChatCounter } from './model.ts'
 import type { StaticFiles } from './static.ts'
-import { BadRequest, parseChatPost, parseDelta } from './validate.ts'
+import { BadRequest, LIMITS, parseChatPost, parseDelta } from './validate.ts'
 
 export interface AppRoutesInit {
   peer: Peer
@@ -34,19 +34,20 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | vo
 
 export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const { api, model, peer } = o
-  const authorized = tokenChecker(o.token)
+  const authorized = bearerAuthorizer(o.token)
+  const body = (req: IncomingMessage): Promise<unknown> => readJson(req, { maxBytes: LIMITS.bodyBytes })
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/api/counter': {
       GET: (_q, res) => { api.json(res, 200, { value: model.counter() }) },
       POST: async (req, res) => {
-        const delta = parseDelta(await readJsonBody(req))
+        const delta = parseDelta(await body(req))
         api.json(res, 200, { value: await model.add(delta) })
       }
     },
     '/api/chat': {
       GET: (_q, res) => { api.json(res, 200, model.messages()) },
       POST: async (req, res) => {
-        const { from, text } = parseChatPost(await readJsonBody(req))
+        const { from, text } = parseChatPost(await body(req))
         api.json(res, 200, await model.post(from, text))
       }
     },
@@ -64,7 +65,7 @@ export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: 
     if (o.staticFiles.serve(req, res, url.pathname)) return true
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false
     try {
-      if (!authorized(req, url)) {
+      if (!authorized(req)) {
         res.setHeader('www-authenticate', 'Bearer')
         throw new BadRequest('missing or wrong bearer token', 401)
       }
@@ -81,7 +82,7 @@ export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: 
       if (err instanceof BadRequest) {
         if (!res.headersSent) api.json(res, err.status, { error: err.message })
       } else {
-        api.fail(res, err) // named murmur errors → 503/504/…, anything else → 500, logged
+        api.fail(res, err) // HttpError (body limits) and named murmur errors → their status; anything else → 500, logged
       }
     }
     return true

@@ -25,9 +25,17 @@ function version (): string {
   }
 }
 
+/** One line, always: libp2p's errors can carry multi-line messages and stacks. */
 function fatal (message: string, code: number): never {
-  process.stderr.write(`murmur: ${message}\n`)
+  process.stderr.write(`murmur: ${message.split('\n')[0]?.trim() ?? message}\n`)
   process.exit(code)
+}
+
+function describe (err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const code = (err as NodeJS.ErrnoException).code
+  const first = err.message.split('\n')[0]?.trim() ?? err.message
+  return code !== undefined && !first.includes(code) ? `${first} (${code})` : first
 }
 
 function readPsk (file: string): string {
@@ -56,7 +64,7 @@ async function run (o: PeerCliOptions): Promise<void> {
       logger: log
     })
   } catch (err) {
-    fatal(`cannot start: ${err instanceof Error ? err.message : String(err)}`, 1)
+    fatal(`cannot start: ${describe(err)}`, 1)
   }
   let api: HttpApi | undefined
   let server: RunningServer | undefined

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client'
 import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
-import { bearerAuthorizer } from './auth.js'
+import { bearerAuthorizer, sameOrigin } from './auth.js'
 import { HttpError, isRecord, readJson } from './body.js'
 import { KV_MAP, docToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
@@ -122,7 +122,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     { method: 'GET', pattern: /^\/members$/, name: 'members', run: (_q, res) => { json(res, 200, peer.members()) } },
     {
       method: 'GET', pattern: /^\/events$/, name: 'events',
-      run: (req, res) => { events.attach(req, res, { event: 'hello', data: { peerId: peer.id, members: peer.members() } }) }
+      run: (req, res) => { events.attach(req, res, [{ event: 'hello', data: { peerId: peer.id, members: peer.members() } }]) }
     },
     {
       method: 'GET', pattern: /^\/metrics$/, name: 'metrics',
@@ -206,6 +206,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         throw new HttpError(405, `${req.method ?? '?'} is not allowed on ${path}`, 'method_not_allowed')
       }
       routeName = route.name
+      if (req.method !== 'GET' && !sameOrigin(req)) throw new HttpError(403, 'cross-origin request refused', 'cross_origin')
       const params = route.pattern.exec(path)?.slice(1) ?? []
       await route.run(req, res, params)
     } catch (err) {

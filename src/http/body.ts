@@ -54,14 +54,22 @@ export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, 
   })
 }
 
+export interface ReadJsonOptions {
+  /** Largest body accepted (default MAX_JSON_BODY_BYTES); larger → 413. */
+  maxBytes?: number
+  /** Resolve with undefined for an empty body instead of a 400. */
+  allowEmpty?: boolean
+}
+
 /**
- * Parses a JSON body; an empty body is an error unless `allowEmpty`. The content type is not checked:
- * `curl -d '"x"'` sends form-encoded headers with a JSON body, and the body is what matters.
+ * Parses a JSON body, or throws an HttpError (400 invalid or empty, 408 too slow, 413 too large). The
+ * content type is not checked: `curl -d '"x"'` sends form-encoded headers with a JSON body, and the body
+ * is what matters.
  */
-export async function readJson (req: IncomingMessage, allowEmpty = false): Promise<unknown> {
-  const body = await readBody(req)
-  if (body.length === 0) {
-    if (allowEmpty) return undefined
+export async function readJson (req: IncomingMessage, options: ReadJsonOptions = {}): Promise<unknown> {
+  const body = await readBody(req, options.maxBytes)
+  if (body.toString('utf8').trim() === '') {
+    if (options.allowEmpty === true) return undefined
     throw new HttpError(400, 'a JSON body is required', 'invalid_json')
   }
   try {

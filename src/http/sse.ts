@@ -27,8 +27,11 @@ export class SseHub {
     return this.clients.size
   }
 
-  /** Takes over `res` as an event stream. Returns false (and answers 503) when the hub is full. */
-  attach (req: IncomingMessage, res: ServerResponse, hello?: { event: string, data: unknown }): boolean {
+  /**
+   * Takes over `res` as an event stream, first sending `hello` (events for this client only, e.g. a
+   * snapshot). Returns false (and answers 503) when the hub is full.
+   */
+  attach (req: IncomingMessage, res: ServerResponse, hello: ReadonlyArray<{ event: string, data: unknown }> = []): boolean {
     if (this.clients.size >= this.options.maxClients) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' })
       res.end(JSON.stringify({ error: 'too many event streams' }))
@@ -40,8 +43,7 @@ export class SseHub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no'
     })
-    res.write('retry: 2000\n\n')
-    if (hello !== undefined) res.write(format(hello.event, hello.data))
+    res.write(`retry: 2000\n\n${hello.map(h => format(h.event, h.data)).join('')}`)
     this.clients.add(res)
     const remove = (): void => { this.clients.delete(res) }
     req.on('close', remove)
@@ -73,6 +75,7 @@ export class SseHub {
   }
 }
 
+/** One SSE event; `data` is JSON-encoded unless it is already a string. */
 function format (event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+  return `event: ${event}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
 }

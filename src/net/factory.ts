@@ -53,9 +53,19 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
       inboundConnectionThreshold: config.inboundConnectionThreshold
     })
   } catch (err) {
-    throw new ConfigError(`cannot start libp2p on ${config.listen.join(', ')}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(err)}`)
   }
   const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard })
   await transport.start()
   return transport
+}
+
+/**
+ * The one useful line of libp2p's listen failure, which is a multi-line report with stacks: the first
+ * system error in it (e.g. "listen EADDRINUSE: address already in use 127.0.0.1:4001").
+ */
+function listenFailure (err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  const system = /\b(listen|bind) (E[A-Z]+)[^\n]*/.exec(text)
+  return system !== null ? system[0].trim() : (text.split('\n')[0] ?? text).trim()
 }
