@@ -1,0 +1,237 @@
+/**
+ * `npm run soak -- [--peers 20] [--minutes 10] [--seed S] [--writes-per-sec 1] [--profile local|lan]`
+ *
+ * Long run of real `dist/peer.js` processes on 127.0.0.1 (issue: long runs): continuous acknowledged
+ * writes on every peer (writer.ts), one fault at a time — random minority partitions via /admin/partition,
+ * SIGKILL + restart with the same data dir (chaos.ts) — while it records RSS per peer (rss.ts) and judges
+ * every `dead` event (deaths.ts). At the end: heal, restart what is down, stop writing, wait for identical
+ * digests everywhere, and look for every acknowledged write on every peer.
+ *
+ * Output: one line per fault and per minute, a summary table, and as the last line one JSON object.
+ * Exit 0 only if RSS stayed flat, there was no false death, no lost write, no crash, and the mesh
+ * converged; 1 otherwise; 2 for bad flags; 130 on Ctrl-C (after killing every peer and removing the data).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
+import { DeathWatch } from './soak/deaths.ts'
+import { Mesh } from './soak/mesh.ts'
+import { HELP, parseSoakArgs } from './soak/options.ts'
+import type { SoakOptions } from './soak/options.ts'
+import { summaryTable } from './soak/report.ts'
+import type { SoakResult } from './soak/report.ts'
+import { FLAT_RATIO, RssSampler, median } from './soak/rss.ts'
+import { SOAK_DOC, Writer } from './soak/writer.ts'
+import type { WriteValue } from './soak/writer.ts'
+
+/** Grace after a start, restart or heal before a `dead` event about that peer (pair) counts as false. */
+const GRACE_MS = 45_000
+const RSS_INTERVAL_MS = 5_000
+const HEAP_INTERVAL_MS = 15_000
+const FINAL_BOUND_MS = 120_000
+
+process.stdout.on('error', () => {}) // `| head` must not crash the run and strand its peers
+
+const parsed = parseSoakArgs(process.argv.slice(2), () => Math.floor(Math.random() * 2 ** 31))
+if (parsed.kind === 'help') {
+  process.stdout.write(HELP)
+  process.exit(0)
+}
+if (parsed.kind === 'error') {
+  process.stderr.write(`soak: ${parsed.message}\n`)
+  process.exit(2)
+}
+const options: SoakOptions = parsed.options
+
+const t0 = Date.now()
+const clock = (): string => {
+  const s = Math.floor((Date.now() - t0) / 1000)
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
+}
+const log = (line: string): void => { process.stdout.write(`[${clock()}] ${line}\n`) }
+
+const dir = options.dir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'murmur-soak-')) : path.resolve(options.dir)
+mkdirSync(dir, { recursive: true })
+const mesh = new Mesh(dir, options.peers, options.profile)
+const rss = new RssSampler(mesh)
+const deaths = new DeathWatch(mesh, GRACE_MS, (d) => { log(`FALSE DEATH: ${d.observer} saw ${d.subject} dead while both were healthy and connected (during ${d.phase})`) })
+const writer = new Writer(mesh, options.writesPerSec)
+const timers: NodeJS.Timeout[] = []
+const crashes: string[] = []
+
+/** Ctrl-C (or SIGTERM): kill every peer, remove the data, say so, exit 130. */
+let interrupted = false
+const interrupt = (signal: string): void => {
+  if (interrupted) process.exit(130)
+  interrupted = true
+  log(`${signal}: stopping every peer and cleaning up`)
+  for (const t of timers) clearInterval(t)
+  deaths.stop()
+  for (const s of mesh.slots) s.proc?.proc.kill('SIGKILL')
+  if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
+  process.stdout.write(`${JSON.stringify({ interrupted: true, seed: options.seed, ok: false })}\n`)
+  process.exit(130)
+}
+process.on('SIGINT', () => { interrupt('SIGINT') })
+process.on('SIGTERM', () => { interrupt('SIGTERM') })
+
+function mulberry32 (seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+async function main (): Promise<SoakResult> {
+  log(`soak: ${options.peers} peers, ${options.minutes} min, seed ${options.seed} (replay: npm run soak -- --peers ${options.peers} --minutes ${options.minutes} --seed ${options.seed}), profile ${options.profile}, data in ${dir}`)
+  await mesh.startAll()
+  const formed = await measure(async () => await allSeeAlive(mesh, mesh.slots, mesh.slots), FINAL_BOUND_MS)
+  if (formed === undefined) throw new Error(`the ${options.peers} peers did not all see each other alive within ${FINAL_BOUND_MS / 1000} s`)
+  log(`mesh formed: ${options.peers} alive everywhere after ${(formed / 1000).toFixed(1)} s`)
+  for (const s of mesh.slots) deaths.follow(s)
+
+  const runMs = options.minutes * 60_000
+  const start = Date.now()
+  const deadline = start + runMs
+  writer.start()
+  rss.sample()
+  timers.push(setInterval(() => { rss.sample() }, RSS_INTERVAL_MS))
+  void rss.sampleHeap()
+  timers.push(setInterval(() => { void rss.sampleHeap() }, HEAP_INTERVAL_MS))
+  timers.push(setInterval(() => { minuteLine(start) }, Math.min(60_000, runMs / 2)))
+  const chaos = new Chaos(mesh, deaths, mulberry32(options.seed), chaosTiming(runMs), log)
+  await chaos.run(deadline)
+  const end = Date.now()
+
+  // Final phase: everyone up, no partition, no writes; then convergence and the ledger check.
+  log('final: healing, restarting anything down, stopping the writes')
+  for (const s of mesh.slots) if (s.proc === undefined) { await mesh.start(s); deaths.follow(s) }
+  await Promise.all(mesh.slots.map(async s => { await mesh.api(s, 'DELETE', '/admin/partition').catch(() => {}) }))
+  await writer.stop()
+  for (const t of timers) clearInterval(t)
+  rss.sample()
+  await rss.sampleHeap()
+  const finalMembers = await measure(async () => await allSeeAlive(mesh, mesh.slots, mesh.slots), FINAL_BOUND_MS)
+  const finalConverge = await measure(async () => await identicalDigests(), FINAL_BOUND_MS)
+  log(`final: all alive everywhere ${finalMembers === undefined ? 'NEVER' : `after ${(finalMembers / 1000).toFixed(1)} s`}, identical digests ${finalConverge === undefined ? 'NEVER' : `after ${(finalConverge / 1000).toFixed(1)} s`}`)
+  const lost = await lostWrites(writer.acked)
+  deaths.stop()
+
+  const verdicts = rss.verdicts(start, end)
+  const judged = verdicts.filter(v => v.stable)
+  const maxRatio = Math.max(0, ...judged.map(v => v.ratio))
+  const result: SoakResult = {
+    peers: options.peers,
+    minutes: options.minutes,
+    seed: options.seed,
+    profile: options.profile,
+    durationS: Math.round((end - start) / 1000),
+    writes: { attempted: writer.totalAttempts, acknowledged: writer.acked.size, failed: writer.totalFailures },
+    lostWrites: lost.length,
+    lostExamples: lost.slice(0, 5),
+    falseDeaths: deaths.falseDeaths.length,
+    falseDeathExamples: deaths.falseDeaths.slice(0, 5),
+    deadEvents: deaths.deaths.length,
+    partitions: chaos.events.filter(e => e.kind === 'partition').length,
+    kills: chaos.events.filter(e => e.kind === 'kill').length,
+    crashes,
+    healMembershipMs: chaos.events.filter(e => e.kind === 'partition').map(e => e.membershipMs ?? null),
+    healDocsMs: chaos.events.filter(e => e.kind === 'partition').map(e => e.docsMs ?? null),
+    rejoinMs: chaos.events.filter(e => e.kind === 'kill').map(e => e.membershipMs ?? null),
+    finalConvergeMs: finalConverge ?? null,
+    rss: {
+      flat: judged.length > 0 && maxRatio <= FLAT_RATIO,
+      ratio: FLAT_RATIO,
+      maxRatio,
+      judged: judged.length,
+      medianFirstMb: median(judged.map(v => v.secondWindowMedianMb)),
+      medianLastMb: median(judged.map(v => v.lastWindowMedianMb)),
+      maxSlopeMbPerMin: Math.max(0, ...judged.map(v => v.slopeMbPerMin)),
+      medianHeapFirstMb: median(judged.map(v => v.heapSecondMb)),
+      medianHeapLastMb: median(judged.map(v => v.heapLastMb))
+    },
+    ok: false
+  }
+  const converged = finalMembers !== undefined && finalConverge !== undefined &&
+    chaos.events.every(e => e.membershipMs !== undefined && (e.kind === 'kill' || e.docsMs !== undefined))
+  result.ok = result.rss.flat && result.falseDeaths === 0 && result.lostWrites === 0 && crashes.length === 0 && converged
+  const bySlot = new Map(mesh.slots.map(s => [s.name, { attempts: writer.attempts.get(s.name) ?? 0, failures: writer.failures.get(s.name) ?? 0 }]))
+  process.stdout.write(`${summaryTable(result, verdicts, bySlot, chaos.events)}\n`)
+  return result
+}
+
+/** Progress: once a minute (or twice in short runs). Also notices crashed peers and restarts them. */
+function minuteLine (start: number): void {
+  for (const c of mesh.crashed()) {
+    crashes.push(`${c.slot.name} (code ${c.code}, signal ${c.signal})`)
+    log(`CRASH: ${c.slot.name} exited on its own (code ${c.code}, signal ${c.signal}); restarting it`)
+    c.slot.proc = undefined
+    void mesh.start(c.slot).then(() => { deaths.follow(c.slot) }, () => {})
+  }
+  const minute = ((Date.now() - start) / 60_000).toFixed(1)
+  log(`t+${minute} min: writes ${writer.acked.size} acknowledged / ${writer.totalAttempts} attempted, live ${mesh.live().length}/${options.peers}, ` +
+    `RSS median ${rss.currentMedianMb().toFixed(0)} MB, dead events ${deaths.deaths.length} (false ${deaths.falseDeaths.length})`)
+}
+
+/** Every peer has both soak docs open and with the same digest. */
+async function identicalDigests (): Promise<boolean> {
+  const seen = new Map<string, Set<string>>()
+  for (const s of mesh.slots) {
+    for (const doc of [SOAK_DOC, HEAL_DOC]) {
+      const r = await mesh.api<{ digest?: string }>(s, 'GET', `/docs/${doc}`)
+      if (r.status !== 200 || r.body.digest === undefined) return false
+      const set = seen.get(doc) ?? new Set()
+      set.add(r.body.digest)
+      seen.set(doc, set)
+    }
+  }
+  return [...seen.values()].every(set => set.size === 1)
+}
+
+/** Acknowledged writes missing (or different) on any peer: keys, each listed once. */
+async function lostWrites (acked: ReadonlyMap<string, WriteValue>): Promise<string[]> {
+  const lost = new Set<string>()
+  for (const s of mesh.slots) {
+    const r = await mesh.api<{ content?: { kv?: Record<string, WriteValue> } }>(s, 'GET', `/docs/${SOAK_DOC}`, undefined, 30_000)
+    const kv = r.body.content?.kv ?? {}
+    let missing = 0
+    for (const [key, value] of acked) {
+      const got = kv[key]
+      if (got === undefined || got.n !== value.n || got.slot !== value.slot || got.at !== value.at) {
+        lost.add(key)
+        missing++
+      }
+    }
+    if (missing > 0) log(`LOST: ${missing} acknowledged writes missing on ${s.name}`)
+  }
+  return [...lost]
+}
+
+/** On a failed run, every peer's log (current process only) goes to a directory that survives cleanup. */
+function saveLogs (): string {
+  const out = mkdtempSync(path.join(os.tmpdir(), `murmur-soak-logs-${options.seed}-`))
+  for (const s of mesh.slots) if (s.proc !== undefined) writeFileSync(path.join(out, `${s.name}.log`), s.proc.log())
+  return out
+}
+
+let code = 1
+try {
+  const result = await main()
+  if (!result.ok) log(`peer logs saved in ${saveLogs()}`)
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+  code = result.ok ? 0 : 1
+} catch (err) {
+  log(`soak failed: ${err instanceof Error ? err.message : String(err)}`)
+  process.stdout.write(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err), seed: options.seed, ok: false })}\n`)
+} finally {
+  for (const t of timers) clearInterval(t)
+  deaths.stop()
+  await mesh.stopAll().catch(() => {})
+  if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
+}
+process.exit(code)

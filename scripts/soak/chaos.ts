@@ -1,0 +1,166 @@
+/**
+ * The soak's faults, one at a time so that each can be measured: a partition (a random minority of the
+ * live peers cut from the rest with /admin/partition on both sides, then healed), then a SIGKILL of a
+ * random restartable peer and its restart with the same data dir. After each heal: how long until every
+ * live peer sees every live peer alive, and until writes made on both sides during the partition are on
+ * every peer. After each restart: how long until the restarted peer and everyone else see each other alive.
+ */
+import type { DeathWatch } from './deaths.ts'
+import type { Mesh, Slot } from './mesh.ts'
+import { sleep } from './writer.ts'
+
+export const HEAL_DOC = 'soak-heal'
+/** A heal or a rejoin that takes longer than this is recorded as not converged. */
+export const CONVERGE_BOUND_MS = 90_000
+
+export interface ChaosEvent {
+  kind: 'partition' | 'kill'
+  at: number
+  detail: string
+  /** partition: heal → every live peer sees every live peer alive. kill: restart → mutual alive. */
+  membershipMs: number | undefined
+  /** partition: heal → both sides' writes from the partition on every live peer. */
+  docsMs?: number | undefined
+}
+
+export interface ChaosTiming { partitionMs: number, downMs: number, pauseMs: number }
+
+/** Fault durations scaled to the run: a 10-minute run gets ~10 cycles, a 1-minute run ~3. */
+export function chaosTiming (runMs: number): ChaosTiming {
+  const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x))
+  return { partitionMs: clamp(runMs / 30, 5_000, 20_000), downMs: clamp(runMs / 60, 3_000, 8_000), pauseMs: clamp(runMs / 60, 2_000, 10_000) }
+}
+
+type Log = (line: string) => void
+
+export class Chaos {
+  readonly events: ChaosEvent[] = []
+  private cycle = 0
+  private readonly mesh: Mesh
+  private readonly deaths: DeathWatch
+  private readonly random: () => number
+  private readonly timing: ChaosTiming
+  private readonly log: Log
+
+  constructor (mesh: Mesh, deaths: DeathWatch, random: () => number, timing: ChaosTiming, log: Log) {
+    this.mesh = mesh
+    this.deaths = deaths
+    this.random = random
+    this.timing = timing
+    this.log = log
+  }
+
+  /** Runs fault cycles until `deadline` (Date.now() ms); a fault in progress is undone before returning. */
+  async run (deadline: number): Promise<void> {
+    while (Date.now() < deadline) {
+      this.cycle++
+      await this.partition(deadline)
+      if (Date.now() >= deadline) break
+      await sleep(this.timing.pauseMs)
+      if (Date.now() >= deadline) break
+      await this.killAndRestart()
+      await sleep(this.timing.pauseMs)
+    }
+  }
+
+  private pick<T> (xs: readonly T[]): T {
+    return xs[Math.floor(this.random() * xs.length)] as T
+  }
+
+  private async partition (deadline: number): Promise<void> {
+    const live = this.mesh.live()
+    const size = 1 + Math.floor(this.random() * Math.max(1, Math.floor(live.length / 4)))
+    const shuffled = [...live].sort(() => this.random() - 0.5)
+    const minority = shuffled.slice(0, size)
+    const majority = shuffled.slice(size)
+    const at = Date.now()
+    this.deaths.cut(minority, majority)
+    await Promise.all([
+      ...minority.map(async s => await this.block(s, majority)),
+      ...majority.map(async s => await this.block(s, minority))
+    ])
+    this.deaths.phase = `partition ${this.cycle} (${names(minority)} | ${majority.length})`
+    this.log(`partition ${this.cycle}: ${names(minority)} | ${majority.length} others, for ${(this.timing.partitionMs / 1000).toFixed(0)} s`)
+    await sleep(Math.min(this.timing.partitionMs, Math.max(0, deadline - Date.now())))
+    // One write on each side while apart: after the heal, both must reach everyone.
+    const markers = [`p${this.cycle}-minority`, `p${this.cycle}-majority`]
+    await this.mark(minority[0], markers[0] as string)
+    await this.mark(majority[0], markers[1] as string)
+    await Promise.all(this.mesh.live().map(async s => { await this.mesh.api(s, 'DELETE', '/admin/partition').catch(() => {}) }))
+    const healedAt = Date.now()
+    this.deaths.healed(minority, majority, healedAt)
+    this.deaths.phase = `heal ${this.cycle} (${names(minority)} | ${majority.length})`
+    const everyone = this.mesh.live()
+    const [membershipMs, docsMs] = await Promise.all([
+      measure(async () => await allSeeAlive(this.mesh, everyone, everyone)),
+      measure(async () => await markersEverywhere(this.mesh, everyone, markers))
+    ])
+    this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs })
+    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}, both sides' writes everywhere ${show(docsMs)}`)
+    this.deaths.phase = 'idle'
+  }
+
+  private async killAndRestart (): Promise<void> {
+    const candidates = this.mesh.live().filter(s => !s.stable)
+    if (candidates.length === 0) return
+    const victim = this.pick(candidates)
+    const at = Date.now()
+    await this.mesh.kill(victim)
+    this.deaths.phase = `kill ${this.cycle} (${victim.name})`
+    this.log(`kill ${this.cycle}: SIGKILL ${victim.name}, down for ${(this.timing.downMs / 1000).toFixed(0)} s`)
+    await sleep(this.timing.downMs)
+    await this.mesh.start(victim)
+    this.deaths.follow(victim)
+    const everyone = this.mesh.live()
+    const membershipMs = await measure(async () => await allSeeAlive(this.mesh, everyone, [victim]) && await allSeeAlive(this.mesh, [victim], everyone))
+    this.events.push({ kind: 'kill', at, detail: victim.name, membershipMs })
+    this.log(`restart ${this.cycle}: ${victim.name} (same data dir) alive everywhere ${show(membershipMs)}`)
+    this.deaths.phase = 'idle'
+  }
+
+  private async block (slot: Slot, others: readonly Slot[]): Promise<void> {
+    await this.mesh.api(slot, 'POST', '/admin/partition', { block: others.map(o => o.id) }).catch(() => {})
+  }
+
+  private async mark (slot: Slot | undefined, key: string): Promise<void> {
+    if (slot === undefined) return
+    await this.mesh.api(slot, 'PUT', `/docs/${HEAL_DOC}/kv/${key}`, { at: Date.now() }).catch(() => {})
+  }
+}
+
+/** Every observer lists every subject as alive. */
+export async function allSeeAlive (mesh: Mesh, observers: readonly Slot[], subjects: readonly Slot[]): Promise<boolean> {
+  for (const o of observers) {
+    const r = await mesh.api<Array<{ peerId: string, state: string }>>(o, 'GET', '/members')
+    const states = new Map(r.body.map(m => [m.peerId, m.state]))
+    if (!subjects.every(s => states.get(s.id) === 'alive')) return false
+  }
+  return true
+}
+
+async function markersEverywhere (mesh: Mesh, slots: readonly Slot[], keys: readonly string[]): Promise<boolean> {
+  for (const s of slots) {
+    const r = await mesh.api<{ content?: { kv?: Record<string, unknown> } }>(s, 'GET', `/docs/${HEAL_DOC}`)
+    const kv = r.body.content?.kv ?? {}
+    if (!keys.every(k => k in kv)) return false
+  }
+  return true
+}
+
+/** Milliseconds until `check` holds (polled every 250 ms), or undefined after CONVERGE_BOUND_MS. */
+export async function measure (check: () => Promise<boolean>, boundMs = CONVERGE_BOUND_MS): Promise<number | undefined> {
+  const start = Date.now()
+  while (Date.now() - start < boundMs) {
+    if (await check().catch(() => false)) return Date.now() - start
+    await sleep(250)
+  }
+  return undefined
+}
+
+function names (slots: readonly Slot[]): string {
+  return slots.map(s => s.name).join(',')
+}
+
+export function show (ms: number | undefined): string {
+  return ms === undefined ? `NOT within ${CONVERGE_BOUND_MS / 1000} s` : `in ${(ms / 1000).toFixed(1)} s`
+}

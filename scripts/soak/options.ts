@@ -1,0 +1,90 @@
+/**
+ * Flags of `npm run soak`. Pure: a bad flag is one line and exit 2 (the caller prints and exits).
+ */
+
+export interface SoakOptions {
+  peers: number
+  minutes: number
+  /** Seed of every random choice (partition groups, victims, pauses); printed for replay. */
+  seed: number
+  /** Acknowledged-write attempts per peer per second. */
+  writesPerSec: number
+  profile: 'local' | 'lan'
+  /** Where peers keep their data (default: a fresh temp dir, removed at the end). */
+  dir: string | undefined
+  /** Keep the data dir at the end (for post-mortems). */
+  keep: boolean
+}
+
+export type ParsedSoakArgs = { kind: 'run', options: SoakOptions } | { kind: 'help' } | { kind: 'error', message: string }
+
+export const HELP = `Usage: npm run soak -- [options]
+
+Long run of real peer processes (dist/peer.js) on 127.0.0.1: continuous acknowledged writes on every peer,
+periodic random partitions (/admin/partition) and SIGKILL + restart (same data dir). Reports RSS per peer
+over time, false deaths, lost writes and convergence time after each heal. Exit 0 only if RSS stayed flat,
+no healthy peer was declared dead, no acknowledged write was lost and the mesh converged at the end.
+
+Options:
+  --peers <n>            peer processes, 3–50 (default 20)
+  --minutes <m>          duration of the chaos phase, 0.5–1440 (default 10)
+  --seed <n>             seed of the random schedule (default: random, printed)
+  --writes-per-sec <r>   write attempts per peer per second, 0.1–20 (default 1)
+  --profile local|lan    timing preset of the peers (default local: one machine)
+  --dir <dir>            data dirs go there (default: a temp dir, removed at the end)
+  --keep                 keep the data dirs
+  --help                 this help
+`
+
+const DEFAULTS: SoakOptions = { peers: 20, minutes: 10, seed: 0, writesPerSec: 1, profile: 'local', dir: undefined, keep: false }
+
+class FlagError extends Error {}
+
+function number (flag: string, value: string, min: number, max: number, integer: boolean): number {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new FlagError(`${flag} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(value.slice(0, 40))}`)
+  }
+  return n
+}
+
+export function parseSoakArgs (argv: readonly string[], randomSeed: () => number): ParsedSoakArgs {
+  try {
+    const o: SoakOptions = { ...DEFAULTS, seed: randomSeed() }
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i] as string
+      const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
+      const flag = eq > 0 ? arg.slice(0, eq) : arg
+      const inline = eq > 0 ? arg.slice(eq + 1) : undefined
+      const value = (): string => {
+        const v = inline ?? argv[++i]
+        if (v === undefined) throw new FlagError(`${flag} needs a value (see --help)`)
+        return v
+      }
+      switch (flag) {
+        case '--help': case '-h': return { kind: 'help' }
+        case '--peers': o.peers = number(flag, value(), 3, 50, true); break
+        case '--minutes': o.minutes = number(flag, value(), 0.5, 1440, false); break
+        case '--seed': o.seed = number(flag, value(), 0, 2 ** 31 - 1, true); break
+        case '--writes-per-sec': o.writesPerSec = number(flag, value(), 0.1, 20, false); break
+        case '--profile': {
+          const v = value()
+          if (v !== 'local' && v !== 'lan') throw new FlagError(`--profile must be local or lan, got ${JSON.stringify(v.slice(0, 40))}`)
+          o.profile = v
+          break
+        }
+        case '--dir': o.dir = value(); break
+        case '--keep':
+          if (inline !== undefined) throw new FlagError('--keep takes no value')
+          o.keep = true
+          break
+        default:
+          throw new FlagError(`unknown argument ${JSON.stringify(arg.slice(0, 40))} (see --help)`)
+      }
+    }
+    return { kind: 'run', options: o }
+  } catch (err) {
+    if (err instanceof FlagError) return { kind: 'error', message: err.message }
+    throw err
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The soak's verdict: a summary table on stdout and, as the last line, one JSON object.
+ */
+import type { ChaosEvent } from './chaos.ts'
+import type { DeathRecord } from './deaths.ts'
+import { FLAT_RATIO } from './rss.ts'
+import type { RssVerdict } from './rss.ts'
+
+export interface SoakResult {
+  peers: number
+  minutes: number
+  seed: number
+  profile: string
+  durationS: number
+  writes: { attempted: number, acknowledged: number, failed: number }
+  lostWrites: number
+  lostExamples: string[]
+  falseDeaths: number
+  falseDeathExamples: DeathRecord[]
+  deadEvents: number
+  partitions: number
+  kills: number
+  crashes: string[]
+  healMembershipMs: Array<number | null>
+  healDocsMs: Array<number | null>
+  rejoinMs: Array<number | null>
+  finalConvergeMs: number | null
+  rss: { flat: boolean, ratio: number, maxRatio: number, judged: number, medianFirstMb: number, medianLastMb: number, maxSlopeMbPerMin: number, medianHeapFirstMb: number, medianHeapLastMb: number }
+  ok: boolean
+}
+
+const mb = (x: number): string => x.toFixed(0).padStart(5)
+
+export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], writesBySlot: ReadonlyMap<string, { attempts: number, failures: number }>, events: readonly ChaosEvent[]): string {
+  const lines: string[] = []
+  lines.push('', 'peer  starts  rss first  2nd-window  last-window  ratio  slope MB/min  last    heap 2nd→last  writes ok/tried  judged')
+  for (const v of rss) {
+    const w = writesBySlot.get(v.slot) ?? { attempts: 0, failures: 0 }
+    lines.push(`${v.slot.padEnd(5)} ${String(v.starts).padStart(6)}  ${mb(v.firstMb)} MB   ${mb(v.secondWindowMedianMb)} MB     ${mb(v.lastWindowMedianMb)} MB  ${v.ratio.toFixed(2).padStart(5)}  ${v.slopeMbPerMin.toFixed(2).padStart(12)}  ${mb(v.lastMb)} MB  ${`${v.heapSecondMb.toFixed(0)}→${v.heapLastMb.toFixed(0)} MB`.padStart(13)}  ${`${w.attempts - w.failures}/${w.attempts}`.padStart(15)}  ${v.stable ? 'yes' : 'no (restarted)'}`)
+  }
+  lines.push('', 'fault            what                          converged after')
+  for (const e of events) {
+    const what = e.kind === 'partition' ? `partition ${e.detail}` : `SIGKILL+restart ${e.detail}`
+    const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}, writes ${fmt(e.docsMs)}` : `rejoined ${fmt(e.membershipMs)}`
+    lines.push(`${e.kind.padEnd(16)} ${what.padEnd(29)} ${after}`)
+  }
+  const r = result
+  lines.push('',
+    `writes:        ${r.writes.acknowledged} acknowledged of ${r.writes.attempted} attempted (${r.writes.failed} not acknowledged: peer down or timed out)`,
+    `lost writes:   ${r.lostWrites}${r.lostExamples.length > 0 ? ` e.g. ${r.lostExamples.join(', ')}` : ''}`,
+    `false deaths:  ${r.falseDeaths} (of ${r.deadEvents} dead events, the rest explained by a partition or a kill)`,
+    `crashes:       ${r.crashes.length === 0 ? 'none' : r.crashes.join(', ')}`,
+    `convergence:   after heals max ${fmt(maxOf(r.healDocsMs))} (writes), ${fmt(maxOf(r.healMembershipMs))} (members); rejoin after restart max ${fmt(maxOf(r.rejoinMs))}; final ${fmt(r.finalConvergeMs)}`,
+    `rss:           ${r.rss.flat ? 'flat' : 'NOT flat'} — last-window / second-window median ≤ ${FLAT_RATIO} on all ${r.rss.judged} never-restarted peers (max ${r.rss.maxRatio.toFixed(2)}, max slope ${r.rss.maxSlopeMbPerMin.toFixed(2)} MB/min, median ${r.rss.medianFirstMb.toFixed(0)} → ${r.rss.medianLastMb.toFixed(0)} MB; V8 heap median ${r.rss.medianHeapFirstMb.toFixed(0)} → ${r.rss.medianHeapLastMb.toFixed(0)} MB)`,
+    `verdict:       ${r.ok ? 'OK' : 'FAILED'}`)
+  return lines.join('\n')
+}
+
+function fmt (ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`
+}
+
+function maxOf (xs: ReadonlyArray<number | null>): number | null {
+  if (xs.some(x => x === null)) return null
+  return xs.length === 0 ? 0 : Math.max(...(xs as number[]))
+}
