@@ -34,7 +34,7 @@ describe('parseArgs', () => {
 
   test.each([
     [['--frobnicate'], /unknown flag --frobnicate/],
-    [['stray'], /unexpected argument "stray"/],
+    [['stray'], /unexpected argument stray/],
     [['--listen'], /--listen needs a value/],
     [['--listen', '--mdns'], /not a valid multiaddr/],
     [['--listen', 'localhost:4001'], /not a valid multiaddr/],

@@ -67,33 +67,42 @@ const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 
 class ArgError extends Error {}
 
+/**
+ * A user-supplied value as it appears in an error: as typed when it is short printable text, otherwise
+ * quoted, escaped and cut to 80 characters, so the message stays one clean line.
+ */
+function show (value: string): string {
+  if (value.length <= 80 && /^[\x21-\x7e]+$/.test(value)) return value
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
+}
+
 function checkMultiaddr (value: string, flag: string): string {
   try {
     const ma = multiaddr(value)
-    if (!ma.getComponents().some(c => c.name === 'tcp')) throw new ArgError(`${flag} ${value}: needs a TCP address, e.g. /ip4/127.0.0.1/tcp/4001`)
+    if (!ma.getComponents().some(c => c.name === 'tcp')) throw new ArgError(`${flag} ${show(value)}: needs a TCP address, e.g. /ip4/127.0.0.1/tcp/4001`)
     return ma.toString()
   } catch (err) {
     if (err instanceof ArgError) throw err
-    throw new ArgError(`${flag} ${value}: not a valid multiaddr`)
+    throw new ArgError(`${flag} ${show(value)}: not a valid multiaddr`)
   }
 }
 
 function parseHttp (value: string): { host: string, port: number } {
   const m = /^(?:(\[[0-9a-fA-F:]+\]|[^:]+):)?(\d{1,5})$/.exec(value)
-  if (m === null) throw new ArgError(`--http ${value}: expected [host:]port, e.g. 127.0.0.1:8080 or 8080`)
+  if (m === null) throw new ArgError(`--http ${show(value)}: expected [host:]port, e.g. 127.0.0.1:8080 or 8080`)
   const port = Number(m[2])
-  if (port > 65535) throw new ArgError(`--http ${value}: port must be 0–65535`)
+  if (port > 65535) throw new ArgError(`--http ${show(value)}: port must be 0–65535`)
   const host = (m[1] ?? DEFAULT_HTTP.host).replace(/^\[|\]$/g, '')
   return { host, port }
 }
 
 function parseTag (value: string, tags: Record<string, string>): void {
   const eq = value.indexOf('=')
-  if (eq <= 0) throw new ArgError(`--tag ${value}: expected key=value`)
+  if (eq <= 0) throw new ArgError(`--tag ${show(value)}: expected key=value`)
   const key = value.slice(0, eq)
   const val = value.slice(eq + 1)
-  if (key.length > SWIM_LIMITS.tagKeyChars) throw new ArgError(`--tag ${key}: key longer than ${SWIM_LIMITS.tagKeyChars} characters`)
-  if (val.length > SWIM_LIMITS.tagValueChars) throw new ArgError(`--tag ${key}: value longer than ${SWIM_LIMITS.tagValueChars} characters`)
+  if (key.length > SWIM_LIMITS.tagKeyChars) throw new ArgError(`--tag ${show(key)}: key longer than ${SWIM_LIMITS.tagKeyChars} characters`)
+  if (val.length > SWIM_LIMITS.tagValueChars) throw new ArgError(`--tag ${show(key)}: value longer than ${SWIM_LIMITS.tagValueChars} characters`)
   tags[key] = val
   if (Object.keys(tags).length > SWIM_LIMITS.tags) throw new ArgError(`--tag: at most ${SWIM_LIMITS.tags} tags`)
 }
@@ -137,7 +146,7 @@ function parse (argv: readonly string[]): ParsedArgs {
       value = arg.slice(eq + 1)
     }
     if (BOOLEAN_FLAGS.has(flag)) {
-      if (value !== undefined) throw new ArgError(`${flag} takes no value`)
+      if (value !== undefined) throw new ArgError(`${show(flag)} takes no value`)
       switch (flag) {
         case '--help': case '-h': return { kind: 'help' }
         case '--version': case '-v': return { kind: 'version' }
@@ -148,7 +157,7 @@ function parse (argv: readonly string[]): ParsedArgs {
       continue
     }
     if (!VALUE_FLAGS.has(flag)) {
-      throw new ArgError(arg.startsWith('-') ? `unknown flag ${flag} (see --help)` : `unexpected argument "${arg}" (see --help)`)
+      throw new ArgError(arg.startsWith('-') ? `unknown flag ${show(flag)} (see --help)` : `unexpected argument ${show(arg)} (see --help)`)
     }
     if (value === undefined) {
       value = argv[++i]
@@ -173,11 +182,11 @@ function parse (argv: readonly string[]): ParsedArgs {
         break
       case '--psk': o.pskFile = value; break
       case '--allow-peer':
-        if (!PEER_ID.test(value)) throw new ArgError(`--allow-peer ${value}: not a peer id`)
+        if (!PEER_ID.test(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id`)
         o.allowPeers.push(value)
         break
       case '--profile':
-        if (value !== 'lan' && value !== 'local') throw new ArgError(`--profile must be lan or local, got "${value}"`)
+        if (value !== 'lan' && value !== 'local') throw new ArgError(`--profile must be lan or local, got ${show(value)}`)
         o.profile = value
         break
       case '--log-level':

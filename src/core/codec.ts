@@ -31,6 +31,19 @@ export function checkString (value: string, maxLength: number, field: string): s
   return value
 }
 
+/** A lone surrogate cannot be encoded as UTF-8: a peer re-encoding the text would send something else (U+FFFD). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * @throws DecodeError unless `value` is at most `maxLength` UTF-16 units of well-formed text (decoders
+ * turn invalid UTF-8 into lone surrogates; such text would not survive being passed on).
+ */
+export function checkText (value: string, maxLength: number, field: string): string {
+  checkString(value, maxLength, field)
+  if (LONE_SURROGATE.test(value)) throw new DecodeError(`${field}: not valid UTF-8`)
+  return value
+}
+
 /** @throws DecodeError unless `value` has at most `maxBytes` bytes (and at least `minBytes`). */
 export function checkBytes (value: Uint8Array, maxBytes: number, field: string, minBytes = 0): Uint8Array {
   if (value.byteLength > maxBytes) throw new DecodeError(`${field}: ${value.byteLength} bytes exceeds ${maxBytes}`)

@@ -3,7 +3,7 @@
  * decode → validate (sizes, counts, ranges, required fields) → typed message; nothing downstream sees a
  * frame that failed validation.
  */
-import { checkCount, checkEnum, checkInt, checkString, decodeBounded } from '../core/codec.js'
+import { checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded } from '../core/codec.js'
 import { DecodeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { MemberState, STATE_FROM_WIRE, WIRE_STATE } from './member.js'
@@ -58,18 +58,18 @@ function validId (value: string, field: string): PeerId {
 
 function validAddrs (addrs: string[], field: string): string[] {
   checkCount(addrs.length, SWIM_LIMITS.addrs, field)
-  for (const a of addrs) checkString(a, SWIM_LIMITS.addrChars, field)
+  for (const a of addrs) checkText(a, SWIM_LIMITS.addrChars, field)
   return addrs
 }
 
 function validMeta (meta: WireMeta): MemberMeta {
-  checkString(meta.name, SWIM_LIMITS.nameChars, 'meta.name')
+  checkText(meta.name, SWIM_LIMITS.nameChars, 'meta.name')
   validAddrs(meta.addrs, 'meta.addrs')
   checkCount(meta.tags.size, SWIM_LIMITS.tags, 'meta.tags')
   const tags: Record<string, string> = {}
   for (const [key, value] of meta.tags) {
-    checkString(key, SWIM_LIMITS.tagKeyChars, 'meta.tags key')
-    checkString(value, SWIM_LIMITS.tagValueChars, 'meta.tags value')
+    checkText(key, SWIM_LIMITS.tagKeyChars, 'meta.tags key')
+    checkText(value, SWIM_LIMITS.tagValueChars, 'meta.tags value')
     tags[key] = value
   }
   return { name: meta.name, addrs: meta.addrs, tags }
@@ -91,10 +91,14 @@ function validUpdates (list: WireUpdate[], max: number, field: string): MemberUp
   return list.map((u, i) => validUpdate(u, `${field}[${i}]`))
 }
 
+/** Repeated fields are bounded while protons parses them, so an oversized list costs nothing to refuse. */
+const META_LIMITS = { meta: { addrs: SWIM_LIMITS.addrs, tags: SWIM_LIMITS.tags } }
 const DECODE_LIMITS = {
   targetAddrs: SWIM_LIMITS.addrs,
   gossip: SWIM_LIMITS.gossipEntries,
-  members: SWIM_LIMITS.membersPerPage
+  members: SWIM_LIMITS.membersPerPage,
+  gossip$: META_LIMITS,
+  members$: META_LIMITS
 }
 
 /**

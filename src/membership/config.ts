@@ -53,6 +53,11 @@ export interface MembershipConfig {
   maxPiggybackBytes: number
   /** Updates queued for dissemination; past this, those sent most often are dropped first. */
   maxBroadcastQueue: number
+  /**
+   * Members this peer keeps (any state). Past it, unknown members are refused (counted), so one hostile
+   * peer cannot grow every table without bound; 16,384 leaves room far beyond the 1,000-peer target.
+   */
+  maxMembers: number
   /** On leave, wait at most this long for the `left` update to be sent before stopping. */
   leaveTimeoutMs: number
   /** A join (push-pull with the seeds) gives up after this long. */
@@ -84,6 +89,7 @@ export const LAN_PRESET: Readonly<MembershipConfig> = Object.freeze({
   // join storm faster. 4 KiB is ~25 alive updates with addresses.
   maxPiggybackBytes: 4096,
   maxBroadcastQueue: 8192,
+  maxMembers: 16_384,
   leaveTimeoutMs: 1_000,
   joinTimeoutMs: 5_000
 })
@@ -128,7 +134,7 @@ export function resolveMembershipConfig (init: MembershipInit = {}, preset: Pres
   const positive: NumericKey[] = [
     'probeIntervalMs', 'probeTimeoutMs', 'suspicionMult', 'suspicionMaxTimeoutMult', 'awarenessMaxMultiplier',
     'gossipIntervalMs', 'gossipNodes', 'retransmitMult', 'pushPullIntervalMs', 'reconnectIntervalMs',
-    'maxPiggybackBytes', 'maxBroadcastQueue', 'leaveTimeoutMs', 'joinTimeoutMs'
+    'maxPiggybackBytes', 'maxBroadcastQueue', 'maxMembers', 'leaveTimeoutMs', 'joinTimeoutMs'
   ]
   for (const key of positive) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number, got ${config[key]}`)

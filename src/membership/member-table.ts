@@ -14,6 +14,11 @@ import { MemberState, isActive, metaEqual, needsRefutation, supersedes } from '.
 import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
 import { Suspicion } from './suspicion.js'
 
+/** Largest incarnation the wire carries (uint32). */
+export const MAX_INCARNATION = 0xffff_ffff
+/** A member refutes at most once per suspicion; a jump of more than this in one update is not believable. */
+export const INCARNATION_JUMP_LIMIT = 65_536
+
 interface MemberRecord {
   id: PeerId
   meta: MemberMeta
@@ -35,6 +40,8 @@ export interface MemberTableDeps {
   emit: <K extends keyof MembershipEvents>(type: K, info: MemberInfo) => void
   /** We refuted an accusation about ourselves (Lifeguard: a sign we may be the slow one). */
   onRefute: (accusation: MemberUpdate) => void
+  /** An update refused as implausible (incarnation jump) or because the table is full. */
+  onRejected?: (reason: 'implausible-incarnation' | 'member-table-full', update: MemberUpdate) => void
   /** A member joined or came back: lets the prober add it to its rotation. */
   onNewMember?: (id: PeerId) => void
   /**
@@ -117,12 +124,39 @@ export class MemberTable {
 
   /** Apply one piggybacked update, from the gossip of `sender`. */
   applyGossip (u: MemberUpdate): void {
+    if (!this.plausible(u)) return
     switch (u.state) {
       case MemberState.alive: this.applyAlive(u); break
       case MemberState.suspect: this.applySuspect(u); break
-      case MemberState.dead:
+      case MemberState.dead: {
+        // Another member's verdict is hearsay to us: typically, after a partition heals, the other side's
+        // deaths of members that were alive all along on ours. It counts as a suspicion (or a confirmation
+        // of ours), so a live member can refute; only our own suspicion expiring, and a last ping to the
+        // member failing, declares it dead here. Costs a real failure about one dissemination delay.
+        const state = this.records.get(u.id)?.state
+        if (state === MemberState.alive || state === MemberState.suspect) {
+          this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from })
+        } else {
+          this.applyDead(u) // about ourselves (refute), or a member already dead or left here
+        }
+        break
+      }
       case MemberState.left: this.applyDead(u); break
     }
+  }
+
+  /**
+   * Incarnations only grow by one per refutation, so an update far beyond what we know of a member is
+   * forged or garbage: one forged suspect(x, 2³² − 1) would otherwise leave x unable to refute ever again.
+   * Refused (and counted) when it is more than INCARNATION_JUMP_LIMIT above the known incarnation, or, for
+   * a member we do not know, above the limit itself.
+   */
+  private plausible (u: MemberUpdate): boolean {
+    const known = this.records.get(u.id)
+    const base = known?.incarnation ?? 0
+    if (u.incarnation - base <= INCARNATION_JUMP_LIMIT) return true
+    this.deps.onRejected?.('implausible-incarnation', u)
+    return false
   }
 
   /**
@@ -131,6 +165,7 @@ export class MemberTable {
    * of a healed partition gets the chance to refute rather than being declared dead by hearsay.
    */
   applyRemoteState (u: MemberUpdate, sender: PeerId): void {
+    if (!this.plausible(u)) return
     switch (u.state) {
       case MemberState.alive:
       case MemberState.left:
@@ -154,6 +189,10 @@ export class MemberTable {
     const r = this.records.get(u.id)
     if (!supersedes(r, u)) return
     const now = this.deps.clock.now()
+    if (r === undefined && this.records.size >= this.deps.config.maxMembers) {
+      this.deps.onRejected?.('member-table-full', u)
+      return
+    }
     if (r === undefined) {
       const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now }
       this.records.set(u.id, rec)
@@ -317,7 +356,8 @@ export class MemberTable {
   }
 
   private refute (accusation: MemberUpdate): void {
-    this.self.incarnation = Math.max(this.self.incarnation, accusation.incarnation) + 1
+    // Never past the wire's maximum (it would wrap to 0); plausible() keeps accusations far below it.
+    this.self.incarnation = Math.min(MAX_INCARNATION, Math.max(this.self.incarnation, accusation.incarnation) + 1)
     this.deps.broadcast(this.aliveSelf())
     this.deps.onRefute(accusation)
   }

@@ -66,6 +66,14 @@ export interface MembershipStats {
   reconnectAttempts: number
   decodeErrors: number
   unexpectedFrames: number
+  /** Updates refused because their incarnation jumped implausibly (forged or corrupt). */
+  implausibleUpdates: number
+  /** New members refused because the table was full (maxMembers). */
+  membersRefused: number
+  /** ping-req refused: from a non-member, for an unknown target, or too many pending. */
+  pingReqsRefused: number
+  /** Push-pulls not started because too many were outstanding. */
+  pushPullsRefused: number
   messagesIn: Counts
   messagesOut: Counts
   bytesIn: Counts
@@ -124,7 +132,7 @@ export class Membership {
     this.seeds = (options.seeds ?? []).filter(s => s.id !== this.localId)
     this.counters = {
       probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
-      reconnectAttempts: 0, decodeErrors: 0, unexpectedFrames: 0,
+      reconnectAttempts: 0, decodeErrors: 0, unexpectedFrames: 0, implausibleUpdates: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -150,6 +158,11 @@ export class Membership {
         this.log.info('refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation })
       },
       onNewMember: (id) => { this.prober.addMember(id) },
+      onRejected: (reason, u) => {
+        if (reason === 'member-table-full') this.counters.membersRefused++
+        else this.counters.implausibleUpdates++
+        this.warnings.warn(reason, reason === 'member-table-full' ? 'member table full: refused a new member' : 'ignored an update with an implausible incarnation', { member: u.id, incarnation: u.incarnation, max: this.config.maxMembers })
+      },
       // Before declaring a suspect dead, one last direct ping carrying the suspicion: a live member answers
       // with its refutation. Costs one probe timeout on a real failure (none if the dial is refused).
       verifySuspect: (id, verdict) => { this.prober.verify(id, verdict) }
@@ -165,7 +178,8 @@ export class Membership {
         this.counters.probes++
         if (outcome === 'failed') this.counters.probesFailed++
       },
-      onIndirectProbe: () => { this.counters.indirectProbes++ }
+      onIndirectProbe: () => { this.counters.indirectProbes++ },
+      onPingReqRefused: () => { this.counters.pingReqsRefused++ }
     })
   }
 
@@ -383,7 +397,7 @@ export class Membership {
       case 'ack': this.prober.handleAck(msg.seq); break
       case 'nack': this.prober.handleNack(msg.seq); break
       case 'pingReq':
-        if (!this.leaving) this.prober.handlePingReq(from, msg.seq, msg.target, msg.targetAddrs)
+        if (!this.leaving) this.prober.handlePingReq(from, msg.seq, msg.target)
         break
       case 'pushPull': this.onPushPull(from, msg.seq, msg.page, msg.members); break
       case 'pushPullReply': this.onPushPullReply(from, msg.seq, msg.page, msg.members); break
@@ -419,7 +433,10 @@ export class Membership {
   /** Sends our full state to `to` (paged) and asks for theirs. Returns false if too many are outstanding. */
   private sendPushPull (to: Destination, join: boolean, onReply?: () => void): boolean {
     this.expirePushPulls()
-    if (this.pendingPushPulls.size >= MAX_PENDING_PUSH_PULLS) return false
+    if (this.pendingPushPulls.size >= MAX_PENDING_PUSH_PULLS) {
+      this.counters.pushPullsRefused++
+      return false
+    }
     const seq = this.prober.nextSeq()
     let replied = false
     this.pendingPushPulls.set(seq, {

@@ -32,6 +32,7 @@ export interface ProberDeps {
   /** Observability hooks. */
   onProbe?: (outcome: 'ack' | 'indirect-ack' | 'failed', target: PeerId) => void
   onIndirectProbe?: () => void
+  onPingReqRefused?: () => void
 }
 
 interface PendingAck {
@@ -124,11 +125,26 @@ export class Prober {
     this.deps.send({ id: target, addrs: table.info(target)?.addrs ?? [] }, { type: 'ping', seq }, target)
   }
 
-  /** Someone asks us to probe `target` for them (ping-req). */
-  handlePingReq (from: PeerId, seq: number, target: PeerId, targetAddrs: readonly string[]): void {
-    if (this.pending.size >= MAX_PENDING_ACKS) return // overloaded: stay silent, the requester copes
+  /**
+   * Someone asks us to probe `target` for them (ping-req). Served only for members we know on both ends,
+   * and always at the addresses our own table has for the target: otherwise any peer could make us dial
+   * addresses of its choosing.
+   */
+  handlePingReq (from: PeerId, seq: number, target: PeerId): void {
     const { clock, config, table } = this.deps
+    const requesterState = table.state(from)
+    const targetInfo = table.info(target)
+    if (requesterState === undefined || !isActive(requesterState) || this.pending.size >= MAX_PENDING_ACKS) {
+      this.deps.onPingReqRefused?.() // a stranger, or overloaded: stay silent, the requester copes
+      return
+    }
     const requester: Destination = { id: from, addrs: table.info(from)?.addrs ?? [] }
+    if (targetInfo === undefined || targetInfo.state === MemberState.left) {
+      // We cannot vouch for a member we do not know: a nack tells the requester that we, at least, are fine.
+      this.deps.onPingReqRefused?.()
+      this.deps.send(requester, { type: 'nack', seq })
+      return
+    }
     const localSeq = this.nextSeq()
     let done = false
     const finish = (reply: 'ack' | 'nack'): void => {
@@ -142,8 +158,7 @@ export class Prober {
     const timer = clock.setTimeout(() => { finish('nack') }, config.probeTimeoutMs * NACK_TIMEOUT_FRACTION)
     this.pending.set(localSeq, { onAck: () => { finish('ack') }, onNack: () => {} })
     this.helping.set(localSeq, { target, fail: () => { finish('nack') } })
-    const addrs = targetAddrs.length > 0 ? targetAddrs : (table.info(target)?.addrs ?? [])
-    this.deps.send({ id: target, addrs }, { type: 'ping', seq: localSeq })
+    this.deps.send({ id: target, addrs: targetInfo.addrs }, { type: 'ping', seq: localSeq })
   }
 
   /**
