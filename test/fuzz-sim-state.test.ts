@@ -128,7 +128,7 @@ describe('invalid frames leave running peers unchanged (simulator twins)', () =>
   // before the Yjs update is checked, so a frame that is then rejected still reorders (or, from a
   // stranger, grows) the host directory — and with it later partner choices: the twins diverge. Fix:
   // record the host after `applyRemote` returned (or only for frames that passed checkUpdate).
-  test.fails('replication: a rejected Yjs update does not even touch the host directory (twins stay identical)', () => {
+  test('replication: a rejected Yjs update does not even touch the host directory (twins stay identical)', () => {
     const seed = useSeed(0x7a1_0003, FILE, 'replication: a rejected Yjs update does not even touch the host directory (twins stay identical)')
     const [control, fed] = replicaTwins(seed)
     const ids = [...fed.ids]

@@ -238,10 +238,12 @@ export class AntiEntropy {
       this.o.counters.unhostedFrames++
       return
     }
-    this.o.hosts.add(from, msg.doc)
+    // The sender hosts the doc — recorded only once its message passed validation: for a diff, once the
+    // update applied (a rejected one throws DecodeError before any state here is touched).
     switch (msg.step) {
       case 'vector': {
         // We initiated: send what the responder lacks, and our vector so it sends what we lack.
+        this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
         const s = this.session(msg.session, from)
         if (s !== undefined && !s.awaiting.has(msg.doc)) {
@@ -253,12 +255,14 @@ export class AntiEntropy {
       }
       case 'diffAndVector':
         // We responded: apply first, so the diff we send back excludes nothing the initiator just gave us.
-        this.o.noteVector(from, msg.doc, msg.vector)
         this.o.apply(entry, msg.update, from)
+        this.o.hosts.add(from, msg.doc)
+        this.o.noteVector(from, msg.doc, msg.vector)
         this.sendSync(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diff', update: entry.diffFor(msg.vector) })
         return
       case 'diff': {
         this.o.apply(entry, msg.update, from)
+        this.o.hosts.add(from, msg.doc)
         const s = this.session(msg.session, from)
         if (s !== undefined && s.awaiting.delete(msg.doc)) {
           s.synced.push(msg.doc)

@@ -34,7 +34,13 @@ export interface ReplicationConfig {
    * receiver. Well below the 1 MiB sync frame limit so that one big diff does not hog a stream.
    */
   chunkBytes: number
-  /** Largest reassembled frame (so largest diff or update that can be replicated). Bounds receiver memory per transfer. */
+  /**
+   * Largest reassembled frame (so largest diff or update that can be replicated). Bounds receiver memory per
+   * transfer. Equal to the store's largest update (`storage/config.ts` DEFAULT_MAX_UPDATE_BYTES, 16 MiB): a
+   * remote update the store would refuse could be applied in memory but not persisted (so not acknowledged)
+   * until the next compaction. Also the largest doc state a fresh replica can be bootstrapped with (its
+   * first diff is the whole state).
+   */
   maxTransferBytes: number
   /** Bytes buffered in all partial transfers at once; a new transfer that does not fit is dropped (retried next round). */
   maxReassemblyBytes: number
@@ -62,6 +68,23 @@ export interface ReplicationConfig {
   maxTrackedDocs: number
   /** Hosts remembered per doc (more than enough to push to k and flush to a few). */
   maxHostsPerDoc: number
+  /**
+   * Bytes of remote Yjs updates one doc may hold waiting for missing dependencies (Yjs `pendingStructs` +
+   * `pendingDs`). Past it, everything pending of that doc is dropped (`pendingDropped`). Safe: pending
+   * structs are not in the doc, its vector, its digest, the store or any acknowledgement, so nothing
+   * acknowledged is lost, and the anti-entropy diff from a peer that has them is contiguous. 8 MiB holds
+   * many out-of-order pushes of ordinary size, while a peer sending only gapped updates cannot grow a doc
+   * without bound. Half the store's 16 MiB update limit: once the gap is filled, what was pending is
+   * appended together with the update that filled it (one Yjs update event); should that exceed the
+   * store's limit, the append fails and a compaction repairs durability within a second (compactor.ts).
+   */
+  maxPendingUpdateBytes: number
+  /**
+   * Docs open at once (loaded or loading); opening one more fails with TooManyDocsError (counted as
+   * `openRefused`). Every open doc is live in memory and in every anti-entropy listing; 10,000 is a few
+   * listing pages and, at a few kB per small doc, tens of MB. Bounds what an HTTP client can make a peer open.
+   */
+  maxOpenDocs: number
 }
 
 export type ReplicationInit = Partial<ReplicationConfig>
@@ -75,7 +98,7 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   sessionTimeoutMs: 10_000,
   maxSessions: 16,
   chunkBytes: 256 * 1024,
-  maxTransferBytes: 32 * 1024 * 1024,
+  maxTransferBytes: 16 * 1024 * 1024,
   maxReassemblyBytes: 64 * 1024 * 1024,
   maxTransfersPerPeer: 4,
   maxTransfers: 32,
@@ -88,7 +111,9 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   compactMinUpdates: 1_000,
   compactMinBytes: 4 * 1024 * 1024,
   maxTrackedDocs: 10_000,
-  maxHostsPerDoc: 64
+  maxHostsPerDoc: 64,
+  maxPendingUpdateBytes: 8 * 1024 * 1024,
+  maxOpenDocs: 10_000
 })
 
 /** One machine or a very fast network: repair sooner. */
@@ -123,7 +148,7 @@ const POSITIVE_INTEGERS: readonly NumericKey[] = [
   'antiEntropyIntervalMs', 'fetchFanout', 'sessionTimeoutMs', 'maxSessions', 'chunkBytes', 'maxTransferBytes',
   'maxReassemblyBytes', 'maxTransfersPerPeer', 'maxTransfers', 'reassemblyTimeoutMs', 'flushRetryMs', 'flushFanout',
   'maxPendingFlushes', 'maxPendingWrites', 'compactIntervalMs', 'compactMinUpdates', 'compactMinBytes',
-  'maxTrackedDocs', 'maxHostsPerDoc'
+  'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs'
 ]
 
 /** Smallest chunk worth its envelope. */

@@ -12,6 +12,35 @@ import type { VersionVector } from './version-vector.js'
 
 export type DocState = 'loading' | 'ready' | 'closed'
 
+/** What a remote update did: changed the doc, changed nothing, or (partly) waits for missing dependencies. */
+export type RemoteResult = 'applied' | 'duplicate' | 'pending'
+
+/** Bytes Yjs holds for `doc` waiting for missing dependencies (structs and deletions). */
+export function pendingBytes (doc: Y.Doc): number {
+  return (doc.store.pendingStructs?.update.byteLength ?? 0) + (doc.store.pendingDs?.byteLength ?? 0)
+}
+
+/**
+ * Runs `fn` (an encoding) as if nothing were pending. `Y.encodeStateAsUpdate` appends the pending structs
+ * and deletions to what it encodes: relayed in every diff and persisted by every compaction, a pending blob
+ * (possibly never integrable, from a hostile peer) would follow the doc to every replica and across
+ * restarts, and inflate its diffs past maxTransferBytes. Pending stays local instead: the peer that
+ * lacks the dependency gets it from anti-entropy, and then the diff it sends carries both.
+ */
+function withoutPending<T> (doc: Y.Doc, fn: () => T): T {
+  const store = doc.store
+  const { pendingStructs, pendingDs } = store
+  if (pendingStructs === null && pendingDs === null) return fn()
+  store.pendingStructs = null
+  store.pendingDs = null
+  try {
+    return fn()
+  } finally {
+    store.pendingStructs = pendingStructs
+    store.pendingDs = pendingDs
+  }
+}
+
 /**
  * Parses a remote Yjs update and checks what Yjs itself does not: replica ids are uint32 and clocks stay
  * safe integers. Yjs reads both as 53-bit varints and would integrate a forged id or clock, after which the
@@ -77,23 +106,47 @@ export class DocEntry {
     return this.version
   }
 
-  /** What a replica at `remote` lacks: the inserts past its vector plus our whole delete set. */
+  /** What a replica at `remote` lacks: the inserts past its vector plus our whole delete set (nothing pending). */
   diffFor (remote: VersionVector): Uint8Array {
-    return Y.encodeStateAsUpdate(this.doc, toStateVector(remote))
+    return withoutPending(this.doc, () => Y.encodeStateAsUpdate(this.doc, toStateVector(remote)))
+  }
+
+  /** The whole doc as one update, for compaction (nothing pending: that was never persisted as applied). */
+  encodeState (): Uint8Array {
+    return withoutPending(this.doc, () => Y.encodeStateAsUpdate(this.doc))
+  }
+
+  /** Bytes of remote updates waiting for missing dependencies. */
+  get pendingBytes (): number {
+    return pendingBytes(this.doc)
   }
 
   /**
-   * Applies a remote Yjs update after checking that it parses. Returns whether it changed the doc.
+   * Drops everything pending if it exceeds `limit` bytes; returns the bytes dropped (0 if none). The doc
+   * itself is unchanged: pending structs were never integrated, so no update event, append or ack saw them.
+   */
+  dropPendingOver (limit: number): number {
+    const bytes = this.pendingBytes
+    if (bytes <= limit) return 0
+    this.doc.store.pendingStructs = null
+    this.doc.store.pendingDs = null
+    return bytes
+  }
+
+  /**
+   * Applies a remote Yjs update after checking that it parses.
    * @throws DecodeError if the bytes are not a well-formed update (the doc is untouched).
    */
-  applyRemote (update: Uint8Array, origin: RemoteOrigin): boolean {
+  applyRemote (update: Uint8Array, origin: RemoteOrigin): RemoteResult {
     checkUpdate(this.name, update)
+    const pendingBefore = this.pendingBytes
     try {
       Y.applyUpdate(this.doc, update, origin)
     } catch (err) {
       // Parsed but failed to integrate: whatever was integrated is a valid CRDT state; report as bad input.
       throw new DecodeError(`Yjs rejected an update for "${this.name}": ${err instanceof Error ? err.message : String(err)}`)
     }
-    return origin.changed
+    if (origin.changed) return 'applied'
+    return this.pendingBytes > pendingBefore ? 'pending' : 'duplicate'
   }
 }

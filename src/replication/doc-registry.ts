@@ -7,7 +7,7 @@ import { DecodeError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
 import { checkDocName } from './codec.js'
 import { DocEntry } from './doc-entry.js'
-import { InvalidDocNameError } from './errors.js'
+import { InvalidDocNameError, TooManyDocsError } from './errors.js'
 import { LOAD_ORIGIN } from './origins.js'
 import type { DocStore } from './storage.js'
 import { MAX_REPLICA_ID } from './version-vector.js'
@@ -42,7 +42,9 @@ export class DocRegistry {
   constructor (
     private readonly store: DocStore,
     private readonly random: Random,
-    private readonly hooks: RegistryHooks
+    private readonly hooks: RegistryHooks,
+    /** Docs open at once (loaded or loading); config `maxOpenDocs`. */
+    private readonly maxOpen: number = Number.POSITIVE_INFINITY
   ) {}
 
   get size (): number {
@@ -70,19 +72,17 @@ export class DocRegistry {
   /**
    * Opens `name` (once; later calls join the first) and calls back when its history is loaded.
    * @throws InvalidDocNameError synchronously for a name the wire cannot carry.
+   * @throws TooManyDocsError synchronously if `name` is not open and `maxOpen` docs are.
    */
   open (name: string, cb: OpenCallback): DocEntry {
-    try {
-      checkDocName(name, 'name')
-    } catch (err) {
-      throw new InvalidDocNameError(err instanceof DecodeError ? err.message : String(err))
-    }
+    assertDocName(name)
     const existing = this.entries.get(name)
     if (existing !== undefined) {
       if (existing.ready) cb(null, existing)
       else this.waiting.get(existing)?.push(cb)
       return existing
     }
+    if (this.entries.size >= this.maxOpen) throw new TooManyDocsError(`${this.entries.size} docs are open (maxOpenDocs); "${name}" was not opened`)
     const entry = new DocEntry(name, this.store)
     this.entries.set(name, entry)
     this.waiting.set(entry, [cb])
@@ -145,5 +145,14 @@ export class DocRegistry {
       if (err === null) cb(null, entry)
       else cb(err)
     }
+  }
+}
+
+/** @throws InvalidDocNameError unless `name` is a document name the wire can carry. */
+export function assertDocName (name: string): void {
+  try {
+    checkDocName(name, 'name')
+  } catch (err) {
+    throw new InvalidDocNameError(err instanceof DecodeError ? err.message : String(err))
   }
 }

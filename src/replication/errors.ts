@@ -4,3 +4,11 @@ import { MurmurError } from '../core/errors.js'
 export class InvalidDocNameError extends MurmurError {
   override name = 'InvalidDocNameError'
 }
+
+/**
+ * Opening one more doc would exceed `maxOpenDocs`. Nothing was opened; close a doc or raise the limit.
+ * A capacity refusal, not bad input: the HTTP layer answers it like StoreBusyError (503).
+ */
+export class TooManyDocsError extends MurmurError {
+  override name = 'TooManyDocsError'
+}

@@ -19,8 +19,13 @@ export interface ReplicatorEvents {
   synced: { readonly peer: PeerId, readonly docs: readonly string[], readonly durationMs: number }
   /** A doc's persisted history was compacted into one update. */
   compacted: { readonly doc: string, readonly bytes: number }
-  /** The store failed an operation. The doc stays in memory; the write involved is not acknowledged. */
-  storeError: { readonly doc: string, readonly op: 'load' | 'append' | 'compact', readonly error: Error }
+  /**
+   * The store failed an operation. The doc stays in memory; the write involved is not acknowledged.
+   * `list`: reading the persisted doc names at start (`doc` is empty).
+   */
+  storeError: { readonly doc: string, readonly op: StoreOp, readonly error: Error }
 }
+
+export type StoreOp = 'list' | 'load' | 'append' | 'compact'
 
 export type ReplicatorEventName = keyof ReplicatorEvents

@@ -6,6 +6,7 @@
  *   push.ts           push durable local updates, forward new remote ones      anti-entropy.ts digests → vectors → diffs
  *   flush-tracker.ts  WriteTo(n): wait for n persisted replicas                compactor.ts    history compaction
  *   host-directory.ts who hosts which doc                                      sync-link.ts    framing, chunks, counters
+ *   persisted-names.ts docs with persisted state (isKnown, persistedDocs)
  *
  * Write path: the app edits a doc (through `write`, or `doc.transact` directly) → the Yjs update event →
  * store.append → on the store's callback: acknowledge (`write` resolves), emit `durable`, push to k live
@@ -31,14 +32,18 @@ import type { SyncMessage, SyncMessageOf } from './codec.js'
 import { Compactor } from './compactor.js'
 import { resolveReplicationConfig } from './config.js'
 import type { ReplicationConfig, ReplicationInit, ReplicationPresetName } from './config.js'
+import { pendingBytes } from './doc-entry.js'
 import type { DocEntry } from './doc-entry.js'
 import { DocRegistry } from './doc-registry.js'
-import type { ReplicatorEvents } from './events.js'
+import type { OpenCallback } from './doc-registry.js'
+import { TooManyDocsError } from './errors.js'
+import type { ReplicatorEvents, StoreOp } from './events.js'
 import { FlushTracker } from './flush-tracker.js'
 import { HostDirectory } from './host-directory.js'
 import { RemoteOrigin } from './origins.js'
 import type { RemoteKind } from './origins.js'
 import { WRITE_ORIGIN } from './origins.js'
+import { PersistedNames } from './persisted-names.js'
 import { Pusher } from './push.js'
 import { createCounters } from './stats.js'
 import type { ReplicatorCounters, ReplicatorStats } from './stats.js'
@@ -103,6 +108,7 @@ export class Replicator {
   private readonly compactor: Compactor
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
+  private readonly persisted: PersistedNames
   private pendingWrites = 0
   private running = false
   private stopped = false
@@ -119,6 +125,7 @@ export class Replicator {
     this.clock = clock
     this.random = random
     this.peers = peers
+    this.persisted = new PersistedNames(store)
     this.log = components.log ?? silentLogger
     this.warnings = new RateLimitedLog(this.log, () => clock.now())
     this.events = new TypedEmitter((err) => { this.log.warn('replication event listener threw', { error: String(err) }) })
@@ -133,7 +140,7 @@ export class Replicator {
       onUpdate: (entry, update, origin) => { this.onDocUpdate(entry, update, origin) },
       onLoaded: (entry, updates, corrupt) => { this.onLoaded(entry, updates, corrupt) },
       onLoadError: (entry, err) => { this.onStoreError(entry.name, 'load', err) }
-    })
+    }, config.maxOpenDocs)
     this.hosts = new HostDirectory(config.maxTrackedDocs, config.maxHostsPerDoc, (doc) => this.registry.get(doc) !== undefined)
     this.link = new SyncLink({
       transport,
@@ -142,6 +149,7 @@ export class Replicator {
       warnings: this.warnings,
       now: () => clock.now(),
       chunkBytes: config.chunkBytes,
+      random,
       reassembly: {
         maxTransferBytes: config.maxTransferBytes,
         maxReassemblyBytes: config.maxReassemblyBytes,
@@ -171,8 +179,11 @@ export class Replicator {
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) }
     })
     this.compactor = new Compactor({
-      store, registry: this.registry, config, counters,
-      onCompacted: (entry, bytes) => { this.events.emit('compacted', { doc: entry.name, bytes }) },
+      store, clock, registry: this.registry, config, counters,
+      onCompacted: (entry, bytes) => {
+        this.persisted.add(entry.name)
+        this.events.emit('compacted', { doc: entry.name, bytes })
+      },
       onError: (entry, err) => { this.onStoreError(entry.name, 'compact', err) }
     })
   }
@@ -202,6 +213,7 @@ export class Replicator {
         this.guard('compaction', () => { this.compactor.run() })
       }))
     )
+    this.persisted.read((err) => { if (err !== null) this.onStoreError('', 'list', err) })
     this.log.info('replication started', { id: this.localId })
   }
 
@@ -218,6 +230,7 @@ export class Replicator {
     for (const u of this.unsubscribe) u()
     this.unsubscribe.length = 0
     this.flushes.stop()
+    this.compactor.clear()
     this.antiEntropy.clear()
     this.link.clear()
     this.registry.closeAll(new NotRunningError('replication stopped'))
@@ -234,15 +247,35 @@ export class Replicator {
   /**
    * Opens `name` (idempotent): loads it from the store, then asks peers hosting it for what we lack.
    * Resolves with the live Y.Doc once loaded; edits to it are persisted and replicated. Rejects with
-   * InvalidDocNameError for a name the wire cannot carry (1–256 chars, no control characters).
+   * InvalidDocNameError for a name the wire cannot carry (1–256 chars, no control characters), and with
+   * TooManyDocsError if it is not open and `maxOpenDocs` docs are.
    */
   open (name: string): Promise<Y.Doc> {
     if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
     return new Promise((resolve, reject) => {
-      this.registry.open(name, (err, entry) => {
+      this.openEntry(name, (err, entry) => {
         if (err !== null || entry === undefined) reject(err ?? new NotRunningError('open failed'))
         else resolve(entry.doc)
       })
+    })
+  }
+
+  /**
+   * Whether `name` exists as far as this peer knows: open here, persisted here, or hosted by a live peer
+   * (per the host directory). Lets a reader (HTTP GET) answer 404 instead of creating a doc by reading it.
+   * Persisted names come from the store's list, read once at start (see `persistedDocs`), plus every doc
+   * persisted since: until that first list has arrived, a doc persisted by an earlier run counts only once
+   * open or hosted.
+   */
+  isKnown (name: string): boolean {
+    if (this.registry.get(name) !== undefined || this.persisted.has(name)) return true
+    return this.hosts.hostsOf(name, new Set(this.peers.alivePeers())).length > 0
+  }
+
+  /** Names of every doc with persisted state (the store's list, sorted): what to re-open at start-up. */
+  persistedDocs (): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      this.persisted.read((err, names) => { if (err !== null) reject(err); else resolve(names ?? []) })
     })
   }
 
@@ -300,11 +333,7 @@ export class Replicator {
           entry.log.whenDurable((storeErr) => { done(fnError ?? storeErr, version) })
         })
       }
-      try {
-        this.registry.open(name, opened)
-      } catch (err) {
-        done(err) // an invalid name
-      }
+      this.openEntry(name, opened)
     })
   }
 
@@ -381,7 +410,21 @@ export class Replicator {
       transfers: this.link.transfers,
       reassemblyBytes: this.link.reassemblyBytes,
       pendingFlushes: this.flushes.size,
-      pendingWrites: this.pendingWrites
+      pendingWrites: this.pendingWrites,
+      pendingUpdateBytes: this.registry.readyEntries().reduce((sum, e) => sum + pendingBytes(e.doc), 0)
+    }
+  }
+
+  /** registry.open, with its synchronous refusals (invalid name, too many docs) passed to `cb`, and counted. */
+  private openEntry (name: string, cb: OpenCallback): void {
+    try {
+      this.registry.open(name, cb)
+    } catch (err) {
+      if (err instanceof TooManyDocsError) {
+        this.counters.openRefused++
+        this.warnings.warn('open:refused', 'too many open docs', { doc: name, maxOpenDocs: this.config.maxOpenDocs })
+      }
+      cb(err instanceof Error ? err : new Error(String(err)))
     }
   }
 
@@ -393,8 +436,13 @@ export class Replicator {
       this.counters.updatesApplied++
       this.events.emit('change', { doc: entry.name, origin: 'remote', from: origin.from, bytes: update.byteLength })
       entry.log.append(update, (err) => {
-        if (err !== null) this.onStoreError(entry.name, 'append', err)
-        else if (origin.kind === 'push' && this.running && entry.ready) this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
+        if (err !== null) {
+          // Not acknowledged (acks wait for whenDurable, which now reports this error) and not forwarded.
+          this.onAppendError(entry, err)
+          return
+        }
+        this.persisted.add(entry.name)
+        if (origin.kind === 'push' && this.running && entry.ready) this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
       })
       return
     }
@@ -402,17 +450,40 @@ export class Replicator {
     this.events.emit('change', { doc: entry.name, origin: 'local', bytes: update.byteLength })
     entry.log.append(update, (err) => {
       if (err !== null) {
-        this.onStoreError(entry.name, 'append', err)
+        this.onAppendError(entry, err)
         return
       }
+      this.persisted.add(entry.name)
       if (!this.running || !entry.ready) return
       this.events.emit('durable', { doc: entry.name, version: toJSON(entry.vector()) })
       this.guard('push', () => { this.pusher.pushLocal(entry, update) })
     })
   }
 
+  /** Applies a remote update; throws DecodeError (from checkUpdate or Yjs) for one that is not valid. */
   private applyRemote (entry: DocEntry, update: Uint8Array, from: PeerId, kind: RemoteKind): void {
-    if (!entry.applyRemote(update, new RemoteOrigin(from, kind))) this.counters.updatesDuplicate++
+    try {
+      const result = entry.applyRemote(update, new RemoteOrigin(from, kind))
+      if (result === 'duplicate') this.counters.updatesDuplicate++
+      else if (result === 'pending') this.counters.updatesPending++
+    } finally {
+      // Also after a throw: Yjs may have parked part of an update it then failed to integrate.
+      this.boundPending(entry, from)
+    }
+  }
+
+  /**
+   * Drops what `entry` holds waiting for missing dependencies once it exceeds maxPendingUpdateBytes (the
+   * config field says why that is safe): a peer sending only gapped updates cannot grow a doc unboundedly.
+   */
+  private boundPending (entry: DocEntry, from: PeerId): void {
+    const dropped = entry.dropPendingOver(this.config.maxPendingUpdateBytes)
+    if (dropped === 0) return
+    this.counters.pendingDropped++
+    this.counters.pendingBytesDropped += dropped
+    this.warnings.warn('pending', 'dropped updates waiting for missing dependencies', {
+      doc: entry.name, from, bytes: dropped, maxPendingUpdateBytes: this.config.maxPendingUpdateBytes
+    })
   }
 
   private onLoaded (entry: DocEntry, updates: number, corrupt: number): void {
@@ -420,13 +491,22 @@ export class Replicator {
       this.counters.storeErrors += corrupt
       this.log.error('persisted updates failed to apply', { doc: entry.name, corrupt, of: updates })
     }
+    if (updates > 0) this.persisted.add(entry.name)
+    // A compaction by an older version persisted pending structs too: bound them like remote ones.
+    this.boundPending(entry, this.localId)
     this.events.emit('opened', { doc: entry.name, updates })
     if (!this.running) return
     this.antiEntropy.fetch(entry)
     this.antiEntropy.docLoaded()
   }
 
-  private onStoreError (doc: string, op: 'load' | 'append' | 'compact', error: Error): void {
+  /** An append failed: the doc's history is not durable until a compaction supersedes it, so repair soon. */
+  private onAppendError (entry: DocEntry, error: Error): void {
+    this.onStoreError(entry.name, 'append', error)
+    if (this.running && entry.ready) this.compactor.repairSoon(entry)
+  }
+
+  private onStoreError (doc: string, op: StoreOp, error: Error): void {
     this.counters.storeErrors++
     this.warnings.warn(`store:${op}`, 'store operation failed', { doc, op, error: error.message })
     this.events.emit('storeError', { doc, op, error })
@@ -470,15 +550,18 @@ export class Replicator {
     }
   }
 
-  /** A push, forward or flush update. Its sender hosts the doc. */
+  /**
+   * A push, forward or flush update. Its sender hosts the doc — recorded only once the update applied (a
+   * rejected one throws DecodeError first and leaves the host directory as it was).
+   */
   private onUpdate (from: PeerId, msg: SyncMessageOf<'update'>): void {
-    this.hosts.add(from, msg.doc)
     const entry = this.registry.ready(msg.doc)
     if (entry === undefined) {
       this.counters.unhostedFrames++
       return
     }
     this.applyRemote(entry, msg.update, from, 'push')
+    this.hosts.add(from, msg.doc)
     if (msg.ackId === 0) return
     entry.log.whenDurable((err) => {
       if (err !== null || !this.running || !entry.ready) return

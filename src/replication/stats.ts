@@ -30,6 +30,11 @@ export interface ReplicatorCounters {
   updatesApplied: number
   /** Remote updates that changed nothing (already known). */
   updatesDuplicate: number
+  /** Remote updates that changed nothing yet: (part of) them waits for missing dependencies (Yjs pending). */
+  updatesPending: number
+  /** Times a doc's pending updates exceeded maxPendingUpdateBytes and were dropped, and the bytes dropped. */
+  pendingDropped: number
+  pendingBytesDropped: number
   /** Update frames sent for local writes (after they were durable). */
   pushes: number
   /** Update frames forwarded for new remote pushes. */
@@ -56,6 +61,8 @@ export interface ReplicatorCounters {
   acksReceived: number
   compactions: number
   storeErrors: number
+  /** Opens refused with TooManyDocsError (maxOpenDocs). */
+  openRefused: number
 }
 
 export interface ReplicatorStats extends ReplicatorCounters {
@@ -70,6 +77,8 @@ export interface ReplicatorStats extends ReplicatorCounters {
   reassemblyBytes: number
   pendingFlushes: number
   pendingWrites: number
+  /** Bytes of remote updates held waiting for missing dependencies, all open docs. */
+  pendingUpdateBytes: number
 }
 
 function zeroCounts (): Counts {
@@ -91,6 +100,9 @@ export function createCounters (): ReplicatorCounters {
     localUpdates: 0,
     updatesApplied: 0,
     updatesDuplicate: 0,
+    updatesPending: 0,
+    pendingDropped: 0,
+    pendingBytesDropped: 0,
     pushes: 0,
     forwards: 0,
     antiEntropyRounds: 0,
@@ -110,6 +122,7 @@ export function createCounters (): ReplicatorCounters {
     acksSent: 0,
     acksReceived: 0,
     compactions: 0,
-    storeErrors: 0
+    storeErrors: 0,
+    openRefused: 0
   }
 }

@@ -5,6 +5,7 @@
  */
 import { DecodeError } from '../core/errors.js'
 import type { RateLimitedLog } from '../core/logger.js'
+import type { Random } from '../core/random.js'
 import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { decodeSync, encodeSync } from './codec.js'
@@ -22,13 +23,21 @@ export interface SyncLinkOptions {
   now: () => number
   chunkBytes: number
   reassembly: ReassemblyLimits
+  random: Random
 }
 
 const UINT32 = 0x1_0000_0000
 
 export class SyncLink {
   private readonly reassembler: Reassembler
-  private nextTransfer = 0
+  /**
+   * Id of the next chunked transfer. The first is random: receivers key partial transfers by (sender, id),
+   * and a restarted sender that began again at 0 would have its first transfers merged with the stale parts
+   * of its previous run's unfinished ones (kept up to reassemblyTimeoutMs) — dropped, or reassembled from a
+   * mix that may even decode. Drawn at the first chunked send, so a replicator that never chunks draws
+   * nothing (simulations keep their random streams).
+   */
+  private nextTransfer: number | undefined
 
   constructor (private readonly o: SyncLinkOptions) {
     this.reassembler = new Reassembler(o.reassembly, o.now)
@@ -72,8 +81,8 @@ export class SyncLink {
       return bytes.byteLength
     }
     const count = Math.ceil(bytes.byteLength / this.o.chunkBytes)
-    const transfer = this.nextTransfer
-    this.nextTransfer = (this.nextTransfer + 1) % UINT32
+    const transfer = this.nextTransfer ?? this.o.random.int(UINT32)
+    this.nextTransfer = (transfer + 1) % UINT32
     let sent = 0
     for (let index = 0; index < count; index++) {
       const data = bytes.subarray(index * this.o.chunkBytes, Math.min(bytes.byteLength, (index + 1) * this.o.chunkBytes))
