@@ -1,6 +1,7 @@
 /**
  * Inbound rate limits: a flooding peer is throttled (excess dropped), then disconnected and refused for a
- * cooldown; a well-behaved peer talking to the same node at the same time loses nothing.
+ * cooldown; a well-behaved peer talking to the same node at the same time loses nothing. The same holds
+ * for bytes: large frames within the frame rate are limited by the byte rate.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PeerEvent } from '../src/core/transport.js'
@@ -70,6 +71,48 @@ describe('flood protection', () => {
       expect(fromGood.slice(0, sent)).toEqual(Array.from({ length: sent }, (_, i) => i))
     } finally {
       clearInterval(goodLoop)
+    }
+  })
+
+  it('limits inbound bytes: large frames within the frame rate are dropped past the byte rate, counted, and a sustained excess disconnects', async () => {
+    const BYTES = { bytesPerSec: 64 * 1024, burstBytes: 128 * 1024 }
+    const FRAME = 32 * 1024
+    const log = captureLog('a')
+    // Frames of 32 KiB at ~100/s: far under the default frame rate (200/s), 50× over 64 KiB/s.
+    const a = await startTransport({ maxFrameBytes: { swim: 64 * 1024 }, inboundByteRate: { swim: BYTES }, flood: { windowMs: 5000, dropThreshold: 100 }, floodCooldownMs: COOLDOWN_MS, logger: log.logger }, 'a')
+    const big = await startTransport({}, 'big')
+    const small = await startTransport({}, 'small')
+    started.push(a, big, small)
+    let bigBytes = 0
+    let fromSmall = 0
+    a.onFrame('swim', (from, f) => {
+      if (from === big.localId) bigBytes += f.byteLength
+      else if (from === small.localId) fromSmall++
+    })
+    const toA = { id: a.localId, addrs: a.addresses() }
+    let smallSent = 0
+    const smallLoop = setInterval(() => { small.send('swim', toA, new Uint8Array(100)); smallSent++ }, 50)
+    try {
+      const t0 = Date.now()
+      while (a.stats().flooders.disconnected === 0 && Date.now() - t0 < 5000) {
+        for (let i = 0; i < 2; i++) big.send('swim', toA, new Uint8Array(FRAME))
+        await sleep(20)
+      }
+      const elapsedS = (Date.now() - t0) / 1000
+      const stats = a.stats()
+      expect(stats.rateLimitedBytes.frames).toBeGreaterThan(100)
+      expect(stats.rateLimitedBytes.bytes).toBe(stats.rateLimitedBytes.frames * (FRAME + 3))
+      // Every byte-rate drop is also a rate-limited frame; the frame bucket itself never ran dry.
+      expect(stats.rejectedFrames.rateLimited).toBe(stats.rateLimitedBytes.frames)
+      expect(stats.flooders.throttled).toBeGreaterThanOrEqual(1)
+      expect(stats.flooders.disconnected).toBe(1)
+      expect(bigBytes).toBeLessThanOrEqual(BYTES.burstBytes + BYTES.bytesPerSec * elapsedS + FRAME)
+      expect(log.lines.some(l => /WARN net peer exceeds its inbound byte rate: dropping excess frames/.test(l) && l.includes('bytesPerSec=65536'))).toBe(true)
+      // The small peer has its own buckets: everything it sent arrived.
+      const sent = smallSent
+      await waitFor(() => fromSmall >= sent, 2000, 'all of the small peer\'s frames arrive')
+    } finally {
+      clearInterval(smallLoop)
     }
   })
 })

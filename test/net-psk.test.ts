@@ -80,7 +80,7 @@ describe('private mesh (pre-shared key)', () => {
     const counters = createCounters()
     const gater = createGater({
       policy: new PeerPolicy(undefined, () => 0),
-      watch: new HandshakeWatch(new RateLimitedLog(silentLogger, () => 0), true, () => 0, () => {}),
+      watch: new HandshakeWatch({ warnings: new RateLimitedLog(silentLogger, () => 0), pskConfigured: true, now: () => 0, onFailed: () => {} }),
       guard,
       counters,
       warnings: new RateLimitedLog(silentLogger, () => 0),

@@ -4,7 +4,10 @@
 import { describe, expect, it } from 'vitest'
 import { peersToPrune } from '../src/net/connection-budget.js'
 import type { ConnectedPeer } from '../src/net/connection-budget.js'
-import { diagnoseDialFailure, explainInboundHandshakeFailure } from '../src/net/diagnose.js'
+import { describeError, isPeerGone, toError } from '../src/net/describe-error.js'
+import { diagnoseDialFailure, diagnoseInboundHandshakeFailure, explainInboundHandshakeFailure } from '../src/net/diagnose.js'
+import { FirstBytesLog, MULTISTREAM_HEADER, classifyFirstBytes } from '../src/net/first-bytes.js'
+import { InboundAdmission, refusalReason } from '../src/net/inbound-admission.js'
 import { FrameQueue } from '../src/net/frame-queue.js'
 import { varintLength } from '../src/net/frame-reader.js'
 import { PeerPolicy } from '../src/net/peer-policy.js'
@@ -82,6 +85,17 @@ describe('TokenBucket and FloodDetector', () => {
     expect(b.take(100)).toBe(false)
     expect(Array.from({ length: 6 }, () => b.take(10_000)).filter(Boolean)).toHaveLength(5) // capped at burst
   })
+  it('a byte bucket charges the frame size, and takes nothing from a frame it refuses', () => {
+    const b = TokenBucket.ofBytes({ bytesPerSec: 1000, burstBytes: 1500 }, 0)
+    expect(b.take(0, 1000)).toBe(true)
+    expect(b.has(0, 600)).toBe(false)
+    expect(b.take(0, 600)).toBe(false) // refused: the 500 left stay
+    expect(b.take(0, 500)).toBe(true)
+    expect(b.take(100, 100)).toBe(true) // 100 bytes per 100 ms
+    expect(b.take(100, 1)).toBe(false)
+    expect(b.take(60_000, 1500)).toBe(true) // capped at the burst
+    expect(b.take(60_000, 1)).toBe(false)
+  })
   it('declares a flooder once, when drops in one window pass the threshold', () => {
     const d = new FloodDetector({ windowMs: 1000, dropThreshold: 3 }, 0)
     expect([d.noteDrop(0), d.noteDrop(10), d.noteDrop(20), d.noteDrop(30), d.noteDrop(40)]).toEqual([false, false, false, true, false])
@@ -124,8 +138,9 @@ describe('PeerPolicy', () => {
   })
 })
 
+const err = (name: string, message: string): Error => Object.assign(new Error(message), { name })
+
 describe('diagnoseDialFailure', () => {
-  const err = (name: string, message: string): Error => Object.assign(new Error(message), { name })
   it.each([
     [err('Error', 'connect ECONNREFUSED 127.0.0.1:1'), false, false, 'refused', /refused/],
     [err('TimeoutError', 'The operation was aborted due to timeout'), false, false, 'timeout', /no connection within/],
@@ -145,6 +160,41 @@ describe('diagnoseDialFailure', () => {
     expect(explainInboundHandshakeFailure(undefined, 1001, true)).toMatch(/hung up after 1001 ms.*pre-shared key mismatch or missing/)
     expect(explainInboundHandshakeFailure(new Error('Missing newline'), 3, false)).toMatch(/Missing newline.*may be using a pre-shared key/)
   })
+  // Without a key here, a reset or EOF is the remote going away (stopping, or refusing us at a limit):
+  // a keyless peer never sees a reset caused by a key (diagnose.ts table). With a key, it may be one.
+  it.each([
+    [err('Error', 'read ECONNRESET'), false, 'gone', /closed the connection during the handshake.*stopping/],
+    [err('EncryptionFailedError', 'read ECONNRESET'), false, 'gone', /closed the connection during the handshake/],
+    [err('UnexpectedEOFError', 'Unexpected EOF - stream closed while reading 0/2 bytes'), false, 'gone', /closed the connection/],
+    [err('StreamResetError', 'stream reset'), false, 'gone', /closed the connection/],
+    [err('UnexpectedEOFError', 'Unexpected EOF'), true, 'other', /Unexpected EOF/],
+    [err('Error', 'read ECONNRESET'), true, 'handshake', /no pre-shared key or a different one/]
+  ])('remote gone: %s (psk: %s)', (error, pskConfigured, kind, explanation) => {
+    const d = diagnoseDialFailure({ error, handshakeStarted: true, pskConfigured, dialTimeoutMs: 1000 })
+    expect(d.kind).toBe(kind)
+    expect(d.explanation).toMatch(explanation)
+    if (!pskConfigured) expect(d.explanation).not.toMatch(/pre-shared key/)
+  })
+  // Without a key here, a hang-up is judged by what the remote sent first (first-bytes.ts): a libp2p
+  // peer that went away, or silence, is routine; random bytes are what a keyed dialler sends.
+  it.each([
+    ['hung up, no key, libp2p first bytes', undefined, false, 'libp2p', 'gone', false, false, /hung up after 12 ms.*stopping/],
+    ['hung up, no key, sent nothing', undefined, false, 'none', 'gone', false, false, /hung up after 12 ms.*stopping/],
+    ['reset, no key', err('Error', 'read ECONNRESET'), false, 'libp2p', 'gone', false, false, /hung up after 12 ms .*\(read ECONNRESET\)/],
+    ['hung up, no key, garbage first', undefined, false, 'other', 'gone', true, true, /what it sent is not libp2p: the remote may be using a pre-shared key/],
+    ['upgrade timeout, no key, sent nothing', err('TimeoutError', 'The operation was aborted due to timeout'), false, 'none', 'timeout', true, false, /did not complete within 12 ms: it sent nothing .*silent connections/],
+    ['upgrade timeout, no key, garbage first', err('TimeoutError', 'The operation was aborted due to timeout'), false, 'other', 'timeout', true, true, /not libp2p: the remote may be using a pre-shared key/],
+    ['upgrade timeout, no key, libp2p stalled', err('TimeoutError', 'The operation was aborted due to timeout'), false, 'libp2p', 'timeout', true, false, /a libp2p peer that stalled/],
+    ['upgrade timeout, no key, first bytes unknown', err('TimeoutError', 'The operation was aborted due to timeout'), false, undefined, 'timeout', true, false, /silent connections holding handshake slots/],
+    ['garbage, no key', err('EncryptionFailedError', 'Missing newline'), false, 'other', 'failed', true, true, /EncryptionFailedError: Missing newline.*may be using a pre-shared key/],
+    ['hung up, key', undefined, true, undefined, 'gone', true, true, /pre-shared key mismatch or missing/],
+    ['timeout, key', err('TimeoutError', 'The operation was aborted due to timeout'), true, undefined, 'timeout', true, true, /pre-shared key mismatch or missing/]
+  ] as const)('inbound handshake: %s', (_label, error, pskConfigured, firstBytes, kind, warn, keyHint, explanation) => {
+    const d = diagnoseInboundHandshakeFailure(error, 12, pskConfigured, firstBytes)
+    expect(d).toMatchObject({ kind, warn })
+    expect(d.explanation).toMatch(explanation)
+    expect(d.explanation.includes('pre-shared key')).toBe(keyHint)
+  })
 })
 
 describe('transport config', () => {
@@ -158,6 +208,18 @@ describe('transport config', () => {
     expect(() => resolveTransportConfig({ maxConnections: 1.5 })).toThrow(expect.objectContaining({ name: 'ConfigError' }))
     expect(() => resolveTransportConfig({ listen: [] })).toThrow(expect.objectContaining({ name: 'ConfigError' }))
     expect(() => resolveTransportConfig({ queueLimits: { sync: { maxFrames: 10, maxBytes: 1000 } } })).toThrow(/must hold one maximal frame/)
+  })
+  it('resolves the admission and byte-rate limits', () => {
+    const c = resolveTransportConfig({})
+    expect(c.maxIncomingPendingConnections).toBe(256)
+    expect(c.inboundByteRate).toEqual({ swim: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 }, sync: { bytesPerSec: 32 * 1024 * 1024, burstBytes: 64 * 1024 * 1024 } })
+    expect(resolveTransportConfig({ inboundByteRate: { swim: { bytesPerSec: 10 } } }).inboundByteRate.swim).toEqual({ bytesPerSec: 10, burstBytes: 4 * 1024 * 1024 })
+    expect(resolveTransportConfig({ maxIncomingPendingConnections: 16 }).maxIncomingPendingConnections).toBe(16)
+    expect(() => resolveTransportConfig({ maxIncomingPendingConnections: 0 })).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+    expect(() => resolveTransportConfig({ inboundByteRate: { sync: { bytesPerSec: 0 } } })).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+    // A burst smaller than one maximal frame (plus its 3-byte prefix) would refuse that frame forever.
+    expect(() => resolveTransportConfig({ inboundByteRate: { swim: { burstBytes: 512 * 1024 } } })).toThrow(/must hold one maximal frame and its prefix \(524291\)/)
+    expect(resolveTransportConfig({ maxFrameBytes: { swim: 1000 }, inboundByteRate: { swim: { burstBytes: 1002 } } }).inboundByteRate.swim.burstBytes).toBe(1002)
   })
   it('sizes varint prefixes like lpStream', () => {
     expect([0, 127, 128, 16_383, 16_384, 1024 * 1024].map(varintLength)).toEqual([1, 1, 2, 2, 3, 3])
@@ -194,5 +256,95 @@ describe('PeerLink dead-connection evidence', () => {
     few.noteSent(0, 30_000)
     few.noteSent(29_000, 30_000)
     expect(few.presumedDead(31_000, 30_000, 3)).toBe(false) // two writes are not evidence
+  })
+})
+
+describe('error text (describe-error.ts)', () => {
+  it('describes Events (what p-event rejects with) instead of "[object Event]"', () => {
+    const bare = new Event('close')
+    const withError = Object.assign(new Event('close'), { error: err('StreamResetError', 'the stream was reset'), local: false })
+    expect(String(bare)).toBe('[object Event]') // what the log said before
+    expect(describeError(bare)).toBe('close event (the stream or connection closed)')
+    expect(describeError(withError)).toBe('remote close event: StreamResetError: the stream was reset')
+    expect(describeError(new Error('plain'))).toBe('plain')
+    expect(describeError(err('TimeoutError', 'timed out'))).toBe('TimeoutError: timed out')
+    expect(describeError('text')).toBe('text')
+    expect(describeError({ code: 1 })).toBe('{"code":1}')
+    expect(toError(withError)).toBe(withError.error)
+    expect(toError(bare).message).toBe('close event (the stream or connection closed)')
+  })
+  it.each([
+    [err('StreamResetError', 'x'), true],
+    [err('UnexpectedEOFError', 'Unexpected EOF'), true],
+    [err('Error', 'read ECONNRESET'), true],
+    [err('Error', 'write EPIPE'), true],
+    [Object.assign(new Error('wrapped'), { cause: err('ConnectionClosedError', 'closed') }), true],
+    [new Event('close'), true],
+    [err('TimeoutError', 'The operation was aborted due to timeout'), false],
+    [err('AbortError', 'The operation was aborted'), false],
+    [err('EncryptionFailedError', 'Missing newline'), false],
+    ['ECONNRESET', false]
+  ])('isPeerGone(%s) = %s', (e, gone) => {
+    expect(isPeerGone(e)).toBe(gone)
+  })
+})
+
+describe('inbound admission (inbound-admission.ts)', () => {
+  it('tells the pending cap from the other libp2p refusals', () => {
+    expect([[0, 10], [9, 10], [10, 10], [11, 10]].map(([p, m]) => refusalReason(p ?? 0, m ?? 0))).toEqual(['inboundLimit', 'inboundLimit', 'pendingFull', 'pendingFull'])
+  })
+  it('reports ConnectionDeniedError refusals with the upgrades in flight, passes everything else through', async () => {
+    const refused: Array<[string, number]> = []
+    const admission = new InboundAdmission(2, (reason, _maConn, pending) => { refused.push([reason, pending]) })
+    const held: Array<() => void> = []
+    const inner = {
+      upgradeInbound: async (maConn: { deny: boolean }) => {
+        if (maConn.deny) throw Object.assign(new Error('Connection denied'), { name: 'ConnectionDeniedError' })
+        await new Promise<void>(resolve => { held.push(resolve) })
+      },
+      upgradeOutbound: async () => 'out',
+      createInboundAbortSignal: () => 'signal',
+      getStreamMuxers: () => new Map(),
+      getConnectionEncrypters: () => new Map()
+    }
+    const up = admission.wrapUpgrader(inner as never)
+    const a = up.upgradeInbound({ deny: false } as never, {} as never)
+    const b = up.upgradeInbound({ deny: false } as never, {} as never)
+    expect(admission.pendingUpgrades).toBe(2)
+    await expect(up.upgradeInbound({ deny: true } as never, {} as never)).rejects.toMatchObject({ name: 'ConnectionDeniedError' })
+    for (const r of held) r()
+    await Promise.all([a, b])
+    await expect(up.upgradeInbound({ deny: true } as never, {} as never)).rejects.toMatchObject({ name: 'ConnectionDeniedError' })
+    expect(refused).toEqual([['pendingFull', 2], ['inboundLimit', 0]])
+    expect(admission.pendingUpgrades).toBe(0)
+    expect(await up.upgradeOutbound({} as never, {} as never)).toBe('out')
+  })
+})
+
+describe('first bytes of an inbound connection (first-bytes.ts)', () => {
+  const header = MULTISTREAM_HEADER
+  it.each([
+    ['nothing', new Uint8Array(0), false, 'none'],
+    ['the multistream header', header, false, 'libp2p'],
+    ['the header and more', Uint8Array.from([...header, 1, 2, 3]), false, 'libp2p'],
+    ['a prefix of it, more may come', header.subarray(0, 5), false, undefined],
+    ['a prefix of it, final', header.subarray(0, 5), true, 'libp2p'],
+    ['one matching byte, final', header.subarray(0, 1), true, 'other'],
+    ['a pnet nonce (random bytes)', Uint8Array.of(0xa7, 0x13, 0x2f, 0x6d), false, 'other'],
+    ['header-like but wrong', Uint8Array.from([0x13, ...new TextEncoder().encode('/multistream/2.0.0\n')]), false, 'other']
+  ] as const)('%s → %s', (_label, bytes, final, verdict) => {
+    expect(classifyFirstBytes(bytes, final)).toBe(verdict)
+  })
+  it('accumulates chunks until it knows, and reports silence only for connections it watched', () => {
+    const log = new FirstBytesLog()
+    const [a, b, c, d] = [{}, {}, {}, {}]
+    expect(log.note(a, header.subarray(0, 3))).toBe(false)
+    expect(log.note(a, header.subarray(3))).toBe(true)
+    expect(log.get(a)).toBe('libp2p')
+    expect(log.note(b, Uint8Array.of(0xff))).toBe(true)
+    expect(log.get(b)).toBe('other')
+    log.watch(c)
+    expect(log.get(c)).toBe('none')
+    expect(log.get(d)).toBeUndefined()
   })
 })

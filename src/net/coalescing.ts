@@ -8,15 +8,24 @@
  * (≤ ~630 B/s), so murmur joins them here. The protector slot is libp2p's documented hook for
  * wrapping the raw connection; with a pre-shared key the pnet protector takes the slot, and it already
  * writes one buffer per message.
+ *
+ * Being the first to see an inbound connection's raw bytes, it also reports them to a FirstBytesLog
+ * (first-bytes.ts) until they say whether the remote speaks libp2p: handshake diagnosis.
  */
 import { AbstractMultiaddrConnection } from '@libp2p/utils'
 import type { AbortOptions, ConnectionProtector, MessageStream, MultiaddrConnection } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import type { FirstBytesLog } from './first-bytes.js'
 
 class CoalescingConnection extends AbstractMultiaddrConnection {
-  constructor (private readonly inner: MultiaddrConnection) {
+  constructor (private readonly inner: MultiaddrConnection, firstBytes?: FirstBytesLog) {
     super({ remoteAddr: inner.remoteAddr, direction: inner.direction, log: inner.log.newScope('coalesce') })
-    inner.addEventListener('message', (evt) => { this.onData(evt.data) })
+    let sniffing = firstBytes !== undefined && inner.direction === 'inbound'
+    if (sniffing) firstBytes?.watch(inner)
+    inner.addEventListener('message', (evt) => {
+      if (sniffing) sniffing = !(firstBytes?.note(inner, evt.data.subarray()) ?? true)
+      this.onData(evt.data)
+    })
     inner.addEventListener('drain', () => { this.onMuxerDrain() })
     inner.addEventListener('close', (evt) => {
       if (evt.error === undefined) this.onTransportClosed()
@@ -47,10 +56,10 @@ class CoalescingConnection extends AbstractMultiaddrConnection {
   }
 }
 
-export function coalescingProtector (): () => ConnectionProtector {
+export function coalescingProtector (firstBytes?: FirstBytesLog): () => ConnectionProtector {
   return () => ({
     async protect (connection: MessageStream): Promise<MessageStream> {
-      return new CoalescingConnection(connection as MultiaddrConnection)
+      return new CoalescingConnection(connection as MultiaddrConnection, firstBytes)
     }
   })
 }

@@ -8,7 +8,8 @@ import type { Logger } from '../core/logger.js'
 import { CHANNELS, DEFAULT_MAX_FRAME_BYTES } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 import type { QueueLimits } from './frame-queue.js'
-import type { FloodSpec, RateSpec } from './rate-limit.js'
+import { varintLength } from './frame-reader.js'
+import type { ByteRateSpec, FloodSpec, RateSpec } from './rate-limit.js'
 
 /** libp2p protocol ids of murmur's channels. Versioned: a wire change gets a new id, not a silent break. */
 export const PROTOCOLS: Readonly<Record<Channel, string>> = {
@@ -41,6 +42,15 @@ export const LIBP2P_CONNECTION_HEADROOM = 16
  * low for several peers on one host re-merging after a partition; this still stops a connection flood.
  */
 export const DEFAULT_INBOUND_CONNECTION_THRESHOLD = 50
+/**
+ * Inbound connections that may be in their upgrade (pnet + Noise + yamux) at once; libp2p refuses every
+ * further one. Its default (10) let ten silent TCP sockets — from anyone, before any key or allowlist
+ * check — lock legitimate peers out for seconds at a time (LIMITS row 20). A pending upgrade costs a
+ * socket and a few KiB, and is closed after `inboundUpgradeTimeoutMs`, so 256 is cheap. It is also
+ * above what one IP can hold: `inboundConnectionThreshold` × `inboundUpgradeTimeoutMs` = 50/s × 3 s =
+ * 150, so filling it takes at least two source addresses.
+ */
+export const DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS = 256
 /** Our outbound stream per (peer, channel) is 1; 4 leaves room for a replaced stream that is still closing. */
 export const DEFAULT_MAX_STREAMS_PER_PEER = 4
 /**
@@ -76,6 +86,25 @@ export const DEFAULT_MAX_TOTAL_QUEUED_BYTES = 64 * 1024 * 1024
 export const DEFAULT_INBOUND_RATE: Readonly<Record<Channel, RateSpec>> = {
   swim: { ratePerSec: 200, burst: 500 },
   sync: { ratePerSec: 1000, burst: 2000 }
+}
+
+/**
+ * Inbound bytes per (peer, channel), checked with the frame rate (LIMITS row 13): without it, 200 maximal
+ * swim frames a second (100 MiB/s) fit the frame budget. Overflow: the frame is dropped, counted as
+ * rateLimited (and in `rateLimitedBytes`), and feeds the flood detector like a frame-rate drop.
+ *
+ * - swim: one peer sends us probes, acks and gossip (≤ 4 KiB piggybacked per frame, a few frames/s:
+ *   tens of KB/s) and push-pull pages — a whole state at N = 1,000 is ~250 KB, at most 512 KiB per page,
+ *   every push-pull interval (30 s). 1 MiB/s is 4× a full state every second; the 4 MiB burst takes 8
+ *   maximal pages back to back (a join's state exchange at N ≈ 16,000) without a drop.
+ * - sync: anti-entropy diffs after a heal can be MBs, up to `maxTransferBytes` (32 MiB) in 256 KiB
+ *   chunks. The 64 MiB burst takes two maximal transfers at wire speed; 32 MiB/s (≈ 270 Mbit/s) sustained
+ *   from one peer is more than replication sends (one round per partner, chunks paced by the outbound
+ *   queue) and bounds what a hostile peer makes us decode and merge.
+ */
+export const DEFAULT_INBOUND_BYTE_RATE: Readonly<Record<Channel, ByteRateSpec>> = {
+  swim: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 },
+  sync: { bytesPerSec: 32 * 1024 * 1024, burstBytes: 64 * 1024 * 1024 }
 }
 
 /** Sustained flooding: this many rate-limited drops within the window ⇒ disconnect + cooldown. */
@@ -121,6 +150,11 @@ export interface Libp2pTransportInit {
   maxConnections?: number
   /** @default DEFAULT_INBOUND_CONNECTION_THRESHOLD */
   inboundConnectionThreshold?: number
+  /**
+   * Inbound connections in their upgrade at once (libp2p `maxIncomingPendingConnections`); further ones
+   * are refused and counted in `rejectedConnections.pendingFull`. @default DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS
+   */
+  maxIncomingPendingConnections?: number
   /** @default DEFAULT_PRUNE_GRACE_MS */
   pruneGraceMs?: number
   /** @default DEFAULT_MAX_STREAMS_PER_PEER */
@@ -131,6 +165,8 @@ export interface Libp2pTransportInit {
   maxTotalQueuedBytes?: number
   /** @default DEFAULT_INBOUND_RATE */
   inboundRate?: Partial<Record<Channel, RateSpec>>
+  /** `burstBytes` must hold one maximal frame of the channel. @default DEFAULT_INBOUND_BYTE_RATE */
+  inboundByteRate?: Partial<Record<Channel, Partial<ByteRateSpec>>>
   /** @default DEFAULT_FLOOD */
   flood?: Partial<FloodSpec>
   /** @default DEFAULT_FLOOD_COOLDOWN_MS */
@@ -153,10 +189,12 @@ export interface Libp2pTransportConfig {
   maxConnections: number
   pruneGraceMs: number
   inboundConnectionThreshold: number
+  maxIncomingPendingConnections: number
   maxStreamsPerPeer: number
   queueLimits: Record<Channel, QueueLimits>
   maxTotalQueuedBytes: number
   inboundRate: Record<Channel, RateSpec>
+  inboundByteRate: Record<Channel, ByteRateSpec>
   flood: FloodSpec
   floodCooldownMs: number
   silentConnectionTimeoutMs: number
@@ -182,6 +220,15 @@ export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransp
     ratePerSec: positive(v.ratePerSec, `inboundRate.${c}.ratePerSec`),
     burst: positiveInt(v.burst, `inboundRate.${c}.burst`)
   }))
+  const inboundByteRate = perChannel(DEFAULT_INBOUND_BYTE_RATE, init.inboundByteRate as Partial<Record<Channel, ByteRateSpec>> | undefined, (v, c) => ({
+    bytesPerSec: positive(v.bytesPerSec, `inboundByteRate.${c}.bytesPerSec`),
+    burstBytes: positiveInt(v.burstBytes, `inboundByteRate.${c}.burstBytes`)
+  }))
+  for (const c of CHANNELS) {
+    if (inboundByteRate[c].burstBytes < maxFrameBytes[c] + varintLength(maxFrameBytes[c])) {
+      throw new ConfigError(`inboundByteRate.${c}.burstBytes (${inboundByteRate[c].burstBytes}) must hold one maximal frame and its prefix (${maxFrameBytes[c] + varintLength(maxFrameBytes[c])})`)
+    }
+  }
   const flood = { ...DEFAULT_FLOOD, ...init.flood }
   const mdns = init.mdns === undefined || init.mdns === false
     ? undefined
@@ -201,10 +248,12 @@ export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransp
     maxConnections: positiveInt(init.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
     pruneGraceMs: nonNegative(init.pruneGraceMs ?? DEFAULT_PRUNE_GRACE_MS, 'pruneGraceMs'),
     inboundConnectionThreshold: positiveInt(init.inboundConnectionThreshold ?? DEFAULT_INBOUND_CONNECTION_THRESHOLD, 'inboundConnectionThreshold'),
+    maxIncomingPendingConnections: positiveInt(init.maxIncomingPendingConnections ?? DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS, 'maxIncomingPendingConnections'),
     maxStreamsPerPeer: positiveInt(init.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER, 'maxStreamsPerPeer'),
     queueLimits,
     maxTotalQueuedBytes: positiveInt(init.maxTotalQueuedBytes ?? DEFAULT_MAX_TOTAL_QUEUED_BYTES, 'maxTotalQueuedBytes'),
     inboundRate,
+    inboundByteRate,
     flood: { windowMs: positive(flood.windowMs, 'flood.windowMs'), dropThreshold: positiveInt(flood.dropThreshold, 'flood.dropThreshold') },
     floodCooldownMs: positive(init.floodCooldownMs ?? DEFAULT_FLOOD_COOLDOWN_MS, 'floodCooldownMs'),
     silentConnectionTimeoutMs: positive(init.silentConnectionTimeoutMs ?? DEFAULT_SILENT_CONNECTION_TIMEOUT_MS, 'silentConnectionTimeoutMs'),

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js'
 import type { PeerId } from '../core/transport.js'
 import type { Libp2pTransportConfig } from './config.js'
 import { peersToPrune } from './connection-budget.js'
+import { toError } from './describe-error.js'
 import type { ConnectedPeer } from './connection-budget.js'
 import type { MurmurNode } from './node.js'
 import type { Outbound } from './outbound.js'
@@ -99,6 +100,6 @@ export class ConnectionKeeper {
 
 function closeGracefully (conn: Connection): void {
   conn.close({ signal: AbortSignal.timeout(CLOSE_MS) }).catch((err: unknown) => {
-    conn.abort(err instanceof Error ? err : new Error(String(err)))
+    conn.abort(toError(err))
   })
 }

@@ -9,10 +9,17 @@
  * | keyed dials other key             | ECONNRESET in ms (~2 of 3 runs) or hangs until the dial timeout (~1 of 3: the garbage happens to parse as a short length prefix) | EncryptionFailedError in ms, or nothing until the dialler gives up |
  *
  * So neither side can be sure a failure is a key problem — a port scanner or a non-libp2p client looks
- * the same to the listener — and the lines below say "most likely" / "may".
+ * the same to the listener — and the lines below say "most likely" / "may". Conversely, a DIALLER without
+ * a key never sees a reset caused by one (it hangs): when no key is configured here, a reset or EOF in
+ * the handshake means the remote went away (it is stopping, or refused us on arrival for being over a
+ * connection limit), not a key problem, and is routine. A LISTENER without a key gets the keyed
+ * dialler's garbage, which either fails at once or (when it parses as a short length prefix) waits until
+ * the dialler hangs up — so a hang-up is judged by what the remote sent first (first-bytes.ts).
  */
+import { describeError, isPeerGone } from './describe-error.js'
+import type { FirstBytes } from './first-bytes.js'
 
-export type DialFailureKind = 'refused' | 'timeout' | 'handshake' | 'wrong-peer' | 'denied' | 'self' | 'other'
+export type DialFailureKind = 'refused' | 'timeout' | 'handshake' | 'gone' | 'wrong-peer' | 'denied' | 'self' | 'other'
 
 export interface DialFailureInput {
   error: unknown
@@ -31,7 +38,7 @@ export interface DialDiagnosis {
 export function diagnoseDialFailure (input: DialFailureInput): DialDiagnosis {
   const err = input.error
   const name = err instanceof Error ? err.name : ''
-  const message = err instanceof Error ? err.message : String(err)
+  const message = err instanceof Error ? err.message : describeError(err)
   const keyHint = input.pskConfigured
     ? 'the remote most likely has no pre-shared key or a different one'
     : 'the remote may require a pre-shared key (private mesh) that this peer does not have'
@@ -42,6 +49,9 @@ export function diagnoseDialFailure (input: DialFailureInput): DialDiagnosis {
   if (/ECONNREFUSED/.test(message)) return { kind: 'refused', explanation: 'connection refused (nothing listening there: peer stopped?)' }
   if (/identity|does not match|unexpected peer/i.test(message)) {
     return { kind: 'wrong-peer', explanation: `a different peer answers at that address (${message})` }
+  }
+  if (!input.pskConfigured && isPeerGone(err)) {
+    return { kind: 'gone', explanation: `the remote closed the connection during the handshake (${message}): it is stopping, or refused us for being over a connection limit` }
   }
   if (name === 'EncryptionFailedError' || /ECONNRESET|EPIPE/.test(message)) {
     return { kind: 'handshake', explanation: `the security handshake failed (${message}): ${keyHint}` }
@@ -55,12 +65,45 @@ export function diagnoseDialFailure (input: DialFailureInput): DialDiagnosis {
   return { kind: 'other', explanation: `${name === '' ? '' : `${name}: `}${message}` }
 }
 
-/** The listener's side: an inbound connection that closed before its handshake completed. */
+export interface InboundHandshakeDiagnosis {
+  /**
+   * `gone`: the remote hung up (FIN, reset, EOF) — routine without a key (peers stop, diallers give up).
+   * `timeout`: the remote sent too little within the upgrade timeout. `failed`: the handshake broke.
+   */
+  kind: 'gone' | 'timeout' | 'failed'
+  explanation: string
+  /** Worth a warning: a key problem (a key is configured, or garbage arrived), or slots held by silence. */
+  warn: boolean
+}
+
+/**
+ * The listener's side: an inbound connection that closed before its handshake completed. `firstBytes`
+ * (no key configured) says whether the remote opened like a libp2p peer; undefined if unknown.
+ */
+export function diagnoseInboundHandshakeFailure (error: Error | undefined, elapsedMs: number, pskConfigured: boolean, firstBytes?: FirstBytes): InboundHandshakeDiagnosis {
+  const ms = Math.round(elapsedMs)
+  const kind = error === undefined || isPeerGone(error)
+    ? 'gone'
+    : error.name === 'TimeoutError' || error.name === 'AbortError' || /timed? ?out/i.test(error.message) ? 'timeout' : 'failed'
+  const what = kind === 'gone'
+    ? `the remote hung up after ${ms} ms without completing the security handshake${error === undefined ? '' : ` (${describeError(error)})`}`
+    : kind === 'timeout'
+      ? `the security handshake did not complete within ${ms} ms`
+      : `the security handshake failed after ${ms} ms (${describeError(error)})`
+  if (pskConfigured) return { kind, explanation: `${what}: pre-shared key mismatch or missing on the remote (most likely)`, warn: true }
+  const keyHint = 'the remote may be using a pre-shared key (private mesh) that this peer does not have'
+  if (kind === 'failed') return { kind, explanation: `${what}: ${keyHint}`, warn: true }
+  if (firstBytes === 'other') return { kind, explanation: `${what}, and what it sent is not libp2p: ${keyHint}, or is not a murmur peer`, warn: true }
+  if (kind === 'gone') return { kind, explanation: `${what}: it is stopping, gave up dialling, or is a port scanner`, warn: false }
+  const why = firstBytes === 'none'
+    ? 'it sent nothing (a port scanner, or silent connections holding handshake slots)'
+    : firstBytes === 'libp2p'
+      ? 'a libp2p peer that stalled (overloaded, or a very slow link)'
+      : 'a port scanner, a client that is not a murmur peer, or silent connections holding handshake slots'
+  return { kind, explanation: `${what}: ${why}`, warn: true }
+}
+
+/** The line `diagnoseInboundHandshakeFailure` explains, without the level. */
 export function explainInboundHandshakeFailure (error: Error | undefined, elapsedMs: number, pskConfigured: boolean): string {
-  const what = error === undefined
-    ? `the remote hung up after ${Math.round(elapsedMs)} ms without completing the security handshake`
-    : `the security handshake failed after ${Math.round(elapsedMs)} ms (${error.message})`
-  return pskConfigured
-    ? `${what}: pre-shared key mismatch or missing on the remote (most likely)`
-    : `${what}: the remote may be using a pre-shared key (private mesh) that this peer does not have`
+  return diagnoseInboundHandshakeFailure(error, elapsedMs, pskConfigured).explanation
 }

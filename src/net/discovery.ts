@@ -9,6 +9,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from '../core/logger.js'
 import type { Destination, PeerId } from '../core/transport.js'
 import { isWildcard, withPeerId } from './addresses.js'
+import { describeError } from './describe-error.js'
 import type { Dialer } from './dialer.js'
 import type { PeerPolicy } from './peer-policy.js'
 
@@ -50,7 +51,7 @@ export class Discovery {
       try {
         l(dest)
       } catch (err) {
-        this.log.error('discovery listener threw', { error: err instanceof Error ? err.message : String(err) })
+        this.log.error('discovery listener threw', { error: describeError(err) })
       }
     }
   }

@@ -8,9 +8,11 @@ import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import { resolveTransportConfig } from './config.js'
 import type { Libp2pTransportInit } from './config.js'
 import { PskError } from './errors.js'
+import { FirstBytesLog } from './first-bytes.js'
 import { createGater } from './gater.js'
 import { HandshakeWatch } from './handshake-watch.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { InboundAdmission } from './inbound-admission.js'
 import { Libp2pTransport } from './libp2p-transport.js'
 import { createMurmurNode } from './node.js'
 import type { MurmurNode } from './node.js'
@@ -34,7 +36,35 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
   const warnings = new RateLimitedLog(log, now)
   const policy = new PeerPolicy(config.allowPeers, now)
   const guard = psk === undefined ? undefined : new PrivateMeshGuard(psk, config.inboundUpgradeTimeoutMs)
-  const watch = new HandshakeWatch(warnings, psk !== undefined, now, () => { counters.rejectedConnections.handshakeFailed++ }, psk?.fingerprint)
+  // Aborted when close() begins: what fails after that is our own shutdown, not news about the remote.
+  const shutdown = new AbortController()
+  const isClosing = (): boolean => shutdown.signal.aborted
+  // Without a key, the pass-through protector sees inbound connections' first bytes (diagnosis only).
+  const firstBytes = psk === undefined ? new FirstBytesLog() : undefined
+  const watch = new HandshakeWatch({
+    warnings,
+    log,
+    pskConfigured: psk !== undefined,
+    now,
+    onFailed: () => { counters.rejectedConnections.handshakeFailed++ },
+    isClosing,
+    ...(firstBytes === undefined ? {} : { firstBytes: (maConn) => firstBytes.get(maConn) }),
+    ...(psk === undefined ? {} : { fingerprint: psk.fingerprint })
+  })
+  const admission = new InboundAdmission(config.maxIncomingPendingConnections, (reason, maConn, pending) => {
+    if (isClosing()) return
+    counters.rejectedConnections[reason]++
+    const from = maConn.remoteAddr.toString()
+    if (reason === 'pendingFull') {
+      warnings.warn('admission:pendingFull', 'refused inbound connection: too many connections still in their handshake (a connection flood, or silent connections holding the slots)', {
+        from, pending, limit: config.maxIncomingPendingConnections
+      })
+    } else {
+      warnings.warn(`admission:${from.split('/tcp/')[0] ?? from}`, 'refused inbound connection: over the per-IP connection rate or the connection cap', {
+        from, perIpPerSec: config.inboundConnectionThreshold
+      })
+    }
+  })
   const protector = guard?.protector()
   // Private mesh: a key without an installed protector must never start (the gater also fails closed
   // on any connection the protector did not see; see private-mesh.ts).
@@ -50,12 +80,15 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
       dialTimeoutMs: config.dialTimeoutMs,
       inboundUpgradeTimeoutMs: config.inboundUpgradeTimeoutMs,
       maxConnections: config.maxConnections,
-      inboundConnectionThreshold: config.inboundConnectionThreshold
+      inboundConnectionThreshold: config.inboundConnectionThreshold,
+      maxIncomingPendingConnections: config.maxIncomingPendingConnections,
+      admission,
+      ...(firstBytes === undefined ? {} : { firstBytes })
     })
   } catch (err) {
     throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(err)}`)
   }
-  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard })
+  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown })
   await transport.start()
   return transport
 }

@@ -13,6 +13,7 @@
 import { lpStream } from '@libp2p/utils'
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { toError } from './describe-error.js'
 
 export type ReadEndReason =
   /** The remote closed its end between frames: normal. */
@@ -128,7 +129,7 @@ export async function readFrames (stream: Stream, options: FrameReaderOptions): 
 }
 
 function classify (err: unknown, partial: boolean): ReadEnd {
-  const error = err instanceof Error ? err : new Error(String(err))
+  const error = toError(err)
   switch (error.name) {
     case 'ReadTimeoutError':
       return { reason: 'timeout', error }

@@ -7,10 +7,18 @@
 import { lpStream } from '@libp2p/utils'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Connection, Stream } from '@libp2p/interface'
+import { isPeerGone, toError } from './describe-error.js'
 
 export class UnexpectedFrameError extends Error {
   override name = 'UnexpectedFrameError'
 }
+
+/**
+ * How a batch write ended. `timeout`: blocked by backpressure past the write timeout (the remote stopped
+ * reading: worth a warning). `gone`: the stream or connection was closed or reset under us (the peer
+ * stopped or went away: routine). `failed`: anything else.
+ */
+export type WriteResult = { ok: true } | { ok: false, reason: 'timeout' | 'gone' | 'failed', error?: Error }
 
 export class FrameWriter {
   private readonly lp: LengthPrefixedStream<Stream>
@@ -38,18 +46,22 @@ export class FrameWriter {
   }
 
   /**
-   * Writes `frames` as one batch. Resolves true once the bytes are handed to the muxer, false if the
+   * Writes `frames` as one batch. Resolves ok once the bytes are handed to the muxer; not ok if the
    * stream failed or stayed blocked by backpressure past `timeoutMs` (then the stream is aborted).
    */
-  async write (frames: Uint8Array[], timeoutMs: number): Promise<boolean> {
-    if (!this.writable) return false
+  async write (frames: Uint8Array[], timeoutMs: number): Promise<WriteResult> {
+    if (!this.writable) return { ok: false, reason: 'gone' }
     try {
       await this.lp.writeV(frames, { signal: AbortSignal.timeout(timeoutMs) })
-      return true
+      return { ok: true }
     } catch (err) {
       this.failed = true
-      this.stream.abort(err instanceof Error ? err : new Error(String(err)))
-      return false
+      const error = toError(err)
+      const reason = error.name === 'TimeoutError'
+        ? 'timeout'
+        : isPeerGone(err) || this.connection.status !== 'open' || this.stream.status !== 'open' ? 'gone' : 'failed'
+      this.stream.abort(error)
+      return { ok: false, reason, error }
     }
   }
 
@@ -59,7 +71,7 @@ export class FrameWriter {
     try {
       await this.stream.close({ signal: AbortSignal.timeout(timeoutMs) })
     } catch (err) {
-      this.stream.abort(err instanceof Error ? err : new Error(String(err)))
+      this.stream.abort(toError(err))
     }
   }
 

@@ -7,14 +7,22 @@
  * 2. at most `maxStreamsPerPeer` inbound streams per (peer, channel), across all its connections (libp2p's
  *    `maxInboundStreams` is per connection) → extra streams aborted;
  * 3. size, framing and read timeout (frame-reader.ts) → counted, warned (rate-limited), stream aborted;
- * 4. the (peer, channel) token bucket → excess dropped and counted; sustained excess → `onFlooder`.
+ * 4. the (peer, channel) token buckets, one of frames and one of bytes → excess dropped and counted;
+ *    sustained excess → `onFlooder`.
+ *
+ * The byte bucket is charged when a frame is complete, not at its length prefix. Its bytes are in memory
+ * by then anyway (bounded by the reader's buffer: two maximal frames), and arrived through TCP, pnet and
+ * Noise regardless; what the limit protects is the work after reading — decode, merge, store, forward —
+ * which a dropped frame never gets. Refusing at the prefix would save one copy and would have to abort
+ * the stream (lpStream cannot skip a body), turning a legitimate peer's burst into a reset stream.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger, RateLimitedLog } from '../core/logger.js'
 import { CHANNELS } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import type { Libp2pTransportConfig } from './config.js'
-import { readFrames } from './frame-reader.js'
+import { toError } from './describe-error.js'
+import { readFrames, varintLength } from './frame-reader.js'
 import type { ReadEnd } from './frame-reader.js'
 import type { PeerPolicy } from './peer-policy.js'
 import { FloodDetector, TokenBucket } from './rate-limit.js'
@@ -34,6 +42,7 @@ export interface InboundDeps {
 interface PeerInbound {
   readonly streams: Record<Channel, Set<Stream>>
   readonly buckets: Record<Channel, TokenBucket>
+  readonly byteBuckets: Record<Channel, TokenBucket>
   readonly flood: FloodDetector
   lastDropAt: number | undefined
 }
@@ -73,7 +82,7 @@ export class Inbound {
       onFrame: (frame) => this.onFrame(channel, from, frame)
     }).then(
       (end) => { this.finish(channel, from, stream, end) },
-      (err: unknown) => { this.finish(channel, from, stream, { reason: 'closed', error: err instanceof Error ? err : new Error(String(err)) }) }
+      (err: unknown) => { this.finish(channel, from, stream, { reason: 'closed', error: toError(err) }) }
     )
   }
 
@@ -114,9 +123,11 @@ export class Inbound {
       }
       const now = this.deps.now()
       const rate = this.deps.config.inboundRate
+      const byteRate = this.deps.config.inboundByteRate
       peer = {
         streams: { swim: new Set(), sync: new Set() },
         buckets: { swim: new TokenBucket(rate.swim, now), sync: new TokenBucket(rate.sync, now) },
+        byteBuckets: { swim: TokenBucket.ofBytes(byteRate.swim, now), sync: TokenBucket.ofBytes(byteRate.sync, now) },
         flood: new FloodDetector(this.deps.config.flood, now),
         lastDropAt: undefined
       }
@@ -137,25 +148,46 @@ export class Inbound {
     }
     const peer = this.peer(from)
     const t = now()
-    if (!peer.buckets[channel].take(t)) {
-      counters.rejectedFrames.rateLimited++
-      if (peer.lastDropAt === undefined || t - peer.lastDropAt > this.deps.config.flood.windowMs) {
-        counters.flooders.throttled++
-        this.deps.warnings.warn(`throttle:${from}`, 'peer exceeds its inbound frame rate: dropping excess frames', {
-          peer: from, channel, ratePerSec: this.deps.config.inboundRate[channel].ratePerSec
-        })
-      }
-      peer.lastDropAt = t
-      if (peer.flood.noteDrop(t)) {
-        this.deps.onFlooder(from)
-        return false
-      }
-      return true
-    }
+    // Both buckets are checked before either is charged: a frame dropped by one costs the other nothing.
+    const cost = frame.byteLength + varintLength(frame.byteLength)
+    const framesOk = peer.buckets[channel].has(t)
+    const bytesOk = peer.byteBuckets[channel].has(t, cost)
+    if (!framesOk || !bytesOk) return this.rateLimited(peer, channel, from, t, framesOk ? cost : undefined)
+    peer.buckets[channel].take(t)
+    peer.byteBuckets[channel].take(t, cost)
     const traffic = counters.channels[channel]
     traffic.framesIn++
     traffic.bytesIn += frame.byteLength
     this.deps.deliver(channel, from, frame)
+    return true
+  }
+
+  /**
+   * Drops a frame over the peer's frame or byte budget (`bytes` set when only the byte bucket was short).
+   * Counts it, warns once per flood window, and feeds the flood detector. Returns false to stop reading.
+   */
+  private rateLimited (peer: PeerInbound, channel: Channel, from: PeerId, t: number, bytes: number | undefined): boolean {
+    const { counters, config } = this.deps
+    counters.rejectedFrames.rateLimited++
+    if (bytes !== undefined) {
+      counters.rateLimitedBytes.frames++
+      counters.rateLimitedBytes.bytes += bytes
+    }
+    if (peer.lastDropAt === undefined || t - peer.lastDropAt > config.flood.windowMs) {
+      counters.flooders.throttled++
+      this.deps.warnings.warn(`throttle:${from}`, bytes === undefined
+        ? 'peer exceeds its inbound frame rate: dropping excess frames'
+        : 'peer exceeds its inbound byte rate: dropping excess frames', {
+        peer: from,
+        channel,
+        ...(bytes === undefined ? { ratePerSec: config.inboundRate[channel].ratePerSec } : { bytesPerSec: config.inboundByteRate[channel].bytesPerSec })
+      })
+    }
+    peer.lastDropAt = t
+    if (peer.flood.noteDrop(t)) {
+      this.deps.onFlooder(from)
+      return false
+    }
     return true
   }
 
@@ -165,7 +197,7 @@ export class Inbound {
     switch (end.reason) {
       case 'eof':
         // The remote closed its (write) side: close ours so the stream is fully closed, not half-open.
-        stream.close().catch((err: unknown) => { stream.abort(err instanceof Error ? err : new Error(String(err))) })
+        stream.close().catch((err: unknown) => { stream.abort(toError(err)) })
         return
       case 'closed':
         return

@@ -9,14 +9,15 @@ export {
   PROTOCOLS, DEFAULT_LISTEN, DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FRAME_READ_TIMEOUT_MS, DEFAULT_WRITE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS, DEFAULT_PRUNE_GRACE_MS, DEFAULT_INBOUND_CONNECTION_THRESHOLD, DEFAULT_MAX_STREAMS_PER_PEER,
   DEFAULT_SILENT_CONNECTION_TIMEOUT_MS, DEFAULT_CLOSE_FLUSH_MS, DEFAULT_QUEUE_LIMITS, DEFAULT_MAX_TOTAL_QUEUED_BYTES,
-  DEFAULT_INBOUND_RATE, DEFAULT_FLOOD, DEFAULT_FLOOD_COOLDOWN_MS, resolveTransportConfig
+  DEFAULT_INBOUND_RATE, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS, DEFAULT_FLOOD,
+  DEFAULT_FLOOD_COOLDOWN_MS, resolveTransportConfig
 } from './config.js'
 export type { Libp2pTransportInit, Libp2pTransportConfig, MdnsInit } from './config.js'
-export type { TransportStats, ChannelTraffic, RejectedFrames, DroppedOutbound } from './stats.js'
+export type { TransportStats, ChannelTraffic, RejectedFrames, RejectedConnections, DroppedOutbound } from './stats.js'
 export { loadOrCreateIdentity, IDENTITY_FILE, IDENTITY_FILE_MODE } from './identity.js'
 export type { Identity } from './identity.js'
 export { parsePsk, generatePsk, PSK_HEADER, PSK_ENCODING } from './psk.js'
 export type { ParsedPsk } from './psk.js'
 export { IdentityError, PskError } from './errors.js'
 export type { QueueLimits } from './frame-queue.js'
-export type { RateSpec, FloodSpec } from './rate-limit.js'
+export type { RateSpec, ByteRateSpec, FloodSpec } from './rate-limit.js'

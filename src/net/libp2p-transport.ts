@@ -19,6 +19,7 @@ import { isWildcard, withPeerId, withoutPeerId } from './addresses.js'
 import { PROTOCOLS } from './config.js'
 import type { Libp2pTransportConfig } from './config.js'
 import { ConnectionKeeper } from './connection-keeper.js'
+import { describeError } from './describe-error.js'
 import { Dialer } from './dialer.js'
 import { Discovery } from './discovery.js'
 import { Inbound } from './inbound.js'
@@ -45,6 +46,11 @@ export interface Libp2pTransportParts {
   psk: ParsedPsk | undefined
   /** Present iff `psk` is: the instrumented pnet protector (dial diagnosis). */
   guard: PrivateMeshGuard | undefined
+  /**
+   * Aborted when close() begins, so the parts built before the transport (handshake watch, admission
+   * counting) can tell failures caused by our own shutdown from news about a remote.
+   */
+  shutdown?: AbortController
 }
 
 interface TransportEvents {
@@ -61,6 +67,7 @@ export class Libp2pTransport implements Transport {
   private readonly log: Logger
   private readonly now: () => number
   private readonly psk: ParsedPsk | undefined
+  private readonly shutdownSignal: AbortController
   private readonly handlers = new Map<Channel, FrameHandler>()
   private readonly events: TypedEmitter<TransportEvents>
   /** Last frame to or from each connected peer (monotonic ms): the connection LRU. */
@@ -83,9 +90,10 @@ export class Libp2pTransport implements Transport {
     this.log = parts.log
     this.now = parts.now
     this.psk = parts.psk
+    this.shutdownSignal = parts.shutdown ?? new AbortController()
     this.localId = this.node.peerId.toString()
     this.events = new TypedEmitter<TransportEvents>((err) => {
-      this.log.error('peer event listener threw', { error: err instanceof Error ? err.message : String(err) })
+      this.log.error('peer event listener threw', { error: describeError(err) })
     })
     this.dialer = new Dialer({
       node: this.node,
@@ -111,7 +119,8 @@ export class Libp2pTransport implements Transport {
       emit: (e) => { this.events.emit('peer', e) },
       deliverLocal: (channel, frame) => { queueMicrotask(() => { this.deliver(channel, this.localId, frame) }) },
       isOwnAddress: (a) => this.isOwnAddress(a),
-      touch: (id) => { this.touch(id) }
+      touch: (id) => { this.touch(id) },
+      isClosing: () => this.state !== 'running'
     })
     this.inbound = new Inbound({
       config: this.config,
@@ -264,6 +273,7 @@ export class Libp2pTransport implements Transport {
     const deadline = performance.now() + timeoutMs
     const left = (): number => Math.max(0, deadline - performance.now())
     this.state = 'closing'
+    this.shutdownSignal.abort()
     this.keeper.stop()
     await this.outbound.flush(Math.min(this.config.closeFlushMs, left() / 2))
     // FIN after our last frame; the remote's reader then closes its side and the stream is done.
@@ -280,7 +290,7 @@ export class Libp2pTransport implements Transport {
     let timer: NodeJS.Timeout | undefined
     const stopped = await Promise.race([
       Promise.resolve(this.node.stop()).then(() => true, (err: unknown) => {
-        this.log.warn('libp2p stop failed', { error: err instanceof Error ? err.message : String(err) })
+        this.log.warn('libp2p stop failed', { error: describeError(err) })
         return true
       }),
       new Promise<boolean>(resolve => { timer = setTimeout(() => { resolve(false) }, left()) })
@@ -305,7 +315,7 @@ export class Libp2pTransport implements Transport {
     try {
       handler(from, frame)
     } catch (err) {
-      this.log.error('frame handler threw', { channel, from, error: err instanceof Error ? err.message : String(err) })
+      this.log.error('frame handler threw', { channel, from, error: describeError(err) })
     }
   }
 

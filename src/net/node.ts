@@ -21,6 +21,8 @@ import { tcp } from '@libp2p/tcp'
 import type { ConnectionGater, ConnectionProtector, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import { coalescingProtector } from './coalescing.js'
+import type { FirstBytesLog } from './first-bytes.js'
+import type { InboundAdmission } from './inbound-admission.js'
 import { LIBP2P_CONNECTION_HEADROOM } from './config.js'
 import type { MdnsInit } from './config.js'
 
@@ -48,6 +50,12 @@ export interface NodeInit {
   /** Our connection budget; libp2p's own cap is set a little above it. */
   maxConnections: number
   inboundConnectionThreshold: number
+  /** libp2p's cap on inbound connections still in their upgrade (config.ts explains the default). */
+  maxIncomingPendingConnections: number
+  /** Counts the inbound connections libp2p refuses before the gater sees them (inbound-admission.ts). */
+  admission?: InboundAdmission
+  /** Without a protector: where the pass-through one reports inbound connections' first bytes. */
+  firstBytes?: FirstBytesLog
 }
 
 /** A connection's graceful close waits at most this long for its streams (libp2p's default is 1 s). */
@@ -60,11 +68,11 @@ export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
   return await createLibp2p<MurmurServices>({
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
-    transports: [tcp()],
+    transports: [init.admission === undefined ? tcp() : init.admission.wrapTransport(tcp())],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ enableKeepAlive: false })],
     // pnet for a private mesh; otherwise a pass-through that writes one buffer per message (coalescing.ts).
-    connectionProtector: init.protector ?? coalescingProtector(),
+    connectionProtector: init.protector ?? coalescingProtector(init.firstBytes),
     connectionGater: init.gater,
     connectionManager: {
       maxConnections: init.maxConnections + LIBP2P_CONNECTION_HEADROOM,
@@ -75,6 +83,8 @@ export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
       inboundStreamProtocolNegotiationTimeout: init.dialTimeoutMs,
       connectionCloseTimeout: CONNECTION_CLOSE_TIMEOUT_MS,
       inboundConnectionThreshold: init.inboundConnectionThreshold,
+      // A silent connection holds one of these until inboundUpgradeTimeout closes it.
+      maxIncomingPendingConnections: init.maxIncomingPendingConnections,
       // Nothing is tagged KEEP_ALIVE, but make "no automatic redial" explicit: membership owns re-dialling.
       reconnectRetries: 0
     },

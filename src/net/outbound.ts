@@ -13,6 +13,7 @@ import { AddressDials } from './address-dials.js'
 import { parseMultiaddr, peerIdOf, withPeerId } from './addresses.js'
 import { PROTOCOLS, WRITE_BATCH_BYTES } from './config.js'
 import type { Libp2pTransportConfig } from './config.js'
+import { describeError, isPeerGone } from './describe-error.js'
 import type { Dialer } from './dialer.js'
 import { QueueBudget } from './frame-queue.js'
 import { FrameWriter } from './frame-writer.js'
@@ -25,6 +26,12 @@ import type { TransportCounters } from './stats.js'
 const MIN_UNANSWERED_WRITES = 3
 /** Peers with outbound state; idle links beyond this are evicted. */
 const MAX_LINKS = 4096
+/**
+ * A connection that closes this soon after opening, as we open a stream on it, was most likely refused
+ * by the remote's gater (allowPeers, cooldown, partition): worth a warning. An older one closing under
+ * us means the peer stopped or went away: routine, debug.
+ */
+const FRESH_CONNECTION_MS = 1000
 
 export interface OutboundDeps {
   node: MurmurNode
@@ -41,6 +48,8 @@ export interface OutboundDeps {
   isOwnAddress: (addr: Multiaddr) => boolean
   /** Marks `id` as recently used (connection LRU). */
   touch: (id: PeerId) => void
+  /** True once the transport's close() has begun: failures are then our own doing (logged at debug). */
+  isClosing?: () => boolean
 }
 
 type DropReason = 'refused' | 'closed' | 'dialFailed' | 'writeFailed'
@@ -230,10 +239,13 @@ export class Outbound {
         this.closeIfSilent(link)
         const writer = await this.writerFor(link, channel)
         if (writer === undefined) break // the dial or stream open failed: counted and reported there
+        // close() may have cleared the queue while the stream was opening.
+        if (!this.accepting || queue.length === 0) break
         const batch = queue.takeBatch(WRITE_BATCH_BYTES)
         const bytes = batch.reduce((n, f) => n + f.byteLength, 0)
         this.budget.release(bytes)
-        if (await writer.write(batch, this.deps.config.writeTimeoutMs)) {
+        const result = await writer.write(batch, this.deps.config.writeTimeoutMs)
+        if (result.ok) {
           const traffic = this.deps.counters.channels[channel]
           traffic.framesOut += batch.length
           traffic.bytesOut += bytes
@@ -242,7 +254,11 @@ export class Outbound {
         } else {
           this.deps.counters.droppedOutbound.writeFailed += batch.length
           if (link.writers[channel] === writer) delete link.writers[channel]
-          this.deps.warnings.warn(`write:${link.id}`, 'write failed or timed out: dropped frames, reopening the stream', { peer: link.id, channel, frames: batch.length })
+          const fields = { peer: link.id, channel, frames: batch.length, reason: result.reason, error: result.error === undefined ? undefined : describeError(result.error) }
+          // A stream closed under us (the peer stopped) or our own shutdown is routine; a write stuck
+          // behind backpressure (the remote stopped reading) or an unexplained failure is not.
+          if (result.reason === 'gone' || this.closing()) this.deps.log.debug('write failed: the stream or connection closed; dropped frames', fields)
+          else this.deps.warnings.warn(`write:${link.id}`, result.reason === 'timeout' ? 'write timed out (the peer stopped reading): dropped frames, reopening the stream' : 'write failed: dropped frames, reopening the stream', fields)
         }
       }
     } finally {
@@ -274,14 +290,23 @@ export class Outbound {
       return writer
     } catch (err) {
       this.clearChannel(link, channel, 'writeFailed')
-      // The connection came up and went straight down: the peer accepted TCP and the handshake, then
-      // refused us (allowPeers, flood cooldown, partition). To the caller that is an unreachable peer.
-      const refused = connection.status !== 'open'
-      this.deps.warnings.warn(`stream:${link.id}`, refused
-        ? 'peer closed the connection right after the handshake (it may not accept us: allowPeers, flood cooldown or a partition): dropped queued frames'
-        : 'could not open stream: dropped queued frames', {
-        peer: link.id, channel, error: err instanceof Error ? err.message : String(err)
-      })
+      const fields = { peer: link.id, channel, error: describeError(err) }
+      const closed = connection.status !== 'open'
+      if (this.closing()) {
+        this.deps.log.debug('could not open stream: transport closing; dropped queued frames', fields)
+        return undefined
+      }
+      if (closed && Date.now() - connection.timeline.open < FRESH_CONNECTION_MS) {
+        // The connection came up and went straight down: the peer accepted TCP and the handshake, then
+        // refused us (allowPeers, flood cooldown, partition).
+        this.deps.warnings.warn(`stream:${link.id}`, 'peer closed the connection right after the handshake (it may not accept us: allowPeers, flood cooldown or a partition): dropped queued frames', fields)
+      } else if (closed || isPeerGone(err)) {
+        // An established connection closed under us: the peer stopped or went away. Routine.
+        this.deps.log.debug('could not open stream: the connection closed (peer stopped or went away); dropped queued frames', fields)
+      } else {
+        this.deps.warnings.warn(`stream:${link.id}`, 'could not open stream: dropped queued frames', fields)
+      }
+      // To the caller, all of these are an unreachable peer.
       this.deps.emit({ type: 'unreachable', id: link.id, addrs: link.addrs })
       return undefined
     }
@@ -324,6 +349,10 @@ export class Outbound {
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────
+
+  private closing (): boolean {
+    return !this.accepting || (this.deps.isClosing?.() ?? false)
+  }
 
   private hasOpenConnection (id: PeerId): boolean {
     const link = this.links.get(id)

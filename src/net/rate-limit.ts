@@ -1,9 +1,10 @@
 /**
  * Inbound rate limiting, as pure state machines over an injected `now` (ms), so they are table-testable.
  *
- * - TokenBucket: each inbound frame takes a token; tokens refill at `ratePerSec` up to `burst`.
- *   Overflow: a frame that finds the bucket empty is dropped (and counted) — the stream stays open,
- *   because one burst is not an attack and SWIM/sync tolerate loss.
+ * - TokenBucket: each inbound frame takes a token (or, for a byte bucket, one token per byte); tokens
+ *   refill at `ratePerSec` up to `burst`. Overflow: a frame that finds either of its (peer, channel)
+ *   buckets short is dropped (and counted) — the stream stays open, because one burst is not an attack
+ *   and SWIM/sync tolerate loss.
  * - FloodDetector: counts those drops over a fixed window. A peer that keeps flooding (more than
  *   `dropThreshold` drops within `windowMs`) is declared a flooder: the transport disconnects it and refuses
  *   it for a cooldown. Other peers have their own buckets and are unaffected.
@@ -16,6 +17,14 @@ export interface RateSpec {
   burst: number
 }
 
+/** Inbound bytes per (peer, channel): the frame payload plus its length prefix. */
+export interface ByteRateSpec {
+  /** Sustained bytes per second. */
+  bytesPerSec: number
+  /** Bytes accepted back-to-back from a full bucket; at least one maximal frame. */
+  burstBytes: number
+}
+
 export class TokenBucket {
   private tokens: number
   private last: number
@@ -25,13 +34,23 @@ export class TokenBucket {
     this.last = now
   }
 
-  /** Takes one token if available. */
-  take (now: number): boolean {
+  /** A bucket of bytes: one token per byte. */
+  static ofBytes (spec: ByteRateSpec, now: number): TokenBucket {
+    return new TokenBucket({ ratePerSec: spec.bytesPerSec, burst: spec.burstBytes }, now)
+  }
+
+  /** Whether `cost` tokens are available now (refills, takes nothing). */
+  has (now: number, cost = 1): boolean {
     const elapsedMs = Math.max(0, now - this.last)
     this.last = now
     this.tokens = Math.min(this.spec.burst, this.tokens + (elapsedMs * this.spec.ratePerSec) / 1000)
-    if (this.tokens < 1) return false
-    this.tokens -= 1
+    return this.tokens >= cost
+  }
+
+  /** Takes `cost` tokens if available; takes nothing otherwise. */
+  take (now: number, cost = 1): boolean {
+    if (!this.has(now, cost)) return false
+    this.tokens -= cost
     return true
   }
 }

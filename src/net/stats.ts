@@ -21,7 +21,7 @@ export interface RejectedFrames {
   timeout: number
   /** Bytes on a stream that is ours to write only: stream aborted. */
   unexpected: number
-  /** Over the peer's token bucket: dropped. */
+  /** Over the peer's frame or byte token bucket: dropped (byte-bucket drops also in `rateLimitedBytes`). */
   rateLimited: number
   /** From a peer blocked by fault injection: dropped. */
   blocked: number
@@ -45,6 +45,16 @@ export interface DroppedOutbound {
   closed: number
 }
 
+export interface RejectedConnections {
+  handshakeFailed: number
+  unauthorized: number
+  blocked: number
+  cooldown: number
+  unprotected: number
+  pendingFull: number
+  inboundLimit: number
+}
+
 export interface TransportStats {
   channels: Record<Channel, ChannelTraffic>
   dials: { ok: number, failed: number }
@@ -52,9 +62,19 @@ export interface TransportStats {
   droppedOutbound: DroppedOutbound
   /** Inbound streams refused (per-peer stream cap, blocked or unauthorized peer). */
   rejectedStreams: number
-  /** Connections refused by the gater or that failed their handshake (e.g. pre-shared key mismatch). */
-  rejectedConnections: { handshakeFailed: number, unauthorized: number, blocked: number, cooldown: number, unprotected: number }
+  /**
+   * Connections refused by the gater, that failed their handshake (e.g. pre-shared key mismatch), or that
+   * libp2p refused on arrival (before any key or allowlist check): `pendingFull` = too many connections
+   * still in their upgrade (`maxIncomingPendingConnections`); `inboundLimit` = over the per-IP rate
+   * (`inboundConnectionThreshold`) or libp2p's connection cap.
+   */
+  rejectedConnections: RejectedConnections
   flooders: { throttled: number, disconnected: number }
+  /**
+   * Inbound frames dropped because the (peer, channel) *byte* bucket was short (`inboundByteRate`), and
+   * their bytes. The frames are also counted in `rejectedFrames.rateLimited`: this is the subset, not more.
+   */
+  rateLimitedBytes: { frames: number, bytes: number }
   /** Connections closed by our LRU budget, and presumed-dead connections closed. */
   prunedConnections: number
   silentConnectionsClosed: number
@@ -79,8 +99,9 @@ export function createCounters (): TransportCounters {
     rejectedFrames: { oversized: 0, malformed: 0, timeout: 0, unexpected: 0, rateLimited: 0, blocked: 0, unauthorized: 0, noHandler: 0 },
     droppedOutbound: { queueOverflow: 0, dialFailed: 0, writeFailed: 0, refused: 0, closed: 0 },
     rejectedStreams: 0,
-    rejectedConnections: { handshakeFailed: 0, unauthorized: 0, blocked: 0, cooldown: 0, unprotected: 0 },
+    rejectedConnections: { handshakeFailed: 0, unauthorized: 0, blocked: 0, cooldown: 0, unprotected: 0, pendingFull: 0, inboundLimit: 0 },
     flooders: { throttled: 0, disconnected: 0 },
+    rateLimitedBytes: { frames: 0, bytes: 0 },
     prunedConnections: 0,
     silentConnectionsClosed: 0,
     streamsOpened: { inbound: 0, outbound: 0 }

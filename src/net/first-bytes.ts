@@ -1,0 +1,66 @@
+/**
+ * What an inbound connection said first, for diagnosing a handshake that never completed (no key set).
+ *
+ * A libp2p peer without a key opens with multistream-select's header. A peer WITH a key opens with its
+ * 24-byte pnet nonce and ciphertext — random bytes to us. Usually that garbage fails our handshake in
+ * milliseconds, but sometimes it parses as the start of a longer message and the connection just waits
+ * until the dialler gives up and hangs up (diagnose.ts table). Knowing the first bytes tells that key
+ * problem (warn) from a libp2p peer that went away mid-handshake or a socket that said nothing (routine).
+ *
+ * Only the pass-through protector (coalescing.ts, installed when no key is configured) sees the raw
+ * bytes; it reports the first ones here. Adding our own 'message' listener to the raw connection instead
+ * would steal bytes from the upgrader, which attaches its listener later.
+ */
+
+/** varint(19) + "/multistream/1.0.0\n": the first bytes of every libp2p connection without a pre-shared key. */
+export const MULTISTREAM_HEADER: Uint8Array = Uint8Array.from([0x13, ...new TextEncoder().encode('/multistream/1.0.0\n')])
+
+/** `libp2p`: opened with multistream-select. `other`: opened with anything else. `none`: sent nothing. */
+export type FirstBytes = 'libp2p' | 'other' | 'none'
+
+/**
+ * Classifies what arrived so far: `undefined` while a prefix of the header could still become it
+ * (a first chunk may be short), else the verdict. An empty input is `none`.
+ */
+export function classifyFirstBytes (bytes: Uint8Array, final = false): FirstBytes | undefined {
+  if (bytes.byteLength === 0) return 'none'
+  const n = Math.min(bytes.byteLength, MULTISTREAM_HEADER.byteLength)
+  for (let i = 0; i < n; i++) if (bytes[i] !== MULTISTREAM_HEADER[i]) return 'other'
+  if (n === MULTISTREAM_HEADER.byteLength) return 'libp2p'
+  // A matching prefix cut short: decide only if no more bytes will come (more than one byte matched).
+  return final ? (n > 1 ? 'libp2p' : 'other') : undefined
+}
+
+/** First bytes of inbound connections, keyed by the raw connection (weakly: nothing to clean up). */
+export class FirstBytesLog {
+  private readonly seen = new WeakMap<object, Uint8Array | FirstBytes>()
+
+  /** Appends a chunk from `conn`; returns true once the verdict is known (the caller may stop reporting). */
+  note (conn: object, chunk: Uint8Array): boolean {
+    const prior = this.seen.get(conn)
+    if (typeof prior === 'string') return true
+    const bytes = prior === undefined ? chunk : concat(prior, chunk)
+    const verdict = classifyFirstBytes(bytes)
+    this.seen.set(conn, verdict ?? bytes.slice(0, MULTISTREAM_HEADER.byteLength))
+    return verdict !== undefined
+  }
+
+  /** What `conn` sent first, or undefined if this log never saw it (e.g. a key is configured). */
+  get (conn: object): FirstBytes | undefined {
+    const v = this.seen.get(conn)
+    if (v === undefined) return undefined
+    return typeof v === 'string' ? v : classifyFirstBytes(v, true)
+  }
+
+  /** The protector saw `conn` (so silence from it means `none`, not "unknown"). */
+  watch (conn: object): void {
+    if (!this.seen.has(conn)) this.seen.set(conn, new Uint8Array(0))
+  }
+}
+
+function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength)
+  out.set(a)
+  out.set(b, a.byteLength)
+  return out
+}
