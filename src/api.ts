@@ -89,8 +89,18 @@ export interface Peer {
    * Y.Doc. Edits through `doc.transact` are persisted and replicated; use `write` to learn when they are durable.
    */
   doc(name: string): Promise<Y.Doc>
+  /**
+   * Opens `name` only if it exists: here, on disk, or (asked briefly) on a live peer. Resolves undefined —
+   * leaving nothing open — for a name nobody has. Reads should use this; `doc` creates.
+   */
+  find(name: string): Promise<Y.Doc | undefined>
   /** Runs `fn` on the document in one transaction; resolves with the new version once it is durable. */
   write(name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON>
+  /**
+   * Whether `name` exists as far as this peer knows: open here, persisted here, or hosted by a live peer.
+   * @throws InvalidDocNameError for a name no document can have.
+   */
+  hasDoc(name: string): boolean
   /** The document's version vector, if it is open. */
   version(name: string): VersionVectorJSON | undefined
   /** The document's convergence digest, if it is open. */

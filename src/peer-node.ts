@@ -19,7 +19,7 @@ import { Membership, membershipDirectory } from './membership/index.js'
 import type { MemberInfo, MembershipEventName } from './membership/index.js'
 import { createLibp2pTransport } from './net/index.js'
 import type { Libp2pTransport } from './net/index.js'
-import { MemoryDocStore, PNCounter, Replicator } from './replication/index.js'
+import { MemoryDocStore, PNCounter, Replicator, assertDocName } from './replication/index.js'
 import type { DocStore, VersionVectorJSON } from './replication/index.js'
 import { openLevelDocStore } from './storage/index.js'
 
@@ -101,6 +101,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   membership.start()
   replicator.start()
   const node = new PeerNode(transport, membership, replicator, store, log)
+  await reopenPersistedDocs(replicator, log)
   transport.onDiscovered((dest) => { void membership.join([dest]) })
   if (seeds.length > 0) {
     void membership.join(seeds).then(({ contacted }) => {
@@ -108,6 +109,26 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
     })
   }
   return node
+}
+
+/**
+ * A peer replicates the docs it has opened; after a restart those are the ones on disk. Re-opening them
+ * at start-up means writes acknowledged just before a crash are pushed and synced again without anyone
+ * having to read them first.
+ */
+async function reopenPersistedDocs (replicator: Replicator, log: Logger): Promise<void> {
+  const names = await replicator.persistedDocs()
+  let opened = 0
+  for (const name of names) {
+    try {
+      await replicator.open(name)
+      opened++
+    } catch (err) {
+      log.warn('could not re-open a persisted doc', { doc: name, error: err instanceof Error ? err.message : String(err) })
+      if (err instanceof Error && err.name === 'TooManyDocsError') break
+    }
+  }
+  if (names.length > 0) log.info('re-opened persisted docs', { docs: opened })
 }
 
 class PeerNode implements Peer {
@@ -154,6 +175,18 @@ class PeerNode implements Peer {
     return await opening
   }
 
+  async find (name: string): Promise<Y.Doc | undefined> {
+    if (this.hasDoc(name)) return await this.doc(name)
+    if (this.membership.alivePeers().length === 0) return undefined
+    // Nobody we know of hosts it: open it, which asks a few live peers (they answer with hints of hosts
+    // they know), and give it up again if nothing arrived.
+    const doc = await this.doc(name)
+    if (Object.keys(this.replicator.version(name) ?? {}).length > 0 || this.replicator.hostsOf(name).length > 0) return doc
+    if (this.initialFetches.has(name)) return doc // someone else is opening it meanwhile
+    this.replicator.close(name)
+    return undefined
+  }
+
   private firstExchange (name: string): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
@@ -170,6 +203,11 @@ class PeerNode implements Peer {
 
   write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
     return this.replicator.write(name, fn)
+  }
+
+  hasDoc (name: string): boolean {
+    assertDocName(name)
+    return this.replicator.isKnown(name)
   }
 
   version (name: string): VersionVectorJSON | undefined {

@@ -259,6 +259,7 @@ describe('HTTP API under hostile requests', () => {
       const extra = await send(open.base, 'GET', '/events')
       expect(extra.status).toBe(503)
       expect(extra.json).toEqual({ error: 'too many event streams' })
+      tally('event_streams_full')
       await open.peer.write('seed', (d) => { d.getMap('kv').set('sse', Date.now()) })
       // Every attached client receives the doc event (coalesced after 100 ms).
       await Promise.all(streams.map(async s => { await s.until(/event: doc/) }))

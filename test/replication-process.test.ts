@@ -21,8 +21,16 @@ describe('replication between six peer processes', () => {
     const rest = await Promise.all([1, 2, 3, 4, 5].map(() => spawnPeer({ args: LOCAL, bootstrap: [seed.addrs[0] as string] })))
     const peers = [seed, ...rest]
     await waitForStates(peers, peers.map(p => p.id), 'alive', 20_000)
-    for (const p of peers) await getDoc(p) // every peer hosts the doc
+    // Reads never create docs: a name nobody has is a 404 everywhere.
+    expect((await http(peers[1]!.http, 'GET', `/docs/${DOC}`)).status).toBe(404)
     expect((await put(seed, 'before', 0)).status).toBe(200)
+    // Once anti-entropy has told the others that the seed hosts it, reading it there opens and fetches it.
+    for (const p of peers) {
+      await waitFor(`${DOC} readable on ${p.id}`, async () => {
+        const r = await http<DocJson>(p.http, 'GET', `/docs/${DOC}`)
+        return r.status === 200 && r.body.content.kv?.before === 0
+      }, 15_000, 200)
+    }
 
     const a = peers.slice(0, 3)
     const b = peers.slice(3)

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Registry } from 'prom-client'
+import type * as Y from 'yjs'
 import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
@@ -54,15 +55,16 @@ const STATUS_OF_ERROR: Record<string, number> = {
   RangeError: 400,
   TimeoutError: 504,
   RateLimitError: 429,
+  TooManyDocsError: 503,
   StoreBusyError: 503,
   NotRunningError: 503
 }
 
 export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpApi {
   const log = options.log ?? silentLogger
-  const counters: HttpCounters = { requests: new Map(), rejected: new Map() }
-  const metrics = createMetrics(peer, counters)
   const events = new SseHub()
+  const counters: HttpCounters = { requests: new Map(), rejected: new Map(), sseDropped: () => events.dropped }
+  const metrics = createMetrics(peer, counters)
   const authorized = bearerAuthorizer(options.token)
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
@@ -73,7 +75,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   }
   const fail = (res: ServerResponse, err: unknown): void => {
     if (err instanceof HttpError) {
-      count(counters.rejected, err.reason)
+      if (err.reason !== undefined) count(counters.rejected, err.reason)
       json(res, err.status, { error: err.message })
       return
     }
@@ -90,6 +92,12 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     } catch {
       throw new HttpError(400, `${what} is not valid percent-encoding`, 'invalid_path')
     }
+  }
+  /** Reads never create a doc: a name nobody has (here or on a live peer) is a 404, not a new replica. */
+  const existing = async (name: string): Promise<Y.Doc> => {
+    const doc = await peer.find(name)
+    if (doc === undefined) throw new HttpError(404, `no doc "${name}" here or on a live peer`)
+    return doc
   }
   const key = (raw: string): string => {
     const k = param(raw, 'key')
@@ -122,7 +130,9 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     { method: 'GET', pattern: /^\/members$/, name: 'members', run: (_q, res) => { json(res, 200, peer.members()) } },
     {
       method: 'GET', pattern: /^\/events$/, name: 'events',
-      run: (req, res) => { events.attach(req, res, [{ event: 'hello', data: { peerId: peer.id, members: peer.members() } }]) }
+      run: (req, res) => {
+        if (!events.attach(req, res, [{ event: 'hello', data: { peerId: peer.id, members: peer.members() } }])) count(counters.rejected, 'event_streams_full')
+      }
     },
     {
       method: 'GET', pattern: /^\/metrics$/, name: 'metrics',
@@ -137,7 +147,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       method: 'GET', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
       run: async (_q, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
-        const doc = await peer.doc(name)
+        const doc = await existing(name)
         json(res, 200, { name, digest: peer.digest(name), version: peer.version(name), content: docToJSON(doc) })
       }
     },
@@ -146,7 +156,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       run: async (_q, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
-        const map = (await peer.doc(name)).getMap(KV_MAP)
+        const map = (await existing(name)).getMap(KV_MAP)
         if (!map.has(k)) json(res, 404, { error: `no key "${k}" in ${name}` })
         else json(res, 200, map.get(k))
       }

@@ -4,9 +4,13 @@
  */
 import type { IncomingMessage } from 'node:http'
 
+/**
+ * An HTTP answer other than 200, as an exception. `reason`, when given, is the label under which the
+ * refusal is counted in `murmur_http_rejected_total`; ordinary answers such as "no such doc" have none.
+ */
 export class HttpError extends Error {
   override name = 'HttpError'
-  constructor (readonly status: number, message: string, readonly reason: string = `status_${status}`) {
+  constructor (readonly status: number, message: string, readonly reason?: string) {
     super(message)
   }
 }

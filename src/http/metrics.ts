@@ -27,6 +27,8 @@ interface Snapshot {
 export interface HttpCounters {
   requests: Map<string, number>
   rejected: Map<string, number>
+  /** Event-stream clients dropped because they did not keep up. */
+  sseDropped: () => number
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
@@ -83,7 +85,7 @@ const SPECS: Spec[] = [
   },
   { name: 'murmur_dials_total', help: 'Outbound dials by result.', type: 'counter', labels: ['result'], read: s => byKey(s.t.dials, 'result') },
   { name: 'murmur_dropped_outbound_total', help: 'Outbound frames dropped, by reason.', type: 'counter', labels: ['reason'], read: s => byKey(s.t.droppedOutbound, 'reason') },
-  { name: 'murmur_rejected_connections_total', help: 'Connections refused, by reason (e.g. pre-shared key mismatch).', type: 'counter', labels: ['reason'], read: s => byKey(s.t.rejectedConnections, 'reason') },
+  { name: 'murmur_rejected_connections_total', help: 'Connections refused, by reason: handshake failure (e.g. pre-shared key mismatch), allowlist, blocked, flood cooldown, unprotected, pending-upgrade cap, per-IP limit.', type: 'counter', labels: ['reason'], read: s => byKey(s.t.rejectedConnections, 'reason') },
   { name: 'murmur_rejected_streams_total', help: 'Inbound streams refused (per-peer cap, blocked or unauthorized).', type: 'counter', read: s => one(s.t.rejectedStreams) },
   { name: 'murmur_flooders_total', help: 'Peers throttled, and disconnected for flooding.', type: 'counter', labels: ['action'], read: s => byKey(s.t.flooders, 'action') },
   { name: 'murmur_connections', help: 'Open connections.', type: 'gauge', read: s => one(s.t.openConnections) },
@@ -92,11 +94,31 @@ const SPECS: Spec[] = [
   { name: 'murmur_sync_bytes_total', help: 'Replication frame bytes by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.bytesIn, s.r.bytesOut, 'type') },
   {
     name: 'murmur_replication_events_total', help: 'Replication events by kind.', type: 'counter', labels: ['event'],
-    read: s => ['localUpdates', 'updatesApplied', 'updatesDuplicate', 'pushes', 'forwards', 'antiEntropyRounds', 'antiEntropyCompleted', 'antiEntropyTimedOut', 'diffsSent', 'flushes', 'flushesSucceeded', 'flushesFailed', 'compactions', 'storeErrors']
+    read: s => ['localUpdates', 'updatesApplied', 'updatesDuplicate', 'updatesPending', 'pendingDropped', 'pushes', 'forwards', 'antiEntropyRounds', 'antiEntropyCompleted',
+      'antiEntropyTimedOut', 'antiEntropySkipped', 'diffsSent', 'transfersDropped', 'oversizeDropped', 'openRefused', 'handlerErrors', 'flushes', 'flushesSucceeded', 'flushesFailed',
+      'compactions', 'storeErrors']
       .map(k => [{ event: k }, num(s.r[k])] as Sample)
   },
   { name: 'murmur_docs', help: 'Documents open on this peer.', type: 'gauge', read: s => one(s.r.docs) },
+  { name: 'murmur_pending_update_bytes', help: 'Bytes of remote updates waiting for missing dependencies.', type: 'gauge', read: s => one(s.r.pendingUpdateBytes) },
+  {
+    name: 'murmur_membership_refused_total', help: 'Membership work refused to stay within limits, by reason.', type: 'counter', labels: ['reason'],
+    read: s => [
+      [{ reason: 'implausible_incarnation' }, num(s.m.implausibleUpdates)],
+      [{ reason: 'member_table_full' }, num(s.m.membersRefused)],
+      [{ reason: 'ping_req' }, num(s.m.pingReqsRefused)],
+      [{ reason: 'push_pull' }, num(s.m.pushPullsRefused)],
+      [{ reason: 'broadcast_queue_full' }, num(s.m.broadcastsDropped)]
+    ]
+  },
+  { name: 'murmur_pruned_connections_total', help: 'Connections closed by the connection budget (LRU).', type: 'counter', read: s => one(s.t.prunedConnections) },
+  {
+    name: 'murmur_rate_limited_bytes_total', help: 'Inbound frames (and their bytes) dropped by the per-peer byte rate (a subset of rejected frames with reason rateLimited).', type: 'counter', labels: ['unit'],
+    read: s => byKey(s.t.rateLimitedBytes, 'unit')
+  },
+  { name: 'murmur_silent_connections_closed_total', help: 'Connections closed because the peer stopped answering.', type: 'counter', read: s => one(s.t.silentConnectionsClosed) },
   { name: 'murmur_http_requests_total', help: 'HTTP requests by route and status.', type: 'counter', labels: ['route', 'status'], read: s => [...s.http.requests].map(([k, n]) => { const [route = '', status = ''] = k.split(' '); return [{ route, status }, n] as Sample }) },
+  { name: 'murmur_sse_dropped_total', help: 'Event-stream clients disconnected for not keeping up.', type: 'counter', read: s => one(s.http.sseDropped()) },
   { name: 'murmur_http_rejected_total', help: 'HTTP requests refused, by reason.', type: 'counter', labels: ['reason'], read: s => [...s.http.rejected].map(([reason, n]) => [{ reason }, n] as Sample) }
 ]
 
