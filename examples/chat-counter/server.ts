@@ -96,7 +96,7 @@ async function run (o: PeerCliOptions, http: { host: string, port: number }): Pr
       if (await app(req, res)) return
       if (await api.handle(req, res)) return
       api.json(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` })
-    }, http.host, http.port)
+    }, http.host, http.port, { onRejected: api.noteRejected })
   } catch (err) {
     await peer.stop()
     fatal(`cannot serve HTTP on ${http.host}:${http.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1)

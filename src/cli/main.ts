@@ -74,7 +74,7 @@ async function run (o: PeerCliOptions): Promise<void> {
     try {
       server = await startHttpServer(async (req, res) => {
         if (!(await httpApi.handle(req, res))) httpApi.json(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` })
-      }, o.http.host, o.http.port)
+      }, o.http.host, o.http.port, { onRejected: httpApi.noteRejected })
     } catch (err) {
       await peer.stop()
       fatal(`cannot serve HTTP on ${o.http.host}:${o.http.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1)

@@ -30,6 +30,8 @@ export interface HttpApi {
   json(res: ServerResponse, status: number, body: unknown): void
   /** Reports an error as JSON with the right status (HttpError, named errors, or 500). */
   fail(res: ServerResponse, err: unknown): void
+  /** Counts a request refused outside a handler (pass it as startHttpServer's onRejected). */
+  noteRejected(reason: string): void
   readonly metrics: Registry
   readonly events: SseHub
   close(): void
@@ -231,6 +233,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     handle,
     json,
     fail,
+    noteRejected: (reason) => { count(counters.rejected, reason) },
     metrics,
     events,
     close: () => {
