@@ -184,3 +184,33 @@ describe('membership config', () => {
     expect(c.buddySystem).toBe(false)
   })
 })
+
+describe('push-pull paging', () => {
+  test('a member table larger than one frame is exchanged in pages, and every page of the reply is merged', async () => {
+    const { SimCluster } = await import('../src/sim/index.js')
+    const c = new SimCluster({ size: 2, seed: 9 })
+    c.network.runFor(2_000)
+    const [a, b] = c.ids as [string, string]
+    // Give `b` 3,000 members (tags make each ~700 bytes: > 4 pages of the 512 KiB frame) by feeding it
+    // their alive updates directly, as if they had been gossiped.
+    const { Channel } = await import('../src/core/transport.js')
+    const { encodeSwim } = await import('../src/membership/codec.js')
+    const tags = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, 'v'.repeat(70)]))
+    for (let f = 0; f < 10; f++) {
+      const gossip = Array.from({ length: 300 }, (_, i) => ({ state: 'alive' as const, id: `m${f}-${i}`, incarnation: 0, from: '', meta: { name: `m${f}-${i}`, addrs: [], tags } }))
+      c.network.node(b).transport.receive(Channel.swim, a, encodeSwim({ type: 'gossip', gossip }))
+    }
+    expect(c.membership(b).members().length).toBe(3_002)
+    // A new member joining through `b` learns all of them from the paged push-pull reply.
+    c.network.addNode('late')
+    const { Membership } = await import('../src/membership/index.js')
+    const late = new Membership({ transport: c.network.node('late').transport, clock: c.network.clockFor('late'), random: c.network.node('late').random }, { profile: 'sim' })
+    late.start()
+    void late.join([{ id: b, addrs: [] }])
+    c.network.runFor(500)
+    expect(late.members().length).toBeGreaterThanOrEqual(3_002)
+    expect(c.membership(b).stats().messagesOut.pushPullReply).toBeGreaterThan(1)
+    late.stop()
+    c.stopAll()
+  })
+})

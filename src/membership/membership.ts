@@ -17,7 +17,7 @@ import { Channel } from '../core/transport.js'
 import type { Destination, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import { Awareness } from './awareness.js'
 import { BroadcastQueue } from './broadcast-queue.js'
-import { SWIM_LIMITS, decodeSwim, encodeSwim, encodedUpdateSize } from './codec.js'
+import { decodeSwim, encodeSwim, encodedUpdateSize } from './codec.js'
 import type { MessageTypeName, SwimMessage } from './codec.js'
 import { resolveMembershipConfig } from './config.js'
 import type { MembershipConfig, MembershipInit, PresetName } from './config.js'
@@ -27,6 +27,7 @@ import { MemberState, isActive } from './member.js'
 import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
 import { MemberTable } from './member-table.js'
 import { Prober } from './prober.js'
+import { PushPull } from './push-pull.js'
 import type { ProbeFrame } from './prober.js'
 
 export interface MembershipComponents {
@@ -88,13 +89,6 @@ export interface JoinResult {
   contacted: number
 }
 
-interface PendingPushPull {
-  onReply: (from: PeerId, page: number) => void
-  expires: number
-}
-
-/** Outstanding push-pull requests; more are refused until replies arrive or time out. */
-const MAX_PENDING_PUSH_PULLS = 64
 /** Accusers remembered for rate-limiting direct refutations; the map is simply reset when full. */
 const MAX_DIRECT_ALIVE_TRACKED = 4096
 
@@ -112,7 +106,7 @@ export class Membership {
   private readonly awareness: Awareness
   private readonly prober: Prober
   private readonly seeds: Destination[]
-  private readonly pendingPushPulls = new Map<number, PendingPushPull>()
+  private readonly pushPull: PushPull
   private readonly lastDirectAlive = new Map<PeerId, number>()
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
@@ -181,6 +175,18 @@ export class Membership {
       onIndirectProbe: () => { this.counters.indirectProbes++ },
       onPingReqRefused: () => { this.counters.pingReqsRefused++ }
     })
+    this.pushPull = new PushPull({
+      clock: this.clock,
+      config: this.config,
+      table: this.table,
+      maxFrameBytes: this.transport.maxFrameBytes(Channel.swim),
+      counters: this.counters,
+      warnings: this.warnings,
+      nextSeq: () => this.prober.nextSeq(),
+      takeGossip: () => this.takeGossip(),
+      send: (to, msg) => { this.send(to, msg) },
+      destinationOf: (id) => this.destinationOf(id)
+    })
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────────
@@ -227,7 +233,7 @@ export class Membership {
       }
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
       for (const seed of targets) {
-        const sent = this.sendPushPull(seed, true, () => {
+        const sent = this.pushPull.request(seed, true, () => {
           contacted++
           if (--outstanding === 0) finish()
         })
@@ -274,7 +280,7 @@ export class Membership {
     this.unsubscribe.length = 0
     this.prober.stop()
     this.table.close()
-    this.pendingPushPulls.clear()
+    this.pushPull.clear()
     this.log.info('membership stopped')
     this.events.removeAll()
   }
@@ -399,8 +405,8 @@ export class Membership {
       case 'pingReq':
         if (!this.leaving) this.prober.handlePingReq(from, msg.seq, msg.target)
         break
-      case 'pushPull': this.onPushPull(from, msg.seq, msg.page, msg.members); break
-      case 'pushPullReply': this.onPushPullReply(from, msg.seq, msg.page, msg.members); break
+      case 'pushPull': this.pushPull.onRequest(from, msg.seq, msg.page, msg.members); break
+      case 'pushPullReply': this.pushPull.onReply(from, msg.seq, msg.page, msg.members); break
       case 'gossip': break
     }
     if (owed.length > 0) this.sendFrame(this.destinationOf(from), { type: 'gossip' }, owed)
@@ -428,80 +434,6 @@ export class Membership {
     this.events.emit(type, info)
   }
 
-  // ── push-pull ──────────────────────────────────────────────────────────────────────────────────
-
-  /** Sends our full state to `to` (paged) and asks for theirs. Returns false if too many are outstanding. */
-  private sendPushPull (to: Destination, join: boolean, onReply?: () => void): boolean {
-    this.expirePushPulls()
-    if (this.pendingPushPulls.size >= MAX_PENDING_PUSH_PULLS) {
-      this.counters.pushPullsRefused++
-      return false
-    }
-    const seq = this.prober.nextSeq()
-    let replied = false
-    this.pendingPushPulls.set(seq, {
-      expires: this.clock.now() + this.config.joinTimeoutMs,
-      onReply: () => {
-        if (replied) return
-        replied = true
-        onReply?.()
-      }
-    })
-    this.counters.pushPulls++
-    this.sendState(to, seq, 'pushPull', join)
-    return true
-  }
-
-  private sendState (to: Destination, seq: number, type: 'pushPull' | 'pushPullReply', join = false): void {
-    const pages = this.statePages()
-    pages.forEach((members, page) => {
-      const gossip = page === 0 ? this.takeGossip() : []
-      this.send(to, type === 'pushPull' ? { type, seq, page, join, members, gossip } : { type, seq, page, members, gossip })
-    })
-  }
-
-  /** Our state split into pages that fit the frame limit with room for piggybacked gossip. */
-  private statePages (): MemberUpdate[][] {
-    const budget = this.transport.maxFrameBytes(Channel.swim) - this.config.maxPiggybackBytes - 64
-    const pages: MemberUpdate[][] = [[]]
-    let bytes = 0
-    for (const u of this.table.snapshot()) {
-      const size = encodedUpdateSize(u)
-      let page = pages[pages.length - 1] as MemberUpdate[]
-      if (page.length > 0 && (bytes + size > budget || page.length >= SWIM_LIMITS.membersPerPage)) {
-        if (pages.length > SWIM_LIMITS.pages) break // overflow: the rest waits for later exchanges
-        page = []
-        pages.push(page)
-        bytes = 0
-      }
-      page.push(u)
-      bytes += size
-    }
-    return pages
-  }
-
-  private onPushPull (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
-    for (const u of members) this.table.applyRemoteState(u, from)
-    // Reply once per request (to its first page), after merging, so our answer carries any refutation.
-    if (page === 0) this.sendState(this.destinationOf(from), seq, 'pushPullReply')
-  }
-
-  private onPushPullReply (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
-    const pending = this.pendingPushPulls.get(seq)
-    if (pending === undefined) {
-      this.counters.unexpectedFrames++
-      this.warnings.warn(`unexpected:${from}`, 'ignored unsolicited push-pull reply', { from })
-      return
-    }
-    for (const u of members) this.table.applyRemoteState(u, from)
-    if (page === 0) pending.onReply(from, page)
-  }
-
-  private expirePushPulls (): void {
-    const now = this.clock.now()
-    for (const [seq, p] of this.pendingPushPulls) if (p.expires <= now) this.pendingPushPulls.delete(seq)
-  }
-
   // ── periodic loops ─────────────────────────────────────────────────────────────────────────────
 
   /** Members to gossip to: active ones, plus the recently dead so a falsely-dead member learns it and refutes. */
@@ -524,7 +456,7 @@ export class Membership {
     if (this.leaving) return
     const candidates = this.table.ids(s => s === MemberState.alive)
     const id = candidates[this.random.int(candidates.length)]
-    if (id !== undefined) this.sendPushPull(this.destinationOf(id), false)
+    if (id !== undefined) this.pushPull.request(this.destinationOf(id), false)
   }
 
   /**
@@ -538,13 +470,13 @@ export class Membership {
     const target = dead[this.random.int(dead.length)]
     if (target !== undefined) {
       this.counters.reconnectAttempts++
-      this.sendPushPull(this.destinationOf(target), false)
+      this.pushPull.request(this.destinationOf(target), false)
     }
     const aliveOthers = this.table.activeMembers - 1
     if (this.seeds.length > 0 && (aliveOthers === 0 || dead.length > 0)) {
       const seed = this.seeds[this.seedIndex++ % this.seeds.length] as Destination
       const known = seed.id === undefined ? undefined : this.table.state(seed.id)
-      if (known === undefined || known === MemberState.dead) this.sendPushPull(seed, aliveOthers === 0)
+      if (known === undefined || known === MemberState.dead) this.pushPull.request(seed, aliveOthers === 0)
     }
   }
 
