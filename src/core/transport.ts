@@ -53,6 +53,13 @@ export interface Transport {
   onPeerEvent(handler: (event: PeerEvent) => void): () => void
   /** The hard size limit for frames on `channel`, in bytes. */
   maxFrameBytes(channel: Channel): number
+  /**
+   * Membership declared `id` dead: drop whatever connection state we hold for it, so the next send dials
+   * afresh. Over TCP, a connection through a partition that has since healed may sit in exponential
+   * retransmission backoff for many seconds; a fresh dial goes through at once. Optional (no-op in the
+   * simulator, which has no connections).
+   */
+  forget?(id: PeerId): void
 }
 
 /**

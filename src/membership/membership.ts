@@ -428,6 +428,7 @@ export class Membership {
 
   private onMemberEvent<K extends keyof MembershipEvents>(type: K, info: MemberInfo): void {
     if (type === 'suspect') this.counters.suspicions++
+    if (type === 'dead' || type === 'left') this.transport.forget?.(info.id)
     const fields = { member: info.id, name: info.name !== info.id ? info.name : undefined, incarnation: info.incarnation }
     if (type === 'updated') this.log.debug('member updated', fields)
     else this.log.info(`member ${type}`, fields)

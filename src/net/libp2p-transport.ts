@@ -228,6 +228,19 @@ export class Libp2pTransport implements Transport {
     this.log.info('blocked peers (fault injection)', { peers: targets.join(','), blocked: this.policy.blockedIds().length })
   }
 
+  /**
+   * Membership declared `id` dead: close our connections to it and drop what is queued, so the reconnect
+   * loop's next push-pull dials afresh instead of waiting on a connection stuck in TCP retransmission
+   * backoff since a partition.
+   */
+  forget (id: string): void {
+    if (id === this.localId) return
+    this.outbound.dropPeer(id, 'refused')
+    const conns = this.connectionsOf(id)
+    for (const conn of conns) conn.abort(new Error('member declared dead'))
+    if (conns.length > 0) this.log.debug('closed connections to a dead member', { peer: id, connections: conns.length })
+  }
+
   /** Allows `ids` again, or everyone if omitted. */
   unblock (ids?: readonly string[]): void {
     this.policy.unblock(ids)
