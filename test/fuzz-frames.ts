@@ -84,7 +84,7 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb): fc.Ar
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('vector' as const), vector: vectorArb }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diff' as const), update: updateArb }),
-    fc.record({ type: fc.constant('update' as const), doc: docs, update: updateArb, ackId: u32 }),
+    fc.record({ type: fc.constant('update' as const), doc: docs, update: updateArb, ackId: u32, spread: fc.boolean() }),
     fc.record({ type: fc.constant('ack' as const), doc: docs, ackId: fc.integer({ min: 1, max: 0xffff_ffff }), vector: vectorArb }),
     fc.integer({ min: 2, max: 50 }).chain(count => fc.record({
       type: fc.constant('chunk' as const),

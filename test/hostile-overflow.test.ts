@@ -217,7 +217,7 @@ describe('replication bounds (simulator)', () => {
       src.getText('t').insert(1, 'x'.repeat(100_000))
       // The second edit alone: it depends on the first, which never comes.
       const gapped = Y.encodeStateAsUpdate(src, known)
-      c.network.node(a).transport.receive(Channel.sync, from, encodeSync({ type: 'update', doc: 'd', update: gapped, ackId: 0 }))
+      c.network.node(a).transport.receive(Channel.sync, from, encodeSync({ type: 'update', doc: 'd', update: gapped, ackId: 0, spread: false }))
     }
     const pending = c.replicator(a).doc('d')?.store.pendingStructs?.update.byteLength ?? 0
     const stats = c.replicator(a).stats()

@@ -97,7 +97,7 @@ const valid: SyncMessage[] = [
   { type: 'syncDoc', session: 1, doc: 'doc', step: 'vector', vector: new Map([[1, 1]]) },
   { type: 'syncDoc', session: 1, doc: 'doc', step: 'diffAndVector', vector: new Map(), update: realUpdate() },
   { type: 'syncDoc', session: 1, doc: 'doc', step: 'diff', update: realUpdate() },
-  { type: 'update', doc: 'doc', update: realUpdate(), ackId: 3 },
+  { type: 'update', doc: 'doc', update: realUpdate(), ackId: 3, spread: false },
   { type: 'ack', doc: 'doc', ackId: 9, vector: new Map([[1, 1]]) },
   { type: 'chunk', transfer: 1, index: 0, count: 3, data: new Uint8Array(10) }
 ]
@@ -136,7 +136,7 @@ describe('hostile sync frames', () => {
     const update = realUpdate()
     for (const bad of [update.subarray(0, update.byteLength - 3), update.subarray(0, 5), new Uint8Array([200, 200, 200, 200])]) {
       const before = r.stats().decodeErrors
-      t.inject('evil', encodeSync({ type: 'update', doc: 'doc', update: bad, ackId: 0 }))
+      t.inject('evil', encodeSync({ type: 'update', doc: 'doc', update: bad, ackId: 0, spread: false }))
       t.inject('evil', encodeSync({ type: 'syncDoc', session: 1, doc: 'doc', step: 'diff', update: bad }))
       expect(r.stats().decodeErrors).toBe(before + 2)
       expect(r.digest('doc')).toBe(digest)
@@ -151,7 +151,7 @@ describe('hostile sync frames', () => {
     const forged = new Y.Doc()
     forged.clientID = 2 ** 40
     forged.getMap('kv').set('forged', true)
-    t.inject('evil', encodeSync({ type: 'update', doc: 'doc', update: Y.encodeStateAsUpdate(forged), ackId: 5 }))
+    t.inject('evil', encodeSync({ type: 'update', doc: 'doc', update: Y.encodeStateAsUpdate(forged), ackId: 5, spread: false }))
     expect(r.stats().decodeErrors).toBe(1)
     expect(r.digest('doc')).toBe(digest)
     expect(r.version('doc')).toBeDefined()
@@ -165,7 +165,7 @@ describe('hostile sync frames', () => {
     t.inject('evil', encodeSync({ type: 'digestsReply', session: 12345, page: 0, hosted: new Uint8Array([1]), differing: 3, others: [], hints: [] }))
     t.inject('evil', encodeSync({ type: 'ack', doc: 'doc', ackId: 77, vector: new Map([[1, 1]]) }))
     expect(r.stats().unexpectedFrames).toBe(2)
-    t.inject('evil', encodeSync({ type: 'update', doc: 'other', update: realUpdate(), ackId: 1 }))
+    t.inject('evil', encodeSync({ type: 'update', doc: 'other', update: realUpdate(), ackId: 1, spread: false }))
     t.inject('evil', encodeSync({ type: 'syncDoc', session: 1, doc: 'other', step: 'diff', update: realUpdate() }))
     expect(r.stats().unhostedFrames).toBe(2)
     expect(r.docs()).toEqual(['doc'])

@@ -108,7 +108,7 @@ function gappedPair (client: number, bytes: number): { first: Uint8Array, second
   return { first, second: Y.encodeStateAsUpdate(src, known), text: src.getText('text').toString() }
 }
 
-const push = (update: Uint8Array, ackId = 0): Uint8Array => encodeSync({ type: 'update', doc: 'doc', update, ackId })
+const push = (update: Uint8Array, ackId = 0): Uint8Array => encodeSync({ type: 'update', doc: 'doc', update, ackId, spread: false })
 
 function restored (entries: readonly Uint8Array[]): Y.Doc {
   const d = new Y.Doc()
@@ -185,11 +185,11 @@ describe('updates waiting for missing dependencies', () => {
     c.runFor(2_000)
     expect(c.runUntil(() => c.membershipSettled() && c.converged(['d']), 20_000)).toBeDefined()
     const { first, second, text } = gappedPair(4_242, 10_000)
-    c.network.node(a).transport.receive(Channel.sync, b, encodeSync({ type: 'update', doc: 'd', update: second, ackId: 0 }))
+    c.network.node(a).transport.receive(Channel.sync, b, encodeSync({ type: 'update', doc: 'd', update: second, ackId: 0, spread: false }))
     expect(c.replicator(a).stats().pendingDropped).toBe(1)
     expect(c.replicator(a).stats().pendingUpdateBytes).toBe(0)
     // The author's two updates reach b in order (say, b is the author's other push target).
-    for (const u of [first, second]) c.network.node(b).transport.receive(Channel.sync, a, encodeSync({ type: 'update', doc: 'd', update: u, ackId: 0 }))
+    for (const u of [first, second]) c.network.node(b).transport.receive(Channel.sync, a, encodeSync({ type: 'update', doc: 'd', update: u, ackId: 0, spread: false }))
     expect(c.replicator(b).doc('d')?.getText('text').toString()).toBe(text)
     expect(c.runUntil(() => c.converged(['d']), 20_000)).toBeDefined()
     expect(c.replicator(a).doc('d')?.getText('text').toString()).toBe(text)

@@ -20,7 +20,8 @@ describe('push and forward', () => {
   it('pushes a durable local write to k hosts; each peer forwards a new update once, never back to its sender', async () => {
     const k = 3
     // Anti-entropy only for discovery, then effectively off: what spreads afterwards spreads by push.
-    const c = new StaticCluster({ size: 12, seed: 7, replication: { pushFanout: k, discoveryRatio: 1, antiEntropyIntervalMs: 200 } })
+    // pushAllMaxHosts 0: always the epidemic, which is what this test examines (see the next test for direct pushes).
+    const c = new StaticCluster({ size: 12, seed: 7, replication: { pushFanout: k, pushAllMaxHosts: 0, discoveryRatio: 1, antiEntropyIntervalMs: 200 } })
     c.openAll('doc')
     expect(c.network.runUntil(() => hostsKnown(c, 'doc'), 30_000)).toBeDefined()
     // The loop re-reads its interval: stretching it now stops pulls without touching the hosts learned.
@@ -58,8 +59,26 @@ describe('push and forward', () => {
     c.stop()
   })
 
+  it('with few hosts, pushes a local write to every live host directly, and nobody forwards it', async () => {
+    const c = new StaticCluster({ size: 8, seed: 5, replication: { discoveryRatio: 1, antiEntropyIntervalMs: 200 } })
+    c.openAll('doc')
+    expect(c.network.runUntil(() => hostsKnown(c, 'doc'), 30_000)).toBeDefined()
+    for (const r of c.replicators.values()) Object.assign(r.config, { antiEntropyIntervalMs: 3_600_000 })
+    c.network.runFor(400)
+    const start = c.sent.length
+    c.r('n0').write('doc', d => { d.getMap('kv').set('x', 'y') }).catch(() => {})
+    c.network.runFor(2_000)
+    const updates = decoded(c.sent.slice(start)).filter(f => f.msg.type === 'update')
+    expect(updates.map(f => f.from).every(from => from === 'n0')).toBe(true)
+    expect(new Set(updates.map(f => f.to)).size).toBe(c.ids.length - 1)
+    expect(updates.every(f => f.msg.type === 'update' && !f.msg.spread)).toBe(true)
+    expect(c.ids.every(id => c.r(id).doc('doc')?.getMap('kv').get('x') === 'y')).toBe(true)
+    expect(c.ids.reduce((n, id) => n + c.r(id).stats().forwards, 0)).toBe(0)
+    c.stop()
+  })
+
   it('does not forward updates learned through anti-entropy', async () => {
-    const c = new StaticCluster({ size: 4, seed: 3, replication: { pushFanout: 0 } })
+    const c = new StaticCluster({ size: 4, seed: 3, replication: { pushFanout: 0, pushAllMaxHosts: 0 } })
     c.openAll('doc')
     c.network.runFor(500)
     c.r('n0').write('doc', d => { d.getText('text').insert(0, 'pulled') }).catch(() => {})

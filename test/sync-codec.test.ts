@@ -39,7 +39,7 @@ const messageArb: fc.Arbitrary<SyncMessage> = fc.oneof(
   fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('vector' as const), vector: vectorArb }),
   fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb }),
   fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('diff' as const), update: updateArb }),
-  fc.record({ type: fc.constant('update' as const), doc: docArb, update: updateArb, ackId: u32 }),
+  fc.record({ type: fc.constant('update' as const), doc: docArb, update: updateArb, ackId: u32, spread: fc.boolean() }),
   fc.record({ type: fc.constant('ack' as const), doc: docArb, ackId: fc.integer({ min: 1, max: 0xffff_ffff }), vector: vectorArb }),
   fc.integer({ min: 2, max: 50 }).chain(count => fc.record({
     type: fc.constant('chunk' as const),
@@ -76,7 +76,7 @@ describe('sync codec', () => {
   })
 
   it('rejects oversized frames before parsing', () => {
-    const big = encodeSync({ type: 'update', doc: 'd', update: new Uint8Array(2000), ackId: 0 })
+    const big = encodeSync({ type: 'update', doc: 'd', update: new Uint8Array(2000), ackId: 0, spread: false })
     expect(() => decodeSync(big, 1000)).toThrow(FrameTooLargeError)
     expect(() => decodeSync(new Uint8Array(0), MAX)).toThrow(DecodeError)
   })
@@ -102,11 +102,11 @@ describe('sync codec', () => {
     const reject = (bytes: Uint8Array, why: string): void => { expect(() => decodeSync(bytes, 64 * MAX), why).toThrow(DecodeError) }
     reject(frame({ type: 99 }), 'unknown type')
     reject(frame({ type: 4 }), 'missing body')
-    reject(frame({ type: 4, update: { doc: 'd', update: new Uint8Array(2), ackId: 0 }, ack: { doc: 'd', ackId: 1, vector: [] } }), 'two bodies')
-    reject(frame({ type: 4, update: { doc: 'x'.repeat(SYNC_LIMITS.docNameChars + 1), update: new Uint8Array(2), ackId: 0 } }), 'long name')
-    reject(frame({ type: 4, update: { doc: 'a\nb', update: new Uint8Array(2), ackId: 0 } }), 'control char')
-    reject(frame({ type: 4, update: { doc: '', update: new Uint8Array(2), ackId: 0 } }), 'empty name')
-    reject(frame({ type: 4, update: { doc: 'd', update: new Uint8Array(1), ackId: 0 } }), 'short update')
+    reject(frame({ type: 4, update: { doc: 'd', update: new Uint8Array(2), ackId: 0, spread: false }, ack: { doc: 'd', ackId: 1, vector: [] } }), 'two bodies')
+    reject(frame({ type: 4, update: { doc: 'x'.repeat(SYNC_LIMITS.docNameChars + 1), update: new Uint8Array(2), ackId: 0, spread: false } }), 'long name')
+    reject(frame({ type: 4, update: { doc: 'a\nb', update: new Uint8Array(2), ackId: 0, spread: false } }), 'control char')
+    reject(frame({ type: 4, update: { doc: '', update: new Uint8Array(2), ackId: 0, spread: false } }), 'empty name')
+    reject(frame({ type: 4, update: { doc: 'd', update: new Uint8Array(1), ackId: 0, spread: false } }), 'short update')
     reject(frame({ type: 1, digests: { session: 1, page: 0, pages: 1, full: true, entries: [{ doc: 'd', digest: new Uint8Array(15) }] } }), 'digest length')
     reject(frame({ type: 1, digests: { session: 1, page: 0, pages: 1, full: true, entries: [{ doc: 'd', digest }, { doc: 'd', digest }] } }), 'duplicate doc')
     reject(frame({ type: 1, digests: { session: 1, page: 1, pages: 1, full: true, entries: [] } }), 'page ≥ pages')

@@ -67,7 +67,8 @@ export type SyncMessage =
   | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[] }
   | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[] }
   | SyncDocMessage
-  | { readonly type: 'update', readonly doc: string, readonly update: Uint8Array, readonly ackId: number }
+  /** `spread`: the sender pushed to only k hosts; a receiver that learned something new forwards it once. */
+  | { readonly type: 'update', readonly doc: string, readonly update: Uint8Array, readonly ackId: number, readonly spread: boolean }
   | { readonly type: 'ack', readonly doc: string, readonly ackId: number, readonly vector: VersionVector }
   | { readonly type: 'chunk', readonly transfer: number, readonly index: number, readonly count: number, readonly data: Uint8Array }
 
@@ -147,7 +148,7 @@ export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: D
     case 'syncDoc': return validSyncDoc(required(f.syncDoc, type))
     case 'update': {
       const u = required(f.update, type)
-      return { type, doc: checkDocName(u.doc), update: checkUpdate(u.update, 'update.update'), ackId: checkInt(u.ackId, 0, UINT32_MAX, 'update.ackId') }
+      return { type, doc: checkDocName(u.doc), update: checkUpdate(u.update, 'update.update'), ackId: checkInt(u.ackId, 0, UINT32_MAX, 'update.ackId'), spread: u.spread }
     }
     case 'ack': {
       const a = required(f.ack, type)
@@ -243,7 +244,7 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
         }
       })
     case 'update':
-      return SyncFrame.encode({ type: MessageType.update, update: { doc: msg.doc, update: plain(msg.update), ackId: msg.ackId } })
+      return SyncFrame.encode({ type: MessageType.update, update: { doc: msg.doc, update: plain(msg.update), ackId: msg.ackId, spread: msg.spread } })
     case 'ack':
       return SyncFrame.encode({ type: MessageType.ack, ack: { doc: msg.doc, ackId: msg.ackId, vector: vectorToWire(msg.vector) } })
     case 'chunk':

@@ -19,6 +19,12 @@ export interface ReplicationConfig {
    */
   pushFanout: number
   /**
+   * While a doc has at most this many live hosts, a local write is pushed to all of them directly (one
+   * hop, no forwarding: N − 1 frames, fewer than an epidemic's (N + 1)·k, and nobody is missed). Above
+   * it, the k-fanout epidemic keeps the cost per write O(k) per peer. 0 = always epidemic.
+   */
+  pushAllMaxHosts: number
+  /**
    * Share of anti-entropy rounds whose partner is any live peer rather than a known co-host of our docs:
    * how peers that opened a doc later are discovered. 0 = only known co-hosts (after the first contact).
    */
@@ -93,6 +99,7 @@ export type ReplicationInit = Partial<ReplicationConfig>
 export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   antiEntropyIntervalMs: 5_000,
   pushFanout: 3,
+  pushAllMaxHosts: 16,
   discoveryRatio: 0.25,
   fetchFanout: 3,
   sessionTimeoutMs: 10_000,
@@ -162,6 +169,7 @@ export function resolveReplicationConfig (init: ReplicationInit = {}, preset: Re
   const config = mergeConfig<ReplicationConfig>(PRESETS[preset], init, 'replication')
   requirePositiveIntegers(config, POSITIVE_INTEGERS)
   if (!Number.isSafeInteger(config.pushFanout) || config.pushFanout < 0) throw new ConfigError(`pushFanout must be an integer ≥ 0, got ${config.pushFanout}`)
+  if (!Number.isSafeInteger(config.pushAllMaxHosts) || config.pushAllMaxHosts < 0) throw new ConfigError(`pushAllMaxHosts must be an integer ≥ 0, got ${config.pushAllMaxHosts}`)
   if (!(config.discoveryRatio >= 0 && config.discoveryRatio <= 1)) throw new ConfigError(`discoveryRatio must be in [0, 1], got ${config.discoveryRatio}`)
   if (config.chunkBytes < MIN_CHUNK_BYTES || config.chunkBytes > SYNC_LIMITS.chunkBytes) {
     throw new ConfigError(`chunkBytes must be in [${MIN_CHUNK_BYTES}, ${SYNC_LIMITS.chunkBytes}], got ${config.chunkBytes}`)

@@ -127,7 +127,7 @@ export class FlushTracker {
     for (const peer of f.targets) {
       const update = f.entry.diffFor(this.known.get(`${peer}\u0000${f.entry.name}`) ?? emptyVector())
       f.sentTo.add(peer)
-      this.o.link.send(peer, { type: 'update', doc: f.entry.name, update, ackId: f.id })
+      this.o.link.send(peer, { type: 'update', doc: f.entry.name, update, ackId: f.id, spread: false })
     }
     if (hosts.length + f.confirmed.size < f.replicas) this.o.discover(f.entry)
     f.retry = this.o.clock.setTimeout(() => { this.round(f) }, this.o.config.flushRetryMs)

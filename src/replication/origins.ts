@@ -11,8 +11,12 @@ export const LOAD_ORIGIN: unique symbol = Symbol('murmur.replication.load')
 /** The origin `Replicator.write` runs the app's function under. Any origin that is not remote is local. */
 export const WRITE_ORIGIN: unique symbol = Symbol('murmur.replication.write')
 
-/** How a remote update arrived. Only pushes are forwarded (anti-entropy diffs can be large and are pulled anyway). */
-export type RemoteKind = 'push' | 'sync'
+/**
+ * How a remote update arrived: `spread` (an epidemic push: forward it once if it was new), `push` (the
+ * sender reached every host itself, or it is already a forwarded copy: do not forward), `sync`
+ * (anti-entropy: never forwarded, diffs can be large and are pulled anyway).
+ */
+export type RemoteKind = 'spread' | 'push' | 'sync'
 
 /** The origin of one applied remote update; the update handler marks whether it changed the doc. */
 export class RemoteOrigin {

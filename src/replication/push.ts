@@ -1,8 +1,11 @@
 /**
- * Push: a durable local update goes to k random live hosts of its doc; a remote push that brought
- * something NEW is forwarded, once, to k other live hosts (never back to its sender). A peer forwards an
- * update at most once because a second copy is not new, so a write costs at most (N + 1)·k frames.
- * Push gives latency, not completeness (≈ 94 % reach at k = 3): anti-entropy repairs the rest.
+ * Push: a durable local update goes straight to every live host of its doc while there are at most
+ * `pushAllMaxHosts` of them — N − 1 frames, fewer than the (N + 1)·k of an epidemic, and every host has it
+ * one hop later; those copies are not forwarded. In a larger mesh it goes to k random live hosts marked
+ * `spread`, and every host that learns something new from a spread copy forwards it, once (a second copy
+ * is not new), to k others — never back to its sender — still marked: an infection-style epidemic.
+ * Push gives latency, not completeness (an epidemic at k = 3 reaches ≈ 94 %; a host this peer does not
+ * know of yet gets nothing): anti-entropy repairs the rest.
  */
 import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
@@ -19,25 +22,29 @@ export interface PusherOptions {
   random: Random
   counters: ReplicatorCounters
   fanout: () => number
+  pushAllMaxHosts: () => number
 }
 
 export class Pusher {
   constructor (private readonly o: PusherOptions) {}
 
-  /** Sends a durable local update of `entry` to k live hosts. */
+  /** Sends a durable local update of `entry` to every live host, or to k of them as an epidemic. */
   pushLocal (entry: DocEntry, update: Uint8Array): void {
-    this.o.counters.pushes += this.send(entry, update)
+    const hosts = this.liveHosts(entry)
+    const direct = hosts.length <= this.o.pushAllMaxHosts()
+    const targets = direct ? hosts : this.o.random.sample(hosts, this.o.fanout())
+    for (const to of targets) this.o.link.send(to, { type: 'update', doc: entry.name, update, ackId: 0, spread: !direct })
+    this.o.counters.pushes += targets.length
   }
 
-  /** Forwards a new remote update to k live hosts other than `from`. */
+  /** Forwards a new remote update of an epidemic push to k live hosts other than `from`. */
   forward (entry: DocEntry, update: Uint8Array, from: PeerId): void {
-    this.o.counters.forwards += this.send(entry, update, from)
+    const targets = this.o.random.sample(this.liveHosts(entry, from), this.o.fanout())
+    for (const to of targets) this.o.link.send(to, { type: 'update', doc: entry.name, update, ackId: 0, spread: true })
+    this.o.counters.forwards += targets.length
   }
 
-  private send (entry: DocEntry, update: Uint8Array, exclude?: PeerId): number {
-    const alive = new Set(this.o.peers.alivePeers())
-    const targets = this.o.random.sample(this.o.hosts.hostsOf(entry.name, alive, exclude), this.o.fanout())
-    for (const to of targets) this.o.link.send(to, { type: 'update', doc: entry.name, update, ackId: 0 })
-    return targets.length
+  private liveHosts (entry: DocEntry, exclude?: PeerId): PeerId[] {
+    return this.o.hosts.hostsOf(entry.name, new Set(this.o.peers.alivePeers()), exclude)
   }
 }

@@ -158,7 +158,7 @@ export class Replicator {
         timeoutMs: config.reassemblyTimeoutMs
       }
     })
-    this.pusher = new Pusher({ link: this.link, hosts: this.hosts, peers, random, counters, fanout: () => config.pushFanout })
+    this.pusher = new Pusher({ link: this.link, hosts: this.hosts, peers, random, counters, fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts })
     this.flushes = new FlushTracker({
       link: this.link, hosts: this.hosts, peers, clock, random, config, counters,
       discover: (entry) => { this.antiEntropy.fetch(entry) }
@@ -442,7 +442,7 @@ export class Replicator {
           return
         }
         this.persisted.add(entry.name)
-        if (origin.kind === 'push' && this.running && entry.ready) this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
+        if (origin.kind === 'spread' && this.running && entry.ready) this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
       })
       return
     }
@@ -560,7 +560,7 @@ export class Replicator {
       this.counters.unhostedFrames++
       return
     }
-    this.applyRemote(entry, msg.update, from, 'push')
+    this.applyRemote(entry, msg.update, from, msg.spread ? 'spread' : 'push')
     this.hosts.add(from, msg.doc)
     if (msg.ackId === 0) return
     entry.log.whenDurable((err) => {

@@ -310,6 +310,11 @@ export namespace SyncFrame {
     value: number
   }
 
+  export interface SyncFrameUpdateSpreadFieldEvent {
+    field: '$.update.spread'
+    value: boolean
+  }
+
   export interface SyncFrameAckDocFieldEvent {
     field: '$.ack.doc'
     value: string
@@ -360,7 +365,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -1396,6 +1401,7 @@ export interface Update {
   doc: string
   update: Uint8Array<ArrayBuffer>
   ackId: number
+  spread: boolean
 }
 
 export namespace Update {
@@ -1423,6 +1429,11 @@ export namespace Update {
           w.uint32(obj.ackId)
         }
 
+        if ((obj.spread != null && obj.spread !== false)) {
+          w.uint32(32)
+          w.bool(obj.spread)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1430,7 +1441,8 @@ export namespace Update {
         const obj: any = {
           doc: '',
           update: uint8ArrayAlloc(0),
-          ackId: 0
+          ackId: 0,
+          spread: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1449,6 +1461,10 @@ export namespace Update {
             }
             case 3: {
               obj.ackId = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.spread = reader.bool()
               break
             }
             default: {
@@ -1487,6 +1503,13 @@ export namespace Update {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.spread`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1514,6 +1537,11 @@ export namespace Update {
     value: number
   }
 
+  export interface UpdateSpreadFieldEvent {
+    field: '$.spread'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Update>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Update.codec())
   }
@@ -1522,7 +1550,7 @@ export namespace Update {
     return decodeMessage(buf, Update.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Update>): Generator<UpdateDocFieldEvent | UpdateUpdateFieldEvent | UpdateAckIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Update>): Generator<UpdateDocFieldEvent | UpdateUpdateFieldEvent | UpdateAckIdFieldEvent | UpdateSpreadFieldEvent> {
     return streamMessage(buf, Update.codec(), opts)
   }
 }
