@@ -188,4 +188,32 @@ describe('membership in the simulator', () => {
     expect(took).toBeDefined()
     expect(cluster.membership(id).local().incarnation).toBeGreaterThan(0)
   })
+
+  test('a member that missed the gossip about a join learns of the joiner from its first probe, not the next push-pull', () => {
+    const seed = useSeed(109, FILE, 'a member that missed the gossip')
+    // Periodic push-pull far away, so only the protocol's own traffic can repair the missed view; dead
+    // members forgotten after 5 s, so that a crashed member is a stranger when it comes back.
+    const config = { pushPullIntervalMs: 600_000, reconnectWindowMs: 5_000 }
+    const cluster = new SimCluster({ size: 3, seed, seeds: 1, config })
+    const [n0, n1, n2] = cluster.ids as [string, string, string]
+    expect(cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === 3, 10_000), 'formed').toBeDefined()
+    cluster.crash(n2)
+    expect(cluster.runUntilAll((o, ms) => o === n2 || ms.find(m => m.id === n2)?.state === 'dead', 60_000), 'n2 dead').toBeDefined()
+    cluster.network.runFor(15_000) // reaped, and every queue drained
+    expect(cluster.membership(n1).member(n2)).toBeUndefined()
+    // n2 rejoins through n0 while nothing reaches n1 from n0 or n2: the gossip about the join misses n1.
+    cluster.network.block(n0, n1)
+    cluster.network.block(n2, n1)
+    cluster.restart(n2)
+    cluster.network.runFor(3_000)
+    expect(cluster.membership(n1).member(n2)).toBeUndefined()
+    expect(cluster.membership(n2).member(n1)).toBeDefined() // from n0's push-pull reply (suspect by now: n1 cannot answer)
+    cluster.network.unblock(n0, n1)
+    cluster.network.unblock(n2, n1)
+    // n2 probes n1 within one round (two others, a 1 s period); n1 pulls the state of the unknown sender.
+    const took = cluster.runUntilAll(() => cluster.membership(n1).member(n2)?.state === 'alive', 5_000)
+    console.log(`n1 learned of the rejoined n2 ${took} ms after the links came back`)
+    expect(took).toBeDefined()
+    expect(cluster.membership(n1).stats().unknownSenderPulls).toBeGreaterThan(0)
+  })
 })

@@ -56,6 +56,7 @@ const SPECS: Spec[] = [
   { name: 'murmur_refutations_total', help: 'Accusations about this peer that it refuted.', type: 'counter', read: s => one(s.m.refutations) },
   { name: 'murmur_push_pulls_total', help: 'Push-pull state exchanges started.', type: 'counter', read: s => one(s.m.pushPulls) },
   { name: 'murmur_reconnect_attempts_total', help: 'Push-pulls with dead members (partition healing).', type: 'counter', read: s => one(s.m.reconnectAttempts) },
+  { name: 'murmur_unknown_sender_pulls_total', help: 'Push-pulls with a sender this peer had not heard of (a join whose gossip missed it).', type: 'counter', read: s => one(s.m.unknownSenderPulls) },
   { name: 'murmur_local_health', help: 'Lifeguard local health score (0 = healthy; timeouts scale by score + 1).', type: 'gauge', read: s => one(s.m.awareness) },
   { name: 'murmur_broadcast_queue', help: 'Membership updates waiting for dissemination.', type: 'gauge', read: s => one(s.m.broadcastQueue) },
   { name: 'murmur_swim_messages_total', help: 'Membership messages by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.m.messagesIn, s.m.messagesOut, 'type') },

@@ -65,6 +65,8 @@ export interface MembershipStats {
   refutations: number
   pushPulls: number
   reconnectAttempts: number
+  /** Push-pulls with a sender we had not heard of (a join whose gossip missed us). */
+  unknownSenderPulls: number
   decodeErrors: number
   unexpectedFrames: number
   /** Updates refused because their incarnation jumped implausibly (forged or corrupt). */
@@ -108,6 +110,9 @@ export class Membership {
   private readonly seeds: Destination[]
   private readonly pushPull: PushPull
   private readonly lastDirectAlive = new Map<PeerId, number>()
+  /** When we last pulled the state of a sender we did not know (per sender, and of any sender). */
+  private readonly unknownPulls = new Map<PeerId, number>()
+  private lastUnknownPull = Number.NEGATIVE_INFINITY
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
   private readonly counters: Omit<MembershipStats, 'awareness' | 'broadcastQueue' | 'broadcastsDropped'>
@@ -126,7 +131,7 @@ export class Membership {
     this.seeds = (options.seeds ?? []).filter(s => s.id !== this.localId)
     this.counters = {
       probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
-      reconnectAttempts: 0, decodeErrors: 0, unexpectedFrames: 0, implausibleUpdates: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, implausibleUpdates: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -396,6 +401,7 @@ export class Membership {
     // The sender believes we are suspect or dead (now or in an older incarnation): answer it directly
     // with our alive record, rather than hoping that gossip reaches it before its suspicion expires.
     const owed = accused && !this.leaving && this.owesAlive(from) ? [this.table.aliveSelf()] : []
+    if (msg.type !== 'pushPull' && msg.type !== 'pushPullReply' && this.table.state(from) === undefined) this.pullUnknown(from)
     switch (msg.type) {
       case 'ping':
         this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, owed)
@@ -410,6 +416,28 @@ export class Membership {
       case 'gossip': break
     }
     if (owed.length > 0) this.sendFrame(this.destinationOf(from), { type: 'gossip' }, owed)
+  }
+
+  /**
+   * A member we have never heard of is talking to us, so it knows us and our view is missing it: the
+   * gossip about its join is sent a bounded number of times and can miss a member (at N = 6 with the
+   * local preset, about one join in a few dozen), which would otherwise learn of it only at the next
+   * periodic push-pull, up to an interval later. Its probe reaches us within one probe round, so pull
+   * its state now. At most once per sender per push-pull interval and once per probe period overall
+   * (a push-pull request is something any peer may send us anyway, so this adds no new amplification).
+   */
+  private pullUnknown (from: PeerId): void {
+    if (this.leaving || from === this.localId) return
+    const now = this.clock.now()
+    if (now - this.lastUnknownPull < this.config.probeIntervalMs) return
+    const last = this.unknownPulls.get(from)
+    if (last !== undefined && now - last < this.config.pushPullIntervalMs) return
+    if (this.unknownPulls.size >= MAX_DIRECT_ALIVE_TRACKED) this.unknownPulls.clear()
+    this.unknownPulls.set(from, now)
+    this.lastUnknownPull = now
+    this.counters.unknownSenderPulls++
+    this.log.debug('pulling the state of an unknown sender', { from })
+    this.pushPull.request({ id: from, addrs: [] }, false)
   }
 
   /** Rate limit for direct refutations: at most one per accuser per protocol period. */
