@@ -57,7 +57,7 @@ describe('outbound queues (transport)', () => {
     expect(a.stats().queuedFrames).toBe(4)
     expect(log.lines.some(l => /outbound queue full: dropped oldest frames/.test(l))).toBe(true)
     // The dial times out (1 s in tests): the 4 survivors are dropped as dialFailed, nothing stays queued.
-    await waitFor(() => a.stats().droppedOutbound.dialFailed === 4, 5_000, 'the queued frames fail with the dial')
+    await waitFor(() => a.stats().droppedOutbound.dialFailed === 4, 15_000, 'the queued frames fail with the dial')
     expect(a.stats().queuedFrames).toBe(0)
     expect(a.stats().queuedBytes).toBe(0)
   })
@@ -75,7 +75,7 @@ describe('outbound queues (transport)', () => {
     a.send('swim', { id: other, addrs: [`/ip4/127.0.0.1/tcp/${port}/p2p/${other}`] }, frame)
     expect(a.stats().droppedOutbound.queueOverflow).toBe(1)
     expect(a.stats().queuedBytes).toBe(900)
-    await waitFor(() => a.stats().queuedBytes === 0, 5_000, 'the budget is released when the dials fail')
+    await waitFor(() => a.stats().queuedBytes === 0, 15_000, 'the budget is released when the dials fail')
   })
 })
 

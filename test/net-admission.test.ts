@@ -50,7 +50,7 @@ describe('inbound admission (transport)', () => {
     await sleep(100)
     // Every slot is held: three more are refused on arrival (closed at once, not after the timeout).
     const extra = Array.from({ length: 3 }, () => silent(port, sockets))
-    await waitFor(() => victim.stats().rejectedConnections.pendingFull === 3, 2000, 'three refusals counted as pendingFull')
+    await waitFor(() => victim.stats().rejectedConnections.pendingFull === 3, 15_000, 'three refusals counted as pendingFull')
     for (const e of extra) expect(await e.closed - e.openedAt).toBeLessThan(UPGRADE_TIMEOUT_MS)
     expect(victim.stats().rejectedConnections.inboundLimit).toBe(0)
     expect(log.lines.some(l => /WARN net refused inbound connection: too many connections still in their handshake/.test(l) && l.includes(`limit=${MAX_PENDING}`))).toBe(true)
@@ -61,14 +61,14 @@ describe('inbound admission (transport)', () => {
       expect(heldMs).toBeGreaterThanOrEqual(UPGRADE_TIMEOUT_MS - 50)
       expect(heldMs).toBeLessThan(UPGRADE_TIMEOUT_MS + 1000)
     }
-    await waitFor(() => victim.stats().rejectedConnections.handshakeFailed === MAX_PENDING, 2000, 'the timed-out handshakes are counted')
+    await waitFor(() => victim.stats().rejectedConnections.handshakeFailed === MAX_PENDING, 15_000, 'the timed-out handshakes are counted')
     expect(log.lines.some(l => /WARN net inbound connection from .* failed: the security handshake did not complete within \d+ ms: .*silent connections/.test(l))).toBe(true)
     expect(log.lines.some(l => /pre-shared key/.test(l))).toBe(false)
     // Slots free again: a legitimate peer gets in on its first dial.
     const got: number[] = []
     victim.onFrame('swim', (_from, f) => { got.push(f[0] ?? 0) })
     friend.send('swim', { id: victim.localId, addrs: victim.addresses() }, Uint8Array.of(7))
-    await waitFor(() => got.length === 1, 2000, 'the friend gets through')
+    await waitFor(() => got.length === 1, 15_000, 'the friend gets through')
     expect(friend.stats().dials).toEqual({ ok: 1, failed: 0 })
   })
 
@@ -80,7 +80,7 @@ describe('inbound admission (transport)', () => {
     await sleep(50)
     socket.end()
     await closed
-    await waitFor(() => victim.stats().rejectedConnections.handshakeFailed === 1, 2000, 'the failed handshake is counted')
+    await waitFor(() => victim.stats().rejectedConnections.handshakeFailed === 1, 15_000, 'the failed handshake is counted')
     expect(log.lines.some(l => /^DEBUG net inbound connection from .* failed: the remote hung up after \d+ ms .*stopping/.test(l))).toBe(true)
     expect(log.lines.filter(l => /^WARN/.test(l))).toEqual([])
   })
@@ -99,7 +99,7 @@ describe('inbound admission (transport)', () => {
     dialler.onPeerEvent((e) => { events.push(e) })
     const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
     dialler.send('swim', { id, addrs: [`/ip4/127.0.0.1/tcp/${address.port}/p2p/${id}`] }, Uint8Array.of(1))
-    await waitFor(() => events.some(e => e.type === 'unreachable'), 3000, 'the dial fails')
+    await waitFor(() => events.some(e => e.type === 'unreachable'), 15_000, 'the dial fails')
     expect(log.lines.some(l => /^DEBUG net dial .* failed: the remote closed the connection during the handshake/.test(l))).toBe(true)
     expect(log.lines.filter(l => /^WARN/.test(l))).toEqual([])
   })

@@ -21,7 +21,7 @@ describe.skipIf(process.env.MURMUR_NO_MDNS === '1')('mDNS discovery', () => {
     a.onDiscovered((d) => { found.push(d) })
     const b = await startTransport({ mdns }, 'b')
     started.push(b)
-    await waitFor(() => found.some(d => d.id === b.localId), 5000, 'a discovers b')
+    await waitFor(() => found.some(d => d.id === b.localId), 15_000, 'a discovers b')
     await sleep(1000) // several more mDNS responses
     const aboutB = found.filter(d => d.id === b.localId)
     expect(aboutB).toHaveLength(1)

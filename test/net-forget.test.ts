@@ -20,13 +20,13 @@ describe('forget', () => {
     b.onFrame(Channel.swim, (_from, frame) => { got.push(new TextDecoder().decode(frame)) })
     const toB = { id: b.localId, addrs: b.addresses() }
     a.send(Channel.swim, toB, new TextEncoder().encode('one'))
-    await waitFor(() => got.length === 1, 5_000, 'first frame')
+    await waitFor(() => got.length === 1, 15_000, 'first frame')
     const dials = a.stats().dials.ok
     expect(a.stats().openConnections).toBe(1)
     a.forget(b.localId)
-    await waitFor(() => a.stats().openConnections === 0, 5_000, 'connection closed')
+    await waitFor(() => a.stats().openConnections === 0, 15_000, 'connection closed')
     a.send(Channel.swim, toB, new TextEncoder().encode('two'))
-    await waitFor(() => got.length === 2, 5_000, 'second frame')
+    await waitFor(() => got.length === 2, 15_000, 'second frame')
     expect(got).toEqual(['one', 'two'])
     expect(a.stats().dials.ok).toBe(dials + 1)
   })

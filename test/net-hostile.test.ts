@@ -56,7 +56,7 @@ describe('hostile inbound frames', () => {
     const s = await rawStream()
     s.send(Uint8Array.from([...varint(3), 1, 2, 3]))
     b.send('swim', { id: a.localId, addrs: a.addresses() }, Uint8Array.of(9))
-    await waitFor(() => atA.length === before + 2, 3000, 'a still serves the raw peer and b')
+    await waitFor(() => atA.length === before + 2, 15_000, 'a still serves the raw peer and b')
     expect(atA.slice(before)).toEqual(expect.arrayContaining([
       { from: raw.peerId.toString(), bytes: [1, 2, 3] },
       { from: b.localId, bytes: [9] }
@@ -64,8 +64,8 @@ describe('hostile inbound frames', () => {
   }
 
   async function expectAborted (s: Stream, reason: keyof RejectedFrames): Promise<void> {
-    await waitFor(() => a.stats().rejectedFrames[reason] === 1, 3000, `a counts one ${reason} frame`)
-    await waitFor(() => s.status === 'reset' || s.status === 'aborted' || s.status === 'closed', 3000, 'the stream is aborted')
+    await waitFor(() => a.stats().rejectedFrames[reason] === 1, 15_000, `a counts one ${reason} frame`)
+    await waitFor(() => s.status === 'reset' || s.status === 'aborted' || s.status === 'closed', 15_000, 'the stream is aborted')
     expect(s.status).not.toBe('closed') // reset by the remote, not closed gracefully
     expect(atA).toHaveLength(0)
   }
@@ -85,7 +85,7 @@ describe('hostile inbound frames', () => {
     const s = await rawStream()
     s.send(Uint8Array.from([...varint(100), ...new Array<number>(10).fill(7)]))
     await s.close()
-    await waitFor(() => a.stats().rejectedFrames.malformed === 1, 3000, 'a counts the truncated frame')
+    await waitFor(() => a.stats().rejectedFrames.malformed === 1, 15_000, 'a counts the truncated frame')
     expect(atA).toHaveLength(0)
     await stillServing()
   })
@@ -99,21 +99,21 @@ describe('hostile inbound frames', () => {
     // The idle stream survived twice the read timeout and still carries frames.
     await sleep(READ_TIMEOUT_MS)
     idle.send(Uint8Array.from([...varint(1), 6]))
-    await waitFor(() => atA.length === 2, 3000, 'the idle stream still delivers')
+    await waitFor(() => atA.length === 2, 15_000, 'the idle stream still delivers')
     expect(atA.map(f => f.bytes)).toEqual([[5], [6]])
     expect(idle.status).toBe('open')
     expect(a.stats().rejectedFrames.timeout).toBe(1)
 
     async function expectAbortedAfterDelivery (s: Stream): Promise<void> {
       await waitFor(() => a.stats().rejectedFrames.timeout === 1, READ_TIMEOUT_MS * 5, 'a times the stalled frame out')
-      await waitFor(() => s.status === 'reset' || s.status === 'aborted', 3000, 'the stalled stream is aborted')
+      await waitFor(() => s.status === 'reset' || s.status === 'aborted', 15_000, 'the stalled stream is aborted')
     }
   })
 
   it('unexpected: bytes written back on our write-only stream abort it', async () => {
     await raw.handle(PROTOCOLS.swim, (stream) => { stream.send(Uint8Array.of(0xde, 0xad)) }, { maxInboundStreams: 4 })
     a.send('swim', { id: raw.peerId.toString(), addrs: raw.getMultiaddrs().map(String) }, Uint8Array.of(1))
-    await waitFor(() => a.stats().rejectedFrames.unexpected === 1, 3000, 'a counts the unexpected bytes')
+    await waitFor(() => a.stats().rejectedFrames.unexpected === 1, 15_000, 'a counts the unexpected bytes')
     expect(a.stats().openStreams.outbound).toBe(0)
     await stillServing()
   })
@@ -121,14 +121,14 @@ describe('hostile inbound frames', () => {
   it('refuses inbound streams beyond the per-peer limit on one protocol', async () => {
     const streams = await Promise.all(Array.from({ length: 4 }, async () => await rawStream()))
     streams.forEach((st, i) => st.send(Uint8Array.from([...varint(1), i])))
-    await waitFor(() => atA.length === 4, 3000, 'four streams deliver')
+    await waitFor(() => atA.length === 4, 15_000, 'four streams deliver')
     const fifth = await rawStream()
     try {
       fifth.send(Uint8Array.from([...varint(1), 9]))
     } catch (err) {
       expect((err as Error).name).toBe('StreamStateError') // already reset: refused on arrival
     }
-    await waitFor(() => fifth.status === 'reset' || fifth.status === 'aborted', 3000, 'the fifth stream is refused')
+    await waitFor(() => fifth.status === 'reset' || fifth.status === 'aborted', 15_000, 'the fifth stream is refused')
     await sleep(50)
     expect(atA.map(f => f.bytes[0]).sort()).toEqual([0, 1, 2, 3])
     expect(streams.every(st => st.status === 'open')).toBe(true)

@@ -40,9 +40,9 @@ describe('private mesh (pre-shared key)', () => {
     const a = await peer(KEY, 'a')
     const b = await peer(KEY, 'b')
     a.t.send('swim', { id: b.t.localId, addrs: b.t.addresses() }, Uint8Array.of(1))
-    await waitFor(() => b.frames.length === 1, 3000, 'b receives')
+    await waitFor(() => b.frames.length === 1, 15_000, 'b receives')
     b.t.send('swim', { id: a.t.localId, addrs: [] }, Uint8Array.of(2))
-    await waitFor(() => a.frames.length === 1, 3000, 'a receives the reply')
+    await waitFor(() => a.frames.length === 1, 15_000, 'a receives the reply')
     expect(a.log.lines.some(l => /listening.*psk=[0-9a-f]{8}/.test(l))).toBe(true)
   })
 
@@ -56,10 +56,10 @@ describe('private mesh (pre-shared key)', () => {
     const l = await peer(listener, 'listener')
     // Only the dialler sends: the listener must notice (and explain) an inbound attempt it never made.
     for (let i = 0; i < 2; i++) d.t.send('swim', { id: l.t.localId, addrs: l.t.addresses() }, Uint8Array.of(i))
-    await waitFor(() => d.events.some(e => e.type === 'unreachable'), TEST_DIAL_TIMEOUT_MS * 3, 'the dialler gives up')
+    await waitFor(() => d.events.some(e => e.type === 'unreachable'), 15_000, 'the dialler gives up')
     const dialLine = /WARN net dial .* failed: the security handshake .*(may require a pre-shared key|no pre-shared key or a different one)/
     const inboundLine = /WARN net (rejected inbound connection|inbound connection) from \/ip4\/127\.0\.0\.1\/tcp\/\d+( failed)?: .*(pre-shared key mismatch or missing|may be using a pre-shared key)/
-    await waitFor(() => d.log.lines.some(x => dialLine.test(x)) && l.log.lines.some(x => inboundLine.test(x)), TEST_DIAL_TIMEOUT_MS * 3,
+    await waitFor(() => d.log.lines.some(x => dialLine.test(x)) && l.log.lines.some(x => inboundLine.test(x)), 15_000,
       'both sides log the handshake failure')
     await sleep(100)
     expect(d.frames).toHaveLength(0)

@@ -150,13 +150,23 @@ export async function stateOf (observer: PeerProcess, subject: string): Promise<
 /** Waits until every observer sees every subject in `state`. */
 export async function waitForStates (observers: readonly PeerProcess[], subjects: readonly string[], state: string, timeoutMs: number): Promise<number> {
   const start = Date.now()
-  await waitFor(`${subjects.length} member(s) ${state} on ${observers.length} peer(s)`, async () => {
-    for (const o of observers) {
-      const ms = await members(o)
-      for (const s of subjects) if (ms.find(m => m.peerId === s)?.state !== state) return false
-    }
-    return true
-  }, timeoutMs, 100)
+  let missing: string[] = []
+  try {
+    await waitFor(`${subjects.length} member(s) ${state} on ${observers.length} peer(s)`, async () => {
+      missing = []
+      for (const o of observers) {
+        const ms = await members(o)
+        for (const s of subjects) {
+          const seen = ms.find(m => m.peerId === s)?.state
+          if (seen !== state) missing.push(`${o.id.slice(-6)} sees ${s.slice(-6)} ${seen ?? 'absent'}`)
+        }
+      }
+      return missing.length === 0
+    }, timeoutMs, 100)
+  } catch (err) {
+    // Say which views were still wrong: that is what a flaky run needs to be diagnosed.
+    throw new Error(`${(err as Error).message}; still: ${missing.slice(0, 12).join(', ')}${missing.length > 12 ? ', …' : ''}`)
+  }
   return Date.now() - start
 }
 
