@@ -77,6 +77,21 @@ describe('push and forward', () => {
     c.stop()
   })
 
+  it('in a small mesh, opening a doc announces it to every live peer at once: the first write after is pushed to all', async () => {
+    // No periodic anti-entropy at all: only the rounds that opening a doc starts.
+    const c = new StaticCluster({ size: 8, seed: 11, replication: { antiEntropyIntervalMs: 3_600_000 } })
+    // Opened one after another, as peers do when a doc is created on one and read on the others.
+    for (const [i, id] of c.ids.entries()) c.network.at(c.network.now + i * 50, () => { c.r(id).open('doc').catch(() => {}) })
+    expect(c.network.runUntil(() => hostsKnown(c, 'doc'), 2_000), 'every peer knows every other hosts it').toBeDefined()
+    const start = c.sent.length
+    c.r('n5').write('doc', d => { d.getMap('kv').set('x', 'y') }).catch(() => {})
+    c.network.runFor(500)
+    const updates = decoded(c.sent.slice(start)).filter(f => f.msg.type === 'update')
+    expect(new Set(updates.map(f => f.to)).size).toBe(c.ids.length - 1)
+    expect(c.ids.every(id => c.r(id).doc('doc')?.getMap('kv').get('x') === 'y')).toBe(true)
+    c.stop()
+  })
+
   it('does not forward updates learned through anti-entropy', async () => {
     const c = new StaticCluster({ size: 4, seed: 3, replication: { pushFanout: 0, pushAllMaxHosts: 0 } })
     c.openAll('doc')

@@ -126,8 +126,11 @@ export class AntiEntropy {
   }
 
   /**
-   * A doc was just opened: ask known hosts for it, or random live peers when none is known yet. Docs
-   * opened together (a restart re-opens them all) are batched: one round per peer, not one per doc.
+   * A doc was just opened: ask for it — every live peer while there are at most `pushAllMaxHosts` of them,
+   * else known hosts, or random live peers when none is known yet. A round's Digests tell its receiver that
+   * we host the doc, so asking everyone in a small mesh also announces us at once: the next write anywhere
+   * is pushed to us directly, instead of reaching us only by anti-entropy until our partners found out.
+   * Docs opened together (a restart re-opens them all) are batched: one round per peer, not one per doc.
    */
   fetch (entry: DocEntry): void {
     this.toFetch.add(entry)
@@ -141,9 +144,11 @@ export class AntiEntropy {
     const aliveList = this.o.peers.alivePeers()
     const alive = new Set(aliveList)
     const perPeer = new Map<PeerId, DocEntry[]>()
+    const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
     for (const entry of entries) {
       const known = this.o.hosts.hostsOf(entry.name, alive)
-      for (const peer of this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)) {
+      const targets = everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
+      for (const peer of targets) {
         perPeer.set(peer, [...perPeer.get(peer) ?? [], entry])
       }
     }

@@ -29,7 +29,11 @@ export interface ReplicationConfig {
    * how peers that opened a doc later are discovered. 0 = only known co-hosts (after the first contact).
    */
   discoveryRatio: number
-  /** Peers asked for a doc right after it is opened (known hosts first, else random live peers). */
+  /**
+   * Peers asked for a doc right after it is opened, when there are more than `pushAllMaxHosts` live peers
+   * (known hosts first, else random live peers); with at most that many, every live peer is asked, which
+   * also tells each of them at once that we host the doc.
+   */
   fetchFanout: number
   /** An anti-entropy round we started is forgotten (counted as timed out) after this long. */
   sessionTimeoutMs: number
