@@ -1,0 +1,44 @@
+/**
+ * Per-process and per-namespace counters read from the kernel, identical for every system under test:
+ * bytes a namespace sent on its data interface (IP, TCP/UDP and encryption overhead included, and
+ * nothing of the management network where HTTP and Serf RPC run), and CPU time of a process.
+ */
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+
+/** The data interface inside every namespace of netns.ts's lab. */
+export const DATA_DEV = 'eth0'
+
+export interface TxSample { bytes: number, packets: number, at: number }
+
+/**
+ * Bytes and packets sent so far by `ns`'s data interface, read inside the namespace (`ip netns exec … cat
+ * /sys/class/net/eth0/statistics/tx_*`). Bytes are whole Ethernet frames: 14 bytes of Ethernet header per
+ * packet on top of IP, for every system alike.
+ */
+export function txBytes (ns: string, dev = DATA_DEV): TxSample {
+  const dir = `/sys/class/net/${dev}/statistics`
+  const out = execFileSync('ip', ['netns', 'exec', ns, 'cat', `${dir}/tx_bytes`, `${dir}/tx_packets`], { encoding: 'utf8', timeout: 5_000 })
+  const [bytes, packets] = out.trim().split('\n').map(Number)
+  return { bytes: bytes ?? Number.NaN, packets: packets ?? Number.NaN, at: performance.now() }
+}
+
+/** Bytes and packets per second between two samples of the same interface. */
+export function rate (a: TxSample, b: TxSample): { bytesPerSec: number, packetsPerSec: number } {
+  const s = (b.at - a.at) / 1000
+  return { bytesPerSec: (b.bytes - a.bytes) / s, packetsPerSec: (b.packets - a.packets) / s }
+}
+
+const CLOCK_TICKS_PER_S = 100
+
+/** User + system CPU seconds of `pid` so far, or undefined once it is gone. */
+export function cpuSeconds (pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the parenthesised command name (which may contain spaces): utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S
+  } catch {
+    return undefined
+  }
+}
