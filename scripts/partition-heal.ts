@@ -7,7 +7,6 @@
  * 0 converged and nothing acknowledged lost, 1 otherwise (or an error), 2 bad flags / --netns impossible,
  * 130 interrupted. The last line of stdout is always one JSON object once the flags are valid.
  */
-import { execFileSync } from 'node:child_process'
 import { randomInt } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -24,25 +23,10 @@ import { buildSummary, printSummary, progress } from './partition-heal/report.ts
 import { run } from './partition-heal/run.ts'
 import type { RunResult } from './partition-heal/run.ts'
 
-/** Our namespaces are ph0…, so a leftover lab of ours is recognised (and rebuilt by createNetnsLab). */
+/** Our namespaces are ph0…, so a leftover lab of ours is recognised (and removed by createNetnsLab). */
 const LAB_PREFIX = 'ph'
-const LAB_MGMT_SUBNET = '10.78.0.0/24'
 /** After Ctrl-C, teardown gets this long before a hard exit. */
 const TEARDOWN_DEADLINE_MS = 15_000
-
-/**
- * netns.ts uses fixed subnets (mgmt 10.78.0.0/24 with 10.78.0.254 on the host): a second lab running at the
- * same time would make the host route our HTTP calls to its peers. Refuse rather than cross wires.
- */
-function otherLab (): string | undefined {
-  try {
-    const routes = execFileSync('ip', ['-o', '-4', 'route', 'show', LAB_MGMT_SUBNET], { encoding: 'utf8' })
-    const devices = [...routes.matchAll(/\bdev (\S+)/g)].map(m => m[1]).filter(d => d !== `${LAB_PREFIX}mgmt`)
-    return devices.length === 0 ? undefined : `another network-namespace lab is using ${LAB_MGMT_SUBNET} (on ${devices.join(', ')}); run again once it is done`
-  } catch {
-    return undefined // no ip route output: netnsUnavailable() already judged the tooling
-  }
-}
 
 function fail (message: string, code: number): never {
   process.stderr.write(`partition-heal: ${message}\n`)
@@ -63,7 +47,7 @@ const options: RunOptions = parsed.options
 if (!existsSync(path.resolve(ROOT, options.app))) fail(`--app ${options.app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
 if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build` (npm run partition-heal does it for you)', 1)
 if (options.netns) {
-  const why = netnsUnavailable() ?? otherLab()
+  const why = netnsUnavailable()
   if (why !== undefined) fail(`--netns is not possible here: ${why}`, 2)
 }
 

@@ -3,7 +3,7 @@
  * real murmur peers (`dist/peer.js`, `lan` profile) beside HashiCorp Serf (`-profile=lan`, memberlist's
  * DefaultLANConfig) at N = 5, 10, 20.
  *
- * Every member runs in its own network namespace (lib/lab.ts, the lab of scripts/lib/netns.ts on free subnets): gossip on a data bridge, HTTP and
+ * Every member runs in its own network namespace (scripts/lib/netns.ts): gossip on a data bridge, HTTP and
  * Serf RPC on a management bridge. So a partition is a cut link, and idle traffic is what each namespace's
  * data interface sent — the same counter for both systems, with IP/TCP/UDP headers and encryption included.
  * Both clusters run at the same time in one lab and every trial hits both at the same instant: the machine
@@ -14,11 +14,10 @@
  * arrival: a figure is "until the last member's event arrived". Each outcome is then confirmed through the
  * members' APIs (`GET /members`, `serf members -rpc-addr`).
  */
-import { netnsUnavailable } from '../lib/netns.ts'
 import { SEEDS, accusations, form, joinTrial, killTrial, leaveTrial, newRun, partitionTrial } from './lib/detection-trials.ts'
 import type { Figures, SystemRun } from './lib/detection-trials.ts'
 import { measureIdle } from './lib/idle.ts'
-import { createBenchLab } from './lib/lab.ts'
+import { createNetnsLab, netnsUnavailable } from '../lib/netns.ts'
 import type { IdleFigures } from './lib/idle.ts'
 import type { Mesh } from './lib/mesh.ts'
 import { MURMUR_PEER_JS, MurmurMesh } from './lib/murmur-mesh.ts'
@@ -100,7 +99,7 @@ async function runSize (n: number, o: Options, withSerf: boolean): Promise<SizeR
   const joiners = o.kills + o.leaves
   const perSystem = n + joiners
   const encrypted = withSerf && o.encrypted
-  const lab = createBenchLab(perSystem * (withSerf ? 2 : 1) + (encrypted ? n : 0), `d${process.pid.toString(36)}n${n}`)
+  const lab = createNetnsLab(perSystem * (withSerf ? 2 : 1) + (encrypted ? n : 0), `d${process.pid.toString(36)}n${n}`)
   const closeLab = onTeardown('detection netns lab', () => { lab.close() })
   progress(`N=${n}: lab of ${lab.size} namespaces up`)
   const runs: SystemRun[] = [newRun(new MurmurMesh(lab), range(0, perSystem), seededRng(o.seed * 1000 + n))]

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- replication`: Yjs replication between 10 real murmur peers (`dist/peer.js`, HTTP kv
- * API), each in its own network namespace (lib/lab.ts): write → visible latency, sustained writes,
+ * API), each in its own network namespace (scripts/lib/netns.ts): write → visible latency, sustained writes,
  * convergence and sync bytes after a real 5|5 partition heals, idle traffic with 100 docs open — and a
  * naive baseline (Yjs updates flooded over gossipsub, no anti-entropy) through the same partition.
  *
@@ -10,11 +10,10 @@
  * first change of a quiet doc, so that constant is subtracted — checked on every write against the writer's
  * own event, and cross-checked on the last writes by polling GET kv every 5 ms on every peer.
  */
-import { netnsUnavailable } from '../lib/netns.ts'
 import { baselinePhase } from './lib/baseline-phase.ts'
 import type { BaselineFigures } from './lib/baseline-phase.ts'
 import { DocEventLog } from './lib/doc-events.ts'
-import { createBenchLab } from './lib/lab.ts'
+import { createNetnsLab, netnsUnavailable } from '../lib/netns.ts'
 import { MURMUR_PEER_JS, MurmurMesh } from './lib/murmur-mesh.ts'
 import type { MurmurMember } from './lib/murmur-mesh.ts'
 import { idleDocsPhase, latencyPhase, partitionPhase, throughputPhase } from './lib/replication-phases.ts'
@@ -80,7 +79,7 @@ interface Results {
 }
 
 async function run (o: Options): Promise<Results> {
-  const lab = createBenchLab(o.peers * (o.baseline ? 2 : 1), `r${process.pid.toString(36)}`)
+  const lab = createNetnsLab(o.peers * (o.baseline ? 2 : 1), `r${process.pid.toString(36)}`)
   onTeardown('replication netns lab', () => { lab.close() })
   const events = new DocEventLog()
   const mesh = new MurmurMesh(lab, { onSse: (m, e) => { events.onSse(m.key, e) } })
