@@ -157,7 +157,7 @@ describe('chat-counter app on three peer processes', () => {
     const exit = await stopPeer(leaver, 'SIGTERM')
     expect(exit.code).toBe(0)
     expect(Date.now() - t0).toBeLessThan(3_000)
-    await waitForStates(peers, [leaver.id], 'left', 5_000)
+    await waitForStates(peers, [leaver.id], 'left', 10_000)
   })
 })
 

@@ -146,7 +146,7 @@ describe('garbage frames over real libp2p streams against a peer process', () =>
     expect((await http(target.http, 'GET', '/docs')).body).toEqual(docsBefore)
 
     // The control peer is still alive on both sides, and a new write still replicates.
-    await waitForStates([target, control], [target.id, control.id], 'alive', 5_000)
+    await waitForStates([target, control], [target.id, control.id], 'alive', 15_000)
     const t0 = Date.now()
     expect((await http(control.http, 'PUT', '/docs/shared/kv/after', { at: 'end' })).status).toBe(200)
     await waitFor('the write after the garbage on the target', async () => (await http<DocJson>(target.http, 'GET', '/docs/shared')).body.content.kv?.after !== undefined, 10_000, 20)

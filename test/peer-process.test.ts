@@ -49,7 +49,7 @@ describe('five peer processes', () => {
     const exitMs = Date.now() - t0
     expect(exit.code).toBe(0)
     expect(exitMs).toBeLessThan(3_000)
-    const took = await waitForStates(peers, [leaver.id], 'left', 5_000)
+    const took = await waitForStates(peers, [leaver.id], 'left', 10_000)
     console.log(`SIGTERM → exit in ${exitMs} ms, left on all in ${took} ms`)
     peers.push(leaver) // keep it around (stopped) for the restart test
   })
