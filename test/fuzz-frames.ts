@@ -57,12 +57,17 @@ export function swimFramePool (seed: number, ids?: fc.Arbitrary<string>): Uint8A
 
 // ── sync ─────────────────────────────────────────────────────────────────────────────────────────
 
-export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb): fc.Arbitrary<SyncMessage> {
+/** Upper bounds on the generated lists and byte strings (the fuzz seeds stay small; the codec test goes larger). */
+export interface SyncArbSizes { vector: number, update: number, entries: number, others: number, hints: number, chunk: number }
+const SMALL: SyncArbSizes = { vector: 6, update: 60, entries: 6, others: 4, hints: 3, chunk: 60 }
+
+/** Every well-formed sync message, field values within the codec's limits. */
+export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes: SyncArbSizes = SMALL): fc.Arbitrary<SyncMessage> {
   const peerArb = fc.stringMatching(/^[\x21-\x7e]{1,20}$/)
   const u32 = fc.integer({ min: 0, max: 0xffff_ffff })
-  const vectorArb = fc.uniqueArray(fc.tuple(u32, fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })), { selector: ([id]) => id, maxLength: 6 })
+  const vectorArb = fc.uniqueArray(fc.tuple(u32, fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })), { selector: ([id]) => id, maxLength: sizes.vector })
     .map(entries => new Map(entries))
-  const updateArb = fc.uint8Array({ minLength: 2, maxLength: 60 })
+  const updateArb = fc.uint8Array({ minLength: 2, maxLength: sizes.update })
   return fc.oneof(
     fc.integer({ min: 1, max: SYNC_LIMITS.pages }).chain(pages => fc.record({
       type: fc.constant('digests' as const),
@@ -70,7 +75,7 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb): fc.Ar
       page: fc.integer({ min: 0, max: pages - 1 }),
       pages: fc.constant(pages),
       full: fc.boolean(),
-      entries: fc.uniqueArray(fc.record({ doc: docs, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }), { selector: e => e.doc, maxLength: 6 })
+      entries: fc.uniqueArray(fc.record({ doc: docs, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }), { selector: e => e.doc, maxLength: sizes.entries })
     })),
     fc.record({
       type: fc.constant('digestsReply' as const),
@@ -78,8 +83,8 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb): fc.Ar
       page: fc.integer({ min: 0, max: SYNC_LIMITS.pages - 1 }),
       hosted: fc.uint8Array({ maxLength: 4 }),
       differing: fc.integer({ min: 0, max: 30 }),
-      others: fc.array(docs, { maxLength: 4 }),
-      hints: fc.array(fc.record({ doc: docs, peers: fc.array(peerArb, { maxLength: SYNC_LIMITS.hintPeers }) }), { maxLength: 3 })
+      others: fc.array(docs, { maxLength: sizes.others }),
+      hints: fc.array(fc.record({ doc: docs, peers: fc.array(peerArb, { maxLength: SYNC_LIMITS.hintPeers }) }), { maxLength: sizes.hints })
     }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('vector' as const), vector: vectorArb }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb }),
@@ -91,7 +96,7 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb): fc.Ar
       transfer: u32,
       index: fc.integer({ min: 0, max: count - 1 }),
       count: fc.constant(count),
-      data: fc.uint8Array({ minLength: 1, maxLength: 60 })
+      data: fc.uint8Array({ minLength: 1, maxLength: sizes.chunk })
     }))
   )
 }

@@ -4,6 +4,7 @@ import { DecodeError, FrameTooLargeError } from '../src/core/errors.js'
 import { SYNC_LIMITS, checkDocName, decodeSync, digestEntryBytes, encodeSync } from '../src/replication/codec.js'
 import type { SyncMessage } from '../src/replication/codec.js'
 import { SyncFrame } from '../src/replication/wire.js'
+import { syncMessageArb } from './fuzz-frames.js'
 
 const SEED = 0x636f6463
 const runs = (n: number): { seed: number, numRuns: number } => ({ seed: SEED, numRuns: n })
@@ -12,43 +13,7 @@ const MAX = 1024 * 1024
 const docArb = fc.string({ minLength: 1, maxLength: 40 }).filter(s => {
   try { checkDocName(s); return true } catch { return false }
 })
-const peerArb = fc.stringMatching(/^[\x21-\x7e]{1,20}$/)
-const u32 = fc.integer({ min: 0, max: 0xffff_ffff })
-const vectorArb = fc.uniqueArray(fc.tuple(u32, fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })), { selector: ([id]) => id, maxLength: 8 })
-  .map(entries => new Map(entries))
-const updateArb = fc.uint8Array({ minLength: 2, maxLength: 200 })
-
-const messageArb: fc.Arbitrary<SyncMessage> = fc.oneof(
-  fc.integer({ min: 1, max: SYNC_LIMITS.pages }).chain(pages => fc.record({
-    type: fc.constant('digests' as const),
-    session: u32,
-    page: fc.integer({ min: 0, max: pages - 1 }),
-    pages: fc.constant(pages),
-    full: fc.boolean(),
-    entries: fc.uniqueArray(fc.record({ doc: docArb, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }), { selector: e => e.doc, maxLength: 10 })
-  })),
-  fc.record({
-    type: fc.constant('digestsReply' as const),
-    session: u32,
-    page: fc.integer({ min: 0, max: SYNC_LIMITS.pages - 1 }),
-    hosted: fc.uint8Array({ maxLength: 4 }),
-    differing: fc.integer({ min: 0, max: 30 }),
-    others: fc.array(docArb, { maxLength: 5 }),
-    hints: fc.array(fc.record({ doc: docArb, peers: fc.array(peerArb, { maxLength: SYNC_LIMITS.hintPeers }) }), { maxLength: 4 })
-  }),
-  fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('vector' as const), vector: vectorArb }),
-  fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb }),
-  fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docArb, step: fc.constant('diff' as const), update: updateArb }),
-  fc.record({ type: fc.constant('update' as const), doc: docArb, update: updateArb, ackId: u32, spread: fc.boolean() }),
-  fc.record({ type: fc.constant('ack' as const), doc: docArb, ackId: fc.integer({ min: 1, max: 0xffff_ffff }), vector: vectorArb }),
-  fc.integer({ min: 2, max: 50 }).chain(count => fc.record({
-    type: fc.constant('chunk' as const),
-    transfer: u32,
-    index: fc.integer({ min: 0, max: count - 1 }),
-    count: fc.constant(count),
-    data: fc.uint8Array({ minLength: 1, maxLength: 100 })
-  }))
-)
+const messageArb: fc.Arbitrary<SyncMessage> = syncMessageArb(docArb, { vector: 8, update: 200, entries: 10, others: 5, hints: 4, chunk: 100 })
 
 /** Decoding either yields a message or throws DecodeError (FrameTooLargeError is one); nothing else. */
 function decodesOrRejects (bytes: Uint8Array): SyncMessage | undefined {
