@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import type { Clock, Timer } from '../src/core/clock.js'
+import { ManualClock } from './helpers/manual-clock.js'
 import { createLogger } from '../src/core/logger.js'
 import { SeededRandom } from '../src/core/random.js'
 import { Channel, DEFAULT_MAX_FRAME_BYTES } from '../src/core/transport.js'
@@ -16,30 +16,6 @@ import type { SyncMessage } from '../src/replication/codec.js'
 import { MemoryDocStore } from '../src/replication/memory-store.js'
 import { Replicator } from '../src/replication/replicator.js'
 import type { ReplicationInit } from '../src/replication/config.js'
-
-class ManualClock implements Clock {
-  private t = 0
-  private timers: Array<{ at: number, fn: () => void, cancelled: boolean }> = []
-  now (): number { return this.t }
-  setTimeout (fn: () => void, delayMs: number): Timer {
-    const timer = { at: this.t + Math.max(0, delayMs), fn, cancelled: false }
-    this.timers.push(timer)
-    return { cancel: () => { timer.cancelled = true } }
-  }
-
-  advance (ms: number): void {
-    const end = this.t + ms
-    for (;;) {
-      const due = this.timers.filter(x => !x.cancelled && x.at <= end).sort((a, b) => a.at - b.at)[0]
-      if (due === undefined) break
-      this.t = due.at
-      due.cancelled = true
-      due.fn()
-    }
-    this.t = end
-    this.timers = this.timers.filter(x => !x.cancelled)
-  }
-}
 
 /** A transport whose inbound side the test drives directly. */
 class FakeTransport implements Transport {
