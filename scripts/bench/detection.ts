@@ -22,7 +22,7 @@ import type { IdleFigures } from './lib/idle.ts'
 import type { Mesh } from './lib/mesh.ts'
 import { MURMUR_PEER_JS, MurmurMesh } from './lib/murmur-mesh.ts'
 import { PEER_JS } from '../lib/peers.ts'
-import { machine, median, progress, round, table, writeSection } from './lib/report.ts'
+import { UsageError, machine, median, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
 import { SerfMesh, serfKey, serfVersion } from './lib/serf-mesh.ts'
 import { onTeardown, teardownAll } from './lib/teardown.ts'
@@ -40,7 +40,7 @@ interface Options {
   seed: number
 }
 
-const USAGE = 'options: --sizes 5,10,20  --kills 5  --leaves 3  --idle-seconds 30  --settle-seconds 10  --partitions 2  --hold-seconds 0 (keep each cut this long after detection)  --no-serf  --no-encrypted  --seed 1  --quick (sizes 5, 2 kills, 1 leave, 10 s idle, 1 partition)'
+export const USAGE = 'options: --sizes 5,10,20  --kills 5  --leaves 3  --idle-seconds 30  --settle-seconds 10  --partitions 2  --hold-seconds 0 (keep each cut this long after detection)  --no-serf  --no-encrypted  --seed 1  --quick (sizes 5, 2 kills, 1 leave, 10 s idle, 1 partition)'
 
 /** Reference figures for Serf LAN measured elsewhere (the brief), shown beside ours. */
 const SERF_REFERENCE = { killMs: { 10: 6400, 20: 7300 } as Record<number, number>, joinMs: 400, leaveMs: 800, idle: 360, idleEncrypted: 420, healMs: 15_000 }
@@ -52,7 +52,7 @@ function parse (args: string[]): Options {
     const flag = args[i] as string
     const value = (): string => {
       const v = args[++i]
-      if (v === undefined) throw new Error(`${flag} needs a value (${USAGE})`)
+      if (v === undefined) throw new UsageError(`${flag} needs a value (${USAGE})`)
       return v
     }
     switch (flag) {
@@ -67,12 +67,12 @@ function parse (args: string[]): Options {
       case '--no-serf': o.serf = false; break
       case '--no-encrypted': o.encrypted = false; break
       case '--quick': Object.assign(o, { sizes: [5], kills: 2, leaves: 1, idleSeconds: 10, settleSeconds: 3, partitions: 1 }); break
-      default: throw new Error(`unknown option ${flag} (${USAGE})`)
+      default: throw new UsageError(`unknown option ${flag} (${USAGE})`)
     }
   }
-  if (o.sizes.some(n => !Number.isInteger(n) || n < SEEDS + 2 || n > 60)) throw new Error(`sizes must be integers in [${SEEDS + 2}, 60]`)
-  if (![o.kills, o.leaves, o.partitions].every(x => Number.isInteger(x) && x >= 0)) throw new Error('--kills, --leaves and --partitions must be integers ≥ 0')
-  if (!(o.idleSeconds > 0) || !(o.settleSeconds >= 0) || !(o.holdSeconds >= 0)) throw new Error('--idle-seconds must be > 0, --settle-seconds and --hold-seconds ≥ 0')
+  if (o.sizes.some(n => !Number.isInteger(n) || n < SEEDS + 2 || n > 60)) throw new UsageError(`sizes must be integers in [${SEEDS + 2}, 60]`)
+  if (![o.kills, o.leaves, o.partitions].every(x => Number.isInteger(x) && x >= 0)) throw new UsageError('--kills, --leaves and --partitions must be integers ≥ 0')
+  if (!(o.idleSeconds > 0) || !(o.settleSeconds >= 0) || !(o.holdSeconds >= 0)) throw new UsageError('--idle-seconds must be > 0, --settle-seconds and --hold-seconds ≥ 0')
   if (o.idleSeconds < 30) progress(`note: an idle window of ${o.idleSeconds} s is shorter than the 30 s the figures are specified for`)
   return o
 }

@@ -8,7 +8,7 @@
  */
 import { SimCluster } from '../../dist/sim/index.js'
 import { SIM_PRESET, swimMath } from '../../dist/membership/index.js'
-import { machine, median, percentile, progress, round, table, writeSection } from './lib/report.ts'
+import { UsageError, machine, median, percentile, progress, round, table, writeSection } from './lib/report.ts'
 
 interface Options {
   sizes: number[]
@@ -32,19 +32,21 @@ interface SizeResult {
   predicted: { firstDetectMs: number, allDetectMs: number, disseminationRounds: number, msgsPerMemberPerSec: number }
 }
 
+export const USAGE = 'options: --sizes 10,100,1000  --failures 20  --loss-minutes 3  --seed 1'
+
 function parse (args: string[]): Options {
   const o: Options = { sizes: [10, 100, 1000], failures: 20, lossMinutes: 3, seed: 1 }
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]
     const value = args[++i]
-    if (value === undefined) throw new Error(`${flag} needs a value`)
+    if (value === undefined) throw new UsageError(`${flag} needs a value (${USAGE})`)
     if (flag === '--sizes') o.sizes = value.split(',').map(Number)
     else if (flag === '--failures') o.failures = Number(value)
     else if (flag === '--loss-minutes') o.lossMinutes = Number(value)
     else if (flag === '--seed') o.seed = Number(value)
-    else throw new Error(`unknown option ${flag} (use --sizes, --failures, --loss-minutes, --seed)`)
+    else throw new UsageError(`unknown option ${flag} (${USAGE})`)
   }
-  if (o.sizes.some(n => !Number.isInteger(n) || n < 4) || !(o.failures >= 1)) throw new Error('sizes must be integers ≥ 4 and failures ≥ 1')
+  if (o.sizes.some(n => !Number.isInteger(n) || n < 4) || !(o.failures >= 1)) throw new UsageError('sizes must be integers ≥ 4 and failures ≥ 1')
   return o
 }
 

@@ -19,7 +19,7 @@ import type { MurmurMember } from './lib/murmur-mesh.ts'
 import { idleDocsPhase, latencyPhase, partitionPhase, throughputPhase } from './lib/replication-phases.ts'
 import type { IdleDocsFigures, LatencyFigures, PartitionFigures, ReplContext, ThroughputFigures } from './lib/replication-phases.ts'
 import { PEER_JS } from '../lib/peers.ts'
-import { machine, progress, round, table, writeSection } from './lib/report.ts'
+import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
 import { onTeardown, teardownAll } from './lib/teardown.ts'
 
@@ -40,7 +40,7 @@ interface Options {
   seed: number
 }
 
-const USAGE = 'options: --peers 10  --writes 200  --warmup 20  --poll-check 20  --load-seconds 20  --concurrency 4 (per peer)  --partition-writes 100 (per side)  --value-chars 100  --hold-seconds 10 (partition kept after the writes)  --idle-docs 100  --idle-seconds 30  --observe-seconds 20  --no-baseline  --seed 1  --quick'
+export const USAGE = 'options: --peers 10  --writes 200  --warmup 20  --poll-check 20  --load-seconds 20  --concurrency 4 (per peer)  --partition-writes 100 (per side)  --value-chars 100  --hold-seconds 10 (partition kept after the writes)  --idle-docs 100  --idle-seconds 30  --observe-seconds 20  --no-baseline  --seed 1  --quick'
 const TARGETS = { p50Ms: 50, p99Ms: 250, syncVsMissing: 2 }
 
 function parse (args: string[]): Options {
@@ -54,18 +54,18 @@ function parse (args: string[]): Options {
     const key = numeric[flag]
     if (key !== undefined) {
       const v = Number(args[++i])
-      if (!Number.isFinite(v) || v < 0) throw new Error(`${flag} needs a number ≥ 0 (${USAGE})`)
+      if (!Number.isFinite(v) || v < 0) throw new UsageError(`${flag} needs a number ≥ 0 (${USAGE})`)
       Object.assign(o, { [key]: v })
     } else if (flag === '--no-baseline') {
       o.baseline = false
     } else if (flag === '--quick') {
       Object.assign(o, { writes: 50, warmup: 10, pollCheck: 10, loadSeconds: 5, partitionWrites: 30, idleDocs: 20, idleSeconds: 10, observeSeconds: 10 })
     } else {
-      throw new Error(`unknown option ${flag} (${USAGE})`)
+      throw new UsageError(`unknown option ${flag} (${USAGE})`)
     }
   }
-  if (!Number.isInteger(o.peers) || o.peers < 4 || o.peers > 40) throw new Error('--peers must be an integer in [4, 40]')
-  if (o.writes < 1 || o.pollCheck > o.writes) throw new Error('--writes must be ≥ 1 and ≥ --poll-check')
+  if (!Number.isInteger(o.peers) || o.peers < 4 || o.peers > 40) throw new UsageError('--peers must be an integer in [4, 40]')
+  if (o.writes < 1 || o.pollCheck > o.writes) throw new UsageError('--writes must be ≥ 1 and ≥ --poll-check')
   if (o.idleSeconds < 30) progress(`note: an idle window of ${o.idleSeconds} s is shorter than the 30 s the figure is specified for`)
   return o
 }

@@ -65,3 +65,8 @@ export function writeSection (name: string, title: string, command: string, body
   writeFileSync(file, text)
   progress(`BENCHMARKS.md: section "${name}" updated`)
 }
+
+/** A bad option: run.ts prints its message on one line and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
