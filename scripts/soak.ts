@@ -14,6 +14,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { SeededRandom } from '../dist/core/random.js'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
 import { Mesh } from './soak/mesh.ts'
@@ -76,17 +77,6 @@ const interrupt = (signal: string): void => {
 process.on('SIGINT', () => { interrupt('SIGINT') })
 process.on('SIGTERM', () => { interrupt('SIGTERM') })
 
-function mulberry32 (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 async function main (): Promise<SoakResult> {
   log(`soak: ${options.peers} peers, ${options.minutes} min, seed ${options.seed} (replay: npm run soak -- --peers ${options.peers} --minutes ${options.minutes} --seed ${options.seed}), profile ${options.profile}, data in ${dir}`)
   await mesh.startAll()
@@ -104,7 +94,7 @@ async function main (): Promise<SoakResult> {
   void rss.sampleHeap()
   timers.push(setInterval(() => { void rss.sampleHeap() }, HEAP_INTERVAL_MS))
   timers.push(setInterval(() => { minuteLine(start) }, Math.min(60_000, runMs / 2)))
-  const chaos = new Chaos(mesh, deaths, mulberry32(options.seed), chaosTiming(runMs), log)
+  const chaos = new Chaos(mesh, deaths, new SeededRandom(options.seed), chaosTiming(runMs), log)
   await chaos.run(deadline)
   const end = Date.now()
 

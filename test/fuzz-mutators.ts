@@ -12,6 +12,7 @@
  * and a failing case replays from its seed.
  */
 import fc from 'fast-check'
+import { SeededRandom } from '../src/core/random.js'
 import { MAX_DEPTH, encodeVarint, parsePb, readVarint, serializePb } from './fuzz-protobuf.js'
 import type { PbField } from './fuzz-protobuf.js'
 
@@ -247,16 +248,10 @@ export function someString (value: unknown, pred: (s: string) => boolean): boole
   return Object.entries(value).some(([k, v]) => pred(k) || someString(v, pred))
 }
 
-/** Mulberry32: a tiny seeded PRNG for building frame pools outside fast-check (process-level fuzzing). */
+/** A seeded `() => number` in [0, 1) for building frame pools outside fast-check (process-level fuzzing). */
 export function seededRandom (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const random = new SeededRandom(seed)
+  return () => random.next()
 }
 
 /** A plan drawn from `rand` (same distribution as planArb, without fast-check). */

@@ -5,6 +5,7 @@
  * live peer sees every live peer alive, and until writes made on both sides during the partition are on
  * every peer. After each restart: how long until the restarted peer and everyone else see each other alive.
  */
+import type { Random } from '../../dist/core/random.js'
 import type { DeathWatch } from './deaths.ts'
 import type { Mesh, Slot } from './mesh.ts'
 import { sleep } from './writer.ts'
@@ -38,11 +39,11 @@ export class Chaos {
   private cycle = 0
   private readonly mesh: Mesh
   private readonly deaths: DeathWatch
-  private readonly random: () => number
+  private readonly random: Random
   private readonly timing: ChaosTiming
   private readonly log: Log
 
-  constructor (mesh: Mesh, deaths: DeathWatch, random: () => number, timing: ChaosTiming, log: Log) {
+  constructor (mesh: Mesh, deaths: DeathWatch, random: Random, timing: ChaosTiming, log: Log) {
     this.mesh = mesh
     this.deaths = deaths
     this.random = random
@@ -64,13 +65,13 @@ export class Chaos {
   }
 
   private pick<T> (xs: readonly T[]): T {
-    return xs[Math.floor(this.random() * xs.length)] as T
+    return xs[this.random.int(xs.length)] as T
   }
 
   private async partition (deadline: number): Promise<void> {
     const live = this.mesh.live()
-    const size = 1 + Math.floor(this.random() * Math.max(1, Math.floor(live.length / 4)))
-    const shuffled = [...live].sort(() => this.random() - 0.5)
+    const size = 1 + this.random.int(Math.max(1, Math.floor(live.length / 4)))
+    const shuffled = this.random.shuffle([...live])
     const minority = shuffled.slice(0, size)
     const majority = shuffled.slice(size)
     const at = Date.now()
