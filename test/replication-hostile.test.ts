@@ -6,33 +6,16 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { FakeTransport } from './helpers/fake-transport.js'
 import { ManualClock } from './helpers/manual-clock.js'
 import { createLogger } from '../src/core/logger.js'
 import { SeededRandom } from '../src/core/random.js'
-import { Channel, DEFAULT_MAX_FRAME_BYTES } from '../src/core/transport.js'
-import type { Destination, FrameHandler, PeerEvent, Transport } from '../src/core/transport.js'
+import { DEFAULT_MAX_FRAME_BYTES } from '../src/core/transport.js'
 import { encodeSync } from '../src/replication/codec.js'
 import type { SyncMessage } from '../src/replication/codec.js'
 import { MemoryDocStore } from '../src/replication/memory-store.js'
 import { Replicator } from '../src/replication/replicator.js'
 import type { ReplicationInit } from '../src/replication/config.js'
-
-/** A transport whose inbound side the test drives directly. */
-class FakeTransport implements Transport {
-  readonly localId = 'victim'
-  readonly sent: Array<{ to: Destination, frame: Uint8Array }> = []
-  handler: FrameHandler | undefined
-  addresses (): string[] { return [] }
-  maxFrameBytes (channel: Channel): number { return DEFAULT_MAX_FRAME_BYTES[channel] }
-  send (_channel: Channel, to: Destination, frame: Uint8Array): void { this.sent.push({ to, frame }) }
-  onFrame (channel: Channel, handler: FrameHandler): () => void {
-    if (channel === Channel.sync) this.handler = handler
-    return () => {}
-  }
-
-  onPeerEvent (_handler: (event: PeerEvent) => void): () => void { return () => {} }
-  inject (from: string, frame: Uint8Array): void { this.handler?.(from, frame) }
-}
 
 function victim (config: ReplicationInit = {}): { r: Replicator, t: FakeTransport, clock: ManualClock } {
   const t = new FakeTransport()

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { FakeTransport } from './helpers/fake-transport.js'
 import { ManualClock } from './helpers/manual-clock.js'
 import { createLogger } from '../src/core/logger.js'
 import { SeededRandom } from '../src/core/random.js'
 import { Channel, DEFAULT_MAX_FRAME_BYTES } from '../src/core/transport.js'
-import type { Destination, FrameHandler, PeerEvent, Transport } from '../src/core/transport.js'
 import { decodeSync, encodeSync } from '../src/replication/codec.js'
 import type { SyncMessage } from '../src/replication/codec.js'
 import { ConfigError } from '../src/core/errors.js'
@@ -23,25 +23,6 @@ import { emptyVector } from '../src/replication/version-vector.js'
 import { ReplicaCluster } from '../src/sim/replica-cluster.js'
 import { DEFAULT_MAX_UPDATE_BYTES } from '../src/storage/config.js'
 import { settle } from './replication-helpers.js'
-
-/** A transport whose inbound side the test drives directly; it records what is sent. */
-class FakeTransport implements Transport {
-  readonly sent: Array<{ to: Destination, frame: Uint8Array }> = []
-  handler: FrameHandler | undefined
-  constructor (readonly localId = 'victim') {}
-  addresses (): string[] { return [] }
-  maxFrameBytes (channel: Channel): number { return DEFAULT_MAX_FRAME_BYTES[channel] }
-  send (_channel: Channel, to: Destination, frame: Uint8Array): void { this.sent.push({ to, frame }) }
-  onFrame (channel: Channel, handler: FrameHandler): () => void {
-    if (channel === Channel.sync) this.handler = handler
-    return () => {}
-  }
-
-  onPeerEvent (_handler: (event: PeerEvent) => void): () => void { return () => {} }
-  inject (from: string, frame: Uint8Array): void { this.handler?.(from, frame) }
-  /** Sent messages (chunks as they are), decoded. */
-  messages (): SyncMessage[] { return this.sent.map(s => decodeSync(s.frame, DEFAULT_MAX_FRAME_BYTES.sync)) }
-}
 
 interface Node { r: Replicator, t: FakeTransport, clock: ManualClock, store: MemoryDocStore, lines: string[] }
 
