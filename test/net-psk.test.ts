@@ -68,7 +68,7 @@ describe('private mesh (pre-shared key)', () => {
     expect(l.t.stats().rejectedConnections.handshakeFailed).toBeGreaterThan(0)
     // The keyed side names the key problem as most likely; the keyless side suggests it may need one.
     if (listener !== undefined) expect(l.log.lines.some(x => /rejected inbound connection .*pre-shared key mismatch or missing/.test(x))).toBe(true)
-    if (dialler === undefined) expect(d.log.lines.some(x => /the remote may require a pre-shared key/.test(x))).toBe(true)
+    if (dialler === undefined) expect(d.log.lines.some(x => /the remote did not open like a libp2p peer, so it may require a pre-shared key/.test(x))).toBe(true)
   })
 
   it('refuses a malformed key file with PskError before listening', async () => {

@@ -144,7 +144,7 @@ describe('diagnoseDialFailure', () => {
   it.each([
     [err('Error', 'connect ECONNREFUSED 127.0.0.1:1'), false, false, 'refused', /refused/],
     [err('TimeoutError', 'The operation was aborted due to timeout'), false, false, 'timeout', /no connection within/],
-    [err('TimeoutError', 'The operation was aborted due to timeout'), true, false, 'handshake', /may require a pre-shared key/],
+    [err('TimeoutError', 'The operation was aborted due to timeout'), true, false, 'handshake-timeout', /did not complete within 1000 ms: the remote or this machine is overloaded/],
     [err('TimeoutError', 'The operation was aborted due to timeout'), true, true, 'handshake', /no pre-shared key or a different one/],
     [err('EncryptionFailedError', 'read ECONNRESET'), true, true, 'handshake', /no pre-shared key or a different one/],
     [err('Error', 'read ECONNRESET'), false, true, 'handshake', /different one/],
@@ -155,6 +155,22 @@ describe('diagnoseDialFailure', () => {
     const d = diagnoseDialFailure({ error, handshakeStarted, pskConfigured, dialTimeoutMs: 1000 })
     expect(d.kind).toBe(kind)
     expect(d.explanation).toMatch(explanation)
+  })
+  // Without a key here, only evidence names a key: the remote opened with something that is not
+  // multistream-select (a keyed listener sends its pnet nonce first). Overload alone never does (issue 14:
+  // a soak without any key logged thousands of "may require a pre-shared key" after a heal).
+  it.each([
+    [err('TimeoutError', 'The operation was aborted due to timeout'), 'other', 'handshake', /did not complete within 1000 ms: the remote did not open like a libp2p peer, so it may require a pre-shared key/],
+    [err('Error', 'read ECONNRESET'), 'other', 'handshake', /failed \(read ECONNRESET\): the remote did not open like a libp2p peer, so it may require a pre-shared key/],
+    [err('UnexpectedEOFError', 'Unexpected EOF'), 'other', 'handshake', /may require a pre-shared key/],
+    [err('TimeoutError', 'The operation was aborted due to timeout'), 'libp2p', 'handshake-timeout', /overloaded/],
+    [err('TimeoutError', 'The operation was aborted due to timeout'), 'none', 'handshake-timeout', /accepted the connection and said nothing.*overloaded/],
+    [err('Error', 'read ECONNRESET'), 'libp2p', 'gone', /stopping/]
+  ] as const)('no key, %s, remote sent %s first → %s', (error, remoteFirstBytes, kind, explanation) => {
+    const d = diagnoseDialFailure({ error, handshakeStarted: true, pskConfigured: false, dialTimeoutMs: 1000, remoteFirstBytes })
+    expect(d.kind).toBe(kind)
+    expect(d.explanation).toMatch(explanation)
+    if (remoteFirstBytes !== 'other') expect(d.explanation).not.toMatch(/pre-shared key/)
   })
   it('explains the listener side honestly', () => {
     expect(explainInboundHandshakeFailure(undefined, 1001, true)).toMatch(/hung up after 1001 ms.*pre-shared key mismatch or missing/)

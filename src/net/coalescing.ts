@@ -15,15 +15,21 @@
 import { AbstractMultiaddrConnection } from '@libp2p/utils'
 import type { AbortOptions, ConnectionProtector, MessageStream, MultiaddrConnection } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import type { FirstBytesLog } from './first-bytes.js'
+import { withoutPeerId } from './addresses.js'
+import type { FirstBytesLog, OutboundFirstBytes } from './first-bytes.js'
+
+/** Where the protector reports what remotes send first: inbound connections, and our own dials. */
+export interface FirstBytesSinks {
+  inbound?: FirstBytesLog
+  outbound?: OutboundFirstBytes
+}
 
 class CoalescingConnection extends AbstractMultiaddrConnection {
-  constructor (private readonly inner: MultiaddrConnection, firstBytes?: FirstBytesLog) {
+  constructor (private readonly inner: MultiaddrConnection, sinks: FirstBytesSinks = {}) {
     super({ remoteAddr: inner.remoteAddr, direction: inner.direction, log: inner.log.newScope('coalesce') })
-    let sniffing = firstBytes !== undefined && inner.direction === 'inbound'
-    if (sniffing) firstBytes?.watch(inner)
+    const sniff = firstBytesSniffer(inner, sinks)
     inner.addEventListener('message', (evt) => {
-      if (sniffing) sniffing = !(firstBytes?.note(inner, evt.data.subarray()) ?? true)
+      sniff?.(evt.data.subarray())
       this.onData(evt.data)
     })
     inner.addEventListener('drain', () => { this.onMuxerDrain() })
@@ -56,10 +62,26 @@ class CoalescingConnection extends AbstractMultiaddrConnection {
   }
 }
 
-export function coalescingProtector (firstBytes?: FirstBytesLog): () => ConnectionProtector {
+/** Reports `conn`'s first chunks to the sink for its direction until the verdict is known. */
+function firstBytesSniffer (conn: MultiaddrConnection, sinks: FirstBytesSinks): ((chunk: Uint8Array) => void) | undefined {
+  let sniffing = true
+  if (conn.direction === 'inbound') {
+    const log = sinks.inbound
+    if (log === undefined) return undefined
+    log.watch(conn)
+    return (chunk) => { if (sniffing) sniffing = !log.note(conn, chunk) }
+  }
+  const log = sinks.outbound
+  if (log === undefined) return undefined
+  const addr = withoutPeerId(conn.remoteAddr).toString()
+  log.started(addr, conn)
+  return (chunk) => { if (sniffing) sniffing = !log.note(addr, conn, chunk) }
+}
+
+export function coalescingProtector (sinks: FirstBytesSinks = {}): () => ConnectionProtector {
   return () => ({
     async protect (connection: MessageStream): Promise<MessageStream> {
-      return new CoalescingConnection(connection as MultiaddrConnection, firstBytes)
+      return new CoalescingConnection(connection as MultiaddrConnection, sinks)
     }
   })
 }

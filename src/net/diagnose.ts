@@ -4,22 +4,21 @@
  *
  * | situation                         | dialler sees                                 | listener sees                                   |
  * |-----------------------------------|----------------------------------------------|-------------------------------------------------|
- * | keyless dials keyed               | hangs until its dial timeout (always)        | inbound handshake never completes; closed when the dialler gives up |
+ * | keyless dials keyed               | receives the listener's 24-byte nonce, then ECONNRESET in ms (~1 of 3 runs) or hangs until its dial timeout | EncryptionFailedError in ms, or nothing until the dialler gives up |
  * | keyed dials keyless               | ECONNRESET in ~10 ms                         | EncryptionFailedError ("Missing newline") in ~3 ms |
  * | keyed dials other key             | ECONNRESET in ms (~2 of 3 runs) or hangs until the dial timeout (~1 of 3: the garbage happens to parse as a short length prefix) | EncryptionFailedError in ms, or nothing until the dialler gives up |
  *
- * So neither side can be sure a failure is a key problem — a port scanner or a non-libp2p client looks
- * the same to the listener — and the lines below say "most likely" / "may". Conversely, a DIALLER without
- * a key never sees a reset caused by one (it hangs): when no key is configured here, a reset or EOF in
- * the handshake means the remote went away (it is stopping, or refused us on arrival for being over a
- * connection limit), not a key problem, and is routine. A LISTENER without a key gets the keyed
- * dialler's garbage, which either fails at once or (when it parses as a short length prefix) waits until
- * the dialler hangs up — so a hang-up is judged by what the remote sent first (first-bytes.ts).
+ * So neither side can be sure from the failure alone — a reset is also what a stopping or full remote
+ * sends, and a timeout is what an overloaded one (or an overloaded us) causes. Without a key, both sides
+ * therefore judge by what the remote sent first (first-bytes.ts): a keyed remote opens with its random
+ * pnet nonce, a libp2p peer without a key with multistream-select. Only that evidence (or a key
+ * configured here) makes a line mention a pre-shared key; a handshake that merely timed out says so
+ * (kind `handshake-timeout`: routine under load, logged at debug and counted, never blamed on a key).
  */
 import { describeError, isPeerGone } from './describe-error.js'
 import type { FirstBytes } from './first-bytes.js'
 
-export type DialFailureKind = 'refused' | 'timeout' | 'handshake' | 'gone' | 'wrong-peer' | 'denied' | 'self' | 'other'
+export type DialFailureKind = 'refused' | 'timeout' | 'handshake' | 'handshake-timeout' | 'gone' | 'wrong-peer' | 'denied' | 'self' | 'other'
 
 export interface DialFailureInput {
   error: unknown
@@ -27,6 +26,8 @@ export interface DialFailureInput {
   handshakeStarted: boolean
   pskConfigured: boolean
   dialTimeoutMs: number
+  /** Without a key: what the remote sent first on our connection to it (undefined if unknown). */
+  remoteFirstBytes?: FirstBytes
 }
 
 export interface DialDiagnosis {
@@ -39,9 +40,7 @@ export function diagnoseDialFailure (input: DialFailureInput): DialDiagnosis {
   const err = input.error
   const name = err instanceof Error ? err.name : ''
   const message = err instanceof Error ? err.message : describeError(err)
-  const keyHint = input.pskConfigured
-    ? 'the remote most likely has no pre-shared key or a different one'
-    : 'the remote may require a pre-shared key (private mesh) that this peer does not have'
+  const timedOut = name === 'TimeoutError' || name === 'AbortError' || /timed? ?out|aborted/i.test(message)
   if (name === 'DialDeniedError' || /blocked by gater|denied/i.test(message)) {
     return { kind: 'denied', explanation: 'refused by our connection gater (blocked, not allowed, or in cooldown)' }
   }
@@ -50,15 +49,23 @@ export function diagnoseDialFailure (input: DialFailureInput): DialDiagnosis {
   if (/identity|does not match|unexpected peer/i.test(message)) {
     return { kind: 'wrong-peer', explanation: `a different peer answers at that address (${message})` }
   }
+  const failure = timedOut && input.handshakeStarted
+    ? `the security handshake did not complete within ${input.dialTimeoutMs} ms`
+    : `the security handshake failed (${message})`
+  if (input.pskConfigured && (timedOut ? input.handshakeStarted : name === 'EncryptionFailedError' || /ECONNRESET|EPIPE/.test(message))) {
+    return { kind: 'handshake', explanation: `${failure}: the remote most likely has no pre-shared key or a different one` }
+  }
+  if (!input.pskConfigured && input.remoteFirstBytes === 'other' && (timedOut || isPeerGone(err) || name === 'EncryptionFailedError')) {
+    return { kind: 'handshake', explanation: `${failure}: the remote did not open like a libp2p peer, so it may require a pre-shared key (private mesh) that this peer does not have` }
+  }
   if (!input.pskConfigured && isPeerGone(err)) {
     return { kind: 'gone', explanation: `the remote closed the connection during the handshake (${message}): it is stopping, or refused us for being over a connection limit` }
   }
-  if (name === 'EncryptionFailedError' || /ECONNRESET|EPIPE/.test(message)) {
-    return { kind: 'handshake', explanation: `the security handshake failed (${message}): ${keyHint}` }
-  }
-  if (name === 'TimeoutError' || name === 'AbortError' || /timed? ?out|aborted/i.test(message)) {
+  if (name === 'EncryptionFailedError') return { kind: 'handshake', explanation: failure }
+  if (timedOut) {
     if (input.handshakeStarted) {
-      return { kind: 'handshake', explanation: `the security handshake did not complete within ${input.dialTimeoutMs} ms: ${keyHint}` }
+      const remote = input.remoteFirstBytes === 'none' ? ' (the remote accepted the connection and said nothing)' : ''
+      return { kind: 'handshake-timeout', explanation: `${failure}${remote}: the remote or this machine is overloaded` }
     }
     return { kind: 'timeout', explanation: `no connection within ${input.dialTimeoutMs} ms (host unreachable or overloaded)` }
   }

@@ -8,6 +8,7 @@ import type { Logger, RateLimitedLog } from '../core/logger.js'
 import { withoutPeerId } from './addresses.js'
 import { diagnoseDialFailure } from './diagnose.js'
 import type { DialDiagnosis } from './diagnose.js'
+import type { FirstBytes } from './first-bytes.js'
 import type { MurmurNode } from './node.js'
 import type { TransportCounters } from './stats.js'
 
@@ -26,6 +27,8 @@ export interface DialerDeps {
   onDialTime?: (ms: number) => void
   /** With a pre-shared key: did TCP connect to one of `addrs` and start the key exchange since `since`? */
   protectionStartedSince?: (addrs: readonly string[], since: number) => boolean
+  /** Without a key: what the remote of a connection to one of `addrs` made since `since` sent first. */
+  remoteFirstBytesSince?: (addrs: readonly string[], since: number) => FirstBytes | undefined
   /** During shutdown, dial failures are expected (the node is stopping): logged at debug only. */
   isClosing?: () => boolean
 }
@@ -55,7 +58,13 @@ export class Dialer {
     } catch (error) {
       counters.dials.failed++
       handshakeStarted ||= this.deps.protectionStartedSince?.([...tried], started) ?? false
-      const diagnosis = diagnoseDialFailure({ error, handshakeStarted, pskConfigured: this.deps.pskConfigured, dialTimeoutMs })
+      const remoteFirstBytes = this.deps.remoteFirstBytesSince?.([...tried], started)
+      // The protector saw a connection to it: TCP connected, so the handshake had begun.
+      handshakeStarted ||= remoteFirstBytes !== undefined
+      const diagnosis = diagnoseDialFailure({
+        error, handshakeStarted, pskConfigured: this.deps.pskConfigured, dialTimeoutMs,
+        ...(remoteFirstBytes === undefined ? {} : { remoteFirstBytes })
+      })
       const line = `dial ${label} failed: ${diagnosis.explanation}`
       // A refused or timed-out dial is routine (members die; membership re-tries them): debug.
       // A handshake failure is a configuration problem someone must fix: warn, rate-limited per target.

@@ -8,7 +8,7 @@ import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import { resolveTransportConfig } from './config.js'
 import type { Libp2pTransportInit } from './config.js'
 import { PskError } from './errors.js'
-import { FirstBytesLog } from './first-bytes.js'
+import { FirstBytesLog, OutboundFirstBytes } from './first-bytes.js'
 import { createGater } from './gater.js'
 import { HandshakeWatch } from './handshake-watch.js'
 import { loadOrCreateIdentity } from './identity.js'
@@ -39,8 +39,9 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
   // Aborted when close() begins: what fails after that is our own shutdown, not news about the remote.
   const shutdown = new AbortController()
   const isClosing = (): boolean => shutdown.signal.aborted
-  // Without a key, the pass-through protector sees inbound connections' first bytes (diagnosis only).
+  // Without a key, the pass-through protector sees what remotes send first (diagnosis only).
   const firstBytes = psk === undefined ? new FirstBytesLog() : undefined
+  const outboundFirstBytes = psk === undefined ? new OutboundFirstBytes() : undefined
   const watch = new HandshakeWatch({
     warnings,
     log,
@@ -83,12 +84,12 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
       inboundConnectionThreshold: config.inboundConnectionThreshold,
       maxIncomingPendingConnections: config.maxIncomingPendingConnections,
       admission,
-      ...(firstBytes === undefined ? {} : { firstBytes })
+      ...(firstBytes === undefined || outboundFirstBytes === undefined ? {} : { firstBytes: { inbound: firstBytes, outbound: outboundFirstBytes } })
     })
   } catch (err) {
     throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(err)}`)
   }
-  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown })
+  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown, ...(outboundFirstBytes === undefined ? {} : { outboundFirstBytes }) })
   await transport.start()
   return transport
 }

@@ -1,11 +1,15 @@
 /**
- * What an inbound connection said first, for diagnosing a handshake that never completed (no key set).
+ * What a connection's remote said first, for diagnosing a handshake that never completed (no key set).
  *
  * A libp2p peer without a key opens with multistream-select's header. A peer WITH a key opens with its
  * 24-byte pnet nonce and ciphertext — random bytes to us. Usually that garbage fails our handshake in
  * milliseconds, but sometimes it parses as the start of a longer message and the connection just waits
  * until the dialler gives up and hangs up (diagnose.ts table). Knowing the first bytes tells that key
  * problem (warn) from a libp2p peer that went away mid-handshake or a socket that said nothing (routine).
+ *
+ * The same holds for our own dials: a keyed listener answers a keyless dialler with its nonce, not with
+ * multistream-select, so the dialler has evidence of a private mesh (OutboundFirstBytes) instead of
+ * guessing from a reset or a timeout (which overload causes just as well).
  *
  * Only the pass-through protector (coalescing.ts, installed when no key is configured) sees the raw
  * bytes; it reports the first ones here. Adding our own 'message' listener to the raw connection instead
@@ -55,6 +59,55 @@ export class FirstBytesLog {
   /** The protector saw `conn` (so silence from it means `none`, not "unknown"). */
   watch (conn: object): void {
     if (!this.seen.has(conn)) this.seen.set(conn, new Uint8Array(0))
+  }
+}
+
+/** Remembers this many recent outbound connections (by remote address); older ones are forgotten. */
+const MAX_RECENT_OUTBOUND = 1024
+
+/**
+ * First bytes the remotes of our recent outbound connections sent, keyed by remote address (the dialer
+ * knows the addresses it tried, not the connection objects libp2p made for them).
+ */
+export class OutboundFirstBytes {
+  private readonly recent = new Map<string, { since: number, log: FirstBytesLog, conn: object }>()
+
+  constructor (private readonly now: () => number = () => performance.now()) {}
+
+  /** An outbound connection to `addr` (multiaddr string without /p2p) reached the protector. */
+  started (addr: string, conn: object): void {
+    const log = new FirstBytesLog()
+    log.watch(conn)
+    this.recent.delete(addr)
+    this.recent.set(addr, { since: this.now(), log, conn })
+    if (this.recent.size > MAX_RECENT_OUTBOUND) {
+      const oldest = this.recent.keys().next().value
+      if (oldest !== undefined) this.recent.delete(oldest)
+    }
+  }
+
+  /** A chunk arrived on `conn`; returns true once its verdict is known (stop reporting). */
+  note (addr: string, conn: object, chunk: Uint8Array): boolean {
+    const entry = this.recent.get(addr)
+    if (entry?.conn !== conn) return true
+    return entry.log.note(conn, chunk)
+  }
+
+  /**
+   * What the remote said first on the latest connection to any of `addrs` made since `since`: `other`
+   * if any of them spoke something else than libp2p, else `libp2p`, else `none`; undefined if no
+   * connection to them reached the protector since then (TCP never connected).
+   */
+  since (addrs: readonly string[], since: number): FirstBytes | undefined {
+    let verdict: FirstBytes | undefined
+    for (const a of addrs) {
+      const entry = this.recent.get(a)
+      if (entry === undefined || entry.since < since) continue
+      const v = entry.log.get(entry.conn)
+      if (v === 'other') return 'other'
+      if (v === 'libp2p' || verdict === undefined) verdict = v
+    }
+    return verdict
   }
 }
 

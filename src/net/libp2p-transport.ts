@@ -22,6 +22,7 @@ import { ConnectionKeeper } from './connection-keeper.js'
 import { describeError } from './describe-error.js'
 import { Dialer } from './dialer.js'
 import { Discovery } from './discovery.js'
+import type { OutboundFirstBytes } from './first-bytes.js'
 import { Inbound } from './inbound.js'
 import type { MurmurNode } from './node.js'
 import { Outbound } from './outbound.js'
@@ -46,6 +47,8 @@ export interface Libp2pTransportParts {
   psk: ParsedPsk | undefined
   /** Present iff `psk` is: the instrumented pnet protector (dial diagnosis). */
   guard: PrivateMeshGuard | undefined
+  /** Present iff `psk` is not: what remotes of our dials sent first (dial diagnosis). */
+  outboundFirstBytes?: OutboundFirstBytes
   /**
    * Aborted when close() begins, so the parts built before the transport (handshake watch, admission
    * counting) can tell failures caused by our own shutdown from news about a remote.
@@ -104,6 +107,7 @@ export class Libp2pTransport implements Transport {
       pskConfigured: this.psk !== undefined,
       onDialTime: (ms) => { this.lastDialMs = ms },
       ...(parts.guard === undefined ? {} : { protectionStartedSince: parts.guard.protectionStartedSince.bind(parts.guard) }),
+      ...(parts.outboundFirstBytes === undefined ? {} : { remoteFirstBytesSince: parts.outboundFirstBytes.since.bind(parts.outboundFirstBytes) }),
       isClosing: () => this.state !== 'running'
     })
     this.outbound = new Outbound({

@@ -24,7 +24,7 @@ import type { ConnectionGater, ConnectionProtector, Libp2p, PeerDiscovery, Priva
 import { createLibp2p } from 'libp2p'
 import { coalescingProtector } from './coalescing.js'
 import { installLazyWindowUpdates } from './yamux-window.js'
-import type { FirstBytesLog } from './first-bytes.js'
+import type { FirstBytesSinks } from './coalescing.js'
 import type { InboundAdmission } from './inbound-admission.js'
 import { LIBP2P_CONNECTION_HEADROOM } from './config.js'
 import type { MdnsInit } from './config.js'
@@ -57,8 +57,8 @@ export interface NodeInit {
   maxIncomingPendingConnections: number
   /** Counts the inbound connections libp2p refuses before the gater sees them (inbound-admission.ts). */
   admission?: InboundAdmission
-  /** Without a protector: where the pass-through one reports inbound connections' first bytes. */
-  firstBytes?: FirstBytesLog
+  /** Without a protector: where the pass-through one reports what remotes send first (diagnosis). */
+  firstBytes?: FirstBytesSinks
 }
 
 /** A connection's graceful close waits at most this long for its streams (libp2p's default is 1 s). */
