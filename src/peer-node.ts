@@ -13,6 +13,7 @@ import { TypedEmitter } from './core/emitter.js'
 import { MurmurError } from './core/errors.js'
 import { createLogger, streamSink } from './core/logger.js'
 import type { Logger } from './core/logger.js'
+import { ensurePrivateDir } from './core/private-files.js'
 import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
 import { Membership, membershipDirectory } from './membership/index.js'
@@ -66,6 +67,8 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   if (major < MIN_NODE_MAJOR) throw new UnsupportedRuntimeError(`murmur needs Node ${MIN_NODE_MAJOR} or newer; this is ${process.version}`)
   const log = options.logger ?? defaultLogger()
   const seeds = (options.bootstrap ?? []).map(bootstrapDestination)
+  // Owner-only data dir (identity key, documents), before anything is created in it.
+  if (options.dataDir !== undefined) await ensurePrivateDir(options.dataDir, log)
   // Open the store first: a data dir locked by another running peer must fail before we listen.
   const store: DocStore = options.dataDir === undefined
     ? new MemoryDocStore()

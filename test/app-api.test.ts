@@ -4,6 +4,7 @@
  * the event stream, and the CLI behaviour it shares with dist/peer.js. Every wait is bounded.
  */
 import { spawnSync } from 'node:child_process'
+import { request } from 'node:http'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { NODE, ROOT, cleanup, http, spawnPeer, stopPeer, waitFor, waitForStates } from './helpers/procs.js'
@@ -39,8 +40,9 @@ describe('chat-counter app on three peer processes', () => {
     for (const asset of ['/app.js', '/render.js', '/api.js', '/style.css', '/favicon.svg']) {
       expect((await fetch(`${p.http}${asset}`, { signal: AbortSignal.timeout(5_000) })).status, asset).toBe(200)
     }
-    const health = await http<{ ok: boolean, peerId: string, alive: number }>(p.http, 'GET', '/health')
-    expect(health.body).toEqual({ ok: true, peerId: p.id, alive: 3 })
+    expect((await http(p.http, 'GET', '/health')).body).toEqual({ ok: true })
+    const ready = await http<{ ready: boolean, peerId: string, alive: number }>(p.http, 'GET', '/ready')
+    expect(ready.body).toEqual({ ready: true, peerId: p.id, alive: 3 })
     const docs = await http<Array<{ name: string }>>(p.http, 'GET', '/docs')
     expect(docs.body.map(d => d.name)).toContain('chat-counter')
     expect((await http(p.http, 'GET', '/admin/partition')).status).toBe(200)
@@ -187,7 +189,8 @@ describe('chat-counter with --http-token', () => {
     const p = await spawnPeer({ entry: SERVER, args: LOCAL, token })
     expect((await http(p.http, 'GET', '/')).status).toBe(200)
     expect((await http(p.http, 'GET', '/api/counter')).status).toBe(401)
-    expect((await http(p.http, 'GET', '/health')).status).toBe(401)
+    expect((await http(p.http, 'GET', '/ready')).status).toBe(401)
+    expect((await http(p.http, 'GET', '/health')).status).toBe(200)
     const auth = { authorization: `Bearer ${token}` }
     expect((await http(p.http, 'POST', '/api/counter', { delta: 2 }, auth)).body).toEqual({ value: 2 })
     const ac = new AbortController()
@@ -195,5 +198,40 @@ describe('chat-counter with --http-token', () => {
     ac.abort()
     expect(stream.status).toBe(200)
     expect((await fetch(`${p.http}/api/events?access_token=wrong`, { signal: AbortSignal.timeout(5_000) })).status).toBe(401)
+    // A token in the URL of a plain route is refused, even the right one (URLs end up in logs).
+    const inUrl = await http<{ code: string }>(p.http, 'GET', `/api/counter?access_token=${token}`)
+    expect(inUrl.status).toBe(401)
+    expect(inUrl.body.code).toBe('query_token_not_allowed')
+    expect((await http<{ code: string }>(p.http, 'GET', `/members?access_token=${token}`)).body.code).toBe('query_token_not_allowed')
+  })
+})
+
+describe('chat-counter without a token: DNS rebinding', () => {
+  afterAll(cleanup)
+
+  /** A request with a chosen Host header (fetch does not let us set one). */
+  const withHost = (base: string, method: string, route: string, host: string, body?: string): Promise<{ status: number, text: string }> => new Promise((resolve, reject) => {
+    const url = new URL(base)
+    const req = request({ host: url.hostname, port: url.port, method, path: route, headers: { host, origin: `http://${host}` }, agent: false, timeout: 5_000 }, (res) => {
+      let text = ''
+      res.on('data', (d: Buffer) => { text += d.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, text }) })
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+
+  test('the page, the app API and the peer API refuse a foreign Host, GET included; loopback names are served', async () => {
+    const p = await spawnPeer({ entry: SERVER, args: LOCAL })
+    const port = new URL(p.http).port
+    for (const [method, route, body] of [['GET', '/'], ['GET', '/app.js'], ['GET', '/api/counter'], ['GET', '/api/chat'], ['GET', '/api/events'],
+      ['POST', '/api/counter', '{"delta":5}'], ['GET', '/members'], ['PUT', '/docs/x/kv/k', '1']] as Array<[string, string, string?]>) {
+      const a = await withHost(p.http, method, route, `evil.example:${port}`, body)
+      expect(a.status, `${method} ${route}`).toBe(403)
+      expect(JSON.parse(a.text), `${method} ${route}`).toMatchObject({ code: 'host_not_allowed' })
+    }
+    expect(await counterOf(p)).toBe(0)
+    expect((await withHost(p.http, 'GET', '/api/counter', `localhost:${port}`)).status).toBe(200)
+    expect((await withHost(p.http, 'GET', '/', `127.0.0.1:${port}`)).status).toBe(200)
   })
 })

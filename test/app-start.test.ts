@@ -43,7 +43,7 @@ const alive = (pid: number): boolean => {
 const pidsIn = (dir: string): number[] => readFileSync(path.join(dir, 'demo.pids'), 'utf8').split('\n').map(Number).filter(n => n > 0)
 
 async function peerIds (urls: string[]): Promise<string[]> {
-  return await Promise.all(urls.map(async u => (await http<{ peerId: string }>(u.replace(/\/$/, ''), 'GET', '/health')).body.peerId))
+  return await Promise.all(urls.map(async u => (await http<{ self: { peerId: string } }>(u.replace(/\/$/, ''), 'GET', '/api/state')).body.self.peerId))
 }
 
 async function waitMesh (urls: string[]): Promise<void> {

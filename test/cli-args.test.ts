@@ -45,14 +45,21 @@ describe('parseArgs', () => {
     [['--tag', '=x'], /expected key=value/],
     [['--http', 'abc'], /expected \[host:\]port/],
     [['--http', '70000'], /port must be/],
-    [['--http', '0.0.0.0:8080'], /also pass --http-token/],
+    [['--http', '0.0.0.0:8080'], /also pass --http-token-file/],
     [['--http', '8080', '--no-http'], /contradict/],
     [['--http-token', 'short'], /at least 16/],
     [['--allow-peer', 'nope'], /not a peer id/],
     [['--log-level', 'loud'], /--log-level must be one of/],
     [['--mdns=yes'], /takes no value/],
     [['--name', ''], /--name must be/],
-    [['--data-dir', ''], /non-empty/]
+    [['--data-dir', ''], /non-empty/],
+    [['--http-token', 'x'.repeat(16), '--http-token-file', 'f'], /contradict/],
+    [['--http-allow-host', 'evil.example:8080'], /expected a host name \(no port\)/],
+    [['--http-allow-host', 'a b'], /expected a host name/],
+    [['--http-allow-host', '*'], /expected a host name/],
+    [['--https-cert', 'c.pem'], /--https-cert and --https-key go together/],
+    [['--https-key', 'k.pem'], /go together/],
+    [['--https-cert', 'c.pem', '--https-key', 'k.pem', '--no-http'], /need the HTTP API/]
   ])('%j → error %s', (argv, message) => {
     const r = parseArgs(argv)
     expect(r.kind).toBe('error')
@@ -60,6 +67,21 @@ describe('parseArgs', () => {
       expect(r.message).toMatch(message)
       expect(r.message).not.toContain('\n')
     }
+  })
+
+  test('security flags: token file, allowed hosts, TLS; MURMUR_HTTP_TOKEN from the environment', () => {
+    const r = parseArgs(['--http', '0.0.0.0:8443', '--http-token-file', '/run/secrets/token', '--http-allow-host', 'Murmur.Internal', '--http-allow-host', '.example.com',
+      '--https-cert', 'c.pem', '--https-key', 'k.pem'])
+    expect(r).toMatchObject({ kind: 'run', options: { httpTokenFile: '/run/secrets/token', httpAllowHosts: ['murmur.internal', '.example.com'], https: { certFile: 'c.pem', keyFile: 'k.pem' } } })
+    const env = { MURMUR_HTTP_TOKEN: 'e'.repeat(20) }
+    expect(parseArgs(['--http', '0.0.0.0:1'], env)).toMatchObject({ kind: 'run', options: { httpToken: 'e'.repeat(20) } })
+    // A flag beats the environment.
+    expect(parseArgs(['--http-token', 'f'.repeat(16)], env)).toMatchObject({ kind: 'run', options: { httpToken: 'f'.repeat(16) } })
+    expect(parseArgs(['--http-token-file', 't'], env)).toMatchObject({ kind: 'run', options: { httpTokenFile: 't' } })
+    expect((parseArgs(['--http-token-file', 't'], env) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: 'short' })).toEqual({ kind: 'error', message: 'MURMUR_HTTP_TOKEN must be at least 16 characters' })
+    // Without the environment passed in, parsing is pure: no token.
+    expect((parseArgs([]) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
   })
 
   test('a public --http with a token is accepted', () => {

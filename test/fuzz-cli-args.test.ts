@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { isLoopbackHost, parseArgs } from '../src/cli/args.js'
+import { isLoopbackAddress, parseArgs } from '../src/cli/args.js'
 import type { ParsedArgs } from '../src/cli/args.js'
 import { SWIM_LIMITS } from '../src/membership/codec.js'
 import { useSeed } from './helpers/replay.js'
@@ -53,7 +53,7 @@ function checkOutcome (r: ParsedArgs): void {
   if (o.listen.length === 0) throw new Error('no listen address')
   if (o.http !== undefined) {
     if (!Number.isInteger(o.http.port) || o.http.port < 0 || o.http.port > 65535) throw new Error(`bad port ${o.http.port}`)
-    if (!isLoopbackHost(o.http.host) && o.httpToken === undefined) throw new Error(`public --http ${o.http.host} without a token`)
+    if (!isLoopbackAddress(o.http.host) && o.httpToken === undefined && o.httpTokenFile === undefined) throw new Error(`public --http ${o.http.host} without a token`)
   }
   if (o.httpToken !== undefined && o.httpToken.length < 16) throw new Error('short token')
   const tags = Object.entries(o.tags)

@@ -64,7 +64,7 @@ async function serve (peer: Peer, token?: string): Promise<Omit<Served, 'peer'>>
   const api = createHttpApi(peer, { allowFaultInjection: true, ...(token === undefined ? {} : { token }) })
   // As src/cli/main.ts does: the API answers its routes, everything else is a JSON 404.
   const server = await startHttpServer(async (req, res) => {
-    if (!(await api.handle(req, res))) api.json(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` })
+    if (!(await api.handle(req, res))) api.notFound(req, res)
   }, '127.0.0.1', 0)
   return { api, server, base: server.url }
 }
@@ -118,7 +118,7 @@ describe('HTTP API under hostile requests', () => {
       const a = await send(open.base, 'PUT', '/docs/seed/kv/b', { body: c.body, chunked: c.chunked === true, ...(c.headers === undefined ? {} : { headers: c.headers }) }).catch((err: unknown) => ({ status: -1, text: String(err), json: undefined, headers: {} }))
       if (c.headers !== undefined && a.status === -1) continue // the server hung up on the lie: also fine
       expect(a.status, JSON.stringify(c.body).slice(0, 40)).toBe(c.status)
-      expect(a.json).toEqual({ error: expect.any(String) })
+      expect(a.json).toEqual({ error: expect.any(String), code: expect.any(String) })
       tally(c.reason)
     }
     expect(docState()).toBe(before)
@@ -131,8 +131,8 @@ describe('HTTP API under hostile requests', () => {
       ['GET', '/docs/%E0%A4%A', 400, 'invalid_path'],
       ['GET', '/docs/%zz', 400, 'invalid_path'],
       ['PUT', '/docs/seed/kv/%', 400, 'invalid_path'],
-      ['GET', '/docs/%00', 400, 'InvalidDocNameError'],
-      ['GET', `/docs/${'n'.repeat(257)}`, 400, 'InvalidDocNameError'],
+      ['GET', '/docs/%00', 400, 'invalid_doc_name'],
+      ['GET', `/docs/${'n'.repeat(257)}`, 400, 'invalid_doc_name'],
       ['GET', '/docs/%ED%A0%80', 400, 'invalid_path'], // a lone surrogate in UTF-8: decodeURIComponent refuses it
       ['GET', `/docs/seed/kv/${'k'.repeat(1025)}`, 400, 'invalid_key'],
       ['DELETE', `/docs/seed/kv/${'k'.repeat(1025)}`, 400, 'invalid_key'],
@@ -146,7 +146,7 @@ describe('HTTP API under hostile requests', () => {
     for (const [method, route, status, reason] of cases) {
       const a = await send(open.base, method, route, method === 'PUT' ? { body: '1' } : {})
       expect(a.status, `${method} ${route.slice(0, 40)}`).toBe(status)
-      expect(a.json, `${method} ${route.slice(0, 40)}`).toEqual({ error: expect.any(String) })
+      expect(a.json, `${method} ${route.slice(0, 40)}`).toEqual({ error: expect.any(String), code: expect.any(String) })
       if (status === 405) expect(a.headers.allow).toBeDefined()
       if (reason !== undefined) tally(reason)
     }
@@ -161,7 +161,7 @@ describe('HTTP API under hostile requests', () => {
     for (const body of bodies) {
       const a = await send(open.base, 'POST', '/admin/partition', { body })
       expect(a.status, body.slice(0, 40)).toBe(400)
-      expect(a.json).toEqual({ error: expect.any(String) })
+      expect(a.json).toEqual({ error: expect.any(String), code: expect.any(String) })
       tally('invalid_body')
     }
     const bad = await send(open.base, 'POST', '/admin/partition', { body: '{"block":' })
@@ -175,10 +175,10 @@ describe('HTTP API under hostile requests', () => {
 
   test('with a token: every route answers 401 without it or with a wrong one, and works with it', async () => {
     const routes: Array<[string, string, string | undefined]> = [
-      ['GET', '/health', undefined], ['GET', '/members', undefined], ['GET', '/metrics', undefined], ['GET', '/docs', undefined],
+      ['GET', '/ready', undefined], ['GET', '/members', undefined], ['GET', '/metrics', undefined], ['GET', '/docs', undefined],
       ['GET', '/docs/seed', undefined], ['GET', '/docs/seed/kv/a', undefined], ['PUT', '/docs/seed/kv/t', '"v"'], ['DELETE', '/docs/seed/kv/t', undefined],
       ['GET', '/admin/partition', undefined], ['POST', '/admin/partition', '{"block":[]}'], ['DELETE', '/admin/partition', undefined], ['GET', '/events', undefined],
-      ['POST', '/health', undefined] // wrong method: still 401 first, so the route table does not leak
+      ['POST', '/ready', undefined] // wrong method: still 401 first, so the route table does not leak
     ]
     const wrong: Array<Record<string, string>> = [
       {}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `bearer ${TOKEN}` }, { authorization: `Basic ${TOKEN}` },
@@ -190,7 +190,7 @@ describe('HTTP API under hostile requests', () => {
         const a = await send(locked.base, method, route, { headers, ...(body === undefined ? {} : { body }) })
         expect(a.status, `${method} ${route} ${JSON.stringify(headers)}`).toBe(401)
         expect(a.headers['www-authenticate']).toBe('Bearer')
-        expect(a.json).toEqual({ error: expect.any(String) })
+        expect(a.json).toEqual({ error: expect.any(String), code: expect.any(String) })
         tally('unauthorized')
       }
     }
@@ -199,8 +199,10 @@ describe('HTTP API under hostile requests', () => {
     for (const [method, route, body] of routes) {
       if (route === '/events') continue // an event stream stays open; the SSE test covers it
       const a = await send(locked.base, method, route, { headers: auth, ...(body === undefined ? {} : { body }) })
-      expect(a.status, `${method} ${route}`).toBe(method === 'POST' && route === '/health' ? 405 : 200)
+      // The peer is alone (and was not started alone on purpose): /ready says 503 not_ready.
+      expect(a.status, `${method} ${route}`).toBe(route === '/ready' ? (method === 'POST' ? 405 : 503) : 200)
       if (a.status === 405) tally('method_not_allowed')
+      if (a.status === 503) tally('not_ready')
     }
   })
 
@@ -246,8 +248,8 @@ describe('HTTP API under hostile requests', () => {
     console.log(`60 concurrent PUTs with maxPendingWrites 4: ${by(200)} × 200, ${by(429)} × 429`)
     expect(by(200) + by(429)).toBe(60)
     expect(by(429)).toBeGreaterThan(0)
-    for (const a of answers) if (a.status === 429) expect(a.json).toEqual({ error: expect.stringMatching(/maxPendingWrites/) })
-    tally('RateLimitError', by(429))
+    for (const a of answers) if (a.status === 429) expect(a.json).toEqual({ error: expect.stringMatching(/maxPendingWrites/), code: 'rate_limited' })
+    tally('rate_limited', by(429))
     // Every acknowledged write is there; no refused one is.
     const kv = (await open.peer.doc('burst')).getMap('kv')
     answers.forEach((a, i) => { expect(kv.has(`k${i}`), `k${i}`).toBe(a.status === 200) })
@@ -258,7 +260,7 @@ describe('HTTP API under hostile requests', () => {
     try {
       const extra = await send(open.base, 'GET', '/events')
       expect(extra.status).toBe(503)
-      expect(extra.json).toEqual({ error: 'too many event streams' })
+      expect(extra.json).toEqual({ error: 'too many event streams', code: 'event_streams_full' })
       tally('event_streams_full')
       await open.peer.write('seed', (d) => { d.getMap('kv').set('sse', Date.now()) })
       // Every attached client receives the doc event (coalesced after 100 ms).
@@ -272,7 +274,7 @@ describe('HTTP API under hostile requests', () => {
     const a = await slowBody
     const took = Date.now() - slowBodyStarted
     expect(a.status).toBe(408)
-    expect(a.json).toEqual({ error: expect.stringMatching(/not received within/) })
+    expect(a.json).toEqual({ error: expect.stringMatching(/not received within/), code: 'body_timeout' })
     expect(took).toBeGreaterThanOrEqual(9_000)
     expect(took).toBeLessThan(REQUEST_BOUND_MS)
     tally('body_timeout')
@@ -302,13 +304,13 @@ function reasonOf (a: Answer, method: string, route: string): string {
     case 401: return 'unauthorized'
     case 405: return 'method_not_allowed'
     case 413: return 'body_too_large'
-    case 429: return 'RateLimitError'
+    case 429: return 'rate_limited'
   }
   if (/percent-encoding/.test(error)) return 'invalid_path'
   if (/^key must be/.test(error)) return 'invalid_key'
   if (/JSON body is required|not valid JSON/.test(error)) return 'invalid_json'
   if (method === 'POST' && route.startsWith('/admin/partition')) return 'invalid_body'
-  return 'InvalidDocNameError'
+  return 'invalid_doc_name'
 }
 
 /** PUT with Content-Length 100, 5 bytes sent, then silence (the connection stays open). */
@@ -327,7 +329,7 @@ function slowRequest (base: string): Promise<Answer> {
       try { json = JSON.parse(text) } catch { json = undefined }
       resolve({ status, headers: {}, text, json })
     })
-    socket.write('PUT /docs/seed/kv/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"abcd')
+    socket.write('PUT /docs/seed/kv/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"abcd')
     // The server answers 408 but the socket stays half-open for the rest of the body: end ours once answered.
     const poll = setInterval(() => { if (/\r\n\r\n\{/.test(raw)) { clearInterval(poll); socket.end() } }, 50)
     socket.on('close', () => { clearInterval(poll) })

@@ -45,11 +45,20 @@ describe('persistent identity', () => {
     expect(other.localId).not.toBe(id)
   })
 
-  it('tightens a key file readable by others', async () => {
+  it('refuses a key file readable by other users (IdentityError), leaving it as it is', async () => {
     const { peerId } = await loadOrCreateIdentity(root)
-    await chmod(join(root, IDENTITY_FILE), 0o644)
+    for (const mode of [0o644, 0o604, 0o640]) {
+      await chmod(join(root, IDENTITY_FILE), mode)
+      // 0640 is refused too unless the file is owned by root (looseSecretMode's PostgreSQL exception).
+      if (mode === 0o640 && process.getuid?.() === 0) {
+        expect((await loadOrCreateIdentity(root)).peerId).toBe(peerId)
+        continue
+      }
+      await expect(loadOrCreateIdentity(root)).rejects.toMatchObject({ name: 'IdentityError', message: expect.stringMatching(/accessible to .*chmod 600/) })
+      expect((await stat(join(root, IDENTITY_FILE))).mode & 0o777).toBe(mode)
+    }
+    await chmod(join(root, IDENTITY_FILE), 0o600)
     expect((await loadOrCreateIdentity(root)).peerId).toBe(peerId)
-    expect((await stat(join(root, IDENTITY_FILE))).mode & 0o777).toBe(0o600)
   })
 
   it.each([

@@ -27,8 +27,8 @@ describe('five peer processes', () => {
   test('join through one bootstrap: 5 alive on every /members', async () => {
     const took = await waitForStates(peers, ids(), 'alive', 15_000)
     console.log(`5 peers alive everywhere ${took} ms after start`)
-    const health = await http<{ ok: boolean, peerId: string, alive: number }>(peers[3]!.http, 'GET', '/health')
-    expect(health.body).toEqual({ ok: true, peerId: peers[3]!.id, alive: 5 })
+    const ready = await http<{ ready: boolean, peerId: string, alive: number }>(peers[3]!.http, 'GET', '/ready')
+    expect(ready.body).toEqual({ ready: true, peerId: peers[3]!.id, alive: 5 })
     const m = (await members(peers[2]!)).find(x => x.peerId === peers[0]!.id)
     expect(m?.addrs[0]).toContain(`/p2p/${peers[0]!.id}`)
   })
@@ -87,7 +87,7 @@ describe('private mesh (--psk)', () => {
   afterAll(cleanup)
   const key = (hex: string): string => {
     const file = path.join(tempDir(), 'swarm.key')
-    writeFileSync(file, `/key/swarm/psk/1.0.0/\n/base16/\n${hex}\n`)
+    writeFileSync(file, `/key/swarm/psk/1.0.0/\n/base16/\n${hex}\n`, { mode: 0o600 })
     return file
   }
 

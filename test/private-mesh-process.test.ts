@@ -47,7 +47,7 @@ describe('allowlist (--allow-peer)', () => {
 
   test('with a pre-shared key: a key holder outside the allowlist is refused, a keyless peer fails the handshake', async () => {
     const keyFile = path.join(tempDir(), 'swarm.key')
-    writeFileSync(keyFile, generatePsk())
+    writeFileSync(keyFile, generatePsk(), { mode: 0o600 })
     const psk = ['--psk', keyFile]
     const friend = await spawnPeer({ args: [...LOCAL, ...psk] })
     const hub = await spawnPeer({ args: [...LOCAL, ...psk, '--allow-peer', friend.id], bootstrap: [friend.addrs[0] as string] })
@@ -113,7 +113,7 @@ describe('HTTP exposure', () => {
     expect(code).toBe(2)
     const lines = r.stderr().trim().split('\n')
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/reachable from other machines: also pass --http-token/)
+    expect(lines[0]).toMatch(/reachable from other machines: also pass --http-token-file/)
     expect(r.stdout()).toBe('')
   })
 
@@ -134,7 +134,7 @@ describe('HTTP exposure', () => {
     expect(peer.http).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/)
     const base = peer.http.replace('0.0.0.0', '127.0.0.1')
     const routes: Array<[string, string, unknown]> = [
-      ['GET', '/health', undefined], ['GET', '/members', undefined], ['GET', '/metrics', undefined], ['GET', '/events', undefined],
+      ['GET', '/ready', undefined], ['GET', '/members', undefined], ['GET', '/metrics', undefined], ['GET', '/events', undefined],
       ['GET', '/docs', undefined], ['GET', '/docs/d', undefined], ['GET', '/docs/d/kv/k', undefined], ['PUT', '/docs/d/kv/k', 1],
       ['DELETE', '/docs/d/kv/k', undefined], ['POST', '/admin/partition', { block: [] }], ['GET', '/admin/partition', undefined], ['DELETE', '/admin/partition', undefined]
     ]
@@ -147,10 +147,13 @@ describe('HTTP exposure', () => {
       }
       if (route === '/events') continue // a stream: it would stay open
       const ok = await http(base, method, route, body, { authorization: `Bearer ${TOKEN}` })
-      // Reads of a doc nobody has written yet are 404 (reads never create docs); everything else is 200.
+      // Reads of a doc nobody has written yet are 404 (reads never create docs); everything else is 200
+      // (/ready included: a peer started without bootstrap peers or mDNS is alone on purpose).
       expect(ok.status, `${method} ${route} with the token`).toBe(method === 'GET' && route.startsWith('/docs/d') ? 404 : 200)
     }
     const rejected = await metric(peer, 'murmur_http_rejected_total')
     expect(rejected.get('{reason="unauthorized"}')).toBe(routes.length * wrong.length)
+    // Liveness needs no token and tells nothing.
+    expect(await http(base, 'GET', '/health')).toEqual({ status: 200, body: { ok: true } })
   }, 60_000)
 })

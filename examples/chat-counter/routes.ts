@@ -11,30 +11,34 @@
  *   GET  /api/events   → Server-Sent Events: `state`, `chat`
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { bearerAuthorizer, readJson, sameOrigin } from '../../dist/index.js'
-import type { HttpApi, Peer } from '../../dist/index.js'
+import { HttpError, readJson } from '../../dist/index.js'
+import type { HttpApi, Peer, RouteAccess } from '../../dist/index.js'
 import { appState } from './live.ts'
 import type { LiveUpdates } from './live.ts'
 import type { ChatCounter } from './model.ts'
 import type { StaticFiles } from './static.ts'
-import { BadRequest, LIMITS, parseChatPost, parseDelta } from './validate.ts'
+import { LIMITS, parseChatPost, parseDelta } from './validate.ts'
 
 export interface AppRoutesInit {
   peer: Peer
   model: ChatCounter
   live: LiveUpdates
-  /** The peer API: its json/fail helpers keep both APIs' answers and error mapping alike. */
+  /**
+   * The peer API: its access check (Host, Origin, token) guards these routes too, and its json/fail
+   * helpers keep both APIs' answers and error codes alike.
+   */
   api: HttpApi
   staticFiles: StaticFiles
-  /** `--http-token`: required on /api/* as on the peer API (the page and its assets stay public). */
-  token?: string | undefined
 }
+
+/** The page and its assets need no token (it is typed into the page); the event stream takes it in the URL. */
+const PAGE: RouteAccess = { public: true }
+const EVENTS: RouteAccess = { queryToken: true }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
 
 export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const { api, model, peer } = o
-  const authorized = bearerAuthorizer(o.token)
   const body = (req: IncomingMessage): Promise<unknown> => readJson(req, { maxBytes: LIMITS.bodyBytes })
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/api/counter': {
@@ -62,28 +66,22 @@ export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: 
     } catch {
       return false // not ours; the peer API answers malformed targets
     }
-    if (o.staticFiles.serve(req, res, url.pathname)) return true
-    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/')
+    if (!isApi && !o.staticFiles.has(req, url.pathname)) return false
     try {
-      if (!authorized(req)) {
-        res.setHeader('www-authenticate', 'Bearer')
-        throw new BadRequest('missing or wrong bearer token', 401)
+      const refused = api.authorize(req, isApi ? (url.pathname === '/api/events' ? EVENTS : {}) : PAGE)
+      if (refused !== undefined) throw refused
+      if (!isApi) {
+        o.staticFiles.serve(req, res, url.pathname)
+        return true
       }
       const methods = routes[url.pathname]
-      if (methods === undefined) throw new BadRequest(`no route ${url.pathname}`, 404)
+      if (methods === undefined) throw new HttpError(404, 'not_found', `no route ${url.pathname}`)
       const handler = methods[req.method ?? '']
-      if (handler === undefined) {
-        res.setHeader('allow', Object.keys(methods).join(', '))
-        throw new BadRequest(`${req.method ?? '?'} is not allowed on ${url.pathname}`, 405)
-      }
-      if (req.method !== 'GET' && !sameOrigin(req)) throw new BadRequest('cross-origin request refused', 403)
+      if (handler === undefined) throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${url.pathname}`, { allow: Object.keys(methods).join(', ') })
       await handler(req, res)
     } catch (err) {
-      if (err instanceof BadRequest) {
-        if (!res.headersSent) api.json(res, err.status, { error: err.message })
-      } else {
-        api.fail(res, err) // HttpError (body limits) and named murmur errors → their status; anything else → 500, logged
-      }
+      api.fail(res, err) // HttpError (bad bodies, access) and named murmur errors → status and code; anything else → 500, logged
     }
     return true
   }

@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { PEER_HELP, createHttpApi, createLogger, createPeer, parseArgs, startHttpServer, streamSink } from '../../dist/index.js'
-import type { Logger, Peer, PeerCliOptions } from '../../dist/index.js'
+import { PEER_HELP, createHttpApi, createLogger, createPeer, loadCliSecrets, parseArgs, startHttpServer, startupWarnings, streamSink } from '../../dist/index.js'
+import type { CliSecrets, Logger, Peer, PeerCliOptions } from '../../dist/index.js'
 import { createLiveUpdates } from './live.ts'
 import { DOC, openChatCounter } from './model.ts'
 import type { ChatCounter } from './model.ts'
@@ -48,14 +48,6 @@ function oneLine (err: unknown): string {
   return code === undefined || first.includes(code) ? first : `${first} (${code})`
 }
 
-function readPsk (file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (err) {
-    fatal(`cannot read --psk file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1)
-  }
-}
-
 async function startPeer (o: PeerCliOptions, log: Logger, psk: string | undefined): Promise<Peer> {
   try {
     return await createPeer({
@@ -77,7 +69,14 @@ async function startPeer (o: PeerCliOptions, log: Logger, psk: string | undefine
 
 async function run (o: PeerCliOptions, http: { host: string, port: number }): Promise<void> {
   const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
-  const psk = o.pskFile === undefined ? undefined : readPsk(o.pskFile)
+  let secrets: CliSecrets
+  try {
+    secrets = await loadCliSecrets(o)
+  } catch (err) {
+    fatal(oneLine(err), 1)
+  }
+  const { psk, token } = secrets
+  for (const warning of startupWarnings(o, secrets)) log.warn(warning)
   const staticFiles = loadStatic()
   const peer = await startPeer(o, log, psk)
   let model: ChatCounter
@@ -88,15 +87,21 @@ async function run (o: PeerCliOptions, http: { host: string, port: number }): Pr
     fatal(`cannot open the ${DOC} document: ${oneLine(err)}`, 1)
   }
   const live = createLiveUpdates(peer, model)
-  const api = createHttpApi(peer, { allowFaultInjection: o.allowFaultInjection, ...(o.httpToken === undefined ? {} : { token: o.httpToken }), log: log.child('http') })
-  const app = createAppRoutes({ peer, model, live, api, staticFiles, token: o.httpToken })
+  const api = createHttpApi(peer, {
+    allowFaultInjection: o.allowFaultInjection,
+    token,
+    allowHosts: o.httpAllowHosts,
+    readyAlone: o.bootstrap.length === 0 && !o.mdns,
+    log: log.child('http')
+  })
+  const app = createAppRoutes({ peer, model, live, api, staticFiles })
   let server: Awaited<ReturnType<typeof startHttpServer>>
   try {
     server = await startHttpServer(async (req, res) => {
       if (await app(req, res)) return
       if (await api.handle(req, res)) return
-      api.json(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` })
-    }, http.host, http.port, { onRejected: api.noteRejected })
+      api.notFound(req, res)
+    }, http.host, http.port, { onRejected: api.noteRejected, ...(secrets.tls === undefined ? {} : { tls: secrets.tls }) })
   } catch (err) {
     await peer.stop()
     fatal(`cannot serve HTTP on ${http.host}:${http.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1)
@@ -111,7 +116,7 @@ async function run (o: PeerCliOptions, http: { host: string, port: number }): Pr
     `  http    ${server.url}${o.allowFaultInjection ? ' (fault injection enabled)' : ''}`,
     `  data    ${path.resolve(o.dataDir)}`,
     `  profile ${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}${o.mdns ? ', mDNS on' : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`,
-    `  app     ${server.url}/${o.httpToken === undefined ? '' : '  (append #token=<your --http-token>)'}`
+    `  app     ${server.url}/${token === undefined ? '' : '  (append #token=<your token>)'}`
   ].join('\n') + '\n')
 
   let shuttingDown = false
@@ -146,7 +151,8 @@ async function run (o: PeerCliOptions, http: { host: string, port: number }): Pr
   })
 }
 
-const parsed = parseArgs(process.argv.slice(2))
+process.umask(0o077) // as dist/peer.js: the data dir and everything in it for this user only
+const parsed = parseArgs(process.argv.slice(2), process.env)
 switch (parsed.kind) {
   case 'help': process.stdout.write(HELP); break
   case 'version': process.stdout.write(`murmur chat-counter ${version()}\n`); break

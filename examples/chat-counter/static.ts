@@ -30,6 +30,8 @@ const SECURITY_HEADERS = {
 interface Asset { body: Buffer, type: string, etag: string }
 
 export interface StaticFiles {
+  /** Whether `serve` would answer this request (GET/HEAD of a known asset). */
+  has(req: IncomingMessage, pathname: string): boolean
   /** Serves GET/HEAD of a known asset (`/` is index.html); false for any other path. */
   serve(req: IncomingMessage, res: ServerResponse, pathname: string): boolean
 }
@@ -42,10 +44,13 @@ export function loadStatic (dir: string = PUBLIC_DIR): StaticFiles {
     const body = readFileSync(path.join(dir, name))
     assets.set(`/${name}`, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` })
   }
+  const find = (req: IncomingMessage, pathname: string): Asset | undefined =>
+    req.method === 'GET' || req.method === 'HEAD' ? assets.get(pathname === '/' ? '/index.html' : pathname) : undefined
   return {
+    has: (req, pathname) => find(req, pathname) !== undefined,
     serve: (req, res, pathname) => {
-      const asset = assets.get(pathname === '/' ? '/index.html' : pathname)
-      if (asset === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false
+      const asset = find(req, pathname)
+      if (asset === undefined) return false
       // no-cache = revalidate every time: cheap (304) and a restarted demo never shows a stale page.
       const headers = { ...SECURITY_HEADERS, 'content-type': asset.type, 'cache-control': 'no-cache', etag: asset.etag }
       if (req.headers['if-none-match'] === asset.etag) {

@@ -2,6 +2,7 @@
  * Input checks of the app JSON API. Pure functions: every rejection is a BadRequest whose message is
  * what the client sees, so a bad request costs a 4xx and never reaches the document.
  */
+import { HttpError } from '../../dist/index.js'
 
 /** Limits, each with the reason for its size. */
 export const LIMITS = {
@@ -15,13 +16,10 @@ export const LIMITS = {
   bodyBytes: 16 * 1024
 } as const
 
-export class BadRequest extends Error {
-  override name = 'BadRequest'
-  readonly status: number
-
-  constructor (message: string, status = 400) {
-    super(message)
-    this.status = status
+/** A request body the app refuses: 400 with code `invalid_body` (the peer API's code for the same thing). */
+export class BadRequest extends HttpError {
+  constructor (message: string) {
+    super(400, 'invalid_body', message)
   }
 }
 

@@ -14,7 +14,14 @@ export interface PeerCliOptions {
   tags: Record<string, string>
   /** host and port of the HTTP API; undefined with --no-http. */
   http?: { host: string, port: number }
+  /** Bearer token (`--http-token`, or `MURMUR_HTTP_TOKEN`). */
   httpToken?: string
+  /** File holding the bearer token (`--http-token-file`); read at start-up. */
+  httpTokenFile?: string
+  /** Host names served besides loopback ones (`--http-allow-host`). */
+  httpAllowHosts: string[]
+  /** Serve HTTPS: PEM certificate and key files (both or neither). */
+  https?: { certFile: string, keyFile: string }
   pskFile?: string
   mdns: boolean
   profile: 'lan' | 'local'
@@ -45,7 +52,13 @@ Options:
   --tag <key=value>          member metadata, gossiped; repeatable
   --http <[host:]port>       serve the HTTP API there (default ${DEFAULT_HTTP.host}:${DEFAULT_HTTP.port}: loopback, any free port)
   --no-http                  do not serve the HTTP API
-  --http-token <token>       require "Authorization: Bearer <token>" (mandatory when --http is not loopback)
+  --http-token-file <file>   require "Authorization: Bearer <token>", the token read from this file
+                             (mode 0600); or set MURMUR_HTTP_TOKEN. Mandatory when --http is not loopback
+  --http-token <token>       the same with the token on the command line (visible to other users in ps)
+  --http-allow-host <name>   also serve requests whose Host is <name> (.example.com: and subdomains);
+                             without a token only loopback Hosts are served; repeatable
+  --https-cert <file>        serve HTTPS with this PEM certificate (with --https-key)
+  --https-key <file>         the certificate's PEM private key (mode 0600)
   --psk <file>               private network: only peers holding the same swarm key can connect
   --allow-peer <peerId>      only these peers may connect; repeatable
   --mdns                     discover and dial peers on the local network
@@ -62,7 +75,12 @@ Examples:
 
 const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error']
 const BOOLEAN_FLAGS = new Set(['--mdns', '--allow-fault-injection', '--no-http', '--help', '-h', '--version', '-v'])
-const VALUE_FLAGS = new Set(['--listen', '--bootstrap', '--data-dir', '--name', '--tag', '--http', '--http-token', '--psk', '--allow-peer', '--profile', '--log-level'])
+const VALUE_FLAGS = new Set(['--listen', '--bootstrap', '--data-dir', '--name', '--tag', '--http', '--http-token', '--http-token-file', '--http-allow-host',
+  '--https-cert', '--https-key', '--psk', '--allow-peer', '--profile', '--log-level'])
+/** Bearer tokens shorter than this are refused: a token is a password nobody types. */
+export const MIN_TOKEN_CHARS = 16
+/** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
+const ALLOW_HOST = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$|^\[?[0-9a-fA-F:.]+\]?$/
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 
 class ArgError extends Error {}
@@ -107,21 +125,28 @@ function parseTag (value: string, tags: Record<string, string>): void {
   if (Object.keys(tags).length > SWIM_LIMITS.tags) throw new ArgError(`--tag: at most ${SWIM_LIMITS.tags} tags`)
 }
 
-/** True for hosts that only this machine can reach. */
-export function isLoopbackHost (host: string): boolean {
+/** True for bind addresses only this machine can reach (strict: no `*.localhost`, which DNS may map anywhere). */
+export function isLoopbackAddress (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-export function parseArgs (argv: readonly string[]): ParsedArgs {
+/** Environment variables the peer reads (see parseArgs). */
+export type PeerEnv = Readonly<Record<string, string | undefined>>
+
+/**
+ * Parses the command line. `env` supplies `MURMUR_HTTP_TOKEN` when no token flag is given (pass
+ * `process.env`; the default is none, so parsing stays pure).
+ */
+export function parseArgs (argv: readonly string[], env: PeerEnv = {}): ParsedArgs {
   try {
-    return parse(argv)
+    return parse(argv, env)
   } catch (err) {
     if (err instanceof ArgError) return { kind: 'error', message: err.message }
     throw err
   }
 }
 
-function parse (argv: readonly string[]): ParsedArgs {
+function parse (argv: readonly string[], env: PeerEnv): ParsedArgs {
   const o: PeerCliOptions = {
     listen: [],
     bootstrap: [],
@@ -132,8 +157,11 @@ function parse (argv: readonly string[]): ParsedArgs {
     profile: 'lan',
     allowFaultInjection: false,
     allowPeers: [],
+    httpAllowHosts: [],
     logLevel: 'info'
   }
+  let certFile: string | undefined
+  let keyFile: string | undefined
   let noHttp = false
   let httpGiven = false
   for (let i = 0; i < argv.length; i++) {
@@ -177,9 +205,16 @@ function parse (argv: readonly string[]): ParsedArgs {
       case '--tag': parseTag(value, o.tags); break
       case '--http': o.http = parseHttp(value); httpGiven = true; break
       case '--http-token':
-        if (value.length < 16) throw new ArgError('--http-token must be at least 16 characters')
+        if (value.length < MIN_TOKEN_CHARS) throw new ArgError(`--http-token must be at least ${MIN_TOKEN_CHARS} characters`)
         o.httpToken = value
         break
+      case '--http-token-file': o.httpTokenFile = value; break
+      case '--http-allow-host':
+        if (!ALLOW_HOST.test(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
+        o.httpAllowHosts.push(value.toLowerCase())
+        break
+      case '--https-cert': certFile = value; break
+      case '--https-key': keyFile = value; break
       case '--psk': o.pskFile = value; break
       case '--allow-peer':
         if (!PEER_ID.test(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id`)
@@ -199,8 +234,19 @@ function parse (argv: readonly string[]): ParsedArgs {
     if (httpGiven) throw new ArgError('--http and --no-http contradict each other')
     delete o.http
   }
-  if (o.http !== undefined && !isLoopbackHost(o.http.host) && o.httpToken === undefined) {
-    throw new ArgError(`--http ${o.http.host}:${o.http.port} is reachable from other machines: also pass --http-token <secret>`)
+  if (o.httpToken !== undefined && o.httpTokenFile !== undefined) throw new ArgError('--http-token and --http-token-file contradict each other')
+  const envToken = env.MURMUR_HTTP_TOKEN
+  if (o.httpToken === undefined && o.httpTokenFile === undefined && envToken !== undefined && envToken !== '') {
+    if (envToken.length < MIN_TOKEN_CHARS) throw new ArgError(`MURMUR_HTTP_TOKEN must be at least ${MIN_TOKEN_CHARS} characters`)
+    o.httpToken = envToken
+  }
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new ArgError('--https-cert and --https-key go together')
+  if (certFile !== undefined && keyFile !== undefined) {
+    if (o.http === undefined) throw new ArgError('--https-cert/--https-key need the HTTP API (drop --no-http)')
+    o.https = { certFile, keyFile }
+  }
+  if (o.http !== undefined && !isLoopbackAddress(o.http.host) && o.httpToken === undefined && o.httpTokenFile === undefined) {
+    throw new ArgError(`--http ${o.http.host}:${o.http.port} is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)`)
   }
   if (o.listen.length === 0) o.listen.push(DEFAULT_LISTEN)
   return { kind: 'run', options: o }

@@ -11,6 +11,8 @@ import type { HttpApi, RunningServer } from '../http/index.js'
 import { createPeer } from '../peer-node.js'
 import { HELP, parseArgs } from './args.js'
 import type { PeerCliOptions } from './args.js'
+import { loadCliSecrets, startupWarnings } from './secrets.js'
+import type { CliSecrets } from './secrets.js'
 
 /** A signal must lead to exit within this (the leave gets most of it). */
 const SHUTDOWN_DEADLINE_MS = 2_800
@@ -38,17 +40,16 @@ function describe (err: unknown): string {
   return code !== undefined && !first.includes(code) ? `${first} (${code})` : first
 }
 
-function readPsk (file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (err) {
-    fatal(`cannot read --psk file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1)
-  }
-}
-
 async function run (o: PeerCliOptions): Promise<void> {
   const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
-  const psk = o.pskFile === undefined ? undefined : readPsk(o.pskFile)
+  let secrets: CliSecrets
+  try {
+    secrets = await loadCliSecrets(o)
+  } catch (err) {
+    fatal(describe(err), 1)
+  }
+  const { psk, token } = secrets
+  for (const warning of startupWarnings(o, secrets)) log.warn(warning)
   let peer: Peer
   try {
     peer = await createPeer({
@@ -69,12 +70,18 @@ async function run (o: PeerCliOptions): Promise<void> {
   let api: HttpApi | undefined
   let server: RunningServer | undefined
   if (o.http !== undefined) {
-    const httpApi = createHttpApi(peer, { allowFaultInjection: o.allowFaultInjection, ...(o.httpToken === undefined ? {} : { token: o.httpToken }), log: log.child('http') })
+    const httpApi = createHttpApi(peer, {
+      allowFaultInjection: o.allowFaultInjection,
+      token,
+      allowHosts: o.httpAllowHosts,
+      readyAlone: o.bootstrap.length === 0 && !o.mdns,
+      log: log.child('http')
+    })
     api = httpApi
     try {
       server = await startHttpServer(async (req, res) => {
-        if (!(await httpApi.handle(req, res))) httpApi.json(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` })
-      }, o.http.host, o.http.port, { onRejected: httpApi.noteRejected })
+        if (!(await httpApi.handle(req, res))) httpApi.notFound(req, res)
+      }, o.http.host, o.http.port, { onRejected: httpApi.noteRejected, ...(secrets.tls === undefined ? {} : { tls: secrets.tls }) })
     } catch (err) {
       await peer.stop()
       fatal(`cannot serve HTTP on ${o.http.host}:${o.http.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1)
@@ -123,7 +130,9 @@ async function run (o: PeerCliOptions): Promise<void> {
   })
 }
 
-const parsed = parseArgs(process.argv.slice(2))
+// Everything this process creates (documents, logs of LevelDB, keys) is for its own user only.
+process.umask(0o077)
+const parsed = parseArgs(process.argv.slice(2), process.env)
 switch (parsed.kind) {
   case 'help': process.stdout.write(HELP); break
   case 'version': process.stdout.write(`murmur ${version()}\n`); break

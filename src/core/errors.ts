@@ -40,3 +40,11 @@ export class RateLimitError extends MurmurError {
 export class AbortError extends MurmurError {
   override name = 'AbortError'
 }
+
+/**
+ * A secret file (pre-shared key, identity key, TLS key, token file) can be read by other users of the
+ * machine. Start-up stops rather than trust a key everyone may have copied.
+ */
+export class InsecureFileError extends ConfigError {
+  override name = 'InsecureFileError'
+}

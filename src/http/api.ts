@@ -8,8 +8,10 @@ import type * as Y from 'yjs'
 import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
-import { bearerAuthorizer, sameOrigin } from './auth.js'
-import { HttpError, isRecord, readJson } from './body.js'
+import { createAccessCheck } from './access.js'
+import type { AccessCheck, RouteAccess } from './access.js'
+import { isRecord, readJson } from './body.js'
+import { HttpError, errorAnswer, errorBody } from './errors.js'
 import { KV_MAP, docToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
@@ -18,17 +20,31 @@ import { SseHub } from './sse.js'
 export interface HttpApiOptions {
   /** Serve `/admin/*` (404 otherwise). */
   allowFaultInjection?: boolean
-  /** Require `Authorization: Bearer <token>` on every route. */
-  token?: string
+  /** Require `Authorization: Bearer <token>` on every route but `/health`. */
+  token?: string | undefined
+  /** Host names served besides loopback ones (`--http-allow-host`; see access.ts). */
+  allowHosts?: readonly string[] | undefined
+  /**
+   * `/ready` answers ready while this peer is the only alive member: it was started alone on purpose
+   * (no bootstrap peers, no mDNS). Otherwise it is ready once at least one other member is alive.
+   */
+  readyAlone?: boolean
   log?: Logger
 }
 
 export interface HttpApi {
   /** Answers a request of the peer API; returns false if the path is not one of ours. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>
+  /**
+   * The Host / Origin / token check of this API's configuration, for routes mounted beside it (an app's
+   * routes, a WebSocket upgrade): undefined when the request may proceed, else the refusal to answer.
+   */
+  authorize: AccessCheck
+  /** Answers 404 `not_found` (or the Host/Origin refusal: unknown paths are not served to foreign Hosts either). */
+  notFound(req: IncomingMessage, res: ServerResponse): void
   /** Sends a JSON response (for applications mounting their own routes). */
   json(res: ServerResponse, status: number, body: unknown): void
-  /** Reports an error as JSON with the right status (HttpError, named errors, or 500). */
+  /** Reports an error as `{error, code}` with its status (HttpError, named errors, or a logged 500). */
   fail(res: ServerResponse, err: unknown): void
   /** Counts a request refused outside a handler (pass it as startHttpServer's onRejected). */
   noteRejected(reason: string): void
@@ -49,17 +65,8 @@ interface Route {
   pattern: RegExp
   name: string
   run: (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void
-}
-
-const STATUS_OF_ERROR: Record<string, number> = {
-  InvalidDocNameError: 400,
-  ConfigError: 400,
-  RangeError: 400,
-  TimeoutError: 504,
-  RateLimitError: 429,
-  TooManyDocsError: 503,
-  StoreBusyError: 503,
-  NotRunningError: 503
+  /** Default: bearer token in the header (when the API has one). */
+  access?: RouteAccess
 }
 
 export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpApi {
@@ -67,7 +74,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   const events = new SseHub()
   const counters: HttpCounters = { requests: new Map(), rejected: new Map(), sseDropped: () => events.dropped }
   const metrics = createMetrics(peer, counters)
-  const authorized = bearerAuthorizer(options.token)
+  const authorize = createAccessCheck({ token: options.token, allowHosts: options.allowHosts })
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
@@ -76,36 +83,40 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     res.end(text)
   }
   const fail = (res: ServerResponse, err: unknown): void => {
-    if (err instanceof HttpError) {
-      if (err.reason !== undefined) count(counters.rejected, err.reason)
-      json(res, err.status, { error: err.message })
+    const a = errorAnswer(err)
+    // A 404 is an answer ("no such doc"), not a refusal; everything else is counted under its code.
+    if (a.status !== 404) count(counters.rejected, a.code)
+    if (a.internal) log.error('http handler failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) })
+    if (res.headersSent) {
+      res.destroy()
       return
     }
-    const name = err instanceof Error ? err.name : 'Error'
-    const status = STATUS_OF_ERROR[name] ?? 500
-    if (status === 500) log.error('http handler failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) })
-    else count(counters.rejected, name)
-    if (!res.headersSent) json(res, status, { error: err instanceof Error ? err.message : String(err) })
-    else res.destroy()
+    for (const [k, v] of Object.entries(a.headers)) res.setHeader(k, v)
+    json(res, a.status, errorBody(a.code, a.message))
+  }
+  const notFound = (req: IncomingMessage, res: ServerResponse): void => {
+    const refused = authorize(req, { public: true })
+    fail(res, refused ?? new HttpError(404, 'not_found', `no route ${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}`))
   }
   const param = (raw: string, what: string): string => {
     try {
       return decodeURIComponent(raw)
     } catch {
-      throw new HttpError(400, `${what} is not valid percent-encoding`, 'invalid_path')
+      throw new HttpError(400, 'invalid_path', `${what} is not valid percent-encoding`)
     }
   }
   /** Reads never create a doc: a name nobody has (here or on a live peer) is a 404, not a new replica. */
   const existing = async (name: string): Promise<Y.Doc> => {
     const doc = await peer.find(name)
-    if (doc === undefined) throw new HttpError(404, `no doc "${name}" here or on a live peer`)
+    if (doc === undefined) throw new HttpError(404, 'doc_not_found', `no doc "${name}" here or on a live peer`)
     return doc
   }
   const key = (raw: string): string => {
     const k = param(raw, 'key')
-    if (k.length === 0 || k.length > MAX_KEY_CHARS) throw new HttpError(400, `key must be 1–${MAX_KEY_CHARS} characters`, 'invalid_key')
+    if (k.length === 0 || k.length > MAX_KEY_CHARS) throw new HttpError(400, 'invalid_key', `key must be 1–${MAX_KEY_CHARS} characters`)
     return k
   }
+  const aliveOthers = (): number => peer.members().filter(m => m.state === 'alive' && m.peerId !== peer.id).length
 
   // Live events: membership changes as they happen, doc changes coalesced per doc.
   const pendingDocs = new Map<string, 'local' | 'remote'>()
@@ -125,13 +136,20 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   ]
 
   const routes: Route[] = [
+    // Liveness: the process answers HTTP. No token (probes and load balancers have none), no details.
+    { method: 'GET', pattern: /^\/health$/, name: 'health', access: { public: true }, run: (_q, res) => { json(res, 200, { ok: true }) } },
     {
-      method: 'GET', pattern: /^\/health$/, name: 'health',
-      run: (_q, res) => { json(res, 200, { ok: true, peerId: peer.id, alive: peer.members().filter(m => m.state === 'alive').length }) }
+      // Readiness: in a mesh (another member alive), or alone by configuration.
+      method: 'GET', pattern: /^\/ready$/, name: 'ready',
+      run: (_q, res) => {
+        const others = aliveOthers()
+        if (others === 0 && options.readyAlone !== true) throw new HttpError(503, 'not_ready', 'no other member is alive yet: not part of a mesh')
+        json(res, 200, { ready: true, peerId: peer.id, alive: others + 1 })
+      }
     },
     { method: 'GET', pattern: /^\/members$/, name: 'members', run: (_q, res) => { json(res, 200, peer.members()) } },
     {
-      method: 'GET', pattern: /^\/events$/, name: 'events',
+      method: 'GET', pattern: /^\/events$/, name: 'events', access: { queryToken: true },
       run: (req, res) => {
         if (!events.attach(req, res, [{ event: 'hello', data: { peerId: peer.id, members: peer.members() } }])) count(counters.rejected, 'event_streams_full')
       }
@@ -159,8 +177,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
         const map = (await existing(name)).getMap(KV_MAP)
-        if (!map.has(k)) json(res, 404, { error: `no key "${k}" in ${name}` })
-        else json(res, 200, map.get(k))
+        if (!map.has(k)) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
+        json(res, 200, map.get(k))
       }
     },
     {
@@ -191,7 +209,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
           const body = await readJson(req)
           const block = isRecord(body) ? body.block : undefined
           if (!Array.isArray(block) || block.length > MAX_BLOCK_LIST || !block.every(b => typeof b === 'string' && PEER_ID.test(b))) {
-            throw new HttpError(400, 'expected {"block": ["<peerId>", ...]}', 'invalid_body')
+            throw new HttpError(400, 'invalid_body', 'expected {"block": ["<peerId>", ...]}')
           }
           peer.partition(block as string[])
           json(res, 200, { blocked: peer.blocked() })
@@ -208,17 +226,15 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     if (matching.length === 0) return false
     let routeName = matching[0]?.name ?? 'unknown'
     try {
-      if (!authorized(req)) {
-        res.setHeader('www-authenticate', 'Bearer')
-        throw new HttpError(401, 'missing or wrong bearer token', 'unauthorized')
-      }
       const route = matching.find(r => r.method === req.method)
+      // Access first, with the strictest rule of the path's routes when the method is wrong: a 405 must
+      // not tell a caller without the token which methods exist.
+      const refused = authorize(req, route?.access ?? (matching.every(r => r.access?.public === true) ? { public: true } : {}))
+      if (refused !== undefined) throw refused
       if (route === undefined) {
-        res.setHeader('allow', matching.map(r => r.method).join(', '))
-        throw new HttpError(405, `${req.method ?? '?'} is not allowed on ${path}`, 'method_not_allowed')
+        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${path}`, { allow: matching.map(r => r.method).join(', ') })
       }
       routeName = route.name
-      if (req.method !== 'GET' && !sameOrigin(req)) throw new HttpError(403, 'cross-origin request refused', 'cross_origin')
       const params = route.pattern.exec(path)?.slice(1) ?? []
       await route.run(req, res, params)
     } catch (err) {
@@ -231,6 +247,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
 
   return {
     handle,
+    authorize,
+    notFound,
     json,
     fail,
     noteRejected: (reason) => { count(counters.rejected, reason) },

@@ -3,17 +3,7 @@
  * (400). Nothing is parsed before the whole body is in, and nothing beyond the limit is buffered.
  */
 import type { IncomingMessage } from 'node:http'
-
-/**
- * An HTTP answer other than 200, as an exception. `reason`, when given, is the label under which the
- * refusal is counted in `murmur_http_rejected_total`; ordinary answers such as "no such doc" have none.
- */
-export class HttpError extends Error {
-  override name = 'HttpError'
-  constructor (readonly status: number, message: string, readonly reason?: string) {
-    super(message)
-  }
-}
+import { HttpError } from './errors.js'
 
 /** Largest JSON body accepted (a kv value or a chat message; docs are replicated, not uploaded). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -24,7 +14,7 @@ export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, 
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume()
-    return Promise.reject(new HttpError(413, `body of ${declared} bytes exceeds ${maxBytes}`, 'body_too_large'))
+    return Promise.reject(new HttpError(413, 'body_too_large', `body of ${declared} bytes exceeds ${maxBytes}`))
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -46,12 +36,12 @@ export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, 
     }
     const onData = (chunk: Buffer): void => {
       size += chunk.length
-      if (size > maxBytes) finish(new HttpError(413, `body exceeds ${maxBytes} bytes`, 'body_too_large'))
+      if (size > maxBytes) finish(new HttpError(413, 'body_too_large', `body exceeds ${maxBytes} bytes`))
       else chunks.push(chunk)
     }
     const onEnd = (): void => { finish(null) }
-    const onError = (): void => { finish(new HttpError(400, 'request body aborted', 'body_aborted')) }
-    const timer = setTimeout(() => { finish(new HttpError(408, `body not received within ${timeoutMs} ms`, 'body_timeout')) }, timeoutMs)
+    const onError = (): void => { finish(new HttpError(400, 'body_aborted', 'request body aborted')) }
+    const timer = setTimeout(() => { finish(new HttpError(408, 'body_timeout', `body not received within ${timeoutMs} ms`)) }, timeoutMs)
     req.on('data', onData)
     req.on('end', onEnd)
     req.on('error', onError)
@@ -74,12 +64,12 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
   const body = await readBody(req, options.maxBytes)
   if (body.toString('utf8').trim() === '') {
     if (options.allowEmpty === true) return undefined
-    throw new HttpError(400, 'a JSON body is required', 'invalid_json')
+    throw new HttpError(400, 'invalid_json', 'a JSON body is required')
   }
   try {
     return JSON.parse(body.toString('utf8')) as unknown
   } catch {
-    throw new HttpError(400, 'the body is not valid JSON', 'invalid_json')
+    throw new HttpError(400, 'invalid_json', 'the body is not valid JSON')
   }
 }
 

@@ -1,10 +1,13 @@
-/** A node:http server around a request handler, with the timeouts an exposed server needs. */
+/** A node:http (or node:https) server around a request handler, with the timeouts an exposed server needs. */
 import { STATUS_CODES, createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
+import type { Duplex } from 'node:stream'
+import { errorBody } from './errors.js'
 
 export interface RunningServer {
   server: Server
-  /** e.g. http://127.0.0.1:8080 */
+  /** e.g. http://127.0.0.1:8080 or https://127.0.0.1:8443 */
   url: string
   close(): Promise<void>
 }
@@ -19,29 +22,58 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Prom
 /** Concurrent connections; past it Node drops new ones at once (an HTTP client cannot exhaust sockets). */
 export const MAX_HTTP_CONNECTIONS = 1024
 
+export interface TlsFiles {
+  /** PEM certificate chain. */
+  cert: string | Buffer
+  /** PEM private key. */
+  key: string | Buffer
+}
+
 export interface HttpServerOptions {
-  /** Told about requests refused before any handler ran (malformed, headers too large or too slow, too many connections). */
+  /** Told about requests refused before any handler ran (malformed, headers too large or too slow, too many connections, TLS handshake failed). */
   onRejected?: (reason: string) => void
+  /** Serve HTTPS with this certificate and key (`--https-cert`, `--https-key`). */
+  tls?: TlsFiles
+}
+
+/** Refusals Node makes before a handler runs: status and code by parser error. */
+function clientErrorAnswer (code: string | undefined): [number, string, string] {
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'headers_too_large', `request headers exceed ${MAX_HEADER_BYTES} bytes`]
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'request_timeout', 'request not received in time']
+  return [400, 'malformed_request', 'malformed HTTP request']
+}
+
+function answerRaw (socket: Duplex, status: number, code: string, message: string): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const body = JSON.stringify(errorBody(code, message))
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
 }
 
 export function startHttpServer (handler: RequestHandler, host: string, port: number, options: HttpServerOptions = {}): Promise<RunningServer> {
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+  const serverOptions: ServerOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES }
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     Promise.resolve(handler(req, res)).catch(() => {
-      if (!res.headersSent) res.writeHead(500)
-      res.end()
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
+      res.end(JSON.stringify(errorBody('internal', 'internal error')))
     })
-  })
+  }
+  const server: Server = options.tls === undefined
+    ? createServer(serverOptions, onRequest)
+    : createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, onRequest)
   server.maxConnections = MAX_HTTP_CONNECTIONS
   server.on('drop', () => { options.onRejected?.('too_many_connections') })
   // Node answers these itself only when nobody listens for 'clientError'; we listen to count them.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    const [status, reason] = err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'headers_too_large']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout'] : [400, 'malformed_request']
-    options.onRejected?.(reason)
-    if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
-    else socket.destroy()
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const [status, code, message] = clientErrorAnswer(err.code)
+    options.onRejected?.(code)
+    answerRaw(socket, status, code, message)
   })
+  // A plain-HTTP client (or a scanner) on the TLS port: counted, the socket closed by Node.
+  server.on('tlsClientError', () => { options.onRejected?.('tls_handshake_failed') })
+  const scheme = options.tls === undefined ? 'http' : 'https'
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
@@ -51,7 +83,7 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       const shownHost = host.includes(':') ? `[${host}]` : host
       resolve({
         server,
-        url: `http://${shownHost}:${actualPort}`,
+        url: `${scheme}://${shownHost}:${actualPort}`,
         close: () => new Promise<void>((done) => {
           server.close(() => { done() })
           server.closeAllConnections()

@@ -4,6 +4,7 @@
  * is disconnected rather than buffered without bound.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { errorBody } from './errors.js'
 
 export interface SseOptions {
   maxClients: number
@@ -34,7 +35,7 @@ export class SseHub {
   attach (req: IncomingMessage, res: ServerResponse, hello: ReadonlyArray<{ event: string, data: unknown }> = []): boolean {
     if (this.clients.size >= this.options.maxClients) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' })
-      res.end(JSON.stringify({ error: 'too many event streams' }))
+      res.end(JSON.stringify(errorBody('event_streams_full', 'too many event streams')))
       return false
     }
     res.writeHead(200, {

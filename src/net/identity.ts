@@ -4,20 +4,19 @@
  * which is what lets a restarted peer refute stale suspicion and keep its replicas' history.
  */
 import { constants } from 'node:fs'
-import { chmod, link, mkdir, open, readFile, rm, stat } from 'node:fs/promises'
+import { link, mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
+import { PRIVATE_DIR_MODE, looseSecretMode } from '../core/private-files.js'
 import { IdentityError } from './errors.js'
 
 export const IDENTITY_FILE = 'peer.key'
 /** Owner read/write only: the key is the peer's identity; anyone who reads it can impersonate the peer. */
 export const IDENTITY_FILE_MODE = 0o600
-/** Created data dirs are private too (they also hold the replicated documents). */
-const DATA_DIR_MODE = 0o700
 /** An encoded Ed25519 key is 68 bytes; RSA keys are a few KiB. Anything larger is not a key file. */
 const MAX_KEY_FILE_BYTES = 16 * 1024
 
@@ -32,15 +31,15 @@ export interface Identity {
 
 /**
  * Loads `<dataDir>/peer.key`, or creates the directory and a new Ed25519 key if the file does not exist.
- * A key file with looser permissions than 0600 is tightened (and a warning logged).
- * @throws IdentityError if the file exists but cannot be read or decoded, or cannot be created.
+ * @throws IdentityError if the file exists but cannot be read or decoded, is readable by other users
+ * (see looseSecretMode), or cannot be created.
  */
 export async function loadOrCreateIdentity (dataDir: string, log: Logger = silentLogger): Promise<Identity> {
   const path = join(dataDir, IDENTITY_FILE)
-  const existing = await readKeyFile(path, log)
+  const existing = await readKeyFile(path)
   if (existing !== undefined) return identityOf(existing, false, path)
   try {
-    await mkdir(dataDir, { recursive: true, mode: DATA_DIR_MODE })
+    await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE })
   } catch (err) {
     throw new IdentityError(`cannot create data directory ${dataDir}: ${describe(err)}`)
   }
@@ -48,7 +47,7 @@ export async function loadOrCreateIdentity (dataDir: string, log: Logger = silen
   const published = await publishExclusive(path, privateKeyToProtobuf(key))
   if (!published) {
     // Another process created the key between our read and our write: use theirs, so both agree.
-    const theirs = await readKeyFile(path, log)
+    const theirs = await readKeyFile(path)
     if (theirs === undefined) throw new IdentityError(`${path} vanished while being created`)
     return identityOf(theirs, false, path)
   }
@@ -61,16 +60,15 @@ function identityOf (privateKey: PrivateKey, created: boolean, path: string): Id
 }
 
 /** Reads and decodes the key file; undefined if it does not exist. */
-async function readKeyFile (path: string, log: Logger): Promise<PrivateKey | undefined> {
+async function readKeyFile (path: string): Promise<PrivateKey | undefined> {
   let bytes: Uint8Array
   try {
     const info = await stat(path)
     if (!info.isFile()) throw new IdentityError(`${path} is not a regular file`)
     if (info.size > MAX_KEY_FILE_BYTES) throw new IdentityError(`${path} is ${info.size} bytes: not a peer key file`)
-    if ((info.mode & 0o077) !== 0) {
-      log.warn('identity key file was readable by others; restricting it to its owner', { path, mode: (info.mode & 0o777).toString(8) })
-      await chmod(path, IDENTITY_FILE_MODE)
-    }
+    // Refused, not tightened: a key others could read may already have been copied (OpenSSH's rule).
+    const loose = looseSecretMode(info.mode, info.uid)
+    if (loose !== undefined) throw new IdentityError(`identity key ${path} ${loose}: run chmod 600 ${path} if nobody else could have copied it, else move it away to start with a new identity`)
     bytes = await readFile(path)
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined

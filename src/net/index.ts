@@ -16,7 +16,7 @@ export type { Libp2pTransportInit, Libp2pTransportConfig, MdnsInit } from './con
 export type { TransportStats, ChannelTraffic, RejectedFrames, RejectedConnections, DroppedOutbound } from './stats.js'
 export { loadOrCreateIdentity, IDENTITY_FILE, IDENTITY_FILE_MODE } from './identity.js'
 export type { Identity } from './identity.js'
-export { parsePsk, generatePsk, PSK_HEADER, PSK_ENCODING } from './psk.js'
+export { parsePsk, generatePsk, PSK_HEADER, PSK_ENCODING, MAX_PSK_FILE_BYTES } from './psk.js'
 export type { ParsedPsk } from './psk.js'
 export { IdentityError, PskError } from './errors.js'
 export type { QueueLimits } from './frame-queue.js'

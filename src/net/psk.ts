@@ -17,7 +17,7 @@ export const PSK_ENCODING = '/base16/'
 /** XSalsa20 key length used by pnet. */
 export const PSK_KEY_BYTES = 32
 /** A swarm.key is ~95 bytes; anything much larger is not one (and is not worth reading into memory). */
-const MAX_PSK_FILE_BYTES = 4096
+export const MAX_PSK_FILE_BYTES = 4096
 
 export interface ParsedPsk {
   /** The 32 key bytes. */

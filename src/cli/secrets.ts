@@ -1,0 +1,80 @@
+/**
+ * The files a peer's command line points at — pre-shared key, HTTP token file, TLS certificate and key —
+ * read once at start-up, with the permission rule of core/private-files.ts for the secret ones, and the
+ * warnings an operator should see before anything is exposed.
+ */
+import { readFile } from 'node:fs/promises'
+import { ConfigError } from '../core/errors.js'
+import { readSecretFile } from '../core/private-files.js'
+import type { TlsFiles } from '../http/index.js'
+import { MAX_PSK_FILE_BYTES } from '../net/index.js'
+import { MIN_TOKEN_CHARS, isLoopbackAddress } from './args.js'
+import type { PeerCliOptions } from './args.js'
+
+/** A token is a few dozen bytes, a TLS key a few KiB: anything past these is not one. */
+const MAX_TOKEN_FILE_BYTES = 4 * 1024
+const MAX_TLS_FILE_BYTES = 1024 * 1024
+
+export interface CliSecrets {
+  /** Contents of the --psk file. */
+  psk?: string
+  /** The bearer token, from --http-token, --http-token-file or MURMUR_HTTP_TOKEN. */
+  token?: string
+  tls?: TlsFiles
+}
+
+async function secret (file: string, what: string, maxBytes: number): Promise<Buffer> {
+  try {
+    return await readSecretFile(file, { what, maxBytes })
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+}
+
+/**
+ * Reads every file the options name.
+ * @throws ConfigError (InsecureFileError for a secret others can read) with a one-line message.
+ */
+export async function loadCliSecrets (o: PeerCliOptions): Promise<CliSecrets> {
+  const out: CliSecrets = {}
+  if (o.pskFile !== undefined) out.psk = (await secret(o.pskFile, '--psk file', MAX_PSK_FILE_BYTES)).toString('utf8')
+  if (o.httpToken !== undefined) out.token = o.httpToken
+  if (o.httpTokenFile !== undefined) {
+    const token = (await secret(o.httpTokenFile, '--http-token-file', MAX_TOKEN_FILE_BYTES)).toString('utf8').trim()
+    if (token.length < MIN_TOKEN_CHARS || /\s/.test(token)) throw new ConfigError(`--http-token-file ${o.httpTokenFile} must hold one token of at least ${MIN_TOKEN_CHARS} characters, no spaces`)
+    out.token = token
+  }
+  if (o.https !== undefined) {
+    let cert: Buffer
+    try {
+      cert = await readFile(o.https.certFile)
+    } catch (err) {
+      throw new ConfigError(`cannot read --https-cert file ${o.https.certFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
+    if (cert.length > MAX_TLS_FILE_BYTES) throw new ConfigError(`--https-cert file ${o.https.certFile} is larger than ${MAX_TLS_FILE_BYTES} bytes`)
+    out.tls = { cert, key: await secret(o.https.keyFile, '--https-key file', MAX_TLS_FILE_BYTES) }
+  }
+  return out
+}
+
+/** The listen multiaddrs that accept connections from other machines (0.0.0.0, ::, or a non-loopback IP). */
+export function beyondLoopback (listen: readonly string[]): string[] {
+  return listen.filter((ma) => {
+    const m = /^\/(ip4|ip6|dns4|dns6|dns)\/([^/]+)/.exec(ma)
+    return m === null || !isLoopbackAddress(m[2] ?? '')
+  })
+}
+
+/** One-line warnings for an exposed set-up, to log at start (each is also in README's security model). */
+export function startupWarnings (o: PeerCliOptions, secrets: CliSecrets): string[] {
+  const out: string[] = []
+  const exposed = beyondLoopback(o.listen)
+  if (secrets.psk === undefined && o.allowPeers.length === 0 && exposed.length > 0) {
+    out.push(`the mesh is open: listening on ${exposed.join(', ')} with no --psk and no --allow-peer, so anyone who reaches that port can join and read and write every document`)
+  }
+  if (o.http !== undefined && !isLoopbackAddress(o.http.host) && secrets.tls === undefined) {
+    out.push(`the HTTP API on ${o.http.host} has no TLS: its bearer token crosses the network in clear (--https-cert/--https-key, or a TLS proxy)`)
+  }
+  return out
+}

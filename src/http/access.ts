@@ -1,0 +1,131 @@
+/**
+ * Who may talk to the HTTP API. One check, applied to every request of the peer API, of applications
+ * mounting it, and of WebSocket upgrades, in this order:
+ *
+ *  1. Host. A page on evil.example can make its name resolve to 127.0.0.1 (DNS rebinding) and then talk
+ *     to a loopback peer as "same origin": the browser sends `Host: evil.example`, and since the page also
+ *     controls `Origin`, comparing the two proves nothing. What a rebinding page cannot choose is a Host
+ *     that is ours. So without a token only loopback Hosts (`localhost`, `*.localhost`, 127.0.0.0/8,
+ *     `[::1]`) and the names given with `--http-allow-host` are served — GET included, as Vite's
+ *     `server.allowedHosts` and geth's `--http.vhosts` do. With a token the Host is not checked unless an
+ *     allow-list was given: a rebinding page does not know the token.
+ *  2. Origin. A browser sends `Origin` on cross-site fetches, event streams and WebSocket upgrades (which no
+ *     CORS rule protects); one that is not the request's own origin is refused, whatever the method.
+ *     Clients that send none (curl, scripts, other peers) are not browsers.
+ *  3. Token (`Authorization: Bearer <token>`, compared in constant time), unless the route is public.
+ *     Only routes a browser cannot send a header on (EventSource, WebSocket) opt into `?access_token=`
+ *     (RFC 6750 §2.3); anywhere else a token in the URL is refused, because URLs end up in proxy logs.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { STATUS_CODES } from 'node:http'
+import { HttpError, errorBody } from './errors.js'
+
+/** What a route asks of a request (default: token required, header only). */
+export interface RouteAccess {
+  /** No token needed (liveness). The Host and Origin checks still apply. */
+  public?: boolean
+  /** `?access_token=` is accepted: for browser APIs that cannot set headers (EventSource, WebSocket). */
+  queryToken?: boolean
+}
+
+export interface AccessOptions {
+  /** Bearer token; without one every route is open to loopback Hosts only. */
+  token?: string | undefined
+  /**
+   * Host names served besides the loopback ones (`--http-allow-host`): `name`, an IP address, or
+   * `.example.com` for the domain and every subdomain. Given, it is enforced even with a token.
+   */
+  allowHosts?: readonly string[] | undefined
+}
+
+/** Returns undefined when `req` may proceed, else the refusal to answer with. */
+export type AccessCheck = (req: IncomingMessage, route?: RouteAccess) => HttpError | undefined
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
+
+/** The host part of a Host header (`[::1]:8080` → `::1`, `Example.COM.:80` → `example.com`); undefined if malformed. */
+export function hostName (header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]/@\s]+))(?::\d{1,5})?$/.exec(header)
+  if (m === null) return undefined
+  return (m[1] ?? m[2] ?? '').toLowerCase().replace(/\.$/, '')
+}
+
+/** True for names and addresses only this machine can reach (RFC 6761 §6.3 reserves `.localhost`). */
+export function isLoopbackHost (host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+}
+
+/** Whether `host` (already normalised by hostName) is one of ours. */
+export function hostAllowed (host: string, allowHosts: readonly string[] = []): boolean {
+  if (isLoopbackHost(host)) return true
+  return allowHosts.some((a) => {
+    const allowed = a.toLowerCase().replace(/^\[|\]$/g, '')
+    return allowed.startsWith('.') ? host === allowed.slice(1) || host.endsWith(allowed) : host === allowed
+  })
+}
+
+function sameOrigin (origin: string, hostHeader: string | undefined): boolean {
+  if (hostHeader === undefined) return false
+  try {
+    const url = new URL(origin)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === new URL(`http://${hostHeader}`).host
+  } catch {
+    return false
+  }
+}
+
+/** The token of the Authorization header, and of the `access_token` query parameter. */
+function tokensOf (req: IncomingMessage): { header: string | undefined, query: string | undefined } {
+  const auth = req.headers.authorization
+  const header = auth?.startsWith('Bearer ') === true ? auth.slice('Bearer '.length) : undefined
+  const url = req.url ?? ''
+  const q = url.indexOf('?')
+  const query = q < 0 ? undefined : new URLSearchParams(url.slice(q + 1)).get('access_token') ?? undefined
+  return { header, query }
+}
+
+export function createAccessCheck (options: AccessOptions = {}): AccessCheck {
+  const expected = options.token === undefined ? undefined : digest(options.token)
+  const allowHosts = options.allowHosts ?? []
+  const checkHost = expected === undefined || allowHosts.length > 0
+  const unauthorized = (message: string, code = 'unauthorized'): HttpError => new HttpError(401, code, message, { 'www-authenticate': 'Bearer' })
+  return (req, route = {}) => {
+    if (checkHost) {
+      const host = hostName(req.headers.host)
+      if (host === undefined || !hostAllowed(host, allowHosts)) {
+        return new HttpError(403, 'host_not_allowed', `Host ${JSON.stringify(req.headers.host ?? '')} is not served here: use a loopback address, or start the peer with --http-allow-host <name> (or a token)`)
+      }
+    }
+    const origin = req.headers.origin
+    if (origin !== undefined && !sameOrigin(origin, req.headers.host)) {
+      return new HttpError(403, 'cross_origin', 'cross-origin request refused')
+    }
+    if (expected === undefined || route.public === true) return undefined
+    const { header, query } = tokensOf(req)
+    if (query !== undefined && route.queryToken !== true) {
+      return unauthorized('a token in the URL (access_token) is accepted only on event streams; send "Authorization: Bearer <token>"', 'query_token_not_allowed')
+    }
+    const given = header ?? query
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) return unauthorized('missing or wrong bearer token')
+    return undefined
+  }
+}
+
+/**
+ * Answers a refused WebSocket upgrade (or any request whose socket was taken over) on the raw socket:
+ * the same status, code and JSON body as a refused HTTP request, then closes it.
+ */
+export function refuseUpgrade (socket: Duplex, err: HttpError): void {
+  const body = JSON.stringify(errorBody(err.code, err.message))
+  const headers = Object.entries(err.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  } else {
+    socket.destroy()
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Error answers of the HTTP API: every one is `{"error": "<text for people>", "code": "<stable code>"}`.
+ * Clients and scripts branch on `code` (it never changes once published); the text may be reworded. A
+ * failure nobody planned for answers `internal` with a fixed text, and its details go to the log only:
+ * an exception message can carry paths, stack frames or peer addresses that are nobody's business.
+ *
+ * Two ways to produce an answer:
+ *  - throw `new HttpError(status, code, message)` where the HTTP layer decides (bad path, bad token);
+ *  - throw a named error from the library (`TooManyDocsError`, …): NAMED_ERRORS maps its `name` to a
+ *    status and code, and its message (written by us, for users) is passed on.
+ * Code that adds an error (a new route, a WebSocket endpoint, a write concern that times out) adds a row
+ * here, so README's table and the answers stay one list.
+ */
+
+/** An answer other than 2xx, as an exception: status, stable code, human text, optional extra headers. */
+export class HttpError extends Error {
+  override name = 'HttpError'
+  readonly headers: Readonly<Record<string, string>>
+
+  constructor (readonly status: number, readonly code: string, message: string, headers: Record<string, string> = {}) {
+    super(message)
+    this.headers = headers
+  }
+}
+
+/** Status and code for each named error of the library that can reach an HTTP handler. */
+export const NAMED_ERRORS: Readonly<Record<string, { status: number, code: string }>> = {
+  InvalidDocNameError: { status: 400, code: 'invalid_doc_name' },
+  ConfigError: { status: 400, code: 'invalid_request' },
+  UpdateSizeError: { status: 413, code: 'update_too_large' },
+  RateLimitError: { status: 429, code: 'rate_limited' },
+  TooManyDocsError: { status: 503, code: 'too_many_docs' },
+  StoreBusyError: { status: 503, code: 'store_busy' },
+  NotRunningError: { status: 503, code: 'not_running' },
+  TimeoutError: { status: 504, code: 'timeout' }
+}
+
+/** The code of an answer for a failure nobody planned for (HTTP 500). */
+export const INTERNAL_CODE = 'internal'
+const INTERNAL_TEXT = 'internal error (details are in the peer\'s log)'
+
+export interface ErrorAnswer {
+  status: number
+  code: string
+  message: string
+  headers: Readonly<Record<string, string>>
+  /** True for a 500: the caller logs `err` in full; the answer says nothing about it. */
+  internal: boolean
+}
+
+/** What to answer for `err`: an HttpError as it is, a named error per NAMED_ERRORS, anything else 500. */
+export function errorAnswer (err: unknown): ErrorAnswer {
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, headers: err.headers, internal: false }
+  const named = err instanceof Error ? NAMED_ERRORS[err.name] : undefined
+  if (named !== undefined && err instanceof Error) return { ...named, message: err.message, headers: {}, internal: false }
+  return { status: 500, code: INTERNAL_CODE, message: INTERNAL_TEXT, headers: {}, internal: true }
+}
+
+/** The JSON body of an error answer. */
+export function errorBody (code: string, message: string): { error: string, code: string } {
+  return { error: message, code }
+}
