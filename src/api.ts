@@ -3,6 +3,7 @@
  * internals so applications (and the HTTP layer) depend only on this contract.
  */
 import type * as Y from 'yjs'
+import type { HistogramSnapshot } from './core/histogram.js'
 import type { Logger } from './core/logger.js'
 import type { MembershipInit, MemberState } from './membership/index.js'
 import type { ReplicationInit, VersionVectorJSON } from './replication/index.js'
@@ -77,6 +78,10 @@ export interface PeerStats {
   membership: Record<string, unknown>
   transport: Record<string, unknown>
   replication: Record<string, unknown>
+  /** The on-disk store's counters (absent for an in-memory peer). */
+  storage?: Record<string, unknown>
+  /** Latencies in ms: local write → durable (`write` resolved), anti-entropy round → complete, store batch → on disk. */
+  latency: { writeAckMs: HistogramSnapshot, antiEntropyRoundMs: HistogramSnapshot, storeWriteMs?: HistogramSnapshot }
 }
 
 export interface Peer {

@@ -13,6 +13,7 @@ import { TypedEmitter } from './core/emitter.js'
 import { MurmurError } from './core/errors.js'
 import { createLogger, streamSink } from './core/logger.js'
 import type { Logger } from './core/logger.js'
+import { Histogram } from './core/histogram.js'
 import { ensurePrivateDir } from './core/private-files.js'
 import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
@@ -22,7 +23,8 @@ import { createLibp2pTransport } from './net/index.js'
 import type { Libp2pTransport } from './net/index.js'
 import { MemoryDocStore, PNCounter, Replicator, assertDocName } from './replication/index.js'
 import type { DocStore, VersionVectorJSON } from './replication/index.js'
-import { openLevelDocStore } from './storage/index.js'
+import { LevelDocStore, openLevelDocStore } from './storage/index.js'
+import type { LevelDocStoreStats } from './storage/index.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
 export const MIN_NODE_MAJOR = 22
@@ -134,10 +136,17 @@ async function reopenPersistedDocs (replicator: Replicator, log: Logger): Promis
   if (names.length > 0) log.info('re-opened persisted docs', { docs: opened })
 }
 
+/** The counters of a LevelDB store; undefined for the in-memory one. */
+function storeStats (store: DocStore): LevelDocStoreStats | undefined {
+  return store instanceof LevelDocStore ? store.stats() : undefined
+}
+
 class PeerNode implements Peer {
   readonly id: string
   private readonly events = new TypedEmitter<PeerEvents>()
   private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
+  private readonly writeAckMs = new Histogram()
+  private readonly antiEntropyRoundMs = new Histogram()
   private stopping: Promise<void> | undefined
 
   constructor (
@@ -156,6 +165,7 @@ class PeerNode implements Peer {
       this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
     })
     replicator.on('durable', (e) => { this.events.emit('durable', { name: e.doc, version: e.version }) })
+    replicator.on('synced', (e) => { this.antiEntropyRoundMs.observe(e.durationMs) })
   }
 
   addresses (): string[] {
@@ -204,8 +214,11 @@ class PeerNode implements Peer {
     })
   }
 
-  write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
-    return this.replicator.write(name, fn)
+  async write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
+    const started = performance.now()
+    const version = await this.replicator.write(name, fn)
+    this.writeAckMs.observe(performance.now() - started)
+    return version
   }
 
   hasDoc (name: string): boolean {
@@ -240,7 +253,7 @@ class PeerNode implements Peer {
     const counter = new PNCounter(doc, this.id, mapName)
     return {
       add: async (delta) => {
-        await this.replicator.write(name, () => { counter.increment(delta) })
+        await this.write(name, () => { counter.increment(delta) })
         return counter.value()
       },
       value: () => counter.value()
@@ -274,10 +287,17 @@ class PeerNode implements Peer {
   }
 
   stats (): PeerStats {
+    const storage = storeStats(this.store)
     return {
       membership: { ...this.membership.stats() },
       transport: { ...this.transport.stats() },
-      replication: { ...this.replicator.stats() }
+      replication: { ...this.replicator.stats() },
+      ...(storage === undefined ? {} : { storage: { ...storage } }),
+      latency: {
+        writeAckMs: this.writeAckMs.snapshot(),
+        antiEntropyRoundMs: this.antiEntropyRoundMs.snapshot(),
+        ...(storage === undefined ? {} : { storeWriteMs: storage.batchWriteMs })
+      }
     }
   }
 

@@ -2,13 +2,13 @@
  * `node dist/peer.js`: flags → createPeer → HTTP API; SIGINT/SIGTERM → graceful leave → exit 0.
  * Start-up failures print one line and exit 1; bad flags exit 2.
  */
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Peer } from '../api.js'
 import { createLogger, streamSink } from '../core/logger.js'
 import { createHttpApi, startHttpServer } from '../http/index.js'
 import type { HttpApi, RunningServer } from '../http/index.js'
 import { createPeer } from '../peer-node.js'
+import { MURMUR_VERSION } from '../version.js'
 import { HELP, parseArgs } from './args.js'
 import type { PeerCliOptions } from './args.js'
 import { loadCliSecrets, startupWarnings } from './secrets.js'
@@ -17,15 +17,6 @@ import type { CliSecrets } from './secrets.js'
 /** A signal must lead to exit within this (the leave gets most of it). */
 const SHUTDOWN_DEADLINE_MS = 2_800
 const LEAVE_BUDGET_MS = 1_500
-
-function version (): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
-    return pkg.version ?? 'unknown'
-  } catch {
-    return 'unknown'
-  }
-}
 
 /** One line, always: libp2p's errors can carry multi-line messages and stacks. */
 function fatal (message: string, code: number): never {
@@ -135,7 +126,7 @@ process.umask(0o077)
 const parsed = parseArgs(process.argv.slice(2), process.env)
 switch (parsed.kind) {
   case 'help': process.stdout.write(HELP); break
-  case 'version': process.stdout.write(`murmur ${version()}\n`); break
+  case 'version': process.stdout.write(`murmur ${MURMUR_VERSION}\n`); break
   case 'error': fatal(parsed.message, 2); break
   case 'run': await run(parsed.options); break
 }

@@ -73,7 +73,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   const log = options.log ?? silentLogger
   const events = new SseHub()
   const counters: HttpCounters = { requests: new Map(), rejected: new Map(), sseDropped: () => events.dropped }
-  const metrics = createMetrics(peer, counters)
+  const { registry: metrics, observeHttp } = createMetrics(peer, counters)
   const authorize = createAccessCheck({ token: options.token, allowHosts: options.allowHosts })
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
@@ -225,6 +225,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     const matching = routes.filter(r => r.pattern.test(path))
     if (matching.length === 0) return false
     let routeName = matching[0]?.name ?? 'unknown'
+    const started = performance.now()
     try {
       const route = matching.find(r => r.method === req.method)
       // Access first, with the strictest rule of the path's routes when the method is wrong: a 405 must
@@ -241,6 +242,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       fail(res, err)
     } finally {
       count(counters.requests, `${routeName} ${res.statusCode}`)
+      if (routeName !== 'events') observeHttp(routeName, (performance.now() - started) / 1000)
     }
     return true
   }
