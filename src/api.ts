@@ -34,7 +34,7 @@ export interface PeerOptions {
   membership?: MembershipInit
   /** Fine-grained replication settings (override the preset). */
   replication?: ReplicationInit
-  /** Where log lines go (default: info and above to stderr). */
+  /** Where log lines go (default: nowhere, unless `DEBUG=murmur*`: then everything to stderr). */
   logger?: Logger
 }
 

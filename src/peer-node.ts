@@ -11,7 +11,7 @@ import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, Pe
 import { SystemClock } from './core/clock.js'
 import { TypedEmitter } from './core/emitter.js'
 import { MurmurError } from './core/errors.js'
-import { createLogger, streamSink } from './core/logger.js'
+import { defaultLibraryLogger } from './core/logger.js'
 import type { Logger } from './core/logger.js'
 import { Histogram } from './core/histogram.js'
 import { ensurePrivateDir } from './core/private-files.js'
@@ -50,10 +50,6 @@ export function memberView (m: MemberInfo): MemberView {
   return { peerId: m.id, name: m.name, state: m.state, incarnation: m.incarnation, addrs: [...m.addrs], tags: { ...m.tags } }
 }
 
-function defaultLogger (): Logger {
-  return createLogger(streamSink((line) => { process.stderr.write(line) }), 'info')
-}
-
 function defaultName (transport: Libp2pTransport): string {
   const port = transport.addresses().map(a => /\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p !== undefined)
   return port === undefined ? hostname() : `${hostname()}:${port}`
@@ -67,7 +63,7 @@ function defaultName (transport: Libp2pTransport): string {
 export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   const major = Number(process.versions.node.split('.')[0])
   if (major < MIN_NODE_MAJOR) throw new UnsupportedRuntimeError(`murmur needs Node ${MIN_NODE_MAJOR} or newer; this is ${process.version}`)
-  const log = options.logger ?? defaultLogger()
+  const log = options.logger ?? defaultLibraryLogger()
   const seeds = (options.bootstrap ?? []).map(bootstrapDestination)
   // Owner-only data dir (identity key, documents), before anything is created in it.
   if (options.dataDir !== undefined) await ensurePrivateDir(options.dataDir, log)

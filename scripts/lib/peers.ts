@@ -9,6 +9,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseBanner } from '../../dist/cli/banner.js'
+import type { ParsedBanner } from '../../dist/cli/banner.js'
+
+/** The start banner is printed and parsed in one place (src/cli/banner.ts). */
+export { parseBanner }
+export type { ParsedBanner }
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const PEER_JS = path.join(ROOT, 'dist', 'peer.js')
@@ -82,7 +88,8 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
   })
   const timeout = o.startTimeoutMs ?? 20_000
   const started = Date.now()
-  while (!/^ {2}http /m.test(stdout)) {
+  let banner: ParsedBanner | undefined
+  while ((banner = parseBanner(stdout)) === undefined) {
     if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`peer exited during start-up (code ${proc.exitCode}):\n${stderr}`)
     if (Date.now() - started > timeout) {
       proc.kill('SIGKILL')
@@ -90,10 +97,7 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
     }
     await sleep(25)
   }
-  const id = /^murmur peer (\S+)/m.exec(stdout)?.[1] ?? ''
-  const http = /^ {2}http +(\S+)/m.exec(stdout)?.[1] ?? ''
-  const addrs = [...stdout.matchAll(/^ {2}(?:listen)? +(\/\S+)$/gm)].map(m => m[1] as string)
-  return { proc, id, addrs, http, dataDir, args: args.slice(1), log: () => stderr, exited, token: o.token }
+  return { proc, id: banner.peerId, addrs: banner.addrs, http: banner.http ?? '', dataDir, args: args.slice(1), log: () => stderr, exited, token: o.token }
 }
 
 export function sleep (ms: number): Promise<void> {
