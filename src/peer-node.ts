@@ -19,7 +19,7 @@ import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
 import { Membership, membershipDirectory } from './membership/index.js'
 import type { MemberInfo, MembershipEventName } from './membership/index.js'
-import { createLibp2pTransport } from './net/index.js'
+import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds, systemResolver } from './net/index.js'
 import type { Libp2pTransport } from './net/index.js'
 import { MemoryDocStore, PNCounter, Replicator, assertDocName } from './replication/index.js'
 import type { DocStore, VersionVectorJSON } from './replication/index.js'
@@ -64,7 +64,10 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   const major = Number(process.versions.node.split('.')[0])
   if (major < MIN_NODE_MAJOR) throw new UnsupportedRuntimeError(`murmur needs Node ${MIN_NODE_MAJOR} or newer; this is ${process.version}`)
   const log = options.logger ?? defaultLibraryLogger()
-  const seeds = (options.bootstrap ?? []).map(bootstrapDestination)
+  const bootstrap = options.bootstrap ?? []
+  // DNS names are resolved here, every record joined (libp2p would dial one); IP addresses are seeds as they are.
+  const dnsNamed = bootstrap.flatMap(a => dnsSeed(a) ?? [])
+  const seeds = bootstrap.filter(a => dnsSeed(a) === undefined).map(bootstrapDestination)
   // Owner-only data dir (identity key, documents), before anything is created in it.
   if (options.dataDir !== undefined) await ensurePrivateDir(options.dataDir, log)
   // Open the store first: a data dir locked by another running peer must fail before we listen.
@@ -78,7 +81,8 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.psk === undefined ? {} : { psk: options.psk }),
       ...(options.allowPeers === undefined ? {} : { allowPeers: options.allowPeers }),
-      mdns: options.mdns ?? false,
+      mdns: typeof options.mdns === 'object' ? { serviceTag: mdnsServiceTag(options.mdns.cluster) } : options.mdns ?? false,
+      ...(options.advertise === undefined ? {} : { announce: options.advertise }),
       logger: log
     })
   } catch (err) {
@@ -104,6 +108,17 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   const node = new PeerNode(transport, membership, replicator, store, log)
   await reopenPersistedDocs(replicator, log)
   transport.onDiscovered((dest) => { void membership.join([dest]) })
+  if (dnsNamed.length > 0) {
+    new DnsSeeds({
+      seeds: dnsNamed,
+      resolve: systemResolver,
+      log: log.child('bootstrap'),
+      self: () => transport.addresses(),
+      alive: () => membership.alivePeers().flatMap(m => m.addrs),
+      join: (addrs) => { void membership.join(addrs.map(bootstrapDestination)) },
+      running: () => membership.isRunning
+    }).start()
+  }
   if (seeds.length > 0) {
     void membership.join(seeds).then(({ contacted }) => {
       if (contacted === 0) log.warn('no bootstrap peer answered yet; retrying in the background', { seeds: seeds.length })
@@ -266,6 +281,23 @@ class PeerNode implements Peer {
 
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void {
     return this.events.on(type, listener)
+  }
+
+  async join (addrs: readonly string[]): Promise<{ contacted: number }> {
+    const named = addrs.flatMap(a => dnsSeed(a) ?? [])
+    const resolved = named.length === 0 ? [] : await resolveSeeds(named, systemResolver, this.log)
+    const dests = [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination)
+    this.log.info('joining on request', { addresses: dests.length })
+    return await this.membership.join(dests)
+  }
+
+  setTags (tags: Record<string, string>): void {
+    this.membership.setTags(tags)
+    this.log.info('tags replaced', { tags: Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',') })
+  }
+
+  setAllowedPeers (ids: readonly string[] | undefined): void {
+    this.transport.setAllowPeers(ids)
   }
 
   partition (block: readonly string[]): void {

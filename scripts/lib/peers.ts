@@ -39,6 +39,8 @@ export interface PeerProcess {
 export interface SpawnOptions {
   /** Script to run instead of dist/peer.js, taking the same flags and printing the same banner (e.g. the example app). */
   entry?: string
+  /** Words between the script and the flags (e.g. `['agent']` for dist/murmur.js). */
+  entryArgs?: string[]
   dataDir?: string
   /** Run inside this network namespace (root only; see netns.ts). */
   netns?: string
@@ -71,7 +73,7 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
   const dataDir = o.dataDir ?? tempDir()
   const host = o.host ?? '127.0.0.1'
   const args = [
-    o.entry ?? PEER_JS, '--listen', `/ip4/${host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
+    o.entry ?? PEER_JS, ...(o.entryArgs ?? []), '--listen', `/ip4/${host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
     ...(o.token === undefined ? [] : ['--http-token', o.token]),
     ...(o.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
     ...(o.args ?? [])
@@ -97,7 +99,7 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
     }
     await sleep(25)
   }
-  return { proc, id: banner.peerId, addrs: banner.addrs, http: banner.http ?? '', dataDir, args: args.slice(1), log: () => stderr, exited, token: o.token }
+  return { proc, id: banner.peerId, addrs: banner.addrs, http: banner.http ?? '', dataDir, args: args.slice(1 + (o.entryArgs?.length ?? 0)), log: () => stderr, exited, token: o.token }
 }
 
 export function sleep (ms: number): Promise<void> {

@@ -3,6 +3,7 @@
  * example app: flags → secrets and warnings → createPeer → (the app) → HTTP API → banner; SIGINT/SIGTERM
  * → graceful leave → exit 0 within 3 s. Bad flags: one line, exit 2. Start-up failures: one line, exit 1.
  */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import type { Peer } from '../api.js'
@@ -11,8 +12,8 @@ import type { Logger } from '../core/logger.js'
 import { createHttpApi, startHttpServer } from '../http/index.js'
 import type { HttpApi, RunningServer } from '../http/index.js'
 import { createPeer } from '../peer-node.js'
-import { parseArgs } from './args.js'
-import type { PeerCliOptions, PeerEnv } from './args.js'
+import { HTTP_ADDR_FILE, parseArgs } from './args.js'
+import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
 import { loadCliSecrets, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
@@ -66,9 +67,11 @@ export function describeError (err: unknown): string {
   return typeof code === 'string' && !first.includes(code) ? `${first} (${code})` : first
 }
 
-/** Parses `argv` and runs a peer process; returns once it is started (signals end it). */
+const readText = (file: string): string => readFileSync(file, 'utf8')
+
+/** Parses `argv` (over `MURMUR_*` and `--config`) and runs a peer process; returns once it is started (signals end it). */
 export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: RunPeerInit): Promise<void> {
-  const parsed = parseArgs(argv, env)
+  const parsed = parseArgs(argv, env, { readFile: readText })
   switch (parsed.kind) {
     case 'help': process.stdout.write(init.help); return
     case 'version': process.stdout.write(`${init.version}\n`); return
@@ -78,10 +81,10 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   if (init.requiresHttp !== undefined && o.http === undefined) fatal(init.requiresHttp, 2)
   // Everything this process creates (documents, LevelDB's files, keys) is for its own user only.
   process.umask(0o077)
-  await start(o, init)
+  await start(o, init, () => parseArgs(argv, env, { readFile: readText }))
 }
 
-async function start (o: PeerCliOptions, init: RunPeerInit): Promise<void> {
+async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs): Promise<void> {
   const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
   let secrets: CliSecrets
   try {
@@ -101,7 +104,8 @@ async function start (o: PeerCliOptions, init: RunPeerInit): Promise<void> {
       tags: o.tags,
       ...(psk === undefined ? {} : { psk }),
       ...(o.allowPeers.length === 0 ? {} : { allowPeers: o.allowPeers }),
-      mdns: o.mdns,
+      mdns: o.mdns && o.mdnsCluster !== undefined ? { cluster: o.mdnsCluster } : o.mdns,
+      ...(o.advertise.length === 0 ? {} : { advertise: o.advertise }),
       profile: o.profile,
       logger: log
     })
@@ -111,12 +115,14 @@ async function start (o: PeerCliOptions, init: RunPeerInit): Promise<void> {
   let api: HttpApi | undefined
   let app: PeerApp = {}
   let server: RunningServer | undefined
+  let shutdown: (reason: string) => void = () => {}
   if (o.http !== undefined) {
     const httpApi = createHttpApi(peer, {
       allowFaultInjection: o.allowFaultInjection,
       token,
       allowHosts: o.httpAllowHosts,
       readyAlone: o.bootstrap.length === 0 && !o.mdns,
+      onLeave: () => { shutdown('POST /leave') },
       log: log.child('http')
     })
     api = httpApi
@@ -144,21 +150,72 @@ async function start (o: PeerCliOptions, init: RunPeerInit): Promise<void> {
     http: server?.url,
     faultInjection: o.allowFaultInjection,
     dataDir: path.resolve(o.dataDir),
-    profile: `${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}${o.mdns ? ', mDNS on' : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`,
+    profile: `${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}` +
+      `${o.mdns ? `, mDNS on${o.mdnsCluster === undefined ? '' : ` (cluster ${o.mdnsCluster})`}` : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`,
     extra: server === undefined ? [] : app.banner?.(server.url) ?? []
   }))
-  installShutdown(log, async () => {
+  const addrFile = path.join(o.dataDir, HTTP_ADDR_FILE)
+  if (server !== undefined) writeAddrFile(addrFile, server.url, log)
+  shutdown = installShutdown(log, async () => {
     app.close?.() // ends the app's event streams, or server.close would wait for them
     api?.close()
     await server?.close()
+    if (server !== undefined) rmSync(addrFile, { force: true })
   }, peer)
+  let current = o
+  process.on('SIGHUP', () => { current = reload(current, reparse(), peer, api, log) })
+}
+
+function writeAddrFile (file: string, url: string, log: Logger): void {
+  try {
+    writeFileSync(file, `${url}\n`, { mode: 0o600 })
+  } catch (err) {
+    log.warn('could not record the HTTP address for the murmur command', { file, error: describeError(err) })
+  }
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
+const sameTags = (a: Record<string, string>, b: Record<string, string>): boolean =>
+  sameList(Object.keys(a).sort(), Object.keys(b).sort()) && Object.keys(a).every(k => a[k] === b[k])
+
+/**
+ * SIGHUP: settings read again (the --config file may have changed; flags and the environment cannot
+ * have), and what can change at run time applied — tags, the peer allowlist, the HTTP allowed hosts —
+ * if it changed since the last load (so tags set at run time with `murmur tags` stay until the file
+ * says otherwise). Anything else that changed needs a restart, and the log says so. A bad file changes
+ * nothing. Returns the options now in force.
+ */
+export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, api: HttpApi | undefined, log: Logger): PeerCliOptions {
+  if (next.kind !== 'run') {
+    log.warn('SIGHUP: configuration not reloaded', { error: next.kind === 'error' ? next.message : next.kind })
+    return current
+  }
+  const n = next.options
+  const applied: string[] = []
+  if (!sameTags(n.tags, current.tags)) {
+    peer.setTags(n.tags)
+    applied.push('tags')
+  }
+  if (!sameList(n.allowPeers, current.allowPeers)) {
+    peer.setAllowedPeers(n.allowPeers.length === 0 ? undefined : n.allowPeers)
+    applied.push('allow-peer')
+  }
+  if (!sameList(n.httpAllowHosts, current.httpAllowHosts)) {
+    api?.setAllowHosts(n.httpAllowHosts)
+    applied.push('http-allow-host')
+  }
+  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, ...restNow } = current
+  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, ...restNext } = n
+  const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
+  log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
+  return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts }
 }
 
 /**
  * SIGINT/SIGTERM: leave (bounded), close what `closeServing` closes, stop the peer, exit 0 — all within
  * SHUTDOWN_DEADLINE_MS, else exit 0 anyway with a warning. A second signal exits 1 at once.
  */
-export function installShutdown (log: Logger, closeServing: () => Promise<void>, peer: Peer): void {
+export function installShutdown (log: Logger, closeServing: () => Promise<void>, peer: Peer): (reason: string) => void {
   let shuttingDown = false
   const shutdown = (signal: string): void => {
     if (shuttingDown) {
@@ -187,4 +244,5 @@ export function installShutdown (log: Logger, closeServing: () => Promise<void>,
   process.on('unhandledRejection', (err) => {
     log.error('unhandled rejection', { error: err instanceof Error ? err.stack ?? err.message : String(err) })
   })
+  return shutdown
 }
