@@ -81,6 +81,14 @@ async function members (argv: readonly string[], io: CommandIo): Promise<void> {
   io.out(table(list.map(m => [m.name, bareAddr(m.addrs[0] ?? '-'), m.state, m.peerId, Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(',')])))
 }
 
+/** For readiness probes (Kubernetes exec, Docker, systemd): exit 0 once the agent is in a mesh. */
+async function ready (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
+  if (p.positional.length > 0) throw new UsageError('ready takes no arguments')
+  const r = await (await client(p, io)).request<{ alive: number }>('GET', '/ready')
+  io.out(`ready: ${r.alive} alive member(s)\n`)
+}
+
 async function join (argv: readonly string[], io: CommandIo): Promise<number> {
   const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
   if (p.positional.length === 0) throw new UsageError('join needs at least one address: murmur join /ip4/10.0.0.5/tcp/4001 [...]')
@@ -237,6 +245,7 @@ export interface Command {
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   members: { run: members, usage: 'members [--json] [--status <regexp>]', summary: 'the mesh as this agent sees it' },
+  ready: { run: ready, usage: 'ready', summary: 'exit 0 once the agent is in a mesh (GET /ready): for readiness probes' },
   join: { run: join, usage: 'join <multiaddr>...', summary: 'join the mesh of these peers (a DNS name: each of its addresses)' },
   leave: { run: leave, usage: 'leave', summary: 'leave gracefully and stop the agent' },
   tags: { run: tags, usage: 'tags set <k=v>... | tags del <k>...', summary: 'change this agent\'s tags (gossiped at once)' },

@@ -42,9 +42,10 @@ describe('murmur <command> against a mesh of agents', () => {
   }, 60_000)
   afterAll(cleanup)
 
-  test('`murmur agent` is dist/peer.js: same banner, same API', () => {
+  test('`murmur agent` is dist/peer.js: same banner, same API; `murmur ready` once in a mesh', () => {
     expect(seed.id).toMatch(/^12D3KooW/)
     expect(seed.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(murmur(['ready', ...at(seed)])).toMatchObject({ status: 0, stdout: 'ready: 3 alive member(s)\n' })
   })
 
   test('members --json equals GET /members; the table has one row per member; --status filters by state', async () => {
@@ -113,11 +114,15 @@ describe('murmur <command> against a mesh of agents', () => {
   })
 
   test('join: a lone agent joins the mesh; nobody answering is exit 1', async () => {
-    const lone = await spawnPeer({ entry: MURMUR, entryArgs: ['agent'], args: LOCAL })
+    const lone = await spawnPeer({ entry: MURMUR, entryArgs: ['agent'], args: [...LOCAL, '--mdns', `none-${process.pid}`] })
+    const notYet = murmur(['ready', ...at(lone)]) // not alone by configuration (it looks for peers): not ready
+    expect(notYet.status).toBe(1)
+    expect(notYet.stderr).toMatch(/^murmur: 503 not_ready: /)
     const r = murmur(['join', seed.addrs[0] as string, ...at(lone)])
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toBe('joined: 1 peer(s) answered\n')
     await waitForStates([seed, lone], [seed.id, lone.id, ...others.map(o => o.id)], 'alive', 15_000)
+    expect(murmur(['ready', ...at(lone)]).status).toBe(0)
     expect(murmur(['join', ...at(lone)]).status).toBe(2)
     const bad = murmur(['join', 'not-a-multiaddr', ...at(lone)])
     expect(bad.status).toBe(1)
