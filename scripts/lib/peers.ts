@@ -46,6 +46,8 @@ export interface SpawnOptions {
   netns?: string
   /** Address to listen on and serve HTTP from (default 127.0.0.1). Non-loopback needs `token`. */
   host?: string
+  /** Address libp2p listens on, when it is not `host` (a namespace's data network). */
+  listenHost?: string
   /** Bearer token for the HTTP API. */
   token?: string
   /** Fixed ports (default: ephemeral). */
@@ -73,7 +75,7 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
   const dataDir = o.dataDir ?? tempDir()
   const host = o.host ?? '127.0.0.1'
   const args = [
-    o.entry ?? PEER_JS, ...(o.entryArgs ?? []), '--listen', `/ip4/${host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
+    o.entry ?? PEER_JS, ...(o.entryArgs ?? []), '--listen', `/ip4/${o.listenHost ?? host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
     ...(o.token === undefined ? [] : ['--http-token', o.token]),
     ...(o.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
     ...(o.args ?? [])
