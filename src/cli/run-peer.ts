@@ -9,9 +9,7 @@ import path from 'node:path'
 import type { Peer } from '../api.js'
 import { createLogger, streamSink } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
-import { createHttpApi, startHttpServer } from '../http/index.js'
 import type { HttpApi, RunningServer } from '../http/index.js'
-import { createPeer } from '../peer-node.js'
 import { HTTP_ADDR_FILE, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
@@ -94,6 +92,9 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
   }
   const { psk, token } = secrets
   for (const warning of startupWarnings(o, secrets)) log.warn(warning)
+  // Loaded only now: libp2p and the HTTP stack take most of a second to import, which --help, --version,
+  // a bad flag or a refused secret file need not wait for.
+  const [{ createPeer }, { createHttpApi, startHttpServer }] = await Promise.all([import('../peer-node.js'), import('../http/index.js')])
   let peer: Peer
   try {
     peer = await createPeer({
