@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { NODE, ROOT } from './lib/peers.ts'
+import { NODE, ROOT, parseBanner } from './lib/peers.ts'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 /** Preferred ports, peer by peer; any free port when taken. */
@@ -181,7 +181,7 @@ class Demo {
     stream(plan.name, index, proc, this.o.quiet, (line, fromStdout) => {
       if (fromStdout) {
         banner.push(line)
-        if (line.startsWith('  app ')) bannerDone()
+        if (parseBanner(`${banner.join('\n')}\n`) !== undefined) bannerDone()
       } else {
         tail.push(line)
         if (tail.length > TAIL_LINES) tail.shift()
@@ -195,10 +195,10 @@ class Demo {
     ])
     clearTimeout(timer)
     if (outcome === 'started') {
-      const text = banner.join('\n')
-      running.id = /^murmur peer (\S+)/m.exec(text)?.[1] ?? ''
-      running.addr = /^ {2}listen +(\S+)/m.exec(text)?.[1] ?? ''
-      running.url = /^ {2}app +(\S+)/m.exec(text)?.[1] ?? ''
+      const parsed = parseBanner(`${banner.join('\n')}\n`)
+      running.id = parsed?.peerId ?? ''
+      running.addr = parsed?.addrs[0] ?? ''
+      running.url = parsed?.lines.app?.split(' ')[0] ?? ''
       return running
     }
     if (outcome === 'timeout') proc.kill('SIGKILL')

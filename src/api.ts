@@ -3,6 +3,7 @@
  * internals so applications (and the HTTP layer) depend only on this contract.
  */
 import type * as Y from 'yjs'
+import type { HistogramSnapshot } from './core/histogram.js'
 import type { Logger } from './core/logger.js'
 import type { MembershipInit, MemberState } from './membership/index.js'
 import type { ReplicationInit, VersionVectorJSON } from './replication/index.js'
@@ -15,7 +16,11 @@ export interface PeerOptions {
   dataDir?: string
   /** TCP multiaddrs to listen on (default `/ip4/0.0.0.0/tcp/0`). */
   listen?: string[]
-  /** Multiaddrs of peers to join through (with or without `/p2p/<id>`); re-tried while the view is degraded. */
+  /**
+   * Multiaddrs of peers to join through (with or without `/p2p/<id>`); re-tried while the view is
+   * degraded. A `/dns4`, `/dns6` or `/dns` name is resolved to every address it has (a headless Service),
+   * each one joined, and resolved again periodically.
+   */
   bootstrap?: string[]
   /** Human-readable member name (default: the peer id). */
   name?: string
@@ -25,15 +30,24 @@ export interface PeerOptions {
   psk?: string
   /** Only these peer ids may connect (in addition to holding the key, if any). */
   allowPeers?: string[]
-  /** Discover peers on the local network with mDNS, and join through them. */
-  mdns?: boolean
+  /**
+   * Discover peers on the local network with mDNS, and join through them. With a cluster name, only
+   * peers of the same cluster are discovered (a DNS-SD service of its own), so two meshes on one LAN
+   * stay apart.
+   */
+  mdns?: boolean | { cluster?: string }
+  /**
+   * Multiaddrs other peers should dial to reach this one, instead of the listen addresses (behind NAT, in
+   * a container or a Kubernetes pod). @default the listen addresses
+   */
+  advertise?: string[]
   /** Timing preset of membership and replication: `lan` (default) or `local`. */
   profile?: 'lan' | 'local'
   /** Fine-grained membership settings (override the preset). */
   membership?: MembershipInit
   /** Fine-grained replication settings (override the preset). */
   replication?: ReplicationInit
-  /** Where log lines go (default: info and above to stderr). */
+  /** Where log lines go (default: nowhere, unless `DEBUG=murmur*`: then everything to stderr). */
   logger?: Logger
 }
 
@@ -77,6 +91,10 @@ export interface PeerStats {
   membership: Record<string, unknown>
   transport: Record<string, unknown>
   replication: Record<string, unknown>
+  /** The on-disk store's counters (absent for an in-memory peer). */
+  storage?: Record<string, unknown>
+  /** Latencies in ms: local write → durable (`write` resolved), anti-entropy round → complete, store batch → on disk. */
+  latency: { writeAckMs: HistogramSnapshot, antiEntropyRoundMs: HistogramSnapshot, storeWriteMs?: HistogramSnapshot }
 }
 
 export interface Peer {
@@ -116,6 +134,15 @@ export interface Peer {
   /** This peer as a member. */
   self(): MemberView
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void
+  /**
+   * Joins the mesh of the peers at `addrs` (multiaddrs as for `bootstrap`, DNS names included): a full
+   * state exchange with each. Resolves with how many answered.
+   */
+  join(addrs: readonly string[]): Promise<{ contacted: number }>
+  /** Replaces this peer's tags and gossips them (its incarnation rises). */
+  setTags(tags: Record<string, string>): void
+  /** Replaces the allowlist of `allowPeers` (undefined: everyone); peers no longer allowed are disconnected. */
+  setAllowedPeers(ids: readonly string[] | undefined): void
   /** Fault injection: drop all traffic to and from these peers (tests, the partition script). */
   partition(block: readonly string[]): void
   /** Fault injection: allow everyone again. */

@@ -11,18 +11,20 @@ import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, Pe
 import { SystemClock } from './core/clock.js'
 import { TypedEmitter } from './core/emitter.js'
 import { MurmurError } from './core/errors.js'
-import { createLogger, streamSink } from './core/logger.js'
+import { defaultLibraryLogger } from './core/logger.js'
 import type { Logger } from './core/logger.js'
+import { Histogram } from './core/histogram.js'
 import { ensurePrivateDir } from './core/private-files.js'
 import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
 import { Membership, membershipDirectory } from './membership/index.js'
 import type { MemberInfo, MembershipEventName } from './membership/index.js'
-import { createLibp2pTransport } from './net/index.js'
+import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds, systemResolver } from './net/index.js'
 import type { Libp2pTransport } from './net/index.js'
 import { MemoryDocStore, PNCounter, Replicator, assertDocName } from './replication/index.js'
 import type { DocStore, VersionVectorJSON } from './replication/index.js'
-import { openLevelDocStore } from './storage/index.js'
+import { LevelDocStore, openLevelDocStore } from './storage/index.js'
+import type { LevelDocStoreStats } from './storage/index.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
 export const MIN_NODE_MAJOR = 22
@@ -48,10 +50,6 @@ export function memberView (m: MemberInfo): MemberView {
   return { peerId: m.id, name: m.name, state: m.state, incarnation: m.incarnation, addrs: [...m.addrs], tags: { ...m.tags } }
 }
 
-function defaultLogger (): Logger {
-  return createLogger(streamSink((line) => { process.stderr.write(line) }), 'info')
-}
-
 function defaultName (transport: Libp2pTransport): string {
   const port = transport.addresses().map(a => /\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p !== undefined)
   return port === undefined ? hostname() : `${hostname()}:${port}`
@@ -65,8 +63,11 @@ function defaultName (transport: Libp2pTransport): string {
 export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   const major = Number(process.versions.node.split('.')[0])
   if (major < MIN_NODE_MAJOR) throw new UnsupportedRuntimeError(`murmur needs Node ${MIN_NODE_MAJOR} or newer; this is ${process.version}`)
-  const log = options.logger ?? defaultLogger()
-  const seeds = (options.bootstrap ?? []).map(bootstrapDestination)
+  const log = options.logger ?? defaultLibraryLogger()
+  const bootstrap = options.bootstrap ?? []
+  // DNS names are resolved here, every record joined (libp2p would dial one); IP addresses are seeds as they are.
+  const dnsNamed = bootstrap.flatMap(a => dnsSeed(a) ?? [])
+  const seeds = bootstrap.filter(a => dnsSeed(a) === undefined).map(bootstrapDestination)
   // Owner-only data dir (identity key, documents), before anything is created in it.
   if (options.dataDir !== undefined) await ensurePrivateDir(options.dataDir, log)
   // Open the store first: a data dir locked by another running peer must fail before we listen.
@@ -80,7 +81,8 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.psk === undefined ? {} : { psk: options.psk }),
       ...(options.allowPeers === undefined ? {} : { allowPeers: options.allowPeers }),
-      mdns: options.mdns ?? false,
+      mdns: typeof options.mdns === 'object' ? { serviceTag: mdnsServiceTag(options.mdns.cluster) } : options.mdns ?? false,
+      ...(options.advertise === undefined ? {} : { announce: options.advertise }),
       logger: log
     })
   } catch (err) {
@@ -106,6 +108,17 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   const node = new PeerNode(transport, membership, replicator, store, log)
   await reopenPersistedDocs(replicator, log)
   transport.onDiscovered((dest) => { void membership.join([dest]) })
+  if (dnsNamed.length > 0) {
+    new DnsSeeds({
+      seeds: dnsNamed,
+      resolve: systemResolver,
+      log: log.child('bootstrap'),
+      self: () => transport.addresses(),
+      alive: () => membership.alivePeers().flatMap(m => m.addrs),
+      join: (addrs) => { void membership.join(addrs.map(bootstrapDestination)) },
+      running: () => membership.isRunning
+    }).start()
+  }
   if (seeds.length > 0) {
     void membership.join(seeds).then(({ contacted }) => {
       if (contacted === 0) log.warn('no bootstrap peer answered yet; retrying in the background', { seeds: seeds.length })
@@ -134,10 +147,17 @@ async function reopenPersistedDocs (replicator: Replicator, log: Logger): Promis
   if (names.length > 0) log.info('re-opened persisted docs', { docs: opened })
 }
 
+/** The counters of a LevelDB store; undefined for the in-memory one. */
+function storeStats (store: DocStore): LevelDocStoreStats | undefined {
+  return store instanceof LevelDocStore ? store.stats() : undefined
+}
+
 class PeerNode implements Peer {
   readonly id: string
   private readonly events = new TypedEmitter<PeerEvents>()
   private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
+  private readonly writeAckMs = new Histogram()
+  private readonly antiEntropyRoundMs = new Histogram()
   private stopping: Promise<void> | undefined
 
   constructor (
@@ -156,6 +176,7 @@ class PeerNode implements Peer {
       this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
     })
     replicator.on('durable', (e) => { this.events.emit('durable', { name: e.doc, version: e.version }) })
+    replicator.on('synced', (e) => { this.antiEntropyRoundMs.observe(e.durationMs) })
   }
 
   addresses (): string[] {
@@ -204,8 +225,11 @@ class PeerNode implements Peer {
     })
   }
 
-  write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
-    return this.replicator.write(name, fn)
+  async write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
+    const started = performance.now()
+    const version = await this.replicator.write(name, fn)
+    this.writeAckMs.observe(performance.now() - started)
+    return version
   }
 
   hasDoc (name: string): boolean {
@@ -240,7 +264,7 @@ class PeerNode implements Peer {
     const counter = new PNCounter(doc, this.id, mapName)
     return {
       add: async (delta) => {
-        await this.replicator.write(name, () => { counter.increment(delta) })
+        await this.write(name, () => { counter.increment(delta) })
         return counter.value()
       },
       value: () => counter.value()
@@ -259,6 +283,23 @@ class PeerNode implements Peer {
     return this.events.on(type, listener)
   }
 
+  async join (addrs: readonly string[]): Promise<{ contacted: number }> {
+    const named = addrs.flatMap(a => dnsSeed(a) ?? [])
+    const resolved = named.length === 0 ? [] : await resolveSeeds(named, systemResolver, this.log)
+    const dests = [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination)
+    this.log.info('joining on request', { addresses: dests.length })
+    return await this.membership.join(dests)
+  }
+
+  setTags (tags: Record<string, string>): void {
+    this.membership.setTags(tags)
+    this.log.info('tags replaced', { tags: Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',') })
+  }
+
+  setAllowedPeers (ids: readonly string[] | undefined): void {
+    this.transport.setAllowPeers(ids)
+  }
+
   partition (block: readonly string[]): void {
     this.transport.block(block.filter(id => id !== this.id))
     this.log.info('fault injection: partitioned', { blocked: this.transport.blockedPeers().length })
@@ -274,10 +315,17 @@ class PeerNode implements Peer {
   }
 
   stats (): PeerStats {
+    const storage = storeStats(this.store)
     return {
       membership: { ...this.membership.stats() },
       transport: { ...this.transport.stats() },
-      replication: { ...this.replicator.stats() }
+      replication: { ...this.replicator.stats() },
+      ...(storage === undefined ? {} : { storage: { ...storage } }),
+      latency: {
+        writeAckMs: this.writeAckMs.snapshot(),
+        antiEntropyRoundMs: this.antiEntropyRoundMs.snapshot(),
+        ...(storage === undefined ? {} : { storeWriteMs: storage.batchWriteMs })
+      }
     }
   }
 

@@ -36,7 +36,7 @@ describe('parseArgs', () => {
     [['--frobnicate'], /unknown flag --frobnicate/],
     [['stray'], /unexpected argument stray/],
     [['--listen'], /--listen needs a value/],
-    [['--listen', '--mdns'], /not a valid multiaddr/],
+    [['--listen', '--mdns'], /--listen needs a value/],
     [['--listen', 'localhost:4001'], /not a valid multiaddr/],
     [['--listen', '/ip4/127.0.0.1/udp/4001'], /needs a TCP address/],
     [['--bootstrap', '/ip4/300.0.0.1/tcp/1'], /not a valid multiaddr/],
@@ -50,7 +50,9 @@ describe('parseArgs', () => {
     [['--http-token', 'short'], /at least 16/],
     [['--allow-peer', 'nope'], /not a peer id/],
     [['--log-level', 'loud'], /--log-level must be one of/],
-    [['--mdns=yes'], /takes no value/],
+    [['--allow-fault-injection=yes'], /takes no value/],
+    [['--mdns=Blue_Team'], /a cluster name is 1–63 lowercase letters/],
+    [['--advertise', '/ip4/10.0.0.1/udp/1'], /needs a TCP address/],
     [['--name', ''], /--name must be/],
     [['--data-dir', ''], /non-empty/],
     [['--http-token', 'x'.repeat(16), '--http-token-file', 'f'], /contradict/],
@@ -79,7 +81,7 @@ describe('parseArgs', () => {
     expect(parseArgs(['--http-token', 'f'.repeat(16)], env)).toMatchObject({ kind: 'run', options: { httpToken: 'f'.repeat(16) } })
     expect(parseArgs(['--http-token-file', 't'], env)).toMatchObject({ kind: 'run', options: { httpTokenFile: 't' } })
     expect((parseArgs(['--http-token-file', 't'], env) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
-    expect(parseArgs([], { MURMUR_HTTP_TOKEN: 'short' })).toEqual({ kind: 'error', message: 'MURMUR_HTTP_TOKEN must be at least 16 characters' })
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: 'short' })).toEqual({ kind: 'error', message: 'MURMUR_HTTP_TOKEN: --http-token must be at least 16 characters' })
     // Without the environment passed in, parsing is pure: no token.
     expect((parseArgs([]) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
   })

@@ -54,7 +54,7 @@ function send (base: string, method: string, route: string, o: { body?: string |
 async function rejectedCounts (base: string, headers: Record<string, string> = {}): Promise<Map<string, number>> {
   const text = (await send(base, 'GET', '/metrics', { headers })).text
   const out = new Map<string, number>()
-  for (const m of text.matchAll(/^murmur_http_rejected_total\{reason="([^"]+)"\} (\d+)$/gm)) out.set(m[1] as string, Number(m[2]))
+  for (const m of text.matchAll(/^murmur_http_rejected_total\{code="([^"]+)"\} (\d+)$/gm)) out.set(m[1] as string, Number(m[2]))
   return out
 }
 

@@ -152,7 +152,7 @@ describe('HTTP exposure', () => {
       expect(ok.status, `${method} ${route} with the token`).toBe(method === 'GET' && route.startsWith('/docs/d') ? 404 : 200)
     }
     const rejected = await metric(peer, 'murmur_http_rejected_total')
-    expect(rejected.get('{reason="unauthorized"}')).toBe(routes.length * wrong.length)
+    expect(rejected.get('{code="unauthorized"}')).toBe(routes.length * wrong.length)
     // Liveness needs no token and tells nothing.
     expect(await http(base, 'GET', '/health')).toEqual({ status: 200, body: { ok: true } })
   }, 60_000)

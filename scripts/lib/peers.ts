@@ -9,6 +9,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseBanner } from '../../dist/cli/banner.js'
+import type { ParsedBanner } from '../../dist/cli/banner.js'
+
+/** The start banner is printed and parsed in one place (src/cli/banner.ts). */
+export { parseBanner }
+export type { ParsedBanner }
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const PEER_JS = path.join(ROOT, 'dist', 'peer.js')
@@ -33,11 +39,15 @@ export interface PeerProcess {
 export interface SpawnOptions {
   /** Script to run instead of dist/peer.js, taking the same flags and printing the same banner (e.g. the example app). */
   entry?: string
+  /** Words between the script and the flags (e.g. `['agent']` for dist/murmur.js). */
+  entryArgs?: string[]
   dataDir?: string
   /** Run inside this network namespace (root only; see netns.ts). */
   netns?: string
   /** Address to listen on and serve HTTP from (default 127.0.0.1). Non-loopback needs `token`. */
   host?: string
+  /** Address libp2p listens on, when it is not `host` (a namespace's data network). */
+  listenHost?: string
   /** Bearer token for the HTTP API. */
   token?: string
   /** Fixed ports (default: ephemeral). */
@@ -65,7 +75,7 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
   const dataDir = o.dataDir ?? tempDir()
   const host = o.host ?? '127.0.0.1'
   const args = [
-    o.entry ?? PEER_JS, '--listen', `/ip4/${host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
+    o.entry ?? PEER_JS, ...(o.entryArgs ?? []), '--listen', `/ip4/${o.listenHost ?? host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
     ...(o.token === undefined ? [] : ['--http-token', o.token]),
     ...(o.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
     ...(o.args ?? [])
@@ -82,7 +92,8 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
   })
   const timeout = o.startTimeoutMs ?? 20_000
   const started = Date.now()
-  while (!/^ {2}http /m.test(stdout)) {
+  let banner: ParsedBanner | undefined
+  while ((banner = parseBanner(stdout)) === undefined) {
     if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`peer exited during start-up (code ${proc.exitCode}):\n${stderr}`)
     if (Date.now() - started > timeout) {
       proc.kill('SIGKILL')
@@ -90,10 +101,7 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
     }
     await sleep(25)
   }
-  const id = /^murmur peer (\S+)/m.exec(stdout)?.[1] ?? ''
-  const http = /^ {2}http +(\S+)/m.exec(stdout)?.[1] ?? ''
-  const addrs = [...stdout.matchAll(/^ {2}(?:listen)? +(\/\S+)$/gm)].map(m => m[1] as string)
-  return { proc, id, addrs, http, dataDir, args: args.slice(1), log: () => stderr, exited, token: o.token }
+  return { proc, id: banner.peerId, addrs: banner.addrs, http: banner.http ?? '', dataDir, args: args.slice(1 + (o.entryArgs?.length ?? 0)), log: () => stderr, exited, token: o.token }
 }
 
 export function sleep (ms: number): Promise<void> {

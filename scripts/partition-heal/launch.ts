@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { NODE, ROOT, sleep } from '../lib/peers.ts'
-import type { PeerProcess } from '../lib/peers.ts'
+import { NODE, ROOT, parseBanner, sleep } from '../lib/peers.ts'
+import type { ParsedBanner, PeerProcess } from '../lib/peers.ts'
 
 export interface LaunchSpec {
   /** Script to run with the project's Node (absolute, or relative to the repository root). */
@@ -68,7 +68,8 @@ export async function launch (spec: LaunchSpec): Promise<PeerProcess> {
     })
   })
   const started = Date.now()
-  while (!/^ {2}http /m.test(stdout)) {
+  let banner: ParsedBanner | undefined
+  while ((banner = parseBanner(stdout)) === undefined) {
     if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${spec.entry} exited during start-up (code ${proc.exitCode}): ${lastLine(stderr)}`)
     if (spec.signal.aborted || Date.now() - started > spec.startTimeoutMs) {
       proc.kill('SIGKILL')
@@ -78,9 +79,7 @@ export async function launch (spec: LaunchSpec): Promise<PeerProcess> {
     }
     await sleep(25)
   }
-  const id = /^murmur peer (\S+)/m.exec(stdout)?.[1] ?? ''
-  const http = /^ {2}http +(\S+)/m.exec(stdout)?.[1] ?? ''
-  const addrs = [...stdout.matchAll(/^ {2}(?:listen)? +(\/\S+)$/gm)].map(m => m[1] as string)
+  const { peerId: id, http = '', addrs } = banner
   if (id === '' || http === '' || addrs.length === 0) {
     proc.kill('SIGKILL')
     throw new Error(`could not read the banner of ${spec.entry} (peer id, listen address, http url): ${stdout}`)

@@ -55,7 +55,7 @@ export class RssSampler {
     await Promise.all(this.mesh.live().map(async (s) => {
       const pid = s.proc?.proc.pid
       const r = await this.mesh.api<string>(s, 'GET', '/metrics').catch(() => undefined)
-      const m = r === undefined ? null : /^murmur_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(String(r.body))
+      const m = r === undefined ? null : /^nodejs_heap_size_used_bytes (\S+)$/m.exec(String(r.body))
       if (m === null || pid === undefined) return
       const list = this.heap.get(s.name) ?? []
       list.push({ t: now, pid, mb: Number(m[1]) / 1024 / 1024 })

@@ -1,14 +1,20 @@
 /**
- * Command-line flags of `node dist/peer.js` (the fixed CLI table of DESIGN.md), parsed and validated into
- * PeerCliOptions. Pure: no I/O, so every bad input has a test and a one-line message.
+ * Command-line flags of `node dist/peer.js` and `murmur agent` (the fixed CLI table of DESIGN.md), over
+ * `MURMUR_*` environment variables and a `--config` JSON file (settings.ts), parsed and validated into
+ * PeerCliOptions. Pure (the environment and file reads are passed in), so every bad input has a test and
+ * a one-line message.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
+import { FLAGS_BY_NAME, SettingsError, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
+import type { Setting } from './settings.js'
 
 export interface PeerCliOptions {
   listen: string[]
   bootstrap: string[]
+  /** Addresses other peers should dial instead of the listen ones (NAT, containers). */
+  advertise: string[]
   dataDir: string
   name?: string
   tags: Record<string, string>
@@ -24,10 +30,14 @@ export interface PeerCliOptions {
   https?: { certFile: string, keyFile: string }
   pskFile?: string
   mdns: boolean
+  /** `--mdns <cluster>`: only peers announcing the same cluster name are discovered. */
+  mdnsCluster?: string
   profile: 'lan' | 'local'
   allowFaultInjection: boolean
   allowPeers: string[]
   logLevel: LogLevelName
+  /** The `--config` file these options were read from (SIGHUP reads it again). */
+  configFile?: string
 }
 
 export type ParsedArgs =
@@ -39,6 +49,8 @@ export type ParsedArgs =
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/0'
 export const DEFAULT_DATA_DIR = '.murmur'
 export const DEFAULT_HTTP = { host: '127.0.0.1', port: 0 }
+/** Where the agent writes its HTTP URL, in its data dir: how `murmur members` finds a local agent. */
+export const HTTP_ADDR_FILE = 'http-addr'
 
 export const HELP = `Usage: node dist/peer.js [options]
 
@@ -46,7 +58,10 @@ Starts a murmur peer: SWIM membership and Yjs document replication over libp2p, 
 
 Options:
   --listen <multiaddr>       where to listen (TCP); repeatable (default ${DEFAULT_LISTEN})
-  --bootstrap <multiaddr>    peer to join through; repeatable, or comma-separated
+  --bootstrap <multiaddr>    peer to join through; repeatable, or comma-separated. A /dns4 or /dns6
+                             name is resolved to every address it has, and each is dialled
+  --advertise <multiaddr>    the address other peers should dial (behind NAT, in a container);
+                             repeatable (default: the listen addresses)
   --data-dir <dir>           identity key and documents; same dir = same peer id (default ${DEFAULT_DATA_DIR})
   --name <name>              human-readable member name (default: hostname and port)
   --tag <key=value>          member metadata, gossiped; repeatable
@@ -61,10 +76,15 @@ Options:
   --https-key <file>         the certificate's PEM private key (mode 0600)
   --psk <file>               private network: only peers holding the same swarm key can connect
   --allow-peer <peerId>      only these peers may connect; repeatable
-  --mdns                     discover and dial peers on the local network
+  --mdns [cluster]           discover and dial peers on the local network; with a cluster name, only
+                             peers started with the same name
   --profile lan|local        timing preset, like memberlist's LAN and local configs (default lan)
   --allow-fault-injection    enable the /admin/* endpoints (tests, partition-heal script)
   --log-level <level>        debug, info, warn or error (default info)
+  --config <file.json>       settings from a JSON file: every flag is a key ("data-dir", "tag": {...});
+                             MURMUR_<FLAG> environment variables too (MURMUR_DATA_DIR, comma-separated
+                             lists). Flags beat the environment, which beats the file. SIGHUP re-reads
+                             the file and applies changed tags, --allow-peer and --http-allow-host
   --help                     show this help
   --version                  show the version
 
@@ -74,9 +94,10 @@ Examples:
 `
 
 const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error']
-const BOOLEAN_FLAGS = new Set(['--mdns', '--allow-fault-injection', '--no-http', '--help', '-h', '--version', '-v'])
-const VALUE_FLAGS = new Set(['--listen', '--bootstrap', '--data-dir', '--name', '--tag', '--http', '--http-token', '--http-token-file', '--http-allow-host',
-  '--https-cert', '--https-key', '--psk', '--allow-peer', '--profile', '--log-level'])
+/** A settings file is a few hundred bytes; anything past this is not one. */
+export const MAX_CONFIG_CHARS = 1024 * 1024
+/** An mDNS cluster name becomes part of a DNS-SD service name: one DNS label. */
+const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 /** Bearer tokens shorter than this are refused: a token is a password nobody types. */
 export const MIN_TOKEN_CHARS = 16
 /** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
@@ -130,26 +151,101 @@ export function isLoopbackAddress (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/** Environment variables the peer reads (see parseArgs). */
+/** Environment variables the peer reads: `MURMUR_<FLAG>` for every flag (see settings.ts). */
 export type PeerEnv = Readonly<Record<string, string | undefined>>
 
+export interface ParseIo {
+  /** Reads a `--config` file (the CLI passes fs.readFileSync); without it `--config` is an error. */
+  readFile?: (file: string) => string
+}
+
 /**
- * Parses the command line. `env` supplies `MURMUR_HTTP_TOKEN` when no token flag is given (pass
- * `process.env`; the default is none, so parsing stays pure).
+ * Parses the command line, layered over `MURMUR_*` variables of `env` and the JSON file of `--config`
+ * (or `MURMUR_CONFIG`): flags > env > file. Pure given `env` and `io`: `parseArgs(argv)` reads neither.
  */
-export function parseArgs (argv: readonly string[], env: PeerEnv = {}): ParsedArgs {
+export function parseArgs (argv: readonly string[], env: PeerEnv = {}, io: ParseIo = {}): ParsedArgs {
   try {
-    return parse(argv, env)
+    return parse(argv, env, io)
   } catch (err) {
-    if (err instanceof ArgError) return { kind: 'error', message: err.message }
+    if (err instanceof ArgError || err instanceof SettingsError) return { kind: 'error', message: err.message }
     throw err
   }
 }
 
-function parse (argv: readonly string[], env: PeerEnv): ParsedArgs {
+const ARG_ONLY = new Set(['--help', '-h', '--version', '-v', '--config'])
+
+/** The command line as settings; --help and --version win at once; --config is returned apart. */
+function fromArgv (argv: readonly string[]): { settings: Setting[], config?: string } | 'help' | 'version' {
+  const settings: Setting[] = []
+  let config: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    let flag = arg
+    let value: string | undefined
+    const eq = arg.indexOf('=')
+    if (arg.startsWith('--') && eq > 0) {
+      flag = arg.slice(0, eq)
+      value = arg.slice(eq + 1)
+    }
+    if (flag === '--help' || flag === '-h' || flag === '--version' || flag === '-v') {
+      if (value !== undefined) throw new ArgError(`${show(flag)} takes no value`)
+      return flag === '--help' || flag === '-h' ? 'help' : 'version'
+    }
+    const spec = FLAGS_BY_NAME.get(flag)
+    if (spec === undefined && flag !== '--config') {
+      throw new ArgError(arg.startsWith('-') ? `unknown flag ${show(flag)} (see --help)` : `unexpected argument ${show(arg)} (see --help)`)
+    }
+    if (spec?.kind === 'switch') {
+      if (value !== undefined) throw new ArgError(`${show(flag)} takes no value`)
+      settings.push({ spec, value: undefined })
+      continue
+    }
+    if (spec?.kind === 'optional') {
+      // --mdns [cluster]: the next word is its value unless it is a flag.
+      const next = argv[i + 1]
+      if (value === undefined && next !== undefined && !next.startsWith('-')) value = argv[++i]
+      if (value === '') throw new ArgError(`${flag} needs a non-empty value when it has one`)
+      settings.push({ spec, value })
+      continue
+    }
+    if (value === undefined) {
+      value = argv[++i]
+      if (value === undefined || (value.startsWith('--') && (FLAGS_BY_NAME.has(value) || ARG_ONLY.has(value)))) throw new ArgError(`${flag} needs a value (see --help)`)
+    }
+    if (spec === undefined) config = value
+    else if (spec.flag === '--bootstrap') for (const part of value.split(',').map(p => p.trim()).filter(p => p !== '')) settings.push({ spec, value: part })
+    else settings.push({ spec, value })
+  }
+  return config === undefined ? { settings } : { settings, config }
+}
+
+function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs {
+  const cli = fromArgv(argv)
+  if (cli === 'help' || cli === 'version') return { kind: cli }
+  const configFile = cli.config ?? (env.MURMUR_CONFIG === undefined || env.MURMUR_CONFIG === '' ? undefined : env.MURMUR_CONFIG)
+  if (cli.config === '') throw new ArgError('--config needs a non-empty value')
+  let fileSettings: Setting[] = []
+  if (configFile !== undefined) {
+    if (io.readFile === undefined) throw new ArgError('--config: this program cannot read files')
+    let text: string
+    try {
+      text = io.readFile(configFile)
+    } catch (err) {
+      throw new ArgError(`cannot read --config ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
+    if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`--config ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
+    fileSettings = settingsFromFile(text, configFile)
+  }
+  const o = apply(mergeLayers([cli.settings, settingsFromEnv(env), fileSettings]))
+  if (configFile !== undefined) o.configFile = configFile
+  return { kind: 'run', options: o }
+}
+
+function apply (settings: readonly Setting[]): PeerCliOptions {
   const o: PeerCliOptions = {
     listen: [],
     bootstrap: [],
+    advertise: [],
     dataDir: DEFAULT_DATA_DIR,
     tags: {},
     http: DEFAULT_HTTP,
@@ -164,70 +260,17 @@ function parse (argv: readonly string[], env: PeerEnv): ParsedArgs {
   let keyFile: string | undefined
   let noHttp = false
   let httpGiven = false
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
-    let flag = arg
-    let value: string | undefined
-    const eq = arg.indexOf('=')
-    if (arg.startsWith('--') && eq > 0) {
-      flag = arg.slice(0, eq)
-      value = arg.slice(eq + 1)
-    }
-    if (BOOLEAN_FLAGS.has(flag)) {
-      if (value !== undefined) throw new ArgError(`${show(flag)} takes no value`)
-      switch (flag) {
-        case '--help': case '-h': return { kind: 'help' }
-        case '--version': case '-v': return { kind: 'version' }
-        case '--mdns': o.mdns = true; break
-        case '--allow-fault-injection': o.allowFaultInjection = true; break
-        case '--no-http': noHttp = true; break
-      }
-      continue
-    }
-    if (!VALUE_FLAGS.has(flag)) {
-      throw new ArgError(arg.startsWith('-') ? `unknown flag ${show(flag)} (see --help)` : `unexpected argument ${show(arg)} (see --help)`)
-    }
-    if (value === undefined) {
-      value = argv[++i]
-      if (value === undefined || (value.startsWith('--') && VALUE_FLAGS.has(value))) throw new ArgError(`${flag} needs a value (see --help)`)
-    }
-    if (value === '' && flag !== '--name') throw new ArgError(`${flag} needs a non-empty value`)
-    switch (flag) {
-      case '--listen': o.listen.push(checkMultiaddr(value, flag)); break
-      case '--bootstrap':
-        for (const part of value.split(',').map(s => s.trim()).filter(s => s !== '')) o.bootstrap.push(checkMultiaddr(part, flag))
-        break
-      case '--data-dir': o.dataDir = value; break
-      case '--name':
-        if (value.trim() === '' || value.length > SWIM_LIMITS.nameChars) throw new ArgError(`--name must be 1–${SWIM_LIMITS.nameChars} characters`)
-        o.name = value
-        break
-      case '--tag': parseTag(value, o.tags); break
-      case '--http': o.http = parseHttp(value); httpGiven = true; break
-      case '--http-token':
-        if (value.length < MIN_TOKEN_CHARS) throw new ArgError(`--http-token must be at least ${MIN_TOKEN_CHARS} characters`)
-        o.httpToken = value
-        break
-      case '--http-token-file': o.httpTokenFile = value; break
-      case '--http-allow-host':
-        if (!ALLOW_HOST.test(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
-        o.httpAllowHosts.push(value.toLowerCase())
-        break
-      case '--https-cert': certFile = value; break
-      case '--https-key': keyFile = value; break
-      case '--psk': o.pskFile = value; break
-      case '--allow-peer':
-        if (!PEER_ID.test(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id`)
-        o.allowPeers.push(value)
-        break
-      case '--profile':
-        if (value !== 'lan' && value !== 'local') throw new ArgError(`--profile must be lan or local, got ${show(value)}`)
-        o.profile = value
-        break
-      case '--log-level':
-        if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new ArgError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
-        o.logLevel = value as LogLevelName
-        break
+  for (const s of settings) {
+    try {
+      applyOne(o, s, {
+        cert: (v) => { certFile = v },
+        key: (v) => { keyFile = v },
+        noHttp: () => { noHttp = true },
+        http: () => { httpGiven = true }
+      })
+    } catch (err) {
+      if (err instanceof ArgError && s.origin !== undefined) throw new ArgError(`${s.origin}: ${err.message}`)
+      throw err
     }
   }
   if (noHttp) {
@@ -235,11 +278,6 @@ function parse (argv: readonly string[], env: PeerEnv): ParsedArgs {
     delete o.http
   }
   if (o.httpToken !== undefined && o.httpTokenFile !== undefined) throw new ArgError('--http-token and --http-token-file contradict each other')
-  const envToken = env.MURMUR_HTTP_TOKEN
-  if (o.httpToken === undefined && o.httpTokenFile === undefined && envToken !== undefined && envToken !== '') {
-    if (envToken.length < MIN_TOKEN_CHARS) throw new ArgError(`MURMUR_HTTP_TOKEN must be at least ${MIN_TOKEN_CHARS} characters`)
-    o.httpToken = envToken
-  }
   if ((certFile === undefined) !== (keyFile === undefined)) throw new ArgError('--https-cert and --https-key go together')
   if (certFile !== undefined && keyFile !== undefined) {
     if (o.http === undefined) throw new ArgError('--https-cert/--https-key need the HTTP API (drop --no-http)')
@@ -249,5 +287,62 @@ function parse (argv: readonly string[], env: PeerEnv): ParsedArgs {
     throw new ArgError(`--http ${o.http.host}:${o.http.port} is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)`)
   }
   if (o.listen.length === 0) o.listen.push(DEFAULT_LISTEN)
-  return { kind: 'run', options: o }
+  return o
+}
+
+interface Collect { cert: (v: string) => void, key: (v: string) => void, noHttp: () => void, http: () => void }
+
+function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
+  const flag = s.spec.flag
+  if (s.spec.kind === 'switch') {
+    if (flag === '--allow-fault-injection') o.allowFaultInjection = true
+    else if (flag === '--no-http') c.noHttp()
+    return
+  }
+  if (flag === '--mdns') {
+    o.mdns = true
+    if (s.value !== undefined) {
+      if (!CLUSTER_NAME.test(s.value)) throw new ArgError(`--mdns ${show(s.value)}: a cluster name is 1–63 lowercase letters, digits and dashes`)
+      o.mdnsCluster = s.value
+    }
+    return
+  }
+  const value = s.value ?? ''
+  if (value === '' && flag !== '--name') throw new ArgError(`${flag} needs a non-empty value`)
+  switch (flag) {
+    case '--listen': o.listen.push(checkMultiaddr(value, flag)); break
+    case '--bootstrap': o.bootstrap.push(checkMultiaddr(value, flag)); break
+    case '--advertise': o.advertise.push(checkMultiaddr(value, flag)); break
+    case '--data-dir': o.dataDir = value; break
+    case '--name':
+      if (value.trim() === '' || value.length > SWIM_LIMITS.nameChars) throw new ArgError(`--name must be 1–${SWIM_LIMITS.nameChars} characters`)
+      o.name = value
+      break
+    case '--tag': parseTag(value, o.tags); break
+    case '--http': o.http = parseHttp(value); c.http(); break
+    case '--http-token':
+      if (value.length < MIN_TOKEN_CHARS) throw new ArgError(`--http-token must be at least ${MIN_TOKEN_CHARS} characters`)
+      o.httpToken = value
+      break
+    case '--http-token-file': o.httpTokenFile = value; break
+    case '--http-allow-host':
+      if (!ALLOW_HOST.test(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
+      o.httpAllowHosts.push(value.toLowerCase())
+      break
+    case '--https-cert': c.cert(value); break
+    case '--https-key': c.key(value); break
+    case '--psk': o.pskFile = value; break
+    case '--allow-peer':
+      if (!PEER_ID.test(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id`)
+      o.allowPeers.push(value)
+      break
+    case '--profile':
+      if (value !== 'lan' && value !== 'local') throw new ArgError(`--profile must be lan or local, got ${show(value)}`)
+      o.profile = value
+      break
+    case '--log-level':
+      if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new ArgError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
+      o.logLevel = value as LogLevelName
+      break
+  }
 }

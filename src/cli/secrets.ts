@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import type { TlsFiles } from '../http/index.js'
-import { MAX_PSK_FILE_BYTES } from '../net/index.js'
+import { MAX_PSK_FILE_BYTES } from '../net/psk.js'
 import { MIN_TOKEN_CHARS, isLoopbackAddress } from './args.js'
 import type { PeerCliOptions } from './args.js'
 

@@ -60,6 +60,16 @@ export function streamSink (write: (line: string) => void, now: () => Date = () 
 export const silentLogger: Logger = createLogger(() => {}, 'silent')
 
 /**
+ * The logger of a library user who passed none: silent, unless the `DEBUG` environment variable names
+ * murmur the way the `debug` package's convention does (`DEBUG=murmur`, `murmur*`, `murmur:*`, or a
+ * comma-separated list holding one of them): then every line, debug included, goes to stderr.
+ */
+export function defaultLibraryLogger (env: Readonly<Record<string, string | undefined>> = process.env): Logger {
+  const wanted = (env.DEBUG ?? '').split(/[\s,]+/).some(p => p === '*' || /^murmur(\*|:\*)?$/.test(p))
+  return wanted ? createLogger(streamSink((line) => { process.stderr.write(line) }), 'debug') : silentLogger
+}
+
+/**
  * Wraps a logger so that each `key` logs at most `burst` lines per `windowMs`; the rest are counted and
  * summarised in the next line that gets through. Used for anything a remote peer can trigger.
  */

@@ -9,7 +9,9 @@ import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
 import { createAccessCheck } from './access.js'
-import type { AccessCheck, RouteAccess } from './access.js'
+import type { AccessCheck } from './access.js'
+import type { Route } from './route.js'
+import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError, errorAnswer, errorBody } from './errors.js'
 import { KV_MAP, docToJSON } from './doc-json.js'
@@ -29,6 +31,8 @@ export interface HttpApiOptions {
    * (no bootstrap peers, no mDNS). Otherwise it is ready once at least one other member is alive.
    */
   readyAlone?: boolean
+  /** Called once `POST /leave` has left and answered (the agent exits; default: nothing more). */
+  onLeave?: () => void
   log?: Logger
 }
 
@@ -46,6 +50,8 @@ export interface HttpApi {
   json(res: ServerResponse, status: number, body: unknown): void
   /** Reports an error as `{error, code}` with its status (HttpError, named errors, or a logged 500). */
   fail(res: ServerResponse, err: unknown): void
+  /** Replaces the names of `allowHosts` (SIGHUP). */
+  setAllowHosts(hosts: readonly string[]): void
   /** Counts a request refused outside a handler (pass it as startHttpServer's onRejected). */
   noteRejected(reason: string): void
   readonly metrics: Registry
@@ -60,21 +66,14 @@ const MAX_KEY_CHARS = 1024
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
 
-interface Route {
-  method: string
-  pattern: RegExp
-  name: string
-  run: (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void
-  /** Default: bearer token in the header (when the API has one). */
-  access?: RouteAccess
-}
 
 export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpApi {
   const log = options.log ?? silentLogger
   const events = new SseHub()
   const counters: HttpCounters = { requests: new Map(), rejected: new Map(), sseDropped: () => events.dropped }
-  const metrics = createMetrics(peer, counters)
-  const authorize = createAccessCheck({ token: options.token, allowHosts: options.allowHosts })
+  const { registry: metrics, observeHttp } = createMetrics(peer, counters)
+  let access = createAccessCheck({ token: options.token, allowHosts: options.allowHosts })
+  const authorize: AccessCheck = (req, route) => access(req, route)
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
@@ -201,6 +200,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       }
     }
   ]
+  routes.push(...agentRoutes(peer, json, options.onLeave))
   if (options.allowFaultInjection === true) {
     routes.push(
       {
@@ -225,6 +225,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     const matching = routes.filter(r => r.pattern.test(path))
     if (matching.length === 0) return false
     let routeName = matching[0]?.name ?? 'unknown'
+    const started = performance.now()
     try {
       const route = matching.find(r => r.method === req.method)
       // Access first, with the strictest rule of the path's routes when the method is wrong: a 405 must
@@ -241,6 +242,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       fail(res, err)
     } finally {
       count(counters.requests, `${routeName} ${res.statusCode}`)
+      if (routeName !== 'events') observeHttp(routeName, (performance.now() - started) / 1000)
     }
     return true
   }
@@ -249,6 +251,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     handle,
     authorize,
     notFound,
+    setAllowHosts: (hosts) => { access = createAccessCheck({ token: options.token, allowHosts: hosts }) },
     json,
     fail,
     noteRejected: (reason) => { count(counters.rejected, reason) },

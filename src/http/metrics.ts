@@ -1,136 +1,69 @@
 /**
  * Prometheus metrics: a registry per peer (several peers may share a process in tests), filled at scrape
- * time from the peer's own counters, so nothing is counted twice and the hot paths carry no metric code.
+ * time from the peer's own counters and latency histograms, so nothing is counted twice and the protocol
+ * code carries no metric library. Node's process metrics keep their standard names
+ * (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, …) so stock dashboards find them.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Peer } from '../api.js'
+import type { HistogramSnapshot } from '../core/histogram.js'
+import { MURMUR_VERSION } from '../version.js'
+import { SPECS } from './metric-specs.js'
+import type { HttpCounters, Snapshot } from './metric-specs.js'
 
-type Labels = Record<string, string>
-type Sample = [Labels, number]
+export type { HttpCounters } from './metric-specs.js'
 
-interface Spec {
-  name: string
-  help: string
-  type: 'counter' | 'gauge'
-  labels?: string[]
-  read: (s: Snapshot) => Sample[]
+export interface Metrics {
+  registry: Registry
+  /** Records one HTTP request's duration (seconds) under its route name. */
+  observeHttp(route: string, seconds: number): void
 }
 
-interface Snapshot {
-  peer: Peer
-  m: Record<string, unknown>
-  t: Record<string, unknown>
-  r: Record<string, unknown>
-  http: HttpCounters
-}
+/** Buckets of HTTP request durations, in seconds: a local read takes ~1 ms, a write waits for fsync. */
+const HTTP_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-export interface HttpCounters {
-  requests: Map<string, number>
-  rejected: Map<string, number>
-  /** Event-stream clients dropped because they did not keep up. */
-  sseDropped: () => number
-}
-
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
-const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? v as Record<string, unknown> : {})
-const one = (v: unknown): Sample[] => [[{}, num(v)]]
-/** `{ a: 1, b: 2 }` → one sample per key, under label `label`. */
-const byKey = (v: unknown, label: string, extra: Labels = {}): Sample[] =>
-  Object.entries(obj(v)).map(([k, x]) => [{ ...extra, [label]: k }, num(x)])
-const both = (inV: unknown, outV: unknown, label: string): Sample[] =>
-  [...byKey(inV, label, { direction: 'in' }), ...byKey(outV, label, { direction: 'out' })]
-
-const SPECS: Spec[] = [
-  {
-    name: 'murmur_members', help: 'Members by state, as this peer sees them (itself included).', type: 'gauge', labels: ['state'],
-    read: ({ peer }) => {
-      const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 }
-      for (const m of peer.members()) counts[m.state] = (counts[m.state] ?? 0) + 1
-      return Object.entries(counts).map(([state, n]) => [{ state }, n])
-    }
-  },
-  { name: 'murmur_probes_total', help: 'Probe rounds completed.', type: 'counter', read: s => one(s.m.probes) },
-  { name: 'murmur_probes_failed_total', help: 'Probe rounds with no ack (direct or indirect).', type: 'counter', read: s => one(s.m.probesFailed) },
-  { name: 'murmur_indirect_probes_total', help: 'ping-req messages sent after a missed direct ack.', type: 'counter', read: s => one(s.m.indirectProbes) },
-  { name: 'murmur_suspicions_total', help: 'Members this peer saw become suspect.', type: 'counter', read: s => one(s.m.suspicions) },
-  { name: 'murmur_refutations_total', help: 'Accusations about this peer that it refuted.', type: 'counter', read: s => one(s.m.refutations) },
-  { name: 'murmur_push_pulls_total', help: 'Push-pull state exchanges started.', type: 'counter', read: s => one(s.m.pushPulls) },
-  { name: 'murmur_reconnect_attempts_total', help: 'Push-pulls with dead members (partition healing).', type: 'counter', read: s => one(s.m.reconnectAttempts) },
-  { name: 'murmur_unknown_sender_pulls_total', help: 'Push-pulls with a sender this peer had not heard of (a join whose gossip missed it).', type: 'counter', read: s => one(s.m.unknownSenderPulls) },
-  { name: 'murmur_local_health', help: 'Lifeguard local health score (0 = healthy; timeouts scale by score + 1).', type: 'gauge', read: s => one(s.m.awareness) },
-  { name: 'murmur_broadcast_queue', help: 'Membership updates waiting for dissemination.', type: 'gauge', read: s => one(s.m.broadcastQueue) },
-  { name: 'murmur_swim_messages_total', help: 'Membership messages by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.m.messagesIn, s.m.messagesOut, 'type') },
-  { name: 'murmur_swim_bytes_total', help: 'Membership bytes (encoded frames) by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.m.bytesIn, s.m.bytesOut, 'type') },
-  {
-    name: 'murmur_rejected_frames_total', help: 'Inbound frames rejected, by layer and reason.', type: 'counter', labels: ['layer', 'reason'],
-    read: s => [
-      ...byKey(s.t.rejectedFrames, 'reason', { layer: 'transport' }),
-      [{ layer: 'membership', reason: 'decode' }, num(s.m.decodeErrors)],
-      [{ layer: 'membership', reason: 'unexpected' }, num(s.m.unexpectedFrames)],
-      [{ layer: 'replication', reason: 'decode' }, num(s.r.decodeErrors)],
-      [{ layer: 'replication', reason: 'unexpected' }, num(s.r.unexpectedFrames)],
-      [{ layer: 'replication', reason: 'unhosted' }, num(s.r.unhostedFrames)]
-    ]
-  },
-  {
-    name: 'murmur_transport_frames_total', help: 'Frames through the transport, by channel and direction.', type: 'counter', labels: ['channel', 'direction'],
-    read: s => Object.entries(obj(s.t.channels)).flatMap(([channel, c]) => [
-      [{ channel, direction: 'in' }, num(obj(c).framesIn)], [{ channel, direction: 'out' }, num(obj(c).framesOut)]
-    ] as Sample[])
-  },
-  {
-    name: 'murmur_transport_bytes_total', help: 'Frame bytes through the transport, by channel and direction.', type: 'counter', labels: ['channel', 'direction'],
-    read: s => Object.entries(obj(s.t.channels)).flatMap(([channel, c]) => [
-      [{ channel, direction: 'in' }, num(obj(c).bytesIn)], [{ channel, direction: 'out' }, num(obj(c).bytesOut)]
-    ] as Sample[])
-  },
-  { name: 'murmur_dials_total', help: 'Outbound dials by result.', type: 'counter', labels: ['result'], read: s => byKey(s.t.dials, 'result') },
-  { name: 'murmur_dropped_outbound_total', help: 'Outbound frames dropped, by reason.', type: 'counter', labels: ['reason'], read: s => byKey(s.t.droppedOutbound, 'reason') },
-  { name: 'murmur_rejected_connections_total', help: 'Connections refused, by reason: handshake failure (e.g. pre-shared key mismatch), allowlist, blocked, flood cooldown, unprotected, pending-upgrade cap, per-IP limit.', type: 'counter', labels: ['reason'], read: s => byKey(s.t.rejectedConnections, 'reason') },
-  { name: 'murmur_rejected_streams_total', help: 'Inbound streams refused (per-peer cap, blocked or unauthorized).', type: 'counter', read: s => one(s.t.rejectedStreams) },
-  { name: 'murmur_flooders_total', help: 'Peers throttled, and disconnected for flooding.', type: 'counter', labels: ['action'], read: s => byKey(s.t.flooders, 'action') },
-  { name: 'murmur_connections', help: 'Open connections.', type: 'gauge', read: s => one(s.t.openConnections) },
-  { name: 'murmur_queued_outbound_bytes', help: 'Bytes waiting in outbound queues.', type: 'gauge', read: s => one(s.t.queuedBytes) },
-  { name: 'murmur_sync_messages_total', help: 'Replication messages by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.messagesIn, s.r.messagesOut, 'type') },
-  { name: 'murmur_sync_bytes_total', help: 'Replication frame bytes by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.bytesIn, s.r.bytesOut, 'type') },
-  {
-    name: 'murmur_replication_events_total', help: 'Replication events by kind.', type: 'counter', labels: ['event'],
-    read: s => ['localUpdates', 'updatesApplied', 'updatesDuplicate', 'updatesPending', 'pendingDropped', 'pushes', 'forwards', 'antiEntropyRounds', 'antiEntropyCompleted',
-      'antiEntropyTimedOut', 'antiEntropySkipped', 'diffsSent', 'transfersDropped', 'oversizeDropped', 'openRefused', 'handlerErrors', 'flushes', 'flushesSucceeded', 'flushesFailed',
-      'compactions', 'storeErrors']
-      .map(k => [{ event: k }, num(s.r[k])] as Sample)
-  },
-  { name: 'murmur_docs', help: 'Documents open on this peer.', type: 'gauge', read: s => one(s.r.docs) },
-  { name: 'murmur_pending_update_bytes', help: 'Bytes of remote updates waiting for missing dependencies.', type: 'gauge', read: s => one(s.r.pendingUpdateBytes) },
-  {
-    name: 'murmur_membership_refused_total', help: 'Membership work refused to stay within limits, by reason.', type: 'counter', labels: ['reason'],
-    read: s => [
-      [{ reason: 'implausible_incarnation' }, num(s.m.implausibleUpdates)],
-      [{ reason: 'member_table_full' }, num(s.m.membersRefused)],
-      [{ reason: 'ping_req' }, num(s.m.pingReqsRefused)],
-      [{ reason: 'push_pull' }, num(s.m.pushPullsRefused)],
-      [{ reason: 'broadcast_queue_full' }, num(s.m.broadcastsDropped)]
-    ]
-  },
-  { name: 'murmur_pruned_connections_total', help: 'Connections closed by the connection budget (LRU).', type: 'counter', read: s => one(s.t.prunedConnections) },
-  {
-    name: 'murmur_rate_limited_bytes_total', help: 'Inbound frames (and their bytes) dropped by the per-peer byte rate (a subset of rejected frames with reason rateLimited).', type: 'counter', labels: ['unit'],
-    read: s => byKey(s.t.rateLimitedBytes, 'unit')
-  },
-  { name: 'murmur_silent_connections_closed_total', help: 'Connections closed because the peer stopped answering.', type: 'counter', read: s => one(s.t.silentConnectionsClosed) },
-  { name: 'murmur_http_requests_total', help: 'HTTP requests by route and status.', type: 'counter', labels: ['route', 'status'], read: s => [...s.http.requests].map(([k, n]) => { const [route = '', status = ''] = k.split(' '); return [{ route, status }, n] as Sample }) },
-  { name: 'murmur_sse_dropped_total', help: 'Event-stream clients disconnected for not keeping up.', type: 'counter', read: s => one(s.http.sseDropped()) },
-  { name: 'murmur_http_rejected_total', help: 'HTTP requests refused, by reason.', type: 'counter', labels: ['reason'], read: s => [...s.http.rejected].map(([reason, n]) => [{ reason }, n] as Sample) }
+/** Latency histograms of `peer.stats().latency` (milliseconds there, seconds here as Prometheus wants). */
+const LATENCIES: ReadonlyArray<{ name: string, help: string, read: (s: Snapshot) => HistogramSnapshot | undefined }> = [
+  { name: 'murmur_write_ack_seconds', help: 'Local writes, from the call to the acknowledgement (durable on this peer).', read: s => s.peer.stats().latency.writeAckMs },
+  { name: 'murmur_anti_entropy_round_seconds', help: 'Anti-entropy rounds this peer started, from the first digest to the last diff applied.', read: s => s.peer.stats().latency.antiEntropyRoundMs },
+  { name: 'murmur_store_write_seconds', help: 'Batches of writes, from the store call to durable on disk (the fsync latency).', read: s => s.peer.stats().latency.storeWriteMs }
 ]
 
-export function createMetrics (peer: Peer, http: HttpCounters): Registry {
+/**
+ * A histogram kept elsewhere (a HistogramSnapshot in ms), in the shape prom-client's registry formats:
+ * cumulative `_bucket{le}` samples, `_sum` and `_count`. prom-client's own Histogram can only observe
+ * values one by one, not take bucket counts, hence this small adapter.
+ */
+interface SampleOut { metricName: string, labels: Record<string, string | number>, value: number }
+interface MetricOut { name: string, help: string, type: 'histogram', values: SampleOut[], aggregator: 'sum' }
+
+function snapshotHistogram (name: string, help: string, read: () => HistogramSnapshot | undefined): { name: string, get: () => Promise<MetricOut> } {
+  return {
+    name,
+    get: async () => {
+      const h = read() ?? { bounds: [], counts: [0], sum: 0, count: 0 }
+      const values: SampleOut[] = []
+      let cumulative = 0
+      h.bounds.forEach((bound, i) => {
+        cumulative += h.counts[i] ?? 0
+        values.push({ metricName: `${name}_bucket`, labels: { le: bound / 1000 }, value: cumulative })
+      })
+      values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: h.count })
+      values.push({ metricName: `${name}_sum`, labels: {}, value: h.sum / 1000 })
+      values.push({ metricName: `${name}_count`, labels: {}, value: h.count })
+      return { name, help, type: 'histogram', values, aggregator: 'sum' }
+    }
+  }
+}
+
+export function createMetrics (peer: Peer, http: HttpCounters): Metrics {
   const registry = new Registry()
   let snapshot: Snapshot | undefined
   // One stats() call per scrape, shared by every metric's collect().
   const current = (): Snapshot => {
     if (snapshot === undefined) {
       const stats = peer.stats()
-      snapshot = { peer, m: stats.membership, t: stats.transport, r: stats.replication, http }
+      snapshot = { peer, m: stats.membership, t: stats.transport, r: stats.replication, st: stats.storage ?? {}, http }
       queueMicrotask(() => { snapshot = undefined })
     }
     return snapshot
@@ -143,6 +76,24 @@ export function createMetrics (peer: Peer, http: HttpCounters): Registry {
       new Gauge({ name: spec.name, help: spec.help, labelNames, registers: [registry], collect () { this.reset(); for (const [l, v] of spec.read(current())) this.set(l, v) } })
     }
   }
-  collectDefaultMetrics({ register: registry, prefix: 'murmur_process_' })
-  return registry
+  for (const l of LATENCIES) {
+    // registerMetric is typed for prom-client's own classes; the registry only calls `name` and `get()`.
+    registry.registerMetric(snapshotHistogram(l.name, l.help, () => l.read(current())) as unknown as Histogram)
+  }
+  new Gauge({
+    name: 'murmur_build_info',
+    help: 'Always 1; the labels say which build runs: murmur version and Node version.',
+    labelNames: ['version', 'node'],
+    registers: [registry],
+    collect () { this.set({ version: MURMUR_VERSION, node: process.version }, 1) }
+  })
+  const httpDuration = new Histogram({
+    name: 'murmur_http_request_duration_seconds',
+    help: 'HTTP requests of the peer API, from the request to the end of the answer, by route (event streams excluded).',
+    labelNames: ['route'],
+    buckets: HTTP_BUCKETS_S,
+    registers: [registry]
+  })
+  collectDefaultMetrics({ register: registry })
+  return { registry, observeHttp: (route, seconds) => { httpDuration.observe({ route }, seconds) } }
 }

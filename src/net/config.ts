@@ -122,9 +122,20 @@ export interface MdnsInit {
   serviceTag?: string
 }
 
+/** The DNS-SD service of a murmur cluster: `_murmur._udp.local`, or `_murmur-<cluster>._udp.local`. */
+export function mdnsServiceTag (cluster?: string): string {
+  return cluster === undefined ? '_murmur._udp.local' : `_murmur-${cluster}._udp.local`
+}
+
 export interface Libp2pTransportInit {
   /** Multiaddrs to listen on. @default DEFAULT_LISTEN */
   listen?: string[]
+  /**
+   * Multiaddrs to advertise instead of the listen ones (`--advertise`): what others should dial when the
+   * listen address is not reachable as such (NAT, a container, a Kubernetes pod). libp2p announces them
+   * in identify, and `addresses()` (hence the member record) returns them. @default the listen addresses
+   */
+  announce?: string[]
   /** Identity key. Takes precedence over `dataDir`. */
   privateKey?: PrivateKey
   /** Where `peer.key` lives (created if missing). Without it or `privateKey`: a fresh identity per run. */
@@ -201,6 +212,7 @@ export interface Libp2pTransportConfig {
   closeFlushMs: number
   allowPeers: ReadonlySet<string> | undefined
   mdns: Required<MdnsInit> | undefined
+  announce: string[]
 }
 
 /** Resolves defaults and validates. @throws ConfigError */
@@ -234,7 +246,7 @@ export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransp
     ? undefined
     : {
         intervalMs: positive((init.mdns === true ? undefined : init.mdns.intervalMs) ?? 10_000, 'mdns.intervalMs'),
-        serviceTag: (init.mdns === true ? undefined : init.mdns.serviceTag) ?? '_murmur._udp.local'
+        serviceTag: (init.mdns === true ? undefined : init.mdns.serviceTag) ?? mdnsServiceTag()
       }
   const listen = init.listen ?? [...DEFAULT_LISTEN]
   if (listen.length === 0) throw new ConfigError('listen: at least one multiaddr is required')
@@ -259,7 +271,8 @@ export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransp
     silentConnectionTimeoutMs: positive(init.silentConnectionTimeoutMs ?? DEFAULT_SILENT_CONNECTION_TIMEOUT_MS, 'silentConnectionTimeoutMs'),
     closeFlushMs: nonNegative(init.closeFlushMs ?? DEFAULT_CLOSE_FLUSH_MS, 'closeFlushMs'),
     allowPeers: init.allowPeers === undefined ? undefined : new Set(init.allowPeers),
-    mdns
+    mdns,
+    announce: [...init.announce ?? []]
   }
 }
 

@@ -75,6 +75,7 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
     node = await createMurmurNode({
       privateKey,
       listen: config.listen,
+      announce: config.announce,
       gater: createGater({ policy, watch, guard, counters, warnings, log }),
       ...(protector === undefined ? {} : { protector }),
       ...(config.mdns === undefined ? {} : { mdns: config.mdns }),

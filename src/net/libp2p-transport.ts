@@ -245,6 +245,21 @@ export class Libp2pTransport implements Transport {
     if (conns.length > 0) this.log.debug('closed connections to a dead member', { peer: id, connections: conns.length })
   }
 
+  /**
+   * Replaces the allowlist (`--allow-peer`, reloaded on SIGHUP); undefined lets everyone in. Peers no
+   * longer allowed are disconnected and their queued frames dropped, as for a block.
+   */
+  setAllowPeers (ids: readonly string[] | undefined): void {
+    this.policy.setAllow(ids === undefined ? undefined : new Set(ids))
+    const refused = this.node.getPeers().map(p => p.toString()).filter(id => this.policy.verdict(id) === 'unauthorized')
+    for (const id of refused) {
+      this.outbound.dropPeer(id, 'refused')
+      this.inbound.abortPeer(id, 'peer no longer allowed')
+      for (const conn of this.connectionsOf(id)) conn.abort(new Error('peer no longer in allowPeers'))
+    }
+    this.log.info('allowlist replaced', { allowed: ids === undefined ? 'everyone' : ids.length, disconnected: refused.length })
+  }
+
   /** Allows `ids` again, or everyone if omitted. */
   unblock (ids?: readonly string[]): void {
     this.policy.unblock(ids)

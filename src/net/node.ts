@@ -44,6 +44,8 @@ export type MurmurNode = Libp2p<MurmurServices>
 export interface NodeInit {
   privateKey: PrivateKey
   listen: string[]
+  /** Addresses announced instead of the listen ones (empty: the listen ones). */
+  announce: string[]
   gater: ConnectionGater
   /** The pnet protector (required for a private mesh; see private-mesh.ts). */
   protector?: () => ConnectionProtector
@@ -71,7 +73,7 @@ export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
   installLazyWindowUpdates()
   return await createLibp2p<MurmurServices>({
     privateKey: init.privateKey,
-    addresses: { listen: init.listen },
+    addresses: { listen: init.listen, ...(init.announce.length === 0 ? {} : { announce: init.announce }) },
     transports: [init.admission === undefined ? tcp() : init.admission.wrapTransport(tcp())],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ enableKeepAlive: false })],

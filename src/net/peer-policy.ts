@@ -14,9 +14,14 @@ export class PeerPolicy {
   private readonly cooldowns = new Map<string, number>()
 
   constructor (
-    private readonly allow: ReadonlySet<string> | undefined,
+    private allow: ReadonlySet<string> | undefined,
     private readonly now: () => number
   ) {}
+
+  /** Replaces the allowlist (undefined: everyone). */
+  setAllow (ids: ReadonlySet<string> | undefined): void {
+    this.allow = ids
+  }
 
   verdict (id: string): PeerVerdict {
     if (this.blocked.has(id)) return 'blocked'

@@ -10,6 +10,8 @@
  * error). An entry with no ops is a barrier: it is called back after everything queued before it settled,
  * which is how reads see every earlier write.
  */
+import { Histogram } from '../core/histogram.js'
+import type { HistogramSnapshot } from '../core/histogram.js'
 
 export interface QueueEntry<Op> {
   readonly ops: readonly Op[]
@@ -38,6 +40,8 @@ export interface GroupCommitStats {
   queuedEntries: number
   queuedBytes: number
   writing: boolean
+  /** How long each batch took to become durable on disk (the write with sync: the fsync latency), ms. */
+  batchWriteMs: HistogramSnapshot
 }
 
 export class GroupCommitQueue<Op> {
@@ -47,6 +51,7 @@ export class GroupCommitQueue<Op> {
   private scheduled = false
   private idleWaiters: Array<() => void> = []
   private readonly counters = { batches: 0, entriesWritten: 0, largestBatch: 0, failedBatches: 0 }
+  private readonly batchWriteMs = new Histogram()
 
   constructor (
     private readonly write: (ops: Op[]) => Promise<void>,
@@ -95,7 +100,7 @@ export class GroupCommitQueue<Op> {
   }
 
   stats (): GroupCommitStats {
-    return { ...this.counters, queuedEntries: this.queue.length, queuedBytes: this.queuedBytes, writing: this.writing }
+    return { ...this.counters, queuedEntries: this.queue.length, queuedBytes: this.queuedBytes, writing: this.writing, batchWriteMs: this.batchWriteMs.snapshot() }
   }
 
   private flush (): void {
@@ -113,8 +118,12 @@ export class GroupCommitQueue<Op> {
       this.counters.entriesWritten += batch.length
       this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length)
     }
+    const started = performance.now()
     const written = ops.length > 0 ? this.write(ops) : Promise.resolve()
-    written.then(() => { this.settle(batch, null) }, (err: unknown) => {
+    written.then(() => {
+      if (ops.length > 0) this.batchWriteMs.observe(performance.now() - started)
+      this.settle(batch, null)
+    }, (err: unknown) => {
       this.counters.failedBatches++
       this.settle(batch, err instanceof Error ? err : new Error(String(err)))
     })

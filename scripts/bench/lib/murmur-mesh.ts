@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { NODE, PEER_JS, ROOT, http } from '../../lib/peers.ts'
+import { NODE, PEER_JS, ROOT, http, parseBanner } from '../../lib/peers.ts'
 import type { NetnsLab } from '../../lib/netns.ts'
 import type { Mesh, MeshMember } from './mesh.ts'
 import { waitForOutput } from './child.ts'
@@ -100,13 +100,14 @@ export class MurmurMesh implements Mesh {
       stdout += d.toString()
     })
     proc.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-STDERR_KEEP_CHARS) })
-    const ok = await waitForOutput(proc, () => /^ {2}http +\S+/m.test(stdout), START_TIMEOUT_MS)
+    const ok = await waitForOutput(proc, () => parseBanner(stdout) !== undefined, START_TIMEOUT_MS)
     if (!ok) {
       proc.kill('SIGKILL')
       throw new Error(`murmur m${ns} did not start within ${START_TIMEOUT_MS} ms (exit ${proc.exitCode}):\n${stdout}\n${stderr.slice(-2000)}`)
     }
-    const id = /^murmur peer (\S+)/m.exec(stdout)?.[1] ?? ''
-    const base = /^ {2}http +(\S+)/m.exec(stdout)?.[1] ?? ''
+    const banner = parseBanner(stdout)
+    const id = banner?.peerId ?? ''
+    const base = banner?.http ?? ''
     const member: MurmurMember = {
       key: id,
       name: `m${ns}`,

@@ -2,6 +2,7 @@
  * The murmur phases of the replication benchmark, each on its own doc: write → visible latency, sustained
  * writes, partition → heal convergence with the bytes it cost, and idle traffic with many docs open.
  */
+import { REPLICATION_COUNTERS } from '../../../dist/http/metric-specs.js'
 import type { NetnsLab } from '../../lib/netns.ts'
 import type { DocEventLog, VersionJson } from './doc-events.ts'
 import { digests, getDoc, hasKey, inBatches, putKv } from './murmur-api.ts'
@@ -256,11 +257,14 @@ async function syncOut (ctx: ReplContext): Promise<PromSample[]> {
   return (await Promise.all(ctx.peers.map(async p => await ctx.mesh.metrics(p)))).flat()
 }
 
-/** `murmur_replication_events_total` by event, summed over peers: the difference `after - before`. */
+/** Replication counters by stat name (REPLICATION_COUNTERS says which metric), summed over peers: `after - before`. */
 function eventDelta (before: PromSample[], after: PromSample[], events: readonly string[]): Record<string, number> {
-  const b = sumPromBy(before, 'murmur_replication_events_total', 'event')
-  const a = sumPromBy(after, 'murmur_replication_events_total', 'event')
-  return Object.fromEntries(events.map(e => [e, (a[e] ?? 0) - (b[e] ?? 0)]))
+  const delta = (stat: string): number => {
+    const c = REPLICATION_COUNTERS[stat]
+    if (c === undefined) throw new Error(`no metric for replication stat ${stat}`)
+    return sumProm(after, c.name, c.labels) - sumProm(before, c.name, c.labels)
+  }
+  return Object.fromEntries(events.map(e => [e, delta(e)]))
 }
 
 const wireTotal = (ctx: ReplContext): number => ctx.peers.reduce((a, p) => a + txBytes(ctx.lab.names[p.ns] as string).bytes, 0)

@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# A murmur peer (`murmur agent`) in a container: multi-stage (build with dev dependencies, run without),
+# non-root (the image's `node` user, uid 1000), documents and identity in the /data volume.
+#
+#   docker build -t murmur .
+#   docker run -d -p 4001:4001 -v murmur-data:/data \
+#     -e MURMUR_HTTP_TOKEN=$(openssl rand -hex 16) \
+#     -e MURMUR_ADVERTISE=/ip4/<address the other peers reach>/tcp/4001 \
+#     -e MURMUR_BOOTSTRAP=/ip4/<a peer>/tcp/4001 murmur
+#
+# Every flag of `murmur agent --help` is also a MURMUR_* variable (README: "Config file and environment").
+# The HTTP API listens on 0.0.0.0:8080 inside the container, so a token is required (MURMUR_HTTP_TOKEN,
+# or MURMUR_HTTP_TOKEN_FILE pointing at a mounted secret); without one the agent refuses to start.
+
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are here; the build is the next step.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    MURMUR_DATA_DIR=/data \
+    MURMUR_LISTEN=/ip4/0.0.0.0/tcp/4001 \
+    MURMUR_HTTP=0.0.0.0:8080 \
+    MURMUR_HTTP_ADDR=127.0.0.1:8080
+WORKDIR /opt/murmur
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+# The example app (compose.yaml runs it beside the peers); it imports ../../dist.
+COPY examples/chat-counter ./examples/chat-counter
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 4001 8080
+# Liveness: /health needs no token and says nothing else.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/murmur.js"]
+CMD ["agent"]

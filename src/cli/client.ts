@@ -1,0 +1,127 @@
+/**
+ * How the `murmur` operator commands reach an agent: its HTTP API, found through `--http-addr`,
+ * `MURMUR_HTTP_ADDR`, or the `http-addr` file the agent writes in its data dir (so `murmur members` next
+ * to a running `murmur agent` needs no flag, as with Serf); the token from `--http-token-file`,
+ * `MURMUR_HTTP_TOKEN` or `MURMUR_HTTP_TOKEN_FILE`. HTTPS with a private CA: NODE_EXTRA_CA_CERTS.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { ConfigError } from '../core/errors.js'
+import { readSecretFile } from '../core/private-files.js'
+import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE, MIN_TOKEN_CHARS } from './args.js'
+
+/** A request of a command waits at most this long (a join waits for the push-pulls). */
+export const REQUEST_TIMEOUT_MS = 30_000
+
+export interface ClientInit {
+  /** `--http-addr`: `host:port`, `http://host:port` or `https://host:port`. */
+  httpAddr?: string | undefined
+  /** `--http-token-file`. */
+  tokenFile?: string | undefined
+  /** `--data-dir`: where to look for the agent's http-addr file. */
+  dataDir?: string | undefined
+  env: Readonly<Record<string, string | undefined>>
+}
+
+/** An agent answered with an error, or could not be reached. */
+export class AgentError extends Error {
+  override name = 'AgentError'
+  constructor (message: string, readonly status?: number, readonly code?: string) {
+    super(message)
+  }
+}
+
+export interface AgentClient {
+  readonly base: string
+  request<T>(method: string, route: string, body?: unknown): Promise<T>
+  /** Opens a long-lived GET (the event stream); the caller reads the body. */
+  stream(route: string, signal: AbortSignal): Promise<Response>
+}
+
+function normalise (addr: string, what: string): string {
+  const withScheme = /^https?:\/\//.test(addr) ? addr : `http://${addr}`
+  try {
+    const url = new URL(withScheme)
+    if (url.pathname !== '/' || url.search !== '') throw new Error('path')
+    return url.origin
+  } catch {
+    throw new ConfigError(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
+  }
+}
+
+async function tokenOf (init: ClientInit): Promise<string | undefined> {
+  const file = init.tokenFile ?? init.env.MURMUR_HTTP_TOKEN_FILE
+  if (init.tokenFile === undefined && init.env.MURMUR_HTTP_TOKEN !== undefined && init.env.MURMUR_HTTP_TOKEN !== '') return init.env.MURMUR_HTTP_TOKEN
+  if (file === undefined || file === '') return undefined
+  let token: string
+  try {
+    token = (await readSecretFile(file, { what: '--http-token-file', maxBytes: 4096 })).toString('utf8').trim()
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(`cannot read --http-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  if (token.length < MIN_TOKEN_CHARS) throw new ConfigError(`--http-token-file ${file} must hold a token of at least ${MIN_TOKEN_CHARS} characters`)
+  return token
+}
+
+function baseOf (init: ClientInit): string {
+  if (init.httpAddr !== undefined) return normalise(init.httpAddr, '--http-addr')
+  const fromEnv = init.env.MURMUR_HTTP_ADDR
+  if (fromEnv !== undefined && fromEnv !== '') return normalise(fromEnv, 'MURMUR_HTTP_ADDR')
+  const dataDir = init.dataDir ?? (init.env.MURMUR_DATA_DIR === undefined || init.env.MURMUR_DATA_DIR === '' ? DEFAULT_DATA_DIR : init.env.MURMUR_DATA_DIR)
+  const file = path.join(dataDir, HTTP_ADDR_FILE)
+  let recorded: string
+  try {
+    recorded = readFileSync(file, 'utf8').trim()
+  } catch {
+    throw new ConfigError(`no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${file}, which does not exist)`)
+  }
+  return normalise(recorded, file)
+}
+
+/** @throws ConfigError for a missing or malformed address or token file. */
+export async function agentClient (init: ClientInit): Promise<AgentClient> {
+  const base = baseOf(init)
+  const token = await tokenOf(init)
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
+  const unreachable = (err: unknown): AgentError => {
+    const cause = (err as { cause?: { code?: string, message?: string } }).cause
+    return new AgentError(`cannot reach the agent at ${base}: ${cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err))}`)
+  }
+  const fail = async (res: Response): Promise<AgentError> => {
+    const text = await res.text()
+    let body: { error?: unknown, code?: unknown } = {}
+    try { body = JSON.parse(text) as typeof body } catch {}
+    const code = typeof body.code === 'string' ? body.code : undefined
+    const message = typeof body.error === 'string' ? body.error : text.slice(0, 200)
+    return new AgentError(`${res.status}${code === undefined ? '' : ` ${code}`}: ${message}`, res.status, code)
+  }
+  return {
+    base,
+    request: async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+      let res: Response
+      try {
+        res = await fetch(`${base}${route}`, {
+          method,
+          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+        })
+      } catch (err) {
+        throw unreachable(err)
+      }
+      if (!res.ok) throw await fail(res)
+      return await res.json() as T
+    },
+    stream: async (route, signal) => {
+      let res: Response
+      try {
+        res = await fetch(`${base}${route}`, { headers: { ...headers, accept: 'text/event-stream' }, signal })
+      } catch (err) {
+        throw unreachable(err)
+      }
+      if (!res.ok) throw await fail(res)
+      return res
+    }
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The operator commands of `murmur` (Serf's set): members, join, leave, tags, keygen, monitor, docs.
+ * Each talks to an agent's HTTP API (client.ts) and prints for people, or JSON with --json. Exit codes:
+ * 0 done, 1 the agent refused or could not be reached, 2 a usage error.
+ */
+import { constants } from 'node:fs'
+import { open } from 'node:fs/promises'
+import type { MemberView } from '../api.js'
+import { ConfigError } from '../core/errors.js'
+import { generatePsk } from '../net/psk.js'
+import { AgentError, agentClient } from './client.js'
+import type { AgentClient } from './client.js'
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+/** Flags every client command takes; each command adds its own. */
+const CLIENT_FLAGS = ['--http-addr', '--http-token-file', '--data-dir']
+
+interface Parsed { values: Record<string, string>, switches: Set<string>, positional: string[] }
+
+function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[], switchFlags: readonly string[]): Parsed {
+  const out: Parsed = { values: {}, switches: new Set(), positional: [] }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    const eq = arg.indexOf('=')
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg
+    if (switchFlags.includes(flag)) {
+      if (flag !== arg) throw new UsageError(`${flag} takes no value`)
+      out.switches.add(flag)
+    } else if (valueFlags.includes(flag)) {
+      const value = flag !== arg ? arg.slice(eq + 1) : argv[++i]
+      if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`)
+      out.values[flag] = value
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new UsageError(`unknown flag ${arg.length > 40 ? `${arg.slice(0, 40)}…` : arg}`)
+    } else {
+      out.positional.push(arg)
+    }
+  }
+  return out
+}
+
+export interface CommandIo {
+  env: Readonly<Record<string, string | undefined>>
+  out: (text: string) => void
+  /** Ends a long-running command (monitor) on Ctrl-C. */
+  interrupted: AbortSignal
+}
+
+async function client (p: Parsed, io: CommandIo): Promise<AgentClient> {
+  return await agentClient({ httpAddr: p.values['--http-addr'], tokenFile: p.values['--http-token-file'], dataDir: p.values['--data-dir'], env: io.env })
+}
+
+/** Columns padded to their widest cell (the last one is not padded). */
+function table (rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map(r => (r[i] ?? '').length))) ?? []
+  return rows.map(r => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+}
+
+const bareAddr = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
+
+async function members (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, [...CLIENT_FLAGS, '--status'], ['--json'])
+  if (p.positional.length > 0) throw new UsageError(`members takes no arguments, got ${p.positional[0] ?? ''}`)
+  let status: RegExp | undefined
+  if (p.values['--status'] !== undefined) {
+    try {
+      status = new RegExp(`^(?:${p.values['--status']})$`)
+    } catch {
+      throw new UsageError(`--status ${p.values['--status']}: not a regular expression`)
+    }
+  }
+  const list = (await (await client(p, io)).request<MemberView[]>('GET', '/members')).filter(m => status === undefined || status.test(m.state))
+  if (p.switches.has('--json')) {
+    io.out(`${JSON.stringify(list, null, 2)}\n`)
+    return
+  }
+  if (list.length === 0) return
+  io.out(table(list.map(m => [m.name, bareAddr(m.addrs[0] ?? '-'), m.state, m.peerId, Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(',')])))
+}
+
+/** For readiness probes (Kubernetes exec, Docker, systemd): exit 0 once the agent is in a mesh. */
+async function ready (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
+  if (p.positional.length > 0) throw new UsageError('ready takes no arguments')
+  const r = await (await client(p, io)).request<{ alive: number }>('GET', '/ready')
+  io.out(`ready: ${r.alive} alive member(s)\n`)
+}
+
+async function join (argv: readonly string[], io: CommandIo): Promise<number> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
+  if (p.positional.length === 0) throw new UsageError('join needs at least one address: murmur join /ip4/10.0.0.5/tcp/4001 [...]')
+  const { contacted } = await (await client(p, io)).request<{ contacted: number }>('POST', '/join', { addrs: p.positional })
+  io.out(`joined: ${contacted} peer(s) answered\n`)
+  return contacted > 0 ? 0 : 1
+}
+
+async function leave (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
+  if (p.positional.length > 0) throw new UsageError('leave takes no arguments')
+  await (await client(p, io)).request('POST', '/leave')
+  io.out('left the mesh gracefully; the agent is shutting down\n')
+}
+
+async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
+  const [action, ...items] = p.positional
+  if ((action !== 'set' && action !== 'del') || items.length === 0) throw new UsageError('usage: murmur tags set <key=value>... | murmur tags del <key>...')
+  const body = action === 'set'
+    ? {
+        set: Object.fromEntries(items.map((kv) => {
+          const eq = kv.indexOf('=')
+          if (eq <= 0) throw new UsageError(`tags set ${kv}: expected key=value`)
+          return [kv.slice(0, eq), kv.slice(eq + 1)]
+        }))
+      }
+    : { delete: items }
+  const { tags: now } = await (await client(p, io)).request<{ tags: Record<string, string> }>('POST', '/tags', body)
+  io.out(p.switches.has('--json') ? `${JSON.stringify(now)}\n` : table([['tags', Object.entries(now).map(([k, v]) => `${k}=${v}`).join(',') || '(none)']]))
+}
+
+async function keygen (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, [], [])
+  if (p.positional.length > 1) throw new UsageError('usage: murmur keygen [file]')
+  const key = generatePsk()
+  const file = p.positional[0]
+  if (file === undefined) {
+    io.out(key)
+    return
+  }
+  try {
+    // Created owner-only and never over an existing key (a mesh's key is not replaced by accident).
+    const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+    try {
+      await fh.writeFile(key)
+      await fh.chmod(0o600)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError(code === 'EEXIST' ? `${file} exists; not overwriting a key (remove it first if you mean to)` : `cannot write ${file}: ${code ?? String(err)}`)
+  }
+  io.out(`wrote a new pre-shared key to ${file} (mode 0600); start every peer with --psk ${file}\n`)
+}
+
+interface SseEvent { event: string, data: string }
+
+/** Splits a text/event-stream body into events (WHATWG HTML §9.2), bounded per event. */
+async function * sseEvents (body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const MAX_EVENT_CHARS = 1024 * 1024
+  const decoder = new TextDecoder()
+  let buffer = ''
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n')
+    if (buffer.length > MAX_EVENT_CHARS && !buffer.includes('\n\n')) throw new AgentError('an event on the stream is larger than 1 MiB')
+    let end: number
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      let event = 'message'
+      const data: string[] = []
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue
+        const colon = line.indexOf(':')
+        const field = colon < 0 ? line : line.slice(0, colon)
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+        if (field === 'event') event = value
+        else if (field === 'data') data.push(value)
+      }
+      if (data.length > 0) yield { event, data: data.join('\n') }
+    }
+  }
+}
+
+/** One line for people: time, kind, what happened. */
+export function describeEvent (e: SseEvent, at: Date): string {
+  let d: Record<string, unknown> = {}
+  try { d = JSON.parse(e.data) as Record<string, unknown> } catch {}
+  const time = at.toISOString()
+  if (e.event === 'member') {
+    const m = (d.member ?? {}) as Partial<MemberView>
+    return `${time} member ${String(d.type)} ${m.name ?? '?'} ${m.peerId ?? '?'}${m.state === undefined ? '' : ` (${m.state}, incarnation ${m.incarnation ?? '?'})`}`
+  }
+  if (e.event === 'doc') return `${time} doc ${String(d.origin)} ${String(d.name)} digest ${String(d.digest).slice(0, 12)}`
+  if (e.event === 'hello') return `${time} connected to ${String(d.peerId)}: ${Array.isArray(d.members) ? d.members.length : '?'} member(s) known`
+  return `${time} ${e.event} ${e.data}`
+}
+
+async function monitor (argv: readonly string[], io: CommandIo): Promise<number> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
+  if (p.positional.length > 0) throw new UsageError('monitor takes no arguments')
+  const c = await client(p, io)
+  const res = await c.stream('/events', io.interrupted)
+  if (res.body === null) throw new AgentError('the agent sent no event stream')
+  try {
+    for await (const e of sseEvents(res.body)) {
+      io.out(p.switches.has('--json') ? `${JSON.stringify({ event: e.event, at: new Date().toISOString(), data: JSON.parse(e.data) as unknown })}\n` : `${describeEvent(e, new Date())}\n`)
+    }
+  } catch (err) {
+    if (io.interrupted.aborted) return 0
+    throw err
+  }
+  if (io.interrupted.aborted) return 0
+  throw new AgentError('the agent closed the event stream (it stopped, or dropped a client that did not keep up)')
+}
+
+async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
+  const [action, name, key, value, ...extra] = p.positional
+  const enc = encodeURIComponent
+  if (action === 'ls' && name === undefined) {
+    const list = await (await client(p, io)).request<Array<{ name: string, digest: string, version: Record<string, number> }>>('GET', '/docs')
+    if (p.switches.has('--json')) io.out(`${JSON.stringify(list, null, 2)}\n`)
+    else if (list.length > 0) io.out(table(list.map(d => [d.name, d.digest.slice(0, 16), `${Object.keys(d.version).length} replica(s)`])))
+    return
+  }
+  if (action === 'get' && name !== undefined && value === undefined) {
+    const got = await (await client(p, io)).request('GET', key === undefined ? `/docs/${enc(name)}` : `/docs/${enc(name)}/kv/${enc(key)}`)
+    io.out(`${JSON.stringify(got, null, p.switches.has('--json') ? 0 : 2)}\n`)
+    return
+  }
+  if (action === 'put' && name !== undefined && key !== undefined && value !== undefined && extra.length === 0) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      throw new UsageError(`docs put: the value must be JSON (a string is quoted: '"hello"'), got ${value.slice(0, 40)}`)
+    }
+    const r = await (await client(p, io)).request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, parsed)
+    io.out(`${JSON.stringify(r)}\n`)
+    return
+  }
+  throw new UsageError('usage: murmur docs ls | murmur docs get <name> [key] | murmur docs put <name> <key> <json>')
+}
+
+export interface Command {
+  run: (argv: readonly string[], io: CommandIo) => Promise<number | void>
+  usage: string
+  summary: string
+}
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  members: { run: members, usage: 'members [--json] [--status <regexp>]', summary: 'the mesh as this agent sees it' },
+  ready: { run: ready, usage: 'ready', summary: 'exit 0 once the agent is in a mesh (GET /ready): for readiness probes' },
+  join: { run: join, usage: 'join <multiaddr>...', summary: 'join the mesh of these peers (a DNS name: each of its addresses)' },
+  leave: { run: leave, usage: 'leave', summary: 'leave gracefully and stop the agent' },
+  tags: { run: tags, usage: 'tags set <k=v>... | tags del <k>...', summary: 'change this agent\'s tags (gossiped at once)' },
+  keygen: { run: keygen, usage: 'keygen [file]', summary: 'a new pre-shared key for --psk, printed or written 0600' },
+  monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C' },
+  docs: { run: docs, usage: 'docs ls | get <name> [key] | put <name> <key> <json>', summary: 'documents' }
+}

@@ -1,0 +1,24 @@
+/**
+ * `murmur <command>`: the operator's command line, in the style of Serf's. `murmur agent` runs a peer
+ * (the same process as `node dist/peer.js`, loaded only for that command); the other commands talk to a
+ * running agent's HTTP API (operator.ts, commands.ts).
+ */
+import { MURMUR_VERSION } from '../version.js'
+import { HELP as AGENT_HELP } from './args.js'
+import { runOperator } from './operator.js'
+
+const [command, ...rest] = process.argv.slice(2)
+if (command === 'agent') {
+  const { runPeerCli } = await import('./run-peer.js')
+  await runPeerCli(rest, process.env, { help: AGENT_HELP.replace('Usage: node dist/peer.js', 'Usage: murmur agent'), version: `murmur ${MURMUR_VERSION}` })
+} else {
+  const interrupt = new AbortController()
+  process.once('SIGINT', () => { interrupt.abort() })
+  process.once('SIGTERM', () => { interrupt.abort() })
+  process.exitCode = await runOperator(process.argv.slice(2), {
+    env: process.env,
+    out: (text) => { process.stdout.write(text) },
+    err: (text) => { process.stderr.write(text) },
+    interrupted: interrupt.signal
+  })
+}

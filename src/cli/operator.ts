@@ -1,0 +1,64 @@
+/**
+ * `murmur <command>` for every command but `agent`: help, version, and the operator commands of
+ * commands.ts, with their exit codes — 0 done, 1 the agent refused or could not be reached (or a file
+ * was refused), 2 a usage error. No process globals: the entry point (murmur.ts) passes its streams,
+ * environment and Ctrl-C signal, so tests run the same code in-process.
+ */
+import { ConfigError } from '../core/errors.js'
+import { MURMUR_VERSION } from '../version.js'
+import { AgentError } from './client.js'
+import { COMMANDS, UsageError } from './commands.js'
+import type { CommandIo } from './commands.js'
+
+export const MURMUR_HELP = `Usage: murmur <command> [options]
+
+Commands:
+  agent                                   run a peer (the flags of node dist/peer.js: murmur agent --help)
+${Object.values(COMMANDS).map(c => c.usage.length < 38 ? `  ${c.usage.padEnd(38)}  ${c.summary}` : `  ${c.usage}\n  ${''.padEnd(38)}  ${c.summary}`).join('\n')}
+
+Options of the commands that talk to an agent:
+  --http-addr <[http(s)://]host:port>     the agent's HTTP API (or MURMUR_HTTP_ADDR; default: the address a
+                                          local agent records in <data-dir>/http-addr)
+  --data-dir <dir>                        where that local agent runs (default .murmur, or MURMUR_DATA_DIR)
+  --http-token-file <file>                its bearer token (or MURMUR_HTTP_TOKEN, MURMUR_HTTP_TOKEN_FILE)
+
+HTTPS with a private CA: NODE_EXTRA_CA_CERTS=<ca.pem>. Exit codes: 0 done, 1 the agent refused or could
+not be reached, 2 usage error.
+
+  murmur --version                        show the version
+`
+
+export interface OperatorIo extends CommandIo {
+  /** One line per failure, `murmur: …`. */
+  err: (text: string) => void
+}
+
+/** Runs `argv` (without `agent`); resolves with the exit code. */
+export async function runOperator (argv: readonly string[], io: OperatorIo): Promise<number> {
+  const [command, ...rest] = argv
+  const fail = (message: string, code: number): number => {
+    io.err(`murmur: ${message.split('\n')[0] ?? message}\n`)
+    return code
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(MURMUR_HELP)
+    return 0
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.out(`murmur ${MURMUR_VERSION}\n`)
+    return 0
+  }
+  const cmd = COMMANDS[command]
+  if (cmd === undefined) return fail(`unknown command ${JSON.stringify(command.slice(0, 40))} (see murmur --help)`, 2)
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`Usage: murmur ${cmd.usage}\n\n${cmd.summary[0]?.toUpperCase() ?? ''}${cmd.summary.slice(1)}.\n`)
+    return 0
+  }
+  try {
+    return (await cmd.run(rest, io)) ?? 0
+  } catch (err) {
+    if (err instanceof UsageError) return fail(err.message.startsWith(command) ? err.message : `${command}: ${err.message}`, 2)
+    if (err instanceof AgentError || err instanceof ConfigError) return fail(err.message, 1)
+    throw err
+  }
+}

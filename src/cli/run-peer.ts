@@ -1,0 +1,249 @@
+/**
+ * A peer as a process — the one start-up and shutdown path of `node dist/peer.js`, `murmur agent` and the
+ * example app: flags → secrets and warnings → createPeer → (the app) → HTTP API → banner; SIGINT/SIGTERM
+ * → graceful leave → exit 0 within 3 s. Bad flags: one line, exit 2. Start-up failures: one line, exit 1.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import path from 'node:path'
+import type { Peer } from '../api.js'
+import { createLogger, streamSink } from '../core/logger.js'
+import type { Logger } from '../core/logger.js'
+import type { HttpApi, RunningServer } from '../http/index.js'
+import { HTTP_ADDR_FILE, parseArgs } from './args.js'
+import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
+import { formatBanner } from './banner.js'
+import { loadCliSecrets, startupWarnings } from './secrets.js'
+import type { CliSecrets } from './secrets.js'
+
+/** A signal must lead to exit within this (the leave gets most of it). */
+export const SHUTDOWN_DEADLINE_MS = 2_800
+const LEAVE_BUDGET_MS = 1_500
+
+/** What an application adds to a peer process (the example app: its page, JSON API and live updates). */
+export interface PeerApp {
+  /** Tried before the peer API; returns false for requests that are not the app's. */
+  handle?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
+  /** Extra banner lines, given the HTTP URL. */
+  banner?: (httpUrl: string) => ReadonlyArray<readonly [string, string]>
+  /** Called on shutdown after the leave, before the HTTP server closes (end event streams here). */
+  close?: () => void
+}
+
+export interface PeerAppContext {
+  peer: Peer
+  /** The peer API, for its access check and its json/fail helpers. */
+  api: HttpApi
+  log: Logger
+  options: PeerCliOptions
+  /** The bearer token in force, if any (from whichever source). */
+  token: string | undefined
+}
+
+export interface RunPeerInit {
+  /** Printed by --help. */
+  help: string
+  /** Printed by --version (one line). */
+  version: string
+  /** Set when the process is useless without HTTP: the message for --no-http (exit 2). */
+  requiresHttp?: string
+  /** Opens the application once the peer runs; a throw stops start-up (exit 1, its message). */
+  app?: (ctx: PeerAppContext) => Promise<PeerApp> | PeerApp
+}
+
+/** One line, always: libp2p's errors can carry multi-line messages and stacks. */
+export function fatal (message: string, code: number): never {
+  process.stderr.write(`murmur: ${message.split('\n')[0]?.trim() ?? message}\n`)
+  process.exit(code)
+}
+
+/** An error as one line: its first line, plus the system error code when that is only further down. */
+export function describeError (err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  const first = text.split('\n')[0]?.trim() ?? text
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? /\bE[A-Z]{3,}\b/.exec(text)?.[0]
+  return typeof code === 'string' && !first.includes(code) ? `${first} (${code})` : first
+}
+
+const readText = (file: string): string => readFileSync(file, 'utf8')
+
+/** Parses `argv` (over `MURMUR_*` and `--config`) and runs a peer process; returns once it is started (signals end it). */
+export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: RunPeerInit): Promise<void> {
+  const parsed = parseArgs(argv, env, { readFile: readText })
+  switch (parsed.kind) {
+    case 'help': process.stdout.write(init.help); return
+    case 'version': process.stdout.write(`${init.version}\n`); return
+    case 'error': fatal(parsed.message, 2)
+  }
+  const o = parsed.options
+  if (init.requiresHttp !== undefined && o.http === undefined) fatal(init.requiresHttp, 2)
+  // Everything this process creates (documents, LevelDB's files, keys) is for its own user only.
+  process.umask(0o077)
+  await start(o, init, () => parseArgs(argv, env, { readFile: readText }))
+}
+
+async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs): Promise<void> {
+  const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
+  let secrets: CliSecrets
+  try {
+    secrets = await loadCliSecrets(o)
+  } catch (err) {
+    fatal(describeError(err), 1)
+  }
+  const { psk, token } = secrets
+  for (const warning of startupWarnings(o, secrets)) log.warn(warning)
+  // Loaded only now: libp2p and the HTTP stack take most of a second to import, which --help, --version,
+  // a bad flag or a refused secret file need not wait for.
+  const [{ createPeer }, { createHttpApi, startHttpServer }] = await Promise.all([import('../peer-node.js'), import('../http/index.js')])
+  let peer: Peer
+  try {
+    peer = await createPeer({
+      listen: o.listen,
+      bootstrap: o.bootstrap,
+      dataDir: o.dataDir,
+      ...(o.name === undefined ? {} : { name: o.name }),
+      tags: o.tags,
+      ...(psk === undefined ? {} : { psk }),
+      ...(o.allowPeers.length === 0 ? {} : { allowPeers: o.allowPeers }),
+      mdns: o.mdns && o.mdnsCluster !== undefined ? { cluster: o.mdnsCluster } : o.mdns,
+      ...(o.advertise.length === 0 ? {} : { advertise: o.advertise }),
+      profile: o.profile,
+      logger: log
+    })
+  } catch (err) {
+    fatal(`cannot start: ${describeError(err)}`, 1)
+  }
+  let api: HttpApi | undefined
+  let app: PeerApp = {}
+  let server: RunningServer | undefined
+  let shutdown: (reason: string) => void = () => {}
+  if (o.http !== undefined) {
+    const httpApi = createHttpApi(peer, {
+      allowFaultInjection: o.allowFaultInjection,
+      token,
+      allowHosts: o.httpAllowHosts,
+      readyAlone: o.bootstrap.length === 0 && !o.mdns,
+      onLeave: () => { shutdown('POST /leave') },
+      log: log.child('http')
+    })
+    api = httpApi
+    try {
+      app = await init.app?.({ peer, api: httpApi, log, options: o, token }) ?? {}
+    } catch (err) {
+      await peer.stop()
+      fatal(describeError(err), 1)
+    }
+    const appHandle = app.handle
+    try {
+      server = await startHttpServer(async (req, res) => {
+        if (appHandle !== undefined && await appHandle(req, res)) return
+        if (!(await httpApi.handle(req, res))) httpApi.notFound(req, res)
+      }, o.http.host, o.http.port, { onRejected: httpApi.noteRejected, ...(secrets.tls === undefined ? {} : { tls: secrets.tls }) })
+    } catch (err) {
+      await peer.stop()
+      fatal(`cannot serve HTTP on ${o.http.host}:${o.http.port}: ${describeError(err)}`, 1)
+    }
+  }
+  process.stdout.write(formatBanner({
+    peerId: peer.id,
+    name: peer.self().name,
+    addrs: peer.addresses(),
+    http: server?.url,
+    faultInjection: o.allowFaultInjection,
+    dataDir: path.resolve(o.dataDir),
+    profile: `${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}` +
+      `${o.mdns ? `, mDNS on${o.mdnsCluster === undefined ? '' : ` (cluster ${o.mdnsCluster})`}` : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`,
+    extra: server === undefined ? [] : app.banner?.(server.url) ?? []
+  }))
+  const addrFile = path.join(o.dataDir, HTTP_ADDR_FILE)
+  if (server !== undefined) writeAddrFile(addrFile, server.url, log)
+  shutdown = installShutdown(log, async () => {
+    app.close?.() // ends the app's event streams, or server.close would wait for them
+    api?.close()
+    await server?.close()
+    if (server !== undefined) rmSync(addrFile, { force: true })
+  }, peer)
+  let current = o
+  process.on('SIGHUP', () => { current = reload(current, reparse(), peer, api, log) })
+}
+
+function writeAddrFile (file: string, url: string, log: Logger): void {
+  try {
+    writeFileSync(file, `${url}\n`, { mode: 0o600 })
+  } catch (err) {
+    log.warn('could not record the HTTP address for the murmur command', { file, error: describeError(err) })
+  }
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
+const sameTags = (a: Record<string, string>, b: Record<string, string>): boolean =>
+  sameList(Object.keys(a).sort(), Object.keys(b).sort()) && Object.keys(a).every(k => a[k] === b[k])
+
+/**
+ * SIGHUP: settings read again (the --config file may have changed; flags and the environment cannot
+ * have), and what can change at run time applied — tags, the peer allowlist, the HTTP allowed hosts —
+ * if it changed since the last load (so tags set at run time with `murmur tags` stay until the file
+ * says otherwise). Anything else that changed needs a restart, and the log says so. A bad file changes
+ * nothing. Returns the options now in force.
+ */
+export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, api: HttpApi | undefined, log: Logger): PeerCliOptions {
+  if (next.kind !== 'run') {
+    log.warn('SIGHUP: configuration not reloaded', { error: next.kind === 'error' ? next.message : next.kind })
+    return current
+  }
+  const n = next.options
+  const applied: string[] = []
+  if (!sameTags(n.tags, current.tags)) {
+    peer.setTags(n.tags)
+    applied.push('tags')
+  }
+  if (!sameList(n.allowPeers, current.allowPeers)) {
+    peer.setAllowedPeers(n.allowPeers.length === 0 ? undefined : n.allowPeers)
+    applied.push('allow-peer')
+  }
+  if (!sameList(n.httpAllowHosts, current.httpAllowHosts)) {
+    api?.setAllowHosts(n.httpAllowHosts)
+    applied.push('http-allow-host')
+  }
+  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, ...restNow } = current
+  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, ...restNext } = n
+  const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
+  log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
+  return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts }
+}
+
+/**
+ * SIGINT/SIGTERM: leave (bounded), close what `closeServing` closes, stop the peer, exit 0 — all within
+ * SHUTDOWN_DEADLINE_MS, else exit 0 anyway with a warning. A second signal exits 1 at once.
+ */
+export function installShutdown (log: Logger, closeServing: () => Promise<void>, peer: Peer): (reason: string) => void {
+  let shuttingDown = false
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) {
+      log.warn('second signal: exiting now', { signal })
+      process.exit(1)
+    }
+    shuttingDown = true
+    log.info('shutting down', { signal })
+    setTimeout(() => {
+      log.warn('shutdown took too long; exiting')
+      process.exit(0)
+    }, SHUTDOWN_DEADLINE_MS).unref()
+    void (async () => {
+      await Promise.race([peer.leave(), new Promise(resolve => setTimeout(resolve, LEAVE_BUDGET_MS))])
+      await closeServing()
+      await peer.stop()
+      log.info('stopped')
+      process.exit(0)
+    })().catch((err: unknown) => {
+      log.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) })
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', () => { shutdown('SIGINT') })
+  process.on('SIGTERM', () => { shutdown('SIGTERM') })
+  process.on('unhandledRejection', (err) => {
+    log.error('unhandled rejection', { error: err instanceof Error ? err.stack ?? err.message : String(err) })
+  })
+  return shutdown
+}

@@ -1,0 +1,156 @@
+/**
+ * Where a peer's settings come from: command-line flags, `MURMUR_*` environment variables and a JSON
+ * config file (`--config`), in that order of precedence — the layering of Consul and Vault. Every flag is
+ * a key of the file (its name without `--`) and an environment variable (`MURMUR_` + the name in upper
+ * snake case). A setting given in a higher layer replaces the lower layers' value whole (a `--listen`
+ * flag replaces the file's `listen` list; it does not add to it).
+ *
+ * This module only collects `--flag value` settings with their origin; args.ts validates them.
+ */
+
+/** How a flag takes its value. */
+export type FlagKind =
+  | 'value' // --flag <value>
+  | 'list' // --flag <value>, repeatable; comma-separated in the environment
+  | 'switch' // --flag; true/false in the environment and the file
+  | 'optional' // --flag [value] (--mdns [cluster]); true/false or a value elsewhere
+
+export interface FlagSpec {
+  flag: string
+  kind: FlagKind
+  /** Flags with the same key replace each other across layers (--http and --no-http, the two token flags). */
+  key: string
+}
+
+const spec = (flag: string, kind: FlagKind, key = flag): FlagSpec => ({ flag, kind, key })
+
+/** Every flag of the peer (`node dist/peer.js`, `murmur agent`) but --help, --version and --config. */
+export const PEER_FLAGS: readonly FlagSpec[] = [
+  spec('--listen', 'list'),
+  spec('--bootstrap', 'list'),
+  spec('--advertise', 'list'),
+  spec('--data-dir', 'value'),
+  spec('--name', 'value'),
+  spec('--tag', 'list'),
+  spec('--http', 'value', 'http'),
+  spec('--no-http', 'switch', 'http'),
+  spec('--http-token', 'value', 'token'),
+  spec('--http-token-file', 'value', 'token'),
+  spec('--http-allow-host', 'list'),
+  spec('--https-cert', 'value'),
+  spec('--https-key', 'value'),
+  spec('--psk', 'value'),
+  spec('--allow-peer', 'list'),
+  spec('--mdns', 'optional'),
+  spec('--profile', 'value'),
+  spec('--allow-fault-injection', 'switch'),
+  spec('--log-level', 'value')
+]
+
+export const FLAGS_BY_NAME: ReadonlyMap<string, FlagSpec> = new Map(PEER_FLAGS.map(f => [f.flag, f]))
+
+/** `--http-token-file` → `MURMUR_HTTP_TOKEN_FILE`. */
+export const envName = (flag: string): string => `MURMUR_${flag.slice(2).toUpperCase().replaceAll('-', '_')}`
+/** `--http-token-file` → `http-token-file` (its key in a config file). */
+export const fileKey = (flag: string): string => flag.slice(2)
+
+/** One `--flag value` (value undefined for a switch that is on), with where it came from. */
+export interface Setting {
+  spec: FlagSpec
+  value: string | undefined
+  /** A switch (or --mdns) turned off explicitly by a lower-precedence layer's `false`. */
+  off?: boolean
+  /** For messages: undefined for the command line, else e.g. `MURMUR_HTTP` or `murmur.json: "http"`. */
+  origin?: string
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError'
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on'])
+const FALSE = new Set(['0', 'false', 'no', 'off'])
+
+/** Settings from `MURMUR_*` variables; unknown `MURMUR_*` names are not ours (tests, Kubernetes links) and are left alone. */
+export function settingsFromEnv (env: Readonly<Record<string, string | undefined>>): Setting[] {
+  const out: Setting[] = []
+  for (const s of PEER_FLAGS) {
+    const name = envName(s.flag)
+    const raw = env[name]
+    if (raw === undefined || raw.trim() === '') continue
+    const v = raw.trim()
+    switch (s.kind) {
+      case 'value': out.push({ spec: s, value: raw, origin: name }); break
+      case 'list':
+        for (const part of v.split(',').map(p => p.trim()).filter(p => p !== '')) out.push({ spec: s, value: part, origin: name })
+        break
+      case 'switch':
+        if (TRUE.has(v.toLowerCase())) out.push({ spec: s, value: undefined, origin: name })
+        else if (FALSE.has(v.toLowerCase())) out.push({ spec: s, value: undefined, off: true, origin: name })
+        else throw new SettingsError(`${name}=${JSON.stringify(v.slice(0, 40))}: expected true or false`)
+        break
+      case 'optional':
+        if (TRUE.has(v.toLowerCase())) out.push({ spec: s, value: undefined, origin: name })
+        else if (FALSE.has(v.toLowerCase())) out.push({ spec: s, value: undefined, off: true, origin: name })
+        else out.push({ spec: s, value: v, origin: name })
+        break
+    }
+  }
+  return out
+}
+
+/** Settings from a config file's JSON text (an object whose keys are flag names without `--`). */
+export function settingsFromFile (text: string, file: string): Setting[] {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new SettingsError(`${file}: not valid JSON (${err instanceof Error ? err.message.split('\n')[0] ?? '' : ''})`)
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SettingsError(`${file}: expected a JSON object of settings, e.g. {"listen": ["/ip4/0.0.0.0/tcp/4001"]}`)
+  const out: Setting[] = []
+  for (const [key, value] of Object.entries(json)) {
+    const s = FLAGS_BY_NAME.get(`--${key}`)
+    const origin = `${file}: ${JSON.stringify(key)}`
+    if (s === undefined) throw new SettingsError(`${file}: unknown setting ${JSON.stringify(key)} (settings are the flags of --help, without the dashes)`)
+    const scalar = (v: unknown): string => {
+      if (typeof v === 'string') return v
+      if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+      throw new SettingsError(`${origin}: expected a string${s.kind === 'list' ? ' or a list of strings' : ''}`)
+    }
+    switch (s.kind) {
+      case 'value': out.push({ spec: s, value: scalar(value), origin }); break
+      case 'list':
+        if (s.flag === '--tag' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+          for (const [k, v] of Object.entries(value)) out.push({ spec: s, value: `${k}=${scalar(v)}`, origin })
+        } else {
+          for (const v of Array.isArray(value) ? value : [value]) out.push({ spec: s, value: scalar(v), origin })
+        }
+        break
+      case 'switch':
+        if (typeof value !== 'boolean') throw new SettingsError(`${origin}: expected true or false`)
+        out.push({ spec: s, value: undefined, ...(value ? {} : { off: true }), origin })
+        break
+      case 'optional':
+        if (typeof value === 'boolean') out.push({ spec: s, value: undefined, ...(value ? {} : { off: true }), origin })
+        else out.push({ spec: s, value: scalar(value), origin })
+        break
+    }
+  }
+  return out
+}
+
+/**
+ * Merges layers, highest precedence first: for each key, the settings of the first layer that has it.
+ * Command-line order is kept (it matters for messages only).
+ */
+export function mergeLayers (layers: ReadonlyArray<readonly Setting[]>): Setting[] {
+  const taken = new Set<string>()
+  const out: Setting[] = []
+  for (const layer of layers) {
+    const keys = new Set(layer.map(s => s.spec.key))
+    for (const s of layer) if (!taken.has(s.spec.key)) out.push(s)
+    for (const k of keys) taken.add(k)
+  }
+  return out.filter(s => s.off !== true)
+}

@@ -1,0 +1,89 @@
+/**
+ * Operator routes behind `murmur join`, `murmur leave` and `murmur tags`: the runtime changes a running
+ * agent accepts (Serf's `join`, `leave` and `tags` RPCs). Token-protected like every route but /health.
+ *
+ *   POST /join  {"addrs": ["<multiaddr>", ...]}      → {"contacted": n}   (DNS names: every address)
+ *   POST /leave                                      → {"left": true}     then the agent shuts down
+ *   POST /tags  {"set": {"k": "v"}, "delete": ["k"]} → {"tags": {...}}    gossiped at once
+ */
+import type { ServerResponse } from 'node:http'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Peer } from '../api.js'
+import { SWIM_LIMITS } from '../membership/codec.js'
+import { isRecord, readJson } from './body.js'
+import { HttpError } from './errors.js'
+import type { Route } from './route.js'
+
+/** Addresses per join request (as many as a member record carries). */
+export const MAX_JOIN_ADDRS = SWIM_LIMITS.addrs
+
+type Json = (res: ServerResponse, status: number, body: unknown) => void
+
+function joinAddrs (body: unknown): string[] {
+  const addrs = isRecord(body) ? body.addrs : undefined
+  if (!Array.isArray(addrs) || addrs.length === 0 || addrs.length > MAX_JOIN_ADDRS) {
+    throw new HttpError(400, 'invalid_body', `expected {"addrs": ["<multiaddr>", ...]} with 1–${MAX_JOIN_ADDRS} addresses`)
+  }
+  return addrs.map((a: unknown) => {
+    if (typeof a !== 'string' || a.length > SWIM_LIMITS.addrChars) throw new HttpError(400, 'invalid_body', `each address must be a multiaddr of at most ${SWIM_LIMITS.addrChars} characters`)
+    let ok = false
+    try {
+      ok = multiaddr(a).getComponents().some(c => c.name === 'tcp')
+    } catch {}
+    if (!ok) throw new HttpError(400, 'invalid_body', `${JSON.stringify(a.slice(0, 80))} is not a TCP multiaddr, e.g. /ip4/10.0.0.5/tcp/4001`)
+    return a
+  })
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+function tagText (value: unknown, max: number, what: string): string {
+  if (typeof value !== 'string' || value.length > max || LONE_SURROGATE.test(value) || (what === 'key' && value.length === 0)) {
+    throw new HttpError(400, 'invalid_body', `tag ${what}s are strings of ${what === 'key' ? 1 : 0}–${max} characters`)
+  }
+  return value
+}
+
+/** The tags after applying `{"set": {...}, "delete": [...]}` to `current`. */
+export function updatedTags (current: Readonly<Record<string, string>>, body: unknown): Record<string, string> {
+  const set = isRecord(body) ? body.set ?? {} : undefined
+  const del = isRecord(body) ? body.delete ?? [] : undefined
+  if (!isRecord(set) || !Array.isArray(del) || (Object.keys(set).length === 0 && del.length === 0)) {
+    throw new HttpError(400, 'invalid_body', 'expected {"set": {"key": "value", ...}, "delete": ["key", ...]} with at least one of them')
+  }
+  const next: Record<string, string> = { ...current }
+  for (const k of del) delete next[tagText(k, SWIM_LIMITS.tagKeyChars, 'key')]
+  for (const [k, v] of Object.entries(set)) next[tagText(k, SWIM_LIMITS.tagKeyChars, 'key')] = tagText(v, SWIM_LIMITS.tagValueChars, 'value')
+  if (Object.keys(next).length > SWIM_LIMITS.tags) throw new HttpError(400, 'invalid_body', `at most ${SWIM_LIMITS.tags} tags`)
+  return next
+}
+
+export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | undefined): Route[] {
+  return [
+    {
+      method: 'POST', pattern: /^\/join$/, name: 'join',
+      run: async (req, res) => {
+        const addrs = joinAddrs(await readJson(req))
+        json(res, 200, await peer.join(addrs))
+      }
+    },
+    {
+      method: 'POST', pattern: /^\/leave$/, name: 'leave',
+      run: async (req, res) => {
+        await readJson(req, { allowEmpty: true })
+        await peer.leave()
+        // Once the answer is out, the agent process stops (a library mount decides for itself).
+        res.once('finish', () => { onLeave?.() })
+        json(res, 200, { left: true })
+      }
+    },
+    {
+      method: 'POST', pattern: /^\/tags$/, name: 'tags',
+      run: async (req, res) => {
+        const tags = updatedTags(peer.self().tags, await readJson(req))
+        peer.setTags(tags)
+        json(res, 200, { tags: peer.self().tags })
+      }
+    }
+  ]
+}

@@ -1,0 +1,166 @@
+/**
+ * The table of murmur's Prometheus metrics, read at scrape time from `peer.stats()` (see metrics.ts). One
+ * metric per meaning; labels only split a meaning into parts (direction, message type, result).
+ */
+import type { Peer } from '../api.js'
+
+type Labels = Record<string, string>
+type Sample = [Labels, number]
+
+export interface Spec {
+  name: string
+  help: string
+  type: 'counter' | 'gauge'
+  labels?: string[]
+  read: (s: Snapshot) => Sample[]
+}
+
+export interface Snapshot {
+  peer: Peer
+  m: Record<string, unknown>
+  t: Record<string, unknown>
+  r: Record<string, unknown>
+  /** Store counters ({} for an in-memory peer). */
+  st: Record<string, unknown>
+  http: HttpCounters
+}
+
+export interface HttpCounters {
+  requests: Map<string, number>
+  rejected: Map<string, number>
+  /** Event-stream clients dropped because they did not keep up. */
+  sseDropped: () => number
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
+const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? v as Record<string, unknown> : {})
+const one = (v: unknown): Sample[] => [[{}, num(v)]]
+/** `{ a: 1, b: 2 }` → one sample per key, under label `label`. */
+const byKey = (v: unknown, label: string, extra: Labels = {}): Sample[] =>
+  Object.entries(obj(v)).map(([k, x]) => [{ ...extra, [label]: k }, num(x)])
+const both = (inV: unknown, outV: unknown, label: string): Sample[] =>
+  [...byKey(inV, label, { direction: 'in' }), ...byKey(outV, label, { direction: 'out' })]
+
+/**
+ * Replication counters, one metric per meaning: a label only splits one meaning into parts that add up
+ * (updates received, by what they did). Keyed by the `peer.stats().replication` field they read; the
+ * benchmarks use the same table to find a stat's metric.
+ */
+export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help: string, labels?: Labels }>> = {
+  localUpdates: { name: 'murmur_local_updates_total', help: 'Local transactions that changed a document.' },
+  updatesApplied: { name: 'murmur_remote_updates_total', help: 'Remote updates received, by what they did: applied (something new), duplicate (known already), pending (waiting for missing dependencies).', labels: { result: 'applied' } },
+  updatesDuplicate: { name: 'murmur_remote_updates_total', help: '', labels: { result: 'duplicate' } },
+  updatesPending: { name: 'murmur_remote_updates_total', help: '', labels: { result: 'pending' } },
+  pendingDropped: { name: 'murmur_pending_updates_dropped_total', help: 'Times a document\'s updates waiting for dependencies outgrew maxPendingUpdateBytes and were dropped (anti-entropy fetches them again).' },
+  pushes: { name: 'murmur_pushes_total', help: 'Update frames pushed to hosts for local writes (once durable).' },
+  forwards: { name: 'murmur_forwards_total', help: 'Update frames forwarded for new remote pushes.' },
+  antiEntropyRounds: { name: 'murmur_anti_entropy_rounds_started_total', help: 'Anti-entropy rounds started by this peer.' },
+  antiEntropyCompleted: { name: 'murmur_anti_entropy_rounds_ended_total', help: 'Anti-entropy rounds that ended, by result: completed or timed out.', labels: { result: 'completed' } },
+  antiEntropyTimedOut: { name: 'murmur_anti_entropy_rounds_ended_total', help: '', labels: { result: 'timed_out' } },
+  antiEntropySkipped: { name: 'murmur_anti_entropy_rounds_skipped_total', help: 'Anti-entropy rounds not started because too many were outstanding.' },
+  diffsSent: { name: 'murmur_anti_entropy_diffs_sent_total', help: 'Per-document diffs sent by anti-entropy.' },
+  transfersCompleted: { name: 'murmur_chunked_transfers_total', help: 'Chunked transfers received, by result: completed, or dropped (timeout, over a limit, inconsistent chunks).', labels: { result: 'completed' } },
+  transfersDropped: { name: 'murmur_chunked_transfers_total', help: '', labels: { result: 'dropped' } },
+  oversizeDropped: { name: 'murmur_oversize_messages_dropped_total', help: 'Messages too large even for a chunked transfer (maxTransferBytes): not sent.' },
+  openRefused: { name: 'murmur_doc_opens_refused_total', help: 'Document opens refused at maxOpenDocs (TooManyDocsError).' },
+  handlerErrors: { name: 'murmur_replication_handler_errors_total', help: 'Valid replication frames whose handler failed (a bug): counted, logged, dropped.' },
+  flushes: { name: 'murmur_flushes_started_total', help: 'Write-concern waits started (flush / WriteTo(n)).' },
+  flushesSucceeded: { name: 'murmur_flushes_ended_total', help: 'Write-concern waits that ended, by result: succeeded or failed (timeout, not enough replicas).', labels: { result: 'succeeded' } },
+  flushesFailed: { name: 'murmur_flushes_ended_total', help: '', labels: { result: 'failed' } },
+  compactions: { name: 'murmur_compactions_total', help: 'Document compactions written to the store.' },
+  storeErrors: { name: 'murmur_store_errors_total', help: 'Store operations that failed (writes not acknowledged, loads failed).' }
+}
+
+/** One Spec per metric name of REPLICATION_COUNTERS, its samples from every stat that maps to it. */
+function replicationCounterSpecs (): Spec[] {
+  const byName = new Map<string, { help: string, stats: Array<[string, Labels]> }>()
+  for (const [stat, c] of Object.entries(REPLICATION_COUNTERS)) {
+    const entry = byName.get(c.name) ?? { help: c.help, stats: [] }
+    entry.stats.push([stat, c.labels ?? {}])
+    byName.set(c.name, entry)
+  }
+  return [...byName].map(([name, { help, stats }]) => ({
+    name, help, type: 'counter', labels: Object.keys(stats[0]?.[1] ?? {}), read: s => stats.map(([stat, labels]): Sample => [labels, num(s.r[stat])])
+  }))
+}
+
+export const SPECS: Spec[] = [
+  {
+    name: 'murmur_members', help: 'Members by state, as this peer sees them (itself included).', type: 'gauge', labels: ['state'],
+    read: ({ peer }) => {
+      const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 }
+      for (const m of peer.members()) counts[m.state] = (counts[m.state] ?? 0) + 1
+      return Object.entries(counts).map(([state, n]) => [{ state }, n])
+    }
+  },
+  { name: 'murmur_probes_total', help: 'Probe rounds completed.', type: 'counter', read: s => one(s.m.probes) },
+  { name: 'murmur_probes_failed_total', help: 'Probe rounds with no ack (direct or indirect).', type: 'counter', read: s => one(s.m.probesFailed) },
+  { name: 'murmur_indirect_probes_total', help: 'ping-req messages sent after a missed direct ack.', type: 'counter', read: s => one(s.m.indirectProbes) },
+  { name: 'murmur_suspicions_total', help: 'Members this peer saw become suspect.', type: 'counter', read: s => one(s.m.suspicions) },
+  { name: 'murmur_refutations_total', help: 'Accusations about this peer that it refuted.', type: 'counter', read: s => one(s.m.refutations) },
+  { name: 'murmur_push_pulls_total', help: 'Push-pull state exchanges started.', type: 'counter', read: s => one(s.m.pushPulls) },
+  { name: 'murmur_reconnect_attempts_total', help: 'Push-pulls with dead members (partition healing).', type: 'counter', read: s => one(s.m.reconnectAttempts) },
+  { name: 'murmur_unknown_sender_pulls_total', help: 'Push-pulls with a sender this peer had not heard of (a join whose gossip missed it).', type: 'counter', read: s => one(s.m.unknownSenderPulls) },
+  { name: 'murmur_local_health', help: 'Lifeguard local health score (0 = healthy; timeouts scale by score + 1).', type: 'gauge', read: s => one(s.m.awareness) },
+  { name: 'murmur_broadcast_queue', help: 'Membership updates waiting for dissemination.', type: 'gauge', read: s => one(s.m.broadcastQueue) },
+  { name: 'murmur_swim_messages_total', help: 'Membership messages by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.m.messagesIn, s.m.messagesOut, 'type') },
+  { name: 'murmur_swim_bytes_total', help: 'Membership bytes (encoded frames) by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.m.bytesIn, s.m.bytesOut, 'type') },
+  {
+    name: 'murmur_rejected_frames_total', help: 'Inbound frames rejected, by layer and reason.', type: 'counter', labels: ['layer', 'reason'],
+    read: s => [
+      ...byKey(s.t.rejectedFrames, 'reason', { layer: 'transport' }),
+      [{ layer: 'membership', reason: 'decode' }, num(s.m.decodeErrors)],
+      [{ layer: 'membership', reason: 'unexpected' }, num(s.m.unexpectedFrames)],
+      [{ layer: 'replication', reason: 'decode' }, num(s.r.decodeErrors)],
+      [{ layer: 'replication', reason: 'unexpected' }, num(s.r.unexpectedFrames)],
+      [{ layer: 'replication', reason: 'unhosted' }, num(s.r.unhostedFrames)]
+    ]
+  },
+  {
+    name: 'murmur_transport_frames_total', help: 'Frames through the transport, by channel and direction.', type: 'counter', labels: ['channel', 'direction'],
+    read: s => Object.entries(obj(s.t.channels)).flatMap(([channel, c]) => [
+      [{ channel, direction: 'in' }, num(obj(c).framesIn)], [{ channel, direction: 'out' }, num(obj(c).framesOut)]
+    ] as Sample[])
+  },
+  {
+    name: 'murmur_transport_bytes_total', help: 'Frame bytes through the transport, by channel and direction.', type: 'counter', labels: ['channel', 'direction'],
+    read: s => Object.entries(obj(s.t.channels)).flatMap(([channel, c]) => [
+      [{ channel, direction: 'in' }, num(obj(c).bytesIn)], [{ channel, direction: 'out' }, num(obj(c).bytesOut)]
+    ] as Sample[])
+  },
+  { name: 'murmur_dials_total', help: 'Outbound dials by result.', type: 'counter', labels: ['result'], read: s => byKey(s.t.dials, 'result') },
+  { name: 'murmur_dropped_outbound_total', help: 'Outbound frames dropped, by reason.', type: 'counter', labels: ['reason'], read: s => byKey(s.t.droppedOutbound, 'reason') },
+  { name: 'murmur_rejected_connections_total', help: 'Connections refused, by reason: handshake failure (e.g. pre-shared key mismatch), allowlist, blocked, flood cooldown, unprotected, pending-upgrade cap, per-IP limit.', type: 'counter', labels: ['reason'], read: s => byKey(s.t.rejectedConnections, 'reason') },
+  { name: 'murmur_rejected_streams_total', help: 'Inbound streams refused (per-peer cap, blocked or unauthorized).', type: 'counter', read: s => one(s.t.rejectedStreams) },
+  { name: 'murmur_flooders_total', help: 'Peers throttled, and disconnected for flooding.', type: 'counter', labels: ['action'], read: s => byKey(s.t.flooders, 'action') },
+  { name: 'murmur_connections', help: 'Open connections.', type: 'gauge', read: s => one(s.t.openConnections) },
+  { name: 'murmur_queued_outbound_bytes', help: 'Bytes waiting in outbound queues.', type: 'gauge', read: s => one(s.t.queuedBytes) },
+  { name: 'murmur_sync_messages_total', help: 'Replication messages by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.messagesIn, s.r.messagesOut, 'type') },
+  { name: 'murmur_sync_bytes_total', help: 'Replication frame bytes by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.bytesIn, s.r.bytesOut, 'type') },
+  ...replicationCounterSpecs(),
+  { name: 'murmur_docs', help: 'Documents open on this peer.', type: 'gauge', read: s => one(s.r.docs) },
+  { name: 'murmur_pending_update_bytes', help: 'Bytes of remote updates waiting for missing dependencies.', type: 'gauge', read: s => one(s.r.pendingUpdateBytes) },
+  {
+    name: 'murmur_membership_refused_total', help: 'Membership work refused to stay within limits, by reason.', type: 'counter', labels: ['reason'],
+    read: s => [
+      [{ reason: 'implausible_incarnation' }, num(s.m.implausibleUpdates)],
+      [{ reason: 'member_table_full' }, num(s.m.membersRefused)],
+      [{ reason: 'ping_req' }, num(s.m.pingReqsRefused)],
+      [{ reason: 'push_pull' }, num(s.m.pushPullsRefused)],
+      [{ reason: 'broadcast_queue_full' }, num(s.m.broadcastsDropped)]
+    ]
+  },
+  { name: 'murmur_pruned_connections_total', help: 'Connections closed by the connection budget (LRU).', type: 'counter', read: s => one(s.t.prunedConnections) },
+  {
+    name: 'murmur_rate_limited_bytes_total', help: 'Inbound frames (and their bytes) dropped by the per-peer byte rate (a subset of rejected frames with reason rateLimited).', type: 'counter', labels: ['unit'],
+    read: s => byKey(s.t.rateLimitedBytes, 'unit')
+  },
+  { name: 'murmur_silent_connections_closed_total', help: 'Connections closed because the peer stopped answering.', type: 'counter', read: s => one(s.t.silentConnectionsClosed) },
+  { name: 'murmur_http_requests_total', help: 'HTTP requests by route and status.', type: 'counter', labels: ['route', 'status'], read: s => [...s.http.requests].map(([k, n]) => { const [route = '', status = ''] = k.split(' '); return [{ route, status }, n] as Sample }) },
+  { name: 'murmur_sse_dropped_total', help: 'Event-stream clients disconnected for not keeping up.', type: 'counter', read: s => one(s.http.sseDropped()) },
+  { name: 'murmur_http_rejected_total', help: 'HTTP requests refused (every error answer but 404), by error code.', type: 'counter', labels: ['code'], read: s => [...s.http.rejected].map(([code, n]) => [{ code }, n] as Sample) },
+  { name: 'murmur_store_batches_total', help: 'Batches of writes made durable on disk (group commit: one fsync each).', type: 'counter', read: s => one(s.st.batches) },
+  { name: 'murmur_store_batches_failed_total', help: 'Batches the disk refused (every write in them was not acknowledged).', type: 'counter', read: s => one(s.st.failedBatches) },
+  { name: 'murmur_store_queued_writes', help: 'Writes waiting for the disk.', type: 'gauge', read: s => one(s.st.queuedEntries) }
+]
+

@@ -1,0 +1,118 @@
+/**
+ * Settings from three layers — flags > MURMUR_* environment > --config JSON file — into the same
+ * PeerCliOptions, with errors that name the layer the bad value came from.
+ */
+import { describe, expect, test } from 'vitest'
+import { parseArgs } from '../../src/cli/args.js'
+import type { PeerCliOptions } from '../../src/cli/args.js'
+import { PEER_FLAGS, envName } from '../../src/cli/settings.js'
+
+const ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
+
+function files (map: Record<string, string>): { readFile: (f: string) => string } {
+  return {
+    readFile: (f) => {
+      const text = map[f]
+      if (text === undefined) throw Object.assign(new Error(`ENOENT: ${f}`), { code: 'ENOENT' })
+      return text
+    }
+  }
+}
+
+function run (argv: string[], env: Record<string, string> = {}, fs: Record<string, string> = {}): PeerCliOptions {
+  const r = parseArgs(argv, env, files(fs))
+  if (r.kind !== 'run') throw new Error(`expected options, got ${JSON.stringify(r)}`)
+  return r.options
+}
+
+function error (argv: string[], env: Record<string, string> = {}, fs: Record<string, string> = {}): string {
+  const r = parseArgs(argv, env, files(fs))
+  if (r.kind !== 'error') throw new Error(`expected an error, got ${JSON.stringify(r)}`)
+  expect(r.message).not.toContain('\n')
+  return r.message
+}
+
+const FILE = JSON.stringify({
+  listen: ['/ip4/0.0.0.0/tcp/4001'],
+  bootstrap: '/dns4/murmur.default.svc/tcp/4001',
+  'data-dir': '/data',
+  name: 'from-file',
+  tag: { role: 'db', zone: 'a' },
+  http: '127.0.0.1:8080',
+  'allow-peer': [ID],
+  mdns: 'blue',
+  profile: 'local',
+  'allow-fault-injection': true,
+  'log-level': 'warn'
+})
+
+describe('config layers', () => {
+  test('a config file sets every flag by its name', () => {
+    const o = run(['--config', 'murmur.json'], {}, { 'murmur.json': FILE })
+    expect(o).toMatchObject({
+      listen: ['/ip4/0.0.0.0/tcp/4001'],
+      bootstrap: ['/dns4/murmur.default.svc/tcp/4001'],
+      dataDir: '/data',
+      name: 'from-file',
+      tags: { role: 'db', zone: 'a' },
+      http: { host: '127.0.0.1', port: 8080 },
+      allowPeers: [ID],
+      mdns: true,
+      mdnsCluster: 'blue',
+      profile: 'local',
+      allowFaultInjection: true,
+      logLevel: 'warn',
+      configFile: 'murmur.json'
+    })
+  })
+
+  test('flags > environment > file, a whole setting at a time (a flag list replaces the file\'s list)', () => {
+    const env = { MURMUR_NAME: 'from-env', MURMUR_LISTEN: '/ip4/127.0.0.1/tcp/1,/ip4/127.0.0.1/tcp/2', MURMUR_PROFILE: 'lan', MURMUR_MDNS: 'false' }
+    const o = run(['--config', 'murmur.json', '--name', 'from-flag', '--tag', 'only=flag'], env, { 'murmur.json': FILE })
+    expect(o.name).toBe('from-flag')
+    expect(o.tags).toEqual({ only: 'flag' })
+    expect(o.listen).toEqual(['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'])
+    expect(o.profile).toBe('lan')
+    expect(o.mdns).toBe(false) // the environment's explicit false beats the file's cluster
+    expect(o.dataDir).toBe('/data') // only in the file
+    // --no-http in a higher layer beats the file's http, and the token flags replace each other across layers.
+    expect(run(['--config', 'c.json', '--no-http'], {}, { 'c.json': '{"http": "8080"}' }).http).toBeUndefined()
+    expect(run(['--http-token-file', '/t'], { MURMUR_HTTP_TOKEN: 'x'.repeat(16) })).toMatchObject({ httpTokenFile: '/t' })
+    expect(run([], { MURMUR_HTTP_TOKEN_FILE: '/t' }, {})).toMatchObject({ httpTokenFile: '/t' })
+  })
+
+  test('MURMUR_CONFIG names the file; every flag has its MURMUR_ variable', () => {
+    expect(run([], { MURMUR_CONFIG: 'm.json' }, { 'm.json': '{"name": "n"}' }).name).toBe('n')
+    expect(PEER_FLAGS.map(f => envName(f.flag))).toContain('MURMUR_HTTP_ALLOW_HOST')
+    const o = run([], {
+      MURMUR_BOOTSTRAP: `/ip4/10.0.0.1/tcp/4001/p2p/${ID}`, MURMUR_ADVERTISE: '/ip4/203.0.113.7/tcp/4001', MURMUR_TAG: 'a=1,b=2',
+      MURMUR_ALLOW_FAULT_INJECTION: 'true', MURMUR_HTTP_ALLOW_HOST: 'murmur.internal', MURMUR_DATA_DIR: '/var/lib/murmur', MURMUR_SEED: '7', MURMUR_HTTP_ADDR: 'x'
+    })
+    expect(o).toMatchObject({ advertise: ['/ip4/203.0.113.7/tcp/4001'], tags: { a: '1', b: '2' }, allowFaultInjection: true, httpAllowHosts: ['murmur.internal'], dataDir: '/var/lib/murmur' })
+    expect(o.bootstrap).toHaveLength(1)
+  })
+
+  test('errors say which layer the bad value came from', () => {
+    expect(error([], { MURMUR_HTTP: 'abc' })).toMatch(/^MURMUR_HTTP: --http abc: expected \[host:\]port/)
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"profile": "wan"}' })).toMatch(/^c\.json: "profile": --profile must be lan or local/)
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"lisen": []}' })).toMatch(/^c\.json: unknown setting "lisen"/)
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"listen": [1, {}]}' })).toMatch(/"listen": expected a string or a list of strings/)
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"mdns": "Blue Team"}' })).toMatch(/cluster name/)
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"allow-fault-injection": "yes"}' })).toMatch(/expected true or false/)
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"listen": ' })).toMatch(/^c\.json: not valid JSON/)
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '[]' })).toMatch(/expected a JSON object/)
+    expect(error(['--config', 'missing.json'])).toMatch(/cannot read --config missing\.json: ENOENT/)
+    expect(error([], { MURMUR_ALLOW_FAULT_INJECTION: 'maybe' })).toMatch(/^MURMUR_ALLOW_FAULT_INJECTION="maybe": expected true or false/)
+    // Cross-checks see the merged result: a public HTTP address from the file still needs a token.
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"http": "0.0.0.0:8080"}' })).toMatch(/reachable from other machines/)
+    expect(run(['--config', 'c.json'], { MURMUR_HTTP_TOKEN: 't'.repeat(16) }, { 'c.json': '{"http": "0.0.0.0:8080"}' }).http).toEqual({ host: '0.0.0.0', port: 8080 })
+  })
+
+  test('--mdns takes an optional cluster name', () => {
+    expect(run(['--mdns'])).toMatchObject({ mdns: true })
+    expect(run(['--mdns']).mdnsCluster).toBeUndefined()
+    expect(run(['--mdns', 'blue', '--profile', 'local'])).toMatchObject({ mdns: true, mdnsCluster: 'blue', profile: 'local' })
+    expect(run(['--mdns=blue'])).toMatchObject({ mdnsCluster: 'blue' })
+    expect(run(['--mdns', '--profile', 'local'])).toMatchObject({ mdns: true, profile: 'local' })
+  })
+})

@@ -1,0 +1,178 @@
+/**
+ * The deployment files (Dockerfile, deploy/compose.yaml, deploy/kubernetes/murmur.yaml, deploy/systemd/)
+ * parsed and checked against the code, since no Docker engine or cluster runs here: every path they use
+ * exists, every flag, MURMUR_* variable and murmur command they use is one the CLI knows, the settings
+ * they give are accepted by the real parser, and the security properties hold (non-root, token,
+ * owner-only or root-group secrets, probes on /health and /ready).
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { parseAllDocuments, parse as parseYaml } from 'yaml'
+import { parseArgs } from '../../src/cli/args.js'
+import { COMMANDS } from '../../src/cli/commands.js'
+import { PEER_FLAGS, envName } from '../../src/cli/settings.js'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const read = (f: string): string => readFileSync(path.join(ROOT, f), 'utf8')
+
+/** The variables the agent and the murmur commands read. */
+const KNOWN_ENV = new Set([...PEER_FLAGS.map(f => envName(f.flag)), 'MURMUR_CONFIG', 'MURMUR_HTTP_ADDR'])
+const KNOWN_FLAGS = new Set([...PEER_FLAGS.map(f => f.flag), '--config', '--http-addr', '--data-dir', '--http-token-file'])
+const COMMAND_NAMES = new Set(['agent', ...Object.keys(COMMANDS)])
+
+/** Checks a settings environment the way the agent would read it; returns the options. */
+function agentAccepts (env: Record<string, string>, argv: string[] = [], files: Record<string, string> = {}): ReturnType<typeof parseArgs> {
+  for (const name of Object.keys(env).filter(n => n.startsWith('MURMUR_'))) expect(KNOWN_ENV, name).toContain(name)
+  const r = parseArgs(argv, env, { readFile: (f) => { const t = files[f]; if (t === undefined) throw new Error(`no ${f}`); return t } })
+  expect(r.kind, JSON.stringify(r)).toBe('run')
+  return r
+}
+
+/** A `murmur` command line as the files write it: its command exists and its flags are known. */
+function checkMurmurArgs (args: readonly string[]): void {
+  expect(COMMAND_NAMES, args.join(' ')).toContain(args[0])
+  for (const a of args.filter(x => x.startsWith('--'))) expect(KNOWN_FLAGS, a).toContain(a.split('=')[0])
+}
+
+interface Instruction { op: string, args: string }
+
+function dockerfile (text: string): Instruction[] {
+  const out: Instruction[] = []
+  const joined = text.replace(/\\\n/g, ' ').split('\n').map(l => l.trim()).filter(l => l !== '' && !l.startsWith('#'))
+  for (const line of joined) {
+    const m = /^([A-Z]+)\s+(.*)$/.exec(line)
+    if (m !== null) out.push({ op: m[1] as string, args: m[2] as string })
+  }
+  return out
+}
+
+describe('Dockerfile', () => {
+  const ins = dockerfile(read('Dockerfile'))
+  const all = (op: string): string[] => ins.filter(i => i.op === op).map(i => i.args)
+  const env: Record<string, string> = {}
+  for (const e of all('ENV')) for (const m of e.matchAll(/(\w+)=(\S+)/g)) env[m[1] as string] = m[2] as string
+
+  test('multi-stage, non-root, a /data volume that is the data dir', () => {
+    expect(all('FROM').length).toBeGreaterThanOrEqual(2)
+    expect(all('FROM')[0]).toMatch(/ AS build$/)
+    const users = all('USER')
+    expect(users.at(-1)).toBe('node')
+    expect(all('VOLUME')).toEqual(['["/data"]'])
+    expect(env.MURMUR_DATA_DIR).toBe('/data')
+  })
+
+  test('every file it copies from the repository exists; the entry point is the one the build produces', () => {
+    for (const c of all('COPY').filter(c => !c.startsWith('--from'))) {
+      const sources = c.split(/\s+/).slice(0, -1)
+      for (const s of sources) expect(existsSync(path.join(ROOT, s)), s).toBe(true)
+    }
+    expect(all('COPY').some(c => c.startsWith('--from=build /src/dist'))).toBe(true)
+    expect(JSON.parse(all('ENTRYPOINT')[0] as string)).toEqual(['node', 'dist/murmur.js'])
+    expect(existsSync(path.join(ROOT, 'src/murmur.ts'))).toBe(true)
+    checkMurmurArgs(JSON.parse(all('CMD').at(-1) as string) as string[])
+  })
+
+  test('HEALTHCHECK asks /health on the HTTP port; the settings are accepted (with a token, as the image requires)', () => {
+    const hc = all('HEALTHCHECK')[0] as string
+    const port = /:(\d+)$/.exec(env.MURMUR_HTTP ?? '')?.[1]
+    expect(hc).toContain(`http://127.0.0.1:${port}/health`)
+    expect(all('EXPOSE')[0]?.split(' ')).toEqual(['4001', port])
+    expect(env.MURMUR_LISTEN).toBe('/ip4/0.0.0.0/tcp/4001')
+    agentAccepts({ ...env, MURMUR_HTTP_TOKEN: 'x'.repeat(16) })
+    // Without a token the agent refuses a public HTTP address: the image is not open by default.
+    expect(parseArgs([], env)).toMatchObject({ kind: 'error', message: expect.stringMatching(/reachable from other machines/) })
+  })
+})
+
+describe('deploy/compose.yaml', () => {
+  const compose = parseYaml(read('deploy/compose.yaml'), { merge: true }) as {
+    services: Record<string, { environment: Record<string, string>, entrypoint?: string[], ports?: string[], networks: Record<string, { aliases: string[] }>, build: { context: string, dockerfile: string } }>
+  }
+  const services = Object.entries(compose.services)
+
+  test('three peers and the example app, one network alias they all bootstrap through', () => {
+    expect(services.map(([n]) => n).sort()).toEqual(['app', 'peer-1', 'peer-2', 'peer-3'])
+    for (const [name, s] of services) {
+      expect(existsSync(path.resolve(ROOT, 'deploy', s.build.context, s.build.dockerfile)), name).toBe(true)
+      const alias = s.networks.mesh?.aliases[0]
+      expect(s.environment.MURMUR_BOOTSTRAP).toBe(`/dns4/${alias}/tcp/4001`)
+      expect(s.environment.MURMUR_ADVERTISE).toBe(`/dns4/${name}/tcp/4001`)
+      for (const p of s.ports ?? []) expect(p, `${name} publishes on loopback only`).toMatch(/^127\.0\.0\.1:/)
+      expect(s.environment.MURMUR_HTTP_TOKEN).toMatch(/^\$\{MURMUR_HTTP_TOKEN:\?/)
+      const env = { ...s.environment, MURMUR_HTTP_TOKEN: 't'.repeat(16), MURMUR_HTTP: '0.0.0.0:8080', MURMUR_DATA_DIR: '/data' }
+      agentAccepts(env)
+    }
+    const app = compose.services.app
+    expect(app?.entrypoint?.[0]).toBe('node')
+    expect(existsSync(path.join(ROOT, app?.entrypoint?.[1] ?? 'missing'))).toBe(true)
+  })
+})
+
+describe('deploy/kubernetes/murmur.yaml', () => {
+  const docs = parseAllDocuments(read('deploy/kubernetes/murmur.yaml')).map(d => d.toJS() as { kind: string, metadata: { name: string }, spec: Record<string, unknown> })
+  const byKind = (kind: string): Array<typeof docs[number]> => docs.filter(d => d?.kind === kind)
+  const sts = byKind('StatefulSet')[0] as unknown as { spec: { serviceName: string, replicas: number, template: { spec: PodSpec } } }
+  interface Container { args: string[], env: Array<{ name: string, value?: string, valueFrom?: { fieldRef: { fieldPath: string } } }>, livenessProbe: { httpGet: { path: string, port: string } }, readinessProbe: { exec: { command: string[] } }, volumeMounts: Array<{ name: string, mountPath: string }>, ports: Array<{ name: string, containerPort: number }>, securityContext: Record<string, unknown> }
+  interface PodSpec { containers: Container[], securityContext: Record<string, unknown>, volumes: Array<{ name: string, secret?: { defaultMode: number } }>, enableServiceLinks: boolean }
+  const pod = sts.spec.template.spec
+  const c = pod.containers[0] as Container
+  const env = Object.fromEntries(c.env.filter(e => e.value !== undefined).map(e => [e.name, e.value as string]))
+
+  test('a StatefulSet whose serviceName is a headless Service publishing not-ready pods', () => {
+    const headless = byKind('Service').find(s => s.metadata.name === sts.spec.serviceName) as unknown as { spec: { clusterIP: string, publishNotReadyAddresses: boolean, ports: Array<{ port: number }> } }
+    expect(headless.spec.clusterIP).toBe('None')
+    expect(headless.spec.publishNotReadyAddresses).toBe(true)
+    expect(headless.spec.ports[0]?.port).toBe(4001)
+    expect(sts.spec.replicas).toBeGreaterThanOrEqual(3)
+    expect(pod.enableServiceLinks).toBe(false)
+  })
+
+  test('each pod bootstraps through the headless name and advertises its own IP', () => {
+    expect(env.MURMUR_BOOTSTRAP).toBe(`/dns4/${sts.spec.serviceName}.$(POD_NAMESPACE).svc.cluster.local/tcp/4001`)
+    expect(env.MURMUR_ADVERTISE).toBe('/ip4/$(POD_IP)/tcp/4001')
+    const fromField = Object.fromEntries(c.env.filter(e => e.valueFrom !== undefined).map(e => [e.name, e.valueFrom?.fieldRef.fieldPath]))
+    expect(fromField).toMatchObject({ POD_IP: 'status.podIP', POD_NAMESPACE: 'metadata.namespace', POD_NAME: 'metadata.name' })
+    // The agent accepts these settings once Kubernetes substituted $(VAR).
+    const sample: Record<string, string> = { POD_IP: '10.1.2.3', POD_NAMESPACE: 'default', POD_NAME: 'murmur-0' }
+    const substituted = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\((\w+)\)/g, (_, n: string) => sample[n] ?? '')]))
+    const r = agentAccepts(substituted)
+    expect(r).toMatchObject({ options: { advertise: ['/ip4/10.1.2.3/tcp/4001'], bootstrap: ['/dns4/murmur.default.svc.cluster.local/tcp/4001'], name: 'murmur-0', pskFile: '/etc/murmur/swarm.key' } })
+    checkMurmurArgs(c.args)
+  })
+
+  test('probes: liveness on /health, readiness through `murmur ready`; secrets and data where the settings say', () => {
+    expect(c.livenessProbe.httpGet.path).toBe('/health')
+    expect(c.ports.find(p => p.name === c.livenessProbe.httpGet.port)?.containerPort).toBe(Number(/:(\d+)$/.exec(env.MURMUR_HTTP ?? '')?.[1]))
+    const [node, script, ...probeArgs] = c.readinessProbe.exec.command
+    expect([node, script]).toEqual(['node', 'dist/murmur.js'])
+    checkMurmurArgs(probeArgs)
+    expect(env.MURMUR_HTTP_ADDR).toBe('127.0.0.1:8080')
+    const mount = (name: string): string | undefined => c.volumeMounts.find(m => m.name === name)?.mountPath
+    expect(mount('data')).toBe(env.MURMUR_DATA_DIR)
+    for (const f of [env.MURMUR_PSK, env.MURMUR_HTTP_TOKEN_FILE]) expect(path.dirname(f ?? '')).toBe(mount('secrets'))
+    // Root-owned secret files readable by the fsGroup only: what looseSecretMode accepts.
+    expect(pod.volumes.find(v => v.name === 'secrets')?.secret?.defaultMode).toBe(0o440)
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: 1000 })
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true })
+  })
+})
+
+describe('deploy/systemd', () => {
+  const unit = read('deploy/systemd/murmur.service')
+  const key = (k: string): string | undefined => new RegExp(`^${k}=(.*)$`, 'm').exec(unit)?.[1]
+
+  test('runs `murmur agent --config` as its own user, reloads with SIGHUP, state owner-only', () => {
+    const exec = (key('ExecStart') ?? '').split(/\s+/)
+    expect(exec[0]).toMatch(/\/murmur$/)
+    checkMurmurArgs(exec.slice(1))
+    expect(key('ExecReload')).toBe('/bin/kill -HUP $MAINPID')
+    expect(key('User')).toBe('murmur')
+    expect(key('UMask')).toBe('0077')
+    expect(key('StateDirectoryMode')).toBe('0700')
+    expect(key('Environment')).toBe(`MURMUR_DATA_DIR=/var/lib/${key('StateDirectory') ?? ''}`)
+    const config = exec[exec.indexOf('--config') + 1] as string
+    // The example config file is accepted by the agent as the unit would load it.
+    agentAccepts({ MURMUR_DATA_DIR: '/var/lib/murmur' }, ['--config', config], { [config]: read('deploy/systemd/murmur.json') })
+  })
+})

@@ -1,0 +1,30 @@
+/**
+ * Runtime patches of dependencies' internals (today one: lazy yamux window updates, src/net/yamux-window.ts).
+ * A patch is feature-detected and silently skipped when the internals change, so this test is what notices:
+ * it fails when the patched package is not pinned to an exact version in package.json, when the installed
+ * version differs from the pinned one, or when the patch no longer applies to what is installed.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { installLazyWindowUpdates } from '../../src/net/yamux-window.js'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const PATCHES: Array<{ pkg: string, apply: () => boolean }> = [
+  { pkg: '@chainsafe/libp2p-yamux', apply: installLazyWindowUpdates }
+]
+
+/** The version Node loads for `pkg` from this project (its exports map hides package.json from import). */
+function installedVersion (pkg: string): string {
+  return (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version
+}
+
+describe('patched dependencies', () => {
+  const deps = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies
+  test.each(PATCHES)('$pkg: pinned exactly, installed as pinned, and the patch applies', ({ pkg, apply }) => {
+    const pinned = deps[pkg]
+    expect(pinned, `${pkg} in dependencies`).toMatch(/^\d+\.\d+\.\d+$/)
+    expect(installedVersion(pkg)).toBe(pinned)
+    expect(apply()).toBe(true)
+  })
+})
