@@ -259,7 +259,7 @@ describe('PeerLink dead-connection evidence', () => {
     const { PeerLink } = await import('../src/net/peer-link.js')
     const { peerIdFromString } = await import('@libp2p/peer-id')
     const id = '12D3KooWEeTErA5SypEW3xCEgwwhX4ZPzXL43QoNQL6q7XoLgzE8'
-    const limits = { swim: { maxFrames: 10, maxBytes: 1000 }, sync: { maxFrames: 10, maxBytes: 1000 } }
+    const limits = { swim: { maxFrames: 10, maxBytes: 1000 }, sync: { maxFrames: 10, maxBytes: 1000 }, presence: { maxFrames: 10, maxBytes: 1000 } }
     const steady = new PeerLink(id, peerIdFromString(id), limits)
     for (let t = 0; t <= 30_000; t += 1000) steady.noteSent(t, 30_000)
     expect(steady.presumedDead(30_000, 30_000, 3)).toBe(true)
