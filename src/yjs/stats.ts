@@ -1,0 +1,50 @@
+/** Counters of the y-websocket bridge (scraped into /metrics by metrics.ts). */
+import { CLIENT_MESSAGE_TYPES } from './messages.js'
+import type { ClientMessageType } from './messages.js'
+
+export const OUT_KINDS = ['syncStep1', 'syncStep2', 'update', 'awareness', 'auth'] as const
+export type OutKind = typeof OUT_KINDS[number]
+
+export interface YjsCounters {
+  /** Clients accepted. */
+  accepted: number
+  /** Clients refused at connect, by reason. */
+  refused: Record<string, number>
+  /** Connections closed, by close code (whoever closed). */
+  closed: Record<number, number>
+  messagesIn: Record<ClientMessageType, number>
+  messagesOut: Record<OutKind, number>
+  bytesIn: number
+  bytesOut: number
+  /** Messages that failed decoding or validation (the client is closed with 4400). */
+  malformed: number
+  /** Times a client was paused by its rate limits. */
+  throttled: number
+  /** Awareness entries dropped, by reason: another live connection speaks for that client id, or too many ids. */
+  awarenessRefused: Record<'notOwner' | 'tooManyClientIds', number>
+  /** Client edits applied and made durable, and those that failed (store error or overload). */
+  updatesDurable: number
+  updatesFailed: number
+}
+
+export interface YjsStats extends YjsCounters {
+  connections: number
+  rooms: number
+}
+
+export function createYjsCounters (): YjsCounters {
+  return {
+    accepted: 0,
+    refused: {},
+    closed: {},
+    messagesIn: Object.fromEntries(CLIENT_MESSAGE_TYPES.map(t => [t, 0])) as Record<ClientMessageType, number>,
+    messagesOut: Object.fromEntries(OUT_KINDS.map(t => [t, 0])) as Record<OutKind, number>,
+    bytesIn: 0,
+    bytesOut: 0,
+    malformed: 0,
+    throttled: 0,
+    awarenessRefused: { notOwner: 0, tooManyClientIds: 0 },
+    updatesDurable: 0,
+    updatesFailed: 0
+  }
+}
