@@ -1,24 +1,30 @@
 /**
- * Who may open a WebSocket: the HTTP API's rules, on the upgrade request. A browser cannot set headers on
- * a WebSocket, so the token comes as `?access_token=` (RFC 6750 §2.3), which `bearerAuthorizer` accepts;
- * browsers always send `Origin` on a WebSocket handshake, and a page of another site is refused, as the
- * API refuses its cross-site writes (a WebSocket carries writes).
+ * Who may open a WebSocket: the HTTP API's own check (http/access.ts: Host, Origin, token — the token also
+ * as `?access_token=`, since browsers cannot set headers on a WebSocket), on the upgrade request. Its
+ * refusals become close codes a y-websocket client understands (4401, 4403: permanent, it stops retrying),
+ * except a foreign Host (DNS rebinding), which is answered as HTTP 403 before any WebSocket handshake.
  */
 import type { IncomingMessage } from 'node:http'
-import { bearerAuthorizer, sameOrigin } from '../http/auth.js'
+import type { HttpError } from '../http/errors.js'
 import { CloseCode } from './close-codes.js'
 
-export type UpgradeVerdict =
-  | { readonly ok: true }
-  | { readonly ok: false, readonly code: number, readonly reason: string, readonly counter: string }
+/** Returns undefined when the upgrade may proceed, else the refusal (the API's AccessCheck, bound to the WebSocket route). */
+export type UpgradeCheck = (req: IncomingMessage) => HttpError | undefined
 
-export type UpgradeAuthorizer = (req: IncomingMessage) => UpgradeVerdict
+export interface UpgradeRefusal {
+  /** Answer the raw HTTP request instead of completing the handshake. */
+  readonly beforeHandshake: boolean
+  readonly closeCode: number
+  readonly reason: string
+  /** Its label in `murmur_yjs_refused_total` (the API's error code). */
+  readonly counter: string
+}
 
-export function upgradeAuthorizer (token: string | undefined): UpgradeAuthorizer {
-  const bearer = bearerAuthorizer(token)
-  return (req) => {
-    if (!bearer(req)) return { ok: false, code: CloseCode.unauthorized, reason: 'missing or wrong access_token', counter: 'unauthorized' }
-    if (!sameOrigin(req)) return { ok: false, code: CloseCode.forbidden, reason: 'cross-origin WebSocket refused', counter: 'cross_origin' }
-    return { ok: true }
+export function upgradeRefusal (err: HttpError): UpgradeRefusal {
+  return {
+    beforeHandshake: err.code === 'host_not_allowed',
+    closeCode: err.status === 401 ? CloseCode.unauthorized : err.status === 403 ? CloseCode.forbidden : CloseCode.badRequest,
+    reason: err.message.slice(0, 120),
+    counter: err.code
   }
 }

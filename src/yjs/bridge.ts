@@ -17,8 +17,9 @@ import type { Peer } from '../api.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import { assertDocName } from '../replication/index.js'
-import { upgradeAuthorizer } from './auth.js'
-import type { UpgradeAuthorizer } from './auth.js'
+import { createAccessCheck, refuseUpgrade } from '../http/access.js'
+import { upgradeRefusal } from './auth.js'
+import type { UpgradeCheck } from './auth.js'
 import { CloseCode } from './close-codes.js'
 import { resolveYjsConfig } from './config.js'
 import type { YjsConfig, YjsInit } from './config.js'
@@ -32,10 +33,11 @@ import type { YjsCounters, YjsStats } from './stats.js'
 export const YJS_PATH_PREFIX = '/yjs/'
 
 export interface YjsBridgeOptions {
-  /** The HTTP API's bearer token: required as `?access_token=` (or an Authorization header). */
-  token?: string
-  /** Replaces the default check (token + same origin). */
-  authorize?: UpgradeAuthorizer
+  /**
+   * Who may connect: the HTTP API's access check with `?access_token=` allowed (createHttpApi passes its
+   * own). Default: no token, loopback Hosts only, same origin.
+   */
+  authorize?: UpgradeCheck
   config?: YjsInit
   log?: Logger
 }
@@ -46,7 +48,7 @@ export class YjsBridge {
   private readonly wss: WebSocketServer
   private readonly rooms = new Map<string, Room>()
   private readonly conns = new Set<ClientConnection>()
-  private readonly authorize: UpgradeAuthorizer
+  private readonly authorize: UpgradeCheck
   private readonly log: Logger
   private readonly warnings: RateLimitedLog
   private readonly keepalive: NodeJS.Timeout
@@ -57,7 +59,8 @@ export class YjsBridge {
     this.config = resolveYjsConfig(options.config)
     this.log = options.log ?? silentLogger
     this.warnings = new RateLimitedLog(this.log, () => performance.now())
-    this.authorize = options.authorize ?? upgradeAuthorizer(options.token)
+    const open = createAccessCheck()
+    this.authorize = options.authorize ?? (req => open(req, { queryToken: true }))
     // maxPayload: the WebSocket layer refuses a bigger message itself (close 1009) before buffering it.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.config.maxMessageBytes, perMessageDeflate: false, clientTracking: false })
     this.offPresence = peer.presence.onChange(({ doc, changes }) => { this.rooms.get(doc)?.presenceChanged(changes) })
@@ -77,7 +80,18 @@ export class YjsBridge {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
       return true
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => { this.accept(ws, req) })
+    const refused = this.authorize(req)
+    const refusal = refused === undefined ? undefined : upgradeRefusal(refused)
+    if (refused !== undefined && refusal?.beforeHandshake === true) {
+      this.count(refusal.counter)
+      this.warnings.warn(`refused:${refusal.counter}`, 'yjs client refused', { reason: refusal.counter, remote: remoteOf(req) })
+      refuseUpgrade(socket, refused)
+      return true
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (refusal !== undefined) this.refuse(ws, refusal.closeCode, refusal.reason, refusal.counter, remoteOf(req))
+      else this.accept(ws, req)
+    })
     return true
   }
 
@@ -96,12 +110,7 @@ export class YjsBridge {
   }
 
   private accept (ws: WebSocket, req: IncomingMessage): void {
-    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`
-    const verdict = this.authorize(req)
-    if (!verdict.ok) {
-      this.refuse(ws, verdict.code, verdict.reason, verdict.counter, remote)
-      return
-    }
+    const remote = remoteOf(req)
     let name: string
     try {
       name = decodeURIComponent((req.url ?? '').slice(YJS_PATH_PREFIX.length).split('?')[0] ?? '')
@@ -155,9 +164,14 @@ export class YjsBridge {
     return room
   }
 
-  private refuse (ws: WebSocket, code: number, reason: string, counter: string, remote: string): void {
+  /** A refusal at connect; `closeCode` when the WebSocket was opened (and closed with it). */
+  private count (counter: string, closeCode?: number): void {
     this.counters.refused[counter] = (this.counters.refused[counter] ?? 0) + 1
-    this.counters.closed[code] = (this.counters.closed[code] ?? 0) + 1
+    if (closeCode !== undefined) this.counters.closed[closeCode] = (this.counters.closed[closeCode] ?? 0) + 1
+  }
+
+  private refuse (ws: WebSocket, code: number, reason: string, counter: string, remote: string): void {
+    this.count(counter, code)
     this.warnings.warn(`refused:${counter}`, 'yjs client refused', { reason: counter, code, remote })
     // y-websocket clients log a permission-denied message's reason (the close reason is not shown).
     if (code === CloseCode.unauthorized || code === CloseCode.forbidden) ws.send(permissionDenied(reason))
@@ -175,6 +189,10 @@ export class YjsBridge {
       conn.ws.ping()
     }
   }
+}
+
+function remoteOf (req: IncomingMessage): string {
+  return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`
 }
 
 function toBytes (data: RawData): Uint8Array {
