@@ -34,7 +34,9 @@ const scenarioArb = fc.record({
   steps: fc.array(fc.record({ step: stepArb, afterMs: fc.integer({ min: 0, max: 5000 }) }), { minLength: 5, maxLength: 30 })
 })
 
-function run (s: fc.RecordValue<typeof scenarioArb>): void {
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never
+
+function run (s: Scenario): void {
   const sim = new PresenceSim({ size: s.size, seed: s.seed })
   sim.form()
   sim.network.setDefaultLink({ loss: s.loss })
