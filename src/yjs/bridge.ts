@@ -143,7 +143,11 @@ export class YjsBridge {
     this.log.info('yjs client connected', { doc: name, remote, clients: room.size })
     ws.on('message', (data: RawData) => { conn.receive(toBytes(data)) })
     ws.on('pong', () => { conn.alive = true })
-    ws.on('error', (err) => { this.warnings.warn(`ws-error:${name}`, 'yjs client socket error', { doc: name, remote, error: err.message }) })
+    ws.on('error', (err: Error & { code?: string }) => {
+      // The WebSocket layer closes the socket itself (1009 for a message above maxPayload); count it as such.
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') conn.close(CloseCode.tooBig, 'message too big')
+      this.warnings.warn(`ws-error:${name}`, 'yjs client socket error', { doc: name, remote, error: err.message })
+    })
     ws.on('close', (code: number) => {
       conn.closedByPeer(code)
       this.conns.delete(conn)
