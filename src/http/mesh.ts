@@ -23,29 +23,8 @@ import type { Logger } from '../core/logger.js'
 import type { MeshView } from '../presence/index.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
+import type { MeshPeerState, MeshState } from './mesh-state.js'
 import type { Route } from './route.js'
-
-/** One peer's view as the page shows it. */
-export interface MeshPeerState {
-  peerId: string
-  name: string
-  /** Where the view came from: this peer, a request over the mesh, the peer's HTTP API, or nowhere (last known). */
-  source: 'self' | 'mesh' | 'http' | 'unreachable'
-  http: string | null
-  /** Wall-clock ms when the view was taken. */
-  at: number
-  members: Array<{ peerId: string, name: string, state: string, incarnation: number }>
-  docs: Array<{ name: string, digest: string }>
-  /** Peers it blocks (fault injection); null if unknown. */
-  blocked: string[] | null
-}
-
-export interface MeshState {
-  self: string
-  now: number
-  faultInjection: boolean
-  peers: MeshPeerState[]
-}
 
 export interface MeshRouteDeps {
   token: string | undefined
