@@ -18,6 +18,7 @@ import { ensurePrivateDir } from './core/private-files.js'
 import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
 import { Membership, membershipDirectory } from './membership/index.js'
+import { SWIM_LIMITS } from './membership/codec.js'
 import type { MemberInfo, MembershipEventName } from './membership/index.js'
 import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds, systemResolver } from './net/index.js'
 import type { Libp2pTransport } from './net/index.js'
@@ -25,7 +26,7 @@ import { MemoryDocStore, PNCounter, Replicator, assertDocName } from './replicat
 import type { DocStore, VersionVectorJSON } from './replication/index.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
 import type { LevelDocStoreStats } from './storage/index.js'
-import { Presence, presenceDirectory } from './presence/index.js'
+import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
 import type { MeshView } from './presence/index.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
@@ -168,6 +169,8 @@ class PeerNode implements Peer {
   readonly presence: PeerPresence
   private readonly events = new TypedEmitter<PeerEvents>()
   private httpUrl: string | undefined
+  /** The value we set on the HTTP_TAG tag (to tell it from one the user set). */
+  private advertisedTag: string | undefined
   private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
   private readonly writeAckMs = new Histogram()
   private readonly antiEntropyRoundMs = new Histogram()
@@ -373,6 +376,15 @@ class PeerNode implements Peer {
 
   advertiseHttp (url: string | undefined): void {
     this.httpUrl = url
+    // Also as a member tag: gossiped with membership, so every member knows it — also across a partition,
+    // when this peer cannot be asked (the /mesh page then reaches it over HTTP). A tag the user set wins.
+    const tags = { ...this.membership.local().tags }
+    if (tags[HTTP_TAG] === url || (HTTP_TAG in tags && tags[HTTP_TAG] !== this.advertisedTag)) return
+    if (url === undefined) delete tags[HTTP_TAG]
+    else if (url.length > SWIM_LIMITS.tagValueChars || (!(HTTP_TAG in tags) && Object.keys(tags).length >= SWIM_LIMITS.tags)) return
+    else tags[HTTP_TAG] = url
+    this.advertisedTag = url
+    this.membership.setTags(tags)
   }
 
   leave (): Promise<void> {

@@ -40,6 +40,12 @@ interface Pending {
   readonly done: (views: Map<PeerId, MeshView>) => void
 }
 
+/**
+ * The member tag with which a peer advertises its HTTP API (`Peer.advertiseHttp`): gossiped with
+ * membership, so /mesh can reach a peer over HTTP when the mesh cannot.
+ */
+export const HTTP_TAG = 'murmur.http'
+
 /** Requests in flight at once; a further request is answered at once with nothing. */
 const MAX_PENDING = 16
 /** Peers remembered for the per-asker reply interval. */
