@@ -9,9 +9,10 @@
  * How this peer learns the others' views: it asks them over the mesh (presence/views.ts — works wherever
  * the mesh works, needs no HTTP exposure or shared token, costs nothing while no page is open). A peer the
  * mesh cannot reach — exactly the interesting case during a partition — is asked over its HTTP API instead,
- * at the address it advertised in an earlier view, with this peer's token (meshes that share a token:
- * tests, demos, one operator). A real network partition cuts that too: such a peer is shown unreachable,
- * with its last known view.
+ * at the address it advertises (the `murmur.http` member tag, gossiped with membership, so it is known even
+ * for a peer that was never asked), with this peer's token (meshes that share a token: tests, demos, one
+ * operator). A real network partition cuts that too: such a peer is shown unreachable, with its last
+ * known view.
  *
  * Cutting and healing goes over HTTP only (each peer's /admin/partition): a cut link cannot carry its own
  * heal, and the mesh protocol never carries commands that change another peer's connectivity.
@@ -20,6 +21,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import type { MemberView, Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
+import { HTTP_TAG } from '../presence/index.js'
 import type { MeshView } from '../presence/index.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
@@ -118,6 +120,11 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
 
   const collect = async (): Promise<MeshState> => {
     const now = Date.now()
+    // Advertised HTTP addresses, gossiped as member tags (known even for peers we cannot reach now).
+    for (const m of peer.members()) {
+      const url = m.tags[HTTP_TAG]
+      if (url !== undefined && /^https?:\/\/[^\s/]+$/.test(url) && m.peerId !== peer.id) httpOf.set(m.peerId, url)
+    }
     const self = fromView(peer.id, 'self', peer.meshView(), now)
     const others = peer.members().filter(m => m.peerId !== peer.id && m.state !== 'left')
     const askable = others.filter(m => m.state === 'alive' || m.state === 'suspect').map(m => m.peerId)
@@ -213,8 +220,9 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
   }
 
   const routes: Route[] = [
-    { method: 'GET', pattern: /^\/mesh\/?$/, name: 'mesh', run: (_q, res) => { serveFile(res, 'index.html') } },
-    { method: 'GET', pattern: /^\/mesh\/(mesh\.js|mesh\.css)$/, name: 'mesh', run: (_q, res, [file = '']) => { serveFile(res, file) } },
+    // The page and its assets are public, like the app's page: what they load (/mesh/state) needs the token.
+    { method: 'GET', pattern: /^\/mesh\/?$/, name: 'mesh', access: { public: true }, run: (_q, res) => { serveFile(res, 'index.html') } },
+    { method: 'GET', pattern: /^\/mesh\/(mesh\.js|mesh\.css)$/, name: 'mesh', access: { public: true }, run: (_q, res, [file = '']) => { serveFile(res, file) } },
     { method: 'GET', pattern: /^\/mesh\/state$/, name: 'mesh', run: async (_q, res) => { deps.json(res, 200, await state()) } }
   ]
   if (deps.allowFaultInjection) {
