@@ -36,6 +36,7 @@ export function registerYjsMetrics (registry: Registry, peer: Peer, bridge: { st
   counter('murmur_yjs_malformed_total', 'y-websocket messages that failed validation (client closed with 4400).', () => [[{}, y().malformed]])
   counter('murmur_yjs_throttled_total', 'Times a y-websocket client was paused by its rate limits.', () => [[{}, y().throttled]])
   counter('murmur_yjs_awareness_refused_total', 'Awareness entries of y-websocket clients dropped, by reason.', () => byKey(y().awarenessRefused, 'reason'), ['reason'])
+  counter('murmur_yjs_awareness_echoes_total', 'Awareness entries y-websocket clients sent back unchanged (they echo every update they receive); ignored.', () => [[{}, y().awarenessEchoes]])
   counter('murmur_yjs_updates_total', 'Edits of y-websocket clients by result: durable, or failed (client closed).', () => [[{ result: 'durable' }, y().updatesDurable], [{ result: 'failed' }, y().updatesFailed]], ['result'])
   gauge('murmur_presence_states', 'Awareness states held, by owner (this peer\'s clients, or other peers\').', () => [
     [{ owner: 'local' }, num(p().localStates)], [{ owner: 'remote' }, num(p().states) - num(p().localStates)]

@@ -215,6 +215,12 @@ export class Room {
     for (const e of entries) {
       if (!conn.controlled.has(e.clientId)) {
         const held = presence.entry(this.name, e.clientId)
+        // y-websocket clients send every awareness update they receive straight back (their update handler
+        // ignores the origin): an entry no newer than ours is such an echo, and carries nothing.
+        if (held !== undefined && held.clock >= e.clock) {
+          counters.awarenessEchoes++
+          continue
+        }
         const takenHere = held !== undefined && held.present && held.owner === this.deps.peer.id && [...this.conns].some(c => c !== conn && c.controlled.has(e.clientId))
         if (takenHere) {
           counters.awarenessRefused.notOwner++

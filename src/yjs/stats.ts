@@ -22,6 +22,8 @@ export interface YjsCounters {
   throttled: number
   /** Awareness entries dropped, by reason: another live connection speaks for that client id, or too many ids. */
   awarenessRefused: Record<'notOwner' | 'tooManyClientIds', number>
+  /** Awareness entries a client sent back unchanged (y-websocket clients echo every update they receive). */
+  awarenessEchoes: number
   /** Client edits applied and made durable, and those that failed (store error or overload). */
   updatesDurable: number
   updatesFailed: number
@@ -44,6 +46,7 @@ export function createYjsCounters (): YjsCounters {
     malformed: 0,
     throttled: 0,
     awarenessRefused: { notOwner: 0, tooManyClientIds: 0 },
+    awarenessEchoes: 0,
     updatesDurable: 0,
     updatesFailed: 0
   }
