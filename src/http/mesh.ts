@@ -4,6 +4,7 @@
  *
  *   GET  /mesh          the page (bundled at build time into dist/web/mesh/; no CDN)
  *   GET  /mesh/state    JSON: one entry per peer with its view, and where the view came from
+ *   GET  /mesh/view     JSON: this peer's own view (what another peer's /mesh asks over HTTP)
  *   POST /mesh/links    {"op":"cut"|"heal","a":id,"b":id} | {"op":"isolate","a":id} | {"op":"heal-all"}
  *
  * How this peer learns the others' views: it asks them over the mesh (presence/views.ts — works wherever
@@ -19,9 +20,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
-import type { MemberView, Peer } from '../api.js'
+import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
-import { HTTP_TAG } from '../presence/index.js'
+import { HTTP_TAG, PRESENCE_LIMITS } from '../presence/index.js'
 import type { MeshView } from '../presence/index.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
@@ -69,6 +70,43 @@ function fromView (peerId: string, source: MeshPeerState['source'], v: MeshView,
   }
 }
 
+const str = (v: unknown, max: number): string | undefined => typeof v === 'string' && v.length <= max ? v : undefined
+
+/**
+ * Validates another peer's `/mesh/view` answer (input from the network: bounded, typed, or refused), with
+ * the same limits as a view over the mesh.
+ */
+export function parsePeerState (body: unknown): Omit<MeshPeerState, 'source' | 'http' | 'at'> | undefined {
+  if (!isRecord(body)) return undefined
+  const peerId = str(body.peerId, PRESENCE_LIMITS.peerIdChars)
+  const name = str(body.name, PRESENCE_LIMITS.nameChars)
+  if (peerId === undefined || name === undefined || !Array.isArray(body.members) || !Array.isArray(body.docs)) return undefined
+  if (body.members.length > PRESENCE_LIMITS.membersPerView || body.docs.length > PRESENCE_LIMITS.docsPerView) return undefined
+  const members: MeshPeerState['members'] = []
+  for (const m of body.members) {
+    if (!isRecord(m)) return undefined
+    const id = str(m.peerId, PRESENCE_LIMITS.peerIdChars)
+    const n = str(m.name, PRESENCE_LIMITS.nameChars)
+    const state = str(m.state, 16)
+    if (id === undefined || n === undefined || state === undefined || !MEMBER_STATES.has(state) || !Number.isSafeInteger(m.incarnation)) return undefined
+    members.push({ peerId: id, name: n, state, incarnation: m.incarnation as number })
+  }
+  const docs: MeshPeerState['docs'] = []
+  for (const d of body.docs) {
+    if (!isRecord(d)) return undefined
+    const doc = str(d.name, PRESENCE_LIMITS.nameChars)
+    const digest = str(d.digest, PRESENCE_LIMITS.digestChars)
+    if (doc === undefined || digest === undefined) return undefined
+    docs.push({ name: doc, digest })
+  }
+  const blocked = Array.isArray(body.blocked) && body.blocked.length <= PRESENCE_LIMITS.blockedPerView && body.blocked.every(b => str(b, PRESENCE_LIMITS.peerIdChars) !== undefined)
+    ? body.blocked as string[]
+    : null
+  return { peerId, name, members, docs, blocked }
+}
+
+const MEMBER_STATES = new Set(['alive', 'suspect', 'dead', 'left'])
+
 export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
   const lastKnown = new Map<string, MeshPeerState>()
   const httpOf = new Map<string, string>()
@@ -96,26 +134,12 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
     return text === '' ? undefined : JSON.parse(text) as unknown
   }
 
-  /** A peer's view through its HTTP API (when the mesh cannot reach it). */
+  /** A peer's view through its HTTP API (`GET /mesh/view`), when the mesh cannot reach it. */
   const viewOverHttp = async (peerId: string, url: string): Promise<MeshPeerState> => {
-    const [health, members, docs, blocked] = await Promise.all([
-      request(url, 'GET', '/health'),
-      request(url, 'GET', '/members'),
-      request(url, 'GET', '/docs'),
-      deps.allowFaultInjection ? request(url, 'GET', '/admin/partition').catch(() => undefined) : Promise.resolve(undefined)
-    ])
-    if (!isRecord(health) || health.peerId !== peerId) throw new Error(`${url} is not ${peerId} any more`)
-    const ms = Array.isArray(members) ? members as MemberView[] : []
-    return {
-      peerId,
-      name: ms.find(m => m.peerId === peerId)?.name ?? peerId,
-      source: 'http',
-      http: url,
-      at: Date.now(),
-      members: ms.map(m => ({ peerId: m.peerId, name: m.name, state: m.state, incarnation: m.incarnation })),
-      docs: Array.isArray(docs) ? (docs as Array<{ name: string, digest: string }>).map(d => ({ name: d.name, digest: d.digest })) : [],
-      blocked: isRecord(blocked) && Array.isArray(blocked.blocked) ? blocked.blocked.filter((b): b is string => typeof b === 'string') : null
-    }
+    const view = parsePeerState(await request(url, 'GET', '/mesh/view'))
+    if (view === undefined) throw new Error(`${url}/mesh/view: not a view`)
+    if (view.peerId !== peerId) throw new Error(`${url} is not ${peerId} any more`)
+    return { ...view, source: 'http', http: url, at: Date.now() }
   }
 
   const collect = async (): Promise<MeshState> => {
@@ -223,7 +247,9 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
     // The page and its assets are public, like the app's page: what they load (/mesh/state) needs the token.
     { method: 'GET', pattern: /^\/mesh\/?$/, name: 'mesh', access: { public: true }, run: (_q, res) => { serveFile(res, 'index.html') } },
     { method: 'GET', pattern: /^\/mesh\/(mesh\.js|mesh\.css)$/, name: 'mesh', access: { public: true }, run: (_q, res, [file = '']) => { serveFile(res, file) } },
-    { method: 'GET', pattern: /^\/mesh\/state$/, name: 'mesh', run: async (_q, res) => { deps.json(res, 200, await state()) } }
+    { method: 'GET', pattern: /^\/mesh\/state$/, name: 'mesh', run: async (_q, res) => { deps.json(res, 200, await state()) } },
+    // This peer's own view: what another peer's /mesh asks over HTTP when the mesh between them is cut.
+    { method: 'GET', pattern: /^\/mesh\/view$/, name: 'mesh', run: (_q, res) => { deps.json(res, 200, fromView(peer.id, 'self', peer.meshView(), Date.now())) } }
   ]
   if (deps.allowFaultInjection) {
     routes.push({
