@@ -95,6 +95,13 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     own.ws.close()
   })
 
+  it('a Host that is not ours (DNS rebinding) gets HTTP 403 before any handshake', async () => {
+    const ws = new WebSocket(`${open.server.url.replace('http', 'ws')}/yjs/notes`, { headers: { host: 'evil.example' } })
+    const err = await new Promise<Error>((resolve) => { ws.on('error', resolve) })
+    expect(err.message).toMatch(/403/)
+    expect(await open.api.metrics.metrics()).toMatch(/murmur_yjs_refused_total\{reason="host_not_allowed"\} 1/)
+  })
+
   it('an invalid document name is refused with 4400; a path outside /yjs/ gets a 404', async () => {
     const ws = open.server.url.replace('http', 'ws')
     expect((await rawSocket(`${ws}/yjs/bad%00name`).closed).code).toBe(CloseCode.badRequest)
