@@ -3,15 +3,29 @@
  * of its edits still waiting to be durable (over either, the socket is paused: TCP backpressure slows the
  * client down, nothing is dropped), its outbound guard (a client that stops reading is closed rather than
  * buffered without bound), and the awareness client ids it speaks for.
+ *
+ * Outbound doc updates and awareness changes are coalesced per event-loop turn: what arrives for a client
+ * in one turn leaves as one update message (Y.mergeUpdates) and one awareness message (the newest entry
+ * per client id). Idle, that is one message each, sent before the next turn; under load — when a peer
+ * handles many frames per turn — it saves a WebSocket frame and a write per change.
  */
 import type { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import type { AwarenessEntry } from '../presence/index.js'
 import { TokenBucket } from '../net/rate-limit.js'
 import type { YjsConfig } from './config.js'
 import { CloseCode } from './close-codes.js'
+import { awarenessMessage, updateMessage } from './messages.js'
 import type { OutKind, YjsCounters } from './stats.js'
 
 /** How long a rate-limited connection stays paused before it looks at its buckets again. */
 const THROTTLE_RETRY_MS = 25
+
+/** A change to send, with its message already encoded (used as is when it is alone in its turn). */
+export interface Outgoing<T> {
+  readonly value: T
+  readonly message: Uint8Array
+}
 
 export interface ConnectionDeps {
   config: YjsConfig
@@ -32,6 +46,9 @@ export class ClientConnection {
   private handler: ((bytes: Uint8Array) => void) | undefined
   private retry: NodeJS.Timeout | undefined
   private closed = false
+  private readonly outUpdates: Array<Outgoing<Uint8Array>> = []
+  private readonly outAwareness: Array<Outgoing<readonly AwarenessEntry[]>> = []
+  private flushScheduled = false
 
   constructor (readonly ws: WebSocket, readonly doc: string, readonly remote: string, private readonly deps: ConnectionDeps) {
     const now = deps.now()
@@ -85,9 +102,40 @@ export class ClientConnection {
     if (this.ws.isPaused && this.isOpen) this.ws.resume()
   }
 
-  /** Sends one message; a client whose unread backlog exceeds maxBufferedBytes is closed instead. */
+  /** Queues a doc update for this turn's update message. */
+  sendUpdate (update: Outgoing<Uint8Array>): void {
+    if (!this.isOpen) return
+    this.outUpdates.push(update)
+    this.scheduleFlush()
+  }
+
+  /** Queues awareness entries for this turn's awareness message. */
+  sendAwareness (entries: Outgoing<readonly AwarenessEntry[]>): void {
+    if (!this.isOpen) return
+    this.outAwareness.push(entries)
+    this.scheduleFlush()
+  }
+
+  /** Sends what this turn queued: one update message, one awareness message. */
+  flush (): void {
+    this.flushScheduled = false
+    const updates = this.outUpdates.splice(0)
+    const awareness = this.outAwareness.splice(0)
+    if (updates.length === 1) this.send((updates[0] as Outgoing<Uint8Array>).message, 'update')
+    else if (updates.length > 1) this.send(updateMessage(Y.mergeUpdates(updates.map(u => u.value))), 'update')
+    if (awareness.length === 1) {
+      this.send((awareness[0] as Outgoing<readonly AwarenessEntry[]>).message, 'awareness')
+    } else if (awareness.length > 1) {
+      const latest = new Map<number, AwarenessEntry>()
+      for (const batch of awareness) for (const e of batch.value) if ((latest.get(e.clientId)?.clock ?? -1) <= e.clock) latest.set(e.clientId, e)
+      this.send(awarenessMessage([...latest.values()]), 'awareness')
+    }
+  }
+
+  /** Sends one message now (after anything queued, to keep the order); a client whose unread backlog exceeds maxBufferedBytes is closed instead. */
   send (bytes: Uint8Array, kind: OutKind): void {
     if (!this.isOpen) return
+    if (this.flushScheduled && (kind === 'syncStep1' || kind === 'syncStep2' || kind === 'auth')) this.flush()
     if (this.ws.bufferedAmount + bytes.byteLength > this.deps.config.maxBufferedBytes) {
       this.close(CloseCode.tryAgainLater, 'too slow: reconnect and resync')
       return
@@ -101,6 +149,8 @@ export class ClientConnection {
     if (this.closed) return
     this.closed = true
     this.queue.length = 0
+    this.outUpdates.length = 0
+    this.outAwareness.length = 0
     if (this.retry !== undefined) clearTimeout(this.retry)
     this.retry = undefined
     this.deps.counters.closed[code] = (this.deps.counters.closed[code] ?? 0) + 1
@@ -111,6 +161,12 @@ export class ClientConnection {
   closedByPeer (code: number): void {
     if (this.closed) return
     this.close(code, '')
+  }
+
+  private scheduleFlush (): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => { this.flush() })
   }
 
   private pause (): void {

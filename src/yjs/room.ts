@@ -77,8 +77,8 @@ export class Room {
   /** Awareness changed (here or on another peer): every client hears it, the one that sent it too. */
   presenceChanged (changes: readonly PresenceChange[]): void {
     if (this.state !== 'ready' || changes.length === 0) return
-    const msg = awarenessMessage(changes)
-    for (const c of this.conns) c.send(msg, 'awareness')
+    const out = { value: changes, message: awarenessMessage(changes) }
+    for (const c of this.conns) c.sendAwareness(out)
   }
 
   /** Closes every client (shutdown). */
@@ -100,8 +100,8 @@ export class Room {
         capture(update)
         return
       }
-      const msg = updateMessage(update)
-      for (const c of this.conns) c.send(msg, 'update')
+      const out = { value: update, message: updateMessage(update) }
+      for (const c of this.conns) c.sendUpdate(out)
     }
     const onDestroy = (): void => { this.closeAll(CloseCode.serviceRestart, 'document closed on this peer: reconnect') }
     doc.on('update', onUpdate)
@@ -194,8 +194,8 @@ export class Room {
     }).then(() => {
       this.deps.counters.updatesDurable++
       if (applied === undefined) return // nothing new (the client re-sent what we had)
-      const msg = updateMessage(applied)
-      for (const c of this.conns) if (c !== conn) c.send(msg, 'update')
+      const out = { value: applied, message: updateMessage(applied) }
+      for (const c of this.conns) if (c !== conn) c.sendUpdate(out)
     }, (err: unknown) => {
       this.deps.counters.updatesFailed++
       const name = err instanceof Error ? err.name : 'Error'

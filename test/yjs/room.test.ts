@@ -53,6 +53,9 @@ class FakeSocket {
   }
 }
 
+/** Lets queued outbound messages (sent at setImmediate) go out. */
+const turn = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)); await new Promise(resolve => setImmediate(resolve)) }
+
 function updateMsg (update: Uint8Array): Uint8Array {
   const e = encoding.createEncoder()
   encoding.writeVarUint(e, MessageType.sync)
@@ -121,7 +124,7 @@ describe('Room: durable before relay', () => {
     expect(pending).toHaveLength(1)
     expect(b.socket.text()).toBe('') // applied to the doc, not durable yet: not relayed
     pending[0]?.resolve()
-    await new Promise(resolve => setTimeout(resolve, 0))
+    await turn()
     expect(b.socket.text()).toBe('hello')
     expect(a.socket.text()).toBe('') // never echoed to its sender
   })
@@ -138,13 +141,25 @@ describe('Room: durable before relay', () => {
     expect(counters.updatesFailed).toBe(1)
   })
 
-  it('changes from elsewhere (the mesh, the HTTP API) reach every client at once', async () => {
+  it('changes from elsewhere (the mesh, the HTTP API) reach every client at once (within the turn)', async () => {
     const { doc, conn } = await setup()
     const a = conn()
     const b = conn()
     doc.getText('t').insert(0, 'from the mesh')
+    await turn()
     expect(a.socket.text()).toBe('from the mesh')
     expect(b.socket.text()).toBe('from the mesh')
+  })
+
+  it('changes of one turn leave as one update message per client (merged), in order with what came before', async () => {
+    const { doc, conn, counters } = await setup()
+    const a = conn()
+    await turn()
+    const before = counters.messagesOut.update
+    for (let i = 0; i < 20; i++) doc.getText('t').insert(i, String.fromCharCode(97 + i))
+    await turn()
+    expect(counters.messagesOut.update - before).toBe(1)
+    expect(a.socket.text()).toBe('abcdefghijklmnopqrst')
   })
 
   it('a client with maxPendingWrites edits waiting is paused until they are durable', async () => {
