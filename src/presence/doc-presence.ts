@@ -17,7 +17,7 @@
  *
  * Runs unchanged in the simulator: no libp2p, no ambient time or randomness.
  */
-import type { Clock } from '../core/clock.js'
+import type { Clock, Timer } from '../core/clock.js'
 import { TypedEmitter } from '../core/emitter.js'
 import { MurmurError } from '../core/errors.js'
 import type { RateLimitedLog } from '../core/logger.js'
@@ -85,6 +85,9 @@ export class DocPresence {
   private readonly subscribers = new Map<string, Set<PeerId>>()
   /** `${peer}\n${doc}` → when we last answered bye (once per refresh interval). */
   private readonly byes = new Map<string, number>()
+  /** Local changes not yet sent to the interested peers, per doc (newest per client), sent at the end of the turn. */
+  private readonly outbox = new Map<string, Map<number, AwarenessEntry>>()
+  private flushTimer: Timer | undefined
 
   constructor (private readonly deps: DocPresenceDeps) {
     this.table = new PresenceTable({ maxDocs: deps.config.maxDocs, maxEntriesPerDoc: deps.config.maxEntriesPerDoc })
@@ -236,6 +239,9 @@ export class DocPresence {
 
   /** Shutdown: tell the interested peers our clients are gone (they would otherwise wait for membership). */
   sayGoodbye (): void {
+    this.flushTimer?.cancel()
+    this.flushTimer = undefined
+    this.outbox.clear()
     for (const [doc, subs] of this.subscribers) for (const peer of subs) this.sendBye(peer, doc)
   }
 
@@ -268,10 +274,27 @@ export class DocPresence {
     this.table.dropDoc(doc)
   }
 
+  /**
+   * Local changes go to the interested peers at the end of the turn (clock.setTimeout 0), merged per doc
+   * (the newest entry per client): clients changing together — or many messages handled in one turn
+   * under load — cost one frame per peer, not one each. Listeners here hear of them at once.
+   */
   private publish (doc: string, changes: readonly PresenceChange[]): void {
     if (changes.length === 0) return
-    for (const peer of this.subscribers.get(doc) ?? []) this.sendStates(peer, doc, changes, false)
+    let box = this.outbox.get(doc)
+    if (box === undefined) this.outbox.set(doc, box = new Map())
+    for (const c of changes) box.set(c.clientId, { clientId: c.clientId, clock: c.clock, state: c.state })
+    this.flushTimer ??= this.deps.clock.setTimeout(() => { this.flushOutbox() }, 0)
     this.events.emit('change', { doc, changes })
+  }
+
+  private flushOutbox (): void {
+    this.flushTimer = undefined
+    for (const [doc, box] of this.outbox) {
+      const entries = [...box.values()]
+      for (const peer of this.subscribers.get(doc) ?? []) this.sendStates(peer, doc, entries, false)
+    }
+    this.outbox.clear()
   }
 
   private dropOwner (owner: PeerId, doc?: string): void {

@@ -148,6 +148,21 @@ describe('awareness across the mesh (simulator)', () => {
     expect(sim.runUntil(() => JSON.stringify(sim.seen(b, 'doc')) === JSON.stringify(sim.expected('doc')), SHOW_MS)).toBeDefined()
   })
 
+  it('changes made in one turn go to each interested peer as one frame', () => {
+    const seed = useSeed(1214, FILE, 'changes made in one turn go to each interested peer as one frame')
+    const sim = mesh(4, seed)
+    const [a, b, c] = sim.ids as [string, string, string]
+    const clients = [sim.connect(a, 'doc', { n: 1 }), sim.connect(a, 'doc', { n: 2 }), sim.connect(a, 'doc', { n: 3 })]
+    sim.connect(b, 'doc', { n: 'b' })
+    sim.connect(c, 'doc', { n: 'c' })
+    sim.network.runFor(100)
+    const before = sim.presence(a).stats().messagesOut.states
+    for (const cl of clients) sim.set(cl, { moved: true })
+    sim.network.runFor(50)
+    expect(sim.presence(a).stats().messagesOut.states - before).toBe(2) // one to B, one to C
+    expect(JSON.stringify(sim.seen(b, 'doc'))).toBe(JSON.stringify(sim.expected('doc')))
+  })
+
   it('views: a peer gets every other peer\'s member view in one request', () => {
     const seed = useSeed(1208, FILE, 'views: a peer gets every other peer\'s member view in one request')
     const sim = mesh(5, seed)
