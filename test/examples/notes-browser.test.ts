@@ -7,7 +7,7 @@
  * while the peer was down (kept in IndexedDB by y-indexeddb, merged when a page is opened again).
  * Screenshots of the editor and of /mesh during the partition go to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
@@ -15,17 +15,14 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ROOT, cleanup, spawnPeer, stopPeer, tempDir, waitFor, waitForStates } from '../helpers/procs.js'
 import type { PeerProcess } from '../helpers/procs.js'
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../helpers/browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
-const ARTIFACTS = path.join(ROOT, 'test-artifacts')
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
 const SHOW_MS = 10_000
 const PARTITION_MS = 30_000
 const HEAL_MS = 45_000
 
-const missing = !existsSync(CHROMIUM)
-if (missing) console.warn(`notes-browser: SKIPPED — ${CHROMIUM} not found; install it with: apt-get install -y chromium`)
+const missing = chromiumMissing('notes-browser')
 
 function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -78,7 +75,7 @@ function meshCells (page: Page): Promise<MeshCell[]> {
   })))
 }
 
-describe.skipIf(missing)(`notes pad and /mesh in chromium: two peers, a partition from /mesh, a killed peer${missing ? ` (skipped: ${CHROMIUM} not installed)` : ''}`, () => {
+describe.skipIf(missing !== undefined)(`notes pad and /mesh in chromium: two peers, a partition from /mesh, a killed peer${missing === undefined ? '' : ` (${missing})`}`, () => {
   const peers: PeerProcess[] = []
   const pageErrors: string[] = []
   let context: BrowserContext | undefined
