@@ -228,7 +228,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     }
   ]
   routes.push(...agentRoutes(peer, json, options.onLeave))
-  routes.push(...presenceRoutes(peer, { param, json }), ...meshRoutes(peer, { token: options.token, allowFaultInjection: options.allowFaultInjection === true, log, json }))
+  const presence = presenceRoutes(peer, { param, json })
+  routes.push(...presence.routes, ...meshRoutes(peer, { token: options.token, allowFaultInjection: options.allowFaultInjection === true, log, json }))
   if (options.allowFaultInjection === true) {
     routes.push(
       {
@@ -307,6 +308,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     serverOptions: { onRejected: noteRejected, onUpgrade: upgrade, onListening: (url) => { peer.advertiseHttp(advertisedUrl(url, peer.addresses())) } },
     close: () => {
       yjs.close()
+      presence.close()
       for (const u of unsubscribe) u()
       if (docTimer !== undefined) clearTimeout(docTimer)
       events.close()

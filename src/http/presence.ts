@@ -26,7 +26,13 @@ export interface PresenceRouteDeps {
   json: (res: ServerResponse, status: number, body: unknown) => void
 }
 
-export function presenceRoutes (peer: Peer, deps: PresenceRouteDeps): Route[] {
+export interface PresenceRoutes {
+  routes: Route[]
+  /** Stops watching (the API is closing). */
+  close(): void
+}
+
+export function presenceRoutes (peer: Peer, deps: PresenceRouteDeps): PresenceRoutes {
   const watched = new Map<string, { release: () => void, timer: NodeJS.Timeout }>()
 
   const keepWatching = (doc: string, release: () => void): void => {
@@ -66,7 +72,7 @@ export function presenceRoutes (peer: Peer, deps: PresenceRouteDeps): Route[] {
     })
   }
 
-  return [{
+  const routes: Route[] = [{
     method: 'GET',
     pattern: /^\/docs\/([^/]+)\/presence$/,
     name: 'presence',
@@ -84,4 +90,14 @@ export function presenceRoutes (peer: Peer, deps: PresenceRouteDeps): Route[] {
       })))
     }
   }]
+  return {
+    routes,
+    close: () => {
+      for (const w of watched.values()) {
+        clearTimeout(w.timer)
+        w.release()
+      }
+      watched.clear()
+    }
+  }
 }
