@@ -9,6 +9,7 @@
  * inserted at a random position plus a cursor move in awareness, as an editor sends.
  */
 import { spawn } from 'node:child_process'
+import os from 'node:os'
 import path from 'node:path'
 import { NODE, ROOT, cleanup, spawnPeer, waitForStates } from '../lib/peers.ts'
 import type { PeerProcess } from '../lib/peers.ts'
@@ -165,6 +166,8 @@ async function murmurRun (o: Options): Promise<FleetFigures & { traffic: MeshTra
 
 export async function main (args: string[]): Promise<void> {
   const o = parse(args)
+  const loadBefore = os.loadavg().map(l => l.toFixed(2)).join(' ')
+  progress(`load average before: ${loadBefore}`)
   progress(`yjs benchmark on ${machine()}: ${o.peers} murmur peers, ${o.clients} y-websocket clients, ${o.rate} keystroke/s each for ${o.seconds} s${o.cursor ? ' (+ a cursor move in awareness each)' : ''}${o.reference ? ', then the same against @y/websocket-server' : ''}`)
   let r: Results
   try {
@@ -181,6 +184,7 @@ export async function main (args: string[]): Promise<void> {
   const rows: Array<Array<string | number>> = [
     [`keystroke → visible on all ${o.clients - 1} other clients, ms (${m.keystrokes} keystrokes)`, `p50 ${m.allP50}, p99 ${m.allP99}, max ${m.allMax}`, ref === undefined ? '–' : `p50 ${ref.allP50}, p99 ${ref.allP99}, max ${ref.allMax}`, `p99 ≤ ${TARGET_P99_MS}`],
     ['keystroke → visible on one other client, ms', `p50 ${m.eachP50}, p99 ${m.eachP99}`, ref === undefined ? '–' : `p50 ${ref.eachP50}, p99 ${ref.eachP99}`, ''],
+    ['… on a client of the writer\'s own peer (edit made durable, relayed) / of another peer (+ the mesh hop), ms', `p50 ${m.sameServerP50} / ${m.otherServerP50}, p99 ${m.sameServerP99} / ${m.otherServerP99}`, '', ''],
     ['keystrokes missing after 30 s; all clients the same text', `${m.missing}; ${m.converged ? 'yes' : 'NO'}`, ref === undefined ? '–' : `${ref.missing}; ${ref.converged ? 'yes' : 'NO'}`, '0; yes'],
     [`bytes between peers per keystroke (all ${o.peers} peers): replication + presence`, `${t.bytesPerKeystroke} = ${t.syncBytesPerKeystroke} + ${t.presenceBytesPerKeystroke}`, 'no mesh (one server)', ''],
     ['… all frame bytes between peers during the typing, by channel', JSON.stringify(t.bytesByChannel), '', ''],
@@ -200,6 +204,7 @@ export async function main (args: string[]): Promise<void> {
     `${o.peers} murmur peers (\`dist/peer.js\`, profile lan) on 127.0.0.1; ${o.clients} y-websocket clients (the \`y-websocket\` package's WebsocketProvider over \`ws\`) spread round-robin over them, all in the benchmark process so every arrival is timed on one clock. Each client types ${o.rate} keystroke/s for ${o.seconds} s (staggered): one character at a random position of one shared Y.Text${o.cursor ? ', plus a cursor move in awareness, as an editor sends' : ''}. A keystroke has arrived at a client once that client's Yjs state for the writer covers it.`,
     `Then the same clients and workload against one \`@y/websocket-server\` 0.1.1 process (the reference server: in memory, no persistence). murmur makes every client edit durable (fsync'd) on its peer before relaying it, and replicates it to the other peers.`,
     'Bytes between peers: `murmur_transport_bytes_total{direction="out"}` summed over the peers for the typing (frame bytes before TCP/Noise/yamux).',
+    `Load average (1, 5, 15 min) when the run started: ${loadBefore}; the machine is shared, and 10 peers plus 50 clients on 2 cores compete for CPU.`,
     '',
     report,
     '',

@@ -33,6 +33,14 @@ export interface FleetFigures {
   /** Keystroke → visible on one other client (every (keystroke, client) pair), ms. */
   eachP50: number
   eachP99: number
+  /**
+   * Keystroke → visible on a client of the same server as the writer (one hop: through the server, which
+   * for murmur includes making the edit durable), and on clients of other servers (plus the mesh hop), ms.
+   */
+  sameServerP50: number
+  sameServerP99: number
+  otherServerP50: number
+  otherServerP99: number
   /** Keystrokes not seen by every other client within the settle timeout. */
   missing: number
   /** All clients ended with the same text, of the expected length. */
@@ -41,6 +49,7 @@ export interface FleetFigures {
 
 interface Client {
   readonly index: number
+  readonly url: string
   readonly doc: Y.Doc
   readonly text: Y.Text
   readonly provider: WebsocketProvider
@@ -67,7 +76,7 @@ export class KeystrokeFleet {
         ...(token === undefined ? {} : { params: { access_token: token } })
       })
       provider.awareness.setLocalStateField('user', { name: `client ${index}` })
-      const client: Client = { index, doc: ydoc, text: ydoc.getText('text'), provider }
+      const client: Client = { index, url, doc: ydoc, text: ydoc.getText('text'), provider }
       this.clients.push(client)
       this.cursors.push(new Map())
       ydoc.on('afterTransaction', (tr: Y.Transaction) => { this.onTransaction(client, tr) })
@@ -118,6 +127,10 @@ export class KeystrokeFleet {
     const complete = this.keystrokes.filter(k => k.arrived >= others)
     const all = complete.map(k => Math.max(...k.arrivals.filter((a): a is number => a !== undefined)))
     const each = this.keystrokes.flatMap(k => k.arrivals.filter((a): a is number => a !== undefined))
+    const byServer = (same: boolean): number[] => this.keystrokes.flatMap(k => k.arrivals.filter((a, i): a is number =>
+      a !== undefined && (this.clients[i]?.url === this.clients[k.writer]?.url) === same))
+    const same = byServer(true)
+    const other = byServer(false)
     const texts = new Set(this.clients.map(c => c.text.toString()))
     const length = this.clients[0]?.text.length ?? 0
     return {
@@ -128,6 +141,10 @@ export class KeystrokeFleet {
       allMax: round(Math.max(...all), 1),
       eachP50: round(percentile(each, 50), 1),
       eachP99: round(percentile(each, 99), 1),
+      sameServerP50: round(percentile(same, 50), 1),
+      sameServerP99: round(percentile(same, 99), 1),
+      otherServerP50: round(percentile(other, 50), 1),
+      otherServerP99: round(percentile(other, 99), 1),
       missing: this.keystrokes.length - complete.length,
       converged: texts.size === 1 && length >= this.keystrokes.length
     }
