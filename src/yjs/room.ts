@@ -27,6 +27,7 @@ import type { YjsConfig } from './config.js'
 import type { ClientConnection } from './connection.js'
 import { awarenessMessage, decodeClientMessage, syncStep1, syncStep2, updateMessage } from './messages.js'
 import type { ClientMessage } from './messages.js'
+import { observeDurable } from './stats.js'
 import type { YjsCounters } from './stats.js'
 
 export interface RoomDeps {
@@ -186,6 +187,7 @@ export class Room {
   private applyEdit (conn: ClientConnection, update: Uint8Array): void {
     let applied: Uint8Array | undefined
     conn.pendingWrites++
+    const started = performance.now()
     this.deps.peer.write(this.name, (doc) => {
       doc.transact((tr) => {
         this.clientTxns.set(tr, (u) => { applied = u })
@@ -193,6 +195,7 @@ export class Room {
       })
     }).then(() => {
       this.deps.counters.updatesDurable++
+      observeDurable(this.deps.counters, performance.now() - started)
       if (applied === undefined) return // nothing new (the client re-sent what we had)
       const out = { value: applied, message: updateMessage(applied) }
       for (const c of this.conns) if (c !== conn) c.sendUpdate(out)

@@ -27,6 +27,20 @@ export interface YjsCounters {
   /** Client edits applied and made durable, and those that failed (store error or overload). */
   updatesDurable: number
   updatesFailed: number
+  /** Time from a client's edit arriving to it being durable (relay waits for it): histogram, ms. */
+  durableMs: { buckets: number[], counts: number[], sum: number, count: number }
+}
+
+/** Upper bounds (ms) of the durable-wait histogram buckets (the last bucket is +Inf). */
+export const DURABLE_MS_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+
+export function observeDurable (c: YjsCounters, ms: number): void {
+  const h = c.durableMs
+  let i = h.buckets.findIndex(b => ms <= b)
+  if (i < 0) i = h.buckets.length
+  h.counts[i] = (h.counts[i] ?? 0) + 1
+  h.sum += ms
+  h.count++
 }
 
 export interface YjsStats extends YjsCounters {
@@ -48,6 +62,7 @@ export function createYjsCounters (): YjsCounters {
     awarenessRefused: { notOwner: 0, tooManyClientIds: 0 },
     awarenessEchoes: 0,
     updatesDurable: 0,
-    updatesFailed: 0
+    updatesFailed: 0,
+    durableMs: { buckets: [...DURABLE_MS_BUCKETS], counts: new Array<number>(DURABLE_MS_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }
   }
 }
