@@ -78,6 +78,17 @@ interface MeshTraffic {
   /** Times a client was paused by its rate limits; awareness entries refused (by reason). */
   throttled: number
   awarenessRefused: Record<string, number>
+  /** Client edit arrived → durable on its peer (what the relay waits for), from the peers' histograms: bucket upper bounds, ms. */
+  durableP50: string
+  durableP99: string
+}
+
+/** The upper bound of the bucket holding percentile `p` of a cumulative histogram (`le` → count). */
+function bucketPercentile (cumulative: Array<[string, number]>, p: number): string {
+  const total = cumulative[cumulative.length - 1]?.[1] ?? 0
+  if (total === 0) return '–'
+  const rank = Math.ceil(total * p / 100)
+  return `≤ ${cumulative.find(([, n]) => n >= rank)?.[0] ?? '+Inf'}`
 }
 
 interface Results {
@@ -142,6 +153,9 @@ async function murmurRun (o: Options): Promise<FleetFigures & { traffic: MeshTra
     const channels = new Set(after.flatMap(s => Object.keys(sumPromBy(s, 'murmur_transport_bytes_total', 'channel', { direction: 'out' }))))
     const bytesByChannel = Object.fromEntries([...channels].map(c => [c, delta('murmur_transport_bytes_total', { channel: c, direction: 'out' })]))
     const k = figures.keystrokes
+    const les = [...new Set(after.flatMap(smp => smp.filter(x => x.name === 'murmur_yjs_edit_durable_ms_bucket').map(x => x.labels.le ?? '')))]
+      .sort((a, b) => (a === '+Inf' ? Infinity : Number(a)) - (b === '+Inf' ? Infinity : Number(b)))
+    const durable = les.map((le): [string, number] => [le, delta('murmur_yjs_edit_durable_ms_bucket', { le })])
     const sync = bytesByChannel.sync ?? 0
     const presence = bytesByChannel.presence ?? 0
     return {
@@ -155,7 +169,9 @@ async function murmurRun (o: Options): Promise<FleetFigures & { traffic: MeshTra
         clientBytesInPerKeystroke: round(delta('murmur_yjs_bytes_total', { direction: 'in' }) / k),
         clientMessagesInPerKeystroke: Object.fromEntries(['syncStep1', 'syncStep2', 'update', 'awareness', 'queryAwareness'].map(type => [type, round(delta('murmur_yjs_messages_total', { direction: 'in', type }) / k, 1)])),
         throttled: delta('murmur_yjs_throttled_total', {}),
-        awarenessRefused: Object.fromEntries(['notOwner', 'tooManyClientIds'].map(reason => [reason, delta('murmur_yjs_awareness_refused_total', { reason })]))
+        awarenessRefused: Object.fromEntries(['notOwner', 'tooManyClientIds'].map(reason => [reason, delta('murmur_yjs_awareness_refused_total', { reason })])),
+        durableP50: bucketPercentile(durable, 50),
+        durableP99: bucketPercentile(durable, 99)
       }
     }
   } finally {
@@ -185,6 +201,7 @@ export async function main (args: string[]): Promise<void> {
     [`keystroke → visible on all ${o.clients - 1} other clients, ms (${m.keystrokes} keystrokes)`, `p50 ${m.allP50}, p99 ${m.allP99}, max ${m.allMax}`, ref === undefined ? '–' : `p50 ${ref.allP50}, p99 ${ref.allP99}, max ${ref.allMax}`, `p99 ≤ ${TARGET_P99_MS}`],
     ['keystroke → visible on one other client, ms', `p50 ${m.eachP50}, p99 ${m.eachP99}`, ref === undefined ? '–' : `p50 ${ref.eachP50}, p99 ${ref.eachP99}`, ''],
     ['… on a client of the writer\'s own peer (edit made durable, relayed) / of another peer (+ the mesh hop), ms', `p50 ${m.sameServerP50} / ${m.otherServerP50}, p99 ${m.sameServerP99} / ${m.otherServerP99}`, '', ''],
+    ['… of which: client edit arrived → durable on its peer (peers\' histograms), ms', `p50 ${t.durableP50}, p99 ${t.durableP99}`, 'no durability', ''],
     ['keystrokes missing after 30 s; all clients the same text', `${m.missing}; ${m.converged ? 'yes' : 'NO'}`, ref === undefined ? '–' : `${ref.missing}; ${ref.converged ? 'yes' : 'NO'}`, '0; yes'],
     [`bytes between peers per keystroke (all ${o.peers} peers): replication + presence`, `${t.bytesPerKeystroke} = ${t.syncBytesPerKeystroke} + ${t.presenceBytesPerKeystroke}`, 'no mesh (one server)', ''],
     ['… all frame bytes between peers during the typing, by channel', JSON.stringify(t.bytesByChannel), '', ''],
