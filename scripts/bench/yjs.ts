@@ -153,9 +153,10 @@ async function murmurRun (o: Options): Promise<FleetFigures & { traffic: MeshTra
     const channels = new Set(after.flatMap(s => Object.keys(sumPromBy(s, 'murmur_transport_bytes_total', 'channel', { direction: 'out' }))))
     const bytesByChannel = Object.fromEntries([...channels].map(c => [c, delta('murmur_transport_bytes_total', { channel: c, direction: 'out' })]))
     const k = figures.keystrokes
-    const les = [...new Set(after.flatMap(smp => smp.filter(x => x.name === 'murmur_yjs_edit_durable_ms_bucket').map(x => x.labels.le ?? '')))]
+    const les = [...new Set(after.flatMap(smp => smp.filter(x => x.name === 'murmur_yjs_edit_durable_seconds_bucket').map(x => x.labels.le ?? '')))]
       .sort((a, b) => (a === '+Inf' ? Infinity : Number(a)) - (b === '+Inf' ? Infinity : Number(b)))
-    const durable = les.map((le): [string, number] => [le, delta('murmur_yjs_edit_durable_ms_bucket', { le })])
+    // Bucket bounds are seconds on /metrics; the report speaks ms.
+    const durable = les.map((le): [string, number] => [le === '+Inf' ? le : String(Math.round(Number(le) * 1e6) / 1e3), delta('murmur_yjs_edit_durable_seconds_bucket', { le })])
     const sync = bytesByChannel.sync ?? 0
     const presence = bytesByChannel.presence ?? 0
     return {

@@ -96,7 +96,8 @@ export class YjsBridge {
   }
 
   stats (): YjsStats {
-    return { ...structuredClone(this.counters), connections: this.conns.size, rooms: this.rooms.size }
+    const { durableMs, ...counts } = this.counters
+    return { ...structuredClone(counts), durableMs: durableMs.snapshot(), connections: this.conns.size, rooms: this.rooms.size }
   }
 
   /** Closes every client with 1001 (going away) and refuses new ones. Idempotent. */

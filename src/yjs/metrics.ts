@@ -3,7 +3,8 @@
  * HTTP API's registry and filled at scrape time from the counters (nothing on the hot paths).
  */
 import { Counter, Gauge } from 'prom-client'
-import type { Registry } from 'prom-client'
+import type { Histogram, Registry } from 'prom-client'
+import { snapshotHistogram } from '../http/metrics.js'
 import type { Peer } from '../api.js'
 import { CLOSE_CODE_NAMES } from './close-codes.js'
 import type { YjsStats } from './stats.js'
@@ -38,17 +39,10 @@ export function registerYjsMetrics (registry: Registry, peer: Peer, bridge: { st
   counter('murmur_yjs_awareness_refused_total', 'Awareness entries of y-websocket clients dropped, by reason.', () => byKey(y().awarenessRefused, 'reason'), ['reason'])
   counter('murmur_yjs_awareness_echoes_total', 'Awareness entries y-websocket clients sent back unchanged (they echo every update they receive); ignored.', () => [[{}, y().awarenessEchoes]])
   counter('murmur_yjs_updates_total', 'Edits of y-websocket clients by result: durable, or failed (client closed).', () => [[{ result: 'durable' }, y().updatesDurable], [{ result: 'failed' }, y().updatesFailed]], ['result'])
-  // A Prometheus histogram, cumulative buckets in ms: edit arrived → durable (the relay waits for it).
-  counter('murmur_yjs_edit_durable_ms_bucket', 'y-websocket client edits by time until durable (cumulative, ms).', () => {
-    const h = y().durableMs
-    let cumulative = 0
-    return h.counts.map((n, i) => {
-      cumulative += n
-      return [{ le: i < h.buckets.length ? String(h.buckets[i]) : '+Inf' }, cumulative] as Sample
-    })
-  }, ['le'])
-  counter('murmur_yjs_edit_durable_ms_sum', 'Sum of the times until durable of y-websocket client edits, ms.', () => [[{}, y().durableMs.sum]])
-  counter('murmur_yjs_edit_durable_ms_count', 'y-websocket client edits made durable (timed).', () => [[{}, y().durableMs.count]])
+  // registerMetric is typed for prom-client's own classes; the registry only calls `name` and `get()`.
+  registry.registerMetric(snapshotHistogram('murmur_yjs_edit_durable_seconds',
+    'y-websocket client edits, from arriving on this peer to durable (what relaying them to the other clients and the mesh waits for).',
+    () => y().durableMs) as unknown as Histogram)
   gauge('murmur_presence_states', 'Awareness states held, by owner (this peer\'s clients, or other peers\').', () => [
     [{ owner: 'local' }, num(p().localStates)], [{ owner: 'remote' }, num(p().states) - num(p().localStates)]
   ], ['owner'])

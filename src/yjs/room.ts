@@ -27,7 +27,6 @@ import type { YjsConfig } from './config.js'
 import type { ClientConnection } from './connection.js'
 import { awarenessMessage, decodeClientMessage, syncStep1, syncStep2, updateMessage } from './messages.js'
 import type { ClientMessage } from './messages.js'
-import { observeDurable } from './stats.js'
 import type { YjsCounters } from './stats.js'
 
 export interface RoomDeps {
@@ -195,7 +194,7 @@ export class Room {
       })
     }).then(() => {
       this.deps.counters.updatesDurable++
-      observeDurable(this.deps.counters, performance.now() - started)
+      this.deps.counters.durableMs.observe(performance.now() - started)
       if (applied === undefined) return // nothing new (the client re-sent what we had)
       const out = { value: applied, message: updateMessage(applied) }
       for (const c of this.conns) if (c !== conn) c.sendUpdate(out)

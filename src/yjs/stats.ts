@@ -1,4 +1,6 @@
 /** Counters of the y-websocket bridge (scraped into /metrics by metrics.ts). */
+import { Histogram } from '../core/histogram.js'
+import type { HistogramSnapshot } from '../core/histogram.js'
 import { CLIENT_MESSAGE_TYPES } from './messages.js'
 import type { ClientMessageType } from './messages.js'
 
@@ -27,23 +29,12 @@ export interface YjsCounters {
   /** Client edits applied and made durable, and those that failed (store error or overload). */
   updatesDurable: number
   updatesFailed: number
-  /** Time from a client's edit arriving to it being durable (relay waits for it): histogram, ms. */
-  durableMs: { buckets: number[], counts: number[], sum: number, count: number }
+  /** Time from a client's edit arriving to it being durable (what the relay waits for), ms. */
+  durableMs: Histogram
 }
 
-/** Upper bounds (ms) of the durable-wait histogram buckets (the last bucket is +Inf). */
-export const DURABLE_MS_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
-
-export function observeDurable (c: YjsCounters, ms: number): void {
-  const h = c.durableMs
-  let i = h.buckets.findIndex(b => ms <= b)
-  if (i < 0) i = h.buckets.length
-  h.counts[i] = (h.counts[i] ?? 0) + 1
-  h.sum += ms
-  h.count++
-}
-
-export interface YjsStats extends YjsCounters {
+export interface YjsStats extends Omit<YjsCounters, 'durableMs'> {
+  durableMs: HistogramSnapshot
   connections: number
   rooms: number
 }
@@ -63,6 +54,6 @@ export function createYjsCounters (): YjsCounters {
     awarenessEchoes: 0,
     updatesDurable: 0,
     updatesFailed: 0,
-    durableMs: { buckets: [...DURABLE_MS_BUCKETS], counts: new Array<number>(DURABLE_MS_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }
+    durableMs: new Histogram()
   }
 }

@@ -157,7 +157,11 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     const t0 = Date.now()
     await waitFor('all 60 edits applied', () => doc.getText('t').toString() === text.toString(), 10_000, 20)
     expect(Date.now() - t0).toBeGreaterThan(500) // 50 above the burst at 50/s
-    expect((await open.api.metrics.metrics())).toMatch(/murmur_yjs_throttled_total [1-9]/)
+    const text2 = await open.api.metrics.metrics()
+    expect(text2).toMatch(/murmur_yjs_throttled_total [1-9]/)
+    // Each edit timed from arrival to durable, as a Prometheus histogram in seconds.
+    expect(text2).toContain('# TYPE murmur_yjs_edit_durable_seconds histogram')
+    await waitFor('60 edits timed', async () => /murmur_yjs_edit_durable_seconds_count (6\d|[7-9]\d|\d{3,})\n/.test(await open.api.metrics.metrics()), 5000, 20)
     fast.ws.close()
   })
 
