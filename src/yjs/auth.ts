@@ -1,8 +1,13 @@
 /**
  * Who may open a WebSocket: the HTTP API's own check (http/access.ts: Host, Origin, token — the token also
- * as `?access_token=`, since browsers cannot set headers on a WebSocket), on the upgrade request. Its
- * refusals become close codes a y-websocket client understands (4401, 4403: permanent, it stops retrying),
- * except a foreign Host (DNS rebinding), which is answered as HTTP 403 before any WebSocket handshake.
+ * as `?access_token=`, since browsers cannot set headers on a WebSocket), on the upgrade request.
+ *
+ * A foreign Host (DNS rebinding) or a foreign Origin (a page of another site: no CORS rule protects a
+ * WebSocket) is answered as a plain HTTP 403 with the API's error body before any handshake, so such a
+ * page never gets an open socket. A missing or wrong token is refused after the handshake instead, with a
+ * y-protocols permission-denied message and close code 4401: y-websocket stops retrying only on a 44xx close
+ * code, and a failed handshake would make a misconfigured client reconnect forever. Nothing of the document
+ * is sent before the refusal.
  */
 import type { IncomingMessage } from 'node:http'
 import type { HttpError } from '../http/errors.js'
@@ -22,7 +27,7 @@ export interface UpgradeRefusal {
 
 export function upgradeRefusal (err: HttpError): UpgradeRefusal {
   return {
-    beforeHandshake: err.code === 'host_not_allowed',
+    beforeHandshake: err.code === 'host_not_allowed' || err.code === 'cross_origin',
     closeCode: err.status === 401 ? CloseCode.unauthorized : err.status === 403 ? CloseCode.forbidden : CloseCode.badRequest,
     reason: err.message.slice(0, 120),
     counter: err.code

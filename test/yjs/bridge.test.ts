@@ -86,20 +86,35 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     ok.destroy()
   })
 
-  it('a page of another site is refused with 4403; the peer\'s own origin is accepted', async () => {
+  /** An upgrade refused before the handshake: the HTTP status and the API's JSON error code. */
+  const refusedUpgrade = (url: string, headers: Record<string, string>): Promise<{ status: number, code: unknown }> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers })
+      ws.on('open', () => { ws.close(); reject(new Error('the WebSocket opened')) })
+      ws.on('error', () => {})
+      ws.on('unexpected-response', (_req, res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => { body += c.toString() })
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { code?: unknown }).code }) })
+      })
+    })
+
+  it('a page of another site (foreign Origin) gets HTTP 403 cross_origin before any handshake, token or not; the peer\'s own origin is accepted', async () => {
     const ws = `${guarded.server.url.replace('http', 'ws')}/yjs/notes?access_token=${TOKEN}`
-    const foreign = rawSocket(ws, { origin: 'https://evil.example' })
-    expect((await foreign.closed).code).toBe(CloseCode.forbidden)
+    expect(await refusedUpgrade(ws, { origin: 'https://evil.example' })).toEqual({ status: 403, code: 'cross_origin' })
+    const plain = `${open.server.url.replace('http', 'ws')}/yjs/notes`
+    expect(await refusedUpgrade(plain, { origin: 'http://evil.example' })).toEqual({ status: 403, code: 'cross_origin' })
+    expect(await guarded.api.metrics.metrics()).toMatch(/murmur_yjs_refused_total\{reason="cross_origin"\} 1/)
     const own = rawSocket(ws, { origin: guarded.server.url })
     await opened(own.ws)
     own.ws.close()
   })
 
-  it('a Host that is not ours (DNS rebinding) gets HTTP 403 before any handshake', async () => {
-    const ws = new WebSocket(`${open.server.url.replace('http', 'ws')}/yjs/notes`, { headers: { host: 'evil.example' } })
-    const err = await new Promise<Error>((resolve) => { ws.on('error', resolve) })
-    expect(err.message).toMatch(/403/)
-    expect(await open.api.metrics.metrics()).toMatch(/murmur_yjs_refused_total\{reason="host_not_allowed"\} 1/)
+  it('a Host that is not ours (DNS rebinding: the page\'s Origin matches its Host) gets HTTP 403 host_not_allowed before any handshake', async () => {
+    const url = `${open.server.url.replace('http', 'ws')}/yjs/notes`
+    expect(await refusedUpgrade(url, { host: 'evil.example:8080', origin: 'http://evil.example:8080' })).toEqual({ status: 403, code: 'host_not_allowed' })
+    expect(await refusedUpgrade(url, { host: 'evil.example' })).toEqual({ status: 403, code: 'host_not_allowed' })
+    expect(await open.api.metrics.metrics()).toMatch(/murmur_yjs_refused_total\{reason="host_not_allowed"\} 2/)
   })
 
   it('an invalid document name is refused with 4400; a path outside /yjs/ gets a 404', async () => {
