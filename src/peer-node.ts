@@ -319,6 +319,9 @@ class PeerNode implements Peer {
   }
 
   setTags (tags: Record<string, string>): void {
+    // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
+    // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
+    if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }
     this.membership.setTags(tags)
     this.log.info('tags replaced', { tags: Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',') })
   }
