@@ -159,6 +159,9 @@ describe.skipIf(missing !== undefined)(`notes pad and /mesh in chromium: two pee
     expect((await notes(pageB)).text).not.toContain('[A during the cut]')
     await waitFor('/mesh shows the docs diverged', async () => await mesh.evaluate(() => document.getElementById('summary')?.dataset.diverged !== '0'), SHOW_MS)
     await mesh.screenshot({ path: path.join(ARTIFACTS, 'mesh-partition.png'), fullPage: true })
+    // The editor on each side during the cut: each holds only its own side's edit.
+    await pageA.locator('#notes-card').screenshot({ path: path.join(ARTIFACTS, 'notes-editor-partition-a.png') })
+    await pageB.locator('#notes-card').screenshot({ path: path.join(ARTIFACTS, 'notes-editor-partition-b.png') })
 
     await mesh.click('#heal-all')
     const t1 = Date.now()
