@@ -248,7 +248,8 @@ function printSummary (peers: Running[], dir: string): void {
     '',
     ...peers.map((p, i) => `  ${paint(1, p.name)}  ${paint(4, p.url)}${i === 0 ? '   (the others joined through this one)' : ''}`),
     '',
-    'Open each URL in its own browser window: click + / −, chat, and watch the other windows follow.'
+    'Open each URL in its own browser window: click + / −, chat, type in the shared notes, and watch the other windows follow.',
+    `The whole mesh, live (and links to cut and heal with a click): ${paint(4, `${(peers[0]?.url ?? '').replace(/\/$/, '')}/mesh`)}`
   ]
   if (last !== undefined && others.length > 0) {
     lines.push(

@@ -6,6 +6,7 @@ import type * as Y from 'yjs'
 import type { HistogramSnapshot } from './core/histogram.js'
 import type { Logger } from './core/logger.js'
 import type { MembershipInit, MemberState } from './membership/index.js'
+import type { AwarenessEntry, MeshView, PresenceChange, PresenceInit, PresenceState } from './presence/index.js'
 import type { ReplicationInit, VersionVectorJSON } from './replication/index.js'
 
 export interface PeerOptions {
@@ -47,6 +48,8 @@ export interface PeerOptions {
   membership?: MembershipInit
   /** Fine-grained replication settings (override the preset). */
   replication?: ReplicationInit
+  /** Presence settings (awareness expiry, refresh, limits). */
+  presence?: PresenceInit
   /** Where log lines go (default: nowhere, unless `DEBUG=murmur*`: then everything to stderr). */
   logger?: Logger
 }
@@ -95,6 +98,36 @@ export interface PeerStats {
   storage?: Record<string, unknown>
   /** Latencies in ms: local write → durable (`write` resolved), anti-entropy round → complete, store batch → on disk. */
   latency: { writeAckMs: HistogramSnapshot, antiEntropyRoundMs: HistogramSnapshot, storeWriteMs?: HistogramSnapshot }
+  presence: Record<string, unknown>
+}
+
+/**
+ * Yjs awareness across the mesh: the states of clients connected to this peer (set by whoever serves them,
+ * e.g. the y-websocket bridge) reach the peers with clients on the same doc, and theirs reach this one.
+ * Ephemeral: never persisted; a state expires 30 s after its last refresh and goes with its peer.
+ */
+export interface PeerPresence {
+  /** Declares one local client of `doc`; the returned function releases it. @throws TooManyPresenceDocsError */
+  join(doc: string): () => void
+  /** Whether `doc` has local clients (or watchers) here, i.e. this peer receives its states. */
+  isJoined(doc: string): boolean
+  /** Applies local clients' awareness entries (y-protocols rules: a higher clock wins); returns what changed. */
+  setLocal(doc: string, entries: readonly AwarenessEntry[]): readonly PresenceChange[]
+  /** Removes local clients' states (their connection closed); returns the removals. */
+  removeLocal(doc: string, clientIds: Iterable<number>): readonly PresenceChange[]
+  /** Present states of `doc`: this peer's clients' and other peers' clients'. */
+  states(doc: string): PresenceState[]
+  /** The entry held for a client (tombstones included): its clock and the peer it is connected to. */
+  entry(doc: string, clientId: number): { readonly clock: number, readonly owner: string, readonly present: boolean } | undefined
+  /** States of `doc` changed (state null = removed), here or on another peer. */
+  onChange(listener: (event: { doc: string, changes: readonly PresenceChange[] }) => void): () => void
+}
+
+export interface MeshViewOptions {
+  /** Peers to ask (default: every alive or suspect member but this one). */
+  peers?: readonly string[]
+  /** Give up on peers that did not answer within this (default 1,000 ms). */
+  timeoutMs?: number
 }
 
 export interface Peer {
@@ -145,11 +178,19 @@ export interface Peer {
   setAllowedPeers(ids: readonly string[] | undefined): void
   /** Fault injection: drop all traffic to and from these peers (tests, the partition script). */
   partition(block: readonly string[]): void
-  /** Fault injection: allow everyone again. */
-  heal(): void
+  /** Fault injection: allow everyone again, or only `ids`. */
+  heal(ids?: readonly string[]): void
   /** Peers currently blocked by `partition`. */
   blocked(): string[]
   stats(): PeerStats
+  /** Awareness (presence) of clients on every peer, per doc. */
+  readonly presence: PeerPresence
+  /** This peer's view of the mesh: members as it sees them, its open docs and their digests. */
+  meshView(): MeshView
+  /** Asks peers over the mesh for their views (for `/mesh`); peers that did not answer in time are absent. */
+  meshViews(options?: MeshViewOptions): Promise<Map<string, MeshView>>
+  /** The HTTP API's address this peer advertises in its view (so `/mesh` can reach it when the mesh cannot). */
+  advertiseHttp(url: string | undefined): void
   /** Graceful leave: others list us as `left`. Call `stop` afterwards. */
   leave(): Promise<void>
   /** Stops everything (closing connections and the store). Idempotent. */

@@ -8,8 +8,8 @@
  * This file is the contract: the factory, its types, and the few helpers applications use.
  */
 export { createPeer, bootstrapDestination, UnsupportedRuntimeError, MIN_NODE_MAJOR } from './peer-node.js'
-export type { Peer, PeerOptions, PeerEvents, MemberView, MemberEventType, DocSummary, FlushOptions, Counter, PeerStats } from './api.js'
-export { createHttpApi, startHttpServer, readJson, HttpError, errorAnswer, errorBody, isRecord, createAccessCheck, refuseUpgrade, SseHub, docToJSON } from './http/index.js'
+export type { Peer, PeerOptions, PeerEvents, MemberView, MemberEventType, DocSummary, FlushOptions, Counter, PeerStats, PeerPresence, MeshViewOptions } from './api.js'
+export { createHttpApi, advertisedUrl, startHttpServer, readJson, HttpError, errorAnswer, errorBody, isRecord, createAccessCheck, refuseUpgrade, SseHub, docToJSON } from './http/index.js'
 export type { HttpApi, HttpApiOptions, RunningServer, RequestHandler, ReadJsonOptions, SseOptions, AccessCheck, AccessOptions, RouteAccess, TlsFiles } from './http/index.js'
 export { parseArgs, HELP as PEER_HELP } from './cli/args.js'
 export type { PeerCliOptions, ParsedArgs, PeerEnv } from './cli/args.js'
@@ -20,3 +20,7 @@ export { MurmurError, ConfigError, DecodeError, TimeoutError, NotRunningError, R
 export { PNCounter, versionVector } from './replication/index.js'
 export type { VersionVectorJSON, Ordering } from './replication/index.js'
 export type { MemberState } from './membership/index.js'
+export { TooManyPresenceDocsError, DEFAULT_PRESENCE } from './presence/index.js'
+export type { AwarenessEntry, PresenceChange, PresenceState, PresenceInit, MeshView } from './presence/index.js'
+export { YjsBridge, CloseCode, DEFAULT_YJS, YJS_PATH_PREFIX } from './yjs/index.js'
+export type { YjsInit, YjsBridgeOptions, YjsStats } from './yjs/index.js'

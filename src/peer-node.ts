@@ -7,7 +7,7 @@ import { hostname } from 'node:os'
 import path from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type * as Y from 'yjs'
-import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, Peer, PeerEvents, PeerOptions, PeerStats } from './api.js'
+import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerOptions, PeerPresence, PeerStats } from './api.js'
 import { SystemClock } from './core/clock.js'
 import { TypedEmitter } from './core/emitter.js'
 import { MurmurError } from './core/errors.js'
@@ -18,6 +18,7 @@ import { ensurePrivateDir } from './core/private-files.js'
 import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
 import { Membership, membershipDirectory } from './membership/index.js'
+import { SWIM_LIMITS } from './membership/codec.js'
 import type { MemberInfo, MembershipEventName } from './membership/index.js'
 import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds, systemResolver } from './net/index.js'
 import type { Libp2pTransport } from './net/index.js'
@@ -25,6 +26,8 @@ import { MemoryDocStore, PNCounter, Replicator, assertDocName } from './replicat
 import type { DocStore, VersionVectorJSON } from './replication/index.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
 import type { LevelDocStoreStats } from './storage/index.js'
+import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
+import type { MeshView } from './presence/index.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
 export const MIN_NODE_MAJOR = 22
@@ -36,6 +39,8 @@ export class UnsupportedRuntimeError extends MurmurError {
 const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
 /** Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has costs the full wait once). */
 const INITIAL_FETCH_WAIT_MS = 1_000
+/** meshViews(): how long to wait for peers' views by default. */
+const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 /** Where documents live inside the data dir (the identity key sits beside it as peer.key). */
 export const DOCS_DIR = 'docs'
 
@@ -103,9 +108,16 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
     profile: options.profile ?? 'lan',
     ...(options.replication === undefined ? {} : { config: options.replication })
   })
+  // Presence's view answers read the node (its docs and blocked peers): bound once the node exists.
+  let node: PeerNode | undefined
+  const presence = new Presence({
+    transport, clock, random: random.fork(), log: log.child('presence'), peers: presenceDirectory(membership),
+    view: () => node?.meshView() ?? { name: '', http: undefined, members: [], docs: [], blocked: [], truncated: false }
+  }, options.presence)
   membership.start()
   replicator.start()
-  const node = new PeerNode(transport, membership, replicator, store, log)
+  presence.start()
+  node = new PeerNode(transport, membership, replicator, presence, store, log)
   await reopenPersistedDocs(replicator, log)
   transport.onDiscovered((dest) => { void membership.join([dest]) })
   if (dnsNamed.length > 0) {
@@ -154,7 +166,11 @@ function storeStats (store: DocStore): LevelDocStoreStats | undefined {
 
 class PeerNode implements Peer {
   readonly id: string
+  readonly presence: PeerPresence
   private readonly events = new TypedEmitter<PeerEvents>()
+  private httpUrl: string | undefined
+  /** The value we set on the HTTP_TAG tag (to tell it from one the user set). */
+  private advertisedTag: string | undefined
   private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
   private readonly writeAckMs = new Histogram()
   private readonly antiEntropyRoundMs = new Histogram()
@@ -164,10 +180,21 @@ class PeerNode implements Peer {
     private readonly transport: Libp2pTransport,
     private readonly membership: Membership,
     private readonly replicator: Replicator,
+    private readonly mesh: Presence,
     private readonly store: DocStore,
     private readonly log: Logger
   ) {
     this.id = transport.localId
+    const docs = mesh.docs
+    this.presence = {
+      join: doc => docs.join(doc),
+      isJoined: doc => docs.isJoined(doc),
+      setLocal: (doc, entries) => docs.setLocal(doc, entries),
+      removeLocal: (doc, ids) => docs.removeLocal(doc, ids),
+      states: doc => docs.states(doc),
+      entry: (doc, clientId) => docs.entry(doc, clientId),
+      onChange: listener => docs.on('change', listener)
+    }
     const types: MembershipEventName[] = ['joined', 'alive', 'suspect', 'dead', 'left', 'updated']
     for (const type of types) {
       membership.on(type, (m) => { this.events.emit('member', { type: type as MemberEventType, member: memberView(m) }) })
@@ -292,6 +319,9 @@ class PeerNode implements Peer {
   }
 
   setTags (tags: Record<string, string>): void {
+    // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
+    // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
+    if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }
     this.membership.setTags(tags)
     this.log.info('tags replaced', { tags: Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',') })
   }
@@ -305,9 +335,10 @@ class PeerNode implements Peer {
     this.log.info('fault injection: partitioned', { blocked: this.transport.blockedPeers().length })
   }
 
-  heal (): void {
-    this.transport.heal()
-    this.log.info('fault injection: healed')
+  heal (ids?: readonly string[]): void {
+    if (ids === undefined) this.transport.heal()
+    else this.transport.unblock(ids)
+    this.log.info('fault injection: healed', { peers: ids === undefined ? 'all' : ids.length, blocked: this.transport.blockedPeers().length })
   }
 
   blocked (): string[] {
@@ -325,8 +356,38 @@ class PeerNode implements Peer {
         writeAckMs: this.writeAckMs.snapshot(),
         antiEntropyRoundMs: this.antiEntropyRoundMs.snapshot(),
         ...(storage === undefined ? {} : { storeWriteMs: storage.batchWriteMs })
-      }
+      },
+      presence: { ...this.mesh.stats() }
     }
+  }
+
+  meshView (): MeshView {
+    return {
+      name: this.membership.local().name,
+      http: this.httpUrl,
+      members: this.membership.members().map(m => ({ id: m.id, name: m.name, state: m.state, incarnation: m.incarnation })),
+      docs: this.docs().map(d => ({ name: d.name, digest: d.digest })),
+      blocked: this.transport.blockedPeers(),
+      truncated: false
+    }
+  }
+
+  meshViews (options: MeshViewOptions = {}): Promise<Map<string, MeshView>> {
+    const peers = options.peers ?? this.membership.members().filter(m => m.id !== this.id && (m.state === 'alive' || m.state === 'suspect')).map(m => m.id)
+    return new Promise((resolve) => { this.mesh.views.request(peers, options.timeoutMs ?? DEFAULT_VIEW_TIMEOUT_MS, resolve) })
+  }
+
+  advertiseHttp (url: string | undefined): void {
+    this.httpUrl = url
+    // Also as a member tag: gossiped with membership, so every member knows it — also across a partition,
+    // when this peer cannot be asked (the /mesh page then reaches it over HTTP). A tag the user set wins.
+    const tags = { ...this.membership.local().tags }
+    if (tags[HTTP_TAG] === url || (HTTP_TAG in tags && tags[HTTP_TAG] !== this.advertisedTag)) return
+    if (url === undefined) delete tags[HTTP_TAG]
+    else if (url.length > SWIM_LIMITS.tagValueChars || (!(HTTP_TAG in tags) && Object.keys(tags).length >= SWIM_LIMITS.tags)) return
+    else tags[HTTP_TAG] = url
+    this.advertisedTag = url
+    this.membership.setTags(tags)
   }
 
   leave (): Promise<void> {
@@ -339,6 +400,7 @@ class PeerNode implements Peer {
   }
 
   private async shutdown (): Promise<void> {
+    this.mesh.stop() // says bye while the transport is still up
     this.replicator.stop()
     this.membership.stop()
     await this.transport.close()

@@ -5,18 +5,16 @@
  * to the same counter, chat and digest. Screenshots go to test-artifacts/ (git-ignored).
  * Every wait polls the page's own state with a bound; no sleeps.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ROOT, cleanup, http, spawnPeer, tempDir, waitFor, waitForStates } from './helpers/procs.js'
 import type { PeerProcess } from './helpers/procs.js'
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './helpers/browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
-const ARTIFACTS = path.join(ROOT, 'test-artifacts')
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
 /** Local profile: a blocked peer is suspect within a probe or two; a healed one alive again within seconds. */
 const SHOW_MS = 10_000
 const PARTITION_MS = 15_000
@@ -24,8 +22,7 @@ const PARTITION_MS = 15_000
 const DEAD_MS = 30_000
 const HEAL_MS = 45_000
 
-const missing = !existsSync(CHROMIUM)
-if (missing) console.warn(`browser-app: SKIPPED — ${CHROMIUM} not found; install it with: apt-get install -y chromium`)
+const missing = chromiumMissing('browser-app')
 
 /** What the page shows, read from its DOM. */
 interface View {
@@ -78,7 +75,7 @@ async function click (page: Page, selector: string, times: number): Promise<void
   for (let i = 0; i < times; i++) await page.click(selector)
 }
 
-describe.skipIf(missing)(`chat-counter in chromium: two pages, two peers, a partition and a heal${missing ? ` (skipped: ${CHROMIUM} not installed)` : ''}`, () => {
+describe.skipIf(missing !== undefined)(`chat-counter in chromium: two pages, two peers, a partition and a heal${missing === undefined ? '' : ` (${missing})`}`, () => {
   const peers: PeerProcess[] = []
   const pages: Page[] = []
   const pageErrors: string[] = []

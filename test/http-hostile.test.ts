@@ -309,7 +309,7 @@ function reasonOf (a: Answer, method: string, route: string): string {
   if (/percent-encoding/.test(error)) return 'invalid_path'
   if (/^key must be/.test(error)) return 'invalid_key'
   if (/JSON body is required|not valid JSON/.test(error)) return 'invalid_json'
-  if (method === 'POST' && route.startsWith('/admin/partition')) return 'invalid_body'
+  if ((method === 'POST' || method === 'DELETE') && route.startsWith('/admin/partition')) return 'invalid_body'
   return 'invalid_doc_name'
 }
 

@@ -216,7 +216,7 @@ describe('diagnoseDialFailure', () => {
 describe('transport config', () => {
   it('resolves defaults and validates', () => {
     const c = resolveTransportConfig({})
-    expect(c.maxFrameBytes).toEqual({ swim: 512 * 1024, sync: 1024 * 1024 })
+    expect(c.maxFrameBytes).toEqual({ swim: 512 * 1024, sync: 1024 * 1024, presence: 256 * 1024 })
     expect(c.listen).toEqual(['/ip4/0.0.0.0/tcp/0'])
     expect(c.inboundUpgradeTimeoutMs).toBe(c.dialTimeoutMs)
     expect(resolveTransportConfig({ inboundRate: { swim: { ratePerSec: 5, burst: 10 } } }).inboundRate.sync.burst).toBe(2000)
@@ -228,7 +228,7 @@ describe('transport config', () => {
   it('resolves the admission and byte-rate limits', () => {
     const c = resolveTransportConfig({})
     expect(c.maxIncomingPendingConnections).toBe(256)
-    expect(c.inboundByteRate).toEqual({ swim: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 }, sync: { bytesPerSec: 32 * 1024 * 1024, burstBytes: 64 * 1024 * 1024 } })
+    expect(c.inboundByteRate).toEqual({ swim: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 }, sync: { bytesPerSec: 32 * 1024 * 1024, burstBytes: 64 * 1024 * 1024 }, presence: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 } })
     expect(resolveTransportConfig({ inboundByteRate: { swim: { bytesPerSec: 10 } } }).inboundByteRate.swim).toEqual({ bytesPerSec: 10, burstBytes: 4 * 1024 * 1024 })
     expect(resolveTransportConfig({ maxIncomingPendingConnections: 16 }).maxIncomingPendingConnections).toBe(16)
     expect(() => resolveTransportConfig({ maxIncomingPendingConnections: 0 })).toThrow(expect.objectContaining({ name: 'ConfigError' }))
@@ -259,7 +259,7 @@ describe('PeerLink dead-connection evidence', () => {
     const { PeerLink } = await import('../src/net/peer-link.js')
     const { peerIdFromString } = await import('@libp2p/peer-id')
     const id = '12D3KooWEeTErA5SypEW3xCEgwwhX4ZPzXL43QoNQL6q7XoLgzE8'
-    const limits = { swim: { maxFrames: 10, maxBytes: 1000 }, sync: { maxFrames: 10, maxBytes: 1000 } }
+    const limits = { swim: { maxFrames: 10, maxBytes: 1000 }, sync: { maxFrames: 10, maxBytes: 1000 }, presence: { maxFrames: 10, maxBytes: 1000 } }
     const steady = new PeerLink(id, peerIdFromString(id), limits)
     for (let t = 0; t <= 30_000; t += 1000) steady.noteSent(t, 30_000)
     expect(steady.presumedDead(30_000, 30_000, 3)).toBe(true)

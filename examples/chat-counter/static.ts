@@ -18,11 +18,13 @@ const TYPES: Record<string, string> = {
 }
 
 /**
- * Only this server's own scripts, styles and event stream: the page never loads anything from elsewhere
- * (the machine may be offline, and a chat message must never be able to run as code).
+ * Only this server's own scripts, styles, event stream and WebSocket: the page never loads anything from
+ * elsewhere (the machine may be offline, and a chat message must never be able to run as code). Inline
+ * style attributes are allowed (no inline script is): the editor colours each remote cursor in its
+ * user's colour with one.
  */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer'
 }

@@ -138,7 +138,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
       server = await startHttpServer(async (req, res) => {
         if (appHandle !== undefined && await appHandle(req, res)) return
         if (!(await httpApi.handle(req, res))) httpApi.notFound(req, res)
-      }, o.http.host, o.http.port, { onRejected: httpApi.noteRejected, ...(secrets.tls === undefined ? {} : { tls: secrets.tls }) })
+      }, o.http.host, o.http.port, { ...httpApi.serverOptions, ...(secrets.tls === undefined ? {} : { tls: secrets.tls }) })
     } catch (err) {
       await peer.stop()
       fatal(`cannot serve HTTP on ${o.http.host}:${o.http.port}: ${describeError(err)}`, 1)

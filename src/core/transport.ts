@@ -12,10 +12,20 @@
 /** A peer's identity: the libp2p PeerId string in real peers, a short name in the simulator. */
 export type PeerId = string
 
-/** The logical protocols multiplexed over one transport. Each has its own frame limit. */
-export const Channel = { swim: 'swim', sync: 'sync' } as const
+/**
+ * The logical protocols multiplexed over one transport. Each has its own frame limit. `presence` carries
+ * ephemeral state that is never persisted (Yjs awareness of connected clients, views for `/mesh`).
+ */
+export const Channel = { swim: 'swim', sync: 'sync', presence: 'presence' } as const
 export type Channel = typeof Channel[keyof typeof Channel]
-export const CHANNELS: readonly Channel[] = [Channel.swim, Channel.sync]
+export const CHANNELS: readonly Channel[] = [Channel.swim, Channel.sync, Channel.presence]
+
+/** One value per channel, made by `make` (per-channel counters, queues, buckets). */
+export function perChannel<T> (make: (channel: Channel) => T): Record<Channel, T> {
+  const out = {} as Record<Channel, T>
+  for (const c of CHANNELS) out[c] = make(c)
+  return out
+}
 
 /** Where to send. `id` may be unknown when joining through a bare bootstrap address. */
 export interface Destination {
@@ -70,5 +80,7 @@ export const DEFAULT_MAX_FRAME_BYTES: Readonly<Record<Channel, number>> = {
   // A push-pull page of ~2,000 members with addresses and a few tags fits comfortably.
   swim: 512 * 1024,
   // Sync diffs are chunked to SYNC_CHUNK_BYTES (well below this); the rest is headroom for the envelope.
-  sync: 1024 * 1024
+  sync: 1024 * 1024,
+  // Awareness states are small (a cursor, a name: ≤ 16 KiB each by limit); larger sets are paged.
+  presence: 256 * 1024
 }

@@ -107,7 +107,7 @@ export function createAccessCheck (options: AccessOptions = {}): AccessCheck {
     if (expected === undefined || route.public === true) return undefined
     const { header, query } = tokensOf(req)
     if (query !== undefined && route.queryToken !== true) {
-      return unauthorized('a token in the URL (access_token) is accepted only on event streams; send "Authorization: Bearer <token>"', 'query_token_not_allowed')
+      return unauthorized('a token in the URL (access_token) is accepted only on event streams and WebSockets; send "Authorization: Bearer <token>"', 'query_token_not_allowed')
     }
     const given = header ?? query
     if (given === undefined || !timingSafeEqual(digest(given), expected)) return unauthorized('missing or wrong bearer token')

@@ -3,6 +3,7 @@
  * beside its own routes: `handle` answers the requests it knows and returns false for the rest.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { Registry } from 'prom-client'
 import type * as Y from 'yjs'
 import type { Peer } from '../api.js'
@@ -18,6 +19,11 @@ import { KV_MAP, docToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
 import { SseHub } from './sse.js'
+import { YjsBridge, registerYjsMetrics } from '../yjs/index.js'
+import type { YjsInit } from '../yjs/index.js'
+import { meshRoutes } from './mesh.js'
+import { presenceRoutes } from './presence.js'
+import type { HttpServerOptions } from './server.js'
 
 export interface HttpApiOptions {
   /** Serve `/admin/*` (404 otherwise). */
@@ -34,6 +40,8 @@ export interface HttpApiOptions {
   /** Called once `POST /leave` has left and answered (the agent exits; default: nothing more). */
   onLeave?: () => void
   log?: Logger
+  /** Limits of the y-websocket endpoint (`/yjs/<doc>`). */
+  yjs?: YjsInit
 }
 
 export interface HttpApi {
@@ -56,6 +64,10 @@ export interface HttpApi {
   noteRejected(reason: string): void
   readonly metrics: Registry
   readonly events: SseHub
+  /** The HTTP server's `upgrade` hook: serves `ws://…/yjs/<doc>` (y-websocket); false for other paths. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
+  /** Options for startHttpServer: refusal counting, the WebSocket upgrade, and advertising the URL. */
+  readonly serverOptions: HttpServerOptions
   close(): void
 }
 
@@ -66,6 +78,18 @@ const MAX_KEY_CHARS = 1024
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
 
+/**
+ * The URL other peers (and the /mesh page) can use for this API: a wildcard listen address (0.0.0.0, ::)
+ * is replaced by the host of this peer's first non-loopback multiaddr, or loopback if it has none.
+ */
+export function advertisedUrl (url: string, multiaddrs: readonly string[]): string {
+  const u = new URL(url)
+  if (u.hostname !== '0.0.0.0' && u.hostname !== '[::]') return url
+  const hosts = multiaddrs.map(a => /^\/ip[46]\/([^/]+)/.exec(a)?.[1]).filter((h): h is string => h !== undefined && h !== '0.0.0.0' && h !== '::')
+  const host = hosts.find(h => h !== '127.0.0.1' && h !== '::1') ?? hosts[0] ?? '127.0.0.1'
+  u.hostname = host.includes(':') ? `[${host}]` : host
+  return u.origin
+}
 
 export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpApi {
   const log = options.log ?? silentLogger
@@ -74,6 +98,9 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   const { registry: metrics, observeHttp } = createMetrics(peer, counters)
   let access = createAccessCheck({ token: options.token, allowHosts: options.allowHosts })
   const authorize: AccessCheck = (req, route) => access(req, route)
+  // WebSocket clients: the same check, with the token allowed in the URL (browsers cannot set headers).
+  const yjs = new YjsBridge(peer, { authorize: req => authorize(req, { queryToken: true }), ...(options.yjs === undefined ? {} : { config: options.yjs }), log: log.child('yjs') })
+  registerYjsMetrics(metrics, peer, yjs)
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
@@ -201,6 +228,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     }
   ]
   routes.push(...agentRoutes(peer, json, options.onLeave))
+  const presence = presenceRoutes(peer, { param, json })
+  routes.push(...presence.routes, ...meshRoutes(peer, { token: options.token, allowFaultInjection: options.allowFaultInjection === true, log, json }))
   if (options.allowFaultInjection === true) {
     routes.push(
       {
@@ -215,7 +244,23 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
           json(res, 200, { blocked: peer.blocked() })
         }
       },
-      { method: 'DELETE', pattern: /^\/admin\/partition$/, name: 'admin', run: (_q, res) => { peer.heal(); json(res, 200, { blocked: [] }) } },
+      {
+        // No body: heal everything. {"unblock": [ids]}: allow only those again (the /mesh page heals one link).
+        method: 'DELETE', pattern: /^\/admin\/partition$/, name: 'admin',
+        run: async (req, res) => {
+          const body = await readJson(req, { allowEmpty: true })
+          if (body === undefined) {
+            peer.heal()
+          } else {
+            const ids = isRecord(body) ? body.unblock : undefined
+            if (!Array.isArray(ids) || ids.length > MAX_BLOCK_LIST || !ids.every(b => typeof b === 'string' && PEER_ID.test(b))) {
+              throw new HttpError(400, 'invalid_body', 'expected no body, or {"unblock": ["<peerId>", ...]}')
+            }
+            peer.heal(ids as string[])
+          }
+          json(res, 200, { blocked: peer.blocked() })
+        }
+      },
       { method: 'GET', pattern: /^\/admin\/partition$/, name: 'admin', run: (_q, res) => { json(res, 200, { blocked: peer.blocked() }) } }
     )
   }
@@ -247,6 +292,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     return true
   }
 
+  const noteRejected = (reason: string): void => { count(counters.rejected, reason) }
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => yjs.handleUpgrade(req, socket, head)
   return {
     handle,
     authorize,
@@ -254,10 +301,14 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     setAllowHosts: (hosts) => { access = createAccessCheck({ token: options.token, allowHosts: hosts }) },
     json,
     fail,
-    noteRejected: (reason) => { count(counters.rejected, reason) },
+    noteRejected,
     metrics,
     events,
+    upgrade,
+    serverOptions: { onRejected: noteRejected, onUpgrade: upgrade, onListening: (url) => { peer.advertiseHttp(advertisedUrl(url, peer.addresses())) } },
     close: () => {
+      yjs.close()
+      presence.close()
       for (const u of unsubscribe) u()
       if (docTimer !== undefined) clearTimeout(docTimer)
       events.close()

@@ -1,4 +1,4 @@
-export { createHttpApi } from './api.js'
+export { createHttpApi, advertisedUrl } from './api.js'
 export type { HttpApi, HttpApiOptions } from './api.js'
 export { startHttpServer } from './server.js'
 export type { RunningServer, RequestHandler, HttpServerOptions, TlsFiles } from './server.js'

@@ -37,7 +37,7 @@ const LATENCIES: ReadonlyArray<{ name: string, help: string, read: (s: Snapshot)
 interface SampleOut { metricName: string, labels: Record<string, string | number>, value: number }
 interface MetricOut { name: string, help: string, type: 'histogram', values: SampleOut[], aggregator: 'sum' }
 
-function snapshotHistogram (name: string, help: string, read: () => HistogramSnapshot | undefined): { name: string, get: () => Promise<MetricOut> } {
+export function snapshotHistogram (name: string, help: string, read: () => HistogramSnapshot | undefined): { name: string, get: () => Promise<MetricOut> } {
   return {
     name,
     get: async () => {

@@ -8,6 +8,6 @@ export interface Route {
   /** Label of `murmur_http_requests_total` and the duration histogram. */
   name: string
   run: (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void
-  /** Default: bearer token in the header (when the API has one). */
+  /** Default: bearer token in the header (when the API has one). `{ public: true }`: a page and its assets. */
   access?: RouteAccess
 }

@@ -34,6 +34,10 @@ export interface HttpServerOptions {
   onRejected?: (reason: string) => void
   /** Serve HTTPS with this certificate and key (`--https-cert`, `--https-key`). */
   tls?: TlsFiles
+  /** Handles an HTTP upgrade (WebSocket); returns false for one it does not serve (answered 404). */
+  onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+  /** Told the server's URL once it listens. */
+  onListening?: (url: string) => void
 }
 
 /** Refusals Node makes before a handler runs: status and code by parser error. */
@@ -73,6 +77,13 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
   })
   // A plain-HTTP client (or a scanner) on the TLS port: counted, the socket closed by Node.
   server.on('tlsClientError', () => { options.onRejected?.('tls_handshake_failed') })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => { socket.destroy() })
+    if (options.onUpgrade?.(req, socket, head) !== true) {
+      options.onRejected?.('upgrade_not_found')
+      answerRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${(req.url ?? '').split('?')[0] ?? ''}`)
+    }
+  })
   const scheme = options.tls === undefined ? 'http' : 'https'
   return new Promise((resolve, reject) => {
     server.once('error', reject)
@@ -81,9 +92,11 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       const addr = server.address()
       const actualPort = typeof addr === 'object' && addr !== null ? addr.port : port
       const shownHost = host.includes(':') ? `[${host}]` : host
+      const url = `${scheme}://${shownHost}:${actualPort}`
+      options.onListening?.(url)
       resolve({
         server,
-        url: `${scheme}://${shownHost}:${actualPort}`,
+        url,
         close: () => new Promise<void>((done) => {
           server.close(() => { done() })
           server.closeAllConnections()

@@ -14,7 +14,8 @@ import type { ByteRateSpec, FloodSpec, RateSpec } from './rate-limit.js'
 /** libp2p protocol ids of murmur's channels. Versioned: a wire change gets a new id, not a silent break. */
 export const PROTOCOLS: Readonly<Record<Channel, string>> = {
   swim: '/murmur/swim/1.0.0',
-  sync: '/murmur/sync/1.0.0'
+  sync: '/murmur/sync/1.0.0',
+  presence: '/murmur/presence/1.0.0'
 }
 
 /**
@@ -72,7 +73,9 @@ export const DEFAULT_QUEUE_LIMITS: Readonly<Record<Channel, QueueLimits>> = {
   // A SWIM member sends a handful of frames per second per peer; 1,024 covers a dial's worth and more.
   swim: { maxFrames: 1024, maxBytes: 2 * 1024 * 1024 },
   // Sync chunks can be large; 8 MiB is a few diff chunks in flight per peer.
-  sync: { maxFrames: 1024, maxBytes: 8 * 1024 * 1024 }
+  sync: { maxFrames: 1024, maxBytes: 8 * 1024 * 1024 },
+  // Awareness changes (cursor moves) of the clients connected here, to each peer with clients on the doc.
+  presence: { maxFrames: 1024, maxBytes: 2 * 1024 * 1024 }
 }
 
 /** Total outbound bytes queued across all peers; beyond it new frames are dropped (memory bound). */
@@ -85,7 +88,10 @@ export const DEFAULT_MAX_TOTAL_QUEUED_BYTES = 64 * 1024 * 1024
  */
 export const DEFAULT_INBOUND_RATE: Readonly<Record<Channel, RateSpec>> = {
   swim: { ratePerSec: 200, burst: 500 },
-  sync: { ratePerSec: 1000, burst: 2000 }
+  sync: { ratePerSec: 1000, burst: 2000 },
+  // One frame per awareness change of a remote peer's clients (cursor moves, ~tens/s while typing) plus
+  // refreshes every 15 s per doc: 500/s is far above a busy editing session, and bounds a hostile peer.
+  presence: { ratePerSec: 500, burst: 2000 }
 }
 
 /**
@@ -104,7 +110,10 @@ export const DEFAULT_INBOUND_RATE: Readonly<Record<Channel, RateSpec>> = {
  */
 export const DEFAULT_INBOUND_BYTE_RATE: Readonly<Record<Channel, ByteRateSpec>> = {
   swim: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 },
-  sync: { bytesPerSec: 32 * 1024 * 1024, burstBytes: 64 * 1024 * 1024 }
+  sync: { bytesPerSec: 32 * 1024 * 1024, burstBytes: 64 * 1024 * 1024 },
+  // Awareness states are ≤ 16 KiB each; a full refresh of a doc's states is paged into ≤ 256 KiB frames.
+  // 1 MiB/s with a 4 MiB burst takes a refresh of hundreds of clients at once and bounds a hostile peer.
+  presence: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 }
 }
 
 /** Sustained flooding: this many rate-limited drops within the window ⇒ disconnect + cooldown. */

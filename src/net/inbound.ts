@@ -18,7 +18,7 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger, RateLimitedLog } from '../core/logger.js'
-import { CHANNELS } from '../core/transport.js'
+import { CHANNELS, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import type { Libp2pTransportConfig } from './config.js'
 import { toError } from './describe-error.js'
@@ -45,6 +45,11 @@ interface PeerInbound {
   readonly byteBuckets: Record<Channel, TokenBucket>
   readonly flood: FloodDetector
   lastDropAt: number | undefined
+}
+
+/** No open stream on any channel. */
+function idle (peer: PeerInbound): boolean {
+  return CHANNELS.every(c => peer.streams[c].size === 0)
 }
 
 /** Peers with inbound rate state; beyond it, state of peers without open streams is forgotten. */
@@ -99,7 +104,7 @@ export class Inbound {
   /** The peer disconnected: its rate state goes with it (a returning flooder is in cooldown anyway). */
   forget (id: PeerId): void {
     const peer = this.peers.get(id)
-    if (peer !== undefined && peer.streams.swim.size === 0 && peer.streams.sync.size === 0) this.peers.delete(id)
+    if (peer !== undefined && idle(peer)) this.peers.delete(id)
   }
 
   /** Refuses new streams and aborts the open ones (shutdown). */
@@ -111,7 +116,7 @@ export class Inbound {
 
   openStreams (): number {
     let n = 0
-    for (const p of this.peers.values()) n += p.streams.swim.size + p.streams.sync.size
+    for (const p of this.peers.values()) for (const c of CHANNELS) n += p.streams[c].size
     return n
   }
 
@@ -119,15 +124,15 @@ export class Inbound {
     let peer = this.peers.get(id)
     if (peer === undefined) {
       if (this.peers.size >= MAX_TRACKED_PEERS) {
-        for (const [pid, p] of this.peers) if (p.streams.swim.size === 0 && p.streams.sync.size === 0) this.peers.delete(pid)
+        for (const [pid, p] of this.peers) if (idle(p)) this.peers.delete(pid)
       }
       const now = this.deps.now()
       const rate = this.deps.config.inboundRate
       const byteRate = this.deps.config.inboundByteRate
       peer = {
-        streams: { swim: new Set(), sync: new Set() },
-        buckets: { swim: new TokenBucket(rate.swim, now), sync: new TokenBucket(rate.sync, now) },
-        byteBuckets: { swim: TokenBucket.ofBytes(byteRate.swim, now), sync: TokenBucket.ofBytes(byteRate.sync, now) },
+        streams: perChannel(() => new Set<Stream>()),
+        buckets: perChannel(c => new TokenBucket(rate[c], now)),
+        byteBuckets: perChannel(c => TokenBucket.ofBytes(byteRate[c], now)),
         flood: new FloodDetector(this.deps.config.flood, now),
         lastDropAt: undefined
       }

@@ -1,8 +1,9 @@
 /**
  * Outbound state for one peer: a bounded queue and one long-lived stream per channel, the dial in
- * progress (shared by both channels), and the bookkeeping for dead-connection detection.
+ * progress (shared by all channels), and the bookkeeping for dead-connection detection.
  */
 import type { Connection, PeerId as Libp2pPeerId } from '@libp2p/interface'
+import { CHANNELS, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import { FrameQueue } from './frame-queue.js'
 import type { QueueLimits } from './frame-queue.js'
@@ -11,7 +12,7 @@ import type { FrameWriter } from './frame-writer.js'
 export class PeerLink {
   readonly queues: Record<Channel, FrameQueue>
   readonly writers: Partial<Record<Channel, FrameWriter>> = {}
-  readonly pumping: Record<Channel, boolean> = { swim: false, sync: false }
+  readonly pumping: Record<Channel, boolean> = perChannel(() => false)
   /** Latest addresses a Destination gave for this peer (strings: they come from gossip). */
   addrs: readonly string[] = []
   dialing: Promise<Connection | undefined> | undefined
@@ -25,20 +26,24 @@ export class PeerLink {
   private lastWriteAt = -Infinity
 
   constructor (readonly id: PeerId, readonly peerId: Libp2pPeerId, limits: Readonly<Record<Channel, QueueLimits>>) {
-    this.queues = { swim: new FrameQueue(limits.swim), sync: new FrameQueue(limits.sync) }
+    this.queues = perChannel(c => new FrameQueue(limits[c]))
   }
 
   get queuedFrames (): number {
-    return this.queues.swim.length + this.queues.sync.length
+    let n = 0
+    for (const c of CHANNELS) n += this.queues[c].length
+    return n
   }
 
   get queuedBytes (): number {
-    return this.queues.swim.bytes + this.queues.sync.bytes
+    let n = 0
+    for (const c of CHANNELS) n += this.queues[c].bytes
+    return n
   }
 
   /** Something is queued, being written or dialled: not idle, must not be pruned. */
   get busy (): boolean {
-    return this.queuedFrames > 0 || this.dialing !== undefined || this.pumping.swim || this.pumping.sync
+    return this.queuedFrames > 0 || this.dialing !== undefined || CHANNELS.some(c => this.pumping[c])
   }
 
   /**

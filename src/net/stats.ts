@@ -2,6 +2,7 @@
  * Transport counters: a plain object that HTTP /metrics exports as-is. Counters only grow; gauges
  * (connections, queued frames, streams) are filled in when `stats()` is called.
  */
+import { perChannel } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 
 export interface ChannelTraffic {
@@ -94,7 +95,7 @@ export type TransportCounters = Omit<TransportStats, 'openConnections' | 'connec
 export function createCounters (): TransportCounters {
   const traffic = (): ChannelTraffic => ({ framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 })
   return {
-    channels: { swim: traffic(), sync: traffic() },
+    channels: perChannel(traffic),
     dials: { ok: 0, failed: 0 },
     rejectedFrames: { oversized: 0, malformed: 0, timeout: 0, unexpected: 0, rateLimited: 0, blocked: 0, unauthorized: 0, noHandler: 0 },
     droppedOutbound: { queueOverflow: 0, dialFailed: 0, writeFailed: 0, refused: 0, closed: 0 },

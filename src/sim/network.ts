@@ -10,7 +10,7 @@ import type { Clock, Timer } from '../core/clock.js'
 import { FrameTooLargeError } from '../core/errors.js'
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
-import { DEFAULT_MAX_FRAME_BYTES } from '../core/transport.js'
+import { DEFAULT_MAX_FRAME_BYTES, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import { EventQueue } from './event-queue.js'
 import { SimTransport } from './sim-transport.js'
@@ -70,10 +70,7 @@ export class SimNetwork {
   private readonly refuseWhenCrashed: boolean
   readonly maxFrameBytes: Readonly<Record<Channel, number>>
   private time = 0
-  readonly traffic: Record<Channel, TrafficStats> = {
-    swim: { frames: 0, bytes: 0, dropped: 0 },
-    sync: { frames: 0, bytes: 0, dropped: 0 }
-  }
+  readonly traffic: Record<Channel, TrafficStats> = perChannel(() => ({ frames: 0, bytes: 0, dropped: 0 }))
 
   eventsRun = 0
 

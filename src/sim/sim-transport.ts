@@ -2,6 +2,7 @@
  * The simulator's Transport: frames go through SimNetwork's link model, never through real sockets.
  * Inbound frames above the channel limit are rejected here, as the libp2p transport does.
  */
+import { perChannel } from '../core/transport.js'
 import type { Channel, Destination, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import type { SimNetwork, SimNodeState } from './network.js'
 import { simAddress } from './network.js'
@@ -12,7 +13,7 @@ export class SimTransport implements Transport {
   private readonly peerListeners = new Set<(e: PeerEvent) => void>()
   private readonly epoch: number
   /** Inbound frames rejected for size, per channel. */
-  readonly rejected: Record<Channel, number> = { swim: 0, sync: 0 }
+  readonly rejected: Record<Channel, number> = perChannel(() => 0)
 
   constructor (private readonly network: SimNetwork, private readonly node: SimNodeState) {
     this.localId = node.id

@@ -56,7 +56,8 @@ describe('agent settings', () => {
     writeFileSync(config, '{"tag": ')
     a.proc.kill('SIGHUP')
     await waitFor('the refusal logged', () => /WARN .*SIGHUP: configuration not reloaded error=.*not valid JSON/.test(a.log()), 10_000)
-    expect((await membersOf(a)).find(m => m.peerId === a.id)?.tags).toEqual({ role: 'db', zone: 'b' })
+    // The reloads replaced the user's tags; the advertised HTTP address (murmur.http, for /mesh) stayed.
+    expect((await membersOf(a)).find(m => m.peerId === a.id)?.tags).toEqual({ role: 'db', zone: 'b', 'murmur.http': a.http })
     expect(a.proc.exitCode).toBeNull()
   }, 60_000)
 

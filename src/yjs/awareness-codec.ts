@@ -1,0 +1,43 @@
+/**
+ * The y-protocols awareness update format (awareness.js): varUint count, then per client varUint client
+ * id, varUint clock, varString state JSON ("null" = removed). y-protocols only reads and writes it through
+ * an `Awareness` instance (applying as it decodes); the bridge must validate every entry before anything
+ * is applied (sizes, ids, JSON, which connection may speak for which client), so it reads the format with
+ * lib0's decoder here. Tests check it against y-protocols' own encodeAwarenessUpdate/applyAwarenessUpdate.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { checkCount, checkInt } from '../core/codec.js'
+import { DecodeError } from '../core/errors.js'
+import { MAX_CLIENT_ID, checkStateJson } from '../presence/index.js'
+import type { AwarenessEntry } from '../presence/index.js'
+
+/** @throws DecodeError (and lib0's errors on truncated input, which callers wrap) */
+export function decodeAwarenessUpdate (bytes: Uint8Array, maxEntries: number): AwarenessEntry[] {
+  const decoder = decoding.createDecoder(bytes)
+  const count = decoding.readVarUint(decoder)
+  checkCount(count, maxEntries, 'awareness entries')
+  const entries: AwarenessEntry[] = []
+  const seen = new Set<number>()
+  for (let i = 0; i < count; i++) {
+    const clientId = checkInt(decoding.readVarUint(decoder), 0, MAX_CLIENT_ID, 'awareness client id')
+    const clock = checkInt(decoding.readVarUint(decoder), 0, Number.MAX_SAFE_INTEGER, 'awareness clock')
+    const text = checkStateJson(decoding.readVarString(decoder), 'awareness state')
+    if (seen.has(clientId)) throw new DecodeError(`awareness: client ${clientId} listed twice`)
+    seen.add(clientId)
+    entries.push({ clientId, clock, state: text === 'null' ? null : text })
+  }
+  if (decoding.hasContent(decoder)) throw new DecodeError('awareness: trailing bytes')
+  return entries
+}
+
+export function encodeAwarenessUpdate (entries: readonly AwarenessEntry[]): Uint8Array {
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, entries.length)
+  for (const entry of entries) {
+    encoding.writeVarUint(e, entry.clientId)
+    encoding.writeVarUint(e, entry.clock)
+    encoding.writeVarString(e, entry.state ?? 'null')
+  }
+  return encoding.toUint8Array(e)
+}

@@ -1,0 +1,26 @@
+/**
+ * WebSocket close codes the bridge uses, and why. y-websocket clients reconnect (with backoff) after any
+ * close except 4400–4499, which mirror HTTP 4xx: a decision reconnecting cannot change (y-websocket.js
+ * `defaultShouldReconnect`). So: a refusal that retrying cannot fix is 44xx; an overload or restart is one
+ * of RFC 6455's standard codes, and the client comes back by itself.
+ */
+export const CloseCode = {
+  /** The peer is shutting down (RFC 6455 "going away"): reconnect, maybe to another peer. */
+  goingAway: 1001,
+  /** A message above `maxMessageBytes` (RFC 6455 "message too big"; sent by the WebSocket layer). */
+  tooBig: 1009,
+  /** The peer could not make the client's edit durable (a store error). The client re-sends it on reconnect. */
+  internalError: 1011,
+  /** The document was closed under the connection (RFC 6455 "service restart"): reconnect re-opens it. */
+  serviceRestart: 1012,
+  /** Over a limit that frees up: connections, pending writes, a client too slow to read (RFC 6455 "try again later"). */
+  tryAgainLater: 1013,
+  /** A malformed message, an invalid Yjs update, or an invalid document name. Permanent. */
+  badRequest: 4400,
+  /** Missing or wrong token (`?access_token=`, as browsers cannot set headers on a WebSocket). Permanent. */
+  unauthorized: 4401,
+  /** Cross-origin page (the HTTP API's same-origin rule). Permanent. */
+  forbidden: 4403
+} as const
+export type CloseCodeName = keyof typeof CloseCode
+export const CLOSE_CODE_NAMES = new Map<number, CloseCodeName>(Object.entries(CloseCode).map(([k, v]) => [v, k as CloseCodeName]))

@@ -1,0 +1,219 @@
+/**
+ * The y-websocket endpoint of one in-process peer (real libp2p, real HTTP server, real ws and y-websocket
+ * clients): auth and origin, bad names, limits and their close codes, awareness ownership, pacing instead
+ * of dropping, and the awareness format against y-protocols' own encoder and decoder.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import type { Peer } from '../../src/api.js'
+import { silentLogger } from '../../src/core/logger.js'
+import { createHttpApi, startHttpServer } from '../../src/http/index.js'
+import type { HttpApi, RunningServer } from '../../src/http/index.js'
+import { createPeer } from '../../src/peer-node.js'
+import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../../src/yjs/awareness-codec.js'
+import { CloseCode } from '../../src/yjs/close-codes.js'
+import type { YjsInit } from '../../src/yjs/config.js'
+import { MessageType } from '../../src/yjs/messages.js'
+import { waitFor } from '../helpers/procs.js'
+import { synced, yClient } from './clients.js'
+
+const TOKEN = 'sesame-0123456789'
+
+interface Served { peer: Peer, api: HttpApi, server: RunningServer }
+
+async function serve (yjs: YjsInit = {}, token?: string): Promise<Served> {
+  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
+  const api = createHttpApi(peer, { ...(token === undefined ? {} : { token }), yjs })
+  const server = await startHttpServer(async (req, res) => {
+    if (!(await api.handle(req, res))) api.json(res, 404, {})
+  }, '127.0.0.1', 0, api.serverOptions)
+  return { peer, api, server }
+}
+
+async function stop (s: Served): Promise<void> {
+  s.api.close()
+  await s.server.close()
+  await s.peer.stop()
+}
+
+/** A raw WebSocket: resolves with the close code and reason it got (and the messages before it). */
+function rawSocket (url: string, headers: Record<string, string> = {}): { ws: WebSocket, messages: Uint8Array[], closed: Promise<{ code: number, reason: string }> } {
+  const ws = new WebSocket(url, { headers })
+  const messages: Uint8Array[] = []
+  ws.on('message', (d: Buffer) => { messages.push(new Uint8Array(d)) })
+  const closed = new Promise<{ code: number, reason: string }>((resolve) => { ws.on('close', (code, reason) => { resolve({ code, reason: reason.toString() }) }) })
+  ws.on('error', () => {})
+  return { ws, messages, closed }
+}
+
+const opened = (ws: WebSocket): Promise<void> => new Promise((resolve, reject) => { ws.once('open', () => { resolve() }); ws.once('error', reject) })
+
+function awarenessMsg (entries: Array<{ clientId: number, clock: number, state: unknown }>): Uint8Array {
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, MessageType.awareness)
+  encoding.writeVarUint8Array(e, encodeAwarenessUpdate(entries.map(x => ({ clientId: x.clientId, clock: x.clock, state: x.state === null ? null : JSON.stringify(x.state) }))))
+  return encoding.toUint8Array(e)
+}
+
+describe('y-websocket endpoint: auth, names, limits', () => {
+  let guarded: Served
+  let open: Served
+  beforeAll(async () => {
+    guarded = await serve({}, TOKEN)
+    open = await serve({ maxConnections: 3, maxMessageBytes: 64 * 1024, messagesPerSec: 50, messageBurst: 10 })
+  }, 30_000)
+  afterAll(async () => {
+    await stop(guarded)
+    await stop(open)
+  })
+
+  it('without the token: 4401 after a permission-denied message, and the provider stops retrying; with ?access_token= it syncs', async () => {
+    const ws = guarded.server.url.replace('http', 'ws')
+    const raw = rawSocket(`${ws}/yjs/notes`)
+    const { code } = await raw.closed
+    expect(code).toBe(CloseCode.unauthorized)
+    expect(raw.messages[0]?.[0]).toBe(MessageType.auth)
+    const denied = yClient(guarded.server.url, 'notes', 'mallory', { token: 'wrong' })
+    await waitFor('the provider gives up', () => !denied.provider.shouldConnect, 5000, 20)
+    expect(denied.closes.map(c => c.code)).toEqual([CloseCode.unauthorized])
+    denied.destroy()
+    const ok = yClient(guarded.server.url, 'notes', 'ada', { token: TOKEN })
+    await synced(ok)
+    ok.destroy()
+  })
+
+  /** An upgrade refused before the handshake: the HTTP status and the API's JSON error code. */
+  const refusedUpgrade = (url: string, headers: Record<string, string>): Promise<{ status: number, code: unknown }> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers })
+      ws.on('open', () => { ws.close(); reject(new Error('the WebSocket opened')) })
+      ws.on('error', () => {})
+      ws.on('unexpected-response', (_req, res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => { body += c.toString() })
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { code?: unknown }).code }) })
+      })
+    })
+
+  it('a page of another site (foreign Origin) gets HTTP 403 cross_origin before any handshake, token or not; the peer\'s own origin is accepted', async () => {
+    const ws = `${guarded.server.url.replace('http', 'ws')}/yjs/notes?access_token=${TOKEN}`
+    expect(await refusedUpgrade(ws, { origin: 'https://evil.example' })).toEqual({ status: 403, code: 'cross_origin' })
+    const plain = `${open.server.url.replace('http', 'ws')}/yjs/notes`
+    expect(await refusedUpgrade(plain, { origin: 'http://evil.example' })).toEqual({ status: 403, code: 'cross_origin' })
+    expect(await guarded.api.metrics.metrics()).toMatch(/murmur_yjs_refused_total\{reason="cross_origin"\} 1/)
+    const own = rawSocket(ws, { origin: guarded.server.url })
+    await opened(own.ws)
+    own.ws.close()
+  })
+
+  it('a Host that is not ours (DNS rebinding: the page\'s Origin matches its Host) gets HTTP 403 host_not_allowed before any handshake', async () => {
+    const url = `${open.server.url.replace('http', 'ws')}/yjs/notes`
+    expect(await refusedUpgrade(url, { host: 'evil.example:8080', origin: 'http://evil.example:8080' })).toEqual({ status: 403, code: 'host_not_allowed' })
+    expect(await refusedUpgrade(url, { host: 'evil.example' })).toEqual({ status: 403, code: 'host_not_allowed' })
+    expect(await open.api.metrics.metrics()).toMatch(/murmur_yjs_refused_total\{reason="host_not_allowed"\} 2/)
+  })
+
+  it('an invalid document name is refused with 4400; a path outside /yjs/ gets a 404', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    expect((await rawSocket(`${ws}/yjs/bad%00name`).closed).code).toBe(CloseCode.badRequest)
+    expect((await rawSocket(`${ws}/yjs/${'x'.repeat(300)}`).closed).code).toBe(CloseCode.badRequest)
+    const other = new WebSocket(`${ws}/elsewhere`)
+    const err = await new Promise<Error>((resolve) => { other.on('error', resolve) })
+    expect(err.message).toMatch(/404/)
+  })
+
+  it('beyond maxConnections a client is closed with 1013 (try again later)', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    const held = [rawSocket(`${ws}/yjs/a`), rawSocket(`${ws}/yjs/b`), rawSocket(`${ws}/yjs/c`)]
+    await Promise.all(held.map(async h => { await opened(h.ws) }))
+    const extra = rawSocket(`${ws}/yjs/d`)
+    expect((await extra.closed).code).toBe(CloseCode.tryAgainLater)
+    for (const h of held) h.ws.close()
+    await Promise.all(held.map(h => h.closed))
+  })
+
+  it('a message above maxMessageBytes closes the client with 1009; a malformed one with 4400', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    const big = rawSocket(`${ws}/yjs/big`)
+    await opened(big.ws)
+    big.ws.send(new Uint8Array(65 * 1024))
+    expect((await big.closed).code).toBe(CloseCode.tooBig)
+    const bad = rawSocket(`${ws}/yjs/big`)
+    await opened(bad.ws)
+    bad.ws.send(new Uint8Array([0, 9, 1, 1])) // sync message of an unknown sub-type
+    expect((await bad.closed).code).toBe(CloseCode.badRequest)
+    const text = await waitFor('both closes counted', async () => {
+      const t = await open.api.metrics.metrics()
+      return /murmur_yjs_closed_total\{code="1009",name="tooBig"\} 1/.test(t) ? t : undefined
+    }, 5000, 20).catch(async () => await open.api.metrics.metrics())
+    expect(text).toMatch(/murmur_yjs_malformed_total 1/)
+    expect(text.split('\n').filter(l => l.startsWith('murmur_yjs_closed_total'))).toContain('murmur_yjs_closed_total{code="1009",name="tooBig"} 1')
+  })
+
+  it('a client sending faster than its rate is paced, not dropped: every edit arrives', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    const fast = rawSocket(`${ws}/yjs/paced`)
+    await opened(fast.ws)
+    const writer = new Y.Doc()
+    const text = writer.getText('t')
+    writer.on('update', (u: Uint8Array) => {
+      const e = encoding.createEncoder()
+      encoding.writeVarUint(e, MessageType.sync)
+      encoding.writeVarUint(e, 2)
+      encoding.writeVarUint8Array(e, u)
+      fast.ws.send(encoding.toUint8Array(e))
+    })
+    for (let i = 0; i < 60; i++) text.insert(text.length, `${i},`)
+    const doc = await open.peer.doc('paced')
+    const t0 = Date.now()
+    await waitFor('all 60 edits applied', () => doc.getText('t').toString() === text.toString(), 10_000, 20)
+    expect(Date.now() - t0).toBeGreaterThan(500) // 50 above the burst at 50/s
+    const text2 = await open.api.metrics.metrics()
+    expect(text2).toMatch(/murmur_yjs_throttled_total [1-9]/)
+    // Each edit timed from arrival to durable, as a Prometheus histogram in seconds.
+    expect(text2).toContain('# TYPE murmur_yjs_edit_durable_seconds histogram')
+    await waitFor('60 edits timed', async () => /murmur_yjs_edit_durable_seconds_count (6\d|[7-9]\d|\d{3,})\n/.test(await open.api.metrics.metrics()), 5000, 20)
+    fast.ws.close()
+  })
+
+  it('a connection cannot speak for a client id another live connection holds', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    const owner = rawSocket(`${ws}/yjs/aw`)
+    const thief = rawSocket(`${ws}/yjs/aw`)
+    await Promise.all([opened(owner.ws), opened(thief.ws)])
+    owner.ws.send(awarenessMsg([{ clientId: 77, clock: 1, state: { user: { name: 'owner' } } }]))
+    await waitFor('owner\'s state held', () => open.peer.presence.states('aw').length === 1, 5000, 20)
+    thief.ws.send(awarenessMsg([{ clientId: 77, clock: 9, state: { user: { name: 'thief' } } }]))
+    thief.ws.send(awarenessMsg([{ clientId: 78, clock: 1, state: { user: { name: 'thief' } } }]))
+    await waitFor('thief\'s own state held', () => open.peer.presence.states('aw').length === 2, 5000, 20)
+    expect(JSON.parse(open.peer.presence.states('aw').find(s => s.clientId === 77)?.state ?? 'null')).toEqual({ user: { name: 'owner' } })
+    expect((await open.api.metrics.metrics())).toMatch(/murmur_yjs_awareness_refused_total\{reason="notOwner"\} 1/)
+    owner.ws.close()
+    await waitFor('the owner\'s state goes with its connection', () => open.peer.presence.states('aw').length === 1, 5000, 20)
+    thief.ws.close()
+  })
+})
+
+describe('awareness format: the bridge\'s lib0 codec agrees with y-protocols', () => {
+  it('decodes what y-protocols encodes, and y-protocols applies what the bridge encodes', () => {
+    const doc = new Y.Doc()
+    const a = new awarenessProtocol.Awareness(doc)
+    a.setLocalState({ user: { name: 'Ada', color: '#f00' }, cursor: { anchor: 3 } })
+    a.setLocalStateField('cursor', { anchor: 4 })
+    const bytes = awarenessProtocol.encodeAwarenessUpdate(a, [doc.clientID])
+    expect(decodeAwarenessUpdate(bytes, 10)).toEqual([{ clientId: doc.clientID, clock: 2, state: JSON.stringify(a.getLocalState()) }])
+    const other = new awarenessProtocol.Awareness(new Y.Doc())
+    awarenessProtocol.applyAwarenessUpdate(other, encodeAwarenessUpdate([{ clientId: 5, clock: 3, state: '{"user":{"name":"Bob"}}' }]), 'test')
+    expect(other.getStates().get(5)).toEqual({ user: { name: 'Bob' } })
+    awarenessProtocol.applyAwarenessUpdate(other, encodeAwarenessUpdate([{ clientId: 5, clock: 3, state: null }]), 'test')
+    expect(other.getStates().has(5)).toBe(false)
+    const d = decoding.createDecoder(encodeAwarenessUpdate([]))
+    expect(decoding.readVarUint(d)).toBe(0)
+    a.destroy()
+    other.destroy()
+  })
+})
