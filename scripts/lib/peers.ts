@@ -59,6 +59,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv
   /** Wait this long for the banner (default 20 s). */
   startTimeoutMs?: number
+  /** Pass `--allow-fault-injection` (default true: tests and scripts cut links through /admin/partition). */
+  faultInjection?: boolean
 }
 
 const live = new Set<ChildProcess>()
@@ -75,7 +77,7 @@ export async function spawnPeer (o: SpawnOptions = {}): Promise<PeerProcess> {
   const dataDir = o.dataDir ?? tempDir()
   const host = o.host ?? '127.0.0.1'
   const args = [
-    o.entry ?? PEER_JS, ...(o.entryArgs ?? []), '--listen', `/ip4/${o.listenHost ?? host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, '--allow-fault-injection',
+    o.entry ?? PEER_JS, ...(o.entryArgs ?? []), '--listen', `/ip4/${o.listenHost ?? host}/tcp/${o.tcpPort ?? 0}`, '--http', `${host}:${o.httpPort ?? 0}`, '--data-dir', dataDir, ...(o.faultInjection === false ? [] : ['--allow-fault-injection']),
     ...(o.token === undefined ? [] : ['--http-token', o.token]),
     ...(o.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
     ...(o.args ?? [])

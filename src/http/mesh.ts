@@ -9,11 +9,14 @@
  *
  * How this peer learns the others' views: it asks them over the mesh (presence/views.ts — works wherever
  * the mesh works, needs no HTTP exposure or shared token, costs nothing while no page is open). A peer the
- * mesh cannot reach — exactly the interesting case during a partition — is asked over its HTTP API instead,
- * at the address it advertises (the `murmur.http` member tag, gossiped with membership, so it is known even
- * for a peer that was never asked), with this peer's token (meshes that share a token: tests, demos, one
- * operator). A real network partition cuts that too: such a peer is shown unreachable, with its last
- * known view.
+ * mesh cannot reach — exactly the interesting case during a partition injected through /mesh/links — is asked
+ * over its HTTP API instead, at the address it advertises (the `murmur.http` member tag, gossiped with
+ * membership, so it is known even for a peer that was never asked), with this peer's token (meshes that
+ * share a token: tests, demos, one operator). Only with `--allow-fault-injection`: the tag is whatever a
+ * member says, so a peer that followed it in production would hand its bearer token (which opens /leave and
+ * the admin routes) to any member that points the tag at itself, and would fetch arbitrary URLs on a
+ * member's say-so. Without fault injection a link is cut only by the network, which cuts HTTP too, so the
+ * fallback would add nothing but that risk: such a peer is shown unreachable, with its last known view.
  *
  * Cutting and healing goes over HTTP only (each peer's /admin/partition): a cut link cannot carry its own
  * heal, and the mesh protocol never carries commands that change another peer's connectivity.
@@ -155,7 +158,7 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
     const views = await peer.meshViews({ peers: askable, timeoutMs: MESH_TIMEOUT_MS })
     const states = new Map<string, MeshPeerState>()
     for (const [id, v] of views) states.set(id, fromView(id, 'mesh', v, Date.now()))
-    await Promise.all(others.filter(m => !states.has(m.peerId)).map(async (m) => {
+    await Promise.all(others.filter(m => deps.allowFaultInjection && !states.has(m.peerId)).map(async (m) => {
       const url = httpOf.get(m.peerId)
       if (url === undefined) return
       try {
