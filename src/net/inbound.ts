@@ -25,7 +25,7 @@ import { toError } from './describe-error.js'
 import { readFrames, varintLength } from './frame-reader.js'
 import type { ReadEnd } from './frame-reader.js'
 import type { PeerPolicy } from './peer-policy.js'
-import { FloodDetector, TokenBucket } from './rate-limit.js'
+import { FloodDetector, TokenBucket } from '../core/rate-limit.js'
 import type { TransportCounters } from './stats.js'
 
 export interface InboundDeps {
