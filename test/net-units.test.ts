@@ -9,7 +9,7 @@ import { diagnoseDialFailure, diagnoseInboundHandshakeFailure, explainInboundHan
 import { FirstBytesLog, MULTISTREAM_HEADER, classifyFirstBytes } from '../src/net/first-bytes.js'
 import { InboundAdmission, refusalReason } from '../src/net/inbound-admission.js'
 import { FrameQueue } from '../src/core/frame-queue.js'
-import { varintLength } from '../src/net/frame-reader.js'
+import { varintLength } from '../src/core/codec.js'
 import { PeerPolicy } from '../src/net/peer-policy.js'
 import { FloodDetector, TokenBucket } from '../src/core/rate-limit.js'
 import { resolveTransportConfig } from '../src/net/config.js'

@@ -51,6 +51,16 @@ export class FrameQueue {
     return out
   }
 
+  /** The oldest frame, left in place. */
+  peek (): Uint8Array | undefined {
+    return this.length > 0 ? this.frames[this.head] : undefined
+  }
+
+  /** Removes and returns the oldest frame (the simulator drains frame by frame, without a batch array). */
+  shift (): Uint8Array | undefined {
+    return this.length > 0 ? this.shiftOne() : undefined
+  }
+
   /** Empties the queue; returns the number of frames dropped. */
   clear (): number {
     const n = this.length

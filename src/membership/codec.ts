@@ -3,7 +3,7 @@
  * decode → validate (sizes, counts, ranges, required fields) → typed message; nothing downstream sees a
  * frame that failed validation.
  */
-import { checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded } from '../core/codec.js'
+import { checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded, varintLength } from '../core/codec.js'
 import { DecodeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { MemberState, STATE_FROM_WIRE, WIRE_STATE } from './member.js'
@@ -141,13 +141,7 @@ export function toWireUpdate (u: MemberUpdate): WireUpdate {
 /** Encoded size of one update inside a frame, including its field tag and length prefix. */
 export function encodedUpdateSize (u: MemberUpdate): number {
   const len = WireUpdate.encode(toWireUpdate(u)).byteLength
-  return len + 1 + varintSize(len)
-}
-
-function varintSize (n: number): number {
-  let size = 1
-  while (n >= 0x80) { n >>>= 7; size++ }
-  return size
+  return len + 1 + varintLength(len)
 }
 
 export function encodeSwim (msg: SwimMessage): Uint8Array {

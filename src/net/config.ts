@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js'
 import { CHANNELS, DEFAULT_MAX_FRAME_BYTES } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 import type { QueueLimits } from '../core/frame-queue.js'
-import { varintLength } from './frame-reader.js'
+import { varintLength } from '../core/codec.js'
 import type { ByteRateSpec, FloodSpec, RateSpec } from '../core/rate-limit.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FLOOD, DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE,

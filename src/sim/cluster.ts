@@ -9,7 +9,7 @@ import type { MembershipInit, PresetName } from '../membership/config.js'
 import type { MembershipEventName } from '../membership/events.js'
 import type { MemberInfo, MemberState } from '../membership/member.js'
 import { SimNetwork, simAddress } from './network.js'
-import type { LinkSpec } from './network.js'
+import type { LinkSpec, SimNetworkOptions } from './network.js'
 
 export interface SimClusterOptions {
   size: number
@@ -18,6 +18,8 @@ export interface SimClusterOptions {
   profile?: PresetName
   config?: MembershipInit
   link?: Partial<LinkSpec>
+  /** Transport model options beyond the link (queues, connection budget, dials, replay). */
+  network?: Omit<SimNetworkOptions, 'seed' | 'link'>
   /** Nodes start at random times within this window (default 0: all at once). */
   startWindowMs?: number
   /** How many of the first nodes serve as seeds for the others (default 3). */
@@ -49,7 +51,7 @@ export class SimCluster {
   private readonly record: ReadonlySet<MembershipEventName>
 
   constructor (private readonly options: SimClusterOptions) {
-    this.network = new SimNetwork({ seed: options.seed, ...(options.link === undefined ? {} : { link: options.link }) })
+    this.network = new SimNetwork({ ...options.network, seed: options.seed, ...(options.link === undefined ? {} : { link: options.link }) })
     this.ids = Array.from({ length: options.size }, (_, i) => simNodeId(i, options.size))
     this.seedDests = this.ids.slice(0, options.seeds ?? 3).map(id => ({ id, addrs: [simAddress(id)] }))
     this.record = new Set(options.record ?? ['suspect', 'alive', 'dead', 'left', 'updated'])
