@@ -232,13 +232,16 @@ export class MemberTable {
       if (needsRefutation(this.self, u)) this.refute(u)
       return
     }
-    if (r.state === MemberState.suspect) {
+    if (r.state === MemberState.suspect && u.incarnation === r.incarnation) {
       // Lifeguard: an independent accuser shortens the timeout; pass the confirmation on so others count it.
-      if (u.incarnation > r.incarnation) r.incarnation = u.incarnation
       if (r.suspicion?.confirm(u.from) === true) this.deps.broadcast(u)
       return
     }
+    // A suspicion at a newer incarnation than ours (the member refuted, we missed the refutation, and it
+    // was suspected again) is a new suspicion: it gets its own timer at that incarnation. Raising the
+    // incarnation under the running timer left it unable to expire (issue 10, defect 1).
     if (!supersedes(r, u)) return
+    r.suspicion?.cancel()
     this.startSuspicion(r, u)
   }
 
@@ -325,20 +328,21 @@ export class MemberTable {
     const k = expectedConfirmations(config.suspicionMult, n)
     const min = suspicionTimeoutMs(config.suspicionMult, n, config.probeIntervalMs)
     const max = config.suspicionMaxTimeoutMult * min
-    const incarnation = u.incarnation
     r.state = MemberState.suspect
-    r.incarnation = incarnation
+    r.incarnation = u.incarnation
     r.stateChangedAt = clock.now()
-    r.suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, incarnation, min) })
+    const suspicion: Suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, suspicion, min) })
+    r.suspicion = suspicion
     this.deps.broadcast(u)
     this.deps.emit('suspect', toInfo(r))
   }
 
-  private onSuspicionExpired (r: MemberRecord, incarnation: number, minMs: number): void {
-    const stillSuspect = (): boolean => r.state === MemberState.suspect && r.incarnation === incarnation && this.records.get(r.id) === r
-    if (!stillSuspect()) return
+  /** `suspicion` ran out; it is still the one that counts if the record still holds it (nothing refuted or replaced it). */
+  private onSuspicionExpired (r: MemberRecord, suspicion: Suspicion, minMs: number): void {
+    const current = (): boolean => r.state === MemberState.suspect && r.suspicion === suspicion && this.records.get(r.id) === r
+    if (!current()) return
     const declare = (): void => {
-      if (stillSuspect()) this.applyDead({ state: MemberState.dead, id: r.id, incarnation, from: this.self.id })
+      if (current()) this.applyDead({ state: MemberState.dead, id: r.id, incarnation: r.incarnation, from: this.self.id })
     }
     if (this.deps.verifySuspect === undefined) {
       declare()
@@ -347,10 +351,11 @@ export class MemberTable {
     this.deps.verifySuspect(r.id, (alive) => {
       if (!alive) {
         declare()
-      } else if (stillSuspect()) {
+      } else if (current()) {
         // It answered but its refutation has not reached us yet: keep suspecting, for one more minimum.
-        r.suspicion?.cancel()
-        r.suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, incarnation, minMs) })
+        suspicion.cancel()
+        const extra: Suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, extra, minMs) })
+        r.suspicion = extra
       }
     })
   }
