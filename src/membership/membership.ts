@@ -69,6 +69,11 @@ export interface MembershipStats {
   unknownSenderPulls: number
   decodeErrors: number
   unexpectedFrames: number
+  /**
+   * Acks and nacks nobody was waiting for from their sender: forged (a peer answering for another), or
+   * late (the probe had already ended; a few on a lossy network are normal).
+   */
+  unexpectedAcks: number
   /** Updates refused because their incarnation jumped implausibly (forged or corrupt). */
   implausibleUpdates: number
   /** New members refused because the table was full (maxMembers). */
@@ -131,7 +136,7 @@ export class Membership {
     this.seeds = (options.seeds ?? []).filter(s => s.id !== this.localId)
     this.counters = {
       probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
-      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, implausibleUpdates: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -406,8 +411,12 @@ export class Membership {
       case 'ping':
         this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, owed)
         return
-      case 'ack': this.prober.handleAck(msg.seq); break
-      case 'nack': this.prober.handleNack(msg.seq); break
+      case 'ack':
+        if (!this.prober.handleAck(from, msg.seq)) this.counters.unexpectedAcks++
+        break
+      case 'nack':
+        if (!this.prober.handleNack(from, msg.seq)) this.counters.unexpectedAcks++
+        break
       case 'pingReq':
         if (!this.leaving) this.prober.handlePingReq(from, msg.seq, msg.target)
         break

@@ -39,6 +39,8 @@ export interface PushPullDeps {
 }
 
 interface Pending {
+  /** Who was asked; a reply counts only from it. Unknown for a join through a bare address: the first replier. */
+  peer: PeerId | undefined
   expires: number
   replied: boolean
   onReply: () => void
@@ -61,7 +63,7 @@ export class PushPull {
       return false
     }
     const seq = this.deps.nextSeq()
-    this.pending.set(seq, { expires: clock.now() + config.joinTimeoutMs, replied: false, onReply: () => { onReply?.() } })
+    this.pending.set(seq, { peer: to.id, expires: clock.now() + config.joinTimeoutMs, replied: false, onReply: () => { onReply?.() } })
     counters.pushPulls++
     this.sendState(to, seq, 'pushPull', join)
     return true
@@ -75,11 +77,12 @@ export class PushPull {
 
   onReply (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
     const pending = this.pending.get(seq)
-    if (pending === undefined) {
+    if (pending === undefined || (pending.peer !== undefined && pending.peer !== from)) {
       this.deps.counters.unexpectedFrames++
       this.deps.warnings.warn(`unexpected:${from}`, 'ignored unsolicited push-pull reply', { from })
       return
     }
+    pending.peer = from
     for (const u of members) this.deps.table.applyRemoteState(u, from)
     // The entry stays until it expires: the reply's later pages carry the same seq.
     if (page === 0 && !pending.replied) {

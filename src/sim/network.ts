@@ -92,6 +92,9 @@ export interface SimNetworkOptions {
 export const DROP_REASONS = ['queueOverflow', 'dialFailed', 'lost', 'crashed', 'rateLimited', 'forgotten', 'unreachable'] as const
 export type DropReason = typeof DROP_REASONS[number]
 
+/** A listener on every frame sent (SimNetwork.tap). */
+export type FrameTap = (from: PeerId, to: PeerId | undefined, channel: Channel, frame: Uint8Array) => void
+
 /** Compatibility name: the node state tests and tools reach through `network.node(id)`. */
 export type SimNodeState = SimNode
 
@@ -123,6 +126,7 @@ export class SimNetwork implements LinkHost {
   private readonly handshakeMs: number
   private readonly replayMaxDelayMs: number
   private time = 0
+  private readonly taps: FrameTap[] = []
   /** Links sent on during the current event, pumped when it returns. */
   private readonly deferred: OutLink[] = []
   readonly traffic: Record<Channel, TrafficStats> = {
@@ -282,6 +286,18 @@ export class SimNetwork implements LinkHost {
     return this.node(id).openConnections
   }
 
+  /**
+   * Calls `listener` with every frame a node sends, as it is sent (before the link model): a test's view
+   * of the traffic, e.g. a hostile member that sees what others send. Returns an unsubscribe function.
+   */
+  tap (listener: FrameTap): () => void {
+    this.taps.push(listener)
+    return () => {
+      const i = this.taps.indexOf(listener)
+      if (i >= 0) this.taps.splice(i, 1)
+    }
+  }
+
   /** Frames `from` has queued for `to` (not yet written), per channel. */
   queuedFor (from: PeerId, to: PeerId): Record<Channel, number> {
     const link = this.node(from).links.get(to)
@@ -363,6 +379,7 @@ export class SimNetwork implements LinkHost {
     if (frame.byteLength > this.maxFrameBytes[channel]) {
       throw new FrameTooLargeError(`${channel} frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes[channel]}`)
     }
+    for (const tap of this.taps) tap(from.id, to?.id, channel, frame)
     const stats = this.traffic[channel]
     stats.frames++
     stats.bytes += frame.byteLength
