@@ -17,6 +17,7 @@ import type { Libp2pTransport } from '../src/net/index.js'
 import { encodeSync } from '../src/replication/codec.js'
 import { ReplicaCluster, SimCluster } from '../src/sim/index.js'
 import { useSeed } from './helpers/replay.js'
+import { signedAlive } from './helpers/signed.js'
 import { captureLog, startTransport, waitFor } from './net-helpers.js'
 
 const FILE = 'test/hostile-overflow.test.ts'
@@ -187,7 +188,7 @@ describe('membership bounds (simulator)', () => {
     for (let f = 0; f < 10; f++) {
       const gossip = Array.from({ length: 20 }, (_, i) => ({ state: 'dead' as const, id: `gone-${f}-${i}`, incarnation: 1, from }))
       // Dead members unknown to `a` are ignored; announce them alive first, then dead.
-      c.network.node(a).transport.receive(Channel.swim, from, encodeSwim({ type: 'gossip', gossip: gossip.map(g => ({ ...g, state: 'alive' as const, from: '', meta: { name: g.id, addrs: [], tags: {} } })) }))
+      c.network.node(a).transport.receive(Channel.swim, from, encodeSwim({ type: 'gossip', gossip: gossip.map(g => signedAlive(c.network, g.id, g.incarnation)) }))
       c.network.node(a).transport.receive(Channel.swim, from, encodeSwim({ type: 'gossip', gossip }))
     }
     const s = c.membership(a).stats()

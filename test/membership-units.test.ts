@@ -7,6 +7,7 @@ import { needsRefutation, supersedes } from '../src/membership/member.js'
 import type { MemberState, MemberUpdate } from '../src/membership/member.js'
 import { Suspicion } from '../src/membership/suspicion.js'
 import { SimNetwork } from '../src/sim/network.js'
+import { signedAlive } from './helpers/signed.js'
 
 describe('SWIM precedence (§4.2)', () => {
   const v = (state: MemberState, incarnation: number) => ({ state, incarnation })
@@ -197,7 +198,7 @@ describe('push-pull paging', () => {
     const { encodeSwim } = await import('../src/membership/codec.js')
     const tags = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, 'v'.repeat(70)]))
     for (let f = 0; f < 10; f++) {
-      const gossip = Array.from({ length: 300 }, (_, i) => ({ state: 'alive' as const, id: `m${f}-${i}`, incarnation: 0, from: '', meta: { name: `m${f}-${i}`, addrs: [], tags } }))
+      const gossip = Array.from({ length: 300 }, (_, i) => signedAlive(c.network, `m${f}-${i}`, 0, { name: `m${f}-${i}`, addrs: [], tags }))
       c.network.node(b).transport.receive(Channel.swim, a, encodeSwim({ type: 'gossip', gossip }))
     }
     expect(c.membership(b).members().length).toBe(3_002)

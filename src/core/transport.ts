@@ -11,6 +11,8 @@
  * `test/transport-acceptance.ts` holds both implementations to this contract.
  */
 
+import type { PeerSigner } from './signer.js'
+
 /** A peer's identity: the libp2p PeerId string in real peers, a short name in the simulator. */
 export type PeerId = string
 
@@ -41,6 +43,12 @@ export type PeerEvent =
 export interface Transport {
   /** This peer's id. */
   readonly localId: PeerId
+  /**
+   * Signs with this peer's identity and verifies others' signatures by their ids. Optional: without one,
+   * membership cannot tell a member's own record from a forgery relayed by another member (see
+   * src/core/signer.ts); the libp2p transport and the simulator always have one.
+   */
+  readonly signer?: PeerSigner
   /** Addresses other peers can reach this one at (multiaddrs with `/p2p/<id>` on libp2p). */
   addresses(): string[]
   /**

@@ -3,7 +3,8 @@
  * decode → validate (sizes, counts, ranges, required fields) → typed message; nothing downstream sees a
  * frame that failed validation.
  */
-import { checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded, varintLength } from '../core/codec.js'
+import { checkBytes, checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded, varintLength } from '../core/codec.js'
+import { MAX_SIGNATURE_BYTES } from '../core/signer.js'
 import { DecodeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { MemberState, STATE_FROM_WIRE, WIRE_STATE } from './member.js'
@@ -23,7 +24,8 @@ export const SWIM_LIMITS = Object.freeze({
   gossipEntries: 512,
   membersPerPage: 4096,
   pages: 64,
-  maxIncarnation: 0xffff_ffff
+  maxIncarnation: 0xffff_ffff,
+  signatureBytes: MAX_SIGNATURE_BYTES
 })
 
 export const MessageType = {
@@ -83,7 +85,10 @@ function validUpdate (u: WireUpdate, field: string): MemberUpdate {
   const from = u.from === '' ? '' : validId(u.from, `${field}.from`)
   if (state === MemberState.alive && u.meta === undefined) throw new DecodeError(`${field}: alive update without meta`)
   const meta = u.meta === undefined ? undefined : validMeta(u.meta)
-  return meta === undefined ? { state, id, incarnation, from } : { state, id, incarnation, from, meta }
+  const out: { -readonly [K in keyof MemberUpdate]: MemberUpdate[K] } = { state, id, incarnation, from }
+  if (meta !== undefined) out.meta = meta
+  if (u.signature !== undefined) out.signature = checkBytes(u.signature, SWIM_LIMITS.signatureBytes, `${field}.signature`, 1)
+  return out
 }
 
 function validUpdates (list: WireUpdate[], max: number, field: string): MemberUpdate[] {
@@ -135,6 +140,7 @@ export function toWireUpdate (u: MemberUpdate): WireUpdate {
   if (u.meta !== undefined) {
     wire.meta = { name: u.meta.name, addrs: [...u.meta.addrs], tags: new Map(Object.entries(u.meta.tags)) }
   }
+  if (u.signature !== undefined) wire.signature = u.signature as Uint8Array<ArrayBuffer>
   return wire
 }
 

@@ -26,8 +26,10 @@ import { pushPullIntervalMs, retransmitLimit } from './math.js'
 import { MemberState, isActive } from './member.js'
 import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
 import { MemberTable } from './member-table.js'
+import type { RejectReason } from './member-table.js'
 import { Prober } from './prober.js'
 import { PushPull } from './push-pull.js'
+import { RecordSigner } from './signing.js'
 import type { ProbeFrame } from './prober.js'
 
 export interface MembershipComponents {
@@ -74,8 +76,13 @@ export interface MembershipStats {
    * late (the probe had already ended; a few on a lossy network are normal).
    */
   unexpectedAcks: number
-  /** Updates refused because their incarnation jumped implausibly (forged or corrupt). */
+  /**
+   * Accusations claiming a newer incarnation than the accused member's own record we hold (counted at
+   * ours instead): forged, or we missed a refutation (a few on a lossy network are normal).
+   */
   implausibleUpdates: number
+  /** Alive or left records not signed by the member they are about (forged or corrupt): refused. */
+  badSignatures: number
   /** New members refused because the table was full (maxMembers). */
   membersRefused: number
   /** ping-req refused: from a non-member, for an unknown target, or too many pending. */
@@ -136,7 +143,7 @@ export class Membership {
     this.seeds = (options.seeds ?? []).filter(s => s.id !== this.localId)
     this.counters = {
       probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
-      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -154,6 +161,7 @@ export class Membership {
       localId: this.localId,
       localMeta: meta,
       initialIncarnation: options.incarnation ?? 0,
+      records: new RecordSigner(this.transport.signer),
       broadcast: (u) => { this.queue.enqueue(u) },
       emit: (type, info) => { this.onMemberEvent(type, info) },
       onRefute: (accusation) => {
@@ -162,11 +170,7 @@ export class Membership {
         this.log.info('refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation })
       },
       onNewMember: (id) => { this.prober.addMember(id) },
-      onRejected: (reason, u) => {
-        if (reason === 'member-table-full') this.counters.membersRefused++
-        else this.counters.implausibleUpdates++
-        this.warnings.warn(reason, reason === 'member-table-full' ? 'member table full: refused a new member' : 'ignored an update with an implausible incarnation', { member: u.id, incarnation: u.incarnation, max: this.config.maxMembers })
-      },
+      onRejected: (reason, u) => { this.onRejected(reason, u) },
       // Before declaring a suspect dead, one last direct ping carrying the suspicion: a live member answers
       // with its refutation. Costs one probe timeout on a real failure (none if the dial is refused).
       verifySuspect: (id, verdict) => { this.prober.verify(id, verdict) }
@@ -447,6 +451,23 @@ export class Membership {
     this.counters.unknownSenderPulls++
     this.log.debug('pulling the state of an unknown sender', { from })
     this.pushPull.request({ id: from, addrs: [] }, false)
+  }
+
+  private onRejected (reason: RejectReason, u: MemberUpdate): void {
+    const fields = { member: u.id, state: u.state, incarnation: u.incarnation }
+    switch (reason) {
+      case 'member-table-full':
+        this.counters.membersRefused++
+        this.warnings.warn(reason, 'member table full: refused a new member', { ...fields, max: this.config.maxMembers })
+        return
+      case 'bad-signature':
+        this.counters.badSignatures++
+        this.warnings.warn(reason, 'refused a member record not signed by that member', fields)
+        return
+      case 'implausible-incarnation':
+        this.counters.implausibleUpdates++
+        this.log.debug('accusation ahead of the incarnation we hold: counted at ours', fields)
+    }
   }
 
   /** Rate limit for direct refutations: at most one per accuser per protocol period. */

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js'
 import type { Destination, PeerId } from '../core/transport.js'
 import { Membership } from '../membership/membership.js'
 import type { MembershipInit, PresetName } from '../membership/config.js'
+import type { MembershipOptions } from '../membership/membership.js'
 import type { MembershipEventName } from '../membership/events.js'
 import type { MemberInfo, MemberState } from '../membership/member.js'
 import { SimNetwork, simAddress } from './network.js'
@@ -28,6 +29,8 @@ export interface SimClusterOptions {
   record?: readonly MembershipEventName[]
   /** Per-node logger factory (default: silent). */
   logger?: (id: PeerId) => Logger
+  /** Per-node Membership options (name, tags, starting incarnation…) over the cluster's, at every boot. */
+  memberOptions?: (id: PeerId) => Partial<MembershipOptions>
 }
 
 export interface RecordedEvent {
@@ -159,7 +162,8 @@ export class SimCluster {
       name: id,
       seeds: this.seedDests,
       profile: this.options.profile ?? 'sim',
-      ...(this.options.config === undefined ? {} : { config: this.options.config })
+      ...(this.options.config === undefined ? {} : { config: this.options.config }),
+      ...this.options.memberOptions?.(id)
     })
     for (const type of this.record) {
       membership.on(type, (info) => {

@@ -44,6 +44,7 @@ import { OutLink } from './link.js'
 import type { LinkHost } from './link.js'
 import { SimConnection, SimNode } from './node.js'
 import type { TrafficStats } from './node.js'
+import { SimKeys } from './signer.js'
 import { SimTransport } from './sim-transport.js'
 
 export type { TrafficStats } from './node.js'
@@ -86,6 +87,11 @@ export interface SimNetworkOptions {
   handshakeMs?: number
   /** A replayed frame arrives up to this long after the original. Default 1,000 ms. */
   replayMaxDelayMs?: number
+  /**
+   * Give every node a signer (Transport.signer, a keyed hash standing in for its identity key), as the
+   * libp2p transport has. Default true; false runs membership unauthenticated (cheaper at very large N).
+   */
+  signatures?: boolean
 }
 
 /** Why frames were dropped (counted per channel in `drops`; their sum is `traffic[channel].dropped`). */
@@ -125,6 +131,8 @@ export class SimNetwork implements LinkHost {
   private readonly dialTimeoutMs: number
   private readonly handshakeMs: number
   private readonly replayMaxDelayMs: number
+  /** Signing keys of the nodes (undefined: signatures off). */
+  readonly keys: SimKeys | undefined
   private time = 0
   private readonly taps: FrameTap[] = []
   /** Links sent on during the current event, pumped when it returns. */
@@ -162,6 +170,7 @@ export class SimNetwork implements LinkHost {
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
     this.handshakeMs = options.handshakeMs ?? 20
     this.replayMaxDelayMs = options.replayMaxDelayMs ?? 1000
+    this.keys = options.signatures === false ? undefined : new SimKeys(options.seed)
   }
 
   /** Current virtual time in ms. */

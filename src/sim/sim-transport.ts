@@ -3,6 +3,7 @@
  * through real sockets. Inbound frames above the channel limit are rejected here, as the libp2p transport
  * does.
  */
+import type { PeerSigner } from '../core/signer.js'
 import type { Channel, Destination, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import type { SimNetwork } from './network.js'
 import { simAddress } from './network.js'
@@ -10,6 +11,7 @@ import type { SimNode } from './node.js'
 
 export class SimTransport implements Transport {
   readonly localId: PeerId
+  readonly signer: PeerSigner | undefined
   private readonly handlers = new Map<Channel, FrameHandler>()
   private readonly peerListeners = new Set<(e: PeerEvent) => void>()
   private readonly epoch: number
@@ -19,6 +21,7 @@ export class SimTransport implements Transport {
   constructor (private readonly network: SimNetwork, private readonly node: SimNode) {
     this.localId = node.id
     this.epoch = node.epoch
+    this.signer = network.keys?.signer(node.id)
   }
 
   addresses (): string[] {

@@ -1,13 +1,17 @@
 /**
  * Defect 5 (issue 10): a member that holds the key but lies. The transport authenticates who sent each
  * frame; membership must use it. An ack counts only from the peer that was pinged (or, in the indirect
- * phase, from a helper that was asked), a push-pull reply only from the peer asked.
+ * phase, from a helper that was asked), a push-pull reply only from the peer asked. Gossip is relayed, so
+ * the sender of a relayed `left` or `alive` is not its author: those records carry their member's own
+ * signature (src/membership/signing.ts), and a forged one is refused and counted.
  */
 import { describe, expect, test } from 'vitest'
 import { Channel } from '../../src/core/transport.js'
 import { decodeSwim } from '../../src/membership/codec.js'
+import { MemberState } from '../../src/membership/member.js'
+import type { SimCluster } from '../../src/sim/index.js'
 import { useSeed } from '../helpers/replay.js'
-import { allSee, formed, inject, notSeeing } from './helpers.js'
+import { allSee, forge, formed, inject, notSeeing } from './helpers.js'
 
 const FILE = 'test/membership/spoofing.test.ts'
 
@@ -70,3 +74,83 @@ describe('forged acks', () => {
   })
 })
 
+/** Refused records at every member but `h`. */
+const refusedRecords = (c: SimCluster, h: string): number => c.runningIds().filter(id => id !== h).reduce((n, id) => n + c.membership(id).stats().badSignatures, 0)
+
+describe('forged left and alive', () => {
+  test('one forged `left` about a live member, sent to everyone: nobody lists it left; refused and counted', () => {
+    const seed = useSeed(0x5b_0003, FILE, 'one forged `left` about a live member')
+    const c = formed(6, seed, { record: ['left', 'dead', 'suspect'] })
+    const [, y] = c.ids as [string, string]
+    const h = c.ids[5] as string
+    const inc = c.membership(y).local().incarnation
+    const meta = { name: y, addrs: [`sim://${y}`], tags: {} }
+    for (const id of c.ids) if (id !== h && id !== y) forge(c, id, h, [{ state: MemberState.left, id: y, incarnation: inc, from: y, meta }])
+    c.network.runFor(30_000)
+    expect(c.eventsAbout(y, 'left').map(e => e.observer)).toEqual([])
+    expect(allSee(c, y, 'alive'), notSeeing(c, y, 'alive').join(', ')).toBe(true)
+    expect(refusedRecords(c, h)).toBeGreaterThanOrEqual(4)
+    c.stopAll()
+  })
+
+  test('a forged `alive` does not bring back a member that left', () => {
+    const seed = useSeed(0x5b_0004, FILE, 'a forged `alive` does not bring back a member that left')
+    const c = formed(6, seed, { record: ['left', 'joined', 'alive'] })
+    const z = c.ids[2] as string
+    const h = c.ids[5] as string
+    const inc = c.membership(z).local().incarnation
+    c.leave(z)
+    expect(c.runUntilAll(() => allSee(c, z, 'left'), 10_000), 'the leave arrives').toBeDefined()
+    const leftAt = c.network.now
+    for (const id of c.runningIds()) if (id !== h) forge(c, id, h, [{ state: MemberState.alive, id: z, incarnation: inc + 1, from: '', meta: { name: z, addrs: [`sim://${z}`], tags: {} } }])
+    c.network.runFor(30_000)
+    expect(c.events.filter(e => e.subject === z && e.time > leftAt && (e.type === 'joined' || e.type === 'alive')).map(e => e.observer)).toEqual([])
+    expect(allSee(c, z, 'left'), notSeeing(c, z, 'left').join(', ')).toBe(true)
+    expect(refusedRecords(c, h)).toBeGreaterThanOrEqual(4)
+    c.stopAll()
+  })
+
+  test('forged refutations (alive at the suspected incarnation + 1, sent to all) do not keep a crashed member from being declared dead', () => {
+    const seed = useSeed(0x5b_0005, FILE, 'forged refutations')
+    const c = formed(6, seed)
+    const [, x] = c.ids as [string, string]
+    const h = c.ids[5] as string
+    // H watches the gossip: as soon as anyone spreads a suspicion of X, it refutes in X's name, to everyone.
+    let forged = 0
+    const refuted = new Set<number>()
+    c.network.tap((from, _to, channel, frame) => {
+      if (channel !== Channel.swim || from === h) return
+      for (const u of decodeSwim(frame, 1 << 20).gossip) {
+        if (u.id !== x || u.state !== MemberState.suspect || refuted.has(u.incarnation)) continue
+        refuted.add(u.incarnation)
+        c.network.at(c.network.now + 1, () => {
+          for (const id of c.runningIds()) {
+            if (id === h) continue
+            forged++
+            forge(c, id, h, [{ state: MemberState.alive, id: x, incarnation: u.incarnation + 1, from: '', meta: { name: x, addrs: [`sim://${x}`], tags: {} } }])
+          }
+        })
+      }
+    })
+    c.crash(x)
+    const took = c.runUntilAll(() => allSee(c, x, 'dead'), 120_000)
+    expect(took, `still: ${notSeeing(c, x, 'dead').join(', ')} after ${forged} forged refutations`).toBeDefined()
+    expect(forged).toBeGreaterThan(0)
+    expect(refusedRecords(c, h)).toBeGreaterThanOrEqual(forged)
+    c.stopAll()
+  })
+
+  test('a forged `alive` with other tags and addresses changes nothing about the member', () => {
+    const seed = useSeed(0x5b_0006, FILE, 'a forged `alive` with other tags')
+    const c = formed(6, seed, { record: ['updated'] })
+    const [, y] = c.ids as [string, string]
+    const h = c.ids[5] as string
+    const inc = c.membership(y).local().incarnation
+    for (const id of c.ids) if (id !== h && id !== y) forge(c, id, h, [{ state: MemberState.alive, id: y, incarnation: inc + 1, from: '', meta: { name: y, addrs: [`sim://${h}`], tags: { role: 'evil' } } }])
+    c.network.runFor(5_000)
+    expect(c.eventsAbout(y, 'updated').map(e => e.observer)).toEqual([])
+    for (const id of c.ids) expect(c.membership(id).member(y)?.tags).toEqual({})
+    expect(c.membership(y).local().incarnation).toBe(inc)
+    c.stopAll()
+  })
+})

@@ -1,0 +1,73 @@
+/**
+ * Members sign their own records. Gossip is relayed by every member, so a relayed `alive` or `left` could
+ * otherwise be a forgery by the relay: one forged `left` made every member list a live member as gone, a
+ * forged `alive` could revive a member that left, keep refuting the suspicion of a crashed one, or burn a
+ * member's incarnations up to 2³² − 1 so that it could never refute again (issue 10, defects 2 and 5).
+ *
+ * What is signed is the member's own word: its state as it announces it (alive or left), id, incarnation
+ * and self-description. Accusations (suspect, dead) are other members' opinions and stay unsigned; they
+ * can never raise the incarnation we hold for a member (member-table.ts), so only the member itself moves
+ * its incarnation, one signed record at a time.
+ */
+import type { PeerSigner } from '../core/signer.js'
+import type { PeerId } from '../core/transport.js'
+import type { MemberMeta, MemberUpdate } from './member.js'
+
+/** The states a member announces about itself, which it signs. */
+export type SignedState = 'alive' | 'left'
+
+const DOMAIN = 'murmur/member-record/1'
+const encoder = new TextEncoder()
+
+/**
+ * The signed bytes: a domain tag, then state, id, incarnation and meta, every string length-prefixed and
+ * tags sorted by key, so that any relay re-encoding the record reproduces them exactly.
+ */
+export function recordPayload (state: SignedState, id: PeerId, incarnation: number, meta: MemberMeta | undefined): Uint8Array {
+  const parts: Uint8Array[] = [encoder.encode(DOMAIN), Uint8Array.of(state === 'alive' ? 1 : 2), encoder.encode(id)]
+  const inc = new Uint8Array(4)
+  new DataView(inc.buffer).setUint32(0, incarnation)
+  parts.push(inc)
+  if (meta !== undefined) {
+    parts.push(encoder.encode(meta.name), Uint8Array.of(meta.addrs.length))
+    for (const a of meta.addrs) parts.push(encoder.encode(a))
+    const keys = Object.keys(meta.tags).sort()
+    parts.push(Uint8Array.of(keys.length))
+    for (const k of keys) parts.push(encoder.encode(k), encoder.encode(meta.tags[k] ?? ''))
+  }
+  let size = 0
+  for (const p of parts) size += p.length + 4
+  const out = new Uint8Array(size)
+  const view = new DataView(out.buffer)
+  let at = 0
+  for (const p of parts) {
+    view.setUint32(at, p.length)
+    out.set(p, at + 4)
+    at += p.length + 4
+  }
+  return out
+}
+
+/** Signs our own records and checks others'; without a PeerSigner every record passes (unauthenticated). */
+export class RecordSigner {
+  constructor (private readonly signer: PeerSigner | undefined) {}
+
+  /** Whether records are checked at all (the transport has a signer). */
+  get authenticated (): boolean {
+    return this.signer !== undefined
+  }
+
+  sign (state: SignedState, id: PeerId, incarnation: number, meta: MemberMeta): Uint8Array | undefined {
+    return this.signer?.sign(recordPayload(state, id, incarnation, meta))
+  }
+
+  /**
+   * Whether `u` carries `u.id`'s own signature of (`state`, id, incarnation, meta): for an alive or left
+   * update its own state; for a suspect or dead entry of a push-pull, the alive record behind it.
+   */
+  verify (u: MemberUpdate, state: SignedState): boolean {
+    if (this.signer === undefined) return true
+    if (u.signature === undefined) return false
+    return this.signer.verify(u.id, recordPayload(state, u.id, u.incarnation, u.meta), u.signature)
+  }
+}
