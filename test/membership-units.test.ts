@@ -208,7 +208,8 @@ describe('push-pull paging', () => {
     const late = new Membership({ transport: c.network.node('late').transport, clock: c.network.clockFor('late'), random: c.network.node('late').random }, { profile: 'sim' })
     late.start()
     void late.join([{ id: b, addrs: [] }])
-    c.network.runFor(500)
+    // Pages past the first MiB follow at the push-pull pace (512 KiB/s: push-pull.ts).
+    c.network.runFor(5_000)
     expect(late.members().length).toBeGreaterThanOrEqual(3_002)
     expect(c.membership(b).stats().messagesOut.pushPullReply).toBeGreaterThan(1)
     late.stop()

@@ -1,10 +1,17 @@
 /**
  * Push-pull anti-entropy (SWIM's full-state exchange, memberlist's pushPullNode): send our whole member
  * table, in pages that fit the frame limit, and merge the other side's. Used on join, periodically, and to
- * re-try dead members and seeds (partition healing). Replies are matched to requests by sequence number;
- * an unsolicited reply is refused.
+ * re-try dead members and seeds (partition healing). Replies are matched to requests by sequence number
+ * and sender; an unsolicited reply is refused.
+ *
+ * A large state is paced (issue 10, defect 3). Queued all at once, the pages of a state above the
+ * transport's 2 MiB drop-oldest queue lost their first pages — page 0 first, which asks for the reply
+ * (and which a join waits for) — and above 4 MiB the receiver's inbound byte rate would drop the rest. So
+ * page 0 goes first, at most PUSH_PULL_BURST_BYTES leave at once, and the rest follows at
+ * PUSH_PULL_PACE_BYTES_PER_SEC, within both limits.
  */
-import type { Clock } from '../core/clock.js'
+import type { Clock, Timer } from '../core/clock.js'
+import { DEFAULT_INBOUND_BYTE_RATE, DEFAULT_QUEUE_LIMITS } from '../core/link-defaults.js'
 import type { RateLimitedLog } from '../core/logger.js'
 import type { Destination, PeerId } from '../core/transport.js'
 import { SWIM_LIMITS, encodedUpdateSize } from './codec.js'
@@ -17,6 +24,24 @@ import type { MemberTable } from './member-table.js'
 export const MAX_PENDING_PUSH_PULLS = 64
 /** Room left in a page for the frame envelope. */
 const PAGE_ENVELOPE_BYTES = 64
+/** Bytes of pages sent back to back: half the transport's per-peer swim queue, the other half for probes and gossip. */
+export const PUSH_PULL_BURST_BYTES = DEFAULT_QUEUE_LIMITS.swim.maxBytes / 2
+/** Then at most this rate: half the receiver's inbound swim byte rate, the other half for everything else. */
+export const PUSH_PULL_PACE_BYTES_PER_SEC = DEFAULT_INBOUND_BYTE_RATE.swim.bytesPerSec / 2
+/** States being sent in paced bursts at once (memberlist caps concurrent push-pulls at 128); past it, no new exchange starts. */
+export const MAX_PUSH_PULL_TRANSFERS = 128
+
+/** Our state on its way to one peer, page by page. */
+interface Transfer {
+  readonly to: Destination
+  readonly seq: number
+  readonly type: 'pushPull' | 'pushPullReply'
+  readonly join: boolean
+  readonly pages: MemberUpdate[][]
+  readonly sizes: number[]
+  next: number
+  timer?: Timer
+}
 
 export interface PushPullCounters {
   pushPulls: number
@@ -48,6 +73,7 @@ interface Pending {
 
 export class PushPull {
   private readonly pending = new Map<number, Pending>()
+  private readonly transfers = new Set<Transfer>()
 
   constructor (private readonly deps: PushPullDeps) {}
 
@@ -58,7 +84,7 @@ export class PushPull {
   request (to: Destination, join: boolean, onReply?: () => void): boolean {
     const { clock, config, counters } = this.deps
     this.expire()
-    if (this.pending.size >= MAX_PENDING_PUSH_PULLS) {
+    if (this.pending.size >= MAX_PENDING_PUSH_PULLS || this.transfers.size >= MAX_PUSH_PULL_TRANSFERS) {
       counters.pushPullsRefused++
       return false
     }
@@ -91,35 +117,63 @@ export class PushPull {
     }
   }
 
+  /** States still being sent (paced). */
+  get transfersInFlight (): number {
+    return this.transfers.size
+  }
+
   clear (): void {
     this.pending.clear()
+    for (const t of this.transfers) t.timer?.cancel()
+    this.transfers.clear()
   }
 
   private sendState (to: Destination, seq: number, type: 'pushPull' | 'pushPullReply', join = false): void {
-    this.pages().forEach((members, page) => {
-      const gossip = page === 0 ? this.deps.takeGossip() : []
-      this.deps.send(to, type === 'pushPull' ? { type, seq, page, join, members, gossip } : { type, seq, page, members, gossip })
-    })
+    const { pages, sizes } = this.pages()
+    const transfer: Transfer = { to, seq, type, join, pages, sizes, next: 0 }
+    this.transfers.add(transfer)
+    this.sendBurst(transfer)
   }
 
-  /** Our state split into pages that fit the frame limit with room for piggybacked gossip. */
-  private pages (): MemberUpdate[][] {
+  /** Sends the next pages, up to PUSH_PULL_BURST_BYTES (at least one), and schedules the rest at the pace rate. */
+  private sendBurst (t: Transfer): void {
+    delete t.timer
+    let burst = 0
+    while (t.next < t.pages.length) {
+      const size = t.sizes[t.next] as number
+      if (burst > 0 && burst + size > PUSH_PULL_BURST_BYTES) break
+      const page = t.next++
+      const members = t.pages[page] as MemberUpdate[]
+      const gossip = page === 0 ? this.deps.takeGossip() : []
+      const { seq, type } = t
+      this.deps.send(t.to, type === 'pushPull' ? { type, seq, page, join: t.join, members, gossip } : { type, seq, page, members, gossip })
+      burst += size
+    }
+    if (t.next >= t.pages.length) {
+      this.transfers.delete(t)
+      return
+    }
+    t.timer = this.deps.clock.setTimeout(() => { this.sendBurst(t) }, (1000 * burst) / PUSH_PULL_PACE_BYTES_PER_SEC)
+  }
+
+  /** Our state split into pages that fit the frame limit with room for piggybacked gossip; and their sizes. */
+  private pages (): { pages: MemberUpdate[][], sizes: number[] } {
     const budget = this.deps.maxFrameBytes - this.deps.config.maxPiggybackBytes - PAGE_ENVELOPE_BYTES
     const pages: MemberUpdate[][] = [[]]
-    let bytes = 0
+    const sizes = [0]
     for (const u of this.deps.table.snapshot()) {
       const size = encodedUpdateSize(u)
       let page = pages[pages.length - 1] as MemberUpdate[]
-      if (page.length > 0 && (bytes + size > budget || page.length >= SWIM_LIMITS.membersPerPage)) {
+      if (page.length > 0 && ((sizes[sizes.length - 1] as number) + size > budget || page.length >= SWIM_LIMITS.membersPerPage)) {
         if (pages.length > SWIM_LIMITS.pages) break // overflow: the rest waits for later exchanges
         page = []
         pages.push(page)
-        bytes = 0
+        sizes.push(0)
       }
       page.push(u)
-      bytes += size
+      sizes[sizes.length - 1] = (sizes[sizes.length - 1] as number) + size
     }
-    return pages
+    return { pages, sizes }
   }
 
   private expire (): void {
