@@ -77,6 +77,11 @@ export interface SimNetworkOptions {
   inboundRate?: Partial<Record<Channel, RateSpec>> | false
   /** Inbound byte rate per (sender, channel). Default: the transport's. */
   inboundByteRate?: Partial<Record<Channel, ByteRateSpec>>
+  /**
+   * Egress rate of each node, shared by all its links (its network interface), bytes per second. Default
+   * 125,000,000 (1 Gbit/s). A link is as fast as the slower of the two.
+   */
+  nodeBandwidthBytesPerSec?: number
   /** Connections per node before idle ones are closed (LRU). Default: the transport's (64); Infinity: no budget. */
   maxConnections?: number
   /** A connection this young is never pruned. Default: the transport's (2 s). */
@@ -131,6 +136,7 @@ export class SimNetwork implements LinkHost {
   private readonly dialTimeoutMs: number
   private readonly handshakeMs: number
   private readonly replayMaxDelayMs: number
+  private readonly nodeMsPerByte: number
   /** Signing keys of the nodes (undefined: signatures off). */
   readonly keys: SimKeys | undefined
   private time = 0
@@ -170,6 +176,7 @@ export class SimNetwork implements LinkHost {
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
     this.handshakeMs = options.handshakeMs ?? 20
     this.replayMaxDelayMs = options.replayMaxDelayMs ?? 1000
+    this.nodeMsPerByte = 1000 / (options.nodeBandwidthBytesPerSec ?? 125_000_000)
     this.keys = options.signatures === false ? undefined : new SimKeys(options.seed)
   }
 
@@ -448,8 +455,10 @@ export class SimNetwork implements LinkHost {
     }
     if (conn.state !== 'open') return // the dial's end pumps again
     const now = this.time
-    if (link.busyUntil > now) {
-      if (!link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, link.busyUntil)
+    // The link's own write side, and the node's interface shared by all its links, must both be free.
+    const free = Math.max(link.busyUntil, from.egressFreeAt)
+    if (free > now) {
+      if (!link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, free)
       return
     }
     // One write batch from one channel; the two channels' streams take turns on the connection.
@@ -458,7 +467,7 @@ export class SimNetwork implements LinkHost {
     link.nextChannel = channel === 'swim' ? 'sync' : 'swim'
     const queue = link.queues[channel]
     const spec = this.linkOf(from.id, to.id)
-    const msPerByte = 1000 / spec.bandwidthBytesPerSec
+    const msPerByte = Math.max(1000 / spec.bandwidthBytesPerSec, this.nodeMsPerByte)
     const jitter = spec.jitterMs > 0 ? Math.min(10 * spec.jitterMs, -spec.jitterMs * Math.log(1 - from.random.next())) : 0
     const latency = spec.baseDelayMs + jitter + to.inboundLagMs
     const blocked = this.isBlocked(from.id, to.id)
@@ -482,6 +491,7 @@ export class SimNetwork implements LinkHost {
     }
     from.budget.release(bytes)
     link.busyUntil = now + bytes * msPerByte
+    from.egressFreeAt = link.busyUntil
     if (link.inFlight > 0 && !link.arrivalEvent.queued) this.queue.schedule(link.arrivalEvent, link.headTime)
     conn.touch(from, now)
     if (link.queuedFrames > 0 && !link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, link.busyUntil)
@@ -667,7 +677,7 @@ export class SimNetwork implements LinkHost {
   }
 
   private pumpLater (link: OutLink | undefined): void {
-    if (link !== undefined && link.queuedFrames > 0 && !link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, Math.max(this.time, link.busyUntil))
+    if (link !== undefined && link.queuedFrames > 0 && !link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, Math.max(this.time, link.busyUntil, link.from.egressFreeAt))
   }
 
   private clearLink (link: OutLink, reason: DropReason): void {
@@ -687,6 +697,7 @@ export class SimNetwork implements LinkHost {
     }
     for (const conn of [...node.connections.values()]) this.closeConnection(conn)
     node.links.clear()
+    node.egressFreeAt = 0
   }
 
   private drop (from: SimNode, channel: Channel, reason: DropReason, n: number, countSender = true): void {

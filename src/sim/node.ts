@@ -55,6 +55,8 @@ export class SimNode {
   readonly sent: TrafficStats = { frames: 0, bytes: 0, dropped: 0 }
   readonly links = new Map<PeerId, OutLink>()
   readonly connections = new Map<PeerId, SimConnection>()
+  /** The node's network interface is busy sending until this time (all links share it). */
+  egressFreeAt = 0
   /** Connections in state `open` (the budget counts these). */
   openConnections = 0
   readonly budget: QueueBudget

@@ -21,7 +21,7 @@ function trace (seed: number): string {
 
 /** Two nodes, 1 ms apart, no jitter, no serialisation time, no handshake CPU: dials take exactly three round trips (6 ms). */
 const pair = (seed = 1) => {
-  const net = new SimNetwork({ seed, link: { baseDelayMs: 1, jitterMs: 0, bandwidthBytesPerSec: Infinity }, handshakeMs: 0 })
+  const net = new SimNetwork({ seed, link: { baseDelayMs: 1, jitterMs: 0, bandwidthBytesPerSec: Infinity }, nodeBandwidthBytesPerSec: Infinity, handshakeMs: 0 })
   const a = net.addNode('a')
   const b = net.addNode('b')
   const got: Array<[string, number, string]> = []

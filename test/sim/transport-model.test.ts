@@ -55,6 +55,22 @@ describe('streams', () => {
   })
 })
 
+describe('egress', () => {
+  test('a node\'s links share its interface: 4 MB to each of two peers over a 10 MB/s interface take about 0.8 s', () => {
+    const { net: n, t, got } = net({ nodeBandwidthBytesPerSec: 10_000_000, link: { jitterMs: 0 }, inboundRate: false }, ['a', 'b', 'c'])
+    const frame = 64 * 1024
+    const frames = Math.floor(4_000_000 / frame)
+    for (let i = 0; i < frames; i++) {
+      t[0]?.send('sync', { id: 'b', addrs: [] }, numbered(i, frame))
+      t[0]?.send('sync', { id: 'c', addrs: [] }, numbered(i, frame))
+    }
+    const took = n.runUntil(() => got.get('b')?.length === frames && got.get('c')?.length === frames, 10_000, 1)
+    const expected = (2 * frames * frame) / 10_000
+    expect(took).toBeGreaterThan(expected)
+    expect(took).toBeLessThan(expected + 50)
+  })
+})
+
 describe('outbound queues (the production FrameQueue, limits and drop policy)', () => {
   test('a burst larger than the frame limit keeps the newest 1,024 frames: the oldest are dropped and counted', () => {
     const { net: n, t, got } = net({ inboundRate: false })
