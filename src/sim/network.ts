@@ -112,6 +112,11 @@ export type SimNodeState = SimNode
 const ADDRESS_PREFIX = 'sim://'
 /** After a stall, inbound frames are handled this long after the timers that expired during it. */
 const STALL_IO_LAG_MS = 1
+/**
+ * How far ahead of its transmission a batch may leave the outbound queue (the kernel's socket buffer):
+ * 2 ms at 1 Gbit/s is 250 KB. Beyond it frames wait in the queue, where its limits apply.
+ */
+const SEND_AHEAD_MS = 2
 /** Round trips of a dial before the handshake's CPU time: TCP (1), Noise XX (1.5), multistream + yamux (0.5). */
 const DIAL_ROUND_TRIPS = 3
 
@@ -428,7 +433,7 @@ export class SimNetwork implements LinkHost {
     if (overflowed > 0) this.drop(from, channel, 'queueOverflow', overflowed)
     // The pump runs once the current event is done, as the transport's async pump runs after the
     // synchronous handler that sent: frames sent together are all queued before the first is written.
-    if (!link.pumpEvent.queued && !link.pumpDeferred && link.busyUntil <= this.time) {
+    if (!link.pumpEvent.queued && !link.pumpDeferred) {
       link.pumpDeferred = true
       this.deferred.push(link)
     }
@@ -455,13 +460,25 @@ export class SimNetwork implements LinkHost {
     }
     if (conn.state !== 'open') return // the dial's end pumps again
     const now = this.time
-    // The link's own write side, and the node's interface shared by all its links, must both be free.
-    const free = Math.max(link.busyUntil, from.egressFreeAt)
-    if (free > now) {
-      if (!link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, free)
-      return
+    // Batches leave the queue while the link's write side and the node's interface (shared by all its
+    // links) are busy for at most SEND_AHEAD_MS more — the kernel's socket buffer — and wait in the queue
+    // beyond that, where the production limits apply.
+    for (;;) {
+      const free = Math.max(link.busyUntil, from.egressFreeAt)
+      if (free > now + SEND_AHEAD_MS) {
+        if (!link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, free - SEND_AHEAD_MS)
+        break
+      }
+      this.writeBatch(link, Math.max(now, free))
+      if (link.queuedFrames === 0) break
     }
-    // One write batch from one channel; the two channels' streams take turns on the connection.
+    if (link.inFlight > 0 && !link.arrivalEvent.queued) this.queue.schedule(link.arrivalEvent, link.headTime)
+    conn.touch(from, now)
+  }
+
+  /** Takes one write batch from one channel (the two streams take turns) and puts it on the wire from `start`. */
+  private writeBatch (link: OutLink, start: number): void {
+    const { from, to } = link
     let channel = link.nextChannel
     if (link.queues[channel].length === 0) channel = channel === 'swim' ? 'sync' : 'swim'
     link.nextChannel = channel === 'swim' ? 'sync' : 'swim'
@@ -479,7 +496,7 @@ export class SimNetwork implements LinkHost {
       bytes += frame.byteLength
       count++
       // A frame has arrived once its last byte has: serialisation so far, then the latency.
-      let arrival = now + bytes * msPerByte + latency
+      let arrival = start + bytes * msPerByte + latency
       if (arrival < link.lastArrival) arrival = link.lastArrival
       if (blocked || (spec.loss > 0 && from.random.next() < spec.loss)) {
         this.drop(from, channel, 'lost', 1)
@@ -490,11 +507,8 @@ export class SimNetwork implements LinkHost {
       if (spec.duplicate > 0 && from.random.next() < spec.duplicate) this.replay(link, channel, frame, arrival + from.random.next() * this.replayMaxDelayMs)
     }
     from.budget.release(bytes)
-    link.busyUntil = now + bytes * msPerByte
+    link.busyUntil = start + bytes * msPerByte
     from.egressFreeAt = link.busyUntil
-    if (link.inFlight > 0 && !link.arrivalEvent.queued) this.queue.schedule(link.arrivalEvent, link.headTime)
-    conn.touch(from, now)
-    if (link.queuedFrames > 0 && !link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, link.busyUntil)
   }
 
   /** Delivers every frame of the link whose arrival time has come, in order. */
@@ -677,7 +691,7 @@ export class SimNetwork implements LinkHost {
   }
 
   private pumpLater (link: OutLink | undefined): void {
-    if (link !== undefined && link.queuedFrames > 0 && !link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, Math.max(this.time, link.busyUntil, link.from.egressFreeAt))
+    if (link !== undefined && link.queuedFrames > 0 && !link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, this.time)
   }
 
   private clearLink (link: OutLink, reason: DropReason): void {
