@@ -89,6 +89,8 @@ export interface MembershipStats {
   pingReqsRefused: number
   /** Push-pulls not started because too many were outstanding. */
   pushPullsRefused: number
+  /** Push-pull requests not answered: the requester asks too often, or too much state is being served (push-pull.ts). */
+  pushPullsServedRefused: number
   messagesIn: Counts
   messagesOut: Counts
   bytesIn: Counts
@@ -143,7 +145,7 @@ export class Membership {
     this.seeds = (options.seeds ?? []).filter(s => s.id !== this.localId)
     this.counters = {
       probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
-      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {

@@ -13,6 +13,8 @@
 import type { Clock, Timer } from '../core/clock.js'
 import { DEFAULT_INBOUND_BYTE_RATE, DEFAULT_QUEUE_LIMITS } from '../core/link-defaults.js'
 import type { RateLimitedLog } from '../core/logger.js'
+import { TokenBucket } from '../core/rate-limit.js'
+import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
 import type { Destination, PeerId } from '../core/transport.js'
 import { SWIM_LIMITS, encodedUpdateSize } from './codec.js'
 import type { SwimMessage } from './codec.js'
@@ -30,6 +32,20 @@ export const PUSH_PULL_BURST_BYTES = DEFAULT_QUEUE_LIMITS.swim.maxBytes / 2
 export const PUSH_PULL_PACE_BYTES_PER_SEC = DEFAULT_INBOUND_BYTE_RATE.swim.bytesPerSec / 2
 /** States being sent in paced bursts at once (memberlist caps concurrent push-pulls at 128); past it, no new exchange starts. */
 export const MAX_PUSH_PULL_TRANSFERS = 128
+/**
+ * Push-pulls served per requester (issue 10, defect 4): a burst of 3 (a join, a pull of an unknown sender
+ * and a reconnect can coincide), then one a second. A peer asks a given member every push-pull interval
+ * (30 s and more) or reconnect interval (2 s) at most; a flooder asking 200 times a second gets one.
+ */
+export const SERVE_PER_PEER: Readonly<RateSpec> = { ratePerSec: 1, burst: 3 }
+/**
+ * Bytes of state served per second, all requesters together: 8 MiB/s, 16 MiB at once — a join storm of
+ * a hundred members at N = 1,000 (150 KB states), while 32 peer ids asking at once can no longer fill
+ * the 64 MiB outbound budget and starve our own probes and acks.
+ */
+export const SERVE_BYTES: Readonly<ByteRateSpec> = { bytesPerSec: 8 * 1024 * 1024, burstBytes: 16 * 1024 * 1024 }
+/** Requesters whose serving rate we track; past it the map starts over (each then gets a fresh burst). */
+const MAX_SERVE_TRACKED = 4096
 
 /** Our state on its way to one peer, page by page. */
 interface Transfer {
@@ -46,8 +62,13 @@ interface Transfer {
 export interface PushPullCounters {
   pushPulls: number
   pushPullsRefused: number
+  /** Requests we did not answer: the requester's rate, the overall byte rate, or too many states in flight. */
+  pushPullsServedRefused: number
   unexpectedFrames: number
 }
+
+/** Why a push-pull request went unanswered. */
+export type ServeRefusal = 'requester-rate' | 'requester-in-flight' | 'overall-bytes' | 'transfers'
 
 export interface PushPullDeps {
   clock: Clock
@@ -74,8 +95,14 @@ interface Pending {
 export class PushPull {
   private readonly pending = new Map<number, Pending>()
   private readonly transfers = new Set<Transfer>()
+  private readonly servePerPeer = new Map<PeerId, TokenBucket>()
+  private readonly serveBytes: TokenBucket
+  /** Size of the last state we sent: what the next one will cost, before it is paged. */
+  private lastStateBytes = 0
 
-  constructor (private readonly deps: PushPullDeps) {}
+  constructor (private readonly deps: PushPullDeps) {
+    this.serveBytes = TokenBucket.ofBytes(SERVE_BYTES, deps.clock.now())
+  }
 
   /**
    * Sends our state to `to` and asks for theirs; `onReply` runs once, on the first page of the reply.
@@ -98,7 +125,14 @@ export class PushPull {
   /** A peer sent us its state: merge it, and answer the first page with ours (after merging, so our answer carries any refutation). */
   onRequest (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
     for (const u of members) this.deps.table.applyRemoteState(u, from)
-    if (page === 0) this.sendState(this.deps.destinationOf(from), seq, 'pushPullReply')
+    if (page !== 0) return
+    const refusal = this.admitServe(from)
+    if (refusal !== undefined) {
+      this.deps.counters.pushPullsServedRefused++
+      this.deps.warnings.warn('serve', 'did not answer a push-pull request', { from, reason: refusal })
+      return
+    }
+    this.sendState(this.deps.destinationOf(from), seq, 'pushPullReply')
   }
 
   onReply (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
@@ -128,8 +162,26 @@ export class PushPull {
     this.transfers.clear()
   }
 
+  /** Whether to answer a request from `from` now (charging its share), or why not. */
+  private admitServe (from: PeerId): ServeRefusal | undefined {
+    if (this.transfers.size >= MAX_PUSH_PULL_TRANSFERS) return 'transfers'
+    for (const t of this.transfers) if (t.to.id === from && t.type === 'pushPullReply') return 'requester-in-flight'
+    const now = this.deps.clock.now()
+    let bucket = this.servePerPeer.get(from)
+    if (bucket === undefined) {
+      if (this.servePerPeer.size >= MAX_SERVE_TRACKED) this.servePerPeer.clear()
+      bucket = new TokenBucket(SERVE_PER_PEER, now)
+      this.servePerPeer.set(from, bucket)
+    }
+    if (!this.serveBytes.has(now, this.lastStateBytes)) return 'overall-bytes'
+    if (!bucket.take(now)) return 'requester-rate'
+    return undefined
+  }
+
   private sendState (to: Destination, seq: number, type: 'pushPull' | 'pushPullReply', join = false): void {
     const { pages, sizes } = this.pages()
+    this.lastStateBytes = sizes.reduce((a, b) => a + b, 0)
+    if (type === 'pushPullReply') this.serveBytes.spend(this.lastStateBytes)
     const transfer: Transfer = { to, seq, type, join, pages, sizes, next: 0 }
     this.transfers.add(transfer)
     this.sendBurst(transfer)
