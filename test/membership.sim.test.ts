@@ -182,7 +182,8 @@ describe('membership in the simulator', () => {
     const cluster = started(seed)
     const id = cluster.ids[20] as string
     cluster.crash(id)
-    cluster.runUntilAll((_, members) => members.find(m => m.id === id)?.state === 'dead', bounds(N).detectMs)
+    // Issue 10, defect 6: this wait was not checked, so the test passed whether or not the crash was seen.
+    expect(cluster.runUntilAll((_, members) => members.find(m => m.id === id)?.state === 'dead', bounds(N).detectMs), 'the crash is detected').toBeDefined()
     cluster.restart(id)
     const took = cluster.runUntilAll((_, members) => members.filter(m => m.state === 'alive').length === N, bounds(N).healMs)
     expect(took).toBeDefined()

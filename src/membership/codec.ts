@@ -5,7 +5,7 @@
  */
 import { checkBytes, checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded, varintLength } from '../core/codec.js'
 import { MAX_SIGNATURE_BYTES } from '../core/signer.js'
-import { DecodeError } from '../core/errors.js'
+import { ConfigError, DecodeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { MemberState, STATE_FROM_WIRE, WIRE_STATE } from './member.js'
 import type { MemberMeta, MemberUpdate } from './member.js'
@@ -75,6 +75,21 @@ function validMeta (meta: WireMeta): MemberMeta {
     tags[key] = value
   }
   return { name: meta.name, addrs: meta.addrs, tags }
+}
+
+/**
+ * Our own name, addresses and tags, checked against what every receiver enforces (validMeta): a member
+ * announcing more would have each of its frames rejected. The CLI checks its flags the same way.
+ * @throws ConfigError naming the field
+ */
+export function checkOwnMeta (meta: MemberMeta): void {
+  try {
+    if (meta.name.trim() === '') throw new DecodeError('must not be blank')
+    validMeta({ name: meta.name, addrs: [...meta.addrs], tags: new Map(Object.entries(meta.tags)) })
+  } catch (err) {
+    if (err instanceof DecodeError) throw new ConfigError(`own member description: ${err.message} (limits: name 1–${SWIM_LIMITS.nameChars} characters, ${SWIM_LIMITS.addrs} addresses of ${SWIM_LIMITS.addrChars}, ${SWIM_LIMITS.tags} tags, keys ${SWIM_LIMITS.tagKeyChars} and values ${SWIM_LIMITS.tagValueChars} characters)`)
+    throw err
+  }
 }
 
 function validUpdate (u: WireUpdate, field: string): MemberUpdate {

@@ -72,6 +72,8 @@ export class MemberTable {
   private readonly records = new Map<PeerId, MemberRecord>()
   private readonly self: MemberRecord
   private activeCount = 1
+  /** Meta set after we left, announced if we rejoin. */
+  private metaAfterLeave: MemberMeta | undefined
 
   constructor (private readonly deps: MemberTableDeps) {
     this.self = {
@@ -314,8 +316,15 @@ export class MemberTable {
     this.applySuspect({ state: MemberState.suspect, id, incarnation: r.incarnation, from: this.self.id })
   }
 
-  /** Raise our incarnation and announce new metadata (tags, addresses). */
+  /**
+   * Raise our incarnation and announce new metadata (tags, addresses). After we left, the leave stands:
+   * the meta waits for a rejoin (announcing it would replace the queued `left` with an `alive`).
+   */
   updateLocalMeta (meta: MemberMeta): void {
+    if (this.self.state === MemberState.left) {
+      this.metaAfterLeave = meta
+      return
+    }
     this.self.meta = meta
     this.self.incarnation = Math.min(MAX_INCARNATION, this.self.incarnation + 1)
     this.signSelf()
@@ -331,6 +340,18 @@ export class MemberTable {
     const u = this.selfRecord(MemberState.left)
     this.deps.broadcast(u)
     return u
+  }
+
+  /** Back from a leave (restarted in the same process): alive again, one incarnation above the `left`. */
+  rejoinLocal (): void {
+    if (this.self.state !== MemberState.left) return
+    this.self.state = MemberState.alive
+    this.self.stateChangedAt = this.deps.clock.now()
+    this.self.signedState = 'alive'
+    if (this.metaAfterLeave !== undefined) this.self.meta = this.metaAfterLeave
+    delete this.metaAfterLeave
+    this.self.incarnation = Math.min(MAX_INCARNATION, this.self.incarnation + 1)
+    this.signSelf()
   }
 
   /** The alive announcement of ourselves (gossiped at start and after each refutation). */

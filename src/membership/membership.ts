@@ -17,7 +17,7 @@ import { Channel } from '../core/transport.js'
 import type { Destination, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import { Awareness } from './awareness.js'
 import { BroadcastQueue } from './broadcast-queue.js'
-import { decodeSwim, encodeSwim, encodedUpdateSize } from './codec.js'
+import { checkOwnMeta, decodeSwim, encodeSwim, encodedUpdateSize } from './codec.js'
 import type { MessageTypeName, SwimMessage } from './codec.js'
 import { resolveMembershipConfig } from './config.js'
 import type { MembershipConfig, MembershipInit, PresetName } from './config.js'
@@ -98,11 +98,21 @@ export interface MembershipStats {
   awareness: number
   broadcastQueue: number
   broadcastsDropped: number
+  /** Seeds remembered for re-joining (at most 64). */
+  seeds: number
 }
 
 export interface JoinResult {
   /** Seeds that answered the push-pull. */
   contacted: number
+}
+
+/** Seeds remembered (configured, joined through, discovered); past it the oldest is forgotten. */
+const MAX_SEEDS = 64
+
+/** A seed's identity: its peer id, else its addresses (a bare-address bootstrap). */
+function seedKey (d: Destination): string {
+  return d.id ?? [...d.addrs].sort().join(' ')
 }
 
 /** Accusers remembered for rate-limiting direct refutations; the map is simply reset when full. */
@@ -121,7 +131,9 @@ export class Membership {
   private readonly queue: BroadcastQueue
   private readonly awareness: Awareness
   private readonly prober: Prober
-  private readonly seeds: Destination[]
+  /** Where to (re)join, by seedKey: deduplicated (mDNS rediscovers the same peers for ever) and bounded. */
+  private readonly seeds: Destination[] = []
+  private readonly seedKeys = new Set<string>()
   private readonly pushPull: PushPull
   private readonly lastDirectAlive = new Map<PeerId, number>()
   /** When we last pulled the state of a sender we did not know (per sender, and of any sender). */
@@ -129,7 +141,7 @@ export class Membership {
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
-  private readonly counters: Omit<MembershipStats, 'awareness' | 'broadcastQueue' | 'broadcastsDropped'>
+  private readonly counters: Omit<MembershipStats, 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds'>
   private seedIndex = 0
   private running = false
   private leaving = false
@@ -142,7 +154,7 @@ export class Membership {
     this.warnings = new RateLimitedLog(this.log, () => this.clock.now())
     this.config = resolveMembershipConfig(options.config, options.profile ?? 'lan')
     this.localId = this.transport.localId
-    this.seeds = (options.seeds ?? []).filter(s => s.id !== this.localId)
+    for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
       probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
       reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0,
@@ -153,6 +165,7 @@ export class Membership {
       addrs: options.addrs ?? this.transport.addresses(),
       tags: { ...options.tags }
     }
+    checkOwnMeta(meta)
     this.queue = new BroadcastQueue(this.config.maxBroadcastQueue, encodedUpdateSize)
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier, (score) => {
       this.log.debug('local health changed', { awareness: score })
@@ -211,6 +224,10 @@ export class Membership {
   start (): void {
     if (this.running) return
     this.running = true
+    // A restart in the same process (stop, then start): probing resumes, and after a leave we are back.
+    this.leaving = false
+    this.table.rejoinLocal()
+    this.prober.start()
     this.unsubscribe.push(
       this.transport.onFrame(Channel.swim, (from, bytes) => { this.onFrame(from, bytes) }),
       this.transport.onPeerEvent((e) => { this.onPeerEvent(e) })
@@ -234,7 +251,7 @@ export class Membership {
    */
   join (seeds: readonly Destination[] = this.seeds): Promise<JoinResult> {
     if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))
-    for (const s of seeds) if (s.id !== this.localId && !this.seeds.includes(s)) this.seeds.push(s)
+    for (const s of seeds) this.addSeed(s)
     const targets = seeds.filter(s => s.id !== this.localId)
     if (targets.length === 0) return Promise.resolve({ contacted: 0 })
     return new Promise((resolve) => {
@@ -330,20 +347,31 @@ export class Membership {
   }
 
   /** Replaces our tags and announces them (raises our incarnation). */
+  /**
+   * Replaces our tags and announces them (raises our incarnation). After leave() they wait for a restart.
+   * @throws ConfigError if they exceed the wire limits (SWIM_LIMITS) that every receiver enforces
+   */
   setTags (tags: Record<string, string>): void {
     const self = this.table.localInfo()
-    this.table.updateLocalMeta({ name: self.name, addrs: self.addrs, tags: { ...tags } })
+    const meta = { name: self.name, addrs: self.addrs, tags: { ...tags } }
+    checkOwnMeta(meta)
+    this.table.updateLocalMeta(meta)
   }
 
-  /** Replaces the addresses we advertise (e.g. after the transport learned a new listen address). */
+  /**
+   * Replaces the addresses we advertise (e.g. after the transport learned a new listen address).
+   * @throws ConfigError if they exceed the wire limits
+   */
   setAddresses (addrs: readonly string[]): void {
     const self = this.table.localInfo()
-    this.table.updateLocalMeta({ name: self.name, addrs: [...addrs], tags: self.tags })
+    const meta = { name: self.name, addrs: [...addrs], tags: self.tags }
+    checkOwnMeta(meta)
+    this.table.updateLocalMeta(meta)
   }
 
   stats (): MembershipStats {
     const q = this.queue.stats()
-    return { ...structuredClone(this.counters), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped }
+    return { ...structuredClone(this.counters), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped, seeds: this.seeds.length }
   }
 
   // ── sending ────────────────────────────────────────────────────────────────────────────────────
@@ -470,6 +498,19 @@ export class Membership {
         this.counters.implausibleUpdates++
         this.log.debug('accusation ahead of the incarnation we hold: counted at ours', fields)
     }
+  }
+
+  /** Remembers `seed` unless it is us or known; past MAX_SEEDS the oldest is forgotten. */
+  private addSeed (seed: Destination): void {
+    if (seed.id === this.localId) return
+    const key = seedKey(seed)
+    if (this.seedKeys.has(key)) return
+    if (this.seeds.length >= MAX_SEEDS) {
+      const oldest = this.seeds.shift() as Destination
+      this.seedKeys.delete(seedKey(oldest))
+    }
+    this.seeds.push(seed)
+    this.seedKeys.add(key)
   }
 
   /** Rate limit for direct refutations: at most one per accuser per protocol period. */

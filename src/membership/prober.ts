@@ -187,6 +187,11 @@ export class Prober {
     for (const h of [...this.helping.values()]) if (h.target === id) h.fail()
   }
 
+  /** Resumes probing after stop() (a membership restarted in the same process). */
+  start (): void {
+    this.stopped = false
+  }
+
   stop (): void {
     this.stopped = true
     for (const round of this.rounds) {
