@@ -31,6 +31,8 @@ export interface ProberDeps {
   send: (to: Destination, frame: ProbeFrame, carrySuspicionOf?: PeerId) => void
   /** Observability hooks. */
   onProbe?: (outcome: 'ack' | 'indirect-ack' | 'failed', target: PeerId) => void
+  /** A direct ack came back: its round trip, ms. */
+  onProbeRtt?: (ms: number) => void
   onIndirectProbe?: () => void
   onPingReqRefused?: () => void
 }
@@ -51,6 +53,7 @@ interface ProbeRound {
   readonly target: PeerId
   readonly seq: number
   phase: 'direct' | 'indirect'
+  readonly sentAt: number
   acked: boolean
   nacks: number
   expectedNacks: number
@@ -223,7 +226,7 @@ export class Prober {
 
   private probe (target: PeerId): void {
     const { clock, config, awareness, table } = this.deps
-    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', acked: false, nacks: 0, expectedNacks: 0 }
+    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', sentAt: clock.now(), acked: false, nacks: 0, expectedNacks: 0 }
     this.rounds.add(round)
     const pending: PendingAck = {
       target,
@@ -231,7 +234,10 @@ export class Prober {
         if (round.acked) return
         round.acked = true
         // Done early: a direct ack means we are healthy (Lifeguard: awareness −1).
-        if (round.phase === 'direct') this.finish(round)
+        if (round.phase === 'direct') {
+          this.deps.onProbeRtt?.(clock.now() - round.sentAt)
+          this.finish(round)
+        }
       },
       onNack: () => {
         round.nacks++
