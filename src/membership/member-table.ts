@@ -38,7 +38,7 @@ interface MemberRecord {
 }
 
 /** Why an update was refused (counted by the caller). */
-export type RejectReason = 'implausible-incarnation' | 'member-table-full' | 'bad-signature'
+export type RejectReason = 'implausible-incarnation' | 'member-table-full' | 'bad-signature' | 'verify-budget'
 
 export interface MemberTableDeps {
   clock: Clock
@@ -197,10 +197,7 @@ export class MemberTable {
       if (!claim) return
       // Only a record we signed ourselves (before a restart) makes us move: anything else is a forgery,
       // refused by every member that checks it too.
-      if (!this.deps.records.verify(u, 'alive')) {
-        this.deps.onRejected?.('bad-signature', u)
-        return
-      }
+      if (!this.authentic(u, 'alive')) return
       this.refute(u, true)
       return
     }
@@ -210,10 +207,7 @@ export class MemberTable {
       this.deps.onRejected?.('member-table-full', u)
       return
     }
-    if (!this.deps.records.verify(u, 'alive')) {
-      this.deps.onRejected?.('bad-signature', u)
-      return
-    }
+    if (!this.authentic(u, 'alive')) return
     const now = this.deps.clock.now()
     if (r === undefined) {
       const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signedState: 'alive' }
@@ -277,21 +271,15 @@ export class MemberTable {
     if (r === undefined) return
     if (r === this.self) {
       if (!needsRefutation(this.self, u)) return
-      if (u.state === MemberState.left && !this.deps.records.verify(u, 'left')) {
-        // "We left" can only be our own record from before a restart; anything else is forged.
-        this.deps.onRejected?.('bad-signature', u)
-        return
-      }
-      this.refute(u, u.state === MemberState.left || (u.meta !== undefined && this.deps.records.verify(u, 'alive')))
+      // "We left" can only be our own record from before a restart; anything else is forged.
+      if (u.state === MemberState.left && !this.authentic(u, 'left')) return
+      this.refute(u, u.state === MemberState.left || (u.meta !== undefined && this.deps.records.verify(u, 'alive') === 'valid'))
       return
     }
     if (u.incarnation < r.incarnation || !supersedes(r, u)) return
     if (u.state === MemberState.left) {
       // Only the member itself can say it left (a forged `left` made every member list a live one as gone).
-      if (!this.deps.records.verify(u, 'left')) {
-        this.deps.onRejected?.('bad-signature', u)
-        return
-      }
+      if (!this.authentic(u, 'left')) return
       this.takeRecord(r, u, 'left')
     } else if (u.incarnation > r.incarnation) {
       return // a verdict ahead of the member's own record we hold: never ours (we declare at what we hold)
@@ -437,6 +425,14 @@ export class MemberTable {
     this.signSelf()
     this.deps.broadcast(this.aliveSelf())
     this.deps.onRefute(accusation)
+  }
+
+  /** Whether `u` is its member's own record; if not, it is refused and reported. */
+  private authentic (u: MemberUpdate, state: SignedState): boolean {
+    const verdict = this.deps.records.verify(u, state)
+    if (verdict === 'valid') return true
+    this.deps.onRejected?.(verdict === 'invalid' ? 'bad-signature' : 'verify-budget', u)
+    return false
   }
 
   /** Adopts `u`, the member's own signed record, as what we hold for it. */

@@ -102,6 +102,8 @@ export interface MembershipStats {
   implausibleUpdates: number
   /** Alive or left records not signed by the member they are about (forged or corrupt): refused. */
   badSignatures: number
+  /** Records refused unchecked: their sender exceeded its signature checks (signing.ts VERIFY_PER_SENDER). */
+  signaturesUnchecked: number
   /** New members refused because the table was full (maxMembers). */
   membersRefused: number
   /** ping-req refused: from a non-member, for an unknown target, or too many pending. */
@@ -147,6 +149,7 @@ export class Membership {
   private readonly warnings: RateLimitedLog
   private readonly events = new TypedEmitter<MembershipEvents>()
   private readonly table: MemberTable
+  private readonly records: RecordSigner
   private readonly queue: BroadcastQueue
   private readonly awareness: Awareness
   private readonly prober: Prober
@@ -176,7 +179,7 @@ export class Membership {
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
       probes: 0, probeRtt: { count: 0, sumMs: 0, buckets: PROBE_RTT_BUCKETS_MS.map(() => 0) }, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
-      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -185,6 +188,7 @@ export class Membership {
       tags: { ...options.tags }
     }
     checkOwnMeta(meta)
+    this.records = new RecordSigner(this.transport.signer, () => this.clock.now())
     this.queue = new BroadcastQueue(this.config.maxBroadcastQueue, encodedUpdateSize)
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier, (score) => {
       this.log.debug('local health changed', { awareness: score })
@@ -195,7 +199,7 @@ export class Membership {
       localId: this.localId,
       localMeta: meta,
       initialIncarnation: options.incarnation ?? 0,
-      records: new RecordSigner(this.transport.signer),
+      records: this.records,
       broadcast: (u) => { this.queue.enqueue(u) },
       emit: (type, info) => { this.onMemberEvent(type, info) },
       onRefute: (accusation) => {
@@ -452,6 +456,16 @@ export class Membership {
     }
     this.counters.messagesIn[msg.type]++
     this.counters.bytesIn[msg.type] += bytes.byteLength
+    // The signature checks this frame needs are charged to its sender (signing.ts VERIFY_PER_SENDER).
+    this.records.setSender(from)
+    try {
+      this.handle(from, msg)
+    } finally {
+      this.records.setSender(undefined)
+    }
+  }
+
+  private handle (from: PeerId, msg: SwimMessage): void {
     let accused = false
     for (const u of msg.gossip) {
       if (u.id === this.localId && u.state !== MemberState.alive) accused = true
@@ -517,6 +531,10 @@ export class Membership {
       case 'implausible-incarnation':
         this.counters.implausibleUpdates++
         this.log.debug('accusation ahead of the incarnation we hold: counted at ours', fields)
+        return
+      case 'verify-budget':
+        this.counters.signaturesUnchecked++
+        this.warnings.warn(reason, 'refused a member record: its sender spent its budget of signature checks', fields)
     }
   }
 

@@ -9,6 +9,8 @@
  * can never raise the incarnation we hold for a member (member-table.ts), so only the member itself moves
  * its incarnation, one signed record at a time.
  */
+import { TokenBucket } from '../core/rate-limit.js'
+import type { RateSpec } from '../core/rate-limit.js'
 import type { PeerSigner } from '../core/signer.js'
 import type { PeerId } from '../core/transport.js'
 import type { MemberMeta, MemberUpdate } from './member.js'
@@ -48,13 +50,33 @@ export function recordPayload (state: SignedState, id: PeerId, incarnation: numb
   return out
 }
 
+/** A record's check: signed by its member, not, or not checked (the sender's verification budget is spent). */
+export type Verdict = 'valid' | 'invalid' | 'unchecked'
+
+/**
+ * Signature checks per sender: a burst that covers a whole state (a join's push-pull at the 16,384-member
+ * table limit), then 1,000 a second. An Ed25519 check costs ~50–100 µs, so without it a peer streaming
+ * forged records at its inbound byte rate (~7,000 a second) would spend most of our CPU.
+ */
+export const VERIFY_PER_SENDER: Readonly<RateSpec> = { ratePerSec: 1_000, burst: 20_000 }
+/** Senders whose budget we track; past it the map starts over. */
+const MAX_VERIFY_TRACKED = 4096
+
 /** Signs our own records and checks others'; without a PeerSigner every record passes (unauthenticated). */
 export class RecordSigner {
-  constructor (private readonly signer: PeerSigner | undefined) {}
+  private readonly budgets = new Map<PeerId, TokenBucket>()
+  private sender: PeerId | undefined
+
+  constructor (private readonly signer: PeerSigner | undefined, private readonly now: () => number = () => 0) {}
 
   /** Whether records are checked at all (the transport has a signer). */
   get authenticated (): boolean {
     return this.signer !== undefined
+  }
+
+  /** Charges the checks that follow to `sender` (the peer whose frame is being handled), until cleared. */
+  setSender (sender: PeerId | undefined): void {
+    this.sender = sender
   }
 
   sign (state: SignedState, id: PeerId, incarnation: number, meta: MemberMeta): Uint8Array | undefined {
@@ -65,9 +87,20 @@ export class RecordSigner {
    * Whether `u` carries `u.id`'s own signature of (`state`, id, incarnation, meta): for an alive or left
    * update its own state; for a suspect or dead entry of a push-pull, the alive record behind it.
    */
-  verify (u: MemberUpdate, state: SignedState): boolean {
-    if (this.signer === undefined) return true
-    if (u.signature === undefined) return false
-    return this.signer.verify(u.id, recordPayload(state, u.id, u.incarnation, u.meta), u.signature)
+  verify (u: MemberUpdate, state: SignedState): Verdict {
+    if (this.signer === undefined) return 'valid'
+    if (u.signature === undefined) return 'invalid'
+    if (this.sender !== undefined && !this.budget(this.sender).take(this.now())) return 'unchecked'
+    return this.signer.verify(u.id, recordPayload(state, u.id, u.incarnation, u.meta), u.signature) ? 'valid' : 'invalid'
+  }
+
+  private budget (sender: PeerId): TokenBucket {
+    let bucket = this.budgets.get(sender)
+    if (bucket === undefined) {
+      if (this.budgets.size >= MAX_VERIFY_TRACKED) this.budgets.clear()
+      bucket = new TokenBucket(VERIFY_PER_SENDER, this.now())
+      this.budgets.set(sender, bucket)
+    }
+    return bucket
   }
 }

@@ -154,3 +154,26 @@ describe('forged left and alive', () => {
     c.stopAll()
   })
 })
+
+describe('signature checks are budgeted per sender', () => {
+  test('a member streaming 40,000 forged records gets 20,000 checks at once, then 1,000 a second; the rest is refused unchecked and counted', () => {
+    const seed = useSeed(0x5b_0007, FILE, 'a member streaming 40,000 forged records')
+    const c = formed(3, seed)
+    const [a, , h] = c.ids as [string, string, string]
+    // Forged alive records with made-up signatures: each one needs a check (an unsigned one costs none).
+    const bogus = Uint8Array.from({ length: 16 }, (_, i) => i)
+    for (let f = 0; f < 80; f++) {
+      forge(c, a, h, Array.from({ length: 500 }, (_, i) => ({ state: MemberState.alive, id: `fake-${f}-${i}`, incarnation: 1, from: '', meta: { name: 'x', addrs: [], tags: {} }, signature: bogus })))
+    }
+    const s = c.membership(a).stats()
+    expect(s.badSignatures).toBe(20_000)
+    expect(s.signaturesUnchecked).toBe(20_000)
+    // h's budget refills at 1,000 a second.
+    c.network.runFor(2_000)
+    forge(c, a, h, Array.from({ length: 500 }, (_, i) => ({ state: MemberState.alive, id: `later-${i}`, incarnation: 1, from: '', meta: { name: 'x', addrs: [], tags: {} }, signature: bogus })))
+    expect(c.membership(a).stats().badSignatures).toBeGreaterThanOrEqual(20_000 + 500)
+    expect(c.membership(a).stats().signaturesUnchecked).toBe(20_000)
+    c.stopAll()
+  })
+})
+
