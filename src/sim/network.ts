@@ -678,11 +678,11 @@ export class SimNetwork implements LinkHost {
     const now = this.time
     let best: SimConnection | undefined
     let bestActivity = Infinity
-    for (const [peer, conn] of node.connections) {
+    for (const conn of node.connections.values()) {
       if (conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
       const activity = conn.lastActivity(node)
       if (activity >= bestActivity) continue
-      const link = node.links.get(peer)
+      const link = node.links.get(conn.other(node).id)
       if (link !== undefined && (link.queuedFrames > 0 || link.busyUntil > now)) continue
       best = conn
       bestActivity = activity
