@@ -82,7 +82,7 @@ describe('membership in the simulator', () => {
     // Suspicions in flight when the loss stops are refuted; nobody stays suspect.
     cluster.network.setDefaultLink({ loss: 0 })
     expect(cluster.runUntilAll((_, members) => members.every(m => m.state === 'alive'), bounds(N).gossipRoundMs * 4)).toBeDefined()
-  })
+  }, 150_000) // 10 simulated minutes of 100 members, with connection churn (64-connection budget): ~30 s on an idle machine
 
   test('d. a member that stalls repeatedly: Lifeguard keeps everyone alive and raises fewer suspicions', () => {
     const seed = useSeed(104, FILE, 'd. a member that stalls')
@@ -113,7 +113,7 @@ describe('membership in the simulator', () => {
     expect(without.ofHealthy, 'the scenario must provoke false suspicions without Lifeguard').toBeGreaterThan(0)
     expect(withLg.suspicions).toBeLessThan(without.suspicions)
     expect(withLg.ofHealthy).toBeLessThan(without.ofHealthy)
-  })
+  }, 150_000) // two runs of 310 simulated seconds of 100 members
 
   test('e. a false suspicion is refuted: the incarnation grows and the member is alive everywhere', () => {
     const seed = useSeed(105, FILE, 'e. a false suspicion')
