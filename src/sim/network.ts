@@ -22,8 +22,11 @@
  * Same seed ⇒ same run: every random draw comes from one seeded generator (forked per node), events at
  * equal times run in scheduling order, and nothing reads real time.
  *
- * Not modelled yet (see docs/LIMITS.md): the flood detector's disconnect, silent-connection detection,
- * libp2p's hard connection cap, CPU time per frame (a node handles any number of frames per instant).
+ * Not modelled yet: the flood detector's disconnect and cooldown, silent-connection detection, libp2p's
+ * hard connection cap, and CPU time — a node handles any number of frames per instant, and a handshake
+ * costs time (`handshakeMs`) but no CPU. A per-node CPU budget belongs in two places: `receive` (each
+ * frame handed to the protocol) and `dial`/`openConnection` (the handshake, on both nodes); deferring
+ * work while a node is busy can reuse the stall machinery (`stalledUntil`, `runOn`).
  */
 import type { Clock, Timer } from '../core/clock.js'
 import { varintLength } from '../core/codec.js'
