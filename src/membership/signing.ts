@@ -20,34 +20,53 @@ export type SignedState = 'alive' | 'left'
 
 const DOMAIN = 'murmur/member-record/1'
 const encoder = new TextEncoder()
+/** Reused for every payload (built and copied out synchronously): one allocation per record, not one per field. */
+let scratch = new Uint8Array(2048)
 
 /**
- * The signed bytes: a domain tag, then state, id, incarnation and meta, every string length-prefixed and
- * tags sorted by key, so that any relay re-encoding the record reproduces them exactly.
+ * The signed bytes: a domain tag, then state, id, incarnation and meta, each part as a 4-byte length and
+ * its bytes, tags sorted by key, so that any relay re-encoding the record reproduces them exactly.
  */
 export function recordPayload (state: SignedState, id: PeerId, incarnation: number, meta: MemberMeta | undefined): Uint8Array {
-  const parts: Uint8Array[] = [encoder.encode(DOMAIN), Uint8Array.of(state === 'alive' ? 1 : 2), encoder.encode(id)]
-  const inc = new Uint8Array(4)
-  new DataView(inc.buffer).setUint32(0, incarnation)
-  parts.push(inc)
+  // An upper bound: 4 bytes of length per part, at most 3 UTF-8 bytes per UTF-16 unit.
+  let bound = 4 * 4 + 3 * (DOMAIN.length + id.length) + 1 + 4
+  const keys = meta === undefined ? [] : Object.keys(meta.tags).sort()
   if (meta !== undefined) {
-    parts.push(encoder.encode(meta.name), Uint8Array.of(meta.addrs.length))
-    for (const a of meta.addrs) parts.push(encoder.encode(a))
-    const keys = Object.keys(meta.tags).sort()
-    parts.push(Uint8Array.of(keys.length))
-    for (const k of keys) parts.push(encoder.encode(k), encoder.encode(meta.tags[k] ?? ''))
+    bound += 4 * 3 + 3 * meta.name.length + 2
+    for (const a of meta.addrs) bound += 4 + 3 * a.length
+    for (const k of keys) bound += 8 + 3 * (k.length + (meta.tags[k] ?? '').length)
   }
-  let size = 0
-  for (const p of parts) size += p.length + 4
-  const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
+  if (scratch.length < bound) scratch = new Uint8Array(2 * bound)
+  const buf = scratch
+  const view = new DataView(buf.buffer)
   let at = 0
-  for (const p of parts) {
-    view.setUint32(at, p.length)
-    out.set(p, at + 4)
-    at += p.length + 4
+  const text = (s: string): void => {
+    const { written } = encoder.encodeInto(s, buf.subarray(at + 4))
+    view.setUint32(at, written)
+    at += 4 + written
   }
-  return out
+  const byte = (b: number): void => {
+    view.setUint32(at, 1)
+    buf[at + 4] = b
+    at += 5
+  }
+  text(DOMAIN)
+  byte(state === 'alive' ? 1 : 2)
+  text(id)
+  view.setUint32(at, 4)
+  view.setUint32(at + 4, incarnation)
+  at += 8
+  if (meta !== undefined) {
+    text(meta.name)
+    byte(meta.addrs.length)
+    for (const a of meta.addrs) text(a)
+    byte(keys.length)
+    for (const k of keys) {
+      text(k)
+      text(meta.tags[k] ?? '')
+    }
+  }
+  return buf.slice(0, at)
 }
 
 /** A record's check: signed by its member, not, or not checked (the sender's verification budget is spent). */

@@ -579,8 +579,8 @@ export class SimNetwork implements LinkHost {
     if (from.connections.has(to.id)) return
     const now = this.time
     const conn = new SimConnection(from, to, now)
-    from.connections.set(to.id, conn)
-    to.connections.set(from.id, conn)
+    from.addConnection(to.id, conn)
+    to.addConnection(from.id, conn)
     this.linkFrom(from, to).conn = conn
     this.linkFrom(to, from).conn = conn
     this.connectionStats.dials++
@@ -653,8 +653,8 @@ export class SimNetwork implements LinkHost {
     }
     conn.state = 'closed'
     const { a, b } = conn
-    if (a.connections.get(b.id) === conn) a.connections.delete(b.id)
-    if (b.connections.get(a.id) === conn) b.connections.delete(a.id)
+    a.removeConnection(b.id, conn)
+    b.removeConnection(a.id, conn)
     for (const link of [a.links.get(b.id), b.links.get(a.id)]) {
       if (link?.conn !== conn) continue
       link.conn = undefined
@@ -681,10 +681,11 @@ export class SimNetwork implements LinkHost {
     const now = this.time
     let best: SimConnection | undefined
     let bestActivity = Infinity
-    for (const conn of node.connections.values()) {
-      if (conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
-      const activity = conn.lastActivity(node)
-      if (activity >= bestActivity) continue
+    const list = node.connectionList
+    for (let i = 0; i < list.length; i++) {
+      const conn = list[i] as SimConnection
+      const activity = conn.a === node ? conn.lastActivityA : conn.lastActivityB
+      if (activity >= bestActivity || conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
       const link = node.links.get(conn.other(node).id)
       if (link !== undefined && (link.queuedFrames > 0 || link.busyUntil > now)) continue
       best = conn
@@ -712,7 +713,7 @@ export class SimNetwork implements LinkHost {
       this.clearLink(link, reason)
       link.busyUntil = 0
     }
-    for (const conn of [...node.connections.values()]) this.closeConnection(conn)
+    for (const conn of [...node.connectionList]) this.closeConnection(conn)
     node.links.clear()
     node.egressFreeAt = 0
   }

@@ -24,6 +24,9 @@ export class SimConnection {
   /** Last frame sent or received on it, per end (the connection budget's LRU). */
   lastActivityA = 0
   lastActivityB = 0
+  /** Positions in a's and b's connection lists. */
+  indexA = -1
+  indexB = -1
 
   constructor (readonly a: SimNode, readonly b: SimNode, now: number) {
     this.lastActivityA = now
@@ -55,6 +58,8 @@ export class SimNode {
   readonly sent: TrafficStats = { frames: 0, bytes: 0, dropped: 0 }
   readonly links = new Map<PeerId, OutLink>()
   readonly connections = new Map<PeerId, SimConnection>()
+  /** The same connections in a dense array: the connection budget scans it at every new connection. */
+  readonly connectionList: SimConnection[] = []
   /** The node's network interface is busy sending until this time (all links share it). */
   egressFreeAt = 0
   /** Connections in state `open` (the budget counts these). */
@@ -63,5 +68,24 @@ export class SimNode {
 
   constructor (readonly id: PeerId, readonly random: Random, maxQueuedBytes: number) {
     this.budget = new QueueBudget(maxQueuedBytes)
+  }
+
+  addConnection (peer: PeerId, conn: SimConnection): void {
+    this.connections.set(peer, conn)
+    if (conn.a === this) conn.indexA = this.connectionList.length
+    else conn.indexB = this.connectionList.length
+    this.connectionList.push(conn)
+  }
+
+  removeConnection (peer: PeerId, conn: SimConnection): void {
+    if (this.connections.get(peer) !== conn) return
+    this.connections.delete(peer)
+    const i = conn.a === this ? conn.indexA : conn.indexB
+    const last = this.connectionList.pop() as SimConnection
+    if (last !== conn) {
+      this.connectionList[i] = last
+      if (last.a === this) last.indexA = i
+      else last.indexB = i
+    }
   }
 }
