@@ -358,7 +358,7 @@ export class SimNetwork implements LinkHost {
 
   /** The pumps of links that were sent on during the last event (the transport's microtask turn). */
   private runDeferred (): void {
-    // Pumps may send nothing new themselves, but a dial's end may queue more: loop until empty.
+    // The list may grow while it is worked through (a pump that dials, a dial that fails at once).
     for (let i = 0; i < this.deferred.length; i++) {
       const link = this.deferred[i] as OutLink
       link.pumpDeferred = false
@@ -452,7 +452,7 @@ export class SimNetwork implements LinkHost {
 
   // ── links: pump and arrival (LinkHost) ─────────────────────────────────────────────────────────
 
-  /** Writes one batch from the link's queues, if it has a connection and is not busy. */
+  /** Writes batches from the link's queues while it has an open connection and room to send (dials if it has none). */
   pump (link: OutLink): void {
     const { from, to } = link
     if (from.crashed || link.queuedFrames === 0) return
