@@ -7,7 +7,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Peer } from '../api.js'
 import type { HistogramSnapshot } from '../core/histogram.js'
-import { PROBE_RTT_BUCKETS_MS } from '../membership/index.js'
 import { MURMUR_VERSION } from '../version.js'
 import { SPECS } from './metric-specs.js'
 import type { HttpCounters, Snapshot } from './metric-specs.js'
@@ -28,15 +27,8 @@ const LATENCIES: ReadonlyArray<{ name: string, help: string, read: (s: Snapshot)
   { name: 'murmur_write_ack_seconds', help: 'Local writes, from the call to the acknowledgement (durable on this peer).', read: s => s.peer.stats().latency.writeAckMs },
   { name: 'murmur_anti_entropy_round_seconds', help: 'Anti-entropy rounds this peer started, from the first digest to the last diff applied.', read: s => s.peer.stats().latency.antiEntropyRoundMs },
   { name: 'murmur_store_write_seconds', help: 'Batches of writes, from the store call to durable on disk (the fsync latency).', read: s => s.peer.stats().latency.storeWriteMs },
-  { name: 'murmur_probe_rtt_seconds', help: 'Round trip of direct probes (ping to ack): what liveness checks cost this peer, where hostile load shows first.', read: s => probeRtt(s.m.probeRtt) }
+  { name: 'murmur_probe_rtt_seconds', help: 'Round trip of direct probes (ping to ack): what liveness checks cost this peer, where hostile load shows first.', read: s => s.m.probeRtt as HistogramSnapshot | undefined }
 ]
-
-/** The membership's probe round-trip counts (PROBE_RTT_BUCKETS_MS, last bound +Inf) as a HistogramSnapshot. */
-function probeRtt (v: unknown): HistogramSnapshot | undefined {
-  if (typeof v !== 'object' || v === null) return undefined
-  const { count, sumMs, buckets } = v as { count: number, sumMs: number, buckets: number[] }
-  return { bounds: PROBE_RTT_BUCKETS_MS.filter(Number.isFinite), counts: buckets, sum: sumMs, count }
-}
 
 /**
  * A histogram kept elsewhere (a HistogramSnapshot in ms), in the shape prom-client's registry formats:

@@ -9,6 +9,8 @@
 import { every } from '../core/clock.js'
 import type { Clock, Timer } from '../core/clock.js'
 import { TypedEmitter } from '../core/emitter.js'
+import { Histogram } from '../core/histogram.js'
+import type { HistogramSnapshot } from '../core/histogram.js'
 import { DecodeError, NotRunningError } from '../core/errors.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
@@ -59,27 +61,16 @@ export interface MembershipOptions {
 type Counts = Record<MessageTypeName, number>
 const zeroCounts = (): Counts => ({ ping: 0, ack: 0, nack: 0, pingReq: 0, pushPull: 0, pushPullReply: 0, gossip: 0 })
 
-/** Round trips of direct probes (ping → ack), as a histogram: `buckets[i]` counts those ≤ PROBE_RTT_BUCKETS_MS[i]. */
-export interface ProbeRttStats {
-  count: number
-  sumMs: number
-  buckets: number[]
-}
-
-/** Upper bounds of the probe round-trip histogram, ms (the last catches the rest: the probe timeout is ≤ 1 s). */
-export const PROBE_RTT_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, Infinity]
-
-function recordRtt (s: ProbeRttStats, ms: number): void {
-  s.count++
-  s.sumMs += ms
-  const i = PROBE_RTT_BUCKETS_MS.findIndex(le => ms <= le)
-  s.buckets[i] = (s.buckets[i] ?? 0) + 1
-}
+/**
+ * Upper bounds of the probe round-trip histogram, ms: a probe on a LAN answers in ~1 ms, and the probe
+ * timeout is at most 1 s (what does not fit lands in the +Inf bucket).
+ */
+export const PROBE_RTT_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
 
 export interface MembershipStats {
   probes: number
   /** Direct probes' round trips: what a member's liveness checks cost it (hostile load shows here). */
-  probeRtt: ProbeRttStats
+  probeRtt: HistogramSnapshot
   probesFailed: number
   indirectProbes: number
   suspicions: number
@@ -163,7 +154,8 @@ export class Membership {
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
-  private readonly counters: Omit<MembershipStats, 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds'>
+  private readonly counters: Omit<MembershipStats, 'probeRtt' | 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds'>
+  private readonly probeRtt = new Histogram(PROBE_RTT_BUCKETS_MS)
   private seedIndex = 0
   private running = false
   private leaving = false
@@ -178,7 +170,7 @@ export class Membership {
     this.localId = this.transport.localId
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
-      probes: 0, probeRtt: { count: 0, sumMs: 0, buckets: PROBE_RTT_BUCKETS_MS.map(() => 0) }, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
+      probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
       reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
@@ -224,7 +216,7 @@ export class Membership {
         this.counters.probes++
         if (outcome === 'failed') this.counters.probesFailed++
       },
-      onProbeRtt: (ms) => { recordRtt(this.counters.probeRtt, ms) },
+      onProbeRtt: (ms) => { this.probeRtt.observe(ms) },
       onIndirectProbe: () => { this.counters.indirectProbes++ },
       onPingReqRefused: () => { this.counters.pingReqsRefused++ }
     })
@@ -395,7 +387,7 @@ export class Membership {
 
   stats (): MembershipStats {
     const q = this.queue.stats()
-    return { ...structuredClone(this.counters), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped, seeds: this.seeds.length }
+    return { ...structuredClone(this.counters), probeRtt: this.probeRtt.snapshot(), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped, seeds: this.seeds.length }
   }
 
   // ── sending ────────────────────────────────────────────────────────────────────────────────────
