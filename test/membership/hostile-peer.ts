@@ -113,6 +113,7 @@ function forgeries (target: MemberInfo, crashed: string, departed: string): Memb
 
 let attack: ReturnType<typeof setInterval> | undefined
 function startAttack (crashed: string, departed: string): void {
+  clearInterval(attack) // one attack at a time, however often it is asked for
   attack = setInterval(() => {
     for (const target of membership.members()) {
       if (target.id === libp2p.localId || target.state !== 'alive') continue
