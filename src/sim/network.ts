@@ -159,6 +159,7 @@ export class SimNetwork implements LinkHost {
   readonly drops: Record<Channel, Record<DropReason, number>> = { swim: zeroDrops(), sync: zeroDrops() }
   /** Dials started, failed, and connections closed by a node's connection budget. */
   readonly connectionStats = { dials: 0, dialsFailed: 0, pruned: 0 }
+  private connectionSerial = 0
   /** Frames delivered a second time (replay). */
   duplicated = 0
   eventsRun = 0
@@ -578,7 +579,7 @@ export class SimNetwork implements LinkHost {
   private dial (from: SimNode, to: SimNode): void {
     if (from.connections.has(to.id)) return
     const now = this.time
-    const conn = new SimConnection(from, to, now)
+    const conn = new SimConnection(from, to, now, this.connectionSerial++)
     from.addConnection(to.id, conn)
     to.addConnection(from.id, conn)
     this.linkFrom(from, to).conn = conn
@@ -685,7 +686,8 @@ export class SimNetwork implements LinkHost {
     for (let i = 0; i < list.length; i++) {
       const conn = list[i] as SimConnection
       const activity = conn.a === node ? conn.lastActivityA : conn.lastActivityB
-      if (activity >= bestActivity || conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
+      if (activity > bestActivity || (activity === bestActivity && best !== undefined && conn.serial > best.serial)) continue
+      if (conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
       const link = node.links.get(conn.other(node).id)
       if (link !== undefined && (link.queuedFrames > 0 || link.busyUntil > now)) continue
       best = conn

@@ -28,7 +28,11 @@ export class SimConnection {
   indexA = -1
   indexB = -1
 
-  constructor (readonly a: SimNode, readonly b: SimNode, now: number) {
+  /**
+   * `serial`: the order connections were dialled in this network; among equally idle connections the
+   * budget closes the oldest first (the order of a node's connection list changes as connections close).
+   */
+  constructor (readonly a: SimNode, readonly b: SimNode, now: number, readonly serial: number) {
     this.lastActivityA = now
     this.lastActivityB = now
   }
