@@ -7,6 +7,7 @@ import { needsRefutation, supersedes } from '../src/membership/member.js'
 import type { MemberState, MemberUpdate } from '../src/membership/member.js'
 import { Suspicion } from '../src/membership/suspicion.js'
 import { SimNetwork } from '../src/sim/network.js'
+import { signedAlive } from './helpers/signed.js'
 
 describe('SWIM precedence (§4.2)', () => {
   const v = (state: MemberState, incarnation: number) => ({ state, incarnation })
@@ -197,7 +198,7 @@ describe('push-pull paging', () => {
     const { encodeSwim } = await import('../src/membership/codec.js')
     const tags = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, 'v'.repeat(70)]))
     for (let f = 0; f < 10; f++) {
-      const gossip = Array.from({ length: 300 }, (_, i) => ({ state: 'alive' as const, id: `m${f}-${i}`, incarnation: 0, from: '', meta: { name: `m${f}-${i}`, addrs: [], tags } }))
+      const gossip = Array.from({ length: 300 }, (_, i) => signedAlive(c.network, `m${f}-${i}`, 0, { name: `m${f}-${i}`, addrs: [], tags }))
       c.network.node(b).transport.receive(Channel.swim, a, encodeSwim({ type: 'gossip', gossip }))
     }
     expect(c.membership(b).members().length).toBe(3_002)
@@ -207,7 +208,8 @@ describe('push-pull paging', () => {
     const late = new Membership({ transport: c.network.node('late').transport, clock: c.network.clockFor('late'), random: c.network.node('late').random }, { profile: 'sim' })
     late.start()
     void late.join([{ id: b, addrs: [] }])
-    c.network.runFor(500)
+    // Pages past the first MiB follow at the push-pull pace (512 KiB/s: push-pull.ts).
+    c.network.runFor(5_000)
     expect(late.members().length).toBeGreaterThanOrEqual(3_002)
     expect(c.membership(b).stats().messagesOut.pushPullReply).toBeGreaterThan(1)
     late.stop()

@@ -8,10 +8,10 @@ import { describeError, isPeerGone, toError } from '../src/net/describe-error.js
 import { diagnoseDialFailure, diagnoseInboundHandshakeFailure, explainInboundHandshakeFailure } from '../src/net/diagnose.js'
 import { FirstBytesLog, MULTISTREAM_HEADER, classifyFirstBytes } from '../src/net/first-bytes.js'
 import { InboundAdmission, refusalReason } from '../src/net/inbound-admission.js'
-import { FrameQueue } from '../src/net/frame-queue.js'
-import { varintLength } from '../src/net/frame-reader.js'
+import { FrameQueue } from '../src/core/frame-queue.js'
+import { varintLength } from '../src/core/codec.js'
 import { PeerPolicy } from '../src/net/peer-policy.js'
-import { FloodDetector, TokenBucket } from '../src/net/rate-limit.js'
+import { FloodDetector, TokenBucket } from '../src/core/rate-limit.js'
 import { resolveTransportConfig } from '../src/net/config.js'
 import { generatePsk, parsePsk } from '../src/net/psk.js'
 

@@ -152,6 +152,17 @@ export function transportAcceptance (name: string, createHarness: HarnessFactory
       expect(atA.every(r => r.from === b.localId && r.channel === 'sync' && r.bytes.byteLength === 100)).toBe(true)
     })
 
+    it('delivers the frames of one channel in the order they were sent (a stream, not datagrams)', async () => {
+      const h = await harness(2)
+      const a = peer(h, 0)
+      const b = peer(h, 1)
+      const { until } = h
+      const atB = collect(b, ['swim'])
+      for (let i = 0; i < 300; i++) a.send('swim', { id: b.localId, addrs: b.addresses() }, numbered(i, 16 + (i % 7) * 100))
+      await until(() => atB.length >= 300, 10_000, '300 frames')
+      expect(atB.map(r => numberOf(r.bytes))).toEqual(Array.from({ length: 300 }, (_, i) => i))
+    })
+
     it('throws FrameTooLargeError for an oversized frame and delivers one of exactly the limit', async () => {
       const h = await harness(2)
       const a = peer(h, 0)

@@ -198,3 +198,11 @@ export async function cleanup (): Promise<void> {
   await Promise.all(waits)
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 }
+
+/** The samples of metric `name` on `p`'s /metrics, as `{labels}` → value (`''` for an unlabelled one). */
+export async function metricSamples (p: PeerProcess, name: string): Promise<Map<string, number>> {
+  const text = String((await api<string>(p, 'GET', '/metrics')).body)
+  const out = new Map<string, number>()
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) out.set(m[1] ?? '', Number(m[2]))
+  return out
+}

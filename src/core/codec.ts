@@ -68,3 +68,13 @@ export function checkEnum<T extends number> (value: number, allowed: readonly T[
   if (!(allowed as readonly number[]).includes(value)) throw new DecodeError(`${field}: unknown value ${value}`)
   return value as T
 }
+
+/** Varint bytes needed for `n` (unsigned LEB128): a length prefix as lpStream writes it, a protobuf length. */
+export function varintLength (n: number): number {
+  let len = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80)
+    len++
+  }
+  return len
+}

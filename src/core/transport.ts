@@ -1,13 +1,17 @@
 /**
  * The Transport interface: the only way membership and replication reach other peers.
  *
- * It is a datagram-style contract, like the UDP that SWIM was designed on: `send` is fire-and-forget,
- * a frame may be lost or (in the simulator) reordered, and a frame that arrives is delivered whole and
- * attributed to the authenticated sender. Request/response, retries and acknowledgements are the
+ * `send` is fire-and-forget, like the UDP that SWIM was designed on: a frame may be lost (an outbound
+ * queue overflowing, a failed dial, a connection closing), and a frame that arrives is delivered whole and
+ * attributed to the authenticated sender. Frames to one peer on one channel travel on one stream, so those
+ * that arrive do so in the order they were sent. Request/response, retries and acknowledgements are the
  * protocols' job, so the same protocol code runs over libp2p streams (`src/net/`) and over the
- * deterministic simulator (`src/sim/`). The shared acceptance suite in `test/transport-acceptance.ts`
- * holds both implementations to this contract.
+ * deterministic simulator (`src/sim/`), which models the same queues, limits and connections and can
+ * also inject duplicates (replay) to test that protocols are idempotent. The shared acceptance suite in
+ * `test/transport-acceptance.ts` holds both implementations to this contract.
  */
+
+import type { PeerSigner } from './signer.js'
 
 /** A peer's identity: the libp2p PeerId string in real peers, a short name in the simulator. */
 export type PeerId = string
@@ -49,6 +53,12 @@ export type PeerEvent =
 export interface Transport {
   /** This peer's id. */
   readonly localId: PeerId
+  /**
+   * Signs with this peer's identity and verifies others' signatures by their ids. Optional: without one,
+   * membership cannot tell a member's own record from a forgery relayed by another member (see
+   * src/core/signer.ts); the libp2p transport and the simulator always have one.
+   */
+  readonly signer?: PeerSigner
   /** Addresses other peers can reach this one at (multiaddrs with `/p2p/<id>` on libp2p). */
   addresses(): string[]
   /**
@@ -66,8 +76,7 @@ export interface Transport {
   /**
    * Membership declared `id` dead: drop whatever connection state we hold for it, so the next send dials
    * afresh. Over TCP, a connection through a partition that has since healed may sit in exponential
-   * retransmission backoff for many seconds; a fresh dial goes through at once. Optional (no-op in the
-   * simulator, which has no connections).
+   * retransmission backoff for many seconds; a fresh dial goes through at once. Optional.
    */
   forget?(id: PeerId): void
 }

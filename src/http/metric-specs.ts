@@ -147,6 +147,10 @@ export const SPECS: Spec[] = [
       [{ reason: 'member_table_full' }, num(s.m.membersRefused)],
       [{ reason: 'ping_req' }, num(s.m.pingReqsRefused)],
       [{ reason: 'push_pull' }, num(s.m.pushPullsRefused)],
+      [{ reason: 'push_pull_served' }, num(s.m.pushPullsServedRefused)],
+      [{ reason: 'bad_signature' }, num(s.m.badSignatures)],
+      [{ reason: 'signature_budget' }, num(s.m.signaturesUnchecked)],
+      [{ reason: 'unexpected_ack' }, num(s.m.unexpectedAcks)],
       [{ reason: 'broadcast_queue_full' }, num(s.m.broadcastsDropped)]
     ]
   },

@@ -26,7 +26,8 @@ const HTTP_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 const LATENCIES: ReadonlyArray<{ name: string, help: string, read: (s: Snapshot) => HistogramSnapshot | undefined }> = [
   { name: 'murmur_write_ack_seconds', help: 'Local writes, from the call to the acknowledgement (durable on this peer).', read: s => s.peer.stats().latency.writeAckMs },
   { name: 'murmur_anti_entropy_round_seconds', help: 'Anti-entropy rounds this peer started, from the first digest to the last diff applied.', read: s => s.peer.stats().latency.antiEntropyRoundMs },
-  { name: 'murmur_store_write_seconds', help: 'Batches of writes, from the store call to durable on disk (the fsync latency).', read: s => s.peer.stats().latency.storeWriteMs }
+  { name: 'murmur_store_write_seconds', help: 'Batches of writes, from the store call to durable on disk (the fsync latency).', read: s => s.peer.stats().latency.storeWriteMs },
+  { name: 'murmur_probe_rtt_seconds', help: 'Round trip of direct probes (ping to ack): what liveness checks cost this peer, where hostile load shows first.', read: s => s.m.probeRtt as HistogramSnapshot | undefined }
 ]
 
 /**

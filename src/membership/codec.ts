@@ -3,8 +3,9 @@
  * decode → validate (sizes, counts, ranges, required fields) → typed message; nothing downstream sees a
  * frame that failed validation.
  */
-import { checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded } from '../core/codec.js'
-import { DecodeError } from '../core/errors.js'
+import { checkBytes, checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded, varintLength } from '../core/codec.js'
+import { MAX_SIGNATURE_BYTES } from '../core/signer.js'
+import { ConfigError, DecodeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { MemberState, STATE_FROM_WIRE, WIRE_STATE } from './member.js'
 import type { MemberMeta, MemberUpdate } from './member.js'
@@ -23,7 +24,8 @@ export const SWIM_LIMITS = Object.freeze({
   gossipEntries: 512,
   membersPerPage: 4096,
   pages: 64,
-  maxIncarnation: 0xffff_ffff
+  maxIncarnation: 0xffff_ffff,
+  signatureBytes: MAX_SIGNATURE_BYTES
 })
 
 export const MessageType = {
@@ -75,6 +77,21 @@ function validMeta (meta: WireMeta): MemberMeta {
   return { name: meta.name, addrs: meta.addrs, tags }
 }
 
+/**
+ * Our own name, addresses and tags, checked against what every receiver enforces (validMeta): a member
+ * announcing more would have each of its frames rejected. The CLI checks its flags the same way.
+ * @throws ConfigError naming the field
+ */
+export function checkOwnMeta (meta: MemberMeta): void {
+  try {
+    if (meta.name.trim() === '') throw new DecodeError('must not be blank')
+    validMeta({ name: meta.name, addrs: [...meta.addrs], tags: new Map(Object.entries(meta.tags)) })
+  } catch (err) {
+    if (err instanceof DecodeError) throw new ConfigError(`own member description: ${err.message} (limits: name 1–${SWIM_LIMITS.nameChars} characters, ${SWIM_LIMITS.addrs} addresses of ${SWIM_LIMITS.addrChars}, ${SWIM_LIMITS.tags} tags, keys ${SWIM_LIMITS.tagKeyChars} and values ${SWIM_LIMITS.tagValueChars} characters)`)
+    throw err
+  }
+}
+
 function validUpdate (u: WireUpdate, field: string): MemberUpdate {
   const state = STATE_FROM_WIRE.get(checkEnum(u.state, [1, 2, 3, 4], `${field}.state`))
   if (state === undefined) throw new DecodeError(`${field}.state: unknown`)
@@ -83,7 +100,10 @@ function validUpdate (u: WireUpdate, field: string): MemberUpdate {
   const from = u.from === '' ? '' : validId(u.from, `${field}.from`)
   if (state === MemberState.alive && u.meta === undefined) throw new DecodeError(`${field}: alive update without meta`)
   const meta = u.meta === undefined ? undefined : validMeta(u.meta)
-  return meta === undefined ? { state, id, incarnation, from } : { state, id, incarnation, from, meta }
+  const out: { -readonly [K in keyof MemberUpdate]: MemberUpdate[K] } = { state, id, incarnation, from }
+  if (meta !== undefined) out.meta = meta
+  if (u.signature !== undefined) out.signature = checkBytes(u.signature, SWIM_LIMITS.signatureBytes, `${field}.signature`, 1)
+  return out
 }
 
 function validUpdates (list: WireUpdate[], max: number, field: string): MemberUpdate[] {
@@ -135,19 +155,58 @@ export function toWireUpdate (u: MemberUpdate): WireUpdate {
   if (u.meta !== undefined) {
     wire.meta = { name: u.meta.name, addrs: [...u.meta.addrs], tags: new Map(Object.entries(u.meta.tags)) }
   }
+  if (u.signature !== undefined) wire.signature = u.signature as Uint8Array<ArrayBuffer>
   return wire
 }
 
-/** Encoded size of one update inside a frame, including its field tag and length prefix. */
+/**
+ * Encoded size of one update inside a frame, including its field tag and length prefix — computed from
+ * the fields, as protons would encode them, without encoding (paging a push-pull used to encode every
+ * entry twice: once to measure it, once to send it).
+ */
 export function encodedUpdateSize (u: MemberUpdate): number {
-  const len = WireUpdate.encode(toWireUpdate(u)).byteLength
-  return len + 1 + varintSize(len)
+  let body = 1 + varintLength(WIRE_STATE[u.state]) + stringField(u.id) + stringField(u.from)
+  if (u.incarnation !== 0) body += 1 + varintLength(u.incarnation)
+  if (u.meta !== undefined) {
+    const meta = metaSize(u.meta)
+    body += 1 + varintLength(meta) + meta
+  }
+  if (u.signature !== undefined) body += 1 + varintLength(u.signature.byteLength) + u.signature.byteLength
+  return 1 + varintLength(body) + body
 }
 
-function varintSize (n: number): number {
-  let size = 1
-  while (n >= 0x80) { n >>>= 7; size++ }
+function metaSize (m: MemberMeta): number {
+  let size = stringField(m.name)
+  for (const a of m.addrs) size += lengthDelimited(utf8Length(a))
+  for (const k in m.tags) {
+    const entry = stringField(k) + stringField(m.tags[k] as string)
+    size += 1 + varintLength(entry) + entry
+  }
   return size
+}
+
+/** A proto3 string field: omitted when empty. */
+function stringField (s: string): number {
+  return s === '' ? 0 : lengthDelimited(utf8Length(s))
+}
+
+function lengthDelimited (bytes: number): number {
+  return 1 + varintLength(bytes) + bytes
+}
+
+/** UTF-8 bytes of `s`, as TextEncoder writes it (a lone surrogate becomes U+FFFD: 3 bytes). */
+function utf8Length (s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
 }
 
 export function encodeSwim (msg: SwimMessage): Uint8Array {

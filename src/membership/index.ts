@@ -1,4 +1,4 @@
-export { Membership } from './membership.js'
+export { Membership, PROBE_RTT_BUCKETS_MS } from './membership.js'
 export type { MembershipComponents, MembershipOptions, MembershipStats, JoinResult } from './membership.js'
 export { LAN_PRESET, LOCAL_PRESET, SIM_PRESET, PRESETS, resolveMembershipConfig, isPresetName, withoutLifeguard } from './config.js'
 export type { MembershipConfig, MembershipInit, PresetName } from './config.js'

@@ -4,6 +4,12 @@
  *
  * Every accepted change is queued for dissemination and reported as an event. Updates about ourselves are
  * never accepted: they are refuted by raising our own incarnation, which only we may do.
+ *
+ * Who may say what (issue 10, defects 2 and 5): a member's incarnation and self-description change only
+ * through its own signed record — an `alive` or a `left` it signed (signing.ts), relayed by anyone.
+ * Accusations (suspect, dead) are other members' opinions: they change a member's state, never the
+ * incarnation we hold for it; one claiming a newer incarnation than the member's own record we have counts
+ * at ours. So nobody but a member can raise its incarnation, and no size of jump needs to be judged.
  */
 import type { Clock } from '../core/clock.js'
 import type { PeerId } from '../core/transport.js'
@@ -12,21 +18,27 @@ import type { MembershipEvents } from './events.js'
 import { expectedConfirmations, suspicionTimeoutMs } from './math.js'
 import { MemberState, isActive, metaEqual, needsRefutation, supersedes } from './member.js'
 import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
+import type { RecordSigner, SignedState } from './signing.js'
 import { Suspicion } from './suspicion.js'
 
 /** Largest incarnation the wire carries (uint32). */
 export const MAX_INCARNATION = 0xffff_ffff
-/** A member refutes at most once per suspicion; a jump of more than this in one update is not believable. */
-export const INCARNATION_JUMP_LIMIT = 65_536
 
 interface MemberRecord {
   id: PeerId
   meta: MemberMeta
   state: MemberState
+  /** The incarnation of the member's own latest record (below); accusations never change it. */
   incarnation: number
   stateChangedAt: number
+  /** The member's signature of its latest own record, and which state that record announced. */
+  signature?: Uint8Array
+  signedState: SignedState
   suspicion?: Suspicion
 }
+
+/** Why an update was refused (counted by the caller). */
+export type RejectReason = 'implausible-incarnation' | 'member-table-full' | 'bad-signature' | 'verify-budget'
 
 export interface MemberTableDeps {
   clock: Clock
@@ -34,14 +46,19 @@ export interface MemberTableDeps {
   localId: PeerId
   localMeta: MemberMeta
   initialIncarnation: number
+  /** Signs our records and checks others' (pass-through when the transport has no signer). */
+  records: RecordSigner
   /** Queue an update for dissemination. */
   broadcast: (update: MemberUpdate) => void
   /** Report a state change of another member. */
   emit: <K extends keyof MembershipEvents>(type: K, info: MemberInfo) => void
   /** We refuted an accusation about ourselves (Lifeguard: a sign we may be the slow one). */
   onRefute: (accusation: MemberUpdate) => void
-  /** An update refused as implausible (incarnation jump) or because the table is full. */
-  onRejected?: (reason: 'implausible-incarnation' | 'member-table-full', update: MemberUpdate) => void
+  /**
+   * An update refused: not signed by the member it is about, the table full, or (still applied, at the
+   * incarnation we hold) an accusation claiming a newer incarnation than the member's own record we have.
+   */
+  onRejected?: (reason: RejectReason, update: MemberUpdate) => void
   /** A member joined or came back: lets the prober add it to its rotation. */
   onNewMember?: (id: PeerId) => void
   /**
@@ -55,15 +72,19 @@ export class MemberTable {
   private readonly records = new Map<PeerId, MemberRecord>()
   private readonly self: MemberRecord
   private activeCount = 1
+  /** Meta set after we left, announced if we rejoin. */
+  private metaAfterLeave: MemberMeta | undefined
 
   constructor (private readonly deps: MemberTableDeps) {
     this.self = {
       id: deps.localId,
       meta: deps.localMeta,
       state: MemberState.alive,
-      incarnation: deps.initialIncarnation,
-      stateChangedAt: deps.clock.now()
+      incarnation: Math.min(MAX_INCARNATION, Math.max(0, deps.initialIncarnation)),
+      stateChangedAt: deps.clock.now(),
+      signedState: 'alive'
     }
+    this.signSelf()
     this.records.set(deps.localId, this.self)
   }
 
@@ -106,11 +127,15 @@ export class MemberTable {
     return out
   }
 
-  /** The update that describes member `id` as we see it (for push-pull and the buddy system). */
+  /**
+   * The update that describes member `id` as we see it (for push-pull and the buddy system), with the
+   * member's signed record behind it: a receiver can check the incarnation and meta whatever the state.
+   */
   updateFor (id: PeerId, from: PeerId = this.self.id): MemberUpdate | undefined {
     const r = this.records.get(id)
     if (r === undefined) return undefined
-    return { state: r.state, id: r.id, incarnation: r.incarnation, from: r.state === MemberState.left ? r.id : from, meta: r.meta }
+    const u = { state: r.state, id: r.id, incarnation: r.incarnation, from: r.state === MemberState.left ? r.id : from, meta: r.meta }
+    return r.signature === undefined ? u : { ...u, signature: r.signature }
   }
 
   /** Our full state, ourselves first. */
@@ -122,9 +147,8 @@ export class MemberTable {
 
   // ── transitions ────────────────────────────────────────────────────────────────────────────────
 
-  /** Apply one piggybacked update, from the gossip of `sender`. */
+  /** Apply one piggybacked update. */
   applyGossip (u: MemberUpdate): void {
-    if (!this.plausible(u)) return
     switch (u.state) {
       case MemberState.alive: this.applyAlive(u); break
       case MemberState.suspect: this.applySuspect(u); break
@@ -134,7 +158,7 @@ export class MemberTable {
         // of ours), so a live member can refute; only our own suspicion expiring, and a last ping to the
         // member failing, declares it dead here. Costs a real failure about one dissemination delay.
         const state = this.records.get(u.id)?.state
-        if (state === MemberState.alive || state === MemberState.suspect) {
+        if (u.id !== this.self.id && (state === MemberState.alive || state === MemberState.suspect)) {
           this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from })
         } else {
           this.applyDead(u) // about ourselves (refute), or a member already dead or left here
@@ -146,26 +170,13 @@ export class MemberTable {
   }
 
   /**
-   * Incarnations only grow by one per refutation, so an update far beyond what we know of a member is
-   * forged or garbage: one forged suspect(x, 2³² − 1) would otherwise leave x unable to refute ever again.
-   * Refused (and counted) when it is more than INCARNATION_JUMP_LIMIT above the known incarnation, or, for
-   * a member we do not know, above the limit itself.
-   */
-  private plausible (u: MemberUpdate): boolean {
-    const known = this.records.get(u.id)
-    const base = known?.incarnation ?? 0
-    if (u.incarnation - base <= INCARNATION_JUMP_LIMIT) return true
-    this.deps.onRejected?.('implausible-incarnation', u)
-    return false
-  }
-
-  /**
    * Merge one entry of a remote's full state (memberlist mergeState): alive and left are taken as they
    * are, but a remote's `dead` only makes us *suspect* the member, so a member that is alive on our side
-   * of a healed partition gets the chance to refute rather than being declared dead by hearsay.
+   * of a healed partition gets the chance to refute rather than being declared dead by hearsay. Entries
+   * about ourselves carry our own signed record from the remote's table: after a restart, the proof of the
+   * incarnation we had reached before it.
    */
   applyRemoteState (u: MemberUpdate, sender: PeerId): void {
-    if (!this.plausible(u)) return
     switch (u.state) {
       case MemberState.alive:
       case MemberState.left:
@@ -173,7 +184,8 @@ export class MemberTable {
         break
       case MemberState.suspect:
       case MemberState.dead:
-        this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: sender })
+        if (u.id === this.self.id) this.applyDead(u)
+        else this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: sender })
         break
     }
   }
@@ -181,20 +193,25 @@ export class MemberTable {
   applyAlive (u: MemberUpdate): void {
     if (u.meta === undefined) return
     if (u.id === this.self.id) {
-      if (needsRefutation(this.self, u) || (u.incarnation === this.self.incarnation && !metaEqual(u.meta, this.self.meta))) {
-        this.refute(u)
-      }
+      const claim = needsRefutation(this.self, u) || (u.incarnation === this.self.incarnation && !metaEqual(u.meta, this.self.meta))
+      if (!claim) return
+      // Only a record we signed ourselves (before a restart) makes us move: anything else is a forgery,
+      // refused by every member that checks it too.
+      if (!this.authentic(u, 'alive')) return
+      this.refute(u, true)
       return
     }
     const r = this.records.get(u.id)
     if (!supersedes(r, u)) return
-    const now = this.deps.clock.now()
     if (r === undefined && this.records.size >= this.deps.config.maxMembers) {
       this.deps.onRejected?.('member-table-full', u)
       return
     }
+    if (!this.authentic(u, 'alive')) return
+    const now = this.deps.clock.now()
     if (r === undefined) {
-      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now }
+      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signedState: 'alive' }
+      if (u.signature !== undefined) rec.signature = u.signature
       this.records.set(u.id, rec)
       this.activeCount++
       this.deps.broadcast(u)
@@ -206,8 +223,7 @@ export class MemberTable {
     const metaChanged = !metaEqual(r.meta, u.meta)
     r.suspicion?.cancel()
     delete r.suspicion
-    r.incarnation = u.incarnation
-    r.meta = u.meta
+    this.takeRecord(r, u, 'alive')
     this.deps.broadcast(u)
     if (previous === MemberState.alive) {
       if (metaChanged) this.deps.emit('updated', toInfo(r))
@@ -227,14 +243,21 @@ export class MemberTable {
 
   applySuspect (u: MemberUpdate): void {
     const r = this.records.get(u.id)
-    if (r === undefined || u.incarnation < r.incarnation) return
+    if (r === undefined) return
     if (r === this.self) {
-      if (needsRefutation(this.self, u)) this.refute(u)
+      if (needsRefutation(this.self, u)) this.refute(u, false)
       return
     }
+    if (u.incarnation > r.incarnation) {
+      // The accuser claims a newer incarnation than the member's own record we have: we missed a
+      // refutation, or it is forged (a huge one would leave the member unable to ever refute). It counts
+      // at the incarnation we hold; the member's own refutation, when it comes, supersedes it.
+      this.deps.onRejected?.('implausible-incarnation', u)
+      u = { state: MemberState.suspect, id: u.id, incarnation: r.incarnation, from: u.from }
+    }
+    if (u.incarnation < r.incarnation) return
     if (r.state === MemberState.suspect) {
       // Lifeguard: an independent accuser shortens the timeout; pass the confirmation on so others count it.
-      if (u.incarnation > r.incarnation) r.incarnation = u.incarnation
       if (r.suspicion?.confirm(u.from) === true) this.deps.broadcast(u)
       return
     }
@@ -242,19 +265,29 @@ export class MemberTable {
     this.startSuspicion(r, u)
   }
 
+  /** A `dead` verdict (ours, or about ourselves) or a `left` (a member's own, signed). */
   applyDead (u: MemberUpdate): void {
     const r = this.records.get(u.id)
-    if (r === undefined || u.incarnation < r.incarnation) return
+    if (r === undefined) return
     if (r === this.self) {
-      if (needsRefutation(this.self, u)) this.refute(u)
+      if (!needsRefutation(this.self, u)) return
+      // "We left" can only be our own record from before a restart; anything else is forged.
+      if (u.state === MemberState.left && !this.authentic(u, 'left')) return
+      this.refute(u, u.state === MemberState.left || (u.meta !== undefined && this.deps.records.verify(u, 'alive') === 'valid'))
       return
     }
-    if (!supersedes(r, u)) return
+    if (u.incarnation < r.incarnation || !supersedes(r, u)) return
+    if (u.state === MemberState.left) {
+      // Only the member itself can say it left (a forged `left` made every member list a live one as gone).
+      if (!this.authentic(u, 'left')) return
+      this.takeRecord(r, u, 'left')
+    } else if (u.incarnation > r.incarnation) {
+      return // a verdict ahead of the member's own record we hold: never ours (we declare at what we hold)
+    }
     const wasActive = isActive(r.state)
     r.suspicion?.cancel()
     delete r.suspicion
     r.state = u.state
-    r.incarnation = u.incarnation
     r.stateChangedAt = this.deps.clock.now()
     if (wasActive) this.activeCount--
     this.deps.broadcast(u)
@@ -271,25 +304,47 @@ export class MemberTable {
     this.applySuspect({ state: MemberState.suspect, id, incarnation: r.incarnation, from: this.self.id })
   }
 
-  /** Raise our incarnation and announce new metadata (tags, addresses). */
+  /**
+   * Raise our incarnation and announce new metadata (tags, addresses). After we left, the leave stands:
+   * the meta waits for a rejoin (announcing it would replace the queued `left` with an `alive`).
+   */
   updateLocalMeta (meta: MemberMeta): void {
+    if (this.self.state === MemberState.left) {
+      this.metaAfterLeave = meta
+      return
+    }
     this.self.meta = meta
-    this.self.incarnation++
+    this.self.incarnation = Math.min(MAX_INCARNATION, this.self.incarnation + 1)
+    this.signSelf()
     this.deps.broadcast(this.aliveSelf())
   }
 
-  /** Mark ourselves as leaving and queue the `left` announcement. */
+  /** Mark ourselves as leaving and queue the `left` announcement (signed: only we can say it). */
   leaveLocal (): MemberUpdate {
     this.self.state = MemberState.left
     this.self.stateChangedAt = this.deps.clock.now()
-    const u: MemberUpdate = { state: MemberState.left, id: this.self.id, incarnation: this.self.incarnation, from: this.self.id, meta: this.self.meta }
+    this.self.signedState = 'left'
+    this.signSelf()
+    const u = this.selfRecord(MemberState.left)
     this.deps.broadcast(u)
     return u
   }
 
+  /** Back from a leave (restarted in the same process): alive again, one incarnation above the `left`. */
+  rejoinLocal (): void {
+    if (this.self.state !== MemberState.left) return
+    this.self.state = MemberState.alive
+    this.self.stateChangedAt = this.deps.clock.now()
+    this.self.signedState = 'alive'
+    if (this.metaAfterLeave !== undefined) this.self.meta = this.metaAfterLeave
+    delete this.metaAfterLeave
+    this.self.incarnation = Math.min(MAX_INCARNATION, this.self.incarnation + 1)
+    this.signSelf()
+  }
+
   /** The alive announcement of ourselves (gossiped at start and after each refutation). */
   aliveSelf (): MemberUpdate {
-    return { state: MemberState.alive, id: this.self.id, incarnation: this.self.incarnation, from: '', meta: this.self.meta }
+    return this.selfRecord(MemberState.alive)
   }
 
   /**
@@ -325,20 +380,21 @@ export class MemberTable {
     const k = expectedConfirmations(config.suspicionMult, n)
     const min = suspicionTimeoutMs(config.suspicionMult, n, config.probeIntervalMs)
     const max = config.suspicionMaxTimeoutMult * min
-    const incarnation = u.incarnation
     r.state = MemberState.suspect
-    r.incarnation = incarnation
+    r.incarnation = u.incarnation
     r.stateChangedAt = clock.now()
-    r.suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, incarnation, min) })
+    const suspicion: Suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, suspicion, min) })
+    r.suspicion = suspicion
     this.deps.broadcast(u)
     this.deps.emit('suspect', toInfo(r))
   }
 
-  private onSuspicionExpired (r: MemberRecord, incarnation: number, minMs: number): void {
-    const stillSuspect = (): boolean => r.state === MemberState.suspect && r.incarnation === incarnation && this.records.get(r.id) === r
-    if (!stillSuspect()) return
+  /** `suspicion` ran out; it is still the one that counts if the record still holds it (nothing refuted or replaced it). */
+  private onSuspicionExpired (r: MemberRecord, suspicion: Suspicion, minMs: number): void {
+    const current = (): boolean => r.state === MemberState.suspect && r.suspicion === suspicion && this.records.get(r.id) === r
+    if (!current()) return
     const declare = (): void => {
-      if (stillSuspect()) this.applyDead({ state: MemberState.dead, id: r.id, incarnation, from: this.self.id })
+      if (current()) this.applyDead({ state: MemberState.dead, id: r.id, incarnation: r.incarnation, from: this.self.id })
     }
     if (this.deps.verifySuspect === undefined) {
       declare()
@@ -347,19 +403,57 @@ export class MemberTable {
     this.deps.verifySuspect(r.id, (alive) => {
       if (!alive) {
         declare()
-      } else if (stillSuspect()) {
+      } else if (current()) {
         // It answered but its refutation has not reached us yet: keep suspecting, for one more minimum.
-        r.suspicion?.cancel()
-        r.suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, incarnation, minMs) })
+        suspicion.cancel()
+        const extra: Suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, extra, minMs) })
+        r.suspicion = extra
       }
     })
   }
 
-  private refute (accusation: MemberUpdate): void {
-    // Never past the wire's maximum (it would wrap to 0); plausible() keeps accusations far below it.
-    this.self.incarnation = Math.min(MAX_INCARNATION, Math.max(this.self.incarnation, accusation.incarnation) + 1)
+  /**
+   * Refute `accusation` by announcing ourselves alive at a higher incarnation. Past our own only when the
+   * accusation is `proven` — it carries a record we signed, from before a restart, so the mesh may hold
+   * that incarnation of ours. An unproven claim above ours is forged or ahead of what any member holds
+   * (they count accusations at the incarnation of our record they have, never above): one step is enough,
+   * and a forger cannot spend our incarnations. Never past the wire's maximum (it would wrap to 0).
+   */
+  private refute (accusation: MemberUpdate, proven: boolean): void {
+    const base = proven ? Math.max(this.self.incarnation, accusation.incarnation) : this.self.incarnation
+    this.self.incarnation = Math.min(MAX_INCARNATION, base + 1)
+    this.signSelf()
     this.deps.broadcast(this.aliveSelf())
     this.deps.onRefute(accusation)
+  }
+
+  /** Whether `u` is its member's own record; if not, it is refused and reported. */
+  private authentic (u: MemberUpdate, state: SignedState): boolean {
+    const verdict = this.deps.records.verify(u, state)
+    if (verdict === 'valid') return true
+    this.deps.onRejected?.(verdict === 'invalid' ? 'bad-signature' : 'verify-budget', u)
+    return false
+  }
+
+  /** Adopts `u`, the member's own signed record, as what we hold for it. */
+  private takeRecord (r: MemberRecord, u: MemberUpdate, state: SignedState): void {
+    r.incarnation = u.incarnation
+    if (u.meta !== undefined) r.meta = u.meta
+    r.signedState = state
+    if (u.signature === undefined) delete r.signature
+    else r.signature = u.signature
+  }
+
+  private signSelf (): void {
+    const s = this.deps.records.sign(this.self.signedState, this.self.id, this.self.incarnation, this.self.meta)
+    if (s === undefined) delete this.self.signature
+    else this.self.signature = s
+  }
+
+  private selfRecord (state: SignedState): MemberUpdate {
+    const { id, incarnation, meta, signature } = this.self
+    const u = { state, id, incarnation, from: state === MemberState.left ? id : '', meta }
+    return signature === undefined ? u : { ...u, signature }
   }
 }
 

@@ -38,6 +38,8 @@ export interface MemberUpdate {
   readonly from: PeerId
   /** alive (always) and push-pull entries: the member's self-description. */
   readonly meta?: MemberMeta
+  /** alive, left and push-pull entries: the member's own signature of its record (signing.ts). */
+  readonly signature?: Uint8Array
 }
 
 export interface Versioned {

@@ -9,6 +9,8 @@
 import { every } from '../core/clock.js'
 import type { Clock, Timer } from '../core/clock.js'
 import { TypedEmitter } from '../core/emitter.js'
+import { Histogram } from '../core/histogram.js'
+import type { HistogramSnapshot } from '../core/histogram.js'
 import { DecodeError, NotRunningError } from '../core/errors.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
@@ -17,7 +19,7 @@ import { Channel } from '../core/transport.js'
 import type { Destination, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import { Awareness } from './awareness.js'
 import { BroadcastQueue } from './broadcast-queue.js'
-import { decodeSwim, encodeSwim, encodedUpdateSize } from './codec.js'
+import { checkOwnMeta, decodeSwim, encodeSwim, encodedUpdateSize } from './codec.js'
 import type { MessageTypeName, SwimMessage } from './codec.js'
 import { resolveMembershipConfig } from './config.js'
 import type { MembershipConfig, MembershipInit, PresetName } from './config.js'
@@ -26,8 +28,10 @@ import { pushPullIntervalMs, retransmitLimit } from './math.js'
 import { MemberState, isActive } from './member.js'
 import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
 import { MemberTable } from './member-table.js'
+import type { RejectReason } from './member-table.js'
 import { Prober } from './prober.js'
 import { PushPull } from './push-pull.js'
+import { RecordSigner } from './signing.js'
 import type { ProbeFrame } from './prober.js'
 
 export interface MembershipComponents {
@@ -57,8 +61,16 @@ export interface MembershipOptions {
 type Counts = Record<MessageTypeName, number>
 const zeroCounts = (): Counts => ({ ping: 0, ack: 0, nack: 0, pingReq: 0, pushPull: 0, pushPullReply: 0, gossip: 0 })
 
+/**
+ * Upper bounds of the probe round-trip histogram, ms: a probe on a LAN answers in ~1 ms, and the probe
+ * timeout is at most 1 s (what does not fit lands in the +Inf bucket).
+ */
+export const PROBE_RTT_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
+
 export interface MembershipStats {
   probes: number
+  /** Direct probes' round trips: what a member's liveness checks cost it (hostile load shows here). */
+  probeRtt: HistogramSnapshot
   probesFailed: number
   indirectProbes: number
   suspicions: number
@@ -69,14 +81,28 @@ export interface MembershipStats {
   unknownSenderPulls: number
   decodeErrors: number
   unexpectedFrames: number
-  /** Updates refused because their incarnation jumped implausibly (forged or corrupt). */
+  /**
+   * Acks and nacks nobody was waiting for from their sender: forged (a peer answering for another), or
+   * late (the probe had already ended; a few on a lossy network are normal).
+   */
+  unexpectedAcks: number
+  /**
+   * Accusations claiming a newer incarnation than the accused member's own record we hold (counted at
+   * ours instead): forged, or we missed a refutation (a few on a lossy network are normal).
+   */
   implausibleUpdates: number
+  /** Alive or left records not signed by the member they are about (forged or corrupt): refused. */
+  badSignatures: number
+  /** Records refused unchecked: their sender exceeded its signature checks (signing.ts VERIFY_PER_SENDER). */
+  signaturesUnchecked: number
   /** New members refused because the table was full (maxMembers). */
   membersRefused: number
   /** ping-req refused: from a non-member, for an unknown target, or too many pending. */
   pingReqsRefused: number
   /** Push-pulls not started because too many were outstanding. */
   pushPullsRefused: number
+  /** Push-pull requests not answered: the requester asks too often, or too much state is being served (push-pull.ts). */
+  pushPullsServedRefused: number
   messagesIn: Counts
   messagesOut: Counts
   bytesIn: Counts
@@ -84,11 +110,21 @@ export interface MembershipStats {
   awareness: number
   broadcastQueue: number
   broadcastsDropped: number
+  /** Seeds remembered for re-joining (at most 64). */
+  seeds: number
 }
 
 export interface JoinResult {
   /** Seeds that answered the push-pull. */
   contacted: number
+}
+
+/** Seeds remembered (configured, joined through, discovered); past it the oldest is forgotten. */
+const MAX_SEEDS = 64
+
+/** A seed's identity: its peer id, else its addresses (a bare-address bootstrap). */
+function seedKey (d: Destination): string {
+  return d.id ?? [...d.addrs].sort().join(' ')
 }
 
 /** Accusers remembered for rate-limiting direct refutations; the map is simply reset when full. */
@@ -104,10 +140,13 @@ export class Membership {
   private readonly warnings: RateLimitedLog
   private readonly events = new TypedEmitter<MembershipEvents>()
   private readonly table: MemberTable
+  private readonly records: RecordSigner
   private readonly queue: BroadcastQueue
   private readonly awareness: Awareness
   private readonly prober: Prober
-  private readonly seeds: Destination[]
+  /** Where to (re)join, by seedKey: deduplicated (mDNS rediscovers the same peers for ever) and bounded. */
+  private readonly seeds: Destination[] = []
+  private readonly seedKeys = new Set<string>()
   private readonly pushPull: PushPull
   private readonly lastDirectAlive = new Map<PeerId, number>()
   /** When we last pulled the state of a sender we did not know (per sender, and of any sender). */
@@ -115,7 +154,8 @@ export class Membership {
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
-  private readonly counters: Omit<MembershipStats, 'awareness' | 'broadcastQueue' | 'broadcastsDropped'>
+  private readonly counters: Omit<MembershipStats, 'probeRtt' | 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds'>
+  private readonly probeRtt = new Histogram(PROBE_RTT_BUCKETS_MS)
   private seedIndex = 0
   private running = false
   private leaving = false
@@ -128,10 +168,10 @@ export class Membership {
     this.warnings = new RateLimitedLog(this.log, () => this.clock.now())
     this.config = resolveMembershipConfig(options.config, options.profile ?? 'lan')
     this.localId = this.transport.localId
-    this.seeds = (options.seeds ?? []).filter(s => s.id !== this.localId)
+    for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
       probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
-      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, implausibleUpdates: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -139,6 +179,8 @@ export class Membership {
       addrs: options.addrs ?? this.transport.addresses(),
       tags: { ...options.tags }
     }
+    checkOwnMeta(meta)
+    this.records = new RecordSigner(this.transport.signer, () => this.clock.now())
     this.queue = new BroadcastQueue(this.config.maxBroadcastQueue, encodedUpdateSize)
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier, (score) => {
       this.log.debug('local health changed', { awareness: score })
@@ -149,6 +191,7 @@ export class Membership {
       localId: this.localId,
       localMeta: meta,
       initialIncarnation: options.incarnation ?? 0,
+      records: this.records,
       broadcast: (u) => { this.queue.enqueue(u) },
       emit: (type, info) => { this.onMemberEvent(type, info) },
       onRefute: (accusation) => {
@@ -157,11 +200,7 @@ export class Membership {
         this.log.info('refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation })
       },
       onNewMember: (id) => { this.prober.addMember(id) },
-      onRejected: (reason, u) => {
-        if (reason === 'member-table-full') this.counters.membersRefused++
-        else this.counters.implausibleUpdates++
-        this.warnings.warn(reason, reason === 'member-table-full' ? 'member table full: refused a new member' : 'ignored an update with an implausible incarnation', { member: u.id, incarnation: u.incarnation, max: this.config.maxMembers })
-      },
+      onRejected: (reason, u) => { this.onRejected(reason, u) },
       // Before declaring a suspect dead, one last direct ping carrying the suspicion: a live member answers
       // with its refutation. Costs one probe timeout on a real failure (none if the dial is refused).
       verifySuspect: (id, verdict) => { this.prober.verify(id, verdict) }
@@ -177,6 +216,7 @@ export class Membership {
         this.counters.probes++
         if (outcome === 'failed') this.counters.probesFailed++
       },
+      onProbeRtt: (ms) => { this.probeRtt.observe(ms) },
       onIndirectProbe: () => { this.counters.indirectProbes++ },
       onPingReqRefused: () => { this.counters.pingReqsRefused++ }
     })
@@ -200,6 +240,10 @@ export class Membership {
   start (): void {
     if (this.running) return
     this.running = true
+    // A restart in the same process (stop, then start): probing resumes, and after a leave we are back.
+    this.leaving = false
+    this.table.rejoinLocal()
+    this.prober.start()
     this.unsubscribe.push(
       this.transport.onFrame(Channel.swim, (from, bytes) => { this.onFrame(from, bytes) }),
       this.transport.onPeerEvent((e) => { this.onPeerEvent(e) })
@@ -223,7 +267,7 @@ export class Membership {
    */
   join (seeds: readonly Destination[] = this.seeds): Promise<JoinResult> {
     if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))
-    for (const s of seeds) if (s.id !== this.localId && !this.seeds.includes(s)) this.seeds.push(s)
+    for (const s of seeds) this.addSeed(s)
     const targets = seeds.filter(s => s.id !== this.localId)
     if (targets.length === 0) return Promise.resolve({ contacted: 0 })
     return new Promise((resolve) => {
@@ -319,20 +363,31 @@ export class Membership {
   }
 
   /** Replaces our tags and announces them (raises our incarnation). */
+  /**
+   * Replaces our tags and announces them (raises our incarnation). After leave() they wait for a restart.
+   * @throws ConfigError if they exceed the wire limits (SWIM_LIMITS) that every receiver enforces
+   */
   setTags (tags: Record<string, string>): void {
     const self = this.table.localInfo()
-    this.table.updateLocalMeta({ name: self.name, addrs: self.addrs, tags: { ...tags } })
+    const meta = { name: self.name, addrs: self.addrs, tags: { ...tags } }
+    checkOwnMeta(meta)
+    this.table.updateLocalMeta(meta)
   }
 
-  /** Replaces the addresses we advertise (e.g. after the transport learned a new listen address). */
+  /**
+   * Replaces the addresses we advertise (e.g. after the transport learned a new listen address).
+   * @throws ConfigError if they exceed the wire limits
+   */
   setAddresses (addrs: readonly string[]): void {
     const self = this.table.localInfo()
-    this.table.updateLocalMeta({ name: self.name, addrs: [...addrs], tags: self.tags })
+    const meta = { name: self.name, addrs: [...addrs], tags: self.tags }
+    checkOwnMeta(meta)
+    this.table.updateLocalMeta(meta)
   }
 
   stats (): MembershipStats {
     const q = this.queue.stats()
-    return { ...structuredClone(this.counters), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped }
+    return { ...structuredClone(this.counters), probeRtt: this.probeRtt.snapshot(), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped, seeds: this.seeds.length }
   }
 
   // ── sending ────────────────────────────────────────────────────────────────────────────────────
@@ -393,6 +448,16 @@ export class Membership {
     }
     this.counters.messagesIn[msg.type]++
     this.counters.bytesIn[msg.type] += bytes.byteLength
+    // The signature checks this frame needs are charged to its sender (signing.ts VERIFY_PER_SENDER).
+    this.records.setSender(from)
+    try {
+      this.handle(from, msg)
+    } finally {
+      this.records.setSender(undefined)
+    }
+  }
+
+  private handle (from: PeerId, msg: SwimMessage): void {
     let accused = false
     for (const u of msg.gossip) {
       if (u.id === this.localId && u.state !== MemberState.alive) accused = true
@@ -406,8 +471,12 @@ export class Membership {
       case 'ping':
         this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, owed)
         return
-      case 'ack': this.prober.handleAck(msg.seq); break
-      case 'nack': this.prober.handleNack(msg.seq); break
+      case 'ack':
+        if (!this.prober.handleAck(from, msg.seq)) this.counters.unexpectedAcks++
+        break
+      case 'nack':
+        if (!this.prober.handleNack(from, msg.seq)) this.counters.unexpectedAcks++
+        break
       case 'pingReq':
         if (!this.leaving) this.prober.handlePingReq(from, msg.seq, msg.target)
         break
@@ -438,6 +507,40 @@ export class Membership {
     this.counters.unknownSenderPulls++
     this.log.debug('pulling the state of an unknown sender', { from })
     this.pushPull.request({ id: from, addrs: [] }, false)
+  }
+
+  private onRejected (reason: RejectReason, u: MemberUpdate): void {
+    const fields = { member: u.id, state: u.state, incarnation: u.incarnation }
+    switch (reason) {
+      case 'member-table-full':
+        this.counters.membersRefused++
+        this.warnings.warn(reason, 'member table full: refused a new member', { ...fields, max: this.config.maxMembers })
+        return
+      case 'bad-signature':
+        this.counters.badSignatures++
+        this.warnings.warn(reason, 'refused a member record not signed by that member', fields)
+        return
+      case 'implausible-incarnation':
+        this.counters.implausibleUpdates++
+        this.log.debug('accusation ahead of the incarnation we hold: counted at ours', fields)
+        return
+      case 'verify-budget':
+        this.counters.signaturesUnchecked++
+        this.warnings.warn(reason, 'refused a member record: its sender spent its budget of signature checks', fields)
+    }
+  }
+
+  /** Remembers `seed` unless it is us or known; past MAX_SEEDS the oldest is forgotten. */
+  private addSeed (seed: Destination): void {
+    if (seed.id === this.localId) return
+    const key = seedKey(seed)
+    if (this.seedKeys.has(key)) return
+    if (this.seeds.length >= MAX_SEEDS) {
+      const oldest = this.seeds.shift() as Destination
+      this.seedKeys.delete(seedKey(oldest))
+    }
+    this.seeds.push(seed)
+    this.seedKeys.add(key)
   }
 
   /** Rate limit for direct refutations: at most one per accuser per protocol period. */

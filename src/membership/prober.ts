@@ -31,11 +31,20 @@ export interface ProberDeps {
   send: (to: Destination, frame: ProbeFrame, carrySuspicionOf?: PeerId) => void
   /** Observability hooks. */
   onProbe?: (outcome: 'ack' | 'indirect-ack' | 'failed', target: PeerId) => void
+  /** A direct ack came back: its round trip, ms. */
+  onProbeRtt?: (ms: number) => void
   onIndirectProbe?: () => void
   onPingReqRefused?: () => void
 }
 
+/**
+ * A ping waiting for its answer. The transport authenticates every frame's sender, so an answer counts
+ * only from a peer that was asked: an ack from the pinged member or, in the indirect phase, from a
+ * helper asked to probe it; a nack only from such a helper. Sequence numbers alone are guessable.
+ */
 interface PendingAck {
+  target: PeerId
+  helpers?: ReadonlySet<PeerId>
   onAck: () => void
   onNack: () => void
 }
@@ -44,11 +53,13 @@ interface ProbeRound {
   readonly target: PeerId
   readonly seq: number
   phase: 'direct' | 'indirect'
+  readonly sentAt: number
   acked: boolean
   nacks: number
   expectedNacks: number
   indirectTimer?: Timer
   finishTimer?: Timer
+  pending?: PendingAck
 }
 
 /** Helpers answer a ping-req with a nack after this fraction of the probe timeout, leaving the requester time to receive it. */
@@ -60,14 +71,17 @@ export class Prober {
   private order: PeerId[] = []
   private readonly inOrder = new Set<PeerId>()
   private index = 0
-  private seq = 0
+  private seq: number
   private readonly pending = new Map<number, PendingAck>()
   private readonly rounds = new Set<ProbeRound>()
   /** Pings we sent outside a probe round (indirect probes for others, verifications), keyed by seq, so an unreachable target fails them at once. */
   private readonly helping = new Map<number, { target: PeerId, fail: () => void }>()
   private stopped = false
 
-  constructor (private readonly deps: ProberDeps) {}
+  constructor (private readonly deps: ProberDeps) {
+    // Start anywhere in the sequence space: a forger cannot count along from 0.
+    this.seq = deps.random.int(0x1_0000_0000)
+  }
 
   nextSeq (): number {
     this.seq = (this.seq + 1) >>> 0
@@ -90,16 +104,20 @@ export class Prober {
     this.order.splice(pos, 0, id)
   }
 
-  /** Routes an ack; returns false if nobody was waiting for it (late or unknown). */
-  handleAck (seq: number): boolean {
+  /** Routes an ack from `from`; returns false if nobody was waiting for it from that peer (late, unknown or forged). */
+  handleAck (from: PeerId, seq: number): boolean {
     const p = this.pending.get(seq)
-    if (p === undefined) return false
+    if (p === undefined || (from !== p.target && p.helpers?.has(from) !== true)) return false
     p.onAck()
     return true
   }
 
-  handleNack (seq: number): void {
-    this.pending.get(seq)?.onNack()
+  /** Routes a nack from `from`; returns false unless it comes from a helper asked for `seq`. */
+  handleNack (from: PeerId, seq: number): boolean {
+    const p = this.pending.get(seq)
+    if (p === undefined || p.helpers?.has(from) !== true) return false
+    p.onNack()
+    return true
   }
 
   /**
@@ -120,7 +138,7 @@ export class Prober {
       verdict(acked)
     }
     const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs))
-    this.pending.set(seq, { onAck: () => { finish(true) }, onNack: () => {} })
+    this.pending.set(seq, { target, onAck: () => { finish(true) }, onNack: () => {} })
     this.helping.set(seq, { target, fail: () => { finish(false) } })
     this.deps.send({ id: target, addrs: table.info(target)?.addrs ?? [] }, { type: 'ping', seq }, target)
   }
@@ -156,7 +174,7 @@ export class Prober {
       this.deps.send(requester, { type: reply, seq })
     }
     const timer = clock.setTimeout(() => { finish('nack') }, config.probeTimeoutMs * NACK_TIMEOUT_FRACTION)
-    this.pending.set(localSeq, { onAck: () => { finish('ack') }, onNack: () => {} })
+    this.pending.set(localSeq, { target, onAck: () => { finish('ack') }, onNack: () => {} })
     this.helping.set(localSeq, { target, fail: () => { finish('nack') } })
     this.deps.send({ id: target, addrs: targetInfo.addrs }, { type: 'ping', seq: localSeq })
   }
@@ -170,6 +188,11 @@ export class Prober {
       if (round.target === id && round.phase === 'direct' && !round.acked) this.startIndirect(round)
     }
     for (const h of [...this.helping.values()]) if (h.target === id) h.fail()
+  }
+
+  /** Resumes probing after stop() (a membership restarted in the same process). */
+  start (): void {
+    this.stopped = false
   }
 
   stop (): void {
@@ -203,21 +226,27 @@ export class Prober {
 
   private probe (target: PeerId): void {
     const { clock, config, awareness, table } = this.deps
-    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', acked: false, nacks: 0, expectedNacks: 0 }
+    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', sentAt: clock.now(), acked: false, nacks: 0, expectedNacks: 0 }
     this.rounds.add(round)
-    this.pending.set(round.seq, {
+    const pending: PendingAck = {
+      target,
       onAck: () => {
         if (round.acked) return
         round.acked = true
         // Done early: a direct ack means we are healthy (Lifeguard: awareness −1).
-        if (round.phase === 'direct') this.finish(round)
+        if (round.phase === 'direct') {
+          this.deps.onProbeRtt?.(clock.now() - round.sentAt)
+          this.finish(round)
+        }
       },
       onNack: () => {
         round.nacks++
         // Every helper reported the target unreachable: nothing is left to wait for.
         if (round.phase === 'indirect' && round.nacks >= round.expectedNacks && !round.acked) this.finish(round)
       }
-    })
+    }
+    round.pending = pending
+    this.pending.set(round.seq, pending)
     const info = table.info(target)
     const buddy = config.buddySystem && info?.state === MemberState.suspect ? target : undefined
     round.indirectTimer = clock.setTimeout(() => { this.startIndirect(round) }, awareness.scale(config.probeTimeoutMs))
@@ -233,6 +262,7 @@ export class Prober {
     const candidates = table.ids((state) => state === MemberState.alive).filter(id => id !== round.target)
     const helpers = random.sample(candidates, config.indirectChecks)
     round.expectedNacks = helpers.length
+    if (round.pending !== undefined) round.pending.helpers = new Set(helpers)
     const targetAddrs = table.info(round.target)?.addrs ?? []
     for (const helper of helpers) {
       this.deps.onIndirectProbe?.()

@@ -321,6 +321,12 @@ export namespace SwimFrame {
     index: number
   }
 
+  export interface SwimFrameGossipSignatureFieldEvent {
+    field: '$.gossip[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface SwimFrameMembersStateFieldEvent {
     field: '$.members[].state'
     value: number
@@ -364,6 +370,12 @@ export namespace SwimFrame {
     index: number
   }
 
+  export interface SwimFrameMembersSignatureFieldEvent {
+    field: '$.members[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface SwimFrameJoinFieldEvent {
     field: '$.join'
     value: boolean
@@ -382,7 +394,7 @@ export namespace SwimFrame {
     return decodeMessage(buf, SwimFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SwimFrame>): Generator<SwimFrameTypeFieldEvent | SwimFrameSeqFieldEvent | SwimFrameTargetFieldEvent | SwimFrameTargetAddrsFieldEvent | SwimFrameGossipStateFieldEvent | SwimFrameGossipIdFieldEvent | SwimFrameGossipIncarnationFieldEvent | SwimFrameGossipFromFieldEvent | SwimFrameGossipMetaNameFieldEvent | SwimFrameGossipMetaAddrsFieldEvent | SwimFrameGossipMetaTagsFieldEvent | SwimFrameMembersStateFieldEvent | SwimFrameMembersIdFieldEvent | SwimFrameMembersIncarnationFieldEvent | SwimFrameMembersFromFieldEvent | SwimFrameMembersMetaNameFieldEvent | SwimFrameMembersMetaAddrsFieldEvent | SwimFrameMembersMetaTagsFieldEvent | SwimFrameJoinFieldEvent | SwimFramePageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SwimFrame>): Generator<SwimFrameTypeFieldEvent | SwimFrameSeqFieldEvent | SwimFrameTargetFieldEvent | SwimFrameTargetAddrsFieldEvent | SwimFrameGossipStateFieldEvent | SwimFrameGossipIdFieldEvent | SwimFrameGossipIncarnationFieldEvent | SwimFrameGossipFromFieldEvent | SwimFrameGossipMetaNameFieldEvent | SwimFrameGossipMetaAddrsFieldEvent | SwimFrameGossipMetaTagsFieldEvent | SwimFrameGossipSignatureFieldEvent | SwimFrameMembersStateFieldEvent | SwimFrameMembersIdFieldEvent | SwimFrameMembersIncarnationFieldEvent | SwimFrameMembersFromFieldEvent | SwimFrameMembersMetaNameFieldEvent | SwimFrameMembersMetaAddrsFieldEvent | SwimFrameMembersMetaTagsFieldEvent | SwimFrameMembersSignatureFieldEvent | SwimFrameJoinFieldEvent | SwimFramePageFieldEvent> {
     return streamMessage(buf, SwimFrame.codec(), opts)
   }
 }
@@ -393,6 +405,7 @@ export interface MemberUpdate {
   incarnation: number
   from: string
   meta?: MemberMeta
+  signature?: Uint8Array<ArrayBuffer>
 }
 
 export namespace MemberUpdate {
@@ -428,6 +441,11 @@ export namespace MemberUpdate {
         if (obj.meta != null) {
           w.uint32(42)
           MemberMeta.codec().encode(obj.meta, w)
+        }
+
+        if (obj.signature != null) {
+          w.uint32(50)
+          w.bytes(obj.signature)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -467,6 +485,10 @@ export namespace MemberUpdate {
               obj.meta = MemberMeta.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.meta
               })
+              break
+            }
+            case 6: {
+              obj.signature = reader.bytes()
               break
             }
             default: {
@@ -519,6 +541,13 @@ export namespace MemberUpdate {
 
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -568,6 +597,11 @@ export namespace MemberUpdate {
     value: string
   }
 
+  export interface MemberUpdateSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<MemberUpdate>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MemberUpdate.codec())
   }
@@ -576,7 +610,7 @@ export namespace MemberUpdate {
     return decodeMessage(buf, MemberUpdate.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MemberUpdate>): Generator<MemberUpdateStateFieldEvent | MemberUpdateIdFieldEvent | MemberUpdateIncarnationFieldEvent | MemberUpdateFromFieldEvent | MemberUpdateMetaNameFieldEvent | MemberUpdateMetaAddrsFieldEvent | MemberUpdateMetaTagsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MemberUpdate>): Generator<MemberUpdateStateFieldEvent | MemberUpdateIdFieldEvent | MemberUpdateIncarnationFieldEvent | MemberUpdateFromFieldEvent | MemberUpdateMetaNameFieldEvent | MemberUpdateMetaAddrsFieldEvent | MemberUpdateMetaTagsFieldEvent | MemberUpdateSignatureFieldEvent> {
     return streamMessage(buf, MemberUpdate.codec(), opts)
   }
 }

@@ -9,7 +9,7 @@ import type { RateLimitedLog } from '../core/logger.js'
 import type { Channel, PeerEvent, PeerId } from '../core/transport.js'
 import { parseMultiaddr } from './addresses.js'
 import type { Dialer } from './dialer.js'
-import type { QueueBudget } from './frame-queue.js'
+import type { QueueBudget } from '../core/frame-queue.js'
 import type { TransportCounters } from './stats.js'
 
 /** Bare-address dials in flight at once; more are refused (each may hold queued frames). */

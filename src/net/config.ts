@@ -7,9 +7,19 @@ import { ConfigError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { CHANNELS, DEFAULT_MAX_FRAME_BYTES } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
-import type { QueueLimits } from './frame-queue.js'
-import { varintLength } from './frame-reader.js'
-import type { ByteRateSpec, FloodSpec, RateSpec } from './rate-limit.js'
+import type { QueueLimits } from '../core/frame-queue.js'
+import { varintLength } from '../core/codec.js'
+import type { ByteRateSpec, FloodSpec, RateSpec } from '../core/rate-limit.js'
+import {
+  DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FLOOD, DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE,
+  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS
+} from '../core/link-defaults.js'
+
+// Shared with the simulator, which models the same limits (src/core/link-defaults.ts).
+export {
+  DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FLOOD, DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE,
+  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, WRITE_BATCH_BYTES
+} from '../core/link-defaults.js'
 
 /** libp2p protocol ids of murmur's channels. Versioned: a wire change gets a new id, not a silent break. */
 export const PROTOCOLS: Readonly<Record<Channel, string>> = {
@@ -25,17 +35,10 @@ export const PROTOCOLS: Readonly<Record<Channel, string>> = {
  */
 export const DEFAULT_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/0']
 
-/** TCP + Noise XX + yamux takes ~25 ms on a LAN; 3 s is generous and still shorter than a SWIM suspicion. */
-export const DEFAULT_DIAL_TIMEOUT_MS = 3000
 /** A frame that has started arriving must complete within this (slow-loris bound). Idle streams are fine. */
 export const DEFAULT_FRAME_READ_TIMEOUT_MS = 10_000
 /** A write stuck behind backpressure this long means the remote stopped reading: drop the stream. */
 export const DEFAULT_WRITE_TIMEOUT_MS = 5000
-/**
- * Connections we keep. N = 1,000 must work without a full mesh; SWIM talks to a few members per period,
- * so 64 warm connections cover the probe targets, gossip fan-out and sync partners with room to spare.
- */
-export const DEFAULT_MAX_CONNECTIONS = 64
 /** libp2p's own cap sits this far above ours, so our LRU pruning (not libp2p's pruner) is what acts. */
 export const LIBP2P_CONNECTION_HEADROOM = 16
 /**
@@ -61,65 +64,8 @@ export const DEFAULT_MAX_STREAMS_PER_PEER = 4
  * own detector (connection monitor pings) is off: it costs a stream and ~50 B/s per connection.
  */
 export const DEFAULT_SILENT_CONNECTION_TIMEOUT_MS = 30_000
-/** A connection this young is never pruned by the budget: it was just dialled or accepted for a reason. */
-export const DEFAULT_PRUNE_GRACE_MS = 2000
 /** close(): how long queued frames may take to flush before they are dropped. */
 export const DEFAULT_CLOSE_FLUSH_MS = 500
-/** Frames per write: one yamux/noise message can carry several queued frames (fewer packets). */
-export const WRITE_BATCH_BYTES = 64 * 1024
-
-/** Per (peer, channel) outbound queue bounds; overflow drops the oldest frame (frame-queue.ts). */
-export const DEFAULT_QUEUE_LIMITS: Readonly<Record<Channel, QueueLimits>> = {
-  // A SWIM member sends a handful of frames per second per peer; 1,024 covers a dial's worth and more.
-  swim: { maxFrames: 1024, maxBytes: 2 * 1024 * 1024 },
-  // Sync chunks can be large; 8 MiB is a few diff chunks in flight per peer.
-  sync: { maxFrames: 1024, maxBytes: 8 * 1024 * 1024 },
-  // Awareness changes (cursor moves) of the clients connected here, to each peer with clients on the doc.
-  presence: { maxFrames: 1024, maxBytes: 2 * 1024 * 1024 }
-}
-
-/** Total outbound bytes queued across all peers; beyond it new frames are dropped (memory bound). */
-export const DEFAULT_MAX_TOTAL_QUEUED_BYTES = 64 * 1024 * 1024
-
-/**
- * Inbound frame rate per (peer, channel). A SWIM peer sends us a few frames per second (probe, acks,
- * gossip, push-pull pages); replication bursts after a partition heals. Both are far below these, so
- * only a misbehaving peer is ever limited. Overflow: the frame is dropped and counted.
- */
-export const DEFAULT_INBOUND_RATE: Readonly<Record<Channel, RateSpec>> = {
-  swim: { ratePerSec: 200, burst: 500 },
-  sync: { ratePerSec: 1000, burst: 2000 },
-  // One frame per awareness change of a remote peer's clients (cursor moves, ~tens/s while typing) plus
-  // refreshes every 15 s per doc: 500/s is far above a busy editing session, and bounds a hostile peer.
-  presence: { ratePerSec: 500, burst: 2000 }
-}
-
-/**
- * Inbound bytes per (peer, channel), checked with the frame rate (LIMITS row 13): without it, 200 maximal
- * swim frames a second (100 MiB/s) fit the frame budget. Overflow: the frame is dropped, counted as
- * rateLimited (and in `rateLimitedBytes`), and feeds the flood detector like a frame-rate drop.
- *
- * - swim: one peer sends us probes, acks and gossip (≤ 4 KiB piggybacked per frame, a few frames/s:
- *   tens of KB/s) and push-pull pages — a whole state at N = 1,000 is ~250 KB, at most 512 KiB per page,
- *   every push-pull interval (30 s). 1 MiB/s is 4× a full state every second; the 4 MiB burst takes 8
- *   maximal pages back to back (a join's state exchange at N ≈ 16,000) without a drop.
- * - sync: anti-entropy diffs after a heal can be MBs, up to `maxTransferBytes` (32 MiB) in 256 KiB
- *   chunks. The 64 MiB burst takes two maximal transfers at wire speed; 32 MiB/s (≈ 270 Mbit/s) sustained
- *   from one peer is more than replication sends (one round per partner, chunks paced by the outbound
- *   queue) and bounds what a hostile peer makes us decode and merge.
- */
-export const DEFAULT_INBOUND_BYTE_RATE: Readonly<Record<Channel, ByteRateSpec>> = {
-  swim: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 },
-  sync: { bytesPerSec: 32 * 1024 * 1024, burstBytes: 64 * 1024 * 1024 },
-  // Awareness states are ≤ 16 KiB each; a full refresh of a doc's states is paged into ≤ 256 KiB frames.
-  // 1 MiB/s with a 4 MiB burst takes a refresh of hundreds of clients at once and bounds a hostile peer.
-  presence: { bytesPerSec: 1024 * 1024, burstBytes: 4 * 1024 * 1024 }
-}
-
-/** Sustained flooding: this many rate-limited drops within the window ⇒ disconnect + cooldown. */
-export const DEFAULT_FLOOD: Readonly<FloodSpec> = { windowMs: 10_000, dropThreshold: 1000 }
-/** How long a disconnected flooder is refused (dials and inbound connections). */
-export const DEFAULT_FLOOD_COOLDOWN_MS = 60_000
 
 export interface MdnsInit {
   /** Query interval. @default 10_000 (libp2p's default) */

@@ -12,6 +12,7 @@ import { FirstBytesLog, OutboundFirstBytes } from './first-bytes.js'
 import { createGater } from './gater.js'
 import { HandshakeWatch } from './handshake-watch.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { ed25519Signer } from './signer.js'
 import { InboundAdmission } from './inbound-admission.js'
 import { Libp2pTransport } from './libp2p-transport.js'
 import { createMurmurNode } from './node.js'
@@ -90,7 +91,7 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
   } catch (err) {
     throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(err)}`)
   }
-  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown, ...(outboundFirstBytes === undefined ? {} : { outboundFirstBytes }) })
+  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown, signer: ed25519Signer(privateKey), ...(outboundFirstBytes === undefined ? {} : { outboundFirstBytes }) })
   await transport.start()
   return transport
 }

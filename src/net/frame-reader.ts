@@ -13,6 +13,7 @@
 import { lpStream } from '@libp2p/utils'
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { varintLength } from '../core/codec.js'
 import { toError } from './describe-error.js'
 
 export type ReadEndReason =
@@ -35,16 +36,6 @@ export interface FrameReaderOptions {
   readTimeoutMs: number
   /** Called once per frame, synchronously. Return false to stop reading. */
   onFrame: (frame: Uint8Array) => boolean
-}
-
-/** Varint bytes needed for a length prefix of `n` (unsigned LEB128, as lpStream writes). */
-export function varintLength (n: number): number {
-  let len = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80)
-    len++
-  }
-  return len
 }
 
 class ReadTimeoutError extends Error {

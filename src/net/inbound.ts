@@ -22,10 +22,11 @@ import { CHANNELS, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import type { Libp2pTransportConfig } from './config.js'
 import { toError } from './describe-error.js'
-import { readFrames, varintLength } from './frame-reader.js'
+import { varintLength } from '../core/codec.js'
+import { readFrames } from './frame-reader.js'
 import type { ReadEnd } from './frame-reader.js'
 import type { PeerPolicy } from './peer-policy.js'
-import { FloodDetector, TokenBucket } from './rate-limit.js'
+import { FloodDetector, InboundLimit } from '../core/rate-limit.js'
 import type { TransportCounters } from './stats.js'
 
 export interface InboundDeps {
@@ -41,8 +42,7 @@ export interface InboundDeps {
 
 interface PeerInbound {
   readonly streams: Record<Channel, Set<Stream>>
-  readonly buckets: Record<Channel, TokenBucket>
-  readonly byteBuckets: Record<Channel, TokenBucket>
+  readonly limits: Record<Channel, InboundLimit>
   readonly flood: FloodDetector
   lastDropAt: number | undefined
 }
@@ -131,8 +131,7 @@ export class Inbound {
       const byteRate = this.deps.config.inboundByteRate
       peer = {
         streams: perChannel(() => new Set<Stream>()),
-        buckets: perChannel(c => new TokenBucket(rate[c], now)),
-        byteBuckets: perChannel(c => TokenBucket.ofBytes(byteRate[c], now)),
+        limits: perChannel(c => new InboundLimit(rate[c], byteRate[c], now)),
         flood: new FloodDetector(this.deps.config.flood, now),
         lastDropAt: undefined
       }
@@ -155,11 +154,8 @@ export class Inbound {
     const t = now()
     // Both buckets are checked before either is charged: a frame dropped by one costs the other nothing.
     const cost = frame.byteLength + varintLength(frame.byteLength)
-    const framesOk = peer.buckets[channel].has(t)
-    const bytesOk = peer.byteBuckets[channel].has(t, cost)
-    if (!framesOk || !bytesOk) return this.rateLimited(peer, channel, from, t, framesOk ? cost : undefined)
-    peer.buckets[channel].take(t)
-    peer.byteBuckets[channel].take(t, cost)
+    const admission = peer.limits[channel].admit(t, cost)
+    if (admission !== 'ok') return this.rateLimited(peer, channel, from, t, admission === 'bytes' ? cost : undefined)
     const traffic = counters.channels[channel]
     traffic.framesIn++
     traffic.bytesIn += frame.byteLength

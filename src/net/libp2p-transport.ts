@@ -13,6 +13,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { TypedEmitter } from '../core/emitter.js'
 import { FrameTooLargeError } from '../core/errors.js'
 import type { Logger, RateLimitedLog } from '../core/logger.js'
+import type { PeerSigner } from '../core/signer.js'
 import { CHANNELS } from '../core/transport.js'
 import type { Channel, Destination, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import { isWildcard, withPeerId, withoutPeerId } from './addresses.js'
@@ -49,6 +50,8 @@ export interface Libp2pTransportParts {
   guard: PrivateMeshGuard | undefined
   /** Present iff `psk` is not: what remotes of our dials sent first (dial diagnosis). */
   outboundFirstBytes?: OutboundFirstBytes
+  /** Signs membership records with the peer's identity key (src/net/signer.ts). */
+  signer?: PeerSigner | undefined
   /**
    * Aborted when close() begins, so the parts built before the transport (handshake watch, admission
    * counting) can tell failures caused by our own shutdown from news about a remote.
@@ -62,6 +65,7 @@ interface TransportEvents {
 
 export class Libp2pTransport implements Transport {
   readonly localId: PeerId
+  readonly signer: PeerSigner | undefined
   /** The libp2p node, for diagnostics and tests. Send through the transport, not through it. */
   readonly node: MurmurNode
   private readonly config: Libp2pTransportConfig
@@ -95,6 +99,7 @@ export class Libp2pTransport implements Transport {
     this.psk = parts.psk
     this.shutdownSignal = parts.shutdown ?? new AbortController()
     this.localId = this.node.peerId.toString()
+    this.signer = parts.signer
     this.events = new TypedEmitter<TransportEvents>((err) => {
       this.log.error('peer event listener threw', { error: describeError(err) })
     })

@@ -5,8 +5,8 @@
 import type { Connection, PeerId as Libp2pPeerId } from '@libp2p/interface'
 import { CHANNELS, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
-import { FrameQueue } from './frame-queue.js'
-import type { QueueLimits } from './frame-queue.js'
+import { FrameQueue } from '../core/frame-queue.js'
+import type { QueueLimits } from '../core/frame-queue.js'
 import type { FrameWriter } from './frame-writer.js'
 
 export class PeerLink {

@@ -6,10 +6,11 @@ import type { Logger } from '../core/logger.js'
 import type { Destination, PeerId } from '../core/transport.js'
 import { Membership } from '../membership/membership.js'
 import type { MembershipInit, PresetName } from '../membership/config.js'
+import type { MembershipOptions } from '../membership/membership.js'
 import type { MembershipEventName } from '../membership/events.js'
 import type { MemberInfo, MemberState } from '../membership/member.js'
 import { SimNetwork, simAddress } from './network.js'
-import type { LinkSpec } from './network.js'
+import type { LinkSpec, SimNetworkOptions } from './network.js'
 
 export interface SimClusterOptions {
   size: number
@@ -18,6 +19,8 @@ export interface SimClusterOptions {
   profile?: PresetName
   config?: MembershipInit
   link?: Partial<LinkSpec>
+  /** Transport model options beyond the link (queues, connection budget, dials, replay). */
+  network?: Omit<SimNetworkOptions, 'seed' | 'link'>
   /** Nodes start at random times within this window (default 0: all at once). */
   startWindowMs?: number
   /** How many of the first nodes serve as seeds for the others (default 3). */
@@ -26,6 +29,8 @@ export interface SimClusterOptions {
   record?: readonly MembershipEventName[]
   /** Per-node logger factory (default: silent). */
   logger?: (id: PeerId) => Logger
+  /** Per-node Membership options (name, tags, starting incarnation…) over the cluster's, at every boot. */
+  memberOptions?: (id: PeerId) => Partial<MembershipOptions>
 }
 
 export interface RecordedEvent {
@@ -49,7 +54,7 @@ export class SimCluster {
   private readonly record: ReadonlySet<MembershipEventName>
 
   constructor (private readonly options: SimClusterOptions) {
-    this.network = new SimNetwork({ seed: options.seed, ...(options.link === undefined ? {} : { link: options.link }) })
+    this.network = new SimNetwork({ ...options.network, seed: options.seed, ...(options.link === undefined ? {} : { link: options.link }) })
     this.ids = Array.from({ length: options.size }, (_, i) => simNodeId(i, options.size))
     this.seedDests = this.ids.slice(0, options.seeds ?? 3).map(id => ({ id, addrs: [simAddress(id)] }))
     this.record = new Set(options.record ?? ['suspect', 'alive', 'dead', 'left', 'updated'])
@@ -157,7 +162,8 @@ export class SimCluster {
       name: id,
       seeds: this.seedDests,
       profile: this.options.profile ?? 'sim',
-      ...(this.options.config === undefined ? {} : { config: this.options.config })
+      ...(this.options.config === undefined ? {} : { config: this.options.config }),
+      ...this.options.memberOptions?.(id)
     })
     for (const type of this.record) {
       membership.on(type, (info) => {

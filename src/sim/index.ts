@@ -1,5 +1,5 @@
-export { SimNetwork, simAddress } from './network.js'
-export type { SimNetworkOptions, LinkSpec, TrafficStats } from './network.js'
+export { SimNetwork, simAddress, DROP_REASONS } from './network.js'
+export type { SimNetworkOptions, LinkSpec, TrafficStats, DropReason, FrameTap } from './network.js'
 export { SimTransport } from './sim-transport.js'
 export { SimCluster, simNodeId } from './cluster.js'
 export type { SimClusterOptions, RecordedEvent } from './cluster.js'

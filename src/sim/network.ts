@@ -1,84 +1,187 @@
 /**
- * The deterministic network simulator: one virtual clock, an event queue, and links with delay, loss and
- * (asymmetric) partitions between nodes that can crash, restart and stall.
+ * The deterministic network simulator, faithful to the libp2p transport it stands in for.
+ *
+ * What it models, and where production has the same thing:
+ * - connections: one per pair, dialled on the first frame to a peer (TCP + Noise + yamux: three round
+ *   trips plus the handshake's CPU time), refused at once by a crashed process (a TCP RST) or timing out
+ *   through a partition (`dialTimeoutMs`); a failed dial drops what was queued and reports the peer
+ *   `unreachable` (src/net/outbound.ts). A connection budget per node closes the least recently used idle
+ *   connections above `maxConnections`, never one younger than `pruneGraceMs` (src/net/connection-budget.ts).
+ * - outbound queues: the production FrameQueue per (peer, channel) with its limits and drop-oldest policy,
+ *   and the QueueBudget across peers that refuses new frames (src/core/frame-queue.ts). Sending only
+ *   enqueues; the queue drains later, in write batches, at the link's bandwidth — so a burst of frames
+ *   sent at once (push-pull pages) overflows here exactly as it does over libp2p.
+ * - streams: frames of a link arrive in the order they were written (FIFO); latency is base + jitter per
+ *   batch, never overtaking an earlier frame.
+ * - inbound rate limits per (sender, channel): the production InboundLimit buckets (src/core/rate-limit.ts).
+ * - faults: loss (frames lost on the wire), asymmetric partitions, crashes, restarts, stalls (GC pauses),
+ *   slow receivers, and duplicated delivery ("replay", after TigerBeetle's simulator: a frame delivered a
+ *   second time, later, out of order) to show that acks, sequence numbers and flush ids are idempotent.
+ *   Production never duplicates a frame; replay is a stress fault, off by default.
  *
  * Same seed ⇒ same run: every random draw comes from one seeded generator (forked per node), events at
- * equal times run in scheduling order, and nothing reads real time. Nodes get a Clock and a Transport
- * from here, so protocol code cannot tell it is simulated, except that it runs ~100× faster than real time.
+ * equal times run in scheduling order, and nothing reads real time.
+ *
+ * Not modelled yet: the flood detector's disconnect and cooldown, silent-connection detection, libp2p's
+ * hard connection cap, and CPU time — a node handles any number of frames per instant, and a handshake
+ * costs time (`handshakeMs`) but no CPU. A per-node CPU budget belongs in two places: `receive` (each
+ * frame handed to the protocol) and `dial`/`openConnection` (the handshake, on both nodes); deferring
+ * work while a node is busy can reuse the stall machinery (`stalledUntil`, `runOn`).
  */
 import type { Clock, Timer } from '../core/clock.js'
+import { varintLength } from '../core/codec.js'
 import { FrameTooLargeError } from '../core/errors.js'
+import type { QueueLimits } from '../core/frame-queue.js'
+import {
+  DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE, DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, WRITE_BATCH_BYTES
+} from '../core/link-defaults.js'
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
-import { DEFAULT_MAX_FRAME_BYTES, perChannel } from '../core/transport.js'
+import { InboundLimit } from '../core/rate-limit.js'
+import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
+import { CHANNELS, DEFAULT_MAX_FRAME_BYTES, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import { EventQueue } from './event-queue.js'
+import { OutLink } from './link.js'
+import type { LinkHost } from './link.js'
+import { SimConnection, SimNode } from './node.js'
+import type { TrafficStats } from './node.js'
+import { SimKeys } from './signer.js'
 import { SimTransport } from './sim-transport.js'
+
+export type { TrafficStats } from './node.js'
 
 export interface LinkSpec {
   /** Fixed one-way latency. */
   baseDelayMs: number
-  /** Mean of an exponential extra delay (a long tail, as on real links); capped at 10× the mean. */
+  /** Mean of an exponential extra delay per write batch (a long tail, as on real links); capped at 10× the mean. */
   jitterMs: number
-  /** Probability that a frame is lost. */
+  /** Probability that a frame is lost on the wire. */
   loss: number
+  /** Serialisation rate of this direction, bytes per second. Default 125,000,000 (1 Gbit/s). */
+  bandwidthBytesPerSec: number
+  /** Probability that a frame is delivered once more, up to `replayMaxDelayMs` later (replay). Default 0. */
+  duplicate: number
 }
 
 export interface SimNetworkOptions {
   seed: number
-  /** Default link model for every pair (override per link with setLink). Default 0.3 ms + exp(0.5 ms), no loss. */
+  /** Default link model for every pair (override per link with setLink). Default 0.3 ms + exp(0.5 ms), no loss, 1 Gbit/s. */
   link?: Partial<LinkSpec>
-  /** A frame to a crashed node makes the sender's transport report `unreachable` after a round trip (like a TCP RST). Default true. */
+  /** A dial to a crashed node is refused after a round trip (like a TCP RST) rather than timing out. Default true. */
   refuseWhenCrashed?: boolean
   maxFrameBytes?: Partial<Record<Channel, number>>
+  /** Outbound queue limits per (peer, channel). Default: the transport's (DEFAULT_QUEUE_LIMITS). */
+  queueLimits?: Partial<Record<Channel, QueueLimits>>
+  /** Bytes queued per node across all peers. Default: the transport's (DEFAULT_MAX_TOTAL_QUEUED_BYTES). */
+  maxTotalQueuedBytes?: number
+  /** Inbound frame rate per (sender, channel); `false` turns inbound limits off. Default: the transport's. */
+  inboundRate?: Partial<Record<Channel, RateSpec>> | false
+  /** Inbound byte rate per (sender, channel). Default: the transport's. */
+  inboundByteRate?: Partial<Record<Channel, ByteRateSpec>>
+  /**
+   * Egress rate of each node, shared by all its links (its network interface), bytes per second. Default
+   * 125,000,000 (1 Gbit/s). A link is as fast as the slower of the two.
+   */
+  nodeBandwidthBytesPerSec?: number
+  /** Connections per node before idle ones are closed (LRU). Default: the transport's (64); Infinity: no budget. */
+  maxConnections?: number
+  /** A connection this young is never pruned. Default: the transport's (2 s). */
+  pruneGraceMs?: number
+  /** A dial that gets no answer fails after this long. Default: the transport's (3 s). */
+  dialTimeoutMs?: number
+  /** CPU time of a connection handshake (Noise XX + yamux), on top of its three round trips. Default 20 ms (measured on loopback). */
+  handshakeMs?: number
+  /** A replayed frame arrives up to this long after the original. Default 1,000 ms. */
+  replayMaxDelayMs?: number
+  /**
+   * Give every node a signer (Transport.signer, a keyed hash standing in for its identity key), as the
+   * libp2p transport has. Default true; false runs membership unauthenticated (cheaper at very large N).
+   */
+  signatures?: boolean
 }
 
-export interface TrafficStats {
-  frames: number
-  bytes: number
-  dropped: number
-}
+/** Why frames were dropped (counted per channel in `drops`; their sum is `traffic[channel].dropped`). */
+export const DROP_REASONS = ['queueOverflow', 'dialFailed', 'lost', 'crashed', 'rateLimited', 'forgotten', 'unreachable'] as const
+export type DropReason = typeof DROP_REASONS[number]
 
-/** Per-node internal state. `epoch` increases at every crash and restart; events of old epochs are void. */
-export interface SimNodeState {
-  readonly id: PeerId
-  readonly random: Random
-  epoch: number
-  crashed: boolean
-  stalledUntil: number
-  /** Extra delay before each inbound frame is handled: a CPU-starved process working through a backlog. */
-  inboundLagMs: number
-  transport: SimTransport
-  sent: TrafficStats
-}
+/** A listener on every frame sent (SimNetwork.tap). */
+export type FrameTap = (from: PeerId, to: PeerId | undefined, channel: Channel, frame: Uint8Array) => void
+
+/** Compatibility name: the node state tests and tools reach through `network.node(id)`. */
+export type SimNodeState = SimNode
 
 const ADDRESS_PREFIX = 'sim://'
 /** After a stall, inbound frames are handled this long after the timers that expired during it. */
 const STALL_IO_LAG_MS = 1
+/**
+ * How far ahead of its transmission a batch may leave the outbound queue (the kernel's socket buffer):
+ * 2 ms at 1 Gbit/s is 250 KB. Beyond it frames wait in the queue, where its limits apply.
+ */
+const SEND_AHEAD_MS = 2
+/** Round trips of a dial before the handshake's CPU time: TCP (1), Noise XX (1.5), multistream + yamux (0.5). */
+const DIAL_ROUND_TRIPS = 3
 
 export function simAddress (id: PeerId): string {
   return `${ADDRESS_PREFIX}${id}`
 }
 
-export class SimNetwork {
+export class SimNetwork implements LinkHost {
   readonly random: Random
   private readonly queue = new EventQueue()
-  private readonly nodes = new Map<PeerId, SimNodeState>()
+  private readonly nodes = new Map<PeerId, SimNode>()
   private readonly links = new Map<string, LinkSpec>()
   private readonly blocked = new Set<string>()
   private readonly defaultLink: LinkSpec
   private readonly refuseWhenCrashed: boolean
   readonly maxFrameBytes: Readonly<Record<Channel, number>>
+  private readonly queueLimits: Readonly<Record<Channel, QueueLimits>>
+  private readonly maxTotalQueuedBytes: number
+  private readonly inboundLimits: { rate: Record<Channel, RateSpec>, byteRate: Record<Channel, ByteRateSpec> } | undefined
+  private readonly maxConnections: number
+  private readonly pruneGraceMs: number
+  private readonly dialTimeoutMs: number
+  private readonly handshakeMs: number
+  private readonly replayMaxDelayMs: number
+  private readonly nodeMsPerByte: number
+  /** Signing keys of the nodes (undefined: signatures off). */
+  readonly keys: SimKeys | undefined
   private time = 0
+  private readonly taps: FrameTap[] = []
+  /** Links sent on during the current event, pumped when it returns. */
+  private readonly deferred: OutLink[] = []
   readonly traffic: Record<Channel, TrafficStats> = perChannel(() => ({ frames: 0, bytes: 0, dropped: 0 }))
 
+  readonly drops: Record<Channel, Record<DropReason, number>> = perChannel(() => zeroDrops())
+  /** Dials started, failed, and connections closed by a node's connection budget. */
+  readonly connectionStats = { dials: 0, dialsFailed: 0, pruned: 0 }
+  private connectionSerial = 0
+  /** Frames delivered a second time (replay). */
+  duplicated = 0
   eventsRun = 0
 
   constructor (readonly options: SimNetworkOptions) {
     this.random = new SeededRandom(options.seed)
-    this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, ...options.link }
+    this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, ...options.link }
     this.refuseWhenCrashed = options.refuseWhenCrashed ?? true
     this.maxFrameBytes = { ...DEFAULT_MAX_FRAME_BYTES, ...options.maxFrameBytes }
+    this.queueLimits = perChannel(c => ({ ...DEFAULT_QUEUE_LIMITS[c], ...options.queueLimits?.[c] }))
+    this.maxTotalQueuedBytes = options.maxTotalQueuedBytes ?? DEFAULT_MAX_TOTAL_QUEUED_BYTES
+    const inboundRate = options.inboundRate
+    this.inboundLimits = inboundRate === false
+      ? undefined
+      : {
+          rate: perChannel(c => ({ ...DEFAULT_INBOUND_RATE[c], ...inboundRate?.[c] })),
+          byteRate: perChannel(c => ({ ...DEFAULT_INBOUND_BYTE_RATE[c], ...options.inboundByteRate?.[c] }))
+        }
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    this.pruneGraceMs = options.pruneGraceMs ?? DEFAULT_PRUNE_GRACE_MS
+    this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
+    this.handshakeMs = options.handshakeMs ?? 20
+    this.replayMaxDelayMs = options.replayMaxDelayMs ?? 1000
+    this.nodeMsPerByte = 1000 / (options.nodeBandwidthBytesPerSec ?? 125_000_000)
+    this.keys = options.signatures === false ? undefined : new SimKeys(options.seed)
   }
 
   /** Current virtual time in ms. */
@@ -88,25 +191,15 @@ export class SimNetwork {
 
   // ── nodes ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** Adds a node (or returns the existing one's fresh transport after a restart). */
   addNode (id: PeerId): SimTransport {
     if (this.nodes.has(id)) throw new Error(`node ${id} already exists`)
-    const node: SimNodeState = {
-      id,
-      random: this.random.fork(),
-      epoch: 0,
-      crashed: false,
-      stalledUntil: 0,
-      inboundLagMs: 0,
-      transport: undefined as unknown as SimTransport,
-      sent: { frames: 0, bytes: 0, dropped: 0 }
-    }
+    const node = new SimNode(id, this.random.fork(), this.maxTotalQueuedBytes)
     node.transport = new SimTransport(this, node)
     this.nodes.set(id, node)
     return node.transport
   }
 
-  node (id: PeerId): SimNodeState {
+  node (id: PeerId): SimNode {
     const n = this.nodes.get(id)
     if (n === undefined) throw new Error(`no node ${id}`)
     return n
@@ -125,16 +218,18 @@ export class SimNetwork {
     }
   }
 
-  /** The process dies: timers and in-flight frames to it are void; it sends nothing more. */
+  /** The process dies: timers, queues and in-flight frames to it are void; its connections close. */
   crash (id: PeerId): void {
     const node = this.node(id)
     node.crashed = true
     node.epoch++
+    this.resetTransportState(node, 'crashed')
   }
 
   /** The process starts again with empty state: returns a fresh transport with the same id and address. */
   restart (id: PeerId): SimTransport {
     const node = this.node(id)
+    this.resetTransportState(node, 'crashed')
     node.crashed = false
     node.epoch++
     node.stalledUntil = 0
@@ -173,7 +268,7 @@ export class SimNetwork {
     Object.assign(this.defaultLink, spec)
   }
 
-  /** Drops everything sent from `from` to `to` (one direction only). */
+  /** Drops everything sent from `from` to `to` (one direction only); dials between them time out. */
   block (from: PeerId, to: PeerId): void {
     this.blocked.add(linkKey(from, to))
   }
@@ -198,15 +293,42 @@ export class SimNetwork {
   }
 
   isBlocked (from: PeerId, to: PeerId): boolean {
-    return this.blocked.has(linkKey(from, to))
+    return this.blocked.size > 0 && this.blocked.has(linkKey(from, to))
+  }
+
+  /** Whether `a` and `b` have an open connection. */
+  isConnected (a: PeerId, b: PeerId): boolean {
+    return this.node(a).connections.get(b)?.state === 'open'
+  }
+
+  /** Open connections of `id`. */
+  connectionCount (id: PeerId): number {
+    return this.node(id).openConnections
+  }
+
+  /**
+   * Calls `listener` with every frame a node sends, as it is sent (before the link model): a test's view
+   * of the traffic, e.g. a hostile member that sees what others send. Returns an unsubscribe function.
+   */
+  tap (listener: FrameTap): () => void {
+    this.taps.push(listener)
+    return () => {
+      const i = this.taps.indexOf(listener)
+      if (i >= 0) this.taps.splice(i, 1)
+    }
+  }
+
+  /** Frames `from` has queued for `to` (not yet written), per channel. */
+  queuedFor (from: PeerId, to: PeerId): Record<Channel, number> {
+    const link = this.node(from).links.get(to)
+    return perChannel(c => link?.queues[c].length ?? 0)
   }
 
   // ── running ────────────────────────────────────────────────────────────────────────────────────
 
   /** Schedules a global (not node-bound) event, e.g. a test's fault injection. */
   at (time: number, fn: () => void): Timer {
-    const ev = this.queue.push(Math.max(time, this.time), fn)
-    return { cancel: () => { ev.cancelled = true } }
+    return this.queue.push(Math.max(time, this.time), fn)
   }
 
   /** Runs events until virtual time reaches `now + durationMs`. */
@@ -215,6 +337,7 @@ export class SimNetwork {
   }
 
   runUntilTime (end: number): void {
+    this.runDeferred()
     for (;;) {
       const t = this.queue.peekTime()
       if (t === undefined || t > end) break
@@ -223,9 +346,21 @@ export class SimNetwork {
       this.time = ev.time
       if (ev.cancelled) continue
       this.eventsRun++
-      ev.run()
+      ev.fire()
+      if (this.deferred.length > 0) this.runDeferred()
     }
     this.time = Math.max(this.time, end)
+  }
+
+  /** The pumps of links that were sent on during the last event (the transport's microtask turn). */
+  private runDeferred (): void {
+    // The list may grow while it is worked through (a pump that dials, a dial that fails at once).
+    for (let i = 0; i < this.deferred.length; i++) {
+      const link = this.deferred[i] as OutLink
+      link.pumpDeferred = false
+      this.pump(link)
+    }
+    this.deferred.length = 0
   }
 
   /**
@@ -242,10 +377,10 @@ export class SimNetwork {
     return done() ? this.time - start : undefined
   }
 
-  // ── used by SimTransport ───────────────────────────────────────────────────────────────────────
+  // ── the transport's side (SimTransport) ───────────────────────────────────────────────────────
 
   /** Resolves a destination to a node: by id, else by a `sim://id` address. */
-  resolve (id: PeerId | undefined, addrs: readonly string[]): SimNodeState | undefined {
+  resolve (id: PeerId | undefined, addrs: readonly string[]): SimNode | undefined {
     if (id !== undefined) return this.nodes.get(id)
     for (const a of addrs) {
       if (a.startsWith(ADDRESS_PREFIX)) {
@@ -256,67 +391,368 @@ export class SimNetwork {
     return undefined
   }
 
-  /** Carries one frame from `from` to `to`, applying the link model. */
-  deliver (from: SimNodeState, to: SimNodeState | undefined, channel: Channel, frame: Uint8Array, onUnreachable: () => void): void {
+  /**
+   * `from` sends one frame: it is queued on the link to `to` (dialling it if needed) and goes out with
+   * the link's next write batch. Never blocks; a frame that cannot be carried is dropped and counted.
+   */
+  send (from: SimNode, to: SimNode | undefined, channel: Channel, frame: Uint8Array, addrs: readonly string[]): void {
     if (frame.byteLength > this.maxFrameBytes[channel]) {
       throw new FrameTooLargeError(`${channel} frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes[channel]}`)
     }
+    for (const tap of this.taps) tap(from.id, to?.id, channel, frame)
     const stats = this.traffic[channel]
     stats.frames++
     stats.bytes += frame.byteLength
     from.sent.frames++
     from.sent.bytes += frame.byteLength
     if (to === undefined) {
-      stats.dropped++
-      this.scheduleOn(from, 2 * this.defaultLink.baseDelayMs, onUnreachable)
+      // No such peer: the dial of an address nobody listens on is refused.
+      this.drop(from, channel, 'unreachable', 1)
+      const transport = from.transport
+      this.scheduleOn(from, 2 * this.defaultLink.baseDelayMs, () => { transport.unreachable(undefined, addrs) })
       return
     }
-    const link = this.linkOf(from.id, to.id)
-    if (this.isBlocked(from.id, to.id) || (link.loss > 0 && from.random.next() < link.loss)) {
-      stats.dropped++
+    if (to === from) {
+      // Delivered locally, on a later turn of the event loop (the libp2p transport uses a microtask).
+      const epoch = from.epoch
+      this.queue.push(this.time, () => { if (from.epoch === epoch && !from.crashed) from.transport.receive(channel, from.id, frame) })
       return
     }
-    if (to.crashed) {
-      stats.dropped++
-      if (this.refuseWhenCrashed && !this.isBlocked(to.id, from.id)) this.scheduleOn(from, 2 * link.baseDelayMs, onUnreachable)
+    const link = this.linkFrom(from, to)
+    if (addrs.length > 0) link.addrs = addrs
+    if (!from.budget.reserve(frame.byteLength)) {
+      this.drop(from, channel, 'queueOverflow', 1)
       return
     }
-    const delay = link.baseDelayMs + Math.min(10 * link.jitterMs, -link.jitterMs * Math.log(1 - from.random.next())) + to.inboundLagMs
-    const epoch = to.epoch
-    this.queue.push(this.time + delay, () => {
-      // A partition that began while the frame was in flight, or a crash/restart of the receiver, loses it.
-      if (to.epoch !== epoch || this.isBlocked(from.id, to.id)) {
-        stats.dropped++
-        return
+    const queue = link.queues[channel]
+    const before = queue.bytes
+    const overflowed = queue.push(frame)
+    // As in src/net/outbound.ts: the reservation covered the new frame; the queue may have dropped older ones.
+    from.budget.release(before + frame.byteLength - queue.bytes)
+    if (overflowed > 0) this.drop(from, channel, 'queueOverflow', overflowed)
+    // The pump runs once the current event is done, as the transport's async pump runs after the
+    // synchronous handler that sent: frames sent together are all queued before the first is written.
+    if (!link.pumpEvent.queued && !link.pumpDeferred) {
+      link.pumpDeferred = true
+      this.deferred.push(link)
+    }
+  }
+
+  /** Membership declared `to` dead: close the connection and drop what is queued for it (src/net forget). */
+  forget (from: SimNode, to: PeerId): void {
+    const conn = from.connections.get(to)
+    if (conn !== undefined) this.closeConnection(conn)
+    const link = from.links.get(to)
+    if (link !== undefined) this.clearLink(link, 'forgotten')
+  }
+
+  // ── links: pump and arrival (LinkHost) ─────────────────────────────────────────────────────────
+
+  /** Writes batches from the link's queues while it has an open connection and room to send (dials if it has none). */
+  pump (link: OutLink): void {
+    const { from, to } = link
+    if (from.crashed || link.queuedFrames === 0) return
+    const conn = link.conn
+    if (conn === undefined) {
+      this.dial(from, to)
+      return
+    }
+    if (conn.state !== 'open') return // the dial's end pumps again
+    const now = this.time
+    // Batches leave the queue while the link's write side and the node's interface (shared by all its
+    // links) are busy for at most SEND_AHEAD_MS more — the kernel's socket buffer — and wait in the queue
+    // beyond that, where the production limits apply.
+    for (;;) {
+      const free = Math.max(link.busyUntil, from.egressFreeAt)
+      if (free > now + SEND_AHEAD_MS) {
+        if (!link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, free - SEND_AHEAD_MS)
+        break
       }
-      this.runOn(to, epoch, () => { to.transport.receive(channel, from.id, frame) }, STALL_IO_LAG_MS)
+      this.writeBatch(link, Math.max(now, free))
+      if (link.queuedFrames === 0) break
+    }
+    if (link.inFlight > 0 && !link.arrivalEvent.queued) this.queue.schedule(link.arrivalEvent, link.headTime)
+    conn.touch(from, now)
+  }
+
+  /** Takes one write batch from one channel (the streams take turns) and puts it on the wire from `start`. */
+  private writeBatch (link: OutLink, start: number): void {
+    const { from, to } = link
+    // Round robin over the channels that have frames, starting at the one whose turn it is.
+    const first = CHANNELS.indexOf(link.nextChannel)
+    let channel = link.nextChannel
+    for (let i = 0; i < CHANNELS.length; i++) {
+      const c = CHANNELS[(first + i) % CHANNELS.length] as Channel
+      if (link.queues[c].length > 0) { channel = c; break }
+    }
+    link.nextChannel = CHANNELS[(CHANNELS.indexOf(channel) + 1) % CHANNELS.length] as Channel
+    const queue = link.queues[channel]
+    const spec = this.linkOf(from.id, to.id)
+    const msPerByte = Math.max(1000 / spec.bandwidthBytesPerSec, this.nodeMsPerByte)
+    const jitter = spec.jitterMs > 0 ? Math.min(10 * spec.jitterMs, -spec.jitterMs * Math.log(1 - from.random.next())) : 0
+    const latency = spec.baseDelayMs + jitter + to.inboundLagMs
+    const blocked = this.isBlocked(from.id, to.id)
+    let bytes = 0
+    let count = 0
+    for (let next = queue.peek(); next !== undefined; next = queue.peek()) {
+      if (count > 0 && bytes + next.byteLength > WRITE_BATCH_BYTES) break
+      const frame = queue.shift() as Uint8Array
+      bytes += frame.byteLength
+      count++
+      // A frame has arrived once its last byte has: serialisation so far, then the latency.
+      let arrival = start + bytes * msPerByte + latency
+      if (arrival < link.lastArrival) arrival = link.lastArrival
+      if (blocked || (spec.loss > 0 && from.random.next() < spec.loss)) {
+        this.drop(from, channel, 'lost', 1)
+        continue
+      }
+      link.lastArrival = arrival
+      link.putOnWire(frame, channel, arrival, to.epoch)
+      if (spec.duplicate > 0 && from.random.next() < spec.duplicate) this.replay(link, channel, frame, arrival + from.random.next() * this.replayMaxDelayMs)
+    }
+    from.budget.release(bytes)
+    link.busyUntil = start + bytes * msPerByte
+    from.egressFreeAt = link.busyUntil
+  }
+
+  /** Delivers every frame of the link whose arrival time has come, in order. */
+  arrive (link: OutLink): void {
+    const now = this.time
+    while (link.inFlight > 0 && link.headTime <= now) {
+      const channel = link.headChannel
+      const epoch = link.headEpoch
+      const frame = link.takeFromWire()
+      this.receive(link, channel, frame, epoch)
+    }
+    if (link.inFlight > 0 && !link.arrivalEvent.queued) this.queue.schedule(link.arrivalEvent, link.headTime)
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────────
+
+  /** A copy of a frame delivered once more at `time`, outside the stream's order (replay fault). */
+  private replay (link: OutLink, channel: Channel, frame: Uint8Array, time: number): void {
+    const epoch = link.to.epoch
+    this.queue.push(time, () => {
+      this.duplicated++
+      this.receive(link, channel, frame, epoch)
     })
   }
 
-  private scheduleOn (node: SimNodeState, delayMs: number, fn: () => void): Timer {
+  private linkFrom (from: SimNode, to: SimNode): OutLink {
+    let link = from.links.get(to.id)
+    if (link === undefined) {
+      link = new OutLink(from, to, this.queueLimits, this)
+      from.links.set(to.id, link)
+    }
+    return link
+  }
+
+  private receive (link: OutLink, channel: Channel, frame: Uint8Array, epoch: number): void {
+    const { from, to } = link
+    // A crash or restart of the receiver, or a partition that began while the frame was in flight, loses it.
+    if (to.epoch !== epoch || to.crashed) {
+      this.drop(from, channel, 'crashed', 1, false)
+      return
+    }
+    if (this.isBlocked(from.id, to.id)) {
+      this.drop(from, channel, 'lost', 1, false)
+      return
+    }
+    const now = this.time
+    if (to.stalledUntil > now) {
+      // Handled when the stall ends, in order, a little after the timers that expired meanwhile.
+      this.queue.push(to.stalledUntil + STALL_IO_LAG_MS, () => { this.receive(link, channel, frame, epoch) })
+      return
+    }
+    if (this.inboundLimits !== undefined) {
+      const { rate, byteRate } = this.inboundLimits
+      link.inboundLimits ??= perChannel(c => new InboundLimit(rate[c], byteRate[c], now))
+      if (link.inboundLimits[channel].admit(now, frame.byteLength + varintLength(frame.byteLength)) !== 'ok') {
+        this.drop(from, channel, 'rateLimited', 1, false)
+        return
+      }
+    }
+    link.conn?.touch(to, now)
+    to.transport.receive(channel, from.id, frame)
+  }
+
+  private dial (from: SimNode, to: SimNode): void {
+    if (from.connections.has(to.id)) return
+    const now = this.time
+    const conn = new SimConnection(from, to, now, this.connectionSerial++)
+    from.addConnection(to.id, conn)
+    to.addConnection(from.id, conn)
+    this.linkFrom(from, to).conn = conn
+    this.linkFrom(to, from).conn = conn
+    this.connectionStats.dials++
+    const rtt = this.linkOf(from.id, to.id).baseDelayMs + this.linkOf(to.id, from.id).baseDelayMs
+    const fromEpoch = from.epoch
+    const toEpoch = to.epoch
+    const reachable = (): boolean => !to.crashed && to.epoch === toEpoch && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id)
+    let delay: number
+    if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : this.dialTimeoutMs
+    else if (!reachable()) delay = this.dialTimeoutMs
+    else delay = DIAL_ROUND_TRIPS * rtt + this.handshakeMs
+    this.queue.push(now + delay, () => {
+      if (conn.state !== 'dialing') return
+      if (from.crashed || from.epoch !== fromEpoch) {
+        this.removeConnection(conn)
+        return
+      }
+      if (!reachable()) {
+        this.failDial(conn)
+        return
+      }
+      this.openConnection(conn)
+    })
+  }
+
+  private failDial (conn: SimConnection): void {
+    this.connectionStats.dialsFailed++
+    this.removeConnection(conn)
+    const { a: from, b: to } = conn
+    const link = from.links.get(to.id)
+    if (link !== undefined) {
+      this.clearLink(link, 'dialFailed')
+      from.transport.unreachable(to.id, link.addrs)
+    }
+    // The other side may have been waiting on this connection for its own frames: it dials itself.
+    this.pumpLater(to.links.get(from.id))
+  }
+
+  private openConnection (conn: SimConnection): void {
+    conn.state = 'open'
+    conn.openedAt = this.time
+    conn.touch(conn.a, this.time)
+    conn.touch(conn.b, this.time)
+    conn.a.openConnections++
+    conn.b.openConnections++
+    conn.a.transport.peerEvent({ type: 'connected', id: conn.b.id })
+    conn.b.transport.peerEvent({ type: 'connected', id: conn.a.id })
+    this.pumpLater(conn.a.links.get(conn.b.id))
+    this.pumpLater(conn.b.links.get(conn.a.id))
+    this.enforceBudget(conn.a)
+    this.enforceBudget(conn.b)
+  }
+
+  /** Closes a connection (both ends see `disconnected`); queued frames on either side re-dial. */
+  private closeConnection (conn: SimConnection): void {
+    const wasOpen = conn.state === 'open'
+    this.removeConnection(conn)
+    if (!wasOpen) return
+    const { a, b } = conn
+    a.transport.peerEvent({ type: 'disconnected', id: b.id })
+    b.transport.peerEvent({ type: 'disconnected', id: a.id })
+    this.pumpLater(a.links.get(b.id))
+    this.pumpLater(b.links.get(a.id))
+  }
+
+  private removeConnection (conn: SimConnection): void {
+    if (conn.state === 'open') {
+      conn.a.openConnections--
+      conn.b.openConnections--
+    }
+    conn.state = 'closed'
+    const { a, b } = conn
+    a.removeConnection(b.id, conn)
+    b.removeConnection(a.id, conn)
+    for (const link of [a.links.get(b.id), b.links.get(a.id)]) {
+      if (link?.conn !== conn) continue
+      link.conn = undefined
+      // As in the libp2p transport, a peer's inbound rate state goes with its last connection.
+      link.inboundLimits = undefined
+    }
+  }
+
+  /**
+   * The connection budget (src/net/connection-budget.ts peersToPrune): above `maxConnections`, close the
+   * least recently used connections that have nothing queued and are older than the grace period.
+   */
+  private enforceBudget (node: SimNode): void {
+    // Usually one connection over: a linear scan for the least recently used beats sorting them all.
+    while (node.openConnections > this.maxConnections) {
+      const lru = this.pruneCandidate(node)
+      if (lru === undefined) return // everything is busy or young: stay above the cap for now
+      this.connectionStats.pruned++
+      this.closeConnection(lru)
+    }
+  }
+
+  private pruneCandidate (node: SimNode): SimConnection | undefined {
+    const now = this.time
+    let best: SimConnection | undefined
+    let bestActivity = Infinity
+    const list = node.connectionList
+    for (let i = 0; i < list.length; i++) {
+      const conn = list[i] as SimConnection
+      const activity = conn.a === node ? conn.lastActivityA : conn.lastActivityB
+      if (activity > bestActivity || (activity === bestActivity && best !== undefined && conn.serial > best.serial)) continue
+      if (conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
+      const link = node.links.get(conn.other(node).id)
+      if (link !== undefined && (link.queuedFrames > 0 || link.busyUntil > now)) continue
+      best = conn
+      bestActivity = activity
+    }
+    return best
+  }
+
+  private pumpLater (link: OutLink | undefined): void {
+    if (link !== undefined && link.queuedFrames > 0 && !link.pumpEvent.queued) this.queue.schedule(link.pumpEvent, this.time)
+  }
+
+  private clearLink (link: OutLink, reason: DropReason): void {
+    for (const c of CHANNELS) {
+      const queue = link.queues[c]
+      link.from.budget.release(queue.bytes)
+      const n = queue.clear()
+      if (n > 0) this.drop(link.from, c, reason, n)
+    }
+  }
+
+  /** A crash or restart: every queue is dropped and every connection closes (in-flight frames still land). */
+  private resetTransportState (node: SimNode, reason: DropReason): void {
+    for (const link of node.links.values()) {
+      this.clearLink(link, reason)
+      link.busyUntil = 0
+    }
+    for (const conn of [...node.connectionList]) this.closeConnection(conn)
+    node.links.clear()
+    node.egressFreeAt = 0
+  }
+
+  private drop (from: SimNode, channel: Channel, reason: DropReason, n: number, countSender = true): void {
+    this.traffic[channel].dropped += n
+    this.drops[channel][reason] += n
+    if (countSender) from.sent.dropped += n
+  }
+
+  private scheduleOn (node: SimNode, delayMs: number, fn: () => void): Timer {
     const epoch = node.epoch
-    const ev = this.queue.push(this.time + delayMs, () => { this.runOn(node, epoch, fn) })
-    return { cancel: () => { ev.cancelled = true } }
+    return this.queue.push(this.time + delayMs, () => { this.runOn(node, epoch, fn) })
   }
 
   /**
    * Runs `fn` as `node` unless it crashed since. During a stall it is deferred to the stall's end, in
-   * order; inbound frames (`lagMs` > 0) a little after timers, as in Node's event loop, which runs expired
-   * timers before it polls sockets. That ordering is what makes a paused process time out probes whose
-   * acks are already waiting in its socket buffer: the false suspicions Lifeguard is designed to curb.
+   * order; inbound frames a little after timers, as in Node's event loop, which runs expired timers before
+   * it polls sockets. That ordering is what makes a paused process time out probes whose acks are already
+   * waiting in its socket buffer: the false suspicions Lifeguard is designed to curb.
    */
-  private runOn (node: SimNodeState, epoch: number, fn: () => void, lagMs = 0): void {
+  private runOn (node: SimNode, epoch: number, fn: () => void): void {
     if (node.epoch !== epoch || node.crashed) return
     if (node.stalledUntil > this.time) {
-      this.queue.push(node.stalledUntil + lagMs, () => { this.runOn(node, epoch, fn, lagMs) })
+      this.queue.push(node.stalledUntil, () => { this.runOn(node, epoch, fn) })
       return
     }
     fn()
   }
 
   private linkOf (from: PeerId, to: PeerId): LinkSpec {
-    return this.links.get(linkKey(from, to)) ?? this.defaultLink
+    return this.links.size === 0 ? this.defaultLink : this.links.get(linkKey(from, to)) ?? this.defaultLink
   }
+}
+
+function zeroDrops (): Record<DropReason, number> {
+  return { queueOverflow: 0, dialFailed: 0, lost: 0, crashed: 0, rateLimited: 0, forgotten: 0, unreachable: 0 }
 }
 
 function linkKey (from: PeerId, to: PeerId): string {

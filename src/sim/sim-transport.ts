@@ -1,23 +1,28 @@
 /**
- * The simulator's Transport: frames go through SimNetwork's link model, never through real sockets.
- * Inbound frames above the channel limit are rejected here, as the libp2p transport does.
+ * The simulator's Transport: frames go through SimNetwork's model of connections, queues and links, never
+ * through real sockets. Inbound frames above the channel limit are rejected here, as the libp2p transport
+ * does.
  */
 import { perChannel } from '../core/transport.js'
+import type { PeerSigner } from '../core/signer.js'
 import type { Channel, Destination, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
-import type { SimNetwork, SimNodeState } from './network.js'
+import type { SimNetwork } from './network.js'
 import { simAddress } from './network.js'
+import type { SimNode } from './node.js'
 
 export class SimTransport implements Transport {
   readonly localId: PeerId
+  readonly signer: PeerSigner | undefined
   private readonly handlers = new Map<Channel, FrameHandler>()
   private readonly peerListeners = new Set<(e: PeerEvent) => void>()
   private readonly epoch: number
   /** Inbound frames rejected for size, per channel. */
   readonly rejected: Record<Channel, number> = perChannel(() => 0)
 
-  constructor (private readonly network: SimNetwork, private readonly node: SimNodeState) {
+  constructor (private readonly network: SimNetwork, private readonly node: SimNode) {
     this.localId = node.id
     this.epoch = node.epoch
+    this.signer = network.keys?.signer(node.id)
   }
 
   addresses (): string[] {
@@ -30,10 +35,7 @@ export class SimTransport implements Transport {
 
   send (channel: Channel, to: Destination, frame: Uint8Array): void {
     if (!this.alive()) return
-    const target = this.network.resolve(to.id, to.addrs)
-    this.network.deliver(this.node, target, channel, frame, () => {
-      this.emit({ type: 'unreachable', ...(to.id === undefined ? {} : { id: to.id }), addrs: to.addrs })
-    })
+    this.network.send(this.node, this.network.resolve(to.id, to.addrs), channel, frame, to.addrs)
   }
 
   onFrame (channel: Channel, handler: FrameHandler): () => void {
@@ -48,7 +50,14 @@ export class SimTransport implements Transport {
     return () => { this.peerListeners.delete(handler) }
   }
 
-  /** Called by the network when a frame arrives. */
+  forget (id: PeerId): void {
+    if (this.alive() && id !== this.localId) this.network.forget(this.node, id)
+  }
+
+  /**
+   * A frame arrives from `from` (called by the network; tests call it to inject a frame as if it had
+   * come off the wire, past the link model and the inbound rate limits).
+   */
   receive (channel: Channel, from: PeerId, frame: Uint8Array): void {
     if (!this.alive()) return
     if (frame.byteLength > this.maxFrameBytes(channel)) {
@@ -58,11 +67,18 @@ export class SimTransport implements Transport {
     this.handlers.get(channel)?.(from, frame)
   }
 
-  private alive (): boolean {
-    return this.node.epoch === this.epoch && !this.node.crashed
+  /** Called by the network: a dial to `id` (or to `addrs`) failed. */
+  unreachable (id: PeerId | undefined, addrs: readonly string[]): void {
+    this.peerEvent({ type: 'unreachable', ...(id === undefined ? {} : { id }), addrs })
   }
 
-  private emit (e: PeerEvent): void {
+  /** Called by the network on connection changes. */
+  peerEvent (e: PeerEvent): void {
+    if (!this.alive()) return
     for (const l of this.peerListeners) l(e)
+  }
+
+  private alive (): boolean {
+    return this.node.epoch === this.epoch && !this.node.crashed
   }
 }

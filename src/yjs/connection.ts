@@ -12,7 +12,7 @@
 import type { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import type { AwarenessEntry } from '../presence/index.js'
-import { TokenBucket } from '../net/rate-limit.js'
+import { TokenBucket } from '../core/rate-limit.js'
 import type { YjsConfig } from './config.js'
 import { CloseCode } from './close-codes.js'
 import { awarenessMessage, updateMessage } from './messages.js'

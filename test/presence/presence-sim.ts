@@ -9,6 +9,9 @@ import type { MeshView, PresenceInit } from '../../src/presence/index.js'
 import { SimCluster } from '../../src/sim/cluster.js'
 import type { LinkSpec } from '../../src/sim/network.js'
 
+/** The libp2p transport's default `closeFlushMs`. */
+const CLOSE_FLUSH_MS = 500
+
 export interface PresenceSimOptions {
   size: number
   seed: number
@@ -114,10 +117,18 @@ export class PresenceSim {
     this.cluster.crash(id)
   }
 
-  /** Graceful stop of presence (bye to the interested peers), then the process stops. */
+  /**
+   * Graceful stop of presence (bye to the interested peers), then the process stops once its transport has
+   * flushed what was queued: the libp2p transport's close() drains the outbound queues for up to
+   * `closeFlushMs` (500 ms) first. Crashing in the same instant would void the bye in the simulator's
+   * queues (it dials on first use), which a real stop does not.
+   */
   stop (id: PeerId): void {
     this.presence(id).stop()
-    this.crash(id)
+    const node = this.nodes.get(id)
+    this.network.at(this.network.now + CLOSE_FLUSH_MS, () => {
+      if (this.nodes.get(id) === node) this.crash(id)
+    })
   }
 
   restart (id: PeerId): void {

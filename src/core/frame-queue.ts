@@ -12,7 +12,8 @@ export interface QueueLimits {
 }
 
 export class FrameQueue {
-  private frames: Uint8Array[] = []
+  /** Slots before `head` are emptied (undefined) as frames leave: a sent frame must not stay reachable. */
+  private frames: Array<Uint8Array | undefined> = []
   private head = 0
   private queuedBytes = 0
 
@@ -51,6 +52,16 @@ export class FrameQueue {
     return out
   }
 
+  /** The oldest frame, left in place. */
+  peek (): Uint8Array | undefined {
+    return this.frames[this.head]
+  }
+
+  /** Removes and returns the oldest frame (the simulator drains frame by frame, without a batch array). */
+  shift (): Uint8Array | undefined {
+    return this.length > 0 ? this.shiftOne() : undefined
+  }
+
   /** Empties the queue; returns the number of frames dropped. */
   clear (): number {
     const n = this.length
@@ -62,10 +73,15 @@ export class FrameQueue {
 
   private shiftOne (): Uint8Array {
     const frame = this.frames[this.head] as Uint8Array
+    // Let go of it: the queue is a frame's last holder once it is written (a push-pull page is 512 KiB).
+    this.frames[this.head] = undefined
     this.head++
     this.queuedBytes -= frame.byteLength
-    // Compact occasionally so a long-lived queue does not keep a growing dead prefix.
-    if (this.head > 64 && this.head * 2 > this.frames.length) {
+    if (this.head === this.frames.length) {
+      this.frames.length = 0
+      this.head = 0
+    } else if (this.head > 64 && this.head * 2 > this.frames.length) {
+      // Compact occasionally so a long-lived queue does not keep a growing dead prefix.
       this.frames = this.frames.slice(this.head)
       this.head = 0
     }

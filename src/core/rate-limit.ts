@@ -53,6 +53,39 @@ export class TokenBucket {
     this.tokens -= cost
     return true
   }
+
+  /** Takes `cost` tokens right after `has` said they are there (no second refill). */
+  spend (cost = 1): void {
+    this.tokens -= cost
+  }
+}
+
+/** Which of a frame's two buckets was short, or 'ok' (then both were charged). */
+export type Admission = 'ok' | 'frames' | 'bytes'
+
+/**
+ * The pair of buckets of one (peer, channel): a frame passes only if both have room, and a frame refused
+ * by one costs the other nothing. Used by the libp2p transport's reader and by the simulator alike.
+ */
+export class InboundLimit {
+  private readonly frames: TokenBucket
+  private readonly bytes: TokenBucket
+
+  constructor (rate: RateSpec, byteRate: ByteRateSpec, now: number) {
+    this.frames = new TokenBucket(rate, now)
+    this.bytes = TokenBucket.ofBytes(byteRate, now)
+  }
+
+  /** `cost`: the frame's bytes including its length prefix. */
+  admit (now: number, cost: number): Admission {
+    const framesOk = this.frames.has(now)
+    const bytesOk = this.bytes.has(now, cost)
+    if (!framesOk) return 'frames'
+    if (!bytesOk) return 'bytes'
+    this.frames.spend()
+    this.bytes.spend(cost)
+    return 'ok'
+  }
 }
 
 export interface FloodSpec {

@@ -1,0 +1,96 @@
+/**
+ * Defect 6 (issue 10), the smaller ones: seeds deduplicated by object identity (mDNS rediscovery grew
+ * them for ever); stop() then start() left the prober stopped; setTags after leave() replaced the queued
+ * `left` with `alive`; a library caller's own name and tags were length-checked only by the CLI, so a long
+ * name made every receiver reject our frames.
+ */
+import { describe, expect, test } from 'vitest'
+import { Membership } from '../../src/membership/index.js'
+import { SWIM_LIMITS } from '../../src/membership/codec.js'
+import { SimNetwork } from '../../src/sim/index.js'
+import { useSeed } from '../helpers/replay.js'
+import { allSee, formed, notSeeing } from './helpers.js'
+
+const FILE = 'test/membership/lifecycle.test.ts'
+
+function lone (id = 'solo'): Membership {
+  const network = new SimNetwork({ seed: 1 })
+  const transport = network.addNode(id)
+  return new Membership({ transport, clock: network.clockFor(id), random: network.node(id).random }, { profile: 'sim' })
+}
+
+describe('seeds', () => {
+  test('the same seed given again (a fresh object each time, as mDNS rediscovers it) is remembered once; distinct ones up to a bound', async () => {
+    const m = lone()
+    m.start()
+    for (let i = 0; i < 1_000; i++) void m.join([{ id: 'seed', addrs: ['sim://seed'] }])
+    expect(m.stats().seeds).toBe(1)
+    for (let i = 0; i < 1_000; i++) void m.join([{ addrs: [`sim://other${i}`] }])
+    expect(m.stats().seeds).toBeLessThanOrEqual(64)
+    m.stop()
+  })
+})
+
+describe('lifecycle', () => {
+  test('stop() then start(): the member probes again (it detects a crash by itself)', () => {
+    const seed = useSeed(0x5f_0001, FILE, 'stop() then start()')
+    const c = formed(2, seed)
+    const [a, b] = c.ids as [string, string]
+    const m = c.membership(a)
+    m.stop()
+    c.network.runFor(1_000)
+    m.start()
+    const probes = m.stats().probes
+    c.crash(b)
+    const took = c.network.runUntil(() => m.member(b)?.state === 'dead', 60_000)
+    expect(m.stats().probes).toBeGreaterThan(probes)
+    expect(took, `b is still ${m.member(b)?.state} at a`).toBeDefined()
+    c.stopAll()
+  })
+
+  test('setTags after leave() does not take the leave back: everyone lists the member left', () => {
+    const seed = useSeed(0x5f_0002, FILE, 'setTags after leave()')
+    const c = formed(5, seed)
+    const x = c.ids[2] as string
+    const m = c.membership(x)
+    const incarnation = m.local().incarnation
+    c.leave(x)
+    m.setTags({ late: 'yes' })
+    // The leave stands: no new incarnation, nothing queued in its place (an alive carrying the
+    // signature of the left record would be refused by every member).
+    expect(m.local().incarnation).toBe(incarnation)
+    const took = c.runUntilAll(() => allSee(c, x, 'left'), 10_000)
+    expect(took, notSeeing(c, x, 'left').join(', ')).toBeDefined()
+    c.network.runFor(10_000)
+    expect(allSee(c, x, 'left'), notSeeing(c, x, 'left').join(', ')).toBe(true)
+    expect(c.runningIds().map(id => c.membership(id).stats().badSignatures)).toEqual(c.runningIds().map(() => 0))
+    c.stopAll()
+  })
+})
+
+describe('our own name, addresses and tags are checked against the wire limits', () => {
+  const tooMany = Object.fromEntries(Array.from({ length: SWIM_LIMITS.tags + 1 }, (_, i) => [`k${i}`, 'v']))
+  test.each([
+    ['a name longer than 128 characters', { name: 'n'.repeat(SWIM_LIMITS.nameChars + 1) }],
+    ['an empty name', { name: '' }],
+    ['33 tags', { tags: tooMany }],
+    ['a tag key longer than 64 characters', { tags: { ['k'.repeat(SWIM_LIMITS.tagKeyChars + 1)]: 'v' } }],
+    ['a tag value longer than 512 characters', { tags: { k: 'v'.repeat(SWIM_LIMITS.tagValueChars + 1) } }],
+    ['17 addresses', { addrs: Array.from({ length: SWIM_LIMITS.addrs + 1 }, (_, i) => `sim://a${i}`) }],
+    ['a lone surrogate in a tag', { tags: { k: '\ud800' } }]
+  ])('%s: ConfigError at construction', (_what, options) => {
+    const network = new SimNetwork({ seed: 1 })
+    const transport = network.addNode('x')
+    expect(() => new Membership({ transport, clock: network.clockFor('x'), random: network.node('x').random }, options))
+      .toThrow(expect.objectContaining({ name: 'ConfigError' }))
+  })
+
+  test('setTags and setAddresses refuse what receivers would refuse', () => {
+    const m = lone()
+    m.start()
+    expect(() => { m.setTags(tooMany) }).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+    expect(() => { m.setAddresses(['x'.repeat(SWIM_LIMITS.addrChars + 1)]) }).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+    expect(m.local().tags).toEqual({})
+    m.stop()
+  })
+})

@@ -1,0 +1,196 @@
+/**
+ * The simulator's model of the libp2p transport (src/sim/network.ts): each test pins one behaviour that
+ * production has, with the production limits (src/core/link-defaults.ts), so that a protocol bug that
+ * only shows over libp2p (a burst overflowing a queue, a dial storm, a reordering assumption) shows here.
+ */
+import { describe, expect, test } from 'vitest'
+import { DEFAULT_INBOUND_RATE, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_QUEUE_LIMITS } from '../../src/core/link-defaults.js'
+import type { Transport } from '../../src/core/transport.js'
+import { SimNetwork } from '../../src/sim/index.js'
+import type { SimNetworkOptions } from '../../src/sim/index.js'
+
+const numbered = (i: number, size = 8): Uint8Array => {
+  const f = new Uint8Array(size)
+  new DataView(f.buffer).setUint32(0, i)
+  return f
+}
+const numberOf = (f: Uint8Array): number => new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(0)
+
+function net (options: Partial<SimNetworkOptions> = {}, ids: readonly string[] = ['a', 'b']): { net: SimNetwork, t: Transport[], got: Map<string, number[]> } {
+  const n = new SimNetwork({ seed: 1, ...options })
+  const got = new Map<string, number[]>()
+  const t = ids.map(id => {
+    const tr = n.addNode(id)
+    const list: number[] = []
+    got.set(id, list)
+    tr.onFrame('swim', (_from, f) => { list.push(numberOf(f)) })
+    tr.onFrame('sync', (_from, f) => { list.push(numberOf(f)) })
+    return tr
+  })
+  return { net: n, t, got }
+}
+
+describe('streams', () => {
+  test('frames on a link arrive in the order they were sent, whatever the jitter', () => {
+    // Jitter of 5 ms between frames sent 0.1 ms apart would reorder independent datagrams; a stream does not.
+    const { net: n, t, got } = net({ link: { jitterMs: 5 }, inboundRate: false })
+    for (let i = 0; i < 1_000; i++) {
+      t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(i))
+      n.runFor(0.1)
+    }
+    n.runFor(1_000)
+    expect(got.get('b')).toEqual(Array.from({ length: 1_000 }, (_, i) => i))
+  })
+
+  test('bandwidth: 8 MB over a 10 MB/s link takes about 0.8 s', () => {
+    const { net: n, t, got } = net({ link: { bandwidthBytesPerSec: 10_000_000, jitterMs: 0 }, inboundRate: false })
+    const frame = 64 * 1024
+    const frames = Math.floor(8_000_000 / frame)
+    // Fed as the queue drains (it holds 8 MiB on sync), as a well-behaved sender would.
+    for (let i = 0; i < frames; i++) t[0]?.send('sync', { id: 'b', addrs: [] }, numbered(i, frame))
+    const took = n.runUntil(() => got.get('b')?.length === frames, 10_000, 1)
+    const expected = (frames * frame) / 10_000
+    expect(took).toBeGreaterThan(expected)
+    expect(took).toBeLessThan(expected + 50) // + dial and latency
+  })
+})
+
+describe('egress', () => {
+  test('a node\'s links share its interface: 4 MB to each of two peers over a 10 MB/s interface take about 0.8 s', () => {
+    const { net: n, t, got } = net({ nodeBandwidthBytesPerSec: 10_000_000, link: { jitterMs: 0 }, inboundRate: false }, ['a', 'b', 'c'])
+    const frame = 64 * 1024
+    const frames = Math.floor(4_000_000 / frame)
+    for (let i = 0; i < frames; i++) {
+      t[0]?.send('sync', { id: 'b', addrs: [] }, numbered(i, frame))
+      t[0]?.send('sync', { id: 'c', addrs: [] }, numbered(i, frame))
+    }
+    const took = n.runUntil(() => got.get('b')?.length === frames && got.get('c')?.length === frames, 10_000, 1)
+    const expected = (2 * frames * frame) / 10_000
+    expect(took).toBeGreaterThan(expected)
+    expect(took).toBeLessThan(expected + 50)
+  })
+})
+
+describe('outbound queues (the production FrameQueue, limits and drop policy)', () => {
+  test('a burst larger than the frame limit keeps the newest 1,024 frames: the oldest are dropped and counted', () => {
+    const { net: n, t, got } = net({ inboundRate: false })
+    const burst = DEFAULT_QUEUE_LIMITS.swim.maxFrames + 500
+    for (let i = 0; i < burst; i++) t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(i))
+    n.runFor(1_000)
+    const received = got.get('b') ?? []
+    expect(received).toHaveLength(DEFAULT_QUEUE_LIMITS.swim.maxFrames)
+    expect(received[0]).toBe(500)
+    expect(n.drops.swim.queueOverflow).toBe(500)
+  })
+
+  test('frames sent together are queued before any is written: 5 maximal frames into a 2 MiB queue lose the first', () => {
+    // What push-pull did with a large state: every page at once, page 0 first.
+    const { net: n, t, got } = net({ inboundRate: false })
+    const max = t[0]?.maxFrameBytes('swim') as number
+    for (let i = 0; i < 5; i++) t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(i, max))
+    n.runFor(1_000)
+    expect(got.get('b')).toEqual([1, 2, 3, 4])
+    expect(n.drops.swim.queueOverflow).toBe(1)
+  })
+
+  test('the budget across peers refuses new frames (the queues of other peers are untouched)', () => {
+    const ids = ['a', ...Array.from({ length: 40 }, (_, i) => `p${i}`)]
+    const { net: n, t } = net({ inboundRate: false, queueLimits: { sync: { maxFrames: 1024, maxBytes: 8 * 1024 * 1024 } } }, ids)
+    // 40 peers × 2 MiB of sync frames = 80 MiB > the 64 MiB budget, all while the dials are pending.
+    const frame = 1024 * 1024
+    let refused = 0
+    for (let p = 0; p < 40; p++) {
+      for (let k = 0; k < 2; k++) t[0]?.send('sync', { id: `p${p}`, addrs: [] }, numbered(k, frame))
+    }
+    refused = n.drops.sync.queueOverflow
+    expect(refused).toBe(80 - DEFAULT_MAX_TOTAL_QUEUED_BYTES / frame)
+    expect(n.queuedFor('a', 'p0').sync).toBe(2)
+  })
+})
+
+describe('connections', () => {
+  test('a dial costs three round trips plus the handshake; frames queued meanwhile go out in order', () => {
+    const { net: n, t, got } = net({ link: { baseDelayMs: 2, jitterMs: 0 }, handshakeMs: 20 })
+    for (let i = 0; i < 3; i++) t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(i))
+    const dial = 3 * 4 + 20
+    n.runFor(dial + 1.9)
+    expect(got.get('b')).toEqual([])
+    n.runFor(0.2)
+    expect(got.get('b')).toEqual([0, 1, 2])
+  })
+
+  test('a dial through a partition times out after the dial timeout; what was queued is dropped, the peer reported unreachable', () => {
+    const { net: n, t, got } = net({ dialTimeoutMs: 3_000 })
+    const unreachable: number[] = []
+    t[0]?.onPeerEvent(e => { if (e.type === 'unreachable') unreachable.push(n.now) })
+    n.partition(['a'], ['b'])
+    t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(1))
+    n.runFor(2_999)
+    expect(unreachable).toEqual([])
+    n.runFor(2)
+    expect(unreachable).toEqual([3_000])
+    expect(n.drops.swim.dialFailed).toBe(1)
+    n.heal()
+    t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(2))
+    n.runFor(100)
+    expect(got.get('b')).toEqual([2])
+  })
+
+  test('the connection budget closes the least recently used idle connections above the cap, after the grace period', () => {
+    const peers = DEFAULT_MAX_CONNECTIONS + 10
+    const ids = ['hub', 'late', ...Array.from({ length: peers }, (_, i) => `p${i}`)]
+    const { net: n, t } = net({ pruneGraceMs: 2_000 }, ids)
+    const hub = t[0] as Transport
+    for (let i = 0; i < peers; i++) hub.send('swim', { id: `p${i}`, addrs: [] }, numbered(i))
+    n.runFor(1_000)
+    // All young: none pruned, the hub sits above its cap.
+    expect(n.connectionCount('hub')).toBe(peers)
+    hub.send('swim', { id: 'p0', addrs: [] }, numbered(0)) // p0 is now the most recently used
+    n.runFor(1_500)
+    // The next connection opened triggers the budget: the 11 least recently used go (p1 … p11).
+    hub.send('swim', { id: 'late', addrs: [] }, numbered(0))
+    n.runFor(100)
+    expect(n.connectionCount('hub')).toBe(DEFAULT_MAX_CONNECTIONS)
+    expect(n.isConnected('hub', 'late')).toBe(true)
+    expect(n.isConnected('hub', 'p0')).toBe(true)
+    expect(n.isConnected('hub', 'p1')).toBe(false)
+    expect(n.isConnected('hub', 'p11')).toBe(false)
+    expect(n.isConnected('hub', 'p12')).toBe(true)
+    expect(n.connectionStats.pruned).toBe(11)
+  })
+})
+
+describe('inbound rate limits (the production InboundLimit per sender and channel)', () => {
+  test('a sender above 200 frames/s (burst 500) is cut to its share; the excess is counted', () => {
+    const { net: n, t, got } = net()
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 1_000; i++) t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(i))
+      n.runFor(1_000)
+    }
+    const received = got.get('b')?.length ?? 0
+    const allowed = DEFAULT_INBOUND_RATE.swim.burst + 10 * DEFAULT_INBOUND_RATE.swim.ratePerSec
+    expect(received).toBeLessThanOrEqual(allowed)
+    expect(received).toBeGreaterThan(allowed * 0.9)
+    expect(n.drops.swim.rateLimited).toBe(10 * 1_000 - received)
+  })
+})
+
+describe('replay (duplicated delivery)', () => {
+  test('with duplicate = 1 every frame arrives twice, the copy later and out of order; same seed, same run', () => {
+    const run = (): number[] => {
+      const { net: n, t, got } = net({ link: { duplicate: 1 }, replayMaxDelayMs: 50, inboundRate: false })
+      for (let i = 0; i < 100; i++) {
+        t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(i))
+        n.runFor(1)
+      }
+      n.runFor(1_000)
+      expect(n.duplicated).toBe(100)
+      return got.get('b') ?? []
+    }
+    const a = run()
+    expect(a).toHaveLength(200)
+    expect([...new Set(a)].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i))
+    expect(a.some((x, i) => i > 0 && x < (a[i - 1] as number))).toBe(true)
+    expect(run()).toEqual(a)
+  })
+})
