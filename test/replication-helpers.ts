@@ -9,7 +9,7 @@ import type { ReplicationInit } from '../src/replication/config.js'
 import { MemoryDocStore } from '../src/replication/memory-store.js'
 import { PNCounter } from '../src/replication/pn-counter.js'
 import { Replicator } from '../src/replication/replicator.js'
-import type { PeerDirectory } from '../src/replication/storage.js'
+import type { PeerDirectory } from '../src/core/directory.js'
 import { SimNetwork } from '../src/sim/network.js'
 import type { LinkSpec } from '../src/sim/network.js'
 

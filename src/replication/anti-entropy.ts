@@ -27,7 +27,7 @@ import type { DocEntry } from './doc-entry.js'
 import type { DocRegistry } from './doc-registry.js'
 import type { HostDirectory } from './host-directory.js'
 import type { ReplicatorCounters } from './stats.js'
-import type { PeerDirectory } from './storage.js'
+import type { PeerDirectory } from '../core/directory.js'
 import type { SyncLink } from './sync-link.js'
 import type { VersionVector } from './version-vector.js'
 

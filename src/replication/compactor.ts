@@ -10,7 +10,7 @@ import type { ReplicationConfig } from './config.js'
 import type { DocEntry } from './doc-entry.js'
 import type { DocRegistry } from './doc-registry.js'
 import type { ReplicatorCounters } from './stats.js'
-import type { DocStore } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
 
 /**
  * A failed append is repaired by a compaction this long after it (not at the next periodic check, up to

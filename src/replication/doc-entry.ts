@@ -6,7 +6,7 @@ import * as Y from 'yjs'
 import { DecodeError } from '../core/errors.js'
 import { DurableLog } from './durable-log.js'
 import type { RemoteOrigin } from './origins.js'
-import type { DocStore } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
 import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, digestBytes, ofDoc, toStateVector } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 

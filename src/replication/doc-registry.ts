@@ -9,7 +9,7 @@ import { checkDocName } from './codec.js'
 import { DocEntry } from './doc-entry.js'
 import { InvalidDocNameError, TooManyDocsError } from './errors.js'
 import { LOAD_ORIGIN } from './origins.js'
-import type { DocStore } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
 import { MAX_REPLICA_ID } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 

@@ -11,7 +11,7 @@
  * the whole in-memory doc, supersedes them.
  */
 import { NotRunningError } from '../core/errors.js'
-import type { DocStore } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
 
 export type DurableCallback = (err: Error | null) => void
 

@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../core/clock.js'
 import { NotRunningError } from '../core/errors.js'
-import type { DocStore, StoreCallback } from './storage.js'
+import type { DocStore, StoreCallback } from '../core/doc-store.js'
 
 export interface MemoryDocStoreOptions {
   /** Clock to complete operations on (required for latencyMs > 0). */

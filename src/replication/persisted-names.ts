@@ -4,7 +4,7 @@
  * a doc that exists from a name it would create by opening it, and what a peer re-opens at start-up.
  * Bounded by the store: every name here is (or was, before a delete the store does not offer) in it.
  */
-import type { DocStore, StoreCallback } from './storage.js'
+import type { DocStore, StoreCallback } from '../core/doc-store.js'
 
 export class PersistedNames {
   private readonly names = new Set<string>()

@@ -12,7 +12,7 @@ import type { PeerId } from '../core/transport.js'
 import type { DocEntry } from './doc-entry.js'
 import type { HostDirectory } from './host-directory.js'
 import type { ReplicatorCounters } from './stats.js'
-import type { PeerDirectory } from './storage.js'
+import type { PeerDirectory } from '../core/directory.js'
 import type { SyncLink } from './sync-link.js'
 
 export interface PusherOptions {

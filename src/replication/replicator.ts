@@ -47,7 +47,8 @@ import { PersistedNames } from './persisted-names.js'
 import { Pusher } from './push.js'
 import { createCounters } from './stats.js'
 import type { ReplicatorCounters, ReplicatorStats } from './stats.js'
-import type { DocStore, PeerDirectory } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
+import type { PeerDirectory } from '../core/directory.js'
 import { SyncLink } from './sync-link.js'
 import { digest, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
@@ -275,8 +276,22 @@ export class Replicator {
   /** Names of every doc with persisted state (the store's list, sorted): what to re-open at start-up. */
   persistedDocs (): Promise<string[]> {
     return new Promise((resolve, reject) => {
-      this.persisted.read((err, names) => { if (err !== null) reject(err); else resolve(names ?? []) })
+      this.listPersisted((err, names) => { if (err !== null) reject(err); else resolve(names ?? []) })
     })
+  }
+
+  /** `persistedDocs` with a callback (for callers driven by the simulator's synchronous loop). */
+  listPersisted (cb: (err: Error | null, names?: string[]) => void): void {
+    this.persisted.read(cb)
+  }
+
+  /** `open` with a callback: `cb(null)` once loaded, or the refusal (invalid name, too many docs, store error). */
+  openWith (name: string, cb: (err: Error | null) => void): void {
+    if (!this.running) {
+      cb(new NotRunningError('replication is not running'))
+      return
+    }
+    this.openEntry(name, (err) => { cb(err) })
   }
 
   /** Stops replicating `name` and destroys its doc. Its persisted state stays in the store. */

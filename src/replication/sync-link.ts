@@ -13,7 +13,7 @@ import type { SyncMessage } from './codec.js'
 import { Reassembler } from './reassembler.js'
 import type { ReassemblyLimits } from './reassembler.js'
 import type { ReplicatorCounters } from './stats.js'
-import type { PeerDirectory } from './storage.js'
+import type { PeerDirectory } from '../core/directory.js'
 
 export interface SyncLinkOptions {
   transport: Transport

@@ -29,7 +29,7 @@
  */
 import { AbortError, NotRunningError, TimeoutError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import type { DocStore, StoreCallback } from '../replication/storage.js'
+import type { DocStore, StoreCallback } from '../core/doc-store.js'
 import { resolveLevelDocStoreConfig, type LevelDocStoreConfig, type LevelDocStoreInit } from './config.js'
 import { newDocMeta, type DocMeta, type LevelDb } from './doc-index.js'
 import { StoreBusyError, UpdateSizeError } from './errors.js'
