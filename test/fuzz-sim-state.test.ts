@@ -58,9 +58,8 @@ function membershipState (c: SimCluster): unknown {
 }
 
 function rejections (c: SimCluster | ReplicaCluster, channel: Channel): number {
-  const sim = c instanceof ReplicaCluster ? c.sim : c
-  return sim.ids.reduce((n, id) => n + sim.network.node(id).transport.rejected[channel] +
-    (channel === Channel.swim ? sim.membership(id).stats().decodeErrors : (c as ReplicaCluster).replicator(id).stats().decodeErrors), 0)
+  return c.ids.reduce((n, id) => n + c.network.node(id).transport.rejected[channel] +
+    (channel === Channel.swim ? c.membership(id).stats().decodeErrors : (c as ReplicaCluster).replicator(id).stats().decodeErrors), 0)
 }
 
 describe('invalid frames leave running peers unchanged (simulator twins)', () => {
@@ -168,7 +167,7 @@ function replicaState (c: ReplicaCluster, withHosts = false): unknown {
       const { decodeErrors: _d, framesIn: _f, bytesIn: _b, messagesIn: _m, trackedDocs, ...stats } = r.stats()
       return {
         id,
-        members: c.sim.membership(id).members(),
+        members: c.membership(id).members(),
         stats: withHosts ? { ...stats, trackedDocs } : stats,
         docs: DOCS.map(d => ({ d, digest: r.digest(d), version: r.version(d), kv: r.doc(d)?.getMap('kv').toJSON(), hosts: withHosts ? r.hostsOf(d) : [] }))
       }
