@@ -112,8 +112,28 @@ export interface Peer {
    * leaving nothing open — for a name nobody has. Reads should use this; `doc` creates.
    */
   find(name: string): Promise<Y.Doc | undefined>
+  /**
+   * Runs `fn` on the document if it exists — here, on disk, or (asked briefly, and then fetched) on a live
+   * peer — and resolves with what `fn` returned, without keeping the document open (it is evicted from
+   * memory once idle). Resolves undefined for a name nobody has, or a deleted document. `fn` must not keep
+   * the doc: use `doc` for a live handle.
+   */
+  read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined>
   /** Runs `fn` on the document in one transaction; resolves with the new version once it is durable. */
   write(name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON>
+  /**
+   * The app is done with the live Y.Doc `doc`/`find`/`counter` gave it: it may be destroyed from now on
+   * (its memory freed). The document itself stays, replicated as before; `doc(name)` opens it again.
+   */
+  close(name: string): void
+  /**
+   * Replicated delete: removes every item of the document that this peer has seen, on every replica, and
+   * marks it deleted (a tombstone that keeps replicas that were offline from bringing the content back).
+   * Writes the delete had not seen — made concurrently, e.g. across a partition — survive it, as does any
+   * later write: either revives the document with just that content. Resolves once the delete is durable
+   * here. @throws DocNotFoundError if no peer has the document (or it is deleted already).
+   */
+  delete(name: string): Promise<VersionVectorJSON>
   /**
    * Whether `name` exists as far as this peer knows: open here, persisted here, or hosted by a live peer.
    * @throws InvalidDocNameError for a name no document can have.

@@ -30,6 +30,7 @@ import { PNCounter } from './replication/pn-counter.js'
 import { Replicator } from './replication/replicator.js'
 import type { ReplicationInit } from './replication/config.js'
 import { assertDocName } from './replication/doc-registry.js'
+import { DocNotFoundError } from './replication/errors.js'
 import type { VersionVectorJSON } from './replication/version-vector.js'
 
 /** Fault injection by the transport (the libp2p transport's block list); the simulator partitions its network instead. */
@@ -75,7 +76,7 @@ export interface MeshNodeInit {
 export interface MeshNode extends Peer {
   readonly membership: Membership
   readonly replicator: Replicator
-  /** Settles once the docs persisted by an earlier run have been re-opened. */
+  /** Settles once the store's list of docs has been read (what this node holds is known). */
   readonly started: Promise<void>
 }
 
@@ -145,7 +146,7 @@ class MeshNodeImpl implements MeshNode {
     this.replicator.on('synced', (e) => { this.antiEntropyRoundMs.observe(e.durationMs) })
     this.membership.start()
     this.replicator.start()
-    this.started = new Promise((resolve) => { this.reopenPersistedDocs(resolve) })
+    this.started = new Promise((resolve) => { this.replicator.whenListed(() => { resolve() }) })
     const seeds = init.seeds ?? []
     if (seeds.length > 0) {
       void this.membership.join(seeds).then(({ contacted }) => {
@@ -154,55 +155,21 @@ class MeshNodeImpl implements MeshNode {
     }
   }
 
-  /**
-   * A peer replicates the docs it has opened; after a restart those are the ones on disk. Re-opening them
-   * at start-up means writes acknowledged just before a crash are pushed and synced again without anyone
-   * having to read them first. Callbacks, not promises: the simulator's loop runs this to completion.
-   */
-  private reopenPersistedDocs (done: () => void): void {
-    this.replicator.listPersisted((err, names = []) => {
-      if (err !== null) {
-        this.log.warn('could not list persisted docs', { error: err.message })
-        done()
-        return
-      }
-      let opened = 0
-      let index = 0
-      const next = (): void => {
-        const name = names[index++]
-        if (name === undefined || !this.replicator.isRunning) {
-          if (names.length > 0) this.log.info('re-opened persisted docs', { docs: opened })
-          done()
-          return
-        }
-        this.replicator.openWith(name, (openErr) => {
-          if (openErr === null) {
-            opened++
-          } else {
-            this.log.warn('could not re-open a persisted doc', { doc: name, error: openErr.message })
-            if (openErr.name === 'TooManyDocsError') index = names.length
-          }
-          next()
-        })
-      }
-      next()
-    })
-  }
-
   addresses (): string[] {
     return this.c.transport.addresses()
   }
 
   /**
-   * Opens `name`. The first time, and if anyone is alive, it also waits (≤ INITIAL_FETCH_WAIT_MS) for the
-   * first exchange with a peer hosting it, so that reading a doc someone else wrote does not look empty.
+   * Opens `name` for the app, which holds it until `close(name)`. The first time (a doc this peer does not
+   * hold yet) and if anyone is alive, it also waits (≤ INITIAL_FETCH_WAIT_MS) for the first exchange with a
+   * peer hosting it, so that reading a doc someone else wrote does not look empty.
    */
   async doc (name: string): Promise<Y.Doc> {
     const pending = this.initialFetches.get(name)
     if (pending !== undefined) return await pending
-    if (this.replicator.docs().includes(name) || this.membership.alivePeers().length === 0) return await this.replicator.open(name)
+    if (this.replicator.holds(name) || this.membership.alivePeers().length === 0) return await this.replicator.open(name)
     const opening = this.replicator.open(name).then(async (doc) => {
-      await this.firstExchange(name)
+      await new Promise<void>((resolve) => { this.firstExchange(name, resolve) })
       return doc
     }).finally(() => { this.initialFetches.delete(name) })
     this.initialFetches.set(name, opening)
@@ -210,29 +177,104 @@ class MeshNodeImpl implements MeshNode {
   }
 
   async find (name: string): Promise<Y.Doc | undefined> {
-    if (this.hasDoc(name)) return await this.doc(name)
-    if (this.membership.alivePeers().length === 0) return undefined
-    // Nobody we know of hosts it: open it, which asks a few live peers (they answer with hints of hosts
-    // they know), and give it up again if nothing arrived.
-    const doc = await this.doc(name)
-    if (Object.keys(this.replicator.version(name) ?? {}).length > 0 || this.replicator.hostsOf(name).length > 0) return doc
-    if (this.initialFetches.has(name)) return doc // someone else is opening it meanwhile
-    this.replicator.close(name)
-    return undefined
+    const found = await new Promise<boolean>((resolve, reject) => {
+      this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
+    })
+    return found ? await this.replicator.open(name) : undefined
   }
 
-  private firstExchange (name: string): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        timer.cancel()
-        offSynced()
-        offChange()
-        resolve()
-      }
-      const timer = this.c.clock.setTimeout(done, INITIAL_FETCH_WAIT_MS)
-      const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) done() })
-      const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') done() })
+  read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
+      this.locate(name, (err, found) => {
+        if (err !== null) {
+          reject(err)
+          return
+        }
+        if (found !== true) {
+          resolve(undefined)
+          return
+        }
+        // Runs inside the load callback: the doc cannot be evicted between loading and reading.
+        this.replicator.load(name, (loadErr, doc) => {
+          if (loadErr !== null || doc === undefined) {
+            reject(loadErr ?? new NotRunningError('load failed'))
+            return
+          }
+          try {
+            resolve(fn(doc))
+          } catch (fnErr) {
+            reject(fnErr)
+          }
+        })
+      })
     })
+  }
+
+  close (name: string): void {
+    assertDocName(name)
+    this.replicator.close(name)
+  }
+
+  async delete (name: string): Promise<VersionVectorJSON> {
+    const found = await new Promise<boolean>((resolve, reject) => {
+      this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
+    })
+    if (!found) throw new DocNotFoundError(`no doc "${name}" here or on a live peer`)
+    return await this.replicator.deleteDoc(name)
+  }
+
+  /**
+   * Whether `name` exists (not deleted): held here, or — asked briefly — on a live peer, in which case its
+   * state has been fetched here when `cb(null, true)` runs. Loads nothing for the app: a probe that found
+   * nothing leaves nothing behind (unless a concurrent `doc(name)` opened it meanwhile, which keeps it).
+   */
+  private locate (name: string, cb: (err: Error | null, found?: boolean) => void): void {
+    try {
+      assertDocName(name)
+    } catch (err) {
+      cb(err as Error)
+      return
+    }
+    const afterListed = (): void => {
+      if (this.replicator.holds(name)) {
+        cb(null, !this.replicator.isDeleted(name))
+        return
+      }
+      if (this.membership.alivePeers().length === 0) {
+        cb(null, false)
+        return
+      }
+      // Nobody we know of holds it here: load it (which asks live peers who has it, and they answer with
+      // the doc or hints of hosts), wait for the first exchange, and give it up again if nothing arrived.
+      this.replicator.load(name, (err) => {
+        if (err !== null) {
+          cb(err)
+          return
+        }
+        this.firstExchange(name, () => {
+          const arrived = Object.keys(this.replicator.version(name) ?? {}).length > 0 || this.replicator.hostsOf(name).length > 0
+          const found = arrived && !this.replicator.isDeleted(name)
+          if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
+          cb(null, found)
+        })
+      })
+    }
+    this.replicator.whenListed(() => { afterListed() })
+  }
+
+  private firstExchange (name: string, done: () => void): void {
+    let finished = false
+    const finish = (): void => {
+      if (finished) return
+      finished = true
+      timer.cancel()
+      offSynced()
+      offChange()
+      done()
+    }
+    const timer = this.c.clock.setTimeout(finish, INITIAL_FETCH_WAIT_MS)
+    const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) finish() })
+    const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') finish() })
   }
 
   async write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
@@ -256,13 +298,7 @@ class MeshNodeImpl implements MeshNode {
   }
 
   docs (): DocSummary[] {
-    const out: DocSummary[] = []
-    for (const name of this.replicator.docs()) {
-      const digest = this.replicator.digest(name)
-      const version = this.replicator.version(name)
-      if (digest !== undefined && version !== undefined) out.push({ name, digest, version })
-    }
-    return out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    return this.replicator.summaries().sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   }
 
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {

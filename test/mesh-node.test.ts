@@ -34,7 +34,7 @@ describe('mesh node read path (simulated)', () => {
     c.stopAll()
   })
 
-  it('a restarted node re-opens what it persisted by itself, and serves it to a peer that missed the write', async () => {
+  it('a restarted node knows what it persisted by itself (without loading it), and serves it to a peer that missed the write', async () => {
     const c = new ReplicaCluster({ size: 3, seed: useSeed(0x6d6e02, FILE, 'reopen') })
     c.runUntil(() => c.membershipSettled(), 10_000)
     c.network.partition(['n00'], ['n01', 'n02'])
@@ -42,7 +42,8 @@ describe('mesh node read path (simulated)', () => {
     c.crash('n00')
     c.network.heal()
     c.restart('n00') // the harness opens nothing: the node finds 'solo' in its store
-    expect(c.runUntil(() => c.replicator('n00').isReady('solo'), 5_000)).toBeDefined()
+    expect(c.runUntil(() => c.replicator('n00').holds('solo'), 5_000)).toBeDefined()
+    expect(c.replicator('n00').isReady('solo')).toBe(false) // known from the store's list, not loaded
     const copy = await until(c, c.node('n01').find('solo'), 10_000)
     expect(copy?.getMap('kv').get('k')).toBe(1)
     c.stopAll()

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { VersionVectorJSON } from '../src/replication/version-vector.js'
 import type { MemoryDocStore } from '../src/replication/memory-store.js'
+import { decodeSync } from '../src/replication/codec.js'
+import { dominates, ofDoc, toJSON } from '../src/replication/version-vector.js'
 import { StaticCluster, settle } from './replication-helpers.js'
+import type { SentFrame } from './replication-helpers.js'
 
 /** The doc as `store` would restore it after a restart. */
 function persisted (store: MemoryDocStore, doc: string): Y.Doc {
@@ -34,6 +37,32 @@ function learnHosts (c: StaticCluster, doc: string): void {
 }
 
 describe('flush (WriteTo(n))', () => {
+  it('an ack claims only what is durable at the acking peer: its vector as the durability wait began', async () => {
+    // n1 gets n0's flush update (x), then n2's push (z) while x is still on its way to n1's disk. The
+    // ack for x goes out when x is durable; z is not yet, so the ack's vector must not include it.
+    let c: StaticCluster | undefined
+    const violations: string[] = []
+    const checkAck = (f: SentFrame): void => {
+      if (f.from !== 'n1' || f.channel !== 'sync' || c === undefined) return
+      const msg = decodeSync(f.frame, 1 << 20)
+      if (msg.type !== 'ack') return
+      const onDisk = ofDoc(persisted(c.stores.get('n1') as MemoryDocStore, 'doc'))
+      if (!dominates(onDisk, msg.vector)) violations.push(`ack at ${f.time} claims ${JSON.stringify(toJSON(msg.vector))}, disk has ${JSON.stringify(toJSON(onDisk))}`)
+    }
+    c = new StaticCluster({ size: 3, seed: 24, storeLatencyMs: 50, replication: { antiEntropyIntervalMs: 600_000 }, onSend: checkAck })
+    learnHosts(c, 'doc')
+    const x = track(c, c.r('n0').write('doc', d => { d.getMap('kv').set('x', 1) }))
+    c.network.runFor(2)
+    const z = track(c, c.r('n2').write('doc', d => { d.getMap('kv').set('z', 1) }))
+    await runUntilSettled(c, x, 1_000)
+    const flush = track(c, c.r('n0').flush('doc', { replicas: 1, timeoutMs: 5_000 }))
+    await runUntilSettled(c, flush, 5_000)
+    await runUntilSettled(c, z, 1_000)
+    expect(flush.error).toBeUndefined()
+    expect(violations).toEqual([])
+    c.stop()
+  })
+
   it('resolves once n peers applied and persisted our changes', async () => {
     // Slow stores and no push: the flush itself must carry the update and wait for the peers' disks.
     const c = new StaticCluster({ size: 5, seed: 21, storeLatencyMs: 40, replication: { pushFanout: 0, antiEntropyIntervalMs: 600_000 } })
@@ -115,7 +144,7 @@ describe('flush (WriteTo(n))', () => {
     c.network.runFor(10)
     await expect(c.r('n0').flush('doc', { replicas: 0, timeoutMs: 0 })).resolves.toEqual({})
     await expect(c.r('n0').flush('doc', { replicas: -1, timeoutMs: 10 })).rejects.toThrow(RangeError)
-    await expect(c.r('n0').flush('nope', { replicas: 1, timeoutMs: 10 })).rejects.toMatchObject({ name: 'NotRunningError' })
+    await expect(c.r('n0').flush('nope', { replicas: 1, timeoutMs: 10 })).rejects.toMatchObject({ name: 'DocNotFoundError' })
     const pending = track(c, c.r('n0').flush('doc', { replicas: 5, timeoutMs: 60_000 }))
     c.r('n0').stop()
     await settle()

@@ -65,13 +65,15 @@ export interface SentFrame { time: number, from: PeerId, to: PeerId | undefined,
 
 /** Wraps a transport to record every frame sent and received. */
 export class RecordingTransport implements Transport {
-  constructor (private readonly inner: Transport, private readonly now: () => number, readonly sent: SentFrame[], readonly received: SentFrame[]) {}
+  constructor (private readonly inner: Transport, private readonly now: () => number, readonly sent: SentFrame[], readonly received: SentFrame[], private readonly onSend?: (frame: SentFrame) => void) {}
   get localId (): PeerId { return this.inner.localId }
   addresses (): string[] { return this.inner.addresses() }
   maxFrameBytes (channel: Channel): number { return this.inner.maxFrameBytes(channel) }
   onPeerEvent (handler: (event: PeerEvent) => void): () => void { return this.inner.onPeerEvent(handler) }
   send (channel: Channel, to: Destination, frame: Uint8Array): void {
-    this.sent.push({ time: this.now(), from: this.localId, to: to.id, channel, frame })
+    const sent = { time: this.now(), from: this.localId, to: to.id, channel, frame }
+    this.sent.push(sent)
+    this.onSend?.(sent)
     this.inner.send(channel, to, frame)
   }
 
@@ -89,6 +91,8 @@ export interface StaticClusterOptions {
   link?: Partial<LinkSpec>
   replication?: ReplicationInit
   storeLatencyMs?: number
+  /** Called synchronously as each frame is sent (to inspect a node's state at that very moment). */
+  onSend?: (frame: SentFrame) => void
 }
 
 /**
@@ -116,7 +120,7 @@ export class StaticCluster {
         onPeerAlive: () => () => {}
       }
       const r = new Replicator({
-        transport: new RecordingTransport(transport, () => this.network.now, this.sent, this.received),
+        transport: new RecordingTransport(transport, () => this.network.now, this.sent, this.received, o.onSend),
         clock,
         random: this.network.node(id).random.fork(),
         store,

@@ -18,15 +18,39 @@
  */
 export type StoreCallback<T = void> = (err: Error | null, value?: T) => void
 
+/** A doc the store holds, as `listDocs` reports it. */
+export interface StoredDoc {
+  readonly name: string
+  /**
+   * The opaque bytes the last successful `append`/`compact` that carried some left beside the doc
+   * (the replicator keeps the doc's digest there, so it knows what it holds without loading it);
+   * undefined if none ever did.
+   */
+  readonly meta: Uint8Array | undefined
+}
+
 export interface DocStore {
-  /** Names of every doc with persisted state. */
-  listDocs(cb: StoreCallback<string[]>): void
+  /**
+   * Whether what this store acknowledges survives the process (a disk, or the simulator's stand-in for
+   * one). Copies on a peer whose store is not durable never count towards a write concern.
+   */
+  readonly durable: boolean
+  /** Every doc with persisted state, by name. */
+  listDocs(cb: StoreCallback<StoredDoc[]>): void
   /** Persisted updates of `doc`, oldest first (an empty list for an unknown doc). */
   load(doc: string, cb: StoreCallback<Uint8Array[]>): void
-  /** Durably appends one Yjs update of `doc`. */
-  append(doc: string, update: Uint8Array, cb: StoreCallback): void
-  /** Atomically replaces the persisted history of `doc` with `state` (a full-state update). */
-  compact(doc: string, state: Uint8Array, cb: StoreCallback): void
+  /**
+   * Durably appends one Yjs update of `doc`, and, if `meta` is given, atomically replaces the doc's meta
+   * with it (both or neither).
+   */
+  append(doc: string, update: Uint8Array, meta: Uint8Array | undefined, cb: StoreCallback): void
+  /** Atomically replaces the persisted history of `doc` with `state` (a full-state update), and its meta if given. */
+  compact(doc: string, state: Uint8Array, meta: Uint8Array | undefined, cb: StoreCallback): void
+  /**
+   * Atomically removes everything persisted for `doc` (history and meta) as of this call: appends called
+   * after it are kept, and list the doc again.
+   */
+  remove(doc: string, cb: StoreCallback): void
   /** Bytes and entries persisted for `doc` since its last compaction (to decide when to compact). */
   pending(doc: string): { updates: number, bytes: number }
   close(): Promise<void>

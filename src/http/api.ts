@@ -104,11 +104,14 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       throw new HttpError(400, 'invalid_path', `${what} is not valid percent-encoding`)
     }
   }
-  /** Reads never create a doc: a name nobody has (here or on a live peer) is a 404, not a new replica. */
-  const existing = async (name: string): Promise<Y.Doc> => {
-    const doc = await peer.find(name)
-    if (doc === undefined) throw new HttpError(404, 'doc_not_found', `no doc "${name}" here or on a live peer`)
-    return doc
+  /**
+   * Reads never create a doc: a name nobody has (here or on a live peer) is a 404, not a new replica. They
+   * do not keep it open either (`peer.read`), so memory follows use.
+   */
+  const reading = async <T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> => {
+    const out = await peer.read(name, (doc) => ({ value: fn(doc) }))
+    if (out === undefined) throw new HttpError(404, 'doc_not_found', `no doc "${name}" here or on a live peer`)
+    return out.value
   }
   const key = (raw: string): string => {
     const k = param(raw, 'key')
@@ -166,8 +169,14 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       method: 'GET', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
       run: async (_q, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
-        const doc = await existing(name)
-        json(res, 200, { name, digest: peer.digest(name), version: peer.version(name), content: docToJSON(doc) })
+        json(res, 200, await reading(name, (doc) => ({ name, digest: peer.digest(name), version: peer.version(name), content: docToJSON(doc) })))
+      }
+    },
+    {
+      method: 'DELETE', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
+      run: async (_q, res, [rawName = '']) => {
+        const name = param(rawName, 'doc name')
+        json(res, 200, { deleted: name, version: await peer.delete(name) })
       }
     },
     {
@@ -175,9 +184,9 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       run: async (_q, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
-        const map = (await existing(name)).getMap(KV_MAP)
-        if (!map.has(k)) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
-        json(res, 200, map.get(k))
+        const found = await reading(name, (doc) => { const map = doc.getMap(KV_MAP); return map.has(k) ? { value: map.get(k) } : undefined })
+        if (found === undefined) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
+        json(res, 200, found.value)
       }
     },
     {
@@ -195,6 +204,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       run: async (_q, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
+        await reading(name, () => true) // a key of a doc nobody has is a 404: deleting it must not create the doc
         const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).delete(k) })
         json(res, 200, { version })
       }

@@ -22,6 +22,7 @@ import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
 import { SYNC_LIMITS, digestEntryBytes, nameBytes } from './codec.js'
 import type { HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
+import type { DocCatalog } from './catalog.js'
 import type { ReplicationConfig } from './config.js'
 import type { DocEntry } from './doc-entry.js'
 import type { DocRegistry } from './doc-registry.js'
@@ -29,12 +30,14 @@ import type { HostDirectory } from './host-directory.js'
 import type { ReplicatorCounters } from './stats.js'
 import type { PeerDirectory } from '../core/directory.js'
 import type { SyncLink } from './sync-link.js'
+import { WIRE_DIGEST_BYTES } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
 export interface AntiEntropyOptions {
   localId: PeerId
   link: SyncLink
   registry: DocRegistry
+  catalog: DocCatalog
   hosts: HostDirectory
   peers: PeerDirectory
   random: Random
@@ -43,11 +46,22 @@ export interface AntiEntropyOptions {
   counters: ReplicatorCounters
   /** Byte budget of one Digests page (stays below the chunk size: listings are never chunked). */
   pageBytes: number
+  /**
+   * Runs `fn` once `name` is loaded (at once if it is; after loading it if this peer holds it). False if
+   * this peer does not hold it. Errors `fn` throws are handled as those of a message `type` from `from`.
+   */
+  withDoc(name: string, fn: (entry: DocEntry) => void, from: PeerId, type: 'digests' | 'syncDoc'): boolean
   /** Applies a remote diff to `entry` (throws DecodeError on a malformed update). */
   apply(entry: DocEntry, update: Uint8Array, from: PeerId): void
   /** A peer told us its vector of `doc` (flush uses it to send smaller diffs). */
   noteVector(peer: PeerId, doc: string, vector: VersionVector): void
   onSynced(peer: PeerId, docs: readonly string[], durationMs: number): void
+}
+
+/** A doc as a listing names it: with the digest this peer has of it (in memory, else in the store). */
+export interface Listed {
+  readonly name: string
+  readonly digest: Uint8Array
 }
 
 interface Session {
@@ -73,8 +87,10 @@ const UINT32 = 0x1_0000_0000
 
 export class AntiEntropy {
   private readonly sessions = new Map<number, Session>()
-  /** Members that came alive while every doc was still loading. */
+  /** Members that came alive before the store's list of docs was read. */
   private readonly deferred = new Set<PeerId>()
+  /** The store's list of docs has been read (until then a full listing would be incomplete). */
+  private listed = false
   /** Docs opened since the last fetch batch. */
   private readonly toFetch = new Set<DocEntry>()
   private fetchTimer: Timer | undefined
@@ -92,33 +108,63 @@ export class AntiEntropy {
   /** The periodic round: one random live partner, preferring known co-hosts of our docs. */
   tick (): void {
     this.expire()
+    if (!this.listed) return
     const aliveList = this.o.peers.alivePeers()
     const alive = new Set(aliveList)
     this.o.hosts.prune(alive)
-    const entries = this.o.registry.readyEntries()
-    if (entries.length === 0 || aliveList.length === 0) return
+    const items = this.held()
+    if (items.length === 0 || aliveList.length === 0) return
     let candidates = aliveList
     if (this.o.random.next() >= this.o.config.discoveryRatio) {
-      const coHosts = this.o.hosts.coHosts(entries.map(e => e.name), alive)
+      const coHosts = this.o.hosts.coHosts(items.map(e => e.name), alive)
       if (coHosts.length > 0) candidates = coHosts
     }
     const partner = candidates[this.o.random.int(candidates.length)]
-    if (partner !== undefined) this.startRound(partner, entries, true)
+    if (partner !== undefined) this.startRound(partner, items, true)
   }
 
   /**
-   * A member became alive (joined, refuted, partition healed): sync with it at once — or, while our docs
-   * are still loading (a restart: membership rejoins faster than the store replays), as soon as they are.
+   * Every doc this peer holds — loaded or only in the store — with its digest: in memory if loaded, else
+   * the store's. Docs whose digest is not known yet (being read for the first time) are left out.
    */
-  peerAlive (peer: PeerId): void {
-    const entries = this.o.registry.readyEntries()
-    if (entries.length > 0) this.startRound(peer, entries, true)
-    else if (this.o.registry.size > 0 && this.deferred.size < MAX_DEFERRED_PEERS) this.deferred.add(peer)
+  held (): Listed[] {
+    const out: Listed[] = []
+    for (const e of this.o.catalog.values()) {
+      const entry = this.o.registry.ready(e.name)
+      if (entry !== undefined) out.push({ name: e.name, digest: entry.wireDigest() })
+      else if (e.digest !== undefined) out.push({ name: e.name, digest: e.digest.subarray(0, WIRE_DIGEST_BYTES) })
+    }
+    for (const entry of this.o.registry.readyEntries()) {
+      if (!this.o.catalog.has(entry.name)) out.push({ name: entry.name, digest: entry.wireDigest() })
+    }
+    return out
   }
 
-  /** A doc finished loading: once none is loading any more, sync with the members that came alive meanwhile. */
-  docLoaded (): void {
-    if (this.deferred.size === 0 || this.o.registry.readyEntries().length < this.o.registry.size) return
+  /** The digest this peer has of `name` for a listing, or undefined if it does not hold it (or does not know it yet). */
+  private digestOf (name: string): Uint8Array | undefined {
+    const entry = this.o.registry.ready(name)
+    if (entry !== undefined) return entry.wireDigest()
+    return this.o.catalog.get(name)?.digest?.subarray(0, WIRE_DIGEST_BYTES)
+  }
+
+  /** A round over every doc held, with `peer` now. */
+  startFullRound (peer: PeerId): boolean {
+    const items = this.held()
+    return items.length > 0 && this.startRound(peer, items, true)
+  }
+
+  /**
+   * A member became alive (joined, refuted, partition healed): sync with it at once — or, before the
+   * store's list of docs was read (a restart: membership rejoins faster than the store lists), once it is.
+   */
+  peerAlive (peer: PeerId): void {
+    if (this.listed) this.startFullRound(peer)
+    else if (this.deferred.size < MAX_DEFERRED_PEERS) this.deferred.add(peer)
+  }
+
+  /** The store's list of docs is in the catalog: sync with the members that came alive meanwhile. */
+  catalogListed (): void {
+    this.listed = true
     const peers = [...this.deferred]
     this.deferred.clear()
     const alive = new Set(this.o.peers.alivePeers())
@@ -130,7 +176,7 @@ export class AntiEntropy {
    * else known hosts, or random live peers when none is known yet. A round's Digests tell its receiver that
    * we host the doc, so asking everyone in a small mesh also announces us at once: the next write anywhere
    * is pushed to us directly, instead of reaching us only by anti-entropy until our partners found out.
-   * Docs opened together (a restart re-opens them all) are batched: one round per peer, not one per doc.
+   * Docs opened together are batched: one round per peer, not one per doc.
    */
   fetch (entry: DocEntry): void {
     this.toFetch.add(entry)
@@ -143,27 +189,27 @@ export class AntiEntropy {
     this.toFetch.clear()
     const aliveList = this.o.peers.alivePeers()
     const alive = new Set(aliveList)
-    const perPeer = new Map<PeerId, DocEntry[]>()
+    const perPeer = new Map<PeerId, Listed[]>()
     const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
     for (const entry of entries) {
       const known = this.o.hosts.hostsOf(entry.name, alive)
       const targets = everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
       for (const peer of targets) {
-        perPeer.set(peer, [...perPeer.get(peer) ?? [], entry])
+        perPeer.set(peer, [...perPeer.get(peer) ?? [], { name: entry.name, digest: entry.wireDigest() }])
       }
     }
     for (const [peer, docs] of perPeer) this.startRound(peer, docs, false)
   }
 
-  /** Starts a round with `peer` over `entries` (`full`: they are all our docs). Returns false if skipped. */
-  startRound (peer: PeerId, entries: readonly DocEntry[], full: boolean): boolean {
+  /** Starts a round with `peer` over `items` (`full`: they are all our docs). Returns false if skipped. */
+  startRound (peer: PeerId, items: readonly Listed[], full: boolean): boolean {
     if (peer === this.o.localId) return false
     this.expire()
     if (this.sessions.size >= this.o.config.maxSessions) {
       this.o.counters.antiEntropySkipped++
       return false
     }
-    const { pages, truncated } = this.paginate(entries)
+    const { pages, truncated } = this.paginate(items)
     const id = this.nextSession
     this.nextSession = (this.nextSession + 1) % UINT32
     this.sessions.set(id, {
@@ -185,7 +231,7 @@ export class AntiEntropy {
         page: index,
         pages: pages.length,
         full: full && !truncated,
-        entries: page.map(e => ({ doc: e.name, digest: e.wireDigest() }))
+        entries: page.map(e => ({ doc: e.name, digest: e.digest }))
       })
     })
     return true
@@ -201,12 +247,15 @@ export class AntiEntropy {
     let alive: Set<PeerId> | undefined
     let differing = 0
     msg.entries.forEach((e, i) => {
-      const entry = this.o.registry.get(e.doc)
-      if (entry !== undefined) {
+      if (this.o.registry.get(e.doc) !== undefined || this.o.catalog.has(e.doc)) {
         hosted[i >> 3] = (hosted[i >> 3] as number) | (1 << (i & 7))
-        if (entry.ready && !equalBytes(entry.wireDigest(), e.digest)) {
+        const ours = this.digestOf(e.doc)
+        if (ours !== undefined && !equalBytes(ours, e.digest)) {
+          // Step 1 once the doc is in memory (at once if it is): the initiator waits for `differing` of them.
           differing++
-          this.sendSync(from, { type: 'syncDoc', session: msg.session, doc: e.doc, step: 'vector', vector: entry.vector() })
+          this.o.withDoc(e.doc, (entry) => {
+            this.sendSync(from, { type: 'syncDoc', session: msg.session, doc: e.doc, step: 'vector', vector: entry.vector() })
+          }, from, 'digests')
         }
       } else if (hints.length < MAX_HINTS_PER_REPLY) {
         alive ??= new Set(this.o.peers.alivePeers())
@@ -238,11 +287,11 @@ export class AntiEntropy {
   }
 
   handleSyncDoc (from: PeerId, msg: SyncDocMessage): void {
-    const entry = this.o.registry.ready(msg.doc)
-    if (entry === undefined) {
-      this.o.counters.unhostedFrames++
-      return
-    }
+    const held = this.o.withDoc(msg.doc, (entry) => { this.syncStep(from, msg, entry) }, from, 'syncDoc')
+    if (!held) this.o.counters.unhostedFrames++
+  }
+
+  private syncStep (from: PeerId, msg: SyncDocMessage, entry: DocEntry): void {
     // The sender hosts the doc — recorded only once its message passed validation: for a diff, once the
     // update applied (a rejected one throws DecodeError before any state here is touched).
     switch (msg.step) {
@@ -289,6 +338,7 @@ export class AntiEntropy {
   }
 
   clear (): void {
+    this.listed = false
     this.sessions.clear()
     this.deferred.clear()
     this.toFetch.clear()
@@ -318,14 +368,14 @@ export class AntiEntropy {
 
   /** A responder said `hint.peers` host a doc we host: if we know no live host of it, sync with them. */
   private followHint (hint: HostHint): void {
-    const entry = this.o.registry.ready(hint.doc)
-    if (entry === undefined) return
+    const digest = this.digestOf(hint.doc)
+    if (digest === undefined) return
     const alive = new Set(this.o.peers.alivePeers())
     if (this.o.hosts.hostsOf(hint.doc, alive).length > 0) return
     for (const peer of hint.peers) {
       if (peer === this.o.localId || !alive.has(peer)) continue
       this.o.hosts.add(peer, hint.doc)
-      this.startRound(peer, [entry], false)
+      this.startRound(peer, [{ name: hint.doc, digest }], false)
     }
   }
 
@@ -333,7 +383,7 @@ export class AntiEntropy {
   private othersThan (listed: ReadonlySet<string>): string[] {
     const out: string[] = []
     let bytes = 0
-    for (const doc of this.o.registry.names()) {
+    for (const { name: doc } of this.held()) {
       if (listed.has(doc)) continue
       const size = nameBytes(doc)
       if (out.length >= SYNC_LIMITS.docsPerFrame || bytes + size > this.o.pageBytes) break
@@ -347,17 +397,17 @@ export class AntiEntropy {
    * Splits `entries` into pages within the byte budget and SYNC_LIMITS. Past SYNC_LIMITS.pages the rest is
    * left out of this round (`truncated`); the start is rotated at random so every doc gets its turn.
    */
-  private paginate (entries: readonly DocEntry[]): { pages: DocEntry[][], truncated: boolean } {
+  private paginate (entries: readonly Listed[]): { pages: Listed[][], truncated: boolean } {
     let ordered = entries
     if (entries.length > SYNC_LIMITS.docsPerFrame) {
       const start = this.o.random.int(entries.length)
       ordered = [...entries.slice(start), ...entries.slice(0, start)]
     }
-    const pages: DocEntry[][] = [[]]
+    const pages: Listed[][] = [[]]
     let bytes = 0
     for (const e of ordered) {
       const size = digestEntryBytes(e.name)
-      let page = pages[pages.length - 1] as DocEntry[]
+      let page = pages[pages.length - 1] as Listed[]
       if (page.length > 0 && (bytes + size > this.o.pageBytes || page.length >= SYNC_LIMITS.docsPerFrame)) {
         if (pages.length >= SYNC_LIMITS.pages) return { pages, truncated: true }
         page = []

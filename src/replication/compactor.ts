@@ -7,7 +7,7 @@
  */
 import type { Clock, Timer } from '../core/clock.js'
 import type { ReplicationConfig } from './config.js'
-import type { DocEntry } from './doc-entry.js'
+import type { DocEntry, EncodedMeta } from './doc-entry.js'
 import type { DocRegistry } from './doc-registry.js'
 import type { ReplicatorCounters } from './stats.js'
 import type { DocStore } from '../core/doc-store.js'
@@ -25,7 +25,7 @@ export interface CompactorOptions {
   registry: DocRegistry
   config: ReplicationConfig
   counters: ReplicatorCounters
-  onCompacted(entry: DocEntry, bytes: number): void
+  onCompacted(entry: DocEntry, bytes: number, meta: EncodedMeta): void
   onError(entry: DocEntry, err: Error): void
 }
 
@@ -61,15 +61,19 @@ export class Compactor {
     entry.compacting = true
     const position = entry.log.position
     const state = entry.encodeState()
-    this.o.store.compact(entry.name, state, (err) => {
+    const meta = entry.metaNow(state.byteLength)
+    const bytesBefore = entry.stateBytes
+    this.o.store.compact(entry.name, state, meta.bytes, (err) => {
       entry.compacting = false
       if (err !== null) {
         this.o.onError(entry, err) // counted there (storeErrors), once
         return
       }
       entry.log.compacted(position)
+      // The state replaced what was persisted before; updates appended since still count on top.
+      entry.stateBytes = state.byteLength + Math.max(0, entry.stateBytes - bytesBefore)
       this.o.counters.compactions++
-      this.o.onCompacted(entry, state.byteLength)
+      this.o.onCompacted(entry, state.byteLength, meta)
     })
   }
 }

@@ -90,11 +90,22 @@ export interface ReplicationConfig {
    */
   maxPendingUpdateBytes: number
   /**
-   * Docs open at once (loaded or loading); opening one more fails with TooManyDocsError (counted as
-   * `openRefused`). Every open doc is live in memory and in every anti-entropy listing; 10,000 is a few
-   * listing pages and, at a few kB per small doc, tens of MB. Bounds what an HTTP client can make a peer open.
+   * Docs loaded in memory at once (loading included). Loading one more evicts the least recently used doc
+   * that nothing holds; if the app holds them all open, it fails with TooManyDocsError (counted as
+   * `openRefused`). At a few kB per small doc, 10,000 is tens of MB.
    */
   maxOpenDocs: number
+  /**
+   * A loaded doc the app does not hold open (one loaded for a read, a write, a sync step) is evicted after
+   * this long unused, so memory follows what is in use, not what is stored. Reloading one costs a store
+   * read of its compacted state: a few hundred µs for a small doc.
+   */
+  idleEvictMs: number
+  /**
+   * Docs this peer holds (in its store) at most; creating one more fails with TooManyDocsError. What it
+   * costs per doc that is not loaded: its catalog entry (~150 bytes) and its share of the store.
+   */
+  maxDocs: number
 }
 
 export type ReplicationInit = Partial<ReplicationConfig>
@@ -124,7 +135,9 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   maxTrackedDocs: 10_000,
   maxHostsPerDoc: 64,
   maxPendingUpdateBytes: 8 * 1024 * 1024,
-  maxOpenDocs: 10_000
+  maxOpenDocs: 10_000,
+  idleEvictMs: 30_000,
+  maxDocs: 1_000_000
 })
 
 /** One machine or a very fast network: repair sooner. */
@@ -147,7 +160,8 @@ export const SIM_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   flushRetryMs: 300,
   compactIntervalMs: 2_000,
   compactMinUpdates: 20,
-  compactMinBytes: 64 * 1024
+  compactMinBytes: 64 * 1024,
+  idleEvictMs: 5_000
 })
 
 export const PRESETS = { lan: LAN_PRESET, local: LOCAL_PRESET, sim: SIM_PRESET } as const
@@ -159,7 +173,7 @@ const POSITIVE_INTEGERS: readonly NumericKey[] = [
   'antiEntropyIntervalMs', 'fetchFanout', 'sessionTimeoutMs', 'maxSessions', 'chunkBytes', 'maxTransferBytes',
   'maxReassemblyBytes', 'maxTransfersPerPeer', 'maxTransfers', 'reassemblyTimeoutMs', 'flushRetryMs', 'flushFanout',
   'maxPendingFlushes', 'maxPendingWrites', 'compactIntervalMs', 'compactMinUpdates', 'compactMinBytes',
-  'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs'
+  'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs', 'idleEvictMs', 'maxDocs'
 ]
 
 /** Smallest chunk worth its envelope. */

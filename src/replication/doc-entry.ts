@@ -4,8 +4,11 @@
  */
 import * as Y from 'yjs'
 import { DecodeError } from '../core/errors.js'
+import { MAX_META_VECTOR_BYTES, encodeDocMeta } from './doc-meta.js'
+import type { DocMeta } from './doc-meta.js'
 import { DurableLog } from './durable-log.js'
 import type { RemoteOrigin } from './origins.js'
+import { isDeleted } from './tombstone.js'
 import type { DocStore } from '../core/doc-store.js'
 import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, digestBytes, ofDoc, toStateVector } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
@@ -65,14 +68,26 @@ function checkRange (doc: string, client: number, clock: number, length: number)
   }
 }
 
+export interface EncodedMeta {
+  readonly meta: DocMeta
+  readonly bytes: Uint8Array
+}
+
 export class DocEntry {
   state: DocState = 'loading'
   readonly doc: Y.Doc
   readonly log: DurableLog
   /** A compaction of this doc is in flight. */
   compacting = false
+  /** The app holds this doc (`open`/`doc`/`find`) until it closes it: never evicted meanwhile. */
+  pinned = false
+  /** Clock time of the last use (load, read, write, sync step): idle docs are evicted. */
+  lastUsed = 0
+  /** Approximate bytes of the doc's persisted state: what was loaded or compacted, plus updates since. */
+  stateBytes = 0
   private digest: Uint8Array | undefined
   private version: VersionVector | undefined
+  private deletedCache: boolean | undefined
 
   constructor (readonly name: string, store: DocStore) {
     // gc: deleted content is dropped (deletions stay in the delete set): what every Yjs provider does.
@@ -88,6 +103,22 @@ export class DocEntry {
   invalidate (): void {
     this.digest = undefined
     this.version = undefined
+    this.deletedCache = undefined
+  }
+
+  /** A tombstone with no live content (tombstone.ts). */
+  get deleted (): boolean {
+    this.deletedCache ??= isDeleted(this.doc)
+    return this.deletedCache
+  }
+
+  /** The doc's meta as of now (written with the next append or compaction; doc-meta.ts). */
+  metaNow (stateBytes = this.stateBytes): EncodedMeta {
+    const sv = Y.encodeStateVector(this.doc)
+    const digest = this.digestBytes()
+    const deleted = this.deleted
+    const vector = sv.byteLength <= MAX_META_VECTOR_BYTES ? this.vector() : undefined
+    return { bytes: encodeDocMeta(digest, deleted, stateBytes, sv), meta: { digest, deleted, bytes: stateBytes, vector } }
   }
 
   /** SHA-256 of the doc's snapshot (state vector + delete set). */

@@ -12,3 +12,8 @@ export class InvalidDocNameError extends MurmurError {
 export class TooManyDocsError extends MurmurError {
   override name = 'TooManyDocsError'
 }
+
+/** The doc does not exist here (nor, when the caller asked, on a live peer), or it was deleted. */
+export class DocNotFoundError extends MurmurError {
+  override name = 'DocNotFoundError'
+}

@@ -106,6 +106,12 @@ export class FlushTracker {
     if (this.known.size > MAX_KNOWN_VECTORS) this.known.delete(this.known.keys().next().value as string)
   }
 
+  /** Whether a flush of `doc` is pending (its doc must stay in memory). */
+  hasDoc (doc: string): boolean {
+    for (const f of this.pending.values()) if (f.entry.name === doc) return true
+    return false
+  }
+
   /** Fails the flushes of a doc that was closed. */
   abortDoc (doc: string): void {
     for (const f of [...this.pending.values()]) if (f.entry.name === doc) this.finish(f, new AbortError(`"${doc}" was closed`))

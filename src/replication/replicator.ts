@@ -27,29 +27,30 @@ import type { Random } from '../core/random.js'
 import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { AntiEntropy } from './anti-entropy.js'
+import { DocCatalog } from './catalog.js'
 import { CHUNK_ENVELOPE_BYTES } from './codec.js'
 import type { SyncMessage, SyncMessageOf } from './codec.js'
 import { Compactor } from './compactor.js'
 import { resolveReplicationConfig } from './config.js'
 import type { ReplicationConfig, ReplicationInit, ReplicationPresetName } from './config.js'
 import { pendingBytes } from './doc-entry.js'
-import type { DocEntry } from './doc-entry.js'
+import type { DocEntry, EncodedMeta } from './doc-entry.js'
 import { DocRegistry } from './doc-registry.js'
 import type { OpenCallback } from './doc-registry.js'
-import { TooManyDocsError } from './errors.js'
+import { DocNotFoundError, TooManyDocsError } from './errors.js'
 import type { ReplicatorEvents, StoreOp } from './events.js'
 import { FlushTracker } from './flush-tracker.js'
 import { HostDirectory } from './host-directory.js'
 import { RemoteOrigin } from './origins.js'
 import type { RemoteKind } from './origins.js'
 import { WRITE_ORIGIN } from './origins.js'
-import { PersistedNames } from './persisted-names.js'
 import { Pusher } from './push.js'
 import { createCounters } from './stats.js'
 import type { ReplicatorCounters, ReplicatorStats } from './stats.js'
 import type { DocStore } from '../core/doc-store.js'
 import type { PeerDirectory } from '../core/directory.js'
 import { SyncLink } from './sync-link.js'
+import { deleteContents } from './tombstone.js'
 import { digest, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
 
@@ -109,7 +110,11 @@ export class Replicator {
   private readonly compactor: Compactor
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
-  private readonly persisted: PersistedNames
+  private readonly catalog = new DocCatalog()
+  /** The store's list has been read into the catalog (until then, names persisted earlier are unknown). */
+  private listed = false
+  private readonly listedWaiters: Array<(err: Error | null) => void> = []
+  private readonly store: DocStore
   private pendingWrites = 0
   private running = false
   private stopped = false
@@ -126,7 +131,7 @@ export class Replicator {
     this.clock = clock
     this.random = random
     this.peers = peers
-    this.persisted = new PersistedNames(store)
+    this.store = store
     this.log = components.log ?? silentLogger
     this.warnings = new RateLimitedLog(this.log, () => clock.now())
     this.events = new TypedEmitter((err) => { this.log.warn('replication event listener threw', { error: String(err) }) })
@@ -141,8 +146,8 @@ export class Replicator {
       onUpdate: (entry, update, origin) => { this.onDocUpdate(entry, update, origin) },
       onLoaded: (entry, updates, corrupt) => { this.onLoaded(entry, updates, corrupt) },
       onLoadError: (entry, err) => { this.onStoreError(entry.name, 'load', err) }
-    }, config.maxOpenDocs)
-    this.hosts = new HostDirectory(config.maxTrackedDocs, config.maxHostsPerDoc, (doc) => this.registry.get(doc) !== undefined)
+    }, { maxOpen: config.maxOpenDocs, now: () => clock.now(), busy: (entry) => this.flushes.hasDoc(entry.name) })
+    this.hosts = new HostDirectory(config.maxTrackedDocs, config.maxHostsPerDoc, (doc) => this.holds(doc))
     this.link = new SyncLink({
       transport,
       peers,
@@ -168,6 +173,7 @@ export class Replicator {
       localId: this.localId,
       link: this.link,
       registry: this.registry,
+      catalog: this.catalog,
       hosts: this.hosts,
       peers,
       random,
@@ -175,14 +181,15 @@ export class Replicator {
       config,
       counters,
       pageBytes: config.chunkBytes - PAGE_ENVELOPE_BYTES,
+      withDoc: (name, fn, from, type) => this.withDoc(name, false, fn, from, type),
       apply: (entry, update, from) => { this.applyRemote(entry, update, from, 'sync') },
       noteVector: (peer, doc, vector) => { this.flushes.noteVector(peer, doc, vector) },
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) }
     })
     this.compactor = new Compactor({
       store, clock, registry: this.registry, config, counters,
-      onCompacted: (entry, bytes) => {
-        this.persisted.add(entry.name)
+      onCompacted: (entry, bytes, meta) => {
+        this.catalog.noteDurable(entry.name, meta.meta)
         this.events.emit('compacted', { doc: entry.name, bytes })
       },
       onError: (entry, err) => { this.onStoreError(entry.name, 'compact', err) }
@@ -212,9 +219,12 @@ export class Replicator {
       })),
       this.after(this.random.int(config.compactIntervalMs), () => every(this.clock, () => config.compactIntervalMs, () => {
         this.guard('compaction', () => { this.compactor.run() })
-      }))
+      })),
+      every(this.clock, () => Math.max(100, Math.floor(config.idleEvictMs / 4)), () => {
+        this.guard('eviction', () => { this.registry.evictIdle(config.idleEvictMs) })
+      })
     )
-    this.persisted.read((err) => { if (err !== null) this.onStoreError('', 'list', err) })
+    this.readCatalog()
     this.log.info('replication started', { id: this.localId })
   }
 
@@ -246,34 +256,65 @@ export class Replicator {
   // ── documents ──────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Opens `name` (idempotent): loads it from the store, then asks peers hosting it for what we lack.
-   * Resolves with the live Y.Doc once loaded; edits to it are persisted and replicated. Rejects with
-   * InvalidDocNameError for a name the wire cannot carry (1–256 chars, no control characters), and with
-   * TooManyDocsError if it is not open and `maxOpenDocs` docs are.
+   * Opens `name` for the app (idempotent): loads it from the store, asks peers hosting it for what we lack,
+   * and keeps it in memory — never evicted — until `close(name)`. Resolves with the live Y.Doc once loaded;
+   * edits to it are persisted and replicated. Rejects with InvalidDocNameError for a name the wire cannot
+   * carry (1–256 chars, no control characters), and with TooManyDocsError if `maxOpenDocs` docs are loaded
+   * and none of them can be evicted.
    */
   open (name: string): Promise<Y.Doc> {
     if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
     return new Promise((resolve, reject) => {
       this.openEntry(name, (err, entry) => {
-        if (err !== null || entry === undefined) reject(err ?? new NotRunningError('open failed'))
-        else resolve(entry.doc)
+        if (err !== null || entry === undefined) {
+          reject(err ?? new NotRunningError('open failed'))
+          return
+        }
+        entry.pinned = true
+        resolve(entry.doc)
       })
     })
   }
 
   /**
-   * Whether `name` exists as far as this peer knows: open here, persisted here, or hosted by a live peer
-   * (per the host directory). Lets a reader (HTTP GET) answer 404 instead of creating a doc by reading it.
-   * Persisted names come from the store's list, read once at start (see `persistedDocs`), plus every doc
-   * persisted since: until that first list has arrived, a doc persisted by an earlier run counts only once
-   * open or hosted.
+   * Loads `name` without keeping it for the app (a read, a probe): it stays in memory while in use and is
+   * evicted once idle. `cb(null, doc)` once loaded.
+   */
+  load (name: string, cb: (err: Error | null, doc?: Y.Doc) => void): void {
+    if (!this.running) {
+      cb(new NotRunningError('replication is not running'))
+      return
+    }
+    this.openEntry(name, (err, entry) => {
+      if (err !== null || entry === undefined) cb(err ?? new NotRunningError('open failed'))
+      else cb(null, entry.doc)
+    })
+  }
+
+  /**
+   * Whether `name` exists as far as this peer knows: held here (in memory or in the store) and not deleted,
+   * or hosted by a live peer (per the host directory). Lets a reader (HTTP GET) answer 404 instead of
+   * creating a doc by reading it. Docs persisted by an earlier run are known once the store's list has been
+   * read, right after start (`whenListed`).
    */
   isKnown (name: string): boolean {
-    if (this.registry.get(name) !== undefined || this.persisted.has(name)) return true
+    if (this.holds(name)) return !this.isDeleted(name)
     return this.hosts.hostsOf(name, new Set(this.peers.alivePeers())).length > 0
   }
 
-  /** Names of every doc with persisted state (the store's list, sorted): what to re-open at start-up. */
+  /** Whether this peer holds `name` (loaded, or in its store), deleted or not. */
+  holds (name: string): boolean {
+    return this.registry.get(name) !== undefined || this.catalog.has(name)
+  }
+
+  /** Whether `name` is a tombstone here (tombstone.ts). False for a doc this peer does not hold. */
+  isDeleted (name: string): boolean {
+    const entry = this.registry.ready(name)
+    if (entry !== undefined) return entry.deleted
+    return this.catalog.get(name)?.deleted === true
+  }
+
+  /** Names of every doc with persisted state (the store's list, sorted). */
   persistedDocs (): Promise<string[]> {
     return new Promise((resolve, reject) => {
       this.listPersisted((err, names) => { if (err !== null) reject(err); else resolve(names ?? []) })
@@ -282,22 +323,33 @@ export class Replicator {
 
   /** `persistedDocs` with a callback (for callers driven by the simulator's synchronous loop). */
   listPersisted (cb: (err: Error | null, names?: string[]) => void): void {
-    this.persisted.read(cb)
+    this.whenListed((err) => {
+      if (err !== null) cb(err)
+      else cb(null, [...this.catalog.values()].map(e => e.name).sort())
+    })
   }
 
-  /** `open` with a callback: `cb(null)` once loaded, or the refusal (invalid name, too many docs, store error). */
-  openWith (name: string, cb: (err: Error | null) => void): void {
-    if (!this.running) {
-      cb(new NotRunningError('replication is not running'))
-      return
-    }
-    this.openEntry(name, (err) => { cb(err) })
+  /** Calls back once the store's list of docs is in the catalog (at once if it is). */
+  whenListed (cb: (err: Error | null) => void): void {
+    if (this.listed) cb(null)
+    else this.listedWaiters.push(cb)
   }
 
-  /** Stops replicating `name` and destroys its doc. Its persisted state stays in the store. */
+  /**
+   * The app is done with `name`: the live Y.Doc it had may be destroyed from now on (at once if nothing is
+   * in flight for it). Its persisted state stays, and it keeps being replicated like every doc this peer holds.
+   */
   close (name: string): void {
-    this.flushes.abortDoc(name)
-    this.registry.close(name, new NotRunningError(`"${name}" was closed`))
+    const entry = this.registry.get(name)
+    if (entry === undefined) return
+    entry.pinned = false
+    if (!entry.ready) return
+    this.registry.evictNow(name)
+  }
+
+  /** Evicts `name` now unless the app holds it open or something is in flight for it (a probe that found nothing). */
+  release (name: string): void {
+    if (this.registry.get(name)?.pinned === false) this.registry.evictNow(name)
   }
 
   /** The live doc, once open and loaded. */
@@ -309,9 +361,30 @@ export class Replicator {
     return this.registry.ready(name) !== undefined
   }
 
-  /** Names of the open docs (loaded or loading). */
+  /** Whether the app holds `name` open (`open` without a `close` since). */
+  isOpen (name: string): boolean {
+    return this.registry.get(name)?.pinned === true
+  }
+
+  /** Names of the docs in memory (loaded or loading). */
   docs (): string[] {
     return this.registry.names()
+  }
+
+  /**
+   * Every doc this peer holds and that is not deleted, with its digest and version: from memory for loaded
+   * docs, else from the catalog (what the store holds; docs whose digest is not known yet are left out).
+   */
+  summaries (): Array<{ name: string, digest: string, version: VersionVectorJSON }> {
+    const out = new Map<string, { name: string, digest: string, version: VersionVectorJSON }>()
+    for (const e of this.catalog.values()) {
+      if (e.deleted || e.digest === undefined || this.registry.ready(e.name) !== undefined) continue
+      out.set(e.name, { name: e.name, digest: Buffer.from(e.digest).toString('hex'), version: e.vector === undefined ? {} : toJSON(e.vector) })
+    }
+    for (const entry of this.registry.readyEntries()) {
+      if (!entry.deleted && (this.catalog.has(entry.name) || entry.log.position > 0)) out.set(entry.name, { name: entry.name, digest: digest(entry.doc), version: toJSON(entry.vector()) })
+    }
+    return [...out.values()]
   }
 
   /**
@@ -320,7 +393,7 @@ export class Replicator {
    * (the change stays in memory and replicates, but was not acknowledged) or if `fn` threw (whatever it
    * changed before throwing is kept: Yjs has no rollback).
    */
-  write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
+  write (name: string, fn: (doc: Y.Doc, tr: Y.Transaction) => void): Promise<VersionVectorJSON> {
     if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
     if (this.pendingWrites >= this.config.maxPendingWrites) {
       return Promise.reject(new RateLimitError(`${this.pendingWrites} writes pending (maxPendingWrites)`))
@@ -339,7 +412,7 @@ export class Replicator {
         }
         let fnError: unknown = null
         try {
-          entry.doc.transact(() => { fn(entry.doc) }, WRITE_ORIGIN)
+          entry.doc.transact((tr) => { fn(entry.doc, tr) }, WRITE_ORIGIN)
         } catch (e) {
           fnError = e
         }
@@ -350,6 +423,16 @@ export class Replicator {
       }
       this.openEntry(name, opened)
     })
+  }
+
+  /**
+   * Replicated delete (tombstone.ts): deletes every item of the doc this peer holds and marks it deleted, as
+   * one durable write. Rejects with DocNotFoundError if this peer does not hold `name` or it is deleted
+   * already (callers fetch it first: see MeshNode.delete).
+   */
+  deleteDoc (name: string): Promise<VersionVectorJSON> {
+    if (!this.holds(name) || this.isDeleted(name)) return Promise.reject(new DocNotFoundError(`no doc "${name}" here`))
+    return this.write(name, (doc, tr) => { deleteContents(doc, tr) })
   }
 
   /** Resolves once every change made to `name` so far (by `write` or `doc.transact`) is durable. */
@@ -366,38 +449,51 @@ export class Replicator {
 
   /**
    * Resolves once `replicas` other peers have applied and persisted everything this peer had of `name`
-   * when flush was called (with that version); rejects with TimeoutError after `timeoutMs`.
+   * when flush was called (with that version); rejects with TimeoutError after `timeoutMs`, and with
+   * DocNotFoundError if this peer does not hold `name`.
    */
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
-    const entry = this.registry.ready(name)
-    if (!this.running || entry === undefined) return Promise.reject(new NotRunningError(`"${name}" is not open`))
+    if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
     if (!Number.isSafeInteger(options.replicas) || options.replicas < 0 || !(options.timeoutMs >= 0)) {
       return Promise.reject(new RangeError('flush: replicas must be an integer ≥ 0 and timeoutMs ≥ 0'))
     }
+    if (!this.holds(name)) return Promise.reject(new DocNotFoundError(`no doc "${name}" here`))
     return new Promise((resolve, reject) => {
-      afterTransactions(entry.doc, () => {
-        if (!this.running || !entry.ready) {
-          reject(new NotRunningError(`"${name}" is not open`))
+      this.openEntry(name, (err, entry) => {
+        if (err !== null || entry === undefined) {
+          reject(err ?? new NotRunningError('open failed'))
           return
         }
-        this.flushes.flush(entry, options.replicas, options.timeoutMs, (err, target) => {
-          if (err === null && target !== undefined) resolve(toJSON(target))
-          else reject(err ?? new Error('flush failed'))
+        afterTransactions(entry.doc, () => {
+          if (!this.running || !entry.ready) {
+            reject(new NotRunningError(`"${name}" is not open`))
+            return
+          }
+          this.flushes.flush(entry, options.replicas, options.timeoutMs, (flushErr, target) => {
+            if (flushErr === null && target !== undefined) resolve(toJSON(target))
+            else reject(flushErr ?? new Error('flush failed'))
+          })
         })
       })
     })
   }
 
-  /** The doc's version vector (JSON form), if open and loaded. */
+  /** The doc's version vector (JSON form), if loaded. */
   version (name: string): VersionVectorJSON | undefined {
     const entry = this.registry.ready(name)
     return entry === undefined ? undefined : toJSON(entry.vector())
   }
 
-  /** The doc's convergence digest (hex SHA-256 of state vector + delete set), if open and loaded. */
+  /** The doc's convergence digest (hex SHA-256 of state vector + delete set), if loaded. */
   digest (name: string): string | undefined {
     const entry = this.registry.ready(name)
     return entry === undefined ? undefined : digest(entry.doc)
+  }
+
+  /** The digest of what the store holds of `name` (hex), loaded or not; undefined if not held or not known yet. */
+  durableDigest (name: string): string | undefined {
+    const d = this.catalog.get(name)?.digest
+    return d === undefined ? undefined : Buffer.from(d).toString('hex')
   }
 
   /** Live peers known to host `name`. */
@@ -408,8 +504,7 @@ export class Replicator {
   /** Starts an anti-entropy round with `peer` now (admin and tests). Returns false if none was started. */
   syncWith (peer: PeerId): boolean {
     if (!this.running) return false
-    const entries = this.registry.readyEntries()
-    return entries.length > 0 && this.antiEntropy.startRound(peer, entries, true)
+    return this.antiEntropy.startFullRound(peer)
   }
 
   on<K extends keyof ReplicatorEvents>(type: K, listener: (event: ReplicatorEvents[K]) => void): () => void {
@@ -420,6 +515,8 @@ export class Replicator {
     return {
       ...structuredClone(this.counters),
       docs: this.registry.size,
+      heldDocs: this.catalog.size,
+      evictions: this.registry.evictions,
       trackedDocs: this.hosts.trackedDocs,
       sessions: this.antiEntropy.outstanding,
       transfers: this.link.transfers,
@@ -433,11 +530,14 @@ export class Replicator {
   /** registry.open, with its synchronous refusals (invalid name, too many docs) passed to `cb`, and counted. */
   private openEntry (name: string, cb: OpenCallback): void {
     try {
+      if (!this.holds(name) && this.catalog.size >= this.config.maxDocs) {
+        throw new TooManyDocsError(`${this.catalog.size} docs are held here (maxDocs); "${name}" was not created`)
+      }
       this.registry.open(name, cb)
     } catch (err) {
       if (err instanceof TooManyDocsError) {
         this.counters.openRefused++
-        this.warnings.warn('open:refused', 'too many open docs', { doc: name, maxOpenDocs: this.config.maxOpenDocs })
+        this.warnings.warn('open:refused', 'too many docs', { doc: name, error: err.message })
       }
       cb(err instanceof Error ? err : new Error(String(err)))
     }
@@ -450,29 +550,38 @@ export class Replicator {
       origin.changed = true
       this.counters.updatesApplied++
       this.events.emit('change', { doc: entry.name, origin: 'remote', from: origin.from, bytes: update.byteLength })
-      entry.log.append(update, (err) => {
+      const meta = this.appendMeta(entry, update)
+      entry.log.append(update, meta.bytes, (err) => {
         if (err !== null) {
           // Not acknowledged (acks wait for whenDurable, which now reports this error) and not forwarded.
           this.onAppendError(entry, err)
           return
         }
-        this.persisted.add(entry.name)
+        this.catalog.noteDurable(entry.name, meta.meta)
         if (origin.kind === 'spread' && this.running && entry.ready) this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
       })
       return
     }
     this.counters.localUpdates++
     this.events.emit('change', { doc: entry.name, origin: 'local', bytes: update.byteLength })
-    entry.log.append(update, (err) => {
+    const meta = this.appendMeta(entry, update)
+    entry.log.append(update, meta.bytes, (err) => {
       if (err !== null) {
         this.onAppendError(entry, err)
         return
       }
-      this.persisted.add(entry.name)
+      this.catalog.noteDurable(entry.name, meta.meta)
       if (!this.running || !entry.ready) return
       this.events.emit('durable', { doc: entry.name, version: toJSON(entry.vector()) })
       this.guard('push', () => { this.pusher.pushLocal(entry, update) })
     })
+  }
+
+  /** The doc's meta after `update` (what the store will hold once its append completes). */
+  private appendMeta (entry: DocEntry, update: Uint8Array): EncodedMeta {
+    entry.stateBytes += update.byteLength
+    this.registry.touch(entry)
+    return entry.metaNow()
   }
 
   /** Applies a remote update; throws DecodeError (from checkUpdate or Yjs) for one that is not valid. */
@@ -506,13 +615,15 @@ export class Replicator {
       this.counters.storeErrors += corrupt
       this.log.error('persisted updates failed to apply', { doc: entry.name, corrupt, of: updates })
     }
-    if (updates > 0) this.persisted.add(entry.name)
+    const held = this.catalog.get(entry.name)
+    // What was loaded is what the store holds: the digest of a doc persisted without a meta becomes known.
+    if (updates > 0 && held?.digest === undefined) this.catalog.noteDurable(entry.name, entry.metaNow().meta)
     // A compaction by an older version persisted pending structs too: bound them like remote ones.
     this.boundPending(entry, this.localId)
     this.events.emit('opened', { doc: entry.name, updates })
     if (!this.running) return
-    this.antiEntropy.fetch(entry)
-    this.antiEntropy.docLoaded()
+    // A doc new to this peer: ask who has it. One it held is kept in step by the periodic rounds.
+    if (held === undefined) this.antiEntropy.fetch(entry)
   }
 
   /** An append failed: the doc's history is not durable until a compaction supersedes it, so repair soon. */
@@ -531,15 +642,23 @@ export class Replicator {
 
   private onFrame (from: PeerId, bytes: Uint8Array): void {
     if (!this.running || from === this.localId) return
+    const msg = this.link.receive(from, bytes)
+    if (msg === undefined) return
+    this.handle(from, msg.type, () => { this.dispatch(from, msg) })
+  }
+
+  /**
+   * Runs a message handler: a DecodeError (bad input, found while handling) is counted and logged and
+   * drops the message; any other exception is a bug, counted and logged by `guard`.
+   */
+  private handle (from: PeerId, type: SyncMessage['type'], fn: () => void): void {
     this.guard('frame', () => {
-      const msg = this.link.receive(from, bytes)
-      if (msg === undefined) return
       try {
-        this.dispatch(from, msg)
+        fn()
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err
         this.counters.decodeErrors++
-        this.warnings.warn(`decode:${from}`, 'rejected sync message', { from, type: msg.type, error: err.message })
+        this.warnings.warn(`decode:${from}`, 'rejected sync message', { from, type, error: err.message })
       }
     })
   }
@@ -552,6 +671,29 @@ export class Replicator {
       this.counters.handlerErrors++
       this.warnings.warn(`bug:${where}`, 'replication handler failed', { where, error: err instanceof Error ? err.stack ?? err.message : String(err) })
     }
+  }
+
+  /**
+   * Runs the handler `fn` of a message from `from` about doc `name` once the doc is in memory: at once if it
+   * is loaded, after loading it if this peer holds it (or `create`: a doc the message may bring here).
+   * Messages for a doc that is loading wait in order. Returns false (nothing runs) for a doc this peer
+   * neither holds nor may create.
+   */
+  private withDoc (name: string, create: boolean, fn: (entry: DocEntry) => void, from?: PeerId, type?: SyncMessage['type']): boolean {
+    const ready = this.registry.ready(name)
+    if (ready !== undefined) {
+      this.registry.touch(ready)
+      fn(ready)
+      return true
+    }
+    if (!create && !this.holds(name)) return false
+    this.openEntry(name, (err, entry) => {
+      // A refusal or load error is counted where it happened; the sender retries in a later round.
+      if (err !== null || entry === undefined || !this.running) return
+      if (from === undefined || type === undefined) this.guard('doc', () => { fn(entry) })
+      else this.handle(from, type, () => { fn(entry) })
+    })
+    return true
   }
 
   private dispatch (from: PeerId, msg: SyncMessage): void {
@@ -570,19 +712,43 @@ export class Replicator {
    * rejected one throws DecodeError first and leaves the host directory as it was).
    */
   private onUpdate (from: PeerId, msg: SyncMessageOf<'update'>): void {
-    const entry = this.registry.ready(msg.doc)
-    if (entry === undefined) {
-      this.counters.unhostedFrames++
-      return
-    }
-    this.applyRemote(entry, msg.update, from, msg.spread ? 'spread' : 'push')
-    this.hosts.add(from, msg.doc)
-    if (msg.ackId === 0) return
-    entry.log.whenDurable((err) => {
-      if (err !== null || !this.running || !entry.ready) return
-      this.counters.acksSent++
-      this.guard('ack', () => { this.link.send(from, { type: 'ack', doc: msg.doc, ackId: msg.ackId, vector: entry.vector() }) })
+    const held = this.withDoc(msg.doc, false, (entry) => {
+      this.applyRemote(entry, msg.update, from, msg.spread ? 'spread' : 'push')
+      this.hosts.add(from, msg.doc)
+      if (msg.ackId === 0) return
+      // The ack claims what is durable once the wait below ends: the doc as it is now. Read later, the
+      // vector would include updates applied meanwhile whose appends are still in flight.
+      const vector = entry.vector()
+      entry.log.whenDurable((err) => {
+        if (err !== null || !this.running) return
+        this.counters.acksSent++
+        this.guard('ack', () => { this.link.send(from, { type: 'ack', doc: msg.doc, ackId: msg.ackId, vector }) })
+      })
+    }, from, 'update')
+    if (!held) this.counters.unhostedFrames++
+  }
+
+  /**
+   * Reads the store's list into the catalog. Docs persisted without a meta (by an older version, or whose
+   * meta did not decode) are loaded once, in the background, so that their digest becomes known.
+   */
+  private readCatalog (): void {
+    this.store.listDocs((err, stored) => {
+      if (err !== null) this.onStoreError('', 'list', err)
+      const unknown = err === null ? this.catalog.addListed(stored ?? []) : []
+      this.listed = true
+      if (this.running) this.antiEntropy.catalogListed()
+      for (const cb of this.listedWaiters.splice(0)) cb(err)
+      if (unknown.length > 0) this.log.info('reading docs persisted without a digest', { docs: unknown.length })
+      this.scanUnknown(unknown, 0)
     })
+  }
+
+  /** Loads `names[i..]` one at a time (each is evicted again once idle), so their digests become known. */
+  private scanUnknown (names: readonly string[], i: number): void {
+    const name = names[i]
+    if (name === undefined || !this.running) return
+    this.load(name, () => { this.scanUnknown(names, i + 1) })
   }
 
   private after (delayMs: number, start: () => Timer): Timer {

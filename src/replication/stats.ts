@@ -66,8 +66,12 @@ export interface ReplicatorCounters {
 }
 
 export interface ReplicatorStats extends ReplicatorCounters {
-  /** Docs open on this peer. */
+  /** Docs loaded in memory on this peer. */
   docs: number
+  /** Docs this peer holds (in its store or in memory). */
+  heldDocs: number
+  /** Loaded docs evicted because they were idle (or to make room). */
+  evictions: number
   /** Docs whose hosts this peer remembers. */
   trackedDocs: number
   /** Anti-entropy rounds outstanding. */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import type { DocStore, StoreCallback } from '../../src/core/doc-store.js'
+import type { DocStore, StoreCallback, StoredDoc } from '../../src/core/doc-store.js'
 
 export interface DocStoreFactory {
   /** A new, empty store. */
@@ -23,10 +23,12 @@ function call<T> (fn: (cb: StoreCallback<T>) => void): Promise<T> {
   })
 }
 
-export const append = (s: DocStore, doc: string, u: Uint8Array): Promise<void> => call<void>(cb => { s.append(doc, u, cb) })
-export const compact = (s: DocStore, doc: string, u: Uint8Array): Promise<void> => call<void>(cb => { s.compact(doc, u, cb) })
+export const append = (s: DocStore, doc: string, u: Uint8Array, meta?: Uint8Array): Promise<void> => call<void>(cb => { s.append(doc, u, meta, cb) })
+export const compact = (s: DocStore, doc: string, u: Uint8Array, meta?: Uint8Array): Promise<void> => call<void>(cb => { s.compact(doc, u, meta, cb) })
+export const remove = (s: DocStore, doc: string): Promise<void> => call<void>(cb => { s.remove(doc, cb) })
 export const load = (s: DocStore, doc: string): Promise<Uint8Array[]> => call<Uint8Array[]>(cb => { s.load(doc, cb) })
-export const listDocs = (s: DocStore): Promise<string[]> => call<string[]>(cb => { s.listDocs(cb) })
+export const listed = (s: DocStore): Promise<StoredDoc[]> => call<StoredDoc[]>(cb => { s.listDocs(cb) })
+export const listDocs = async (s: DocStore): Promise<string[]> => (await listed(s)).map(d => d.name)
 
 /** Yjs updates of one writer setting keys of a map, captured one per write. */
 function writer (): { doc: Y.Doc, set: (key: string, value: number) => Uint8Array } {
@@ -84,7 +86,7 @@ export function runDocStoreAcceptance (name: string, factory: () => DocStoreFact
       const order: number[] = []
       await new Promise<void>((resolve, reject) => {
         for (let i = 0; i < 20; i++) {
-          s.append('doc', w.set(`k${i}`, i), (err) => {
+          s.append('doc', w.set(`k${i}`, i), undefined, (err) => {
             if (err !== null) reject(err)
             order.push(i)
             if (order.length === 20) resolve()
@@ -142,12 +144,47 @@ export function runDocStoreAcceptance (name: string, factory: () => DocStoreFact
       expect(again.pending('one').updates).toBe(1)
     })
 
+    withStore('each append or compaction that carries a meta replaces it; listDocs reports the latest', async (s, f) => {
+      const w = writer()
+      await append(s, 'doc', w.set('a', 1))
+      expect(await listed(s)).toEqual([{ name: 'doc', meta: undefined }])
+      await append(s, 'doc', w.set('b', 2), Uint8Array.of(1, 2, 3))
+      await append(s, 'doc', w.set('c', 3)) // no meta: the last one stays
+      expect((await listed(s)).map(d => [...d.meta ?? []])).toEqual([[1, 2, 3]])
+      await compact(s, 'doc', Y.encodeStateAsUpdate(w.doc), Uint8Array.of(4))
+      expect((await listed(s)).map(d => [...d.meta ?? []])).toEqual([[4]])
+      const again = await f.restart(s)
+      expect((await listed(again)).map(d => [...d.meta ?? []])).toEqual([[4]])
+    })
+
+    withStore('remove deletes the doc\'s history and meta; appends after it start a new history', async (s, f) => {
+      const w = writer()
+      await append(s, 'gone', w.set('a', 1), Uint8Array.of(7))
+      await compact(s, 'gone', Y.encodeStateAsUpdate(w.doc))
+      await append(s, 'gone', w.set('b', 2))
+      await append(s, 'kept', writer().set('k', 1))
+      await remove(s, 'gone')
+      expect(await listDocs(s)).toEqual(['kept'])
+      expect(await load(s, 'gone')).toEqual([])
+      expect(s.pending('gone')).toEqual({ updates: 0, bytes: 0 })
+      await remove(s, 'never-existed')
+      const fresh = writer()
+      const pending = remove(s, 'gone')
+      const after = append(s, 'gone', fresh.set('x', 1))
+      await Promise.all([pending, after])
+      expect(replay(await load(s, 'gone'))).toEqual({ x: 1 })
+      const again = await f.restart(s)
+      expect((await listed(again)).map(d => d.name).sort()).toEqual(['gone', 'kept'])
+      expect(replay(await load(again, 'gone'))).toEqual({ x: 1 })
+    })
+
     withStore('after close every call fails with NotRunningError', async (s) => {
       await s.close()
       await expect(append(s, 'doc', writer().set('a', 1))).rejects.toMatchObject({ name: 'NotRunningError' })
       await expect(compact(s, 'doc', writer().set('a', 1))).rejects.toMatchObject({ name: 'NotRunningError' })
       await expect(load(s, 'doc')).rejects.toMatchObject({ name: 'NotRunningError' })
       await expect(listDocs(s)).rejects.toMatchObject({ name: 'NotRunningError' })
+      await expect(remove(s, 'doc')).rejects.toMatchObject({ name: 'NotRunningError' })
     })
   })
 }
