@@ -382,7 +382,8 @@ export class Replicator {
       out.set(e.name, { name: e.name, digest: Buffer.from(e.digest).toString('hex'), version: e.vector === undefined ? {} : toJSON(e.vector) })
     }
     for (const entry of this.registry.readyEntries()) {
-      if (!entry.deleted && (this.catalog.has(entry.name) || entry.log.position > 0)) out.set(entry.name, { name: entry.name, digest: digest(entry.doc), version: toJSON(entry.vector()) })
+      // Held docs, and docs the app opened even while still empty (it created them).
+      if (!entry.deleted && (this.catalog.has(entry.name) || entry.log.position > 0 || entry.pinned)) out.set(entry.name, { name: entry.name, digest: digest(entry.doc), version: toJSON(entry.vector()) })
     }
     return [...out.values()]
   }
