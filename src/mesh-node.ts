@@ -10,7 +10,7 @@
  * settle from callbacks and clock timers, so the simulator's synchronous loop drives it unchanged.
  */
 import type * as Y from 'yjs'
-import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, Peer, PeerEvents, PeerStats } from './api.js'
+import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, Peer, PeerEvents, PeerStats, PlacementView, WriteOptions } from './api.js'
 import type { Clock } from './core/clock.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
@@ -98,6 +98,12 @@ function directoryOf (m: Membership): PeerDirectory {
       const offAlive = m.on('alive', (info) => { listener(info.id) })
       const offJoined = m.on('joined', (info) => { listener(info.id) })
       return () => { offAlive(); offJoined() }
+    },
+    activePeers: () => m.members().filter(info => info.id !== m.localId && (info.state === 'alive' || info.state === 'suspect')).map(info => info.id),
+    onMemberChange: (listener) => {
+      const types: MembershipEventName[] = ['joined', 'alive', 'suspect', 'dead', 'left']
+      const offs = types.map(type => m.on(type, (info) => { listener(info.id) }))
+      return () => { for (const off of offs) off() }
     }
   }
 }
@@ -252,7 +258,7 @@ class MeshNodeImpl implements MeshNode {
           return
         }
         this.firstExchange(name, () => {
-          const arrived = Object.keys(this.replicator.version(name) ?? {}).length > 0 || this.replicator.hostsOf(name).length > 0
+          const arrived = Object.keys(this.replicator.version(name) ?? {}).length > 0 || this.replicator.knownHosts(name).length > 0
           const found = arrived && !this.replicator.isDeleted(name)
           if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
           cb(null, found)
@@ -277,9 +283,9 @@ class MeshNodeImpl implements MeshNode {
     const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') finish() })
   }
 
-  async write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
+  async write (name: string, fn: (doc: Y.Doc) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
     const started = this.c.clock.now()
-    const version = await this.replicator.write(name, fn)
+    const version = await this.replicator.write(name, (doc) => { fn(doc) }, options)
     this.writeAckMs.observe(this.c.clock.now() - started)
     return version
   }
@@ -303,6 +309,15 @@ class MeshNodeImpl implements MeshNode {
 
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
     return this.replicator.flush(name, { replicas: options.replicas, timeoutMs: options.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS })
+  }
+
+  homes (name: string): string[] {
+    assertDocName(name)
+    return this.replicator.homes(name)
+  }
+
+  placement (): PlacementView {
+    return this.replicator.placementInfo()
   }
 
   async counter (name: string, mapName?: string): Promise<Counter> {

@@ -179,7 +179,7 @@ function replicaState (c: ReplicaCluster, withHosts = false): unknown {
 function badUpdateFrames (seed: number): Uint8Array[] {
   return invalidYjsUpdates(200, seed).flatMap((update, i) => [
     encodeSync({ type: 'update', doc: DOCS[i % 2] as string, update, ackId: i, spread: false }),
-    encodeSync({ type: 'syncDoc', session: i, doc: DOCS[i % 2] as string, step: 'diff', update })
+    encodeSync({ type: 'syncDoc', session: i, doc: DOCS[i % 2] as string, step: 'diff', update, vector: new Map(), durable: true })
   ])
 }
 

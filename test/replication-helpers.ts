@@ -113,7 +113,7 @@ export class StaticCluster {
     for (const id of this.ids) {
       const transport = this.network.addNode(id)
       const clock = this.network.clockFor(id)
-      const store = new MemoryDocStore({ clock, latencyMs: o.storeLatencyMs ?? 1 })
+      const store = new MemoryDocStore({ clock, latencyMs: o.storeLatencyMs ?? 1, durable: true })
       const peers: PeerDirectory = {
         alivePeers: () => this.ids.filter(p => p !== id),
         addressesOf: () => [],

@@ -11,4 +11,11 @@ export interface PeerDirectory {
   addressesOf(id: PeerId): readonly string[]
   /** Called when a peer becomes alive (joined, refuted, or back after a partition). Returns unsubscribe. */
   onPeerAlive(listener: (id: PeerId) => void): () => void
+  /**
+   * Other peers that count as members for placement: alive or suspect (a suspicion may be refuted; only
+   * dead or left moves documents). Default: `alivePeers()`.
+   */
+  activePeers?(): PeerId[]
+  /** Called whenever a peer's state changes (joined, suspect, alive, dead, left). Returns unsubscribe. */
+  onMemberChange?(listener: (id: PeerId) => void): () => void
 }

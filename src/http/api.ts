@@ -63,6 +63,8 @@ export interface HttpApi {
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 const MAX_BLOCK_LIST = 10_000
 const MAX_KEY_CHARS = 1024
+/** `?w=` at most (more durable copies than that is not a write concern but a broadcast). */
+const MAX_WRITE_CONCERN = 64
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
 
@@ -118,6 +120,26 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     if (k.length === 0 || k.length > MAX_KEY_CHARS) throw new HttpError(400, 'invalid_key', `key must be 1–${MAX_KEY_CHARS} characters`)
     return k
   }
+  /**
+   * The write concern of a PUT or DELETE (`?w=<n>`): after the write is durable here, wait until n durable
+   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk.
+   */
+  const writeConcern = async (req: IncomingMessage, name: string, version: unknown): Promise<void> => {
+    const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('w')
+    if (raw === null) return
+    const w = Number(raw)
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(w) || w < 1 || w > MAX_WRITE_CONCERN) {
+      throw new HttpError(400, 'invalid_write_concern', `w must be an integer from 1 to ${MAX_WRITE_CONCERN}, got ${JSON.stringify(raw)}`)
+    }
+    try {
+      await peer.flush(name, { replicas: w })
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TimeoutError') {
+        throw new HttpError(504, 'write_concern_timeout', `the write is durable here and replicating (version ${JSON.stringify(version)}), but ${err.message}`)
+      }
+      throw err
+    }
+  }
   const aliveOthers = (): number => peer.members().filter(m => m.state === 'alive' && m.peerId !== peer.id).length
 
   // Live events: membership changes as they happen, doc changes coalesced per doc.
@@ -169,16 +191,19 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       method: 'GET', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
       run: async (_q, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
-        json(res, 200, await reading(name, (doc) => ({ name, digest: peer.digest(name), version: peer.version(name), content: docToJSON(doc) })))
+        json(res, 200, await reading(name, (doc) => ({ name, digest: peer.digest(name), version: peer.version(name), homes: peer.homes(name), content: docToJSON(doc) })))
       }
     },
     {
       method: 'DELETE', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
-      run: async (_q, res, [rawName = '']) => {
+      run: async (req, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
-        json(res, 200, { deleted: name, version: await peer.delete(name) })
+        const version = await peer.delete(name)
+        await writeConcern(req, name, version)
+        json(res, 200, { deleted: name, version })
       }
     },
+    { method: 'GET', pattern: /^\/placement$/, name: 'placement', run: (_q, res) => { json(res, 200, peer.placement()) } },
     {
       method: 'GET', pattern: /^\/docs\/([^/]+)\/kv\/([^/]+)$/, name: 'kv',
       run: async (_q, res, [rawName = '', rawKey = '']) => {
@@ -195,17 +220,21 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
         const value = await readJson(req)
-        const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).set(k, value) })
+        // The size it adds, roughly (Yjs stores the value about as compactly as JSON): a doc at its limit answers 413.
+        const bytes = Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(value) ?? '')
+        const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).set(k, value) }, { bytes })
+        await writeConcern(req, name, version)
         json(res, 200, { version })
       }
     },
     {
       method: 'DELETE', pattern: /^\/docs\/([^/]+)\/kv\/([^/]+)$/, name: 'kv',
-      run: async (_q, res, [rawName = '', rawKey = '']) => {
+      run: async (req, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
         await reading(name, () => true) // a key of a doc nobody has is a 404: deleting it must not create the doc
         const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).delete(k) })
+        await writeConcern(req, name, version)
         json(res, 200, { version })
       }
     }

@@ -11,10 +11,13 @@ import type { QueueLimits } from './frame-queue.js'
 import { varintLength } from './frame-reader.js'
 import type { ByteRateSpec, FloodSpec, RateSpec } from './rate-limit.js'
 
-/** libp2p protocol ids of murmur's channels. Versioned: a wire change gets a new id, not a silent break. */
+/**
+ * libp2p protocol ids of murmur's channels. Versioned: a wire change gets a new id, not a silent break
+ * (sync 2.0.0: placement — summaries, batched steps, durable confirmations in step 3 and acks).
+ */
 export const PROTOCOLS: Readonly<Record<Channel, string>> = {
   swim: '/murmur/swim/1.0.0',
-  sync: '/murmur/sync/1.0.0'
+  sync: '/murmur/sync/2.0.0'
 }
 
 /**

@@ -43,6 +43,15 @@ export class Compactor {
     }, REPAIR_DELAY_MS))
   }
 
+  /** Compacts `entry` soon, whatever its pending counts (its size estimate needs folding). */
+  compactSoon (entry: DocEntry): void {
+    if (this.repairs.has(entry)) return
+    this.repairs.set(entry, this.o.clock.setTimeout(() => {
+      this.repairs.delete(entry)
+      this.maybeCompact(entry, true)
+    }, 0))
+  }
+
   clear (): void {
     for (const t of this.repairs.values()) t.cancel()
     this.repairs.clear()
@@ -52,11 +61,11 @@ export class Compactor {
     for (const entry of this.o.registry.readyEntries()) this.maybeCompact(entry)
   }
 
-  maybeCompact (entry: DocEntry): void {
+  maybeCompact (entry: DocEntry, force = false): void {
     if (entry.compacting || !entry.ready || !entry.log.idle) return
     const pending = this.o.store.pending(entry.name)
     // A failed append is repaired by compacting: the state written includes the update the store lost.
-    const due = pending.updates >= this.o.config.compactMinUpdates || pending.bytes >= this.o.config.compactMinBytes
+    const due = force || pending.updates >= this.o.config.compactMinUpdates || pending.bytes >= this.o.config.compactMinBytes
     if (!entry.log.failed && (!due || pending.updates < 2)) return
     entry.compacting = true
     const position = entry.log.position

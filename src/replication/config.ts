@@ -4,9 +4,45 @@
  */
 import { mergeConfig, requirePositiveIntegers } from '../core/config.js'
 import { ConfigError } from '../core/errors.js'
-import { SYNC_LIMITS } from './codec.js'
+import { CHUNK_ENVELOPE_BYTES, SYNC_LIMITS } from './codec.js'
 
 export interface ReplicationConfig {
+  /**
+   * R: homes per document (placement.ts), every live member when fewer are alive. Each write is pushed to
+   * its homes, anti-entropy keeps them identical, and a copy elsewhere is dropped only once R homes hold it.
+   * A doc survives the loss of R − 1 peers; each doc costs R copies of disk and of sync traffic.
+   */
+  replicas: number
+  /**
+   * Docs one anti-entropy listing or handoff round covers at most (the rest waits for later rounds), so a
+   * heal with 100,000 differing docs is worked through in steps the receivers' frame limits absorb.
+   */
+  maxDocsPerRound: number
+  /**
+   * Shared rounds (summary comparisons with co-homes) started per anti-entropy tick right after a membership
+   * change, until every member has been compared once: how fast new homes find what they must fetch.
+   */
+  sharedRoundsAfterChange: number
+  /**
+   * Per-peer send pace of the sync channel (pacer.ts), below what receivers accept from one peer
+   * (net/config.ts DEFAULT_INBOUND_RATE 1,000 frames/s burst 2,000, DEFAULT_INBOUND_BYTE_RATE 32 MiB/s):
+   * frames per second and burst, bytes per second and burst. The byte burst also stays under the
+   * transport's own per-peer queue (8 MiB), which drops the oldest frames beyond it.
+   */
+  paceFramesPerSec: number
+  paceBurstFrames: number
+  paceBytesPerSec: number
+  paceBurstBytes: number
+  /** Bytes waiting for the pace, per peer; past it new frames are dropped (and counted) until it drains. */
+  maxPacedBytes: number
+  /**
+   * Largest doc (its encoded state) a write may produce: a write past it is refused with DocTooLargeError
+   * (HTTP 413). Below maxTransferBytes with room for one more large write (a 1 MiB HTTP body) and the delete
+   * set, so that every doc can still be sent whole to a new replica (a fresh home's first diff is the whole
+   * doc) and compacted by the store. Replicated updates are never refused (a CRDT merge cannot be), so
+   * concurrent writes on two peers may together pass it by their own size.
+   */
+  maxDocBytes: number
   /**
    * Pull anti-entropy: every this long, exchange digests of all hosted docs with one random live peer (and
    * the missing diffs of those that differ). Push-pull with one random partner converges in O(log N) rounds
@@ -25,8 +61,9 @@ export interface ReplicationConfig {
    */
   pushAllMaxHosts: number
   /**
-   * Share of anti-entropy rounds whose partner is any live peer rather than a known co-host of our docs:
-   * how peers that opened a doc later are discovered. 0 = only known co-hosts (after the first contact).
+   * Share of the rounds for docs the app holds open without homing them that go to a random live peer
+   * rather than a home: how peers holding the same doc open find each other (then writes reach them in
+   * one hop). 0 = only the homes know who holds what open.
    */
   discoveryRatio: number
   /**
@@ -112,6 +149,15 @@ export type ReplicationInit = Partial<ReplicationConfig>
 
 /** A LAN or a single data centre. */
 export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
+  replicas: 3,
+  maxDocsPerRound: 4_096,
+  sharedRoundsAfterChange: 4,
+  paceFramesPerSec: 500,
+  paceBurstFrames: 500,
+  paceBytesPerSec: 16 * 1024 * 1024,
+  paceBurstBytes: 4 * 1024 * 1024,
+  maxPacedBytes: 64 * 1024 * 1024,
+  maxDocBytes: 12 * 1024 * 1024,
   antiEntropyIntervalMs: 5_000,
   pushFanout: 3,
   pushAllMaxHosts: 16,
@@ -173,7 +219,9 @@ const POSITIVE_INTEGERS: readonly NumericKey[] = [
   'antiEntropyIntervalMs', 'fetchFanout', 'sessionTimeoutMs', 'maxSessions', 'chunkBytes', 'maxTransferBytes',
   'maxReassemblyBytes', 'maxTransfersPerPeer', 'maxTransfers', 'reassemblyTimeoutMs', 'flushRetryMs', 'flushFanout',
   'maxPendingFlushes', 'maxPendingWrites', 'compactIntervalMs', 'compactMinUpdates', 'compactMinBytes',
-  'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs', 'idleEvictMs', 'maxDocs'
+  'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs', 'idleEvictMs', 'maxDocs',
+  'replicas', 'maxDocsPerRound', 'sharedRoundsAfterChange', 'paceFramesPerSec', 'paceBurstFrames', 'paceBytesPerSec',
+  'paceBurstBytes', 'maxPacedBytes', 'maxDocBytes'
 ]
 
 /** Smallest chunk worth its envelope. */
@@ -185,6 +233,8 @@ const MIN_CHUNK_BYTES = 1024
  */
 export function resolveReplicationConfig (init: ReplicationInit = {}, preset: ReplicationPresetName = 'lan'): ReplicationConfig {
   const config = mergeConfig<ReplicationConfig>(PRESETS[preset], init, 'replication')
+  // Unless set, the doc size limit follows a smaller transfer limit (three quarters of it).
+  if (init.maxDocBytes === undefined) config.maxDocBytes = Math.min(config.maxDocBytes, Math.floor(config.maxTransferBytes * 3 / 4))
   requirePositiveIntegers(config, POSITIVE_INTEGERS)
   if (!Number.isSafeInteger(config.pushFanout) || config.pushFanout < 0) throw new ConfigError(`pushFanout must be an integer ≥ 0, got ${config.pushFanout}`)
   if (!Number.isSafeInteger(config.pushAllMaxHosts) || config.pushAllMaxHosts < 0) throw new ConfigError(`pushAllMaxHosts must be an integer ≥ 0, got ${config.pushAllMaxHosts}`)
@@ -201,5 +251,8 @@ export function resolveReplicationConfig (init: ReplicationInit = {}, preset: Re
   if (config.maxReassemblyBytes < config.maxTransferBytes) throw new ConfigError('maxReassemblyBytes must be ≥ maxTransferBytes')
   if (config.maxTransfers < config.maxTransfersPerPeer) throw new ConfigError('maxTransfers must be ≥ maxTransfersPerPeer')
   if (config.maxHostsPerDoc < config.pushFanout) throw new ConfigError('maxHostsPerDoc must be ≥ pushFanout')
+  if (config.paceBurstBytes < config.chunkBytes + CHUNK_ENVELOPE_BYTES) throw new ConfigError('paceBurstBytes must hold at least one chunk')
+  if (config.maxPacedBytes < config.paceBurstBytes) throw new ConfigError('maxPacedBytes must be ≥ paceBurstBytes')
+  if (config.maxDocBytes > config.maxTransferBytes) throw new ConfigError('maxDocBytes must be ≤ maxTransferBytes (a doc must fit one transfer to reach a new replica)')
   return config
 }

@@ -59,6 +59,8 @@ export class DocRegistry {
   private readonly busy: (entry: DocEntry) => boolean
   /** Docs evicted since start. */
   evictions = 0
+  /** Bumped by every load, eviction and update of a loaded doc (what digests of loaded docs derive from). */
+  changes = 0
 
   constructor (
     private readonly store: DocStore,
@@ -157,6 +159,7 @@ export class DocRegistry {
     this.waiting.set(entry, [cb])
     entry.doc.on('update', (update: Uint8Array, origin: unknown) => {
       entry.invalidate()
+      this.changes++
       if (origin === LOAD_ORIGIN || entry.state === 'closed') return
       this.hooks.onUpdate(entry, update, origin)
     })
@@ -168,6 +171,7 @@ export class DocRegistry {
   close (name: string, err: Error): void {
     const entry = this.entries.get(name)
     if (entry === undefined) return
+    this.changes++
     this.entries.delete(name)
     this.finish(entry, err)
     entry.state = 'closed'
@@ -215,6 +219,7 @@ export class DocRegistry {
     }, LOAD_ORIGIN)
     entry.doc.clientID = freshReplicaId(this.random, entry.vector())
     entry.state = 'ready'
+    this.changes++
     this.hooks.onLoaded(entry, updates.length, corrupt)
     this.finish(entry, null)
   }

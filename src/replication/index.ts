@@ -3,12 +3,12 @@
  * This file is the contract; classes live in their own files.
  */
 export { Replicator } from './replicator.js'
-export type { ReplicatorComponents, ReplicatorOptions, FlushOptions } from './replicator.js'
+export type { ReplicatorComponents, ReplicatorOptions, FlushOptions, WriteOptions } from './replicator.js'
 export { LAN_PRESET, LOCAL_PRESET, SIM_PRESET, PRESETS, resolveReplicationConfig } from './config.js'
 export type { ReplicationConfig, ReplicationInit, ReplicationPresetName } from './config.js'
 export type { ReplicatorEvents, ReplicatorEventName, ChangeOrigin, StoreOp } from './events.js'
 export type { ReplicatorStats, ReplicatorCounters, Counts } from './stats.js'
-export { InvalidDocNameError, TooManyDocsError, DocNotFoundError } from './errors.js'
+export { InvalidDocNameError, TooManyDocsError, DocNotFoundError, DocTooLargeError } from './errors.js'
 export { assertDocName } from './doc-registry.js'
 export { WRITE_ORIGIN } from './origins.js'
 export { PNCounter, COUNTER_MAP } from './pn-counter.js'

@@ -47,6 +47,8 @@ export class MemoryDocStore implements DocStore {
   private closed = false
   /** Test hook: when set, operations fail with this error instead of completing. */
   failWith: Error | undefined
+  /** Test hook: called with what a doc holds right before a `remove` deletes it. */
+  beforeRemove: ((doc: string, entries: readonly Uint8Array[]) => void) | undefined
 
   constructor (private readonly options: MemoryDocStoreOptions = {}) {
     if ((options.latencyMs ?? 0) > 0 && options.clock === undefined) throw new RangeError('latencyMs needs a clock')
@@ -91,6 +93,7 @@ export class MemoryDocStore implements DocStore {
 
   remove (doc: string, cb: StoreCallback): void {
     this.run(doc, cb, () => {
+      this.beforeRemove?.(doc, this.docs.get(doc)?.entries ?? [])
       this.docs.delete(doc)
       this.counters.removals++
     })

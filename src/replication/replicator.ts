@@ -37,14 +37,19 @@ import { pendingBytes } from './doc-entry.js'
 import type { DocEntry, EncodedMeta } from './doc-entry.js'
 import { DocRegistry } from './doc-registry.js'
 import type { OpenCallback } from './doc-registry.js'
-import { DocNotFoundError, TooManyDocsError } from './errors.js'
+import { DocNotFoundError, DocTooLargeError, TooManyDocsError } from './errors.js'
 import type { ReplicatorEvents, StoreOp } from './events.js'
+import { Confirmations } from './confirmations.js'
 import { FlushTracker } from './flush-tracker.js'
 import { HostDirectory } from './host-directory.js'
 import { RemoteOrigin } from './origins.js'
 import type { RemoteKind } from './origins.js'
 import { WRITE_ORIGIN } from './origins.js'
+import { Placement } from './placement.js'
+import type { PlacementInfo } from './placement.js'
 import { Pusher } from './push.js'
+import { Rebalancer } from './rebalancer.js'
+import { StepBatcher } from './step-batcher.js'
 import { createCounters } from './stats.js'
 import type { ReplicatorCounters, ReplicatorStats } from './stats.js'
 import type { DocStore } from '../core/doc-store.js'
@@ -68,6 +73,14 @@ export interface ReplicatorOptions {
   profile?: ReplicationPresetName
   /** Overrides of single fields of the preset. */
   config?: ReplicationInit
+}
+
+export interface WriteOptions {
+  /**
+   * How many bytes the write adds, if the caller knows (the HTTP API passes the body's size): a write that
+   * would take the doc past `maxDocBytes` is refused with DocTooLargeError before it runs.
+   */
+  bytes?: number
 }
 
 export interface FlushOptions {
@@ -108,6 +121,11 @@ export class Replicator {
   private readonly antiEntropy: AntiEntropy
   private readonly flushes: FlushTracker
   private readonly compactor: Compactor
+  private readonly placement: Placement
+  private readonly confirmations: Confirmations
+  private readonly rebalancer: Rebalancer
+  private readonly steps: StepBatcher
+  private readonly durable: boolean
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
   private readonly catalog = new DocCatalog()
@@ -132,6 +150,7 @@ export class Replicator {
     this.random = random
     this.peers = peers
     this.store = store
+    this.durable = store.durable
     this.log = components.log ?? silentLogger
     this.warnings = new RateLimitedLog(this.log, () => clock.now())
     this.events = new TypedEmitter((err) => { this.log.warn('replication event listener threw', { error: String(err) }) })
@@ -142,6 +161,8 @@ export class Replicator {
       throw new ConfigError(`chunkBytes (${this.config.chunkBytes}) plus its envelope exceeds the sync frame limit (${frameLimit})`)
     }
     const { config, counters } = this
+    this.placement = new Placement(this.localId, config.replicas)
+    this.confirmations = new Confirmations(Math.max(1024, config.maxDocsPerRound * 4))
     this.registry = new DocRegistry(store, random, {
       onUpdate: (entry, update, origin) => { this.onDocUpdate(entry, update, origin) },
       onLoaded: (entry, updates, corrupt) => { this.onLoaded(entry, updates, corrupt) },
@@ -156,6 +177,14 @@ export class Replicator {
       now: () => clock.now(),
       chunkBytes: config.chunkBytes,
       random,
+      clock,
+      pace: {
+        framesPerSec: config.paceFramesPerSec,
+        burstFrames: config.paceBurstFrames,
+        bytesPerSec: config.paceBytesPerSec,
+        burstBytes: config.paceBurstBytes,
+        maxQueuedBytes: config.maxPacedBytes
+      },
       reassembly: {
         maxTransferBytes: config.maxTransferBytes,
         maxReassemblyBytes: config.maxReassemblyBytes,
@@ -164,16 +193,22 @@ export class Replicator {
         timeoutMs: config.reassemblyTimeoutMs
       }
     })
-    this.pusher = new Pusher({ link: this.link, hosts: this.hosts, peers, random, counters, fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts })
+    this.steps = new StepBatcher(this.link, clock, config.chunkBytes, counters)
+    this.pusher = new Pusher({
+      localId: this.localId, placement: this.placement, link: this.link, hosts: this.hosts, peers, random, counters,
+      fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts
+    })
     this.flushes = new FlushTracker({
-      link: this.link, hosts: this.hosts, peers, clock, random, config, counters,
-      discover: (entry) => { this.antiEntropy.fetch(entry) }
+      localId: this.localId, link: this.link, placement: this.placement, durable: this.durable, peers, clock, config, counters
     })
     this.antiEntropy = new AntiEntropy({
       localId: this.localId,
       link: this.link,
+      steps: this.steps,
       registry: this.registry,
       catalog: this.catalog,
+      placement: this.placement,
+      durable: this.durable,
       hosts: this.hosts,
       peers,
       random,
@@ -181,10 +216,30 @@ export class Replicator {
       config,
       counters,
       pageBytes: config.chunkBytes - PAGE_ENVELOPE_BYTES,
-      withDoc: (name, fn, from, type) => this.withDoc(name, false, fn, from, type),
+      withDoc: (name, create, fn, from, type) => this.withDoc(name, create, fn, from, type),
       apply: (entry, update, from) => { this.applyRemote(entry, update, from, 'sync') },
       noteVector: (peer, doc, vector) => { this.flushes.noteVector(peer, doc, vector) },
+      confirmed: (doc, peer, digest, durable) => { this.confirmations.note(doc, peer, digest, durable) },
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) }
+    })
+    this.rebalancer = new Rebalancer({
+      localId: this.localId,
+      placement: this.placement,
+      catalog: this.catalog,
+      registry: this.registry,
+      confirmations: this.confirmations,
+      antiEntropy: this.antiEntropy,
+      store,
+      peers,
+      clock,
+      config,
+      counters,
+      durable: this.durable,
+      onDropped: (doc, digest, homes) => {
+        this.log.info('dropped a copy its homes hold', { doc, homes: homes.length })
+        this.events.emit('dropped', { doc, digest: Buffer.from(digest).toString('hex'), homes })
+      },
+      onError: (doc, err) => { this.onStoreError(doc, 'remove', err) }
     })
     this.compactor = new Compactor({
       store, clock, registry: this.registry, config, counters,
@@ -205,8 +260,14 @@ export class Replicator {
     this.running = true
     this.unsubscribe.push(
       this.transport.onFrame(Channel.sync, (from, bytes) => { this.onFrame(from, bytes) }),
-      this.peers.onPeerAlive((id) => { if (this.running) this.antiEntropy.peerAlive(id) })
+      this.peers.onPeerAlive((id) => {
+        if (!this.running) return
+        this.refreshMembers()
+        this.antiEntropy.peerAlive(id)
+      }),
+      this.peers.onMemberChange?.(() => { if (this.running) this.refreshMembers() }) ?? (() => {})
     )
+    this.refreshMembers()
     const { config } = this
     // Random phase: peers started together should not all sync in the same instant.
     this.timers.push(
@@ -214,7 +275,9 @@ export class Replicator {
       this.after(this.random.int(config.antiEntropyIntervalMs), () => every(this.clock, () => config.antiEntropyIntervalMs, () => {
         this.guard('anti-entropy', () => {
           this.link.expire()
+          this.refreshMembers()
           this.antiEntropy.tick()
+          this.rebalancer.tick()
         })
       })),
       this.after(this.random.int(config.compactIntervalMs), () => every(this.clock, () => config.compactIntervalMs, () => {
@@ -243,6 +306,8 @@ export class Replicator {
     this.flushes.stop()
     this.compactor.clear()
     this.antiEntropy.clear()
+    this.rebalancer.clear()
+    this.steps.clear()
     this.link.clear()
     this.registry.closeAll(new NotRunningError('replication stopped'))
     this.log.info('replication stopped')
@@ -394,7 +459,7 @@ export class Replicator {
    * (the change stays in memory and replicates, but was not acknowledged) or if `fn` threw (whatever it
    * changed before throwing is kept: Yjs has no rollback).
    */
-  write (name: string, fn: (doc: Y.Doc, tr: Y.Transaction) => void): Promise<VersionVectorJSON> {
+  write (name: string, fn: (doc: Y.Doc, tr: Y.Transaction) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
     if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
     if (this.pendingWrites >= this.config.maxPendingWrites) {
       return Promise.reject(new RateLimitError(`${this.pendingWrites} writes pending (maxPendingWrites)`))
@@ -411,6 +476,11 @@ export class Replicator {
           done(err)
           return
         }
+        const tooLarge = this.refuseSize(entry, options.bytes ?? 0)
+        if (tooLarge !== undefined) {
+          done(tooLarge)
+          return
+        }
         let fnError: unknown = null
         try {
           entry.doc.transact((tr) => { fn(entry.doc, tr) }, WRITE_ORIGIN)
@@ -424,6 +494,24 @@ export class Replicator {
       }
       this.openEntry(name, opened)
     })
+  }
+
+  /**
+   * A DocTooLargeError if a write of `bytes` would take `entry` past `maxDocBytes` (refused before it runs:
+   * Yjs cannot take a change back). The size is the estimate the store's appends and compactions keep; only
+   * when the estimate says no is the doc measured exactly (an estimate inflated by overwritten updates that no
+   * compaction has folded yet must not refuse a write the doc has room for).
+   */
+  private refuseSize (entry: DocEntry, bytes: number): DocTooLargeError | undefined {
+    const limit = this.config.maxDocBytes
+    if (entry.stateBytes + bytes <= limit) return undefined
+    const exact = entry.encodeState().byteLength
+    if (exact + bytes <= limit) {
+      this.compactor.compactSoon(entry) // fold the history, so the estimate comes back down
+      return undefined
+    }
+    this.counters.writesTooLarge++
+    return new DocTooLargeError(`"${entry.name}" holds ${exact} bytes; ${bytes > 0 ? `${bytes} more` : 'more'} would exceed maxDocBytes (${limit}), beyond which it could not be replicated reliably`)
   }
 
   /**
@@ -497,9 +585,52 @@ export class Replicator {
     return d === undefined ? undefined : Buffer.from(d).toString('hex')
   }
 
-  /** Live peers known to host `name`. */
-  hostsOf (name: string): PeerId[] {
+  /** The doc's homes as this peer's placement has them (peer ids, this one included if it is one). */
+  homes (name: string): PeerId[] {
+    return [...this.placement.homes(name)]
+  }
+
+  /** The placement scheme and this peer's view of it, with the docs it holds by kind. */
+  placementInfo (): PlacementInfo & { docs: { held: number, homed: number, guest: number, open: number }, peers: Record<PeerId, number> } {
+    const peers: Record<PeerId, number> = {}
+    for (const id of this.placement.describe().members) peers[id] = 0
+    let homed = 0
+    let guest = 0
+    for (const e of this.catalog.values()) {
+      const homes = this.placement.homes(e.name)
+      for (const h of homes) peers[h] = (peers[h] ?? 0) + 1
+      if (homes.includes(this.localId)) homed++
+      else guest++
+    }
+    const open = this.registry.readyEntries().filter(e => e.pinned).length
+    return { ...this.placement.describe(), docs: { held: this.catalog.size, homed, guest, open }, peers }
+  }
+
+  /**
+   * Takes the member set from the directory (alive or suspect members). A change moves docs: new homes
+   * fetch (shared rounds), copies no longer homed here are handed over and dropped (the rebalancer).
+   */
+  private refreshMembers (): void {
+    const active = this.peers.activePeers?.() ?? this.peers.alivePeers()
+    const before = this.placement.describe().members
+    if (!this.placement.setMembers(active)) return
+    const now = new Set(this.placement.describe().members)
+    for (const gone of before) if (!now.has(gone)) this.link.forget(gone)
+    this.log.info('placement changed', { members: now.size, replicas: this.config.replicas, version: this.placement.version })
+    this.rebalancer.placementChanged()
+    this.antiEntropy.placementChanged()
+  }
+
+  /** Live peers that said they hold `name` (in a listing, a reply or an update): the host directory. */
+  knownHosts (name: string): PeerId[] {
     return this.hosts.hostsOf(name, new Set(this.peers.alivePeers()))
+  }
+
+  /** Live peers a write to `name` is pushed to: its other homes, and the peers known to hold it open. */
+  hostsOf (name: string): PeerId[] {
+    const alive = new Set(this.peers.alivePeers())
+    const homes = this.placement.homes(name).filter(p => p !== this.localId && alive.has(p))
+    return [...new Set([...homes, ...this.hosts.hostsOf(name, alive)])]
   }
 
   /** Starts an anti-entropy round with `peer` now (admin and tests). Returns false if none was started. */
@@ -517,6 +648,9 @@ export class Replicator {
       ...structuredClone(this.counters),
       docs: this.registry.size,
       heldDocs: this.catalog.size,
+      homedDocs: this.catalog.size - this.rebalancer.guestCount,
+      guestDocs: this.rebalancer.guestCount,
+      pacedBytes: this.link.pacedBytes,
       evictions: this.registry.evictions,
       trackedDocs: this.hosts.trackedDocs,
       sessions: this.antiEntropy.outstanding,
@@ -558,7 +692,7 @@ export class Replicator {
           this.onAppendError(entry, err)
           return
         }
-        this.catalog.noteDurable(entry.name, meta.meta)
+        this.noteDurable(entry.name, meta)
         if (origin.kind === 'spread' && this.running && entry.ready) this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
       })
       return
@@ -571,11 +705,18 @@ export class Replicator {
         this.onAppendError(entry, err)
         return
       }
-      this.catalog.noteDurable(entry.name, meta.meta)
+      this.noteDurable(entry.name, meta)
       if (!this.running || !entry.ready) return
       this.events.emit('durable', { doc: entry.name, version: toJSON(entry.vector()) })
       this.guard('push', () => { this.pusher.pushLocal(entry, update) })
     })
+  }
+
+  /** An append of `name` completed: the store holds `meta`'s state. A doc new here may be a guest copy. */
+  private noteDurable (name: string, meta: EncodedMeta): void {
+    const known = this.catalog.has(name)
+    this.catalog.noteDurable(name, meta.meta)
+    if (!known) this.rebalancer.classify(name)
   }
 
   /** The doc's meta after `update` (what the store will hold once its append completes). */
@@ -702,6 +843,11 @@ export class Replicator {
       case 'digests': this.antiEntropy.handleDigests(from, msg); return
       case 'digestsReply': this.antiEntropy.handleDigestsReply(from, msg); return
       case 'syncDoc': this.antiEntropy.handleSyncDoc(from, msg); return
+      case 'syncBatch':
+        for (const step of msg.steps) this.handle(from, 'syncDoc', () => { this.antiEntropy.handleSyncDoc(from, step) })
+        return
+      case 'summary': this.antiEntropy.handleSummary(from, msg); return
+      case 'summaryReply': this.antiEntropy.handleSummaryReply(from, msg); return
       case 'update': this.onUpdate(from, msg); return
       case 'ack': this.flushes.handleAck(from, msg); return
       case 'chunk': this.counters.unexpectedFrames++ // reassembled by the link; never reaches here
@@ -713,7 +859,10 @@ export class Replicator {
    * rejected one throws DecodeError first and leaves the host directory as it was).
    */
   private onUpdate (from: PeerId, msg: SyncMessageOf<'update'>): void {
-    const held = this.withDoc(msg.doc, false, (entry) => {
+    // A doc new here is taken if we home it (a write pushed to its homes), or if the sender wants a durable
+    // copy here (a flush: we may be covering for an unreachable home, and keep it as a guest until handed over).
+    const create = msg.ackId !== 0 || this.placement.isHome(msg.doc)
+    const held = this.withDoc(msg.doc, create, (entry) => {
       this.applyRemote(entry, msg.update, from, msg.spread ? 'spread' : 'push')
       this.hosts.add(from, msg.doc)
       if (msg.ackId === 0) return
@@ -723,7 +872,7 @@ export class Replicator {
       entry.log.whenDurable((err) => {
         if (err !== null || !this.running) return
         this.counters.acksSent++
-        this.guard('ack', () => { this.link.send(from, { type: 'ack', doc: msg.doc, ackId: msg.ackId, vector }) })
+        this.guard('ack', () => { this.link.send(from, { type: 'ack', doc: msg.doc, ackId: msg.ackId, vector, durable: this.durable }) })
       })
     }, from, 'update')
     if (!held) this.counters.unhostedFrames++
@@ -738,7 +887,10 @@ export class Replicator {
       if (err !== null) this.onStoreError('', 'list', err)
       const unknown = err === null ? this.catalog.addListed(stored ?? []) : []
       this.listed = true
-      if (this.running) this.antiEntropy.catalogListed()
+      if (this.running) {
+        this.antiEntropy.catalogListed()
+        this.rebalancer.placementChanged() // classify what the store listed
+      }
       for (const cb of this.listedWaiters.splice(0)) cb(err)
       if (unknown.length > 0) this.log.info('reading docs persisted without a digest', { docs: unknown.length })
       this.scanUnknown(unknown, 0)

@@ -29,6 +29,10 @@ export interface ReplicaClusterOptions {
   replication?: ReplicationInit
   /** Store latency per operation (default 1 ms: an fsync on an SSD). */
   storeLatencyMs?: number
+  /** Nodes whose store does not count as durable (peers without a data dir): their copies never count for a write concern. */
+  volatile?: readonly PeerId[]
+  /** Nodes not started at t = 0 (they join later, with `restart`). */
+  late?: readonly PeerId[]
   /** How many of the first nodes serve as seeds for the others (default 3). */
   seeds?: number
   /** Per-node logger factory (default: silent). */
@@ -53,9 +57,11 @@ export class ReplicaCluster {
     for (const id of this.ids) {
       this.network.addNode(id)
       this.opened.set(id, new Set())
-      this.stores.set(id, new MemoryDocStore({ clock: this.network.clockFor(id), latencyMs: options.storeLatencyMs ?? 1 }))
+      this.stores.set(id, new MemoryDocStore({ clock: this.network.clockFor(id), latencyMs: options.storeLatencyMs ?? 1, durable: !(options.volatile ?? []).includes(id) }))
     }
-    this.network.at(0, () => { for (const id of this.ids) this.boot(id) })
+    const late = new Set(options.late ?? [])
+    for (const id of late) this.network.crash(id)
+    this.network.at(0, () => { for (const id of this.ids) if (!late.has(id)) this.boot(id) })
   }
 
   /** The running node `id` (throws if it is crashed or not booted yet). */

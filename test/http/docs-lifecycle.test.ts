@@ -29,7 +29,7 @@ describe('HTTP: documents as a lifecycle', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-lifecycle-'))
-    peer = await createPeer({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, replication: { idleEvictMs: 200 } })
+    peer = await createPeer({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, replication: { idleEvictMs: 200, maxDocBytes: 64 * 1024 } })
     const api = createHttpApi(peer)
     server = await startHttpServer(async (req, res) => {
       if (!(await api.handle(req, res))) api.json(res, 404, { error: 'no route' })
@@ -70,4 +70,29 @@ describe('HTTP: documents as a lifecycle', () => {
     expect(((await call(base, 'GET', '/docs')).json as Array<{ name: string }>).map(d => d.name)).toContain('cold')
     expect((await call(base, 'GET', '/docs/cold/kv/k')).json).toBe('v')
   })
+
+  test('a write that would take a doc past its size limit is a 413 with a clear error, and changes nothing', async () => {
+    const big = 'x'.repeat(40 * 1024)
+    expect((await call(base, 'PUT', '/docs/heavy/kv/a', big)).status).toBe(200)
+    const refused = await call(base, 'PUT', '/docs/heavy/kv/b', big)
+    expect(refused.status).toBe(413)
+    expect(refused.json).toMatchObject({ code: 'doc_too_large' })
+    expect((refused.json as { error: string }).error).toMatch(/maxDocBytes/)
+    expect((await call(base, 'GET', '/docs/heavy/kv/b')).status).toBe(404)
+    // Overwriting the same key many times grows the history, not the doc: never refused.
+    for (let i = 0; i < 40; i++) expect((await call(base, 'PUT', '/docs/churn/kv/k', 'y'.repeat(4 * 1024) + String(i))).status).toBe(200)
+    expect((await call(base, 'PUT', '/docs/heavy/kv/a', 'small')).status).toBe(200)
+  })
+
+  test('?w=<n> waits for n durable copies: 1 is this peer\'s own disk; more than the mesh has times out (504); junk is a 400', async () => {
+    expect((await call(base, 'PUT', '/docs/w/kv/k?w=1', 1)).status).toBe(200)
+    expect((await call(base, 'PUT', '/docs/w/kv/k?w=zero', 1)).json).toMatchObject({ code: 'invalid_write_concern' })
+    expect((await call(base, 'PUT', '/docs/w/kv/k?w=0', 1)).status).toBe(400)
+    const alone = await call(base, 'PUT', '/docs/w/kv/k?w=2', 2)
+    expect(alone.status).toBe(504)
+    expect(alone.json).toMatchObject({ code: 'write_concern_timeout' })
+    expect((await call(base, 'GET', '/docs/w/kv/k')).json).toBe(2) // durable here all the same
+    expect((await call(base, 'GET', '/docs/w')).json).toMatchObject({ homes: [peer.id] })
+    expect((await call(base, 'GET', '/placement')).json).toMatchObject({ scheme: 'rendezvous', replicas: 3, members: [peer.id] })
+  }, 30_000)
 })

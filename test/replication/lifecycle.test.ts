@@ -6,22 +6,9 @@ import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 import { useSeed } from '../helpers/replay.js'
-import { settle } from '../replication-helpers.js'
+import { until } from '../helpers/sim-until.js'
 
 const FILE = 'test/replication/lifecycle.test.ts'
-
-/** Runs the simulation until `p` settles (at most `maxMs` of virtual time). */
-async function until<T> (c: ReplicaCluster, p: Promise<T>, maxMs = 10_000): Promise<T> {
-  let out: { v: T } | { e: unknown } | undefined
-  p.then(v => { out = { v } }, (e: unknown) => { out = { e } })
-  for (let t = 0; t < maxMs && out === undefined; t += 10) {
-    c.runFor(10)
-    await settle()
-  }
-  if (out === undefined) throw new Error(`not settled within ${maxMs} ms of virtual time`)
-  if ('e' in out) throw out.e
-  return out.v
-}
 
 function formed (size: number, seed: number, idleEvictMs = 2_000): ReplicaCluster {
   const c = new ReplicaCluster({ size, seed, replication: { idleEvictMs } })
