@@ -221,9 +221,18 @@ export class AntiEntropy {
     return out
   }
 
-  /** Docs this peer holds that, by its placement, both it and `peer` home. */
+  /** Docs this peer holds that, by its placement, both it and `peer` home (within `buckets`, if given). */
   private sharedWith (peer: PeerId, buckets?: ReadonlySet<number>): Listed[] {
-    return this.held().filter(d => (buckets === undefined || buckets.has(bucketOf(d.name))) && this.bothHome(d.name, peer))
+    const out: Listed[] = []
+    const take = (name: string): void => {
+      if (buckets !== undefined && !buckets.has(bucketOf(name))) return
+      if (!this.bothHome(name, peer)) return
+      const digest = this.digestOf(name)
+      if (digest !== undefined) out.push({ name, digest })
+    }
+    for (const e of this.o.catalog.values()) take(e.name)
+    for (const entry of this.o.registry.readyEntries()) if (!this.o.catalog.has(entry.name) && entry.log.position > 0) take(entry.name)
+    return out
   }
 
   private bothHome (doc: string, peer: PeerId): boolean {

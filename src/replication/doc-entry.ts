@@ -91,7 +91,9 @@ export class DocEntry {
 
   constructor (readonly name: string, store: DocStore) {
     // gc: deleted content is dropped (deletions stay in the delete set): what every Yjs provider does.
-    this.doc = new Y.Doc({ gc: true })
+    // guid: the doc's name (Yjs only uses it to tell subdocuments apart); without one, Yjs draws a random
+    // uuid with 32 calls to the OS random source, for every load of every doc.
+    this.doc = new Y.Doc({ gc: true, guid: name })
     this.log = new DurableLog(store, name)
   }
 

@@ -21,6 +21,8 @@ import type { VersionVector } from './version-vector.js'
 
 export type OpenCallback = (err: Error | null, entry?: DocEntry) => void
 
+const EVICTED = new NotRunningError('the doc was evicted from memory')
+
 export interface RegistryHooks {
   /** Every update of an open doc except replayed history. `origin` is the Yjs transaction origin. */
   onUpdate(entry: DocEntry, update: Uint8Array, origin: unknown): void
@@ -111,7 +113,8 @@ export class DocRegistry {
 
   private evict (entry: DocEntry): void {
     this.evictions++
-    this.close(entry.name, new NotRunningError(`"${entry.name}" was evicted`))
+    // Nothing waits on an evictable doc, so the error reaches no one: one instance, no stack per eviction.
+    this.close(entry.name, EVICTED)
   }
 
   get size (): number {

@@ -114,6 +114,11 @@ export class MemoryDocStore implements DocStore {
     return this.docs.get(doc)?.entries ?? []
   }
 
+  /** Whether `doc` has anything persisted now (for tests; synchronous). */
+  has (doc: string): boolean {
+    return this.docs.has(doc)
+  }
+
   /** Names of the docs persisted now (for tests; synchronous). */
   names (): string[] {
     return [...this.docs.keys()]

@@ -118,16 +118,19 @@ export class Placement {
     return this.members.length
   }
 
-  /** Replaces the member set (this peer is always a member). Returns true if it changed. */
-  setMembers (others: Iterable<PeerId>): boolean {
+  /** Replaces the member set (this peer is always a member). Returns the members that left it, or undefined if nothing changed. */
+  setMembers (others: Iterable<PeerId>): PeerId[] | undefined {
     const next = new Set<PeerId>([this.localId, ...others])
-    if (next.size === this.ids.size && [...next].every(id => this.ids.has(id))) return false
+    let same = next.size === this.ids.size
+    if (same) for (const id of next) if (!this.ids.has(id)) { same = false; break }
+    if (same) return undefined
+    const gone = [...this.ids].filter(id => !next.has(id))
     this.ids.clear()
     for (const id of next) this.ids.add(id)
     this.members = [...next].map(id => this.member(id))
     this.version++
     this.cache.clear()
-    return true
+    return gone
   }
 
   isMember (id: PeerId): boolean {

@@ -612,11 +612,10 @@ export class Replicator {
    */
   private refreshMembers (): void {
     const active = this.peers.activePeers?.() ?? this.peers.alivePeers()
-    const before = this.placement.describe().members
-    if (!this.placement.setMembers(active)) return
-    const now = new Set(this.placement.describe().members)
-    for (const gone of before) if (!now.has(gone)) this.link.forget(gone)
-    this.log.info('placement changed', { members: now.size, replicas: this.config.replicas, version: this.placement.version })
+    const gone = this.placement.setMembers(active)
+    if (gone === undefined) return
+    for (const id of gone) this.link.forget(id)
+    this.log.info('placement changed', { members: this.placement.size, replicas: this.config.replicas, version: this.placement.version })
     this.rebalancer.placementChanged()
     this.antiEntropy.placementChanged()
   }

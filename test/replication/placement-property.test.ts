@@ -33,14 +33,14 @@ interface Written { doc: string, key: string, acked: boolean, ackedR: boolean }
 function stored (c: ReplicaCluster, id: string, doc: string): Y.Doc | undefined {
   const entries = c.store(id).entries(doc)
   if (entries.length === 0) return undefined
-  const d = new Y.Doc()
+  const d = new Y.Doc({ guid: doc }) // a guid: otherwise Yjs draws a random uuid (32 OS random calls) per doc
   for (const u of entries) Y.applyUpdate(d, u)
   return d
 }
 
 /** Whether `holder` contains everything of `state` (applying it changes nothing). */
 function contains (holder: Y.Doc, state: readonly Uint8Array[]): boolean {
-  const probe = new Y.Doc()
+  const probe = new Y.Doc({ guid: 'probe' })
   Y.applyUpdate(probe, Y.encodeStateAsUpdate(holder))
   const before = digest(probe)
   for (const u of state) Y.applyUpdate(probe, u)
@@ -187,7 +187,7 @@ function checkPlaced (c: ReplicaCluster, docs: readonly string[], members: reado
     const digests = copies.map(d => d === undefined ? 'none' : digest(d))
     if (digests.includes('none') || new Set(digests).size !== 1) out.push(`${doc}: homes ${homes.join(',')} hold ${digests.map(d => d.slice(0, 6)).join(',')}`)
     for (const id of members) {
-      if (!homes.includes(id) && c.store(id).names().includes(doc) && !c.replicator(id).isOpen(doc)) out.push(`${doc}: still on ${id}, not a home`)
+      if (!homes.includes(id) && c.store(id).has(doc) && !c.replicator(id).isOpen(doc)) out.push(`${doc}: still on ${id}, not a home`)
     }
     for (const w of byDoc.get(doc) ?? []) {
       if (copies.some(d => d?.getMap('kv').has(w.key) !== true)) out.push(`${doc}: acknowledged ${w.key} missing on a home`)

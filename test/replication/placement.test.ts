@@ -36,7 +36,7 @@ function placedExactly (c: ReplicaCluster, docs: ReadonlyMap<string, string[]>, 
   for (const [doc, keys] of docs) {
     const homes = trueHomes(c, doc, 3, members)
     for (const id of c.runningIds()) {
-      const has = c.store(id).names().includes(doc)
+      const has = c.store(id).has(doc)
       if (has !== homes.includes(id)) return false
       if (has && !keys.every(k => stored(c, id, doc).getMap('kv').has(k))) return false
     }
