@@ -22,6 +22,7 @@ import { silentLogger } from './core/logger.js'
 import type { Logger } from './core/logger.js'
 import type { Random } from './core/random.js'
 import type { Destination, Transport } from './core/transport.js'
+import { membershipDirectory } from './membership/directory.js'
 import { Membership } from './membership/membership.js'
 import type { MembershipInit } from './membership/config.js'
 import type { MembershipEventName } from './membership/events.js'
@@ -89,16 +90,13 @@ export function memberView (m: MemberInfo): MemberView {
   return { peerId: m.id, name: m.name, state: m.state, incarnation: m.incarnation, addrs: [...m.addrs], tags: { ...m.tags } }
 }
 
-/** Membership as replication sees it (structurally the core PeerDirectory). */
+/**
+ * Membership as replication sees it: who is alive (membership's own directory), plus what placement needs —
+ * the members that count (alive or suspect) and a signal whenever one changes state.
+ */
 function directoryOf (m: Membership): PeerDirectory {
   return {
-    alivePeers: () => m.alivePeers().map(info => info.id),
-    addressesOf: (id) => m.member(id)?.addrs ?? [],
-    onPeerAlive: (listener) => {
-      const offAlive = m.on('alive', (info) => { listener(info.id) })
-      const offJoined = m.on('joined', (info) => { listener(info.id) })
-      return () => { offAlive(); offJoined() }
-    },
+    ...membershipDirectory(m),
     activePeers: () => m.members().filter(info => info.id !== m.localId && (info.state === 'alive' || info.state === 'suspect')).map(info => info.id),
     onMemberChange: (listener) => {
       const types: MembershipEventName[] = ['joined', 'alive', 'suspect', 'dead', 'left']

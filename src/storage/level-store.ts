@@ -139,38 +139,13 @@ export class LevelDocStore implements DocStore {
   compact (doc: string, state: Uint8Array, docMeta: Uint8Array | undefined, cb: StoreCallback): void {
     const meta = this.admit(doc, state, this.config.maxStateBytes, 'state', cb)
     if (meta === undefined) return
-    const from = meta.compactFrom
-    const to = meta.nextSeq // exclusive
-    const ops: WriteOp[] = [{ type: 'put', key: meta.stateKey, value: state }]
-    if (docMeta !== undefined) ops.push({ type: 'put', key: meta.metaKey, value: docMeta })
-    let bytes = meta.stateKey.byteLength + state.byteLength + (docMeta?.byteLength ?? 0)
-    for (let seq = from; seq < to; seq++) {
-      const key = updateKey(meta.updatePrefix, seq)
-      ops.push({ type: 'del', key })
-      bytes += key.byteLength
-    }
-    const covered = { updates: meta.pendingUpdates, bytes: meta.pendingBytes }
-    const accepted = this.enqueue({
-      ops,
-      bytes,
-      done: err => {
-        if (err === null) {
-          meta.persisted = true
-          if (docMeta !== undefined) meta.meta = docMeta
-        } else {
-          // Not compacted after all: the next compaction must delete these seqs and count them again.
-          meta.compactFrom = Math.min(meta.compactFrom, from)
-          meta.pendingUpdates += covered.updates
-          meta.pendingBytes += covered.bytes
-        }
-        this.callBack(cb, err)
-      }
-    }, cb)
-    if (!accepted) return
-    meta.compactFrom = to
-    meta.pendingUpdates = 0
-    meta.pendingBytes = 0
-    this.counters.compactions++
+    const head: WriteOp[] = [{ type: 'put', key: meta.stateKey, value: state }]
+    if (docMeta !== undefined) head.push({ type: 'put', key: meta.metaKey, value: docMeta })
+    const accepted = this.replaceHistory(meta, head, cb, () => {
+      meta.persisted = true
+      if (docMeta !== undefined) meta.meta = docMeta
+    })
+    if (accepted) this.counters.compactions++
   }
 
   /**
@@ -188,10 +163,27 @@ export class LevelDocStore implements DocStore {
       this.barrier(cb, () => { this.callBack(cb, null) })
       return
     }
+    const head: WriteOp[] = [{ type: 'del', key: meta.stateKey }, { type: 'del', key: meta.metaKey }]
+    const accepted = this.replaceHistory(meta, head, cb, () => {
+      // Gone. Appends called after this one complete later (FIFO) and list the doc again.
+      meta.persisted = false
+      meta.meta = undefined
+    })
+    if (accepted) this.counters.removals++
+  }
+
+  /**
+   * One batch: `head` (the new state and meta, or their deletion) plus the deletion of every update appended
+   * before this call — including ones still queued or being written: their puts precede this batch's deletes
+   * in the FIFO (or in the same batch, where LevelDB applies operations in order). `onSuccess` runs once it
+   * is durable; on failure the updates count as pending again, for the next compaction to delete.
+   */
+  private replaceHistory (meta: DocMeta, head: WriteOp[], cb: StoreCallback, onSuccess: () => void): boolean {
     const from = meta.compactFrom
-    const to = meta.nextSeq
-    const ops: WriteOp[] = [{ type: 'del', key: meta.stateKey }, { type: 'del', key: meta.metaKey }]
-    let bytes = meta.stateKey.byteLength + meta.metaKey.byteLength
+    const to = meta.nextSeq // exclusive
+    const ops = [...head]
+    let bytes = 0
+    for (const op of head) bytes += op.key.byteLength + (op.type === 'put' ? op.value.byteLength : 0)
     for (let seq = from; seq < to; seq++) {
       const key = updateKey(meta.updatePrefix, seq)
       ops.push({ type: 'del', key })
@@ -203,10 +195,9 @@ export class LevelDocStore implements DocStore {
       bytes,
       done: err => {
         if (err === null) {
-          // Gone. Appends called after this one complete later (FIFO) and list the doc again.
-          meta.persisted = false
-          meta.meta = undefined
+          onSuccess()
         } else {
+          // Not applied after all: the next compaction must delete these seqs and count them again.
           meta.compactFrom = Math.min(meta.compactFrom, from)
           meta.pendingUpdates += covered.updates
           meta.pendingBytes += covered.bytes
@@ -214,11 +205,11 @@ export class LevelDocStore implements DocStore {
         this.callBack(cb, err)
       }
     }, cb)
-    if (!accepted) return
+    if (!accepted) return false
     meta.compactFrom = to
     meta.pendingUpdates = 0
     meta.pendingBytes = 0
-    this.counters.removals++
+    return true
   }
 
   /** Appends accepted since the last compaction was issued (a hint for when to compact). @throws NotRunningError after close */
