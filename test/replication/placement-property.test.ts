@@ -198,7 +198,7 @@ function checkPlaced (c: ReplicaCluster, docs: readonly string[], members: reado
 
 describe('placement under faults (simulated, 50 peers, 1,000 docs, R = 3)', () => {
   it('acknowledged writes survive R − 1 losses, homes converge with R copies, no copy is dropped early', async () => {
-    const seeds = process.env.MURMUR_SEED !== undefined
+    const seeds = process.env.MURMUR_SEED !== undefined && process.env.MURMUR_SEED !== ''
       ? [Number(process.env.MURMUR_SEED)]
       : Array.from({ length: Number(process.env.MURMUR_RUNS ?? 1) }, (_, i) => 0x5eed_0009 + i)
     for (const seed of seeds) {
