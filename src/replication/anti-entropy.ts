@@ -118,6 +118,8 @@ interface Session {
 const MAX_HINTS_PER_REPLY = 64
 /** Members remembered while the store's list is read; the rest are reached by periodic rounds. */
 const MAX_DEFERRED_PEERS = 256
+/** Whole-doc fetches tracked at once (see `fetching`). */
+const MAX_FETCHING = 65_536
 const UINT32 = 0x1_0000_0000
 
 export class AntiEntropy {
@@ -136,6 +138,12 @@ export class AntiEntropy {
   private partners: PeerId[] = []
   /** Shared rounds still owed to every member after a membership change (faster fetching by new homes). */
   private boost = 0
+  /**
+   * Docs this peer lacks and is fetching whole from some peer right now (until the clock time given): a
+   * second co-home offering the same doc meanwhile is not asked for it too — after a membership change
+   * every co-home of a new home offers it the same docs at once, and each would send the whole doc.
+   */
+  private readonly fetching = new Map<string, number>()
 
   constructor (private readonly o: AntiEntropyOptions) {
     // A random start, so that a restarted peer's new sessions are unlikely to match stale replies.
@@ -150,6 +158,10 @@ export class AntiEntropy {
   tick (): void {
     this.expire()
     if (!this.listed) return
+    if (!this.settled()) {
+      this.interestRound()
+      return
+    }
     const rounds = this.boost > 0 ? Math.min(this.boost, this.o.config.sharedRoundsAfterChange) : 1
     this.boost = Math.max(0, this.boost - rounds)
     for (let i = 0; i < rounds; i++) {
@@ -157,6 +169,11 @@ export class AntiEntropy {
       if (next === undefined || !this.startShared(next)) break
     }
     this.interestRound()
+  }
+
+  /** The member set has not changed for `placementSettleMs`: docs may move. */
+  settled (): boolean {
+    return this.o.clock.now() - this.o.placement.changedAt >= this.o.config.placementSettleMs
   }
 
   /** The member set changed: compare with every member soon (a new home learns what to fetch). */
@@ -260,7 +277,8 @@ export class AntiEntropy {
       if (this.deferred.size < MAX_DEFERRED_PEERS) this.deferred.add(peer)
       return
     }
-    this.startShared(peer)
+    // A settled view compares at once; otherwise the boosted rounds after the change will.
+    if (this.settled()) this.startShared(peer)
     // Tell it which docs the app holds open here, so that writes there are pushed to us directly.
     const open = this.o.registry.readyEntries().filter(e => e.pinned).map(e => ({ name: e.name, digest: e.wireDigest() }))
     if (open.length > 0) this.startRound(peer, open, 'plain', false)
@@ -437,15 +455,15 @@ export class AntiEntropy {
     }
     msg.entries.forEach((e, i) => {
       const held = this.o.registry.get(e.doc) !== undefined || this.o.catalog.has(e.doc)
-      if (held) {
-        hosted[i >> 3] = (hosted[i >> 3] as number) | (1 << (i & 7))
+      if (held) hosted[i >> 3] = (hosted[i >> 3] as number) | (1 << (i & 7))
+      if (!this.lacks(e.doc)) {
         const durable = this.o.catalog.get(e.doc)?.digest
         if (durable !== undefined && equalBytes(durable.subarray(0, WIRE_DIGEST_BYTES), e.digest)) equal[i >> 3] = (equal[i >> 3] as number) | (1 << (i & 7))
         const ours = this.digestOf(e.doc)
         if (ours === undefined || !equalBytes(ours, e.digest)) stepOne(e.doc)
-      } else if (msg.scope === 'handoff' || (msg.scope === 'shared' && this.o.placement.isHome(e.doc))) {
-        stepOne(e.doc)
-      } else if (hints.length < MAX_HINTS_PER_REPLY) {
+      } else if (msg.scope === 'handoff' || (msg.scope === 'shared' && this.o.placement.isHome(e.doc) && this.settled())) {
+        if (this.claimFetch(e.doc)) stepOne(e.doc) // else it is on its way from another peer
+      } else if (!held && hints.length < MAX_HINTS_PER_REPLY) {
         alive ??= new Set(this.o.peers.alivePeers())
         const peers = this.o.random.sample(this.o.hosts.hostsOf(e.doc, alive, from), SYNC_LIMITS.hintPeers)
         if (peers.length > 0) hints.push({ doc: e.doc, peers })
@@ -494,6 +512,16 @@ export class AntiEntropy {
   handleSyncDoc (from: PeerId, msg: SyncDocMessage): void {
     // Step 2 may create the doc here (we asked for it with an empty vector); step 1 for a doc we lack
     // (shared round) creates it if we home it; step 3 only concerns a doc we sent step 2 for.
+    const lacking = msg.step === 'vector' && this.lacks(msg.doc)
+    if (lacking && this.o.placement.isHome(msg.doc) && (!this.settled() || !this.claimFetch(msg.doc))) {
+      // Already coming whole from another peer: do not ask this one for it too.
+      const s = this.session(msg.session, from)
+      if (s !== undefined) {
+        s.vectorsSeen++
+        this.checkComplete(s)
+      }
+      return
+    }
     const create = msg.step === 'diffAndVector' || (msg.step === 'vector' && this.o.placement.isHome(msg.doc))
     const held = this.o.withDoc(msg.doc, create, (entry) => { this.syncStep(from, msg, entry) }, from, 'syncDoc')
     if (!held) {
@@ -553,6 +581,29 @@ export class AntiEntropy {
     }
   }
 
+  /**
+   * Whether this peer has nothing of `doc`: not stored, and not in memory with content (a doc being created
+   * by a fetch under way, still loading or empty, counts as lacking: a second fetch would bring it twice).
+   */
+  private lacks (doc: string): boolean {
+    if (this.o.catalog.has(doc)) return false
+    const entry = this.o.registry.get(doc)
+    return entry === undefined || !entry.ready || entry.vector().size === 0
+  }
+
+  /** Marks `doc` as being fetched whole; false if a fetch of it is already under way. */
+  private claimFetch (doc: string): boolean {
+    const now = this.o.clock.now()
+    const until = this.fetching.get(doc)
+    if (until !== undefined && until > now) return false
+    if (this.fetching.size >= MAX_FETCHING) {
+      for (const [d, t] of this.fetching) if (t <= now) this.fetching.delete(d)
+      if (this.fetching.size >= MAX_FETCHING) return true // too many to track: fetch, at worst twice
+    }
+    this.fetching.set(doc, now + this.o.config.sessionTimeoutMs)
+    return true
+  }
+
   /** Forgets rounds older than the session timeout. */
   expire (): void {
     const deadline = this.o.clock.now() - this.o.config.sessionTimeoutMs
@@ -570,6 +621,7 @@ export class AntiEntropy {
     this.deferred.clear()
     this.toFetch.clear()
     this.summaries.clear()
+    this.fetching.clear()
     this.fetchTimer?.cancel()
     this.fetchTimer = undefined
   }

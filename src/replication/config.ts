@@ -24,6 +24,12 @@ export interface ReplicationConfig {
    */
   sharedRoundsAfterChange: number
   /**
+   * After the member set changes, wait this long for it to settle before moving documents: no whole docs
+   * fetched by shared rounds, no handoffs, no drops. A joining peer learns the members one push-pull page
+   * and gossip message at a time; acting on each partial view would fetch docs it then hands back.
+   */
+  placementSettleMs: number
+  /**
    * Per-peer send pace of the sync channel (pacer.ts), below what receivers accept from one peer
    * (net/config.ts DEFAULT_INBOUND_RATE 1,000 frames/s burst 2,000, DEFAULT_INBOUND_BYTE_RATE 32 MiB/s):
    * frames per second and burst, bytes per second and burst. The byte burst also stays under the
@@ -152,6 +158,7 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   replicas: 3,
   maxDocsPerRound: 4_096,
   sharedRoundsAfterChange: 4,
+  placementSettleMs: 1_000,
   paceFramesPerSec: 500,
   paceBurstFrames: 500,
   paceBytesPerSec: 16 * 1024 * 1024,
@@ -220,7 +227,7 @@ const POSITIVE_INTEGERS: readonly NumericKey[] = [
   'maxReassemblyBytes', 'maxTransfersPerPeer', 'maxTransfers', 'reassemblyTimeoutMs', 'flushRetryMs', 'flushFanout',
   'maxPendingFlushes', 'maxPendingWrites', 'compactIntervalMs', 'compactMinUpdates', 'compactMinBytes',
   'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs', 'idleEvictMs', 'maxDocs',
-  'replicas', 'maxDocsPerRound', 'sharedRoundsAfterChange', 'paceFramesPerSec', 'paceBurstFrames', 'paceBytesPerSec',
+  'replicas', 'maxDocsPerRound', 'sharedRoundsAfterChange', 'placementSettleMs', 'paceFramesPerSec', 'paceBurstFrames', 'paceBytesPerSec',
   'paceBurstBytes', 'maxPacedBytes', 'maxDocBytes'
 ]
 

@@ -108,6 +108,8 @@ export class Placement {
   private readonly cache = new Map<string, { version: number, homes: PeerId[] }>()
   /** Bumped whenever the member set changes. */
   version = 0
+  /** When the member set last changed (clock time of the caller's choosing). */
+  changedAt = Number.NEGATIVE_INFINITY
 
   constructor (readonly localId: PeerId, readonly replicas: number, private readonly maxCached = 200_000) {
     this.members = [this.member(localId)]
@@ -118,8 +120,11 @@ export class Placement {
     return this.members.length
   }
 
-  /** Replaces the member set (this peer is always a member). Returns the members that left it, or undefined if nothing changed. */
-  setMembers (others: Iterable<PeerId>): PeerId[] | undefined {
+  /**
+   * Replaces the member set (this peer is always a member) at time `now`. Returns the members that left it,
+   * or undefined if nothing changed.
+   */
+  setMembers (others: Iterable<PeerId>, now = 0): PeerId[] | undefined {
     const next = new Set<PeerId>([this.localId, ...others])
     let same = next.size === this.ids.size
     if (same) for (const id of next) if (!this.ids.has(id)) { same = false; break }
@@ -129,6 +134,7 @@ export class Placement {
     for (const id of next) this.ids.add(id)
     this.members = [...next].map(id => this.member(id))
     this.version++
+    this.changedAt = now
     this.cache.clear()
     return gone
   }

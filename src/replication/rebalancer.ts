@@ -95,7 +95,8 @@ export class Rebalancer {
   /** One round of handoffs: drop what R homes confirmed, hand the rest to their homes. */
   tick (): void {
     if (this.o.placement.version !== this.scannedVersion && this.scan === undefined) this.placementChanged()
-    if (this.guests.size === 0) return
+    // While the member set is still changing (a join being learned), wait: the homes may not be the homes.
+    if (this.guests.size === 0 || this.o.clock.now() - this.o.placement.changedAt < this.o.config.placementSettleMs) return
     const alive = new Set(this.o.peers.alivePeers())
     const perHome = new Map<PeerId, Listed[]>()
     let worked = 0

@@ -612,7 +612,7 @@ export class Replicator {
    */
   private refreshMembers (): void {
     const active = this.peers.activePeers?.() ?? this.peers.alivePeers()
-    const gone = this.placement.setMembers(active)
+    const gone = this.placement.setMembers(active, this.clock.now())
     if (gone === undefined) return
     for (const id of gone) this.link.forget(id)
     this.log.info('placement changed', { members: this.placement.size, replicas: this.config.replicas, version: this.placement.version })

@@ -133,7 +133,7 @@ describe('rebalancing', () => {
     const docs = new Map<string, string[]>()
     const names = Array.from({ length: 160 }, (_, i) => `r-${i}`)
     for (const [i, doc] of names.entries()) {
-      await until(c, c.node(before[i % before.length] as string).write(doc, d => { d.getMap('kv').set('v', i) }))
+      await until(c, c.node(before[i % before.length] as string).write(doc, d => { d.getMap('kv').set('v', `${i}`.padEnd(500, '.')) }))
       docs.set(doc, ['v'])
     }
     expect(c.runUntil(() => placedExactly(c, docs, before), 60_000)).toBeDefined()
@@ -145,9 +145,16 @@ describe('rebalancing', () => {
         drops.push({ doc: e.doc, by: id, homes: e.homes })
       })
     }
+    const diffBytes = (): number => c.runningIds().reduce((n, id) => n + c.replicator(id).stats().diffBytesSent, 0)
+    const bytesBefore = diffBytes()
+    const per0 = new Map(c.runningIds().map(id => [id, c.replicator(id).stats()]))
     c.restart(newcomer)
     expect(c.runUntil(() => c.membershipSettled() && placedExactly(c, docs), 120_000)).toBeDefined()
     const moved = names.filter(doc => trueHomes(c, doc).includes(newcomer)).length
+    // Each moved doc travels about once: the newcomer asks one co-home (or the old home handing it over) for it.
+    const docSize = Y.encodeStateAsUpdate(stored(c, newcomer, names.find(doc => trueHomes(c, doc).includes(newcomer)) as string)).byteLength
+    if (process.env.MURMUR_DEBUG !== undefined) console.log(`join: moved ${moved}, diff bytes ${diffBytes() - bytesBefore}, doc ≈ ${docSize} B`, c.runningIds().map(id => { const a = c.replicator(id).stats(); const b = per0.get(id); return `${id}:${a.diffsSent - (b?.diffsSent ?? 0)}/${a.diffBytesSent - (b?.diffBytesSent ?? 0)}/h${a.handoffRounds - (b?.handoffRounds ?? 0)}/r${a.antiEntropyRounds - (b?.antiEntropyRounds ?? 0)}` }).join(' '))
+    expect(diffBytes() - bytesBefore).toBeLessThan(2 * moved * docSize)
     const ideal = 3 * names.length / c.ids.length
     expect(moved).toBeLessThanOrEqual(1.5 * ideal)
     expect(drops.length).toBe(moved) // each doc the newcomer took was dropped by exactly one old home
