@@ -279,9 +279,10 @@ export class AntiEntropy {
     }
     // A settled view compares at once; otherwise the boosted rounds after the change will.
     if (this.settled()) this.startShared(peer)
-    // Tell it which docs the app holds open here, so that writes there are pushed to us directly.
+    // Tell it which docs the app holds open here — all of them (`full`: it forgets those no longer listed),
+    // so that writes there are pushed to us directly.
     const open = this.o.registry.readyEntries().filter(e => e.pinned).map(e => ({ name: e.name, digest: e.wireDigest() }))
-    if (open.length > 0) this.startRound(peer, open, 'plain', false)
+    if (open.length > 0) this.startRound(peer, open, 'plain', true)
   }
 
   /** The store's list of docs is in the catalog: sync with the members that came alive meanwhile. */
@@ -332,12 +333,6 @@ export class AntiEntropy {
     const summary = this.summaryWith(peer)
     this.o.link.send(peer, { type: 'summary', session: s.id, root: summary.root(), count: summary.count })
     return true
-  }
-
-  /** A plain round over every doc held (admin and tests). */
-  startFullRound (peer: PeerId): boolean {
-    const items = this.held()
-    return items.length > 0 && this.startRound(peer, items, 'plain', true)
   }
 
   /** A handoff round: `items` are docs this peer holds as a guest and `peer` homes. */

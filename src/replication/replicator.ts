@@ -632,12 +632,6 @@ export class Replicator {
     return [...new Set([...homes, ...this.hosts.hostsOf(name, alive)])]
   }
 
-  /** Starts an anti-entropy round with `peer` now (admin and tests). Returns false if none was started. */
-  syncWith (peer: PeerId): boolean {
-    if (!this.running) return false
-    return this.antiEntropy.startFullRound(peer)
-  }
-
   on<K extends keyof ReplicatorEvents>(type: K, listener: (event: ReplicatorEvents[K]) => void): () => void {
     return this.events.on(type, listener)
   }
