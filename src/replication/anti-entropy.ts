@@ -131,6 +131,7 @@ export class AntiEntropy {
   /** Docs opened since the last fetch batch. */
   private readonly toFetch = new Set<DocEntry>()
   private fetchTimer: Timer | undefined
+  private boostTimer: Timer | undefined
   private nextSession: number
   /** Shared summaries by partner, valid while neither the catalog nor the placement changed. */
   private readonly summaries = new Map<PeerId, { catalog: number, placement: number, loaded: number, summary: Summary }>()
@@ -162,13 +163,17 @@ export class AntiEntropy {
       this.interestRound()
       return
     }
-    const rounds = this.boost > 0 ? Math.min(this.boost, this.o.config.sharedRoundsAfterChange) : 1
+    this.sharedRounds(this.boost > 0 ? Math.min(this.boost, this.o.config.sharedRoundsAfterChange) : 1)
+    this.interestRound()
+  }
+
+  /** Shared rounds with the next `rounds` partners (owed ones first). */
+  private sharedRounds (rounds: number): void {
     this.boost = Math.max(0, this.boost - rounds)
     for (let i = 0; i < rounds; i++) {
       const next = this.nextPartner()
       if (next === undefined || !this.startShared(next)) break
     }
-    this.interestRound()
   }
 
   /** The member set has not changed for `placementSettleMs`: docs may move. */
@@ -181,6 +186,12 @@ export class AntiEntropy {
     this.partners = []
     this.summaries.clear()
     this.boost = this.o.placement.size - 1
+    // Once it has settled, start comparing at once rather than at the next tick (a repair's latency).
+    this.boostTimer?.cancel()
+    this.boostTimer = this.o.clock.setTimeout(() => {
+      this.boostTimer = undefined
+      if (this.listed && this.settled() && this.boost > 0) this.sharedRounds(Math.min(this.boost, this.o.config.sharedRoundsAfterChange))
+    }, this.o.config.placementSettleMs)
   }
 
   private nextPartner (): PeerId | undefined {
@@ -619,6 +630,8 @@ export class AntiEntropy {
     this.fetching.clear()
     this.fetchTimer?.cancel()
     this.fetchTimer = undefined
+    this.boostTimer?.cancel()
+    this.boostTimer = undefined
   }
 
   private session (id: number, from: PeerId): Session | undefined {
