@@ -7,7 +7,8 @@ import { UsageError } from './lib/report.ts'
 const BENCHES: Record<string, string> = {
   membership: './membership.ts',
   detection: './detection.ts',
-  replication: './replication.ts'
+  replication: './replication.ts',
+  placement: './placement.ts'
 }
 
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }
