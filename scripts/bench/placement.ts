@@ -79,10 +79,12 @@ interface DocJson { name: string, digest: string }
 
 class Bench {
   readonly mesh: MurmurMesh
+  readonly o: Options
   peers: MurmurMember[] = []
   readonly values = new Map<string, string>()
 
-  constructor (readonly lab: NetnsLab, readonly o: Options) {
+  constructor (lab: NetnsLab, o: Options) {
+    this.o = o
     this.mesh = new MurmurMesh(lab, { args: ['--replicas', String(o.replicas)] })
   }
 

@@ -118,8 +118,13 @@ interface Session {
 const MAX_HINTS_PER_REPLY = 64
 /** Members remembered while the store's list is read; the rest are reached by periodic rounds. */
 const MAX_DEFERRED_PEERS = 256
-/** Whole-doc fetches tracked at once (see `fetching`). */
-const MAX_FETCHING = 65_536
+/** Per-doc exchanges tracked at once (see `exchanging`). */
+const MAX_EXCHANGES = 65_536
+/**
+ * Shared sets this small skip the bucket hashes (2 KiB): their whole listing is about as big (a doc name
+ * and a 16-byte digest each) and saves a round trip.
+ */
+const LIST_WHOLE_SET_BELOW = 64
 const UINT32 = 0x1_0000_0000
 
 export class AntiEntropy {
@@ -140,11 +145,12 @@ export class AntiEntropy {
   /** Shared rounds still owed to every member after a membership change (faster fetching by new homes). */
   private boost = 0
   /**
-   * Docs this peer lacks and is fetching whole from some peer right now (until the clock time given): a
-   * second co-home offering the same doc meanwhile is not asked for it too — after a membership change
-   * every co-home of a new home offers it the same docs at once, and each would send the whole doc.
+   * Per-doc exchanges under way, with whom and until when: while this peer syncs a doc with one peer, a
+   * second peer offering the same doc is not taken up (this round; a later one catches anything left). After
+   * a membership change or a heal every co-home compares with everyone at once, and each would otherwise
+   * send the same missing updates — or the whole doc to a new home.
    */
-  private readonly fetching = new Map<string, number>()
+  private readonly exchanging = new Map<string, { peer: PeerId, until: number }>()
 
   constructor (private readonly o: AntiEntropyOptions) {
     // A random start, so that a restarted peer's new sessions are unlikely to match stale replies.
@@ -386,6 +392,8 @@ export class AntiEntropy {
     const shared = s.scope === 'shared'
     const { pages, pageBuckets, truncated } = shared ? this.paginateBuckets(items, buckets) : this.paginate(items)
     s.pages = pages
+    // A whole shared set in one page says so (`full`) instead of naming all 256 buckets.
+    const whole = shared && full && !truncated && pages.length === 1
     pages.forEach((page, index) => {
       this.o.link.send(s.peer, {
         type: 'digests',
@@ -395,7 +403,7 @@ export class AntiEntropy {
         full: full && !truncated,
         entries: page.map(e => ({ doc: e.name, digest: e.digest })),
         scope: s.scope,
-        buckets: shared ? pageBuckets[index] ?? [] : []
+        buckets: shared && !whole ? pageBuckets[index] ?? [] : []
       })
     })
   }
@@ -410,7 +418,9 @@ export class AntiEntropy {
     }
     const summary = this.summaryWith(from)
     const equal = summary.count === msg.count && equalBytes(summary.root(), msg.root)
-    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: equal ? new Uint8Array(0) : summary.encodeBuckets() })
+    // A small set is listed whole (no buckets in the reply): cheaper than 2 KiB of bucket hashes.
+    const whole = equal || Math.max(summary.count, msg.count) < LIST_WHOLE_SET_BELOW
+    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeBuckets() })
   }
 
   /** Initiator of a shared round: done if equal, else list the docs of the differing buckets. */
@@ -424,6 +434,11 @@ export class AntiEntropy {
     if (msg.equal) {
       this.o.counters.summariesEqual++
       this.checkComplete(s)
+      return
+    }
+    if (msg.buckets.byteLength === 0) {
+      // A small set: list all of it (`full`: every bucket, complete).
+      this.sendListing(s, this.sharedWith(from), true, [])
       return
     }
     const differing = this.summaryWith(from).differing(msg.buckets)
@@ -440,8 +455,10 @@ export class AntiEntropy {
   /** Responder: compare, answer, and start step 1 for every doc that differs (or that one side lacks). */
   handleDigests (from: PeerId, msg: SyncMessageOf<'digests'>): void {
     const listed = msg.entries.map(e => e.doc)
-    if (msg.full) this.o.hosts.notePage(from, msg.session, msg.page, msg.pages, listed)
-    else if (msg.scope === 'plain') for (const doc of listed) this.o.hosts.add(from, doc)
+    if (msg.scope === 'plain') {
+      if (msg.full) this.o.hosts.notePage(from, msg.session, msg.page, msg.pages, listed)
+      else for (const doc of listed) this.o.hosts.add(from, doc)
+    }
     if (msg.scope === 'shared' && !this.o.placement.isMember(from)) {
       this.o.counters.unexpectedFrames++
       return
@@ -452,6 +469,7 @@ export class AntiEntropy {
     let alive: Set<PeerId> | undefined
     let differing = 0
     const stepOne = (doc: string): void => {
+      if (!this.claim(doc, from)) return // under way with another peer
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
@@ -468,7 +486,7 @@ export class AntiEntropy {
         const ours = this.digestOf(e.doc)
         if (ours === undefined || !equalBytes(ours, e.digest)) stepOne(e.doc)
       } else if (msg.scope === 'handoff' || (msg.scope === 'shared' && this.o.placement.isHome(e.doc) && this.settled())) {
-        if (this.claimFetch(e.doc)) stepOne(e.doc) // else it is on its way from another peer
+        stepOne(e.doc)
       } else if (!held && hints.length < MAX_HINTS_PER_REPLY) {
         alive ??= new Set(this.o.peers.alivePeers())
         const peers = this.o.random.sample(this.o.hosts.hostsOf(e.doc, alive, from), SYNC_LIMITS.hintPeers)
@@ -478,9 +496,10 @@ export class AntiEntropy {
     if (msg.scope === 'shared') {
       // The listing is complete for its buckets: what we hold there and it did not list, it lacks.
       const listedSet = new Set(listed)
-      for (const d of this.sharedWith(from, new Set(msg.buckets))) if (!listedSet.has(d.name)) stepOne(d.name)
+      const complete = msg.full && msg.buckets.length === 0 ? undefined : new Set(msg.buckets) // full: every bucket
+      for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
     }
-    const others = msg.full && msg.page === 0 ? this.othersThan(new Set(listed)) : []
+    const others = msg.scope === 'plain' && msg.full && msg.page === 0 ? this.othersThan(new Set(listed)) : []
     this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable })
   }
 
@@ -519,8 +538,9 @@ export class AntiEntropy {
     // Step 2 may create the doc here (we asked for it with an empty vector); step 1 for a doc we lack
     // (shared round) creates it if we home it; step 3 only concerns a doc we sent step 2 for.
     const lacking = msg.step === 'vector' && this.lacks(msg.doc)
-    if (lacking && this.o.placement.isHome(msg.doc) && (!this.settled() || !this.claimFetch(msg.doc))) {
-      // Already coming whole from another peer: do not ask this one for it too.
+    const busy = msg.step === 'vector' && ((lacking && this.o.placement.isHome(msg.doc) && !this.settled()) || !this.claim(msg.doc, from))
+    if (busy) {
+      // Under way with another peer (or the view is still settling): do not take this one up too.
       const s = this.session(msg.session, from)
       if (s !== undefined) {
         s.vectorsSeen++
@@ -566,12 +586,14 @@ export class AntiEntropy {
         this.o.noteVector(from, msg.doc, msg.vector)
         const held = entry.vector()
         entry.log.whenDurable((err) => {
+          this.release(msg.doc, from)
           if (err !== null || !entry.ready) return // not durable: no confirmation; the initiator retries
           this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diff', update: entry.diffFor(msg.vector), vector: held, durable: this.o.durable })
         })
         return
       }
       case 'diff': {
+        this.release(msg.doc, from)
         this.o.apply(entry, msg.update, from)
         this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
@@ -597,17 +619,21 @@ export class AntiEntropy {
     return entry === undefined || !entry.ready || entry.vector().size === 0
   }
 
-  /** Marks `doc` as being fetched whole; false if a fetch of it is already under way. */
-  private claimFetch (doc: string): boolean {
+  /** Marks an exchange of `doc` with `peer` as under way; false if one with another peer is. */
+  private claim (doc: string, peer: PeerId): boolean {
     const now = this.o.clock.now()
-    const until = this.fetching.get(doc)
-    if (until !== undefined && until > now) return false
-    if (this.fetching.size >= MAX_FETCHING) {
-      for (const [d, t] of this.fetching) if (t <= now) this.fetching.delete(d)
-      if (this.fetching.size >= MAX_FETCHING) return true // too many to track: fetch, at worst twice
+    const current = this.exchanging.get(doc)
+    if (current !== undefined && current.until > now && current.peer !== peer) return false
+    if (current === undefined && this.exchanging.size >= MAX_EXCHANGES) {
+      for (const [d, x] of this.exchanging) if (x.until <= now) this.exchanging.delete(d)
+      if (this.exchanging.size >= MAX_EXCHANGES) return true // too many to track: exchange, at worst twice
     }
-    this.fetching.set(doc, now + this.o.config.sessionTimeoutMs)
+    this.exchanging.set(doc, { peer, until: now + this.o.config.sessionTimeoutMs })
     return true
+  }
+
+  private release (doc: string, peer: PeerId): void {
+    if (this.exchanging.get(doc)?.peer === peer) this.exchanging.delete(doc)
   }
 
   /** Forgets rounds older than the session timeout. */
@@ -627,7 +653,7 @@ export class AntiEntropy {
     this.deferred.clear()
     this.toFetch.clear()
     this.summaries.clear()
-    this.fetching.clear()
+    this.exchanging.clear()
     this.fetchTimer?.cancel()
     this.fetchTimer = undefined
     this.boostTimer?.cancel()

@@ -186,7 +186,7 @@ export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: D
       const m = required(f.summaryReply, type)
       const size = SYNC_LIMITS.summaryBuckets * SYNC_LIMITS.summaryHashBytes
       if (m.equal && m.buckets.byteLength !== 0) throw new DecodeError('summaryReply: equal with buckets')
-      if (!m.equal && m.buckets.byteLength !== size) throw new DecodeError(`summaryReply.buckets: ${m.buckets.byteLength} bytes, expected ${size}`)
+      if (!m.equal && m.buckets.byteLength !== size && m.buckets.byteLength !== 0) throw new DecodeError(`summaryReply.buckets: ${m.buckets.byteLength} bytes, expected ${size} (or none: list the whole set)`)
       return { type, session: checkInt(m.session, 0, UINT32_MAX, 'summaryReply.session'), equal: m.equal, buckets: m.buckets }
     }
     case 'update': {
