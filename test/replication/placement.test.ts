@@ -63,6 +63,26 @@ describe('placement', () => {
     c.stopAll()
   })
 
+  it('a peer that holds a doc open without homing it keeps receiving its writes (interest), and keeps its copy', async () => {
+    const c = formed({ size: 7, seed: useSeed(0x91ace_08, FILE, 'interest') })
+    const doc = 'watched'
+    const outsiders = c.ids.filter(id => !trueHomes(c, doc).includes(id))
+    const [watcher, writer] = outsiders as [string, string]
+    const live = await until(c, c.node(watcher).doc(doc))
+    c.runFor(2_000)
+    for (let i = 0; i < 5; i++) {
+      await until(c, c.node(writer).write(doc, d => { d.getMap('kv').set(`k${i}`, i) }))
+      // Pushed to the homes, which know the watcher: there within a few network hops, not a sync round.
+      const start = c.network.now
+      expect(c.runUntil(() => live.getMap('kv').get(`k${i}`) === i, 2_000, 1)).toBeDefined()
+      expect(c.network.now - start).toBeLessThan(100)
+    }
+    c.runFor(20_000)
+    expect(c.store(watcher).has(doc)).toBe(true) // open here: never dropped
+    expect(c.store(writer).has(doc)).toBe(false) // a guest copy: handed over and dropped
+    c.stopAll()
+  })
+
   it('with fewer live peers than R, every peer is a home of every doc', async () => {
     const c = formed({ size: 2, seed: useSeed(0x91ace_02, FILE, 'few') })
     await until(c, c.node('n00').write('small', d => { d.getMap('kv').set('a', 1) }))
