@@ -239,7 +239,7 @@ export class AntiEntropy {
   digestOf (name: string): Uint8Array | undefined {
     const entry = this.o.registry.ready(name)
     if (entry !== undefined) return entry.wireDigest()
-    return this.o.catalog.get(name)?.digest?.subarray(0, WIRE_DIGEST_BYTES)
+    return this.o.catalog.get(name)?.meta?.digest.subarray(0, WIRE_DIGEST_BYTES)
   }
 
   /** Every doc this peer holds (loaded or only stored) whose digest is known, with that digest. */
@@ -481,7 +481,7 @@ export class AntiEntropy {
       const held = this.o.registry.get(e.doc) !== undefined || this.o.catalog.has(e.doc)
       if (held) hosted[i >> 3] = (hosted[i >> 3] as number) | (1 << (i & 7))
       if (!this.lacks(e.doc)) {
-        const durable = this.o.catalog.get(e.doc)?.digest
+        const durable = this.o.catalog.get(e.doc)?.meta?.digest
         if (durable !== undefined && equalBytes(durable.subarray(0, WIRE_DIGEST_BYTES), e.digest)) equal[i >> 3] = (equal[i >> 3] as number) | (1 << (i & 7))
         const ours = this.digestOf(e.doc)
         if (ours === undefined || !equalBytes(ours, e.digest)) stepOne(e.doc)
@@ -530,7 +530,7 @@ export class AntiEntropy {
    * was our stored digest (a loaded doc with appends in flight lists its in-memory digest: no confirmation).
    */
   private confirmListed (doc: Listed, from: PeerId, durable: boolean): void {
-    const stored = this.o.catalog.get(doc.name)?.digest
+    const stored = this.o.catalog.get(doc.name)?.meta?.digest
     if (stored !== undefined && equalBytes(stored.subarray(0, WIRE_DIGEST_BYTES), doc.digest)) this.o.confirmed(doc.name, from, stored, durable)
   }
 
@@ -572,7 +572,7 @@ export class AntiEntropy {
         const s = this.session(msg.session, from)
         if (s !== undefined && !s.awaiting.has(msg.doc)) {
           s.vectorsSeen++
-          const durable = this.o.catalog.get(msg.doc)?.digest
+          const durable = this.o.catalog.get(msg.doc)?.meta?.digest
           s.awaiting.set(msg.doc, { vector, durableDigest: entry.log.idle && !entry.log.failed ? durable : undefined })
         }
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector, update: entry.diffFor(msg.vector) })

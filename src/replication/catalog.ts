@@ -9,15 +9,11 @@
 import type { StoredDoc } from '../core/doc-store.js'
 import { decodeDocMeta } from './doc-meta.js'
 import type { DocMeta } from './doc-meta.js'
-import type { VersionVector } from './version-vector.js'
 
 export interface CatalogEntry {
   readonly name: string
-  /** Digest of the durable state; undefined until known (a doc persisted without a meta is read once). */
-  digest: Uint8Array | undefined
-  deleted: boolean
-  bytes: number
-  vector: VersionVector | undefined
+  /** The meta of the durable state; undefined until known (a doc persisted without a meta is read once). */
+  meta: DocMeta | undefined
 }
 
 export class DocCatalog {
@@ -65,15 +61,10 @@ export class DocCatalog {
   private set (name: string, meta: DocMeta | undefined): void {
     let entry = this.docs.get(name)
     if (entry === undefined) {
-      entry = { name, digest: undefined, deleted: false, bytes: 0, vector: undefined }
+      entry = { name, meta: undefined }
       this.docs.set(name, entry)
     }
-    if (meta !== undefined) {
-      entry.digest = meta.digest
-      entry.deleted = meta.deleted
-      entry.bytes = meta.bytes
-      entry.vector = meta.vector
-    }
+    if (meta !== undefined) entry.meta = meta
     this.version++
   }
 }

@@ -146,7 +146,8 @@ export interface ReplicationConfig {
   idleEvictMs: number
   /**
    * Docs this peer holds (in its store) at most; creating one more fails with TooManyDocsError. What it
-   * costs per doc that is not loaded: its catalog entry (~150 bytes) and its share of the store.
+   * costs per doc that is not loaded: its catalog entry and cached homes (~0.5 KB of heap) and its share of
+   * the store.
    */
   maxDocs: number
 }

@@ -4,7 +4,7 @@
  */
 import * as Y from 'yjs'
 import { DecodeError } from '../core/errors.js'
-import { MAX_META_VECTOR_BYTES, encodeDocMeta } from './doc-meta.js'
+import { decodeDocMeta, encodeDocMeta } from './doc-meta.js'
 import type { DocMeta } from './doc-meta.js'
 import { DurableLog } from './durable-log.js'
 import type { RemoteOrigin } from './origins.js'
@@ -116,11 +116,9 @@ export class DocEntry {
 
   /** The doc's meta as of now (written with the next append or compaction; doc-meta.ts). */
   metaNow (stateBytes = this.stateBytes): EncodedMeta {
-    const sv = Y.encodeStateVector(this.doc)
-    const digest = this.digestBytes()
-    const deleted = this.deleted
-    const vector = sv.byteLength <= MAX_META_VECTOR_BYTES ? this.vector() : undefined
-    return { bytes: encodeDocMeta(digest, deleted, stateBytes, sv), meta: { digest, deleted, bytes: stateBytes, vector } }
+    const bytes = encodeDocMeta(this.digestBytes(), this.deleted, stateBytes, Y.encodeStateVector(this.doc))
+    // Decoded as views into `bytes`: one buffer per doc, shared with the store's index.
+    return { bytes, meta: decodeDocMeta(bytes) as DocMeta }
   }
 
   /** SHA-256 of the doc's snapshot (state vector + delete set). */

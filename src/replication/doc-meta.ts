@@ -14,12 +14,27 @@
 import { fromStateVector } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
-export interface DocMeta {
-  readonly digest: Uint8Array
-  readonly deleted: boolean
-  readonly bytes: number
-  /** Undefined when the vector was too large to keep in the meta (it is read from the doc instead). */
-  readonly vector: VersionVector | undefined
+/**
+ * A decoded meta, over its encoded bytes: the digest and state vector are views made on access (a catalog
+ * keeps one of these per doc, so each holds one buffer and two numbers, not three arrays).
+ */
+export class DocMeta {
+  constructor (
+    readonly encoded: Uint8Array,
+    readonly deleted: boolean,
+    /** Approximate bytes of the doc's persisted state. */
+    readonly bytes: number,
+    private readonly vectorAt: number
+  ) {}
+
+  get digest (): Uint8Array {
+    return this.encoded.subarray(2, 2 + DIGEST_BYTES)
+  }
+
+  /** The Yjs-encoded state vector; empty when it was too large to keep in the meta. */
+  get stateVector (): Uint8Array {
+    return this.encoded.subarray(this.vectorAt)
+  }
 }
 
 export const DOC_META_FORMAT = 1
@@ -42,7 +57,10 @@ export function encodeDocMeta (digest: Uint8Array, deleted: boolean, bytes: numb
   return out
 }
 
-/** Undefined for bytes this version did not write (an unknown format, or damage): the doc is then re-read. */
+/**
+ * Undefined for bytes this version did not write (an unknown format, or damage): the doc is then re-read.
+ * It keeps `bytes` (no copies: the store's index holds the same buffer).
+ */
 export function decodeDocMeta (bytes: Uint8Array | undefined): DocMeta | undefined {
   if (bytes === undefined || bytes.byteLength < 3 + DIGEST_BYTES || bytes[0] !== DOC_META_FORMAT) return undefined
   const flags = bytes[1] as number
@@ -57,14 +75,15 @@ export function decodeDocMeta (bytes: Uint8Array | undefined): DocMeta | undefin
     scale *= 0x80
     if (b < 0x80) break
   }
-  const rest = bytes.subarray(i + 1)
-  let vector: VersionVector | undefined
-  if (rest.byteLength > 0) {
-    try {
-      vector = fromStateVector(rest)
-    } catch {
-      return undefined
-    }
+  return new DocMeta(bytes, (flags & 1) === 1, size, i + 1)
+}
+
+/** The version vector of a meta's state vector (undefined if it was not kept, or does not decode). */
+export function metaVector (meta: DocMeta): VersionVector | undefined {
+  if (meta.stateVector.byteLength === 0) return undefined
+  try {
+    return fromStateVector(meta.stateVector)
+  } catch {
+    return undefined
   }
-  return { digest: bytes.slice(2, 2 + DIGEST_BYTES), deleted: (flags & 1) === 1, bytes: size, vector }
 }

@@ -108,7 +108,7 @@ export class Rebalancer {
         this.guests.delete(doc)
         continue
       }
-      const digest = held.digest
+      const digest = held.meta?.digest
       if (digest === undefined) continue // not read yet
       worked++
       const homes = this.o.placement.homes(doc)

@@ -28,6 +28,7 @@ import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { AntiEntropy } from './anti-entropy.js'
 import { DocCatalog } from './catalog.js'
+import { metaVector } from './doc-meta.js'
 import { CHUNK_ENVELOPE_BYTES } from './codec.js'
 import type { SyncMessage, SyncMessageOf } from './codec.js'
 import { Compactor } from './compactor.js'
@@ -376,7 +377,7 @@ export class Replicator {
   isDeleted (name: string): boolean {
     const entry = this.registry.ready(name)
     if (entry !== undefined) return entry.deleted
-    return this.catalog.get(name)?.deleted === true
+    return this.catalog.get(name)?.meta?.deleted === true
   }
 
   /** Names of every doc with persisted state (the store's list, sorted). */
@@ -443,8 +444,10 @@ export class Replicator {
   summaries (): Array<{ name: string, digest: string, version: VersionVectorJSON }> {
     const out = new Map<string, { name: string, digest: string, version: VersionVectorJSON }>()
     for (const e of this.catalog.values()) {
-      if (e.deleted || e.digest === undefined || this.registry.ready(e.name) !== undefined) continue
-      out.set(e.name, { name: e.name, digest: Buffer.from(e.digest).toString('hex'), version: e.vector === undefined ? {} : toJSON(e.vector) })
+      const meta = e.meta
+      if (meta === undefined || meta.deleted || this.registry.ready(e.name) !== undefined) continue
+      const vector = metaVector(meta)
+      out.set(e.name, { name: e.name, digest: Buffer.from(meta.digest).toString('hex'), version: vector === undefined ? {} : toJSON(vector) })
     }
     for (const entry of this.registry.readyEntries()) {
       // Held docs, and docs the app opened even while still empty (it created them).
@@ -581,7 +584,7 @@ export class Replicator {
 
   /** The digest of what the store holds of `name` (hex), loaded or not; undefined if not held or not known yet. */
   durableDigest (name: string): string | undefined {
-    const d = this.catalog.get(name)?.digest
+    const d = this.catalog.get(name)?.meta?.digest
     return d === undefined ? undefined : Buffer.from(d).toString('hex')
   }
 
@@ -752,7 +755,7 @@ export class Replicator {
     }
     const held = this.catalog.get(entry.name)
     // What was loaded is what the store holds: the digest of a doc persisted without a meta becomes known.
-    if (updates > 0 && held?.digest === undefined) this.catalog.noteDurable(entry.name, entry.metaNow().meta)
+    if (updates > 0 && held?.meta === undefined) this.catalog.noteDurable(entry.name, entry.metaNow().meta)
     // A compaction by an older version persisted pending structs too: bound them like remote ones.
     this.boundPending(entry, this.localId)
     this.events.emit('opened', { doc: entry.name, updates })
