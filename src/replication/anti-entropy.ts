@@ -144,13 +144,15 @@ export class AntiEntropy {
   private partners: PeerId[] = []
   /** Shared rounds still owed to every member after a membership change (faster fetching by new homes). */
   private boost = 0
+  /** Members that came alive while the view was settling: the first partners once it has. */
+  private readonly arrived = new Set<PeerId>()
   /**
    * Per-doc exchanges under way, with whom and until when: while this peer syncs a doc with one peer, a
    * second peer offering the same doc is not taken up (this round; a later one catches anything left). After
    * a membership change or a heal every co-home compares with everyone at once, and each would otherwise
    * send the same missing updates — or the whole doc to a new home.
    */
-  private readonly exchanging = new Map<string, { peer: PeerId, until: number }>()
+  private readonly exchanging = new Map<string, { peer: PeerId, session: number, until: number }>()
 
   constructor (private readonly o: AntiEntropyOptions) {
     // A random start, so that a restarted peer's new sessions are unlikely to match stale replies.
@@ -204,6 +206,11 @@ export class AntiEntropy {
     const alive = new Set(this.o.peers.alivePeers())
     this.o.hosts.prune(alive)
     for (const id of this.summaries.keys()) if (!alive.has(id)) this.summaries.delete(id)
+    // Peers that came alive since (joined, or back from a partition) first: they have the most to exchange.
+    for (const p of this.arrived) {
+      this.arrived.delete(p)
+      if (alive.has(p)) return p
+    }
     while (this.partners.length > 0) {
       const p = this.partners.pop() as PeerId
       if (alive.has(p)) return p
@@ -294,8 +301,9 @@ export class AntiEntropy {
       if (this.deferred.size < MAX_DEFERRED_PEERS) this.deferred.add(peer)
       return
     }
-    // A settled view compares at once; otherwise the boosted rounds after the change will.
+    // A settled view compares at once; otherwise the rounds owed after the change start with it.
     if (this.settled()) this.startShared(peer)
+    else if (this.arrived.size < MAX_DEFERRED_PEERS) this.arrived.add(peer)
     // Tell it which docs the app holds open here — all of them (`full`: it forgets those no longer listed),
     // so that writes there are pushed to us directly.
     const open = this.o.registry.readyEntries().filter(e => e.pinned).map(e => ({ name: e.name, digest: e.wireDigest() }))
@@ -469,7 +477,7 @@ export class AntiEntropy {
     let alive: Set<PeerId> | undefined
     let differing = 0
     const stepOne = (doc: string): void => {
-      if (!this.claim(doc, from)) return // under way with another peer
+      if (!this.claim(doc, from, msg.session)) return // under way in another exchange
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
@@ -538,7 +546,10 @@ export class AntiEntropy {
     // Step 2 may create the doc here (we asked for it with an empty vector); step 1 for a doc we lack
     // (shared round) creates it if we home it; step 3 only concerns a doc we sent step 2 for.
     const lacking = msg.step === 'vector' && this.lacks(msg.doc)
-    const busy = msg.step === 'vector' && ((lacking && this.o.placement.isHome(msg.doc) && !this.settled()) || !this.claim(msg.doc, from))
+    // A doc the shared round offers (we home it) waits for a settled view; one we asked for (a plain round:
+    // the app wants it) does not.
+    const shared = this.sessions.get(msg.session)?.scope === 'shared'
+    const busy = msg.step === 'vector' && ((lacking && shared && this.o.placement.isHome(msg.doc) && !this.settled()) || !this.claim(msg.doc, from, msg.session))
     if (busy) {
       // Under way with another peer (or the view is still settling): do not take this one up too.
       const s = this.session(msg.session, from)
@@ -586,14 +597,14 @@ export class AntiEntropy {
         this.o.noteVector(from, msg.doc, msg.vector)
         const held = entry.vector()
         entry.log.whenDurable((err) => {
-          this.release(msg.doc, from)
+          this.release(msg.doc, from, msg.session)
           if (err !== null || !entry.ready) return // not durable: no confirmation; the initiator retries
           this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diff', update: entry.diffFor(msg.vector), vector: held, durable: this.o.durable })
         })
         return
       }
       case 'diff': {
-        this.release(msg.doc, from)
+        this.release(msg.doc, from, msg.session)
         this.o.apply(entry, msg.update, from)
         this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
@@ -619,21 +630,22 @@ export class AntiEntropy {
     return entry === undefined || !entry.ready || entry.vector().size === 0
   }
 
-  /** Marks an exchange of `doc` with `peer` as under way; false if one with another peer is. */
-  private claim (doc: string, peer: PeerId): boolean {
+  /** Marks the exchange of `doc` in `session` with `peer` as under way; false if another exchange of it is. */
+  private claim (doc: string, peer: PeerId, session: number): boolean {
     const now = this.o.clock.now()
     const current = this.exchanging.get(doc)
-    if (current !== undefined && current.until > now && current.peer !== peer) return false
+    if (current !== undefined && current.until > now && (current.peer !== peer || current.session !== session)) return false
     if (current === undefined && this.exchanging.size >= MAX_EXCHANGES) {
       for (const [d, x] of this.exchanging) if (x.until <= now) this.exchanging.delete(d)
       if (this.exchanging.size >= MAX_EXCHANGES) return true // too many to track: exchange, at worst twice
     }
-    this.exchanging.set(doc, { peer, until: now + this.o.config.sessionTimeoutMs })
+    this.exchanging.set(doc, { peer, session, until: now + this.o.config.sessionTimeoutMs })
     return true
   }
 
-  private release (doc: string, peer: PeerId): void {
-    if (this.exchanging.get(doc)?.peer === peer) this.exchanging.delete(doc)
+  private release (doc: string, peer: PeerId, session: number): void {
+    const current = this.exchanging.get(doc)
+    if (current?.peer === peer && current.session === session) this.exchanging.delete(doc)
   }
 
   /** Forgets rounds older than the session timeout. */
@@ -654,6 +666,7 @@ export class AntiEntropy {
     this.toFetch.clear()
     this.summaries.clear()
     this.exchanging.clear()
+    this.arrived.clear()
     this.fetchTimer?.cancel()
     this.fetchTimer = undefined
     this.boostTimer?.cancel()

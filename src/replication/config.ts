@@ -158,7 +158,7 @@ export type ReplicationInit = Partial<ReplicationConfig>
 export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   replicas: 3,
   maxDocsPerRound: 4_096,
-  sharedRoundsAfterChange: 4,
+  sharedRoundsAfterChange: 8,
   placementSettleMs: 1_000,
   paceFramesPerSec: 500,
   paceBurstFrames: 500,
