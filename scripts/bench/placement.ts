@@ -25,7 +25,7 @@ import { http } from '../lib/peers.ts'
 import { MURMUR_PEER_JS, MurmurMesh } from './lib/murmur-mesh.ts'
 import type { MurmurMember } from './lib/murmur-mesh.ts'
 import { inBatches } from './lib/murmur-api.ts'
-import { sumProm, sumPromBy } from './lib/prom.ts'
+import { sumProm } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
@@ -251,7 +251,7 @@ async function run (o: Options): Promise<Record<string, unknown>> {
       moved,
       ideal: round(ideal, 1),
       movedOverIdeal: round(moved / ideal, 3),
-      dropped: (sumPromBy(afterJoin, 'murmur_replication_events_total', 'event').docsDropped ?? 0) - (sumPromBy(before, 'murmur_replication_events_total', 'event').docsDropped ?? 0),
+      dropped: sumProm(afterJoin, 'murmur_guest_copies_dropped_total') - sumProm(before, 'murmur_guest_copies_dropped_total'),
       syncBytes: syncOut(afterJoin) - syncOut(before),
       bytesOfMovedDocs: moved * docBytes(o.valueBytes)
     }
@@ -261,10 +261,12 @@ async function run (o: Options): Promise<Record<string, unknown>> {
     const victims = [b.peers[1] as MurmurMember, b.peers[2] as MurmurMember]
     const victimKeys = new Set(victims.map(v => v.key))
     const lostACopy = docs.filter(doc => b.homes(doc).some(h => victimKeys.has(h)))
+    // Counters of the survivors only: the victims' counters vanish with them (a sum over all peers before
+    // the kill minus one over the survivors after it would subtract everything the victims ever sent).
+    b.peers = b.peers.filter(p => !victimKeys.has(p.key))
     const lossBefore = await b.metrics()
     const killAt = performance.now()
     for (const v of victims) b.mesh.kill(v)
-    b.peers = b.peers.filter(p => !victimKeys.has(p.key))
     const survivors = b.peers.map(p => p.key)
     await b.mesh.views.waitAll(survivors, [...victimKeys], ['dead'], 60_000)
     const deadMs = round(performance.now() - killAt)
@@ -338,7 +340,7 @@ async function run (o: Options): Promise<Record<string, unknown>> {
       missingBytes: missing,
       syncOverMissing: round((syncOut(pAfter) - syncOut(pBefore)) / missing, 2),
       throttledOrDisconnected: flooded(pAfter) - flooded(pBefore),
-      pacedFrames: (sumPromBy(pAfter, 'murmur_replication_events_total', 'event').framesPaced ?? 0) - (sumPromBy(pBefore, 'murmur_replication_events_total', 'event').framesPaced ?? 0)
+      pacedFrames: sumProm(pAfter, 'murmur_sync_frames_paced_total') - sumProm(pBefore, 'murmur_sync_frames_paced_total')
     }
     progress(`partition: homes identical ${partition.placedAfterHealMs ?? 'NEVER'} ms after the heal; sync ${partition.syncBytes} vs ${missing} missing (×${partition.syncOverMissing}); throttled/disconnected ${partition.throttledOrDisconnected}`)
     return {
