@@ -136,6 +136,12 @@ export class AntiEntropy {
   /** Docs opened since the last fetch batch. */
   private readonly toFetch = new Set<DocEntry>()
   private fetchTimer: Timer | undefined
+  /**
+   * Fetch rounds the round table (maxSessions) had no room for, by peer: they start first as rounds end.
+   * An app waits on them (a read of a doc held elsewhere); skipping them, as a periodic round is skipped,
+   * made such a read answer "no such doc" while the doc's homes held it.
+   */
+  private readonly fetchWaiting = new Map<PeerId, Map<string, DocEntry>>()
   private boostTimer: Timer | undefined
   private nextSession: number
   /** Shared summaries by partner, valid while neither the catalog nor the placement changed. */
@@ -336,17 +342,44 @@ export class AntiEntropy {
     this.toFetch.clear()
     const aliveList = this.o.peers.alivePeers()
     const alive = new Set(aliveList)
-    const perPeer = new Map<PeerId, Listed[]>()
+    const perPeer = new Map<PeerId, DocEntry[]>()
     const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
     for (const entry of entries) {
       const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && alive.has(p))
       const known = this.o.hosts.hostsOf(entry.name, alive)
       const others = everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
       for (const peer of new Set([...homes, ...others])) {
-        perPeer.set(peer, [...perPeer.get(peer) ?? [], { name: entry.name, digest: entry.wireDigest() }])
+        if (peer === this.o.localId) continue
+        let list = perPeer.get(peer)
+        if (list === undefined) perPeer.set(peer, list = [])
+        list.push(entry)
       }
     }
-    for (const [peer, docs] of perPeer) this.startRound(peer, docs, 'plain', false)
+    for (const [peer, list] of perPeer) {
+      if (!this.startRound(peer, list.map(e => ({ name: e.name, digest: e.wireDigest() })), 'plain', false)) this.fetchLater(peer, list)
+    }
+  }
+
+  /** Keeps a fetch round that found the round table full (bounded: the rest is left to periodic rounds). */
+  private fetchLater (peer: PeerId, list: readonly DocEntry[]): void {
+    let waiting = this.fetchWaiting.get(peer)
+    if (waiting === undefined) {
+      if (this.fetchWaiting.size >= MAX_DEFERRED_PEERS) return
+      this.fetchWaiting.set(peer, waiting = new Map())
+    }
+    for (const e of list) if (waiting.size < this.o.config.maxDocsPerRound) waiting.set(e.name, e)
+  }
+
+  /** Starts waiting fetch rounds while the round table has room (called whenever rounds end). */
+  private drainFetches (): void {
+    if (this.fetchWaiting.size === 0) return
+    const alive = new Set(this.o.peers.alivePeers())
+    for (const [peer, waiting] of this.fetchWaiting) {
+      if (this.sessions.size >= this.o.config.maxSessions) return
+      this.fetchWaiting.delete(peer)
+      const docs = [...waiting.values()].filter(e => e.ready).map(e => ({ name: e.name, digest: e.wireDigest() }))
+      if (alive.has(peer) && docs.length > 0) this.startRound(peer, docs, 'plain', false)
+    }
   }
 
   /** A shared round with `peer`: summary first. Returns false if skipped. */
@@ -651,12 +684,15 @@ export class AntiEntropy {
   /** Forgets rounds older than the session timeout. */
   expire (): void {
     const deadline = this.o.clock.now() - this.o.config.sessionTimeoutMs
+    let expired = false
     for (const [id, s] of this.sessions) {
       if (s.startedAt < deadline) {
         this.sessions.delete(id)
         this.o.counters.antiEntropyTimedOut++
+        expired = true
       }
     }
+    if (expired) this.drainFetches()
   }
 
   clear (): void {
@@ -664,6 +700,7 @@ export class AntiEntropy {
     this.sessions.clear()
     this.deferred.clear()
     this.toFetch.clear()
+    this.fetchWaiting.clear()
     this.summaries.clear()
     this.exchanging.clear()
     this.arrived.clear()
@@ -683,6 +720,7 @@ export class AntiEntropy {
     this.sessions.delete(s.id)
     this.o.counters.antiEntropyCompleted++
     this.o.onSynced(s.peer, s.synced, this.o.clock.now() - s.startedAt)
+    this.drainFetches()
   }
 
   /** A responder said `hint.peers` host a doc we host: if we know no live host of it, sync with them. */
