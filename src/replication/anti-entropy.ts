@@ -46,7 +46,7 @@ import type { ReplicatorCounters } from './stats.js'
 import type { StepBatcher } from './step-batcher.js'
 import { BUCKETS, Summary, bucketOf, equalBytes } from './summary.js'
 import type { SyncLink } from './sync-link.js'
-import { WIRE_DIGEST_BYTES, dominates } from './version-vector.js'
+import { WIRE_DIGEST_BYTES, dominates, merge } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
 export interface AntiEntropyOptions {
@@ -158,7 +158,17 @@ export class AntiEntropy {
    * a membership change or a heal every co-home compares with everyone at once, and each would otherwise
    * send the same missing updates — or the whole doc to a new home.
    */
-  private readonly exchanging = new Map<string, { peer: PeerId, session: number, until: number }>()
+  private readonly exchanging = new Map<string, { peer: PeerId, session: number, until: number, role: 'initiator' | 'responder' }>()
+  /**
+   * Step-1 vectors that arrived for a doc while this peer, as initiator of another exchange of it, waits for
+   * that exchange's step 3, by doc: answered once it is over (with what it brought, so only what is still
+   * missing moves), or when its claim lapses. Step 3 depends on no claim, so these waits cannot form a
+   * cycle. (Declining them, as before, left the responder's own claim on the doc standing until the session
+   * timeout — it had sent its vector and waits for our step 2 — so it declined every other peer offering
+   * the doc meanwhile: after a 5|5 heal some peers converged only 10–14 s later, at periodic rounds.)
+   */
+  private readonly waitingVectors = new Map<string, Array<{ from: PeerId, msg: SyncDocMessage, until: number }>>()
+  private waitTimer: Timer | undefined
 
   constructor (private readonly o: AntiEntropyOptions) {
     // A random start, so that a restarted peer's new sessions are unlikely to match stale replies.
@@ -510,7 +520,7 @@ export class AntiEntropy {
     let alive: Set<PeerId> | undefined
     let differing = 0
     const stepOne = (doc: string): void => {
-      if (!this.claim(doc, from, msg.session)) return // under way in another exchange
+      if (!this.claim(doc, from, msg.session, 'responder')) return // under way in another exchange
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
@@ -582,9 +592,8 @@ export class AntiEntropy {
     // A doc the shared round offers (we home it) waits for a settled view; one we asked for (a plain round:
     // the app wants it) does not.
     const shared = this.sessions.get(msg.session)?.scope === 'shared'
-    const busy = msg.step === 'vector' && ((lacking && shared && this.o.placement.isHome(msg.doc) && !this.settled()) || !this.claim(msg.doc, from, msg.session))
-    if (busy) {
-      // Under way with another peer (or the view is still settling): do not take this one up too.
+    if (msg.step === 'vector' && lacking && shared && this.o.placement.isHome(msg.doc) && !this.settled()) {
+      // The view is still settling: do not take this one up.
       const s = this.session(msg.session, from)
       if (s !== undefined) {
         s.vectorsSeen++
@@ -592,8 +601,23 @@ export class AntiEntropy {
       }
       return
     }
+    if (msg.step === 'vector' && !this.claim(msg.doc, from, msg.session, 'initiator')) {
+      const current = this.exchanging.get(msg.doc)
+      // Under way with another peer, whose step 3 we wait for: answer once that is over.
+      if (current?.role === 'initiator' && this.waitFor(from, msg, current.until)) return
+      // We responded to another exchange of it and wait for its step 2 — which may itself wait on a
+      // vector like this one: waiting here could close a cycle. Send what the responder lacks now, but
+      // ask for nothing back (that exchange brings it): its claim ends at once.
+      this.takeUp(from, msg, true)
+      return
+    }
+    this.takeUp(from, msg, false)
+  }
+
+  /** Handles a syncDoc message; `askNothing`: step 2 asks for nothing back (see handleSyncDoc). */
+  private takeUp (from: PeerId, msg: SyncDocMessage, askNothing: boolean): void {
     const create = msg.step === 'diffAndVector' || (msg.step === 'vector' && this.o.placement.isHome(msg.doc))
-    const held = this.o.withDoc(msg.doc, create, (entry) => { this.syncStep(from, msg, entry) }, from, 'syncDoc')
+    const held = this.o.withDoc(msg.doc, create, (entry) => { this.syncStep(from, msg, entry, askNothing) }, from, 'syncDoc')
     if (!held) {
       this.o.counters.unhostedFrames++
       const s = this.session(msg.session, from)
@@ -604,7 +628,7 @@ export class AntiEntropy {
     }
   }
 
-  private syncStep (from: PeerId, msg: SyncDocMessage, entry: DocEntry): void {
+  private syncStep (from: PeerId, msg: SyncDocMessage, entry: DocEntry, askNothing = false): void {
     // The sender hosts the doc — recorded only once its message passed validation: for a diff, once the
     // update applied (a rejected one throws DecodeError before any state here is touched).
     switch (msg.step) {
@@ -619,7 +643,9 @@ export class AntiEntropy {
           const durable = this.o.catalog.get(msg.doc)?.meta?.digest
           s.awaiting.set(msg.doc, { vector, durableDigest: entry.log.idle && !entry.log.failed ? durable : undefined })
         }
-        this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector, update: entry.diffFor(msg.vector) })
+        // Asking for nothing: our vector merged with the responder's, so its step 3 carries only its vector.
+        const asked = askNothing ? merge(vector, msg.vector) : vector
+        this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector: asked, update: entry.diffFor(msg.vector) })
         return
       }
       case 'diffAndVector': {
@@ -637,8 +663,12 @@ export class AntiEntropy {
         return
       }
       case 'diff': {
-        this.release(msg.doc, from, msg.session)
-        this.o.apply(entry, msg.update, from)
+        // Applied before the claim ends: a vector that waited for this exchange is answered with it.
+        try {
+          this.o.apply(entry, msg.update, from)
+        } finally {
+          this.release(msg.doc, from, msg.session)
+        }
         this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
         const s = this.session(msg.session, from)
@@ -663,8 +693,46 @@ export class AntiEntropy {
     return entry === undefined || !entry.ready || entry.vector().size === 0
   }
 
+  /** Keeps a step-1 vector until the exchange of its doc under way is over (at the latest `until`); false if too many wait. */
+  private waitFor (from: PeerId, msg: SyncDocMessage, until: number): boolean {
+    let waiting = this.waitingVectors.get(msg.doc)
+    if (waiting === undefined) {
+      if (this.waitingVectors.size >= MAX_DEFERRED_PEERS) return false
+      this.waitingVectors.set(msg.doc, waiting = [])
+    }
+    if (waiting.length >= MAX_DEFERRED_PEERS) return false
+    waiting.push({ from, msg, until })
+    this.waitTimer ??= this.o.clock.setTimeout(() => { this.answerOverdue() }, Math.max(1, until - this.o.clock.now()))
+    return true
+  }
+
+  /** The exchange of `doc` is over: answer the first vector that waited for it (it claims the doc in turn). */
+  private resumeWaiting (doc: string): void {
+    const waiting = this.waitingVectors.get(doc)
+    const next = waiting?.shift()
+    if (waiting === undefined || next === undefined) return
+    if (waiting.length === 0) this.waitingVectors.delete(doc)
+    this.handleSyncDoc(next.from, next.msg)
+  }
+
+  /** Answers the vectors whose wait lapsed (the claim they waited on lapsed without a release); re-arms while others wait. */
+  private answerOverdue (): void {
+    this.waitTimer = undefined
+    const now = this.o.clock.now()
+    let next = Infinity
+    for (const [doc, waiting] of [...this.waitingVectors]) {
+      const overdue = waiting.filter(w => w.until <= now)
+      const rest = waiting.filter(w => w.until > now)
+      if (rest.length === 0) this.waitingVectors.delete(doc)
+      else this.waitingVectors.set(doc, rest)
+      for (const w of rest) next = Math.min(next, w.until)
+      for (const w of overdue) this.handleSyncDoc(w.from, w.msg)
+    }
+    if (next !== Infinity) this.waitTimer = this.o.clock.setTimeout(() => { this.answerOverdue() }, Math.max(1, next - now))
+  }
+
   /** Marks the exchange of `doc` in `session` with `peer` as under way; false if another exchange of it is. */
-  private claim (doc: string, peer: PeerId, session: number): boolean {
+  private claim (doc: string, peer: PeerId, session: number, role: 'initiator' | 'responder'): boolean {
     const now = this.o.clock.now()
     const current = this.exchanging.get(doc)
     if (current !== undefined && current.until > now && (current.peer !== peer || current.session !== session)) return false
@@ -672,13 +740,15 @@ export class AntiEntropy {
       for (const [d, x] of this.exchanging) if (x.until <= now) this.exchanging.delete(d)
       if (this.exchanging.size >= MAX_EXCHANGES) return true // too many to track: exchange, at worst twice
     }
-    this.exchanging.set(doc, { peer, session, until: now + this.o.config.sessionTimeoutMs })
+    this.exchanging.set(doc, { peer, session, until: now + this.o.config.sessionTimeoutMs, role })
     return true
   }
 
   private release (doc: string, peer: PeerId, session: number): void {
     const current = this.exchanging.get(doc)
-    if (current?.peer === peer && current.session === session) this.exchanging.delete(doc)
+    if (current?.peer !== peer || current.session !== session) return
+    this.exchanging.delete(doc)
+    this.resumeWaiting(doc)
   }
 
   /** Forgets rounds older than the session timeout. */
@@ -701,6 +771,9 @@ export class AntiEntropy {
     this.deferred.clear()
     this.toFetch.clear()
     this.fetchWaiting.clear()
+    this.waitingVectors.clear()
+    this.waitTimer?.cancel()
+    this.waitTimer = undefined
     this.summaries.clear()
     this.exchanging.clear()
     this.arrived.clear()
