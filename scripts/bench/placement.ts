@@ -25,7 +25,7 @@ import { http } from '../lib/peers.ts'
 import { MURMUR_PEER_JS, MurmurMesh } from './lib/murmur-mesh.ts'
 import type { MurmurMember } from './lib/murmur-mesh.ts'
 import { inBatches } from './lib/murmur-api.ts'
-import { sumProm } from './lib/prom.ts'
+import { sumProm, sumPromBy } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
@@ -156,6 +156,12 @@ class Bench {
 }
 
 const syncOut = (s: PromSample[]): number => sumProm(s, 'murmur_sync_bytes_total', { direction: 'out' })
+/** Sync bytes sent between two scrapes, by message type (where the bytes of a phase went). */
+function syncByType (before: PromSample[], after: PromSample[]): Record<string, number> {
+  const b0 = sumPromBy(before, 'murmur_sync_bytes_total', 'type', { direction: 'out' })
+  const b1 = sumPromBy(after, 'murmur_sync_bytes_total', 'type', { direction: 'out' })
+  return Object.fromEntries(Object.entries(b1).map(([t, v]) => [t, v - (b0[t] ?? 0)]).filter(([, v]) => (v as number) > 0))
+}
 const flooded = (s: PromSample[]): number => sumProm(s, 'murmur_flooders_total') + sumProm(s, 'murmur_rejected_frames_total', { reason: 'rateLimited' })
 
 /** Encoded size of a doc holding one kv value of `bytes` characters (what every bench doc is). */
@@ -288,6 +294,7 @@ async function run (o: Options): Promise<Record<string, unknown>> {
       lostDocs: checked.filter(c => c === 'lost-doc').length,
       lostAckedWrites: checked.filter(c => c === 'lost-write' || c === 'lost-doc').length,
       syncBytes: syncOut(lossAfter) - syncOut(lossBefore),
+      syncByType: syncByType(lossBefore, lossAfter),
       // Each lost one copy (the two killed peers are homes of both only for a few): one doc's bytes each.
       bytesOfDocsThatLostACopy: lostACopy.length * docBytes(o.valueBytes)
     }
@@ -339,6 +346,7 @@ async function run (o: Options): Promise<Record<string, unknown>> {
       syncBytes: syncOut(pAfter) - syncOut(pBefore),
       missingBytes: missing,
       syncOverMissing: round((syncOut(pAfter) - syncOut(pBefore)) / missing, 2),
+      syncByType: syncByType(pBefore, pAfter),
       throttledOrDisconnected: flooded(pAfter) - flooded(pBefore),
       pacedFrames: sumProm(pAfter, 'murmur_sync_frames_paced_total') - sumProm(pBefore, 'murmur_sync_frames_paced_total')
     }
@@ -373,7 +381,7 @@ export async function main (args: string[]): Promise<void> {
   } finally {
     teardownAll()
   }
-  const x = r as { balance: { maxOverMean: number, min: number, max: number, mean: number }, idle: { tenDocsBytesPerSec: number, manyDocsBytesPerSec: number, ratio: number, rssMiBMedian: number, rssMiBMax: number }, join: { moved: number, ideal: number, movedOverIdeal: number, placedMs?: number, syncBytes: number, bytesOfMovedDocs: number }, loss: { deadOnAllMs: number, backToRCopiesMs?: number, lostDocs: number, lostAckedWrites: number, syncBytes: number, bytesOfDocsThatLostACopy: number, syncOverLostBytes: number, docsThatLostACopy: number }, partition: { placedAfterHealMs?: number, syncBytes: number, missingBytes: number, syncOverMissing: number, throttledOrDisconnected: number, pacedFrames: number, docs: number }, load: { seconds: number, failed: number, placedMs?: number } }
+  const x = r as { balance: { maxOverMean: number, min: number, max: number, mean: number }, idle: { tenDocsBytesPerSec: number, manyDocsBytesPerSec: number, ratio: number, rssMiBMedian: number, rssMiBMax: number }, join: { moved: number, ideal: number, movedOverIdeal: number, placedMs?: number, syncBytes: number, bytesOfMovedDocs: number }, loss: { deadOnAllMs: number, backToRCopiesMs?: number, lostDocs: number, lostAckedWrites: number, syncBytes: number, syncByType: Record<string, number>, bytesOfDocsThatLostACopy: number, syncOverLostBytes: number, docsThatLostACopy: number }, partition: { placedAfterHealMs?: number, syncBytes: number, syncByType: Record<string, number>, missingBytes: number, syncOverMissing: number, throttledOrDisconnected: number, pacedFrames: number, docs: number }, load: { seconds: number, failed: number, placedMs?: number } }
   const show = (v: number | undefined, unit = ''): string => v === undefined ? 'never' : `${v}${unit}`
   const rows = [
     [`load: ${o.docs} docs written with ?w=${o.replicas}, then every doc on exactly its homes`, `${x.load.seconds} s (${x.load.failed} failed); placed ${show(x.load.placedMs, ' ms')} later`, ''],
@@ -386,6 +394,7 @@ export async function main (args: string[]): Promise<void> {
     ['… sync bytes vs the bytes of the docs that lost a copy', `${x.loss.syncBytes} vs ${x.loss.bytesOfDocsThatLostACopy} (${x.loss.docsThatLostACopy} docs) → ×${x.loss.syncOverLostBytes}`, `≤ ×${TARGETS.lossBytes}`],
     [`partition ${Math.floor((o.peers - 1) / 2)}|${o.peers - 1 - Math.floor((o.peers - 1) / 2)}, ${x.partition.docs} docs written on both sides: heal → homes identical, guests gone`, show(x.partition.placedAfterHealMs, ' ms'), ''],
     ['… sync bytes vs what the homes lacked', `${x.partition.syncBytes} vs ${x.partition.missingBytes} → ×${x.partition.syncOverMissing}`, `≤ ×${TARGETS.partitionBytes}`],
+    ['… sync bytes by message type: loss repair; partition heal', `${JSON.stringify(x.loss.syncByType)}; ${JSON.stringify(x.partition.syncByType)}`, ''],
     ['… peers throttled or disconnected by frame limits; sync frames paced by senders', `${x.partition.throttledOrDisconnected}; ${x.partition.pacedFrames}`, '0']
   ]
   const goals = [
