@@ -83,11 +83,35 @@ export interface PeerEvents {
   durable: { name: string, version: VersionVectorJSON }
 }
 
+export interface WriteOptions {
+  /** How many bytes the write adds, when known: a write that would take the doc past its size limit is refused before it runs. */
+  bytes?: number
+}
+
 export interface FlushOptions {
-  /** How many other peers must have applied and persisted our changes. */
+  /**
+   * Durable copies, on distinct peers, that must hold our changes: this peer's own counts if it has a data
+   * dir; copies on peers without one never count. 1 = durable here (what `write` already waits for).
+   */
   replicas: number
   /** Reject with TimeoutError after this long (default 5,000 ms). */
   timeoutMs?: number
+}
+
+/** Where documents live (`GET /placement`): the scheme, R, the members, and the docs this peer holds. */
+export interface PlacementView {
+  /** Rendezvous hashing over the live members (src/replication/placement.ts argues the choice). */
+  scheme: 'rendezvous'
+  /** R: homes per document. */
+  replicas: number
+  /** The members placement ranks over (alive or suspect, this peer included), sorted. */
+  members: string[]
+  /** Bumped whenever the member set changes. */
+  version: number
+  /** Docs this peer holds: homed here, guest copies (kept until R homes hold them) and open in the app. */
+  docs: { held: number, homed: number, guest: number, open: number }
+  /** For each member, how many of the docs this peer holds it homes. */
+  peers: Record<string, number>
 }
 
 export interface PeerStats {
@@ -145,8 +169,32 @@ export interface Peer {
    * leaving nothing open — for a name nobody has. Reads should use this; `doc` creates.
    */
   find(name: string): Promise<Y.Doc | undefined>
-  /** Runs `fn` on the document in one transaction; resolves with the new version once it is durable. */
-  write(name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON>
+  /**
+   * Runs `fn` on the document if it exists — here, on disk, or (asked briefly, and then fetched) on a live
+   * peer — and resolves with what `fn` returned, without keeping the document open (it is evicted from
+   * memory once idle). Resolves undefined for a name nobody has, or a deleted document. `fn` must not keep
+   * the doc: use `doc` for a live handle.
+   */
+  read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined>
+  /**
+   * Runs `fn` on the document in one transaction; resolves with the new version once it is durable.
+   * @throws DocTooLargeError (nothing written) if the doc is at its size limit, or `options.bytes` more would
+   *   take it past.
+   */
+  write(name: string, fn: (doc: Y.Doc) => void, options?: WriteOptions): Promise<VersionVectorJSON>
+  /**
+   * The app is done with the live Y.Doc `doc`/`find`/`counter` gave it: it may be destroyed from now on
+   * (its memory freed). The document itself stays, replicated as before; `doc(name)` opens it again.
+   */
+  close(name: string): void
+  /**
+   * Replicated delete: removes every item of the document that this peer has seen, on every replica, and
+   * marks it deleted (a tombstone that keeps replicas that were offline from bringing the content back).
+   * Writes the delete had not seen — made concurrently, e.g. across a partition — survive it, as does any
+   * later write: either revives the document with just that content. Resolves once the delete is durable
+   * here. @throws DocNotFoundError if no peer has the document (or it is deleted already).
+   */
+  delete(name: string): Promise<VersionVectorJSON>
   /**
    * Whether `name` exists as far as this peer knows: open here, persisted here, or hosted by a live peer.
    * @throws InvalidDocNameError for a name no document can have.
@@ -158,8 +206,16 @@ export interface Peer {
   digest(name: string): string | undefined
   /** Every open document with its digest and version. */
   docs(): DocSummary[]
-  /** Resolves once `replicas` other peers applied and persisted our changes to `name` (WriteTo(n)). */
+  /**
+   * Resolves once `replicas` durable copies on distinct peers hold everything this peer had of `name` when
+   * it was called (a write concern, Akka's WriteTo(n)); rejects with TimeoutError (the write itself stays
+   * durable here and keeps replicating) or DocNotFoundError.
+   */
   flush(name: string, options: FlushOptions): Promise<VersionVectorJSON>
+  /** The peers that home `name` (R of them, or every member when fewer are alive), as this peer sees it. */
+  homes(name: string): string[]
+  /** The placement as this peer sees it. */
+  placement(): PlacementView
   /** A PN-counter stored in `name` (per-replica slots, so concurrent increments all count). */
   counter(name: string, mapName?: string): Promise<Counter>
   /** Every known member, this peer included. */

@@ -8,7 +8,7 @@ const ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
 describe('parseArgs', () => {
   test('defaults', () => {
     const r = parseArgs([])
-    expect(r).toMatchObject({ kind: 'run', options: { listen: [DEFAULT_LISTEN], bootstrap: [], dataDir: '.murmur', http: { host: '127.0.0.1', port: 0 }, mdns: false, profile: 'lan', allowFaultInjection: false } })
+    expect(r).toMatchObject({ kind: 'run', options: { listen: [DEFAULT_LISTEN], bootstrap: [], dataDir: '.murmur', http: { host: '127.0.0.1', port: 0 }, mdns: false, profile: 'lan', replicas: 3, allowFaultInjection: false } })
   })
 
   test('every flag of the table', () => {
@@ -16,7 +16,7 @@ describe('parseArgs', () => {
       '--listen', '/ip4/127.0.0.1/tcp/4001', '--listen=/ip4/127.0.0.1/tcp/4002',
       '--bootstrap', `/ip4/127.0.0.1/tcp/5001/p2p/${ID},/ip4/127.0.0.1/tcp/5002`, '--bootstrap', '/dns4/seed.example/tcp/4001',
       '--data-dir', '/tmp/x', '--name', 'alpha', '--tag', 'role=db', '--tag', 'zone=a=b', '--http', '8080',
-      '--psk', './swarm.key', '--mdns', '--profile', 'local', '--allow-fault-injection', '--allow-peer', ID, '--log-level', 'debug'
+      '--psk', './swarm.key', '--mdns', '--profile', 'local', '--replicas', '5', '--allow-fault-injection', '--allow-peer', ID, '--log-level', 'debug'
     ])
     expect(r.kind).toBe('run')
     if (r.kind !== 'run') return
@@ -24,7 +24,7 @@ describe('parseArgs', () => {
     expect(r.options.bootstrap).toHaveLength(3)
     expect(r.options.tags).toEqual({ role: 'db', zone: 'a=b' })
     expect(r.options.http).toEqual({ host: '127.0.0.1', port: 8080 })
-    expect(r.options).toMatchObject({ dataDir: '/tmp/x', name: 'alpha', pskFile: './swarm.key', mdns: true, profile: 'local', allowFaultInjection: true, allowPeers: [ID], logLevel: 'debug' })
+    expect(r.options).toMatchObject({ dataDir: '/tmp/x', name: 'alpha', pskFile: './swarm.key', mdns: true, profile: 'local', replicas: 5, allowFaultInjection: true, allowPeers: [ID], logLevel: 'debug' })
   })
 
   test('--help and --version', () => {
@@ -41,6 +41,10 @@ describe('parseArgs', () => {
     [['--listen', '/ip4/127.0.0.1/udp/4001'], /needs a TCP address/],
     [['--bootstrap', '/ip4/300.0.0.1/tcp/1'], /not a valid multiaddr/],
     [['--profile', 'wan'], /--profile must be lan or local/],
+    [['--replicas', '0'], /--replicas must be an integer from 1 to 64/],
+    [['--replicas', '2.5'], /--replicas must be an integer/],
+    [['--replicas', 'three'], /--replicas must be an integer/],
+    [['--replicas', '65'], /--replicas must be an integer from 1 to 64/],
     [['--tag', 'novalue'], /expected key=value/],
     [['--tag', '=x'], /expected key=value/],
     [['--http', 'abc'], /expected \[host:\]port/],

@@ -75,8 +75,20 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
       page: fc.integer({ min: 0, max: pages - 1 }),
       pages: fc.constant(pages),
       full: fc.boolean(),
-      entries: fc.uniqueArray(fc.record({ doc: docs, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }), { selector: e => e.doc, maxLength: sizes.entries })
+      entries: fc.uniqueArray(fc.record({ doc: docs, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }), { selector: e => e.doc, maxLength: sizes.entries }),
+      scope: fc.constantFrom('plain' as const, 'handoff' as const),
+      buckets: fc.constant([])
     })),
+    fc.record({
+      type: fc.constant('digests' as const),
+      session: u32,
+      page: fc.constant(0),
+      pages: fc.constant(1),
+      full: fc.constant(false),
+      entries: fc.uniqueArray(fc.record({ doc: docs, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }), { selector: e => e.doc, maxLength: sizes.entries }),
+      scope: fc.constant('shared' as const),
+      buckets: fc.uniqueArray(fc.integer({ min: 0, max: SYNC_LIMITS.summaryBuckets - 1 }), { maxLength: 8 })
+    }),
     fc.record({
       type: fc.constant('digestsReply' as const),
       session: u32,
@@ -84,13 +96,20 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
       hosted: fc.uint8Array({ maxLength: 4 }),
       differing: fc.integer({ min: 0, max: 30 }),
       others: fc.array(docs, { maxLength: sizes.others }),
-      hints: fc.array(fc.record({ doc: docs, peers: fc.array(peerArb, { maxLength: SYNC_LIMITS.hintPeers }) }), { maxLength: sizes.hints })
+      hints: fc.array(fc.record({ doc: docs, peers: fc.array(peerArb, { maxLength: SYNC_LIMITS.hintPeers }) }), { maxLength: sizes.hints }),
+      equal: fc.uint8Array({ maxLength: 0 }),
+      durable: fc.boolean()
     }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('vector' as const), vector: vectorArb }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb }),
-    fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diff' as const), update: updateArb }),
+    fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diff' as const), update: updateArb, vector: vectorArb, durable: fc.boolean() }),
+    fc.array(fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('vector' as const), vector: vectorArb }), { minLength: 1, maxLength: 4 })
+      .map(steps => ({ type: 'syncBatch' as const, steps })),
+    fc.record({ type: fc.constant('summary' as const), session: u32, root: fc.uint8Array({ minLength: 8, maxLength: 8 }), count: u32 }),
+    fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(true), buckets: fc.constant(new Uint8Array(0)) }),
+    fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(false), buckets: fc.uint8Array({ minLength: SYNC_LIMITS.summaryBuckets * 8, maxLength: SYNC_LIMITS.summaryBuckets * 8 }) }),
     fc.record({ type: fc.constant('update' as const), doc: docs, update: updateArb, ackId: u32, spread: fc.boolean() }),
-    fc.record({ type: fc.constant('ack' as const), doc: docs, ackId: fc.integer({ min: 1, max: 0xffff_ffff }), vector: vectorArb }),
+    fc.record({ type: fc.constant('ack' as const), doc: docs, ackId: fc.integer({ min: 1, max: 0xffff_ffff }), vector: vectorArb, durable: fc.boolean() }),
     fc.integer({ min: 2, max: 50 }).chain(count => fc.record({
       type: fc.constant('chunk' as const),
       transfer: u32,
@@ -109,9 +128,10 @@ export function syncFramePool (seed: number, docs?: fc.Arbitrary<string>): Uint8
   const generated = fc.sample(syncMessageArb(docs), { seed, numRuns: 400 }).map(encodeSync)
   const digest = new Uint8Array(16)
   const atLimits: SyncMessage[] = [
-    { type: 'digests', session: 1, page: 0, pages: 1, full: true, entries: Array.from({ length: 1000 }, (_, i) => ({ doc: `d${i}`, digest })) },
-    { type: 'ack', doc: 'x'.repeat(SYNC_LIMITS.docNameChars), ackId: 0xffff_ffff, vector: new Map(Array.from({ length: 2000 }, (_, i) => [i, i + 1])) },
-    { type: 'digestsReply', session: 0, page: SYNC_LIMITS.pages - 1, hosted: new Uint8Array(512), differing: SYNC_LIMITS.docsPerFrame, others: Array.from({ length: 300 }, (_, i) => `o${i}`), hints: [{ doc: 'h', peers: ['a', 'b', 'c', 'd'] }] }
+    { type: 'digests', session: 1, page: 0, pages: 1, full: true, entries: Array.from({ length: 1000 }, (_, i) => ({ doc: `d${i}`, digest })), scope: 'plain', buckets: [] },
+    { type: 'ack', doc: 'x'.repeat(SYNC_LIMITS.docNameChars), ackId: 0xffff_ffff, vector: new Map(Array.from({ length: 2000 }, (_, i) => [i, i + 1])), durable: true },
+    { type: 'digestsReply', session: 0, page: SYNC_LIMITS.pages - 1, hosted: new Uint8Array(512), differing: SYNC_LIMITS.docsPerFrame, others: Array.from({ length: 300 }, (_, i) => `o${i}`), hints: [{ doc: 'h', peers: ['a', 'b', 'c', 'd'] }], equal: new Uint8Array(512), durable: true },
+    { type: 'summaryReply', session: 3, equal: false, buckets: new Uint8Array(SYNC_LIMITS.summaryBuckets * 8) }
   ]
   return [...generated, ...atLimits.map(encodeSync)]
 }

@@ -58,9 +58,8 @@ function membershipState (c: SimCluster): unknown {
 }
 
 function rejections (c: SimCluster | ReplicaCluster, channel: Channel): number {
-  const sim = c instanceof ReplicaCluster ? c.sim : c
-  return sim.ids.reduce((n, id) => n + sim.network.node(id).transport.rejected[channel] +
-    (channel === Channel.swim ? sim.membership(id).stats().decodeErrors : (c as ReplicaCluster).replicator(id).stats().decodeErrors), 0)
+  return c.ids.reduce((n, id) => n + c.network.node(id).transport.rejected[channel] +
+    (channel === Channel.swim ? c.membership(id).stats().decodeErrors : (c as ReplicaCluster).replicator(id).stats().decodeErrors), 0)
 }
 
 describe('invalid frames leave running peers unchanged (simulator twins)', () => {
@@ -168,7 +167,7 @@ function replicaState (c: ReplicaCluster, withHosts = false): unknown {
       const { decodeErrors: _d, framesIn: _f, bytesIn: _b, messagesIn: _m, trackedDocs, ...stats } = r.stats()
       return {
         id,
-        members: c.sim.membership(id).members(),
+        members: c.membership(id).members(),
         stats: withHosts ? { ...stats, trackedDocs } : stats,
         docs: DOCS.map(d => ({ d, digest: r.digest(d), version: r.version(d), kv: r.doc(d)?.getMap('kv').toJSON(), hosts: withHosts ? r.hostsOf(d) : [] }))
       }
@@ -180,7 +179,7 @@ function replicaState (c: ReplicaCluster, withHosts = false): unknown {
 function badUpdateFrames (seed: number): Uint8Array[] {
   return invalidYjsUpdates(200, seed).flatMap((update, i) => [
     encodeSync({ type: 'update', doc: DOCS[i % 2] as string, update, ackId: i, spread: false }),
-    encodeSync({ type: 'syncDoc', session: i, doc: DOCS[i % 2] as string, step: 'diff', update })
+    encodeSync({ type: 'syncDoc', session: i, doc: DOCS[i % 2] as string, step: 'diff', update, vector: new Map(), durable: true })
   ])
 }
 

@@ -2,7 +2,7 @@
  * Garbage over real libp2p streams against a running `dist/peer.js` (issue: hostile input, process level).
  *
  * A raw libp2p node (TCP + Noise + yamux, no murmur code) opens `/murmur/swim/1.0.0` and
- * `/murmur/sync/1.0.0` streams to a spawned peer and writes length-prefixed frames the decoders refuse —
+ * `/murmur/sync/2.0.0` streams to a spawned peer and writes length-prefixed frames the decoders refuse —
  * mutated valid frames (seeded, replayable) — plus framing-level garbage that aborts its stream. A control
  * peer joined the normal way. Checks: the process never exits, /health keeps answering, /members and
  * docs are unchanged, the control peer stays alive and in sync, every rejection is in /metrics, and the

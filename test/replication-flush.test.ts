@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { VersionVectorJSON } from '../src/replication/version-vector.js'
 import type { MemoryDocStore } from '../src/replication/memory-store.js'
+import { decodeSync } from '../src/replication/codec.js'
+import { dominates, ofDoc, toJSON } from '../src/replication/version-vector.js'
 import { StaticCluster, settle } from './replication-helpers.js'
+import type { SentFrame } from './replication-helpers.js'
 
 /** The doc as `store` would restore it after a restart. */
 function persisted (store: MemoryDocStore, doc: string): Y.Doc {
@@ -34,7 +37,33 @@ function learnHosts (c: StaticCluster, doc: string): void {
 }
 
 describe('flush (WriteTo(n))', () => {
-  it('resolves once n peers applied and persisted our changes', async () => {
+  it('an ack claims only what is durable at the acking peer: its vector as the durability wait began', async () => {
+    // n1 gets n0's flush update (x), then n2's push (z) while x is still on its way to n1's disk. The
+    // ack for x goes out when x is durable; z is not yet, so the ack's vector must not include it.
+    let c: StaticCluster | undefined
+    const violations: string[] = []
+    const checkAck = (f: SentFrame): void => {
+      if (f.from !== 'n1' || f.channel !== 'sync' || c === undefined) return
+      const msg = decodeSync(f.frame, 1 << 20)
+      if (msg.type !== 'ack') return
+      const onDisk = ofDoc(persisted(c.stores.get('n1') as MemoryDocStore, 'doc'))
+      if (!dominates(onDisk, msg.vector)) violations.push(`ack at ${f.time} claims ${JSON.stringify(toJSON(msg.vector))}, disk has ${JSON.stringify(toJSON(onDisk))}`)
+    }
+    c = new StaticCluster({ size: 3, seed: 24, storeLatencyMs: 50, replication: { antiEntropyIntervalMs: 600_000 }, onSend: checkAck })
+    learnHosts(c, 'doc')
+    const x = track(c, c.r('n0').write('doc', d => { d.getMap('kv').set('x', 1) }))
+    c.network.runFor(2)
+    const z = track(c, c.r('n2').write('doc', d => { d.getMap('kv').set('z', 1) }))
+    await runUntilSettled(c, x, 1_000)
+    const flush = track(c, c.r('n0').flush('doc', { replicas: 2, timeoutMs: 5_000 }))
+    await runUntilSettled(c, flush, 5_000)
+    await runUntilSettled(c, z, 1_000)
+    expect(flush.error).toBeUndefined()
+    expect(violations).toEqual([])
+    c.stop()
+  })
+
+  it('resolves once n durable copies — this one and n − 1 other peers — applied and persisted our changes', async () => {
     // Slow stores and no push: the flush itself must carry the update and wait for the peers' disks.
     const c = new StaticCluster({ size: 5, seed: 21, storeLatencyMs: 40, replication: { pushFanout: 0, antiEntropyIntervalMs: 600_000 } })
     learnHosts(c, 'doc')
@@ -42,7 +71,7 @@ describe('flush (WriteTo(n))', () => {
     await runUntilSettled(c, write, 1_000)
     expect(write.value).toBeDefined()
     const started = c.network.now
-    const flush = track(c, c.r('n0').flush('doc', { replicas: 3, timeoutMs: 5_000 }))
+    const flush = track(c, c.r('n0').flush('doc', { replicas: 4, timeoutMs: 5_000 }))
     await runUntilSettled(c, flush, 5_000)
     expect(flush.error).toBeUndefined()
     expect(flush.value).toEqual(write.value)
@@ -58,13 +87,13 @@ describe('flush (WriteTo(n))', () => {
     learnHosts(c, 'doc')
     const w1 = track(c, c.r('n0').write('doc', d => { d.getMap('kv').set('gone', true) }))
     await runUntilSettled(c, w1, 1_000)
-    const f1 = track(c, c.r('n0').flush('doc', { replicas: 2, timeoutMs: 2_000 }))
+    const f1 = track(c, c.r('n0').flush('doc', { replicas: 3, timeoutMs: 2_000 }))
     await runUntilSettled(c, f1, 2_000)
     expect(f1.value).toBeDefined()
     const w2 = track(c, c.r('n0').write('doc', d => { d.getMap('kv').delete('gone') }))
     await runUntilSettled(c, w2, 1_000)
     expect(w2.value).toEqual(w1.value) // a delete does not advance the vector
-    const f2 = track(c, c.r('n0').flush('doc', { replicas: 2, timeoutMs: 2_000 }))
+    const f2 = track(c, c.r('n0').flush('doc', { replicas: 3, timeoutMs: 2_000 }))
     await runUntilSettled(c, f2, 2_000)
     expect(f2.value).toBeDefined()
     for (const id of ['n1', 'n2']) expect(persisted(c.stores.get(id) as MemoryDocStore, 'doc').getMap('kv').has('gone'), id).toBe(false)
@@ -79,16 +108,16 @@ describe('flush (WriteTo(n))', () => {
     await runUntilSettled(c, write, 1_000)
     expect(write.value).toBeDefined() // local writes never wait for the network
     const start = c.network.now
-    const flush = track(c, c.r('n0').flush('doc', { replicas: 1, timeoutMs: 2_000 }))
+    const flush = track(c, c.r('n0').flush('doc', { replicas: 2, timeoutMs: 2_000 }))
     await runUntilSettled(c, flush, 3_000)
     expect(flush.error?.name).toBe('TimeoutError')
     expect((flush.at ?? 0) - start).toBeGreaterThanOrEqual(2_000)
     expect((flush.at ?? 0) - start).toBeLessThan(2_100)
-    // Half the mesh reachable: one replica is enough, three are not.
+    // Half the mesh reachable: two copies (ours and one) are possible, four are not.
     c.network.heal()
     c.network.partition(['n0', 'n1'], ['n2', 'n3'])
-    const one = track(c, c.r('n0').flush('doc', { replicas: 1, timeoutMs: 2_000 }))
-    const three = track(c, c.r('n0').flush('doc', { replicas: 3, timeoutMs: 2_000 }))
+    const one = track(c, c.r('n0').flush('doc', { replicas: 2, timeoutMs: 2_000 }))
+    const three = track(c, c.r('n0').flush('doc', { replicas: 4, timeoutMs: 2_000 }))
     await runUntilSettled(c, three, 3_000)
     expect(one.value).toBeDefined()
     expect(three.error?.name).toBe('TimeoutError')
@@ -103,7 +132,7 @@ describe('flush (WriteTo(n))', () => {
     c.network.setDefaultLink({ loss: 0.3 })
     const write = track(c, c.r('n0').write('doc', d => { d.getMap('kv').set('x', 1) }))
     await runUntilSettled(c, write, 1_000)
-    const flush = track(c, c.r('n0').flush('doc', { replicas: 3, timeoutMs: 10_000 }))
+    const flush = track(c, c.r('n0').flush('doc', { replicas: 4, timeoutMs: 10_000 }))
     await runUntilSettled(c, flush, 10_000)
     expect(flush.value).toBeDefined()
     c.stop()
@@ -115,8 +144,8 @@ describe('flush (WriteTo(n))', () => {
     c.network.runFor(10)
     await expect(c.r('n0').flush('doc', { replicas: 0, timeoutMs: 0 })).resolves.toEqual({})
     await expect(c.r('n0').flush('doc', { replicas: -1, timeoutMs: 10 })).rejects.toThrow(RangeError)
-    await expect(c.r('n0').flush('nope', { replicas: 1, timeoutMs: 10 })).rejects.toMatchObject({ name: 'NotRunningError' })
-    const pending = track(c, c.r('n0').flush('doc', { replicas: 5, timeoutMs: 60_000 }))
+    await expect(c.r('n0').flush('nope', { replicas: 2, timeoutMs: 10 })).rejects.toMatchObject({ name: 'DocNotFoundError' })
+    const pending = track(c, c.r('n0').flush('doc', { replicas: 6, timeoutMs: 60_000 }))
     c.r('n0').stop()
     await settle()
     expect(pending.error?.name).toBe('NotRunningError')

@@ -9,7 +9,7 @@ import type { ReplicationInit } from '../src/replication/config.js'
 import { MemoryDocStore } from '../src/replication/memory-store.js'
 import { PNCounter } from '../src/replication/pn-counter.js'
 import { Replicator } from '../src/replication/replicator.js'
-import type { PeerDirectory } from '../src/replication/storage.js'
+import type { PeerDirectory } from '../src/core/directory.js'
 import { SimNetwork } from '../src/sim/network.js'
 import type { LinkSpec } from '../src/sim/network.js'
 
@@ -65,13 +65,15 @@ export interface SentFrame { time: number, from: PeerId, to: PeerId | undefined,
 
 /** Wraps a transport to record every frame sent and received. */
 export class RecordingTransport implements Transport {
-  constructor (private readonly inner: Transport, private readonly now: () => number, readonly sent: SentFrame[], readonly received: SentFrame[]) {}
+  constructor (private readonly inner: Transport, private readonly now: () => number, readonly sent: SentFrame[], readonly received: SentFrame[], private readonly onSend?: (frame: SentFrame) => void) {}
   get localId (): PeerId { return this.inner.localId }
   addresses (): string[] { return this.inner.addresses() }
   maxFrameBytes (channel: Channel): number { return this.inner.maxFrameBytes(channel) }
   onPeerEvent (handler: (event: PeerEvent) => void): () => void { return this.inner.onPeerEvent(handler) }
   send (channel: Channel, to: Destination, frame: Uint8Array): void {
-    this.sent.push({ time: this.now(), from: this.localId, to: to.id, channel, frame })
+    const sent = { time: this.now(), from: this.localId, to: to.id, channel, frame }
+    this.sent.push(sent)
+    this.onSend?.(sent)
     this.inner.send(channel, to, frame)
   }
 
@@ -89,6 +91,8 @@ export interface StaticClusterOptions {
   link?: Partial<LinkSpec>
   replication?: ReplicationInit
   storeLatencyMs?: number
+  /** Called synchronously as each frame is sent (to inspect a node's state at that very moment). */
+  onSend?: (frame: SentFrame) => void
 }
 
 /**
@@ -109,14 +113,14 @@ export class StaticCluster {
     for (const id of this.ids) {
       const transport = this.network.addNode(id)
       const clock = this.network.clockFor(id)
-      const store = new MemoryDocStore({ clock, latencyMs: o.storeLatencyMs ?? 1 })
+      const store = new MemoryDocStore({ clock, latencyMs: o.storeLatencyMs ?? 1, durable: true })
       const peers: PeerDirectory = {
         alivePeers: () => this.ids.filter(p => p !== id),
         addressesOf: () => [],
         onPeerAlive: () => () => {}
       }
       const r = new Replicator({
-        transport: new RecordingTransport(transport, () => this.network.now, this.sent, this.received),
+        transport: new RecordingTransport(transport, () => this.network.now, this.sent, this.received, o.onSend),
         clock,
         random: this.network.node(id).random.fork(),
         store,

@@ -51,13 +51,13 @@ function realUpdate (): Uint8Array {
 }
 
 const valid: SyncMessage[] = [
-  { type: 'digests', session: 1, page: 0, pages: 1, full: true, entries: [{ doc: 'doc', digest: new Uint8Array(16) }] },
-  { type: 'digestsReply', session: 1, page: 0, hosted: new Uint8Array([1]), differing: 1, others: ['x'], hints: [] },
+  { type: 'digests', session: 1, page: 0, pages: 1, full: true, entries: [{ doc: 'doc', digest: new Uint8Array(16) }], scope: 'plain', buckets: [] },
+  { type: 'digestsReply', session: 1, page: 0, hosted: new Uint8Array([1]), differing: 1, others: ['x'], hints: [], equal: new Uint8Array([1]), durable: true },
   { type: 'syncDoc', session: 1, doc: 'doc', step: 'vector', vector: new Map([[1, 1]]) },
   { type: 'syncDoc', session: 1, doc: 'doc', step: 'diffAndVector', vector: new Map(), update: realUpdate() },
-  { type: 'syncDoc', session: 1, doc: 'doc', step: 'diff', update: realUpdate() },
+  { type: 'syncDoc', session: 1, doc: 'doc', step: 'diff', update: realUpdate(), vector: new Map(), durable: true },
   { type: 'update', doc: 'doc', update: realUpdate(), ackId: 3, spread: false },
-  { type: 'ack', doc: 'doc', ackId: 9, vector: new Map([[1, 1]]) },
+  { type: 'ack', doc: 'doc', ackId: 9, vector: new Map([[1, 1]]), durable: true },
   { type: 'chunk', transfer: 1, index: 0, count: 3, data: new Uint8Array(10) }
 ]
 const validFrames = valid.map(encodeSync)
@@ -96,7 +96,7 @@ describe('hostile sync frames', () => {
     for (const bad of [update.subarray(0, update.byteLength - 3), update.subarray(0, 5), new Uint8Array([200, 200, 200, 200])]) {
       const before = r.stats().decodeErrors
       t.inject('evil', encodeSync({ type: 'update', doc: 'doc', update: bad, ackId: 0, spread: false }))
-      t.inject('evil', encodeSync({ type: 'syncDoc', session: 1, doc: 'doc', step: 'diff', update: bad }))
+      t.inject('evil', encodeSync({ type: 'syncDoc', session: 1, doc: 'doc', step: 'diff', update: bad, vector: new Map(), durable: true }))
       expect(r.stats().decodeErrors).toBe(before + 2)
       expect(r.digest('doc')).toBe(digest)
     }
@@ -119,14 +119,17 @@ describe('hostile sync frames', () => {
   })
 
   it('ignores replies, acks and docs it never asked about', async () => {
-    const { r, t } = await withDoc()
+    // One home per doc: docs homed elsewhere are not this peer's to take from a mere push.
+    const { r, t } = await withDoc({ replicas: 1 })
     const digest = r.digest('doc')
-    t.inject('evil', encodeSync({ type: 'digestsReply', session: 12345, page: 0, hosted: new Uint8Array([1]), differing: 3, others: [], hints: [] }))
-    t.inject('evil', encodeSync({ type: 'ack', doc: 'doc', ackId: 77, vector: new Map([[1, 1]]) }))
+    t.inject('evil', encodeSync({ type: 'digestsReply', session: 12345, page: 0, hosted: new Uint8Array([1]), differing: 3, others: [], hints: [], equal: new Uint8Array(0), durable: true }))
+    t.inject('evil', encodeSync({ type: 'ack', doc: 'doc', ackId: 77, vector: new Map([[1, 1]]), durable: true }))
     expect(r.stats().unexpectedFrames).toBe(2)
-    t.inject('evil', encodeSync({ type: 'update', doc: 'other', update: realUpdate(), ackId: 1, spread: false }))
-    t.inject('evil', encodeSync({ type: 'syncDoc', session: 1, doc: 'other', step: 'diff', update: realUpdate() }))
-    expect(r.stats().unhostedFrames).toBe(2)
+    const other = Array.from({ length: 100 }, (_, i) => `other${i}`).find(name => !r.homes(name).includes(r.localId)) as string
+    t.inject('evil', encodeSync({ type: 'update', doc: other, update: realUpdate(), ackId: 0, spread: false }))
+    t.inject('evil', encodeSync({ type: 'syncDoc', session: 1, doc: other, step: 'diff', update: realUpdate(), vector: new Map(), durable: true }))
+    t.inject('evil', encodeSync({ type: 'syncDoc', session: 1, doc: other, step: 'vector', vector: new Map() }))
+    expect(r.stats().unhostedFrames).toBe(3)
     expect(r.docs()).toEqual(['doc'])
     expect(r.digest('doc')).toBe(digest)
     r.stop()

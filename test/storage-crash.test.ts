@@ -72,16 +72,20 @@ async function runAndKill (dir: string, first: number, round: Round): Promise<Ro
         if (err === undefined) resolve()
         else reject(err)
       }
+      let killed = false
       createInterface({ input: child.stdout }).on('line', line => {
         const [event, arg] = line.split(' ')
-        if (event === 'ack') result.acked.push(Number(arg))
-        else if (event === 'compact-start') result.compactionsStarted++
+        if (event === 'ack') result.acked.push(Number(arg)) // acknowledged before the kill landed: checked too
+        // Lines of one chunk arrive together: compactions after the kill point are not the one it killed at.
+        if (killed) return
+        if (event === 'compact-start') result.compactionsStarted++
         else if (event === 'compacted') result.compactionsDone++
         else if (event === 'error') done(new Error(`child: ${line}`))
         const killNow = round.killAtCompaction !== undefined
           ? result.compactionsStarted >= round.killAtCompaction
           : result.acked.length >= (round.killAfterAcks ?? 0)
         if (killNow) {
+          killed = true
           child.kill('SIGKILL') // at once, from the line handler: the child is mid-stream
           done()
         }

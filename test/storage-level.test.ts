@@ -6,7 +6,7 @@ import { ClassicLevel } from 'classic-level'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import type { StoreCallback } from '../src/replication/storage.js'
+import type { StoreCallback, StoredDoc } from '../src/core/doc-store.js'
 import { FORMAT_KEY } from '../src/storage/keys.js'
 import { openLevelDocStore, type LevelDocStore } from '../src/storage/level-store.js'
 import type { LevelDocStoreInit } from '../src/storage/config.js'
@@ -39,10 +39,10 @@ function call<T> (fn: (cb: StoreCallback<T>) => void): Promise<T> {
   })
 }
 
-const append = (s: LevelDocStore, doc: string, u: Uint8Array): Promise<void> => call<void>(cb => { s.append(doc, u, cb) })
-const compact = (s: LevelDocStore, doc: string, u: Uint8Array): Promise<void> => call<void>(cb => { s.compact(doc, u, cb) })
+const append = (s: LevelDocStore, doc: string, u: Uint8Array): Promise<void> => call<void>(cb => { s.append(doc, u, undefined, cb) })
+const compact = (s: LevelDocStore, doc: string, u: Uint8Array): Promise<void> => call<void>(cb => { s.compact(doc, u, undefined, cb) })
 const load = (s: LevelDocStore, doc: string): Promise<Uint8Array[]> => call<Uint8Array[]>(cb => { s.load(doc, cb) })
-const listDocs = (s: LevelDocStore): Promise<string[]> => call<string[]>(cb => { s.listDocs(cb) })
+const listDocs = async (s: LevelDocStore): Promise<string[]> => (await call<StoredDoc[]>(cb => { s.listDocs(cb) })).map(d => d.name)
 
 /** A Y.Doc whose map writes are captured as updates. */
 function writer (): { doc: Y.Doc, updates: Uint8Array[], set: (key: string, value: number) => Uint8Array } {
@@ -157,7 +157,7 @@ describe('LevelDocStore: reads and writes', () => {
 
   it('refuses empty and oversized updates and states with UpdateSizeError, asynchronously', async () => {
     const store = await open(await tempDir(), { maxUpdateBytes: 1024, maxStateBytes: 2048 })
-    expect(callsBackSynchronously(cb => { store.append('doc', new Uint8Array(0), cb) })).toBe(false)
+    expect(callsBackSynchronously(cb => { store.append('doc', new Uint8Array(0), undefined, cb) })).toBe(false)
     expect(await errorName(append(store, 'doc', new Uint8Array(0)))).toBe('UpdateSizeError')
     expect(await errorName(append(store, 'doc', new Uint8Array(1025)))).toBe('UpdateSizeError')
     expect(await errorName(compact(store, 'doc', new Uint8Array(2049)))).toBe('UpdateSizeError')
@@ -344,7 +344,7 @@ describe('LevelDocStore: lifecycle', () => {
     await Promise.all(writes)
     expect((await loaded).length).toBe(50)
 
-    expect(callsBackSynchronously(cb => { store.append('doc', bytes(1), cb) })).toBe(false)
+    expect(callsBackSynchronously(cb => { store.append('doc', bytes(1), undefined, cb) })).toBe(false)
     const refused = [
       errorName(append(store, 'doc', bytes(1))), errorName(compact(store, 'doc', bytes(1))),
       errorName(load(store, 'doc')), errorName(listDocs(store))

@@ -38,16 +38,19 @@ interface Options {
   baseline: boolean
   observeSeconds: number
   seed: number
+  /** R, homes per doc; default: every peer (the doc is fully replicated, what this benchmark measures). */
+  replicas: number | undefined
 }
 
-export const USAGE = 'options: --peers 10  --writes 200  --warmup 20  --poll-check 20  --load-seconds 20  --concurrency 4 (per peer)  --partition-writes 100 (per side)  --value-chars 100  --hold-seconds 10 (partition kept after the writes)  --idle-docs 100  --idle-seconds 30  --observe-seconds 20  --no-baseline  --seed 1  --quick'
+export const USAGE = 'options: --peers 10  --replicas <peers>  --writes 200  --warmup 20  --poll-check 20  --load-seconds 20  --concurrency 4 (per peer)  --partition-writes 100 (per side)  --value-chars 100  --hold-seconds 10 (partition kept after the writes)  --idle-docs 100  --idle-seconds 30  --observe-seconds 20  --no-baseline  --seed 1  --quick'
 const TARGETS = { p50Ms: 50, p99Ms: 250, syncVsMissing: 2 }
 
 function parse (args: string[]): Options {
-  const o: Options = { peers: 10, writes: 200, warmup: 20, pollCheck: 20, loadSeconds: 20, concurrency: 4, partitionWrites: 100, valueChars: 100, holdSeconds: 10, idleDocs: 100, idleSeconds: 30, baseline: true, observeSeconds: 20, seed: 1 }
+  const o: Options = { peers: 10, writes: 200, warmup: 20, pollCheck: 20, loadSeconds: 20, concurrency: 4, partitionWrites: 100, valueChars: 100, holdSeconds: 10, idleDocs: 100, idleSeconds: 30, baseline: true, observeSeconds: 20, seed: 1, replicas: undefined }
   const numeric: Record<string, keyof Options> = {
     '--peers': 'peers', '--writes': 'writes', '--warmup': 'warmup', '--poll-check': 'pollCheck', '--load-seconds': 'loadSeconds', '--concurrency': 'concurrency',
-    '--partition-writes': 'partitionWrites', '--value-chars': 'valueChars', '--hold-seconds': 'holdSeconds', '--idle-docs': 'idleDocs', '--idle-seconds': 'idleSeconds', '--observe-seconds': 'observeSeconds', '--seed': 'seed'
+    '--partition-writes': 'partitionWrites', '--value-chars': 'valueChars', '--hold-seconds': 'holdSeconds', '--idle-docs': 'idleDocs', '--idle-seconds': 'idleSeconds', '--observe-seconds': 'observeSeconds', '--seed': 'seed',
+    '--replicas': 'replicas'
   }
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string
@@ -82,7 +85,9 @@ async function run (o: Options): Promise<Results> {
   const lab = createNetnsLab(o.peers * (o.baseline ? 2 : 1), `r${process.pid.toString(36)}`)
   onTeardown('replication netns lab', () => { lab.close() })
   const events = new DocEventLog()
-  const mesh = new MurmurMesh(lab, { onSse: (m, e) => { events.onSse(m.key, e) } })
+  // Every peer a home of every doc (R = N unless --replicas says otherwise): the writes under test reach
+  // every peer as its own replica; `npm run bench -- placement` measures R < N.
+  const mesh = new MurmurMesh(lab, { args: ['--replicas', String(o.replicas ?? o.peers)], onSse: (m, e) => { events.onSse(m.key, e) } })
   try {
     const seed = await mesh.spawn(0, [])
     const rest = await Promise.all(Array.from({ length: o.peers - 1 }, async (_, i) => await mesh.spawn(i + 1, [seed])))
@@ -175,7 +180,7 @@ export async function main (args: string[]): Promise<void> {
   console.log('')
   for (const line of goalLines) console.log(line)
   writeSection('replication', 'Replication (real processes)', `npm run bench -- replication${args.length > 0 ? ' ' + args.join(' ') : ''}`, [
-    `${o.peers} murmur peers (\`${MURMUR_PEER_JS === PEER_JS ? 'dist/peer.js' : MURMUR_PEER_JS}\`, profile lan), each in its own network namespace: libp2p on a data bridge (veth pairs, same kernel: loopback-like latency), HTTP on a management bridge.`,
+    `${o.peers} murmur peers (\`${MURMUR_PEER_JS === PEER_JS ? 'dist/peer.js' : MURMUR_PEER_JS} --replicas ${o.replicas ?? o.peers}\`: every peer a home of every doc; profile lan), each in its own network namespace: libp2p on a data bridge (veth pairs, same kernel: loopback-like latency), HTTP on a management bridge.`,
     'Visibility: each peer\'s SSE doc events (stamped on arrival; the first whose version dominates the write\'s acknowledged version), minus the 100 ms the HTTP layer coalesces doc events for — checked against the writer\'s own event and against polling GET kv every 5 ms.',
     `Partition: the data bridge is cut 5|5; once each half lists the other dead, each half writes, and the cut is held ${o.holdSeconds} s more (the same for the baseline: longer than gossipsub's 5 s message cache); the missing bytes are the exact Yjs updates, re-created by replaying the writes with the writers' replica ids (verified: the replayed digest equals the converged one). Sync bytes: \`murmur_sync_bytes_total{direction="out"}\` summed over peers.`,
     '',

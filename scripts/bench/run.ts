@@ -8,7 +8,8 @@ const BENCHES: Record<string, string> = {
   membership: './membership.ts',
   detection: './detection.ts',
   replication: './replication.ts',
-  yjs: './yjs.ts'
+  yjs: './yjs.ts',
+  placement: './placement.ts'
 }
 
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }

@@ -33,6 +33,8 @@ export interface PeerCliOptions {
   /** `--mdns <cluster>`: only peers announcing the same cluster name are discovered. */
   mdnsCluster?: string
   profile: 'lan' | 'local'
+  /** R: homes per document (`--replicas`, default 3). */
+  replicas: number
   allowFaultInjection: boolean
   allowPeers: string[]
   logLevel: LogLevelName
@@ -79,6 +81,8 @@ Options:
   --mdns [cluster]           discover and dial peers on the local network; with a cluster name, only
                              peers started with the same name
   --profile lan|local        timing preset, like memberlist's LAN and local configs (default lan)
+  --replicas <n>             homes per document: every write is kept on n peers (default 3; every
+                             peer when fewer are alive). Use the same value on every peer
   --allow-fault-injection    enable the /admin/* endpoints (tests, partition-heal script)
   --log-level <level>        debug, info, warn or error (default info)
   --config <file.json>       settings from a JSON file: every flag is a key ("data-dir", "tag": {...});
@@ -98,6 +102,8 @@ const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error']
 export const MAX_CONFIG_CHARS = 1024 * 1024
 /** An mDNS cluster name becomes part of a DNS-SD service name: one DNS label. */
 const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
+/** Homes per document at most: more is a broadcast, not placement. */
+const MAX_REPLICAS = 64
 /** Bearer tokens shorter than this are refused: a token is a password nobody types. */
 export const MIN_TOKEN_CHARS = 16
 /** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
@@ -251,6 +257,7 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
     http: DEFAULT_HTTP,
     mdns: false,
     profile: 'lan',
+    replicas: 3,
     allowFaultInjection: false,
     allowPeers: [],
     httpAllowHosts: [],
@@ -340,6 +347,12 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
       if (value !== 'lan' && value !== 'local') throw new ArgError(`--profile must be lan or local, got ${show(value)}`)
       o.profile = value
       break
+    case '--replicas': {
+      const n = Number(value)
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > MAX_REPLICAS) throw new ArgError(`--replicas must be an integer from 1 to ${MAX_REPLICAS}, got ${show(value)}`)
+      o.replicas = n
+      break
+    }
     case '--log-level':
       if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new ArgError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
       o.logLevel = value as LogLevelName

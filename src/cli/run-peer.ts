@@ -108,6 +108,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
       mdns: o.mdns && o.mdnsCluster !== undefined ? { cluster: o.mdnsCluster } : o.mdns,
       ...(o.advertise.length === 0 ? {} : { advertise: o.advertise }),
       profile: o.profile,
+      replication: { replicas: o.replicas },
       logger: log
     })
   } catch (err) {

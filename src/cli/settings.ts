@@ -43,6 +43,7 @@ export const PEER_FLAGS: readonly FlagSpec[] = [
   spec('--allow-peer', 'list'),
   spec('--mdns', 'optional'),
   spec('--profile', 'value'),
+  spec('--replicas', 'value'),
   spec('--allow-fault-injection', 'switch'),
   spec('--log-level', 'value')
 ]

@@ -75,6 +75,8 @@ export interface HttpApi {
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 const MAX_BLOCK_LIST = 10_000
 const MAX_KEY_CHARS = 1024
+/** `?w=` at most (more durable copies than that is not a write concern but a broadcast). */
+const MAX_WRITE_CONCERN = 64
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
 
@@ -131,16 +133,39 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       throw new HttpError(400, 'invalid_path', `${what} is not valid percent-encoding`)
     }
   }
-  /** Reads never create a doc: a name nobody has (here or on a live peer) is a 404, not a new replica. */
-  const existing = async (name: string): Promise<Y.Doc> => {
-    const doc = await peer.find(name)
-    if (doc === undefined) throw new HttpError(404, 'doc_not_found', `no doc "${name}" here or on a live peer`)
-    return doc
+  /**
+   * Reads never create a doc: a name nobody has (here or on a live peer) is a 404, not a new replica. They
+   * do not keep it open either (`peer.read`), so memory follows use.
+   */
+  const reading = async <T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> => {
+    const out = await peer.read(name, (doc) => ({ value: fn(doc) }))
+    if (out === undefined) throw new HttpError(404, 'doc_not_found', `no doc "${name}" here or on a live peer`)
+    return out.value
   }
   const key = (raw: string): string => {
     const k = param(raw, 'key')
     if (k.length === 0 || k.length > MAX_KEY_CHARS) throw new HttpError(400, 'invalid_key', `key must be 1–${MAX_KEY_CHARS} characters`)
     return k
+  }
+  /**
+   * The write concern of a PUT or DELETE (`?w=<n>`): after the write is durable here, wait until n durable
+   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk.
+   */
+  const writeConcern = async (req: IncomingMessage, name: string, version: unknown): Promise<void> => {
+    const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('w')
+    if (raw === null) return
+    const w = Number(raw)
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(w) || w < 1 || w > MAX_WRITE_CONCERN) {
+      throw new HttpError(400, 'invalid_write_concern', `w must be an integer from 1 to ${MAX_WRITE_CONCERN}, got ${JSON.stringify(raw)}`)
+    }
+    try {
+      await peer.flush(name, { replicas: w })
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TimeoutError') {
+        throw new HttpError(504, 'write_concern_timeout', `the write is durable here and replicating (version ${JSON.stringify(version)}), but ${err.message}`)
+      }
+      throw err
+    }
   }
   const aliveOthers = (): number => peer.members().filter(m => m.state === 'alive' && m.peerId !== peer.id).length
 
@@ -193,18 +218,27 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       method: 'GET', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
       run: async (_q, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
-        const doc = await existing(name)
-        json(res, 200, { name, digest: peer.digest(name), version: peer.version(name), content: docToJSON(doc) })
+        json(res, 200, await reading(name, (doc) => ({ name, digest: peer.digest(name), version: peer.version(name), homes: peer.homes(name), content: docToJSON(doc) })))
       }
     },
+    {
+      method: 'DELETE', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
+      run: async (req, res, [rawName = '']) => {
+        const name = param(rawName, 'doc name')
+        const version = await peer.delete(name)
+        await writeConcern(req, name, version)
+        json(res, 200, { deleted: name, version })
+      }
+    },
+    { method: 'GET', pattern: /^\/placement$/, name: 'placement', run: (_q, res) => { json(res, 200, peer.placement()) } },
     {
       method: 'GET', pattern: /^\/docs\/([^/]+)\/kv\/([^/]+)$/, name: 'kv',
       run: async (_q, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
-        const map = (await existing(name)).getMap(KV_MAP)
-        if (!map.has(k)) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
-        json(res, 200, map.get(k))
+        const found = await reading(name, (doc) => { const map = doc.getMap(KV_MAP); return map.has(k) ? { value: map.get(k) } : undefined })
+        if (found === undefined) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
+        json(res, 200, found.value)
       }
     },
     {
@@ -213,16 +247,21 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
         const value = await readJson(req)
-        const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).set(k, value) })
+        // The size it adds, roughly (Yjs stores the value about as compactly as JSON): a doc at its limit answers 413.
+        const bytes = Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(value) ?? '')
+        const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).set(k, value) }, { bytes })
+        await writeConcern(req, name, version)
         json(res, 200, { version })
       }
     },
     {
       method: 'DELETE', pattern: /^\/docs\/([^/]+)\/kv\/([^/]+)$/, name: 'kv',
-      run: async (_q, res, [rawName = '', rawKey = '']) => {
+      run: async (req, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
+        await reading(name, () => true) // a key of a doc nobody has is a 404: deleting it must not create the doc
         const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).delete(k) })
+        await writeConcern(req, name, version)
         json(res, 200, { version })
       }
     }

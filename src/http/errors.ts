@@ -30,6 +30,8 @@ export const NAMED_ERRORS: Readonly<Record<string, { status: number, code: strin
   UpdateSizeError: { status: 413, code: 'update_too_large' },
   RateLimitError: { status: 429, code: 'rate_limited' },
   TooManyDocsError: { status: 503, code: 'too_many_docs' },
+  DocNotFoundError: { status: 404, code: 'doc_not_found' },
+  DocTooLargeError: { status: 413, code: 'doc_too_large' },
   StoreBusyError: { status: 503, code: 'store_busy' },
   NotRunningError: { status: 503, code: 'not_running' },
   TimeoutError: { status: 504, code: 'timeout' }

@@ -68,7 +68,16 @@ export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help:
   flushesSucceeded: { name: 'murmur_flushes_ended_total', help: 'Write-concern waits that ended, by result: succeeded or failed (timeout, not enough replicas).', labels: { result: 'succeeded' } },
   flushesFailed: { name: 'murmur_flushes_ended_total', help: '', labels: { result: 'failed' } },
   compactions: { name: 'murmur_compactions_total', help: 'Document compactions written to the store.' },
-  storeErrors: { name: 'murmur_store_errors_total', help: 'Store operations that failed (writes not acknowledged, loads failed).' }
+  storeErrors: { name: 'murmur_store_errors_total', help: 'Store operations that failed (writes not acknowledged, loads failed).' },
+  summariesEqual: { name: 'murmur_anti_entropy_summaries_equal_total', help: 'Shared anti-entropy rounds that ended at the summary: both peers hold the same docs at the same digests.' },
+  bucketsDiffering: { name: 'murmur_anti_entropy_buckets_differing_total', help: 'Summary buckets found differing (only their docs are listed and compared).' },
+  batchesSent: { name: 'murmur_sync_batches_sent_total', help: 'SyncBatch frames sent (several per-document steps in one frame).' },
+  handoffRounds: { name: 'murmur_handoff_rounds_total', help: 'Handoff rounds started: guest copies (docs held here but homed elsewhere) offered to their homes.' },
+  docsDropped: { name: 'murmur_guest_copies_dropped_total', help: 'Guest copies dropped after every current home confirmed holding them durably.' },
+  framesPaced: { name: 'murmur_sync_frames_paced_total', help: 'Sync frames that waited for the per-peer send pace (kept under the receivers\' frame and byte limits).' },
+  framesPaceDropped: { name: 'murmur_sync_frames_pace_dropped_total', help: 'Sync frames dropped because a peer\'s pace queue was full (anti-entropy sends them again later).' },
+  writesTooLarge: { name: 'murmur_writes_too_large_total', help: 'Writes refused because they would take a document past maxDocBytes (DocTooLargeError, HTTP 413).' },
+  evictions: { name: 'murmur_doc_evictions_total', help: 'Loaded documents evicted from memory because they were idle or to make room (they stay stored).' }
 }
 
 /** One Spec per metric name of REPLICATION_COUNTERS, its samples from every stat that maps to it. */
@@ -138,7 +147,12 @@ export const SPECS: Spec[] = [
   { name: 'murmur_sync_messages_total', help: 'Replication messages by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.messagesIn, s.r.messagesOut, 'type') },
   { name: 'murmur_sync_bytes_total', help: 'Replication frame bytes by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.bytesIn, s.r.bytesOut, 'type') },
   ...replicationCounterSpecs(),
-  { name: 'murmur_docs', help: 'Documents open on this peer.', type: 'gauge', read: s => one(s.r.docs) },
+  { name: 'murmur_docs', help: 'Documents loaded in memory on this peer.', type: 'gauge', read: s => one(s.r.docs) },
+  {
+    name: 'murmur_docs_held', help: 'Documents this peer holds (stored), by kind: homed here, or a guest copy (kept until its homes hold it, or open here).', type: 'gauge', labels: ['kind'],
+    read: s => [[{ kind: 'homed' }, num(s.r.homedDocs)], [{ kind: 'guest' }, num(s.r.guestDocs)]]
+  },
+  { name: 'murmur_paced_bytes', help: 'Sync bytes waiting for the per-peer send pace.', type: 'gauge', read: s => one(s.r.pacedBytes) },
   { name: 'murmur_pending_update_bytes', help: 'Bytes of remote updates waiting for missing dependencies.', type: 'gauge', read: s => one(s.r.pendingUpdateBytes) },
   {
     name: 'murmur_membership_refused_total', help: 'Membership work refused to stay within limits, by reason.', type: 'counter', labels: ['reason'],

@@ -21,10 +21,13 @@ export {
   DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, WRITE_BATCH_BYTES
 } from '../core/link-defaults.js'
 
-/** libp2p protocol ids of murmur's channels. Versioned: a wire change gets a new id, not a silent break. */
+/**
+ * libp2p protocol ids of murmur's channels. Versioned: a wire change gets a new id, not a silent break
+ * (sync 2.0.0: placement — summaries, batched steps, durable confirmations in step 3 and acks).
+ */
 export const PROTOCOLS: Readonly<Record<Channel, string>> = {
   swim: '/murmur/swim/1.0.0',
-  sync: '/murmur/sync/1.0.0',
+  sync: '/murmur/sync/2.0.0',
   presence: '/murmur/presence/1.0.0'
 }
 

@@ -1,7 +1,7 @@
 /**
  * Libp2pTransport: murmur's Transport (src/core/transport.ts) over libp2p streams.
  *
- * Channels map to protocols (`/murmur/swim/1.0.0`, `/murmur/sync/1.0.0`). Each (peer, channel) uses one
+ * Channels map to protocols (`/murmur/swim/1.0.0`, `/murmur/sync/2.0.0`). Each (peer, channel) uses one
  * long-lived outbound stream, opened on first send and reused; the remote reads it in a loop and answers
  * on its own outbound stream. Frames are varint length-prefixed (lpStream). This class wires the halves
  * together and owns what spans them: peer events, fault injection, the connection budget, stats and

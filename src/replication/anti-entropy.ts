@@ -1,84 +1,174 @@
 /**
  * Pull anti-entropy (Demers et al., "Epidemic algorithms for replicated database maintenance", push-pull
- * variant), made cheap when idle by comparing digests first:
+ * variant), cheap when idle, in three kinds of round:
  *
- *   initiator A                                   responder B
- *   Digests{session, page, entries: doc+digest} →            (all docs A hosts, paged)
- *                                               ← DigestsReply{hosted bitmap, differing, others, hints}
- *                                               ← SyncDoc step 1 {doc, B's vector}    (each doc that differs)
- *   SyncDoc step 2 {B's missing diff, A's vector} →
- *                                               ← SyncDoc step 3 {A's missing diff}
+ *  - shared: between two homes, over the docs both home (summary.ts). The initiator sends the summary's
+ *    root; equal roots end the round (two small frames, whatever the number of docs). Otherwise the
+ *    responder returns its bucket hashes and the initiator lists its docs of the differing buckets — the
+ *    listing is complete for those buckets, so the responder also finds the docs the initiator lacks
+ *    (a new home fetches this way) and the initiator those the responder lacks.
+ *  - plain: a listing of some docs (docs the app holds open here without homing them, a doc just opened):
+ *    the responder compares those it holds and hints at peers hosting the others.
+ *  - handoff: a guest (a peer holding a doc it does not home) lists such docs to one of their homes, which
+ *    keeps them: it answers which it holds durably with that very digest, and syncs the others, creating
+ *    them if it must. What the rebalancer waits for before a guest drops its copy.
  *
- * An idle round is two small frames. The digest covers the delete set, so a delete-only difference is
- * found even though the vectors are equal; the diffs (`encodeStateAsUpdate(doc, vector)`) always carry
- * the sender's whole delete set, so both sides end with the union. The handshake doubles as hosting
- * discovery: each side learns which docs the other hosts (host-directory.ts), and a responder that does
- * not host a listed doc hints at peers that do.
+ *   initiator A                                       responder B
+ *   Summary{root} →                                   (shared rounds only)
+ *                                                   ← SummaryReply{equal | bucket hashes}
+ *   Digests{scope, buckets, entries: doc+digest} →    (paged; a page holds whole buckets)
+ *                                                   ← DigestsReply{hosted, equal, differing, hints}
+ *                                                   ← step 1 {doc, B's vector}   (each doc that differs)
+ *   step 2 {B's missing diff, A's vector} →
+ *                                                   ← step 3 {A's missing diff, B's durable vector}
+ *
+ * Step 3 leaves only once step 2 is on B's disk, and carries the vector B held as that wait began: it
+ * confirms that B holds everything A sent durably (or in memory only, `durable` false). The digests
+ * cover the delete set, so a delete-only difference is found although the vectors are equal; the diffs
+ * (`encodeStateAsUpdate(doc, vector)`) always carry the sender's whole delete set, so both sides end with
+ * the union. Per-doc steps to one peer are batched into SyncBatch frames (step-batcher.ts).
  *
  * The responder keeps no state; the initiator keeps one bounded Session per round to report completion.
  */
 import type { Clock, Timer } from '../core/clock.js'
 import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
+import type { PeerDirectory } from '../core/directory.js'
 import { SYNC_LIMITS, digestEntryBytes, nameBytes } from './codec.js'
-import type { HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
+import type { DigestScopeName, HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
+import type { DocCatalog } from './catalog.js'
 import type { ReplicationConfig } from './config.js'
 import type { DocEntry } from './doc-entry.js'
 import type { DocRegistry } from './doc-registry.js'
 import type { HostDirectory } from './host-directory.js'
+import type { Placement } from './placement.js'
 import type { ReplicatorCounters } from './stats.js'
-import type { PeerDirectory } from './storage.js'
+import type { StepBatcher } from './step-batcher.js'
+import { BUCKETS, Summary, bucketOf, equalBytes } from './summary.js'
 import type { SyncLink } from './sync-link.js'
+import { WIRE_DIGEST_BYTES, dominates, merge } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
 export interface AntiEntropyOptions {
   localId: PeerId
   link: SyncLink
+  steps: StepBatcher
   registry: DocRegistry
+  catalog: DocCatalog
+  placement: Placement
   hosts: HostDirectory
   peers: PeerDirectory
   random: Random
   clock: Clock
   config: ReplicationConfig
   counters: ReplicatorCounters
+  /** This peer's store survives a crash (step 3 says so to the initiator). */
+  durable: boolean
   /** Byte budget of one Digests page (stays below the chunk size: listings are never chunked). */
   pageBytes: number
+  /**
+   * Runs `fn` once `name` is loaded (at once if it is; after loading it if this peer holds it or
+   * `create`). False if neither. Errors `fn` throws are handled as those of a message `type` from `from`.
+   */
+  withDoc(name: string, create: boolean, fn: (entry: DocEntry) => void, from: PeerId, type: 'digests' | 'syncDoc'): boolean
   /** Applies a remote diff to `entry` (throws DecodeError on a malformed update). */
   apply(entry: DocEntry, update: Uint8Array, from: PeerId): void
   /** A peer told us its vector of `doc` (flush uses it to send smaller diffs). */
   noteVector(peer: PeerId, doc: string, vector: VersionVector): void
+  /**
+   * `peer` holds, durably if `durable`, everything this peer held durably of `doc` when its digest was
+   * `digest` (the durable digest listed, or the one at step 2 of a handoff exchange).
+   */
+  confirmed(doc: string, peer: PeerId, digest: Uint8Array, durable: boolean): void
   onSynced(peer: PeerId, docs: readonly string[], durationMs: number): void
+}
+
+/** A doc as a listing names it: with the digest this peer has of it (in memory, else in the store). */
+export interface Listed {
+  readonly name: string
+  readonly digest: Uint8Array
+}
+
+/** What the initiator remembers of a doc it sent step 2 for: to turn step 3 into a confirmation. */
+interface Sent {
+  readonly vector: VersionVector
+  /** The durable digest at step 2, if memory and store agreed then (nothing in flight). */
+  readonly durableDigest: Uint8Array | undefined
 }
 
 interface Session {
   readonly id: number
   readonly peer: PeerId
+  readonly scope: DigestScopeName
   readonly startedAt: number
-  /** Doc names listed, per page (the reply's bitmap refers to them). */
-  readonly pages: readonly string[][]
+  /** Doc names listed, per page (the reply's bitmaps refer to them), with the digests listed. */
+  pages: Listed[][]
   readonly replied: Set<number>
+  /** Shared rounds: the summary exchange has not completed yet. */
+  summaryPending: boolean
   /** Step-1 frames the replies announced, and how many arrived. */
   expected: number
   vectorsSeen: number
-  /** Docs whose step 3 (our missing diff) we still wait for. */
-  readonly awaiting: Set<string>
+  /** Docs whose step 3 we still wait for, with what step 2 sent. */
+  readonly awaiting: Map<string, Sent>
   readonly synced: string[]
 }
 
 /** Hints per reply: enough to find a doc's hosts quickly, small enough to keep replies small. */
 const MAX_HINTS_PER_REPLY = 64
-/** Members remembered while docs load; the rest are reached by periodic rounds. */
+/** Members remembered while the store's list is read; the rest are reached by periodic rounds. */
 const MAX_DEFERRED_PEERS = 256
+/** Per-doc exchanges tracked at once (see `exchanging`). */
+const MAX_EXCHANGES = 65_536
+/**
+ * Shared sets this small skip the bucket hashes (2 KiB): their whole listing is about as big (a doc name
+ * and a 16-byte digest each) and saves a round trip.
+ */
+const LIST_WHOLE_SET_BELOW = 64
 const UINT32 = 0x1_0000_0000
 
 export class AntiEntropy {
   private readonly sessions = new Map<number, Session>()
-  /** Members that came alive while every doc was still loading. */
+  /** Members that came alive before the store's list of docs was read. */
   private readonly deferred = new Set<PeerId>()
+  /** The store's list of docs has been read (until then a listing would be incomplete). */
+  private listed = false
   /** Docs opened since the last fetch batch. */
   private readonly toFetch = new Set<DocEntry>()
   private fetchTimer: Timer | undefined
+  /**
+   * Fetch rounds the round table (maxSessions) had no room for, by peer: they start first as rounds end.
+   * An app waits on them (a read of a doc held elsewhere); skipping them, as a periodic round is skipped,
+   * made such a read answer "no such doc" while the doc's homes held it.
+   */
+  private readonly fetchWaiting = new Map<PeerId, Map<string, DocEntry>>()
+  private boostTimer: Timer | undefined
   private nextSession: number
+  /** Shared summaries by partner, valid while neither the catalog nor the placement changed. */
+  private readonly summaries = new Map<PeerId, { catalog: number, placement: number, loaded: number, summary: Summary }>()
+  /** Partners of shared rounds, in a shuffled order walked round-robin (every pair is compared in bounded time). */
+  private partners: PeerId[] = []
+  /** Shared rounds still owed to every member after a membership change (faster fetching by new homes). */
+  private boost = 0
+  /** Members that came alive while the view was settling: the first partners once it has. */
+  private readonly arrived = new Set<PeerId>()
+  /**
+   * Per-doc exchanges under way, with whom and until when: while this peer syncs a doc with one peer, a
+   * second peer offering the same doc is not taken up (this round; a later one catches anything left). After
+   * a membership change or a heal every co-home compares with everyone at once, and each would otherwise
+   * send the same missing updates — or the whole doc to a new home.
+   */
+  private readonly exchanging = new Map<string, { peer: PeerId, session: number, until: number, role: 'initiator' | 'responder' }>()
+  /**
+   * Step-1 vectors that arrived for a doc while this peer, as initiator of another exchange of it, waits for
+   * that exchange's step 3, by doc: answered once it is over (with what it brought, so only what is still
+   * missing moves), or when its claim lapses. Step 3 depends on no claim, so these waits cannot form a
+   * cycle. (Declining them, as before, left the responder's own claim on the doc standing until the session
+   * timeout — it had sent its vector and waits for our step 2 — so it declined every other peer offering
+   * the doc meanwhile: after a 5|5 heal some peers converged only 10–14 s later, at periodic rounds.)
+   */
+  private readonly waitingVectors = new Map<string, Array<{ from: PeerId, msg: SyncDocMessage, until: number }>>()
+  private waitTimer: Timer | undefined
 
   constructor (private readonly o: AntiEntropyOptions) {
     // A random start, so that a restarted peer's new sessions are unlikely to match stale replies.
@@ -89,36 +179,156 @@ export class AntiEntropy {
     return this.sessions.size
   }
 
-  /** The periodic round: one random live partner, preferring known co-hosts of our docs. */
+  /** The periodic round: a shared round with the next partner, and a plain one for docs held open here without homing them. */
   tick (): void {
     this.expire()
-    const aliveList = this.o.peers.alivePeers()
-    const alive = new Set(aliveList)
-    this.o.hosts.prune(alive)
-    const entries = this.o.registry.readyEntries()
-    if (entries.length === 0 || aliveList.length === 0) return
-    let candidates = aliveList
-    if (this.o.random.next() >= this.o.config.discoveryRatio) {
-      const coHosts = this.o.hosts.coHosts(entries.map(e => e.name), alive)
-      if (coHosts.length > 0) candidates = coHosts
+    if (!this.listed) return
+    if (!this.settled()) {
+      this.interestRound()
+      return
     }
-    const partner = candidates[this.o.random.int(candidates.length)]
-    if (partner !== undefined) this.startRound(partner, entries, true)
+    this.sharedRounds(this.boost > 0 ? Math.min(this.boost, this.o.config.sharedRoundsAfterChange) : 1)
+    this.interestRound()
+  }
+
+  /** Shared rounds with the next `rounds` partners (owed ones first). */
+  private sharedRounds (rounds: number): void {
+    this.boost = Math.max(0, this.boost - rounds)
+    for (let i = 0; i < rounds; i++) {
+      const next = this.nextPartner()
+      if (next === undefined || !this.startShared(next)) break
+    }
+  }
+
+  /** The member set has not changed for `placementSettleMs`: docs may move. */
+  settled (): boolean {
+    return this.o.clock.now() - this.o.placement.changedAt >= this.o.config.placementSettleMs
+  }
+
+  /** The member set changed: compare with every member soon (a new home learns what to fetch). */
+  placementChanged (): void {
+    this.partners = []
+    this.summaries.clear()
+    this.boost = this.o.placement.size - 1
+    // Once it has settled, start comparing at once rather than at the next tick (a repair's latency).
+    this.boostTimer?.cancel()
+    this.boostTimer = this.o.clock.setTimeout(() => {
+      this.boostTimer = undefined
+      if (this.listed && this.settled() && this.boost > 0) this.sharedRounds(Math.min(this.boost, this.o.config.sharedRoundsAfterChange))
+    }, this.o.config.placementSettleMs)
+  }
+
+  private nextPartner (): PeerId | undefined {
+    const alive = new Set(this.o.peers.alivePeers())
+    this.o.hosts.prune(alive)
+    for (const id of this.summaries.keys()) if (!alive.has(id)) this.summaries.delete(id)
+    // Peers that came alive since (joined, or back from a partition) first: they have the most to exchange.
+    for (const p of this.arrived) {
+      this.arrived.delete(p)
+      if (alive.has(p)) return p
+    }
+    while (this.partners.length > 0) {
+      const p = this.partners.pop() as PeerId
+      if (alive.has(p)) return p
+    }
+    this.partners = this.o.random.shuffle([...alive])
+    return this.partners.pop()
   }
 
   /**
-   * A member became alive (joined, refuted, partition healed): sync with it at once — or, while our docs
-   * are still loading (a restart: membership rejoins faster than the store replays), as soon as they are.
+   * Docs the app holds open here without homing them: one of their homes gets a plain listing of those it
+   * homes (keeps it knowing we want pushes, and repairs what pushes missed). A share `discoveryRatio` of
+   * these rounds goes to a random live peer instead, with all of them: how peers holding the same docs open
+   * find each other (the reply says which it holds too), so that writes reach them in one hop.
    */
-  peerAlive (peer: PeerId): void {
-    const entries = this.o.registry.readyEntries()
-    if (entries.length > 0) this.startRound(peer, entries, true)
-    else if (this.o.registry.size > 0 && this.deferred.size < MAX_DEFERRED_PEERS) this.deferred.add(peer)
+  private interestRound (): void {
+    const interest = this.o.registry.readyEntries().filter(e => e.pinned && !this.o.placement.isHome(e.name))
+    if (interest.length === 0) return
+    if (this.o.random.next() < this.o.config.discoveryRatio) {
+      const alive = this.o.peers.alivePeers()
+      const peer = alive[this.o.random.int(alive.length)]
+      if (peer !== undefined) this.startRound(peer, interest.map(e => ({ name: e.name, digest: e.wireDigest() })), 'plain', false)
+      return
+    }
+    const pick = interest[this.o.random.int(interest.length)] as DocEntry
+    const homes = this.o.placement.homes(pick.name).filter(p => p !== this.o.localId)
+    const home = homes[this.o.random.int(homes.length)]
+    if (home === undefined) return
+    const items = interest.filter(e => this.o.placement.isHome(e.name, home)).map(e => ({ name: e.name, digest: e.wireDigest() }))
+    this.startRound(home, items, 'plain', false)
   }
 
-  /** A doc finished loading: once none is loading any more, sync with the members that came alive meanwhile. */
-  docLoaded (): void {
-    if (this.deferred.size === 0 || this.o.registry.readyEntries().length < this.o.registry.size) return
+  /** The digest this peer has of `name` for a listing: in memory if loaded, else the store's. */
+  digestOf (name: string): Uint8Array | undefined {
+    const entry = this.o.registry.ready(name)
+    if (entry !== undefined) return entry.wireDigest()
+    return this.o.catalog.get(name)?.meta?.digest.subarray(0, WIRE_DIGEST_BYTES)
+  }
+
+  /** Every doc this peer holds (loaded or only stored) whose digest is known, with that digest. */
+  private held (): Listed[] {
+    const out: Listed[] = []
+    for (const e of this.o.catalog.values()) {
+      const digest = this.digestOf(e.name)
+      if (digest !== undefined) out.push({ name: e.name, digest })
+    }
+    for (const entry of this.o.registry.readyEntries()) {
+      if (!this.o.catalog.has(entry.name) && entry.log.position > 0) out.push({ name: entry.name, digest: entry.wireDigest() })
+    }
+    return out
+  }
+
+  /** Docs this peer holds that, by its placement, both it and `peer` home (within `buckets`, if given). */
+  private sharedWith (peer: PeerId, buckets?: ReadonlySet<number>): Listed[] {
+    const out: Listed[] = []
+    const take = (name: string): void => {
+      if (buckets !== undefined && !buckets.has(bucketOf(name))) return
+      if (!this.bothHome(name, peer)) return
+      const digest = this.digestOf(name)
+      if (digest !== undefined) out.push({ name, digest })
+    }
+    for (const e of this.o.catalog.values()) take(e.name)
+    for (const entry of this.o.registry.readyEntries()) if (!this.o.catalog.has(entry.name) && entry.log.position > 0) take(entry.name)
+    return out
+  }
+
+  private bothHome (doc: string, peer: PeerId): boolean {
+    const homes = this.o.placement.homes(doc)
+    return homes.includes(this.o.localId) && homes.includes(peer)
+  }
+
+  /** The shared summary with `peer`, recomputed only after the catalog, the placement or loaded docs changed. */
+  private summaryWith (peer: PeerId): Summary {
+    const cached = this.summaries.get(peer)
+    const loaded = this.o.registry.changes
+    if (cached !== undefined && cached.catalog === this.o.catalog.version && cached.placement === this.o.placement.version && cached.loaded === loaded) return cached.summary
+    const summary = new Summary()
+    for (const d of this.sharedWith(peer)) summary.add(d.name, d.digest)
+    this.summaries.set(peer, { catalog: this.o.catalog.version, placement: this.o.placement.version, loaded, summary })
+    return summary
+  }
+
+  /**
+   * A member became alive (joined, refuted, partition healed): a shared round with it at once — or, before
+   * the store's list of docs was read (a restart: membership rejoins faster than the store lists), once it is.
+   */
+  peerAlive (peer: PeerId): void {
+    if (!this.listed) {
+      if (this.deferred.size < MAX_DEFERRED_PEERS) this.deferred.add(peer)
+      return
+    }
+    // A settled view compares at once; otherwise the rounds owed after the change start with it.
+    if (this.settled()) this.startShared(peer)
+    else if (this.arrived.size < MAX_DEFERRED_PEERS) this.arrived.add(peer)
+    // Tell it which docs the app holds open here — all of them (`full`: it forgets those no longer listed),
+    // so that writes there are pushed to us directly.
+    const open = this.o.registry.readyEntries().filter(e => e.pinned).map(e => ({ name: e.name, digest: e.wireDigest() }))
+    if (open.length > 0) this.startRound(peer, open, 'plain', true)
+  }
+
+  /** The store's list of docs is in the catalog: sync with the members that came alive meanwhile. */
+  catalogListed (): void {
+    this.listed = true
     const peers = [...this.deferred]
     this.deferred.clear()
     const alive = new Set(this.o.peers.alivePeers())
@@ -126,11 +336,10 @@ export class AntiEntropy {
   }
 
   /**
-   * A doc was just opened: ask for it — every live peer while there are at most `pushAllMaxHosts` of them,
-   * else known hosts, or random live peers when none is known yet. A round's Digests tell its receiver that
-   * we host the doc, so asking everyone in a small mesh also announces us at once: the next write anywhere
-   * is pushed to us directly, instead of reaching us only by anti-entropy until our partners found out.
-   * Docs opened together (a restart re-opens them all) are batched: one round per peer, not one per doc.
+   * A doc new to this peer was just loaded: ask for it — its homes, and every live peer while there are at
+   * most `pushAllMaxHosts` of them (else known hosts, or random live peers when none is known yet). A
+   * round's Digests tell its receiver that we host the doc, so asking everyone in a small mesh also
+   * announces us at once: the next write anywhere is pushed to us directly. Batched: one round per peer.
    */
   fetch (entry: DocEntry): void {
     this.toFetch.add(entry)
@@ -146,79 +355,206 @@ export class AntiEntropy {
     const perPeer = new Map<PeerId, DocEntry[]>()
     const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
     for (const entry of entries) {
+      const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && alive.has(p))
       const known = this.o.hosts.hostsOf(entry.name, alive)
-      const targets = everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
-      for (const peer of targets) {
-        perPeer.set(peer, [...perPeer.get(peer) ?? [], entry])
+      const others = everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
+      for (const peer of new Set([...homes, ...others])) {
+        if (peer === this.o.localId) continue
+        let list = perPeer.get(peer)
+        if (list === undefined) perPeer.set(peer, list = [])
+        list.push(entry)
       }
     }
-    for (const [peer, docs] of perPeer) this.startRound(peer, docs, false)
+    for (const [peer, list] of perPeer) {
+      if (!this.startRound(peer, list.map(e => ({ name: e.name, digest: e.wireDigest() })), 'plain', false)) this.fetchLater(peer, list)
+    }
   }
 
-  /** Starts a round with `peer` over `entries` (`full`: they are all our docs). Returns false if skipped. */
-  startRound (peer: PeerId, entries: readonly DocEntry[], full: boolean): boolean {
-    if (peer === this.o.localId) return false
-    this.expire()
-    if (this.sessions.size >= this.o.config.maxSessions) {
-      this.o.counters.antiEntropySkipped++
-      return false
+  /** Keeps a fetch round that found the round table full (bounded: the rest is left to periodic rounds). */
+  private fetchLater (peer: PeerId, list: readonly DocEntry[]): void {
+    let waiting = this.fetchWaiting.get(peer)
+    if (waiting === undefined) {
+      if (this.fetchWaiting.size >= MAX_DEFERRED_PEERS) return
+      this.fetchWaiting.set(peer, waiting = new Map())
     }
-    const { pages, truncated } = this.paginate(entries)
-    const id = this.nextSession
-    this.nextSession = (this.nextSession + 1) % UINT32
-    this.sessions.set(id, {
-      id,
-      peer,
-      startedAt: this.o.clock.now(),
-      pages: pages.map(p => p.map(e => e.name)),
-      replied: new Set(),
-      expected: 0,
-      vectorsSeen: 0,
-      awaiting: new Set(),
-      synced: []
-    })
-    this.o.counters.antiEntropyRounds++
-    pages.forEach((page, index) => {
-      this.o.link.send(peer, {
-        type: 'digests',
-        session: id,
-        page: index,
-        pages: pages.length,
-        full: full && !truncated,
-        entries: page.map(e => ({ doc: e.name, digest: e.wireDigest() }))
-      })
-    })
+    for (const e of list) if (waiting.size < this.o.config.maxDocsPerRound) waiting.set(e.name, e)
+  }
+
+  /** Starts waiting fetch rounds while the round table has room (called whenever rounds end). */
+  private drainFetches (): void {
+    if (this.fetchWaiting.size === 0) return
+    const alive = new Set(this.o.peers.alivePeers())
+    for (const [peer, waiting] of this.fetchWaiting) {
+      if (this.sessions.size >= this.o.config.maxSessions) return
+      this.fetchWaiting.delete(peer)
+      const docs = [...waiting.values()].filter(e => e.ready).map(e => ({ name: e.name, digest: e.wireDigest() }))
+      if (alive.has(peer) && docs.length > 0) this.startRound(peer, docs, 'plain', false)
+    }
+  }
+
+  /** A shared round with `peer`: summary first. Returns false if skipped. */
+  startShared (peer: PeerId): boolean {
+    if (peer === this.o.localId || !this.o.placement.isMember(peer)) return false
+    const s = this.open(peer, 'shared')
+    if (s === undefined) return false
+    s.summaryPending = true
+    const summary = this.summaryWith(peer)
+    this.o.link.send(peer, { type: 'summary', session: s.id, root: summary.root(), count: summary.count })
     return true
   }
 
-  /** Responder: compare, answer, and start step 1 for every doc that differs. */
+  /** A handoff round: `items` are docs this peer holds as a guest and `peer` homes. */
+  startHandoff (peer: PeerId, items: readonly Listed[]): boolean {
+    return items.length > 0 && this.startRound(peer, items, 'handoff', false)
+  }
+
+  /** Starts a listing round with `peer` over `items`. Returns false if skipped. */
+  startRound (peer: PeerId, items: readonly Listed[], scope: DigestScopeName, full: boolean): boolean {
+    if (peer === this.o.localId) return false
+    const s = this.open(peer, scope)
+    if (s === undefined) return false
+    this.sendListing(s, items, full, [])
+    return true
+  }
+
+  private open (peer: PeerId, scope: DigestScopeName): Session | undefined {
+    this.expire()
+    if (this.sessions.size >= this.o.config.maxSessions) {
+      this.o.counters.antiEntropySkipped++
+      return undefined
+    }
+    const id = this.nextSession
+    this.nextSession = (this.nextSession + 1) % UINT32
+    const s: Session = {
+      id, peer, scope, startedAt: this.o.clock.now(), pages: [], replied: new Set(), summaryPending: false,
+      expected: 0, vectorsSeen: 0, awaiting: new Map(), synced: []
+    }
+    this.sessions.set(id, s)
+    this.o.counters.antiEntropyRounds++
+    return s
+  }
+
+  /**
+   * Sends the Digests pages of session `s`. For a shared listing, pages hold whole buckets (`buckets` says
+   * which, so the responder can tell what the initiator lacks); past SYNC_LIMITS.pages or
+   * `maxDocsPerRound`, the rest waits for a later round (the start is rotated so everything gets its turn).
+   */
+  private sendListing (s: Session, items: readonly Listed[], full: boolean, buckets: readonly number[]): void {
+    const shared = s.scope === 'shared'
+    const { pages, pageBuckets, truncated } = shared ? this.paginateBuckets(items, buckets) : this.paginate(items)
+    s.pages = pages
+    // A whole shared set in one page says so (`full`) instead of naming all 256 buckets.
+    const whole = shared && full && !truncated && pages.length === 1
+    pages.forEach((page, index) => {
+      this.o.link.send(s.peer, {
+        type: 'digests',
+        session: s.id,
+        page: index,
+        pages: pages.length,
+        full: full && !truncated,
+        entries: page.map(e => ({ doc: e.name, digest: e.digest })),
+        scope: s.scope,
+        buckets: shared && !whole ? pageBuckets[index] ?? [] : []
+      })
+    })
+  }
+
+  // ── responder ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Responder of a shared round: equal roots end it, else our bucket hashes go back. */
+  handleSummary (from: PeerId, msg: SyncMessageOf<'summary'>): void {
+    if (!this.o.placement.isMember(from)) {
+      this.o.counters.unexpectedFrames++
+      return
+    }
+    const summary = this.summaryWith(from)
+    const equal = summary.count === msg.count && equalBytes(summary.root(), msg.root)
+    // A small set is listed whole (no buckets in the reply): cheaper than 2 KiB of bucket hashes.
+    const whole = equal || Math.max(summary.count, msg.count) < LIST_WHOLE_SET_BELOW
+    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeBuckets() })
+  }
+
+  /** Initiator of a shared round: done if equal, else list the docs of the differing buckets. */
+  handleSummaryReply (from: PeerId, msg: SyncMessageOf<'summaryReply'>): void {
+    const s = this.sessions.get(msg.session)
+    if (s === undefined || s.peer !== from || !s.summaryPending) {
+      this.o.counters.unexpectedFrames++
+      return
+    }
+    s.summaryPending = false
+    if (msg.equal) {
+      this.o.counters.summariesEqual++
+      this.checkComplete(s)
+      return
+    }
+    if (msg.buckets.byteLength === 0) {
+      // A small set: list all of it (`full`: every bucket, complete).
+      this.sendListing(s, this.sharedWith(from), true, [])
+      return
+    }
+    const differing = this.summaryWith(from).differing(msg.buckets)
+    if (differing.length === 0) {
+      // Same buckets, different root: impossible unless the summary changed since; the next round redoes it.
+      this.checkComplete(s)
+      return
+    }
+    this.o.counters.bucketsDiffering += differing.length
+    const buckets = new Set(differing)
+    this.sendListing(s, this.sharedWith(from, buckets), false, differing)
+  }
+
+  /** Responder: compare, answer, and start step 1 for every doc that differs (or that one side lacks). */
   handleDigests (from: PeerId, msg: SyncMessageOf<'digests'>): void {
     const listed = msg.entries.map(e => e.doc)
-    if (msg.full) this.o.hosts.notePage(from, msg.session, msg.page, msg.pages, listed)
-    else for (const doc of listed) this.o.hosts.add(from, doc)
+    if (msg.scope === 'plain') {
+      if (msg.full) this.o.hosts.notePage(from, msg.session, msg.page, msg.pages, listed)
+      else for (const doc of listed) this.o.hosts.add(from, doc)
+    }
+    if (msg.scope === 'shared' && !this.o.placement.isMember(from)) {
+      this.o.counters.unexpectedFrames++
+      return
+    }
     const hosted = new Uint8Array(Math.ceil(msg.entries.length / 8))
+    const equal = new Uint8Array(hosted.byteLength)
     const hints: HostHint[] = []
     let alive: Set<PeerId> | undefined
     let differing = 0
+    const stepOne = (doc: string): void => {
+      if (!this.claim(doc, from, msg.session, 'responder')) return // under way in another exchange
+      differing++
+      const held = this.o.withDoc(doc, false, (entry) => {
+        this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
+      }, from, 'digests')
+      // A doc we lack: our (empty) vector asks for all of it; step 2 then creates it here.
+      if (!held) this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: new Map() })
+    }
     msg.entries.forEach((e, i) => {
-      const entry = this.o.registry.get(e.doc)
-      if (entry !== undefined) {
-        hosted[i >> 3] = (hosted[i >> 3] as number) | (1 << (i & 7))
-        if (entry.ready && !equalBytes(entry.wireDigest(), e.digest)) {
-          differing++
-          this.sendSync(from, { type: 'syncDoc', session: msg.session, doc: e.doc, step: 'vector', vector: entry.vector() })
-        }
-      } else if (hints.length < MAX_HINTS_PER_REPLY) {
+      const held = this.o.registry.get(e.doc) !== undefined || this.o.catalog.has(e.doc)
+      if (held) hosted[i >> 3] = (hosted[i >> 3] as number) | (1 << (i & 7))
+      if (!this.lacks(e.doc)) {
+        const durable = this.o.catalog.get(e.doc)?.meta?.digest
+        if (durable !== undefined && equalBytes(durable.subarray(0, WIRE_DIGEST_BYTES), e.digest)) equal[i >> 3] = (equal[i >> 3] as number) | (1 << (i & 7))
+        const ours = this.digestOf(e.doc)
+        if (ours === undefined || !equalBytes(ours, e.digest)) stepOne(e.doc)
+      } else if (msg.scope === 'handoff' || (msg.scope === 'shared' && this.o.placement.isHome(e.doc) && this.settled())) {
+        stepOne(e.doc)
+      } else if (!held && hints.length < MAX_HINTS_PER_REPLY) {
         alive ??= new Set(this.o.peers.alivePeers())
         const peers = this.o.random.sample(this.o.hosts.hostsOf(e.doc, alive, from), SYNC_LIMITS.hintPeers)
         if (peers.length > 0) hints.push({ doc: e.doc, peers })
       }
     })
-    const others = msg.full && msg.page === 0 ? this.othersThan(new Set(listed)) : []
-    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints })
+    if (msg.scope === 'shared') {
+      // The listing is complete for its buckets: what we hold there and it did not list, it lacks.
+      const listedSet = new Set(listed)
+      const complete = msg.full && msg.buckets.length === 0 ? undefined : new Set(msg.buckets) // full: every bucket
+      for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
+    }
+    const others = msg.scope === 'plain' && msg.full && msg.page === 0 ? this.othersThan(new Set(listed)) : []
+    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable })
   }
 
-  /** Initiator: learn what the responder hosts, follow hints, account for the round. */
+  /** Initiator: learn what the responder hosts and holds durably, follow hints, account for the round. */
   handleDigestsReply (from: PeerId, msg: SyncMessageOf<'digestsReply'>): void {
     const s = this.sessions.get(msg.session)
     const page = s?.pages[msg.page]
@@ -227,8 +563,11 @@ export class AntiEntropy {
       return
     }
     page.forEach((doc, i) => {
-      if (((msg.hosted[i >> 3] as number) & (1 << (i & 7))) !== 0) this.o.hosts.add(from, doc)
-      else this.o.hosts.remove(from, doc)
+      const bit = 1 << (i & 7)
+      if (((msg.hosted[i >> 3] as number) & bit) !== 0) this.o.hosts.add(from, doc.name)
+      else if (s.scope === 'plain') this.o.hosts.remove(from, doc.name)
+      // It holds exactly what we listed, durably if its store is: a confirmation (the rebalancer's evidence).
+      if (msg.equal.byteLength > 0 && ((msg.equal[i >> 3] as number) & bit) !== 0) this.confirmListed(doc, from, msg.durable)
     })
     for (const doc of msg.others) this.o.hosts.add(from, doc)
     s.replied.add(msg.page)
@@ -237,12 +576,59 @@ export class AntiEntropy {
     this.checkComplete(s)
   }
 
+  /**
+   * The responder's stored copy has the digest we listed. That confirms our stored state if what we listed
+   * was our stored digest (a loaded doc with appends in flight lists its in-memory digest: no confirmation).
+   */
+  private confirmListed (doc: Listed, from: PeerId, durable: boolean): void {
+    const stored = this.o.catalog.get(doc.name)?.meta?.digest
+    if (stored !== undefined && equalBytes(stored.subarray(0, WIRE_DIGEST_BYTES), doc.digest)) this.o.confirmed(doc.name, from, stored, durable)
+  }
+
   handleSyncDoc (from: PeerId, msg: SyncDocMessage): void {
-    const entry = this.o.registry.ready(msg.doc)
-    if (entry === undefined) {
-      this.o.counters.unhostedFrames++
+    // Step 2 may create the doc here (we asked for it with an empty vector); step 1 for a doc we lack
+    // (shared round) creates it if we home it; step 3 only concerns a doc we sent step 2 for.
+    const lacking = msg.step === 'vector' && this.lacks(msg.doc)
+    // A doc the shared round offers (we home it) waits for a settled view; one we asked for (a plain round:
+    // the app wants it) does not.
+    const shared = this.sessions.get(msg.session)?.scope === 'shared'
+    if (msg.step === 'vector' && lacking && shared && this.o.placement.isHome(msg.doc) && !this.settled()) {
+      // The view is still settling: do not take this one up.
+      const s = this.session(msg.session, from)
+      if (s !== undefined) {
+        s.vectorsSeen++
+        this.checkComplete(s)
+      }
       return
     }
+    if (msg.step === 'vector' && !this.claim(msg.doc, from, msg.session, 'initiator')) {
+      const current = this.exchanging.get(msg.doc)
+      // Under way with another peer, whose step 3 we wait for: answer once that is over.
+      if (current?.role === 'initiator' && this.waitFor(from, msg, current.until)) return
+      // We responded to another exchange of it and wait for its step 2 — which may itself wait on a
+      // vector like this one: waiting here could close a cycle. Send what the responder lacks now, but
+      // ask for nothing back (that exchange brings it): its claim ends at once.
+      this.takeUp(from, msg, true)
+      return
+    }
+    this.takeUp(from, msg, false)
+  }
+
+  /** Handles a syncDoc message; `askNothing`: step 2 asks for nothing back (see handleSyncDoc). */
+  private takeUp (from: PeerId, msg: SyncDocMessage, askNothing: boolean): void {
+    const create = msg.step === 'diffAndVector' || (msg.step === 'vector' && this.o.placement.isHome(msg.doc))
+    const held = this.o.withDoc(msg.doc, create, (entry) => { this.syncStep(from, msg, entry, askNothing) }, from, 'syncDoc')
+    if (!held) {
+      this.o.counters.unhostedFrames++
+      const s = this.session(msg.session, from)
+      if (s !== undefined && msg.step === 'vector') {
+        s.vectorsSeen++ // not ours to take: count it, so the round still completes
+        this.checkComplete(s)
+      }
+    }
+  }
+
+  private syncStep (from: PeerId, msg: SyncDocMessage, entry: DocEntry, askNothing = false): void {
     // The sender hosts the doc — recorded only once its message passed validation: for a diff, once the
     // update applied (a rejected one throws DecodeError before any state here is touched).
     switch (msg.step) {
@@ -250,50 +636,151 @@ export class AntiEntropy {
         // We initiated: send what the responder lacks, and our vector so it sends what we lack.
         this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
+        const vector = entry.vector()
         const s = this.session(msg.session, from)
         if (s !== undefined && !s.awaiting.has(msg.doc)) {
           s.vectorsSeen++
-          s.awaiting.add(msg.doc)
+          const durable = this.o.catalog.get(msg.doc)?.meta?.digest
+          s.awaiting.set(msg.doc, { vector, durableDigest: entry.log.idle && !entry.log.failed ? durable : undefined })
         }
-        this.sendSync(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector: entry.vector(), update: entry.diffFor(msg.vector) })
+        // Asking for nothing: our vector merged with the responder's, so its step 3 carries only its vector.
+        const asked = askNothing ? merge(vector, msg.vector) : vector
+        this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector: asked, update: entry.diffFor(msg.vector) })
         return
       }
-      case 'diffAndVector':
-        // We responded: apply first, so the diff we send back excludes nothing the initiator just gave us.
+      case 'diffAndVector': {
+        // We responded: apply first, so the diff we send back excludes nothing the initiator just gave us;
+        // answer once that is durable, with the vector as the wait began (it includes all of step 2).
         this.o.apply(entry, msg.update, from)
         this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
-        this.sendSync(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diff', update: entry.diffFor(msg.vector) })
+        const held = entry.vector()
+        entry.log.whenDurable((err) => {
+          this.release(msg.doc, from, msg.session)
+          if (err !== null || !entry.ready) return // not durable: no confirmation; the initiator retries
+          this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diff', update: entry.diffFor(msg.vector), vector: held, durable: this.o.durable })
+        })
         return
+      }
       case 'diff': {
-        this.o.apply(entry, msg.update, from)
-        this.o.hosts.add(from, msg.doc)
-        const s = this.session(msg.session, from)
-        if (s !== undefined && s.awaiting.delete(msg.doc)) {
-          s.synced.push(msg.doc)
-          this.checkComplete(s)
+        // Applied before the claim ends: a vector that waited for this exchange is answered with it.
+        try {
+          this.o.apply(entry, msg.update, from)
+        } finally {
+          this.release(msg.doc, from, msg.session)
         }
+        this.o.hosts.add(from, msg.doc)
+        this.o.noteVector(from, msg.doc, msg.vector)
+        const s = this.session(msg.session, from)
+        const sent = s?.awaiting.get(msg.doc)
+        if (s === undefined || sent === undefined) return
+        s.awaiting.delete(msg.doc)
+        // It holds everything step 2 carried: our whole delete set, and every insert up to `sent.vector`.
+        if (sent.durableDigest !== undefined && dominates(msg.vector, sent.vector)) this.o.confirmed(msg.doc, from, sent.durableDigest, msg.durable)
+        s.synced.push(msg.doc)
+        this.checkComplete(s)
       }
     }
+  }
+
+  /**
+   * Whether this peer has nothing of `doc`: not stored, and not in memory with content (a doc being created
+   * by a fetch under way, still loading or empty, counts as lacking: a second fetch would bring it twice).
+   */
+  private lacks (doc: string): boolean {
+    if (this.o.catalog.has(doc)) return false
+    const entry = this.o.registry.get(doc)
+    return entry === undefined || !entry.ready || entry.vector().size === 0
+  }
+
+  /** Keeps a step-1 vector until the exchange of its doc under way is over (at the latest `until`); false if too many wait. */
+  private waitFor (from: PeerId, msg: SyncDocMessage, until: number): boolean {
+    let waiting = this.waitingVectors.get(msg.doc)
+    if (waiting === undefined) {
+      if (this.waitingVectors.size >= MAX_DEFERRED_PEERS) return false
+      this.waitingVectors.set(msg.doc, waiting = [])
+    }
+    if (waiting.length >= MAX_DEFERRED_PEERS) return false
+    waiting.push({ from, msg, until })
+    this.waitTimer ??= this.o.clock.setTimeout(() => { this.answerOverdue() }, Math.max(1, until - this.o.clock.now()))
+    return true
+  }
+
+  /** The exchange of `doc` is over: answer the first vector that waited for it (it claims the doc in turn). */
+  private resumeWaiting (doc: string): void {
+    const waiting = this.waitingVectors.get(doc)
+    const next = waiting?.shift()
+    if (waiting === undefined || next === undefined) return
+    if (waiting.length === 0) this.waitingVectors.delete(doc)
+    this.handleSyncDoc(next.from, next.msg)
+  }
+
+  /** Answers the vectors whose wait lapsed (the claim they waited on lapsed without a release); re-arms while others wait. */
+  private answerOverdue (): void {
+    this.waitTimer = undefined
+    const now = this.o.clock.now()
+    let next = Infinity
+    for (const [doc, waiting] of [...this.waitingVectors]) {
+      const overdue = waiting.filter(w => w.until <= now)
+      const rest = waiting.filter(w => w.until > now)
+      if (rest.length === 0) this.waitingVectors.delete(doc)
+      else this.waitingVectors.set(doc, rest)
+      for (const w of rest) next = Math.min(next, w.until)
+      for (const w of overdue) this.handleSyncDoc(w.from, w.msg)
+    }
+    if (next !== Infinity) this.waitTimer = this.o.clock.setTimeout(() => { this.answerOverdue() }, Math.max(1, next - now))
+  }
+
+  /** Marks the exchange of `doc` in `session` with `peer` as under way; false if another exchange of it is. */
+  private claim (doc: string, peer: PeerId, session: number, role: 'initiator' | 'responder'): boolean {
+    const now = this.o.clock.now()
+    const current = this.exchanging.get(doc)
+    if (current !== undefined && current.until > now && (current.peer !== peer || current.session !== session)) return false
+    if (current === undefined && this.exchanging.size >= MAX_EXCHANGES) {
+      for (const [d, x] of this.exchanging) if (x.until <= now) this.exchanging.delete(d)
+      if (this.exchanging.size >= MAX_EXCHANGES) return true // too many to track: exchange, at worst twice
+    }
+    this.exchanging.set(doc, { peer, session, until: now + this.o.config.sessionTimeoutMs, role })
+    return true
+  }
+
+  private release (doc: string, peer: PeerId, session: number): void {
+    const current = this.exchanging.get(doc)
+    if (current?.peer !== peer || current.session !== session) return
+    this.exchanging.delete(doc)
+    this.resumeWaiting(doc)
   }
 
   /** Forgets rounds older than the session timeout. */
   expire (): void {
     const deadline = this.o.clock.now() - this.o.config.sessionTimeoutMs
+    let expired = false
     for (const [id, s] of this.sessions) {
       if (s.startedAt < deadline) {
         this.sessions.delete(id)
         this.o.counters.antiEntropyTimedOut++
+        expired = true
       }
     }
+    if (expired) this.drainFetches()
   }
 
   clear (): void {
+    this.listed = false
     this.sessions.clear()
     this.deferred.clear()
     this.toFetch.clear()
+    this.fetchWaiting.clear()
+    this.waitingVectors.clear()
+    this.waitTimer?.cancel()
+    this.waitTimer = undefined
+    this.summaries.clear()
+    this.exchanging.clear()
+    this.arrived.clear()
     this.fetchTimer?.cancel()
     this.fetchTimer = undefined
+    this.boostTimer?.cancel()
+    this.boostTimer = undefined
   }
 
   private session (id: number, from: PeerId): Session | undefined {
@@ -301,31 +788,24 @@ export class AntiEntropy {
     return s?.peer === from ? s : undefined
   }
 
-  private sendSync (to: PeerId, msg: SyncDocMessage): void {
-    const bytes = this.o.link.send(to, msg)
-    if (msg.step !== 'vector' && bytes > 0) {
-      this.o.counters.diffsSent++
-      this.o.counters.diffBytesSent += msg.update.byteLength
-    }
-  }
-
   private checkComplete (s: Session): void {
-    if (s.replied.size < s.pages.length || s.vectorsSeen < s.expected || s.awaiting.size > 0) return
+    if (s.summaryPending || s.replied.size < s.pages.length || s.vectorsSeen < s.expected || s.awaiting.size > 0) return
     this.sessions.delete(s.id)
     this.o.counters.antiEntropyCompleted++
     this.o.onSynced(s.peer, s.synced, this.o.clock.now() - s.startedAt)
+    this.drainFetches()
   }
 
   /** A responder said `hint.peers` host a doc we host: if we know no live host of it, sync with them. */
   private followHint (hint: HostHint): void {
-    const entry = this.o.registry.ready(hint.doc)
-    if (entry === undefined) return
+    const digest = this.digestOf(hint.doc)
+    if (digest === undefined) return
     const alive = new Set(this.o.peers.alivePeers())
     if (this.o.hosts.hostsOf(hint.doc, alive).length > 0) return
     for (const peer of hint.peers) {
       if (peer === this.o.localId || !alive.has(peer)) continue
       this.o.hosts.add(peer, hint.doc)
-      this.startRound(peer, [entry], false)
+      this.startRound(peer, [{ name: hint.doc, digest }], 'plain', false)
     }
   }
 
@@ -333,7 +813,7 @@ export class AntiEntropy {
   private othersThan (listed: ReadonlySet<string>): string[] {
     const out: string[] = []
     let bytes = 0
-    for (const doc of this.o.registry.names()) {
+    for (const { name: doc } of this.held()) {
       if (listed.has(doc)) continue
       const size = nameBytes(doc)
       if (out.length >= SYNC_LIMITS.docsPerFrame || bytes + size > this.o.pageBytes) break
@@ -344,22 +824,24 @@ export class AntiEntropy {
   }
 
   /**
-   * Splits `entries` into pages within the byte budget and SYNC_LIMITS. Past SYNC_LIMITS.pages the rest is
-   * left out of this round (`truncated`); the start is rotated at random so every doc gets its turn.
+   * Splits `entries` into pages within the byte budget and SYNC_LIMITS, at most `maxDocsPerRound` docs.
+   * Past that the rest is left out of this round (`truncated`); the start is rotated at random so every
+   * doc gets its turn.
    */
-  private paginate (entries: readonly DocEntry[]): { pages: DocEntry[][], truncated: boolean } {
+  private paginate (entries: readonly Listed[]): { pages: Listed[][], pageBuckets: number[][], truncated: boolean } {
     let ordered = entries
-    if (entries.length > SYNC_LIMITS.docsPerFrame) {
+    const cap = Math.min(this.o.config.maxDocsPerRound, SYNC_LIMITS.pages * SYNC_LIMITS.docsPerFrame)
+    if (entries.length > cap) {
       const start = this.o.random.int(entries.length)
-      ordered = [...entries.slice(start), ...entries.slice(0, start)]
+      ordered = [...entries.slice(start), ...entries.slice(0, start)].slice(0, cap)
     }
-    const pages: DocEntry[][] = [[]]
+    const pages: Listed[][] = [[]]
     let bytes = 0
     for (const e of ordered) {
       const size = digestEntryBytes(e.name)
-      let page = pages[pages.length - 1] as DocEntry[]
+      let page = pages[pages.length - 1] as Listed[]
       if (page.length > 0 && (bytes + size > this.o.pageBytes || page.length >= SYNC_LIMITS.docsPerFrame)) {
-        if (pages.length >= SYNC_LIMITS.pages) return { pages, truncated: true }
+        if (pages.length >= SYNC_LIMITS.pages) return { pages, pageBuckets: [], truncated: true }
         page = []
         pages.push(page)
         bytes = 0
@@ -367,12 +849,72 @@ export class AntiEntropy {
       page.push(e)
       bytes += size
     }
-    return { pages, truncated: false }
+    return { pages, pageBuckets: [], truncated: ordered.length < entries.length }
   }
-}
 
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
+  /**
+   * Pages of whole buckets (a page says which buckets it lists completely), from `buckets` (all when
+   * empty), at most `maxDocsPerRound` docs: buckets that do not fit wait for a later round, starting from a
+   * random one so every bucket gets its turn. A single bucket larger than a page is cut (not listed as complete).
+   */
+  private paginateBuckets (items: readonly Listed[], buckets: readonly number[]): { pages: Listed[][], pageBuckets: number[][], truncated: boolean } {
+    const wanted = buckets.length > 0 ? buckets : Array.from({ length: BUCKETS }, (_, b) => b)
+    const byBucket = new Map<number, Listed[]>()
+    for (const item of items) {
+      const b = bucketOf(item.name)
+      let list = byBucket.get(b)
+      if (list === undefined) {
+        list = []
+        byBucket.set(b, list)
+      }
+      list.push(item)
+    }
+    const start = this.o.random.int(wanted.length)
+    const order = [...wanted.slice(start), ...wanted.slice(0, start)]
+    const pages: Listed[][] = [[]]
+    const pageBuckets: number[][] = [[]]
+    let bytes = 0
+    let docs = 0
+    let truncated = false
+    for (const b of order) {
+      const list = byBucket.get(b) ?? []
+      const size = list.reduce((n, e) => n + digestEntryBytes(e.name), 0)
+      if (docs > 0 && docs + list.length > this.o.config.maxDocsPerRound) {
+        truncated = true
+        break
+      }
+      let page = pages[pages.length - 1] as Listed[]
+      if (page.length > 0 && (bytes + size > this.o.pageBytes || page.length + list.length > SYNC_LIMITS.docsPerFrame)) {
+        if (pages.length >= SYNC_LIMITS.pages) {
+          truncated = true
+          break
+        }
+        page = []
+        pages.push(page)
+        pageBuckets.push([])
+        bytes = 0
+      }
+      if (list.length > SYNC_LIMITS.docsPerFrame || size > this.o.pageBytes) {
+        // One oversized bucket: send what fits, and do not claim it complete.
+        let fit = 0
+        let fitBytes = 0
+        for (const e of list) {
+          const s = digestEntryBytes(e.name)
+          if (page.length + fit >= SYNC_LIMITS.docsPerFrame || bytes + fitBytes + s > this.o.pageBytes) break
+          fit++
+          fitBytes += s
+        }
+        page.push(...list.slice(0, fit))
+        bytes += fitBytes
+        docs += fit
+        truncated = true
+        continue
+      }
+      page.push(...list)
+      ;(pageBuckets[pageBuckets.length - 1] as number[]).push(b)
+      bytes += size
+      docs += list.length
+    }
+    return { pages, pageBuckets, truncated }
+  }
 }

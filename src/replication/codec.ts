@@ -9,7 +9,7 @@ import { DecodeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
-import { SyncFrame } from './wire.js'
+import { SyncDoc, SyncFrame } from './wire.js'
 import type { VectorEntry } from './wire.js'
 
 /** Limits on decoded content. A frame exceeding any of them is rejected whole. */
@@ -33,7 +33,13 @@ export const SYNC_LIMITS = Object.freeze({
   /** Chunks per transfer. */
   chunksPerTransfer: 4096,
   /** Hard cap of one Yjs update (and of a reassembled frame); config.maxTransferBytes is at most this. */
-  updateBytes: 256 * 1024 * 1024
+  updateBytes: 256 * 1024 * 1024,
+  /** Buckets of an anti-entropy summary (summary.ts), 8 bytes of hash each. */
+  summaryBuckets: 256,
+  /** Bytes of a summary hash (root or bucket). */
+  summaryHashBytes: 8,
+  /** Per-doc steps in one SyncBatch frame. */
+  stepsPerBatch: 4096
 })
 
 export const MessageType = {
@@ -42,7 +48,10 @@ export const MessageType = {
   syncDoc: 3,
   update: 4,
   ack: 5,
-  chunk: 6
+  chunk: 6,
+  summary: 7,
+  summaryReply: 8,
+  syncBatch: 9
 } as const
 export type MessageTypeName = keyof typeof MessageType
 export const MESSAGE_TYPES: readonly MessageTypeName[] = Object.keys(MessageType) as MessageTypeName[]
@@ -52,6 +61,15 @@ const TYPE_NAMES = new Map<number, MessageTypeName>(Object.entries(MessageType).
 export const SyncStep = { vector: 1, diffAndVector: 2, diff: 3 } as const
 export type SyncStepName = keyof typeof SyncStep
 
+/**
+ * What a Digests listing is for: `plain` (these are docs I hold: compare), `shared` (these are every doc I
+ * hold that we both home, within `buckets` if any: compare, and tell me of yours I lack), `handoff` (these
+ * are docs you home that I hold as a guest: keep them, confirming what your store holds).
+ */
+export const DigestScope = { plain: 0, shared: 1, handoff: 2 } as const
+export type DigestScopeName = keyof typeof DigestScope
+const SCOPE_NAMES = new Map<number, DigestScopeName>(Object.entries(DigestScope).map(([k, v]) => [v, k as DigestScopeName]))
+
 export interface DocDigest { readonly doc: string, readonly digest: Uint8Array }
 export interface HostHint { readonly doc: string, readonly peers: readonly PeerId[] }
 
@@ -60,16 +78,23 @@ export type SyncDocMessage =
   | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'vector', readonly vector: VersionVector }
   /** Initiator → responder: the responder's missing diff, plus the initiator's vector to get its own. */
   | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diffAndVector', readonly vector: VersionVector, readonly update: Uint8Array }
-  /** Responder → initiator: the initiator's missing diff. Ends the doc's exchange. */
-  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diff', readonly update: Uint8Array }
+  /**
+   * Responder → initiator, once step 2 is durable: the initiator's missing diff, the vector the responder
+   * holds durably (as the wait began: it includes all of step 2) and whether its store is durable at all.
+   * Ends the doc's exchange.
+   */
+  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diff', readonly update: Uint8Array, readonly vector: VersionVector, readonly durable: boolean }
 
 export type SyncMessage =
-  | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[] }
-  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[] }
+  | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[], readonly scope: DigestScopeName, readonly buckets: readonly number[] }
+  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean }
   | SyncDocMessage
+  | { readonly type: 'syncBatch', readonly steps: readonly SyncDocMessage[] }
+  | { readonly type: 'summary', readonly session: number, readonly root: Uint8Array, readonly count: number }
+  | { readonly type: 'summaryReply', readonly session: number, readonly equal: boolean, readonly buckets: Uint8Array }
   /** `spread`: the sender pushed to only k hosts; a receiver that learned something new forwards it once. */
   | { readonly type: 'update', readonly doc: string, readonly update: Uint8Array, readonly ackId: number, readonly spread: boolean }
-  | { readonly type: 'ack', readonly doc: string, readonly ackId: number, readonly vector: VersionVector }
+  | { readonly type: 'ack', readonly doc: string, readonly ackId: number, readonly vector: VersionVector, readonly durable: boolean }
   | { readonly type: 'chunk', readonly transfer: number, readonly index: number, readonly count: number, readonly data: Uint8Array }
 
 export type SyncMessageOf<T extends MessageTypeName> = Extract<SyncMessage, { type: T }>
@@ -124,7 +149,8 @@ const DECODE_LIMITS = {
   digests: { entries: SYNC_LIMITS.docsPerFrame },
   digestsReply: { others: SYNC_LIMITS.docsPerFrame, hints: SYNC_LIMITS.docsPerFrame, hints$: { peers: SYNC_LIMITS.hintPeers } },
   syncDoc: { vector: SYNC_LIMITS.vectorEntries },
-  ack: { vector: SYNC_LIMITS.vectorEntries }
+  ack: { vector: SYNC_LIMITS.vectorEntries },
+  syncBatch: { steps: SYNC_LIMITS.stepsPerBatch, steps$: { vector: SYNC_LIMITS.vectorEntries } }
 }
 
 export interface DecodeSyncOptions {
@@ -140,19 +166,36 @@ export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: D
   const f = decodeBounded(SyncFrame, bytes, maxFrameBytes, DECODE_LIMITS)
   const type = TYPE_NAMES.get(f.type)
   if (type === undefined) throw new DecodeError(`unknown message type ${f.type}`)
-  const present = [f.digests, f.digestsReply, f.syncDoc, f.update, f.ack, f.chunk].filter(x => x !== undefined).length
+  const present = [f.digests, f.digestsReply, f.syncDoc, f.update, f.ack, f.chunk, f.summary, f.summaryReply, f.syncBatch].filter(x => x !== undefined).length
   if (present !== 1) throw new DecodeError(`${type} frame must carry exactly one body, has ${present}`)
   switch (type) {
     case 'digests': return validDigests(required(f.digests, type))
     case 'digestsReply': return validDigestsReply(required(f.digestsReply, type))
     case 'syncDoc': return validSyncDoc(required(f.syncDoc, type))
+    case 'syncBatch': {
+      const b = required(f.syncBatch, type)
+      checkCount(b.steps.length, SYNC_LIMITS.stepsPerBatch, 'syncBatch.steps')
+      if (b.steps.length === 0) throw new DecodeError('syncBatch without steps')
+      return { type, steps: b.steps.map(validSyncDoc) }
+    }
+    case 'summary': {
+      const m = required(f.summary, type)
+      return { type, session: checkInt(m.session, 0, UINT32_MAX, 'summary.session'), root: checkBytes(m.root, SYNC_LIMITS.summaryHashBytes, 'summary.root', SYNC_LIMITS.summaryHashBytes), count: checkInt(m.count, 0, UINT32_MAX, 'summary.count') }
+    }
+    case 'summaryReply': {
+      const m = required(f.summaryReply, type)
+      const size = SYNC_LIMITS.summaryBuckets * SYNC_LIMITS.summaryHashBytes
+      if (m.equal && m.buckets.byteLength !== 0) throw new DecodeError('summaryReply: equal with buckets')
+      if (!m.equal && m.buckets.byteLength !== size && m.buckets.byteLength !== 0) throw new DecodeError(`summaryReply.buckets: ${m.buckets.byteLength} bytes, expected ${size} (or none: list the whole set)`)
+      return { type, session: checkInt(m.session, 0, UINT32_MAX, 'summaryReply.session'), equal: m.equal, buckets: m.buckets }
+    }
     case 'update': {
       const u = required(f.update, type)
       return { type, doc: checkDocName(u.doc), update: checkUpdate(u.update, 'update.update'), ackId: checkInt(u.ackId, 0, UINT32_MAX, 'update.ackId'), spread: u.spread }
     }
     case 'ack': {
       const a = required(f.ack, type)
-      return { type, doc: checkDocName(a.doc), ackId: checkInt(a.ackId, 1, UINT32_MAX, 'ack.ackId'), vector: vectorFromWire(a.vector, 'ack.vector') }
+      return { type, doc: checkDocName(a.doc), ackId: checkInt(a.ackId, 1, UINT32_MAX, 'ack.ackId'), vector: vectorFromWire(a.vector, 'ack.vector'), durable: a.durable }
     }
     case 'chunk': {
       if (options.allowChunk === false) throw new DecodeError('chunk inside a chunked transfer')
@@ -182,11 +225,18 @@ function validDigests (d: NonNullable<SyncFrame['digests']>): SyncMessageOf<'dig
     const digest = checkBytes(e.digest, SYNC_LIMITS.digestBytes, `digests.entries[${i}].digest`, SYNC_LIMITS.digestBytes)
     return { doc, digest }
   })
-  return { type: 'digests', session: checkInt(d.session, 0, UINT32_MAX, 'digests.session'), page, pages, full: d.full, entries }
+  const scope = SCOPE_NAMES.get(d.scope)
+  if (scope === undefined) throw new DecodeError(`digests.scope: unknown value ${d.scope}`)
+  checkCount(d.buckets.length, SYNC_LIMITS.summaryBuckets, 'digests.buckets')
+  const buckets = d.buckets.map((b, i) => checkInt(b, 0, SYNC_LIMITS.summaryBuckets - 1, `digests.buckets[${i}]`))
+  if (buckets.length > 0 && scope !== 'shared') throw new DecodeError('digests.buckets: only a shared listing has buckets')
+  return { type: 'digests', session: checkInt(d.session, 0, UINT32_MAX, 'digests.session'), page, pages, full: d.full, entries, scope, buckets }
 }
 
 function validDigestsReply (r: NonNullable<SyncFrame['digestsReply']>): SyncMessageOf<'digestsReply'> {
   const hosted = checkBytes(r.hosted, Math.ceil(SYNC_LIMITS.docsPerFrame / 8), 'digestsReply.hosted')
+  const equal = checkBytes(r.equal, Math.ceil(SYNC_LIMITS.docsPerFrame / 8), 'digestsReply.equal')
+  if (equal.byteLength !== 0 && equal.byteLength !== hosted.byteLength) throw new DecodeError('digestsReply.equal: not the size of hosted')
   checkCount(r.others.length, SYNC_LIMITS.docsPerFrame, 'digestsReply.others')
   checkCount(r.hints.length, SYNC_LIMITS.docsPerFrame, 'digestsReply.hints')
   const others = r.others.map((doc, i) => checkDocName(doc, `digestsReply.others[${i}]`))
@@ -201,7 +251,9 @@ function validDigestsReply (r: NonNullable<SyncFrame['digestsReply']>): SyncMess
     hosted,
     differing: checkInt(r.differing, 0, SYNC_LIMITS.docsPerFrame, 'digestsReply.differing'),
     others,
-    hints
+    hints,
+    equal,
+    durable: r.durable
   }
 }
 
@@ -215,8 +267,7 @@ function validSyncDoc (s: NonNullable<SyncFrame['syncDoc']>): SyncDocMessage {
     case SyncStep.diffAndVector:
       return { type: 'syncDoc', session, doc, step: 'diffAndVector', vector: vectorFromWire(s.vector, 'syncDoc.vector'), update: checkUpdate(s.update, 'syncDoc.update') }
     case SyncStep.diff:
-      if (s.vector.length > 0) throw new DecodeError('syncDoc step diff must not carry a vector')
-      return { type: 'syncDoc', session, doc, step: 'diff', update: checkUpdate(s.update, 'syncDoc.update') }
+      return { type: 'syncDoc', session, doc, step: 'diff', update: checkUpdate(s.update, 'syncDoc.update'), vector: vectorFromWire(s.vector, 'syncDoc.vector'), durable: s.durable }
     default:
       throw new DecodeError(`syncDoc.step: unknown value ${s.step}`)
   }
@@ -226,30 +277,46 @@ function validSyncDoc (s: NonNullable<SyncFrame['syncDoc']>): SyncDocMessage {
 export function encodeSync (msg: SyncMessage): Uint8Array {
   switch (msg.type) {
     case 'digests':
-      return SyncFrame.encode({ type: MessageType.digests, digests: { session: msg.session, page: msg.page, pages: msg.pages, full: msg.full, entries: msg.entries.map(e => ({ doc: e.doc, digest: plain(e.digest) })) } })
+      return SyncFrame.encode({
+        type: MessageType.digests,
+        digests: { session: msg.session, page: msg.page, pages: msg.pages, full: msg.full, entries: msg.entries.map(e => ({ doc: e.doc, digest: plain(e.digest) })), scope: DigestScope[msg.scope], buckets: [...msg.buckets] }
+      })
     case 'digestsReply':
       return SyncFrame.encode({
         type: MessageType.digestsReply,
-        digestsReply: { session: msg.session, page: msg.page, hosted: plain(msg.hosted), differing: msg.differing, others: [...msg.others], hints: msg.hints.map(h => ({ doc: h.doc, peers: [...h.peers] })) }
+        digestsReply: { session: msg.session, page: msg.page, hosted: plain(msg.hosted), differing: msg.differing, others: [...msg.others], hints: msg.hints.map(h => ({ doc: h.doc, peers: [...h.peers] })), equal: plain(msg.equal), durable: msg.durable }
       })
     case 'syncDoc':
-      return SyncFrame.encode({
-        type: MessageType.syncDoc,
-        syncDoc: {
-          session: msg.session,
-          step: SyncStep[msg.step],
-          doc: msg.doc,
-          vector: msg.step === 'diff' ? [] : vectorToWire(msg.vector),
-          update: msg.step === 'vector' ? new Uint8Array(0) : plain(msg.update)
-        }
-      })
+      return SyncFrame.encode({ type: MessageType.syncDoc, syncDoc: stepToWire(msg) })
+    case 'syncBatch':
+      return SyncFrame.encode({ type: MessageType.syncBatch, syncBatch: { steps: msg.steps.map(stepToWire) } })
+    case 'summary':
+      return SyncFrame.encode({ type: MessageType.summary, summary: { session: msg.session, root: plain(msg.root), count: msg.count } })
+    case 'summaryReply':
+      return SyncFrame.encode({ type: MessageType.summaryReply, summaryReply: { session: msg.session, equal: msg.equal, buckets: plain(msg.buckets) } })
     case 'update':
       return SyncFrame.encode({ type: MessageType.update, update: { doc: msg.doc, update: plain(msg.update), ackId: msg.ackId, spread: msg.spread } })
     case 'ack':
-      return SyncFrame.encode({ type: MessageType.ack, ack: { doc: msg.doc, ackId: msg.ackId, vector: vectorToWire(msg.vector) } })
+      return SyncFrame.encode({ type: MessageType.ack, ack: { doc: msg.doc, ackId: msg.ackId, vector: vectorToWire(msg.vector), durable: msg.durable } })
     case 'chunk':
       return SyncFrame.encode({ type: MessageType.chunk, chunk: { transfer: msg.transfer, index: msg.index, count: msg.count, data: plain(msg.data) } })
   }
+}
+
+function stepToWire (msg: SyncDocMessage): SyncDoc {
+  return {
+    session: msg.session,
+    step: SyncStep[msg.step],
+    doc: msg.doc,
+    vector: vectorToWire(msg.vector),
+    update: msg.step === 'vector' ? new Uint8Array(0) : plain(msg.update),
+    durable: msg.step === 'diff' && msg.durable
+  }
+}
+
+/** Encoded size of one step inside a SyncBatch (to fill batches up to a byte budget). */
+export function stepBytes (msg: SyncDocMessage): number {
+  return fieldBytes(SyncDoc.encode(stepToWire(msg)).byteLength)
 }
 
 /** The generated encoder takes ArrayBuffer-backed arrays; anything else (a SharedArrayBuffer view) is copied. */

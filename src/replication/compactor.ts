@@ -7,10 +7,10 @@
  */
 import type { Clock, Timer } from '../core/clock.js'
 import type { ReplicationConfig } from './config.js'
-import type { DocEntry } from './doc-entry.js'
+import type { DocEntry, EncodedMeta } from './doc-entry.js'
 import type { DocRegistry } from './doc-registry.js'
 import type { ReplicatorCounters } from './stats.js'
-import type { DocStore } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
 
 /**
  * A failed append is repaired by a compaction this long after it (not at the next periodic check, up to
@@ -25,7 +25,7 @@ export interface CompactorOptions {
   registry: DocRegistry
   config: ReplicationConfig
   counters: ReplicatorCounters
-  onCompacted(entry: DocEntry, bytes: number): void
+  onCompacted(entry: DocEntry, bytes: number, meta: EncodedMeta): void
   onError(entry: DocEntry, err: Error): void
 }
 
@@ -43,6 +43,15 @@ export class Compactor {
     }, REPAIR_DELAY_MS))
   }
 
+  /** Compacts `entry` soon, whatever its pending counts (its size estimate needs folding). */
+  compactSoon (entry: DocEntry): void {
+    if (this.repairs.has(entry)) return
+    this.repairs.set(entry, this.o.clock.setTimeout(() => {
+      this.repairs.delete(entry)
+      this.maybeCompact(entry, true)
+    }, 0))
+  }
+
   clear (): void {
     for (const t of this.repairs.values()) t.cancel()
     this.repairs.clear()
@@ -52,24 +61,28 @@ export class Compactor {
     for (const entry of this.o.registry.readyEntries()) this.maybeCompact(entry)
   }
 
-  maybeCompact (entry: DocEntry): void {
+  maybeCompact (entry: DocEntry, force = false): void {
     if (entry.compacting || !entry.ready || !entry.log.idle) return
     const pending = this.o.store.pending(entry.name)
     // A failed append is repaired by compacting: the state written includes the update the store lost.
-    const due = pending.updates >= this.o.config.compactMinUpdates || pending.bytes >= this.o.config.compactMinBytes
+    const due = force || pending.updates >= this.o.config.compactMinUpdates || pending.bytes >= this.o.config.compactMinBytes
     if (!entry.log.failed && (!due || pending.updates < 2)) return
     entry.compacting = true
     const position = entry.log.position
     const state = entry.encodeState()
-    this.o.store.compact(entry.name, state, (err) => {
+    const meta = entry.metaNow(state.byteLength)
+    const bytesBefore = entry.stateBytes
+    this.o.store.compact(entry.name, state, meta.bytes, (err) => {
       entry.compacting = false
       if (err !== null) {
         this.o.onError(entry, err) // counted there (storeErrors), once
         return
       }
       entry.log.compacted(position)
+      // The state replaced what was persisted before; updates appended since still count on top.
+      entry.stateBytes = state.byteLength + Math.max(0, entry.stateBytes - bytesBefore)
       this.o.counters.compactions++
-      this.o.onCompacted(entry, state.byteLength)
+      this.o.onCompacted(entry, state.byteLength, meta)
     })
   }
 }

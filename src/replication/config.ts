@@ -4,9 +4,51 @@
  */
 import { mergeConfig, requirePositiveIntegers } from '../core/config.js'
 import { ConfigError } from '../core/errors.js'
-import { SYNC_LIMITS } from './codec.js'
+import { CHUNK_ENVELOPE_BYTES, SYNC_LIMITS } from './codec.js'
 
 export interface ReplicationConfig {
+  /**
+   * R: homes per document (placement.ts), every live member when fewer are alive. Each write is pushed to
+   * its homes, anti-entropy keeps them identical, and a copy elsewhere is dropped only once R homes hold it.
+   * A doc survives the loss of R − 1 peers; each doc costs R copies of disk and of sync traffic.
+   */
+  replicas: number
+  /**
+   * Docs one anti-entropy listing or handoff round covers at most (the rest waits for later rounds), so a
+   * heal with 100,000 differing docs is worked through in steps the receivers' frame limits absorb.
+   */
+  maxDocsPerRound: number
+  /**
+   * Shared rounds (summary comparisons with co-homes) started per anti-entropy tick right after a membership
+   * change, until every member has been compared once: how fast new homes find what they must fetch.
+   */
+  sharedRoundsAfterChange: number
+  /**
+   * After the member set changes, wait this long for it to settle before moving documents: no whole docs
+   * fetched by shared rounds, no handoffs, no drops. A joining peer learns the members one push-pull page
+   * and gossip message at a time; acting on each partial view would fetch docs it then hands back.
+   */
+  placementSettleMs: number
+  /**
+   * Per-peer send pace of the sync channel (pacer.ts), below what receivers accept from one peer
+   * (net/config.ts DEFAULT_INBOUND_RATE 1,000 frames/s burst 2,000, DEFAULT_INBOUND_BYTE_RATE 32 MiB/s):
+   * frames per second and burst, bytes per second and burst. The byte burst also stays under the
+   * transport's own per-peer queue (8 MiB), which drops the oldest frames beyond it.
+   */
+  paceFramesPerSec: number
+  paceBurstFrames: number
+  paceBytesPerSec: number
+  paceBurstBytes: number
+  /** Bytes waiting for the pace, per peer; past it new frames are dropped (and counted) until it drains. */
+  maxPacedBytes: number
+  /**
+   * Largest doc (its encoded state) a write may produce: a write past it is refused with DocTooLargeError
+   * (HTTP 413). Below maxTransferBytes with room for one more large write (a 1 MiB HTTP body) and the delete
+   * set, so that every doc can still be sent whole to a new replica (a fresh home's first diff is the whole
+   * doc) and compacted by the store. Replicated updates are never refused (a CRDT merge cannot be), so
+   * concurrent writes on two peers may together pass it by their own size.
+   */
+  maxDocBytes: number
   /**
    * Pull anti-entropy: every this long, exchange digests of all hosted docs with one random live peer (and
    * the missing diffs of those that differ). Push-pull with one random partner converges in O(log N) rounds
@@ -25,8 +67,9 @@ export interface ReplicationConfig {
    */
   pushAllMaxHosts: number
   /**
-   * Share of anti-entropy rounds whose partner is any live peer rather than a known co-host of our docs:
-   * how peers that opened a doc later are discovered. 0 = only known co-hosts (after the first contact).
+   * Share of the rounds for docs the app holds open without homing them that go to a random live peer
+   * rather than a home: how peers holding the same doc open find each other (then writes reach them in
+   * one hop). 0 = only the homes know who holds what open.
    */
   discoveryRatio: number
   /**
@@ -90,17 +133,39 @@ export interface ReplicationConfig {
    */
   maxPendingUpdateBytes: number
   /**
-   * Docs open at once (loaded or loading); opening one more fails with TooManyDocsError (counted as
-   * `openRefused`). Every open doc is live in memory and in every anti-entropy listing; 10,000 is a few
-   * listing pages and, at a few kB per small doc, tens of MB. Bounds what an HTTP client can make a peer open.
+   * Docs loaded in memory at once (loading included). Loading one more evicts the least recently used doc
+   * that nothing holds; if the app holds them all open, it fails with TooManyDocsError (counted as
+   * `openRefused`). At a few kB per small doc, 10,000 is tens of MB.
    */
   maxOpenDocs: number
+  /**
+   * A loaded doc the app does not hold open (one loaded for a read, a write, a sync step) is evicted after
+   * this long unused, so memory follows what is in use, not what is stored. Reloading one costs a store
+   * read of its compacted state: a few hundred µs for a small doc.
+   */
+  idleEvictMs: number
+  /**
+   * Docs this peer holds (in its store) at most; creating one more fails with TooManyDocsError. What it
+   * costs per doc that is not loaded: its catalog entry and cached homes (~0.5 KB of heap) and its share of
+   * the store.
+   */
+  maxDocs: number
 }
 
 export type ReplicationInit = Partial<ReplicationConfig>
 
 /** A LAN or a single data centre. */
 export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
+  replicas: 3,
+  maxDocsPerRound: 4_096,
+  sharedRoundsAfterChange: 8,
+  placementSettleMs: 1_000,
+  paceFramesPerSec: 500,
+  paceBurstFrames: 500,
+  paceBytesPerSec: 16 * 1024 * 1024,
+  paceBurstBytes: 4 * 1024 * 1024,
+  maxPacedBytes: 64 * 1024 * 1024,
+  maxDocBytes: 12 * 1024 * 1024,
   antiEntropyIntervalMs: 5_000,
   pushFanout: 3,
   pushAllMaxHosts: 16,
@@ -124,7 +189,9 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   maxTrackedDocs: 10_000,
   maxHostsPerDoc: 64,
   maxPendingUpdateBytes: 8 * 1024 * 1024,
-  maxOpenDocs: 10_000
+  maxOpenDocs: 10_000,
+  idleEvictMs: 30_000,
+  maxDocs: 1_000_000
 })
 
 /** One machine or a very fast network: repair sooner. */
@@ -147,7 +214,8 @@ export const SIM_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   flushRetryMs: 300,
   compactIntervalMs: 2_000,
   compactMinUpdates: 20,
-  compactMinBytes: 64 * 1024
+  compactMinBytes: 64 * 1024,
+  idleEvictMs: 5_000
 })
 
 export const PRESETS = { lan: LAN_PRESET, local: LOCAL_PRESET, sim: SIM_PRESET } as const
@@ -159,7 +227,9 @@ const POSITIVE_INTEGERS: readonly NumericKey[] = [
   'antiEntropyIntervalMs', 'fetchFanout', 'sessionTimeoutMs', 'maxSessions', 'chunkBytes', 'maxTransferBytes',
   'maxReassemblyBytes', 'maxTransfersPerPeer', 'maxTransfers', 'reassemblyTimeoutMs', 'flushRetryMs', 'flushFanout',
   'maxPendingFlushes', 'maxPendingWrites', 'compactIntervalMs', 'compactMinUpdates', 'compactMinBytes',
-  'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs'
+  'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs', 'idleEvictMs', 'maxDocs',
+  'replicas', 'maxDocsPerRound', 'sharedRoundsAfterChange', 'placementSettleMs', 'paceFramesPerSec', 'paceBurstFrames', 'paceBytesPerSec',
+  'paceBurstBytes', 'maxPacedBytes', 'maxDocBytes'
 ]
 
 /** Smallest chunk worth its envelope. */
@@ -171,6 +241,8 @@ const MIN_CHUNK_BYTES = 1024
  */
 export function resolveReplicationConfig (init: ReplicationInit = {}, preset: ReplicationPresetName = 'lan'): ReplicationConfig {
   const config = mergeConfig<ReplicationConfig>(PRESETS[preset], init, 'replication')
+  // Unless set, the doc size limit follows a smaller transfer limit (three quarters of it).
+  if (init.maxDocBytes === undefined) config.maxDocBytes = Math.min(config.maxDocBytes, Math.floor(config.maxTransferBytes * 3 / 4))
   requirePositiveIntegers(config, POSITIVE_INTEGERS)
   if (!Number.isSafeInteger(config.pushFanout) || config.pushFanout < 0) throw new ConfigError(`pushFanout must be an integer ≥ 0, got ${config.pushFanout}`)
   if (!Number.isSafeInteger(config.pushAllMaxHosts) || config.pushAllMaxHosts < 0) throw new ConfigError(`pushAllMaxHosts must be an integer ≥ 0, got ${config.pushAllMaxHosts}`)
@@ -187,5 +259,8 @@ export function resolveReplicationConfig (init: ReplicationInit = {}, preset: Re
   if (config.maxReassemblyBytes < config.maxTransferBytes) throw new ConfigError('maxReassemblyBytes must be ≥ maxTransferBytes')
   if (config.maxTransfers < config.maxTransfersPerPeer) throw new ConfigError('maxTransfers must be ≥ maxTransfersPerPeer')
   if (config.maxHostsPerDoc < config.pushFanout) throw new ConfigError('maxHostsPerDoc must be ≥ pushFanout')
+  if (config.paceBurstBytes < config.chunkBytes + CHUNK_ENVELOPE_BYTES) throw new ConfigError('paceBurstBytes must hold at least one chunk')
+  if (config.maxPacedBytes < config.paceBurstBytes) throw new ConfigError('maxPacedBytes must be ≥ paceBurstBytes')
+  if (config.maxDocBytes > config.maxTransferBytes) throw new ConfigError('maxDocBytes must be ≤ maxTransferBytes (a doc must fit one transfer to reach a new replica)')
   return config
 }

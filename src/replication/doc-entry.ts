@@ -4,9 +4,12 @@
  */
 import * as Y from 'yjs'
 import { DecodeError } from '../core/errors.js'
+import { decodeDocMeta, encodeDocMeta } from './doc-meta.js'
+import type { DocMeta } from './doc-meta.js'
 import { DurableLog } from './durable-log.js'
 import type { RemoteOrigin } from './origins.js'
-import type { DocStore } from './storage.js'
+import { isDeleted } from './tombstone.js'
+import type { DocStore } from '../core/doc-store.js'
 import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, digestBytes, ofDoc, toStateVector } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
@@ -65,18 +68,32 @@ function checkRange (doc: string, client: number, clock: number, length: number)
   }
 }
 
+export interface EncodedMeta {
+  readonly meta: DocMeta
+  readonly bytes: Uint8Array
+}
+
 export class DocEntry {
   state: DocState = 'loading'
   readonly doc: Y.Doc
   readonly log: DurableLog
   /** A compaction of this doc is in flight. */
   compacting = false
+  /** The app holds this doc (`open`/`doc`/`find`) until it closes it: never evicted meanwhile. */
+  pinned = false
+  /** Clock time of the last use (load, read, write, sync step): idle docs are evicted. */
+  lastUsed = 0
+  /** Approximate bytes of the doc's persisted state: what was loaded or compacted, plus updates since. */
+  stateBytes = 0
   private digest: Uint8Array | undefined
   private version: VersionVector | undefined
+  private deletedCache: boolean | undefined
 
   constructor (readonly name: string, store: DocStore) {
     // gc: deleted content is dropped (deletions stay in the delete set): what every Yjs provider does.
-    this.doc = new Y.Doc({ gc: true })
+    // guid: the doc's name (Yjs only uses it to tell subdocuments apart); without one, Yjs draws a random
+    // uuid with 32 calls to the OS random source, for every load of every doc.
+    this.doc = new Y.Doc({ gc: true, guid: name })
     this.log = new DurableLog(store, name)
   }
 
@@ -88,6 +105,20 @@ export class DocEntry {
   invalidate (): void {
     this.digest = undefined
     this.version = undefined
+    this.deletedCache = undefined
+  }
+
+  /** A tombstone with no live content (tombstone.ts). */
+  get deleted (): boolean {
+    this.deletedCache ??= isDeleted(this.doc)
+    return this.deletedCache
+  }
+
+  /** The doc's meta as of now (written with the next append or compaction; doc-meta.ts). */
+  metaNow (stateBytes = this.stateBytes): EncodedMeta {
+    const bytes = encodeDocMeta(this.digestBytes(), this.deleted, stateBytes, Y.encodeStateVector(this.doc))
+    // Decoded as views into `bytes`: one buffer per doc, shared with the store's index.
+    return { bytes, meta: decodeDocMeta(bytes) as DocMeta }
   }
 
   /** SHA-256 of the doc's snapshot (state vector + delete set). */

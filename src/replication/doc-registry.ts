@@ -1,19 +1,27 @@
 /**
- * The docs this peer replicates: opening one creates its Y.Doc, replays its persisted history from the
- * store, then gives it a fresh replica id; every later update of the doc is reported to the replicator.
+ * The docs loaded in memory: opening one creates its Y.Doc, replays its persisted history from the store,
+ * then gives it a fresh replica id; every later update of the doc is reported to the replicator.
+ *
+ * Docs load lazily (on first use: an app open, a read, a write, a sync step) and are evicted when idle —
+ * unless the app holds them (`pinned`) or something about them is in flight (appends, a compaction, a
+ * failed append not yet repaired, whatever `busy` reports) — so memory is bounded by what is in use, not by
+ * what is stored. At `maxOpen` loaded docs, opening one more evicts the least recently used evictable one,
+ * or fails with TooManyDocsError if every loaded doc is held.
  */
 import * as Y from 'yjs'
-import { DecodeError } from '../core/errors.js'
+import { DecodeError, NotRunningError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
 import { checkDocName } from './codec.js'
 import { DocEntry } from './doc-entry.js'
 import { InvalidDocNameError, TooManyDocsError } from './errors.js'
 import { LOAD_ORIGIN } from './origins.js'
-import type { DocStore } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
 import { MAX_REPLICA_ID } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
 export type OpenCallback = (err: Error | null, entry?: DocEntry) => void
+
+const EVICTED = new NotRunningError('the doc was evicted from memory')
 
 export interface RegistryHooks {
   /** Every update of an open doc except replayed history. `origin` is the Yjs transaction origin. */
@@ -35,17 +43,79 @@ export function freshReplicaId (random: Random, history: VersionVector): number 
   }
 }
 
+export interface RegistryOptions {
+  /** Docs loaded (or loading) at once; config `maxOpenDocs`. */
+  maxOpen?: number
+  /** Clock time, for `lastUsed`. */
+  now?: () => number
+  /** Something outside the registry still needs this doc in memory (a pending flush, say). */
+  busy?: (entry: DocEntry) => boolean
+}
+
 export class DocRegistry {
+  /** Loaded or loading docs, least recently used first (Map insertion order, refreshed by `touch`). */
   private readonly entries = new Map<string, DocEntry>()
   private readonly waiting = new Map<DocEntry, OpenCallback[]>()
+  private readonly maxOpen: number
+  private readonly now: () => number
+  private readonly busy: (entry: DocEntry) => boolean
+  /** Docs evicted since start. */
+  evictions = 0
+  /** Bumped by every load, eviction and update of a loaded doc (what digests of loaded docs derive from). */
+  changes = 0
 
   constructor (
     private readonly store: DocStore,
     private readonly random: Random,
     private readonly hooks: RegistryHooks,
-    /** Docs open at once (loaded or loading); config `maxOpenDocs`. */
-    private readonly maxOpen: number = Number.POSITIVE_INFINITY
-  ) {}
+    options: RegistryOptions = {}
+  ) {
+    this.maxOpen = options.maxOpen ?? Number.POSITIVE_INFINITY
+    this.now = options.now ?? (() => 0)
+    this.busy = options.busy ?? (() => false)
+  }
+
+  /** Marks `entry` used now (and most recently used). */
+  touch (entry: DocEntry): void {
+    entry.lastUsed = this.now()
+    if (this.entries.get(entry.name) === entry) {
+      this.entries.delete(entry.name)
+      this.entries.set(entry.name, entry)
+    }
+  }
+
+  /** Whether `entry` could leave memory now without losing anything or breaking a holder. */
+  evictable (entry: DocEntry): boolean {
+    return entry.ready && !entry.pinned && !entry.compacting && entry.log.idle && !entry.log.failed && !this.busy(entry)
+  }
+
+  /** Evicts every evictable doc unused for `idleMs`; returns how many. */
+  evictIdle (idleMs: number): number {
+    const before = this.now() - idleMs
+    let n = 0
+    for (const entry of [...this.entries.values()]) {
+      if (entry.lastUsed > before) break // LRU order: the rest were used more recently
+      if (this.evictable(entry)) {
+        this.evict(entry)
+        n++
+      }
+    }
+    return n
+  }
+
+  /** Evicts `name` now if it is evictable (the app closed it). */
+  evictNow (name: string): boolean {
+    const entry = this.entries.get(name)
+    if (entry === undefined || !this.evictable(entry)) return false
+    this.evict(entry)
+    return true
+  }
+
+  private evict (entry: DocEntry): void {
+    this.evictions++
+    // Nothing waits on an evictable doc, so the error reaches no one: one instance, no stack per eviction.
+    this.close(entry.name, EVICTED)
+  }
 
   get size (): number {
     return this.entries.size
@@ -78,16 +148,21 @@ export class DocRegistry {
     assertDocName(name)
     const existing = this.entries.get(name)
     if (existing !== undefined) {
+      this.touch(existing)
       if (existing.ready) cb(null, existing)
       else this.waiting.get(existing)?.push(cb)
       return existing
     }
-    if (this.entries.size >= this.maxOpen) throw new TooManyDocsError(`${this.entries.size} docs are open (maxOpenDocs); "${name}" was not opened`)
+    if (this.entries.size >= this.maxOpen && !this.evictOne()) {
+      throw new TooManyDocsError(`${this.entries.size} docs are loaded and in use (maxOpenDocs); "${name}" was not opened`)
+    }
     const entry = new DocEntry(name, this.store)
+    entry.lastUsed = this.now()
     this.entries.set(name, entry)
     this.waiting.set(entry, [cb])
     entry.doc.on('update', (update: Uint8Array, origin: unknown) => {
       entry.invalidate()
+      this.changes++
       if (origin === LOAD_ORIGIN || entry.state === 'closed') return
       this.hooks.onUpdate(entry, update, origin)
     })
@@ -99,11 +174,23 @@ export class DocRegistry {
   close (name: string, err: Error): void {
     const entry = this.entries.get(name)
     if (entry === undefined) return
+    this.changes++
     this.entries.delete(name)
     this.finish(entry, err)
     entry.state = 'closed'
     entry.log.close(err)
     entry.doc.destroy()
+  }
+
+  /** Evicts the least recently used evictable doc, if there is one. */
+  private evictOne (): boolean {
+    for (const entry of this.entries.values()) {
+      if (this.evictable(entry)) {
+        this.evict(entry)
+        return true
+      }
+    }
+    return false
   }
 
   closeAll (err: Error): void {
@@ -122,6 +209,7 @@ export class DocRegistry {
       return
     }
     let corrupt = 0
+    entry.stateBytes = updates.reduce((n, u) => n + u.byteLength, 0)
     // One transaction: one update event (ignored: LOAD_ORIGIN), one digest recomputation later.
     entry.doc.transact(() => {
       for (const u of updates) {
@@ -134,6 +222,7 @@ export class DocRegistry {
     }, LOAD_ORIGIN)
     entry.doc.clientID = freshReplicaId(this.random, entry.vector())
     entry.state = 'ready'
+    this.changes++
     this.hooks.onLoaded(entry, updates.length, corrupt)
     this.finish(entry, null)
   }

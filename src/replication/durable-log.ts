@@ -11,7 +11,7 @@
  * the whole in-memory doc, supersedes them.
  */
 import { NotRunningError } from '../core/errors.js'
-import type { DocStore } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
 
 export type DurableCallback = (err: Error | null) => void
 
@@ -55,14 +55,17 @@ export class DurableLog {
     return this.failures.length > 0 || this.overflow !== undefined
   }
 
-  /** Appends `update`; `onDone` runs once the store called back (after earlier appends of this doc). */
-  append (update: Uint8Array, onDone?: DurableCallback): number {
+  /**
+   * Appends `update` (with the doc's `meta` as of now, written in the same batch); `onDone` runs once the
+   * store called back (after earlier appends of this doc).
+   */
+  append (update: Uint8Array, meta: Uint8Array | undefined, onDone?: DurableCallback): number {
     const seq = ++this.issued
     if (this.closedWith !== undefined) {
       this.complete(seq, this.closedWith, onDone)
       return seq
     }
-    this.store.append(this.doc, update, (err) => { this.complete(seq, err, onDone) })
+    this.store.append(this.doc, update, meta, (err) => { this.complete(seq, err, onDone) })
     return seq
   }
 

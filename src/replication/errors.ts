@@ -12,3 +12,17 @@ export class InvalidDocNameError extends MurmurError {
 export class TooManyDocsError extends MurmurError {
   override name = 'TooManyDocsError'
 }
+
+/** The doc does not exist here (nor, when the caller asked, on a live peer), or it was deleted. */
+export class DocNotFoundError extends MurmurError {
+  override name = 'DocNotFoundError'
+}
+
+/**
+ * The write would take the doc past `maxDocBytes`: nothing was written. Past that size a doc could no
+ * longer be sent whole to a new replica (maxTransferBytes) or compacted by the store, so it would be
+ * accepted here and then never converge elsewhere. Split the data over several docs.
+ */
+export class DocTooLargeError extends MurmurError {
+  override name = 'DocTooLargeError'
+}

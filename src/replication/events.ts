@@ -24,8 +24,13 @@ export interface ReplicatorEvents {
    * `list`: reading the persisted doc names at start (`doc` is empty).
    */
   storeError: { readonly doc: string, readonly op: StoreOp, readonly error: Error }
+  /**
+   * A copy of a doc this peer does not home was dropped: each of its `homes` had confirmed holding exactly
+   * the state this peer had stored (`digest`, hex), durably if this peer's store is durable.
+   */
+  dropped: { readonly doc: string, readonly digest: string, readonly homes: readonly PeerId[] }
 }
 
-export type StoreOp = 'list' | 'load' | 'append' | 'compact'
+export type StoreOp = 'list' | 'load' | 'append' | 'compact' | 'remove'
 
 export type ReplicatorEventName = keyof ReplicatorEvents

@@ -1,24 +1,26 @@
 /**
- * Stronger writes (Akka's WriteTo(n)): `flush` waits until `replicas` peers have applied AND persisted
- * everything this peer had of a doc when flush was called.
+ * Write concerns (Akka's WriteTo(n), Dynamo's W): `flush` waits until `replicas` durable copies, on distinct
+ * peers, hold everything this peer had of a doc when flush was called. This peer's own copy counts once it
+ * is durable, if its store is; copies on peers without a data dir never count.
  *
- * Protocol: the flush sends each live host an Update with a flush id, holding what that host lacks
- * (the inserts past the vector it last reported, plus our whole delete set — so deletes are covered even
- * though vectors do not count them). The host applies it, waits for its store's callback, and answers an
- * Ack with its vector at that time. A host counts once its acked vector dominates our vector at flush
- * time: then it has every insert we had and, having applied our delete set, every delete. Frames may be
- * lost, so unconfirmed hosts get the update again every `flushRetryMs`, sized from their latest ack.
+ * Protocol: the flush sends an Update with a flush id to peers in the doc's preference list (placement.ts):
+ * its homes first, and one more peer per retry while too few confirmed — the next in the list, which keeps
+ * it as a guest and hands it to the homes later (hinted handoff, Dynamo §4.6). The update holds what the
+ * peer lacks (the inserts past the vector it last reported, plus our whole delete set — so deletes are
+ * covered even though vectors do not count them). The peer applies it, waits for its store's callback, and
+ * answers an Ack with the vector it held as that wait began, and whether its store is durable. A peer
+ * counts once its acked vector dominates our vector at flush time and it is durable. Frames may be lost, so
+ * unconfirmed peers get the update again every `flushRetryMs`, sized from their latest ack.
  */
 import type { Clock, Timer } from '../core/clock.js'
 import { AbortError, NotRunningError, RateLimitError, TimeoutError } from '../core/errors.js'
-import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
 import type { SyncMessageOf } from './codec.js'
 import type { ReplicationConfig } from './config.js'
 import type { DocEntry } from './doc-entry.js'
-import type { HostDirectory } from './host-directory.js'
+import type { Placement } from './placement.js'
 import type { ReplicatorCounters } from './stats.js'
-import type { PeerDirectory } from './storage.js'
+import type { PeerDirectory } from '../core/directory.js'
 import type { SyncLink } from './sync-link.js'
 import { dominates, emptyVector } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
@@ -26,15 +28,15 @@ import type { VersionVector } from './version-vector.js'
 export type FlushCallback = (err: Error | null, target?: VersionVector) => void
 
 export interface FlushTrackerOptions {
+  localId: PeerId
   link: SyncLink
-  hosts: HostDirectory
+  placement: Placement
+  /** This peer's store is durable: its own copy counts. */
+  durable: boolean
   peers: PeerDirectory
   clock: Clock
-  random: Random
   config: ReplicationConfig
   counters: ReplicatorCounters
-  /** Too few hosts known: look for more (a targeted anti-entropy round). */
-  discover(entry: DocEntry): void
 }
 
 interface PendingFlush {
@@ -43,8 +45,13 @@ interface PendingFlush {
   readonly target: VersionVector
   readonly replicas: number
   readonly confirmed: Set<PeerId>
+  /** Peers that acked without a durable store: they never count, and are not asked again. */
+  readonly volatile: Set<PeerId>
   readonly sentTo: Set<PeerId>
   targets: PeerId[]
+  /** This peer's own copy is durable (counts as one). */
+  self: boolean
+  rounds: number
   retry: Timer | undefined
   deadline: Timer | undefined
   readonly cb: FlushCallback
@@ -76,13 +83,28 @@ export class FlushTracker {
       return
     }
     const id = this.takeId()
-    const f: PendingFlush = { id, entry, target, replicas, confirmed: new Set(), sentTo: new Set(), targets: [], retry: undefined, deadline: undefined, cb }
+    const f: PendingFlush = {
+      id, entry, target, replicas, confirmed: new Set(), volatile: new Set(), sentTo: new Set(), targets: [], self: false, rounds: 0,
+      retry: undefined, deadline: undefined, cb
+    }
     this.pending.set(id, f)
     this.o.counters.flushes++
     f.deadline = this.o.clock.setTimeout(() => {
-      this.finish(f, new TimeoutError(`flush of "${entry.name}": ${f.confirmed.size} of ${replicas} replicas confirmed within ${timeoutMs} ms`))
+      this.finish(f, new TimeoutError(`flush of "${entry.name}": ${this.copies(f)} of ${replicas} durable copies confirmed within ${timeoutMs} ms`))
     }, timeoutMs)
-    this.round(f)
+    if (this.o.durable) {
+      entry.log.whenDurable((err) => {
+        if (err !== null || !this.pending.has(f.id)) return
+        f.self = true
+        if (this.copies(f) >= f.replicas) this.finish(f, null)
+      })
+    }
+    if (this.pending.has(f.id)) this.round(f)
+  }
+
+  /** Durable copies confirmed so far, this peer's included. */
+  private copies (f: PendingFlush): number {
+    return f.confirmed.size + (f.self ? 1 : 0)
   }
 
   handleAck (from: PeerId, msg: SyncMessageOf<'ack'>): void {
@@ -93,9 +115,13 @@ export class FlushTracker {
       this.o.counters.unexpectedFrames++
       return
     }
+    if (!msg.durable) {
+      f.volatile.add(from) // holds it in memory only: never a durable copy
+      return
+    }
     if (!dominates(msg.vector, f.target)) return // it still lacks something: the next retry sends it
     f.confirmed.add(from)
-    if (f.confirmed.size >= f.replicas) this.finish(f, null)
+    if (this.copies(f) >= f.replicas) this.finish(f, null)
   }
 
   /** Remembers the latest vector `peer` reported for `doc`. */
@@ -104,6 +130,12 @@ export class FlushTracker {
     this.known.delete(key)
     this.known.set(key, vector)
     if (this.known.size > MAX_KNOWN_VECTORS) this.known.delete(this.known.keys().next().value as string)
+  }
+
+  /** Whether a flush of `doc` is pending (its doc must stay in memory). */
+  hasDoc (doc: string): boolean {
+    for (const f of this.pending.values()) if (f.entry.name === doc) return true
+    return false
   }
 
   /** Fails the flushes of a doc that was closed. */
@@ -119,17 +151,18 @@ export class FlushTracker {
   private round (f: PendingFlush): void {
     if (!this.pending.has(f.id)) return
     const alive = new Set(this.o.peers.alivePeers())
-    const hosts = this.o.hosts.hostsOf(f.entry.name, alive).filter(p => !f.confirmed.has(p))
-    // Keep earlier targets (their acks may be in flight), then fill up at random.
-    const kept = f.targets.filter(p => hosts.includes(p))
-    const fresh = this.o.random.shuffle(hosts.filter(p => !kept.includes(p)))
-    f.targets = [...kept, ...fresh].slice(0, this.o.config.flushFanout)
+    // The preference list: homes first, then who covers for them. Each retry widens it by one peer, so
+    // an unreachable home is covered by the next peer (which hands the update over later).
+    const candidates = this.o.placement.preferenceList(f.entry.name)
+      .filter(p => p !== this.o.localId && alive.has(p) && !f.confirmed.has(p) && !f.volatile.has(p))
+    const needed = Math.max(1, f.replicas - this.copies(f))
+    f.targets = candidates.slice(0, Math.min(this.o.config.flushFanout, needed + f.rounds))
+    f.rounds++
     for (const peer of f.targets) {
       const update = f.entry.diffFor(this.known.get(`${peer}\u0000${f.entry.name}`) ?? emptyVector())
       f.sentTo.add(peer)
       this.o.link.send(peer, { type: 'update', doc: f.entry.name, update, ackId: f.id, spread: false })
     }
-    if (hosts.length + f.confirmed.size < f.replicas) this.o.discover(f.entry)
     f.retry = this.o.clock.setTimeout(() => { this.round(f) }, this.o.config.flushRetryMs)
   }
 

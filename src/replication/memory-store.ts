@@ -10,9 +10,14 @@
  */
 import type { Clock } from '../core/clock.js'
 import { NotRunningError } from '../core/errors.js'
-import type { DocStore, StoreCallback } from './storage.js'
+import type { DocStore, StoreCallback, StoredDoc } from '../core/doc-store.js'
 
 export interface MemoryDocStoreOptions {
+  /**
+   * Whether this store counts as durable (default false: a peer without a data dir loses it with the
+   * process). The simulator sets it: there the store outlives crashes, as a disk does.
+   */
+  durable?: boolean
   /** Clock to complete operations on (required for latencyMs > 0). */
   clock?: Clock
   /** Time from an operation's start (or the previous one's completion, for the same doc) to its completion. */
@@ -22,6 +27,7 @@ export interface MemoryDocStoreOptions {
 interface DocLog {
   /** Persisted updates: the compacted state (if any) first. */
   entries: Uint8Array[]
+  meta: Uint8Array | undefined
   pendingUpdates: number
   pendingBytes: number
 }
@@ -30,22 +36,27 @@ export interface MemoryStoreCounters {
   appends: number
   compactions: number
   loads: number
+  removals: number
 }
 
 export class MemoryDocStore implements DocStore {
-  readonly counters: MemoryStoreCounters = { appends: 0, compactions: 0, loads: 0 }
+  readonly counters: MemoryStoreCounters = { appends: 0, compactions: 0, loads: 0, removals: 0 }
+  readonly durable: boolean
   private readonly docs = new Map<string, DocLog>()
   private readonly busyUntil = new Map<string, number>()
   private closed = false
   /** Test hook: when set, operations fail with this error instead of completing. */
   failWith: Error | undefined
+  /** Test hook: called with what a doc holds right before a `remove` deletes it. */
+  beforeRemove: ((doc: string, entries: readonly Uint8Array[]) => void) | undefined
 
   constructor (private readonly options: MemoryDocStoreOptions = {}) {
     if ((options.latencyMs ?? 0) > 0 && options.clock === undefined) throw new RangeError('latencyMs needs a clock')
+    this.durable = options.durable ?? false
   }
 
-  listDocs (cb: StoreCallback<string[]>): void {
-    this.run(undefined, cb, () => [...this.docs.keys()])
+  listDocs (cb: StoreCallback<StoredDoc[]>): void {
+    this.run(undefined, cb, () => [...this.docs].map(([name, log]) => ({ name, meta: log.meta })).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
   load (doc: string, cb: StoreCallback<Uint8Array[]>): void {
@@ -55,25 +66,36 @@ export class MemoryDocStore implements DocStore {
     })
   }
 
-  append (doc: string, update: Uint8Array, cb: StoreCallback): void {
+  append (doc: string, update: Uint8Array, meta: Uint8Array | undefined, cb: StoreCallback): void {
     // Copy now: the caller may reuse its buffer before the (delayed) completion.
     const copy = update.slice()
+    const metaCopy = meta?.slice()
     this.run(doc, cb, () => {
       const log = this.logOf(doc)
       log.entries.push(copy)
+      if (metaCopy !== undefined) log.meta = metaCopy
       log.pendingUpdates++
       log.pendingBytes += copy.byteLength
       this.counters.appends++
     })
   }
 
-  compact (doc: string, state: Uint8Array, cb: StoreCallback): void {
+  compact (doc: string, state: Uint8Array, meta: Uint8Array | undefined, cb: StoreCallback): void {
     const copy = state.slice()
+    const metaCopy = meta?.slice()
     this.run(doc, cb, () => {
       // Operations on a doc complete in call order, so at this point the log holds exactly what was
       // appended before compact was called: all of it is replaced.
-      this.docs.set(doc, { entries: [copy], pendingUpdates: 0, pendingBytes: 0 })
+      this.docs.set(doc, { entries: [copy], meta: metaCopy ?? this.docs.get(doc)?.meta, pendingUpdates: 0, pendingBytes: 0 })
       this.counters.compactions++
+    })
+  }
+
+  remove (doc: string, cb: StoreCallback): void {
+    this.run(doc, cb, () => {
+      this.beforeRemove?.(doc, this.docs.get(doc)?.entries ?? [])
+      this.docs.delete(doc)
+      this.counters.removals++
     })
   }
 
@@ -92,10 +114,20 @@ export class MemoryDocStore implements DocStore {
     return this.docs.get(doc)?.entries ?? []
   }
 
+  /** Whether `doc` has anything persisted now (for tests; synchronous). */
+  has (doc: string): boolean {
+    return this.docs.has(doc)
+  }
+
+  /** Names of the docs persisted now (for tests; synchronous). */
+  names (): string[] {
+    return [...this.docs.keys()]
+  }
+
   private logOf (doc: string): DocLog {
     let log = this.docs.get(doc)
     if (log === undefined) {
-      log = { entries: [], pendingUpdates: 0, pendingBytes: 0 }
+      log = { entries: [], meta: undefined, pendingUpdates: 0, pendingBytes: 0 }
       this.docs.set(doc, log)
     }
     return log

@@ -27,28 +27,36 @@ import type { Random } from '../core/random.js'
 import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { AntiEntropy } from './anti-entropy.js'
+import { DocCatalog } from './catalog.js'
+import { metaVector } from './doc-meta.js'
 import { CHUNK_ENVELOPE_BYTES } from './codec.js'
 import type { SyncMessage, SyncMessageOf } from './codec.js'
 import { Compactor } from './compactor.js'
 import { resolveReplicationConfig } from './config.js'
 import type { ReplicationConfig, ReplicationInit, ReplicationPresetName } from './config.js'
 import { pendingBytes } from './doc-entry.js'
-import type { DocEntry } from './doc-entry.js'
+import type { DocEntry, EncodedMeta } from './doc-entry.js'
 import { DocRegistry } from './doc-registry.js'
 import type { OpenCallback } from './doc-registry.js'
-import { TooManyDocsError } from './errors.js'
+import { DocNotFoundError, DocTooLargeError, TooManyDocsError } from './errors.js'
 import type { ReplicatorEvents, StoreOp } from './events.js'
+import { Confirmations } from './confirmations.js'
 import { FlushTracker } from './flush-tracker.js'
 import { HostDirectory } from './host-directory.js'
 import { RemoteOrigin } from './origins.js'
 import type { RemoteKind } from './origins.js'
 import { WRITE_ORIGIN } from './origins.js'
-import { PersistedNames } from './persisted-names.js'
+import { Placement } from './placement.js'
+import type { PlacementInfo } from './placement.js'
 import { Pusher } from './push.js'
+import { Rebalancer } from './rebalancer.js'
+import { StepBatcher } from './step-batcher.js'
 import { createCounters } from './stats.js'
 import type { ReplicatorCounters, ReplicatorStats } from './stats.js'
-import type { DocStore, PeerDirectory } from './storage.js'
+import type { DocStore } from '../core/doc-store.js'
+import type { PeerDirectory } from '../core/directory.js'
 import { SyncLink } from './sync-link.js'
+import { deleteContents } from './tombstone.js'
 import { digest, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
 
@@ -66,6 +74,14 @@ export interface ReplicatorOptions {
   profile?: ReplicationPresetName
   /** Overrides of single fields of the preset. */
   config?: ReplicationInit
+}
+
+export interface WriteOptions {
+  /**
+   * How many bytes the write adds, if the caller knows (the HTTP API passes the body's size): a write that
+   * would take the doc past `maxDocBytes` is refused with DocTooLargeError before it runs.
+   */
+  bytes?: number
 }
 
 export interface FlushOptions {
@@ -106,9 +122,18 @@ export class Replicator {
   private readonly antiEntropy: AntiEntropy
   private readonly flushes: FlushTracker
   private readonly compactor: Compactor
+  private readonly placement: Placement
+  private readonly confirmations: Confirmations
+  private readonly rebalancer: Rebalancer
+  private readonly steps: StepBatcher
+  private readonly durable: boolean
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
-  private readonly persisted: PersistedNames
+  private readonly catalog = new DocCatalog()
+  /** The store's list has been read into the catalog (until then, names persisted earlier are unknown). */
+  private listed = false
+  private readonly listedWaiters: Array<(err: Error | null) => void> = []
+  private readonly store: DocStore
   private pendingWrites = 0
   private running = false
   private stopped = false
@@ -125,7 +150,8 @@ export class Replicator {
     this.clock = clock
     this.random = random
     this.peers = peers
-    this.persisted = new PersistedNames(store)
+    this.store = store
+    this.durable = store.durable
     this.log = components.log ?? silentLogger
     this.warnings = new RateLimitedLog(this.log, () => clock.now())
     this.events = new TypedEmitter((err) => { this.log.warn('replication event listener threw', { error: String(err) }) })
@@ -136,12 +162,14 @@ export class Replicator {
       throw new ConfigError(`chunkBytes (${this.config.chunkBytes}) plus its envelope exceeds the sync frame limit (${frameLimit})`)
     }
     const { config, counters } = this
+    this.placement = new Placement(this.localId, config.replicas)
+    this.confirmations = new Confirmations(Math.max(1024, config.maxDocsPerRound * 4))
     this.registry = new DocRegistry(store, random, {
       onUpdate: (entry, update, origin) => { this.onDocUpdate(entry, update, origin) },
       onLoaded: (entry, updates, corrupt) => { this.onLoaded(entry, updates, corrupt) },
       onLoadError: (entry, err) => { this.onStoreError(entry.name, 'load', err) }
-    }, config.maxOpenDocs)
-    this.hosts = new HostDirectory(config.maxTrackedDocs, config.maxHostsPerDoc, (doc) => this.registry.get(doc) !== undefined)
+    }, { maxOpen: config.maxOpenDocs, now: () => clock.now(), busy: (entry) => this.flushes.hasDoc(entry.name) })
+    this.hosts = new HostDirectory(config.maxTrackedDocs, config.maxHostsPerDoc, (doc) => this.holds(doc))
     this.link = new SyncLink({
       transport,
       peers,
@@ -150,6 +178,14 @@ export class Replicator {
       now: () => clock.now(),
       chunkBytes: config.chunkBytes,
       random,
+      clock,
+      pace: {
+        framesPerSec: config.paceFramesPerSec,
+        burstFrames: config.paceBurstFrames,
+        bytesPerSec: config.paceBytesPerSec,
+        burstBytes: config.paceBurstBytes,
+        maxQueuedBytes: config.maxPacedBytes
+      },
       reassembly: {
         maxTransferBytes: config.maxTransferBytes,
         maxReassemblyBytes: config.maxReassemblyBytes,
@@ -158,15 +194,22 @@ export class Replicator {
         timeoutMs: config.reassemblyTimeoutMs
       }
     })
-    this.pusher = new Pusher({ link: this.link, hosts: this.hosts, peers, random, counters, fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts })
+    this.steps = new StepBatcher(this.link, clock, config.chunkBytes, counters)
+    this.pusher = new Pusher({
+      localId: this.localId, placement: this.placement, link: this.link, hosts: this.hosts, peers, random, counters,
+      fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts
+    })
     this.flushes = new FlushTracker({
-      link: this.link, hosts: this.hosts, peers, clock, random, config, counters,
-      discover: (entry) => { this.antiEntropy.fetch(entry) }
+      localId: this.localId, link: this.link, placement: this.placement, durable: this.durable, peers, clock, config, counters
     })
     this.antiEntropy = new AntiEntropy({
       localId: this.localId,
       link: this.link,
+      steps: this.steps,
       registry: this.registry,
+      catalog: this.catalog,
+      placement: this.placement,
+      durable: this.durable,
       hosts: this.hosts,
       peers,
       random,
@@ -174,14 +217,35 @@ export class Replicator {
       config,
       counters,
       pageBytes: config.chunkBytes - PAGE_ENVELOPE_BYTES,
+      withDoc: (name, create, fn, from, type) => this.withDoc(name, create, fn, from, type),
       apply: (entry, update, from) => { this.applyRemote(entry, update, from, 'sync') },
       noteVector: (peer, doc, vector) => { this.flushes.noteVector(peer, doc, vector) },
+      confirmed: (doc, peer, digest, durable) => { this.confirmations.note(doc, peer, digest, durable) },
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) }
+    })
+    this.rebalancer = new Rebalancer({
+      localId: this.localId,
+      placement: this.placement,
+      catalog: this.catalog,
+      registry: this.registry,
+      confirmations: this.confirmations,
+      antiEntropy: this.antiEntropy,
+      store,
+      peers,
+      clock,
+      config,
+      counters,
+      durable: this.durable,
+      onDropped: (doc, digest, homes) => {
+        this.log.info('dropped a copy its homes hold', { doc, homes: homes.length })
+        this.events.emit('dropped', { doc, digest: Buffer.from(digest).toString('hex'), homes })
+      },
+      onError: (doc, err) => { this.onStoreError(doc, 'remove', err) }
     })
     this.compactor = new Compactor({
       store, clock, registry: this.registry, config, counters,
-      onCompacted: (entry, bytes) => {
-        this.persisted.add(entry.name)
+      onCompacted: (entry, bytes, meta) => {
+        this.catalog.noteDurable(entry.name, meta.meta)
         this.events.emit('compacted', { doc: entry.name, bytes })
       },
       onError: (entry, err) => { this.onStoreError(entry.name, 'compact', err) }
@@ -197,8 +261,14 @@ export class Replicator {
     this.running = true
     this.unsubscribe.push(
       this.transport.onFrame(Channel.sync, (from, bytes) => { this.onFrame(from, bytes) }),
-      this.peers.onPeerAlive((id) => { if (this.running) this.antiEntropy.peerAlive(id) })
+      this.peers.onPeerAlive((id) => {
+        if (!this.running) return
+        this.refreshMembers()
+        this.antiEntropy.peerAlive(id)
+      }),
+      this.peers.onMemberChange?.(() => { if (this.running) this.refreshMembers() }) ?? (() => {})
     )
+    this.refreshMembers()
     const { config } = this
     // Random phase: peers started together should not all sync in the same instant.
     this.timers.push(
@@ -206,14 +276,19 @@ export class Replicator {
       this.after(this.random.int(config.antiEntropyIntervalMs), () => every(this.clock, () => config.antiEntropyIntervalMs, () => {
         this.guard('anti-entropy', () => {
           this.link.expire()
+          this.refreshMembers()
           this.antiEntropy.tick()
+          this.rebalancer.tick()
         })
       })),
       this.after(this.random.int(config.compactIntervalMs), () => every(this.clock, () => config.compactIntervalMs, () => {
         this.guard('compaction', () => { this.compactor.run() })
-      }))
+      })),
+      every(this.clock, () => Math.max(100, Math.floor(config.idleEvictMs / 4)), () => {
+        this.guard('eviction', () => { this.registry.evictIdle(config.idleEvictMs) })
+      })
     )
-    this.persisted.read((err) => { if (err !== null) this.onStoreError('', 'list', err) })
+    this.readCatalog()
     this.log.info('replication started', { id: this.localId })
   }
 
@@ -232,6 +307,8 @@ export class Replicator {
     this.flushes.stop()
     this.compactor.clear()
     this.antiEntropy.clear()
+    this.rebalancer.clear()
+    this.steps.clear()
     this.link.clear()
     this.registry.closeAll(new NotRunningError('replication stopped'))
     this.log.info('replication stopped')
@@ -245,44 +322,100 @@ export class Replicator {
   // ── documents ──────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Opens `name` (idempotent): loads it from the store, then asks peers hosting it for what we lack.
-   * Resolves with the live Y.Doc once loaded; edits to it are persisted and replicated. Rejects with
-   * InvalidDocNameError for a name the wire cannot carry (1–256 chars, no control characters), and with
-   * TooManyDocsError if it is not open and `maxOpenDocs` docs are.
+   * Opens `name` for the app (idempotent): loads it from the store, asks peers hosting it for what we lack,
+   * and keeps it in memory — never evicted — until `close(name)`. Resolves with the live Y.Doc once loaded;
+   * edits to it are persisted and replicated. Rejects with InvalidDocNameError for a name the wire cannot
+   * carry (1–256 chars, no control characters), and with TooManyDocsError if `maxOpenDocs` docs are loaded
+   * and none of them can be evicted.
    */
   open (name: string): Promise<Y.Doc> {
     if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
     return new Promise((resolve, reject) => {
       this.openEntry(name, (err, entry) => {
-        if (err !== null || entry === undefined) reject(err ?? new NotRunningError('open failed'))
-        else resolve(entry.doc)
+        if (err !== null || entry === undefined) {
+          reject(err ?? new NotRunningError('open failed'))
+          return
+        }
+        entry.pinned = true
+        resolve(entry.doc)
       })
     })
   }
 
   /**
-   * Whether `name` exists as far as this peer knows: open here, persisted here, or hosted by a live peer
-   * (per the host directory). Lets a reader (HTTP GET) answer 404 instead of creating a doc by reading it.
-   * Persisted names come from the store's list, read once at start (see `persistedDocs`), plus every doc
-   * persisted since: until that first list has arrived, a doc persisted by an earlier run counts only once
-   * open or hosted.
+   * Loads `name` without keeping it for the app (a read, a probe): it stays in memory while in use and is
+   * evicted once idle. `cb(null, doc)` once loaded.
    */
-  isKnown (name: string): boolean {
-    if (this.registry.get(name) !== undefined || this.persisted.has(name)) return true
-    return this.hosts.hostsOf(name, new Set(this.peers.alivePeers())).length > 0
-  }
-
-  /** Names of every doc with persisted state (the store's list, sorted): what to re-open at start-up. */
-  persistedDocs (): Promise<string[]> {
-    return new Promise((resolve, reject) => {
-      this.persisted.read((err, names) => { if (err !== null) reject(err); else resolve(names ?? []) })
+  load (name: string, cb: (err: Error | null, doc?: Y.Doc) => void): void {
+    if (!this.running) {
+      cb(new NotRunningError('replication is not running'))
+      return
+    }
+    this.openEntry(name, (err, entry) => {
+      if (err !== null || entry === undefined) cb(err ?? new NotRunningError('open failed'))
+      else cb(null, entry.doc)
     })
   }
 
-  /** Stops replicating `name` and destroys its doc. Its persisted state stays in the store. */
+  /**
+   * Whether `name` exists as far as this peer knows: held here (in memory or in the store) and not deleted,
+   * or hosted by a live peer (per the host directory). Lets a reader (HTTP GET) answer 404 instead of
+   * creating a doc by reading it. Docs persisted by an earlier run are known once the store's list has been
+   * read, right after start (`whenListed`).
+   */
+  isKnown (name: string): boolean {
+    if (this.holds(name)) return !this.isDeleted(name)
+    return this.hosts.hostsOf(name, new Set(this.peers.alivePeers())).length > 0
+  }
+
+  /** Whether this peer holds `name` (loaded, or in its store), deleted or not. */
+  holds (name: string): boolean {
+    return this.registry.get(name) !== undefined || this.catalog.has(name)
+  }
+
+  /** Whether `name` is a tombstone here (tombstone.ts). False for a doc this peer does not hold. */
+  isDeleted (name: string): boolean {
+    const entry = this.registry.ready(name)
+    if (entry !== undefined) return entry.deleted
+    return this.catalog.get(name)?.meta?.deleted === true
+  }
+
+  /** Names of every doc with persisted state (the store's list, sorted). */
+  persistedDocs (): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      this.listPersisted((err, names) => { if (err !== null) reject(err); else resolve(names ?? []) })
+    })
+  }
+
+  /** `persistedDocs` with a callback (for callers driven by the simulator's synchronous loop). */
+  listPersisted (cb: (err: Error | null, names?: string[]) => void): void {
+    this.whenListed((err) => {
+      if (err !== null) cb(err)
+      else cb(null, [...this.catalog.values()].map(e => e.name).sort())
+    })
+  }
+
+  /** Calls back once the store's list of docs is in the catalog (at once if it is). */
+  whenListed (cb: (err: Error | null) => void): void {
+    if (this.listed) cb(null)
+    else this.listedWaiters.push(cb)
+  }
+
+  /**
+   * The app is done with `name`: the live Y.Doc it had may be destroyed from now on (at once if nothing is
+   * in flight for it). Its persisted state stays, and it keeps being replicated like every doc this peer holds.
+   */
   close (name: string): void {
-    this.flushes.abortDoc(name)
-    this.registry.close(name, new NotRunningError(`"${name}" was closed`))
+    const entry = this.registry.get(name)
+    if (entry === undefined) return
+    entry.pinned = false
+    if (!entry.ready) return
+    this.registry.evictNow(name)
+  }
+
+  /** Evicts `name` now unless the app holds it open or something is in flight for it (a probe that found nothing). */
+  release (name: string): void {
+    if (this.registry.get(name)?.pinned === false) this.registry.evictNow(name)
   }
 
   /** The live doc, once open and loaded. */
@@ -294,9 +427,33 @@ export class Replicator {
     return this.registry.ready(name) !== undefined
   }
 
-  /** Names of the open docs (loaded or loading). */
+  /** Whether the app holds `name` open (`open` without a `close` since). */
+  isOpen (name: string): boolean {
+    return this.registry.get(name)?.pinned === true
+  }
+
+  /** Names of the docs in memory (loaded or loading). */
   docs (): string[] {
     return this.registry.names()
+  }
+
+  /**
+   * Every doc this peer holds and that is not deleted, with its digest and version: from memory for loaded
+   * docs, else from the catalog (what the store holds; docs whose digest is not known yet are left out).
+   */
+  summaries (): Array<{ name: string, digest: string, version: VersionVectorJSON }> {
+    const out = new Map<string, { name: string, digest: string, version: VersionVectorJSON }>()
+    for (const e of this.catalog.values()) {
+      const meta = e.meta
+      if (meta === undefined || meta.deleted || this.registry.ready(e.name) !== undefined) continue
+      const vector = metaVector(meta)
+      out.set(e.name, { name: e.name, digest: Buffer.from(meta.digest).toString('hex'), version: vector === undefined ? {} : toJSON(vector) })
+    }
+    for (const entry of this.registry.readyEntries()) {
+      // Held docs, and docs the app opened even while still empty (it created them).
+      if (!entry.deleted && (this.catalog.has(entry.name) || entry.log.position > 0 || entry.pinned)) out.set(entry.name, { name: entry.name, digest: digest(entry.doc), version: toJSON(entry.vector()) })
+    }
+    return [...out.values()]
   }
 
   /**
@@ -305,7 +462,7 @@ export class Replicator {
    * (the change stays in memory and replicates, but was not acknowledged) or if `fn` threw (whatever it
    * changed before throwing is kept: Yjs has no rollback).
    */
-  write (name: string, fn: (doc: Y.Doc) => void): Promise<VersionVectorJSON> {
+  write (name: string, fn: (doc: Y.Doc, tr: Y.Transaction) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
     if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
     if (this.pendingWrites >= this.config.maxPendingWrites) {
       return Promise.reject(new RateLimitError(`${this.pendingWrites} writes pending (maxPendingWrites)`))
@@ -322,9 +479,14 @@ export class Replicator {
           done(err)
           return
         }
+        const tooLarge = this.refuseSize(entry, options.bytes ?? 0)
+        if (tooLarge !== undefined) {
+          done(tooLarge)
+          return
+        }
         let fnError: unknown = null
         try {
-          entry.doc.transact(() => { fn(entry.doc) }, WRITE_ORIGIN)
+          entry.doc.transact((tr) => { fn(entry.doc, tr) }, WRITE_ORIGIN)
         } catch (e) {
           fnError = e
         }
@@ -335,6 +497,34 @@ export class Replicator {
       }
       this.openEntry(name, opened)
     })
+  }
+
+  /**
+   * A DocTooLargeError if a write of `bytes` would take `entry` past `maxDocBytes` (refused before it runs:
+   * Yjs cannot take a change back). The size is the estimate the store's appends and compactions keep; only
+   * when the estimate says no is the doc measured exactly (an estimate inflated by overwritten updates that no
+   * compaction has folded yet must not refuse a write the doc has room for).
+   */
+  private refuseSize (entry: DocEntry, bytes: number): DocTooLargeError | undefined {
+    const limit = this.config.maxDocBytes
+    if (entry.stateBytes + bytes <= limit) return undefined
+    const exact = entry.encodeState().byteLength
+    if (exact + bytes <= limit) {
+      this.compactor.compactSoon(entry) // fold the history, so the estimate comes back down
+      return undefined
+    }
+    this.counters.writesTooLarge++
+    return new DocTooLargeError(`"${entry.name}" holds ${exact} bytes; ${bytes > 0 ? `${bytes} more` : 'more'} would exceed maxDocBytes (${limit}), beyond which it could not be replicated reliably`)
+  }
+
+  /**
+   * Replicated delete (tombstone.ts): deletes every item of the doc this peer holds and marks it deleted, as
+   * one durable write. Rejects with DocNotFoundError if this peer does not hold `name` or it is deleted
+   * already (callers fetch it first: see MeshNode.delete).
+   */
+  deleteDoc (name: string): Promise<VersionVectorJSON> {
+    if (!this.holds(name) || this.isDeleted(name)) return Promise.reject(new DocNotFoundError(`no doc "${name}" here`))
+    return this.write(name, (doc, tr) => { deleteContents(doc, tr) })
   }
 
   /** Resolves once every change made to `name` so far (by `write` or `doc.transact`) is durable. */
@@ -351,50 +541,98 @@ export class Replicator {
 
   /**
    * Resolves once `replicas` other peers have applied and persisted everything this peer had of `name`
-   * when flush was called (with that version); rejects with TimeoutError after `timeoutMs`.
+   * when flush was called (with that version); rejects with TimeoutError after `timeoutMs`, and with
+   * DocNotFoundError if this peer does not hold `name`.
    */
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
-    const entry = this.registry.ready(name)
-    if (!this.running || entry === undefined) return Promise.reject(new NotRunningError(`"${name}" is not open`))
+    if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
     if (!Number.isSafeInteger(options.replicas) || options.replicas < 0 || !(options.timeoutMs >= 0)) {
       return Promise.reject(new RangeError('flush: replicas must be an integer ≥ 0 and timeoutMs ≥ 0'))
     }
+    if (!this.holds(name)) return Promise.reject(new DocNotFoundError(`no doc "${name}" here`))
     return new Promise((resolve, reject) => {
-      afterTransactions(entry.doc, () => {
-        if (!this.running || !entry.ready) {
-          reject(new NotRunningError(`"${name}" is not open`))
+      this.openEntry(name, (err, entry) => {
+        if (err !== null || entry === undefined) {
+          reject(err ?? new NotRunningError('open failed'))
           return
         }
-        this.flushes.flush(entry, options.replicas, options.timeoutMs, (err, target) => {
-          if (err === null && target !== undefined) resolve(toJSON(target))
-          else reject(err ?? new Error('flush failed'))
+        afterTransactions(entry.doc, () => {
+          if (!this.running || !entry.ready) {
+            reject(new NotRunningError(`"${name}" is not open`))
+            return
+          }
+          this.flushes.flush(entry, options.replicas, options.timeoutMs, (flushErr, target) => {
+            if (flushErr === null && target !== undefined) resolve(toJSON(target))
+            else reject(flushErr ?? new Error('flush failed'))
+          })
         })
       })
     })
   }
 
-  /** The doc's version vector (JSON form), if open and loaded. */
+  /** The doc's version vector (JSON form), if loaded. */
   version (name: string): VersionVectorJSON | undefined {
     const entry = this.registry.ready(name)
     return entry === undefined ? undefined : toJSON(entry.vector())
   }
 
-  /** The doc's convergence digest (hex SHA-256 of state vector + delete set), if open and loaded. */
+  /** The doc's convergence digest (hex SHA-256 of state vector + delete set), if loaded. */
   digest (name: string): string | undefined {
     const entry = this.registry.ready(name)
     return entry === undefined ? undefined : digest(entry.doc)
   }
 
-  /** Live peers known to host `name`. */
-  hostsOf (name: string): PeerId[] {
+  /** The digest of what the store holds of `name` (hex), loaded or not; undefined if not held or not known yet. */
+  durableDigest (name: string): string | undefined {
+    const d = this.catalog.get(name)?.meta?.digest
+    return d === undefined ? undefined : Buffer.from(d).toString('hex')
+  }
+
+  /** The doc's homes as this peer's placement has them (peer ids, this one included if it is one). */
+  homes (name: string): PeerId[] {
+    return [...this.placement.homes(name)]
+  }
+
+  /** The placement scheme and this peer's view of it, with the docs it holds by kind. */
+  placementInfo (): PlacementInfo & { docs: { held: number, homed: number, guest: number, open: number }, peers: Record<PeerId, number> } {
+    const peers: Record<PeerId, number> = {}
+    for (const id of this.placement.describe().members) peers[id] = 0
+    let homed = 0
+    let guest = 0
+    for (const e of this.catalog.values()) {
+      const homes = this.placement.homes(e.name)
+      for (const h of homes) peers[h] = (peers[h] ?? 0) + 1
+      if (homes.includes(this.localId)) homed++
+      else guest++
+    }
+    const open = this.registry.readyEntries().filter(e => e.pinned).length
+    return { ...this.placement.describe(), docs: { held: this.catalog.size, homed, guest, open }, peers }
+  }
+
+  /**
+   * Takes the member set from the directory (alive or suspect members). A change moves docs: new homes
+   * fetch (shared rounds), copies no longer homed here are handed over and dropped (the rebalancer).
+   */
+  private refreshMembers (): void {
+    const active = this.peers.activePeers?.() ?? this.peers.alivePeers()
+    const gone = this.placement.setMembers(active, this.clock.now())
+    if (gone === undefined) return
+    for (const id of gone) this.link.forget(id)
+    this.log.info('placement changed', { members: this.placement.size, replicas: this.config.replicas, version: this.placement.version })
+    this.rebalancer.placementChanged()
+    this.antiEntropy.placementChanged()
+  }
+
+  /** Live peers that said they hold `name` (in a listing, a reply or an update): the host directory. */
+  knownHosts (name: string): PeerId[] {
     return this.hosts.hostsOf(name, new Set(this.peers.alivePeers()))
   }
 
-  /** Starts an anti-entropy round with `peer` now (admin and tests). Returns false if none was started. */
-  syncWith (peer: PeerId): boolean {
-    if (!this.running) return false
-    const entries = this.registry.readyEntries()
-    return entries.length > 0 && this.antiEntropy.startRound(peer, entries, true)
+  /** Live peers a write to `name` is pushed to: its other homes, and the peers known to hold it open. */
+  hostsOf (name: string): PeerId[] {
+    const alive = new Set(this.peers.alivePeers())
+    const homes = this.placement.homes(name).filter(p => p !== this.localId && alive.has(p))
+    return [...new Set([...homes, ...this.hosts.hostsOf(name, alive)])]
   }
 
   on<K extends keyof ReplicatorEvents>(type: K, listener: (event: ReplicatorEvents[K]) => void): () => void {
@@ -405,6 +643,11 @@ export class Replicator {
     return {
       ...structuredClone(this.counters),
       docs: this.registry.size,
+      heldDocs: this.catalog.size,
+      homedDocs: this.catalog.size - this.rebalancer.guestCount,
+      guestDocs: this.rebalancer.guestCount,
+      pacedBytes: this.link.pacedBytes,
+      evictions: this.registry.evictions,
       trackedDocs: this.hosts.trackedDocs,
       sessions: this.antiEntropy.outstanding,
       transfers: this.link.transfers,
@@ -418,11 +661,14 @@ export class Replicator {
   /** registry.open, with its synchronous refusals (invalid name, too many docs) passed to `cb`, and counted. */
   private openEntry (name: string, cb: OpenCallback): void {
     try {
+      if (!this.holds(name) && this.catalog.size >= this.config.maxDocs) {
+        throw new TooManyDocsError(`${this.catalog.size} docs are held here (maxDocs); "${name}" was not created`)
+      }
       this.registry.open(name, cb)
     } catch (err) {
       if (err instanceof TooManyDocsError) {
         this.counters.openRefused++
-        this.warnings.warn('open:refused', 'too many open docs', { doc: name, maxOpenDocs: this.config.maxOpenDocs })
+        this.warnings.warn('open:refused', 'too many docs', { doc: name, error: err.message })
       }
       cb(err instanceof Error ? err : new Error(String(err)))
     }
@@ -435,29 +681,45 @@ export class Replicator {
       origin.changed = true
       this.counters.updatesApplied++
       this.events.emit('change', { doc: entry.name, origin: 'remote', from: origin.from, bytes: update.byteLength })
-      entry.log.append(update, (err) => {
+      const meta = this.appendMeta(entry, update)
+      entry.log.append(update, meta.bytes, (err) => {
         if (err !== null) {
           // Not acknowledged (acks wait for whenDurable, which now reports this error) and not forwarded.
           this.onAppendError(entry, err)
           return
         }
-        this.persisted.add(entry.name)
+        this.noteDurable(entry.name, meta)
         if (origin.kind === 'spread' && this.running && entry.ready) this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
       })
       return
     }
     this.counters.localUpdates++
     this.events.emit('change', { doc: entry.name, origin: 'local', bytes: update.byteLength })
-    entry.log.append(update, (err) => {
+    const meta = this.appendMeta(entry, update)
+    entry.log.append(update, meta.bytes, (err) => {
       if (err !== null) {
         this.onAppendError(entry, err)
         return
       }
-      this.persisted.add(entry.name)
+      this.noteDurable(entry.name, meta)
       if (!this.running || !entry.ready) return
       this.events.emit('durable', { doc: entry.name, version: toJSON(entry.vector()) })
       this.guard('push', () => { this.pusher.pushLocal(entry, update) })
     })
+  }
+
+  /** An append of `name` completed: the store holds `meta`'s state. A doc new here may be a guest copy. */
+  private noteDurable (name: string, meta: EncodedMeta): void {
+    const known = this.catalog.has(name)
+    this.catalog.noteDurable(name, meta.meta)
+    if (!known) this.rebalancer.classify(name)
+  }
+
+  /** The doc's meta after `update` (what the store will hold once its append completes). */
+  private appendMeta (entry: DocEntry, update: Uint8Array): EncodedMeta {
+    entry.stateBytes += update.byteLength
+    this.registry.touch(entry)
+    return entry.metaNow()
   }
 
   /** Applies a remote update; throws DecodeError (from checkUpdate or Yjs) for one that is not valid. */
@@ -491,13 +753,15 @@ export class Replicator {
       this.counters.storeErrors += corrupt
       this.log.error('persisted updates failed to apply', { doc: entry.name, corrupt, of: updates })
     }
-    if (updates > 0) this.persisted.add(entry.name)
+    const held = this.catalog.get(entry.name)
+    // What was loaded is what the store holds: the digest of a doc persisted without a meta becomes known.
+    if (updates > 0 && held?.meta === undefined) this.catalog.noteDurable(entry.name, entry.metaNow().meta)
     // A compaction by an older version persisted pending structs too: bound them like remote ones.
     this.boundPending(entry, this.localId)
     this.events.emit('opened', { doc: entry.name, updates })
     if (!this.running) return
-    this.antiEntropy.fetch(entry)
-    this.antiEntropy.docLoaded()
+    // A doc new to this peer: ask who has it. One it held is kept in step by the periodic rounds.
+    if (held === undefined) this.antiEntropy.fetch(entry)
   }
 
   /** An append failed: the doc's history is not durable until a compaction supersedes it, so repair soon. */
@@ -516,15 +780,23 @@ export class Replicator {
 
   private onFrame (from: PeerId, bytes: Uint8Array): void {
     if (!this.running || from === this.localId) return
+    const msg = this.link.receive(from, bytes)
+    if (msg === undefined) return
+    this.handle(from, msg.type, () => { this.dispatch(from, msg) })
+  }
+
+  /**
+   * Runs a message handler: a DecodeError (bad input, found while handling) is counted and logged and
+   * drops the message; any other exception is a bug, counted and logged by `guard`.
+   */
+  private handle (from: PeerId, type: SyncMessage['type'], fn: () => void): void {
     this.guard('frame', () => {
-      const msg = this.link.receive(from, bytes)
-      if (msg === undefined) return
       try {
-        this.dispatch(from, msg)
+        fn()
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err
         this.counters.decodeErrors++
-        this.warnings.warn(`decode:${from}`, 'rejected sync message', { from, type: msg.type, error: err.message })
+        this.warnings.warn(`decode:${from}`, 'rejected sync message', { from, type, error: err.message })
       }
     })
   }
@@ -539,11 +811,39 @@ export class Replicator {
     }
   }
 
+  /**
+   * Runs the handler `fn` of a message from `from` about doc `name` once the doc is in memory: at once if it
+   * is loaded, after loading it if this peer holds it (or `create`: a doc the message may bring here).
+   * Messages for a doc that is loading wait in order. Returns false (nothing runs) for a doc this peer
+   * neither holds nor may create.
+   */
+  private withDoc (name: string, create: boolean, fn: (entry: DocEntry) => void, from?: PeerId, type?: SyncMessage['type']): boolean {
+    const ready = this.registry.ready(name)
+    if (ready !== undefined) {
+      this.registry.touch(ready)
+      fn(ready)
+      return true
+    }
+    if (!create && !this.holds(name)) return false
+    this.openEntry(name, (err, entry) => {
+      // A refusal or load error is counted where it happened; the sender retries in a later round.
+      if (err !== null || entry === undefined || !this.running) return
+      if (from === undefined || type === undefined) this.guard('doc', () => { fn(entry) })
+      else this.handle(from, type, () => { fn(entry) })
+    })
+    return true
+  }
+
   private dispatch (from: PeerId, msg: SyncMessage): void {
     switch (msg.type) {
       case 'digests': this.antiEntropy.handleDigests(from, msg); return
       case 'digestsReply': this.antiEntropy.handleDigestsReply(from, msg); return
       case 'syncDoc': this.antiEntropy.handleSyncDoc(from, msg); return
+      case 'syncBatch':
+        for (const step of msg.steps) this.handle(from, 'syncDoc', () => { this.antiEntropy.handleSyncDoc(from, step) })
+        return
+      case 'summary': this.antiEntropy.handleSummary(from, msg); return
+      case 'summaryReply': this.antiEntropy.handleSummaryReply(from, msg); return
       case 'update': this.onUpdate(from, msg); return
       case 'ack': this.flushes.handleAck(from, msg); return
       case 'chunk': this.counters.unexpectedFrames++ // reassembled by the link; never reaches here
@@ -555,19 +855,49 @@ export class Replicator {
    * rejected one throws DecodeError first and leaves the host directory as it was).
    */
   private onUpdate (from: PeerId, msg: SyncMessageOf<'update'>): void {
-    const entry = this.registry.ready(msg.doc)
-    if (entry === undefined) {
-      this.counters.unhostedFrames++
-      return
-    }
-    this.applyRemote(entry, msg.update, from, msg.spread ? 'spread' : 'push')
-    this.hosts.add(from, msg.doc)
-    if (msg.ackId === 0) return
-    entry.log.whenDurable((err) => {
-      if (err !== null || !this.running || !entry.ready) return
-      this.counters.acksSent++
-      this.guard('ack', () => { this.link.send(from, { type: 'ack', doc: msg.doc, ackId: msg.ackId, vector: entry.vector() }) })
+    // A doc new here is taken if we home it (a write pushed to its homes), or if the sender wants a durable
+    // copy here (a flush: we may be covering for an unreachable home, and keep it as a guest until handed over).
+    const create = msg.ackId !== 0 || this.placement.isHome(msg.doc)
+    const held = this.withDoc(msg.doc, create, (entry) => {
+      this.applyRemote(entry, msg.update, from, msg.spread ? 'spread' : 'push')
+      this.hosts.add(from, msg.doc)
+      if (msg.ackId === 0) return
+      // The ack claims what is durable once the wait below ends: the doc as it is now. Read later, the
+      // vector would include updates applied meanwhile whose appends are still in flight.
+      const vector = entry.vector()
+      entry.log.whenDurable((err) => {
+        if (err !== null || !this.running) return
+        this.counters.acksSent++
+        this.guard('ack', () => { this.link.send(from, { type: 'ack', doc: msg.doc, ackId: msg.ackId, vector, durable: this.durable }) })
+      })
+    }, from, 'update')
+    if (!held) this.counters.unhostedFrames++
+  }
+
+  /**
+   * Reads the store's list into the catalog. Docs persisted without a meta (by an older version, or whose
+   * meta did not decode) are loaded once, in the background, so that their digest becomes known.
+   */
+  private readCatalog (): void {
+    this.store.listDocs((err, stored) => {
+      if (err !== null) this.onStoreError('', 'list', err)
+      const unknown = err === null ? this.catalog.addListed(stored ?? []) : []
+      this.listed = true
+      if (this.running) {
+        this.antiEntropy.catalogListed()
+        this.rebalancer.placementChanged() // classify what the store listed
+      }
+      for (const cb of this.listedWaiters.splice(0)) cb(err)
+      if (unknown.length > 0) this.log.info('reading docs persisted without a digest', { docs: unknown.length })
+      this.scanUnknown(unknown, 0)
     })
+  }
+
+  /** Loads `names[i..]` one at a time (each is evicted again once idle), so their digests become known. */
+  private scanUnknown (names: readonly string[], i: number): void {
+    const name = names[i]
+    if (name === undefined || !this.running) return
+    this.load(name, () => { this.scanUnknown(names, i + 1) })
   }
 
   private after (delayMs: number, start: () => Timer): Timer {

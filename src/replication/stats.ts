@@ -63,11 +63,33 @@ export interface ReplicatorCounters {
   storeErrors: number
   /** Opens refused with TooManyDocsError (maxOpenDocs). */
   openRefused: number
+  /** Shared rounds that ended at the summary (equal roots), and buckets found differing in the others. */
+  summariesEqual: number
+  bucketsDiffering: number
+  /** SyncBatch frames sent (several per-doc steps in one frame). */
+  batchesSent: number
+  /** Handoff rounds started (guest copies offered to their homes), and guest copies dropped after R homes confirmed them. */
+  handoffRounds: number
+  docsDropped: number
+  /** Sync frames that waited for the per-peer pace (pacer.ts), and frames dropped because a peer's pace queue was full. */
+  framesPaced: number
+  framesPaceDropped: number
+  /** Writes refused because they would take a doc past maxDocBytes. */
+  writesTooLarge: number
 }
 
 export interface ReplicatorStats extends ReplicatorCounters {
-  /** Docs open on this peer. */
+  /** Docs loaded in memory on this peer. */
   docs: number
+  /** Docs this peer holds (in its store or in memory). */
+  heldDocs: number
+  /** Held docs it homes, and held docs it does not home (guest copies waiting for handoff, or open here). */
+  homedDocs: number
+  guestDocs: number
+  /** Bytes waiting in the per-peer send pace. */
+  pacedBytes: number
+  /** Loaded docs evicted because they were idle (or to make room). */
+  evictions: number
   /** Docs whose hosts this peer remembers. */
   trackedDocs: number
   /** Anti-entropy rounds outstanding. */
@@ -123,6 +145,14 @@ export function createCounters (): ReplicatorCounters {
     acksReceived: 0,
     compactions: 0,
     storeErrors: 0,
-    openRefused: 0
+    openRefused: 0,
+    summariesEqual: 0,
+    bucketsDiffering: 0,
+    batchesSent: 0,
+    handoffRounds: 0,
+    docsDropped: 0,
+    framesPaced: 0,
+    framesPaceDropped: 0,
+    writesTooLarge: 0
   }
 }

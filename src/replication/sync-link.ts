@@ -5,15 +5,18 @@
  */
 import { DecodeError } from '../core/errors.js'
 import type { RateLimitedLog } from '../core/logger.js'
+import type { Clock } from '../core/clock.js'
 import type { Random } from '../core/random.js'
 import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { decodeSync, encodeSync } from './codec.js'
 import type { SyncMessage } from './codec.js'
+import { Pacer } from './pacer.js'
+import type { PaceLimits } from './pacer.js'
 import { Reassembler } from './reassembler.js'
 import type { ReassemblyLimits } from './reassembler.js'
 import type { ReplicatorCounters } from './stats.js'
-import type { PeerDirectory } from './storage.js'
+import type { PeerDirectory } from '../core/directory.js'
 
 export interface SyncLinkOptions {
   transport: Transport
@@ -24,12 +27,15 @@ export interface SyncLinkOptions {
   chunkBytes: number
   reassembly: ReassemblyLimits
   random: Random
+  clock: Clock
+  pace: PaceLimits
 }
 
 const UINT32 = 0x1_0000_0000
 
 export class SyncLink {
   private readonly reassembler: Reassembler
+  private readonly pacer: Pacer
   /**
    * Id of the next chunked transfer. The first is random: receivers key partial transfers by (sender, id),
    * and a restarted sender that began again at 0 would have its first transfers merged with the stale parts
@@ -41,6 +47,25 @@ export class SyncLink {
 
   constructor (private readonly o: SyncLinkOptions) {
     this.reassembler = new Reassembler(o.reassembly, o.now)
+    this.pacer = new Pacer(o.pace, o.clock, (to, frame) => {
+      this.o.transport.send(Channel.sync, { id: to, addrs: this.o.peers.addressesOf(to) }, frame)
+    })
+  }
+
+  /** Bytes waiting for the per-peer pace. */
+  get pacedBytes (): number {
+    return this.pacer.queuedBytes
+  }
+
+  /** `peer` left the mesh: frames still waiting for it are dropped. */
+  forget (peer: PeerId): void {
+    this.pacer.forget(peer)
+    this.syncPacerCounters()
+  }
+
+  private syncPacerCounters (): void {
+    this.o.counters.framesPaced = this.pacer.delayed
+    this.o.counters.framesPaceDropped = this.pacer.dropped
   }
 
   get transfers (): number {
@@ -59,6 +84,7 @@ export class SyncLink {
 
   clear (): void {
     this.reassembler.clear()
+    this.pacer.clear()
   }
 
   /**
@@ -74,10 +100,10 @@ export class SyncLink {
       return 0
     }
     counters.messagesOut[msg.type]++
-    const dest = { id: to, addrs: this.o.peers.addressesOf(to) }
     if (bytes.byteLength <= this.o.chunkBytes) {
       this.count('out', msg.type, bytes.byteLength)
-      this.o.transport.send(Channel.sync, dest, bytes)
+      this.pacer.send(to, bytes)
+      this.syncPacerCounters()
       return bytes.byteLength
     }
     const count = Math.ceil(bytes.byteLength / this.o.chunkBytes)
@@ -89,9 +115,10 @@ export class SyncLink {
       const frame = encodeSync({ type: 'chunk', transfer, index, count, data })
       this.count('out', 'chunk', frame.byteLength)
       counters.chunksSent++
-      this.o.transport.send(Channel.sync, dest, frame)
+      this.pacer.send(to, frame)
       sent += frame.byteLength
     }
+    this.syncPacerCounters()
     return sent
   }
 

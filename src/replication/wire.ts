@@ -11,6 +11,9 @@ export interface SyncFrame {
   update?: Update
   ack?: Ack
   chunk?: Chunk
+  summary?: Summary
+  summaryReply?: SummaryReply
+  syncBatch?: SyncBatch
 }
 
 export namespace SyncFrame {
@@ -56,6 +59,21 @@ export namespace SyncFrame {
         if (obj.chunk != null) {
           w.uint32(58)
           Chunk.codec().encode(obj.chunk, w)
+        }
+
+        if (obj.summary != null) {
+          w.uint32(66)
+          Summary.codec().encode(obj.summary, w)
+        }
+
+        if (obj.summaryReply != null) {
+          w.uint32(74)
+          SummaryReply.codec().encode(obj.summaryReply, w)
+        }
+
+        if (obj.syncBatch != null) {
+          w.uint32(82)
+          SyncBatch.codec().encode(obj.syncBatch, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -109,6 +127,24 @@ export namespace SyncFrame {
             case 7: {
               obj.chunk = Chunk.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.chunk
+              })
+              break
+            }
+            case 8: {
+              obj.summary = Summary.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.summary
+              })
+              break
+            }
+            case 9: {
+              obj.summaryReply = SummaryReply.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.summaryReply
+              })
+              break
+            }
+            case 10: {
+              obj.syncBatch = SyncBatch.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.syncBatch
               })
               break
             }
@@ -176,6 +212,27 @@ export namespace SyncFrame {
 
               break
             }
+            case 8: {
+              yield * Summary.codec().stream(reader, reader.uint32(), `${prefix}.summary`, {
+                limits: opts.limits?.summary
+              })
+
+              break
+            }
+            case 9: {
+              yield * SummaryReply.codec().stream(reader, reader.uint32(), `${prefix}.summaryReply`, {
+                limits: opts.limits?.summaryReply
+              })
+
+              break
+            }
+            case 10: {
+              yield * SyncBatch.codec().stream(reader, reader.uint32(), `${prefix}.syncBatch`, {
+                limits: opts.limits?.syncBatch
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -225,6 +282,17 @@ export namespace SyncFrame {
     index: number
   }
 
+  export interface SyncFrameDigestsScopeFieldEvent {
+    field: '$.digests.scope'
+    value: number
+  }
+
+  export interface SyncFrameDigestsBucketsFieldEvent {
+    field: '$.digests.buckets[]'
+    index: number
+    value: number
+  }
+
   export interface SyncFrameDigestsReplySessionFieldEvent {
     field: '$.digestsReply.session'
     value: number
@@ -263,6 +331,16 @@ export namespace SyncFrame {
     value: string
   }
 
+  export interface SyncFrameDigestsReplyEqualFieldEvent {
+    field: '$.digestsReply.equal'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncFrameDigestsReplyDurableFieldEvent {
+    field: '$.digestsReply.durable'
+    value: boolean
+  }
+
   export interface SyncFrameSyncDocSessionFieldEvent {
     field: '$.syncDoc.session'
     value: number
@@ -293,6 +371,11 @@ export namespace SyncFrame {
   export interface SyncFrameSyncDocUpdateFieldEvent {
     field: '$.syncDoc.update'
     value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncFrameSyncDocDurableFieldEvent {
+    field: '$.syncDoc.durable'
+    value: boolean
   }
 
   export interface SyncFrameUpdateDocFieldEvent {
@@ -337,6 +420,11 @@ export namespace SyncFrame {
     index: number
   }
 
+  export interface SyncFrameAckDurableFieldEvent {
+    field: '$.ack.durable'
+    value: boolean
+  }
+
   export interface SyncFrameChunkTransferFieldEvent {
     field: '$.chunk.transfer'
     value: number
@@ -357,6 +445,78 @@ export namespace SyncFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncFrameSummarySessionFieldEvent {
+    field: '$.summary.session'
+    value: number
+  }
+
+  export interface SyncFrameSummaryRootFieldEvent {
+    field: '$.summary.root'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncFrameSummaryCountFieldEvent {
+    field: '$.summary.count'
+    value: number
+  }
+
+  export interface SyncFrameSummaryReplySessionFieldEvent {
+    field: '$.summaryReply.session'
+    value: number
+  }
+
+  export interface SyncFrameSummaryReplyEqualFieldEvent {
+    field: '$.summaryReply.equal'
+    value: boolean
+  }
+
+  export interface SyncFrameSummaryReplyBucketsFieldEvent {
+    field: '$.summaryReply.buckets'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncFrameSyncBatchStepsSessionFieldEvent {
+    field: '$.syncBatch.steps[].session'
+    value: number
+    index: number
+  }
+
+  export interface SyncFrameSyncBatchStepsStepFieldEvent {
+    field: '$.syncBatch.steps[].step'
+    value: number
+    index: number
+  }
+
+  export interface SyncFrameSyncBatchStepsDocFieldEvent {
+    field: '$.syncBatch.steps[].doc'
+    value: string
+    index: number
+  }
+
+  export interface SyncFrameSyncBatchStepsVectorReplicaFieldEvent {
+    field: '$.syncBatch.steps[].vector[].replica'
+    value: number
+    index: number
+  }
+
+  export interface SyncFrameSyncBatchStepsVectorClockFieldEvent {
+    field: '$.syncBatch.steps[].vector[].clock'
+    value: number
+    index: number
+  }
+
+  export interface SyncFrameSyncBatchStepsUpdateFieldEvent {
+    field: '$.syncBatch.steps[].update'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncFrameSyncBatchStepsDurableFieldEvent {
+    field: '$.syncBatch.steps[].durable'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<SyncFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncFrame.codec())
   }
@@ -365,8 +525,427 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
+  }
+}
+
+export interface Summary {
+  session: number
+  root: Uint8Array<ArrayBuffer>
+  count: number
+}
+
+export namespace Summary {
+  let _codec: Codec<Summary>
+
+  export const codec = (): Codec<Summary> => {
+    if (_codec == null) {
+      _codec = message<Summary>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.session != null && obj.session !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.session)
+        }
+
+        if ((obj.root != null && obj.root.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.root)
+        }
+
+        if ((obj.count != null && obj.count !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.count)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          session: 0,
+          root: uint8ArrayAlloc(0),
+          count: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.session = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.root = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.count = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.session`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.root`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.count`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SummarySessionFieldEvent {
+    field: '$.session'
+    value: number
+  }
+
+  export interface SummaryRootFieldEvent {
+    field: '$.root'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SummaryCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
+  export function encode (obj: Partial<Summary>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Summary.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Summary {
+    return decodeMessage(buf, Summary.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Generator<SummarySessionFieldEvent | SummaryRootFieldEvent | SummaryCountFieldEvent> {
+    return streamMessage(buf, Summary.codec(), opts)
+  }
+}
+
+export interface SummaryReply {
+  session: number
+  equal: boolean
+  buckets: Uint8Array<ArrayBuffer>
+}
+
+export namespace SummaryReply {
+  let _codec: Codec<SummaryReply>
+
+  export const codec = (): Codec<SummaryReply> => {
+    if (_codec == null) {
+      _codec = message<SummaryReply>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.session != null && obj.session !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.session)
+        }
+
+        if ((obj.equal != null && obj.equal !== false)) {
+          w.uint32(16)
+          w.bool(obj.equal)
+        }
+
+        if ((obj.buckets != null && obj.buckets.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.buckets)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          session: 0,
+          equal: false,
+          buckets: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.session = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.equal = reader.bool()
+              break
+            }
+            case 3: {
+              obj.buckets = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.session`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.equal`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.buckets`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SummaryReplySessionFieldEvent {
+    field: '$.session'
+    value: number
+  }
+
+  export interface SummaryReplyEqualFieldEvent {
+    field: '$.equal'
+    value: boolean
+  }
+
+  export interface SummaryReplyBucketsFieldEvent {
+    field: '$.buckets'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SummaryReply>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SummaryReply.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryReply>): SummaryReply {
+    return decodeMessage(buf, SummaryReply.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryReply>): Generator<SummaryReplySessionFieldEvent | SummaryReplyEqualFieldEvent | SummaryReplyBucketsFieldEvent> {
+    return streamMessage(buf, SummaryReply.codec(), opts)
+  }
+}
+
+export interface SyncBatch {
+  steps: SyncDoc[]
+}
+
+export namespace SyncBatch {
+  let _codec: Codec<SyncBatch>
+
+  export const codec = (): Codec<SyncBatch> => {
+    if (_codec == null) {
+      _codec = message<SyncBatch>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.steps != null && obj.steps.length > 0) {
+          for (const value of obj.steps) {
+            w.uint32(10)
+            SyncDoc.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          steps: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.steps != null && obj.steps.length === opts.limits.steps) {
+                throw new MaxLengthError('Decode error - repeated field "steps" had too many elements')
+              }
+
+              obj.steps.push(SyncDoc.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.steps$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          steps: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.steps != null && obj.steps === opts.limits.steps) {
+                throw new MaxLengthError('Streaming decode error - repeated field "steps" had too many elements')
+              }
+
+              for (const evt of SyncDoc.codec().stream(reader, reader.uint32(), `${prefix}.steps[]`, {
+                limits: opts.limits?.steps$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.steps
+                }
+              }
+
+              obj.steps++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SyncBatchStepsSessionFieldEvent {
+    field: '$.steps[].session'
+    value: number
+    index: number
+  }
+
+  export interface SyncBatchStepsStepFieldEvent {
+    field: '$.steps[].step'
+    value: number
+    index: number
+  }
+
+  export interface SyncBatchStepsDocFieldEvent {
+    field: '$.steps[].doc'
+    value: string
+    index: number
+  }
+
+  export interface SyncBatchStepsVectorReplicaFieldEvent {
+    field: '$.steps[].vector[].replica'
+    value: number
+    index: number
+  }
+
+  export interface SyncBatchStepsVectorClockFieldEvent {
+    field: '$.steps[].vector[].clock'
+    value: number
+    index: number
+  }
+
+  export interface SyncBatchStepsUpdateFieldEvent {
+    field: '$.steps[].update'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncBatchStepsDurableFieldEvent {
+    field: '$.steps[].durable'
+    value: boolean
+    index: number
+  }
+
+  export function encode (obj: Partial<SyncBatch>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SyncBatch.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncBatch>): SyncBatch {
+    return decodeMessage(buf, SyncBatch.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncBatch>): Generator<SyncBatchStepsSessionFieldEvent | SyncBatchStepsStepFieldEvent | SyncBatchStepsDocFieldEvent | SyncBatchStepsVectorReplicaFieldEvent | SyncBatchStepsVectorClockFieldEvent | SyncBatchStepsUpdateFieldEvent | SyncBatchStepsDurableFieldEvent> {
+    return streamMessage(buf, SyncBatch.codec(), opts)
   }
 }
 
@@ -376,6 +955,8 @@ export interface Digests {
   pages: number
   full: boolean
   entries: DocDigest[]
+  scope: number
+  buckets: number[]
 }
 
 export namespace Digests {
@@ -415,6 +996,18 @@ export namespace Digests {
           }
         }
 
+        if ((obj.scope != null && obj.scope !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.scope)
+        }
+
+        if (obj.buckets != null && obj.buckets.length > 0) {
+          for (const value of obj.buckets) {
+            w.uint32(56)
+            w.uint32(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -424,7 +1017,9 @@ export namespace Digests {
           page: 0,
           pages: 0,
           full: false,
-          entries: []
+          entries: [],
+          scope: 0,
+          buckets: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -459,6 +1054,18 @@ export namespace Digests {
               }))
               break
             }
+            case 6: {
+              obj.scope = reader.uint32()
+              break
+            }
+            case 7: {
+              if (opts.limits?.buckets != null && obj.buckets.length === opts.limits.buckets) {
+                throw new MaxLengthError('Decode error - repeated field "buckets" had too many elements')
+              }
+
+              obj.buckets.push(reader.uint32())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -469,7 +1076,8 @@ export namespace Digests {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          entries: 0
+          entries: 0,
+          buckets: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -524,6 +1132,28 @@ export namespace Digests {
 
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.scope`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              if (opts.limits?.buckets != null && obj.buckets === opts.limits.buckets) {
+                throw new MaxLengthError('Streaming decode error - repeated field "buckets" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.buckets[]`,
+                index: obj.buckets,
+                value: reader.uint32()
+              }
+
+              obj.buckets++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -568,6 +1198,17 @@ export namespace Digests {
     index: number
   }
 
+  export interface DigestsScopeFieldEvent {
+    field: '$.scope'
+    value: number
+  }
+
+  export interface DigestsBucketsFieldEvent {
+    field: '$.buckets[]'
+    index: number
+    value: number
+  }
+
   export function encode (obj: Partial<Digests>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Digests.codec())
   }
@@ -576,7 +1217,7 @@ export namespace Digests {
     return decodeMessage(buf, Digests.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Digests>): Generator<DigestsSessionFieldEvent | DigestsPageFieldEvent | DigestsPagesFieldEvent | DigestsFullFieldEvent | DigestsEntriesDocFieldEvent | DigestsEntriesDigestFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Digests>): Generator<DigestsSessionFieldEvent | DigestsPageFieldEvent | DigestsPagesFieldEvent | DigestsFullFieldEvent | DigestsEntriesDocFieldEvent | DigestsEntriesDigestFieldEvent | DigestsScopeFieldEvent | DigestsBucketsFieldEvent> {
     return streamMessage(buf, Digests.codec(), opts)
   }
 }
@@ -700,6 +1341,8 @@ export interface DigestsReply {
   differing: number
   others: string[]
   hints: HostHint[]
+  equal: Uint8Array<ArrayBuffer>
+  durable: boolean
 }
 
 export namespace DigestsReply {
@@ -746,6 +1389,16 @@ export namespace DigestsReply {
           }
         }
 
+        if ((obj.equal != null && obj.equal.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.equal)
+        }
+
+        if ((obj.durable != null && obj.durable !== false)) {
+          w.uint32(64)
+          w.bool(obj.durable)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -756,7 +1409,9 @@ export namespace DigestsReply {
           hosted: uint8ArrayAlloc(0),
           differing: 0,
           others: [],
-          hints: []
+          hints: [],
+          equal: uint8ArrayAlloc(0),
+          durable: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -797,6 +1452,14 @@ export namespace DigestsReply {
               obj.hints.push(HostHint.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.hints$
               }))
+              break
+            }
+            case 7: {
+              obj.equal = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.durable = reader.bool()
               break
             }
             default: {
@@ -880,6 +1543,20 @@ export namespace DigestsReply {
 
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.equal`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.durable`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -930,6 +1607,16 @@ export namespace DigestsReply {
     value: string
   }
 
+  export interface DigestsReplyEqualFieldEvent {
+    field: '$.equal'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DigestsReplyDurableFieldEvent {
+    field: '$.durable'
+    value: boolean
+  }
+
   export function encode (obj: Partial<DigestsReply>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DigestsReply.codec())
   }
@@ -938,7 +1625,7 @@ export namespace DigestsReply {
     return decodeMessage(buf, DigestsReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DigestsReply>): Generator<DigestsReplySessionFieldEvent | DigestsReplyPageFieldEvent | DigestsReplyHostedFieldEvent | DigestsReplyDifferingFieldEvent | DigestsReplyOthersFieldEvent | DigestsReplyHintsDocFieldEvent | DigestsReplyHintsPeersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DigestsReply>): Generator<DigestsReplySessionFieldEvent | DigestsReplyPageFieldEvent | DigestsReplyHostedFieldEvent | DigestsReplyDifferingFieldEvent | DigestsReplyOthersFieldEvent | DigestsReplyHintsDocFieldEvent | DigestsReplyHintsPeersFieldEvent | DigestsReplyEqualFieldEvent | DigestsReplyDurableFieldEvent> {
     return streamMessage(buf, DigestsReply.codec(), opts)
   }
 }
@@ -1080,6 +1767,7 @@ export interface SyncDoc {
   doc: string
   vector: VectorEntry[]
   update: Uint8Array<ArrayBuffer>
+  durable: boolean
 }
 
 export namespace SyncDoc {
@@ -1119,6 +1807,11 @@ export namespace SyncDoc {
           w.bytes(obj.update)
         }
 
+        if ((obj.durable != null && obj.durable !== false)) {
+          w.uint32(48)
+          w.bool(obj.durable)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1128,7 +1821,8 @@ export namespace SyncDoc {
           step: 0,
           doc: '',
           vector: [],
-          update: uint8ArrayAlloc(0)
+          update: uint8ArrayAlloc(0),
+          durable: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1161,6 +1855,10 @@ export namespace SyncDoc {
             }
             case 5: {
               obj.update = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.durable = reader.bool()
               break
             }
             default: {
@@ -1228,6 +1926,13 @@ export namespace SyncDoc {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.durable`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1272,6 +1977,11 @@ export namespace SyncDoc {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncDocDurableFieldEvent {
+    field: '$.durable'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncDoc>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncDoc.codec())
   }
@@ -1280,7 +1990,7 @@ export namespace SyncDoc {
     return decodeMessage(buf, SyncDoc.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncDoc>): Generator<SyncDocSessionFieldEvent | SyncDocStepFieldEvent | SyncDocDocFieldEvent | SyncDocVectorReplicaFieldEvent | SyncDocVectorClockFieldEvent | SyncDocUpdateFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncDoc>): Generator<SyncDocSessionFieldEvent | SyncDocStepFieldEvent | SyncDocDocFieldEvent | SyncDocVectorReplicaFieldEvent | SyncDocVectorClockFieldEvent | SyncDocUpdateFieldEvent | SyncDocDurableFieldEvent> {
     return streamMessage(buf, SyncDoc.codec(), opts)
   }
 }
@@ -1559,6 +2269,7 @@ export interface Ack {
   doc: string
   ackId: number
   vector: VectorEntry[]
+  durable: boolean
 }
 
 export namespace Ack {
@@ -1588,6 +2299,11 @@ export namespace Ack {
           }
         }
 
+        if ((obj.durable != null && obj.durable !== false)) {
+          w.uint32(32)
+          w.bool(obj.durable)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1595,7 +2311,8 @@ export namespace Ack {
         const obj: any = {
           doc: '',
           ackId: 0,
-          vector: []
+          vector: [],
+          durable: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1620,6 +2337,10 @@ export namespace Ack {
               obj.vector.push(VectorEntry.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.vector$
               }))
+              break
+            }
+            case 4: {
+              obj.durable = reader.bool()
               break
             }
             default: {
@@ -1673,6 +2394,13 @@ export namespace Ack {
 
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.durable`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1707,6 +2435,11 @@ export namespace Ack {
     index: number
   }
 
+  export interface AckDurableFieldEvent {
+    field: '$.durable'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Ack>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Ack.codec())
   }
@@ -1715,7 +2448,7 @@ export namespace Ack {
     return decodeMessage(buf, Ack.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Ack>): Generator<AckDocFieldEvent | AckAckIdFieldEvent | AckVectorReplicaFieldEvent | AckVectorClockFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Ack>): Generator<AckDocFieldEvent | AckAckIdFieldEvent | AckVectorReplicaFieldEvent | AckVectorClockFieldEvent | AckDurableFieldEvent> {
     return streamMessage(buf, Ack.codec(), opts)
   }
 }

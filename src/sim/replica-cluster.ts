@@ -1,18 +1,23 @@
 /**
- * A simulated replication cluster: SimCluster's memberships on one SimNetwork, plus a Replicator and a
- * MemoryDocStore per node. A crash loses the node's RAM (membership, replicator, docs, in-flight store
- * operations) but not its store, which plays the disk: a restart builds a new Replicator on the same store
- * and re-opens the docs the node replicated, so it recovers exactly what its store acknowledged.
+ * A simulated mesh of full nodes: one `createMeshNode` per simulated peer (the same assembly `createPeer`
+ * builds over libp2p), each on a SimNetwork transport, virtual clock and a MemoryDocStore that plays its
+ * disk. A crash loses the node's RAM (membership, replicator, docs, in-flight store operations) but not
+ * its store: a restart builds a new node on the same store, which re-opens what it persisted, exactly as
+ * a real peer does with its data dir — plus the docs the app had opened (`open`), which survive as the
+ * app's configuration.
  */
 import type { Logger } from '../core/logger.js'
-import type { PeerId } from '../core/transport.js'
-import { membershipDirectory } from '../membership/directory.js'
+import type { Destination, PeerId } from '../core/transport.js'
+import { createMeshNode } from '../mesh-node.js'
+import type { MeshNode } from '../mesh-node.js'
 import type { MembershipInit } from '../membership/config.js'
+import type { Membership } from '../membership/membership.js'
 import { MemoryDocStore } from '../replication/memory-store.js'
-import { Replicator } from '../replication/replicator.js'
+import type { Replicator } from '../replication/replicator.js'
 import type { ReplicationInit } from '../replication/config.js'
-import { SimCluster } from './cluster.js'
-import type { LinkSpec, SimNetwork } from './network.js'
+import { simNodeId } from './cluster.js'
+import { SimNetwork, simAddress } from './network.js'
+import type { LinkSpec } from './network.js'
 
 export interface ReplicaClusterOptions {
   size: number
@@ -24,6 +29,12 @@ export interface ReplicaClusterOptions {
   replication?: ReplicationInit
   /** Store latency per operation (default 1 ms: an fsync on an SSD). */
   storeLatencyMs?: number
+  /** Nodes whose store does not count as durable (peers without a data dir): their copies never count for a write concern. */
+  volatile?: readonly PeerId[]
+  /** Nodes not started at t = 0 (they join later, with `restart`). */
+  late?: readonly PeerId[]
+  /** How many of the first nodes serve as seeds for the others (default 3). */
+  seeds?: number
   /** Per-node logger factory (default: silent). */
   logger?: (id: PeerId) => Logger
 }
@@ -31,38 +42,41 @@ export interface ReplicaClusterOptions {
 const ignore = (): void => {}
 
 export class ReplicaCluster {
-  readonly sim: SimCluster
   readonly network: SimNetwork
   readonly ids: readonly PeerId[]
   private readonly stores = new Map<PeerId, MemoryDocStore>()
-  private readonly replicators = new Map<PeerId, Replicator>()
-  /** Docs each node replicates: re-opened after a restart (the app's configuration, which survives). */
+  private readonly nodes = new Map<PeerId, MeshNode>()
+  private readonly seedDests: Destination[]
+  /** Docs each node's app opened: re-opened after a restart (the app's configuration, which survives). */
   private readonly opened = new Map<PeerId, Set<string>>()
 
   constructor (private readonly options: ReplicaClusterOptions) {
-    this.sim = new SimCluster({
-      size: options.size,
-      seed: options.seed,
-      record: [],
-      ...(options.link === undefined ? {} : { link: options.link }),
-      ...(options.membership === undefined ? {} : { config: options.membership }),
-      ...(options.logger === undefined ? {} : { logger: options.logger })
-    })
-    this.network = this.sim.network
-    this.ids = this.sim.ids
+    this.network = new SimNetwork({ seed: options.seed, ...(options.link === undefined ? {} : { link: options.link }) })
+    this.ids = Array.from({ length: options.size }, (_, i) => simNodeId(i, options.size))
+    this.seedDests = this.ids.slice(0, options.seeds ?? 3).map(id => ({ id, addrs: [simAddress(id)] }))
     for (const id of this.ids) {
+      this.network.addNode(id)
       this.opened.set(id, new Set())
-      this.stores.set(id, new MemoryDocStore({ clock: this.network.clockFor(id), latencyMs: options.storeLatencyMs ?? 1 }))
+      this.stores.set(id, new MemoryDocStore({ clock: this.network.clockFor(id), latencyMs: options.storeLatencyMs ?? 1, durable: !(options.volatile ?? []).includes(id) }))
     }
-    // SimCluster boots every membership at t = 0; this runs right after them (same time, later in the queue).
-    this.network.at(0, () => { for (const id of this.ids) this.attach(id) })
+    const late = new Set(options.late ?? [])
+    for (const id of late) this.network.crash(id)
+    this.network.at(0, () => { for (const id of this.ids) if (!late.has(id)) this.boot(id) })
   }
 
-  /** The running Replicator of `id` (throws if it is crashed or not booted yet). */
+  /** The running node `id` (throws if it is crashed or not booted yet). */
+  node (id: PeerId): MeshNode {
+    const n = this.nodes.get(id)
+    if (n === undefined) throw new Error(`${id} is not running`)
+    return n
+  }
+
   replicator (id: PeerId): Replicator {
-    const r = this.replicators.get(id)
-    if (r === undefined) throw new Error(`${id} is not running`)
-    return r
+    return this.node(id).replicator
+  }
+
+  membership (id: PeerId): Membership {
+    return this.node(id).membership
   }
 
   store (id: PeerId): MemoryDocStore {
@@ -72,34 +86,49 @@ export class ReplicaCluster {
   }
 
   isRunning (id: PeerId): boolean {
-    return this.replicators.has(id)
+    return this.nodes.has(id)
   }
 
   runningIds (): PeerId[] {
-    return this.ids.filter(id => this.replicators.has(id))
+    return this.ids.filter(id => this.nodes.has(id))
   }
 
-  /** `id` replicates `doc` from now on (also after restarts). */
+  /** `id`'s app opens `doc` now and after every restart. */
   open (id: PeerId, doc: string): void {
     this.opened.get(id)?.add(doc)
-    this.replicators.get(id)?.open(doc).catch(ignore)
+    this.nodes.get(id)?.replicator.open(doc).catch(ignore)
   }
 
-  /** Docs `id` replicates. */
+  /** Docs `id`'s app opened. */
   docsOf (id: PeerId): string[] {
     return [...this.opened.get(id) ?? []]
   }
 
+  /** The process dies: RAM and in-flight store operations are lost, the store's contents are not. */
   crash (id: PeerId): void {
-    this.replicators.get(id)?.stop()
-    this.replicators.delete(id)
-    this.sim.crash(id)
+    const node = this.nodes.get(id)
+    if (node === undefined) return
+    this.nodes.delete(id)
+    // Fails pending promises (as a dying process would never settle them) and detaches from the transport.
+    node.replicator.stop()
+    node.membership.stop()
+    this.network.crash(id)
   }
 
-  /** Restarts a crashed node: new membership and replicator, same store, same docs. */
-  restart (id: PeerId): Replicator {
-    this.sim.restart(id)
-    return this.attach(id)
+  /** Restarts a crashed node: a new node on the same store; it joins through the seeds. */
+  restart (id: PeerId): MeshNode {
+    if (this.nodes.has(id)) throw new Error(`${id} is running`)
+    this.network.restart(id)
+    return this.boot(id)
+  }
+
+  /** Graceful leave; the process exits `leaveTimeoutMs` later (keep the network running). */
+  leave (id: PeerId): void {
+    const node = this.node(id)
+    void node.leave()
+    this.network.at(this.network.now + node.membership.config.leaveTimeoutMs, () => {
+      if (this.nodes.get(id) === node) this.crash(id)
+    })
   }
 
   runFor (ms: number): void {
@@ -110,7 +139,7 @@ export class ReplicaCluster {
     return this.network.runUntil(done, maxMs, checkEveryMs)
   }
 
-  /** Digest of `doc` on every running node that replicates it (undefined while still loading). */
+  /** Digest of `doc` on every running node whose app opened it (undefined while still loading). */
   digests (doc: string): Map<PeerId, string | undefined> {
     const out = new Map<PeerId, string | undefined>()
     for (const id of this.runningIds()) if (this.opened.get(id)?.has(doc) === true) out.set(id, this.replicator(id).digest(doc))
@@ -128,35 +157,33 @@ export class ReplicaCluster {
   /** Whether every running node sees every other running node alive. */
   membershipSettled (): boolean {
     const running = this.runningIds()
-    return running.every(observer => {
-      const m = this.sim.membership(observer)
+    return running.length > 0 && running.every(observer => {
+      const m = this.membership(observer)
       return running.every(id => id === observer || m.member(id)?.state === 'alive')
     })
   }
 
   stopAll (): void {
-    for (const r of this.replicators.values()) r.stop()
-    this.replicators.clear()
-    this.sim.stopAll()
+    for (const id of [...this.nodes.keys()]) this.crash(id)
   }
 
-  private attach (id: PeerId): Replicator {
-    const membership = this.sim.membership(id)
-    const node = this.network.node(id)
-    const replicator = new Replicator({
-      transport: node.transport,
+  private boot (id: PeerId): MeshNode {
+    const sim = this.network.node(id)
+    const node = createMeshNode({
+      transport: sim.transport,
       clock: this.network.clockFor(id),
-      random: node.random.fork(),
+      random: sim.random.fork(),
       store: this.store(id),
-      peers: membershipDirectory(membership),
-      ...(this.options.logger === undefined ? {} : { log: this.options.logger(id).child('replication') })
+      ...(this.options.logger === undefined ? {} : { log: this.options.logger(id) })
     }, {
+      name: id,
+      seeds: this.seedDests.filter(s => s.id !== id),
       profile: 'sim',
-      ...(this.options.replication === undefined ? {} : { config: this.options.replication })
+      ...(this.options.membership === undefined ? {} : { membership: this.options.membership }),
+      ...(this.options.replication === undefined ? {} : { replication: this.options.replication })
     })
-    replicator.start()
-    this.replicators.set(id, replicator)
-    for (const doc of this.opened.get(id) ?? []) replicator.open(doc).catch(ignore)
-    return replicator
+    this.nodes.set(id, node)
+    for (const doc of this.opened.get(id) ?? []) node.replicator.open(doc).catch(ignore)
+    return node
   }
 }

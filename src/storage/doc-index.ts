@@ -7,11 +7,15 @@
 import type { ClassicLevel } from 'classic-level'
 import type { Logger } from '../core/logger.js'
 import {
-  NS_STATE, NS_UPDATE, decodeStateKey, decodeUpdateKey, encodeDocName, namespaceRange, stateKey, updatePrefix
+  NS_DOC_META, NS_STATE, NS_UPDATE, decodeDocMetaKey, decodeStateKey, decodeUpdateKey, docMetaKey, encodeDocName,
+  namespaceRange, stateKey, updatePrefix
 } from './keys.js'
 
 export interface DocMeta {
   readonly stateKey: Buffer
+  readonly metaKey: Buffer
+  /** The replicator's bytes kept beside the doc (listDocs reports them). */
+  meta: Uint8Array | undefined
   /** `u <name> 0x00`, the prefix of every update key of this doc. */
   readonly updatePrefix: Buffer
   /** Seq of the next append. Seqs are assigned at call time, so call order = key order. */
@@ -32,6 +36,8 @@ export function newDocMeta (doc: string): DocMeta {
   const escaped = encodeDocName(doc)
   return {
     stateKey: stateKey(escaped),
+    metaKey: docMetaKey(escaped),
+    meta: undefined,
     updatePrefix: updatePrefix(escaped),
     nextSeq: 0,
     compactFrom: 0,
@@ -83,6 +89,13 @@ export async function recoverIndex (db: LevelDb, log: Logger): Promise<Recovered
     const doc = decodeStateKey(key)
     if (doc === undefined) foreignKeys++
     else metaOf(doc)
+  }
+  // Metas are small (a digest and a few flags): read with their values.
+  for await (const [key, value] of db.iterator(namespaceRange(NS_DOC_META))) {
+    const doc = decodeDocMetaKey(key)
+    const meta = doc === undefined ? undefined : metaOf(doc)
+    if (doc === undefined) foreignKeys++
+    if (meta !== undefined) meta.meta = value
   }
   if (foreignKeys > 0) log.warn('ignored keys that do not parse', { foreignKeys })
   return { docs, foreignKeys }

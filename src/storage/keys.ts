@@ -3,6 +3,7 @@
  *
  *   m format                       → on-disk format version (one byte)
  *   s <name>                       → compacted state of a doc (a full-state Yjs update)
+ *   d <name>                       → the doc's meta (opaque bytes the replicator keeps beside it)
  *   u <name> 0x00 <seq: u64 BE>    → one update appended since the last compaction
  *
  * `<name>` is the doc name's UTF-8 bytes with 0x00 → 0x01 0x01 and 0x01 → 0x01 0x02, so it never contains
@@ -17,6 +18,7 @@ import { InvalidDocNameError } from './errors.js'
 export const MAX_DOC_NAME_BYTES = 1024
 
 export const NS_META = 0x6d // 'm'
+export const NS_DOC_META = 0x64 // 'd'
 export const NS_STATE = 0x73 // 's'
 export const NS_UPDATE = 0x75 // 'u'
 
@@ -124,6 +126,16 @@ export function decodeUpdateKey (key: Uint8Array): DecodedUpdateKey | undefined 
 /** Parses `s <name>`; undefined for anything else. */
 export function decodeStateKey (key: Uint8Array): string | undefined {
   if (key[0] !== NS_STATE) return undefined
+  return decodeDocName(key.subarray(1))
+}
+
+export function docMetaKey (escapedName: Uint8Array): Buffer {
+  return Buffer.concat([Uint8Array.of(NS_DOC_META), escapedName])
+}
+
+/** Parses `d <name>`; undefined for anything else. */
+export function decodeDocMetaKey (key: Uint8Array): string | undefined {
+  if (key[0] !== NS_DOC_META) return undefined
   return decodeDocName(key.subarray(1))
 }
 

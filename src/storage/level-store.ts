@@ -29,7 +29,7 @@
  */
 import { AbortError, NotRunningError, TimeoutError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import type { DocStore, StoreCallback } from '../replication/storage.js'
+import type { DocStore, StoreCallback, StoredDoc } from '../core/doc-store.js'
 import { resolveLevelDocStoreConfig, type LevelDocStoreConfig, type LevelDocStoreInit } from './config.js'
 import { newDocMeta, type DocMeta, type LevelDb } from './doc-index.js'
 import { StoreBusyError, UpdateSizeError } from './errors.js'
@@ -46,6 +46,7 @@ export interface LevelDocStoreStats extends GroupCommitStats {
   appends: number
   compactions: number
   loads: number
+  removals: number
   /** Docs in the index (persisted, or with a write queued). */
   docs: number
 }
@@ -64,7 +65,7 @@ export class LevelDocStore implements DocStore {
   private failing = false
   private readonly queue: GroupCommitQueue<WriteOp>
   private readonly reads = new Set<Promise<unknown>>()
-  private readonly counters = { appends: 0, compactions: 0, loads: 0 }
+  private readonly counters = { appends: 0, compactions: 0, loads: 0, removals: 0 }
 
   /** Use openLevelDocStore. */
   constructor (
@@ -79,11 +80,13 @@ export class LevelDocStore implements DocStore {
     })
   }
 
-  listDocs (cb: StoreCallback<string[]>): void {
+  readonly durable = true
+
+  listDocs (cb: StoreCallback<StoredDoc[]>): void {
     this.barrier(cb, () => {
-      const names: string[] = []
-      for (const [name, meta] of this.docs) if (meta.persisted) names.push(name)
-      this.callBack(cb, null, names.sort())
+      const docs: StoredDoc[] = []
+      for (const [name, meta] of this.docs) if (meta.persisted) docs.push({ name, meta: meta.meta })
+      this.callBack(cb, null, docs.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     })
   }
 
@@ -103,15 +106,20 @@ export class LevelDocStore implements DocStore {
     })
   }
 
-  append (doc: string, update: Uint8Array, cb: StoreCallback): void {
+  append (doc: string, update: Uint8Array, docMeta: Uint8Array | undefined, cb: StoreCallback): void {
     const meta = this.admit(doc, update, this.config.maxUpdateBytes, 'update', cb)
     if (meta === undefined) return
     const key = updateKey(meta.updatePrefix, meta.nextSeq)
+    const ops: WriteOp[] = [{ type: 'put', key, value: update }]
+    if (docMeta !== undefined) ops.push({ type: 'put', key: meta.metaKey, value: docMeta })
     const accepted = this.enqueue({
-      ops: [{ type: 'put', key, value: update }],
-      bytes: key.byteLength + update.byteLength,
+      ops,
+      bytes: key.byteLength + update.byteLength + (docMeta?.byteLength ?? 0),
       done: err => {
-        if (err === null) meta.persisted = true
+        if (err === null) {
+          meta.persisted = true
+          if (docMeta !== undefined) meta.meta = docMeta
+        }
         this.callBack(cb, err)
       }
     }, cb)
@@ -128,13 +136,54 @@ export class LevelDocStore implements DocStore {
    * applies operations in order). Appends called after it get higher seqs and are kept. So `state` must
    * contain every update appended before this call.
    */
-  compact (doc: string, state: Uint8Array, cb: StoreCallback): void {
+  compact (doc: string, state: Uint8Array, docMeta: Uint8Array | undefined, cb: StoreCallback): void {
     const meta = this.admit(doc, state, this.config.maxStateBytes, 'state', cb)
     if (meta === undefined) return
+    const head: WriteOp[] = [{ type: 'put', key: meta.stateKey, value: state }]
+    if (docMeta !== undefined) head.push({ type: 'put', key: meta.metaKey, value: docMeta })
+    const accepted = this.replaceHistory(meta, head, cb, () => {
+      meta.persisted = true
+      if (docMeta !== undefined) meta.meta = docMeta
+    })
+    if (accepted) this.counters.compactions++
+  }
+
+  /**
+   * Deletes the doc's state, meta and every update appended before this call, in one batch. Appends
+   * called after it get higher seqs and are kept (and list the doc again once durable).
+   */
+  remove (doc: string, cb: StoreCallback): void {
+    if (this.status !== 'open') {
+      this.refuse(cb, new NotRunningError('store is closed'))
+      return
+    }
+    const meta = this.docs.get(doc)
+    if (meta === undefined) {
+      // Nothing persisted or queued: still ordered after earlier calls, like every other operation.
+      this.barrier(cb, () => { this.callBack(cb, null) })
+      return
+    }
+    const head: WriteOp[] = [{ type: 'del', key: meta.stateKey }, { type: 'del', key: meta.metaKey }]
+    const accepted = this.replaceHistory(meta, head, cb, () => {
+      // Gone. Appends called after this one complete later (FIFO) and list the doc again.
+      meta.persisted = false
+      meta.meta = undefined
+    })
+    if (accepted) this.counters.removals++
+  }
+
+  /**
+   * One batch: `head` (the new state and meta, or their deletion) plus the deletion of every update appended
+   * before this call — including ones still queued or being written: their puts precede this batch's deletes
+   * in the FIFO (or in the same batch, where LevelDB applies operations in order). `onSuccess` runs once it
+   * is durable; on failure the updates count as pending again, for the next compaction to delete.
+   */
+  private replaceHistory (meta: DocMeta, head: WriteOp[], cb: StoreCallback, onSuccess: () => void): boolean {
     const from = meta.compactFrom
     const to = meta.nextSeq // exclusive
-    const ops: WriteOp[] = [{ type: 'put', key: meta.stateKey, value: state }]
-    let bytes = meta.stateKey.byteLength + state.byteLength
+    const ops = [...head]
+    let bytes = 0
+    for (const op of head) bytes += op.key.byteLength + (op.type === 'put' ? op.value.byteLength : 0)
     for (let seq = from; seq < to; seq++) {
       const key = updateKey(meta.updatePrefix, seq)
       ops.push({ type: 'del', key })
@@ -146,9 +195,9 @@ export class LevelDocStore implements DocStore {
       bytes,
       done: err => {
         if (err === null) {
-          meta.persisted = true
+          onSuccess()
         } else {
-          // Not compacted after all: the next compaction must delete these seqs and count them again.
+          // Not applied after all: the next compaction must delete these seqs and count them again.
           meta.compactFrom = Math.min(meta.compactFrom, from)
           meta.pendingUpdates += covered.updates
           meta.pendingBytes += covered.bytes
@@ -156,11 +205,11 @@ export class LevelDocStore implements DocStore {
         this.callBack(cb, err)
       }
     }, cb)
-    if (!accepted) return
+    if (!accepted) return false
     meta.compactFrom = to
     meta.pendingUpdates = 0
     meta.pendingBytes = 0
-    this.counters.compactions++
+    return true
   }
 
   /** Appends accepted since the last compaction was issued (a hint for when to compact). @throws NotRunningError after close */

@@ -42,6 +42,7 @@ const FILE = JSON.stringify({
   'allow-peer': [ID],
   mdns: 'blue',
   profile: 'local',
+  replicas: 5,
   'allow-fault-injection': true,
   'log-level': 'warn'
 })
@@ -60,6 +61,7 @@ describe('config layers', () => {
       mdns: true,
       mdnsCluster: 'blue',
       profile: 'local',
+      replicas: 5,
       allowFaultInjection: true,
       logLevel: 'warn',
       configFile: 'murmur.json'
@@ -75,6 +77,10 @@ describe('config layers', () => {
     expect(o.profile).toBe('lan')
     expect(o.mdns).toBe(false) // the environment's explicit false beats the file's cluster
     expect(o.dataDir).toBe('/data') // only in the file
+    expect(o.replicas).toBe(5)
+    expect(run(['--config', 'murmur.json'], { MURMUR_REPLICAS: '2' }, { 'murmur.json': FILE }).replicas).toBe(2)
+    expect(run(['--config', 'murmur.json', '--replicas', '4'], { MURMUR_REPLICAS: '2' }, { 'murmur.json': FILE }).replicas).toBe(4)
+    expect(error([], { MURMUR_REPLICAS: '0' })).toBe('MURMUR_REPLICAS: --replicas must be an integer from 1 to 64, got 0')
     // --no-http in a higher layer beats the file's http, and the token flags replace each other across layers.
     expect(run(['--config', 'c.json', '--no-http'], {}, { 'c.json': '{"http": "8080"}' }).http).toBeUndefined()
     expect(run(['--http-token-file', '/t'], { MURMUR_HTTP_TOKEN: 'x'.repeat(16) })).toMatchObject({ httpTokenFile: '/t' })

@@ -51,20 +51,21 @@ async function runUntilSettled (c: StaticCluster, o: Outcome, maxMs: number): Pr
 }
 
 describe('replication under replay', () => {
-  it('every frame delivered twice: a flush waiting for 2 replicas is not satisfied by one replica acking twice', async () => {
+  it('every frame delivered twice: a flush waiting for 3 copies is not satisfied by one replica acking twice', async () => {
     const c = new StaticCluster({ size: 4, seed: 0x6a_0002, link: { duplicate: 1 }, replication: { pushFanout: 0, antiEntropyIntervalMs: 600_000 } })
     c.openAll('doc')
     expect(c.network.runUntil(() => c.ids.every(id => c.r(id).hostsOf('doc').length === 3), 30_000)).toBeDefined()
-    // Only n1 can hear n0; its acks arrive twice.
+    // Only n1 can hear n0; its acks arrive twice. A write concern counts n0's own durable copy, so 3 copies
+    // need n1 and one of n2, n3: n1 acking twice must not make up the third.
     c.network.partition(['n0', 'n1'], ['n2', 'n3'])
     const write = track(c.r('n0').write('doc', d => { d.getMap('kv').set('k', 1) }))
     await runUntilSettled(c, write, 1_000)
-    const flush = track(c.r('n0').flush('doc', { replicas: 2, timeoutMs: 2_000 }))
+    const flush = track(c.r('n0').flush('doc', { replicas: 3, timeoutMs: 2_000 }))
     await runUntilSettled(c, flush, 3_000)
     expect(flush.error?.name).toBe('TimeoutError')
     // With the partition healed the same flush succeeds, and replicas converge despite every frame twice.
     c.network.heal()
-    const again = track(c.r('n0').flush('doc', { replicas: 3, timeoutMs: 5_000 }))
+    const again = track(c.r('n0').flush('doc', { replicas: 4, timeoutMs: 5_000 }))
     await runUntilSettled(c, again, 5_000)
     expect(again.error).toBeUndefined()
     expect(again.value).toEqual(write.value)

@@ -1,0 +1,473 @@
+/**
+ * One node, assembled in one place: SWIM membership and Yjs replication on an injected transport, clock,
+ * random source and store, behind the public `Peer` API. Transport-free (no libp2p, no disk, no real time):
+ * `createPeer` (peer-node.ts) builds it over libp2p + LevelDB + the system clock, and the simulator
+ * (sim/replica-cluster.ts) over a SimNetwork + MemoryDocStore + virtual time, so both run the same read
+ * path (`find`, `doc`, re-opening persisted docs) and the same write path — as js-libp2p builds every
+ * node from one factory with injected components.
+ *
+ * Nothing here waits on a promise between protocol steps: promises exist only at the public edge and
+ * settle from callbacks and clock timers, so the simulator's synchronous loop drives it unchanged.
+ */
+import type * as Y from 'yjs'
+import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, WriteOptions } from './api.js'
+import type { Clock } from './core/clock.js'
+import type { PeerDirectory } from './core/directory.js'
+import type { DocStore } from './core/doc-store.js'
+import { TypedEmitter } from './core/emitter.js'
+import { NotRunningError } from './core/errors.js'
+import { Histogram } from './core/histogram.js'
+import type { HistogramSnapshot } from './core/histogram.js'
+import { silentLogger } from './core/logger.js'
+import type { Logger } from './core/logger.js'
+import type { Random } from './core/random.js'
+import type { Destination, Transport } from './core/transport.js'
+import { SWIM_LIMITS } from './membership/codec.js'
+import { membershipDirectory } from './membership/directory.js'
+import { Membership } from './membership/membership.js'
+import type { MembershipInit } from './membership/config.js'
+import type { MembershipEventName } from './membership/events.js'
+import type { MemberInfo } from './membership/member.js'
+import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
+import type { MeshView, PresenceInit } from './presence/index.js'
+import { PNCounter } from './replication/pn-counter.js'
+import { Replicator } from './replication/replicator.js'
+import type { ReplicationInit } from './replication/config.js'
+import { assertDocName } from './replication/doc-registry.js'
+import { DocNotFoundError } from './replication/errors.js'
+import type { VersionVectorJSON } from './replication/version-vector.js'
+
+/** Fault injection by the transport (the libp2p transport's block list); the simulator partitions its network instead. */
+export interface FaultInjection {
+  block(ids: readonly string[]): void
+  /** Allows these peers again (the others stay blocked). */
+  unblock(ids: readonly string[]): void
+  heal(): void
+  blocked(): string[]
+}
+
+export interface MeshNodeComponents {
+  transport: Transport
+  clock: Clock
+  random: Random
+  store: DocStore
+  log?: Logger
+  /** Serves `partition` / `heal` / `blocked`; without it `partition` and `heal` throw NotRunningError. */
+  faults?: FaultInjection
+  /** Transport counters for `stats()` (the libp2p transport has them; the simulator counts per network). */
+  transportStats?: () => Record<string, unknown>
+  /** The on-disk store's counters for `stats()`, with its batch write latency (undefined for a memory store). */
+  storeStats?: () => (object & { batchWriteMs: HistogramSnapshot }) | undefined
+  /** Turns `join` addresses into destinations (the libp2p peer resolves DNS names); without it `join` throws NotRunningError. */
+  resolveAddrs?: (addrs: readonly string[]) => Promise<Destination[]>
+  /** Replaces the transport's allow-list (`setAllowedPeers`); without it that throws NotRunningError. */
+  setAllowedPeers?: (ids: readonly string[] | undefined) => void
+  /** Called by `stop()` once membership and replication stopped: closes what the owner opened (transport, store). */
+  close?: () => Promise<void>
+}
+
+export interface MeshNodeInit {
+  /** Member name (default: the peer id). */
+  name?: string
+  tags?: Record<string, string>
+  /** Peers to join through (in the background: a node alone is a mesh of one and keeps re-trying). */
+  seeds?: Destination[]
+  /** Timing preset of membership and replication (default `lan`; the simulator uses `sim`). */
+  profile?: 'lan' | 'local' | 'sim'
+  membership?: MembershipInit
+  replication?: ReplicationInit
+  /** Presence settings (awareness expiry, refresh, limits). */
+  presence?: PresenceInit
+}
+
+/** The public Peer plus what its owner (createPeer, the simulator, tests) reaches into. */
+export interface MeshNode extends Peer {
+  readonly membership: Membership
+  readonly replicator: Replicator
+  /** Settles once the store's list of docs has been read (what this node holds is known). */
+  readonly started: Promise<void>
+}
+
+/** Flush waits this long unless told otherwise. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
+/** Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has costs the full wait once). */
+export const INITIAL_FETCH_WAIT_MS = 1_000
+/** meshViews(): how long to wait for peers' views by default. */
+const DEFAULT_VIEW_TIMEOUT_MS = 1_000
+
+export function memberView (m: MemberInfo): MemberView {
+  return { peerId: m.id, name: m.name, state: m.state, incarnation: m.incarnation, addrs: [...m.addrs], tags: { ...m.tags } }
+}
+
+/**
+ * Membership as replication sees it: who is alive (membership's own directory), plus what placement needs —
+ * the members that count (alive or suspect) and a signal whenever one changes state.
+ */
+function directoryOf (m: Membership): PeerDirectory {
+  return {
+    ...membershipDirectory(m),
+    activePeers: () => m.members().filter(info => info.id !== m.localId && (info.state === 'alive' || info.state === 'suspect')).map(info => info.id),
+    onMemberChange: (listener) => {
+      const types: MembershipEventName[] = ['joined', 'alive', 'suspect', 'dead', 'left']
+      const offs = types.map(type => m.on(type, (info) => { listener(info.id) }))
+      return () => { for (const off of offs) off() }
+    }
+  }
+}
+
+/** Builds and starts a node: membership, replication, re-opening of persisted docs, joining through `seeds`. */
+export function createMeshNode (components: MeshNodeComponents, init: MeshNodeInit = {}): MeshNode {
+  return new MeshNodeImpl(components, init)
+}
+
+class MeshNodeImpl implements MeshNode {
+  readonly id: string
+  readonly membership: Membership
+  readonly replicator: Replicator
+  readonly started: Promise<void>
+  readonly presence: PeerPresence
+  /** Awareness across the mesh and the /mesh page's view requests (the presence channel). */
+  private readonly mesh: Presence
+  private readonly events = new TypedEmitter<PeerEvents>()
+  private httpUrl: string | undefined
+  /** The value we set on the HTTP_TAG tag (to tell it from one the user set). */
+  private advertisedTag: string | undefined
+  private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
+  private readonly log: Logger
+  private readonly writeAckMs = new Histogram()
+  private readonly antiEntropyRoundMs = new Histogram()
+  private stopping: Promise<void> | undefined
+
+  constructor (private readonly c: MeshNodeComponents, init: MeshNodeInit) {
+    const { transport, clock, random, store } = c
+    this.log = c.log ?? silentLogger
+    this.id = transport.localId
+    const profile = init.profile ?? 'lan'
+    this.membership = new Membership({ transport, clock, random: random.fork(), log: this.log.child('membership') }, {
+      name: init.name ?? transport.localId,
+      ...(init.tags === undefined ? {} : { tags: init.tags }),
+      seeds: init.seeds ?? [],
+      profile,
+      ...(init.membership === undefined ? {} : { config: init.membership })
+    })
+    this.replicator = new Replicator({ transport, clock, random: random.fork(), log: this.log.child('replication'), store, peers: directoryOf(this.membership) }, {
+      profile,
+      ...(init.replication === undefined ? {} : { config: init.replication })
+    })
+    this.mesh = new Presence({
+      transport, clock, random: random.fork(), log: this.log.child('presence'), peers: presenceDirectory(this.membership),
+      view: () => this.meshView()
+    }, init.presence)
+    const docs = this.mesh.docs
+    this.presence = {
+      join: doc => docs.join(doc),
+      isJoined: doc => docs.isJoined(doc),
+      setLocal: (doc, entries) => docs.setLocal(doc, entries),
+      removeLocal: (doc, ids) => docs.removeLocal(doc, ids),
+      states: doc => docs.states(doc),
+      entry: (doc, clientId) => docs.entry(doc, clientId),
+      onChange: listener => docs.on('change', listener)
+    }
+    const types: MembershipEventName[] = ['joined', 'alive', 'suspect', 'dead', 'left', 'updated']
+    for (const type of types) {
+      this.membership.on(type, (m) => { this.events.emit('member', { type: type as MemberEventType, member: memberView(m) }) })
+    }
+    this.replicator.on('change', (e) => {
+      this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
+    })
+    this.replicator.on('durable', (e) => { this.events.emit('durable', { name: e.doc, version: e.version }) })
+    this.replicator.on('synced', (e) => { this.antiEntropyRoundMs.observe(e.durationMs) })
+    this.membership.start()
+    this.replicator.start()
+    this.mesh.start()
+    this.started = new Promise((resolve) => { this.replicator.whenListed(() => { resolve() }) })
+    const seeds = init.seeds ?? []
+    if (seeds.length > 0) {
+      void this.membership.join(seeds).then(({ contacted }) => {
+        if (contacted === 0) this.log.warn('no bootstrap peer answered yet; retrying in the background', { seeds: seeds.length })
+      }, () => {})
+    }
+  }
+
+  addresses (): string[] {
+    return this.c.transport.addresses()
+  }
+
+  /**
+   * Opens `name` for the app, which holds it until `close(name)`. The first time (a doc this peer does not
+   * hold yet) and if anyone is alive, it also waits (≤ INITIAL_FETCH_WAIT_MS) for the first exchange with a
+   * peer hosting it, so that reading a doc someone else wrote does not look empty.
+   */
+  async doc (name: string): Promise<Y.Doc> {
+    const pending = this.initialFetches.get(name)
+    if (pending !== undefined) return await pending
+    if (this.replicator.holds(name) || this.membership.alivePeers().length === 0) return await this.replicator.open(name)
+    const opening = this.replicator.open(name).then(async (doc) => {
+      await new Promise<void>((resolve) => { this.firstExchange(name, resolve) })
+      return doc
+    }).finally(() => { this.initialFetches.delete(name) })
+    this.initialFetches.set(name, opening)
+    return await opening
+  }
+
+  async find (name: string): Promise<Y.Doc | undefined> {
+    const found = await new Promise<boolean>((resolve, reject) => {
+      this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
+    })
+    return found ? await this.replicator.open(name) : undefined
+  }
+
+  read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
+      this.locate(name, (err, found) => {
+        if (err !== null) {
+          reject(err)
+          return
+        }
+        if (found !== true) {
+          resolve(undefined)
+          return
+        }
+        // Runs inside the load callback: the doc cannot be evicted between loading and reading.
+        this.replicator.load(name, (loadErr, doc) => {
+          if (loadErr !== null || doc === undefined) {
+            reject(loadErr ?? new NotRunningError('load failed'))
+            return
+          }
+          try {
+            resolve(fn(doc))
+          } catch (fnErr) {
+            reject(fnErr)
+          }
+        })
+      })
+    })
+  }
+
+  close (name: string): void {
+    assertDocName(name)
+    this.replicator.close(name)
+  }
+
+  async delete (name: string): Promise<VersionVectorJSON> {
+    const found = await new Promise<boolean>((resolve, reject) => {
+      this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
+    })
+    if (!found) throw new DocNotFoundError(`no doc "${name}" here or on a live peer`)
+    return await this.replicator.deleteDoc(name)
+  }
+
+  /**
+   * Whether `name` exists (not deleted): held here, or — asked briefly — on a live peer, in which case its
+   * state has been fetched here when `cb(null, true)` runs. Loads nothing for the app: a probe that found
+   * nothing leaves nothing behind (unless a concurrent `doc(name)` opened it meanwhile, which keeps it).
+   */
+  private locate (name: string, cb: (err: Error | null, found?: boolean) => void): void {
+    try {
+      assertDocName(name)
+    } catch (err) {
+      cb(err as Error)
+      return
+    }
+    const afterListed = (): void => {
+      if (this.replicator.holds(name)) {
+        cb(null, !this.replicator.isDeleted(name))
+        return
+      }
+      if (this.membership.alivePeers().length === 0) {
+        cb(null, false)
+        return
+      }
+      // Nobody we know of holds it here: load it (which asks live peers who has it, and they answer with
+      // the doc or hints of hosts), wait for the first exchange, and give it up again if nothing arrived.
+      this.replicator.load(name, (err) => {
+        if (err !== null) {
+          cb(err)
+          return
+        }
+        this.firstExchange(name, () => {
+          const arrived = Object.keys(this.replicator.version(name) ?? {}).length > 0 || this.replicator.knownHosts(name).length > 0
+          const found = arrived && !this.replicator.isDeleted(name)
+          if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
+          cb(null, found)
+        })
+      })
+    }
+    this.replicator.whenListed(() => { afterListed() })
+  }
+
+  private firstExchange (name: string, done: () => void): void {
+    let finished = false
+    const finish = (): void => {
+      if (finished) return
+      finished = true
+      timer.cancel()
+      offSynced()
+      offChange()
+      done()
+    }
+    const timer = this.c.clock.setTimeout(finish, INITIAL_FETCH_WAIT_MS)
+    const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) finish() })
+    const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') finish() })
+  }
+
+  async write (name: string, fn: (doc: Y.Doc) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
+    const started = this.c.clock.now()
+    const version = await this.replicator.write(name, (doc) => { fn(doc) }, options)
+    this.writeAckMs.observe(this.c.clock.now() - started)
+    return version
+  }
+
+  hasDoc (name: string): boolean {
+    assertDocName(name)
+    return this.replicator.isKnown(name)
+  }
+
+  version (name: string): VersionVectorJSON | undefined {
+    return this.replicator.version(name)
+  }
+
+  digest (name: string): string | undefined {
+    return this.replicator.digest(name)
+  }
+
+  docs (): DocSummary[] {
+    return this.replicator.summaries().sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  }
+
+  flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
+    return this.replicator.flush(name, { replicas: options.replicas, timeoutMs: options.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS })
+  }
+
+  homes (name: string): string[] {
+    assertDocName(name)
+    return this.replicator.homes(name)
+  }
+
+  placement (): PlacementView {
+    return this.replicator.placementInfo()
+  }
+
+  async counter (name: string, mapName?: string): Promise<Counter> {
+    const doc = await this.replicator.open(name)
+    const counter = new PNCounter(doc, this.id, mapName)
+    return {
+      add: async (delta) => {
+        await this.write(name, () => { counter.increment(delta) })
+        return counter.value()
+      },
+      value: () => counter.value()
+    }
+  }
+
+  members (): MemberView[] {
+    return this.membership.members().map(memberView)
+  }
+
+  self (): MemberView {
+    return memberView(this.membership.local())
+  }
+
+  on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void {
+    return this.events.on(type, listener)
+  }
+
+  async join (addrs: readonly string[]): Promise<{ contacted: number }> {
+    if (this.c.resolveAddrs === undefined) throw new NotRunningError('this node cannot resolve addresses')
+    const dests = await this.c.resolveAddrs(addrs)
+    this.log.info('joining on request', { addresses: dests.length })
+    return await this.membership.join(dests)
+  }
+
+  setTags (tags: Record<string, string>): void {
+    // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
+    // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
+    if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }
+    this.membership.setTags(tags)
+    this.log.info('tags replaced', { tags: Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',') })
+  }
+
+  setAllowedPeers (ids: readonly string[] | undefined): void {
+    if (this.c.setAllowedPeers === undefined) throw new NotRunningError('this node has no allow-list')
+    this.c.setAllowedPeers(ids)
+  }
+
+  partition (block: readonly string[]): void {
+    if (this.c.faults === undefined) throw new NotRunningError('this node has no fault injection')
+    this.c.faults.block(block.filter(id => id !== this.id))
+    this.log.info('fault injection: partitioned', { blocked: this.c.faults.blocked().length })
+  }
+
+  heal (ids?: readonly string[]): void {
+    if (this.c.faults === undefined) throw new NotRunningError('this node has no fault injection')
+    if (ids === undefined) this.c.faults.heal()
+    else this.c.faults.unblock(ids)
+    this.log.info('fault injection: healed', { peers: ids === undefined ? 'all' : ids.length, blocked: this.c.faults.blocked().length })
+  }
+
+  blocked (): string[] {
+    return this.c.faults?.blocked() ?? []
+  }
+
+  stats (): PeerStats {
+    const storage = this.c.storeStats?.()
+    return {
+      membership: { ...this.membership.stats() },
+      transport: { ...this.c.transportStats?.() },
+      replication: { ...this.replicator.stats() },
+      ...(storage === undefined ? {} : { storage: { ...storage } }),
+      latency: {
+        writeAckMs: this.writeAckMs.snapshot(),
+        antiEntropyRoundMs: this.antiEntropyRoundMs.snapshot(),
+        ...(storage === undefined ? {} : { storeWriteMs: storage.batchWriteMs })
+      },
+      presence: { ...this.mesh.stats() }
+    }
+  }
+
+  meshView (): MeshView {
+    return {
+      name: this.membership.local().name,
+      http: this.httpUrl,
+      members: this.membership.members().map(m => ({ id: m.id, name: m.name, state: m.state, incarnation: m.incarnation })),
+      docs: this.docs().map(d => ({ name: d.name, digest: d.digest })),
+      blocked: this.blocked(),
+      truncated: false
+    }
+  }
+
+  meshViews (options: MeshViewOptions = {}): Promise<Map<string, MeshView>> {
+    const peers = options.peers ?? this.membership.members().filter(m => m.id !== this.id && (m.state === 'alive' || m.state === 'suspect')).map(m => m.id)
+    return new Promise((resolve) => { this.mesh.views.request(peers, options.timeoutMs ?? DEFAULT_VIEW_TIMEOUT_MS, resolve) })
+  }
+
+  advertiseHttp (url: string | undefined): void {
+    this.httpUrl = url
+    // Also as a member tag: gossiped with membership, so every member knows it — also across a partition,
+    // when this peer cannot be asked (the /mesh page then reaches it over HTTP). A tag the user set wins.
+    const tags = { ...this.membership.local().tags }
+    if (tags[HTTP_TAG] === url || (HTTP_TAG in tags && tags[HTTP_TAG] !== this.advertisedTag)) return
+    if (url === undefined) delete tags[HTTP_TAG]
+    else if (url.length > SWIM_LIMITS.tagValueChars || (!(HTTP_TAG in tags) && Object.keys(tags).length >= SWIM_LIMITS.tags)) return
+    else tags[HTTP_TAG] = url
+    this.advertisedTag = url
+    this.membership.setTags(tags)
+  }
+
+  leave (): Promise<void> {
+    return this.membership.leave()
+  }
+
+  stop (): Promise<void> {
+    this.stopping ??= this.shutdown()
+    return this.stopping
+  }
+
+  private async shutdown (): Promise<void> {
+    this.mesh.stop() // says bye while the transport is still up
+    this.replicator.stop()
+    this.membership.stop()
+    this.events.removeAll()
+    await this.c.close?.()
+  }
+}

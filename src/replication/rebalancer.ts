@@ -1,0 +1,164 @@
+/**
+ * Rebalancing and hinted handoff: every doc this peer holds without homing it (a guest copy — written here,
+ * read here, kept for a home that was unreachable, or homed here until a membership change) is handed to
+ * its homes, and dropped only once each of its R current homes confirmed holding exactly the state this
+ * peer has stored — durably, if this peer's store is durable (Dynamo §4.6's hinted handoff, with the
+ * preference list of placement.ts). Never before: a copy is the last one until proven otherwise. Docs
+ * the app holds open here are kept (interest) and only handed over.
+ *
+ * The evidence comes from handoff rounds (anti-entropy.ts): a home answers that its stored copy has our
+ * digest, or takes our diff and confirms once it is on its disk. A doc that changes here meanwhile has a new
+ * digest, and the old confirmations no longer count.
+ *
+ * Guests are found by a scan of the catalog after every placement change (sliced, so 100,000 docs do not
+ * block the event loop) and as docs become held; each tick works on at most `maxDocsPerRound` of them.
+ */
+import type { Clock, Timer } from '../core/clock.js'
+import type { DocStore } from '../core/doc-store.js'
+import type { PeerDirectory } from '../core/directory.js'
+import type { PeerId } from '../core/transport.js'
+import type { AntiEntropy, Listed } from './anti-entropy.js'
+import type { DocCatalog } from './catalog.js'
+import type { ReplicationConfig } from './config.js'
+import type { Confirmations } from './confirmations.js'
+import type { DocRegistry } from './doc-registry.js'
+import type { Placement } from './placement.js'
+import type { ReplicatorCounters } from './stats.js'
+import { WIRE_DIGEST_BYTES } from './version-vector.js'
+
+export interface RebalancerOptions {
+  localId: PeerId
+  placement: Placement
+  catalog: DocCatalog
+  registry: DocRegistry
+  confirmations: Confirmations
+  antiEntropy: AntiEntropy
+  store: DocStore
+  peers: PeerDirectory
+  clock: Clock
+  config: ReplicationConfig
+  counters: ReplicatorCounters
+  /** This peer's store is durable: then only durable confirmations count. */
+  durable: boolean
+  /** A copy was dropped: `homes` had confirmed holding `digest`. */
+  onDropped(doc: string, digest: Uint8Array, homes: readonly PeerId[]): void
+  onError(doc: string, err: Error): void
+}
+
+/** Docs classified per slice of a scan. */
+const SCAN_SLICE = 5_000
+
+export class Rebalancer {
+  /** Held docs this peer does not home (as of the last scan or change). */
+  private readonly guests = new Set<string>()
+  private readonly dropping = new Set<string>()
+  private scan: { names: string[], next: number, timer: Timer } | undefined
+  private scannedVersion = -1
+
+  constructor (private readonly o: RebalancerOptions) {}
+
+  get guestCount (): number {
+    return this.guests.size
+  }
+
+  /** Whether `doc` is being dropped (a removal is on its way to the store). */
+  isDropping (doc: string): boolean {
+    return this.dropping.has(doc)
+  }
+
+  /** The member set changed (or the catalog was just read): re-classify every held doc (sliced). */
+  placementChanged (): void {
+    this.scan?.timer.cancel()
+    const names = [...this.o.catalog.values()].map(e => e.name)
+    this.scan = { names, next: 0, timer: this.o.clock.setTimeout(() => { this.scanSlice() }, 0) }
+  }
+
+  private scanSlice (): void {
+    const s = this.scan
+    if (s === undefined) return
+    const end = Math.min(s.names.length, s.next + SCAN_SLICE)
+    for (; s.next < end; s.next++) this.classify(s.names[s.next] as string)
+    if (s.next < s.names.length) {
+      s.timer = this.o.clock.setTimeout(() => { this.scanSlice() }, 0)
+      return
+    }
+    this.scan = undefined
+    this.scannedVersion = this.o.placement.version
+  }
+
+  /** `doc` became held or changed here: is it a guest? */
+  classify (doc: string): void {
+    if (this.o.catalog.has(doc) && !this.o.placement.isHome(doc)) this.guests.add(doc)
+    else this.guests.delete(doc)
+  }
+
+  /** One round of handoffs: drop what R homes confirmed, hand the rest to their homes. */
+  tick (): void {
+    if (this.o.placement.version !== this.scannedVersion && this.scan === undefined) this.placementChanged()
+    // While the member set is still changing (a join being learned), wait: the homes may not be the homes.
+    if (this.guests.size === 0 || this.o.clock.now() - this.o.placement.changedAt < this.o.config.placementSettleMs) return
+    const alive = new Set(this.o.peers.alivePeers())
+    const perHome = new Map<PeerId, Listed[]>()
+    let worked = 0
+    for (const doc of [...this.guests]) {
+      if (worked >= this.o.config.maxDocsPerRound) break
+      if (this.dropping.has(doc)) continue
+      const held = this.o.catalog.get(doc)
+      if (held === undefined || this.o.placement.isHome(doc)) {
+        this.guests.delete(doc)
+        continue
+      }
+      const digest = held.meta?.digest
+      if (digest === undefined) continue // not read yet
+      worked++
+      const homes = this.o.placement.homes(doc)
+      const missing = homes.filter(h => !this.o.confirmations.holds(doc, h, digest, this.o.durable))
+      if (missing.length === 0) {
+        if (this.o.registry.get(doc)?.pinned !== true) this.drop(doc, digest, homes)
+        continue
+      }
+      for (const home of missing) {
+        if (!alive.has(home)) continue
+        let list = perHome.get(home)
+        if (list === undefined) {
+          list = []
+          perHome.set(home, list)
+        }
+        list.push({ name: doc, digest: digest.subarray(0, WIRE_DIGEST_BYTES) })
+      }
+    }
+    for (const [home, items] of perHome) {
+      if (this.o.antiEntropy.startHandoff(home, items)) this.o.counters.handoffRounds++
+    }
+  }
+
+  /**
+   * Drops the local copy of `doc`: R homes confirmed `digest`, which is still what the store holds, and
+   * nothing here needs the doc in memory. Appends issued after the removal (a write arriving meanwhile) are
+   * kept by the store and make the doc held again — a new guest copy, handed off in turn.
+   */
+  private drop (doc: string, digest: Uint8Array, homes: readonly PeerId[]): void {
+    const loaded = this.o.registry.get(doc)
+    if (loaded !== undefined && !this.o.registry.evictNow(doc)) return // in use: next tick
+    this.dropping.add(doc)
+    this.guests.delete(doc)
+    this.o.store.remove(doc, (err) => {
+      this.dropping.delete(doc)
+      if (err !== null) {
+        this.guests.add(doc)
+        this.o.onError(doc, err)
+        return
+      }
+      this.o.catalog.remove(doc)
+      this.o.confirmations.forget(doc)
+      this.o.counters.docsDropped++
+      this.o.onDropped(doc, digest, homes)
+    })
+  }
+
+  clear (): void {
+    this.scan?.timer.cancel()
+    this.scan = undefined
+    this.guests.clear()
+  }
+}
