@@ -7,10 +7,13 @@
  *   flush-tracker.ts  WriteTo(n): wait for n persisted replicas                compactor.ts    history compaction
  *   host-directory.ts who hosts which doc                                      sync-link.ts    framing, chunks, counters
  *   persisted-names.ts docs with persisted state (isKnown, persistedDocs)
+ *   write-outcome.ts  refuse / durable / unknown rules                         op-records.ts, idempotency.ts,
+ *                                                                              op-sweeper.ts   idempotency keys
  *
  * Write path: the app edits a doc (through `write`, or `doc.transact` directly) → the Yjs update event →
  * store.append → on the store's callback: acknowledge (`write` resolves), emit `durable`, push to k live
- * hosts. A remote update that changed the doc is appended too; a pushed one is forwarded once, after it is
+ * hosts. `write` refuses up front while the store is failing, skips a key it has applied before, and
+ * reports a change it applied but could not get confirmed as an unknown outcome (write-outcome.ts). A remote update that changed the doc is appended too; a pushed one is forwarded once, after it is
  * durable; one that carried a flush id is acknowledged to its sender after it is durable.
  *
  * Runs unchanged in the simulator: no libp2p, no ambient time or randomness, and no protocol step waits
@@ -21,6 +24,7 @@ import { every } from '../core/clock.js'
 import type { Clock, Timer } from '../core/clock.js'
 import { TypedEmitter } from '../core/emitter.js'
 import { ConfigError, DecodeError, NotRunningError, RateLimitError } from '../core/errors.js'
+import { IdempotencyKeyReusedError, StoreFailingError, writeOutcome } from '../core/outcome.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import type { Random } from '../core/random.js'
@@ -43,6 +47,10 @@ import type { ReplicatorEvents, StoreOp } from './events.js'
 import { Confirmations } from './confirmations.js'
 import { FlushTracker } from './flush-tracker.js'
 import { HostDirectory } from './host-directory.js'
+import { opKey, peerTag } from './idempotency.js'
+import { opIndexOf } from './op-records.js'
+import type { OpRecord } from './op-records.js'
+import { OpSweeper, sweepIntervalMs } from './op-sweeper.js'
 import { RemoteOrigin } from './origins.js'
 import type { RemoteKind } from './origins.js'
 import { WRITE_ORIGIN } from './origins.js'
@@ -59,6 +67,7 @@ import { SyncLink } from './sync-link.js'
 import { deleteContents } from './tombstone.js'
 import { digest, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
+import { afterTransactions, awaitDurable, refusalFor } from './write-outcome.js'
 
 export interface ReplicatorComponents {
   transport: Transport
@@ -67,6 +76,33 @@ export interface ReplicatorComponents {
   log?: Logger
   store: DocStore
   peers: PeerDirectory
+  /**
+   * Wall-clock ms since the epoch, for what other peers and later runs compare (idempotency records).
+   * Default: `clock.now()` (the simulator's virtual time; a real peer passes Date.now).
+   */
+  wallTime?: () => number
+}
+
+export interface WriteOptions {
+  /**
+   * How many bytes the write adds, if the caller knows (the HTTP API passes the body's size): a write that
+   * would take the doc past `maxDocBytes` is refused with DocTooLargeError before it runs.
+   */
+  bytes?: number
+  /**
+   * Idempotency key: if a write with this key was applied to the doc before (here, or on a peer whose
+   * update reached this one) within `idempotencyWindowMs`, `fn` is not called and the write answers like
+   * the first once that is durable here (idempotency.ts).
+   */
+  opId?: string
+  /** What the request was: a later write with the same `opId` and another fingerprint is refused (IdempotencyKeyReusedError). */
+  fingerprint?: string
+  /** Durability wait before OutcomeUnknownError('durability-timeout') (default `writeTimeoutMs`). */
+  timeoutMs?: number
+  /** A keyed counter increment: stored in the key's record instead of a slot (pn-counter.ts). Needs `opId`. */
+  counter?: { map: string, delta: number }
+  /** Checked after the replay check and before anything is applied: an error to refuse with instead. */
+  precondition?: (entry: DocEntry) => Error | undefined
 }
 
 export interface ReplicatorOptions {
@@ -76,29 +112,11 @@ export interface ReplicatorOptions {
   config?: ReplicationInit
 }
 
-export interface WriteOptions {
-  /**
-   * How many bytes the write adds, if the caller knows (the HTTP API passes the body's size): a write that
-   * would take the doc past `maxDocBytes` is refused with DocTooLargeError before it runs.
-   */
-  bytes?: number
-}
-
 export interface FlushOptions {
   /** Peers (other than this one) that must have applied and persisted our changes. */
   replicas: number
   /** Reject with TimeoutError after this long. */
   timeoutMs: number
-}
-
-/**
- * Runs `fn` once Yjs has finished the transactions in progress. A write made from inside an observer or a
- * `change` listener runs while another transaction is being cleaned up: its update event (and so its
- * append to the store) comes only after that cleanup, and acknowledging before it would be premature.
- */
-function afterTransactions (doc: Y.Doc, fn: () => void): void {
-  if (doc._transactionCleanups.length > 0) doc.once('afterAllTransactions', fn)
-  else fn()
 }
 
 /** Headroom between a Digests page and the chunk size (frame type, session, page numbers). */
@@ -127,6 +145,9 @@ export class Replicator {
   private readonly rebalancer: Rebalancer
   private readonly steps: StepBatcher
   private readonly durable: boolean
+  private readonly sweeper: OpSweeper
+  private readonly selfTag: string
+  private readonly wallTime: () => number
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
   private readonly catalog = new DocCatalog()
@@ -157,6 +178,8 @@ export class Replicator {
     this.events = new TypedEmitter((err) => { this.log.warn('replication event listener threw', { error: String(err) }) })
     this.config = resolveReplicationConfig(options.config, options.profile ?? 'lan')
     this.localId = transport.localId
+    this.selfTag = peerTag(transport.localId)
+    this.wallTime = components.wallTime ?? (() => components.clock.now())
     const frameLimit = transport.maxFrameBytes(Channel.sync)
     if (this.config.chunkBytes + CHUNK_ENVELOPE_BYTES > frameLimit) {
       throw new ConfigError(`chunkBytes (${this.config.chunkBytes}) plus its envelope exceeds the sync frame limit (${frameLimit})`)
@@ -250,6 +273,9 @@ export class Replicator {
       },
       onError: (entry, err) => { this.onStoreError(entry.name, 'compact', err) }
     })
+    this.sweeper = new OpSweeper({
+      registry: this.registry, store, config, counters, peerId: this.localId, selfTag: this.selfTag, wallTime: this.wallTime
+    })
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────────
@@ -266,7 +292,9 @@ export class Replicator {
         this.refreshMembers()
         this.antiEntropy.peerAlive(id)
       }),
-      this.peers.onMemberChange?.(() => { if (this.running) this.refreshMembers() }) ?? (() => {})
+      this.peers.onMemberChange?.(() => { if (this.running) this.refreshMembers() }) ?? (() => {}),
+      // Store back: persist at once what it lost meanwhile (docs whose appends failed), not a second later.
+      this.store.onHealth((h) => { if (h.state === 'ok' && this.running) this.guard('repair', () => { this.compactor.run() }) })
     )
     this.refreshMembers()
     const { config } = this
@@ -286,6 +314,9 @@ export class Replicator {
       })),
       every(this.clock, () => Math.max(100, Math.floor(config.idleEvictMs / 4)), () => {
         this.guard('eviction', () => { this.registry.evictIdle(config.idleEvictMs) })
+      }),
+      every(this.clock, () => sweepIntervalMs(config.idempotencyWindowMs), () => {
+        this.guard('sweep', () => { this.sweeper.run() })
       })
     )
     this.readCatalog()
@@ -458,25 +489,60 @@ export class Replicator {
 
   /**
    * Runs `fn` on the doc in one transaction (opening and loading the doc first if needed) and resolves with
-   * the doc's version once the change — and everything before it — is durable. Rejects if the store failed
-   * (the change stays in memory and replicates, but was not acknowledged) or if `fn` threw (whatever it
-   * changed before throwing is kept: Yjs has no rollback).
+   * the doc's version once the change — and everything before it — is durable. Outcomes (core/outcome.ts):
+   *  - refused, nothing applied: NotRunningError, RateLimitError, InvalidOpIdError, TooManyDocsError,
+   *    InvalidDocNameError, StoreFailingError/StoreFullError (the store is known to be failing, or could
+   *    not load the doc), IdempotencyKeyReusedError, or what `precondition` returned;
+   *  - unknown: OutcomeUnknownError — applied in memory, not confirmed by the store (it failed, the wait
+   *    timed out, or the replicator stopped);
+   *  - an exception from `fn` is passed on once the doc is durable: whatever `fn` changed before throwing
+   *    is kept (Yjs has no rollback), and its key is not recorded.
+   * With `opId`, a key the doc has applied before is not applied again (`fn` is not called): the write
+   * waits for the doc to be durable and answers like the first did.
    */
   write (name: string, fn: (doc: Y.Doc, tr: Y.Transaction) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
-    if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
+    if (!this.running) return this.refused(new NotRunningError('replication is not running'))
+    let key: string | undefined
+    try {
+      key = options.opId === undefined ? undefined : opKey(options.opId)
+    } catch (err) {
+      return this.refused(err as Error)
+    }
     if (this.pendingWrites >= this.config.maxPendingWrites) {
-      return Promise.reject(new RateLimitError(`${this.pendingWrites} writes pending (maxPendingWrites)`))
+      return this.refused(new RateLimitError(`${this.pendingWrites} writes pending (maxPendingWrites)`))
     }
     this.pendingWrites++
     return new Promise<VersionVectorJSON>((resolve, reject) => {
       const done = (err: unknown, version?: VersionVectorJSON): void => {
         this.pendingWrites--
-        if (err === null && version !== undefined) resolve(version)
-        else reject(err instanceof Error ? err : new Error(String(err)))
+        if (err === null && version !== undefined) {
+          this.counters.writesDurable++
+          resolve(version)
+          return
+        }
+        const error = err instanceof Error ? err : new Error(String(err))
+        if (writeOutcome(error) === 'refused') this.counters.writesRefused++
+        else this.counters.writesUnknown++
+        reject(error)
       }
-      const opened = (err: Error | null, entry?: DocEntry): void => {
+      const timeoutMs = options.timeoutMs ?? this.config.writeTimeoutMs
+      this.openEntry(name, (err, entry) => {
         if (err !== null || entry === undefined) {
-          done(err)
+          // A refusal as it is; anything else here is a failed load (nothing was applied either).
+          done(err === null || writeOutcome(err) === 'refused' ? err : new StoreFailingError(`the store could not load "${name}": nothing was applied`, { cause: err }))
+          return
+        }
+        if (key !== undefined) {
+          const prior = opIndexOf(entry.doc).owner(key)
+          if (prior !== undefined) {
+            this.replay(entry, prior, options, timeoutMs, done)
+            return
+          }
+        }
+        const refusal = refusalFor(this.store.health(), entry) ?? options.precondition?.(entry)
+        if (refusal !== undefined) {
+          if (entry.log.failed && entry.log.idle) this.compactor.maybeCompact(entry) // the repair, now
+          done(refusal)
           return
         }
         const tooLarge = this.refuseSize(entry, options.bytes ?? 0)
@@ -486,17 +552,46 @@ export class Replicator {
         }
         let fnError: unknown = null
         try {
-          entry.doc.transact((tr) => { fn(entry.doc, tr) }, WRITE_ORIGIN)
+          entry.doc.transact((tr) => {
+            if (options.counter === undefined || key === undefined) fn(entry.doc, tr)
+            if (key !== undefined) this.record(entry, key, options)
+          }, WRITE_ORIGIN)
         } catch (e) {
           fnError = e
         }
-        afterTransactions(entry.doc, () => {
-          const version = toJSON(entry.vector())
-          entry.log.whenDurable((storeErr) => { done(fnError ?? storeErr, version) })
-        })
-      }
-      this.openEntry(name, opened)
+        awaitDurable(entry, this.clock, timeoutMs, (storeErr, version) => { done(fnError ?? storeErr, version) })
+      })
     })
+  }
+
+  private refused<T> (err: Error): Promise<T> {
+    this.counters.writesRefused++
+    return Promise.reject(err)
+  }
+
+  /** Records key `key` in the write's transaction; a writer at its count limit forgets its oldest keys first. */
+  private record (entry: DocEntry, key: string, options: WriteOptions): void {
+    const index = opIndexOf(entry.doc)
+    if (index.countOf(this.selfTag) >= this.config.maxIdempotencyKeys) this.sweeper.sweep(entry, 1)
+    const c = options.counter
+    index.push({
+      k: key,
+      at: Math.floor(this.wallTime()),
+      p: this.selfTag,
+      ...(options.fingerprint === undefined ? {} : { f: options.fingerprint }),
+      ...(c === undefined ? {} : { m: c.map, d: c.delta })
+    })
+  }
+
+  /** A key applied before: refuse another request under it, else answer once the doc is durable here. */
+  private replay (entry: DocEntry, prior: OpRecord, options: WriteOptions, timeoutMs: number, done: (err: unknown, version?: VersionVectorJSON) => void): void {
+    const sameCounter = options.counter === undefined || (prior.m === options.counter.map && prior.d === options.counter.delta)
+    if (!sameCounter || (options.fingerprint !== undefined && prior.f !== undefined && prior.f !== options.fingerprint)) {
+      done(new IdempotencyKeyReusedError('this idempotency key was first used for another request: nothing was applied'))
+      return
+    }
+    this.counters.writesReplayed++
+    awaitDurable(entry, this.clock, timeoutMs, done)
   }
 
   /**
@@ -520,11 +615,13 @@ export class Replicator {
   /**
    * Replicated delete (tombstone.ts): deletes every item of the doc this peer holds and marks it deleted, as
    * one durable write. Rejects with DocNotFoundError if this peer does not hold `name` or it is deleted
-   * already (callers fetch it first: see MeshNode.delete).
+   * already (callers fetch it first: see MeshNode.delete) — unless `options.opId` names a delete already
+   * applied, which answers like the first.
    */
-  deleteDoc (name: string): Promise<VersionVectorJSON> {
-    if (!this.holds(name) || this.isDeleted(name)) return Promise.reject(new DocNotFoundError(`no doc "${name}" here`))
-    return this.write(name, (doc, tr) => { deleteContents(doc, tr) })
+  deleteDoc (name: string, options: Omit<WriteOptions, 'counter' | 'precondition'> = {}): Promise<VersionVectorJSON> {
+    if (!this.holds(name)) return this.refused(new DocNotFoundError(`no doc "${name}" here`))
+    const gone = (entry: DocEntry): Error | undefined => entry.deleted ? new DocNotFoundError(`no doc "${name}" here`) : undefined
+    return this.write(name, (doc, tr) => { deleteContents(doc, tr) }, { ...options, precondition: gone })
   }
 
   /** Resolves once every change made to `name` so far (by `write` or `doc.transact`) is durable. */
