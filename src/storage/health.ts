@@ -9,12 +9,14 @@
  *    failing half-way (outcome "unknown"), as Elasticsearch's flood-stage watermark does.
  *  - While it is unhealthy, a probe runs every probe interval: once free space is back above twice the
  *    reserve (so that a disk hovering at the line does not flap), it writes a small key with `sync`
- *    through the write queue; success makes the store `ok`. A probe that fails although there is space
- *    asks the store to reopen LevelDB first: LevelDB 1.20 makes a failed memtable flush or log sync a
- *    sticky background error — every later write fails until the database is reopened — which is why a
- *    peer whose disk filled up during a flush used to stay broken after space came back. Reopening
- *    replays LevelDB's logs into a new table, so it is tried only once the free space covers the logs
- *    (a reopen that fails leaves the database closed, and reads would fail too).
+ *    through the write queue; success makes the store `ok`.
+ *  - Before that write, the store reopens LevelDB (level-store.ts): after a failed batch it writes nothing
+ *    more to the same log file. A log write that failed half-way leaves a torn record in the log, and
+ *    LevelDB's recovery drops the rest of that 32 kB block: a write acknowledged *after* the failure, in
+ *    the same file, was lost by a kill -9 (the tmpfs process test caught it). LevelDB 1.20 also makes a
+ *    failed memtable flush or log sync a sticky background error: every later write fails until the
+ *    database is reopened. Reopening replays the logs into a new table, so it is tried only once the free
+ *    space covers the logs (a reopen that fails leaves the database closed, and reads would fail too).
  */
 import { statfs } from 'node:fs/promises'
 import type { Logger } from '../core/logger.js'
@@ -51,10 +53,10 @@ export interface HealthMonitorOptions {
   tracker: HealthTracker
   probeIntervalMs: number
   minFreeBytes: number
-  /** Writes the probe key durably through the write queue (after everything queued before it). */
+  /** Writes the probe key durably through the write queue, reopening LevelDB first if it must be. */
   probeWrite: () => Promise<void>
-  /** Asks the store to reopen LevelDB before its next batch (clears LevelDB's sticky background error). */
-  requestReopen: () => void
+  /** Whether the store must reopen LevelDB before it writes again (after any failed batch). */
+  reopenPending: () => boolean
   /** Free space a reopen needs (LevelDB writes its logs out as a table when it opens). */
   reopenNeedsBytes: () => Promise<number>
   /** statfs, replaceable in tests. */
@@ -66,7 +68,6 @@ export class HealthMonitor {
   private probing = false
   private lastSpaceCheck = Number.NEGATIVE_INFINITY
   private stopped = false
-  private reopenPending = false
   private readonly space: (dir: string) => Promise<FreeSpace | undefined>
 
   constructor (private readonly o: HealthMonitorOptions) {
@@ -136,17 +137,13 @@ export class HealthMonitor {
         if (this.o.tracker.health.state !== 'full') this.o.tracker.set('full', 'free space below the reserve')
         return
       }
-      if (this.reopenPending && space !== undefined && space.available < await this.o.reopenNeedsBytes()) return
+      if (this.o.reopenPending() && space !== undefined && space.available < await this.o.reopenNeedsBytes()) return
       try {
         await this.o.probeWrite()
       } catch (err) {
-        // Space is there, yet the write failed: LevelDB may be holding a sticky error. Reopen before the next try.
         this.o.tracker.fail(err)
-        this.reopenPending = true
-        this.o.requestReopen()
         return
       }
-      this.reopenPending = false
       if (this.o.tracker.set('ok')) this.o.log.info('store recovered: writes are accepted again')
     } finally {
       this.probing = false

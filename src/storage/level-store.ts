@@ -28,9 +28,9 @@
  * The store keeps a reference to each update/state until its callback: callers must not mutate it.
  *
  * Health (health.ts): a failed batch makes the store `full` or `failing`, free space below a reserve makes
- * it `full` before the disk is, and a probe brings it back to `ok` once a write succeeds again (reopening
- * LevelDB if it holds a sticky error). The store still tries every write it is given while unhealthy —
- * the replicator is what refuses new local writes up front.
+ * it `full` before the disk is, and a probe brings it back to `ok` once a write succeeds again. After a
+ * failed batch the store fails every batch at once (nothing more goes into a log that may end in a torn
+ * record) until the probe has reopened LevelDB; the replicator also refuses new local writes up front.
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -41,7 +41,7 @@ import { HealthTracker } from '../core/store-health.js'
 import type { HealthListener, StoreHealth } from '../core/store-health.js'
 import { resolveLevelDocStoreConfig, type LevelDocStoreConfig, type LevelDocStoreInit } from './config.js'
 import { newDocMeta, type DocMeta, type LevelDb } from './doc-index.js'
-import { StoreBusyError, UpdateSizeError } from './errors.js'
+import { StorageError, StoreBusyError, UpdateSizeError } from './errors.js'
 import { GroupCommitQueue, type GroupCommitStats, type QueueEntry } from './group-commit.js'
 import { HealthMonitor } from './health.js'
 import type { FreeSpace } from './health.js'
@@ -76,7 +76,11 @@ export class LevelDocStore implements DocStore {
   private status: 'open' | 'closing' | 'closed' = 'open'
   private closed: Promise<void> | undefined
   private failing = false
+  /** A batch failed: LevelDB must be reopened before anything more is written (health.ts says why). */
   private reopenRequested = false
+  /** The probe found enough space for a reopen: batches may reopen LevelDB now. */
+  private reopenAllowed = false
+  private lastFailure: unknown
   private readonly queue: GroupCommitQueue<WriteOp>
   private readonly reads = new Set<Promise<unknown>>()
   private readonly counters = { appends: 0, compactions: 0, loads: 0, removals: 0, reopens: 0 }
@@ -102,7 +106,7 @@ export class LevelDocStore implements DocStore {
       probeIntervalMs: config.probeIntervalMs,
       minFreeBytes: config.minFreeBytes,
       probeWrite: () => this.probeWrite(),
-      requestReopen: () => { this.reopenRequested = true },
+      reopenPending: () => this.reopenRequested,
       reopenNeedsBytes: () => logBytes(dir),
       ...(space === undefined ? {} : { space })
     })
@@ -296,22 +300,40 @@ export class LevelDocStore implements DocStore {
 
   private async writeBatch (ops: WriteOp[]): Promise<void> {
     try {
-      if (this.reopenRequested) await this.reopen()
+      if (this.reopenRequested) {
+        if (!this.reopenAllowed) throw new StorageError('the store is failing: an earlier write failed, and nothing is written until it recovers', { cause: this.lastFailure })
+        await this.reopen()
+      }
       await this.db.batch(ops, { sync: true })
     } catch (err) {
-      // Logged on the transition only: LevelDB then fails every later write the same way, fast.
+      // Logged on the transition only: every later write fails the same way, fast, until the store recovers.
       if (!this.failing) this.log.error('durable write failed; callers get the error', { error: errMessage(err) })
       this.failing = true
+      this.reopenRequested = true
+      this.lastFailure ??= err
       this.monitor.batchFailed(err)
       throw err
     }
+    this.lastFailure = undefined
     if (this.failing) this.log.info('durable writes succeed again')
     this.failing = false
     this.monitor.batchSucceeded()
   }
 
-  /** One tiny synced write through the queue (ordered after every write queued before it). */
-  private probeWrite (): Promise<void> {
+  /**
+   * One tiny synced write through the queue (ordered after every write queued before it). The monitor
+   * calls it once the free space covers a reopen: batches until it completes may reopen LevelDB.
+   */
+  private async probeWrite (): Promise<void> {
+    this.reopenAllowed = true
+    try {
+      await this.enqueueProbe()
+    } finally {
+      this.reopenAllowed = false
+    }
+  }
+
+  private enqueueProbe (): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.status !== 'open') {
         reject(new NotRunningError('store is closed'))
@@ -421,7 +443,10 @@ export class LevelDocStore implements DocStore {
   }
 }
 
-/** What LevelDB's write-ahead logs in `dir` hold (a reopen writes them out as a table), plus 10 % and 1 MiB. */
+/**
+ * Free space a reopen needs: LevelDB 1.20 writes the records of its write-ahead logs out as a level-0 table
+ * when it opens (at most their size: tables are compressed), plus room for a new log and MANIFEST.
+ */
 async function logBytes (dir: string): Promise<number> {
   let total = 0
   try {
@@ -431,8 +456,11 @@ async function logBytes (dir: string): Promise<number> {
   } catch {
     // Unreadable: the probe tries anyway.
   }
-  return Math.ceil(total * 1.1) + 2 ** 20
+  return total + REOPEN_MARGIN_BYTES
 }
+
+/** Room for the new log, MANIFEST and CURRENT a reopen writes besides the table. */
+const REOPEN_MARGIN_BYTES = 256 * 1024
 
 function errMessage (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
