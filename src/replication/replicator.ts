@@ -31,6 +31,7 @@ import type { Random } from '../core/random.js'
 import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { AntiEntropy } from './anti-entropy.js'
+import { AppendRepair } from './append-repair.js'
 import { DocCatalog } from './catalog.js'
 import { metaVector } from './doc-meta.js'
 import { CHUNK_ENVELOPE_BYTES } from './codec.js'
@@ -119,6 +120,14 @@ export interface FlushOptions {
   timeoutMs: number
 }
 
+/**
+ * An open that failed: a refusal (invalid name, too many docs, stopped) as it is; anything else is the
+ * store failing to read the doc — named, with the raw error (paths and all) only as its cause.
+ */
+function loadFailure (name: string, err: Error): Error {
+  return writeOutcome(err) === 'refused' ? err : new StoreFailingError(`the store could not load "${name}"; nothing was changed`, { cause: err })
+}
+
 /** Headroom between a Digests page and the chunk size (frame type, session, page numbers). */
 const PAGE_ENVELOPE_BYTES = 64
 
@@ -146,6 +155,7 @@ export class Replicator {
   private readonly steps: StepBatcher
   private readonly durable: boolean
   private readonly sweeper: OpSweeper
+  private readonly appendRepair: AppendRepair
   private readonly selfTag: string
   private readonly wallTime: () => number
   private readonly timers: Timer[] = []
@@ -273,6 +283,7 @@ export class Replicator {
       },
       onError: (entry, err) => { this.onStoreError(entry.name, 'compact', err) }
     })
+    this.appendRepair = new AppendRepair({ clock, repair: (entry) => { this.guard('repair', () => { this.repair(entry) }) } })
     this.sweeper = new OpSweeper({
       registry: this.registry, store, config, counters, peerId: this.localId, selfTag: this.selfTag, wallTime: this.wallTime
     })
@@ -294,7 +305,10 @@ export class Replicator {
       }),
       this.peers.onMemberChange?.(() => { if (this.running) this.refreshMembers() }) ?? (() => {}),
       // Store back: persist at once what it lost meanwhile (docs whose appends failed), not a second later.
-      this.store.onHealth((h) => { if (h.state === 'ok' && this.running) this.guard('repair', () => { this.compactor.run() }) })
+      this.store.onHealth((h) => {
+        if (h.state !== 'ok' || !this.running) return
+        for (const entry of this.registry.readyEntries()) if (entry.log.failed) this.guard('repair', () => { this.repair(entry) })
+      })
     )
     this.refreshMembers()
     const { config } = this
@@ -337,6 +351,7 @@ export class Replicator {
     this.unsubscribe.length = 0
     this.flushes.stop()
     this.compactor.clear()
+    this.appendRepair.clear()
     this.antiEntropy.clear()
     this.rebalancer.clear()
     this.steps.clear()
@@ -383,7 +398,7 @@ export class Replicator {
       return
     }
     this.openEntry(name, (err, entry) => {
-      if (err !== null || entry === undefined) cb(err ?? new NotRunningError('open failed'))
+      if (err !== null || entry === undefined) cb(err === null ? new NotRunningError('open failed') : loadFailure(name, err))
       else cb(null, entry.doc)
     })
   }
@@ -528,8 +543,7 @@ export class Replicator {
       const timeoutMs = options.timeoutMs ?? this.config.writeTimeoutMs
       this.openEntry(name, (err, entry) => {
         if (err !== null || entry === undefined) {
-          // A refusal as it is; anything else here is a failed load (nothing was applied either).
-          done(err === null || writeOutcome(err) === 'refused' ? err : new StoreFailingError(`the store could not load "${name}": nothing was applied`, { cause: err }))
+          done(err === null ? err : loadFailure(name, err))
           return
         }
         if (key !== undefined) {
@@ -541,7 +555,7 @@ export class Replicator {
         }
         const refusal = refusalFor(this.store.health(), entry) ?? options.precondition?.(entry)
         if (refusal !== undefined) {
-          if (entry.log.failed && entry.log.idle) this.compactor.maybeCompact(entry) // the repair, now
+          if (entry.log.failed && this.store.health().state === 'ok') this.repair(entry) // now, not in a second
           done(refusal)
           return
         }
@@ -782,7 +796,7 @@ export class Replicator {
       entry.log.append(update, meta.bytes, (err) => {
         if (err !== null) {
           // Not acknowledged (acks wait for whenDurable, which now reports this error) and not forwarded.
-          this.onAppendError(entry, err)
+          this.onAppendError(entry, err, update)
           return
         }
         this.noteDurable(entry.name, meta)
@@ -795,7 +809,7 @@ export class Replicator {
     const meta = this.appendMeta(entry, update)
     entry.log.append(update, meta.bytes, (err) => {
       if (err !== null) {
-        this.onAppendError(entry, err)
+        this.onAppendError(entry, err, update)
         return
       }
       this.noteDurable(entry.name, meta)
@@ -861,10 +875,29 @@ export class Replicator {
     if (held === undefined) this.antiEntropy.fetch(entry)
   }
 
-  /** An append failed: the doc's history is not durable until a compaction supersedes it, so repair soon. */
-  private onAppendError (entry: DocEntry, error: Error): void {
+  /** An append failed: the doc's history is not durable until the lost update is persisted again (or a compaction supersedes it): repair soon. */
+  private onAppendError (entry: DocEntry, error: Error, update: Uint8Array): void {
     this.onStoreError(entry.name, 'append', error)
-    if (this.running && entry.ready) this.compactor.repairSoon(entry)
+    if (this.running && entry.ready) this.appendRepair.failed(entry, update)
+  }
+
+  /**
+   * Makes `entry`'s history durable again after failed appends: appends the lost updates again (cheap:
+   * their size, append-repair.ts), or compacts if too much was lost to keep. Waits for a healthy store
+   * (its recovery calls this again) and for the doc's appends in flight.
+   */
+  private repair (entry: DocEntry): void {
+    if (!this.running || !entry.ready) return
+    if (!entry.log.failed) {
+      this.appendRepair.forget(entry)
+      return
+    }
+    if (this.store.health().state !== 'ok') return
+    if (!entry.log.idle) {
+      this.appendRepair.soon(entry)
+      return
+    }
+    if (!this.appendRepair.reappend(entry)) this.compactor.maybeCompact(entry)
   }
 
   private onStoreError (doc: string, op: StoreOp, error: Error): void {
