@@ -8,21 +8,9 @@ import type { MeshNode } from '../../src/mesh-node.js'
 import { OPS_ARRAY } from '../../src/replication/op-records.js'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 import { useSeed } from '../helpers/replay.js'
-import { settle } from '../replication-helpers.js'
+import { until } from '../helpers/sim-promise.js'
 
 const FILE = 'test/replication/idempotency.test.ts'
-
-async function until<T> (c: ReplicaCluster, p: Promise<T>, maxMs = 30_000): Promise<T> {
-  let out: { v: T } | { e: unknown } | undefined
-  p.then(v => { out = { v } }, (e: unknown) => { out = { e } })
-  for (let t = 0; t < maxMs && out === undefined; t += 10) {
-    c.runFor(10)
-    await settle()
-  }
-  if (out === undefined) throw new Error(`not settled within ${maxMs} ms of virtual time`)
-  if ('e' in out) throw out.e
-  return out.v
-}
 
 async function rejection (c: ReplicaCluster, p: Promise<unknown>): Promise<Error> {
   try {

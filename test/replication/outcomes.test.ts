@@ -9,21 +9,9 @@ import { StoreBusyError } from '../../src/storage/errors.js'
 import { diskFullError } from '../../src/replication/memory-store.js'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 import { useSeed } from '../helpers/replay.js'
-import { settle } from '../replication-helpers.js'
+import { settledIn } from '../helpers/sim-promise.js'
 
 const FILE = 'test/replication/outcomes.test.ts'
-
-/** Runs the simulation until `p` settles; resolves with its value or its error. */
-async function outcome<T> (c: ReplicaCluster, p: Promise<T>, maxMs = 30_000): Promise<{ value: T } | { error: Error }> {
-  let out: { value: T } | { error: Error } | undefined
-  p.then(value => { out = { value } }, (e: unknown) => { out = { error: e as Error } })
-  for (let t = 0; t < maxMs && out === undefined; t += 10) {
-    c.runFor(10)
-    await settle()
-  }
-  if (out === undefined) throw new Error(`not settled within ${maxMs} ms of virtual time`)
-  return out
-}
 
 const kv = (c: ReplicaCluster, id: string, doc: string): Record<string, unknown> => c.replicator(id).doc(doc)?.getMap('kv').toJSON() ?? {}
 
@@ -38,20 +26,20 @@ describe('a full disk', () => {
     const c = formed(3, useSeed(0x15_0001, FILE, 'full disk, crash'))
     const n0 = c.node('n00')
     for (const id of c.ids) c.open(id, 'doc')
-    expect('value' in await outcome(c, n0.write('doc', d => { d.getMap('kv').set('durable', 1) }))).toBe(true)
+    expect('value' in await settledIn(c, n0.write('doc', d => { d.getMap('kv').set('durable', 1) }))).toBe(true)
     c.runFor(3_000) // replicated
     c.network.partition(['n00'], ['n01', 'n02']) // so that nobody can fetch what n00 fails to persist
     c.store('n00').failWith = diskFullError()
-    const unknown = await outcome(c, n0.write('doc', d => { d.getMap('kv').set('unknown', 1) }))
+    const unknown = await settledIn(c, n0.write('doc', d => { d.getMap('kv').set('unknown', 1) }))
     expect('error' in unknown && unknown.error).toMatchObject({ name: 'OutcomeUnknownError', reason: 'not-persisted' })
     expect('error' in unknown && writeOutcome(unknown.error)).toBe('unknown')
     expect(kv(c, 'n00', 'doc')).toHaveProperty('unknown', 1) // applied in memory
     expect(n0.storeHealth()).toMatchObject({ state: 'full', reason: 'no space left on device' })
-    const refused = await outcome(c, n0.write('doc', d => { d.getMap('kv').set('refused', 1) }))
+    const refused = await settledIn(c, n0.write('doc', d => { d.getMap('kv').set('refused', 1) }))
     expect('error' in refused && refused.error).toMatchObject({ name: 'StoreFullError' })
     expect('error' in refused && writeOutcome(refused.error)).toBe('refused')
     expect(kv(c, 'n00', 'doc')).not.toHaveProperty('refused')
-    const counter = await outcome(c, n0.counter('doc').then(async k => await k.add(1)))
+    const counter = await settledIn(c, n0.counter('doc').then(async k => await k.add(1)))
     expect('error' in counter && counter.error.name).toBe('StoreFullError')
     c.crash('n00')
     c.store('n00').failWith = undefined
@@ -72,13 +60,13 @@ describe('a full disk', () => {
     c.runFor(100) // loaded
     c.network.partition(['n00'], ['n01'])
     c.store('n00').failWith = diskFullError()
-    const unknown = await outcome(c, n0.write('doc', d => { d.getMap('kv').set('unknown', 1) }))
+    const unknown = await settledIn(c, n0.write('doc', d => { d.getMap('kv').set('unknown', 1) }))
     expect('error' in unknown && unknown.error.name).toBe('OutcomeUnknownError')
     c.store('n00').failWith = undefined // space freed
     expect(c.runUntil(() => n0.storeHealth().state === 'ok', 5_000)).toBeDefined()
     c.runFor(10) // the lost update, appended again
     expect(c.store('n00').entries('doc').length).toBeGreaterThan(0)
-    expect('value' in await outcome(c, n0.write('doc', d => { d.getMap('kv').set('after', 1) }))).toBe(true)
+    expect('value' in await settledIn(c, n0.write('doc', d => { d.getMap('kv').set('after', 1) }))).toBe(true)
     c.crash('n00')
     c.restart('n00')
     expect(c.runUntil(() => c.replicator('n00').isReady('doc'), 5_000)).toBeDefined()
@@ -94,7 +82,7 @@ describe('a full disk', () => {
     c.open('n00', 'doc')
     c.runFor(100)
     c.store('n00').failWith = new StoreBusyError('write queue full (65536 entries, 1 bytes)')
-    const busy = await outcome(c, n0.write('doc', d => { d.getMap('kv').set('k', 1) }))
+    const busy = await settledIn(c, n0.write('doc', d => { d.getMap('kv').set('k', 1) }))
     expect('error' in busy && busy.error.name).toBe('OutcomeUnknownError')
     expect('error' in busy && writeOutcome(busy.error)).toBe('unknown')
     expect(kv(c, 'n00', 'doc')).toEqual({ k: 1 })
@@ -109,7 +97,7 @@ describe('a stalled disk', () => {
     const n0 = c.node('n00')
     c.open('n00', 'doc')
     c.runFor(3_100) // loaded
-    const slow = await outcome(c, n0.write('doc', d => { d.getMap('kv').set('k', 1) }))
+    const slow = await settledIn(c, n0.write('doc', d => { d.getMap('kv').set('k', 1) }))
     expect('error' in slow && slow.error).toMatchObject({ name: 'OutcomeUnknownError', reason: 'durability-timeout' })
     c.runFor(3_000)
     expect(c.store('n00').entries('doc').length).toBeGreaterThan(0) // persisted after all
