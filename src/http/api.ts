@@ -113,8 +113,9 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   }
   const fail = (res: ServerResponse, err: unknown): void => {
     const a = errorAnswer(err)
-    // A 404 is an answer ("no such doc"), not a refusal; everything else is counted under its code.
-    if (a.status !== 404) count(counters.rejected, a.code)
+    // A 404 is an answer ("no such doc"), not a refusal, and an unknown outcome is not one either (it is
+    // counted in murmur_writes_total); everything else is counted under its code.
+    if (a.status !== 404 && a.code !== 'outcome_unknown') count(counters.rejected, a.code)
     if (a.internal) log.error('http handler failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) })
     if (res.headersSent) {
       res.destroy()
