@@ -24,15 +24,12 @@ export type UnknownOutcomeReason =
   | 'durability-timeout'
   /** Applied in memory; the peer stopped before the store confirmed it. */
   | 'stopped'
-  /** Durable on this peer, but fewer peers than the write concern asked for confirmed it in time. */
-  | 'write-concern-timeout'
 
 /** What happens next to a change whose outcome is unknown, by reason (the text HTTP answers carry). */
 export const UNKNOWN_OUTCOME_NEXT: Readonly<Record<UnknownOutcomeReason, string>> = {
   'not-persisted': 'the change was applied in memory but not persisted: it will be persisted (and replicated) when the store recovers, and is lost if this peer stops first unless another peer already fetched it',
   'durability-timeout': 'the change was applied in memory and the store has not confirmed it yet: it may still become durable',
-  stopped: 'the change was applied in memory and the peer stopped before the store confirmed it: it may or may not have reached the disk',
-  'write-concern-timeout': 'the change is durable on this peer and is being replicated, but fewer peers than asked confirmed it in time'
+  stopped: 'the change was applied in memory and the peer stopped before the store confirmed it: it may or may not have reached the disk'
 }
 
 /**
