@@ -540,42 +540,37 @@ export class Replicator {
         else this.counters.writesUnknown++
         reject(error)
       }
-      const timeoutMs = options.timeoutMs ?? this.config.writeTimeoutMs
       this.openEntry(name, (err, entry) => {
-        if (err !== null || entry === undefined) {
-          done(err === null ? err : loadFailure(name, err))
-          return
-        }
-        if (key !== undefined) {
-          const prior = opIndexOf(entry.doc).owner(key)
-          if (prior !== undefined) {
-            this.replay(entry, prior, options, timeoutMs, done)
-            return
-          }
-        }
-        const refusal = refusalFor(this.store.health(), entry) ?? options.precondition?.(entry)
-        if (refusal !== undefined) {
-          if (entry.log.failed && this.store.health().state === 'ok') this.repair(entry) // now, not in a second
-          done(refusal)
-          return
-        }
-        const tooLarge = this.refuseSize(entry, options.bytes ?? 0)
-        if (tooLarge !== undefined) {
-          done(tooLarge)
-          return
-        }
-        let fnError: unknown = null
-        try {
-          entry.doc.transact((tr) => {
-            if (options.counter === undefined || key === undefined) fn(entry.doc, tr)
-            if (key !== undefined) this.record(entry, key, options)
-          }, WRITE_ORIGIN)
-        } catch (e) {
-          fnError = e
-        }
-        awaitDurable(entry, this.clock, timeoutMs, (storeErr, version) => { done(fnError ?? storeErr, version) })
+        if (err !== null || entry === undefined) done(err === null ? new NotRunningError('open failed') : loadFailure(name, err))
+        else this.applyWrite(entry, fn, key, options, done)
       })
     })
+  }
+
+  /** The write on its loaded doc: replay a known key, refuse, or apply and wait for the store. */
+  private applyWrite (entry: DocEntry, fn: (doc: Y.Doc, tr: Y.Transaction) => void, key: string | undefined, options: WriteOptions, done: (err: unknown, version?: VersionVectorJSON) => void): void {
+    const timeoutMs = options.timeoutMs ?? this.config.writeTimeoutMs
+    const prior = key === undefined ? undefined : opIndexOf(entry.doc).owner(key)
+    if (prior !== undefined) {
+      this.replay(entry, prior, options, timeoutMs, done)
+      return
+    }
+    const refusal = refusalFor(this.store.health(), entry) ?? options.precondition?.(entry) ?? this.refuseSize(entry, options.bytes ?? 0)
+    if (refusal !== undefined) {
+      if (entry.log.failed && this.store.health().state === 'ok') this.repair(entry) // now, not in a second
+      done(refusal)
+      return
+    }
+    let fnError: unknown = null
+    try {
+      entry.doc.transact((tr) => {
+        if (options.counter === undefined || key === undefined) fn(entry.doc, tr)
+        if (key !== undefined) this.record(entry, key, options)
+      }, WRITE_ORIGIN)
+    } catch (e) {
+      fnError = e
+    }
+    awaitDurable(entry, this.clock, timeoutMs, (storeErr, version) => { done(fnError ?? storeErr, version) })
   }
 
   private refused<T> (err: Error): Promise<T> {
