@@ -89,6 +89,14 @@ describe('HTTP: Idempotency-Key', () => {
     expect((await call(base, 'GET', '/docs/gone')).status).toBe(404)
   })
 
+  test('a malformed write concern is refused before the write: a 400 means nothing was applied', async () => {
+    // Before, ?w=<n> was checked after the write had been applied, so this answered 400 with the key written.
+    const bad = await call(base, 'PUT', '/docs/d/kv/wc?w=abc', 1)
+    expect(bad.status).toBe(400)
+    expect(bad.json).toMatchObject({ code: 'invalid_write_concern' })
+    expect((await call(base, 'GET', '/docs/d/kv/wc')).status).toBe(404)
+  })
+
   test('/ready and /metrics say the store is healthy; writes are counted by outcome', async () => {
     expect((await call(base, 'GET', '/ready')).status).toBe(200)
     const metrics = await (await fetch(`${base}/metrics`)).text()
