@@ -5,6 +5,7 @@
 import type * as Y from 'yjs'
 import type { HistogramSnapshot } from './core/histogram.js'
 import type { Logger } from './core/logger.js'
+import type { StoreHealth } from './core/store-health.js'
 import type { MembershipInit, MemberState } from './membership/index.js'
 import type { AwarenessEntry, MeshView, PresenceChange, PresenceInit, PresenceState } from './presence/index.js'
 import type { ReplicationInit, VersionVectorJSON } from './replication/index.js'
@@ -83,11 +84,6 @@ export interface PeerEvents {
   durable: { name: string, version: VersionVectorJSON }
 }
 
-export interface WriteOptions {
-  /** How many bytes the write adds, when known: a write that would take the doc past its size limit is refused before it runs. */
-  bytes?: number
-}
-
 export interface FlushOptions {
   /**
    * Durable copies, on distinct peers, that must hold our changes: this peer's own counts if it has a data
@@ -112,6 +108,27 @@ export interface PlacementView {
   docs: { held: number, homed: number, guest: number, open: number }
   /** For each member, how many of the docs this peer holds it homes. */
   peers: Record<string, number>
+}
+
+/**
+ * Options of a write (`write`, `delete`, `counter.add`). Outcomes: the promise resolves once the change is
+ * durable here; it rejects with a refusal (nothing applied: StoreFailingError, RateLimitError, …) or with
+ * OutcomeUnknownError (maybe applied): `writeOutcome(err)` tells which. README "Write outcomes".
+ */
+export interface WriteOptions {
+  /** How many bytes the write adds, when known: a write that would take the doc past its size limit is refused before it runs. */
+  bytes?: number
+  /**
+   * Idempotency key (1–256 characters): the write is applied at most once per document within the
+   * idempotency window (1 h and 10,000 keys per peer by default), wherever in the mesh it is sent; a retry
+   * with the same key answers like the first attempt, without applying it again (`fn` is not called).
+   * Use one key per user action, and the same key for every retry of it.
+   */
+  opId?: string
+  /** A digest of the request the key stands for: a later write with the same key and another fingerprint is refused (IdempotencyKeyReusedError). */
+  fingerprint?: string
+  /** How long to wait for the store's confirmation before OutcomeUnknownError (default 10,000 ms). */
+  timeoutMs?: number
 }
 
 export interface PeerStats {
@@ -177,7 +194,9 @@ export interface Peer {
    */
   read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined>
   /**
-   * Runs `fn` on the document in one transaction; resolves with the new version once it is durable.
+   * Runs `fn` on the document in one transaction; resolves with the new version once it is durable. With
+   * `options.opId`, a key applied before is not applied again: `fn` is not called, and the write resolves
+   * once the doc is durable here (see WriteOptions for the outcomes).
    * @throws DocTooLargeError (nothing written) if the doc is at its size limit, or `options.bytes` more would
    *   take it past.
    */
@@ -192,9 +211,10 @@ export interface Peer {
    * marks it deleted (a tombstone that keeps replicas that were offline from bringing the content back).
    * Writes the delete had not seen — made concurrently, e.g. across a partition — survive it, as does any
    * later write: either revives the document with just that content. Resolves once the delete is durable
-   * here. @throws DocNotFoundError if no peer has the document (or it is deleted already).
+   * here. @throws DocNotFoundError if no peer has the document (or it is deleted already) — unless
+   * `options.opId` names a delete this peer has seen applied, which answers like the first.
    */
-  delete(name: string): Promise<VersionVectorJSON>
+  delete(name: string, options?: WriteOptions): Promise<VersionVectorJSON>
   /**
    * Whether `name` exists as far as this peer knows: open here, persisted here, or hosted by a live peer.
    * @throws InvalidDocNameError for a name no document can have.
@@ -238,6 +258,8 @@ export interface Peer {
   heal(ids?: readonly string[]): void
   /** Peers currently blocked by `partition`. */
   blocked(): string[]
+  /** Whether the store can persist writes now; while it cannot, writes are refused before they are applied. */
+  storeHealth(): StoreHealth
   stats(): PeerStats
   /** Awareness (presence) of clients on every peer, per doc. */
   readonly presence: PeerPresence
@@ -254,7 +276,11 @@ export interface Peer {
 }
 
 export interface Counter {
-  /** Adds `delta` (negative to decrement); resolves with the new value once durable. */
-  add(delta: number): Promise<number>
+  /**
+   * Adds `delta` (a safe integer; negative to decrement); resolves with the new value once durable.
+   * With `options.opId` the increment is applied once per key even if retries reach several peers on both
+   * sides of a partition (it is kept under its key, pn-counter.ts); a replay resolves with the value now.
+   */
+  add(delta: number, options?: WriteOptions): Promise<number>
   value(): number
 }

@@ -18,6 +18,7 @@ import { TypedEmitter } from './core/emitter.js'
 import { NotRunningError } from './core/errors.js'
 import { Histogram } from './core/histogram.js'
 import type { HistogramSnapshot } from './core/histogram.js'
+import type { StoreHealth } from './core/store-health.js'
 import { silentLogger } from './core/logger.js'
 import type { Logger } from './core/logger.js'
 import type { Random } from './core/random.js'
@@ -30,7 +31,7 @@ import type { MembershipEventName } from './membership/events.js'
 import type { MemberInfo } from './membership/member.js'
 import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
 import type { MeshView, PresenceInit } from './presence/index.js'
-import { PNCounter } from './replication/pn-counter.js'
+import { COUNTER_MAP, PNCounter } from './replication/pn-counter.js'
 import { Replicator } from './replication/replicator.js'
 import type { ReplicationInit } from './replication/config.js'
 import { assertDocName } from './replication/doc-registry.js'
@@ -64,6 +65,8 @@ export interface MeshNodeComponents {
   setAllowedPeers?: (ids: readonly string[] | undefined) => void
   /** Called by `stop()` once membership and replication stopped: closes what the owner opened (transport, store). */
   close?: () => Promise<void>
+  /** Wall-clock ms since the epoch (idempotency records; see ReplicatorComponents). Default: `clock.now()`. */
+  wallTime?: () => number
 }
 
 export interface MeshNodeInit {
@@ -94,6 +97,16 @@ export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
 export const INITIAL_FETCH_WAIT_MS = 1_000
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
+
+/** Only the public fields of WriteOptions reach the replicator (a caller cannot pass its internal ones). */
+function publicWriteOptions (o: WriteOptions): WriteOptions {
+  return {
+    ...(o.bytes === undefined ? {} : { bytes: o.bytes }),
+    ...(o.opId === undefined ? {} : { opId: o.opId }),
+    ...(o.fingerprint === undefined ? {} : { fingerprint: o.fingerprint }),
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs })
+  }
+}
 
 export function memberView (m: MemberInfo): MemberView {
   return { peerId: m.id, name: m.name, state: m.state, incarnation: m.incarnation, addrs: [...m.addrs], tags: { ...m.tags } }
@@ -150,7 +163,10 @@ class MeshNodeImpl implements MeshNode {
       profile,
       ...(init.membership === undefined ? {} : { config: init.membership })
     })
-    this.replicator = new Replicator({ transport, clock, random: random.fork(), log: this.log.child('replication'), store, peers: directoryOf(this.membership) }, {
+    this.replicator = new Replicator({
+      transport, clock, random: random.fork(), log: this.log.child('replication'), store, peers: directoryOf(this.membership),
+      ...(c.wallTime === undefined ? {} : { wallTime: c.wallTime })
+    }, {
       profile,
       ...(init.replication === undefined ? {} : { config: init.replication })
     })
@@ -249,12 +265,13 @@ class MeshNodeImpl implements MeshNode {
     this.replicator.close(name)
   }
 
-  async delete (name: string): Promise<VersionVectorJSON> {
+  async delete (name: string, options: WriteOptions = {}): Promise<VersionVectorJSON> {
     const found = await new Promise<boolean>((resolve, reject) => {
       this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
     })
-    if (!found) throw new DocNotFoundError(`no doc "${name}" here or on a live peer`)
-    return await this.replicator.deleteDoc(name)
+    // A deleted doc is still held: a keyed retry of the delete is answered from its record.
+    if (!found && !(options.opId !== undefined && this.replicator.holds(name))) throw new DocNotFoundError(`no doc "${name}" here or on a live peer`)
+    return await this.replicator.deleteDoc(name, options)
   }
 
   /**
@@ -313,7 +330,7 @@ class MeshNodeImpl implements MeshNode {
 
   async write (name: string, fn: (doc: Y.Doc) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
     const started = this.c.clock.now()
-    const version = await this.replicator.write(name, (doc) => { fn(doc) }, options)
+    const version = await this.replicator.write(name, fn, publicWriteOptions(options))
     this.writeAckMs.observe(this.c.clock.now() - started)
     return version
   }
@@ -348,12 +365,16 @@ class MeshNodeImpl implements MeshNode {
     return this.replicator.placementInfo()
   }
 
-  async counter (name: string, mapName?: string): Promise<Counter> {
+  async counter (name: string, mapName = COUNTER_MAP): Promise<Counter> {
     const doc = await this.replicator.open(name)
     const counter = new PNCounter(doc, this.id, mapName)
     return {
-      add: async (delta) => {
-        await this.write(name, () => { counter.increment(delta) })
+      add: async (delta, options = {}) => {
+        if (!Number.isSafeInteger(delta)) throw new RangeError(`counter delta must be a safe integer, got ${delta}`)
+        // Keyed: the replicator stores the increment under its key instead of calling the function.
+        const started = this.c.clock.now()
+        await this.replicator.write(name, () => { counter.increment(delta) }, { ...publicWriteOptions(options), counter: { map: mapName, delta } })
+        this.writeAckMs.observe(this.c.clock.now() - started)
         return counter.value()
       },
       value: () => counter.value()
@@ -407,6 +428,10 @@ class MeshNodeImpl implements MeshNode {
 
   blocked (): string[] {
     return this.c.faults?.blocked() ?? []
+  }
+
+  storeHealth (): StoreHealth {
+    return this.c.store.health()
   }
 
   stats (): PeerStats {

@@ -92,6 +92,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
       return [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination)
     },
     setAllowedPeers: (ids) => { transport.setAllowPeers(ids) },
+    wallTime: Date.now,
     close: async () => {
       await transport.close()
       await store.close()

@@ -94,6 +94,31 @@ describe('chat-counter app on three peer processes', () => {
     }
   })
 
+  test('Idempotency-Key: a click retried on the same peer and on others counts once; a retried message is posted once and answered as first stored', async () => {
+    const [a, b, c] = peers as [PeerProcess, PeerProcess, PeerProcess]
+    const before = await counterOf(a)
+    const key = { 'idempotency-key': 'click-7f3a' }
+    const first = await http<{ value: number }>(a.http, 'POST', '/api/counter', { delta: 3 }, key)
+    expect(first.status).toBe(200)
+    expect((await http(a.http, 'POST', '/api/counter', { delta: 3 }, key)).status).toBe(200)
+    await waitFor('the first attempt on every peer', async () => (await counterOf(c)) === before + 3, 15_000)
+    expect((await http(c.http, 'POST', '/api/counter', { delta: 3 }, key)).status).toBe(200) // a retry sent elsewhere
+    const other = await http<{ code: string }>(b.http, 'POST', '/api/counter', { delta: 4 }, key) // the key, another request
+    expect(other.status).toBe(422)
+    expect(other.body.code).toBe('idempotency_key_reused')
+    for (const p of peers) expect(await counterOf(p)).toBe(before + 3)
+
+    const msgKey = { 'idempotency-key': 'msg-91c2' }
+    const sent = await http<Message>(b.http, 'POST', '/api/chat', { from: 'kim', text: 'once, please' }, msgKey)
+    expect(sent.status).toBe(200)
+    const again = await fetch(`${b.http}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json', ...msgKey }, body: JSON.stringify({ from: 'kim', text: 'once, please' }), signal: AbortSignal.timeout(10_000) })
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(await again.json()).toEqual(sent.body)
+    await waitFor('the message on every peer', async () => (await chatOf(a)).some(m => m.id === sent.body.id), 15_000)
+    expect((await http<Message>(a.http, 'POST', '/api/chat', { from: 'kim', text: 'once, please' }, msgKey)).body).toEqual(sent.body)
+    for (const p of peers) expect((await chatOf(p)).filter(m => m.text === 'once, please')).toHaveLength(1)
+  })
+
   test.each([
     ['/api/counter', '{not json', /not valid JSON/],
     ['/api/counter', '', /JSON body is required/],

@@ -7,7 +7,8 @@ import { spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { check, fewestMissing, subsetSums } from '../scripts/partition-heal/checker.ts'
-import type { WriteOp } from '../scripts/partition-heal/history.ts'
+import { combine } from '../scripts/partition-heal/history.ts'
+import type { Attempt, WriteOp, WriteOutcome } from '../scripts/partition-heal/history.ts'
 import type { Replica } from '../scripts/partition-heal/observe.ts'
 import { NODE, ROOT } from './helpers/procs.js'
 
@@ -70,7 +71,7 @@ describe('npm run partition-heal', () => {
 describe('partition-heal checker', () => {
   let seq = 0
   const op = (o: Partial<WriteOp> & Pick<WriteOp, 'kind' | 'outcome'>): WriteOp => ({
-    seq: seq++, peer: 0, round: 1, phase: 'fault', side: 'all', delta: 0, from: '', text: '', startedAt: 0, ...o
+    seq: seq++, peer: 0, round: 1, phase: 'fault', side: 'all', delta: 0, from: '', text: '', key: `k${seq}`, attempts: [], startedAt: 0, ...o
   })
   const replica = (peer: number, counter: number, chat: Array<[string, string]>): Replica =>
     ({ peer, counter, chat: chat.map(([id, text]) => ({ id, from: 'p0', text, at: 0 })), docs: [], members: [] })
@@ -89,6 +90,22 @@ describe('partition-heal checker', () => {
     expect(v.counter.replicas.map(r => r.ok)).toEqual([true, true, false, false])
     expect(v.counter.replicas[3]?.missingAtLeast).toBe(1) // the acknowledged +3
     expect(v.lostWrites).toBe(1)
+  })
+
+  test('counter: a value only explained by acknowledged writes counted twice is an exactly-once anomaly, not a loss', () => {
+    const ops = [op({ kind: 'counter', outcome: 'ok', delta: 5 }), op({ kind: 'counter', outcome: 'ok', delta: 2 }), op({ kind: 'counter', outcome: 'refused', delta: 1 })]
+    const v = check(ops, [replica(0, 7, []), replica(1, 12, [])], baseline)
+    expect(v.lostWrites).toBe(0)
+    expect(v.anomalies).toEqual([{ kind: 'counted-twice', peer: 1, detail: expect.stringContaining('≥ 1 acknowledged increment(s) counted twice') as string }])
+    expect(check(ops, [replica(0, 8, [])], baseline).counter.replicas[0]?.ok).toBe(false) // the refused +1 must not be there
+  })
+
+  test('outcome of a write over its attempts: acknowledged once is ok; maybe-applied outweighs refused', () => {
+    const a = (outcome: WriteOutcome): Attempt => ({ peer: 0, outcome, latencyMs: 1 })
+    expect(combine([a('unknown'), a('refused'), a('ok')])).toBe('ok')
+    expect(combine([a('unknown'), a('refused')])).toBe('unknown')
+    expect(combine([a('failed'), a('refused')])).toBe('refused')
+    expect(combine([a('failed')])).toBe('failed')
   })
 
   test('chat: acknowledged messages everywhere once; unknown ones optional; phantoms, failed and duplicates flagged', () => {

@@ -101,7 +101,8 @@ describe('acknowledged writes survive crashes', () => {
     cluster.runFor(5)
     cluster.crash('n00')
     await settle()
-    expect(lost?.name).toBe('NotRunningError') // never acknowledged
+    // Never acknowledged: applied in memory, then the process died before the store confirmed it.
+    expect(lost).toMatchObject({ name: 'OutcomeUnknownError', reason: 'stopped' })
     expect(rejected).toBeUndefined()
     cluster.runFor(1_000)
     cluster.restart('n00')
@@ -137,7 +138,7 @@ describe('acknowledged writes survive crashes', () => {
     cluster.stopAll()
   })
 
-  it('does not acknowledge a write the store failed; a later compaction repairs durability', async () => {
+  it('a write the store failed is unknown, not acknowledged; writes are refused until the store recovers, which persists the lost update again at once', async () => {
     const net = new SimNetwork({ seed: 53 })
     const transport = net.addNode('a')
     const store = new MemoryDocStore({ clock: net.clockFor('a'), latencyMs: 1 })
@@ -146,23 +147,29 @@ describe('acknowledged writes survive crashes', () => {
     const opened = r.open('doc')
     net.runFor(5)
     await opened
-    store.failWith = new Error('EIO')
+    store.failWith = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })
     const failed = r.write('doc', d => { d.getMap('kv').set('x', 1) })
     net.runFor(5)
-    await expect(failed).rejects.toThrow('EIO')
+    // Applied in memory, not persisted: unknown, with the store's error as its cause (never as its text).
+    await expect(failed).rejects.toMatchObject({ name: 'OutcomeUnknownError', reason: 'not-persisted', cause: { code: 'EIO' } })
+    expect(store.health()).toMatchObject({ state: 'failing', reason: 'input/output error' })
     store.failWith = undefined
-    // Later writes are not durable either (they may build on the lost update) until compaction repairs it.
+    // The store is known to be failing until its probe says otherwise: later writes are refused up front.
     const next = r.write('doc', d => { d.getMap('kv').set('y', 2) })
-    net.runFor(5)
-    await expect(next).rejects.toThrow('EIO')
-    net.runFor(2 * r.config.compactIntervalMs + 10) // first check within two intervals (random phase)
+    await expect(next).rejects.toMatchObject({ name: 'StoreFailingError' })
+    expect(r.doc('doc')?.getMap('kv').has('y')).toBe(false) // refused: not applied
+    const appends = store.counters.appends
+    net.runFor(1_010) // the probe finds the store working: the lost update is appended again at once
+    expect(store.health().state).toBe('ok')
+    expect(store.counters.appends).toBe(appends + 1)
+    expect(r.stats().compactions).toBe(0) // no need to rewrite the whole doc
     const after = r.write('doc', d => { d.getMap('kv').set('z', 3) })
     net.runFor(5)
     await expect(after).resolves.toBeDefined()
     const restored = new Y.Doc()
     for (const entry of store.entries('doc')) Y.applyUpdate(restored, entry)
-    expect(restored.getMap('kv').toJSON()).toEqual({ x: 1, y: 2, z: 3 })
-    expect(r.stats().storeErrors).toBe(1)
+    expect(restored.getMap('kv').toJSON()).toEqual({ x: 1, z: 3 })
+    expect(r.stats()).toMatchObject({ storeErrors: 1, writesDurable: 1, writesRefused: 1, writesUnknown: 1 })
     r.stop()
   })
 })

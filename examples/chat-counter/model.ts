@@ -5,10 +5,16 @@
  *    array is the CRDT's, the order shown is by `at`, then `id`).
  * Every write resolves only once it is durable on this peer (`peer.write` / `counter.add`), so an answered
  * POST is never lost, partitioned or not.
+ *
+ * Retries: a write may carry an idempotency key (`opId`, from the HTTP `Idempotency-Key`), and then it
+ * takes effect once however often, and on however many peers, it is retried. The counter gets that from
+ * murmur (a keyed increment counts once per key). A chat message is stored under an id derived from its
+ * key, and messages are shown once per id: if a retry reached a peer on the other side of a partition
+ * before the first attempt did, both peers stored it, and the copies merge into one on every replica.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type * as Y from 'yjs'
-import type { Peer } from '../../dist/index.js'
+import type { Peer, WriteOptions } from '../../dist/index.js'
 
 /** The document everything lives in (its name is part of the app's contract with other peers). */
 export const DOC = 'chat-counter'
@@ -28,14 +34,17 @@ export interface ChatMessage {
 export interface ChatCounter {
   /** The counter's value as this peer sees it now. */
   counter(): number
-  /** Adds `delta`; resolves with the new value once the change is durable here. */
-  add(delta: number): Promise<number>
-  /** Every well-formed message, ordered by `at`, then `id`. */
+  /** Adds `delta`; resolves with the new value once the change is durable here. With `opId`: once per key. */
+  add(delta: number, options?: WriteOptions): Promise<number>
+  /** Every well-formed message, once per id, ordered by `at`, then `id`. */
   messages(): ChatMessage[]
   /** Entries in the array (cheap: no parsing; includes any malformed entry another peer wrote). */
   messageCount(): number
-  /** Appends a message; resolves with it once durable here. */
-  post(from: string, text: string): Promise<ChatMessage>
+  /**
+   * Appends a message; resolves with it once durable here. With `opId`, a retry of a message already
+   * posted resolves with the message as it was stored (`replayed`), without posting it again.
+   */
+  post(from: string, text: string, options?: WriteOptions): Promise<{ message: ChatMessage, replayed: boolean }>
   /** Called with the messages each change added (local or remote), in no particular order. */
   onMessages(listener: (added: ChatMessage[]) => void): () => void
 }
@@ -66,6 +75,11 @@ function newId (peerId: string): string {
   return `${peerId.slice(-8)}-${randomBytes(8).toString('hex')}`
 }
 
+/** The id of a message posted with idempotency key `opId`: the same on every peer a retry reaches. */
+export function keyedId (opId: string): string {
+  return `k-${createHash('sha256').update(`chat\u0000${opId}`).digest('hex').slice(0, 24)}`
+}
+
 export async function openChatCounter (peer: Peer, now: () => number = Date.now): Promise<ChatCounter> {
   const doc: Y.Doc = await peer.doc(DOC)
   const counter = await peer.counter(DOC)
@@ -88,20 +102,28 @@ export async function openChatCounter (peer: Peer, now: () => number = Date.now)
 
   return {
     counter: () => counter.value(),
-    add: (delta) => counter.add(delta),
+    add: (delta, options) => counter.add(delta, options),
     messages: () => {
       const out: ChatMessage[] = []
+      const ids = new Set<string>()
       for (const value of array.toArray()) {
         const m = toMessage(value)
-        if (m !== undefined) out.push(m)
+        // Copies of one keyed message (see the file comment): the first in the array's order, the same everywhere.
+        if (m === undefined || ids.has(m.id)) continue
+        ids.add(m.id)
+        out.push(m)
       }
       return out.sort(compareMessages)
     },
     messageCount: () => array.length,
-    post: async (from, text) => {
-      const message: ChatMessage = { id: newId(peer.id), from, text, at: now() }
-      await peer.write(DOC, (d) => { d.getArray<unknown>(MESSAGES).push([message]) })
-      return message
+    post: async (from, text, options = {}) => {
+      const message: ChatMessage = { id: options.opId === undefined ? newId(peer.id) : keyedId(options.opId), from, text, at: now() }
+      let ran = false
+      await peer.write(DOC, (d) => { ran = true; d.getArray<unknown>(MESSAGES).push([message]) }, options)
+      if (ran) return { message, replayed: false }
+      // A replay: answer with the message as it was first stored (its time is the first attempt's).
+      const stored = array.toArray().map(toMessage).find(m => m?.id === message.id)
+      return { message: stored ?? message, replayed: true }
     },
     onMessages: (listener) => {
       listeners.add(listener)

@@ -7,11 +7,16 @@
  *   POST /api/counter  {"delta": n} → {"value": n}            once durable on this peer
  *   GET  /api/chat     → [{"id","from","text","at"}]          ordered by at, then id
  *   POST /api/chat     {"from","text"} → {"id","from","text","at"}   once durable on this peer
+ *
+ * Both POSTs take an `Idempotency-Key` header (one per click in the page): retried with the same key, on
+ * this peer or another, the write takes effect once; a retried chat POST answers with the message as it
+ * was first stored (and `Idempotent-Replayed: true`). Outcomes are the peer API's: 2xx durable; 4xx, 503,
+ * 507 not applied; 500 (`outcome_unknown`, `internal`) or no answer: retry with the same key.
  *   GET  /api/state    → the page's state snapshot (see live.ts)
  *   GET  /api/events   → Server-Sent Events: `state`, `chat`
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { HttpError, readJson } from '../../dist/index.js'
+import { HttpError, idempotencyOf, markReplayed, readJson } from '../../dist/index.js'
 import type { HttpApi, Peer, RouteAccess } from '../../dist/index.js'
 import { appState } from './live.ts'
 import type { LiveUpdates } from './live.ts'
@@ -45,14 +50,16 @@ export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: 
       GET: (_q, res) => { api.json(res, 200, { value: model.counter() }) },
       POST: async (req, res) => {
         const delta = parseDelta(await body(req))
-        api.json(res, 200, { value: await model.add(delta) })
+        api.json(res, 200, { value: await model.add(delta, idempotencyOf(req, String(delta))) })
       }
     },
     '/api/chat': {
       GET: (_q, res) => { api.json(res, 200, model.messages()) },
       POST: async (req, res) => {
         const { from, text } = parseChatPost(await body(req))
-        api.json(res, 200, await model.post(from, text))
+        const { message, replayed } = await model.post(from, text, idempotencyOf(req, from, text))
+        markReplayed(res, replayed)
+        api.json(res, 200, message)
       }
     },
     '/api/state': { GET: (_q, res) => { api.json(res, 200, appState(peer, model)) } },

@@ -2,12 +2,14 @@
  * The checker: judges the final replicas against the write history. Pure — no I/O — so each rule has a
  * table test and a failing run can be re-judged from its saved history.
  *
- * Rules (an `unknown` write may or may not be present; it is never lost):
+ * Every write is one idempotency key, however many attempts it took (workload.ts retries unknown ones),
+ * so "exactly once" is per write. Rules (an `unknown` write may or may not be present; it is never lost):
  *  - counter, on every replica: value − baseline = Σ acknowledged deltas + Σ of SOME subset of the unknown
- *    deltas. Exact when nothing is unknown. Failed (never sent) deltas must not be in it.
+ *    deltas, each write counted at most once. Exact when nothing is unknown. Failed (never sent) and refused
+ *    deltas must not be in it. A value only explained by writes counted twice is a `counted-twice` anomaly.
  *  - chat, on every replica: every acknowledged message present exactly once, under the id the peer gave it,
- *    with the text sent; no message that was never sent (phantom), none from a failed attempt, no write
- *    present twice.
+ *    with the text sent; no message that was never sent (phantom), none from a failed or refused write, no
+ *    write present twice (twice under one id, or under several ids).
  *  - convergence (judged by the caller from the same replicas): identical doc digests and full membership.
  */
 import type { ChatMessage, WriteOp } from './history.ts'
@@ -34,6 +36,8 @@ export interface CounterVerdict {
   ok: boolean
   /** When not ok: the fewest acknowledged increments whose absence explains the value (undefined: none does). */
   missingAtLeast?: number
+  /** When not ok: the fewest acknowledged increments counted twice that explain the value (undefined: none does). */
+  countedTwiceAtLeast?: number
 }
 
 export interface LostWrite {
@@ -48,7 +52,7 @@ export interface LostWrite {
 }
 
 export interface Anomaly {
-  kind: 'phantom' | 'failed-write-present' | 'duplicate' | 'wrong-content'
+  kind: 'phantom' | 'failed-write-present' | 'duplicate' | 'wrong-content' | 'counted-twice'
   peer: number
   detail: string
 }
@@ -68,11 +72,16 @@ export function check (ops: readonly WriteOp[], replicas: readonly Replica[], ba
   const readable = replicas.filter(r => r.error === undefined)
   const counter = checkCounter(ops, readable, baseline)
   const chat = checkChat(ops, readable, baseline)
+  // A value that writes counted twice explain better than missing ones: not a loss, an exactly-once failure.
+  const twice = (v: CounterVerdict): boolean => v.countedTwiceAtLeast !== undefined && (v.missingAtLeast === undefined || v.countedTwiceAtLeast < v.missingAtLeast)
+  const counterAnomalies: Anomaly[] = counter.replicas.filter(v => !v.ok && twice(v)).map(v => ({
+    kind: 'counted-twice', peer: v.peer, detail: `counter is ${v.value}, expected ${counter.expected}: ≥ ${v.countedTwiceAtLeast ?? 1} acknowledged increment(s) counted twice`
+  }))
   // A counter increment cannot be traced to one write, so count the fewest that explain the worst replica.
-  const counterLost = Math.max(0, ...counter.replicas.map(v => v.ok ? 0 : v.missingAtLeast ?? 1))
+  const counterLost = Math.max(0, ...counter.replicas.map(v => v.ok || twice(v) ? 0 : v.missingAtLeast ?? 1))
   // One line per distinct wrong value (replicas that converged on the same wrong value share it).
   const wrong = new Map<number, CounterVerdict[]>()
-  for (const v of counter.replicas) if (!v.ok) wrong.set(v.value, [...(wrong.get(v.value) ?? []), v])
+  for (const v of counter.replicas) if (!v.ok && !twice(v)) wrong.set(v.value, [...(wrong.get(v.value) ?? []), v])
   const counterLostList = [...wrong].map(([value, vs]): LostWrite => {
     const missing = vs[0]?.missingAtLeast
     return {
@@ -90,7 +99,7 @@ export function check (ops: readonly WriteOp[], replicas: readonly Replica[], ba
     chat: { acked: chat.acked, unknown: chat.unknown, unknownPresentOnAll: chat.unknownPresentOnAll, replicas: readable.length },
     lost: [...counterLostList, ...chat.lost],
     lostWrites: counterLost + chat.lost.length,
-    anomalies: chat.anomalies,
+    anomalies: [...counterAnomalies, ...chat.anomalies],
     unreadable: replicas.filter(r => r.error !== undefined).map(r => r.peer)
   }
 }
@@ -112,6 +121,9 @@ function checkCounter (ops: readonly WriteOp[], replicas: readonly Replica[], ba
     if (!ok) {
       const missing = fewestMissing(acked, reachable, target)
       if (missing !== undefined) v.missingAtLeast = missing
+      // Counted twice = "missing" with the opposite sign.
+      const twice = fewestMissing(acked.map(d => -d), reachable, target)
+      if (twice !== undefined) v.countedTwiceAtLeast = twice
     }
     return v
   })
@@ -175,6 +187,7 @@ function checkChat (ops: readonly WriteOp[], replicas: readonly Replica[], basel
       const op = byText.get(m.text)
       if (op === undefined) anomalies.push({ kind: 'phantom', peer: r.peer, detail: `message ${m.id} "${m.text.slice(0, 60)}" was never sent` })
       else if (op.outcome === 'failed') anomalies.push({ kind: 'failed-write-present', peer: r.peer, detail: `message "${m.text}" is present though its request never reached p${op.peer} (${op.error ?? ''})` })
+      else if (op.outcome === 'refused') anomalies.push({ kind: 'failed-write-present', peer: r.peer, detail: `message "${m.text}" is present though every attempt was refused (${op.error ?? ''})` })
     }
     for (const [text, copies] of idsOfText) {
       if (byText.has(text) && new Set(copies.map(c => c.id)).size > 1) {

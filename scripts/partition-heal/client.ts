@@ -1,28 +1,37 @@
 /**
- * HTTP calls to one peer with a timeout, classified the way a Jepsen history needs them:
+ * HTTP calls to one peer with a timeout, classified the way a Jepsen history needs them (murmur's write
+ * outcomes, README "Write outcomes"):
  *
  *   ok       a 200 answer: the peer acknowledged (the write is durable there)
+ *   refused  a 4xx, 503 or 507 answer: the peer says it applied nothing
  *   failed   the request provably never reached the server (connection refused): the write did not happen
- *   unknown  anything else — timeout, reset, a non-200 answer: the write may or may not have happened
+ *   unknown  anything else — timeout, reset, a 500 (`outcome_unknown`, `internal`): it may or may not have happened
  */
 import type { PeerProcess } from '../lib/peers.ts'
 
 export type Outcome =
   | { kind: 'ok', body: unknown }
+  | { kind: 'refused', error: string }
   | { kind: 'failed', error: string }
   | { kind: 'unknown', error: string }
+
+/** Statuses by which murmur says a write was not applied. */
+export function isRefusal (status: number): boolean {
+  return (status >= 400 && status < 500) || status === 503 || status === 507
+}
 
 /** Target of a request: base URL and bearer token (a PeerProcess fits). */
 export type Target = Pick<PeerProcess, 'http' | 'token'>
 
-export async function call (target: Target, method: string, route: string, body: unknown, timeoutMs: number): Promise<Outcome> {
+export async function call (target: Target, method: string, route: string, body: unknown, timeoutMs: number, headers: Record<string, string> = {}): Promise<Outcome> {
   let res: Response
   try {
     res = await fetch(`${target.http}${route}`, {
       method,
       headers: {
         'content-type': 'application/json',
-        ...(target.token === undefined ? {} : { authorization: `Bearer ${target.token}` })
+        ...(target.token === undefined ? {} : { authorization: `Bearer ${target.token}` }),
+        ...headers
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(timeoutMs)
@@ -39,7 +48,7 @@ export async function call (target: Target, method: string, route: string, body:
   } catch (err) {
     return { kind: 'unknown', error: `body: ${err instanceof Error ? err.name : String(err)}` }
   }
-  if (res.status !== 200) return { kind: 'unknown', error: `HTTP ${res.status} ${text.slice(0, 120)}` }
+  if (res.status !== 200) return { kind: isRefusal(res.status) ? 'refused' : 'unknown', error: `HTTP ${res.status} ${text.slice(0, 120)}` }
   try {
     return { kind: 'ok', body: JSON.parse(text) as unknown }
   } catch {

@@ -44,6 +44,12 @@ export interface Summary {
   faults: Array<{ round: number, kind: string, detail: string, deathsMs: number | null, holdMs: number, rejoinMs: number | null, writes: SideWrites[] }>
   counter: { expected: string, values: Array<number | null> }
   chat: { acked: number, unknownApplied: number }
+  /**
+   * No write took effect twice though unknown ones were retried with their idempotency key (no
+   * `counted-twice` or `duplicate` anomaly), and the counter check was exact (no write left unknown).
+   */
+  exactlyOnce: boolean
+  exact: boolean
   anomalies: number
   durationMs: number
   /** The temp dir kept for inspection, or null when it was removed. */
@@ -77,6 +83,8 @@ export function buildSummary (o: {
     faults: o.rounds.map(r => ({ round: r.round, kind: r.fault.kind, detail: describeFault(r.fault), deathsMs: r.deathsMs ?? null, holdMs: r.holdMs, rejoinMs: r.rejoinMs ?? null, writes: sideWrites(ops, r.round) })),
     counter: { expected: verdict.counter.expected, values: o.replicas.map(r => r.counter ?? null) },
     chat: { acked: verdict.chat.acked, unknownApplied: verdict.chat.unknownPresentOnAll },
+    exactlyOnce: !verdict.anomalies.some(a => a.kind === 'counted-twice' || a.kind === 'duplicate'),
+    exact: verdict.counter.exact,
     anomalies: verdict.anomalies.length,
     durationMs: Date.now() - t0,
     keptDir: o.keptDir
@@ -116,9 +124,11 @@ export function printSummary (s: Summary, verdict: Verdict, rounds: readonly Rou
   }
   const w = s.writes
   out.push('')
-  out.push(`writes      ${w.attempted} attempted: ${w.ok} acknowledged, ${w.unknown} unknown, ${w.failed} failed (never reached a peer)`)
-  out.push(`  counter   ${w.counter.attempted} attempted: ${w.counter.ok} ok, ${w.counter.unknown} unknown, ${w.counter.failed} failed; expected ${verdict.counter.expected}`)
-  out.push(`  chat      ${w.chat.attempted} attempted: ${w.chat.ok} ok, ${w.chat.unknown} unknown (${verdict.chat.unknownPresentOnAll} of them applied), ${w.chat.failed} failed`)
+  out.push(`writes      ${w.attempted} attempted: ${w.ok} acknowledged, ${w.unknown} unknown, ${w.refused} refused, ${w.failed} failed (never reached a peer)`)
+  out.push(`  retried   ${w.retried} with their idempotency key after an unknown outcome: ${w.resolvedByRetry} acknowledged by a retry`)
+  out.push(`  counter   ${w.counter.attempted} attempted: ${w.counter.ok} ok, ${w.counter.unknown} unknown, ${w.counter.refused} refused, ${w.counter.failed} failed; expected ${verdict.counter.expected}`)
+  out.push(`  chat      ${w.chat.attempted} attempted: ${w.chat.ok} ok, ${w.chat.unknown} unknown (${verdict.chat.unknownPresentOnAll} of them applied), ${w.chat.refused} refused, ${w.chat.failed} failed`)
+  out.push(`exactly once ${s.exactlyOnce ? 'yes' : 'NO'}: no write took effect twice${s.exact ? ' (exact: no write left unknown)' : ''}`)
   out.push('')
   out.push('peer  counter  counter ok  chat msgs  alive seen  docs')
   for (const r of replicas) {

@@ -7,13 +7,19 @@
  *
  * Each writer draws from its own seeded stream, so peer i's sequence of kinds and deltas is a function of
  * the seed alone, not of how requests interleave.
+ *
+ * Every write carries an idempotency key. A write whose outcome is unknown (timeout, reset, a 500) is
+ * retried with the same key — on its own peer if it is up, else on another one, possibly across the
+ * partition — like a client that wants its click counted exactly once; the checker then verifies that no
+ * key took effect twice.
  */
 import type { Random } from '../../dist/core/random.js'
 import { sleep } from '../lib/peers.ts'
 import { call } from './client.ts'
+import type { Outcome } from './client.ts'
 import type { Cluster } from './cluster.ts'
-import { isChatMessage, isCounterAnswer } from './history.ts'
-import type { Phase, WriteOp } from './history.ts'
+import { combine, isChatMessage, isCounterAnswer } from './history.ts'
+import type { Attempt, Phase, WriteOp } from './history.ts'
 
 /** A write answers within this, or it is `unknown`. Long enough for a durable local write on a busy box. */
 export const WRITE_TIMEOUT_MS = 5_000
@@ -27,12 +33,17 @@ const MIN_PACE_MS = 15
 const MAX_PACE_MS = 600
 /** A writer with nothing to do (or a peer that is down) looks again this often. */
 const IDLE_POLL_MS = 25
+/** Retries of a write whose outcome is unknown, with the same key; the k-th after k × RETRY_PAUSE_MS. */
+const MAX_RETRIES = 4
+const RETRY_PAUSE_MS = 500
 
 export interface Ticket { round: number, phase: Phase, side: string }
 
 interface Writer {
   readonly peer: number
   readonly rng: Random
+  /** Where retries go: its own stream, so that retries do not shift the writer's kinds and deltas. */
+  readonly retryRng: Random
   readonly queue: Ticket[]
   paceMs: number
   inFlight: boolean
@@ -59,7 +70,7 @@ export class Workload {
 
   constructor (o: WorkloadOptions) {
     this.o = o
-    this.writers = o.rngs.map((rng, peer) => ({ peer, rng, queue: [], paceMs: MAX_PACE_MS, inFlight: false, issued: 0 }))
+    this.writers = o.rngs.map((rng, peer) => ({ peer, rng, retryRng: rng.fork(), queue: [], paceMs: MAX_PACE_MS, inFlight: false, issued: 0 }))
   }
 
   start (): void {
@@ -151,35 +162,48 @@ export class Workload {
       delta,
       from: isCounter ? '' : from,
       text,
+      key: `${this.o.runTag}-p${w.peer}-${w.issued}`,
+      attempts: [],
       outcome: 'pending',
       startedAt: Date.now()
     }
     this.ops.push(op)
-    const proc = this.o.cluster.node(w.peer).proc
     for (const wake of this.startWaiters.get(w.peer)?.splice(0) ?? []) wake()
-    if (proc === undefined) {
-      // Killed between the check and here: nothing was sent.
-      op.outcome = 'failed'
-      op.error = 'peer down'
-      return
+    let target = w.peer
+    for (let retry = 0; ; retry++) {
+      const attempt = await this.attempt(op, target)
+      op.attempts.push(attempt)
+      if (attempt.outcome !== 'unknown' || retry >= MAX_RETRIES || this.stopped || this.o.signal.aborted) break
+      await sleep(RETRY_PAUSE_MS * (retry + 1))
+      // Its own peer if it is up, else any peer that is (drawn from the writer's stream).
+      const up = this.o.cluster.up().map(n => n.index)
+      if (up.length === 0) break
+      target = up.includes(w.peer) && w.retryRng.next() < 0.5 ? w.peer : up[w.retryRng.int(up.length)] as number
     }
-    const out = isCounter
-      ? await call(proc, 'POST', '/api/counter', { delta }, WRITE_TIMEOUT_MS)
-      : await call(proc, 'POST', '/api/chat', { from, text }, WRITE_TIMEOUT_MS)
+    op.outcome = combine(op.attempts)
     op.latencyMs = Date.now() - op.startedAt
-    if (out.kind !== 'ok') {
-      op.outcome = out.kind
-      op.error = out.error
-      return
-    }
-    if (isCounter ? !isCounterAnswer(out.body) : !isChatMessage(out.body)) {
+    const last = op.attempts.at(-1)
+    if (op.outcome !== 'ok' && last?.error !== undefined) op.error = last.error
+  }
+
+  /** One request of `op` to peer `target`, with the op's key. */
+  private async attempt (op: WriteOp, target: number): Promise<Attempt> {
+    const started = Date.now()
+    const proc = this.o.cluster.node(target).proc
+    // Killed between the check and here: nothing was sent.
+    if (proc === undefined) return { peer: target, outcome: 'failed', error: 'peer down', latencyMs: 0 }
+    const headers = { 'idempotency-key': op.key }
+    const out: Outcome = op.kind === 'counter'
+      ? await call(proc, 'POST', '/api/counter', { delta: op.delta }, WRITE_TIMEOUT_MS, headers)
+      : await call(proc, 'POST', '/api/chat', { from: op.from, text: op.text }, WRITE_TIMEOUT_MS, headers)
+    const latencyMs = Date.now() - started
+    if (out.kind !== 'ok') return { peer: target, outcome: out.kind, error: out.error, latencyMs }
+    if (op.kind === 'counter' ? !isCounterAnswer(out.body) : !isChatMessage(out.body)) {
       // A 200 that does not follow the contract: we cannot tell what happened.
-      op.outcome = 'unknown'
-      op.error = `malformed answer ${JSON.stringify(out.body).slice(0, 120)}`
-      return
+      return { peer: target, outcome: 'unknown', error: `malformed answer ${JSON.stringify(out.body).slice(0, 120)}`, latencyMs }
     }
-    op.outcome = 'ok'
-    if (!isCounter && isChatMessage(out.body)) op.msgId = out.body.id
+    if (op.kind === 'chat' && isChatMessage(out.body)) op.msgId = out.body.id
+    return { peer: target, outcome: 'ok', latencyMs }
   }
 }
 

@@ -15,7 +15,11 @@
  *  - `compact` atomically replaces everything persisted for the doc up to now with one update.
  *  - The store may keep a reference to an update or state until its callback: callers must not mutate it.
  *  - After `close`, every call fails with NotRunningError.
+ *  - `health()` is `ok` until a write fails; it then says `full` or `failing` (store-health.ts) until the
+ *    store has seen a write succeed again, and `onHealth` listeners hear every transition.
  */
+import type { HealthListener, StoreHealth } from './store-health.js'
+
 export type StoreCallback<T = void> = (err: Error | null, value?: T) => void
 
 /** A doc the store holds, as `listDocs` reports it. */
@@ -53,5 +57,9 @@ export interface DocStore {
   remove(doc: string, cb: StoreCallback): void
   /** Bytes and entries persisted for `doc` since its last compaction (to decide when to compact). */
   pending(doc: string): { updates: number, bytes: number }
+  /** Whether writes can be persisted now (see store-health.ts). */
+  health(): StoreHealth
+  /** Calls `listener` on every change of health; returns the unsubscribe function. */
+  onHealth(listener: HealthListener): () => void
   close(): Promise<void>
 }

@@ -15,6 +15,7 @@ import type { Route } from './route.js'
 import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError, errorAnswer, errorBody } from './errors.js'
+import { idempotencyOf, markReplayed } from './idempotency.js'
 import { KV_MAP, docToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
@@ -112,8 +113,9 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   }
   const fail = (res: ServerResponse, err: unknown): void => {
     const a = errorAnswer(err)
-    // A 404 is an answer ("no such doc"), not a refusal; everything else is counted under its code.
-    if (a.status !== 404) count(counters.rejected, a.code)
+    // A 404 is an answer ("no such doc"), not a refusal, and an unknown outcome is not one either (it is
+    // counted in murmur_writes_total); everything else is counted under its code.
+    if (a.status !== 404 && a.code !== 'outcome_unknown') count(counters.rejected, a.code)
     if (a.internal) log.error('http handler failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) })
     if (res.headersSent) {
       res.destroy()
@@ -148,16 +150,24 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     return k
   }
   /**
-   * The write concern of a PUT or DELETE (`?w=<n>`): after the write is durable here, wait until n durable
-   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk.
+   * `?w=<n>`, read before the write: a malformed value is refused (400) before anything is applied, as
+   * every 4xx of a write promises.
    */
-  const writeConcern = async (req: IncomingMessage, name: string, version: unknown): Promise<void> => {
+  const writeConcernOf = (req: IncomingMessage): number | undefined => {
     const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('w')
-    if (raw === null) return
+    if (raw === null) return undefined
     const w = Number(raw)
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(w) || w < 1 || w > MAX_WRITE_CONCERN) {
       throw new HttpError(400, 'invalid_write_concern', `w must be an integer from 1 to ${MAX_WRITE_CONCERN}, got ${JSON.stringify(raw)}`)
     }
+    return w
+  }
+  /**
+   * The write concern of a PUT or DELETE (`?w=<n>`): after the write is durable here, wait until n durable
+   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk.
+   */
+  const writeConcern = async (w: number | undefined, name: string, version: unknown): Promise<void> => {
+    if (w === undefined) return
     try {
       await peer.flush(name, { replicas: w })
     } catch (err) {
@@ -190,9 +200,12 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     // Liveness: the process answers HTTP. No token (probes and load balancers have none), no details.
     { method: 'GET', pattern: /^\/health$/, name: 'health', access: { public: true }, run: (_q, res) => { json(res, 200, { ok: true }) } },
     {
-      // Readiness: in a mesh (another member alive), or alone by configuration.
+      // Readiness: the store can persist writes, and in a mesh (another member alive) or alone by configuration.
       method: 'GET', pattern: /^\/ready$/, name: 'ready',
       run: (_q, res) => {
+        const store = peer.storeHealth()
+        if (store.state === 'full') throw new HttpError(503, 'storage_full', `the store is full (${store.reason ?? 'no space left'}): writes are refused until space is freed`, { 'retry-after': '1' })
+        if (store.state === 'failing') throw new HttpError(503, 'store_failing', `the store is failing (${store.reason ?? 'write error'}): writes are refused until it recovers`, { 'retry-after': '1' })
         const others = aliveOthers()
         if (others === 0 && options.readyAlone !== true) throw new HttpError(503, 'not_ready', 'no other member is alive yet: not part of a mesh')
         json(res, 200, { ready: true, peerId: peer.id, alive: others + 1 })
@@ -225,8 +238,10 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       method: 'DELETE', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
       run: async (req, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
-        const version = await peer.delete(name)
-        await writeConcern(req, name, version)
+        const options = idempotencyOf(req)
+        const w = writeConcernOf(req)
+        const version = await peer.delete(name, options)
+        await writeConcern(w, name, version)
         json(res, 200, { deleted: name, version })
       }
     },
@@ -249,8 +264,11 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const value = await readJson(req)
         // The size it adds, roughly (Yjs stores the value about as compactly as JSON): a doc at its limit answers 413.
         const bytes = Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(value) ?? '')
-        const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).set(k, value) }, { bytes })
-        await writeConcern(req, name, version)
+        const w = writeConcernOf(req)
+        let ran = false
+        const version = await peer.write(name, (doc) => { ran = true; doc.getMap(KV_MAP).set(k, value) }, { bytes, ...idempotencyOf(req, JSON.stringify(value)) })
+        markReplayed(res, !ran)
+        await writeConcern(w, name, version)
         json(res, 200, { version })
       }
     },
@@ -259,9 +277,13 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       run: async (req, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
+        const options = idempotencyOf(req)
         await reading(name, () => true) // a key of a doc nobody has is a 404: deleting it must not create the doc
-        const version = await peer.write(name, (doc) => { doc.getMap(KV_MAP).delete(k) })
-        await writeConcern(req, name, version)
+        const w = writeConcernOf(req)
+        let ran = false
+        const version = await peer.write(name, (doc) => { ran = true; doc.getMap(KV_MAP).delete(k) }, options)
+        markReplayed(res, !ran)
+        await writeConcern(w, name, version)
         json(res, 200, { version })
       }
     }

@@ -3,14 +3,14 @@
  * them are untyped placeholders in Yjs; they are read as maps if they hold keys, else as arrays.
  */
 import * as Y from 'yjs'
-import { MURMUR_MAP } from '../replication/tombstone.js'
+import { isReservedType } from '../replication/tombstone.js'
 
 export const KV_MAP = 'kv'
 
 export function docToJSON (doc: Y.Doc): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [name, type] of doc.share) {
-    if (name === MURMUR_MAP) continue // murmur's own (the delete tombstone), not the app's
+    if (isReservedType(name)) continue // murmur's own (the delete tombstone, idempotency records), not the app's
     if (type instanceof Y.Map || type instanceof Y.Array || type instanceof Y.Text || type instanceof Y.XmlFragment) {
       out[name] = type.toJSON()
     } else if (type._map.size > 0) {

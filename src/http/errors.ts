@@ -23,17 +23,36 @@ export class HttpError extends Error {
   }
 }
 
-/** Status and code for each named error of the library that can reach an HTTP handler. */
-export const NAMED_ERRORS: Readonly<Record<string, { status: number, code: string }>> = {
+export interface NamedErrorAnswer {
+  status: number
+  code: string
+  headers?: Readonly<Record<string, string>>
+}
+
+/** Seconds a client should wait before retrying while the store recovers (its probe runs every second). */
+const STORE_RETRY_AFTER = { 'retry-after': '1' }
+
+/**
+ * Status and code for each named error of the library that can reach an HTTP handler. For writes, the
+ * status class is the outcome (core/outcome.ts): 2xx durable; 4xx, 503 and 507 refused (nothing was
+ * applied); 500 unknown — `outcome_unknown` when murmur knows what happened (the message says what happens
+ * next), `internal` when it does not — and a timeout on the client's side is unknown too.
+ */
+export const NAMED_ERRORS: Readonly<Record<string, NamedErrorAnswer>> = {
   InvalidDocNameError: { status: 400, code: 'invalid_doc_name' },
+  InvalidOpIdError: { status: 400, code: 'invalid_idempotency_key' },
   ConfigError: { status: 400, code: 'invalid_request' },
   UpdateSizeError: { status: 413, code: 'update_too_large' },
+  IdempotencyKeyReusedError: { status: 422, code: 'idempotency_key_reused' },
   RateLimitError: { status: 429, code: 'rate_limited' },
   TooManyDocsError: { status: 503, code: 'too_many_docs' },
   DocNotFoundError: { status: 404, code: 'doc_not_found' },
   DocTooLargeError: { status: 413, code: 'doc_too_large' },
   StoreBusyError: { status: 503, code: 'store_busy' },
+  StoreFailingError: { status: 503, code: 'store_failing', headers: STORE_RETRY_AFTER },
+  StoreFullError: { status: 507, code: 'storage_full', headers: STORE_RETRY_AFTER },
   NotRunningError: { status: 503, code: 'not_running' },
+  OutcomeUnknownError: { status: 500, code: 'outcome_unknown' },
   TimeoutError: { status: 504, code: 'timeout' }
 }
 
@@ -54,7 +73,7 @@ export interface ErrorAnswer {
 export function errorAnswer (err: unknown): ErrorAnswer {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, headers: err.headers, internal: false }
   const named = err instanceof Error ? NAMED_ERRORS[err.name] : undefined
-  if (named !== undefined && err instanceof Error) return { ...named, message: err.message, headers: {}, internal: false }
+  if (named !== undefined && err instanceof Error) return { status: named.status, code: named.code, message: err.message, headers: named.headers ?? {}, internal: false }
   return { status: 500, code: INTERNAL_CODE, message: INTERNAL_TEXT, headers: {}, internal: true }
 }
 

@@ -77,7 +77,9 @@ export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help:
   framesPaced: { name: 'murmur_sync_frames_paced_total', help: 'Sync frames that waited for the per-peer send pace (kept under the receivers\' frame and byte limits).' },
   framesPaceDropped: { name: 'murmur_sync_frames_pace_dropped_total', help: 'Sync frames dropped because a peer\'s pace queue was full (anti-entropy sends them again later).' },
   writesTooLarge: { name: 'murmur_writes_too_large_total', help: 'Writes refused because they would take a document past maxDocBytes (DocTooLargeError, HTTP 413).' },
-  evictions: { name: 'murmur_doc_evictions_total', help: 'Loaded documents evicted from memory because they were idle or to make room (they stay stored).' }
+  evictions: { name: 'murmur_doc_evictions_total', help: 'Loaded documents evicted from memory because they were idle or to make room (they stay stored).' },
+  opsForgotten: { name: 'murmur_idempotency_records_forgotten_total', help: 'Idempotency records forgotten because their window (idempotencyWindowMs) or count (maxIdempotencyKeys) passed: a retry of such a key is a new operation.' },
+  opsFolded: { name: 'murmur_keyed_increments_folded_total', help: 'Keyed counter increments folded into their peer\'s counter slot when their idempotency record was forgotten.' }
 }
 
 /** One Spec per metric name of REPLICATION_COUNTERS, its samples from every stat that maps to it. */
@@ -153,6 +155,17 @@ export const SPECS: Spec[] = [
     read: s => [[{ kind: 'homed' }, num(s.r.homedDocs)], [{ kind: 'guest' }, num(s.r.guestDocs)]]
   },
   { name: 'murmur_paced_bytes', help: 'Sync bytes waiting for the per-peer send pace.', type: 'gauge', read: s => one(s.r.pacedBytes) },
+  {
+    name: 'murmur_store_state', help: 'Store health: 1 for the current state (ok; full: no space, writes refused; failing: I/O errors, writes refused).', type: 'gauge', labels: ['state'],
+    read: ({ peer }) => {
+      const current = peer.storeHealth().state
+      return (['ok', 'full', 'failing'] as const).map(state => [{ state }, state === current ? 1 : 0])
+    }
+  },
+  {
+    name: 'murmur_writes_total', help: 'Local writes by outcome: durable, refused (nothing applied), unknown (maybe applied), and replayed (an idempotency key applied before; counted as durable too when it was).', type: 'counter', labels: ['outcome'],
+    read: s => [['durable', s.r.writesDurable], ['refused', s.r.writesRefused], ['unknown', s.r.writesUnknown], ['replayed', s.r.writesReplayed]].map(([outcome, v]) => [{ outcome: outcome as string }, num(v)] as Sample)
+  },
   { name: 'murmur_pending_update_bytes', help: 'Bytes of remote updates waiting for missing dependencies.', type: 'gauge', read: s => one(s.r.pendingUpdateBytes) },
   {
     name: 'murmur_membership_refused_total', help: 'Membership work refused to stay within limits, by reason.', type: 'counter', labels: ['reason'],

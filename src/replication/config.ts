@@ -150,6 +150,26 @@ export interface ReplicationConfig {
    * the store.
    */
   maxDocs: number
+  /**
+   * A write (and a retry of a keyed one) waits this long for the store to confirm it; past it, it rejects
+   * with OutcomeUnknownError('durability-timeout') — the change stays applied in memory and may still
+   * become durable. A healthy store confirms in milliseconds; 10 s is a stalled disk, and an answer a
+   * client can act on (retry with the same key) beats a request that hangs until its own timeout.
+   */
+  writeTimeoutMs: number
+  /**
+   * Idempotency keys (`opId`) are remembered in each doc for this long after their write (idempotency.ts):
+   * a retry within it is applied at most once, wherever in the mesh it is sent. Past it (or past
+   * `maxIdempotencyKeys`), a key is forgotten and a keyed counter increment is folded into its peer's
+   * slot. 1 h covers client retries and partitions that heal within it; each key costs ~70 bytes of doc
+   * state while remembered, and nothing once forgotten (deleted array items compact away).
+   */
+  idempotencyWindowMs: number
+  /**
+   * Keys one peer remembers per doc at most (its own records; the oldest are forgotten first). Bounds a
+   * doc's records at ~700 kB per writing peer with the default of 10,000, whatever the write rate.
+   */
+  maxIdempotencyKeys: number
 }
 
 export type ReplicationInit = Partial<ReplicationConfig>
@@ -191,7 +211,10 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   maxPendingUpdateBytes: 8 * 1024 * 1024,
   maxOpenDocs: 10_000,
   idleEvictMs: 30_000,
-  maxDocs: 1_000_000
+  maxDocs: 1_000_000,
+  writeTimeoutMs: 10_000,
+  idempotencyWindowMs: 60 * 60 * 1000,
+  maxIdempotencyKeys: 10_000
 })
 
 /** One machine or a very fast network: repair sooner. */
@@ -229,7 +252,8 @@ const POSITIVE_INTEGERS: readonly NumericKey[] = [
   'maxPendingFlushes', 'maxPendingWrites', 'compactIntervalMs', 'compactMinUpdates', 'compactMinBytes',
   'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs', 'idleEvictMs', 'maxDocs',
   'replicas', 'maxDocsPerRound', 'sharedRoundsAfterChange', 'placementSettleMs', 'paceFramesPerSec', 'paceBurstFrames', 'paceBytesPerSec',
-  'paceBurstBytes', 'maxPacedBytes', 'maxDocBytes'
+  'paceBurstBytes', 'maxPacedBytes', 'maxDocBytes',
+  'writeTimeoutMs', 'idempotencyWindowMs', 'maxIdempotencyKeys'
 ]
 
 /** Smallest chunk worth its envelope. */

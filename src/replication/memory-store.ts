@@ -7,10 +7,16 @@
  * doc (a queue per doc, like an fsync'ing append-only file): the data changes and the callback runs at
  * completion. On a simulated node, a crash voids the clock's pending timers, so operations still in flight
  * are lost, like writes that never reached the disk. Without a clock, operations complete synchronously.
+ *
+ * Health (core/store-health.ts) behaves like a disk's: an operation that fails (`failWith`, the test hook
+ * for a full or broken disk) makes the store `full` or `failing`; once the failure is lifted, the store is
+ * `ok` again after one probe interval (at once without a clock), as LevelDocStore's probe finds it.
  */
 import type { Clock } from '../core/clock.js'
 import { NotRunningError } from '../core/errors.js'
 import type { DocStore, StoreCallback, StoredDoc } from '../core/doc-store.js'
+import { HealthTracker } from '../core/store-health.js'
+import type { HealthListener, StoreHealth } from '../core/store-health.js'
 
 export interface MemoryDocStoreOptions {
   /**
@@ -22,6 +28,13 @@ export interface MemoryDocStoreOptions {
   clock?: Clock
   /** Time from an operation's start (or the previous one's completion, for the same doc) to its completion. */
   latencyMs?: number
+  /** With a clock: how long after `failWith` is lifted the store reports itself ok again (default 1,000 ms). */
+  probeIntervalMs?: number
+}
+
+/** An error as a full disk reports it (for tests: `store.failWith = diskFullError()`). */
+export function diskFullError (): Error {
+  return Object.assign(new Error('IO error: ENOSPC: No space left on device'), { code: 'ENOSPC' })
 }
 
 interface DocLog {
@@ -45,14 +58,49 @@ export class MemoryDocStore implements DocStore {
   private readonly docs = new Map<string, DocLog>()
   private readonly busyUntil = new Map<string, number>()
   private closed = false
-  /** Test hook: when set, operations fail with this error instead of completing. */
-  failWith: Error | undefined
   /** Test hook: called with what a doc holds right before a `remove` deletes it. */
   beforeRemove: ((doc: string, entries: readonly Uint8Array[]) => void) | undefined
+  private failure: Error | undefined
+  private readonly tracker: HealthTracker
+  private recovery: { cancel(): void } | undefined
 
   constructor (private readonly options: MemoryDocStoreOptions = {}) {
     if ((options.latencyMs ?? 0) > 0 && options.clock === undefined) throw new RangeError('latencyMs needs a clock')
     this.durable = options.durable ?? false
+    const clock = options.clock
+    this.tracker = new HealthTracker(() => clock?.now() ?? 0)
+  }
+
+  /**
+   * Test hook: while set, operations fail with this error instead of completing (the first one to fail
+   * makes the store unhealthy). Lifting it makes the store healthy one probe interval later.
+   */
+  get failWith (): Error | undefined {
+    return this.failure
+  }
+
+  set failWith (err: Error | undefined) {
+    this.failure = err
+    this.recovery?.cancel()
+    this.recovery = undefined
+    if (err !== undefined || this.tracker.ok) return
+    const clock = this.options.clock
+    if (clock === undefined) {
+      this.tracker.set('ok')
+      return
+    }
+    this.recovery = clock.setTimeout(() => {
+      this.recovery = undefined
+      if (this.failure === undefined && !this.closed) this.tracker.set('ok')
+    }, this.options.probeIntervalMs ?? 1_000)
+  }
+
+  health (): StoreHealth {
+    return this.tracker.health
+  }
+
+  onHealth (listener: HealthListener): () => void {
+    return this.tracker.on(listener)
   }
 
   listDocs (cb: StoreCallback<StoredDoc[]>): void {
@@ -106,6 +154,8 @@ export class MemoryDocStore implements DocStore {
 
   close (): Promise<void> {
     this.closed = true
+    this.recovery?.cancel()
+    this.recovery = undefined
     return Promise.resolve()
   }
 
@@ -139,8 +189,9 @@ export class MemoryDocStore implements DocStore {
         cb(new NotRunningError('store is closed'))
         return
       }
-      if (this.failWith !== undefined) {
-        cb(this.failWith)
+      if (this.failure !== undefined) {
+        this.tracker.fail(this.failure)
+        cb(this.failure)
         return
       }
       cb(null, op())

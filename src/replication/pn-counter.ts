@@ -13,8 +13,15 @@
  * but not yet persisted when the peer crashed) would otherwise overwrite its old slot concurrently with
  * a newer value elsewhere, and the clientID tie-break could drop increments. The cost is one slot per
  * peer restart that incremented; slots are a few bytes each.
+ *
+ * Keyed increments (`counter.add(delta, { opId })`, idempotency.ts) are not idempotent by themselves, so
+ * they are not added to a slot at once: each is stored as its key's record (op-records.ts) and counts from
+ * there, once per key even if two peers applied the same retry on either side of a partition. When the
+ * key's window has passed, the record's owner folds it into its slot in one transaction (the value does
+ * not change). `value()` is therefore Σ slots + Σ keyed increments still held as records.
  */
 import type * as Y from 'yjs'
+import { opIndexOf } from './op-records.js'
 
 /** Default name of the Y.Map holding the slots. */
 export const COUNTER_MAP = 'counter'
@@ -34,7 +41,7 @@ export class PNCounter {
    * @param peerId this peer's stable id (e.g. `replicator.localId`)
    * @param mapName the Y.Map to use (several counters can live in one doc)
    */
-  constructor (private readonly doc: Y.Doc, private readonly peerId: string, mapName = COUNTER_MAP) {
+  constructor (private readonly doc: Y.Doc, private readonly peerId: string, readonly mapName = COUNTER_MAP) {
     this.map = doc.getMap(mapName)
   }
 
@@ -58,14 +65,17 @@ export class PNCounter {
     })
   }
 
-  /** The counter's value: Σ (p − n) over all slots. Malformed slots (another app's data) count as 0. */
+  /**
+   * The counter's value: Σ (p − n) over all slots, plus the keyed increments not yet folded into a slot.
+   * Malformed slots and records (another app's data) count as 0.
+   */
   value (): number {
     let sum = 0
     for (const v of this.map.values()) {
       const slot = readSlot(v)
       if (slot !== undefined) sum += slot.p - slot.n
     }
-    return sum
+    return sum + opIndexOf(this.doc).counterSum(this.mapName)
   }
 
   /** Every slot, by key (for inspection and tests). */

@@ -7,10 +7,13 @@
  *   flush-tracker.ts  WriteTo(n): wait for n persisted replicas                compactor.ts    history compaction
  *   host-directory.ts who hosts which doc                                      sync-link.ts    framing, chunks, counters
  *   persisted-names.ts docs with persisted state (isKnown, persistedDocs)
+ *   write-outcome.ts  refuse / durable / unknown rules                         op-records.ts, idempotency.ts,
+ *                                                                              op-sweeper.ts   idempotency keys
  *
  * Write path: the app edits a doc (through `write`, or `doc.transact` directly) → the Yjs update event →
  * store.append → on the store's callback: acknowledge (`write` resolves), emit `durable`, push to k live
- * hosts. A remote update that changed the doc is appended too; a pushed one is forwarded once, after it is
+ * hosts. `write` refuses up front while the store is failing, skips a key it has applied before, and
+ * reports a change it applied but could not get confirmed as an unknown outcome (write-outcome.ts). A remote update that changed the doc is appended too; a pushed one is forwarded once, after it is
  * durable; one that carried a flush id is acknowledged to its sender after it is durable.
  *
  * Runs unchanged in the simulator: no libp2p, no ambient time or randomness, and no protocol step waits
@@ -21,12 +24,14 @@ import { every } from '../core/clock.js'
 import type { Clock, Timer } from '../core/clock.js'
 import { TypedEmitter } from '../core/emitter.js'
 import { ConfigError, DecodeError, NotRunningError, RateLimitError } from '../core/errors.js'
+import { IdempotencyKeyReusedError, StoreFailingError, writeOutcome } from '../core/outcome.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import type { Random } from '../core/random.js'
 import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { AntiEntropy } from './anti-entropy.js'
+import { AppendRepair } from './append-repair.js'
 import { DocCatalog } from './catalog.js'
 import { metaVector } from './doc-meta.js'
 import { CHUNK_ENVELOPE_BYTES } from './codec.js'
@@ -43,6 +48,10 @@ import type { ReplicatorEvents, StoreOp } from './events.js'
 import { Confirmations } from './confirmations.js'
 import { FlushTracker } from './flush-tracker.js'
 import { HostDirectory } from './host-directory.js'
+import { opKey, peerTag } from './idempotency.js'
+import { opIndexOf } from './op-records.js'
+import type { OpRecord } from './op-records.js'
+import { OpSweeper, sweepIntervalMs } from './op-sweeper.js'
 import { RemoteOrigin } from './origins.js'
 import type { RemoteKind } from './origins.js'
 import { WRITE_ORIGIN } from './origins.js'
@@ -59,6 +68,7 @@ import { SyncLink } from './sync-link.js'
 import { deleteContents } from './tombstone.js'
 import { digest, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
+import { afterTransactions, awaitDurable, refusalFor } from './write-outcome.js'
 
 export interface ReplicatorComponents {
   transport: Transport
@@ -67,13 +77,11 @@ export interface ReplicatorComponents {
   log?: Logger
   store: DocStore
   peers: PeerDirectory
-}
-
-export interface ReplicatorOptions {
-  /** Timing preset (default `lan`). */
-  profile?: ReplicationPresetName
-  /** Overrides of single fields of the preset. */
-  config?: ReplicationInit
+  /**
+   * Wall-clock ms since the epoch, for what other peers and later runs compare (idempotency records).
+   * Default: `clock.now()` (the simulator's virtual time; a real peer passes Date.now).
+   */
+  wallTime?: () => number
 }
 
 export interface WriteOptions {
@@ -82,6 +90,27 @@ export interface WriteOptions {
    * would take the doc past `maxDocBytes` is refused with DocTooLargeError before it runs.
    */
   bytes?: number
+  /**
+   * Idempotency key: if a write with this key was applied to the doc before (here, or on a peer whose
+   * update reached this one) within `idempotencyWindowMs`, `fn` is not called and the write answers like
+   * the first once that is durable here (idempotency.ts).
+   */
+  opId?: string
+  /** What the request was: a later write with the same `opId` and another fingerprint is refused (IdempotencyKeyReusedError). */
+  fingerprint?: string
+  /** Durability wait before OutcomeUnknownError('durability-timeout') (default `writeTimeoutMs`). */
+  timeoutMs?: number
+  /** A keyed counter increment: stored in the key's record instead of a slot (pn-counter.ts). Needs `opId`. */
+  counter?: { map: string, delta: number }
+  /** Checked after the replay check and before anything is applied: an error to refuse with instead. */
+  precondition?: (entry: DocEntry) => Error | undefined
+}
+
+export interface ReplicatorOptions {
+  /** Timing preset (default `lan`). */
+  profile?: ReplicationPresetName
+  /** Overrides of single fields of the preset. */
+  config?: ReplicationInit
 }
 
 export interface FlushOptions {
@@ -92,13 +121,11 @@ export interface FlushOptions {
 }
 
 /**
- * Runs `fn` once Yjs has finished the transactions in progress. A write made from inside an observer or a
- * `change` listener runs while another transaction is being cleaned up: its update event (and so its
- * append to the store) comes only after that cleanup, and acknowledging before it would be premature.
+ * An open that failed: a refusal (invalid name, too many docs, stopped) as it is; anything else is the
+ * store failing to read the doc — named, with the raw error (paths and all) only as its cause.
  */
-function afterTransactions (doc: Y.Doc, fn: () => void): void {
-  if (doc._transactionCleanups.length > 0) doc.once('afterAllTransactions', fn)
-  else fn()
+function loadFailure (name: string, err: Error): Error {
+  return writeOutcome(err) === 'refused' ? err : new StoreFailingError(`the store could not load "${name}"; nothing was changed`, { cause: err })
 }
 
 /** Headroom between a Digests page and the chunk size (frame type, session, page numbers). */
@@ -127,6 +154,10 @@ export class Replicator {
   private readonly rebalancer: Rebalancer
   private readonly steps: StepBatcher
   private readonly durable: boolean
+  private readonly sweeper: OpSweeper
+  private readonly appendRepair: AppendRepair
+  private readonly selfTag: string
+  private readonly wallTime: () => number
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
   private readonly catalog = new DocCatalog()
@@ -157,6 +188,8 @@ export class Replicator {
     this.events = new TypedEmitter((err) => { this.log.warn('replication event listener threw', { error: String(err) }) })
     this.config = resolveReplicationConfig(options.config, options.profile ?? 'lan')
     this.localId = transport.localId
+    this.selfTag = peerTag(transport.localId)
+    this.wallTime = components.wallTime ?? (() => components.clock.now())
     const frameLimit = transport.maxFrameBytes(Channel.sync)
     if (this.config.chunkBytes + CHUNK_ENVELOPE_BYTES > frameLimit) {
       throw new ConfigError(`chunkBytes (${this.config.chunkBytes}) plus its envelope exceeds the sync frame limit (${frameLimit})`)
@@ -250,6 +283,10 @@ export class Replicator {
       },
       onError: (entry, err) => { this.onStoreError(entry.name, 'compact', err) }
     })
+    this.appendRepair = new AppendRepair({ clock, repair: (entry) => { this.guard('repair', () => { this.repair(entry) }) } })
+    this.sweeper = new OpSweeper({
+      registry: this.registry, store, config, counters, peerId: this.localId, selfTag: this.selfTag, wallTime: this.wallTime
+    })
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────────
@@ -266,7 +303,12 @@ export class Replicator {
         this.refreshMembers()
         this.antiEntropy.peerAlive(id)
       }),
-      this.peers.onMemberChange?.(() => { if (this.running) this.refreshMembers() }) ?? (() => {})
+      this.peers.onMemberChange?.(() => { if (this.running) this.refreshMembers() }) ?? (() => {}),
+      // Store back: persist at once what it lost meanwhile (docs whose appends failed), not a second later.
+      this.store.onHealth((h) => {
+        if (h.state !== 'ok' || !this.running) return
+        for (const entry of this.registry.readyEntries()) if (entry.log.failed) this.guard('repair', () => { this.repair(entry) })
+      })
     )
     this.refreshMembers()
     const { config } = this
@@ -286,6 +328,9 @@ export class Replicator {
       })),
       every(this.clock, () => Math.max(100, Math.floor(config.idleEvictMs / 4)), () => {
         this.guard('eviction', () => { this.registry.evictIdle(config.idleEvictMs) })
+      }),
+      every(this.clock, () => sweepIntervalMs(config.idempotencyWindowMs), () => {
+        this.guard('sweep', () => { this.sweeper.run() })
       })
     )
     this.readCatalog()
@@ -306,6 +351,7 @@ export class Replicator {
     this.unsubscribe.length = 0
     this.flushes.stop()
     this.compactor.clear()
+    this.appendRepair.clear()
     this.antiEntropy.clear()
     this.rebalancer.clear()
     this.steps.clear()
@@ -352,7 +398,7 @@ export class Replicator {
       return
     }
     this.openEntry(name, (err, entry) => {
-      if (err !== null || entry === undefined) cb(err ?? new NotRunningError('open failed'))
+      if (err !== null || entry === undefined) cb(err === null ? new NotRunningError('open failed') : loadFailure(name, err))
       else cb(null, entry.doc)
     })
   }
@@ -458,45 +504,103 @@ export class Replicator {
 
   /**
    * Runs `fn` on the doc in one transaction (opening and loading the doc first if needed) and resolves with
-   * the doc's version once the change — and everything before it — is durable. Rejects if the store failed
-   * (the change stays in memory and replicates, but was not acknowledged) or if `fn` threw (whatever it
-   * changed before throwing is kept: Yjs has no rollback).
+   * the doc's version once the change — and everything before it — is durable. Outcomes (core/outcome.ts):
+   *  - refused, nothing applied: NotRunningError, RateLimitError, InvalidOpIdError, TooManyDocsError,
+   *    InvalidDocNameError, StoreFailingError/StoreFullError (the store is known to be failing, or could
+   *    not load the doc), IdempotencyKeyReusedError, or what `precondition` returned;
+   *  - unknown: OutcomeUnknownError — applied in memory, not confirmed by the store (it failed, the wait
+   *    timed out, or the replicator stopped);
+   *  - an exception from `fn` is passed on once the doc is durable: whatever `fn` changed before throwing
+   *    is kept (Yjs has no rollback), and its key is not recorded.
+   * With `opId`, a key the doc has applied before is not applied again (`fn` is not called): the write
+   * waits for the doc to be durable and answers like the first did.
    */
   write (name: string, fn: (doc: Y.Doc, tr: Y.Transaction) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
-    if (!this.running) return Promise.reject(new NotRunningError('replication is not running'))
+    if (!this.running) return this.refused(new NotRunningError('replication is not running'))
+    let key: string | undefined
+    try {
+      key = options.opId === undefined ? undefined : opKey(options.opId)
+    } catch (err) {
+      return this.refused(err as Error)
+    }
     if (this.pendingWrites >= this.config.maxPendingWrites) {
-      return Promise.reject(new RateLimitError(`${this.pendingWrites} writes pending (maxPendingWrites)`))
+      return this.refused(new RateLimitError(`${this.pendingWrites} writes pending (maxPendingWrites)`))
     }
     this.pendingWrites++
     return new Promise<VersionVectorJSON>((resolve, reject) => {
       const done = (err: unknown, version?: VersionVectorJSON): void => {
         this.pendingWrites--
-        if (err === null && version !== undefined) resolve(version)
-        else reject(err instanceof Error ? err : new Error(String(err)))
-      }
-      const opened = (err: Error | null, entry?: DocEntry): void => {
-        if (err !== null || entry === undefined) {
-          done(err)
+        if (err === null && version !== undefined) {
+          this.counters.writesDurable++
+          resolve(version)
           return
         }
-        const tooLarge = this.refuseSize(entry, options.bytes ?? 0)
-        if (tooLarge !== undefined) {
-          done(tooLarge)
-          return
-        }
-        let fnError: unknown = null
-        try {
-          entry.doc.transact((tr) => { fn(entry.doc, tr) }, WRITE_ORIGIN)
-        } catch (e) {
-          fnError = e
-        }
-        afterTransactions(entry.doc, () => {
-          const version = toJSON(entry.vector())
-          entry.log.whenDurable((storeErr) => { done(fnError ?? storeErr, version) })
-        })
+        const error = err instanceof Error ? err : new Error(String(err))
+        if (writeOutcome(error) === 'refused') this.counters.writesRefused++
+        else this.counters.writesUnknown++
+        reject(error)
       }
-      this.openEntry(name, opened)
+      this.openEntry(name, (err, entry) => {
+        if (err !== null || entry === undefined) done(err === null ? new NotRunningError('open failed') : loadFailure(name, err))
+        else this.applyWrite(entry, fn, key, options, done)
+      })
     })
+  }
+
+  /** The write on its loaded doc: replay a known key, refuse, or apply and wait for the store. */
+  private applyWrite (entry: DocEntry, fn: (doc: Y.Doc, tr: Y.Transaction) => void, key: string | undefined, options: WriteOptions, done: (err: unknown, version?: VersionVectorJSON) => void): void {
+    const timeoutMs = options.timeoutMs ?? this.config.writeTimeoutMs
+    const prior = key === undefined ? undefined : opIndexOf(entry.doc).owner(key)
+    if (prior !== undefined) {
+      this.replay(entry, prior, options, timeoutMs, done)
+      return
+    }
+    const refusal = refusalFor(this.store.health(), entry) ?? options.precondition?.(entry) ?? this.refuseSize(entry, options.bytes ?? 0)
+    if (refusal !== undefined) {
+      if (entry.log.failed && this.store.health().state === 'ok') this.repair(entry) // now, not in a second
+      done(refusal)
+      return
+    }
+    let fnError: unknown = null
+    try {
+      entry.doc.transact((tr) => {
+        if (options.counter === undefined || key === undefined) fn(entry.doc, tr)
+        if (key !== undefined) this.record(entry, key, options)
+      }, WRITE_ORIGIN)
+    } catch (e) {
+      fnError = e
+    }
+    awaitDurable(entry, this.clock, timeoutMs, (storeErr, version) => { done(fnError ?? storeErr, version) })
+  }
+
+  private refused<T> (err: Error): Promise<T> {
+    this.counters.writesRefused++
+    return Promise.reject(err)
+  }
+
+  /** Records key `key` in the write's transaction; a writer at its count limit forgets its oldest keys first. */
+  private record (entry: DocEntry, key: string, options: WriteOptions): void {
+    const index = opIndexOf(entry.doc)
+    if (index.countOf(this.selfTag) >= this.config.maxIdempotencyKeys) this.sweeper.sweep(entry, 1)
+    const c = options.counter
+    index.push({
+      k: key,
+      at: Math.floor(this.wallTime()),
+      p: this.selfTag,
+      ...(options.fingerprint === undefined ? {} : { f: options.fingerprint }),
+      ...(c === undefined ? {} : { m: c.map, d: c.delta })
+    })
+  }
+
+  /** A key applied before: refuse another request under it, else answer once the doc is durable here. */
+  private replay (entry: DocEntry, prior: OpRecord, options: WriteOptions, timeoutMs: number, done: (err: unknown, version?: VersionVectorJSON) => void): void {
+    const sameCounter = options.counter === undefined || (prior.m === options.counter.map && prior.d === options.counter.delta)
+    if (!sameCounter || (options.fingerprint !== undefined && prior.f !== undefined && prior.f !== options.fingerprint)) {
+      done(new IdempotencyKeyReusedError('this idempotency key was first used for another request: nothing was applied'))
+      return
+    }
+    this.counters.writesReplayed++
+    awaitDurable(entry, this.clock, timeoutMs, done)
   }
 
   /**
@@ -520,11 +624,13 @@ export class Replicator {
   /**
    * Replicated delete (tombstone.ts): deletes every item of the doc this peer holds and marks it deleted, as
    * one durable write. Rejects with DocNotFoundError if this peer does not hold `name` or it is deleted
-   * already (callers fetch it first: see MeshNode.delete).
+   * already (callers fetch it first: see MeshNode.delete) — unless `options.opId` names a delete already
+   * applied, which answers like the first.
    */
-  deleteDoc (name: string): Promise<VersionVectorJSON> {
-    if (!this.holds(name) || this.isDeleted(name)) return Promise.reject(new DocNotFoundError(`no doc "${name}" here`))
-    return this.write(name, (doc, tr) => { deleteContents(doc, tr) })
+  deleteDoc (name: string, options: Omit<WriteOptions, 'counter' | 'precondition'> = {}): Promise<VersionVectorJSON> {
+    if (!this.holds(name)) return this.refused(new DocNotFoundError(`no doc "${name}" here`))
+    const gone = (entry: DocEntry): Error | undefined => entry.deleted ? new DocNotFoundError(`no doc "${name}" here`) : undefined
+    return this.write(name, (doc, tr) => { deleteContents(doc, tr) }, { ...options, precondition: gone })
   }
 
   /** Resolves once every change made to `name` so far (by `write` or `doc.transact`) is durable. */
@@ -685,7 +791,7 @@ export class Replicator {
       entry.log.append(update, meta.bytes, (err) => {
         if (err !== null) {
           // Not acknowledged (acks wait for whenDurable, which now reports this error) and not forwarded.
-          this.onAppendError(entry, err)
+          this.onAppendError(entry, err, update)
           return
         }
         this.noteDurable(entry.name, meta)
@@ -698,7 +804,7 @@ export class Replicator {
     const meta = this.appendMeta(entry, update)
     entry.log.append(update, meta.bytes, (err) => {
       if (err !== null) {
-        this.onAppendError(entry, err)
+        this.onAppendError(entry, err, update)
         return
       }
       this.noteDurable(entry.name, meta)
@@ -764,10 +870,29 @@ export class Replicator {
     if (held === undefined) this.antiEntropy.fetch(entry)
   }
 
-  /** An append failed: the doc's history is not durable until a compaction supersedes it, so repair soon. */
-  private onAppendError (entry: DocEntry, error: Error): void {
+  /** An append failed: the doc's history is not durable until the lost update is persisted again (or a compaction supersedes it): repair soon. */
+  private onAppendError (entry: DocEntry, error: Error, update: Uint8Array): void {
     this.onStoreError(entry.name, 'append', error)
-    if (this.running && entry.ready) this.compactor.repairSoon(entry)
+    if (this.running && entry.ready) this.appendRepair.failed(entry, update)
+  }
+
+  /**
+   * Makes `entry`'s history durable again after failed appends: appends the lost updates again (cheap:
+   * their size, append-repair.ts), or compacts if too much was lost to keep. Waits for a healthy store
+   * (its recovery calls this again) and for the doc's appends in flight.
+   */
+  private repair (entry: DocEntry): void {
+    if (!this.running || !entry.ready) return
+    if (!entry.log.failed) {
+      this.appendRepair.forget(entry)
+      return
+    }
+    if (this.store.health().state !== 'ok') return
+    if (!entry.log.idle) {
+      this.appendRepair.soon(entry)
+      return
+    }
+    if (!this.appendRepair.reappend(entry)) this.compactor.maybeCompact(entry)
   }
 
   private onStoreError (doc: string, op: StoreOp, error: Error): void {

@@ -61,6 +61,15 @@ export interface ReplicatorCounters {
   acksReceived: number
   compactions: number
   storeErrors: number
+  /** Writes by outcome (core/outcome.ts): acknowledged durable, refused before applying, outcome unknown. */
+  writesDurable: number
+  writesRefused: number
+  writesUnknown: number
+  /** Keyed writes whose key had been applied before (answered without applying again). */
+  writesReplayed: number
+  /** Idempotency records forgotten (window or count passed), and keyed increments folded into a slot. */
+  opsForgotten: number
+  opsFolded: number
   /** Opens refused with TooManyDocsError (maxOpenDocs). */
   openRefused: number
   /** Shared rounds that ended at the summary (equal roots), and buckets found differing in the others. */
@@ -145,6 +154,12 @@ export function createCounters (): ReplicatorCounters {
     acksReceived: 0,
     compactions: 0,
     storeErrors: 0,
+    writesDurable: 0,
+    writesRefused: 0,
+    writesUnknown: 0,
+    writesReplayed: 0,
+    opsForgotten: 0,
+    opsFolded: 0,
     openRefused: 0,
     summariesEqual: 0,
     bucketsDiffering: 0,

@@ -17,9 +17,18 @@ import type * as Y from 'yjs'
 export const MURMUR_MAP = '__murmur'
 const DELETED_KEY = 'deleted'
 
+/**
+ * Whether a root type is murmur's own: every name starting with `__murmur` (the tombstone map, the
+ * idempotency records `__murmur.ops`). Apps do not see them, and a delete keeps them: the records of
+ * what was applied must outlive the content, or a retry could bring it back.
+ */
+export function isReservedType (name: string): boolean {
+  return name.startsWith(MURMUR_MAP)
+}
+
 /** Root types the app sees: every one but murmur's own. */
 function appTypes (doc: Y.Doc): Array<Y.Doc['share'] extends Map<string, infer T> ? T : never> {
-  return [...doc.share].filter(([name]) => name !== MURMUR_MAP).map(([, type]) => type)
+  return [...doc.share].filter(([name]) => !isReservedType(name)).map(([, type]) => type)
 }
 
 /** Whether any root type (but murmur's) holds a live item. Works on untyped placeholders too. */

@@ -28,6 +28,17 @@ export const DEFAULT_MAX_QUEUED_BYTES = 256 * MiB
 export const DEFAULT_MAX_QUEUED_ENTRIES = 65_536
 /** `close()` waits this long for queued writes and running reads, then gives up (TimeoutError). */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000
+/**
+ * While the store is failing, a probe write is tried this often (health.ts); while it is healthy, free
+ * space is looked at no more often than this. 1 s: recovery is noticed within a second of space coming
+ * back, at the cost of one statfs (and, while failing, one tiny sync write) per second.
+ */
+export const DEFAULT_PROBE_INTERVAL_MS = 1_000
+/**
+ * Free space below which the store counts as full and refuses writes before applying them (at most 5 % of
+ * the file system). 16 MiB leaves LevelDB room to flush a full memtable (4 MiB) and compact after it.
+ */
+export const DEFAULT_MIN_FREE_BYTES = 16 * MiB
 
 export interface LevelDocStoreConfig {
   log: Logger
@@ -38,6 +49,8 @@ export interface LevelDocStoreConfig {
   maxQueuedBytes: number
   maxQueuedEntries: number
   closeTimeoutMs: number
+  probeIntervalMs: number
+  minFreeBytes: number
 }
 
 export type LevelDocStoreInit = Partial<LevelDocStoreConfig>
@@ -50,13 +63,15 @@ export const DEFAULT_LEVEL_DOC_STORE_CONFIG: Readonly<LevelDocStoreConfig> = Obj
   maxBatchEntries: DEFAULT_MAX_BATCH_ENTRIES,
   maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
   maxQueuedEntries: DEFAULT_MAX_QUEUED_ENTRIES,
-  closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS
+  closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
+  probeIntervalMs: DEFAULT_PROBE_INTERVAL_MS,
+  minFreeBytes: DEFAULT_MIN_FREE_BYTES
 })
 
 type NumericKey = Exclude<keyof LevelDocStoreConfig, 'log'>
 const NUMERIC_KEYS: readonly NumericKey[] = [
   'maxUpdateBytes', 'maxStateBytes', 'maxBatchBytes', 'maxBatchEntries', 'maxQueuedBytes', 'maxQueuedEntries',
-  'closeTimeoutMs'
+  'closeTimeoutMs', 'probeIntervalMs', 'minFreeBytes'
 ]
 
 /**

@@ -2,6 +2,7 @@
  * The LevelDB key layout. Pure functions, no I/O.
  *
  *   m format                       → on-disk format version (one byte)
+ *   m probe                        → written by the health probe (time of the last probe; never read)
  *   s <name>                       → compacted state of a doc (a full-state Yjs update)
  *   d <name>                       → the doc's meta (opaque bytes the replicator keeps beside it)
  *   u <name> 0x00 <seq: u64 BE>    → one update appended since the last compaction
@@ -28,6 +29,8 @@ const SEQ_BYTES = 8
 const TWO_POW_32 = 2 ** 32
 
 export const FORMAT_KEY: Uint8Array = Uint8Array.from([NS_META, ...Buffer.from('format')])
+/** Written by the health probe (health.ts) to find out whether the disk takes writes again. */
+export const PROBE_KEY: Uint8Array = Uint8Array.from([NS_META, ...Buffer.from('probe')])
 /** Bumped on any incompatible change of this layout; a store refuses a newer one (StoreFormatError). */
 export const FORMAT_VERSION = 1
 

@@ -26,15 +26,26 @@
  * are refused up front (closed, invalid name or size, queue full) call back on the next microtask.
  *
  * The store keeps a reference to each update/state until its callback: callers must not mutate it.
+ *
+ * Health (health.ts): a failed batch makes the store `full` or `failing`, free space below a reserve makes
+ * it `full` before the disk is, and a probe brings it back to `ok` once a write succeeds again. After a
+ * failed batch the store fails every batch at once (nothing more goes into a log that may end in a torn
+ * record) until the probe has reopened LevelDB; the replicator also refuses new local writes up front.
  */
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { AbortError, NotRunningError, TimeoutError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { DocStore, StoreCallback, StoredDoc } from '../core/doc-store.js'
+import { HealthTracker } from '../core/store-health.js'
+import type { HealthListener, StoreHealth } from '../core/store-health.js'
 import { resolveLevelDocStoreConfig, type LevelDocStoreConfig, type LevelDocStoreInit } from './config.js'
 import { newDocMeta, type DocMeta, type LevelDb } from './doc-index.js'
-import { StoreBusyError, UpdateSizeError } from './errors.js'
+import { StorageError, StoreBusyError, UpdateSizeError } from './errors.js'
 import { GroupCommitQueue, type GroupCommitStats, type QueueEntry } from './group-commit.js'
-import { prefixEnd, updateKey } from './keys.js'
+import { HealthMonitor } from './health.js'
+import type { FreeSpace } from './health.js'
+import { PROBE_KEY, prefixEnd, updateKey } from './keys.js'
 import { openLevelDb } from './open-db.js'
 
 export type WriteOp =
@@ -49,23 +60,32 @@ export interface LevelDocStoreStats extends GroupCommitStats {
   removals: number
   /** Docs in the index (persisted, or with a write queued). */
   docs: number
+  /** Times LevelDB was reopened to clear a sticky write error. */
+  reopens: number
 }
 
 /** Opens (or creates) the store in `dir`. @throws StoreLockedError, StoreFormatError, StorageError, ConfigError */
-export async function openLevelDocStore (dir: string, init?: LevelDocStoreInit): Promise<LevelDocStore> {
+export async function openLevelDocStore (dir: string, init?: LevelDocStoreInit, space?: (dir: string) => Promise<FreeSpace | undefined>): Promise<LevelDocStore> {
   const config = resolveLevelDocStoreConfig(init)
   const log = config.log.child('storage')
   const { db, docs } = await openLevelDb(dir, log)
-  return new LevelDocStore(dir, db, docs, config, log)
+  return new LevelDocStore(dir, db, docs, config, log, space)
 }
 
 export class LevelDocStore implements DocStore {
   private status: 'open' | 'closing' | 'closed' = 'open'
   private closed: Promise<void> | undefined
   private failing = false
+  /** A batch failed: LevelDB must be reopened before anything more is written (health.ts says why). */
+  private reopenRequested = false
+  /** The probe found enough space for a reopen: batches may reopen LevelDB now. */
+  private reopenAllowed = false
+  private lastFailure: unknown
   private readonly queue: GroupCommitQueue<WriteOp>
   private readonly reads = new Set<Promise<unknown>>()
-  private readonly counters = { appends: 0, compactions: 0, loads: 0, removals: 0 }
+  private readonly counters = { appends: 0, compactions: 0, loads: 0, removals: 0, reopens: 0 }
+  private readonly tracker = new HealthTracker(() => Date.now())
+  private readonly monitor: HealthMonitor
 
   /** Use openLevelDocStore. */
   constructor (
@@ -73,14 +93,34 @@ export class LevelDocStore implements DocStore {
     private readonly db: LevelDb,
     private readonly docs: Map<string, DocMeta>,
     private readonly config: LevelDocStoreConfig,
-    private readonly log: Logger
+    private readonly log: Logger,
+    space?: (dir: string) => Promise<FreeSpace | undefined>
   ) {
     this.queue = new GroupCommitQueue<WriteOp>(async ops => { await this.writeBatch(ops) }, config, err => {
       log.error('store callback threw', { error: err instanceof Error ? err.message : String(err) })
     })
+    this.monitor = new HealthMonitor({
+      dir,
+      log,
+      tracker: this.tracker,
+      probeIntervalMs: config.probeIntervalMs,
+      minFreeBytes: config.minFreeBytes,
+      probeWrite: () => this.probeWrite(),
+      reopenPending: () => this.reopenRequested,
+      reopenNeedsBytes: () => logBytes(dir),
+      ...(space === undefined ? {} : { space })
+    })
   }
 
   readonly durable = true
+
+  health (): StoreHealth {
+    return this.tracker.health
+  }
+
+  onHealth (listener: HealthListener): () => void {
+    return this.tracker.on(listener)
+  }
 
   listDocs (cb: StoreCallback<StoredDoc[]>): void {
     this.barrier(cb, () => {
@@ -235,6 +275,7 @@ export class LevelDocStore implements DocStore {
 
   private async shutdown (): Promise<void> {
     this.status = 'closing'
+    this.monitor.stop()
     const timeoutMs = this.config.closeTimeoutMs
     const drained = await withinMs(this.drain(), timeoutMs)
     if (!drained) {
@@ -259,15 +300,66 @@ export class LevelDocStore implements DocStore {
 
   private async writeBatch (ops: WriteOp[]): Promise<void> {
     try {
+      if (this.reopenRequested) {
+        if (!this.reopenAllowed) throw new StorageError('the store is failing: an earlier write failed, and nothing is written until it recovers', { cause: this.lastFailure })
+        await this.reopen()
+      }
       await this.db.batch(ops, { sync: true })
     } catch (err) {
-      // Logged on the transition only: LevelDB then fails every later write the same way, fast.
+      // Logged on the transition only: every later write fails the same way, fast, until the store recovers.
       if (!this.failing) this.log.error('durable write failed; callers get the error', { error: errMessage(err) })
       this.failing = true
+      this.reopenRequested = true
+      this.lastFailure ??= err
+      this.monitor.batchFailed(err)
       throw err
     }
+    this.lastFailure = undefined
     if (this.failing) this.log.info('durable writes succeed again')
     this.failing = false
+    this.monitor.batchSucceeded()
+  }
+
+  /**
+   * One tiny synced write through the queue (ordered after every write queued before it). The monitor
+   * calls it once the free space covers a reopen: batches until it completes may reopen LevelDB.
+   */
+  private async probeWrite (): Promise<void> {
+    this.reopenAllowed = true
+    try {
+      await this.enqueueProbe()
+    } finally {
+      this.reopenAllowed = false
+    }
+  }
+
+  private enqueueProbe (): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.status !== 'open') {
+        reject(new NotRunningError('store is closed'))
+        return
+      }
+      const value = Buffer.from(String(Date.now()))
+      this.enqueue({
+        ops: [{ type: 'put', key: PROBE_KEY, value }],
+        bytes: PROBE_KEY.byteLength + value.byteLength,
+        done: (err) => { if (err === null) resolve(); else reject(err) }
+      }, (err) => { if (err !== null) reject(err) })
+    })
+  }
+
+  /**
+   * Closes and reopens LevelDB, which clears its sticky background error. Runs inside the write queue
+   * (no batch in flight) after the reads in flight finished; the index stays valid: it only ever counts
+   * on what was acknowledged, and a failed batch that reappears is harmless (see DURABILITY GUARANTEE).
+   */
+  private async reopen (): Promise<void> {
+    await Promise.allSettled([...this.reads])
+    await this.db.close().catch(() => {})
+    await this.db.open()
+    this.reopenRequested = false
+    this.counters.reopens++
+    this.log.info('reopened LevelDB to clear a failed write')
   }
 
   private async readDoc (meta: DocMeta): Promise<Uint8Array[]> {
@@ -350,6 +442,25 @@ export class LevelDocStore implements DocStore {
     }
   }
 }
+
+/**
+ * Free space a reopen needs: LevelDB 1.20 writes the records of its write-ahead logs out as a level-0 table
+ * when it opens (at most their size: tables are compressed), plus room for a new log and MANIFEST.
+ */
+async function logBytes (dir: string): Promise<number> {
+  let total = 0
+  try {
+    for (const name of await readdir(dir)) {
+      if (name.endsWith('.log')) total += (await stat(join(dir, name))).size
+    }
+  } catch {
+    // Unreadable: the probe tries anyway.
+  }
+  return total + REOPEN_MARGIN_BYTES
+}
+
+/** Room for the new log, MANIFEST and CURRENT a reopen writes besides the table. */
+const REOPEN_MARGIN_BYTES = 256 * 1024
 
 function errMessage (err: unknown): string {
   return err instanceof Error ? err.message : String(err)

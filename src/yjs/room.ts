@@ -38,8 +38,11 @@ export interface RoomDeps {
   onEmpty: (room: Room) => void
 }
 
-/** Error names whose refusal is temporary (reconnecting later can succeed). */
-const TRANSIENT = new Set(['TooManyDocsError', 'RateLimitError', 'StoreBusyError', 'TooManyPresenceDocsError'])
+/**
+ * Error names whose refusal is temporary (reconnecting later can succeed). A full or failing store
+ * recovers by itself (its health probe reopens it once space is back: core/store-health.ts).
+ */
+const TRANSIENT = new Set(['TooManyDocsError', 'RateLimitError', 'StoreBusyError', 'StoreFullError', 'StoreFailingError', 'TooManyPresenceDocsError'])
 
 export class Room {
   private state: 'opening' | 'ready' | 'closed' = 'opening'

@@ -64,6 +64,15 @@ export function runDocStoreAcceptance (name: string, factory: () => DocStoreFact
       })
     }
 
+    withStore('a working store is healthy, and health listeners can unsubscribe', async (s) => {
+      expect(s.health().state).toBe('ok')
+      const off = s.onHealth(() => {})
+      expect(typeof off).toBe('function')
+      off()
+      await append(s, 'doc', Uint8Array.of(0, 0))
+      expect(s.health().state).toBe('ok')
+    })
+
     withStore('an empty store lists nothing and loads an unknown doc as empty', async (s) => {
       expect(await listDocs(s)).toEqual([])
       expect(await load(s, 'nope')).toEqual([])

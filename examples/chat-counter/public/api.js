@@ -3,6 +3,29 @@
 
 /** Requests give up after this long (the server answers once a write is durable: milliseconds). */
 const REQUEST_TIMEOUT_MS = 10_000
+/**
+ * A write whose outcome is unknown (no answer, or a 5xx other than 503/507) is retried with the same
+ * idempotency key — the peer applies a key once — after these pauses; then the page says it is unknown.
+ */
+const RETRY_PAUSES_MS = [500, 1_500, 4_000]
+
+/** The peer refused the write: nothing was applied (4xx, 503, 507). */
+export class WriteRefused extends Error {}
+/** The write may or may not have been applied, and retries did not settle it. */
+export class OutcomeUnknown extends Error {}
+
+/**
+ * A fresh idempotency key: one per user action (click, message), the same for every retry of it. Not
+ * crypto.randomUUID: that needs a secure context, and the page may be served over plain HTTP on a LAN.
+ * @returns {string}
+ */
+export function newKey () {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** @param {number} ms */
+const pause = (ms) => new Promise(resolve => { setTimeout(resolve, ms) })
 /** Re-open a stream the server refused (EventSource gives up on a non-200 answer). */
 const REOPEN_MS = 3_000
 
@@ -22,7 +45,7 @@ function takeToken () {
 }
 
 /**
- * @typedef {{ post(path: string, body: unknown): Promise<unknown>, connect(handlers: StreamHandlers): void }} Api
+ * @typedef {{ post(path: string, body: unknown, key: string): Promise<unknown>, connect(handlers: StreamHandlers): void }} Api
  * @typedef {{ onOpen(): void, onDown(): void, on: Record<string, (data: unknown) => void> }} StreamHandlers
  */
 
@@ -32,21 +55,47 @@ export function createApi () {
   /** @type {Record<string, string>} */
   const auth = token === undefined ? {} : { authorization: `Bearer ${token}` }
 
-  /** @param {string} path @param {unknown} body */
-  async function post (path, body) {
-    const res = await fetch(path, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-    })
+  /**
+   * One attempt: the answer's data, or a WriteRefused / OutcomeUnknown error.
+   * @param {string} path @param {unknown} body @param {string} key
+   */
+  async function attempt (path, body, key) {
+    /** @type {Response} */
+    let res
+    try {
+      res = await fetch(path, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+      })
+    } catch {
+      throw new OutcomeUnknown('no answer from this peer')
+    }
     /** @type {unknown} */
     const data = await res.json().catch(() => undefined)
-    if (!res.ok) {
-      const error = typeof data === 'object' && data !== null && 'error' in data ? data.error : undefined
-      throw new Error(typeof error === 'string' ? error : `HTTP ${res.status}`)
+    if (res.ok) return data
+    const error = typeof data === 'object' && data !== null && 'error' in data ? data.error : undefined
+    const text = typeof error === 'string' ? error : `HTTP ${res.status}`
+    // 4xx, 503 and 507 say nothing was applied; any other 5xx leaves it open.
+    if (res.status < 500 || res.status === 503 || res.status === 507) throw new WriteRefused(text)
+    throw new OutcomeUnknown(text)
+  }
+
+  /**
+   * A write with idempotency key `key`, retried with the same key while its outcome is unknown.
+   * @param {string} path @param {unknown} body @param {string} key
+   */
+  async function post (path, body, key) {
+    for (let i = 0; ; i++) {
+      try {
+        return await attempt(path, body, key)
+      } catch (err) {
+        const wait = RETRY_PAUSES_MS[i]
+        if (!(err instanceof OutcomeUnknown) || wait === undefined) throw err
+        await pause(wait)
+      }
     }
-    return data
   }
 
   /** @param {StreamHandlers} handlers */

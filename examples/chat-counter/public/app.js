@@ -4,7 +4,7 @@
  * page's own peer. Writes never wait for the network — the peer answers once they are durable locally —
  * so the page keeps working through a partition.
  */
-import { createApi } from './api.js'
+import { OutcomeUnknown, createApi, newKey } from './api.js'
 import { ChatView, byId, renderCounter, renderState } from './render.js'
 
 /** @typedef {import('./render.js').AppState} AppState @typedef {import('./render.js').ChatMessage} ChatMessage */
@@ -24,6 +24,17 @@ let stateSeq = 0
 /** @param {string} text */
 function showError (text) {
   status.textContent = text
+}
+
+/**
+ * What to tell the user about a write that failed: refused (nothing happened) or unknown (it may have).
+ * @param {string} what @param {unknown} err
+ */
+function failure (what, err) {
+  const detail = err instanceof Error ? err.message : String(err)
+  return err instanceof OutcomeUnknown
+    ? `Not confirmed: ${what} may or may not have been saved (${detail}). Trying again is safe: it takes effect once.`
+    : `Not saved: ${what} (${detail}).`
 }
 
 /** @param {string} state @param {string} text */
@@ -55,11 +66,12 @@ api.connect({
 async function change (delta) {
   const seq = stateSeq
   try {
-    const { value } = /** @type {{ value: number }} */ (await api.post('/api/counter', { delta }))
+    // One key per click: retries of this click (api.js) count once, a second click counts again.
+    const { value } = /** @type {{ value: number }} */ (await api.post('/api/counter', { delta }, newKey()))
     if (seq === stateSeq) renderCounter(value)
     showError('')
   } catch (err) {
-    showError(`Could not change the counter: ${err instanceof Error ? err.message : String(err)}`)
+    showError(failure('the counter change', err))
   }
 }
 
@@ -89,12 +101,13 @@ form.addEventListener('submit', async (e) => {
   localStorage.setItem(NAME_KEY, from)
   textInput.value = '' // ready for the next line at once; put back if the send fails
   try {
-    const message = /** @type {ChatMessage} */ (await api.post('/api/chat', { from, text }))
+    const message = /** @type {ChatMessage} */ (await api.post('/api/chat', { from, text }, newKey()))
     chat.add([message])
     showError('')
   } catch (err) {
-    if (textInput.value === '') textInput.value = text
-    showError(`Could not send: ${err instanceof Error ? err.message : String(err)}`)
+    // Put back only what surely was not sent: an unknown one may be in the chat already.
+    if (textInput.value === '' && !(err instanceof OutcomeUnknown)) textInput.value = text
+    showError(failure('your message', err))
   }
   textInput.focus()
 })

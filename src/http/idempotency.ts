@@ -1,0 +1,30 @@
+/**
+ * `Idempotency-Key` on the write routes (the IETF httpapi draft's header, as Stripe and others use it): a
+ * client sends one key per operation and the same key with every retry of it; the peer applies the key at
+ * most once per document (replication/idempotency.ts) and answers a retry like the first attempt, with
+ * `Idempotent-Replayed: true`. The key is bound to the request it was first used for (method, route and
+ * body): reusing it for another request is refused with 422 `idempotency_key_reused`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { WriteOptions } from '../api.js'
+import { checkOpId, fingerprintOf } from '../replication/idempotency.js'
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key'
+export const REPLAYED_HEADER = 'idempotent-replayed'
+
+/**
+ * The write options for `req`: its key (validated: InvalidOpIdError → 400) and the request's fingerprint
+ * over method, path and `parts` (the parsed body, as the route understood it). `{}` without the header.
+ */
+export function idempotencyOf (req: IncomingMessage, ...parts: readonly string[]): WriteOptions {
+  const raw = req.headers[IDEMPOTENCY_HEADER]
+  if (raw === undefined) return {}
+  const opId = checkOpId(Array.isArray(raw) ? raw.join(', ') : raw)
+  const path = (req.url ?? '').split('?')[0] ?? ''
+  return { opId, fingerprint: fingerprintOf(req.method ?? '', path, ...parts) }
+}
+
+/** Marks an answer as the replay of an earlier attempt (the write function did not run this time). */
+export function markReplayed (res: ServerResponse, replayed: boolean): void {
+  if (replayed) res.setHeader(REPLAYED_HEADER, 'true')
+}

@@ -1,0 +1,153 @@
+/**
+ * The LevelDB store's health monitor: notices a full or failing disk, and notices by itself when it can
+ * write again (core/store-health.ts says why health is a state, not an error).
+ *
+ *  - A failed batch puts the store in `full` (ENOSPC, EDQUOT) or `failing` (anything else).
+ *  - While the store is healthy, free space is looked at (statfs) at most once per probe interval after a
+ *    successful batch: below the reserve (`minFreeBytes`, at most 5 % of the file system) the store enters
+ *    `full` before the disk is actually full, so writes are refused cleanly (outcome "refused") instead of
+ *    failing half-way (outcome "unknown"), as Elasticsearch's flood-stage watermark does.
+ *  - While it is unhealthy, a probe runs every probe interval: once free space is back above twice the
+ *    reserve (so that a disk hovering at the line does not flap), it writes a small key with `sync`
+ *    through the write queue; success makes the store `ok`.
+ *  - Before that write, the store reopens LevelDB (level-store.ts): after a failed batch it writes nothing
+ *    more to the same log file. A log write that failed half-way leaves a torn record in the log, and
+ *    LevelDB's recovery drops the rest of that 32 kB block: a write acknowledged *after* the failure, in
+ *    the same file, was lost by a kill -9 (the tmpfs process test caught it). LevelDB 1.20 also makes a
+ *    failed memtable flush or log sync a sticky background error: every later write fails until the
+ *    database is reopened. Reopening replays the logs into a new table, so it is tried only once the free
+ *    space covers the logs (a reopen that fails leaves the database closed, and reads would fail too).
+ */
+import { statfs } from 'node:fs/promises'
+import type { Logger } from '../core/logger.js'
+import type { HealthTracker } from '../core/store-health.js'
+
+/** The reserve is at most this share of the file system (a 3 MB test volume gets a reserve of 150 kB). */
+export const MAX_RESERVE_SHARE = 0.05
+
+export interface FreeSpace {
+  /** Bytes an unprivileged writer can still use. */
+  available: number
+  /** Size of the file system. */
+  total: number
+}
+
+/** statfs of the directory's file system; undefined where the platform cannot tell. */
+export async function freeSpace (dir: string): Promise<FreeSpace | undefined> {
+  try {
+    const s = await statfs(dir)
+    return { available: s.bavail * s.bsize, total: s.blocks * s.bsize }
+  } catch {
+    return undefined
+  }
+}
+
+/** The free space below which the store counts as full: `minFreeBytes`, at most MAX_RESERVE_SHARE of the file system. */
+export function reserveBytes (minFreeBytes: number, total: number): number {
+  return Math.min(minFreeBytes, Math.floor(total * MAX_RESERVE_SHARE))
+}
+
+export interface HealthMonitorOptions {
+  dir: string
+  log: Logger
+  tracker: HealthTracker
+  probeIntervalMs: number
+  minFreeBytes: number
+  /** Writes the probe key durably through the write queue, reopening LevelDB first if it must be. */
+  probeWrite: () => Promise<void>
+  /** Whether the store must reopen LevelDB before it writes again (after any failed batch). */
+  reopenPending: () => boolean
+  /** Free space a reopen needs (LevelDB writes its logs out as a table when it opens). */
+  reopenNeedsBytes: () => Promise<number>
+  /** statfs, replaceable in tests. */
+  space?: (dir: string) => Promise<FreeSpace | undefined>
+}
+
+export class HealthMonitor {
+  private timer: NodeJS.Timeout | undefined
+  private probing = false
+  private lastSpaceCheck = Number.NEGATIVE_INFINITY
+  private stopped = false
+  private readonly space: (dir: string) => Promise<FreeSpace | undefined>
+
+  constructor (private readonly o: HealthMonitorOptions) {
+    this.space = o.space ?? freeSpace
+  }
+
+  /** A batch failed with `err`: enter full/failing and keep probing until a write succeeds again. */
+  batchFailed (err: unknown): void {
+    if (this.o.tracker.fail(err)) {
+      const h = this.o.tracker.health
+      this.o.log.error('store is failing: writes are refused until it recovers', { state: h.state, reason: h.reason ?? '', error: err instanceof Error ? err.message : String(err) })
+    }
+    this.schedule()
+  }
+
+  /** A batch succeeded: while unhealthy, probe now; while healthy, check free space now and then. */
+  batchSucceeded (): void {
+    if (!this.o.tracker.ok) {
+      this.probeSoon(0)
+      return
+    }
+    const now = Date.now()
+    if (now - this.lastSpaceCheck < this.o.probeIntervalMs) return
+    this.lastSpaceCheck = now
+    void this.checkSpace()
+  }
+
+  stop (): void {
+    this.stopped = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private async checkSpace (): Promise<void> {
+    const space = await this.space(this.o.dir)
+    if (space === undefined || this.stopped || !this.o.tracker.ok) return
+    const reserve = reserveBytes(this.o.minFreeBytes, space.total)
+    if (space.available >= reserve) return
+    this.o.tracker.set('full', 'free space below the reserve')
+    this.o.log.error('store is almost full: writes are refused until space is freed', { availableBytes: space.available, reserveBytes: reserve })
+    this.schedule()
+  }
+
+  private schedule (): void {
+    this.probeSoon(this.o.probeIntervalMs)
+  }
+
+  private probeSoon (delayMs: number): void {
+    if (this.stopped || this.probing) return
+    if (this.timer !== undefined) {
+      if (delayMs > 0) return // one is already scheduled
+      clearTimeout(this.timer)
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      void this.probe()
+    }, delayMs)
+    this.timer.unref()
+  }
+
+  private async probe (): Promise<void> {
+    if (this.stopped || this.o.tracker.ok) return
+    this.probing = true
+    try {
+      const space = await this.space(this.o.dir)
+      if (space !== undefined && space.available < 2 * reserveBytes(this.o.minFreeBytes, space.total)) {
+        if (this.o.tracker.health.state !== 'full') this.o.tracker.set('full', 'free space below the reserve')
+        return
+      }
+      if (this.o.reopenPending() && space !== undefined && space.available < await this.o.reopenNeedsBytes()) return
+      try {
+        await this.o.probeWrite()
+      } catch (err) {
+        this.o.tracker.fail(err)
+        return
+      }
+      if (this.o.tracker.set('ok')) this.o.log.info('store recovered: writes are accepted again')
+    } finally {
+      this.probing = false
+      if (!this.o.tracker.ok) this.schedule()
+    }
+  }
+}
