@@ -141,6 +141,20 @@ describe('Room: durable before relay', () => {
     expect(counters.updatesFailed).toBe(1)
   })
 
+  it('a write refused by a full or failing store closes its client with 1013 (try again later: the store recovers by itself)', async () => {
+    for (const name of ['StoreFullError', 'StoreFailingError']) {
+      const { pending, conn, counters } = await setup()
+      const a = conn()
+      const b = conn()
+      a.conn.receive(updateMsg(clientEdit('later')))
+      pending[0]?.reject(Object.assign(new Error('storage full'), { name }))
+      await new Promise(resolve => setTimeout(resolve, 0))
+      expect(a.socket.closed?.code, name).toBe(CloseCode.tryAgainLater)
+      expect(b.socket.text()).toBe('')
+      expect(counters.updatesFailed).toBe(1)
+    }
+  })
+
   it('changes from elsewhere (the mesh, the HTTP API) reach every client at once (within the turn)', async () => {
     const { doc, conn } = await setup()
     const a = conn()
