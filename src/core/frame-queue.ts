@@ -6,6 +6,9 @@
  * already timed out, a sync message a later one supersedes), and both protocols recover from loss (SWIM
  * re-probes, anti-entropy re-syncs). Keeping the newest keeps what is still useful.
  */
+import { CHANNELS } from './transport.js'
+import type { Channel } from './transport.js'
+
 export interface QueueLimits {
   maxFrames: number
   maxBytes: number
@@ -112,4 +115,18 @@ export class QueueBudget {
   release (n: number): void {
     this.used = Math.max(0, this.used - n)
   }
+}
+
+/** Frames waiting in one link's per-channel queues (the libp2p peer link and the simulator's link alike). */
+export function queuedFrames (queues: Readonly<Record<Channel, FrameQueue>>): number {
+  let n = 0
+  for (const c of CHANNELS) n += queues[c].length
+  return n
+}
+
+/** Bytes waiting in one link's per-channel queues. */
+export function queuedBytes (queues: Readonly<Record<Channel, FrameQueue>>): number {
+  let n = 0
+  for (const c of CHANNELS) n += queues[c].bytes
+  return n
 }

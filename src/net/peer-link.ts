@@ -5,7 +5,7 @@
 import type { Connection, PeerId as Libp2pPeerId } from '@libp2p/interface'
 import { CHANNELS, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
-import { FrameQueue } from '../core/frame-queue.js'
+import { FrameQueue, queuedBytes, queuedFrames } from '../core/frame-queue.js'
 import type { QueueLimits } from '../core/frame-queue.js'
 import type { FrameWriter } from './frame-writer.js'
 
@@ -30,15 +30,11 @@ export class PeerLink {
   }
 
   get queuedFrames (): number {
-    let n = 0
-    for (const c of CHANNELS) n += this.queues[c].length
-    return n
+    return queuedFrames(this.queues)
   }
 
   get queuedBytes (): number {
-    let n = 0
-    for (const c of CHANNELS) n += this.queues[c].bytes
-    return n
+    return queuedBytes(this.queues)
   }
 
   /** Something is queued, being written or dialled: not idle, must not be pruned. */

@@ -7,9 +7,9 @@
  * Hot-path state is plain arrays with a head index, and the link's two events (its pump and its next
  * arrival) are reused objects, so carrying a frame allocates nothing the simulator could avoid.
  */
-import { FrameQueue } from '../core/frame-queue.js'
+import { FrameQueue, queuedBytes, queuedFrames } from '../core/frame-queue.js'
 import type { QueueLimits } from '../core/frame-queue.js'
-import { CHANNELS, perChannel } from '../core/transport.js'
+import { perChannel } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 import { SimEvent } from './event-queue.js'
 import type { InboundLimit } from '../core/rate-limit.js'
@@ -57,15 +57,11 @@ export class OutLink {
   }
 
   get queuedFrames (): number {
-    let n = 0
-    for (const c of CHANNELS) n += this.queues[c].length
-    return n
+    return queuedFrames(this.queues)
   }
 
   get queuedBytes (): number {
-    let n = 0
-    for (const c of CHANNELS) n += this.queues[c].bytes
-    return n
+    return queuedBytes(this.queues)
   }
 
   /** Frames on the wire. */
