@@ -669,7 +669,6 @@ export class SimNetwork implements LinkHost {
    * least recently used connections that have nothing queued and are older than the grace period.
    */
   private enforceBudget (node: SimNode): void {
-    // Usually one connection over: a linear scan for the least recently used beats sorting them all.
     while (node.openConnections > this.maxConnections) {
       const lru = this.pruneCandidate(node)
       if (lru === undefined) return // everything is busy or young: stay above the cap for now
@@ -678,22 +677,16 @@ export class SimNetwork implements LinkHost {
     }
   }
 
+  /** The least recently active open connection that is past its grace period and has nothing queued or being written. */
   private pruneCandidate (node: SimNode): SimConnection | undefined {
     const now = this.time
-    let best: SimConnection | undefined
-    let bestActivity = Infinity
-    const list = node.connectionList
-    for (let i = 0; i < list.length; i++) {
-      const conn = list[i] as SimConnection
-      const activity = conn.a === node ? conn.lastActivityA : conn.lastActivityB
-      if (activity > bestActivity || (activity === bestActivity && best !== undefined && conn.serial > best.serial)) continue
+    for (let conn = node.oldest; conn !== undefined; conn = node.next(conn)) {
       if (conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
       const link = node.links.get(conn.other(node).id)
       if (link !== undefined && (link.queuedFrames > 0 || link.busyUntil > now)) continue
-      best = conn
-      bestActivity = activity
+      return conn
     }
-    return best
+    return undefined
   }
 
   private pumpLater (link: OutLink | undefined): void {
@@ -715,7 +708,9 @@ export class SimNetwork implements LinkHost {
       this.clearLink(link, reason)
       link.busyUntil = 0
     }
-    for (const conn of [...node.connectionList]) this.closeConnection(conn)
+    const all: SimConnection[] = []
+    for (let conn = node.oldest; conn !== undefined; conn = node.next(conn)) all.push(conn)
+    for (const conn of all) this.closeConnection(conn)
     node.links.clear()
     node.egressFreeAt = 0
   }
