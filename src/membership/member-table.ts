@@ -77,6 +77,9 @@ export class MemberTable {
   private readonly byState: Readonly<Record<MemberState, IdSet>> = { alive: new IdSet(), suspect: new IdSet(), dead: new IdSet(), left: new IdSet() }
   /** Bumped at every change of who is alive (lets views of the alive members be cached). */
   private aliveVersion = 0
+  /** Bumped at every change of a record's state or incarnation, and of the table's membership: keys the digest cache. */
+  private changes = 0
+  private cachedDigest: { changes: number, bytes: Uint8Array } | undefined
   /** Meta set after we left, announced if we rejoin. */
   private metaAfterLeave: MemberMeta | undefined
 
@@ -155,9 +158,13 @@ export class MemberTable {
 
   /** The digest of our table (state-digest.ts): equal to another member's if both hold the same entries. */
   digest (): Uint8Array {
-    const d = new StateDigest()
-    for (const r of this.records.values()) d.add(r.id, r.incarnation, r.state)
-    return d.bytes()
+    // Cached until the table changes: a push-pull request (which anyone may send) costs no O(N) hashing.
+    if (this.cachedDigest?.changes !== this.changes) {
+      const d = new StateDigest()
+      for (const r of this.records.values()) d.add(r.id, r.incarnation, r.state)
+      this.cachedDigest = { changes: this.changes, bytes: d.bytes() }
+    }
+    return this.cachedDigest.bytes
   }
 
   /** Our full state, ourselves first. */
@@ -386,6 +393,7 @@ export class MemberTable {
     }
     expired(MemberState.dead, this.deps.config.reconnectWindowMs)
     expired(MemberState.left, this.deps.config.leftRetentionMs)
+    if (removed.length > 0) this.changes++
     for (const id of removed) {
       const r = this.records.get(id) as MemberRecord
       this.records.delete(id)
@@ -467,6 +475,7 @@ export class MemberTable {
 
   /** Adopts `u`, the member's own signed record, as what we hold for it. */
   private takeRecord (r: MemberRecord, u: MemberUpdate, state: SignedState): void {
+    this.changes++
     r.incarnation = u.incarnation
     if (u.meta !== undefined) r.meta = u.meta
     r.signedState = state
@@ -476,6 +485,7 @@ export class MemberTable {
 
   /** Moves another member's record from the set of `previous` (undefined: new) to that of its state. */
   private index (r: MemberRecord, previous: MemberState | undefined): void {
+    this.changes++
     if (r === this.self || previous === r.state) return
     if (previous !== undefined) this.byState[previous].delete(r.id)
     this.byState[r.state].add(r.id)
@@ -483,6 +493,7 @@ export class MemberTable {
   }
 
   private signSelf (): void {
+    this.changes++
     const s = this.deps.records.sign(this.self.signedState, this.self.id, this.self.incarnation, this.self.meta)
     if (s === undefined) delete this.self.signature
     else this.self.signature = s
