@@ -40,10 +40,12 @@ describe('digest-first push-pull', () => {
     const c = formed(12, seed)
     const [a, b] = [c.ids[5] as string, c.ids[6] as string]
     const noReplyStates: string[] = []
+    const repliesWithState: string[] = []
     c.network.tap((from, _to, channel, frame) => {
       if (channel !== Channel.swim) return
       const msg = decodeSwim(frame, MAX_FRAME)
       if (msg.type === 'pushPull' && msg.noReply === true && msg.members.length > 0) noReplyStates.push(from)
+      if (msg.type === 'pushPullReply' && msg.members.length > 0) repliesWithState.push(from)
     })
     // a hears nothing while b changes its tags, until that gossip has been sent its allotted number of times.
     for (const id of c.ids) if (id !== a) c.network.block(id, a)
@@ -54,6 +56,7 @@ describe('digest-first push-pull', () => {
     // Only a push-pull can bring b's record to a now (nobody gossips it any more).
     expect(c.network.runUntil(() => c.membership(a).member(b)?.tags.role === 'changed', 10 * 60_000, 500), `${a} learns ${b}'s tags`).toBeDefined()
     expect(c.network.runUntil(() => c.runningIds().every(o => c.runningIds().every(s => c.stateOf(o, s) === 'alive')), 10 * 60_000, 1000)).toBeDefined()
+    expect(repliesWithState.length, 'a differing digest is answered with the state').toBeGreaterThan(0)
     expect(noReplyStates.length, 'requesters sent their state after a differing digest').toBeGreaterThan(0)
     c.network.runFor(5 * 60_000) // settled: the tables are the same again, and exchanges end at the digest
     expect(c.runningIds().reduce((n, id) => n + c.membership(id).stats().pushPullsSame, 0)).toBeGreaterThan(0)
