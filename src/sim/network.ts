@@ -525,6 +525,7 @@ export class SimNetwork implements LinkHost {
       this.receive(link, channel, frame, epoch)
     }
     if (link.inFlight > 0 && !link.arrivalEvent.queued) this.queue.schedule(link.arrivalEvent, link.headTime)
+    else if (link.conn === undefined) this.dropIfIdle(link)
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────
@@ -661,7 +662,19 @@ export class SimNetwork implements LinkHost {
       link.conn = undefined
       // As in the libp2p transport, a peer's inbound rate state goes with its last connection.
       link.inboundLimits = undefined
+      this.dropIfIdle(link)
     }
+  }
+
+  /**
+   * Forgets a link with no connection and nothing queued, in flight or being written: it holds nothing a
+   * new one would not (its rate limits went with the connection). Kept, every pair that ever talked held
+   * one — N² links, most of the heap at N = 1,000 (issue 11), and the garbage collector's work with it.
+   */
+  private dropIfIdle (link: OutLink): void {
+    if (link.conn !== undefined || link.queuedFrames > 0 || link.inFlight > 0 || link.pumpEvent.queued || link.arrivalEvent.queued ||
+        link.pumpDeferred || link.busyUntil > this.time) return
+    if (link.from.links.get(link.to.id) === link) link.from.links.delete(link.to.id)
   }
 
   /**
