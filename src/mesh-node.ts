@@ -217,7 +217,7 @@ class MeshNodeImpl implements MeshNode {
   async doc (name: string): Promise<Y.Doc> {
     const pending = this.initialFetches.get(name)
     if (pending !== undefined) return await pending
-    if (this.replicator.holds(name) || this.membership.alivePeers().length === 0) return await this.replicator.open(name)
+    if (this.replicator.holds(name) || this.membership.aliveCount === 0) return await this.replicator.open(name)
     const opening = this.replicator.open(name).then(async (doc) => {
       await new Promise<void>((resolve) => { this.firstExchange(name, resolve) })
       return doc
@@ -291,7 +291,7 @@ class MeshNodeImpl implements MeshNode {
         cb(null, !this.replicator.isDeleted(name))
         return
       }
-      if (this.membership.alivePeers().length === 0) {
+      if (this.membership.aliveCount === 0) {
         cb(null, false)
         return
       }

@@ -5,6 +5,7 @@ import { SWIM_LIMITS, decodeSwim, encodeSwim } from '../src/membership/codec.js'
 import type { SwimMessage } from '../src/membership/codec.js'
 import type { MemberUpdate } from '../src/membership/member.js'
 import { SwimFrame } from '../src/membership/wire.js'
+import { toWireUpdate } from '../src/membership/codec.js'
 
 const MAX = 512 * 1024
 const alive = (id: string, inc = 0): MemberUpdate => ({ state: 'alive', id, incarnation: inc, from: '', meta: { name: `name-${id}`, addrs: [`/ip4/127.0.0.1/tcp/4001/p2p/${id}`], tags: { role: 'db', zone: 'a' } } })
@@ -88,5 +89,49 @@ describe('membership codec', () => {
       }
       return true
     }), { numRuns: 10_000, seed: 42 })
+  })
+  // issue 11: frames are assembled from cached update encodings; they must stay byte for byte what the
+  // generated protobuf encoder writes, and decode to what it decoded.
+  test('frames are byte-identical to the generated encoder, and decoding a cached update gives an equal, frozen object', () => {
+    const text = fc.string({ maxLength: 12 })
+    const id = fc.stringMatching(/^[\x21-\x7e]{1,20}$/)
+    const update = fc.record({
+      state: fc.constantFrom('alive', 'suspect', 'dead', 'left'),
+      id,
+      incarnation: fc.integer({ min: 0, max: 0xffff_ffff }),
+      from: fc.oneof(fc.constant(''), id),
+      meta: fc.record({ name: text, addrs: fc.array(text, { maxLength: 3 }), tags: fc.dictionary(fc.string({ maxLength: 5 }), text, { maxKeys: 3 }) }),
+      signature: fc.option(fc.uint8Array({ minLength: 1, maxLength: 64 }), { nil: undefined })
+    }).map(u => (u.signature === undefined ? { state: u.state, id: u.id, incarnation: u.incarnation, from: u.from, meta: u.meta } : u) as MemberUpdate)
+    const updates = fc.array(update, { maxLength: 4 })
+    const seq = fc.integer({ min: 0, max: 0xffff_ffff })
+    const message: fc.Arbitrary<SwimMessage> = fc.oneof(
+      fc.record({ type: fc.constantFrom('ping', 'ack', 'nack'), seq, gossip: updates }) as fc.Arbitrary<SwimMessage>,
+      fc.record({ type: fc.constant('pingReq'), seq, target: id, targetAddrs: fc.array(text, { maxLength: 3 }), gossip: updates }) as fc.Arbitrary<SwimMessage>,
+      fc.record({ type: fc.constant('pushPull'), seq, page: fc.integer({ min: 0, max: 64 }), join: fc.boolean(), members: updates, gossip: updates, digest: fc.uint8Array({ minLength: 1, maxLength: 32 }), noReply: fc.constant(true) }, { requiredKeys: ['type', 'seq', 'page', 'join', 'members', 'gossip'] }) as fc.Arbitrary<SwimMessage>,
+      fc.record({ type: fc.constant('pushPullReply'), seq, page: fc.integer({ min: 0, max: 64 }), members: updates, gossip: updates, digest: fc.uint8Array({ minLength: 1, maxLength: 32 }) }, { requiredKeys: ['type', 'seq', 'page', 'members', 'gossip'] }) as fc.Arbitrary<SwimMessage>,
+      fc.record({ type: fc.constant('gossip'), gossip: updates }) as fc.Arbitrary<SwimMessage>
+    )
+    fc.assert(fc.property(message, (msg) => {
+      const frame: Partial<SwimFrame> = { type: { ping: 1, ack: 2, nack: 3, pingReq: 4, pushPull: 5, pushPullReply: 6, gossip: 7 }[msg.type], gossip: msg.gossip.map(toWireUpdate) }
+      if (msg.type !== 'gossip') frame.seq = msg.seq
+      if (msg.type === 'pingReq') Object.assign(frame, { target: msg.target, targetAddrs: [...msg.targetAddrs] })
+      if (msg.type === 'pushPull' || msg.type === 'pushPullReply') Object.assign(frame, { members: msg.members.map(toWireUpdate), page: msg.page })
+      if (msg.type === 'pushPull') Object.assign(frame, { join: msg.join, noReply: msg.noReply === true })
+      if ((msg.type === 'pushPull' || msg.type === 'pushPullReply') && msg.digest !== undefined) frame.digest = msg.digest as Uint8Array<ArrayBuffer>
+      const bytes = encodeSwim(msg)
+      expect(bytes).toEqual(SwimFrame.encode(frame))
+      expect(encodeSwim(msg)).toEqual(bytes) // a second time, from the cache
+      let first: SwimMessage | undefined
+      try {
+        first = decodeSwim(bytes, MAX)
+      } catch {
+        return // text with lone surrogates is refused, cached or not
+      }
+      const again = decodeSwim(bytes.slice(), MAX)
+      expect(again).toEqual(first)
+      for (const u of again.gossip) expect(Object.isFrozen(u) && (u.meta === undefined || Object.isFrozen(u.meta))).toBe(true)
+      expect(encodeSwim(again)).toEqual(bytes)
+    }), { numRuns: 500 })
   })
 })

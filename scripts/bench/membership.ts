@@ -5,6 +5,12 @@
  * the simulator's wall-clock cost), then ≥ 20 crash → detection cycles (each victim restarts and rejoins
  * before the next), then minutes of 5 % loss counting false deaths. Every figure is printed beside what
  * the protocol's analysis predicts.
+ *
+ * Also per size (issue 11): the simulator's own cost — wall and CPU time of the idle minute and of a minute
+ * at 5 % loss (CPU time: on a shared machine wall time counts other processes), and of formation — and the
+ * idle push-pull bytes per member per second (digest-first push-pull: flat in N). `--sizes` takes any
+ * sizes; memory grows as N² (every member holds every other's record), which bounds what one process can
+ * simulate.
  */
 import { SimCluster } from '../../dist/sim/index.js'
 import { SIM_PRESET, swimMath } from '../../dist/membership/index.js'
@@ -30,6 +36,14 @@ interface SizeResult {
   falsePositives: number
   failures: number
   simMinuteWallMs: number
+  /** CPU time of the process over that minute (wall time counts other processes on a shared machine). */
+  simMinuteCpuMs: number
+  /** Wall time per simulated minute at 5 % loss, and its ratio to the idle minute. */
+  lossMinuteWallMs: number
+  lossMinuteCpuMs: number
+  /** Push-pull bytes (requests and replies) sent per member per second in the idle minute. */
+  idlePushPullBytesPerMemberPerSec: number
+  formWallMs: number
   predicted: { firstDetectMs: number, allDetectMs: number, disseminationRounds: number, msgsPerMemberPerSec: number }
 }
 
@@ -51,6 +65,10 @@ function parse (args: string[]): Options {
   return o
 }
 
+function cpuMs (usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000
+}
+
 function predictions (n: number) {
   const c = SIM_PRESET
   const T = c.probeIntervalMs
@@ -70,21 +88,31 @@ function runSize (n: number, o: Options): SizeResult {
   const cluster = new SimCluster({ size: n, seed, startWindowMs: Math.min(30_000, n * 30), record: ['suspect', 'dead'] })
   const net = cluster.network
   const rnd = net.random.fork()
+  const form0 = performance.now()
   const joined = cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === n, 600_000, 500)
   if (joined === undefined) throw new Error(`N=${n}: the cluster did not form`)
-  progress(`N=${n}: formed in ${round(joined / 1000, 1)} s simulated`)
+  const formWallMs = performance.now() - form0
+  progress(`N=${n}: formed in ${round(joined / 1000, 1)} s simulated, ${round(formWallMs / 1000, 1)} s wall`)
+  const pushPullBytes = (): number => cluster.runningIds().reduce((sum, id) => {
+    const s = cluster.membership(id).stats()
+    return sum + s.bytesOut.pushPull + s.bytesOut.pushPullReply
+  }, 0)
   net.runUntil(() => cluster.runningIds().every(id => cluster.membership(id).stats().broadcastQueue === 0), 600_000, 1000)
 
   // One idle simulated minute: steady-state traffic and the simulator's cost.
   const before = { ...net.traffic.swim }
   const dialsBefore = net.connectionStats.dials
+  const pushPull0 = pushPullBytes()
   const wall0 = performance.now()
+  const cpu0 = process.cpuUsage()
   net.runFor(60_000)
   const simMinuteWallMs = performance.now() - wall0
+  const simMinuteCpuMs = cpuMs(process.cpuUsage(cpu0))
+  const idlePushPullBytesPerMemberPerSec = (pushPullBytes() - pushPull0) / n / 60
   const msgsPerMemberPerSec = (net.traffic.swim.frames - before.frames) / n / 60
   const bytesPerMemberPerSec = (net.traffic.swim.bytes - before.bytes) / n / 60
   const dialsPerMemberPerSec = (net.connectionStats.dials - dialsBefore) / n / 60
-  progress(`N=${n}: idle minute: ${round(msgsPerMemberPerSec, 2)} msgs, ${round(bytesPerMemberPerSec)} B and ${round(dialsPerMemberPerSec, 2)} dials per member per s; simulated in ${round(simMinuteWallMs)} ms wall`)
+  progress(`N=${n}: idle minute: ${round(msgsPerMemberPerSec, 2)} msgs, ${round(bytesPerMemberPerSec)} B and ${round(dialsPerMemberPerSec, 2)} dials per member per s; simulated in ${round(simMinuteWallMs)} ms wall (${round(simMinuteCpuMs)} ms CPU); push-pull ${round(idlePushPullBytesPerMemberPerSec, 1)} B per member per s`)
 
   const first: number[] = []
   const all: number[] = []
@@ -114,11 +142,15 @@ function runSize (n: number, o: Options): SizeResult {
 
   net.setDefaultLink({ loss: 0.05 })
   const lossStart = cluster.events.length
+  const lossWall0 = performance.now()
+  const lossCpu0 = process.cpuUsage()
   net.runFor(o.lossMinutes * 60_000)
+  const lossMinuteWallMs = (performance.now() - lossWall0) / o.lossMinutes
+  const lossMinuteCpuMs = cpuMs(process.cpuUsage(lossCpu0)) / o.lossMinutes
   net.setDefaultLink({ loss: 0 })
   const lossDeaths = cluster.events.slice(lossStart).filter(e => e.type === 'dead').length
   falsePositives += lossDeaths
-  progress(`N=${n}: ${o.lossMinutes} min at 5 % loss: ${lossDeaths} false deaths`)
+  progress(`N=${n}: ${o.lossMinutes} min at 5 % loss: ${lossDeaths} false deaths; ${round(lossMinuteWallMs)} ms wall (${round(lossMinuteCpuMs)} ms CPU) per simulated minute`)
   cluster.stopAll()
 
   return {
@@ -134,6 +166,11 @@ function runSize (n: number, o: Options): SizeResult {
     falsePositives,
     failures: o.failures,
     simMinuteWallMs: round(simMinuteWallMs),
+    simMinuteCpuMs: round(simMinuteCpuMs),
+    lossMinuteWallMs: round(lossMinuteWallMs),
+    lossMinuteCpuMs: round(lossMinuteCpuMs),
+    idlePushPullBytesPerMemberPerSec: round(idlePushPullBytesPerMemberPerSec, 1),
+    formWallMs: round(formWallMs),
     predicted: {
       firstDetectMs: round(predictions(n).firstDetectMs),
       allDetectMs: round(predictions(n).allDetectMs),
@@ -156,9 +193,12 @@ export async function main (args: string[]): Promise<void> {
     r.bytesPerMemberPerSec,
     r.dialsPerMemberPerSec,
     r.falsePositives,
-    r.simMinuteWallMs
+    r.idlePushPullBytesPerMemberPerSec,
+    `${r.simMinuteWallMs} (${r.simMinuteCpuMs})`,
+    `${r.lossMinuteWallMs} (${r.lossMinuteCpuMs})`,
+    r.formWallMs
   ])
-  const header = ['N', 'first detection ms, median (p99) / SWIM T·e/(e−1)', 'detected by all ms, median (p99) / model', 'dissemination rounds / log₄N + lnN/3', 'msgs/member/s / model', 'bytes/member/s', 'dials/member/s', 'false deaths', 'wall ms per simulated minute']
+  const header = ['N', 'first detection ms, median (p99) / SWIM T·e/(e−1)', 'detected by all ms, median (p99) / model', 'dissemination rounds / log₄N + lnN/3', 'msgs/member/s / model', 'bytes/member/s', 'dials/member/s', 'false deaths', 'idle push-pull B/member/s', 'wall (CPU) ms per idle simulated minute', 'wall (CPU) ms per simulated minute at 5 % loss', 'formation wall ms']
   const text = table(header, rows)
   console.log(text)
   const byN = new Map(results.map(r => [r.peers, r]))
@@ -169,6 +209,16 @@ export async function main (args: string[]): Promise<void> {
   if (r10 !== undefined && r1000 !== undefined) checks.push(`message rate N=1000 / N=10: ${round(r1000.msgsPerMemberPerSec / r10.msgsPerMemberPerSec, 3)} (target ≤ 1.2)`)
   if (r100 !== undefined && r1000 !== undefined) checks.push(`detected-by-all N=1000 / N=100: ${round(r1000.allDetectMs / r100.allDetectMs, 2)} (target ≤ 2)`)
   checks.push(`false deaths: ${results.reduce((s, r) => s + r.falsePositives, 0)} (target 0)`)
+  const smallest = results[0]
+  const largest = results[results.length - 1]
+  if (smallest !== undefined && largest !== undefined && largest !== smallest) {
+    checks.push(`idle push-pull bytes per member N=${largest.peers} / N=${smallest.peers}: ${round(largest.idlePushPullBytesPerMemberPerSec / smallest.idlePushPullBytesPerMemberPerSec, 2)} (target ≤ 1.5)`)
+  }
+  for (const r of results) {
+    checks.push(`N=${r.peers}: loss minute / idle minute: ${round(r.lossMinuteCpuMs / r.simMinuteCpuMs, 2)} in CPU time (target ≤ 3)`)
+    if (r.peers === 1000) checks.push(`N=1000: idle simulated minute ${r.simMinuteWallMs} ms wall, ${r.simMinuteCpuMs} ms CPU (target ≤ 3,000)`)
+    if (r.peers === 10000) checks.push(`N=10000: idle simulated minute ${r.simMinuteWallMs} ms wall (target ≤ 60,000)`)
+  }
   for (const c of checks) console.log(c)
   writeSection('membership', 'Membership (simulated SWIM + Lifeguard)', `npm run bench -- membership${args.length > 0 ? ' ' + args.join(' ') : ''}`, [
     `Simulator: LAN timing (probe 1 s, timeout 500 ms, k = 3, suspicion ×4, gossip 200 ms to 3), link delay 0.3 ms + exp(0.5 ms), and the transport's model (src/sim/network.ts): connections dialled on first use (3 round trips + 20 ms handshake), at most 64 per member (LRU), the production outbound queues and inbound rate limits, 1 Gbit/s per member, signed member records.`,
@@ -176,6 +226,7 @@ export async function main (args: string[]): Promise<void> {
     'Each cell: measured / predicted. "First detection" is crash → first suspicion anywhere; "detected by all" is crash → every live member lists the victim dead.',
     'The simulator models a crashed process as a refused connection (as TCP reports it), so a probe of it fails at once instead of after the probe timeout: first detection beats the UDP-era T·e/(e−1).',
     'Dials: connections opened per member per second in the idle minute (with more members than the 64-connection budget, round-robin probing re-dials most targets).',
+    'Simulator cost: wall (CPU) ms per simulated minute, idle and at 5 % loss; formation: wall ms until every member lists all alive. Idle push-pull: push-pull bytes sent per member per second in the idle minute (a digest first; whole tables only when they differ).',
     'Bytes are encoded membership frames (no transport framing); the real-process figures with TCP/IP overhead are in the detection benchmark.',
     '',
     text,
@@ -196,6 +247,11 @@ export async function main (args: string[]): Promise<void> {
       firstDetectP99Ms: r.firstDetectP99Ms,
       disseminationRounds: r.disseminationRounds,
       simMinuteWallMs: r.simMinuteWallMs,
+      simMinuteCpuMs: r.simMinuteCpuMs,
+      lossMinuteWallMs: r.lossMinuteWallMs,
+      lossMinuteCpuMs: r.lossMinuteCpuMs,
+      idlePushPullBytesPerMemberPerSec: r.idlePushPullBytesPerMemberPerSec,
+      formWallMs: r.formWallMs,
       predicted: r.predicted
     }))
   }))

@@ -6,7 +6,7 @@ import type { PeerId } from './transport.js'
 
 export interface PeerDirectory {
   /** Ids of other peers currently alive. */
-  alivePeers(): PeerId[]
+  alivePeers(): readonly PeerId[]
   /** Addresses to reach `id` (empty if unknown). */
   addressesOf(id: PeerId): readonly string[]
   /** Called when a peer becomes alive (joined, refuted, or back after a partition). Returns unsubscribe. */

@@ -3,13 +3,15 @@
  * decode → validate (sizes, counts, ranges, required fields) → typed message; nothing downstream sees a
  * frame that failed validation.
  */
-import { checkBytes, checkCount, checkEnum, checkInt, checkString, checkText, decodeBounded, varintLength } from '../core/codec.js'
+import { reader as protobufReader } from 'protons-runtime'
+import { checkBytes, checkCount, checkEnum, checkInt, checkString, checkText, varintLength } from '../core/codec.js'
 import { MAX_SIGNATURE_BYTES } from '../core/signer.js'
-import { ConfigError, DecodeError } from '../core/errors.js'
+import { ConfigError, DecodeError, FrameTooLargeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { MemberState, STATE_FROM_WIRE, WIRE_STATE } from './member.js'
 import type { MemberMeta, MemberUpdate } from './member.js'
-import { SwimFrame, MemberUpdate as WireUpdate } from './wire.js'
+import { MemberUpdate as WireUpdate } from './wire.js'
+import { decodeUpdate, updateBytes } from './update-cache.js'
 import type { MemberMeta as WireMeta } from './wire.js'
 
 /** Limits on decoded content. A frame exceeding any of them is rejected whole. */
@@ -25,7 +27,8 @@ export const SWIM_LIMITS = Object.freeze({
   membersPerPage: 4096,
   pages: 64,
   maxIncarnation: 0xffff_ffff,
-  signatureBytes: MAX_SIGNATURE_BYTES
+  signatureBytes: MAX_SIGNATURE_BYTES,
+  digestBytes: 32
 })
 
 export const MessageType = {
@@ -46,9 +49,12 @@ export type SwimMessage =
   | WithGossip & { readonly type: 'ack', readonly seq: number }
   | WithGossip & { readonly type: 'nack', readonly seq: number }
   | WithGossip & { readonly type: 'pingReq', readonly seq: number, readonly target: PeerId, readonly targetAddrs: readonly string[] }
-  | WithGossip & { readonly type: 'pushPull', readonly seq: number, readonly page: number, readonly join: boolean, readonly members: readonly MemberUpdate[] }
-  | WithGossip & { readonly type: 'pushPullReply', readonly seq: number, readonly page: number, readonly members: readonly MemberUpdate[] }
+  | WithGossip & { readonly type: 'pushPull', readonly seq: number, readonly page: number, readonly join: boolean, readonly members: readonly MemberUpdate[] } & PushPullExtras & { readonly noReply?: true }
+  | WithGossip & { readonly type: 'pushPullReply', readonly seq: number, readonly page: number, readonly members: readonly MemberUpdate[] } & PushPullExtras
   | WithGossip & { readonly type: 'gossip' }
+
+/** A push-pull's digest of the sender's table (state-digest.ts), present only when sent. */
+interface PushPullExtras { readonly digest?: Uint8Array }
 
 const PRINTABLE_ID = /^[\x21-\x7e]+$/
 
@@ -106,19 +112,62 @@ function validUpdate (u: WireUpdate, field: string): MemberUpdate {
   return out
 }
 
-function validUpdates (list: WireUpdate[], max: number, field: string): MemberUpdate[] {
-  checkCount(list.length, max, field)
-  return list.map((u, i) => validUpdate(u, `${field}[${i}]`))
+/** Repeated fields are bounded while they are parsed, so an oversized list costs nothing to refuse. */
+const META_LIMITS = { meta: { addrs: SWIM_LIMITS.addrs, tags: SWIM_LIMITS.tags } }
+
+/** The fields of a SwimFrame (wire.proto), its updates already decoded and validated. */
+interface ParsedFrame {
+  type: number
+  seq: number
+  target: string
+  targetAddrs: string[]
+  gossip: MemberUpdate[]
+  members: MemberUpdate[]
+  join: boolean
+  page: number
+  digest: Uint8Array | undefined
+  noReply: boolean
 }
 
-/** Repeated fields are bounded while protons parses them, so an oversized list costs nothing to refuse. */
-const META_LIMITS = { meta: { addrs: SWIM_LIMITS.addrs, tags: SWIM_LIMITS.tags } }
-const DECODE_LIMITS = {
-  targetAddrs: SWIM_LIMITS.addrs,
-  gossip: SWIM_LIMITS.gossipEntries,
-  members: SWIM_LIMITS.membersPerPage,
-  gossip$: META_LIMITS,
-  members$: META_LIMITS
+/**
+ * Parses a SwimFrame as the generated decoder (wire.ts) does — same fields, same tolerance of unknown
+ * ones, same bounds on repeated fields — except that each embedded MemberUpdate goes through the update
+ * cache (update-cache.ts): bytes seen recently are not parsed or validated again. An embedded update must
+ * lie within the frame and is parsed within its own length (the generated decoder let a malformed one
+ * read past it).
+ */
+function parseFrame (bytes: Uint8Array): ParsedFrame {
+  const f: ParsedFrame = { type: 0, seq: 0, target: '', targetAddrs: [], gossip: [], members: [], join: false, page: 0, digest: undefined, noReply: false }
+  const r = protobufReader(bytes)
+  const embedded = (list: MemberUpdate[], max: number, field: string): void => {
+    if (list.length === max) throw new DecodeError(`repeated field "${field}" had too many elements`)
+    const length = r.uint32()
+    const start = r.pos
+    if (start + length > r.len) throw new DecodeError(`${field}[${list.length}]: truncated`)
+    r.pos = start + length
+    const index = list.length
+    list.push(decodeUpdate(bytes.subarray(start, start + length), (copy) => validUpdate(WireUpdate.decode(copy, { limits: META_LIMITS }), `${field}[${index}]`)))
+  }
+  while (r.pos < r.len) {
+    const tag = r.uint32()
+    switch (tag >>> 3) {
+      case 1: f.type = r.uint32(); break
+      case 2: f.seq = r.uint32(); break
+      case 3: f.target = r.string(); break
+      case 4:
+        if (f.targetAddrs.length === SWIM_LIMITS.addrs) throw new DecodeError('repeated field "targetAddrs" had too many elements')
+        f.targetAddrs.push(r.string())
+        break
+      case 5: embedded(f.gossip, SWIM_LIMITS.gossipEntries, 'gossip'); break
+      case 6: embedded(f.members, SWIM_LIMITS.membersPerPage, 'members'); break
+      case 7: f.join = r.bool(); break
+      case 8: f.page = r.uint32(); break
+      case 9: f.digest = r.bytes(); break
+      case 10: f.noReply = r.bool(); break
+      default: r.skipType(tag & 7)
+    }
+  }
+  return f
 }
 
 /**
@@ -126,10 +175,18 @@ const DECODE_LIMITS = {
  * @throws FrameTooLargeError, DecodeError
  */
 export function decodeSwim (bytes: Uint8Array, maxFrameBytes: number): SwimMessage {
-  const f = decodeBounded(SwimFrame, bytes, maxFrameBytes, DECODE_LIMITS)
+  if (bytes.byteLength > maxFrameBytes) throw new FrameTooLargeError(`frame of ${bytes.byteLength} bytes exceeds the limit of ${maxFrameBytes}`)
+  if (bytes.byteLength === 0) throw new DecodeError('empty frame')
+  let f: ParsedFrame
+  try {
+    f = parseFrame(bytes)
+  } catch (err) {
+    if (err instanceof DecodeError) throw err
+    throw new DecodeError(`malformed frame: ${err instanceof Error ? err.message : String(err)}`)
+  }
   const type = TYPE_NAMES.get(f.type)
   if (type === undefined) throw new DecodeError(`unknown message type ${f.type}`)
-  const gossip = validUpdates(f.gossip, SWIM_LIMITS.gossipEntries, 'gossip')
+  const gossip = f.gossip
   const seq = checkInt(f.seq, 0, 0xffff_ffff, 'seq')
   if (type !== 'pushPull' && type !== 'pushPullReply' && f.members.length > 0) throw new DecodeError(`${type} must not carry members`)
   switch (type) {
@@ -142,8 +199,10 @@ export function decodeSwim (bytes: Uint8Array, maxFrameBytes: number): SwimMessa
     case 'pushPull':
     case 'pushPullReply': {
       const page = checkInt(f.page, 0, SWIM_LIMITS.pages, 'page')
-      const members = validUpdates(f.members, SWIM_LIMITS.membersPerPage, 'members')
-      return type === 'pushPull' ? { type, seq, page, join: f.join, members, gossip } : { type, seq, page, members, gossip }
+      const members = f.members
+      const extras = f.digest === undefined || f.digest.byteLength === 0 ? {} : { digest: checkBytes(f.digest, SWIM_LIMITS.digestBytes, 'digest').slice() }
+      if (type === 'pushPullReply') return { type, seq, page, members, gossip, ...extras }
+      return { type, seq, page, join: f.join, members, gossip, ...extras, ...(f.noReply ? { noReply: true } : {}) }
     }
     case 'gossip':
       return { type, gossip }
@@ -209,17 +268,80 @@ function utf8Length (s: string): number {
   return n
 }
 
+const textEncoder = new TextEncoder()
+
+function encodeUpdate (u: MemberUpdate): Uint8Array {
+  return WireUpdate.encode(toWireUpdate(u))
+}
+
+/**
+ * Encodes one frame, byte for byte as the generated encoder (wire.ts) would, with each update's bytes
+ * taken from the update cache (encoded once per update object, however often it is sent).
+ */
 export function encodeSwim (msg: SwimMessage): Uint8Array {
-  const frame: Partial<SwimFrame> = { type: MessageType[msg.type], gossip: msg.gossip.map(toWireUpdate) }
-  if (msg.type !== 'gossip') frame.seq = msg.seq
-  if (msg.type === 'pingReq') {
-    frame.target = msg.target
-    frame.targetAddrs = [...msg.targetAddrs]
+  const type = MessageType[msg.type]
+  const seq = msg.type === 'gossip' ? 0 : msg.seq
+  const target = msg.type === 'pingReq' ? msg.target : ''
+  const targetAddrs = msg.type === 'pingReq' ? msg.targetAddrs : []
+  const pushPull = msg.type === 'pushPull' || msg.type === 'pushPullReply'
+  const page = pushPull ? msg.page : 0
+  const join = msg.type === 'pushPull' && msg.join
+  const digest = pushPull ? msg.digest : undefined
+  const noReply = msg.type === 'pushPull' && msg.noReply === true
+  const gossip = msg.gossip.map(u => updateBytes(u, encodeUpdate))
+  const members = pushPull ? msg.members.map(u => updateBytes(u, encodeUpdate)) : []
+  let size = 1 + varintLength(type)
+  if (seq !== 0) size += 1 + varintLength(seq)
+  if (target !== '') size += lengthDelimited(utf8Length(target))
+  for (const a of targetAddrs) size += lengthDelimited(utf8Length(a))
+  for (const b of gossip) size += lengthDelimited(b.byteLength)
+  for (const b of members) size += lengthDelimited(b.byteLength)
+  if (join) size += 2
+  if (page !== 0) size += 1 + varintLength(page)
+  if (digest !== undefined && digest.byteLength > 0) size += lengthDelimited(digest.byteLength)
+  if (noReply) size += 2
+  const out = new Uint8Array(size)
+  let at = 0
+  const varint = (n: number): void => {
+    while (n >= 0x80) {
+      out[at++] = (n & 0x7f) | 0x80
+      n = Math.floor(n / 0x80)
+    }
+    out[at++] = n
   }
-  if (msg.type === 'pushPull' || msg.type === 'pushPullReply') {
-    frame.members = msg.members.map(toWireUpdate)
-    frame.page = msg.page
+  const text = (tag: number, s: string): void => {
+    out[at++] = tag
+    varint(utf8Length(s))
+    at += textEncoder.encodeInto(s, out.subarray(at)).written
   }
-  if (msg.type === 'pushPull') frame.join = msg.join
-  return SwimFrame.encode(frame)
+  const embedded = (tag: number, b: Uint8Array): void => {
+    out[at++] = tag
+    varint(b.byteLength)
+    out.set(b, at)
+    at += b.byteLength
+  }
+  out[at++] = 8
+  varint(type)
+  if (seq !== 0) {
+    out[at++] = 16
+    varint(seq)
+  }
+  if (target !== '') text(26, target)
+  for (const a of targetAddrs) text(34, a)
+  for (const b of gossip) embedded(42, b)
+  for (const b of members) embedded(50, b)
+  if (join) {
+    out[at++] = 56
+    out[at++] = 1
+  }
+  if (page !== 0) {
+    out[at++] = 64
+    varint(page)
+  }
+  if (digest !== undefined && digest.byteLength > 0) embedded(74, digest)
+  if (noReply) {
+    out[at++] = 80
+    out[at++] = 1
+  }
+  return out
 }

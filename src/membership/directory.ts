@@ -7,14 +7,14 @@ import type { PeerId } from '../core/transport.js'
 import type { Membership } from './membership.js'
 
 export interface AliveDirectory {
-  alivePeers(): PeerId[]
+  alivePeers(): readonly PeerId[]
   addressesOf(id: PeerId): readonly string[]
   onPeerAlive(listener: (id: PeerId) => void): () => void
 }
 
 export function membershipDirectory (m: Membership): AliveDirectory {
   return {
-    alivePeers: () => m.alivePeers().map(info => info.id),
+    alivePeers: () => m.aliveIds(),
     addressesOf: (id) => m.member(id)?.addrs ?? [],
     onPeerAlive: (listener) => {
       const offAlive = m.on('alive', (info) => { listener(info.id) })

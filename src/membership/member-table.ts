@@ -20,6 +20,8 @@ import { MemberState, isActive, metaEqual, needsRefutation, supersedes } from '.
 import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
 import type { RecordSigner, SignedState } from './signing.js'
 import { Suspicion } from './suspicion.js'
+import { IdSet } from './id-set.js'
+import { StateDigest } from './state-digest.js'
 
 /** Largest incarnation the wire carries (uint32). */
 export const MAX_INCARNATION = 0xffff_ffff
@@ -71,7 +73,13 @@ export interface MemberTableDeps {
 export class MemberTable {
   private readonly records = new Map<PeerId, MemberRecord>()
   private readonly self: MemberRecord
-  private activeCount = 1
+  /** Other members by state: random picks and counts without scanning the table (issue 11). */
+  private readonly byState: Readonly<Record<MemberState, IdSet>> = { alive: new IdSet(), suspect: new IdSet(), dead: new IdSet(), left: new IdSet() }
+  /** Bumped at every change of who is alive (lets views of the alive members be cached). */
+  private aliveVersion = 0
+  /** Bumped at every change of a record's state or incarnation, and of the table's membership: keys the digest cache. */
+  private changes = 0
+  private cachedDigest: { changes: number, bytes: Uint8Array } | undefined
   /** Meta set after we left, announced if we rejoin. */
   private metaAfterLeave: MemberMeta | undefined
 
@@ -94,7 +102,17 @@ export class MemberTable {
 
   /** Members that are alive or suspect, ourselves included: the n in the protocol's formulas. */
   get activeMembers (): number {
-    return this.activeCount
+    return 1 + this.byState.alive.size + this.byState.suspect.size
+  }
+
+  /** Other members in `state` (read-only view: do not modify). */
+  inState (state: MemberState): IdSet {
+    return this.byState[state]
+  }
+
+  /** Changes whenever a member becomes alive or stops being alive. */
+  get aliveGeneration (): number {
+    return this.aliveVersion
   }
 
   get size (): number {
@@ -136,6 +154,17 @@ export class MemberTable {
     if (r === undefined) return undefined
     const u = { state: r.state, id: r.id, incarnation: r.incarnation, from: r.state === MemberState.left ? r.id : from, meta: r.meta }
     return r.signature === undefined ? u : { ...u, signature: r.signature }
+  }
+
+  /** The digest of our table (state-digest.ts): equal to another member's if both hold the same entries. */
+  digest (): Uint8Array {
+    // Cached until the table changes: a push-pull request (which anyone may send) costs no O(N) hashing.
+    if (this.cachedDigest?.changes !== this.changes) {
+      const d = new StateDigest()
+      for (const r of this.records.values()) d.add(r.id, r.incarnation, r.state)
+      this.cachedDigest = { changes: this.changes, bytes: d.bytes() }
+    }
+    return this.cachedDigest.bytes
   }
 
   /** Our full state, ourselves first. */
@@ -213,7 +242,7 @@ export class MemberTable {
       const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signedState: 'alive' }
       if (u.signature !== undefined) rec.signature = u.signature
       this.records.set(u.id, rec)
-      this.activeCount++
+      this.index(rec, undefined)
       this.deps.broadcast(u)
       this.deps.onNewMember?.(u.id)
       this.deps.emit('joined', toInfo(rec))
@@ -229,8 +258,8 @@ export class MemberTable {
       if (metaChanged) this.deps.emit('updated', toInfo(r))
       return
     }
-    if (!isActive(previous)) this.activeCount++
     r.state = MemberState.alive
+    this.index(r, previous)
     r.stateChangedAt = now
     if (previous === MemberState.left) {
       this.deps.onNewMember?.(u.id)
@@ -284,12 +313,12 @@ export class MemberTable {
     } else if (u.incarnation > r.incarnation) {
       return // a verdict ahead of the member's own record we hold: never ours (we declare at what we hold)
     }
-    const wasActive = isActive(r.state)
+    const previous = r.state
     r.suspicion?.cancel()
     delete r.suspicion
     r.state = u.state
     r.stateChangedAt = this.deps.clock.now()
-    if (wasActive) this.activeCount--
+    this.index(r, previous)
     this.deps.broadcast(u)
     this.deps.emit(u.state === MemberState.left ? 'left' : 'dead', toInfo(r))
   }
@@ -354,14 +383,21 @@ export class MemberTable {
   reap (): PeerId[] {
     const now = this.deps.clock.now()
     const removed: PeerId[] = []
-    for (const r of this.records.values()) {
-      if (r === this.self) continue
-      const age = now - r.stateChangedAt
-      if ((r.state === MemberState.dead && age > this.deps.config.reconnectWindowMs) ||
-          (r.state === MemberState.left && age > this.deps.config.leftRetentionMs)) {
-        this.records.delete(r.id)
-        removed.push(r.id)
+    // Only dead and left members can expire: scan those, not the whole table.
+    const expired = (state: MemberState, maxAgeMs: number): void => {
+      const set = this.byState[state]
+      for (let i = set.size - 1; i >= 0; i--) {
+        const r = this.records.get(set.at(i)) as MemberRecord
+        if (now - r.stateChangedAt > maxAgeMs) removed.push(r.id)
       }
+    }
+    expired(MemberState.dead, this.deps.config.reconnectWindowMs)
+    expired(MemberState.left, this.deps.config.leftRetentionMs)
+    if (removed.length > 0) this.changes++
+    for (const id of removed) {
+      const r = this.records.get(id) as MemberRecord
+      this.records.delete(id)
+      this.byState[r.state].delete(id)
     }
     return removed
   }
@@ -376,11 +412,13 @@ export class MemberTable {
 
   private startSuspicion (r: MemberRecord, u: MemberUpdate): void {
     const { config, clock } = this.deps
-    const n = this.activeCount
+    const n = this.activeMembers
     const k = expectedConfirmations(config.suspicionMult, n)
     const min = suspicionTimeoutMs(config.suspicionMult, n, config.probeIntervalMs)
     const max = config.suspicionMaxTimeoutMult * min
+    const previous = r.state
     r.state = MemberState.suspect
+    this.index(r, previous)
     r.incarnation = u.incarnation
     r.stateChangedAt = clock.now()
     const suspicion: Suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, suspicion, min) })
@@ -437,6 +475,7 @@ export class MemberTable {
 
   /** Adopts `u`, the member's own signed record, as what we hold for it. */
   private takeRecord (r: MemberRecord, u: MemberUpdate, state: SignedState): void {
+    this.changes++
     r.incarnation = u.incarnation
     if (u.meta !== undefined) r.meta = u.meta
     r.signedState = state
@@ -444,7 +483,17 @@ export class MemberTable {
     else r.signature = u.signature
   }
 
+  /** Moves another member's record from the set of `previous` (undefined: new) to that of its state. */
+  private index (r: MemberRecord, previous: MemberState | undefined): void {
+    this.changes++
+    if (r === this.self || previous === r.state) return
+    if (previous !== undefined) this.byState[previous].delete(r.id)
+    this.byState[r.state].add(r.id)
+    if (previous === MemberState.alive || r.state === MemberState.alive) this.aliveVersion++
+  }
+
   private signSelf (): void {
+    this.changes++
     const s = this.deps.records.sign(this.self.signedState, this.self.id, this.self.incarnation, this.self.meta)
     if (s === undefined) delete this.self.signature
     else this.self.signature = s

@@ -25,13 +25,14 @@ import { resolveMembershipConfig } from './config.js'
 import type { MembershipConfig, MembershipInit, PresetName } from './config.js'
 import type { MembershipEvents } from './events.js'
 import { pushPullIntervalMs, retransmitLimit } from './math.js'
-import { MemberState, isActive } from './member.js'
+import { MemberState } from './member.js'
 import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
 import { MemberTable } from './member-table.js'
 import type { RejectReason } from './member-table.js'
 import { Prober } from './prober.js'
 import { PushPull } from './push-pull.js'
 import { RecordSigner } from './signing.js'
+import { sampleIndices } from './id-set.js'
 import type { ProbeFrame } from './prober.js'
 
 export interface MembershipComponents {
@@ -103,6 +104,8 @@ export interface MembershipStats {
   pushPullsRefused: number
   /** Push-pull requests not answered: the requester asks too often, or too much state is being served (push-pull.ts). */
   pushPullsServedRefused: number
+  /** Push-pull requests answered with our table's digest alone: the requester's table was the same (push-pull.ts). */
+  pushPullsSame: number
   messagesIn: Counts
   messagesOut: Counts
   bytesIn: Counts
@@ -157,6 +160,8 @@ export class Membership {
   private readonly counters: Omit<MembershipStats, 'probeRtt' | 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds'>
   private readonly probeRtt = new Histogram(PROBE_RTT_BUCKETS_MS)
   private seedIndex = 0
+  /** aliveIds(), cached per alive generation of the table. */
+  private aliveView: { generation: number, ids: readonly PeerId[] } | undefined
   private running = false
   private leaving = false
 
@@ -171,7 +176,7 @@ export class Membership {
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
       probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
-      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -302,7 +307,7 @@ export class Membership {
     this.prober.stop()
     const update = this.table.leaveLocal()
     this.log.info('leaving', { incarnation: update.incarnation })
-    const wanted = Math.min(this.config.gossipNodes, this.gossipTargets().length)
+    const wanted = this.gossipTargets(this.config.gossipNodes).length
     this.gossipRound()
     return new Promise((resolve) => {
       const deadline = this.clock.now() + this.config.leaveTimeoutMs
@@ -359,7 +364,25 @@ export class Membership {
 
   /** Other members currently alive. */
   alivePeers (): MemberInfo[] {
-    return this.table.ids(s => s === MemberState.alive).map(id => this.table.info(id) as MemberInfo)
+    return this.aliveIds().map(id => this.table.info(id) as MemberInfo)
+  }
+
+  /**
+   * Ids of the other members currently alive. The same frozen array is returned until someone becomes
+   * alive or stops being alive, so a caller asking per message (replication) costs nothing per call, and
+   * may cache what it derives from it by identity.
+   */
+  aliveIds (): readonly PeerId[] {
+    const generation = this.table.aliveGeneration
+    if (this.aliveView === undefined || this.aliveView.generation !== generation) {
+      this.aliveView = { generation, ids: Object.freeze(this.table.inState(MemberState.alive).toArray()) }
+    }
+    return this.aliveView.ids
+  }
+
+  /** How many other members are alive (O(1)). */
+  get aliveCount (): number {
+    return this.table.inState(MemberState.alive).size
   }
 
   /** Replaces our tags and announces them (raises our incarnation). */
@@ -480,8 +503,8 @@ export class Membership {
       case 'pingReq':
         if (!this.leaving) this.prober.handlePingReq(from, msg.seq, msg.target)
         break
-      case 'pushPull': this.pushPull.onRequest(from, msg.seq, msg.page, msg.members); break
-      case 'pushPullReply': this.pushPull.onReply(from, msg.seq, msg.page, msg.members); break
+      case 'pushPull': this.pushPull.onRequest(from, msg.seq, msg.page, msg.members, msg.digest, msg.noReply === true); break
+      case 'pushPullReply': this.pushPull.onReply(from, msg.seq, msg.page, msg.members, msg.digest); break
       case 'gossip': break
     }
     if (owed.length > 0) this.sendFrame(this.destinationOf(from), { type: 'gossip' }, owed)
@@ -568,16 +591,27 @@ export class Membership {
 
   // ── periodic loops ─────────────────────────────────────────────────────────────────────────────
 
-  /** Members to gossip to: active ones, plus the recently dead so a falsely-dead member learns it and refutes. */
-  private gossipTargets (): PeerId[] {
+  /**
+   * `count` random members to gossip to: active ones, plus the recently dead so a falsely-dead member
+   * learns it and refutes. Drawn in O(count) from the table's per-state sets (plus a scan of the dead).
+   */
+  private gossipTargets (count: number): PeerId[] {
     const now = this.clock.now()
-    const toTheDead = this.config.gossipToTheDeadMs
-    return this.table.ids((state, changedAt) => isActive(state) || (state === MemberState.dead && now - changedAt < toTheDead))
+    const alive = this.table.inState(MemberState.alive)
+    const suspect = this.table.inState(MemberState.suspect)
+    const recentlyDead: PeerId[] = []
+    for (const id of this.table.inState(MemberState.dead).values()) {
+      const changedAt = this.table.info(id)?.stateChangedAt ?? 0
+      if (now - changedAt < this.config.gossipToTheDeadMs) recentlyDead.push(id)
+    }
+    const n = alive.size + suspect.size + recentlyDead.length
+    return sampleIndices(this.random, n, count).map(i =>
+      i < alive.size ? alive.at(i) : i < alive.size + suspect.size ? suspect.at(i - alive.size) : recentlyDead[i - alive.size - suspect.size] as PeerId)
   }
 
   private gossipRound (): void {
     if (this.queue.length === 0) return
-    for (const id of this.random.sample(this.gossipTargets(), this.config.gossipNodes)) {
+    for (const id of this.gossipTargets(this.config.gossipNodes)) {
       const gossip = this.takeGossip()
       if (gossip.length === 0) break
       this.send(this.destinationOf(id), { type: 'gossip', gossip })
@@ -586,8 +620,7 @@ export class Membership {
 
   private periodicPushPull (): void {
     if (this.leaving) return
-    const candidates = this.table.ids(s => s === MemberState.alive)
-    const id = candidates[this.random.int(candidates.length)]
+    const id = this.table.inState(MemberState.alive).pick(this.random)
     if (id !== undefined) this.pushPull.request(this.destinationOf(id), false)
   }
 
@@ -598,14 +631,14 @@ export class Membership {
   private reconnectRound (): void {
     for (const id of this.table.reap()) this.log.info('forgot member', { member: id })
     if (this.leaving) return
-    const dead = this.table.ids(s => s === MemberState.dead)
-    const target = dead[this.random.int(dead.length)]
+    const dead = this.table.inState(MemberState.dead)
+    const target = dead.pick(this.random)
     if (target !== undefined) {
       this.counters.reconnectAttempts++
       this.pushPull.request(this.destinationOf(target), false)
     }
     const aliveOthers = this.table.activeMembers - 1
-    if (this.seeds.length > 0 && (aliveOthers === 0 || dead.length > 0)) {
+    if (this.seeds.length > 0 && (aliveOthers === 0 || dead.size > 0)) {
       const seed = this.seeds[this.seedIndex++ % this.seeds.length] as Destination
       const known = seed.id === undefined ? undefined : this.table.state(seed.id)
       if (known === undefined || known === MemberState.dead) this.pushPull.request(seed, aliveOthers === 0)

@@ -13,6 +13,7 @@ import type { Awareness } from './awareness.js'
 import type { MembershipConfig } from './config.js'
 import { MemberState, isActive } from './member.js'
 import type { MemberTable } from './member-table.js'
+import { sampleIndices } from './id-set.js'
 
 /** Frames the prober sends; Membership adds piggybacked gossip and encodes them. */
 export type ProbeFrame =
@@ -96,12 +97,17 @@ export class Prober {
     if (target !== undefined) this.probe(target)
   }
 
-  /** A new member (or one back from the dead) joins the rotation at a random later position. */
+  /**
+   * A new member (or one back from the dead) joins the rotation at a random later position: it takes
+   * that position and the member there moves to the end (still probed this round). O(1): inserting into
+   * the array made a forming cluster's rotation O(N²) per member (issue 11).
+   */
   addMember (id: PeerId): void {
     if (this.inOrder.has(id)) return
     this.inOrder.add(id)
     const pos = this.index + this.deps.random.int(this.order.length - this.index + 1)
-    this.order.splice(pos, 0, id)
+    if (pos < this.order.length) this.order.push(this.order[pos] as PeerId)
+    this.order[pos] = id
   }
 
   /** Routes an ack from `from`; returns false if nobody was waiting for it from that peer (late, unknown or forged). */
@@ -259,8 +265,9 @@ export class Prober {
     round.phase = 'indirect'
     round.indirectTimer?.cancel()
     const { table, random, config } = this.deps
-    const candidates = table.ids((state) => state === MemberState.alive).filter(id => id !== round.target)
-    const helpers = random.sample(candidates, config.indirectChecks)
+    // k alive members other than the target, drawn in O(k) (one more than k, in case the target is among them).
+    const alive = table.inState(MemberState.alive)
+    const helpers = sampleIndices(random, alive.size, config.indirectChecks + 1).map(i => alive.at(i)).filter(id => id !== round.target).slice(0, config.indirectChecks)
     round.expectedNacks = helpers.length
     if (round.pending !== undefined) round.pending.helpers = new Set(helpers)
     const targetAddrs = table.info(round.target)?.addrs ?? []

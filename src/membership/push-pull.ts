@@ -9,6 +9,12 @@
  * (and which a join waits for) — and above 4 MiB the receiver's inbound byte rate would drop the rest. So
  * page 0 goes first, at most PUSH_PULL_BURST_BYTES leave at once, and the rest follows at
  * PUSH_PULL_PACE_BYTES_PER_SEC, within both limits.
+ *
+ * Digest first (issue 11). A periodic exchange, a retry of a dead member or a seed, and a pull of an
+ * unknown sender start with a digest of our table (state-digest.ts) and no members. A peer whose table
+ * has the same digest answers with its digest alone: in an idle cluster that is the whole exchange, a
+ * few dozen bytes each way whatever N. Otherwise it answers with its full state, as before, and we then
+ * send ours, marked `noReply`. A join still sends its state at once (the joiner knows nobody).
  */
 import type { Clock, Timer } from '../core/clock.js'
 import { DEFAULT_INBOUND_BYTE_RATE, DEFAULT_QUEUE_LIMITS } from '../core/link-defaults.js'
@@ -21,6 +27,7 @@ import type { SwimMessage } from './codec.js'
 import type { MembershipConfig } from './config.js'
 import type { MemberUpdate } from './member.js'
 import type { MemberTable } from './member-table.js'
+import { sameDigest } from './state-digest.js'
 
 /** Outstanding push-pull requests; more are refused until replies arrive or time out. */
 export const MAX_PENDING_PUSH_PULLS = 64
@@ -44,6 +51,8 @@ export const SERVE_PER_PEER: Readonly<RateSpec> = { ratePerSec: 1, burst: 3 }
  * the 64 MiB outbound budget and starve our own probes and acks.
  */
 export const SERVE_BYTES: Readonly<ByteRateSpec> = { bytesPerSec: 8 * 1024 * 1024, burstBytes: 16 * 1024 * 1024 }
+/** What a digest-only answer costs, for the overall serving budget: a frame with 8 bytes of digest. */
+const SUMMARY_BYTES = 64
 /** Requesters whose serving rate we track; past it the map starts over (each then gets a fresh burst). */
 const MAX_SERVE_TRACKED = 4096
 
@@ -53,6 +62,9 @@ interface Transfer {
   readonly seq: number
   readonly type: 'pushPull' | 'pushPullReply'
   readonly join: boolean
+  /** Our table's digest, on page 0; `noReply`: our state after a differing digest (not answered). */
+  readonly digest: Uint8Array | undefined
+  readonly noReply: boolean
   readonly pages: MemberUpdate[][]
   readonly sizes: number[]
   next: number
@@ -64,6 +76,8 @@ export interface PushPullCounters {
   pushPullsRefused: number
   /** Requests we did not answer: the requester's rate, the overall byte rate, or too many states in flight. */
   pushPullsServedRefused: number
+  /** Push-pull requests answered by our digest alone: the requester's table was the same as ours. */
+  pushPullsSame: number
   unexpectedFrames: number
 }
 
@@ -89,6 +103,8 @@ interface Pending {
   peer: PeerId | undefined
   expires: number
   replied: boolean
+  /** The digest we sent without our state: the peer's reply tells whether it needs the state. */
+  digest: Uint8Array | undefined
   onReply: () => void
 }
 
@@ -116,26 +132,42 @@ export class PushPull {
       return false
     }
     const seq = this.deps.nextSeq()
-    this.pending.set(seq, { peer: to.id, expires: clock.now() + config.joinTimeoutMs, replied: false, onReply: () => { onReply?.() } })
+    const digest = join ? undefined : this.deps.table.digest()
+    this.pending.set(seq, { peer: to.id, expires: clock.now() + config.joinTimeoutMs, replied: false, digest, onReply: () => { onReply?.() } })
     counters.pushPulls++
-    this.sendState(to, seq, 'pushPull', join)
+    if (digest === undefined) {
+      this.sendState(to, seq, 'pushPull', { join })
+    } else {
+      this.deps.send(to, { type: 'pushPull', seq, page: 0, join: false, members: [], gossip: this.deps.takeGossip(), digest })
+    }
     return true
   }
 
-  /** A peer sent us its state: merge it, and answer the first page with ours (after merging, so our answer carries any refutation). */
-  onRequest (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
+  /**
+   * A peer sent us its state, or its digest: merge what it sent, and answer the first page (after merging,
+   * so our answer carries any refutation) — with our digest alone if it sent an equal one and no state,
+   * else with our state and digest. A `noReply` state answers our reply and is not answered.
+   */
+  onRequest (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[], digest?: Uint8Array, noReply = false): void {
     for (const u of members) this.deps.table.applyRemoteState(u, from)
-    if (page !== 0) return
-    const refusal = this.admitServe(from)
+    if (page !== 0 || noReply) return
+    const ours = this.deps.table.digest()
+    const same = members.length === 0 && sameDigest(digest, ours)
+    const refusal = this.admitServe(from, same ? SUMMARY_BYTES : this.lastStateBytes)
     if (refusal !== undefined) {
       this.deps.counters.pushPullsServedRefused++
       this.deps.warnings.warn('serve', 'did not answer a push-pull request', { from, reason: refusal })
       return
     }
-    this.sendState(this.deps.destinationOf(from), seq, 'pushPullReply')
+    if (same) {
+      this.deps.counters.pushPullsSame++
+      this.deps.send(this.deps.destinationOf(from), { type: 'pushPullReply', seq, page: 0, members: [], gossip: this.deps.takeGossip(), digest: ours })
+      return
+    }
+    this.sendState(this.deps.destinationOf(from), seq, 'pushPullReply', { digest: ours })
   }
 
-  onReply (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[]): void {
+  onReply (from: PeerId, seq: number, page: number, members: readonly MemberUpdate[], digest?: Uint8Array): void {
     const pending = this.pending.get(seq)
     if (pending === undefined || (pending.peer !== undefined && pending.peer !== from)) {
       this.deps.counters.unexpectedFrames++
@@ -147,6 +179,10 @@ export class PushPull {
     // The entry stays until it expires: the reply's later pages carry the same seq.
     if (page === 0 && !pending.replied) {
       pending.replied = true
+      // We sent only our digest and the peer's table differs: now it gets our state (it sent its own).
+      if (pending.digest !== undefined && !(members.length === 0 && sameDigest(digest, pending.digest))) {
+        this.sendState(this.deps.destinationOf(from), seq, 'pushPull', { noReply: true })
+      }
       pending.onReply()
     }
   }
@@ -163,7 +199,7 @@ export class PushPull {
   }
 
   /** Whether to answer a request from `from` now (charging its share), or why not. */
-  private admitServe (from: PeerId): ServeRefusal | undefined {
+  private admitServe (from: PeerId, bytes: number): ServeRefusal | undefined {
     if (this.transfers.size >= MAX_PUSH_PULL_TRANSFERS) return 'transfers'
     for (const t of this.transfers) if (t.to.id === from && t.type === 'pushPullReply') return 'requester-in-flight'
     const now = this.deps.clock.now()
@@ -173,16 +209,16 @@ export class PushPull {
       bucket = new TokenBucket(SERVE_PER_PEER, now)
       this.servePerPeer.set(from, bucket)
     }
-    if (!this.serveBytes.has(now, this.lastStateBytes)) return 'overall-bytes'
+    if (!this.serveBytes.has(now, bytes)) return 'overall-bytes'
     if (!bucket.take(now)) return 'requester-rate'
     return undefined
   }
 
-  private sendState (to: Destination, seq: number, type: 'pushPull' | 'pushPullReply', join = false): void {
+  private sendState (to: Destination, seq: number, type: 'pushPull' | 'pushPullReply', opts: { join?: boolean, digest?: Uint8Array, noReply?: boolean } = {}): void {
     const { pages, sizes } = this.pages()
     this.lastStateBytes = sizes.reduce((a, b) => a + b, 0)
     if (type === 'pushPullReply') this.serveBytes.spend(this.lastStateBytes)
-    const transfer: Transfer = { to, seq, type, join, pages, sizes, next: 0 }
+    const transfer: Transfer = { to, seq, type, join: opts.join === true, digest: opts.digest, noReply: opts.noReply === true, pages, sizes, next: 0 }
     this.transfers.add(transfer)
     this.sendBurst(transfer)
   }
@@ -198,7 +234,8 @@ export class PushPull {
       const members = t.pages[page] as MemberUpdate[]
       const gossip = page === 0 ? this.deps.takeGossip() : []
       const { seq, type } = t
-      this.deps.send(t.to, type === 'pushPull' ? { type, seq, page, join: t.join, members, gossip } : { type, seq, page, members, gossip })
+      const extras = { ...(page === 0 && t.digest !== undefined ? { digest: t.digest } : {}), ...(t.noReply && type === 'pushPull' ? { noReply: true as const } : {}) }
+      this.deps.send(t.to, type === 'pushPull' ? { type, seq, page, join: t.join, members, gossip, ...extras } : { type, seq, page, members, gossip, ...extras })
       burst += size
     }
     if (t.next >= t.pages.length) {

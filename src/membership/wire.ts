@@ -1,4 +1,5 @@
 import { decodeMessage, encodeMessage, MaxLengthError, MaxSizeError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -11,6 +12,8 @@ export interface SwimFrame {
   members: MemberUpdate[]
   join: boolean
   page: number
+  digest: Uint8Array<ArrayBuffer>
+  noReply: boolean
 }
 
 export namespace SwimFrame {
@@ -69,6 +72,16 @@ export namespace SwimFrame {
           w.uint32(obj.page)
         }
 
+        if ((obj.digest != null && obj.digest.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.digest)
+        }
+
+        if ((obj.noReply != null && obj.noReply !== false)) {
+          w.uint32(80)
+          w.bool(obj.noReply)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -81,7 +94,9 @@ export namespace SwimFrame {
           gossip: [],
           members: [],
           join: false,
-          page: 0
+          page: 0,
+          digest: uint8ArrayAlloc(0),
+          noReply: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -136,6 +151,14 @@ export namespace SwimFrame {
             }
             case 8: {
               obj.page = reader.uint32()
+              break
+            }
+            case 9: {
+              obj.digest = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.noReply = reader.bool()
               break
             }
             default: {
@@ -242,6 +265,20 @@ export namespace SwimFrame {
               yield {
                 field: `${prefix}.page`,
                 value: reader.uint32()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.digest`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.noReply`,
+                value: reader.bool()
               }
               break
             }
@@ -386,6 +423,16 @@ export namespace SwimFrame {
     value: number
   }
 
+  export interface SwimFrameDigestFieldEvent {
+    field: '$.digest'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SwimFrameNoReplyFieldEvent {
+    field: '$.noReply'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SwimFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SwimFrame.codec())
   }
@@ -394,7 +441,7 @@ export namespace SwimFrame {
     return decodeMessage(buf, SwimFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SwimFrame>): Generator<SwimFrameTypeFieldEvent | SwimFrameSeqFieldEvent | SwimFrameTargetFieldEvent | SwimFrameTargetAddrsFieldEvent | SwimFrameGossipStateFieldEvent | SwimFrameGossipIdFieldEvent | SwimFrameGossipIncarnationFieldEvent | SwimFrameGossipFromFieldEvent | SwimFrameGossipMetaNameFieldEvent | SwimFrameGossipMetaAddrsFieldEvent | SwimFrameGossipMetaTagsFieldEvent | SwimFrameGossipSignatureFieldEvent | SwimFrameMembersStateFieldEvent | SwimFrameMembersIdFieldEvent | SwimFrameMembersIncarnationFieldEvent | SwimFrameMembersFromFieldEvent | SwimFrameMembersMetaNameFieldEvent | SwimFrameMembersMetaAddrsFieldEvent | SwimFrameMembersMetaTagsFieldEvent | SwimFrameMembersSignatureFieldEvent | SwimFrameJoinFieldEvent | SwimFramePageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SwimFrame>): Generator<SwimFrameTypeFieldEvent | SwimFrameSeqFieldEvent | SwimFrameTargetFieldEvent | SwimFrameTargetAddrsFieldEvent | SwimFrameGossipStateFieldEvent | SwimFrameGossipIdFieldEvent | SwimFrameGossipIncarnationFieldEvent | SwimFrameGossipFromFieldEvent | SwimFrameGossipMetaNameFieldEvent | SwimFrameGossipMetaAddrsFieldEvent | SwimFrameGossipMetaTagsFieldEvent | SwimFrameGossipSignatureFieldEvent | SwimFrameMembersStateFieldEvent | SwimFrameMembersIdFieldEvent | SwimFrameMembersIncarnationFieldEvent | SwimFrameMembersFromFieldEvent | SwimFrameMembersMetaNameFieldEvent | SwimFrameMembersMetaAddrsFieldEvent | SwimFrameMembersMetaTagsFieldEvent | SwimFrameMembersSignatureFieldEvent | SwimFrameJoinFieldEvent | SwimFramePageFieldEvent | SwimFrameDigestFieldEvent | SwimFrameNoReplyFieldEvent> {
     return streamMessage(buf, SwimFrame.codec(), opts)
   }
 }

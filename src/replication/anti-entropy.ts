@@ -30,6 +30,7 @@
  *
  * The responder keeps no state; the initiator keeps one bounded Session per round to report completion.
  */
+import { aliveSet } from './alive-set.js'
 import type { Clock, Timer } from '../core/clock.js'
 import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
@@ -219,7 +220,7 @@ export class AntiEntropy {
   }
 
   private nextPartner (): PeerId | undefined {
-    const alive = new Set(this.o.peers.alivePeers())
+    const alive = aliveSet(this.o.peers)
     this.o.hosts.prune(alive)
     for (const id of this.summaries.keys()) if (!alive.has(id)) this.summaries.delete(id)
     // Peers that came alive since (joined, or back from a partition) first: they have the most to exchange.
@@ -331,7 +332,7 @@ export class AntiEntropy {
     this.listed = true
     const peers = [...this.deferred]
     this.deferred.clear()
-    const alive = new Set(this.o.peers.alivePeers())
+    const alive = aliveSet(this.o.peers)
     for (const peer of peers) if (alive.has(peer)) this.peerAlive(peer)
   }
 
@@ -351,7 +352,7 @@ export class AntiEntropy {
     const entries = [...this.toFetch].filter(e => e.ready)
     this.toFetch.clear()
     const aliveList = this.o.peers.alivePeers()
-    const alive = new Set(aliveList)
+    const alive = aliveSet(this.o.peers)
     const perPeer = new Map<PeerId, DocEntry[]>()
     const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
     for (const entry of entries) {
@@ -383,7 +384,7 @@ export class AntiEntropy {
   /** Starts waiting fetch rounds while the round table has room (called whenever rounds end). */
   private drainFetches (): void {
     if (this.fetchWaiting.size === 0) return
-    const alive = new Set(this.o.peers.alivePeers())
+    const alive = aliveSet(this.o.peers)
     for (const [peer, waiting] of this.fetchWaiting) {
       if (this.sessions.size >= this.o.config.maxSessions) return
       this.fetchWaiting.delete(peer)
@@ -517,7 +518,7 @@ export class AntiEntropy {
     const hosted = new Uint8Array(Math.ceil(msg.entries.length / 8))
     const equal = new Uint8Array(hosted.byteLength)
     const hints: HostHint[] = []
-    let alive: Set<PeerId> | undefined
+    let alive: ReadonlySet<PeerId> | undefined
     let differing = 0
     const stepOne = (doc: string): void => {
       if (!this.claim(doc, from, msg.session, 'responder')) return // under way in another exchange
@@ -539,7 +540,7 @@ export class AntiEntropy {
       } else if (msg.scope === 'handoff' || (msg.scope === 'shared' && this.o.placement.isHome(e.doc) && this.settled())) {
         stepOne(e.doc)
       } else if (!held && hints.length < MAX_HINTS_PER_REPLY) {
-        alive ??= new Set(this.o.peers.alivePeers())
+        alive ??= aliveSet(this.o.peers)
         const peers = this.o.random.sample(this.o.hosts.hostsOf(e.doc, alive, from), SYNC_LIMITS.hintPeers)
         if (peers.length > 0) hints.push({ doc: e.doc, peers })
       }
@@ -800,7 +801,7 @@ export class AntiEntropy {
   private followHint (hint: HostHint): void {
     const digest = this.digestOf(hint.doc)
     if (digest === undefined) return
-    const alive = new Set(this.o.peers.alivePeers())
+    const alive = aliveSet(this.o.peers)
     if (this.o.hosts.hostsOf(hint.doc, alive).length > 0) return
     for (const peer of hint.peers) {
       if (peer === this.o.localId || !alive.has(peer)) continue

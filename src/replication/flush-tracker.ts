@@ -12,6 +12,7 @@
  * counts once its acked vector dominates our vector at flush time and it is durable. Frames may be lost, so
  * unconfirmed peers get the update again every `flushRetryMs`, sized from their latest ack.
  */
+import { aliveSet } from './alive-set.js'
 import type { Clock, Timer } from '../core/clock.js'
 import { AbortError, NotRunningError, RateLimitError, TimeoutError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
@@ -150,7 +151,7 @@ export class FlushTracker {
 
   private round (f: PendingFlush): void {
     if (!this.pending.has(f.id)) return
-    const alive = new Set(this.o.peers.alivePeers())
+    const alive = aliveSet(this.o.peers)
     // The preference list: homes first, then who covers for them. Each retry widens it by one peer, so
     // an unreachable home is covered by the next peer (which hands the update over later).
     const candidates = this.o.placement.preferenceList(f.entry.name)

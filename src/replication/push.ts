@@ -16,6 +16,7 @@ import type { Placement } from './placement.js'
 import type { ReplicatorCounters } from './stats.js'
 import type { PeerDirectory } from '../core/directory.js'
 import type { SyncLink } from './sync-link.js'
+import { aliveSet } from './alive-set.js'
 
 export interface PusherOptions {
   localId: PeerId
@@ -34,7 +35,7 @@ export class Pusher {
 
   /** Sends a durable local update of `entry` to every live host, or to k of them as an epidemic. */
   pushLocal (entry: DocEntry, update: Uint8Array): void {
-    const alive = new Set(this.o.peers.alivePeers())
+    const alive = aliveSet(this.o.peers)
     const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && alive.has(p))
     const others = this.o.hosts.hostsOf(entry.name, alive).filter(p => !homes.includes(p))
     const direct = homes.length + others.length <= this.o.pushAllMaxHosts()
@@ -51,6 +52,6 @@ export class Pusher {
   }
 
   private liveHosts (entry: DocEntry, exclude?: PeerId): PeerId[] {
-    return this.o.hosts.hostsOf(entry.name, new Set(this.o.peers.alivePeers()), exclude)
+    return this.o.hosts.hostsOf(entry.name, aliveSet(this.o.peers), exclude)
   }
 }

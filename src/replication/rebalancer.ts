@@ -13,6 +13,7 @@
  * Guests are found by a scan of the catalog after every placement change (sliced, so 100,000 docs do not
  * block the event loop) and as docs become held; each tick works on at most `maxDocsPerRound` of them.
  */
+import { aliveSet } from './alive-set.js'
 import type { Clock, Timer } from '../core/clock.js'
 import type { DocStore } from '../core/doc-store.js'
 import type { PeerDirectory } from '../core/directory.js'
@@ -97,7 +98,7 @@ export class Rebalancer {
     if (this.o.placement.version !== this.scannedVersion && this.scan === undefined) this.placementChanged()
     // While the member set is still changing (a join being learned), wait: the homes may not be the homes.
     if (this.guests.size === 0 || this.o.clock.now() - this.o.placement.changedAt < this.o.config.placementSettleMs) return
-    const alive = new Set(this.o.peers.alivePeers())
+    const alive = aliveSet(this.o.peers)
     const perHome = new Map<PeerId, Listed[]>()
     let worked = 0
     for (const doc of [...this.guests]) {

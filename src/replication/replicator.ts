@@ -19,6 +19,7 @@
  * Runs unchanged in the simulator: no libp2p, no ambient time or randomness, and no protocol step waits
  * on a promise (promises exist only at this public edge and settle from callbacks).
  */
+import { aliveSet } from './alive-set.js'
 import type * as Y from 'yjs'
 import { every } from '../core/clock.js'
 import type { Clock, Timer } from '../core/clock.js'
@@ -411,7 +412,7 @@ export class Replicator {
    */
   isKnown (name: string): boolean {
     if (this.holds(name)) return !this.isDeleted(name)
-    return this.hosts.hostsOf(name, new Set(this.peers.alivePeers())).length > 0
+    return this.hosts.hostsOf(name, aliveSet(this.peers)).length > 0
   }
 
   /** Whether this peer holds `name` (loaded, or in its store), deleted or not. */
@@ -731,12 +732,12 @@ export class Replicator {
 
   /** Live peers that said they hold `name` (in a listing, a reply or an update): the host directory. */
   knownHosts (name: string): PeerId[] {
-    return this.hosts.hostsOf(name, new Set(this.peers.alivePeers()))
+    return this.hosts.hostsOf(name, aliveSet(this.peers))
   }
 
   /** Live peers a write to `name` is pushed to: its other homes, and the peers known to hold it open. */
   hostsOf (name: string): PeerId[] {
-    const alive = new Set(this.peers.alivePeers())
+    const alive = aliveSet(this.peers)
     const homes = this.placement.homes(name).filter(p => p !== this.localId && alive.has(p))
     return [...new Set([...homes, ...this.hosts.hostsOf(name, alive)])]
   }

@@ -525,6 +525,7 @@ export class SimNetwork implements LinkHost {
       this.receive(link, channel, frame, epoch)
     }
     if (link.inFlight > 0 && !link.arrivalEvent.queued) this.queue.schedule(link.arrivalEvent, link.headTime)
+    else if (link.conn === undefined) this.dropIfIdle(link)
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────
@@ -661,7 +662,19 @@ export class SimNetwork implements LinkHost {
       link.conn = undefined
       // As in the libp2p transport, a peer's inbound rate state goes with its last connection.
       link.inboundLimits = undefined
+      this.dropIfIdle(link)
     }
+  }
+
+  /**
+   * Forgets a link with no connection and nothing queued, in flight or being written: it holds nothing a
+   * new one would not (its rate limits went with the connection). Kept, every pair that ever talked held
+   * one — N² links, most of the heap at N = 1,000 (issue 11), and the garbage collector's work with it.
+   */
+  private dropIfIdle (link: OutLink): void {
+    if (link.conn !== undefined || link.queuedFrames > 0 || link.inFlight > 0 || link.pumpEvent.queued || link.arrivalEvent.queued ||
+        link.pumpDeferred || link.busyUntil > this.time) return
+    if (link.from.links.get(link.to.id) === link) link.from.links.delete(link.to.id)
   }
 
   /**
@@ -669,7 +682,6 @@ export class SimNetwork implements LinkHost {
    * least recently used connections that have nothing queued and are older than the grace period.
    */
   private enforceBudget (node: SimNode): void {
-    // Usually one connection over: a linear scan for the least recently used beats sorting them all.
     while (node.openConnections > this.maxConnections) {
       const lru = this.pruneCandidate(node)
       if (lru === undefined) return // everything is busy or young: stay above the cap for now
@@ -678,22 +690,16 @@ export class SimNetwork implements LinkHost {
     }
   }
 
+  /** The least recently active open connection that is past its grace period and has nothing queued or being written. */
   private pruneCandidate (node: SimNode): SimConnection | undefined {
     const now = this.time
-    let best: SimConnection | undefined
-    let bestActivity = Infinity
-    const list = node.connectionList
-    for (let i = 0; i < list.length; i++) {
-      const conn = list[i] as SimConnection
-      const activity = conn.a === node ? conn.lastActivityA : conn.lastActivityB
-      if (activity > bestActivity || (activity === bestActivity && best !== undefined && conn.serial > best.serial)) continue
+    for (let conn = node.oldest; conn !== undefined; conn = node.next(conn)) {
       if (conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
       const link = node.links.get(conn.other(node).id)
       if (link !== undefined && (link.queuedFrames > 0 || link.busyUntil > now)) continue
-      best = conn
-      bestActivity = activity
+      return conn
     }
-    return best
+    return undefined
   }
 
   private pumpLater (link: OutLink | undefined): void {
@@ -715,7 +721,9 @@ export class SimNetwork implements LinkHost {
       this.clearLink(link, reason)
       link.busyUntil = 0
     }
-    for (const conn of [...node.connectionList]) this.closeConnection(conn)
+    const all: SimConnection[] = []
+    for (let conn = node.oldest; conn !== undefined; conn = node.next(conn)) all.push(conn)
+    for (const conn of all) this.closeConnection(conn)
     node.links.clear()
     node.egressFreeAt = 0
   }

@@ -24,9 +24,11 @@ export class SimConnection {
   /** Last frame sent or received on it, per end (the connection budget's LRU). */
   lastActivityA = 0
   lastActivityB = 0
-  /** Positions in a's and b's connection lists. */
-  indexA = -1
-  indexB = -1
+  /** Neighbours in a's and b's connection lists, least recently active first (see SimNode). */
+  prevA: SimConnection | undefined
+  nextA: SimConnection | undefined
+  prevB: SimConnection | undefined
+  nextB: SimConnection | undefined
 
   /**
    * `serial`: the order connections were dialled in this network; among equally idle connections the
@@ -41,9 +43,11 @@ export class SimConnection {
     return node === this.a ? this.b : this.a
   }
 
+  /** A frame went out or came in at `node`'s end: it becomes that node's most recently active connection. */
   touch (node: SimNode, now: number): void {
     if (node === this.a) this.lastActivityA = now
     else this.lastActivityB = now
+    node.moveToNewest(this)
   }
 
   lastActivity (node: SimNode): number {
@@ -62,8 +66,14 @@ export class SimNode {
   readonly sent: TrafficStats = { frames: 0, bytes: 0, dropped: 0 }
   readonly links = new Map<PeerId, OutLink>()
   readonly connections = new Map<PeerId, SimConnection>()
-  /** The same connections in a dense array: the connection budget scans it at every new connection. */
-  readonly connectionList: SimConnection[] = []
+  /**
+   * The same connections in a doubly linked list ordered by last activity, least recent first: the
+   * connection budget looks for the least recently used idle connection at every new one, which a scan of
+   * all of them made O(connections) per dial (issue 11). Activity times only grow, so moving a touched
+   * connection to the end keeps the order.
+   */
+  oldest: SimConnection | undefined
+  newest: SimConnection | undefined
   /** The node's network interface is busy sending until this time (all links share it). */
   egressFreeAt = 0
   /** Connections in state `open` (the budget counts these). */
@@ -76,20 +86,57 @@ export class SimNode {
 
   addConnection (peer: PeerId, conn: SimConnection): void {
     this.connections.set(peer, conn)
-    if (conn.a === this) conn.indexA = this.connectionList.length
-    else conn.indexB = this.connectionList.length
-    this.connectionList.push(conn)
+    this.append(conn)
   }
 
   removeConnection (peer: PeerId, conn: SimConnection): void {
     if (this.connections.get(peer) !== conn) return
     this.connections.delete(peer)
-    const i = conn.a === this ? conn.indexA : conn.indexB
-    const last = this.connectionList.pop() as SimConnection
-    if (last !== conn) {
-      this.connectionList[i] = last
-      if (last.a === this) last.indexA = i
-      else last.indexB = i
+    this.unlink(conn)
+  }
+
+  moveToNewest (conn: SimConnection): void {
+    if (this.newest === conn || this.connections.get(conn.other(this).id) !== conn) return
+    this.unlink(conn)
+    this.append(conn)
+  }
+
+  /** The connection after `conn` in this node's list (more recently active). */
+  next (conn: SimConnection): SimConnection | undefined {
+    return conn.a === this ? conn.nextA : conn.nextB
+  }
+
+  private append (conn: SimConnection): void {
+    const last = this.newest
+    if (conn.a === this) {
+      conn.prevA = last
+      conn.nextA = undefined
+    } else {
+      conn.prevB = last
+      conn.nextB = undefined
+    }
+    if (last === undefined) this.oldest = conn
+    else if (last.a === this) last.nextA = conn
+    else last.nextB = conn
+    this.newest = conn
+  }
+
+  private unlink (conn: SimConnection): void {
+    const mine = conn.a === this
+    const prev = mine ? conn.prevA : conn.prevB
+    const next = mine ? conn.nextA : conn.nextB
+    if (prev === undefined) this.oldest = next
+    else if (prev.a === this) prev.nextA = next
+    else prev.nextB = next
+    if (next === undefined) this.newest = prev
+    else if (next.a === this) next.prevA = prev
+    else next.prevB = prev
+    if (mine) {
+      conn.prevA = undefined
+      conn.nextA = undefined
+    } else {
+      conn.prevB = undefined
+      conn.nextB = undefined
     }
   }
 }
