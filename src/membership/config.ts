@@ -43,7 +43,7 @@ export interface MembershipConfig {
   retransmitMult: number
   /** Full-state exchange with one random member every this long (scaled by log2 n above 32 members). */
   pushPullIntervalMs: number
-  /** Every this long, try a push-pull with one random dead member (and a seed if the view shrank). */
+  /** Every this long, with probability dead/alive (Serf), try a push-pull with one random dead member (and a seed if the view shrank). */
   reconnectIntervalMs: number
   /** Dead members are kept and re-tried for this long, then forgotten. Long, so partitions heal on their own. */
   reconnectWindowMs: number

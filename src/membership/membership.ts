@@ -627,17 +627,23 @@ export class Membership {
   /**
    * Partition healing: push-pull with one random dead member per interval, and with a seed while the view
    * is degraded (nobody alive, or someone dead). A reply merges both views; refutations then spread.
+   *
+   * Each round runs with probability dead/alive, as Serf's reconnect does: the whole mesh then makes about
+   * `dead` attempts per interval whatever its size, where one attempt per member per interval aimed
+   * (N − 1)/interval requests at a member crashed for good, for the 24 h window. The side of a partition
+   * that lost more than it kept (dead ≥ alive) still tries every interval, so a heal is found as fast.
    */
   private reconnectRound (): void {
     for (const id of this.table.reap()) this.log.info('forgot member', { member: id })
     if (this.leaving) return
     const dead = this.table.inState(MemberState.dead)
+    const aliveOthers = this.table.activeMembers - 1
+    if (aliveOthers > 0 && (dead.size === 0 || this.random.next() >= dead.size / aliveOthers)) return
     const target = dead.pick(this.random)
     if (target !== undefined) {
       this.counters.reconnectAttempts++
       this.pushPull.request(this.destinationOf(target), false)
     }
-    const aliveOthers = this.table.activeMembers - 1
     if (this.seeds.length > 0 && (aliveOthers === 0 || dead.size > 0)) {
       const seed = this.seeds[this.seedIndex++ % this.seeds.length] as Destination
       const known = seed.id === undefined ? undefined : this.table.state(seed.id)
