@@ -33,7 +33,7 @@ export class AgentError extends Error {
 
 export interface AgentClient {
   readonly base: string
-  request<T>(method: string, route: string, body?: unknown): Promise<T>
+  request<T>(method: string, route: string, body?: unknown, extraHeaders?: Readonly<Record<string, string>>): Promise<T>
   /** Opens a long-lived GET (the event stream); the caller reads the body. */
   stream(route: string, signal: AbortSignal): Promise<Response>
 }
@@ -98,12 +98,12 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
   }
   return {
     base,
-    request: async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    request: async <T>(method: string, route: string, body?: unknown, extraHeaders: Readonly<Record<string, string>> = {}): Promise<T> => {
       let res: Response
       try {
         res = await fetch(`${base}${route}`, {
           method,
-          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+          headers: body === undefined ? { ...headers, ...extraHeaders } : { ...headers, ...extraHeaders, 'content-type': 'application/json' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
         })

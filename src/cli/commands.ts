@@ -3,6 +3,7 @@
  * Each talks to an agent's HTTP API (client.ts) and prints for people, or JSON with --json. Exit codes:
  * 0 done, 1 the agent refused or could not be reached, 2 a usage error.
  */
+import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { MemberView } from '../api.js'
@@ -208,8 +209,31 @@ async function monitor (argv: readonly string[], io: CommandIo): Promise<number>
   throw new AgentError('the agent closed the event stream (it stopped, or dropped a client that did not keep up)')
 }
 
+/** Retries of a write whose outcome is unknown, and the pause before each. */
+const PUT_RETRY_DELAYS_MS = [500, 1_500]
+
+/**
+ * A write under one Idempotency-Key, retried with the same key while its outcome is unknown (500, or no
+ * answer: the agent may have applied it): the agent applies the key at most once, so a retry can neither
+ * lose nor double the write. A refusal (4xx, 503, 507: nothing applied) is final. If the outcome is still
+ * unknown after the retries, the error names the key, so the operator can retry it later.
+ */
+async function putOnce<T> (key: string, send: (headers: Record<string, string>) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send({ 'idempotency-key': key })
+    } catch (err) {
+      const unknown = err instanceof AgentError && (err.status === undefined || err.status === 500)
+      if (!unknown) throw err
+      const delay = PUT_RETRY_DELAYS_MS[attempt]
+      if (delay === undefined) throw new AgentError(`${err.message} (the write may or may not have been applied: retry with --idempotency-key ${key}, which applies it at most once)`, err.status, err.code)
+      await new Promise(resolve => setTimeout(resolve, delay))
+    }
+  }
+}
+
 async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
-  const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
+  const p = parseCommandArgs(argv, [...CLIENT_FLAGS, '--idempotency-key'], ['--json'])
   const [action, name, key, value, ...extra] = p.positional
   const enc = encodeURIComponent
   if (action === 'ls' && name === undefined) {
@@ -230,11 +254,12 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
     } catch {
       throw new UsageError(`docs put: the value must be JSON (a string is quoted: '"hello"'), got ${value.slice(0, 40)}`)
     }
-    const r = await (await client(p, io)).request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, parsed)
+    const agent = await client(p, io)
+    const r = await putOnce(p.values['--idempotency-key'] ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, parsed, headers))
     io.out(`${JSON.stringify(r)}\n`)
     return
   }
-  throw new UsageError('usage: murmur docs ls | murmur docs get <name> [key] | murmur docs put <name> <key> <json>')
+  throw new UsageError('usage: murmur docs ls | murmur docs get <name> [key] | murmur docs put <name> <key> <json> [--idempotency-key K]')
 }
 
 export interface Command {
@@ -251,5 +276,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   tags: { run: tags, usage: 'tags set <k=v>... | tags del <k>...', summary: 'change this agent\'s tags (gossiped at once)' },
   keygen: { run: keygen, usage: 'keygen [file]', summary: 'a new pre-shared key for --psk, printed or written 0600' },
   monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C' },
-  docs: { run: docs, usage: 'docs ls | get <name> [key] | put <name> <key> <json>', summary: 'documents' }
+  docs: { run: docs, usage: 'docs ls | get <name> [key] | put <name> <key> <json> [--idempotency-key K]', summary: 'documents' }
 }
