@@ -81,6 +81,14 @@ interface MeshTraffic {
   /** Client edit arrived → durable on its peer (what the relay waits for), from the peers' histograms: bucket upper bounds, ms. */
   durableP50: string
   durableP99: string
+  /**
+   * The peers' synced batch writes during the typing (group commit: one fsync each; the remote copies of
+   * every keystroke included), and their latency: the disk's part of the above. All peers share this
+   * machine's one disk, as they would not in a deployment.
+   */
+  storeWrites: number
+  storeWriteP50: string
+  storeWriteP99: string
 }
 
 /** The upper bound of the bucket holding percentile `p` of a cumulative histogram (`le` → count). */
@@ -153,10 +161,15 @@ async function murmurRun (o: Options): Promise<FleetFigures & { traffic: MeshTra
     const channels = new Set(after.flatMap(s => Object.keys(sumPromBy(s, 'murmur_transport_bytes_total', 'channel', { direction: 'out' }))))
     const bytesByChannel = Object.fromEntries([...channels].map(c => [c, delta('murmur_transport_bytes_total', { channel: c, direction: 'out' })]))
     const k = figures.keystrokes
-    const les = [...new Set(after.flatMap(smp => smp.filter(x => x.name === 'murmur_yjs_edit_durable_seconds_bucket').map(x => x.labels.le ?? '')))]
-      .sort((a, b) => (a === '+Inf' ? Infinity : Number(a)) - (b === '+Inf' ? Infinity : Number(b)))
-    // Bucket bounds are seconds on /metrics; the report speaks ms.
-    const durable = les.map((le): [string, number] => [le === '+Inf' ? le : String(Math.round(Number(le) * 1e6) / 1e3), delta('murmur_yjs_edit_durable_seconds_bucket', { le })])
+    /** A histogram's cumulative buckets over the typing, summed over the peers: [upper bound in ms, count]. */
+    const histogram = (name: string): Array<[string, number]> => {
+      const les = [...new Set(after.flatMap(smp => smp.filter(x => x.name === `${name}_bucket`).map(x => x.labels.le ?? '')))]
+        .sort((a, b) => (a === '+Inf' ? Infinity : Number(a)) - (b === '+Inf' ? Infinity : Number(b)))
+      // Bucket bounds are seconds on /metrics; the report speaks ms.
+      return les.map((le): [string, number] => [le === '+Inf' ? le : String(Math.round(Number(le) * 1e6) / 1e3), delta(`${name}_bucket`, { le })])
+    }
+    const durable = histogram('murmur_yjs_edit_durable_seconds')
+    const storeWrites = histogram('murmur_store_write_seconds')
     const sync = bytesByChannel.sync ?? 0
     const presence = bytesByChannel.presence ?? 0
     return {
@@ -172,7 +185,10 @@ async function murmurRun (o: Options): Promise<FleetFigures & { traffic: MeshTra
         throttled: delta('murmur_yjs_throttled_total', {}),
         awarenessRefused: Object.fromEntries(['notOwner', 'tooManyClientIds'].map(reason => [reason, delta('murmur_yjs_awareness_refused_total', { reason })])),
         durableP50: bucketPercentile(durable, 50),
-        durableP99: bucketPercentile(durable, 99)
+        durableP99: bucketPercentile(durable, 99),
+        storeWrites: storeWrites[storeWrites.length - 1]?.[1] ?? 0,
+        storeWriteP50: bucketPercentile(storeWrites, 50),
+        storeWriteP99: bucketPercentile(storeWrites, 99)
       }
     }
   } finally {
@@ -203,6 +219,7 @@ export async function main (args: string[]): Promise<void> {
     ['keystroke → visible on one other client, ms', `p50 ${m.eachP50}, p99 ${m.eachP99}`, ref === undefined ? '–' : `p50 ${ref.eachP50}, p99 ${ref.eachP99}`, ''],
     ['… on a client of the writer\'s own peer (edit made durable, relayed) / of another peer (+ the mesh hop), ms', `p50 ${m.sameServerP50} / ${m.otherServerP50}, p99 ${m.sameServerP99} / ${m.otherServerP99}`, '', ''],
     ['… of which: client edit arrived → durable on its peer (peers\' histograms), ms', `p50 ${t.durableP50}, p99 ${t.durableP99}`, 'no durability', ''],
+    ['… of which: the peers\' synced batch writes (one fsync each, every peer on this machine\'s one disk): count; latency', `${t.storeWrites}; p50 ${t.storeWriteP50}, p99 ${t.storeWriteP99} ms`, '', ''],
     ['keystrokes missing after 30 s; all clients the same text', `${m.missing}; ${m.converged ? 'yes' : 'NO'}`, ref === undefined ? '–' : `${ref.missing}; ${ref.converged ? 'yes' : 'NO'}`, '0; yes'],
     [`bytes between peers per keystroke (all ${o.peers} peers): replication + presence`, `${t.bytesPerKeystroke} = ${t.syncBytesPerKeystroke} + ${t.presenceBytesPerKeystroke}`, 'no mesh (one server)', ''],
     ['… all frame bytes between peers during the typing, by channel', JSON.stringify(t.bytesByChannel), '', ''],
