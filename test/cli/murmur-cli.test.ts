@@ -109,7 +109,17 @@ describe('murmur <command> against a mesh of agents', () => {
   })
 
   test('docs put, get, ls', async () => {
-    expect((await murmur(['docs', 'put', 'ops', 'greeting', '"hello"', ...at(seed)])).stdout).toMatch(/^\{"version":\{"\d+":1\}\}\n$/)
+    // One replica wrote (the value and its idempotency record, in one transaction): {"<replica id>": <clock>}.
+    const put = await murmur(['docs', 'put', 'ops', 'greeting', '"hello"', ...at(seed)])
+    expect(put.stdout).toMatch(/^\{"version":\{"\d+":\d+\}\}\n$/)
+    // The same put again under its key is answered like the first, not applied twice.
+    const key = ['--idempotency-key', 'cli-test-greeting']
+    const first = await murmur(['docs', 'put', 'ops', 'again', '"once"', ...key, ...at(seed)])
+    const retry = await murmur(['docs', 'put', 'ops', 'again', '"once"', ...key, ...at(seed)])
+    expect(retry.stdout).toBe(first.stdout)
+    const reused = await murmur(['docs', 'put', 'ops', 'again', '"other"', ...key, ...at(seed)])
+    expect(reused.status).toBe(1)
+    expect(reused.stderr).toMatch(/422 idempotency_key_reused/)
     await waitFor('the doc on another peer', async () => (await murmur(['docs', 'get', 'ops', 'greeting', ...at(others[1] as PeerProcess)])).stdout === '"hello"\n', 15_000)
     expect(JSON.parse((await murmur(['docs', 'get', 'ops', ...at(seed)])).stdout)).toMatchObject({ name: 'ops', content: { kv: { greeting: 'hello' } } })
     expect((await murmur(['docs', 'ls', ...at(seed)])).stdout).toMatch(/^ops +[0-9a-f]{16} +1 replica\(s\)\n$/)
