@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- hostile`: what one hostile member costs the honest ones (issue 10). The same mesh of
- * honest `dist/peer.js` peers (pre-shared key, 127.0.0.1) is measured quiet, then while a member holding
+ * honest `dist/peer.js` peers (pre-shared key, 127.0.0.1) is measured quiet and while a member holding
  * the key runs a modified sender (test/membership/hostile-peer.ts, the attacker of
  * test/membership/hostile-member-process.test.ts): forged acks, `left` and `alive` records about the
  * others, suspicions at huge incarnations (which keep every honest member refuting), forged refutations
@@ -400,8 +400,10 @@ export async function main (args: string[]): Promise<void> {
   for (const l of lies.slice(0, 10)) console.log(`note: ${l}`)
 
   writeSection('hostile', 'A hostile member: honest probing and detection, quiet vs under attack (real processes)', `npm run bench -- hostile${args.length > 0 ? ' ' + args.join(' ') : ''}`, [
-    `${o.peers} honest \`dist/peer.js\` peers (profile ${o.profile}, pre-shared key) on 127.0.0.1, measured quiet and then while a member holding the key (test/membership/hostile-peer.ts) sends every honest member, ten times a second, forged acks, \`left\` and \`alive\` records about the others (bad signatures), suspicions at incarnations near 2³² (counted at the held incarnation: every honest member keeps refuting), forged refutations of the member about to be killed, and 50 push-pull requests a second.`,
+    `${o.peers} honest \`dist/peer.js\` peers (profile ${o.profile}, pre-shared key) on 127.0.0.1, measured quiet and while a member holding the key (test/membership/hostile-peer.ts) sends every honest member, ten times a second, forged acks, \`left\` and \`alive\` records about the others (bad signatures), suspicions at incarnations near 2³² (counted at the held incarnation: every honest member keeps refuting), forged refutations of the member about to be killed, and 50 push-pull requests a second.`,
     `Quiet and attack windows alternate (q a a q q a a q …, so that load from elsewhere on the shared machine weighs on both alike): per phase ${o.windows} windows of ${o.windowSeconds} s, each after ${RAMP_MS / 1000} s of ramp, measured from the honest peers' /metrics (probe round trips: \`murmur_probe_rtt_seconds\` histograms summed over the peers, quantiles interpolated within buckets 1, 2, 5, 10, 25, 50… ms; \`murmur_probes_total\`; \`murmur_local_health\`). Then ${o.kills} SIGKILL(s) of honest members per phase, alternating the same way, at a random phase of the probe period, timed until the last honest peer's SSE \`/events\` reported the member dead; each killed member is replaced before the next trial.`,
+    '',
+    'Why the probe-rate row: before issue 10\'s local-health fix every refutation raised Lifeguard\'s health score, so under this attack each honest member sat at the maximum (7) and probed 8× less often (simulator, test/membership/local-health.test.ts: 0.125× quiet; earlier process runs: 12–17 probes per 18 s instead of ~54). A refutation now counts only when the member\'s own probing is late (src/membership/awareness.ts).',
     '',
     text,
     '',
