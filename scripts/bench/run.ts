@@ -9,7 +9,8 @@ const BENCHES: Record<string, string> = {
   detection: './detection.ts',
   replication: './replication.ts',
   yjs: './yjs.ts',
-  placement: './placement.ts'
+  placement: './placement.ts',
+  hostile: './hostile.ts'
 }
 
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }

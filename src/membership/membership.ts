@@ -76,6 +76,12 @@ export interface MembershipStats {
   indirectProbes: number
   suspicions: number
   refutations: number
+  /**
+   * Refutations that did not raise our local health score: our own latest probe round was prompt (the
+   * accusation was someone else's trouble, or forged), or one had already counted since (awareness.ts).
+   * Climbing fast while this member's probes are prompt: someone is forging suspicions about it.
+   */
+  refutationsDiscounted: number
   pushPulls: number
   reconnectAttempts: number
   /** Push-pulls with a sender we had not heard of (a join whose gossip missed us). */
@@ -175,7 +181,7 @@ export class Membership {
     this.localId = this.transport.localId
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
-      probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, pushPulls: 0,
+      probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
       reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
@@ -201,8 +207,10 @@ export class Membership {
       emit: (type, info) => { this.onMemberEvent(type, info) },
       onRefute: (accusation) => {
         this.counters.refutations++
-        this.awareness.apply(1)
-        this.log.info('refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation })
+        // Lifeguard counts a refutation against our own health only if our latest probe round agrees (awareness.ts).
+        const counted = this.awareness.refuted()
+        if (!counted) this.counters.refutationsDiscounted++
+        this.log.info('refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation, healthCounted: counted })
       },
       onNewMember: (id) => { this.prober.addMember(id) },
       onRejected: (reason, u) => { this.onRejected(reason, u) },

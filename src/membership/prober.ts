@@ -239,7 +239,7 @@ export class Prober {
       onAck: () => {
         if (round.acked) return
         round.acked = true
-        // Done early: a direct ack means we are healthy (Lifeguard: awareness −1).
+        // Done early: no need to wait for the rest of the period.
         if (round.phase === 'direct') {
           this.deps.onProbeRtt?.(clock.now() - round.sentAt)
           this.finish(round)
@@ -282,14 +282,16 @@ export class Prober {
     round.indirectTimer?.cancel()
     round.finishTimer?.cancel()
     this.pending.delete(round.seq)
-    const { awareness, table } = this.deps
+    const { awareness, table, clock, config } = this.deps
     if (round.acked) {
-      if (round.phase === 'direct') awareness.apply(-1)
+      // A direct ack means we are healthy (Lifeguard: −1); an indirect one says nothing against us.
+      const direct = round.phase === 'direct'
+      awareness.probeRound(direct ? -1 : 0, direct && clock.now() - round.sentAt <= config.probeTimeoutMs)
       this.deps.onProbe?.(round.phase === 'direct' ? 'ack' : 'indirect-ack', round.target)
       return
     }
     // Lifeguard: if helpers did not even nack, the problem is more likely on our side.
-    awareness.apply(round.expectedNacks > 0 ? round.expectedNacks - round.nacks : 1)
+    awareness.probeRound(round.expectedNacks > 0 ? round.expectedNacks - round.nacks : 1, false)
     this.deps.onProbe?.('failed', round.target)
     if (!this.stopped) table.suspect(round.target)
   }

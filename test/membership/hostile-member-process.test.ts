@@ -10,11 +10,12 @@
  *
  * Probe latency under attack is measured and printed (median and mean round trip, attack windows against
  * quiet ones, interleaved so that load from elsewhere falls on both), not asserted: it is a timing target,
- * and on a saturated two-core machine it depends on the machine. Alone, the median stayed within 2× of
- * the quiet mesh's (4.1 → 4.6 ms); inside the full suite it was 4.3 → 15.4 ms. Why it is fragile: the
- * forged suspicions keep every honest member refuting, and each refutation raises Lifeguard's local
- * health score, which sits at its maximum (7) under attack, so members probe 8× less often (12–17
- * direct probes per 18 s instead of ~54); and the attack triples the honest members' CPU (4 → 13 %).
+ * and on a saturated two-core machine it depends on the machine. `npm run bench -- hostile`
+ * (scripts/bench/hostile.ts) measures it, with probe rates and detection times, and records it in
+ * BENCHMARKS.md. The forged suspicions used to hold every honest member's Lifeguard health score at its
+ * maximum (each refutation raised it), so members probed 8× less often under attack; a refutation now
+ * counts only when the member's own probing is late (src/membership/awareness.ts, proven in the simulator
+ * by test/membership/local-health.test.ts).
  */
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'

@@ -9,7 +9,8 @@
  * 2³², and push-pull requests, 50 a second. It stays under the inbound frame rate (200 a second per
  * peer), so that every forged frame reaches the member and is refused by membership itself.
  *
- * Usage: node test/membership/hostile-peer.ts --psk <file> --bootstrap <multiaddr>
+ * Usage: node test/membership/hostile-peer.ts --psk <file> --bootstrap <multiaddr> [--profile local|lan]
+ * (also driven by `npm run bench -- hostile`, scripts/bench/hostile.ts).
  * stdout: `hostile <peerId>` once joined; `report <json>` on request. stdin: `attack <crashed> <departed>`,
  * `report`, `quiet`.
  */
@@ -39,14 +40,23 @@ type Counts = Record<string, number>
 const sent = { acks: {} as Counts, left: {} as Counts, alive: {} as Counts, suspectHuge: {} as Counts, pushPulls: {} as Counts, replies: {} as Counts }
 const add = (c: Counts, id: string, n: number): void => { c[id] = (c[id] ?? 0) + n }
 
-function arg (name: string): string {
+function arg (name: string, fallback?: string): string {
   const i = process.argv.indexOf(name)
-  const v = i >= 0 ? process.argv[i + 1] : undefined
+  const v = i >= 0 ? process.argv[i + 1] : fallback
   if (v === undefined) {
     process.stderr.write(`hostile-peer: ${name} is required\n`)
     process.exit(2)
   }
   return v
+}
+
+function profileArg (): 'local' | 'lan' {
+  const p = arg('--profile', 'local')
+  if (p !== 'local' && p !== 'lan') {
+    process.stderr.write(`hostile-peer: --profile must be local or lan, got ${p}\n`)
+    process.exit(2)
+  }
+  return p
 }
 
 /** The real transport, with the push-pull replies it delivers counted on the way. */
@@ -81,7 +91,7 @@ class CountingTransport implements Transport {
 const quiet = createLogger(() => {}, 'error')
 const libp2p = await createLibp2pTransport({ listen: ['/ip4/127.0.0.1/tcp/0'], psk: readFileSync(arg('--psk')), logger: quiet })
 const transport = new CountingTransport(libp2p)
-const membership = new Membership({ transport, clock: new SystemClock(), random: systemRandom() }, { profile: 'local', name: 'hostile', seeds: [bootstrapDestination(arg('--bootstrap'))] })
+const membership = new Membership({ transport, clock: new SystemClock(), random: systemRandom() }, { profile: profileArg(), name: 'hostile', seeds: [bootstrapDestination(arg('--bootstrap'))] })
 membership.start()
 await membership.join()
 process.stdout.write(`hostile ${libp2p.localId}\n`)

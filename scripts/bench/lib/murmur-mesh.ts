@@ -223,24 +223,23 @@ export class MurmurMesh implements Mesh {
   }
 
   private onEvent (observer: MurmurMember, e: SseEvent): void {
-    this.onMember(observer, e)
+    applyMurmurEvent(this.views, observer.key, e)
     this.options.onSse?.(observer, e)
-  }
-
-  /** `hello` carries the member list at connect time; `member` events carry each change after it. */
-  private onMember (observer: MurmurMember, e: SseEvent): void {
-    let data: unknown
-    try { data = JSON.parse(e.data) } catch { return }
-    if (!isRecord(data)) return
-    if (e.event === 'hello' && Array.isArray(data.members)) {
-      for (const m of data.members) {
-        const state = isRecord(m) ? asState(m.state) : undefined
-        if (isRecord(m) && typeof m.peerId === 'string' && state !== undefined) this.views.apply(observer.key, m.peerId, state, e.at)
-      }
-    } else if (e.event === 'member' && isRecord(data.member)) {
-      const state = asState(data.member.state)
-      if (typeof data.member.peerId === 'string' && state !== undefined) this.views.apply(observer.key, data.member.peerId, state, e.at)
-    }
   }
 }
 
+/** Feeds one event of a murmur peer's SSE `/events` into `views`: `hello` carries the member list at connect time, `member` events each change after it. */
+export function applyMurmurEvent (views: MembershipViews, observer: string, e: SseEvent): void {
+  let data: unknown
+  try { data = JSON.parse(e.data) } catch { return }
+  if (!isRecord(data)) return
+  if (e.event === 'hello' && Array.isArray(data.members)) {
+    for (const m of data.members) {
+      const state = isRecord(m) ? asState(m.state) : undefined
+      if (isRecord(m) && typeof m.peerId === 'string' && state !== undefined) views.apply(observer, m.peerId, state, e.at)
+    }
+  } else if (e.event === 'member' && isRecord(data.member)) {
+    const state = asState(data.member.state)
+    if (typeof data.member.peerId === 'string' && state !== undefined) views.apply(observer, data.member.peerId, state, e.at)
+  }
+}

@@ -42,3 +42,23 @@ export function sumPromBy (samples: readonly PromSample[], name: string, by: str
   }
   return out
 }
+
+/**
+ * The `q`-quantile of a Prometheus histogram given as cumulative counts by upper bound (`le` label value
+ * → count), interpolated linearly within its bucket as PromQL's histogram_quantile does. Its precision is
+ * the bucket's width; a quantile in the +Inf bucket answers the largest finite bound. NaN when empty.
+ */
+export function histogramQuantile (cumulative: Record<string, number>, q: number): number {
+  const rows = Object.entries(cumulative).map(([le, n]) => ({ le: le === '+Inf' ? Infinity : Number(le), n })).sort((a, b) => a.le - b.le)
+  const total = rows.at(-1)?.n ?? 0
+  if (total <= 0) return Number.NaN
+  const rank = q * total
+  let lower = 0
+  let below = 0
+  for (const { le, n } of rows) {
+    if (n >= rank) return le === Infinity ? lower : lower + (le - lower) * (rank - below) / Math.max(1, n - below)
+    lower = le
+    below = n
+  }
+  return lower
+}
