@@ -109,6 +109,7 @@ export const SPECS: Spec[] = [
   { name: 'murmur_indirect_probes_total', help: 'ping-req messages sent after a missed direct ack.', type: 'counter', read: s => one(s.m.indirectProbes) },
   { name: 'murmur_suspicions_total', help: 'Members this peer saw become suspect.', type: 'counter', read: s => one(s.m.suspicions) },
   { name: 'murmur_refutations_total', help: 'Accusations about this peer that it refuted.', type: 'counter', read: s => one(s.m.refutations) },
+  { name: 'murmur_refutations_discounted_total', help: 'Refutations that did not raise the local health score: our own latest probe round was prompt, or one already counted since (Lifeguard, awareness.ts). Climbing while probes are prompt: someone is forging suspicions about this peer.', type: 'counter', read: s => one(s.m.refutationsDiscounted) },
   { name: 'murmur_push_pulls_total', help: 'Push-pull state exchanges started.', type: 'counter', read: s => one(s.m.pushPulls) },
   { name: 'murmur_push_pulls_same_total', help: 'Push-pull requests answered with the digest alone: the requester held the same member table (no state sent either way).', type: 'counter', read: s => one(s.m.pushPullsSame) },
   { name: 'murmur_reconnect_attempts_total', help: 'Push-pulls with dead members (partition healing): each reconnect interval with probability dead/alive, so the mesh makes about one per dead member per interval.', type: 'counter', read: s => one(s.m.reconnectAttempts) },
