@@ -269,7 +269,10 @@ export class Replicator {
       withDoc: (name, create, fn, from, type) => this.withDoc(name, create, fn, from, type),
       apply: (entry, update, from) => { this.applyRemote(entry, update, from, 'sync') },
       noteVector: (peer, doc, vector) => { this.flushes.noteVector(peer, doc, vector) },
-      confirmed: (doc, peer, digest, durable) => { this.confirmations.note(doc, peer, digest, durable) },
+      confirmed: (doc, peer, digest, durable) => {
+        this.confirmations.note(doc, peer, digest, durable)
+        this.rebalancer.confirmed(doc)
+      },
       settledAfterChange: () => { this.guard('handoff', () => { this.rebalancer.tick() }) },
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) }
     })

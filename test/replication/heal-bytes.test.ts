@@ -94,6 +94,8 @@ describe('partition heal bytes', () => {
     const healed = c.network.now
     const at = c.runUntil(() => c.membershipSettled() && placed(c, docs, doc => pdocs.includes(doc) ? ['v', 'a', 'b'] : ['v']), 120_000)
     expect(at, `seed ${seed}: placed after the heal`).toBeDefined()
+    // 2.8 s measured; 4.5 s while a guest copy whose last home had confirmed waited for the next handoff tick.
+    expect(c.network.now - healed, `seed ${seed}: ms from the heal to every doc on exactly its homes`).toBeLessThan(3_500)
     const after = bytesByType(c)
     const spent = Object.fromEntries(Object.entries(after).map(([t, v]) => [t, v - (before[t] ?? 0)]).filter(([, v]) => (v as number) > 0))
     const ratio = total(spent) / missing
@@ -108,7 +110,7 @@ describe('partition heal bytes', () => {
     const seed = useSeed(0x4ea1_b1, FILE, 'loss-bytes')
     const c = new ReplicaCluster({ size: 6, seed, replication: { replicas: R } })
     expect(c.runUntil(() => c.membershipSettled(), 30_000)).toBeDefined()
-    const docs = Array.from({ length: 120 }, (_, i) => `doc-${i}`)
+    const docs = Array.from({ length: 240 }, (_, i) => `doc-${i}`)
     for (const [i, doc] of docs.entries()) {
       await until(c, c.node(c.ids[i % c.ids.length] as string).write(doc, d => { d.getMap('kv').set('v', `v${i}`.padEnd(1000, '.')) }))
     }
@@ -119,6 +121,8 @@ describe('partition heal bytes', () => {
     const docBytes = Y.encodeStateAsUpdate(stored(c, homesAmong(docs[0] as string, c.ids)[0] as string, docs[0] as string)).byteLength
     for (const v of victims) c.crash(v)
     const before = bytesByType(c)
+    const diffs = (): number => c.runningIds().reduce((n, id) => n + c.replicator(id).stats().diffsSent, 0)
+    const diffsBefore = diffs()
     const survivors = c.runningIds()
     const killed = c.network.now
     const at = c.runUntil(() => c.membershipSettled() && docs.every(doc => {
@@ -130,9 +134,10 @@ describe('partition heal bytes', () => {
     const spent = Object.fromEntries(Object.entries(after).map(([t, v]) => [t, v - (before[t] ?? 0)]).filter(([, v]) => (v as number) > 0))
     const needed = lostCopies * docBytes
     const ratio = total(spent) / needed
-    if (process.env.MURMUR_DEBUG !== undefined) console.log(`loss: ${c.network.now - killed} ms, ${total(spent)} B for ${lostCopies} lost copies of ${docBytes} B (×${ratio.toFixed(2)})`, spent)
-    // 1.23–1.28× measured; 1.43× while a doc a sync step created here was also fetched from every live peer.
-    expect(ratio, `seed ${seed}: sync bytes ${total(spent)} vs ${needed} of lost copies, by type ${JSON.stringify(spent)}`).toBeLessThanOrEqual(1.35)
+    if (process.env.MURMUR_DEBUG !== undefined) console.log(`loss: ${c.network.now - killed} ms, ${total(spent)} B for ${lostCopies} lost copies of ${docBytes} B (×${ratio.toFixed(2)}), ${diffs() - diffsBefore} diffs`, spent)
+    // 1.33× measured (1.29× with 360 docs, 1.23× with 600); 1.45× (1.42×, 1.43×) while a doc created here
+    // by a sync step was also fetched from every live peer once loaded.
+    expect(ratio, `seed ${seed}: sync bytes ${total(spent)} vs ${needed} of lost copies, by type ${JSON.stringify(spent)}`).toBeLessThanOrEqual(1.4)
     c.stopAll()
   }, 120_000)
 })
