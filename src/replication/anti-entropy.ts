@@ -494,9 +494,10 @@ export class AntiEntropy {
     this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeBuckets() })
   }
 
-  /** Whether a shared round this peer started with `peer` is outstanding. */
+  /** Whether a shared round this peer started with `peer` under the current member set is outstanding. */
   private sharedRoundWith (peer: PeerId): boolean {
-    for (const s of this.sessions.values()) if (s.peer === peer && s.scope === 'shared') return true
+    const since = this.o.placement.changedAt
+    for (const s of this.sessions.values()) if (s.peer === peer && s.scope === 'shared' && s.startedAt >= since) return true
     return false
   }
 
