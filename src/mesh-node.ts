@@ -95,6 +95,12 @@ export interface MeshNode extends Peer {
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
 /** Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has costs the full wait once). */
 export const INITIAL_FETCH_WAIT_MS = 1_000
+/**
+ * Once a peer answered that it holds a doc being read here, the read waits this long more for the doc itself
+ * (slow links, a busy peer: its step 3 leaves only after a store write). Reading before it arrived answered
+ * "no such key" for a doc the mesh holds. A doc nobody holds still costs only INITIAL_FETCH_WAIT_MS.
+ */
+export const HOSTED_FETCH_WAIT_MS = 10_000
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 
@@ -219,7 +225,7 @@ class MeshNodeImpl implements MeshNode {
     if (pending !== undefined) return await pending
     if (this.replicator.holds(name) || this.membership.aliveCount === 0) return await this.replicator.open(name)
     const opening = this.replicator.open(name).then(async (doc) => {
-      await new Promise<void>((resolve) => { this.firstExchange(name, resolve) })
+      await new Promise<void>((resolve) => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve) })
       return doc
     }).finally(() => { this.initialFetches.delete(name) })
     this.initialFetches.set(name, opening)
@@ -302,18 +308,24 @@ class MeshNodeImpl implements MeshNode {
           cb(err)
           return
         }
-        this.firstExchange(name, () => {
-          const arrived = Object.keys(this.replicator.version(name) ?? {}).length > 0 || this.replicator.knownHosts(name).length > 0
-          const found = arrived && !this.replicator.isDeleted(name)
+        const has = (): boolean => Object.keys(this.replicator.version(name) ?? {}).length > 0
+        const conclude = (): void => {
+          const found = (has() || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
           if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
           cb(null, found)
+        }
+        this.firstExchange(name, INITIAL_FETCH_WAIT_MS, () => {
+          // A peer said it holds the doc, but nothing of it arrived yet: wait for it rather than read an empty doc.
+          if (!has() && this.replicator.knownHosts(name).length > 0) this.firstExchange(name, HOSTED_FETCH_WAIT_MS, conclude)
+          else conclude()
         })
       })
     }
     this.replicator.whenListed(() => { afterListed() })
   }
 
-  private firstExchange (name: string, done: () => void): void {
+  /** Calls `done` once `name` synced with a peer or changed from a remote update, or after `waitMs`. */
+  private firstExchange (name: string, waitMs: number, done: () => void): void {
     let finished = false
     const finish = (): void => {
       if (finished) return
@@ -323,7 +335,7 @@ class MeshNodeImpl implements MeshNode {
       offChange()
       done()
     }
-    const timer = this.c.clock.setTimeout(finish, INITIAL_FETCH_WAIT_MS)
+    const timer = this.c.clock.setTimeout(finish, waitMs)
     const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) finish() })
     const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') finish() })
   }

@@ -38,6 +38,7 @@ import type { PeerDirectory } from '../core/directory.js'
 import { SYNC_LIMITS, digestEntryBytes, nameBytes } from './codec.js'
 import type { DigestScopeName, HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
 import type { DocCatalog } from './catalog.js'
+import type { CoveredDigests } from './covered.js'
 import type { ReplicationConfig } from './config.js'
 import type { DocEntry } from './doc-entry.js'
 import type { DocRegistry } from './doc-registry.js'
@@ -56,6 +57,8 @@ export interface AntiEntropyOptions {
   steps: StepBatcher
   registry: DocRegistry
   catalog: DocCatalog
+  /** States this peer holds durably beyond its current digest (covered.ts): a handoff listing one of them needs no exchange. */
+  covered: CoveredDigests
   placement: Placement
   hosts: HostDirectory
   peers: PeerDirectory
@@ -81,6 +84,13 @@ export interface AntiEntropyOptions {
    * `digest` (the durable digest listed, or the one at step 2 of a handoff exchange).
    */
   confirmed(doc: string, peer: PeerId, digest: Uint8Array, durable: boolean): void
+  /**
+   * The member set has just settled after a change, before the owed shared rounds start: guests hand their
+   * copies over first (the rebalancer), so that what a guest holds travels in its handoff — which the guest
+   * needs anyway to learn that the homes hold its copy — and not also in shared rounds between the homes,
+   * after which each handoff would be one more exchange to confirm what the home already holds.
+   */
+  settledAfterChange(): void
   onSynced(peer: PeerId, docs: readonly string[], durationMs: number): void
 }
 
@@ -159,7 +169,7 @@ export class AntiEntropy {
    * a membership change or a heal every co-home compares with everyone at once, and each would otherwise
    * send the same missing updates — or the whole doc to a new home.
    */
-  private readonly exchanging = new Map<string, { peer: PeerId, session: number, until: number, role: 'initiator' | 'responder' }>()
+  private readonly exchanging = new Map<string, { peer: PeerId, session: number, until: number, role: 'initiator' | 'responder', listed?: Uint8Array }>()
   /**
    * Step-1 vectors that arrived for a doc while this peer, as initiator of another exchange of it, waits for
    * that exchange's step 3, by doc: answered once it is over (with what it brought, so only what is still
@@ -215,7 +225,9 @@ export class AntiEntropy {
     this.boostTimer?.cancel()
     this.boostTimer = this.o.clock.setTimeout(() => {
       this.boostTimer = undefined
-      if (this.listed && this.settled() && this.boost > 0) this.sharedRounds(Math.min(this.boost, this.o.config.sharedRoundsAfterChange))
+      if (!this.listed || !this.settled()) return
+      this.o.settledAfterChange()
+      if (this.boost > 0) this.sharedRounds(Math.min(this.boost, this.o.config.sharedRoundsAfterChange))
     }, this.o.config.placementSettleMs)
   }
 
@@ -468,11 +480,25 @@ export class AntiEntropy {
       this.o.counters.unexpectedFrames++
       return
     }
+    // Both ends of a pair started a shared round with each other (both compare with every member after a
+    // membership change): one round compares the pair both ways, so the peer with the smaller id answers
+    // "equal" and its own round does the work. Two would list the same docs twice and offer each doc twice.
+    if (this.o.localId < from && this.sharedRoundWith(from)) {
+      this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal: true, buckets: new Uint8Array(0) })
+      return
+    }
     const summary = this.summaryWith(from)
     const equal = summary.count === msg.count && equalBytes(summary.root(), msg.root)
     // A small set is listed whole (no buckets in the reply): cheaper than 2 KiB of bucket hashes.
     const whole = equal || Math.max(summary.count, msg.count) < LIST_WHOLE_SET_BELOW
     this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeBuckets() })
+  }
+
+  /** Whether a shared round this peer started with `peer` under the current member set is outstanding. */
+  private sharedRoundWith (peer: PeerId): boolean {
+    const since = this.o.placement.changedAt
+    for (const s of this.sessions.values()) if (s.peer === peer && s.scope === 'shared' && s.startedAt >= since) return true
+    return false
   }
 
   /** Initiator of a shared round: done if equal, else list the docs of the differing buckets. */
@@ -520,8 +546,8 @@ export class AntiEntropy {
     const hints: HostHint[] = []
     let alive: ReadonlySet<PeerId> | undefined
     let differing = 0
-    const stepOne = (doc: string): void => {
-      if (!this.claim(doc, from, msg.session, 'responder')) return // under way in another exchange
+    const stepOne = (doc: string, listed?: Uint8Array): void => {
+      if (!this.claim(doc, from, msg.session, 'responder', listed)) return // under way in another exchange
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
@@ -534,11 +560,14 @@ export class AntiEntropy {
       if (held) hosted[i >> 3] = (hosted[i >> 3] as number) | (1 << (i & 7))
       if (!this.lacks(e.doc)) {
         const durable = this.o.catalog.get(e.doc)?.meta?.digest
-        if (durable !== undefined && equalBytes(durable.subarray(0, WIRE_DIGEST_BYTES), e.digest)) equal[i >> 3] = (equal[i >> 3] as number) | (1 << (i & 7))
+        const covered = this.o.covered.has(e.doc, e.digest)
+        if (covered || (durable !== undefined && equalBytes(durable.subarray(0, WIRE_DIGEST_BYTES), e.digest))) equal[i >> 3] = (equal[i >> 3] as number) | (1 << (i & 7))
         const ours = this.digestOf(e.doc)
-        if (ours === undefined || !equalBytes(ours, e.digest)) stepOne(e.doc)
+        // A guest handing over a state we hold durably is answered by the `equal` bit alone; a co-home may
+        // still lack what we have beyond it.
+        if ((ours === undefined || !equalBytes(ours, e.digest)) && !(covered && msg.scope === 'handoff')) stepOne(e.doc, e.digest)
       } else if (msg.scope === 'handoff' || (msg.scope === 'shared' && this.o.placement.isHome(e.doc) && this.settled())) {
-        stepOne(e.doc)
+        stepOne(e.doc, e.digest)
       } else if (!held && hints.length < MAX_HINTS_PER_REPLY) {
         alive ??= aliveSet(this.o.peers)
         const peers = this.o.random.sample(this.o.hosts.hostsOf(e.doc, alive, from), SYNC_LIMITS.hintPeers)
@@ -645,7 +674,11 @@ export class AntiEntropy {
           s.awaiting.set(msg.doc, { vector, durableDigest: entry.log.idle && !entry.log.failed ? durable : undefined })
         }
         // Asking for nothing: our vector merged with the responder's, so its step 3 carries only its vector.
-        const asked = askNothing ? merge(vector, msg.vector) : vector
+        // A guest handing a doc over asks for nothing either, unless the app holds it open here: its copy is
+        // dropped once the homes hold it, and what the home has beyond it would be sent for nothing — and
+        // would change its digest, so that every home's confirmation had to be asked for again.
+        const handingOver = s?.scope === 'handoff' && !entry.pinned
+        const asked = askNothing || handingOver ? merge(vector, msg.vector) : vector
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector: asked, update: entry.diffFor(msg.vector) })
         return
       }
@@ -657,8 +690,13 @@ export class AntiEntropy {
         this.o.noteVector(from, msg.doc, msg.vector)
         const held = entry.vector()
         entry.log.whenDurable((err) => {
+          const claim = this.exchanging.get(msg.doc)
+          const listed = claim?.peer === from && claim.session === msg.session ? claim.listed : undefined
           this.release(msg.doc, from, msg.session)
           if (err !== null || !entry.ready) return // not durable: no confirmation; the initiator retries
+          // What the initiator listed is in what we just made durable (its step 2 was computed from a state
+          // that includes it).
+          if (listed !== undefined) this.o.covered.add(msg.doc, listed)
           this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diff', update: entry.diffFor(msg.vector), vector: held, durable: this.o.durable })
         })
         return
@@ -733,7 +771,7 @@ export class AntiEntropy {
   }
 
   /** Marks the exchange of `doc` in `session` with `peer` as under way; false if another exchange of it is. */
-  private claim (doc: string, peer: PeerId, session: number, role: 'initiator' | 'responder'): boolean {
+  private claim (doc: string, peer: PeerId, session: number, role: 'initiator' | 'responder', listed?: Uint8Array): boolean {
     const now = this.o.clock.now()
     const current = this.exchanging.get(doc)
     if (current !== undefined && current.until > now && (current.peer !== peer || current.session !== session)) return false
@@ -741,7 +779,7 @@ export class AntiEntropy {
       for (const [d, x] of this.exchanging) if (x.until <= now) this.exchanging.delete(d)
       if (this.exchanging.size >= MAX_EXCHANGES) return true // too many to track: exchange, at worst twice
     }
-    this.exchanging.set(doc, { peer, session, until: now + this.o.config.sessionTimeoutMs, role })
+    this.exchanging.set(doc, { peer, session, until: now + this.o.config.sessionTimeoutMs, role, ...(listed === undefined ? {} : { listed }) })
     return true
   }
 

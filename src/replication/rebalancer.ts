@@ -134,6 +134,19 @@ export class Rebalancer {
   }
 
   /**
+   * A home confirmed holding `doc`: if that was the last confirmation its guest copy here waited for, drop
+   * it now rather than at the next tick (up to antiEntropyIntervalMs later, 5 s on a LAN: the tail of a heal).
+   */
+  confirmed (doc: string): void {
+    if (!this.guests.has(doc) || this.dropping.has(doc) || this.o.placement.isHome(doc)) return
+    if (this.o.clock.now() - this.o.placement.changedAt < this.o.config.placementSettleMs) return
+    const digest = this.o.catalog.get(doc)?.meta?.digest
+    if (digest === undefined || this.o.registry.get(doc)?.pinned === true) return
+    const homes = this.o.placement.homes(doc)
+    if (homes.every(h => this.o.confirmations.holds(doc, h, digest, this.o.durable))) this.drop(doc, digest, homes)
+  }
+
+  /**
    * Drops the local copy of `doc`: R homes confirmed `digest`, which is still what the store holds, and
    * nothing here needs the doc in memory. Appends issued after the removal (a write arriving meanwhile) are
    * kept by the store and make the doc held again — a new guest copy, handed off in turn.

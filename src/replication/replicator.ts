@@ -35,6 +35,7 @@ import { AntiEntropy } from './anti-entropy.js'
 import { AppendRepair } from './append-repair.js'
 import { DocCatalog } from './catalog.js'
 import { metaVector } from './doc-meta.js'
+import type { DocMeta } from './doc-meta.js'
 import { CHUNK_ENVELOPE_BYTES } from './codec.js'
 import type { SyncMessage, SyncMessageOf } from './codec.js'
 import { Compactor } from './compactor.js'
@@ -47,6 +48,7 @@ import type { OpenCallback } from './doc-registry.js'
 import { DocNotFoundError, DocTooLargeError, TooManyDocsError } from './errors.js'
 import type { ReplicatorEvents, StoreOp } from './events.js'
 import { Confirmations } from './confirmations.js'
+import { CoveredDigests } from './covered.js'
 import { FlushTracker } from './flush-tracker.js'
 import { HostDirectory } from './host-directory.js'
 import { opKey, peerTag } from './idempotency.js'
@@ -65,6 +67,7 @@ import { createCounters } from './stats.js'
 import type { ReplicatorCounters, ReplicatorStats } from './stats.js'
 import type { DocStore } from '../core/doc-store.js'
 import type { PeerDirectory } from '../core/directory.js'
+import { equalBytes } from './summary.js'
 import { SyncLink } from './sync-link.js'
 import { deleteContents } from './tombstone.js'
 import { digest, toJSON } from './version-vector.js'
@@ -152,6 +155,7 @@ export class Replicator {
   private readonly compactor: Compactor
   private readonly placement: Placement
   private readonly confirmations: Confirmations
+  private readonly covered: CoveredDigests
   private readonly rebalancer: Rebalancer
   private readonly steps: StepBatcher
   private readonly durable: boolean
@@ -165,6 +169,15 @@ export class Replicator {
   /** The store's list has been read into the catalog (until then, names persisted earlier are unknown). */
   private listed = false
   private readonly listedWaiters: Array<(err: Error | null) => void> = []
+  /**
+   * Docs new here being created by an anti-entropy step that brings them (step 2 carries the initiator's
+   * whole state; a step 1 we take up as a home is answered with all of the responder's): not fetched from
+   * every peer once loaded, as a doc the app opens is. Each peer holding it would answer with one more
+   * exchange of it — after a loss every new home got each doc it took over once, then confirmed it with
+   * every other live peer (the placement bench: ×2.2 the bytes of the docs that lost a copy). The other
+   * homes' shared rounds bring anything the creating exchange did not.
+   */
+  private readonly creatingBySync = new Set<string>()
   private readonly store: DocStore
   private pendingWrites = 0
   private running = false
@@ -198,6 +211,7 @@ export class Replicator {
     const { config, counters } = this
     this.placement = new Placement(this.localId, config.replicas)
     this.confirmations = new Confirmations(Math.max(1024, config.maxDocsPerRound * 4))
+    this.covered = new CoveredDigests(config.maxTrackedDocs)
     this.registry = new DocRegistry(store, random, {
       onUpdate: (entry, update, origin) => { this.onDocUpdate(entry, update, origin) },
       onLoaded: (entry, updates, corrupt) => { this.onLoaded(entry, updates, corrupt) },
@@ -242,6 +256,7 @@ export class Replicator {
       steps: this.steps,
       registry: this.registry,
       catalog: this.catalog,
+      covered: this.covered,
       placement: this.placement,
       durable: this.durable,
       hosts: this.hosts,
@@ -254,7 +269,11 @@ export class Replicator {
       withDoc: (name, create, fn, from, type) => this.withDoc(name, create, fn, from, type),
       apply: (entry, update, from) => { this.applyRemote(entry, update, from, 'sync') },
       noteVector: (peer, doc, vector) => { this.flushes.noteVector(peer, doc, vector) },
-      confirmed: (doc, peer, digest, durable) => { this.confirmations.note(doc, peer, digest, durable) },
+      confirmed: (doc, peer, digest, durable) => {
+        this.confirmations.note(doc, peer, digest, durable)
+        this.rebalancer.confirmed(doc)
+      },
+      settledAfterChange: () => { this.guard('handoff', () => { this.rebalancer.tick() }) },
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) }
     })
     this.rebalancer = new Rebalancer({
@@ -271,6 +290,7 @@ export class Replicator {
       counters,
       durable: this.durable,
       onDropped: (doc, digest, homes) => {
+        this.covered.forget(doc)
         this.log.info('dropped a copy its homes hold', { doc, homes: homes.length })
         this.events.emit('dropped', { doc, digest: Buffer.from(digest).toString('hex'), homes })
       },
@@ -279,6 +299,7 @@ export class Replicator {
     this.compactor = new Compactor({
       store, clock, registry: this.registry, config, counters,
       onCompacted: (entry, bytes, meta) => {
+        this.noteEarlierDigest(entry.name, meta.meta)
         this.catalog.noteDurable(entry.name, meta.meta)
         this.events.emit('compacted', { doc: entry.name, bytes })
       },
@@ -355,6 +376,7 @@ export class Replicator {
     this.appendRepair.clear()
     this.antiEntropy.clear()
     this.rebalancer.clear()
+    this.covered.clear()
     this.steps.clear()
     this.link.clear()
     this.registry.closeAll(new NotRunningError('replication stopped'))
@@ -818,8 +840,15 @@ export class Replicator {
   /** An append of `name` completed: the store holds `meta`'s state. A doc new here may be a guest copy. */
   private noteDurable (name: string, meta: EncodedMeta): void {
     const known = this.catalog.has(name)
+    this.noteEarlierDigest(name, meta.meta)
     this.catalog.noteDurable(name, meta.meta)
     if (!known) this.rebalancer.classify(name)
+  }
+
+  /** The store is about to hold `next` for `name`: the state it held before is still in it (covered.ts). */
+  private noteEarlierDigest (name: string, next: DocMeta | undefined): void {
+    const before = this.catalog.get(name)?.meta?.digest
+    if (before !== undefined && next !== undefined && !equalBytes(before, next.digest)) this.covered.add(name, before)
   }
 
   /** The doc's meta after `update` (what the store will hold once its append completes). */
@@ -868,7 +897,7 @@ export class Replicator {
     this.events.emit('opened', { doc: entry.name, updates })
     if (!this.running) return
     // A doc new to this peer: ask who has it. One it held is kept in step by the periodic rounds.
-    if (held === undefined) this.antiEntropy.fetch(entry)
+    if (held === undefined && !this.creatingBySync.has(entry.name)) this.antiEntropy.fetch(entry)
   }
 
   /** An append failed: the doc's history is not durable until the lost update is persisted again (or a compaction supersedes it): repair soon. */
@@ -951,7 +980,10 @@ export class Replicator {
       return true
     }
     if (!create && !this.holds(name)) return false
+    const creating = type === 'syncDoc' && !this.holds(name) && this.registry.get(name) === undefined
+    if (creating) this.creatingBySync.add(name)
     this.openEntry(name, (err, entry) => {
+      if (creating) this.creatingBySync.delete(name)
       // A refusal or load error is counted where it happened; the sender retries in a later round.
       if (err !== null || entry === undefined || !this.running) return
       if (from === undefined || type === undefined) this.guard('doc', () => { fn(entry) })

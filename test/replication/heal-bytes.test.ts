@@ -1,0 +1,143 @@
+/**
+ * What a partition heal costs in sync bytes, in the simulator, in the placement benchmark's shape: 5 peers,
+ * R = 3, docs placed on their homes, a 2 | 3 partition (each side makes every one of its peers a home of
+ * every doc), writes to the same docs on both sides, then the heal. What the homes lack afterwards is the
+ * other side's update of each doc (and their own side's, if they were no home there); everything else sent
+ * is overhead: listings, vectors, and whatever is sent twice or to a peer that does not need it.
+ */
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { hashName, rank } from '../../src/replication/placement.js'
+import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
+import { useSeed } from '../helpers/replay.js'
+import { until } from '../helpers/sim-until.js'
+
+const FILE = 'test/replication/heal-bytes.test.ts'
+const R = 3
+
+const homesAmong = (doc: string, members: readonly string[]): string[] => rank(hashName(doc), members.map(id => ({ id, hash: hashName(id) })), Math.min(R, members.length))
+
+function stored (c: ReplicaCluster, id: string, doc: string): Y.Doc {
+  const d = new Y.Doc()
+  for (const u of c.store(id).entries(doc)) Y.applyUpdate(d, u)
+  return d
+}
+
+/** Every doc held by exactly its homes, all holding `keys`. */
+function placed (c: ReplicaCluster, docs: readonly string[], keys: (doc: string) => readonly string[]): boolean {
+  for (const doc of docs) {
+    const homes = homesAmong(doc, c.ids)
+    for (const id of c.ids) {
+      const has = c.store(id).has(doc)
+      if (has !== homes.includes(id)) return false
+      if (has) {
+        const kv = stored(c, id, doc).getMap('kv')
+        if (!keys(doc).every(k => kv.has(k))) return false
+      }
+    }
+  }
+  return true
+}
+
+/** Sync bytes sent by every node, by message type. */
+function bytesByType (c: ReplicaCluster): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const id of c.runningIds()) {
+    for (const [t, v] of Object.entries(c.replicator(id).stats().bytesOut)) out[t] = (out[t] ?? 0) + v
+  }
+  return out
+}
+
+const total = (b: Record<string, number>): number => Object.values(b).reduce((n, v) => n + v, 0)
+
+describe('partition heal bytes', () => {
+  it('a 2 | 3 heal sends at most 1.5× the bytes the homes lack', async () => {
+    const seed = useSeed(0x4ea1_b0, FILE, 'heal-bytes')
+    const c = new ReplicaCluster({ size: 5, seed, replication: { replicas: R } })
+    expect(c.runUntil(() => c.membershipSettled(), 30_000)).toBeDefined()
+    const docs = Array.from({ length: 120 }, (_, i) => `doc-${i}`)
+    const pdocs = docs.slice(0, 60)
+    const value = (k: string, i: number): string => `${k}${i}`.padEnd(1000, '.')
+    for (const [i, doc] of docs.entries()) {
+      const writer = c.node(c.ids[i % c.ids.length] as string)
+      await until(c, writer.write(doc, d => { d.getMap('kv').set('v', value('v', i)) }))
+    }
+    expect(c.runUntil(() => placed(c, docs, () => ['v']), 60_000), 'placed before the partition').toBeDefined()
+    const [a, b] = [c.ids.slice(0, 2), c.ids.slice(2)]
+    c.network.partition(a, b)
+    expect(c.runUntil(() => a.every(id => c.membership(id).alivePeers().length === a.length - 1) &&
+      b.every(id => c.membership(id).alivePeers().length === b.length - 1), 30_000), 'each side sees the other dead').toBeDefined()
+    for (const [i, doc] of pdocs.entries()) {
+      await until(c, c.node(a[i % a.length] as string).write(doc, d => { d.getMap('kv').set('a', value('a', i)) }))
+      await until(c, c.node(b[i % b.length] as string).write(doc, d => { d.getMap('kv').set('b', value('b', i)) }))
+    }
+    c.runFor(10_000)
+    // What the homes lack at the heal: the other side's update, and their own side's if they held no copy
+    // there (every peer of a side homes every doc on it, so each holds its side's update).
+    const upd = (() => {
+      const d = new Y.Doc()
+      d.getMap('kv').set('v', value('v', 0))
+      let size = 0
+      d.on('update', (u: Uint8Array) => { size = u.byteLength })
+      d.getMap('kv').set('a', value('a', 0))
+      return size
+    })()
+    let missing = 0
+    for (const doc of pdocs) {
+      for (const h of homesAmong(doc, c.ids)) {
+        const kv = stored(c, h, doc).getMap('kv')
+        missing += (kv.has('a') ? 0 : upd) + (kv.has('b') ? 0 : upd)
+      }
+    }
+    const before = bytesByType(c)
+    c.network.heal()
+    const healed = c.network.now
+    const at = c.runUntil(() => c.membershipSettled() && placed(c, docs, doc => pdocs.includes(doc) ? ['v', 'a', 'b'] : ['v']), 120_000)
+    expect(at, `seed ${seed}: placed after the heal`).toBeDefined()
+    // 2.8 s measured; 4.5 s while a guest copy whose last home had confirmed waited for the next handoff tick.
+    expect(c.network.now - healed, `seed ${seed}: ms from the heal to every doc on exactly its homes`).toBeLessThan(3_500)
+    const after = bytesByType(c)
+    const spent = Object.fromEntries(Object.entries(after).map(([t, v]) => [t, v - (before[t] ?? 0)]).filter(([, v]) => (v as number) > 0))
+    const ratio = total(spent) / missing
+    if (process.env.MURMUR_DEBUG !== undefined) console.log(`heal: ${c.network.now - healed} ms, ${total(spent)} B for ${missing} B missing (×${ratio.toFixed(2)})`, spent)
+    // 1.38× measured (1.43× with 600 docs); 2.21× when a home's step 3 sent guests what they were about to
+    // drop, and every guest confirmed each home's copy with one more exchange.
+    expect(ratio, `seed ${seed}: sync bytes ${total(spent)} vs ${missing} missing, by type ${JSON.stringify(spent)}`).toBeLessThanOrEqual(1.5)
+    c.stopAll()
+  }, 120_000)
+
+  it('after 2 of 6 peers are lost for good, the survivors send at most 1.5× the bytes of the lost copies', async () => {
+    const seed = useSeed(0x4ea1_b1, FILE, 'loss-bytes')
+    const c = new ReplicaCluster({ size: 6, seed, replication: { replicas: R } })
+    expect(c.runUntil(() => c.membershipSettled(), 30_000)).toBeDefined()
+    const docs = Array.from({ length: 240 }, (_, i) => `doc-${i}`)
+    for (const [i, doc] of docs.entries()) {
+      await until(c, c.node(c.ids[i % c.ids.length] as string).write(doc, d => { d.getMap('kv').set('v', `v${i}`.padEnd(1000, '.')) }))
+    }
+    expect(c.runUntil(() => placed(c, docs, () => ['v']), 60_000), 'placed before the loss').toBeDefined()
+    const victims = [c.ids[1], c.ids[2]] as string[]
+    // Copies to make again: one per home lost (a doc that lost two homes gets two new ones).
+    const lostCopies = docs.reduce((n, doc) => n + homesAmong(doc, c.ids).filter(h => victims.includes(h)).length, 0)
+    const docBytes = Y.encodeStateAsUpdate(stored(c, homesAmong(docs[0] as string, c.ids)[0] as string, docs[0] as string)).byteLength
+    for (const v of victims) c.crash(v)
+    const before = bytesByType(c)
+    const diffs = (): number => c.runningIds().reduce((n, id) => n + c.replicator(id).stats().diffsSent, 0)
+    const diffsBefore = diffs()
+    const survivors = c.runningIds()
+    const killed = c.network.now
+    const at = c.runUntil(() => c.membershipSettled() && docs.every(doc => {
+      const homes = homesAmong(doc, survivors)
+      return survivors.every(id => c.store(id).has(doc) === homes.includes(id))
+    }), 120_000)
+    expect(at, `seed ${seed}: back to ${R} copies`).toBeDefined()
+    const after = bytesByType(c)
+    const spent = Object.fromEntries(Object.entries(after).map(([t, v]) => [t, v - (before[t] ?? 0)]).filter(([, v]) => (v as number) > 0))
+    const needed = lostCopies * docBytes
+    const ratio = total(spent) / needed
+    if (process.env.MURMUR_DEBUG !== undefined) console.log(`loss: ${c.network.now - killed} ms, ${total(spent)} B for ${lostCopies} lost copies of ${docBytes} B (×${ratio.toFixed(2)}), ${diffs() - diffsBefore} diffs`, spent)
+    // 1.33× measured (1.29× with 360 docs, 1.23× with 600); 1.45× (1.42×, 1.43×) while a doc created here
+    // by a sync step was also fetched from every live peer once loaded.
+    expect(ratio, `seed ${seed}: sync bytes ${total(spent)} vs ${needed} of lost copies, by type ${JSON.stringify(spent)}`).toBeLessThanOrEqual(1.4)
+    c.stopAll()
+  }, 120_000)
+})
