@@ -106,7 +106,7 @@ describe('partition heal bytes', () => {
     c.stopAll()
   }, 120_000)
 
-  it('after 2 of 6 peers are lost for good, the survivors send at most 1.5× the bytes of the lost copies', async () => {
+  it('after 2 of 6 peers are lost for good, the survivors send at most 1.4× the bytes of the lost copies', async () => {
     const seed = useSeed(0x4ea1_b1, FILE, 'loss-bytes')
     const c = new ReplicaCluster({ size: 6, seed, replication: { replicas: R } })
     expect(c.runUntil(() => c.membershipSettled(), 30_000)).toBeDefined()
