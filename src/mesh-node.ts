@@ -101,6 +101,8 @@ export const INITIAL_FETCH_WAIT_MS = 1_000
  * "no such key" for a doc the mesh holds. A doc nobody holds still costs only INITIAL_FETCH_WAIT_MS.
  */
 export const HOSTED_FETCH_WAIT_MS = 10_000
+/** A read that found hosts but got nothing of the doc asks again after this pause (until HOSTED_FETCH_WAIT_MS). */
+const REFETCH_PAUSE_MS = 100
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 
@@ -223,9 +225,13 @@ class MeshNodeImpl implements MeshNode {
   async doc (name: string): Promise<Y.Doc> {
     const pending = this.initialFetches.get(name)
     if (pending !== undefined) return await pending
-    if (this.replicator.holds(name) || this.membership.aliveCount === 0) return await this.replicator.open(name)
+    if (this.replicator.hasState(name) || this.membership.aliveCount === 0) return await this.replicator.open(name)
     const opening = this.replicator.open(name).then(async (doc) => {
-      await new Promise<void>((resolve) => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve) })
+      // Loaded here already with nothing in it (a sync step that brought nothing): its first load asked
+      // peers for it, so ask again.
+      await new Promise<void>((resolve) => {
+        this.replicator.refetch(name, () => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve) })
+      })
       return doc
     }).finally(() => { this.initialFetches.delete(name) })
     this.initialFetches.set(name, opening)
@@ -241,28 +247,37 @@ class MeshNodeImpl implements MeshNode {
 
   read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined> {
     return new Promise((resolve, reject) => {
-      this.locate(name, (err, found) => {
-        if (err !== null) {
-          reject(err)
-          return
-        }
-        if (found !== true) {
-          resolve(undefined)
-          return
-        }
-        // Runs inside the load callback: the doc cannot be evicted between loading and reading.
-        this.replicator.load(name, (loadErr, doc) => {
-          if (loadErr !== null || doc === undefined) {
-            reject(loadErr ?? new NotRunningError('load failed'))
+      const attempt = (again: boolean): void => {
+        this.locate(name, (err, found, local) => {
+          if (err !== null) {
+            reject(err)
             return
           }
-          try {
-            resolve(fn(doc))
-          } catch (fnErr) {
-            reject(fnErr)
+          if (found !== true) {
+            resolve(undefined)
+            return
           }
+          // Runs inside the load callback: the doc cannot be evicted between loading and reading.
+          this.replicator.load(name, (loadErr, doc) => {
+            if (loadErr !== null || doc === undefined) {
+              reject(loadErr ?? new NotRunningError('load failed'))
+              return
+            }
+            // Held here when located, gone when loaded: a guest copy its homes confirmed was dropped in
+            // between. Locate it again, which asks the homes for it, rather than read the empty doc.
+            if (local === true && !again && !this.replicator.hasState(name)) {
+              attempt(true)
+              return
+            }
+            try {
+              resolve(fn(doc))
+            } catch (fnErr) {
+              reject(fnErr)
+            }
+          })
         })
-      })
+      }
+      attempt(false)
     })
   }
 
@@ -285,7 +300,7 @@ class MeshNodeImpl implements MeshNode {
    * state has been fetched here when `cb(null, true)` runs. Loads nothing for the app: a probe that found
    * nothing leaves nothing behind (unless a concurrent `doc(name)` opened it meanwhile, which keeps it).
    */
-  private locate (name: string, cb: (err: Error | null, found?: boolean) => void): void {
+  private locate (name: string, cb: (err: Error | null, found?: boolean, local?: boolean) => void): void {
     try {
       assertDocName(name)
     } catch (err) {
@@ -293,33 +308,40 @@ class MeshNodeImpl implements MeshNode {
       return
     }
     const afterListed = (): void => {
-      if (this.replicator.holds(name)) {
-        cb(null, !this.replicator.isDeleted(name))
+      if (this.replicator.hasState(name)) {
+        cb(null, !this.replicator.isDeleted(name), true)
         return
       }
       if (this.membership.aliveCount === 0) {
-        cb(null, false)
+        cb(null, this.replicator.holds(name) && !this.replicator.isDeleted(name))
         return
       }
-      // Nobody we know of holds it here: load it (which asks live peers who has it, and they answer with
-      // the doc or hints of hosts), wait for the first exchange, and give it up again if nothing arrived.
-      this.replicator.load(name, (err) => {
-        if (err !== null) {
-          cb(err)
-          return
-        }
-        const has = (): boolean => Object.keys(this.replicator.version(name) ?? {}).length > 0
-        const conclude = (): void => {
-          const found = (has() || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
-          if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
-          cb(null, found)
-        }
-        this.firstExchange(name, INITIAL_FETCH_WAIT_MS, () => {
-          // A peer said it holds the doc, but nothing of it arrived yet: wait for it rather than read an empty doc.
-          if (!has() && this.replicator.knownHosts(name).length > 0) this.firstExchange(name, HOSTED_FETCH_WAIT_MS, conclude)
-          else conclude()
+      // Nothing of it here: load it and ask live peers who has it (they answer with the doc or hints of
+      // hosts), wait for the first exchange, and give it up again if nothing arrived.
+      const deadline = this.c.clock.now() + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
+      const has = (): boolean => Object.keys(this.replicator.version(name) ?? {}).length > 0
+      const conclude = (): void => {
+        const found = (has() || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
+        if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
+        cb(null, found)
+      }
+      const ask = (waitMs: number): void => {
+        this.replicator.refetch(name, (err) => {
+          if (err !== null) {
+            cb(err)
+            return
+          }
+          this.firstExchange(name, waitMs, () => {
+            const left = deadline - this.c.clock.now()
+            // A peer said it holds the doc, but nothing of it arrived: ask again rather than read an empty
+            // doc. The exchange may have come back empty because the holders were busy exchanging it with
+            // someone else (a guest handing it over): a short pause, then another round.
+            if (has() || this.replicator.knownHosts(name).length === 0 || left <= REFETCH_PAUSE_MS) conclude()
+            else this.c.clock.setTimeout(() => { ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS)) }, REFETCH_PAUSE_MS)
+          })
         })
-      })
+      }
+      ask(INITIAL_FETCH_WAIT_MS)
     }
     this.replicator.whenListed(() => { afterListed() })
   }

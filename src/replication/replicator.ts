@@ -437,6 +437,29 @@ export class Replicator {
     return this.hosts.hostsOf(name, aliveSet(this.peers)).length > 0
   }
 
+  /**
+   * Whether this peer has something of `name` to answer a read from: stored, loaded with state, or held open
+   * by the app. A loaded doc with nothing in it (made by a sync step that brought nothing, or by a read that
+   * found nothing yet) is not: a read asks peers for it again instead of answering from it.
+   */
+  hasState (name: string): boolean {
+    if (this.catalog.has(name)) return true
+    const entry = this.registry.ready(name)
+    return entry !== undefined && (entry.pinned || entry.log.position > 0 || entry.vector().size > 0)
+  }
+
+  /**
+   * Loads `name` and, if nothing of it is here yet, asks peers for it again (the first ask can come back
+   * empty: the peers holding it were busy exchanging it with someone else). `cb` once loaded.
+   */
+  refetch (name: string, cb: (err: Error | null) => void): void {
+    this.load(name, (err) => {
+      const entry = this.registry.ready(name)
+      if (err === null && entry !== undefined && this.running && !this.catalog.has(name) && entry.vector().size === 0) this.antiEntropy.fetch(entry)
+      cb(err)
+    })
+  }
+
   /** Whether this peer holds `name` (loaded, or in its store), deleted or not. */
   holds (name: string): boolean {
     return this.registry.get(name) !== undefined || this.catalog.has(name)
