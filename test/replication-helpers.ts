@@ -106,6 +106,7 @@ export class StaticCluster {
   readonly stores = new Map<PeerId, MemoryDocStore>()
   readonly sent: SentFrame[] = []
   readonly received: SentFrame[] = []
+  private readonly aliveListeners = new Map<PeerId, Array<(id: PeerId) => void>>()
 
   constructor (o: StaticClusterOptions) {
     this.network = new SimNetwork({ seed: o.seed, ...(o.link === undefined ? {} : { link: o.link }) })
@@ -117,7 +118,12 @@ export class StaticCluster {
       const peers: PeerDirectory = {
         alivePeers: () => this.ids.filter(p => p !== id),
         addressesOf: () => [],
-        onPeerAlive: () => () => {}
+        onPeerAlive: (listener) => {
+          const list = this.aliveListeners.get(id) ?? []
+          list.push(listener)
+          this.aliveListeners.set(id, list)
+          return () => { list.splice(list.indexOf(listener), 1) }
+        }
       }
       const r = new Replicator({
         transport: new RecordingTransport(transport, () => this.network.now, this.sent, this.received, o.onSend),
@@ -134,6 +140,11 @@ export class StaticCluster {
 
   r (id: PeerId): Replicator {
     return this.replicators.get(id) as Replicator
+  }
+
+  /** `observer`'s directory reports that `subject` came alive (joined, refuted a suspicion, healed). */
+  cameAlive (observer: PeerId, subject: PeerId): void {
+    for (const listener of [...(this.aliveListeners.get(observer) ?? [])]) listener(subject)
   }
 
   openAll (doc: string): void {

@@ -20,6 +20,7 @@
  * on a promise (promises exist only at this public edge and settle from callbacks).
  */
 import { aliveSet } from './alive-set.js'
+import { AliveResyncs } from './alive-resyncs.js'
 import type * as Y from 'yjs'
 import { every } from '../core/clock.js'
 import type { Clock, Timer } from '../core/clock.js'
@@ -157,6 +158,7 @@ export class Replicator {
   private readonly confirmations: Confirmations
   private readonly covered: CoveredDigests
   private readonly rebalancer: Rebalancer
+  private readonly aliveResyncs: AliveResyncs
   private readonly steps: StepBatcher
   private readonly durable: boolean
   private readonly sweeper: OpSweeper
@@ -305,6 +307,12 @@ export class Replicator {
       },
       onError: (entry, err) => { this.onStoreError(entry.name, 'compact', err) }
     })
+    this.aliveResyncs = new AliveResyncs({
+      clock,
+      gapMs: () => config.antiEntropyIntervalMs,
+      run: (peer) => { this.guard('alive', () => { this.antiEntropy.peerAlive(peer) }) },
+      isAlive: (peer) => aliveSet(this.peers).has(peer)
+    })
     this.appendRepair = new AppendRepair({ clock, repair: (entry) => { this.guard('repair', () => { this.repair(entry) }) } })
     this.sweeper = new OpSweeper({
       registry: this.registry, store, config, counters, peerId: this.localId, selfTag: this.selfTag, wallTime: this.wallTime
@@ -323,7 +331,7 @@ export class Replicator {
       this.peers.onPeerAlive((id) => {
         if (!this.running) return
         this.refreshMembers()
-        this.antiEntropy.peerAlive(id)
+        this.aliveResyncs.cameAlive(id)
       }),
       this.peers.onMemberChange?.(() => { if (this.running) this.refreshMembers() }) ?? (() => {}),
       // Store back: persist at once what it lost meanwhile (docs whose appends failed), not a second later.
@@ -375,6 +383,7 @@ export class Replicator {
     this.compactor.clear()
     this.appendRepair.clear()
     this.antiEntropy.clear()
+    this.aliveResyncs.clear()
     this.rebalancer.clear()
     this.covered.clear()
     this.steps.clear()
