@@ -85,6 +85,14 @@ export class RateLimitedLog {
   ) {}
 
   warn (key: string, message: string, fields?: LogFields): void {
+    this.emit('warn', key, message, fields)
+  }
+
+  info (key: string, message: string, fields?: LogFields): void {
+    this.emit('info', key, message, fields)
+  }
+
+  private emit (level: 'info' | 'warn', key: string, message: string, fields?: LogFields): void {
     const t = this.now()
     let w = this.windows.get(key)
     if (w === undefined || t - w.start >= this.windowMs) {
@@ -96,7 +104,7 @@ export class RateLimitedLog {
     }
     if (w.count < this.burst) {
       w.count++
-      this.log.warn(message, fields)
+      this.log[level](message, fields)
     } else {
       w.suppressed++
     }

@@ -147,6 +147,8 @@ export class Membership {
   private readonly random: Random
   private readonly log: Logger
   private readonly warnings: RateLimitedLog
+  /** Suspect/alive changes and our own refutations: as many as others' accusations (rate-limited lines). */
+  private readonly flaps: RateLimitedLog
   private readonly events = new TypedEmitter<MembershipEvents>()
   private readonly table: MemberTable
   private readonly records: RecordSigner
@@ -177,6 +179,7 @@ export class Membership {
     this.random = components.random
     this.log = components.log ?? silentLogger
     this.warnings = new RateLimitedLog(this.log, () => this.clock.now())
+    this.flaps = new RateLimitedLog(this.log, () => this.clock.now(), 10)
     this.config = resolveMembershipConfig(options.config, options.profile ?? 'lan')
     this.localId = this.transport.localId
     for (const s of options.seeds ?? []) this.addSeed(s)
@@ -210,7 +213,8 @@ export class Membership {
         // Lifeguard counts a refutation against our own health only if our latest probe round agrees (awareness.ts).
         const counted = this.awareness.refuted()
         if (!counted) this.counters.refutationsDiscounted++
-        this.log.info('refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation, healthCounted: counted })
+        // Rate-limited: a member forging accusations would have us write a line for each (issue 10).
+        this.flaps.info('refuted', 'refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation, healthCounted: counted })
       },
       onNewMember: (id) => { this.prober.addMember(id) },
       onRejected: (reason, u) => { this.onRejected(reason, u) },
@@ -593,6 +597,9 @@ export class Membership {
     if (type === 'dead' || type === 'left') this.transport.forget?.(info.id)
     const fields = { member: info.id, name: info.name !== info.id ? info.name : undefined, incarnation: info.incarnation }
     if (type === 'updated') this.log.debug('member updated', fields)
+    // Suspicions and refutations can come many times a second (forged accusations, a flaky link): at most
+    // 10 lines of each in 10 s, the rest counted in the next line (`suppressed`); /members has every state.
+    else if (type === 'suspect' || type === 'alive') this.flaps.info(type, `member ${type}`, fields)
     else this.log.info(`member ${type}`, fields)
     this.events.emit(type, info)
   }

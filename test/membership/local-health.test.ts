@@ -11,6 +11,8 @@
  * is really slow must still slow down, attack or not.
  */
 import { describe, expect, test } from 'vitest'
+import { createLogger } from '../../src/core/logger.js'
+import type { Logger } from '../../src/core/logger.js'
 import { Channel } from '../../src/core/transport.js'
 import { Awareness } from '../../src/membership/awareness.js'
 import { encodeSwim } from '../../src/membership/codec.js'
@@ -124,6 +126,37 @@ describe('Lifeguard local health against forged suspicions', () => {
     expect(attacked.probeRate / quiet.probeRate, 'honest probe rate, attack / quiet').toBeGreaterThan(0.9)
     expect(attacked.detectMs / quiet.detectMs, 'mean detection time, attack / quiet').toBeLessThan(1.4)
     expect(attacked.discounted, 'refutations that raised no score').toBeGreaterThan(0)
+  }, 120_000)
+
+  test('under the same attack, an honest member writes at most 10 suspect and 10 alive lines per 10 s, not one per suspicion and refutation', () => {
+    const seed = useSeed(0x1f_0003, FILE, 'at most 10 suspect and 10 alive lines')
+    const lines = new Map<string, Array<{ message: string, fields: Record<string, unknown> }>>()
+    const logger = (id: string): Logger => createLogger((_level, _component, message, fields) => {
+      const list = lines.get(id) ?? []
+      list.push({ message, fields: { ...fields } })
+      lines.set(id, list)
+    }, 'info')
+    const c = formed(N, seed, { logger })
+    const h = c.ids[N - 1] as string
+    const honest = c.ids.filter(id => id !== h)
+    const watcher = honest[0] as string
+    const forger = startForger(c, h, honest)
+    lines.clear()
+    const suspicionsBefore = c.membership(watcher).stats().suspicions
+    c.network.runFor(MEASURE_MS)
+    forger.stop()
+    const suspicions = c.membership(watcher).stats().suspicions - suspicionsBefore
+    const mine = lines.get(watcher) ?? []
+    const flaps = mine.filter(l => l.message === 'member suspect' || l.message === 'member alive')
+    const suppressed = sum(flaps.map(l => Number(l.fields.suppressed ?? 0)))
+    console.log(`${suspicions} suspicions seen by one honest member in ${MEASURE_MS / 1000} s; ${flaps.length} suspect/alive lines, ${suppressed} more counted in them`)
+    // The first line of a window after a suppressed stretch names how many were left out.
+    // Hundreds of state changes (each accusation, and its refutation), not hundreds of lines: 10 lines per
+    // state and 10 s at most, and what was left out is counted in the next line.
+    expect(suspicions).toBeGreaterThan(500)
+    expect(flaps.length).toBeLessThanOrEqual(2 * 10 * (MEASURE_MS / 10_000 + 1))
+    expect(suppressed).toBeGreaterThan(0)
+    c.stopAll()
   }, 120_000)
 
   test('a member that is really slow still slows down, under the same attack: its refutations count', () => {
