@@ -11,7 +11,7 @@
  * incarnation we hold for it; one claiming a newer incarnation than the member's own record we have counts
  * at ours. So nobody but a member can raise its incarnation, and no size of jump needs to be judged.
  */
-import type { Clock } from '../core/clock.js'
+import type { Clock, Timer } from '../core/clock.js'
 import { hashName, score } from '../core/hash.js'
 import type { PeerId } from '../core/transport.js'
 import type { MembershipConfig } from './config.js'
@@ -83,6 +83,10 @@ export class MemberTable {
   private cachedDigest: { changes: number, bytes: Uint8Array } | undefined
   /** Meta set after we left, announced if we rejoin. */
   private metaAfterLeave: MemberMeta | undefined
+  /** Our last refutation, and an accusation held for the next one (refute()). */
+  private lastRefutedAt = Number.NEGATIVE_INFINITY
+  private refuteTimer: Timer | undefined
+  private heldAccusation: MemberUpdate | undefined
 
   constructor (private readonly deps: MemberTableDeps) {
     this.self = {
@@ -406,8 +410,11 @@ export class MemberTable {
     return removed
   }
 
-  /** Cancels every suspicion timer (on stop). */
+  /** Cancels every suspicion timer and a held refutation (on stop). */
   close (): void {
+    this.refuteTimer?.cancel()
+    this.refuteTimer = undefined
+    this.heldAccusation = undefined
     for (const r of this.records.values()) {
       r.suspicion?.cancel()
       delete r.suspicion
@@ -499,8 +506,31 @@ export class MemberTable {
    * and a forger cannot spend our incarnations. Never past the wire's maximum (it would wrap to 0).
    */
   private refute (accusation: MemberUpdate, proven: boolean): void {
+    const { clock, config } = this.deps
+    const now = clock.now()
+    const windowMs = config.probeIntervalMs / 2
+    if (proven || (this.refuteTimer === undefined && now - this.lastRefutedAt >= windowMs)) {
+      this.refuteNow(accusation, proven)
+      return
+    }
+    // Refuted less than half a probe interval ago: one refutation at the end of that half interval answers
+    // every accusation meanwhile. A member forging suspicions re-accuses each new incarnation it hears of;
+    // refuting each one at once had every honest member announce itself ~4 times a second, every announcement
+    // re-gossiped by all (issue 10). The delay is small against the suspicion timeout (≥ suspicionMult
+    // probe intervals), so a real accusation is still refuted long before it could expire.
+    this.heldAccusation = accusation
+    this.refuteTimer ??= clock.setTimeout(() => {
+      this.refuteTimer = undefined
+      const held = this.heldAccusation
+      this.heldAccusation = undefined
+      if (held !== undefined && needsRefutation(this.self, held)) this.refuteNow(held, false)
+    }, Math.max(0, this.lastRefutedAt + windowMs - now))
+  }
+
+  private refuteNow (accusation: MemberUpdate, proven: boolean): void {
     const base = proven ? Math.max(this.self.incarnation, accusation.incarnation) : this.self.incarnation
     this.self.incarnation = Math.min(MAX_INCARNATION, base + 1)
+    this.lastRefutedAt = this.deps.clock.now()
     this.signSelf()
     this.deps.broadcast(this.aliveSelf())
     this.deps.onRefute(accusation)

@@ -126,6 +126,9 @@ describe('Lifeguard local health against forged suspicions', () => {
     expect(attacked.probeRate / quiet.probeRate, 'honest probe rate, attack / quiet').toBeGreaterThan(0.9)
     expect(attacked.detectMs / quiet.detectMs, 'mean detection time, attack / quiet').toBeLessThan(1.4)
     expect(attacked.discounted, 'refutations that raised no score').toBeGreaterThan(0)
+    // Accused ~3.5 times a second, a member refutes at most once per half probe interval (2 a second here):
+    // each refutation is an announcement every member re-gossips. Before, it refuted every accusation.
+    expect(attacked.refutationRate, 'refutations per honest member per second').toBeLessThanOrEqual(2 * 1.02)
   }, 120_000)
 
   test('under the same attack, an honest member writes at most 10 suspect and 10 alive lines per 10 s, not one per suspicion and refutation', () => {
