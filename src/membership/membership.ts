@@ -63,10 +63,11 @@ type Counts = Record<MessageTypeName, number>
 const zeroCounts = (): Counts => ({ ping: 0, ack: 0, nack: 0, pingReq: 0, pushPull: 0, pushPullReply: 0, gossip: 0 })
 
 /**
- * Upper bounds of the probe round-trip histogram, ms: a probe on a LAN answers in ~1 ms, and the probe
- * timeout is at most 1 s (what does not fit lands in the +Inf bucket).
+ * Upper bounds of the probe round-trip histogram, ms: a probe on a LAN answers in 1–5 ms, so the buckets
+ * are finest there (a quantile is interpolated within its bucket: with 2 and 5 ms neighbours, a p50 of
+ * 2.5 ms read anywhere up to 5), and the probe timeout is at most 1 s (beyond: the +Inf bucket).
  */
-export const PROBE_RTT_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
+export const PROBE_RTT_BUCKETS_MS: readonly number[] = [0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 25, 50, 100, 250, 500, 1000]
 
 export interface MembershipStats {
   probes: number
