@@ -27,10 +27,10 @@ export interface MembershipConfig {
   /** A fresh suspicion starts at suspicionMaxTimeoutMult × the minimum and shrinks with confirmations. */
   suspicionMaxTimeoutMult: number
   /**
-   * When a suspicion runs out, only this many alive members (the suspect's verifiers, picked by rendezvous
-   * hash of its id) send it a last direct ping before declaring it dead; the others declare once a majority
-   * of their verdicts reached them, or verify themselves if neither the verdicts nor a refutation came within
-   * 2 probe intervals. A member that is only overloaded gets k pings instead of N − 1. 0: every member verifies.
+   * When a suspicion runs out, only this many members (the suspect's verifiers, picked by rendezvous hash of
+   * its id) send it a last direct ping before declaring it dead; the others declare once a majority of their
+   * verdicts reached them (or verify themselves if they did not within one more minimum timeout). A member
+   * that is only overloaded gets k pings instead of N − 1. 0: every member verifies.
    */
   suspicionVerifiers: number
   /** Lifeguard local health: timeouts are scaled by up to this factor when this member seems slow. 1 = off. */

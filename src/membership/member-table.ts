@@ -474,11 +474,9 @@ export class MemberTable {
     // Not one of the suspect's verifiers: its last ping would be one of N − 1 aimed at a member that may
     // only be overloaded (issue 11). Declare once a majority of the verifiers' verdicts arrived (one
     // verifier that is slow itself does not decide for everyone; all k cost ~15 % more detection time in
-    // test/membership/verifiers.test.ts, a majority ~8 %). If neither they nor the suspect's refutation
-    // (which the verifiers' pings ask for) came within two probe intervals, verify ourselves: the verifiers
-    // may have failed too or be cut off from us, or gossip is slow. Waiting a whole minimum timeout instead
-    // kept live members suspect seconds longer after an overloaded heal (test/sim/heal-storm.test.ts).
-    suspicion.awaitVerdicts(Math.floor(verifiers / 2) + 1, Math.min(minMs, 2 * this.deps.config.probeIntervalMs), declare, verify)
+    // test/membership/verifiers.test.ts, a majority ~8 %). If they do not come within one more minimum
+    // timeout (the verifiers may have failed too, or be cut off from us), verify ourselves.
+    suspicion.awaitVerdicts(Math.floor(verifiers / 2) + 1, minMs, declare, verify)
   }
 
   /**
