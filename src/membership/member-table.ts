@@ -463,10 +463,9 @@ export class MemberTable {
       })
     }
     const verifiers = this.deps.config.suspicionVerifiers
-    // Verifiers are alive members (ourselves included; not other suspects: a crash of several members at
-    // once leaves them suspect together, and none can verify another): every one of them a verifier when
-    // there are no more than `verifiers` of them.
-    const candidates = 1 + this.byState.alive.size
+    // Members other than the suspect that are active, ourselves included: every one of them a verifier
+    // when there are no more than `verifiers` of them.
+    const candidates = this.activeMembers - 1
     if (verifiers === 0 || candidates <= verifiers || this.isVerifier(r.id, verifiers)) {
       verify()
       return
@@ -480,19 +479,21 @@ export class MemberTable {
   }
 
   /**
-   * Whether we are one of `k` verifiers of `subject`: the alive members with the highest rendezvous score
-   * for it (core/hash.ts). Every member that sees the same members alive picks the same k; views that
-   * differ a little pick mostly the same, and the fallback covers the rest.
+   * Whether we are one of `k` verifiers of `subject`: the active members (the suspect excluded) with the
+   * highest rendezvous score for it (core/hash.ts). Every member that knows the same active set picks the
+   * same k; views that differ a little pick mostly the same, and the fallback covers the rest.
    */
   private isVerifier (subject: PeerId, k: number): boolean {
     const key = hashName(subject)
     const mine = score(key, hashName(this.self.id))
     let above = 0
-    for (const id of this.byState[MemberState.alive].values()) {
-      if (id === subject) continue
-      const s = score(key, hashName(id))
-      if (s > mine || (s === mine && id < this.self.id)) above++
-      if (above >= k) return false
+    for (const state of [MemberState.alive, MemberState.suspect]) {
+      for (const id of this.byState[state].values()) {
+        if (id === subject) continue
+        const s = score(key, hashName(id))
+        if (s > mine || (s === mine && id < this.self.id)) above++
+        if (above >= k) return false
+      }
     }
     return true
   }
