@@ -26,13 +26,6 @@ export interface MembershipConfig {
   suspicionMult: number
   /** A fresh suspicion starts at suspicionMaxTimeoutMult × the minimum and shrinks with confirmations. */
   suspicionMaxTimeoutMult: number
-  /**
-   * When a suspicion runs out, only this many members (the suspect's verifiers, picked by rendezvous hash of
-   * its id) send it a last direct ping before declaring it dead; the others declare once a majority of their
-   * verdicts reached them (or verify themselves if they did not within one more minimum timeout). A member
-   * that is only overloaded gets k pings instead of N − 1. 0: every member verifies.
-   */
-  suspicionVerifiers: number
   /** Lifeguard local health: timeouts are scaled by up to this factor when this member seems slow. 1 = off. */
   awarenessMaxMultiplier: number
   /**
@@ -80,7 +73,6 @@ export const LAN_PRESET: Readonly<MembershipConfig> = Object.freeze({
   indirectChecks: 3,
   suspicionMult: 4,
   suspicionMaxTimeoutMult: 6,
-  suspicionVerifiers: 3,
   awarenessMaxMultiplier: 8,
   buddySystem: true,
   gossipIntervalMs: 200,
@@ -147,7 +139,7 @@ export function resolveMembershipConfig (init: MembershipInit = {}, preset: Pres
   for (const key of positive) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number, got ${config[key]}`)
   }
-  const nonNegative: NumericKey[] = ['indirectChecks', 'suspicionVerifiers', 'gossipToTheDeadMs', 'reconnectWindowMs', 'leftRetentionMs']
+  const nonNegative: NumericKey[] = ['indirectChecks', 'gossipToTheDeadMs', 'reconnectWindowMs', 'leftRetentionMs']
   for (const key of nonNegative) {
     if (!Number.isFinite(config[key]) || config[key] < 0) throw new ConfigError(`${key} must be ≥ 0, got ${config[key]}`)
   }
@@ -155,7 +147,6 @@ export function resolveMembershipConfig (init: MembershipInit = {}, preset: Pres
     throw new ConfigError(`probeTimeoutMs (${config.probeTimeoutMs}) must be below probeIntervalMs (${config.probeIntervalMs}) to leave time for indirect probes`)
   }
   if (config.suspicionMaxTimeoutMult < 1) throw new ConfigError('suspicionMaxTimeoutMult must be ≥ 1')
-  if (!Number.isInteger(config.suspicionVerifiers) || config.suspicionVerifiers < 0 || config.suspicionVerifiers > 64) throw new ConfigError('suspicionVerifiers must be an integer from 0 to 64')
   if (!Number.isInteger(config.indirectChecks) || !Number.isInteger(config.gossipNodes)) {
     throw new ConfigError('indirectChecks and gossipNodes must be integers')
   }

@@ -12,7 +12,6 @@
  * at ours. So nobody but a member can raise its incarnation, and no size of jump needs to be judged.
  */
 import type { Clock, Timer } from '../core/clock.js'
-import { hashName, score } from '../core/hash.js'
 import type { PeerId } from '../core/transport.js'
 import type { MembershipConfig } from './config.js'
 import type { MembershipEvents } from './events.js'
@@ -193,9 +192,6 @@ export class MemberTable {
         // member failing, declares it dead here. Costs a real failure about one dissemination delay.
         const state = this.records.get(u.id)?.state
         if (u.id !== this.self.id && (state === MemberState.alive || state === MemberState.suspect)) {
-          const r = this.records.get(u.id) as MemberRecord
-          // A verdict at the incarnation we suspect: what members that do not verify wait for (below).
-          if (state === MemberState.suspect && u.incarnation === r.incarnation) r.suspicion?.addVerdict(u.from)
           this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from })
         } else {
           this.applyDead(u) // about ourselves (refute), or a member already dead or left here
@@ -449,53 +445,16 @@ export class MemberTable {
       declare()
       return
     }
-    const verify = (): void => {
-      if (!current()) return
-      this.deps.verifySuspect?.(r.id, (alive) => {
-        if (!alive) {
-          declare()
-        } else if (current()) {
-          // It answered but its refutation has not reached us yet: keep suspecting, for one more minimum.
-          suspicion.cancel()
-          const extra: Suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, extra, minMs) })
-          r.suspicion = extra
-        }
-      })
-    }
-    const verifiers = this.deps.config.suspicionVerifiers
-    // Members other than the suspect that are active, ourselves included: every one of them a verifier
-    // when there are no more than `verifiers` of them.
-    const candidates = this.activeMembers - 1
-    if (verifiers === 0 || candidates <= verifiers || this.isVerifier(r.id, verifiers)) {
-      verify()
-      return
-    }
-    // Not one of the suspect's verifiers: its last ping would be one of N − 1 aimed at a member that may
-    // only be overloaded (issue 11). Declare once a majority of the verifiers' verdicts arrived (one
-    // verifier that is slow itself does not decide for everyone; all k cost ~15 % more detection time in
-    // test/membership/verifiers.test.ts, a majority ~8 %). If they do not come within one more minimum
-    // timeout (the verifiers may have failed too, or be cut off from us), verify ourselves.
-    suspicion.awaitVerdicts(Math.floor(verifiers / 2) + 1, minMs, declare, verify)
-  }
-
-  /**
-   * Whether we are one of `k` verifiers of `subject`: the active members (the suspect excluded) with the
-   * highest rendezvous score for it (core/hash.ts). Every member that knows the same active set picks the
-   * same k; views that differ a little pick mostly the same, and the fallback covers the rest.
-   */
-  private isVerifier (subject: PeerId, k: number): boolean {
-    const key = hashName(subject)
-    const mine = score(key, hashName(this.self.id))
-    let above = 0
-    for (const state of [MemberState.alive, MemberState.suspect]) {
-      for (const id of this.byState[state].values()) {
-        if (id === subject) continue
-        const s = score(key, hashName(id))
-        if (s > mine || (s === mine && id < this.self.id)) above++
-        if (above >= k) return false
+    this.deps.verifySuspect(r.id, (alive) => {
+      if (!alive) {
+        declare()
+      } else if (current()) {
+        // It answered but its refutation has not reached us yet: keep suspecting, for one more minimum.
+        suspicion.cancel()
+        const extra: Suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, extra, minMs) })
+        r.suspicion = extra
       }
-    }
-    return true
+    })
   }
 
   /**

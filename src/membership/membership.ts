@@ -75,8 +75,6 @@ export interface MembershipStats {
   probeRtt: HistogramSnapshot
   probesFailed: number
   indirectProbes: number
-  /** Last direct pings sent to a suspect whose suspicion ran out here (this member one of its verifiers). */
-  verifications: number
   suspicions: number
   refutations: number
   /**
@@ -187,7 +185,7 @@ export class Membership {
     this.localId = this.transport.localId
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
-      probes: 0, probesFailed: 0, indirectProbes: 0, verifications: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
+      probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
       reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
@@ -223,10 +221,7 @@ export class Membership {
       onRejected: (reason, u) => { this.onRejected(reason, u) },
       // Before declaring a suspect dead, one last direct ping carrying the suspicion: a live member answers
       // with its refutation. Costs one probe timeout on a real failure (none if the dial is refused).
-      verifySuspect: (id, verdict) => {
-        this.counters.verifications++
-        this.prober.verify(id, verdict)
-      }
+      verifySuspect: (id, verdict) => { this.prober.verify(id, verdict) }
     })
     this.prober = new Prober({
       clock: this.clock,

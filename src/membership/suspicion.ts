@@ -8,9 +8,6 @@ import { remainingSuspicionMs } from './math.js'
 
 export class Suspicion {
   private readonly confirmations = new Set<PeerId>()
-  /** Members that declared the suspect dead at this suspicion's incarnation (their `dead` reached us). */
-  private readonly verdicts = new Set<PeerId>()
-  private waiting: { needed: number, onEnough: () => void, fallback: Timer } | undefined
   private readonly startedAt: number
   private timer: Timer
 
@@ -52,44 +49,7 @@ export class Suspicion {
     return true
   }
 
-  /** A member declared the suspect dead (its verdict, gossiped). */
-  addVerdict (from: PeerId): void {
-    if (from === '' || this.verdicts.has(from)) return
-    this.verdicts.add(from)
-    const w = this.waiting
-    if (w !== undefined && this.verdicts.size >= w.needed) {
-      this.waiting = undefined
-      w.fallback.cancel()
-      w.onEnough()
-    }
-  }
-
-  get verdictCount (): number {
-    return this.verdicts.size
-  }
-
-  /**
-   * The timeout ran out here but this member does not verify: `onEnough` once `needed` verdicts are in
-   * (at once if they are), or `onFallback` after `fallbackMs` without them (the verifiers may be gone too).
-   */
-  awaitVerdicts (needed: number, fallbackMs: number, onEnough: () => void, onFallback: () => void): void {
-    if (this.verdicts.size >= needed) {
-      onEnough()
-      return
-    }
-    this.waiting = {
-      needed,
-      onEnough,
-      fallback: this.clock.setTimeout(() => {
-        this.waiting = undefined
-        onFallback()
-      }, fallbackMs)
-    }
-  }
-
   cancel (): void {
     this.timer.cancel()
-    this.waiting?.fallback.cancel()
-    this.waiting = undefined
   }
 }
