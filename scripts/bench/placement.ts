@@ -45,8 +45,14 @@ interface Options {
 
 export const USAGE = 'options: --peers 20  --docs 10000  --replicas 3  --value-bytes 1000  --idle-seconds 30  --partition-docs 1000  --concurrency 64  --seed 1  --quick (6 peers, 600 docs)'
 const TARGETS = { balance: 1.25, joinMoved: 1.2, lossBytes: 1.5, idleRatio: 1.2, partitionBytes: 1.5 }
-/** Waits for placement to settle are bounded (a failure to settle is reported, not waited for forever). */
-const SETTLE_TIMEOUT_MS = 300_000
+/**
+ * Waits for placement to settle are bounded (a failure to settle is reported, not waited for forever): 300 s,
+ * or 60 ms per doc when that is more. Each phase moves a share of the docs, so its time grows with them:
+ * at 2,000 docs a phase took 8–49 s on this 2-core machine; 5× that at 10,000 docs on a loaded machine
+ * comes near a fixed 300 s.
+ */
+const SETTLE_MIN_MS = 300_000
+const SETTLE_MS_PER_DOC = 60
 
 function parse (args: string[]): Options {
   const o: Options = { peers: 20, docs: 10_000, replicas: 3, valueBytes: 1000, idleSeconds: 30, partitionDocs: 1000, concurrency: 64, seed: 1 }
@@ -83,9 +89,12 @@ class Bench {
   readonly o: Options
   peers: MurmurMember[] = []
   readonly values = new Map<string, string>()
+  /** Bound of every wait for placement to settle (SETTLE_MIN_MS, SETTLE_MS_PER_DOC). */
+  readonly settleTimeoutMs: number
 
   constructor (lab: NetnsLab, o: Options) {
     this.o = o
+    this.settleTimeoutMs = Math.max(SETTLE_MIN_MS, o.docs * SETTLE_MS_PER_DOC)
     this.mesh = new MurmurMesh(lab, { args: ['--replicas', String(o.replicas)] })
   }
 
@@ -129,7 +138,7 @@ class Bench {
   }
 
   /** Waits until `placementProblems` is empty; returns the ms it took, or undefined on timeout. */
-  async waitPlaced (docs: readonly string[], label: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<number | undefined> {
+  async waitPlaced (docs: readonly string[], label: string, timeoutMs = this.settleTimeoutMs): Promise<number | undefined> {
     const start = performance.now()
     let last: string[] = []
     let lastReport = start
@@ -150,7 +159,7 @@ class Bench {
    * Waits until every peer of each side sees exactly its side as members and holds no guest copy (a side
    * of a partition places the docs it holds on its own members); returns the ms it took, or undefined.
    */
-  async waitSidesPlaced (sides: ReadonlyArray<readonly MurmurMember[]>, timeoutMs = SETTLE_TIMEOUT_MS): Promise<number | undefined> {
+  async waitSidesPlaced (sides: ReadonlyArray<readonly MurmurMember[]>, timeoutMs = this.settleTimeoutMs): Promise<number | undefined> {
     const start = performance.now()
     let lastReport = start
     while (performance.now() - start < timeoutMs) {
