@@ -62,7 +62,8 @@ describe('sync codec', () => {
   })
 
   it('enforces the named limits', () => {
-    const frame = (f: Partial<SyncFrame>): Uint8Array => SyncFrame.encode(f)
+    // Frames as a peer could send them: nested messages may leave fields out (they decode as defaults).
+    const frame = (f: object): Uint8Array => SyncFrame.encode(f as Partial<SyncFrame>)
     const digest = new Uint8Array(16)
     const reject = (bytes: Uint8Array, why: string): void => { expect(() => decodeSync(bytes, 64 * MAX), why).toThrow(DecodeError) }
     reject(frame({ type: 99 }), 'unknown type')
@@ -87,7 +88,25 @@ describe('sync codec', () => {
     reject(frame({ type: 1, digests: { session: 1, page: 0, pages: 1, full: false, entries: [], scope: 0, buckets: [1] } }), 'buckets outside a shared listing')
     reject(frame({ type: 1, digests: { session: 1, page: 0, pages: 1, full: false, entries: [], scope: 1, buckets: [SYNC_LIMITS.summaryBuckets] } }), 'bucket out of range')
     reject(frame({ type: 7, summary: { session: 1, root: new Uint8Array(7), count: 0 } }), 'short root')
-    reject(frame({ type: 8, summaryReply: { session: 1, equal: false, buckets: new Uint8Array(8) } }), 'short bucket hashes')
+    reject(frame({ type: 8, summaryReply: { session: 1, equal: false, buckets: new Uint8Array(12) } }), 'bucket hashes not 8 bytes each')
+    reject(frame({ type: 8, summaryReply: { session: 1, equal: false, buckets: new Uint8Array(3 * 8) } }), 'groups not a power of two')
+    reject(frame({ type: 8, summaryReply: { session: 1, equal: false, buckets: new Uint8Array(SYNC_LIMITS.summaryBuckets * 16) } }), 'more groups than buckets')
+    const digests = { session: 1, page: 0, pages: 1, full: false, entries: [], buckets: [] }
+    const names = new Uint8Array(8)
+    const marks = new Uint8Array(4)
+    reject(frame({ type: 1, digests: { ...digests, scope: 1, buckets: [1], groups: 3 } }), 'groups not a power of two')
+    reject(frame({ type: 1, digests: { ...digests, scope: 1, buckets: [4], groups: 4 } }), 'group past groups')
+    reject(frame({ type: 1, digests: { ...digests, scope: 0, groups: 4 } }), 'groups outside a shared listing')
+    reject(frame({ type: 1, digests: { ...digests, scope: 2, names: new Uint8Array(7), marks: new Uint8Array(4) } }), 'name hashes not 4 bytes each')
+    reject(frame({ type: 1, digests: { ...digests, scope: 2, names, marks: new Uint8Array(3) } }), 'marks not 2 bytes per name')
+    reject(frame({ type: 1, digests: { ...digests, scope: 2, marks } }), 'marks without names')
+    reject(frame({ type: 1, digests: { ...digests, scope: 1, names, marks } }), 'compact page outside a handoff')
+    reject(frame({ type: 1, digests: { ...digests, scope: 2, entries: [{ doc: 'd', digest }], names, marks } }), 'compact page with entries')
+    reject(frame({ type: 1, digests: { ...digests, scope: 2, names: new Uint8Array(4 * (SYNC_LIMITS.docsPerFrame + 1)), marks: new Uint8Array(2 * (SYNC_LIMITS.docsPerFrame + 1)) } }), 'too many compact names')
+    const reply = { session: 1, page: 0, hosted: new Uint8Array(1), differing: 0, others: [], hints: [], equal: new Uint8Array(1), durable: false }
+    reject(frame({ type: 2, digestsReply: { ...reply, unresolved: new Uint8Array(2), proof: new Uint8Array(16) } }), 'unresolved not the size of hosted')
+    reject(frame({ type: 2, digestsReply: { ...reply, unresolved: new Uint8Array(1), proof: new Uint8Array(15) } }), 'short proof')
+    reject(frame({ type: 3, syncDoc: { session: 1, step: 2, doc: 'd', vector: [], update: new Uint8Array(4), durable: false, digest: new Uint8Array(15) } }), 'short step-2 digest')
     reject(frame({ type: 8, summaryReply: { session: 1, equal: true, buckets: new Uint8Array(SYNC_LIMITS.summaryBuckets * 8) } }), 'equal with buckets')
     reject(frame({ type: 9, syncBatch: { steps: [] } }), 'empty batch')
     reject(frame({ type: 9, syncBatch: { steps: [{ session: 1, step: 1, doc: '', vector: [], update: new Uint8Array(0), durable: false }] } }), 'bad step in a batch')

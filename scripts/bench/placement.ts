@@ -9,9 +9,9 @@
  *  - loss: SIGKILL 2 peers for good — lost docs, lost acknowledged writes, time until every doc has R
  *    copies again, and the bytes the survivors sent vs the bytes of the lost copies (a doc that lost two
  *    homes needs two new copies);
- *  - partition N/2 | N/2, writes to the same P docs on both sides, heal — time until every doc's homes are
- *    identical (and guest copies gone), sync bytes vs what the homes lacked, and whether any peer was
- *    throttled or disconnected by its neighbours' frame limits.
+ *  - partition N/2 | N/2, writes to the same P docs on both sides, each side placed on its own members,
+ *    heal — time until every doc's homes are identical (and guest copies gone), sync bytes vs what the homes
+ *    lacked, and whether any peer was throttled or disconnected by its neighbours' frame limits.
  *
  * "Placed" is read from each peer's GET /placement (docs it homes, guest copies) and GET /docs (digests):
  * every doc held by exactly its R homes (rendezvous over the live members, computed here the same way),
@@ -45,8 +45,14 @@ interface Options {
 
 export const USAGE = 'options: --peers 20  --docs 10000  --replicas 3  --value-bytes 1000  --idle-seconds 30  --partition-docs 1000  --concurrency 64  --seed 1  --quick (6 peers, 600 docs)'
 const TARGETS = { balance: 1.25, joinMoved: 1.2, lossBytes: 1.5, idleRatio: 1.2, partitionBytes: 1.5 }
-/** Waits for placement to settle are bounded (a failure to settle is reported, not waited for forever). */
-const SETTLE_TIMEOUT_MS = 300_000
+/**
+ * Waits for placement to settle are bounded (a failure to settle is reported, not waited for forever): 300 s,
+ * or 60 ms per doc when that is more. Each phase moves a share of the docs, so its time grows with them:
+ * at 2,000 docs a phase took 8–49 s on this 2-core machine; 5× that at 10,000 docs on a loaded machine
+ * comes near a fixed 300 s.
+ */
+const SETTLE_MIN_MS = 300_000
+const SETTLE_MS_PER_DOC = 60
 
 function parse (args: string[]): Options {
   const o: Options = { peers: 20, docs: 10_000, replicas: 3, valueBytes: 1000, idleSeconds: 30, partitionDocs: 1000, concurrency: 64, seed: 1 }
@@ -83,9 +89,12 @@ class Bench {
   readonly o: Options
   peers: MurmurMember[] = []
   readonly values = new Map<string, string>()
+  /** Bound of every wait for placement to settle (SETTLE_MIN_MS, SETTLE_MS_PER_DOC). */
+  readonly settleTimeoutMs: number
 
   constructor (lab: NetnsLab, o: Options) {
     this.o = o
+    this.settleTimeoutMs = Math.max(SETTLE_MIN_MS, o.docs * SETTLE_MS_PER_DOC)
     this.mesh = new MurmurMesh(lab, { args: ['--replicas', String(o.replicas)] })
   }
 
@@ -129,7 +138,7 @@ class Bench {
   }
 
   /** Waits until `placementProblems` is empty; returns the ms it took, or undefined on timeout. */
-  async waitPlaced (docs: readonly string[], label: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<number | undefined> {
+  async waitPlaced (docs: readonly string[], label: string, timeoutMs = this.settleTimeoutMs): Promise<number | undefined> {
     const start = performance.now()
     let last: string[] = []
     let lastReport = start
@@ -143,6 +152,31 @@ class Bench {
       await sleep(1_000)
     }
     progress(`${label}: not placed after ${timeoutMs} ms: ${last.slice(0, 5).join('; ')}`)
+    return undefined
+  }
+
+  /**
+   * Waits until every peer of each side sees exactly its side as members and holds no guest copy (a side
+   * of a partition places the docs it holds on its own members); returns the ms it took, or undefined.
+   */
+  async waitSidesPlaced (sides: ReadonlyArray<readonly MurmurMember[]>, timeoutMs = this.settleTimeoutMs): Promise<number | undefined> {
+    const start = performance.now()
+    let lastReport = start
+    while (performance.now() - start < timeoutMs) {
+      const problems: string[] = []
+      for (const side of sides) {
+        const views = await Promise.all(side.map(async p => await this.get<PlacementJson>(p, '/placement').catch(() => undefined)))
+        views.forEach((v, i) => {
+          if (v === undefined || v.members.length !== side.length || v.docs.guest > 0) problems.push(`${side[i]?.name}: ${v === undefined ? 'no answer' : `${v.members.length} members, ${v.docs.guest} guest copies`}`)
+        })
+      }
+      if (problems.length === 0) return round(performance.now() - start)
+      if (performance.now() - lastReport > 10_000) {
+        progress(`partition: sides placing, ${problems.length} peers not yet, e.g. ${problems.slice(0, 2).join('; ')}`)
+        lastReport = performance.now()
+      }
+      await sleep(1_000)
+    }
     return undefined
   }
 
@@ -330,7 +364,11 @@ async function run (o: Options): Promise<Record<string, unknown>> {
       if (okA) written.a++
       if (okB) written.b++
     })
-    await sleep(10_000)
+    // Each side re-homed the docs whose homes are on the other side (a full copy per new home): wait until
+    // that is over (no guest copies left on either side), so that the heal's bytes are the heal's alone.
+    const sidesPlacedMs = await b.waitSidesPlaced([sideA, sideB])
+    progress(`partition: each side placed its docs ${sidesPlacedMs ?? 'NEVER'} ms after the writes`)
+    await sleep(2_000)
     // What the homes (after the heal) lack: the other side's write, and their own side's if they were not a home there.
     const upd = updateBytes(o.valueBytes)
     let missing = 0
@@ -353,6 +391,7 @@ async function run (o: Options): Promise<Record<string, unknown>> {
       sides: [sideA.length, sideB.length],
       docs: pdocs.length,
       written,
+      sidesPlacedMs,
       placedAfterHealMs: pPlaced === undefined ? undefined : round(performance.now() - healAt),
       syncBytes: syncOut(pAfter) - syncOut(pBefore),
       missingBytes: missing,
@@ -392,7 +431,7 @@ export async function main (args: string[]): Promise<void> {
   } finally {
     teardownAll()
   }
-  const x = r as { balance: { maxOverMean: number, min: number, max: number, mean: number }, idle: { tenDocsBytesPerSec: number, manyDocsBytesPerSec: number, ratio: number, rssMiBMedian: number, rssMiBMax: number }, join: { moved: number, ideal: number, movedOverIdeal: number, placedMs?: number, syncBytes: number, bytesOfMovedDocs: number }, loss: { deadOnAllMs: number, backToRCopiesMs?: number, lostDocs: number, lostAckedWrites: number, syncBytes: number, syncByType: Record<string, number>, bytesOfLostCopies: number, syncOverLostBytes: number, docsThatLostACopy: number, lostCopies: number }, partition: { placedAfterHealMs?: number, syncBytes: number, syncByType: Record<string, number>, missingBytes: number, syncOverMissing: number, throttledOrDisconnected: number, pacedFrames: number, docs: number }, load: { seconds: number, failed: number, placedMs?: number } }
+  const x = r as { balance: { maxOverMean: number, min: number, max: number, mean: number }, idle: { tenDocsBytesPerSec: number, manyDocsBytesPerSec: number, ratio: number, rssMiBMedian: number, rssMiBMax: number }, join: { moved: number, ideal: number, movedOverIdeal: number, placedMs?: number, syncBytes: number, bytesOfMovedDocs: number }, loss: { deadOnAllMs: number, backToRCopiesMs?: number, lostDocs: number, lostAckedWrites: number, syncBytes: number, syncByType: Record<string, number>, bytesOfLostCopies: number, syncOverLostBytes: number, docsThatLostACopy: number, lostCopies: number }, partition: { sidesPlacedMs?: number, placedAfterHealMs?: number, syncBytes: number, syncByType: Record<string, number>, missingBytes: number, syncOverMissing: number, throttledOrDisconnected: number, pacedFrames: number, docs: number }, load: { seconds: number, failed: number, placedMs?: number } }
   const show = (v: number | undefined, unit = ''): string => v === undefined ? 'never' : `${v}${unit}`
   const rows = [
     [`load: ${o.docs} docs written with ?w=${o.replicas}, then every doc on exactly its homes`, `${x.load.seconds} s (${x.load.failed} failed); placed ${show(x.load.placedMs, ' ms')} later`, ''],
@@ -403,7 +442,7 @@ export async function main (args: string[]): Promise<void> {
     ['SIGKILL 2 for good: dead on all; every doc back to R copies', `${x.loss.deadOnAllMs} ms; ${show(x.loss.backToRCopiesMs, ' ms')} after the kill`, ''],
     ['… lost docs, lost acknowledged writes', `${x.loss.lostDocs}, ${x.loss.lostAckedWrites}`, '0, 0'],
     ['… sync bytes sent by the survivors vs the bytes of the lost copies', `${x.loss.syncBytes} vs ${x.loss.bytesOfLostCopies} (${x.loss.lostCopies} copies of ${x.loss.docsThatLostACopy} docs) → ×${x.loss.syncOverLostBytes}`, `≤ ×${TARGETS.lossBytes}`],
-    [`partition ${Math.floor((o.peers - 1) / 2)}|${o.peers - 1 - Math.floor((o.peers - 1) / 2)}, ${x.partition.docs} docs written on both sides: heal → homes identical, guests gone`, show(x.partition.placedAfterHealMs, ' ms'), ''],
+    [`partition ${Math.floor((o.peers - 1) / 2)}|${o.peers - 1 - Math.floor((o.peers - 1) / 2)}, ${x.partition.docs} docs written on both sides: each side placed on its own members; heal → homes identical, guests gone`, `${show(x.partition.sidesPlacedMs, ' ms')} after the writes; ${show(x.partition.placedAfterHealMs, ' ms')} after the heal`, ''],
     ['… sync bytes vs what the homes lacked', `${x.partition.syncBytes} vs ${x.partition.missingBytes} → ×${x.partition.syncOverMissing}`, `≤ ×${TARGETS.partitionBytes}`],
     ['… sync bytes by message type: loss repair; partition heal', `${JSON.stringify(x.loss.syncByType)}; ${JSON.stringify(x.partition.syncByType)}`, ''],
     ['… peers throttled or disconnected by frame limits; sync frames paced by senders', `${x.partition.throttledOrDisconnected}; ${x.partition.pacedFrames}`, '0']
@@ -423,7 +462,7 @@ export async function main (args: string[]): Promise<void> {
   for (const line of goalLines) console.log(line)
   writeSection('placement', 'Placement, handoff and rebalancing (real processes)', `npm run bench -- placement${args.length > 0 ? ' ' + args.join(' ') : ''}`, [
     `${o.peers} murmur peers (\`dist/peer.js --replicas ${o.replicas}\`, profile lan), each in its own network namespace; ${o.docs} docs, each one kv value of ${o.valueBytes} bytes (${docBytes(o.valueBytes)} bytes encoded), written round-robin with \`?w=${o.replicas}\`.`,
-    '"Placed": every peer\'s GET /placement shows no guest copies and the full member list, and for every doc whose write was acknowledged the GET /docs digests of its homes (rendezvous over the live members, computed by the bench) are present and equal. Sync bytes: `murmur_sync_bytes_total{direction="out"}` summed over peers (for the loss, over the survivors only: the counters of the killed peers vanish with them).',
+    '"Placed": every peer\'s GET /placement shows no guest copies and the full member list, and for every doc whose write was acknowledged the GET /docs digests of its homes (rendezvous over the live members, computed by the bench) are present and equal. Sync bytes: `murmur_sync_bytes_total{direction="out"}` summed over peers (for the loss, over the survivors only: the counters of the killed peers vanish with them; for the heal, from when each side had placed its docs on its own members — no guest copies left on either side — so the re-homing during the partition is not counted as the heal\'s).',
     '',
     t,
     '',

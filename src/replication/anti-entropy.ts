@@ -4,14 +4,19 @@
  *
  *  - shared: between two homes, over the docs both home (summary.ts). The initiator sends the summary's
  *    root; equal roots end the round (two small frames, whatever the number of docs). Otherwise the
- *    responder returns its bucket hashes and the initiator lists its docs of the differing buckets — the
+ *    responder returns its bucket hashes (folded into about one group per doc for a small set) and the
+ *    initiator lists its docs of the differing buckets — the
  *    listing is complete for those buckets, so the responder also finds the docs the initiator lacks
  *    (a new home fetches this way) and the initiator those the responder lacks.
  *  - plain: a listing of some docs (docs the app holds open here without homing them, a doc just opened):
  *    the responder compares those it holds and hints at peers hosting the others.
  *  - handoff: a guest (a peer holding a doc it does not home) lists such docs to one of their homes, which
  *    keeps them: it answers which it holds durably with that very digest, and syncs the others, creating
- *    them if it must. What the rebalancer waits for before a guest drops its copy.
+ *    them if it must. What the rebalancer waits for before a guest drops its copy. After a heal every guest
+ *    copy is listed to each of its R homes and most are unchanged, so these pages are compact: 6 bytes a
+ *    doc (a 32-bit name hash and 2 bytes of the digest) instead of ~30, and one SHA-256 proof in the reply
+ *    confirms every doc the home found equal (`handleCompact`). What a compact page does not settle is
+ *    listed in full to that home from then on.
  *
  *   initiator A                                       responder B
  *   Summary{root} →                                   (shared rounds only)
@@ -35,8 +40,10 @@ import type { Clock, Timer } from '../core/clock.js'
 import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
 import type { PeerDirectory } from '../core/directory.js'
-import { SYNC_LIMITS, digestEntryBytes, nameBytes } from './codec.js'
-import type { DigestScopeName, HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
+import { createHash } from 'node:crypto'
+import { COMPACT_MARK_BYTES, COMPACT_NAME_BYTES, PROOF_BYTES, SYNC_LIMITS, digestEntryBytes, nameBytes } from './codec.js'
+import type { CompactPage, DigestScopeName, HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
+import { nameHash } from './catalog.js'
 import type { DocCatalog } from './catalog.js'
 import type { CoveredDigests } from './covered.js'
 import type { ReplicationConfig } from './config.js'
@@ -46,7 +53,7 @@ import type { HostDirectory } from './host-directory.js'
 import type { Placement } from './placement.js'
 import type { ReplicatorCounters } from './stats.js'
 import type { StepBatcher } from './step-batcher.js'
-import { BUCKETS, Summary, bucketOf, equalBytes } from './summary.js'
+import { BUCKETS, MIN_GROUPS, Summary, bucketOf, equalBytes, groupsFor } from './summary.js'
 import type { SyncLink } from './sync-link.js'
 import { WIRE_DIGEST_BYTES, dominates, merge } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
@@ -114,6 +121,9 @@ interface Session {
   readonly startedAt: number
   /** Doc names listed, per page (the reply's bitmaps refer to them), with the digests listed. */
   pages: Listed[][]
+  /** Pages sent compact (handoff: name hashes and digest marks, see `handleCompact`), and the docs they list. */
+  readonly compact: Set<number>
+  readonly compactDocs: Set<string>
   readonly replied: Set<number>
   /** Shared rounds: the summary exchange has not completed yet. */
   summaryPending: boolean
@@ -132,11 +142,39 @@ const MAX_DEFERRED_PEERS = 256
 /** Per-doc exchanges tracked at once (see `exchanging`). */
 const MAX_EXCHANGES = 65_536
 /**
- * Shared sets this small skip the bucket hashes (2 KiB): their whole listing is about as big (a doc name
- * and a 16-byte digest each) and saves a round trip.
+ * Shared sets this small skip the group hashes: their whole listing (a doc name and a 16-byte digest each)
+ * costs about what the reply would, and saves a round trip. Larger ones get hashes folded into about one
+ * group per doc (summary.ts groupsFor), so only the differing part of a small set is listed.
  */
-const LIST_WHOLE_SET_BELOW = 64
+const LIST_WHOLE_SET_BELOW = MIN_GROUPS * 2
 const UINT32 = 0x1_0000_0000
+
+/** The buckets a shared listing names: `named` buckets, or every bucket of the `named` groups of a fold into `groups`. */
+function bucketsNamed (named: readonly number[], groups: number): Set<number> {
+  if (groups >= BUCKETS) return new Set(named)
+  const wanted = new Set(named)
+  const out = new Set<number>()
+  for (let b = 0; b < BUCKETS; b++) if (wanted.has(b % groups)) out.add(b)
+  return out
+}
+
+function startsWith (digest: Uint8Array, mark: Uint8Array): boolean {
+  for (let i = 0; i < mark.byteLength; i++) if (digest[i] !== mark[i]) return false
+  return true
+}
+
+/** A compact page's proof: SHA-256 over each doc's name (length-prefixed) and 16-byte digest, in order. */
+function proofOf (docs: readonly Listed[]): Uint8Array {
+  const h = createHash('sha256')
+  const len = new Uint8Array(4)
+  const view = new DataView(len.buffer)
+  for (const d of docs) {
+    const name = Buffer.from(d.name, 'utf8')
+    view.setUint32(0, name.byteLength)
+    h.update(len).update(name).update(d.digest.subarray(0, WIRE_DIGEST_BYTES))
+  }
+  return new Uint8Array(h.digest().subarray(0, PROOF_BYTES))
+}
 
 export class AntiEntropy {
   private readonly sessions = new Map<number, Session>()
@@ -180,6 +218,8 @@ export class AntiEntropy {
    */
   private readonly waitingVectors = new Map<string, Array<{ from: PeerId, msg: SyncDocMessage, until: number }>>()
   private waitTimer: Timer | undefined
+  /** Guest docs a compact handoff listing did not settle, with the homes to list them to in full (bounded: MAX_EXCHANGES docs). */
+  private readonly inFull = new Map<string, Set<PeerId>>()
 
   constructor (private readonly o: AntiEntropyOptions) {
     // A random start, so that a restarted peer's new sessions are unlikely to match stale replies.
@@ -416,9 +456,71 @@ export class AntiEntropy {
     return true
   }
 
-  /** A handoff round: `items` are docs this peer holds as a guest and `peer` homes. */
+  /**
+   * A handoff round: `items` are docs this peer holds as a guest and `peer` homes. Listed compact (see
+   * `handleCompact`), except the docs a compact listing to `peer` did not settle before: in full.
+   */
   startHandoff (peer: PeerId, items: readonly Listed[]): boolean {
-    return items.length > 0 && this.startRound(peer, items, 'handoff', false)
+    if (items.length === 0 || peer === this.o.localId) return false
+    const s = this.open(peer, 'handoff')
+    if (s === undefined) return false
+    const full = items.filter(e => this.inFull.get(e.name)?.has(peer) === true)
+    const compact = items.filter(e => this.inFull.get(e.name)?.has(peer) !== true)
+    const { pages } = this.paginate(full)
+    const listed = pages.filter(p => p.length > 0)
+    for (let i = 0; i < compact.length && listed.length < SYNC_LIMITS.pages; i += SYNC_LIMITS.docsPerFrame) {
+      s.compact.add(listed.length)
+      const page = compact.slice(i, i + SYNC_LIMITS.docsPerFrame)
+      for (const e of page) s.compactDocs.add(e.name)
+      listed.push(page)
+    }
+    s.pages = listed
+    listed.forEach((page, index) => {
+      const base = { type: 'digests' as const, session: s.id, page: index, pages: listed.length, full: false, scope: 'handoff' as const, buckets: [] }
+      if (!s.compact.has(index)) {
+        this.o.link.send(peer, { ...base, entries: page.map(e => ({ doc: e.name, digest: e.digest })) })
+        return
+      }
+      const names = new Uint8Array(page.length * COMPACT_NAME_BYTES)
+      const marks = new Uint8Array(page.length * COMPACT_MARK_BYTES)
+      const view = new DataView(names.buffer)
+      page.forEach((e, i) => {
+        view.setUint32(i * COMPACT_NAME_BYTES, nameHash(e.name))
+        marks.set(e.digest.subarray(0, COMPACT_MARK_BYTES), i * COMPACT_MARK_BYTES)
+      })
+      this.o.link.send(peer, { ...base, entries: [], compact: { names, marks } })
+    })
+    return true
+  }
+
+  /**
+   * Docs in a handoff round with `peer` still under way (listed, and not all answered and exchanged): the
+   * rebalancer does not list them to it again meanwhile. Each tick used to list every unconfirmed doc to
+   * every home again — on a loaded machine, while the earlier round about the same docs was still running.
+   */
+  handingOver (peer: PeerId): ReadonlySet<string> {
+    this.expire()
+    const out = new Set<string>()
+    for (const s of this.sessions.values()) {
+      if (s.scope !== 'handoff' || s.peer !== peer) continue
+      for (const page of s.pages) for (const e of page) out.add(e.name)
+    }
+    return out
+  }
+
+  /** `doc` was dropped here: forget which homes it had to be listed to in full. */
+  forgetHandoff (doc: string): void {
+    this.inFull.delete(doc)
+  }
+
+  /** A compact listing of `doc` to `peer` did not settle it: list it in full to `peer` from now on. */
+  private listInFull (doc: string, peer: PeerId): void {
+    let peers = this.inFull.get(doc)
+    if (peers === undefined) {
+      if (this.inFull.size >= MAX_EXCHANGES) this.inFull.clear() // forgetting is safe: it is listed compact once more
+      this.inFull.set(doc, peers = new Set())
+    }
+    peers.add(peer)
   }
 
   /** Starts a listing round with `peer` over `items`. Returns false if skipped. */
@@ -439,7 +541,7 @@ export class AntiEntropy {
     const id = this.nextSession
     this.nextSession = (this.nextSession + 1) % UINT32
     const s: Session = {
-      id, peer, scope, startedAt: this.o.clock.now(), pages: [], replied: new Set(), summaryPending: false,
+      id, peer, scope, startedAt: this.o.clock.now(), pages: [], compact: new Set(), compactDocs: new Set(), replied: new Set(), summaryPending: false,
       expected: 0, vectorsSeen: 0, awaiting: new Map(), synced: []
     }
     this.sessions.set(id, s)
@@ -452,12 +554,18 @@ export class AntiEntropy {
    * which, so the responder can tell what the initiator lacks); past SYNC_LIMITS.pages or
    * `maxDocsPerRound`, the rest waits for a later round (the start is rotated so everything gets its turn).
    */
-  private sendListing (s: Session, items: readonly Listed[], full: boolean, buckets: readonly number[]): void {
+  private sendListing (s: Session, items: readonly Listed[], full: boolean, buckets: readonly number[], groups: number = BUCKETS): void {
     const shared = s.scope === 'shared'
     const { pages, pageBuckets, truncated } = shared ? this.paginateBuckets(items, buckets) : this.paginate(items)
     s.pages = pages
     // A whole shared set in one page says so (`full`) instead of naming all 256 buckets.
     const whole = shared && full && !truncated && pages.length === 1
+    // A listing of a few groups (a small set: a folded reply) in one page names the groups, not each bucket.
+    if (shared && !whole && groups < BUCKETS && !truncated && pages.length === 1) {
+      const named = [...new Set((pageBuckets[0] ?? []).map(b => b % groups))]
+      this.o.link.send(s.peer, { type: 'digests', session: s.id, page: 0, pages: 1, full: false, entries: (pages[0] ?? []).map(e => ({ doc: e.name, digest: e.digest })), scope: s.scope, buckets: named, groups })
+      return
+    }
     pages.forEach((page, index) => {
       this.o.link.send(s.peer, {
         type: 'digests',
@@ -489,9 +597,11 @@ export class AntiEntropy {
     }
     const summary = this.summaryWith(from)
     const equal = summary.count === msg.count && equalBytes(summary.root(), msg.root)
-    // A small set is listed whole (no buckets in the reply): cheaper than 2 KiB of bucket hashes.
-    const whole = equal || Math.max(summary.count, msg.count) < LIST_WHOLE_SET_BELOW
-    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeBuckets() })
+    // A very small set is listed whole (no hashes in the reply); a larger one gets about one group hash
+    // per doc (up to the 256 bucket hashes, 2 KiB): what differs is then listed, not the whole set.
+    const count = Math.max(summary.count, msg.count)
+    const whole = equal || count < LIST_WHOLE_SET_BELOW
+    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeGroups(groupsFor(count)) })
   }
 
   /** Whether a shared round this peer started with `peer` under the current member set is outstanding. */
@@ -527,11 +637,15 @@ export class AntiEntropy {
     }
     this.o.counters.bucketsDiffering += differing.length
     const buckets = new Set(differing)
-    this.sendListing(s, this.sharedWith(from, buckets), false, differing)
+    this.sendListing(s, this.sharedWith(from, buckets), false, differing, msg.buckets.byteLength / SYNC_LIMITS.summaryHashBytes)
   }
 
   /** Responder: compare, answer, and start step 1 for every doc that differs (or that one side lacks). */
   handleDigests (from: PeerId, msg: SyncMessageOf<'digests'>): void {
+    if (msg.compact !== undefined) {
+      this.handleCompact(from, msg, msg.compact)
+      return
+    }
     const listed = msg.entries.map(e => e.doc)
     if (msg.scope === 'plain') {
       if (msg.full) this.o.hosts.notePage(from, msg.session, msg.page, msg.pages, listed)
@@ -577,11 +691,86 @@ export class AntiEntropy {
     if (msg.scope === 'shared') {
       // The listing is complete for its buckets: what we hold there and it did not list, it lacks.
       const listedSet = new Set(listed)
-      const complete = msg.full && msg.buckets.length === 0 ? undefined : new Set(msg.buckets) // full: every bucket
+      const complete = msg.full && msg.buckets.length === 0 ? undefined : bucketsNamed(msg.buckets, msg.groups ?? BUCKETS) // full: every bucket
       for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
     }
     const others = msg.scope === 'plain' && msg.full && msg.page === 0 ? this.othersThan(new Set(listed)) : []
     this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable })
+  }
+
+  /**
+   * Responder of a compact handoff page: each doc is named by a 32-bit hash of its name and the first two
+   * bytes of the guest's digest (6 bytes instead of ~30: after a heal, every guest copy is listed to each
+   * of its R homes, and most are unchanged). A doc whose hash names one doc held here, and whose mark matches
+   * the stored digest or a covered one, is marked `equal`; `proof` is a SHA-256 over the (name, digest) of
+   * every doc so marked, which the guest recomputes from its own: equal proofs confirm them all, exactly as
+   * equal 16-byte digests would (a mark or a name hash that matched by chance makes the proofs differ, and
+   * the guest lists those docs in full). The others are synced as in a full handoff listing, or, for a hash
+   * that names no single doc here, left to the full listing that follows.
+   */
+  private handleCompact (from: PeerId, msg: SyncMessageOf<'digests'>, page: CompactPage): void {
+    const count = page.names.byteLength / COMPACT_NAME_BYTES
+    const view = new DataView(page.names.buffer, page.names.byteOffset, page.names.byteLength)
+    const hosted = new Uint8Array(Math.ceil(count / 8))
+    const equal = new Uint8Array(hosted.byteLength)
+    const unresolved = new Uint8Array(hosted.byteLength)
+    const proven: Listed[] = []
+    let differing = 0
+    for (let i = 0; i < count; i++) {
+      const bit = 1 << (i & 7)
+      const doc = this.o.catalog.byNameHash(view.getUint32(i * COMPACT_NAME_BYTES))
+      if (doc === undefined) {
+        unresolved[i >> 3] = (unresolved[i >> 3] as number) | bit
+        continue
+      }
+      hosted[i >> 3] = (hosted[i >> 3] as number) | bit
+      const mark = page.marks.subarray(i * COMPACT_MARK_BYTES, (i + 1) * COMPACT_MARK_BYTES)
+      const durable = this.o.catalog.get(doc)?.meta?.digest.subarray(0, WIRE_DIGEST_BYTES)
+      const match = [durable, ...this.o.covered.digestsOf(doc)].find(d => d !== undefined && startsWith(d, mark))
+      if (match !== undefined) {
+        equal[i >> 3] = (equal[i >> 3] as number) | bit
+        proven.push({ name: doc, digest: match })
+        continue
+      }
+      // In memory with appends in flight: no answer (the next round confirms the stored state).
+      const ours = this.digestOf(doc)
+      if (ours !== undefined && startsWith(ours, mark)) continue
+      if (!this.claim(doc, from, msg.session, 'responder')) continue
+      differing++
+      const held = this.o.withDoc(doc, false, (entry) => {
+        this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
+      }, from, 'digests')
+      if (!held) this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: new Map() })
+    }
+    const proof = proven.length > 0 ? proofOf(proven) : new Uint8Array(0)
+    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others: [], hints: [], equal, durable: this.o.durable, unresolved, proof })
+  }
+
+  /**
+   * Initiator, compact page: equal proofs confirm every doc the responder marked equal; every doc not
+   * confirmed so is listed to it in full from now on (a step 3 may still confirm it meanwhile).
+   */
+  private compactReplied (s: Session, page: readonly Listed[], msg: SyncMessageOf<'digestsReply'>): void {
+    const marked: Listed[] = []
+    page.forEach((doc, i) => {
+      if (((msg.equal[i >> 3] as number) & (1 << (i & 7))) !== 0) marked.push(doc)
+    })
+    // Only a proof says the responder's docs are ours (a name hash may name another doc there): the
+    // others learn who hosts them from their exchange, if one follows.
+    const proven = marked.length > 0 && msg.proof !== undefined && equalBytes(proofOf(marked), msg.proof)
+    if (proven) {
+      for (const doc of marked) {
+        this.o.hosts.add(s.peer, doc.name)
+        this.confirmListed(doc, s.peer, msg.durable)
+      }
+    } else if (marked.length > 0) {
+      this.o.counters.handoffProofsFailed++
+    }
+    const confirmed = new Set(proven ? marked.map(d => d.name) : [])
+    for (const doc of page) if (!confirmed.has(doc.name)) this.listInFull(doc.name, s.peer)
+    // Docs it holds none of (a new home) are listed in full at once, not a tick later.
+    const unresolved = msg.unresolved
+    if (unresolved !== undefined) this.startHandoff(s.peer, page.filter((_, i) => ((unresolved[i >> 3] as number) & (1 << (i & 7))) !== 0))
   }
 
   /** Initiator: learn what the responder hosts and holds durably, follow hints, account for the round. */
@@ -590,6 +779,13 @@ export class AntiEntropy {
     const page = s?.pages[msg.page]
     if (s === undefined || s.peer !== from || page === undefined || s.replied.has(msg.page) || msg.hosted.byteLength !== Math.ceil(page.length / 8)) {
       this.o.counters.unexpectedFrames++
+      return
+    }
+    if (s.compact.has(msg.page)) {
+      this.compactReplied(s, page, msg)
+      s.replied.add(msg.page)
+      s.expected += msg.differing
+      this.checkComplete(s)
       return
     }
     page.forEach((doc, i) => {
@@ -679,7 +875,11 @@ export class AntiEntropy {
         // would change its digest, so that every home's confirmation had to be asked for again.
         const handingOver = s?.scope === 'handoff' && !entry.pinned
         const asked = askNothing || handingOver ? merge(vector, msg.vector) : vector
-        this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector: asked, update: entry.diffFor(msg.vector) })
+        // A doc a compact page listed: the responder has no digest of ours to note as covered once this is
+        // durable there (as it does for a full listing); send the stored one this diff is computed from.
+        const sent = s?.awaiting.get(msg.doc)
+        const digest = s !== undefined && s.compactDocs.has(msg.doc) ? sent?.durableDigest?.subarray(0, WIRE_DIGEST_BYTES) : undefined
+        this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector: asked, update: entry.diffFor(msg.vector), ...(digest === undefined ? {} : { digest }) })
         return
       }
       case 'diffAndVector': {
@@ -691,7 +891,7 @@ export class AntiEntropy {
         const held = entry.vector()
         entry.log.whenDurable((err) => {
           const claim = this.exchanging.get(msg.doc)
-          const listed = claim?.peer === from && claim.session === msg.session ? claim.listed : undefined
+          const listed = claim?.peer === from && claim.session === msg.session ? claim.listed ?? msg.digest : undefined
           this.release(msg.doc, from, msg.session)
           if (err !== null || !entry.ready) return // not durable: no confirmation; the initiator retries
           // What the initiator listed is in what we just made durable (its step 2 was computed from a state
@@ -815,6 +1015,7 @@ export class AntiEntropy {
     this.waitTimer = undefined
     this.summaries.clear()
     this.exchanging.clear()
+    this.inFull.clear()
     this.arrived.clear()
     this.fetchTimer?.cancel()
     this.fetchTimer = undefined

@@ -9,6 +9,7 @@
 import type { StoredDoc } from '../core/doc-store.js'
 import { decodeDocMeta } from './doc-meta.js'
 import type { DocMeta } from './doc-meta.js'
+import { hashName } from './placement.js'
 
 export interface CatalogEntry {
   readonly name: string
@@ -16,8 +17,15 @@ export interface CatalogEntry {
   meta: DocMeta | undefined
 }
 
+/** The 32-bit hash a compact handoff page names a doc by (anti-entropy.ts). */
+export function nameHash (name: string): number {
+  return hashName(name)[0]
+}
+
 export class DocCatalog {
   private readonly docs = new Map<string, CatalogEntry>()
+  /** Names by `nameHash`: one name, or the few that share a hash. */
+  private readonly byHash = new Map<number, string | string[]>()
   /** Bumped by every change, so derived summaries can be cached until the next one. */
   version = 0
 
@@ -54,8 +62,23 @@ export class DocCatalog {
     this.set(name, meta)
   }
 
+  /** The one doc held here whose `nameHash` is `hash`; undefined if none or several. */
+  byNameHash (hash: number): string | undefined {
+    const named = this.byHash.get(hash)
+    return typeof named === 'string' ? named : undefined
+  }
+
   remove (name: string): void {
-    if (this.docs.delete(name)) this.version++
+    if (!this.docs.delete(name)) return
+    this.version++
+    const hash = nameHash(name)
+    const named = this.byHash.get(hash)
+    if (typeof named === 'string' || named === undefined) {
+      this.byHash.delete(hash)
+      return
+    }
+    const rest = named.filter(n => n !== name)
+    this.byHash.set(hash, rest.length === 1 ? rest[0] as string : rest)
   }
 
   private set (name: string, meta: DocMeta | undefined): void {
@@ -63,6 +86,9 @@ export class DocCatalog {
     if (entry === undefined) {
       entry = { name, meta: undefined }
       this.docs.set(name, entry)
+      const hash = nameHash(name)
+      const named = this.byHash.get(hash)
+      this.byHash.set(hash, named === undefined ? name : typeof named === 'string' ? [named, name] : [...named, name])
     }
     if (meta !== undefined) entry.meta = meta
     this.version++

@@ -71,13 +71,21 @@ export type DigestScopeName = keyof typeof DigestScope
 const SCOPE_NAMES = new Map<number, DigestScopeName>(Object.entries(DigestScope).map(([k, v]) => [v, k as DigestScopeName]))
 
 export interface DocDigest { readonly doc: string, readonly digest: Uint8Array }
+/** A compact handoff page: per doc, its 32-bit name hash (4 bytes, big-endian) and its digest's first 2 bytes. */
+export interface CompactPage { readonly names: Uint8Array, readonly marks: Uint8Array }
+/** Bytes per doc of a compact page: name hash and digest mark. */
+export const COMPACT_NAME_BYTES = 4
+export const COMPACT_MARK_BYTES = 2
+/** Bytes of a compact page's proof (a truncated SHA-256). */
+export const PROOF_BYTES = 16
 export interface HostHint { readonly doc: string, readonly peers: readonly PeerId[] }
 
 export type SyncDocMessage =
   /** Responder → initiator: the responder's vector; asks for its missing diff and the initiator's vector. */
   | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'vector', readonly vector: VersionVector }
   /** Initiator → responder: the responder's missing diff, plus the initiator's vector to get its own. */
-  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diffAndVector', readonly vector: VersionVector, readonly update: Uint8Array }
+  /** `digest`: the initiator's stored digest the diff was computed from, for a doc a compact handoff page listed (the responder notes it covered). */
+  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diffAndVector', readonly vector: VersionVector, readonly update: Uint8Array, readonly digest?: Uint8Array }
   /**
    * Responder → initiator, once step 2 is durable: the initiator's missing diff, the vector the responder
    * holds durably (as the wait began: it includes all of step 2) and whether its store is durable at all.
@@ -86,8 +94,13 @@ export type SyncDocMessage =
   | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diff', readonly update: Uint8Array, readonly vector: VersionVector, readonly durable: boolean }
 
 export type SyncMessage =
-  | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[], readonly scope: DigestScopeName, readonly buckets: readonly number[] }
-  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean }
+  /**
+   * `groups`: `buckets` are groups of a folded summary (summary.ts; 0 or absent: buckets). `compact`: a
+   * handoff page naming its docs by name hash and digest mark instead of `entries` (anti-entropy.ts).
+   */
+  | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[], readonly scope: DigestScopeName, readonly buckets: readonly number[], readonly groups?: number, readonly compact?: CompactPage }
+  /** `unresolved`, `proof`: the answer to a compact page (anti-entropy.ts). */
+  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean, readonly unresolved?: Uint8Array, readonly proof?: Uint8Array }
   | SyncDocMessage
   | { readonly type: 'syncBatch', readonly steps: readonly SyncDocMessage[] }
   | { readonly type: 'summary', readonly session: number, readonly root: Uint8Array, readonly count: number }
@@ -184,9 +197,11 @@ export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: D
     }
     case 'summaryReply': {
       const m = required(f.summaryReply, type)
-      const size = SYNC_LIMITS.summaryBuckets * SYNC_LIMITS.summaryHashBytes
       if (m.equal && m.buckets.byteLength !== 0) throw new DecodeError('summaryReply: equal with buckets')
-      if (!m.equal && m.buckets.byteLength !== size && m.buckets.byteLength !== 0) throw new DecodeError(`summaryReply.buckets: ${m.buckets.byteLength} bytes, expected ${size} (or none: list the whole set)`)
+      // None (list the whole set), or 8 bytes per group: a power of two of groups up to summaryBuckets.
+      const groups = m.buckets.byteLength / SYNC_LIMITS.summaryHashBytes
+      const powerOfTwo = Number.isInteger(groups) && groups >= 1 && groups <= SYNC_LIMITS.summaryBuckets && (groups & (groups - 1)) === 0
+      if (!m.equal && m.buckets.byteLength !== 0 && !powerOfTwo) throw new DecodeError(`summaryReply.buckets: ${m.buckets.byteLength} bytes, expected 8 × a power of two ≤ ${SYNC_LIMITS.summaryBuckets} (or none: list the whole set)`)
       return { type, session: checkInt(m.session, 0, UINT32_MAX, 'summaryReply.session'), equal: m.equal, buckets: m.buckets }
     }
     case 'update': {
@@ -230,7 +245,21 @@ function validDigests (d: NonNullable<SyncFrame['digests']>): SyncMessageOf<'dig
   checkCount(d.buckets.length, SYNC_LIMITS.summaryBuckets, 'digests.buckets')
   const buckets = d.buckets.map((b, i) => checkInt(b, 0, SYNC_LIMITS.summaryBuckets - 1, `digests.buckets[${i}]`))
   if (buckets.length > 0 && scope !== 'shared') throw new DecodeError('digests.buckets: only a shared listing has buckets')
-  return { type: 'digests', session: checkInt(d.session, 0, UINT32_MAX, 'digests.session'), page, pages, full: d.full, entries, scope, buckets }
+  const groups = checkInt(d.groups, 0, SYNC_LIMITS.summaryBuckets - 1, 'digests.groups')
+  if (groups > 0) {
+    if ((groups & (groups - 1)) !== 0 || scope !== 'shared') throw new DecodeError('digests.groups: a power of two, in a shared listing only')
+    if (buckets.some(b => b >= groups)) throw new DecodeError('digests.buckets: a group past digests.groups')
+  }
+  const base = { type: 'digests' as const, session: checkInt(d.session, 0, UINT32_MAX, 'digests.session'), page, pages, full: d.full, entries, scope, buckets, ...(groups > 0 ? { groups } : {}) }
+  if (d.names.byteLength === 0) {
+    if (d.marks.byteLength !== 0) throw new DecodeError('digests.marks without names')
+    return base
+  }
+  const count = d.names.byteLength / COMPACT_NAME_BYTES
+  if (!Number.isInteger(count) || count > SYNC_LIMITS.docsPerFrame) throw new DecodeError(`digests.names: ${d.names.byteLength} bytes, expected 4 per doc, at most ${SYNC_LIMITS.docsPerFrame} docs`)
+  if (d.marks.byteLength !== count * COMPACT_MARK_BYTES) throw new DecodeError('digests.marks: not 2 bytes per name')
+  if (scope !== 'handoff' || entries.length > 0) throw new DecodeError('digests.names: only a handoff page without entries is compact')
+  return { ...base, compact: { names: d.names, marks: d.marks } }
 }
 
 function validDigestsReply (r: NonNullable<SyncFrame['digestsReply']>): SyncMessageOf<'digestsReply'> {
@@ -253,8 +282,17 @@ function validDigestsReply (r: NonNullable<SyncFrame['digestsReply']>): SyncMess
     others,
     hints,
     equal,
-    durable: r.durable
+    durable: r.durable,
+    ...compactReply(r, hosted)
   }
+}
+
+/** The answer to a compact page, if it is one: `unresolved` the size of `hosted`, a 16-byte proof or none. */
+function compactReply (r: NonNullable<SyncFrame['digestsReply']>, hosted: Uint8Array): { unresolved?: Uint8Array, proof?: Uint8Array } {
+  if (r.unresolved.byteLength === 0 && r.proof.byteLength === 0) return {}
+  if (r.unresolved.byteLength !== hosted.byteLength) throw new DecodeError('digestsReply.unresolved: not the size of hosted')
+  if (r.proof.byteLength !== 0 && r.proof.byteLength !== PROOF_BYTES) throw new DecodeError(`digestsReply.proof: ${r.proof.byteLength} bytes, expected ${PROOF_BYTES} or none`)
+  return { unresolved: r.unresolved, proof: r.proof }
 }
 
 function validSyncDoc (s: NonNullable<SyncFrame['syncDoc']>): SyncDocMessage {
@@ -265,7 +303,8 @@ function validSyncDoc (s: NonNullable<SyncFrame['syncDoc']>): SyncDocMessage {
       if (s.update.byteLength > 0) throw new DecodeError('syncDoc step vector must not carry an update')
       return { type: 'syncDoc', session, doc, step: 'vector', vector: vectorFromWire(s.vector, 'syncDoc.vector') }
     case SyncStep.diffAndVector:
-      return { type: 'syncDoc', session, doc, step: 'diffAndVector', vector: vectorFromWire(s.vector, 'syncDoc.vector'), update: checkUpdate(s.update, 'syncDoc.update') }
+      if (s.digest.byteLength !== 0 && s.digest.byteLength !== SYNC_LIMITS.digestBytes) throw new DecodeError(`syncDoc.digest: ${s.digest.byteLength} bytes, expected ${SYNC_LIMITS.digestBytes} or none`)
+      return { type: 'syncDoc', session, doc, step: 'diffAndVector', vector: vectorFromWire(s.vector, 'syncDoc.vector'), update: checkUpdate(s.update, 'syncDoc.update'), ...(s.digest.byteLength > 0 ? { digest: s.digest } : {}) }
     case SyncStep.diff:
       return { type: 'syncDoc', session, doc, step: 'diff', update: checkUpdate(s.update, 'syncDoc.update'), vector: vectorFromWire(s.vector, 'syncDoc.vector'), durable: s.durable }
     default:
@@ -279,12 +318,18 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
     case 'digests':
       return SyncFrame.encode({
         type: MessageType.digests,
-        digests: { session: msg.session, page: msg.page, pages: msg.pages, full: msg.full, entries: msg.entries.map(e => ({ doc: e.doc, digest: plain(e.digest) })), scope: DigestScope[msg.scope], buckets: [...msg.buckets] }
+        digests: {
+          session: msg.session, page: msg.page, pages: msg.pages, full: msg.full, entries: msg.entries.map(e => ({ doc: e.doc, digest: plain(e.digest) })), scope: DigestScope[msg.scope], buckets: [...msg.buckets],
+          groups: msg.groups ?? 0, names: plain(msg.compact?.names ?? EMPTY), marks: plain(msg.compact?.marks ?? EMPTY)
+        }
       })
     case 'digestsReply':
       return SyncFrame.encode({
         type: MessageType.digestsReply,
-        digestsReply: { session: msg.session, page: msg.page, hosted: plain(msg.hosted), differing: msg.differing, others: [...msg.others], hints: msg.hints.map(h => ({ doc: h.doc, peers: [...h.peers] })), equal: plain(msg.equal), durable: msg.durable }
+        digestsReply: {
+          session: msg.session, page: msg.page, hosted: plain(msg.hosted), differing: msg.differing, others: [...msg.others], hints: msg.hints.map(h => ({ doc: h.doc, peers: [...h.peers] })), equal: plain(msg.equal), durable: msg.durable,
+          unresolved: plain(msg.unresolved ?? EMPTY), proof: plain(msg.proof ?? EMPTY)
+        }
       })
     case 'syncDoc':
       return SyncFrame.encode({ type: MessageType.syncDoc, syncDoc: stepToWire(msg) })
@@ -303,6 +348,8 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
   }
 }
 
+const EMPTY = new Uint8Array(0)
+
 function stepToWire (msg: SyncDocMessage): SyncDoc {
   return {
     session: msg.session,
@@ -310,7 +357,8 @@ function stepToWire (msg: SyncDocMessage): SyncDoc {
     doc: msg.doc,
     vector: vectorToWire(msg.vector),
     update: msg.step === 'vector' ? new Uint8Array(0) : plain(msg.update),
-    durable: msg.step === 'diff' && msg.durable
+    durable: msg.step === 'diff' && msg.durable,
+    digest: msg.step === 'diffAndVector' && msg.digest !== undefined ? plain(msg.digest) : EMPTY
   }
 }
 

@@ -44,6 +44,11 @@ export class CoveredDigests {
     return this.docs.get(doc)?.some(d => equalBytes(d, digest)) === true
   }
 
+  /** The digests noted for `doc`, oldest first. */
+  digestsOf (doc: string): readonly Uint8Array[] {
+    return this.docs.get(doc) ?? []
+  }
+
   forget (doc: string): void {
     this.docs.delete(doc)
   }

@@ -100,6 +100,8 @@ export class Rebalancer {
     if (this.guests.size === 0 || this.o.clock.now() - this.o.placement.changedAt < this.o.config.placementSettleMs) return
     const alive = aliveSet(this.o.peers)
     const perHome = new Map<PeerId, Listed[]>()
+    // Docs already in a handoff round with a home that is still under way are not listed to it again.
+    const underWay = new Map<PeerId, ReadonlySet<string>>()
     let worked = 0
     for (const doc of [...this.guests]) {
       if (worked >= this.o.config.maxDocsPerRound) break
@@ -120,6 +122,9 @@ export class Rebalancer {
       }
       for (const home of missing) {
         if (!alive.has(home)) continue
+        let busy = underWay.get(home)
+        if (busy === undefined) underWay.set(home, busy = this.o.antiEntropy.handingOver(home))
+        if (busy.has(doc)) continue
         let list = perHome.get(home)
         if (list === undefined) {
           list = []
@@ -165,6 +170,7 @@ export class Rebalancer {
       }
       this.o.catalog.remove(doc)
       this.o.confirmations.forget(doc)
+      this.o.antiEntropy.forgetHandoff(doc)
       this.o.counters.docsDropped++
       this.o.onDropped(doc, digest, homes)
     })

@@ -80,6 +80,8 @@ export interface ReplicatorCounters {
   /** Handoff rounds started (guest copies offered to their homes), and guest copies dropped after R homes confirmed them. */
   handoffRounds: number
   docsDropped: number
+  /** Compact handoff pages whose proof did not match (a name hash or digest mark matched by chance): their docs are listed in full. */
+  handoffProofsFailed: number
   /** Sync frames that waited for the per-peer pace (pacer.ts), and frames dropped because a peer's pace queue was full. */
   framesPaced: number
   framesPaceDropped: number
@@ -165,6 +167,7 @@ export function createCounters (): ReplicatorCounters {
     bucketsDiffering: 0,
     batchesSent: 0,
     handoffRounds: 0,
+    handoffProofsFailed: 0,
     docsDropped: 0,
     framesPaced: 0,
     framesPaceDropped: 0,

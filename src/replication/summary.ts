@@ -60,24 +60,66 @@ export class Summary {
     return out
   }
 
-  /** Every bucket hash, big-endian, BUCKETS × 8 bytes (a SummaryReply). */
+  /** Every bucket hash, big-endian, BUCKETS × 8 bytes (a SummaryReply for a large set). */
   encodeBuckets (): Uint8Array {
-    const out = new Uint8Array(BUCKETS * HASH_BYTES)
+    return this.encodeGroups(BUCKETS)
+  }
+
+  /**
+   * The bucket hashes folded into `groups` hashes (a power of two ≤ BUCKETS), big-endian, 8 bytes each:
+   * group g is the XOR of the buckets b with b mod groups = g. A small set answers with few groups: 2 KiB
+   * of bucket hashes for a shared set of ~30 docs cost more than listing it whole, while about one group
+   * per doc still confines the listing to the part of the set that differs.
+   */
+  encodeGroups (groups: number): Uint8Array {
+    const out = new Uint8Array(groups * HASH_BYTES)
     const view = new DataView(out.buffer)
-    for (let i = 0; i < BUCKETS * 2; i++) view.setUint32(4 * i, this.words[i] as number)
+    const folded = this.fold(groups)
+    for (let i = 0; i < groups * 2; i++) view.setUint32(4 * i, folded[i] as number)
     return out
   }
 
-  /** Buckets whose hash differs from the encoded `other` (a SummaryReply's buckets). */
+  /**
+   * Buckets of the groups whose hash differs from the encoded `other` (a SummaryReply's hashes: its length
+   * says how many groups, a power of two ≤ BUCKETS): every bucket of a differing group, ascending.
+   */
   differing (other: Uint8Array): number[] {
+    const groups = other.byteLength / HASH_BYTES
+    const folded = this.fold(groups)
     const view = new DataView(other.buffer, other.byteOffset, other.byteLength)
     const out: number[] = []
     for (let b = 0; b < BUCKETS; b++) {
-      if (view.getUint32(8 * b) !== this.words[2 * b] || view.getUint32(8 * b + 4) !== this.words[2 * b + 1]) out.push(b)
+      const g = b % groups
+      if (view.getUint32(8 * g) !== folded[2 * g] || view.getUint32(8 * g + 4) !== folded[2 * g + 1]) out.push(b)
+    }
+    return out
+  }
+
+  private fold (groups: number): Uint32Array {
+    if (groups === BUCKETS) return this.words
+    const out = new Uint32Array(groups * 2)
+    for (let b = 0; b < BUCKETS; b++) {
+      const g = b % groups
+      out[2 * g] = ((out[2 * g] as number) ^ (this.words[2 * b] as number)) >>> 0
+      out[2 * g + 1] = ((out[2 * g + 1] as number) ^ (this.words[2 * b + 1] as number)) >>> 0
     }
     return out
   }
 }
+
+/**
+ * Groups a SummaryReply folds a shared set of `count` docs into: the largest power of two ≤ `count`, within
+ * [MIN_GROUPS, BUCKETS] — about one per doc, so that a few differing docs mark a few groups and the listing
+ * that follows names about as many docs as differ (more groups cost 8 bytes each; fewer list more docs).
+ */
+export function groupsFor (count: number): number {
+  let g = MIN_GROUPS
+  while (g < BUCKETS && g * 2 <= count) g *= 2
+  return g
+}
+
+/** Fewest groups of a folded reply; a set smaller than this is listed whole instead (cheaper than any reply). */
+export const MIN_GROUPS = 4
 
 export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false

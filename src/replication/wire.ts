@@ -293,6 +293,21 @@ export namespace SyncFrame {
     value: number
   }
 
+  export interface SyncFrameDigestsGroupsFieldEvent {
+    field: '$.digests.groups'
+    value: number
+  }
+
+  export interface SyncFrameDigestsNamesFieldEvent {
+    field: '$.digests.names'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncFrameDigestsMarksFieldEvent {
+    field: '$.digests.marks'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface SyncFrameDigestsReplySessionFieldEvent {
     field: '$.digestsReply.session'
     value: number
@@ -341,6 +356,16 @@ export namespace SyncFrame {
     value: boolean
   }
 
+  export interface SyncFrameDigestsReplyUnresolvedFieldEvent {
+    field: '$.digestsReply.unresolved'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncFrameDigestsReplyProofFieldEvent {
+    field: '$.digestsReply.proof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface SyncFrameSyncDocSessionFieldEvent {
     field: '$.syncDoc.session'
     value: number
@@ -376,6 +401,11 @@ export namespace SyncFrame {
   export interface SyncFrameSyncDocDurableFieldEvent {
     field: '$.syncDoc.durable'
     value: boolean
+  }
+
+  export interface SyncFrameSyncDocDigestFieldEvent {
+    field: '$.syncDoc.digest'
+    value: Uint8Array<ArrayBuffer>
   }
 
   export interface SyncFrameUpdateDocFieldEvent {
@@ -517,6 +547,12 @@ export namespace SyncFrame {
     index: number
   }
 
+  export interface SyncFrameSyncBatchStepsDigestFieldEvent {
+    field: '$.syncBatch.steps[].digest'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<SyncFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncFrame.codec())
   }
@@ -525,7 +561,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -936,6 +972,12 @@ export namespace SyncBatch {
     index: number
   }
 
+  export interface SyncBatchStepsDigestFieldEvent {
+    field: '$.steps[].digest'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<SyncBatch>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncBatch.codec())
   }
@@ -944,7 +986,7 @@ export namespace SyncBatch {
     return decodeMessage(buf, SyncBatch.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncBatch>): Generator<SyncBatchStepsSessionFieldEvent | SyncBatchStepsStepFieldEvent | SyncBatchStepsDocFieldEvent | SyncBatchStepsVectorReplicaFieldEvent | SyncBatchStepsVectorClockFieldEvent | SyncBatchStepsUpdateFieldEvent | SyncBatchStepsDurableFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncBatch>): Generator<SyncBatchStepsSessionFieldEvent | SyncBatchStepsStepFieldEvent | SyncBatchStepsDocFieldEvent | SyncBatchStepsVectorReplicaFieldEvent | SyncBatchStepsVectorClockFieldEvent | SyncBatchStepsUpdateFieldEvent | SyncBatchStepsDurableFieldEvent | SyncBatchStepsDigestFieldEvent> {
     return streamMessage(buf, SyncBatch.codec(), opts)
   }
 }
@@ -957,6 +999,9 @@ export interface Digests {
   entries: DocDigest[]
   scope: number
   buckets: number[]
+  groups: number
+  names: Uint8Array<ArrayBuffer>
+  marks: Uint8Array<ArrayBuffer>
 }
 
 export namespace Digests {
@@ -1008,6 +1053,21 @@ export namespace Digests {
           }
         }
 
+        if ((obj.groups != null && obj.groups !== 0)) {
+          w.uint32(64)
+          w.uint32(obj.groups)
+        }
+
+        if ((obj.names != null && obj.names.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.names)
+        }
+
+        if ((obj.marks != null && obj.marks.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.marks)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1019,7 +1079,10 @@ export namespace Digests {
           full: false,
           entries: [],
           scope: 0,
-          buckets: []
+          buckets: [],
+          groups: 0,
+          names: uint8ArrayAlloc(0),
+          marks: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1064,6 +1127,18 @@ export namespace Digests {
               }
 
               obj.buckets.push(reader.uint32())
+              break
+            }
+            case 8: {
+              obj.groups = reader.uint32()
+              break
+            }
+            case 9: {
+              obj.names = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.marks = reader.bytes()
               break
             }
             default: {
@@ -1154,6 +1229,27 @@ export namespace Digests {
 
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.groups`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.names`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.marks`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1209,6 +1305,21 @@ export namespace Digests {
     value: number
   }
 
+  export interface DigestsGroupsFieldEvent {
+    field: '$.groups'
+    value: number
+  }
+
+  export interface DigestsNamesFieldEvent {
+    field: '$.names'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DigestsMarksFieldEvent {
+    field: '$.marks'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Digests>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Digests.codec())
   }
@@ -1217,7 +1328,7 @@ export namespace Digests {
     return decodeMessage(buf, Digests.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Digests>): Generator<DigestsSessionFieldEvent | DigestsPageFieldEvent | DigestsPagesFieldEvent | DigestsFullFieldEvent | DigestsEntriesDocFieldEvent | DigestsEntriesDigestFieldEvent | DigestsScopeFieldEvent | DigestsBucketsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Digests>): Generator<DigestsSessionFieldEvent | DigestsPageFieldEvent | DigestsPagesFieldEvent | DigestsFullFieldEvent | DigestsEntriesDocFieldEvent | DigestsEntriesDigestFieldEvent | DigestsScopeFieldEvent | DigestsBucketsFieldEvent | DigestsGroupsFieldEvent | DigestsNamesFieldEvent | DigestsMarksFieldEvent> {
     return streamMessage(buf, Digests.codec(), opts)
   }
 }
@@ -1343,6 +1454,8 @@ export interface DigestsReply {
   hints: HostHint[]
   equal: Uint8Array<ArrayBuffer>
   durable: boolean
+  unresolved: Uint8Array<ArrayBuffer>
+  proof: Uint8Array<ArrayBuffer>
 }
 
 export namespace DigestsReply {
@@ -1399,6 +1512,16 @@ export namespace DigestsReply {
           w.bool(obj.durable)
         }
 
+        if ((obj.unresolved != null && obj.unresolved.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.unresolved)
+        }
+
+        if ((obj.proof != null && obj.proof.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.proof)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1411,7 +1534,9 @@ export namespace DigestsReply {
           others: [],
           hints: [],
           equal: uint8ArrayAlloc(0),
-          durable: false
+          durable: false,
+          unresolved: uint8ArrayAlloc(0),
+          proof: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1460,6 +1585,14 @@ export namespace DigestsReply {
             }
             case 8: {
               obj.durable = reader.bool()
+              break
+            }
+            case 9: {
+              obj.unresolved = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.proof = reader.bytes()
               break
             }
             default: {
@@ -1557,6 +1690,20 @@ export namespace DigestsReply {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.unresolved`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.proof`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1617,6 +1764,16 @@ export namespace DigestsReply {
     value: boolean
   }
 
+  export interface DigestsReplyUnresolvedFieldEvent {
+    field: '$.unresolved'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DigestsReplyProofFieldEvent {
+    field: '$.proof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<DigestsReply>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DigestsReply.codec())
   }
@@ -1625,7 +1782,7 @@ export namespace DigestsReply {
     return decodeMessage(buf, DigestsReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DigestsReply>): Generator<DigestsReplySessionFieldEvent | DigestsReplyPageFieldEvent | DigestsReplyHostedFieldEvent | DigestsReplyDifferingFieldEvent | DigestsReplyOthersFieldEvent | DigestsReplyHintsDocFieldEvent | DigestsReplyHintsPeersFieldEvent | DigestsReplyEqualFieldEvent | DigestsReplyDurableFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DigestsReply>): Generator<DigestsReplySessionFieldEvent | DigestsReplyPageFieldEvent | DigestsReplyHostedFieldEvent | DigestsReplyDifferingFieldEvent | DigestsReplyOthersFieldEvent | DigestsReplyHintsDocFieldEvent | DigestsReplyHintsPeersFieldEvent | DigestsReplyEqualFieldEvent | DigestsReplyDurableFieldEvent | DigestsReplyUnresolvedFieldEvent | DigestsReplyProofFieldEvent> {
     return streamMessage(buf, DigestsReply.codec(), opts)
   }
 }
@@ -1768,6 +1925,7 @@ export interface SyncDoc {
   vector: VectorEntry[]
   update: Uint8Array<ArrayBuffer>
   durable: boolean
+  digest: Uint8Array<ArrayBuffer>
 }
 
 export namespace SyncDoc {
@@ -1812,6 +1970,11 @@ export namespace SyncDoc {
           w.bool(obj.durable)
         }
 
+        if ((obj.digest != null && obj.digest.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.digest)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1822,7 +1985,8 @@ export namespace SyncDoc {
           doc: '',
           vector: [],
           update: uint8ArrayAlloc(0),
-          durable: false
+          durable: false,
+          digest: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1859,6 +2023,10 @@ export namespace SyncDoc {
             }
             case 6: {
               obj.durable = reader.bool()
+              break
+            }
+            case 7: {
+              obj.digest = reader.bytes()
               break
             }
             default: {
@@ -1933,6 +2101,13 @@ export namespace SyncDoc {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.digest`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1982,6 +2157,11 @@ export namespace SyncDoc {
     value: boolean
   }
 
+  export interface SyncDocDigestFieldEvent {
+    field: '$.digest'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SyncDoc>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncDoc.codec())
   }
@@ -1990,7 +2170,7 @@ export namespace SyncDoc {
     return decodeMessage(buf, SyncDoc.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncDoc>): Generator<SyncDocSessionFieldEvent | SyncDocStepFieldEvent | SyncDocDocFieldEvent | SyncDocVectorReplicaFieldEvent | SyncDocVectorClockFieldEvent | SyncDocUpdateFieldEvent | SyncDocDurableFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncDoc>): Generator<SyncDocSessionFieldEvent | SyncDocStepFieldEvent | SyncDocDocFieldEvent | SyncDocVectorReplicaFieldEvent | SyncDocVectorClockFieldEvent | SyncDocUpdateFieldEvent | SyncDocDurableFieldEvent | SyncDocDigestFieldEvent> {
     return streamMessage(buf, SyncDoc.codec(), opts)
   }
 }

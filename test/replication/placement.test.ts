@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { nameHash } from '../../src/replication/catalog.js'
 import { hashName, rank } from '../../src/replication/placement.js'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 import { useSeed } from '../helpers/replay.js'
@@ -171,6 +172,33 @@ describe('write concerns', () => {
     c.network.heal()
     const expected = new Map(docs.map(doc => [doc, ['written']]))
     expect(c.runUntil(() => c.membershipSettled() && placedExactly(c, expected), 60_000)).toBeDefined()
+    c.stopAll()
+  })
+
+  it('a guest copy whose name hash names another doc on a home is still handed over, and dropped only once every home holds it', async () => {
+    // Handoffs name docs by a 32-bit name hash (compact pages): these two names share one.
+    const [held, guest] = ['d15nmrns', 'd1rb1grc']
+    expect(nameHash(held)).toBe(nameHash(guest))
+    const c = formed({ size: 6, seed: useSeed(0x91ace_07, FILE, 'name hash collision') })
+    const both = trueHomes(c, guest).filter(h => trueHomes(c, held).includes(h))
+    expect(both.length, 'a home of the guest doc holds the other one').toBeGreaterThan(0)
+    await until(c, c.node(trueHomes(c, held)[0] as string).write(held, d => { d.getMap('kv').set('k', 'held') }))
+    expect(c.runUntil(() => placedExactly(c, new Map([[held, ['k']]])), 30_000)).toBeDefined()
+    const lonely = c.ids.find(id => !trueHomes(c, guest).includes(id) && !trueHomes(c, held).includes(id)) as string
+    c.network.partition([lonely], c.ids.filter(id => id !== lonely))
+    expect(c.runUntil(() => c.membership(lonely).alivePeers().length === 0, 30_000)).toBeDefined()
+    await until(c, c.node(lonely).write(guest, d => { d.getMap('kv').set('k', 'guest') }))
+    c.runFor(5_000)
+    const drops: string[] = []
+    c.replicator(lonely).on('dropped', (e) => {
+      drops.push(e.doc)
+      for (const h of e.homes) expect(stored(c, h, e.doc).getMap('kv').get('k'), `${lonely} dropped ${e.doc} before ${h} held it`).toBe('guest')
+    })
+    c.network.heal()
+    const expected = new Map([[held, ['k']], [guest, ['k']]])
+    expect(c.runUntil(() => c.membershipSettled() && placedExactly(c, expected), 60_000), 'the guest copy reached its homes and was dropped').toBeDefined()
+    expect(drops).toEqual([guest])
+    for (const h of both) expect(stored(c, h, held).getMap('kv').get('k')).toBe('held')
     c.stopAll()
   })
 })

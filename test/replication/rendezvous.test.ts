@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Placement, hashName, rank } from '../../src/replication/placement.js'
-import { BUCKETS, Summary, bucketOf } from '../../src/replication/summary.js'
+import { BUCKETS, MIN_GROUPS, Summary, bucketOf, groupsFor } from '../../src/replication/summary.js'
 
 const ids = (n: number, prefix = '12D3KooWpeer'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}x${(i * 7919).toString(36)}`)
 const docs = (n: number): string[] => Array.from({ length: n }, (_, i) => `doc-${i}`)
@@ -86,5 +86,24 @@ describe('anti-entropy summaries', () => {
     names.slice(1).forEach((n, i) => { missing.add(n, digest(i + 1)) })
     expect(a.differing(missing.encodeBuckets())).toEqual([bucketOf('doc-0')])
     expect(bucketOf('doc-0')).toBeLessThan(BUCKETS)
+  })
+
+  it('a small set answers with folded group hashes: a changed doc marks exactly the buckets of its group', () => {
+    const digest = (i: number): Uint8Array => Uint8Array.from({ length: 32 }, (_, j) => (i * 13 + j * 5) & 255)
+    const names = docs(40)
+    const a = new Summary()
+    const c = new Summary()
+    names.forEach((n, i) => { a.add(n, digest(i)) })
+    names.forEach((n, i) => { c.add(n, digest(i === 7 ? 999 : i)) })
+    // About one group per doc: the largest power of two ≤ the count, within [MIN_GROUPS, BUCKETS].
+    expect([groupsFor(0), groupsFor(8), groupsFor(40), groupsFor(64), groupsFor(600)]).toEqual([MIN_GROUPS, 8, 32, 64, BUCKETS])
+    const groups = groupsFor(names.length)
+    expect(c.encodeGroups(groups).byteLength).toBe(groups * 8)
+    expect(a.differing(a.encodeGroups(groups))).toEqual([])
+    const g = bucketOf('doc-7') % groups
+    expect(a.differing(c.encodeGroups(groups))).toEqual(Array.from({ length: BUCKETS }, (_, b) => b).filter(b => b % groups === g))
+    // Folding all the way down is the root; unfolded is encodeBuckets.
+    expect(c.encodeGroups(1)).toEqual(c.root())
+    expect(c.encodeGroups(BUCKETS)).toEqual(c.encodeBuckets())
   })
 })
