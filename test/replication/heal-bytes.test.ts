@@ -78,8 +78,7 @@ describe('partition heal bytes', () => {
     expect(at, `seed ${seed}: placed after the heal`).toBeDefined()
     // 2.8 s measured; 4.5 s while a guest copy whose last home had confirmed waited for the next handoff tick.
     expect(c.network.now - healed, `seed ${seed}: ms from the heal to every doc on exactly its homes`).toBeLessThan(3_500)
-    const after = bytesByType(c)
-    const spent = Object.fromEntries(Object.entries(after).map(([t, v]) => [t, v - (before[t] ?? 0)]).filter(([, v]) => (v as number) > 0))
+    const spent = since(before, bytesByType(c))
     const ratio = total(spent) / missing
     if (process.env.MURMUR_DEBUG !== undefined) console.log(`heal: ${c.network.now - healed} ms, ${total(spent)} B for ${missing} B missing (×${ratio.toFixed(2)})`, spent)
     // 1.38× measured (1.43× with 600 docs); 2.21× when a home's step 3 sent guests what they were about to
@@ -112,8 +111,7 @@ describe('partition heal bytes', () => {
       return survivors.every(id => c.store(id).has(doc) === homes.includes(id))
     }), 120_000)
     expect(at, `seed ${seed}: back to ${R} copies`).toBeDefined()
-    const after = bytesByType(c)
-    const spent = Object.fromEntries(Object.entries(after).map(([t, v]) => [t, v - (before[t] ?? 0)]).filter(([, v]) => (v as number) > 0))
+    const spent = since(before, bytesByType(c))
     const needed = lostCopies * docBytes
     const ratio = total(spent) / needed
     if (process.env.MURMUR_DEBUG !== undefined) console.log(`loss: ${c.network.now - killed} ms, ${total(spent)} B for ${lostCopies} lost copies of ${docBytes} B (×${ratio.toFixed(2)}), ${diffs() - diffsBefore} diffs`, spent)
