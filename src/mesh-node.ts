@@ -127,6 +127,7 @@ export function memberView (m: MemberInfo): MemberView {
 function directoryOf (m: Membership): PeerDirectory {
   return {
     ...membershipDirectory(m),
+    isSuspect: (id) => m.isSuspect(id),
     activePeers: () => m.members().filter(info => info.id !== m.localId && (info.state === 'alive' || info.state === 'suspect')).map(info => info.id),
     onMemberChange: (listener) => {
       const types: MembershipEventName[] = ['joined', 'alive', 'suspect', 'dead', 'left']

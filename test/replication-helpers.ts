@@ -107,6 +107,8 @@ export class StaticCluster {
   readonly sent: SentFrame[] = []
   readonly received: SentFrame[] = []
   private readonly aliveListeners = new Map<PeerId, Array<(id: PeerId) => void>>()
+  /** Per observer, the members it suspects (not alive to it, not dead either). */
+  private readonly suspects = new Map<PeerId, Set<PeerId>>()
 
   constructor (o: StaticClusterOptions) {
     this.network = new SimNetwork({ seed: o.seed, ...(o.link === undefined ? {} : { link: o.link }) })
@@ -116,7 +118,8 @@ export class StaticCluster {
       const clock = this.network.clockFor(id)
       const store = new MemoryDocStore({ clock, latencyMs: o.storeLatencyMs ?? 1, durable: true })
       const peers: PeerDirectory = {
-        alivePeers: () => this.ids.filter(p => p !== id),
+        alivePeers: () => this.ids.filter(p => p !== id && this.suspects.get(id)?.has(p) !== true),
+        isSuspect: (p) => this.suspects.get(id)?.has(p) === true,
         addressesOf: () => [],
         onPeerAlive: (listener) => {
           const list = this.aliveListeners.get(id) ?? []
@@ -140,6 +143,13 @@ export class StaticCluster {
 
   r (id: PeerId): Replicator {
     return this.replicators.get(id) as Replicator
+  }
+
+  /** `observer` suspects `subject` (SWIM: a probe failed; it may well be alive). */
+  suspect (observer: PeerId, subject: PeerId): void {
+    let set = this.suspects.get(observer)
+    if (set === undefined) this.suspects.set(observer, set = new Set())
+    set.add(subject)
   }
 
   /** `observer`'s directory reports that `subject` came alive (joined, refuted a suspicion, healed). */

@@ -16,6 +16,12 @@ export interface PeerDirectory {
    * dead or left moves documents). Default: `alivePeers()`.
    */
   activePeers?(): PeerId[]
+  /**
+   * Whether `id` is suspected and not yet declared dead (O(1)). Pushes still go to a suspect: a suspicion is
+   * mostly a slow member, and one skipped leaves it a gap that parks every later update until anti-entropy
+   * fills it. Default: nobody is.
+   */
+  isSuspect?(id: PeerId): boolean
   /** Called whenever a peer's state changes (joined, suspect, alive, dead, left). Returns unsubscribe. */
   onMemberChange?(listener: (id: PeerId) => void): () => void
 }

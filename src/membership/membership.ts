@@ -393,6 +393,11 @@ export class Membership {
     return this.aliveView.ids
   }
 
+  /** Whether `id` is suspect here: neither refuted nor declared dead yet (O(1)). */
+  isSuspect (id: PeerId): boolean {
+    return this.table.inState(MemberState.suspect).has(id)
+  }
+
   /** How many other members are alive (O(1)). */
   get aliveCount (): number {
     return this.table.inState(MemberState.alive).size

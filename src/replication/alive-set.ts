@@ -17,3 +17,18 @@ export function aliveSet (peers: Pick<PeerDirectory, 'alivePeers'>): ReadonlySet
   }
   return set
 }
+
+/**
+ * The peers a push goes to: alive or suspect (`isSuspect`). SWIM suspects a member that is slow as well as
+ * one that is gone, and on a loaded mesh (the 30-peer soak, issue 14) slow members are suspected many times
+ * a minute. A push withheld from one leaves it a gap: Yjs parks every later update of that writer as
+ * pending, merging each into a growing blob (O(pending) per update), until anti-entropy brings the missing
+ * one. Sent anyway, it is queued on the open connection; if the member is really gone, the bounded queue
+ * drops it with the connection.
+ */
+export function pushTargets (peers: Pick<PeerDirectory, 'alivePeers' | 'isSuspect'>): Pick<ReadonlySet<string>, 'has'> {
+  const alive = aliveSet(peers)
+  const suspect = peers.isSuspect
+  if (suspect === undefined) return alive
+  return { has: (id: string) => alive.has(id) || suspect(id) }
+}

@@ -89,7 +89,7 @@ export class HostDirectory {
   }
 
   /** Hosts of `doc` among `alive`, minus `exclude`. */
-  hostsOf (doc: string, alive: ReadonlySet<PeerId>, exclude?: PeerId): PeerId[] {
+  hostsOf (doc: string, alive: Pick<ReadonlySet<PeerId>, 'has'>, exclude?: PeerId): PeerId[] {
     const hosts = this.byDoc.get(doc)
     if (hosts === undefined) return []
     const out: PeerId[] = []

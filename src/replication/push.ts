@@ -16,7 +16,7 @@ import type { Placement } from './placement.js'
 import type { ReplicatorCounters } from './stats.js'
 import type { PeerDirectory } from '../core/directory.js'
 import type { SyncLink } from './sync-link.js'
-import { aliveSet } from './alive-set.js'
+import { pushTargets } from './alive-set.js'
 
 export interface PusherOptions {
   localId: PeerId
@@ -33,11 +33,11 @@ export interface PusherOptions {
 export class Pusher {
   constructor (private readonly o: PusherOptions) {}
 
-  /** Sends a durable local update of `entry` to every live host, or to k of them as an epidemic. */
+  /** Sends a durable local update of `entry` to every live host (alive or suspect), or to k of them as an epidemic. */
   pushLocal (entry: DocEntry, update: Uint8Array): void {
-    const alive = aliveSet(this.o.peers)
-    const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && alive.has(p))
-    const others = this.o.hosts.hostsOf(entry.name, alive).filter(p => !homes.includes(p))
+    const reach = pushTargets(this.o.peers)
+    const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && reach.has(p))
+    const others = this.o.hosts.hostsOf(entry.name, reach).filter(p => !homes.includes(p))
     const direct = homes.length + others.length <= this.o.pushAllMaxHosts()
     const targets = direct ? [...homes, ...others] : [...homes, ...this.o.random.sample(others, this.o.fanout())]
     for (const to of targets) this.o.link.send(to, { type: 'update', doc: entry.name, update, ackId: 0, spread: !direct })
@@ -52,6 +52,6 @@ export class Pusher {
   }
 
   private liveHosts (entry: DocEntry, exclude?: PeerId): PeerId[] {
-    return this.o.hosts.hostsOf(entry.name, aliveSet(this.o.peers), exclude)
+    return this.o.hosts.hostsOf(entry.name, pushTargets(this.o.peers), exclude)
   }
 }
