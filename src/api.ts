@@ -183,14 +183,17 @@ export interface Peer {
   doc(name: string): Promise<Y.Doc>
   /**
    * Opens `name` only if it exists: here, on disk, or (asked briefly) on a live peer. Resolves undefined —
-   * leaving nothing open — for a name nobody has. Reads should use this; `doc` creates.
+   * leaving nothing open — for a name nobody has: every live home of it answered that it holds none.
+   * Reads should use this; `doc` creates.
+   * @throws DocUnreachableError if it is not here and some home did not answer in time (it may exist).
    */
   find(name: string): Promise<Y.Doc | undefined>
   /**
    * Runs `fn` on the document if it exists — here, on disk, or (asked briefly, and then fetched) on a live
    * peer — and resolves with what `fn` returned, without keeping the document open (it is evicted from
-   * memory once idle). Resolves undefined for a name nobody has, or a deleted document. `fn` must not keep
-   * the doc: use `doc` for a live handle.
+   * memory once idle). Resolves undefined for a name nobody has (every live home of it said so), or a
+   * deleted document. `fn` must not keep the doc: use `doc` for a live handle.
+   * @throws DocUnreachableError if it is not here and some home did not answer in time (it may exist).
    */
   read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined>
   /**

@@ -35,7 +35,7 @@ import { COUNTER_MAP, PNCounter } from './replication/pn-counter.js'
 import { Replicator } from './replication/replicator.js'
 import type { ReplicationInit } from './replication/config.js'
 import { assertDocName } from './replication/doc-registry.js'
-import { DocNotFoundError } from './replication/errors.js'
+import { DocNotFoundError, DocUnreachableError } from './replication/errors.js'
 import type { VersionVectorJSON } from './replication/version-vector.js'
 
 /** Fault injection by the transport (the libp2p transport's block list); the simulator partitions its network instead. */
@@ -319,16 +319,26 @@ class MeshNodeImpl implements MeshNode {
       }
       // Nothing of it here: load it and ask live peers who has it (they answer with the doc or hints of
       // hosts), wait for the first exchange, and give it up again if nothing arrived.
-      const deadline = this.c.clock.now() + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
+      const started = this.c.clock.now()
+      const deadline = started + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
       const has = (): boolean => Object.keys(this.replicator.version(name) ?? {}).length > 0
+      // "No such doc" needs evidence: every live home said it holds none of it. Silence is not absence —
+      // a home busy for a second (10,000 docs being read at once) used to turn into a 404 for a doc it held.
+      const absent = new Set<string>()
+      const offAbsent = this.replicator.on('absent', (e) => { if (e.doc === name) absent.add(e.from) })
+      const silentHomes = (): string[] => this.replicator.liveHomes(name).filter(h => !absent.has(h))
       const conclude = (): void => {
+        offAbsent()
         const found = (has() || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
         if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
-        cb(null, found)
+        const silent = found ? [] : silentHomes()
+        if (silent.length === 0) cb(null, found)
+        else cb(new DocUnreachableError(`no doc "${name}" here, and ${silent.length} of its homes did not answer within ${this.c.clock.now() - started} ms: it may exist; try again`))
       }
       const ask = (waitMs: number): void => {
         this.replicator.refetch(name, (err) => {
           if (err !== null) {
+            offAbsent()
             cb(err)
             return
           }
@@ -336,10 +346,12 @@ class MeshNodeImpl implements MeshNode {
             const left = deadline - this.c.clock.now()
             // A peer said it holds the doc, but nothing of it arrived: ask again rather than read an empty
             // doc. The exchange may have come back empty because the holders were busy exchanging it with
-            // someone else (a guest handing it over): a short pause, then another round.
-            if (has() || this.replicator.knownHosts(name).length === 0 || left <= REFETCH_PAUSE_MS) conclude()
+            // someone else (a guest handing it over): a short pause, then another round. The same while a
+            // home has not answered.
+            const settled = has() || (this.replicator.knownHosts(name).length === 0 && silentHomes().length === 0)
+            if (settled || left <= REFETCH_PAUSE_MS) conclude()
             else this.c.clock.setTimeout(() => { ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS)) }, REFETCH_PAUSE_MS)
-          })
+          }, () => silentHomes().length === 0 && this.replicator.knownHosts(name).length === 0)
         })
       }
       ask(INITIAL_FETCH_WAIT_MS)
@@ -347,8 +359,11 @@ class MeshNodeImpl implements MeshNode {
     this.replicator.whenListed(() => { afterListed() })
   }
 
-  /** Calls `done` once `name` synced with a peer or changed from a remote update, or after `waitMs`. */
-  private firstExchange (name: string, waitMs: number, done: () => void): void {
+  /**
+   * Calls `done` once `name` synced with a peer or changed from a remote update, or once `answered()` holds
+   * after a peer said it holds none of it, or after `waitMs`.
+   */
+  private firstExchange (name: string, waitMs: number, done: () => void, answered?: () => boolean): void {
     let finished = false
     const finish = (): void => {
       if (finished) return
@@ -356,11 +371,14 @@ class MeshNodeImpl implements MeshNode {
       timer.cancel()
       offSynced()
       offChange()
+      offAbsent()
       done()
     }
     const timer = this.c.clock.setTimeout(finish, waitMs)
     const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) finish() })
     const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') finish() })
+    // Every peer that could hold it said it holds none: no need to wait out the rest of `waitMs`.
+    const offAbsent = answered === undefined ? () => {} : this.replicator.on('absent', (e) => { if (e.doc === name && answered()) finish() })
   }
 
   async write (name: string, fn: (doc: Y.Doc) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {

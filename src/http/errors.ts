@@ -30,7 +30,7 @@ export interface NamedErrorAnswer {
 }
 
 /** Seconds a client should wait before retrying while the store recovers (its probe runs every second). */
-const STORE_RETRY_AFTER = { 'retry-after': '1' }
+const RETRY_AFTER_1S = { 'retry-after': '1' }
 
 /**
  * Status and code for each named error of the library that can reach an HTTP handler. For writes, the
@@ -47,10 +47,11 @@ export const NAMED_ERRORS: Readonly<Record<string, NamedErrorAnswer>> = {
   RateLimitError: { status: 429, code: 'rate_limited' },
   TooManyDocsError: { status: 503, code: 'too_many_docs' },
   DocNotFoundError: { status: 404, code: 'doc_not_found' },
+  DocUnreachableError: { status: 503, code: 'doc_unreachable', headers: RETRY_AFTER_1S },
   DocTooLargeError: { status: 413, code: 'doc_too_large' },
   StoreBusyError: { status: 503, code: 'store_busy' },
-  StoreFailingError: { status: 503, code: 'store_failing', headers: STORE_RETRY_AFTER },
-  StoreFullError: { status: 507, code: 'storage_full', headers: STORE_RETRY_AFTER },
+  StoreFailingError: { status: 503, code: 'store_failing', headers: RETRY_AFTER_1S },
+  StoreFullError: { status: 507, code: 'storage_full', headers: RETRY_AFTER_1S },
   NotRunningError: { status: 503, code: 'not_running' },
   OutcomeUnknownError: { status: 500, code: 'outcome_unknown' },
   TimeoutError: { status: 504, code: 'timeout' }

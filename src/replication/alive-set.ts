@@ -19,7 +19,7 @@ export function aliveSet (peers: Pick<PeerDirectory, 'alivePeers'>): ReadonlySet
 }
 
 /**
- * The peers a push goes to: alive or suspect (`isSuspect`). SWIM suspects a member that is slow as well as
+ * The peers a push (or a fetch) goes to: alive or suspect (`isSuspect`). SWIM suspects a member that is slow as well as
  * one that is gone, and on a loaded mesh (the 30-peer soak, issue 14) slow members are suspected many times
  * a minute. A push withheld from one leaves it a gap: Yjs parks every later update of that writer as
  * pending, merging each into a growing blob (O(pending) per update), until anti-entropy brings the missing

@@ -35,7 +35,7 @@
  *
  * The responder keeps no state; the initiator keeps one bounded Session per round to report completion.
  */
-import { aliveSet } from './alive-set.js'
+import { aliveSet, pushTargets } from './alive-set.js'
 import type { Clock, Timer } from '../core/clock.js'
 import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
@@ -99,6 +99,8 @@ export interface AntiEntropyOptions {
    */
   settledAfterChange(): void
   onSynced(peer: PeerId, docs: readonly string[], durationMs: number): void
+  /** `peer` answered a listing of `doc` (a fetch or an open-docs listing) saying it holds none of it. */
+  onAbsent?(peer: PeerId, doc: string): void
 }
 
 /** A doc as a listing names it: with the digest this peer has of it (in memory, else in the store). */
@@ -405,10 +407,12 @@ export class AntiEntropy {
     this.toFetch.clear()
     const aliveList = this.o.peers.alivePeers()
     const alive = aliveSet(this.o.peers)
+    // Homes are asked even while suspected: a read takes only their answer as proof that a doc is absent.
+    const reach = pushTargets(this.o.peers)
     const perPeer = new Map<PeerId, DocEntry[]>()
     const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
     for (const entry of entries) {
-      const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && alive.has(p))
+      const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && reach.has(p))
       const known = this.o.hosts.hostsOf(entry.name, alive)
       const others = everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
       for (const peer of new Set([...homes, ...others])) {
@@ -791,7 +795,10 @@ export class AntiEntropy {
     page.forEach((doc, i) => {
       const bit = 1 << (i & 7)
       if (((msg.hosted[i >> 3] as number) & bit) !== 0) this.o.hosts.add(from, doc.name)
-      else if (s.scope === 'plain') this.o.hosts.remove(from, doc.name)
+      else if (s.scope === 'plain') {
+        this.o.hosts.remove(from, doc.name)
+        this.o.onAbsent?.(from, doc.name)
+      }
       // It holds exactly what we listed, durably if its store is: a confirmation (the rebalancer's evidence).
       if (msg.equal.byteLength > 0 && ((msg.equal[i >> 3] as number) & bit) !== 0) this.confirmListed(doc, from, msg.durable)
     })

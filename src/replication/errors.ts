@@ -19,6 +19,15 @@ export class DocNotFoundError extends MurmurError {
 }
 
 /**
+ * No doc here, and the peers that would hold it — its live homes — did not all answer in time: it may well
+ * exist (a busy or slow home, a link going down). Unlike DocNotFoundError this is no statement that the doc
+ * is absent; asking again later may find it. (HTTP 503 with Retry-After.)
+ */
+export class DocUnreachableError extends MurmurError {
+  override name = 'DocUnreachableError'
+}
+
+/**
  * The write would take the doc past `maxDocBytes`: nothing was written. Past that size a doc could no
  * longer be sent whole to a new replica (maxTransferBytes) or compacted by the store, so it would be
  * accepted here and then never converge elsewhere. Split the data over several docs.

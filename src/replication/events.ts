@@ -15,6 +15,11 @@ export interface ReplicatorEvents {
   change: { readonly doc: string, readonly origin: ChangeOrigin, readonly from?: PeerId, readonly bytes: number }
   /** A local change became durable (acknowledged); it is being pushed to live hosts now. */
   durable: { readonly doc: string, readonly version: VersionVectorJSON }
+  /**
+   * A peer asked for `doc` (a fetch: this peer holds none of it) answered that it holds none either: the
+   * evidence a read needs before it says a doc does not exist.
+   */
+  absent: { readonly doc: string, readonly from: PeerId }
   /** An anti-entropy round this peer started finished: every doc that differed was exchanged both ways. */
   synced: { readonly peer: PeerId, readonly docs: readonly string[], readonly durationMs: number }
   /** A doc's persisted history was compacted into one update. */

@@ -8,7 +8,7 @@ export { LAN_PRESET, LOCAL_PRESET, SIM_PRESET, PRESETS, resolveReplicationConfig
 export type { ReplicationConfig, ReplicationInit, ReplicationPresetName } from './config.js'
 export type { ReplicatorEvents, ReplicatorEventName, ChangeOrigin, StoreOp } from './events.js'
 export type { ReplicatorStats, ReplicatorCounters, Counts } from './stats.js'
-export { InvalidDocNameError, TooManyDocsError, DocNotFoundError, DocTooLargeError } from './errors.js'
+export { InvalidDocNameError, TooManyDocsError, DocNotFoundError, DocUnreachableError, DocTooLargeError } from './errors.js'
 export { assertDocName } from './doc-registry.js'
 export { WRITE_ORIGIN } from './origins.js'
 export { PNCounter, COUNTER_MAP } from './pn-counter.js'

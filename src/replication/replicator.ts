@@ -19,7 +19,7 @@
  * Runs unchanged in the simulator: no libp2p, no ambient time or randomness, and no protocol step waits
  * on a promise (promises exist only at this public edge and settle from callbacks).
  */
-import { aliveSet } from './alive-set.js'
+import { aliveSet, pushTargets } from './alive-set.js'
 import { AliveResyncs } from './alive-resyncs.js'
 import type * as Y from 'yjs'
 import { every } from '../core/clock.js'
@@ -276,7 +276,8 @@ export class Replicator {
         this.rebalancer.confirmed(doc)
       },
       settledAfterChange: () => { this.guard('handoff', () => { this.rebalancer.tick() }) },
-      onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) }
+      onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) },
+      onAbsent: (peer, doc) => { this.events.emit('absent', { doc, from: peer }) }
     })
     this.rebalancer = new Rebalancer({
       localId: this.localId,
@@ -787,6 +788,12 @@ export class Replicator {
   /** Live peers that said they hold `name` (in a listing, a reply or an update): the host directory. */
   knownHosts (name: string): PeerId[] {
     return this.hosts.hostsOf(name, aliveSet(this.peers))
+  }
+
+  /** The homes of `name` that are alive or suspect, other than this peer (the peers a fetch of it always asks). */
+  liveHomes (name: string): PeerId[] {
+    const reach = pushTargets(this.peers)
+    return this.placement.homes(name).filter(p => p !== this.localId && reach.has(p))
   }
 
   /** Live peers a write to `name` is pushed to: its other homes, and the peers known to hold it open. */
