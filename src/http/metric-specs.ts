@@ -52,6 +52,7 @@ export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help:
   updatesDuplicate: { name: 'murmur_remote_updates_total', help: '', labels: { result: 'duplicate' } },
   updatesPending: { name: 'murmur_remote_updates_total', help: '', labels: { result: 'pending' } },
   pendingDropped: { name: 'murmur_pending_updates_dropped_total', help: 'Times a document\'s updates waiting for dependencies outgrew maxPendingUpdateBytes and were dropped (anti-entropy fetches them again).' },
+  gapFills: { name: 'murmur_gap_fills_total', help: 'Rounds started with the sender of a pushed update that arrived with an earlier one missing (it fills the gap at once).' },
   pushes: { name: 'murmur_pushes_total', help: 'Update frames pushed to hosts for local writes (once durable).' },
   forwards: { name: 'murmur_forwards_total', help: 'Update frames forwarded for new remote pushes.' },
   antiEntropyRounds: { name: 'murmur_anti_entropy_rounds_started_total', help: 'Anti-entropy rounds started by this peer.' },

@@ -35,6 +35,8 @@ export interface ReplicatorCounters {
   /** Times a doc's pending updates exceeded maxPendingUpdateBytes and were dropped, and the bytes dropped. */
   pendingDropped: number
   pendingBytesDropped: number
+  /** Rounds started with the sender of an update that arrived with a gap before it (replicator.fillGap). */
+  gapFills: number
   /** Update frames sent for local writes (after they were durable). */
   pushes: number
   /** Update frames forwarded for new remote pushes. */
@@ -134,6 +136,7 @@ export function createCounters (): ReplicatorCounters {
     updatesApplied: 0,
     updatesDuplicate: 0,
     updatesPending: 0,
+    gapFills: 0,
     pendingDropped: 0,
     pendingBytesDropped: 0,
     pushes: 0,
