@@ -26,7 +26,7 @@ import { coalescingProtector } from './coalescing.js'
 import { installLazyWindowUpdates } from './yamux-window.js'
 import type { FirstBytesSinks } from './coalescing.js'
 import type { InboundAdmission } from './inbound-admission.js'
-import { LIBP2P_CONNECTION_HEADROOM } from './config.js'
+import { LIBP2P_CONNECTION_HEADROOM, MAX_HANDSHAKE_TIMEOUT_SCALE } from './config.js'
 import type { MdnsInit } from './config.js'
 
 export interface MurmurServices extends Record<string, unknown> {
@@ -82,9 +82,11 @@ export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
     connectionGater: init.gater,
     connectionManager: {
       maxConnections: init.maxConnections + LIBP2P_CONNECTION_HEADROOM,
-      dialTimeout: init.dialTimeoutMs,
-      addressDialTimeout: init.dialTimeoutMs,
-      inboundUpgradeTimeout: init.inboundUpgradeTimeoutMs,
+      // Our own deadlines (dialer.ts, inbound-admission.ts) stretch with local health; libp2p's sit at
+      // their maximum so they never cut a stretched handshake short.
+      dialTimeout: init.dialTimeoutMs * MAX_HANDSHAKE_TIMEOUT_SCALE,
+      addressDialTimeout: init.dialTimeoutMs * MAX_HANDSHAKE_TIMEOUT_SCALE,
+      inboundUpgradeTimeout: init.inboundUpgradeTimeoutMs * MAX_HANDSHAKE_TIMEOUT_SCALE,
       outboundStreamProtocolNegotiationTimeout: init.dialTimeoutMs,
       inboundStreamProtocolNegotiationTimeout: init.dialTimeoutMs,
       connectionCloseTimeout: CONNECTION_CLOSE_TIMEOUT_MS,
