@@ -1,0 +1,98 @@
+/**
+ * Issue 14: a heal must not stampede. Thirty peers (membership and replication, the soak's `local`
+ * timing, two writes a second each) whose CPU is modelled — one thread each; a handshake costs each end
+ * HANDSHAKE_CPU_MS and a frame FRAME_CPU_MS, a peer's share of two cores shared by thirty, as in
+ * `npm run soak -- --peers 30` — a 6 | 24 partition long enough for both sides to declare the other dead,
+ * then a heal. Before the fix, every peer dialled every member it saw come back, at once (an
+ * anti-entropy round with each, gossip to random members, probes): handshakes piled up on every thread,
+ * overran the dial deadline and were redone, pings and acks waited behind them, and healthy members were
+ * declared dead, and the mesh had not re-merged a minute after the heal (seed 14: 1,305 dials, 1,139
+ * handshake timeouts, 9 false deaths). After it: no false death, no abandoned handshake, both sides'
+ * writes everywhere within 10 s, and every member alive everywhere within 20 s — not 10 s: in this model a
+ * minority peer must still do 24 handshakes at 250 ms of CPU each, during which it answers late and is
+ * suspected (and refutes) for a while.
+ */
+import { describe, expect, it } from 'vitest'
+import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
+
+const SIZE = 30
+const MINORITY = 6
+const HANDSHAKE_CPU_MS = 250
+const FRAME_CPU_MS = 0.2
+const PARTITION_MS = 20_000
+const WRITES_PER_SEC = 2
+const DOC = 'soak'
+
+interface HealRun { healMs: number | undefined, docsMs: number | undefined, falseDeaths: string[], handshakeTimeouts: number, dials: number }
+
+function run (seed: number): HealRun {
+  const cluster = new ReplicaCluster({
+    size: SIZE,
+    seed,
+    profile: 'local',
+    record: ['dead'],
+    startWindowMs: 10_000
+  })
+  const { network, ids } = cluster
+  for (const id of ids) cluster.open(id, DOC)
+  // Every peer writes WRITES_PER_SEC keys a second, at its own phase, as the soak's writers do.
+  let n = 0
+  for (const id of ids) {
+    const write = (): void => {
+      if (cluster.isRunning(id)) cluster.replicator(id).write(DOC, (doc) => { doc.getMap('kv').set(`${id}-${n++}`, n) }).catch(() => {})
+      network.at(network.now + 1000 / WRITES_PER_SEC, write)
+    }
+    network.at(network.random.int(1000), write)
+  }
+  const formed = cluster.runUntil(() => cluster.runningIds().length === SIZE && cluster.membershipSettled(), 120_000)
+  expect(formed, `seed ${seed}: the mesh formed`).toBeDefined()
+  // The machine is loaded from now on (forming the mesh is not what this test is about).
+  network.setCpu({ handshakeMs: HANDSHAKE_CPU_MS, frameMs: FRAME_CPU_MS })
+  cluster.runFor(10_000)
+  const minority = ids.slice(0, MINORITY)
+  const majority = ids.slice(MINORITY)
+  const side = (id: string): number => (minority.includes(id) ? 0 : 1)
+  const partitionAt = network.now
+  network.partition(minority, majority)
+  cluster.runFor(PARTITION_MS)
+  const markers = [minority[0] as string, majority[0] as string].map(id => {
+    const key = `marker-${id}`
+    cluster.replicator(id).write(DOC, (doc) => { doc.getMap('kv').set(key, 1) }).catch(() => {})
+    return key
+  })
+  const healAt = network.now
+  const before = { ...network.connectionStats }
+  network.heal()
+  let healMs: number | undefined
+  let docsMs: number | undefined
+  network.runUntil(() => {
+    healMs ??= cluster.membershipSettled() ? network.now - healAt : undefined
+    docsMs ??= ids.every(id => markers.every(k => cluster.replicator(id).doc(DOC)?.getMap('kv').has(k) === true)) ? network.now - healAt : undefined
+    return healMs !== undefined && docsMs !== undefined
+  }, 60_000, 50)
+  cluster.runFor(10_000)
+  const settledAt = healAt + (healMs ?? Infinity)
+  // False: a member declared dead by one on its own side of the partition, or by anyone once all saw all alive.
+  const falseDeaths = cluster.sim.events
+    .filter(e => e.type === 'dead' && e.time >= partitionAt && (side(e.observer) === side(e.subject) || e.time > settledAt))
+    .map(e => `${e.observer} saw ${e.subject} dead at heal ${e.time >= healAt ? '+' : ''}${Math.round(e.time - healAt)} ms`)
+  const after = network.connectionStats
+  cluster.stopAll()
+  return { healMs, docsMs, falseDeaths, handshakeTimeouts: after.handshakeTimeouts - before.handshakeTimeouts, dials: after.dials - before.dials }
+}
+
+const s = (ms: number | undefined): string => (ms === undefined ? 'never (60 s)' : `${(ms / 1000).toFixed(1)} s`)
+
+describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
+  it('re-merges writes within 10 s and members within 20 s, without false deaths or abandoned handshakes', () => {
+    for (const seed of [14, 1414]) {
+      const r = run(seed)
+      const line = `seed ${seed}: members ${s(r.healMs)}, writes ${s(r.docsMs)}, ${r.dials} dials, ${r.handshakeTimeouts} handshake timeouts, false deaths ${r.falseDeaths.length} ${r.falseDeaths.slice(0, 3).join("; ")}`
+      console.log(line)
+      expect(r.falseDeaths, line).toEqual([])
+      expect(r.healMs, line).toBeLessThanOrEqual(20_000)
+      expect(r.docsMs, line).toBeLessThanOrEqual(10_000)
+      expect(r.handshakeTimeouts, line).toBe(0)
+    }
+  }, 300_000)
+})
