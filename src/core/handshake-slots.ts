@@ -14,8 +14,15 @@
  * libp2p transport (src/net): a freed slot is handed to the next in line within the `release` call.
  */
 
-/** Handshakes in progress at once, per direction, before others wait in line. */
+/** Our own dials' handshakes in progress at once, before others wait in line. */
 export const DEFAULT_MAX_CONCURRENT_HANDSHAKES = 2
+/**
+ * Inbound handshakes in progress at once. A connection takes its place in line only once the remote has
+ * sent its first bytes (src/net/inbound-admission.ts): a silent socket costs no CPU, and must not hold a
+ * slot — a few of them, renewed every few seconds by anyone who can reach the port, would otherwise lock
+ * every peer out (test/hostile-overflow.test.ts).
+ */
+export const DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES = 2
 /** Handshakes waiting for a slot, per direction; past it a new one is refused at once (counted). */
 export const DEFAULT_MAX_QUEUED_HANDSHAKES = 256
 

@@ -9,7 +9,7 @@ import { CHANNELS, DEFAULT_MAX_FRAME_BYTES } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 import type { QueueLimits } from '../core/frame-queue.js'
 import { varintLength } from '../core/codec.js'
-import { DEFAULT_MAX_CONCURRENT_HANDSHAKES, DEFAULT_MAX_QUEUED_HANDSHAKES } from '../core/handshake-slots.js'
+import { DEFAULT_MAX_CONCURRENT_HANDSHAKES, DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES, DEFAULT_MAX_QUEUED_HANDSHAKES } from '../core/handshake-slots.js'
 import type { ByteRateSpec, FloodSpec, RateSpec } from '../core/rate-limit.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FLOOD, DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE,
@@ -130,10 +130,12 @@ export interface Libp2pTransportInit {
   /** @default DEFAULT_MAX_STREAMS_PER_PEER */
   maxStreamsPerPeer?: number
   /**
-   * Security handshakes in progress at once, per direction (our dials; connections accepted); further ones
-   * wait in line (src/core/handshake-slots.ts). @default DEFAULT_MAX_CONCURRENT_HANDSHAKES
+   * Security handshakes of our dials in progress at once; further dials wait in line
+   * (src/core/handshake-slots.ts). @default DEFAULT_MAX_CONCURRENT_HANDSHAKES
    */
   maxConcurrentHandshakes?: number
+  /** The same for connections accepted. @default DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES (why so high: see there) */
+  maxConcurrentInboundHandshakes?: number
   /** Handshakes waiting for a slot, per direction; past it a dial fails and a connection is refused. @default DEFAULT_MAX_QUEUED_HANDSHAKES */
   maxQueuedHandshakes?: number
   /** @default DEFAULT_QUEUE_LIMITS */
@@ -169,6 +171,7 @@ export interface Libp2pTransportConfig {
   maxIncomingPendingConnections: number
   maxStreamsPerPeer: number
   maxConcurrentHandshakes: number
+  maxConcurrentInboundHandshakes: number
   maxQueuedHandshakes: number
   queueLimits: Record<Channel, QueueLimits>
   maxTotalQueuedBytes: number
@@ -231,6 +234,7 @@ export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransp
     maxIncomingPendingConnections: positiveInt(init.maxIncomingPendingConnections ?? DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS, 'maxIncomingPendingConnections'),
     maxStreamsPerPeer: positiveInt(init.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER, 'maxStreamsPerPeer'),
     maxConcurrentHandshakes: positiveInt(init.maxConcurrentHandshakes ?? DEFAULT_MAX_CONCURRENT_HANDSHAKES, 'maxConcurrentHandshakes'),
+    maxConcurrentInboundHandshakes: positiveInt(init.maxConcurrentInboundHandshakes ?? DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES, 'maxConcurrentInboundHandshakes'),
     maxQueuedHandshakes: positiveInt(init.maxQueuedHandshakes ?? DEFAULT_MAX_QUEUED_HANDSHAKES, 'maxQueuedHandshakes'),
     queueLimits,
     maxTotalQueuedBytes: positiveInt(init.maxTotalQueuedBytes ?? DEFAULT_MAX_TOTAL_QUEUED_BYTES, 'maxTotalQueuedBytes'),

@@ -57,7 +57,7 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
   })
   // Bounded handshakes per direction (handshake-slots.ts); deadlines stretched by our local health.
   const handshakes = {
-    inbound: new HandshakeSlots(config.maxConcurrentHandshakes, config.maxQueuedHandshakes),
+    inbound: new HandshakeSlots(config.maxConcurrentInboundHandshakes, config.maxQueuedHandshakes),
     outbound: new HandshakeSlots(config.maxConcurrentHandshakes, config.maxQueuedHandshakes)
   }
   const health = { multiplier: 1 }

@@ -111,7 +111,7 @@ export class Libp2pTransport implements Transport {
     this.localId = this.node.peerId.toString()
     this.signer = parts.signer
     this.handshakes = parts.handshakes ?? {
-      inbound: new HandshakeSlots(this.config.maxConcurrentHandshakes, this.config.maxQueuedHandshakes),
+      inbound: new HandshakeSlots(this.config.maxConcurrentInboundHandshakes, this.config.maxQueuedHandshakes),
       outbound: new HandshakeSlots(this.config.maxConcurrentHandshakes, this.config.maxQueuedHandshakes)
     }
     this.health = parts.health ?? { multiplier: 1 }

@@ -78,7 +78,7 @@ export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ enableKeepAlive: false })],
     // pnet for a private mesh; otherwise a pass-through that writes one buffer per message (coalescing.ts).
-    connectionProtector: init.protector ?? coalescingProtector(init.firstBytes),
+    connectionProtector: ((protector) => init.admission === undefined ? protector : init.admission.wrapProtector(protector))(init.protector ?? coalescingProtector(init.firstBytes)),
     connectionGater: init.gater,
     connectionManager: {
       maxConnections: init.maxConnections + LIBP2P_CONNECTION_HEADROOM,

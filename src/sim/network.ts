@@ -39,7 +39,7 @@ import type { Clock, Timer } from '../core/clock.js'
 import { varintLength } from '../core/codec.js'
 import { FrameTooLargeError } from '../core/errors.js'
 import type { QueueLimits } from '../core/frame-queue.js'
-import { DEFAULT_MAX_CONCURRENT_HANDSHAKES, DEFAULT_MAX_QUEUED_HANDSHAKES } from '../core/handshake-slots.js'
+import { DEFAULT_MAX_CONCURRENT_HANDSHAKES, DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES, DEFAULT_MAX_QUEUED_HANDSHAKES } from '../core/handshake-slots.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE, DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, WRITE_BATCH_BYTES, handshakeTimeoutScale
@@ -109,8 +109,10 @@ export interface SimNetworkOptions {
   dialTimeoutMs?: number
   /** CPU time of a connection handshake (Noise XX + yamux), on top of its three round trips. Default 20 ms (measured on loopback). */
   handshakeMs?: number
-  /** Handshakes per node at once, per direction; the rest wait in line. Default: the transport's (8). */
+  /** A node's dials in their handshake at once; the rest wait in line. Default: the transport's (2). */
   maxConcurrentHandshakes?: number
+  /** A node's accepted connections in their handshake at once. Default: the transport's (256). */
+  maxConcurrentInboundHandshakes?: number
   /** Model each node's CPU (one thread): handshakes and frames take its time. Default: not modelled. */
   cpu?: Partial<CpuModel>
   /** A replayed frame arrives up to this long after the original. Default 1,000 ms. */
@@ -225,7 +227,11 @@ export class SimNetwork implements LinkHost {
 
   addNode (id: PeerId): SimTransport {
     if (this.nodes.has(id)) throw new Error(`node ${id} already exists`)
-    const node = new SimNode(id, this.random.fork(), this.maxTotalQueuedBytes, { limit: this.options.maxConcurrentHandshakes ?? DEFAULT_MAX_CONCURRENT_HANDSHAKES, maxQueued: DEFAULT_MAX_QUEUED_HANDSHAKES })
+    const node = new SimNode(id, this.random.fork(), this.maxTotalQueuedBytes, {
+      outbound: this.options.maxConcurrentHandshakes ?? DEFAULT_MAX_CONCURRENT_HANDSHAKES,
+      inbound: this.options.maxConcurrentInboundHandshakes ?? DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES,
+      maxQueued: DEFAULT_MAX_QUEUED_HANDSHAKES
+    })
     node.transport = new SimTransport(this, node)
     this.nodes.set(id, node)
     return node.transport

@@ -104,11 +104,11 @@ export class SimNode {
   /** Local health multiplier membership reported (Transport.setLocalHealth): stretches dial deadlines. */
   healthMultiplier = 1
 
-  constructor (readonly id: PeerId, readonly random: Random, maxQueuedBytes: number, handshakeSlots: { limit: number, maxQueued: number }) {
+  constructor (readonly id: PeerId, readonly random: Random, maxQueuedBytes: number, handshakeSlots: { outbound: number, inbound: number, maxQueued: number }) {
     this.budget = new QueueBudget(maxQueuedBytes)
     this.handshakes = {
-      inbound: new HandshakeSlots(handshakeSlots.limit, handshakeSlots.maxQueued),
-      outbound: new HandshakeSlots(handshakeSlots.limit, handshakeSlots.maxQueued)
+      inbound: new HandshakeSlots(handshakeSlots.inbound, handshakeSlots.maxQueued),
+      outbound: new HandshakeSlots(handshakeSlots.outbound, handshakeSlots.maxQueued)
     }
   }
 
