@@ -14,6 +14,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
+import { useSeed } from '../helpers/replay.js'
 
 const SIZE = 30
 const MINORITY = 6
@@ -83,16 +84,18 @@ function run (seed: number): HealRun {
 
 const s = (ms: number | undefined): string => (ms === undefined ? 'never (60 s)' : `${(ms / 1000).toFixed(1)} s`)
 
+const TEST = 're-merges writes within 10 s and members within 20 s, without false deaths or abandoned handshakes'
+
 describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
-  it('re-merges writes within 10 s and members within 20 s, without false deaths or abandoned handshakes', () => {
-    for (const seed of [14, 1414]) {
-      const r = run(seed)
-      const line = `seed ${seed}: members ${s(r.healMs)}, writes ${s(r.docsMs)}, ${r.dials} dials, ${r.handshakeTimeouts} handshake timeouts, false deaths ${r.falseDeaths.length} ${r.falseDeaths.slice(0, 3).join("; ")}`
-      console.log(line)
-      expect(r.falseDeaths, line).toEqual([])
-      expect(r.healMs, line).toBeLessThanOrEqual(20_000)
-      expect(r.docsMs, line).toBeLessThanOrEqual(10_000)
-      expect(r.handshakeTimeouts, line).toBe(0)
-    }
-  }, 300_000)
+  // One seed in the suite (~30 s); seed 1414 passes too (members 13.3 s, writes 2.1 s): MURMUR_SEED=1414.
+  it(TEST, () => {
+    const seed = useSeed(14, 'test/sim/heal-storm.test.ts', TEST)
+    const r = run(seed)
+    const line = `seed ${seed}: members ${s(r.healMs)}, writes ${s(r.docsMs)}, ${r.dials} dials, ${r.handshakeTimeouts} handshake timeouts, false deaths ${r.falseDeaths.length} ${r.falseDeaths.slice(0, 3).join('; ')}`
+    console.log(line)
+    expect(r.falseDeaths, line).toEqual([])
+    expect(r.healMs, line).toBeLessThanOrEqual(20_000)
+    expect(r.docsMs, line).toBeLessThanOrEqual(10_000)
+    expect(r.handshakeTimeouts, line).toBe(0)
+  }, 180_000)
 })
