@@ -51,7 +51,11 @@ export class LoadWatch {
   /** The last reading of each slot's current process. */
   private readonly current = new Map<string, { pid: number | undefined, figures: LoadFigures }>()
 
-  constructor (private readonly mesh: Mesh) {}
+  private readonly mesh: Mesh
+
+  constructor (mesh: Mesh) {
+    this.mesh = mesh
+  }
 
   /** Reads the slot's current process (before a kill, at the end). Errors leave the last reading. */
   async sample (slot: Slot): Promise<void> {
