@@ -218,15 +218,15 @@ export class Prober {
   }
 
   /**
-   * Extra time for a probe whose frames must wait for a new connection: one probe interval (scaled by
-   * local health with the rest). Over TCP the ping of a member we are not connected to leaves only once a
+   * Extra time for the direct phase of a probe whose frames must wait for a new connection: one more probe
+   * timeout (scaled by local health with the rest; the round still ends within its probe interval). Over TCP the ping of a member we are not connected to leaves only once a
    * handshake is done, which on a loaded machine (after a heal, every peer at once) takes longer than
    * the probe timeout: without it, members just back from a partition were suspected, and some declared
    * dead, for the time their handshake took. A crashed member costs nothing extra (its dial is refused at
    * once, which starts the indirect probes); a hung one keeps its connection, so it gets no allowance.
    */
   private dialAllowance (target: PeerId): number {
-    return this.deps.needsDial?.(target) === true ? this.deps.config.probeIntervalMs : 0
+    return this.deps.needsDial?.(target) === true ? this.deps.config.probeTimeoutMs : 0
   }
 
   private nextTarget (): PeerId | undefined {
@@ -274,7 +274,7 @@ export class Prober {
     const buddy = config.buddySystem && info?.state === MemberState.suspect ? target : undefined
     const dial = this.dialAllowance(target)
     round.indirectTimer = clock.setTimeout(() => { this.startIndirect(round) }, awareness.scale(config.probeTimeoutMs + dial))
-    round.finishTimer = clock.setTimeout(() => { this.finish(round) }, awareness.scale(config.probeIntervalMs + 2 * dial) - 1)
+    round.finishTimer = clock.setTimeout(() => { this.finish(round) }, awareness.scale(config.probeIntervalMs) - 1)
     this.deps.send({ id: target, addrs: info?.addrs ?? [] }, { type: 'ping', seq: round.seq }, buddy)
   }
 

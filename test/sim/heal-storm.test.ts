@@ -87,7 +87,9 @@ const s = (ms: number | undefined): string => (ms === undefined ? 'never (60 s)'
 const TEST = 're-merges writes within 10 s and members within 20 s, without false deaths or abandoned handshakes'
 
 describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
-  // One seed in the suite (~30 s); seed 1414 passes too (members 13.3 s, writes 2.1 s): MURMUR_SEED=1414.
+  // One seed in the suite (~30 s). Not every seed passes this harsh model yet: MURMUR_SEED=1414 re-merges
+  // (members 10.7 s, writes 8.5 s, no handshake timeout) but a minority peer busy with handshakes is
+  // declared dead by the rest of the minority (5 events) — see BENCHMARKS.md, heal at 30 peers.
   it(TEST, () => {
     const seed = useSeed(14, 'test/sim/heal-storm.test.ts', TEST)
     const r = run(seed)
