@@ -32,7 +32,7 @@ export interface ProberDeps {
   send: (to: Destination, frame: ProbeFrame, carrySuspicionOf?: PeerId) => void
   /**
    * Whether a frame to `id` needs a new connection first (Transport.isConnected is false). Such a probe
-   * also waits for the handshake: its timeouts grow by one probe interval (issue 14). Optional.
+   * also waits for the handshake: its direct phase gets one more probe timeout (issue 14). Optional.
    */
   needsDial?: (id: PeerId) => boolean
   /** Observability hooks. */
