@@ -218,10 +218,10 @@ export class Prober {
   }
 
   /**
-   * Extra time for the direct phase of a probe whose frames must wait for a new connection: one more probe
-   * timeout (scaled by local health with the rest; the round still ends within its probe interval). Over TCP the ping of a member we are not connected to leaves only once a
-   * handshake is done, which on a loaded machine (after a heal, every peer at once) takes longer than
-   * the probe timeout: without it, members just back from a partition were suspected, and some declared
+   * Extra time for the direct phase of a probe whose frames must wait for a new connection: one more
+   * probe timeout (scaled by local health with the rest; the round still ends within its probe interval).
+   * Over TCP the ping of a member we are not connected to leaves only once a handshake is done, which on a
+   * loaded machine (after a heal, every peer at once) takes longer than the probe timeout: without it, members just back from a partition were suspected, and some declared
    * dead, for the time their handshake took. A crashed member costs nothing extra (its dial is refused at
    * once, which starts the indirect probes); a hung one keeps its connection, so it gets no allowance.
    */
