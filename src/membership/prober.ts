@@ -219,14 +219,18 @@ export class Prober {
 
   /**
    * Extra time for the direct phase of a probe whose frames must wait for a new connection: one more
-   * probe timeout (scaled by local health with the rest; the round still ends within its probe interval).
+   * probe timeout, as far as the round has room for it (local timing: 200 ms; LAN timing, where the two
+   * phases fill the interval: none); scaled by local health with the rest.
    * Over TCP the ping of a member we are not connected to leaves only once a handshake is done, which on a
    * loaded machine (after a heal, every peer at once) takes longer than the probe timeout: without it, members just back from a partition were suspected, and some declared
    * dead, for the time their handshake took. A crashed member costs nothing extra (its dial is refused at
    * once, which starts the indirect probes); a hung one keeps its connection, so it gets no allowance.
    */
   private dialAllowance (target: PeerId): number {
-    return this.deps.needsDial?.(target) === true ? this.deps.config.probeTimeoutMs : 0
+    if (this.deps.needsDial?.(target) !== true) return 0
+    // Only out of the round's slack: the indirect phase keeps at least a probe timeout before the round ends.
+    const { probeTimeoutMs, probeIntervalMs } = this.deps.config
+    return Math.max(0, Math.min(probeTimeoutMs, probeIntervalMs - 2 * probeTimeoutMs))
   }
 
   private nextTarget (): PeerId | undefined {
