@@ -74,7 +74,7 @@ function run (seed: number): HealRun {
   cluster.runFor(10_000)
   const settledAt = healAt + (healMs ?? Infinity)
   // False: a member declared dead by one on its own side of the partition, or by anyone once all saw all alive.
-  const falseDeaths = cluster.sim.events
+  const falseDeaths = cluster.events
     .filter(e => e.type === 'dead' && e.time >= partitionAt && (side(e.observer) === side(e.subject) || e.time > settledAt))
     .map(e => `${e.observer} saw ${e.subject} dead at heal ${e.time >= healAt ? '+' : ''}${Math.round(e.time - healAt)} ms`)
   const after = network.connectionStats
