@@ -590,7 +590,8 @@ export class SimNetwork implements LinkHost {
     return link
   }
 
-  private receive (link: OutLink, channel: Channel, frame: Uint8Array, epoch: number): void {
+  /** `reserved`: the frame already took its turn on the receiver's thread (CPU model), see below. */
+  private receive (link: OutLink, channel: Channel, frame: Uint8Array, epoch: number, reserved = false): void {
     const { from, to } = link
     // A crash or restart of the receiver, or a partition that began while the frame was in flight, loses it.
     if (to.epoch !== epoch || to.crashed) {
@@ -602,7 +603,16 @@ export class SimNetwork implements LinkHost {
       return
     }
     const now = this.time
-    if (to.stalledUntil > now) {
+    if (!reserved && to.stalledUntil > now) {
+      if (this.cpu !== undefined) {
+        // With the CPU model the thread's work is a line: the frame takes its place now, behind what is
+        // queued, and is handled when its turn ends. Asking again at the end of the busy spell (below) let
+        // handshake steps that came later jump ahead each time: a peer doing handshakes back to back read no
+        // frame for seconds — not what Node does, whose event loop polls sockets between callbacks.
+        const at = this.burn(to, now, this.cpu.frameMs)
+        this.queue.push(at, () => { this.receive(link, channel, frame, epoch, true) })
+        return
+      }
       // Handled when the stall ends, in order, a little after the timers that expired meanwhile.
       this.queue.push(to.stalledUntil + STALL_IO_LAG_MS, () => { this.receive(link, channel, frame, epoch) })
       return
@@ -617,7 +627,7 @@ export class SimNetwork implements LinkHost {
     }
     link.conn?.touch(to, now)
     link.conn?.received(to, now)
-    if (this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
+    if (!reserved && this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
     to.transport.receive(channel, from.id, frame)
   }
 
@@ -864,10 +874,12 @@ export class SimNetwork implements LinkHost {
    * it polls sockets. That ordering is what makes a paused process time out probes whose acks are already
    * waiting in its socket buffer: the false suspicions Lifeguard is designed to curb.
    */
-  private runOn (node: SimNode, epoch: number, fn: () => void): void {
+  private runOn (node: SimNode, epoch: number, fn: () => void, reserved = false): void {
     if (node.epoch !== epoch || node.crashed) return
-    if (node.stalledUntil > this.time) {
-      this.queue.push(node.stalledUntil, () => { this.runOn(node, epoch, fn) })
+    if (!reserved && node.stalledUntil > this.time) {
+      // With the CPU model a due timer runs after the work queued before it (and before work queued after
+      // it), as frames do in `receive`; without it, at the end of the stall.
+      this.queue.push(node.stalledUntil, () => { this.runOn(node, epoch, fn, this.cpu !== undefined) })
       return
     }
     fn()
