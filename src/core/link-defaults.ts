@@ -13,7 +13,10 @@ export const DEFAULT_DIAL_TIMEOUT_MS = 3000
 /**
  * Handshake deadlines (dial, inbound upgrade) stretch with our local health (Lifeguard score + 1) up to
  * this factor: 3 s → 12 s on a badly overloaded peer, where abandoning a slow handshake only means doing
- * it again. Over libp2p, its own deadlines are set at the stretched maximum; ours are the ones that act.
+ * it again. A dial's TCP connect is not stretched: no SYN-ACK (a partition, a host gone) is no sign of our
+ * load, and a minority's health score is high for as long as it is cut off — stretched, a dial begun
+ * before a heal held that member's frames for up to 12 s after it. Over libp2p, its own deadlines are set
+ * at the stretched maximum; ours are the ones that act.
  */
 export const MAX_HANDSHAKE_TIMEOUT_SCALE = 4
 

@@ -1,8 +1,8 @@
 /**
  * Every dial murmur makes: at most a few at once (the rest wait in line: handshake-slots.ts), each bounded
- * by `dialTimeoutMs` scaled by our local health (Lifeguard: an overloaded peer waits longer instead of
- * giving up on handshakes that are slow because of its own load), counted, timed, and — when it fails —
- * explained in one rate-limited log line (diagnose.ts).
+ * by `dialTimeoutMs` — scaled by our local health once TCP has connected (Lifeguard: an overloaded peer
+ * waits longer instead of giving up on handshakes that are slow because of its own load) — counted, timed,
+ * and — when it fails — explained in one rate-limited log line (diagnose.ts).
  */
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -70,13 +70,19 @@ export class Dialer {
   private async dialNow (target: PeerId | Multiaddr[], label: string): Promise<DialResult> {
     const { node, counters } = this.deps
     // The deadline starts now that our turn has come, not while the dial waited in line.
-    const dialTimeoutMs = Math.round(this.deps.dialTimeoutMs * Math.max(1, this.deps.timeoutScale?.() ?? 1))
+    const connectTimeoutMs = this.deps.dialTimeoutMs
+    const stretchedMs = Math.round(connectTimeoutMs * Math.max(1, this.deps.timeoutScale?.() ?? 1))
     let handshakeStarted = false
     const tried = new Set<string>(Array.isArray(target) ? target.map(a => withoutPeerId(a).toString()) : [])
     const started = performance.now()
+    // TCP connected: the remote answered, and what is left is the handshake, which our load may slow.
+    const connected = (): boolean => handshakeStarted || (this.deps.protectionStartedSince?.([...tried], started) ?? false) ||
+      this.deps.remoteFirstBytesSince?.([...tried], started) !== undefined
+    const deadline = stretchedMs > connectTimeoutMs ? connectDeadline(connectTimeoutMs, stretchedMs, connected) : { signal: AbortSignal.timeout(stretchedMs), cancel: () => {} }
+    let dialTimeoutMs = stretchedMs
     try {
       const connection = await node.dial(target, {
-        signal: AbortSignal.timeout(dialTimeoutMs),
+        signal: deadline.signal,
         onProgress: (evt) => {
           if (evt.type === 'upgrader:encrypt-outbound-connection') {
             handshakeStarted = true
@@ -95,6 +101,7 @@ export class Dialer {
       return { ok: true, connection, ms }
     } catch (error) {
       counters.dials.failed++
+      if (!connected()) dialTimeoutMs = connectTimeoutMs
       if (handshakeStarted) {
         if (isTimeout(error)) counters.handshakes.outbound.timedOut++
         else counters.handshakes.outbound.failed++
@@ -117,6 +124,33 @@ export class Dialer {
         this.deps.log.debug(line)
       }
       return { ok: false, diagnosis }
+    } finally {
+      deadline.cancel()
+    }
+  }
+}
+
+/**
+ * The deadline of a dial whose handshake may take `stretchedMs` (Lifeguard: our own load slows it) while
+ * TCP must still connect within `connectMs`: a dial into a partition, or to a host that is gone, gets no
+ * SYN-ACK whatever our load, and a stretched wait for it only holds a handshake slot and the frames queued
+ * for that member — after a heal, for up to 4 × the dial timeout (issue 14). The check runs on the event
+ * loop's next turn after the timer: on a loop delayed past `connectMs`, a connect that completed meanwhile
+ * is seen first (Node polls sockets before `setImmediate` callbacks).
+ */
+function connectDeadline (connectMs: number, stretchedMs: number, connected: () => boolean): { signal: AbortSignal, cancel: () => void } {
+  const connect = new AbortController()
+  let immediate: NodeJS.Immediate | undefined
+  const timer = setTimeout(() => {
+    immediate = setImmediate(() => {
+      if (!connected()) connect.abort(new DOMException(`no connection within ${connectMs} ms`, 'TimeoutError'))
+    })
+  }, connectMs)
+  return {
+    signal: AbortSignal.any([AbortSignal.timeout(stretchedMs), connect.signal]),
+    cancel: () => {
+      clearTimeout(timer)
+      if (immediate !== undefined) clearImmediate(immediate)
     }
   }
 }

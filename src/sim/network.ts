@@ -656,17 +656,19 @@ export class SimNetwork implements LinkHost {
     if (conn.state !== 'dialing') return
     const { a: from, b: to } = conn
     const now = this.time
+    // The local health stretches the handshake's deadline, not the wait for TCP to connect (as src/net/dialer.ts):
+    // a dial into a partition or to a dead host fails at the plain deadline whatever our load.
     const dialTimeoutMs = this.dialTimeoutMs * handshakeTimeoutScale(from.healthMultiplier)
     const rtt = this.linkOf(from.id, to.id).baseDelayMs + this.linkOf(to.id, from.id).baseDelayMs
     const fromEpoch = from.epoch
     const toEpoch = to.epoch
     const reachable = (): boolean => !to.crashed && to.epoch === toEpoch && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id)
     let delay: number
-    if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : dialTimeoutMs
+    if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : this.dialTimeoutMs
     else if (this.cpu !== undefined) {
       this.handshakeOnCpu(conn, now, now + dialTimeoutMs, rtt, reachable)
       return
-    } else if (!reachable()) delay = dialTimeoutMs
+    } else if (!reachable()) delay = this.dialTimeoutMs
     else delay = DIAL_ROUND_TRIPS * rtt + this.handshakeMs
     this.queue.push(now + delay, () => {
       if (conn.state !== 'dialing') return
@@ -703,10 +705,11 @@ export class SimNetwork implements LinkHost {
         else this.failDial(conn)
       })
     }
-    // Through a partition the SYN is lost: the dial fails at its deadline, even if the partition heals
-    // meanwhile (the dialler has given up by the time TCP would retransmit).
+    // Through a partition the SYN is lost: the dial fails at the plain deadline (TCP never connected, so
+    // the local health does not stretch it), even if the partition heals meanwhile (the dialler has given
+    // up by the time TCP would retransmit).
     if (!reachable()) {
-      settle(deadline, () => false)
+      settle(start + this.dialTimeoutMs, () => false)
       return
     }
     const share = (this.cpu as CpuModel).handshakeMs / (HANDSHAKE_STEPS / 2)

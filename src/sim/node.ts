@@ -101,7 +101,7 @@ export class SimNode {
   readonly budget: QueueBudget
   /** Handshakes at once per direction, the rest in line (src/core/handshake-slots.ts, as the libp2p transport). */
   readonly handshakes: { inbound: HandshakeSlots, outbound: HandshakeSlots }
-  /** Local health multiplier membership reported (Transport.setLocalHealth): stretches dial deadlines. */
+  /** Local health multiplier membership reported (Transport.setLocalHealth): stretches dial deadlines once TCP connected. */
   healthMultiplier = 1
 
   constructor (readonly id: PeerId, readonly random: Random, maxQueuedBytes: number, handshakeSlots: { outbound: number, inbound: number, maxQueued: number }) {
