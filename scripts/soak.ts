@@ -17,6 +17,7 @@ import path from 'node:path'
 import { SeededRandom } from '../dist/core/random.js'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
+import { LoadWatch } from './soak/load.ts'
 import { Mesh } from './soak/mesh.ts'
 import { HELP, parseSoakArgs } from './soak/options.ts'
 import type { SoakOptions } from './soak/options.ts'
@@ -58,6 +59,7 @@ const mesh = new Mesh(dir, options.peers, options.profile)
 const rss = new RssSampler(mesh)
 const deaths = new DeathWatch(mesh, GRACE_MS, (d) => { log(`FALSE DEATH: ${d.observer} saw ${d.subject} dead while both were healthy and connected (during ${d.phase})`) })
 const writer = new Writer(mesh, options.writesPerSec)
+const load = new LoadWatch(mesh)
 const timers: NodeJS.Timeout[] = []
 const crashes: string[] = []
 
@@ -94,7 +96,7 @@ async function main (): Promise<SoakResult> {
   void rss.sampleHeap()
   timers.push(setInterval(() => { void rss.sampleHeap() }, HEAP_INTERVAL_MS))
   timers.push(setInterval(() => { minuteLine(start) }, Math.min(60_000, runMs / 2)))
-  const chaos = new Chaos(mesh, deaths, new SeededRandom(options.seed), chaosTiming(runMs), log)
+  const chaos = new Chaos(mesh, deaths, new SeededRandom(options.seed), chaosTiming(runMs), log, load)
   await chaos.run(deadline)
   const end = Date.now()
 
@@ -111,6 +113,8 @@ async function main (): Promise<SoakResult> {
   log(`final: all alive everywhere ${finalMembers === undefined ? 'NEVER' : `after ${(finalMembers / 1000).toFixed(1)} s`}, identical digests ${finalConverge === undefined ? 'NEVER' : `after ${(finalConverge / 1000).toFixed(1)} s`}`)
   const lost = await lostWrites(writer.acked)
   deaths.stop()
+  await load.sampleAll(mesh.slots)
+  const loadTotal = load.total()
 
   const verdicts = rss.verdicts(start, end)
   const judged = verdicts.filter(v => v.stable)
@@ -134,6 +138,8 @@ async function main (): Promise<SoakResult> {
     healDocsMs: chaos.events.filter(e => e.kind === 'partition').map(e => e.docsMs ?? null),
     rejoinMs: chaos.events.filter(e => e.kind === 'kill').map(e => e.membershipMs ?? null),
     finalConvergeMs: finalConverge ?? null,
+    handshakes: { started: loadTotal.started, timedOut: loadTotal.timedOut, failed: loadTotal.failed },
+    worstLoopDelayMs: Math.round(loadTotal.worstLoopDelayMs),
     rss: {
       flat: judged.length > 0 && maxRatio <= FLAT_RATIO,
       ratio: FLAT_RATIO,
@@ -151,7 +157,8 @@ async function main (): Promise<SoakResult> {
     chaos.events.every(e => e.membershipMs !== undefined && (e.kind === 'kill' || e.docsMs !== undefined))
   result.ok = result.rss.flat && result.falseDeaths === 0 && result.lostWrites === 0 && crashes.length === 0 && converged
   const bySlot = new Map(mesh.slots.map(s => [s.name, { attempts: writer.attempts.get(s.name) ?? 0, failures: writer.failures.get(s.name) ?? 0 }]))
-  process.stdout.write(`${summaryTable(result, verdicts, bySlot, chaos.events)}\n`)
+  const loadBySlot = new Map(mesh.slots.map(s => [s.name, load.of(s)]))
+  process.stdout.write(`${summaryTable(result, verdicts, bySlot, chaos.events, loadBySlot)}\n`)
   return result
 }
 

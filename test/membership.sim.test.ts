@@ -132,8 +132,14 @@ describe('membership in the simulator', () => {
     const before = cluster.membership(target).local().incarnation
     // A 5 s pause: long enough to fail probes, shorter than the minimum suspicion timeout.
     expect(5_000).toBeLessThan(bounds(N).suspicionMinMs)
-    cluster.stall(target, 5_000)
-    cluster.network.runFor(5_000)
+    // With N = 100 each member probes the target about once in 100 s, so a 5 s pause draws ~5 probes — by
+    // chance as few as 2, both too late (seed 105 since the handshake slots changed the draws). Pause again,
+    // after a run long enough to answer, until a probe has failed: the test is about what follows.
+    for (let pauses = 0; pauses < 4 && cluster.eventsAbout(target, 'suspect').length === 0; pauses++) {
+      if (pauses > 0) cluster.network.runFor(2_000)
+      cluster.stall(target, 5_000)
+      cluster.network.runFor(5_000)
+    }
     expect(cluster.eventsAbout(target, 'suspect').length).toBeGreaterThan(0)
     const took = cluster.runUntilAll((_, members) => {
       const m = members.find(x => x.id === target)

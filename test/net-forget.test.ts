@@ -1,6 +1,7 @@
 /**
  * forget(): when membership declares a member dead, its connections are closed so that the next send dials
- * afresh (a connection through a healed partition may be stuck in TCP retransmission backoff). And the
+ * afresh (a connection through a healed partition may be stuck in TCP retransmission backoff) — unless the
+ * member's frames still arrive on it (issue 14: a working connection is not redialled). And the
  * yamux patch: a stream of small frames is not answered frame by frame with window updates.
  */
 import { afterEach, describe, expect, test } from 'vitest'
@@ -29,6 +30,28 @@ describe('forget', () => {
     await waitFor(() => got.length === 2, 15_000, 'second frame')
     expect(got).toEqual(['one', 'two'])
     expect(a.stats().dials.ok).toBe(dials + 1)
+  })
+
+  test('keeps a connection the forgotten peer still delivers frames on', async () => {
+    const a = await startTransport({}, 'a')
+    const b = await startTransport({}, 'b')
+    started.push(a, b)
+    const atB: string[] = []
+    const atA: string[] = []
+    b.onFrame(Channel.swim, (_from, frame) => { atB.push(new TextDecoder().decode(frame)) })
+    a.onFrame(Channel.swim, (_from, frame) => { atA.push(new TextDecoder().decode(frame)) })
+    const toB = { id: b.localId, addrs: b.addresses() }
+    a.send(Channel.swim, toB, new TextEncoder().encode('ping'))
+    await waitFor(() => atB.length === 1, 15_000, 'ping at b')
+    b.send(Channel.swim, { id: a.localId, addrs: a.addresses() }, new TextEncoder().encode('ack'))
+    await waitFor(() => atA.length === 1, 15_000, 'ack at a')
+    const dials = a.stats().dials.ok
+    a.forget(b.localId)
+    a.send(Channel.swim, toB, new TextEncoder().encode('again'))
+    await waitFor(() => atB.length === 2, 15_000, 'second frame at b')
+    expect(a.stats().openConnections).toBe(1)
+    expect(a.stats().dials.ok).toBe(dials)
+    expect(a.isConnected(b.localId)).toBe(true)
   })
 })
 

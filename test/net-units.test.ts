@@ -14,6 +14,12 @@ import { PeerPolicy } from '../src/net/peer-policy.js'
 import { FloodDetector, TokenBucket } from '../src/core/rate-limit.js'
 import { resolveTransportConfig } from '../src/net/config.js'
 import { generatePsk, parsePsk } from '../src/net/psk.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import { HandshakeSlots } from '../src/core/handshake-slots.js'
+import { RateLimitedLog, silentLogger } from '../src/core/logger.js'
+import { Dialer } from '../src/net/dialer.js'
+import type { MurmurNode } from '../src/net/node.js'
+import { createCounters } from '../src/net/stats.js'
 
 const HEX = '0123456789abcdef'.repeat(4)
 
@@ -362,5 +368,61 @@ describe('first bytes of an inbound connection (first-bytes.ts)', () => {
     log.watch(c)
     expect(log.get(c)).toBe('none')
     expect(log.get(d)).toBeUndefined()
+  })
+})
+
+describe('Dialer deadlines (dialer.ts)', () => {
+  // A stand-in for libp2p's dial: the Dialer's own deadline logic is what is under test. `connectAfterMs`:
+  // when TCP connects (the upgrade's first progress event), undefined for a SYN that is never answered;
+  // `doneAfterMs`: when the handshake completes.
+  function stubNode (connectAfterMs: number | undefined, doneAfterMs: number): MurmurNode {
+    const dial = async (_target: unknown, options: { signal: AbortSignal, onProgress?: (evt: { type: string, detail?: unknown }) => void }): Promise<unknown> => {
+      return await new Promise((resolve, reject) => {
+        const timers: Array<ReturnType<typeof setTimeout>> = []
+        if (connectAfterMs !== undefined) {
+          timers.push(setTimeout(() => { options.onProgress?.({ type: 'upgrader:encrypt-outbound-connection' }) }, connectAfterMs))
+          timers.push(setTimeout(() => { resolve({}) }, doneAfterMs))
+        }
+        options.signal.addEventListener('abort', () => {
+          for (const t of timers) clearTimeout(t)
+          reject(options.signal.reason)
+        })
+      })
+    }
+    return { dial } as unknown as MurmurNode
+  }
+  const dialer = (node: MurmurNode, scale: number): Dialer => new Dialer({
+    node,
+    counters: createCounters(),
+    log: silentLogger,
+    warnings: new RateLimitedLog(silentLogger, () => Date.now()),
+    dialTimeoutMs: 200,
+    slots: new HandshakeSlots(2, 8),
+    timeoutScale: () => scale,
+    pskConfigured: false
+  })
+  const target = [multiaddr('/ip4/127.0.0.1/tcp/9')]
+
+  it('a connect that gets no answer fails at the plain dial timeout, not the one stretched by the local health', async () => {
+    // Issue 14: stretched 4×, a dial begun into a partition held its slot and the member's frames for 12 s after the heal.
+    const started = performance.now()
+    const result = await dialer(stubNode(undefined, 0), 4).dial(target, 'test')
+    const ms = performance.now() - started
+    expect(result.ok).toBe(false)
+    expect(result.ok ? undefined : result.diagnosis.kind).toBe('timeout')
+    expect(result.ok ? '' : result.diagnosis.explanation).toContain('no connection within 200 ms')
+    expect(ms).toBeGreaterThanOrEqual(195)
+    expect(ms).toBeLessThan(600)
+  })
+
+  it('a handshake under way past the plain timeout gets the stretched one', async () => {
+    const result = await dialer(stubNode(20, 500), 4).dial(target, 'test')
+    expect(result.ok).toBe(true)
+  })
+
+  it('a healthy peer keeps the plain timeout for the handshake too', async () => {
+    const result = await dialer(stubNode(20, 500), 1).dial(target, 'test')
+    expect(result.ok).toBe(false)
+    expect(result.ok ? '' : result.diagnosis.explanation).toContain('did not complete within 200 ms')
   })
 })

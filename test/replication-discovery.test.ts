@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { ALIVE_SYNC_SPACING_MS } from '../src/replication/anti-entropy.js'
 import { HostDirectory } from '../src/replication/host-directory.js'
 import { ReplicaCluster } from '../src/sim/replica-cluster.js'
 import { StaticCluster } from './replication-helpers.js'
@@ -28,7 +29,8 @@ describe('hosting discovery', () => {
     const cluster = new ReplicaCluster({ size: 6, seed: 62, replication: { antiEntropyIntervalMs: 3_600_000 } })
     for (const id of cluster.ids) cluster.open(id, 'doc')
     expect(cluster.runUntil(() => cluster.membershipSettled(), 30_000)).toBeDefined()
-    cluster.runFor(1_000)
+    // The rounds with members that came alive are paced (ALIVE_SYNC_SPACING_MS, ±50 %): five of them.
+    cluster.runFor(5 * 1.5 * ALIVE_SYNC_SPACING_MS + 1_000)
     // With periodic rounds off, hosts were learned from the rounds started on `joined` events.
     for (const id of cluster.ids) expect(cluster.replicator(id).hostsOf('doc').length, id).toBe(5)
     cluster.stopAll()

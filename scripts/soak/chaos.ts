@@ -7,6 +7,7 @@
  */
 import type { Random } from '../../dist/core/random.js'
 import type { DeathWatch } from './deaths.ts'
+import type { LoadWatch } from './load.ts'
 import type { Mesh, Slot } from './mesh.ts'
 import { sleep } from './writer.ts'
 
@@ -22,6 +23,8 @@ export interface ChaosEvent {
   membershipMs: number | undefined
   /** partition: heal → both sides' writes from the partition on every live peer. */
   docsMs?: number | undefined
+  /** partition: handshakes on all peers from the heal until both measures were taken (timed out, failed). */
+  handshakes?: { started: number, timedOut: number, failed: number, seconds: number }
 }
 
 export interface ChaosTiming { partitionMs: number, downMs: number, pauseMs: number }
@@ -42,9 +45,11 @@ export class Chaos {
   private readonly random: Random
   private readonly timing: ChaosTiming
   private readonly log: Log
+  private readonly load: LoadWatch | undefined
 
-  constructor (mesh: Mesh, deaths: DeathWatch, random: Random, timing: ChaosTiming, log: Log) {
+  constructor (mesh: Mesh, deaths: DeathWatch, random: Random, timing: ChaosTiming, log: Log, load?: LoadWatch) {
     this.mesh = mesh
+    this.load = load
     this.deaths = deaths
     this.random = random
     this.timing = timing
@@ -87,6 +92,8 @@ export class Chaos {
     const markers = [`p${this.cycle}-minority`, `p${this.cycle}-majority`]
     await this.mark(minority[0], markers[0] as string)
     await this.mark(majority[0], markers[1] as string)
+    await this.load?.sampleAll(this.mesh.live())
+    const loadBefore = this.load?.total()
     await Promise.all(this.mesh.live().map(async s => { await this.mesh.api(s, 'DELETE', '/admin/partition').catch(() => {}) }))
     const healedAt = Date.now()
     this.deaths.healed(minority, majority, healedAt)
@@ -96,8 +103,15 @@ export class Chaos {
       measure(async () => await allSeeAlive(this.mesh, everyone, everyone)),
       measure(async () => await markersEverywhere(this.mesh, everyone, markers))
     ])
-    this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs })
-    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}, both sides' writes everywhere ${show(docsMs)}`)
+    const seconds = (Date.now() - healedAt) / 1000
+    await this.load?.sampleAll(this.mesh.live())
+    const loadAfter = this.load?.total()
+    const handshakes = loadBefore === undefined || loadAfter === undefined
+      ? undefined
+      : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, seconds }
+    this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(handshakes === undefined ? {} : { handshakes }) })
+    const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed`
+    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}, both sides' writes everywhere ${show(docsMs)}${cost}`)
     this.deaths.phase = 'idle'
   }
 
@@ -106,6 +120,7 @@ export class Chaos {
     if (candidates.length === 0) return
     const victim = this.pick(candidates)
     const at = Date.now()
+    await this.load?.sample(victim)
     await this.mesh.kill(victim)
     this.deaths.phase = `kill ${this.cycle} (${victim.name})`
     this.log(`kill ${this.cycle}: SIGKILL ${victim.name}, down for ${(this.timing.downMs / 1000).toFixed(0)} s`)

@@ -22,6 +22,12 @@ export interface Slot {
   readonly stable: boolean
 }
 
+/**
+ * A peer process must print its banner within this. Loading libp2p takes ~1.2 s of CPU; with 30 peers
+ * (and whatever else runs) sharing two cores, a start measured 30 s and more, so 30 s failed runs before
+ * they began.
+ */
+const START_TIMEOUT_MS = 120_000
 /** Any single HTTP call to a peer gives up after this. */
 export const HTTP_TIMEOUT_MS = 5_000
 
@@ -52,7 +58,7 @@ export class Mesh {
   async start (slot: Slot): Promise<void> {
     const seed = this.slots[0] as Slot
     const bootstrap = slot === seed || seed.proc === undefined ? [] : [seed.proc.addrs[0] as string]
-    const proc = await spawnPeer({ dataDir: slot.dataDir, args: ['--profile', this.profile, '--name', slot.name], bootstrap, startTimeoutMs: 30_000 })
+    const proc = await spawnPeer({ dataDir: slot.dataDir, args: ['--profile', this.profile, '--name', slot.name], bootstrap, startTimeoutMs: START_TIMEOUT_MS })
     if (slot.id !== '' && proc.id !== slot.id) throw new Error(`${slot.name} restarted with a different peer id (${proc.id} ≠ ${slot.id})`)
     slot.id = proc.id
     slot.proc = proc

@@ -3,6 +3,7 @@
  */
 import type { ChaosEvent } from './chaos.ts'
 import type { DeathRecord } from './deaths.ts'
+import type { LoadFigures } from './load.ts'
 import { FLAT_RATIO } from './rss.ts'
 import type { RssVerdict } from './rss.ts'
 
@@ -25,23 +26,31 @@ export interface SoakResult {
   healDocsMs: Array<number | null>
   rejoinMs: Array<number | null>
   finalConvergeMs: number | null
+  /** Security handshakes on all peers over the whole run (issue 14), and the worst event-loop delay of any peer. */
+  handshakes: { started: number, timedOut: number, failed: number }
+  worstLoopDelayMs: number
   rss: { flat: boolean, ratio: number, maxRatio: number, judged: number, medianFirstMb: number, medianLastMb: number, maxSlopeMbPerMin: number, medianHeapFirstMb: number, medianHeapLastMb: number }
   ok: boolean
 }
 
 const mb = (x: number): string => x.toFixed(0).padStart(5)
 
-export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], writesBySlot: ReadonlyMap<string, { attempts: number, failures: number }>, events: readonly ChaosEvent[]): string {
+export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], writesBySlot: ReadonlyMap<string, { attempts: number, failures: number }>, events: readonly ChaosEvent[], loadBySlot: ReadonlyMap<string, LoadFigures> = new Map()): string {
   const lines: string[] = []
-  lines.push('', 'peer  starts  rss first  2nd-window  last-window  ratio  slope MB/min  last    heap 2nd→last  writes ok/tried  judged')
+  lines.push('', 'peer  starts  rss first  2nd-window  last-window  ratio  slope MB/min  last    heap 2nd→last  writes ok/tried  handshakes/timed out/failed  worst loop delay  cpu s  judged')
   for (const v of rss) {
     const w = writesBySlot.get(v.slot) ?? { attempts: 0, failures: 0 }
-    lines.push(`${v.slot.padEnd(5)} ${String(v.starts).padStart(6)}  ${mb(v.firstMb)} MB   ${mb(v.secondWindowMedianMb)} MB     ${mb(v.lastWindowMedianMb)} MB  ${v.ratio.toFixed(2).padStart(5)}  ${v.slopeMbPerMin.toFixed(2).padStart(12)}  ${mb(v.lastMb)} MB  ${`${v.heapSecondMb.toFixed(0)}→${v.heapLastMb.toFixed(0)} MB`.padStart(13)}  ${`${w.attempts - w.failures}/${w.attempts}`.padStart(15)}  ${v.stable ? 'yes' : 'no (restarted)'}`)
+    const l = loadBySlot.get(v.slot)
+    const hs = l === undefined ? '?' : `${l.started}/${l.timedOut}/${l.failed}`
+    const loop = l === undefined ? '?' : `${l.worstLoopDelayMs.toFixed(0)} ms`
+    const cpu = l === undefined ? '?' : l.cpuS.toFixed(0)
+    lines.push(`${v.slot.padEnd(5)} ${String(v.starts).padStart(6)}  ${mb(v.firstMb)} MB   ${mb(v.secondWindowMedianMb)} MB     ${mb(v.lastWindowMedianMb)} MB  ${v.ratio.toFixed(2).padStart(5)}  ${v.slopeMbPerMin.toFixed(2).padStart(12)}  ${mb(v.lastMb)} MB  ${`${v.heapSecondMb.toFixed(0)}→${v.heapLastMb.toFixed(0)} MB`.padStart(13)}  ${`${w.attempts - w.failures}/${w.attempts}`.padStart(15)}  ${hs.padStart(27)}  ${loop.padStart(16)}  ${cpu.padStart(5)}  ${v.stable ? 'yes' : 'no (restarted)'}`)
   }
   lines.push('', 'fault            what                          converged after')
   for (const e of events) {
     const what = e.kind === 'partition' ? `partition ${e.detail}` : `SIGKILL+restart ${e.detail}`
-    const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}, writes ${fmt(e.docsMs)}` : `rejoined ${fmt(e.membershipMs)}`
+    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed`
+    const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}, writes ${fmt(e.docsMs)}${hs}` : `rejoined ${fmt(e.membershipMs)}`
     lines.push(`${e.kind.padEnd(16)} ${what.padEnd(29)} ${after}`)
   }
   const r = result
@@ -50,6 +59,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
     `lost writes:   ${r.lostWrites}${r.lostExamples.length > 0 ? ` e.g. ${r.lostExamples.join(', ')}` : ''}`,
     `false deaths:  ${r.falseDeaths} (of ${r.deadEvents} dead events, the rest explained by a partition or a kill)`,
     `crashes:       ${r.crashes.length === 0 ? 'none' : r.crashes.join(', ')}`,
+    `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed; worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,
     `convergence:   after heals max ${fmt(maxOf(r.healDocsMs))} (writes), ${fmt(maxOf(r.healMembershipMs))} (members); rejoin after restart max ${fmt(maxOf(r.rejoinMs))}; final ${fmt(r.finalConvergeMs)}`,
     `rss:           ${r.rss.flat ? 'flat' : 'NOT flat'} — last-window / second-window median ≤ ${FLAT_RATIO} on all ${r.rss.judged} never-restarted peers (max ${r.rss.maxRatio.toFixed(2)}, max slope ${r.rss.maxSlopeMbPerMin.toFixed(2)} MB/min, median ${r.rss.medianFirstMb.toFixed(0)} → ${r.rss.medianLastMb.toFixed(0)} MB; V8 heap median ${r.rss.medianHeapFirstMb.toFixed(0)} → ${r.rss.medianHeapLastMb.toFixed(0)} MB)`,
     `verdict:       ${r.ok ? 'OK' : 'FAILED'}`)

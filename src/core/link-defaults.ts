@@ -11,6 +11,21 @@ import type { ByteRateSpec, FloodSpec, RateSpec } from './rate-limit.js'
 export const DEFAULT_DIAL_TIMEOUT_MS = 3000
 
 /**
+ * Handshake deadlines (dial, inbound upgrade) stretch with our local health (Lifeguard score + 1) up to
+ * this factor: 3 s → 12 s on a badly overloaded peer, where abandoning a slow handshake only means doing
+ * it again. A dial's TCP connect is not stretched: no SYN-ACK (a partition, a host gone) is no sign of our
+ * load, and a minority's health score is high for as long as it is cut off — stretched, a dial begun
+ * before a heal held that member's frames for up to 12 s after it. Over libp2p, its own deadlines are set
+ * at the stretched maximum; ours are the ones that act.
+ */
+export const MAX_HANDSHAKE_TIMEOUT_SCALE = 4
+
+/** The factor handshake deadlines are stretched by, for a local health multiplier (score + 1). */
+export function handshakeTimeoutScale (healthMultiplier: number): number {
+  return Number.isFinite(healthMultiplier) ? Math.min(MAX_HANDSHAKE_TIMEOUT_SCALE, Math.max(1, healthMultiplier)) : 1
+}
+
+/**
  * Connections we keep. N = 1,000 must work without a full mesh; SWIM talks to a few members per period,
  * so 64 warm connections cover the probe targets, gossip fan-out and sync partners with room to spare.
  */

@@ -74,12 +74,31 @@ export interface Transport {
   /** The hard size limit for frames on `channel`, in bytes. */
   maxFrameBytes(channel: Channel): number
   /**
-   * Membership declared `id` dead: drop whatever connection state we hold for it, so the next send dials
-   * afresh. Over TCP, a connection through a partition that has since healed may sit in exponential
-   * retransmission backoff for many seconds; a fresh dial goes through at once. Optional.
+   * Membership declared `id` dead: drop what is queued for it, and close a connection to it that has
+   * gone quiet, so the next send dials afresh. Over TCP, a connection through a partition that has since
+   * healed may sit in exponential retransmission backoff for many seconds; a fresh dial goes through at
+   * once. A connection that still delivers frames from `id` is kept (issue 14): the verdict may be false,
+   * or already refuted, and redialling a working connection only costs both ends a handshake. Optional.
    */
   forget?(id: PeerId): void
+  /**
+   * Whether a connection to `id` is open now: sending to it costs no dial. Membership prefers such
+   * members for gossip (issue 14). Optional; without it every member counts as connected.
+   */
+  isConnected?(id: PeerId): boolean
+  /**
+   * Our local health as Lifeguard measures it (score + 1; 1 = healthy): the transport stretches its
+   * handshake deadlines by it, so that an overloaded peer waits for handshakes that are slow because of
+   * its own load instead of abandoning and redoing them. Optional.
+   */
+  setLocalHealth?(multiplier: number): void
 }
+
+/**
+ * How long after the last frame from a peer `forget` still trusts its connection: a couple of probe
+ * periods. A connection that delivered something this recently works.
+ */
+export const FORGET_QUIET_MS = 2000
 
 /**
  * Default hard frame limits. Larger payloads are chunked by the protocol that produces them

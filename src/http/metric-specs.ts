@@ -3,6 +3,7 @@
  * metric per meaning; labels only split a meaning into parts (direction, message type, result).
  */
 import type { Peer } from '../api.js'
+import { eventLoopDelay } from '../core/event-loop.js'
 
 type Labels = Record<string, string>
 type Sample = [Labels, number]
@@ -38,6 +39,9 @@ const one = (v: unknown): Sample[] => [[{}, num(v)]]
 /** `{ a: 1, b: 2 }` → one sample per key, under label `label`. */
 const byKey = (v: unknown, label: string, extra: Labels = {}): Sample[] =>
   Object.entries(obj(v)).map(([k, x]) => [{ ...extra, [label]: k }, num(x)])
+/** One sample list per handshake direction, labelled with it. */
+const handshakes = (s: Snapshot, read: (h: Record<string, unknown>) => Sample[]): Sample[] =>
+  Object.entries(obj(s.t.handshakes)).flatMap(([direction, h]) => read(obj(h)).map(([l, v]) => [{ direction, ...l }, v] as Sample))
 const both = (inV: unknown, outV: unknown, label: string): Sample[] =>
   [...byKey(inV, label, { direction: 'in' }), ...byKey(outV, label, { direction: 'out' })]
 
@@ -144,6 +148,19 @@ export const SPECS: Spec[] = [
     ] as Sample[])
   },
   { name: 'murmur_dials_total', help: 'Outbound dials by result.', type: 'counter', labels: ['result'], read: s => byKey(s.t.dials, 'result') },
+  // Issue 14: what a heal costs, and whether this peer's thread keeps up.
+  {
+    name: 'murmur_handshakes_started_total', help: 'Security handshakes started (TCP connected), by direction (outbound: our dials; inbound: connections accepted).', type: 'counter', labels: ['direction'],
+    read: s => handshakes(s, (h) => [[{}, num(h.started)]])
+  },
+  {
+    name: 'murmur_handshakes_ended_total', help: 'Security handshakes ended, by direction and result: completed, timed_out (deadline passed: an overloaded end), failed.', type: 'counter', labels: ['direction', 'result'],
+    read: s => handshakes(s, (h) => [[{ result: 'completed' }, num(h.completed)], [{ result: 'timed_out' }, num(h.timedOut)], [{ result: 'failed' }, num(h.failed)]])
+  },
+  { name: 'murmur_handshakes_in_progress', help: 'Security handshakes in progress now (at most maxConcurrentHandshakes outbound, maxConcurrentInboundHandshakes inbound).', type: 'gauge', labels: ['direction'], read: s => byKey(s.t.handshakesInProgress, 'direction') },
+  { name: 'murmur_handshakes_queued', help: 'Security handshakes waiting for a slot, by direction.', type: 'gauge', labels: ['direction'], read: s => byKey(s.t.handshakesQueued, 'direction') },
+  { name: 'murmur_event_loop_delay_max_seconds', help: 'Worst event-loop delay of this process since it started (how late its thread got to due work).', type: 'gauge', read: () => one(eventLoopDelay().maxMs / 1000) },
+  { name: 'murmur_event_loop_delay_p99_seconds', help: '99th percentile of the event-loop delay since the process started.', type: 'gauge', read: () => one(eventLoopDelay().p99Ms / 1000) },
   { name: 'murmur_dropped_outbound_total', help: 'Outbound frames dropped, by reason.', type: 'counter', labels: ['reason'], read: s => byKey(s.t.droppedOutbound, 'reason') },
   { name: 'murmur_rejected_connections_total', help: 'Connections refused, by reason: handshake failure (e.g. pre-shared key mismatch), allowlist, blocked, flood cooldown, unprotected, pending-upgrade cap, per-IP limit.', type: 'counter', labels: ['reason'], read: s => byKey(s.t.rejectedConnections, 'reason') },
   { name: 'murmur_rejected_streams_total', help: 'Inbound streams refused (per-peer cap, blocked or unauthorized).', type: 'counter', read: s => one(s.t.rejectedStreams) },

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Peer } from '../api.js'
 import type { HistogramSnapshot } from '../core/histogram.js'
 import { MURMUR_VERSION } from '../version.js'
+import { eventLoopDelay } from '../core/event-loop.js'
 import { SPECS } from './metric-specs.js'
 import type { HttpCounters, Snapshot } from './metric-specs.js'
 
@@ -59,6 +60,7 @@ export function snapshotHistogram (name: string, help: string, read: () => Histo
 
 export function createMetrics (peer: Peer, http: HttpCounters): Metrics {
   const registry = new Registry()
+  eventLoopDelay() // starts the process's monitor: "since start" means since the API came up
   let snapshot: Snapshot | undefined
   // One stats() call per scrape, shared by every metric's collect().
   const current = (): Snapshot => {

@@ -139,6 +139,8 @@ function seedKey (d: Destination): string {
 
 /** Accusers remembered for rate-limiting direct refutations; the map is simply reset when full. */
 const MAX_DIRECT_ALIVE_TRACKED = 4096
+/** gossipRoundTargets draws a pool this many times gossipNodes, to prefer connected members in O(gossipNodes). */
+const GOSSIP_POOL_FACTOR = 4
 
 export class Membership {
   readonly config: MembershipConfig
@@ -164,6 +166,8 @@ export class Membership {
   /** When we last pulled the state of a sender we did not know (per sender, and of any sender). */
   private readonly unknownPulls = new Map<PeerId, number>()
   private lastUnknownPull = Number.NEGATIVE_INFINITY
+  /** When gossip last went to a member without a connection (gossipRound). */
+  private lastGossipDial = Number.NEGATIVE_INFINITY
   private readonly timers: Timer[] = []
   private readonly unsubscribe: Array<() => void> = []
   private readonly counters: Omit<MembershipStats, 'probeRtt' | 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds'>
@@ -199,6 +203,8 @@ export class Membership {
     this.queue = new BroadcastQueue(this.config.maxBroadcastQueue, encodedUpdateSize)
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier, (score) => {
       this.log.debug('local health changed', { awareness: score })
+      // Lifeguard §4.3 for the transport too: an overloaded peer stretches its handshake deadlines.
+      this.transport.setLocalHealth?.(score + 1)
     })
     this.table = new MemberTable({
       clock: this.clock,
@@ -230,6 +236,7 @@ export class Membership {
       table: this.table,
       awareness: this.awareness,
       send: (to, frame, carry) => { this.sendFrame(to, frame, this.suspicionOf(carry)) },
+      needsDial: (id) => this.transport.isConnected?.(id) === false,
       onProbe: (outcome) => {
         this.counters.probes++
         if (outcome === 'failed') this.counters.probesFailed++
@@ -273,7 +280,8 @@ export class Membership {
     this.timers.push(
       this.after(jitter(config.probeIntervalMs), () => every(this.clock, () => this.awareness.scale(config.probeIntervalMs), () => { this.prober.tick() })),
       this.after(jitter(config.gossipIntervalMs), () => every(this.clock, () => config.gossipIntervalMs, () => { this.gossipRound() })),
-      this.after(jitter(config.reconnectIntervalMs), () => every(this.clock, () => config.reconnectIntervalMs, () => { this.reconnectRound() })),
+      // ±25 % per round: peers that saw the same members die at the same moment do not retry in step.
+      this.after(jitter(config.reconnectIntervalMs), () => every(this.clock, () => config.reconnectIntervalMs * (0.75 + 0.5 * this.random.next()), () => { this.reconnectRound() })),
       this.after(jitter(config.pushPullIntervalMs), () => every(this.clock, () => pushPullIntervalMs(config.pushPullIntervalMs, this.table.activeMembers), () => { this.periodicPushPull() }))
     )
     this.log.info('membership started', { id: this.localId, name: this.table.localInfo().name, incarnation: this.table.localInfo().incarnation })
@@ -630,9 +638,44 @@ export class Membership {
       i < alive.size ? alive.at(i) : i < alive.size + suspect.size ? suspect.at(i - alive.size) : recentlyDead[i - alive.size - suspect.size] as PeerId)
   }
 
+  /**
+   * Gossip goes to random targets, but a member we have no connection to is one of them at most once a
+   * probe interval while at least `gossipNodes` members are connected (once a round while fewer are, as
+   * when joining), the others being drawn again among the connected ones (issue 14). Over TCP a frame to
+   * an unconnected member costs both ends a handshake; after a heal every member learns at once that
+   * dozens are alive again, and unrestricted random targets had every peer dial every member of the other
+   * side within a second or two — the dial storm, on the few peers of a minority most of all.
+   * Dissemination needs random targets (SWIM §4.1), which the connected members still are; probes (one
+   * per period, round-robin over everyone) and push-pull keep building the other connections at their pace.
+   */
+  private gossipRoundTargets (): PeerId[] {
+    const n = this.config.gossipNodes
+    const isConnected = this.transport.isConnected?.bind(this.transport)
+    if (isConnected === undefined) return this.gossipTargets(n)
+    // A random pool a few times larger than needed, in random order, keeps the draw O(gossipNodes) (no scan
+    // of the table); connected members come first, unconnected ones only within the budget.
+    const pool = this.gossipTargets(GOSSIP_POOL_FACTOR * n)
+    const now = this.clock.now()
+    let budget = now - this.lastGossipDial >= this.config.probeIntervalMs ? 1 : 0
+    const targets: PeerId[] = []
+    const unconnected: PeerId[] = []
+    for (const id of pool) {
+      if (targets.length === n) break
+      if (isConnected(id)) targets.push(id)
+      else if (budget > 0) {
+        targets.push(id)
+        budget--
+      } else unconnected.push(id)
+    }
+    // Fewer than gossipNodes connected in the pool (joining, or a fresh heal): one unconnected member a round.
+    if (targets.length < n && budget === 0 && !targets.some(id => !isConnected(id)) && unconnected.length > 0) targets.push(unconnected[0] as PeerId)
+    if (targets.some(id => !isConnected(id))) this.lastGossipDial = now
+    return targets
+  }
+
   private gossipRound (): void {
     if (this.queue.length === 0) return
-    for (const id of this.gossipTargets(this.config.gossipNodes)) {
+    for (const id of this.gossipRoundTargets()) {
       const gossip = this.takeGossip()
       if (gossip.length === 0) break
       this.send(this.destinationOf(id), { type: 'gossip', gossip })

@@ -30,6 +30,11 @@ export interface ProberDeps {
   awareness: Awareness
   /** Send a frame; `carrySuspicionOf`: put our suspicion of that member first in the frame's gossip. */
   send: (to: Destination, frame: ProbeFrame, carrySuspicionOf?: PeerId) => void
+  /**
+   * Whether a frame to `id` needs a new connection first (Transport.isConnected is false). Such a probe
+   * also waits for the handshake: its direct phase gets one more probe timeout (issue 14). Optional.
+   */
+  needsDial?: (id: PeerId) => boolean
   /** Observability hooks. */
   onProbe?: (outcome: 'ack' | 'indirect-ack' | 'failed', target: PeerId) => void
   /** A direct ack came back: its round trip, ms. */
@@ -143,7 +148,7 @@ export class Prober {
       this.helping.delete(seq)
       verdict(acked)
     }
-    const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs))
+    const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs + this.dialAllowance(target)))
     this.pending.set(seq, { target, onAck: () => { finish(true) }, onNack: () => {} })
     this.helping.set(seq, { target, fail: () => { finish(false) } })
     this.deps.send({ id: target, addrs: table.info(target)?.addrs ?? [] }, { type: 'ping', seq }, target)
@@ -179,7 +184,7 @@ export class Prober {
       this.helping.delete(localSeq)
       this.deps.send(requester, { type: reply, seq })
     }
-    const timer = clock.setTimeout(() => { finish('nack') }, config.probeTimeoutMs * NACK_TIMEOUT_FRACTION)
+    const timer = clock.setTimeout(() => { finish('nack') }, (config.probeTimeoutMs + this.dialAllowance(target)) * NACK_TIMEOUT_FRACTION)
     this.pending.set(localSeq, { target, onAck: () => { finish('ack') }, onNack: () => {} })
     this.helping.set(localSeq, { target, fail: () => { finish('nack') } })
     this.deps.send({ id: target, addrs: targetInfo.addrs }, { type: 'ping', seq: localSeq })
@@ -210,6 +215,22 @@ export class Prober {
     this.rounds.clear()
     for (const h of [...this.helping.values()]) h.fail()
     this.pending.clear()
+  }
+
+  /**
+   * Extra time for the direct phase of a probe whose frames must wait for a new connection: one more
+   * probe timeout, as far as the round has room for it (local timing: 200 ms; LAN timing, where the two
+   * phases fill the interval: none); scaled by local health with the rest.
+   * Over TCP the ping of a member we are not connected to leaves only once a handshake is done, which on a
+   * loaded machine (after a heal, every peer at once) takes longer than the probe timeout: without it, members just back from a partition were suspected, and some declared
+   * dead, for the time their handshake took. A crashed member costs nothing extra (its dial is refused at
+   * once, which starts the indirect probes); a hung one keeps its connection, so it gets no allowance.
+   */
+  private dialAllowance (target: PeerId): number {
+    if (this.deps.needsDial?.(target) !== true) return 0
+    // Only out of the round's slack: the indirect phase keeps at least a probe timeout before the round ends.
+    const { probeTimeoutMs, probeIntervalMs } = this.deps.config
+    return Math.max(0, Math.min(probeTimeoutMs, probeIntervalMs - 2 * probeTimeoutMs))
   }
 
   private nextTarget (): PeerId | undefined {
@@ -255,7 +276,8 @@ export class Prober {
     this.pending.set(round.seq, pending)
     const info = table.info(target)
     const buddy = config.buddySystem && info?.state === MemberState.suspect ? target : undefined
-    round.indirectTimer = clock.setTimeout(() => { this.startIndirect(round) }, awareness.scale(config.probeTimeoutMs))
+    const dial = this.dialAllowance(target)
+    round.indirectTimer = clock.setTimeout(() => { this.startIndirect(round) }, awareness.scale(config.probeTimeoutMs + dial))
     round.finishTimer = clock.setTimeout(() => { this.finish(round) }, awareness.scale(config.probeIntervalMs) - 1)
     this.deps.send({ id: target, addrs: info?.addrs ?? [] }, { type: 'ping', seq: round.seq }, buddy)
   }

@@ -9,6 +9,7 @@ import { CHANNELS, DEFAULT_MAX_FRAME_BYTES } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 import type { QueueLimits } from '../core/frame-queue.js'
 import { varintLength } from '../core/codec.js'
+import { DEFAULT_MAX_CONCURRENT_HANDSHAKES, DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES, DEFAULT_MAX_QUEUED_HANDSHAKES } from '../core/handshake-slots.js'
 import type { ByteRateSpec, FloodSpec, RateSpec } from '../core/rate-limit.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FLOOD, DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE,
@@ -18,7 +19,7 @@ import {
 // Shared with the simulator, which models the same limits (src/core/link-defaults.ts).
 export {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_FLOOD, DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE,
-  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, WRITE_BATCH_BYTES
+  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, MAX_HANDSHAKE_TIMEOUT_SCALE, WRITE_BATCH_BYTES
 } from '../core/link-defaults.js'
 
 /**
@@ -128,6 +129,15 @@ export interface Libp2pTransportInit {
   pruneGraceMs?: number
   /** @default DEFAULT_MAX_STREAMS_PER_PEER */
   maxStreamsPerPeer?: number
+  /**
+   * Security handshakes of our dials in progress at once; further dials wait in line
+   * (src/core/handshake-slots.ts). @default DEFAULT_MAX_CONCURRENT_HANDSHAKES
+   */
+  maxConcurrentHandshakes?: number
+  /** The same for connections accepted. @default DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES (why so high: see there) */
+  maxConcurrentInboundHandshakes?: number
+  /** Handshakes waiting for a slot, per direction; past it a dial fails and a connection is refused. @default DEFAULT_MAX_QUEUED_HANDSHAKES */
+  maxQueuedHandshakes?: number
   /** @default DEFAULT_QUEUE_LIMITS */
   queueLimits?: Partial<Record<Channel, QueueLimits>>
   /** @default DEFAULT_MAX_TOTAL_QUEUED_BYTES */
@@ -160,6 +170,9 @@ export interface Libp2pTransportConfig {
   inboundConnectionThreshold: number
   maxIncomingPendingConnections: number
   maxStreamsPerPeer: number
+  maxConcurrentHandshakes: number
+  maxConcurrentInboundHandshakes: number
+  maxQueuedHandshakes: number
   queueLimits: Record<Channel, QueueLimits>
   maxTotalQueuedBytes: number
   inboundRate: Record<Channel, RateSpec>
@@ -220,6 +233,9 @@ export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransp
     inboundConnectionThreshold: positiveInt(init.inboundConnectionThreshold ?? DEFAULT_INBOUND_CONNECTION_THRESHOLD, 'inboundConnectionThreshold'),
     maxIncomingPendingConnections: positiveInt(init.maxIncomingPendingConnections ?? DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS, 'maxIncomingPendingConnections'),
     maxStreamsPerPeer: positiveInt(init.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER, 'maxStreamsPerPeer'),
+    maxConcurrentHandshakes: positiveInt(init.maxConcurrentHandshakes ?? DEFAULT_MAX_CONCURRENT_HANDSHAKES, 'maxConcurrentHandshakes'),
+    maxConcurrentInboundHandshakes: positiveInt(init.maxConcurrentInboundHandshakes ?? DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES, 'maxConcurrentInboundHandshakes'),
+    maxQueuedHandshakes: positiveInt(init.maxQueuedHandshakes ?? DEFAULT_MAX_QUEUED_HANDSHAKES, 'maxQueuedHandshakes'),
     queueLimits,
     maxTotalQueuedBytes: positiveInt(init.maxTotalQueuedBytes ?? DEFAULT_MAX_TOTAL_QUEUED_BYTES, 'maxTotalQueuedBytes'),
     inboundRate,

@@ -5,6 +5,8 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { ConfigError } from '../core/errors.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
+import { HandshakeSlots } from '../core/handshake-slots.js'
+import { handshakeTimeoutScale } from '../core/link-defaults.js'
 import { resolveTransportConfig } from './config.js'
 import type { Libp2pTransportInit } from './config.js'
 import { PskError } from './errors.js'
@@ -53,6 +55,13 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
     ...(firstBytes === undefined ? {} : { firstBytes: (maConn) => firstBytes.get(maConn) }),
     ...(psk === undefined ? {} : { fingerprint: psk.fingerprint })
   })
+  // Bounded handshakes per direction (handshake-slots.ts); deadlines stretched by our local health.
+  const handshakes = {
+    inbound: new HandshakeSlots(config.maxConcurrentInboundHandshakes, config.maxQueuedHandshakes),
+    outbound: new HandshakeSlots(config.maxConcurrentHandshakes, config.maxQueuedHandshakes)
+  }
+  const health = { multiplier: 1 }
+  const timeoutScale = (): number => handshakeTimeoutScale(health.multiplier)
   const admission = new InboundAdmission(config.maxIncomingPendingConnections, (reason, maConn, pending) => {
     if (isClosing()) return
     counters.rejectedConnections[reason]++
@@ -66,7 +75,7 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
         from, perIpPerSec: config.inboundConnectionThreshold
       })
     }
-  })
+  }, { slots: handshakes.inbound, counts: counters.handshakes.inbound, timeoutMs: () => config.inboundUpgradeTimeoutMs * timeoutScale() })
   const protector = guard?.protector()
   // Private mesh: a key without an installed protector must never start (the gater also fails closed
   // on any connection the protector did not see; see private-mesh.ts).
@@ -91,7 +100,7 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
   } catch (err) {
     throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(err)}`)
   }
-  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown, signer: ed25519Signer(privateKey), ...(outboundFirstBytes === undefined ? {} : { outboundFirstBytes }) })
+  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown, signer: ed25519Signer(privateKey), handshakes, health, timeoutScale, ...(outboundFirstBytes === undefined ? {} : { outboundFirstBytes }) })
   await transport.start()
   return transport
 }

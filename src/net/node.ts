@@ -26,7 +26,7 @@ import { coalescingProtector } from './coalescing.js'
 import { installLazyWindowUpdates } from './yamux-window.js'
 import type { FirstBytesSinks } from './coalescing.js'
 import type { InboundAdmission } from './inbound-admission.js'
-import { LIBP2P_CONNECTION_HEADROOM } from './config.js'
+import { LIBP2P_CONNECTION_HEADROOM, MAX_HANDSHAKE_TIMEOUT_SCALE } from './config.js'
 import type { MdnsInit } from './config.js'
 
 export interface MurmurServices extends Record<string, unknown> {
@@ -78,13 +78,15 @@ export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ enableKeepAlive: false })],
     // pnet for a private mesh; otherwise a pass-through that writes one buffer per message (coalescing.ts).
-    connectionProtector: init.protector ?? coalescingProtector(init.firstBytes),
+    connectionProtector: ((protector) => init.admission === undefined ? protector : init.admission.wrapProtector(protector))(init.protector ?? coalescingProtector(init.firstBytes)),
     connectionGater: init.gater,
     connectionManager: {
       maxConnections: init.maxConnections + LIBP2P_CONNECTION_HEADROOM,
-      dialTimeout: init.dialTimeoutMs,
-      addressDialTimeout: init.dialTimeoutMs,
-      inboundUpgradeTimeout: init.inboundUpgradeTimeoutMs,
+      // Our own deadlines (dialer.ts, inbound-admission.ts) stretch with local health; libp2p's sit at
+      // their maximum so they never cut a stretched handshake short.
+      dialTimeout: init.dialTimeoutMs * MAX_HANDSHAKE_TIMEOUT_SCALE,
+      addressDialTimeout: init.dialTimeoutMs * MAX_HANDSHAKE_TIMEOUT_SCALE,
+      inboundUpgradeTimeout: init.inboundUpgradeTimeoutMs * MAX_HANDSHAKE_TIMEOUT_SCALE,
       outboundStreamProtocolNegotiationTimeout: init.dialTimeoutMs,
       inboundStreamProtocolNegotiationTimeout: init.dialTimeoutMs,
       connectionCloseTimeout: CONNECTION_CLOSE_TIMEOUT_MS,

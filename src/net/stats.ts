@@ -56,9 +56,22 @@ export interface RejectedConnections {
   inboundLimit: number
 }
 
+/**
+ * Security handshakes (Noise + yamux negotiation) of one direction. `started` counts those that reached
+ * the handshake (TCP connected); each ends once, as `completed`, `timedOut` (its deadline passed — on a
+ * healthy network a sign of CPU starvation on one end) or `failed` (reset, refused by a gater, bad key…).
+ */
+export interface HandshakeCounts {
+  started: number
+  completed: number
+  timedOut: number
+  failed: number
+}
+
 export interface TransportStats {
   channels: Record<Channel, ChannelTraffic>
   dials: { ok: number, failed: number }
+  handshakes: { inbound: HandshakeCounts, outbound: HandshakeCounts }
   rejectedFrames: RejectedFrames
   droppedOutbound: DroppedOutbound
   /** Inbound streams refused (per-peer stream cap, blocked or unauthorized peer). */
@@ -88,15 +101,20 @@ export interface TransportStats {
   openStreams: { inbound: number, outbound: number }
   /** Duration of the most recent successful dial (TCP + handshake), ms. */
   lastDialMs: number | undefined
+  /** Handshakes running now, and waiting for one of the bounded slots (handshake-slots.ts). */
+  handshakesInProgress: { inbound: number, outbound: number }
+  handshakesQueued: { inbound: number, outbound: number }
 }
 
-export type TransportCounters = Omit<TransportStats, 'openConnections' | 'connectedPeers' | 'queuedFrames' | 'queuedBytes' | 'openStreams' | 'lastDialMs'>
+export type TransportCounters = Omit<TransportStats, 'openConnections' | 'connectedPeers' | 'queuedFrames' | 'queuedBytes' | 'openStreams' | 'lastDialMs' | 'handshakesInProgress' | 'handshakesQueued'>
 
 export function createCounters (): TransportCounters {
   const traffic = (): ChannelTraffic => ({ framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 })
+  const handshakes = (): HandshakeCounts => ({ started: 0, completed: 0, timedOut: 0, failed: 0 })
   return {
     channels: perChannel(traffic),
     dials: { ok: 0, failed: 0 },
+    handshakes: { inbound: handshakes(), outbound: handshakes() },
     rejectedFrames: { oversized: 0, malformed: 0, timeout: 0, unexpected: 0, rateLimited: 0, blocked: 0, unauthorized: 0, noHandler: 0 },
     droppedOutbound: { queueOverflow: 0, dialFailed: 0, writeFailed: 0, refused: 0, closed: 0 },
     rejectedStreams: 0,

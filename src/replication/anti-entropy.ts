@@ -101,6 +101,8 @@ export interface AntiEntropyOptions {
   onSynced(peer: PeerId, docs: readonly string[], durationMs: number): void
   /** `peer` answered a listing of `doc` (a fetch or an open-docs listing) saying it holds none of it. */
   onAbsent?(peer: PeerId, doc: string): void
+  /** Whether a connection to `peer` is open (a frame to it needs no dial). */
+  connected(peer: PeerId): boolean
 }
 
 /** A doc as a listing names it: with the digest this peer has of it (in memory, else in the store). */
@@ -141,6 +143,21 @@ interface Session {
 const MAX_HINTS_PER_REPLY = 64
 /** Members remembered while the store's list is read; the rest are reached by periodic rounds. */
 const MAX_DEFERRED_PEERS = 256
+/**
+ * Members that came alive are synced with one at a time, this far apart (±50 %) (issue 14). After a heal,
+ * dozens come alive at the same moment on every peer; a round with each at once had every peer dial every
+ * member of the other side together — the dial storm that overran the handshake deadline on a loaded
+ * machine. The first round already brings everything the other side wrote and gives it ours; the others
+ * follow at this pace (periodic rounds continue meanwhile).
+ *
+ * Members we hold a connection to go first (a round with them costs no handshake), the first of them at
+ * once. One that needs a dial waits a random moment below the spacing, and among those in line one is
+ * drawn at random: gossip brings every peer of a side the same member of the other side first — the first
+ * to refute — and "the first at once" had that side dial that one member together (heal-storm seed 14:
+ * 8 dials to one peer within 400 ms, six in line for its two inbound handshake slots, two handshakes past
+ * their deadline).
+ */
+export const ALIVE_SYNC_SPACING_MS = 500
 /** Per-doc exchanges tracked at once (see `exchanging`). */
 const MAX_EXCHANGES = 65_536
 /**
@@ -182,6 +199,9 @@ export class AntiEntropy {
   private readonly sessions = new Map<number, Session>()
   /** Members that came alive before the store's list of docs was read. */
   private readonly deferred = new Set<PeerId>()
+  /** Members that came alive, waiting for their paced rounds (ALIVE_SYNC_SPACING_MS), and the pacer. */
+  private readonly aliveLine = new Set<PeerId>()
+  private aliveTimer: Timer | undefined
   /** The store's list of docs has been read (until then a listing would be incomplete). */
   private listed = false
   /** Docs opened since the last fetch batch. */
@@ -372,13 +392,46 @@ export class AntiEntropy {
       if (this.deferred.size < MAX_DEFERRED_PEERS) this.deferred.add(peer)
       return
     }
+    if (this.aliveTimer === undefined && this.o.connected(peer)) {
+      if (this.syncAlive(peer)) this.paceAlive(ALIVE_SYNC_SPACING_MS * (0.5 + this.o.random.next()))
+      return
+    }
+    if (this.aliveLine.size < MAX_DEFERRED_PEERS) this.aliveLine.add(peer)
+    if (this.aliveTimer === undefined) this.paceAlive(ALIVE_SYNC_SPACING_MS * this.o.random.next())
+  }
+
+  /** The rounds owed to a member that came alive; true if one started (it may dial). */
+  private syncAlive (peer: PeerId): boolean {
+    let started = false
     // A settled view compares at once; otherwise the rounds owed after the change start with it.
-    if (this.settled()) this.startShared(peer)
+    if (this.settled()) started = this.startShared(peer)
     else if (this.arrived.size < MAX_DEFERRED_PEERS) this.arrived.add(peer)
     // Tell it which docs the app holds open here — all of them (`full`: it forgets those no longer listed),
     // so that writes there are pushed to us directly.
     const open = this.o.registry.readyEntries().filter(e => e.pinned).map(e => ({ name: e.name, digest: e.wireDigest() }))
-    if (open.length > 0) this.startRound(peer, open, 'plain', true)
+    if (open.length > 0) started = this.startRound(peer, open, 'plain', true) || started
+    return started
+  }
+
+  /**
+   * The next alive-sync from the line in `delayMs` (see ALIVE_SYNC_SPACING_MS): a connected member if one
+   * is in line, else one drawn at random; once one started a round, the next waits the spacing (±50 %).
+   */
+  private paceAlive (delayMs: number): void {
+    this.aliveTimer = this.o.clock.setTimeout(() => {
+      this.aliveTimer = undefined
+      const alive = aliveSet(this.o.peers)
+      const line = [...this.aliveLine]
+      while (line.length > 0) {
+        const connected = line.findIndex(p => this.o.connected(p))
+        const [peer] = line.splice(connected >= 0 ? connected : this.o.random.int(line.length), 1) as [PeerId]
+        this.aliveLine.delete(peer)
+        if (alive.has(peer) && this.syncAlive(peer)) {
+          this.paceAlive(ALIVE_SYNC_SPACING_MS * (0.5 + this.o.random.next()))
+          return
+        }
+      }
+    }, delayMs)
   }
 
   /** The store's list of docs is in the catalog: sync with the members that came alive meanwhile. */
@@ -1028,6 +1081,9 @@ export class AntiEntropy {
     this.fetchTimer = undefined
     this.boostTimer?.cancel()
     this.boostTimer = undefined
+    this.aliveTimer?.cancel()
+    this.aliveTimer = undefined
+    this.aliveLine.clear()
   }
 
   private session (id: number, from: PeerId): Session | undefined {

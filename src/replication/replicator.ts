@@ -283,7 +283,8 @@ export class Replicator {
       },
       settledAfterChange: () => { this.guard('handoff', () => { this.rebalancer.tick() }) },
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) },
-      onAbsent: (peer, doc) => { this.events.emit('absent', { doc, from: peer }) }
+      onAbsent: (peer, doc) => { this.events.emit('absent', { doc, from: peer }) },
+      connected: (peer) => transport.isConnected?.(peer) ?? true
     })
     this.rebalancer = new Rebalancer({
       localId: this.localId,

@@ -22,25 +22,33 @@
  * Same seed ⇒ same run: every random draw comes from one seeded generator (forked per node), events at
  * equal times run in scheduling order, and nothing reads real time.
  *
- * Not modelled yet: the flood detector's disconnect and cooldown, silent-connection detection, libp2p's
- * hard connection cap, and CPU time — a node handles any number of frames per instant, and a handshake
- * costs time (`handshakeMs`) but no CPU. A per-node CPU budget belongs in two places: `receive` (each
- * frame handed to the protocol) and `dial`/`openConnection` (the handshake, on both nodes); deferring
- * work while a node is busy can reuse the stall machinery (`stalledUntil`, `runOn`).
+ * - CPU time, when `cpu` is given (issue 14): a node has one thread. A handshake costs each end
+ *   `cpu.handshakeMs` of it (Noise XX's Diffie-Hellman and signatures, identify), done when that end's
+ *   thread gets to it after TCP connected, and each frame handed to the protocol costs `cpu.frameMs`.
+ *   While a node works, its timers and inbound frames wait (the stall machinery: `stalledUntil`, `runOn`),
+ *   so a node handed dozens of handshakes at once answers pings late and times out its own probes — what
+ *   30 peers on two cores did after every heal. A handshake whose work ends past the dial deadline fails
+ *   as a timeout on the dialler's side, its CPU spent for nothing (`connectionStats.handshakeTimeouts`).
+ *   Without `cpu` a node handles any number of frames per instant and a handshake costs time
+ *   (`handshakeMs`) but no CPU.
+ *
+ * Not modelled yet: the flood detector's disconnect and cooldown, silent-connection detection, and
+ * libp2p's hard connection cap.
  */
 import type { Clock, Timer } from '../core/clock.js'
 import { varintLength } from '../core/codec.js'
 import { FrameTooLargeError } from '../core/errors.js'
 import type { QueueLimits } from '../core/frame-queue.js'
+import { DEFAULT_MAX_CONCURRENT_HANDSHAKES, DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES, DEFAULT_MAX_QUEUED_HANDSHAKES } from '../core/handshake-slots.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE, DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, WRITE_BATCH_BYTES
+  DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, WRITE_BATCH_BYTES, handshakeTimeoutScale
 } from '../core/link-defaults.js'
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
 import { InboundLimit } from '../core/rate-limit.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
-import { CHANNELS, DEFAULT_MAX_FRAME_BYTES, perChannel } from '../core/transport.js'
+import { CHANNELS, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import { EventQueue } from './event-queue.js'
 import { OutLink } from './link.js'
@@ -63,6 +71,14 @@ export interface LinkSpec {
   bandwidthBytesPerSec: number
   /** Probability that a frame is delivered once more, up to `replayMaxDelayMs` later (replay). Default 0. */
   duplicate: number
+}
+
+/** CPU cost of the work a node's one thread does (see the file comment). */
+export interface CpuModel {
+  /** Each end of a connection handshake (Noise XX + yamux + identify), ms. */
+  handshakeMs: number
+  /** Each inbound frame handed to the protocol (decode, signature checks, handling), ms. */
+  frameMs: number
 }
 
 export interface SimNetworkOptions {
@@ -93,6 +109,12 @@ export interface SimNetworkOptions {
   dialTimeoutMs?: number
   /** CPU time of a connection handshake (Noise XX + yamux), on top of its three round trips. Default 20 ms (measured on loopback). */
   handshakeMs?: number
+  /** A node's dials in their handshake at once; the rest wait in line. Default: the transport's (2). */
+  maxConcurrentHandshakes?: number
+  /** A node's accepted connections in their handshake at once. Default: the transport's (256). */
+  maxConcurrentInboundHandshakes?: number
+  /** Model each node's CPU (one thread): handshakes and frames take its time. Default: not modelled. */
+  cpu?: Partial<CpuModel>
   /** A replayed frame arrives up to this long after the original. Default 1,000 ms. */
   replayMaxDelayMs?: number
   /**
@@ -122,6 +144,8 @@ const STALL_IO_LAG_MS = 1
 const SEND_AHEAD_MS = 2
 /** Round trips of a dial before the handshake's CPU time: TCP (1), Noise XX (1.5), multistream + yamux (0.5). */
 const DIAL_ROUND_TRIPS = 3
+/** Messages of a handshake after TCP connected, each handled by one end in turn (CPU model). */
+const HANDSHAKE_STEPS = 6
 
 export function simAddress (id: PeerId): string {
   return `${ADDRESS_PREFIX}${id}`
@@ -143,6 +167,7 @@ export class SimNetwork implements LinkHost {
   private readonly pruneGraceMs: number
   private readonly dialTimeoutMs: number
   private readonly handshakeMs: number
+  private cpu: CpuModel | undefined
   private readonly replayMaxDelayMs: number
   private readonly nodeMsPerByte: number
   /** Signing keys of the nodes (undefined: signatures off). */
@@ -154,8 +179,11 @@ export class SimNetwork implements LinkHost {
   readonly traffic: Record<Channel, TrafficStats> = perChannel(() => ({ frames: 0, bytes: 0, dropped: 0 }))
 
   readonly drops: Record<Channel, Record<DropReason, number>> = perChannel(() => zeroDrops())
-  /** Dials started, failed, and connections closed by a node's connection budget. */
-  readonly connectionStats = { dials: 0, dialsFailed: 0, pruned: 0 }
+  /**
+   * Dials started, failed (of which handshakes past the dial deadline, with a CPU model), and connections
+   * closed by a node's connection budget.
+   */
+  readonly connectionStats = { dials: 0, dialsFailed: 0, handshakeTimeouts: 0, pruned: 0 }
   private connectionSerial = 0
   /** Frames delivered a second time (replay). */
   duplicated = 0
@@ -179,9 +207,15 @@ export class SimNetwork implements LinkHost {
     this.pruneGraceMs = options.pruneGraceMs ?? DEFAULT_PRUNE_GRACE_MS
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
     this.handshakeMs = options.handshakeMs ?? 20
+    this.cpu = options.cpu === undefined ? undefined : { handshakeMs: 0, frameMs: 0, ...options.cpu }
     this.replayMaxDelayMs = options.replayMaxDelayMs ?? 1000
     this.nodeMsPerByte = 1000 / (options.nodeBandwidthBytesPerSec ?? 125_000_000)
     this.keys = options.signatures === false ? undefined : new SimKeys(options.seed)
+  }
+
+  /** Starts (or, with undefined, stops) modelling CPU time from now on, e.g. once a mesh has formed. */
+  setCpu (cpu: Partial<CpuModel> | undefined): void {
+    this.cpu = cpu === undefined ? undefined : { handshakeMs: 0, frameMs: 0, ...cpu }
   }
 
   /** Current virtual time in ms. */
@@ -193,7 +227,11 @@ export class SimNetwork implements LinkHost {
 
   addNode (id: PeerId): SimTransport {
     if (this.nodes.has(id)) throw new Error(`node ${id} already exists`)
-    const node = new SimNode(id, this.random.fork(), this.maxTotalQueuedBytes)
+    const node = new SimNode(id, this.random.fork(), this.maxTotalQueuedBytes, {
+      outbound: this.options.maxConcurrentHandshakes ?? DEFAULT_MAX_CONCURRENT_HANDSHAKES,
+      inbound: this.options.maxConcurrentInboundHandshakes ?? DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES,
+      maxQueued: DEFAULT_MAX_QUEUED_HANDSHAKES
+    })
     node.transport = new SimTransport(this, node)
     this.nodes.set(id, node)
     return node.transport
@@ -234,6 +272,7 @@ export class SimNetwork implements LinkHost {
     node.epoch++
     node.stalledUntil = 0
     node.inboundLagMs = 0
+    node.healthMultiplier = 1
     node.transport = new SimTransport(this, node)
     return node.transport
   }
@@ -438,10 +477,13 @@ export class SimNetwork implements LinkHost {
     }
   }
 
-  /** Membership declared `to` dead: close the connection and drop what is queued for it (src/net forget). */
+  /**
+   * Membership declared `to` dead: drop what is queued for it, and close the connection unless a frame
+   * came from `to` within FORGET_QUIET_MS (src/net forget).
+   */
   forget (from: SimNode, to: PeerId): void {
     const conn = from.connections.get(to)
-    if (conn !== undefined) this.closeConnection(conn)
+    if (conn !== undefined && !(conn.state === 'open' && this.time - conn.lastReceived(from) < FORGET_QUIET_MS)) this.closeConnection(conn)
     const link = from.links.get(to)
     if (link !== undefined) this.clearLink(link, 'forgotten')
   }
@@ -548,7 +590,8 @@ export class SimNetwork implements LinkHost {
     return link
   }
 
-  private receive (link: OutLink, channel: Channel, frame: Uint8Array, epoch: number): void {
+  /** `reserved`: the frame already took its turn on the receiver's thread (CPU model), see below. */
+  private receive (link: OutLink, channel: Channel, frame: Uint8Array, epoch: number, reserved = false): void {
     const { from, to } = link
     // A crash or restart of the receiver, or a partition that began while the frame was in flight, loses it.
     if (to.epoch !== epoch || to.crashed) {
@@ -560,7 +603,16 @@ export class SimNetwork implements LinkHost {
       return
     }
     const now = this.time
-    if (to.stalledUntil > now) {
+    if (!reserved && to.stalledUntil > now) {
+      if (this.cpu !== undefined) {
+        // With the CPU model the thread's work is a line: the frame takes its place now, behind what is
+        // queued, and is handled when its turn ends. Asking again at the end of the busy spell (below) let
+        // handshake steps that came later jump ahead each time: a peer doing handshakes back to back read no
+        // frame for seconds — not what Node does, whose event loop polls sockets between callbacks.
+        const at = this.burn(to, now, this.cpu.frameMs)
+        this.queue.push(at, () => { this.receive(link, channel, frame, epoch, true) })
+        return
+      }
       // Handled when the stall ends, in order, a little after the timers that expired meanwhile.
       this.queue.push(to.stalledUntil + STALL_IO_LAG_MS, () => { this.receive(link, channel, frame, epoch) })
       return
@@ -574,7 +626,15 @@ export class SimNetwork implements LinkHost {
       }
     }
     link.conn?.touch(to, now)
+    link.conn?.received(to, now)
+    if (!reserved && this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
     to.transport.receive(channel, from.id, frame)
+  }
+
+  /** `node`'s thread does `ms` of work from `from` on, after what it was already doing; returns when it is done. */
+  private burn (node: SimNode, from: number, ms: number): number {
+    node.stalledUntil = Math.max(node.stalledUntil, from) + ms
+    return node.stalledUntil
   }
 
   private dial (from: SimNode, to: SimNode): void {
@@ -586,13 +646,29 @@ export class SimNetwork implements LinkHost {
     this.linkFrom(from, to).conn = conn
     this.linkFrom(to, from).conn = conn
     this.connectionStats.dials++
+    // At most maxConcurrentHandshakes dials at once; the rest wait in line, their deadline not yet running.
+    const ticket = from.handshakes.outbound.acquire(() => { this.startDial(conn) })
+    if (ticket === undefined) this.failDial(conn)
+    else if (conn.state === 'dialing') conn.slotTickets.push(ticket)
+  }
+
+  private startDial (conn: SimConnection): void {
+    if (conn.state !== 'dialing') return
+    const { a: from, b: to } = conn
+    const now = this.time
+    // The local health stretches the handshake's deadline, not the wait for TCP to connect (as src/net/dialer.ts):
+    // a dial into a partition or to a dead host fails at the plain deadline whatever our load.
+    const dialTimeoutMs = this.dialTimeoutMs * handshakeTimeoutScale(from.healthMultiplier)
     const rtt = this.linkOf(from.id, to.id).baseDelayMs + this.linkOf(to.id, from.id).baseDelayMs
     const fromEpoch = from.epoch
     const toEpoch = to.epoch
     const reachable = (): boolean => !to.crashed && to.epoch === toEpoch && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id)
     let delay: number
     if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : this.dialTimeoutMs
-    else if (!reachable()) delay = this.dialTimeoutMs
+    else if (this.cpu !== undefined) {
+      this.handshakeOnCpu(conn, now, now + dialTimeoutMs, rtt, reachable)
+      return
+    } else if (!reachable()) delay = this.dialTimeoutMs
     else delay = DIAL_ROUND_TRIPS * rtt + this.handshakeMs
     this.queue.push(now + delay, () => {
       if (conn.state !== 'dialing') return
@@ -605,6 +681,60 @@ export class SimNetwork implements LinkHost {
         return
       }
       this.openConnection(conn)
+    })
+  }
+
+  /**
+   * A dial with the CPU model. TCP connects after a round trip; then the handshake's messages go back and
+   * forth, HANDSHAKE_STEPS of them (multistream-select, Noise XX's three, yamux, identify), each a share of
+   * `cpu.handshakeMs` done on the end that handles it when its thread gets to it — behind whatever work it
+   * already has, as Node interleaves everything on one thread — and half a round trip on the wire. Done past
+   * the dial deadline: the dialler gives up (a handshake timeout), the work spent for nothing.
+   */
+  private handshakeOnCpu (conn: SimConnection, start: number, deadline: number, rtt: number, reachable: () => boolean): void {
+    const { a: from, b: to } = conn
+    const fromEpoch = from.epoch
+    const settle = (at: number, ok: () => boolean): void => {
+      this.queue.push(at, () => {
+        if (conn.state !== 'dialing') return
+        if (from.crashed || from.epoch !== fromEpoch) {
+          this.removeConnection(conn)
+          return
+        }
+        if (ok()) this.openConnection(conn)
+        else this.failDial(conn)
+      })
+    }
+    // Through a partition the SYN is lost: the dial fails at the plain deadline (TCP never connected, so
+    // the local health does not stretch it), even if the partition heals meanwhile (the dialler has given
+    // up by the time TCP would retransmit).
+    if (!reachable()) {
+      settle(start + this.dialTimeoutMs, () => false)
+      return
+    }
+    const share = (this.cpu as CpuModel).handshakeMs / (HANDSHAKE_STEPS / 2)
+    const step = (i: number, at: number): void => {
+      this.queue.push(at, () => {
+        if (conn.state !== 'dialing') return
+        if (!reachable() || from.crashed || from.epoch !== fromEpoch) {
+          settle(Math.max(this.time, deadline), () => false)
+          return
+        }
+        // Even steps are the listener's (it answers first), odd ones the dialler's.
+        const done = this.burn(i % 2 === 0 ? to : from, this.time, share)
+        if (done > deadline) {
+          this.queue.push(deadline, () => { if (conn.state === 'dialing') this.connectionStats.handshakeTimeouts++ })
+          settle(deadline, () => false)
+        } else if (i + 1 < HANDSHAKE_STEPS) step(i + 1, done + rtt / 2)
+        else settle(done, reachable)
+      })
+    }
+    // TCP connected: the listener takes the connection into one of its inbound handshake slots, or into line.
+    this.queue.push(start + rtt, () => {
+      if (conn.state !== 'dialing') return
+      const ticket = to.handshakes.inbound.acquire(() => { step(0, this.time) })
+      if (ticket === undefined) settle(this.time, () => false)
+      else conn.slotTickets.push(ticket)
     })
   }
 
@@ -623,6 +753,7 @@ export class SimNetwork implements LinkHost {
 
   private openConnection (conn: SimConnection): void {
     conn.state = 'open'
+    conn.endHandshake()
     conn.openedAt = this.time
     conn.touch(conn.a, this.time)
     conn.touch(conn.b, this.time)
@@ -654,6 +785,7 @@ export class SimNetwork implements LinkHost {
       conn.b.openConnections--
     }
     conn.state = 'closed'
+    conn.endHandshake()
     const { a, b } = conn
     a.removeConnection(b.id, conn)
     b.removeConnection(a.id, conn)
@@ -745,10 +877,12 @@ export class SimNetwork implements LinkHost {
    * it polls sockets. That ordering is what makes a paused process time out probes whose acks are already
    * waiting in its socket buffer: the false suspicions Lifeguard is designed to curb.
    */
-  private runOn (node: SimNode, epoch: number, fn: () => void): void {
+  private runOn (node: SimNode, epoch: number, fn: () => void, reserved = false): void {
     if (node.epoch !== epoch || node.crashed) return
-    if (node.stalledUntil > this.time) {
-      this.queue.push(node.stalledUntil, () => { this.runOn(node, epoch, fn) })
+    if (!reserved && node.stalledUntil > this.time) {
+      // With the CPU model a due timer runs after the work queued before it (and before work queued after
+      // it), as frames do in `receive`; without it, at the end of the stall.
+      this.queue.push(node.stalledUntil, () => { this.runOn(node, epoch, fn, this.cpu !== undefined) })
       return
     }
     fn()

@@ -3,6 +3,7 @@
  * for each sender), connections, and the queue budget across all peers.
  */
 import { QueueBudget } from '../core/frame-queue.js'
+import { HandshakeSlots } from '../core/handshake-slots.js'
 import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
 import type { OutLink } from './link.js'
@@ -29,6 +30,11 @@ export class SimConnection {
   nextA: SimConnection | undefined
   prevB: SimConnection | undefined
   nextB: SimConnection | undefined
+  /** Last frame received on it, per end (`forget` keeps a connection that still delivers). */
+  lastReceivedA = Number.NEGATIVE_INFINITY
+  lastReceivedB = Number.NEGATIVE_INFINITY
+  /** Frees (or leaves the line for) the handshake slots the dial holds; emptied once it ends. */
+  readonly slotTickets: Array<{ cancel(): void }> = []
 
   /**
    * `serial`: the order connections were dialled in this network; among equally idle connections the
@@ -52,6 +58,20 @@ export class SimConnection {
 
   lastActivity (node: SimNode): number {
     return node === this.a ? this.lastActivityA : this.lastActivityB
+  }
+
+  received (node: SimNode, now: number): void {
+    if (node === this.a) this.lastReceivedA = now
+    else this.lastReceivedB = now
+  }
+
+  lastReceived (node: SimNode): number {
+    return node === this.a ? this.lastReceivedA : this.lastReceivedB
+  }
+
+  /** The handshake ended (open, failed, closed): its slots are free. */
+  endHandshake (): void {
+    for (const t of this.slotTickets.splice(0)) t.cancel()
   }
 }
 
@@ -79,9 +99,17 @@ export class SimNode {
   /** Connections in state `open` (the budget counts these). */
   openConnections = 0
   readonly budget: QueueBudget
+  /** Handshakes at once per direction, the rest in line (src/core/handshake-slots.ts, as the libp2p transport). */
+  readonly handshakes: { inbound: HandshakeSlots, outbound: HandshakeSlots }
+  /** Local health multiplier membership reported (Transport.setLocalHealth): stretches dial deadlines once TCP connected. */
+  healthMultiplier = 1
 
-  constructor (readonly id: PeerId, readonly random: Random, maxQueuedBytes: number) {
+  constructor (readonly id: PeerId, readonly random: Random, maxQueuedBytes: number, handshakeSlots: { outbound: number, inbound: number, maxQueued: number }) {
     this.budget = new QueueBudget(maxQueuedBytes)
+    this.handshakes = {
+      inbound: new HandshakeSlots(handshakeSlots.inbound, handshakeSlots.maxQueued),
+      outbound: new HandshakeSlots(handshakeSlots.outbound, handshakeSlots.maxQueued)
+    }
   }
 
   addConnection (peer: PeerId, conn: SimConnection): void {

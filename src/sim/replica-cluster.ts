@@ -10,22 +10,32 @@ import type { Logger } from '../core/logger.js'
 import type { Destination, PeerId } from '../core/transport.js'
 import { createMeshNode } from '../mesh-node.js'
 import type { MeshNode } from '../mesh-node.js'
-import type { MembershipInit } from '../membership/config.js'
+import type { MembershipInit, PresetName } from '../membership/config.js'
+import type { MembershipEventName } from '../membership/events.js'
 import type { Membership } from '../membership/membership.js'
 import { MemoryDocStore } from '../replication/memory-store.js'
 import type { Replicator } from '../replication/replicator.js'
 import type { ReplicationInit } from '../replication/config.js'
 import { simNodeId } from './cluster.js'
+import type { RecordedEvent } from './cluster.js'
 import { SimNetwork, simAddress } from './network.js'
-import type { LinkSpec } from './network.js'
+import type { LinkSpec, SimNetworkOptions } from './network.js'
 
 export interface ReplicaClusterOptions {
   size: number
   seed: number
   link?: Partial<LinkSpec>
-  /** Membership overrides (profile `sim`). */
+  /** Transport model options beyond the link (queues, connection budget, dials, CPU). */
+  network?: Omit<SimNetworkOptions, 'seed' | 'link'>
+  /** Timing preset of both membership and replication (default `sim`). */
+  profile?: PresetName
+  /** Membership events to record in `events` (default none). */
+  record?: readonly MembershipEventName[]
+  /** Nodes start at random times within this window (default 0: all at once). */
+  startWindowMs?: number
+  /** Membership overrides (of `profile`). */
   membership?: MembershipInit
-  /** Replication overrides (profile `sim`). */
+  /** Replication overrides (of `profile`). */
   replication?: ReplicationInit
   /** Store latency per operation (default 1 ms: an fsync on an SSD). */
   storeLatencyMs?: number
@@ -44,6 +54,8 @@ const ignore = (): void => {}
 export class ReplicaCluster {
   readonly network: SimNetwork
   readonly ids: readonly PeerId[]
+  /** Membership events of the types in `options.record`, as every observer saw them. */
+  readonly events: RecordedEvent[] = []
   private readonly stores = new Map<PeerId, MemoryDocStore>()
   private readonly nodes = new Map<PeerId, MeshNode>()
   private readonly seedDests: Destination[]
@@ -51,7 +63,7 @@ export class ReplicaCluster {
   private readonly opened = new Map<PeerId, Set<string>>()
 
   constructor (private readonly options: ReplicaClusterOptions) {
-    this.network = new SimNetwork({ seed: options.seed, ...(options.link === undefined ? {} : { link: options.link }) })
+    this.network = new SimNetwork({ ...options.network, seed: options.seed, ...(options.link === undefined ? {} : { link: options.link }) })
     this.ids = Array.from({ length: options.size }, (_, i) => simNodeId(i, options.size))
     this.seedDests = this.ids.slice(0, options.seeds ?? 3).map(id => ({ id, addrs: [simAddress(id)] }))
     for (const id of this.ids) {
@@ -61,7 +73,9 @@ export class ReplicaCluster {
     }
     const late = new Set(options.late ?? [])
     for (const id of late) this.network.crash(id)
-    this.network.at(0, () => { for (const id of this.ids) if (!late.has(id)) this.boot(id) })
+    const window = options.startWindowMs ?? 0
+    if (window === 0) this.network.at(0, () => { for (const id of this.ids) if (!late.has(id)) this.boot(id) })
+    else for (const id of this.ids) if (!late.has(id)) this.network.at(this.network.random.int(window), () => { this.boot(id) })
   }
 
   /** The running node `id` (throws if it is crashed or not booted yet). */
@@ -178,10 +192,15 @@ export class ReplicaCluster {
     }, {
       name: id,
       seeds: this.seedDests.filter(s => s.id !== id),
-      profile: 'sim',
+      profile: this.options.profile ?? 'sim',
       ...(this.options.membership === undefined ? {} : { membership: this.options.membership }),
       ...(this.options.replication === undefined ? {} : { replication: this.options.replication })
     })
+    for (const type of this.options.record ?? []) {
+      node.membership.on(type, (info) => {
+        this.events.push({ time: this.network.now, observer: id, type, subject: info.id, incarnation: info.incarnation })
+      })
+    }
     this.nodes.set(id, node)
     for (const doc of this.opened.get(id) ?? []) node.replicator.open(doc).catch(ignore)
     return node

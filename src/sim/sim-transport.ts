@@ -54,6 +54,14 @@ export class SimTransport implements Transport {
     if (this.alive() && id !== this.localId) this.network.forget(this.node, id)
   }
 
+  isConnected (id: PeerId): boolean {
+    return this.network.isConnected(this.localId, id)
+  }
+
+  setLocalHealth (multiplier: number): void {
+    if (this.alive() && Number.isFinite(multiplier) && multiplier >= 1) this.node.healthMultiplier = multiplier
+  }
+
   /**
    * A frame arrives from `from` (called by the network; tests call it to inject a frame as if it had
    * come off the wire, past the link model and the inbound rate limits).

@@ -136,6 +136,43 @@ describe('connections', () => {
     expect(got.get('b')).toEqual([2])
   })
 
+  // Issue 14: the local health (Lifeguard) stretches handshake deadlines up to 4×, but a dial into a partition
+  // never gets a SYN-ACK, whatever our load. Stretched, it held the link for 12 s: after a 2 | 3 heal the
+  // minority's frames to a member waited for the dial it began just before the heal (heal-bytes: 12.3 s to
+  // place every doc instead of 2.9 s).
+  test.each([
+    ['without', undefined],
+    ['with', { handshakeMs: 20, frameMs: 0.05 }]
+  ])('%s the CPU model, a dial into a partition fails at the plain dial deadline even at local health × 4', (_label, cpu) => {
+    const { net: n, t, got } = net({ dialTimeoutMs: 3_000, ...(cpu === undefined ? {} : { cpu }) })
+    t[0]?.setLocalHealth?.(4)
+    const unreachable: number[] = []
+    t[0]?.onPeerEvent(e => { if (e.type === 'unreachable') unreachable.push(n.now) })
+    n.partition(['a'], ['b'])
+    t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(1))
+    n.runFor(1_000)
+    n.heal()
+    n.runFor(2_001)
+    // The dial is over at 3 s: failed (the CPU model: the SYN was lost), or connected (without it, the dial
+    // ends at its deadline and connects if the partition healed meanwhile). Stretched, it was still pending.
+    if (cpu === undefined) expect(got.get('b')).toEqual([1])
+    else expect(unreachable).toEqual([3_000])
+    t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(2))
+    n.runFor(200)
+    expect(got.get('b')).toEqual(cpu === undefined ? [1, 2] : [2])
+  })
+
+  test('with the CPU model, a handshake that connected still gets the deadline stretched by the local health', () => {
+    // b's thread is busy for 5 s (a handshake step waits behind it): past 3 s, within 4 × 3 s.
+    const { net: n, t, got } = net({ dialTimeoutMs: 3_000, cpu: { handshakeMs: 20, frameMs: 0 } })
+    t[0]?.setLocalHealth?.(4)
+    n.stall('b', 5_000)
+    t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(1))
+    n.runFor(8_000)
+    expect(n.connectionStats.handshakeTimeouts).toBe(0)
+    expect(got.get('b')).toEqual([1])
+  })
+
   test('the connection budget closes the least recently used idle connections above the cap, after the grace period', () => {
     const peers = DEFAULT_MAX_CONNECTIONS + 10
     const ids = ['hub', 'late', ...Array.from({ length: peers }, (_, i) => `p${i}`)]

@@ -1,0 +1,95 @@
+/**
+ * What the soak's faults cost the peers (issue 14): security handshakes started, timed out and failed,
+ * and the worst event-loop delay, read from each peer's `/metrics`. A peer's counters restart with its
+ * process, so each process is read once more before it is killed, and a slot's figures add up all of its
+ * processes. Around each heal, the mesh-wide handshake counts from the heal until the members re-merged.
+ */
+import type { Mesh, Slot } from './mesh.ts'
+
+export interface LoadFigures {
+  /** Handshakes started, both directions. */
+  started: number
+  /** Handshakes that ran out of time, both directions. */
+  timedOut: number
+  /** Handshakes that failed otherwise, both directions. */
+  failed: number
+  /** Worst event-loop delay of any of the slot's processes, ms. */
+  worstLoopDelayMs: number
+  /** CPU time of the slot's processes, s. */
+  cpuS: number
+}
+
+const zero = (): LoadFigures => ({ started: 0, timedOut: 0, failed: 0, worstLoopDelayMs: 0, cpuS: 0 })
+
+/** Sums the samples of a Prometheus text exposition whose name is `name` and whose labels include `match`. */
+export function metricSum (text: string, name: string, match: Record<string, string> = {}): number {
+  let sum = 0
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || line.startsWith('#')) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$/.exec(line)
+    if (m === null || m[1] !== name) continue
+    const labels = new Map([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map(x => [x[1], x[2]]))
+    if (Object.entries(match).every(([k, v]) => labels.get(k) === v)) sum += Number(m[4])
+  }
+  return sum
+}
+
+export function parseLoad (text: string): LoadFigures {
+  const cpuName = /^(\S*process_cpu_seconds_total) /m.exec(text)?.[1] ?? 'process_cpu_seconds_total'
+  return {
+    started: metricSum(text, 'murmur_handshakes_started_total'),
+    timedOut: metricSum(text, 'murmur_handshakes_ended_total', { result: 'timed_out' }),
+    failed: metricSum(text, 'murmur_handshakes_ended_total', { result: 'failed' }),
+    worstLoopDelayMs: 1000 * metricSum(text, 'murmur_event_loop_delay_max_seconds'),
+    cpuS: metricSum(text, cpuName)
+  }
+}
+
+export class LoadWatch {
+  /** Figures of each slot's earlier (killed) processes, added up. */
+  private readonly past = new Map<string, LoadFigures>()
+  /** The last reading of each slot's current process. */
+  private readonly current = new Map<string, { pid: number | undefined, figures: LoadFigures }>()
+
+  private readonly mesh: Mesh
+
+  constructor (mesh: Mesh) {
+    this.mesh = mesh
+  }
+
+  /** Reads the slot's current process (before a kill, at the end). Errors leave the last reading. */
+  async sample (slot: Slot): Promise<void> {
+    const proc = slot.proc
+    if (proc === undefined) return
+    const r = await this.mesh.api<string>(slot, 'GET', '/metrics').catch(() => undefined)
+    if (r === undefined || r.status !== 200 || typeof r.body !== 'string') return
+    const last = this.current.get(slot.name)
+    if (last !== undefined && last.pid !== proc.proc.pid) this.past.set(slot.name, add(this.past.get(slot.name) ?? zero(), last.figures))
+    this.current.set(slot.name, { pid: proc.proc.pid, figures: parseLoad(r.body) })
+  }
+
+  async sampleAll (slots: readonly Slot[]): Promise<void> {
+    await Promise.all(slots.map(async s => { await this.sample(s) }))
+  }
+
+  /** All of the slot's processes so far. */
+  of (slot: Slot): LoadFigures {
+    const cur = this.current.get(slot.name)?.figures ?? zero()
+    return add(this.past.get(slot.name) ?? zero(), cur)
+  }
+
+  /** The whole mesh, as last read. */
+  total (): LoadFigures {
+    return this.mesh.slots.map(s => this.of(s)).reduce(add, zero())
+  }
+}
+
+function add (a: LoadFigures, b: LoadFigures): LoadFigures {
+  return {
+    started: a.started + b.started,
+    timedOut: a.timedOut + b.timedOut,
+    failed: a.failed + b.failed,
+    worstLoopDelayMs: Math.max(a.worstLoopDelayMs, b.worstLoopDelayMs),
+    cpuS: a.cpuS + b.cpuS
+  }
+}
