@@ -126,7 +126,7 @@ describe('partition heal bytes', () => {
    * a partition leaves thousands of guest copies behind (14 peers, 600 docs; the benchmark runs 20 and
    * 2,000): 2 of 14 lost for good, then a 6 | 6 partition with 100 docs written on both sides, and the heal.
    */
-  it('at 14 peers and 600 docs, a loss of 2 costs at most 1.4× the lost copies and a 6 | 6 heal at most 1.5× what the homes lack', async () => {
+  it('at 14 peers and 600 docs, a loss of 2 costs at most 1.5× the lost copies and a 6 | 6 heal at most 1.5× what the homes lack', async () => {
     const seed = useSeed(0x4ea1_b2, FILE, 'bench shape')
     const c = new ReplicaCluster({ size: 14, seed, replication: { replicas: R } })
     expect(c.runUntil(() => c.membershipSettled(), 30_000)).toBeDefined()
@@ -146,9 +146,10 @@ describe('partition heal bytes', () => {
     let spent = since(before, bytesByType(c))
     const loss = total(spent) / (lostCopies * docBytes)
     if (process.env.MURMUR_DEBUG !== undefined) console.log(`loss: ${total(spent)} B for ${lostCopies} lost copies (×${loss.toFixed(2)})`, spent)
-    // 1.33–1.36× measured (seeds 11–13 and the default); 1.44–1.53× while every shared set under 64 docs
-    // (here ~25 per pair) was listed whole (20 peers / 2,000 docs: ×1.51 then, ×1.30 now).
-    expect(loss, `seed ${seed}: loss repair bytes ${total(spent)} vs ${lostCopies * docBytes} of lost copies, by type ${JSON.stringify(spent)}`).toBeLessThanOrEqual(1.4)
+    // The issue's target (×1.5). Measured over 7 seeds: ×1.29–1.43 (mean 1.37) on main at 51a46b2, the same
+    // spread with the calm-heal changes (the default seed moved from ×1.35 to ×1.43); 1.44–1.53× while every
+    // shared set under 64 docs (here ~25 per pair) was listed whole. A bound of 1.4 sat inside that spread.
+    expect(loss, `seed ${seed}: loss repair bytes ${total(spent)} vs ${lostCopies * docBytes} of lost copies, by type ${JSON.stringify(spent)}`).toBeLessThanOrEqual(1.5)
 
     // Partition of the 8 survivors: each side makes its peers homes of every doc it can (guest copies at the heal).
     const ids = c.runningIds()
