@@ -333,7 +333,7 @@ class MeshNodeImpl implements MeshNode {
         if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
         const silent = found ? [] : silentHomes()
         if (silent.length === 0) cb(null, found)
-        else cb(new DocUnreachableError(`no doc "${name}" here, and ${silent.length} of its homes did not answer within ${this.c.clock.now() - started} ms: it may exist; try again`))
+        else cb(new DocUnreachableError(`no doc "${name}" here, and ${silent.length} of its homes did not answer within ${Math.round(this.c.clock.now() - started)} ms: it may exist; try again`))
       }
       const ask = (waitMs: number): void => {
         this.replicator.refetch(name, (err) => {
