@@ -16,17 +16,25 @@ function hostsKnown (c: StaticCluster, doc: string): boolean {
   return c.ids.every(id => c.r(id).hostsOf(doc).length === c.ids.length - 1)
 }
 
+/**
+ * Opens `doc` everywhere, waits until every node knows every other hosts it (anti-entropy discovers that),
+ * then stretches anti-entropy to an hour: whatever spreads afterwards spreads by push.
+ */
+function hostsKnownThenPushOnly (c: StaticCluster, doc: string): void {
+  c.openAll(doc)
+  expect(c.network.runUntil(() => hostsKnown(c, doc), 30_000)).toBeDefined()
+  // The loop re-reads its interval: stretching it now stops pulls without touching the hosts learned.
+  for (const r of c.replicators.values()) Object.assign(r.config, { antiEntropyIntervalMs: 3_600_000 })
+  c.network.runFor(400) // let already-scheduled rounds drain
+}
+
 describe('push and forward', () => {
   it('pushes a durable local write to its homes and k other hosts; each peer forwards a new update once, never back to its sender', async () => {
     const k = 3
     // Anti-entropy only for discovery, then effectively off: what spreads afterwards spreads by push.
     // pushAllMaxHosts 0: always the epidemic, which is what this test examines (see the next test for direct pushes).
     const c = new StaticCluster({ size: 12, seed: 7, replication: { pushFanout: k, pushAllMaxHosts: 0, discoveryRatio: 1, antiEntropyIntervalMs: 200 } })
-    c.openAll('doc')
-    expect(c.network.runUntil(() => hostsKnown(c, 'doc'), 30_000)).toBeDefined()
-    // The loop re-reads its interval: stretching it now stops pulls without touching the hosts learned.
-    for (const r of c.replicators.values()) Object.assign(r.config, { antiEntropyIntervalMs: 3_600_000 })
-    c.network.runFor(400) // let already-scheduled rounds drain
+    hostsKnownThenPushOnly(c, 'doc')
     const start = c.sent.length
     const startReceived = c.received.length
     let acked = false
@@ -64,10 +72,7 @@ describe('push and forward', () => {
 
   it('with few hosts, pushes a local write to every live host directly, and nobody forwards it', async () => {
     const c = new StaticCluster({ size: 8, seed: 5, replication: { discoveryRatio: 1, antiEntropyIntervalMs: 200 } })
-    c.openAll('doc')
-    expect(c.network.runUntil(() => hostsKnown(c, 'doc'), 30_000)).toBeDefined()
-    for (const r of c.replicators.values()) Object.assign(r.config, { antiEntropyIntervalMs: 3_600_000 })
-    c.network.runFor(400)
+    hostsKnownThenPushOnly(c, 'doc')
     const start = c.sent.length
     c.r('n0').write('doc', d => { d.getMap('kv').set('x', 'y') }).catch(() => {})
     c.network.runFor(2_000)
@@ -114,10 +119,7 @@ describe('push and forward', () => {
     // nothing did until the next anti-entropy round; on the loaded 30-peer mesh a quarter of the updates a
     // peer received were pending.
     const c = new StaticCluster({ size: 12, seed: 0x9a9, replication: { pushFanout: 3, pushAllMaxHosts: 0, discoveryRatio: 1, antiEntropyIntervalMs: 200 } })
-    c.openAll('doc')
-    expect(c.network.runUntil(() => hostsKnown(c, 'doc'), 30_000)).toBeDefined()
-    for (const r of c.replicators.values()) Object.assign(r.config, { antiEntropyIntervalMs: 3_600_000 })
-    c.network.runFor(400)
+    hostsKnownThenPushOnly(c, 'doc')
     for (let i = 0; i < 20; i++) {
       c.r('n0').write('doc', d => { d.getMap('kv').set(`w${i}`, i) }).catch(() => {})
       c.network.runFor(50)
@@ -142,10 +144,7 @@ describe('push and forward', () => {
     // each skipped write left it a gap, and every later write of that writer sat pending (merged into a
     // growing Yjs blob, O(pending) per update) until anti-entropy brought the one it missed.
     const c = new StaticCluster({ size: 4, seed: 0x5a5, replication: { discoveryRatio: 1, antiEntropyIntervalMs: 200 } })
-    c.openAll('doc')
-    expect(c.network.runUntil(() => hostsKnown(c, 'doc'), 30_000)).toBeDefined()
-    for (const r of c.replicators.values()) Object.assign(r.config, { antiEntropyIntervalMs: 3_600_000 })
-    c.network.runFor(400)
+    hostsKnownThenPushOnly(c, 'doc')
     const pendingBefore = c.r('n3').stats().updatesPending
     c.suspect('n0', 'n3')
     for (let i = 0; i < 5; i++) {
