@@ -156,8 +156,11 @@ class Bench {
   }
 
   /**
-   * Waits until every peer of each side sees exactly its side as members and holds no guest copy (a side
-   * of a partition places the docs it holds on its own members); returns the ms it took, or undefined.
+   * Waits until every peer of each side sees exactly its side as members and holds no guest copy, and every
+   * doc the side holds is held by each of its homes on that side with one digest (a side of a partition
+   * places the docs it holds on its own members: a new home there fetches a doc from a guest copy, or from
+   * its co-homes when there is none, so "no guest copy left" alone does not mean it is over); returns the
+   * ms it took, or undefined.
    */
   async waitSidesPlaced (sides: ReadonlyArray<readonly MurmurMember[]>, timeoutMs = this.settleTimeoutMs): Promise<number | undefined> {
     const start = performance.now()
@@ -169,10 +172,19 @@ class Bench {
         views.forEach((v, i) => {
           if (v === undefined || v.members.length !== side.length || v.docs.guest > 0) problems.push(`${side[i]?.name}: ${v === undefined ? 'no answer' : `${v.members.length} members, ${v.docs.guest} guest copies`}`)
         })
+        if (problems.length > 0) continue
+        const listed = await Promise.all(side.map(async p => new Map((await this.get<DocJson[]>(p, '/docs').catch(() => [])).map(d => [d.name, d.digest]))))
+        const index = new Map(side.map((p, i) => [p.key, i]))
+        const held = new Set(listed.flatMap(l => [...l.keys()]))
+        for (const doc of held) {
+          const homes = rank(hashName(doc), side.map(p => ({ id: p.key, hash: hashName(p.key) })), Math.min(this.o.replicas, side.length))
+          const digests = homes.map(h => listed[index.get(h) as number]?.get(doc))
+          if (digests.some(d => d === undefined) || new Set(digests).size !== 1) problems.push(`${doc}: homes on its side hold ${digests.map(d => d?.slice(0, 6) ?? '-').join(',')}`)
+        }
       }
       if (problems.length === 0) return round(performance.now() - start)
       if (performance.now() - lastReport > 10_000) {
-        progress(`partition: sides placing, ${problems.length} peers not yet, e.g. ${problems.slice(0, 2).join('; ')}`)
+        progress(`partition: sides placing, ${problems.length} problems left, e.g. ${problems.slice(0, 2).join('; ')}`)
         lastReport = performance.now()
       }
       await sleep(1_000)
@@ -365,7 +377,8 @@ async function run (o: Options): Promise<Record<string, unknown>> {
       if (okB) written.b++
     })
     // Each side re-homed the docs whose homes are on the other side (a full copy per new home): wait until
-    // that is over (no guest copies left on either side), so that the heal's bytes are the heal's alone.
+    // that is over (no guest copies left on either side, every home there holding its docs), so that the
+    // heal's bytes are the heal's alone.
     const sidesPlacedMs = await b.waitSidesPlaced([sideA, sideB])
     progress(`partition: each side placed its docs ${sidesPlacedMs ?? 'NEVER'} ms after the writes`)
     await sleep(2_000)
@@ -462,7 +475,7 @@ export async function main (args: string[]): Promise<void> {
   for (const line of goalLines) console.log(line)
   writeSection('placement', 'Placement, handoff and rebalancing (real processes)', `npm run bench -- placement${args.length > 0 ? ' ' + args.join(' ') : ''}`, [
     `${o.peers} murmur peers (\`dist/peer.js --replicas ${o.replicas}\`, profile lan), each in its own network namespace; ${o.docs} docs, each one kv value of ${o.valueBytes} bytes (${docBytes(o.valueBytes)} bytes encoded), written round-robin with \`?w=${o.replicas}\`.`,
-    '"Placed": every peer\'s GET /placement shows no guest copies and the full member list, and for every doc whose write was acknowledged the GET /docs digests of its homes (rendezvous over the live members, computed by the bench) are present and equal. Sync bytes: `murmur_sync_bytes_total{direction="out"}` summed over peers (for the loss, over the survivors only: the counters of the killed peers vanish with them; for the heal, from when each side had placed its docs on its own members — no guest copies left on either side — so the re-homing during the partition is not counted as the heal\'s).',
+    '"Placed": every peer\'s GET /placement shows no guest copies and the full member list, and for every doc whose write was acknowledged the GET /docs digests of its homes (rendezvous over the live members, computed by the bench) are present and equal. Sync bytes: `murmur_sync_bytes_total{direction="out"}` summed over peers (for the loss, over the survivors only: the counters of the killed peers vanish with them; for the heal, from when each side had placed its docs on its own members — no guest copies left on either side, and each side\'s homes holding every doc it holds with one digest — so the re-homing during the partition is not counted as the heal\'s).',
     '',
     t,
     '',
