@@ -143,6 +143,7 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
       .map(steps => ({ type: 'syncBatch' as const, steps })),
     fc.record({ type: fc.constant('summary' as const), session: u32, root: fc.uint8Array({ minLength: 8, maxLength: 8 }), count: u32 }),
     fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(true), buckets: fc.constant(new Uint8Array(0)) }),
+    fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(true), buckets: fc.constant(new Uint8Array(0)), later: fc.constant(true) }),
     fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(false), buckets: fc.uint8Array({ minLength: SYNC_LIMITS.summaryBuckets * 8, maxLength: SYNC_LIMITS.summaryBuckets * 8 }) }),
     fc.integer({ min: 0, max: 7 }).chain(k => fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(false), buckets: fc.uint8Array({ minLength: 8 << k, maxLength: 8 << k }) })),
     fc.record({ type: fc.constant('update' as const), doc: docs, update: updateArb, ackId: u32, spread: fc.boolean() }),
