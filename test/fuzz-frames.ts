@@ -139,6 +139,7 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
       proof: fc.uint8Array({ minLength: 16, maxLength: 16 })
     })),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diff' as const), update: updateArb, vector: vectorArb, durable: fc.boolean() }),
+    fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diff' as const), update: updateArb, vector: fc.constant(new Map<number, number>()), durable: fc.boolean(), covers: fc.constant(true) }),
     fc.array(fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('vector' as const), vector: vectorArb }), { minLength: 1, maxLength: 4 })
       .map(steps => ({ type: 'syncBatch' as const, steps })),
     fc.record({ type: fc.constant('summary' as const), session: u32, root: fc.uint8Array({ minLength: 8, maxLength: 8 }), count: u32 }),

@@ -109,6 +109,7 @@ describe('sync codec', () => {
     reject(frame({ type: 3, syncDoc: { session: 1, step: 2, doc: 'd', vector: [], update: new Uint8Array(4), durable: false, digest: new Uint8Array(15) } }), 'short step-2 digest')
     reject(frame({ type: 8, summaryReply: { session: 1, equal: true, buckets: new Uint8Array(SYNC_LIMITS.summaryBuckets * 8) } }), 'equal with buckets')
     reject(frame({ type: 8, summaryReply: { session: 1, equal: false, buckets: new Uint8Array(0), later: true } }), 'later without equal')
+    reject(frame({ type: 3, syncDoc: { session: 1, step: 3, doc: 'd', vector: [{ replica: 1, clock: 1 }], update: new Uint8Array(2), durable: true, covers: true } }), 'step 3 covers with a vector')
     reject(frame({ type: 9, syncBatch: { steps: [] } }), 'empty batch')
     reject(frame({ type: 9, syncBatch: { steps: [{ session: 1, step: 1, doc: '', vector: [], update: new Uint8Array(0), durable: false }] } }), 'bad step in a batch')
     reject(frame({ type: 3, syncDoc: { session: 1, step: 2, doc: 'd', vector: [], update: new Uint8Array(0), durable: false } }), 'step 2 without update')

@@ -89,9 +89,10 @@ export type SyncDocMessage =
   /**
    * Responder → initiator, once step 2 is durable: the initiator's missing diff, the vector the responder
    * holds durably (as the wait began: it includes all of step 2) and whether its store is durable at all.
-   * Ends the doc's exchange.
+   * Ends the doc's exchange. `covers`: that vector dominates step 2's, and is left out (empty): the
+   * initiator knows step 2's vector, which is all it needs of it (anti-entropy.ts).
    */
-  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diff', readonly update: Uint8Array, readonly vector: VersionVector, readonly durable: boolean }
+  | { readonly type: 'syncDoc', readonly session: number, readonly doc: string, readonly step: 'diff', readonly update: Uint8Array, readonly vector: VersionVector, readonly durable: boolean, readonly covers?: boolean }
 
 export type SyncMessage =
   /**
@@ -308,7 +309,8 @@ function validSyncDoc (s: NonNullable<SyncFrame['syncDoc']>): SyncDocMessage {
       if (s.digest.byteLength !== 0 && s.digest.byteLength !== SYNC_LIMITS.digestBytes) throw new DecodeError(`syncDoc.digest: ${s.digest.byteLength} bytes, expected ${SYNC_LIMITS.digestBytes} or none`)
       return { type: 'syncDoc', session, doc, step: 'diffAndVector', vector: vectorFromWire(s.vector, 'syncDoc.vector'), update: checkUpdate(s.update, 'syncDoc.update'), ...(s.digest.byteLength > 0 ? { digest: s.digest } : {}) }
     case SyncStep.diff:
-      return { type: 'syncDoc', session, doc, step: 'diff', update: checkUpdate(s.update, 'syncDoc.update'), vector: vectorFromWire(s.vector, 'syncDoc.vector'), durable: s.durable }
+      if (s.covers && s.vector.length > 0) throw new DecodeError('syncDoc step diff: covers leaves the vector out')
+      return { type: 'syncDoc', session, doc, step: 'diff', update: checkUpdate(s.update, 'syncDoc.update'), vector: vectorFromWire(s.vector, 'syncDoc.vector'), durable: s.durable, ...(s.covers ? { covers: true } : {}) }
     default:
       throw new DecodeError(`syncDoc.step: unknown value ${s.step}`)
   }
@@ -360,6 +362,7 @@ function stepToWire (msg: SyncDocMessage): SyncDoc {
     vector: vectorToWire(msg.vector),
     update: msg.step === 'vector' ? new Uint8Array(0) : plain(msg.update),
     durable: msg.step === 'diff' && msg.durable,
+    covers: msg.step === 'diff' && msg.covers === true,
     digest: msg.step === 'diffAndVector' && msg.digest !== undefined ? plain(msg.digest) : EMPTY
   }
 }

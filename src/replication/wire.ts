@@ -408,6 +408,11 @@ export namespace SyncFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncFrameSyncDocCoversFieldEvent {
+    field: '$.syncDoc.covers'
+    value: boolean
+  }
+
   export interface SyncFrameUpdateDocFieldEvent {
     field: '$.update.doc'
     value: string
@@ -558,6 +563,12 @@ export namespace SyncFrame {
     index: number
   }
 
+  export interface SyncFrameSyncBatchStepsCoversFieldEvent {
+    field: '$.syncBatch.steps[].covers'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<SyncFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncFrame.codec())
   }
@@ -566,7 +577,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -1006,6 +1017,12 @@ export namespace SyncBatch {
     index: number
   }
 
+  export interface SyncBatchStepsCoversFieldEvent {
+    field: '$.steps[].covers'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<SyncBatch>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncBatch.codec())
   }
@@ -1014,7 +1031,7 @@ export namespace SyncBatch {
     return decodeMessage(buf, SyncBatch.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncBatch>): Generator<SyncBatchStepsSessionFieldEvent | SyncBatchStepsStepFieldEvent | SyncBatchStepsDocFieldEvent | SyncBatchStepsVectorReplicaFieldEvent | SyncBatchStepsVectorClockFieldEvent | SyncBatchStepsUpdateFieldEvent | SyncBatchStepsDurableFieldEvent | SyncBatchStepsDigestFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncBatch>): Generator<SyncBatchStepsSessionFieldEvent | SyncBatchStepsStepFieldEvent | SyncBatchStepsDocFieldEvent | SyncBatchStepsVectorReplicaFieldEvent | SyncBatchStepsVectorClockFieldEvent | SyncBatchStepsUpdateFieldEvent | SyncBatchStepsDurableFieldEvent | SyncBatchStepsDigestFieldEvent | SyncBatchStepsCoversFieldEvent> {
     return streamMessage(buf, SyncBatch.codec(), opts)
   }
 }
@@ -1954,6 +1971,7 @@ export interface SyncDoc {
   update: Uint8Array<ArrayBuffer>
   durable: boolean
   digest: Uint8Array<ArrayBuffer>
+  covers: boolean
 }
 
 export namespace SyncDoc {
@@ -2003,6 +2021,11 @@ export namespace SyncDoc {
           w.bytes(obj.digest)
         }
 
+        if ((obj.covers != null && obj.covers !== false)) {
+          w.uint32(64)
+          w.bool(obj.covers)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2014,7 +2037,8 @@ export namespace SyncDoc {
           vector: [],
           update: uint8ArrayAlloc(0),
           durable: false,
-          digest: uint8ArrayAlloc(0)
+          digest: uint8ArrayAlloc(0),
+          covers: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2055,6 +2079,10 @@ export namespace SyncDoc {
             }
             case 7: {
               obj.digest = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.covers = reader.bool()
               break
             }
             default: {
@@ -2136,6 +2164,13 @@ export namespace SyncDoc {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.covers`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2190,6 +2225,11 @@ export namespace SyncDoc {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncDocCoversFieldEvent {
+    field: '$.covers'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncDoc>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncDoc.codec())
   }
@@ -2198,7 +2238,7 @@ export namespace SyncDoc {
     return decodeMessage(buf, SyncDoc.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncDoc>): Generator<SyncDocSessionFieldEvent | SyncDocStepFieldEvent | SyncDocDocFieldEvent | SyncDocVectorReplicaFieldEvent | SyncDocVectorClockFieldEvent | SyncDocUpdateFieldEvent | SyncDocDurableFieldEvent | SyncDocDigestFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncDoc>): Generator<SyncDocSessionFieldEvent | SyncDocStepFieldEvent | SyncDocDocFieldEvent | SyncDocVectorReplicaFieldEvent | SyncDocVectorClockFieldEvent | SyncDocUpdateFieldEvent | SyncDocDurableFieldEvent | SyncDocDigestFieldEvent | SyncDocCoversFieldEvent> {
     return streamMessage(buf, SyncDoc.codec(), opts)
   }
 }

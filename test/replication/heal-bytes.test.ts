@@ -177,7 +177,8 @@ describe('partition heal bytes', () => {
     spent = since(before, bytesByType(c))
     const heal = total(spent) / missing
     if (process.env.MURMUR_DEBUG !== undefined) console.log(`heal: ${total(spent)} B for ${missing} B missing (×${heal.toFixed(2)})`, spent)
-    // 1.29× measured (seed 11 and the default); 1.37–1.40× (seeds 11–13 and the default) while guests
+    // 1.26–1.27× measured (seeds 11–13 and the default); 1.29× while each step 3 carried the responder's
+    // vector; 1.37–1.40× (seeds 11–13 and the default) while guests
     // handing their copies over also compared shared sets with the homes meanwhile (differing summaries,
     // listings and offers of docs the handoffs were bringing); 1.74–1.75× while every guest copy was listed
     // to each of its homes with its name and 16-byte digest (20 peers / 2,000 docs: ×1.97 then, ×1.37 later).
