@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 import { useSeed } from '../helpers/replay.js'
 import { until } from '../helpers/sim-until.js'
+import { inBatches } from '../../scripts/bench/lib/murmur-api.ts'
 
 const FILE = 'test/replication/read-evidence.test.ts'
 
@@ -18,18 +19,6 @@ async function outcome<T> (c: ReplicaCluster, p: Promise<T>, ms: number): Promis
   const wrapped = p.then(value => { at = c.network.now; return { value } }, (error: Error) => { at = c.network.now; return { error } })
   const r = await until(c, wrapped, ms)
   return { ...r, at: at - start }
-}
-
-/** Runs `fn` over `items`, `n` at a time, as the benchmark's client does: each worker takes the next item once its last is done. */
-async function pool<T> (items: readonly T[], n: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      await fn(items[i] as T, i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker))
 }
 
 describe('a read says a doc is missing only when its homes said so', () => {
@@ -108,7 +97,7 @@ describe('a read says a doc is missing only when its homes said so', () => {
     const acked: string[] = []
     let failed = 0
     const loadStart = c.network.now
-    await until(c, pool(docs, CONCURRENCY, async (doc, i) => {
+    await until(c, inBatches(docs.map((doc, i) => ({ doc, i })), CONCURRENCY, async ({ doc, i }) => {
       const node = c.node(others[i % others.length] as string)
       try {
         await node.write(doc, d => { d.getMap('kv').set('v', doc) })
@@ -140,13 +129,13 @@ describe('a read says a doc is missing only when its homes said so', () => {
     // The other peers' reads go on until the reader is done (each pass shifts which peer reads which doc,
     // so that a read is a fetch, not a copy the previous pass left behind).
     const passes = Array.from({ length: 10 * acked.length }, (_, j) => j)
-    const background = pool(passes, CONCURRENCY / 2, async (j) => {
+    const background = inBatches(passes, CONCURRENCY / 2, async (j) => {
       if (!reading) return
       const doc = acked[j % acked.length] as string
       const peer = others[(j + Math.floor(j / acked.length)) % others.length] as string
       elsewhere.push({ peer, doc, outcome: await outcome(peer, doc) })
     })
-    await until(c, pool(toRead, CONCURRENCY / 2, async (doc) => { outcomes.set(doc, await outcome(reader, doc)) }), 600_000)
+    await until(c, inBatches(toRead, CONCURRENCY / 2, async (doc) => { outcomes.set(doc, await outcome(reader, doc)) }), 600_000)
     const readMs = c.network.now - readStart
     reading = false
     await until(c, background, 60_000)
@@ -156,7 +145,7 @@ describe('a read says a doc is missing only when its homes said so', () => {
       return n
     }
     const line = `seed ${seed}: ${acked.length} docs loaded at ${Math.round(DOCS / loadMs * 1000)} writes/s (${failed} not acknowledged); ${toRead.length} read on ${reader} in ${readMs} ms: ${JSON.stringify(count(outcomes.values()))}; meanwhile ${elsewhere.length} on the other peers: ${JSON.stringify(count(elsewhere.map(e => e.outcome)))}`
-    console.log(line)
+    if (process.env.MURMUR_DEBUG !== undefined) console.log(line)
     const absent = [...toRead.filter(doc => outcomes.get(doc) === 'no such doc').map(doc => `${doc} on ${reader}`),
       ...elsewhere.filter(e => e.outcome === 'no such doc').map(e => `${e.doc} on ${e.peer}`)]
     expect(absent.slice(0, 5), `${absent.length} reads of docs on all their homes said "no such doc" — ${line}`).toEqual([])
