@@ -61,6 +61,23 @@ async function until (page: Page, what: string, ok: (v: NotesView) => boolean, t
   }
 }
 
+/**
+ * Waits until both pages show one text (and `ok` holds for B's view). Both are read on every poll: a view
+ * of A taken once can miss the last keystrokes still on their way (a trailing space arrives as its own
+ * update), and B would then never equal it.
+ */
+async function sameText (a: Page, b: Page, what: string, ok: (vb: NotesView) => boolean = () => true, timeoutMs = SHOW_MS): Promise<NotesView> {
+  let last: { a: NotesView, b: NotesView } | undefined
+  try {
+    return await waitFor(what, async () => {
+      last = { a: await notes(a), b: await notes(b) }
+      return last.a.text === last.b.text && ok(last.b) ? last.a : false
+    }, timeoutMs, 50)
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nlast views: ${JSON.stringify(last)}`)
+  }
+}
+
 /** Types at the end of the editor, as a person would. */
 async function type (page: Page, text: string): Promise<void> {
   await page.click('#notes-editor .cm-content')
@@ -126,9 +143,9 @@ describe.skipIf(missing !== undefined)(`notes pad and /mesh in chromium: two pee
     await until(pageB, 'B shows A\'s text', v => v.text.includes('Ada was here.'))
     await type(pageB, 'Bob too. ')
     await until(pageA, 'A shows B\'s text', v => v.text.includes('Bob too.'))
-    const va = await until(pageA, 'A shows Bob\'s cursor and both people', v => v.cursors.includes('Bob') && v.people.some(p => p.startsWith('Bob')) && v.people.some(p => p.startsWith('Ada')))
-    const vb = await until(pageB, 'B shows Ada\'s cursor', v => v.cursors.includes('Ada') && v.text === va.text)
-    expect(vb.text).toBe(va.text)
+    await until(pageA, 'A shows Bob\'s cursor and both people', v => v.cursors.includes('Bob') && v.people.some(p => p.startsWith('Bob')) && v.people.some(p => p.startsWith('Ada')))
+    const v = await sameText(pageA, pageB, 'B shows Ada\'s cursor and the same text as A', vb => vb.cursors.includes('Ada'))
+    expect(v.text).toBe('Ada was here. Bob too. ')
   })
 
   test('cut from /mesh: both keep typing; /mesh shows the partition; heal from /mesh → the same text on both', async () => {
@@ -166,8 +183,8 @@ describe.skipIf(missing !== undefined)(`notes pad and /mesh in chromium: two pee
     await mesh.click('#heal-all')
     const t1 = Date.now()
     const both = (v: NotesView): boolean => v.text.includes('[A during the cut]') && v.text.includes('[B during the cut]')
-    const va = await until(pageA, 'A has both sides\' edits', both, HEAL_MS)
-    await until(pageB, 'B has the same text', v => v.text === va.text, HEAL_MS)
+    await until(pageA, 'A has both sides\' edits', both, HEAL_MS)
+    await sameText(pageA, pageB, 'B has the same text as A', both, HEAL_MS)
     console.log(`pages converged ${Date.now() - t1} ms after the heal`)
     await waitFor('/mesh shows every doc converged and every peer alive', async () => await mesh.evaluate(() => document.getElementById('summary')?.dataset.state === 'ok'), HEAL_MS, 200)
     await mesh.screenshot({ path: path.join(ARTIFACTS, 'mesh-healed.png'), fullPage: true })
@@ -205,8 +222,7 @@ describe.skipIf(missing !== undefined)(`notes pad and /mesh in chromium: two pee
     await restartB()
     pageB = await open(`${(peers[1] as PeerProcess).http}/`, 'B (reopened)')
     await until(pageA, 'A gets the edit that waited in IndexedDB', v => v.text.includes('[kept in IndexedDB]'), HEAL_MS)
-    const va = await notes(pageA)
-    await until(pageB, 'the reopened page has the same text', v => v.synced && v.text === va.text, HEAL_MS)
+    const va = await sameText(pageA, pageB, 'the reopened page has the same text as A', v => v.synced, HEAL_MS)
     for (const token of ['Ada was here.', 'Bob too.', '[A during the cut]', '[B during the cut]', '[typed offline]', '[kept in IndexedDB]']) expect(va.text).toContain(token)
     expect(pageErrors).toEqual([])
   }, 150_000)
