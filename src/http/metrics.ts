@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Peer } from '../api.js'
 import type { HistogramSnapshot } from '../core/histogram.js'
 import { MURMUR_VERSION } from '../version.js'
-import { eventLoopDelay } from '../core/event-loop.js'
+import { EVENT_LOOP_RESOLUTION_MS, eventLoopDelay } from '../core/event-loop.js'
 import { SPECS } from './metric-specs.js'
 import type { HttpCounters, Snapshot } from './metric-specs.js'
 
@@ -97,6 +97,7 @@ export function createMetrics (peer: Peer, http: HttpCounters): Metrics {
     buckets: HTTP_BUCKETS_S,
     registers: [registry]
   })
-  collectDefaultMetrics({ register: registry })
+  // prom-client's nodejs_eventloop_lag_* run a second monitor, at 10 ms unless told: the same interval as ours.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS })
   return { registry, observeHttp: (route, seconds) => { httpDuration.observe({ route }, seconds) } }
 }
