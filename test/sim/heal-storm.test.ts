@@ -17,7 +17,16 @@ import { useSeed } from '../helpers/replay.js'
 const SIZE = 30
 const MINORITY = 6
 const HANDSHAKE_CPU_MS = 250
-const FRAME_CPU_MS = 0.2
+/**
+ * CPU per frame received. 0.2 ms leaves a peer's thread ~3 % busy under the writes; the real soak's peers
+ * run at ~82 % of their share of the two cores (5.5 % of a core each of a fair 6.7 %), which this model
+ * reaches at ~6 ms (median 0.83 of the line; the doc's three homes, sent every write directly, 1.2). At
+ * that cost the simulator fails as the real soak does — the overloaded homes stay suspected, members are
+ * never all alive — so the suite's 0.2 ms tests the heal's dial storm, not CPU saturation.
+ * `MURMUR_HEAL_FRAME_MS=6` replays the calibrated model (BENCHMARKS.md, "Heal at 30 peers").
+ */
+const FRAME_CPU_MS = Number(process.env.MURMUR_HEAL_FRAME_MS || 0.2)
+if (!Number.isFinite(FRAME_CPU_MS) || FRAME_CPU_MS < 0) throw new Error(`MURMUR_HEAL_FRAME_MS must be a number of ms ≥ 0, got ${process.env.MURMUR_HEAL_FRAME_MS}`)
 const PARTITION_MS = 20_000
 const WRITES_PER_SEC = 2
 const DOC = 'soak'
@@ -93,7 +102,7 @@ describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
   it(TEST, () => {
     const seed = useSeed(14, 'test/sim/heal-storm.test.ts', TEST)
     const r = run(seed)
-    const line = `seed ${seed}: members ${s(r.healMs)}, writes ${s(r.docsMs)}, ${r.dials} dials, ${r.handshakeTimeouts} handshake timeouts, false deaths ${r.falseDeaths.length} ${r.falseDeaths.slice(0, 3).join('; ')}`
+    const line = `seed ${seed}, ${FRAME_CPU_MS} ms a frame: members ${s(r.healMs)}, writes ${s(r.docsMs)}, ${r.dials} dials, ${r.handshakeTimeouts} handshake timeouts, false deaths ${r.falseDeaths.length} ${r.falseDeaths.slice(0, 3).join('; ')}`
     console.log(line)
     expect(r.falseDeaths, line).toEqual([])
     expect(r.healMs, line).toBeLessThanOrEqual(5_000)
