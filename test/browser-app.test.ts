@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ROOT, cleanup, http, spawnPeer, tempDir, waitFor, waitForStates } from './helpers/procs.js'
 import type { PeerProcess } from './helpers/procs.js'
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './helpers/browser.js'
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, untilBoth } from './helpers/browser.js'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 /** Local profile: a blocked peer is suspect within a probe or two; a healed one alive again within seconds. */
@@ -163,11 +163,7 @@ describe.skipIf(missing !== undefined)(`chat-counter in chromium: two pages, two
     const converged = (v: View): boolean => v.counter === '5' && v.partition === 'ok' && all.every(t => v.chat.includes(t)) && v.chat.length === all.length
     await until(a, 'A converged', converged, HEAL_MS)
     // Both pages read on every poll: a digest read from A once could be older than its content.
-    let last: { a: View, b: View } | undefined
-    const { va, vb } = await waitFor('B converged, same digest as A', async () => {
-      last = { a: await view(a), b: await view(b) }
-      return converged(last.a) && converged(last.b) && last.a.digest === last.b.digest ? { va: last.a, vb: last.b } : false
-    }, HEAL_MS, 50).catch((err: Error) => { throw new Error(`${err.message}\nlast views: ${JSON.stringify(last)}`) })
+    const { a: va, b: vb } = await untilBoth(view, a, b, 'B converged, same digest as A', (x, y) => converged(x) && converged(y) && x.digest === y.digest, HEAL_MS)
     console.log(`pages converged ${Date.now() - t0} ms after the heal`)
     expect(vb.chat).toEqual(va.chat) // same order on both: by time, then id
     for (const p of peers) expect((await http<{ value: number }>(p.http, 'GET', '/api/counter')).body).toEqual({ value: 5 })

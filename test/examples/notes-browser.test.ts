@@ -15,7 +15,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ROOT, cleanup, spawnPeer, stopPeer, tempDir, waitFor, waitForStates } from '../helpers/procs.js'
 import type { PeerProcess } from '../helpers/procs.js'
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../helpers/browser.js'
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, untilBoth } from '../helpers/browser.js'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 const SHOW_MS = 10_000
@@ -61,21 +61,9 @@ async function until (page: Page, what: string, ok: (v: NotesView) => boolean, t
   }
 }
 
-/**
- * Waits until both pages show one text (and `ok` holds for B's view). Both are read on every poll: a view
- * of A taken once can miss the last keystrokes still on their way (a trailing space arrives as its own
- * update), and B would then never equal it.
- */
+/** Waits until both pages show one text and `ok` holds for B's view (both read on every poll). */
 async function sameText (a: Page, b: Page, what: string, ok: (vb: NotesView) => boolean = () => true, timeoutMs = SHOW_MS): Promise<NotesView> {
-  let last: { a: NotesView, b: NotesView } | undefined
-  try {
-    return await waitFor(what, async () => {
-      last = { a: await notes(a), b: await notes(b) }
-      return last.a.text === last.b.text && ok(last.b) ? last.a : false
-    }, timeoutMs, 50)
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\nlast views: ${JSON.stringify(last)}`)
-  }
+  return (await untilBoth(notes, a, b, what, (va, vb) => va.text === vb.text && ok(vb), timeoutMs)).a
 }
 
 /** Types at the end of the editor, as a person would. */

@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { ROOT } from './procs.js'
+import type { Page } from 'playwright-core'
+import { ROOT, waitFor } from './procs.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
@@ -16,4 +17,22 @@ export function chromiumMissing (testName: string): string | undefined {
   if (existsSync(CHROMIUM)) return undefined
   console.warn(`${testName}: SKIPPED — ${CHROMIUM} not found; install it with: apt-get install -y chromium`)
   return `skipped: ${CHROMIUM} not installed`
+}
+
+/**
+ * Polls two pages, reading both on every poll, until `ok(a, b)` — e.g. both show one text or one digest.
+ * A view of one page read once, then waited for on the other, can miss updates still on their way to the
+ * first (a trailing space typed as its own update), and the second then never equals it. On timeout the
+ * error shows both last views.
+ */
+export async function untilBoth<V> (read: (page: Page) => Promise<V>, a: Page, b: Page, what: string, ok: (a: V, b: V) => boolean, timeoutMs: number): Promise<{ a: V, b: V }> {
+  let last: { a: V, b: V } | undefined
+  try {
+    return await waitFor(what, async () => {
+      last = { a: await read(a), b: await read(b) }
+      return ok(last.a, last.b) ? last : false
+    }, timeoutMs, 50)
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nlast views: ${JSON.stringify(last)}`)
+  }
 }
