@@ -8,11 +8,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { IntervalHistogram } from 'node:perf_hooks'
 
 /**
- * Sampling interval of the monitor, ms. Each sample is a libuv timer wake-up: at 10 ms (Node's default) the
+ * Sampling interval of the monitor, ms. Each sample is a libuv timer wake-up: at 10 ms (Node's default) a
  * monitor cost an idle process 0.55 % of a core (11 ticks in 20 s, a bare Node 22 process with nothing
- * else; 0.2 % at 50 ms), and a peer ran two (prom-client's default metrics have their own) — 30 peers on
- * two cores pay it 30 times. A stall shorter than this is seen only when a sample falls due inside it; the stalls that
- * matter here (probes timing out, handshakes abandoned) last hundreds of ms and are always seen.
+ * else; 0.2 % at 50 ms), and a peer ran two (prom-client's default metrics have their own, given this
+ * interval in http/metrics.ts) — 30 peers on two cores pay it 30 times. A stall shorter than this is seen
+ * only when a sample falls due inside it; the stalls that matter here (probes timing out, handshakes
+ * abandoned) last hundreds of ms and are always seen.
  */
 export const EVENT_LOOP_RESOLUTION_MS = 50
 
