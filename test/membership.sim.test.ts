@@ -206,6 +206,27 @@ describe('membership in the simulator', () => {
     expect(cluster.membership(id).local().incarnation).toBeGreaterThan(0)
   })
 
+  test('a member that left and restarted is alive again on a member that missed the gossip of its rejoin, within a few probe rounds', () => {
+    // Seed 52: n02 missed n03's new alive record and listed it as left for 9.5 s, until a periodic
+    // push-pull; n03 was probing it all along. Now a frame from a member listed as left is a reason to pull
+    // its state, as one from an unknown sender is: 2.5 s.
+    const seed = useSeed(52, FILE, 'a member that left and restarted')
+    const cluster = new SimCluster({ size: 5, seed, seeds: 1, profile: 'local' })
+    const ids = cluster.ids
+    expect(cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === 5, 20_000), 'formed').toBeDefined()
+    const victim = ids[4] as string
+    cluster.crash(victim)
+    expect(cluster.runUntilAll((o, ms) => o === victim || ms.find(m => m.id === victim)?.state === 'dead', 30_000), 'the crash is detected').toBeDefined()
+    const leaver = ids[3] as string
+    cluster.leave(leaver)
+    expect(cluster.runUntilAll((o, ms) => o === leaver || o === victim || ms.find(m => m.id === leaver)?.state === 'left', 30_000), 'the leave is seen').toBeDefined()
+    cluster.network.runFor(cluster.membership(ids[0] as string).config.leaveTimeoutMs + 500) // the leaver's process exits
+    cluster.restart(leaver)
+    const live = [ids[0], ids[1], ids[2], leaver] as string[]
+    const took = cluster.runUntilAll((o, ms) => !live.includes(o) || live.every(id => id === o || ms.find(m => m.id === id)?.state === 'alive'), 5_000, 50)
+    expect(took, `seed ${seed}: ${live.map(o => `${o} sees ${leaver} ${cluster.stateOf(o, leaver) ?? '-'}`).join(', ')}`).toBeDefined()
+  })
+
   test('a member that missed the gossip about a join learns of the joiner from its first probe, not the next push-pull', () => {
     const seed = useSeed(109, FILE, 'a member that missed the gossip')
     // Periodic push-pull far away, so only the protocol's own traffic can repair the missed view; dead
