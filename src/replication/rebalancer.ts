@@ -49,10 +49,22 @@ export interface RebalancerOptions {
 /** Docs classified per slice of a scan. */
 const SCAN_SLICE = 5_000
 
+/**
+ * A guest doc that changed within the last tick is handed to a home that confirmed some state of it within
+ * this many ticks only once that time is up. Its changes since went to that home by push (the writer pushes
+ * every write to the homes), so the round would mostly confirm a state already gone; a doc written every
+ * tick never matches any home exactly and was handed to each of its R homes at every tick for as long as the
+ * writes went on (30 real peers writing one doc 2/s each: 17 of each home's 89 sync frames per second in,
+ * and as many out). A quiet doc is handed over at the next tick as before, so drops are not delayed.
+ */
+const BUSY_HANDOFF_TICKS = 4
+
 export class Rebalancer {
   /** Held docs this peer does not home (as of the last scan or change). */
   private readonly guests = new Set<string>()
   private readonly dropping = new Set<string>()
+  /** When each guest doc last changed here (durably). */
+  private readonly changedAt = new Map<string, number>()
   private scan: { names: string[], next: number, timer: Timer } | undefined
   private scannedVersion = -1
 
@@ -90,7 +102,15 @@ export class Rebalancer {
   /** `doc` became held or changed here: is it a guest? */
   classify (doc: string): void {
     if (this.o.catalog.has(doc) && !this.o.placement.isHome(doc)) this.guests.add(doc)
-    else this.guests.delete(doc)
+    else {
+      this.guests.delete(doc)
+      this.changedAt.delete(doc)
+    }
+  }
+
+  /** `doc` changed here (an append completed). */
+  changed (doc: string): void {
+    if (this.guests.has(doc)) this.changedAt.set(doc, this.o.clock.now())
   }
 
   /** One round of handoffs: drop what R homes confirmed, hand the rest to their homes. */
@@ -103,12 +123,15 @@ export class Rebalancer {
     // Docs already in a handoff round with a home that is still under way are not listed to it again.
     const underWay = new Map<PeerId, ReadonlySet<string>>()
     let worked = 0
+    const now = this.o.clock.now()
+    const tick = this.o.config.antiEntropyIntervalMs
     for (const doc of [...this.guests]) {
       if (worked >= this.o.config.maxDocsPerRound) break
       if (this.dropping.has(doc)) continue
       const held = this.o.catalog.get(doc)
       if (held === undefined || this.o.placement.isHome(doc)) {
         this.guests.delete(doc)
+        this.changedAt.delete(doc)
         continue
       }
       const digest = held.meta?.digest
@@ -120,11 +143,13 @@ export class Rebalancer {
         if (this.o.registry.get(doc)?.pinned !== true) this.drop(doc, digest, homes)
         continue
       }
+      const busy = now - (this.changedAt.get(doc) ?? Number.NEGATIVE_INFINITY) < tick
       for (const home of missing) {
         if (!alive.has(home)) continue
-        let busy = underWay.get(home)
-        if (busy === undefined) underWay.set(home, busy = this.o.antiEntropy.handingOver(home))
-        if (busy.has(doc)) continue
+        if (busy && this.o.confirmations.confirmedSince(doc, home, now - BUSY_HANDOFF_TICKS * tick, this.o.durable)) continue
+        let inRound = underWay.get(home)
+        if (inRound === undefined) underWay.set(home, inRound = this.o.antiEntropy.handingOver(home))
+        if (inRound.has(doc)) continue
         let list = perHome.get(home)
         if (list === undefined) {
           list = []
@@ -161,6 +186,7 @@ export class Rebalancer {
     if (loaded !== undefined && !this.o.registry.evictNow(doc)) return // in use: next tick
     this.dropping.add(doc)
     this.guests.delete(doc)
+    this.changedAt.delete(doc)
     this.o.store.remove(doc, (err) => {
       this.dropping.delete(doc)
       if (err !== null) {
@@ -180,5 +206,6 @@ export class Rebalancer {
     this.scan?.timer.cancel()
     this.scan = undefined
     this.guests.clear()
+    this.changedAt.clear()
   }
 }

@@ -218,7 +218,7 @@ export class Replicator {
     }
     const { config, counters } = this
     this.placement = new Placement(this.localId, config.replicas)
-    this.confirmations = new Confirmations(Math.max(1024, config.maxDocsPerRound * 4))
+    this.confirmations = new Confirmations(Math.max(1024, config.maxDocsPerRound * 4), () => clock.now())
     this.covered = new CoveredDigests(config.maxTrackedDocs)
     this.registry = new DocRegistry(store, random, {
       onUpdate: (entry, update, origin) => { this.onDocUpdate(entry, update, origin) },
@@ -890,6 +890,7 @@ export class Replicator {
     this.noteEarlierDigest(name, meta.meta)
     this.catalog.noteDurable(name, meta.meta)
     if (!known) this.rebalancer.classify(name)
+    this.rebalancer.changed(name)
   }
 
   /** The store is about to hold `next` for `name`: the state it held before is still in it (covered.ts). */
