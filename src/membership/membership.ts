@@ -11,6 +11,8 @@ import type { Clock, Timer } from '../core/clock.js'
 import { TypedEmitter } from '../core/emitter.js'
 import { Histogram } from '../core/histogram.js'
 import type { HistogramSnapshot } from '../core/histogram.js'
+import { idleTicker } from '../core/idle-ticker.js'
+import type { IdleTicker } from '../core/idle-ticker.js'
 import { DecodeError, NotRunningError } from '../core/errors.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
@@ -169,6 +171,8 @@ export class Membership {
   /** When gossip last went to a member without a connection (gossipRound). */
   private lastGossipDial = Number.NEGATIVE_INFINITY
   private readonly timers: Timer[] = []
+  /** The gossip loop, once started (after its random phase); undefined while stopped. */
+  private gossipTicker: IdleTicker | undefined
   private readonly unsubscribe: Array<() => void> = []
   private readonly counters: Omit<MembershipStats, 'probeRtt' | 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds'>
   private readonly probeRtt = new Histogram(PROBE_RTT_BUCKETS_MS)
@@ -213,7 +217,10 @@ export class Membership {
       localMeta: meta,
       initialIncarnation: options.incarnation ?? 0,
       records: this.records,
-      broadcast: (u) => { this.queue.enqueue(u) },
+      broadcast: (u) => {
+        this.queue.enqueue(u)
+        this.gossipTicker?.wake()
+      },
       emit: (type, info) => { this.onMemberEvent(type, info) },
       onRefute: (accusation) => {
         this.counters.refutations++
@@ -279,7 +286,10 @@ export class Membership {
     const jitter = (ms: number): number => this.random.int(Math.max(1, ms))
     this.timers.push(
       this.after(jitter(config.probeIntervalMs), () => every(this.clock, () => this.awareness.scale(config.probeIntervalMs), () => { this.prober.tick() })),
-      this.after(jitter(config.gossipIntervalMs), () => every(this.clock, () => config.gossipIntervalMs, () => { this.gossipRound() })),
+      // The gossip loop sleeps while it has nothing to send (or no one to send it to): a queued update or a
+      // member event wakes it (gossipTicker.wake). An idle peer's process otherwise woke gossipIntervalMs⁻¹ times a
+      // second for nothing.
+      this.after(jitter(config.gossipIntervalMs), () => (this.gossipTicker = idleTicker(this.clock, config.gossipIntervalMs, () => this.gossipRound()))),
       // ±25 % per round: peers that saw the same members die at the same moment do not retry in step.
       this.after(jitter(config.reconnectIntervalMs), () => every(this.clock, () => config.reconnectIntervalMs * (0.75 + 0.5 * this.random.next()), () => { this.reconnectRound() })),
       this.after(jitter(config.pushPullIntervalMs), () => every(this.clock, () => pushPullIntervalMs(config.pushPullIntervalMs, this.table.activeMembers), () => { this.periodicPushPull() }))
@@ -351,6 +361,7 @@ export class Membership {
     this.running = false
     for (const t of this.timers) t.cancel()
     this.timers.length = 0
+    this.gossipTicker = undefined
     for (const u of this.unsubscribe) u()
     this.unsubscribe.length = 0
     this.prober.stop()
@@ -617,6 +628,8 @@ export class Membership {
   }
 
   private onMemberEvent<K extends keyof MembershipEvents>(type: K, info: MemberInfo): void {
+    // A new member is someone to gossip to: the loop sleeps while the queue has no one to go to.
+    this.gossipTicker?.wake()
     if (type === 'suspect') this.counters.suspicions++
     if (type === 'dead' || type === 'left') this.transport.forget?.(info.id)
     const fields = { member: info.id, name: info.name !== info.id ? info.name : undefined, incarnation: info.incarnation }
@@ -683,13 +696,16 @@ export class Membership {
     return targets
   }
 
-  private gossipRound (): void {
-    if (this.queue.length === 0) return
-    for (const id of this.gossipRoundTargets()) {
+  /** One gossip round; whether the loop should keep ticking (something queued, and someone to send it to). */
+  private gossipRound (): boolean {
+    if (this.queue.length === 0) return false
+    const targets = this.gossipRoundTargets()
+    for (const id of targets) {
       const gossip = this.takeGossip()
       if (gossip.length === 0) break
       this.send(this.destinationOf(id), { type: 'gossip', gossip })
     }
+    return targets.length > 0 && this.queue.length > 0
   }
 
   private periodicPushPull (): void {

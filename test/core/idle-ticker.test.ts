@@ -1,0 +1,40 @@
+/** The loop that sleeps while it has nothing to do (src/core/idle-ticker.ts). */
+import { describe, expect, test } from 'vitest'
+import { idleTicker } from '../../src/core/idle-ticker.js'
+import { ManualClock } from '../helpers/manual-clock.js'
+
+describe('idleTicker', () => {
+  test('ticks every interval while the round has more to do, arms nothing once it has not, and wake() resumes on the same grid', () => {
+    const clock = new ManualClock()
+    const ticks: number[] = []
+    let work = 3
+    const t = idleTicker(clock, 100, () => { ticks.push(clock.now()); return --work > 0 })
+    clock.advance(1_000)
+    expect(ticks).toEqual([100, 200, 300])
+    // Asleep: a woken loop runs at the next tick of its grid (400 s, 500 s, …), not at the moment of the wake.
+    clock.advance(250) // now 1250
+    work = 2
+    t.wake()
+    t.wake() // a second wake while armed arms nothing more
+    clock.advance(1_000)
+    expect(ticks).toEqual([100, 200, 300, 1300, 1400])
+    t.cancel()
+    work = 5
+    t.wake()
+    clock.advance(1_000)
+    expect(ticks).toHaveLength(5)
+  })
+
+  test('a wake that falls exactly on a tick of the grid runs a full interval later', () => {
+    const clock = new ManualClock()
+    const ticks: number[] = []
+    let work = 1
+    const t = idleTicker(clock, 100, () => { ticks.push(clock.now()); return --work > 0 })
+    clock.advance(300)
+    work = 1
+    t.wake()
+    clock.advance(300)
+    expect(ticks).toEqual([100, 400])
+    t.cancel()
+  })
+})
