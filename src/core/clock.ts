@@ -12,10 +12,16 @@ export interface Clock {
   now(): number
   /** Runs `fn` once after `delayMs` (clamped to ≥ 0). */
   setTimeout(fn: () => void, delayMs: number): Timer
+  /**
+   * Optional: `every` done by the clock itself, with the same contract (the simulator keeps one event per
+   * periodic timer instead of one per run).
+   */
+  every?(intervalMs: () => number, fn: () => void): Timer
 }
 
 /** Runs `fn` every `intervalMs()` (re-read each time, so the period can follow config or health). */
 export function every(clock: Clock, intervalMs: () => number, fn: () => void): Timer {
+  if (clock.every !== undefined) return clock.every(intervalMs, fn)
   let timer: Timer | undefined
   let cancelled = false
   const tick = (): void => {

@@ -140,6 +140,16 @@ export class MemberTable {
     return this.records.get(id)?.state
   }
 
+  /** When member `id` last changed state (info(id).stateChangedAt without building the info). */
+  stateChangedAt (id: PeerId): number | undefined {
+    return this.records.get(id)?.stateChangedAt
+  }
+
+  /** The addresses member `id` announced (info(id).addrs without building the info: asked at every frame sent). */
+  addrsOf (id: PeerId): readonly string[] | undefined {
+    return this.records.get(id)?.meta.addrs
+  }
+
   /** Ids of other members in `states`. */
   ids (predicate: (state: MemberState, stateChangedAt: number) => boolean): PeerId[] {
     const out: PeerId[] = []

@@ -491,7 +491,7 @@ export class Membership {
   }
 
   private destinationOf (id: PeerId): Destination {
-    return { id, addrs: this.table.info(id)?.addrs ?? [] }
+    return { id, addrs: this.table.addrsOf(id) ?? [] }
   }
 
   // ── receiving ──────────────────────────────────────────────────────────────────────────────────
@@ -653,7 +653,7 @@ export class Membership {
     const suspect = this.table.inState(MemberState.suspect)
     const recentlyDead: PeerId[] = []
     for (const id of this.table.inState(MemberState.dead).values()) {
-      const changedAt = this.table.info(id)?.stateChangedAt ?? 0
+      const changedAt = this.table.stateChangedAt(id) ?? 0
       if (now - changedAt < this.config.gossipToTheDeadMs) recentlyDead.push(id)
     }
     const n = alive.size + suspect.size + recentlyDead.length

@@ -151,7 +151,7 @@ export class Prober {
     const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs + this.dialAllowance(target)))
     this.pending.set(seq, { target, onAck: () => { finish(true) }, onNack: () => {} })
     this.helping.set(seq, { target, fail: () => { finish(false) } })
-    this.deps.send({ id: target, addrs: table.info(target)?.addrs ?? [] }, { type: 'ping', seq }, target)
+    this.deps.send({ id: target, addrs: table.addrsOf(target) ?? [] }, { type: 'ping', seq }, target)
   }
 
   /**
@@ -167,7 +167,7 @@ export class Prober {
       this.deps.onPingReqRefused?.() // a stranger, or overloaded: stay silent, the requester copes
       return
     }
-    const requester: Destination = { id: from, addrs: table.info(from)?.addrs ?? [] }
+    const requester: Destination = { id: from, addrs: table.addrsOf(from) ?? [] }
     if (targetInfo === undefined || targetInfo.state === MemberState.left) {
       // We cannot vouch for a member we do not know: a nack tells the requester that we, at least, are fine.
       this.deps.onPingReqRefused?.()
@@ -274,12 +274,11 @@ export class Prober {
     }
     round.pending = pending
     this.pending.set(round.seq, pending)
-    const info = table.info(target)
-    const buddy = config.buddySystem && info?.state === MemberState.suspect ? target : undefined
+    const buddy = config.buddySystem && table.state(target) === MemberState.suspect ? target : undefined
     const dial = this.dialAllowance(target)
     round.indirectTimer = clock.setTimeout(() => { this.startIndirect(round) }, awareness.scale(config.probeTimeoutMs + dial))
     round.finishTimer = clock.setTimeout(() => { this.finish(round) }, awareness.scale(config.probeIntervalMs) - 1)
-    this.deps.send({ id: target, addrs: info?.addrs ?? [] }, { type: 'ping', seq: round.seq }, buddy)
+    this.deps.send({ id: target, addrs: table.addrsOf(target) ?? [] }, { type: 'ping', seq: round.seq }, buddy)
   }
 
   private startIndirect (round: ProbeRound): void {
@@ -292,10 +291,10 @@ export class Prober {
     const helpers = sampleIndices(random, alive.size, config.indirectChecks + 1).map(i => alive.at(i)).filter(id => id !== round.target).slice(0, config.indirectChecks)
     round.expectedNacks = helpers.length
     if (round.pending !== undefined) round.pending.helpers = new Set(helpers)
-    const targetAddrs = table.info(round.target)?.addrs ?? []
+    const targetAddrs = table.addrsOf(round.target) ?? []
     for (const helper of helpers) {
       this.deps.onIndirectProbe?.()
-      this.deps.send({ id: helper, addrs: table.info(helper)?.addrs ?? [] }, { type: 'pingReq', seq: round.seq, target: round.target, targetAddrs })
+      this.deps.send({ id: helper, addrs: table.addrsOf(helper) ?? [] }, { type: 'pingReq', seq: round.seq, target: round.target, targetAddrs })
     }
   }
 

@@ -37,17 +37,23 @@ export function updateBytes (u: MemberUpdate, encode: (u: MemberUpdate) => Uint8
   return bytes
 }
 
+/** The bytes of `u` if it was encoded or decoded before, without encoding it. */
+export function cachedUpdateBytes (u: MemberUpdate): Uint8Array | undefined {
+  return encoded.get(u)
+}
+
 /**
- * The update encoded by `bytes`: the same object as last time for bytes seen recently, else
- * `decode(copy)` — given a private copy of the bytes, which the result may keep views into — frozen and
- * remembered. `decode` throws on malformed input; nothing is remembered then.
+ * The update encoded by `bytes[start, end)`: the same object as last time for bytes seen recently, else
+ * `decode(copy, field, index)` — given a private copy of the bytes, which the result may keep views into —
+ * frozen and remembered. `decode` throws on malformed input; nothing is remembered then. The bytes are
+ * read in place (no view of them, no closure per update: a push-pull page holds up to 4,096).
  */
-export function decodeUpdate (bytes: Uint8Array, decode: (copy: Uint8Array) => MemberUpdate): MemberUpdate {
-  const key = hash(bytes)
+export function decodeUpdate<F> (bytes: Uint8Array, start: number, end: number, decode: (copy: Uint8Array, field: F, index: number) => MemberUpdate, field: F, index: number): MemberUpdate {
+  const key = hash(bytes, start, end)
   const hit = decoded.get(key)
-  if (hit !== undefined && equal(hit.bytes, bytes)) return hit.update
-  const copy = bytes.slice()
-  const update = freeze(decode(copy))
+  if (hit !== undefined && equal(hit.bytes, bytes, start, end)) return hit.update
+  const copy = bytes.slice(start, end)
+  const update = freeze(decode(copy, field, index))
   if (decoded.size >= DECODED_UPDATES_CACHED) decoded.clear()
   decoded.set(key, { bytes: copy, update })
   encoded.set(update, copy)
@@ -63,15 +69,16 @@ function freeze (u: MemberUpdate): MemberUpdate {
   return Object.freeze(u)
 }
 
-/** 32-bit FNV-1a. */
-function hash (bytes: Uint8Array): number {
+/** 32-bit FNV-1a of `bytes[start, end)`. */
+function hash (bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193)
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193)
   return h >>> 0
 }
 
-function equal (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+/** Whether `a` holds the bytes of `b[start, end)`. */
+function equal (a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false
   return true
 }
