@@ -18,17 +18,33 @@ export function idleTicker (clock: Clock, intervalMs: number, round: () => boole
   let timer: Timer | undefined
   let cancelled = false
   let lastTick = clock.now()
+  /** A round is running; a wake meanwhile (the round queued work, or work arrived after it looked) is noted here. */
+  let inRound = false
+  let wokeInRound = false
   const tick = (): void => {
     timer = undefined
     if (cancelled) return
     lastTick = clock.now()
+    inRound = true
+    wokeInRound = false
+    let more: boolean
+    try {
+      more = round()
+    } finally {
+      inRound = false
+    }
     // Awake, the loop is the plain chain `every` is (one timer armed from the last tick), so its ticks fall
-    // exactly where they did before it could sleep.
-    if (round() && !cancelled) timer = clock.setTimeout(tick, intervalMs)
+    // exactly where they did before it could sleep. Exactly one timer: a wake during the round must not arm
+    // one of its own beside this one (that made two loops, then four, eight…).
+    if ((more || wokeInRound) && !cancelled) timer = clock.setTimeout(tick, intervalMs)
   }
   timer = clock.setTimeout(tick, intervalMs)
   return {
     wake () {
+      if (inRound) {
+        wokeInRound = true
+        return
+      }
       if (cancelled || timer !== undefined) return
       const since = clock.now() - lastTick
       timer = clock.setTimeout(tick, intervalMs - (since % intervalMs))

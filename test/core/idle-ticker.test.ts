@@ -37,4 +37,36 @@ describe('idleTicker', () => {
     expect(ticks).toEqual([100, 400])
     t.cancel()
   })
+
+  test('a wake from inside the round (it queued work) keeps one loop, not a second one beside it', () => {
+    // The gossip round sends, a send can queue an update, and the queue wakes the loop: a wake that armed
+    // a timer while the round ran, overwritten by the round's own, left two loops — then four, eight…
+    // The 30-peer heal simulation (test/sim/heal-storm.test.ts) ran for over half an hour instead of 46 s.
+    const clock = new ManualClock()
+    const ticks: number[] = []
+    const t = idleTicker(clock, 100, () => {
+      ticks.push(clock.now())
+      const more = ticks.length < 20
+      if (more) t.wake()
+      return more
+    })
+    clock.advance(3_000)
+    expect(ticks).toEqual(Array.from({ length: 20 }, (_, i) => 100 * (i + 1)))
+    t.cancel()
+  })
+
+  test('a wake from inside a round that says it is done runs one more round, at the next tick', () => {
+    const clock = new ManualClock()
+    const ticks: number[] = []
+    let first = true
+    const t = idleTicker(clock, 100, () => {
+      ticks.push(clock.now())
+      if (first) t.wake() // something arrived while the round ran, after it looked
+      first = false
+      return false
+    })
+    clock.advance(1_000)
+    expect(ticks).toEqual([100, 200])
+    t.cancel()
+  })
 })
