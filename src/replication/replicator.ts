@@ -930,16 +930,20 @@ export class Replicator {
    * round with someone. At most one such round per doc per GAP_FILL_SPACING_MS; a gap found meanwhile gets
    * one at the end of that time if the doc still has something pending then.
    */
-  private fillGap (entry: DocEntry, from: PeerId): void {
+  private fillGap (entry: DocEntry, from: PeerId, spaced = false): void {
     const now = this.clock.now()
     const name = entry.name
     const fill = this.gapFills.get(name)
-    if (fill !== undefined && now - fill.at < GAP_FILL_SPACING_MS) {
+    // `spaced`: called by the timer that waited out the spacing. It must not test the spacing again: with
+    // fractional times, now − at can fall a hair short of the spacing when that timer fires, and the timer
+    // it would then arm fires at the same instant, again and again (the 30-peer heal simulation spun on one
+    // instant for half an hour).
+    if (!spaced && fill !== undefined && now - fill.at < GAP_FILL_SPACING_MS) {
       fill.from = from
       fill.timer ??= this.clock.setTimeout(() => {
         fill.timer = undefined
         const ready = this.registry.ready(name)
-        if (this.running && ready !== undefined && ready.pendingBytes > 0) this.fillGap(ready, fill.from)
+        if (this.running && ready !== undefined && ready.pendingBytes > 0) this.fillGap(ready, fill.from, true)
       }, fill.at + GAP_FILL_SPACING_MS - now)
       return
     }
