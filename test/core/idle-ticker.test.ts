@@ -1,14 +1,24 @@
 /** The loop that sleeps while it has nothing to do (src/core/idle-ticker.ts). */
 import { describe, expect, test } from 'vitest'
 import { idleTicker } from '../../src/core/idle-ticker.js'
+import type { IdleTicker } from '../../src/core/idle-ticker.js'
 import { ManualClock } from '../helpers/manual-clock.js'
+
+/** A 100 ms idle ticker on a manual clock whose rounds are recorded in `ticks` (the times they ran). */
+function recorded (round: (t: IdleTicker, ticks: readonly number[]) => boolean): { clock: ManualClock, ticks: number[], t: IdleTicker } {
+  const clock = new ManualClock()
+  const ticks: number[] = []
+  const t: IdleTicker = idleTicker(clock, 100, () => {
+    ticks.push(clock.now())
+    return round(t, ticks)
+  })
+  return { clock, ticks, t }
+}
 
 describe('idleTicker', () => {
   test('ticks every interval while the round has more to do, arms nothing once it has not, and wake() resumes on the same grid', () => {
-    const clock = new ManualClock()
-    const ticks: number[] = []
     let work = 3
-    const t = idleTicker(clock, 100, () => { ticks.push(clock.now()); return --work > 0 })
+    const { clock, ticks, t } = recorded(() => --work > 0)
     clock.advance(1_000)
     expect(ticks).toEqual([100, 200, 300])
     // Asleep: a woken loop runs at the next tick of its grid (400 s, 500 s, …), not at the moment of the wake.
@@ -26,10 +36,8 @@ describe('idleTicker', () => {
   })
 
   test('a wake that falls exactly on a tick of the grid runs a full interval later', () => {
-    const clock = new ManualClock()
-    const ticks: number[] = []
     let work = 1
-    const t = idleTicker(clock, 100, () => { ticks.push(clock.now()); return --work > 0 })
+    const { clock, ticks, t } = recorded(() => --work > 0)
     clock.advance(300)
     work = 1
     t.wake()
@@ -42,12 +50,9 @@ describe('idleTicker', () => {
     // The gossip round sends, a send can queue an update, and the queue wakes the loop: a wake that armed
     // a timer while the round ran, overwritten by the round's own, left two loops — then four, eight…
     // The 30-peer heal simulation (test/sim/heal-storm.test.ts) ran for over half an hour instead of 46 s.
-    const clock = new ManualClock()
-    const ticks: number[] = []
-    const t = idleTicker(clock, 100, () => {
-      ticks.push(clock.now())
-      const more = ticks.length < 20
-      if (more) t.wake()
+    const { clock, ticks, t } = recorded((self, done) => {
+      const more = done.length < 20
+      if (more) self.wake()
       return more
     })
     clock.advance(3_000)
@@ -56,12 +61,9 @@ describe('idleTicker', () => {
   })
 
   test('a wake from inside a round that says it is done runs one more round, at the next tick', () => {
-    const clock = new ManualClock()
-    const ticks: number[] = []
     let first = true
-    const t = idleTicker(clock, 100, () => {
-      ticks.push(clock.now())
-      if (first) t.wake() // something arrived while the round ran, after it looked
+    const { clock, ticks, t } = recorded((self) => {
+      if (first) self.wake() // something arrived while the round ran, after it looked
       first = false
       return false
     })
