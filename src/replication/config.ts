@@ -67,6 +67,12 @@ export interface ReplicationConfig {
    */
   pushAllMaxHosts: number
   /**
+   * How long a new remote update waits before it is forwarded, for more updates of the same doc to share
+   * its frames (push.ts): on a mesh where every host writes, each forward frame then carries several
+   * writes. Adds up to this much latency per epidemic hop. 0 = forward at the end of the turn.
+   */
+  forwardBatchMs: number
+  /**
    * Share of the rounds for docs the app holds open without homing them that go to a random live peer
    * rather than a home: how peers holding the same doc open find each other (then writes reach them in
    * one hop). 0 = only the homes know who holds what open.
@@ -189,6 +195,7 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   antiEntropyIntervalMs: 5_000,
   pushFanout: 3,
   pushAllMaxHosts: 16,
+  forwardBatchMs: 50,
   discoveryRatio: 0.25,
   fetchFanout: 3,
   sessionTimeoutMs: 10_000,
@@ -269,6 +276,7 @@ export function resolveReplicationConfig (init: ReplicationInit = {}, preset: Re
   if (init.maxDocBytes === undefined) config.maxDocBytes = Math.min(config.maxDocBytes, Math.floor(config.maxTransferBytes * 3 / 4))
   requirePositiveIntegers(config, POSITIVE_INTEGERS)
   if (!Number.isSafeInteger(config.pushFanout) || config.pushFanout < 0) throw new ConfigError(`pushFanout must be an integer ≥ 0, got ${config.pushFanout}`)
+  if (!Number.isFinite(config.forwardBatchMs) || config.forwardBatchMs < 0 || config.forwardBatchMs > 10_000) throw new ConfigError(`forwardBatchMs must be between 0 and 10000, got ${config.forwardBatchMs}`)
   if (!Number.isSafeInteger(config.pushAllMaxHosts) || config.pushAllMaxHosts < 0) throw new ConfigError(`pushAllMaxHosts must be an integer ≥ 0, got ${config.pushAllMaxHosts}`)
   if (!(config.discoveryRatio >= 0 && config.discoveryRatio <= 1)) throw new ConfigError(`discoveryRatio must be in [0, 1], got ${config.discoveryRatio}`)
   if (config.chunkBytes < MIN_CHUNK_BYTES || config.chunkBytes > SYNC_LIMITS.chunkBytes) {

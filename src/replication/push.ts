@@ -4,10 +4,19 @@
  * straight to each — N − 1 frames, fewer than the (N + 1)·k of an epidemic, and every host has it one hop
  * later; those copies are not forwarded. In a larger mesh it goes to the homes and k random other hosts
  * marked `spread`, and every host that learns something new from a spread copy forwards it, once (a second
- * copy is not new), to k others — never back to its sender — still marked: an infection-style epidemic.
- * Push gives latency, not completeness (an epidemic at k = 3 reaches ≈ 94 %; a host this peer does not
- * know of yet gets nothing): anti-entropy repairs the rest.
+ * copy is not new), to k others — never back to a sender — still marked: an infection-style epidemic.
+ * Push gives latency, not completeness (an epidemic at k = 3 reaches ≈ 94 % of hosts; a host this peer does
+ * not know of yet gets nothing): anti-entropy repairs the rest.
+ *
+ * Batched per doc (issue 14): every frame costs its sender and its receiver far more than the few bytes
+ * of a small update (a stream write, the muxer, the cipher, a durable append), so updates of one doc that
+ * wait together leave as one merged update (Y.mergeUpdates) in one frame per target. Local writes wait for
+ * the end of the turn (writes of one turn, a burst, share their frames); forwards wait `forwardBatchMs`, so on
+ * a mesh where every host writes, a host forwards a few writes per frame instead of one each. The
+ * targets of a batch are chosen once for it; a forward skips every peer it got part of the batch from.
  */
+import * as Y from 'yjs'
+import type { Clock, Timer } from '../core/clock.js'
 import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
 import type { DocEntry } from './doc-entry.js'
@@ -25,33 +34,107 @@ export interface PusherOptions {
   hosts: HostDirectory
   peers: PeerDirectory
   random: Random
+  clock: Clock
   counters: ReplicatorCounters
   fanout: () => number
   pushAllMaxHosts: () => number
+  /** How long a forward waits for more of the same doc to share its frames (0 = the end of the turn). */
+  forwardBatchMs: () => number
+}
+
+/** What waits to be sent for one doc. */
+interface Batch {
+  entry: DocEntry
+  /** Durable local updates (pushed to the homes and the hosts). */
+  readonly local: Uint8Array[]
+  /** New remote updates of an epidemic push (forwarded to k hosts). */
+  readonly spread: Uint8Array[]
+  /** Peers that sent us part of `spread`: they are not forwarded to. */
+  readonly from: Set<PeerId>
 }
 
 export class Pusher {
+  private readonly batches = new Map<string, Batch>()
+  private timer: Timer | undefined
+  private due = Infinity
+
   constructor (private readonly o: PusherOptions) {}
 
-  /** Sends a durable local update of `entry` to every live host (alive or suspect), or to k of them as an epidemic. */
+  /** Queues a durable local update of `entry` for every live host (alive or suspect), or k of them as an epidemic. */
   pushLocal (entry: DocEntry, update: Uint8Array): void {
-    const reach = pushTargets(this.o.peers)
-    const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && reach.has(p))
-    const others = this.o.hosts.hostsOf(entry.name, reach).filter(p => !homes.includes(p))
-    const direct = homes.length + others.length <= this.o.pushAllMaxHosts()
-    const targets = direct ? [...homes, ...others] : [...homes, ...this.o.random.sample(others, this.o.fanout())]
-    for (const to of targets) this.o.link.send(to, { type: 'update', doc: entry.name, update, ackId: 0, spread: !direct })
-    this.o.counters.pushes += targets.length
+    this.batch(entry).local.push(update)
+    this.arm(0)
   }
 
-  /** Forwards a new remote update of an epidemic push to k live hosts other than `from`. */
+  /** Queues a new remote update of an epidemic push for k live hosts other than `from`. */
   forward (entry: DocEntry, update: Uint8Array, from: PeerId): void {
-    const targets = this.o.random.sample(this.liveHosts(entry, from), this.o.fanout())
-    for (const to of targets) this.o.link.send(to, { type: 'update', doc: entry.name, update, ackId: 0, spread: true })
-    this.o.counters.forwards += targets.length
+    const b = this.batch(entry)
+    b.spread.push(update)
+    b.from.add(from)
+    this.arm(this.o.forwardBatchMs())
   }
 
-  private liveHosts (entry: DocEntry, exclude?: PeerId): PeerId[] {
-    return this.o.hosts.hostsOf(entry.name, pushTargets(this.o.peers), exclude)
+  /** Updates waiting to be sent, all docs. */
+  get queued (): number {
+    let n = 0
+    for (const b of this.batches.values()) n += b.local.length + b.spread.length
+    return n
+  }
+
+  /** Sends everything waiting now. */
+  flush (): void {
+    this.timer?.cancel()
+    this.timer = undefined
+    this.due = Infinity
+    const batches = [...this.batches.values()]
+    this.batches.clear()
+    for (const b of batches) this.send(b)
+  }
+
+  /** Drops everything waiting (stop): anti-entropy carries it later. */
+  clear (): void {
+    this.timer?.cancel()
+    this.timer = undefined
+    this.due = Infinity
+    this.batches.clear()
+  }
+
+  private batch (entry: DocEntry): Batch {
+    let b = this.batches.get(entry.name)
+    if (b === undefined) {
+      b = { entry, local: [], spread: [], from: new Set() }
+      this.batches.set(entry.name, b)
+    }
+    b.entry = entry
+    return b
+  }
+
+  /** Flushes within `delayMs`: an earlier flush already due stays; a later one is brought forward. */
+  private arm (delayMs: number): void {
+    const due = this.o.clock.now() + delayMs
+    if (this.timer !== undefined && this.due <= due) return
+    this.timer?.cancel()
+    this.due = due
+    this.timer = this.o.clock.setTimeout(() => { this.flush() }, delayMs)
+  }
+
+  private send (b: Batch): void {
+    const parts = [...b.local, ...b.spread]
+    const update = parts.length === 1 ? parts[0] as Uint8Array : Y.mergeUpdates(parts)
+    const name = b.entry.name
+    const reach = pushTargets(this.o.peers)
+    const others = this.o.hosts.hostsOf(name, reach).filter(p => !b.from.has(p))
+    if (b.local.length === 0) {
+      const targets = this.o.random.sample(others, this.o.fanout())
+      for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: true })
+      this.o.counters.forwards += targets.length
+      return
+    }
+    const homes = this.o.placement.homes(name).filter(p => p !== this.o.localId && reach.has(p))
+    const rest = others.filter(p => !homes.includes(p))
+    const direct = homes.length + rest.length <= this.o.pushAllMaxHosts()
+    const targets = direct ? [...homes, ...rest] : [...homes, ...this.o.random.sample(rest, this.o.fanout())]
+    for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: !direct })
+    this.o.counters.pushes += targets.length
   }
 }

@@ -252,8 +252,8 @@ export class Replicator {
     })
     this.steps = new StepBatcher(this.link, clock, config.chunkBytes, counters)
     this.pusher = new Pusher({
-      localId: this.localId, placement: this.placement, link: this.link, hosts: this.hosts, peers, random, counters,
-      fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts
+      localId: this.localId, placement: this.placement, link: this.link, hosts: this.hosts, peers, random, clock, counters,
+      fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts, forwardBatchMs: () => config.forwardBatchMs
     })
     this.flushes = new FlushTracker({
       localId: this.localId, link: this.link, placement: this.placement, durable: this.durable, peers, clock, config, counters
@@ -388,6 +388,7 @@ export class Replicator {
     for (const u of this.unsubscribe) u()
     this.unsubscribe.length = 0
     this.flushes.stop()
+    this.pusher.flush() // local writes waiting for the end of the turn still leave (the link may yet send them)
     this.compactor.clear()
     this.appendRepair.clear()
     this.antiEntropy.clear()
