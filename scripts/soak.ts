@@ -209,7 +209,7 @@ async function lostWrites (acked: ReadonlyMap<string, WriteValue>): Promise<stri
   return [...lost]
 }
 
-/** On a failed run, every peer's log (current process only) goes to a directory that survives cleanup. */
+/** On a failed run (or with --keep), every peer's log (current process only) goes to a directory that survives cleanup. */
 function saveLogs (): string {
   const out = mkdtempSync(path.join(os.tmpdir(), `murmur-soak-logs-${options.seed}-`))
   for (const s of mesh.slots) if (s.proc !== undefined) writeFileSync(path.join(out, `${s.name}.log`), s.proc.log())
@@ -219,7 +219,7 @@ function saveLogs (): string {
 let code = 1
 try {
   const result = await main()
-  if (!result.ok) log(`peer logs saved in ${saveLogs()}`)
+  if (!result.ok || options.keep) log(`peer logs saved in ${saveLogs()}`)
   process.stdout.write(`${JSON.stringify(result)}\n`)
   code = result.ok ? 0 : 1
 } catch (err) {

@@ -38,14 +38,30 @@ export function every(clock: Clock, intervalMs: () => number, fn: () => void): T
   }
 }
 
-/** The real clock: performance.now() for the time line, Node timers for scheduling. */
+/**
+ * The real clock: performance.now() for the time line, Node timers for scheduling.
+ *
+ * A due timer's callback runs after the I/O that is ready when it fires (setImmediate: the event loop's
+ * check phase, after its poll phase). Node runs due timers first: after a stall — a loaded machine, a long
+ * GC — every timeout that fell due during it fired before the loop read the sockets, so a probe whose ack
+ * had arrived in time timed out anyway, and its member was suspected (issue 14: healthy members suspected
+ * over and over in the seconds after a heal, while handshakes and catch-up held the thread). The protocol
+ * asks "did the answer arrive within the timeout", so the answers that did get read first. The simulator's
+ * CPU model already orders a frame that arrived before a timer was due ahead of it.
+ */
 export class SystemClock implements Clock {
   now (): number {
     return performance.now()
   }
 
   setTimeout (fn: () => void, delayMs: number): Timer {
-    const handle = setTimeout(fn, Math.max(0, delayMs))
-    return { cancel: () => { clearTimeout(handle) } }
+    let immediate: ReturnType<typeof setImmediate> | undefined
+    const handle = setTimeout(() => { immediate = setImmediate(fn) }, Math.max(0, delayMs))
+    return {
+      cancel: () => {
+        clearTimeout(handle)
+        if (immediate !== undefined) clearImmediate(immediate)
+      }
+    }
   }
 }
