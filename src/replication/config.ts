@@ -69,7 +69,10 @@ export interface ReplicationConfig {
   /**
    * How long a new remote update waits before it is forwarded, for more updates of the same doc to share
    * its frames (push.ts): on a mesh where every host writes, each forward frame then carries several
-   * writes. Adds up to this much latency per epidemic hop. 0 = forward at the end of the turn.
+   * writes. Adds up to this much latency per epidemic hop, for the hosts a write's direct pushes (its homes
+   * and k others) missed; meshes of at most `pushAllMaxHosts` hosts push directly and never forward.
+   * 30 real peers writing one doc 2/s each, CPU per acknowledged write: 21.0 ms unbatched, 20.5 ms at
+   * 50 ms, 17.2 ms at 250 ms (BENCHMARKS.md). 0 = forward at the end of the turn.
    */
   forwardBatchMs: number
   /**
@@ -195,7 +198,7 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   antiEntropyIntervalMs: 5_000,
   pushFanout: 3,
   pushAllMaxHosts: 16,
-  forwardBatchMs: 50,
+  forwardBatchMs: 250,
   discoveryRatio: 0.25,
   fetchFanout: 3,
   sessionTimeoutMs: 10_000,

@@ -11,7 +11,7 @@
  * Batched per doc (issue 14): every frame costs its sender and its receiver far more than the few bytes
  * of a small update (a stream write, the muxer, the cipher, a durable append), so updates of one doc that
  * wait together leave as one merged update (Y.mergeUpdates) in one frame per target. Local writes wait for
- * the end of the turn (writes of one turn, a burst, share their frames); forwards wait `forwardBatchMs`, so on
+ * the end of the turn (writes of one turn, a burst, share their frames); forwards wait `forwardBatchMs` (250 ms), so on
  * a mesh where every host writes, a host forwards a few writes per frame instead of one each. The
  * targets of a batch are chosen once for it; a forward skips every peer it got part of the batch from.
  */

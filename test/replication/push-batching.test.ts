@@ -9,7 +9,7 @@ const MAX = 1024 * 1024
  * Issue 14: on the 30-peer soak every host writes the one soak doc, and each forward frame carried one
  * write — a host sent and received ~k frames per write of the whole mesh, and the frames' fixed cost (a
  * stream write, the muxer, the cipher, a durable append) saturated two cores. Forwards of one doc now wait
- * `forwardBatchMs` and leave merged, one frame per target.
+ * `forwardBatchMs` (250 ms) and leave merged, one frame per target.
  */
 describe('push batching', () => {
   async function run (forwardBatchMs: number): Promise<{ framesPerWrite: number, writes: number, converged: boolean }> {
@@ -41,7 +41,7 @@ describe('push batching', () => {
 
   it('forwards of one doc share their frames: update frames per write fall several-fold, and every write still arrives everywhere (push, then anti-entropy)', async () => {
     const turn = await run(0)
-    const batched = await run(50)
+    const batched = await run(250)
     expect(batched.writes).toBe(360)
     expect(batched.converged).toBe(true)
     expect(turn.converged).toBe(true)
