@@ -72,6 +72,8 @@ const START_TIMEOUT_MS = 120_000
 const START_BATCH = 5
 const FORM_TIMEOUT_MS = 180_000
 const PROGRESS_EVERY_MS = 10_000
+/** Other processes using more than this many cores during the window make the figures doubtful (said in the report). */
+const OTHER_CORES_WARN = 0.15
 /** Bump when Figures changes shape: runs kept in BENCHMARKS.md with another schema are dropped. */
 const SCHEMA = 1
 
@@ -273,7 +275,7 @@ function figures (o: Options, peers: readonly LoadPeer[], writers: SteadyWriters
   const perAck = Object.fromEntries(Object.entries(COUNTERS).map(([k, c]) => [k, split(c.name, c.match)])) as Record<CounterKey, Split | null>
   const lat = writers.window.latenciesMs
   const finite = pct.filter(Number.isFinite)
-  return {
+  const f: Figures = {
     peers: o.peers,
     ratePerPeer: o.rate,
     warmupS: o.warmup,
@@ -309,6 +311,9 @@ function figures (o: Options, peers: readonly LoadPeer[], writers: SteadyWriters
     perPeer: peers.map((p, i) => ({ name: p.name, home: isHome[i] === true, cpuPct: round(pct[i] as number, 2) })),
     warnings
   }
+  const other = otherCores(f)
+  if (other > OTHER_CORES_WARN) warnings.push(`other processes kept ${round(other, 2)} cores busy during the window: on shared cores the peers' CPU per write comes out higher`)
+  return f
 }
 
 async function run (o: Options): Promise<Figures> {
@@ -352,6 +357,9 @@ async function run (o: Options): Promise<Figures> {
 const fmt = (x: number, digits = 2): string => Number.isFinite(x) ? x.toFixed(digits) : '–'
 const splitCell = (s: Split | null | undefined): string => s == null ? '–' : `${fmt(s.total)} (homes ${fmt(s.homes)}, others ${fmt(s.others)})`
 
+/** Cores kept busy by neither the peers nor this process: other work on a shared machine. */
+const otherCores = (f: Figures): number => f.cpu.machineBusyCores - f.cpu.peersCores - f.cpu.toolPct / 100
+
 function rows (runs: ReadonlyArray<KeptRun<Figures>>): Array<Array<string | number>> {
   const row = (label: string, cell: (f: Figures) => string): Array<string | number> => [label, ...runs.map(r => cell(r.figures))]
   return [
@@ -360,7 +368,7 @@ function rows (runs: ReadonlyArray<KeptRun<Figures>>): Array<Array<string | numb
     row('acknowledged writes/s (asked: peers × rate); failed in the window', f => `${fmt(f.writes.ackedPerS, 1)} (${fmt(f.writes.targetPerS, 0)}); ${f.writes.failedInWindow}`),
     row('ack latency p50 / p99, ms', f => `${fmt(f.writes.latencyMs.p50, 0)} / ${fmt(f.writes.latencyMs.p99, 0)}`),
     row('CPU per peer, % of a core: homes (mean) / others (median) / busiest', f => `${fmt(f.cpu.homesMeanPct, 1)} / ${fmt(f.cpu.othersMedianPct, 1)} / ${fmt(f.cpu.maxPct, 1)}`),
-    row('peers\' CPU / whole machine busy, cores', f => `${fmt(f.cpu.peersCores)} / ${fmt(f.cpu.machineBusyCores)} of ${f.cpu.cores}`),
+    row('peers\' CPU / whole machine busy, cores (other processes)', f => `${fmt(f.cpu.peersCores)} / ${fmt(f.cpu.machineBusyCores)} of ${f.cpu.cores} (${fmt(otherCores(f))})`),
     row('this benchmark process, % of a core', f => fmt(f.cpu.toolPct, 1)),
     ...Object.entries(COUNTERS).map(([k, c]) => row(`per acknowledged write: ${c.label}`, f => splitCell(f.perAck[k as CounterKey])))
   ]
