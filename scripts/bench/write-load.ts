@@ -48,7 +48,7 @@ const BOUNDS: Record<string, { key: keyof Options, min: number, max: number, int
   '--window': { key: 'window', min: 5, max: 3600, integer: false }
 }
 
-export function parse (args: readonly string[]): Options {
+function parse (args: readonly string[]): Options {
   const o: Options = { peers: 20, rate: 2, warmup: 20, window: 40 }
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string
@@ -406,7 +406,7 @@ export async function main (args: string[]): Promise<void> {
     '',
     `How: N peers (\`${MURMUR_PEER_JS === PEER_JS ? 'dist/peer.js' : MURMUR_PEER_JS} --profile local\`, on 127.0.0.1 like the soak; started the seed first, then ${START_BATCH} at a time), each PUTting unique keys into doc "${DOC}" at the given rate (staggered). After the warmup, a window: each peer's CPU from /proc/<pid>/stat (utime + stime) at its two ends; every counter from each peer's /metrics, read just before the start and just after the end; the writes whose HTTP 200 (durable) arrived inside it. Per-write figures are sums over all peers divided by those writes; "homes" are the peers whose own \`murmur_docs_held{kind="homed"}\` is ≥ 1, "others" the rest. Frames are counted where they arrive (\`murmur_transport_frames_total\`, \`murmur_sync_messages_total\` direction in).`,
     '',
-    'The CPU per write includes what the peers spend anyway (membership, timers): an idle peer uses 1–2 % of a core, so with few writes per peer that share is large. Each configuration (peers × rate) keeps its last run: a run replaces only its own column.',
+    'The CPU per write includes what the peers spend anyway (membership, timers): an idle peer uses 1–2 % of a core, so with few writes per peer that share is large. On a shared machine one run moves by several per cent: compare builds with more than one run each, alternately. Each configuration (peers × rate) keeps its last run: a run replaces only its own column.',
     '',
     table(header, rows(runs)),
     '',
