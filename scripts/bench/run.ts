@@ -10,7 +10,8 @@ const BENCHES: Record<string, string> = {
   replication: './replication.ts',
   yjs: './yjs.ts',
   placement: './placement.ts',
-  hostile: './hostile.ts'
+  hostile: './hostile.ts',
+  'write-load': './write-load.ts'
 }
 
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }

@@ -4,6 +4,7 @@
  * is down, partitioned from nobody but slow, timed out — is an attempt that proves nothing. The ledger of
  * acknowledged writes is what the final check looks for on every peer.
  */
+import { paced } from '../lib/paced.ts'
 import type { Mesh, Slot } from './mesh.ts'
 
 export const SOAK_DOC = 'soak'
@@ -45,26 +46,21 @@ export class Writer {
   }
 
   private async loop (slot: Slot): Promise<void> {
-    const interval = 1000 / this.perSecond
+    // Keys count the writes sent: none while the slot's peer is down.
     let n = 0
-    // Stagger the peers so that writes are spread over the interval.
-    await sleep(Math.random() * interval)
-    while (this.running) {
-      const started = Date.now()
-      if (slot.proc !== undefined) {
-        const key = `${slot.name}-${n++}`
-        const value: WriteValue = { slot: slot.name, n, at: started }
-        this.attempts.set(slot.name, (this.attempts.get(slot.name) ?? 0) + 1)
-        try {
-          const r = await this.mesh.api(slot, 'PUT', `/docs/${SOAK_DOC}/kv/${key}`, value)
-          if (r.status === 200) this.acked.set(key, value)
-          else this.fail(slot)
-        } catch {
-          this.fail(slot)
-        }
+    await paced(this.perSecond, () => this.running, async () => {
+      if (slot.proc === undefined) return
+      const key = `${slot.name}-${n++}`
+      const value: WriteValue = { slot: slot.name, n, at: Date.now() }
+      this.attempts.set(slot.name, (this.attempts.get(slot.name) ?? 0) + 1)
+      try {
+        const r = await this.mesh.api(slot, 'PUT', `/docs/${SOAK_DOC}/kv/${key}`, value)
+        if (r.status === 200) this.acked.set(key, value)
+        else this.fail(slot)
+      } catch {
+        this.fail(slot)
       }
-      await sleep(Math.max(0, interval - (Date.now() - started)))
-    }
+    })
   }
 
   private fail (slot: Slot): void {

@@ -4,6 +4,9 @@ import type { MurmurMember } from './murmur-mesh.ts'
 
 const REQUEST_TIMEOUT_MS = 15_000
 
+/** What a request needs of a peer: its API's base URL and headers (a bearer token, if any). */
+export type ApiTarget = Pick<MurmurMember, 'http' | 'headers'>
+
 export interface PutResult {
   status: number
   /** The doc's version once the write is durable (200 only). */
@@ -21,7 +24,7 @@ export interface DocState {
 
 const route = (doc: string, key?: string): string => `/docs/${encodeURIComponent(doc)}${key === undefined ? '' : `/kv/${encodeURIComponent(key)}`}`
 
-async function request (m: MurmurMember, method: string, path: string, body?: unknown): Promise<{ status: number, json: unknown }> {
+async function request (m: ApiTarget, method: string, path: string, body?: unknown): Promise<{ status: number, json: unknown }> {
   const res = await fetch(`${m.http}${path}`, {
     method,
     headers: { ...m.headers, 'content-type': 'application/json' },
@@ -34,7 +37,7 @@ async function request (m: MurmurMember, method: string, path: string, body?: un
   return { status: res.status, json }
 }
 
-export async function putKv (m: MurmurMember, doc: string, key: string, value: unknown): Promise<PutResult> {
+export async function putKv (m: ApiTarget, doc: string, key: string, value: unknown): Promise<PutResult> {
   const sentAt = performance.now()
   const { status, json } = await request(m, 'PUT', route(doc, key), value)
   const ackAt = performance.now()

@@ -1,10 +1,12 @@
 /**
  * Per-process and per-namespace counters read from the kernel, identical for every system under test:
  * bytes a namespace sent on its data interface (IP, TCP/UDP and encryption overhead included, and
- * nothing of the management network where HTTP and Serf RPC run), and CPU time of a process.
+ * nothing of the management network where HTTP and Serf RPC run), CPU time of a process, and how busy
+ * the whole machine was.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import os from 'node:os'
 
 /** The data interface inside every namespace of netns.ts's lab. */
 export const DATA_DEV = 'eth0'
@@ -41,4 +43,20 @@ export function cpuSeconds (pid: number): number | undefined {
   } catch {
     return undefined
   }
+}
+
+export interface MachineCpu { busy: number, total: number }
+
+/** Busy and total CPU ticks of the whole machine (all cores) so far: the first line of /proc/stat. */
+export function machineCpu (): MachineCpu {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? ''
+  // user nice system idle iowait irq softirq steal: idle and iowait are the not-busy ones.
+  const v = line.trim().split(/\s+/).slice(1, 9).map(Number)
+  const total = v.reduce((a, b) => a + b, 0)
+  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total }
+}
+
+/** Cores the whole machine kept busy between two readings (0 to the number of cores). */
+export function busyCores (a: MachineCpu, b: MachineCpu): number {
+  return (b.busy - a.busy) / Math.max(1, b.total - a.total) * os.cpus().length
 }

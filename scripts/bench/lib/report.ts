@@ -39,11 +39,23 @@ export function table (header: readonly string[], rows: ReadonlyArray<ReadonlyAr
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }
 
+const BENCHMARKS_MD = path.join(ROOT, 'BENCHMARKS.md')
+const markers = (name: string): { start: string, end: string } => ({ start: `<!-- bench:${name}:start -->`, end: `<!-- bench:${name}:end -->` })
+
+/** The current text of `name`'s section of BENCHMARKS.md (between its markers), if it has one. */
+export function readSection (name: string): string | undefined {
+  if (!existsSync(BENCHMARKS_MD)) return undefined
+  const text = readFileSync(BENCHMARKS_MD, 'utf8')
+  const { start, end } = markers(name)
+  const i = text.indexOf(start)
+  const j = text.indexOf(end)
+  return i >= 0 && j > i ? text.slice(i + start.length, j) : undefined
+}
+
 /** Replaces (or appends) the section of BENCHMARKS.md that belongs to `name`. */
 export function writeSection (name: string, title: string, command: string, body: string): void {
-  const file = path.join(ROOT, 'BENCHMARKS.md')
-  const start = `<!-- bench:${name}:start -->`
-  const end = `<!-- bench:${name}:end -->`
+  const file = BENCHMARKS_MD
+  const { start, end } = markers(name)
   const section = [
     start,
     `## ${title}`,
