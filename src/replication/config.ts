@@ -71,8 +71,9 @@ export interface ReplicationConfig {
    * its frames (push.ts): on a mesh where every host writes, each forward frame then carries several
    * writes. Adds up to this much latency per epidemic hop, for the hosts a write's direct pushes (its homes
    * and k others) missed; meshes of at most `pushAllMaxHosts` hosts push directly and never forward.
-   * 30 real peers writing one doc 2/s each, CPU per acknowledged write: 21.0 ms unbatched, 20.5 ms at
-   * 50 ms, 17.2 ms at 250 ms (BENCHMARKS.md). 0 = forward at the end of the turn.
+   * 30 real peers writing one doc 2/s each: sync frames in per write 13.6 unbatched, 11.8 at 50 ms,
+   * 8.6–9.1 at 250 ms; CPU per write 21.0 ms unbatched, 17.2–20.0 ms at 250 ms, within the noise
+   * (BENCHMARKS.md). 0 = forward at the end of the turn.
    */
   forwardBatchMs: number
   /**
