@@ -74,13 +74,6 @@ export class Pusher {
     this.arm(this.o.forwardBatchMs())
   }
 
-  /** Updates waiting to be sent, all docs. */
-  get queued (): number {
-    let n = 0
-    for (const b of this.batches.values()) n += b.local.length + b.spread.length
-    return n
-  }
-
   /** Sends everything waiting now. */
   flush (): void {
     this.timer?.cancel()
