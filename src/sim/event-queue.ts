@@ -6,6 +6,11 @@
  * timer's closure, while the simulator's hot paths (a link's pump, its next arrival) keep one event each
  * and re-push it, so carrying a frame costs no event allocation. A cancelled event stays in the heap and is
  * skipped when popped.
+ *
+ * The heap's keys live in two typed arrays beside the array of events (issue 11): a sift compares keys
+ * in contiguous memory instead of reading event objects scattered over a large heap, a cache miss per
+ * comparison that made the pops a tenth of an idle simulated minute at N = 1,000. (time, seq) is a total
+ * order, so the events come out in exactly the order they did.
  */
 export class SimEvent {
   time = 0
@@ -26,12 +31,17 @@ export class SimEvent {
   }
 }
 
+const INITIAL_CAPACITY = 1024
+
 export class EventQueue {
-  private readonly heap: SimEvent[] = []
+  private events: SimEvent[] = []
+  private times = new Float64Array(INITIAL_CAPACITY)
+  private seqs = new Float64Array(INITIAL_CAPACITY)
+  private count = 0
   private nextSeq = 0
 
   get size (): number {
-    return this.heap.length
+    return this.count
   }
 
   /** Schedules `run` at `time`; returns the event (cancel with `.cancel()`). */
@@ -43,53 +53,80 @@ export class EventQueue {
 
   /** (Re)schedules a reusable event. It must not be queued already. */
   schedule (ev: SimEvent, time: number): void {
+    const seq = this.nextSeq++
     ev.time = time
-    ev.seq = this.nextSeq++
+    ev.seq = seq
     ev.cancelled = false
     ev.queued = true
-    const h = this.heap
-    h.push(ev)
-    let i = h.length - 1
+    if (this.count === this.times.length) this.grow()
+    const times = this.times
+    const seqs = this.seqs
+    const events = this.events
+    let i = this.count++
     while (i > 0) {
       const parent = (i - 1) >> 1
-      const p = h[parent] as SimEvent
-      if (!before(ev, p)) break
-      h[i] = p
+      const pt = times[parent] as number
+      if (!(time < pt || (time === pt && seq < (seqs[parent] as number)))) break
+      times[i] = pt
+      seqs[i] = seqs[parent] as number
+      events[i] = events[parent] as SimEvent
       i = parent
     }
-    h[i] = ev
+    times[i] = time
+    seqs[i] = seq
+    events[i] = ev
   }
 
   peekTime (): number | undefined {
-    return this.heap[0]?.time
+    return this.count === 0 ? undefined : this.times[0]
   }
 
   pop (): SimEvent | undefined {
-    const h = this.heap
-    const top = h[0]
-    if (top === undefined) return undefined
-    const last = h.pop() as SimEvent
-    if (h.length > 0) {
+    if (this.count === 0) return undefined
+    const events = this.events
+    const times = this.times
+    const seqs = this.seqs
+    const top = events[0] as SimEvent
+    const n = --this.count
+    const last = events[n] as SimEvent
+    const lt = times[n] as number
+    const ls = seqs[n] as number
+    events.pop()
+    if (n > 0) {
       let i = 0
-      const n = h.length
       for (;;) {
         const l = 2 * i + 1
+        if (l >= n) break
+        // The smaller child (by time, then seq), compared with the element being sifted down.
+        let m = l
+        let mt = times[l] as number
+        let ms = seqs[l] as number
         const r = l + 1
-        let m = i
-        let mv = last
-        if (l < n && before(h[l] as SimEvent, mv)) { m = l; mv = h[l] as SimEvent }
-        if (r < n && before(h[r] as SimEvent, mv)) { m = r; mv = h[r] as SimEvent }
-        if (m === i) break
-        h[i] = mv
+        if (r < n) {
+          const rt = times[r] as number
+          const rs = seqs[r] as number
+          if (rt < mt || (rt === mt && rs < ms)) { m = r; mt = rt; ms = rs }
+        }
+        if (!(mt < lt || (mt === lt && ms < ls))) break
+        times[i] = mt
+        seqs[i] = ms
+        events[i] = events[m] as SimEvent
         i = m
       }
-      h[i] = last
+      times[i] = lt
+      seqs[i] = ls
+      events[i] = last
     }
     top.queued = false
     return top
   }
-}
 
-function before (a: SimEvent, b: SimEvent): boolean {
-  return a.time < b.time || (a.time === b.time && a.seq < b.seq)
+  private grow (): void {
+    const times = new Float64Array(this.times.length * 2)
+    times.set(this.times)
+    this.times = times
+    const seqs = new Float64Array(this.seqs.length * 2)
+    seqs.set(this.seqs)
+    this.seqs = seqs
+  }
 }
