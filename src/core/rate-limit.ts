@@ -28,8 +28,13 @@ export interface ByteRateSpec {
 export class TokenBucket {
   private tokens: number
   private last: number
+  /** The spec's two numbers, not the spec: ofBytes made a spec object per bucket, one per (peer, channel). */
+  private readonly ratePerSec: number
+  private readonly burst: number
 
-  constructor (private readonly spec: RateSpec, now: number) {
+  constructor (spec: RateSpec, now: number) {
+    this.ratePerSec = spec.ratePerSec
+    this.burst = spec.burst
     this.tokens = spec.burst
     this.last = now
   }
@@ -43,7 +48,7 @@ export class TokenBucket {
   has (now: number, cost = 1): boolean {
     const elapsedMs = Math.max(0, now - this.last)
     this.last = now
-    this.tokens = Math.min(this.spec.burst, this.tokens + (elapsedMs * this.spec.ratePerSec) / 1000)
+    this.tokens = Math.min(this.burst, this.tokens + (elapsedMs * this.ratePerSec) / 1000)
     return this.tokens >= cost
   }
 

@@ -7,9 +7,9 @@
  * Hot-path state is plain arrays with a head index, and the link's two events (its pump and its next
  * arrival) are reused objects, so carrying a frame allocates nothing the simulator could avoid.
  */
-import { FrameQueue, queuedBytes, queuedFrames } from '../core/frame-queue.js'
+import { FrameQueue } from '../core/frame-queue.js'
 import type { QueueLimits } from '../core/frame-queue.js'
-import { perChannel } from '../core/transport.js'
+import { CHANNELS } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 import { SimEvent } from './event-queue.js'
 import type { InboundLimit } from '../core/rate-limit.js'
@@ -25,7 +25,11 @@ export interface LinkHost {
 const EMPTY = new Uint8Array(0)
 
 export class OutLink {
-  readonly queues: Record<Channel, FrameQueue>
+  /**
+   * The outbound queue per channel, made when the channel first sends (issue 11): a link lives for one
+   * connection, and at N = 1,000 about one is dialled per member per second; most carry one channel only.
+   */
+  private readonly queues: Partial<Record<Channel, FrameQueue>> = {}
   /** Last addresses a destination gave for the receiver (reported with `unreachable`). */
   addrs: readonly string[] = []
   /** The sender's write side is busy (serialising a batch) until this time. */
@@ -37,8 +41,11 @@ export class OutLink {
   readonly pumpEvent: SimEvent
   /** The connection this direction runs on, while one is open or being dialled. */
   conn: SimConnection | undefined
-  /** The receiver's rate limits for this sender (production keeps them per connected peer). */
-  inboundLimits: Record<Channel, InboundLimit> | undefined
+  /**
+   * The receiver's rate limits for this sender (production keeps them per connected peer), per channel,
+   * each made at the channel's first frame: a token bucket starts full, so one made later is the same.
+   */
+  inboundLimits: Partial<Record<Channel, InboundLimit>> | undefined
   /** Waiting in the network's list of links to pump at the end of the current event. */
   pumpDeferred = false
   readonly arrivalEvent: SimEvent
@@ -50,18 +57,41 @@ export class OutLink {
   private wireEpochs: number[] = []
   private head = 0
 
-  constructor (readonly from: SimNode, readonly to: SimNode, limits: Readonly<Record<Channel, QueueLimits>>, host: LinkHost) {
-    this.queues = perChannel(c => new FrameQueue(limits[c]))
+  constructor (readonly from: SimNode, readonly to: SimNode, private readonly limits: Readonly<Record<Channel, QueueLimits>>, host: LinkHost) {
     this.pumpEvent = new SimEvent(() => { host.pump(this) })
     this.arrivalEvent = new SimEvent(() => { host.arrive(this) })
   }
 
+  /** The queue of `channel`, made on first use (to queue a frame). */
+  queue (channel: Channel): FrameQueue {
+    let q = this.queues[channel]
+    if (q === undefined) {
+      q = new FrameQueue(this.limits[channel])
+      this.queues[channel] = q
+    }
+    return q
+  }
+
+  /** Frames queued on `channel` (0 for a channel that never sent). */
+  queuedOn (channel: Channel): number {
+    return this.queues[channel]?.length ?? 0
+  }
+
+  /** The queue of `channel` if it was ever used (to drain or clear it). */
+  existingQueue (channel: Channel): FrameQueue | undefined {
+    return this.queues[channel]
+  }
+
   get queuedFrames (): number {
-    return queuedFrames(this.queues)
+    let n = 0
+    for (const c of CHANNELS) n += this.queues[c]?.length ?? 0
+    return n
   }
 
   get queuedBytes (): number {
-    return queuedBytes(this.queues)
+    let n = 0
+    for (const c of CHANNELS) n += this.queues[c]?.bytes ?? 0
+    return n
   }
 
   /** Frames on the wire. */

@@ -361,7 +361,7 @@ export class SimNetwork implements LinkHost {
   /** Frames `from` has queued for `to` (not yet written), per channel. */
   queuedFor (from: PeerId, to: PeerId): Record<Channel, number> {
     const link = this.node(from).links.get(to)
-    return perChannel(c => link?.queues[c].length ?? 0)
+    return perChannel(c => link?.queuedOn(c) ?? 0)
   }
 
   // ── running ────────────────────────────────────────────────────────────────────────────────────
@@ -464,7 +464,7 @@ export class SimNetwork implements LinkHost {
       this.drop(from, channel, 'queueOverflow', 1)
       return
     }
-    const queue = link.queues[channel]
+    const queue = link.queue(channel)
     const before = queue.bytes
     const overflowed = queue.push(frame)
     // As in src/net/outbound.ts: the reservation covered the new frame; the queue may have dropped older ones.
@@ -526,10 +526,10 @@ export class SimNetwork implements LinkHost {
     let channel = link.nextChannel
     for (let i = 0; i < CHANNELS.length; i++) {
       const c = CHANNELS[(first + i) % CHANNELS.length] as Channel
-      if (link.queues[c].length > 0) { channel = c; break }
+      if (link.queuedOn(c) > 0) { channel = c; break }
     }
     link.nextChannel = CHANNELS[(CHANNELS.indexOf(channel) + 1) % CHANNELS.length] as Channel
-    const queue = link.queues[channel]
+    const queue = link.queue(channel)
     const spec = this.linkOf(from.id, to.id)
     const msPerByte = Math.max(1000 / spec.bandwidthBytesPerSec, this.nodeMsPerByte)
     const jitter = spec.jitterMs > 0 ? Math.min(10 * spec.jitterMs, -spec.jitterMs * Math.log(1 - from.random.next())) : 0
@@ -620,8 +620,9 @@ export class SimNetwork implements LinkHost {
     }
     if (this.inboundLimits !== undefined) {
       const { rate, byteRate } = this.inboundLimits
-      link.inboundLimits ??= perChannel(c => new InboundLimit(rate[c], byteRate[c], now))
-      if (link.inboundLimits[channel].admit(now, frame.byteLength + varintLength(frame.byteLength)) !== 'ok') {
+      const limits = (link.inboundLimits ??= {})
+      const limit = (limits[channel] ??= new InboundLimit(rate[channel], byteRate[channel], now))
+      if (limit.admit(now, frame.byteLength + varintLength(frame.byteLength)) !== 'ok') {
         this.drop(from, channel, 'rateLimited', 1, false)
         return
       }
@@ -841,7 +842,8 @@ export class SimNetwork implements LinkHost {
 
   private clearLink (link: OutLink, reason: DropReason): void {
     for (const c of CHANNELS) {
-      const queue = link.queues[c]
+      const queue = link.existingQueue(c)
+      if (queue === undefined) continue
       link.from.budget.release(queue.bytes)
       const n = queue.clear()
       if (n > 0) this.drop(link.from, c, reason, n)
