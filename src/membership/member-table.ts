@@ -34,9 +34,9 @@ interface MemberRecord {
   incarnation: number
   stateChangedAt: number
   /** The member's signature of its latest own record, and which state that record announced. */
-  signature?: Uint8Array
+  signature: Uint8Array | undefined
   signedState: SignedState
-  suspicion?: Suspicion
+  suspicion: Suspicion | undefined
 }
 
 /** Why an update was refused (counted by the caller). */
@@ -94,7 +94,9 @@ export class MemberTable {
       state: MemberState.alive,
       incarnation: Math.min(MAX_INCARNATION, Math.max(0, deps.initialIncarnation)),
       stateChangedAt: deps.clock.now(),
-      signedState: 'alive'
+      signature: undefined,
+      signedState: 'alive',
+      suspicion: undefined
     }
     this.signSelf()
     this.records.set(deps.localId, this.self)
@@ -253,8 +255,9 @@ export class MemberTable {
     if (!this.authentic(u, 'alive')) return
     const now = this.deps.clock.now()
     if (r === undefined) {
-      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signedState: 'alive' }
-      if (u.signature !== undefined) rec.signature = u.signature
+      // Every field set here, in one order, and never deleted (issue 11): a deleted property used to turn
+      // a record into a dictionary, slower to read and larger, and the table holds N of them in each member.
+      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signature: u.signature, signedState: 'alive', suspicion: undefined }
       this.records.set(u.id, rec)
       this.index(rec, undefined)
       this.deps.broadcast(u)
@@ -265,7 +268,7 @@ export class MemberTable {
     const previous = r.state
     const metaChanged = !metaEqual(r.meta, u.meta)
     r.suspicion?.cancel()
-    delete r.suspicion
+    r.suspicion = undefined
     this.takeRecord(r, u, 'alive')
     this.deps.broadcast(u)
     if (previous === MemberState.alive) {
@@ -329,7 +332,7 @@ export class MemberTable {
     }
     const previous = r.state
     r.suspicion?.cancel()
-    delete r.suspicion
+    r.suspicion = undefined
     r.state = u.state
     r.stateChangedAt = this.deps.clock.now()
     this.index(r, previous)
@@ -423,7 +426,7 @@ export class MemberTable {
     this.heldAccusation = undefined
     for (const r of this.records.values()) {
       r.suspicion?.cancel()
-      delete r.suspicion
+      r.suspicion = undefined
     }
   }
 
@@ -519,8 +522,7 @@ export class MemberTable {
     r.incarnation = u.incarnation
     if (u.meta !== undefined) r.meta = u.meta
     r.signedState = state
-    if (u.signature === undefined) delete r.signature
-    else r.signature = u.signature
+    r.signature = u.signature
   }
 
   /** Moves another member's record from the set of `previous` (undefined: new) to that of its state. */
@@ -535,8 +537,7 @@ export class MemberTable {
   private signSelf (): void {
     this.changes++
     const s = this.deps.records.sign(this.self.signedState, this.self.id, this.self.incarnation, this.self.meta)
-    if (s === undefined) delete this.self.signature
-    else this.self.signature = s
+    this.self.signature = s
   }
 
   private selfRecord (state: SignedState): MemberUpdate {
