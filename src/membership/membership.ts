@@ -467,8 +467,8 @@ export class Membership {
     const limit = retransmitLimit(this.config.retransmitMult, this.table.activeMembers)
     let budget = this.config.maxPiggybackBytes
     for (const u of lead) budget -= encodedUpdateSize(u)
-    const skip = lead.length === 0 ? undefined : new Set(lead.map(u => u.id))
-    return [...lead, ...this.queue.take(budget, limit, skip)]
+    if (lead.length === 0) return this.queue.take(budget, limit)
+    return [...lead, ...this.queue.take(budget, limit, new Set(lead.map(u => u.id)))]
   }
 
   /** Our suspicion of `target`, from the table (not the queue, which may have sent it out already). */
@@ -682,17 +682,23 @@ export class Membership {
     let budget = now - this.lastGossipDial >= this.config.probeIntervalMs ? 1 : 0
     const targets: PeerId[] = []
     const unconnected: PeerId[] = []
+    /** Whether a target is unconnected (each member's connection asked once: this runs 5 times a second). */
+    let dials = false
     for (const id of pool) {
       if (targets.length === n) break
       if (isConnected(id)) targets.push(id)
       else if (budget > 0) {
         targets.push(id)
+        dials = true
         budget--
       } else unconnected.push(id)
     }
     // Fewer than gossipNodes connected in the pool (joining, or a fresh heal): one unconnected member a round.
-    if (targets.length < n && budget === 0 && !targets.some(id => !isConnected(id)) && unconnected.length > 0) targets.push(unconnected[0] as PeerId)
-    if (targets.some(id => !isConnected(id))) this.lastGossipDial = now
+    if (targets.length < n && budget === 0 && !dials && unconnected.length > 0) {
+      targets.push(unconnected[0] as PeerId)
+      dials = true
+    }
+    if (dials) this.lastGossipDial = now
     return targets
   }
 

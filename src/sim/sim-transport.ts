@@ -55,7 +55,9 @@ export class SimTransport implements Transport {
   }
 
   isConnected (id: PeerId): boolean {
-    return this.network.isConnected(this.localId, id)
+    // The node's own table, not network.isConnected (a lookup of the node by id first): asked for every
+    // gossip target of every round.
+    return this.node.connections.get(id)?.state === 'open'
   }
 
   setLocalHealth (multiplier: number): void {
