@@ -133,6 +133,17 @@ interface ParsedFrame {
   noReply: boolean
 }
 
+const NO_BYTES = new Uint8Array(0)
+
+/**
+ * The one reader every frame is parsed with, pointed at each in turn (its buf, pos and len are public):
+ * protons' reader() checks `bytes.buffer`, and reading `buffer` of a small typed array makes V8 move its
+ * bytes off the JS heap into a new ArrayBuffer — a microsecond and an allocation for every ping and ack
+ * (issue 11). A frame is never backed by a SharedArrayBuffer, the only case that check copies for. Not
+ * re-entered: parsing an embedded update uses a reader of its own.
+ */
+const frameReader = protobufReader(NO_BYTES)
+
 /**
  * Parses a SwimFrame as the generated decoder (wire.ts) does — same fields, same tolerance of unknown
  * ones, same bounds on repeated fields — except that each embedded MemberUpdate goes through the update
@@ -142,7 +153,10 @@ interface ParsedFrame {
  */
 function parseFrame (bytes: Uint8Array): ParsedFrame {
   const f: ParsedFrame = { type: 0, seq: 0, target: '', targetAddrs: [], gossip: [], members: [], join: false, page: 0, digest: undefined, noReply: false }
-  const r = protobufReader(bytes)
+  const r = frameReader
+  r.buf = bytes
+  r.pos = 0
+  r.len = bytes.length
   const embedded = (list: MemberUpdate[], max: number, field: string): void => {
     if (list.length === max) throw new DecodeError(`repeated field "${field}" had too many elements`)
     const length = r.uint32()
@@ -186,6 +200,8 @@ export function decodeSwim (bytes: Uint8Array, maxFrameBytes: number): SwimMessa
   } catch (err) {
     if (err instanceof DecodeError) throw err
     throw new DecodeError(`malformed frame: ${err instanceof Error ? err.message : String(err)}`)
+  } finally {
+    frameReader.buf = NO_BYTES // not keeping the frame (a push-pull page is up to 512 KiB) alive
   }
   const type = TYPE_NAMES.get(f.type)
   if (type === undefined) throw new DecodeError(`unknown message type ${f.type}`)
