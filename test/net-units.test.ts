@@ -420,6 +420,24 @@ describe('Dialer deadlines (dialer.ts)', () => {
     expect(result.ok).toBe(true)
   })
 
+  it('reports where each dial stands: in line, connecting, handshaking (what a probe may wait for)', async () => {
+    const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+    // Handshakes that connect at once: the third dial waits in line behind two making progress.
+    const moving = dialer(stubNode(5, 150), 4)
+    const dials = ['a', 'b', 'c'].map(async label => await moving.dial(target, label))
+    await sleep(40)
+    expect(['a', 'b', 'c', 'z'].map(l => moving.stage(l))).toEqual(['handshaking', 'handshaking', 'queued', 'none'])
+    await Promise.all(dials)
+    expect(moving.stage('c')).toBe('none')
+    // SYNs never answered (a partition): the dials under way are connecting, and a dial in line behind
+    // them is no better off — it is not reported as merely queued.
+    const stuck = dialer(stubNode(undefined, 0), 1)
+    const stuckDials = ['a', 'b', 'c'].map(async label => await stuck.dial(target, label))
+    await sleep(40)
+    expect(['a', 'b', 'c'].map(l => stuck.stage(l))).toEqual(['connecting', 'connecting', 'connecting'])
+    await Promise.all(stuckDials)
+  })
+
   it('a healthy peer keeps the plain timeout for the handshake too', async () => {
     const result = await dialer(stubNode(20, 500), 1).dial(target, 'test')
     expect(result.ok).toBe(false)

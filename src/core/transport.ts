@@ -31,6 +31,16 @@ export function perChannel<T> (make: (channel: Channel) => T): Record<Channel, T
   return out
 }
 
+/**
+ * A connection's progress, as far as a sender waiting on it is concerned:
+ * - `open`: frames leave at once;
+ * - `queued`: a dial waits in line for a handshake slot (handshake-slots.ts): nothing tried yet;
+ * - `handshaking`: TCP connected (the remote answered) and the security handshake is under way;
+ * - `connecting`: a dial waits for TCP to connect (no answer yet: maybe a partition, maybe a host gone);
+ * - `none`: no connection and no dial (the next frame starts one).
+ */
+export type DialStage = 'open' | 'queued' | 'handshaking' | 'connecting' | 'none'
+
 /** Where to send. `id` may be unknown when joining through a bare bootstrap address. */
 export interface Destination {
   readonly id?: PeerId
@@ -86,6 +96,12 @@ export interface Transport {
    * members for gossip (issue 14). Optional; without it every member counts as connected.
    */
   isConnected?(id: PeerId): boolean
+  /**
+   * Where our way to `id` stands (see DialStage): whether a frame sent now waits for a dial, and whether that
+   * dial is known to reach the remote. Membership leaves a probe undecided while its ping waits in line for a
+   * handshake or inside one — not while TCP has not connected (a partition, a host gone). Optional.
+   */
+  dialStage?(id: PeerId): DialStage
   /**
    * Our local health as Lifeguard measures it (score + 1; 1 = healthy): the transport stretches its
    * handshake deadlines by it, so that an overloaded peer waits for handshakes that are slow because of

@@ -112,6 +112,7 @@ export const SPECS: Spec[] = [
   },
   { name: 'murmur_probes_total', help: 'Probe rounds completed.', type: 'counter', read: s => one(s.m.probes) },
   { name: 'murmur_probes_failed_total', help: 'Probe rounds with no ack (direct or indirect).', type: 'counter', read: s => one(s.m.probesFailed) },
+  { name: 'murmur_probes_deferred_total', help: 'Probe rounds left undecided because the ping was still waiting for its connection; the member is probed again next.', type: 'counter', read: s => one(s.m.probesDeferred) },
   { name: 'murmur_indirect_probes_total', help: 'ping-req messages sent after a missed direct ack.', type: 'counter', read: s => one(s.m.indirectProbes) },
   { name: 'murmur_suspicions_total', help: 'Members this peer saw become suspect.', type: 'counter', read: s => one(s.m.suspicions) },
   { name: 'murmur_refutations_total', help: 'Accusations about this peer that it refuted.', type: 'counter', read: s => one(s.m.refutations) },

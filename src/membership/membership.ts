@@ -76,6 +76,8 @@ export interface MembershipStats {
   /** Direct probes' round trips: what a member's liveness checks cost it (hostile load shows here). */
   probeRtt: HistogramSnapshot
   probesFailed: number
+  /** Probe rounds that ended undecided: the ping was still waiting for its connection (issue 14). */
+  probesDeferred: number
   indirectProbes: number
   suspicions: number
   refutations: number
@@ -193,7 +195,7 @@ export class Membership {
     this.localId = this.transport.localId
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
-      probes: 0, probesFailed: 0, indirectProbes: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
+      probes: 0, probesFailed: 0, probesDeferred: 0, indirectProbes: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
       reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
@@ -243,10 +245,11 @@ export class Membership {
       table: this.table,
       awareness: this.awareness,
       send: (to, frame, carry) => { this.sendFrame(to, frame, this.suspicionOf(carry)) },
-      needsDial: (id) => this.transport.isConnected?.(id) === false,
+      dialStage: (id) => this.transport.dialStage?.(id) ?? (this.transport.isConnected?.(id) === false ? 'none' : 'open'),
       onProbe: (outcome) => {
         this.counters.probes++
         if (outcome === 'failed') this.counters.probesFailed++
+        else if (outcome === 'deferred') this.counters.probesDeferred++
       },
       onProbeRtt: (ms) => { this.probeRtt.observe(ms) },
       onIndirectProbe: () => { this.counters.indirectProbes++ },
@@ -625,6 +628,7 @@ export class Membership {
 
   private onPeerEvent (e: PeerEvent): void {
     if (e.type === 'unreachable' && e.id !== undefined) this.prober.handleUnreachable(e.id)
+    else if (e.type === 'connected') this.prober.handleConnected(e.id)
   }
 
   private onMemberEvent<K extends keyof MembershipEvents>(type: K, info: MemberInfo): void {

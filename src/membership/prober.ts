@@ -8,7 +8,7 @@
  */
 import type { Clock, Timer } from '../core/clock.js'
 import type { Random } from '../core/random.js'
-import type { Destination, PeerId } from '../core/transport.js'
+import type { Destination, DialStage, PeerId } from '../core/transport.js'
 import type { Awareness } from './awareness.js'
 import type { MembershipConfig } from './config.js'
 import { MemberState, isActive } from './member.js'
@@ -31,12 +31,17 @@ export interface ProberDeps {
   /** Send a frame; `carrySuspicionOf`: put our suspicion of that member first in the frame's gossip. */
   send: (to: Destination, frame: ProbeFrame, carrySuspicionOf?: PeerId) => void
   /**
-   * Whether a frame to `id` needs a new connection first (Transport.isConnected is false). Such a probe
-   * also waits for the handshake: its direct phase gets one more probe timeout (issue 14). Optional.
+   * Where our connection to `id` stands (Transport.dialStage). A probe whose ping needs a new connection
+   * also waits for the handshake: its direct phase gets one more probe timeout, and a round that ends while
+   * its ping still waits in line for a handshake, or inside one, is left undecided (issue 14). Optional:
+   * without it every member counts as connected.
    */
-  needsDial?: (id: PeerId) => boolean
-  /** Observability hooks. */
-  onProbe?: (outcome: 'ack' | 'indirect-ack' | 'failed', target: PeerId) => void
+  dialStage?: (id: PeerId) => DialStage
+  /**
+   * Observability hooks. `deferred`: the round ended while our ping was still waiting for its connection,
+   * so it says nothing about the target; the target is probed again next (see `Prober.finish`).
+   */
+  onProbe?: (outcome: 'ack' | 'indirect-ack' | 'failed' | 'deferred', target: PeerId) => void
   /** A direct ack came back: its round trip, ms. */
   onProbeRtt?: (ms: number) => void
   onIndirectProbe?: () => void
@@ -60,6 +65,12 @@ interface ProbeRound {
   readonly seq: number
   phase: 'direct' | 'indirect'
   readonly sentAt: number
+  /** Our ping needed a new connection when it was sent (it leaves once the handshake is done). */
+  readonly dialing: boolean
+  /** The transport gave up on reaching the target during this round (dial refused or timed out). */
+  unreachable: boolean
+  /** When the connection the ping was waiting for opened, if it did during this round. */
+  connectedAt?: number
   acked: boolean
   nacks: number
   expectedNacks: number
@@ -72,6 +83,14 @@ interface ProbeRound {
 const NACK_TIMEOUT_FRACTION = 0.8
 /** Bound on concurrently pending ack handlers (probe rounds plus indirect probes we serve). */
 const MAX_PENDING_ACKS = 4096
+/**
+ * Rounds in a row that may end undecided because our ping was still waiting for its connection. The
+ * transport bounds each dial (a deadline once its handshake starts), but a dial can also wait in line
+ * behind others; past this many rounds a member we cannot get a ping to is suspected as before, so a
+ * member that accepts TCP and then stalls its handshakes is detected at most this many rounds later by
+ * the members not already connected to it (those connected to it are not delayed at all).
+ */
+const MAX_DEFERRED_ROUNDS = 3
 
 export class Prober {
   private order: PeerId[] = []
@@ -80,6 +99,10 @@ export class Prober {
   private seq: number
   private readonly pending = new Map<number, PendingAck>()
   private readonly rounds = new Set<ProbeRound>()
+  /** Members whose last rounds ended undecided (ping still waiting for a dial): rounds in a row. */
+  private readonly deferred = new Map<PeerId, number>()
+  /** Members to probe next, ahead of the rotation: their last round ended undecided. */
+  private readonly retry = new Set<PeerId>()
   /** Pings we sent outside a probe round (indirect probes for others, verifications), keyed by seq, so an unreachable target fails them at once. */
   private readonly helping = new Map<number, { target: PeerId, fail: () => void }>()
   private stopped = false
@@ -196,10 +219,18 @@ export class Prober {
    */
   handleUnreachable (id: PeerId): void {
     for (const round of this.rounds) {
-      if (round.target === id && round.phase === 'direct' && !round.acked) this.startIndirect(round)
+      if (round.target !== id) continue
+      round.unreachable = true
+      if (round.phase === 'direct' && !round.acked) this.startIndirect(round)
     }
     for (const h of [...this.helping.values()]) if (h.target === id) h.fail()
   }
+  /** A connection to `id` opened: the pings of rounds waiting for it leave now. */
+  handleConnected (id: PeerId): void {
+    const now = this.deps.clock.now()
+    for (const round of this.rounds) if (round.target === id && round.dialing) round.connectedAt ??= now
+  }
+
 
   /** Resumes probing after stop() (a membership restarted in the same process). */
   start (): void {
@@ -213,6 +244,8 @@ export class Prober {
       round.finishTimer?.cancel()
     }
     this.rounds.clear()
+    this.retry.clear()
+    this.deferred.clear()
     for (const h of [...this.helping.values()]) h.fail()
     this.pending.clear()
   }
@@ -227,7 +260,7 @@ export class Prober {
    * once, which starts the indirect probes); a hung one keeps its connection, so it gets no allowance.
    */
   private dialAllowance (target: PeerId): number {
-    if (this.deps.needsDial?.(target) !== true) return 0
+    if (!this.needsDial(target)) return 0
     // Only out of the round's slack: the indirect phase keeps at least a probe timeout before the round ends.
     const { probeTimeoutMs, probeIntervalMs } = this.deps.config
     return Math.max(0, Math.min(probeTimeoutMs, probeIntervalMs - 2 * probeTimeoutMs))
@@ -235,6 +268,12 @@ export class Prober {
 
   private nextTarget (): PeerId | undefined {
     const { table, random } = this.deps
+    for (const id of this.retry) {
+      this.retry.delete(id)
+      const state = table.state(id)
+      if (state !== undefined && isActive(state)) return id
+      this.deferred.delete(id)
+    }
     for (let attempts = 0; attempts < 2; attempts++) {
       while (this.index < this.order.length) {
         const id = this.order[this.index++] as PeerId
@@ -253,7 +292,8 @@ export class Prober {
 
   private probe (target: PeerId): void {
     const { clock, config, awareness, table } = this.deps
-    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', sentAt: clock.now(), acked: false, nacks: 0, expectedNacks: 0 }
+    const dialing = this.needsDial(target)
+    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', sentAt: clock.now(), dialing, unreachable: false, acked: false, nacks: 0, expectedNacks: 0 }
     this.rounds.add(round)
     const pending: PendingAck = {
       target,
@@ -298,6 +338,29 @@ export class Prober {
     }
   }
 
+  private needsDial (id: PeerId): boolean {
+    const stage = this.deps.dialStage?.(id)
+    return stage !== undefined && stage !== 'open'
+  }
+
+  /**
+   * Whether a failed round is undecided: its ping needed a new connection, and when the round ended that
+   * dial was still waiting in line for a handshake slot or was inside its handshake (TCP connected: the
+   * remote answered), or had opened the connection too late for an answer (less than a probe timeout
+   * before the end). An ack cannot come back for a ping that has not left, so such a failure says nothing
+   * about the target (issue 14: after a heal, a loaded peer dials dozens of members two at a time, and
+   * those last in line used to be suspected for their wait). A dial still waiting for TCP to connect is
+   * no excuse: that is what a partition or a host gone looks like. At most MAX_DEFERRED_ROUNDS in a row.
+   */
+  private undecided (round: ProbeRound): boolean {
+    if (!round.dialing || round.unreachable || this.stopped) return false
+    if ((this.deferred.get(round.target) ?? 0) >= MAX_DEFERRED_ROUNDS) return false
+    const { clock, awareness, config } = this.deps
+    if (round.connectedAt !== undefined) return clock.now() - round.connectedAt < awareness.scale(config.probeTimeoutMs)
+    const stage = this.deps.dialStage?.(round.target)
+    return stage === 'queued' || stage === 'handshaking'
+  }
+
   private finish (round: ProbeRound): void {
     if (!this.rounds.delete(round)) return
     round.indirectTimer?.cancel()
@@ -305,12 +368,21 @@ export class Prober {
     this.pending.delete(round.seq)
     const { awareness, table, clock, config } = this.deps
     if (round.acked) {
+      this.deferred.delete(round.target)
       // A direct ack means we are healthy (Lifeguard: −1); an indirect one says nothing against us.
       const direct = round.phase === 'direct'
       awareness.probeRound(direct ? -1 : 0, direct && clock.now() - round.sentAt <= config.probeTimeoutMs)
       this.deps.onProbe?.(round.phase === 'direct' ? 'ack' : 'indirect-ack', round.target)
       return
     }
+    if (this.undecided(round)) {
+      // Our ping has not reached the target (or only just): no evidence about it, nor about our own health.
+      this.deferred.set(round.target, (this.deferred.get(round.target) ?? 0) + 1)
+      this.retry.add(round.target)
+      this.deps.onProbe?.('deferred', round.target)
+      return
+    }
+    this.deferred.delete(round.target)
     // Lifeguard: if helpers did not even nack, the problem is more likely on our side.
     awareness.probeRound(round.expectedNacks > 0 ? round.expectedNacks - round.nacks : 1, false)
     this.deps.onProbe?.('failed', round.target)

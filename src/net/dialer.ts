@@ -43,20 +43,51 @@ export interface DialerDeps {
   isClosing?: () => boolean
 }
 
+/** A dial in flight: in line for a slot (`connected` undefined), or under way (has TCP connected yet?). */
+interface InFlight {
+  connected: (() => boolean) | undefined
+}
+
 export class Dialer {
+  /** Dials in flight by label (a member's peer id for dials to members): what `stage` reports. */
+  private readonly inFlight = new Map<string, InFlight>()
+  /** Dials holding a handshake slot. */
+  private readonly underWay = new Set<InFlight>()
+
   constructor (private readonly deps: DialerDeps) {}
 
+  /**
+   * Where a dial labelled `label` stands (Transport.dialStage without `open`): `queued` in line behind
+   * handshakes under way, `handshaking` once TCP connected, `connecting` before — or in line behind dials
+   * that have not connected yet (they may never: a partition) — and `none` with no dial in flight.
+   */
+  stage (label: string): 'queued' | 'handshaking' | 'connecting' | 'none' {
+    const dial = this.inFlight.get(label)
+    if (dial === undefined) return 'none'
+    if (dial.connected !== undefined) return dial.connected() ? 'handshaking' : 'connecting'
+    for (const ahead of this.underWay) if (ahead.connected?.() !== true) return 'connecting'
+    return 'queued'
+  }
+
   async dial (target: PeerId | Multiaddr[], label: string): Promise<DialResult> {
-    const release = await this.slot()
-    if (release === undefined) {
-      this.deps.counters.dials.failed++
-      this.deps.warnings.warn('dial:line-full', `dial ${label} refused: ${LINE_FULL.explanation}`)
-      return { ok: false, diagnosis: LINE_FULL }
-    }
+    const mine: InFlight = { connected: undefined }
+    this.inFlight.set(label, mine)
     try {
-      return await this.dialNow(target, label)
+      const release = await this.slot()
+      if (release === undefined) {
+        this.deps.counters.dials.failed++
+        this.deps.warnings.warn('dial:line-full', `dial ${label} refused: ${LINE_FULL.explanation}`)
+        return { ok: false, diagnosis: LINE_FULL }
+      }
+      this.underWay.add(mine)
+      try {
+        return await this.dialNow(target, label, mine)
+      } finally {
+        this.underWay.delete(mine)
+        release()
+      }
     } finally {
-      release()
+      if (this.inFlight.get(label) === mine) this.inFlight.delete(label)
     }
   }
 
@@ -67,7 +98,7 @@ export class Dialer {
     })
   }
 
-  private async dialNow (target: PeerId | Multiaddr[], label: string): Promise<DialResult> {
+  private async dialNow (target: PeerId | Multiaddr[], label: string, progress: InFlight): Promise<DialResult> {
     const { node, counters } = this.deps
     // The deadline starts now that our turn has come, not while the dial waited in line.
     const connectTimeoutMs = this.deps.dialTimeoutMs
@@ -78,6 +109,7 @@ export class Dialer {
     // TCP connected: the remote answered, and what is left is the handshake, which our load may slow.
     const connected = (): boolean => handshakeStarted || (this.deps.protectionStartedSince?.([...tried], started) ?? false) ||
       this.deps.remoteFirstBytesSince?.([...tried], started) !== undefined
+    progress.connected = connected
     const deadline = stretchedMs > connectTimeoutMs ? connectDeadline(connectTimeoutMs, stretchedMs, connected) : { signal: AbortSignal.timeout(stretchedMs), cancel: () => {} }
     let dialTimeoutMs = stretchedMs
     try {

@@ -16,7 +16,7 @@ import type { Logger, RateLimitedLog } from '../core/logger.js'
 import type { PeerSigner } from '../core/signer.js'
 import { HandshakeSlots } from '../core/handshake-slots.js'
 import { CHANNELS, FORGET_QUIET_MS } from '../core/transport.js'
-import type { Channel, Destination, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
+import type { Channel, Destination, DialStage, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import { isWildcard, withPeerId, withoutPeerId } from './addresses.js'
 import { PROTOCOLS } from './config.js'
 import type { Libp2pTransportConfig } from './config.js'
@@ -293,6 +293,10 @@ export class Libp2pTransport implements Transport {
 
   isConnected (id: string): boolean {
     return this.connectionsOf(id).some(c => c.status === 'open')
+  }
+
+  dialStage (id: string): DialStage {
+    return this.isConnected(id) ? 'open' : this.dialer.stage(id)
   }
 
   setLocalHealth (multiplier: number): void {

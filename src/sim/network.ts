@@ -665,6 +665,9 @@ export class SimNetwork implements LinkHost {
     const fromEpoch = from.epoch
     const toEpoch = to.epoch
     const reachable = (): boolean => !to.crashed && to.epoch === toEpoch && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id)
+    conn.dialStartedAt = now
+    from.dialsUnderWay.add(conn)
+    if (reachable()) conn.tcpConnectsAt = now + rtt
     let delay: number
     if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : this.dialTimeoutMs
     else if (this.cpu !== undefined) {

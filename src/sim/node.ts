@@ -5,7 +5,7 @@
 import { QueueBudget } from '../core/frame-queue.js'
 import { HandshakeSlots } from '../core/handshake-slots.js'
 import type { Random } from '../core/random.js'
-import type { PeerId } from '../core/transport.js'
+import type { DialStage, PeerId } from '../core/transport.js'
 import type { OutLink } from './link.js'
 import type { SimTransport } from './sim-transport.js'
 
@@ -35,6 +35,10 @@ export class SimConnection {
   lastReceivedB = Number.NEGATIVE_INFINITY
   /** Frees (or leaves the line for) the handshake slots the dial holds; emptied once it ends. */
   readonly slotTickets: Array<{ cancel(): void }> = []
+  /** While dialing: when the dial got its handshake slot (undefined: still in line). */
+  dialStartedAt: number | undefined
+  /** While dialing: when TCP connects and the handshake begins (infinite: it never will, e.g. a partition). */
+  tcpConnectsAt = Number.POSITIVE_INFINITY
 
   /**
    * `serial`: the order connections were dialled in this network; among equally idle connections the
@@ -43,6 +47,18 @@ export class SimConnection {
   constructor (readonly a: SimNode, readonly b: SimNode, now: number, readonly serial: number) {
     this.lastActivityA = now
     this.lastActivityB = now
+  }
+
+  /** The stage a sender waiting on this connection sees at `now` (Transport.dialStage). */
+  stage (now: number): DialStage {
+    if (this.state === 'open') return 'open'
+    if (this.state === 'closed') return 'none'
+    if (this.dialStartedAt === undefined) {
+      // In line: behind handshakes under way, or behind dials still waiting for TCP (which may never connect).
+      for (const ahead of this.a.dialsUnderWay) if (now < ahead.tcpConnectsAt) return 'connecting'
+      return 'queued'
+    }
+    return now >= this.tcpConnectsAt ? 'handshaking' : 'connecting'
   }
 
   other (node: SimNode): SimNode {
@@ -71,6 +87,7 @@ export class SimConnection {
 
   /** The handshake ended (open, failed, closed): its slots are free. */
   endHandshake (): void {
+    this.a.dialsUnderWay.delete(this)
     for (const t of this.slotTickets.splice(0)) t.cancel()
   }
 }
@@ -86,6 +103,8 @@ export class SimNode {
   readonly sent: TrafficStats = { frames: 0, bytes: 0, dropped: 0 }
   readonly links = new Map<PeerId, OutLink>()
   readonly connections = new Map<PeerId, SimConnection>()
+  /** Our dials holding an outbound handshake slot (at most its limit). */
+  readonly dialsUnderWay = new Set<SimConnection>()
   /**
    * The same connections in a doubly linked list ordered by last activity, least recent first: the
    * connection budget looks for the least recently used idle connection at every new one, which a scan of

@@ -5,7 +5,7 @@
  */
 import { perChannel } from '../core/transport.js'
 import type { PeerSigner } from '../core/signer.js'
-import type { Channel, Destination, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
+import type { Channel, Destination, DialStage, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import type { SimNetwork } from './network.js'
 import { simAddress } from './network.js'
 import type { SimNode } from './node.js'
@@ -58,6 +58,10 @@ export class SimTransport implements Transport {
     // The node's own table, not network.isConnected (a lookup of the node by id first): asked for every
     // gossip target of every round.
     return this.node.connections.get(id)?.state === 'open'
+  }
+
+  dialStage (id: PeerId): DialStage {
+    return this.node.connections.get(id)?.stage(this.network.now) ?? 'none'
   }
 
   setLocalHealth (multiplier: number): void {
