@@ -44,6 +44,12 @@ interface SizeResult {
   /** Push-pull bytes (requests and replies) sent per member per second in the idle minute. */
   idlePushPullBytesPerMemberPerSec: number
   formWallMs: number
+  /** One member gone for good: reconnect attempts aimed at it per second, mesh-wide, once it is dead everywhere. */
+  reconnectsPerSec: number
+  /** The same member restarted: ms until every member lists it alive again. */
+  returnMs: number
+  /** 10 % of the members (not the seeds) restarted at once: ms until every member lists all alive. */
+  massRestart: { restarted: number, ms: number }
   predicted: { firstDetectMs: number, allDetectMs: number, disseminationRounds: number, msgsPerMemberPerSec: number }
 }
 
@@ -140,6 +146,34 @@ function runSize (n: number, o: Options): SizeResult {
     if ((i + 1) % 5 === 0) progress(`N=${n}: ${i + 1}/${o.failures} failures measured (median all-detect ${round(median(all))} ms)`)
   }
 
+  // A member gone for good, then back (issue 11): the reconnect attempts the mesh aims at it while it is
+  // dead (scaled by dead/alive: about one per interval mesh-wide, whatever N), and how long its return takes.
+  const reconnectAttempts = (): number => cluster.runningIds().reduce((sum, id) => sum + cluster.membership(id).stats().reconnectAttempts, 0)
+  const gone = candidates[rnd.int(candidates.length)] as string
+  cluster.crash(gone)
+  if (cluster.runUntilAll((_, ms) => ms.find(m => m.id === gone)?.state === 'dead', 600_000, 100) === undefined) throw new Error(`N=${n}: ${gone} was not detected by all`)
+  const attempts0 = reconnectAttempts()
+  net.runFor(60_000)
+  const reconnectsPerSec = (reconnectAttempts() - attempts0) / 60
+  cluster.restart(gone)
+  const returnMs = cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === n, 600_000, 100)
+  if (returnMs === undefined) throw new Error(`N=${n}: ${gone} did not rejoin`)
+  progress(`N=${n}: a member dead for good drew ${round(reconnectsPerSec, 2)} reconnect attempts per s mesh-wide; restarted, alive everywhere after ${round(returnMs)} ms`)
+
+  // A mass restart: 10 % of the members down at once (a rack's power, a deploy gone wrong) until every
+  // member lists them dead, then all restarted at once.
+  const restarted = rnd.shuffle([...candidates]).slice(0, Math.max(1, Math.round(n / 10)))
+  const down = new Set(restarted)
+  for (const id of restarted) cluster.crash(id)
+  if (cluster.runUntilAll((_, ms) => ms.filter(m => down.has(m.id) && m.state === 'dead').length === down.size, 600_000, 500) === undefined) {
+    throw new Error(`N=${n}: ${restarted.length} members crashed at once were not all detected by all`)
+  }
+  for (const id of restarted) cluster.restart(id)
+  const massMs = cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === n, 600_000, 100)
+  if (massMs === undefined) throw new Error(`N=${n}: after ${restarted.length} members restarted at once, not everyone listed all alive within 600 s`)
+  progress(`N=${n}: ${restarted.length} members restarted at once: all alive everywhere after ${round(massMs)} ms`)
+  net.runUntil(() => cluster.runningIds().every(id => cluster.membership(id).stats().broadcastQueue === 0), 600_000, 1000)
+
   net.setDefaultLink({ loss: 0.05 })
   const lossStart = cluster.events.length
   const lossWall0 = performance.now()
@@ -171,6 +205,9 @@ function runSize (n: number, o: Options): SizeResult {
     lossMinuteCpuMs: round(lossMinuteCpuMs),
     idlePushPullBytesPerMemberPerSec: round(idlePushPullBytesPerMemberPerSec, 1),
     formWallMs: round(formWallMs),
+    reconnectsPerSec: round(reconnectsPerSec, 2),
+    returnMs: round(returnMs),
+    massRestart: { restarted: restarted.length, ms: round(massMs) },
     predicted: {
       firstDetectMs: round(predictions(n).firstDetectMs),
       allDetectMs: round(predictions(n).allDetectMs),
@@ -196,9 +233,12 @@ export async function main (args: string[]): Promise<void> {
     r.idlePushPullBytesPerMemberPerSec,
     `${r.simMinuteWallMs} (${r.simMinuteCpuMs})`,
     `${r.lossMinuteWallMs} (${r.lossMinuteCpuMs})`,
-    r.formWallMs
+    r.formWallMs,
+    r.reconnectsPerSec,
+    r.returnMs,
+    `${r.massRestart.ms} (${r.massRestart.restarted})`
   ])
-  const header = ['N', 'first detection ms, median (p99) / SWIM T·e/(e−1)', 'detected by all ms, median (p99) / model', 'dissemination rounds / log₄N + lnN/3', 'msgs/member/s / model', 'bytes/member/s', 'dials/member/s', 'false deaths', 'idle push-pull B/member/s', 'wall (CPU) ms per idle simulated minute', 'wall (CPU) ms per simulated minute at 5 % loss', 'formation wall ms']
+  const header = ['N', 'first detection ms, median (p99) / SWIM T·e/(e−1)', 'detected by all ms, median (p99) / model', 'dissemination rounds / log₄N + lnN/3', 'msgs/member/s / model', 'bytes/member/s', 'dials/member/s', 'false deaths', 'idle push-pull B/member/s', 'wall (CPU) ms per idle simulated minute', 'wall (CPU) ms per simulated minute at 5 % loss', 'formation wall ms', 'reconnect attempts/s at one dead member', 'its return: ms to alive everywhere', 'mass restart: ms to all alive everywhere (members restarted)']
   const text = table(header, rows)
   console.log(text)
   const byN = new Map(results.map(r => [r.peers, r]))
@@ -227,6 +267,7 @@ export async function main (args: string[]): Promise<void> {
     'The simulator models a crashed process as a refused connection (as TCP reports it), so a probe of it fails at once instead of after the probe timeout: first detection beats the UDP-era T·e/(e−1).',
     'Dials: connections opened per member per second in the idle minute (with more members than the 64-connection budget, round-robin probing re-dials most targets).',
     'Simulator cost: wall (CPU) ms per simulated minute, idle and at 5 % loss; formation: wall ms until every member lists all alive. Idle push-pull: push-pull bytes sent per member per second in the idle minute (a digest first; whole tables only when they differ).',
+    'One member gone for good: reconnect attempts aimed at it per second, mesh-wide, once every member lists it dead (Serf-like: about one per reconnect interval, whatever N); then it restarts: ms until every member lists it alive. Mass restart: 10 % of the members (not the seeds) crash at once, and once every member lists them dead restart at once: ms until every member lists all alive.',
     'Bytes are encoded membership frames (no transport framing); the real-process figures with TCP/IP overhead are in the detection benchmark.',
     '',
     text,
@@ -252,7 +293,14 @@ export async function main (args: string[]): Promise<void> {
       lossMinuteCpuMs: r.lossMinuteCpuMs,
       idlePushPullBytesPerMemberPerSec: r.idlePushPullBytesPerMemberPerSec,
       formWallMs: r.formWallMs,
+      reconnectsPerSec: r.reconnectsPerSec,
+      returnMs: r.returnMs,
+      massRestart: r.massRestart,
       predicted: r.predicted
-    }))
+    })),
+    massRestart: (() => {
+      const r = results[results.length - 1]
+      return r === undefined ? undefined : { peers: r.peers, restarted: r.massRestart.restarted, ms: r.massRestart.ms }
+    })()
   }))
 }
