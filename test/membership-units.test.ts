@@ -169,6 +169,8 @@ describe('membership config', () => {
     [{ probeTimeoutMs: 1_000 }, /must be below probeIntervalMs/],
     [{ indirectChecks: -1 }, /indirectChecks must be ≥ 0/],
     [{ indirectChecks: 1.5 }, /integers/],
+    [{ suspicionVerifiers: -1 }, /suspicionVerifiers must be ≥ 0/],
+    [{ suspicionVerifiers: 2.5 }, /integers/],
     [{ gossipNodes: Number.NaN }, /gossipNodes must be a positive/],
     [{ maxPiggybackBytes: 100 }, /at least 512/],
     [{ nope: 1 } as never, /unknown membership option "nope"/],

@@ -114,6 +114,7 @@ export const SPECS: Spec[] = [
   { name: 'murmur_probes_failed_total', help: 'Probe rounds with no ack (direct or indirect).', type: 'counter', read: s => one(s.m.probesFailed) },
   { name: 'murmur_probes_deferred_total', help: 'Probe rounds left undecided because the ping was still waiting for its connection; the member is probed again next.', type: 'counter', read: s => one(s.m.probesDeferred) },
   { name: 'murmur_indirect_probes_total', help: 'ping-req messages sent after a missed direct ack.', type: 'counter', read: s => one(s.m.indirectProbes) },
+  { name: 'murmur_suspect_verifications_total', help: 'Last-chance pings to a suspect whose suspicion ran out, sent before declaring it dead (by its verifiers, or when no verdict came).', type: 'counter', read: s => one(s.m.verifications) },
   { name: 'murmur_suspicions_total', help: 'Members this peer saw become suspect.', type: 'counter', read: s => one(s.m.suspicions) },
   { name: 'murmur_refutations_total', help: 'Accusations about this peer that it refuted.', type: 'counter', read: s => one(s.m.refutations) },
   { name: 'murmur_refutations_discounted_total', help: 'Refutations that did not raise the local health score: our own latest probe round was prompt, or one already counted since (Lifeguard, awareness.ts). Climbing while probes are prompt: someone is forging suspicions about this peer.', type: 'counter', read: s => one(s.m.refutationsDiscounted) },

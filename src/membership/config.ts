@@ -26,6 +26,13 @@ export interface MembershipConfig {
   suspicionMult: number
   /** A fresh suspicion starts at suspicionMaxTimeoutMult × the minimum and shrinks with confirmations. */
   suspicionMaxTimeoutMult: number
+  /**
+   * Members that ping a suspect whose suspicion ran out before declaring it dead (chosen by hash, the same
+   * at every observer: verifiers.ts); the others wait one more suspicion minimum for their verdict, then
+   * verify themselves (member-table.ts onSuspicionExpired). At least the member count: every observer
+   * verifies, as before issue 11. 0: nobody is chosen, every observer waits, then verifies.
+   */
+  suspicionVerifiers: number
   /** Lifeguard local health: timeouts are scaled by up to this factor when this member seems slow. 1 = off. */
   awarenessMaxMultiplier: number
   /**
@@ -73,6 +80,10 @@ export const LAN_PRESET: Readonly<MembershipConfig> = Object.freeze({
   indirectChecks: 3,
   suspicionMult: 4,
   suspicionMaxTimeoutMult: 6,
+  // Three, not indirectChecks (1 in the local preset): a chosen verifier may itself be slow, cut off or
+  // gone, and only if all of them are does detection cost the fallback's extra suspicion minimum; three
+  // pings instead of N − 1 is already the saving that matters to an overloaded suspect.
+  suspicionVerifiers: 3,
   awarenessMaxMultiplier: 8,
   buddySystem: true,
   gossipIntervalMs: 200,
@@ -139,7 +150,7 @@ export function resolveMembershipConfig (init: MembershipInit = {}, preset: Pres
   for (const key of positive) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number, got ${config[key]}`)
   }
-  const nonNegative: NumericKey[] = ['indirectChecks', 'gossipToTheDeadMs', 'reconnectWindowMs', 'leftRetentionMs']
+  const nonNegative: NumericKey[] = ['indirectChecks', 'suspicionVerifiers', 'gossipToTheDeadMs', 'reconnectWindowMs', 'leftRetentionMs']
   for (const key of nonNegative) {
     if (!Number.isFinite(config[key]) || config[key] < 0) throw new ConfigError(`${key} must be ≥ 0, got ${config[key]}`)
   }
@@ -147,8 +158,8 @@ export function resolveMembershipConfig (init: MembershipInit = {}, preset: Pres
     throw new ConfigError(`probeTimeoutMs (${config.probeTimeoutMs}) must be below probeIntervalMs (${config.probeIntervalMs}) to leave time for indirect probes`)
   }
   if (config.suspicionMaxTimeoutMult < 1) throw new ConfigError('suspicionMaxTimeoutMult must be ≥ 1')
-  if (!Number.isInteger(config.indirectChecks) || !Number.isInteger(config.gossipNodes)) {
-    throw new ConfigError('indirectChecks and gossipNodes must be integers')
+  if (!Number.isInteger(config.indirectChecks) || !Number.isInteger(config.gossipNodes) || !Number.isInteger(config.suspicionVerifiers)) {
+    throw new ConfigError('indirectChecks, gossipNodes and suspicionVerifiers must be integers')
   }
   if (config.maxPiggybackBytes < 512) throw new ConfigError('maxPiggybackBytes must be at least 512')
   return config

@@ -22,6 +22,7 @@ import type { RecordSigner, SignedState } from './signing.js'
 import { Suspicion } from './suspicion.js'
 import { IdSet } from './id-set.js'
 import { StateDigest } from './state-digest.js'
+import { pickVerifiers } from './verifiers.js'
 
 /** Largest incarnation the wire carries (uint32). */
 export const MAX_INCARNATION = 0xffff_ffff
@@ -37,6 +38,18 @@ interface MemberRecord {
   signature: Uint8Array | undefined
   signedState: SignedState
   suspicion: Suspicion | undefined
+  /** How the current suspicion ends (onSuspicionExpired); set when it starts. */
+  verification: Verification | undefined
+}
+
+/** The verification of one suspicion (issue 11): see onSuspicionExpired. */
+interface Verification {
+  /** 'suspecting' until our suspicion first runs out; 'waiting' for a verifier's verdict; then 'verifying' ourselves. */
+  phase: 'suspecting' | 'waiting' | 'verifying'
+  /** The suspect's verifiers as we see them (pickVerifiers), drawn when first needed. */
+  verifiers: readonly PeerId[] | undefined
+  /** A verifier whose `dead` reached us while we were still suspecting. */
+  verdict: PeerId | undefined
 }
 
 /** Why an update was refused (counted by the caller). */
@@ -96,7 +109,8 @@ export class MemberTable {
       stateChangedAt: deps.clock.now(),
       signature: undefined,
       signedState: 'alive',
-      suspicion: undefined
+      suspicion: undefined,
+      verification: undefined
     }
     this.signSelf()
     this.records.set(deps.localId, this.self)
@@ -200,10 +214,12 @@ export class MemberTable {
       case MemberState.dead: {
         // Another member's verdict is hearsay to us: typically, after a partition heals, the other side's
         // deaths of members that were alive all along on ours. It counts as a suspicion (or a confirmation
-        // of ours), so a live member can refute; only our own suspicion expiring, and a last ping to the
-        // member failing, declares it dead here. Costs a real failure about one dissemination delay.
-        const state = this.records.get(u.id)?.state
-        if (u.id !== this.self.id && (state === MemberState.alive || state === MemberState.suspect)) {
+        // of ours), so a live member can refute; only our own suspicion expiring, and then a last ping to
+        // the member failing — ours, or that of one of its verifiers (onSuspicionExpired) — declares it
+        // dead here. Costs a real failure about one dissemination delay.
+        const r = this.records.get(u.id)
+        if (u.id !== this.self.id && r !== undefined && isActive(r.state)) {
+          if (this.takeVerdict(r, u)) break
           this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from })
         } else {
           this.applyDead(u) // about ourselves (refute), or a member already dead or left here
@@ -257,7 +273,7 @@ export class MemberTable {
     if (r === undefined) {
       // Every field set here, in one order, and never deleted (issue 11): a deleted property used to turn
       // a record into a dictionary, slower to read and larger, and the table holds N of them in each member.
-      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signature: u.signature, signedState: 'alive', suspicion: undefined }
+      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signature: u.signature, signedState: 'alive', suspicion: undefined, verification: undefined }
       this.records.set(u.id, rec)
       this.index(rec, undefined)
       this.deps.broadcast(u)
@@ -443,31 +459,84 @@ export class MemberTable {
     r.stateChangedAt = clock.now()
     const suspicion: Suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, suspicion, min) })
     r.suspicion = suspicion
+    r.verification = { phase: 'suspecting', verifiers: undefined, verdict: undefined }
     this.deps.broadcast(u)
     this.deps.emit('suspect', toInfo(r))
   }
 
-  /** `suspicion` ran out; it is still the one that counts if the record still holds it (nothing refuted or replaced it). */
+  /**
+   * `suspicion` ran out; it is still the one that counts if the record still holds it (nothing refuted or
+   * replaced it). Before declaring the member dead, one last direct ping carrying the suspicion, so a live
+   * member can still answer — but not from every observer (issue 11): N − 1 last-chance pings at once fall
+   * on a member that may be alive but overloaded, the one least able to take them.
+   *
+   * - The suspect's verifiers (`suspicionVerifiers` members, chosen by hash: verifiers.ts) ping it, as
+   *   every observer used to: no ack, and they declare it dead; an ack, and they suspect it for one more
+   *   minimum (its refutation is on its way).
+   * - Every other observer sends nothing: it suspects the member for one more minimum, waiting for a
+   *   verifier's `dead`, which it then takes as its own verdict (takeVerdict), or for the refutation. A
+   *   verifier's `dead` that came while we still suspected counts at once when our suspicion runs out.
+   * - If neither comes in that minimum, it verifies the member itself, as a verifier would: a lost, slow or
+   *   cut-off verifier set costs one suspicion minimum of detection time, never a member left suspect.
+   *
+   * So a suspect gets about `suspicionVerifiers` pings, plus those of observers whose views disagree on
+   * the verifiers or whose verdict is late, instead of one from each observer.
+   */
   private onSuspicionExpired (r: MemberRecord, suspicion: Suspicion, minMs: number): void {
     const current = (): boolean => r.state === MemberState.suspect && r.suspicion === suspicion && this.records.get(r.id) === r
     if (!current()) return
-    const declare = (): void => {
-      if (current()) this.applyDead({ state: MemberState.dead, id: r.id, incarnation: r.incarnation, from: this.self.id })
+    const declare = (from: PeerId): void => {
+      if (current()) this.applyDead({ state: MemberState.dead, id: r.id, incarnation: r.incarnation, from })
     }
-    if (this.deps.verifySuspect === undefined) {
-      declare()
+    const verification = r.verification
+    if (this.deps.verifySuspect === undefined || verification === undefined) {
+      declare(this.self.id)
       return
     }
-    this.deps.verifySuspect(r.id, (alive) => {
-      if (!alive) {
-        declare()
-      } else if (current()) {
-        // It answered but its refutation has not reached us yet: keep suspecting, for one more minimum.
-        suspicion.cancel()
-        const extra: Suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, extra, minMs) })
-        r.suspicion = extra
+    const again = (): void => {
+      // One more minimum of suspicion, ours now (a confirmation cannot shorten it).
+      suspicion.cancel()
+      const extra: Suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, extra, minMs) })
+      r.suspicion = extra
+    }
+    if (verification.phase === 'suspecting' && !this.verifiersOf(r).includes(this.self.id)) {
+      if (verification.verdict !== undefined) {
+        declare(verification.verdict)
+      } else {
+        verification.phase = 'waiting'
+        again()
       }
+      return
+    }
+    verification.phase = 'verifying'
+    this.deps.verifySuspect(r.id, (alive) => {
+      if (!alive) declare(this.self.id)
+      else if (current()) again() // it answered but its refutation has not reached us yet
     })
+  }
+
+  /**
+   * A `dead` about suspect `r`, from one of its verifiers, at the incarnation we suspect: once our own
+   * suspicion has run out it is our verdict too (true: applied); before that it is remembered for then,
+   * and counts as a confirmation as any accusation does (false).
+   */
+  private takeVerdict (r: MemberRecord, u: MemberUpdate): boolean {
+    const verification = r.verification
+    if (r.state !== MemberState.suspect || verification === undefined || u.incarnation !== r.incarnation) return false
+    if (!this.verifiersOf(r).includes(u.from)) return false
+    if (verification.phase === 'waiting') {
+      this.applyDead(u)
+      return true
+    }
+    verification.verdict ??= u.from
+    return false
+  }
+
+  /** The verifiers of suspect `r` in our view, drawn once per suspicion (O(N)). */
+  private verifiersOf (r: MemberRecord): readonly PeerId[] {
+    const verification = r.verification as Verification
+    verification.verifiers ??= pickVerifiers(r.id, r.incarnation, this.self.id, [this.byState.alive, this.byState.suspect], this.deps.config.suspicionVerifiers)
+    return verification.verifiers
   }
 
   /**

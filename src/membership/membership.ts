@@ -79,6 +79,11 @@ export interface MembershipStats {
   /** Probe rounds that ended undecided: the ping was still waiting for its connection (issue 14). */
   probesDeferred: number
   indirectProbes: number
+  /**
+   * Last-chance pings to a suspect whose suspicion ran out, before declaring it dead: from its few
+   * verifiers, and from other observers only when no verifier's verdict reached them (issue 11).
+   */
+  verifications: number
   suspicions: number
   refutations: number
   /**
@@ -195,7 +200,7 @@ export class Membership {
     this.localId = this.transport.localId
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
-      probes: 0, probesFailed: 0, probesDeferred: 0, indirectProbes: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
+      probes: 0, probesFailed: 0, probesDeferred: 0, indirectProbes: 0, verifications: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
       reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
@@ -235,8 +240,12 @@ export class Membership {
       onNewMember: (id) => { this.prober.addMember(id) },
       onRejected: (reason, u) => { this.onRejected(reason, u) },
       // Before declaring a suspect dead, one last direct ping carrying the suspicion: a live member answers
-      // with its refutation. Costs one probe timeout on a real failure (none if the dial is refused).
-      verifySuspect: (id, verdict) => { this.prober.verify(id, verdict) }
+      // with its refutation. Costs one probe timeout on a real failure (none if the dial is refused). Sent
+      // by the suspect's verifiers, and by other observers only if no verdict came (onSuspicionExpired).
+      verifySuspect: (id, verdict) => {
+        this.counters.verifications++
+        this.prober.verify(id, verdict)
+      }
     })
     this.prober = new Prober({
       clock: this.clock,
