@@ -10,6 +10,7 @@
  * last characters still land far apart. Not a defence against a member choosing its id to be picked:
  * being a verifier only means sending one more ping.
  */
+import { fmix32 } from '../core/hash.js'
 import type { PeerId } from '../core/transport.js'
 import type { IdSet } from './id-set.js'
 
@@ -26,7 +27,7 @@ export function pickVerifiers (subject: PeerId, incarnation: number, self: PeerI
   const ids: PeerId[] = []
   const consider = (id: PeerId): void => {
     if (id === subject) return
-    const h = finish(fnv1a(id, seed))
+    const h = fmix32(fnv1a(id, seed))
     if (ids.length === k && !before(h, id, hashes[k - 1] as number, ids[k - 1] as PeerId)) return
     let i = Math.min(ids.length, k - 1)
     // Insertion into the (short, sorted) list of the k smallest so far.
@@ -57,14 +58,4 @@ function fnv1a (s: string, h: number): number {
 function mixUint32 (h: number, n: number): number {
   for (let shift = 0; shift < 32; shift += 8) h = Math.imul(h ^ ((n >>> shift) & 0xff), FNV_PRIME)
   return h
-}
-
-/** murmur3's fmix32. */
-function finish (h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
 }

@@ -20,22 +20,13 @@
  * Members are the peers membership considers active (alive or suspect, this one included): a suspicion
  * that is refuted moves nothing; a peer declared dead or left hands its docs to the next of each ranking.
  */
+import { fmix32 } from '../core/hash.js'
 import type { PeerId } from '../core/transport.js'
 
 /** Default number of homes of a document. */
 export const DEFAULT_REPLICAS = 3
 /** Bits per member index in the packed homes cache: up to 1,023 members, R ≤ 5 (52 bits). */
 const PACK_BITS = 10
-
-/** murmur3's 32-bit finalizer: avalanches every input bit over the output (Appleby, MurmurHash3). */
-function fmix32 (h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
 
 /** Two independent 32-bit hashes of a string's UTF-16 code units (a 64-bit name hash). */
 export function hashName (s: string): readonly [number, number] {
