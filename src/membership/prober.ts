@@ -171,7 +171,7 @@ export class Prober {
       this.helping.delete(seq)
       verdict(acked)
     }
-    const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs + this.dialAllowance(target)))
+    const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs + this.dialAllowance(this.needsDial(target))))
     this.pending.set(seq, { target, onAck: () => { finish(true) }, onNack: () => {} })
     this.helping.set(seq, { target, fail: () => { finish(false) } })
     this.deps.send({ id: target, addrs: table.addrsOf(target) ?? [] }, { type: 'ping', seq }, target)
@@ -207,7 +207,7 @@ export class Prober {
       this.helping.delete(localSeq)
       this.deps.send(requester, { type: reply, seq })
     }
-    const timer = clock.setTimeout(() => { finish('nack') }, (config.probeTimeoutMs + this.dialAllowance(target)) * NACK_TIMEOUT_FRACTION)
+    const timer = clock.setTimeout(() => { finish('nack') }, (config.probeTimeoutMs + this.dialAllowance(this.needsDial(target))) * NACK_TIMEOUT_FRACTION)
     this.pending.set(localSeq, { target, onAck: () => { finish('ack') }, onNack: () => {} })
     this.helping.set(localSeq, { target, fail: () => { finish('nack') } })
     this.deps.send({ id: target, addrs: targetInfo.addrs }, { type: 'ping', seq: localSeq })
@@ -259,8 +259,8 @@ export class Prober {
    * dead, for the time their handshake took. A crashed member costs nothing extra (its dial is refused at
    * once, which starts the indirect probes); a hung one keeps its connection, so it gets no allowance.
    */
-  private dialAllowance (target: PeerId): number {
-    if (!this.needsDial(target)) return 0
+  private dialAllowance (dialing: boolean): number {
+    if (!dialing) return 0
     // Only out of the round's slack: the indirect phase keeps at least a probe timeout before the round ends.
     const { probeTimeoutMs, probeIntervalMs } = this.deps.config
     return Math.max(0, Math.min(probeTimeoutMs, probeIntervalMs - 2 * probeTimeoutMs))
@@ -315,7 +315,7 @@ export class Prober {
     round.pending = pending
     this.pending.set(round.seq, pending)
     const buddy = config.buddySystem && table.state(target) === MemberState.suspect ? target : undefined
-    const dial = this.dialAllowance(target)
+    const dial = this.dialAllowance(dialing)
     round.indirectTimer = clock.setTimeout(() => { this.startIndirect(round) }, awareness.scale(config.probeTimeoutMs + dial))
     round.finishTimer = clock.setTimeout(() => { this.finish(round) }, awareness.scale(config.probeIntervalMs) - 1)
     this.deps.send({ id: target, addrs: table.addrsOf(target) ?? [] }, { type: 'ping', seq: round.seq }, buddy)
