@@ -137,6 +137,7 @@ export const SPECS: Spec[] = [
       [{ layer: 'replication', reason: 'unhosted' }, num(s.r.unhostedFrames)]
     ]
   },
+  { name: 'murmur_sync_steps_declined_total', help: 'Anti-entropy exchanges of a doc this peer no longer held, answered so that the other side stops waiting for them (its claim on the doc ends).', type: 'counter', read: s => one(s.r.stepsDeclined) },
   {
     name: 'murmur_transport_frames_total', help: 'Frames through the transport, by channel and direction.', type: 'counter', labels: ['channel', 'direction'],
     read: s => Object.entries(obj(s.t.channels)).flatMap(([channel, c]) => [

@@ -183,6 +183,8 @@ const MAX_EXCHANGES = 65_536
  */
 const LIST_WHOLE_SET_BELOW = MIN_GROUPS * 2
 const UINT32 = 0x1_0000_0000
+/** A Yjs (v1) update with no structs and an empty delete set: what a declined step 2 carries. */
+const NOTHING = new Uint8Array([0, 0])
 
 /** The buckets a shared listing names: `named` buckets, or every bucket of the `named` groups of a fold into `groups`. */
 function bucketsNamed (named: readonly number[], groups: number): Set<number> {
@@ -925,7 +927,8 @@ export class AntiEntropy {
     // the app wants it) does not.
     const shared = this.sessions.get(msg.session)?.scope === 'shared'
     if (msg.step === 'vector' && lacking && shared && this.o.placement.isHome(msg.doc) && !this.settled()) {
-      // The view is still settling: do not take this one up.
+      // The view is still settling: do not take this one up (but say so: the responder's claim ends).
+      this.decline(from, msg)
       const s = this.session(msg.session, from)
       if (s !== undefined) {
         s.vectorsSeen++
@@ -972,6 +975,11 @@ export class AntiEntropy {
     const held = this.o.withDoc(msg.doc, create, (entry) => { this.syncStep(from, msg, entry, askNothing) }, from, 'syncDoc')
     if (!held) {
       this.o.counters.unhostedFrames++
+      // Nothing here to go on with: the exchange is over. An unanswered step 1 held the responder's claim on
+      // the doc until it timed out, and with it every other exchange of the doc there — a reader's fetch
+      // from its homes, a guest's handoff — for 5 s after a heal (test/replication/declined-steps.test.ts).
+      if (msg.step === 'vector') this.decline(from, msg)
+      else this.release(msg.doc, from, msg.session)
       const s = this.session(msg.session, from)
       if (s !== undefined && msg.step === 'vector') {
         s.vectorsSeen++ // not ours to take: count it, so the round still completes
@@ -1102,6 +1110,15 @@ export class AntiEntropy {
       for (const w of overdue) this.handleSyncDoc(w.from, w.msg)
     }
     if (next !== Infinity) this.waitTimer = this.o.clock.setTimeout(() => { this.answerOverdue() }, Math.max(1, next - now))
+  }
+
+  /**
+   * Answers a step 1 this peer will not take up with a step 2 that carries nothing and asks for nothing
+   * (the responder's own vector): the responder ends its claim on the doc on it, as on any step 2.
+   */
+  private decline (to: PeerId, msg: SyncDocMessage & { step: 'vector' }): void {
+    this.o.counters.stepsDeclined++
+    this.o.steps.push(to, { type: 'syncDoc', session: msg.session, doc: msg.doc, step: 'diffAndVector', vector: msg.vector, update: NOTHING })
   }
 
   /** Marks the exchange of `doc` in `session` with `peer` as under way; false if another exchange of it is. */

@@ -22,6 +22,8 @@ export interface ReplicatorCounters {
   unexpectedFrames: number
   /** Valid frames about a doc this peer does not host (or has not loaded yet). */
   unhostedFrames: number
+  /** Anti-entropy step 1s this peer could not take up (the doc is no longer here), answered so the sender's claim on the doc ends. */
+  stepsDeclined: number
   /** A handler failed on a valid frame (a bug): counted, logged, dropped. */
   handlerErrors: number
   /** Local transactions that changed a doc. */
@@ -131,6 +133,7 @@ export function createCounters (): ReplicatorCounters {
     decodeErrors: 0,
     unexpectedFrames: 0,
     unhostedFrames: 0,
+    stepsDeclined: 0,
     handlerErrors: 0,
     localUpdates: 0,
     updatesApplied: 0,
