@@ -33,6 +33,10 @@
  * (`encodeStateAsUpdate(doc, vector)`) always carry the sender's whole delete set, so both sides end with
  * the union. Per-doc steps to one peer are batched into SyncBatch frames (step-batcher.ts).
  *
+ * Each side claims a doc while its exchange is under way (B from step 1, A from taking step 1 up); another
+ * peer's exchange of it meanwhile is refused, waits, or asks for nothing (see `claim`). A step 1 that A cannot take up (its copy is gone) is
+ * declined with a step 2 that carries nothing and asks for nothing, so that B's claim ends (`decline`).
+ *
  * The responder keeps no state; the initiator keeps one bounded Session per round to report completion.
  */
 import { aliveSet, pushTargets } from './alive-set.js'
