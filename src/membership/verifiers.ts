@@ -10,12 +10,9 @@
  * last characters still land far apart. Not a defence against a member choosing its id to be picked:
  * being a verifier only means sending one more ping.
  */
-import { fmix32 } from '../core/hash.js'
+import { FNV_OFFSET, FNV_PRIME, fmix32, fnv1a } from '../core/hash.js'
 import type { PeerId } from '../core/transport.js'
 import type { IdSet } from './id-set.js'
-
-const FNV_OFFSET = 0x811c9dc5
-const FNV_PRIME = 0x01000193
 
 /**
  * The verifiers of `subject` at `incarnation` among `self` and the members of `others` (subject skipped),
@@ -48,11 +45,6 @@ export function pickVerifiers (subject: PeerId, incarnation: number, self: PeerI
 /** Ordered by hash, ties (rare: 32 bits) by id, so that every peer orders the same way. */
 function before (h: number, id: PeerId, otherH: number, otherId: PeerId): boolean {
   return h < otherH || (h === otherH && id < otherId)
-}
-
-function fnv1a (s: string, h: number): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME)
-  return h
 }
 
 function mixUint32 (h: number, n: number): number {

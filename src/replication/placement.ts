@@ -20,7 +20,7 @@
  * Members are the peers membership considers active (alive or suspect, this one included): a suspicion
  * that is refuted moves nothing; a peer declared dead or left hands its docs to the next of each ranking.
  */
-import { fmix32 } from '../core/hash.js'
+import { FNV_OFFSET, FNV_PRIME, fmix32 } from '../core/hash.js'
 import type { PeerId } from '../core/transport.js'
 
 /** Default number of homes of a document. */
@@ -30,11 +30,11 @@ const PACK_BITS = 10
 
 /** Two independent 32-bit hashes of a string's UTF-16 code units (a 64-bit name hash). */
 export function hashName (s: string): readonly [number, number] {
-  let a = 0x811c9dc5 ^ s.length
+  let a = FNV_OFFSET ^ s.length
   let b = 0x9747b28c ^ Math.imul(s.length, 0x27d4eb2f)
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193)
+    a = Math.imul(a ^ c, FNV_PRIME)
     b = Math.imul((b ^ c) + 0x6b43a9b5, 0x5bd1e995)
     b ^= b >>> 15
   }
