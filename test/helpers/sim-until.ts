@@ -1,7 +1,7 @@
 import type { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 
 /** Lets promise continuations (write/flush resolutions) run after a synchronous simulation step. */
-async function settleMicrotasks (): Promise<void> {
+export async function settleMicrotasks (): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve()
 }
 

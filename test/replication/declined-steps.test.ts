@@ -16,16 +16,13 @@
 import { describe, expect, it } from 'vitest'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 import { useSeed } from '../helpers/replay.js'
+import { settleMicrotasks } from '../helpers/sim-until.js'
 
 const FILE = 'test/replication/declined-steps.test.ts'
 const SIZE = 20
 const HEALS = 3
 /** Each heal's writes everywhere, from the heal (the soak's 20-peer runs: 1–8 s of which members 1–5 s). */
 const BOUND_MS = 7_500
-
-async function settle (): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve()
-}
 
 interface Heal { split: string, membersMs: number | undefined, writesMs: number | undefined }
 
@@ -46,7 +43,7 @@ async function run (seed: number): Promise<{ heals: Heal[], declined: number }> 
   const step = async (ms: number, stop: () => boolean = () => false): Promise<void> => {
     for (let t = 0; t < ms; t += 10) {
       c.runFor(10)
-      await settle()
+      await settleMicrotasks()
       if (stop()) return
     }
   }

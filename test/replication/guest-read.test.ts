@@ -12,13 +12,9 @@
 import { describe, expect, it } from 'vitest'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 import { useSeed } from '../helpers/replay.js'
-import { until } from '../helpers/sim-until.js'
+import { settleMicrotasks, until } from '../helpers/sim-until.js'
 
 const FILE = 'test/replication/guest-read.test.ts'
-
-async function settle (): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve()
-}
 
 /** Keys of `doc` as a read on each node answers them now (undefined: the read found no doc). */
 async function readAll (c: ReplicaCluster, doc: string): Promise<Map<string, string[] | undefined>> {
@@ -59,7 +55,7 @@ describe('reads on guests across a heal', () => {
           else if (whole.has(id)) regressions.push(`${id} at +${t} ms: ${keys === undefined ? 'no doc' : `${keys.length} of ${acked.length} keys`}`)
         }
         c.runFor(200)
-        await settle()
+        await settleMicrotasks()
       }
       const report = [...last].map(([id, keys]) => `${id}: ${keys === undefined ? 'no doc' : `${keys.length} of ${acked.length} keys`}`).join('; ')
       expect(regressions.slice(0, 5), 'no read shows fewer writes than an earlier one on the same peer').toEqual([])
