@@ -65,8 +65,19 @@ export interface LinkSpec {
   baseDelayMs: number
   /** Mean of an exponential extra delay per write batch (a long tail, as on real links); capped at 10× the mean. */
   jitterMs: number
-  /** Probability that a frame is lost on the wire. */
+  /**
+   * Probability that a frame is dropped outright and never delivered: a datagram-like stress fault. The
+   * transport runs over TCP, which never loses a frame it has accepted; `packetLoss` is what a lossy
+   * network does to it.
+   */
   loss: number
+  /**
+   * Probability that a TCP segment is lost on the wire (what `tc netem loss` does). TCP recovers it: the
+   * frame arrives one retransmission timeout later (`TCP_RTO_MIN_MS`, doubling while retransmissions are lost
+   * too), and every frame written after it on the connection waits behind it (head-of-line blocking). A lost
+   * SYN is resent after `TCP_SYN_RTO_MS`. Default 0.
+   */
+  packetLoss: number
   /** Serialisation rate of this direction, bytes per second. Default 125,000,000 (1 Gbit/s). */
   bandwidthBytesPerSec: number
   /** Probability that a frame is delivered once more, up to `replayMaxDelayMs` later (replay). Default 0. */
@@ -83,7 +94,7 @@ export interface CpuModel {
 
 export interface SimNetworkOptions {
   seed: number
-  /** Default link model for every pair (override per link with setLink). Default 0.3 ms + exp(0.5 ms), no loss, 1 Gbit/s. */
+  /** Default link model for every pair (override per link with setLink). Default 0.3 ms + exp(0.5 ms), no loss of either kind, 1 Gbit/s. */
   link?: Partial<LinkSpec>
   /** A dial to a crashed node is refused after a round trip (like a TCP RST) rather than timing out. Default true. */
   refuseWhenCrashed?: boolean
@@ -146,6 +157,25 @@ const SEND_AHEAD_MS = 2
 const DIAL_ROUND_TRIPS = 3
 /** Messages of a handshake after TCP connected, each handled by one end in turn (CPU model). */
 const HANDSHAKE_STEPS = 6
+/**
+ * Linux's retransmission timeout on a LAN: its floor (TCP_RTO_MIN), which the tail-loss probe of a lone
+ * segment also waits out. Doubles with each retransmission lost in turn.
+ */
+export const TCP_RTO_MIN_MS = 200
+/** Linux's initial retransmission timeout, before any round trip was measured: a lost SYN or SYN-ACK. */
+export const TCP_SYN_RTO_MS = 1000
+/** Payload bytes per TCP segment (Ethernet MTU less IP and TCP headers with timestamps). */
+const TCP_MSS = 1448
+
+/**
+ * Extra delay before a segment lost with probability `p` gets through: one timeout per lost copy, each twice
+ * the last (exponential backoff). 0 when the first copy arrives.
+ */
+export function retransmitDelay (random: Random, p: number, rtoMs: number): number {
+  let delay = 0
+  for (let rto = rtoMs; random.next() < p && delay < 120_000; rto *= 2) delay += rto
+  return delay
+}
 
 export function simAddress (id: PeerId): string {
   return `${ADDRESS_PREFIX}${id}`
@@ -187,11 +217,13 @@ export class SimNetwork implements LinkHost {
   private connectionSerial = 0
   /** Frames delivered a second time (replay). */
   duplicated = 0
+  /** Frames that arrived late because a segment of theirs was lost and retransmitted (`packetLoss`). */
+  retransmits = 0
   eventsRun = 0
 
   constructor (readonly options: SimNetworkOptions) {
     this.random = new SeededRandom(options.seed)
-    this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, ...options.link }
+    this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, packetLoss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, ...options.link }
     this.refuseWhenCrashed = options.refuseWhenCrashed ?? true
     this.maxFrameBytes = { ...DEFAULT_MAX_FRAME_BYTES, ...options.maxFrameBytes }
     this.queueLimits = perChannel(c => ({ ...DEFAULT_QUEUE_LIMITS[c], ...options.queueLimits?.[c] }))
@@ -544,11 +576,22 @@ export class SimNetwork implements LinkHost {
       count++
       // A frame has arrived once its last byte has: serialisation so far, then the latency.
       let arrival = start + bytes * msPerByte + latency
-      if (arrival < link.lastArrival) arrival = link.lastArrival
       if (blocked || (spec.loss > 0 && from.random.next() < spec.loss)) {
         this.drop(from, channel, 'lost', 1)
         continue
       }
+      if (spec.packetLoss > 0) {
+        // A frame of several segments is late if any of them is lost; it is resent a timeout after it was sent.
+        const segments = Math.ceil(frame.byteLength / TCP_MSS)
+        const p = segments <= 1 ? spec.packetLoss : 1 - (1 - spec.packetLoss) ** segments
+        const late = retransmitDelay(from.random, p, TCP_RTO_MIN_MS)
+        if (late > 0) {
+          this.retransmits++
+          arrival += late
+        }
+      }
+      // In order: a frame never arrives before one written ahead of it (TCP delivers the stream in sequence).
+      if (arrival < link.lastArrival) arrival = link.lastArrival
       link.lastArrival = arrival
       link.putOnWire(frame, channel, arrival, to.epoch)
       if (spec.duplicate > 0 && from.random.next() < spec.duplicate) this.replay(link, channel, frame, arrival + from.random.next() * this.replayMaxDelayMs)
@@ -667,21 +710,36 @@ export class SimNetwork implements LinkHost {
     const reachable = (): boolean => !to.crashed && to.epoch === toEpoch && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id)
     conn.dialStartedAt = now
     from.dialsUnderWay.add(conn)
-    if (reachable()) conn.tcpConnectsAt = now + rtt
+    // Lost packets of the dial: SYN or SYN-ACK resent after the initial timeout, a handshake message after the
+    // measured one (the connection has a round-trip sample by then).
+    const packetLoss = Math.max(this.linkOf(from.id, to.id).packetLoss, this.linkOf(to.id, from.id).packetLoss)
+    const synLate = packetLoss > 0 ? retransmitDelay(from.random, 1 - (1 - packetLoss) ** 2, TCP_SYN_RTO_MS) : 0
+    if (reachable()) conn.tcpConnectsAt = now + rtt + synLate
     let delay: number
+    let timedOut = false
     if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : this.dialTimeoutMs
     else if (this.cpu !== undefined) {
-      this.handshakeOnCpu(conn, now, now + dialTimeoutMs, rtt, reachable)
+      this.handshakeOnCpu(conn, now, now + dialTimeoutMs, rtt, reachable, synLate, packetLoss)
       return
     } else if (!reachable()) delay = this.dialTimeoutMs
-    else delay = DIAL_ROUND_TRIPS * rtt + this.handshakeMs
+    else {
+      let late = synLate
+      for (let i = 0; packetLoss > 0 && i < HANDSHAKE_STEPS; i++) late += retransmitDelay(from.random, packetLoss, TCP_RTO_MIN_MS)
+      delay = DIAL_ROUND_TRIPS * rtt + this.handshakeMs + late
+      // Past its deadline the dialler gives up: TCP's connect on the plain one, the handshake on the stretched one.
+      const deadline = synLate + rtt >= this.dialTimeoutMs ? this.dialTimeoutMs : dialTimeoutMs
+      if (delay > deadline) {
+        delay = deadline
+        timedOut = true
+      }
+    }
     this.queue.push(now + delay, () => {
       if (conn.state !== 'dialing') return
       if (from.crashed || from.epoch !== fromEpoch) {
         this.removeConnection(conn)
         return
       }
-      if (!reachable()) {
+      if (!reachable() || timedOut) {
         this.failDial(conn)
         return
       }
@@ -696,7 +754,7 @@ export class SimNetwork implements LinkHost {
    * already has, as Node interleaves everything on one thread — and half a round trip on the wire. Done past
    * the dial deadline: the dialler gives up (a handshake timeout), the work spent for nothing.
    */
-  private handshakeOnCpu (conn: SimConnection, start: number, deadline: number, rtt: number, reachable: () => boolean): void {
+  private handshakeOnCpu (conn: SimConnection, start: number, deadline: number, rtt: number, reachable: () => boolean, synLate: number, packetLoss: number): void {
     const { a: from, b: to } = conn
     const fromEpoch = from.epoch
     const settle = (at: number, ok: () => boolean): void => {
@@ -713,7 +771,7 @@ export class SimNetwork implements LinkHost {
     // Through a partition the SYN is lost: the dial fails at the plain deadline (TCP never connected, so
     // the local health does not stretch it), even if the partition heals meanwhile (the dialler has given
     // up by the time TCP would retransmit).
-    if (!reachable()) {
+    if (!reachable() || synLate + rtt >= this.dialTimeoutMs) {
       settle(start + this.dialTimeoutMs, () => false)
       return
     }
@@ -730,12 +788,14 @@ export class SimNetwork implements LinkHost {
         if (done > deadline) {
           this.queue.push(deadline, () => { if (conn.state === 'dialing') this.connectionStats.handshakeTimeouts++ })
           settle(deadline, () => false)
-        } else if (i + 1 < HANDSHAKE_STEPS) step(i + 1, done + rtt / 2)
-        else settle(done, reachable)
+        } else if (i + 1 < HANDSHAKE_STEPS) {
+          const late = packetLoss > 0 ? retransmitDelay(from.random, packetLoss, TCP_RTO_MIN_MS) : 0
+          step(i + 1, done + rtt / 2 + late)
+        } else settle(done, reachable)
       })
     }
     // TCP connected: the listener takes the connection into one of its inbound handshake slots, or into line.
-    this.queue.push(start + rtt, () => {
+    this.queue.push(start + rtt + synLate, () => {
       if (conn.state !== 'dialing') return
       const ticket = to.handshakes.inbound.acquire(() => { step(0, this.time) })
       if (ticket === undefined) settle(this.time, () => false)

@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest'
 import { DEFAULT_INBOUND_RATE, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_QUEUE_LIMITS } from '../../src/core/link-defaults.js'
 import type { Transport } from '../../src/core/transport.js'
 import { SimNetwork } from '../../src/sim/index.js'
+import { TCP_RTO_MIN_MS, TCP_SYN_RTO_MS } from '../../src/sim/network.js'
 import type { SimNetworkOptions } from '../../src/sim/index.js'
 
 const numbered = (i: number, size = 8): Uint8Array => {
@@ -52,6 +53,73 @@ describe('streams', () => {
     const expected = (frames * frame) / 10_000
     expect(took).toBeGreaterThan(expected)
     expect(took).toBeLessThan(expected + 50) // + dial and latency
+  })
+})
+
+describe('packet loss (TCP: lost segments are retransmitted, never lost)', () => {
+  test('at 5 % packet loss every frame arrives, in order; the late ones a retransmission timeout late, and what follows waits behind them', () => {
+    const { net: n, t } = net({ link: { jitterMs: 0, packetLoss: 0.05 }, inboundRate: false })
+    const sentAt: number[] = []
+    const arrivedAt: number[] = []
+    const order: number[] = []
+    t[1]?.onFrame('swim', (_from, f) => {
+      order.push(numberOf(f))
+      arrivedAt[numberOf(f)] = n.now
+    })
+    t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(-1 >>> 0))
+    n.runFor(5_000) // connected, whatever the dial's losses
+    order.length = 0
+    const retransmits0 = n.retransmits
+    for (let i = 0; i < 2_000; i++) {
+      sentAt.push(n.now)
+      t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(i))
+      n.runFor(10)
+    }
+    n.runFor(10_000)
+    expect(order).toEqual(Array.from({ length: 2_000 }, (_, i) => i))
+    expect(n.traffic.swim.dropped).toBe(0)
+    const delays = sentAt.map((at, i) => (arrivedAt[i] as number) - at)
+    const retransmits = n.retransmits - retransmits0
+    // About 5 % of the frames lost once; the frames behind a lost one wait for it (head-of-line blocking).
+    expect(retransmits).toBeGreaterThan(60)
+    expect(retransmits).toBeLessThan(140)
+    expect(delays.filter(d => d >= 100).length).toBeGreaterThan(retransmits * 5)
+    // A retransmission leaves a timeout after its frame was sent: waits do not add up into a growing backlog.
+    expect(Math.max(...delays)).toBeGreaterThanOrEqual(TCP_RTO_MIN_MS)
+    expect(delays.filter(d => d < 1).length).toBeGreaterThan(600) // 0.95^20 of them: no loss in the 200 ms before
+    expect(delays.filter(d => d > 3 * TCP_RTO_MIN_MS).length).toBeLessThan(20) // only a second loss of the same frame
+  })
+
+  test('a dial pays for its lost packets: a lost SYN the initial timeout (1 s), a lost handshake message 200 ms', () => {
+    // 1 ms links, no jitter, no serialisation, no handshake CPU: an undisturbed dial and frame take 7 ms.
+    const extra: number[] = []
+    let failed = 0
+    for (let seed = 1; seed <= 300; seed++) {
+      const { net: n, t } = net({ seed, link: { baseDelayMs: 1, jitterMs: 0, packetLoss: 0.05, bandwidthBytesPerSec: Infinity }, nodeBandwidthBytesPerSec: Infinity, handshakeMs: 0 })
+      let at = -1
+      let frames = 0
+      t[1]?.onFrame('swim', () => {
+        at = n.now
+        frames++
+      })
+      t[0]?.send('swim', { id: 'b', addrs: [] }, numbered(1))
+      n.runFor(10_000)
+      if (at < 0) {
+        failed++
+        expect(n.connectionStats.dialsFailed).toBe(1)
+      } else {
+        expect(frames).toBe(1)
+        extra.push(Math.round(at - 7))
+      }
+    }
+    // Lost packets only ever add whole timeouts (200 ms, doubling; 1 s for the SYN).
+    expect(extra.every(d => d % TCP_RTO_MIN_MS === 0)).toBe(true)
+    // No loss at all for about 0.95^9 of the dials; some lost their SYN (a second or more); few gave up at 3 s.
+    const clean = extra.filter(d => d === 0).length
+    expect(clean).toBeGreaterThan(150)
+    expect(clean).toBeLessThan(240)
+    expect(extra.filter(d => d >= TCP_SYN_RTO_MS).length).toBeGreaterThan(10)
+    expect(failed).toBeLessThan(10)
   })
 })
 
