@@ -581,13 +581,13 @@ export class SimNetwork implements LinkHost {
         continue
       }
       if (spec.packetLoss > 0) {
-        // A frame of several segments is late if any of them is lost; it is resent a timeout after it was sent.
+        // A frame of several segments is late if any of them is lost: the lost ones are resent together a
+        // timeout after they were sent (selective acks), and again, twice as late, while a resent copy is lost.
         const segments = Math.ceil(frame.byteLength / TCP_MSS)
-        const p = segments <= 1 ? spec.packetLoss : 1 - (1 - spec.packetLoss) ** segments
-        const late = retransmitDelay(from.random, p, TCP_RTO_MIN_MS)
-        if (late > 0) {
+        const anyLost = segments <= 1 ? spec.packetLoss : 1 - (1 - spec.packetLoss) ** segments
+        if (from.random.next() < anyLost) {
           this.retransmits++
-          arrival += late
+          arrival += TCP_RTO_MIN_MS + retransmitDelay(from.random, spec.packetLoss, 2 * TCP_RTO_MIN_MS)
         }
       }
       // In order: a frame never arrives before one written ahead of it (TCP delivers the stream in sequence).

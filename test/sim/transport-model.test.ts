@@ -90,6 +90,26 @@ describe('packet loss (TCP: lost segments are retransmitted, never lost)', () =>
     expect(delays.filter(d => d > 3 * TCP_RTO_MIN_MS).length).toBeLessThan(20) // only a second loss of the same frame
   })
 
+  test('a frame of many segments is late by about one timeout when some are lost, not by a timeout per lost segment', () => {
+    // 60 KB is 43 segments: at 5 % one or more is lost nine times in ten. They are resent together.
+    const { net: n, t } = net({ link: { jitterMs: 0, packetLoss: 0.05 }, inboundRate: false })
+    const arrivedAt: number[] = []
+    t[1]?.onFrame('sync', (_from, f) => { arrivedAt[numberOf(f)] = n.now })
+    t[0]?.send('sync', { id: 'b', addrs: [] }, numbered(-1 >>> 0))
+    n.runFor(5_000)
+    const sentAt: number[] = []
+    for (let i = 0; i < 200; i++) {
+      sentAt.push(n.now)
+      t[0]?.send('sync', { id: 'b', addrs: [] }, numbered(i, 60_000))
+      n.runFor(1_000)
+    }
+    n.runFor(10_000)
+    const delays = sentAt.map((at, i) => (arrivedAt[i] as number) - at)
+    expect(delays.filter(d => d >= TCP_RTO_MIN_MS).length).toBeGreaterThan(150)
+    expect(delays.filter(d => d >= 3 * TCP_RTO_MIN_MS).length).toBeLessThan(60)
+    expect(Math.max(...delays)).toBeLessThan(10 * TCP_RTO_MIN_MS)
+  })
+
   test('a dial pays for its lost packets: a lost SYN the initial timeout (1 s), a lost handshake message 200 ms', () => {
     // 1 ms links, no jitter, no serialisation, no handshake CPU: an undisturbed dial and frame take 7 ms.
     const extra: number[] = []
