@@ -103,6 +103,13 @@ export interface Transport {
    */
   dialStage?(id: PeerId): DialStage
   /**
+   * Opens a connection to `to` ahead of any frame, so that a frame sent a little later finds it open: the
+   * dial's round trips, its handshake and any lost SYN (resent after a second over TCP) are paid
+   * meanwhile. Nothing if a connection is open or being dialled. A dial that fails reports the peer
+   * `unreachable`, as a send would. Optional.
+   */
+  connect?(to: Destination): void
+  /**
    * Our local health as Lifeguard measures it (score + 1; 1 = healthy): the transport stretches its
    * handshake deadlines by it, so that an overloaded peer waits for handshakes that are slow because of
    * its own load instead of abandoning and redoing them. Optional.

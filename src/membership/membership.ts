@@ -255,6 +255,7 @@ export class Membership {
       awareness: this.awareness,
       send: (to, frame, carry) => { this.sendFrame(to, frame, this.suspicionOf(carry)) },
       dialStage: (id) => this.transport.dialStage?.(id) ?? (this.transport.isConnected?.(id) === false ? 'none' : 'open'),
+      connect: this.transport.connect === undefined ? undefined : (to) => { this.transport.connect?.(to) },
       onProbe: (outcome) => {
         this.counters.probes++
         if (outcome === 'failed') this.counters.probesFailed++

@@ -223,6 +223,11 @@ export class Libp2pTransport implements Transport {
     this.outbound.send(channel, to.id, to.addrs, frame)
   }
 
+  connect (to: Destination): void {
+    if (this.state !== 'running' || to.id === undefined) return
+    this.outbound.connect(to.id, to.addrs)
+  }
+
   onFrame (channel: Channel, handler: FrameHandler): () => void {
     this.handlers.set(channel, handler)
     return () => {

@@ -88,6 +88,20 @@ export class Outbound {
     else this.sendTo(target, addrs, channel, frame, true)
   }
 
+  /**
+   * Dials `id` ahead of any frame (Transport.connect): nothing if a connection is open or a dial is under
+   * way. A dial that fails reports the peer unreachable, as for a frame.
+   */
+  connect (id: PeerId, addrs: readonly string[]): void {
+    if (!this.accepting || id === this.deps.localId) return
+    const link = this.link(id)
+    if (link === undefined || link.dialing !== undefined || this.hasOpenConnection(id)) return
+    if (addrs.length > 0) link.addrs = addrs
+    this.connectionFor(link).catch((err: unknown) => {
+      this.deps.log.debug('dial ahead of a probe failed', { peer: id, error: err instanceof Error ? err.message : String(err) })
+    })
+  }
+
   /** Frames and bytes queued across all peers (including bare-address dials). */
   queued (): { frames: number, bytes: number } {
     let frames = this.addressDials.queuedFrames

@@ -467,6 +467,14 @@ export class SimNetwork implements LinkHost {
    * `from` sends one frame: it is queued on the link to `to` (dialling it if needed) and goes out with
    * the link's next write batch. Never blocks; a frame that cannot be carried is dropped and counted.
    */
+  /** Dials `to` ahead of any frame (Transport.connect); nothing if a connection is open or being dialled. */
+  connect (from: SimNode, to: SimNode | undefined, addrs: readonly string[]): void {
+    if (to === undefined || to === from || from.connections.has(to.id)) return
+    const link = this.linkFrom(from, to)
+    if (addrs.length > 0) link.addrs = addrs
+    this.dial(from, to)
+  }
+
   send (from: SimNode, to: SimNode | undefined, channel: Channel, frame: Uint8Array, addrs: readonly string[]): void {
     if (frame.byteLength > this.maxFrameBytes[channel]) {
       throw new FrameTooLargeError(`${channel} frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes[channel]}`)

@@ -60,6 +60,11 @@ export class SimTransport implements Transport {
     return this.node.connections.get(id)?.state === 'open'
   }
 
+  connect (to: Destination): void {
+    if (!this.alive() || to.id === this.localId) return
+    this.network.connect(this.node, this.network.resolve(to.id, to.addrs), to.addrs)
+  }
+
   dialStage (id: PeerId): DialStage {
     return this.node.connections.get(id)?.stage(this.network.now) ?? 'none'
   }
