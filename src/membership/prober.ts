@@ -96,6 +96,8 @@ const MAX_PENDING_ACKS = 4096
  * the members not already connected to it (those connected to it are not delayed at all).
  */
 const MAX_DEFERRED_ROUNDS = 3
+/** Candidates drawn per indirect helper needed, among which those already connected are preferred. */
+const HELPER_CANDIDATES = 4
 
 export class Prober {
   private order: PeerId[] = []
@@ -363,9 +365,14 @@ export class Prober {
     round.phase = 'indirect'
     round.indirectTimer?.cancel()
     const { table, random, config } = this.deps
-    // k alive members other than the target, drawn in O(k) (one more than k, in case the target is among them).
+    // k alive members other than the target, drawn in O(k), those we are connected to first: a helper we must
+    // dial first may not pass our ping-req on in time (over a lossy network one dial in ten waits a second
+    // for a lost SYN), and the helper may have to dial the target too.
     const alive = table.inState(MemberState.alive)
-    const helpers = sampleIndices(random, alive.size, config.indirectChecks + 1).map(i => alive.at(i)).filter(id => id !== round.target).slice(0, config.indirectChecks)
+    const k = config.indirectChecks
+    const drawn = sampleIndices(random, alive.size, HELPER_CANDIDATES * k + 1).map(i => alive.at(i)).filter(id => id !== round.target)
+    const open = drawn.filter(id => this.deps.dialStage?.(id) === 'open')
+    const helpers = open.length >= k ? open.slice(0, k) : [...open, ...drawn.filter(id => !open.includes(id))].slice(0, k)
     round.expectedNacks = helpers.length
     if (round.pending !== undefined) round.pending.helpers = new Set(helpers)
     const targetAddrs = table.addrsOf(round.target) ?? []
