@@ -23,6 +23,7 @@ import type { LossPhase } from './lib/loss-phases.ts'
 import { MURMUR_PEER_JS, MurmurMesh } from './lib/murmur-mesh.ts'
 import { tcpCounters } from './lib/netns-stats.ts'
 import { addPacketLoss, droppedPackets, lossThreshold, nftUnavailable, removePacketLoss } from './lib/nft-loss.ts'
+import type { LossHook } from './lib/nft-loss.ts'
 import { LATE_ACK_MS, ZERO, addCounters, fromProm, subCounters } from './lib/probe-counters.ts'
 import type { ProbeCounters } from './lib/probe-counters.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
@@ -38,16 +39,18 @@ interface Options {
   minutes: number
   settleSeconds: number
   seed: number
+  hook: LossHook
+  simLongMinutes: number
 }
 
-export const USAGE = 'options: --peers 10  --loss 0.05 (share of packets dropped)  --minutes 2 (each window: no loss, then loss; the simulator runs as many simulated minutes)  --settle-seconds 10  --seed 1'
+export const USAGE = 'options: --peers 10  --loss 0.05 (share of packets dropped)  --minutes 2 (each window: no loss, then loss; the simulator runs as many simulated minutes)  --hook output|input (drop packets as each namespace sends them, or as it receives them)  --sim-long-minutes 60 (the simulator\'s two lossy windows once more, this long, for rates too rare for 2 minutes; 0: not)  --settle-seconds 10  --seed 1'
 
 /** Timeouts: forming is bounded in detection-trials.ts; these bound the rest. */
 const QUIESCE_MS = 60_000
 const TICK_MS = 30_000
 
 function parse (args: string[]): Options {
-  const o: Options = { peers: 10, loss: 0.05, minutes: 2, settleSeconds: 10, seed: 1 }
+  const o: Options = { peers: 10, loss: 0.05, minutes: 2, settleSeconds: 10, seed: 1, hook: 'output', simLongMinutes: 60 }
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string
     const value = (): string => {
@@ -61,6 +64,13 @@ function parse (args: string[]): Options {
       case '--minutes': o.minutes = Number(value()); break
       case '--settle-seconds': o.settleSeconds = Number(value()); break
       case '--seed': o.seed = Number(value()); break
+      case '--sim-long-minutes': o.simLongMinutes = Number(value()); break
+      case '--hook': {
+        const h = value()
+        if (h !== 'output' && h !== 'input') throw new UsageError(`--hook must be output or input, got ${h}`)
+        o.hook = h
+        break
+      }
       default: throw new UsageError(`unknown option ${flag} (${USAGE})`)
     }
   }
@@ -68,6 +78,7 @@ function parse (args: string[]): Options {
   if (!(o.loss > 0 && o.loss < 1) || lossThreshold(o.loss) < 1) throw new UsageError('--loss must be in (0, 1) and at least 0.0001')
   if (!(o.minutes > 0 && o.minutes <= 60)) throw new UsageError('--minutes must be in (0, 60]')
   if (!(o.settleSeconds >= 0) || !Number.isInteger(o.seed)) throw new UsageError('--settle-seconds must be ≥ 0 and --seed an integer')
+  if (!(o.simLongMinutes >= 0 && o.simLongMinutes <= 600)) throw new UsageError('--sim-long-minutes must be in [0, 600]')
   return o
 }
 
@@ -87,8 +98,8 @@ function meshTcp (lab: NetnsLab): { outSegs: number, retransSegs: number } {
 }
 
 /** One window on the running mesh, with each namespace dropping `loss` of its data packets (0: none). */
-async function realPhase (mesh: MurmurMesh, lab: NetnsLab, label: string, minutes: number, loss: number): Promise<LossPhase> {
-  if (loss > 0) for (const ns of lab.names) addPacketLoss(ns, loss)
+async function realPhase (mesh: MurmurMesh, lab: NetnsLab, label: string, minutes: number, loss: number, hook: LossHook): Promise<LossPhase> {
+  if (loss > 0) for (const ns of lab.names) addPacketLoss(ns, loss, hook)
   try {
     const c0 = await meshCounters(mesh)
     const tcp0 = meshTcp(lab)
@@ -117,6 +128,9 @@ async function realPhase (mesh: MurmurMesh, lab: NetnsLab, label: string, minute
     const notAlive = await mesh.check(live, live, 'alive')
     const ts = mesh.views.transitions.slice(t0)
     const deaths = ts.filter(t => t.to === 'dead')
+    // Packets sent on the data interfaces: the output rule saw them and what it dropped; the input rule, them.
+    const sent = idle === undefined ? 0 : idle.packetsPerSec * idle.members * idle.seconds
+    const offered = hook === 'output' ? sent + dropped : sent
     const phase: LossPhase = {
       label,
       kind: 'real',
@@ -129,7 +143,8 @@ async function realPhase (mesh: MurmurMesh, lab: NetnsLab, label: string, minute
       notAliveAtEnd: notAlive.length,
       ...(idle === undefined ? {} : { idle }),
       tcp: { outSegs: tcp1.outSegs - tcp0.outSegs, retransSegs: tcp1.retransSegs - tcp0.retransSegs },
-      dropped
+      dropped,
+      offered
     }
     progress(`${label}: ${phase.counters.suspicions} suspicions, ${phase.counters.probesFailed} failed probes of ${phase.counters.probes}, ${phase.falseDeaths} dead marks, ${phase.tcp?.retransSegs ?? 0} TCP retransmissions${loss > 0 ? `, ${dropped} packets dropped` : ''}`)
     return phase
@@ -149,8 +164,8 @@ async function realPhases (o: Options): Promise<LossPhase[]> {
     const [, drained] = await Promise.all([sleep(o.settleSeconds * 1000), mesh.quiesce(QUIESCE_MS)])
     if (!drained) progress(`real: broadcast queues did not drain within ${QUIESCE_MS / 1000} s; measuring anyway`)
     return [
-      await realPhase(mesh, lab, 'real, no loss', o.minutes, 0),
-      await realPhase(mesh, lab, `real, ${pct(o.loss)} packet loss (nftables)`, o.minutes, o.loss)
+      await realPhase(mesh, lab, 'real, no loss', o.minutes, 0, o.hook),
+      await realPhase(mesh, lab, `real, ${pct(o.loss)} packet loss (nftables, ${o.hook})`, o.minutes, o.loss, o.hook)
     ]
   } finally {
     mesh.stopAll()
@@ -169,7 +184,7 @@ function row (p: LossPhase): Array<string | number> {
     ? `${round(perMemberMinute(p.tcp?.retransSegs ?? 0, p), 1)} segments`
     : `${round(perMemberMinute(p.framesLate ?? 0, p), 1)} frames late`
   const lost = p.kind === 'real'
-    ? (p.dropped ?? 0) > 0 ? `${p.dropped} packets (${share(p.dropped ?? 0, (p.dropped ?? 0) + (p.idle?.packetsPerSec ?? 0) * p.members * (p.idle?.seconds ?? 0))})` : '0'
+    ? (p.dropped ?? 0) > 0 ? `${p.dropped} packets (${share(p.dropped ?? 0, p.offered ?? 0)})` : '0'
     : (p.framesLost ?? 0) > 0 ? `${p.framesLost} frames (${share(p.framesLost ?? 0, p.framesSent ?? 0)})` : '0'
   return [
     p.label,
@@ -227,21 +242,38 @@ function summary (p: LossPhase): Record<string, unknown> {
 
 /** Ratio a / b for the findings, or a word when b is 0. */
 function times (a: number, b: number): string {
-  if (b === 0) return a === 0 ? 'both 0' : 'b = 0'
+  if (b === 0) return a === 0 ? 'both 0' : 'against 0'
   return `×${round(a / b, 2)}`
 }
 
-function findings (real: LossPhase[], sim: LossPhase[], o: Options): string[] {
+const rate = (p: LossPhase, k: keyof ProbeCounters): number => perMemberMinute(p.counters[k], p)
+const missed = (p: LossPhase): string => share(p.counters.probes - p.counters.directAcks, p.counters.probes)
+const late = (p: LossPhase): string => share(p.counters.lateAcks, p.counters.directAcks)
+
+/** What a rare-event rate of a simulated window predicts for the real window: expected count, and the observed one. */
+function expected (sim: LossPhase, real: LossPhase, k: 'probesFailed' | 'suspicions'): string {
+  const e = rate(sim, k) * real.members * real.minutes
+  return `${round(rate(sim, k), 3)} per member per min over ${round(sim.minutes)} simulated min → ${round(e, 1)} expected in the real window, ${real.counters[k]} seen`
+}
+
+function findings (real: readonly LossPhase[], sim: readonly LossPhase[], long: readonly LossPhase[], o: Options): string[] {
   const [rIdle, rLoss] = real
   const [, sPacket, sFrames] = sim
   if (rIdle === undefined || rLoss === undefined || sPacket === undefined || sFrames === undefined) return []
-  const rate = (p: LossPhase, k: keyof ProbeCounters): number => round(perMemberMinute(p.counters[k], p), 3)
-  const missed = (p: LossPhase): string => share(p.counters.probes - p.counters.directAcks, p.counters.probes)
-  return [
-    `Claim — real ${pct(o.loss)} packet loss vs the simulator's ${pct(o.loss)} of frames dropped: suspicions ${rate(rLoss, 'suspicions')} vs ${rate(sFrames, 'suspicions')} per member per min (${times(rate(rLoss, 'suspicions'), rate(sFrames, 'suspicions'))}), failed probes ${rate(rLoss, 'probesFailed')} vs ${rate(sFrames, 'probesFailed')} (${times(rate(rLoss, 'probesFailed'), rate(sFrames, 'probesFailed'))}), probe rounds without a direct ack ${missed(rLoss)} vs ${missed(sFrames)}.`,
-    `Model — real packet loss vs the simulator's packetLoss: suspicions ${rate(rLoss, 'suspicions')} vs ${rate(sPacket, 'suspicions')}, failed probes ${rate(rLoss, 'probesFailed')} vs ${rate(sPacket, 'probesFailed')}, probe rounds without a direct ack ${missed(rLoss)} vs ${missed(sPacket)}, direct acks > ${LATE_ACK_MS} ms ${share(rLoss.counters.lateAcks, rLoss.counters.directAcks)} vs ${share(sPacket.counters.lateAcks, sPacket.counters.directAcks)}.`,
-    `Real, no loss → packet loss: suspicions ${rate(rIdle, 'suspicions')} → ${rate(rLoss, 'suspicions')}, false deaths ${rIdle.falseDeaths} → ${rLoss.falseDeaths}, CPU ${rIdle.idle?.cpuPercent ?? '–'} → ${rLoss.idle?.cpuPercent ?? '–'} % per member.`
+  const [lPacket, lFrames] = long
+  const l = pct(o.loss)
+  const out = [
+    `Claim — real ${l} packet loss vs ${l} of frames dropped (sim): probe rounds without a direct ack in time ${missed(rLoss)} vs ${missed(sFrames)}; ping-reqs ${round(rate(rLoss, 'indirectProbes'), 2)} vs ${round(rate(sFrames, 'indirectProbes'), 2)} per member per min (${times(rate(rLoss, 'indirectProbes'), rate(sFrames, 'indirectProbes'))}); failed probes ${round(rate(rLoss, 'probesFailed'), 3)} vs ${round(rate(sFrames, 'probesFailed'), 3)}, suspicions ${round(rate(rLoss, 'suspicions'), 3)} vs ${round(rate(sFrames, 'suspicions'), 3)} per member per min (${rLoss.counters.probes} real probe rounds).`,
+    `Model — real ${l} packet loss vs the simulator's packetLoss ${o.loss}: direct acks > ${LATE_ACK_MS} ms ${late(rLoss)} vs ${late(sPacket)}; probe rounds without a direct ack in time ${missed(rLoss)} vs ${missed(sPacket)}; ping-reqs ${round(rate(rLoss, 'indirectProbes'), 2)} vs ${round(rate(sPacket, 'indirectProbes'), 2)} per member per min; TCP retransmitted ${rLoss.tcp?.retransSegs ?? 0} segments vs ${sPacket.framesLate ?? 0} frames held back (sim).`,
+    `Real, no loss → ${l} packet loss: suspicions ${round(rate(rIdle, 'suspicions'), 3)} → ${round(rate(rLoss, 'suspicions'), 3)} per member per min, false deaths ${rIdle.falseDeaths} → ${rLoss.falseDeaths}, CPU ${rIdle.idle?.cpuPercent ?? '–'} → ${rLoss.idle?.cpuPercent ?? '–'} % per member, ${rIdle.idle?.bytesPerSec ?? '–'} → ${rLoss.idle?.bytesPerSec ?? '–'} B/s sent per member.`
   ]
+  if (lPacket !== undefined && lFrames !== undefined) {
+    out.push(
+      `Rare events, from the simulator's longer windows — failed probes: frames dropped ${expected(lFrames, rLoss, 'probesFailed')}; packetLoss ${expected(lPacket, rLoss, 'probesFailed')}.`,
+      `Suspicions: frames dropped ${expected(lFrames, rLoss, 'suspicions')}; packetLoss ${expected(lPacket, rLoss, 'suspicions')}.`
+    )
+  }
+  return out
 }
 
 export async function main (args: string[]): Promise<void> {
@@ -250,10 +282,12 @@ export async function main (args: string[]): Promise<void> {
   if (why !== undefined) throw new Error(`the loss benchmark runs every peer in its own network namespace: ${why}`)
   const noNft = nftUnavailable()
   if (noNft !== undefined) throw new Error(noNft)
-  progress(`loss benchmark on ${machine()}, murmur ${MURMUR_PEER_JS}: ${o.peers} peers, ${o.minutes} min per window, ${pct(o.loss)} loss, seed ${o.seed}`)
+  progress(`loss benchmark on ${machine()}, murmur ${MURMUR_PEER_JS}: ${o.peers} peers, ${o.minutes} min per window, ${pct(o.loss)} loss (${o.hook}), seed ${o.seed}`)
 
   const t0 = performance.now()
-  const sim = simPhases({ peers: o.peers, minutes: o.minutes, loss: o.loss, seed: o.seed, settleSeconds: o.settleSeconds })
+  const simBase = { peers: o.peers, loss: o.loss, seed: o.seed, settleSeconds: o.settleSeconds }
+  const sim = simPhases({ ...simBase, minutes: o.minutes, idle: true, suffix: '' })
+  const long = o.simLongMinutes > 0 ? simPhases({ ...simBase, minutes: o.simLongMinutes, idle: false, suffix: `, ${o.simLongMinutes} simulated min` }) : []
   progress(`simulator done in ${round((performance.now() - t0) / 1000, 1)} s wall`)
   let real: LossPhase[]
   try {
@@ -262,20 +296,24 @@ export async function main (args: string[]): Promise<void> {
     teardownAll()
   }
 
-  const phases = [...real, ...sim]
+  const phases = [...real, ...sim, ...long]
   const text = table(HEADER, phases.map(row))
-  const found = findings(real, sim, o)
+  const found = findings(real, sim, long, o)
   const deaths = phases.flatMap(p => p.falseDeathDetails.map(d => `${p.label}: ${d}`))
   console.log(text)
   console.log('')
   for (const line of [...found, ...deaths.map(d => `false death: ${d}`)]) console.log(line)
 
   const command = `npm run bench -- loss${args.length > 0 ? ' ' + args.join(' ') : ''}`
+  const rule = `numgen random mod 10000 < ${lossThreshold(o.loss)} drop`
+  const where = o.hook === 'output'
+    ? `dropping ${pct(o.loss)} of the packets it sends on its data interface (nftables \`${rule}\` in the output hook: the sender's TCP finds the segment refused and sends it again)`
+    : `dropping ${pct(o.loss)} of the packets it receives on its data interface (nftables \`${rule}\` in the input hook: to the sender's TCP a loss on the wire)`
   writeSection('loss', 'Packet loss: real processes vs the simulator', command, [
-    `${o.peers} murmur peers (\`${MURMUR_PEER_JS === PEER_JS ? 'dist/peer.js' : MURMUR_PEER_JS}\`, \`--profile lan\`: probe 1 s, timeout 500 ms, k = 3, suspicion ×4), each in its own network namespace, formed and quiesced (${o.settleSeconds} s settle); then ${o.minutes} min with no loss and ${o.minutes} min with every namespace dropping ${pct(o.loss)} of the packets it sends on its data interface (nftables \`numgen random mod 10000 < ${lossThreshold(o.loss)} drop\` in the output hook: TCP sends each dropped segment again; HTTP and the event streams use another interface).`,
-    `Beside them the simulator (src/sim, \`sim\` preset = LAN timing) at the same N, ${o.minutes} simulated min each: idle; \`packetLoss: ${o.loss}\` (a lost TCP segment holds its frame back ${'≥'} 200 ms, doubling per lost resend, frames behind it wait); \`loss: ${o.loss}\` (frames dropped outright, datagram-like).`,
-    `Counters are the members' own (\`/metrics\`, \`Membership.stats()\`), summed over members per window. "Suspicions" counts every member that saw a member become suspect (its own and gossiped), so one failed probe shows up ~N times; "failed probes" are rounds with neither a direct nor an indirect ack — each one a suspicion. "Probe rounds without a direct ack in time" went on to ping-req (or were deferred). False deaths: dead marks in the members' event streams (real) or recorded \`dead\` events (sim) — every member runs throughout, so each is false.`,
-    'Retransmissions: real — TCP segments retransmitted (`RetransSegs` of each namespace); sim — frames held back by a lost segment. Lost on the wire: real — packets the rule dropped (share of packets offered to the interface); sim — frames dropped outright.',
+    `${o.peers} murmur peers (\`${MURMUR_PEER_JS === PEER_JS ? 'dist/peer.js' : MURMUR_PEER_JS}\`, \`--profile lan\`: probe 1 s, timeout 500 ms, k = 3, suspicion ×4), each in its own network namespace, formed and quiesced (${o.settleSeconds} s settle); then ${o.minutes} min with no loss and ${o.minutes} min with every namespace ${where}. HTTP and the event streams use another interface and lose nothing.`,
+    `Beside them the simulator (src/sim, \`sim\` preset = LAN timing) at the same N, ${o.minutes} simulated min each: idle; \`packetLoss: ${o.loss}\` (a lost TCP segment holds its frame back 200 ms, doubling per lost resend, and frames behind it wait); \`loss: ${o.loss}\` (frames dropped outright, datagram-like)${o.simLongMinutes > 0 ? `; and both lossy windows again for ${o.simLongMinutes} simulated min, for events too rare to show in ${o.minutes}` : ''}.`,
+    'Counters are the members\' own (`/metrics`, `Membership.stats()`), summed over members per window. "Suspicions" counts every member that saw a member become suspect (its own and gossiped), so one failed probe shows up ~N times; "failed probes" are rounds with neither a direct nor an indirect ack — each one a suspicion. "Probe rounds without a direct ack in time" went on to ping-req (or were deferred). False deaths: dead marks in the members\' event streams (real) or recorded `dead` events (sim) — every member runs throughout, so each is false.',
+    'Retransmissions: real — TCP segments retransmitted (`RetransSegs` of each namespace; a segment refused in the output hook and sent again by the probe timer may not count); sim — frames held back by a lost segment. Lost on the wire: real — packets the rule dropped (share of the packets it saw); sim — frames dropped outright (share of membership frames sent).',
     '',
     text,
     '',

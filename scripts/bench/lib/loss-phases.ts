@@ -29,8 +29,9 @@ export interface LossPhase {
   idle?: IdleFigures
   /** Real: TCP segments sent and retransmitted, summed over namespaces. */
   tcp?: { outSegs: number, retransSegs: number }
-  /** Real: packets the nftables rule dropped, summed over namespaces. */
+  /** Real: packets the nftables rule dropped, summed over namespaces, and the packets it saw. */
   dropped?: number
+  offered?: number
   /** Sim: frames held back by a lost segment (packetLoss). */
   framesLate?: number
   /** Sim: frames dropped outright (loss). */
@@ -45,6 +46,10 @@ export interface SimOptions {
   loss: number
   seed: number
   settleSeconds: number
+  /** Also an idle window (first). */
+  idle: boolean
+  /** Appended to each window's label. */
+  suffix: string
 }
 
 const QUIESCE_MAX_MS = 600_000
@@ -57,7 +62,7 @@ function notAlive (cluster: SimCluster): number {
   return cluster.runningIds().reduce((sum, id) => sum + cluster.membership(id).members().filter(m => m.id !== id && m.state !== 'alive').length, 0)
 }
 
-/** The simulator at N = `peers` (`sim` preset: LAN timing) for `minutes` each: idle, packetLoss p, loss p. */
+/** The simulator at N = `peers` (`sim` preset: LAN timing) for `minutes` each: idle (optional), packetLoss p, loss p. */
 export function simPhases (o: SimOptions): LossPhase[] {
   const n = o.peers
   const cluster = new SimCluster({ size: n, seed: o.seed * 1000 + n, startWindowMs: Math.min(30_000, n * 30), record: ['suspect', 'dead'] })
@@ -69,9 +74,9 @@ export function simPhases (o: SimOptions): LossPhase[] {
   net.runFor(o.settleSeconds * 1000)
   const pct = `${round(o.loss * 100, 2)} %`
   const kinds: Array<{ label: string, link: Partial<LinkSpec> }> = [
-    { label: 'sim idle', link: {} },
-    { label: `sim packetLoss ${pct} (TCP resends)`, link: { packetLoss: o.loss } },
-    { label: `sim loss ${pct} (frames dropped)`, link: { loss: o.loss } }
+    ...(o.idle ? [{ label: `sim idle${o.suffix}`, link: {} }] : []),
+    { label: `sim packetLoss ${pct} (TCP resends)${o.suffix}`, link: { packetLoss: o.loss } },
+    { label: `sim loss ${pct} (frames dropped)${o.suffix}`, link: { loss: o.loss } }
   ]
   const out: LossPhase[] = []
   for (const { label, link } of kinds) {

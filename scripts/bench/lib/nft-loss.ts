@@ -3,10 +3,11 @@
  * interface is dropped with probability p (`numgen random mod 10000 < p·10000`), counted by the rule.
  * HTTP and SSE run on the management interface and are never dropped.
  *
- * The drop happens in the output hook, before the interface: the sending TCP stack sees the segment
- * refused locally and sends it again later (its probe or retransmission timer), where a segment lost on
- * the wire is recovered by the tail-loss probe or retransmission timeout. Both cost the frame about one
- * timeout; neither loses it.
+ * `output` (the default) drops in the sender's output hook, before the interface: its TCP stack sees the
+ * segment refused locally and sends it again later (its probe or retransmission timer). `input` drops
+ * packets the namespace receives on that interface instead, after they crossed the link: the sender's TCP
+ * cannot tell that from a loss on the wire (tail-loss probe, retransmission timeout). Either way TCP
+ * resends: a frame is late, never lost.
  */
 import { execFileSync } from 'node:child_process'
 import { DATA_DEV } from './netns-stats.ts'
@@ -29,13 +30,15 @@ export function lossThreshold (p: number): number {
   return Math.round(p * 10_000)
 }
 
-/** Drops each packet `ns` sends on its data interface with probability `p`. */
-export function addPacketLoss (ns: string, p: number, dev = DATA_DEV): void {
+export type LossHook = 'output' | 'input'
+
+/** Drops each packet `ns` sends (`output`) or receives (`input`) on its data interface with probability `p`. */
+export function addPacketLoss (ns: string, p: number, hook: LossHook = 'output', dev = DATA_DEV): void {
   const script = [
     `table inet ${TABLE} {`,
-    '  chain out {',
-    '    type filter hook output priority 0; policy accept;',
-    `    oifname "${dev}" numgen random mod 10000 < ${lossThreshold(p)} counter drop`,
+    '  chain loss {',
+    `    type filter hook ${hook} priority 0; policy accept;`,
+    `    ${hook === 'output' ? 'oifname' : 'iifname'} "${dev}" numgen random mod 10000 < ${lossThreshold(p)} counter drop`,
     '  }',
     '}'
   ].join('\n')
