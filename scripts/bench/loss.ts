@@ -247,13 +247,17 @@ function times (a: number, b: number): string {
 }
 
 const rate = (p: LossPhase, k: keyof ProbeCounters): number => perMemberMinute(p.counters[k], p)
-const missed = (p: LossPhase): string => share(p.counters.probes - p.counters.directAcks, p.counters.probes)
+const missed = (p: LossPhase): string => `${share(p.counters.probes - p.counters.directAcks, p.counters.probes)} (${p.counters.probes - p.counters.directAcks} of ${p.counters.probes})`
 const late = (p: LossPhase): string => share(p.counters.lateAcks, p.counters.directAcks)
 
-/** What a rare-event rate of a simulated window predicts for the real window: expected count, and the observed one. */
-function expected (sim: LossPhase, real: LossPhase, k: 'probesFailed' | 'suspicions'): string {
-  const e = rate(sim, k) * real.members * real.minutes
-  return `${round(rate(sim, k), 3)} per member per min over ${round(sim.minutes)} simulated min → ${round(e, 1)} expected in the real window, ${real.counters[k]} seen`
+/**
+ * What the failed-probe rate of a long simulated window predicts for the real window: the expected count,
+ * the one seen, and the chance of seeing none if the real rate were the simulated one (Poisson: failed
+ * probes are independent; suspicions are not — each failed probe is seen suspect by up to N members).
+ */
+function expected (sim: LossPhase, real: LossPhase): string {
+  const e = rate(sim, 'probesFailed') * real.members * real.minutes
+  return `${round(rate(sim, 'probesFailed'), 4)} per member per min over ${round(sim.minutes)} simulated min (${sim.counters.probesFailed} failed probes, ${sim.counters.suspicions} suspicions) → ${round(e, 2)} expected in the real window, ${real.counters.probesFailed} seen (P(none) = ${round(Math.exp(-e), 2)})`
 }
 
 function findings (real: readonly LossPhase[], sim: readonly LossPhase[], long: readonly LossPhase[], o: Options): string[] {
@@ -268,10 +272,7 @@ function findings (real: readonly LossPhase[], sim: readonly LossPhase[], long: 
     `Real, no loss → ${l} packet loss: suspicions ${round(rate(rIdle, 'suspicions'), 3)} → ${round(rate(rLoss, 'suspicions'), 3)} per member per min, false deaths ${rIdle.falseDeaths} → ${rLoss.falseDeaths}, CPU ${rIdle.idle?.cpuPercent ?? '–'} → ${rLoss.idle?.cpuPercent ?? '–'} % per member, ${rIdle.idle?.bytesPerSec ?? '–'} → ${rLoss.idle?.bytesPerSec ?? '–'} B/s sent per member.`
   ]
   if (lPacket !== undefined && lFrames !== undefined) {
-    out.push(
-      `Rare events, from the simulator's longer windows — failed probes: frames dropped ${expected(lFrames, rLoss, 'probesFailed')}; packetLoss ${expected(lPacket, rLoss, 'probesFailed')}.`,
-      `Suspicions: frames dropped ${expected(lFrames, rLoss, 'suspicions')}; packetLoss ${expected(lPacket, rLoss, 'suspicions')}.`
-    )
+    out.push(`Rare events, from the simulator's longer windows — failed probes with frames dropped: ${expected(lFrames, rLoss)}; with packetLoss: ${expected(lPacket, rLoss)}.`)
   }
   return out
 }
