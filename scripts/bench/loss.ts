@@ -18,6 +18,7 @@
  */
 import { SEEDS, form, newRun } from './lib/detection-trials.ts'
 import { measureIdle } from './lib/idle.ts'
+import type { IdleFigures } from './lib/idle.ts'
 import { simPhases } from './lib/loss-phases.ts'
 import type { LossPhase } from './lib/loss-phases.ts'
 import { MURMUR_PEER_JS, MurmurMesh } from './lib/murmur-mesh.ts'
@@ -114,7 +115,7 @@ async function realPhase (mesh: MurmurMesh, lab: NetnsLab, label: string, minute
       const m = marks()
       progress(`${label}: ${round((performance.now() - at0) / 1000)} s: ${m.suspect} suspect and ${m.dead} dead marks so far`)
     }, TICK_MS)
-    let idle
+    let idle: IdleFigures | undefined
     try {
       idle = (await measureIdle([mesh], minutes * 60)).get(mesh)
     } finally {
