@@ -11,7 +11,8 @@ const BENCHES: Record<string, string> = {
   yjs: './yjs.ts',
   placement: './placement.ts',
   hostile: './hostile.ts',
-  'write-load': './write-load.ts'
+  'write-load': './write-load.ts',
+  loss: './loss.ts'
 }
 
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }

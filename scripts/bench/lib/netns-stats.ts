@@ -1,8 +1,8 @@
 /**
  * Per-process and per-namespace counters read from the kernel, identical for every system under test:
  * bytes a namespace sent on its data interface (IP, TCP/UDP and encryption overhead included, and
- * nothing of the management network where HTTP and Serf RPC run), CPU time of a process, and how busy
- * the whole machine was.
+ * nothing of the management network where HTTP and Serf RPC run), TCP segments a namespace's stack sent
+ * and retransmitted, CPU time of a process, and how busy the whole machine was.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -23,6 +23,16 @@ export function txBytes (ns: string, dev = DATA_DEV): TxSample {
   const out = execFileSync('ip', ['netns', 'exec', ns, 'cat', `${dir}/tx_bytes`, `${dir}/tx_packets`], { encoding: 'utf8', timeout: 5_000 })
   const [bytes, packets] = out.trim().split('\n').map(Number)
   return { bytes: bytes ?? Number.NaN, packets: packets ?? Number.NaN, at: performance.now() }
+}
+
+export interface TcpSample { outSegs: number, retransSegs: number }
+
+/** TCP segments sent and retransmitted so far by `ns`'s stack (`/proc/net/snmp`, read inside the namespace). */
+export function tcpCounters (ns: string): TcpSample {
+  const out = execFileSync('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'], { encoding: 'utf8', timeout: 5_000 })
+  const [names, values] = out.split('\n').filter(l => l.startsWith('Tcp:')).map(l => l.trim().split(/\s+/).slice(1))
+  const field = (name: string): number => Number(values?.[names?.indexOf(name) ?? -1] ?? Number.NaN)
+  return { outSegs: field('OutSegs'), retransSegs: field('RetransSegs') }
 }
 
 /** Bytes and packets per second between two samples of the same interface. */
