@@ -44,14 +44,14 @@ interface Options {
   simLongMinutes: number
 }
 
-export const USAGE = 'options: --peers 10  --loss 0.05 (share of packets dropped)  --minutes 2 (each window: no loss, then loss; the simulator runs as many simulated minutes)  --hook output|input (drop packets as each namespace sends them, or as it receives them)  --sim-long-minutes 60 (the simulator\'s two lossy windows once more, this long, for rates too rare for 2 minutes; 0: not)  --settle-seconds 10  --seed 1'
+export const USAGE = 'options: --peers 10  --loss 0.05 (share of packets dropped)  --minutes 2 (each window: no loss, then loss; the simulator runs as many simulated minutes)  --hook input|output (drop packets as each namespace receives them — to the sender\'s TCP a loss on the wire — or as it sends them, which its TCP sees as a local refusal)  --sim-long-minutes 60 (the simulator\'s two lossy windows once more, this long, for rates too rare for 2 minutes; 0: not)  --settle-seconds 10  --seed 1'
 
 /** Timeouts: forming is bounded in detection-trials.ts; these bound the rest. */
 const QUIESCE_MS = 60_000
 const TICK_MS = 30_000
 
 function parse (args: string[]): Options {
-  const o: Options = { peers: 10, loss: 0.05, minutes: 2, settleSeconds: 10, seed: 1, hook: 'output', simLongMinutes: 60 }
+  const o: Options = { peers: 10, loss: 0.05, minutes: 2, settleSeconds: 10, seed: 1, hook: 'input', simLongMinutes: 60 }
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string
     const value = (): string => {
