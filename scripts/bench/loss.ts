@@ -4,8 +4,8 @@
  *
  * Real: N murmur peers (`dist/peer.js --profile lan`), each in its own network namespace (as the detection
  * benchmark runs them), formed and quiesced; then a window of `--minutes` with no loss, and one as long
- * with each namespace dropping `--loss` of every packet it sends on its data interface (nftables, inside
- * the namespace: TCP resends what was lost; HTTP and the event streams run on the management interface
+ * with each namespace dropping `--loss` of every packet it receives on its data interface (nftables, inside
+ * the namespace, `--hook input`: to the sender's TCP a loss on the wire, which it resends; HTTP and the event streams run on the management interface
  * and lose nothing). Per window: the peers' own counters (`/metrics`), the dead and suspect marks in their
  * event streams, TCP's retransmissions and the CPU and traffic of each member.
  *

@@ -1,13 +1,13 @@
 /**
- * Random packet loss inside a network namespace with nftables: every packet the namespace sends on its data
- * interface is dropped with probability p (`numgen random mod 10000 < p·10000`), counted by the rule.
- * HTTP and SSE run on the management interface and are never dropped.
+ * Random packet loss inside a network namespace with nftables: every packet the namespace receives (or
+ * sends) on its data interface is dropped with probability p (`numgen random mod 10000 < p·10000`),
+ * counted by the rule. HTTP and SSE run on the management interface and are never dropped.
  *
- * `output` (the default) drops in the sender's output hook, before the interface: its TCP stack sees the
- * segment refused locally and sends it again later (its probe or retransmission timer). `input` drops
- * packets the namespace receives on that interface instead, after they crossed the link: the sender's TCP
- * cannot tell that from a loss on the wire (tail-loss probe, retransmission timeout). Either way TCP
- * resends: a frame is late, never lost.
+ * `input` (the benchmark's default) drops packets the namespace receives on that interface, after they
+ * crossed the link: the sender's TCP cannot tell that from a loss on the wire (tail-loss probe,
+ * retransmission timeout). `output` drops in the sender's output hook, before the interface: its TCP stack
+ * sees the segment refused locally and sends it again sooner, so the tail is lighter than real loss.
+ * Either way TCP resends: a frame is late, never lost.
  */
 import { execFileSync } from 'node:child_process'
 import { DATA_DEV } from './netns-stats.ts'
@@ -33,7 +33,7 @@ export function lossThreshold (p: number): number {
 export type LossHook = 'output' | 'input'
 
 /** Drops each packet `ns` sends (`output`) or receives (`input`) on its data interface with probability `p`. */
-export function addPacketLoss (ns: string, p: number, hook: LossHook = 'output', dev = DATA_DEV): void {
+export function addPacketLoss (ns: string, p: number, hook: LossHook = 'input', dev = DATA_DEV): void {
   const script = [
     `table inet ${TABLE} {`,
     '  chain loss {',
