@@ -97,7 +97,7 @@ const MAX_PENDING_ACKS = 4096
  */
 const MAX_DEFERRED_ROUNDS = 3
 /** Candidates drawn per indirect helper needed, among which those already connected are preferred. */
-const HELPER_CANDIDATES = 4
+const HELPER_CANDIDATES = 16
 
 export class Prober {
   private order: PeerId[] = []
