@@ -49,6 +49,11 @@ export class IdSet {
     return this.list.length === 0 ? undefined : this.list[random.int(this.list.length)]
   }
 
+  clear (): void {
+    this.list.length = 0
+    this.index.clear()
+  }
+
   /** A copy of the ids. */
   toArray (): PeerId[] {
     return this.list.slice()

@@ -34,7 +34,7 @@ import type { RejectReason } from './member-table.js'
 import { Prober } from './prober.js'
 import { PushPull } from './push-pull.js'
 import { RecordSigner } from './signing.js'
-import { sampleIndices } from './id-set.js'
+import { IdSet, sampleIndices } from './id-set.js'
 import type { ProbeFrame } from './prober.js'
 
 export interface MembershipComponents {
@@ -148,7 +148,7 @@ function seedKey (d: Destination): string {
 
 /** Accusers remembered for rate-limiting direct refutations; the map is simply reset when full. */
 const MAX_DIRECT_ALIVE_TRACKED = 4096
-/** gossipRoundTargets draws a pool this many times gossipNodes, to prefer connected members in O(gossipNodes). */
+/** gossipRoundTargets draws this many times gossipNodes of all members (then of the connected), in O(gossipNodes). */
 const GOSSIP_POOL_FACTOR = 4
 
 export class Membership {
@@ -177,6 +177,11 @@ export class Membership {
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   /** When gossip last went to a member without a connection (gossipRound). */
   private lastGossipDial = Number.NEGATIVE_INFINITY
+  /**
+   * Peers with an open connection, as the transport's events report them: gossip draws its targets here
+   * first. A hint, not the truth (each draw asks `isConnected`); peers found connected elsewhere are added.
+   */
+  private readonly connected = new IdSet()
   private readonly timers: Timer[] = []
   /** The gossip loop, once started (after its random phase); undefined while stopped. */
   private gossipTicker: IdleTicker | undefined
@@ -380,6 +385,7 @@ export class Membership {
     this.prober.stop()
     this.table.close()
     this.pushPull.clear()
+    this.connected.clear()
     this.log.info('membership stopped')
     this.events.removeAll()
   }
@@ -638,7 +644,10 @@ export class Membership {
 
   private onPeerEvent (e: PeerEvent): void {
     if (e.type === 'unreachable' && e.id !== undefined) this.prober.handleUnreachable(e.id)
-    else if (e.type === 'connected') this.prober.handleConnected(e.id)
+    else if (e.type === 'connected') {
+      this.connected.add(e.id)
+      this.prober.handleConnected(e.id)
+    } else if (e.type === 'disconnected') this.connected.delete(e.id)
   }
 
   private onMemberEvent<K extends keyof MembershipEvents>(type: K, info: MemberInfo): void {
@@ -675,15 +684,28 @@ export class Membership {
       i < alive.size ? alive.at(i) : i < alive.size + suspect.size ? suspect.at(i - alive.size) : recentlyDead[i - alive.size - suspect.size] as PeerId)
   }
 
+  /** Whether `id` is someone gossipTargets could draw: active, or dead for less than gossipToTheDeadMs. */
+  private gossipable (id: PeerId, now: number): boolean {
+    const state = this.table.state(id)
+    if (state === MemberState.alive || state === MemberState.suspect) return true
+    return state === MemberState.dead && now - (this.table.stateChangedAt(id) ?? 0) < this.config.gossipToTheDeadMs
+  }
+
   /**
    * Gossip goes to random targets, but a member we have no connection to is one of them at most once a
    * probe interval while at least `gossipNodes` members are connected (once a round while fewer are, as
-   * when joining), the others being drawn again among the connected ones (issue 14). Over TCP a frame to
-   * an unconnected member costs both ends a handshake; after a heal every member learns at once that
-   * dozens are alive again, and unrestricted random targets had every peer dial every member of the other
-   * side within a second or two — the dial storm, on the few peers of a minority most of all.
+   * when joining), the others being drawn among the connected ones (issue 14). Over TCP a frame to an
+   * unconnected member costs both ends a handshake; after a heal every member learns at once that dozens
+   * are alive again, and unrestricted random targets had every peer dial every member of the other side
+   * within a second or two — the dial storm, on the few peers of a minority most of all.
    * Dissemination needs random targets (SWIM §4.1), which the connected members still are; probes (one
    * per period, round-robin over everyone) and push-pull keep building the other connections at their pace.
+   *
+   * When the random pool holds too few connected members, more are drawn from `connected` (issue 11): with
+   * 64 connections among 1,000 members, a pool of 12 held fewer than 3 connected members most rounds, and
+   * the fallback dialled one member every round, 5 dials a second per member while anything was queued.
+   * Under packet loss those dials (a lost SYN costs a second) delayed probes into suspicions whose own
+   * gossip dialled more.
    */
   private gossipRoundTargets (): PeerId[] {
     const n = this.config.gossipNodes
@@ -700,14 +722,24 @@ export class Membership {
     let dials = false
     for (const id of pool) {
       if (targets.length === n) break
-      if (isConnected(id)) targets.push(id)
-      else if (budget > 0) {
+      if (isConnected(id)) {
+        this.connected.add(id)
+        targets.push(id)
+      } else if (budget > 0) {
         targets.push(id)
         dials = true
         budget--
       } else unconnected.push(id)
     }
-    // Fewer than gossipNodes connected in the pool (joining, or a fresh heal): one unconnected member a round.
+    // Too few connected members in the pool: more from those we know to be connected, if there are any.
+    if (targets.length < n) {
+      for (const i of sampleIndices(this.random, this.connected.size, GOSSIP_POOL_FACTOR * n)) {
+        if (targets.length === n) break
+        const id = this.connected.at(i)
+        if (!targets.includes(id) && isConnected(id) && this.gossipable(id, now)) targets.push(id)
+      }
+    }
+    // Fewer than gossipNodes connected at all (joining, or a fresh heal): one unconnected member a round.
     if (targets.length < n && budget === 0 && !dials && unconnected.length > 0) {
       targets.push(unconnected[0] as PeerId)
       dials = true
