@@ -16,6 +16,7 @@
  */
 import { SEEDS, accusations, form, joinTrial, killTrial, leaveTrial, newRun, partitionTrial } from './lib/detection-trials.ts'
 import type { Figures, SystemRun } from './lib/detection-trials.ts'
+import { readFlags } from './lib/flags.ts'
 import { measureIdle } from './lib/idle.ts'
 import { createNetnsLab, netnsUnavailable } from '../lib/netns.ts'
 import type { IdleFigures } from './lib/idle.ts'
@@ -48,28 +49,23 @@ const GOALS = { detectionRatio: 1.0, healMs: 5_000, idleVsEncrypted: 1.5 }
 
 function parse (args: string[]): Options {
   const o: Options = { sizes: [5, 10, 20], kills: 5, leaves: 3, idleSeconds: 30, settleSeconds: 10, partitions: 2, holdSeconds: 0, serf: true, encrypted: true, seed: 1 }
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i] as string
-    const value = (): string => {
-      const v = args[++i]
-      if (v === undefined) throw new UsageError(`${flag} needs a value (${USAGE})`)
-      return v
+  readFlags(args, USAGE, {
+    values: { '--sizes': v => { o.sizes = v.split(',').map(Number) } },
+    numbers: {
+      '--kills': n => { o.kills = n },
+      '--leaves': n => { o.leaves = n },
+      '--idle-seconds': n => { o.idleSeconds = n },
+      '--settle-seconds': n => { o.settleSeconds = n },
+      '--seed': n => { o.seed = n },
+      '--partitions': n => { o.partitions = n },
+      '--hold-seconds': n => { o.holdSeconds = n }
+    },
+    switches: {
+      '--no-serf': () => { o.serf = false },
+      '--no-encrypted': () => { o.encrypted = false },
+      '--quick': () => { Object.assign(o, { sizes: [5], kills: 2, leaves: 1, idleSeconds: 10, settleSeconds: 3, partitions: 1 }) }
     }
-    switch (flag) {
-      case '--sizes': o.sizes = value().split(',').map(Number); break
-      case '--kills': o.kills = Number(value()); break
-      case '--leaves': o.leaves = Number(value()); break
-      case '--idle-seconds': o.idleSeconds = Number(value()); break
-      case '--settle-seconds': o.settleSeconds = Number(value()); break
-      case '--seed': o.seed = Number(value()); break
-      case '--partitions': o.partitions = Number(value()); break
-      case '--hold-seconds': o.holdSeconds = Number(value()); break
-      case '--no-serf': o.serf = false; break
-      case '--no-encrypted': o.encrypted = false; break
-      case '--quick': Object.assign(o, { sizes: [5], kills: 2, leaves: 1, idleSeconds: 10, settleSeconds: 3, partitions: 1 }); break
-      default: throw new UsageError(`unknown option ${flag} (${USAGE})`)
-    }
-  }
+  })
   if (o.sizes.some(n => !Number.isInteger(n) || n < SEEDS + 2 || n > 60)) throw new UsageError(`sizes must be integers in [${SEEDS + 2}, 60]`)
   if (![o.kills, o.leaves, o.partitions].every(x => Number.isInteger(x) && x >= 0)) throw new UsageError('--kills, --leaves and --partitions must be integers ≥ 0')
   if (!(o.idleSeconds > 0) || !(o.settleSeconds >= 0) || !(o.holdSeconds >= 0)) throw new UsageError('--idle-seconds must be > 0, --settle-seconds and --hold-seconds ≥ 0')

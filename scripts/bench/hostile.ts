@@ -24,6 +24,7 @@ import { generatePsk } from '../../dist/net/index.js'
 import { NODE, ROOT, api, spawnPeer } from '../lib/peers.ts'
 import type { PeerProcess } from '../lib/peers.ts'
 import { onLines } from './lib/child.ts'
+import { readFlags } from './lib/flags.ts'
 import { applyMurmurEvent } from './lib/murmur-mesh.ts'
 import { histogramQuantile, parseProm, sumProm, sumPromBy } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
@@ -58,29 +59,22 @@ const DETECT_TIMEOUT_MS = 60_000
 
 function parse (args: string[]): Options {
   const o: Options = { peers: 5, windows: 4, windowSeconds: 10, kills: 2, profile: 'lan', seed: 1 }
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i] as string
-    const value = (): string => {
-      const v = args[++i]
-      if (v === undefined) throw new UsageError(`${flag} needs a value (${USAGE})`)
-      return v
-    }
-    switch (flag) {
-      case '--peers': o.peers = Number(value()); break
-      case '--windows': o.windows = Number(value()); break
-      case '--window-seconds': o.windowSeconds = Number(value()); break
-      case '--kills': o.kills = Number(value()); break
-      case '--seed': o.seed = Number(value()); break
-      case '--profile': {
-        const p = value()
+  readFlags(args, USAGE, {
+    numbers: {
+      '--peers': n => { o.peers = n },
+      '--windows': n => { o.windows = n },
+      '--window-seconds': n => { o.windowSeconds = n },
+      '--kills': n => { o.kills = n },
+      '--seed': n => { o.seed = n }
+    },
+    values: {
+      '--profile': p => {
         if (p !== 'lan' && p !== 'local') throw new UsageError(`--profile must be lan or local, got ${p}`)
         o.profile = p
-        break
       }
-      case '--quick': Object.assign(o, { windows: 2, windowSeconds: 8, kills: 1 }); break
-      default: throw new UsageError(`unknown option ${flag} (${USAGE})`)
-    }
-  }
+    },
+    switches: { '--quick': () => { Object.assign(o, { windows: 2, windowSeconds: 8, kills: 1 }) } }
+  })
   if (!Number.isInteger(o.peers) || o.peers < 3 || o.peers > 20) throw new UsageError('--peers must be an integer in [3, 20]')
   if (!Number.isInteger(o.windows) || o.windows < 1 || o.windows > 20) throw new UsageError('--windows must be an integer in [1, 20]')
   if (!(o.windowSeconds >= 2 && o.windowSeconds <= 300)) throw new UsageError('--window-seconds must be in [2, 300]')

@@ -17,6 +17,7 @@
  * fails few probes and suspects far fewer members than the same rate of frames dropped outright.
  */
 import { SEEDS, form, newRun } from './lib/detection-trials.ts'
+import { readFlags } from './lib/flags.ts'
 import { measureIdle } from './lib/idle.ts'
 import type { IdleFigures } from './lib/idle.ts'
 import { simPhases } from './lib/loss-phases.ts'
@@ -52,29 +53,22 @@ const TICK_MS = 30_000
 
 function parse (args: string[]): Options {
   const o: Options = { peers: 10, loss: 0.05, minutes: 2, settleSeconds: 10, seed: 1, hook: 'input', simLongMinutes: 60 }
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i] as string
-    const value = (): string => {
-      const v = args[++i]
-      if (v === undefined) throw new UsageError(`${flag} needs a value (${USAGE})`)
-      return v
-    }
-    switch (flag) {
-      case '--peers': o.peers = Number(value()); break
-      case '--loss': o.loss = Number(value()); break
-      case '--minutes': o.minutes = Number(value()); break
-      case '--settle-seconds': o.settleSeconds = Number(value()); break
-      case '--seed': o.seed = Number(value()); break
-      case '--sim-long-minutes': o.simLongMinutes = Number(value()); break
-      case '--hook': {
-        const h = value()
+  readFlags(args, USAGE, {
+    numbers: {
+      '--peers': n => { o.peers = n },
+      '--loss': n => { o.loss = n },
+      '--minutes': n => { o.minutes = n },
+      '--settle-seconds': n => { o.settleSeconds = n },
+      '--seed': n => { o.seed = n },
+      '--sim-long-minutes': n => { o.simLongMinutes = n }
+    },
+    values: {
+      '--hook': h => {
         if (h !== 'output' && h !== 'input') throw new UsageError(`--hook must be output or input, got ${h}`)
         o.hook = h
-        break
       }
-      default: throw new UsageError(`unknown option ${flag} (${USAGE})`)
     }
-  }
+  })
   if (!Number.isInteger(o.peers) || o.peers < SEEDS + 2 || o.peers > 60) throw new UsageError(`--peers must be an integer in [${SEEDS + 2}, 60]`)
   if (!(o.loss > 0 && o.loss < 1) || lossThreshold(o.loss) < 1) throw new UsageError('--loss must be in (0, 1) and at least 0.0001')
   if (!(o.minutes > 0 && o.minutes <= 60)) throw new UsageError('--minutes must be in (0, 60]')

@@ -15,6 +15,7 @@
  */
 import { SimCluster } from '../../dist/sim/index.js'
 import { SIM_PRESET, swimMath } from '../../dist/membership/index.js'
+import { readFlags } from './lib/flags.ts'
 import { UsageError, machine, median, percentile, progress, round, table, writeSection } from './lib/report.ts'
 
 interface Options {
@@ -73,17 +74,15 @@ export const USAGE = 'options: --sizes 10,100,1000  --failures 20  --loss-minute
 function parse (args: string[]): Options {
   // One minute of packet loss by default: at N = 1,000 it costs ~150 s of wall clock (see BENCHMARKS.md).
   const o: Options = { sizes: [10, 100, 1000], failures: 20, lossMinutes: 1, dropMinutes: 1, seed: 1 }
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]
-    const value = args[++i]
-    if (value === undefined) throw new UsageError(`${flag} needs a value (${USAGE})`)
-    if (flag === '--sizes') o.sizes = value.split(',').map(Number)
-    else if (flag === '--failures') o.failures = Number(value)
-    else if (flag === '--loss-minutes') o.lossMinutes = Number(value)
-    else if (flag === '--drop-minutes') o.dropMinutes = Number(value)
-    else if (flag === '--seed') o.seed = Number(value)
-    else throw new UsageError(`unknown option ${flag} (${USAGE})`)
-  }
+  readFlags(args, USAGE, {
+    values: { '--sizes': v => { o.sizes = v.split(',').map(Number) } },
+    numbers: {
+      '--failures': n => { o.failures = n },
+      '--loss-minutes': n => { o.lossMinutes = n },
+      '--drop-minutes': n => { o.dropMinutes = n },
+      '--seed': n => { o.seed = n }
+    }
+  })
   if (o.sizes.some(n => !Number.isInteger(n) || n < 4) || !(o.failures >= 1)) throw new UsageError('sizes must be integers ≥ 4 and failures ≥ 1')
   if (!(o.lossMinutes > 0) || !(o.dropMinutes >= 0)) throw new UsageError('--loss-minutes must be > 0 and --drop-minutes ≥ 0')
   return o

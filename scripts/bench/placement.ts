@@ -28,6 +28,7 @@ import type { MurmurMember } from './lib/murmur-mesh.ts'
 import { inBatches } from './lib/murmur-api.ts'
 import { sumProm, sumPromBy } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
+import { readFlags } from './lib/flags.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
 import { onTeardown, teardownAll } from './lib/teardown.ts'
@@ -56,23 +57,17 @@ const SETTLE_MS_PER_DOC = 60
 
 function parse (args: string[]): Options {
   const o: Options = { peers: 20, docs: 10_000, replicas: 3, valueBytes: 1000, idleSeconds: 30, partitionDocs: 1000, concurrency: 64, seed: 1 }
-  const numeric: Record<string, keyof Options> = {
-    '--peers': 'peers', '--docs': 'docs', '--replicas': 'replicas', '--value-bytes': 'valueBytes', '--idle-seconds': 'idleSeconds',
-    '--partition-docs': 'partitionDocs', '--concurrency': 'concurrency', '--seed': 'seed'
+  const int = (key: keyof Options) => (n: number, flag: string): void => {
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs an integer ≥ 0 (${USAGE})`)
+    o[key] = n
   }
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i] as string
-    const key = numeric[flag]
-    if (key !== undefined) {
-      const v = Number(args[++i])
-      if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} needs an integer ≥ 0 (${USAGE})`)
-      o[key] = v
-    } else if (flag === '--quick') {
-      Object.assign(o, { peers: 6, docs: 600, idleSeconds: 10, partitionDocs: 200 })
-    } else {
-      throw new UsageError(`unknown option ${flag} (${USAGE})`)
-    }
-  }
+  readFlags(args, USAGE, {
+    numbers: {
+      '--peers': int('peers'), '--docs': int('docs'), '--replicas': int('replicas'), '--value-bytes': int('valueBytes'), '--idle-seconds': int('idleSeconds'),
+      '--partition-docs': int('partitionDocs'), '--concurrency': int('concurrency'), '--seed': int('seed')
+    },
+    switches: { '--quick': () => { Object.assign(o, { peers: 6, docs: 600, idleSeconds: 10, partitionDocs: 200 }) } }
+  })
   if (o.peers < 4 || o.peers > 60) throw new UsageError('--peers must be in [4, 60]')
   if (o.replicas < 1 || o.replicas > o.peers - 3) throw new UsageError('--replicas must be in [1, peers − 3] (two are killed and one joins)')
   if (o.docs < 20 || o.partitionDocs > o.docs || o.concurrency < 1) throw new UsageError('--docs must be ≥ 20 and ≥ --partition-docs; --concurrency ≥ 1')

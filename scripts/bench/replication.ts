@@ -19,6 +19,7 @@ import type { MurmurMember } from './lib/murmur-mesh.ts'
 import { idleDocsPhase, latencyPhase, partitionPhase, throughputPhase } from './lib/replication-phases.ts'
 import type { IdleDocsFigures, LatencyFigures, PartitionFigures, ReplContext, ThroughputFigures } from './lib/replication-phases.ts'
 import { PEER_JS } from '../lib/peers.ts'
+import { readFlags } from './lib/flags.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
 import { onTeardown, teardownAll } from './lib/teardown.ts'
@@ -47,26 +48,21 @@ const TARGETS = { p50Ms: 50, p99Ms: 250, syncVsMissing: 2 }
 
 function parse (args: string[]): Options {
   const o: Options = { peers: 10, writes: 200, warmup: 20, pollCheck: 20, loadSeconds: 20, concurrency: 4, partitionWrites: 100, valueChars: 100, holdSeconds: 10, idleDocs: 100, idleSeconds: 30, baseline: true, observeSeconds: 20, seed: 1, replicas: undefined }
-  const numeric: Record<string, keyof Options> = {
-    '--peers': 'peers', '--writes': 'writes', '--warmup': 'warmup', '--poll-check': 'pollCheck', '--load-seconds': 'loadSeconds', '--concurrency': 'concurrency',
-    '--partition-writes': 'partitionWrites', '--value-chars': 'valueChars', '--hold-seconds': 'holdSeconds', '--idle-docs': 'idleDocs', '--idle-seconds': 'idleSeconds', '--observe-seconds': 'observeSeconds', '--seed': 'seed',
-    '--replicas': 'replicas'
+  const num = (key: Exclude<keyof Options, 'baseline'>) => (n: number, flag: string): void => {
+    if (n < 0) throw new UsageError(`${flag} needs a number ≥ 0 (${USAGE})`)
+    o[key] = n
   }
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i] as string
-    const key = numeric[flag]
-    if (key !== undefined) {
-      const v = Number(args[++i])
-      if (!Number.isFinite(v) || v < 0) throw new UsageError(`${flag} needs a number ≥ 0 (${USAGE})`)
-      Object.assign(o, { [key]: v })
-    } else if (flag === '--no-baseline') {
-      o.baseline = false
-    } else if (flag === '--quick') {
-      Object.assign(o, { writes: 50, warmup: 10, pollCheck: 10, loadSeconds: 5, partitionWrites: 30, idleDocs: 20, idleSeconds: 10, observeSeconds: 10 })
-    } else {
-      throw new UsageError(`unknown option ${flag} (${USAGE})`)
+  readFlags(args, USAGE, {
+    numbers: {
+      '--peers': num('peers'), '--writes': num('writes'), '--warmup': num('warmup'), '--poll-check': num('pollCheck'), '--load-seconds': num('loadSeconds'), '--concurrency': num('concurrency'),
+      '--partition-writes': num('partitionWrites'), '--value-chars': num('valueChars'), '--hold-seconds': num('holdSeconds'), '--idle-docs': num('idleDocs'), '--idle-seconds': num('idleSeconds'), '--observe-seconds': num('observeSeconds'), '--seed': num('seed'),
+      '--replicas': num('replicas')
+    },
+    switches: {
+      '--no-baseline': () => { o.baseline = false },
+      '--quick': () => { Object.assign(o, { writes: 50, warmup: 10, pollCheck: 10, loadSeconds: 5, partitionWrites: 30, idleDocs: 20, idleSeconds: 10, observeSeconds: 10 }) }
     }
-  }
+  })
   if (!Number.isInteger(o.peers) || o.peers < 4 || o.peers > 40) throw new UsageError('--peers must be an integer in [4, 40]')
   if (o.writes < 1 || o.pollCheck > o.writes) throw new UsageError('--writes must be ≥ 1 and ≥ --poll-check')
   if (o.idleSeconds < 30) progress(`note: an idle window of ${o.idleSeconds} s is shorter than the 30 s the figure is specified for`)

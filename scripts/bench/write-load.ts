@@ -26,6 +26,7 @@ import { busyCores, cpuSeconds, machineCpu } from './lib/netns-stats.ts'
 import type { MachineCpu } from './lib/netns-stats.ts'
 import { parseProm, sumProm } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
+import { readFlags } from './lib/flags.ts'
 import { UsageError, machine, median, percentile, progress, round, table, writeSection } from './lib/report.ts'
 import { SteadyWriters } from './lib/steady-writers.ts'
 import type { WriteTarget } from './lib/steady-writers.ts'
@@ -41,27 +42,20 @@ interface Options {
 
 export const USAGE = 'options: --peers 20 (3–50)  --rate 2 (writes/s per peer, 0.1–20)  --warmup 20 (s, 0–600)  --window 40 (s, 5–3600)'
 
-const BOUNDS: Record<string, { key: keyof Options, min: number, max: number, integer: boolean }> = {
-  '--peers': { key: 'peers', min: 3, max: 50, integer: true },
-  '--rate': { key: 'rate', min: 0.1, max: 20, integer: false },
-  '--warmup': { key: 'warmup', min: 0, max: 600, integer: false },
-  '--window': { key: 'window', min: 5, max: 3600, integer: false }
-}
-
 function parse (args: readonly string[]): Options {
   const o: Options = { peers: 20, rate: 2, warmup: 20, window: 40 }
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i] as string
-    const bound = BOUNDS[flag]
-    if (bound === undefined) throw new UsageError(`unknown option ${flag} (${USAGE})`)
-    const value = args[++i]
-    if (value === undefined) throw new UsageError(`${flag} needs a value (${USAGE})`)
-    const n = Number(value)
-    if (value.trim() === '' || !Number.isFinite(n) || (bound.integer && !Number.isInteger(n)) || n < bound.min || n > bound.max) {
-      throw new UsageError(`${flag} must be ${bound.integer ? 'an integer' : 'a number'} in [${bound.min}, ${bound.max}], got ${JSON.stringify(value.slice(0, 40))}`)
-    }
-    o[bound.key] = n
+  const within = (key: keyof Options, min: number, max: number, integer: boolean) => (n: number, flag: string): void => {
+    if ((integer && !Number.isInteger(n)) || n < min || n > max) throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${n}`)
+    o[key] = n
   }
+  readFlags(args, USAGE, {
+    numbers: {
+      '--peers': within('peers', 3, 50, true),
+      '--rate': within('rate', 0.1, 20, false),
+      '--warmup': within('warmup', 0, 600, false),
+      '--window': within('window', 5, 3600, false)
+    }
+  })
   return o
 }
 

@@ -16,6 +16,7 @@ import type { PeerProcess } from '../lib/peers.ts'
 import { waitForOutput } from './lib/child.ts'
 import { parseProm, sumProm, sumPromBy } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
+import { readFlags } from './lib/flags.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
 import { killOnTeardown, teardownAll } from './lib/teardown.ts'
@@ -40,24 +41,18 @@ const SETTLE_MS = 30_000
 
 function parse (args: string[]): Options {
   const o: Options = { peers: 10, clients: 50, seconds: 30, rate: 0.2, cursor: true, reference: true, seed: 1 }
-  const numeric: Record<string, keyof Options> = { '--peers': 'peers', '--clients': 'clients', '--seconds': 'seconds', '--rate': 'rate', '--seed': 'seed' }
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i] as string
-    const key = numeric[flag]
-    if (key !== undefined) {
-      const v = Number(args[++i])
-      if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} needs a number > 0 (${USAGE})`)
-      Object.assign(o, { [key]: v })
-    } else if (flag === '--no-cursor') {
-      o.cursor = false
-    } else if (flag === '--no-reference') {
-      o.reference = false
-    } else if (flag === '--quick') {
-      Object.assign(o, { peers: 4, clients: 12, seconds: 8 })
-    } else {
-      throw new UsageError(`unknown option ${flag} (${USAGE})`)
-    }
+  const positive = (key: 'peers' | 'clients' | 'seconds' | 'rate' | 'seed') => (n: number, flag: string): void => {
+    if (n <= 0) throw new UsageError(`${flag} needs a number > 0 (${USAGE})`)
+    o[key] = n
   }
+  readFlags(args, USAGE, {
+    numbers: { '--peers': positive('peers'), '--clients': positive('clients'), '--seconds': positive('seconds'), '--rate': positive('rate'), '--seed': positive('seed') },
+    switches: {
+      '--no-cursor': () => { o.cursor = false },
+      '--no-reference': () => { o.reference = false },
+      '--quick': () => { Object.assign(o, { peers: 4, clients: 12, seconds: 8 }) }
+    }
+  })
   if (!Number.isInteger(o.peers) || o.peers < 1 || o.peers > 30) throw new UsageError('--peers must be an integer in [1, 30]')
   if (!Number.isInteger(o.clients) || o.clients < 2 || o.clients > 500) throw new UsageError('--clients must be an integer in [2, 500]')
   return o

@@ -1,0 +1,52 @@
+/**
+ * The benches' option reader: walks `--flag value` and `--switch` arguments and hands each to its handler.
+ * An unknown flag, a missing value or, for a number flag, a value that is not a finite number throws a
+ * UsageError whose one line ends with the bench's usage (run.ts prints it and exits 2). Ranges and the
+ * like stay each bench's own: its handlers, or its checks after the loop.
+ */
+import { UsageError } from './report.ts'
+
+export interface FlagHandlers {
+  /** Flags that take a number; the handler gets it as a finite number. */
+  numbers?: Record<string, (n: number, flag: string) => void>
+  /** Flags that take any other value, as written. */
+  values?: Record<string, (value: string, flag: string) => void>
+  /** Flags without a value. */
+  switches?: Record<string, () => void>
+}
+
+/** The handler for `flag`, looked up as an own key only (`--constructor` is no flag). */
+function handler<T> (table: Record<string, T> | undefined, flag: string): T | undefined {
+  return table !== undefined && Object.hasOwn(table, flag) ? table[flag] : undefined
+}
+
+/** What takes `flag`'s value, numbers checked on the way; undefined when `flag` takes none or is unknown. */
+function taker (handlers: FlagHandlers, flag: string, usage: string): ((value: string) => void) | undefined {
+  const onValue = handler(handlers.values, flag)
+  if (onValue !== undefined) return value => { onValue(value, flag) }
+  const onNumber = handler(handlers.numbers, flag)
+  if (onNumber === undefined) return undefined
+  return value => {
+    const n = Number(value)
+    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got ${JSON.stringify(value.slice(0, 40))} (${usage})`)
+    onNumber(n, flag)
+  }
+}
+
+/** Reads `args` in order, calling each flag's handler; throws a UsageError on the first bad one. */
+export function readFlags (args: readonly string[], usage: string, handlers: FlagHandlers): void {
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i] as string
+    const onSwitch = handler(handlers.switches, flag)
+    if (onSwitch !== undefined) {
+      onSwitch()
+      continue
+    }
+    const take = taker(handlers, flag, usage)
+    if (take === undefined) throw new UsageError(`unknown option ${flag} (${usage})`)
+    const value = args[++i]
+    // No value of these benches starts with "--": one that does is the next flag, and this one's value is missing.
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value (${usage})`)
+    take(value)
+  }
+}

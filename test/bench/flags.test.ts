@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { readFlags } from '../../scripts/bench/lib/flags.ts'
+import type { FlagHandlers } from '../../scripts/bench/lib/flags.ts'
+import { UsageError } from '../../scripts/bench/lib/report.ts'
+
+const USAGE = 'options: --peers 10  --hook input|output  --quick'
+
+interface Seen { peers?: number, hook?: string, quick: number, calls: string[] }
+
+function read (args: string[]): Seen {
+  const seen: Seen = { quick: 0, calls: [] }
+  const handlers: FlagHandlers = {
+    numbers: { '--peers': (n, flag) => { seen.peers = n; seen.calls.push(`${flag}=${n}`) } },
+    values: { '--hook': (v, flag) => { seen.hook = v; seen.calls.push(`${flag}=${v}`) } },
+    switches: { '--quick': () => { seen.quick++; seen.calls.push('--quick') } }
+  }
+  readFlags(args, USAGE, handlers)
+  return seen
+}
+
+/** The UsageError `read(args)` throws. */
+function usageError (args: string[]): UsageError {
+  try {
+    read(args)
+  } catch (err) {
+    if (err instanceof UsageError) return err
+    throw err
+  }
+  throw new Error(`no UsageError for ${args.join(' ')}`)
+}
+
+describe('bench flag reader', () => {
+  it('reads nothing from no arguments', () => {
+    expect(read([])).toEqual({ quick: 0, calls: [] })
+  })
+
+  it('hands numbers and values to their handlers, in order, the last one winning', () => {
+    const seen = read(['--peers', '12', '--hook', 'output', '--peers', '0.5e1'])
+    expect(seen.peers).toBe(5)
+    expect(seen.hook).toBe('output')
+    expect(seen.calls).toEqual(['--peers=12', '--hook=output', '--peers=5'])
+  })
+
+  it('reads switches without taking the next argument as their value', () => {
+    const seen = read(['--quick', '--peers', '3', '--quick'])
+    expect(seen.quick).toBe(2)
+    expect(seen.peers).toBe(3)
+  })
+
+  it('passes negative numbers through (ranges are the bench\'s to check)', () => {
+    expect(read(['--peers', '-4']).peers).toBe(-4)
+  })
+
+  it('says a value is missing at the end, or when the next argument is a flag', () => {
+    expect(usageError(['--peers']).message).toBe(`--peers needs a value (${USAGE})`)
+    expect(usageError(['--hook']).message).toBe(`--hook needs a value (${USAGE})`)
+    expect(usageError(['--peers', '--quick']).message).toBe(`--peers needs a value (${USAGE})`)
+  })
+
+  it('rejects a number flag\'s value that is not a finite number', () => {
+    expect(usageError(['--peers', 'abc']).message).toBe(`--peers needs a number, got "abc" (${USAGE})`)
+    expect(usageError(['--peers', '']).message).toBe(`--peers needs a number, got "" (${USAGE})`)
+    expect(usageError(['--peers', ' ']).message).toMatch(/^--peers needs a number, got " "/)
+    expect(usageError(['--peers', 'Infinity']).message).toMatch(/^--peers needs a number/)
+    expect(usageError(['--peers', '10x']).message).toMatch(/^--peers needs a number/)
+  })
+
+  it('rejects an unknown flag, a stray value and an inherited key, naming it with the usage', () => {
+    expect(usageError(['--bogus']).message).toBe(`unknown option --bogus (${USAGE})`)
+    expect(usageError(['--bogus', '1']).message).toBe(`unknown option --bogus (${USAGE})`)
+    expect(usageError(['--peers', '3', '4']).message).toBe(`unknown option 4 (${USAGE})`)
+    expect(usageError(['constructor']).message).toBe(`unknown option constructor (${USAGE})`)
+    expect(usageError(['__proto__', '1']).message).toBe(`unknown option __proto__ (${USAGE})`)
+  })
+
+  it('keeps each message on one line', () => {
+    for (const args of [['--peers'], ['--peers', 'abc'], ['--bogus']]) expect(usageError(args).message).not.toContain('\n')
+  })
+
+  it('stops at the first bad flag, after the good ones before it', () => {
+    const seen: string[] = []
+    expect(() => {
+      readFlags(['--a', '--b', '--c'], USAGE, { switches: { '--a': () => { seen.push('a') }, '--c': () => { seen.push('c') } } })
+    }).toThrow(UsageError)
+    expect(seen).toEqual(['a'])
+  })
+
+  it('lets a handler\'s own UsageError through unchanged', () => {
+    const handlers: FlagHandlers = { values: { '--hook': v => { throw new UsageError(`--hook must be output or input, got ${v}`) } } }
+    expect(() => { readFlags(['--hook', 'sideways'], USAGE, handlers) }).toThrow('--hook must be output or input, got sideways')
+  })
+})
