@@ -78,6 +78,8 @@ interface SystemResult extends Figures {
   falsePositives: number
   falsePositiveDetails: string[]
   suspicionsOfLive: number
+  /** Suspicions of live members before the mesh had formed (not in suspicionsOfLive). */
+  suspicionsOfLiveForming: number
   deadMarksAfterHeal: number
 }
 
@@ -133,7 +135,7 @@ async function runSize (n: number, o: Options, withSerf: boolean): Promise<SizeR
 
     const result = (run: SystemRun): SystemResult => {
       const a = accusations(run)
-      return { ...run.figures, idle: idle.get(run.mesh), falsePositives: a.dead.length, falsePositiveDetails: a.dead.slice(0, 10), suspicionsOfLive: a.suspicions, deadMarksAfterHeal: a.afterHeal }
+      return { ...run.figures, idle: idle.get(run.mesh), falsePositives: a.dead.length, falsePositiveDetails: a.dead.slice(0, 10), suspicionsOfLive: a.suspicions, suspicionsOfLiveForming: a.suspicionsForming, deadMarksAfterHeal: a.afterHeal }
     }
     return {
       peers: n,
@@ -191,7 +193,7 @@ function rows (r: SizeResult): Cells[] {
     timed(r, 'partition in halves → each half lists the other dead, ms', x => [x.partitionDetectMs, x.partitionTimeouts], '–'),
     timed(r, 'heal → all alive on all, ms', x => [x.healMs, x.healTimeouts], SERF_REFERENCE.healMs),
     [r.peers, 'stale dead marks delivered at the heal (then refuted)', r.murmur.deadMarksAfterHeal, r.serf?.deadMarksAfterHeal ?? '–', '', '–'],
-    [r.peers, 'false positives: live member marked dead (suspicions refuted)', `${r.murmur.falsePositives} (${r.murmur.suspicionsOfLive})`, r.serf === undefined ? '–' : `${r.serf.falsePositives} (n/a)`, '', '0']
+    [r.peers, 'false positives: live member marked dead (suspicions refuted; and while forming)', `${r.murmur.falsePositives} (${r.murmur.suspicionsOfLive}; ${r.murmur.suspicionsOfLiveForming} while forming)`, r.serf === undefined ? '–' : `${r.serf.falsePositives} (n/a)`, '', '0']
   ]
 }
 
@@ -292,6 +294,7 @@ function summary (s: SystemResult): Record<string, unknown> {
     formedMs: num(s.formedMs),
     falsePositives: s.falsePositives,
     suspicionsOfLive: s.suspicionsOfLive,
+    suspicionsOfLiveForming: s.suspicionsOfLiveForming,
     deadMarksAfterHeal: s.deadMarksAfterHeal,
     mismatches: s.mismatches
   }

@@ -56,6 +56,8 @@ export interface SystemRun {
   readonly departed: Map<string, number>
   readonly partitions: PartitionWindow[]
   readonly figures: Figures
+  /** performance.now() when every member first listed every other alive (`form`). */
+  formedAt: number | undefined
 }
 
 export function newRun (mesh: Mesh, slots: number[], rng: Rng): SystemRun {
@@ -65,6 +67,7 @@ export function newRun (mesh: Mesh, slots: number[], rng: Rng): SystemRun {
     rng,
     departed: new Map(),
     partitions: [],
+    formedAt: undefined,
     figures: { formedMs: undefined, killMs: [], killTimeouts: 0, joinMs: [], joinTimeouts: 0, leaveMs: [], leaveTimeouts: 0, leftAsDead: 0, partitionDetectMs: [], partitionTimeouts: 0, healMs: [], healTimeouts: 0, mismatches: [] }
   }
 }
@@ -96,6 +99,7 @@ export async function form (run: SystemRun, n: number): Promise<void> {
   const at = await run.mesh.views.waitAll(all, all, ['alive'], TIMEOUTS.formMs)
   if (at === undefined) throw new Error(`${run.mesh.label}: ${n} members did not all see each other alive within ${TIMEOUTS.formMs} ms`)
   run.figures.formedMs = at - t0
+  run.formedAt = at
   progress(`${run.mesh.label}: ${n} members formed in ${round((at - t0) / 1000, 1)} s`)
 }
 
@@ -190,8 +194,10 @@ export async function partitionTrial (runs: readonly SystemRun[], lab: NetnsLab,
 export interface Accusations {
   /** Live members marked dead that nothing in the schedule explains. */
   dead: string[]
-  /** Live members suspected outside partitions (refuted: Lifeguard exists to keep these rare). */
+  /** Live members suspected outside partitions, once formed (refuted: Lifeguard exists to keep these rare). */
   suspicions: number
+  /** The same while the mesh was forming: members starting one after another on a machine busy starting them. */
+  suspicionsForming: number
   /**
    * Dead marks between the heal and "all alive": stale verdicts of the other half arriving with the
    * reconnection (SWIM: dead beats alive at the same incarnation until the member refutes). A consequence
@@ -205,7 +211,7 @@ export interface Accusations {
  * partition, by stale verdicts delivered at the heal — or a false positive.
  */
 export function accusations (run: SystemRun): Accusations {
-  const out: Accusations = { dead: [], suspicions: 0, afterHeal: 0 }
+  const out: Accusations = { dead: [], suspicions: 0, suspicionsForming: 0, afterHeal: 0 }
   for (const t of run.mesh.views.transitions) {
     if (t.to !== 'dead' && t.to !== 'suspect') continue
     const departed = run.departed.get(t.subject)
@@ -215,7 +221,10 @@ export function accusations (run: SystemRun): Accusations {
       if (t.to === 'dead') out.afterHeal++
       continue
     }
-    if (t.to === 'suspect') out.suspicions++
+    if (t.to === 'suspect') {
+      if (run.formedAt === undefined || t.at <= run.formedAt) out.suspicionsForming++
+      else out.suspicions++
+    }
     else out.dead.push(`${t.observer.slice(-8)} marked ${t.subject.slice(-8)} dead at ${round(t.at / 1000, 1)} s`)
   }
   return out
