@@ -337,12 +337,27 @@ export class Membership {
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
       for (const seed of targets) {
         const sent = this.pushPull.request(seed, true, () => {
-          contacted++
+          if (contacted++ === 0) this.catchUpAfterJoin()
           if (--outstanding === 0) finish()
         })
         if (!sent && --outstanding === 0) finish()
       }
     })
+  }
+
+  /**
+   * One more push-pull, with a random member, once the rumors that were spreading while we joined have run
+   * their course (twice a rumor's lifetime: retransmitLimit sends, gossipNodes a round). The seed's state
+   * holds no record of members it lists dead, and gossip goes mostly to connected members: one who came
+   * back while we joined was news we could only hear through our few first connections, and when 100 of
+   * 1,000 members restarted at once a few missed some of the others until the periodic push-pull, 28 s on
+   * (issue 11). A digest first: nothing more when the tables already agree.
+   */
+  private catchUpAfterJoin (): void {
+    const { config } = this
+    const rounds = retransmitLimit(config.retransmitMult, this.table.activeMembers) / config.gossipNodes
+    const delay = Math.max(config.probeIntervalMs, 2 * rounds * config.gossipIntervalMs)
+    this.timers.push(this.clock.setTimeout(() => { if (this.running) this.periodicPushPull() }, delay))
   }
 
   /**
