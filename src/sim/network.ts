@@ -463,10 +463,6 @@ export class SimNetwork implements LinkHost {
     return undefined
   }
 
-  /**
-   * `from` sends one frame: it is queued on the link to `to` (dialling it if needed) and goes out with
-   * the link's next write batch. Never blocks; a frame that cannot be carried is dropped and counted.
-   */
   /** Dials `to` ahead of any frame (Transport.connect); nothing if a connection is open or being dialled. */
   connect (from: SimNode, to: SimNode | undefined, addrs: readonly string[]): void {
     if (to === undefined || to === from || from.connections.has(to.id)) return
@@ -475,6 +471,10 @@ export class SimNetwork implements LinkHost {
     this.dial(from, to)
   }
 
+  /**
+   * `from` sends one frame: it is queued on the link to `to` (dialling it if needed) and goes out with
+   * the link's next write batch. Never blocks; a frame that cannot be carried is dropped and counted.
+   */
   send (from: SimNode, to: SimNode | undefined, channel: Channel, frame: Uint8Array, addrs: readonly string[]): void {
     if (frame.byteLength > this.maxFrameBytes[channel]) {
       throw new FrameTooLargeError(`${channel} frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes[channel]}`)
