@@ -371,8 +371,10 @@ export class Prober {
     const alive = table.inState(MemberState.alive)
     const k = config.indirectChecks
     const drawn = sampleIndices(random, alive.size, HELPER_CANDIDATES * k + 1).map(i => alive.at(i)).filter(id => id !== round.target)
-    const open = drawn.filter(id => this.deps.dialStage?.(id) === 'open')
-    const helpers = open.length >= k ? open.slice(0, k) : [...open, ...drawn.filter(id => !open.includes(id))].slice(0, k)
+    const open: PeerId[] = []
+    const others: PeerId[] = []
+    for (const id of drawn) (this.deps.dialStage?.(id) === 'open' ? open : others).push(id)
+    const helpers = [...open, ...others].slice(0, k)
     round.expectedNacks = helpers.length
     if (round.pending !== undefined) round.pending.helpers = new Set(helpers)
     const targetAddrs = table.addrsOf(round.target) ?? []
