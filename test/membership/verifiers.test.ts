@@ -29,6 +29,8 @@ interface Outcome {
   verifications: number
   /** From the stall until every other member lists the victim dead, ms. */
   detectedInMs: number
+  /** From the stall until the median observer lists the victim dead, ms. */
+  medianDeadMs: number
 }
 
 function verificationsSent (c: SimCluster, except: string): number {
@@ -46,12 +48,15 @@ function stallOne (seed: number, config: MembershipInit, alsoCrash: (c: SimClust
   })
   const before = verificationsSent(c, victim)
   const start = c.network.now
+  const events0 = c.events.length
   c.stall(victim, 3_600_000)
   for (const id of alsoCrash(c, victim)) c.crash(id)
   const took = c.runUntilAll((observer) => observer === victim || c.stateOf(observer, victim) === MemberState.dead, 300_000)
   expect(took, `still not dead at: ${notSeeing(c, victim, 'dead').join(', ')}`).toBeDefined()
   expect(allSee(c, victim, 'dead')).toBe(true)
-  const outcome = { pings, verifications: verificationsSent(c, victim) - before, detectedInMs: c.network.now - start }
+  const deaths = c.events.slice(events0).filter(e => e.type === 'dead' && e.subject === victim).map(e => e.time - start).sort((a, b) => a - b)
+  const medianDeadMs = Math.round(deaths[deaths.length >> 1] as number)
+  const outcome = { pings, verifications: verificationsSent(c, victim) - before, detectedInMs: c.network.now - start, medianDeadMs }
   c.stopAll()
   return outcome
 }
@@ -99,11 +104,14 @@ describe('verifying an expired suspicion (issue 11)', () => {
     const seed = useSeed(0x11_0003, FILE, 'with no verifier at all')
     const everyone = stallOne(seed, { suspicionVerifiers: 10 * N })
     const nobody = stallOne(seed, { suspicionVerifiers: 0 })
-    console.log(`every observer verifies: dead everywhere after ${everyone.detectedInMs} ms; no verifiers (all fall back): ${nobody.verifications} verifications, ${nobody.detectedInMs} ms`)
+    console.log(`every observer verifies: dead at the median observer after ${everyone.medianDeadMs} ms, everywhere after ${everyone.detectedInMs} ms; ` +
+      `no verifiers (all fall back): ${nobody.verifications} verifications, ${nobody.medianDeadMs} ms, ${nobody.detectedInMs} ms`)
     expect(nobody.verifications).toBeGreaterThanOrEqual(N - 1)
     // One suspicion minimum (4 · log10 100 · 1 s = 8 s at N = 100) later than when everyone verifies at once.
-    expect(nobody.detectedInMs).toBeGreaterThan(everyone.detectedInMs + 4_000)
-    expect(nobody.detectedInMs).toBeLessThan(everyone.detectedInMs + 8_000 + 2_000)
+    // At the median observer: the last one's own suspicion may run longer in one run than in the other
+    // (fewer independent accusations reached it: Lifeguard), by more than a minimum (seeds 5 and 6).
+    expect(nobody.medianDeadMs).toBeGreaterThan(everyone.medianDeadMs + 4_000)
+    expect(nobody.medianDeadMs).toBeLessThan(everyone.medianDeadMs + 8_000 + 2_000)
   }, 120_000)
 })
 
