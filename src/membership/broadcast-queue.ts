@@ -16,6 +16,8 @@ interface Item {
   readonly size: number
   readonly id: number
   transmits: number
+  /** Sends after which the item leaves the queue, if fewer than the limit given to take(). */
+  readonly maxTransmits: number
   /** Still the queued update about its member: false once replaced, sent `limit` times or dropped. */
   live: boolean
 }
@@ -48,14 +50,14 @@ export class BroadcastQueue {
     return { queued: this.current.size, dropped: this.droppedCount }
   }
 
-  /** Queues `update`, replacing any queued update about the same member. */
-  enqueue (update: MemberUpdate): void {
+  /** Queues `update`, replacing any queued update about the same member; sent at most `maxTransmits` times. */
+  enqueue (update: MemberUpdate, maxTransmits = Number.POSITIVE_INFINITY): void {
     const old = this.current.get(update.id)
     if (old !== undefined) {
       old.live = false
       this.staleEntries++
     }
-    const item: Item = { key: update.id, update, size: this.sizeOf(update), id: this.nextId++, transmits: 0, live: true }
+    const item: Item = { key: update.id, update, size: this.sizeOf(update), id: this.nextId++, transmits: 0, maxTransmits, live: true }
     if (item.size < this.minSize) this.minSize = item.size
     this.current.set(update.id, item)
     this.bucket(0).push(item)
@@ -122,7 +124,7 @@ export class BroadcastQueue {
   private bump (item: Item, limit: number): void {
     item.transmits++
     this.staleEntries++ // its entry in the old bucket is now stale
-    if (item.transmits >= limit) {
+    if (item.transmits >= Math.min(limit, item.maxTransmits)) {
       item.live = false
       this.current.delete(item.key)
     } else {

@@ -24,6 +24,16 @@ import { IdSet } from './id-set.js'
 import { StateDigest } from './state-digest.js'
 import { pickVerifiers } from './verifiers.js'
 
+/**
+ * How often a member first heard of through another's full state (push-pull) is passed on, rather than the
+ * retransmit limit's 12–28 sends (issue 11). Whoever sent the state had heard of it already, and so, most
+ * likely, has the rest of the mesh: a joiner learns every member that way, and passing each on in full
+ * cost O(N · retransmit limit) updates of stale news per join. At N = 1,000 that was most of the gossip a
+ * forming or restarting mesh sent. A few sends still start an epidemic when the news is real (two meshes
+ * merging): whoever hears it by gossip passes it on in full.
+ */
+export const MERGED_NEWS_TRANSMITS = 3
+
 /** Largest incarnation the wire carries (uint32). */
 export const MAX_INCARNATION = 0xffff_ffff
 
@@ -63,8 +73,11 @@ export interface MemberTableDeps {
   initialIncarnation: number
   /** Signs our records and checks others' (pass-through when the transport has no signer). */
   records: RecordSigner
-  /** Queue an update for dissemination. */
-  broadcast: (update: MemberUpdate) => void
+  /**
+   * Queue an update for dissemination: sent `retransmitLimit` times, or at most `maxTransmits` (a member
+   * learned from another's full state, which the rest of the mesh has most likely heard of already).
+   */
+  broadcast: (update: MemberUpdate, maxTransmits?: number) => void
   /** Report a state change of another member. */
   emit: <K extends keyof MembershipEvents>(type: K, info: MemberInfo) => void
   /** We refuted an accusation about ourselves (Lifeguard: a sign we may be the slow one). */
@@ -240,6 +253,8 @@ export class MemberTable {
   applyRemoteState (u: MemberUpdate, sender: PeerId): void {
     switch (u.state) {
       case MemberState.alive:
+        this.applyAlive(u, MERGED_NEWS_TRANSMITS)
+        break
       case MemberState.left:
         this.applyGossip(u)
         break
@@ -251,7 +266,11 @@ export class MemberTable {
     }
   }
 
-  applyAlive (u: MemberUpdate): void {
+  /**
+   * `newMemberTransmits`: how often to pass the update on if it introduces a member we had no record of
+   * (the retransmit limit's sends by default).
+   */
+  applyAlive (u: MemberUpdate, newMemberTransmits?: number): void {
     if (u.meta === undefined) return
     if (u.id === this.self.id) {
       const claim = needsRefutation(this.self, u) || (u.incarnation === this.self.incarnation && !metaEqual(u.meta, this.self.meta))
@@ -276,7 +295,7 @@ export class MemberTable {
       const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signature: u.signature, signedState: 'alive', suspicion: undefined, verification: undefined }
       this.records.set(u.id, rec)
       this.index(rec, undefined)
-      this.deps.broadcast(u)
+      this.deps.broadcast(u, newMemberTransmits)
       this.deps.onNewMember?.(u.id)
       this.deps.emit('joined', toInfo(rec))
       return

@@ -229,8 +229,8 @@ export class Membership {
       localMeta: meta,
       initialIncarnation: options.incarnation ?? 0,
       records: this.records,
-      broadcast: (u) => {
-        this.queue.enqueue(u)
+      broadcast: (u, maxTransmits) => {
+        this.queue.enqueue(u, maxTransmits)
         this.gossipTicker?.wake()
       },
       emit: (type, info) => { this.onMemberEvent(type, info) },
