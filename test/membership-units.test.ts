@@ -66,6 +66,23 @@ describe('BroadcastQueue', () => {
     expect(q.length).toBe(0)
   })
 
+  test('an update queued with fewer transmits than the limit leaves after those; a newer one about it gets the limit', () => {
+    const q = new BroadcastQueue(100, encodedUpdateSize)
+    q.enqueue(u('merged'), 2)
+    q.enqueue(u('news'))
+    expect(q.take(10_000, 4).map(x => x.id)).toEqual(['news', 'merged'])
+    expect(q.take(10_000, 4).map(x => x.id)).toEqual(['news', 'merged'])
+    expect(q.has('merged')).toBe(false)
+    expect(q.take(10_000, 4).map(x => x.id)).toEqual(['news'])
+    q.enqueue(u('merged', 'suspect'))
+    for (let i = 0; i < 3; i++) q.take(10_000, 4)
+    expect(q.transmitsOf('merged')).toBe(3)
+    // A cap above the limit changes nothing: the limit given to take() still ends it.
+    q.enqueue(u('big'), 100)
+    for (let i = 0; i < 4; i++) q.take(10_000, 4)
+    expect(q.has('big')).toBe(false)
+  })
+
   test('a newer update about a member replaces the queued one, with a fresh transmit count', () => {
     const q = new BroadcastQueue(100, encodedUpdateSize)
     q.enqueue(u('a', 'alive', 0))
