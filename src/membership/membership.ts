@@ -150,6 +150,14 @@ function seedKey (d: Destination): string {
 const MAX_DIRECT_ALIVE_TRACKED = 4096
 /** gossipRoundTargets draws this many times gossipNodes of all members (then of the connected), in O(gossipNodes). */
 const GOSSIP_POOL_FACTOR = 4
+/**
+ * Probe intervals between gossip rounds that include a member we are not connected to (issue 14). After a
+ * heal the only such members are the other side's, so with one every interval each member dialled one of
+ * them a second while the heal's news spread: at 30 peers cut 6 | 24, four dials a second at each of the
+ * six, whose handshakes queued past the dial deadline (test/sim/heal-storm.test.ts). Probes connect to every
+ * member in turn anyway; gossip needs only a little mixing beyond the connected members.
+ */
+const GOSSIP_DIAL_INTERVALS = 5
 
 export class Membership {
   readonly config: MembershipConfig
@@ -707,12 +715,12 @@ export class Membership {
   }
 
   /**
-   * Gossip goes to random targets, but a member we have no connection to is one of them at most once a
-   * probe interval while at least `gossipNodes` members are connected (once a round while fewer are, as
-   * when joining), the others being drawn among the connected ones (issue 14). Over TCP a frame to an
-   * unconnected member costs both ends a handshake; after a heal every member learns at once that dozens
-   * are alive again, and unrestricted random targets had every peer dial every member of the other side
-   * within a second or two — the dial storm, on the few peers of a minority most of all.
+   * Gossip goes to random targets, but a member we have no connection to is one of them at most once every
+   * GOSSIP_DIAL_INTERVALS probe intervals while at least `gossipNodes` members are connected (once a round
+   * while fewer are, as when joining), the others being drawn among the connected ones (issue 14). Over
+   * TCP a frame to an unconnected member costs both ends a handshake; after a heal every member learns at
+   * once that dozens are alive again, and unrestricted random targets had every peer dial every member of
+   * the other side within a second or two — the dial storm, on the few peers of a minority most of all.
    * Dissemination needs random targets (SWIM §4.1), which the connected members still are; probes (one
    * per period, round-robin over everyone) and push-pull keep building the other connections at their pace.
    *
@@ -730,7 +738,7 @@ export class Membership {
     // of the table); connected members come first, unconnected ones only within the budget.
     const pool = this.gossipTargets(GOSSIP_POOL_FACTOR * n)
     const now = this.clock.now()
-    let budget = now - this.lastGossipDial >= this.config.probeIntervalMs ? 1 : 0
+    let budget = now - this.lastGossipDial >= GOSSIP_DIAL_INTERVALS * this.config.probeIntervalMs ? 1 : 0
     const targets: PeerId[] = []
     const unconnected: PeerId[] = []
     /** Whether a target is unconnected (each member's connection asked once: this runs 5 times a second). */

@@ -7,11 +7,14 @@
  * once: 1,305 dials, 1,139 handshake timeouts, 9 false deaths, not re-merged a minute later (seed 14). On
  * main, with the CPU model's line faithful (frames wait their turn, they are not starved), undoing the
  * fix gives seed 14: members 6.6 s, 144 dials; seed 1414: 6.3 s, 161 dials, 17 handshake timeouts. With
- * it: no false death, members alive everywhere within 5 s, both sides' writes everywhere within 10 s, at
- * most 4 dials a peer and a few abandoned handshakes. Over seeds 7, 14, 15, 16 and 1414 on b424eb1:
- * members 1.4–1.9 s, writes 2.3–4.3 s, 86–103 dials, 0–4 handshake timeouts (3 dials a peer and 0
- * timeouts, the bounds until then, held at seed 14 alone). Why a few handshakes still run out is open
- * (issue 14).
+ * it: no false death, no abandoned handshake, members alive everywhere within 5 s, both sides' writes
+ * everywhere within 10 s, at most 4 dials a peer. Over seeds 7, 14, 15, 16 and 1414 on b424eb1: members
+ * 1.4–1.9 s, writes 2.3–4.3 s, 86–103 dials, 0–4 handshake timeouts (3 dials a peer and 0 timeouts held at
+ * seed 14 alone). Those timeouts were dials to the minority's members, each dialled ~4 times a second by
+ * gossip's one unconnected target per probe interval: their handshakes waited 2.0–2.6 s in line (seed 15,
+ * all six at n02). With one every 5 intervals (GOSSIP_DIAL_INTERVALS), the same seeds: 0 timeouts, 81–94
+ * dials, members 1.4–3.4 s, writes 1.9–3.1 s; before it, after 475f168: 0–6 timeouts (11 in all), 80–107
+ * dials, members 1.6–3.5 s.
  */
 import { describe, expect, it } from 'vitest'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
@@ -96,9 +99,7 @@ const s = (ms: number | undefined): string => (ms === undefined ? 'never (60 s)'
 
 /** Dials after the heal: a peer needs a few new connections, not one per member that came back. */
 const MAX_DIALS = 4 * SIZE
-/** Handshakes abandoned at their deadline after the heal, mesh-wide. */
-const MAX_HANDSHAKE_TIMEOUTS = 10
-const TEST = 're-merges writes within 10 s and members within 5 s, with at most 4 dials a peer and few abandoned handshakes, without false deaths'
+const TEST = 're-merges writes within 10 s and members within 5 s, with at most 4 dials a peer, without false deaths or abandoned handshakes'
 
 describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
   // One seed in the suite (~40 s); MURMUR_SEED=1414 and 7 pass too. Without the fix (handshake slots,
@@ -112,7 +113,7 @@ describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
     expect(r.falseDeaths, line).toEqual([])
     expect(r.healMs, line).toBeLessThanOrEqual(5_000)
     expect(r.docsMs, line).toBeLessThanOrEqual(10_000)
-    expect(r.handshakeTimeouts, line).toBeLessThanOrEqual(MAX_HANDSHAKE_TIMEOUTS)
+    expect(r.handshakeTimeouts, line).toBe(0)
     expect(r.dials, line).toBeLessThanOrEqual(MAX_DIALS)
   }, 180_000)
 })
