@@ -2,7 +2,7 @@
  * What a joiner passes on (issue 11). A member that joins — or restarts with an empty table — learns every
  * other member from its seed's state. Each of those records is news to the joiner only: whoever sent the
  * state, and most likely everyone else, had it already. The joiner used to pass each one on as fresh news,
- * `retransmitLimit` times (12 at N = 200, 28 at N = 1,000): O(N · limit) stale updates per join, most of
+ * `retransmitLimit` times (24 at N = 200, 28 at N = 1,000): O(N · limit) stale updates per join, most of
  * the gossip a forming or restarting mesh sent. Now a member first heard of through another's full state
  * is passed on MERGED_NEWS_TRANSMITS times, and the member's own news (its alive) as before.
  *
