@@ -185,6 +185,8 @@ export class Membership {
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   /** When gossip last went to a member without a connection (gossipRound). */
   private lastGossipDial = Number.NEGATIVE_INFINITY
+  /** The push-pull due after a join (catchUpAfterJoin), while pending. */
+  private catchUpTimer: Timer | undefined
   /**
    * Peers with an open connection, as the transport's events report them: gossip draws its targets here
    * first. A hint, not the truth (each draw asks `isConnected`); peers found connected elsewhere are added.
@@ -362,10 +364,16 @@ export class Membership {
    * (issue 11). A digest first: nothing more when the tables already agree.
    */
   private catchUpAfterJoin (): void {
+    // One pending at a time: joins come with every mDNS discovery and every API call, and the one pull
+    // that is due covers all of them.
+    if (this.catchUpTimer !== undefined) return
     const { config } = this
     const rounds = retransmitLimit(config.retransmitMult, this.table.activeMembers) / config.gossipNodes
     const delay = Math.max(config.probeIntervalMs, 2 * rounds * config.gossipIntervalMs)
-    this.timers.push(this.clock.setTimeout(() => { if (this.running) this.periodicPushPull() }, delay))
+    this.catchUpTimer = this.clock.setTimeout(() => {
+      this.catchUpTimer = undefined
+      if (this.running) this.periodicPushPull()
+    }, delay)
   }
 
   /**
@@ -402,6 +410,8 @@ export class Membership {
     this.running = false
     for (const t of this.timers) t.cancel()
     this.timers.length = 0
+    this.catchUpTimer?.cancel()
+    this.catchUpTimer = undefined
     this.gossipTicker = undefined
     for (const u of this.unsubscribe) u()
     this.unsubscribe.length = 0

@@ -9,7 +9,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { useSeed } from '../helpers/replay.js'
-import { SimCluster } from '../../src/sim/index.js'
+import { SimCluster, simAddress } from '../../src/sim/index.js'
 
 const FILE = 'test/membership/mass-restart.test.ts'
 const N = 300
@@ -35,5 +35,27 @@ describe('a tenth of the members restarted at once', () => {
     // Without the catch-up pull, seed 1201: 11.0 s (a restarted member missing 3 others); seeds 1202–1204:
     // 1.7–1.9 s. With it, seeds 1201–1204: 1.5–1.7 s.
     expect(ms, 'ms until every member lists all alive').toBeLessThanOrEqual(5_000)
+  })
+
+  test('joins in quick succession (mDNS rediscoveries, API calls) leave one catch-up pull, not one each', () => {
+    const seed = useSeed(1202, FILE, 'joins in quick succession')
+    const c = new SimCluster({ size: 10, seed })
+    const { network } = c
+    expect(c.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === 10, 30_000, 100), 'formed').toBeDefined()
+    network.runFor(5_000)
+    const member = c.ids[5] as string
+    const m = c.membership(member)
+    const seedDest = { id: c.ids[0] as string, addrs: [simAddress(c.ids[0] as string)] }
+    const JOINS = 20
+    const before = m.stats().pushPulls
+    for (let i = 0; i < JOINS; i++) network.at(network.now + 100 * i, () => { void m.join([seedDest]) })
+    // Past the catch-up's delay (twice a rumor's lifetime, a few seconds here), before the periodic one is due twice.
+    network.runFor(15_000)
+    const pulls = m.stats().pushPulls - before
+    console.log(`seed ${seed}: ${JOINS} joins, ${pulls} push-pulls in 15 s`)
+    // Each join's own push-pull, one catch-up, and at most one periodic round. Before: a catch-up timer per
+    // join, kept until stop; seed 1202 gave 24 (the other catch-ups hit the limit on pending push-pulls).
+    expect(pulls).toBeGreaterThanOrEqual(JOINS + 1)
+    expect(pulls).toBeLessThanOrEqual(JOINS + 2)
   })
 })
