@@ -38,7 +38,7 @@ describe('a joiner passes on its seed\'s state only a few times', () => {
     const joiner = c.ids[50] as string
     const bystander = c.ids[60] as string
     c.crash(joiner)
-    expect(c.runUntilAll((o, ms) => ms.find(m => m.id === joiner)?.state === 'dead', 120_000, 500), 'the crash detected').toBeDefined()
+    expect(c.runUntilAll((_, ms) => ms.find(m => m.id === joiner)?.state === 'dead', 120_000, 500), 'the crash detected').toBeDefined()
     network.runUntil(() => c.runningIds().every(id => c.membership(id).stats().broadcastQueue === 0), 120_000, 1_000)
     c.restart(joiner)
     const bystander0 = bytesSent(c, bystander)
@@ -67,7 +67,7 @@ describe('a joiner passes on its seed\'s state only a few times', () => {
     const c = new SimCluster({ size: 2 * half, seed, startWindowMs: 2_000, memberOptions: id => ({ seeds: [dest(sideOf(id) === 0 ? 'n00' : `n${half}`)] }) })
     const left = c.ids.slice(0, half)
     const right = c.ids.slice(half)
-    expect(c.runUntilAll((o, ms) => ms.filter(m => m.state === 'alive').length === half, 60_000, 500), 'two meshes formed apart').toBeDefined()
+    expect(c.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === half, 60_000, 500), 'two meshes formed apart').toBeDefined()
     void c.membership(right[7] as string).join([dest(left[3] as string)])
     const ms = c.runUntilAll((_, members) => members.filter(m => m.state === 'alive').length === 2 * half, 60_000, 100)
     console.log(`seed ${seed}: all ${2 * half} alive everywhere ${ms === undefined ? 'not within 60 s' : `${ms} ms after the bootstrap`}`)
