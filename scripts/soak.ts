@@ -138,7 +138,7 @@ async function main (): Promise<SoakResult> {
     healDocsMs: chaos.events.filter(e => e.kind === 'partition').map(e => e.docsMs ?? null),
     rejoinMs: chaos.events.filter(e => e.kind === 'kill').map(e => e.membershipMs ?? null),
     finalConvergeMs: finalConverge ?? null,
-    handshakes: { started: loadTotal.started, timedOut: loadTotal.timedOut, failed: loadTotal.failed },
+    handshakes: { started: loadTotal.started, timedOut: loadTotal.timedOut, failed: loadTotal.failed, abandoned: loadTotal.abandoned },
     worstLoopDelayMs: Math.round(loadTotal.worstLoopDelayMs),
     rss: {
       flat: judged.length > 0 && maxRatio <= FLAT_RATIO,

@@ -72,6 +72,39 @@ describe('inbound admission (transport)', () => {
     expect(friend.stats().dials).toEqual({ ok: 1, failed: 0 })
   })
 
+  it('a connection whose remote hangs up while it waits for a handshake slot leaves the line: no handshake is started for it', async () => {
+    // One inbound handshake at a time. A holder takes the slot and stalls in it (it sent multistream-select's
+    // header, then nothing) until the upgrade deadline; meanwhile five connections join the line and hang
+    // up, as diallers that gave up waiting do. libp2p does not abort an upgrade when its socket closes:
+    // before the fix each of the five took the slot in turn and began a handshake nobody was waiting for.
+    const victim = await startTransport({ maxConcurrentInboundHandshakes: 1, inboundUpgradeTimeoutMs: 1_500 }, 'victim')
+    const friend = await startTransport({}, 'friend')
+    started.push(victim, friend)
+    const port = portOf(victim)
+    const header = Uint8Array.from([19, ...new TextEncoder().encode('/multistream/1.0.0\n')])
+    const holder = silent(port, sockets)
+    holder.socket.write(header)
+    await waitFor(() => victim.stats().handshakes.inbound.started === 1, 5_000, 'the holder takes the only slot')
+    const quitters = Array.from({ length: 5 }, () => silent(port, sockets))
+    for (const q of quitters) q.socket.write(header)
+    await waitFor(() => victim.stats().handshakesQueued.inbound === 5, 5_000, 'five connections wait in line')
+    for (const q of quitters) q.socket.end()
+    await Promise.all(quitters.map(async q => await q.closed))
+    await waitFor(() => victim.stats().handshakes.inbound.abandonedInLine === 5, 5_000, 'the five leave the line as they hang up')
+    expect(victim.stats().handshakesQueued.inbound).toBe(0)
+    // The holder's deadline frees the slot; a real peer then gets in on its first dial.
+    await holder.closed
+    const got: number[] = []
+    victim.onFrame('swim', (_from, f) => { got.push(f[0] ?? 0) })
+    friend.send('swim', { id: victim.localId, addrs: victim.addresses() }, Uint8Array.of(9))
+    await waitFor(() => got.length === 1, 15_000, 'the friend gets through')
+    // Started: the holder and the friend, never the five that left.
+    const inbound = victim.stats().handshakes.inbound
+    expect(inbound.started).toBe(2)
+    expect(inbound.abandonedInLine).toBe(5)
+    expect(friend.stats().dials).toEqual({ ok: 1, failed: 0 })
+  })
+
   it('without a key, a remote that hangs up mid-handshake is routine (debug, counted), not a key problem', async () => {
     const log = captureLog('victim')
     const victim = await startTransport({ logger: log.logger }, 'victim')

@@ -24,7 +24,7 @@ export interface ChaosEvent {
   /** partition: heal → both sides' writes from the partition on every live peer. */
   docsMs?: number | undefined
   /** partition: handshakes on all peers from the heal until both measures were taken (timed out, failed). */
-  handshakes?: { started: number, timedOut: number, failed: number, seconds: number }
+  handshakes?: { started: number, timedOut: number, failed: number, abandoned: number, seconds: number }
 }
 
 export interface ChaosTiming { partitionMs: number, downMs: number, pauseMs: number }
@@ -109,9 +109,9 @@ export class Chaos {
     const loadAfter = this.load?.total()
     const handshakes = loadBefore === undefined || loadAfter === undefined
       ? undefined
-      : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, seconds }
+      : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, abandoned: loadAfter.abandoned - loadBefore.abandoned, seconds }
     this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(handshakes === undefined ? {} : { handshakes }) })
-    const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed`
+    const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone)`
     this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}, both sides' writes everywhere ${show(docsMs)}${cost}`)
     this.deaths.phase = 'idle'
   }

@@ -27,7 +27,7 @@ export interface SoakResult {
   rejoinMs: Array<number | null>
   finalConvergeMs: number | null
   /** Security handshakes on all peers over the whole run (issue 14), and the worst event-loop delay of any peer. */
-  handshakes: { started: number, timedOut: number, failed: number }
+  handshakes: { started: number, timedOut: number, failed: number, abandoned: number }
   worstLoopDelayMs: number
   rss: { flat: boolean, ratio: number, maxRatio: number, judged: number, medianFirstMb: number, medianLastMb: number, maxSlopeMbPerMin: number, medianHeapFirstMb: number, medianHeapLastMb: number }
   ok: boolean
@@ -49,7 +49,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
   lines.push('', 'fault            what                          converged after')
   for (const e of events) {
     const what = e.kind === 'partition' ? `partition ${e.detail}` : `SIGKILL+restart ${e.detail}`
-    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed`
+    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed, ${e.handshakes.abandoned} skipped in line`
     const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}, writes ${fmt(e.docsMs)}${hs}` : `rejoined ${fmt(e.membershipMs)}`
     lines.push(`${e.kind.padEnd(16)} ${what.padEnd(29)} ${after}`)
   }
@@ -59,7 +59,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
     `lost writes:   ${r.lostWrites}${r.lostExamples.length > 0 ? ` e.g. ${r.lostExamples.join(', ')}` : ''}`,
     `false deaths:  ${r.falseDeaths} (of ${r.deadEvents} dead events, the rest explained by a partition or a kill)`,
     `crashes:       ${r.crashes.length === 0 ? 'none' : r.crashes.join(', ')}`,
-    `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed; worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,
+    `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed, ${r.handshakes.abandoned} skipped in line (their dialler gave up first); worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,
     `convergence:   after heals max ${fmt(maxOf(r.healDocsMs))} (writes), ${fmt(maxOf(r.healMembershipMs))} (members); rejoin after restart max ${fmt(maxOf(r.rejoinMs))}; final ${fmt(r.finalConvergeMs)}`,
     `rss:           ${r.rss.flat ? 'flat' : 'NOT flat'} — last-window / second-window median ≤ ${FLAT_RATIO} on all ${r.rss.judged} never-restarted peers (max ${r.rss.maxRatio.toFixed(2)}, max slope ${r.rss.maxSlopeMbPerMin.toFixed(2)} MB/min, median ${r.rss.medianFirstMb.toFixed(0)} → ${r.rss.medianLastMb.toFixed(0)} MB; V8 heap median ${r.rss.medianHeapFirstMb.toFixed(0)} → ${r.rss.medianHeapLastMb.toFixed(0)} MB)`,
     `verdict:       ${r.ok ? 'OK' : 'FAILED'}`)

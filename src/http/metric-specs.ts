@@ -160,6 +160,10 @@ export const SPECS: Spec[] = [
     name: 'murmur_handshakes_ended_total', help: 'Security handshakes ended, by direction and result: completed, timed_out (deadline passed: an overloaded end), failed.', type: 'counter', labels: ['direction', 'result'],
     read: s => handshakes(s, (h) => [[{ result: 'completed' }, num(h.completed)], [{ result: 'timed_out' }, num(h.timedOut)], [{ result: 'failed' }, num(h.failed)]])
   },
+  {
+    name: 'murmur_handshakes_abandoned_in_line_total', help: 'Inbound connections that waited for a handshake slot and whose remote hung up before their turn (its dial gave up): skipped, no handshake work spent.', type: 'counter', labels: ['direction'],
+    read: s => handshakes(s, (h) => [[{}, num(h.abandonedInLine)]])
+  },
   { name: 'murmur_handshakes_in_progress', help: 'Security handshakes in progress now (at most maxConcurrentHandshakes outbound, maxConcurrentInboundHandshakes inbound).', type: 'gauge', labels: ['direction'], read: s => byKey(s.t.handshakesInProgress, 'direction') },
   { name: 'murmur_handshakes_queued', help: 'Security handshakes waiting for a slot, by direction.', type: 'gauge', labels: ['direction'], read: s => byKey(s.t.handshakesQueued, 'direction') },
   { name: 'murmur_event_loop_delay_max_seconds', help: 'Worst event-loop delay of this process since it started (how late its thread got to due work).', type: 'gauge', read: () => one(eventLoopDelay().maxMs / 1000) },

@@ -121,26 +121,62 @@ export class InboundAdmission {
     }
   }
 
-  /** Waits for an inbound handshake slot (first come, first served); throws if `signal` aborts meanwhile or the line is full. */
+  /**
+   * Waits for an inbound handshake slot (first come, first served); throws if `signal` aborts meanwhile,
+   * the line is full, or the remote hangs up before our turn comes.
+   *
+   * A remote that hangs up while in line is a dialler that gave up waiting (its deadline passed while we
+   * were busy): it leaves the line at once, counted as `abandonedInLine`, rather than taking a slot later
+   * for a handshake nobody is waiting for — half of Noise's Diffie-Hellman work spent for nothing, on the
+   * peer least able to spare it (issue 14). libp2p does not abort an upgrade when its socket closes.
+   */
   private async slot (h: InboundHandshakes, maConn: MultiaddrConnection, signal: AbortSignal | undefined): Promise<void> {
     await new Promise<void>((resolve, reject) => {
+      let settled = false
+      const settle = (err?: Error): void => {
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        maConn.removeEventListener('close', onRemoteGone)
+        maConn.removeEventListener('remoteCloseWrite', onRemoteGone)
+        if (err === undefined) resolve()
+        else reject(err)
+      }
+      const abandoned = (): void => {
+        h.counts.abandonedInLine++
+        settle(new Error('the remote hung up while waiting for a handshake slot'))
+      }
       const onAbort = (): void => {
         ticket?.cancel()
-        reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted while waiting for a handshake slot'))
+        settle(signal?.reason instanceof Error ? signal.reason : new Error('aborted while waiting for a handshake slot'))
       }
-      const ticket = h.slots.acquire(() => {
-        signal?.removeEventListener('abort', onAbort)
+      const onRemoteGone = (): void => {
+        ticket?.cancel()
+        abandoned()
+      }
+      const ticket = h.slots.acquire((release) => {
+        // Closed between its last event and our turn: skip it all the same.
+        if (remoteGone(maConn)) {
+          release()
+          abandoned()
+          return
+        }
         this.started.add(maConn)
         h.counts.started++
-        resolve()
+        settle()
       })
       if (ticket === undefined) {
         reject(Object.assign(new Error('too many inbound handshakes waiting for a slot'), { name: 'ConnectionDeniedError' }))
         return
       }
       this.held.set(maConn, () => { ticket.cancel() })
+      if (settled) return
       if (signal?.aborted === true) onAbort()
-      else signal?.addEventListener('abort', onAbort, { once: true })
+      else if (remoteGone(maConn)) onRemoteGone()
+      else {
+        signal?.addEventListener('abort', onAbort, { once: true })
+        maConn.addEventListener('close', onRemoteGone, { once: true })
+        maConn.addEventListener('remoteCloseWrite', onRemoteGone, { once: true })
+      }
     })
   }
 }
@@ -178,4 +214,9 @@ async function firstBytes (maConn: MultiaddrConnection, signal: AbortSignal | un
     if (signal?.aborted === true) onAbort()
     else signal?.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+/** Whether the connection has closed (the remote's FIN or reset closes a TCP connection: no half-open sockets). */
+function remoteGone (maConn: MultiaddrConnection): boolean {
+  return maConn.status !== 'open'
 }

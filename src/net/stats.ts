@@ -66,6 +66,11 @@ export interface HandshakeCounts {
   completed: number
   timedOut: number
   failed: number
+  /**
+   * Inbound: connections that waited in line for a slot and whose remote hung up before their turn (its
+   * dialler gave up): they leave the line with no handshake work spent, and are not `started`. Outbound: 0.
+   */
+  abandonedInLine: number
 }
 
 export interface TransportStats {
@@ -110,7 +115,7 @@ export type TransportCounters = Omit<TransportStats, 'openConnections' | 'connec
 
 export function createCounters (): TransportCounters {
   const traffic = (): ChannelTraffic => ({ framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 })
-  const handshakes = (): HandshakeCounts => ({ started: 0, completed: 0, timedOut: 0, failed: 0 })
+  const handshakes = (): HandshakeCounts => ({ started: 0, completed: 0, timedOut: 0, failed: 0, abandonedInLine: 0 })
   return {
     channels: perChannel(traffic),
     dials: { ok: 0, failed: 0 },
