@@ -112,7 +112,7 @@ function runSize (n: number, o: Options): SizeResult {
   const net = cluster.network
   const rnd = net.random.fork()
   const form0 = performance.now()
-  const joined = cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === n, 600_000, 500)
+  const joined = cluster.runUntilEvery(m => m.aliveCount === n - 1, 600_000, 500)
   if (joined === undefined) throw new Error(`N=${n}: the cluster did not form`)
   const formWallMs = performance.now() - form0
   progress(`N=${n}: formed in ${round(joined / 1000, 1)} s simulated, ${round(formWallMs / 1000, 1)} s wall`)
@@ -148,7 +148,7 @@ function runSize (n: number, o: Options): SizeResult {
     const crashAt = net.now
     const eventsBefore = cluster.events.length
     cluster.crash(victim)
-    const took = cluster.runUntilAll((_, ms) => ms.find(m => m.id === victim)?.state === 'dead', 600_000, 20)
+    const took = cluster.runUntilEvery(m => m.member(victim)?.state === 'dead', 600_000, 20)
     if (took === undefined) throw new Error(`N=${n}: failure ${i + 1} of ${victim} was not detected by all`)
     const events = cluster.events.slice(eventsBefore)
     const suspectAt = events.find(e => e.subject === victim && e.type === 'suspect')?.time ?? crashAt + took
@@ -158,7 +158,7 @@ function runSize (n: number, o: Options): SizeResult {
     all.push(took)
     rounds.push((crashAt + took - deadAt) / SIM_PRESET.gossipIntervalMs)
     cluster.restart(victim)
-    const back = cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === n, 600_000, 100)
+    const back = cluster.runUntilEvery(m => m.aliveCount === n - 1, 600_000, 100)
     if (back === undefined) throw new Error(`N=${n}: ${victim} did not rejoin`)
     if ((i + 1) % 5 === 0) progress(`N=${n}: ${i + 1}/${o.failures} failures measured (median all-detect ${round(median(all))} ms)`)
   }
@@ -168,25 +168,24 @@ function runSize (n: number, o: Options): SizeResult {
   const reconnectAttempts = (): number => cluster.runningIds().reduce((sum, id) => sum + cluster.membership(id).stats().reconnectAttempts, 0)
   const gone = candidates[rnd.int(candidates.length)] as string
   cluster.crash(gone)
-  if (cluster.runUntilAll((_, ms) => ms.find(m => m.id === gone)?.state === 'dead', 600_000, 100) === undefined) throw new Error(`N=${n}: ${gone} was not detected by all`)
+  if (cluster.runUntilEvery(m => m.member(gone)?.state === 'dead', 600_000, 100) === undefined) throw new Error(`N=${n}: ${gone} was not detected by all`)
   const attempts0 = reconnectAttempts()
   net.runFor(60_000)
   const reconnectsPerSec = (reconnectAttempts() - attempts0) / 60
   cluster.restart(gone)
-  const returnMs = cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === n, 600_000, 100)
+  const returnMs = cluster.runUntilEvery(m => m.aliveCount === n - 1, 600_000, 100)
   if (returnMs === undefined) throw new Error(`N=${n}: ${gone} did not rejoin`)
   progress(`N=${n}: a member dead for good drew ${round(reconnectsPerSec, 2)} reconnect attempts per s mesh-wide; restarted, alive everywhere after ${round(returnMs)} ms`)
 
   // A mass restart: 10 % of the members down at once (a rack's power, a deploy gone wrong) until every
   // member lists them dead, then all restarted at once.
   const restarted = rnd.shuffle([...candidates]).slice(0, Math.max(1, Math.round(n / 10)))
-  const down = new Set(restarted)
   for (const id of restarted) cluster.crash(id)
-  if (cluster.runUntilAll((_, ms) => ms.filter(m => down.has(m.id) && m.state === 'dead').length === down.size, 600_000, 500) === undefined) {
+  if (cluster.runUntilEvery(m => restarted.every(id => m.member(id)?.state === 'dead'), 600_000, 500) === undefined) {
     throw new Error(`N=${n}: ${restarted.length} members crashed at once were not all detected by all`)
   }
   for (const id of restarted) cluster.restart(id)
-  const massMs = cluster.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === n, 600_000, 100)
+  const massMs = cluster.runUntilEvery(m => m.aliveCount === n - 1, 600_000, 100)
   if (massMs === undefined) throw new Error(`N=${n}: after ${restarted.length} members restarted at once, not everyone listed all alive within 600 s`)
   progress(`N=${n}: ${restarted.length} members restarted at once: all alive everywhere after ${round(massMs)} ms`)
   net.runUntil(() => cluster.runningIds().every(id => cluster.membership(id).stats().broadcastQueue === 0), 600_000, 1000)

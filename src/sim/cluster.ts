@@ -86,6 +86,22 @@ export class SimCluster {
     return this.membership(observer).member(subject)?.state
   }
 
+  /**
+   * Runs until `predicate` holds for every running member, asked of its Membership; returns the virtual
+   * ms taken. Cheaper than runUntilAll at large N: a check reads what it needs (aliveCount, member(id))
+   * instead of building every member's whole list.
+   */
+  runUntilEvery (predicate: (membership: Membership, observer: PeerId) => boolean, maxMs: number, checkEveryMs = 100): number | undefined {
+    return this.network.runUntil(() => {
+      let any = false
+      for (const [id, m] of this.peers) {
+        if (!predicate(m, id)) return false
+        any = true
+      }
+      return any
+    }, maxMs, checkEveryMs)
+  }
+
   /** Runs until every running member sees `predicate` hold for its view; returns the virtual ms taken. */
   runUntilAll (predicate: (observer: PeerId, members: MemberInfo[]) => boolean, maxMs: number, checkEveryMs = 100): number | undefined {
     return this.network.runUntil(() => {
