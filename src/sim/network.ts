@@ -4,7 +4,8 @@
  * What it models, and where production has the same thing:
  * - connections: one per pair, dialled on the first frame to a peer (TCP + Noise + yamux: three round
  *   trips plus the handshake's CPU time), refused at once by a crashed process (a TCP RST) or timing out
- *   through a partition (`dialTimeoutMs`); a failed dial drops what was queued and reports the peer
+ *   through a partition (`dialTimeoutMs`; a SYN lost in it is resent after 1 s as TCP does, and connects
+ *   if the partition healed meanwhile); a failed dial drops what was queued and reports the peer
  *   `unreachable` (src/net/outbound.ts). A connection budget per node closes the least recently used idle
  *   connections above `maxConnections`, never one younger than `pruneGraceMs` (src/net/connection-budget.ts).
  * - outbound queues: the production FrameQueue per (peer, channel) with its limits and drop-oldest policy,
@@ -164,6 +165,19 @@ const HANDSHAKE_STEPS = 6
 export const TCP_RTO_MIN_MS = 200
 /** Linux's initial retransmission timeout, before any round trip was measured: a lost SYN or SYN-ACK. */
 export const TCP_SYN_RTO_MS = 1000
+/**
+ * When TCP resends a SYN next, after `now`, for a dial whose first SYN left at `firstSynAt`: after
+ * TCP_SYN_RTO_MS, then twice as long again (Linux: 1 s, 3 s, 7 s… after the first).
+ */
+export function nextSynResend (firstSynAt: number, now: number): number {
+  let wait = TCP_SYN_RTO_MS
+  let at = firstSynAt + wait
+  while (at <= now) {
+    wait *= 2
+    at += wait
+  }
+  return at
+}
 /** Payload bytes per TCP segment (Ethernet MTU less IP and TCP headers with timestamps). */
 const TCP_MSS = 1448
 
@@ -705,10 +719,16 @@ export class SimNetwork implements LinkHost {
     else if (conn.state === 'dialing') conn.slotTickets.push(ticket)
   }
 
-  private startDial (conn: SimConnection): void {
+  /**
+   * `firstSynAt`: when the dial's first SYN left (its deadlines count from there). A SYN lost in a
+   * partition is resent as TCP does, after TCP_SYN_RTO_MS and then twice that; one sent after the heal
+   * connects (it used to fail at the deadline whatever happened meanwhile, up to 2 s longer than TCP takes).
+   */
+  private startDial (conn: SimConnection, firstSynAt = this.time): void {
     if (conn.state !== 'dialing') return
     const { a: from, b: to } = conn
     const now = this.time
+    const elapsed = now - firstSynAt
     // The local health stretches the handshake's deadline, not the wait for TCP to connect (as src/net/dialer.ts):
     // a dial into a partition or to a dead host fails at the plain deadline whatever our load.
     const dialTimeoutMs = this.dialTimeoutMs * handshakeTimeoutScale(from.healthMultiplier)
@@ -716,26 +736,43 @@ export class SimNetwork implements LinkHost {
     const fromEpoch = from.epoch
     const toEpoch = to.epoch
     const reachable = (): boolean => !to.crashed && to.epoch === toEpoch && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id)
-    conn.dialStartedAt = now
-    from.dialsUnderWay.add(conn)
+    if (elapsed === 0) {
+      conn.dialStartedAt = now
+      from.dialsUnderWay.add(conn)
+    }
     // Lost packets of the dial: SYN or SYN-ACK resent after the initial timeout, a handshake message after the
     // measured one (the connection has a round-trip sample by then).
     const packetLoss = Math.max(this.linkOf(from.id, to.id).packetLoss, this.linkOf(to.id, from.id).packetLoss)
     const synLate = packetLoss > 0 ? retransmitDelay(from.random, 1 - (1 - packetLoss) ** 2, TCP_SYN_RTO_MS) : 0
     if (reachable()) conn.tcpConnectsAt = now + rtt + synLate
+    else if (!to.crashed) {
+      // Lost in a partition: the next resend, if TCP makes one before the dialler gives up.
+      const resendAt = nextSynResend(firstSynAt, now)
+      if (resendAt + rtt < firstSynAt + this.dialTimeoutMs) {
+        this.queue.push(resendAt, () => {
+          if (conn.state !== 'dialing') return
+          if (from.crashed || from.epoch !== fromEpoch) this.removeConnection(conn)
+          else this.startDial(conn, firstSynAt)
+        })
+        return
+      }
+    }
     let delay: number
     let timedOut = false
-    if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : this.dialTimeoutMs
+    if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : this.dialTimeoutMs - elapsed
     else if (this.cpu !== undefined) {
-      this.handshakeOnCpu(conn, now, now + dialTimeoutMs, rtt, reachable, synLate, packetLoss)
+      this.handshakeOnCpu(conn, now, firstSynAt + dialTimeoutMs, firstSynAt + this.dialTimeoutMs, rtt, reachable, synLate, packetLoss)
       return
-    } else if (!reachable()) delay = this.dialTimeoutMs
-    else {
+    } else if (!reachable()) {
+      // Its last SYN was lost too: the dial fails at the deadline, even if the partition healed since.
+      delay = this.dialTimeoutMs - elapsed
+      timedOut = true
+    } else {
       let late = synLate
       for (let i = 0; packetLoss > 0 && i < HANDSHAKE_STEPS; i++) late += retransmitDelay(from.random, packetLoss, TCP_RTO_MIN_MS)
       delay = DIAL_ROUND_TRIPS * rtt + this.handshakeMs + late
       // Past its deadline the dialler gives up: TCP's connect on the plain one, the handshake on the stretched one.
-      const deadline = synLate + rtt >= this.dialTimeoutMs ? this.dialTimeoutMs : dialTimeoutMs
+      const deadline = (elapsed + synLate + rtt >= this.dialTimeoutMs ? this.dialTimeoutMs : dialTimeoutMs) - elapsed
       if (delay > deadline) {
         delay = deadline
         timedOut = true
@@ -762,7 +799,7 @@ export class SimNetwork implements LinkHost {
    * already has, as Node interleaves everything on one thread — and half a round trip on the wire. Done past
    * the dial deadline: the dialler gives up (a handshake timeout), the work spent for nothing.
    */
-  private handshakeOnCpu (conn: SimConnection, start: number, deadline: number, rtt: number, reachable: () => boolean, synLate: number, packetLoss: number): void {
+  private handshakeOnCpu (conn: SimConnection, start: number, deadline: number, plainDeadline: number, rtt: number, reachable: () => boolean, synLate: number, packetLoss: number): void {
     const { a: from, b: to } = conn
     const fromEpoch = from.epoch
     const settle = (at: number, ok: () => boolean): void => {
@@ -776,11 +813,11 @@ export class SimNetwork implements LinkHost {
         else this.failDial(conn)
       })
     }
-    // Through a partition the SYN is lost: the dial fails at the plain deadline (TCP never connected, so
-    // the local health does not stretch it), even if the partition heals meanwhile (the dialler has given
-    // up by the time TCP would retransmit).
-    if (!reachable() || synLate + rtt >= this.dialTimeoutMs) {
-      settle(start + this.dialTimeoutMs, () => false)
+    // Unreachable with no resend left before the deadline (startDial resends a SYN lost in a partition),
+    // or TCP connecting too late: the dial fails at the plain deadline (TCP never connected, so the local
+    // health does not stretch it).
+    if (!reachable() || start + synLate + rtt >= plainDeadline) {
+      settle(plainDeadline, () => false)
       return
     }
     const share = (this.cpu as CpuModel).handshakeMs / (HANDSHAKE_STEPS / 2)
