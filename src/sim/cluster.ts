@@ -104,10 +104,7 @@ export class SimCluster {
 
   /** Runs until every running member sees `predicate` hold for its view; returns the virtual ms taken. */
   runUntilAll (predicate: (observer: PeerId, members: MemberInfo[]) => boolean, maxMs: number, checkEveryMs = 100): number | undefined {
-    return this.network.runUntil(() => {
-      const running = this.runningIds()
-      return running.length > 0 && running.every(id => predicate(id, this.membership(id).members()))
-    }, maxMs, checkEveryMs)
+    return this.runUntilEvery((m, id) => predicate(id, m.members()), maxMs, checkEveryMs)
   }
 
   /** Whether every running member lists exactly `ids` as alive (itself included). */
