@@ -37,14 +37,14 @@ const mb = (x: number): string => x.toFixed(0).padStart(5)
 
 export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], writesBySlot: ReadonlyMap<string, { attempts: number, failures: number }>, events: readonly ChaosEvent[], loadBySlot: ReadonlyMap<string, LoadFigures> = new Map()): string {
   const lines: string[] = []
-  lines.push('', 'peer  starts  rss first  2nd-window  last-window  ratio  slope MB/min  last    heap 2nd→last  writes ok/tried  handshakes/timed out/failed  worst loop delay  cpu s  judged')
+  lines.push('', 'peer  starts  rss first  2nd-window  last-window  ratio  slope MB/min  last    heap 2nd→last  writes ok/tried  handshakes/timed out/failed/skipped  worst loop delay  cpu s  judged')
   for (const v of rss) {
     const w = writesBySlot.get(v.slot) ?? { attempts: 0, failures: 0 }
     const l = loadBySlot.get(v.slot)
-    const hs = l === undefined ? '?' : `${l.started}/${l.timedOut}/${l.failed}`
+    const hs = l === undefined ? '?' : `${l.started}/${l.timedOut}/${l.failed}/${l.abandoned}`
     const loop = l === undefined ? '?' : `${l.worstLoopDelayMs.toFixed(0)} ms`
     const cpu = l === undefined ? '?' : l.cpuS.toFixed(0)
-    lines.push(`${v.slot.padEnd(5)} ${String(v.starts).padStart(6)}  ${mb(v.firstMb)} MB   ${mb(v.secondWindowMedianMb)} MB     ${mb(v.lastWindowMedianMb)} MB  ${v.ratio.toFixed(2).padStart(5)}  ${v.slopeMbPerMin.toFixed(2).padStart(12)}  ${mb(v.lastMb)} MB  ${`${v.heapSecondMb.toFixed(0)}→${v.heapLastMb.toFixed(0)} MB`.padStart(13)}  ${`${w.attempts - w.failures}/${w.attempts}`.padStart(15)}  ${hs.padStart(27)}  ${loop.padStart(16)}  ${cpu.padStart(5)}  ${v.stable ? 'yes' : 'no (restarted)'}`)
+    lines.push(`${v.slot.padEnd(5)} ${String(v.starts).padStart(6)}  ${mb(v.firstMb)} MB   ${mb(v.secondWindowMedianMb)} MB     ${mb(v.lastWindowMedianMb)} MB  ${v.ratio.toFixed(2).padStart(5)}  ${v.slopeMbPerMin.toFixed(2).padStart(12)}  ${mb(v.lastMb)} MB  ${`${v.heapSecondMb.toFixed(0)}→${v.heapLastMb.toFixed(0)} MB`.padStart(13)}  ${`${w.attempts - w.failures}/${w.attempts}`.padStart(15)}  ${hs.padStart(35)}  ${loop.padStart(16)}  ${cpu.padStart(5)}  ${v.stable ? 'yes' : 'no (restarted)'}`)
   }
   lines.push('', 'fault            what                          converged after')
   for (const e of events) {
