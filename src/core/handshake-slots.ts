@@ -20,7 +20,7 @@ export const DEFAULT_MAX_CONCURRENT_HANDSHAKES = 2
  * Inbound handshakes in progress at once. A connection takes its place in line only once the remote has
  * sent its first bytes (src/net/inbound-admission.ts): a silent socket costs no CPU, and must not hold a
  * slot — a few of them, renewed every few seconds by anyone who can reach the port, would otherwise lock
- * every peer out (test/hostile-overflow.test.ts).
+ * every peer out (test/hostile/overflow.test.ts).
  */
 export const DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES = 2
 /** Handshakes waiting for a slot, per direction; past it a new one is refused at once (counted). */

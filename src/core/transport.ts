@@ -8,7 +8,7 @@
  * protocols' job, so the same protocol code runs over libp2p streams (`src/net/`) and over the
  * deterministic simulator (`src/sim/`), which models the same queues, limits and connections and can
  * also inject duplicates (replay) to test that protocols are idempotent. The shared acceptance suite in
- * `test/transport-acceptance.ts` holds both implementations to this contract.
+ * `test/helpers/transport-acceptance.ts` holds both implementations to this contract.
  */
 
 import type { PeerSigner } from './signer.js'

@@ -131,7 +131,7 @@ function checkEntry (id: number, clock: number): void {
 /**
  * SHA-256 of `encodeSnapshot(snapshot(doc))`: the state vector plus the delete set, both written by Yjs in
  * a canonical order (clients sorted, deleted runs merged). Equal exactly when two replicas hold the same
- * content, whatever order the updates arrived in (checked by test/version-vector.test.ts).
+ * content, whatever order the updates arrived in (checked by test/replication/version-vector.test.ts).
  */
 export function digestBytes (doc: Y.Doc): Uint8Array {
   return new Uint8Array(createHash('sha256').update(Y.encodeSnapshot(Y.snapshot(doc))).digest())

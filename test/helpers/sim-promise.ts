@@ -3,7 +3,7 @@
  * continuations (which only run once the synchronous loop returns) flushed between steps.
  */
 import type { ReplicaCluster } from '../../src/sim/replica-cluster.js'
-import { settle } from '../replication-helpers.js'
+import { settle } from '../replication/helpers.js'
 
 /** How `p` settled, after running the simulation until it did (at most `maxMs` of virtual time). */
 export async function settledIn<T> (c: ReplicaCluster, p: Promise<T>, maxMs = 30_000): Promise<{ value: T } | { error: Error }> {

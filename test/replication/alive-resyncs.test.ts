@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { AliveResyncs } from '../../src/replication/alive-resyncs.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { StaticCluster } from '../replication-helpers.js'
+import { StaticCluster } from './helpers.js'
 
 const INTERVAL_MS = 1_000 // the sim profile's antiEntropyIntervalMs
 

@@ -7,7 +7,7 @@
  * - a sync step that brought nothing had left an empty doc in memory, which counted as held; or
  * - the doc was dropped between the read finding it held and loading it; or
  * - the one fetch a read made came back empty (the holders were busy exchanging it), and the read gave up.
- * The same race made test/replication-process.test.ts's 3 | 3 heal fail in about 1 run of 3.
+ * The same race made test/replication/process.test.ts's 3 | 3 heal fail in about 1 run of 3.
  */
 import { describe, expect, it } from 'vitest'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'

@@ -21,7 +21,7 @@ import { diskFullError } from '../../src/replication/memory-store.js'
 import { OPS_ARRAY } from '../../src/replication/op-records.js'
 import { PNCounter } from '../../src/replication/pn-counter.js'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
-import { checkProperty, settle } from '../replication-helpers.js'
+import { checkProperty, settle } from './helpers.js'
 
 const FILE = 'test/replication/idempotency.property.test.ts'
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Channel } from '../../src/core/transport.js'
 import { decodeSync } from '../../src/replication/codec.js'
-import { StaticCluster, settle } from '../replication-helpers.js'
+import { StaticCluster, settle } from './helpers.js'
 
 const MAX = 1024 * 1024
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { VersionVectorJSON } from '../../src/replication/version-vector.js'
 import { SimCluster } from '../../src/sim/index.js'
 import { useSeed } from '../helpers/replay.js'
-import { StaticCluster, settle } from '../replication-helpers.js'
+import { StaticCluster, settle } from '../replication/helpers.js'
 
 const FILE = 'test/sim/replay.test.ts'
 

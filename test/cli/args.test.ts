@@ -1,0 +1,108 @@
+/** CLI flag parsing: the fixed table of DESIGN.md, and one clear message for every bad input. */
+import { describe, expect, test } from 'vitest'
+import fc from 'fast-check'
+import { DEFAULT_LISTEN, parseArgs } from '../../src/cli/args.js'
+
+const ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
+
+describe('parseArgs', () => {
+  test('defaults', () => {
+    const r = parseArgs([])
+    expect(r).toMatchObject({ kind: 'run', options: { listen: [DEFAULT_LISTEN], bootstrap: [], dataDir: '.murmur', http: { host: '127.0.0.1', port: 0 }, mdns: false, profile: 'lan', replicas: 3, allowFaultInjection: false } })
+  })
+
+  test('every flag of the table', () => {
+    const r = parseArgs([
+      '--listen', '/ip4/127.0.0.1/tcp/4001', '--listen=/ip4/127.0.0.1/tcp/4002',
+      '--bootstrap', `/ip4/127.0.0.1/tcp/5001/p2p/${ID},/ip4/127.0.0.1/tcp/5002`, '--bootstrap', '/dns4/seed.example/tcp/4001',
+      '--data-dir', '/tmp/x', '--name', 'alpha', '--tag', 'role=db', '--tag', 'zone=a=b', '--http', '8080',
+      '--psk', './swarm.key', '--mdns', '--profile', 'local', '--replicas', '5', '--allow-fault-injection', '--allow-peer', ID, '--log-level', 'debug'
+    ])
+    expect(r.kind).toBe('run')
+    if (r.kind !== 'run') return
+    expect(r.options.listen).toEqual(['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002'])
+    expect(r.options.bootstrap).toHaveLength(3)
+    expect(r.options.tags).toEqual({ role: 'db', zone: 'a=b' })
+    expect(r.options.http).toEqual({ host: '127.0.0.1', port: 8080 })
+    expect(r.options).toMatchObject({ dataDir: '/tmp/x', name: 'alpha', pskFile: './swarm.key', mdns: true, profile: 'local', replicas: 5, allowFaultInjection: true, allowPeers: [ID], logLevel: 'debug' })
+  })
+
+  test('--help and --version', () => {
+    expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
+    expect(parseArgs(['--listen', '/ip4/1.2.3.4/tcp/1', '--version'])).toEqual({ kind: 'version' })
+  })
+
+  test.each([
+    [['--frobnicate'], /unknown flag --frobnicate/],
+    [['stray'], /unexpected argument stray/],
+    [['--listen'], /--listen needs a value/],
+    [['--listen', '--mdns'], /--listen needs a value/],
+    [['--listen', 'localhost:4001'], /not a valid multiaddr/],
+    [['--listen', '/ip4/127.0.0.1/udp/4001'], /needs a TCP address/],
+    [['--bootstrap', '/ip4/300.0.0.1/tcp/1'], /not a valid multiaddr/],
+    [['--profile', 'wan'], /--profile must be lan or local/],
+    [['--replicas', '0'], /--replicas must be an integer from 1 to 64/],
+    [['--replicas', '2.5'], /--replicas must be an integer/],
+    [['--replicas', 'three'], /--replicas must be an integer/],
+    [['--replicas', '65'], /--replicas must be an integer from 1 to 64/],
+    [['--tag', 'novalue'], /expected key=value/],
+    [['--tag', '=x'], /expected key=value/],
+    [['--http', 'abc'], /expected \[host:\]port/],
+    [['--http', '70000'], /port must be/],
+    [['--http', '0.0.0.0:8080'], /also pass --http-token-file/],
+    [['--http', '8080', '--no-http'], /contradict/],
+    [['--http-token', 'short'], /at least 16/],
+    [['--allow-peer', 'nope'], /not a peer id/],
+    [['--log-level', 'loud'], /--log-level must be one of/],
+    [['--allow-fault-injection=yes'], /takes no value/],
+    [['--mdns=Blue_Team'], /a cluster name is 1–63 lowercase letters/],
+    [['--advertise', '/ip4/10.0.0.1/udp/1'], /needs a TCP address/],
+    [['--name', ''], /--name must be/],
+    [['--data-dir', ''], /non-empty/],
+    [['--http-token', 'x'.repeat(16), '--http-token-file', 'f'], /contradict/],
+    [['--http-allow-host', 'evil.example:8080'], /expected a host name \(no port\)/],
+    [['--http-allow-host', 'a b'], /expected a host name/],
+    [['--http-allow-host', '*'], /expected a host name/],
+    [['--https-cert', 'c.pem'], /--https-cert and --https-key go together/],
+    [['--https-key', 'k.pem'], /go together/],
+    [['--https-cert', 'c.pem', '--https-key', 'k.pem', '--no-http'], /need the HTTP API/]
+  ])('%j → error %s', (argv, message) => {
+    const r = parseArgs(argv)
+    expect(r.kind).toBe('error')
+    if (r.kind === 'error') {
+      expect(r.message).toMatch(message)
+      expect(r.message).not.toContain('\n')
+    }
+  })
+
+  test('security flags: token file, allowed hosts, TLS; MURMUR_HTTP_TOKEN from the environment', () => {
+    const r = parseArgs(['--http', '0.0.0.0:8443', '--http-token-file', '/run/secrets/token', '--http-allow-host', 'Murmur.Internal', '--http-allow-host', '.example.com',
+      '--https-cert', 'c.pem', '--https-key', 'k.pem'])
+    expect(r).toMatchObject({ kind: 'run', options: { httpTokenFile: '/run/secrets/token', httpAllowHosts: ['murmur.internal', '.example.com'], https: { certFile: 'c.pem', keyFile: 'k.pem' } } })
+    const env = { MURMUR_HTTP_TOKEN: 'e'.repeat(20) }
+    expect(parseArgs(['--http', '0.0.0.0:1'], env)).toMatchObject({ kind: 'run', options: { httpToken: 'e'.repeat(20) } })
+    // A flag beats the environment.
+    expect(parseArgs(['--http-token', 'f'.repeat(16)], env)).toMatchObject({ kind: 'run', options: { httpToken: 'f'.repeat(16) } })
+    expect(parseArgs(['--http-token-file', 't'], env)).toMatchObject({ kind: 'run', options: { httpTokenFile: 't' } })
+    expect((parseArgs(['--http-token-file', 't'], env) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: 'short' })).toEqual({ kind: 'error', message: 'MURMUR_HTTP_TOKEN: --http-token must be at least 16 characters' })
+    // Without the environment passed in, parsing is pure: no token.
+    expect((parseArgs([]) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
+  })
+
+  test('a public --http with a token is accepted', () => {
+    expect(parseArgs(['--http', '0.0.0.0:8080', '--http-token', 'x'.repeat(16)]).kind).toBe('run')
+  })
+
+  test('random argument vectors never throw: they parse or give one line', () => {
+    const token = fc.oneof(
+      fc.constantFrom('--listen', '--bootstrap', '--tag', '--http', '--profile', '--mdns', '--name', '--psk', '--no-http', '--allow-peer', '-h', '--http-token'),
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('/ip4/127.0.0.1/tcp/1', 'a=b', '8080', 'lan', '0.0.0.0:1')
+    )
+    fc.assert(fc.property(fc.array(token, { maxLength: 8 }), (argv) => {
+      const r = parseArgs(argv)
+      return r.kind !== 'error' || (r.message.length > 0 && !r.message.includes('\n'))
+    }), { numRuns: 5_000, seed: 7 })
+  })
+})

@@ -1,0 +1,81 @@
+/** The `node dist/peer.js` command line: help, version, bad flags, the Node guard, start-up errors, signals. */
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { NODE, PEER_JS, ROOT, cleanup, spawnPeer, stopPeer, tempDir } from '../helpers/procs.js'
+
+const run = (args: string[], node = NODE) => spawnSync(node, [PEER_JS, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
+
+describe('peer CLI', () => {
+  afterAll(cleanup)
+
+  test('--help prints usage and exits 0; --version prints the package version', () => {
+    const help = run(['--help'])
+    expect(help.status).toBe(0)
+    for (const flag of ['--listen', '--bootstrap', '--data-dir', '--name', '--tag', '--http', '--psk', '--mdns', '--profile', '--allow-fault-injection']) {
+      expect(help.stdout).toContain(flag)
+    }
+    const version = run(['--version'])
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    expect(version.status).toBe(0)
+    expect(version.stdout.trim()).toBe(`murmur ${pkg.version}`)
+  })
+
+  test.each([
+    [['--no-such-flag']],
+    [['--listen', 'not-a-multiaddr']],
+    [['--profile', 'wan']],
+    [['--http', '0.0.0.0:1234']],
+    [['--tag', 'x']]
+  ])('bad flags %j: one clear line on stderr, exit code 2', (args) => {
+    const r = run(args)
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/^murmur: /)
+  })
+
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find(p => existsSync(p) && Number(spawnSync(p, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22)
+  test.skipIf(oldNode === undefined)('an older Node is refused with one clear line and exit code 1', () => {
+    const r = run(['--help'], oldNode)
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/Node v\d+.* too old.*22/)
+  })
+
+  test('a malformed --psk file stops start-up with a clear error', () => {
+    const file = path.join(tempDir(), 'swarm.key')
+    writeFileSync(file, 'this is not a swarm key\n')
+    const r = run(['--psk', file, '--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/murmur: .*(key|psk)/i)
+    const missing = run(['--psk', '/nonexistent/swarm.key', '--data-dir', tempDir()])
+    expect(missing.status).toBe(1)
+    expect(missing.stderr).toMatch(/cannot read --psk file .*ENOENT/)
+  })
+
+  test('a data dir in use by a running peer is refused, and a busy HTTP port too', async () => {
+    const p = await spawnPeer()
+    const sameDir = run(['--data-dir', p.dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0'])
+    expect(sameDir.status).toBe(1)
+    expect(sameDir.stderr).toMatch(/murmur: cannot start: .*(lock|in use)/i)
+    const port = new URL(p.http).port
+    const busy = run(['--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', `127.0.0.1:${port}`])
+    expect(busy.status).toBe(1)
+    expect(busy.stderr).toMatch(/cannot serve HTTP .*EADDRINUSE/)
+    await stopPeer(p)
+  })
+
+  test('start banner, identity file mode 0600, SIGINT → exit 0 within 3 s', async () => {
+    const p = await spawnPeer()
+    expect(p.id).toMatch(/^12D3KooW/)
+    expect(p.addrs.length).toBeGreaterThan(0)
+    for (const a of p.addrs) expect(a).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${p.id}$`))
+    expect(p.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(statSync(path.join(p.dataDir, 'peer.key')).mode & 0o777).toBe(0o600)
+    const t0 = Date.now()
+    const exit = await stopPeer(p, 'SIGINT')
+    expect(exit.code).toBe(0)
+    expect(Date.now() - t0).toBeLessThan(3_000)
+  })
+})

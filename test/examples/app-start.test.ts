@@ -1,0 +1,108 @@
+/**
+ * `npm start` (scripts/start.ts) end to end, in a temp --dir so a developer's own demo is never touched:
+ * three app peers come up and form one mesh; Ctrl-C stops all of them with exit 0; a restart keeps peer
+ * ids and data; a launcher killed with SIGKILL leaves nothing behind once the next one started.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { NODE, ROOT, cleanup, http, tempDir, waitFor } from '../helpers/procs.js'
+
+const START = path.join(ROOT, 'scripts', 'start.ts')
+
+interface Launcher { proc: ChildProcess, output: () => string, exited: Promise<number | null>, urls: string[] }
+
+const launchers: ChildProcess[] = []
+
+async function launch (dir: string): Promise<Launcher> {
+  const proc = spawn(NODE, [START, '--quiet', '--dir', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+  launchers.push(proc)
+  let out = ''
+  proc.stdout?.on('data', (d: Buffer) => { out += d.toString() })
+  proc.stderr?.on('data', (d: Buffer) => { out += d.toString() })
+  const exited = new Promise<number | null>((resolve) => { proc.on('exit', (code) => { resolve(code) }) })
+  await waitFor('the demo summary', () => {
+    if (proc.exitCode !== null) throw new Error(`start.ts exited ${proc.exitCode}:\n${out}`)
+    return out.includes('Ctrl-C stops all three')
+  }, 60_000)
+  const urls = [...out.matchAll(/^ {2}demo-\d +(http:\/\/\S+)/gm)].map(m => m[1] as string)
+  return { proc, output: () => out, exited, urls }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const pidsIn = (dir: string): number[] => readFileSync(path.join(dir, 'demo.pids'), 'utf8').split('\n').map(Number).filter(n => n > 0)
+
+async function peerIds (urls: string[]): Promise<string[]> {
+  return await Promise.all(urls.map(async u => (await http<{ self: { peerId: string } }>(u.replace(/\/$/, ''), 'GET', '/api/state')).body.self.peerId))
+}
+
+async function waitMesh (urls: string[]): Promise<void> {
+  await waitFor('3 alive members on every demo peer', async () => {
+    for (const u of urls) {
+      const s = await http<{ members: Array<{ state: string }> }>(u.replace(/\/$/, ''), 'GET', '/api/state')
+      if (s.body.members.filter(m => m.state === 'alive').length !== 3) return false
+    }
+    return true
+  }, 20_000)
+}
+
+describe('npm start (scripts/start.ts)', () => {
+  const dir = tempDir('murmur-demo-')
+  afterAll(async () => {
+    // Only after a failed test is anything still running; the pid file names the demo peers.
+    for (const p of launchers) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
+    let pids: number[] = []
+    try { pids = pidsIn(dir) } catch {}
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL')
+    await cleanup() // removes the temp dir
+  })
+
+  let ids: string[] = []
+
+  test('three peers form one mesh; writes replicate; Ctrl-C stops all of them, exit 0', async () => {
+    const l = await launch(dir)
+    expect(l.urls).toHaveLength(3)
+    await waitMesh(l.urls)
+    ids = await peerIds(l.urls)
+    expect(new Set(ids).size).toBe(3)
+    const base = l.urls.map(u => u.replace(/\/$/, ''))
+    expect((await http(base[2]!, 'POST', '/api/counter', { delta: 2 })).status).toBe(200)
+    await waitFor('counter 2 everywhere', async () => {
+      for (const b of base) if ((await http<{ value: number }>(b, 'GET', '/api/counter')).body.value !== 2) return false
+      return true
+    }, 10_000)
+    const pids = pidsIn(dir)
+    expect(pids).toHaveLength(3)
+    const t0 = Date.now()
+    l.proc.kill('SIGINT')
+    expect(await l.exited).toBe(0)
+    expect(Date.now() - t0).toBeLessThan(6_000)
+    expect(pids.filter(alive)).toEqual([])
+    expect(l.output()).toContain('All demo peers stopped.')
+  })
+
+  test('a restart keeps peer ids and data; a SIGKILLed launcher leaves nothing running after the next start', async () => {
+    const l = await launch(dir)
+    expect(await peerIds(l.urls)).toEqual(ids)
+    await waitMesh(l.urls)
+    expect((await http<{ value: number }>(l.urls[0]!.replace(/\/$/, ''), 'GET', '/api/counter')).body.value).toBe(2)
+    const orphans = pidsIn(dir)
+    l.proc.kill('SIGKILL')
+    await l.exited
+    const next = await launch(dir)
+    expect(orphans.filter(alive)).toEqual([])
+    expect(await peerIds(next.urls)).toEqual(ids)
+    next.proc.kill('SIGINT')
+    expect(await next.exited).toBe(0)
+  })
+})

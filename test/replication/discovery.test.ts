@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { ALIVE_SYNC_SPACING_MS } from '../../src/replication/anti-entropy.js'
+import { HostDirectory } from '../../src/replication/host-directory.js'
+import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
+import { StaticCluster } from './helpers.js'
+
+describe('hosting discovery', () => {
+  it('a peer that opens a rare doc finds its host through hints from peers that do not host it', () => {
+    const c = new StaticCluster({ size: 12, seed: 61, replication: { discoveryRatio: 1, fetchFanout: 3 } })
+    c.r('n0').open('rare').catch(() => {})
+    c.r('n0').write('rare', d => { d.getMap('kv').set('found', true) }).catch(() => {})
+    for (const id of c.ids) c.r(id).open(`common-${id}`).catch(() => {}) // everyone has something to sync
+    // n0's rounds list "rare": the peers it talks to learn that n0 hosts it.
+    c.network.runFor(8_000)
+    const informed = c.ids.filter(id => id !== 'n0' && c.r(id).hostsOf('rare').includes('n0'))
+    expect(informed.length).toBeGreaterThanOrEqual(3)
+    // n5 stops its own periodic rounds: only the open-time fetch and the hints it gets back can find n0.
+    const late = c.r('n5')
+    Object.assign(late.config, { antiEntropyIntervalMs: 3_600_000 })
+    c.network.runFor(1_500)
+    const found = (): boolean => late.doc('rare')?.getMap('kv').get('found') === true
+    late.open('rare').catch(() => {})
+    expect(c.network.runUntil(found, 500, 5)).toBeDefined()
+    expect(late.hostsOf('rare')).toContain('n0')
+    c.stop()
+  })
+
+  it('learns hosts from membership: a joining peer syncs with every member as it sees it alive', () => {
+    const cluster = new ReplicaCluster({ size: 6, seed: 62, replication: { antiEntropyIntervalMs: 3_600_000 } })
+    for (const id of cluster.ids) cluster.open(id, 'doc')
+    expect(cluster.runUntil(() => cluster.membershipSettled(), 30_000)).toBeDefined()
+    // The rounds with members that came alive are paced (ALIVE_SYNC_SPACING_MS, ±50 %): five of them.
+    cluster.runFor(5 * 1.5 * ALIVE_SYNC_SPACING_MS + 1_000)
+    // With periodic rounds off, hosts were learned from the rounds started on `joined` events.
+    for (const id of cluster.ids) expect(cluster.replicator(id).hostsOf('doc').length, id).toBe(5)
+    cluster.stopAll()
+  })
+})
+
+describe('HostDirectory', () => {
+  const alive = (...ids: string[]): Set<string> => new Set(ids)
+
+  it('replaces a peer\'s docs once every page of a full listing arrived', () => {
+    const h = new HostDirectory(100, 10, () => false)
+    h.add('p', 'old')
+    h.notePage('p', 7, 1, 2, ['b'])
+    expect(h.hostsOf('old', alive('p'))).toEqual(['p']) // incomplete listing: add only
+    h.notePage('p', 7, 0, 2, ['a'])
+    expect(h.hostsOf('old', alive('p'))).toEqual([])
+    expect(h.hostsOf('a', alive('p'))).toEqual(['p'])
+    expect(h.hostsOf('b', alive('p'))).toEqual(['p'])
+  })
+
+  it('bounds docs (forgetting docs it does not host first) and hosts per doc (least recently confirmed first)', () => {
+    const h = new HostDirectory(3, 2, (doc) => doc === 'mine')
+    h.add('p', 'mine')
+    h.add('p', 'x')
+    h.add('p', 'y')
+    h.add('p', 'z')
+    expect(h.trackedDocs).toBe(3)
+    expect(h.hostsOf('x', alive('p'))).toEqual([])
+    expect(h.hostsOf('mine', alive('p'))).toEqual(['p'])
+    h.add('a', 'mine')
+    h.add('p', 'mine') // refreshed
+    h.add('b', 'mine')
+    expect(h.hostsOf('mine', alive('a', 'b', 'p')).sort()).toEqual(['b', 'p'])
+  })
+
+  it('filters by liveness and forgets peers that are gone', () => {
+    const h = new HostDirectory(100, 10, () => true)
+    h.add('p', 'd')
+    h.add('q', 'd')
+    expect(h.hostsOf('d', alive('q'))).toEqual(['q'])
+    expect(h.hostsOf('d', alive('p', 'q'), 'q')).toEqual(['p'])
+    expect(h.coHosts(['d', 'e'], alive('p'))).toEqual(['p'])
+    h.prune(alive('q'))
+    expect(h.hostsOf('d', alive('p', 'q'))).toEqual(['q'])
+  })
+})

@@ -1,0 +1,125 @@
+/**
+ * `npm run partition-heal` (scripts/partition-heal.ts) end to end as a child process — real app processes,
+ * partitions, a kill, the checker — plus its flag errors, and table tests of the pure checker.
+ * The script is what `npm run partition-heal` runs after the build; `npm test` builds first (pretest).
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/checker.ts'
+import { combine } from '../../scripts/partition-heal/history.ts'
+import type { Attempt, WriteOp, WriteOutcome } from '../../scripts/partition-heal/history.ts'
+import type { Replica } from '../../scripts/partition-heal/observe.ts'
+import { NODE, ROOT } from '../helpers/procs.js'
+
+const SCRIPT = path.join(ROOT, 'scripts', 'partition-heal.ts')
+/** Seed 12 on 3 peers: round 1 isolates p2, round 2 SIGKILLs p2 mid-writes and restarts it (final heal). */
+const SMALL_RUN = ['--peers', '3', '--rounds', '2', '--writes', '10', '--seed', '12']
+const RUN_TIMEOUT_MS = 90_000
+
+interface Finished { code: number | null, stdout: string, stderr: string }
+
+/** Runs the script, killing it (and so, through its exit handler, its peers) if it overruns. */
+function runScript (args: string[], timeoutMs: number): Promise<Finished> {
+  return new Promise((resolve) => {
+    const child = spawn(NODE, [SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const timer = setTimeout(() => { child.kill('SIGINT') }, timeoutMs)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+describe('npm run partition-heal', () => {
+  test('a small run (3 peers, an isolation, then a kill) converges with no acknowledged write lost', async () => {
+    const r = await runScript(SMALL_RUN, RUN_TIMEOUT_MS)
+    const lines = r.stdout.trim().split('\n')
+    const last = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>
+    if (r.code !== 0) console.log(`${r.stdout}\n${r.stderr}`)
+    expect(r.code).toBe(0)
+    expect(last).toMatchObject({ converged: true, lostWrites: 0, peers: 3, rounds: 2, seed: 12 })
+    expect(typeof last.convergeMs).toBe('number')
+    const writes = last.writes as { attempted: number, ok: number }
+    expect(writes.attempted).toBe(3 * 2 * 10)
+    expect(writes.ok).toBeGreaterThan(0)
+    expect((last.faults as Array<{ kind: string }>).map(f => f.kind)).toEqual(['halves', 'kill'])
+    // Progress while running: one line per phase.
+    expect(r.stdout).toMatch(/round 1\/2 fault: halves/)
+    expect(r.stdout).toMatch(/round 2\/2 heal: restarted \{2\}/)
+  }, RUN_TIMEOUT_MS + 10_000)
+
+  test.each([
+    [['--peers', '1'], /--peers 1: out of range 2–16/],
+    [['--rounds', 'x'], /--rounds x: not a non-negative integer/],
+    [['--writes', '2.5'], /--writes 2.5: not a non-negative integer/],
+    [['--mode', 'meteor'], /--mode meteor: unknown mode/],
+    [['--frobnicate'], /unknown flag --frobnicate/]
+  ])('bad flags %j: one line on stderr, exit code 2', (args, message) => {
+    const r = spawnSync(NODE, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(message)
+    expect(r.stdout).toBe('')
+  })
+})
+
+describe('partition-heal checker', () => {
+  let seq = 0
+  const op = (o: Partial<WriteOp> & Pick<WriteOp, 'kind' | 'outcome'>): WriteOp => ({
+    seq: seq++, peer: 0, round: 1, phase: 'fault', side: 'all', delta: 0, from: '', text: '', key: `k${seq}`, attempts: [], startedAt: 0, ...o
+  })
+  const replica = (peer: number, counter: number, chat: Array<[string, string]>): Replica =>
+    ({ peer, counter, chat: chat.map(([id, text]) => ({ id, from: 'p0', text, at: 0 })), docs: [], members: [] })
+  const baseline = { counter: 0, chatIds: new Set<string>() }
+
+  test('subset sums and the fewest missing increments', () => {
+    expect([...subsetSums([2, -3])].sort((a, b) => a - b)).toEqual([-3, -1, 0, 2])
+    expect(fewestMissing([5, 1, 1], new Set([0]), -5)).toBe(1) // the 5 is missing
+    expect(fewestMissing([1, 1, 1], new Set([0]), -2)).toBe(2)
+    expect(fewestMissing([1], new Set([0]), 7)).toBeUndefined()
+  })
+
+  test('counter: exact without unknowns, bounded by a subset of the unknown deltas otherwise', () => {
+    const ops = [op({ kind: 'counter', outcome: 'ok', delta: 3 }), op({ kind: 'counter', outcome: 'ok', delta: -1 }), op({ kind: 'counter', outcome: 'unknown', delta: 4 }), op({ kind: 'counter', outcome: 'failed', delta: 5 })]
+    const v = check(ops, [replica(0, 2, []), replica(1, 6, []), replica(2, 7, []), replica(3, -1, [])], baseline)
+    expect(v.counter.replicas.map(r => r.ok)).toEqual([true, true, false, false])
+    expect(v.counter.replicas[3]?.missingAtLeast).toBe(1) // the acknowledged +3
+    expect(v.lostWrites).toBe(1)
+  })
+
+  test('counter: a value only explained by acknowledged writes counted twice is an exactly-once anomaly, not a loss', () => {
+    const ops = [op({ kind: 'counter', outcome: 'ok', delta: 5 }), op({ kind: 'counter', outcome: 'ok', delta: 2 }), op({ kind: 'counter', outcome: 'refused', delta: 1 })]
+    const v = check(ops, [replica(0, 7, []), replica(1, 12, [])], baseline)
+    expect(v.lostWrites).toBe(0)
+    expect(v.anomalies).toEqual([{ kind: 'counted-twice', peer: 1, detail: expect.stringContaining('≥ 1 acknowledged increment(s) counted twice') as string }])
+    expect(check(ops, [replica(0, 8, [])], baseline).counter.replicas[0]?.ok).toBe(false) // the refused +1 must not be there
+  })
+
+  test('outcome of a write over its attempts: acknowledged once is ok; maybe-applied outweighs refused', () => {
+    const a = (outcome: WriteOutcome): Attempt => ({ peer: 0, outcome, latencyMs: 1 })
+    expect(combine([a('unknown'), a('refused'), a('ok')])).toBe('ok')
+    expect(combine([a('unknown'), a('refused')])).toBe('unknown')
+    expect(combine([a('failed'), a('refused')])).toBe('refused')
+    expect(combine([a('failed')])).toBe('failed')
+  })
+
+  test('chat: acknowledged messages everywhere once; unknown ones optional; phantoms, failed and duplicates flagged', () => {
+    const ops = [
+      op({ kind: 'chat', outcome: 'ok', msgId: 'a', from: 'p0', text: 't-a' }),
+      op({ kind: 'chat', outcome: 'unknown', from: 'p0', text: 't-u' }),
+      op({ kind: 'chat', outcome: 'failed', from: 'p0', text: 't-f' })
+    ]
+    const good = check(ops, [replica(0, 0, [['a', 't-a']]), replica(1, 0, [['a', 't-a'], ['u', 't-u']])], baseline)
+    expect(good.lostWrites).toBe(0)
+    expect(good.anomalies).toEqual([])
+    const bad = check(ops, [replica(0, 0, []), replica(1, 0, [['a', 't-a'], ['a', 't-a'], ['x', 'never sent'], ['f', 't-f']])], baseline)
+    expect(bad.lostWrites).toBe(1)
+    expect(bad.lost[0]?.missingOn).toEqual([0])
+    expect(bad.anomalies.map(a => a.kind).sort()).toEqual(['duplicate', 'failed-write-present', 'phantom'])
+  })
+})
