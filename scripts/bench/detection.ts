@@ -113,7 +113,7 @@ async function runSize (n: number, o: Options, withSerf: boolean): Promise<SizeR
     const idle = await measureIdle(meshes, o.idleSeconds)
     for (const mesh of meshes) {
       const f = idle.get(mesh)
-      if (f !== undefined) progress(`${mesh.label}: idle ${f.bytesPerSec} B/s per member (${f.minBytesPerSec}–${f.maxBytesPerSec}), ${f.packetsPerSec} packets/s, CPU ${f.cpuPercent} %${f.frameBytesPerSec === undefined ? '' : `, frames ${JSON.stringify(f.frameBytesPerSec)}`}`)
+      if (f !== undefined) progress(`${mesh.label}: idle ${f.bytesPerSec} B/s per member (${f.minBytesPerSec}–${f.maxBytesPerSec}), ${f.packetsPerSec} packets/s${f.bareAcksPerSec === undefined ? '' : ` (${f.bareAcksPerSec} bare TCP ACKs)`}, CPU ${f.cpuPercent} %${f.frameBytesPerSec === undefined ? '' : `, frames ${JSON.stringify(f.frameBytesPerSec)}`}`)
     }
     encRun?.mesh.stopAll()
 
@@ -172,7 +172,7 @@ function timed (r: SizeResult, label: string, of: (x: SystemResult) => readonly 
 }
 
 /** A row of an idle figure; Serf's cell shows plain / encrypted. */
-function idleRow (r: SizeResult, label: string, of: (f: IdleFigures) => number, digits: number, reference: string): Cells {
+function idleRow (r: SizeResult, label: string, of: (f: IdleFigures) => number | undefined, digits: number, reference: string): Cells {
   const m = r.murmur.idle === undefined ? undefined : of(r.murmur.idle)
   const plain = r.serf?.idle === undefined ? undefined : of(r.serf.idle)
   const enc = r.serfEncryptedIdle === undefined ? undefined : of(r.serfEncryptedIdle)
@@ -189,6 +189,7 @@ function rows (r: SizeResult): Cells[] {
     timed(r, 'leave → left on all, ms', x => [x.leaveMs, x.leaveTimeouts], SERF_REFERENCE.leaveMs, deadInstead),
     idleRow(r, 'idle B/s sent per member, data interface (Serf: plain / encrypted)', f => f.bytesPerSec, 0, `${SERF_REFERENCE.idle} / ${SERF_REFERENCE.idleEncrypted}`),
     idleRow(r, 'idle packets/s sent per member', f => f.packetsPerSec, 1, '–'),
+    idleRow(r, '… of which carry data (not bare TCP ACKs)', f => f.bareAcksPerSec === undefined ? undefined : f.packetsPerSec - f.bareAcksPerSec, 1, '–'),
     idleRow(r, 'idle CPU per member, % of a core', f => f.cpuPercent, 2, '–'),
     timed(r, 'partition in halves → each half lists the other dead, ms', x => [x.partitionDetectMs, x.partitionTimeouts], '–'),
     timed(r, 'heal → all alive on all, ms', x => [x.healMs, x.healTimeouts], SERF_REFERENCE.healMs),
@@ -252,7 +253,7 @@ export async function main (args: string[]): Promise<void> {
     `murmur \`${MURMUR_PEER_JS === PEER_JS ? 'dist/peer.js' : MURMUR_PEER_JS}\` (profile lan) and ${serf ?? 'Serf (not installed: `apt-get install serf`)'} (\`-profile=lan\` = memberlist DefaultLANConfig: probe 1 s, timeout 500 ms, suspicion ×4, gossip 200 ms), run side by side, every member in its own network namespace.`,
     `Per N: ${o.kills} SIGKILLs, ${o.leaves} graceful leaves (murmur SIGTERM, Serf SIGINT), each followed by a fresh join; an idle window of ${o.idleSeconds} s after ${o.settleSeconds} s of settling; ${o.partitions} cut(s) of the data network into halves, each healed once both halves list the other dead.`,
     'Times run from the kill / the signal / the joiner starting its join (murmur: banner printed; Serf: "Joining cluster") until the event reporting it arrived from the last live member (murmur SSE `/events`, Serf agent log), then confirmed through `GET /members` / `serf members -rpc-addr`.',
-    'Idle bytes: what each member\'s namespace sent on its data interface (IP, TCP/UDP, Noise or Serf encryption included; HTTP and RPC are on another interface). "Suspicions refuted": live members suspected and cleared (murmur only; Serf does not report suspect).',
+    'Idle bytes: what each member\'s namespace sent on its data interface (IP, TCP/UDP, Noise or Serf encryption included; HTTP and RPC are on another interface). "Suspicions refuted": live members suspected and cleared (murmur only; Serf does not report suspect). Packets carrying data: all packets less the bare TCP ACKs (no payload; an nftables counter in each namespace\'s output hook). TCP answers a segment arriving after an idle gap longer than its retransmission timeout with an immediate ACK, and the reply with a delayed one, so a probe over TCP is four packets (ping, ACK, ack, ACK) where Serf\'s UDP probe is two.',
     '',
     text,
     '',

@@ -5,7 +5,7 @@
  */
 import type { Mesh } from './mesh.ts'
 import { MurmurMesh } from './murmur-mesh.ts'
-import { cpuSeconds, rate, txBytes } from './netns-stats.ts'
+import { bareAcks, countBareAcks, cpuSeconds, rate, txBytes } from './netns-stats.ts'
 import type { TxSample } from './netns-stats.ts'
 import { sumPromBy } from './prom.ts'
 import type { PromSample } from './prom.ts'
@@ -20,6 +20,13 @@ export interface IdleFigures {
   maxBytesPerSec: number
   /** Mean over members of packets/s sent (each costs ≥ 66 bytes of Ethernet/IP/TCP headers, 42 for UDP). */
   packetsPerSec: number
+  /**
+   * Of those, bare TCP acknowledgements (no payload): TCP answers a segment that arrives after an idle gap
+   * longer than its retransmission timeout with an immediate ACK (Linux's quick-ack mode), and the answer to it
+   * with a delayed one, so a ping and its ack over TCP are four packets where UDP needs two. Undefined
+   * without nftables.
+   */
+  bareAcksPerSec?: number
   /** Mean CPU use per member process, % of one core. */
   cpuPercent: number
   /** murmur only: frame bytes/s sent per member by transport channel (payload before TCP, Noise and yamux). */
@@ -27,6 +34,16 @@ export interface IdleFigures {
 }
 
 interface Start { tx: TxSample, cpu: number | undefined, at: number }
+
+/** Starts counting bare ACKs in every namespace; false if nftables is not there (then none are reported). */
+function startAckCounts (names: readonly string[]): boolean {
+  try {
+    for (const ns of names) countBareAcks(ns)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** Frame bytes sent by channel, summed over members; undefined if a member did not answer (then not shown). */
 async function channelBytesOut (mesh: MurmurMesh): Promise<Record<string, number> | undefined> {
@@ -39,6 +56,7 @@ async function channelBytesOut (mesh: MurmurMesh): Promise<Record<string, number
 }
 
 export async function measureIdle (meshes: readonly Mesh[], seconds: number): Promise<Map<Mesh, IdleFigures>> {
+  const counting = startAckCounts(meshes.flatMap(mesh => mesh.live().map(m => mesh.lab.names[m.ns] as string)))
   const starts = meshes.map(mesh => mesh.live().map((m): Start => ({ tx: txBytes(mesh.lab.names[m.ns] as string), cpu: cpuSeconds(m.pid), at: performance.now() })))
   const frames0 = await Promise.all(meshes.map(async mesh => mesh instanceof MurmurMesh ? await channelBytesOut(mesh) : undefined))
   const t0 = performance.now()
@@ -51,11 +69,13 @@ export async function measureIdle (meshes: readonly Mesh[], seconds: number): Pr
     const rates: number[] = []
     const packets: number[] = []
     const cpus: number[] = []
+    const acks: number[] = []
     members.forEach((m, j) => {
       const s = starts[i]?.[j] as Start
       const r = rate(s.tx, txBytes(mesh.lab.names[m.ns] as string))
       rates.push(r.bytesPerSec)
       packets.push(r.packetsPerSec)
+      if (counting) acks.push(bareAcks(mesh.lab.names[m.ns] as string) / ((performance.now() - s.at) / 1000))
       const cpu = cpuSeconds(m.pid)
       if (cpu !== undefined && s.cpu !== undefined) cpus.push(100 * (cpu - s.cpu) / ((performance.now() - s.at) / 1000))
     })
@@ -69,6 +89,7 @@ export async function measureIdle (meshes: readonly Mesh[], seconds: number): Pr
       minBytesPerSec: round(Math.min(...rates)),
       maxBytesPerSec: round(Math.max(...rates)),
       packetsPerSec: round(mean(packets), 2),
+      ...(acks.length > 0 && acks.every(Number.isFinite) ? { bareAcksPerSec: round(mean(acks), 2) } : {}),
       cpuPercent: round(mean(cpus), 2),
       ...(f0 === undefined || f1 === undefined
         ? {}

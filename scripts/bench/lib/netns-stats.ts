@@ -25,6 +25,39 @@ export function txBytes (ns: string, dev = DATA_DEV): TxSample {
   return { bytes: bytes ?? Number.NaN, packets: packets ?? Number.NaN, at: performance.now() }
 }
 
+const ACKS_TABLE = 'mmacks'
+
+/**
+ * Counts, from now on, the bare TCP acknowledgements `ns` sends on its data interface: segments with no
+ * payload and no SYN, FIN or RST (IPv4 length ≤ 52: 20 bytes of IP, 20 of TCP and 12 of the timestamp option
+ * Linux puts on every segment). UDP datagrams never count. An nftables counter in the namespace's output hook;
+ * calling it again restarts the count.
+ */
+export function countBareAcks (ns: string, dev = DATA_DEV): void {
+  try {
+    execFileSync('ip', ['netns', 'exec', ns, 'nft', 'delete', 'table', 'inet', ACKS_TABLE], { stdio: 'ignore', timeout: 5_000 })
+  } catch { /* not there yet */ }
+  const script = [
+    `table inet ${ACKS_TABLE} {`,
+    '  chain out {',
+    '    type filter hook output priority 0; policy accept;',
+    `    oifname "${dev}" meta nfproto ipv4 meta l4proto tcp ip length <= 52 tcp flags & (syn | fin | rst) == 0 counter`,
+    '  }',
+    '}'
+  ].join('\n')
+  execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script + '\n', stdio: ['pipe', 'ignore', 'pipe'], timeout: 5_000 })
+}
+
+/** Bare TCP acknowledgements counted in `ns` since `countBareAcks` (NaN without its table). */
+export function bareAcks (ns: string): number {
+  try {
+    const out = execFileSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'inet', ACKS_TABLE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 })
+    return Number(/counter packets (\d+)/.exec(out)?.[1] ?? Number.NaN)
+  } catch {
+    return Number.NaN
+  }
+}
+
 export interface TcpSample { outSegs: number, retransSegs: number }
 
 /** TCP segments sent and retransmitted so far by `ns`'s stack (`/proc/net/snmp`, read inside the namespace). */
