@@ -9,6 +9,12 @@ import { HttpError } from './errors.js'
 export const MAX_JSON_BODY_BYTES = 1024 * 1024
 /** A body must arrive within this long after the headers. */
 export const BODY_TIMEOUT_MS = 10_000
+/**
+ * Deepest nesting of arrays and objects accepted in a JSON body. JSON.parse takes any depth, but what
+ * handles the value next (JSON.stringify, Yjs's encoder, the replicas' decoder) recurses, and a few
+ * thousand levels overflow the stack: a 400 here, not a 500 from deep inside a write.
+ */
+export const MAX_JSON_DEPTH = 64
 
 export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer> {
   const declared = Number(req.headers['content-length'])
@@ -66,11 +72,36 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
     if (options.allowEmpty === true) return undefined
     throw new HttpError(400, 'invalid_json', 'a JSON body is required')
   }
+  const text = body.toString('utf8')
+  let value: unknown
   try {
-    return JSON.parse(body.toString('utf8')) as unknown
+    value = JSON.parse(text) as unknown
   } catch {
     throw new HttpError(400, 'invalid_json', 'the body is not valid JSON')
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new HttpError(400, 'invalid_json', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`)
+  return value
+}
+
+/** The deepest nesting of arrays and objects in valid JSON text, counted without recursion. */
+export function jsonDepth (text: string): number {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) {
+      inString = true
+    } else if (c === 0x5b || c === 0x7b) { // [ {
+      if (++depth > max) max = depth
+    } else if (c === 0x5d || c === 0x7d) { // ] }
+      depth--
+    }
+  }
+  return max
 }
 
 export function isRecord (value: unknown): value is Record<string, unknown> {

@@ -109,6 +109,9 @@ describe('HTTP API under hostile requests', () => {
       { body: 'undefined', status: 400, reason: 'invalid_json' },
       { body: Uint8Array.of(0xff, 0xfe, 0x00), status: 400, reason: 'invalid_json' },
       { body: '\u0000', status: 400, reason: 'invalid_json' },
+      // Nesting deep enough to overflow the stack of what handles the value next: refused, not a 500.
+      { body: `${'['.repeat(5_000)}${']'.repeat(5_000)}`, status: 400, reason: 'invalid_json' },
+      { body: `${'['.repeat(100_000)}${']'.repeat(100_000)}`, status: 400, reason: 'invalid_json' },
       { body: `"${'x'.repeat(1024 * 1024)}"`, status: 413, reason: 'body_too_large' },
       { body: `"${'x'.repeat(1024 * 1024)}"`, status: 413, reason: 'body_too_large', chunked: true },
       // A lying Content-Length (smaller than the body): Node refuses it before our handler runs.

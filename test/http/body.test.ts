@@ -1,0 +1,51 @@
+/**
+ * readJson (src/http/body.ts) over a real HTTP server: JSON nested deeper than MAX_JSON_DEPTH is a 400
+ * `invalid_json`, not a stack overflow later (a PUT of `[[[…]]]` 5,000 deep used to answer 500
+ * `internal`); nesting up to the limit, and brackets inside strings, are accepted as before.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { HttpError, MAX_JSON_DEPTH, readJson } from '../../src/http/index.js'
+
+let base = ''
+let close: () => Promise<void> = async () => {}
+
+beforeAll(async () => {
+  const server = createServer((req, res) => {
+    readJson(req).then((value) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ ok: true, type: Array.isArray(value) ? 'array' : typeof value }))
+    }, (err: unknown) => {
+      const e = err instanceof HttpError ? err : undefined
+      res.writeHead(e?.status ?? 500, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ code: e?.code ?? 'internal', error: e?.message ?? String(err) }))
+    })
+  })
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  close = () => new Promise((resolve) => { server.close(() => { resolve() }) })
+})
+afterAll(async () => { await close() })
+
+async function post (body: string): Promise<{ status: number, body: { code?: string, ok?: boolean } }> {
+  const res = await fetch(base, { method: 'POST', body, signal: AbortSignal.timeout(10_000) })
+  return { status: res.status, body: await res.json() as { code?: string, ok?: boolean } }
+}
+
+const nested = (depth: number, open = '[', close = ']'): string => `${open.repeat(depth)}${close.repeat(depth)}`
+
+describe('readJson: nesting depth', () => {
+  test('arrays or objects nested deeper than the limit: 400 invalid_json', async () => {
+    for (const body of [nested(MAX_JSON_DEPTH + 1), nested(5_000), nested(200_000), `${'{"a":'.repeat(MAX_JSON_DEPTH + 1)}1${'}'.repeat(MAX_JSON_DEPTH + 1)}`]) {
+      const r = await post(body)
+      expect(r.status, body.slice(0, 20)).toBe(400)
+      expect(r.body.code).toBe('invalid_json')
+    }
+  })
+
+  test('nesting up to the limit is accepted, and brackets inside strings do not count', async () => {
+    expect(await post(nested(MAX_JSON_DEPTH))).toEqual({ status: 200, body: { ok: true, type: 'array' } })
+    expect(await post(JSON.stringify({ text: '['.repeat(10_000), quoted: '\\"[[[[' }))).toEqual({ status: 200, body: { ok: true, type: 'object' } })
+  })
+})
