@@ -21,12 +21,14 @@ export interface ClientInit {
   /** `--data-dir`: where to look for the agent's http-addr file. */
   dataDir?: string | undefined
   env: Readonly<Record<string, string | undefined>>
+  /** Ctrl-C: ends a request under way at once (an AgentError with `interrupted` set). */
+  signal?: AbortSignal | undefined
 }
 
 /** An agent answered with an error, or could not be reached. */
 export class AgentError extends Error {
   override name = 'AgentError'
-  constructor (message: string, readonly status?: number, readonly code?: string) {
+  constructor (message: string, readonly status?: number, readonly code?: string, readonly interrupted = false) {
     super(message)
   }
 }
@@ -99,19 +101,22 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
   return {
     base,
     request: async <T>(method: string, route: string, body?: unknown, extraHeaders: Readonly<Record<string, string>> = {}): Promise<T> => {
-      let res: Response
+      const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+      const signal = init.signal === undefined ? timeout : AbortSignal.any([timeout, init.signal])
       try {
-        res = await fetch(`${base}${route}`, {
+        const res = await fetch(`${base}${route}`, {
           method,
           headers: body === undefined ? { ...headers, ...extraHeaders } : { ...headers, ...extraHeaders, 'content-type': 'application/json' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+          signal
         })
+        if (!res.ok) throw await fail(res)
+        return await res.json() as T
       } catch (err) {
+        if (init.signal?.aborted === true) throw new AgentError(`interrupted while waiting for the agent at ${base}`, undefined, undefined, true)
+        if (err instanceof AgentError) throw err
         throw unreachable(err)
       }
-      if (!res.ok) throw await fail(res)
-      return await res.json() as T
     },
     stream: async (route, signal) => {
       let res: Response

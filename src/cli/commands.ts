@@ -46,12 +46,12 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
 export interface CommandIo {
   env: Readonly<Record<string, string | undefined>>
   out: (text: string) => void
-  /** Ends a long-running command (monitor) on Ctrl-C. */
+  /** Ctrl-C: ends a long-running command (monitor), and any command's request to the agent. */
   interrupted: AbortSignal
 }
 
 async function client (p: Parsed, io: CommandIo): Promise<AgentClient> {
-  return await agentClient({ httpAddr: p.values['--http-addr'], tokenFile: p.values['--http-token-file'], dataDir: p.values['--data-dir'], env: io.env })
+  return await agentClient({ httpAddr: p.values['--http-addr'], tokenFile: p.values['--http-token-file'], dataDir: p.values['--data-dir'], env: io.env, signal: io.interrupted })
 }
 
 /** Columns padded to their widest cell (the last one is not padded). */
@@ -218,7 +218,8 @@ const PUT_RETRY_DELAYS_MS = [500, 1_500]
  * lose nor double the write. A refusal (4xx, 503, 507: nothing applied) is final. If the outcome is still
  * unknown after the retries, the error names the key, so the operator can retry it later.
  */
-async function putOnce<T> (key: string, send: (headers: Record<string, string>) => Promise<T>): Promise<T> {
+async function putOnce<T> (key: string, send: (headers: Record<string, string>) => Promise<T>, interrupted: AbortSignal): Promise<T> {
+  const unknownOutcome = (err: AgentError): AgentError => new AgentError(`${err.message} (the write may or may not have been applied: retry with --idempotency-key ${key}, which applies it at most once)`, err.status, err.code, err.interrupted)
   for (let attempt = 0; ; attempt++) {
     try {
       return await send({ 'idempotency-key': key })
@@ -226,8 +227,14 @@ async function putOnce<T> (key: string, send: (headers: Record<string, string>) 
       const unknown = err instanceof AgentError && (err.status === undefined || err.status === 500)
       if (!unknown) throw err
       const delay = PUT_RETRY_DELAYS_MS[attempt]
-      if (delay === undefined) throw new AgentError(`${err.message} (the write may or may not have been applied: retry with --idempotency-key ${key}, which applies it at most once)`, err.status, err.code)
-      await new Promise(resolve => setTimeout(resolve, delay))
+      if (delay === undefined || err.interrupted) throw unknownOutcome(err)
+      const aborted = await new Promise<boolean>((resolve) => {
+        const onAbort = (): void => { clearTimeout(timer); resolve(true) }
+        const timer = setTimeout(() => { interrupted.removeEventListener('abort', onAbort); resolve(false) }, delay)
+        if (interrupted.aborted) onAbort()
+        else interrupted.addEventListener('abort', onAbort, { once: true })
+      })
+      if (aborted) throw unknownOutcome(new AgentError(`interrupted (${err.message})`, err.status, err.code, true))
     }
   }
 }
@@ -255,7 +262,7 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
       throw new UsageError(`docs put: the value must be JSON (a string is quoted: '"hello"'), got ${value.slice(0, 40)}`)
     }
     const agent = await client(p, io)
-    const r = await putOnce(p.values['--idempotency-key'] ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, parsed, headers))
+    const r = await putOnce(p.values['--idempotency-key'] ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, parsed, headers), io.interrupted)
     io.out(`${JSON.stringify(r)}\n`)
     return
   }
