@@ -7,6 +7,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
+import { invalidPeerIdOf } from '../net/addresses.js'
 import { FLAGS_BY_NAME, SettingsError, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
 
@@ -125,6 +126,8 @@ function checkMultiaddr (value: string, flag: string): string {
   try {
     const ma = multiaddr(value)
     if (!ma.getComponents().some(c => c.name === 'tcp')) throw new ArgError(`${flag} ${show(value)}: needs a TCP address, e.g. /ip4/127.0.0.1/tcp/4001`)
+    const badId = invalidPeerIdOf(ma)
+    if (badId !== undefined) throw new ArgError(`${flag} ${show(value)}: /p2p/${show(badId)} is not a peer id (they look like 12D3KooW…)`)
     return ma.toString()
   } catch (err) {
     if (err instanceof ArgError) throw err

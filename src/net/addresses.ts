@@ -2,6 +2,7 @@
  * Multiaddr helpers. Destinations carry addresses as strings (they travel in gossip), so everything here
  * tolerates garbage: an unparsable address is skipped, never thrown.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { CODE_IP4, CODE_IP6, CODE_P2P, multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -17,6 +18,22 @@ export function parseMultiaddr (addr: string): Multiaddr | undefined {
 /** The PeerId in the last `/p2p/<id>` component, if any. */
 export function peerIdOf (addr: Multiaddr): string | undefined {
   return addr.getComponents().findLast(c => c.code === CODE_P2P)?.value
+}
+
+/**
+ * The value of the first `/p2p/<id>` component that is not a peer id, if any. The multiaddr parser takes
+ * any text there; such an address can never be dialled (every frame for it is dropped).
+ */
+export function invalidPeerIdOf (addr: Multiaddr): string | undefined {
+  for (const c of addr.getComponents()) {
+    if (c.code !== CODE_P2P) continue
+    try {
+      peerIdFromString(c.value ?? '')
+    } catch {
+      return c.value ?? ''
+    }
+  }
+  return undefined
 }
 
 /** `addr` without a trailing `/p2p/<id>`. */

@@ -40,6 +40,11 @@ describe('parseArgs', () => {
     [['--listen', 'localhost:4001'], /not a valid multiaddr/],
     [['--listen', '/ip4/127.0.0.1/udp/4001'], /needs a TCP address/],
     [['--bootstrap', '/ip4/300.0.0.1/tcp/1'], /not a valid multiaddr/],
+    // The multiaddr parser takes any text after /p2p/; such an address can never be dialled.
+    [['--bootstrap', '/ip4/127.0.0.1/tcp/4001/p2p/notapeerid'], /\/p2p\/notapeerid is not a peer id/],
+    [['--bootstrap', '/dns4/seed.example/tcp/4001/p2p/12D3KooW'], /is not a peer id/],
+    [['--listen', '/ip4/127.0.0.1/tcp/0/p2p/x'], /is not a peer id/],
+    [['--advertise', '/ip4/10.0.0.1/tcp/4001/p2p/QmNope'], /is not a peer id/],
     [['--profile', 'wan'], /--profile must be lan or local/],
     [['--replicas', '0'], /--replicas must be an integer from 1 to 64/],
     [['--replicas', '2.5'], /--replicas must be an integer/],
@@ -73,6 +78,12 @@ describe('parseArgs', () => {
       expect(r.message).toMatch(message)
       expect(r.message).not.toContain('\n')
     }
+  })
+
+  test('a /p2p/ value that is not a peer id is refused from the environment and a config file too', () => {
+    expect(parseArgs([], { MURMUR_BOOTSTRAP: `/ip4/127.0.0.1/tcp/4001/p2p/${ID},/ip4/127.0.0.1/tcp/4002/p2p/bogus` })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_BOOTSTRAP: .*\/p2p\/bogus is not a peer id/) as unknown })
+    const file = JSON.stringify({ bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/bogus'] })
+    expect(parseArgs(['--config', 'm.json'], {}, { readFile: () => file })).toMatchObject({ kind: 'error', message: expect.stringMatching(/is not a peer id/) as unknown })
   })
 
   test('security flags: token file, allowed hosts, TLS; MURMUR_HTTP_TOKEN from the environment', () => {

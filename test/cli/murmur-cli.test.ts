@@ -160,6 +160,9 @@ describe('murmur <command> against a mesh of agents', () => {
     const bad = await murmur(['join', 'not-a-multiaddr', ...at(lone)])
     expect(bad.status).toBe(1)
     expect(bad.stderr).toMatch(/400 invalid_body: .*not a TCP multiaddr/)
+    const badId = await murmur(['join', '/ip4/127.0.0.1/tcp/4001/p2p/notapeerid', ...at(lone)])
+    expect(badId.status).toBe(1)
+    expect(badId.stderr).toMatch(/400 invalid_body: .*\/p2p\/"notapeerid" is not a peer id/)
     await stopPeer(lone)
   })
 
