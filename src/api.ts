@@ -129,6 +129,11 @@ export interface WriteOptions {
   fingerprint?: string
   /** How long to wait for the store's confirmation before OutcomeUnknownError (default 10,000 ms). */
   timeoutMs?: number
+  /**
+   * Called when the write is answered as the replay of an earlier one with the same `opId` (nothing
+   * applied this time): how a keyed `delete` or `counter.add`, which take no `fn`, tell a retry apart.
+   */
+  onReplay?: () => void
 }
 
 export interface PeerStats {

@@ -112,7 +112,8 @@ function publicWriteOptions (o: WriteOptions): WriteOptions {
     ...(o.bytes === undefined ? {} : { bytes: o.bytes }),
     ...(o.opId === undefined ? {} : { opId: o.opId }),
     ...(o.fingerprint === undefined ? {} : { fingerprint: o.fingerprint }),
-    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs })
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+    ...(o.onReplay === undefined ? {} : { onReplay: o.onReplay })
   }
 }
 

@@ -240,7 +240,9 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const name = param(rawName, 'doc name')
         const options = idempotencyOf(req)
         const w = writeConcernOf(req)
-        const version = await peer.delete(name, options)
+        let replayed = false
+        const version = await peer.delete(name, { ...options, onReplay: () => { replayed = true } })
+        markReplayed(res, replayed)
         await writeConcern(w, name, version)
         json(res, 200, { deleted: name, version })
       }

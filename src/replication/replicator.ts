@@ -109,6 +109,8 @@ export interface WriteOptions {
   counter?: { map: string, delta: number }
   /** Checked after the replay check and before anything is applied: an error to refuse with instead. */
   precondition?: (entry: DocEntry) => Error | undefined
+  /** Called when the write is answered as a replay of its `opId` (nothing applied). */
+  onReplay?: () => void
 }
 
 export interface ReplicatorOptions {
@@ -665,6 +667,7 @@ export class Replicator {
       return
     }
     this.counters.writesReplayed++
+    options.onReplay?.()
     awaitDurable(entry, this.clock, timeoutMs, done)
   }
 

@@ -83,10 +83,28 @@ describe('HTTP: Idempotency-Key', () => {
     expect(again.status).toBe(200)
     expect(again.headers.get('idempotent-replayed')).toBe('true')
     expect((await call(base, 'PUT', '/docs/gone/kv/b', 1)).status).toBe(200)
-    expect((await call(base, 'DELETE', '/docs/gone', undefined, 'del-doc')).status).toBe(200)
-    expect((await call(base, 'DELETE', '/docs/gone', undefined, 'del-doc')).status).toBe(200)
+    const deleted = await call(base, 'DELETE', '/docs/gone', undefined, 'del-doc')
+    expect(deleted.status).toBe(200)
+    expect(deleted.headers.get('idempotent-replayed')).toBeNull()
+    // README: a retry answers like the first attempt, with Idempotent-Replayed: true (it had no header).
+    const deletedAgain = await call(base, 'DELETE', '/docs/gone', undefined, 'del-doc')
+    expect(deletedAgain.status).toBe(200)
+    expect(deletedAgain.headers.get('idempotent-replayed')).toBe('true')
+    expect(deletedAgain.json).toEqual(deleted.json)
     expect((await call(base, 'DELETE', '/docs/gone')).status).toBe(404) // without the key: nothing to delete
     expect((await call(base, 'GET', '/docs/gone')).status).toBe(404)
+  })
+
+  test('library: onReplay tells a keyed delete or counter.add retry apart (neither takes an fn)', async () => {
+    await peer.write('lib-gone', (d) => { d.getMap('kv').set('a', 1) })
+    const replays: string[] = []
+    await peer.delete('lib-gone', { opId: 'lib-del', onReplay: () => { replays.push('first delete') } })
+    await peer.delete('lib-gone', { opId: 'lib-del', onReplay: () => { replays.push('delete retry') } })
+    const visits = await peer.counter('lib-count')
+    await visits.add(1, { opId: 'lib-add', onReplay: () => { replays.push('first add') } })
+    await visits.add(1, { opId: 'lib-add', onReplay: () => { replays.push('add retry') } })
+    expect(replays).toEqual(['delete retry', 'add retry'])
+    expect(visits.value()).toBe(1)
   })
 
   test('a malformed write concern is refused before the write: a 400 means nothing was applied', async () => {
