@@ -217,8 +217,11 @@ export class Room {
     const { presence } = this.deps.peer
     const { counters, config } = this.deps
     const allowed: AwarenessEntry[] = []
+    // Ids this message would add: counted against maxClientIdsPerConnection with those already held, since
+    // conn.controlled only grows after setLocal (one message must not carry more ids than the limit).
+    const adding = new Set<number>()
     for (const e of entries) {
-      if (!conn.controlled.has(e.clientId)) {
+      if (!conn.controlled.has(e.clientId) && !adding.has(e.clientId)) {
         const held = presence.entry(this.name, e.clientId)
         // y-websocket clients send every awareness update they receive straight back (their update handler
         // ignores the origin): an entry no newer than ours is such an echo, and carries nothing.
@@ -231,10 +234,11 @@ export class Room {
           counters.awarenessRefused.notOwner++
           continue
         }
-        if (conn.controlled.size >= config.maxClientIdsPerConnection) {
+        if (conn.controlled.size + adding.size >= config.maxClientIdsPerConnection) {
           counters.awarenessRefused.tooManyClientIds++
           continue
         }
+        if (e.state !== null) adding.add(e.clientId)
       }
       allowed.push(e)
     }

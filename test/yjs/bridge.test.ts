@@ -16,6 +16,7 @@ import type { HttpApi, RunningServer } from '../../src/http/index.js'
 import { createPeer } from '../../src/peer-node.js'
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../../src/yjs/awareness-codec.js'
 import { CloseCode } from '../../src/yjs/close-codes.js'
+import { DEFAULT_YJS } from '../../src/yjs/config.js'
 import type { YjsInit } from '../../src/yjs/config.js'
 import { MessageType } from '../../src/yjs/messages.js'
 import { waitFor } from '../helpers/procs.js'
@@ -195,6 +196,26 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     owner.ws.close()
     await waitFor('the owner\'s state goes with its connection', () => open.peer.presence.states('aw').length === 1, 5000, 20)
     thief.ws.close()
+  })
+
+  it('one awareness message cannot make a connection speak for more than maxClientIdsPerConnection client ids', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    const spam = rawSocket(`${ws}/yjs/aw-spam`)
+    await opened(spam.ws)
+    const before = /murmur_yjs_awareness_refused_total\{reason="tooManyClientIds"\} (\d+)/.exec(await open.api.metrics.metrics())?.[1]
+    const ids = Array.from({ length: 20 }, (_, i) => 1000 + i)
+    spam.ws.send(awarenessMsg(ids.map(clientId => ({ clientId, clock: 1, state: { user: { name: `spam${clientId}` } } }))))
+    const max = DEFAULT_YJS.maxClientIdsPerConnection
+    // The message is handled in one go (setLocal is synchronous): once any state is held, all of it is.
+    await waitFor('the spam was handled', () => open.peer.presence.states('aw-spam').length > 0, 5000, 20)
+    expect(open.peer.presence.states('aw-spam').map(s => s.clientId).sort()).toEqual(ids.slice(0, max))
+    const after = /murmur_yjs_awareness_refused_total\{reason="tooManyClientIds"\} (\d+)/.exec(await open.api.metrics.metrics())?.[1]
+    expect(Number(after) - Number(before ?? 0)).toBe(ids.length - max)
+    // A further message with ids of its own changes nothing; renewing a held id still works.
+    spam.ws.send(awarenessMsg([{ clientId: 5000, clock: 1, state: {} }, { clientId: 1000, clock: 2, state: { renewed: true } }]))
+    await waitFor('the renewal', () => open.peer.presence.states('aw-spam').find(s => s.clientId === 1000)?.clock === 2, 5000, 20)
+    expect(open.peer.presence.states('aw-spam')).toHaveLength(max)
+    spam.ws.close()
   })
 })
 
