@@ -132,8 +132,8 @@ export interface ReplicationConfig {
   /** Hosts remembered per doc (more than enough to push to k and flush to a few). */
   maxHostsPerDoc: number
   /**
-   * Bytes of remote Yjs updates one doc may hold waiting for missing dependencies (Yjs `pendingStructs` +
-   * `pendingDs`). Past it, everything pending of that doc is dropped (`pendingDropped`). Safe: pending
+   * Bytes of Yjs updates one doc may hold waiting for missing dependencies (Yjs `pendingStructs` +
+   * `pendingDs`): remote ones, and those a local write applied (a y-websocket client's gapped edit). Past it, everything pending of that doc is dropped (`pendingDropped`). Safe: pending
    * structs are not in the doc, its vector, its digest, the store or any acknowledgement, so nothing
    * acknowledged is lost, and the anti-entropy diff from a peer that has them is contiguous. 8 MiB holds
    * many out-of-order pushes of ordinary size, while a peer sending only gapped updates cannot grow a doc

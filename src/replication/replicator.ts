@@ -637,6 +637,9 @@ export class Replicator {
     } catch (e) {
       fnError = e
     }
+    // A write may apply an update whose dependencies are missing (a y-websocket client's edit, an app's
+    // Y.applyUpdate): Yjs keeps it pending, outside the doc. Bound it like a remote one.
+    this.boundPending(entry, this.localId)
     awaitDurable(entry, this.clock, timeoutMs, (storeErr, version) => { done(fnError ?? storeErr, version) })
   }
 

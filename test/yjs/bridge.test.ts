@@ -15,6 +15,8 @@ import { createHttpApi, startHttpServer } from '../../src/http/index.js'
 import type { HttpApi, RunningServer } from '../../src/http/index.js'
 import { createPeer } from '../../src/peer-node.js'
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../../src/yjs/awareness-codec.js'
+import type { ReplicationInit } from '../../src/replication/config.js'
+import { pendingBytes } from '../../src/replication/doc-entry.js'
 import { CloseCode } from '../../src/yjs/close-codes.js'
 import { DEFAULT_YJS } from '../../src/yjs/config.js'
 import type { YjsInit } from '../../src/yjs/config.js'
@@ -26,8 +28,8 @@ const TOKEN = 'sesame-0123456789'
 
 interface Served { peer: Peer, api: HttpApi, server: RunningServer }
 
-async function serve (yjs: YjsInit = {}, token?: string): Promise<Served> {
-  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
+async function serve (yjs: YjsInit = {}, token?: string, replication?: ReplicationInit): Promise<Served> {
+  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local', ...(replication === undefined ? {} : { replication }) })
   const api = createHttpApi(peer, { ...(token === undefined ? {} : { token }), yjs })
   const server = await startHttpServer(async (req, res) => {
     if (!(await api.handle(req, res))) api.json(res, 404, {})
@@ -216,6 +218,44 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     await waitFor('the renewal', () => open.peer.presence.states('aw-spam').find(s => s.clientId === 1000)?.clock === 2, 5000, 20)
     expect(open.peer.presence.states('aw-spam')).toHaveLength(max)
     spam.ws.close()
+  })
+})
+
+describe('y-websocket endpoint: edits that wait for missing dependencies', () => {
+  const LIMIT = 256 * 1024
+  let gapped: Served
+  beforeAll(async () => { gapped = await serve({}, undefined, { maxPendingUpdateBytes: LIMIT }) }, 30_000)
+  afterAll(async () => { await stop(gapped) })
+
+  /** An update of `client` that depends on the client's first insert, which is never sent: Yjs holds it as pending. */
+  function gapUpdate (client: number, bytes: number): Uint8Array {
+    const d = new Y.Doc()
+    d.clientID = client
+    const updates: Uint8Array[] = []
+    d.on('update', (u: Uint8Array) => { updates.push(u) })
+    d.getText('text').insert(0, 'a')
+    d.getText('text').insert(1, 'y'.repeat(bytes))
+    return updates[1] as Uint8Array
+  }
+
+  it('a client sending only gapped updates cannot grow the doc\'s pending structs past maxPendingUpdateBytes', async () => {
+    const ws = gapped.server.url.replace('http', 'ws')
+    const client = rawSocket(`${ws}/yjs/gaps`)
+    await opened(client.ws)
+    const doc = await gapped.peer.doc('gaps')
+    const count = 12
+    for (let i = 0; i < count; i++) {
+      const e = encoding.createEncoder()
+      encoding.writeVarUint(e, MessageType.sync)
+      encoding.writeVarUint(e, 1) // sync step 2
+      encoding.writeVarUint8Array(e, gapUpdate(5000 + i, 64 * 1024))
+      client.ws.send(encoding.toUint8Array(e))
+    }
+    await waitFor('every gapped edit handled', async () => /murmur_yjs_edit_durable_seconds_count (\d+)/.exec(await gapped.api.metrics.metrics())?.[1] === String(count), 10_000, 20)
+    expect(pendingBytes(doc)).toBeLessThanOrEqual(LIMIT)
+    expect(await gapped.api.metrics.metrics()).toMatch(/murmur_pending_updates_dropped_total [1-9]/)
+    expect(doc.getText('text').length).toBe(0)
+    client.ws.close()
   })
 })
 
