@@ -20,7 +20,13 @@ export const CloseCode = {
   /** Missing or wrong token (`?access_token=`, as browsers cannot set headers on a WebSocket). Permanent. */
   unauthorized: 4401,
   /** Cross-origin page (the HTTP API's same-origin rule). Permanent. */
-  forbidden: 4403
+  forbidden: 4403,
+  /**
+   * The client's edit would take the doc past `maxDocBytes` (the HTTP API's 413 `doc_too_large`): nothing
+   * was written. Permanent: a reconnect would re-send the same edit and be refused again, at once and for
+   * ever (the provider resets its backoff on every sync). The client keeps its edit.
+   */
+  tooLarge: 4413
 } as const
 export type CloseCodeName = keyof typeof CloseCode
 export const CLOSE_CODE_NAMES = new Map<number, CloseCodeName>(Object.entries(CloseCode).map(([k, v]) => [v, k as CloseCodeName]))

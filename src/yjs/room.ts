@@ -8,7 +8,8 @@
  * - Client edits (sync step 2, update) are applied through `peer.write`: durable before anything else
  *   happens with them. Only then are they relayed to the room's other clients (the replicator pushes them
  *   to the mesh after the same durability point). An edit that cannot be made durable closes its client
- *   (1011/1013): it still holds the edit and sends it again when it reconnects (sync step 2).
+ *   (1011/1013): it still holds the edit and sends it again when it reconnects (sync step 2). One that would
+ *   take the doc past maxDocBytes closes it with 4413, which y-websocket does not retry.
  * - Every other change of the doc — from the mesh, from the HTTP API, from the app — is relayed to all
  *   clients as it happens.
  * - Awareness: each client's entries go to peer.presence (which shares them with the other peers that
@@ -205,7 +206,8 @@ export class Room {
       this.deps.counters.updatesFailed++
       const name = err instanceof Error ? err.name : 'Error'
       this.deps.log.warn('a WebSocket client\'s edit was not made durable: client closed', { doc: this.name, remote: conn.remote, error: err instanceof Error ? err.message : String(err) })
-      conn.close(TRANSIENT.has(name) ? CloseCode.tryAgainLater : CloseCode.internalError, `edit not durable (${name}): reconnect`)
+      if (name === 'DocTooLargeError') conn.close(CloseCode.tooLarge, 'edit refused: the document is at its size limit (maxDocBytes)')
+      else conn.close(TRANSIENT.has(name) ? CloseCode.tryAgainLater : CloseCode.internalError, `edit not durable (${name}): reconnect`)
     }).finally(() => {
       conn.pendingWrites--
       conn.drain()

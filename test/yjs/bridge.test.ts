@@ -259,6 +259,32 @@ describe('y-websocket endpoint: edits that wait for missing dependencies', () =>
   })
 })
 
+describe('y-websocket endpoint: a doc at maxDocBytes', () => {
+  let small: Served
+  beforeAll(async () => { small = await serve({}, undefined, { maxDocBytes: 64 * 1024 }) }, 30_000)
+  afterAll(async () => { await stop(small) })
+
+  it('an edit refused because the doc is full closes its client with 4413, and the provider stops retrying (no reconnect loop)', async () => {
+    const c = yClient(small.server.url, 'full', 'ada')
+    try {
+      await synced(c)
+      const witness = yClient(small.server.url, 'full', 'witness')
+      await synced(witness)
+      c.text.insert(0, 'z'.repeat(80 * 1024)) // the first write of an empty doc may overshoot (docs/LIMITS.md 50c)
+      await waitFor('the big edit is durable', () => witness.text.length === 80 * 1024, 10_000, 20)
+      witness.destroy()
+      c.text.insert(0, 'one more')
+      await waitFor('the refusal', () => c.closes.length > 0, 5000, 20)
+      await new Promise(resolve => setTimeout(resolve, 1500)) // a retrying provider would be back within 1.5 s
+      expect(c.closes.map(x => x.code)).toEqual([CloseCode.tooLarge])
+      expect(c.provider.shouldConnect).toBe(false)
+      expect(await small.api.metrics.metrics()).toMatch(/murmur_writes_too_large_total 1\n/)
+    } finally {
+      c.destroy()
+    }
+  })
+})
+
 describe('awareness format: the bridge\'s lib0 codec agrees with y-protocols', () => {
   it('decodes what y-protocols encodes, and y-protocols applies what the bridge encodes', () => {
     const doc = new Y.Doc()
