@@ -1,6 +1,6 @@
 /**
  * The Transport contract (src/core/transport.ts), checked against every implementation: the simulator
- * (transport.sim.test.ts) and libp2p over TCP (transport.libp2p.test.ts). Like automerge-repo's adapter
+ * (test/sim/transport.sim.test.ts) and libp2p over TCP (test/net/transport.libp2p.test.ts). Like automerge-repo's adapter
  * acceptance suite: one set of tests, a small harness per implementation.
  *
  * Time goes through the harness: `until` advances virtual time in the simulator and polls in real time on
