@@ -45,20 +45,59 @@ function withoutPending<T> (doc: Y.Doc, fn: () => T): T {
 }
 
 /**
+ * Deepest nesting of arrays and objects accepted in a value inside a Yjs update (a map or array entry, an
+ * embed, a format attribute, a subdocument's options). Yjs reads and writes such values recursively:
+ * around 4,000 levels, reading the doc as JSON (`GET /docs/:name`) overflowed the stack on every request,
+ * and decoding the update itself does past ~5,000. The HTTP API takes 64 (`MAX_JSON_DEPTH`); this leaves
+ * Yjs apps room and the stack a wide margin.
+ */
+export const MAX_VALUE_DEPTH = 512
+
+/**
  * Parses a remote Yjs update and checks what Yjs itself does not: replica ids are uint32 and clocks stay
- * safe integers. Yjs reads both as 53-bit varints and would integrate a forged id or clock, after which the
- * doc's state vector could no longer be represented (or sent) as a version vector.
+ * safe integers (Yjs reads both as 53-bit varints and would integrate a forged id or clock, after which the
+ * doc's state vector could no longer be represented, or sent, as a version vector), and no value nests
+ * deeper than MAX_VALUE_DEPTH.
  * @throws DecodeError
  */
 export function checkUpdate (doc: string, update: Uint8Array): void {
-  let decoded: { structs: Array<{ id: { client: number, clock: number }, length: number }>, ds: { clients: Map<number, Array<{ clock: number, len: number }>> } }
+  let decoded: { structs: Array<{ id: { client: number, clock: number }, length: number, content?: unknown }>, ds: { clients: Map<number, Array<{ clock: number, len: number }>> } }
   try {
     decoded = Y.decodeUpdate(update)
   } catch (err) {
     throw new DecodeError(`malformed Yjs update for "${doc}": ${err instanceof Error ? err.message : String(err)}`)
   }
-  for (const s of decoded.structs) checkRange(doc, s.id.client, s.id.clock, s.length)
+  for (const s of decoded.structs) {
+    checkRange(doc, s.id.client, s.id.clock, s.length)
+    const values = valuesOf(s.content)
+    if (values !== undefined && valueDepth(values) > MAX_VALUE_DEPTH) {
+      throw new DecodeError(`Yjs update for "${doc}": a value nests arrays and objects deeper than ${MAX_VALUE_DEPTH} levels`)
+    }
+  }
   for (const [client, items] of decoded.ds.clients) for (const d of items) checkRange(doc, client, d.clock, d.len)
+}
+
+/** The values a struct's content carries that Yjs decoded as arbitrary JSON-like data, if any. */
+function valuesOf (content: unknown): unknown[] | undefined {
+  if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON) return content.arr
+  if (content instanceof Y.ContentEmbed) return [content.embed]
+  if (content instanceof Y.ContentFormat) return [content.value]
+  if (content instanceof Y.ContentDoc) return [content.opts]
+  return undefined
+}
+
+/** How deep arrays and plain objects nest in `values` (the list itself not counted), without recursion. */
+export function valueDepth (values: readonly unknown[]): number {
+  let max = 0
+  const stack: Array<[unknown, number]> = values.map(v => [v, 1])
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, depth] = next
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) continue
+    if (depth > max) max = depth
+    if (max > MAX_VALUE_DEPTH) return max
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+  }
+  return max
 }
 
 function checkRange (doc: string, client: number, clock: number, length: number): void {

@@ -21,6 +21,7 @@ import { CloseCode } from '../../src/yjs/close-codes.js'
 import { DEFAULT_YJS } from '../../src/yjs/config.js'
 import type { YjsInit } from '../../src/yjs/config.js'
 import { MessageType } from '../../src/yjs/messages.js'
+import { nestedUpdate } from '../helpers/nested-update.js'
 import { waitFor } from '../helpers/procs.js'
 import { synced, yClient } from './clients.js'
 
@@ -155,6 +156,23 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     }, 5000, 20).catch(async () => await open.api.metrics.metrics())
     expect(text).toMatch(/murmur_yjs_malformed_total 1/)
     expect(text.split('\n').filter(l => l.startsWith('murmur_yjs_closed_total'))).toContain('murmur_yjs_closed_total{code="1009",name="tooBig"} 1')
+  })
+
+  it('an update whose value nests 2,000 levels deep is refused with 4400 and not applied (a peer process applied such updates, and past ~4,000 levels GET answered 500: a stack overflow)', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    const evil = rawSocket(`${ws}/yjs/deep`)
+    await opened(evil.ws)
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, MessageType.sync)
+    encoding.writeVarUint(e, 2) // update
+    encoding.writeVarUint8Array(e, nestedUpdate(2_000))
+    evil.ws.send(encoding.toUint8Array(e))
+    const closed = await Promise.race([evil.closed, new Promise<undefined>(resolve => setTimeout(resolve, 3000))])
+    evil.ws.terminate() // if it is still open (the refusal failed), it would count against the next test's connections
+    expect(closed?.code, 'closed as malformed').toBe(CloseCode.badRequest)
+    const res = await fetch(`${open.server.url}/docs/deep`)
+    expect(res.status).not.toBe(500)
+    expect((await open.peer.doc('deep')).getMap('kv').has('k')).toBe(false)
   })
 
   it('a client sending faster than its rate is paced, not dropped: every edit arrives', async () => {
