@@ -16,7 +16,7 @@ import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError, errorAnswer, errorBody } from './errors.js'
 import { idempotencyOf, markReplayed } from './idempotency.js'
-import { KV_MAP, docToJSON } from './doc-json.js'
+import { KV_MAP, docToJSON, unrenderable } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
 import { SseHub } from './sse.js'
@@ -106,8 +106,14 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   registerYjsMetrics(metrics, peer, yjs)
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
-  const json = (res: ServerResponse, status: number, body: unknown): void => {
-    const text = JSON.stringify(body)
+  /** Sends `body` as JSON; `doc`: a doc is rendered in it, whose nesting may overflow JSON.stringify (unrenderable). */
+  const json = (res: ServerResponse, status: number, body: unknown, doc?: string): void => {
+    let text: string
+    try {
+      text = JSON.stringify(body)
+    } catch (err) {
+      throw doc === undefined ? err : unrenderable(err, doc)
+    }
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
     res.end(text)
   }
@@ -231,7 +237,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       method: 'GET', pattern: /^\/docs\/([^/]+)$/, name: 'doc',
       run: async (_q, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
-        json(res, 200, await reading(name, (doc) => ({ name, digest: peer.digest(name), version: peer.version(name), homes: peer.homes(name), content: docToJSON(doc) })))
+        const body = await reading(name, (doc) => ({ name, digest: peer.digest(name), version: peer.version(name), homes: peer.homes(name), content: docToJSON(doc) })).catch((err: unknown) => { throw unrenderable(err, name) })
+        json(res, 200, body, name)
       }
     },
     {
@@ -255,7 +262,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const k = key(rawKey)
         const found = await reading(name, (doc) => { const map = doc.getMap(KV_MAP); return map.has(k) ? { value: map.get(k) } : undefined })
         if (found === undefined) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
-        json(res, 200, found.value)
+        json(res, 200, found.value, name)
       }
     },
     {

@@ -4,6 +4,7 @@
  */
 import * as Y from 'yjs'
 import { isReservedType } from '../replication/tombstone.js'
+import { HttpError } from './errors.js'
 
 export const KV_MAP = 'kv'
 
@@ -20,4 +21,15 @@ export function docToJSON (doc: Y.Doc): Record<string, unknown> {
     }
   }
   return out
+}
+
+/**
+ * `err` as the answer to a read that could not render a doc as JSON: Yjs's toJSON and JSON.stringify
+ * recurse, and a doc whose types nest a few thousand levels deep (a chain of Y.Maps, which the Yjs API
+ * builds without recursion) overflows the stack. The doc itself is intact; over y-websocket it reads fine.
+ * Any other error is returned as it is.
+ */
+export function unrenderable (err: unknown, doc: string): unknown {
+  if (!(err instanceof RangeError)) return err
+  return new HttpError(500, 'doc_too_deep', `"${doc}" nests its types or values too deeply to render as JSON (${err.message}); it is intact: read it over y-websocket at /yjs/${encodeURIComponent(doc)}`)
 }
