@@ -160,8 +160,10 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
    * every 4xx of a write promises.
    */
   const writeConcernOf = (req: IncomingMessage): number | undefined => {
-    const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('w')
-    if (raw === null) return undefined
+    const all = new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('w')
+    if (all.length > 1) throw new HttpError(400, 'invalid_write_concern', `give w once, got ${all.length} values`)
+    const raw = all[0]
+    if (raw === undefined) return undefined
     const w = Number(raw)
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(w) || w < 1 || w > MAX_WRITE_CONCERN) {
       throw new HttpError(400, 'invalid_write_concern', `w must be an integer from 1 to ${MAX_WRITE_CONCERN}, got ${JSON.stringify(raw)}`)

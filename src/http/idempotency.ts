@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { WriteOptions } from '../api.js'
 import { checkOpId, fingerprintOf } from '../replication/idempotency.js'
+import { HttpError } from './errors.js'
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
 export const REPLAYED_HEADER = 'idempotent-replayed'
@@ -17,9 +18,11 @@ export const REPLAYED_HEADER = 'idempotent-replayed'
  * over method, path and `parts` (the parsed body, as the route understood it). `{}` without the header.
  */
 export function idempotencyOf (req: IncomingMessage, ...parts: readonly string[]): WriteOptions {
-  const raw = req.headers[IDEMPOTENCY_HEADER]
+  const raw = req.headersDistinct[IDEMPOTENCY_HEADER]
   if (raw === undefined) return {}
-  const opId = checkOpId(Array.isArray(raw) ? raw.join(', ') : raw)
+  // Node joins repeated headers with ", ": two keys would silently become a third.
+  if (raw.length > 1) throw new HttpError(400, 'invalid_idempotency_key', `send one ${IDEMPOTENCY_HEADER} header, got ${raw.length}`)
+  const opId = checkOpId(raw[0] ?? '')
   const path = (req.url ?? '').split('?')[0] ?? ''
   return { opId, fingerprint: fingerprintOf(req.method ?? '', path, ...parts) }
 }

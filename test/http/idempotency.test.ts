@@ -3,6 +3,7 @@
  * temp dir), and the error answers of the write outcomes (status, code, Retry-After; never internals).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -105,6 +106,26 @@ describe('HTTP: Idempotency-Key', () => {
     await visits.add(1, { opId: 'lib-add', onReplay: () => { replays.push('add retry') } })
     expect(replays).toEqual(['delete retry', 'add retry'])
     expect(visits.value()).toBe(1)
+  })
+
+  test('two Idempotency-Key headers, or two w values, are refused with 400 and nothing applied (they were joined into one key / one was picked)', async () => {
+    const { port } = new URL(base)
+    const raw = (request: string): Promise<string> => new Promise((resolve, reject) => {
+      const sock = net.connect(Number(port), '127.0.0.1', () => { sock.write(request) }) // Connection: close ends it after the answer
+      let got = ''
+      sock.setEncoding('utf8')
+      sock.on('data', (d: string) => { got += d })
+      sock.on('end', () => { resolve(got) })
+      sock.on('error', reject)
+      sock.setTimeout(10_000, () => { sock.destroy(new Error('no answer in 10 s')) })
+    })
+    const twoKeys = await raw('PUT /docs/d/kv/two HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nConnection: close\r\n\r\n1')
+    expect(twoKeys).toMatch(/^HTTP\/1\.1 400/)
+    expect(twoKeys).toContain('"code":"invalid_idempotency_key"')
+    const twoW = await call(base, 'PUT', '/docs/d/kv/two?w=1&w=3', 1)
+    expect(twoW.status).toBe(400)
+    expect(twoW.json).toMatchObject({ code: 'invalid_write_concern' })
+    expect((await call(base, 'GET', '/docs/d/kv/two')).status).toBe(404)
   })
 
   test('a malformed write concern is refused before the write: a 400 means nothing was applied', async () => {
