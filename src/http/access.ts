@@ -81,7 +81,8 @@ function sameOrigin (origin: string, hostHeader: string | undefined): boolean {
 /** The token of the Authorization header, and of the `access_token` query parameter. */
 function tokensOf (req: IncomingMessage): { header: string | undefined, query: string | undefined } {
   const auth = req.headers.authorization
-  const header = auth?.startsWith('Bearer ') === true ? auth.slice('Bearer '.length) : undefined
+  // The scheme is case-insensitive (RFC 9110 §11.1): curl users write "bearer" too. The token is not.
+  const header = auth === undefined ? undefined : /^bearer +(\S.*)$/i.exec(auth)?.[1]
   const url = req.url ?? ''
   const q = url.indexOf('?')
   const query = q < 0 ? undefined : new URLSearchParams(url.slice(q + 1)).get('access_token') ?? undefined

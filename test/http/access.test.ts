@@ -76,7 +76,11 @@ describe('createAccessCheck', () => {
     expect(codeOf(locked, '/members', { host: '10.1.2.3:8080', ...auth })).toBe('ok')
     expect(codeOf(locked, '/members', { host: '10.1.2.3:8080' })).toBe('unauthorized')
     expect(codeOf(locked, '/members', { host: '10.1.2.3:8080', authorization: `Bearer ${TOKEN}x` })).toBe('unauthorized')
-    expect(codeOf(locked, '/members', { host: '10.1.2.3:8080', authorization: `bearer ${TOKEN}` })).toBe('unauthorized')
+    expect(codeOf(locked, '/members', { host: '10.1.2.3:8080', authorization: `bearer ${TOKEN}` })).toBe('ok') // the scheme is case-insensitive (RFC 9110)
+    expect(codeOf(locked, '/members', { host: '10.1.2.3:8080', authorization: `BEARER  ${TOKEN}` })).toBe('ok')
+    expect(codeOf(locked, '/members', { host: '10.1.2.3:8080', authorization: `Bearer ${TOKEN.toUpperCase()}` })).toBe('unauthorized') // the token is not
+    expect(codeOf(locked, '/members', { host: '10.1.2.3:8080', authorization: `Basic ${TOKEN}` })).toBe('unauthorized')
+    expect(codeOf(locked, '/members', { host: '10.1.2.3:8080', authorization: 'Bearer ' })).toBe('unauthorized')
     const both = createAccessCheck({ token: TOKEN, allowHosts: ['murmur.internal'] })
     expect(codeOf(both, '/members', { host: 'murmur.internal', ...auth })).toBe('ok')
     expect(codeOf(both, '/members', { host: '10.1.2.3:8080', ...auth })).toBe('host_not_allowed')
