@@ -184,8 +184,8 @@ describe('HTTP API under hostile requests', () => {
       ['POST', '/ready', undefined] // wrong method: still 401 first, so the route table does not leak
     ]
     const wrong: Array<Record<string, string>> = [
-      {}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `bearer ${TOKEN}` }, { authorization: `Basic ${TOKEN}` },
-      { authorization: `Bearer  ${TOKEN}` }, { authorization: 'Bearer ' }, { authorization: TOKEN }
+      {}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.toUpperCase()}` }, { authorization: `Basic ${TOKEN}` },
+      { authorization: 'Bearer' }, { authorization: 'Bearer ' }, { authorization: TOKEN }
     ]
     const before = docState()
     for (const [method, route, body] of routes) {
@@ -198,6 +198,10 @@ describe('HTTP API under hostile requests', () => {
       }
     }
     expect(docState()).toBe(before)
+    // The scheme is case-insensitive and may be followed by more than one space (RFC 9110 §11.1, 11.4).
+    for (const authorization of [`bearer ${TOKEN}`, `BEARER  ${TOKEN}`]) {
+      expect((await send(locked.base, 'GET', '/members', { headers: { authorization } })).status, authorization).toBe(200)
+    }
     const auth = { authorization: `Bearer ${TOKEN}` }
     for (const [method, route, body] of routes) {
       if (route === '/events') continue // an event stream stays open; the SSE test covers it
