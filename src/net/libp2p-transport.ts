@@ -412,6 +412,9 @@ export class Libp2pTransport implements Transport {
       for (const conn of this.node.getConnections(peer)) conn.abort(new Error('peer blocked (fault injection)'))
       return
     }
+    // Opening counts as use: a connection dialled ahead of a probe (the prober dials seconds early) is
+    // not the budget's first victim before its ping is sent. The simulator's model does the same.
+    this.touch(id)
     this.log.debug('peer connected', { peer: id })
     this.events.emit('peer', { type: 'connected', id })
   }

@@ -77,7 +77,9 @@ describe('verifying an expired suspicion (issue 11)', () => {
     // verifiers plus a few observers whose verdict came late.
     expect(chosen.verifications).toBeLessThanOrEqual(2 * VERIFIERS + 4)
     expect(chosen.pings).toBeLessThan(everyone.pings - (N - 1) + 2 * VERIFIERS + 4)
-    expect(chosen.pings).toBeLessThan(N / 2)
+    // About ten failed rounds of four pings (direct and three helpers) while it is suspected, plus the
+    // verifiers' few: far below the N − 1 verifications alone of every observer verifying.
+    expect(chosen.pings).toBeLessThan(0.6 * N)
     expect(chosen.detectedInMs).toBeLessThanOrEqual(everyone.detectedInMs * 1.25)
   }, 120_000)
 

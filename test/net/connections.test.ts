@@ -65,6 +65,26 @@ describe('connections', () => {
     await waitFor(() => peersOf(a).length === 2 && !peersOf(a).includes(c.localId), 15_000, 'c pruned next')
   })
 
+  it('counts opening a connection as use: one dialled ahead of its first frame is not pruned first', async () => {
+    // The prober dials the members it probes in the next seconds (Prober.connectAhead). Before, a connection
+    // that had carried nothing yet sorted before every used one, so the budget closed it before its ping.
+    const a = await start({ maxConnections: 2, pruneGraceMs: 200 }, 'a')
+    const [b, c, d] = await Promise.all([start({}, 'b'), start({}, 'c'), start({}, 'd')])
+    const got = new Map<string, number>()
+    for (const t of [b, c, d]) t.onFrame('swim', () => { got.set(t.localId, (got.get(t.localId) ?? 0) + 1) })
+    a.send('swim', dest(b), Uint8Array.of(1))
+    await waitFor(() => got.get(b.localId) === 1, 15_000, 'b reached')
+    await sleep(50)
+    a.connect(dest(c))
+    await waitFor(() => a.isConnected(c.localId), 15_000, 'c connected ahead of use')
+    await sleep(250) // both past the grace period; b was used before c was opened
+    a.send('swim', dest(d), Uint8Array.of(1))
+    await waitFor(() => got.get(d.localId) === 1, 15_000, 'd reached')
+    await waitFor(() => peersOf(a).length === 2, 15_000, 'a is back at its cap')
+    expect(peersOf(a)).toEqual([c.localId, d.localId].sort())
+    expect(got.get(c.localId)).toBeUndefined()
+  })
+
   it('keeps one connection and one stream per direction for steady ping-sized traffic', async () => {
     const a = await start({}, 'a')
     const b = await start({}, 'b')
