@@ -9,6 +9,7 @@ import path from 'node:path'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE, MIN_TOKEN_CHARS } from './args.js'
+import { httpRequest } from './http-request.js'
 
 /** A request of a command waits at most this long (a join waits for the push-pulls). */
 export const REQUEST_TIMEOUT_MS = 30_000
@@ -45,8 +46,10 @@ function normalise (addr: string, what: string): string {
   try {
     const url = new URL(withScheme)
     if (url.pathname !== '/' || url.search !== '') throw new Error('path')
+    if (url.port === '0') throw new ConfigError(`${what} ${JSON.stringify(addr)}: port 0 is not an address an agent listens on`)
     return url.origin
-  } catch {
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
     throw new ConfigError(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
   }
 }
@@ -87,8 +90,12 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
   const token = await tokenOf(init)
   const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
   const unreachable = (err: unknown): AgentError => {
-    const cause = (err as { cause?: { code?: string, message?: string } }).cause
-    return new AgentError(`cannot reach the agent at ${base}: ${cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err))}`)
+    const cause = (err as { cause?: { name?: string, code?: unknown, message?: string } }).cause
+    if ((err as { name?: string }).name === 'TimeoutError' || cause?.name === 'TimeoutError') {
+      return new AgentError(`the agent at ${base} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`)
+    }
+    const reason = typeof cause?.code === 'string' ? cause.code : cause?.message
+    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}`)
   }
   const fail = async (res: Response): Promise<AgentError> => {
     const text = await res.text()
@@ -104,7 +111,7 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
       const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
       const signal = init.signal === undefined ? timeout : AbortSignal.any([timeout, init.signal])
       try {
-        const res = await fetch(`${base}${route}`, {
+        const res = await httpRequest(`${base}${route}`, {
           method,
           headers: body === undefined ? { ...headers, ...extraHeaders } : { ...headers, ...extraHeaders, 'content-type': 'application/json' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -121,7 +128,7 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
     stream: async (route, signal) => {
       let res: Response
       try {
-        res = await fetch(`${base}${route}`, { headers: { ...headers, accept: 'text/event-stream' }, signal })
+        res = await httpRequest(`${base}${route}`, { headers: { ...headers, accept: 'text/event-stream' }, signal })
       } catch (err) {
         throw unreachable(err)
       }
