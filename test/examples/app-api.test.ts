@@ -155,7 +155,7 @@ describe('chat-counter app on three peer processes', () => {
 
   test('oversized bodies → 413, wrong methods → 405, unknown /api routes → 404, cross-site POSTs → 403; the peer still answers', async () => {
     const p = peers[2]!
-    const big = await http<{ error: string }>(p.http, 'POST', '/api/chat', { from: 'a', text: 'x'.repeat(20_000) })
+    const big = await http<{ error: string }>(p.http, 'POST', '/api/chat', { from: 'a', text: 'x'.repeat(40_000) })
     expect(big.status).toBe(413)
     const del = await http<{ error: string }>(p.http, 'DELETE', '/api/counter')
     expect(del.status).toBe(405)
@@ -163,6 +163,18 @@ describe('chat-counter app on three peer processes', () => {
     const csrf = await http(p.http, 'POST', '/api/counter', { delta: 1 }, { origin: 'http://evil.example' })
     expect(csrf.status).toBe(403)
     expect((await http(p.http, 'GET', '/api/counter')).status).toBe(200)
+  })
+
+  test('the longest valid message is accepted however its JSON is escaped (ASCII-only \\uXXXX, as Python\'s json.dumps writes it)', async () => {
+    const p = peers[1]!
+    const from = '🦊'.repeat(40)
+    const text = '😀'.repeat(2_000) // 2,000 characters: the limit
+    // Every non-ASCII UTF-16 unit as \uXXXX: 12 bytes a character, 24 KB in all.
+    const ascii = JSON.stringify({ from, text }).replace(/[\u0080-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    expect(ascii.length).toBeGreaterThan(16 * 1024)
+    const r = await fetch(`${p.http}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ascii, signal: AbortSignal.timeout(10_000) })
+    expect(r.status, await r.clone().text()).toBe(200)
+    expect(await r.json()).toMatchObject({ from, text })
   })
 
   test('/api/events streams a state snapshot and the chat, then new messages', async () => {
