@@ -233,4 +233,18 @@ describe('deploy/systemd', () => {
     // The example config file is accepted by the agent as the unit would load it.
     agentAccepts({ MURMUR_DATA_DIR: '/var/lib/murmur' }, ['--config', config], { [config]: read('deploy/systemd/murmur.json') })
   })
+
+  test('the murmur commands its header suggests reach the agent: its data dir, and the token the config sets', () => {
+    const settings = JSON.parse(read('deploy/systemd/murmur.json')) as Record<string, unknown>
+    const dataDir = /^Environment=MURMUR_DATA_DIR=(.*)$/m.exec(unit)?.[1]
+    const commands = [...unit.matchAll(/^#.*`murmur (members|ready|join|leave|tags|monitor|docs)\b([^`]*)`/gm)].map(m => [m[1] as string, ...(m[2] as string).trim().split(/\s+/).filter(a => a !== '')])
+    expect(commands.length).toBeGreaterThan(0)
+    for (const args of commands) {
+      checkMurmurArgs(args)
+      const flag = (name: string): string | undefined => args.includes(name) ? args[args.indexOf(name) + 1] : undefined
+      expect(flag('--data-dir'), args.join(' ')).toBe(dataDir)
+      // The agent requires this token on every route but /health: without it the command answers 401.
+      expect(flag('--http-token-file'), args.join(' ')).toBe(settings['http-token-file'])
+    }
+  })
 })
