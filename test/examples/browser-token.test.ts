@@ -89,6 +89,29 @@ describe.skipIf(missing !== undefined)(`chat-counter in chromium: a peer that re
     await page.close()
   })
 
+  test('a token holding % and & (any non-space characters are allowed) works when pasted after #token= as it is', async () => {
+    const odd = 'pct%zz&amp=1-token-0123456789'
+    const other = await spawnPeer({ entry: SERVER, args: ['--profile', 'local'], token: odd, dataDir: tempDir() })
+    const page = await (browser as Browser).newPage()
+    const errors: string[] = []
+    page.on('pageerror', (err) => { errors.push(err.message) })
+    await page.goto(`${other.http}/#token=${odd}`)
+    let last: View | undefined
+    await waitFor('live with the odd token', async () => {
+      last = await view(page)
+      return last.connection === 'live' && last.notes === 'synced'
+    }, SHOW_MS).catch((err: unknown) => { throw new Error(`${(err as Error).message}\nlast view: ${JSON.stringify(last)}; page errors: ${errors.join('; ')}`) })
+    expect(errors).toEqual([])
+    // The /mesh page reads the token the same way.
+    const mesh = await (browser as Browser).newPage()
+    mesh.on('pageerror', (err) => { errors.push(`mesh: ${err.message}`) })
+    await mesh.goto(`${other.http}/mesh#token=${odd}`)
+    await waitFor('/mesh shows the peer', async () => await mesh.evaluate(() => document.querySelectorAll('#members td').length) > 0, SHOW_MS)
+    expect(errors).toEqual([])
+    await mesh.close()
+    await page.close()
+  })
+
   test('no page errors', () => {
     expect(pageErrors).toEqual([])
   })

@@ -29,7 +29,21 @@ const pause = (ms) => new Promise(resolve => { setTimeout(resolve, ms) })
 /** Re-open a stream the server refused (EventSource gives up on a non-200 answer). */
 const REOPEN_MS = 3_000
 
-const TOKEN_IN_HASH = /(?:^#|&)token=([^&]+)/
+/** Everything after `token=`: a token may hold any character but whitespace, `&` and `%` included. */
+const TOKEN_IN_HASH = /(?:^#|&)token=(.+)$/
+
+/**
+ * The token as typed: the browser percent-encodes a few characters of a fragment (`"`, `<`, `>`, `` ` ``),
+ * so decode, but a `%` that starts no escape is the token's own (decodeURIComponent would throw).
+ * @param {string} raw
+ */
+function tokenFrom (raw) {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
 
 /**
  * The `--http-token`, if the URL carries `#token=…`. Kept in sessionStorage for this tab, and removed
@@ -40,7 +54,7 @@ const TOKEN_IN_HASH = /(?:^#|&)token=([^&]+)/
 function takeToken () {
   const m = TOKEN_IN_HASH.exec(location.hash)
   if (m !== null && m[1] !== undefined) {
-    sessionStorage.setItem('murmur-token', decodeURIComponent(m[1]))
+    sessionStorage.setItem('murmur-token', tokenFrom(m[1]))
     history.replaceState(null, '', location.pathname + location.search)
   }
   return sessionStorage.getItem('murmur-token') ?? undefined
