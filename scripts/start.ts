@@ -176,6 +176,7 @@ class Demo {
 
   /** Starts peer `index`: on its preferred ports if they are free, else (or if it loses a race for them) on any. */
   async start (index: number, bootstrap: string | undefined): Promise<Running> {
+    if (this.stopping !== undefined) throw new Error('stopping') // Ctrl-C came first: start nothing more
     const plan = PLAN[index] as Plan
     const preferred = { tcp: await portFree(plan.tcp) ? plan.tcp : 0, http: await portFree(plan.http) ? plan.http : 0 }
     const first = await this.launch(index, plan, preferred, bootstrap)
@@ -325,7 +326,8 @@ async function main (): Promise<void> {
   try {
     for (let i = 0; i < PLAN.length; i++) peers.push(await demo.start(i, peers[0]?.addr))
   } catch (err) {
-    process.stderr.write(`start: ${err instanceof Error ? err.message : String(err)}\n`)
+    // After Ctrl-C a peer stopped mid-start is no start-up failure: the signal's shutdown reports and exits.
+    if (!exiting) process.stderr.write(`start: ${err instanceof Error ? err.message : String(err)}\n`)
     exiting = true
     await demo.stop()
     process.exit(1)

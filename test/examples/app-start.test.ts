@@ -107,6 +107,24 @@ describe('npm start (scripts/start.ts)', () => {
     expect(await next.exited).toBe(0)
   })
 
+  test('Ctrl-C while the peers are starting: every peer stopped, exit 0, no start-up error reported', async () => {
+    const proc = spawn(NODE, [START, '--dir', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+    launchers.push(proc)
+    let out = ''
+    let err = ''
+    proc.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    proc.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    const exited = new Promise<number | null>((resolve) => { proc.on('exit', (code) => { resolve(code) }) })
+    // The first peer is starting (its log flows), its banner not printed yet.
+    await waitFor('demo-1 starting', () => /\[demo-1\] /.test(out), 30_000, 5)
+    const pids = pidsIn(dir)
+    proc.kill('SIGINT')
+    expect(await exited).toBe(0)
+    expect(out).toContain('All demo peers stopped.')
+    expect(err).not.toMatch(/exited during start-up/)
+    expect(pids.filter(alive)).toEqual([])
+  })
+
   test('a second npm start on the dir of a running one is refused (exit 1, one line) and the running demo keeps going', async () => {
     const l = await launch(dir)
     const pids = pidsIn(dir)
