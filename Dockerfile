@@ -21,6 +21,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+# `npm run build` also bundles the browser code: the /mesh page (web/) and the example app's notes pad.
+COPY scripts/build-web.ts ./scripts/
+COPY web ./web
+COPY examples/chat-counter ./examples/chat-counter
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
@@ -33,8 +37,8 @@ WORKDIR /opt/murmur
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-# The example app (compose.yaml runs it beside the peers); it imports ../../dist.
-COPY examples/chat-counter ./examples/chat-counter
+# The example app (compose.yaml runs it beside the peers), with the notes pad built above; it imports ../../dist.
+COPY --from=build /src/examples/chat-counter ./examples/chat-counter
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -100,6 +100,9 @@ try {
 
 if (interrupted) {
   rmSync(dir, { recursive: true, force: true })
+  // The last line of stdout stays one JSON object, as on every other path once the flags were valid.
+  const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'interrupted'
+  process.stdout.write(`${JSON.stringify({ converged: false, lostWrites: null, convergeMs: null, error: reason, peers: options.peers, rounds: options.rounds, seed: options.seed, mode: options.mode, netns: options.netns, app: options.app, keptDir: null })}\n`)
   fail('interrupted: every peer stopped, namespaces and temp dir removed', 130)
 }
 

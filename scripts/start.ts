@@ -11,7 +11,8 @@
  * Children run in their own process group (detached): a terminal Ctrl-C reaches only this script, which
  * then signals each child exactly once — a second signal would cut a child's graceful leave short.
  * Orphans: the children's pids are kept in <dir>/demo.pids, so if this script is killed hard (SIGKILL),
- * the next `npm start` stops the leftovers before starting.
+ * the next `npm start` stops the leftovers before starting. Peers whose launcher still runs are not
+ * leftovers: a second `npm start` on the same dir is refused (exit 1) and leaves that demo alone.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -22,6 +23,8 @@ import { createInterface } from 'node:readline'
 import { NODE, ROOT, parseBanner } from './lib/peers.ts'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
+/** This script, as it appears in a launcher's command line (`npm start` runs `node scripts/start.ts`). */
+const SELF = path.join('scripts', 'start.ts')
 /** Preferred ports, peer by peer; any free port when taken. */
 const PLAN = [
   { name: 'demo-1', tcp: 4001, http: 8081 },
@@ -99,17 +102,40 @@ function alive (pid: number): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
-/** Stops demo peers a hard-killed earlier run left behind: only live processes whose command line is our server. */
-async function stopLeftovers (pidFile: string): Promise<void> {
+/** Whether `pid` is a live process whose command line contains `needle` (false without /proc: not Linux). */
+function runs (pid: number, needle: string): boolean {
+  try {
+    return alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)
+  } catch {
+    return false // no /proc (not Linux) or already gone: nothing we can safely signal
+  }
+}
+
+/** The parent of `pid` (from /proc), or undefined. */
+function parentOf (pid: number): number | undefined {
+  try {
+    // The command name in field 2 is in parentheses and may hold spaces: the fields after it are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Stops demo peers a hard-killed earlier run left behind: only live processes whose command line is our
+ * server. Peers whose launcher is still running are another `npm start`'s demo, not leftovers: refused.
+ */
+async function stopLeftovers (pidFile: string, dir: string): Promise<void> {
   if (!existsSync(pidFile)) return
   const pids = readFileSync(pidFile, 'utf8').split(/\s+/).map(Number).filter(pid => Number.isInteger(pid) && pid > 0)
-  const ours = pids.filter((pid) => {
-    try {
-      return alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(SERVER)
-    } catch {
-      return false // no /proc (not Linux) or already gone: nothing we can safely signal
-    }
-  })
+  const ours = pids.filter(pid => runs(pid, SERVER))
+  const launcher = ours.map(parentOf).find((ppid): ppid is number => ppid !== undefined && ppid !== process.pid && runs(ppid, SELF))
+  if (launcher !== undefined) {
+    process.stderr.write(`start: another npm start (pid ${launcher}) is running the demo in ${dir}: stop it first (Ctrl-C there), or use --dir <another dir>\n`)
+    process.exit(1)
+  }
   if (ours.length > 0) {
     process.stdout.write(`Stopping ${ours.length} demo peer(s) left over from an earlier run (pids ${ours.join(', ')})…\n`)
     for (const pid of ours) process.kill(pid, 'SIGTERM')
@@ -150,6 +176,7 @@ class Demo {
 
   /** Starts peer `index`: on its preferred ports if they are free, else (or if it loses a race for them) on any. */
   async start (index: number, bootstrap: string | undefined): Promise<Running> {
+    if (this.stopping !== undefined) throw new Error('stopping') // Ctrl-C came first: start nothing more
     const plan = PLAN[index] as Plan
     const preferred = { tcp: await portFree(plan.tcp) ? plan.tcp : 0, http: await portFree(plan.http) ? plan.http : 0 }
     const first = await this.launch(index, plan, preferred, bootstrap)
@@ -275,7 +302,7 @@ async function main (): Promise<void> {
   }
   const demo = new Demo(o)
   mkdirSync(o.dir, { recursive: true })
-  await stopLeftovers(demo.pidFile)
+  await stopLeftovers(demo.pidFile, o.dir)
   if (o.fresh) for (const p of PLAN) rmSync(path.join(o.dir, p.name), { recursive: true, force: true })
 
   process.on('exit', () => { demo.kill() })
@@ -299,7 +326,8 @@ async function main (): Promise<void> {
   try {
     for (let i = 0; i < PLAN.length; i++) peers.push(await demo.start(i, peers[0]?.addr))
   } catch (err) {
-    process.stderr.write(`start: ${err instanceof Error ? err.message : String(err)}\n`)
+    // After Ctrl-C a peer stopped mid-start is no start-up failure: the signal's shutdown reports and exits.
+    if (!exiting) process.stderr.write(`start: ${err instanceof Error ? err.message : String(err)}\n`)
     exiting = true
     await demo.stop()
     process.exit(1)

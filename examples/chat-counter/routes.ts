@@ -9,8 +9,8 @@
  *   POST /api/chat     {"from","text"} → {"id","from","text","at"}   once durable on this peer
  *
  * Both POSTs take an `Idempotency-Key` header (one per click in the page): retried with the same key, on
- * this peer or another, the write takes effect once; a retried chat POST answers with the message as it
- * was first stored (and `Idempotent-Replayed: true`). Outcomes are the peer API's: 2xx durable; 4xx, 503,
+ * this peer or another, the write takes effect once; a retry answers `Idempotent-Replayed: true` (a chat
+ * POST with the message as it was first stored, a counter POST with the current value). Outcomes are the peer API's: 2xx durable; 4xx, 503,
  * 507 not applied; 500 (`outcome_unknown`, `internal`) or no answer: retry with the same key.
  *   GET  /api/state    → the page's state snapshot (see live.ts)
  *   GET  /api/events   → Server-Sent Events: `state`, `chat`
@@ -50,7 +50,10 @@ export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: 
       GET: (_q, res) => { api.json(res, 200, { value: model.counter() }) },
       POST: async (req, res) => {
         const delta = parseDelta(await body(req))
-        api.json(res, 200, { value: await model.add(delta, idempotencyOf(req, String(delta))) })
+        let replayed = false
+        const value = await model.add(delta, { ...idempotencyOf(req, String(delta)), onReplay: () => { replayed = true } })
+        markReplayed(res, replayed)
+        api.json(res, 200, { value })
       }
     },
     '/api/chat': {

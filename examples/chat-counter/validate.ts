@@ -12,8 +12,11 @@ export const LIMITS = {
   fromChars: 40,
   /** A chat line; a long paste is fine, a document is not (it would be replicated to every peer). */
   textChars: 2_000,
-  /** Largest request body: the longest valid message in UTF-8 JSON (≤ 4 bytes a character, escapes) fits. */
-  bodyBytes: 16 * 1024
+  /**
+   * Largest request body: the longest valid message fits however its JSON is written — 4 bytes a
+   * character in UTF-8, 12 as ASCII-only escapes (`\ud83d\ude00`, Python's json.dumps default): ~24.5 KB.
+   */
+  bodyBytes: 32 * 1024
 } as const
 
 /** A request body the app refuses: 400 with code `invalid_body` (the peer API's code for the same thing). */

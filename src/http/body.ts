@@ -80,7 +80,38 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
     throw new HttpError(400, 'invalid_json', 'the body is not valid JSON')
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) throw new HttpError(400, 'invalid_json', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`)
+  if (SURROGATE_ESCAPE.test(text) && holdsLoneSurrogate(value)) {
+    throw new HttpError(400, 'invalid_json', 'the body holds a lone surrogate (a \\uD800–\\uDFFF escape without its pair): not Unicode text, and the other peers would store U+FFFD in its place')
+  }
   return value
+}
+
+/** Text decoded from UTF-8 holds no surrogate of its own: only an escape in the JSON can produce one. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
+// In a `u`-flag regex a valid surrogate pair is one code point, so \p{Cs} only matches lone surrogates.
+const LONE_SURROGATE = /\p{Cs}/u
+
+/**
+ * Whether a string (or key) anywhere in a parsed JSON value holds a lone surrogate. UTF-8 cannot encode
+ * one: Yjs writes it as U+FFFD, so the peer that took the write would show other text than every other
+ * replica, under the same digest. Iterative; the value is at most MAX_JSON_DEPTH deep anyway.
+ */
+function holdsLoneSurrogate (value: unknown): boolean {
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return true
+    } else if (Array.isArray(v)) {
+      for (const item of v as unknown[]) stack.push(item) // not push(...v): a 1 MiB body may hold 500,000 items
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, item] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return true
+        stack.push(item)
+      }
+    }
+  }
+  return false
 }
 
 /** The deepest nesting of arrays and objects in valid JSON text, counted without recursion. */

@@ -5,13 +5,15 @@
  * they give are accepted by the real parser, and the security properties hold (non-root, token,
  * owner-only or root-group secrets, probes on /health and /ready).
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import { parseAllDocuments, parse as parseYaml } from 'yaml'
 import { parseArgs } from '../../src/cli/args.js'
 import { COMMANDS } from '../../src/cli/commands.js'
 import { PEER_FLAGS, envName } from '../../src/cli/settings.js'
+import { NODE, cleanup, tempDir } from '../helpers/procs.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const read = (f: string): string => readFileSync(path.join(ROOT, f), 'utf8')
@@ -47,7 +49,26 @@ function dockerfile (text: string): Instruction[] {
   return out
 }
 
+/**
+ * .dockerignore as Docker reads it: each line a glob (`*` within a path segment, `**` across), matching a
+ * path or any folder above it; `!` re-includes; the last matching line wins.
+ */
+function dockerignore (text: string): (rel: string) => boolean {
+  const rules = text.split('\n').map(l => l.trim()).filter(l => l !== '' && !l.startsWith('#')).map((line) => {
+    const negate = line.startsWith('!')
+    const glob = (negate ? line.slice(1) : line).replace(/^\/+|\/+$/g, '')
+    const source = glob.split(/(\*\*|\*|\?)/).map(part => part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('')
+    return { negate, re: new RegExp(`^${source}(/.*)?$`) }
+  })
+  return (rel) => {
+    let ignored = false
+    for (const r of rules) if (r.re.test(rel)) ignored = !r.negate
+    return ignored
+  }
+}
+
 describe('Dockerfile', () => {
+  afterAll(cleanup) // the build test's folder
   const ins = dockerfile(read('Dockerfile'))
   const all = (op: string): string[] => ins.filter(i => i.op === op).map(i => i.args)
   const env: Record<string, string> = {}
@@ -72,6 +93,43 @@ describe('Dockerfile', () => {
     expect(existsSync(path.join(ROOT, 'src/murmur.ts'))).toBe(true)
     checkMurmurArgs(JSON.parse(all('CMD').at(-1) as string) as string[])
   })
+
+  test('the build stage builds from what it copies (as .dockerignore lets it through), and the runtime stage finds what it copies from there', () => {
+    // `docker build` cannot run here: the build stage's COPYs are replayed into an empty folder (its WORKDIR),
+    // the checkout's node_modules stands in for `npm ci`, and `npm run build` runs there as in the image.
+    const ignored = dockerignore(read('.dockerignore'))
+    const stages = read('Dockerfile').split(/^FROM /m).slice(1).map(s => dockerfile(`FROM ${s}`))
+    const [build, runtime] = stages as [Instruction[], Instruction[]]
+    const workdir = build.find(i => i.op === 'WORKDIR')?.args ?? '/'
+    const image = tempDir('murmur-docker-build-')
+    for (const c of build.filter(i => i.op === 'COPY').map(i => i.args.split(/\s+/))) {
+      const dest = path.join(image, c.at(-1) as string)
+      for (const source of c.slice(0, -1)) {
+        expect(ignored(source), `${source} is copied but .dockerignore keeps it out of the build context`).toBe(false)
+        const from = path.join(ROOT, source)
+        const to = statSync(from).isDirectory() || c.length > 2 || (c.at(-1) as string).endsWith('/') ? path.join(dest, statSync(from).isDirectory() ? '' : path.basename(source)) : dest
+        mkdirSync(path.dirname(to), { recursive: true })
+        cpSync(from, to, { recursive: true, filter: s => statSync(s).isDirectory() || !ignored(path.relative(ROOT, s)) })
+      }
+    }
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(image, 'node_modules'))
+    expect(build.filter(i => i.op === 'RUN').some(i => /\bnpm run build\b/.test(i.args))).toBe(true)
+    const script = (JSON.parse(read('package.json')) as { scripts: { build: string } }).scripts.build
+    const r = spawnSync('sh', ['-c', script], {
+      cwd: image,
+      env: { ...process.env, PATH: `${path.join(ROOT, 'node_modules', '.bin')}:${path.dirname(NODE)}:${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+      timeout: 120_000
+    })
+    expect(r.status, `npm run build in the build stage failed:\n${r.stdout}\n${r.stderr}`).toBe(0)
+    for (const c of runtime.filter(i => i.op === 'COPY' && i.args.startsWith('--from=build ')).map(i => i.args.split(/\s+/))) {
+      const source = c[1] as string
+      expect(source.startsWith(`${workdir}/`), source).toBe(true)
+      expect(existsSync(path.join(image, path.relative(workdir, source))), `the runtime stage copies ${source}, which the build stage does not have`).toBe(true)
+    }
+    // What the image serves: the /mesh page and the example app's notes pad, bundled by the build.
+    for (const built of ['dist/murmur.js', 'dist/web/mesh/mesh.js', 'examples/chat-counter/public/notes.js']) expect(existsSync(path.join(image, built)), built).toBe(true)
+  }, 180_000)
 
   test('HEALTHCHECK asks /health on the HTTP port; the settings are accepted (with a token, as the image requires)', () => {
     const hc = all('HEALTHCHECK')[0] as string
@@ -174,5 +232,19 @@ describe('deploy/systemd', () => {
     const config = exec[exec.indexOf('--config') + 1] as string
     // The example config file is accepted by the agent as the unit would load it.
     agentAccepts({ MURMUR_DATA_DIR: '/var/lib/murmur' }, ['--config', config], { [config]: read('deploy/systemd/murmur.json') })
+  })
+
+  test('the murmur commands its header suggests reach the agent: its data dir, and the token the config sets', () => {
+    const settings = JSON.parse(read('deploy/systemd/murmur.json')) as Record<string, unknown>
+    const dataDir = /^Environment=MURMUR_DATA_DIR=(.*)$/m.exec(unit)?.[1]
+    const commands = [...unit.matchAll(/^#.*`murmur (members|ready|join|leave|tags|monitor|docs)\b([^`]*)`/gm)].map(m => [m[1] as string, ...(m[2] as string).trim().split(/\s+/).filter(a => a !== '')])
+    expect(commands.length).toBeGreaterThan(0)
+    for (const args of commands) {
+      checkMurmurArgs(args)
+      const flag = (name: string): string | undefined => args.includes(name) ? args[args.indexOf(name) + 1] : undefined
+      expect(flag('--data-dir'), args.join(' ')).toBe(dataDir)
+      // The agent requires this token on every route but /health: without it the command answers 401.
+      expect(flag('--http-token-file'), args.join(' ')).toBe(settings['http-token-file'])
+    }
   })
 })

@@ -98,15 +98,26 @@ describe('chat-counter app on three peer processes', () => {
     const [a, b, c] = peers as [PeerProcess, PeerProcess, PeerProcess]
     const before = await counterOf(a)
     const key = { 'idempotency-key': 'click-7f3a' }
-    const first = await http<{ value: number }>(a.http, 'POST', '/api/counter', { delta: 3 }, key)
+    const post = (p: PeerProcess, delta: number, headers: Record<string, string>): Promise<Response> =>
+      fetch(`${p.http}/api/counter`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ delta }), signal: AbortSignal.timeout(10_000) })
+    const first = await post(a, 3, key)
     expect(first.status).toBe(200)
-    expect((await http(a.http, 'POST', '/api/counter', { delta: 3 }, key)).status).toBe(200)
+    expect(first.headers.get('idempotent-replayed')).toBeNull()
+    // A retry answers like the first attempt and says it is a replay (README, "Write outcomes"), like a chat POST.
+    const retry = await post(a, 3, key)
+    expect(retry.status).toBe(200)
+    expect(retry.headers.get('idempotent-replayed')).toBe('true')
     await waitFor('the first attempt on every peer', async () => (await counterOf(c)) === before + 3, 15_000)
-    expect((await http(c.http, 'POST', '/api/counter', { delta: 3 }, key)).status).toBe(200) // a retry sent elsewhere
+    const elsewhere = await post(c, 3, key) // a retry sent elsewhere
+    expect(elsewhere.status).toBe(200)
+    expect(elsewhere.headers.get('idempotent-replayed')).toBe('true')
+    expect((await post(c, 1, {})).headers.get('idempotent-replayed')).toBeNull() // unkeyed: never a replay
+    await waitFor('the unkeyed +1 on a', async () => (await counterOf(a)) === before + 4, 15_000)
     const other = await http<{ code: string }>(b.http, 'POST', '/api/counter', { delta: 4 }, key) // the key, another request
     expect(other.status).toBe(422)
     expect(other.body.code).toBe('idempotency_key_reused')
-    for (const p of peers) expect(await counterOf(p)).toBe(before + 3)
+    await waitFor('the unkeyed +1 everywhere', async () => (await counterOf(b)) === before + 4, 15_000)
+    for (const p of peers) expect(await counterOf(p)).toBe(before + 4)
 
     const msgKey = { 'idempotency-key': 'msg-91c2' }
     const sent = await http<Message>(b.http, 'POST', '/api/chat', { from: 'kim', text: 'once, please' }, msgKey)
@@ -132,7 +143,10 @@ describe('chat-counter app on three peer processes', () => {
     ['/api/chat', { from: 'a'.repeat(41), text: 'x' }, /"from" must be 1–40/],
     ['/api/chat', { from: 'a', text: 'x'.repeat(2001) }, /"text" must be 1–2000/],
     ['/api/chat', { from: 'a\u0007', text: 'x' }, /control characters/],
-    ['/api/chat', 'null', /expected/]
+    ['/api/chat', 'null', /expected/],
+    // Half a surrogate pair: this peer would show it, every other replica U+FFFD, under one digest.
+    ['/api/chat', { from: 'a', text: 'x \ud800 y' }, /lone surrogate/],
+    ['/api/chat', { from: '\udfff', text: 'x' }, /lone surrogate/]
   ])('POST %s %j → 400 with a JSON error', async (route, body, message) => {
     const r = await http<{ error: string }>(peers[1]!.http, 'POST', route, body)
     expect(r.status).toBe(400)
@@ -141,7 +155,7 @@ describe('chat-counter app on three peer processes', () => {
 
   test('oversized bodies → 413, wrong methods → 405, unknown /api routes → 404, cross-site POSTs → 403; the peer still answers', async () => {
     const p = peers[2]!
-    const big = await http<{ error: string }>(p.http, 'POST', '/api/chat', { from: 'a', text: 'x'.repeat(20_000) })
+    const big = await http<{ error: string }>(p.http, 'POST', '/api/chat', { from: 'a', text: 'x'.repeat(40_000) })
     expect(big.status).toBe(413)
     const del = await http<{ error: string }>(p.http, 'DELETE', '/api/counter')
     expect(del.status).toBe(405)
@@ -149,6 +163,18 @@ describe('chat-counter app on three peer processes', () => {
     const csrf = await http(p.http, 'POST', '/api/counter', { delta: 1 }, { origin: 'http://evil.example' })
     expect(csrf.status).toBe(403)
     expect((await http(p.http, 'GET', '/api/counter')).status).toBe(200)
+  })
+
+  test('the longest valid message is accepted however its JSON is escaped (ASCII-only \\uXXXX, as Python\'s json.dumps writes it)', async () => {
+    const p = peers[1]!
+    const from = '🦊'.repeat(40)
+    const text = '😀'.repeat(2_000) // 2,000 characters: the limit
+    // Every non-ASCII UTF-16 unit as \uXXXX: 12 bytes a character, 24 KB in all.
+    const ascii = JSON.stringify({ from, text }).replace(/[\u0080-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    expect(ascii.length).toBeGreaterThan(16 * 1024)
+    const r = await fetch(`${p.http}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ascii, signal: AbortSignal.timeout(10_000) })
+    expect(r.status, await r.clone().text()).toBe(200)
+    expect(await r.json()).toMatchObject({ from, text })
   })
 
   test('/api/events streams a state snapshot and the chat, then new messages', async () => {

@@ -1,9 +1,10 @@
 /**
  * `npm start` (scripts/start.ts) end to end, in a temp --dir so a developer's own demo is never touched:
  * three app peers come up and form one mesh; Ctrl-C stops all of them with exit 0; a restart keeps peer
- * ids and data; a launcher killed with SIGKILL leaves nothing behind once the next one started.
+ * ids and data; a launcher killed with SIGKILL leaves nothing behind once the next one started; a second
+ * launcher on the dir of a running one is refused and leaves that demo running.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -104,5 +105,39 @@ describe('npm start (scripts/start.ts)', () => {
     expect(await peerIds(next.urls)).toEqual(ids)
     next.proc.kill('SIGINT')
     expect(await next.exited).toBe(0)
+  })
+
+  test('Ctrl-C while the peers are starting: every peer stopped, exit 0, no start-up error reported', async () => {
+    const proc = spawn(NODE, [START, '--dir', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+    launchers.push(proc)
+    let out = ''
+    let err = ''
+    proc.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    proc.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    const exited = new Promise<number | null>((resolve) => { proc.on('exit', (code) => { resolve(code) }) })
+    // The first peer is starting (its log flows), its banner not printed yet.
+    await waitFor('demo-1 starting', () => /\[demo-1\] /.test(out), 30_000, 5)
+    const pids = pidsIn(dir)
+    proc.kill('SIGINT')
+    expect(await exited).toBe(0)
+    expect(out).toContain('All demo peers stopped.')
+    expect(err).not.toMatch(/exited during start-up/)
+    expect(pids.filter(alive)).toEqual([])
+  })
+
+  test('a second npm start on the dir of a running one is refused (exit 1, one line) and the running demo keeps going', async () => {
+    const l = await launch(dir)
+    const pids = pidsIn(dir)
+    const second = spawnSync(NODE, [START, '--quiet', '--dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } })
+    expect(second.status, second.stdout + second.stderr).toBe(1)
+    expect(second.stderr.trim().split('\n')).toHaveLength(1)
+    expect(second.stderr).toMatch(new RegExp(`another npm start \\(pid ${l.proc.pid}\\) is running the demo in`))
+    expect(pids.filter(alive)).toEqual(pids)
+    expect(pidsIn(dir)).toEqual(pids)
+    expect(l.output()).not.toMatch(/exited unexpectedly/)
+    await waitMesh(l.urls)
+    l.proc.kill('SIGINT')
+    expect(await l.exited).toBe(0)
+    expect(pids.filter(alive)).toEqual([])
   })
 })

@@ -49,3 +49,23 @@ describe('readJson: nesting depth', () => {
     expect(await post(JSON.stringify({ text: '['.repeat(10_000), quoted: '\\"[[[[' }))).toEqual({ status: 200, body: { ok: true, type: 'object' } })
   })
 })
+
+describe('readJson: lone surrogates', () => {
+  // JSON may escape half of a surrogate pair alone ("\ud800"); JSON.parse gives a string no UTF-8 can
+  // hold. Stored as is, the peer that took it kept "\ud800" in memory while every other replica (and
+  // this one after a restart) decoded U+FFFD: the same digest, different text.
+  test('a \\uD800–\\uDFFF escape without its pair, in a value or a key, at any depth: 400 invalid_json', async () => {
+    for (const body of ['"\\ud800"', '"x\\udfffy"', '{"\\udc00":1}', '[1,{"a":["\\ud83d"]}]', '"\\ude00\\ud83d"', '{"text":"\\uD800"}']) {
+      const r = await post(body)
+      expect(r.status, body).toBe(400)
+      expect(r.body.code).toBe('invalid_json')
+      expect((r.body as { error?: string }).error).toMatch(/lone surrogate/)
+    }
+  })
+
+  test('escaped pairs, literal astral characters and an escaped backslash before "ud800" are accepted', async () => {
+    for (const body of ['"\\ud83d\\ude00"', '"😀"', '{"k\\ud83d\\ude00":"v"}', '"\\\\ud800"', '["\\u00e9", "\\uffff"]']) {
+      expect((await post(body)).status, body).toBe(200)
+    }
+  })
+})

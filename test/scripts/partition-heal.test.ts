@@ -4,6 +4,7 @@
  * The script is what `npm run partition-heal` runs after the build; `npm test` builds first (pretest).
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/checker.ts'
@@ -52,6 +53,27 @@ describe('npm run partition-heal', () => {
     expect(r.stdout).toMatch(/round 1\/2 fault: halves/)
     expect(r.stdout).toMatch(/round 2\/2 heal: restarted \{2\}/)
   }, RUN_TIMEOUT_MS + 10_000)
+
+  test('Ctrl-C mid-run: every peer stopped, exit 130, and the last line of stdout is still one JSON object', async () => {
+    const child = spawn(NODE, [SCRIPT, '--peers', '2', '--rounds', '3', '--seed', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    const code = new Promise<number | null>((resolve) => { child.on('exit', (c) => { resolve(c) }) })
+    const deadline = Date.now() + 60_000
+    while (!/round 1\/3 fault/.test(stdout) && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 50))
+    const temp = /temp dir (\S+)/.exec(stdout)?.[1] ?? 'missing'
+    child.kill('SIGINT')
+    expect(await code).toBe(130)
+    const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
+    expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })
+    expect(String(last.error)).toMatch(/interrupted by SIGINT/)
+    // No process left running on the run's temp dir (its peers' data dirs are in it), and the dir is gone.
+    const leftovers = readdirSync('/proc').filter(d => /^\d+$/.test(d)).filter((pid) => {
+      try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(temp) } catch { return false }
+    })
+    expect(leftovers).toEqual([])
+    expect(existsSync(temp)).toBe(false)
+  }, 90_000)
 
   test.each([
     [['--peers', '1'], /--peers 1: out of range 2–16/],

@@ -25,11 +25,24 @@ function el<K extends keyof HTMLElementTagNameMap> (tag: K, props: Partial<Recor
   return e
 }
 
+/**
+ * The token as typed: the browser percent-encodes a few characters of a fragment (`"`, `<`, `>`, `` ` ``),
+ * so decode, but a `%` that starts no escape is the token's own (decodeURIComponent would throw).
+ */
+function tokenFrom (raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
 /** The `--http-token`, from `#token=` (kept for this tab, removed from the address bar), as the app does. */
 function takeToken (): string | undefined {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash)
+  // Everything after `token=`: a token may hold any character but whitespace, `&` and `%` included.
+  const m = /(?:^#|&)token=(.+)$/.exec(location.hash)
   if (m?.[1] !== undefined) {
-    sessionStorage.setItem('murmur-token', decodeURIComponent(m[1]))
+    sessionStorage.setItem('murmur-token', tokenFrom(m[1]))
     history.replaceState(null, '', location.pathname + location.search)
   }
   return sessionStorage.getItem('murmur-token') ?? undefined

@@ -29,6 +29,22 @@ const pause = (ms) => new Promise(resolve => { setTimeout(resolve, ms) })
 /** Re-open a stream the server refused (EventSource gives up on a non-200 answer). */
 const REOPEN_MS = 3_000
 
+/** Everything after `token=`: a token may hold any character but whitespace, `&` and `%` included. */
+const TOKEN_IN_HASH = /(?:^#|&)token=(.+)$/
+
+/**
+ * The token as typed: the browser percent-encodes a few characters of a fragment (`"`, `<`, `>`, `` ` ``),
+ * so decode, but a `%` that starts no escape is the token's own (decodeURIComponent would throw).
+ * @param {string} raw
+ */
+function tokenFrom (raw) {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
 /**
  * The `--http-token`, if the URL carries `#token=…`. Kept in sessionStorage for this tab, and removed
  * from the address bar so it does not end up in screenshots or shared links. (A fragment is never sent
@@ -36,9 +52,9 @@ const REOPEN_MS = 3_000
  * @returns {string | undefined}
  */
 function takeToken () {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash)
+  const m = TOKEN_IN_HASH.exec(location.hash)
   if (m !== null && m[1] !== undefined) {
-    sessionStorage.setItem('murmur-token', decodeURIComponent(m[1]))
+    sessionStorage.setItem('murmur-token', tokenFrom(m[1]))
     history.replaceState(null, '', location.pathname + location.search)
   }
   return sessionStorage.getItem('murmur-token') ?? undefined
@@ -46,12 +62,14 @@ function takeToken () {
 
 /**
  * @typedef {{ post(path: string, body: unknown, key: string): Promise<unknown>, connect(handlers: StreamHandlers): void }} Api
- * @typedef {{ onOpen(): void, onDown(): void, on: Record<string, (data: unknown) => void> }} StreamHandlers
+ * @typedef {{ onOpen(): void, onDown(): void, onDenied(hadToken: boolean): void, on: Record<string, (data: unknown) => void> }} StreamHandlers
  */
 
 /** @returns {Api} */
 export function createApi () {
   const token = takeToken()
+  // `#token=…` typed after the page loaded changes only the fragment (no reload): load again to use it.
+  addEventListener('hashchange', () => { if (TOKEN_IN_HASH.test(location.hash)) location.reload() })
   /** @type {Record<string, string>} */
   const auth = token === undefined ? {} : { authorization: `Bearer ${token}` }
 
@@ -98,15 +116,37 @@ export function createApi () {
     }
   }
 
+  /** Whether the peer refuses this page's requests for want of the right token (401). */
+  async function refusedForToken () {
+    try {
+      const res = await fetch('/api/state', { headers: auth, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+      return res.status === 401
+    } catch {
+      return false // no answer: the peer is down, reconnecting is right
+    }
+  }
+
   /** @param {StreamHandlers} handlers */
   function connect (handlers) {
     const url = token === undefined ? '/api/events' : `/api/events?access_token=${encodeURIComponent(token)}`
     const source = new EventSource(url)
     source.onopen = () => { handlers.onOpen() }
     source.onerror = () => {
-      handlers.onDown()
-      // CONNECTING: the browser retries by itself; CLOSED: it gave up (e.g. a 503), so we retry later.
-      if (source.readyState === EventSource.CLOSED) setTimeout(() => { connect(handlers) }, REOPEN_MS)
+      // CONNECTING: the browser retries by itself.
+      if (source.readyState !== EventSource.CLOSED) {
+        handlers.onDown()
+        return
+      }
+      // CLOSED: the peer answered, but not with a stream, and EventSource does not say with what. A 401
+      // (no token, or a wrong one) will not change by retrying; anything else (a 503 when full) may.
+      void refusedForToken().then((denied) => {
+        if (denied) {
+          handlers.onDenied(token !== undefined)
+          return
+        }
+        handlers.onDown()
+        setTimeout(() => { connect(handlers) }, REOPEN_MS)
+      })
     }
     for (const [event, handle] of Object.entries(handlers.on)) {
       source.addEventListener(event, (e) => { handle(JSON.parse(/** @type {MessageEvent} */ (e).data)) })

@@ -46,6 +46,18 @@ function setConnection (state, text) {
 api.connect({
   onOpen: () => { setConnection('live', 'live') },
   onDown: () => { setConnection('offline', 'reconnecting to this peer…') },
+  onDenied: (hadToken) => {
+    setConnection('denied', 'access token needed')
+    const here = `${location.origin}${location.pathname}`
+    const title = hadToken ? 'This peer refused the access token this tab was given' : 'This peer needs its access token'
+    const how = `Open the page as ${here}#token=<${hadToken ? 'the right' : 'your'} token> (the peer's --http-token-file or MURMUR_HTTP_TOKEN).`
+    // Where the mesh status would be: the first thing on the page, not a line below the fold.
+    const box = byId('partition')
+    box.dataset.state = 'denied'
+    byId('partition-title').textContent = title
+    byId('partition-detail').textContent = how
+    showError(`${title}. ${how}`)
+  },
   on: {
     state: (data) => {
       const s = /** @type {AppState} */ (data)

@@ -80,8 +80,16 @@ const status = byId('notes-status')
 const people = byId('notes-people')
 let connection: 'connecting' | 'connected' | 'disconnected' = 'connecting'
 let unsyncedOffline = false
+/** Set when the peer closed the pad for good (close codes 4400–4499: y-websocket stops reconnecting). */
+let refused: { state: 'denied' | 'refused', text: string } | undefined
 
 function renderStatus (): void {
+  if (refused !== undefined) {
+    status.dataset.state = refused.state
+    status.dataset.synced = 'false'
+    status.textContent = refused.text
+    return
+  }
   const synced = provider.synced
   status.dataset.state = connection === 'connected' ? (synced ? 'synced' : 'syncing') : 'offline'
   status.dataset.synced = String(synced && connection === 'connected')
@@ -121,6 +129,15 @@ provider.on('status', ({ status: s }) => {
   renderStatus()
 })
 provider.on('sync', () => { renderStatus() })
+provider.on('closed', ({ code }) => {
+  const kept = 'your edits are kept in this browser'
+  refused = code === 4401
+    ? { state: 'denied', text: `not connected: this peer needs its access token (open the page with #token=<token>); ${kept}` }
+    : code === 4413
+      ? { state: 'refused', text: `not connected: the notes reached their size limit on this peer; ${kept}` }
+      : { state: 'refused', text: `not connected: the peer refused the notes pad (close code ${code}); ${kept}, reload to try again` }
+  renderStatus()
+})
 provider.awareness.on('change', renderPeople)
 ydoc.on('update', (_u: Uint8Array, origin: unknown) => {
   if (origin !== provider && connection !== 'connected') {
