@@ -218,6 +218,8 @@ export class SimNetwork implements LinkHost {
   readonly keys: SimKeys | undefined
   private time = 0
   private readonly taps: FrameTap[] = []
+  /** The pump and arrival of every link's events (bound once, not a closure per link). */
+  private readonly linkHost: LinkHost = { pump: link => { this.pump(link) }, arrive: link => { this.arrive(link) } }
   /** Links sent on during the current event, pumped when it returns. */
   private readonly deferred: OutLink[] = []
   readonly traffic: Record<Channel, TrafficStats> = perChannel(() => ({ frames: 0, bytes: 0, dropped: 0 }))
@@ -650,7 +652,7 @@ export class SimNetwork implements LinkHost {
   private linkFrom (from: SimNode, to: SimNode): OutLink {
     let link = from.links.get(to.id)
     if (link === undefined) {
-      link = new OutLink(from, to, this.queueLimits, this)
+      link = new OutLink(from, to, this.queueLimits, this.linkHost)
       from.links.set(to.id, link)
     }
     return link
@@ -716,7 +718,7 @@ export class SimNetwork implements LinkHost {
     // At most maxConcurrentHandshakes dials at once; the rest wait in line, their deadline not yet running.
     const ticket = from.handshakes.outbound.acquire(() => { this.startDial(conn) })
     if (ticket === undefined) this.failDial(conn)
-    else if (conn.state === 'dialing') conn.slotTickets.push(ticket)
+    else if (conn.state === 'dialing') conn.outboundSlot = ticket
   }
 
   /**
@@ -844,7 +846,7 @@ export class SimNetwork implements LinkHost {
       if (conn.state !== 'dialing') return
       const ticket = to.handshakes.inbound.acquire(() => { step(0, this.time) })
       if (ticket === undefined) settle(this.time, () => false)
-      else conn.slotTickets.push(ticket)
+      else conn.inboundSlot = ticket
     })
   }
 
@@ -899,13 +901,17 @@ export class SimNetwork implements LinkHost {
     const { a, b } = conn
     a.removeConnection(b.id, conn)
     b.removeConnection(a.id, conn)
-    for (const link of [a.links.get(b.id), b.links.get(a.id)]) {
-      if (link?.conn !== conn) continue
-      link.conn = undefined
-      // As in the libp2p transport, a peer's inbound rate state goes with its last connection.
-      link.inboundLimits = undefined
-      this.dropIfIdle(link)
-    }
+    this.detach(a.links.get(b.id), conn)
+    this.detach(b.links.get(a.id), conn)
+  }
+
+  /** `link` no longer runs on `conn` (closed): it is forgotten if it holds nothing. */
+  private detach (link: OutLink | undefined, conn: SimConnection): void {
+    if (link?.conn !== conn) return
+    link.conn = undefined
+    // As in the libp2p transport, a peer's inbound rate state goes with its last connection.
+    link.inboundLimits = undefined
+    this.dropIfIdle(link)
   }
 
   /**

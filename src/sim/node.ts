@@ -4,6 +4,7 @@
  */
 import { QueueBudget } from '../core/frame-queue.js'
 import { HandshakeSlots } from '../core/handshake-slots.js'
+import type { SlotTicket } from '../core/handshake-slots.js'
 import type { Random } from '../core/random.js'
 import type { DialStage, PeerId } from '../core/transport.js'
 import type { OutLink } from './link.js'
@@ -33,8 +34,13 @@ export class SimConnection {
   /** Last frame received on it, per end (`forget` keeps a connection that still delivers). */
   lastReceivedA = Number.NEGATIVE_INFINITY
   lastReceivedB = Number.NEGATIVE_INFINITY
-  /** Frees (or leaves the line for) the handshake slots the dial holds; emptied once it ends. */
-  readonly slotTickets: Array<{ cancel(): void }> = []
+  /**
+   * The handshake slots the dial holds or waits for, the dialler's and (with the CPU model) the listener's;
+   * freed (or the line left) once it ends. Two fields, not an array: a dial is made about once a second per
+   * member at N = 1,000 (issue 11).
+   */
+  outboundSlot: SlotTicket | undefined
+  inboundSlot: SlotTicket | undefined
   /** While dialing: when the dial got its handshake slot (undefined: still in line). */
   dialStartedAt: number | undefined
   /** While dialing: when TCP connects and the handshake begins (infinite: it never will, e.g. a partition). */
@@ -88,7 +94,13 @@ export class SimConnection {
   /** The handshake ended (open, failed, closed): its slots are free. */
   endHandshake (): void {
     this.a.dialsUnderWay.delete(this)
-    for (const t of this.slotTickets.splice(0)) t.cancel()
+    // Both let go before either is cancelled: a freed slot may start another dial at once, which may end this one.
+    const outbound = this.outboundSlot
+    const inbound = this.inboundSlot
+    this.outboundSlot = undefined
+    this.inboundSlot = undefined
+    outbound?.cancel()
+    inbound?.cancel()
   }
 }
 
