@@ -68,9 +68,33 @@ export class OutLink {
   private readonly wireTimes: number[] = []
   private head = 0
   private tail = 0
-  constructor (readonly from: SimNode, readonly to: SimNode, private readonly limits: Readonly<Record<Channel, QueueLimits>>, host: LinkHost) {
+  /**
+   * Events the network scheduled with this link in their closure (a frame held by a stall, a replayed
+   * one), not yet run: while any is pending the link is never reused for another pair (Spares).
+   */
+  captured = 0
+
+  constructor (public from: SimNode, public to: SimNode, private readonly limits: Readonly<Record<Channel, QueueLimits>>, host: LinkHost) {
     this.pumpEvent = SimEvent.calling(host.pump, this)
     this.arrivalEvent = SimEvent.calling(host.arrive, this)
+  }
+
+  /**
+   * Makes a forgotten link (nothing queued, in flight or scheduled: see Spares) the link from `from` to
+   * `to`, as a new OutLink would be. Its channels' queues, empty, are kept: same limits, same behaviour.
+   */
+  reuse (from: SimNode, to: SimNode): void {
+    this.from = from
+    this.to = to
+    this.addrs = []
+    this.busyUntil = 0
+    this.lastArrival = 0
+    this.nextChannel = 'swim'
+    this.conn = undefined
+    this.inboundLimits = undefined
+    this.pumpDeferred = false
+    this.head = 0
+    this.tail = 0
   }
 
   /** The queue of `channel`, made on first use (to queue a frame). */

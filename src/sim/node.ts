@@ -22,6 +22,8 @@ export interface TrafficStats {
  */
 export class SimConnection {
   state: 'dialing' | 'open' | 'closed' = 'dialing'
+  /** Went through `open` (then nothing the dial scheduled still refers to it: see Spares). */
+  opened = false
   openedAt = 0
   /** Last frame sent or received on it, per end (the connection budget's LRU). */
   lastActivityA = 0
@@ -45,14 +47,43 @@ export class SimConnection {
   dialStartedAt: number | undefined
   /** While dialing: when TCP connects and the handshake begins (infinite: it never will, e.g. a partition). */
   tcpConnectsAt = Number.POSITIVE_INFINITY
-
+  /** The dialler and the listener. */
+  a: SimNode
+  b: SimNode
   /**
-   * `serial`: the order connections were dialled in this network; among equally idle connections the
-   * budget closes the oldest first (the order of a node's connection list changes as connections close).
+   * The order connections were dialled in this network; among equally idle connections the budget closes
+   * the oldest first (the order of a node's connection list changes as connections close).
    */
-  constructor (readonly a: SimNode, readonly b: SimNode, now: number, readonly serial: number) {
+  serial: number
+
+  constructor (a: SimNode, b: SimNode, now: number, serial: number) {
+    this.a = a
+    this.b = b
+    this.serial = serial
     this.lastActivityA = now
     this.lastActivityB = now
+  }
+
+  /** Makes a closed connection a new dial from `a` to `b`, as `new SimConnection(a, b, now, serial)` would (Spares). */
+  reuse (a: SimNode, b: SimNode, now: number, serial: number): void {
+    this.state = 'dialing'
+    this.opened = false
+    this.openedAt = 0
+    this.lastActivityA = now
+    this.lastActivityB = now
+    this.prevA = undefined
+    this.nextA = undefined
+    this.prevB = undefined
+    this.nextB = undefined
+    this.lastReceivedA = Number.NEGATIVE_INFINITY
+    this.lastReceivedB = Number.NEGATIVE_INFINITY
+    this.outboundSlot = undefined
+    this.inboundSlot = undefined
+    this.dialStartedAt = undefined
+    this.tcpConnectsAt = Number.POSITIVE_INFINITY
+    this.a = a
+    this.b = b
+    this.serial = serial
   }
 
   /** The stage a sender waiting on this connection sees at `now` (Transport.dialStage). */
@@ -93,7 +124,9 @@ export class SimConnection {
 
   /** The handshake ended (open, failed, closed): its slots are free. */
   endHandshake (): void {
-    this.a.dialsUnderWay.delete(this)
+    const under = this.a.dialsUnderWay
+    const i = under.indexOf(this)
+    if (i >= 0) under.splice(i, 1)
     // Both let go before either is cancelled: a freed slot may start another dial at once, which may end this one.
     const outbound = this.outboundSlot
     const inbound = this.inboundSlot
@@ -116,7 +149,7 @@ export class SimNode {
   readonly links = new Map<PeerId, OutLink>()
   readonly connections = new Map<PeerId, SimConnection>()
   /** Our dials holding an outbound handshake slot (at most its limit). */
-  readonly dialsUnderWay = new Set<SimConnection>()
+  readonly dialsUnderWay: SimConnection[] = []
   /**
    * The same connections in a doubly linked list ordered by last activity, least recent first: the
    * connection budget looks for the least recently used idle connection at every new one, which a scan of
