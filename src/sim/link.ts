@@ -12,7 +12,8 @@ import type { QueueLimits } from '../core/frame-queue.js'
 import { CHANNELS } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 import { SimEvent } from './event-queue.js'
-import type { InboundLimit } from '../core/rate-limit.js'
+import { InboundLimit } from '../core/rate-limit.js'
+import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
 import type { SimConnection, SimNode } from './node.js'
 
 /**
@@ -26,9 +27,8 @@ export interface LinkHost {
 
 /** What a delivered frame's slot holds until the wire arrays are reset (it must not keep the frame alive). */
 const EMPTY = new Uint8Array(0)
-/** Every channel, by name (queuedFrames names them): a channel added to Channel must be added here too. */
-const NAMED: Record<Channel, true> = { swim: true, sync: true, presence: true }
-void NAMED
+/** Every channel, by name (queuedFrames names them, the inbound limits are kept by index): a channel added to Channel must be added here too. */
+const CHANNEL_INDEX: Record<Channel, number> = { swim: 0, sync: 1, presence: 2 }
 /** Slots of the wire array per frame (see OutLink.wire). */
 const WIRE_STRIDE = 3
 
@@ -50,10 +50,13 @@ export class OutLink {
   /** The connection this direction runs on, while one is open or being dialled. */
   conn: SimConnection | undefined
   /**
-   * The receiver's rate limits for this sender (production keeps them per connected peer), per channel,
-   * each made at the channel's first frame: a token bucket starts full, so one made later is the same.
+   * The receiver's rate limits for this sender (production keeps them per connected peer), per channel
+   * (CHANNEL_INDEX), each as new at the channel's first frame on a connection: a token bucket starts full, so
+   * one made later is the same. Kept across connections and reset (issue 11): `limitsLive` has a bit for
+   * each channel whose limit belongs to the current connection.
    */
-  inboundLimits: Partial<Record<Channel, InboundLimit>> | undefined
+  private readonly rateLimits: Array<InboundLimit | undefined> = [undefined, undefined, undefined]
+  private limitsLive = 0
   /** Waiting in the network's list of links to pump at the end of the current event. */
   pumpDeferred = false
   readonly arrivalEvent: SimEvent
@@ -91,10 +94,29 @@ export class OutLink {
     this.lastArrival = 0
     this.nextChannel = 'swim'
     this.conn = undefined
-    this.inboundLimits = undefined
+    this.limitsLive = 0
     this.pumpDeferred = false
     this.head = 0
     this.tail = 0
+  }
+
+  /** The receiver's rate limit of `channel` for this sender on the current connection: as new at its first frame. */
+  inboundLimit (channel: Channel, rate: RateSpec, byteRate: ByteRateSpec, now: number): InboundLimit {
+    const i = CHANNEL_INDEX[channel]
+    let limit = this.rateLimits[i]
+    if ((this.limitsLive & (1 << i)) === 0) {
+      if (limit === undefined) {
+        limit = new InboundLimit(rate, byteRate, now)
+        this.rateLimits[i] = limit
+      } else limit.reset(now)
+      this.limitsLive |= 1 << i
+    }
+    return limit as InboundLimit
+  }
+
+  /** The connection closed: as in the libp2p transport, a peer's inbound rate state goes with its last connection. */
+  dropInboundLimits (): void {
+    this.limitsLive = 0
   }
 
   /** The queue of `channel`, made on first use (to queue a frame). */

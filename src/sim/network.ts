@@ -47,7 +47,6 @@ import {
 } from '../core/link-defaults.js'
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
-import { InboundLimit } from '../core/rate-limit.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
 import { CHANNELS, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
@@ -706,8 +705,7 @@ export class SimNetwork implements LinkHost {
     }
     if (this.inboundLimits !== undefined) {
       const { rate, byteRate } = this.inboundLimits
-      const limits = (link.inboundLimits ??= {})
-      const limit = (limits[channel] ??= new InboundLimit(rate[channel], byteRate[channel], now))
+      const limit = link.inboundLimit(channel, rate[channel], byteRate[channel], now)
       if (limit.admit(now, frame.byteLength + varintLength(frame.byteLength)) !== 'ok') {
         this.drop(from, channel, 'rateLimited', 1, false)
         return
@@ -930,8 +928,7 @@ export class SimNetwork implements LinkHost {
   private detach (link: OutLink | undefined, conn: SimConnection): void {
     if (link?.conn !== conn) return
     link.conn = undefined
-    // As in the libp2p transport, a peer's inbound rate state goes with its last connection.
-    link.inboundLimits = undefined
+    link.dropInboundLimits()
     this.dropIfIdle(link)
   }
 
