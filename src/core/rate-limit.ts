@@ -63,6 +63,12 @@ export class TokenBucket {
   spend (cost = 1): void {
     this.tokens -= cost
   }
+
+  /** Full again from `now`: the same bucket as a new one made at `now` (the simulator reuses them). */
+  reset (now: number): void {
+    this.tokens = this.burst
+    this.last = now
+  }
 }
 
 /** Which of a frame's two buckets was short, or 'ok' (then both were charged). */
@@ -79,6 +85,12 @@ export class InboundLimit {
   constructor (rate: RateSpec, byteRate: ByteRateSpec, now: number) {
     this.frames = new TokenBucket(rate, now)
     this.bytes = TokenBucket.ofBytes(byteRate, now)
+  }
+
+  /** The same limit as a new one made at `now` with the same specs (the simulator reuses them). */
+  reset (now: number): void {
+    this.frames.reset(now)
+    this.bytes.reset(now)
   }
 
   /** `cost`: the frame's bytes including its length prefix. */

@@ -157,16 +157,17 @@ export class Prober {
 
   /** The next `count` members `nextTarget` would return, without taking them (within the current round). */
   private upcoming (count: number): PeerId[] {
-    const { table } = this.deps
     const out: PeerId[] = []
-    const take = (id: PeerId): boolean => {
-      const state = table.state(id)
-      if (state !== undefined && isActive(state) && !out.includes(id)) out.push(id)
-      return out.length >= count
-    }
-    for (const id of this.retry) if (take(id)) return out
-    for (let i = this.index; i < this.order.length; i++) if (take(this.order[i] as PeerId)) return out
+    for (const id of this.retry) if (this.takeUpcoming(out, id, count)) return out
+    for (let i = this.index; i < this.order.length; i++) if (this.takeUpcoming(out, this.order[i] as PeerId, count)) return out
     return out
+  }
+
+  /** Adds `id` to `out` if it is an active member not there yet; whether `out` has `count` (upcoming, without a closure per tick). */
+  private takeUpcoming (out: PeerId[], id: PeerId, count: number): boolean {
+    const state = this.deps.table.state(id)
+    if (state !== undefined && isActive(state) && !out.includes(id)) out.push(id)
+    return out.length >= count
   }
 
   /**

@@ -47,17 +47,18 @@ import {
 } from '../core/link-defaults.js'
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
-import { InboundLimit } from '../core/rate-limit.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
 import { CHANNELS, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import { EventQueue, SimEvent } from './event-queue.js'
-import { OutLink } from './link.js'
+import type { OutLink } from './link.js'
 import type { LinkHost } from './link.js'
-import { SimConnection, SimNode } from './node.js'
+import { SimNode } from './node.js'
+import type { SimConnection } from './node.js'
 import type { TrafficStats } from './node.js'
 import { SimKeys } from './signer.js'
 import { SimTransport } from './sim-transport.js'
+import { Spares } from './spares.js'
 
 export type { TrafficStats } from './node.js'
 
@@ -218,8 +219,14 @@ export class SimNetwork implements LinkHost {
   readonly keys: SimKeys | undefined
   private time = 0
   private readonly taps: FrameTap[] = []
+  /** The pump and arrival of every link's events (bound once, not a closure per link). */
+  private readonly linkHost: LinkHost = { pump: link => { this.pump(link) }, arrive: link => { this.arrive(link) } }
+  /** Closed connections and forgotten links, reused. */
+  private readonly spares: Spares
   /** Links sent on during the current event, pumped when it returns. */
   private readonly deferred: OutLink[] = []
+  /** How many of `deferred` are current (the array is kept: emptied by `length = 0`, it dropped its store). */
+  private deferredCount = 0
   readonly traffic: Record<Channel, TrafficStats> = perChannel(() => ({ frames: 0, bytes: 0, dropped: 0 }))
 
   readonly drops: Record<Channel, Record<DropReason, number>> = perChannel(() => zeroDrops())
@@ -241,6 +248,7 @@ export class SimNetwork implements LinkHost {
     this.refuseWhenCrashed = options.refuseWhenCrashed ?? true
     this.maxFrameBytes = { ...DEFAULT_MAX_FRAME_BYTES, ...options.maxFrameBytes }
     this.queueLimits = perChannel(c => ({ ...DEFAULT_QUEUE_LIMITS[c], ...options.queueLimits?.[c] }))
+    this.spares = new Spares(this.queueLimits, this.linkHost)
     this.maxTotalQueuedBytes = options.maxTotalQueuedBytes ?? DEFAULT_MAX_TOTAL_QUEUED_BYTES
     const inboundRate = options.inboundRate
     this.inboundLimits = inboundRate === false
@@ -424,6 +432,7 @@ export class SimNetwork implements LinkHost {
 
   runUntilTime (end: number): void {
     this.runDeferred()
+    this.spares.settle()
     for (;;) {
       const t = this.queue.peekTime()
       if (t === undefined || t > end) break
@@ -433,7 +442,8 @@ export class SimNetwork implements LinkHost {
       if (ev.cancelled) continue
       this.eventsRun++
       ev.fire()
-      if (this.deferred.length > 0) this.runDeferred()
+      if (this.deferredCount > 0) this.runDeferred()
+      this.spares.settle()
     }
     this.time = Math.max(this.time, end)
   }
@@ -441,12 +451,12 @@ export class SimNetwork implements LinkHost {
   /** The pumps of links that were sent on during the last event (the transport's microtask turn). */
   private runDeferred (): void {
     // The list may grow while it is worked through (a pump that dials, a dial that fails at once).
-    for (let i = 0; i < this.deferred.length; i++) {
+    for (let i = 0; i < this.deferredCount; i++) {
       const link = this.deferred[i] as OutLink
       link.pumpDeferred = false
       this.pump(link)
     }
-    this.deferred.length = 0
+    this.deferredCount = 0
   }
 
   /**
@@ -528,7 +538,7 @@ export class SimNetwork implements LinkHost {
     // synchronous handler that sent: frames sent together are all queued before the first is written.
     if (!link.pumpEvent.queued && !link.pumpDeferred) {
       link.pumpDeferred = true
-      this.deferred.push(link)
+      this.deferred[this.deferredCount++] = link
     }
   }
 
@@ -641,7 +651,9 @@ export class SimNetwork implements LinkHost {
   /** A copy of a frame delivered once more at `time`, outside the stream's order (replay fault). */
   private replay (link: OutLink, channel: Channel, frame: Uint8Array, time: number): void {
     const epoch = link.to.epoch
+    link.captured++
     this.queue.push(time, () => {
+      link.captured--
       this.duplicated++
       this.receive(link, channel, frame, epoch)
     })
@@ -650,7 +662,7 @@ export class SimNetwork implements LinkHost {
   private linkFrom (from: SimNode, to: SimNode): OutLink {
     let link = from.links.get(to.id)
     if (link === undefined) {
-      link = new OutLink(from, to, this.queueLimits, this)
+      link = this.spares.link(from, to)
       from.links.set(to.id, link)
     }
     return link
@@ -676,17 +688,24 @@ export class SimNetwork implements LinkHost {
         // handshake steps that came later jump ahead each time: a peer doing handshakes back to back read no
         // frame for seconds — not what Node does, whose event loop polls sockets between callbacks.
         const at = this.burn(to, now, this.cpu.frameMs)
-        this.queue.push(at, () => { this.receive(link, channel, frame, epoch, true) })
+        link.captured++
+        this.queue.push(at, () => {
+          link.captured--
+          this.receive(link, channel, frame, epoch, true)
+        })
         return
       }
       // Handled when the stall ends, in order, a little after the timers that expired meanwhile.
-      this.queue.push(to.stalledUntil + STALL_IO_LAG_MS, () => { this.receive(link, channel, frame, epoch) })
+      link.captured++
+      this.queue.push(to.stalledUntil + STALL_IO_LAG_MS, () => {
+        link.captured--
+        this.receive(link, channel, frame, epoch)
+      })
       return
     }
     if (this.inboundLimits !== undefined) {
       const { rate, byteRate } = this.inboundLimits
-      const limits = (link.inboundLimits ??= {})
-      const limit = (limits[channel] ??= new InboundLimit(rate[channel], byteRate[channel], now))
+      const limit = link.inboundLimit(channel, rate[channel], byteRate[channel], now)
       if (limit.admit(now, frame.byteLength + varintLength(frame.byteLength)) !== 'ok') {
         this.drop(from, channel, 'rateLimited', 1, false)
         return
@@ -707,7 +726,7 @@ export class SimNetwork implements LinkHost {
   private dial (from: SimNode, to: SimNode): void {
     if (from.connections.has(to.id)) return
     const now = this.time
-    const conn = new SimConnection(from, to, now, this.connectionSerial++)
+    const conn = this.spares.connection(from, to, now, this.connectionSerial++)
     from.addConnection(to.id, conn)
     to.addConnection(from.id, conn)
     this.linkFrom(from, to).conn = conn
@@ -716,7 +735,7 @@ export class SimNetwork implements LinkHost {
     // At most maxConcurrentHandshakes dials at once; the rest wait in line, their deadline not yet running.
     const ticket = from.handshakes.outbound.acquire(() => { this.startDial(conn) })
     if (ticket === undefined) this.failDial(conn)
-    else if (conn.state === 'dialing') conn.slotTickets.push(ticket)
+    else if (conn.state === 'dialing') conn.outboundSlot = ticket
   }
 
   /**
@@ -738,7 +757,7 @@ export class SimNetwork implements LinkHost {
     const reachable = (): boolean => !to.crashed && to.epoch === toEpoch && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id)
     if (elapsed === 0) {
       conn.dialStartedAt = now
-      from.dialsUnderWay.add(conn)
+      if (!from.dialsUnderWay.includes(conn)) from.dialsUnderWay.push(conn)
     }
     // Lost packets of the dial: SYN or SYN-ACK resent after the initial timeout, a handshake message after the
     // measured one (the connection has a round-trip sample by then).
@@ -844,7 +863,7 @@ export class SimNetwork implements LinkHost {
       if (conn.state !== 'dialing') return
       const ticket = to.handshakes.inbound.acquire(() => { step(0, this.time) })
       if (ticket === undefined) settle(this.time, () => false)
-      else conn.slotTickets.push(ticket)
+      else conn.inboundSlot = ticket
     })
   }
 
@@ -863,6 +882,7 @@ export class SimNetwork implements LinkHost {
 
   private openConnection (conn: SimConnection): void {
     conn.state = 'open'
+    conn.opened = true
     conn.endHandshake()
     conn.openedAt = this.time
     conn.touch(conn.a, this.time)
@@ -894,18 +914,22 @@ export class SimNetwork implements LinkHost {
       conn.a.openConnections--
       conn.b.openConnections--
     }
+    if (conn.state !== 'closed') this.spares.releaseConnection(conn)
     conn.state = 'closed'
     conn.endHandshake()
     const { a, b } = conn
     a.removeConnection(b.id, conn)
     b.removeConnection(a.id, conn)
-    for (const link of [a.links.get(b.id), b.links.get(a.id)]) {
-      if (link?.conn !== conn) continue
-      link.conn = undefined
-      // As in the libp2p transport, a peer's inbound rate state goes with its last connection.
-      link.inboundLimits = undefined
-      this.dropIfIdle(link)
-    }
+    this.detach(a.links.get(b.id), conn)
+    this.detach(b.links.get(a.id), conn)
+  }
+
+  /** `link` no longer runs on `conn` (closed): it is forgotten if it holds nothing. */
+  private detach (link: OutLink | undefined, conn: SimConnection): void {
+    if (link?.conn !== conn) return
+    link.conn = undefined
+    link.dropInboundLimits()
+    this.dropIfIdle(link)
   }
 
   /**
@@ -916,7 +940,9 @@ export class SimNetwork implements LinkHost {
   private dropIfIdle (link: OutLink): void {
     if (link.conn !== undefined || link.queuedFrames > 0 || link.inFlight > 0 || link.pumpEvent.queued || link.arrivalEvent.queued ||
         link.pumpDeferred || link.busyUntil > this.time) return
-    if (link.from.links.get(link.to.id) === link) link.from.links.delete(link.to.id)
+    if (link.from.links.get(link.to.id) !== link) return
+    link.from.links.delete(link.to.id)
+    this.spares.releaseLink(link)
   }
 
   /**

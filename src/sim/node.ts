@@ -4,6 +4,7 @@
  */
 import { QueueBudget } from '../core/frame-queue.js'
 import { HandshakeSlots } from '../core/handshake-slots.js'
+import type { SlotTicket } from '../core/handshake-slots.js'
 import type { Random } from '../core/random.js'
 import type { DialStage, PeerId } from '../core/transport.js'
 import type { OutLink } from './link.js'
@@ -21,6 +22,8 @@ export interface TrafficStats {
  */
 export class SimConnection {
   state: 'dialing' | 'open' | 'closed' = 'dialing'
+  /** Went through `open` (then nothing the dial scheduled still refers to it: see Spares). */
+  opened = false
   openedAt = 0
   /** Last frame sent or received on it, per end (the connection budget's LRU). */
   lastActivityA = 0
@@ -33,20 +36,54 @@ export class SimConnection {
   /** Last frame received on it, per end (`forget` keeps a connection that still delivers). */
   lastReceivedA = Number.NEGATIVE_INFINITY
   lastReceivedB = Number.NEGATIVE_INFINITY
-  /** Frees (or leaves the line for) the handshake slots the dial holds; emptied once it ends. */
-  readonly slotTickets: Array<{ cancel(): void }> = []
+  /**
+   * The handshake slots the dial holds or waits for, the dialler's and (with the CPU model) the listener's;
+   * freed (or the line left) once it ends. Two fields, not an array: a dial is made about once a second per
+   * member at N = 1,000 (issue 11).
+   */
+  outboundSlot: SlotTicket | undefined
+  inboundSlot: SlotTicket | undefined
   /** While dialing: when the dial got its handshake slot (undefined: still in line). */
   dialStartedAt: number | undefined
   /** While dialing: when TCP connects and the handshake begins (infinite: it never will, e.g. a partition). */
   tcpConnectsAt = Number.POSITIVE_INFINITY
-
+  /** The dialler and the listener. */
+  a: SimNode
+  b: SimNode
   /**
-   * `serial`: the order connections were dialled in this network; among equally idle connections the
-   * budget closes the oldest first (the order of a node's connection list changes as connections close).
+   * The order connections were dialled in this network; among equally idle connections the budget closes
+   * the oldest first (the order of a node's connection list changes as connections close).
    */
-  constructor (readonly a: SimNode, readonly b: SimNode, now: number, readonly serial: number) {
+  serial: number
+
+  constructor (a: SimNode, b: SimNode, now: number, serial: number) {
+    this.a = a
+    this.b = b
+    this.serial = serial
     this.lastActivityA = now
     this.lastActivityB = now
+  }
+
+  /** Makes a closed connection a new dial from `a` to `b`, as `new SimConnection(a, b, now, serial)` would (Spares). */
+  reuse (a: SimNode, b: SimNode, now: number, serial: number): void {
+    this.state = 'dialing'
+    this.opened = false
+    this.openedAt = 0
+    this.lastActivityA = now
+    this.lastActivityB = now
+    this.prevA = undefined
+    this.nextA = undefined
+    this.prevB = undefined
+    this.nextB = undefined
+    this.lastReceivedA = Number.NEGATIVE_INFINITY
+    this.lastReceivedB = Number.NEGATIVE_INFINITY
+    this.outboundSlot = undefined
+    this.inboundSlot = undefined
+    this.dialStartedAt = undefined
+    this.tcpConnectsAt = Number.POSITIVE_INFINITY
+    this.a = a
+    this.b = b
+    this.serial = serial
   }
 
   /** The stage a sender waiting on this connection sees at `now` (Transport.dialStage). */
@@ -87,8 +124,16 @@ export class SimConnection {
 
   /** The handshake ended (open, failed, closed): its slots are free. */
   endHandshake (): void {
-    this.a.dialsUnderWay.delete(this)
-    for (const t of this.slotTickets.splice(0)) t.cancel()
+    const under = this.a.dialsUnderWay
+    const i = under.indexOf(this)
+    if (i >= 0) under.splice(i, 1)
+    // Both let go before either is cancelled: a freed slot may start another dial at once, which may end this one.
+    const outbound = this.outboundSlot
+    const inbound = this.inboundSlot
+    this.outboundSlot = undefined
+    this.inboundSlot = undefined
+    outbound?.cancel()
+    inbound?.cancel()
   }
 }
 
@@ -104,7 +149,7 @@ export class SimNode {
   readonly links = new Map<PeerId, OutLink>()
   readonly connections = new Map<PeerId, SimConnection>()
   /** Our dials holding an outbound handshake slot (at most its limit). */
-  readonly dialsUnderWay = new Set<SimConnection>()
+  readonly dialsUnderWay: SimConnection[] = []
   /**
    * The same connections in a doubly linked list ordered by last activity, least recent first: the
    * connection budget looks for the least recently used idle connection at every new one, which a scan of
