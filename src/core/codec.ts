@@ -31,8 +31,16 @@ export function checkString (value: string, maxLength: number, field: string): s
   return value
 }
 
-/** A lone surrogate cannot be encoded as UTF-8: a peer re-encoding the text would send something else (U+FFFD). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+// In a `u`-flag regex a valid surrogate pair is one code point, so \p{Cs} only matches lone surrogates.
+const LONE_SURROGATE = /\p{Cs}/u
+
+/**
+ * Whether `text` holds a lone surrogate (a UTF-16 half without its pair). UTF-8 cannot encode one: it is
+ * written as U+FFFD, so a peer re-encoding the text would send, store or show something else.
+ */
+export function hasLoneSurrogate (text: string): boolean {
+  return LONE_SURROGATE.test(text)
+}
 
 /**
  * @throws DecodeError unless `value` is at most `maxLength` UTF-16 units of well-formed text (decoders
@@ -40,7 +48,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function checkText (value: string, maxLength: number, field: string): string {
   checkString(value, maxLength, field)
-  if (LONE_SURROGATE.test(value)) throw new DecodeError(`${field}: not valid UTF-8`)
+  if (hasLoneSurrogate(value)) throw new DecodeError(`${field}: not valid UTF-8`)
   return value
 }
 

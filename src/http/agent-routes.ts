@@ -15,6 +15,7 @@ import { invalidPeerIdOf } from '../net/addresses.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
 import type { Route } from './route.js'
+import { hasLoneSurrogate } from '../core/codec.js'
 
 /** Addresses per join request (as many as a member record carries). */
 export const MAX_JOIN_ADDRS = SWIM_LIMITS.addrs
@@ -39,10 +40,8 @@ function joinAddrs (body: unknown): string[] {
   })
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
 function tagText (value: unknown, max: number, what: string): string {
-  if (typeof value !== 'string' || value.length > max || LONE_SURROGATE.test(value) || (what === 'key' && value.length === 0)) {
+  if (typeof value !== 'string' || value.length > max || hasLoneSurrogate(value) || (what === 'key' && value.length === 0)) {
     throw new HttpError(400, 'invalid_body', `tag ${what}s are strings of ${what === 'key' ? 1 : 0}–${max} characters`)
   }
   return value

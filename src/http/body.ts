@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.js'
+import { hasLoneSurrogate } from '../core/codec.js'
 
 /** Largest JSON body accepted (a kv value or a chat message; docs are replicated, not uploaded). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -88,8 +89,6 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
 
 /** Text decoded from UTF-8 holds no surrogate of its own: only an escape in the JSON can produce one. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
-// In a `u`-flag regex a valid surrogate pair is one code point, so \p{Cs} only matches lone surrogates.
-const LONE_SURROGATE = /\p{Cs}/u
 
 /**
  * Whether a string (or key) anywhere in a parsed JSON value holds a lone surrogate. UTF-8 cannot encode
@@ -101,12 +100,12 @@ function holdsLoneSurrogate (value: unknown): boolean {
   while (stack.length > 0) {
     const v = stack.pop()
     if (typeof v === 'string') {
-      if (LONE_SURROGATE.test(v)) return true
+      if (hasLoneSurrogate(v)) return true
     } else if (Array.isArray(v)) {
       for (const item of v as unknown[]) stack.push(item) // not push(...v): a 1 MiB body may hold 500,000 items
     } else if (typeof v === 'object' && v !== null) {
       for (const [k, item] of Object.entries(v)) {
-        if (LONE_SURROGATE.test(k)) return true
+        if (hasLoneSurrogate(k)) return true
         stack.push(item)
       }
     }

@@ -4,7 +4,7 @@
  * downstream sees a frame that failed validation. Yjs update bytes are checked structurally later, right
  * before they are applied (doc-entry.ts), because that needs the Yjs decoder.
  */
-import { checkBytes, checkCount, checkInt, checkString, decodeBounded } from '../core/codec.js'
+import { checkBytes, checkCount, checkInt, checkString, decodeBounded, hasLoneSurrogate } from '../core/codec.js'
 import { DecodeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES } from './version-vector.js'
@@ -117,15 +117,13 @@ export type SyncMessageOf<T extends MessageTypeName> = Extract<SyncMessage, { ty
 // C0 controls and DEL: never part of a name a person would choose, and they break logs and URLs.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/
 const PRINTABLE_ID = /^[\x21-\x7e]+$/
-// A lone surrogate cannot be encoded as UTF-8: the peer would decode a different name (U+FFFD).
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** @throws DecodeError unless `name` is a valid document name (1–256 chars, no control characters). */
 export function checkDocName (name: string, field = 'doc'): string {
   checkString(name, SYNC_LIMITS.docNameChars, field)
   if (name.length === 0) throw new DecodeError(`${field}: empty document name`)
   if (CONTROL_CHARS.test(name)) throw new DecodeError(`${field}: control character in document name`)
-  if (LONE_SURROGATE.test(name)) throw new DecodeError(`${field}: lone surrogate in document name`)
+  if (hasLoneSurrogate(name)) throw new DecodeError(`${field}: lone surrogate in document name`)
   return name
 }
 

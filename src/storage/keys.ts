@@ -14,6 +14,7 @@
  * written since the last compaction and only the keys of the (large) states.
  */
 import { InvalidDocNameError } from './errors.js'
+import { hasLoneSurrogate } from '../core/codec.js'
 
 /** Doc names longer than this many UTF-8 bytes are refused (keys stay small; escaping at most doubles it). */
 export const MAX_DOC_NAME_BYTES = 1024
@@ -34,8 +35,6 @@ export const PROBE_KEY: Uint8Array = Uint8Array.from([NS_META, ...Buffer.from('p
 /** Bumped on any incompatible change of this layout; a store refuses a newer one (StoreFormatError). */
 export const FORMAT_VERSION = 1
 
-// In a `u`-flag regex a valid surrogate pair is one code point, so \p{Cs} only matches lone surrogates.
-const LONE_SURROGATE = /\p{Cs}/u
 
 /**
  * The escaped UTF-8 bytes of `doc`.
@@ -47,7 +46,7 @@ export function encodeDocName (doc: string): Buffer {
   if (raw.length > MAX_DOC_NAME_BYTES) {
     throw new InvalidDocNameError(`doc name of ${raw.length} bytes exceeds ${MAX_DOC_NAME_BYTES}`)
   }
-  if (LONE_SURROGATE.test(doc)) throw new InvalidDocNameError('doc name is not well-formed Unicode')
+  if (hasLoneSurrogate(doc)) throw new InvalidDocNameError('doc name is not well-formed Unicode')
   let specials = 0
   for (const b of raw) if (b === TERMINATOR || b === ESCAPE) specials++
   if (specials === 0) return raw
