@@ -10,9 +10,9 @@ import path from 'node:path'
 import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ROOT, cleanup, http, spawnPeer, tempDir, waitFor, waitForStates } from '../helpers/procs.js'
+import { ROOT, cleanup, http, spawnPeer, tempDir, waitForStates } from '../helpers/procs.js'
 import type { PeerProcess } from '../helpers/procs.js'
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, untilBoth } from '../helpers/browser.js'
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, untilBoth, untilView } from '../helpers/browser.js'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 /** Local profile: a blocked peer is suspect within a probe or two; a healed one alive again within seconds. */
@@ -54,15 +54,7 @@ function view (page: Page): Promise<View> {
 
 /** Polls the page until `ok(view)`; on timeout the error shows the last view. */
 async function until (page: Page, what: string, ok: (v: View) => boolean, timeoutMs = SHOW_MS): Promise<View> {
-  let last: View | undefined
-  try {
-    return await waitFor(what, async () => {
-      last = await view(page)
-      return ok(last) ? last : false
-    }, timeoutMs)
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\nlast view: ${JSON.stringify(last)}`)
-  }
+  return await untilView(view, page, what, ok, timeoutMs)
 }
 
 async function send (page: Page, text: string): Promise<void> {

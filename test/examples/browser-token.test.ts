@@ -11,7 +11,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ROOT, cleanup, spawnPeer, tempDir, waitFor } from '../helpers/procs.js'
 import type { PeerProcess } from '../helpers/procs.js'
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../helpers/browser.js'
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, untilView } from '../helpers/browser.js'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 const TOKEN = 'token-for-the-browser-test-0123'
@@ -35,15 +35,7 @@ function view (page: Page): Promise<View> {
 }
 
 async function until (page: Page, what: string, ok: (v: View) => boolean): Promise<View> {
-  let last: View | undefined
-  try {
-    return await waitFor(what, async () => {
-      last = await view(page)
-      return ok(last) ? last : false
-    }, SHOW_MS)
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\nlast view: ${JSON.stringify(last)}`)
-  }
+  return await untilView(view, page, what, ok, SHOW_MS)
 }
 
 describe.skipIf(missing !== undefined)(`chat-counter in chromium: a peer that requires a token${missing === undefined ? '' : ` (${missing})`}`, () => {

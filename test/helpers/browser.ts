@@ -19,6 +19,19 @@ export function chromiumMissing (testName: string): string | undefined {
   return `skipped: ${CHROMIUM} not installed`
 }
 
+/** Polls one page with `read` until `ok(view)`; on timeout the error shows the last view. */
+export async function untilView<V> (read: (page: Page) => Promise<V>, page: Page, what: string, ok: (v: V) => boolean, timeoutMs: number): Promise<V> {
+  let last: V | undefined
+  try {
+    return await waitFor(what, async () => {
+      last = await read(page)
+      return ok(last) ? last : false
+    }, timeoutMs)
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nlast view: ${JSON.stringify(last)}`)
+  }
+}
+
 /**
  * Polls two pages, reading both on every poll, until `ok(a, b)` — e.g. both show one text or one digest.
  * A view of one page read once, then waited for on the other, can miss updates still on their way to the
