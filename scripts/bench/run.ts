@@ -12,7 +12,8 @@ const BENCHES: Record<string, string> = {
   placement: './placement.ts',
   hostile: './hostile.ts',
   'write-load': './write-load.ts',
-  loss: './loss.ts'
+  loss: './loss.ts',
+  'connection-cost': './connection-cost.ts'
 }
 
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }

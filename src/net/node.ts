@@ -1,5 +1,5 @@
 /**
- * The libp2p node factory: TCP, Noise, yamux and identify — nothing else. Every default that would
+ * The libp2p node factory: TCP, Noise and yamux — nothing else. Every default that would
  * add background traffic or stream churn is switched off, because idle bytes per member are a measured
  * goal (≤ ~630 B/s at N = 10, Serf does 420 B/s):
  *
@@ -9,6 +9,11 @@
  * - yamux keep-alive: off. Its pings never close a dead connection (libp2p ignores ping failures); they
  *   only keep idle sockets from timing out, which the connection budget wants to happen.
  * - no ping, kad-dht, autonat, relay, bootstrap services: membership does discovery and re-dialling.
+ * - no identify (issue 14). It ran on every new connection, a stream and a signed peer record each way,
+ *   to tell libp2p the remote's listen addresses and protocols; murmur uses neither: member records carry
+ *   every member's addresses (the transport dials those), and our streams name their protocol. It was
+ *   ~35 % of a connection's CPU on loopback (scripts/bench/connection-cost.ts), paid ~150 times by the
+ *   peers of a 30-peer mesh healing from a 6 | 24 partition on machines already near saturation.
  * - socket writes coalesced (coalescing.ts): measured at N = 10 idle on 127.0.0.1, 788 → 539 B/s per
  *   member on the wire (IPv4 + TCP headers included); 508 B/s with a pre-shared key.
  * - yamux window updates only once half the window is used (yamux-window.ts), as the yamux spec allows,
@@ -16,8 +21,6 @@
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import type { Identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import type { ConnectionGater, ConnectionProtector, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
@@ -30,7 +33,6 @@ import { LIBP2P_CONNECTION_HEADROOM, MAX_HANDSHAKE_TIMEOUT_SCALE } from './confi
 import type { MdnsInit } from './config.js'
 
 export interface MurmurServices extends Record<string, unknown> {
-  identify: Identify
   /**
    * mDNS as a service rather than a `peerDiscovery` module, so the transport can hear every response:
    * libp2p's own `peer:discovery` event fires only for peers new to its peer store (and for any peer
@@ -65,8 +67,6 @@ export interface NodeInit {
 
 /** A connection's graceful close waits at most this long for its streams (libp2p's default is 1 s). */
 const CONNECTION_CLOSE_TIMEOUT_MS = 500
-/** identify's response wait (default 5 s): keep it under the dial timeout scale. */
-const IDENTIFY_TIMEOUT_MS = 3000
 
 /** Creates and starts a libp2p node. */
 export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
@@ -98,7 +98,6 @@ export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
     },
     connectionMonitor: { enabled: false },
     services: {
-      identify: identify({ timeout: IDENTIFY_TIMEOUT_MS }),
       ...(init.mdns === undefined ? {} : { mdns: mdns({ interval: init.mdns.intervalMs, serviceTag: init.mdns.serviceTag }) })
     }
   })

@@ -24,7 +24,7 @@
  * equal times run in scheduling order, and nothing reads real time.
  *
  * - CPU time, when `cpu` is given (issue 14): a node has one thread. A handshake costs each end
- *   `cpu.handshakeMs` of it (Noise XX's Diffie-Hellman and signatures, identify), done when that end's
+ *   `cpu.handshakeMs` of it (Noise XX's Diffie-Hellman and signatures), done when that end's
  *   thread gets to it after TCP connected, and each frame handed to the protocol costs `cpu.frameMs`.
  *   While a node works, its timers and inbound frames wait (the stall machinery: `stalledUntil`, `runOn`),
  *   so a node handed dozens of handshakes at once answers pings late and times out its own probes — what
@@ -88,7 +88,7 @@ export interface LinkSpec {
 
 /** CPU cost of the work a node's one thread does (see the file comment). */
 export interface CpuModel {
-  /** Each end of a connection handshake (Noise XX + yamux + identify), ms. */
+  /** Each end of a connection handshake (Noise XX + yamux), ms. */
   handshakeMs: number
   /** Each inbound frame handed to the protocol (decode, signature checks, handling), ms. */
   frameMs: number
@@ -157,8 +157,11 @@ const STALL_IO_LAG_MS = 1
 const SEND_AHEAD_MS = 2
 /** Round trips of a dial before the handshake's CPU time: TCP (1), Noise XX (1.5), multistream + yamux (0.5). */
 const DIAL_ROUND_TRIPS = 3
-/** Messages of a handshake after TCP connected, each handled by one end in turn (CPU model). */
-const HANDSHAKE_STEPS = 6
+/**
+ * Messages of a handshake after TCP connected, each handled by one end in turn (CPU model): multistream-select,
+ * Noise XX's three, yamux. (Six while the libp2p node ran identify too: src/net/node.ts.)
+ */
+const HANDSHAKE_STEPS = 5
 /**
  * Linux's retransmission timeout on a LAN: its floor (TCP_RTO_MIN), which the tail-loss probe of a lone
  * segment also waits out. Doubles with each retransmission lost in turn.
@@ -813,7 +816,7 @@ export class SimNetwork implements LinkHost {
 
   /**
    * A dial with the CPU model. TCP connects after a round trip; then the handshake's messages go back and
-   * forth, HANDSHAKE_STEPS of them (multistream-select, Noise XX's three, yamux, identify), each a share of
+   * forth, HANDSHAKE_STEPS of them (multistream-select, Noise XX's three, yamux), each a share of
    * `cpu.handshakeMs` done on the end that handles it when its thread gets to it — behind whatever work it
    * already has, as Node interleaves everything on one thread — and half a round trip on the wire. Done past
    * the dial deadline: the dialler gives up (a handshake timeout), the work spent for nothing.
@@ -839,7 +842,10 @@ export class SimNetwork implements LinkHost {
       settle(plainDeadline, () => false)
       return
     }
-    const share = (this.cpu as CpuModel).handshakeMs / (HANDSHAKE_STEPS / 2)
+    // Each end spends handshakeMs in all, over the steps it handles.
+    const { handshakeMs } = this.cpu as CpuModel
+    const listenerShare = handshakeMs / Math.ceil(HANDSHAKE_STEPS / 2)
+    const diallerShare = handshakeMs / Math.floor(HANDSHAKE_STEPS / 2)
     const step = (i: number, at: number): void => {
       this.queue.push(at, () => {
         if (conn.state !== 'dialing') return
@@ -848,7 +854,7 @@ export class SimNetwork implements LinkHost {
           return
         }
         // Even steps are the listener's (it answers first), odd ones the dialler's.
-        const done = this.burn(i % 2 === 0 ? to : from, this.time, share)
+        const done = i % 2 === 0 ? this.burn(to, this.time, listenerShare) : this.burn(from, this.time, diallerShare)
         if (done > deadline) {
           this.queue.push(deadline, () => { if (conn.state === 'dialing') this.connectionStats.handshakeTimeouts++ })
           settle(deadline, () => false)
