@@ -9,7 +9,8 @@
  *
  * Output: one line per fault and per minute, a summary table, and as the last line one JSON object.
  * Exit 0 only if RSS stayed flat, there was no false death, no lost write, no crash, and the mesh
- * converged; 1 otherwise; 2 for bad flags; 130 on Ctrl-C (after killing every peer and removing the data).
+ * converged; 1 otherwise; 2 for bad flags; 130 on Ctrl-C (after killing every peer and removing the data;
+ * with --keep the data stays and the peers' logs are saved, as at the end of a run).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -63,7 +64,7 @@ const load = new LoadWatch(mesh)
 const timers: NodeJS.Timeout[] = []
 const crashes: string[] = []
 
-/** Ctrl-C (or SIGTERM): kill every peer, remove the data, say so, exit 130. */
+/** Ctrl-C (or SIGTERM): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit 130. */
 let interrupted = false
 const interrupt = (signal: string): void => {
   if (interrupted) process.exit(130)
@@ -72,6 +73,8 @@ const interrupt = (signal: string): void => {
   for (const t of timers) clearInterval(t)
   deaths.stop()
   for (const s of mesh.slots) s.proc?.proc.kill('SIGKILL')
+  // --keep: a run stopped by hand is most often one being looked into; its logs are what one looks at.
+  if (options.keep) log(`peer logs saved in ${saveLogs()}`)
   if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
   process.stdout.write(`${JSON.stringify({ interrupted: true, seed: options.seed, ok: false })}\n`)
   process.exit(130)

@@ -32,7 +32,7 @@ Options:
   --writes-per-sec <r>   write attempts per peer per second, 0.1–20 (default 1)
   --profile local|lan    timing preset of the peers (default local: one machine)
   --dir <dir>            data dirs go there (default: a temp dir, removed at the end)
-  --keep                 keep the data dirs, and save every peer's log (saved anyway on a failed run)
+  --keep                 keep the data dirs, and save every peer's log (also on Ctrl-C; saved anyway on a failed run)
   --help                 this help
 `
 

@@ -1,0 +1,58 @@
+/**
+ * `npm run soak` (scripts/soak.ts) as a child process: Ctrl-C mid-run and a bad flag. The full soak is a
+ * benchmark-sized run (minutes, 20–50 peers) and is not part of the suite; `npm test` builds first.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, test } from 'vitest'
+import { NODE, ROOT } from '../helpers/procs.js'
+
+const SCRIPT = path.join(ROOT, 'scripts', 'soak.ts')
+const dirs: string[] = []
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+/** Processes whose command line mentions `text`. */
+function processesWith (text: string): string[] {
+  return readdirSync('/proc').filter(d => /^\d+$/.test(d)).filter((pid) => {
+    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text) } catch { return false }
+  })
+}
+
+describe('npm run soak', () => {
+  test('Ctrl-C with --keep: every peer stopped, exit 130, and the peer logs saved where it says', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-soak-test-'))
+    dirs.push(dir)
+    const child = spawn(NODE, [SCRIPT, '--peers', '3', '--minutes', '1', '--seed', '5', '--keep', '--dir', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    const code = new Promise<number | null>((resolve) => { child.on('exit', (c) => { resolve(c) }) })
+    const deadline = Date.now() + 60_000
+    while (!/mesh formed/.test(stdout) && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 50))
+    expect(stdout).toMatch(/mesh formed/)
+    child.kill('SIGINT')
+    expect(await code).toBe(130)
+    const saved = /peer logs saved in (\S+)/.exec(stdout)?.[1]
+    expect(saved, stdout).toBeDefined()
+    dirs.push(saved as string)
+    const logs = readdirSync(saved as string).sort()
+    expect(logs).toEqual(['p00.log', 'p01.log', 'p02.log'])
+    // Each is the peer's own log: its start-up lines are in it.
+    expect(readFileSync(path.join(saved as string, 'p01.log'), 'utf8')).toMatch(/membership started/)
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({ interrupted: true, seed: 5, ok: false })
+    // --dir with --keep: the data dirs stay; no peer is left running on them.
+    expect(existsSync(path.join(dir, 'p00'))).toBe(true)
+    expect(processesWith(dir)).toEqual([])
+  }, 90_000)
+
+  test('a bad flag: one line naming it, non-zero exit, no peer started', () => {
+    const r = spawnSync(NODE, [SCRIPT, '--peers', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    expect(r.status).not.toBe(0)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/--peers/)
+  })
+})
