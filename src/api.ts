@@ -207,6 +207,9 @@ export interface Peer {
    * once the doc is durable here (see WriteOptions for the outcomes).
    * @throws DocTooLargeError (nothing written) if the doc is at its size limit, or `options.bytes` more would
    *   take it past.
+   * @throws InvalidTextError (refused: the doc's content is as before) if what `fn` added holds a lone
+   *   surrogate, which UTF-8 cannot carry: the edit is withdrawn before anyone sees it. PartialWriteError (not a
+   *   refusal) if `fn` also deleted earlier list or text content or a nested type: those deletions stay.
    */
   write(name: string, fn: (doc: Y.Doc) => void, options?: WriteOptions): Promise<VersionVectorJSON>
   /**
