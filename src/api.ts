@@ -251,6 +251,14 @@ export interface Peer {
   counter(name: string, mapName?: string): Promise<Counter>
   /** Every known member, this peer included. */
   members(): MemberView[]
+  /**
+   * Whether this peer has nobody to join, so that being the only alive member is what it is set up for (a
+   * mesh of one: `/ready` answers ready): it has no bootstrap address and no mDNS, or every bootstrap
+   * address is its own — an IP one, or a DNS name that answered with only this peer's addresses twice in
+   * a row, 5 s apart (the headless Service of a one-pod Kubernetes StatefulSet) — and no other member was
+   * seen alive since.
+   */
+  nobodyToJoin(): boolean
   /** This peer as a member. */
   self(): MemberView
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void

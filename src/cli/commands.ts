@@ -289,7 +289,7 @@ export interface Command {
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   members: { run: members, usage: 'members [--json] [--status <regexp>]', summary: 'the mesh as this agent sees it' },
-  ready: { run: ready, usage: 'ready', summary: 'exit 0 once the agent is in a mesh (GET /ready): for readiness probes' },
+  ready: { run: ready, usage: 'ready', summary: 'exit 0 once the agent is in a mesh, or has nobody to join (GET /ready): for readiness probes' },
   health: { run: health, usage: 'health', summary: 'exit 0 if the agent answers (GET /health): for liveness checks' },
   join: { run: join, usage: 'join <multiaddr>...', summary: 'join the mesh of these peers (a DNS name: each of its addresses)' },
   leave: { run: leave, usage: 'leave', summary: 'leave gracefully and stop the agent' },
