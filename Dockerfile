@@ -9,8 +9,10 @@
 #     -e MURMUR_BOOTSTRAP=/ip4/<a peer>/tcp/4001 murmur
 #
 # Every flag of `murmur agent --help` is also a MURMUR_* variable (README: "Config file and environment").
-# The HTTP API listens on 0.0.0.0:8080 inside the container, so a token is required (MURMUR_HTTP_TOKEN,
-# or MURMUR_HTTP_TOKEN_FILE pointing at a mounted secret); without one the agent refuses to start.
+# The HTTP API listens on 0.0.0.0:8080 inside the container (MURMUR_HTTP), so a token is required
+# (MURMUR_HTTP_TOKEN, or MURMUR_HTTP_TOKEN_FILE pointing at a mounted secret); without one the agent refuses
+# to start. Another port (-e MURMUR_HTTP=0.0.0.0:9000, `agent --http …`, a config file) needs nothing else:
+# the agent records where it serves in /data/http-addr, and the health check and `murmur` commands read it.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
@@ -31,8 +33,7 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     MURMUR_DATA_DIR=/data \
     MURMUR_LISTEN=/ip4/0.0.0.0/tcp/4001 \
-    MURMUR_HTTP=0.0.0.0:8080 \
-    MURMUR_HTTP_ADDR=127.0.0.1:8080
+    MURMUR_HTTP=0.0.0.0:8080
 WORKDIR /opt/murmur
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
@@ -43,8 +44,9 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 4001 8080
-# Liveness: /health needs no token and says nothing else.
+# Liveness: `murmur health` asks /health (no token needed; it says nothing else) wherever the agent serves
+# it, as recorded in /data/http-addr: the check follows the configured HTTP address, no port written here.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "dist/murmur.js", "health"]
 ENTRYPOINT ["node", "dist/murmur.js"]
 CMD ["agent"]

@@ -207,6 +207,9 @@ export interface Peer {
    * once the doc is durable here (see WriteOptions for the outcomes).
    * @throws DocTooLargeError (nothing written) if the doc is at its size limit, or `options.bytes` more would
    *   take it past.
+   * @throws InvalidTextError (refused: the doc's content is as before) if what `fn` added holds a lone
+   *   surrogate, which UTF-8 cannot carry: the edit is withdrawn before anyone sees it. PartialWriteError (not a
+   *   refusal) if `fn` also deleted earlier list or text content or a nested type: those deletions stay.
    */
   write(name: string, fn: (doc: Y.Doc) => void, options?: WriteOptions): Promise<VersionVectorJSON>
   /**
@@ -248,6 +251,14 @@ export interface Peer {
   counter(name: string, mapName?: string): Promise<Counter>
   /** Every known member, this peer included. */
   members(): MemberView[]
+  /**
+   * Whether this peer has nobody to join, so that being the only alive member is what it is set up for (a
+   * mesh of one: `/ready` answers ready): it has no bootstrap address and no mDNS, or every bootstrap
+   * address is its own — an IP one, or a DNS name that answered with only this peer's addresses twice in
+   * a row, 5 s apart (the headless Service of a one-pod Kubernetes StatefulSet) — and no other member was
+   * seen alive since.
+   */
+  nobodyToJoin(): boolean
   /** This peer as a member. */
   self(): MemberView
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void

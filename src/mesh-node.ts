@@ -67,6 +67,8 @@ export interface MeshNodeComponents {
   close?: () => Promise<void>
   /** Wall-clock ms since the epoch (idempotency records; see ReplicatorComponents). Default: `clock.now()`. */
   wallTime?: () => number
+  /** `nobodyToJoin()` (createPeer knows the bootstrap's DNS answers and mDNS). Default: no seeds were given. */
+  nobodyToJoin?: () => boolean
 }
 
 export interface MeshNodeInit {
@@ -160,6 +162,7 @@ class MeshNodeImpl implements MeshNode {
   private readonly writeAckMs = new Histogram()
   private readonly antiEntropyRoundMs = new Histogram()
   private stopping: Promise<void> | undefined
+  private seedCount = 0
 
   constructor (private readonly c: MeshNodeComponents, init: MeshNodeInit) {
     const { transport, clock, random, store } = c
@@ -208,6 +211,7 @@ class MeshNodeImpl implements MeshNode {
     this.mesh.start()
     this.started = new Promise((resolve) => { this.replicator.whenListed(() => { resolve() }) })
     const seeds = init.seeds ?? []
+    this.seedCount = seeds.length
     if (seeds.length > 0) {
       void this.membership.join(seeds).then(({ contacted }) => {
         if (contacted === 0) this.log.warn('no bootstrap peer answered yet; retrying in the background', { seeds: seeds.length })
@@ -437,6 +441,10 @@ class MeshNodeImpl implements MeshNode {
 
   members (): MemberView[] {
     return this.membership.members().map(memberView)
+  }
+
+  nobodyToJoin (): boolean {
+    return this.c.nobodyToJoin?.() ?? this.seedCount === 0
   }
 
   self (): MemberView {

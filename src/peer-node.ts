@@ -77,6 +77,8 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
     await store.close()
     throw err
   }
+  const mdns = options.mdns !== undefined && options.mdns !== false
+  let dns: DnsSeeds | undefined
   const node = createMeshNode({
     transport,
     clock: new SystemClock(),
@@ -93,6 +95,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
     },
     setAllowedPeers: (ids) => { transport.setAllowPeers(ids) },
     wallTime: Date.now,
+    nobodyToJoin: () => !mdns && seedsAreOwn(seeds, transport) && (dnsNamed.length === 0 || dns?.nobodyToJoin === true),
     close: async () => {
       await transport.close()
       await store.close()
@@ -109,7 +112,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   await node.started
   transport.onDiscovered((dest) => { void node.membership.join([dest]) })
   if (dnsNamed.length > 0) {
-    new DnsSeeds({
+    const seedsByDns = new DnsSeeds({
       seeds: dnsNamed,
       resolve: systemResolver,
       log: log.child('bootstrap'),
@@ -117,7 +120,23 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
       alive: () => node.membership.alivePeers().flatMap(m => m.addrs),
       join: (addrs) => { void node.membership.join(addrs.map(bootstrapDestination)) },
       running: () => node.membership.isRunning
-    }).start()
+    })
+    dns = seedsByDns
+    node.on('member', (e) => {
+      if (e.member.peerId === node.id) return
+      if (e.type === 'joined' || e.type === 'alive') seedsByDns.sawMember()
+      else if ((e.type === 'dead' || e.type === 'left') && node.membership.alivePeers().length === 0) seedsByDns.wake()
+    })
+    seedsByDns.start()
   }
   return node
+}
+
+const bareAddr = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
+
+/** Whether every IP bootstrap destination is this peer itself (by id, or by its own addresses). */
+function seedsAreOwn (seeds: readonly Destination[], transport: Libp2pTransport): boolean {
+  if (seeds.length === 0) return true
+  const own = new Set(transport.addresses().map(bareAddr))
+  return seeds.every(d => d.id === transport.localId || (d.addrs.length > 0 && d.addrs.every(a => own.has(bareAddr(a)))))
 }

@@ -42,6 +42,13 @@ export function parseDelta (body: unknown): number {
 // Control characters render as nothing or garbage; newlines and tabs are fine in a message, not in a name.
 const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f]/
 const CONTROL_IN_NAME = /[\u0000-\u001f\u007f]/
+/**
+ * Bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): an override or embedding
+ * in a name reorders how it is shown (`eve\u202Egnp.exe` shows as "eveexe.png") and, left open, the text
+ * after it on the same line. A name needs none (right-to-left letters are ordered without them); a message
+ * may (marks in mixed-direction text), and is shown as a paragraph of its own, which ends what it opened.
+ */
+export const BIDI_CONTROL = /\p{Bidi_Control}/u
 
 /** Length in characters as people count them (code points), not UTF-16 units. */
 function chars (s: string): number {
@@ -59,11 +66,10 @@ function field (body: Record<string, unknown>, key: string, max: number, control
   return value
 }
 
-/** `{"from", "text"}` → both trimmed, non-empty, within limits, without control characters. */
+/** `{"from", "text"}` → both trimmed, non-empty, within limits, without control characters (nor bidirectional ones in the name). */
 export function parseChatPost (body: unknown): { from: string, text: string } {
   if (!isRecord(body)) throw new BadRequest('expected {"from": "<name>", "text": "<message>"}')
-  return {
-    from: field(body, 'from', LIMITS.fromChars, CONTROL_IN_NAME),
-    text: field(body, 'text', LIMITS.textChars, CONTROL_IN_TEXT)
-  }
+  const from = field(body, 'from', LIMITS.fromChars, CONTROL_IN_NAME)
+  if (BIDI_CONTROL.test(from)) throw new BadRequest('"from" must not contain bidirectional control characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): they reorder how a name is shown')
+  return { from, text: field(body, 'text', LIMITS.textChars, CONTROL_IN_TEXT) }
 }

@@ -41,12 +41,16 @@ export interface AgentClient {
   stream(route: string, signal: AbortSignal): Promise<Response>
 }
 
+/** Where to reach an agent listening on every interface (what it records for `--http 0.0.0.0:<port>`): loopback. */
+const REACH_UNSPECIFIED: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '[::]': '[::1]' }
+
 function normalise (addr: string, what: string): string {
   const withScheme = /^https?:\/\//.test(addr) ? addr : `http://${addr}`
   try {
     const url = new URL(withScheme)
     if (url.pathname !== '/' || url.search !== '') throw new Error('path')
     if (url.port === '0') throw new ConfigError(`${what} ${JSON.stringify(addr)}: port 0 is not an address an agent listens on`)
+    url.hostname = REACH_UNSPECIFIED[url.hostname] ?? url.hostname
     return url.origin
   } catch (err) {
     if (err instanceof ConfigError) throw err

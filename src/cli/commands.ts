@@ -90,6 +90,18 @@ async function ready (argv: readonly string[], io: CommandIo): Promise<void> {
   io.out(`ready: ${r.alive} alive member(s)\n`)
 }
 
+/**
+ * For liveness checks (a Docker HEALTHCHECK): exit 0 if the agent answers GET /health. Found like every
+ * command (by default through the address the agent records in its data dir), so the check follows
+ * wherever the agent's settings put its HTTP API.
+ */
+async function health (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
+  if (p.positional.length > 0) throw new UsageError('health takes no arguments')
+  await (await client(p, io)).request('GET', '/health')
+  io.out('healthy\n')
+}
+
 async function join (argv: readonly string[], io: CommandIo): Promise<number> {
   const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
   if (p.positional.length === 0) throw new UsageError('join needs at least one address: murmur join /ip4/10.0.0.5/tcp/4001 [...]')
@@ -277,7 +289,8 @@ export interface Command {
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   members: { run: members, usage: 'members [--json] [--status <regexp>]', summary: 'the mesh as this agent sees it' },
-  ready: { run: ready, usage: 'ready', summary: 'exit 0 once the agent is in a mesh (GET /ready): for readiness probes' },
+  ready: { run: ready, usage: 'ready', summary: 'exit 0 once the agent is in a mesh, or has nobody to join (GET /ready): for readiness probes' },
+  health: { run: health, usage: 'health', summary: 'exit 0 if the agent answers (GET /health): for liveness checks' },
   join: { run: join, usage: 'join <multiaddr>...', summary: 'join the mesh of these peers (a DNS name: each of its addresses)' },
   leave: { run: leave, usage: 'leave', summary: 'leave gracefully and stop the agent' },
   tags: { run: tags, usage: 'tags set <k=v>... | tags del <k>...', summary: 'change this agent\'s tags (gossiped at once)' },

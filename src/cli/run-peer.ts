@@ -123,7 +123,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
       allowFaultInjection: o.allowFaultInjection,
       token,
       allowHosts: o.httpAllowHosts,
-      readyAlone: o.bootstrap.length === 0 && !o.mdns,
+      readyAlone: () => peer.nobodyToJoin(),
       onLeave: () => { shutdown('POST /leave') },
       log: log.child('http')
     })

@@ -70,6 +70,27 @@ export class InvalidOpIdError extends MurmurError {
   override name = 'InvalidOpIdError'
 }
 
+/**
+ * A write would store text that UTF-8 cannot carry: a lone surrogate (half of a UTF-16 pair, `'\ud800'`).
+ * Other replicas, and this one after a restart, would hold U+FFFD instead, under the same digest. Nothing
+ * was applied: the value was refused before the write ran, or everything the write's function added was
+ * withdrawn in its own transaction (and any plain map value it replaced set back) before anyone saw it.
+ * The doc's version moves when it was withdrawn (Yjs takes a change back with more changes); its content
+ * does not.
+ */
+export class InvalidTextError extends MurmurError {
+  override name = 'InvalidTextError'
+}
+
+/**
+ * A write's function stored a lone surrogate (see InvalidTextError) and also deleted earlier list or text
+ * content or a nested type, which Yjs cannot put back: what it added was withdrawn, those deletions stand.
+ * Not a refusal. `cause` is the InvalidTextError.
+ */
+export class PartialWriteError extends MurmurError {
+  override name = 'PartialWriteError'
+}
+
 export type WriteOutcome = 'refused' | 'unknown'
 
 /**
@@ -78,7 +99,7 @@ export type WriteOutcome = 'refused' | 'unknown'
  * complete change, so it is `unknown`.
  */
 const REFUSALS: ReadonlySet<string> = new Set([
-  'StoreFailingError', 'StoreFullError', 'IdempotencyKeyReusedError', 'InvalidOpIdError', 'InvalidDocNameError',
+  'StoreFailingError', 'StoreFullError', 'IdempotencyKeyReusedError', 'InvalidOpIdError', 'InvalidDocNameError', 'InvalidTextError',
   'TooManyDocsError', 'DocNotFoundError', 'DocTooLargeError', 'RateLimitError', 'NotRunningError', 'ConfigError', 'RangeError'
 ])
 

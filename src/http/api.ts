@@ -34,10 +34,12 @@ export interface HttpApiOptions {
   /** Host names served besides loopback ones (`--http-allow-host`; see access.ts). */
   allowHosts?: readonly string[] | undefined
   /**
-   * `/ready` answers ready while this peer is the only alive member: it was started alone on purpose
-   * (no bootstrap peers, no mDNS). Otherwise it is ready once at least one other member is alive.
+   * Whether `/ready` answers ready while this peer is the only alive member (asked at each request when a
+   * function). The agent passes `() => peer.nobodyToJoin()`: no bootstrap address and no mDNS, or
+   * bootstrap addresses that are all its own (a one-pod StatefulSet). Default false: ready once at least
+   * one other member is alive.
    */
-  readyAlone?: boolean
+  readyAlone?: boolean | (() => boolean)
   /** Called once `POST /leave` has left and answered (the agent exits; default: nothing more). */
   onLeave?: () => void
   log?: Logger
@@ -208,14 +210,15 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     // Liveness: the process answers HTTP. No token (probes and load balancers have none), no details.
     { method: 'GET', pattern: /^\/health$/, name: 'health', access: { public: true }, run: (_q, res) => { json(res, 200, { ok: true }) } },
     {
-      // Readiness: the store can persist writes, and in a mesh (another member alive) or alone by configuration.
+      // Readiness: the store can persist writes, and in a mesh (another member alive) or with nobody to join.
       method: 'GET', pattern: /^\/ready$/, name: 'ready',
       run: (_q, res) => {
         const store = peer.storeHealth()
         if (store.state === 'full') throw new HttpError(503, 'storage_full', `the store is full (${store.reason ?? 'no space left'}): writes are refused until space is freed`, { 'retry-after': '1' })
         if (store.state === 'failing') throw new HttpError(503, 'store_failing', `the store is failing (${store.reason ?? 'write error'}): writes are refused until it recovers`, { 'retry-after': '1' })
         const others = aliveOthers()
-        if (others === 0 && options.readyAlone !== true) throw new HttpError(503, 'not_ready', 'no other member is alive yet: not part of a mesh')
+        const alone = typeof options.readyAlone === 'function' ? options.readyAlone() : options.readyAlone === true
+        if (others === 0 && !alone) throw new HttpError(503, 'not_ready', 'no other member is alive yet: not part of a mesh')
         json(res, 200, { ready: true, peerId: peer.id, alive: others + 1 })
       }
     },

@@ -41,6 +41,7 @@ const RETRY_AFTER_1S = { 'retry-after': '1' }
 export const NAMED_ERRORS: Readonly<Record<string, NamedErrorAnswer>> = {
   InvalidDocNameError: { status: 400, code: 'invalid_doc_name' },
   InvalidOpIdError: { status: 400, code: 'invalid_idempotency_key' },
+  InvalidTextError: { status: 400, code: 'invalid_text' },
   ConfigError: { status: 400, code: 'invalid_request' },
   UpdateSizeError: { status: 413, code: 'update_too_large' },
   IdempotencyKeyReusedError: { status: 422, code: 'idempotency_key_reused' },

@@ -83,6 +83,7 @@ export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help:
   framesPaced: { name: 'murmur_sync_frames_paced_total', help: 'Sync frames that waited for the per-peer send pace (kept under the receivers\' frame and byte limits).' },
   framesPaceDropped: { name: 'murmur_sync_frames_pace_dropped_total', help: 'Sync frames dropped because a peer\'s pace queue was full (anti-entropy sends them again later).' },
   writesTooLarge: { name: 'murmur_writes_too_large_total', help: 'Writes refused because they would take a document past maxDocBytes (DocTooLargeError, HTTP 413).' },
+  writesMalformed: { name: 'murmur_writes_malformed_total', help: 'Local edits that stored a lone surrogate (text UTF-8 cannot carry), withdrawn before or right after they were applied (InvalidTextError).' },
   evictions: { name: 'murmur_doc_evictions_total', help: 'Loaded documents evicted from memory because they were idle or to make room (they stay stored).' },
   opsForgotten: { name: 'murmur_idempotency_records_forgotten_total', help: 'Idempotency records forgotten because their window (idempotencyWindowMs) or count (maxIdempotencyKeys) passed: a retry of such a key is a new operation.' },
   opsFolded: { name: 'murmur_keyed_increments_folded_total', help: 'Keyed counter increments folded into their peer\'s counter slot when their idempotency record was forgotten.' }

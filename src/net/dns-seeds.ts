@@ -20,6 +20,12 @@ export const DNS_REFRESH_MS = 30_000
 export const MAX_RECORDS_PER_NAME = 64
 /** Distinct addresses ever joined through DNS; beyond it new ones are not joined (and a warning is logged). */
 export const MAX_DNS_SEEDS = 1024
+/**
+ * Answers in a row that list only this peer's own addresses (DNS_REFRESH_ALONE_MS apart) before it counts as
+ * having nobody to join — a headless Service of a one-pod StatefulSet. One answer is not enough: pods started
+ * together get their addresses (and DNS records) a few seconds apart.
+ */
+export const SELF_ONLY_ANSWERS = 2
 
 /** Returns every address of `host` for an IP family (4, 6, or 0 for both). */
 export type HostResolver = (host: string, family: 0 | 4 | 6) => Promise<string[]>
@@ -88,7 +94,13 @@ export interface DnsSeedsInit {
 export class DnsSeeds {
   private readonly joined = new Set<string>()
   private timer: NodeJS.Timeout | undefined
+  private refreshing = false
+  /** When the scheduled round runs (Date.now() time). */
+  private dueAt = 0
   private warnedFull = false
+  /** Answers in a row listing only our own addresses. */
+  private selfOnly = 0
+  private alone = false
 
   constructor (private readonly init: DnsSeedsInit) {}
 
@@ -96,11 +108,55 @@ export class DnsSeeds {
     void this.refresh()
   }
 
+  /**
+   * Whether the names list nobody but this peer: every name answered with only its own addresses,
+   * SELF_ONLY_ANSWERS times in a row, and no other member was seen alive since (`sawMember`). It stays so
+   * while later answers list addresses nobody has reached yet (a StatefulSet scaled up: the new pods are
+   * the ones to join), and ends once another member is alive (then this peer is in a mesh).
+   */
+  get nobodyToJoin (): boolean {
+    return this.alone
+  }
+
+  /** Another member is alive: in a mesh, not alone (until the names list only this peer again). */
+  sawMember (): void {
+    this.alone = false
+  }
+
+  /** No other member is alive any more: resolve again within DNS_REFRESH_ALONE_MS (not DNS_REFRESH_MS). */
+  wake (): void {
+    if (this.refreshing || !this.init.running()) return // the round under way schedules the next one
+    if (this.dueAt - Date.now() > DNS_REFRESH_ALONE_MS) this.schedule(DNS_REFRESH_ALONE_MS)
+  }
+
   /** One round: resolve, join what is new. Exposed for tests. */
   async refresh (): Promise<string[]> {
     const { init } = this
     if (!init.running()) return []
-    const addrs = await resolveSeeds(init.seeds, init.resolve, init.log)
+    this.refreshing = true
+    let unanswered = 0
+    const counted: HostResolver = async (host, family) => {
+      try {
+        const ips = await init.resolve(host, family)
+        if (ips.length === 0) unanswered++
+        return ips
+      } catch (err) {
+        unanswered++
+        throw err
+      }
+    }
+    let addrs: string[]
+    try {
+      addrs = await resolveSeeds(init.seeds, counted, init.log)
+    } finally {
+      this.refreshing = false
+    }
+    const own = new Set(init.self().map(bare))
+    if (unanswered === 0 && addrs.length > 0 && addrs.every(a => own.has(a))) {
+      if (++this.selfOnly >= SELF_ONLY_ANSWERS) this.alone = true
+    } else {
+      this.selfOnly = 0
+    }
     const known = new Set([...init.self(), ...init.alive()].map(bare))
     const fresh: string[] = []
     for (const a of addrs) {
@@ -117,11 +173,15 @@ export class DnsSeeds {
       init.log.info('joining through addresses from DNS', { names: init.seeds.map(s => s.host).join(','), addresses: fresh.length })
       init.join(fresh)
     }
-    if (init.running()) {
-      this.timer = setTimeout(() => { void this.refresh() }, init.alive().length === 0 ? DNS_REFRESH_ALONE_MS : DNS_REFRESH_MS)
-      this.timer.unref()
-    }
+    if (init.running()) this.schedule(init.alive().length === 0 ? DNS_REFRESH_ALONE_MS : DNS_REFRESH_MS)
     return fresh
+  }
+
+  private schedule (ms: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.dueAt = Date.now() + ms
+    this.timer = setTimeout(() => { void this.refresh() }, ms)
+    this.timer.unref()
   }
 
   stop (): void {

@@ -25,7 +25,7 @@ const EVICTED = new NotRunningError('the doc was evicted from memory')
 
 export interface RegistryHooks {
   /** Every update of an open doc except replayed history. `origin` is the Yjs transaction origin. */
-  onUpdate(entry: DocEntry, update: Uint8Array, origin: unknown): void
+  onUpdate(entry: DocEntry, update: Uint8Array, origin: unknown, tr: Y.Transaction): void
   /** The doc's history was replayed (`updates` entries; `corrupt` of them failed to apply). */
   onLoaded(entry: DocEntry, updates: number, corrupt: number): void
   onLoadError(entry: DocEntry, err: Error): void
@@ -160,11 +160,11 @@ export class DocRegistry {
     entry.lastUsed = this.now()
     this.entries.set(name, entry)
     this.waiting.set(entry, [cb])
-    entry.doc.on('update', (update: Uint8Array, origin: unknown) => {
+    entry.doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
       entry.invalidate()
       this.changes++
       if (origin === LOAD_ORIGIN || entry.state === 'closed') return
-      this.hooks.onUpdate(entry, update, origin)
+      this.hooks.onUpdate(entry, update, origin, tr)
     })
     this.store.load(name, (err, updates) => { this.loaded(entry, err, updates ?? []) })
     return entry

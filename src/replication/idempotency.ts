@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto'
 import type * as Y from 'yjs'
+import { hasLoneSurrogate } from '../core/codec.js'
 import { InvalidOpIdError } from '../core/outcome.js'
 import type { OpIndex, OpRecord } from './op-records.js'
 import { PNCounter } from './pn-counter.js'
@@ -38,10 +39,13 @@ const CAP_HEADROOM = 0.1
 // Control characters (C0, DEL, C1): a key is an identifier, not text.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
-/** @throws InvalidOpIdError unless `opId` is 1–MAX_OP_ID_CHARS characters without control characters. */
+/**
+ * @throws InvalidOpIdError unless `opId` is 1–MAX_OP_ID_CHARS characters of well-formed text (no lone
+ * surrogate: it is hashed as UTF-8, where `'\ud800'` and `'\ufffd'` would be one key) without control characters.
+ */
 export function checkOpId (opId: unknown): string {
-  if (typeof opId !== 'string' || opId.length === 0 || opId.length > MAX_OP_ID_CHARS || CONTROL.test(opId)) {
-    throw new InvalidOpIdError(`an idempotency key must be 1–${MAX_OP_ID_CHARS} characters without control characters`)
+  if (typeof opId !== 'string' || opId.length === 0 || opId.length > MAX_OP_ID_CHARS || CONTROL.test(opId) || hasLoneSurrogate(opId)) {
+    throw new InvalidOpIdError(`an idempotency key must be 1–${MAX_OP_ID_CHARS} characters of well-formed text without control characters`)
   }
   return opId
 }

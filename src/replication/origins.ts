@@ -11,6 +11,9 @@ export const LOAD_ORIGIN: unique symbol = Symbol('murmur.replication.load')
 /** The origin `Replicator.write` runs the app's function under. Any origin that is not remote is local. */
 export const WRITE_ORIGIN: unique symbol = Symbol('murmur.replication.write')
 
+/** The origin of the edit that takes back text UTF-8 cannot carry, made on the doc outside `write` (well-formed.ts). */
+export const WITHDRAW_ORIGIN: unique symbol = Symbol('murmur.replication.withdraw')
+
 /**
  * How a remote update arrived: `spread` (an epidemic push: forward it once if it was new), `push` (the
  * sender reached every host itself, or it is already a forwarded copy: do not forward), `sync`

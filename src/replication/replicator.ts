@@ -22,11 +22,12 @@
 import { aliveSet, pushTargets } from './alive-set.js'
 import { AliveResyncs } from './alive-resyncs.js'
 import type * as Y from 'yjs'
+import { hasLoneSurrogate } from '../core/codec.js'
 import { every } from '../core/clock.js'
 import type { Clock, Timer } from '../core/clock.js'
 import { TypedEmitter } from '../core/emitter.js'
 import { ConfigError, DecodeError, NotRunningError, RateLimitError } from '../core/errors.js'
-import { IdempotencyKeyReusedError, StoreFailingError, writeOutcome } from '../core/outcome.js'
+import { IdempotencyKeyReusedError, InvalidTextError, PartialWriteError, StoreFailingError, writeOutcome } from '../core/outcome.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import type { Random } from '../core/random.js'
@@ -58,7 +59,7 @@ import type { OpRecord } from './op-records.js'
 import { OpSweeper, sweepIntervalMs } from './op-sweeper.js'
 import { RemoteOrigin } from './origins.js'
 import type { RemoteKind } from './origins.js'
-import { WRITE_ORIGIN } from './origins.js'
+import { WITHDRAW_ORIGIN, WRITE_ORIGIN } from './origins.js'
 import { Placement } from './placement.js'
 import type { PlacementInfo } from './placement.js'
 import { Pusher } from './push.js'
@@ -73,6 +74,8 @@ import { SyncLink } from './sync-link.js'
 import { deleteContents } from './tombstone.js'
 import { digest, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
+import { loneSurrogateSince, markEdit, withdrawLoneSurrogates, withdrawSince } from './well-formed.js'
+import type { EditMark } from './well-formed.js'
 import { afterTransactions, awaitDurable, refusalFor } from './write-outcome.js'
 
 export interface ReplicatorComponents {
@@ -223,7 +226,7 @@ export class Replicator {
     this.confirmations = new Confirmations(Math.max(1024, config.maxDocsPerRound * 4), () => clock.now())
     this.covered = new CoveredDigests(config.maxTrackedDocs)
     this.registry = new DocRegistry(store, random, {
-      onUpdate: (entry, update, origin) => { this.onDocUpdate(entry, update, origin) },
+      onUpdate: (entry, update, origin, tr) => { this.onDocUpdate(entry, update, origin, tr) },
       onLoaded: (entry, updates, corrupt) => { this.onLoaded(entry, updates, corrupt) },
       onLoadError: (entry, err) => { this.onStoreError(entry.name, 'load', err) }
     }, { maxOpen: config.maxOpenDocs, now: () => clock.now(), busy: (entry) => this.flushes.hasDoc(entry.name) })
@@ -574,7 +577,10 @@ export class Replicator {
    * the doc's version once the change — and everything before it — is durable. Outcomes (core/outcome.ts):
    *  - refused, nothing applied: NotRunningError, RateLimitError, InvalidOpIdError, TooManyDocsError,
    *    InvalidDocNameError, StoreFailingError/StoreFullError (the store is known to be failing, or could
-   *    not load the doc), IdempotencyKeyReusedError, or what `precondition` returned;
+   *    not load the doc), IdempotencyKeyReusedError, what `precondition` returned, or InvalidTextError (a
+   *    lone surrogate in `fingerprint` or the counter map, or in what `fn` added: that edit is withdrawn in
+   *    its own transaction, well-formed.ts; PartialWriteError, not a refusal, if `fn` also deleted earlier
+   *    list or text content or a nested type, which cannot be put back);
    *  - unknown: OutcomeUnknownError — applied in memory, not confirmed by the store (it failed, the wait
    *    timed out, or the replicator stopped);
    *  - an exception from `fn` is passed on once the doc is durable: whatever `fn` changed before throwing
@@ -590,6 +596,10 @@ export class Replicator {
     } catch (err) {
       return this.refused(err as Error)
     }
+    const malformed = options.fingerprint !== undefined && hasLoneSurrogate(options.fingerprint)
+      ? 'fingerprint'
+      : options.counter !== undefined && hasLoneSurrogate(options.counter.map) ? 'counter map name' : undefined
+    if (malformed !== undefined) return this.refused(new InvalidTextError(`the ${malformed} holds a lone surrogate, which UTF-8 (and so every other replica) cannot carry: nothing was applied`))
     if (this.pendingWrites >= this.config.maxPendingWrites) {
       return this.refused(new RateLimitError(`${this.pendingWrites} writes pending (maxPendingWrites)`))
     }
@@ -631,16 +641,37 @@ export class Replicator {
     let fnError: unknown = null
     try {
       entry.doc.transact((tr) => {
-        if (options.counter === undefined || key === undefined) fn(entry.doc, tr)
-        if (key !== undefined) this.record(entry, key, options)
+        const mark = markEdit(entry.doc, tr)
+        try {
+          if (options.counter === undefined || key === undefined) fn(entry.doc, tr)
+        } finally {
+          // Before Yjs commits: text UTF-8 cannot carry is taken back here, unseen (well-formed.ts).
+          fnError = this.withdrawIfMalformed(entry, tr, mark)
+        }
+        if (key !== undefined && fnError === null) this.record(entry, key, options)
       }, WRITE_ORIGIN)
     } catch (e) {
-      fnError = e
+      fnError ??= e
     }
     // A write may apply an update whose dependencies are missing (a y-websocket client's edit, an app's
     // Y.applyUpdate): Yjs keeps it pending, outside the doc. Bound it like a remote one.
     this.boundPending(entry, this.localId)
     awaitDurable(entry, this.clock, timeoutMs, (storeErr, version) => { done(fnError ?? storeErr, version) })
+  }
+
+  /**
+   * If the write's edit (from `mark` on) holds a lone surrogate, withdraws it in its own transaction and
+   * returns the error to reject with: InvalidTextError (a refusal: the doc's content is as before) or, when
+   * it also deleted earlier content Yjs cannot put back, PartialWriteError. Else null.
+   */
+  private withdrawIfMalformed (entry: DocEntry, tr: Y.Transaction, mark: EditMark): Error | null {
+    const found = loneSurrogateSince(entry.doc, mark.clock)
+    if (found === undefined) return null
+    const lost = withdrawSince(entry.doc, tr, mark)
+    this.counters.writesMalformed++
+    const refusal = new InvalidTextError(`the write to "${entry.name}" stores ${found} holding a lone surrogate, which UTF-8 (and so every other replica) cannot carry: nothing of it was applied`)
+    if (lost === 0) return refusal
+    return new PartialWriteError(`the write to "${entry.name}" stores ${found} holding a lone surrogate: what it added was withdrawn, but the ${lost} earlier item(s) it deleted (list or text content, nested types) cannot be put back`, { cause: refusal })
   }
 
   private refused<T> (err: Error): Promise<T> {
@@ -859,7 +890,7 @@ export class Replicator {
 
   // ── write path ─────────────────────────────────────────────────────────────────────────────────
 
-  private onDocUpdate (entry: DocEntry, update: Uint8Array, origin: unknown): void {
+  private onDocUpdate (entry: DocEntry, update: Uint8Array, origin: unknown, tr: Y.Transaction): void {
     if (origin instanceof RemoteOrigin) {
       origin.changed = true
       this.counters.updatesApplied++
@@ -889,6 +920,20 @@ export class Replicator {
       this.events.emit('durable', { doc: entry.name, version: toJSON(entry.vector()) })
       this.guard('push', () => { this.pusher.pushLocal(entry, update) })
     })
+    // An edit made on the doc itself, not through `write` (which checks before committing): it is
+    // committed, so text UTF-8 cannot carry is taken back right after, in a transaction of its own.
+    if (origin !== WRITE_ORIGIN && origin !== WITHDRAW_ORIGIN) this.guard('well-formed', () => { this.withdrawCommitted(entry, tr) })
+  }
+
+  /** Withdraws what a committed local edit stored holding a lone surrogate (see onDocUpdate), and says so. */
+  private withdrawCommitted (entry: DocEntry, tr: Y.Transaction): void {
+    const doc = entry.doc
+    const before = tr.beforeState.get(doc.clientID) ?? 0
+    if ((tr.afterState.get(doc.clientID) ?? 0) <= before) return
+    const found = withdrawLoneSurrogates(doc, before, WITHDRAW_ORIGIN)
+    if (found === undefined) return
+    this.counters.writesMalformed++
+    this.warnings.warn('malformed', 'a local edit stored text with a lone surrogate, which UTF-8 (and so every other replica) cannot carry: it was deleted again; use write() to have such an edit refused', { doc: entry.name, what: found })
   }
 
   /** An append of `name` completed: the store holds `meta`'s state. A doc new here may be a guest copy. */

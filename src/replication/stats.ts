@@ -91,6 +91,8 @@ export interface ReplicatorCounters {
   framesPaceDropped: number
   /** Writes refused because they would take a doc past maxDocBytes. */
   writesTooLarge: number
+  /** Local edits holding a lone surrogate, withdrawn: by `write` (InvalidTextError) or after an edit on the doc itself (well-formed.ts). */
+  writesMalformed: number
 }
 
 export interface ReplicatorStats extends ReplicatorCounters {
@@ -177,6 +179,7 @@ export function createCounters (): ReplicatorCounters {
     docsDropped: 0,
     framesPaced: 0,
     framesPaceDropped: 0,
-    writesTooLarge: 0
+    writesTooLarge: 0,
+    writesMalformed: 0
   }
 }

@@ -5,15 +5,17 @@
  * they give are accepted by the real parser, and the security properties hold (non-root, token,
  * owner-only or root-group secrets, probes on /health and /ready).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { parseAllDocuments, parse as parseYaml } from 'yaml'
 import { parseArgs } from '../../src/cli/args.js'
 import { COMMANDS } from '../../src/cli/commands.js'
 import { PEER_FLAGS, envName } from '../../src/cli/settings.js'
-import { NODE, cleanup, tempDir } from '../helpers/procs.js'
+import { NODE, cleanup, parseBanner, tempDir, waitFor } from '../helpers/procs.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const read = (f: string): string => readFileSync(path.join(ROOT, f), 'utf8')
@@ -73,6 +75,8 @@ describe('Dockerfile', () => {
   const all = (op: string): string[] => ins.filter(i => i.op === op).map(i => i.args)
   const env: Record<string, string> = {}
   for (const e of all('ENV')) for (const m of e.matchAll(/(\w+)=(\S+)/g)) env[m[1] as string] = m[2] as string
+  /** The HEALTHCHECK's command (exec form). */
+  const healthcheckCommand = (): string[] => JSON.parse(/\bCMD\s+(\[.*\])$/.exec(all('HEALTHCHECK')[0] ?? '')?.[1] ?? 'null') as string[]
 
   test('multi-stage, non-root, a /data volume that is the data dir', () => {
     expect(all('FROM').length).toBeGreaterThanOrEqual(2)
@@ -131,17 +135,66 @@ describe('Dockerfile', () => {
     for (const built of ['dist/murmur.js', 'dist/web/mesh/mesh.js', 'examples/chat-counter/public/notes.js']) expect(existsSync(path.join(image, built)), built).toBe(true)
   }, 180_000)
 
-  test('HEALTHCHECK asks /health on the HTTP port; the settings are accepted (with a token, as the image requires)', () => {
+  test('HEALTHCHECK is `murmur health`, with no address of its own; the settings are accepted (with a token, as the image requires)', () => {
     const hc = all('HEALTHCHECK')[0] as string
     const port = /:(\d+)$/.exec(env.MURMUR_HTTP ?? '')?.[1]
-    expect(hc).toContain(`http://127.0.0.1:${port}/health`)
+    const [node, script, ...args] = healthcheckCommand()
+    expect([node, script]).toEqual(['node', 'dist/murmur.js'])
+    expect(args).toEqual(['health'])
+    checkMurmurArgs(args)
+    expect(hc).not.toMatch(/:\d+|--http-addr|MURMUR_HTTP_ADDR/) // the address is the agent's own record
+    expect(env.MURMUR_HTTP_ADDR).toBeUndefined() // would pin the commands to one port whatever MURMUR_HTTP says
     expect(all('EXPOSE')[0]?.split(' ')).toEqual(['4001', port])
     expect(env.MURMUR_LISTEN).toBe('/ip4/0.0.0.0/tcp/4001')
     agentAccepts({ ...env, MURMUR_HTTP_TOKEN: 'x'.repeat(16) })
     // Without a token the agent refuses a public HTTP address: the image is not open by default.
     expect(parseArgs([], env)).toMatchObject({ kind: 'error', message: expect.stringMatching(/reachable from other machines/) })
   })
+
+  test('the HEALTHCHECK follows the configured HTTP port: the runtime stage replayed with MURMUR_HTTP on another port', async () => {
+    // Before: the check fetched http://127.0.0.1:8080/health whatever MURMUR_HTTP said, so a container
+    // serving on another port was unhealthy for ever. Replayed as Docker runs them: ENTRYPOINT + CMD with the
+    // image's ENV (the data dir a temp folder, the port another one), then the HEALTHCHECK command in WORKDIR
+    // with the same environment; the checkout stands in for /opt/murmur.
+    const port = await freePort()
+    expect(port).not.toBe(8080)
+    const runtime: Record<string, string> = {
+      ...env, MURMUR_DATA_DIR: tempDir('murmur-docker-data-'), MURMUR_HTTP: `0.0.0.0:${port}`,
+      MURMUR_LISTEN: '/ip4/127.0.0.1/tcp/0', MURMUR_HTTP_TOKEN: 'h'.repeat(16), MURMUR_PROFILE: 'local'
+    }
+    const processEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...runtime }
+    const entry = [...JSON.parse(all('ENTRYPOINT')[0] as string) as string[], ...JSON.parse(all('CMD').at(-1) as string) as string[]]
+    expect(entry[0]).toBe('node')
+    const agent = spawn(NODE, entry.slice(1), { cwd: ROOT, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    agent.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    agent.stderr.on('data', (d: Buffer) => { out += d.toString() })
+    const exited = new Promise<void>((resolve) => { agent.on('exit', () => { resolve() }) })
+    const check = (): number | null => {
+      const [, ...args] = healthcheckCommand()
+      return spawnSync(NODE, args, { cwd: ROOT, env: processEnv, encoding: 'utf8', timeout: 10_000 }).status
+    }
+    try {
+      await waitFor('the agent\'s banner', () => parseBanner(out)?.http, 20_000)
+      expect(parseBanner(out)?.http).toBe(`http://0.0.0.0:${port}`)
+      expect(check(), out).toBe(0)
+    } finally {
+      agent.kill('SIGTERM')
+      await exited
+    }
+    expect(check()).toBe(1) // nobody answers: unhealthy
+  }, 60_000)
 })
+
+/** A TCP port nothing listens on now (bound, then released). */
+function freePort (): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => { resolve(port) })
+    })
+  })
+}
 
 describe('deploy/compose.yaml', () => {
   const compose = parseYaml(read('deploy/compose.yaml'), { merge: true }) as {

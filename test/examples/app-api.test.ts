@@ -143,6 +143,9 @@ describe('chat-counter app on three peer processes', () => {
     ['/api/chat', { from: 'a'.repeat(41), text: 'x' }, /"from" must be 1–40/],
     ['/api/chat', { from: 'a', text: 'x'.repeat(2001) }, /"text" must be 1–2000/],
     ['/api/chat', { from: 'a\u0007', text: 'x' }, /control characters/],
+    // A right-to-left override: "eve\u202Egnp.exe" would show as "eveexe.png" (and reorder what follows it).
+    ['/api/chat', { from: 'eve\u202Egnp.exe', text: 'x' }, /bidirectional control characters/],
+    ['/api/chat', { from: 'a\u2066b', text: 'x' }, /bidirectional control characters/],
     ['/api/chat', 'null', /expected/],
     // Half a surrogate pair: this peer would show it, every other replica U+FFFD, under one digest.
     ['/api/chat', { from: 'a', text: 'x \ud800 y' }, /lone surrogate/],

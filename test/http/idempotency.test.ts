@@ -7,7 +7,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { OutcomeUnknownError, StoreFailingError, StoreFullError, IdempotencyKeyReusedError, InvalidOpIdError, createHttpApi, createPeer, errorAnswer, silentLogger, startHttpServer } from '../../src/index.js'
+import { OutcomeUnknownError, StoreFailingError, StoreFullError, IdempotencyKeyReusedError, InvalidOpIdError, InvalidTextError, createHttpApi, createPeer, errorAnswer, silentLogger, startHttpServer } from '../../src/index.js'
 import type { Peer } from '../../src/index.js'
 import type { RunningServer } from '../../src/http/index.js'
 
@@ -152,7 +152,8 @@ describe('write outcome answers', () => {
     ['store full', new StoreFullError('the store is full (no space left on device): nothing was applied; retry once space is freed'), 507, 'storage_full', '1'],
     ['store failing', new StoreFailingError('the store is failing (input/output error): nothing was applied'), 503, 'store_failing', '1'],
     ['key reused', new IdempotencyKeyReusedError('reused'), 422, 'idempotency_key_reused', undefined],
-    ['bad key', new InvalidOpIdError('bad'), 400, 'invalid_idempotency_key', undefined]
+    ['bad key', new InvalidOpIdError('bad'), 400, 'invalid_idempotency_key', undefined],
+    ['lone surrogate', new InvalidTextError('the write stores a text holding a lone surrogate'), 400, 'invalid_text', undefined]
   ]
   for (const [what, err, status, code, retryAfter] of table) {
     test(`${what} → ${status} ${code}`, () => {

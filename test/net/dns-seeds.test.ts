@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { createLogger, silentLogger } from '../../src/core/logger.js'
-import { DnsSeeds, MAX_DNS_SEEDS, MAX_RECORDS_PER_NAME, dnsSeed, resolveSeeds } from '../../src/net/index.js'
+import { DnsSeeds, MAX_DNS_SEEDS, MAX_RECORDS_PER_NAME, SELF_ONLY_ANSWERS, dnsSeed, resolveSeeds } from '../../src/net/index.js'
 import type { DnsSeedsInit, HostResolver } from '../../src/net/index.js'
 
 const ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
@@ -75,5 +75,52 @@ describe('DNS seeds', () => {
     await live.refresh()
     live.stop()
     expect(joined).toBe(MAX_DNS_SEEDS)
+  })
+
+  test(`nobody to join once the name lists only this peer, ${SELF_ONLY_ANSWERS} answers in a row; until another member is seen alive`, async () => {
+    // A headless Service of a one-pod StatefulSet answers with the pod's own address: before, such a peer
+    // waited for ever for another member (/ready 503).
+    let records: string[] | Error = ['10.0.0.1']
+    const seeds = new DnsSeeds({
+      seeds: [dnsSeed('/dns4/svc/tcp/4001')!],
+      resolve: async () => { if (records instanceof Error) throw records; return records },
+      log: silentLogger,
+      self: () => [`/ip4/10.0.0.1/tcp/4001/p2p/${ID}`],
+      alive: () => [],
+      join: () => {},
+      running: () => true
+    })
+    const answer = async (): Promise<boolean> => { await seeds.refresh(); seeds.stop(); return seeds.nobodyToJoin }
+    expect(seeds.nobodyToJoin).toBe(false)
+    expect(await answer()).toBe(false) // one answer: a pod started with others may be listed before them
+    expect(await answer()).toBe(true)
+    records = ['10.0.0.1', '10.0.0.2'] // scaled up: the new pod is the one to join; this peer stays a mesh of one
+    expect(await answer()).toBe(true)
+    seeds.sawMember() // it joined: in a mesh now
+    expect(seeds.nobodyToJoin).toBe(false)
+    records = ['10.0.0.1'] // scaled down again
+    expect(await answer()).toBe(false)
+    records = new Error('ENOTFOUND') // no answer is no evidence
+    expect(await answer()).toBe(false)
+    records = []
+    expect(await answer()).toBe(false)
+    records = ['10.0.0.1']
+    expect(await answer()).toBe(false)
+    expect(await answer()).toBe(true)
+  })
+
+  test('a name listing other peers: something to join, however often it answers', async () => {
+    const seeds = new DnsSeeds({
+      seeds: [dnsSeed('/dns4/svc/tcp/4001')!, dnsSeed('/dns4/solo/tcp/4001')!],
+      resolve: async host => host === 'solo' ? ['10.0.0.1'] : ['10.0.0.1', '10.0.0.3'],
+      log: silentLogger,
+      self: () => [`/ip4/10.0.0.1/tcp/4001/p2p/${ID}`],
+      alive: () => [],
+      join: () => {},
+      running: () => true
+    })
+    for (let i = 0; i < 4; i++) await seeds.refresh()
+    seeds.stop()
+    expect(seeds.nobodyToJoin).toBe(false)
   })
 })

@@ -1,7 +1,10 @@
 // @ts-check
 /**
  * DOM rendering of the app state. Text goes in with textContent only: chat messages and member names come
- * from other peers and must never be interpreted as HTML.
+ * from other peers and must never be interpreted as HTML. Names (chat authors, members) are shown without
+ * bidirectional controls and each in a <bdi>: an override in a name must neither disguise it ("eve", RLO,
+ * "gnp.exe" shown as "eveexe.png") nor reorder the rest of its line. The app API refuses such names, but
+ * other peers' names (`--name`) and messages written into the doc by other clients are not checked by it.
  *
  * @typedef {'alive' | 'suspect' | 'dead' | 'left'} MemberState
  * @typedef {{ peerId: string, name: string, state: MemberState, incarnation: number, self: boolean }} MemberRow
@@ -33,6 +36,21 @@ function el (tag, className, text) {
   if (className !== undefined) node.className = className
   if (text !== undefined) node.textContent = text
   return node
+}
+
+/** Bidirectional control characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). */
+const BIDI_CONTROL = /\p{Bidi_Control}/gu
+
+/** A name as shown: without bidirectional controls (a name needs none). @param {string} name */
+export const shownName = (name) => name.replace(BIDI_CONTROL, '')
+
+/**
+ * A name in its own <bdi>: its direction is its own (right-to-left names show right) and it cannot move
+ * the text around it.
+ * @param {string} name @param {string} className
+ */
+function nameEl (name, className) {
+  return el('bdi', className, shownName(name))
 }
 
 /** @param {string} peerId */
@@ -83,7 +101,8 @@ function renderMembers (members, counts) {
     li.dataset.peerId = m.peerId
     const badge = el('span', 'state', m.state)
     badge.dataset.state = m.state
-    const name = el('span', 'name', m.name)
+    const name = el('span', 'name')
+    name.append(nameEl(m.name, 'member-name'))
     if (m.self) name.append(' ', el('span', 'you', '(this peer)'))
     const id = el('code', 'id', shortId(m.peerId))
     id.title = m.peerId
@@ -124,11 +143,11 @@ function renderDoc (doc) {
 
 /** @param {AppState} s */
 export function renderState (s) {
-  byId('self-name').textContent = s.self.name
+  byId('self-name').textContent = shownName(s.self.name) // a <bdi> in the page
   const id = byId('self-id')
   id.textContent = shortId(s.self.peerId)
   id.title = s.self.peerId
-  document.title = `${s.counter} · ${s.self.name} · murmur chat-counter`
+  document.title = `${s.counter} · ${shownName(s.self.name)} · murmur chat-counter`
   renderCounter(s.counter)
   renderPartition(s)
   renderMembers(s.members, s.counts)
@@ -199,7 +218,7 @@ export class ChatView {
     time.dateTime = when.toISOString()
     time.title = when.toLocaleString()
     const meta = el('div', 'meta')
-    meta.append(el('span', 'from', m.from), time)
+    meta.append(nameEl(m.from, 'from'), time)
     if (this.selfId !== '' && m.id.startsWith(`${this.selfId.slice(-8)}-`)) meta.append(el('span', 'via', 'via this peer'))
     li.append(meta, el('p', 'text', m.text))
     return li
