@@ -17,6 +17,7 @@ import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
 import { createMeshNode } from './mesh-node.js'
 import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds, systemResolver } from './net/index.js'
+import { bare } from './net/dns-seeds.js'
 import type { Libp2pTransport } from './net/index.js'
 import { MemoryDocStore } from './replication/index.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
@@ -132,11 +133,10 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   return node
 }
 
-const bareAddr = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
 
 /** Whether every IP bootstrap destination is this peer itself (by id, or by its own addresses). */
 function seedsAreOwn (seeds: readonly Destination[], transport: Libp2pTransport): boolean {
   if (seeds.length === 0) return true
-  const own = new Set(transport.addresses().map(bareAddr))
-  return seeds.every(d => d.id === transport.localId || (d.addrs.length > 0 && d.addrs.every(a => own.has(bareAddr(a)))))
+  const own = new Set(transport.addresses().map(bare))
+  return seeds.every(d => d.id === transport.localId || (d.addrs.length > 0 && d.addrs.every(a => own.has(bare(a)))))
 }

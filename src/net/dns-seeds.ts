@@ -70,7 +70,8 @@ export async function resolveSeeds (seeds: readonly DnsSeed[], resolve: HostReso
   return [...out]
 }
 
-const bare = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
+/** `addr` without its trailing `/p2p/<id>`: how this peer's own and DNS-given addresses are compared. */
+export const bare = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
 
 export interface DnsSeedsInit {
   seeds: readonly DnsSeed[]
