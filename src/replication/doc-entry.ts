@@ -10,7 +10,8 @@ import { DurableLog } from './durable-log.js'
 import type { RemoteOrigin } from './origins.js'
 import { isDeleted } from './tombstone.js'
 import type { DocStore } from '../core/doc-store.js'
-import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, digestBytes, ofDoc, toStateVector } from './version-vector.js'
+import { DeletedRanges, digestOf } from './deleted-ranges.js'
+import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, ofDoc, toStateVector } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
 export type DocState = 'loading' | 'ready' | 'closed'
@@ -125,6 +126,8 @@ export class DocEntry {
   /** Approximate bytes of the doc's persisted state: what was loaded or compacted, plus updates since. */
   stateBytes = 0
   private digest: Uint8Array | undefined
+  /** The doc's delete set, kept up to date by `changed` once the first digest needed it (deleted-ranges.ts). */
+  private ranges: DeletedRanges | undefined
   private version: VersionVector | undefined
   private deletedCache: boolean | undefined
 
@@ -140,8 +143,14 @@ export class DocEntry {
     return this.state === 'ready'
   }
 
-  /** Forget the cached digest and vector (called from every update of the doc). */
-  invalidate (): void {
+  /** The doc changed in `tr` (called from every update of the doc, its load included). */
+  changed (tr: Y.Transaction): void {
+    this.ranges?.noteTransaction(tr)
+    this.invalidate()
+  }
+
+  /** Forget the cached digest and vector. */
+  private invalidate (): void {
     this.digest = undefined
     this.version = undefined
     this.deletedCache = undefined
@@ -160,9 +169,9 @@ export class DocEntry {
     return { bytes, meta: decodeDocMeta(bytes) as DocMeta }
   }
 
-  /** SHA-256 of the doc's snapshot (state vector + delete set). */
+  /** SHA-256 of the doc's snapshot (state vector + delete set): version-vector.ts `digestBytes`, without walking the doc. */
   digestBytes (): Uint8Array {
-    this.digest ??= digestBytes(this.doc)
+    this.digest ??= digestOf(this.doc, this.ranges ??= DeletedRanges.of(this.doc))
     return this.digest
   }
 

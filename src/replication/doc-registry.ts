@@ -161,7 +161,7 @@ export class DocRegistry {
     this.entries.set(name, entry)
     this.waiting.set(entry, [cb])
     entry.doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
-      entry.invalidate()
+      entry.changed(tr)
       this.changes++
       if (origin === LOAD_ORIGIN || entry.state === 'closed') return
       this.hooks.onUpdate(entry, update, origin, tr)

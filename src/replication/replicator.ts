@@ -72,7 +72,7 @@ import type { PeerDirectory } from '../core/directory.js'
 import { equalBytes } from './summary.js'
 import { SyncLink } from './sync-link.js'
 import { deleteContents } from './tombstone.js'
-import { digest, toJSON } from './version-vector.js'
+import { digestHex, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
 import { loneSurrogateSince, markEdit, withdrawLoneSurrogates, withdrawSince } from './well-formed.js'
 import type { EditMark } from './well-formed.js'
@@ -307,7 +307,7 @@ export class Replicator {
       onDropped: (doc, digest, homes) => {
         this.covered.forget(doc)
         this.log.info('dropped a copy its homes hold', { doc, homes: homes.length })
-        this.events.emit('dropped', { doc, digest: Buffer.from(digest).toString('hex'), homes })
+        this.events.emit('dropped', { doc, digest: digestHex(digest), homes })
       },
       onError: (doc, err) => { this.onStoreError(doc, 'remove', err) }
     })
@@ -563,11 +563,11 @@ export class Replicator {
       const meta = e.meta
       if (meta === undefined || meta.deleted || this.registry.ready(e.name) !== undefined) continue
       const vector = metaVector(meta)
-      out.set(e.name, { name: e.name, digest: Buffer.from(meta.digest).toString('hex'), version: vector === undefined ? {} : toJSON(vector) })
+      out.set(e.name, { name: e.name, digest: digestHex(meta.digest), version: vector === undefined ? {} : toJSON(vector) })
     }
     for (const entry of this.registry.readyEntries()) {
       // Held docs, and docs the app opened even while still empty (it created them).
-      if (!entry.deleted && (this.catalog.has(entry.name) || entry.log.position > 0 || entry.pinned)) out.set(entry.name, { name: entry.name, digest: digest(entry.doc), version: toJSON(entry.vector()) })
+      if (!entry.deleted && (this.catalog.has(entry.name) || entry.log.position > 0 || entry.pinned)) out.set(entry.name, { name: entry.name, digest: digestHex(entry.digestBytes()), version: toJSON(entry.vector()) })
     }
     return [...out.values()]
   }
@@ -787,13 +787,13 @@ export class Replicator {
   /** The doc's convergence digest (hex SHA-256 of state vector + delete set), if loaded. */
   digest (name: string): string | undefined {
     const entry = this.registry.ready(name)
-    return entry === undefined ? undefined : digest(entry.doc)
+    return entry === undefined ? undefined : digestHex(entry.digestBytes())
   }
 
   /** The digest of what the store holds of `name` (hex), loaded or not; undefined if not held or not known yet. */
   durableDigest (name: string): string | undefined {
     const d = this.catalog.get(name)?.meta?.digest
-    return d === undefined ? undefined : Buffer.from(d).toString('hex')
+    return d === undefined ? undefined : digestHex(d)
   }
 
   /** The doc's homes as this peer's placement has them (peer ids, this one included if it is one). */

@@ -139,5 +139,10 @@ export function digestBytes (doc: Y.Doc): Uint8Array {
 
 /** `digestBytes` in lowercase hex (the HTTP API's `digest`). */
 export function digest (doc: Y.Doc): string {
-  return Buffer.from(digestBytes(doc)).toString('hex')
+  return digestHex(digestBytes(doc))
+}
+
+/** A digest's bytes in lowercase hex. */
+export function digestHex (bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex')
 }
