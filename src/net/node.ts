@@ -27,6 +27,7 @@ import type { ConnectionGater, ConnectionProtector, Libp2p, PeerDiscovery, Priva
 import { createLibp2p } from 'libp2p'
 import { coalescingProtector } from './coalescing.js'
 import { installLazyWindowUpdates } from './yamux-window.js'
+import { installQuietLengthDecoding } from './length-prefix-patch.js'
 import type { FirstBytesSinks } from './coalescing.js'
 import type { InboundAdmission } from './inbound-admission.js'
 import { LIBP2P_CONNECTION_HEADROOM, MAX_HANDSHAKE_TIMEOUT_SCALE } from './config.js'
@@ -71,6 +72,7 @@ const CONNECTION_CLOSE_TIMEOUT_MS = 500
 /** Creates and starts a libp2p node. */
 export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
   installLazyWindowUpdates()
+  installQuietLengthDecoding()
   return await createLibp2p<MurmurServices>({
     privateKey: init.privateKey,
     addresses: { listen: init.listen, ...(init.announce.length === 0 ? {} : { announce: init.announce }) },

@@ -1,5 +1,6 @@
 /**
- * Runtime patches of dependencies' internals (today one: lazy yamux window updates, src/net/yamux-window.ts).
+ * Runtime patches of dependencies' internals: lazy yamux window updates (src/net/yamux-window.ts) and length
+ * prefixes read without an exception per chunk (src/net/length-prefix-patch.ts).
  * A patch is feature-detected and silently skipped when the internals change, so this test is what notices:
  * it fails when the patched package is not pinned to an exact version in package.json, when the installed
  * version differs from the pinned one, or when the patch no longer applies to what is installed.
@@ -7,11 +8,13 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { installQuietLengthDecoding } from '../../src/net/length-prefix-patch.js'
 import { installLazyWindowUpdates } from '../../src/net/yamux-window.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const PATCHES: Array<{ pkg: string, apply: () => boolean }> = [
-  { pkg: '@chainsafe/libp2p-yamux', apply: installLazyWindowUpdates }
+  { pkg: '@chainsafe/libp2p-yamux', apply: installLazyWindowUpdates },
+  { pkg: '@libp2p/utils', apply: installQuietLengthDecoding }
 ]
 
 /** The version Node loads for `pkg` from this project (its exports map hides package.json from import). */
