@@ -100,12 +100,13 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   const log = options.log ?? silentLogger
   const events = new SseHub()
   const counters: HttpCounters = { requests: new Map(), rejected: new Map(), sseDropped: () => events.dropped }
-  const { registry: metrics, observeHttp } = createMetrics(peer, counters)
+  const metrics = createMetrics(peer, counters)
+  const { observeHttp } = metrics
   let access = createAccessCheck({ token: options.token, allowHosts: options.allowHosts })
   const authorize: AccessCheck = (req, route) => access(req, route)
   // WebSocket clients: the same check, with the token allowed in the URL (browsers cannot set headers).
   const yjs = new YjsBridge(peer, { authorize: req => authorize(req, { queryToken: true }), ...(options.yjs === undefined ? {} : { config: options.yjs }), log: log.child('yjs') })
-  registerYjsMetrics(metrics, peer, yjs)
+  registerYjsMetrics(metrics.registry, metrics.peerStats, yjs)
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
   /** Sends `body` as JSON; `doc`: a doc is rendered in it, whose nesting may overflow JSON.stringify (unrenderable). */
@@ -232,8 +233,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     {
       method: 'GET', pattern: /^\/metrics$/, name: 'metrics',
       run: async (_q, res) => {
-        const text = await metrics.metrics()
-        res.writeHead(200, { 'content-type': metrics.contentType })
+        const text = await metrics.scrape()
+        res.writeHead(200, { 'content-type': metrics.registry.contentType })
         res.end(text)
       }
     },
@@ -377,7 +378,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     json,
     fail,
     noteRejected,
-    metrics,
+    metrics: metrics.registry,
     events,
     upgrade,
     serverOptions: { onRejected: noteRejected, onUpgrade: upgrade, onListening: (url) => { peer.advertiseHttp(advertisedUrl(url, peer.addresses())) } },

@@ -2,7 +2,7 @@
  * The table of murmur's Prometheus metrics, read at scrape time from `peer.stats()` (see metrics.ts). One
  * metric per meaning; labels only split a meaning into parts (direction, message type, result).
  */
-import type { Peer } from '../api.js'
+import type { Peer, PeerStats } from '../api.js'
 import { eventLoopDelay } from '../core/event-loop.js'
 
 type Labels = Record<string, string>
@@ -18,6 +18,8 @@ export interface Spec {
 
 export interface Snapshot {
   peer: Peer
+  /** `peer.stats()`, taken once for the scrape. */
+  stats: PeerStats
   m: Record<string, unknown>
   t: Record<string, unknown>
   r: Record<string, unknown>

@@ -5,7 +5,7 @@
 import { Counter, Gauge } from 'prom-client'
 import type { Histogram, Registry } from 'prom-client'
 import { snapshotHistogram } from '../http/metrics.js'
-import type { Peer } from '../api.js'
+import type { PeerStats } from '../api.js'
 import { CLOSE_CODE_NAMES } from './close-codes.js'
 import type { YjsStats } from './stats.js'
 
@@ -15,7 +15,8 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? v as Record<string, unknown> : {})
 const byKey = (v: unknown, label: string, extra: Record<string, string> = {}): Sample[] => Object.entries(obj(v)).map(([k, x]) => [{ ...extra, [label]: k }, num(x)])
 
-export function registerYjsMetrics (registry: Registry, peer: Peer, bridge: { stats: () => YjsStats }): void {
+/** `peerStats`: the peer's stats as the scrape took them (Metrics.peerStats), not a fresh `peer.stats()` per metric. */
+export function registerYjsMetrics (registry: Registry, peerStats: () => PeerStats, bridge: { stats: () => YjsStats }): void {
   const gauge = (name: string, help: string, read: () => Sample[], labelNames: string[] = []): void => {
     new Gauge({ name, help, labelNames, registers: [registry], collect () { this.reset(); for (const [l, v] of read()) this.set(l, v) } })
   }
@@ -23,7 +24,7 @@ export function registerYjsMetrics (registry: Registry, peer: Peer, bridge: { st
     new Counter({ name, help, labelNames, registers: [registry], collect () { this.reset(); for (const [l, v] of read()) this.inc(l, v) } })
   }
   const y = (): YjsStats => bridge.stats()
-  const p = (): Record<string, unknown> => peer.stats().presence
+  const p = (): Record<string, unknown> => peerStats().presence
   gauge('murmur_yjs_connections', 'y-websocket clients connected.', () => [[{}, y().connections]])
   gauge('murmur_yjs_rooms', 'Documents with y-websocket clients.', () => [[{}, y().rooms]])
   counter('murmur_yjs_accepted_total', 'y-websocket clients accepted.', () => [[{}, y().accepted]])
