@@ -47,18 +47,18 @@ class MalformedPrefixError extends Error {
 }
 
 /**
- * The length-prefix decoder handed to lpStream. lpStream treats any RangeError as "varint incomplete,
- * read another byte", and uint8-varint throws RangeError for an over-long varint too — so with the stock
- * decoder, a stream of 0xff bytes is read one byte at a time, forever, into a growing buffer. This one
- * refuses a prefix longer than the longest legal one for the channel.
- */
-/**
  * What the decoder throws while a prefix is incomplete: lpStream reads the prefix a byte at a time and asks
  * again after each, so every frame of 128 bytes or more met it at least once. One instance, thrown as is:
  * building a RangeError with its stack each time cost 0.7 % of the 30-peer soak's CPU (issue 14).
  */
 const INCOMPLETE_VARINT = new RangeError('incomplete varint')
 
+/**
+ * The length-prefix decoder handed to lpStream. lpStream treats any RangeError as "varint incomplete,
+ * read another byte", and uint8-varint throws RangeError for an over-long varint too — so with the stock
+ * decoder, a stream of 0xff bytes is read one byte at a time, forever, into a growing buffer. This one
+ * refuses a prefix longer than the longest legal one for the channel.
+ */
 export function boundedVarintDecoder (maxPrefixBytes: number): (data: Uint8ArrayList) => number {
   return (data) => {
     let value = 0
