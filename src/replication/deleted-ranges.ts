@@ -18,8 +18,8 @@
  * [beforeState, afterState) of its replica, which `noteTransaction` scans. Splitting and merging structs
  * (and garbage collection turning deleted items into GC structs) never changes which clocks are deleted.
  */
-import { createHash } from 'node:crypto'
 import * as Y from 'yjs'
+import { snapshotDigest } from './version-vector.js'
 
 /** One run of deleted clocks of a replica: [clock, clock + len). */
 interface Run { clock: number, len: number }
@@ -103,10 +103,11 @@ export class DeletedRanges {
 
 /** `digestBytes(doc)` (version-vector.ts) computed from `ranges`, the doc's delete set kept up to date. */
 export function digestOf (doc: Y.Doc, ranges: DeletedRanges): Uint8Array {
+  // The state vector as Y.snapshot takes it (Yjs does not export its getStateVector): each replica's next clock.
   const sv = new Map<number, number>()
   for (const [client, structs] of doc.store.clients) {
     const last = structs[structs.length - 1]
     if (last !== undefined) sv.set(client, last.id.clock + last.length)
   }
-  return new Uint8Array(createHash('sha256').update(Y.encodeSnapshot(Y.createSnapshot(ranges.toDeleteSet(), sv))).digest())
+  return snapshotDigest(Y.createSnapshot(ranges.toDeleteSet(), sv))
 }
