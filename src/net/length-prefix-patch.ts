@@ -12,26 +12,23 @@
  * figure suffers; test/net/patches.test.ts notices.
  */
 import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { patchMethod } from './patch-method.js'
+
+/** Marks a decoder whose length decoder was wrapped. */
+const PATCHED = Symbol('murmur.lengthDecoderPatched')
 
 interface DecoderInternals {
   buffer: unknown
   lengthDecoder: unknown
-  decode: (buf: unknown) => Generator<unknown>
+  [PATCHED]?: true
 }
 
 /** What the length decoders throw for want of bytes; thrown as is, its stack (captured once here) unused. */
 const NEED_MORE_BYTES = new RangeError('not enough bytes for a length prefix')
-const PATCHED = Symbol('murmur.lengthDecoderPatched')
-
-let installed = false
 
 /** Patches LengthPrefixedDecoder once per process. Returns whether the patch is active. */
 export function installQuietLengthDecoding (): boolean {
-  if (installed) return true
-  const proto = LengthPrefixedDecoder.prototype as unknown as DecoderInternals
-  const original = proto.decode
-  if (typeof original !== 'function') return false
-  proto.decode = function (this: DecoderInternals & { [PATCHED]?: true }, buf: unknown): Generator<unknown> {
+  return patchMethod<(this: DecoderInternals, buf: unknown) => unknown>(LengthPrefixedDecoder.prototype, 'decode', (original) => function (this: DecoderInternals, buf: unknown): unknown {
     if (this[PATCHED] !== true) {
       const decodeLength = this.lengthDecoder
       const buffer = this.buffer as { byteLength?: unknown } | undefined
@@ -44,7 +41,5 @@ export function installQuietLengthDecoding (): boolean {
       this[PATCHED] = true
     }
     return original.call(this, buf)
-  }
-  installed = true
-  return true
+  })
 }

@@ -13,30 +13,22 @@
  * patched and only the idle-traffic figure suffers.
  */
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
+import { patchMethod } from './patch-method.js'
 
 interface WindowInternals {
   state: unknown
   recvWindow: unknown
   recvWindowCapacity: unknown
-  sendWindowUpdate: () => void
 }
-
-let installed = false
 
 /** Patches YamuxStream once per process. Returns whether the patch is active. */
 export function installLazyWindowUpdates (): boolean {
-  if (installed) return true
-  const proto = YamuxStream.prototype as unknown as WindowInternals
-  const original = proto.sendWindowUpdate
-  if (typeof original !== 'function') return false
-  proto.sendWindowUpdate = function (this: WindowInternals): void {
+  return patchMethod<(this: WindowInternals) => void>(YamuxStream.prototype, 'sendWindowUpdate', (original) => function (this: WindowInternals): void {
     const { state, recvWindow, recvWindowCapacity } = this
     if (state === StreamState.Established && typeof recvWindow === 'number' && typeof recvWindowCapacity === 'number' &&
         recvWindowCapacity > recvWindow / 2) {
       return
     }
     original.call(this)
-  }
-  installed = true
-  return true
+  })
 }

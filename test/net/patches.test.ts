@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { installQuietLengthDecoding } from '../../src/net/length-prefix-patch.js'
+import { patchMethod } from '../../src/net/patch-method.js'
 import { installLazyWindowUpdates } from '../../src/net/yamux-window.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -29,5 +30,19 @@ describe('patched dependencies', () => {
     expect(pinned, `${pkg} in dependencies`).toMatch(/^\d+\.\d+\.\d+$/)
     expect(installedVersion(pkg)).toBe(pinned)
     expect(apply()).toBe(true)
+  })
+})
+
+describe('patchMethod', () => {
+  test('wraps a method once however often it is installed, and leaves a missing one alone', () => {
+    class Target { calls: string[] = []; greet (): void { this.calls.push('original') } }
+    const wrap = (original: (this: Target) => void) => function (this: Target): void { this.calls.push('wrapper'); original.call(this) }
+    expect(patchMethod(Target.prototype, 'greet', wrap)).toBe(true)
+    expect(patchMethod(Target.prototype, 'greet', wrap)).toBe(true)
+    const t = new Target()
+    t.greet()
+    expect(t.calls).toEqual(['wrapper', 'original'])
+    expect(patchMethod(Target.prototype, 'missing', wrap)).toBe(false)
+    expect('missing' in Target.prototype).toBe(false)
   })
 })
