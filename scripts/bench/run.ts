@@ -13,7 +13,8 @@ const BENCHES: Record<string, string> = {
   hostile: './hostile.ts',
   'write-load': './write-load.ts',
   loss: './loss.ts',
-  'connection-cost': './connection-cost.ts'
+  'connection-cost': './connection-cost.ts',
+  'hot-paths': './hot-paths.ts'
 }
 
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }
