@@ -67,7 +67,7 @@ function digestCost (items: number, updates: number): { walk: number, kept: numb
 /** µs per chunk carrying one 100-byte message with a 2-byte big-endian length (Noise's framing). */
 function decodeCost (chunks: number): number {
   const decoder = new LengthPrefixedDecoder({
-    lengthDecoder: (data) => { if (data.byteLength < 2) throw new RangeError('Could not decode int16BE'); return (data.get(0) << 8) | data.get(1) },
+    lengthDecoder: (data) => { if (data.byteLength < 2) throw new RangeError('Could not decode int16BE'); const b = data.subarray(0, 2); return ((b[0] ?? 0) << 8) | (b[1] ?? 0) },
     encodingLength: () => 2
   })
   const chunk = new Uint8Array(102)
