@@ -248,23 +248,6 @@ describe('transport config', () => {
   })
 })
 
-describe('boundedVarintDecoder', () => {
-  it('decodes complete prefixes, asks for more on incomplete ones, refuses over-long ones', async () => {
-    const { Uint8ArrayList } = await import('uint8arraylist')
-    const { boundedVarintDecoder } = await import('../../src/net/frame-reader.js')
-    const decode = boundedVarintDecoder(3)
-    expect(decode(new Uint8ArrayList(Uint8Array.of(0x05)))).toBe(5)
-    expect(decode(new Uint8ArrayList(Uint8Array.of(0x80, 0x80, 0x20)))).toBe(0x20 << 14)
-    expect(() => decode(new Uint8ArrayList(Uint8Array.of(0x80, 0x80)))).toThrow(RangeError)
-    // lpStream asks after every byte of a prefix: "incomplete" is one shared error, not one built (with its
-    // stack) per call.
-    const incomplete = (): unknown => { try { return decode(new Uint8ArrayList(Uint8Array.of(0x80))) } catch (err) { return err } }
-    expect(incomplete()).toBeInstanceOf(RangeError)
-    expect(incomplete()).toBe(incomplete())
-    expect(() => decode(new Uint8ArrayList(Uint8Array.of(0xff, 0xff, 0xff)))).toThrow(expect.objectContaining({ name: 'MalformedPrefixError' }))
-  })
-})
-
 describe('PeerLink dead-connection evidence', () => {
   it('flags steady unanswered writes, not sparse one-way traffic, and forgets on any reply', async () => {
     const { PeerLink } = await import('../../src/net/peer-link.js')
