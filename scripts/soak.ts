@@ -12,9 +12,10 @@
  * converged; 1 otherwise; 2 for bad flags; 130 on Ctrl-C (after killing every peer and removing the data;
  * with --keep the data stays and the peers' logs are saved, as at the end of a run).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { makeDirs } from '../dist/core/make-dirs.js'
 import { SeededRandom } from '../dist/core/random.js'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
@@ -55,7 +56,12 @@ const clock = (): string => {
 const log = (line: string): void => { process.stdout.write(`[${clock()}] ${line}\n`) }
 
 const dir = options.dir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'murmur-soak-')) : path.resolve(options.dir)
-mkdirSync(dir, { recursive: true })
+try {
+  await makeDirs(dir) // not mkdirSync(recursive): under /proc it never returns
+} catch (err) {
+  process.stderr.write(`soak: cannot use --dir ${dir}: ${(err as Error).message}\n`)
+  process.exit(1)
+}
 const mesh = new Mesh(dir, options.peers, options.profile)
 const rss = new RssSampler(mesh)
 const deaths = new DeathWatch(mesh, GRACE_MS, (d) => { log(`FALSE DEATH: ${d.observer} saw ${d.subject} dead while both were healthy and connected (during ${d.phase})`) })

@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -301,7 +301,14 @@ async function main (): Promise<void> {
     process.exit(1)
   }
   const demo = new Demo(o)
-  mkdirSync(o.dir, { recursive: true })
+  // Not mkdirSync(recursive): under /proc it never returns (src/core/make-dirs.ts).
+  const { makeDirs } = await import('../dist/core/make-dirs.js')
+  try {
+    await makeDirs(o.dir)
+  } catch (err) {
+    process.stderr.write(`start: cannot use --dir ${o.dir}: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
   await stopLeftovers(demo.pidFile, o.dir)
   if (o.fresh) for (const p of PLAN) rmSync(path.join(o.dir, p.name), { recursive: true, force: true })
 

@@ -8,7 +8,8 @@
  * a Kubernetes Secret volume with `fsGroup`, Vault agent, systemd's `LoadCredential` — without giving
  * the service write access to them.
  */
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
+import { chmod, readFile, stat } from 'node:fs/promises'
+import { makeDirs } from './make-dirs.js'
 import { InsecureFileError } from './errors.js'
 import type { Logger } from './logger.js'
 
@@ -57,7 +58,7 @@ export async function readSecretFile (file: string, init: SecretFileInit): Promi
  * users' reach. A directory we may not chmod (not ours) is left as it is, with a warning.
  */
 export async function ensurePrivateDir (dir: string, log: Logger): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
+  await makeDirs(dir, PRIVATE_DIR_MODE)
   const info = await stat(dir)
   if ((info.mode & 0o077) === 0) return
   try {

@@ -4,7 +4,7 @@
  * which is what lets a restarted peer refute stale suspicion and keep its replicas' history.
  */
 import { constants } from 'node:fs'
-import { link, mkdir, open, readFile, rm, stat } from 'node:fs/promises'
+import { link, open, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -12,6 +12,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
 import { PRIVATE_DIR_MODE, looseSecretMode } from '../core/private-files.js'
+import { makeDirs } from '../core/make-dirs.js'
 import { IdentityError } from './errors.js'
 
 export const IDENTITY_FILE = 'peer.key'
@@ -39,7 +40,7 @@ export async function loadOrCreateIdentity (dataDir: string, log: Logger = silen
   const existing = await readKeyFile(path)
   if (existing !== undefined) return identityOf(existing, false, path)
   try {
-    await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE })
+    await makeDirs(dataDir, PRIVATE_DIR_MODE)
   } catch (err) {
     throw new IdentityError(`cannot create data directory ${dataDir}: ${describe(err)}`)
   }

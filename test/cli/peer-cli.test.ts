@@ -54,6 +54,18 @@ describe('peer CLI', () => {
     expect(missing.stderr).toMatch(/cannot read --psk file .*ENOENT/)
   })
 
+  test.each([
+    ['/proc/murmur-data', /ENOENT.*\/proc\/murmur-data/], // the kernel answers ENOENT under /proc: Node's recursive mkdir retried forever
+    ['/dev/null/data', /ENOTDIR/]
+  ])('a data dir that cannot be made (%s): one clear line, exit code 1, at once', (dir, why) => {
+    const r = run(['--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0'])
+    expect(r.error).toBeUndefined() // not killed by spawnSync's timeout
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/^murmur: cannot start: /)
+    expect(r.stderr).toMatch(why)
+  })
+
   test('a data dir in use by a running peer is refused, and a busy HTTP port too', async () => {
     const p = await spawnPeer()
     const sameDir = run(['--data-dir', p.dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0'])
