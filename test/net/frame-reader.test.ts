@@ -10,18 +10,9 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { describe, expect, it } from 'vitest'
 import { decodePrefix, readFrames } from '../../src/net/frame-reader.js'
 import type { ReadEnd } from '../../src/net/frame-reader.js'
+import { varint } from './helpers.js'
 
 const MAX = 1000
-
-function varint (n: number): number[] {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80)
-    n = Math.floor(n / 0x80)
-  }
-  out.push(n)
-  return out
-}
 
 function encode (frames: Uint8Array[]): Uint8Array {
   return Uint8Array.from(frames.flatMap(f => [...varint(f.byteLength), ...f]))

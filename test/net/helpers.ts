@@ -54,3 +54,14 @@ export function captureLog (name: string): CapturedLog {
   }, 'debug')
   return { logger, lines }
 }
+
+/** Unsigned LEB128, as a length prefix is written on the wire. */
+export function varint (n: number): number[] {
+  const out: number[] = []
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 0x80)
+  }
+  out.push(n)
+  return out
+}

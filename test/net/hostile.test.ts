@@ -12,20 +12,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { PROTOCOLS } from '../../src/net/index.js'
 import type { Libp2pTransport } from '../../src/net/index.js'
 import type { RejectedFrames } from '../../src/net/index.js'
-import { sleep, startTransport, waitFor } from './helpers.js'
+import { sleep, startTransport, varint, waitFor } from './helpers.js'
 
 const READ_TIMEOUT_MS = 300
-
-/** Unsigned LEB128, as lpStream writes it. */
-function varint (n: number): number[] {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80)
-    n = Math.floor(n / 0x80)
-  }
-  out.push(n)
-  return out
-}
 
 describe('hostile inbound frames', () => {
   let a: Libp2pTransport
