@@ -130,6 +130,8 @@ function read (stream: Stream, options: FrameReaderOptions, resolve: (end: ReadE
         return
       }
       if (!more) { finish({ reason: 'stopped' }); return }
+      // The handler may have ended the read itself (it aborted the stream: a blocked peer).
+      if (done) return
     }
     // The clock runs from the first byte of a frame until its last.
     if (completed) { clearTimeout(timer); timer = undefined }

@@ -96,6 +96,22 @@ describe('readFrames', () => {
     expect(stopped.end).toEqual({ reason: 'stopped' })
   })
 
+  it('a handler that aborts the stream gets no more frames, even from the chunk it is reading', async () => {
+    const [out, inb] = await streamPair({ delay: 0 })
+    const got: number[][] = []
+    const ended = readFrames(inb, {
+      maxFrameBytes: MAX,
+      readTimeoutMs: 5_000,
+      onFrame: (f) => { got.push([...f]); inb.abort(new Error('peer blocked')); return true }
+    })
+    out.send(encode([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)]))
+    const end = await ended
+    expect(got).toEqual([[1]])
+    expect(end.reason).toBe('closed')
+    expect(end.error?.message).toBe('peer blocked')
+    out.abort(new Error('test over'))
+  })
+
   it('a handler that throws ends the read as closed, without an uncaught exception', async () => {
     const [out, inb] = await streamPair({ delay: 0 })
     const ended = readFrames(inb, { maxFrameBytes: MAX, readTimeoutMs: 5_000, onFrame: () => { throw new Error('handler bug') } })
