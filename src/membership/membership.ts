@@ -180,6 +180,8 @@ export class Membership {
   private readonly seedKeys = new Set<string>()
   private readonly pushPull: PushPull
   private readonly lastDirectAlive = new Map<PeerId, number>()
+  /** When we last told a member that we hold it suspect or dead (see accusationFor). */
+  private readonly lastToldAccused = new Map<PeerId, number>()
   /** When we last pulled the state of a sender we did not know (per sender, and of any sender). */
   private readonly unknownPulls = new Map<PeerId, number>()
   private lastUnknownPull = Number.NEGATIVE_INFINITY
@@ -578,6 +580,8 @@ export class Membership {
     // The sender believes we are suspect or dead (now or in an older incarnation): answer it directly
     // with our alive record, rather than hoping that gossip reaches it before its suspicion expires.
     const owed = accused && !this.leaving && this.owesAlive(from) ? [this.table.aliveSelf()] : []
+    // And the other way round: we hold the sender suspect or dead, and it is talking to us.
+    const told = msg.type === 'pushPull' || msg.type === 'pushPullReply' ? [] : this.accusationFor(from)
     // A sender we have never heard of, or hold as left (it restarted and rejoined: its newer alive record
     // missed us), knows more about itself than we do.
     if (msg.type !== 'pushPull' && msg.type !== 'pushPullReply') {
@@ -586,7 +590,7 @@ export class Membership {
     }
     switch (msg.type) {
       case 'ping':
-        this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, owed)
+        this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, [...owed, ...told])
         return
       case 'ack':
         if (!this.prober.handleAck(from, msg.seq)) this.counters.unexpectedAcks++
@@ -601,7 +605,30 @@ export class Membership {
       case 'pushPullReply': this.pushPull.onReply(from, msg.seq, msg.page, msg.members, msg.digest); break
       case 'gossip': break
     }
-    if (owed.length > 0) this.sendFrame(this.destinationOf(from), { type: 'gossip' }, owed)
+    if (owed.length > 0 || told.length > 0) this.sendFrame(this.destinationOf(from), { type: 'gossip' }, [...owed, ...told])
+  }
+
+  /**
+   * Our suspicion (or death verdict) of `from`, which is talking to us, for us to send it directly, at most
+   * once per probe period: it then refutes at once. Gossip alone may never tell it (issue 14): a member cut
+   * off for less than a suspicion timeout suspects those it probes meanwhile, and the gossip of those
+   * suspicions is spent on frames that cannot arrive; after the heal only it knew of them, and each accused
+   * stayed suspect in its view until its round-robin probe got there or the suspicion expired into a death
+   * (10–17 s in the simulator at N = 5; test/membership/short-partition.test.ts). Push-pull frames carry
+   * our whole view anyway.
+   */
+  private accusationFor (from: PeerId): MemberUpdate[] {
+    if (this.leaving) return []
+    const state = this.table.state(from)
+    if (state !== MemberState.suspect && state !== MemberState.dead) return []
+    const now = this.clock.now()
+    const last = this.lastToldAccused.get(from)
+    if (last !== undefined && now - last < this.config.probeIntervalMs) return []
+    const u = this.table.updateFor(from)
+    if (u === undefined) return []
+    if (this.lastToldAccused.size >= MAX_DIRECT_ALIVE_TRACKED) this.lastToldAccused.clear()
+    this.lastToldAccused.set(from, now)
+    return [u]
   }
 
   /**
