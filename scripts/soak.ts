@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- [--peers 20] [--minutes 10] [--seed S] [--writes-per-sec 1] [--profile local|lan]`
+ * `npm run soak -- [--peers 20] [--minutes 10] [--seed S] [--writes-per-sec 1] [--keys-per-peer 100] [--profile local|lan]`
  *
  * Long run of real `dist/peer.js` processes on 127.0.0.1 (issue: long runs): continuous acknowledged
  * writes on every peer (writer.ts), one fault at a time — random minority partitions via /admin/partition,
@@ -26,7 +26,7 @@ import type { SoakOptions } from './soak/options.ts'
 import { summaryTable } from './soak/report.ts'
 import type { SoakResult } from './soak/report.ts'
 import { FLAT_RATIO, RssSampler, median } from './soak/rss.ts'
-import { SOAK_DOC, Writer } from './soak/writer.ts'
+import { SOAK_DOC, Writer, holdsWrite } from './soak/writer.ts'
 import type { WriteValue } from './soak/writer.ts'
 
 /** Grace after a start, restart or heal before a `dead` event about that peer (pair) counts as false. */
@@ -65,7 +65,7 @@ try {
 const mesh = new Mesh(dir, options.peers, options.profile)
 const rss = new RssSampler(mesh)
 const deaths = new DeathWatch(mesh, GRACE_MS, (d) => { log(`FALSE DEATH: ${d.observer} saw ${d.subject} dead while both were healthy and connected (during ${d.phase})`) })
-const writer = new Writer(mesh, options.writesPerSec)
+const writer = new Writer(mesh, options.writesPerSec, options.keysPerPeer)
 const load = new LoadWatch(mesh)
 const timers: NodeJS.Timeout[] = []
 const crashes: string[] = []
@@ -134,7 +134,7 @@ async function main (): Promise<SoakResult> {
     seed: options.seed,
     profile: options.profile,
     durationS: Math.round((end - start) / 1000),
-    writes: { attempted: writer.totalAttempts, acknowledged: writer.acked.size, failed: writer.totalFailures },
+    writes: { attempted: writer.totalAttempts, acknowledged: writer.ackedCount, failed: writer.totalFailures, keys: writer.acked.size },
     lostWrites: lost.length,
     lostExamples: lost.slice(0, 5),
     falseDeaths: deaths.falseDeaths.length,
@@ -180,7 +180,7 @@ function minuteLine (start: number): void {
     void mesh.start(c.slot).then(() => { deaths.follow(c.slot) }, () => {})
   }
   const minute = ((Date.now() - start) / 60_000).toFixed(1)
-  log(`t+${minute} min: writes ${writer.acked.size} acknowledged / ${writer.totalAttempts} attempted, live ${mesh.live().length}/${options.peers}, ` +
+  log(`t+${minute} min: writes ${writer.ackedCount} acknowledged / ${writer.totalAttempts} attempted, live ${mesh.live().length}/${options.peers}, ` +
     `RSS median ${rss.currentMedianMb().toFixed(0)} MB, dead events ${deaths.deaths.length} (false ${deaths.falseDeaths.length})`)
 }
 
@@ -199,7 +199,7 @@ async function identicalDigests (): Promise<boolean> {
   return [...seen.values()].every(set => set.size === 1)
 }
 
-/** Acknowledged writes missing (or different) on any peer: keys, each listed once. */
+/** Keys whose last acknowledged write is missing on any peer (neither it nor a later write of the key is there), each listed once. */
 async function lostWrites (acked: ReadonlyMap<string, WriteValue>): Promise<string[]> {
   const lost = new Set<string>()
   for (const s of mesh.slots) {
@@ -207,13 +207,12 @@ async function lostWrites (acked: ReadonlyMap<string, WriteValue>): Promise<stri
     const kv = r.body.content?.kv ?? {}
     let missing = 0
     for (const [key, value] of acked) {
-      const got = kv[key]
-      if (got === undefined || got.n !== value.n || got.slot !== value.slot || got.at !== value.at) {
+      if (!holdsWrite(kv[key], value)) {
         lost.add(key)
         missing++
       }
     }
-    if (missing > 0) log(`LOST: ${missing} acknowledged writes missing on ${s.name}`)
+    if (missing > 0) log(`LOST: the last acknowledged write of ${missing} keys missing on ${s.name}`)
   }
   return [...lost]
 }

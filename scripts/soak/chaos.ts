@@ -9,11 +9,17 @@ import type { Random } from '../../dist/core/random.js'
 import type { DeathWatch } from './deaths.ts'
 import type { LoadWatch } from './load.ts'
 import type { Mesh, Slot } from './mesh.ts'
+import { countFailing, untilEach } from './converge.ts'
 import { sleep } from './writer.ts'
 
 export const HEAL_DOC = 'soak-heal'
 /** A heal or a rejoin that takes longer than this is recorded as not converged. */
 export const CONVERGE_BOUND_MS = 90_000
+const POLL_MS = 250
+/** /members is cheap to answer: ask many peers at once. */
+const MEMBERS_CONCURRENCY = 10
+/** A heal-doc read on a peer that does not hold it fetches it from the doc's three homes: ask few at once. */
+const DOCS_CONCURRENCY = 4
 
 export interface ChaosEvent {
   kind: 'partition' | 'kill'
@@ -23,6 +29,8 @@ export interface ChaosEvent {
   membershipMs: number | undefined
   /** partition: heal → both sides' writes from the partition on every live peer. */
   docsMs?: number | undefined
+  /** partition: peers that no longer saw every peer alive when asked again right after all had. */
+  relapsed?: number
   /** partition: handshakes on all peers from the heal until both measures were taken (timed out, failed). */
   handshakes?: { started: number, timedOut: number, failed: number, abandoned: number, seconds: number }
 }
@@ -101,18 +109,20 @@ export class Chaos {
     const everyone = this.mesh.live()
     const holding = new Set<Slot>()
     const [membershipMs, docsMs] = await Promise.all([
-      measure(async () => await allSeeAlive(this.mesh, everyone, everyone)),
-      measure(async () => await markersEverywhere(this.mesh, everyone, markers, holding))
+      untilEach(everyone, async o => await seesAlive(this.mesh, o, everyone), { concurrency: MEMBERS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS }),
+      untilEach(everyone, async s => await holdsKeys(this.mesh, s, markers), { concurrency: DOCS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
     ])
+    // Each peer counted once it saw everyone alive; one more round says whether any has since lost sight of someone.
+    const relapsed = membershipMs === undefined ? undefined : await countFailing(everyone, async o => await seesAlive(this.mesh, o, everyone), MEMBERS_CONCURRENCY)
     const seconds = (Date.now() - healedAt) / 1000
     await this.load?.sampleAll(this.mesh.live())
     const loadAfter = this.load?.total()
     const handshakes = loadBefore === undefined || loadAfter === undefined
       ? undefined
       : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, abandoned: loadAfter.abandoned - loadBefore.abandoned, seconds }
-    this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(handshakes === undefined ? {} : { handshakes }) })
+    this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(relapsed === undefined ? {} : { relapsed }), ...(handshakes === undefined ? {} : { handshakes }) })
     const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone)`
-    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}, both sides' writes everywhere ${show(docsMs)}${cost}`)
+    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${cost}`)
     this.deaths.phase = 'idle'
   }
 
@@ -129,7 +139,7 @@ export class Chaos {
     await this.mesh.start(victim)
     this.deaths.follow(victim)
     const everyone = this.mesh.live()
-    const membershipMs = await measure(async () => await allSeeAlive(this.mesh, everyone, [victim]) && await allSeeAlive(this.mesh, [victim], everyone))
+    const membershipMs = await untilEach(everyone, async o => await seesAlive(this.mesh, o, o === victim ? everyone : [victim]), { concurrency: MEMBERS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
     this.events.push({ kind: 'kill', at, detail: victim.name, membershipMs })
     this.log(`restart ${this.cycle}: ${victim.name} (same data dir) alive everywhere ${show(membershipMs)}`)
     this.deaths.phase = 'idle'
@@ -145,34 +155,24 @@ export class Chaos {
   }
 }
 
-/** Every observer lists every subject as alive. */
+/** Every observer lists every subject as alive, all in one pass (asked one after another). */
 export async function allSeeAlive (mesh: Mesh, observers: readonly Slot[], subjects: readonly Slot[]): Promise<boolean> {
-  for (const o of observers) {
-    const r = await mesh.api<Array<{ peerId: string, state: string }>>(o, 'GET', '/members')
-    const states = new Map(r.body.map(m => [m.peerId, m.state]))
-    if (!subjects.every(s => states.get(s.id) === 'alive')) return false
-  }
+  for (const o of observers) if (!await seesAlive(mesh, o, subjects)) return false
   return true
 }
 
-/**
- * Every slot has read both `keys`. A slot that has is remembered in `holding` and not asked again (an
- * acknowledged write is never lost: the final check looks for every one on every peer). Before, every
- * poll asked all 30 peers again from the first, one after another; a read on a peer that does not hold
- * the doc fetches it, so on the loaded mesh a poll took seconds and 'writes everywhere' measured the
- * poller as much as the mesh. Asked all at once instead, the 30 fetches every 250 ms loaded the doc's
- * homes and seemed to slow the heal they measured (in the one run tried, a 1 | 29 heal took 8.5 s to
- * writes everywhere, against 2.1–3.8 s in earlier runs): one at a time it stays.
- */
-async function markersEverywhere (mesh: Mesh, slots: readonly Slot[], keys: readonly string[], holding: Set<Slot>): Promise<boolean> {
-  for (const s of slots) {
-    if (holding.has(s)) continue
-    const r = await mesh.api<{ content?: { kv?: Record<string, unknown> } }>(s, 'GET', `/docs/${HEAL_DOC}`)
-    const kv = r.body.content?.kv ?? {}
-    if (!keys.every(k => k in kv)) return false
-    holding.add(s)
-  }
-  return true
+/** `slot` lists every subject as alive. */
+export async function seesAlive (mesh: Mesh, observer: Slot, subjects: readonly Slot[]): Promise<boolean> {
+  const r = await mesh.api<Array<{ peerId: string, state: string }>>(observer, 'GET', '/members')
+  const states = new Map(r.body.map(m => [m.peerId, m.state]))
+  return subjects.every(s => states.get(s.id) === 'alive')
+}
+
+/** `slot` reads every one of `keys` in the heal doc (a read on a peer that does not hold the doc fetches it from its homes). */
+async function holdsKeys (mesh: Mesh, slot: Slot, keys: readonly string[]): Promise<boolean> {
+  const r = await mesh.api<{ content?: { kv?: Record<string, unknown> } }>(slot, 'GET', `/docs/${HEAL_DOC}`)
+  const kv = r.body.content?.kv ?? {}
+  return keys.every(k => k in kv)
 }
 
 /** Milliseconds until `check` holds (polled every 250 ms), or undefined after CONVERGE_BOUND_MS. */

@@ -9,6 +9,8 @@ export interface SoakOptions {
   seed: number
   /** Acknowledged-write attempts per peer per second. */
   writesPerSec: number
+  /** Keys each peer cycles through (0: a new key for every write, so the doc grows all run). */
+  keysPerPeer: number
   profile: 'local' | 'lan'
   /** Where peers keep their data (default: a fresh temp dir, removed at the end). */
   dir: string | undefined
@@ -30,13 +32,15 @@ Options:
   --minutes <m>          duration of the chaos phase, 0.5–1440 (default 10)
   --seed <n>             seed of the random schedule (default: random, printed)
   --writes-per-sec <r>   write attempts per peer per second, 0.1–20 (default 1)
+  --keys-per-peer <n>    keys each peer writes over and over, 0–100000 (default 100; 0: every write a new key,
+                         so the soak doc, and with it every peer's memory, grows all run)
   --profile local|lan    timing preset of the peers (default local: one machine)
   --dir <dir>            data dirs go there (default: a temp dir, removed at the end)
   --keep                 keep the data dirs, and save every peer's log (also on Ctrl-C; saved anyway on a failed run)
   --help                 this help
 `
 
-const DEFAULTS: SoakOptions = { peers: 20, minutes: 10, seed: 0, writesPerSec: 1, profile: 'local', dir: undefined, keep: false }
+const DEFAULTS: SoakOptions = { peers: 20, minutes: 10, seed: 0, writesPerSec: 1, keysPerPeer: 100, profile: 'local', dir: undefined, keep: false }
 
 class FlagError extends Error {}
 
@@ -67,6 +71,7 @@ export function parseSoakArgs (argv: readonly string[], randomSeed: () => number
         case '--minutes': o.minutes = number(flag, value(), 0.5, 1440, false); break
         case '--seed': o.seed = number(flag, value(), 0, 2 ** 31 - 1, true); break
         case '--writes-per-sec': o.writesPerSec = number(flag, value(), 0.1, 20, false); break
+        case '--keys-per-peer': o.keysPerPeer = number(flag, value(), 0, 100_000, true); break
         case '--profile': {
           const v = value()
           if (v !== 'local' && v !== 'lan') throw new FlagError(`--profile must be local or lan, got ${JSON.stringify(v.slice(0, 40))}`)

@@ -13,7 +13,7 @@ export interface SoakResult {
   seed: number
   profile: string
   durationS: number
-  writes: { attempted: number, acknowledged: number, failed: number }
+  writes: { attempted: number, acknowledged: number, failed: number, keys: number }
   lostWrites: number
   lostExamples: string[]
   falseDeaths: number
@@ -50,13 +50,14 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
   for (const e of events) {
     const what = e.kind === 'partition' ? `partition ${e.detail}` : `SIGKILL+restart ${e.detail}`
     const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed, ${e.handshakes.abandoned} skipped in line`
-    const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}, writes ${fmt(e.docsMs)}${hs}` : `rejoined ${fmt(e.membershipMs)}`
+    const relapsed = e.relapsed === undefined || e.relapsed === 0 ? '' : ` (${e.relapsed} lost sight again)`
+    const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}${relapsed}, writes ${fmt(e.docsMs)}${hs}` : `rejoined ${fmt(e.membershipMs)}`
     lines.push(`${e.kind.padEnd(16)} ${what.padEnd(29)} ${after}`)
   }
   const r = result
   lines.push('',
-    `writes:        ${r.writes.acknowledged} acknowledged of ${r.writes.attempted} attempted (${r.writes.failed} not acknowledged: peer down or timed out)`,
-    `lost writes:   ${r.lostWrites}${r.lostExamples.length > 0 ? ` e.g. ${r.lostExamples.join(', ')}` : ''}`,
+    `writes:        ${r.writes.acknowledged} acknowledged of ${r.writes.attempted} attempted (${r.writes.failed} not acknowledged: peer down or timed out), into ${r.writes.keys} keys`,
+    `lost writes:   ${r.lostWrites} (keys whose last acknowledged value, or a later one, is missing somewhere)${r.lostExamples.length > 0 ? ` e.g. ${r.lostExamples.join(', ')}` : ''}`,
     `false deaths:  ${r.falseDeaths} (of ${r.deadEvents} dead events, the rest explained by a partition or a kill)`,
     `crashes:       ${r.crashes.length === 0 ? 'none' : r.crashes.join(', ')}`,
     `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed, ${r.handshakes.abandoned} skipped in line (their dialler gave up first); worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,

@@ -1,8 +1,12 @@
 /**
- * Continuous writes: every peer PUTs unique keys into one shared doc at a steady rate. A write counts as
- * acknowledged only on HTTP 200 (the API answers once the write is durable); everything else — the peer
- * is down, partitioned from nobody but slow, timed out — is an attempt that proves nothing. The ledger of
- * acknowledged writes is what the final check looks for on every peer.
+ * Continuous writes: every peer PUTs into one shared doc at a steady rate, cycling through its own
+ * `keysPerPeer` keys (a value a write replaces becomes a Yjs tombstone), so the doc's live data stays the
+ * same size and a peer's RSS can be judged flat; with `keysPerPeer` 0 every key is new and the doc grows
+ * with every write (it grew the peers' heaps by ~8 MB in five minutes at 30 peers, and failed the RSS bound).
+ * A write counts as acknowledged only on HTTP 200 (the API answers once the write is durable); everything
+ * else — the peer is down, partitioned from nobody but slow, timed out — is an attempt that proves nothing.
+ * The ledger holds, per key, the last acknowledged value; the final check wants on every peer that value or
+ * a later write of the same key (one slot writes one key at a time, in order, so a later `n` replaced it).
  */
 import { paced } from '../lib/paced.ts'
 import type { Mesh, Slot } from './mesh.ts'
@@ -12,18 +16,22 @@ export const SOAK_DOC = 'soak'
 export interface WriteValue { slot: string, n: number, at: number }
 
 export class Writer {
-  /** key → the value acknowledged for it (keys are unique: one acknowledged value each). */
+  /** key → the last value acknowledged for it. */
   readonly acked = new Map<string, WriteValue>()
+  /** Acknowledged writes in all (a key written again counts again). */
+  ackedCount = 0
   readonly attempts = new Map<string, number>()
   readonly failures = new Map<string, number>()
   private running = false
   private loops: Array<Promise<void>> = []
   private readonly mesh: Mesh
   private readonly perSecond: number
+  private readonly keysPerPeer: number
 
-  constructor (mesh: Mesh, perSecond: number) {
+  constructor (mesh: Mesh, perSecond: number, keysPerPeer: number) {
     this.mesh = mesh
     this.perSecond = perSecond
+    this.keysPerPeer = keysPerPeer
   }
 
   start (): void {
@@ -50,12 +58,15 @@ export class Writer {
     let n = 0
     await paced(this.perSecond, () => this.running, async () => {
       if (slot.proc === undefined) return
-      const key = `${slot.name}-${n++}`
-      const value: WriteValue = { slot: slot.name, n, at: Date.now() }
+      const key = `${slot.name}-${this.keysPerPeer > 0 ? n % this.keysPerPeer : n}`
+      const value: WriteValue = { slot: slot.name, n: ++n, at: Date.now() }
       this.attempts.set(slot.name, (this.attempts.get(slot.name) ?? 0) + 1)
       try {
         const r = await this.mesh.api(slot, 'PUT', `/docs/${SOAK_DOC}/kv/${key}`, value)
-        if (r.status === 200) this.acked.set(key, value)
+        if (r.status === 200) {
+          this.acked.set(key, value)
+          this.ackedCount++
+        }
         else this.fail(slot)
       } catch {
         this.fail(slot)
@@ -70,4 +81,10 @@ export class Writer {
 
 export function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+/** Whether `got` (a peer's value for a key) is the acknowledged `value` or a later write of the same key. */
+export function holdsWrite (got: WriteValue | undefined, value: WriteValue): boolean {
+  if (got === undefined || got.slot !== value.slot) return false
+  return got.n > value.n || (got.n === value.n && got.at === value.at)
 }
