@@ -63,17 +63,22 @@ export interface ReadJsonOptions {
 }
 
 /**
- * Parses a JSON body, or throws an HttpError (400 invalid or empty, 408 too slow, 413 too large). The
+ * Parses a JSON body, or throws an HttpError (400 invalid, not UTF-8 or empty, 408 too slow, 413 too large). The
  * content type is not checked: `curl -d '"x"'` sends form-encoded headers with a JSON body, and the body
  * is what matters.
  */
 export async function readJson (req: IncomingMessage, options: ReadJsonOptions = {}): Promise<unknown> {
   const body = await readBody(req, options.maxBytes)
-  if (body.toString('utf8').trim() === '') {
+  let text: string
+  try {
+    text = UTF8.decode(body)
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'the body is not valid UTF-8 (JSON text is UTF-8: RFC 8259 §8.1)')
+  }
+  if (text.trim() === '') {
     if (options.allowEmpty === true) return undefined
     throw new HttpError(400, 'invalid_json', 'a JSON body is required')
   }
-  const text = body.toString('utf8')
   let value: unknown
   try {
     value = JSON.parse(text) as unknown
@@ -86,6 +91,12 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
   }
   return value
 }
+
+/**
+ * Strict: bytes that are not UTF-8 are refused, not turned into U+FFFD (a Latin-1 "café" would be stored
+ * as "caf\uFFFD" and answered 200). A leading BOM is kept, so JSON.parse refuses it as before.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Text decoded from UTF-8 holds no surrogate of its own: only an escape in the JSON can produce one. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/

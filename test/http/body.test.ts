@@ -28,7 +28,7 @@ beforeAll(async () => {
 })
 afterAll(async () => { await close() })
 
-async function post (body: string): Promise<{ status: number, body: { code?: string, ok?: boolean } }> {
+async function post (body: string | Uint8Array<ArrayBuffer>): Promise<{ status: number, body: { code?: string, ok?: boolean } }> {
   const res = await fetch(base, { method: 'POST', body, signal: AbortSignal.timeout(10_000) })
   return { status: res.status, body: await res.json() as { code?: string, ok?: boolean } }
 }
@@ -66,6 +66,33 @@ describe('readJson: lone surrogates', () => {
   test('escaped pairs, literal astral characters and an escaped backslash before "ud800" are accepted', async () => {
     for (const body of ['"\\ud83d\\ude00"', '"😀"', '{"k\\ud83d\\ude00":"v"}', '"\\\\ud800"', '["\\u00e9", "\\uffff"]']) {
       expect((await post(body)).status, body).toBe(200)
+    }
+  })
+})
+
+describe('readJson: bytes that are not UTF-8', () => {
+  // JSON between systems is UTF-8 (RFC 8259 §8.1). Decoded leniently, a Latin-1 "café" was stored as
+  // "caf\uFFFD" and answered 200: the client's text silently replaced.
+  test('invalid UTF-8 anywhere in the body: 400 invalid_json, nothing decoded', async () => {
+    const bodies = [
+      Buffer.from('"caf\xe9"', 'latin1'), // Latin-1 é
+      Buffer.from([0x22, 0xff, 0x22]), // a byte UTF-8 never uses
+      Buffer.from([0x22, 0xc0, 0xaf, 0x22]), // overlong "/"
+      Buffer.from([0x22, 0xe2, 0x82, 0x22]), // a truncated sequence
+      Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]), // a surrogate encoded in UTF-8 (CESU)
+      Buffer.concat([Buffer.from('{"k":"'), Buffer.from([0xfe]), Buffer.from('"}')])
+    ]
+    for (const body of bodies) {
+      const r = await post(body)
+      expect(r.status, body.toString('hex')).toBe(400)
+      expect(r.body.code).toBe('invalid_json')
+      expect((r.body as { error?: string }).error).toMatch(/UTF-8/)
+    }
+  })
+
+  test('well-formed UTF-8, multi-byte and astral characters included, is accepted', async () => {
+    for (const body of ['"café"', '"😀 ∑ 日本"', '{"clé":"valeur"}']) {
+      expect((await post(Buffer.from(body, 'utf8'))).status, body).toBe(200)
     }
   })
 })
