@@ -86,8 +86,13 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
     throw new HttpError(400, 'invalid_json', 'the body is not valid JSON')
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) throw new HttpError(400, 'invalid_json', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`)
-  if (SURROGATE_ESCAPE.test(text) && holdsLoneSurrogate(value)) {
+  const surrogates = SURROGATE_ESCAPE.test(text)
+  const unfaithful = surrogates || MAYBE_PROTO.test(text) ? unreplicable(value, surrogates) : undefined
+  if (unfaithful === 'surrogate') {
     throw new HttpError(400, 'invalid_json', 'the body holds a lone surrogate (a \\uD800–\\uDFFF escape without its pair): not Unicode text, and the other peers would store U+FFFD in its place')
+  }
+  if (unfaithful === 'proto') {
+    throw new HttpError(400, 'invalid_json', 'the body holds an object key "__proto__": the other peers would decode it as the object\'s prototype, not as a key (another value under the same digest)')
   }
   return value
 }
@@ -100,28 +105,35 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Text decoded from UTF-8 holds no surrogate of its own: only an escape in the JSON can produce one. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
+/** A "__proto__" key is spelled out, or hides behind \\u escapes (any of its letters may be one). */
+const MAYBE_PROTO = /__proto__|\\u/
 
 /**
- * Whether a string (or key) anywhere in a parsed JSON value holds a lone surrogate. UTF-8 cannot encode
- * one: Yjs writes it as U+FFFD, so the peer that took the write would show other text than every other
- * replica, under the same digest. Iterative; the value is at most MAX_JSON_DEPTH deep anyway.
+ * What in a parsed JSON value the other replicas would read back differently, under the same digest as
+ * the peer that took the write (which keeps the parsed value in memory):
+ *  - 'surrogate': a string or key holding a lone surrogate (only looked for when `surrogates`, i.e. the
+ *    text has such an escape). UTF-8 cannot encode one: Yjs writes it as U+FFFD.
+ *  - 'proto': an object key "__proto__". JSON.parse makes it an own key; Yjs's decoder (lib0 readAny,
+ *    `obj[key] = …`) sets the object's prototype instead, so the key vanishes and its fields are inherited.
+ * Iterative; the value is at most MAX_JSON_DEPTH deep anyway.
  */
-function holdsLoneSurrogate (value: unknown): boolean {
+function unreplicable (value: unknown, surrogates: boolean): 'surrogate' | 'proto' | undefined {
   const stack: unknown[] = [value]
   while (stack.length > 0) {
     const v = stack.pop()
     if (typeof v === 'string') {
-      if (hasLoneSurrogate(v)) return true
+      if (surrogates && hasLoneSurrogate(v)) return 'surrogate'
     } else if (Array.isArray(v)) {
       for (const item of v as unknown[]) stack.push(item) // not push(...v): a 1 MiB body may hold 500,000 items
     } else if (typeof v === 'object' && v !== null) {
       for (const [k, item] of Object.entries(v)) {
-        if (hasLoneSurrogate(k)) return true
+        if (k === '__proto__') return 'proto'
+        if (surrogates && hasLoneSurrogate(k)) return 'surrogate'
         stack.push(item)
       }
     }
   }
-  return false
+  return undefined
 }
 
 /** The deepest nesting of arrays and objects in valid JSON text, counted without recursion. */

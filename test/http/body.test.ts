@@ -96,3 +96,24 @@ describe('readJson: bytes that are not UTF-8', () => {
     }
   })
 })
+
+describe('readJson: "__proto__" keys', () => {
+  // JSON.parse makes "__proto__" an own key, but Yjs's decoder (lib0 readAny: obj[key] = …) sets it as
+  // the object's prototype: the peer that took {"__proto__":{"admin":true},"a":1} answered it back whole
+  // while every other replica (and itself after a restart) read {"a":1} with an inherited `admin` —
+  // under one digest.
+  test('an object key "__proto__" at any depth, escaped or not: 400 invalid_json', async () => {
+    for (const body of ['{"__proto__":{"admin":true},"a":1}', '[1,{"a":{"__proto__":null}}]', '{"\u005f_proto__":1}', '{"a":[[{"__proto__":[]}]]}']) {
+      const r = await post(body)
+      expect(r.status, body).toBe(400)
+      expect(r.body.code).toBe('invalid_json')
+      expect((r.body as { error?: string }).error).toMatch(/__proto__/)
+    }
+  })
+
+  test('"__proto__" as a string value, and keys that merely resemble it, are accepted', async () => {
+    for (const body of ['"__proto__"', '["__proto__"]', '{"proto":1,"constructor":2,"__proto":3,"prototype":4}', '{"a":"__proto__"}']) {
+      expect((await post(body)).status, body).toBe(200)
+    }
+  })
+})
