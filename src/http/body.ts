@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.js'
-import { hasLoneSurrogate } from '../core/codec.js'
+import { hasLoneSurrogate, jsonDepth } from '../core/codec.js'
 
 /** Largest JSON body accepted (a kv value or a chat message; docs are replicated, not uploaded). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -134,27 +134,6 @@ function unreplicable (value: unknown, surrogates: boolean): 'surrogate' | 'prot
     }
   }
   return undefined
-}
-
-/** The deepest nesting of arrays and objects in valid JSON text, counted without recursion. */
-export function jsonDepth (text: string): number {
-  let depth = 0
-  let max = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++ // backslash: skip the escaped character
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) {
-      inString = true
-    } else if (c === 0x5b || c === 0x7b) { // [ {
-      if (++depth > max) max = depth
-    } else if (c === 0x5d || c === 0x7d) { // ] }
-      depth--
-    }
-  }
-  return max
 }
 
 export function isRecord (value: unknown): value is Record<string, unknown> {

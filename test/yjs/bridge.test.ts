@@ -175,6 +175,23 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     expect((await open.peer.doc('deep')).getMap('kv').has('k')).toBe(false)
   })
 
+  it('an awareness state nested 6,000 levels deep is refused with 4400 and not shared (held, it made GET /docs/:name/presence answer 500 on every peer: JSON.stringify overflowed)', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    const evil = rawSocket(`${ws}/yjs/deep-presence`)
+    await opened(evil.ws)
+    await waitFor('sync step 1', () => evil.messages.length > 0, 5000, 20)
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, MessageType.awareness)
+    encoding.writeVarUint8Array(e, encodeAwarenessUpdate([{ clientId: 4242, clock: 1, state: `${'['.repeat(6_000)}${']'.repeat(6_000)}` }]))
+    evil.ws.send(encoding.toUint8Array(e))
+    const closed = await Promise.race([evil.closed, new Promise<undefined>(resolve => setTimeout(resolve, 3000))])
+    const res = await fetch(`${open.server.url}/docs/deep-presence/presence`)
+    evil.ws.terminate() // if it is still open (the refusal failed), it would count against the next test's connections
+    expect(closed?.code, 'closed as malformed').toBe(CloseCode.badRequest)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual([])
+  })
+
   it('a client sending faster than its rate is paced, not dropped: every edit arrives', async () => {
     const ws = open.server.url.replace('http', 'ws')
     const fast = rawSocket(`${ws}/yjs/paced`)
