@@ -320,6 +320,29 @@ describe('y-websocket endpoint: a doc at maxDocBytes', () => {
   })
 })
 
+describe('y-websocket endpoint: shutting down', () => {
+  // SIGTERM: the API closes every client with 1001, then the HTTP server closes, which waits for every
+  // socket. A client that does not read never answers the close frame, and ws waits 30 s for it: one such
+  // client made every shutdown run into the 2.8 s deadline and exit without stopping the peer.
+  it('a client that stops reading does not hold the HTTP server open: closed with 1001 when it answers, cut off after a grace when it does not', async () => {
+    const s = await serve()
+    const ws = s.server.url.replace('http', 'ws')
+    const polite = rawSocket(`${ws}/yjs/bye`)
+    const stuck = rawSocket(`${ws}/yjs/bye`)
+    await Promise.all([opened(polite.ws), opened(stuck.ws)])
+    await waitFor('both synced', () => polite.messages.length > 0 && stuck.messages.length > 0, 5000, 20)
+    const raw = (stuck.ws as unknown as { _socket: { pause: () => void } })._socket
+    raw.pause() // reads nothing more: the close frame is never seen, never answered
+    const started = Date.now()
+    s.api.close()
+    const closedIn = await Promise.race([s.server.close().then(() => Date.now() - started), new Promise<number>(resolve => setTimeout(() => { resolve(Number.POSITIVE_INFINITY) }, 8_000))])
+    stuck.ws.terminate()
+    await s.peer.stop()
+    expect((await polite.closed).code).toBe(CloseCode.goingAway)
+    expect(closedIn, 'the HTTP server closed').toBeLessThan(2_000)
+  }, 30_000)
+})
+
 describe('awareness format: the bridge\'s lib0 codec agrees with y-protocols', () => {
   it('decodes what y-protocols encodes, and y-protocols applies what the bridge encodes', () => {
     const doc = new Y.Doc()
