@@ -16,7 +16,7 @@ import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError, errorAnswer, errorBody } from './errors.js'
 import { idempotencyOf, markReplayed } from './idempotency.js'
-import { KV_MAP, docToJSON, unrenderable } from './doc-json.js'
+import { KV_MAP, docToJSON, unrenderable, valueToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
 import { SseHub } from './sse.js'
@@ -266,7 +266,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       run: async (_q, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
-        const found = await reading(name, (doc) => { const map = doc.getMap(KV_MAP); return map.has(k) ? { value: map.get(k) } : undefined })
+        const found = await reading(name, (doc) => { const map = doc.getMap(KV_MAP); return map.has(k) ? { value: valueToJSON(map.get(k)) } : undefined }).catch((err: unknown) => { throw unrenderable(err, name) })
         if (found === undefined) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
         json(res, 200, found.value, name)
       }
