@@ -84,6 +84,12 @@ const MAX_WRITE_CONCERN = 64
 const DOC_EVENT_COALESCE_MS = 100
 
 /**
+ * Whether HEAD is answered by this route: every GET (RFC 9110 §9.3.2; Node sends no body for HEAD) but an
+ * event stream, whose answer never ends.
+ */
+const servesHead = (r: Route): boolean => r.method === 'GET' && r.name !== 'events'
+
+/**
  * The URL other peers (and the /mesh page) can use for this API: a wildcard listen address (0.0.0.0, ::)
  * is replaced by the host of this peer's first non-loopback multiaddr, or loopback if it has none.
  */
@@ -348,13 +354,14 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     let routeName = matching[0]?.name ?? 'unknown'
     const started = performance.now()
     try {
-      const route = matching.find(r => r.method === req.method)
+      const route = matching.find(r => r.method === req.method) ?? (req.method === 'HEAD' ? matching.find(servesHead) : undefined)
       // Access first, with the strictest rule of the path's routes when the method is wrong: a 405 must
       // not tell a caller without the token which methods exist.
       const refused = authorize(req, route?.access ?? (matching.every(r => r.access?.public === true) ? { public: true } : {}))
       if (refused !== undefined) throw refused
       if (route === undefined) {
-        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${path}`, { allow: matching.map(r => r.method).join(', ') })
+        const allowed = matching.flatMap(r => servesHead(r) ? [r.method, 'HEAD'] : [r.method])
+        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${path}`, { allow: allowed.join(', ') })
       }
       routeName = route.name
       const params = route.pattern.exec(path)?.slice(1) ?? []
