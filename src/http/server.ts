@@ -90,6 +90,11 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
 
   // Node answers these itself only when nobody listens for 'clientError'; we listen to count them.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // The client hung up (a closed tab, ^C, a proxy giving up): nobody to answer, and nothing refused.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      socket.destroy()
+      return
+    }
     const [status, code, message] = clientErrorAnswer(err.code)
     options.onRejected?.(code)
     answerRaw(socket, status, code, message)

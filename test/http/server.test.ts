@@ -29,6 +29,34 @@ describe('http server', () => {
   })
 })
 
+describe('http server: a client that goes away', () => {
+  // Node reports a connection reset by its client (a closed tab, curl ^C, a proxy giving up) as a
+  // clientError ECONNRESET; it was answered and counted as malformed_request, so the rejection metric
+  // rose with every ordinary hang-up.
+  test('a connection reset by its client is not counted as a malformed request', async () => {
+    const rejected: string[] = []
+    const server = await startHttpServer((_req, res) => { res.end('ok') }, '127.0.0.1', 0, { onRejected: (r) => rejected.push(r) })
+    const port = Number(new URL(server.url).port)
+    try {
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve) => {
+          const c = net.connect(port, '127.0.0.1', () => {
+            c.write('GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n')
+            setTimeout(() => { c.resetAndDestroy(); resolve() }, 50)
+          })
+          c.on('error', () => {})
+        })
+      }
+      await new Promise(resolve => setTimeout(resolve, 300))
+      expect(rejected).toEqual([])
+      const ok = await fetch(server.url, { signal: AbortSignal.timeout(5_000) })
+      expect(await ok.text()).toBe('ok')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('http server: a client that stops reading', () => {
   // A GET of a 10 MB doc by 40 clients that never read held ~800 MB in the peer for as long as they kept
   // their sockets open (no socket timeout: Node's default is none). A socket idle for idleTimeoutMs is
