@@ -87,9 +87,12 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) throw new HttpError(400, 'invalid_json', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`)
   const surrogates = SURROGATE_ESCAPE.test(text)
-  const unfaithful = surrogates || MAYBE_PROTO.test(text) ? unreplicable(value, surrogates) : undefined
+  const unfaithful = surrogates || MAYBE_PROTO.test(text) || MAYBE_OVERFLOW.test(text) ? unreplicable(value, surrogates) : undefined
   if (unfaithful === 'surrogate') {
     throw new HttpError(400, 'invalid_json', 'the body holds a lone surrogate (a \\uD800–\\uDFFF escape without its pair): not Unicode text, and the other peers would store U+FFFD in its place')
+  }
+  if (unfaithful === 'number') {
+    throw new HttpError(400, 'invalid_json', 'the body holds a number beyond the range of a double (e.g. 1e400): it would be stored as Infinity and read back as null')
   }
   if (unfaithful === 'proto') {
     throw new HttpError(400, 'invalid_json', 'the body holds an object key "__proto__": the other peers would decode it as the object\'s prototype, not as a key (another value under the same digest)')
@@ -107,6 +110,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
 /** A "__proto__" key is spelled out, or hides behind \\u escapes (any of its letters may be one). */
 const MAYBE_PROTO = /__proto__|\\u/
+/** A number that may overflow a double: a three-digit exponent, or 309 digits in a row. */
+const MAYBE_OVERFLOW = /[eE][+-]?\d{3}|\d{309}/
 
 /**
  * What in a parsed JSON value the other replicas would read back differently, under the same digest as
@@ -115,14 +120,18 @@ const MAYBE_PROTO = /__proto__|\\u/
  *    text has such an escape). UTF-8 cannot encode one: Yjs writes it as U+FFFD.
  *  - 'proto': an object key "__proto__". JSON.parse makes it an own key; Yjs's decoder (lib0 readAny,
  *    `obj[key] = …`) sets the object's prototype instead, so the key vanishes and its fields are inherited.
+ *  - 'number': a number JSON.parse turned into ±Infinity (1e400), which is stored as such and rendered as
+ *    null everywhere (not a divergence, but not what the client sent either).
  * Iterative; the value is at most MAX_JSON_DEPTH deep anyway.
  */
-function unreplicable (value: unknown, surrogates: boolean): 'surrogate' | 'proto' | undefined {
+function unreplicable (value: unknown, surrogates: boolean): 'surrogate' | 'proto' | 'number' | undefined {
   const stack: unknown[] = [value]
   while (stack.length > 0) {
     const v = stack.pop()
     if (typeof v === 'string') {
       if (surrogates && hasLoneSurrogate(v)) return 'surrogate'
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return 'number'
     } else if (Array.isArray(v)) {
       for (const item of v as unknown[]) stack.push(item) // not push(...v): a 1 MiB body may hold 500,000 items
     } else if (typeof v === 'object' && v !== null) {

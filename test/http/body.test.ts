@@ -117,3 +117,22 @@ describe('readJson: "__proto__" keys', () => {
     }
   })
 })
+
+describe('readJson: numbers beyond a double', () => {
+  // JSON.parse turns 1e400 into Infinity, which Yjs stores and JSON renders as null: PUT 1e400 answered 200
+  // and every peer read back null.
+  test('a number that overflows to ±Infinity, at any depth: 400 invalid_json', async () => {
+    for (const body of ['1e400', '-1e999', '[1,{"a":1E+309}]', `1${'0'.repeat(400)}`]) {
+      const r = await post(body)
+      expect(r.status, body.slice(0, 20)).toBe(400)
+      expect(r.body.code).toBe('invalid_json')
+      expect((r.body as { error?: string }).error).toMatch(/range/)
+    }
+  })
+
+  test('large, tiny and exponent-written numbers within range are accepted', async () => {
+    for (const body of ['1e308', '-1.7976931348623157e308', '5e-324', '1e-400', '{"e":"1e400"}', '12345678901234567890']) {
+      expect((await post(body)).status, body).toBe(200)
+    }
+  })
+})
