@@ -74,11 +74,18 @@ export class ClientConnection {
     this.drain()
   }
 
-  /** Handles queued messages while the limits allow; pauses the socket when they do not. */
+  /**
+   * Handles queued messages while the limits allow; pauses the socket when they do not, and while the doc
+   * is not ready (no handler yet: the limits only apply to handling, so the queue would grow unchecked).
+   */
   drain (): void {
     if (this.retry !== undefined) return
     const handler = this.handler
-    while (handler !== undefined && this.queue.length > 0 && this.isOpen) {
+    if (handler === undefined) {
+      if (this.queue.length > 0 && this.isOpen) this.pause() // resumed by start
+      return
+    }
+    while (this.queue.length > 0 && this.isOpen) {
       if (this.pendingWrites >= this.deps.config.maxPendingWrites) {
         this.pause() // resumed by the write that completes (Room calls drain)
         return
