@@ -162,6 +162,9 @@ export class ClientConnection {
     this.retry = undefined
     this.deps.counters.closed[code] = (this.deps.counters.closed[code] ?? 0) + 1
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason)
+    // A paused socket (rate limits, a doc still opening) would never read the client's close frame, and ws
+    // would hold it for its 30 s close timeout: read on (receive ignores what arrives now).
+    if (this.ws.isPaused) this.ws.resume()
   }
 
   /** The socket closed (either side): stop everything. Idempotent. */

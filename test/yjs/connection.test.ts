@@ -40,4 +40,15 @@ describe('ClientConnection: messages before the doc is ready', () => {
     expect(handled).toEqual([1, 2, 3])
     expect(socket.isPaused, 'resumed once handled').toBe(false)
   })
+
+  it('a paused connection that is closed reads on, so that the client\'s close frame is seen (ws would hold the socket 30 s)', () => {
+    const socket = new PausableSocket()
+    const conn = new ClientConnection(socket as unknown as WebSocket, 'd', 'test', { config: resolveYjsConfig(undefined), counters: createYjsCounters(), now: () => performance.now() })
+    conn.receive(new Uint8Array([1]))
+    expect(socket.isPaused).toBe(true)
+    conn.close(4400, 'malformed')
+    expect(socket.isPaused).toBe(false)
+    conn.receive(new Uint8Array([2])) // ignored: nothing handles it, nothing pauses again
+    expect(socket.isPaused).toBe(false)
+  })
 })
