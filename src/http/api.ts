@@ -181,17 +181,17 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   }
   /**
    * The write concern of a PUT or DELETE (`?w=<n>`): after the write is durable here, wait until n durable
-   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk.
+   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk. Whatever ends the wait
+   * early — a timeout, too many waits pending (RateLimitError), the peer stopping — the write stays durable:
+   * a 504, never an answer of the refused class (a 429 here said "nothing applied" of an applied write).
    */
   const writeConcern = async (w: number | undefined, name: string, version: unknown): Promise<void> => {
     if (w === undefined) return
     try {
       await peer.flush(name, { replicas: w })
     } catch (err) {
-      if (err instanceof Error && err.name === 'TimeoutError') {
-        throw new HttpError(504, 'write_concern_timeout', `the write is durable here and replicating (version ${JSON.stringify(version)}), but ${err.message}`)
-      }
-      throw err
+      const why = err instanceof Error && err.name === 'TimeoutError' ? err.message : `its copies could not be awaited (${err instanceof Error ? err.message : String(err)})`
+      throw new HttpError(504, 'write_concern_timeout', `the write is durable here and replicating (version ${JSON.stringify(version)}), but ${why}`)
     }
   }
   const aliveOthers = (): number => peer.members().filter(m => m.state === 'alive' && m.peerId !== peer.id).length
