@@ -16,7 +16,7 @@ import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError, errorAnswer, errorBody } from './errors.js'
 import { idempotencyOf, markReplayed } from './idempotency.js'
-import { KV_MAP, docToJSON, unrenderable } from './doc-json.js'
+import { KV_MAP, docToJSON, unrenderable, valueToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
 import { SseHub } from './sse.js'
@@ -82,6 +82,12 @@ const MAX_KEY_CHARS = 1024
 const MAX_WRITE_CONCERN = 64
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
+
+/**
+ * Whether HEAD is answered by this route: every GET (RFC 9110 §9.3.2; Node sends no body for HEAD) but an
+ * event stream, whose answer never ends.
+ */
+const servesHead = (r: Route): boolean => r.method === 'GET' && r.name !== 'events'
 
 /**
  * The URL other peers (and the /mesh page) can use for this API: a wildcard listen address (0.0.0.0, ::)
@@ -175,17 +181,17 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   }
   /**
    * The write concern of a PUT or DELETE (`?w=<n>`): after the write is durable here, wait until n durable
-   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk.
+   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk. Whatever ends the wait
+   * early — a timeout, too many waits pending (RateLimitError), the peer stopping — the write stays durable:
+   * a 504, never an answer of the refused class (a 429 here said "nothing applied" of an applied write).
    */
   const writeConcern = async (w: number | undefined, name: string, version: unknown): Promise<void> => {
     if (w === undefined) return
     try {
       await peer.flush(name, { replicas: w })
     } catch (err) {
-      if (err instanceof Error && err.name === 'TimeoutError') {
-        throw new HttpError(504, 'write_concern_timeout', `the write is durable here and replicating (version ${JSON.stringify(version)}), but ${err.message}`)
-      }
-      throw err
+      const why = err instanceof Error && err.name === 'TimeoutError' ? err.message : `its copies could not be awaited (${err instanceof Error ? err.message : String(err)})`
+      throw new HttpError(504, 'write_concern_timeout', `the write is durable here and replicating (version ${JSON.stringify(version)}), but ${why}`)
     }
   }
   const aliveOthers = (): number => peer.members().filter(m => m.state === 'alive' && m.peerId !== peer.id).length
@@ -266,7 +272,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       run: async (_q, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
-        const found = await reading(name, (doc) => { const map = doc.getMap(KV_MAP); return map.has(k) ? { value: map.get(k) } : undefined })
+        const found = await reading(name, (doc) => { const map = doc.getMap(KV_MAP); return map.has(k) ? { value: valueToJSON(map.get(k)) } : undefined }).catch((err: unknown) => { throw unrenderable(err, name) })
         if (found === undefined) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
         json(res, 200, found.value, name)
       }
@@ -348,13 +354,14 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     let routeName = matching[0]?.name ?? 'unknown'
     const started = performance.now()
     try {
-      const route = matching.find(r => r.method === req.method)
+      const route = matching.find(r => r.method === req.method) ?? (req.method === 'HEAD' ? matching.find(servesHead) : undefined)
       // Access first, with the strictest rule of the path's routes when the method is wrong: a 405 must
       // not tell a caller without the token which methods exist.
       const refused = authorize(req, route?.access ?? (matching.every(r => r.access?.public === true) ? { public: true } : {}))
       if (refused !== undefined) throw refused
       if (route === undefined) {
-        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${path}`, { allow: matching.map(r => r.method).join(', ') })
+        const allowed = matching.flatMap(r => servesHead(r) ? [r.method, 'HEAD'] : [r.method])
+        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${path}`, { allow: allowed.join(', ') })
       }
       routeName = route.name
       const params = route.pattern.exec(path)?.slice(1) ?? []

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.js'
-import { hasLoneSurrogate } from '../core/codec.js'
+import { hasLoneSurrogate, jsonDepth } from '../core/codec.js'
 
 /** Largest JSON body accepted (a kv value or a chat message; docs are replicated, not uploaded). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -63,17 +63,22 @@ export interface ReadJsonOptions {
 }
 
 /**
- * Parses a JSON body, or throws an HttpError (400 invalid or empty, 408 too slow, 413 too large). The
+ * Parses a JSON body, or throws an HttpError (400 invalid, not UTF-8 or empty, 408 too slow, 413 too large). The
  * content type is not checked: `curl -d '"x"'` sends form-encoded headers with a JSON body, and the body
  * is what matters.
  */
 export async function readJson (req: IncomingMessage, options: ReadJsonOptions = {}): Promise<unknown> {
   const body = await readBody(req, options.maxBytes)
-  if (body.toString('utf8').trim() === '') {
+  let text: string
+  try {
+    text = UTF8.decode(body)
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'the body is not valid UTF-8 (JSON text is UTF-8: RFC 8259 §8.1)')
+  }
+  if (text.trim() === '') {
     if (options.allowEmpty === true) return undefined
     throw new HttpError(400, 'invalid_json', 'a JSON body is required')
   }
-  const text = body.toString('utf8')
   let value: unknown
   try {
     value = JSON.parse(text) as unknown
@@ -81,57 +86,63 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
     throw new HttpError(400, 'invalid_json', 'the body is not valid JSON')
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) throw new HttpError(400, 'invalid_json', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`)
-  if (SURROGATE_ESCAPE.test(text) && holdsLoneSurrogate(value)) {
+  const surrogates = SURROGATE_ESCAPE.test(text)
+  const unfaithful = surrogates || MAYBE_PROTO.test(text) || MAYBE_OVERFLOW.test(text) ? unreplicable(value, surrogates) : undefined
+  if (unfaithful === 'surrogate') {
     throw new HttpError(400, 'invalid_json', 'the body holds a lone surrogate (a \\uD800–\\uDFFF escape without its pair): not Unicode text, and the other peers would store U+FFFD in its place')
+  }
+  if (unfaithful === 'number') {
+    throw new HttpError(400, 'invalid_json', 'the body holds a number beyond the range of a double (e.g. 1e400): it would be stored as Infinity and read back as null')
+  }
+  if (unfaithful === 'proto') {
+    throw new HttpError(400, 'invalid_json', 'the body holds an object key "__proto__": the other peers would decode it as the object\'s prototype, not as a key (another value under the same digest)')
   }
   return value
 }
 
+/**
+ * Strict: bytes that are not UTF-8 are refused, not turned into U+FFFD (a Latin-1 "café" would be stored
+ * as "caf\uFFFD" and answered 200). A leading BOM is kept, so JSON.parse refuses it as before.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 /** Text decoded from UTF-8 holds no surrogate of its own: only an escape in the JSON can produce one. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
+/** A "__proto__" key is spelled out, or hides behind \\u escapes (any of its letters may be one). */
+const MAYBE_PROTO = /__proto__|\\u/
+/** A number that may overflow a double: a three-digit exponent, or 309 digits in a row. */
+const MAYBE_OVERFLOW = /[eE][+-]?\d{3}|\d{309}/
 
 /**
- * Whether a string (or key) anywhere in a parsed JSON value holds a lone surrogate. UTF-8 cannot encode
- * one: Yjs writes it as U+FFFD, so the peer that took the write would show other text than every other
- * replica, under the same digest. Iterative; the value is at most MAX_JSON_DEPTH deep anyway.
+ * What in a parsed JSON value the other replicas would read back differently, under the same digest as
+ * the peer that took the write (which keeps the parsed value in memory):
+ *  - 'surrogate': a string or key holding a lone surrogate (only looked for when `surrogates`, i.e. the
+ *    text has such an escape). UTF-8 cannot encode one: Yjs writes it as U+FFFD.
+ *  - 'proto': an object key "__proto__". JSON.parse makes it an own key; Yjs's decoder (lib0 readAny,
+ *    `obj[key] = …`) sets the object's prototype instead, so the key vanishes and its fields are inherited.
+ *  - 'number': a number JSON.parse turned into ±Infinity (1e400), which is stored as such and rendered as
+ *    null everywhere (not a divergence, but not what the client sent either).
+ * Iterative; the value is at most MAX_JSON_DEPTH deep anyway.
  */
-function holdsLoneSurrogate (value: unknown): boolean {
+function unreplicable (value: unknown, surrogates: boolean): 'surrogate' | 'proto' | 'number' | undefined {
   const stack: unknown[] = [value]
   while (stack.length > 0) {
     const v = stack.pop()
     if (typeof v === 'string') {
-      if (hasLoneSurrogate(v)) return true
+      if (surrogates && hasLoneSurrogate(v)) return 'surrogate'
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return 'number'
     } else if (Array.isArray(v)) {
       for (const item of v as unknown[]) stack.push(item) // not push(...v): a 1 MiB body may hold 500,000 items
     } else if (typeof v === 'object' && v !== null) {
       for (const [k, item] of Object.entries(v)) {
-        if (hasLoneSurrogate(k)) return true
+        if (k === '__proto__') return 'proto'
+        if (surrogates && hasLoneSurrogate(k)) return 'surrogate'
         stack.push(item)
       }
     }
   }
-  return false
-}
-
-/** The deepest nesting of arrays and objects in valid JSON text, counted without recursion. */
-export function jsonDepth (text: string): number {
-  let depth = 0
-  let max = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++ // backslash: skip the escaped character
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) {
-      inString = true
-    } else if (c === 0x5b || c === 0x7b) { // [ {
-      if (++depth > max) max = depth
-    } else if (c === 0x5d || c === 0x7d) { // ] }
-      depth--
-    }
-  }
-  return max
+  return undefined
 }
 
 export function isRecord (value: unknown): value is Record<string, unknown> {

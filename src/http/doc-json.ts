@@ -13,14 +13,36 @@ export function docToJSON (doc: Y.Doc): Record<string, unknown> {
   for (const [name, type] of doc.share) {
     if (isReservedType(name)) continue // murmur's own (the delete tombstone, idempotency records), not the app's
     if (type instanceof Y.Map || type instanceof Y.Array || type instanceof Y.Text || type instanceof Y.XmlFragment) {
-      out[name] = type.toJSON()
+      setOwn(out, name, valueToJSON(type))
     } else if (type._map.size > 0) {
-      out[name] = doc.getMap(name).toJSON()
+      setOwn(out, name, valueToJSON(doc.getMap(name)))
     } else if (type._start !== null) {
-      out[name] = doc.getArray(name).toJSON()
+      setOwn(out, name, valueToJSON(doc.getArray(name)))
     }
   }
   return out
+}
+
+/**
+ * A value of the doc as JSON: what Yjs's toJSON gives, except that maps keep a "__proto__" key (Y.Map's
+ * toJSON assigns `obj[key] = …`, which for that key sets the prototype: `GET /docs/:name` left out a key
+ * that `PUT /docs/:name/kv/__proto__` had written and `GET …/kv/__proto__` read back). Recursive, as
+ * toJSON is: a doc nested too deeply throws RangeError (see unrenderable).
+ */
+export function valueToJSON (value: unknown): unknown {
+  if (value instanceof Y.Map) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of (value as Y.Map<unknown>).entries()) setOwn(out, k, valueToJSON(v))
+    return out
+  }
+  if (value instanceof Y.Array) return (value as Y.Array<unknown>).toArray().map(valueToJSON)
+  if (value instanceof Y.AbstractType) return value.toJSON() as unknown
+  return value
+}
+
+/** `obj[key] = value`, as an own key even for "__proto__". */
+function setOwn (obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
 }
 
 /**

@@ -47,6 +47,7 @@ export const NAMED_ERRORS: Readonly<Record<string, NamedErrorAnswer>> = {
   IdempotencyKeyReusedError: { status: 422, code: 'idempotency_key_reused' },
   RateLimitError: { status: 429, code: 'rate_limited' },
   TooManyDocsError: { status: 503, code: 'too_many_docs' },
+  TooManyPresenceDocsError: { status: 503, code: 'too_many_docs' },
   DocNotFoundError: { status: 404, code: 'doc_not_found' },
   DocUnreachableError: { status: 503, code: 'doc_unreachable', headers: RETRY_AFTER_1S },
   DocTooLargeError: { status: 413, code: 'doc_too_large' },

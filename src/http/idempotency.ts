@@ -15,7 +15,8 @@ export const REPLAYED_HEADER = 'idempotent-replayed'
 
 /**
  * The write options for `req`: its key (validated: InvalidOpIdError → 400) and the request's fingerprint
- * over method, path and `parts` (the parsed body, as the route understood it). `{}` without the header.
+ * over method, path (canonical: canonicalPath) and `parts` (the parsed body, as the route understood it).
+ * `{}` without the header.
  */
 export function idempotencyOf (req: IncomingMessage, ...parts: readonly string[]): WriteOptions {
   const raw = req.headersDistinct[IDEMPOTENCY_HEADER]
@@ -23,8 +24,22 @@ export function idempotencyOf (req: IncomingMessage, ...parts: readonly string[]
   // Node joins repeated headers with ", ": two keys would silently become a third.
   if (raw.length > 1) throw new HttpError(400, 'invalid_idempotency_key', `send one ${IDEMPOTENCY_HEADER} header, got ${raw.length}`)
   const opId = checkOpId(raw[0] ?? '')
-  const path = (req.url ?? '').split('?')[0] ?? ''
-  return { opId, fingerprint: fingerprintOf(req.method ?? '', path, ...parts) }
+  return { opId, fingerprint: fingerprintOf(req.method ?? '', canonicalPath(req.url ?? ''), ...parts) }
+}
+
+/**
+ * The path of `url` with each segment in one spelling (decoded, then encoded by encodeURIComponent): a
+ * retry that encodes the same doc name or key otherwise — `don't` and `don%27t`, `%2f` and `%2F` — is the
+ * same request, as the route decodes them alike. A segment that does not decode is kept as it is.
+ */
+function canonicalPath (url: string): string {
+  return (url.split('?')[0] ?? '').split('/').map((segment) => {
+    try {
+      return encodeURIComponent(decodeURIComponent(segment))
+    } catch {
+      return segment
+    }
+  }).join('/')
 }
 
 /** Marks an answer as the replay of an earlier attempt (the write function did not run this time). */

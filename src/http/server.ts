@@ -16,6 +16,15 @@ export interface RunningServer {
 const HEADERS_TIMEOUT_MS = 10_000
 const REQUEST_TIMEOUT_MS = 30_000
 const MAX_HEADER_BYTES = 16 * 1024
+/**
+ * A socket with nothing sent or received for this long is closed (nginx's send_timeout is 60 s too): a
+ * client that stops reading a large answer (a 12 MiB doc) would otherwise pin it in memory for as long as
+ * it keeps the connection open, since Node sets no socket timeout by default. Longer than any wait of a
+ * handler (a write, then its ?w= copies, then a doc fetched from its homes: under 30 s), and than the
+ * heartbeat of event streams (15 s). WebSockets are exempt: ws clears the timeout, and their keepalive
+ * closes a client that stops answering.
+ */
+export const IDLE_TIMEOUT_MS = 60_000
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
 
@@ -30,7 +39,7 @@ export interface TlsFiles {
 }
 
 export interface HttpServerOptions {
-  /** Told about requests refused before any handler ran (malformed, headers too large or too slow, too many connections, TLS handshake failed). */
+  /** Told about requests refused before any handler ran (malformed, headers too large or too slow, too many connections, TLS handshake failed), and connections closed idle. */
   onRejected?: (reason: string) => void
   /** Serve HTTPS with this certificate and key (`--https-cert`, `--https-key`). */
   tls?: TlsFiles
@@ -38,6 +47,8 @@ export interface HttpServerOptions {
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
   /** Told the server's URL once it listens. */
   onListening?: (url: string) => void
+  /** Close a connection idle (nothing read or written) this long; default IDLE_TIMEOUT_MS. */
+  idleTimeoutMs?: number
 }
 
 /** Refusals Node makes before a handler runs: status and code by parser error. */
@@ -58,7 +69,14 @@ function answerRaw (socket: Duplex, status: number, code: string, message: strin
 
 export function startHttpServer (handler: RequestHandler, host: string, port: number, options: HttpServerOptions = {}): Promise<RunningServer> {
   const serverOptions: ServerOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES }
+  const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // Per request, not server.setTimeout: an idle keep-alive connection between requests is Node's to close
+    // (keepAliveTimeout), and is no rejection.
+    res.setTimeout(idleTimeoutMs, () => {
+      options.onRejected?.('idle_timeout')
+      res.destroy()
+    })
     Promise.resolve(handler(req, res)).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
       res.end(JSON.stringify(errorBody('internal', 'internal error')))
@@ -69,8 +87,14 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
     : createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, onRequest)
   server.maxConnections = MAX_HTTP_CONNECTIONS
   server.on('drop', () => { options.onRejected?.('too_many_connections') })
+
   // Node answers these itself only when nobody listens for 'clientError'; we listen to count them.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // The client hung up (a closed tab, ^C, a proxy giving up): nobody to answer, and nothing refused.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      socket.destroy()
+      return
+    }
     const [status, code, message] = clientErrorAnswer(err.code)
     options.onRejected?.(code)
     answerRaw(socket, status, code, message)

@@ -3,7 +3,7 @@
  * (wire.proto). decode → validate (sizes, counts, ranges, JSON) → typed message; nothing downstream sees
  * a frame that failed validation.
  */
-import { checkCount, checkInt, checkString, checkText, decodeBounded } from '../core/codec.js'
+import { checkCount, checkInt, checkString, checkText, decodeBounded, jsonDepth } from '../core/codec.js'
 import { DecodeError } from '../core/errors.js'
 import type { PeerId } from '../core/transport.js'
 import { checkDocName } from '../replication/codec.js'
@@ -17,6 +17,12 @@ export const PRESENCE_LIMITS = Object.freeze({
    * peer hold megabytes.
    */
   stateChars: 16 * 1024,
+  /**
+   * Nesting of arrays and objects in one state (a cursor nests 4–5 levels). Without it, 16 Ki chars hold
+   * 8,000 levels: JSON.parse takes them, but JSON.stringify overflows the stack, and
+   * `GET /docs/:name/presence` answered 500 on every peer while one client held such a state.
+   */
+  stateDepth: 64,
   /** Entries per DocStates frame (a larger set is paged over several frames). */
   entriesPerFrame: 1024,
   /** Members and docs per view reply; more are cut (and `truncated` is set). */
@@ -82,8 +88,9 @@ const DECODE_LIMITS = {
 }
 
 /**
- * The JSON text of an awareness state, validated: bounded, well-formed UTF-8, and parseable (clients
- * JSON.parse it; a y-websocket client given bad JSON throws inside its message handler).
+ * The JSON text of an awareness state, validated: bounded, well-formed UTF-8, parseable (clients
+ * JSON.parse it; a y-websocket client given bad JSON throws inside its message handler), and nested at
+ * most `stateDepth` levels (the HTTP API re-serialises it).
  * @throws DecodeError
  */
 export function checkStateJson (text: string, field: string): string {
@@ -93,6 +100,7 @@ export function checkStateJson (text: string, field: string): string {
   } catch {
     throw new DecodeError(`${field}: not JSON`)
   }
+  if (jsonDepth(text) > PRESENCE_LIMITS.stateDepth) throw new DecodeError(`${field}: nests arrays and objects deeper than ${PRESENCE_LIMITS.stateDepth} levels`)
   return text
 }
 

@@ -74,11 +74,18 @@ export class ClientConnection {
     this.drain()
   }
 
-  /** Handles queued messages while the limits allow; pauses the socket when they do not. */
+  /**
+   * Handles queued messages while the limits allow; pauses the socket when they do not, and while the doc
+   * is not ready (no handler yet: the limits only apply to handling, so the queue would grow unchecked).
+   */
   drain (): void {
     if (this.retry !== undefined) return
     const handler = this.handler
-    while (handler !== undefined && this.queue.length > 0 && this.isOpen) {
+    if (handler === undefined) {
+      if (this.queue.length > 0 && this.isOpen) this.pause() // resumed by start
+      return
+    }
+    while (this.queue.length > 0 && this.isOpen) {
       if (this.pendingWrites >= this.deps.config.maxPendingWrites) {
         this.pause() // resumed by the write that completes (Room calls drain)
         return
@@ -155,6 +162,9 @@ export class ClientConnection {
     this.retry = undefined
     this.deps.counters.closed[code] = (this.deps.counters.closed[code] ?? 0) + 1
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason)
+    // A paused socket (rate limits, a doc still opening) would never read the client's close frame, and ws
+    // would hold it for its 30 s close timeout: read on (receive ignores what arrives now).
+    if (this.ws.isPaused) this.ws.resume()
   }
 
   /** The socket closed (either side): stop everything. Idempotent. */

@@ -28,7 +28,7 @@ beforeAll(async () => {
 })
 afterAll(async () => { await close() })
 
-async function post (body: string): Promise<{ status: number, body: { code?: string, ok?: boolean } }> {
+async function post (body: string | Uint8Array<ArrayBuffer>): Promise<{ status: number, body: { code?: string, ok?: boolean } }> {
   const res = await fetch(base, { method: 'POST', body, signal: AbortSignal.timeout(10_000) })
   return { status: res.status, body: await res.json() as { code?: string, ok?: boolean } }
 }
@@ -65,6 +65,73 @@ describe('readJson: lone surrogates', () => {
 
   test('escaped pairs, literal astral characters and an escaped backslash before "ud800" are accepted', async () => {
     for (const body of ['"\\ud83d\\ude00"', '"😀"', '{"k\\ud83d\\ude00":"v"}', '"\\\\ud800"', '["\\u00e9", "\\uffff"]']) {
+      expect((await post(body)).status, body).toBe(200)
+    }
+  })
+})
+
+describe('readJson: bytes that are not UTF-8', () => {
+  // JSON between systems is UTF-8 (RFC 8259 §8.1). Decoded leniently, a Latin-1 "café" was stored as
+  // "caf\uFFFD" and answered 200: the client's text silently replaced.
+  test('invalid UTF-8 anywhere in the body: 400 invalid_json, nothing decoded', async () => {
+    const bodies = [
+      Buffer.from('"caf\xe9"', 'latin1'), // Latin-1 é
+      Buffer.from([0x22, 0xff, 0x22]), // a byte UTF-8 never uses
+      Buffer.from([0x22, 0xc0, 0xaf, 0x22]), // overlong "/"
+      Buffer.from([0x22, 0xe2, 0x82, 0x22]), // a truncated sequence
+      Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]), // a surrogate encoded in UTF-8 (CESU)
+      Buffer.concat([Buffer.from('{"k":"'), Buffer.from([0xfe]), Buffer.from('"}')])
+    ]
+    for (const body of bodies) {
+      const r = await post(body)
+      expect(r.status, body.toString('hex')).toBe(400)
+      expect(r.body.code).toBe('invalid_json')
+      expect((r.body as { error?: string }).error).toMatch(/UTF-8/)
+    }
+  })
+
+  test('well-formed UTF-8, multi-byte and astral characters included, is accepted', async () => {
+    for (const body of ['"café"', '"😀 ∑ 日本"', '{"clé":"valeur"}']) {
+      expect((await post(Buffer.from(body, 'utf8'))).status, body).toBe(200)
+    }
+  })
+})
+
+describe('readJson: "__proto__" keys', () => {
+  // JSON.parse makes "__proto__" an own key, but Yjs's decoder (lib0 readAny: obj[key] = …) sets it as
+  // the object's prototype: the peer that took {"__proto__":{"admin":true},"a":1} answered it back whole
+  // while every other replica (and itself after a restart) read {"a":1} with an inherited `admin` —
+  // under one digest.
+  test('an object key "__proto__" at any depth, escaped or not: 400 invalid_json', async () => {
+    for (const body of ['{"__proto__":{"admin":true},"a":1}', '[1,{"a":{"__proto__":null}}]', '{"\u005f_proto__":1}', '{"a":[[{"__proto__":[]}]]}']) {
+      const r = await post(body)
+      expect(r.status, body).toBe(400)
+      expect(r.body.code).toBe('invalid_json')
+      expect((r.body as { error?: string }).error).toMatch(/__proto__/)
+    }
+  })
+
+  test('"__proto__" as a string value, and keys that merely resemble it, are accepted', async () => {
+    for (const body of ['"__proto__"', '["__proto__"]', '{"proto":1,"constructor":2,"__proto":3,"prototype":4}', '{"a":"__proto__"}']) {
+      expect((await post(body)).status, body).toBe(200)
+    }
+  })
+})
+
+describe('readJson: numbers beyond a double', () => {
+  // JSON.parse turns 1e400 into Infinity, which Yjs stores and JSON renders as null: PUT 1e400 answered 200
+  // and every peer read back null.
+  test('a number that overflows to ±Infinity, at any depth: 400 invalid_json', async () => {
+    for (const body of ['1e400', '-1e999', '[1,{"a":1E+309}]', `1${'0'.repeat(400)}`]) {
+      const r = await post(body)
+      expect(r.status, body.slice(0, 20)).toBe(400)
+      expect(r.body.code).toBe('invalid_json')
+      expect((r.body as { error?: string }).error).toMatch(/range/)
+    }
+  })
+
+  test('large, tiny and exponent-written numbers within range are accepted', async () => {
+    for (const body of ['1e308', '-1.7976931348623157e308', '5e-324', '1e-400', '{"e":"1e400"}', '12345678901234567890']) {
       expect((await post(body)).status, body).toBe(200)
     }
   })

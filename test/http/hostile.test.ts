@@ -315,7 +315,7 @@ function reasonOf (a: Answer, method: string, route: string): string {
   }
   if (/percent-encoding/.test(error)) return 'invalid_path'
   if (/^key must be/.test(error)) return 'invalid_key'
-  if (/JSON body is required|not valid JSON/.test(error)) return 'invalid_json'
+  if (/JSON body is required|not valid JSON|not valid UTF-8|__proto__|range of a double/.test(error)) return 'invalid_json'
   if ((method === 'POST' || method === 'DELETE') && route.startsWith('/admin/partition')) return 'invalid_body'
   return 'invalid_doc_name'
 }

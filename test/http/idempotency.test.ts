@@ -70,6 +70,23 @@ describe('HTTP: Idempotency-Key', () => {
     expect((await call(base, 'GET', '/docs/d/kv/b')).status).toBe(404)
   })
 
+  test('a retry whose URL encodes the doc name or key differently is the same request: a replay, not a 422', async () => {
+    // One client sends "don't" as is (encodeURIComponent keeps the quote), another as %27 (Python's quote,
+    // curl --data-urlencode); hex digits may be lower or upper case. The route decodes them all alike, and
+    // a retry answered 422 "nothing was applied" after its first attempt had been applied.
+    const first = await call(base, 'PUT', "/docs/enc/kv/don't", 1, 'enc-1')
+    expect(first.status).toBe(200)
+    for (const route of ['/docs/enc/kv/don%27t', '/docs/%65nc/kv/don%27t', '/docs/enc/kv/%64on%27t']) {
+      const retry = await call(base, 'PUT', route, 1, 'enc-1')
+      expect(retry.status, route).toBe(200)
+      expect(retry.headers.get('idempotent-replayed'), route).toBe('true')
+    }
+    expect((await call(base, 'PUT', '/docs/a%2fb/kv/x', 1, 'enc-2')).status).toBe(200)
+    expect((await call(base, 'PUT', '/docs/a%2Fb/kv/x', 1, 'enc-2')).headers.get('idempotent-replayed')).toBe('true')
+    // Another key or doc is still another request.
+    expect((await call(base, 'PUT', '/docs/enc/kv/don%22t', 1, 'enc-1')).status).toBe(422)
+  })
+
   test('a malformed key is refused with 400 before anything happens', async () => {
     const long = await call(base, 'PUT', '/docs/d/kv/c', 1, 'x'.repeat(257))
     expect(long.status).toBe(400)

@@ -39,6 +39,9 @@ describe('presence codec', () => {
     ['a state that is not JSON', raw({ type: 1, states: { doc: 'd', flags: 0, entries: [{ client: 1, clock: 1, state: '{nope' }] } })],
     ['a state over the limit', raw({ type: 1, states: { doc: 'd', flags: 0, entries: [{ client: 1, clock: 1, state: JSON.stringify('x'.repeat(PRESENCE_LIMITS.stateChars)) }] } })],
     ['a state with a lone surrogate', raw({ type: 1, states: { doc: 'd', flags: 0, entries: [{ client: 1, clock: 1, state: '"\uD800"' }] } })],
+    // 6,000 levels fit in 16 Ki chars; JSON.parse takes them, JSON.stringify overflows the stack (GET /docs/:name/presence answered 500 on every peer).
+    ['a state nested deeper than the limit', raw({ type: 1, states: { doc: 'd', flags: 0, entries: [{ client: 1, clock: 1, state: `${'['.repeat(PRESENCE_LIMITS.stateDepth + 1)}${']'.repeat(PRESENCE_LIMITS.stateDepth + 1)}` }] } })],
+    ['a state nested 6,000 levels deep', raw({ type: 1, states: { doc: 'd', flags: 0, entries: [{ client: 1, clock: 1, state: `${'['.repeat(6_000)}${']'.repeat(6_000)}` }] } })],
     ['too many entries', raw({ type: 1, states: { doc: 'd', flags: 0, entries: Array.from({ length: PRESENCE_LIMITS.entriesPerFrame + 1 }, (_, i) => ({ client: i, clock: 1 })) } })],
     ['a view reply with an unknown member state', raw({ type: 3, viewReply: { nonce: 1, name: 'n', members: [{ id: 'abc', name: 'a', state: 9, incarnation: 0 }], docs: [], truncated: false, blocked: [] } })],
     ['a view reply with a non-http address', raw({ type: 3, viewReply: { nonce: 1, name: 'n', http: 'javascript:alert(1)', members: [], docs: [], truncated: false, blocked: [] } })],
@@ -47,6 +50,13 @@ describe('presence codec', () => {
     ['an empty frame', new Uint8Array(0)]
   ])('refuses %s with a DecodeError', (_name, bytes) => {
     expect(() => decodePresence(bytes, MAX)).toThrow(expect.objectContaining({ name: expect.stringMatching(/DecodeError$/) }))
+  })
+
+  it('accepts a state nested up to the limit, and brackets inside its strings do not count', () => {
+    for (const state of [`${'['.repeat(PRESENCE_LIMITS.stateDepth)}${']'.repeat(PRESENCE_LIMITS.stateDepth)}`, JSON.stringify({ name: '['.repeat(5_000) })]) {
+      const m: PresenceMessage = { type: 'states', doc: 'd', hello: false, bye: false, entries: [{ clientId: 1, clock: 1, state }] }
+      expect(roundTrip(m)).toEqual(m)
+    }
   })
 
   it('refuses a frame above the limit before parsing it (FrameTooLargeError)', () => {

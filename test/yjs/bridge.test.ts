@@ -175,6 +175,23 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     expect((await open.peer.doc('deep')).getMap('kv').has('k')).toBe(false)
   })
 
+  it('an awareness state nested 6,000 levels deep is refused with 4400 and not shared (held, it made GET /docs/:name/presence answer 500 on every peer: JSON.stringify overflowed)', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    const evil = rawSocket(`${ws}/yjs/deep-presence`)
+    await opened(evil.ws)
+    await waitFor('sync step 1', () => evil.messages.length > 0, 5000, 20)
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, MessageType.awareness)
+    encoding.writeVarUint8Array(e, encodeAwarenessUpdate([{ clientId: 4242, clock: 1, state: `${'['.repeat(6_000)}${']'.repeat(6_000)}` }]))
+    evil.ws.send(encoding.toUint8Array(e))
+    const closed = await Promise.race([evil.closed, new Promise<undefined>(resolve => setTimeout(resolve, 3000))])
+    const res = await fetch(`${open.server.url}/docs/deep-presence/presence`)
+    evil.ws.terminate() // if it is still open (the refusal failed), it would count against the next test's connections
+    expect(closed?.code, 'closed as malformed').toBe(CloseCode.badRequest)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual([])
+  })
+
   it('a client sending faster than its rate is paced, not dropped: every edit arrives', async () => {
     const ws = open.server.url.replace('http', 'ws')
     const fast = rawSocket(`${ws}/yjs/paced`)
@@ -301,6 +318,29 @@ describe('y-websocket endpoint: a doc at maxDocBytes', () => {
       c.destroy()
     }
   })
+})
+
+describe('y-websocket endpoint: shutting down', () => {
+  // SIGTERM: the API closes every client with 1001, then the HTTP server closes, which waits for every
+  // socket. A client that does not read never answers the close frame, and ws waits 30 s for it: one such
+  // client made every shutdown run into the 2.8 s deadline and exit without stopping the peer.
+  it('a client that stops reading does not hold the HTTP server open: closed with 1001 when it answers, cut off after a grace when it does not', async () => {
+    const s = await serve()
+    const ws = s.server.url.replace('http', 'ws')
+    const polite = rawSocket(`${ws}/yjs/bye`)
+    const stuck = rawSocket(`${ws}/yjs/bye`)
+    await Promise.all([opened(polite.ws), opened(stuck.ws)])
+    await waitFor('both synced', () => polite.messages.length > 0 && stuck.messages.length > 0, 5000, 20)
+    const raw = (stuck.ws as unknown as { _socket: { pause: () => void } })._socket
+    raw.pause() // reads nothing more: the close frame is never seen, never answered
+    const started = Date.now()
+    s.api.close()
+    const closedIn = await Promise.race([s.server.close().then(() => Date.now() - started), new Promise<number>(resolve => setTimeout(() => { resolve(Number.POSITIVE_INFINITY) }, 8_000))])
+    stuck.ws.terminate()
+    await s.peer.stop()
+    expect((await polite.closed).code).toBe(CloseCode.goingAway)
+    expect(closedIn, 'the HTTP server closed').toBeLessThan(2_000)
+  }, 30_000)
 })
 
 describe('awareness format: the bridge\'s lib0 codec agrees with y-protocols', () => {
