@@ -130,11 +130,23 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
       }
     },
     stream: async (route, signal) => {
+      // The answer (its status and headers) must come within the request timeout, like any request's:
+      // an agent that accepts the connection and says nothing would otherwise hold `monitor` forever.
+      // The body, the stream itself, lasts until `signal` (Ctrl-C).
+      const request = new AbortController()
+      const onAbort = (): void => { request.abort(signal.reason) }
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+      const timer = setTimeout(() => { request.abort(new DOMException('no answer', 'TimeoutError')) }, REQUEST_TIMEOUT_MS)
       let res: Response
       try {
-        res = await httpRequest(`${base}${route}`, { headers: { ...headers, accept: 'text/event-stream' }, signal })
+        res = await httpRequest(`${base}${route}`, { headers: { ...headers, accept: 'text/event-stream' }, signal: request.signal })
       } catch (err) {
+        signal.removeEventListener('abort', onAbort)
+        if (signal.aborted) throw new AgentError(`interrupted while waiting for the agent at ${base}`, undefined, undefined, true)
         throw unreachable(err)
+      } finally {
+        clearTimeout(timer)
       }
       if (!res.ok) throw await fail(res)
       return res

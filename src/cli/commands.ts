@@ -207,7 +207,14 @@ async function monitor (argv: readonly string[], io: CommandIo): Promise<number>
   const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
   if (p.positional.length > 0) throw new UsageError('monitor takes no arguments')
   const c = await client(p, io)
-  const res = await c.stream('/events', io.interrupted)
+  let res: Response
+  try {
+    res = await c.stream('/events', io.interrupted)
+  } catch (err) {
+    // Ctrl-C before the agent answered ends monitor as Ctrl-C after does: exit 0.
+    if (err instanceof AgentError && err.interrupted) return 0
+    throw err
+  }
   if (res.body === null) throw new AgentError('the agent sent no event stream')
   try {
     for await (const e of sseEvents(res.body)) {
