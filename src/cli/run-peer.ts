@@ -79,10 +79,18 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   if (init.requiresHttp !== undefined && o.http === undefined) fatal(init.requiresHttp, 2)
   // Everything this process creates (documents, LevelDB's files, keys) is for its own user only.
   process.umask(0o077)
-  await start(o, init, () => parseArgs(argv, env, { readFile: readText }))
+  // SIGHUP's default action ends the process. One that arrives while the peer starts (a `systemctl
+  // reload` right after `start`: a second or so) is remembered and applied once the peer runs.
+  let hupWhileStarting = false
+  const earlyHup = (): void => { hupWhileStarting = true }
+  process.on('SIGHUP', earlyHup)
+  await start(o, init, () => parseArgs(argv, env, { readFile: readText }), () => {
+    process.off('SIGHUP', earlyHup)
+    return hupWhileStarting
+  })
 }
 
-async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs): Promise<void> {
+async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
   const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
   let secrets: CliSecrets
   try {
@@ -165,7 +173,12 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     if (server !== undefined) rmSync(addrFile, { force: true })
   }, peer)
   let current = o
-  process.on('SIGHUP', () => { current = reload(current, reparse(), peer, api, log) })
+  const onHup = (): void => { current = reload(current, reparse(), peer, api, log) }
+  process.on('SIGHUP', onHup)
+  if (hupWhileStarting()) {
+    log.info('SIGHUP arrived during start-up: reloading now')
+    onHup()
+  }
 }
 
 function writeAddrFile (file: string, url: string, log: Logger): void {
