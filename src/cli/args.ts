@@ -4,6 +4,7 @@
  * PeerCliOptions. Pure (the environment and file reads are passed in), so every bad input has a test and
  * a one-line message.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
@@ -112,6 +113,16 @@ const ALLOW_HOST = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 
 class ArgError extends Error {}
+
+/** Whether `value` decodes as a peer id (a character more or less, from a bad copy, does not). */
+function isPeerId (value: string): boolean {
+  try {
+    peerIdFromString(value)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
  * A user-supplied value as it appears in an error: as typed when it is short printable text, otherwise
@@ -364,7 +375,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     case '--https-key': c.key(value); break
     case '--psk': o.pskFile = value; break
     case '--allow-peer':
-      if (!PEER_ID.test(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id`)
+      if (!PEER_ID.test(value) || !isPeerId(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id (they look like 12D3KooW…)`)
       o.allowPeers.push(value)
       break
     case '--profile':

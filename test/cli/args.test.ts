@@ -68,6 +68,10 @@ describe('parseArgs', () => {
     [['--http', '8080', '--no-http'], /contradict/],
     [['--http-token', 'short'], /at least 16/],
     [['--allow-peer', 'nope'], /not a peer id/],
+    // Base58 of the right length range, but not a peer id: one character too many or too few (a bad
+    // copy) used to be accepted, and the peer then refused the very peer it meant to allow.
+    [['--allow-peer', `${ID}x`], /--allow-peer .*: not a peer id/],
+    [['--allow-peer', ID.slice(0, -1)], /--allow-peer .*: not a peer id/],
     [['--log-level', 'loud'], /--log-level must be one of/],
     [['--allow-fault-injection=yes'], /takes no value/],
     [['--mdns=Blue_Team'], /a cluster name is 1–63 lowercase letters/],
