@@ -21,10 +21,23 @@ const CLIENT_FLAGS = ['--http-addr', '--http-token-file', '--data-dir']
 
 interface Parsed { values: Record<string, string>, switches: Set<string>, positional: string[] }
 
+/**
+ * Flags anywhere, as usual; `--` ends them (what follows is positional: a doc name or key that starts
+ * with a dash). A negative number (`-5`, `-0.5`) is a value, not a flag: `docs put n k -5`.
+ */
 function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[], switchFlags: readonly string[]): Parsed {
   const out: Parsed = { values: {}, switches: new Set(), positional: [] }
+  let flagsEnded = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
+    if (flagsEnded || /^-\d/.test(arg)) {
+      out.positional.push(arg)
+      continue
+    }
+    if (arg === '--') {
+      flagsEnded = true
+      continue
+    }
     const eq = arg.indexOf('=')
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg
     if (switchFlags.includes(flag)) {
