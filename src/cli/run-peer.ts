@@ -165,7 +165,9 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     extra: server === undefined ? [] : app.banner?.(server.url) ?? []
   }))
   const addrFile = path.join(o.dataDir, HTTP_ADDR_FILE)
+  // Without HTTP, one left by an earlier run that was killed would send `murmur members` to a dead port.
   if (server !== undefined) writeAddrFile(addrFile, server.url, log)
+  else removeAddrFile(addrFile, log)
   shutdown = installShutdown(log, async () => {
     app.close?.() // ends the app's event streams, or server.close would wait for them
     api?.close()
@@ -178,6 +180,14 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
   if (hupWhileStarting()) {
     log.info('SIGHUP arrived during start-up: reloading now')
     onHup()
+  }
+}
+
+function removeAddrFile (file: string, log: Logger): void {
+  try {
+    rmSync(file, { force: true })
+  } catch (err) {
+    log.warn('could not remove a stale HTTP address file', { file, error: describeError(err) })
   }
 }
 

@@ -106,6 +106,25 @@ describe('peer CLI', () => {
     expect(await exited).toEqual({ code: 0, signal: null })
   }, 40_000)
 
+  test('--no-http removes an http-addr file left by a killed run, so murmur does not chase a dead port', async () => {
+    const dataDir = tempDir()
+    writeFileSync(path.join(dataDir, 'http-addr'), 'http://127.0.0.1:9\n')
+    const proc = spawn(NODE, [PEER_JS, '--no-http', '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--profile', 'local'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    proc.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    const exited = new Promise<number | null>((resolve) => { proc.on('exit', (code) => { resolve(code) }) })
+    try {
+      await waitFor('the banner', () => parseBanner(stdout), 15_000)
+      expect(existsSync(path.join(dataDir, 'http-addr'))).toBe(false)
+      const members = spawnSync(NODE, [path.join(ROOT, 'dist', 'murmur.js'), 'members', '--data-dir', dataDir], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, MURMUR_HTTP_ADDR: '' } })
+      expect(members.status).toBe(1)
+      expect(members.stderr).toMatch(/^murmur: no agent address: .*http-addr, which does not exist/)
+    } finally {
+      proc.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+  }, 40_000)
+
   test('start banner, identity file mode 0600, SIGINT → exit 0 within 3 s', async () => {
     const p = await spawnPeer()
     expect(p.id).toMatch(/^12D3KooW/)
