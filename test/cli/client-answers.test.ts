@@ -47,6 +47,16 @@ describe('murmur against an address that is not a murmur agent', () => {
     }
   })
 
+  test('monitor --json on an event stream whose data is not JSON: printed as text, not a crash', async () => {
+    const addr = await answering(200, 'text/event-stream', 'event: note\ndata: plain text\n\n')
+    let stdout = ''
+    let stderr = ''
+    const status = await runOperator(['monitor', '--json', '--http-addr', addr], { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: (t) => { stdout += t }, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
+    expect(JSON.parse(stdout)).toMatchObject({ event: 'note', data: 'plain text' })
+    expect(status).toBe(1)
+    expect(stderr).toMatch(/^murmur: the agent closed the event stream/)
+  })
+
   test('an agent\'s own error is still shown as status, code and text', async () => {
     const addr = await answering(401, 'application/json', JSON.stringify({ error: 'missing or wrong bearer token', code: 'unauthorized' }))
     const r = await murmur(['members', '--http-addr', addr])
