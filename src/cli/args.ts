@@ -266,15 +266,17 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
   const configFile = cli.config ?? (env.MURMUR_CONFIG === undefined || env.MURMUR_CONFIG === '' ? undefined : env.MURMUR_CONFIG)
   if (cli.config === '') throw new ArgError('--config needs a non-empty value')
   let fileSettings: Setting[] = []
+  // Named as the operator gave it: a MURMUR_CONFIG that names a missing file is not a --config flag.
+  const configFrom = cli.config === undefined ? 'MURMUR_CONFIG' : '--config'
   if (configFile !== undefined) {
-    if (io.readFile === undefined) throw new ArgError('--config: this program cannot read files')
+    if (io.readFile === undefined) throw new ArgError(`${configFrom}: this program cannot read files`)
     let text: string
     try {
       text = io.readFile(configFile)
     } catch (err) {
-      throw new ArgError(`cannot read --config ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }
-    if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`--config ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
+    if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
     fileSettings = settingsFromFile(text, configFile)
   }
   const o = apply(mergeLayers([cli.settings, settingsFromEnv(env), fileSettings]))
