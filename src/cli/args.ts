@@ -4,6 +4,7 @@
  * PeerCliOptions. Pure (the environment and file reads are passed in), so every bad input has a test and
  * a one-line message.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
@@ -113,6 +114,16 @@ const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 
 class ArgError extends Error {}
 
+/** Whether `value` decodes as a peer id (a character more or less, from a bad copy, does not). */
+function isPeerId (value: string): boolean {
+  try {
+    peerIdFromString(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * A user-supplied value as it appears in an error: as typed when it is short printable text, otherwise
  * quoted, escaped and cut to 80 characters, so the message stays one clean line.
@@ -122,12 +133,33 @@ function show (value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
 }
 
+/** Hosts murmur's libp2p (TCP only) can listen on and dial; DNS names are resolved (net/dns-seeds.ts). */
+const HOST_PROTOCOLS = new Set(['ip4', 'ip6', 'dns4', 'dns6', 'dns'])
+
+/**
+ * Why `components` is not `[/ip6zone/<zone>]/<host>/tcp/<port>[/p2p/<id>]`, the only shape the TCP
+ * transport dials (anything more — /ws, /tls, /p2p-circuit — has no transport here, and a bootstrap
+ * address like that would be re-dialled and fail forever), or undefined when it is.
+ */
+function unsupportedShape (components: ReadonlyArray<{ name: string, value?: string }>, flag: string): string | undefined {
+  const parts = components[0]?.name === 'ip6zone' ? components.slice(1) : components
+  const [host, tcp, ...rest] = parts
+  if (host === undefined || !HOST_PROTOCOLS.has(host.name)) return 'must start with /ip4, /ip6, /dns4, /dns6 or /dns and a host'
+  if (tcp?.name !== 'tcp') return 'needs /tcp/<port> right after the host'
+  const extra = rest.filter(c => c.name !== 'p2p')
+  if (extra.length > 0 || rest.length > 1) return `has /${(extra[0] ?? rest[1])?.name ?? ''} after the TCP port: murmur speaks plain TCP only (ends at /tcp/<port> or /p2p/<id>)`
+  if (flag !== '--listen' && tcp.value === '0') return 'port 0 is for --listen (any free port); give the port the peer listens on'
+  return undefined
+}
+
 function checkMultiaddr (value: string, flag: string): string {
   try {
     const ma = multiaddr(value)
     if (!ma.getComponents().some(c => c.name === 'tcp')) throw new ArgError(`${flag} ${show(value)}: needs a TCP address, e.g. /ip4/127.0.0.1/tcp/4001`)
     const badId = invalidPeerIdOf(ma)
     if (badId !== undefined) throw new ArgError(`${flag} ${show(value)}: /p2p/${show(badId)} is not a peer id (they look like 12D3KooW…)`)
+    const shape = unsupportedShape(ma.getComponents(), flag)
+    if (shape !== undefined) throw new ArgError(`${flag} ${show(value)}: ${shape}, e.g. /ip4/127.0.0.1/tcp/4001`)
     return ma.toString()
   } catch (err) {
     if (err instanceof ArgError) throw err
@@ -234,15 +266,17 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
   const configFile = cli.config ?? (env.MURMUR_CONFIG === undefined || env.MURMUR_CONFIG === '' ? undefined : env.MURMUR_CONFIG)
   if (cli.config === '') throw new ArgError('--config needs a non-empty value')
   let fileSettings: Setting[] = []
+  // Named as the operator gave it: a MURMUR_CONFIG that names a missing file is not a --config flag.
+  const configFrom = cli.config === undefined ? 'MURMUR_CONFIG' : '--config'
   if (configFile !== undefined) {
-    if (io.readFile === undefined) throw new ArgError('--config: this program cannot read files')
+    if (io.readFile === undefined) throw new ArgError(`${configFrom}: this program cannot read files`)
     let text: string
     try {
       text = io.readFile(configFile)
     } catch (err) {
-      throw new ArgError(`cannot read --config ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }
-    if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`--config ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
+    if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
     fileSettings = settingsFromFile(text, configFile)
   }
   const o = apply(mergeLayers([cli.settings, settingsFromEnv(env), fileSettings]))
@@ -343,7 +377,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     case '--https-key': c.key(value); break
     case '--psk': o.pskFile = value; break
     case '--allow-peer':
-      if (!PEER_ID.test(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id`)
+      if (!PEER_ID.test(value) || !isPeerId(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id (they look like 12D3KooW…)`)
       o.allowPeers.push(value)
       break
     case '--profile':

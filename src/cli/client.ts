@@ -106,8 +106,19 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
     let body: { error?: unknown, code?: unknown } = {}
     try { body = JSON.parse(text) as typeof body } catch {}
     const code = typeof body.code === 'string' ? body.code : undefined
-    const message = typeof body.error === 'string' ? body.error : text.slice(0, 200)
-    return new AgentError(`${res.status}${code === undefined ? '' : ` ${code}`}: ${message}`, res.status, code)
+    // Every error of an agent is JSON {error, code}; anything else (an empty 404, a proxy's HTML page)
+    // came from something else on that address, and its first line would only mislead.
+    if (typeof body.error !== 'string') return new AgentError(`${res.status}${res.statusText === '' ? '' : ` ${res.statusText}`} from ${base}, not a murmur error: ${notAnAgent}`, res.status, code)
+    return new AgentError(`${res.status}${code === undefined ? '' : ` ${code}`}: ${body.error}`, res.status, code)
+  }
+  const notAnAgent = 'is that address a murmur agent\'s HTTP API?'
+  const json = async <T>(res: Response): Promise<T> => {
+    const text = await res.text()
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      throw new AgentError(`${res.status} from ${base}, but not a JSON answer: ${notAnAgent}`, res.status)
+    }
   }
   return {
     base,
@@ -122,7 +133,7 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
           signal
         })
         if (!res.ok) throw await fail(res)
-        return await res.json() as T
+        return await json<T>(res)
       } catch (err) {
         if (init.signal?.aborted === true) throw new AgentError(`interrupted while waiting for the agent at ${base}`, undefined, undefined, true)
         if (err instanceof AgentError) throw err
@@ -130,11 +141,23 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
       }
     },
     stream: async (route, signal) => {
+      // The answer (its status and headers) must come within the request timeout, like any request's:
+      // an agent that accepts the connection and says nothing would otherwise hold `monitor` forever.
+      // The body, the stream itself, lasts until `signal` (Ctrl-C).
+      const request = new AbortController()
+      const onAbort = (): void => { request.abort(signal.reason) }
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+      const timer = setTimeout(() => { request.abort(new DOMException('no answer', 'TimeoutError')) }, REQUEST_TIMEOUT_MS)
       let res: Response
       try {
-        res = await httpRequest(`${base}${route}`, { headers: { ...headers, accept: 'text/event-stream' }, signal })
+        res = await httpRequest(`${base}${route}`, { headers: { ...headers, accept: 'text/event-stream' }, signal: request.signal })
       } catch (err) {
+        signal.removeEventListener('abort', onAbort)
+        if (signal.aborted) throw new AgentError(`interrupted while waiting for the agent at ${base}`, undefined, undefined, true)
         throw unreachable(err)
+      } finally {
+        clearTimeout(timer)
       }
       if (!res.ok) throw await fail(res)
       return res

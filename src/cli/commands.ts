@@ -21,10 +21,23 @@ const CLIENT_FLAGS = ['--http-addr', '--http-token-file', '--data-dir']
 
 interface Parsed { values: Record<string, string>, switches: Set<string>, positional: string[] }
 
+/**
+ * Flags anywhere, as usual; `--` ends them (what follows is positional: a doc name or key that starts
+ * with a dash). A negative number (`-5`, `-0.5`) is a value, not a flag: `docs put n k -5`.
+ */
 function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[], switchFlags: readonly string[]): Parsed {
   const out: Parsed = { values: {}, switches: new Set(), positional: [] }
+  let flagsEnded = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
+    if (flagsEnded || /^-\d/.test(arg)) {
+      out.positional.push(arg)
+      continue
+    }
+    if (arg === '--') {
+      flagsEnded = true
+      continue
+    }
     const eq = arg.indexOf('=')
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg
     if (switchFlags.includes(flag)) {
@@ -54,10 +67,31 @@ async function client (p: Parsed, io: CommandIo): Promise<AgentClient> {
   return await agentClient({ httpAddr: p.values['--http-addr'], tokenFile: p.values['--http-token-file'], dataDir: p.values['--data-dir'], env: io.env, signal: io.interrupted })
 }
 
-/** Columns padded to their widest cell (the last one is not padded). */
+/** Characters a terminal acts on (C0, DEL, C1: cursor moves, colours, window titles) or that reorder a line (bidi controls). */
+const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+/** The same, but for JSON.stringify's output, whose C0 characters are escaped already and whose newlines are layout. */
+const JSON_UNESCAPED_CONTROLS = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const escapeControl = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+
+/**
+ * Text from the mesh — member names, tags, doc names: any member sets them — made safe to print on a
+ * terminal: its control characters written as `\u001b`-style escapes, so a name cannot move the cursor,
+ * clear the screen, retitle the window or forge a row of `murmur members`.
+ */
+export function terminalSafe (text: string): string {
+  return text.replace(TERMINAL_CONTROLS, escapeControl)
+}
+
+/** JSON for the terminal: the same value (a `\u` escape in a JSON string is the character), nothing a terminal acts on. */
+function json (value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNESCAPED_CONTROLS, escapeControl)
+}
+
+/** Columns padded to their widest cell (the last one is not padded); every cell terminal-safe. */
 function table (rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map(r => (r[i] ?? '').length))) ?? []
-  return rows.map(r => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+  const safe = rows.map(r => r.map(terminalSafe))
+  const widths = safe[0]?.map((_, i) => Math.max(...safe.map(r => (r[i] ?? '').length))) ?? []
+  return safe.map(r => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
 }
 
 const bareAddr = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
@@ -75,7 +109,7 @@ async function members (argv: readonly string[], io: CommandIo): Promise<void> {
   }
   const list = (await (await client(p, io)).request<MemberView[]>('GET', '/members')).filter(m => status === undefined || status.test(m.state))
   if (p.switches.has('--json')) {
-    io.out(`${JSON.stringify(list, null, 2)}\n`)
+    io.out(`${json(list, 2)}\n`)
     return
   }
   if (list.length === 0) return
@@ -131,7 +165,7 @@ async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
       }
     : { delete: items }
   const { tags: now } = await (await client(p, io)).request<{ tags: Record<string, string> }>('POST', '/tags', body)
-  io.out(p.switches.has('--json') ? `${JSON.stringify(now)}\n` : table([['tags', Object.entries(now).map(([k, v]) => `${k}=${v}`).join(',') || '(none)']]))
+  io.out(p.switches.has('--json') ? `${json(now)}\n` : table([['tags', Object.entries(now).map(([k, v]) => `${k}=${v}`).join(',') || '(none)']]))
 }
 
 async function keygen (argv: readonly string[], io: CommandIo): Promise<void> {
@@ -189,8 +223,21 @@ async function * sseEvents (body: ReadableStream<Uint8Array>): AsyncGenerator<Ss
   }
 }
 
-/** One line for people: time, kind, what happened. */
+/** An event's data as JSON, or as the text it is when it is not JSON (a stream from something else). */
+function parseData (data: string): unknown {
+  try {
+    return JSON.parse(data) as unknown
+  } catch {
+    return data
+  }
+}
+
+/** One line for people: time, kind, what happened (terminal-safe: names come from the mesh). */
 export function describeEvent (e: SseEvent, at: Date): string {
+  return terminalSafe(eventLine(e, at))
+}
+
+function eventLine (e: SseEvent, at: Date): string {
   let d: Record<string, unknown> = {}
   try { d = JSON.parse(e.data) as Record<string, unknown> } catch {}
   const time = at.toISOString()
@@ -207,11 +254,18 @@ async function monitor (argv: readonly string[], io: CommandIo): Promise<number>
   const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
   if (p.positional.length > 0) throw new UsageError('monitor takes no arguments')
   const c = await client(p, io)
-  const res = await c.stream('/events', io.interrupted)
+  let res: Response
+  try {
+    res = await c.stream('/events', io.interrupted)
+  } catch (err) {
+    // Ctrl-C before the agent answered ends monitor as Ctrl-C after does: exit 0.
+    if (err instanceof AgentError && err.interrupted) return 0
+    throw err
+  }
   if (res.body === null) throw new AgentError('the agent sent no event stream')
   try {
     for await (const e of sseEvents(res.body)) {
-      io.out(p.switches.has('--json') ? `${JSON.stringify({ event: e.event, at: new Date().toISOString(), data: JSON.parse(e.data) as unknown })}\n` : `${describeEvent(e, new Date())}\n`)
+      io.out(p.switches.has('--json') ? `${json({ event: e.event, at: new Date().toISOString(), data: parseData(e.data) })}\n` : `${describeEvent(e, new Date())}\n`)
     }
   } catch (err) {
     if (io.interrupted.aborted) return 0
@@ -257,13 +311,13 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
   const enc = encodeURIComponent
   if (action === 'ls' && name === undefined) {
     const list = await (await client(p, io)).request<Array<{ name: string, digest: string, version: Record<string, number> }>>('GET', '/docs')
-    if (p.switches.has('--json')) io.out(`${JSON.stringify(list, null, 2)}\n`)
+    if (p.switches.has('--json')) io.out(`${json(list, 2)}\n`)
     else if (list.length > 0) io.out(table(list.map(d => [d.name, d.digest.slice(0, 16), `${Object.keys(d.version).length} replica(s)`])))
     return
   }
   if (action === 'get' && name !== undefined && value === undefined) {
     const got = await (await client(p, io)).request('GET', key === undefined ? `/docs/${enc(name)}` : `/docs/${enc(name)}/kv/${enc(key)}`)
-    io.out(`${JSON.stringify(got, null, p.switches.has('--json') ? 0 : 2)}\n`)
+    io.out(`${json(got, p.switches.has('--json') ? 0 : 2)}\n`)
     return
   }
   if (action === 'put' && name !== undefined && key !== undefined && value !== undefined && extra.length === 0) {
@@ -275,7 +329,7 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
     }
     const agent = await client(p, io)
     const r = await putOnce(p.values['--idempotency-key'] ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, parsed, headers), io.interrupted)
-    io.out(`${JSON.stringify(r)}\n`)
+    io.out(`${json(r)}\n`)
     return
   }
   throw new UsageError('usage: murmur docs ls | murmur docs get <name> [key] | murmur docs put <name> <key> <json> [--idempotency-key K]')

@@ -15,9 +15,15 @@ if (command === 'agent') {
   const interrupt = new AbortController()
   process.once('SIGINT', () => { interrupt.abort() })
   process.once('SIGTERM', () => { interrupt.abort() })
+  // The reader went away (`murmur monitor | head -1`): end quietly, as SIGPIPE ends other programs,
+  // not with an unhandled EPIPE and its stack trace at the next event.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    interrupt.abort()
+  })
   process.exitCode = await runOperator(process.argv.slice(2), {
     env: process.env,
-    out: (text) => { process.stdout.write(text) },
+    out: (text) => { if (!process.stdout.destroyed) process.stdout.write(text) },
     err: (text) => { process.stderr.write(text) },
     interrupted: interrupt.signal
   })

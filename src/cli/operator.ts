@@ -50,7 +50,8 @@ export async function runOperator (argv: readonly string[], io: OperatorIo): Pro
   }
   const cmd = COMMANDS[command]
   if (cmd === undefined) return fail(`unknown command ${JSON.stringify(command.slice(0, 40))} (see murmur --help)`, 2)
-  if (rest.includes('--help') || rest.includes('-h')) {
+  const flags = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest
+  if (flags.includes('--help') || flags.includes('-h')) {
     io.out(`Usage: murmur ${cmd.usage}\n\n${cmd.summary[0]?.toUpperCase() ?? ''}${cmd.summary.slice(1)}.\n`)
     return 0
   }

@@ -79,10 +79,18 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   if (init.requiresHttp !== undefined && o.http === undefined) fatal(init.requiresHttp, 2)
   // Everything this process creates (documents, LevelDB's files, keys) is for its own user only.
   process.umask(0o077)
-  await start(o, init, () => parseArgs(argv, env, { readFile: readText }))
+  // SIGHUP's default action ends the process. One that arrives while the peer starts (a `systemctl
+  // reload` right after `start`: a second or so) is remembered and applied once the peer runs.
+  let hupWhileStarting = false
+  const earlyHup = (): void => { hupWhileStarting = true }
+  process.on('SIGHUP', earlyHup)
+  await start(o, init, () => parseArgs(argv, env, { readFile: readText }), () => {
+    process.off('SIGHUP', earlyHup)
+    return hupWhileStarting
+  })
 }
 
-async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs): Promise<void> {
+async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
   const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
   let secrets: CliSecrets
   try {
@@ -157,7 +165,9 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     extra: server === undefined ? [] : app.banner?.(server.url) ?? []
   }))
   const addrFile = path.join(o.dataDir, HTTP_ADDR_FILE)
+  // Without HTTP, one left by an earlier run that was killed would send `murmur members` to a dead port.
   if (server !== undefined) writeAddrFile(addrFile, server.url, log)
+  else removeAddrFile(addrFile, log)
   shutdown = installShutdown(log, async () => {
     app.close?.() // ends the app's event streams, or server.close would wait for them
     api?.close()
@@ -165,7 +175,20 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     if (server !== undefined) rmSync(addrFile, { force: true })
   }, peer)
   let current = o
-  process.on('SIGHUP', () => { current = reload(current, reparse(), peer, api, log) })
+  const onHup = (): void => { current = reload(current, reparse(), peer, api, log) }
+  process.on('SIGHUP', onHup)
+  if (hupWhileStarting()) {
+    log.info('SIGHUP arrived during start-up: reloading now')
+    onHup()
+  }
+}
+
+function removeAddrFile (file: string, log: Logger): void {
+  try {
+    rmSync(file, { force: true })
+  } catch (err) {
+    log.warn('could not remove a stale HTTP address file', { file, error: describeError(err) })
+  }
 }
 
 function writeAddrFile (file: string, url: string, log: Logger): void {

@@ -53,8 +53,8 @@ export async function readSecretFile (file: string, init: SecretFileInit): Promi
 }
 
 /**
- * Creates `dir` (and missing parents) owner-only, or tightens an existing one that others could enter:
- * whatever is inside — LevelDB files created with the process umask included — is then out of other
+ * Creates `dir` (and missing parents) owner-only, or tightens an existing one that others could enter
+ * (taking the group's and others' permissions away, adding none): whatever is inside — LevelDB files created with the process umask included — is then out of other
  * users' reach. A directory we may not chmod (not ours) is left as it is, with a warning.
  */
 export async function ensurePrivateDir (dir: string, log: Logger): Promise<void> {
@@ -62,8 +62,9 @@ export async function ensurePrivateDir (dir: string, log: Logger): Promise<void>
   const info = await stat(dir)
   if ((info.mode & 0o077) === 0) return
   try {
-    await chmod(dir, PRIVATE_DIR_MODE)
-    log.warn('data directory was open to other users; restricted it to its owner', { dir, was: octal(info.mode) })
+    // Only the group and other bits go: an owner's read-only dir stays read-only (and fails below, clearly).
+    await chmod(dir, info.mode & PRIVATE_DIR_MODE)
+    log.warn('data directory was open to other users; restricted it to its owner', { dir, was: octal(info.mode), now: octal(info.mode & PRIVATE_DIR_MODE) })
   } catch (err) {
     log.warn('data directory is open to other users and could not be restricted', { dir, mode: octal(info.mode), error: (err as NodeJS.ErrnoException).code ?? String(err) })
   }

@@ -4,7 +4,7 @@
  * which is what lets a restarted peer refute stale suspicion and keep its replicas' history.
  */
 import { constants } from 'node:fs'
-import { link, open, readFile, rm, stat } from 'node:fs/promises'
+import { link, open, readFile, readlink, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -72,7 +72,12 @@ async function readKeyFile (path: string): Promise<PrivateKey | undefined> {
     if (loose !== undefined) throw new IdentityError(`identity key ${path} ${loose}: run chmod 600 ${path} if nobody else could have copied it, else move it away to start with a new identity`)
     bytes = await readFile(path)
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return undefined
+    if (isErrno(err, 'ENOENT')) {
+      // A dangling symbolic link (a key mounted from a volume that is not there) is not a first start.
+      const target = await readlink(path).catch(() => undefined)
+      if (target === undefined) return undefined
+      throw new IdentityError(`${path} is a symbolic link to ${target}, which does not exist: restore the key there (is its volume mounted?), or remove the link to start with a new identity (the peer id will change)`)
+    }
     if (err instanceof IdentityError) throw err
     throw new IdentityError(`cannot read identity key ${path}: ${describe(err)}`)
   }

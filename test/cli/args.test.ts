@@ -27,6 +27,16 @@ describe('parseArgs', () => {
     expect(r.options).toMatchObject({ dataDir: '/tmp/x', name: 'alpha', pskFile: './swarm.key', mdns: true, profile: 'local', replicas: 5, allowFaultInjection: true, allowPeers: [ID], logLevel: 'debug' })
   })
 
+  test('every address shape the TCP transport dials is accepted', () => {
+    const ok = ['/ip4/10.0.0.1/tcp/4001', `/ip6/::1/tcp/4001/p2p/${ID}`, '/dns4/seed.example/tcp/4001', '/dns6/seed.example/tcp/4001',
+      `/dns/seed.example/tcp/4001/p2p/${ID}`, '/ip6zone/eth0/ip6/fe80::1/tcp/4001']
+    for (const addr of ok) {
+      const r = parseArgs(['--bootstrap', addr, '--advertise', addr, '--listen', addr])
+      expect(r, addr).toMatchObject({ kind: 'run', options: { bootstrap: [addr], advertise: [addr], listen: [addr] } })
+    }
+    expect(parseArgs(['--listen', '/ip4/0.0.0.0/tcp/0'])).toMatchObject({ kind: 'run', options: { listen: ['/ip4/0.0.0.0/tcp/0'] } })
+  })
+
   test('--help and --version', () => {
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
     expect(parseArgs(['--listen', '/ip4/1.2.3.4/tcp/1', '--version'])).toEqual({ kind: 'version' })
@@ -58,10 +68,25 @@ describe('parseArgs', () => {
     [['--http', '8080', '--no-http'], /contradict/],
     [['--http-token', 'short'], /at least 16/],
     [['--allow-peer', 'nope'], /not a peer id/],
+    // Base58 of the right length range, but not a peer id: one character too many or too few (a bad
+    // copy) used to be accepted, and the peer then refused the very peer it meant to allow.
+    [['--allow-peer', `${ID}x`], /--allow-peer .*: not a peer id/],
+    [['--allow-peer', ID.slice(0, -1)], /--allow-peer .*: not a peer id/],
     [['--log-level', 'loud'], /--log-level must be one of/],
     [['--allow-fault-injection=yes'], /takes no value/],
     [['--mdns=Blue_Team'], /a cluster name is 1–63 lowercase letters/],
     [['--advertise', '/ip4/10.0.0.1/udp/1'], /needs a TCP address/],
+    // Only plain TCP has a transport here: these parsed, and a bootstrap peer like that was re-dialled
+    // (and failed, "no valid addresses", a warning every 2 s) for as long as the peer ran.
+    [['--bootstrap', '/ip4/10.0.0.1/tcp/4001/ws'], /\/ws after the TCP port: murmur speaks plain TCP only/],
+    [['--bootstrap', '/dns4/seed.example/tcp/443/wss'], /\/wss after the TCP port/],
+    [['--bootstrap', '/ip4/10.0.0.1/tcp/4001/tls'], /\/tls after the TCP port/],
+    [['--bootstrap', `/ip4/10.0.0.1/tcp/4001/p2p/${ID}/p2p-circuit`], /\/p2p-circuit after the TCP port/],
+    [['--bootstrap', '/tcp/4001'], /must start with \/ip4, \/ip6, \/dns4, \/dns6 or \/dns and a host/],
+    [['--bootstrap', '/ip4/10.0.0.1/udp/1/tcp/2'], /needs \/tcp\/<port> right after the host/],
+    [['--bootstrap', '/ip4/10.0.0.1/tcp/0'], /port 0 is for --listen/],
+    [['--advertise', '/ip4/10.0.0.1/tcp/0'], /port 0 is for --listen/],
+    [['--listen', '/ip4/127.0.0.1/tcp/0/ws'], /\/ws after the TCP port/],
     [['--name', ''], /--name must be/],
     [['--data-dir', ''], /non-empty/],
     [['--http-token', 'x'.repeat(16), '--http-token-file', 'f'], /contradict/],

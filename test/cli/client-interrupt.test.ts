@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import type { AddressInfo, Server, Socket } from 'node:net'
 import path from 'node:path'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
+import { REQUEST_TIMEOUT_MS } from '../../src/cli/client.js'
 import { runOperator } from '../../src/cli/operator.js'
 import { NODE, ROOT } from '../helpers/procs.js'
 
@@ -63,6 +64,32 @@ describe('murmur <command>: Ctrl-C ends a request the agent does not answer', ()
       expect(r.status, args[0]).toBe(1)
       expect(r.stderr).toMatch(/^murmur: interrupted while waiting for the agent at http:\/\/127\.0\.0\.1:\d+\n$/)
       expect(r.ms).toBeLessThan(PROMPT_MS)
+    }
+  }, 20_000)
+
+  test('monitor: Ctrl-C before the agent answered exits 0, like Ctrl-C during the stream', async () => {
+    stand = await agent()
+    const r = await interrupted(['monitor', '--http-addr', stand.addr], 300)
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.ms).toBeLessThan(PROMPT_MS)
+  }, 20_000)
+
+  test('monitor: an agent that accepts and never answers is given up after the request timeout', async () => {
+    stand = await agent()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      let stderr = ''
+      let status: number | undefined
+      void runOperator(['monitor', '--http-addr', stand.addr], { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: () => {}, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
+        .then((code) => { status = code })
+      await vi.waitFor(() => { expect(stand?.requests()).toBe(1) }, { timeout: 5_000 })
+      await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS + 1_000)
+      await vi.waitFor(() => { expect(status).toBeDefined() }, { timeout: 2_000 })
+      expect(status).toBe(1)
+      expect(stderr).toMatch(/^murmur: the agent at http:\/\/127\.0\.0\.1:\d+ did not answer within 30 s\n$/)
+    } finally {
+      vi.useRealTimers()
     }
   }, 20_000)
 

@@ -1,9 +1,9 @@
 /** The `node dist/peer.js` command line: help, version, bad flags, the Node guard, start-up errors, signals. */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { NODE, PEER_JS, ROOT, cleanup, spawnPeer, stopPeer, tempDir } from '../helpers/procs.js'
+import { NODE, PEER_JS, ROOT, cleanup, parseBanner, spawnPeer, stopPeer, tempDir, waitFor } from '../helpers/procs.js'
 
 const run = (args: string[], node = NODE) => spawnSync(node, [PEER_JS, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
 
@@ -77,6 +77,53 @@ describe('peer CLI', () => {
     expect(busy.stderr).toMatch(/cannot serve HTTP .*EADDRINUSE/)
     await stopPeer(p)
   })
+
+  test('SIGHUP during start-up does not kill the peer: the reload is applied once it runs', async () => {
+    const dir = tempDir()
+    const config = path.join(dir, 'murmur.json')
+    writeFileSync(config, JSON.stringify({ tag: { role: 'before' } }))
+    const proc = spawn(NODE, [PEER_JS, '--config', config, '--data-dir', path.join(dir, 'data'), '--listen', '/ip4/127.0.0.1/tcp/0', '--profile', 'local'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    proc.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { proc.on('exit', (code, signal) => { resolve({ code, signal }) }) })
+    try {
+      // The store opens inside createPeer, well before the banner: the peer is starting.
+      await waitFor('the store opening', () => /store opened/.test(stderr), 15_000, 5)
+      expect(stdout).not.toMatch(/murmur peer/)
+      writeFileSync(config, JSON.stringify({ tag: { role: 'after' } }))
+      proc.kill('SIGHUP')
+      const banner = await waitFor('the banner', () => parseBanner(stdout) ?? (proc.exitCode !== null || proc.signalCode !== null ? 'exited' : undefined), 15_000)
+      expect(banner, stderr).not.toBe('exited')
+      await waitFor('the reload logged', () => /SIGHUP: configuration reloaded applied=tags/.test(stderr), 10_000)
+      const http = (banner as { http?: string }).http as string
+      const self = (await (await fetch(`${http}/members`)).json() as Array<{ tags: Record<string, string> }>)[0]
+      expect(self?.tags.role).toBe('after')
+    } finally {
+      proc.kill('SIGTERM')
+    }
+    expect(await exited).toEqual({ code: 0, signal: null })
+  }, 40_000)
+
+  test('--no-http removes an http-addr file left by a killed run, so murmur does not chase a dead port', async () => {
+    const dataDir = tempDir()
+    writeFileSync(path.join(dataDir, 'http-addr'), 'http://127.0.0.1:9\n')
+    const proc = spawn(NODE, [PEER_JS, '--no-http', '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--profile', 'local'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    proc.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    const exited = new Promise<number | null>((resolve) => { proc.on('exit', (code) => { resolve(code) }) })
+    try {
+      await waitFor('the banner', () => parseBanner(stdout), 15_000)
+      expect(existsSync(path.join(dataDir, 'http-addr'))).toBe(false)
+      const members = spawnSync(NODE, [path.join(ROOT, 'dist', 'murmur.js'), 'members', '--data-dir', dataDir], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, MURMUR_HTTP_ADDR: '' } })
+      expect(members.status).toBe(1)
+      expect(members.stderr).toMatch(/^murmur: no agent address: .*http-addr, which does not exist/)
+    } finally {
+      proc.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+  }, 40_000)
 
   test('start banner, identity file mode 0600, SIGINT → exit 0 within 3 s', async () => {
     const p = await spawnPeer()

@@ -89,6 +89,9 @@ describe('config layers', () => {
 
   test('MURMUR_CONFIG names the file; every flag has its MURMUR_ variable', () => {
     expect(run([], { MURMUR_CONFIG: 'm.json' }, { 'm.json': '{"name": "n"}' }).name).toBe('n')
+    // A missing file is reported under the name it was given by (it said --config for both).
+    expect(error([], { MURMUR_CONFIG: 'gone.json' })).toBe('cannot read MURMUR_CONFIG gone.json: ENOENT')
+    expect(error(['--config', 'gone.json'], { MURMUR_CONFIG: 'm.json' })).toBe('cannot read --config gone.json: ENOENT')
     expect(PEER_FLAGS.map(f => envName(f.flag))).toContain('MURMUR_HTTP_ALLOW_HOST')
     const o = run([], {
       MURMUR_BOOTSTRAP: `/ip4/10.0.0.1/tcp/4001/p2p/${ID}`, MURMUR_ADVERTISE: '/ip4/203.0.113.7/tcp/4001', MURMUR_TAG: 'a=1,b=2',

@@ -2,7 +2,7 @@
  * Persistent identity: same data dir ⇒ same PeerId; the key file is 0600; a corrupt or unreadable key is
  * a named error, never a silently new identity.
  */
-import { mkdtemp, mkdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
+import { mkdtemp, mkdir, readFile, readlink, rm, stat, symlink, writeFile, chmod } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -80,5 +80,15 @@ describe('persistent identity', () => {
   it('refuses an unreadable key path with IdentityError', async () => {
     await mkdir(join(root, IDENTITY_FILE))
     await expect(loadOrCreateIdentity(root)).rejects.toMatchObject({ name: 'IdentityError', message: expect.stringMatching(/not a regular file/) })
+  })
+
+  it('refuses a key path that is a dangling symbolic link, naming it (not "vanished while being created")', async () => {
+    // A key mounted from elsewhere (a secret volume) that is not there: not a first start, and no new identity.
+    await symlink(join(root, 'missing-volume', 'peer.key'), join(root, IDENTITY_FILE))
+    await expect(loadOrCreateIdentity(root)).rejects.toMatchObject({
+      name: 'IdentityError',
+      message: expect.stringMatching(/peer\.key is a symbolic link to .*missing-volume\/peer\.key, which does not exist/)
+    })
+    expect(await readlink(join(root, IDENTITY_FILE))).toBe(join(root, 'missing-volume', 'peer.key'))
   })
 })

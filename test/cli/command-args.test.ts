@@ -1,0 +1,68 @@
+/**
+ * The operator commands' arguments: a negative number is a JSON value, not a flag (`murmur docs put n k
+ * -5` was refused as "unknown flag -5", and JSON has no other way to write it), and `--` ends the flags
+ * (a doc name or key that starts with a dash). Against a stand-in agent recording what it was asked.
+ */
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import { afterEach, describe, expect, test } from 'vitest'
+import { runOperator } from '../../src/cli/operator.js'
+
+interface Seen { method: string, url: string, body: string }
+
+let server: Server | undefined
+afterEach(async () => {
+  await new Promise<void>((resolve) => { if (server?.listening === true) server.close(() => { resolve() }); else resolve() })
+  server = undefined
+})
+
+/** A stand-in agent answering every request `{"version":{}}`; its address and the requests it saw. */
+async function agent (): Promise<{ addr: string, seen: Seen[] }> {
+  const seen: Seen[] = []
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (d: Buffer) => { body += d.toString() })
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"version":{}}')
+    })
+  })
+  await new Promise<void>((resolve) => { server?.listen(0, '127.0.0.1', resolve) })
+  return { addr: `127.0.0.1:${(server.address() as { port: number }).port}`, seen }
+}
+
+async function murmur (args: string[]): Promise<{ status: number, stderr: string }> {
+  let stderr = ''
+  const status = await runOperator(args, { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: () => {}, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
+  return { status, stderr }
+}
+
+describe('murmur <command> arguments', () => {
+  test('docs put with a negative number writes it', async () => {
+    const a = await agent()
+    for (const value of ['-5', '-0.25', '-1e3']) {
+      const r = await murmur(['docs', 'put', 'counters', 'delta', value, '--http-addr', a.addr])
+      expect(r.stderr, value).toBe('')
+      expect(r.status).toBe(0)
+    }
+    expect(a.seen.map(s => [s.method, s.url, s.body])).toEqual([
+      ['PUT', '/docs/counters/kv/delta', '-5'],
+      ['PUT', '/docs/counters/kv/delta', '-0.25'],
+      ['PUT', '/docs/counters/kv/delta', '-1000']
+    ])
+  })
+
+  test('-- ends the flags: names and keys that start with a dash', async () => {
+    const a = await agent()
+    expect(await murmur(['docs', 'put', '--http-addr', a.addr, '--', '-notes', '--key', '"v"'])).toEqual({ status: 0, stderr: '' })
+    expect(await murmur(['docs', 'get', '--http-addr', a.addr, '--', '-notes', '-k'])).toEqual({ status: 0, stderr: '' })
+    expect(await murmur(['docs', 'get', '--http-addr', a.addr, '--', 'n', '--help'])).toEqual({ status: 0, stderr: '' })
+    expect(a.seen.map(s => [s.method, s.url])).toEqual([['PUT', '/docs/-notes/kv/--key'], ['GET', '/docs/-notes/kv/-k'], ['GET', '/docs/n/kv/--help']])
+  })
+
+  test('a dash word that is not a number is still an unknown flag (exit 2)', async () => {
+    const r = await murmur(['docs', 'put', 'n', 'k', '-x', '--http-addr', '127.0.0.1:1'])
+    expect(r).toEqual({ status: 2, stderr: 'murmur: docs: unknown flag -x\n' })
+  })
+})
