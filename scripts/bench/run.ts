@@ -20,7 +20,8 @@ const BENCHES: Record<string, string> = {
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }
 
 const [name, ...rest] = process.argv.slice(2)
-if (name === undefined || name === '--help' || name === '-h' || !(name in BENCHES)) {
+// Own keys only: `constructor`, `toString`, `__proto__` are in every object and are no benchmarks.
+if (name === undefined || name === '--help' || name === '-h' || !Object.hasOwn(BENCHES, name)) {
   const list = Object.keys(BENCHES).join(', ')
   if (name !== undefined && name !== '--help' && name !== '-h') process.stderr.write(`unknown benchmark "${name}"\n`)
   process.stderr.write(`usage: npm run bench -- <name> [options]\nbenchmarks: ${list}\n`)
