@@ -70,6 +70,15 @@ describe('npm start (scripts/start.ts)', () => {
 
   let ids: string[] = []
 
+  test('the usage as printed: `npm start -- --quiet -- --fresh` (npm passes the second -- on) is taken, not refused', () => {
+    // --help after the separators: parsed like the others, and nothing is started.
+    const r = spawnSync(NODE, [START, '--quiet', '--', '--fresh', '--', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^Usage: npm start \[-- --quiet\] \[-- --fresh\]/)
+  })
+
+
   test('three peers form one mesh; writes replicate; Ctrl-C stops all of them, exit 0', async () => {
     const l = await launch(dir)
     expect(l.urls).toHaveLength(3)
