@@ -79,7 +79,8 @@ function parseOptions (argv: readonly string[]): Options | 'help' {
     else if (arg === '--help' || arg === '-h') return 'help'
     else if (arg === '--dir') {
       const dir = argv[++i]
-      if (dir === undefined || dir === '') usageError('--dir needs a directory')
+      // One starting with "--" is the next option (`--dir --fresh`), and this one's value is missing.
+      if (dir === undefined || dir === '' || dir.startsWith('--')) usageError('--dir needs a directory')
       o.dir = path.resolve(dir)
     } else usageError(`unknown option ${arg}`)
   }
