@@ -44,7 +44,7 @@ try {
   // A Ctrl-C reaches the bench's children too (one process group): an `ip` or a peer killed by it fails
   // the run at once, before the signal's own handler had its turn. Give it that turn (it tears down and
   // exits 130), so that the interrupt is not reported as a failure of what it killed.
-  await new Promise(resolve => setTimeout(resolve, SIGNAL_GRACE_MS))
+  if (!(err instanceof UsageError)) await new Promise(resolve => setTimeout(resolve, SIGNAL_GRACE_MS))
   // One clear line, not a stack trace: a bad option exits 2, anything else 1.
   process.stderr.write(`bench ${name}: ${err instanceof Error ? err.message : String(err)}\n`)
   process.exit(err instanceof UsageError ? 2 : 1)
