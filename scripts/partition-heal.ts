@@ -8,7 +8,7 @@
  * 130 interrupted. The last line of stdout is always one JSON object once the flags are valid.
  */
 import { randomInt } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createNetnsLab, netnsUnavailable } from './lib/netns.ts'
@@ -45,6 +45,8 @@ if (parsed.kind === 'error') fail(parsed.message, 2)
 const options: RunOptions = parsed.options
 
 if (!existsSync(path.resolve(ROOT, options.app))) fail(`--app ${options.app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
+// A directory (`--app examples/chat-counter`) would only fail as every peer exiting during start-up.
+if (!statSync(path.resolve(ROOT, options.app)).isFile()) fail(`--app ${options.app}: not a file (the chat-counter app is ${DEFAULT_APP})`, 2)
 if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build` (npm run partition-heal does it for you)', 1)
 if (options.netns) {
   const why = netnsUnavailable()

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Hash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { readFlags } from './bench/lib/flags.ts'
@@ -48,6 +49,8 @@ function parse (args: string[]): Options {
   if (o.sizes.some(n => !Number.isInteger(n) || n < 4 || n > 10_000)) throw new UsageError(`--sizes must be integers in [4, 10000] (${USAGE})`)
   if (o.faults.some(k => !Number.isInteger(k) || k < 0 || k >= FAULTS.length)) throw new UsageError(`--faults must be integers in [0, ${FAULTS.length - 1}] (${USAGE})`)
   if (!(o.lossMinutes >= 0 && o.lossMinutes <= 10)) throw new UsageError(`--loss-minutes must be in [0, 10] (${USAGE})`)
+  // A typo, or the other checkout not built yet: say so, rather than a module-resolution stack trace.
+  if (!existsSync(path.join(o.dist, 'sim', 'index.js'))) throw new UsageError(`--dist ${o.dist}: no sim/index.js there (is it a checkout's dist/, built with npm run build?)`)
   return o
 }
 

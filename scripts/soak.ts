@@ -17,6 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { makeDirs } from '../dist/core/make-dirs.js'
 import { SeededRandom } from '../dist/core/random.js'
+import { cleanup as killAllPeers } from './lib/peers.ts'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
 import { LoadWatch } from './soak/load.ts'
@@ -34,6 +35,8 @@ const GRACE_MS = 45_000
 const RSS_INTERVAL_MS = 5_000
 const HEAP_INTERVAL_MS = 15_000
 const FINAL_BOUND_MS = 120_000
+/** After Ctrl-C, SIGKILLed peers are waited for this long before the data dir is removed anyway. */
+const KILL_BOUND_MS = 5_000
 
 process.stdout.on('error', () => {}) // `| head` must not crash the run and strand its peers
 
@@ -70,20 +73,27 @@ const load = new LoadWatch(mesh)
 const timers: NodeJS.Timeout[] = []
 const crashes: string[] = []
 
-/** Ctrl-C (or SIGTERM): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit 130. */
-let interrupted = false
+/**
+ * Ctrl-C (or SIGTERM): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit 130.
+ * Every peer means every process spawned, also one still starting (not in its slot yet: start-up, a restart):
+ * the data dir is removed only once all of them have exited, or one would write it again. Meanwhile the run's
+ * own error and exit paths wait for this (`interrupted`), so the exit code stays 130.
+ */
+let interrupted: Promise<never> | undefined
 const interrupt = (signal: string): void => {
-  if (interrupted) process.exit(130)
-  interrupted = true
+  if (interrupted !== undefined) process.exit(130)
   log(`${signal}: stopping every peer and cleaning up`)
   for (const t of timers) clearInterval(t)
   deaths.stop()
-  for (const s of mesh.slots) s.proc?.proc.kill('SIGKILL')
   // --keep: a run stopped by hand is most often one being looked into; its logs are what one looks at.
+  // Saved first: the logs are those of the processes in their slots, read before they are killed.
   if (options.keep) log(`peer logs saved in ${saveLogs()}`)
-  if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
-  process.stdout.write(`${JSON.stringify({ interrupted: true, seed: options.seed, ok: false })}\n`)
-  process.exit(130)
+  interrupted = (async (): Promise<never> => {
+    await Promise.race([killAllPeers(), new Promise(resolve => setTimeout(resolve, KILL_BOUND_MS))])
+    if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
+    process.stdout.write(`${JSON.stringify({ interrupted: true, seed: options.seed, ok: false })}\n`)
+    process.exit(130)
+  })()
 }
 process.on('SIGINT', () => { interrupt('SIGINT') })
 process.on('SIGTERM', () => { interrupt('SIGTERM') })
@@ -227,13 +237,17 @@ function saveLogs (): string {
 let code = 1
 try {
   const result = await main()
+  if (interrupted !== undefined) await interrupted
   if (!result.ok || options.keep) log(`peer logs saved in ${saveLogs()}`)
   process.stdout.write(`${JSON.stringify(result)}\n`)
   code = result.ok ? 0 : 1
 } catch (err) {
+  // A peer killed by Ctrl-C fails what was waiting for it: that is the interrupt, not a failed soak.
+  if (interrupted !== undefined) await interrupted
   log(`soak failed: ${err instanceof Error ? err.message : String(err)}`)
   process.stdout.write(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err), seed: options.seed, ok: false })}\n`)
 } finally {
+  if (interrupted !== undefined) await interrupted
   for (const t of timers) clearInterval(t)
   deaths.stop()
   await mesh.stopAll().catch(() => {})

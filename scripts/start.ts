@@ -71,12 +71,16 @@ function parseOptions (argv: readonly string[]): Options | 'help' {
   const o: Options = { quiet: false, fresh: false, dir: path.join(ROOT, '.murmur') }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
+    // The usage writes each option after its own `--` (`npm start -- --quiet -- --fresh`); npm passes
+    // every `--` after the first one on, so they are separators here too.
+    if (arg === '--') continue
     if (arg === '--quiet' || arg === '-q') o.quiet = true
     else if (arg === '--fresh') o.fresh = true
     else if (arg === '--help' || arg === '-h') return 'help'
     else if (arg === '--dir') {
       const dir = argv[++i]
-      if (dir === undefined || dir === '') usageError('--dir needs a directory')
+      // One starting with "--" is the next option (`--dir --fresh`), and this one's value is missing.
+      if (dir === undefined || dir === '' || dir.startsWith('--')) usageError('--dir needs a directory')
       o.dir = path.resolve(dir)
     } else usageError(`unknown option ${arg}`)
   }

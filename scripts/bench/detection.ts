@@ -47,7 +47,16 @@ export const USAGE = 'options: --sizes 5,10,20  --kills 5  --leaves 3  --idle-se
 const SERF_REFERENCE = { killMs: { 10: 6400, 20: 7300 } as Record<number, number>, joinMs: 400, leaveMs: 800, idle: 360, idleEncrypted: 420, healMs: 15_000 }
 const GOALS = { detectionRatio: 1.0, healMs: 5_000, idleVsEncrypted: 1.5 }
 
-function parse (args: string[]): Options {
+/** Most namespaces a lab holds (scripts/lib/netns.ts). */
+const MAX_LAB = 250
+
+/** Namespaces runSize's lab needs at size `n`: each system's members and joiners, and the encrypted Serf's. */
+function labSize (n: number, o: Options, withSerf: boolean): number {
+  return (n + o.kills + o.leaves) * (withSerf ? 2 : 1) + (withSerf && o.encrypted ? n : 0)
+}
+
+/** The options from `args`; a bad value is a UsageError here, before any namespace exists (exported for its test). */
+export function parse (args: string[]): Options {
   const o: Options = { sizes: [5, 10, 20], kills: 5, leaves: 3, idleSeconds: 30, settleSeconds: 10, partitions: 2, holdSeconds: 0, serf: true, encrypted: true, seed: 1 }
   readFlags(args, USAGE, {
     values: { '--sizes': v => { o.sizes = v.split(',').map(Number) } },
@@ -68,6 +77,11 @@ function parse (args: string[]): Options {
   })
   if (o.sizes.some(n => !Number.isInteger(n) || n < SEEDS + 2 || n > 60)) throw new UsageError(`sizes must be integers in [${SEEDS + 2}, 60]`)
   if (![o.kills, o.leaves, o.partitions].every(x => Number.isInteger(x) && x >= 0)) throw new UsageError('--kills, --leaves and --partitions must be integers ≥ 0')
+  // Every kill and leave brings a joiner of its own, in a namespace of its own (with Serf, one per system).
+  for (const n of o.sizes) {
+    const size = labSize(n, o, o.serf)
+    if (size > MAX_LAB) throw new UsageError(`--kills ${o.kills} and --leaves ${o.leaves} at N = ${n} need ${size} network namespaces; a lab holds at most ${MAX_LAB}${o.serf ? ' (--no-serf needs fewer)' : ''}`)
+  }
   if (!(o.idleSeconds > 0) || !(o.settleSeconds >= 0) || !(o.holdSeconds >= 0)) throw new UsageError('--idle-seconds must be > 0, --settle-seconds and --hold-seconds ≥ 0')
   if (o.idleSeconds < 30) progress(`note: an idle window of ${o.idleSeconds} s is shorter than the 30 s the figures are specified for`)
   return o
@@ -97,7 +111,7 @@ async function runSize (n: number, o: Options, withSerf: boolean): Promise<SizeR
   const joiners = o.kills + o.leaves
   const perSystem = n + joiners
   const encrypted = withSerf && o.encrypted
-  const lab = createNetnsLab(perSystem * (withSerf ? 2 : 1) + (encrypted ? n : 0), `d${process.pid.toString(36)}n${n}`)
+  const lab = createNetnsLab(labSize(n, o, withSerf), `d${process.pid.toString(36)}n${n}`)
   const closeLab = onTeardown('detection netns lab', () => { lab.close() })
   progress(`N=${n}: lab of ${lab.size} namespaces up`)
   const runs: SystemRun[] = [newRun(new MurmurMesh(lab), range(0, perSystem), seededRng(o.seed * 1000 + n))]

@@ -21,7 +21,7 @@ import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { generatePsk } from '../../dist/net/index.js'
-import { NODE, ROOT, api, spawnPeer } from '../lib/peers.ts'
+import { NODE, ROOT, api, cleanup, spawnPeer } from '../lib/peers.ts'
 import type { PeerProcess } from '../lib/peers.ts'
 import { onLines } from './lib/child.ts'
 import { readFlags } from './lib/flags.ts'
@@ -130,13 +130,17 @@ class HonestMesh {
   readonly peers: PeerProcess[] = []
   private readonly streams = new Map<string, SseStream>()
   private readonly args: string[]
+  /** Every peer's data dir is in here (removed at teardown, after the peers are killed). */
+  private readonly root: string
+  private started = 0
 
-  constructor (args: string[]) {
+  constructor (root: string, args: string[]) {
+    this.root = root
     this.args = args
   }
 
   async add (bootstrap: string[]): Promise<PeerProcess> {
-    const p = await spawnPeer({ args: this.args, bootstrap, faultInjection: false, startTimeoutMs: 60_000, dataDir: benchTempDir('murmur-hostile-') })
+    const p = await spawnPeer({ args: this.args, bootstrap, faultInjection: false, startTimeoutMs: 60_000, dataDir: path.join(this.root, `peer-${this.started++}`) })
     killOnTeardown(`peer ${p.id.slice(-6)}`, p.proc)
     const sse = openSse(`${p.http}/events`, {}, (e) => { applyMurmurEvent(this.views, p.id, e) })
     await sse.ready
@@ -329,7 +333,11 @@ export async function main (args: string[]): Promise<void> {
   const dir = benchTempDir('murmur-hostile-key-')
   const keyFile = path.join(dir, 'swarm.key')
   writeFileSync(keyFile, generatePsk(), { mode: 0o600 })
-  const mesh = new HonestMesh(['--psk', keyFile, '--profile', o.profile])
+  const root = benchTempDir('murmur-hostile-')
+  // Registered after the temp dirs, so it runs before they are removed: peers.ts SIGKILLs (synchronously)
+  // every process it spawned, the ones still starting (not yet handed to killOnTeardown) included.
+  onTeardown('peers still starting', () => { void cleanup() })
+  const mesh = new HonestMesh(root, ['--psk', keyFile, '--profile', o.profile])
   const closeMesh = onTeardown('honest mesh streams', () => { mesh.close() })
   const killed = new Set<string>()
   const rng = seededRng(o.seed)

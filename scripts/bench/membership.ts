@@ -9,9 +9,9 @@
  *
  * Also per size (issue 11): the simulator's own cost — wall and CPU time of the idle minute and of a minute
  * at 5 % loss (CPU time: on a shared machine wall time counts other processes), and of formation — and the
- * idle push-pull bytes per member per second (digest-first push-pull: flat in N). `--sizes` takes any
- * sizes; memory grows as N² (every member holds every other's record), which bounds what one process can
- * simulate.
+ * idle push-pull bytes per member per second (digest-first push-pull: flat in N). `--sizes` takes sizes up
+ * to MAX_SIZE: memory grows as N² (every member holds every other's record), which bounds what one process
+ * can simulate — N = 5,000 held 1.4 GB 35 s into a formation that had not finished, without a line of output.
  */
 import { SimCluster } from '../../dist/sim/index.js'
 import { SIM_PRESET, swimMath } from '../../dist/membership/index.js'
@@ -69,9 +69,15 @@ interface SizeResult {
   predicted: { firstDetectMs: number, allDetectMs: number, disseminationRounds: number, msgsPerMemberPerSec: number }
 }
 
-export const USAGE = 'options: --sizes 10,100,1000  --failures 20  --loss-minutes 1  --drop-minutes 1  --seed 1'
+export const USAGE = 'options: --sizes 10,100,1000 (each 4–2000)  --failures 20 (1–1000)  --loss-minutes 1 (≤ 60)  --drop-minutes 1 (≤ 60)  --seed 1'
+/** Largest N: twice the documented 1,000, whose formation alone takes about a minute of wall clock. */
+const MAX_SIZE = 2_000
+/** Crash → detection cycles per size, and simulated minutes per loss phase: beyond these a run never ends. */
+const MAX_FAILURES = 1_000
+const MAX_MINUTES = 60
 
-function parse (args: string[]): Options {
+/** The options from `args`; a bad or absurd value is a UsageError (exported for its test). */
+export function parse (args: string[]): Options {
   // One minute of packet loss by default: at N = 1,000 it costs ~150 s of wall clock (see BENCHMARKS.md).
   const o: Options = { sizes: [10, 100, 1000], failures: 20, lossMinutes: 1, dropMinutes: 1, seed: 1 }
   readFlags(args, USAGE, {
@@ -83,8 +89,9 @@ function parse (args: string[]): Options {
       '--seed': n => { o.seed = n }
     }
   })
-  if (o.sizes.some(n => !Number.isInteger(n) || n < 4) || !(o.failures >= 1)) throw new UsageError('sizes must be integers ≥ 4 and failures ≥ 1')
-  if (!(o.lossMinutes > 0) || !(o.dropMinutes >= 0)) throw new UsageError('--loss-minutes must be > 0 and --drop-minutes ≥ 0')
+  if (o.sizes.some(n => !Number.isInteger(n) || n < 4 || n > MAX_SIZE)) throw new UsageError(`--sizes must be integers in [4, ${MAX_SIZE}] (memory grows as N²)`)
+  if (!Number.isInteger(o.failures) || o.failures < 1 || o.failures > MAX_FAILURES) throw new UsageError(`--failures must be an integer in [1, ${MAX_FAILURES}]`)
+  if (!(o.lossMinutes > 0 && o.lossMinutes <= MAX_MINUTES) || !(o.dropMinutes >= 0 && o.dropMinutes <= MAX_MINUTES)) throw new UsageError(`--loss-minutes must be in (0, ${MAX_MINUTES}] and --drop-minutes in [0, ${MAX_MINUTES}]`)
   return o
 }
 

@@ -46,7 +46,8 @@ interface Options {
 export const USAGE = 'options: --peers 10  --replicas <peers>  --writes 200  --warmup 20  --poll-check 20  --load-seconds 20  --concurrency 4 (per peer)  --partition-writes 100 (per side)  --value-chars 100  --hold-seconds 10 (partition kept after the writes)  --idle-docs 100  --idle-seconds 30  --observe-seconds 20  --no-baseline  --seed 1  --quick'
 const TARGETS = { p50Ms: 50, p99Ms: 250, syncVsMissing: 2 }
 
-function parse (args: string[]): Options {
+/** The options from `args`; every bad value is a UsageError here, before any peer starts (exported for its test). */
+export function parse (args: string[]): Options {
   const o: Options = { peers: 10, writes: 200, warmup: 20, pollCheck: 20, loadSeconds: 20, concurrency: 4, partitionWrites: 100, valueChars: 100, holdSeconds: 10, idleDocs: 100, idleSeconds: 30, baseline: true, observeSeconds: 20, seed: 1, replicas: undefined }
   const num = (key: Exclude<keyof Options, 'baseline'>) => (n: number, flag: string): void => {
     if (n < 0) throw new UsageError(`${flag} needs a number ≥ 0 (${USAGE})`)
@@ -65,6 +66,13 @@ function parse (args: string[]): Options {
   })
   if (!Number.isInteger(o.peers) || o.peers < 4 || o.peers > 40) throw new UsageError('--peers must be an integer in [4, 40]')
   if (o.writes < 1 || o.pollCheck > o.writes) throw new UsageError('--writes must be ≥ 1 and ≥ --poll-check')
+  // Checked here, not once the mesh is up: the partition phase has every peer write (and so open its doc),
+  // and a peer refuses to start with an R outside [1, 64].
+  if (o.partitionWrites < o.peers) throw new UsageError(`--partition-writes must be ≥ --peers (${o.peers}), so that every peer writes`)
+  if (o.replicas !== undefined && (!Number.isInteger(o.replicas) || o.replicas < 1 || o.replicas > 64)) throw new UsageError('--replicas must be an integer in [1, 64]')
+  // Zero of these measures nothing: a throughput of 0 writes in 0 s, bytes per second over a 0 s window.
+  if (!(o.loadSeconds > 0) || o.concurrency < 1) throw new UsageError('--load-seconds must be > 0 and --concurrency ≥ 1')
+  if (!(o.idleSeconds > 0)) throw new UsageError('--idle-seconds must be > 0')
   if (o.idleSeconds < 30) progress(`note: an idle window of ${o.idleSeconds} s is shorter than the 30 s the figure is specified for`)
   return o
 }

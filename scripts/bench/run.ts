@@ -3,6 +3,7 @@
  * stdout, updates its section of BENCHMARKS.md, and prints one JSON object as its last line.
  */
 import { UsageError } from './lib/report.ts'
+import { installSignalHandlers } from './lib/teardown.ts'
 
 const BENCHES: Record<string, string> = {
   membership: './membership.ts',
@@ -17,10 +18,14 @@ const BENCHES: Record<string, string> = {
   'hot-paths': './hot-paths.ts'
 }
 
+/** How long a failed run waits for a pending Ctrl-C's handler before it reports the failure. */
+const SIGNAL_GRACE_MS = 200
+
 interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }
 
 const [name, ...rest] = process.argv.slice(2)
-if (name === undefined || name === '--help' || name === '-h' || !(name in BENCHES)) {
+// Own keys only: `constructor`, `toString`, `__proto__` are in every object and are no benchmarks.
+if (name === undefined || name === '--help' || name === '-h' || !Object.hasOwn(BENCHES, name)) {
   const list = Object.keys(BENCHES).join(', ')
   if (name !== undefined && name !== '--help' && name !== '-h') process.stderr.write(`unknown benchmark "${name}"\n`)
   process.stderr.write(`usage: npm run bench -- <name> [options]\nbenchmarks: ${list}\n`)
@@ -31,9 +36,15 @@ if (rest.includes('--help') || rest.includes('-h')) {
   process.stdout.write(`usage: npm run bench -- ${name} [options]\n${mod.USAGE}\n`)
   process.exit(0)
 }
+// Before anything is built: a Ctrl-C from here on tears down what exists (a lab half built included).
+installSignalHandlers()
 try {
   await mod.main(rest)
 } catch (err) {
+  // A Ctrl-C reaches the bench's children too (one process group): an `ip` or a peer killed by it fails
+  // the run at once, before the signal's own handler had its turn. Give it that turn (it tears down and
+  // exits 130), so that the interrupt is not reported as a failure of what it killed.
+  if (!(err instanceof UsageError)) await new Promise(resolve => setTimeout(resolve, SIGNAL_GRACE_MS))
   // One clear line, not a stack trace: a bad option exits 2, anything else 1.
   process.stderr.write(`bench ${name}: ${err instanceof Error ? err.message : String(err)}\n`)
   process.exit(err instanceof UsageError ? 2 : 1)

@@ -19,7 +19,7 @@ import type { PromSample } from './lib/prom.ts'
 import { readFlags } from './lib/flags.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
-import { killOnTeardown, teardownAll } from './lib/teardown.ts'
+import { benchTempDir, killOnTeardown, onTeardown, teardownAll } from './lib/teardown.ts'
 import { KeystrokeFleet } from './lib/yjs-fleet.ts'
 import type { FleetFigures } from './lib/yjs-fleet.ts'
 
@@ -133,8 +133,14 @@ async function referenceRun (o: Options): Promise<FleetFigures> {
 }
 
 async function murmurRun (o: Options): Promise<FleetFigures & { traffic: MeshTraffic }> {
-  const first = await spawnPeer({ args: ['--log-level', 'warn'] })
-  const rest = await Promise.all(Array.from({ length: o.peers - 1 }, async () => await spawnPeer({ args: ['--log-level', 'warn'], bootstrap: [first.addrs[0] as string], startTimeoutMs: 60_000 })))
+  // The peers' data dirs in one temp dir of the teardown list (spawnPeer's own are removed only by an
+  // awaited cleanup(), which Ctrl-C's exit never reaches), and after it an action that SIGKILLs every peer
+  // spawnPeer started — the ones still starting included — so it runs before the dir is removed.
+  const root = benchTempDir('murmur-yjs-')
+  onTeardown('murmur peers', () => { void cleanup() })
+  const dataDir = (i: number): string => path.join(root, `peer-${i}`)
+  const first = await spawnPeer({ args: ['--log-level', 'warn'], dataDir: dataDir(0) })
+  const rest = await Promise.all(Array.from({ length: o.peers - 1 }, async (_, i) => await spawnPeer({ args: ['--log-level', 'warn'], bootstrap: [first.addrs[0] as string], startTimeoutMs: 60_000, dataDir: dataDir(i + 1) })))
   const peers = [first, ...rest]
   await waitForStates(peers, peers.map(p => p.id), 'alive', 90_000)
   progress(`${o.peers} murmur peers up and all alive`)

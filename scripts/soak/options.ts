@@ -60,9 +60,11 @@ export function parseSoakArgs (argv: readonly string[], randomSeed: () => number
       const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
       const flag = eq > 0 ? arg.slice(0, eq) : arg
       const inline = eq > 0 ? arg.slice(eq + 1) : undefined
+      // No value of these flags starts with "--": one that does is the next flag, and this one's value is
+      // missing (`--dir --keep` is no dir named "--keep"); nor is one empty (`--dir ''` is not the cwd).
       const value = (): string => {
         const v = inline ?? argv[++i]
-        if (v === undefined) throw new FlagError(`${flag} needs a value (see --help)`)
+        if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) throw new FlagError(`${flag} needs a value (see --help)`)
         return v
       }
       switch (flag) {

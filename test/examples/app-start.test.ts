@@ -70,6 +70,32 @@ describe('npm start (scripts/start.ts)', () => {
 
   let ids: string[] = []
 
+  test('the usage as printed: `npm start -- --quiet -- --fresh` (npm passes the second -- on) is taken, not refused', () => {
+    // --help after the separators: parsed like the others, and nothing is started.
+    const r = spawnSync(NODE, [START, '--quiet', '--', '--fresh', '--', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^Usage: npm start \[-- --quiet\] \[-- --fresh\]/)
+  })
+
+  test('`--dir` followed by another option, or empty: refused (exit 2), no demo in a dir named "--fresh" or in the cwd', async () => {
+    for (const args of [['--dir', '--fresh'], ['--dir', '']]) {
+      // In a temp cwd: were the value taken, the demo would start there (and is stopped with Ctrl-C).
+      const cwd = tempDir('murmur-start-cwd-')
+      const proc = spawn(NODE, [START, '--quiet', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+      launchers.push(proc)
+      let out = ''
+      proc.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      proc.stderr.on('data', (d: Buffer) => { out += d.toString() })
+      const exited = new Promise<number | null>((resolve) => { proc.on('exit', (code) => { resolve(code) }) })
+      await waitFor('an exit or a running demo', () => proc.exitCode !== null || out.includes('Ctrl-C stops all three'), 60_000)
+      if (proc.exitCode === null) proc.kill('SIGINT')
+      expect(await exited, out).toBe(2)
+      expect(out.trim()).toBe('start: --dir needs a directory (try --help)')
+    }
+  }, 150_000)
+
+
   test('three peers form one mesh; writes replicate; Ctrl-C stops all of them, exit 0', async () => {
     const l = await launch(dir)
     expect(l.urls).toHaveLength(3)

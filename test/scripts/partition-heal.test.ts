@@ -80,7 +80,9 @@ describe('npm run partition-heal', () => {
     [['--rounds', 'x'], /--rounds x: not a non-negative integer/],
     [['--writes', '2.5'], /--writes 2.5: not a non-negative integer/],
     [['--mode', 'meteor'], /--mode meteor: unknown mode/],
-    [['--frobnicate'], /unknown flag --frobnicate/]
+    [['--frobnicate'], /unknown flag --frobnicate/],
+    // A directory is no app: refused here, not as every peer "exited during start-up" with a temp dir kept.
+    [['--app', 'examples/chat-counter'], /--app examples\/chat-counter: not a file/]
   ])('bad flags %j: one line on stderr, exit code 2', (args, message) => {
     const r = spawnSync(NODE, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
     expect(r.status).toBe(2)

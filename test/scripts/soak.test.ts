@@ -49,6 +49,29 @@ describe('npm run soak', () => {
     expect(processesWith(dir)).toEqual([])
   }, 90_000)
 
+  test('Ctrl-C while the peers are still starting: those too are stopped, and the temp data dir is removed', async () => {
+    // No --dir: the soak makes (and must remove) its own temp dir. Six peers: the seed, then a batch of five
+    // that are signalled while they start, before the soak has their banners.
+    const child = spawn(NODE, [SCRIPT, '--peers', '6', '--minutes', '1', '--seed', '6'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    const code = new Promise<number | null>((resolve) => { child.on('exit', (c) => { resolve(c) }) })
+    const deadline = Date.now() + 30_000
+    let dir: string | undefined
+    while (Date.now() < deadline && child.exitCode === null) {
+      dir ??= /data in (\S+)/.exec(stdout)?.[1]
+      if (dir !== undefined && processesWith(dir).length >= 2) break
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+    expect(dir, stdout).toBeDefined()
+    dirs.push(dir as string)
+    expect(processesWith(dir as string).length, 'peers starting when signalled').toBeGreaterThanOrEqual(2)
+    child.kill('SIGINT')
+    expect(await code).toBe(130)
+    expect(processesWith(dir as string)).toEqual([])
+    expect(existsSync(dir as string)).toBe(false)
+  }, 60_000)
+
   test('a bad flag: one line naming it, non-zero exit, no peer started', () => {
     const r = spawnSync(NODE, [SCRIPT, '--peers', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
     expect(r.status).not.toBe(0)

@@ -87,11 +87,21 @@ async function change (delta) {
   }
 }
 
+/**
+ * Whether a key went to something people type text into: a form field, or an editable element — the notes
+ * pad is one (CodeMirror's contenteditable), and a hyphen typed in a note must not change the counter.
+ * @param {EventTarget | null} target
+ */
+function takesText (target) {
+  return target instanceof HTMLElement && (target.isContentEditable || target instanceof HTMLInputElement ||
+    target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement)
+}
+
 byId('inc').addEventListener('click', () => { void change(1) })
 byId('dec').addEventListener('click', () => { void change(-1) })
 // + and − anywhere but in a text field, for keyboard users.
 document.addEventListener('keydown', (e) => {
-  if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return
+  if (takesText(e.target) || e.ctrlKey || e.metaKey || e.altKey) return
   if (e.key === '+' || e.key === '=') void change(1)
   else if (e.key === '-' || e.key === '−') void change(-1)
 })

@@ -58,7 +58,12 @@ function safely (entry: { name: string, run: Action }): void {
   }
 }
 
-function installSignalHandlers (): void {
+/**
+ * Ctrl-C, SIGTERM and exit run the teardown list. Installed by the first onTeardown, and by run.ts before
+ * a bench starts: until a handler is installed a signal kills the process outright, and one during the
+ * build of a network-namespace lab (seconds of `ip` calls, before its onTeardown) left the lab behind.
+ */
+export function installSignalHandlers (): void {
   if (installed) return
   installed = true
   process.on('exit', teardownAll)

@@ -1,0 +1,33 @@
+/**
+ * `npm run bench -- detection` options: kills and leaves whose joiners do not fit in one network-namespace
+ * lab are refused as a bad option (one line naming them, exit 2), not as "a lab holds 1–250 members", exit
+ * 1, from deep inside the run. Nothing here builds a lab.
+ */
+import { describe, expect, test } from 'vitest'
+import { parse } from '../../scripts/bench/detection.ts'
+import { UsageError } from '../../scripts/bench/lib/report.ts'
+
+function refusal (args: string[]): string {
+  try {
+    parse(args)
+  } catch (err) {
+    if (err instanceof UsageError) return err.message
+    throw err
+  }
+  throw new Error(`accepted: ${args.join(' ')}`)
+}
+
+describe('detection bench options', () => {
+  test('the defaults, --quick and the largest documented size parse', () => {
+    expect(parse([])).toMatchObject({ sizes: [5, 10, 20], kills: 5, leaves: 3 })
+    expect(parse(['--quick']).sizes).toEqual([5])
+    expect(parse(['--sizes', '60']).sizes).toEqual([60])
+  })
+
+  test('more kills and leaves than a lab has namespaces for: refused, naming them', () => {
+    expect(refusal(['--kills', '1e9'])).toMatch(/^--kills 1000000000 and --leaves 3 at N = 5 need \d+ network namespaces; a lab holds at most 250/)
+    // N = 60 with Serf: (60 + 60 + 3) × 2 + 60 encrypted = 306; without Serf 123 fit.
+    expect(refusal(['--sizes', '60', '--kills', '60'])).toMatch(/at N = 60 need 306 network namespaces.*--no-serf/)
+    expect(parse(['--sizes', '60', '--kills', '60', '--no-serf']).kills).toBe(60)
+  })
+})

@@ -1,0 +1,36 @@
+/**
+ * `npm run bench -- membership` options: an absurd size or count is refused in one line (exit 2 from
+ * run.ts) instead of a run that never ends — N = 100,000,000 sat silent building its cluster, 10¹²
+ * failures would take forever. Nothing here simulates anything.
+ */
+import { describe, expect, test } from 'vitest'
+import { parse } from '../../scripts/bench/membership.ts'
+import { UsageError } from '../../scripts/bench/lib/report.ts'
+
+function refusal (args: string[]): string {
+  try {
+    parse(args)
+  } catch (err) {
+    if (err instanceof UsageError) return err.message
+    throw err
+  }
+  throw new Error(`accepted: ${args.join(' ')}`)
+}
+
+describe('membership bench options', () => {
+  test('the defaults and the documented sizes parse', () => {
+    expect(parse([])).toMatchObject({ sizes: [10, 100, 1000], failures: 20, lossMinutes: 1, dropMinutes: 1 })
+    expect(parse(['--sizes', '4,2000', '--failures', '1000', '--drop-minutes', '0']).sizes).toEqual([4, 2000])
+  })
+
+  test('sizes below 4, above 2,000 or not integers are refused', () => {
+    for (const sizes of ['3', '100000000', '2001', '10,1e9', '10.5', '10,,100']) expect(refusal(['--sizes', sizes])).toMatch(/^--sizes must be integers in \[4, 2000\]/)
+  })
+
+  test('failures and loss minutes beyond any run\'s length, or not whole failures, are refused', () => {
+    for (const f of ['0', '1e12', '2.5']) expect(refusal(['--failures', f])).toMatch(/^--failures must be an integer in \[1, 1000\]/)
+    expect(refusal(['--loss-minutes', '1e9'])).toMatch(/--loss-minutes/)
+    expect(refusal(['--loss-minutes', '0'])).toMatch(/--loss-minutes/)
+    expect(refusal(['--drop-minutes', '61'])).toMatch(/--drop-minutes/)
+  })
+})

@@ -1,0 +1,27 @@
+/**
+ * `npm run soak` flags (scripts/soak/options.ts, pure): a flag's missing value is reported as missing,
+ * not taken from the next flag or from an empty string — `--dir --keep` is no data dir named "--keep"
+ * (without --keep), and `--dir ''` is not the current directory.
+ */
+import { describe, expect, test } from 'vitest'
+import { parseSoakArgs } from '../../../scripts/soak/options.ts'
+
+const parse = (...argv: string[]): ReturnType<typeof parseSoakArgs> => parseSoakArgs(argv, () => 7)
+
+describe('soak options', () => {
+  test('--dir takes a directory', () => {
+    expect(parse('--dir', '/tmp/x', '--keep')).toEqual({ kind: 'run', options: expect.objectContaining({ dir: '/tmp/x', keep: true }) })
+    expect(parse('--dir=/tmp/y')).toEqual({ kind: 'run', options: expect.objectContaining({ dir: '/tmp/y' }) })
+  })
+
+  test('--dir followed by another flag, or empty: its value is missing (one line), not "--keep" or the current directory', () => {
+    for (const argv of [['--dir', '--keep'], ['--dir', ''], ['--dir='], ['--dir']]) {
+      const r = parse(...argv)
+      expect(r, argv.join(' ')).toEqual({ kind: 'error', message: '--dir needs a value (see --help)' })
+    }
+  })
+
+  test('a number flag followed by another flag says the value is missing', () => {
+    expect(parse('--peers', '--minutes', '1')).toEqual({ kind: 'error', message: '--peers needs a value (see --help)' })
+  })
+})
