@@ -24,4 +24,14 @@ describe('soak options', () => {
   test('a number flag followed by another flag says the value is missing', () => {
     expect(parse('--peers', '--minutes', '1')).toEqual({ kind: 'error', message: '--peers needs a value (see --help)' })
   })
+
+  test('--keys-per-peer: 100 by default, 0 for a new key every write, integers 0–100000 only', () => {
+    expect(parse()).toEqual({ kind: 'run', options: expect.objectContaining({ keysPerPeer: 100 }) })
+    expect(parse('--keys-per-peer', '0')).toEqual({ kind: 'run', options: expect.objectContaining({ keysPerPeer: 0 }) })
+    for (const bad of ['-1', '2.5', '100001', 'many']) {
+      const r = parse('--keys-per-peer', bad)
+      expect(r.kind, bad).toBe('error')
+      expect(r.kind === 'error' ? r.message : '', bad).toMatch(/^--keys-per-peer must be an integer in \[0, 100000\]/)
+    }
+  })
 })

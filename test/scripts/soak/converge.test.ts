@@ -3,7 +3,7 @@
  * requests in flight stay within the limit, and a property that never holds gives up at the bound.
  */
 import { describe, expect, test } from 'vitest'
-import { countFailing, untilEach } from '../../scripts/soak/converge.ts'
+import { countFailing, untilEach } from '../../../scripts/soak/converge.ts'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 

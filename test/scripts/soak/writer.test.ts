@@ -3,7 +3,7 @@
  * last acknowledged value of each key or a later write of it, never an earlier one or another slot's.
  */
 import { describe, expect, test } from 'vitest'
-import { holdsWrite } from '../../scripts/soak/writer.ts'
+import { holdsWrite } from '../../../scripts/soak/writer.ts'
 
 describe('holdsWrite', () => {
   const acked = { slot: 'p03', n: 7, at: 1_000 }
