@@ -5,17 +5,9 @@
  */
 import { describe, expect, test } from 'vitest'
 import { parse } from '../../scripts/bench/replication.ts'
-import { UsageError } from '../../scripts/bench/lib/report.ts'
+import { refusal as refusalOf } from './helpers.js'
 
-function refusal (args: string[]): string {
-  try {
-    parse(args)
-  } catch (err) {
-    if (err instanceof UsageError) return err.message
-    throw err
-  }
-  throw new Error(`accepted: ${args.join(' ')}`)
-}
+const refusal = (args: string[]): string => refusalOf(parse, args)
 
 describe('replication bench options', () => {
   test('the defaults and --quick parse', () => {

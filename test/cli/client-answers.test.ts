@@ -8,14 +8,7 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { afterEach, describe, expect, test } from 'vitest'
-import { runOperator } from '../../src/cli/operator.js'
-
-async function murmur (args: string[]): Promise<{ status: number, stdout: string, stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const status = await runOperator(args, { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: (t) => { stdout += t }, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
-  return { status, stdout, stderr }
-}
+import { murmur } from './helpers.js'
 
 let server: Server | undefined
 afterEach(async () => {
@@ -49,9 +42,7 @@ describe('murmur against an address that is not a murmur agent', () => {
 
   test('monitor --json on an event stream whose data is not JSON: printed as text, not a crash', async () => {
     const addr = await answering(200, 'text/event-stream', 'event: note\ndata: plain text\n\n')
-    let stdout = ''
-    let stderr = ''
-    const status = await runOperator(['monitor', '--json', '--http-addr', addr], { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: (t) => { stdout += t }, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
+    const { status, stdout, stderr } = await murmur(['monitor', '--json', '--http-addr', addr])
     expect(JSON.parse(stdout)).toMatchObject({ event: 'note', data: 'plain text' })
     expect(status).toBe(1)
     expect(stderr).toMatch(/^murmur: the agent closed the event stream/)

@@ -7,7 +7,7 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { afterEach, describe, expect, test } from 'vitest'
-import { runOperator } from '../../src/cli/operator.js'
+import { murmur } from './helpers.js'
 
 /** Ports `fetch` refuses (a few of the Fetch standard's list); the test takes the first free one. */
 const BAD_PORTS = [6666, 6665, 6667, 6668, 6669, 6000, 10080]
@@ -21,13 +21,6 @@ async function listenOnABadPort (server: Server): Promise<number> {
     if (ok) return port
   }
   throw new Error(`none of ports ${BAD_PORTS.join(', ')} is free on 127.0.0.1`)
-}
-
-async function murmur (args: string[]): Promise<{ status: number, stdout: string, stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const status = await runOperator(args, { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: (t) => { stdout += t }, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
-  return { status, stdout, stderr }
 }
 
 let server: Server | undefined

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { afterEach, describe, expect, test } from 'vitest'
-import { runOperator } from '../../src/cli/operator.js'
+import { murmur } from './helpers.js'
 
 interface Seen { method: string, url: string, body: string }
 
@@ -32,12 +32,6 @@ async function agent (): Promise<{ addr: string, seen: Seen[] }> {
   return { addr: `127.0.0.1:${(server.address() as { port: number }).port}`, seen }
 }
 
-async function murmur (args: string[]): Promise<{ status: number, stderr: string }> {
-  let stderr = ''
-  const status = await runOperator(args, { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: () => {}, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
-  return { status, stderr }
-}
-
 describe('murmur <command> arguments', () => {
   test('docs put with a negative number writes it', async () => {
     const a = await agent()
@@ -55,14 +49,14 @@ describe('murmur <command> arguments', () => {
 
   test('-- ends the flags: names and keys that start with a dash', async () => {
     const a = await agent()
-    expect(await murmur(['docs', 'put', '--http-addr', a.addr, '--', '-notes', '--key', '"v"'])).toEqual({ status: 0, stderr: '' })
-    expect(await murmur(['docs', 'get', '--http-addr', a.addr, '--', '-notes', '-k'])).toEqual({ status: 0, stderr: '' })
-    expect(await murmur(['docs', 'get', '--http-addr', a.addr, '--', 'n', '--help'])).toEqual({ status: 0, stderr: '' })
+    expect(await murmur(['docs', 'put', '--http-addr', a.addr, '--', '-notes', '--key', '"v"'])).toMatchObject({ status: 0, stderr: '' })
+    expect(await murmur(['docs', 'get', '--http-addr', a.addr, '--', '-notes', '-k'])).toMatchObject({ status: 0, stderr: '' })
+    expect(await murmur(['docs', 'get', '--http-addr', a.addr, '--', 'n', '--help'])).toMatchObject({ status: 0, stderr: '' })
     expect(a.seen.map(s => [s.method, s.url])).toEqual([['PUT', '/docs/-notes/kv/--key'], ['GET', '/docs/-notes/kv/-k'], ['GET', '/docs/n/kv/--help']])
   })
 
   test('a dash word that is not a number is still an unknown flag (exit 2)', async () => {
     const r = await murmur(['docs', 'put', 'n', 'k', '-x', '--http-addr', '127.0.0.1:1'])
-    expect(r).toEqual({ status: 2, stderr: 'murmur: docs: unknown flag -x\n' })
+    expect(r).toEqual({ status: 2, stdout: '', stderr: 'murmur: docs: unknown flag -x\n' })
   })
 })

@@ -8,7 +8,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
-import { runOperator } from '../../src/cli/operator.js'
+import { murmur } from './helpers.js'
 
 interface Seen { method: string, url: string, key: string | undefined, body: string }
 
@@ -31,13 +31,6 @@ async function agent (answer: (n: number, req: IncomingMessage, res: ServerRespo
 const json = (res: ServerResponse, status: number, body: unknown): void => {
   res.writeHead(status, { 'content-type': 'application/json' })
   res.end(JSON.stringify(body))
-}
-
-async function murmur (args: string[]): Promise<{ status: number, stdout: string, stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const status = await runOperator(args, { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: (t) => { stdout += t }, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
-  return { status, stdout, stderr }
 }
 
 let close: (() => Promise<void>) | undefined

@@ -8,7 +8,7 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { afterEach, describe, expect, test } from 'vitest'
-import { runOperator } from '../../src/cli/operator.js'
+import { murmur } from './helpers.js'
 
 const EVIL_NAME = 'evil\u001b]0;pwned\u0007\u001b[2J\nvm:1  /ip4/6.6.6.6/tcp/1  alive  12D3KooWfake\u009b31m\u202e'
 const ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
@@ -42,20 +42,18 @@ async function agent (): Promise<string> {
   return `127.0.0.1:${(server.address() as { port: number }).port}`
 }
 
-async function murmur (args: string[]): Promise<string> {
-  let stdout = ''
-  await runOperator(args, { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: (t) => { stdout += t }, err: () => {}, interrupted: new AbortController().signal })
-  return stdout
+async function printed (args: string[]): Promise<string> {
+  return (await murmur(args)).stdout
 }
 
 describe('operator output is terminal-safe', () => {
   test('members, docs ls, tags, docs get, monitor: no control character reaches the terminal', async () => {
     const addr = await agent()
-    const members = await murmur(['members', '--http-addr', addr])
+    const members = await printed(['members', '--http-addr', addr])
     expect(members.split('\n')).toHaveLength(2) // one row and the final newline: no forged row
     expect(members).toContain('evil\\u001b]0;pwned\\u0007\\u001b[2J\\u000avm:1')
     for (const args of [['members'], ['docs', 'ls'], ['tags', 'set', 'a=b'], ['docs', 'get', 'n'], ['monitor']]) {
-      const out = await murmur([...args, '--http-addr', addr])
+      const out = await printed([...args, '--http-addr', addr])
       expect(out.length, args.join(' ')).toBeGreaterThan(0)
       expect(out, args.join(' ')).not.toMatch(CONTROL)
     }
@@ -63,13 +61,13 @@ describe('operator output is terminal-safe', () => {
 
   test('--json: nothing a terminal acts on, and it parses back to what the agent sent', async () => {
     const addr = await agent()
-    const members = await murmur(['members', '--json', '--http-addr', addr])
+    const members = await printed(['members', '--json', '--http-addr', addr])
     expect(members).not.toMatch(CONTROL)
     expect(JSON.parse(members)).toEqual(MEMBERS)
-    const docs = await murmur(['docs', 'ls', '--json', '--http-addr', addr])
+    const docs = await printed(['docs', 'ls', '--json', '--http-addr', addr])
     expect(docs).not.toMatch(CONTROL)
     expect(JSON.parse(docs)).toEqual(DOCS)
-    const events = (await murmur(['monitor', '--json', '--http-addr', addr])).trim().split('\n')
+    const events = (await printed(['monitor', '--json', '--http-addr', addr])).trim().split('\n')
     expect(events).toHaveLength(2)
     for (const line of events) expect(line).not.toMatch(CONTROL)
     expect((JSON.parse(events[0] ?? '') as { data: { member: { name: string } } }).data.member.name).toBe(EVIL_NAME)

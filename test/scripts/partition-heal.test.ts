@@ -4,14 +4,14 @@
  * The script is what `npm run partition-heal` runs after the build; `npm test` builds first (pretest).
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/checker.ts'
 import { combine } from '../../scripts/partition-heal/history.ts'
 import type { Attempt, WriteOp, WriteOutcome } from '../../scripts/partition-heal/history.ts'
 import type { Replica } from '../../scripts/partition-heal/observe.ts'
-import { NODE, ROOT } from '../helpers/procs.js'
+import { NODE, ROOT, processesWith } from '../helpers/procs.js'
 
 const SCRIPT = path.join(ROOT, 'scripts', 'partition-heal.ts')
 /** Seed 12 on 3 peers: round 1 isolates p2, round 2 SIGKILLs p2 mid-writes and restarts it (final heal). */
@@ -68,10 +68,7 @@ describe('npm run partition-heal', () => {
     expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })
     expect(String(last.error)).toMatch(/interrupted by SIGINT/)
     // No process left running on the run's temp dir (its peers' data dirs are in it), and the dir is gone.
-    const leftovers = readdirSync('/proc').filter(d => /^\d+$/.test(d)).filter((pid) => {
-      try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(temp) } catch { return false }
-    })
-    expect(leftovers).toEqual([])
+    expect(processesWith(temp)).toEqual([])
     expect(existsSync(temp)).toBe(false)
   }, 90_000)
 

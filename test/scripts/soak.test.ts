@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { NODE, ROOT } from '../helpers/procs.js'
+import { NODE, ROOT, processesWith } from '../helpers/procs.js'
 
 const SCRIPT = path.join(ROOT, 'scripts', 'soak.ts')
 const dirs: string[] = []
@@ -15,13 +15,6 @@ const dirs: string[] = []
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
-
-/** Processes whose command line mentions `text`. */
-function processesWith (text: string): string[] {
-  return readdirSync('/proc').filter(d => /^\d+$/.test(d)).filter((pid) => {
-    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text) } catch { return false }
-  })
-}
 
 describe('npm run soak', () => {
   test('Ctrl-C with --keep: every peer stopped, exit 130, and the peer logs saved where it says', async () => {
