@@ -8,6 +8,7 @@ import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { MemberView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
+import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { generatePsk } from '../net/psk.js'
 import { AgentError, agentClient } from './client.js'
 import type { AgentClient } from './client.js'
@@ -67,26 +68,6 @@ async function client (p: Parsed, io: CommandIo): Promise<AgentClient> {
   return await agentClient({ httpAddr: p.values['--http-addr'], tokenFile: p.values['--http-token-file'], dataDir: p.values['--data-dir'], env: io.env, signal: io.interrupted })
 }
 
-/** Characters a terminal acts on (C0, DEL, C1: cursor moves, colours, window titles) or that reorder a line (bidi controls). */
-const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-/** The same, but for JSON.stringify's output, whose C0 characters are escaped already and whose newlines are layout. */
-const JSON_UNESCAPED_CONTROLS = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-const escapeControl = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
-
-/**
- * Text from the mesh — member names, tags, doc names: any member sets them — made safe to print on a
- * terminal: its control characters written as `\u001b`-style escapes, so a name cannot move the cursor,
- * clear the screen, retitle the window or forge a row of `murmur members`.
- */
-export function terminalSafe (text: string): string {
-  return text.replace(TERMINAL_CONTROLS, escapeControl)
-}
-
-/** JSON for the terminal: the same value (a `\u` escape in a JSON string is the character), nothing a terminal acts on. */
-function json (value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(JSON_UNESCAPED_CONTROLS, escapeControl)
-}
-
 /** Columns padded to their widest cell (the last one is not padded); every cell terminal-safe. */
 function table (rows: string[][]): string {
   const safe = rows.map(r => r.map(terminalSafe))
@@ -109,7 +90,7 @@ async function members (argv: readonly string[], io: CommandIo): Promise<void> {
   }
   const list = (await (await client(p, io)).request<MemberView[]>('GET', '/members')).filter(m => status === undefined || status.test(m.state))
   if (p.switches.has('--json')) {
-    io.out(`${json(list, 2)}\n`)
+    io.out(`${terminalSafeJson(list, 2)}\n`)
     return
   }
   if (list.length === 0) return
@@ -165,7 +146,7 @@ async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
       }
     : { delete: items }
   const { tags: now } = await (await client(p, io)).request<{ tags: Record<string, string> }>('POST', '/tags', body)
-  io.out(p.switches.has('--json') ? `${json(now)}\n` : table([['tags', Object.entries(now).map(([k, v]) => `${k}=${v}`).join(',') || '(none)']]))
+  io.out(p.switches.has('--json') ? `${terminalSafeJson(now)}\n` : table([['tags', Object.entries(now).map(([k, v]) => `${k}=${v}`).join(',') || '(none)']]))
 }
 
 async function keygen (argv: readonly string[], io: CommandIo): Promise<void> {
@@ -265,7 +246,7 @@ async function monitor (argv: readonly string[], io: CommandIo): Promise<number>
   if (res.body === null) throw new AgentError('the agent sent no event stream')
   try {
     for await (const e of sseEvents(res.body)) {
-      io.out(p.switches.has('--json') ? `${json({ event: e.event, at: new Date().toISOString(), data: parseData(e.data) })}\n` : `${describeEvent(e, new Date())}\n`)
+      io.out(p.switches.has('--json') ? `${terminalSafeJson({ event: e.event, at: new Date().toISOString(), data: parseData(e.data) })}\n` : `${describeEvent(e, new Date())}\n`)
     }
   } catch (err) {
     if (io.interrupted.aborted) return 0
@@ -311,13 +292,13 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
   const enc = encodeURIComponent
   if (action === 'ls' && name === undefined) {
     const list = await (await client(p, io)).request<Array<{ name: string, digest: string, version: Record<string, number> }>>('GET', '/docs')
-    if (p.switches.has('--json')) io.out(`${json(list, 2)}\n`)
+    if (p.switches.has('--json')) io.out(`${terminalSafeJson(list, 2)}\n`)
     else if (list.length > 0) io.out(table(list.map(d => [d.name, d.digest.slice(0, 16), `${Object.keys(d.version).length} replica(s)`])))
     return
   }
   if (action === 'get' && name !== undefined && value === undefined) {
     const got = await (await client(p, io)).request('GET', key === undefined ? `/docs/${enc(name)}` : `/docs/${enc(name)}/kv/${enc(key)}`)
-    io.out(`${json(got, p.switches.has('--json') ? 0 : 2)}\n`)
+    io.out(`${terminalSafeJson(got, p.switches.has('--json') ? 0 : 2)}\n`)
     return
   }
   if (action === 'put' && name !== undefined && key !== undefined && value !== undefined && extra.length === 0) {
@@ -329,7 +310,7 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
     }
     const agent = await client(p, io)
     const r = await putOnce(p.values['--idempotency-key'] ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, parsed, headers), io.interrupted)
-    io.out(`${json(r)}\n`)
+    io.out(`${terminalSafeJson(r)}\n`)
     return
   }
   throw new UsageError('usage: murmur docs ls | murmur docs get <name> [key] | murmur docs put <name> <key> <json> [--idempotency-key K]')

@@ -2,6 +2,8 @@
  * Logging, injected. One line per event: `time LEVEL component message key=value ...`.
  * Protocol code logs through this interface only; peers write to stderr, the simulator captures or drops.
  */
+import { hasTerminalControl, terminalSafeJson } from './terminal-safe.js'
+
 export const LogLevel = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const
 export type LogLevelName = keyof typeof LogLevel
 
@@ -22,10 +24,14 @@ export interface LogSink {
 
 function formatValue (value: string | number | boolean): string {
   const s = String(value)
-  return /[\s"=]/.test(s) || s === '' ? JSON.stringify(s) : s
+  return /[\s"=]/.test(s) || s === '' || hasTerminalControl(s) ? terminalSafeJson(s) : s
 }
 
-/** `key=value` pairs, skipping undefined/null, quoting values with spaces. */
+/**
+ * `key=value` pairs, skipping undefined/null, quoting values with spaces. A value holding a character a
+ * terminal acts on (a doc name or member name with an escape sequence: any client or member picks those)
+ * is quoted with that character escaped, so an operator tailing the log sees it, not its effect.
+ */
 export function formatFields (fields: LogFields | undefined): string {
   if (fields === undefined) return ''
   let out = ''

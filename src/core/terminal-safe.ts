@@ -1,0 +1,28 @@
+/**
+ * Text from the mesh made safe to print on a terminal. Member names, tags and doc names are set by any
+ * member or client; printed raw (by the operator CLI, or in a peer's log that an operator tails), their
+ * control characters could move the cursor, clear the screen, retitle the window or forge a line. They
+ * are written as `\u001b`-style escapes instead.
+ */
+
+/** Characters a terminal acts on (C0, DEL, C1: cursor moves, colours, window titles) or that reorder a line (bidi controls). */
+const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+const TERMINAL_CONTROLS_ALL = new RegExp(TERMINAL_CONTROLS.source, 'g')
+/** The same, but for JSON.stringify's output, whose C0 characters are escaped already and whose newlines are layout. */
+const JSON_UNESCAPED_CONTROLS = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const escapeControl = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+
+/** Whether `text` holds a character a terminal acts on. */
+export function hasTerminalControl (text: string): boolean {
+  return TERMINAL_CONTROLS.test(text)
+}
+
+/** `text` with each character a terminal acts on written as a `\u` escape. */
+export function terminalSafe (text: string): string {
+  return text.replace(TERMINAL_CONTROLS_ALL, escapeControl)
+}
+
+/** JSON for the terminal: the same value (a `\u` escape in a JSON string is the character), nothing a terminal acts on. */
+export function terminalSafeJson (value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNESCAPED_CONTROLS, escapeControl)
+}
