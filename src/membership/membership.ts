@@ -146,8 +146,22 @@ function seedKey (d: Destination): string {
   return d.id ?? [...d.addrs].sort().join(' ')
 }
 
-/** Accusers remembered for rate-limiting direct refutations; the map is simply reset when full. */
+/** Members remembered for the per-member spacings below; a map is simply reset when full. */
 const MAX_DIRECT_ALIVE_TRACKED = 4096
+
+/** Something done for a member at most once per period (a direct refutation, a direct accusation). */
+class PerMemberSpacing {
+  private readonly last = new Map<PeerId, number>()
+
+  /** Whether it may be done for `id` now; if so, it counts as done. */
+  take (id: PeerId, now: number, periodMs: number): boolean {
+    const last = this.last.get(id)
+    if (last !== undefined && now - last < periodMs) return false
+    if (this.last.size >= MAX_DIRECT_ALIVE_TRACKED) this.last.clear()
+    this.last.set(id, now)
+    return true
+  }
+}
 /** gossipRoundTargets draws this many times gossipNodes of all members (then of the connected), in O(gossipNodes). */
 const GOSSIP_POOL_FACTOR = 4
 /**
@@ -179,9 +193,10 @@ export class Membership {
   private readonly seeds: Destination[] = []
   private readonly seedKeys = new Set<string>()
   private readonly pushPull: PushPull
-  private readonly lastDirectAlive = new Map<PeerId, number>()
+  /** When we last sent a member our alive record directly (see owesAlive). */
+  private readonly directAlive = new PerMemberSpacing()
   /** When we last told a member that we hold it suspect or dead (see accusationFor). */
-  private readonly lastToldAccused = new Map<PeerId, number>()
+  private readonly toldAccused = new PerMemberSpacing()
   /** When we last pulled the state of a sender we did not know (per sender, and of any sender). */
   private readonly unknownPulls = new Map<PeerId, number>()
   private lastUnknownPull = Number.NEGATIVE_INFINITY
@@ -621,13 +636,8 @@ export class Membership {
     if (this.leaving) return []
     const state = this.table.state(from)
     if (state !== MemberState.suspect && state !== MemberState.dead) return []
-    const now = this.clock.now()
-    const last = this.lastToldAccused.get(from)
-    if (last !== undefined && now - last < this.config.probeIntervalMs) return []
     const u = this.table.updateFor(from)
-    if (u === undefined) return []
-    if (this.lastToldAccused.size >= MAX_DIRECT_ALIVE_TRACKED) this.lastToldAccused.clear()
-    this.lastToldAccused.set(from, now)
+    if (u === undefined || !this.toldAccused.take(from, this.clock.now(), this.config.probeIntervalMs)) return []
     return [u]
   }
 
@@ -694,12 +704,7 @@ export class Membership {
 
   /** Rate limit for direct refutations: at most one per accuser per protocol period. */
   private owesAlive (to: PeerId): boolean {
-    const now = this.clock.now()
-    const last = this.lastDirectAlive.get(to)
-    if (last !== undefined && now - last < this.config.probeIntervalMs) return false
-    if (this.lastDirectAlive.size >= MAX_DIRECT_ALIVE_TRACKED) this.lastDirectAlive.clear()
-    this.lastDirectAlive.set(to, now)
-    return true
+    return this.directAlive.take(to, this.clock.now(), this.config.probeIntervalMs)
   }
 
   private onPeerEvent (e: PeerEvent): void {
