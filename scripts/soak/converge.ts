@@ -6,6 +6,8 @@
  * is when its own answer arrived.
  */
 
+import { setTimeout as sleep } from 'node:timers/promises'
+
 export interface EachOptions {
   /** Requests in flight at once (a read may make the peer fetch a doc from its homes: keep it small). */
   concurrency: number
@@ -51,8 +53,4 @@ async function eachLimited<T> (items: readonly T[], concurrency: number, run: (i
     while (next < items.length) await run(items[next++] as T)
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker))
-}
-
-function sleep (ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
 }
