@@ -23,8 +23,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-# `npm run build` also bundles the browser code: the /mesh page (web/) and the example app's notes pad.
-COPY scripts/build-web.ts ./scripts/
+# `npm run build` also bundles the peer process (dist/peer.js) and the browser code: the /mesh page (web/)
+# and the example app's notes pad.
+COPY scripts/build-bundles.ts ./scripts/
 COPY web ./web
 COPY examples/chat-counter ./examples/chat-counter
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund

@@ -54,10 +54,14 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer'
 }
 
-/** dist/web/mesh/ beside dist/http/ (or, when running from src/ in tests, the built copy in dist/). */
+/**
+ * The built page: dist/web/mesh/ beside this module in the peer bundle (dist/peer.js), beside dist/http/ in
+ * the library, or the built copy in dist/ when running from src/ in tests. Found by its built script, which
+ * the sources in web/mesh/ lack.
+ */
 function pageDir (): string | undefined {
-  const candidates = [new URL('../web/mesh/', import.meta.url), new URL('../../dist/web/mesh/', import.meta.url)]
-  return candidates.map(u => u.pathname).find(p => existsSync(`${p}index.html`))
+  const candidates = ['./web/mesh/', '../web/mesh/', '../../dist/web/mesh/'].map(rel => new URL(rel, import.meta.url).pathname)
+  return candidates.find(p => existsSync(`${p}index.html`) && existsSync(`${p}mesh.js`))
 }
 
 function fromView (peerId: string, source: MeshPeerState['source'], v: MeshView, at: number): MeshPeerState {

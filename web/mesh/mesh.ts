@@ -2,7 +2,7 @@
  * The /mesh page: polls `/mesh/state` every second and draws two grids — members × observers (every member
  * as each peer sees it) and docs × peers (each digest in its own colour, so a converged row is one colour)
  * — and, when the peer runs with --allow-fault-injection, cuts and heals links on a click.
- * Bundled at build time (scripts/build-web.ts) into dist/web/mesh/mesh.js.
+ * Bundled at build time (scripts/build-bundles.ts) into dist/web/mesh/mesh.js.
  */
 import type { MeshPeerState, MeshState } from '../../src/http/mesh-state.js'
 

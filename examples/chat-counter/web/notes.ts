@@ -3,7 +3,7 @@
  * (`ws://<this host>/yjs/<doc>`) — an unmodified y-websocket provider — and edited with CodeMirror 6 bound
  * by y-codemirror.next (remote cursors and names come from Yjs awareness, shared across the whole mesh).
  * Edits are also kept in this browser (y-indexeddb): made while the peer is down, they survive a reload
- * and are merged when the peer is back. Bundled at build time (scripts/build-web.ts) into public/notes.js.
+ * and are merged when the peer is back. Bundled at build time (scripts/build-bundles.ts) into public/notes.js.
  */
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands'
 import { EditorState } from '@codemirror/state'
