@@ -4,13 +4,14 @@
  *   web/mesh/            → dist/web/mesh/            the /mesh page every peer serves
  *   examples/chat-counter/web/notes.ts → examples/chat-counter/public/notes.js   the app's notes pad
  *   src/peer.ts          → dist/peer.js              the peer process, one file in place of tsc's output
+ *   src/murmur.ts        → dist/murmur.js            the `murmur` command (its `agent` is the same peer)
  *
- * Why the peer is one file: loading ~830 modules one by one made a peer take ~0.75 s to start on an idle
- * machine and several seconds on a loaded one (a restarted peer's time to rejoin), and their code and
- * sources stayed in its heap. Bundled and minified it starts in ~0.38 s and an idle peer holds ~8 MB less
- * (BENCHMARKS.md, "Idle peer footprint"). The library (dist/index.js, dist/cli/) stays module per module.
- * classic-level stays outside: it loads a native addon from its own package. dist/peer.js.map maps stack
- * traces back to src/ when Node runs with --enable-source-maps.
+ * Why the entry points are one file each: loading ~830 modules one by one made a peer take ~0.75 s to
+ * start on an idle machine and several seconds on a loaded one, and their code and sources stayed in its
+ * heap. Bundled and minified it starts in ~0.38 s and an idle peer holds ~8 MB less (BENCHMARKS.md, "Idle
+ * peer footprint"). The library (dist/index.js, dist/cli/) stays module per module. classic-level stays
+ * outside: it loads a native addon from its own package. dist/<entry>.js.map maps stack traces back to
+ * src/ when Node runs with --enable-source-maps.
  */
 import { copyFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -22,8 +23,8 @@ const at = (p: string): string => path.join(ROOT, p)
 
 const common = { bundle: true, format: 'esm', target: 'es2022', platform: 'browser', minify: true, legalComments: 'none', logLevel: 'warning' } as const
 
-/** The peer bundle must still parse on an old Node, so that its version guard can say what is wrong. */
-const peer: BuildOptions = {
+/** An entry bundle must still parse on an old Node, so that its version guard can say what is wrong. */
+const entry: BuildOptions = {
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -43,6 +44,7 @@ for (const file of ['index.html', 'mesh.css']) copyFileSync(at(`web/mesh/${file}
 await Promise.all([
   build({ ...common, entryPoints: [at('web/mesh/mesh.ts')], outfile: at('dist/web/mesh/mesh.js') }),
   build({ ...common, entryPoints: [at('examples/chat-counter/web/notes.ts')], outfile: at('examples/chat-counter/public/notes.js') }),
-  build({ ...peer, entryPoints: [at('src/peer.ts')], outfile: at('dist/peer.js') })
+  build({ ...entry, entryPoints: [at('src/peer.ts')], outfile: at('dist/peer.js') }),
+  build({ ...entry, entryPoints: [at('src/murmur.ts')], outfile: at('dist/murmur.js') })
 ])
-process.stdout.write(`bundles built in ${Date.now() - started} ms (dist/peer.js, dist/web/mesh/, examples/chat-counter/public/notes.js)\n`)
+process.stdout.write(`bundles built in ${Date.now() - started} ms (dist/peer.js, dist/murmur.js, dist/web/mesh/, examples/chat-counter/public/notes.js)\n`)

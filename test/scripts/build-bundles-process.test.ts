@@ -1,18 +1,18 @@
 /**
- * dist/peer.js is one bundled file (scripts/build-bundles.ts). What a module-per-file build found by its own
- * location must still be found from the bundle: the /mesh page and its script (dist/web/mesh/), and the
- * version in package.json. Real `dist/peer.js` processes.
+ * dist/peer.js and dist/murmur.js are one bundled file each (scripts/build-bundles.ts). What a module-per-file
+ * build found by its own location must still be found from the bundle: the /mesh page and its script
+ * (dist/web/mesh/), and the version in package.json. Real `dist/peer.js` processes.
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { PEER_JS, ROOT, cleanup, spawnPeer, stopPeer } from '../helpers/procs.js'
+import { ROOT, cleanup, spawnPeer, stopPeer } from '../helpers/procs.js'
 
 afterAll(cleanup)
 
-describe('the bundled peer (dist/peer.js)', () => {
-  test('is one file: it imports no module of dist/ beside it', () => {
-    const code = readFileSync(PEER_JS, 'utf8')
+describe('the bundled entry points', () => {
+  test.each(['peer.js', 'murmur.js'])('dist/%s is one file: it imports no module of dist/ beside it', (file) => {
+    const code = readFileSync(path.join(ROOT, 'dist', file), 'utf8')
     expect(code).not.toMatch(/import\(\s*["']\.\/cli\//)
     expect(code).not.toMatch(/from\s*["']\.\/[^"']+["']/)
   })
