@@ -199,6 +199,16 @@ export class MemberTable {
     return r.signature === undefined ? u : { ...u, signature: r.signature }
   }
 
+  /** Our own standing accusations: every member we hold suspect because we accused it (or confirmed it). */
+  ownSuspicions (): MemberUpdate[] {
+    const out: MemberUpdate[] = []
+    for (const id of this.inState(MemberState.suspect).values()) {
+      const r = this.records.get(id)
+      if (r?.suspicion?.accusedBy(this.self.id) === true) out.push(this.updateFor(id) as MemberUpdate)
+    }
+    return out
+  }
+
   /** The digest of our table (state-digest.ts): equal to another member's if both hold the same entries. */
   digest (): Uint8Array {
     // Cached until the table changes: a push-pull request (which anyone may send) costs no O(N) hashing.

@@ -197,12 +197,14 @@ export class Membership {
   private readonly directAlive = new PerMemberSpacing()
   /** When we last told a member that we hold it suspect or dead (see accusationFor). */
   private readonly toldAccused = new PerMemberSpacing()
+  /** When our standing accusations last went out again (see restateAccusations). */
+  private lastRestate = -Infinity
   /** When we last pulled the state of a sender we did not know (per sender, and of any sender). */
   private readonly unknownPulls = new Map<PeerId, number>()
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   /** When gossip last went to a member without a connection (gossipRound). */
   private lastGossipDial = Number.NEGATIVE_INFINITY
-  /** The push-pull due after a join (catchUpAfterJoin), while pending. */
+  /** The push-pull due after a join or restated accusations (catchUp), while pending. */
   private catchUpTimer: Timer | undefined
   /**
    * Peers with an open connection, as the transport's events report them: gossip draws its targets here
@@ -364,7 +366,7 @@ export class Membership {
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
       for (const seed of targets) {
         const sent = this.pushPull.request(seed, true, () => {
-          if (contacted++ === 0) this.catchUpAfterJoin()
+          if (contacted++ === 0) this.catchUp()
           if (--outstanding === 0) finish()
         })
         if (!sent && --outstanding === 0) finish()
@@ -378,9 +380,10 @@ export class Membership {
    * holds no record of members it lists dead, and gossip goes mostly to connected members: one who came
    * back while we joined was news we could only hear through our few first connections, and when 100 of
    * 1,000 members restarted at once a few missed some of the others until the periodic push-pull, 28 s on
-   * (issue 11). A digest first: nothing more when the tables already agree.
+   * (issue 11). The same once our restated accusations have had time to be refuted (restateAccusations).
+   * A digest first: nothing more when the tables already agree.
    */
-  private catchUpAfterJoin (): void {
+  private catchUp (): void {
     // One pending at a time: joins come with every mDNS discovery and every API call, and the one pull
     // that is due covers all of them.
     if (this.catchUpTimer !== undefined) return
@@ -642,6 +645,31 @@ export class Membership {
   }
 
   /**
+   * Someone we held suspect or dead proved alive: our accusations may have come from our own isolation
+   * (test/membership/short-partition.test.ts: a member cut off for 10 s at N = 30, 1–8 s from the heal
+   * until everyone was alive everywhere; a real 30-peer soak, 7.4 s). Their gossip may have been spent on
+   * frames that could not arrive, and accusationFor tells an accused only if it talks to us, which at
+   * N = 30 may take many seconds. So, at most once a probe period, for those we still stand by:
+   * - the accusation goes out again with a fresh transmit budget (unless still queued), so the accused
+   *   hears of it and refutes;
+   * - we pull the mesh's view once that refutation has had time to spread (catchUp). Its gossip reached
+   *   everyone but us, the one member sure to need it: cut off, we are connected to few, the others hold
+   *   no connection to us, and our own probes are slowed by our poor health score (Lifeguard) — one seed
+   *   held one accused suspect for 7 s after everyone else had its refutation.
+   * Only our own: restating someone else's accusation as ours would pass a forged one off as honest.
+   */
+  private restateAccusations (): void {
+    const now = this.clock.now()
+    if (this.leaving || now - this.lastRestate < this.config.probeIntervalMs) return
+    this.lastRestate = now
+    const own = this.table.ownSuspicions()
+    for (const u of own) {
+      if (this.queue.transmitsOf(u.id) === undefined) this.queue.enqueue(u)
+    }
+    if (own.length > 0) this.catchUp()
+  }
+
+  /**
    * A member we have never heard of is talking to us, so it knows us and our view is missing it: the
    * gossip about its join is sent a bounded number of times and can miss a member (at N = 6 with the
    * local preset, about one join in a few dozen), which would otherwise learn of it only at the next
@@ -719,6 +747,7 @@ export class Membership {
     // A new member is someone to gossip to: the loop sleeps while the queue has no one to go to.
     this.gossipTicker?.wake()
     if (type === 'suspect') this.counters.suspicions++
+    if (type === 'alive') this.restateAccusations()
     if (type === 'dead' || type === 'left') this.transport.forget?.(info.id)
     const fields = { member: info.id, name: info.name !== info.id ? info.name : undefined, incarnation: info.incarnation }
     if (type === 'updated') this.log.debug('member updated', fields)

@@ -49,6 +49,11 @@ export class Suspicion {
     return true
   }
 
+  /** Whether `id` made or confirmed this accusation. */
+  accusedBy (id: PeerId): boolean {
+    return this.confirmations.has(id)
+  }
+
   cancel (): void {
     this.timer.cancel()
   }
