@@ -16,7 +16,7 @@
  */
 import { SEEDS, accusations, form, joinTrial, killTrial, leaveTrial, newRun, partitionTrial } from './lib/detection-trials.ts'
 import type { Figures, SystemRun } from './lib/detection-trials.ts'
-import { readFlags } from './lib/flags.ts'
+import { MAX_SEED, inRange, readFlags } from './lib/flags.ts'
 import { measureIdle } from './lib/idle.ts'
 import { createNetnsLab, netnsUnavailable } from '../lib/netns.ts'
 import type { IdleFigures } from './lib/idle.ts'
@@ -63,11 +63,11 @@ export function parse (args: string[]): Options {
     numbers: {
       '--kills': n => { o.kills = n },
       '--leaves': n => { o.leaves = n },
-      '--idle-seconds': n => { o.idleSeconds = n },
-      '--settle-seconds': n => { o.settleSeconds = n },
-      '--seed': n => { o.seed = n },
-      '--partitions': n => { o.partitions = n },
-      '--hold-seconds': n => { o.holdSeconds = n }
+      '--idle-seconds': inRange(1, 3600, false, n => { o.idleSeconds = n }),
+      '--settle-seconds': inRange(0, 600, false, n => { o.settleSeconds = n }),
+      '--seed': inRange(0, MAX_SEED, true, n => { o.seed = n }),
+      '--partitions': inRange(0, 20, true, n => { o.partitions = n }),
+      '--hold-seconds': inRange(0, 600, false, n => { o.holdSeconds = n })
     },
     switches: {
       '--no-serf': () => { o.serf = false },
@@ -76,13 +76,12 @@ export function parse (args: string[]): Options {
     }
   })
   if (o.sizes.some(n => !Number.isInteger(n) || n < SEEDS + 2 || n > 60)) throw new UsageError(`sizes must be integers in [${SEEDS + 2}, 60]`)
-  if (![o.kills, o.leaves, o.partitions].every(x => Number.isInteger(x) && x >= 0)) throw new UsageError('--kills, --leaves and --partitions must be integers ≥ 0')
+  if (![o.kills, o.leaves].every(x => Number.isInteger(x) && x >= 0)) throw new UsageError('--kills and --leaves must be integers ≥ 0')
   // Every kill and leave brings a joiner of its own, in a namespace of its own (with Serf, one per system).
   for (const n of o.sizes) {
     const size = labSize(n, o, o.serf)
     if (size > MAX_LAB) throw new UsageError(`--kills ${o.kills} and --leaves ${o.leaves} at N = ${n} need ${size} network namespaces; a lab holds at most ${MAX_LAB}${o.serf ? ' (--no-serf needs fewer)' : ''}`)
   }
-  if (!(o.idleSeconds > 0) || !(o.settleSeconds >= 0) || !(o.holdSeconds >= 0)) throw new UsageError('--idle-seconds must be > 0, --settle-seconds and --hold-seconds ≥ 0')
   if (o.idleSeconds < 30) progress(`note: an idle window of ${o.idleSeconds} s is shorter than the 30 s the figures are specified for`)
   return o
 }

@@ -17,7 +17,7 @@
  * fails few probes and suspects far fewer members than the same rate of frames dropped outright.
  */
 import { SEEDS, form, newRun } from './lib/detection-trials.ts'
-import { readFlags } from './lib/flags.ts'
+import { MAX_SEED, inRange, readFlags } from './lib/flags.ts'
 import { measureIdle } from './lib/idle.ts'
 import type { IdleFigures } from './lib/idle.ts'
 import { simPhases } from './lib/loss-phases.ts'
@@ -51,16 +51,17 @@ export const USAGE = 'options: --peers 10  --loss 0.05 (share of packets dropped
 const QUIESCE_MS = 60_000
 const TICK_MS = 30_000
 
-function parse (args: string[]): Options {
+export function parse (args: string[]): Options {
   const o: Options = { peers: 10, loss: 0.05, minutes: 2, settleSeconds: 10, seed: 1, hook: 'input', simLongMinutes: 60 }
   readFlags(args, USAGE, {
     numbers: {
-      '--peers': n => { o.peers = n },
+      '--peers': inRange(SEEDS + 2, 60, true, n => { o.peers = n }),
       '--loss': n => { o.loss = n },
       '--minutes': n => { o.minutes = n },
-      '--settle-seconds': n => { o.settleSeconds = n },
-      '--seed': n => { o.seed = n },
-      '--sim-long-minutes': n => { o.simLongMinutes = n }
+      // A wait past what setTimeout holds (2^31 ms) would end at once.
+      '--settle-seconds': inRange(0, 600, false, n => { o.settleSeconds = n }),
+      '--seed': inRange(0, MAX_SEED, true, n => { o.seed = n }),
+      '--sim-long-minutes': inRange(0, 600, false, n => { o.simLongMinutes = n })
     },
     values: {
       '--hook': h => {
@@ -69,11 +70,8 @@ function parse (args: string[]): Options {
       }
     }
   })
-  if (!Number.isInteger(o.peers) || o.peers < SEEDS + 2 || o.peers > 60) throw new UsageError(`--peers must be an integer in [${SEEDS + 2}, 60]`)
   if (!(o.loss > 0 && o.loss < 1) || lossThreshold(o.loss) < 1) throw new UsageError('--loss must be in (0, 1) and at least 0.0001')
   if (!(o.minutes > 0 && o.minutes <= 60)) throw new UsageError('--minutes must be in (0, 60]')
-  if (!(o.settleSeconds >= 0) || !Number.isInteger(o.seed)) throw new UsageError('--settle-seconds must be ≥ 0 and --seed an integer')
-  if (!(o.simLongMinutes >= 0 && o.simLongMinutes <= 600)) throw new UsageError('--sim-long-minutes must be in [0, 600]')
   return o
 }
 

@@ -28,7 +28,7 @@ import type { MurmurMember } from './lib/murmur-mesh.ts'
 import { inBatches } from './lib/murmur-api.ts'
 import { sumProm, sumPromBy } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
-import { readFlags } from './lib/flags.ts'
+import { MAX_SEED, inRange, readFlags } from './lib/flags.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
 import { onTeardown, teardownAll } from './lib/teardown.ts'
@@ -54,23 +54,25 @@ const TARGETS = { balance: 1.25, joinMoved: 1.2, lossBytes: 1.5, idleRatio: 1.2,
  */
 const SETTLE_MIN_MS = 300_000
 const SETTLE_MS_PER_DOC = 60
+/** The bench keeps every value it wrote, to check them: at most 100,000 docs of 10 kB, 1 GB (10× the defaults each). */
+const MAX_DOCS = 100_000
+const MAX_VALUE_BYTES = 10_000
 
-function parse (args: string[]): Options {
+export function parse (args: string[]): Options {
   const o: Options = { peers: 20, docs: 10_000, replicas: 3, valueBytes: 1000, idleSeconds: 30, partitionDocs: 1000, concurrency: 64, seed: 1 }
-  const int = (key: keyof Options) => (n: number, flag: string): void => {
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs an integer ≥ 0 (${USAGE})`)
-    o[key] = n
-  }
+  const int = (key: keyof Options, min: number, max: number) => inRange(min, max, true, n => { o[key] = n })
   readFlags(args, USAGE, {
     numbers: {
-      '--peers': int('peers'), '--docs': int('docs'), '--replicas': int('replicas'), '--value-bytes': int('valueBytes'), '--idle-seconds': int('idleSeconds'),
-      '--partition-docs': int('partitionDocs'), '--concurrency': int('concurrency'), '--seed': int('seed')
+      '--peers': int('peers', 4, 60), '--docs': int('docs', 20, MAX_DOCS), '--replicas': int('replicas', 1, 57), '--value-bytes': int('valueBytes', 1, MAX_VALUE_BYTES),
+      // Bytes per second over the window: 0 s is a division by zero (NaN figures, once the whole run is over).
+      '--idle-seconds': int('idleSeconds', 1, 3600),
+      // The heal's bytes are set against what the partition's docs lacked: 0 docs, 0 bytes.
+      '--partition-docs': int('partitionDocs', 1, MAX_DOCS), '--concurrency': int('concurrency', 1, 1024), '--seed': int('seed', 0, MAX_SEED)
     },
     switches: { '--quick': () => { Object.assign(o, { peers: 6, docs: 600, idleSeconds: 10, partitionDocs: 200 }) } }
   })
-  if (o.peers < 4 || o.peers > 60) throw new UsageError('--peers must be in [4, 60]')
-  if (o.replicas < 1 || o.replicas > o.peers - 3) throw new UsageError('--replicas must be in [1, peers − 3] (two are killed and one joins)')
-  if (o.docs < 20 || o.partitionDocs > o.docs || o.concurrency < 1) throw new UsageError('--docs must be ≥ 20 and ≥ --partition-docs; --concurrency ≥ 1')
+  if (o.replicas > o.peers - 3) throw new UsageError('--replicas must be in [1, peers − 3] (two are killed and one joins)')
+  if (o.partitionDocs > o.docs) throw new UsageError('--partition-docs must be ≤ --docs')
   return o
 }
 

@@ -19,7 +19,7 @@ import type { MurmurMember } from './lib/murmur-mesh.ts'
 import { idleDocsPhase, latencyPhase, partitionPhase, throughputPhase } from './lib/replication-phases.ts'
 import type { IdleDocsFigures, LatencyFigures, PartitionFigures, ReplContext, ThroughputFigures } from './lib/replication-phases.ts'
 import { PEER_JS } from '../lib/peers.ts'
-import { readFlags } from './lib/flags.ts'
+import { MAX_SEED, inRange, readFlags } from './lib/flags.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
 import { onTeardown, teardownAll } from './lib/teardown.ts'
@@ -49,30 +49,26 @@ const TARGETS = { p50Ms: 50, p99Ms: 250, syncVsMissing: 2 }
 /** The options from `args`; every bad value is a UsageError here, before any peer starts (exported for its test). */
 export function parse (args: string[]): Options {
   const o: Options = { peers: 10, writes: 200, warmup: 20, pollCheck: 20, loadSeconds: 20, concurrency: 4, partitionWrites: 100, valueChars: 100, holdSeconds: 10, idleDocs: 100, idleSeconds: 30, baseline: true, observeSeconds: 20, seed: 1, replicas: undefined }
-  const num = (key: Exclude<keyof Options, 'baseline'>) => (n: number, flag: string): void => {
-    if (n < 0) throw new UsageError(`${flag} needs a number ≥ 0 (${USAGE})`)
-    o[key] = n
-  }
+  const int = (key: Exclude<keyof Options, 'baseline'>, min: number, max: number) => inRange(min, max, true, n => { o[key] = n })
+  const secs = (key: Exclude<keyof Options, 'baseline'>, min: number, max: number) => inRange(min, max, false, n => { o[key] = n })
   readFlags(args, USAGE, {
     numbers: {
-      '--peers': num('peers'), '--writes': num('writes'), '--warmup': num('warmup'), '--poll-check': num('pollCheck'), '--load-seconds': num('loadSeconds'), '--concurrency': num('concurrency'),
-      '--partition-writes': num('partitionWrites'), '--value-chars': num('valueChars'), '--hold-seconds': num('holdSeconds'), '--idle-docs': num('idleDocs'), '--idle-seconds': num('idleSeconds'), '--observe-seconds': num('observeSeconds'), '--seed': num('seed'),
-      '--replicas': num('replicas')
+      '--peers': int('peers', 4, 40), '--writes': int('writes', 1, 10_000), '--warmup': int('warmup', 0, 1000), '--poll-check': int('pollCheck', 0, 10_000),
+      // Zero of these measures nothing: a throughput of 0 writes in 0 s, bytes per second over a 0 s window.
+      '--load-seconds': secs('loadSeconds', 1, 600), '--concurrency': int('concurrency', 1, 64),
+      '--partition-writes': int('partitionWrites', 1, 10_000), '--value-chars': int('valueChars', 0, 100_000), '--hold-seconds': secs('holdSeconds', 0, 600),
+      '--idle-docs': int('idleDocs', 0, 1000), '--idle-seconds': secs('idleSeconds', 1, 3600), '--observe-seconds': secs('observeSeconds', 0, 600), '--seed': int('seed', 0, MAX_SEED),
+      // Checked here, not once the mesh is up: a peer refuses to start with an R outside [1, 64].
+      '--replicas': int('replicas', 1, 64)
     },
     switches: {
       '--no-baseline': () => { o.baseline = false },
       '--quick': () => { Object.assign(o, { writes: 50, warmup: 10, pollCheck: 10, loadSeconds: 5, partitionWrites: 30, idleDocs: 20, idleSeconds: 10, observeSeconds: 10 }) }
     }
   })
-  if (!Number.isInteger(o.peers) || o.peers < 4 || o.peers > 40) throw new UsageError('--peers must be an integer in [4, 40]')
-  if (o.writes < 1 || o.pollCheck > o.writes) throw new UsageError('--writes must be ≥ 1 and ≥ --poll-check')
-  // Checked here, not once the mesh is up: the partition phase has every peer write (and so open its doc),
-  // and a peer refuses to start with an R outside [1, 64].
+  if (o.pollCheck > o.writes) throw new UsageError('--poll-check must be ≤ --writes')
+  // The partition phase has every peer write (and so open its doc).
   if (o.partitionWrites < o.peers) throw new UsageError(`--partition-writes must be ≥ --peers (${o.peers}), so that every peer writes`)
-  if (o.replicas !== undefined && (!Number.isInteger(o.replicas) || o.replicas < 1 || o.replicas > 64)) throw new UsageError('--replicas must be an integer in [1, 64]')
-  // Zero of these measures nothing: a throughput of 0 writes in 0 s, bytes per second over a 0 s window.
-  if (!(o.loadSeconds > 0) || o.concurrency < 1) throw new UsageError('--load-seconds must be > 0 and --concurrency ≥ 1')
-  if (!(o.idleSeconds > 0)) throw new UsageError('--idle-seconds must be > 0')
   if (o.idleSeconds < 30) progress(`note: an idle window of ${o.idleSeconds} s is shorter than the 30 s the figure is specified for`)
   return o
 }

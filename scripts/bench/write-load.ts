@@ -26,7 +26,7 @@ import { busyCores, cpuSeconds, machineCpu } from './lib/netns-stats.ts'
 import type { MachineCpu } from './lib/netns-stats.ts'
 import { parseProm, sumProm } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
-import { readFlags } from './lib/flags.ts'
+import { inRange, readFlags } from './lib/flags.ts'
 import { UsageError, machine, median, percentile, progress, round, table, writeSection } from './lib/report.ts'
 import { SteadyWriters } from './lib/steady-writers.ts'
 import type { WriteTarget } from './lib/steady-writers.ts'
@@ -44,10 +44,7 @@ export const USAGE = 'options: --peers 20 (3–50)  --rate 2 (writes/s per peer,
 
 function parse (args: readonly string[]): Options {
   const o: Options = { peers: 20, rate: 2, warmup: 20, window: 40 }
-  const within = (key: keyof Options, min: number, max: number, integer: boolean) => (n: number, flag: string): void => {
-    if ((integer && !Number.isInteger(n)) || n < min || n > max) throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${n}`)
-    o[key] = n
-  }
+  const within = (key: keyof Options, min: number, max: number, integer: boolean) => inRange(min, max, integer, n => { o[key] = n })
   readFlags(args, USAGE, {
     numbers: {
       '--peers': within('peers', 3, 50, true),

@@ -16,7 +16,7 @@ import type { PeerProcess } from '../lib/peers.ts'
 import { waitForOutput } from './lib/child.ts'
 import { parseProm, sumProm, sumPromBy } from './lib/prom.ts'
 import type { PromSample } from './lib/prom.ts'
-import { readFlags } from './lib/flags.ts'
+import { MAX_SEED, inRange, readFlags } from './lib/flags.ts'
 import { UsageError, machine, progress, round, table, writeSection } from './lib/report.ts'
 import { seededRng } from './lib/rng.ts'
 import { benchTempDir, killOnTeardown, onTeardown, teardownAll } from './lib/teardown.ts'
@@ -38,23 +38,32 @@ const TARGET_P99_MS = 100
 const DOC = 'bench-notes'
 /** After the typing, every keystroke must have reached every client within this. */
 const SETTLE_MS = 30_000
+/** Keystroke arrivals timed per run (keystrokes × clients), held in memory: 20 M of them are ~160 MB, and the figures copy them. */
+const MAX_TIMINGS = 20_000_000
 
-function parse (args: string[]): Options {
+export function parse (args: string[]): Options {
   const o: Options = { peers: 10, clients: 50, seconds: 30, rate: 0.2, cursor: true, reference: true, seed: 1 }
-  const positive = (key: 'peers' | 'clients' | 'seconds' | 'rate' | 'seed') => (n: number, flag: string): void => {
-    if (n <= 0) throw new UsageError(`${flag} needs a number > 0 (${USAGE})`)
-    o[key] = n
-  }
+  const set = (key: 'peers' | 'clients' | 'seconds' | 'rate' | 'seed') => (n: number): void => { o[key] = n }
   readFlags(args, USAGE, {
-    numbers: { '--peers': positive('peers'), '--clients': positive('clients'), '--seconds': positive('seconds'), '--rate': positive('rate'), '--seed': positive('seed') },
+    numbers: {
+      '--peers': inRange(1, 30, true, set('peers')),
+      '--clients': inRange(2, 500, true, set('clients')),
+      '--seconds': inRange(1, 600, false, set('seconds')),
+      // Keystrokes per second per client: 20 is beyond any typist. The typing loop runs on its own schedule
+      // and yields only between keystrokes that are due later: at 1e9/s it never yields.
+      '--rate': inRange(0.01, 20, false, set('rate')),
+      '--seed': inRange(0, MAX_SEED, true, set('seed'))
+    },
     switches: {
       '--no-cursor': () => { o.cursor = false },
       '--no-reference': () => { o.reference = false },
       '--quick': () => { Object.assign(o, { peers: 4, clients: 12, seconds: 8 }) }
     }
   })
-  if (!Number.isInteger(o.peers) || o.peers < 1 || o.peers > 30) throw new UsageError('--peers must be an integer in [1, 30]')
-  if (!Number.isInteger(o.clients) || o.clients < 2 || o.clients > 500) throw new UsageError('--clients must be an integer in [2, 500]')
+  // Every keystroke is timed at every client (yjs-fleet.ts keeps them all until the figures are out).
+  const keystrokes = Math.round(o.seconds * o.rate * o.clients)
+  if (keystrokes < 1) throw new UsageError('--seconds × --rate × --clients rounds to 0: the run types no keystroke')
+  if (keystrokes * o.clients > MAX_TIMINGS) throw new UsageError(`--seconds × --rate × --clients is ${keystrokes} keystrokes, each timed at ${o.clients} clients: at most ${MAX_TIMINGS} timings fit (fewer seconds, a lower rate or fewer clients)`)
   return o
 }
 

@@ -5,10 +5,9 @@
  * a one-line message.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
-import { invalidPeerIdOf } from '../net/addresses.js'
+import { parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { FLAGS_BY_NAME, SettingsError, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
 
@@ -133,38 +132,12 @@ function show (value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
 }
 
-/** Hosts murmur's libp2p (TCP only) can listen on and dial; DNS names are resolved (net/dns-seeds.ts). */
-const HOST_PROTOCOLS = new Set(['ip4', 'ip6', 'dns4', 'dns6', 'dns'])
-
-/**
- * Why `components` is not `[/ip6zone/<zone>]/<host>/tcp/<port>[/p2p/<id>]`, the only shape the TCP
- * transport dials (anything more — /ws, /tls, /p2p-circuit — has no transport here, and a bootstrap
- * address like that would be re-dialled and fail forever), or undefined when it is.
- */
-function unsupportedShape (components: ReadonlyArray<{ name: string, value?: string }>, flag: string): string | undefined {
-  const parts = components[0]?.name === 'ip6zone' ? components.slice(1) : components
-  const [host, tcp, ...rest] = parts
-  if (host === undefined || !HOST_PROTOCOLS.has(host.name)) return 'must start with /ip4, /ip6, /dns4, /dns6 or /dns and a host'
-  if (tcp?.name !== 'tcp') return 'needs /tcp/<port> right after the host'
-  const extra = rest.filter(c => c.name !== 'p2p')
-  if (extra.length > 0 || rest.length > 1) return `has /${(extra[0] ?? rest[1])?.name ?? ''} after the TCP port: murmur speaks plain TCP only (ends at /tcp/<port> or /p2p/<id>)`
-  if (flag !== '--listen' && tcp.value === '0') return 'port 0 is for --listen (any free port); give the port the peer listens on'
-  return undefined
-}
-
 function checkMultiaddr (value: string, flag: string): string {
-  try {
-    const ma = multiaddr(value)
-    if (!ma.getComponents().some(c => c.name === 'tcp')) throw new ArgError(`${flag} ${show(value)}: needs a TCP address, e.g. /ip4/127.0.0.1/tcp/4001`)
-    const badId = invalidPeerIdOf(ma)
-    if (badId !== undefined) throw new ArgError(`${flag} ${show(value)}: /p2p/${show(badId)} is not a peer id (they look like 12D3KooW…)`)
-    const shape = unsupportedShape(ma.getComponents(), flag)
-    if (shape !== undefined) throw new ArgError(`${flag} ${show(value)}: ${shape}, e.g. /ip4/127.0.0.1/tcp/4001`)
-    return ma.toString()
-  } catch (err) {
-    if (err instanceof ArgError) throw err
-    throw new ArgError(`${flag} ${show(value)}: not a valid multiaddr`)
-  }
+  const ma = parseMultiaddr(value)
+  if (ma === undefined) throw new ArgError(`${flag} ${show(value)}: not a valid multiaddr`)
+  const problem = tcpAddrProblem(ma, flag === '--listen' ? 'listen' : 'dial', show)
+  if (problem !== undefined) throw new ArgError(`${flag} ${show(value)}: ${problem}`)
+  return ma.toString()
 }
 
 function parseHttp (value: string): { host: string, port: number } {

@@ -96,11 +96,12 @@ export type WriteOutcome = 'refused' | 'unknown'
 /**
  * Errors a write rejects with only before it touched the doc. Everything else — OutcomeUnknownError, an
  * exception nobody planned for, an error thrown by the app's own function — may follow a partial or
- * complete change, so it is `unknown`.
+ * complete change, so it is `unknown` — but KeyNotFoundError, which the HTTP API's key delete throws from
+ * its function before it changes anything (http/errors.ts).
  */
 const REFUSALS: ReadonlySet<string> = new Set([
   'StoreFailingError', 'StoreFullError', 'IdempotencyKeyReusedError', 'InvalidOpIdError', 'InvalidDocNameError', 'InvalidTextError',
-  'TooManyDocsError', 'DocNotFoundError', 'DocTooLargeError', 'RateLimitError', 'NotRunningError', 'ConfigError', 'RangeError'
+  'TooManyDocsError', 'DocNotFoundError', 'KeyNotFoundError', 'DocTooLargeError', 'RateLimitError', 'NotRunningError', 'ConfigError', 'RangeError'
 ])
 
 /** How a rejected write ended, for callers deciding between "not saved" and "retry with the same key". */

@@ -7,11 +7,9 @@
  *   POST /tags  {"set": {"k": "v"}, "delete": ["k"]} → {"tags": {...}}    gossiped at once
  */
 import type { ServerResponse } from 'node:http'
-import { multiaddr } from '@multiformats/multiaddr'
-import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Peer } from '../api.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
-import { invalidPeerIdOf } from '../net/addresses.js'
+import { parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
 import type { Route } from './route.js'
@@ -29,13 +27,12 @@ function joinAddrs (body: unknown): string[] {
   }
   return addrs.map((a: unknown) => {
     if (typeof a !== 'string' || a.length > SWIM_LIMITS.addrChars) throw new HttpError(400, 'invalid_body', `each address must be a multiaddr of at most ${SWIM_LIMITS.addrChars} characters`)
-    let ma: Multiaddr | undefined
-    try {
-      ma = multiaddr(a)
-    } catch {}
-    if (ma === undefined || !ma.getComponents().some(c => c.name === 'tcp')) throw new HttpError(400, 'invalid_body', `${JSON.stringify(a.slice(0, 80))} is not a TCP multiaddr, e.g. /ip4/10.0.0.5/tcp/4001`)
-    const badId = invalidPeerIdOf(ma)
-    if (badId !== undefined) throw new HttpError(400, 'invalid_body', `${JSON.stringify(a.slice(0, 80))}: /p2p/${JSON.stringify(badId.slice(0, 80))} is not a peer id`)
+    const shown = JSON.stringify(a.slice(0, 80))
+    const ma = parseMultiaddr(a)
+    if (ma === undefined) throw new HttpError(400, 'invalid_body', `${shown} is not a TCP multiaddr, e.g. /ip4/10.0.0.5/tcp/4001`)
+    // The check --bootstrap makes: an address no transport here can dial (/ws, /tls, port 0) is refused.
+    const problem = tcpAddrProblem(ma, 'dial', text => JSON.stringify(text.slice(0, 80)))
+    if (problem !== undefined) throw new HttpError(400, 'invalid_body', `${shown}: ${problem}`)
     return a
   })
 }

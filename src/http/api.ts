@@ -14,7 +14,7 @@ import type { AccessCheck } from './access.js'
 import type { Route } from './route.js'
 import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
-import { HttpError, errorAnswer, errorBody } from './errors.js'
+import { HttpError, KeyNotFoundError, errorAnswer, errorBody } from './errors.js'
 import { idempotencyOf, markReplayed } from './idempotency.js'
 import { KV_MAP, docToJSON, unrenderable, valueToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
@@ -302,7 +302,15 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         await reading(name, () => true) // a key of a doc nobody has is a 404: deleting it must not create the doc
         const w = writeConcernOf(req)
         let ran = false
-        const version = await peer.write(name, (doc) => { ran = true; doc.getMap(KV_MAP).delete(k) }, options)
+        // A key the doc lacks is a 404 like GET's, decided in the write's own transaction (after a retry's
+        // replay check: a retry of a delete that was applied answers 200 like the first) and before anything
+        // is applied, so neither a change nor the Idempotency-Key's record is written.
+        const version = await peer.write(name, (doc) => {
+          ran = true
+          const map = doc.getMap(KV_MAP)
+          if (!map.has(k)) throw new KeyNotFoundError(`no key "${k}" in ${name}`)
+          map.delete(k)
+        }, options)
         markReplayed(res, !ran)
         await writeConcern(w, name, version)
         json(res, 200, { version })

@@ -12,6 +12,8 @@
  * here, so README's table and the answers stay one list.
  */
 
+import { MurmurError } from '../core/errors.js'
+
 /** An answer other than 2xx, as an exception: status, stable code, human text, optional extra headers. */
 export class HttpError extends Error {
   override name = 'HttpError'
@@ -21,6 +23,15 @@ export class HttpError extends Error {
     super(message)
     this.headers = headers
   }
+}
+
+/**
+ * A write needed a key that the doc does not hold (`DELETE /docs/:name/kv/:key` of a key that is not
+ * there). Thrown by the write's function before it changed anything, so it is a refusal: nothing applied,
+ * not even the request's Idempotency-Key, so a retry is refused alike.
+ */
+export class KeyNotFoundError extends MurmurError {
+  override name = 'KeyNotFoundError'
 }
 
 export interface NamedErrorAnswer {
@@ -49,6 +60,7 @@ export const NAMED_ERRORS: Readonly<Record<string, NamedErrorAnswer>> = {
   TooManyDocsError: { status: 503, code: 'too_many_docs' },
   TooManyPresenceDocsError: { status: 503, code: 'too_many_docs' },
   DocNotFoundError: { status: 404, code: 'doc_not_found' },
+  KeyNotFoundError: { status: 404, code: 'key_not_found' },
   DocUnreachableError: { status: 503, code: 'doc_unreachable', headers: RETRY_AFTER_1S },
   DocTooLargeError: { status: 413, code: 'doc_too_large' },
   StoreBusyError: { status: 503, code: 'store_busy' },

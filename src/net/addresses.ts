@@ -50,3 +50,29 @@ export function withPeerId (addr: Multiaddr, id: string): Multiaddr {
 export function isWildcard (addr: Multiaddr): boolean {
   return addr.getComponents().some(c => (c.code === CODE_IP4 && c.value === '0.0.0.0') || (c.code === CODE_IP6 && c.value === '::'))
 }
+
+/** Hosts murmur's libp2p (TCP only) can listen on and dial; DNS names are resolved (net/dns-seeds.ts). */
+const HOST_PROTOCOLS = new Set(['ip4', 'ip6', 'dns4', 'dns6', 'dns'])
+
+/**
+ * Why `addr` is not `[/ip6zone/<zone>]/<host>/tcp/<port>[/p2p/<id>]`, the only shape the TCP transport
+ * dials (anything more — /ws, /tls, /p2p-circuit — has no transport here, and a bootstrap or join address
+ * like that would be re-dialled and fail forever), with a valid peer id and, unless it is for `listen`, a
+ * port other than 0; or undefined when it is. One check for every way in: --listen, --advertise,
+ * --bootstrap and POST /join. `show` renders the offending peer id for the message.
+ */
+export function tcpAddrProblem (addr: Multiaddr, use: 'listen' | 'dial', show: (text: string) => string): string | undefined {
+  const components = addr.getComponents()
+  if (!components.some(c => c.name === 'tcp')) return 'needs a TCP address, e.g. /ip4/127.0.0.1/tcp/4001'
+  const badId = invalidPeerIdOf(addr)
+  if (badId !== undefined) return `/p2p/${show(badId)} is not a peer id (they look like 12D3KooW…)`
+  const parts = components[0]?.name === 'ip6zone' ? components.slice(1) : components
+  const [host, tcp, ...rest] = parts
+  const extra = rest.filter(c => c.name !== 'p2p')
+  let shape: string | undefined
+  if (host === undefined || !HOST_PROTOCOLS.has(host.name)) shape = 'must start with /ip4, /ip6, /dns4, /dns6 or /dns and a host'
+  else if (tcp?.name !== 'tcp') shape = 'needs /tcp/<port> right after the host'
+  else if (extra.length > 0 || rest.length > 1) shape = `has /${(extra[0] ?? rest[1])?.name ?? ''} after the TCP port: murmur speaks plain TCP only (ends at /tcp/<port> or /p2p/<id>)`
+  else if (use === 'dial' && tcp.value === '0') shape = 'port 0 is for --listen (any free port); give the port the peer listens on'
+  return shape === undefined ? undefined : `${shape}, e.g. /ip4/127.0.0.1/tcp/4001`
+}

@@ -22,4 +22,15 @@ describe('detection bench options', () => {
     expect(refusal(['--sizes', '60', '--kills', '60'])).toMatch(/at N = 60 need 306 network namespaces.*--no-serf/)
     expect(parse(['--sizes', '60', '--kills', '60', '--no-serf']).kills).toBe(60)
   })
+
+  test('partitions, windows and the seed out of range are refused (a run that never ends, a sleep past what a timer holds)', () => {
+    expect(refusal(['--partitions', '1e9'])).toBe('--partitions must be an integer in [0, 20], got 1000000000')
+    expect(refusal(['--kills', '2.5'])).toBe('--kills and --leaves must be integers ≥ 0')
+    expect(refusal(['--idle-seconds', '0'])).toMatch(/^--idle-seconds must be a number in \[1, 3600\]/)
+    expect(refusal(['--idle-seconds', '1e9'])).toMatch(/^--idle-seconds must be a number in \[1, 3600\]/)
+    expect(refusal(['--settle-seconds', '1e9'])).toMatch(/^--settle-seconds must be a number in \[0, 600\]/)
+    expect(refusal(['--hold-seconds', '1e7'])).toMatch(/^--hold-seconds must be a number in \[0, 600\]/)
+    expect(refusal(['--seed', '1.5'])).toMatch(/^--seed must be an integer in \[0, 4294967295\]/)
+    expect(parse(['--partitions', '0', '--settle-seconds', '0', '--hold-seconds', '600'])).toMatchObject({ partitions: 0, settleSeconds: 0, holdSeconds: 600 })
+  })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readFlags } from '../../scripts/bench/lib/flags.ts'
+import { inRange, readFlags } from '../../scripts/bench/lib/flags.ts'
 import type { FlagHandlers } from '../../scripts/bench/lib/flags.ts'
 import { UsageError } from '../../scripts/bench/lib/report.ts'
 
@@ -88,5 +88,16 @@ describe('bench flag reader', () => {
   it('lets a handler\'s own UsageError through unchanged', () => {
     const handlers: FlagHandlers = { values: { '--hook': v => { throw new UsageError(`--hook must be output or input, got ${v}`) } } }
     expect(() => { readFlags(['--hook', 'sideways'], USAGE, handlers) }).toThrow('--hook must be output or input, got sideways')
+  })
+
+  it('inRange: passes values within the bounds, refuses others naming the range on one line', () => {
+    const got: number[] = []
+    const handlers: FlagHandlers = { numbers: { '--rate': inRange(0.5, 20, false, n => { got.push(n) }), '--peers': inRange(3, 50, true, n => { got.push(n) }) } }
+    readFlags(['--rate', '0.5', '--rate', '20', '--peers', '3'], USAGE, handlers)
+    expect(got).toEqual([0.5, 20, 3])
+    expect(() => { readFlags(['--rate', '1e9'], USAGE, handlers) }).toThrow(new UsageError('--rate must be a number in [0.5, 20], got 1000000000'))
+    expect(() => { readFlags(['--rate', '0'], USAGE, handlers) }).toThrow(/^--rate must be a number in \[0.5, 20\], got 0$/)
+    expect(() => { readFlags(['--peers', '3.5'], USAGE, handlers) }).toThrow('--peers must be an integer in [3, 50], got 3.5')
+    expect(got).toEqual([0.5, 20, 3])
   })
 })

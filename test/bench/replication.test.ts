@@ -30,4 +30,21 @@ describe('replication bench options', () => {
     expect(refusal(['--load-seconds', '0'])).toMatch(/--load-seconds/)
     expect(refusal(['--idle-seconds', '0'])).toMatch(/--idle-seconds/)
   })
+
+  test('counts and durations without an upper bound are refused (memory, a run that never ends, a sleep past what a timer holds)', () => {
+    expect(refusal(['--concurrency', '1e9'])).toBe('--concurrency must be an integer in [1, 64], got 1000000000')
+    expect(refusal(['--writes', '1e9'])).toMatch(/^--writes must be an integer in \[1, 10000\]/)
+    expect(refusal(['--writes', '2.5'])).toMatch(/^--writes must be an integer/)
+    expect(refusal(['--warmup', '1e9'])).toMatch(/^--warmup must be an integer in \[0, 1000\]/)
+    expect(refusal(['--load-seconds', '1e9'])).toMatch(/^--load-seconds must be a number in \[1, 600\]/)
+    expect(refusal(['--partition-writes', '1e9'])).toMatch(/^--partition-writes must be an integer in \[1, 10000\]/)
+    expect(refusal(['--value-chars', '1e9'])).toMatch(/^--value-chars must be an integer in \[0, 100000\]/)
+    // 1e7 s is past what setTimeout holds (2^31 ms): the hold would end at once, silently.
+    expect(refusal(['--hold-seconds', '1e7'])).toMatch(/^--hold-seconds must be a number in \[0, 600\]/)
+    expect(refusal(['--idle-docs', '1e9'])).toMatch(/^--idle-docs must be an integer in \[0, 1000\]/)
+    expect(refusal(['--idle-seconds', '1e9'])).toMatch(/^--idle-seconds must be a number in \[1, 3600\]/)
+    expect(refusal(['--observe-seconds', '1e9'])).toMatch(/^--observe-seconds must be a number in \[0, 600\]/)
+    expect(refusal(['--seed', '-1'])).toMatch(/^--seed must be an integer in \[0, 4294967295\]/)
+    expect(parse(['--writes', '10000', '--poll-check', '10000', '--hold-seconds', '0', '--idle-docs', '0'])).toMatchObject({ writes: 10_000, holdSeconds: 0, idleDocs: 0 })
+  })
 })

@@ -163,6 +163,20 @@ describe('murmur <command> against a mesh of agents', () => {
     const badId = await murmur(['join', '/ip4/127.0.0.1/tcp/4001/p2p/notapeerid', ...at(lone)])
     expect(badId.status).toBe(1)
     expect(badId.stderr).toMatch(/400 invalid_body: .*\/p2p\/"notapeerid" is not a peer id/)
+    // Addresses no transport here can dial are refused like --bootstrap refuses them, not dialled and
+    // answered "0 peer(s) answered" (nor kept and re-dialled).
+    const port = (seed.addrs[0] as string).split('/')[4] as string
+    for (const [addr, why] of [
+      [`/ip4/127.0.0.1/tcp/${port}/ws`, /has \/ws after the TCP port: murmur speaks plain TCP only/],
+      [`/ip4/127.0.0.1/tcp/${port}/wss/p2p/${seed.id}`, /has \/wss after the TCP port/],
+      [`/ip4/127.0.0.1/udp/${port}/tcp/${port}`, /needs \/tcp\/<port> right after the host/],
+      ['/ip4/127.0.0.1/tcp/0', /port 0 is for --listen/]
+    ] as const) {
+      const undialable = await murmur(['join', addr, ...at(lone)])
+      expect(undialable.status, addr).toBe(1)
+      expect(undialable.stderr, addr).toMatch(/^murmur: 400 invalid_body: /)
+      expect(undialable.stderr, addr).toMatch(why)
+    }
     await stopPeer(lone)
   })
 

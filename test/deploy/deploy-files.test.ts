@@ -229,6 +229,9 @@ describe('deploy/kubernetes/murmur.yaml', () => {
   const pod = sts.spec.template.spec
   const c = pod.containers[0] as Container
   const env = Object.fromEntries(c.env.filter(e => e.value !== undefined).map(e => [e.name, e.value as string]))
+  /** `env` once Kubernetes substituted $(VAR), for a sample pod. */
+  const sample: Record<string, string> = { POD_IP: '10.1.2.3', POD_NAMESPACE: 'default', POD_NAME: 'murmur-0' }
+  const substituted = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\((\w+)\)/g, (_, n: string) => sample[n] ?? '')]))
 
   test('a StatefulSet whose serviceName is a headless Service publishing not-ready pods', () => {
     const headless = byKind('Service').find(s => s.metadata.name === sts.spec.serviceName) as unknown as { spec: { clusterIP: string, publishNotReadyAddresses: boolean, ports: Array<{ port: number }> } }
@@ -245,8 +248,6 @@ describe('deploy/kubernetes/murmur.yaml', () => {
     const fromField = Object.fromEntries(c.env.filter(e => e.valueFrom !== undefined).map(e => [e.name, e.valueFrom?.fieldRef.fieldPath]))
     expect(fromField).toMatchObject({ POD_IP: 'status.podIP', POD_NAMESPACE: 'metadata.namespace', POD_NAME: 'metadata.name' })
     // The agent accepts these settings once Kubernetes substituted $(VAR).
-    const sample: Record<string, string> = { POD_IP: '10.1.2.3', POD_NAMESPACE: 'default', POD_NAME: 'murmur-0' }
-    const substituted = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\((\w+)\)/g, (_, n: string) => sample[n] ?? '')]))
     const r = agentAccepts(substituted)
     expect(r).toMatchObject({ options: { advertise: ['/ip4/10.1.2.3/tcp/4001'], bootstrap: ['/dns4/murmur.default.svc.cluster.local/tcp/4001'], name: 'murmur-0', pskFile: '/etc/murmur/swarm.key' } })
     checkMurmurArgs(c.args)
@@ -259,6 +260,12 @@ describe('deploy/kubernetes/murmur.yaml', () => {
     expect([node, script]).toEqual(['node', 'dist/murmur.js'])
     checkMurmurArgs(probeArgs)
     expect(env.MURMUR_HTTP_ADDR).toBe('127.0.0.1:8080')
+    // MURMUR_HTTP_ADDR is where the murmur commands in the container (the readiness probe) find the agent,
+    // over loopback; the agent serves on every interface, so the kubelet's httpGet on the pod IP reaches
+    // /health. With a token and no --http-allow-host the Host is not checked: an allow-list would refuse the
+    // kubelet's `Host: <pod IP>:8080` (403) and fail the liveness probe.
+    const agent = agentAccepts(substituted)
+    expect(agent).toMatchObject({ options: { http: { host: '0.0.0.0', port: Number(/:(\d+)$/.exec(env.MURMUR_HTTP_ADDR ?? '')?.[1]) }, httpTokenFile: env.MURMUR_HTTP_TOKEN_FILE, httpAllowHosts: [] } })
     const mount = (name: string): string | undefined => c.volumeMounts.find(m => m.name === name)?.mountPath
     expect(mount('data')).toBe(env.MURMUR_DATA_DIR)
     for (const f of [env.MURMUR_PSK, env.MURMUR_HTTP_TOKEN_FILE]) expect(path.dirname(f ?? '')).toBe(mount('secrets'))

@@ -1,6 +1,6 @@
 /**
  * The document lifecycle over the HTTP API, in-process on a real peer (createPeer, LevelDB in a temp dir):
- * a key delete on an unknown doc creates nothing, DELETE /docs/:name is a delete readers see (404) and a
+ * a key delete on an unknown doc creates nothing, a delete of a key the doc lacks is a 404 that writes nothing, DELETE /docs/:name is a delete readers see (404) and a
  * later PUT revives, and reads of docs that were evicted from memory load them again.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -11,10 +11,11 @@ import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../
 import type { Peer } from '../../src/index.js'
 import type { RunningServer } from '../../src/http/index.js'
 
-async function call (base: string, method: string, route: string, body?: unknown): Promise<{ status: number, json: unknown }> {
+async function call (base: string, method: string, route: string, body?: unknown, key?: string): Promise<{ status: number, json: unknown }> {
   const res = await fetch(`${base}${route}`, {
     method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(10_000)
   })
   const text = await res.text()
@@ -48,6 +49,24 @@ describe('HTTP: documents as a lifecycle', () => {
     expect((await call(base, 'GET', '/docs/ghost')).status).toBe(404)
     expect(peer.docs().map(d => d.name)).not.toContain('ghost')
     expect(peer.hasDoc('ghost')).toBe(false)
+  })
+
+  test('DELETE of a key the doc does not hold is a 404 key_not_found, like GET, and writes nothing', async () => {
+    expect((await call(base, 'PUT', '/docs/keys/kv/a', 1)).status).toBe(200)
+    const before = (await call(base, 'GET', '/docs/keys')).json
+    const refused = (): number => Number(peer.stats().replication.writesRefused)
+    const refusedBefore = refused()
+    for (const key of [undefined, 'del-missing', 'del-missing']) {
+      const missing = await call(base, 'DELETE', '/docs/keys/kv/nope', undefined, key)
+      expect(missing.status, `Idempotency-Key ${String(key)}`).toBe(404)
+      expect(missing.json).toEqual({ code: 'key_not_found', error: 'no key "nope" in keys' })
+    }
+    // Nothing was written, not even the Idempotency-Key's record: version and digest are as they were.
+    expect((await call(base, 'GET', '/docs/keys')).json).toEqual(before)
+    expect(refused() - refusedBefore).toBe(3) // murmur_writes_total{outcome="refused"}: nothing was applied
+    // A key that is there is deleted (200); deleting it again is the 404.
+    expect((await call(base, 'DELETE', '/docs/keys/kv/a')).status).toBe(200)
+    expect((await call(base, 'DELETE', '/docs/keys/kv/a')).status).toBe(404)
   })
 
   test('DELETE /docs/:name deletes; readers get 404; a later PUT revives it with only the new content', async () => {

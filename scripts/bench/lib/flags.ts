@@ -1,8 +1,9 @@
 /**
  * The benches' option reader: walks `--flag value` and `--switch` arguments and hands each to its handler.
  * An unknown flag, a missing value or, for a number flag, a value that is not a finite number throws a
- * UsageError whose one line ends with the bench's usage (run.ts prints it and exits 2). Ranges and the
- * like stay each bench's own: its handlers, or its checks after the loop.
+ * UsageError whose one line ends with the bench's usage (run.ts prints it and exits 2). Ranges are each
+ * bench's own (`inRange` handlers; checks across options after the loop); every number flag has one, below
+ * and above: 0 s windows measure nothing, and a huge count or duration exhausts memory or never ends.
  */
 import { UsageError } from './report.ts'
 
@@ -50,3 +51,17 @@ export function readFlags (args: readonly string[], usage: string, handlers: Fla
     take(value)
   }
 }
+
+/**
+ * A number flag's handler that passes values in [min, max] (integers only, if `integer`) to `set` and
+ * refuses any other with a one-line UsageError naming the range: `--rate must be a number in [0.01, 20], got 1000`.
+ */
+export function inRange (min: number, max: number, integer: boolean, set: (n: number) => void): (n: number, flag: string) => void {
+  return (n, flag) => {
+    if ((integer && !Number.isInteger(n)) || n < min || n > max) throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${n}`)
+    set(n)
+  }
+}
+
+/** Seeds are uint32 (SeededRandom takes `seed >>> 0`: 2 ** 32 + 1 would replay seed 1). */
+export const MAX_SEED = 0xffff_ffff
