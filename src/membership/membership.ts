@@ -172,6 +172,11 @@ const GOSSIP_POOL_FACTOR = 4
  * member in turn anyway; gossip needs only a little mixing beyond the connected members.
  */
 const GOSSIP_DIAL_INTERVALS = 5
+/**
+ * Accused members told directly per probe period once someone we accused proved alive (restateAccusations):
+ * a few dials at most, like an indirect probe's k helpers; the rest are told in the next periods.
+ */
+const RESTATED_ACCUSATIONS = 3
 
 export class Membership {
   readonly config: MembershipConfig
@@ -204,7 +209,7 @@ export class Membership {
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   /** When gossip last went to a member without a connection (gossipRound). */
   private lastGossipDial = Number.NEGATIVE_INFINITY
-  /** The push-pull due after a join or restated accusations (catchUp), while pending. */
+  /** The push-pull due after a join (catchUp), while pending. */
   private catchUpTimer: Timer | undefined
   /**
    * Peers with an open connection, as the transport's events report them: gossip draws its targets here
@@ -380,8 +385,7 @@ export class Membership {
    * holds no record of members it lists dead, and gossip goes mostly to connected members: one who came
    * back while we joined was news we could only hear through our few first connections, and when 100 of
    * 1,000 members restarted at once a few missed some of the others until the periodic push-pull, 28 s on
-   * (issue 11). The same once our restated accusations have had time to be refuted (restateAccusations).
-   * A digest first: nothing more when the tables already agree.
+   * (issue 11). A digest first: nothing more when the tables already agree.
    */
   private catchUp (): void {
     // One pending at a time: joins come with every mDNS discovery and every API call, and the one pull
@@ -648,25 +652,23 @@ export class Membership {
    * Someone we held suspect or dead proved alive: our accusations may have come from our own isolation
    * (test/membership/short-partition.test.ts: a member cut off for 10 s at N = 30, 1–8 s from the heal
    * until everyone was alive everywhere; a real 30-peer soak, 7.4 s). Their gossip may have been spent on
-   * frames that could not arrive, and accusationFor tells an accused only if it talks to us, which at
-   * N = 30 may take many seconds. So, at most once a probe period, for those we still stand by:
-   * - the accusation goes out again with a fresh transmit budget (unless still queued), so the accused
-   *   hears of it and refutes;
-   * - we pull the mesh's view once that refutation has had time to spread (catchUp). Its gossip reached
-   *   everyone but us, the one member sure to need it: cut off, we are connected to few, the others hold
-   *   no connection to us, and our own probes are slowed by our poor health score (Lifeguard) — one seed
-   *   held one accused suspect for 7 s after everyone else had its refutation.
-   * Only our own: restating someone else's accusation as ours would pass a forged one off as honest.
+   * frames that could not arrive, so the accused do not know to refute, and accusationFor tells one only
+   * if it talks to us, which at N = 30 may take many seconds; nor do our own probes come round to it soon,
+   * slowed as they are by our poor health score (Lifeguard). So, at most once a probe period, up to
+   * RESTATED_ACCUSATIONS of those we still stand by are sent to the accused directly (each at most once a
+   * probe period, as accusationFor does): a live one answers us directly with its refutation. Not gossiped
+   * again: an overloaded member's false suspicions would go to everyone; and only our own accusations:
+   * restating someone else's as ours would pass a forged one off as honest.
    */
   private restateAccusations (): void {
     const now = this.clock.now()
     if (this.leaving || now - this.lastRestate < this.config.probeIntervalMs) return
     this.lastRestate = now
     const own = this.table.ownSuspicions()
-    for (const u of own) {
-      if (this.queue.transmitsOf(u.id) === undefined) this.queue.enqueue(u)
+    for (const i of sampleIndices(this.random, own.length, RESTATED_ACCUSATIONS)) {
+      const u = own[i] as MemberUpdate
+      if (this.toldAccused.take(u.id, now, this.config.probeIntervalMs)) this.sendFrame(this.destinationOf(u.id), { type: 'gossip' }, [u])
     }
-    if (own.length > 0) this.catchUp()
   }
 
   /**

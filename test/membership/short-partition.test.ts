@@ -38,7 +38,7 @@ describe('a short partition', () => {
   // while: at N = 30 its round-robin probe takes 29 periods to come round, and the others, who hold no
   // connection to it after its death, rarely gossip to it. A real 30-peer soak: p09 cut off for 10 s held
   // three members suspect 7.4 s after the heal, until its suspicions expired. Once someone it held
-  // suspect or dead proves alive again, the accusations it still stands by go out once more.
+  // suspect or dead proves alive again, it tells those it still accuses directly, and they refute to it.
   test('1 | 29 cut for 10 s: after the heal, the cut member\'s suspicions are refuted within 4 probe periods (local)', () => {
     const healMs: number[] = []
     let periodMs = 0
