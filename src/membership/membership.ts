@@ -209,7 +209,7 @@ export class Membership {
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   /** When gossip last went to a member without a connection (gossipRound). */
   private lastGossipDial = Number.NEGATIVE_INFINITY
-  /** The push-pull due after a join (catchUp), while pending. */
+  /** The push-pull due after a join (catchUpAfterJoin), while pending. */
   private catchUpTimer: Timer | undefined
   /**
    * Peers with an open connection, as the transport's events report them: gossip draws its targets here
@@ -371,7 +371,7 @@ export class Membership {
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
       for (const seed of targets) {
         const sent = this.pushPull.request(seed, true, () => {
-          if (contacted++ === 0) this.catchUp()
+          if (contacted++ === 0) this.catchUpAfterJoin()
           if (--outstanding === 0) finish()
         })
         if (!sent && --outstanding === 0) finish()
@@ -387,7 +387,7 @@ export class Membership {
    * 1,000 members restarted at once a few missed some of the others until the periodic push-pull, 28 s on
    * (issue 11). A digest first: nothing more when the tables already agree.
    */
-  private catchUp (): void {
+  private catchUpAfterJoin (): void {
     // One pending at a time: joins come with every mDNS discovery and every API call, and the one pull
     // that is due covers all of them.
     if (this.catchUpTimer !== undefined) return
