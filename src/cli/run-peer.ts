@@ -1,6 +1,6 @@
 /**
  * A peer as a process — the one start-up and shutdown path of `node dist/peer.js`, `murmur agent` and the
- * example app: flags → secrets and warnings → createPeer → (the app) → HTTP API → banner; SIGINT/SIGTERM
+ * example app: flags → secrets and warnings → createPeer → (the app) → HTTP API → signal handlers → banner; SIGINT/SIGTERM
  * → graceful leave → exit 0 within 3 s. Bad flags: one line, exit 2. Start-up failures: one line, exit 1.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -153,17 +153,6 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
       fatal(`cannot serve HTTP on ${o.http.host}:${o.http.port}: ${describeError(err)}`, 1)
     }
   }
-  process.stdout.write(formatBanner({
-    peerId: peer.id,
-    name: peer.self().name,
-    addrs: peer.addresses(),
-    http: server?.url,
-    faultInjection: o.allowFaultInjection,
-    dataDir: path.resolve(o.dataDir),
-    profile: `${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}` +
-      `${o.mdns ? `, mDNS on${o.mdnsCluster === undefined ? '' : ` (cluster ${o.mdnsCluster})`}` : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`,
-    extra: server === undefined ? [] : app.banner?.(server.url) ?? []
-  }))
   const addrFile = path.join(o.dataDir, HTTP_ADDR_FILE)
   // Without HTTP, one left by an earlier run that was killed would send `murmur members` to a dead port.
   if (server !== undefined) writeAddrFile(addrFile, server.url, log)
@@ -181,6 +170,20 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     log.info('SIGHUP arrived during start-up: reloading now')
     onHup()
   }
+  // Last: the banner says the peer is up, and whoever reads it may signal it at once. Printed before the
+  // handlers, a SIGINT sent on seeing it could find none and kill the process with no graceful leave (a
+  // loaded machine: test/cli/peer-cli.test.ts saw exit by signal instead of 0).
+  process.stdout.write(formatBanner({
+    peerId: peer.id,
+    name: peer.self().name,
+    addrs: peer.addresses(),
+    http: server?.url,
+    faultInjection: o.allowFaultInjection,
+    dataDir: path.resolve(o.dataDir),
+    profile: `${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}` +
+      `${o.mdns ? `, mDNS on${o.mdnsCluster === undefined ? '' : ` (cluster ${o.mdnsCluster})`}` : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`,
+    extra: server === undefined ? [] : app.banner?.(server.url) ?? []
+  }))
 }
 
 function removeAddrFile (file: string, log: Logger): void {

@@ -125,6 +125,15 @@ describe('peer CLI', () => {
     expect(await exited).toBe(0)
   }, 40_000)
 
+  test('a SIGINT sent the moment the banner appears still gets the graceful exit 0 (the handlers come first)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const proc = spawn(NODE, [PEER_JS, '--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--profile', 'local'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      proc.stdout.once('data', () => { proc.kill('SIGINT') })
+      const exit = await new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { proc.on('exit', (code, signal) => { resolve({ code, signal }) }) })
+      expect(exit, `start ${i + 1}`).toEqual({ code: 0, signal: null })
+    }
+  })
+
   test('start banner, identity file mode 0600, SIGINT → exit 0 within 3 s', async () => {
     const p = await spawnPeer()
     expect(p.id).toMatch(/^12D3KooW/)
