@@ -275,6 +275,8 @@ class MeshNodeImpl implements MeshNode {
               attempt(true)
               return
             }
+            // Answered from the copy held here: a guest copy asks its homes for what they learned since.
+            if (local === true) this.replicator.readFromCopy(name)
             try {
               resolve(fn(doc))
             } catch (fnErr) {

@@ -226,8 +226,8 @@ export class AntiEntropy {
   private aliveTimer: Timer | undefined
   /** The store's list of docs has been read (until then a listing would be incomplete). */
   private listed = false
-  /** Docs opened since the last fetch batch. */
-  private readonly toFetch = new Set<DocEntry>()
+  /** Docs to ask for at the end of the turn, and whom: `all` (a fetch) or one of their homes (a read repair: its turn). */
+  private readonly toFetch = new Map<DocEntry, 'all' | number>()
   private fetchTimer: Timer | undefined
   /**
    * Fetch rounds the round table (maxSessions) had no room for, by peer: they start first as rounds end.
@@ -489,13 +489,31 @@ export class AntiEntropy {
    * announces us at once: the next write anywhere is pushed to us directly. Batched: one round per peer.
    */
   fetch (entry: DocEntry): void {
-    this.toFetch.add(entry)
+    this.toFetch.set(entry, 'all')
     this.fetchTimer ??= this.o.clock.setTimeout(() => { this.fetchBatch() }, 0)
+  }
+
+  /**
+   * A read answered from a guest copy of `entry` (read-repair.ts): list it to one of its live homes in a
+   * plain round, whose step 3 brings what that home holds beyond it. The `turn`-th repair of the doc asks
+   * the turn-th home, those connected to first (after a heal, a home not yet redialled costs a handshake
+   * first: 1.7–2.5 s in test/sim/heal-storm.test.ts). Batched with fetches.
+   */
+  repair (entry: DocEntry, turn: number): void {
+    if (!this.toFetch.has(entry)) this.toFetch.set(entry, turn)
+    this.fetchTimer ??= this.o.clock.setTimeout(() => { this.fetchBatch() }, 0)
+  }
+
+  /** The home a read repair's `turn` asks (see `repair`). */
+  private repairHome (live: readonly PeerId[], turn: number): PeerId[] {
+    const ordered = [...live.filter(p => this.o.connected(p)), ...live.filter(p => !this.o.connected(p))]
+    const home = ordered[turn % Math.max(1, ordered.length)]
+    return home === undefined ? [] : [home]
   }
 
   private fetchBatch (): void {
     this.fetchTimer = undefined
-    const entries = [...this.toFetch].filter(e => e.ready)
+    const entries = [...this.toFetch].filter(([e]) => e.ready)
     this.toFetch.clear()
     const aliveList = this.o.peers.alivePeers()
     const alive = aliveSet(this.o.peers)
@@ -503,10 +521,12 @@ export class AntiEntropy {
     const reach = pushTargets(this.o.peers)
     const perPeer = new Map<PeerId, DocEntry[]>()
     const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
-    for (const entry of entries) {
-      const homes = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && reach.has(p))
-      const known = this.o.hosts.hostsOf(entry.name, alive)
-      const others = everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
+    for (const [entry, whom] of entries) {
+      const live = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && reach.has(p))
+      const repair = whom !== 'all'
+      const homes = repair ? this.repairHome(live, whom) : live
+      const known = repair ? [] : this.o.hosts.hostsOf(entry.name, alive)
+      const others = repair ? [] : everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
       for (const peer of new Set([...homes, ...others])) {
         if (peer === this.o.localId) continue
         let list = perPeer.get(peer)
@@ -770,7 +790,15 @@ export class AntiEntropy {
     let alive: ReadonlySet<PeerId> | undefined
     let differing = 0
     const stepOne = (doc: string, listed?: Uint8Array): void => {
-      if (!this.claim(doc, from, msg.session, 'responder', listed)) return // under way in another exchange
+      // A plain listing — a reader fetching the doc, a guest copy's read repair, a doc held open elsewhere —
+      // is answered by a home at once, with no claim: it rarely brings anything, and after a heal every reader
+      // of a doc asks its homes together. Left out while another exchange of the doc held the claim, readers
+      // waited a second for their next round (217 such refusals at the homes of the heal doc in one heal of
+      // test/sim/heal-storm.test.ts). Shared and handoff listings still take the claim: it keeps a second one
+      // from bringing the same updates again (after a heal every co-home and guest offers them at once), and
+      // one refused is offered again at the next tick (waiting for the claim instead loaded the soak's homes).
+      const unclaimed = msg.scope === 'plain' && this.o.placement.isHome(doc)
+      if (!unclaimed && !this.claim(doc, from, msg.session, 'responder', listed)) return // under way in another exchange
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
@@ -954,8 +982,11 @@ export class AntiEntropy {
       if (current?.role === 'initiator' && this.waitFor(from, msg, current.until)) return
       // We responded to another exchange of it and wait for its step 2 — which may itself wait on a
       // vector like this one: waiting here could close a cycle. Send what the responder lacks now, but
-      // ask for nothing back (that exchange brings it): its claim ends at once.
-      this.takeUp(from, msg, true)
+      // ask for nothing back (that exchange brings it): its claim ends at once. Unless the responder is a
+      // home answering our plain listing (a fetch, a read repair): what it holds beyond our copy is what we
+      // asked it for, and the other exchange (a reader fetching from us) brings none of it.
+      const s = this.session(msg.session, from)
+      this.takeUp(from, msg, !(s?.scope === 'plain' && this.o.placement.isHome(msg.doc, from)))
       return
     }
     this.takeUp(from, msg, false)

@@ -56,6 +56,13 @@ export interface ReplicationConfig {
    */
   antiEntropyIntervalMs: number
   /**
+   * A read answered from a guest copy (a doc stored here that this peer does not home and the app does not
+   * hold open) asks one of the doc's homes for what it holds beyond the copy, at most once per doc per this
+   * long (read-repair.ts): how stale such a read can be after the homes learn something by anti-entropy (a
+   * heal). Costs one small round per doc read here, per interval.
+   */
+  readRepairIntervalMs: number
+  /**
    * k, live hosts a local write is pushed to (after it is durable), and that a peer forwards a NEW remote
    * update to (once). Push alone reaches ≈ 94 % of peers at k = 3; anti-entropy repairs the rest.
    */
@@ -197,6 +204,7 @@ export const LAN_PRESET: Readonly<ReplicationConfig> = Object.freeze({
   maxPacedBytes: 64 * 1024 * 1024,
   maxDocBytes: 12 * 1024 * 1024,
   antiEntropyIntervalMs: 5_000,
+  readRepairIntervalMs: 1_000,
   pushFanout: 3,
   pushAllMaxHosts: 16,
   forwardBatchMs: 250,
@@ -258,7 +266,7 @@ export type ReplicationPresetName = keyof typeof PRESETS
 type NumericKey = { [K in keyof ReplicationConfig]: ReplicationConfig[K] extends number ? K : never }[keyof ReplicationConfig]
 
 const POSITIVE_INTEGERS: readonly NumericKey[] = [
-  'antiEntropyIntervalMs', 'fetchFanout', 'sessionTimeoutMs', 'maxSessions', 'chunkBytes', 'maxTransferBytes',
+  'antiEntropyIntervalMs', 'readRepairIntervalMs', 'fetchFanout', 'sessionTimeoutMs', 'maxSessions', 'chunkBytes', 'maxTransferBytes',
   'maxReassemblyBytes', 'maxTransfersPerPeer', 'maxTransfers', 'reassemblyTimeoutMs', 'flushRetryMs', 'flushFanout',
   'maxPendingFlushes', 'maxPendingWrites', 'compactIntervalMs', 'compactMinUpdates', 'compactMinBytes',
   'maxTrackedDocs', 'maxHostsPerDoc', 'maxPendingUpdateBytes', 'maxOpenDocs', 'idleEvictMs', 'maxDocs',

@@ -77,6 +77,7 @@ import type { VersionVectorJSON } from './version-vector.js'
 import { loneSurrogateSince, markEdit, withdrawLoneSurrogates, withdrawSince } from './well-formed.js'
 import type { EditMark } from './well-formed.js'
 import { afterTransactions, awaitDurable, refusalFor } from './write-outcome.js'
+import { ReadRepairs } from './read-repair.js'
 
 export interface ReplicatorComponents {
   transport: Transport
@@ -169,6 +170,7 @@ export class Replicator {
   private readonly confirmations: Confirmations
   private readonly covered: CoveredDigests
   private readonly rebalancer: Rebalancer
+  private readonly readRepairs: ReadRepairs
   private readonly aliveResyncs: AliveResyncs
   private readonly steps: StepBatcher
   private readonly durable: boolean
@@ -311,6 +313,7 @@ export class Replicator {
       },
       onError: (doc, err) => { this.onStoreError(doc, 'remove', err) }
     })
+    this.readRepairs = new ReadRepairs(clock, () => config.readRepairIntervalMs, config.maxTrackedDocs)
     this.compactor = new Compactor({
       store, clock, registry: this.registry, config, counters,
       onCompacted: (entry, bytes, meta) => {
@@ -400,6 +403,7 @@ export class Replicator {
     this.aliveResyncs.clear()
     this.clearGapFills()
     this.rebalancer.clear()
+    this.readRepairs.clear()
     this.covered.clear()
     this.steps.clear()
     this.link.clear()
@@ -470,6 +474,20 @@ export class Replicator {
     if (this.catalog.has(name)) return true
     const entry = this.registry.ready(name)
     return entry !== undefined && (entry.pinned || entry.log.position > 0 || entry.vector().size > 0)
+  }
+
+  /**
+   * A read here answered from the copy of `name` this peer holds: if that is a guest copy (stored, not homed
+   * here, not held open by the app), its homes are asked for what they hold beyond it (read-repair.ts).
+   */
+  readFromCopy (name: string): void {
+    if (!this.running) return
+    const entry = this.registry.ready(name)
+    if (entry === undefined || entry.pinned || !this.catalog.has(name) || this.placement.isHome(name)) return
+    const turn = this.readRepairs.due(name)
+    if (turn === undefined) return
+    this.counters.readRepairs++
+    this.antiEntropy.repair(entry, turn)
   }
 
   /**
@@ -1204,3 +1222,4 @@ export class Replicator {
     return { cancel: () => { outer.cancel(); inner?.cancel() } }
   }
 }
+

@@ -86,6 +86,8 @@ export interface ReplicatorCounters {
   docsDropped: number
   /** Compact handoff pages whose proof did not match (a name hash or digest mark matched by chance): their docs are listed in full. */
   handoffProofsFailed: number
+  /** Reads answered from a guest copy that asked its homes for what they hold beyond it (read-repair.ts). */
+  readRepairs: number
   /** Sync frames that waited for the per-peer pace (pacer.ts), and frames dropped because a peer's pace queue was full. */
   framesPaced: number
   framesPaceDropped: number
@@ -176,6 +178,7 @@ export function createCounters (): ReplicatorCounters {
     batchesSent: 0,
     handoffRounds: 0,
     handoffProofsFailed: 0,
+    readRepairs: 0,
     docsDropped: 0,
     framesPaced: 0,
     framesPaceDropped: 0,

@@ -146,7 +146,15 @@ const s = (ms: number | undefined): string => (ms === undefined ? 'never (60 s)'
 
 /** Dials after the heal: a peer needs a few new connections, not one per member that came back. */
 const MAX_DIALS = 4 * SIZE
-const TEST = 're-merges writes and the heal doc on every reader within 10 s and members within 5 s, with at most 4 dials a peer, without false deaths or abandoned handshakes'
+/**
+ * Every peer's read of the heal doc holds both sides' writes. Until read repair (read-repair.ts) and homes
+ * answering readers' listings at once (AntiEntropy.handleDigests), a guest copy fetched before the homes
+ * merged answered without the other side's write until it was dropped and fetched again: seeds 14, 1414, 7,
+ * 15, 16 took 4.8, 3.4, 5.3, 4.3, 5.6 s (6.3, 4.3, 5.4, 7.3, 4.8 s at 6 ms a frame); with them 3.0, 3.0,
+ * 3.8, 3.0, 2.5 s (4.5, 4.8, 4.0, 3.8, 3.0 s). The real soak's bound is 10 s; this one says the fix holds.
+ */
+const READS_BOUND_MS = 4_000
+const TEST = 're-merges writes within 10 s, the heal doc on every reader within 4 s and members within 5 s, with at most 4 dials a peer, without false deaths or abandoned handshakes'
 
 describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
   // One seed in the suite (~40 s); MURMUR_SEED=1414 and 7 pass too. Without the fix (handshake slots,
@@ -160,7 +168,7 @@ describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
     expect(r.falseDeaths, line).toEqual([])
     expect(r.healMs, line).toBeLessThanOrEqual(5_000)
     expect(r.docsMs, line).toBeLessThanOrEqual(10_000)
-    expect(r.readsMs, line).toBeLessThanOrEqual(10_000)
+    expect(r.readsMs, line).toBeLessThanOrEqual(READS_BOUND_MS)
     expect(r.handshakeTimeouts, line).toBe(0)
     expect(r.dials, line).toBeLessThanOrEqual(MAX_DIALS)
   }, 180_000)
