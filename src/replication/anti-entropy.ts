@@ -525,6 +525,7 @@ export class AntiEntropy {
       const live = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && reach.has(p))
       const repair = whom !== 'all'
       const homes = repair ? this.repairHome(live, whom) : live
+      if (repair && homes.length > 0) this.o.counters.readRepairs++
       const known = repair ? [] : this.o.hosts.hostsOf(entry.name, alive)
       const others = repair ? [] : everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
       for (const peer of new Set([...homes, ...others])) {

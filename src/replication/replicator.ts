@@ -485,9 +485,7 @@ export class Replicator {
     const entry = this.registry.ready(name)
     if (entry === undefined || entry.pinned || !this.catalog.has(name) || this.placement.isHome(name)) return
     const turn = this.readRepairs.due(name)
-    if (turn === undefined) return
-    this.counters.readRepairs++
-    this.antiEntropy.repair(entry, turn)
+    if (turn !== undefined) this.antiEntropy.repair(entry, turn)
   }
 
   /**

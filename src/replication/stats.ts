@@ -86,7 +86,7 @@ export interface ReplicatorCounters {
   docsDropped: number
   /** Compact handoff pages whose proof did not match (a name hash or digest mark matched by chance): their docs are listed in full. */
   handoffProofsFailed: number
-  /** Reads answered from a guest copy that asked its homes for what they hold beyond it (read-repair.ts). */
+  /** Read repairs sent: a read answered from a guest copy asked one of its homes for what it holds beyond it (read-repair.ts). */
   readRepairs: number
   /** Sync frames that waited for the per-peer pace (pacer.ts), and frames dropped because a peer's pace queue was full. */
   framesPaced: number
