@@ -81,7 +81,7 @@ export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help:
   batchesSent: { name: 'murmur_sync_batches_sent_total', help: 'SyncBatch frames sent (several per-document steps in one frame).' },
   handoffRounds: { name: 'murmur_handoff_rounds_total', help: 'Handoff rounds started: guest copies (docs held here but homed elsewhere) offered to their homes.' },
   handoffProofsFailed: { name: 'murmur_handoff_proofs_failed_total', help: 'Compact handoff pages whose proof did not match (a name hash or digest mark matched by chance); their docs are listed in full.' },
-  readRepairs: { name: 'murmur_read_repairs_total', help: 'Reads answered from a guest copy that asked the doc\'s homes for what they hold beyond it (at most once per doc per anti-entropy interval).' },
+  readRepairs: { name: 'murmur_read_repairs_total', help: 'Read repairs: reads answered from a guest copy that asked one of the doc\'s homes for what it holds beyond it (at most once per doc per readRepairIntervalMs, 1 s).' },
   docsDropped: { name: 'murmur_guest_copies_dropped_total', help: 'Guest copies dropped after every current home confirmed holding them durably.' },
   framesPaced: { name: 'murmur_sync_frames_paced_total', help: 'Sync frames that waited for the per-peer send pace (kept under the receivers\' frame and byte limits).' },
   framesPaceDropped: { name: 'murmur_sync_frames_pace_dropped_total', help: 'Sync frames dropped because a peer\'s pace queue was full (anti-entropy sends them again later).' },
