@@ -1,7 +1,8 @@
 /**
  * A peer as a process — the one start-up and shutdown path of `node dist/peer.js`, `murmur agent` and the
- * example app: flags → secrets and warnings → createPeer → (the app) → HTTP API → signal handlers → banner; SIGINT/SIGTERM
- * → graceful leave → exit 0 within 3 s. Bad flags: one line, exit 2. Start-up failures: one line, exit 1.
+ * example app: flags → secrets and warnings → createPeer → (the app) → HTTP API → signal handlers → banner;
+ * SIGINT/SIGTERM → graceful leave → exit 0 within 3 s. Bad flags: one line, exit 2. Start-up failures: one
+ * line, exit 1.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
