@@ -69,6 +69,8 @@ export interface MeshNodeComponents {
   wallTime?: () => number
   /** `nobodyToJoin()` (createPeer knows the bootstrap's DNS answers and mDNS). Default: no seeds were given. */
   nobodyToJoin?: () => boolean
+  /** Whether a seed is this node itself (createPeer also knows its own addresses). Default: the seed names our id. */
+  isOwnSeed?: (seed: Destination) => boolean
 }
 
 export interface MeshNodeInit {
@@ -211,10 +213,15 @@ class MeshNodeImpl implements MeshNode {
     this.mesh.start()
     this.started = new Promise((resolve) => { this.replicator.whenListed(() => { resolve() }) })
     const seeds = init.seeds ?? []
-    this.seedCount = seeds.length
-    if (seeds.length > 0) {
-      void this.membership.join(seeds).then(({ contacted }) => {
-        if (contacted === 0) this.log.warn('no bootstrap peer answered yet; retrying in the background', { seeds: seeds.length })
+    // A bootstrap list shared by every peer (one config file, a StatefulSet's seed names) names this peer
+    // too: it is skipped, and a list naming nobody else is a new mesh, not a seed that did not answer.
+    const isOwn = c.isOwnSeed ?? ((s: Destination) => s.id === this.id)
+    const others = seeds.filter(s => !isOwn(s))
+    this.seedCount = others.length
+    if (others.length < seeds.length) this.log.info(others.length === 0 ? 'every bootstrap address is this peer itself: starting a new mesh, waiting for others to join' : 'skipping the bootstrap address that is this peer itself', { seeds: others.length })
+    if (others.length > 0) {
+      void this.membership.join(others).then(({ contacted }) => {
+        if (contacted === 0) this.log.warn('no bootstrap peer answered yet; retrying in the background', { seeds: others.length })
       }, () => {})
     }
   }

@@ -96,7 +96,8 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
     },
     setAllowedPeers: (ids) => { transport.setAllowPeers(ids) },
     wallTime: Date.now,
-    nobodyToJoin: () => !mdns && seedsAreOwn(seeds, transport) && (dnsNamed.length === 0 || dns?.nobodyToJoin === true),
+    nobodyToJoin: () => !mdns && seeds.every(d => isOwnSeed(d, transport)) && (dnsNamed.length === 0 || dns?.nobodyToJoin === true),
+    isOwnSeed: d => isOwnSeed(d, transport),
     close: async () => {
       await transport.close()
       await store.close()
@@ -134,9 +135,8 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
 }
 
 
-/** Whether every IP bootstrap destination is this peer itself (by id, or by its own addresses). */
-function seedsAreOwn (seeds: readonly Destination[], transport: Libp2pTransport): boolean {
-  if (seeds.length === 0) return true
-  const own = new Set(transport.addresses().map(bare))
-  return seeds.every(d => d.id === transport.localId || (d.addrs.length > 0 && d.addrs.every(a => own.has(bare(a)))))
+/** Whether a bootstrap destination is this peer itself (by id, or by its own addresses). */
+function isOwnSeed (d: Destination, transport: Libp2pTransport): boolean {
+  if (d.id !== undefined) return d.id === transport.localId
+  return d.addrs.length > 0 && d.addrs.every(a => transport.addresses().some(own => bare(own) === bare(a)))
 }

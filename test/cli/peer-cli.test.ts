@@ -125,6 +125,19 @@ describe('peer CLI', () => {
     expect(await exited).toBe(0)
   }, 40_000)
 
+  test('a bootstrap list naming only this peer (by id and by address) starts a new mesh, and says so instead of waiting for an answer', async () => {
+    const first = await spawnPeer({ args: ['--profile', 'local'] })
+    const own = first.addrs[0] as string
+    const port = Number(/\/tcp\/(\d+)/.exec(own)?.[1])
+    await stopPeer(first)
+    const p = await spawnPeer({ dataDir: first.dataDir, tcpPort: port, args: ['--profile', 'local'], bootstrap: [own, `/ip4/127.0.0.1/tcp/${port}`] })
+    expect(p.id).toBe(first.id)
+    await waitFor('the log to say the mesh is new', () => /every bootstrap address is this peer itself: starting a new mesh/.test(p.log()), 10_000)
+    await new Promise(resolve => setTimeout(resolve, 2_000))
+    expect(p.log()).not.toMatch(/no bootstrap peer answered/)
+    expect(await stopPeer(p)).toEqual({ code: 0, signal: null })
+  }, 40_000)
+
   test('a SIGINT sent the moment the banner appears still gets the graceful exit 0 (the handlers come first)', async () => {
     for (let i = 0; i < 5; i++) {
       const proc = spawn(NODE, [PEER_JS, '--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--profile', 'local'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
