@@ -1,3 +1,5 @@
+import { recordTimerLateness } from './event-loop.js'
+
 /**
  * Time, injected. Protocol code (membership, replication) never calls Date.now or setTimeout itself:
  * it gets a Clock, so the same code runs on real time in a peer and on virtual time in the simulator.
@@ -48,6 +50,8 @@ export function every(clock: Clock, intervalMs: () => number, fn: () => void): T
  * over and over in the seconds after a heal, while handshakes and catch-up held the thread). The protocol
  * asks "did the answer arrive within the timeout", so the answers that did get read first. The simulator's
  * CPU model already orders a frame that arrived before a timer was due ahead of it.
+ *
+ * How late each callback ran after its due time is the process's event-loop delay (core/event-loop.ts).
  */
 export class SystemClock implements Clock {
   now (): number {
@@ -56,7 +60,12 @@ export class SystemClock implements Clock {
 
   setTimeout (fn: () => void, delayMs: number): Timer {
     let immediate: ReturnType<typeof setImmediate> | undefined
-    const handle = setTimeout(() => { immediate = setImmediate(fn) }, Math.max(0, delayMs))
+    const due = performance.now() + Math.max(0, delayMs)
+    const run = (): void => {
+      recordTimerLateness(performance.now() - due)
+      fn()
+    }
+    const handle = setTimeout(() => { immediate = setImmediate(run) }, Math.max(0, delayMs))
     return {
       cancel: () => {
         clearTimeout(handle)

@@ -1,40 +1,65 @@
 /**
  * Event-loop delay of this process (issue 14): how late the thread gets to what is due — timers, acks,
  * handshake steps. On a starved machine it is the first thing to grow, before probes time out and healthy
- * members get suspected, so `/metrics` and the soak report it. One monitor per process (peers that share
- * a process share its thread), started on first use; its libuv timer does not keep the process alive.
+ * members get suspected, so `/metrics` and the soak report it.
+ *
+ * Measured on the work itself, not by a sampling timer: every timer of the real clock (SystemClock: probes,
+ * their timeouts, gossip, anti-entropy, pushes) reports how long after its due time its callback ran.
+ * A sampling monitor (perf_hooks' monitorEventLoopDelay) wakes an idle process 20 times a second at a 50 ms
+ * resolution, and a peer ran two (its own and prom-client's): ~0.1 % of a core per idle peer, a fifth of
+ * a meshed idle peer's CPU (issue 11). The protocol's own timers fire at least once a probe interval, so a
+ * stall that delays a probe or an ack is always seen; a shorter one is seen when some timer fell due in it.
+ * Process-wide: peers that share a process share its thread.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks'
-import type { IntervalHistogram } from 'node:perf_hooks'
 
-/**
- * Sampling interval of the monitor, ms. Each sample is a libuv timer wake-up: at 10 ms (Node's default) a
- * monitor cost an idle process 0.55 % of a core (11 ticks in 20 s, a bare Node 22 process with nothing
- * else; 0.2 % at 50 ms), and a peer ran two (prom-client's default metrics have their own, given this
- * interval in http/metrics.ts) — 30 peers on two cores pay it 30 times. A stall shorter than this is seen
- * only when a sample falls due inside it; the stalls that matter here (probes timing out, handshakes
- * abandoned) last hundreds of ms and are always seen.
- */
-export const EVENT_LOOP_RESOLUTION_MS = 50
+/** Bucket upper bounds, ms: ×2^(1/4) (19 % apart) from 0.25 ms to ~2.3 days, so p99 is read within 19 %. */
+const BUCKET_GROWTH = 2 ** 0.25
+const FIRST_BOUND_MS = 0.25
+const BUCKETS = 128
 
 export interface EventLoopDelay {
   /** Worst delay since the process started, ms. */
   maxMs: number
-  /** 99th percentile since the process started, ms. */
+  /** 99th percentile since the process started, ms (the upper bound of its bucket). */
   p99Ms: number
   /** Mean since the process started, ms. */
   meanMs: number
+  /** Timers measured. */
+  samples: number
 }
 
-let monitor: IntervalHistogram | undefined
+const counts = new Float64Array(BUCKETS)
+let samples = 0
+let sumMs = 0
+let maxMs = 0
 
-/** The delays measured since the first call (which starts the monitor). */
+function bucketOf (ms: number): number {
+  if (ms <= FIRST_BOUND_MS) return 0
+  return Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / FIRST_BOUND_MS) / Math.log(BUCKET_GROWTH)))
+}
+
+/** A callback due at some time ran `lateMs` after it (SystemClock calls this for every timer it runs). */
+export function recordTimerLateness (lateMs: number): void {
+  if (!(lateMs >= 0) || !Number.isFinite(lateMs)) return
+  const i = bucketOf(lateMs)
+  counts[i] = (counts[i] ?? 0) + 1
+  samples++
+  sumMs += lateMs
+  if (lateMs > maxMs) maxMs = lateMs
+}
+
+/** The delays measured since the process started. */
 export function eventLoopDelay (): EventLoopDelay {
-  if (monitor === undefined) {
-    monitor = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS })
-    monitor.enable()
+  if (samples === 0) return { maxMs: 0, p99Ms: 0, meanMs: 0, samples: 0 }
+  const rank = Math.ceil(samples * 0.99)
+  let seen = 0
+  let p99Ms = maxMs
+  for (let i = 0; i < BUCKETS; i++) {
+    seen += counts[i] ?? 0
+    if (seen >= rank) {
+      p99Ms = Math.min(maxMs, FIRST_BOUND_MS * BUCKET_GROWTH ** i)
+      break
+    }
   }
-  // The histogram is in nanoseconds and counts the sampling interval itself: subtract it.
-  const ms = (ns: number): number => (Number.isFinite(ns) && monitor !== undefined && monitor.count > 0 ? Math.max(0, ns / 1e6 - EVENT_LOOP_RESOLUTION_MS) : 0)
-  return { maxMs: ms(monitor.max), p99Ms: ms(monitor.percentile(99)), meanMs: ms(monitor.mean) }
+  return { maxMs, p99Ms, meanMs: sumMs / samples, samples }
 }

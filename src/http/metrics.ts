@@ -4,13 +4,13 @@
  * code carries no metric library. Node's process metrics keep their standard names
  * (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, …) so stock dashboards find them.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Peer, PeerStats } from '../api.js'
 import type { HistogramSnapshot } from '../core/histogram.js'
 import { MURMUR_VERSION } from '../version.js'
-import { EVENT_LOOP_RESOLUTION_MS, eventLoopDelay } from '../core/event-loop.js'
 import { SPECS } from './metric-specs.js'
 import type { HttpCounters, Snapshot } from './metric-specs.js'
+import { registerProcessMetrics } from './process-metrics.js'
 
 export type { HttpCounters } from './metric-specs.js'
 
@@ -64,7 +64,6 @@ export function snapshotHistogram (name: string, help: string, read: () => Histo
 
 export function createMetrics (peer: Peer, http: HttpCounters): Metrics {
   const registry = new Registry()
-  eventLoopDelay() // starts the process's monitor: "since start" means since the API came up
   // One peer.stats() per scrape, shared by every metric's collect(). peer.stats() is not cheap (it lists
   // the transport's peers, decoding every id): read once per metric, it was 1.4 % of the 30-peer soak's
   // CPU (issue 14). prom-client awaits each metric in turn, so a snapshot cleared at the next microtask
@@ -106,8 +105,7 @@ export function createMetrics (peer: Peer, http: HttpCounters): Metrics {
     buckets: HTTP_BUCKETS_S,
     registers: [registry]
   })
-  // prom-client's nodejs_eventloop_lag_* run a second monitor, at 10 ms unless told: the same interval as ours.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS })
+  registerProcessMetrics(registry)
   const scrape = async (): Promise<string> => {
     scrapes++
     try {

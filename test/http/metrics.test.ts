@@ -75,6 +75,10 @@ describe('/metrics', () => {
       expect(value(samples, name), name).toBeGreaterThanOrEqual(0)
     }
     expect(samples.some(s => s.name.startsWith('murmur_process_'))).toBe(false)
+    // The event-loop delay comes from the protocol's timers; no sampling monitor's percentiles (issue 11).
+    expect(samples.some(s => s.name.startsWith('nodejs_eventloop_lag_p'))).toBe(false)
+    expect(value(samples, 'murmur_event_loop_delay_max_seconds')).toBeGreaterThan(0)
+    expect(value(samples, 'murmur_event_loop_delay_p99_seconds')).toBeGreaterThan(0)
 
     const pkg = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
     expect(value(samples, 'murmur_build_info', { version: pkg.version, node: process.version })).toBe(1)
