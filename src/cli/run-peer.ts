@@ -93,6 +93,7 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
 
 async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
   const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
+  const stopWhileStarting = deferStopSignals(log)
   let secrets: CliSecrets
   try {
     secrets = await loadCliSecrets(o)
@@ -164,6 +165,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     await server?.close()
     if (server !== undefined) rmSync(addrFile, { force: true })
   }, peer)
+  if (stopWhileStarting.handOver(shutdown)) return
   let current = o
   const onHup = (): void => { current = reload(current, reparse(), peer, api, log) }
   process.on('SIGHUP', onHup)
@@ -238,6 +240,40 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
   const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
   log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
   return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts }
+}
+
+/**
+ * SIGINT/SIGTERM while the peer starts. createPeer opens the store, listens and starts joining before it
+ * returns, so the signal's default action (death by signal, exit 143, no leave) could leave behind a
+ * member the others then had to declare dead. Such a signal is remembered instead, and `handOver` gives
+ * it to the graceful shutdown once that is installed (true: the peer is shutting down); the exit deadline
+ * runs from the signal. A second signal exits 1 at once, as after start-up.
+ */
+function deferStopSignals (log: Logger): { handOver: (shutdown: (reason: string) => void) => boolean } {
+  let pending: NodeJS.Signals | undefined
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (pending !== undefined) {
+      log.warn('second signal: exiting now', { signal })
+      process.exit(1)
+    }
+    pending = signal
+    log.info('signal during start-up: shutting down once started', { signal })
+    setTimeout(() => {
+      log.warn('start-up and shutdown took too long; exiting')
+      process.exit(0)
+    }, SHUTDOWN_DEADLINE_MS).unref()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return {
+    handOver: (shutdown) => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      if (pending === undefined) return false
+      shutdown(pending)
+      return true
+    }
+  }
 }
 
 /**

@@ -106,6 +106,25 @@ describe('peer CLI', () => {
     expect(await exited).toEqual({ code: 0, signal: null })
   }, 40_000)
 
+  test('SIGTERM during start-up is a graceful shutdown once the peer runs (exit 0), not death by signal', async () => {
+    const seed = await spawnPeer({ args: ['--profile', 'local'] })
+    const proc = spawn(NODE, [PEER_JS, '--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--profile', 'local', '--bootstrap', seed.addrs[0] as string], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { proc.on('exit', (code, signal) => { resolve({ code, signal }) }) })
+    try {
+      // The store opens inside createPeer, which then listens and starts joining before it returns.
+      await waitFor('the store opening', () => /store opened/.test(stderr), 15_000, 5)
+      proc.kill('SIGTERM')
+      expect(await exited, stderr).toEqual({ code: 0, signal: null })
+      expect(stderr).toMatch(/shutting down signal=SIGTERM/)
+      expect(stderr).toMatch(/INFO {2}murmur stopped\n$/)
+    } finally {
+      proc.kill('SIGKILL')
+      await stopPeer(seed)
+    }
+  }, 40_000)
+
   test('--no-http removes an http-addr file left by a killed run, so murmur does not chase a dead port', async () => {
     const dataDir = tempDir()
     writeFileSync(path.join(dataDir, 'http-addr'), 'http://127.0.0.1:9\n')
