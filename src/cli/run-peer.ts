@@ -246,29 +246,39 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
  * SIGINT/SIGTERM while the peer starts. createPeer opens the store, listens and starts joining before it
  * returns, so the signal's default action (death by signal, exit 143, no leave) could leave behind a
  * member the others then had to declare dead. Such a signal is remembered instead, and `handOver` gives
- * it to the graceful shutdown once that is installed (true: the peer is shutting down); the exit deadline
- * runs from the signal. A second signal exits 1 at once, as after start-up.
+ * it to the graceful shutdown once that is installed (true: the peer is shutting down). If start-up has
+ * not finished by the exit deadline, or a second signal comes, the signal takes its default action after
+ * all: not process.exit, which waits for libuv's threads, and one blocked in open() (a store or a file
+ * that never answers) held the process forever.
  */
 function deferStopSignals (log: Logger): { handOver: (shutdown: (reason: string) => void) => boolean } {
   let pending: NodeJS.Signals | undefined
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const release = (): void => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  const dieBy = (signal: NodeJS.Signals): void => {
+    release()
+    process.kill(process.pid, signal)
+  }
+  function onSignal (signal: NodeJS.Signals): void {
     if (pending !== undefined) {
-      log.warn('second signal: exiting now', { signal })
-      process.exit(1)
+      log.warn('second signal during start-up: exiting now', { signal })
+      dieBy(signal)
+      return
     }
     pending = signal
     log.info('signal during start-up: shutting down once started', { signal })
     setTimeout(() => {
-      log.warn('start-up and shutdown took too long; exiting')
-      process.exit(0)
+      log.warn('start-up did not finish in time: exiting by the signal', { signal })
+      dieBy(signal)
     }, SHUTDOWN_DEADLINE_MS).unref()
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   return {
     handOver: (shutdown) => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      release()
       if (pending === undefined) return false
       shutdown(pending)
       return true

@@ -1,6 +1,6 @@
 /** The `node dist/peer.js` command line: help, version, bad flags, the Node guard, start-up errors, signals. */
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { NODE, PEER_JS, ROOT, cleanup, parseBanner, spawnPeer, stopPeer, tempDir, waitFor } from '../helpers/procs.js'
@@ -122,6 +122,28 @@ describe('peer CLI', () => {
     } finally {
       proc.kill('SIGKILL')
       await stopPeer(seed)
+    }
+  }, 40_000)
+
+  test('SIGTERM during a start-up that never finishes (its store blocked in open()) ends the process by the signal, within the deadline', async () => {
+    const dataDir = tempDir()
+    mkdirSync(path.join(dataDir, 'docs'), { mode: 0o755 })
+    chmodSync(dataDir, 0o755) // logged as tightened: the line that says start-up is under way
+    // LevelDB reads CURRENT first: a FIFO nobody writes holds that open() in a libuv thread forever.
+    execFileSync('mkfifo', ['-m', '600', path.join(dataDir, 'docs', 'CURRENT')])
+    const proc = spawn(NODE, [PEER_JS, '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { proc.on('exit', (code, signal) => { resolve({ code, signal }) }) })
+    try {
+      await waitFor('start-up under way', () => /restricted it to its owner/.test(stderr), 15_000, 5)
+      proc.kill('SIGTERM')
+      // process.exit() waited for the blocked thread: the process stayed until SIGKILL.
+      const ended = await Promise.race([exited, new Promise<'still running'>(resolve => setTimeout(() => { resolve('still running') }, 10_000))])
+      expect(ended, stderr).toEqual({ code: null, signal: 'SIGTERM' })
+      expect(stderr).toMatch(/start-up did not finish in time: exiting by the signal/)
+    } finally {
+      proc.kill('SIGKILL')
     }
   }, 40_000)
 
