@@ -80,6 +80,7 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   if (init.requiresHttp !== undefined && o.http === undefined) fatal(init.requiresHttp, 2)
   // Everything this process creates (documents, LevelDB's files, keys) is for its own user only.
   process.umask(0o077)
+  surviveClosedOutput()
   // SIGHUP's default action ends the process. One that arrives while the peer starts (a `systemctl
   // reload` right after `start`: a second or so) is remembered and applied once the peer runs.
   let hupWhileStarting = false
@@ -91,8 +92,26 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   })
 }
 
+/**
+ * The reader of the log or the banner may go away (`2>&1 | head`, a closed ssh session, a log shipper
+ * restarting): what it would have read is dropped. Unhandled, the EPIPE was an uncaught exception at the
+ * next log line, and a peer holding data exited 1 with no leave.
+ */
+function surviveClosedOutput (): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+    })
+  }
+}
+
+/** A line to stderr, unless its reader went away (surviveClosedOutput). */
+function writeStderr (line: string): void {
+  if (!process.stderr.destroyed) process.stderr.write(line)
+}
+
 async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
-  const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
+  const log = createLogger(streamSink(writeStderr), o.logLevel)
   const stopWhileStarting = deferStopSignals(log)
   let secrets: CliSecrets
   try {
