@@ -4,7 +4,7 @@
  * warnings an operator should see before anything is exposed.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { createSecureContext } from 'node:tls'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
@@ -50,8 +50,11 @@ export async function loadCliSecrets (o: PeerCliOptions): Promise<CliSecrets> {
   if (o.https !== undefined) {
     let cert: Buffer
     try {
+      // A FIFO (or a device) would hold the read, and start-up, forever: the other files are refused so too.
+      if (!(await stat(o.https.certFile)).isFile()) throw new ConfigError(`--https-cert file ${o.https.certFile} is not a regular file`)
       cert = await readFile(o.https.certFile)
     } catch (err) {
+      if (err instanceof ConfigError) throw err
       throw new ConfigError(`cannot read --https-cert file ${o.https.certFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }
     if (cert.length > MAX_TLS_FILE_BYTES) throw new ConfigError(`--https-cert file ${o.https.certFile} is larger than ${MAX_TLS_FILE_BYTES} bytes`)

@@ -3,7 +3,7 @@
  * (PSK, token file, TLS key); the token comes from a file or MURMUR_HTTP_TOKEN; HTTPS; the data dir and
  * everything in it owner-only; a warning when the mesh is open beyond loopback.
  */
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import path from 'node:path'
@@ -131,7 +131,10 @@ describe('HTTPS', () => {
     const a = pair('a')
     const b = pair('b')
     const notPem = file('not-pem', 'this is no certificate\n', 0o600)
+    const fifo = path.join(tempDir(), 'cert-fifo')
+    execFileSync('mkfifo', ['-m', '600', fifo]) // nobody writes it: reading it waited forever
     for (const [args, why] of [
+      [['--https-cert', fifo, '--https-key', a.key], new RegExp(`^murmur: --https-cert file ${fifo} is not a regular file`)],
       [['--https-cert', a.key, '--https-key', a.key], new RegExp(`^murmur: --https-cert file ${a.key} holds no certificate \\(`)],
       [['--https-cert', a.cert, '--https-key', notPem], new RegExp(`^murmur: --https-key file ${notPem} holds no usable private key \\(`)],
       [['--https-cert', a.cert, '--https-key', b.key], new RegExp(`^murmur: --https-cert file ${a.cert} and --https-key file ${b.key} are not a certificate and its key \\(.*mismatch`)]
