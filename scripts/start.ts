@@ -317,8 +317,12 @@ async function main (): Promise<void> {
   if (o.fresh) for (const p of PLAN) rmSync(path.join(o.dir, p.name), { recursive: true, force: true })
 
   process.on('exit', () => { demo.kill() })
+  let failed = false
   process.on('uncaughtException', (err) => {
-    process.stderr.write(`start: ${err.stack ?? err.message}\n`)
+    // Once: a report that itself fails (its stream closed) raised another, and the launcher spun at 100 % CPU.
+    if (failed) return
+    failed = true
+    if (!process.stderr.destroyed) process.stderr.write(`start: ${err.stack ?? err.message}\n`)
     void demo.stop().finally(() => { process.exit(1) })
   })
   let exiting = false
@@ -332,6 +336,13 @@ async function main (): Promise<void> {
     })
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { onSignal(signal) })
+  // Whoever read the output went away (`npm start | head`, a closed terminal): stop as Ctrl-C does.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+      onSignal('output closed')
+    })
+  }
 
   const peers: Running[] = []
   try {

@@ -8,6 +8,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
+import { MAX_MDNS_CLUSTER_CHARS } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
 
@@ -101,8 +102,8 @@ Examples:
 const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error']
 /** A settings file is a few hundred bytes; anything past this is not one. */
 export const MAX_CONFIG_CHARS = 1024 * 1024
-/** An mDNS cluster name becomes part of a DNS-SD service name: one DNS label. */
-const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
+/** An mDNS cluster name becomes part of a DNS-SD service name's first label, `_murmur-<cluster>`. */
+const CLUSTER_NAME = new RegExp(`^[a-z0-9]([a-z0-9-]{0,${MAX_MDNS_CLUSTER_CHARS - 2}}[a-z0-9])?$`)
 /** Homes per document at most: more is a broadcast, not placement. */
 const MAX_REPLICAS = 64
 /** Bearer tokens shorter than this are refused: a token is a password nobody types. */
@@ -319,7 +320,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
   if (flag === '--mdns') {
     o.mdns = true
     if (s.value !== undefined) {
-      if (!CLUSTER_NAME.test(s.value)) throw new ArgError(`--mdns ${show(s.value)}: a cluster name is 1–63 lowercase letters, digits and dashes`)
+      if (!CLUSTER_NAME.test(s.value)) throw new ArgError(`--mdns ${show(s.value)}: a cluster name is 1–${MAX_MDNS_CLUSTER_CHARS} lowercase letters, digits and dashes`)
       o.mdnsCluster = s.value
     }
     return

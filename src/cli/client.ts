@@ -26,6 +26,15 @@ export interface ClientInit {
   signal?: AbortSignal | undefined
 }
 
+/**
+ * A request body that is already JSON text, sent as it is: `murmur docs put`'s value, so the agent's own
+ * checks judge what the operator typed (`1e400` is refused there; parsed and serialised again here, it
+ * would become `null` and be stored).
+ */
+export class JsonText {
+  constructor (readonly text: string) {}
+}
+
 /** An agent answered with an error, or could not be reached. */
 export class AgentError extends Error {
   override name = 'AgentError'
@@ -129,7 +138,7 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
         const res = await httpRequest(`${base}${route}`, {
           method,
           headers: body === undefined ? { ...headers, ...extraHeaders } : { ...headers, ...extraHeaders, 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          ...(body === undefined ? {} : { body: body instanceof JsonText ? body.text : JSON.stringify(body) }),
           signal
         })
         if (!res.ok) throw await fail(res)

@@ -10,7 +10,7 @@ import type { MemberView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { generatePsk } from '../net/psk.js'
-import { AgentError, agentClient } from './client.js'
+import { AgentError, JsonText, agentClient } from './client.js'
 import type { AgentClient } from './client.js'
 
 export class UsageError extends Error {
@@ -302,14 +302,13 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
     return
   }
   if (action === 'put' && name !== undefined && key !== undefined && value !== undefined && extra.length === 0) {
-    let parsed: unknown
     try {
-      parsed = JSON.parse(value)
+      JSON.parse(value)
     } catch {
       throw new UsageError(`docs put: the value must be JSON (a string is quoted: '"hello"'), got ${value.slice(0, 40)}`)
     }
     const agent = await client(p, io)
-    const r = await putOnce(p.values['--idempotency-key'] ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, parsed, headers), io.interrupted)
+    const r = await putOnce(p.values['--idempotency-key'] ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, new JsonText(value), headers), io.interrupted)
     io.out(`${terminalSafeJson(r)}\n`)
     return
   }

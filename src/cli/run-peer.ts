@@ -91,8 +91,33 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   })
 }
 
+/**
+ * The reader of the log or the banner went away (`2>&1 | head`, a closed ssh session, a harness killed
+ * with SIGKILL): a graceful stop, once, as for SIGTERM — what SIGPIPE does to other programs, with a
+ * leave. Unhandled, the EPIPE was an uncaught exception at the next log line: exit 1 with no leave.
+ */
+function stopOnClosedOutput (stop: (reason: string) => void): void {
+  let closed = false
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+      if (closed) return
+      closed = true
+      stop('output closed')
+    })
+  }
+}
+
+/** A line to stderr, unless its reader went away (stopOnClosedOutput). */
+function writeStderr (line: string): void {
+  if (!process.stderr.destroyed) process.stderr.write(line)
+}
+
 async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
-  const log = createLogger(streamSink((line) => { process.stderr.write(line) }), o.logLevel)
+  const log = createLogger(streamSink(writeStderr), o.logLevel)
+  const stopWhileStarting = deferStopSignals(log)
+  let stop = (reason: string): void => { stopWhileStarting.request(reason) }
+  stopOnClosedOutput((reason) => { stop(reason) })
   let secrets: CliSecrets
   try {
     secrets = await loadCliSecrets(o)
@@ -164,6 +189,8 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     await server?.close()
     if (server !== undefined) rmSync(addrFile, { force: true })
   }, peer)
+  stop = shutdown
+  if (stopWhileStarting.handOver(shutdown)) return
   let current = o
   const onHup = (): void => { current = reload(current, reparse(), peer, api, log) }
   process.on('SIGHUP', onHup)
@@ -238,6 +265,56 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
   const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
   log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
   return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts }
+}
+
+/**
+ * SIGINT/SIGTERM while the peer starts. createPeer opens the store, listens and starts joining before it
+ * returns, so the signal's default action (death by signal, exit 143, no leave) could leave behind a
+ * member the others then had to declare dead. Such a signal (or another stop `request`: the output
+ * closed) is remembered instead, and `handOver` gives it to the graceful shutdown once that is installed
+ * (true: the peer is shutting down). If start-up has
+ * not finished by the exit deadline, or a second signal comes, the signal takes its default action after
+ * all: not process.exit, which waits for libuv's threads, and one blocked in open() (a store or a file
+ * that never answers) held the process forever.
+ */
+function deferStopSignals (log: Logger): { request: (reason: string) => void, handOver: (shutdown: (reason: string) => void) => boolean } {
+  let pending: string | undefined
+  const release = (): void => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  const dieBy = (signal: NodeJS.Signals): void => {
+    release()
+    process.kill(process.pid, signal)
+  }
+  /** `signal`: the default action to fall back on (a request that is no signal falls back on SIGTERM's). */
+  const request = (reason: string, signal: NodeJS.Signals = 'SIGTERM'): void => {
+    if (pending !== undefined) {
+      log.warn('second stop request during start-up: exiting now', { reason })
+      dieBy(signal)
+      return
+    }
+    pending = reason
+    log.info('stop requested during start-up: shutting down once started', { reason })
+    setTimeout(() => {
+      log.warn('start-up did not finish in time: exiting by the signal', { signal })
+      dieBy(signal)
+    }, SHUTDOWN_DEADLINE_MS).unref()
+  }
+  function onSignal (signal: NodeJS.Signals): void {
+    request(signal, signal)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return {
+    request,
+    handOver: (shutdown) => {
+      release()
+      if (pending === undefined) return false
+      shutdown(pending)
+      return true
+    }
+  }
 }
 
 /**

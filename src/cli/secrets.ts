@@ -3,7 +3,9 @@
  * read once at start-up, with the permission rule of core/private-files.ts for the secret ones, and the
  * warnings an operator should see before anything is exposed.
  */
-import { readFile } from 'node:fs/promises'
+import { X509Certificate, createPrivateKey } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+import { createSecureContext } from 'node:tls'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import type { TlsFiles } from '../http/index.js'
@@ -48,14 +50,42 @@ export async function loadCliSecrets (o: PeerCliOptions): Promise<CliSecrets> {
   if (o.https !== undefined) {
     let cert: Buffer
     try {
+      // A FIFO (or a device) would hold the read, and start-up, forever: the other files are refused so too.
+      if (!(await stat(o.https.certFile)).isFile()) throw new ConfigError(`--https-cert file ${o.https.certFile} is not a regular file`)
       cert = await readFile(o.https.certFile)
     } catch (err) {
+      if (err instanceof ConfigError) throw err
       throw new ConfigError(`cannot read --https-cert file ${o.https.certFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }
     if (cert.length > MAX_TLS_FILE_BYTES) throw new ConfigError(`--https-cert file ${o.https.certFile} is larger than ${MAX_TLS_FILE_BYTES} bytes`)
     out.tls = { cert, key: await secret(o.https.keyFile, '--https-key file', MAX_TLS_FILE_BYTES) }
+    checkTls(out.tls, o.https.certFile, o.https.keyFile)
   }
   return out
+}
+
+/**
+ * The certificate and key as the HTTPS server will load them, checked before the peer starts: found only
+ * when the server started, a file that is not one (or a key of another certificate) ended a peer that had
+ * already joined its mesh, with OpenSSL's words and no file name.
+ */
+function checkTls (tls: TlsFiles, certFile: string, keyFile: string): void {
+  const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''
+  try {
+    void new X509Certificate(tls.cert)
+  } catch (err) {
+    throw new ConfigError(`--https-cert file ${certFile} holds no certificate (${reason(err)})`)
+  }
+  try {
+    createPrivateKey(tls.key)
+  } catch (err) {
+    throw new ConfigError(`--https-key file ${keyFile} holds no usable private key (${reason(err)})`)
+  }
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key })
+  } catch (err) {
+    throw new ConfigError(`--https-cert file ${certFile} and --https-key file ${keyFile} are not a certificate and its key (${reason(err)})`)
+  }
 }
 
 /** The listen multiaddrs that accept connections from other machines (0.0.0.0, ::, or a non-loopback IP). */

@@ -86,6 +86,22 @@ export function mdnsServiceTag (cluster?: string): string {
   return cluster === undefined ? '_murmur._udp.local' : `_murmur-${cluster}._udp.local`
 }
 
+/** A DNS label is at most 63 bytes (RFC 1035 §2.3.4). */
+const MAX_DNS_LABEL_BYTES = 63
+/** A cluster name at most this long keeps `_murmur-<cluster>` one DNS label. */
+export const MAX_MDNS_CLUSTER_CHARS = MAX_DNS_LABEL_BYTES - '_murmur-'.length
+
+/**
+ * A service name with a label over 63 bytes cannot be carried by DNS: mDNS packets naming it were sent
+ * and then refused by every receiver ("bad label"), so peers of such a cluster never found each other,
+ * and nothing said why.
+ */
+function checkServiceTag (tag: string): string {
+  const long = tag.split('.').find(label => Buffer.byteLength(label) > MAX_DNS_LABEL_BYTES)
+  if (long !== undefined) throw new ConfigError(`mdns.serviceTag ${tag}: the label ${long} is longer than ${MAX_DNS_LABEL_BYTES} bytes, the most a DNS label holds (a cluster name is at most ${MAX_MDNS_CLUSTER_CHARS} characters)`)
+  return tag
+}
+
 export interface Libp2pTransportInit {
   /** Multiaddrs to listen on. @default DEFAULT_LISTEN */
   listen?: string[]
@@ -217,7 +233,7 @@ export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransp
     ? undefined
     : {
         intervalMs: positive((init.mdns === true ? undefined : init.mdns.intervalMs) ?? 10_000, 'mdns.intervalMs'),
-        serviceTag: (init.mdns === true ? undefined : init.mdns.serviceTag) ?? mdnsServiceTag()
+        serviceTag: checkServiceTag((init.mdns === true ? undefined : init.mdns.serviceTag) ?? mdnsServiceTag())
       }
   const listen = init.listen ?? [...DEFAULT_LISTEN]
   if (listen.length === 0) throw new ConfigError('listen: at least one multiaddr is required')

@@ -3,10 +3,13 @@
  * Every start-up problem surfaces here as a named error (ConfigError, IdentityError, PskError).
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from '../core/errors.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import { HandshakeSlots } from '../core/handshake-slots.js'
 import { handshakeTimeoutScale } from '../core/link-defaults.js'
+import { peerIdOf } from './addresses.js'
 import { resolveTransportConfig } from './config.js'
 import type { Libp2pTransportInit } from './config.js'
 import { PskError } from './errors.js'
@@ -35,6 +38,7 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
   const psk = init.psk === undefined ? undefined : parsePsk(init.psk)
   const privateKey = init.privateKey ??
     (init.dataDir !== undefined ? (await loadOrCreateIdentity(init.dataDir, log)).privateKey : await generateKeyPair('Ed25519'))
+  checkAnnounce(config.announce, peerIdFromPrivateKey(privateKey).toString())
   const counters = createCounters()
   const warnings = new RateLimitedLog(log, now)
   const policy = new PeerPolicy(config.allowPeers, now)
@@ -113,4 +117,18 @@ function listenFailure (err: unknown): string {
   const text = err instanceof Error ? err.message : String(err)
   const system = /\b(listen|bind) (E[A-Z]+)[^\n]*/.exec(text)
   return system !== null ? system[0].trim() : (text.split('\n')[0] ?? text).trim()
+}
+
+/**
+ * An advertised address ending in another peer's `/p2p/<id>` (a bootstrap peer's address pasted into
+ * --advertise) is refused: libp2p appended this peer's id after it, and the members were handed
+ * `/…/p2p/<other>/p2p/<self>`, with the host and port of whichever peer that was. Its own id is fine.
+ */
+function checkAnnounce (announce: readonly string[], localId: string): void {
+  for (const addr of announce) {
+    const id = peerIdOf(multiaddr(addr))
+    if (id !== undefined && id !== localId) {
+      throw new ConfigError(`advertised address ${addr} names peer ${id}, not this peer (${localId}): advertise this peer's own address, without /p2p/`)
+    }
+  }
 }

@@ -74,7 +74,10 @@ describe('parseArgs', () => {
     [['--allow-peer', ID.slice(0, -1)], /--allow-peer .*: not a peer id/],
     [['--log-level', 'loud'], /--log-level must be one of/],
     [['--allow-fault-injection=yes'], /takes no value/],
-    [['--mdns=Blue_Team'], /a cluster name is 1–63 lowercase letters/],
+    [['--mdns=Blue_Team'], /a cluster name is 1–55 lowercase letters/],
+    // `_murmur-<cluster>` must stay one DNS label (63 bytes): with 56 characters, every mDNS packet of the
+    // cluster was refused by its receivers ("bad label"), and its peers never found each other.
+    [['--mdns', 'c'.repeat(56)], /a cluster name is 1–55 lowercase letters/],
     [['--advertise', '/ip4/10.0.0.1/udp/1'], /needs a TCP address/],
     // Only plain TCP has a transport here: these parsed, and a bootstrap peer like that was re-dialled
     // (and failed, "no valid addresses", a warning every 2 s) for as long as the peer ran.

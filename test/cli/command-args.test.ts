@@ -43,8 +43,17 @@ describe('murmur <command> arguments', () => {
     expect(a.seen.map(s => [s.method, s.url, s.body])).toEqual([
       ['PUT', '/docs/counters/kv/delta', '-5'],
       ['PUT', '/docs/counters/kv/delta', '-0.25'],
-      ['PUT', '/docs/counters/kv/delta', '-1000']
+      ['PUT', '/docs/counters/kv/delta', '-1e3']
     ])
+  })
+
+  test('docs put sends the value as typed, so the agent judges it: 1e400 is not turned into null', async () => {
+    const a = await agent()
+    for (const value of ['1e400', '-1e400', '{"n": [1E999]}', '12345678901234567890']) {
+      expect((await murmur(['docs', 'put', 'n', 'k', value, '--http-addr', a.addr])).status).toBe(0)
+    }
+    // Parsed and serialised again, the first three were sent as null, {"n":[null]}: stored, read back null.
+    expect(a.seen.map(s => s.body)).toEqual(['1e400', '-1e400', '{"n": [1E999]}', '12345678901234567890'])
   })
 
   test('-- ends the flags: names and keys that start with a dash', async () => {

@@ -1,11 +1,26 @@
 /** The `node dist/peer.js` command line: help, version, bad flags, the Node guard, start-up errors, signals. */
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { NODE, PEER_JS, ROOT, cleanup, parseBanner, spawnPeer, stopPeer, tempDir, waitFor } from '../helpers/procs.js'
+import { NODE, PEER_JS, ROOT, cleanup, parseBanner, spawnPeer, stateOf, stopPeer, tempDir, waitFor } from '../helpers/procs.js'
 
 const run = (args: string[], node = NODE) => spawnSync(node, [PEER_JS, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
+
+interface Ended { code: number | null, signal: NodeJS.Signals | null }
+interface Captured { proc: ChildProcess, stdout: () => string, stderr: () => string, exited: Promise<Ended> }
+
+/** `node dist/peer.js <args>` running, its output captured, and how it ended. */
+function spawnCaptured (args: string[]): Captured {
+  const proc = spawn(NODE, [PEER_JS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  proc.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const exited = new Promise<Ended>((resolve) => { proc.on('exit', (code, signal) => { resolve({ code, signal }) }) })
+  return { proc, stdout: () => stdout, stderr: () => stderr, exited }
+}
 
 describe('peer CLI', () => {
   afterAll(cleanup)
@@ -104,6 +119,57 @@ describe('peer CLI', () => {
       proc.kill('SIGTERM')
     }
     expect(await exited).toEqual({ code: 0, signal: null })
+  }, 40_000)
+
+  test('SIGTERM during start-up is a graceful shutdown once the peer runs (exit 0), not death by signal', async () => {
+    const seed = await spawnPeer({ args: ['--profile', 'local'] })
+    const { proc, stderr, exited } = spawnCaptured(['--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--profile', 'local', '--bootstrap', seed.addrs[0] as string])
+    try {
+      // The store opens inside createPeer, which then listens and starts joining before it returns.
+      await waitFor('the store opening', () => /store opened/.test(stderr()), 15_000, 5)
+      proc.kill('SIGTERM')
+      expect(await exited, stderr()).toEqual({ code: 0, signal: null })
+      expect(stderr()).toMatch(/shutting down signal=SIGTERM/)
+      expect(stderr()).toMatch(/INFO {2}murmur stopped\n$/)
+    } finally {
+      proc.kill('SIGKILL')
+      await stopPeer(seed)
+    }
+  }, 40_000)
+
+  test('SIGTERM during a start-up that never finishes (its store blocked in open()) ends the process by the signal, within the deadline', async () => {
+    const dataDir = tempDir()
+    mkdirSync(path.join(dataDir, 'docs'), { mode: 0o755 })
+    chmodSync(dataDir, 0o755) // logged as tightened: the line that says start-up is under way
+    // LevelDB reads CURRENT first: a FIFO nobody writes holds that open() in a libuv thread forever.
+    execFileSync('mkfifo', ['-m', '600', path.join(dataDir, 'docs', 'CURRENT')])
+    const { proc, stderr, exited } = spawnCaptured(['--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0'])
+    try {
+      await waitFor('start-up under way', () => /restricted it to its owner/.test(stderr()), 15_000, 5)
+      proc.kill('SIGTERM')
+      // process.exit() waited for the blocked thread: the process stayed until SIGKILL.
+      const ended = await Promise.race([exited, new Promise<'still running'>(resolve => setTimeout(() => { resolve('still running') }, 10_000))])
+      expect(ended, stderr()).toEqual({ code: null, signal: 'SIGTERM' })
+      expect(stderr()).toMatch(/start-up did not finish in time: exiting by the signal/)
+    } finally {
+      proc.kill('SIGKILL')
+    }
+  }, 40_000)
+
+  test('a log reader that goes away (2>&1 | head): a graceful leave and exit 0, as SIGPIPE ends other programs', async () => {
+    const seed = await spawnPeer({ args: ['--profile', 'local'] })
+    const { proc, stdout, exited } = spawnCaptured(['--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--profile', 'local', '--bootstrap', seed.addrs[0] as string])
+    try {
+      const banner = await waitFor('the banner', () => parseBanner(stdout()), 15_000)
+      await waitFor('the seed to list the peer alive', async () => await stateOf(seed, banner.peerId) === 'alive', 15_000)
+      proc.stderr?.destroy()
+      proc.kill('SIGHUP') // a log line into the closed pipe: EPIPE was an uncaught exception, exit 1, no leave
+      expect(await exited).toEqual({ code: 0, signal: null })
+      expect(await stateOf(seed, banner.peerId)).toBe('left')
+    } finally {
+      proc.kill('SIGKILL')
+      await stopPeer(seed)
+    }
   }, 40_000)
 
   test('--no-http removes an http-addr file left by a killed run, so murmur does not chase a dead port', async () => {

@@ -3,7 +3,7 @@
  * (PSK, token file, TLS key); the token comes from a file or MURMUR_HTTP_TOKEN; HTTPS; the data dir and
  * everything in it owner-only; a warning when the mesh is open beyond loopback.
  */
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import path from 'node:path'
@@ -116,6 +116,35 @@ describe('HTTPS', () => {
     const r = run(['--https-cert', cert, '--https-key', key])
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/--https-key file .* is accessible to every user/)
+  })
+
+  test.skipIf(!openssl)('a certificate or key file that is not one, or a key of another certificate: refused before the peer starts, naming the file', () => {
+    const pair = (name: string): { cert: string, key: string } => {
+      const dir = tempDir()
+      const cert = path.join(dir, `${name}-cert.pem`)
+      const key = path.join(dir, `${name}-key.pem`)
+      const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { encoding: 'utf8' })
+      expect(made.status, made.stderr).toBe(0)
+      chmodSync(key, 0o600)
+      return { cert, key }
+    }
+    const a = pair('a')
+    const b = pair('b')
+    const notPem = file('not-pem', 'this is no certificate\n', 0o600)
+    const fifo = path.join(tempDir(), 'cert-fifo')
+    execFileSync('mkfifo', ['-m', '600', fifo]) // nobody writes it: reading it waited forever
+    for (const [args, why] of [
+      [['--https-cert', fifo, '--https-key', a.key], new RegExp(`^murmur: --https-cert file ${fifo} is not a regular file`)],
+      [['--https-cert', a.key, '--https-key', a.key], new RegExp(`^murmur: --https-cert file ${a.key} holds no certificate \\(`)],
+      [['--https-cert', a.cert, '--https-key', notPem], new RegExp(`^murmur: --https-key file ${notPem} holds no usable private key \\(`)],
+      [['--https-cert', a.cert, '--https-key', b.key], new RegExp(`^murmur: --https-cert file ${a.cert} and --https-key file ${b.key} are not a certificate and its key \\(.*mismatch`)]
+    ] as const) {
+      const r = run([...args, '--http', '127.0.0.1:0'])
+      expect(r.status, r.stderr).toBe(1)
+      // One line, and nothing before it: the peer never opened its store nor joined a mesh.
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1)
+      expect(r.stderr).toMatch(why)
+    }
   })
 })
 

@@ -151,6 +151,23 @@ describe('npm start (scripts/start.ts)', () => {
     expect(pids.filter(alive)).toEqual([])
   })
 
+  test('a reader that goes away (npm start 2>&1 | head): every peer stopped, the launcher exits', async () => {
+    const proc = spawn(NODE, [START, '--dir', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+    launchers.push(proc)
+    let out = ''
+    proc.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    const exited = new Promise<number | null>((resolve) => { proc.on('exit', (code) => { resolve(code) }) })
+    await waitFor('demo-1 starting', () => /\[demo-1\] /.test(out), 30_000, 5)
+    const pids = pidsIn(dir)
+    // Its next line fails (EPIPE): the report of that failed too, raising another, and the launcher spun
+    // at 100 % CPU for good, its peers stopped.
+    proc.stdout.destroy()
+    proc.stderr.destroy()
+    await waitFor('the launcher to exit', () => proc.exitCode !== null || proc.signalCode !== null, 20_000)
+    expect(await exited).toBe(0)
+    expect(pids.filter(alive)).toEqual([])
+  })
+
   test('a second npm start on the dir of a running one is refused (exit 1, one line) and the running demo keeps going', async () => {
     const l = await launch(dir)
     const pids = pidsIn(dir)

@@ -1,0 +1,29 @@
+/**
+ * `announce` (`--advertise`): an address naming another peer's /p2p/ id is refused at start-up. libp2p
+ * appended this peer's id after it, so the members were handed `/…/p2p/<other>/p2p/<self>` — with the
+ * host and port of the other peer, when its bootstrap address was pasted. This peer's own id is fine.
+ */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { describe, expect, test } from 'vitest'
+import { ConfigError } from '../../src/core/errors.js'
+import { startTransport } from './helpers.js'
+
+describe('advertised addresses', () => {
+  test('another peer\'s /p2p/ id is refused; this peer\'s own, or none, is advertised as given', async () => {
+    const privateKey = await generateKeyPair('Ed25519')
+    const self = peerIdFromPrivateKey(privateKey).toString()
+    const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const refused = startTransport({ privateKey, announce: [`/ip4/127.0.0.1/tcp/4001/p2p/${other}`] })
+    await expect(refused).rejects.toThrow(ConfigError)
+    await expect(refused).rejects.toThrow(`advertised address /ip4/127.0.0.1/tcp/4001/p2p/${other} names peer ${other}, not this peer (${self})`)
+    for (const announce of [`/ip4/127.0.0.1/tcp/4001/p2p/${self}`, '/ip4/127.0.0.1/tcp/4001']) {
+      const t = await startTransport({ privateKey, announce: [announce] })
+      try {
+        expect(t.addresses()).toEqual([`/ip4/127.0.0.1/tcp/4001/p2p/${self}`])
+      } finally {
+        await t.close(500)
+      }
+    }
+  })
+})
