@@ -227,6 +227,8 @@ export class Membership {
   private aliveView: { generation: number, ids: readonly PeerId[] } | undefined
   private running = false
   private leaving = false
+  /** join() calls still waiting for their seeds' answers. */
+  private joinsPending = 0
 
   constructor (components: MembershipComponents, options: MembershipOptions = {}) {
     this.transport = components.transport
@@ -358,6 +360,7 @@ export class Membership {
     for (const s of seeds) this.addSeed(s)
     const targets = seeds.filter(s => s.id !== this.localId)
     if (targets.length === 0) return Promise.resolve({ contacted: 0 })
+    this.joinsPending++
     return new Promise((resolve) => {
       let contacted = 0
       let outstanding = targets.length
@@ -365,6 +368,7 @@ export class Membership {
       const finish = (): void => {
         if (done) return
         done = true
+        this.joinsPending--
         timer.cancel()
         resolve({ contacted })
       }
@@ -403,7 +407,9 @@ export class Membership {
   /**
    * Graceful leave: stop probing, announce `left`, push it to a few members at once, and resolve once it
    * has gone out (or after `leaveTimeoutMs`). Members that hear it list us as `left`, not `dead`, and do
-   * not try to reconnect. Call `stop()` afterwards.
+   * not try to reconnect. Call `stop()` afterwards. A leave while a join still waits for its seeds (a peer
+   * stopped right after start) waits for their answer: with no one known yet, it would reach nobody, and
+   * the seeds, which had heard of us, would declare us dead.
    */
   leave (): Promise<void> {
     if (!this.running || this.leaving) return Promise.resolve()
@@ -411,13 +417,15 @@ export class Membership {
     this.prober.stop()
     const update = this.table.leaveLocal()
     this.log.info('leaving', { incarnation: update.incarnation })
-    const wanted = this.gossipTargets(this.config.gossipNodes).length
+    let wanted = this.gossipTargets(this.config.gossipNodes).length
     this.gossipRound()
     return new Promise((resolve) => {
       const deadline = this.clock.now() + this.config.leaveTimeoutMs
       const check = (): void => {
+        if (wanted === 0) wanted = this.gossipTargets(this.config.gossipNodes).length
         const sent = this.queue.transmitsOf(this.localId)
-        if (sent === undefined || sent >= wanted || this.clock.now() >= deadline) {
+        const awaitingJoin = wanted === 0 && this.joinsPending > 0
+        if (!awaitingJoin && (sent === undefined || sent >= wanted) || this.clock.now() >= deadline) {
           resolve()
           return
         }

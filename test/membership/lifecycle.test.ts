@@ -68,6 +68,30 @@ describe('lifecycle', () => {
   })
 })
 
+describe('a leave right after start', () => {
+  test('a member that leaves before its join was answered still reaches the mesh: everyone lists it left, not dead', async () => {
+    const seed = useSeed(0x5f_0003, FILE, 'leave before the join answered')
+    const c = formed(5, seed)
+    const x = c.ids[3] as string
+    c.crash(x)
+    expect(c.runUntilAll(() => allSee(c, x, 'dead'), 60_000), notSeeing(c, x, 'dead').join(', ')).toBeDefined()
+    c.restart(x) // joins through the seeds: their answer is a round trip away
+    expect(c.membership(x).aliveCount).toBe(0)
+    // A peer stopped at once (a refused HTTP port, a signal during start-up) stops when leave() resolves.
+    let left = false
+    void c.membership(x).leave().then(() => { left = true })
+    for (let waited = 0; !left && waited < 10_000; waited += 10) {
+      c.network.runFor(10)
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    expect(left).toBe(true)
+    c.crash(x)
+    const took = c.runUntilAll(() => allSee(c, x, 'left'), 10_000)
+    expect(took, notSeeing(c, x, 'left').join(', ')).toBeDefined()
+    c.stopAll()
+  })
+})
+
 describe('our own name, addresses and tags are checked against the wire limits', () => {
   const tooMany = Object.fromEntries(Array.from({ length: SWIM_LIMITS.tags + 1 }, (_, i) => [`k${i}`, 'v']))
   test.each([
