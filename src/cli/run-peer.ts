@@ -165,7 +165,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     try {
       app = await init.app?.({ peer, api: httpApi, log, options: o, token }) ?? {}
     } catch (err) {
-      await peer.stop()
+      await leaveAndStop(peer)
       fatal(describeError(err), 1)
     }
     const appHandle = app.handle
@@ -175,7 +175,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
         if (!(await httpApi.handle(req, res))) httpApi.notFound(req, res)
       }, o.http.host, o.http.port, { ...httpApi.serverOptions, ...(secrets.tls === undefined ? {} : { tls: secrets.tls }) })
     } catch (err) {
-      await peer.stop()
+      await leaveAndStop(peer)
       fatal(`cannot serve HTTP on ${o.http.host}:${o.http.port}: ${describeError(err)}`, 1)
     }
   }
@@ -318,6 +318,21 @@ function deferStopSignals (log: Logger): { request: (reason: string) => void, ha
 }
 
 /**
+ * A start-up that fails once the peer runs (its HTTP port taken, the app refusing to start): createPeer
+ * has already joined, so leave (bounded) before stopping, or the members would suspect, then declare
+ * dead and retry for a day a peer that is simply gone.
+ */
+async function leaveAndStop (peer: Peer): Promise<void> {
+  await leaveBounded(peer)
+  await peer.stop()
+}
+
+/** A graceful leave, given at most LEAVE_BUDGET_MS. */
+async function leaveBounded (peer: Peer): Promise<void> {
+  await Promise.race([peer.leave(), new Promise(resolve => setTimeout(resolve, LEAVE_BUDGET_MS))])
+}
+
+/**
  * SIGINT/SIGTERM: leave (bounded), close what `closeServing` closes, stop the peer, exit 0 — all within
  * SHUTDOWN_DEADLINE_MS, else exit 0 anyway with a warning. A second signal exits 1 at once.
  */
@@ -335,7 +350,7 @@ export function installShutdown (log: Logger, closeServing: () => Promise<void>,
       process.exit(0)
     }, SHUTDOWN_DEADLINE_MS).unref()
     void (async () => {
-      await Promise.race([peer.leave(), new Promise(resolve => setTimeout(resolve, LEAVE_BUDGET_MS))])
+      await leaveBounded(peer)
       await closeServing()
       await peer.stop()
       log.info('stopped')

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { NODE, PEER_JS, ROOT, cleanup, parseBanner, spawnPeer, stateOf, stopPeer, tempDir, waitFor } from '../helpers/procs.js'
+import { NODE, PEER_JS, ROOT, cleanup, members, parseBanner, spawnPeer, stateOf, stopPeer, tempDir, waitFor } from '../helpers/procs.js'
 
 const run = (args: string[], node = NODE) => spawnSync(node, [PEER_JS, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
 
@@ -91,6 +91,19 @@ describe('peer CLI', () => {
     expect(busy.status).toBe(1)
     expect(busy.stderr).toMatch(/cannot serve HTTP .*EADDRINUSE/)
     await stopPeer(p)
+  })
+
+  test('a peer that joined and then finds its HTTP port taken leaves before it exits: the mesh lists it left, not dead', async () => {
+    const seed = await spawnPeer({ args: ['--profile', 'local'] })
+    const port = new URL(seed.http).port
+    const busy = run(['--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', `127.0.0.1:${port}`, '--profile', 'local', '--bootstrap', seed.addrs[0] as string])
+    expect(busy.status).toBe(1)
+    expect(busy.stderr).toMatch(/cannot serve HTTP .*EADDRINUSE/)
+    const gone = await waitFor('the seed to list the peer that failed', async () => (await members(seed)).find(m => m.peerId !== seed.id), 10_000)
+    await waitFor(`the seed to list ${gone.peerId} left`, async () => (await stateOf(seed, gone.peerId)) === 'left', 10_000)
+    await new Promise(resolve => setTimeout(resolve, 2_000))
+    expect(await stateOf(seed, gone.peerId)).toBe('left')
+    await stopPeer(seed)
   })
 
   test('SIGHUP during start-up does not kill the peer: the reload is applied once it runs', async () => {
