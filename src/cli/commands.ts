@@ -293,7 +293,7 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
   if (action === 'ls' && name === undefined) {
     const list = await (await client(p, io)).request<Array<{ name: string, digest: string, version: Record<string, number> }>>('GET', '/docs')
     if (p.switches.has('--json')) io.out(`${terminalSafeJson(list, 2)}\n`)
-    else if (list.length > 0) io.out(table(list.map(d => [d.name, d.digest.slice(0, 16), `${Object.keys(d.version).length} replica(s)`])))
+    else if (list.length > 0) io.out(table(list.map(d => [d.name, d.digest.slice(0, 16), `${Object.keys(d.version).length} writer(s)`])))
     return
   }
   if (action === 'get' && name !== undefined && value === undefined) {

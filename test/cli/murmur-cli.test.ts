@@ -122,7 +122,7 @@ describe('murmur <command> against a mesh of agents', () => {
     expect(reused.stderr).toMatch(/422 idempotency_key_reused/)
     await waitFor('the doc on another peer', async () => (await murmur(['docs', 'get', 'ops', 'greeting', ...at(others[1] as PeerProcess)])).stdout === '"hello"\n', 15_000)
     expect(JSON.parse((await murmur(['docs', 'get', 'ops', ...at(seed)])).stdout)).toMatchObject({ name: 'ops', content: { kv: { greeting: 'hello' } } })
-    expect((await murmur(['docs', 'ls', ...at(seed)])).stdout).toMatch(/^ops +[0-9a-f]{16} +1 replica\(s\)\n$/)
+    expect((await murmur(['docs', 'ls', ...at(seed)])).stdout).toMatch(/^ops +[0-9a-f]{16} +1 writer\(s\)\n$/)
     const notJson = await murmur(['docs', 'put', 'ops', 'k', 'hello', ...at(seed)])
     expect(notJson.status).toBe(2)
     const missing = await murmur(['docs', 'get', 'nope', ...at(seed)])
