@@ -62,7 +62,9 @@ export class SystemClock implements Clock {
     let immediate: ReturnType<typeof setImmediate> | undefined
     const due = performance.now() + Math.max(0, delayMs)
     const run = (): void => {
-      recordTimerLateness(performance.now() - due)
+      // libuv counts a timeout from its cached loop time, which can be up to a millisecond behind
+      // performance.now() when the timer was set: a timer may run "early" by that much, i.e. on time.
+      recordTimerLateness(Math.max(0, performance.now() - due))
       fn()
     }
     const handle = setTimeout(() => { immediate = setImmediate(run) }, Math.max(0, delayMs))
