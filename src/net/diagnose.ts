@@ -36,6 +36,18 @@ export interface DialDiagnosis {
   explanation: string
 }
 
+/**
+ * The remote authenticated with this peer's own id. Either the address is this peer's own under a name
+ * it does not know as its own, or another process runs with a copy of its identity (a copied data dir):
+ * then the two never form a mesh, and without this line nothing said why.
+ */
+export const SELF_ID_EXPLANATION = "the remote presents this peer's own id: it is this peer under an address it does not know as its own, or another process runs with a copy of this peer's identity (a copied data dir; every peer needs its own peer.key)"
+
+/** libp2p's refusal of a connection whose remote is this peer itself. */
+export function isSelfConnection (message: string): boolean {
+  return /dial self/i.test(message)
+}
+
 export function diagnoseDialFailure (input: DialFailureInput): DialDiagnosis {
   const err = input.error
   const name = err instanceof Error ? err.name : ''
@@ -44,7 +56,7 @@ export function diagnoseDialFailure (input: DialFailureInput): DialDiagnosis {
   if (name === 'DialDeniedError' || /blocked by gater|denied/i.test(message)) {
     return { kind: 'denied', explanation: 'refused by our connection gater (blocked, not allowed, or in cooldown)' }
   }
-  if (/dial self/i.test(message)) return { kind: 'self', explanation: 'the address is our own' }
+  if (isSelfConnection(message)) return { kind: 'self', explanation: SELF_ID_EXPLANATION }
   if (/ECONNREFUSED/.test(message)) return { kind: 'refused', explanation: 'connection refused (nothing listening there: peer stopped?)' }
   if (/identity|does not match|unexpected peer/i.test(message)) {
     return { kind: 'wrong-peer', explanation: `a different peer answers at that address (${message})` }
@@ -97,6 +109,7 @@ export function diagnoseInboundHandshakeFailure (error: Error | undefined, elaps
     : kind === 'timeout'
       ? `the security handshake did not complete within ${ms} ms`
       : `the security handshake failed after ${ms} ms (${describeError(error)})`
+  if (error !== undefined && isSelfConnection(error.message)) return { kind: 'failed', explanation: `${what}: ${SELF_ID_EXPLANATION}`, warn: true }
   if (pskConfigured) return { kind, explanation: `${what}: pre-shared key mismatch or missing on the remote (most likely)`, warn: true }
   const keyHint = 'the remote may be using a pre-shared key (private mesh) that this peer does not have'
   if (kind === 'failed') return { kind, explanation: `${what}: ${keyHint}`, warn: true }

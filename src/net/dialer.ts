@@ -149,8 +149,9 @@ export class Dialer {
       const line = `dial ${label} failed: ${diagnosis.explanation}`
       // A refused or timed-out dial is routine (members die; membership re-tries them): debug.
       // A handshake failure is a configuration problem someone must fix: warn, rate-limited per target.
+      // So is an address that answers with our own id (not one we know as ours: those are never dialled).
       const closing = this.deps.isClosing?.() ?? false
-      if (!closing && (diagnosis.kind === 'handshake' || diagnosis.kind === 'wrong-peer' || diagnosis.kind === 'other')) {
+      if (!closing && (diagnosis.kind === 'handshake' || diagnosis.kind === 'wrong-peer' || diagnosis.kind === 'self' || diagnosis.kind === 'other')) {
         this.deps.warnings.warn(`dial:${diagnosis.kind}:${label}`, line)
       } else {
         this.deps.log.debug(line)

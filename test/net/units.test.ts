@@ -155,7 +155,7 @@ describe('diagnoseDialFailure', () => {
     [err('EncryptionFailedError', 'read ECONNRESET'), true, true, 'handshake', /no pre-shared key or a different one/],
     [err('Error', 'read ECONNRESET'), false, true, 'handshake', /different one/],
     [err('DialDeniedError', 'The dial request is blocked by gater.allowDialPeer'), false, false, 'denied', /gater/],
-    [err('InvalidPeerIdError', 'Can not dial self'), true, false, 'self', /our own/],
+    [err('InvalidPeerIdError', 'Can not dial self'), true, false, 'self', /this peer's own id/],
     [err('EncryptionFailedError', 'Payload identity key 12D3 does not match expected remote identity key'), true, false, 'wrong-peer', /different peer/]
   ])('%s (handshake started: %s, psk: %s) → %s', (error, handshakeStarted, pskConfigured, kind, explanation) => {
     const d = diagnoseDialFailure({ error, handshakeStarted, pskConfigured, dialTimeoutMs: 1000 })
