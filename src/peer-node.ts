@@ -138,5 +138,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
 /** Whether a bootstrap destination is this peer itself (by id, or by its own addresses). */
 function isOwnSeed (d: Destination, transport: Libp2pTransport): boolean {
   if (d.id !== undefined) return d.id === transport.localId
-  return d.addrs.length > 0 && d.addrs.every(a => transport.addresses().some(own => bare(own) === bare(a)))
+  if (d.addrs.length === 0) return false
+  const own = new Set(transport.addresses().map(bare))
+  return d.addrs.every(a => own.has(bare(a)))
 }
