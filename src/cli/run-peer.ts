@@ -272,10 +272,9 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
  * returns, so the signal's default action (death by signal, exit 143, no leave) could leave behind a
  * member the others then had to declare dead. Such a signal (or another stop `request`: the output
  * closed) is remembered instead, and `handOver` gives it to the graceful shutdown once that is installed
- * (true: the peer is shutting down). If start-up has
- * not finished by the exit deadline, or a second signal comes, the signal takes its default action after
- * all: not process.exit, which waits for libuv's threads, and one blocked in open() (a store or a file
- * that never answers) held the process forever.
+ * (true: the peer is shutting down). If start-up has not finished by the exit deadline, or a second
+ * signal comes, the signal takes its default action after all: not process.exit, which waits for libuv's
+ * threads, and one blocked in open() (a store or a file that never answers) held the process forever.
  */
 function deferStopSignals (log: Logger): { request: (reason: string) => void, handOver: (shutdown: (reason: string) => void) => boolean } {
   let pending: string | undefined
