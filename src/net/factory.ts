@@ -38,7 +38,9 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
   const psk = init.psk === undefined ? undefined : parsePsk(init.psk)
   const privateKey = init.privateKey ??
     (init.dataDir !== undefined ? (await loadOrCreateIdentity(init.dataDir, log)).privateKey : await generateKeyPair('Ed25519'))
-  checkAnnounce(config.announce, peerIdFromPrivateKey(privateKey).toString())
+  const localId = peerIdFromPrivateKey(privateKey).toString()
+  checkOwnAddresses(config.announce, localId, 'advertised address', 'advertise')
+  checkOwnAddresses(config.listen, localId, 'listen address', 'listen on')
   const counters = createCounters()
   const warnings = new RateLimitedLog(log, now)
   const policy = new PeerPolicy(config.allowPeers, now)
@@ -120,15 +122,16 @@ function listenFailure (err: unknown): string {
 }
 
 /**
- * An advertised address ending in another peer's `/p2p/<id>` (a bootstrap peer's address pasted into
- * --advertise) is refused: libp2p appended this peer's id after it, and the members were handed
- * `/…/p2p/<other>/p2p/<self>`, with the host and port of whichever peer that was. Its own id is fine.
+ * An address ending in another peer's `/p2p/<id>` (a bootstrap peer's address pasted into --advertise or
+ * --listen) is refused. Advertised, libp2p appended this peer's id after it, and the members were handed
+ * `/…/p2p/<other>/p2p/<self>`, with the host and port of whichever peer that was; as a listen address, the
+ * id was dropped without a word. This peer's own id is fine.
  */
-function checkAnnounce (announce: readonly string[], localId: string): void {
-  for (const addr of announce) {
+function checkOwnAddresses (addrs: readonly string[], localId: string, what: string, verb: string): void {
+  for (const addr of addrs) {
     const id = peerIdOf(multiaddr(addr))
     if (id !== undefined && id !== localId) {
-      throw new ConfigError(`advertised address ${addr} names peer ${id}, not this peer (${localId}): advertise this peer's own address, without /p2p/`)
+      throw new ConfigError(`${what} ${addr} names peer ${id}, not this peer (${localId}): ${verb} this peer's own address, without /p2p/`)
     }
   }
 }

@@ -1,5 +1,6 @@
 /**
- * `announce` (`--advertise`): an address naming another peer's /p2p/ id is refused at start-up. libp2p
+ * `announce` (`--advertise`) and `listen` (`--listen`): an address naming another peer's /p2p/ id is refused
+ * at start-up (a listen address's id used to be dropped without a word). libp2p
  * appended this peer's id after it, so the members were handed `/…/p2p/<other>/p2p/<self>` — with the
  * host and port of the other peer, when its bootstrap address was pasted. This peer's own id is fine.
  */
@@ -24,6 +25,22 @@ describe('advertised addresses', () => {
       } finally {
         await t.close(500)
       }
+    }
+  })
+
+  test('a listen address with another peer\'s /p2p/ id is refused, naming both ids; this peer\'s own is fine', async () => {
+    const privateKey = await generateKeyPair('Ed25519')
+    const self = peerIdFromPrivateKey(privateKey).toString()
+    const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const refused = startTransport({ privateKey, listen: [`/ip4/127.0.0.1/tcp/0/p2p/${other}`] })
+    await expect(refused).rejects.toThrow(ConfigError)
+    await expect(refused).rejects.toThrow(`listen address /ip4/127.0.0.1/tcp/0/p2p/${other} names peer ${other}, not this peer (${self}): listen on this peer's own address, without /p2p/`)
+    const t = await startTransport({ privateKey, listen: [`/ip4/127.0.0.1/tcp/0/p2p/${self}`] })
+    try {
+      expect(t.addresses()).toHaveLength(1)
+      expect(t.addresses()[0]).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${self}$`))
+    } finally {
+      await t.close(500)
     }
   })
 })
