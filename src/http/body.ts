@@ -1,6 +1,6 @@
 /**
- * Reading request bodies from untrusted clients: a byte limit (413), a time limit (408) and strict JSON
- * (400). Nothing is parsed before the whole body is in, and nothing beyond the limit is buffered.
+ * Reading request bodies from untrusted clients: a byte limit (413), a time limit (408), uncompressed
+ * only (415) and strict JSON (400). Nothing is parsed before the whole body is in, and nothing beyond the limit is buffered.
  */
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.js'
@@ -18,6 +18,11 @@ export const BODY_TIMEOUT_MS = 10_000
 export const MAX_JSON_DEPTH = 64
 
 export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer> {
+  const encoding = contentEncoding(req)
+  if (encoding !== undefined) {
+    req.resume()
+    return Promise.reject(new HttpError(415, 'unsupported_encoding', `Content-Encoding ${encoding} is not supported: send the body uncompressed`))
+  }
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume()
@@ -53,6 +58,19 @@ export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, 
     req.on('end', onEnd)
     req.on('error', onError)
   })
+}
+
+/**
+ * The body's Content-Encoding other than `identity`, or undefined. A compressed body was read as its raw
+ * bytes: gzip's are not UTF-8, so a client that compresses got a 400 saying its JSON was not UTF-8.
+ */
+function contentEncoding (req: IncomingMessage): string | undefined {
+  const raw = req.headers['content-encoding']
+  if (raw === undefined) return undefined
+  const codings = raw.split(',').map(c => c.trim().toLowerCase()).filter(c => c !== '' && c !== 'identity')
+  if (codings.length === 0) return undefined
+  const shown = codings.join(', ')
+  return /^[\x21-\x7e ,]{1,40}$/.test(shown) ? shown : JSON.stringify(shown.slice(0, 40))
 }
 
 export interface ReadJsonOptions {

@@ -4,6 +4,7 @@
  * `internal`); nesting up to the limit, and brackets inside strings, are accepted as before.
  */
 import { createServer } from 'node:http'
+import { gzipSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { HttpError, MAX_JSON_DEPTH, readJson } from '../../src/http/index.js'
@@ -28,8 +29,8 @@ beforeAll(async () => {
 })
 afterAll(async () => { await close() })
 
-async function post (body: string | Uint8Array<ArrayBuffer>): Promise<{ status: number, body: { code?: string, ok?: boolean } }> {
-  const res = await fetch(base, { method: 'POST', body, signal: AbortSignal.timeout(10_000) })
+async function post (body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<{ status: number, body: { code?: string, ok?: boolean, error?: string } }> {
+  const res = await fetch(base, { method: 'POST', body, headers, signal: AbortSignal.timeout(10_000) })
   return { status: res.status, body: await res.json() as { code?: string, ok?: boolean } }
 }
 
@@ -134,5 +135,19 @@ describe('readJson: numbers beyond a double', () => {
     for (const body of ['1e308', '-1.7976931348623157e308', '5e-324', '1e-400', '{"e":"1e400"}', '12345678901234567890']) {
       expect((await post(body)).status, body).toBe(200)
     }
+  })
+})
+
+describe('readBody: compressed bodies', () => {
+  // Before: the gzip bytes were read as the body, and the answer was 400 invalid_json "not valid UTF-8".
+  test('a Content-Encoding other than identity is a 415 unsupported_encoding naming it; identity is read as usual', async () => {
+    const gz = new Uint8Array(gzipSync('{"a":1}'))
+    for (const [encoding, named] of [['gzip', 'gzip'], ['GZIP', 'gzip'], ['deflate, br', 'deflate, br'], ['identity, gzip', 'gzip']]) {
+      const r = await post(gz, { 'content-encoding': encoding as string })
+      expect(r.status, encoding).toBe(415)
+      expect(r.body.code, encoding).toBe('unsupported_encoding')
+      expect(r.body.error, encoding).toBe(`Content-Encoding ${named as string} is not supported: send the body uncompressed`)
+    }
+    for (const encoding of ['identity', '']) expect(await post('{"a":1}', { 'content-encoding': encoding }), encoding).toEqual({ status: 200, body: { ok: true, type: 'object' } })
   })
 })
