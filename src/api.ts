@@ -264,9 +264,10 @@ export interface Peer {
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void
   /**
    * Joins the mesh of the peers at `addrs` (multiaddrs as for `bootstrap`, DNS names included): a full
-   * state exchange with each. Resolves with how many answered.
+   * state exchange with each. Resolves with how many answered, and how many of `addrs` are this peer's own
+   * (skipped: a peer cannot join itself).
    */
-  join(addrs: readonly string[]): Promise<{ contacted: number }>
+  join(addrs: readonly string[]): Promise<{ contacted: number, self: number }>
   /** Replaces this peer's tags and gossips them (its incarnation rises). */
   setTags(tags: Record<string, string>): void
   /** Replaces the allowlist of `allowPeers` (undefined: everyone); peers no longer allowed are disconnected. */

@@ -215,8 +215,7 @@ class MeshNodeImpl implements MeshNode {
     const seeds = init.seeds ?? []
     // A bootstrap list shared by every peer (one config file, a StatefulSet's seed names) names this peer
     // too: it is skipped, and a list naming nobody else is a new mesh, not a seed that did not answer.
-    const isOwn = c.isOwnSeed ?? ((s: Destination) => s.id === this.id)
-    const others = seeds.filter(s => !isOwn(s))
+    const others = seeds.filter(s => !this.isOwn(s))
     this.seedCount = others.length
     if (others.length < seeds.length) this.log.info(others.length === 0 ? 'every bootstrap address is this peer itself: starting a new mesh, waiting for others to join' : 'skipping the bootstrap address that is this peer itself', { seeds: others.length })
     if (others.length > 0) {
@@ -464,11 +463,19 @@ class MeshNodeImpl implements MeshNode {
     return this.events.on(type, listener)
   }
 
-  async join (addrs: readonly string[]): Promise<{ contacted: number }> {
+  async join (addrs: readonly string[]): Promise<{ contacted: number, self: number }> {
     if (this.c.resolveAddrs === undefined) throw new NotRunningError('this node cannot resolve addresses')
     const dests = await this.c.resolveAddrs(addrs)
-    this.log.info('joining on request', { addresses: dests.length })
-    return await this.membership.join(dests)
+    const others = dests.filter(d => !this.isOwn(d))
+    const self = dests.length - others.length
+    this.log.info('joining on request', { addresses: others.length, ...(self === 0 ? {} : { ownSkipped: self }) })
+    const { contacted } = await this.membership.join(others)
+    return { contacted, self }
+  }
+
+  /** Whether a bootstrap or join destination is this peer itself (by id, or by its own addresses). */
+  private isOwn (d: Destination): boolean {
+    return this.c.isOwnSeed?.(d) ?? d.id === this.id
   }
 
   setTags (tags: Record<string, string>): void {

@@ -120,8 +120,10 @@ async function health (argv: readonly string[], io: CommandIo): Promise<void> {
 async function join (argv: readonly string[], io: CommandIo): Promise<number> {
   const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
   if (p.positional.length === 0) throw new UsageError('join needs at least one address: murmur join /ip4/10.0.0.5/tcp/4001 [...]')
-  const { contacted } = await (await client(p, io)).request<{ contacted: number }>('POST', '/join', { addrs: p.positional })
-  io.out(`joined: ${contacted} peer(s) answered\n`)
+  const { contacted, self } = await (await client(p, io)).request<{ contacted: number, self?: number }>('POST', '/join', { addrs: p.positional })
+  // `self` is absent from agents older than this client.
+  const own = self === undefined || self === 0 ? '' : `; ${self} address(es) are this agent's own (skipped): give another peer's address`
+  io.out(`joined: ${contacted} peer(s) answered${own}\n`)
   return contacted > 0 ? 0 : 1
 }
 

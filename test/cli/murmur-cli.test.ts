@@ -177,6 +177,12 @@ describe('murmur <command> against a mesh of agents', () => {
       expect(undialable.stderr, addr).toMatch(/^murmur: 400 invalid_body: /)
       expect(undialable.stderr, addr).toMatch(why)
     }
+    // The agent's own address (pasted from its own banner): skipped, and the output says why none answered.
+    for (const own of [lone.addrs[0] as string, (lone.addrs[0] as string).replace(/\/p2p\/.*$/, '')]) {
+      const r = await murmur(['join', own, ...at(lone)])
+      expect(r.status, own).toBe(1)
+      expect(r.stdout, own).toBe('joined: 0 peer(s) answered; 1 address(es) are this agent\'s own (skipped): give another peer\'s address\n')
+    }
     await stopPeer(lone)
   })
 
