@@ -13,7 +13,7 @@
  * with --keep the data stays and the peers' logs are saved, as at the end of a run).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import os, { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { makeDirs } from '../dist/core/make-dirs.js'
 import { SeededRandom } from '../dist/core/random.js'
@@ -99,6 +99,7 @@ process.on('SIGINT', () => { interrupt('SIGINT') })
 process.on('SIGTERM', () => { interrupt('SIGTERM') })
 
 async function main (): Promise<SoakResult> {
+  const began = Date.now()
   log(`soak: ${options.peers} peers, ${options.minutes} min, seed ${options.seed} (replay: npm run soak -- --peers ${options.peers} --minutes ${options.minutes} --seed ${options.seed}), profile ${options.profile}, data in ${dir}`)
   await mesh.startAll()
   const formed = await measure(async () => await allSeeAlive(mesh, mesh.slots, mesh.slots), FINAL_BOUND_MS)
@@ -159,6 +160,13 @@ async function main (): Promise<SoakResult> {
     finalConvergeMs: finalConverge ?? null,
     handshakes: { started: loadTotal.started, timedOut: loadTotal.timedOut, failed: loadTotal.failed, abandoned: loadTotal.abandoned },
     worstLoopDelayMs: Math.round(loadTotal.worstLoopDelayMs),
+    cpu: {
+      peersS: Math.round(loadTotal.cpuS),
+      soakS: Math.round(cpuSeconds(process.cpuUsage())),
+      wallS: Math.round((Date.now() - began) / 1000),
+      cores: availableParallelism(),
+      healCores: chaos.events.filter(e => e.kind === 'partition').map(e => e.handshakes === undefined ? null : Math.round(100 * e.handshakes.cpuS / Math.max(0.001, e.handshakes.seconds)) / 100)
+    },
     rss: {
       flat: judged.length > 0 && maxRatio <= FLAT_RATIO,
       ratio: FLAT_RATIO,
@@ -182,6 +190,10 @@ async function main (): Promise<SoakResult> {
 }
 
 /** Progress: once a minute (or twice in short runs). Also notices crashed peers and restarts them. */
+function cpuSeconds (usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6
+}
+
 function minuteLine (start: number): void {
   for (const c of mesh.crashed()) {
     crashes.push(`${c.slot.name} (code ${c.code}, signal ${c.signal})`)

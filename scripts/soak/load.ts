@@ -5,6 +5,7 @@
  * process, so each process is read once more before it is killed, and a slot's figures add up all of its
  * processes. Around each heal, the mesh-wide handshake counts from the heal until the members re-merged.
  */
+import { availableParallelism } from 'node:os'
 import type { Mesh, Slot } from './mesh.ts'
 
 export interface LoadFigures {
@@ -47,6 +48,11 @@ export function parseLoad (text: string): LoadFigures {
     worstLoopDelayMs: 1000 * metricSum(text, 'murmur_event_loop_delay_max_seconds'),
     cpuS: metricSum(text, cpuName)
   }
+}
+
+/** The peers' CPU over a heal, in cores of this machine: near all of them, the heal waited for CPU. */
+export function coresBusy (h: { cpuS: number, seconds: number }): string {
+  return `peers busy ${(h.cpuS / Math.max(0.001, h.seconds)).toFixed(2)} of ${availableParallelism()} cores`
 }
 
 export class LoadWatch {

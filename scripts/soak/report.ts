@@ -3,6 +3,7 @@
  */
 import type { ChaosEvent } from './chaos.ts'
 import type { DeathRecord } from './deaths.ts'
+import { coresBusy } from './load.ts'
 import type { LoadFigures } from './load.ts'
 import { FLAT_RATIO } from './rss.ts'
 import type { RssVerdict } from './rss.ts'
@@ -29,6 +30,12 @@ export interface SoakResult {
   /** Security handshakes on all peers over the whole run (issue 14), and the worst event-loop delay of any peer. */
   handshakes: { started: number, timedOut: number, failed: number, abandoned: number }
   worstLoopDelayMs: number
+  /**
+   * CPU seconds of every peer process from their start to the end, of this script, over `wallS` seconds, on
+   * a machine of `cores` (the peers' share is what the heals competed for), and per heal the cores the
+   * peers kept busy from the heal until both measures were taken.
+   */
+  cpu: { peersS: number, soakS: number, wallS: number, cores: number, healCores: Array<number | null> }
   rss: { flat: boolean, ratio: number, maxRatio: number, judged: number, medianFirstMb: number, medianLastMb: number, maxSlopeMbPerMin: number, medianHeapFirstMb: number, medianHeapLastMb: number }
   ok: boolean
 }
@@ -49,7 +56,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
   lines.push('', 'fault            what                          converged after')
   for (const e of events) {
     const what = e.kind === 'partition' ? `partition ${e.detail}` : `SIGKILL+restart ${e.detail}`
-    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed, ${e.handshakes.abandoned} skipped in line`
+    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed, ${e.handshakes.abandoned} skipped in line; ${coresBusy(e.handshakes)}`
     const relapsed = e.relapsed === undefined || e.relapsed === 0 ? '' : ` (${e.relapsed} lost sight again)`
     const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}${relapsed}, writes ${fmt(e.docsMs)}${hs}` : `rejoined ${fmt(e.membershipMs)}`
     lines.push(`${e.kind.padEnd(16)} ${what.padEnd(29)} ${after}`)
@@ -60,6 +67,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
     `lost writes:   ${r.lostWrites} (keys whose last acknowledged value, or a later one, is missing somewhere)${r.lostExamples.length > 0 ? ` e.g. ${r.lostExamples.join(', ')}` : ''}`,
     `false deaths:  ${r.falseDeaths} (of ${r.deadEvents} dead events, the rest explained by a partition or a kill)`,
     `crashes:       ${r.crashes.length === 0 ? 'none' : r.crashes.join(', ')}`,
+    `cpu:           peers ${r.cpu.peersS.toFixed(0)} s, this script ${r.cpu.soakS.toFixed(0)} s, in ${r.cpu.wallS.toFixed(0)} s: ${((r.cpu.peersS + r.cpu.soakS) / Math.max(1, r.cpu.wallS)).toFixed(2)} of ${r.cpu.cores} cores busy on average; during heals the peers kept ${r.cpu.healCores.map(c => c === null ? '?' : c.toFixed(2)).join(', ')} busy`,
     `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed, ${r.handshakes.abandoned} skipped in line (their dialler gave up first); worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,
     `convergence:   after heals max ${fmt(maxOf(r.healDocsMs))} (writes), ${fmt(maxOf(r.healMembershipMs))} (members); rejoin after restart max ${fmt(maxOf(r.rejoinMs))}; final ${fmt(r.finalConvergeMs)}`,
     `rss:           ${r.rss.flat ? 'flat' : 'NOT flat'} — last-window / second-window median ≤ ${FLAT_RATIO} on all ${r.rss.judged} never-restarted peers (max ${r.rss.maxRatio.toFixed(2)}, max slope ${r.rss.maxSlopeMbPerMin.toFixed(2)} MB/min, median ${r.rss.medianFirstMb.toFixed(0)} → ${r.rss.medianLastMb.toFixed(0)} MB; V8 heap median ${r.rss.medianHeapFirstMb.toFixed(0)} → ${r.rss.medianHeapLastMb.toFixed(0)} MB)`,
