@@ -5,16 +5,21 @@
  * host and port of the other peer, when its bootstrap address was pasted. This peer's own id is fine.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, test } from 'vitest'
 import { ConfigError } from '../../src/core/errors.js'
 import { startTransport } from './helpers.js'
 
+/** This peer's key and id, and another peer's id. */
+async function twoIdentities (): Promise<{ privateKey: PrivateKey, self: string, other: string }> {
+  const privateKey = await generateKeyPair('Ed25519')
+  return { privateKey, self: peerIdFromPrivateKey(privateKey).toString(), other: peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString() }
+}
+
 describe('advertised addresses', () => {
   test('another peer\'s /p2p/ id is refused; this peer\'s own, or none, is advertised as given', async () => {
-    const privateKey = await generateKeyPair('Ed25519')
-    const self = peerIdFromPrivateKey(privateKey).toString()
-    const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const { privateKey, self, other } = await twoIdentities()
     const refused = startTransport({ privateKey, announce: [`/ip4/127.0.0.1/tcp/4001/p2p/${other}`] })
     await expect(refused).rejects.toThrow(ConfigError)
     await expect(refused).rejects.toThrow(`advertised address /ip4/127.0.0.1/tcp/4001/p2p/${other} names peer ${other}, not this peer (${self})`)
@@ -29,9 +34,7 @@ describe('advertised addresses', () => {
   })
 
   test('a listen address with another peer\'s /p2p/ id is refused, naming both ids; this peer\'s own is fine', async () => {
-    const privateKey = await generateKeyPair('Ed25519')
-    const self = peerIdFromPrivateKey(privateKey).toString()
-    const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const { privateKey, self, other } = await twoIdentities()
     const refused = startTransport({ privateKey, listen: [`/ip4/127.0.0.1/tcp/0/p2p/${other}`] })
     await expect(refused).rejects.toThrow(ConfigError)
     await expect(refused).rejects.toThrow(`listen address /ip4/127.0.0.1/tcp/0/p2p/${other} names peer ${other}, not this peer (${self}): listen on this peer's own address, without /p2p/`)
