@@ -189,11 +189,11 @@ async function main (): Promise<SoakResult> {
   return result
 }
 
-/** Progress: once a minute (or twice in short runs). Also notices crashed peers and restarts them. */
 function cpuSeconds (usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1e6
 }
 
+/** Progress: once a minute (or twice in short runs). Also notices crashed peers and restarts them. */
 function minuteLine (start: number): void {
   for (const c of mesh.crashed()) {
     crashes.push(`${c.slot.name} (code ${c.code}, signal ${c.signal})`)

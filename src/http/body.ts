@@ -1,6 +1,7 @@
 /**
  * Reading request bodies from untrusted clients: a byte limit (413), a time limit (408), uncompressed
- * only (415) and strict JSON (400). Nothing is parsed before the whole body is in, and nothing beyond the limit is buffered.
+ * only (415) and strict JSON (400). Nothing is parsed before the whole body is in, and nothing beyond the
+ * limit is buffered.
  */
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.js'
