@@ -20,7 +20,7 @@ import { SeededRandom } from '../dist/core/random.js'
 import { cleanup as killAllPeers } from './lib/peers.ts'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
-import { LoadWatch } from './soak/load.ts'
+import { LoadWatch, coresOf } from './soak/load.ts'
 import { Mesh } from './soak/mesh.ts'
 import { HELP, parseSoakArgs } from './soak/options.ts'
 import type { SoakOptions } from './soak/options.ts'
@@ -165,7 +165,7 @@ async function main (): Promise<SoakResult> {
       soakS: Math.round(cpuSeconds(process.cpuUsage())),
       wallS: Math.round((Date.now() - began) / 1000),
       cores: availableParallelism(),
-      healCores: chaos.events.filter(e => e.kind === 'partition').map(e => e.handshakes === undefined ? null : Math.round(100 * e.handshakes.cpuS / Math.max(0.001, e.handshakes.seconds)) / 100)
+      healCores: chaos.events.filter(e => e.kind === 'partition').map(e => e.handshakes === undefined ? null : coresOf(e.handshakes))
     },
     rss: {
       flat: judged.length > 0 && maxRatio <= FLAT_RATIO,

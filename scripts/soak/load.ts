@@ -50,9 +50,14 @@ export function parseLoad (text: string): LoadFigures {
   }
 }
 
-/** The peers' CPU over a heal, in cores of this machine: near all of them, the heal waited for CPU. */
+/** Cores the peers kept busy over a heal (CPU seconds per second of it), to two decimals. */
+export function coresOf (h: { cpuS: number, seconds: number }): number {
+  return Math.round(100 * h.cpuS / Math.max(0.001, h.seconds)) / 100
+}
+
+/** The same as text, beside this machine's cores: near all of them, the heal waited for CPU. */
 export function coresBusy (h: { cpuS: number, seconds: number }): string {
-  return `peers busy ${(h.cpuS / Math.max(0.001, h.seconds)).toFixed(2)} of ${availableParallelism()} cores`
+  return `peers busy ${coresOf(h).toFixed(2)} of ${availableParallelism()} cores`
 }
 
 export class LoadWatch {
