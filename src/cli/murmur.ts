@@ -5,9 +5,9 @@
  */
 import { MURMUR_VERSION } from '../version.js'
 import { HELP as AGENT_HELP } from './args.js'
-import { runOperator } from './operator.js'
+import { helpAsFlag, runOperator } from './operator.js'
 
-const [command, ...rest] = process.argv.slice(2)
+const [command, ...rest] = helpAsFlag(process.argv.slice(2))
 if (command === 'agent') {
   const { runPeerCli } = await import('./run-peer.js')
   await runPeerCli(rest, process.env, { help: AGENT_HELP.replace('Usage: node dist/peer.js', 'Usage: murmur agent'), version: `murmur ${MURMUR_VERSION}` })
