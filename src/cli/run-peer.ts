@@ -187,7 +187,8 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     app.close?.() // ends the app's event streams, or server.close would wait for them
     api?.close()
     await server?.close()
-    if (server !== undefined) rmSync(addrFile, { force: true })
+    // A failure here is a warning: it must not skip peer.stop() and turn a clean stop into exit 1.
+    if (server !== undefined) removeAddrFile(addrFile, log)
   }, peer)
   stop = shutdown
   if (stopWhileStarting.handOver(shutdown)) return
