@@ -228,7 +228,12 @@ function fromArgv (argv: readonly string[]): { settings: Setting[], config?: str
       if (value === undefined || (value.startsWith('--') && (FLAGS_BY_NAME.has(value) || ARG_ONLY.has(value)))) throw new ArgError(`${flag} needs a value (see --help)`)
     }
     if (spec === undefined) config = value
-    else if (spec.flag === '--bootstrap') for (const part of value.split(',').map(p => p.trim()).filter(p => p !== '')) settings.push({ spec, value: part })
+    else if (spec.flag === '--bootstrap') {
+      const parts = value.split(',').map(p => p.trim()).filter(p => p !== '')
+      // `--bootstrap "$SEED"` with SEED unset would otherwise start a lone peer, a mesh of its own.
+      if (parts.length === 0) throw new ArgError('--bootstrap needs a non-empty value')
+      for (const part of parts) settings.push({ spec, value: part })
+    }
     else settings.push({ spec, value })
   }
   return config === undefined ? { settings } : { settings, config }

@@ -92,6 +92,10 @@ describe('parseArgs', () => {
     [['--listen', '/ip4/127.0.0.1/tcp/0/ws'], /\/ws after the TCP port/],
     [['--name', ''], /--name must be/],
     [['--data-dir', ''], /non-empty/],
+    // `--bootstrap "$SEED"` with SEED unset: the peer started alone, a mesh of its own, without a word.
+    [['--bootstrap', ''], /--bootstrap needs a non-empty value/],
+    [['--bootstrap=,'], /--bootstrap needs a non-empty value/],
+    [['--bootstrap', ' , '], /--bootstrap needs a non-empty value/],
     [['--http-token', 'x'.repeat(16), '--http-token-file', 'f'], /contradict/],
     [['--http-allow-host', 'evil.example:8080'], /expected a host name \(no port\)/],
     [['--http-allow-host', 'a b'], /expected a host name/],
