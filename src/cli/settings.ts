@@ -104,7 +104,8 @@ export function settingsFromEnv (env: Readonly<Record<string, string | undefined
 export function settingsFromFile (text: string, file: string): Setting[] {
   let json: unknown
   try {
-    json = JSON.parse(text)
+    // A byte order mark (Windows editors write one) is no part of the JSON, and JSON.parse refuses it.
+    json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text)
   } catch (err) {
     throw new SettingsError(`${file}: not valid JSON (${err instanceof Error ? err.message.split('\n')[0] ?? '' : ''})`)
   }

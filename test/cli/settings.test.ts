@@ -101,6 +101,10 @@ describe('config layers', () => {
     expect(o.bootstrap).toHaveLength(1)
   })
 
+  test('a file saved with a UTF-8 byte order mark (Notepad, PowerShell 5) is read like one without', () => {
+    expect(run(['--config', 'c.json'], {}, { 'c.json': '\uFEFF{"replicas": 2}' }).replicas).toBe(2)
+  })
+
   test('errors say which layer the bad value came from', () => {
     expect(error([], { MURMUR_HTTP: 'abc' })).toMatch(/^MURMUR_HTTP: --http abc: expected \[host:\]port/)
     expect(error(['--config', 'c.json'], {}, { 'c.json': '{"profile": "wan"}' })).toMatch(/^c\.json: "profile": --profile must be lan or local/)
