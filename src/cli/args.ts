@@ -313,6 +313,10 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
   return o
 }
 
+function addOnce (list: string[], value: string): void {
+  if (!list.includes(value)) list.push(value)
+}
+
 interface Collect { cert: (v: string) => void, key: (v: string) => void, noHttp: () => void, http: () => void }
 
 function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
@@ -333,9 +337,10 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
   const value = s.value ?? ''
   if (value === '' && flag !== '--name') throw new ArgError(`${flag} needs a non-empty value`)
   switch (flag) {
-    case '--listen': o.listen.push(checkMultiaddr(value, flag)); break
-    case '--bootstrap': o.bootstrap.push(checkMultiaddr(value, flag)); break
-    case '--advertise': o.advertise.push(checkMultiaddr(value, flag)); break
+    // Each address once: the same --listen twice was a start-up failure, EADDRINUSE against itself.
+    case '--listen': addOnce(o.listen, checkMultiaddr(value, flag)); break
+    case '--bootstrap': addOnce(o.bootstrap, checkMultiaddr(value, flag)); break
+    case '--advertise': addOnce(o.advertise, checkMultiaddr(value, flag)); break
     case '--data-dir': o.dataDir = value; break
     case '--name':
       if (value.trim() === '' || value.length > SWIM_LIMITS.nameChars) throw new ArgError(`--name must be 1–${SWIM_LIMITS.nameChars} characters`)

@@ -37,6 +37,12 @@ describe('parseArgs', () => {
     expect(parseArgs(['--listen', '/ip4/0.0.0.0/tcp/0'])).toMatchObject({ kind: 'run', options: { listen: ['/ip4/0.0.0.0/tcp/0'] } })
   })
 
+  test('an address given twice is used once: listening twice on one port failed start-up with EADDRINUSE against itself', () => {
+    const a = '/ip4/127.0.0.1/tcp/4001'
+    expect(parseArgs(['--listen', a, '--listen', a, '--bootstrap', `${a},${a}`, '--advertise', a, '--advertise', a])).toMatchObject({ kind: 'run', options: { listen: [a], bootstrap: [a], advertise: [a] } })
+    expect(parseArgs([], { MURMUR_LISTEN: `${a}, ${a}` })).toMatchObject({ kind: 'run', options: { listen: [a] } })
+  })
+
   test('--help and --version', () => {
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
     expect(parseArgs(['--listen', '/ip4/1.2.3.4/tcp/1', '--version'])).toEqual({ kind: 'version' })
