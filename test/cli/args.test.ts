@@ -43,6 +43,17 @@ describe('parseArgs', () => {
     expect(parseArgs([], { MURMUR_LISTEN: `${a}, ${a}` })).toMatchObject({ kind: 'run', options: { listen: [a] } })
   })
 
+  test('a path starting with ~ is refused: the shell leaves it as it is after --flag= and in the environment and a file, and the peer made a directory named ~', () => {
+    for (const [flag, value] of [['--data-dir', '~/murmur'], ['--data-dir', '~'], ['--psk', '~alice/swarm.key'], ['--http-token-file', '~/token'], ['--config', '~/murmur.json']]) {
+      const r = parseArgs([`${flag as string}=${value as string}`], {}, { readFile: () => '{}' })
+      expect(r, `${flag as string}=${value as string}`).toEqual({ kind: 'error', message: `${flag as string} ${value as string}: ~ is not expanded here; write the full path (or ./${value as string} for a directory named ~ here)` })
+    }
+    expect(parseArgs([], { MURMUR_DATA_DIR: '~/m' })).toMatchObject({ kind: 'error', message: /^MURMUR_DATA_DIR: --data-dir ~\/m: ~ is not expanded here/ })
+    expect(parseArgs(['--https-cert', '~/c.pem', '--https-key', 'k.pem'])).toMatchObject({ kind: 'error', message: /^--https-cert ~\/c\.pem: ~ is not expanded/ })
+    // Only a leading ~ is the shell's.
+    expect(parseArgs(['--data-dir', './~', '--psk', 'a~b'])).toMatchObject({ kind: 'run', options: { dataDir: './~', pskFile: 'a~b' } })
+  })
+
   test('--help and --version', () => {
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
     expect(parseArgs(['--listen', '/ip4/1.2.3.4/tcp/1', '--version'])).toEqual({ kind: 'version' })
