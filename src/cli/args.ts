@@ -359,10 +359,14 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
       break
     case '--tag': parseTag(value, o.tags); break
     case '--http': o.http = parseHttp(value); c.http(); break
-    case '--http-token':
-      if (value.length < MIN_TOKEN_CHARS) throw new ArgError(`--http-token must be at least ${MIN_TOKEN_CHARS} characters`)
-      o.httpToken = value
+    case '--http-token': {
+      // As --http-token-file's: surrounding whitespace is no part of it (a Secret made from a file ends
+      // in a newline, and a token with one could never be sent), and none inside.
+      const token = value.trim()
+      if (token.length < MIN_TOKEN_CHARS || /\s/.test(token)) throw new ArgError(`--http-token must be at least ${MIN_TOKEN_CHARS} characters, no spaces`)
+      o.httpToken = token
       break
+    }
     case '--http-token-file': o.httpTokenFile = checkPath(flag, value); break
     case '--http-allow-host':
       if (!ALLOW_HOST.test(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)

@@ -69,7 +69,9 @@ function normalise (addr: string, what: string): string {
 
 async function tokenOf (init: ClientInit): Promise<string | undefined> {
   const file = init.tokenFile ?? init.env.MURMUR_HTTP_TOKEN_FILE
-  if (init.tokenFile === undefined && init.env.MURMUR_HTTP_TOKEN !== undefined && init.env.MURMUR_HTTP_TOKEN !== '') return init.env.MURMUR_HTTP_TOKEN
+  // Trimmed as the agent trims it: a Secret made from a file ends in a newline, which no header can carry.
+  const fromEnv = init.env.MURMUR_HTTP_TOKEN?.trim()
+  if (init.tokenFile === undefined && fromEnv !== undefined && fromEnv !== '') return fromEnv
   if (file === undefined || file === '') return undefined
   let token: string
   try {

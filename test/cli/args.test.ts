@@ -54,6 +54,13 @@ describe('parseArgs', () => {
     expect(parseArgs(['--data-dir', './~', '--psk', 'a~b'])).toMatchObject({ kind: 'run', options: { dataDir: './~', pskFile: 'a~b' } })
   })
 
+  test('a token with a trailing newline (a Secret made from a file) is the token without it: with it, no client could ever send it', () => {
+    const token = 't'.repeat(24)
+    expect(parseArgs(['--http-token', `${token}\n`])).toMatchObject({ kind: 'run', options: { httpToken: token } })
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: ` ${token}\r\n` })).toMatchObject({ kind: 'run', options: { httpToken: token } })
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: `${token} ${token}` })).toMatchObject({ kind: 'error', message: /^MURMUR_HTTP_TOKEN: --http-token must be at least 16 characters, no spaces/ })
+  })
+
   test('--help and --version', () => {
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
     expect(parseArgs(['--listen', '/ip4/1.2.3.4/tcp/1', '--version'])).toEqual({ kind: 'version' })
@@ -145,7 +152,7 @@ describe('parseArgs', () => {
     expect(parseArgs(['--http-token', 'f'.repeat(16)], env)).toMatchObject({ kind: 'run', options: { httpToken: 'f'.repeat(16) } })
     expect(parseArgs(['--http-token-file', 't'], env)).toMatchObject({ kind: 'run', options: { httpTokenFile: 't' } })
     expect((parseArgs(['--http-token-file', 't'], env) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
-    expect(parseArgs([], { MURMUR_HTTP_TOKEN: 'short' })).toEqual({ kind: 'error', message: 'MURMUR_HTTP_TOKEN: --http-token must be at least 16 characters' })
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: 'short' })).toEqual({ kind: 'error', message: 'MURMUR_HTTP_TOKEN: --http-token must be at least 16 characters, no spaces' })
     // Without the environment passed in, parsing is pure: no token.
     expect((parseArgs([]) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
   })
