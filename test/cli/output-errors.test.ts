@@ -22,7 +22,7 @@ describe.skipIf(!existsSync(FULL))('writing to a full disk', () => {
     const proc = spawn(NODE, [PEER_JS, '--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--profile', 'local', '--log-level', 'debug'], { cwd: ROOT, stdio: ['ignore', 'pipe', full] })
     closeSync(full)
     let stdout = ''
-    proc.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    proc.stdout?.on('data', (d: Buffer) => { stdout += d.toString() })
     const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { proc.on('exit', (code, signal) => { resolve({ code, signal }) }) })
     try {
       const banner = await waitFor('the banner', () => proc.exitCode === null ? parseBanner(stdout) : false, 15_000)
@@ -40,7 +40,7 @@ describe.skipIf(!existsSync(FULL))('writing to a full disk', () => {
     const proc = spawn(NODE, [PEER_JS, '--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--profile', 'local'], { cwd: ROOT, stdio: ['ignore', full, 'pipe'] })
     closeSync(full)
     let stderr = ''
-    proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
     const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { proc.on('exit', (code, signal) => { resolve({ code, signal }) }) })
     try {
       await waitFor('the peer listening', () => /net listening/.test(stderr), 15_000)
