@@ -133,6 +133,16 @@ function show (value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
 }
 
+/**
+ * A file or directory path as given: one that starts with `~` reached us unexpanded (the shell expands it
+ * only at the start of a word, not after `--data-dir=`, and never in the environment or a config file),
+ * and the peer then made a directory named `~` in the working directory, a new identity in it.
+ */
+function checkPath (flag: string, value: string): string {
+  if (value.startsWith('~')) throw new ArgError(`${flag} ${show(value)}: ~ is not expanded here; write the full path (or ${show(`./${value}`)} for a directory named ~ here)`)
+  return value
+}
+
 function checkMultiaddr (value: string, flag: string): string {
   const ma = parseMultiaddr(value)
   if (ma === undefined) throw new ArgError(`${flag} ${show(value)}: not a valid multiaddr`)
@@ -228,7 +238,12 @@ function fromArgv (argv: readonly string[]): { settings: Setting[], config?: str
       if (value === undefined || (value.startsWith('--') && (FLAGS_BY_NAME.has(value) || ARG_ONLY.has(value)))) throw new ArgError(`${flag} needs a value (see --help)`)
     }
     if (spec === undefined) config = value
-    else if (spec.flag === '--bootstrap') for (const part of value.split(',').map(p => p.trim()).filter(p => p !== '')) settings.push({ spec, value: part })
+    else if (spec.flag === '--bootstrap') {
+      const parts = value.split(',').map(p => p.trim()).filter(p => p !== '')
+      // `--bootstrap "$SEED"` with SEED unset would otherwise start a lone peer, a mesh of its own.
+      if (parts.length === 0) throw new ArgError('--bootstrap needs a non-empty value')
+      for (const part of parts) settings.push({ spec, value: part })
+    }
     else settings.push({ spec, value })
   }
   return config === undefined ? { settings } : { settings, config }
@@ -239,6 +254,7 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
   if (cli === 'help' || cli === 'version') return { kind: cli }
   const configFile = cli.config ?? (env.MURMUR_CONFIG === undefined || env.MURMUR_CONFIG === '' ? undefined : env.MURMUR_CONFIG)
   if (cli.config === '') throw new ArgError('--config needs a non-empty value')
+  if (configFile !== undefined) checkPath(cli.config === undefined ? 'MURMUR_CONFIG' : '--config', configFile)
   let fileSettings: Setting[] = []
   // Named as the operator gave it: a MURMUR_CONFIG that names a missing file is not a --config flag.
   const configFrom = cli.config === undefined ? 'MURMUR_CONFIG' : '--config'
@@ -308,6 +324,10 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
   return o
 }
 
+function addOnce (list: string[], value: string): void {
+  if (!list.includes(value)) list.push(value)
+}
+
 interface Collect { cert: (v: string) => void, key: (v: string) => void, noHttp: () => void, http: () => void }
 
 function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
@@ -328,28 +348,33 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
   const value = s.value ?? ''
   if (value === '' && flag !== '--name') throw new ArgError(`${flag} needs a non-empty value`)
   switch (flag) {
-    case '--listen': o.listen.push(checkMultiaddr(value, flag)); break
-    case '--bootstrap': o.bootstrap.push(checkMultiaddr(value, flag)); break
-    case '--advertise': o.advertise.push(checkMultiaddr(value, flag)); break
-    case '--data-dir': o.dataDir = value; break
+    // Each address once: the same --listen twice was a start-up failure, EADDRINUSE against itself.
+    case '--listen': addOnce(o.listen, checkMultiaddr(value, flag)); break
+    case '--bootstrap': addOnce(o.bootstrap, checkMultiaddr(value, flag)); break
+    case '--advertise': addOnce(o.advertise, checkMultiaddr(value, flag)); break
+    case '--data-dir': o.dataDir = checkPath(flag, value); break
     case '--name':
       if (value.trim() === '' || value.length > SWIM_LIMITS.nameChars) throw new ArgError(`--name must be 1–${SWIM_LIMITS.nameChars} characters`)
       o.name = value
       break
     case '--tag': parseTag(value, o.tags); break
     case '--http': o.http = parseHttp(value); c.http(); break
-    case '--http-token':
-      if (value.length < MIN_TOKEN_CHARS) throw new ArgError(`--http-token must be at least ${MIN_TOKEN_CHARS} characters`)
-      o.httpToken = value
+    case '--http-token': {
+      // As --http-token-file's: surrounding whitespace is no part of it (a Secret made from a file ends
+      // in a newline, and a token with one could never be sent), and none inside.
+      const token = value.trim()
+      if (token.length < MIN_TOKEN_CHARS || /\s/.test(token)) throw new ArgError(`--http-token must be at least ${MIN_TOKEN_CHARS} characters, no spaces`)
+      o.httpToken = token
       break
-    case '--http-token-file': o.httpTokenFile = value; break
+    }
+    case '--http-token-file': o.httpTokenFile = checkPath(flag, value); break
     case '--http-allow-host':
       if (!ALLOW_HOST.test(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
       o.httpAllowHosts.push(value.toLowerCase())
       break
-    case '--https-cert': c.cert(value); break
-    case '--https-key': c.key(value); break
-    case '--psk': o.pskFile = value; break
+    case '--https-cert': c.cert(checkPath(flag, value)); break
+    case '--https-key': c.key(checkPath(flag, value)); break
+    case '--psk': o.pskFile = checkPath(flag, value); break
     case '--allow-peer':
       if (!PEER_ID.test(value) || !isPeerId(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id (they look like 12D3KooW…)`)
       o.allowPeers.push(value)

@@ -69,7 +69,9 @@ function normalise (addr: string, what: string): string {
 
 async function tokenOf (init: ClientInit): Promise<string | undefined> {
   const file = init.tokenFile ?? init.env.MURMUR_HTTP_TOKEN_FILE
-  if (init.tokenFile === undefined && init.env.MURMUR_HTTP_TOKEN !== undefined && init.env.MURMUR_HTTP_TOKEN !== '') return init.env.MURMUR_HTTP_TOKEN
+  // Trimmed as the agent trims it: a Secret made from a file ends in a newline, which no header can carry.
+  const fromEnv = init.env.MURMUR_HTTP_TOKEN?.trim()
+  if (init.tokenFile === undefined && fromEnv !== undefined && fromEnv !== '') return fromEnv
   if (file === undefined || file === '') return undefined
   let token: string
   try {
@@ -97,6 +99,25 @@ function baseOf (init: ClientInit): string {
   return normalise(recorded, file)
 }
 
+/** Certificate checks that fail for a certificate of a CA this machine does not trust (a private CA, a self-signed one). */
+const UNTRUSTED_CERT = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT'])
+
+/**
+ * What an operator needs after a TLS failure, whose code alone (an OpenSSL name) does not say: how to
+ * trust the agent's CA, or that the scheme does not match what the agent serves. '' for any other error.
+ */
+function tlsHint (base: string, code: unknown): string {
+  if (typeof code !== 'string') return ''
+  const https = base.startsWith('https:')
+  if (https && UNTRUSTED_CERT.has(code)) return ' (the agent\'s certificate is not from a CA this machine trusts: NODE_EXTRA_CA_CERTS=<ca.pem> murmur …)'
+  if (https && code === 'ERR_TLS_CERT_ALTNAME_INVALID') return ' (the agent\'s certificate is for another host name: use one it names in --http-addr)'
+  // OpenSSL's "wrong version number": what came back was no TLS, most likely plain HTTP.
+  if (https && code === 'EPROTO') return ` (no TLS answered: if the agent serves plain HTTP, use --http-addr ${base.replace(/^https:/, 'http:')})`
+  // A TLS server closes a connection that opens with plain HTTP.
+  if (!https && code === 'ECONNRESET') return ` (if the agent serves HTTPS, use --http-addr ${base.replace(/^http:/, 'https:')})`
+  return ''
+}
+
 /** @throws ConfigError for a missing or malformed address or token file. */
 export async function agentClient (init: ClientInit): Promise<AgentClient> {
   const base = baseOf(init)
@@ -108,7 +129,7 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
       return new AgentError(`the agent at ${base} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`)
     }
     const reason = typeof cause?.code === 'string' ? cause.code : cause?.message
-    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}`)
+    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}${tlsHint(base, cause?.code)}`)
   }
   const fail = async (res: Response): Promise<AgentError> => {
     const text = await res.text()

@@ -291,7 +291,9 @@ async function putOnce<T> (key: string, send: (headers: Record<string, string>) 
 async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
   const p = parseCommandArgs(argv, [...CLIENT_FLAGS, '--idempotency-key'], ['--json'])
   const [action, name, key, value, ...extra] = p.positional
-  const enc = encodeURIComponent
+  if (name === '' || key === '') throw new UsageError(`${name === '' ? 'a doc name' : 'a key'} cannot be empty`)
+  // Dots too: a segment "." or ".." must reach the agent as a name, not be read as a dot segment.
+  const enc = (segment: string): string => encodeURIComponent(segment).replaceAll('.', '%2E')
   if (action === 'ls' && name === undefined) {
     const list = await (await client(p, io)).request<Array<{ name: string, digest: string, version: Record<string, number> }>>('GET', '/docs')
     if (p.switches.has('--json')) io.out(`${terminalSafeJson(list, 2)}\n`)

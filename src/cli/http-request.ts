@@ -21,13 +21,22 @@ export interface RequestInit {
 /** Statuses whose response has no body (the Response constructor refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304])
 
+/**
+ * `url`'s path and query exactly as given. The URL class resolves dot segments (`/docs/../kv/k` becomes
+ * `/kv/k`, and `%2E%2E` counts as `..`), which would send a request for a doc named `..` somewhere else.
+ */
+function rawPath (url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  return start === -1 ? '/' : url.slice(start)
+}
+
 export async function httpRequest (url: string, init: RequestInit = {}): Promise<Response> {
   const target = new URL(url)
   const { signal } = init
   signal?.throwIfAborted()
   return await new Promise<Response>((resolve, reject) => {
     const send = target.protocol === 'https:' ? https.request : http.request
-    const req = send(target, { method: init.method ?? 'GET', headers: { ...init.headers }, ...(signal === undefined ? {} : { signal }) }, (res) => {
+    const req = send(target, { path: rawPath(url), method: init.method ?? 'GET', headers: { ...init.headers }, ...(signal === undefined ? {} : { signal }) }, (res) => {
       try {
         const headers = new Headers()
         for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string)

@@ -5,9 +5,10 @@
  */
 import { MURMUR_VERSION } from '../version.js'
 import { HELP as AGENT_HELP } from './args.js'
-import { runOperator } from './operator.js'
+import { helpAsFlag, runOperator } from './operator.js'
+import { flushed, guardOutput } from './output.js'
 
-const [command, ...rest] = process.argv.slice(2)
+const [command, ...rest] = helpAsFlag(process.argv.slice(2))
 if (command === 'agent') {
   const { runPeerCli } = await import('./run-peer.js')
   await runPeerCli(rest, process.env, { help: AGENT_HELP.replace('Usage: node dist/peer.js', 'Usage: murmur agent'), version: `murmur ${MURMUR_VERSION}` })
@@ -16,15 +17,19 @@ if (command === 'agent') {
   process.once('SIGINT', () => { interrupt.abort() })
   process.once('SIGTERM', () => { interrupt.abort() })
   // The reader went away (`murmur monitor | head -1`): end quietly, as SIGPIPE ends other programs,
-  // not with an unhandled EPIPE and its stack trace at the next event.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err
-    interrupt.abort()
-  })
+  // not with an unhandled EPIPE and its stack trace at the next event. Any other failure (ENOSPC: a
+  // full disk) ends the command too, and is one line and exit 1 below.
+  process.stdout.on('error', () => { interrupt.abort() })
+  guardOutput(process.stderr)
   process.exitCode = await runOperator(process.argv.slice(2), {
     env: process.env,
     out: (text) => { if (!process.stdout.destroyed) process.stdout.write(text) },
-    err: (text) => { process.stderr.write(text) },
+    err: (text) => { if (!process.stderr.destroyed) process.stderr.write(text) },
     interrupted: interrupt.signal
   })
+  const failed = await flushed(process.stdout)
+  if (failed !== undefined && failed !== 'EPIPE') {
+    process.stderr.write(`murmur: cannot write to stdout: ${failed}\n`)
+    process.exitCode = 1
+  }
 }

@@ -33,6 +33,11 @@ export interface OperatorIo extends CommandIo {
   err: (text: string) => void
 }
 
+/** `murmur help <command>` is `murmur <command> --help`; any other command line is returned as it is. */
+export function helpAsFlag (argv: readonly string[]): readonly string[] {
+  return argv.length === 2 && argv[0] === 'help' ? [argv[1] as string, '--help'] : argv
+}
+
 /** Runs `argv` (without `agent`); resolves with the exit code. */
 export async function runOperator (argv: readonly string[], io: OperatorIo): Promise<number> {
   const [command, ...rest] = argv
@@ -40,9 +45,19 @@ export async function runOperator (argv: readonly string[], io: OperatorIo): Pro
     io.err(`murmur: ${message.split('\n')[0] ?? message}\n`)
     return code
   }
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  // No command is a usage error (exit 2, the usage on stderr, as git and Serf do): a script whose
+  // command came out empty fails instead of printing help and passing. Help asked for is stdout, exit 0.
+  if (command === undefined) {
+    io.err(MURMUR_HELP)
+    return 2
+  }
+  if (command === '--help' || command === '-h' || (command === 'help' && rest.length === 0)) {
     io.out(MURMUR_HELP)
     return 0
+  }
+  if (command === 'help') {
+    if (rest.length > 1) return fail('usage: murmur help [command]', 2)
+    return await runOperator(helpAsFlag(argv), io)
   }
   if (command === '--version' || command === '-v' || command === 'version') {
     io.out(`murmur ${MURMUR_VERSION}\n`)

@@ -14,6 +14,7 @@ import type { HttpApi, RunningServer } from '../http/index.js'
 import { HTTP_ADDR_FILE, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
+import { writeLine, writeStdout } from './output.js'
 import { loadCliSecrets, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
 
@@ -68,12 +69,18 @@ export function describeError (err: unknown): string {
 
 const readText = (file: string): string => readFileSync(file, 'utf8')
 
+/** --help, --version: written, or one line and exit 1 (a full disk); a reader gone (`| head -1`) is no error. */
+async function print (text: string): Promise<void> {
+  const failed = await writeStdout(text)
+  if (failed !== undefined && failed !== 'EPIPE') fatal(`cannot write to stdout: ${failed}`, 1)
+}
+
 /** Parses `argv` (over `MURMUR_*` and `--config`) and runs a peer process; returns once it is started (signals end it). */
 export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: RunPeerInit): Promise<void> {
   const parsed = parseArgs(argv, env, { readFile: readText })
   switch (parsed.kind) {
-    case 'help': process.stdout.write(init.help); return
-    case 'version': process.stdout.write(`${init.version}\n`); return
+    case 'help': return await print(init.help)
+    case 'version': return await print(`${init.version}\n`)
     case 'error': fatal(parsed.message, 2)
   }
   const o = parsed.options
@@ -95,22 +102,23 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
  * The reader of the log or the banner went away (`2>&1 | head`, a closed ssh session, a harness killed
  * with SIGKILL): a graceful stop, once, as for SIGTERM — what SIGPIPE does to other programs, with a
  * leave. Unhandled, the EPIPE was an uncaught exception at the next log line: exit 1 with no leave.
+ * Any other write error (ENOSPC: the log's file is on a full disk) is no reason to stop: the peer runs
+ * on, and writeLine drops log lines until they can be written.
  */
 function stopOnClosedOutput (stop: (reason: string) => void): void {
   let closed = false
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err
-      if (closed) return
+      if (err.code !== 'EPIPE' || closed) return
       closed = true
       stop('output closed')
     })
   }
 }
 
-/** A line to stderr, unless its reader went away (stopOnClosedOutput). */
+/** A line to stderr, unless its reader went away (stopOnClosedOutput) or it cannot be written (output.ts). */
 function writeStderr (line: string): void {
-  if (!process.stderr.destroyed) process.stderr.write(line)
+  writeLine(process.stderr, line)
 }
 
 async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
@@ -187,7 +195,8 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     app.close?.() // ends the app's event streams, or server.close would wait for them
     api?.close()
     await server?.close()
-    if (server !== undefined) rmSync(addrFile, { force: true })
+    // A failure here is a warning: it must not skip peer.stop() and turn a clean stop into exit 1.
+    if (server !== undefined) removeAddrFile(addrFile, log)
   }, peer)
   stop = shutdown
   if (stopWhileStarting.handOver(shutdown)) return

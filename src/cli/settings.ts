@@ -81,7 +81,9 @@ export function settingsFromEnv (env: Readonly<Record<string, string | undefined
     if (raw === undefined || raw.trim() === '') continue
     const v = raw.trim()
     switch (s.kind) {
-      case 'value': out.push({ spec: s, value: raw, origin: name }); break
+      // Trimmed like everything else here: a value from a file (a ConfigMap, a YAML block) ends in a
+      // newline, which made a data dir named "/var/lib/murmur\n" or refused MURMUR_REPLICAS=" 2".
+      case 'value': out.push({ spec: s, value: v, origin: name }); break
       case 'list':
         for (const part of v.split(',').map(p => p.trim()).filter(p => p !== '')) out.push({ spec: s, value: part, origin: name })
         break
@@ -104,7 +106,8 @@ export function settingsFromEnv (env: Readonly<Record<string, string | undefined
 export function settingsFromFile (text: string, file: string): Setting[] {
   let json: unknown
   try {
-    json = JSON.parse(text)
+    // A byte order mark (Windows editors write one) is no part of the JSON, and JSON.parse refuses it.
+    json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text)
   } catch (err) {
     throw new SettingsError(`${file}: not valid JSON (${err instanceof Error ? err.message.split('\n')[0] ?? '' : ''})`)
   }

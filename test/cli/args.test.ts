@@ -37,6 +37,30 @@ describe('parseArgs', () => {
     expect(parseArgs(['--listen', '/ip4/0.0.0.0/tcp/0'])).toMatchObject({ kind: 'run', options: { listen: ['/ip4/0.0.0.0/tcp/0'] } })
   })
 
+  test('an address given twice is used once: listening twice on one port failed start-up with EADDRINUSE against itself', () => {
+    const a = '/ip4/127.0.0.1/tcp/4001'
+    expect(parseArgs(['--listen', a, '--listen', a, '--bootstrap', `${a},${a}`, '--advertise', a, '--advertise', a])).toMatchObject({ kind: 'run', options: { listen: [a], bootstrap: [a], advertise: [a] } })
+    expect(parseArgs([], { MURMUR_LISTEN: `${a}, ${a}` })).toMatchObject({ kind: 'run', options: { listen: [a] } })
+  })
+
+  test('a path starting with ~ is refused: the shell leaves it as it is after --flag= and in the environment and a file, and the peer made a directory named ~', () => {
+    for (const [flag, value] of [['--data-dir', '~/murmur'], ['--data-dir', '~'], ['--psk', '~alice/swarm.key'], ['--http-token-file', '~/token'], ['--config', '~/murmur.json']]) {
+      const r = parseArgs([`${flag as string}=${value as string}`], {}, { readFile: () => '{}' })
+      expect(r, `${flag as string}=${value as string}`).toEqual({ kind: 'error', message: `${flag as string} ${value as string}: ~ is not expanded here; write the full path (or ./${value as string} for a directory named ~ here)` })
+    }
+    expect(parseArgs([], { MURMUR_DATA_DIR: '~/m' })).toMatchObject({ kind: 'error', message: /^MURMUR_DATA_DIR: --data-dir ~\/m: ~ is not expanded here/ })
+    expect(parseArgs(['--https-cert', '~/c.pem', '--https-key', 'k.pem'])).toMatchObject({ kind: 'error', message: /^--https-cert ~\/c\.pem: ~ is not expanded/ })
+    // Only a leading ~ is the shell's.
+    expect(parseArgs(['--data-dir', './~', '--psk', 'a~b'])).toMatchObject({ kind: 'run', options: { dataDir: './~', pskFile: 'a~b' } })
+  })
+
+  test('a token with a trailing newline (a Secret made from a file) is the token without it: with it, no client could ever send it', () => {
+    const token = 't'.repeat(24)
+    expect(parseArgs(['--http-token', `${token}\n`])).toMatchObject({ kind: 'run', options: { httpToken: token } })
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: ` ${token}\r\n` })).toMatchObject({ kind: 'run', options: { httpToken: token } })
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: `${token} ${token}` })).toMatchObject({ kind: 'error', message: /^MURMUR_HTTP_TOKEN: --http-token must be at least 16 characters, no spaces/ })
+  })
+
   test('--help and --version', () => {
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
     expect(parseArgs(['--listen', '/ip4/1.2.3.4/tcp/1', '--version'])).toEqual({ kind: 'version' })
@@ -92,6 +116,10 @@ describe('parseArgs', () => {
     [['--listen', '/ip4/127.0.0.1/tcp/0/ws'], /\/ws after the TCP port/],
     [['--name', ''], /--name must be/],
     [['--data-dir', ''], /non-empty/],
+    // `--bootstrap "$SEED"` with SEED unset: the peer started alone, a mesh of its own, without a word.
+    [['--bootstrap', ''], /--bootstrap needs a non-empty value/],
+    [['--bootstrap=,'], /--bootstrap needs a non-empty value/],
+    [['--bootstrap', ' , '], /--bootstrap needs a non-empty value/],
     [['--http-token', 'x'.repeat(16), '--http-token-file', 'f'], /contradict/],
     [['--http-allow-host', 'evil.example:8080'], /expected a host name \(no port\)/],
     [['--http-allow-host', 'a b'], /expected a host name/],
@@ -124,7 +152,7 @@ describe('parseArgs', () => {
     expect(parseArgs(['--http-token', 'f'.repeat(16)], env)).toMatchObject({ kind: 'run', options: { httpToken: 'f'.repeat(16) } })
     expect(parseArgs(['--http-token-file', 't'], env)).toMatchObject({ kind: 'run', options: { httpTokenFile: 't' } })
     expect((parseArgs(['--http-token-file', 't'], env) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
-    expect(parseArgs([], { MURMUR_HTTP_TOKEN: 'short' })).toEqual({ kind: 'error', message: 'MURMUR_HTTP_TOKEN: --http-token must be at least 16 characters' })
+    expect(parseArgs([], { MURMUR_HTTP_TOKEN: 'short' })).toEqual({ kind: 'error', message: 'MURMUR_HTTP_TOKEN: --http-token must be at least 16 characters, no spaces' })
     // Without the environment passed in, parsing is pure: no token.
     expect((parseArgs([]) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
   })

@@ -204,6 +204,16 @@ describe('peer CLI', () => {
     expect(await exited).toBe(0)
   }, 40_000)
 
+  test('an http-addr the peer cannot write or remove (a directory there) is a warning, and SIGTERM still stops the peer: exit 0', async () => {
+    const dataDir = tempDir()
+    mkdirSync(path.join(dataDir, 'http-addr'))
+    const p = await spawnPeer({ dataDir, args: ['--profile', 'local'] })
+    expect(p.log()).toMatch(/WARN .*could not record the HTTP address/)
+    expect(await stopPeer(p, 'SIGTERM')).toEqual({ code: 0, signal: null })
+    expect(p.log()).toMatch(/INFO +murmur stopped/)
+    expect(p.log()).not.toMatch(/shutdown failed/)
+  })
+
   test('a bootstrap list naming only this peer (by id and by address) starts a new mesh, and says so instead of waiting for an answer', async () => {
     const first = await spawnPeer({ args: ['--profile', 'local'] })
     const own = first.addrs[0] as string

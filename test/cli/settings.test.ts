@@ -101,6 +101,15 @@ describe('config layers', () => {
     expect(o.bootstrap).toHaveLength(1)
   })
 
+  test('a file saved with a UTF-8 byte order mark (Notepad, PowerShell 5) is read like one without', () => {
+    expect(run(['--config', 'c.json'], {}, { 'c.json': '\uFEFF{"replicas": 2}' }).replicas).toBe(2)
+  })
+
+  test('an environment value is trimmed as a list\'s items are: a value from a file or a YAML block ends in a newline', () => {
+    const o = run([], { MURMUR_DATA_DIR: '/var/lib/murmur\n', MURMUR_REPLICAS: ' 2', MURMUR_PROFILE: 'local\r\n', MURMUR_HTTP: '8080\n' })
+    expect(o).toMatchObject({ dataDir: '/var/lib/murmur', replicas: 2, profile: 'local', http: { host: '127.0.0.1', port: 8080 } })
+  })
+
   test('errors say which layer the bad value came from', () => {
     expect(error([], { MURMUR_HTTP: 'abc' })).toMatch(/^MURMUR_HTTP: --http abc: expected \[host:\]port/)
     expect(error(['--config', 'c.json'], {}, { 'c.json': '{"profile": "wan"}' })).toMatch(/^c\.json: "profile": --profile must be lan or local/)
