@@ -6,15 +6,12 @@
  * increment. Now the page keeps sending the write with its key until the peer answers, and the counter
  * moves once.
  */
-import path from 'node:path'
-import { chromium } from 'playwright-core'
 import type { Browser, Page, Route } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ROOT, cleanup, http, spawnPeer } from '../helpers/procs.js'
+import { cleanup, http } from '../helpers/procs.js'
 import type { PeerProcess } from '../helpers/procs.js'
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, untilView } from '../helpers/browser.js'
+import { chromiumMissing, openAppPage, untilView } from '../helpers/browser.js'
 
-const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 /** The page's own retries (0.5 + 1.5 + 4 s) and then its settling rounds, with room for a slow machine. */
 const UNKNOWN_MS = 20_000
 const missing = chromiumMissing('browser-unknown')
@@ -34,11 +31,7 @@ describe.skipIf(missing !== undefined)(`chat-counter: a write with an unknown ou
   let page: Page
 
   beforeAll(async () => {
-    peer = await spawnPeer({ entry: SERVER, args: ['--profile', 'local', '--name', 'unknown'] })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 })
-    page = await browser.newPage()
-    page.setDefaultTimeout(10_000)
-    await page.goto(`${peer.http}/`)
+    ({ peer, browser, page } = await openAppPage('unknown'))
     await untilView(view, page, 'the counter shown', v => v.counter === '0', 10_000)
   }, 60_000)
 
