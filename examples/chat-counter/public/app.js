@@ -26,6 +26,14 @@ function showError (text) {
   status.textContent = text
 }
 
+/** Pause between rounds of sending a write whose outcome is unknown (each round retries itself: api.js). */
+const SETTLE_PAUSE_MS = 3_000
+/**
+ * How long a write is settled for: well within the peers' idempotency window (1 hour), past which its key
+ * is forgotten and a resend would apply it again.
+ */
+const SETTLE_FOR_MS = 30 * 60_000
+
 /**
  * What to tell the user about a write that failed: refused (nothing happened) or unknown (it may have).
  * An unknown one is being sent again with its key (settle): a new click or message would be a new key,
@@ -35,31 +43,33 @@ function showError (text) {
 function failure (what, err) {
   const detail = err instanceof Error ? err.message : String(err)
   return err instanceof OutcomeUnknown
-    ? `Not confirmed yet: ${what} may or may not have been saved (${detail}). This page keeps sending it with the same key until this peer answers: it takes effect once.`
+    ? `Not confirmed yet: ${what} may or may not have been saved (${detail}). This page keeps sending it with the same key until this peer answers (for up to ${SETTLE_FOR_MS / 60_000} minutes): it takes effect once.`
     : `Not saved: ${what} (${detail}).`
 }
 
-/** Pause between rounds of sending a write whose outcome is unknown (each round retries itself: api.js). */
-const SETTLE_PAUSE_MS = 3_000
-/** Keys of the writes being settled: the status line says so until the last one is answered. */
-/** @type {Set<string>} */
+/** @type {Set<string>} Keys of the writes being settled: the status line says so until the last one is answered. */
 const unsettled = new Set()
 
 /**
  * A write whose outcome stayed unknown, sent again with the same key until the peer answers for sure —
  * the peer applies a key once, so this settles it without counting it twice. `onSaved` gets the answer;
- * a refusal is shown. Kept only while the page is open.
- * @param {string} path @param {unknown} body @param {string} key @param {string} what @param {(data: unknown) => void} onSaved
+ * a refusal is shown. Kept only while the page is open, and for SETTLE_FOR_MS from `since`.
+ * @param {string} path @param {unknown} body @param {string} key @param {string} what @param {(data: unknown) => void} onSaved @param {number} [since]
  */
-function settle (path, body, key, what, onSaved) {
+function settle (path, body, key, what, onSaved, since = Date.now()) {
   setTimeout(async () => {
+    if (Date.now() - since > SETTLE_FOR_MS) {
+      unsettled.delete(key)
+      showError(`Not confirmed: ${what} may or may not have been saved, and this peer did not answer for ${SETTLE_FOR_MS / 60_000} minutes. Check before trying again: a new attempt is a new change.`)
+      return
+    }
     try {
       onSaved(await api.post(path, body, key))
       unsettled.delete(key)
       if (unsettled.size === 0) showError('')
     } catch (err) {
       if (err instanceof OutcomeUnknown) {
-        settle(path, body, key, what, onSaved)
+        settle(path, body, key, what, onSaved, since)
         return
       }
       unsettled.delete(key)
