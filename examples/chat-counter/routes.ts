@@ -87,8 +87,13 @@ export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: 
       }
       const methods = routes[url.pathname]
       if (methods === undefined) throw new HttpError(404, 'not_found', `no route ${url.pathname}`)
-      const handler = methods[req.method ?? '']
-      if (handler === undefined) throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${url.pathname}`, { allow: Object.keys(methods).join(', ') })
+      // HEAD as GET (Node sends no body), as the peer API does, but on the event stream, whose answer never ends.
+      const headToo = methods.GET !== undefined && url.pathname !== '/api/events'
+      const handler = methods[req.method ?? ''] ?? (req.method === 'HEAD' && headToo ? methods.GET : undefined)
+      if (handler === undefined) {
+        const allow = Object.keys(methods).flatMap(m => m === 'GET' && headToo ? [m, 'HEAD'] : [m])
+        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${url.pathname}`, { allow: allow.join(', ') })
+      }
       await handler(req, res)
     } catch (err) {
       api.fail(res, err) // HttpError (bad bodies, access) and named murmur errors → status and code; anything else → 500, logged

@@ -108,6 +108,18 @@ const CLUSTER_NAME = new RegExp(`^[a-z0-9]([a-z0-9-]{0,${MAX_MDNS_CLUSTER_CHARS 
 const MAX_REPLICAS = 64
 /** Bearer tokens shorter than this are refused: a token is a password nobody types. */
 export const MIN_TOKEN_CHARS = 16
+
+/**
+ * What is wrong with an HTTP token, if anything: too short, or a character other than printable ASCII.
+ * HTTP clients send other characters differently — curl the UTF-8 bytes it was given, browsers and Node's
+ * fetch Latin-1 (and refuse anything past U+00FF) — so such a token matched for some clients and never
+ * for others; whitespace is trimmed off a header's ends.
+ */
+export function tokenProblem (token: string): string | undefined {
+  if (token.length < MIN_TOKEN_CHARS) return `at least ${MIN_TOKEN_CHARS} characters`
+  if (/[^\x21-\x7e]/.test(token)) return 'printable ASCII, no spaces (HTTP clients send other characters differently: curl as UTF-8, browsers and Node as Latin-1)'
+  return undefined
+}
 /** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
 const ALLOW_HOST = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$|^\[?[0-9a-fA-F:.]+\]?$/
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
@@ -361,9 +373,10 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     case '--http': o.http = parseHttp(value); c.http(); break
     case '--http-token': {
       // As --http-token-file's: surrounding whitespace is no part of it (a Secret made from a file ends
-      // in a newline, and a token with one could never be sent), and none inside.
+      // in a newline, and a token with one could never be sent).
       const token = value.trim()
-      if (token.length < MIN_TOKEN_CHARS || /\s/.test(token)) throw new ArgError(`--http-token must be at least ${MIN_TOKEN_CHARS} characters, no spaces`)
+      const problem = tokenProblem(token)
+      if (problem !== undefined) throw new ArgError(`--http-token must be ${problem}`)
       o.httpToken = token
       break
     }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
-import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE, MIN_TOKEN_CHARS } from './args.js'
+import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE, MIN_TOKEN_CHARS, tokenProblem } from './args.js'
 import { httpRequest } from './http-request.js'
 
 /** A request of a command waits at most this long (a join waits for the push-pulls). */
@@ -71,7 +71,13 @@ async function tokenOf (init: ClientInit): Promise<string | undefined> {
   const file = init.tokenFile ?? init.env.MURMUR_HTTP_TOKEN_FILE
   // Trimmed as the agent trims it: a Secret made from a file ends in a newline, which no header can carry.
   const fromEnv = init.env.MURMUR_HTTP_TOKEN?.trim()
-  if (init.tokenFile === undefined && fromEnv !== undefined && fromEnv !== '') return fromEnv
+  if (init.tokenFile === undefined && fromEnv !== undefined && fromEnv !== '') {
+    // One an agent cannot have (agents refuse such tokens): said as such, not as 'cannot reach the agent'
+    // (fetch refuses a header with characters past U+00FF before sending anything).
+    const problem = tokenProblem(fromEnv)
+    if (problem !== undefined) throw new ConfigError(`MURMUR_HTTP_TOKEN must be ${problem}`)
+    return fromEnv
+  }
   if (file === undefined || file === '') return undefined
   let token: string
   try {
@@ -80,7 +86,8 @@ async function tokenOf (init: ClientInit): Promise<string | undefined> {
     if (err instanceof ConfigError) throw err
     throw new ConfigError(`cannot read --http-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
-  if (token.length < MIN_TOKEN_CHARS) throw new ConfigError(`--http-token-file ${file} must hold a token of at least ${MIN_TOKEN_CHARS} characters`)
+  const problem = tokenProblem(token)
+  if (problem !== undefined) throw new ConfigError(`--http-token-file ${file}: the token must be ${problem}`)
   return token
 }
 

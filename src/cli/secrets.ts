@@ -10,7 +10,7 @@ import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import type { TlsFiles } from '../http/index.js'
 import { MAX_PSK_FILE_BYTES } from '../net/psk.js'
-import { MIN_TOKEN_CHARS, isLoopbackAddress } from './args.js'
+import { MIN_TOKEN_CHARS, isLoopbackAddress, tokenProblem } from './args.js'
 import type { PeerCliOptions } from './args.js'
 
 /** A token is a few dozen bytes, a TLS key a few KiB: anything past these is not one. */
@@ -44,7 +44,8 @@ export async function loadCliSecrets (o: PeerCliOptions): Promise<CliSecrets> {
   if (o.httpToken !== undefined) out.token = o.httpToken
   if (o.httpTokenFile !== undefined) {
     const token = (await secret(o.httpTokenFile, '--http-token-file', MAX_TOKEN_FILE_BYTES)).toString('utf8').trim()
-    if (token.length < MIN_TOKEN_CHARS || /\s/.test(token)) throw new ConfigError(`--http-token-file ${o.httpTokenFile} must hold one token of at least ${MIN_TOKEN_CHARS} characters, no spaces`)
+    const problem = tokenProblem(token)
+    if (problem !== undefined) throw new ConfigError(`--http-token-file ${o.httpTokenFile}: the token must be ${problem}`)
     out.token = token
   }
   if (o.https !== undefined) {

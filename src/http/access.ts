@@ -2,6 +2,9 @@
  * Who may talk to the HTTP API. One check, applied to every request of the peer API, of applications
  * mounting it, and of WebSocket upgrades, in this order:
  *
+ *  0. One Host and one Authorization header: Node keeps the first of repeated ones and drops the rest, so
+ *     `Host: localhost` then `Host: evil.example` was served as loopback while a proxy in front may have
+ *     read the other one. RFC 9112 §3.2 requires a 400 for more than one Host; the same for Authorization.
  *  1. Host. A page on evil.example can make its name resolve to 127.0.0.1 (DNS rebinding) and then talk
  *     to a loopback peer as "same origin": the browser sends `Host: evil.example`, and since the page also
  *     controls `Origin`, comparing the two proves nothing. What a rebinding page cannot choose is a Host
@@ -44,6 +47,9 @@ export interface AccessOptions {
 export type AccessCheck = (req: IncomingMessage, route?: RouteAccess) => HttpError | undefined
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
+
+/** Headers a request must not repeat (Node would silently use the first). */
+const SINGLE_HEADERS = ['host', 'authorization'] as const
 
 /** The host part of a Host header (`[::1]:8080` → `::1`, `Example.COM.:80` → `example.com`); undefined if malformed. */
 export function hostName (header: string | undefined): string | undefined {
@@ -95,6 +101,10 @@ export function createAccessCheck (options: AccessOptions = {}): AccessCheck {
   const checkHost = expected === undefined || allowHosts.length > 0
   const unauthorized = (message: string, code = 'unauthorized'): HttpError => new HttpError(401, code, message, { 'www-authenticate': 'Bearer' })
   return (req, route = {}) => {
+    for (const name of SINGLE_HEADERS) {
+      const n = req.headersDistinct[name]?.length ?? 0
+      if (n > 1) return new HttpError(400, 'invalid_request', `send one ${name} header, got ${n}`)
+    }
     if (checkHost) {
       const host = hostName(req.headers.host)
       if (host === undefined || !hostAllowed(host, allowHosts)) {

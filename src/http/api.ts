@@ -20,6 +20,7 @@ import { KV_MAP, docToJSON, unrenderable, valueToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
 import { SseHub } from './sse.js'
+import { awaitWriteConcern, writeConcernOf } from './write-concern.js'
 import { YjsBridge, registerYjsMetrics } from '../yjs/index.js'
 import type { YjsInit } from '../yjs/index.js'
 import { meshRoutes } from './mesh.js'
@@ -78,8 +79,6 @@ export interface HttpApi {
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 const MAX_BLOCK_LIST = 10_000
 const MAX_KEY_CHARS = 1024
-/** `?w=` at most (more durable copies than that is not a write concern but a broadcast). */
-const MAX_WRITE_CONCERN = 64
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
 
@@ -164,36 +163,6 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     if (k.length === 0 || k.length > MAX_KEY_CHARS) throw new HttpError(400, 'invalid_key', `key must be 1–${MAX_KEY_CHARS} characters`)
     return k
   }
-  /**
-   * `?w=<n>`, read before the write: a malformed value is refused (400) before anything is applied, as
-   * every 4xx of a write promises.
-   */
-  const writeConcernOf = (req: IncomingMessage): number | undefined => {
-    const all = new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('w')
-    if (all.length > 1) throw new HttpError(400, 'invalid_write_concern', `give w once, got ${all.length} values`)
-    const raw = all[0]
-    if (raw === undefined) return undefined
-    const w = Number(raw)
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(w) || w < 1 || w > MAX_WRITE_CONCERN) {
-      throw new HttpError(400, 'invalid_write_concern', `w must be an integer from 1 to ${MAX_WRITE_CONCERN}, got ${JSON.stringify(raw)}`)
-    }
-    return w
-  }
-  /**
-   * The write concern of a PUT or DELETE (`?w=<n>`): after the write is durable here, wait until n durable
-   * copies on distinct peers hold it (`peer.flush`). Absent: 1, this peer's own disk. Whatever ends the wait
-   * early — a timeout, too many waits pending (RateLimitError), the peer stopping — the write stays durable:
-   * a 504, never an answer of the refused class (a 429 here said "nothing applied" of an applied write).
-   */
-  const writeConcern = async (w: number | undefined, name: string, version: unknown): Promise<void> => {
-    if (w === undefined) return
-    try {
-      await peer.flush(name, { replicas: w })
-    } catch (err) {
-      const why = err instanceof Error && err.name === 'TimeoutError' ? err.message : `its copies could not be awaited (${err instanceof Error ? err.message : String(err)})`
-      throw new HttpError(504, 'write_concern_timeout', `the write is durable here and replicating (version ${JSON.stringify(version)}), but ${why}`)
-    }
-  }
   const aliveOthers = (): number => peer.members().filter(m => m.state === 'alive' && m.peerId !== peer.id).length
 
   // Live events: membership changes as they happen, doc changes coalesced per doc.
@@ -258,11 +227,11 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       run: async (req, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
         const options = idempotencyOf(req)
-        const w = writeConcernOf(req)
+        const w = writeConcernOf(req, peer)
         let replayed = false
         const version = await peer.delete(name, { ...options, onReplay: () => { replayed = true } })
         markReplayed(res, replayed)
-        await writeConcern(w, name, version)
+        await awaitWriteConcern(peer, w, name, version)
         json(res, 200, { deleted: name, version })
       }
     },
@@ -285,11 +254,11 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const value = await readJson(req)
         // The size it adds, roughly (Yjs stores the value about as compactly as JSON): a doc at its limit answers 413.
         const bytes = Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(value) ?? '')
-        const w = writeConcernOf(req)
+        const w = writeConcernOf(req, peer)
         let ran = false
         const version = await peer.write(name, (doc) => { ran = true; doc.getMap(KV_MAP).set(k, value) }, { bytes, ...idempotencyOf(req, JSON.stringify(value)) })
         markReplayed(res, !ran)
-        await writeConcern(w, name, version)
+        await awaitWriteConcern(peer, w, name, version)
         json(res, 200, { version })
       }
     },
@@ -300,7 +269,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const k = key(rawKey)
         const options = idempotencyOf(req)
         await reading(name, () => true) // a key of a doc nobody has is a 404: deleting it must not create the doc
-        const w = writeConcernOf(req)
+        const w = writeConcernOf(req, peer)
         let ran = false
         // A key the doc lacks is a 404 like GET's, decided in the write's own transaction (after a retry's
         // replay check: a retry of a delete that was applied answers 200 like the first) and before anything
@@ -312,7 +281,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
           map.delete(k)
         }, options)
         markReplayed(res, !ran)
-        await writeConcern(w, name, version)
+        await awaitWriteConcern(peer, w, name, version)
         json(res, 200, { version })
       }
     }

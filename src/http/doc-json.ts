@@ -1,6 +1,7 @@
 /**
  * A Y.Doc as plain JSON for the HTTP API. Root types that arrived from peers before this process defined
- * them are untyped placeholders in Yjs; they are read as maps if they hold keys, else as arrays.
+ * them are untyped placeholders in Yjs; they are rendered from their items (placeholderToJSON) as what
+ * their content says they are — a map, a text, XML or an array — and left undefined.
  */
 import * as Y from 'yjs'
 import { isReservedType } from '../replication/tombstone.js'
@@ -14,13 +15,40 @@ export function docToJSON (doc: Y.Doc): Record<string, unknown> {
     if (isReservedType(name)) continue // murmur's own (the delete tombstone, idempotency records), not the app's
     if (type instanceof Y.Map || type instanceof Y.Array || type instanceof Y.Text || type instanceof Y.XmlFragment) {
       setOwn(out, name, valueToJSON(type))
-    } else if (type._map.size > 0) {
-      setOwn(out, name, valueToJSON(doc.getMap(name)))
-    } else if (type._start !== null) {
-      setOwn(out, name, valueToJSON(doc.getArray(name)))
+    } else if (type._map.size > 0 || type._start !== null) {
+      setOwn(out, name, placeholderToJSON(type))
     }
   }
   return out
+}
+
+/**
+ * A root type nobody in this process defined, read without defining it: `doc.getMap(name)` or
+ * `doc.getArray(name)` would fix its type in the doc, which may be the live one (open in an app or behind
+ * y-websocket), and the app's own `doc.getText(name)` on it would then throw ("already been defined with a
+ * different constructor"). Keys: a map. Items: a text if any holds characters (Y.Text's toJSON: its
+ * string, formatting and embeds left out), XML if its elements are XML nodes (Y.XmlFragment's toJSON: their
+ * markup), else an array.
+ */
+function placeholderToJSON (type: Pick<Y.AbstractType<unknown>, '_map' | '_start'>): unknown {
+  if (type._map.size > 0) {
+    const out: Record<string, unknown> = {}
+    for (const [k, item] of type._map) if (!item.deleted) setOwn(out, k, valueToJSON(item.content.getContent()[item.length - 1]))
+    return out
+  }
+  let text = ''
+  let isText = false
+  const values: unknown[] = []
+  for (let item = type._start; item !== null; item = item.right) {
+    const content = item.content
+    if (content instanceof Y.ContentString || content instanceof Y.ContentFormat || content instanceof Y.ContentEmbed) isText = true
+    if (item.deleted || !item.countable) continue
+    if (content instanceof Y.ContentString) text += content.str
+    values.push(...content.getContent() as unknown[])
+  }
+  if (isText) return text
+  if (values.length > 0 && values.every(v => v instanceof Y.XmlElement || v instanceof Y.XmlText)) return values.map(v => String(v)).join('')
+  return values.map(valueToJSON)
 }
 
 /**

@@ -149,13 +149,17 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
     return { ...view, source: 'http', http: url, at: Date.now() }
   }
 
-  const collect = async (): Promise<MeshState> => {
-    const now = Date.now()
-    // Advertised HTTP addresses, gossiped as member tags (known even for peers we cannot reach now).
+  /** Advertised HTTP addresses, gossiped as member tags (known even for peers we cannot reach now). */
+  const learnAdvertised = (): void => {
     for (const m of peer.members()) {
       const url = m.tags[HTTP_TAG]
       if (url !== undefined && /^https?:\/\/[^\s/]+$/.test(url) && m.peerId !== peer.id) httpOf.set(m.peerId, url)
     }
+  }
+
+  const collect = async (): Promise<MeshState> => {
+    const now = Date.now()
+    learnAdvertised()
     const self = fromView(peer.id, 'self', peer.meshView(), now)
     const others = peer.members().filter(m => m.peerId !== peer.id && m.state !== 'left')
     const askable = others.filter(m => m.state === 'alive' || m.state === 'suspect').map(m => m.peerId)
@@ -197,7 +201,7 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
       return
     }
     const url = httpOf.get(target)
-    if (url === undefined) throw new Error('no HTTP address known for this peer (it has not answered a view yet)')
+    if (url === undefined) throw new Error('no HTTP address known for this peer (it advertises none: started without --http?)')
     if (action === 'block') await request(url, 'POST', '/admin/partition', { block: ids })
     else await request(url, 'DELETE', '/admin/partition', action === 'unblock' ? { unblock: ids } : undefined)
   }
@@ -228,6 +232,8 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
     }
     deps.log.info('/mesh: fault injection', { op: String(op), peers: plan.length })
     cached = undefined
+    // A script may cut links on a peer whose page was never opened: the addresses come from the tags.
+    learnAdvertised()
     return await Promise.all(plan.map(async ([target, action, ids]) => {
       try {
         await apply(target, action, ids)

@@ -9,26 +9,43 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { checkCount, checkInt } from '../core/codec.js'
 import { DecodeError } from '../core/errors.js'
-import { MAX_CLIENT_ID, checkStateJson } from '../presence/index.js'
+import { MAX_CLIENT_ID, PRESENCE_LIMITS, checkStateJson } from '../presence/index.js'
 import type { AwarenessEntry } from '../presence/index.js'
 
+/** A decoded awareness update: its entries, and how many states were left out for their size. */
+export interface AwarenessUpdate {
+  entries: AwarenessEntry[]
+  /**
+   * States over PRESENCE_LIMITS.stateChars: a policy limit, not a malformed message, so they are dropped
+   * (not shared) and the client stays connected. Closing it with 4400 stopped y-websocket for good —
+   * its document edits with it — because its user's presence (an avatar, say) had grown past 16 Ki.
+   */
+  tooLarge: number
+}
+
 /** @throws DecodeError (and lib0's errors on truncated input, which callers wrap) */
-export function decodeAwarenessUpdate (bytes: Uint8Array, maxEntries: number): AwarenessEntry[] {
+export function decodeAwarenessUpdate (bytes: Uint8Array, maxEntries: number): AwarenessUpdate {
   const decoder = decoding.createDecoder(bytes)
   const count = decoding.readVarUint(decoder)
   checkCount(count, maxEntries, 'awareness entries')
   const entries: AwarenessEntry[] = []
+  let tooLarge = 0
   const seen = new Set<number>()
   for (let i = 0; i < count; i++) {
     const clientId = checkInt(decoding.readVarUint(decoder), 0, MAX_CLIENT_ID, 'awareness client id')
     const clock = checkInt(decoding.readVarUint(decoder), 0, Number.MAX_SAFE_INTEGER, 'awareness clock')
-    const text = checkStateJson(decoding.readVarString(decoder), 'awareness state')
+    const raw = decoding.readVarString(decoder)
     if (seen.has(clientId)) throw new DecodeError(`awareness: client ${clientId} listed twice`)
     seen.add(clientId)
+    if (raw.length > PRESENCE_LIMITS.stateChars) {
+      tooLarge++
+      continue
+    }
+    const text = checkStateJson(raw, 'awareness state')
     entries.push({ clientId, clock, state: text === 'null' ? null : text })
   }
   if (decoding.hasContent(decoder)) throw new DecodeError('awareness: trailing bytes')
-  return entries
+  return { entries, tooLarge }
 }
 
 export function encodeAwarenessUpdate (entries: readonly AwarenessEntry[]): Uint8Array {

@@ -24,7 +24,7 @@ export type ClientMessage =
   | { readonly type: 'syncStep1', readonly stateVector: Uint8Array }
   | { readonly type: 'syncStep2', readonly update: Uint8Array }
   | { readonly type: 'update', readonly update: Uint8Array }
-  | { readonly type: 'awareness', readonly entries: readonly AwarenessEntry[] }
+  | { readonly type: 'awareness', readonly entries: readonly AwarenessEntry[], readonly tooLarge: number }
   | { readonly type: 'queryAwareness' }
 
 export type ClientMessageType = ClientMessage['type']
@@ -50,7 +50,7 @@ export function decodeClientMessage (bytes: Uint8Array, maxAwarenessEntries: num
         break
       }
       case MessageType.awareness:
-        msg = { type: 'awareness', entries: decodeAwarenessUpdate(decoding.readVarUint8Array(decoder), maxAwarenessEntries) }
+        msg = { type: 'awareness', ...decodeAwarenessUpdate(decoding.readVarUint8Array(decoder), maxAwarenessEntries) }
         break
       case MessageType.queryAwareness:
         msg = { type: 'queryAwareness' }

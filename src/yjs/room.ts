@@ -167,6 +167,7 @@ export class Room {
         this.applyEdit(conn, msg.update)
         break
       case 'awareness':
+        this.deps.counters.awarenessRefused.tooLarge += msg.tooLarge
         this.setAwareness(conn, msg.entries)
         break
       case 'queryAwareness':

@@ -22,8 +22,8 @@ export interface YjsCounters {
   malformed: number
   /** Times a client was paused by its rate limits. */
   throttled: number
-  /** Awareness entries dropped, by reason: another live connection speaks for that client id, or too many ids. */
-  awarenessRefused: Record<'notOwner' | 'tooManyClientIds', number>
+  /** Awareness entries dropped, by reason: another live connection speaks for that client id, too many ids, or a state over PRESENCE_LIMITS.stateChars. */
+  awarenessRefused: Record<'notOwner' | 'tooManyClientIds' | 'tooLarge', number>
   /** Awareness entries a client sent back unchanged (y-websocket clients echo every update they receive). */
   awarenessEchoes: number
   /** Client edits applied and made durable, and those that failed (store error or overload). */
@@ -50,7 +50,7 @@ export function createYjsCounters (): YjsCounters {
     bytesOut: 0,
     malformed: 0,
     throttled: 0,
-    awarenessRefused: { notOwner: 0, tooManyClientIds: 0 },
+    awarenessRefused: { notOwner: 0, tooManyClientIds: 0, tooLarge: 0 },
     awarenessEchoes: 0,
     updatesDurable: 0,
     updatesFailed: 0,

@@ -212,6 +212,14 @@ describe('murmur with a token', () => {
     const loose = path.join(tempDir(), 'token')
     writeFileSync(loose, TOKEN, { mode: 0o644 })
     expect((await murmur(['members', '--http-token-file', loose, ...at(p)])).stderr).toMatch(/is accessible to every user/)
+    // A token no agent can hold (agents refuse it at start) is named as the problem: it was reported as
+    // 'cannot reach the agent … Invalid character in header content'.
+    const euro = await murmur(['members', ...at(p)], { MURMUR_HTTP_TOKEN: '€'.repeat(16) })
+    expect(euro.status).toBe(1)
+    expect(euro.stderr).toMatch(/^murmur: MURMUR_HTTP_TOKEN must be printable ASCII, no spaces/)
+    const accented = path.join(tempDir(), 'token')
+    writeFileSync(accented, `${'é'.repeat(16)}\n`, { mode: 0o600 })
+    expect((await murmur(['members', '--http-token-file', accented, ...at(p)])).stderr).toMatch(/--http-token-file .*: the token must be printable ASCII/)
   })
 })
 

@@ -70,7 +70,11 @@ describe('secret files', () => {
     const short = file('token', 'short\n', 0o600)
     const r = run(['--http-token-file', short])
     expect(r.status).toBe(1)
-    expect(r.stderr).toMatch(/must hold one token of at least 16 characters/)
+    expect(r.stderr).toMatch(/the token must be at least 16 characters/)
+    const accented = file('token', `${'é'.repeat(20)}\n`, 0o600)
+    const a = run(['--http-token-file', accented])
+    expect(a.status).toBe(1)
+    expect(a.stderr).toMatch(/^murmur: --http-token-file .*: the token must be printable ASCII, no spaces/)
     expect(run(['--http-token-file', '/nonexistent/token']).stderr).toMatch(/cannot read --http-token-file .*ENOENT/)
   })
 

@@ -162,6 +162,17 @@ describe('chat-counter app on three peer processes', () => {
     expect(big.status).toBe(413)
     const del = await http<{ error: string }>(p.http, 'DELETE', '/api/counter')
     expect(del.status).toBe(405)
+    // HEAD is GET without the body (it was a 405 on every /api route), but on the event stream.
+    for (const route of ['/api/counter', '/api/chat', '/api/state']) {
+      const head = await fetch(`${p.http}${route}`, { method: 'HEAD' })
+      expect(head.status, route).toBe(200)
+      expect(head.headers.get('content-type'), route).toMatch(/^application\/json/)
+      expect(await head.text(), route).toBe('')
+    }
+    const headEvents = await fetch(`${p.http}/api/events`, { method: 'HEAD' })
+    expect(headEvents.status).toBe(405)
+    expect(headEvents.headers.get('allow')).toBe('GET')
+    expect((await fetch(`${p.http}/api/counter`, { method: 'DELETE' })).headers.get('allow')).toBe('GET, HEAD, POST')
     expect((await http(p.http, 'GET', '/api/nope')).status).toBe(404)
     const csrf = await http(p.http, 'POST', '/api/counter', { delta: 1 }, { origin: 'http://evil.example' })
     expect(csrf.status).toBe(403)

@@ -4,15 +4,12 @@
  * into the notes (a CodeMirror contenteditable, not an <input>) goes into the notes only: a hyphen in a
  * note must not decrement everyone's counter.
  */
-import path from 'node:path'
-import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ROOT, cleanup, http, spawnPeer } from '../helpers/procs.js'
+import { cleanup, http } from '../helpers/procs.js'
 import type { PeerProcess } from '../helpers/procs.js'
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, untilView } from '../helpers/browser.js'
+import { chromiumMissing, openAppPage, untilView } from '../helpers/browser.js'
 
-const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 const SHOW_MS = 10_000
 const missing = chromiumMissing('browser-keys')
 
@@ -34,11 +31,7 @@ describe.skipIf(missing !== undefined)(`chat-counter keys in chromium${missing =
   let page: Page
 
   beforeAll(async () => {
-    peer = await spawnPeer({ entry: SERVER, args: ['--profile', 'local', '--name', 'keys'] })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 })
-    page = await browser.newPage()
-    page.setDefaultTimeout(10_000)
-    await page.goto(`${peer.http}/`)
+    ({ peer, browser, page } = await openAppPage('keys'))
     await untilView(view, page, 'counter and notes ready', v => v.counter === '0' && v.notesSynced, SHOW_MS)
   }, 60_000)
 

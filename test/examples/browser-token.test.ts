@@ -104,6 +104,26 @@ describe.skipIf(missing !== undefined)(`chat-counter in chromium: a peer that re
     await page.close()
   })
 
+  // It said "this peer does not answer (HTTP 401)", as if the peer were down, and a #token= typed
+  // afterwards changed nothing until a reload.
+  test.each([
+    ['without a token', '', /needs its access token/],
+    ['with a wrong token', '#token=not-the-right-token-xyz', /refused the access token/]
+  ])('/mesh opened %s says the peer wants its token, then #token= connects it', async (_label, hash, message) => {
+    const mesh = await open(`mesh${hash}`)
+    const updated = (): Promise<{ state: string, text: string }> => mesh.evaluate(() => ({
+      state: document.getElementById('updated')?.dataset.state ?? '', text: document.getElementById('updated')?.textContent ?? ''
+    }))
+    const denied = await untilView(updated, mesh, '/mesh tells the token is missing or wrong', v => v.state === 'denied', SHOW_MS)
+    expect(denied.text).toMatch(message)
+    expect(denied.text).toContain(`${peer.http}/mesh#token=`)
+    expect(denied.text).not.toMatch(/does not answer/)
+    await mesh.evaluate((t) => { location.hash = `token=${t}` }, TOKEN)
+    await untilView(updated, mesh, '/mesh live with the token', v => v.state === 'live', SHOW_MS)
+    expect(await mesh.evaluate(() => document.querySelectorAll('#members td').length)).toBeGreaterThan(0)
+    await mesh.close()
+  })
+
   test('no page errors', () => {
     expect(pageErrors).toEqual([])
   })

@@ -4,8 +4,10 @@
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import type { Page } from 'playwright-core'
-import { ROOT, waitFor } from './procs.js'
+import { chromium } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { ROOT, spawnPeer, waitFor } from './procs.js'
+import type { PeerProcess } from './procs.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
@@ -48,4 +50,17 @@ export async function untilBoth<V> (read: (page: Page) => Promise<V>, a: Page, b
   } catch (err) {
     throw new Error(`${(err as Error).message}\nlast views: ${JSON.stringify(last)}`)
   }
+}
+
+/** The chat-counter app's server (the peer CLI plus the app). */
+export const APP_SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
+
+/** One chat-counter peer (profile local, named `name`) and its page in a fresh headless Chromium. */
+export async function openAppPage (name: string): Promise<{ peer: PeerProcess, browser: Browser, page: Page }> {
+  const peer = await spawnPeer({ entry: APP_SERVER, args: ['--profile', 'local', '--name', name] })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 })
+  const page = await browser.newPage()
+  page.setDefaultTimeout(10_000)
+  await page.goto(`${peer.http}/`)
+  return { peer, browser, page }
 }

@@ -12,7 +12,7 @@ const TOKEN = 'a-test-token-of-some-length'
 
 /** The parts of a request the check reads. */
 function req (url: string, headers: Record<string, string>): IncomingMessage {
-  return { url, headers } as unknown as IncomingMessage
+  return { url, headers, headersDistinct: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])) } as unknown as IncomingMessage
 }
 
 describe('Host header parsing', () => {

@@ -40,3 +40,32 @@ describe('docToJSON: a "__proto__" key', () => {
     }
   })
 })
+
+/**
+ * A replica holds root types no code of its process defined (placeholders): a y-websocket client's notes
+ * (Y.Text) read over `GET /docs/:name` came out as an array of characters (`"t": ["a","b","c"]`), and the
+ * read defined the live doc's root as a Y.Array, so the app's own `doc.getText('t')` then threw.
+ */
+describe('docToJSON: root types a replica has not defined', () => {
+  test('text, formatted text, XML, arrays and maps render as what they are, and stay undefined', () => {
+    const doc = new Y.Doc()
+    doc.getText('notes').insert(0, 'hello world')
+    doc.getText('notes').format(0, 5, { bold: true })
+    doc.getText('notes').delete(5, 6)
+    doc.getText('emptied').insert(0, 'gone')
+    doc.getText('emptied').delete(0, 4)
+    doc.getArray('list').push([1, 'a', { b: 2 }])
+    doc.getMap('m').set('k', 1)
+    const p = new Y.XmlElement('p')
+    p.insert(0, [new Y.XmlText('hi')])
+    doc.getXmlFragment('prose').insert(0, [p])
+    const r = replica(doc)
+    // A text whose every character was deleted keeps no trace of being text: an empty array, as before.
+    expect(docToJSON(r)).toEqual({ notes: 'hello', emptied: [], list: [1, 'a', { b: 2 }], m: { k: 1 }, prose: '<p>hi</p>' })
+    expect({ ...docToJSON(r), emptied: '' }).toEqual(docToJSON(doc)) // as the writer, which defined them, renders them
+    // Reading defined nothing: the app (or a y-websocket client's server side) still chooses each type.
+    expect(r.getText('notes').toString()).toBe('hello')
+    expect(r.getXmlFragment('prose').toString()).toBe('<p>hi</p>')
+    expect(r.getArray('list').length).toBe(3)
+  })
+})

@@ -3,13 +3,13 @@
  * temp dir), and the error answers of the write outcomes (status, code, Retry-After; never internals).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { OutcomeUnknownError, StoreFailingError, StoreFullError, IdempotencyKeyReusedError, InvalidOpIdError, InvalidTextError, createHttpApi, createPeer, errorAnswer, silentLogger, startHttpServer } from '../../src/index.js'
 import type { Peer } from '../../src/index.js'
 import type { RunningServer } from '../../src/http/index.js'
+import { rawHttp } from '../helpers/raw-http.js'
 
 interface Answer { status: number, json: unknown, headers: Headers }
 
@@ -127,15 +127,7 @@ describe('HTTP: Idempotency-Key', () => {
 
   test('two Idempotency-Key headers, or two w values, are refused with 400 and nothing applied (they were joined into one key / one was picked)', async () => {
     const { port } = new URL(base)
-    const raw = (request: string): Promise<string> => new Promise((resolve, reject) => {
-      const sock = net.connect(Number(port), '127.0.0.1', () => { sock.write(request) }) // Connection: close ends it after the answer
-      let got = ''
-      sock.setEncoding('utf8')
-      sock.on('data', (d: string) => { got += d })
-      sock.on('end', () => { resolve(got) })
-      sock.on('error', reject)
-      sock.setTimeout(10_000, () => { sock.destroy(new Error('no answer in 10 s')) })
-    })
+    const raw = (request: string): Promise<string> => rawHttp(Number(port), request) // Connection: close ends it after the answer
     const twoKeys = await raw('PUT /docs/d/kv/two HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nConnection: close\r\n\r\n1')
     expect(twoKeys).toMatch(/^HTTP\/1\.1 400/)
     expect(twoKeys).toContain('"code":"invalid_idempotency_key"')

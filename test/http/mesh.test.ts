@@ -28,6 +28,30 @@ describe('/mesh on three peer processes', () => {
     return r.body
   }
 
+  // First: B has never collected the mesh's state (no /mesh page open on it), as for a script.
+  test('a link cut through a peer whose /mesh page was never opened is cut at both ends, and heals', async () => {
+    const [a, b, c] = peers as [PeerProcess, PeerProcess, PeerProcess]
+    // Before, B knew the other peers' HTTP addresses only from a /mesh/state it had served: A blocked C,
+    // C was told nothing (502 "no HTTP address known"), and the link was cut in one direction only.
+    // The addresses are gossiped as member tags, once each peer's HTTP server listens.
+    await waitFor('B knows the HTTP addresses A and C advertise', async () => {
+      const members = (await api<Array<{ peerId: string, tags: Record<string, string> }>>(b, 'GET', '/members')).body
+      return [a, c].every(p => members.find(m => m.peerId === p.id)?.tags['murmur.http'] === p.http)
+    }, 10_000)
+    try {
+      const cut = await api<{ results: Array<{ peerId: string, ok: boolean, error?: string }> }>(b, 'POST', '/mesh/links', { op: 'cut', a: a.id, b: c.id })
+      expect(cut.body.results.filter(r => !r.ok)).toEqual([])
+      expect(cut.status).toBe(200)
+      expect((await api<{ blocked: string[] }>(a, 'GET', '/admin/partition')).body.blocked).toEqual([c.id])
+      expect((await api<{ blocked: string[] }>(c, 'GET', '/admin/partition')).body.blocked).toEqual([a.id])
+      const heal = await api<{ results: Array<{ ok: boolean }> }>(b, 'POST', '/mesh/links', { op: 'heal-all' })
+      expect(heal.status).toBe(200)
+      for (const p of peers) expect((await api<{ blocked: string[] }>(p, 'GET', '/admin/partition')).body.blocked).toEqual([])
+    } finally {
+      for (const p of peers) await api(p, 'DELETE', '/admin/partition') // the next tests start from a whole mesh, whatever failed here
+    }
+  })
+
   test('every peer\'s view, over the mesh, with its advertised HTTP address; the page and its script are served', async () => {
     const [a, b, c] = peers as [PeerProcess, PeerProcess, PeerProcess]
     // Over the mesh (a loaded machine may answer one round late: then that view came over HTTP).

@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createHttpApi, createLogger, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
 import type { HttpApi, HttpApiOptions, Peer, RunningServer } from '../../src/index.js'
 import { waitFor } from '../helpers/procs.js'
+import { rawHttp } from '../helpers/raw-http.js'
 
 const TOKEN = 'security-test-token-0123456789'
 
 interface Answer { status: number, headers: Record<string, string | string[] | undefined>, json: unknown, text: string }
 
 /** One request with exactly these headers (fetch would not let us set Host). */
-function send (base: string, method: string, route: string, headers: Record<string, string>, body?: string, keepOpen = false): Promise<Answer> {
+function send (base: string, method: string, route: string, headers: Record<string, string | string[]>, body?: string, keepOpen = false): Promise<Answer> {
   const url = new URL(base)
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, method, path: route, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) }, agent: false, timeout: 10_000 }, (res) => {
@@ -105,6 +106,18 @@ describe('DNS rebinding and cross-origin requests (no token)', () => {
     expect((await send(open.base, 'GET', '/docs/seed/kv/a', host)).status).toBe(200)
   })
 
+  test('a repeated Host is refused (400), whichever comes first: Node served the first one, a proxy may read the other', async () => {
+    for (const hosts of [['localhost', 'evil.example'], ['evil.example', 'localhost'], ['localhost', 'localhost']]) {
+      for (const [method, route, body] of [['GET', '/docs/seed/kv/a', ''], ['PUT', '/docs/seed/kv/a', '"pwned"'], ['GET', '/health', '']] as const) {
+        const answer = await rawHttp(Number(open.port), `${method} ${route} HTTP/1.1\r\n${hosts.map(h => `Host: ${h}:${open.port}\r\n`).join('')}` +
+          `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
+        expect(answer, `${method} ${route} ${hosts.join(' + ')}`).toMatch(/^HTTP\/1\.1 400 /)
+        expect(answer).toContain('{"error":"send one host header, got 2","code":"invalid_request"}')
+      }
+    }
+    expect((await send(open.base, 'GET', '/docs/seed/kv/a', { host: `localhost:${open.port}` })).json).toBe('secret')
+  })
+
   test('--http-allow-host: a named Host is served', async () => {
     const named = await serve(peer, { allowHosts: ['murmur.test'] })
     expect((await send(named.base, 'GET', '/docs/seed/kv/a', { host: `murmur.test:${named.port}` })).json).toBe('secret')
@@ -128,6 +141,14 @@ describe('tokens', () => {
     }
     expect((await send(locked.base, 'GET', '/members', { host: 'evil.example', origin: 'http://evil.example' })).status).toBe(401)
     expect((await send(locked.base, 'GET', '/members', { ...host(locked), authorization: `Bearer ${TOKEN}` })).status).toBe(200)
+  })
+
+  test('a repeated Authorization is refused (400), even when one of them is right', async () => {
+    for (const auth of [[`Bearer ${TOKEN}`, 'Bearer wrong-token-wrong-token'], ['Bearer wrong-token-wrong-token', `Bearer ${TOKEN}`]]) {
+      const a = await send(locked.base, 'GET', '/members', { ...host(locked), authorization: auth })
+      expect(a.status, auth.join(' + ')).toBe(400)
+      expect((a.json as { code: string }).code).toBe('invalid_request')
+    }
   })
 
   test('a token in the query string is refused on a plain route, even the right one; the event stream takes it', async () => {

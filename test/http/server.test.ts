@@ -3,20 +3,14 @@ import net from 'node:net'
 import { afterAll, describe, expect, test } from 'vitest'
 import { startHttpServer } from '../../src/http/index.js'
 import type { RunningServer } from '../../src/http/index.js'
+import { rawHttp } from '../helpers/raw-http.js'
 
 describe('http server', () => {
   const rejected: string[] = []
   let server: RunningServer
   afterAll(async () => { await server.close() })
 
-  const raw = (port: number, request: string): Promise<string> => new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => { socket.write(request) })
-    let data = ''
-    socket.on('data', (d) => { data += d.toString() })
-    socket.on('end', () => { resolve(data) })
-    socket.on('error', reject)
-    socket.setTimeout(5_000, () => { socket.destroy(); resolve(data) })
-  })
+  const raw = (port: number, request: string): Promise<string> => rawHttp(port, request, 5_000)
 
   test('oversized headers → 431, malformed request → 400, both counted; normal requests are served', async () => {
     server = await startHttpServer((_req, res) => { res.end('ok') }, '127.0.0.1', 0, { onRejected: (r) => rejected.push(r) })

@@ -192,6 +192,34 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     expect(await res.json()).toEqual([])
   })
 
+  it('an awareness state over 16 Ki characters is dropped, not shared, and the client stays connected: its edits still arrive', async () => {
+    // It was closed with 4400, which y-websocket takes as final: a user whose presence grew (an avatar in
+    // it) stopped syncing the document itself, for good.
+    const ws = open.server.url.replace('http', 'ws')
+    const big = rawSocket(`${ws}/yjs/big-presence`)
+    await opened(big.ws)
+    await waitFor('sync step 1', () => big.messages.length > 0, 5000, 20)
+    const metric = async (): Promise<number> => Number(/murmur_yjs_awareness_refused_total\{reason="tooLarge"\} (\d+)/.exec(await open.api.metrics.metrics())?.[1] ?? 'NaN')
+    const before = await metric()
+    big.ws.send(awarenessMsg([{ clientId: 4343, clock: 1, state: { user: { name: 'big', avatar: 'x'.repeat(20_000) } } }]))
+    // Then an edit, and a state of a sensible size: both arrive over the same connection.
+    const writer = new Y.Doc()
+    writer.getText('t').insert(0, 'still editing')
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, MessageType.sync)
+    encoding.writeVarUint(e, 2)
+    encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(writer))
+    big.ws.send(encoding.toUint8Array(e))
+    big.ws.send(awarenessMsg([{ clientId: 4343, clock: 2, state: { user: { name: 'small' } } }]))
+    const doc = await open.peer.doc('big-presence')
+    await waitFor('the edit applied', () => doc.getText('t').toString() === 'still editing', 5000, 20)
+    await waitFor('the small state held', () => open.peer.presence.states('big-presence').length === 1, 5000, 20)
+    expect(JSON.parse(open.peer.presence.states('big-presence')[0]?.state ?? 'null')).toEqual({ user: { name: 'small' } })
+    expect(await metric()).toBe(before + 1)
+    expect(big.ws.readyState).toBe(WebSocket.OPEN)
+    big.ws.close()
+  })
+
   it('a client sending faster than its rate is paced, not dropped: every edit arrives', async () => {
     const ws = open.server.url.replace('http', 'ws')
     const fast = rawSocket(`${ws}/yjs/paced`)
@@ -350,7 +378,7 @@ describe('awareness format: the bridge\'s lib0 codec agrees with y-protocols', (
     a.setLocalState({ user: { name: 'Ada', color: '#f00' }, cursor: { anchor: 3 } })
     a.setLocalStateField('cursor', { anchor: 4 })
     const bytes = awarenessProtocol.encodeAwarenessUpdate(a, [doc.clientID])
-    expect(decodeAwarenessUpdate(bytes, 10)).toEqual([{ clientId: doc.clientID, clock: 2, state: JSON.stringify(a.getLocalState()) }])
+    expect(decodeAwarenessUpdate(bytes, 10)).toEqual({ entries: [{ clientId: doc.clientID, clock: 2, state: JSON.stringify(a.getLocalState()) }], tooLarge: 0 })
     const other = new awarenessProtocol.Awareness(new Y.Doc())
     awarenessProtocol.applyAwarenessUpdate(other, encodeAwarenessUpdate([{ clientId: 5, clock: 3, state: '{"user":{"name":"Bob"}}' }]), 'test')
     expect(other.getStates().get(5)).toEqual({ user: { name: 'Bob' } })

@@ -50,6 +50,15 @@ function takeToken (): string | undefined {
 
 const token = takeToken()
 const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
+// `#token=…` typed after the page loaded changes only the fragment (no reload): load again to use it.
+addEventListener('hashchange', () => { if (/(?:^#|&)token=/.test(location.hash)) location.reload() })
+
+/** The peer answered, with an error status (a 401: no token, or a wrong one). */
+class HttpStatusError extends Error {
+  constructor (readonly status: number) {
+    super(`HTTP ${status}`)
+  }
+}
 
 async function request<T> (method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
@@ -59,7 +68,7 @@ async function request<T> (method: string, path: string, body?: unknown): Promis
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
   })
   const data = await res.json().catch(() => undefined) as T
-  if (!res.ok && res.status !== 502) throw new Error(`HTTP ${res.status}`)
+  if (!res.ok && res.status !== 502) throw new HttpStatusError(res.status)
   return data
 }
 
@@ -207,8 +216,17 @@ async function poll (): Promise<void> {
     updated.dataset.state = 'live'
     updated.textContent = `live · ${new Date().toLocaleTimeString()}`
   } catch (err) {
-    updated.dataset.state = 'offline'
-    updated.textContent = `this peer does not answer (${err instanceof Error ? err.message : String(err)})`
+    if (err instanceof HttpStatusError && err.status === 401) {
+      // It answers, but wants its token: waiting will not help, saying how to give it will.
+      const here = `${location.origin}${location.pathname}`
+      updated.dataset.state = 'denied'
+      updated.textContent = token === undefined
+        ? `this peer needs its access token: open ${here}#token=<your token> (the peer's --http-token-file or MURMUR_HTTP_TOKEN)`
+        : `this peer refused the access token this tab was given: open ${here}#token=<the right token>`
+    } else {
+      updated.dataset.state = 'offline'
+      updated.textContent = `this peer does not answer (${err instanceof Error ? err.message : String(err)})`
+    }
   } finally {
     busy = false
   }

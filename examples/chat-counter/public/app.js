@@ -26,15 +26,77 @@ function showError (text) {
   status.textContent = text
 }
 
+/** Pause between rounds of sending a write whose outcome is unknown (each round retries itself: api.js). */
+const SETTLE_PAUSE_MS = 3_000
+/**
+ * How long a write is settled for: well within the peers' idempotency window (1 hour), past which its key
+ * is forgotten and a resend would apply it again.
+ */
+const SETTLE_FOR_MS = 30 * 60_000
+
 /**
  * What to tell the user about a write that failed: refused (nothing happened) or unknown (it may have).
+ * An unknown one is being sent again with its key (settle): a new click or message would be a new key,
+ * a second change, so the text must not invite one.
  * @param {string} what @param {unknown} err
  */
 function failure (what, err) {
   const detail = err instanceof Error ? err.message : String(err)
   return err instanceof OutcomeUnknown
-    ? `Not confirmed: ${what} may or may not have been saved (${detail}). Trying again is safe: it takes effect once.`
+    ? `Not confirmed yet: ${what} may or may not have been saved (${detail}). This page keeps sending it with the same key until this peer answers (for up to ${SETTLE_FOR_MS / 60_000} minutes): it takes effect once.`
     : `Not saved: ${what} (${detail}).`
+}
+
+/** @type {Set<string>} Keys of the writes being settled: the status line says so until the last one is answered. */
+const unsettled = new Set()
+
+/**
+ * A write whose outcome stayed unknown, sent again with the same key until the peer answers for sure —
+ * the peer applies a key once, so this settles it without counting it twice. `onSaved` gets the answer;
+ * a refusal is shown. Kept only while the page is open, and for SETTLE_FOR_MS from `since`.
+ * @param {string} path @param {unknown} body @param {string} key @param {string} what @param {(data: unknown) => void} onSaved @param {number} [since]
+ */
+function settle (path, body, key, what, onSaved, since = Date.now()) {
+  setTimeout(async () => {
+    if (Date.now() - since > SETTLE_FOR_MS) {
+      unsettled.delete(key)
+      showError(`Not confirmed: ${what} may or may not have been saved, and this peer did not answer for ${SETTLE_FOR_MS / 60_000} minutes. Check before trying again: a new attempt is a new change.`)
+      return
+    }
+    try {
+      onSaved(await api.post(path, body, key))
+      unsettled.delete(key)
+      if (unsettled.size === 0) showError('')
+    } catch (err) {
+      if (err instanceof OutcomeUnknown) {
+        settle(path, body, key, what, onSaved, since)
+        return
+      }
+      unsettled.delete(key)
+      showError(failure(what, err))
+    }
+  }, SETTLE_PAUSE_MS)
+}
+
+/**
+ * A write with a fresh key (one per user action); `onSaved` gets the peer's answer, now or once `settle`
+ * gets one.
+ * @param {string} path @param {unknown} body @param {string} what @param {(data: unknown) => void} onSaved
+ * @returns {Promise<boolean>} whether the write is not known to be refused (saved, or being settled)
+ */
+async function write (path, body, what, onSaved) {
+  const key = newKey()
+  try {
+    onSaved(await api.post(path, body, key))
+    if (unsettled.size === 0) showError('')
+    return true
+  } catch (err) {
+    showError(failure(what, err))
+    if (!(err instanceof OutcomeUnknown)) return false
+    unsettled.add(key)
+    settle(path, body, key, what, onSaved)
+    return true
+  }
 }
 
 /** @param {string} state @param {string} text */
@@ -77,14 +139,10 @@ api.connect({
 /** @param {number} delta */
 async function change (delta) {
   const seq = stateSeq
-  try {
-    // One key per click: retries of this click (api.js) count once, a second click counts again.
-    const { value } = /** @type {{ value: number }} */ (await api.post('/api/counter', { delta }, newKey()))
-    if (seq === stateSeq) renderCounter(value)
-    showError('')
-  } catch (err) {
-    showError(failure('the counter change', err))
-  }
+  // One key per click: retries of this click (api.js, settle) count once, a second click counts again.
+  await write('/api/counter', { delta }, 'the counter change', (data) => {
+    if (seq === stateSeq) renderCounter(/** @type {{ value: number }} */ (data).value)
+  })
 }
 
 /**
@@ -122,14 +180,8 @@ form.addEventListener('submit', async (e) => {
   chat.myName = from
   localStorage.setItem(NAME_KEY, from)
   textInput.value = '' // ready for the next line at once; put back if the send fails
-  try {
-    const message = /** @type {ChatMessage} */ (await api.post('/api/chat', { from, text }, newKey()))
-    chat.add([message])
-    showError('')
-  } catch (err) {
-    // Put back only what surely was not sent: an unknown one may be in the chat already.
-    if (textInput.value === '' && !(err instanceof OutcomeUnknown)) textInput.value = text
-    showError(failure('your message', err))
-  }
+  const sent = await write('/api/chat', { from, text }, 'your message', (data) => { chat.add([/** @type {ChatMessage} */ (data)]) })
+  // Put back only what surely was not sent: an unknown one may be in the chat already, and is being settled.
+  if (!sent && textInput.value === '') textInput.value = text
   textInput.focus()
 })
