@@ -125,6 +125,7 @@ export const SPECS: Spec[] = [
   { name: 'murmur_push_pulls_total', help: 'Push-pull state exchanges started.', type: 'counter', read: s => one(s.m.pushPulls) },
   { name: 'murmur_push_pulls_same_total', help: 'Push-pull requests answered with the digest alone: the requester held the same member table (no state sent either way).', type: 'counter', read: s => one(s.m.pushPullsSame) },
   { name: 'murmur_reconnect_attempts_total', help: 'Push-pulls with dead members (partition healing): each reconnect interval with probability dead/alive, so the mesh makes about one per dead member per interval.', type: 'counter', read: s => one(s.m.reconnectAttempts) },
+  { name: 'murmur_stale_verdicts_total', help: 'Suspect or dead entries in the full state of a member just back from the dead, about members alive here: sent to the accused to refute, not suspected.', type: 'counter', read: s => one(s.m.staleVerdicts) },
   { name: 'murmur_unknown_sender_pulls_total', help: 'Push-pulls with a sender this peer had not heard of (a join whose gossip missed it).', type: 'counter', read: s => one(s.m.unknownSenderPulls) },
   { name: 'murmur_local_health', help: 'Lifeguard local health score (0 = healthy; timeouts scale by score + 1).', type: 'gauge', read: s => one(s.m.awareness) },
   { name: 'murmur_broadcast_queue', help: 'Membership updates waiting for dissemination.', type: 'gauge', read: s => one(s.m.broadcastQueue) },
@@ -214,6 +215,7 @@ export const SPECS: Spec[] = [
     ]
   },
   { name: 'murmur_pruned_connections_total', help: 'Connections closed by the connection budget (LRU).', type: 'counter', read: s => one(s.t.prunedConnections) },
+  { name: 'murmur_duplicate_connections_closed_total', help: 'Connections this end closed because a simultaneous dial left two to one peer (both handshakes were paid).', type: 'counter', read: s => one(s.t.duplicateConnectionsClosed) },
   {
     name: 'murmur_rate_limited_bytes_total', help: 'Inbound frames (and their bytes) dropped by the per-peer byte rate (a subset of rejected frames with reason rateLimited).', type: 'counter', labels: ['unit'],
     read: s => byKey(s.t.rateLimitedBytes, 'unit')

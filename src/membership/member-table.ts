@@ -44,6 +44,8 @@ interface MemberRecord {
   /** The incarnation of the member's own latest record (below); accusations never change it. */
   incarnation: number
   stateChangedAt: number
+  /** When it last came back from dead or left here (−∞: never): its view may hold the other side's verdicts (staleVerdict). */
+  revivedAt: number
   /** The member's signature of its latest own record, and which state that record announced. */
   signature: Uint8Array | undefined
   signedState: SignedState
@@ -64,6 +66,11 @@ interface Verification {
 
 /** Why an update was refused (counted by the caller). */
 export type RejectReason = 'implausible-incarnation' | 'member-table-full' | 'bad-signature' | 'verify-budget'
+
+/**
+ * How long, in probe periods, a member back from the dead holds a view we do not take its verdicts from: the push-pulls that merge two sides of a heal run within a few periods of it.
+ */
+const STALE_VIEW_PERIODS = 10
 
 export interface MemberTableDeps {
   clock: Clock
@@ -89,6 +96,12 @@ export interface MemberTableDeps {
   onRejected?: (reason: RejectReason, update: MemberUpdate) => void
   /** A member joined or came back: lets the prober add it to its rotation. */
   onNewMember?: (id: PeerId) => void
+  /**
+   * A full state or gossip from a member that was itself dead here until lately held `accusation` about a
+   * member we hold alive: a verdict from the sender's side of a partition, not taken as our suspicion
+   * (staleVerdict). Lets the caller tell the accused, who refutes.
+   */
+  onStaleVerdict?: (accusation: MemberUpdate) => void
   /**
    * A suspicion expired. Call `verdict(false)` to declare the member dead, `verdict(true)` if it proved
    * alive meanwhile. Default: declare at once.
@@ -120,6 +133,7 @@ export class MemberTable {
       state: MemberState.alive,
       incarnation: Math.min(MAX_INCARNATION, Math.max(0, deps.initialIncarnation)),
       stateChangedAt: deps.clock.now(),
+      revivedAt: Number.NEGATIVE_INFINITY,
       signature: undefined,
       signedState: 'alive',
       suspicion: undefined,
@@ -230,7 +244,15 @@ export class MemberTable {
   // ── transitions ────────────────────────────────────────────────────────────────────────────────
 
   /** Apply one piggybacked update. */
-  applyGossip (u: MemberUpdate): void {
+  /** `sender`: who sent the frame (not the accuser an accusation names); see staleVerdict. */
+  applyGossip (u: MemberUpdate, sender?: PeerId): void {
+    if ((u.state === MemberState.suspect || u.state === MemberState.dead) && sender !== undefined) {
+      const accusation: MemberUpdate = { state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from }
+      if (this.staleVerdict(accusation, sender)) {
+        this.deps.onStaleVerdict?.(accusation)
+        return
+      }
+    }
     switch (u.state) {
       case MemberState.alive: this.applyAlive(u); break
       case MemberState.suspect: this.applySuspect(u); break
@@ -269,11 +291,36 @@ export class MemberTable {
         this.applyGossip(u)
         break
       case MemberState.suspect:
-      case MemberState.dead:
+      case MemberState.dead: {
+        const accusation: MemberUpdate = { state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: sender }
         if (u.id === this.self.id) this.applyDead(u)
-        else this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: sender })
+        else if (this.staleVerdict(accusation, sender)) this.deps.onStaleVerdict?.(accusation)
+        else this.applySuspect(accusation)
         break
+      }
     }
+  }
+
+  /**
+   * Whether `accusation`, in `sender`'s full state or gossip, is a verdict of the sender's side of a
+   * partition about a member of ours (issue 14): the sender is dead here, or came back from the dead within
+   * STALE_VIEW_PERIODS probe periods, and the accused is alive here at the very incarnation accused (an
+   * older accusation is moot, a newer one implausible: applySuspect). At a heal each side's push-pulls and
+   * gossip bring the other's view — every member of our own side dead — and suspecting them on that hearsay
+   * made every member suspect most of its own side, members it had been talking to all along (30 real
+   * peers, 15 | 15: 12 of one member's 14 within 0.6 s of the heal; everyone alive everywhere only 7–14 s
+   * later; test/membership/heal-hearsay.test.ts). The accused still has to refute, for the sender's side:
+   * the caller tells it directly. Any other sender gets memberlist's merge: its `dead` makes us suspect.
+   * Back from a suspicion is not enough: under a member forging suspicions of everyone, every member flaps,
+   * and all their gossip would be discounted (a real crash then took 1.8× as long to be seen dead by all).
+   */
+  private staleVerdict (accusation: MemberUpdate, sender: PeerId): boolean {
+    const accused = this.records.get(accusation.id)
+    const from = this.records.get(sender)
+    if (accused === undefined || from === undefined || from === this.self) return false
+    if (accused.state !== MemberState.alive || accusation.incarnation !== accused.incarnation) return false
+    if (from.state === MemberState.dead || from.state === MemberState.left) return true
+    return this.deps.clock.now() - from.revivedAt < STALE_VIEW_PERIODS * this.deps.config.probeIntervalMs
   }
 
   /**
@@ -302,7 +349,7 @@ export class MemberTable {
     if (r === undefined) {
       // Every field set here, in one order, and never deleted (issue 11): a deleted property used to turn
       // a record into a dictionary, slower to read and larger, and the table holds N of them in each member.
-      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, signature: u.signature, signedState: 'alive', suspicion: undefined, verification: undefined }
+      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, revivedAt: Number.NEGATIVE_INFINITY, signature: u.signature, signedState: 'alive', suspicion: undefined, verification: undefined }
       this.records.set(u.id, rec)
       this.index(rec, undefined)
       this.deps.broadcast(u, newMemberTransmits)
@@ -323,6 +370,7 @@ export class MemberTable {
     r.state = MemberState.alive
     this.index(r, previous)
     r.stateChangedAt = now
+    if (previous === MemberState.dead || previous === MemberState.left) r.revivedAt = now
     if (previous === MemberState.left) {
       this.deps.onNewMember?.(u.id)
       this.deps.emit('joined', toInfo(r))

@@ -96,6 +96,8 @@ export interface MembershipStats {
   reconnectAttempts: number
   /** Push-pulls with a sender we had not heard of (a join whose gossip missed us). */
   unknownSenderPulls: number
+  /** Verdicts in a full state from a member just back from the dead, about members alive here: told to the accused, not suspected (staleVerdict). */
+  staleVerdicts: number
   decodeErrors: number
   unexpectedFrames: number
   /**
@@ -242,7 +244,7 @@ export class Membership {
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
       probes: 0, probesFailed: 0, probesDeferred: 0, indirectProbes: 0, verifications: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
-      reconnectAttempts: 0, unknownSenderPulls: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, staleVerdicts: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -279,6 +281,7 @@ export class Membership {
         this.flaps.info('refuted', 'refuted accusation', { about: 'self', claimed: accusation.state, by: accusation.from || undefined, incarnation: this.table.localInfo().incarnation, healthCounted: counted })
       },
       onNewMember: (id) => { this.prober.addMember(id) },
+      onStaleVerdict: (accusation) => { this.tellAccused(accusation) },
       onRejected: (reason, u) => { this.onRejected(reason, u) },
       // Before declaring a suspect dead, one last direct ping carrying the suspicion: a live member answers
       // with its refutation. Costs one probe timeout on a real failure (none if the dial is refused). Sent
@@ -605,7 +608,7 @@ export class Membership {
     let accused = false
     for (const u of msg.gossip) {
       if (u.id === this.localId && u.state !== MemberState.alive) accused = true
-      this.table.applyGossip(u)
+      this.table.applyGossip(u, from)
     }
     // The sender believes we are suspect or dead (now or in an older incarnation): answer it directly
     // with our alive record, rather than hoping that gossip reaches it before its suspicion expires.
@@ -654,6 +657,17 @@ export class Membership {
     const u = this.table.updateFor(from)
     if (u === undefined || !this.toldAccused.take(from, this.clock.now(), this.config.probeIntervalMs)) return []
     return [u]
+  }
+
+  /**
+   * Another side's verdict about `accusation.id`, which we hold alive (MemberTable.staleVerdict): sent to
+   * the accused alone, at most once a probe period, so that it refutes — the other side takes only its
+   * refutation — without our suspecting it, or gossiping the suspicion to everyone.
+   */
+  private tellAccused (accusation: MemberUpdate): void {
+    this.counters.staleVerdicts++
+    if (this.leaving || !this.toldAccused.take(accusation.id, this.clock.now(), this.config.probeIntervalMs)) return
+    this.sendFrame(this.destinationOf(accusation.id), { type: 'gossip' }, [accusation])
   }
 
   /**

@@ -91,6 +91,7 @@ export class ConnectionKeeper {
     if (!this.running) return
     const id = peer.toString()
     for (const conn of redundantConnections(this.deps.node.getConnections(peer), this.deps.localId)) {
+      this.deps.counters.duplicateConnectionsClosed++
       this.deps.log.debug('closing duplicate connection from a simultaneous dial', { peer: id })
       await this.deps.outbound.retireStreamsOn(id, conn, CLOSE_MS)
       closeGracefully(conn)

@@ -96,6 +96,8 @@ export interface TransportStats {
   rateLimitedBytes: { frames: number, bytes: number }
   /** Connections closed by our LRU budget, and presumed-dead connections closed. */
   prunedConnections: number
+  /** Connections this end closed because a simultaneous dial left two to one peer (peer-link.ts). */
+  duplicateConnectionsClosed: number
   silentConnectionsClosed: number
   streamsOpened: { inbound: number, outbound: number }
   /** Gauges, sampled at `stats()` time. */
@@ -127,6 +129,7 @@ export function createCounters (): TransportCounters {
     flooders: { throttled: 0, disconnected: 0 },
     rateLimitedBytes: { frames: 0, bytes: 0 },
     prunedConnections: 0,
+    duplicateConnectionsClosed: 0,
     silentConnectionsClosed: 0,
     streamsOpened: { inbound: 0, outbound: 0 }
   }

@@ -118,6 +118,9 @@ describe('connections', () => {
       expect(stats.dials).toEqual(first?.dials)
       expect(stats.streamsOpened.outbound).toBeLessThanOrEqual(2) // 2 only if round 1's dial raced
     }
+    // Every connection beyond the one kept was a simultaneous dial's duplicate, closed and counted by one end.
+    const dialled = a.stats().dials.ok + b.stats().dials.ok
+    expect(a.stats().duplicateConnectionsClosed + b.stats().duplicateConnectionsClosed).toBe(dialled - 1)
   })
 
   it('refuses peers outside allowPeers, both ways, and says so', async () => {
