@@ -71,7 +71,8 @@ const ROWS: Row[] = [
 ]
 
 function report (o: Options, rounds: readonly HealRound[], peerJs: string, build: string, loadBefore: string, formedS: number): string {
-  const header = ['', ...rounds.map((_, i) => `round ${i + 1}`), `median of ${rounds.length}`]
+  // report.ts's median of an even count is the lower middle value: said so, not left for a mean.
+  const header = ['', ...rounds.map((_, i) => `round ${i + 1}`), `median of ${rounds.length}${rounds.length % 2 === 0 ? ' (lower middle)' : ''}`]
   const rows = ROWS.map(row => [row.label, ...rounds.map(row.cell), row.median(rounds)])
   const frames = (r: HealRound): string => Object.entries(r.framesIn).map(([k, v]) => `${k} ${v}`).join(', ')
   const half = o.peers / 2
