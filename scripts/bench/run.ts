@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   'write-load': './write-load.ts',
   loss: './loss.ts',
   'connection-cost': './connection-cost.ts',
+  heal: './heal.ts',
   'hot-paths': './hot-paths.ts'
 }
 

@@ -14,11 +14,11 @@
  * and the writes whose HTTP 200 arrived inside the window. The doc's homes are the peers whose own gauge
  * `murmur_docs_held{kind="homed"}` is ≥ 1 (the soak doc is the only doc).
  */
-import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import { PEER_JS, ROOT, api, cleanup, spawnPeer, waitForStates } from '../lib/peers.ts'
 import type { PeerProcess } from '../lib/peers.ts'
+import { buildName } from './lib/build-name.ts'
 import { keepRun, keptRuns, runsComment } from './lib/kept-runs.ts'
 import type { KeptRun } from './lib/kept-runs.ts'
 import { MURMUR_PEER_JS } from './lib/murmur-mesh.ts'
@@ -143,17 +143,6 @@ async function scrape (p: LoadPeer): Promise<PromSample[] | undefined> {
 
 async function scrapeAll (peers: readonly LoadPeer[]): Promise<Array<PromSample[] | undefined>> {
   return await Promise.all(peers.map(scrape))
-}
-
-/** The build measured: the commit of the checkout `peerJs` was built in, `+dirty` if its src/ has uncommitted changes. */
-function buildName (peerJs: string): string {
-  const dir = path.dirname(path.dirname(peerJs))
-  try {
-    const git = (...a: string[]): string => execFileSync('git', ['-C', dir, ...a], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no', '--', 'src') === '' ? '' : '+dirty'}`
-  } catch {
-    return 'unknown'
-  }
 }
 
 /** One line on stderr every PROGRESS_EVERY_MS: phase, peers, writes, and the CPU used since the last line. */
