@@ -125,7 +125,7 @@ export const SPECS: Spec[] = [
   { name: 'murmur_push_pulls_total', help: 'Push-pull state exchanges started.', type: 'counter', read: s => one(s.m.pushPulls) },
   { name: 'murmur_push_pulls_same_total', help: 'Push-pull requests answered with the digest alone: the requester held the same member table (no state sent either way).', type: 'counter', read: s => one(s.m.pushPullsSame) },
   { name: 'murmur_reconnect_attempts_total', help: 'Push-pulls with dead members (partition healing): each reconnect interval with probability dead/alive, so the mesh makes about one per dead member per interval.', type: 'counter', read: s => one(s.m.reconnectAttempts) },
-  { name: 'murmur_stale_verdicts_total', help: 'Suspect or dead entries in the full state of a member just back from the dead, about members alive here: sent to the accused to refute, not suspected.', type: 'counter', read: s => one(s.m.staleVerdicts) },
+  { name: 'murmur_stale_verdicts_total', help: 'Suspect or dead entries in the full state or gossip of a member just back from the dead, about members alive here: sent to the accused to refute, not suspected.', type: 'counter', read: s => one(s.m.staleVerdicts) },
   { name: 'murmur_unknown_sender_pulls_total', help: 'Push-pulls with a sender this peer had not heard of (a join whose gossip missed it).', type: 'counter', read: s => one(s.m.unknownSenderPulls) },
   { name: 'murmur_local_health', help: 'Lifeguard local health score (0 = healthy; timeouts scale by score + 1).', type: 'gauge', read: s => one(s.m.awareness) },
   { name: 'murmur_broadcast_queue', help: 'Membership updates waiting for dissemination.', type: 'gauge', read: s => one(s.m.broadcastQueue) },

@@ -68,7 +68,8 @@ interface Verification {
 export type RejectReason = 'implausible-incarnation' | 'member-table-full' | 'bad-signature' | 'verify-budget'
 
 /**
- * How long, in probe periods, a member back from the dead holds a view we do not take its verdicts from: the push-pulls that merge two sides of a heal run within a few periods of it.
+ * How long, in probe periods, a member back from the dead holds a view we do not take its verdicts from:
+ * the push-pulls that merge two sides of a heal run within a few periods of it.
  */
 const STALE_VIEW_PERIODS = 10
 
@@ -243,15 +244,11 @@ export class MemberTable {
 
   // ── transitions ────────────────────────────────────────────────────────────────────────────────
 
-  /** Apply one piggybacked update. */
-  /** `sender`: who sent the frame (not the accuser an accusation names); see staleVerdict. */
+  /** Apply one piggybacked update; `sender` sent the frame (not the accuser an accusation names): see staleVerdict. */
   applyGossip (u: MemberUpdate, sender?: PeerId): void {
-    if ((u.state === MemberState.suspect || u.state === MemberState.dead) && sender !== undefined) {
-      const accusation: MemberUpdate = { state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from }
-      if (this.staleVerdict(accusation, sender)) {
-        this.deps.onStaleVerdict?.(accusation)
-        return
-      }
+    if ((u.state === MemberState.suspect || u.state === MemberState.dead) && sender !== undefined && this.staleVerdict(u, sender)) {
+      this.deps.onStaleVerdict?.({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from })
+      return
     }
     switch (u.state) {
       case MemberState.alive: this.applyAlive(u); break
@@ -292,9 +289,12 @@ export class MemberTable {
         break
       case MemberState.suspect:
       case MemberState.dead: {
+        if (u.id === this.self.id) {
+          this.applyDead(u)
+          break
+        }
         const accusation: MemberUpdate = { state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: sender }
-        if (u.id === this.self.id) this.applyDead(u)
-        else if (this.staleVerdict(accusation, sender)) this.deps.onStaleVerdict?.(accusation)
+        if (this.staleVerdict(u, sender)) this.deps.onStaleVerdict?.(accusation)
         else this.applySuspect(accusation)
         break
       }
@@ -302,23 +302,23 @@ export class MemberTable {
   }
 
   /**
-   * Whether `accusation`, in `sender`'s full state or gossip, is a verdict of the sender's side of a
-   * partition about a member of ours (issue 14): the sender is dead here, or came back from the dead within
+   * Whether `verdict` (suspect or dead), in `sender`'s full state or gossip, is one of the sender's side of
+   * a partition about a member of ours (issue 14): the sender is dead here, or came back from the dead within
    * STALE_VIEW_PERIODS probe periods, and the accused is alive here at the very incarnation accused (an
    * older accusation is moot, a newer one implausible: applySuspect). At a heal each side's push-pulls and
    * gossip bring the other's view — every member of our own side dead — and suspecting them on that hearsay
    * made every member suspect most of its own side, members it had been talking to all along (30 real
-   * peers, 15 | 15: 12 of one member's 14 within 0.6 s of the heal; everyone alive everywhere only 7–14 s
-   * later; test/membership/heal-hearsay.test.ts). The accused still has to refute, for the sender's side:
-   * the caller tells it directly. Any other sender gets memberlist's merge: its `dead` makes us suspect.
+   * peers, 15 | 15: 12 of one member's 14 within 0.6 s of the heal; 372–474 suspicions over a heal, now
+   * 11–125, `npm run bench -- heal`; test/membership/heal-hearsay.test.ts). The accused still has to
+   * refute, for the sender's side: the caller tells it directly. Any other sender gets memberlist's merge: its `dead` makes us suspect.
    * Back from a suspicion is not enough: under a member forging suspicions of everyone, every member flaps,
    * and all their gossip would be discounted (a real crash then took 1.8× as long to be seen dead by all).
    */
-  private staleVerdict (accusation: MemberUpdate, sender: PeerId): boolean {
-    const accused = this.records.get(accusation.id)
+  private staleVerdict (verdict: MemberUpdate, sender: PeerId): boolean {
+    const accused = this.records.get(verdict.id)
+    if (accused === undefined || accused.state !== MemberState.alive || verdict.incarnation !== accused.incarnation) return false
     const from = this.records.get(sender)
-    if (accused === undefined || from === undefined || from === this.self) return false
-    if (accused.state !== MemberState.alive || accusation.incarnation !== accused.incarnation) return false
+    if (from === undefined || from === this.self) return false
     if (from.state === MemberState.dead || from.state === MemberState.left) return true
     return this.deps.clock.now() - from.revivedAt < STALE_VIEW_PERIODS * this.deps.config.probeIntervalMs
   }

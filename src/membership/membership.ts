@@ -96,7 +96,7 @@ export interface MembershipStats {
   reconnectAttempts: number
   /** Push-pulls with a sender we had not heard of (a join whose gossip missed us). */
   unknownSenderPulls: number
-  /** Verdicts in a full state from a member just back from the dead, about members alive here: told to the accused, not suspected (staleVerdict). */
+  /** Verdicts in the full state or gossip of a member just back from the dead, about members alive here: told to the accused, not suspected (staleVerdict). */
   staleVerdicts: number
   decodeErrors: number
   unexpectedFrames: number
