@@ -1,0 +1,57 @@
+/**
+ * What createPeer checks before it opens anything: each option a JavaScript caller (no type checker) or a
+ * config it built may get wrong, refused with a ConfigError naming the option and the value — the rules of
+ * the CLI's flags (src/cli/args.ts), not libp2p's errors from deep inside, or an address that is dialled
+ * and fails forever, an allowlist entry that matches nobody, or a start-up that hangs.
+ */
+import type { PeerOptions } from './api.js'
+import { ConfigError } from './core/errors.js'
+import { isPeerId, parseMultiaddr, tcpAddrProblem } from './net/addresses.js'
+import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from './net/config.js'
+
+/** A value as it appears in a message: JSON, cut to 80 characters. */
+function shown (value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value)
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)
+}
+
+function strings (option: string, value: unknown, what: string): readonly string[] {
+  if (!Array.isArray(value) || !value.every(v => typeof v === 'string')) throw new ConfigError(`${option} must be an array of ${what} strings, got ${shown(JSON.stringify(value))}`)
+  return value
+}
+
+function checkAddrs (option: 'listen' | 'bootstrap' | 'advertise', value: unknown): void {
+  if (value === undefined) return
+  for (const addr of strings(option, value, 'multiaddr')) {
+    const ma = parseMultiaddr(addr)
+    if (ma === undefined) throw new ConfigError(`${option} ${shown(addr)}: not a valid multiaddr, e.g. /ip4/127.0.0.1/tcp/4001`)
+    const problem = tcpAddrProblem(ma, option === 'listen' ? 'listen' : 'dial', shown)
+    if (problem !== undefined) throw new ConfigError(`${option} ${shown(addr)}: ${problem}`)
+  }
+}
+
+/** @throws ConfigError for the first option createPeer could not use as given. */
+export function checkPeerOptions (options: PeerOptions): void {
+  checkAddrs('listen', options.listen)
+  checkAddrs('bootstrap', options.bootstrap)
+  checkAddrs('advertise', options.advertise)
+  if (options.allowPeers !== undefined) {
+    const bad = strings('allowPeers', options.allowPeers, 'peer id').find(id => !isPeerId(id))
+    if (bad !== undefined) throw new ConfigError(`allowPeers ${shown(bad)}: not a peer id (they look like 12D3KooW…)`)
+  }
+  const profile: unknown = options.profile
+  if (profile !== undefined && profile !== 'lan' && profile !== 'local') throw new ConfigError(`profile must be "lan" or "local", got ${shown(profile)}`)
+  const cluster: unknown = typeof options.mdns === 'object' ? options.mdns.cluster : undefined
+  if (cluster !== undefined && (typeof cluster !== 'string' || !MDNS_CLUSTER_NAME.test(cluster))) {
+    throw new ConfigError(`mdns.cluster ${shown(cluster)}: a cluster name is 1–${MAX_MDNS_CLUSTER_CHARS} lowercase letters, digits and dashes`)
+  }
+  const tags: unknown = options.tags
+  if (tags !== undefined) {
+    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw new ConfigError(`tags must be an object of strings, got ${shown(JSON.stringify(tags))}`)
+    for (const [key, value] of Object.entries(tags)) {
+      if (typeof value !== 'string') throw new ConfigError(`tags.${key} must be a string, got ${typeof value}`)
+    }
+  }
+  const name: unknown = options.name
+  if (name !== undefined && typeof name !== 'string') throw new ConfigError(`name must be a string, got ${typeof name}`)
+}
