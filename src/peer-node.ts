@@ -16,6 +16,7 @@ import { ensurePrivateDir } from './core/private-files.js'
 import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
 import { createMeshNode } from './mesh-node.js'
+import { MIN_MAJOR } from './node-guard.js'
 import type { MeshNode } from './mesh-node.js'
 import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds, systemResolver } from './net/index.js'
 import { bare } from './net/dns-seeds.js'
@@ -25,7 +26,7 @@ import { checkPeerOptions } from './peer-options.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
-export const MIN_NODE_MAJOR = 22
+export const MIN_NODE_MAJOR = MIN_MAJOR
 
 export class UnsupportedRuntimeError extends MurmurError {
   override name = 'UnsupportedRuntimeError'
