@@ -266,6 +266,8 @@ export interface Peer {
    * Joins the mesh of the peers at `addrs` (multiaddrs as for `bootstrap`, DNS names included): a full
    * state exchange with each. Resolves with how many answered, and how many of `addrs` are this peer's own
    * (skipped: a peer cannot join itself).
+   * @throws ConfigError, before anything is dialled, for an address that is no multiaddr or that no transport
+   *   here can dial (not plain TCP, port 0, a `/p2p/` that is no peer id: what `bootstrap` refuses).
    */
   join(addrs: readonly string[]): Promise<{ contacted: number, self: number }>
   /** Replaces this peer's tags and gossips them (its incarnation rises). */

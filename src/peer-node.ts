@@ -22,7 +22,7 @@ import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds,
 import { bare } from './net/dns-seeds.js'
 import type { Libp2pTransport } from './net/index.js'
 import { MemoryDocStore } from './replication/index.js'
-import { checkPeerOptions } from './peer-options.js'
+import { checkAddrs, checkPeerOptions } from './peer-options.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
@@ -99,6 +99,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
       transportStats: () => ({ ...transport.stats() }),
       storeStats: () => store instanceof LevelDocStore ? store.stats() : undefined,
       resolveAddrs: async (addrs) => {
+        checkAddrs('join', addrs)
         const named = addrs.flatMap(a => dnsSeed(a) ?? [])
         const resolved = named.length === 0 ? [] : await resolveSeeds(named, systemResolver, log)
         return [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination)

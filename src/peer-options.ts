@@ -20,7 +20,12 @@ function strings (option: string, value: unknown, what: string): readonly string
   return value
 }
 
-function checkAddrs (option: 'listen' | 'bootstrap' | 'advertise', value: unknown): void {
+/**
+ * Each of `value` a multiaddr the TCP transport can listen on (`listen`) or dial (the others: also what
+ * `peer.join` takes, which POST /join checks the same way).
+ * @throws ConfigError naming the option and the first address it cannot use.
+ */
+export function checkAddrs (option: 'listen' | 'bootstrap' | 'advertise' | 'join', value: unknown): void {
   if (value === undefined) return
   for (const addr of strings(option, value, 'multiaddr')) {
     const ma = parseMultiaddr(addr)

@@ -33,6 +33,19 @@ describe('createPeer options', () => {
     expect((err as Error).message).toMatch(message)
   })
 
+  test('join: an address that is no multiaddr, or one no transport here can dial, is a ConfigError and nothing is dialled', async () => {
+    const peer = await createPeer({ listen: LISTEN, profile: 'local' })
+    try {
+      await expect(peer.join(['garbage'])).rejects.toThrow(ConfigError)
+      await expect(peer.join(['garbage'])).rejects.toThrow(/^join "garbage": not a valid multiaddr/)
+      const started = performance.now()
+      await expect(peer.join(['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/4001/ws'])).rejects.toThrow(/^join ".*\/ws": has \/ws after the TCP port/)
+      expect(performance.now() - started).toBeLessThan(500) // refused before dialling, not after a join timeout
+    } finally {
+      await peer.stop()
+    }
+  })
+
   test('a start-up that fails once the transport listens (a bad replication setting) closes it: the process exits by itself', () => {
     const script = [
       `import { createPeer } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))}`,
