@@ -272,7 +272,10 @@ export interface Peer {
   join(addrs: readonly string[]): Promise<{ contacted: number, self: number }>
   /** Replaces this peer's tags and gossips them (its incarnation rises). */
   setTags(tags: Record<string, string>): void
-  /** Replaces the allowlist of `allowPeers` (undefined: everyone); peers no longer allowed are disconnected. */
+  /**
+   * Replaces the allowlist of `allowPeers` (undefined: everyone); peers no longer allowed are disconnected.
+   * @throws ConfigError, leaving the allowlist as it was, if an entry is not a peer id.
+   */
   setAllowedPeers(ids: readonly string[] | undefined): void
   /** Fault injection: drop all traffic to and from these peers (tests, the partition script). */
   partition(block: readonly string[]): void

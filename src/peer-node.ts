@@ -22,7 +22,7 @@ import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds,
 import { bare } from './net/dns-seeds.js'
 import type { Libp2pTransport } from './net/index.js'
 import { MemoryDocStore } from './replication/index.js'
-import { checkAddrs, checkPeerOptions } from './peer-options.js'
+import { checkAddrs, checkPeerIds, checkPeerOptions } from './peer-options.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
@@ -104,7 +104,10 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
         const resolved = named.length === 0 ? [] : await resolveSeeds(named, systemResolver, log)
         return [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination)
       },
-      setAllowedPeers: (ids) => { transport.setAllowPeers(ids) },
+      setAllowedPeers: (ids) => {
+        if (ids !== undefined) checkPeerIds('setAllowedPeers', ids)
+        transport.setAllowPeers(ids)
+      },
       wallTime: Date.now,
       nobodyToJoin: () => !mdns && seeds.every(d => isOwnSeed(d, transport)) && (dnsNamed.length === 0 || dns?.nobodyToJoin === true),
       isOwnSeed: d => isOwnSeed(d, transport),

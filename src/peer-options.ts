@@ -35,15 +35,21 @@ export function checkAddrs (option: 'listen' | 'bootstrap' | 'advertise' | 'join
   }
 }
 
+/**
+ * Each of `value` a peer id (an allowlist entry that is not one matches nobody, silently).
+ * @throws ConfigError naming the option and the first entry that is not.
+ */
+export function checkPeerIds (option: 'allowPeers' | 'setAllowedPeers', value: unknown): void {
+  const bad = strings(option, value, 'peer id').find(id => !isPeerId(id))
+  if (bad !== undefined) throw new ConfigError(`${option} ${shown(bad)}: not a peer id (they look like 12D3KooW…)`)
+}
+
 /** @throws ConfigError for the first option createPeer could not use as given. */
 export function checkPeerOptions (options: PeerOptions): void {
   checkAddrs('listen', options.listen)
   checkAddrs('bootstrap', options.bootstrap)
   checkAddrs('advertise', options.advertise)
-  if (options.allowPeers !== undefined) {
-    const bad = strings('allowPeers', options.allowPeers, 'peer id').find(id => !isPeerId(id))
-    if (bad !== undefined) throw new ConfigError(`allowPeers ${shown(bad)}: not a peer id (they look like 12D3KooW…)`)
-  }
+  if (options.allowPeers !== undefined) checkPeerIds('allowPeers', options.allowPeers)
   const profile: unknown = options.profile
   if (profile !== undefined && profile !== 'lan' && profile !== 'local') throw new ConfigError(`profile must be "lan" or "local", got ${shown(profile)}`)
   const cluster: unknown = typeof options.mdns === 'object' ? options.mdns.cluster : undefined

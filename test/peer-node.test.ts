@@ -8,7 +8,7 @@ import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { ConfigError, createPeer } from '../src/index.js'
 import type { PeerOptions } from '../src/index.js'
-import { NODE, ROOT } from './helpers/procs.js'
+import { NODE, ROOT, waitFor } from './helpers/procs.js'
 
 const LISTEN = ['/ip4/127.0.0.1/tcp/0']
 /** What a JavaScript caller (no type checking) may pass. */
@@ -43,6 +43,21 @@ describe('createPeer options', () => {
       expect(performance.now() - started).toBeLessThan(500) // refused before dialling, not after a join timeout
     } finally {
       await peer.stop()
+    }
+  })
+
+  test('setAllowedPeers: an entry that is no peer id is a ConfigError, and the allowlist stays as it was', async () => {
+    const a = await createPeer({ listen: LISTEN, profile: 'local' })
+    const b = await createPeer({ listen: LISTEN, profile: 'local', bootstrap: a.addresses() })
+    try {
+      await waitFor('b alive on a', () => a.members().some(m => m.peerId === b.id && m.state === 'alive'), 10_000)
+      expect(() => { a.setAllowedPeers([b.id, 'nope']) }).toThrow(/^setAllowedPeers "nope": not a peer id/)
+      expect(() => { a.setAllowedPeers([b.id, 'nope']) }).toThrow(ConfigError)
+      a.setAllowedPeers([b.id])
+      await b.write('d', d => { d.getMap('kv').set('k', 1) })
+      await waitFor('b\'s write on a', () => a.read('d', d => d.getMap('kv').get('k')), 10_000)
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
     }
   })
 
