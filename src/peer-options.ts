@@ -4,6 +4,7 @@
  * the CLI's flags (src/cli/args.ts), not libp2p's errors from deep inside, or an address that is dialled
  * and fails forever, an allowlist entry that matches nobody, or a start-up that hangs.
  */
+import { existsSync } from 'node:fs'
 import type { PeerOptions } from './api.js'
 import { ConfigError } from './core/errors.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from './net/addresses.js'
@@ -62,6 +63,11 @@ export function checkPeerOptions (options: PeerOptions): void {
     for (const [key, value] of Object.entries(tags)) {
       if (typeof value !== 'string') throw new ConfigError(`tags.${key} must be a string, got ${typeof value}`)
     }
+  }
+  // The CLI's --psk and the config file's "psk" take a path; this option takes the key itself.
+  const psk: unknown = options.psk
+  if (typeof psk === 'string' && !psk.includes('\n') && existsSync(psk)) {
+    throw new ConfigError(`psk ${shown(psk)} is a file's path: psk takes the key itself, the file's contents (readFileSync(path, 'utf8'))`)
   }
   const name: unknown = options.name
   if (name !== undefined && typeof name !== 'string') throw new ConfigError(`name must be a string, got ${typeof name}`)

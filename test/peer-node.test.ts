@@ -4,17 +4,20 @@
  * the program still exits by itself. Real libp2p, in-process peers, and a child Node running dist/.
  */
 import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import { ConfigError, createPeer } from '../src/index.js'
 import type { PeerOptions } from '../src/index.js'
-import { NODE, ROOT, waitFor } from './helpers/procs.js'
+import { NODE, ROOT, cleanup, tempDir, waitFor } from './helpers/procs.js'
 
 const LISTEN = ['/ip4/127.0.0.1/tcp/0']
 /** What a JavaScript caller (no type checking) may pass. */
 const loose = (o: Record<string, unknown>): PeerOptions => o as PeerOptions
 
 describe('createPeer options', () => {
+  afterAll(cleanup)
+
   test.each([
     ['listen', { listen: ['garbage'] }, /^listen "garbage": not a valid multiaddr/],
     ['listen /udp', { listen: ['/ip4/127.0.0.1/udp/0'] }, /^listen "\/ip4\/127.0.0.1\/udp\/0": needs a TCP address/],
@@ -31,6 +34,14 @@ describe('createPeer options', () => {
     const err: unknown = await createPeer({ listen: LISTEN, ...options }).then(async (p) => { await p.stop(); return 'started' }, (e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as Error).message).toMatch(message)
+  })
+
+  test('psk given a key file\'s path (what --psk and the config file take) is a ConfigError saying it takes the contents', async () => {
+    const file = path.join(tempDir('murmur-psk-'), 'swarm.key')
+    writeFileSync(file, `/key/swarm/psk/1.0.0/\n/base16/\n${'ab'.repeat(32)}\n`, { mode: 0o600 })
+    await expect(createPeer({ listen: LISTEN, psk: file })).rejects.toThrow(/^psk ".*swarm\.key" is a file's path: psk takes the key itself, the file's contents/)
+    const peer = await createPeer({ listen: LISTEN, psk: readFileSync(file, 'utf8') })
+    await peer.stop()
   })
 
   test('join: an address that is no multiaddr, or one no transport here can dial, is a ConfigError and nothing is dialled', async () => {
