@@ -5,7 +5,7 @@
  * compiled to CommonJS got "No exports main defined" before.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { NODE, ROOT, cleanup, tempDir } from '../helpers/procs.js'
@@ -41,5 +41,22 @@ describe('package exports', () => {
     ].join('\n'))
     expect(r.out).toBe('function function true\n')
     expect(r.status).toBe(0)
+  })
+})
+
+describe('error classes', () => {
+  test('every error class the public API\'s doc comments name is exported from murmur, as the class thrown', async () => {
+    const murmur: Record<string, unknown> = await import('../../src/index.js')
+    const named = new Set(['src/api.ts', 'src/peer-node.ts'].flatMap(f => [...readFileSync(path.join(ROOT, f), 'utf8').matchAll(/\b([A-Z][A-Za-z]+Error)\b/g)].map(m => m[1] as string)))
+    const missing = [...named].filter(n => typeof murmur[n] !== 'function')
+    expect(missing).toEqual([])
+    const { createPeer, InvalidDocNameError, DocNotFoundError } = await import('../../src/index.js')
+    const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'] })
+    try {
+      await expect(peer.write('', () => {})).rejects.toBeInstanceOf(InvalidDocNameError)
+      await expect(peer.delete('nobody-has-this')).rejects.toBeInstanceOf(DocNotFoundError)
+    } finally {
+      await peer.stop()
+    }
   })
 })
