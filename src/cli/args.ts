@@ -6,6 +6,7 @@
  */
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
+import { tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
@@ -103,20 +104,6 @@ const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error']
 export const MAX_CONFIG_CHARS = 1024 * 1024
 /** Homes per document at most: more is a broadcast, not placement. */
 const MAX_REPLICAS = 64
-/** Bearer tokens shorter than this are refused: a token is a password nobody types. */
-export const MIN_TOKEN_CHARS = 16
-
-/**
- * What is wrong with an HTTP token, if anything: too short, or a character other than printable ASCII.
- * HTTP clients send other characters differently — curl the UTF-8 bytes it was given, browsers and Node's
- * fetch Latin-1 (and refuse anything past U+00FF) — so such a token matched for some clients and never
- * for others; whitespace is trimmed off a header's ends.
- */
-export function tokenProblem (token: string): string | undefined {
-  if (token.length < MIN_TOKEN_CHARS) return `at least ${MIN_TOKEN_CHARS} characters`
-  if (/[^\x21-\x7e]/.test(token)) return 'printable ASCII, no spaces (HTTP clients send other characters differently: curl as UTF-8, browsers and Node as Latin-1)'
-  return undefined
-}
 /** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
 const ALLOW_HOST = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$|^\[?[0-9a-fA-F:.]+\]?$/
 
