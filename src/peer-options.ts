@@ -64,6 +64,10 @@ export function checkPeerOptions (options: PeerOptions): void {
       if (typeof value !== 'string') throw new ConfigError(`tags.${key} must be a string, got ${typeof value}`)
     }
   }
+  const dataDir: unknown = options.dataDir
+  if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) throw new ConfigError(`dataDir must be a non-empty path, got ${shown(JSON.stringify(dataDir))}`)
+  // Only a shell expands ~ (as for --data-dir): the peer made a directory named ~ here, a new identity in it.
+  if (typeof dataDir === 'string' && dataDir.startsWith('~')) throw new ConfigError(`dataDir ${shown(dataDir)}: ~ is not expanded here; write the full path (path.join(os.homedir(), …))`)
   // The CLI's --psk and the config file's "psk" take a path; this option takes the key itself.
   const psk: unknown = options.psk
   if (typeof psk === 'string' && !psk.includes('\n') && existsSync(psk)) {

@@ -29,6 +29,8 @@ describe('createPeer options', () => {
     ['profile', loose({ profile: 'wan' }), /^profile must be "lan" or "local", got "wan"/],
     ['mdns cluster', { mdns: { cluster: 'Blue Team' } }, /^mdns\.cluster "Blue Team": a cluster name is 1–55 lowercase letters/],
     ['tags', loose({ tags: { role: 5 } }), /^tags\.role must be a string, got number/],
+    ['dataDir ~', { dataDir: '~/murmur-data' }, /^dataDir "~\/murmur-data": ~ is not expanded here; write the full path/],
+    ['dataDir empty', { dataDir: '' }, /^dataDir must be a non-empty path, got/],
     ['listen not a list', loose({ listen: '/ip4/127.0.0.1/tcp/0' }), /^listen must be an array of multiaddr strings/]
   ])('%s: a ConfigError naming the option, before anything opens', async (_, options, message) => {
     const err: unknown = await createPeer({ listen: LISTEN, ...options }).then(async (p) => { await p.stop(); return 'started' }, (e: unknown) => e)
