@@ -270,7 +270,10 @@ export interface Peer {
    *   here can dial (not plain TCP, port 0, a `/p2p/` that is no peer id: what `bootstrap` refuses).
    */
   join(addrs: readonly string[]): Promise<{ contacted: number, self: number }>
-  /** Replaces this peer's tags and gossips them (its incarnation rises). */
+  /**
+   * Replaces this peer's tags and gossips them (its incarnation rises).
+   * @throws ConfigError, changing nothing, if a value is not a string or the tags are over the limits.
+   */
   setTags(tags: Record<string, string>): void
   /**
    * Replaces the allowlist of `allowPeers` (undefined: everyone); peers no longer allowed are disconnected.

@@ -12,6 +12,7 @@
 import type * as Y from 'yjs'
 import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, WriteOptions } from './api.js'
 import type { Clock } from './core/clock.js'
+import { requireStringRecord } from './core/config.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
 import { TypedEmitter } from './core/emitter.js'
@@ -479,6 +480,7 @@ class MeshNodeImpl implements MeshNode {
   }
 
   setTags (tags: Record<string, string>): void {
+    requireStringRecord(tags, 'tags')
     // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
     // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
     if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }

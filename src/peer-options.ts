@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { PeerOptions } from './api.js'
+import { requireStringRecord } from './core/config.js'
 import { ConfigError } from './core/errors.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from './net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from './net/config.js'
@@ -57,13 +58,7 @@ export function checkPeerOptions (options: PeerOptions): void {
   if (cluster !== undefined && (typeof cluster !== 'string' || !MDNS_CLUSTER_NAME.test(cluster))) {
     throw new ConfigError(`mdns.cluster ${shown(cluster)}: a cluster name is 1–${MAX_MDNS_CLUSTER_CHARS} lowercase letters, digits and dashes`)
   }
-  const tags: unknown = options.tags
-  if (tags !== undefined) {
-    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw new ConfigError(`tags must be an object of strings, got ${shown(JSON.stringify(tags))}`)
-    for (const [key, value] of Object.entries(tags)) {
-      if (typeof value !== 'string') throw new ConfigError(`tags.${key} must be a string, got ${typeof value}`)
-    }
-  }
+  if (options.tags !== undefined) requireStringRecord(options.tags, 'tags')
   const dataDir: unknown = options.dataDir
   if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) throw new ConfigError(`dataDir must be a non-empty path, got ${shown(JSON.stringify(dataDir))}`)
   // Only a shell expands ~ (as for --data-dir): the peer made a directory named ~ here, a new identity in it.

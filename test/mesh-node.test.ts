@@ -3,6 +3,7 @@
  * find, doc, re-opening persisted docs after a restart — in the simulator, where a failure replays.
  */
 import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../src/core/errors.js'
 import { ReplicaCluster } from '../src/sim/replica-cluster.js'
 import { useSeed } from './helpers/replay.js'
 import { until } from './helpers/sim-until.js'
@@ -33,6 +34,22 @@ describe('mesh node read path (simulated)', () => {
     expect(c.runUntil(() => c.replicator('n00').holds('solo'), 5_000)).toBeDefined()
     const copy = await until(c, c.node('n01').find('solo'), 10_000)
     expect(copy?.getMap('kv').get('k')).toBe(1)
+    c.stopAll()
+  })
+})
+
+describe('mesh node tags', () => {
+  it('setTags with a value that is not a string is a ConfigError and changes nothing (it was applied, and every frame carrying it failed to encode)', () => {
+    const c = new ReplicaCluster({ size: 2, seed: useSeed(0x6d6e03, FILE, 'tags') })
+    c.runUntil(() => c.membershipSettled(), 10_000)
+    const node = c.node('n00')
+    node.setTags({ role: 'db' })
+    const before = node.self()
+    expect(() => { node.setTags({ role: 1 } as unknown as Record<string, string>) }).toThrow(ConfigError)
+    expect(() => { node.setTags({ role: 1 } as unknown as Record<string, string>) }).toThrow(/^tags\.role must be a string, got number$/)
+    expect(node.self()).toEqual(before)
+    c.runUntil(() => c.node('n01').members().find(m => m.peerId === node.id)?.tags.role === 'db', 10_000)
+    expect(c.node('n01').members().find(m => m.peerId === node.id)?.tags).toEqual({ role: 'db' })
     c.stopAll()
   })
 })
