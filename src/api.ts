@@ -127,11 +127,12 @@ export interface WriteOptions {
   opId?: string
   /** A digest of the request the key stands for: a later write with the same key and another fingerprint is refused (IdempotencyKeyReusedError). */
   fingerprint?: string
-  /** How long to wait for the store's confirmation before OutcomeUnknownError (default 10,000 ms). */
+  /** How long to wait for the store's confirmation before OutcomeUnknownError (default 10,000 ms; at most 2^31 − 1, Node's timer limit). */
   timeoutMs?: number
   /**
    * Called when the write is answered as the replay of an earlier one with the same `opId` (nothing
    * applied this time): how a keyed `delete` or `counter.add`, which take no `fn`, tell a retry apart.
+   * If it throws, the write rejects with what it threw.
    */
   onReplay?: () => void
 }
