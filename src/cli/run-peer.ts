@@ -165,6 +165,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
       allowFaultInjection: o.allowFaultInjection,
       token,
       allowHosts: o.httpAllowHosts,
+      allowOrigins: o.httpAllowOrigins,
       readyAlone: () => peer.nobodyToJoin(),
       onLeave: () => { shutdown('POST /leave') },
       log: log.child('http')
@@ -269,11 +270,15 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
     api?.setAllowHosts(n.httpAllowHosts)
     applied.push('http-allow-host')
   }
-  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, ...restNow } = current
-  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, ...restNext } = n
+  if (!sameList(n.httpAllowOrigins, current.httpAllowOrigins)) {
+    api?.setAllowOrigins(n.httpAllowOrigins)
+    applied.push('http-allow-origin')
+  }
+  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, httpAllowOrigins: _o, ...restNow } = current
+  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, httpAllowOrigins: _o2, ...restNext } = n
   const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
   log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
-  return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts }
+  return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts, httpAllowOrigins: n.httpAllowOrigins }
 }
 
 /**

@@ -37,6 +37,7 @@ export const PEER_FLAGS: readonly FlagSpec[] = [
   spec('--http-token', 'value', 'token'),
   spec('--http-token-file', 'value', 'token'),
   spec('--http-allow-host', 'list'),
+  spec('--http-allow-origin', 'list'),
   spec('--https-cert', 'value'),
   spec('--https-key', 'value'),
   spec('--psk', 'value'),
