@@ -39,11 +39,12 @@ describe('agent settings', () => {
   test('flags > MURMUR_* > --config file; SIGHUP applies changed tags, allowed hosts and origins, and ignores a bad file', async () => {
     const config = path.join(tempDir(), 'murmur.json')
     writeFileSync(config, JSON.stringify({ name: 'from-file', tag: { role: 'db', zone: 'a' }, profile: 'lan' }))
-    const a = await spawnPeer({ args: ['--config', config, '--profile', 'local'], env: { MURMUR_NAME: 'from-env' } })
+    const a = await spawnPeer({ args: ['--config', config, '--profile', 'local'], env: { MURMUR_NAME: 'from-env', MURMUR_TGA: 'role=typo' } })
     const b = await spawnPeer({ args: LOCAL, bootstrap: [a.addrs[0] as string] })
     await waitForStates([a, b], [a.id, b.id], 'alive', 15_000)
     const self = (await membersOf(a)).find(m => m.peerId === a.id)
     expect(self).toMatchObject({ name: 'from-env', tags: { role: 'db', zone: 'a' } })
+    expect(a.log()).toMatch(/WARN .*MURMUR_TGA is not a setting and is ignored: did you mean MURMUR_TAG\?/)
     expect(await statusWithHost(a, 'murmur.test')).toBe(403)
     const loopback = new URL(a.http).host
     expect(await statusWithHost(a, loopback, 'http://app.test:5173')).toBe(403)
