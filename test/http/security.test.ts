@@ -118,6 +118,25 @@ describe('DNS rebinding and cross-origin requests (no token)', () => {
     expect((await send(open.base, 'GET', '/docs/seed/kv/a', { host: `localhost:${open.port}` })).json).toBe('secret')
   })
 
+  test('an absolute-form target (through a proxy) is served like its path, and only for the Host it names', async () => {
+    const get = async (target: string, host: string): Promise<string> => await rawHttp(Number(open.port), `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+    const served = await get(`http://127.0.0.1:${open.port}/docs/seed/kv/a?x=1`, `127.0.0.1:${open.port}`)
+    expect(served).toMatch(/^HTTP\/1\.1 200 /)
+    expect(served).toContain('"secret"')
+    expect(await get(`HTTP://LOCALHOST:${open.port}/health`, `localhost:${open.port}`)).toMatch(/^HTTP\/1\.1 200 /)
+    // A target naming another host than the Host header: the access checks read Host, so it is refused.
+    for (const [target, host] of [[`http://evil.example:${open.port}/docs/seed/kv/a`, `127.0.0.1:${open.port}`], [`http://127.0.0.1:${open.port}/docs/seed/kv/a`, `evil.example:${open.port}`],
+      [`http://127.0.0.1:1/docs/seed/kv/a`, `127.0.0.1:${open.port}`], [`http://u:p@127.0.0.1:${open.port}/docs/seed/kv/a`, `127.0.0.1:${open.port}`]] as const) {
+      const a = await get(target, host)
+      expect(a, `${target} with Host ${host}`).toMatch(/^HTTP\/1\.1 400 /)
+      expect(a).toContain('"code":"invalid_request"')
+      expect(a).not.toContain('secret')
+    }
+    // Both naming a foreign host: the Host rule answers, as for origin-form.
+    expect(await get(`http://evil.example:${open.port}/docs/seed/kv/a`, `evil.example:${open.port}`)).toMatch(/^HTTP\/1\.1 403 /)
+    expect(await get(`ftp://127.0.0.1:${open.port}/health`, `127.0.0.1:${open.port}`)).toMatch(/^HTTP\/1\.1 400 /)
+  })
+
   test('--http-allow-origin: an app on another origin calls the API (CORS preflight, then the request); other origins still cannot', async () => {
     const app = 'http://localhost:5173'
     const cors = await serve(peer, { allowOrigins: ['HTTP://LOCALHOST:5173'] })
