@@ -6,7 +6,7 @@
  */
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
-import { tokenProblem } from '../http/access.js'
+import { parseOrigin, tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
@@ -28,6 +28,8 @@ export interface PeerCliOptions {
   httpTokenFile?: string
   /** Host names served besides loopback ones (`--http-allow-host`). */
   httpAllowHosts: string[]
+  /** Browser origins allowed to call the API (`--http-allow-origin`), as browsers send them. */
+  httpAllowOrigins: string[]
   /** Serve HTTPS: PEM certificate and key files (both or neither). */
   https?: { certFile: string, keyFile: string }
   pskFile?: string
@@ -76,6 +78,10 @@ Options:
   --http-token <token>       the same with the token on the command line (visible to other users in ps)
   --http-allow-host <name>   also serve requests whose Host is <name> (.example.com: and subdomains);
                              without a token only loopback Hosts are served; repeatable
+  --http-allow-origin <origin>
+                             let pages on <origin> (http://localhost:5173) call the API and open its
+                             WebSockets from the browser (CORS); the token, if set, is still needed;
+                             repeatable
   --https-cert <file>        serve HTTPS with this PEM certificate (with --https-key)
   --https-key <file>         the certificate's PEM private key (mode 0600)
   --psk <file>               private network: only peers holding the same swarm key can connect
@@ -90,7 +96,8 @@ Options:
   --config <file.json>       settings from a JSON file: every flag is a key ("data-dir", "tag": {...});
                              MURMUR_<FLAG> environment variables too (MURMUR_DATA_DIR, comma-separated
                              lists). Flags beat the environment, which beats the file. SIGHUP re-reads
-                             the file and applies changed tags, --allow-peer and --http-allow-host
+                             the file and applies changed tags, --allow-peer, --http-allow-host and
+                             --http-allow-origin
   --help                     show this help
   --version                  show the version
 
@@ -273,6 +280,7 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
     allowFaultInjection: false,
     allowPeers: [],
     httpAllowHosts: [],
+    httpAllowOrigins: [],
     logLevel: 'info'
   }
   let certFile: string | undefined
@@ -358,6 +366,16 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
       if (!ALLOW_HOST.test(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
       o.httpAllowHosts.push(value.toLowerCase())
       break
+    case '--http-allow-origin': {
+      let origin: string
+      try {
+        origin = parseOrigin(value)
+      } catch (err) {
+        throw new ArgError(`--http-allow-origin ${show(value)}: ${(err as Error).message}`)
+      }
+      if (!o.httpAllowOrigins.includes(origin)) o.httpAllowOrigins.push(origin)
+      break
+    }
     case '--https-cert': c.cert(checkPath(flag, value)); break
     case '--https-key': c.key(checkPath(flag, value)); break
     case '--psk': o.pskFile = checkPath(flag, value); break

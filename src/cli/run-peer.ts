@@ -17,6 +17,7 @@ import { formatBanner } from './banner.js'
 import { writeLine, writeStdout } from './output.js'
 import { loadCliSecrets, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
+import { misspeltEnv } from './settings.js'
 
 /** A signal must lead to exit within this (the leave gets most of it). */
 export const SHUTDOWN_DEADLINE_MS = 2_800
@@ -92,7 +93,7 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   let hupWhileStarting = false
   const earlyHup = (): void => { hupWhileStarting = true }
   process.on('SIGHUP', earlyHup)
-  await start(o, init, () => parseArgs(argv, env, { readFile: readText }), () => {
+  await start(o, init, misspeltEnv(env), () => parseArgs(argv, env, { readFile: readText }), () => {
     process.off('SIGHUP', earlyHup)
     return hupWhileStarting
   })
@@ -121,7 +122,7 @@ function writeStderr (line: string): void {
   writeLine(process.stderr, line)
 }
 
-async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
+async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonly string[], reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
   const log = createLogger(streamSink(writeStderr), o.logLevel)
   const stopWhileStarting = deferStopSignals(log)
   let stop = (reason: string): void => { stopWhileStarting.request(reason) }
@@ -133,7 +134,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
     fatal(describeError(err), 1)
   }
   const { psk, token } = secrets
-  for (const warning of startupWarnings(o, secrets)) log.warn(warning)
+  for (const warning of [...envWarnings, ...startupWarnings(o, secrets)]) log.warn(warning)
   // Loaded only now: libp2p and the HTTP stack take most of a second to import, which --help, --version,
   // a bad flag or a refused secret file need not wait for.
   const [{ createPeer }, { createHttpApi, startHttpServer }] = await Promise.all([import('../peer-node.js'), import('../http/index.js')])
@@ -165,6 +166,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, reparse: () => Parse
       allowFaultInjection: o.allowFaultInjection,
       token,
       allowHosts: o.httpAllowHosts,
+      allowOrigins: o.httpAllowOrigins,
       readyAlone: () => peer.nobodyToJoin(),
       onLeave: () => { shutdown('POST /leave') },
       log: log.child('http')
@@ -269,11 +271,15 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
     api?.setAllowHosts(n.httpAllowHosts)
     applied.push('http-allow-host')
   }
-  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, ...restNow } = current
-  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, ...restNext } = n
+  if (!sameList(n.httpAllowOrigins, current.httpAllowOrigins)) {
+    api?.setAllowOrigins(n.httpAllowOrigins)
+    applied.push('http-allow-origin')
+  }
+  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, httpAllowOrigins: _o, ...restNow } = current
+  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, httpAllowOrigins: _o2, ...restNext } = n
   const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
   log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
-  return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts }
+  return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts, httpAllowOrigins: n.httpAllowOrigins }
 }
 
 /**

@@ -37,6 +37,7 @@ export const PEER_FLAGS: readonly FlagSpec[] = [
   spec('--http-token', 'value', 'token'),
   spec('--http-token-file', 'value', 'token'),
   spec('--http-allow-host', 'list'),
+  spec('--http-allow-origin', 'list'),
   spec('--https-cert', 'value'),
   spec('--https-key', 'value'),
   spec('--psk', 'value'),
@@ -98,6 +99,44 @@ export function settingsFromEnv (env: Readonly<Record<string, string | undefined
         else out.push({ spec: s, value: v, origin: name })
         break
     }
+  }
+  return out
+}
+
+/** `MURMUR_*` names read elsewhere than as settings: the config file, the `murmur` client's agent address, the benchmarks' peer. */
+const OTHER_ENV = ['MURMUR_CONFIG', 'MURMUR_HTTP_ADDR', 'MURMUR_PEER_JS']
+
+/** Edit distance (insertions, deletions, substitutions, adjacent transpositions) between two short names. */
+function editDistance (a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i === 0 ? j : j === 0 ? i : 0))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let v = Math.min((d[i - 1]?.[j] ?? 0) + 1, (d[i]?.[j - 1] ?? 0) + 1, (d[i - 1]?.[j - 1] ?? 0) + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, (d[i - 2]?.[j - 2] ?? 0) + 1)
+      ;(d[i] as number[])[j] = v
+    }
+  }
+  return d[a.length]?.[b.length] ?? 0
+}
+
+/**
+ * Warnings for `MURMUR_*` variables that look like a misspelt setting (`MURMUR_BOOTSTARP`): they are
+ * ignored like every unknown name — Kubernetes injects `MURMUR_SERVICE_HOST`, `MURMUR_PORT_4001_TCP`… for
+ * a Service named murmur — but one a letter or two away from a setting is most likely a typo that would
+ * otherwise go unnoticed (the peer starts alone, or with the default data dir).
+ */
+export function misspeltEnv (env: Readonly<Record<string, string | undefined>>): string[] {
+  const known = [...PEER_FLAGS.map(f => envName(f.flag)), ...OTHER_ENV]
+  const out: string[] = []
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('MURMUR_') || known.includes(name) || name.length > 64) continue
+    let best: { name: string, d: number } | undefined
+    for (const k of known) {
+      const d = editDistance(name, k)
+      if (best === undefined || d < best.d) best = { name: k, d }
+    }
+    if (best !== undefined && best.d <= 2) out.push(`${name} is not a setting and is ignored: did you mean ${best.name}?`)
   }
   return out
 }

@@ -13,7 +13,8 @@
  *     `server.allowedHosts` and geth's `--http.vhosts` do. With a token the Host is not checked unless an
  *     allow-list was given: a rebinding page does not know the token.
  *  2. Origin. A browser sends `Origin` on cross-site fetches, event streams and WebSocket upgrades (which no
- *     CORS rule protects); one that is not the request's own origin is refused, whatever the method.
+ *     CORS rule protects); one that is not the request's own origin, nor one of `--http-allow-origin`
+ *     (an app on its own dev server: cors.ts answers its preflights), is refused, whatever the method.
  *     Clients that send none (curl, scripts, other peers) are not browsers.
  *  3. Token (`Authorization: Bearer <token>`, compared in constant time), unless the route is public.
  *     Only routes a browser cannot send a header on (EventSource, WebSocket) opt into `?access_token=`
@@ -42,6 +43,11 @@ export interface AccessOptions {
    * `.example.com` for the domain and every subdomain. Given, it is enforced even with a token.
    */
   allowHosts?: readonly string[] | undefined
+  /**
+   * Browser origins allowed besides the request's own (`--http-allow-origin`), as `parseOrigin` returns
+   * them: their pages may call the API and open its WebSockets (the token is still required if set).
+   */
+  allowOrigins?: readonly string[] | undefined
 }
 
 /** Returns undefined when `req` may proceed, else the refusal to answer with. */
@@ -73,6 +79,47 @@ export function hostAllowed (host: string, allowHosts: readonly string[] = []): 
     const allowed = a.toLowerCase().replace(/^\[|\]$/g, '')
     return allowed.startsWith('.') ? host === allowed.slice(1) || host.endsWith(allowed) : host === allowed
   })
+}
+
+/**
+ * An origin as browsers serialise it (`scheme://host[:port]`, lower case, no default port), from an
+ * operator's `--http-allow-origin` value; throws a one-line error for anything else. `null` (file://
+ * pages, sandboxed frames: any site can make one) and `*` are refused: an origin allowed here may use
+ * the API with this peer's authority.
+ */
+export function parseOrigin (value: string): string {
+  const hint = 'expected an origin like http://localhost:5173 or https://app.example.com (scheme, host and port only)'
+  if (value === 'null' || value === '*') throw new Error(`${value} cannot be allowed: any page can send it; ${hint}`)
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(hint)
+  }
+  const bare = url.pathname === '/' && !value.endsWith('/') && url.search === '' && url.hash === '' && url.username === '' && url.password === ''
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !bare) throw new Error(hint)
+  return url.origin
+}
+
+/** `parseOrigin` over a list of allowed origins (library options), naming the bad one. */
+export function parseOrigins (values: readonly string[]): string[] {
+  return values.map((v) => {
+    try {
+      return parseOrigin(v)
+    } catch (err) {
+      throw new TypeError(`allowOrigins: ${JSON.stringify(v)}: ${(err as Error).message}`)
+    }
+  })
+}
+
+/** Whether the `Origin` header `origin` is one of `allowed` (parseOrigin's form). */
+export function originAllowed (origin: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined || allowed.length === 0) return false
+  try {
+    return allowed.includes(parseOrigin(origin))
+  } catch {
+    return false
+  }
 }
 
 function sameOrigin (origin: string, hostHeader: string | undefined): boolean {
@@ -119,6 +166,7 @@ export function createAccessCheck (options: AccessOptions = {}): AccessCheck {
   if (problem !== undefined) throw new ConfigError(`the HTTP API's token must be ${problem}`)
   const expected = options.token === undefined ? undefined : digest(options.token)
   const allowHosts = options.allowHosts ?? []
+  const allowOrigins = parseOrigins(options.allowOrigins ?? [])
   const checkHost = expected === undefined || allowHosts.length > 0
   const unauthorized = (message: string, code = 'unauthorized'): HttpError => new HttpError(401, code, message, { 'www-authenticate': 'Bearer' })
   return (req, route = {}) => {
@@ -133,8 +181,8 @@ export function createAccessCheck (options: AccessOptions = {}): AccessCheck {
       }
     }
     const origin = req.headers.origin
-    if (origin !== undefined && !sameOrigin(origin, req.headers.host)) {
-      return new HttpError(403, 'cross_origin', 'cross-origin request refused')
+    if (origin !== undefined && !sameOrigin(origin, req.headers.host) && !originAllowed(origin, allowOrigins)) {
+      return new HttpError(403, 'cross_origin', `cross-origin request refused: pages on ${JSON.stringify(origin)} may call this peer only if it is started with --http-allow-origin <that origin>`)
     }
     if (expected === undefined || route.public === true) return undefined
     const { header, query } = tokensOf(req)

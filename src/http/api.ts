@@ -9,8 +9,9 @@ import type * as Y from 'yjs'
 import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
-import { createAccessCheck } from './access.js'
-import type { AccessCheck } from './access.js'
+import { createAccessCheck, parseOrigins } from './access.js'
+import type { AccessCheck, AccessOptions } from './access.js'
+import { allowCrossOrigin, answerPreflight, isPreflight } from './cors.js'
 import type { Route } from './route.js'
 import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
@@ -34,6 +35,8 @@ export interface HttpApiOptions {
   token?: string | undefined
   /** Host names served besides loopback ones (`--http-allow-host`; see access.ts). */
   allowHosts?: readonly string[] | undefined
+  /** Browser origins allowed to call the API (`--http-allow-origin`: parseOrigin's form; see cors.ts). */
+  allowOrigins?: readonly string[] | undefined
   /**
    * Whether `/ready` answers ready while this peer is the only alive member (asked at each request when a
    * function). The agent passes `() => peer.nobodyToJoin()`: no bootstrap address and no mDNS, or
@@ -64,6 +67,8 @@ export interface HttpApi {
   fail(res: ServerResponse, err: unknown): void
   /** Replaces the names of `allowHosts` (SIGHUP). */
   setAllowHosts(hosts: readonly string[]): void
+  /** Replaces `allowOrigins` (SIGHUP). */
+  setAllowOrigins(origins: readonly string[]): void
   /** Counts a request refused outside a handler (pass it as startHttpServer's onRejected). */
   noteRejected(reason: string): void
   readonly metrics: Registry
@@ -107,7 +112,12 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   const counters: HttpCounters = { requests: new Map(), rejected: new Map(), sseDropped: () => events.dropped }
   const metrics = createMetrics(peer, counters)
   const { observeHttp } = metrics
-  let access = createAccessCheck({ token: options.token, allowHosts: options.allowHosts })
+  let accessOptions: AccessOptions = { token: options.token, allowHosts: options.allowHosts, allowOrigins: parseOrigins(options.allowOrigins ?? []) }
+  let access = createAccessCheck(accessOptions)
+  const reconfigure = (change: AccessOptions): void => {
+    accessOptions = { ...accessOptions, ...change }
+    access = createAccessCheck(accessOptions)
+  }
   const authorize: AccessCheck = (req, route) => access(req, route)
   // WebSocket clients: the same check, with the token allowed in the URL (browsers cannot set headers).
   const yjs = new YjsBridge(peer, { authorize: req => authorize(req, { queryToken: true }), ...(options.yjs === undefined ? {} : { config: options.yjs }), log: log.child('yjs') })
@@ -330,15 +340,23 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     if (matching.length === 0) return false
     let routeName = matching[0]?.name ?? 'unknown'
     const started = performance.now()
+    const methods = (): string[] => matching.flatMap(r => servesHead(r) ? [r.method, 'HEAD'] : [r.method])
     try {
+      allowCrossOrigin(req, res, accessOptions.allowOrigins ?? [])
+      if (isPreflight(req)) {
+        // Host and Origin only: a preflight never carries the token (the request it precedes will).
+        const refused = authorize(req, { public: true })
+        if (refused !== undefined) throw refused
+        answerPreflight(res, methods())
+        return true
+      }
       const route = matching.find(r => r.method === req.method) ?? (req.method === 'HEAD' ? matching.find(servesHead) : undefined)
       // Access first, with the strictest rule of the path's routes when the method is wrong: a 405 must
       // not tell a caller without the token which methods exist.
       const refused = authorize(req, route?.access ?? (matching.every(r => r.access?.public === true) ? { public: true } : {}))
       if (refused !== undefined) throw refused
       if (route === undefined) {
-        const allowed = matching.flatMap(r => servesHead(r) ? [r.method, 'HEAD'] : [r.method])
-        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${path}`, { allow: allowed.join(', ') })
+        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${path}`, { allow: methods().join(', ') })
       }
       routeName = route.name
       const params = route.pattern.exec(path)?.slice(1) ?? []
@@ -358,7 +376,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     handle,
     authorize,
     notFound,
-    setAllowHosts: (hosts) => { access = createAccessCheck({ token: options.token, allowHosts: hosts }) },
+    setAllowHosts: (hosts) => { reconfigure({ allowHosts: hosts }) },
+    setAllowOrigins: (origins) => { reconfigure({ allowOrigins: parseOrigins(origins) }) },
     json,
     fail,
     noteRejected,

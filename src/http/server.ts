@@ -67,6 +67,37 @@ function answerRaw (socket: Duplex, status: number, code: string, message: strin
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
 }
 
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' }
+
+/**
+ * An absolute-form request target (`GET http://host:port/path HTTP/1.1`, what a client sends through a
+ * proxy) rewritten to origin-form in `req.url`, which every route matches: RFC 9112 §3.2.2 requires
+ * servers to accept it, and it used to get 404. Its authority must name the same host and port as the
+ * Host header, which the access checks read (access.ts: DNS rebinding): a target that disagrees is
+ * refused. Returns the refusal's message, or undefined when `req` may proceed.
+ */
+export function toOriginForm (req: IncomingMessage): string | undefined {
+  const raw = req.url ?? ''
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return undefined
+  let target: URL
+  try {
+    target = new URL(raw)
+  } catch {
+    return 'malformed request target'
+  }
+  if (DEFAULT_PORTS[target.protocol] === undefined) return `request target scheme ${target.protocol} is not served here`
+  const defaultPort = DEFAULT_PORTS[target.protocol]
+  let host: URL | undefined
+  try {
+    host = req.headers.host === undefined ? undefined : new URL(`${target.protocol}//${req.headers.host}`)
+  } catch {}
+  if (host === undefined || host.hostname !== target.hostname || (host.port || defaultPort) !== (target.port || defaultPort) || target.username !== '' || target.password !== '') {
+    return 'the request target\'s host differs from the Host header'
+  }
+  req.url = `${target.pathname}${target.search}`
+  return undefined
+}
+
 export function startHttpServer (handler: RequestHandler, host: string, port: number, options: HttpServerOptions = {}): Promise<RunningServer> {
   const serverOptions: ServerOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES }
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
@@ -77,6 +108,13 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       options.onRejected?.('idle_timeout')
       res.destroy()
     })
+    const badTarget = toOriginForm(req)
+    if (badTarget !== undefined) {
+      options.onRejected?.('invalid_request')
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })
+      res.end(JSON.stringify(errorBody('invalid_request', badTarget)))
+      return
+    }
     Promise.resolve(handler(req, res)).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
       res.end(JSON.stringify(errorBody('internal', 'internal error')))
@@ -103,6 +141,12 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
   server.on('tlsClientError', () => { options.onRejected?.('tls_handshake_failed') })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => { socket.destroy() })
+    const badTarget = toOriginForm(req)
+    if (badTarget !== undefined) {
+      options.onRejected?.('invalid_request')
+      answerRaw(socket, 400, 'invalid_request', badTarget)
+      return
+    }
     if (options.onUpgrade?.(req, socket, head) !== true) {
       options.onRejected?.('upgrade_not_found')
       answerRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${(req.url ?? '').split('?')[0] ?? ''}`)

@@ -17,10 +17,10 @@ const OTHER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
 
 const membersOf = async (p: PeerProcess): Promise<MemberJson[]> => (await api<MemberJson[]>(p, 'GET', '/members')).body
 
-/** GET with a chosen Host header: its status. */
-const statusWithHost = (p: PeerProcess, host: string): Promise<number> => new Promise((resolve, reject) => {
+/** GET with a chosen Host header (and Origin): its status. */
+const statusWithHost = (p: PeerProcess, host: string, origin?: string): Promise<number> => new Promise((resolve, reject) => {
   const url = new URL(p.http)
-  request({ host: url.hostname, port: url.port, path: '/members', headers: { host }, agent: false, timeout: 5_000 }, (res) => {
+  request({ host: url.hostname, port: url.port, path: '/members', headers: { host, ...(origin === undefined ? {} : { origin }) }, agent: false, timeout: 5_000 }, (res) => {
     res.resume()
     resolve(res.statusCode ?? 0)
   }).on('error', reject).end()
@@ -36,22 +36,26 @@ const freePort = (): Promise<number> => new Promise((resolve) => {
 describe('agent settings', () => {
   afterAll(cleanup)
 
-  test('flags > MURMUR_* > --config file; SIGHUP applies changed tags and allowed hosts, and ignores a bad file', async () => {
+  test('flags > MURMUR_* > --config file; SIGHUP applies changed tags, allowed hosts and origins, and ignores a bad file', async () => {
     const config = path.join(tempDir(), 'murmur.json')
     writeFileSync(config, JSON.stringify({ name: 'from-file', tag: { role: 'db', zone: 'a' }, profile: 'lan' }))
-    const a = await spawnPeer({ args: ['--config', config, '--profile', 'local'], env: { MURMUR_NAME: 'from-env' } })
+    const a = await spawnPeer({ args: ['--config', config, '--profile', 'local'], env: { MURMUR_NAME: 'from-env', MURMUR_TGA: 'role=typo' } })
     const b = await spawnPeer({ args: LOCAL, bootstrap: [a.addrs[0] as string] })
     await waitForStates([a, b], [a.id, b.id], 'alive', 15_000)
     const self = (await membersOf(a)).find(m => m.peerId === a.id)
     expect(self).toMatchObject({ name: 'from-env', tags: { role: 'db', zone: 'a' } })
+    expect(a.log()).toMatch(/WARN .*MURMUR_TGA is not a setting and is ignored: did you mean MURMUR_TAG\?/)
     expect(await statusWithHost(a, 'murmur.test')).toBe(403)
+    const loopback = new URL(a.http).host
+    expect(await statusWithHost(a, loopback, 'http://app.test:5173')).toBe(403)
 
-    writeFileSync(config, JSON.stringify({ name: 'renamed', tag: { role: 'db', zone: 'b' }, profile: 'lan', 'http-allow-host': ['murmur.test'] }))
+    writeFileSync(config, JSON.stringify({ name: 'renamed', tag: { role: 'db', zone: 'b' }, profile: 'lan', 'http-allow-host': ['murmur.test'], 'http-allow-origin': ['http://app.test:5173'] }))
     a.proc.kill('SIGHUP')
     // The file's new name is masked by MURMUR_NAME (env > file), so nothing needs a restart.
-    await waitFor('the reload logged', () => /SIGHUP: configuration reloaded applied=tags,http-allow-host$/m.test(a.log()), 10_000)
+    await waitFor('the reload logged', () => /SIGHUP: configuration reloaded applied=tags,http-allow-host,http-allow-origin$/m.test(a.log()), 10_000)
     await waitFor('the new tag on the other peer', async () => (await membersOf(b)).find(m => m.peerId === a.id)?.tags.zone === 'b', 15_000)
     expect(await statusWithHost(a, 'murmur.test')).toBe(200)
+    expect(await statusWithHost(a, loopback, 'http://app.test:5173')).toBe(200)
 
     writeFileSync(config, '{"tag": ')
     a.proc.kill('SIGHUP')

@@ -128,6 +128,13 @@ describe('parseArgs', () => {
     [['--http-allow-host', 'evil.example:8080'], /expected a host name \(no port\)/],
     [['--http-allow-host', 'a b'], /expected a host name/],
     [['--http-allow-host', '*'], /expected a host name/],
+    [['--http-allow-origin', 'null'], /cannot be allowed: any page can send it/],
+    [['--http-allow-origin', '*'], /cannot be allowed/],
+    [['--http-allow-origin', 'localhost:5173'], /expected an origin like http:\/\/localhost:5173/],
+    [['--http-allow-origin', 'http://localhost:5173/app'], /scheme, host and port only/],
+    [['--http-allow-origin', 'http://localhost:5173/'], /scheme, host and port only/],
+    [['--http-allow-origin', 'ftp://example.com'], /expected an origin/],
+    [['--http-allow-origin', 'http://user@example.com'], /expected an origin/],
     [['--https-cert', 'c.pem'], /--https-cert and --https-key go together/],
     [['--https-key', 'k.pem'], /go together/],
     [['--https-cert', 'c.pem', '--https-key', 'k.pem', '--no-http'], /need the HTTP API/]
@@ -150,6 +157,9 @@ describe('parseArgs', () => {
     const r = parseArgs(['--http', '0.0.0.0:8443', '--http-token-file', '/run/secrets/token', '--http-allow-host', 'Murmur.Internal', '--http-allow-host', '.example.com',
       '--https-cert', 'c.pem', '--https-key', 'k.pem'])
     expect(r).toMatchObject({ kind: 'run', options: { httpTokenFile: '/run/secrets/token', httpAllowHosts: ['murmur.internal', '.example.com'], https: { certFile: 'c.pem', keyFile: 'k.pem' } } })
+    // Origins as browsers send them (lower case, no default port), each once; comma-separated in the environment.
+    expect(parseArgs(['--http-allow-origin', 'HTTP://LocalHost:5173', '--http-allow-origin', 'https://app.example.com:443', '--http-allow-origin', 'http://localhost:5173'])).toMatchObject({ kind: 'run', options: { httpAllowOrigins: ['http://localhost:5173', 'https://app.example.com'] } })
+    expect(parseArgs([], { MURMUR_HTTP_ALLOW_ORIGIN: 'http://localhost:5173, http://127.0.0.1:8080' })).toMatchObject({ kind: 'run', options: { httpAllowOrigins: ['http://localhost:5173', 'http://127.0.0.1:8080'] } })
     const env = { MURMUR_HTTP_TOKEN: 'e'.repeat(20) }
     expect(parseArgs(['--http', '0.0.0.0:1'], env)).toMatchObject({ kind: 'run', options: { httpToken: 'e'.repeat(20) } })
     // A flag beats the environment.

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest'
 import { parseArgs } from '../../src/cli/args.js'
 import type { PeerCliOptions } from '../../src/cli/args.js'
-import { PEER_FLAGS, envName } from '../../src/cli/settings.js'
+import { PEER_FLAGS, envName, misspeltEnv } from '../../src/cli/settings.js'
 
 const ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
 
@@ -132,5 +132,24 @@ describe('config layers', () => {
     expect(run(['--mdns', 'blue', '--profile', 'local'])).toMatchObject({ mdns: true, mdnsCluster: 'blue', profile: 'local' })
     expect(run(['--mdns=blue'])).toMatchObject({ mdnsCluster: 'blue' })
     expect(run(['--mdns', '--profile', 'local'])).toMatchObject({ mdns: true, profile: 'local' })
+  })
+})
+
+describe('MURMUR_* names that are not settings', () => {
+  test('one a letter or two from a setting is named with the setting it most likely meant; the rest are left alone', () => {
+    const env = {
+      MURMUR_BOOTSTARP: '/ip4/10.0.0.1/tcp/4001', // transposed letters
+      MURMUR_DATADIR: '/data', // a missing underscore
+      MURMUR_HTTP_TOKENFILE: '/run/token',
+      // Kubernetes' service links for a Service named murmur, and names of ours read elsewhere: not typos.
+      MURMUR_SERVICE_HOST: '10.96.0.10', MURMUR_SERVICE_PORT: '4001', MURMUR_PORT: 'tcp://10.96.0.10:4001', MURMUR_PORT_4001_TCP_ADDR: '10.96.0.10',
+      MURMUR_CONFIG: 'm.json', MURMUR_HTTP_ADDR: '127.0.0.1:8080', MURMUR_PEER_JS: 'dist/peer.js', MURMUR_BOOTSTRAP: '/ip4/10.0.0.2/tcp/4001', OTHER: 'x'
+    }
+    expect(misspeltEnv(env)).toEqual([
+      'MURMUR_BOOTSTARP is not a setting and is ignored: did you mean MURMUR_BOOTSTRAP?',
+      'MURMUR_DATADIR is not a setting and is ignored: did you mean MURMUR_DATA_DIR?',
+      'MURMUR_HTTP_TOKENFILE is not a setting and is ignored: did you mean MURMUR_HTTP_TOKEN_FILE?'
+    ])
+    expect(misspeltEnv(Object.fromEntries(PEER_FLAGS.map(f => [envName(f.flag), 'x'])))).toEqual([])
   })
 })

@@ -118,6 +118,58 @@ describe('DNS rebinding and cross-origin requests (no token)', () => {
     expect((await send(open.base, 'GET', '/docs/seed/kv/a', { host: `localhost:${open.port}` })).json).toBe('secret')
   })
 
+  test('an absolute-form target (through a proxy) is served like its path, and only for the Host it names', async () => {
+    const get = async (target: string, host: string): Promise<string> => await rawHttp(Number(open.port), `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+    const served = await get(`http://127.0.0.1:${open.port}/docs/seed/kv/a?x=1`, `127.0.0.1:${open.port}`)
+    expect(served).toMatch(/^HTTP\/1\.1 200 /)
+    expect(served).toContain('"secret"')
+    expect(await get(`HTTP://LOCALHOST:${open.port}/health`, `localhost:${open.port}`)).toMatch(/^HTTP\/1\.1 200 /)
+    // A target naming another host than the Host header: the access checks read Host, so it is refused.
+    for (const [target, host] of [[`http://evil.example:${open.port}/docs/seed/kv/a`, `127.0.0.1:${open.port}`], [`http://127.0.0.1:${open.port}/docs/seed/kv/a`, `evil.example:${open.port}`],
+      [`http://127.0.0.1:1/docs/seed/kv/a`, `127.0.0.1:${open.port}`], [`http://u:p@127.0.0.1:${open.port}/docs/seed/kv/a`, `127.0.0.1:${open.port}`]] as const) {
+      const a = await get(target, host)
+      expect(a, `${target} with Host ${host}`).toMatch(/^HTTP\/1\.1 400 /)
+      expect(a).toContain('"code":"invalid_request"')
+      expect(a).not.toContain('secret')
+    }
+    // Both naming a foreign host: the Host rule answers, as for origin-form.
+    expect(await get(`http://evil.example:${open.port}/docs/seed/kv/a`, `evil.example:${open.port}`)).toMatch(/^HTTP\/1\.1 403 /)
+    expect(await get(`ftp://127.0.0.1:${open.port}/health`, `127.0.0.1:${open.port}`)).toMatch(/^HTTP\/1\.1 400 /)
+  })
+
+  test('--http-allow-origin: an app on another origin calls the API (CORS preflight, then the request); other origins still cannot', async () => {
+    const app = 'http://localhost:5173'
+    const cors = await serve(peer, { allowOrigins: ['HTTP://LOCALHOST:5173'] })
+    const host = { host: `127.0.0.1:${cors.port}` }
+    // The browser's preflight for a PUT with a JSON body and an Idempotency-Key: no token needed, 204.
+    const pre = await send(cors.base, 'OPTIONS', '/docs/seed/kv/b', { ...host, origin: app, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type,idempotency-key' })
+    expect(pre.status).toBe(204)
+    expect(pre.headers).toMatchObject({ 'access-control-allow-origin': app, vary: 'Origin' })
+    expect(String(pre.headers['access-control-allow-methods']).split(', ').sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PUT'])
+    expect(String(pre.headers['access-control-allow-headers'])).toMatch(/content-type.*idempotency-key/)
+    // The request itself: written, and its answer readable by the page (it names the origin, never *).
+    const put = await send(cors.base, 'PUT', '/docs/seed/kv/b', { ...host, origin: app, 'content-type': 'application/json' }, '"from the app"')
+    expect(put.status).toBe(200)
+    expect(put.headers['access-control-allow-origin']).toBe(app)
+    expect(String(put.headers['access-control-expose-headers'])).toContain('idempotent-replayed')
+    expect((await send(cors.base, 'GET', '/docs/seed/kv/b', { ...host, origin: app })).json).toBe('from the app')
+    // Another origin: neither its preflight nor its request is served, and it is told how to be allowed.
+    for (const [method, headers] of [['OPTIONS', { 'access-control-request-method': 'PUT' }], ['PUT', {}], ['GET', {}]] as const) {
+      const a = await send(cors.base, method, '/docs/seed/kv/b', { ...host, origin: 'http://localhost:5174', ...headers }, method === 'PUT' ? '"x"' : undefined)
+      expect(a.status, method).toBe(403)
+      expect(a.json).toEqual({ error: expect.stringMatching(/--http-allow-origin/), code: 'cross_origin' })
+      expect(a.headers['access-control-allow-origin']).toBeUndefined()
+    }
+    // An allowed origin does not open the door to a rebinding Host.
+    expect((await send(cors.base, 'GET', '/docs/seed/kv/b', { host: `evil.example:${cors.port}`, origin: app })).status).toBe(403)
+    expect((await send(cors.base, 'GET', '/docs/seed/kv/b', host)).json).toBe('from the app')
+    // Reloaded (SIGHUP): the old origin is refused at once.
+    cors.api.setAllowOrigins(['http://localhost:5174'])
+    expect((await send(cors.base, 'GET', '/docs/seed/kv/b', { ...host, origin: app })).status).toBe(403)
+    expect((await send(cors.base, 'GET', '/docs/seed/kv/b', { ...host, origin: 'http://localhost:5174' })).status).toBe(200)
+    expect(() => cors.api.setAllowOrigins(['null'])).toThrow(/allowOrigins: "null"/)
+  })
+
   test('--http-allow-host: a named Host is served', async () => {
     const named = await serve(peer, { allowHosts: ['murmur.test'] })
     expect((await send(named.base, 'GET', '/docs/seed/kv/a', { host: `murmur.test:${named.port}` })).json).toBe('secret')
@@ -141,6 +193,20 @@ describe('tokens', () => {
     }
     expect((await send(locked.base, 'GET', '/members', { host: 'evil.example', origin: 'http://evil.example' })).status).toBe(401)
     expect((await send(locked.base, 'GET', '/members', { ...host(locked), authorization: `Bearer ${TOKEN}` })).status).toBe(200)
+  })
+
+  test('an allowed origin: its preflight needs no token (browsers send none), its requests do, and it can read the 401', async () => {
+    const app = 'https://app.example.com'
+    const cors = await serve(await startPeer(), { token: TOKEN, allowOrigins: [app] })
+    const pre = await send(cors.base, 'OPTIONS', '/members', { ...host(cors), origin: app, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' })
+    expect(pre.status).toBe(204)
+    expect(pre.headers['access-control-allow-headers']).toMatch(/authorization/)
+    const without = await send(cors.base, 'GET', '/members', { ...host(cors), origin: app })
+    expect(without.status).toBe(401)
+    expect(without.headers['access-control-allow-origin']).toBe(app)
+    const withToken = await send(cors.base, 'GET', '/members', { ...host(cors), origin: app, authorization: `Bearer ${TOKEN}` })
+    expect(withToken.status).toBe(200)
+    expect(withToken.headers['access-control-allow-origin']).toBe(app)
   })
 
   test('a repeated Authorization is refused (400), even when one of them is right', async () => {
