@@ -127,11 +127,12 @@ export interface WriteOptions {
   opId?: string
   /** A digest of the request the key stands for: a later write with the same key and another fingerprint is refused (IdempotencyKeyReusedError). */
   fingerprint?: string
-  /** How long to wait for the store's confirmation before OutcomeUnknownError (default 10,000 ms). */
+  /** How long to wait for the store's confirmation before OutcomeUnknownError (default 10,000 ms; at most 2^31 − 1, Node's timer limit). */
   timeoutMs?: number
   /**
    * Called when the write is answered as the replay of an earlier one with the same `opId` (nothing
    * applied this time): how a keyed `delete` or `counter.add`, which take no `fn`, tell a retry apart.
+   * If it throws, the write rejects with what it threw.
    */
   onReplay?: () => void
 }
@@ -266,11 +267,19 @@ export interface Peer {
    * Joins the mesh of the peers at `addrs` (multiaddrs as for `bootstrap`, DNS names included): a full
    * state exchange with each. Resolves with how many answered, and how many of `addrs` are this peer's own
    * (skipped: a peer cannot join itself).
+   * @throws ConfigError, before anything is dialled, for an address that is no multiaddr or that no transport
+   *   here can dial (not plain TCP, port 0, a `/p2p/` that is no peer id: what `bootstrap` refuses).
    */
   join(addrs: readonly string[]): Promise<{ contacted: number, self: number }>
-  /** Replaces this peer's tags and gossips them (its incarnation rises). */
+  /**
+   * Replaces this peer's tags and gossips them (its incarnation rises).
+   * @throws ConfigError, changing nothing, if a value is not a string or the tags are over the limits.
+   */
   setTags(tags: Record<string, string>): void
-  /** Replaces the allowlist of `allowPeers` (undefined: everyone); peers no longer allowed are disconnected. */
+  /**
+   * Replaces the allowlist of `allowPeers` (undefined: everyone); peers no longer allowed are disconnected.
+   * @throws ConfigError, leaving the allowlist as it was, if an entry is not a peer id.
+   */
   setAllowedPeers(ids: readonly string[] | undefined): void
   /** Fault injection: drop all traffic to and from these peers (tests, the partition script). */
   partition(block: readonly string[]): void

@@ -12,6 +12,7 @@
 import type * as Y from 'yjs'
 import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, WriteOptions } from './api.js'
 import type { Clock } from './core/clock.js'
+import { requireStringRecord } from './core/config.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
 import { TypedEmitter } from './core/emitter.js'
@@ -110,15 +111,38 @@ const REFETCH_PAUSE_MS = 100
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 
-/** Only the public fields of WriteOptions reach the replicator (a caller cannot pass its internal ones). */
-function publicWriteOptions (o: WriteOptions): WriteOptions {
-  return {
+/** Node's timers hold at most this (2^31 − 1 ms, ~24.8 days): a longer delay fires after 1 ms, with a warning. */
+export const MAX_TIMEOUT_MS = 2_147_483_647
+
+function checkTimeout (caller: string, timeoutMs: unknown): void {
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    throw new RangeError(`${caller}: timeoutMs must be a number of ms from 0 to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`)
+  }
+}
+
+/**
+ * The public fields of WriteOptions, checked, for the replicator (a caller cannot pass its internal ones).
+ * `onReplay` runs inside the replicator's load callback, where a throw was reported as the store failing
+ * to load the doc (StoreFailingError): here it is caught, and `rethrow` raises it once the write is
+ * answered, so the write rejects with the caller's own error.
+ * @throws RangeError or TypeError for an option of the wrong range or type (a timeout past Node's timer
+ *   limit ran out after 1 ms).
+ */
+function writeOptionsOf (caller: string, o: WriteOptions): { options: WriteOptions, rethrow: () => void } {
+  checkTimeout(caller, o.timeoutMs)
+  if (o.bytes !== undefined && !(Number.isSafeInteger(o.bytes) && o.bytes >= 0)) throw new RangeError(`${caller}: bytes must be an integer ≥ 0, got ${String(o.bytes)}`)
+  if (o.fingerprint !== undefined && typeof o.fingerprint !== 'string') throw new TypeError(`${caller}: fingerprint must be a string, got ${typeof o.fingerprint}`)
+  const onReplay: unknown = o.onReplay
+  if (onReplay !== undefined && typeof onReplay !== 'function') throw new TypeError(`${caller}: onReplay must be a function, got ${typeof onReplay}`)
+  let thrown: { err: unknown } | undefined
+  const options: WriteOptions = {
     ...(o.bytes === undefined ? {} : { bytes: o.bytes }),
     ...(o.opId === undefined ? {} : { opId: o.opId }),
     ...(o.fingerprint === undefined ? {} : { fingerprint: o.fingerprint }),
     ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-    ...(o.onReplay === undefined ? {} : { onReplay: o.onReplay })
+    ...(o.onReplay === undefined ? {} : { onReplay: () => { try { o.onReplay?.() } catch (err) { thrown = { err } } } })
   }
+  return { options, rethrow: () => { if (thrown !== undefined) throw thrown.err } }
 }
 
 export function memberView (m: MemberInfo): MemberView {
@@ -301,12 +325,15 @@ class MeshNodeImpl implements MeshNode {
   }
 
   async delete (name: string, options: WriteOptions = {}): Promise<VersionVectorJSON> {
+    const { options: checked, rethrow } = writeOptionsOf('delete', options)
     const found = await new Promise<boolean>((resolve, reject) => {
       this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
     })
     // A deleted doc is still held: a keyed retry of the delete is answered from its record.
     if (!found && !(options.opId !== undefined && this.replicator.holds(name))) throw new DocNotFoundError(`no doc "${name}" here or on a live peer`)
-    return await this.replicator.deleteDoc(name, options)
+    const version = await this.replicator.deleteDoc(name, checked)
+    rethrow()
+    return version
   }
 
   /**
@@ -395,9 +422,11 @@ class MeshNodeImpl implements MeshNode {
   }
 
   async write (name: string, fn: (doc: Y.Doc) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
+    const { options: checked, rethrow } = writeOptionsOf('write', options)
     const started = this.c.clock.now()
-    const version = await this.replicator.write(name, fn, publicWriteOptions(options))
+    const version = await this.replicator.write(name, fn, checked)
     this.writeAckMs.observe(this.c.clock.now() - started)
+    rethrow()
     return version
   }
 
@@ -419,6 +448,11 @@ class MeshNodeImpl implements MeshNode {
   }
 
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
+    try {
+      checkTimeout('flush', options.timeoutMs)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     return this.replicator.flush(name, { replicas: options.replicas, timeoutMs: options.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS })
   }
 
@@ -438,9 +472,11 @@ class MeshNodeImpl implements MeshNode {
       add: async (delta, options = {}) => {
         if (!Number.isSafeInteger(delta)) throw new RangeError(`counter delta must be a safe integer, got ${delta}`)
         // Keyed: the replicator stores the increment under its key instead of calling the function.
+        const { options: checked, rethrow } = writeOptionsOf('counter.add', options)
         const started = this.c.clock.now()
-        await this.replicator.write(name, () => { counter.increment(delta) }, { ...publicWriteOptions(options), counter: { map: mapName, delta } })
+        await this.replicator.write(name, () => { counter.increment(delta) }, { ...checked, counter: { map: mapName, delta } })
         this.writeAckMs.observe(this.c.clock.now() - started)
+        rethrow()
         return counter.value()
       },
       value: () => counter.value()
@@ -479,6 +515,7 @@ class MeshNodeImpl implements MeshNode {
   }
 
   setTags (tags: Record<string, string>): void {
+    requireStringRecord(tags, 'tags')
     // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
     // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
     if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }

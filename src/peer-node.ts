@@ -16,14 +16,17 @@ import { ensurePrivateDir } from './core/private-files.js'
 import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
 import { createMeshNode } from './mesh-node.js'
+import { MIN_MAJOR } from './node-guard.js'
+import type { MeshNode } from './mesh-node.js'
 import { DnsSeeds, createLibp2pTransport, dnsSeed, mdnsServiceTag, resolveSeeds, systemResolver } from './net/index.js'
 import { bare } from './net/dns-seeds.js'
 import type { Libp2pTransport } from './net/index.js'
 import { MemoryDocStore } from './replication/index.js'
+import { checkAddrs, checkPeerIds, checkPeerOptions } from './peer-options.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
-export const MIN_NODE_MAJOR = 22
+export const MIN_NODE_MAJOR = MIN_MAJOR
 
 export class UnsupportedRuntimeError extends MurmurError {
   override name = 'UnsupportedRuntimeError'
@@ -47,11 +50,13 @@ function defaultName (transport: Libp2pTransport): string {
 /**
  * Starts a peer: listens, joins through `bootstrap` (in the background: a peer alone is a valid mesh of
  * one and keeps re-trying its seeds), and serves documents.
- * @throws UnsupportedRuntimeError, ConfigError, IdentityError, PskError, StoreLockedError
+ * @throws UnsupportedRuntimeError, ConfigError (an option it cannot use, named: checked before anything
+ *   opens), IdentityError, PskError, StoreLockedError; whatever it opened is closed again before it throws.
  */
 export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   const major = Number(process.versions.node.split('.')[0])
   if (major < MIN_NODE_MAJOR) throw new UnsupportedRuntimeError(`murmur needs Node ${MIN_NODE_MAJOR} or newer; this is ${process.version}`)
+  checkPeerOptions(options)
   const log = options.logger ?? defaultLibraryLogger()
   const bootstrap = options.bootstrap ?? []
   // DNS names are resolved here, every record joined (libp2p would dial one); IP addresses are seeds as they are.
@@ -80,37 +85,50 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   }
   const mdns = options.mdns !== undefined && options.mdns !== false
   let dns: DnsSeeds | undefined
-  const node = createMeshNode({
-    transport,
-    clock: new SystemClock(),
-    random: systemRandom(),
-    store,
-    log,
-    faults: { block: (ids) => { transport.block(ids) }, unblock: (ids) => { transport.unblock(ids) }, heal: () => { transport.heal() }, blocked: () => transport.blockedPeers() },
-    transportStats: () => ({ ...transport.stats() }),
-    storeStats: () => store instanceof LevelDocStore ? store.stats() : undefined,
-    resolveAddrs: async (addrs) => {
-      const named = addrs.flatMap(a => dnsSeed(a) ?? [])
-      const resolved = named.length === 0 ? [] : await resolveSeeds(named, systemResolver, log)
-      return [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination)
-    },
-    setAllowedPeers: (ids) => { transport.setAllowPeers(ids) },
-    wallTime: Date.now,
-    nobodyToJoin: () => !mdns && seeds.every(d => isOwnSeed(d, transport)) && (dnsNamed.length === 0 || dns?.nobodyToJoin === true),
-    isOwnSeed: d => isOwnSeed(d, transport),
-    close: async () => {
-      await transport.close()
-      await store.close()
-    }
-  }, {
-    name: options.name ?? defaultName(transport),
-    ...(options.tags === undefined ? {} : { tags: options.tags }),
-    seeds,
-    profile: options.profile ?? 'lan',
-    ...(options.membership === undefined ? {} : { membership: options.membership }),
-    ...(options.replication === undefined ? {} : { replication: options.replication }),
-    ...(options.presence === undefined ? {} : { presence: options.presence })
-  })
+  // Settings only the protocol modules check (membership, replication, presence) throw here, once the
+  // transport listens: close it and the store, or their handles keep the caller's process alive.
+  let node: MeshNode
+  try {
+    node = createMeshNode({
+      transport,
+      clock: new SystemClock(),
+      random: systemRandom(),
+      store,
+      log,
+      faults: { block: (ids) => { transport.block(ids) }, unblock: (ids) => { transport.unblock(ids) }, heal: () => { transport.heal() }, blocked: () => transport.blockedPeers() },
+      transportStats: () => ({ ...transport.stats() }),
+      storeStats: () => store instanceof LevelDocStore ? store.stats() : undefined,
+      resolveAddrs: async (addrs) => {
+        checkAddrs('join', addrs)
+        const named = addrs.flatMap(a => dnsSeed(a) ?? [])
+        const resolved = named.length === 0 ? [] : await resolveSeeds(named, systemResolver, log)
+        return [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination)
+      },
+      setAllowedPeers: (ids) => {
+        if (ids !== undefined) checkPeerIds('setAllowedPeers', ids)
+        transport.setAllowPeers(ids)
+      },
+      wallTime: Date.now,
+      nobodyToJoin: () => !mdns && seeds.every(d => isOwnSeed(d, transport)) && (dnsNamed.length === 0 || dns?.nobodyToJoin === true),
+      isOwnSeed: d => isOwnSeed(d, transport),
+      close: async () => {
+        await transport.close()
+        await store.close()
+      }
+    }, {
+      name: options.name ?? defaultName(transport),
+      ...(options.tags === undefined ? {} : { tags: options.tags }),
+      seeds,
+      profile: options.profile ?? 'lan',
+      ...(options.membership === undefined ? {} : { membership: options.membership }),
+      ...(options.replication === undefined ? {} : { replication: options.replication }),
+      ...(options.presence === undefined ? {} : { presence: options.presence })
+    })
+  } catch (err) {
+    await transport.close()
+    await store.close()
+    throw err
+  }
   await node.started
   transport.onDiscovered((dest) => { void node.membership.join([dest]) })
   if (dnsNamed.length > 0) {

@@ -4,12 +4,11 @@
  * PeerCliOptions. Pure (the environment and file reads are passed in), so every bad input has a test and
  * a one-line message.
  */
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
-import { parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
-import { MAX_MDNS_CLUSTER_CHARS } from '../net/config.js'
-import { parseOrigin } from '../http/access.js'
+import { parseOrigin, tokenProblem } from '../http/access.js'
+import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
+import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
 
@@ -110,39 +109,12 @@ Examples:
 const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error']
 /** A settings file is a few hundred bytes; anything past this is not one. */
 export const MAX_CONFIG_CHARS = 1024 * 1024
-/** An mDNS cluster name becomes part of a DNS-SD service name's first label, `_murmur-<cluster>`. */
-const CLUSTER_NAME = new RegExp(`^[a-z0-9]([a-z0-9-]{0,${MAX_MDNS_CLUSTER_CHARS - 2}}[a-z0-9])?$`)
 /** Homes per document at most: more is a broadcast, not placement. */
 const MAX_REPLICAS = 64
-/** Bearer tokens shorter than this are refused: a token is a password nobody types. */
-export const MIN_TOKEN_CHARS = 16
-
-/**
- * What is wrong with an HTTP token, if anything: too short, or a character other than printable ASCII.
- * HTTP clients send other characters differently — curl the UTF-8 bytes it was given, browsers and Node's
- * fetch Latin-1 (and refuse anything past U+00FF) — so such a token matched for some clients and never
- * for others; whitespace is trimmed off a header's ends.
- */
-export function tokenProblem (token: string): string | undefined {
-  if (token.length < MIN_TOKEN_CHARS) return `at least ${MIN_TOKEN_CHARS} characters`
-  if (/[^\x21-\x7e]/.test(token)) return 'printable ASCII, no spaces (HTTP clients send other characters differently: curl as UTF-8, browsers and Node as Latin-1)'
-  return undefined
-}
 /** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
 const ALLOW_HOST = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$|^\[?[0-9a-fA-F:.]+\]?$/
-const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 
 class ArgError extends Error {}
-
-/** Whether `value` decodes as a peer id (a character more or less, from a bad copy, does not). */
-function isPeerId (value: string): boolean {
-  try {
-    peerIdFromString(value)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /**
  * A user-supplied value as it appears in an error: as typed when it is short printable text, otherwise
@@ -361,7 +333,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
   if (flag === '--mdns') {
     o.mdns = true
     if (s.value !== undefined) {
-      if (!CLUSTER_NAME.test(s.value)) throw new ArgError(`--mdns ${show(s.value)}: a cluster name is 1–${MAX_MDNS_CLUSTER_CHARS} lowercase letters, digits and dashes`)
+      if (!MDNS_CLUSTER_NAME.test(s.value)) throw new ArgError(`--mdns ${show(s.value)}: a cluster name is 1–${MAX_MDNS_CLUSTER_CHARS} lowercase letters, digits and dashes`)
       o.mdnsCluster = s.value
     }
     return
@@ -408,7 +380,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     case '--https-key': c.key(checkPath(flag, value)); break
     case '--psk': o.pskFile = checkPath(flag, value); break
     case '--allow-peer':
-      if (!PEER_ID.test(value) || !isPeerId(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id (they look like 12D3KooW…)`)
+      if (!isPeerId(value)) throw new ArgError(`--allow-peer ${show(value)}: not a peer id (they look like 12D3KooW…)`)
       o.allowPeers.push(value)
       break
     case '--profile':

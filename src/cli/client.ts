@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
-import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE, MIN_TOKEN_CHARS, tokenProblem } from './args.js'
+import { MIN_TOKEN_CHARS, tokenProblem } from '../http/access.js'
+import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE } from './args.js'
 import { httpRequest } from './http-request.js'
 
 /** A request of a command waits at most this long (a join waits for the push-pulls). */

@@ -10,7 +10,8 @@ import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import type { TlsFiles } from '../http/index.js'
 import { MAX_PSK_FILE_BYTES } from '../net/psk.js'
-import { MIN_TOKEN_CHARS, isLoopbackAddress, tokenProblem } from './args.js'
+import { MIN_TOKEN_CHARS, tokenProblem } from '../http/access.js'
+import { isLoopbackAddress } from './args.js'
 import type { PeerCliOptions } from './args.js'
 
 /** A token is a few dozen bytes, a TLS key a few KiB: anything past these is not one. */

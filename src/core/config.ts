@@ -26,3 +26,14 @@ export function requirePositiveIntegers<C extends object> (config: C, keys: Read
     }
   }
 }
+
+/**
+ * @throws ConfigError unless `value` is a plain object of string values (member tags): a number among them
+ *   was applied and then broke the encoding of every frame carrying it.
+ */
+export function requireStringRecord (value: unknown, option: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${option} must be an object of strings, got ${Array.isArray(value) ? 'an array' : typeof value}`)
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw new ConfigError(`${option}.${key} must be a string, got ${typeof v}`)
+  }
+}

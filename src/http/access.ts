@@ -24,6 +24,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { STATUS_CODES } from 'node:http'
+import { ConfigError } from '../core/errors.js'
 import { HttpError, errorBody } from './errors.js'
 
 /** What a route asks of a request (default: token required, header only). */
@@ -35,7 +36,7 @@ export interface RouteAccess {
 }
 
 export interface AccessOptions {
-  /** Bearer token; without one every route is open to loopback Hosts only. */
+  /** Bearer token (≥ 16 characters of printable ASCII: tokenProblem); without one every route is open to loopback Hosts only. */
   token?: string | undefined
   /**
    * Host names served besides the loopback ones (`--http-allow-host`): `name`, an IP address, or
@@ -142,7 +143,27 @@ function tokensOf (req: IncomingMessage): { header: string | undefined, query: s
   return { header, query }
 }
 
+/** Bearer tokens shorter than this are refused: a token is a password nobody types. */
+export const MIN_TOKEN_CHARS = 16
+
+/**
+ * What is wrong with an HTTP token, if anything: too short, or a character other than printable ASCII.
+ * HTTP clients send other characters differently — curl the UTF-8 bytes it was given, browsers and Node's
+ * fetch Latin-1 (and refuse anything past U+00FF) — so such a token matched for some clients and never
+ * for others; whitespace is trimmed off a header's ends.
+ */
+export function tokenProblem (token: string): string | undefined {
+  if (token.length < MIN_TOKEN_CHARS) return `at least ${MIN_TOKEN_CHARS} characters`
+  if (/[^\x21-\x7e]/.test(token)) return 'printable ASCII, no spaces (HTTP clients send other characters differently: curl as UTF-8, browsers and Node as Latin-1)'
+  return undefined
+}
+/**
+ * @throws ConfigError if `options.token` is one the CLI refuses (tokenProblem): an empty token locked every
+ *   client out with no error anywhere, and one past printable ASCII matched for some clients only.
+ */
 export function createAccessCheck (options: AccessOptions = {}): AccessCheck {
+  const problem = options.token === undefined ? undefined : tokenProblem(options.token)
+  if (problem !== undefined) throw new ConfigError(`the HTTP API's token must be ${problem}`)
   const expected = options.token === undefined ? undefined : digest(options.token)
   const allowHosts = options.allowHosts ?? []
   const allowOrigins = parseOrigins(options.allowOrigins ?? [])

@@ -15,6 +15,20 @@ export function parseMultiaddr (addr: string): Multiaddr | undefined {
   }
 }
 
+/** Peer ids as printed: base58btc (12D3KooW…, Qm…) or base32 CIDs (b…); the length bound keeps garbage from being decoded. */
+const PEER_ID_TEXT = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
+
+/** Whether `value` is a peer id (a character more or less, from a bad copy, is not). */
+export function isPeerId (value: string): boolean {
+  if (!PEER_ID_TEXT.test(value)) return false
+  try {
+    peerIdFromString(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** The PeerId in the last `/p2p/<id>` component, if any. */
 export function peerIdOf (addr: Multiaddr): string | undefined {
   return addr.getComponents().findLast(c => c.code === CODE_P2P)?.value

@@ -90,6 +90,11 @@ export function mdnsServiceTag (cluster?: string): string {
 const MAX_DNS_LABEL_BYTES = 63
 /** A cluster name at most this long keeps `_murmur-<cluster>` one DNS label. */
 export const MAX_MDNS_CLUSTER_CHARS = MAX_DNS_LABEL_BYTES - '_murmur-'.length
+/**
+ * A cluster name (`--mdns <cluster>`, `mdns: { cluster }`): lowercase letters, digits and inner dashes, so
+ * `_murmur-<cluster>` is one DNS label that mDNS, case-insensitive, never confuses with another cluster's.
+ */
+export const MDNS_CLUSTER_NAME = new RegExp(`^[a-z0-9]([a-z0-9-]{0,${MAX_MDNS_CLUSTER_CHARS - 2}}[a-z0-9])?$`)
 
 /**
  * A service name with a label over 63 bytes cannot be carried by DNS: mDNS packets naming it were sent

@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest'
 import { createAccessCheck, errorAnswer, hostAllowed, hostName, HttpError, isLoopbackHost } from '../../src/http/index.js'
 import type { RouteAccess } from '../../src/http/index.js'
 import { looseSecretMode } from '../../src/core/private-files.js'
+import { ConfigError } from '../../src/core/errors.js'
 
 const TOKEN = 'a-test-token-of-some-length'
 
@@ -128,5 +129,25 @@ describe('secret file permissions (OpenSSH rule, PostgreSQL root-group exception
     [0o640, 0, true], [0o440, 0, true], [0o660, 0, false], [0o644, 0, false], [0o100600, 1000, true], [0o100644, 1000, false]
   ])('mode %o owned by uid %i → accepted %s', (mode, uid, ok) => {
     expect(looseSecretMode(mode, uid) === undefined).toBe(ok)
+  })
+})
+
+describe('the token an application gives', () => {
+  // The rule the CLI applies to --http-token-file and MURMUR_HTTP_TOKEN, for createHttpApi and
+  // createAccessCheck too: an empty token locked every client out, with no error anywhere; one with
+  // characters past ASCII matched for curl (UTF-8) and never for browsers or Node's fetch (Latin-1).
+  test.each([
+    ['', /at least 16 characters/],
+    ['short', /at least 16 characters/],
+    ['has spaces in it, long enough', /printable ASCII, no spaces/],
+    ['é'.repeat(20), /printable ASCII, no spaces/]
+  ])('%j is a ConfigError at once', (token, why) => {
+    expect(() => createAccessCheck({ token })).toThrow(ConfigError)
+    expect(() => createAccessCheck({ token })).toThrow(why)
+  })
+
+  test('a token the CLI accepts is accepted', () => {
+    expect(() => createAccessCheck({ token: TOKEN })).not.toThrow()
+    expect(() => createAccessCheck({})).not.toThrow()
   })
 })

@@ -1,0 +1,88 @@
+/**
+ * createPeer as a library user calls it: options it cannot use are a ConfigError naming the option, thrown
+ * before anything opens, and a start-up that fails after the transport listens closes what it opened, so
+ * the program still exits by itself. Real libp2p, in-process peers, and a child Node running dist/.
+ */
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { ConfigError, createPeer } from '../src/index.js'
+import type { PeerOptions } from '../src/index.js'
+import { NODE, ROOT, cleanup, tempDir, waitFor } from './helpers/procs.js'
+
+const LISTEN = ['/ip4/127.0.0.1/tcp/0']
+/** What a JavaScript caller (no type checking) may pass. */
+const loose = (o: Record<string, unknown>): PeerOptions => o as PeerOptions
+
+describe('createPeer options', () => {
+  afterAll(cleanup)
+
+  test.each([
+    ['listen', { listen: ['garbage'] }, /^listen "garbage": not a valid multiaddr/],
+    ['listen /udp', { listen: ['/ip4/127.0.0.1/udp/0'] }, /^listen "\/ip4\/127.0.0.1\/udp\/0": needs a TCP address/],
+    ['bootstrap', { bootstrap: ['not-a-multiaddr'] }, /^bootstrap "not-a-multiaddr": not a valid multiaddr/],
+    ['bootstrap /ws', { bootstrap: ['/ip4/127.0.0.1/tcp/4001/ws'] }, /^bootstrap ".*": has \/ws after the TCP port/],
+    ['bootstrap bad /p2p', { bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/xyz'] }, /^bootstrap ".*": \/p2p\/"xyz" is not a peer id/],
+    ['advertise', { advertise: ['nope'] }, /^advertise "nope": not a valid multiaddr/],
+    ['allowPeers', { allowPeers: ['nope'] }, /^allowPeers "nope": not a peer id/],
+    ['profile', loose({ profile: 'wan' }), /^profile must be "lan" or "local", got "wan"/],
+    ['mdns cluster', { mdns: { cluster: 'Blue Team' } }, /^mdns\.cluster "Blue Team": a cluster name is 1–55 lowercase letters/],
+    ['tags', loose({ tags: { role: 5 } }), /^tags\.role must be a string, got number/],
+    ['dataDir ~', { dataDir: '~/murmur-data' }, /^dataDir "~\/murmur-data": ~ is not expanded here; write the full path/],
+    ['dataDir empty', { dataDir: '' }, /^dataDir must be a non-empty path, got/],
+    ['listen not a list', loose({ listen: '/ip4/127.0.0.1/tcp/0' }), /^listen must be an array of multiaddr strings/]
+  ])('%s: a ConfigError naming the option, before anything opens', async (_, options, message) => {
+    const err: unknown = await createPeer({ listen: LISTEN, ...options }).then(async (p) => { await p.stop(); return 'started' }, (e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toMatch(message)
+  })
+
+  test('psk given a key file\'s path (what --psk and the config file take) is a ConfigError saying it takes the contents', async () => {
+    const file = path.join(tempDir('murmur-psk-'), 'swarm.key')
+    writeFileSync(file, `/key/swarm/psk/1.0.0/\n/base16/\n${'ab'.repeat(32)}\n`, { mode: 0o600 })
+    await expect(createPeer({ listen: LISTEN, psk: file })).rejects.toThrow(/^psk ".*swarm\.key" is a file's path: psk takes the key itself, the file's contents/)
+    const peer = await createPeer({ listen: LISTEN, psk: readFileSync(file, 'utf8') })
+    await peer.stop()
+  })
+
+  test('join: an address that is no multiaddr, or one no transport here can dial, is a ConfigError and nothing is dialled', async () => {
+    const peer = await createPeer({ listen: LISTEN, profile: 'local' })
+    try {
+      await expect(peer.join(['garbage'])).rejects.toThrow(ConfigError)
+      await expect(peer.join(['garbage'])).rejects.toThrow(/^join "garbage": not a valid multiaddr/)
+      const started = performance.now()
+      await expect(peer.join(['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/4001/ws'])).rejects.toThrow(/^join ".*\/ws": has \/ws after the TCP port/)
+      expect(performance.now() - started).toBeLessThan(500) // refused before dialling, not after a join timeout
+    } finally {
+      await peer.stop()
+    }
+  })
+
+  test('setAllowedPeers: an entry that is no peer id is a ConfigError, and the allowlist stays as it was', async () => {
+    const a = await createPeer({ listen: LISTEN, profile: 'local' })
+    const b = await createPeer({ listen: LISTEN, profile: 'local', bootstrap: a.addresses() })
+    try {
+      await waitFor('b alive on a', () => a.members().some(m => m.peerId === b.id && m.state === 'alive'), 10_000)
+      expect(() => { a.setAllowedPeers([b.id, 'nope']) }).toThrow(/^setAllowedPeers "nope": not a peer id/)
+      expect(() => { a.setAllowedPeers([b.id, 'nope']) }).toThrow(ConfigError)
+      a.setAllowedPeers([b.id])
+      await b.write('d', d => { d.getMap('kv').set('k', 1) })
+      await waitFor('b\'s write on a', () => a.read('d', d => d.getMap('kv').get('k')), 10_000)
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+    }
+  })
+
+  test('a start-up that fails once the transport listens (a bad replication setting) closes it: the process exits by itself', () => {
+    const script = [
+      `import { createPeer } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))}`,
+      "const err = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], replication: { replicas: 0 } }).catch(e => e)",
+      'console.log(err.name)'
+    ].join('\n')
+    const run = spawnSync(NODE, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 })
+    expect(run.signal, 'still running 10 s after createPeer failed').toBeNull()
+    expect(run.stdout.trim()).toBe('ConfigError')
+    expect(run.status).toBe(0)
+  })
+})
