@@ -231,6 +231,8 @@ export class Membership {
   private leaving = false
   /** join() calls still waiting for their seeds' answers. */
   private joinsPending = 0
+  /** How to end each join still waiting for its seeds (stop() ends them: their timers would outlive it). */
+  private readonly joinFinishers = new Set<() => void>()
 
   constructor (components: MembershipComponents, options: MembershipOptions = {}) {
     this.transport = components.transport
@@ -355,8 +357,8 @@ export class Membership {
   }
 
   /**
-   * Push-pull with each seed (full state exchange), resolving when all answered or `joinTimeoutMs`
-   * passed. Seeds that did not answer are re-tried by the reconnect loop while we know no one alive.
+   * Push-pull with each seed (full state exchange), resolving when all answered, `joinTimeoutMs`
+   * passed or the member stopped. Seeds that did not answer are re-tried by the reconnect loop while we know no one alive.
    */
   join (seeds: readonly Destination[] = this.seeds): Promise<JoinResult> {
     if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))
@@ -372,10 +374,12 @@ export class Membership {
         if (done) return
         done = true
         this.joinsPending--
+        this.joinFinishers.delete(finish)
         timer.cancel()
         resolve({ contacted })
       }
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
+      this.joinFinishers.add(finish)
       for (const seed of targets) {
         const sent = this.pushPull.request(seed, true, () => {
           if (contacted++ === 0) this.catchUpAfterJoin()
@@ -447,6 +451,9 @@ export class Membership {
     this.timers.length = 0
     this.catchUpTimer?.cancel()
     this.catchUpTimer = undefined
+    // Joins still waiting resolve with the seeds that answered so far (a library peer stopped right after
+    // start exits at once instead of holding joinTimeoutMs).
+    for (const finish of [...this.joinFinishers]) finish()
     this.gossipTicker = undefined
     for (const u of this.unsubscribe) u()
     this.unsubscribe.length = 0

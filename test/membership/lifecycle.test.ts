@@ -32,6 +32,21 @@ describe('seeds', () => {
 })
 
 describe('lifecycle', () => {
+  test('stop() while a join waits for a seed that never answers: the join resolves at once, and no join timer is left running', async () => {
+    const m = lone()
+    m.start()
+    const results: Array<{ contacted: number }> = []
+    void m.join([{ addrs: ['sim://nobody-listens-here'] }]).then((r) => { results.push(r) })
+    void m.join([{ id: 'silent', addrs: ['sim://silent'] }]).then((r) => { results.push(r) })
+    await Promise.resolve()
+    expect(results).toEqual([])
+    m.stop()
+    // Before, each join held its joinTimeoutMs timer past stop(): a library peer's process stayed alive up
+    // to 5 s after peer.stop(), and its promise resolved only then.
+    for (let i = 0; i < 3; i++) await Promise.resolve()
+    expect(results).toEqual([{ contacted: 0 }, { contacted: 0 }])
+  })
+
   test('stop() then start(): the member probes again (it detects a crash by itself)', () => {
     const seed = useSeed(0x5f_0001, FILE, 'stop() then start()')
     const c = formed(2, seed)
