@@ -300,7 +300,11 @@ export interface Peer {
   advertiseHttp(url: string | undefined): void
   /** Graceful leave: others list us as `left`. Call `stop` afterwards. */
   leave(): Promise<void>
-  /** Stops everything (closing connections and the store). Idempotent. */
+  /**
+   * Stops everything (closing connections and the store). Writes under way first get their outcome (durable,
+   * within at most 3 s); writes made once it was called are refused (NotRunningError, nothing applied).
+   * Idempotent.
+   */
   stop(): Promise<void>
 }
 

@@ -108,6 +108,8 @@ export const INITIAL_FETCH_WAIT_MS = 1_000
 export const HOSTED_FETCH_WAIT_MS = 10_000
 /** A read that found hosts but got nothing of the doc asks again after this pause (until HOSTED_FETCH_WAIT_MS). */
 const REFETCH_PAUSE_MS = 100
+/** stop(): how long writes under way may take to become durable before the rest stops (they are usually ms from it). */
+const STOP_DRAIN_MS = 3_000
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 
@@ -604,6 +606,8 @@ class MeshNodeImpl implements MeshNode {
   }
 
   private async shutdown (): Promise<void> {
+    // Writes under way get their outcome (durable) first; with none, everything below runs at once.
+    if (this.replicator.stats().pendingWrites > 0) await this.replicator.drain(STOP_DRAIN_MS)
     this.mesh.stop() // says bye while the transport is still up
     this.replicator.stop()
     this.membership.stop()

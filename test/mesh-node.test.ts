@@ -88,3 +88,30 @@ describe('mesh node write options', () => {
     c.stopAll()
   })
 })
+
+describe('mesh node stop', () => {
+  it('writes under way when stop() is called end durable, not OutcomeUnknownError; writes after it are refused, nothing applied', async () => {
+    // A slow disk: each store operation takes 200 ms of (simulated) time.
+    const c = new ReplicaCluster({ size: 1, seed: useSeed(0x6d6e06, FILE, 'stop drains'), storeLatencyMs: 200 })
+    c.runUntil(() => c.membershipSettled(), 10_000)
+    const node = c.node('n00')
+    const outcomes: string[] = []
+    const writes = Array.from({ length: 5 }, async (_, i) => {
+      try {
+        await node.write('d', (doc) => { doc.getMap('kv').set(`k${i}`, i) })
+        outcomes.push('durable')
+      } catch (err) {
+        outcomes.push((err as Error).name)
+      }
+    })
+    const stopping = node.stop()
+    await expect(node.write('d', (doc) => { doc.getMap('kv').set('late', 1) })).rejects.toThrow(/the peer is stopping: nothing was applied/)
+    c.runFor(2_000)
+    await stopping
+    await Promise.all(writes)
+    expect(outcomes).toEqual(['durable', 'durable', 'durable', 'durable', 'durable'])
+    const persisted = c.store('n00')
+    expect(persisted.has('d')).toBe(true)
+    c.stopAll()
+  })
+})

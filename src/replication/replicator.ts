@@ -195,6 +195,10 @@ export class Replicator {
   private readonly creatingBySync = new Set<string>()
   private readonly store: DocStore
   private pendingWrites = 0
+  /** drain() was called: new writes are refused while those under way finish. */
+  private draining = false
+  /** What ends each drain() wait (the last write under way settled, its timer, or stop()). */
+  private drainWaiters: Array<() => void> = []
   private running = false
   private stopped = false
 
@@ -384,11 +388,36 @@ export class Replicator {
   }
 
   /**
+   * The start of a graceful stop: refuses new writes (NotRunningError: nothing applied) and resolves once
+   * every write under way has its outcome — durable, as a rule: the store confirms in milliseconds — or
+   * after `ms`. Without it, stop() answered those writes OutcomeUnknownError although they were about to be
+   * on disk (and were, after a restart).
+   */
+  drain (ms: number): Promise<void> {
+    this.draining = true
+    if (!this.running || this.pendingWrites === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => { this.endDrains() }, ms)
+      this.drainWaiters.push(() => {
+        timer.cancel()
+        resolve()
+      })
+    })
+  }
+
+  private endDrains (): void {
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const end of waiters) end()
+  }
+
+  /**
    * Stops loops and timers, detaches from transport and membership, fails pending opens, writes and
    * flushes with NotRunningError and destroys every doc. Does not close the store (its owner does).
    */
   stop (): void {
     if (!this.running) return
+    this.endDrains()
     this.running = false
     this.stopped = true
     for (const t of this.timers) t.cancel()
@@ -606,6 +635,7 @@ export class Replicator {
    */
   write (name: string, fn: (doc: Y.Doc, tr: Y.Transaction) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
     if (!this.running) return this.refused(new NotRunningError('replication is not running'))
+    if (this.draining) return this.refused(new NotRunningError('the peer is stopping: nothing was applied'))
     let key: string | undefined
     try {
       key = options.opId === undefined ? undefined : opKey(options.opId)
@@ -623,6 +653,7 @@ export class Replicator {
     return new Promise<VersionVectorJSON>((resolve, reject) => {
       const done = (err: unknown, version?: VersionVectorJSON): void => {
         this.pendingWrites--
+        if (this.pendingWrites === 0) this.endDrains()
         if (err === null && version !== undefined) {
           this.counters.writesDurable++
           resolve(version)
