@@ -211,6 +211,8 @@ export interface Peer {
    * @throws InvalidTextError (refused: the doc's content is as before) if what `fn` added holds a lone
    *   surrogate, which UTF-8 cannot carry: the edit is withdrawn before anyone sees it. PartialWriteError (not a
    *   refusal) if `fn` also deleted earlier list or text content or a nested type: those deletions stay.
+   * @throws whatever `fn` throws, once the doc is durable: what `fn` changed before throwing is kept and
+   *   replicated (Yjs has no rollback). Check first, then change.
    */
   write(name: string, fn: (doc: Y.Doc) => void, options?: WriteOptions): Promise<VersionVectorJSON>
   /**
