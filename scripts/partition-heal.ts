@@ -74,8 +74,8 @@ const onSignal = (signal: NodeJS.Signals): void => {
   controller.abort(new Error(`interrupted by ${signal}`))
   setTimeout(() => { process.exit(130) }, TEARDOWN_DEADLINE_MS).unref()
 }
-process.on('SIGINT', onSignal)
-process.on('SIGTERM', onSignal)
+// SIGHUP too (the terminal closed): by default it ended the run at once and left the temp dir behind.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal)
 
 const replay = `npm run partition-heal -- --peers ${options.peers} --rounds ${options.rounds} --writes ${options.writes} --seed ${options.seed} --mode ${options.mode}` +
   `${options.profile === 'local' ? '' : ` --profile ${options.profile}`}${options.netns ? ' --netns' : ''}${options.app === DEFAULT_APP ? '' : ` --app ${options.app}`}`

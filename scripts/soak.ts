@@ -74,7 +74,7 @@ const timers: NodeJS.Timeout[] = []
 const crashes: string[] = []
 
 /**
- * Ctrl-C (or SIGTERM): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit 130.
+ * Ctrl-C (or SIGTERM, SIGHUP): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit 130.
  * Every peer means every process spawned, also one still starting (not in its slot yet: start-up, a restart):
  * the data dir is removed only once all of them have exited, or one would write it again. Meanwhile the run's
  * own error and exit paths wait for this (`interrupted`), so the exit code stays 130.
@@ -95,8 +95,9 @@ const interrupt = (signal: string): void => {
     process.exit(130)
   })()
 }
-process.on('SIGINT', () => { interrupt('SIGINT') })
-process.on('SIGTERM', () => { interrupt('SIGTERM') })
+// SIGHUP too (the terminal closed): by default it ended the soak at once, and its peers, which take SIGHUP
+// as "reload", ran on with the data dir.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { interrupt(signal) })
 
 async function main (): Promise<SoakResult> {
   const began = Date.now()

@@ -4,7 +4,7 @@
  * The script is what `npm run partition-heal` runs after the build; `npm test` builds first (pretest).
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/checker.ts'
@@ -54,22 +54,33 @@ describe('npm run partition-heal', () => {
     expect(r.stdout).toMatch(/round 2\/2 heal: restarted \{2\}/)
   }, RUN_TIMEOUT_MS + 10_000)
 
-  test('Ctrl-C mid-run: every peer stopped, exit 130, and the last line of stdout is still one JSON object', async () => {
-    const child = spawn(NODE, [SCRIPT, '--peers', '2', '--rounds', '3', '--seed', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  // SIGHUP to the whole process group is a closed terminal (or a dropped ssh session): it ended the run at
+  // once, leaving its temp dir (data dirs, logs) behind.
+  test.each([
+    ['Ctrl-C', 'SIGINT', false],
+    ['SIGHUP to the process group (the terminal closed)', 'SIGHUP', true]
+  ] as const)('%s mid-run: every peer stopped, exit 130, and the last line of stdout is still one JSON object', async (_, signal, group) => {
+    const child = spawn(NODE, [SCRIPT, '--peers', '2', '--rounds', '3', '--seed', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    const code = new Promise<number | null>((resolve) => { child.on('exit', (c) => { resolve(c) }) })
+    const code = new Promise<number | null>((resolve) => { child.on('exit', (c, s) => { resolve(c ?? (s === null ? null : -1)) }) })
     const deadline = Date.now() + 60_000
     while (!/round 1\/3 fault/.test(stdout) && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 50))
     const temp = /temp dir (\S+)/.exec(stdout)?.[1] ?? 'missing'
-    child.kill('SIGINT')
-    expect(await code).toBe(130)
-    const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
-    expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })
-    expect(String(last.error)).toMatch(/interrupted by SIGINT/)
-    // No process left running on the run's temp dir (its peers' data dirs are in it), and the dir is gone.
-    expect(processesWith(temp)).toEqual([])
-    expect(existsSync(temp)).toBe(false)
+    try {
+      if (group) process.kill(-(child.pid as number), signal)
+      else child.kill(signal)
+      expect(await code).toBe(130)
+      const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
+      expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })
+      expect(String(last.error)).toBe(`interrupted by ${signal}`)
+      // No process left running on the run's temp dir (its peers' data dirs are in it), and the dir is gone.
+      expect(processesWith(temp)).toEqual([])
+      expect(existsSync(temp)).toBe(false)
+    } finally {
+      for (const pid of processesWith(temp)) process.kill(Number(pid), 'SIGKILL')
+      rmSync(temp, { recursive: true, force: true })
+    }
   }, 90_000)
 
   test.each([

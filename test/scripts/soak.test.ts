@@ -1,5 +1,5 @@
 /**
- * `npm run soak` (scripts/soak.ts) as a child process: Ctrl-C mid-run and a bad flag. The full soak is a
+ * `npm run soak` (scripts/soak.ts) as a child process: Ctrl-C (or a closed terminal's SIGHUP) mid-run and a bad flag. The full soak is a
  * benchmark-sized run (minutes, 20–50 peers) and is not part of the suite; `npm test` builds first.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -42,27 +42,37 @@ describe('npm run soak', () => {
     expect(processesWith(dir)).toEqual([])
   }, 90_000)
 
-  test('Ctrl-C while the peers are still starting: those too are stopped, and the temp data dir is removed', async () => {
+  // SIGHUP to the whole process group is a closed terminal (or a dropped ssh session): it ended the soak at
+  // once, and its peers, which take SIGHUP as "reload config", ran on with the temp dir.
+  test.each([
+    ['Ctrl-C', 'SIGINT', false],
+    ['SIGHUP to the process group (the terminal closed)', 'SIGHUP', true]
+  ] as const)('%s while the peers are still starting: those too are stopped, and the temp data dir is removed', async (_, signal, group) => {
     // No --dir: the soak makes (and must remove) its own temp dir. Six peers: the seed, then a batch of five
     // that are signalled while they start, before the soak has their banners.
-    const child = spawn(NODE, [SCRIPT, '--peers', '6', '--minutes', '1', '--seed', '6'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(NODE, [SCRIPT, '--peers', '6', '--minutes', '1', '--seed', '6'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    const code = new Promise<number | null>((resolve) => { child.on('exit', (c) => { resolve(c) }) })
+    const code = new Promise<number | null>((resolve) => { child.on('exit', (c, s) => { resolve(c ?? (s === null ? null : -1)) }) })
     const deadline = Date.now() + 30_000
     let dir: string | undefined
-    while (Date.now() < deadline && child.exitCode === null) {
-      dir ??= /data in (\S+)/.exec(stdout)?.[1]
-      if (dir !== undefined && processesWith(dir).length >= 2) break
-      await new Promise(resolve => setTimeout(resolve, 10))
+    try {
+      while (Date.now() < deadline && child.exitCode === null) {
+        dir ??= /data in (\S+)/.exec(stdout)?.[1]
+        if (dir !== undefined && processesWith(dir).length >= 2) break
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
+      expect(dir, stdout).toBeDefined()
+      dirs.push(dir as string)
+      expect(processesWith(dir as string).length, 'peers starting when signalled').toBeGreaterThanOrEqual(2)
+      if (group) process.kill(-(child.pid as number), signal)
+      else child.kill(signal)
+      expect(await code).toBe(130)
+      expect(processesWith(dir as string)).toEqual([])
+      expect(existsSync(dir as string)).toBe(false)
+    } finally {
+      for (const pid of dir === undefined ? [] : processesWith(dir)) process.kill(Number(pid), 'SIGKILL')
     }
-    expect(dir, stdout).toBeDefined()
-    dirs.push(dir as string)
-    expect(processesWith(dir as string).length, 'peers starting when signalled').toBeGreaterThanOrEqual(2)
-    child.kill('SIGINT')
-    expect(await code).toBe(130)
-    expect(processesWith(dir as string)).toEqual([])
-    expect(existsSync(dir as string)).toBe(false)
   }, 60_000)
 
   test('a bad flag: one line naming it, non-zero exit, no peer started', () => {
