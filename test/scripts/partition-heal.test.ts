@@ -4,7 +4,8 @@
  * The script is what `npm run partition-heal` runs after the build; `npm test` builds first (pretest).
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/checker.ts'
@@ -82,6 +83,25 @@ describe('npm run partition-heal', () => {
       rmSync(temp, { recursive: true, force: true })
     }
   }, 90_000)
+
+  test('an app that crashes before its banner: the error is its error line (not the stack\'s last lines), exit 1, the log kept', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-crash-app-'))
+    const app = path.join(dir, 'crash.mjs')
+    writeFileSync(app, "throw new RangeError('boom before the banner')\n")
+    let kept: string | null = null
+    try {
+      const r = await runScript(['--peers', '2', '--rounds', '1', '--seed', '1', '--app', app], 30_000)
+      expect(r.code).toBe(1)
+      const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { error: string, keptDir: string | null }
+      kept = last.keptDir
+      // It was "exited during start-up (code 1): } |  | Node.js v22.23.3" for every crash.
+      expect(last.error).toMatch(/exited during start-up \(code 1\): RangeError: boom before the banner \(log: \S+peer-\d\.log\)$/)
+      expect(existsSync(path.join(kept as string, 'peer-0.log'))).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+      if (kept !== null) rmSync(kept, { recursive: true, force: true })
+    }
+  }, 40_000)
 
   test.each([
     [['--peers', '1'], /--peers 1: out of range 2–16/],
