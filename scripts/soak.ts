@@ -258,12 +258,17 @@ try {
   // A peer killed by Ctrl-C fails what was waiting for it: that is the interrupt, not a failed soak.
   if (interrupted !== undefined) await interrupted
   log(`soak failed: ${err instanceof Error ? err.message : String(err)}`)
+  // A run that failed half way (a peer that would not start, a mesh that never formed) is a failed run
+  // too: its logs are saved, as --help says, or the data dir's removal below took them with it.
+  log(`peer logs saved in ${saveLogs()}`)
   process.stdout.write(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err), seed: options.seed, ok: false })}\n`)
 } finally {
   if (interrupted !== undefined) await interrupted
   for (const t of timers) clearInterval(t)
   deaths.stop()
   await mesh.stopAll().catch(() => {})
+  // Also any peer still starting when the run failed (a batch is started together): not in a slot yet.
+  await killAllPeers()
   if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
 }
 process.exit(code)

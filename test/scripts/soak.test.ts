@@ -3,7 +3,7 @@
  * benchmark-sized run (minutes, 20–50 peers) and is not part of the suite; `npm test` builds first.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -74,6 +74,22 @@ describe('npm run soak', () => {
       for (const pid of dir === undefined ? [] : processesWith(dir)) process.kill(Number(pid), 'SIGKILL')
     }
   }, 60_000)
+
+  test('a run that fails half way (a peer that cannot start): exit 1, the peer logs saved as for any failed run, no peer left', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-soak-test-'))
+    dirs.push(dir)
+    writeFileSync(path.join(dir, 'p01'), '') // p01's data dir is a file: that peer refuses to start
+    const r = spawnSync(NODE, [SCRIPT, '--peers', '3', '--minutes', '1', '--seed', '7', '--dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+    expect(r.status).toBe(1)
+    expect(r.stdout).toMatch(/soak failed: peer exited during start-up/)
+    const saved = /peer logs saved in (\S+)/.exec(r.stdout)?.[1]
+    expect(saved, r.stdout).toBeDefined()
+    dirs.push(saved as string)
+    // The seed ran (its log says so); p01 never did, and its refusal is in the error itself.
+    expect(readFileSync(path.join(saved as string, 'p00.log'), 'utf8')).toMatch(/membership started/)
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({ seed: 7, ok: false, error: expect.stringMatching(/ENOTDIR/) as string })
+    expect(processesWith(dir)).toEqual([])
+  }, 70_000)
 
   test('a bad flag: one line naming it, non-zero exit, no peer started', () => {
     const r = spawnSync(NODE, [SCRIPT, '--peers', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
