@@ -65,6 +65,11 @@ describe('bench flag reader', () => {
     expect(usageError(['--peers', '10x']).message).toMatch(/^--peers needs a number/)
   })
 
+  it('reads numbers in decimal only: 0x10, 0b11 and 0o7 are refused, not read as 16, 3 and 7', () => {
+    for (const v of ['0x10', '0X1f', '0b11', '0o7', ' 5', '5 ', '+-1', '1e']) expect(usageError(['--peers', v]).message, v).toBe(`--peers needs a number, got ${JSON.stringify(v)} (${USAGE})`)
+    for (const [v, n] of [['12', 12], ['-3', -3], ['+4', 4], ['0.5', 0.5], ['.5', 0.5], ['5.', 5], ['2e3', 2000], ['1E-1', 0.1]] as const) expect(read(['--peers', v]).peers, v).toBe(n)
+  })
+
   it('rejects an unknown flag, a stray value and an inherited key, naming it with the usage', () => {
     expect(usageError(['--bogus']).message).toBe(`unknown option --bogus (${USAGE})`)
     expect(usageError(['--bogus', '1']).message).toBe(`unknown option --bogus (${USAGE})`)

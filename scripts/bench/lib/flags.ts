@@ -5,6 +5,7 @@
  * bench's own (`inRange` handlers; checks across options after the loop); every number flag has one, below
  * and above: 0 s windows measure nothing, and a huge count or duration exhausts memory or never ends.
  */
+import { decimal } from '../../lib/decimal.ts'
 import { UsageError } from './report.ts'
 
 export interface FlagHandlers {
@@ -28,8 +29,8 @@ function taker (handlers: FlagHandlers, flag: string, usage: string): ((value: s
   const onNumber = handler(handlers.numbers, flag)
   if (onNumber === undefined) return undefined
   return value => {
-    const n = Number(value)
-    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got ${JSON.stringify(value.slice(0, 40))} (${usage})`)
+    const n = decimal(value)
+    if (n === undefined || !Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got ${JSON.stringify(value.slice(0, 40))} (${usage})`)
     onNumber(n, flag)
   }
 }
