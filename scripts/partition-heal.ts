@@ -11,16 +11,12 @@ import { randomInt } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { ROOT, requireBuild } from './lib/dist.ts'
 import { createNetnsLab, netnsUnavailable } from './lib/netns.ts'
 import type { NetnsLab } from './lib/netns.ts'
-import { ROOT } from './lib/peers.ts'
-import { Cluster } from './partition-heal/cluster.ts'
+import type { Cluster as ClusterType } from './partition-heal/cluster.ts'
 import { DEFAULT_APP, HELP, parseFlags } from './partition-heal/flags.ts'
 import type { RunOptions } from './partition-heal/flags.ts'
-import { killAllNow } from './partition-heal/launch.ts'
-import { AdminDriver, NetnsDriver } from './partition-heal/nemesis.ts'
-import { buildSummary, printSummary, progress } from './partition-heal/report.ts'
-import { run } from './partition-heal/run.ts'
 import type { RunResult } from './partition-heal/run.ts'
 
 /** Our namespaces are ph0…, so a leftover lab of ours is recognised (and removed by createNetnsLab). */
@@ -44,10 +40,17 @@ if (parsed.kind === 'help') {
 if (parsed.kind === 'error') fail(parsed.message, 2)
 const options: RunOptions = parsed.options
 
+// Before anything that imports dist/ is loaded: with dist/ missing that import was a stack trace.
+requireBuild('partition-heal', 'npm run partition-heal')
+const { Cluster } = await import('./partition-heal/cluster.ts')
+const { killAllNow } = await import('./partition-heal/launch.ts')
+const { AdminDriver, NetnsDriver } = await import('./partition-heal/nemesis.ts')
+const { buildSummary, printSummary, progress } = await import('./partition-heal/report.ts')
+const { run } = await import('./partition-heal/run.ts')
+
 if (!existsSync(path.resolve(ROOT, options.app))) fail(`--app ${options.app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
 // A directory (`--app examples/chat-counter`) would only fail as every peer exiting during start-up.
 if (!statSync(path.resolve(ROOT, options.app)).isFile()) fail(`--app ${options.app}: not a file (the chat-counter app is ${DEFAULT_APP})`, 2)
-if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build` (npm run partition-heal does it for you)', 1)
 if (options.netns) {
   const why = netnsUnavailable()
   if (why !== undefined) fail(`--netns is not possible here: ${why}`, 2)
@@ -86,7 +89,7 @@ progress(`temp dir ${dir}`)
 
 let result: RunResult | undefined
 let error: unknown
-let cluster: Cluster | undefined
+let cluster: ClusterType | undefined
 try {
   if (options.netns) lab = createNetnsLab(options.peers, LAB_PREFIX)
   cluster = new Cluster({ size: options.peers, entry: options.app, dir, profile: options.profile, signal: controller.signal, ...(lab === undefined ? {} : { lab }) })

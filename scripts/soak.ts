@@ -15,13 +15,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os, { availableParallelism } from 'node:os'
 import path from 'node:path'
-import { makeDirs } from '../dist/core/make-dirs.js'
-import { SeededRandom } from '../dist/core/random.js'
-import { cleanup as killAllPeers } from './lib/peers.ts'
+import { requireBuild } from './lib/dist.ts'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
 import { LoadWatch, coresOf } from './soak/load.ts'
-import { Mesh } from './soak/mesh.ts'
 import { HELP, parseSoakArgs } from './soak/options.ts'
 import type { SoakOptions } from './soak/options.ts'
 import { summaryTable } from './soak/report.ts'
@@ -50,6 +47,12 @@ if (parsed.kind === 'error') {
   process.exit(2)
 }
 const options: SoakOptions = parsed.options
+// What imports dist/ is loaded once it is known to be built: with dist/ missing that import was a stack trace.
+requireBuild('soak', 'npm run soak')
+const { makeDirs } = await import('../dist/core/make-dirs.js')
+const { SeededRandom } = await import('../dist/core/random.js')
+const { cleanup: killAllPeers } = await import('./lib/peers.ts')
+const { Mesh } = await import('./soak/mesh.ts')
 
 const t0 = Date.now()
 const clock = (): string => {

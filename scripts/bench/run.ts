@@ -2,6 +2,7 @@
  * `npm run bench -- <name> [options]`: runs one benchmark. Each prints progress on stderr, figures on
  * stdout, updates its section of BENCHMARKS.md, and prints one JSON object as its last line.
  */
+import { requireBuild } from '../lib/dist.ts'
 import { UsageError } from './lib/report.ts'
 import { installSignalHandlers } from './lib/teardown.ts'
 
@@ -32,6 +33,8 @@ if (name === undefined || name === '--help' || name === '-h' || !Object.hasOwn(B
   process.stderr.write(`usage: npm run bench -- <name> [options]\nbenchmarks: ${list}\n`)
   process.exit(name === '--help' || name === '-h' ? 0 : 2)
 }
+// Every bench imports dist/: with it missing, that import was a stack trace.
+requireBuild('bench', `npm run bench -- ${name}`)
 const mod = await import(BENCHES[name] as string) as BenchModule
 if (rest.includes('--help') || rest.includes('-h')) {
   process.stdout.write(`usage: npm run bench -- ${name} [options]\n${mod.USAGE}\n`)
