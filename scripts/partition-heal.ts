@@ -12,15 +12,20 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import os from 'node:os'
 import path from 'node:path'
 import { ROOT, requireBuild } from './lib/dist.ts'
-import { createNetnsLab, netnsUnavailable } from './lib/netns.ts'
+import { createNetnsLab, netnsUnavailable, removeOrphanLabs } from './lib/netns.ts'
 import type { NetnsLab } from './lib/netns.ts'
 import type { Cluster as ClusterType } from './partition-heal/cluster.ts'
 import { DEFAULT_APP, HELP, parseFlags } from './partition-heal/flags.ts'
 import type { RunOptions } from './partition-heal/flags.ts'
 import type { RunResult } from './partition-heal/run.ts'
 
-/** Our namespaces are ph0…, so a leftover lab of ours is recognised (and removed by createNetnsLab). */
-const LAB_PREFIX = 'ph'
+/**
+ * Our namespaces are hp<pid in base 36>n<i>: each run its own lab. They were ph<i> for every run, so a
+ * second `--netns` run tore down the first one's lab as a leftover at its start (and again at its end),
+ * failing it. A lab whose run no longer runs (SIGKILLed) is removed by the next run (removeOrphanLabs).
+ * No benchmark's lab starts with an h.
+ */
+const LAB_TAG = 'hp'
 /** After Ctrl-C, teardown gets this long before a hard exit. */
 const TEARDOWN_DEADLINE_MS = 15_000
 
@@ -91,7 +96,10 @@ let result: RunResult | undefined
 let error: unknown
 let cluster: ClusterType | undefined
 try {
-  if (options.netns) lab = createNetnsLab(options.peers, LAB_PREFIX)
+  if (options.netns) {
+    removeOrphanLabs(LAB_TAG)
+    lab = createNetnsLab(options.peers, `${LAB_TAG}${process.pid.toString(36)}n`)
+  }
   cluster = new Cluster({ size: options.peers, entry: options.app, dir, profile: options.profile, signal: controller.signal, ...(lab === undefined ? {} : { lab }) })
   const driver = lab === undefined ? new AdminDriver(cluster) : new NetnsDriver(lab)
   result = await run({ options, cluster, driver, signal: controller.signal })

@@ -3,11 +3,12 @@
  * partitions, a kill, the checker — plus its flag errors, and table tests of the pure checker.
  * The script is what `npm run partition-heal` runs after the build; `npm test` builds first (pretest).
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { createNetnsLab, netnsUnavailable } from '../../scripts/lib/netns.ts'
 import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/checker.ts'
 import { combine } from '../../scripts/partition-heal/history.ts'
 import type { Attempt, WriteOp, WriteOutcome } from '../../scripts/partition-heal/history.ts'
@@ -118,6 +119,38 @@ describe('npm run partition-heal', () => {
     expect(r.stderr).toMatch(message)
     expect(r.stdout).toBe('')
   })
+})
+
+const noNetns = netnsUnavailable()
+
+describe.skipIf(noNetns !== undefined)(`npm run partition-heal -- --netns${noNetns === undefined ? '' : ` (skipped: ${noNetns})`}`, () => {
+  test('two runs at once, each in its own lab: both converge (the second took the first one\'s lab down as a leftover); a dead run\'s lab is removed', async () => {
+    // A lab left by a run that no longer runs (SIGKILLed: no teardown), named as partition-heal names its labs.
+    const dead = spawnSync('true').pid as number
+    const orphan = createNetnsLab(1, `hp${dead.toString(36)}n`)
+    const namespaces = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map(l => l.split(' ')[0] ?? '')
+    try {
+      expect(namespaces()).toContain(orphan.names[0])
+      const first = spawn(NODE, [SCRIPT, '--netns', '--peers', '2', '--rounds', '2', '--writes', '5', '--seed', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      first.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      const firstDone = new Promise<number | null>((resolve) => { first.on('exit', (c) => { resolve(c) }) })
+      const deadline = Date.now() + 60_000
+      try {
+        while (!/round 1\/2 fault/.test(out) && Date.now() < deadline && first.exitCode === null) await new Promise(resolve => setTimeout(resolve, 50))
+        const second = await runScript(['--netns', '--peers', '2', '--rounds', '1', '--writes', '5', '--seed', '2'], 90_000)
+        expect(second.code, second.stdout).toBe(0)
+        expect(await firstDone, out).toBe(0)
+      } finally {
+        if (first.exitCode === null) first.kill('SIGINT')
+        await firstDone
+      }
+      expect(namespaces(), 'the dead run\'s lab, removed by the next run').not.toContain(orphan.names[0])
+      expect(namespaces().filter(n => /^(hp[0-9a-z]+n|ph)\d+$/.test(n)), 'labs left').toEqual([])
+    } finally {
+      orphan.close()
+    }
+  }, 150_000)
 })
 
 describe('partition-heal checker', () => {
