@@ -41,6 +41,15 @@ describe('bench flag reader', () => {
     expect(seen.calls).toEqual(['--peers=12', '--hook=output', '--peers=5'])
   })
 
+  it('reads --flag=value as --flag value (as partition-heal and soak do); a switch given a value is refused', () => {
+    const seen = read(['--peers=12', '--hook=a=b', '--quick'])
+    expect(seen.calls).toEqual(['--peers=12', '--hook=a=b', '--quick'])
+    expect(usageError(['--peers=']).message).toBe(`--peers needs a number, got "" (${USAGE})`)
+    expect(usageError(['--peers=x']).message).toBe(`--peers needs a number, got "x" (${USAGE})`)
+    expect(usageError(['--quick=1']).message).toBe(`--quick takes no value (${USAGE})`)
+    expect(usageError(['--bogus=1']).message).toBe(`unknown option --bogus (${USAGE})`)
+  })
+
   it('reads switches without taking the next argument as their value', () => {
     const seen = read(['--quick', '--peers', '3', '--quick'])
     expect(seen.quick).toBe(2)
