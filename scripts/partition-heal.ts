@@ -35,7 +35,9 @@ function fail (message: string, code: number): never {
 }
 
 // A reader that goes away (`| head`) must not crash the run half-way and leave its peers to the exit hook.
-process.stdout.on('error', () => {})
+// Nor on stderr (`2>&1 | head`): the Ctrl-C line written there after it went away was an uncaught EPIPE,
+// and the run died without removing its temp dir.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
 
 const parsed = parseFlags(process.argv.slice(2), () => randomInt(0, 2 ** 31))
 if (parsed.kind === 'help') {

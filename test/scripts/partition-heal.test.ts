@@ -58,10 +58,13 @@ describe('npm run partition-heal', () => {
 
   // SIGHUP to the whole process group is a closed terminal (or a dropped ssh session): it ended the run at
   // once, leaving its temp dir (data dirs, logs) behind.
+  // And Ctrl-C after the reader of its output went away (`2>&1 | head`): the line it then wrote to stderr was
+  // an uncaught EPIPE, and the run died (exit 1) without removing its temp dir.
   test.each([
-    ['Ctrl-C', 'SIGINT', false],
-    ['SIGHUP to the process group (the terminal closed)', 'SIGHUP', true]
-  ] as const)('%s mid-run: every peer stopped, exit 130, and the last line of stdout is still one JSON object', async (_, signal, group) => {
+    ['Ctrl-C', 'SIGINT', false, false],
+    ['SIGHUP to the process group (the terminal closed)', 'SIGHUP', true, false],
+    ['Ctrl-C after the reader of its output went away', 'SIGINT', false, true]
+  ] as const)('%s mid-run: every peer stopped, exit 130, the temp dir removed, and the last line of stdout (if read) one JSON object', async (_, signal, group, readerGone) => {
     const child = spawn(NODE, [SCRIPT, '--peers', '2', '--rounds', '3', '--seed', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
@@ -70,12 +73,18 @@ describe('npm run partition-heal', () => {
     while (!/round 1\/3 fault/.test(stdout) && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 50))
     const temp = /temp dir (\S+)/.exec(stdout)?.[1] ?? 'missing'
     try {
+      if (readerGone) {
+        child.stdout.destroy()
+        child.stderr.destroy()
+      }
       if (group) process.kill(-(child.pid as number), signal)
       else child.kill(signal)
       expect(await code).toBe(130)
-      const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
-      expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })
-      expect(String(last.error)).toBe(`interrupted by ${signal}`)
+      if (!readerGone) {
+        const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
+        expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })
+        expect(String(last.error)).toBe(`interrupted by ${signal}`)
+      }
       // No process left running on the run's temp dir (its peers' data dirs are in it), and the dir is gone.
       expect(processesWith(temp)).toEqual([])
       expect(existsSync(temp)).toBe(false)
