@@ -25,7 +25,7 @@ COPY tsconfig.json ./
 COPY src ./src
 # `npm run build` also bundles the peer process (dist/peer.js) and the browser code: the /mesh page (web/)
 # and the example app's notes pad.
-COPY scripts/build-bundles.ts ./scripts/
+COPY scripts/build.ts scripts/build-bundles.ts ./scripts/
 COPY web ./web
 COPY examples/chat-counter ./examples/chat-counter
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund

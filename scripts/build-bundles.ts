@@ -1,5 +1,5 @@
 /**
- * Bundles, built by `npm run build` after tsc (esbuild; everything from npm, nothing from a CDN, so the
+ * Bundles, built by `npm run build` (scripts/build.ts) after tsc (esbuild; everything from npm, nothing from a CDN, so the
  * pages work without internet):
  *   web/mesh/            → dist/web/mesh/            the /mesh page every peer serves
  *   examples/chat-counter/web/notes.ts → examples/chat-counter/public/notes.js   the app's notes pad
@@ -18,7 +18,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, type BuildOptions } from 'esbuild'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const at = (p: string): string => path.join(ROOT, p)
 
 const common = { bundle: true, format: 'esm', target: 'es2022', platform: 'browser', minify: true, legalComments: 'none', logLevel: 'warning' } as const
@@ -38,13 +38,18 @@ const entry: BuildOptions = {
   logLevel: 'warning'
 }
 
-const started = Date.now()
-mkdirSync(at('dist/web/mesh'), { recursive: true })
-for (const file of ['index.html', 'mesh.css']) copyFileSync(at(`web/mesh/${file}`), at(`dist/web/mesh/${file}`))
-await Promise.all([
-  build({ ...common, entryPoints: [at('web/mesh/mesh.ts')], outfile: at('dist/web/mesh/mesh.js') }),
-  build({ ...common, entryPoints: [at('examples/chat-counter/web/notes.ts')], outfile: at('examples/chat-counter/public/notes.js') }),
-  build({ ...entry, entryPoints: [at('src/peer.ts')], outfile: at('dist/peer.js') }),
-  build({ ...entry, entryPoints: [at('src/murmur.ts')], outfile: at('dist/murmur.js') })
-])
-process.stdout.write(`bundles built in ${Date.now() - started} ms (dist/peer.js, dist/murmur.js, dist/web/mesh/, examples/chat-counter/public/notes.js)\n`)
+/**
+ * Writes the bundles into `dist` (a staging copy of dist/: scripts/build.ts publishes it) and the notes pad
+ * to `notesFile`; returns what it built, for the build's one line.
+ */
+export async function buildBundles (dist: string, notesFile: string): Promise<string> {
+  mkdirSync(path.join(dist, 'web/mesh'), { recursive: true })
+  for (const file of ['index.html', 'mesh.css']) copyFileSync(at(`web/mesh/${file}`), path.join(dist, 'web/mesh', file))
+  await Promise.all([
+    build({ ...common, entryPoints: [at('web/mesh/mesh.ts')], outfile: path.join(dist, 'web/mesh/mesh.js') }),
+    build({ ...common, entryPoints: [at('examples/chat-counter/web/notes.ts')], outfile: notesFile }),
+    build({ ...entry, entryPoints: [at('src/peer.ts')], outfile: path.join(dist, 'peer.js') }),
+    build({ ...entry, entryPoints: [at('src/murmur.ts')], outfile: path.join(dist, 'murmur.js') })
+  ])
+  return 'dist/peer.js, dist/murmur.js, dist/web/mesh/, examples/chat-counter/public/notes.js'
+}

@@ -11,20 +11,21 @@ import { randomInt } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createNetnsLab, netnsUnavailable } from './lib/netns.ts'
+import { ROOT, requireBuild } from './lib/dist.ts'
+import { createNetnsLab, netnsUnavailable, removeOrphanLabs } from './lib/netns.ts'
 import type { NetnsLab } from './lib/netns.ts'
-import { ROOT } from './lib/peers.ts'
-import { Cluster } from './partition-heal/cluster.ts'
+import type { Cluster as ClusterType } from './partition-heal/cluster.ts'
 import { DEFAULT_APP, HELP, parseFlags } from './partition-heal/flags.ts'
 import type { RunOptions } from './partition-heal/flags.ts'
-import { killAllNow } from './partition-heal/launch.ts'
-import { AdminDriver, NetnsDriver } from './partition-heal/nemesis.ts'
-import { buildSummary, printSummary, progress } from './partition-heal/report.ts'
-import { run } from './partition-heal/run.ts'
 import type { RunResult } from './partition-heal/run.ts'
 
-/** Our namespaces are ph0…, so a leftover lab of ours is recognised (and removed by createNetnsLab). */
-const LAB_PREFIX = 'ph'
+/**
+ * Our namespaces are hp<pid in base 36>n<i>: each run its own lab. They were ph<i> for every run, so a
+ * second `--netns` run tore down the first one's lab as a leftover at its start (and again at its end),
+ * failing it. A lab whose run no longer runs (SIGKILLed) is removed by the next run (removeOrphanLabs).
+ * No benchmark's lab starts with an h.
+ */
+const LAB_TAG = 'hp'
 /** After Ctrl-C, teardown gets this long before a hard exit. */
 const TEARDOWN_DEADLINE_MS = 15_000
 
@@ -34,7 +35,9 @@ function fail (message: string, code: number): never {
 }
 
 // A reader that goes away (`| head`) must not crash the run half-way and leave its peers to the exit hook.
-process.stdout.on('error', () => {})
+// Nor on stderr (`2>&1 | head`): the Ctrl-C line written there after it went away was an uncaught EPIPE,
+// and the run died without removing its temp dir.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
 
 const parsed = parseFlags(process.argv.slice(2), () => randomInt(0, 2 ** 31))
 if (parsed.kind === 'help') {
@@ -44,10 +47,17 @@ if (parsed.kind === 'help') {
 if (parsed.kind === 'error') fail(parsed.message, 2)
 const options: RunOptions = parsed.options
 
+// Before anything that imports dist/ is loaded: with dist/ missing that import was a stack trace.
+requireBuild('partition-heal', 'npm run partition-heal')
+const { Cluster } = await import('./partition-heal/cluster.ts')
+const { killAllNow } = await import('./partition-heal/launch.ts')
+const { AdminDriver, NetnsDriver } = await import('./partition-heal/nemesis.ts')
+const { buildSummary, printSummary, progress } = await import('./partition-heal/report.ts')
+const { run } = await import('./partition-heal/run.ts')
+
 if (!existsSync(path.resolve(ROOT, options.app))) fail(`--app ${options.app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
 // A directory (`--app examples/chat-counter`) would only fail as every peer exiting during start-up.
 if (!statSync(path.resolve(ROOT, options.app)).isFile()) fail(`--app ${options.app}: not a file (the chat-counter app is ${DEFAULT_APP})`, 2)
-if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build` (npm run partition-heal does it for you)', 1)
 if (options.netns) {
   const why = netnsUnavailable()
   if (why !== undefined) fail(`--netns is not possible here: ${why}`, 2)
@@ -74,8 +84,8 @@ const onSignal = (signal: NodeJS.Signals): void => {
   controller.abort(new Error(`interrupted by ${signal}`))
   setTimeout(() => { process.exit(130) }, TEARDOWN_DEADLINE_MS).unref()
 }
-process.on('SIGINT', onSignal)
-process.on('SIGTERM', onSignal)
+// SIGHUP too (the terminal closed): by default it ended the run at once and left the temp dir behind.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal)
 
 const replay = `npm run partition-heal -- --peers ${options.peers} --rounds ${options.rounds} --writes ${options.writes} --seed ${options.seed} --mode ${options.mode}` +
   `${options.profile === 'local' ? '' : ` --profile ${options.profile}`}${options.netns ? ' --netns' : ''}${options.app === DEFAULT_APP ? '' : ` --app ${options.app}`}`
@@ -86,9 +96,12 @@ progress(`temp dir ${dir}`)
 
 let result: RunResult | undefined
 let error: unknown
-let cluster: Cluster | undefined
+let cluster: ClusterType | undefined
 try {
-  if (options.netns) lab = createNetnsLab(options.peers, LAB_PREFIX)
+  if (options.netns) {
+    removeOrphanLabs(LAB_TAG)
+    lab = createNetnsLab(options.peers, `${LAB_TAG}${process.pid.toString(36)}n`)
+  }
   cluster = new Cluster({ size: options.peers, entry: options.app, dir, profile: options.profile, signal: controller.signal, ...(lab === undefined ? {} : { lab }) })
   const driver = lab === undefined ? new AdminDriver(cluster) : new NetnsDriver(lab)
   result = await run({ options, cluster, driver, signal: controller.signal })

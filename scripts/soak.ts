@@ -15,13 +15,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os, { availableParallelism } from 'node:os'
 import path from 'node:path'
-import { makeDirs } from '../dist/core/make-dirs.js'
-import { SeededRandom } from '../dist/core/random.js'
-import { cleanup as killAllPeers } from './lib/peers.ts'
+import { requireBuild } from './lib/dist.ts'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
 import { LoadWatch, coresOf } from './soak/load.ts'
-import { Mesh } from './soak/mesh.ts'
 import { HELP, parseSoakArgs } from './soak/options.ts'
 import type { SoakOptions } from './soak/options.ts'
 import { summaryTable } from './soak/report.ts'
@@ -50,6 +47,12 @@ if (parsed.kind === 'error') {
   process.exit(2)
 }
 const options: SoakOptions = parsed.options
+// What imports dist/ is loaded once it is known to be built: with dist/ missing that import was a stack trace.
+requireBuild('soak', 'npm run soak')
+const { makeDirs } = await import('../dist/core/make-dirs.js')
+const { SeededRandom } = await import('../dist/core/random.js')
+const { cleanup: killAllPeers } = await import('./lib/peers.ts')
+const { Mesh } = await import('./soak/mesh.ts')
 
 const t0 = Date.now()
 const clock = (): string => {
@@ -74,7 +77,7 @@ const timers: NodeJS.Timeout[] = []
 const crashes: string[] = []
 
 /**
- * Ctrl-C (or SIGTERM): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit 130.
+ * Ctrl-C (or SIGTERM, SIGHUP): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit 130.
  * Every peer means every process spawned, also one still starting (not in its slot yet: start-up, a restart):
  * the data dir is removed only once all of them have exited, or one would write it again. Meanwhile the run's
  * own error and exit paths wait for this (`interrupted`), so the exit code stays 130.
@@ -95,8 +98,9 @@ const interrupt = (signal: string): void => {
     process.exit(130)
   })()
 }
-process.on('SIGINT', () => { interrupt('SIGINT') })
-process.on('SIGTERM', () => { interrupt('SIGTERM') })
+// SIGHUP too (the terminal closed): by default it ended the soak at once, and its peers, which take SIGHUP
+// as "reload", ran on with the data dir.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { interrupt(signal) })
 
 async function main (): Promise<SoakResult> {
   const began = Date.now()
@@ -257,12 +261,17 @@ try {
   // A peer killed by Ctrl-C fails what was waiting for it: that is the interrupt, not a failed soak.
   if (interrupted !== undefined) await interrupted
   log(`soak failed: ${err instanceof Error ? err.message : String(err)}`)
+  // A run that failed half way (a peer that would not start, a mesh that never formed) is a failed run
+  // too: its logs are saved, as --help says, or the data dir's removal below took them with it.
+  log(`peer logs saved in ${saveLogs()}`)
   process.stdout.write(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err), seed: options.seed, ok: false })}\n`)
 } finally {
   if (interrupted !== undefined) await interrupted
   for (const t of timers) clearInterval(t)
   deaths.stop()
   await mesh.stopAll().catch(() => {})
+  // Also any peer still starting when the run failed (a batch is started together): not in a slot yet.
+  await killAllPeers()
   if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
 }
 process.exit(code)

@@ -20,7 +20,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { NODE, ROOT, parseBanner } from './lib/peers.ts'
+import type { parseBanner as ParseBanner } from '../dist/cli/banner.js'
+import { NODE, ROOT, requireBuild } from './lib/dist.ts'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 /** This script, as it appears in a launcher's command line (`npm start` runs `node scripts/start.ts`). */
@@ -57,6 +58,9 @@ interface Running {
   addr: string
   url: string
 }
+
+/** Loaded once dist/ is known to be built (main): a static import of it failed as a stack trace on a fresh checkout. */
+let parseBanner: typeof ParseBanner
 
 const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
 const paint = (code: number, s: string): string => color ? `\x1b[${code}m${s}\x1b[0m` : s
@@ -300,10 +304,8 @@ async function main (): Promise<void> {
     process.stdout.write(HELP)
     return
   }
-  if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) {
-    process.stderr.write('start: dist/ is missing: run `npm start` (it builds first) or `npm run build`\n')
-    process.exit(1)
-  }
+  requireBuild('start', 'npm start')
+  parseBanner = (await import('../dist/cli/banner.js')).parseBanner
   const demo = new Demo(o)
   // Not mkdirSync(recursive): under /proc it never returns (src/core/make-dirs.ts).
   const { makeDirs } = await import('../dist/core/make-dirs.js')

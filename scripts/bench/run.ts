@@ -2,6 +2,7 @@
  * `npm run bench -- <name> [options]`: runs one benchmark. Each prints progress on stderr, figures on
  * stdout, updates its section of BENCHMARKS.md, and prints one JSON object as its last line.
  */
+import { requireBuild } from '../lib/dist.ts'
 import { UsageError } from './lib/report.ts'
 import { installSignalHandlers } from './lib/teardown.ts'
 
@@ -27,11 +28,15 @@ interface BenchModule { main: (args: string[]) => Promise<void>, USAGE: string }
 const [name, ...rest] = process.argv.slice(2)
 // Own keys only: `constructor`, `toString`, `__proto__` are in every object and are no benchmarks.
 if (name === undefined || name === '--help' || name === '-h' || !Object.hasOwn(BENCHES, name)) {
-  const list = Object.keys(BENCHES).join(', ')
-  if (name !== undefined && name !== '--help' && name !== '-h') process.stderr.write(`unknown benchmark "${name}"\n`)
-  process.stderr.write(`usage: npm run bench -- <name> [options]\nbenchmarks: ${list}\n`)
-  process.exit(name === '--help' || name === '-h' ? 0 : 2)
+  const asked = name === '--help' || name === '-h'
+  if (name !== undefined && !asked) process.stderr.write(`unknown benchmark "${name}"\n`)
+  // Asked for, the usage is the output (stdout: `| less`, `| grep` see it); else it explains the error.
+  const out = asked ? process.stdout : process.stderr
+  out.write(`usage: npm run bench -- <name> [options]\nbenchmarks: ${Object.keys(BENCHES).join(', ')}\n`)
+  process.exit(asked ? 0 : 2)
 }
+// Every bench imports dist/: with it missing, that import was a stack trace.
+requireBuild('bench', `npm run bench -- ${name}`)
 const mod = await import(BENCHES[name] as string) as BenchModule
 if (rest.includes('--help') || rest.includes('-h')) {
   process.stdout.write(`usage: npm run bench -- ${name} [options]\n${mod.USAGE}\n`)

@@ -65,6 +65,36 @@ export function netnsUnavailable (): string | undefined {
   return undefined
 }
 
+/**
+ * Removes the labs named `<tag><owner pid in base 36>n…` whose owner no longer runs: what a run killed
+ * with SIGKILL (no teardown) left behind, holding one of the few subnet pairs. Labs of runs still going
+ * are left alone.
+ */
+export function removeOrphanLabs (tag: string): void {
+  // createNetnsLab's names with that prefix: namespaces <prefix><i>, their veths' host ends <prefix><i>d
+  // and <prefix><i>m, bridges <prefix>br<k> and <prefix>mg.
+  const owned = new RegExp(`^(${tag}([0-9a-z]+)n)(\\d+[dm]?|br\\d+|mg)$`)
+  const prefixes = new Set<string>()
+  for (const name of [...ip('netns', 'list').split('\n'), ...ip('-br', 'link').split('\n')].map(l => (l.split(/[\s@]/)[0] ?? ''))) {
+    const m = owned.exec(name)
+    if (m !== null && !running(parseInt(m[2] as string, 36))) prefixes.add(m[1] as string)
+  }
+  for (const prefix of prefixes) {
+    // Links first (the host ends of the veths, the bridges), then the namespaces: see the teardown above.
+    for (const link of ip('-br', 'link').split('\n').map(l => l.split(/[\s@]/)[0] ?? '')) if (link.startsWith(prefix)) quiet(() => { ip('link', 'del', link) })
+    for (const ns of ip('netns', 'list').split('\n').map(l => l.split(' ')[0] ?? '')) if (ns.startsWith(prefix)) quiet(() => { ip('netns', 'del', ns) })
+  }
+}
+
+function running (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 /** Second octets tried for the data/management subnets (10.X.0.0/24), in pairs. */
 const SUBNET_CANDIDATES = [[171, 172], [173, 174], [175, 176], [177, 178], [179, 180], [181, 182]] as const
 

@@ -5,21 +5,17 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseBanner } from '../../dist/cli/banner.js'
 import type { ParsedBanner } from '../../dist/cli/banner.js'
+import { NODE, PEER_JS, ROOT } from './dist.ts'
 
 /** The start banner is printed and parsed in one place (src/cli/banner.ts). */
 export { parseBanner }
 export type { ParsedBanner }
-
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const PEER_JS = path.join(ROOT, 'dist', 'peer.js')
-/** The project's Node 22 (the `node` devDependency), whatever Node runs the test runner. */
-export const NODE = existsSync(path.join(ROOT, 'node_modules', '.bin', 'node')) ? path.join(ROOT, 'node_modules', '.bin', 'node') : process.execPath
+export { NODE, PEER_JS, ROOT }
 
 export interface PeerProcess {
   readonly proc: ChildProcess

@@ -70,7 +70,7 @@ export async function launch (spec: LaunchSpec): Promise<PeerProcess> {
   const started = Date.now()
   let banner: ParsedBanner | undefined
   while ((banner = parseBanner(stdout)) === undefined) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${spec.entry} exited during start-up (code ${proc.exitCode}): ${lastLine(stderr)}`)
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${spec.entry} exited during start-up (code ${proc.exitCode}): ${startFailure(stderr)} (log: ${spec.logFile})`)
     if (spec.signal.aborted || Date.now() - started > spec.startTimeoutMs) {
       proc.kill('SIGKILL')
       await exited
@@ -87,8 +87,15 @@ export async function launch (spec: LaunchSpec): Promise<PeerProcess> {
   return { proc, id, addrs, http, dataDir: spec.dataDir, args, log: () => stderr, exited, token: spec.token }
 }
 
-function lastLine (text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ')
+/**
+ * Why a process failed to start, from its stderr: a crash's error line (`TypeError [ERR_…]: …`), not the
+ * last lines of its stack trace, which are always `}` and `Node.js v22…`; else its last lines (a one-line
+ * `murmur: …` refusal).
+ */
+function startFailure (stderr: string): string {
+  const lines = stderr.split('\n').map(l => l.trim()).filter(l => l !== '')
+  const crash = lines.find(l => /^[A-Z]\w*Error\b[^:]*:/.test(l))
+  return crash ?? lines.filter(l => !/^Node\.js v\d/.test(l)).slice(-3).join(' | ')
 }
 
 /** The TCP port of a multiaddr like /ip4/127.0.0.1/tcp/4001/p2p/…, or 0. */

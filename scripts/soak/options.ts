@@ -1,6 +1,7 @@
 /**
  * Flags of `npm run soak`. Pure: a bad flag is one line and exit 2 (the caller prints and exits).
  */
+import { decimal } from '../lib/decimal.ts'
 
 export interface SoakOptions {
   peers: number
@@ -45,8 +46,8 @@ const DEFAULTS: SoakOptions = { peers: 20, minutes: 10, seed: 0, writesPerSec: 1
 class FlagError extends Error {}
 
 function number (flag: string, value: string, min: number, max: number, integer: boolean): number {
-  const n = Number(value)
-  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+  const n = decimal(value)
+  if (n === undefined || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
     throw new FlagError(`${flag} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(value.slice(0, 40))}`)
   }
   return n

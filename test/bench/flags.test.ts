@@ -41,6 +41,15 @@ describe('bench flag reader', () => {
     expect(seen.calls).toEqual(['--peers=12', '--hook=output', '--peers=5'])
   })
 
+  it('reads --flag=value as --flag value (as partition-heal and soak do); a switch given a value is refused', () => {
+    const seen = read(['--peers=12', '--hook=a=b', '--quick'])
+    expect(seen.calls).toEqual(['--peers=12', '--hook=a=b', '--quick'])
+    expect(usageError(['--peers=']).message).toBe(`--peers needs a number, got "" (${USAGE})`)
+    expect(usageError(['--peers=x']).message).toBe(`--peers needs a number, got "x" (${USAGE})`)
+    expect(usageError(['--quick=1']).message).toBe(`--quick takes no value (${USAGE})`)
+    expect(usageError(['--bogus=1']).message).toBe(`unknown option --bogus (${USAGE})`)
+  })
+
   it('reads switches without taking the next argument as their value', () => {
     const seen = read(['--quick', '--peers', '3', '--quick'])
     expect(seen.quick).toBe(2)
@@ -63,6 +72,11 @@ describe('bench flag reader', () => {
     expect(usageError(['--peers', ' ']).message).toMatch(/^--peers needs a number, got " "/)
     expect(usageError(['--peers', 'Infinity']).message).toMatch(/^--peers needs a number/)
     expect(usageError(['--peers', '10x']).message).toMatch(/^--peers needs a number/)
+  })
+
+  it('reads numbers in decimal only: 0x10, 0b11 and 0o7 are refused, not read as 16, 3 and 7', () => {
+    for (const v of ['0x10', '0X1f', '0b11', '0o7', ' 5', '5 ', '+-1', '1e']) expect(usageError(['--peers', v]).message, v).toBe(`--peers needs a number, got ${JSON.stringify(v)} (${USAGE})`)
+    for (const [v, n] of [['12', 12], ['-3', -3], ['+4', 4], ['0.5', 0.5], ['.5', 0.5], ['5.', 5], ['2e3', 2000], ['1E-1', 0.1]] as const) expect(read(['--peers', v]).peers, v).toBe(n)
   })
 
   it('rejects an unknown flag, a stray value and an inherited key, naming it with the usage', () => {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- heal` options: the defaults and --quick parse; an odd, too small or too large mesh, a
  * round count out of range and an unknown flag are refused as a bad option (one line, exit 2) before any
- * peer starts. And the bench stopped while its peers start leaves no peer and no temp dir behind.
+ * peer starts. And the bench stopped while its peers start (SIGTERM, or SIGHUP from a closed terminal) leaves
+ * no peer and no temp dir behind.
  */
 import { describe, expect, test } from 'vitest'
 import { parse } from '../../scripts/bench/heal.ts'
@@ -37,5 +38,11 @@ describe('heal bench teardown', () => {
   // The seed, then the other five at once: signalled while those start.
   test('SIGTERM while the peers start: every peer stopped, exit 143, its temp dirs removed', async () => {
     await expectCleanStopWhileStarting('heal', 3)
+  }, 60_000)
+
+  // A closed terminal (or a dropped ssh session) sends SIGHUP to the whole foreground group. The bench died
+  // of it at once, skipping its teardown, and the peers, which take SIGHUP as "reload config", ran on.
+  test('SIGHUP to the process group (the terminal closed): every peer stopped, exit 129, its temp dirs removed', async () => {
+    await expectCleanStopWhileStarting('heal', 3, { signal: 'SIGHUP', code: 129, group: true })
   }, 60_000)
 })

@@ -24,10 +24,15 @@ describe('npm run bench -- <name>', () => {
     expect(r.stderr).not.toMatch(/Error|\n\s+at /)
   })
 
-  test('no name, or --help: the list (exit 2 and 0)', () => {
-    expect(bench().status).toBe(2)
-    const help = bench('--help')
-    expect(help.status).toBe(0)
-    expect(help.stderr).toMatch(/^usage: npm run bench -- <name> \[options\]$/m)
+  test('no name: the list on stderr, exit 2; --help: the list on stdout (it is the output asked for, `| less` sees it), exit 0', () => {
+    const none = bench()
+    expect(none.status).toBe(2)
+    expect(none.stderr).toMatch(/^usage: npm run bench -- <name> \[options\]$/m)
+    for (const flag of ['--help', '-h']) {
+      const help = bench(flag)
+      expect(help.status).toBe(0)
+      expect(help.stdout).toMatch(/^usage: npm run bench -- <name> \[options\]\nbenchmarks: membership, /)
+      expect(help.stderr).toBe('')
+    }
   })
 })

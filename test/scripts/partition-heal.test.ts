@@ -3,10 +3,12 @@
  * partitions, a kill, the checker — plus its flag errors, and table tests of the pure checker.
  * The script is what `npm run partition-heal` runs after the build; `npm test` builds first (pretest).
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { createNetnsLab, netnsUnavailable } from '../../scripts/lib/netns.ts'
 import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/checker.ts'
 import { combine } from '../../scripts/partition-heal/history.ts'
 import type { Attempt, WriteOp, WriteOutcome } from '../../scripts/partition-heal/history.ts'
@@ -54,23 +56,62 @@ describe('npm run partition-heal', () => {
     expect(r.stdout).toMatch(/round 2\/2 heal: restarted \{2\}/)
   }, RUN_TIMEOUT_MS + 10_000)
 
-  test('Ctrl-C mid-run: every peer stopped, exit 130, and the last line of stdout is still one JSON object', async () => {
-    const child = spawn(NODE, [SCRIPT, '--peers', '2', '--rounds', '3', '--seed', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  // SIGHUP to the whole process group is a closed terminal (or a dropped ssh session): it ended the run at
+  // once, leaving its temp dir (data dirs, logs) behind.
+  // And Ctrl-C after the reader of its output went away (`2>&1 | head`): the line it then wrote to stderr was
+  // an uncaught EPIPE, and the run died (exit 1) without removing its temp dir.
+  test.each([
+    ['Ctrl-C', 'SIGINT', false, false],
+    ['SIGHUP to the process group (the terminal closed)', 'SIGHUP', true, false],
+    ['Ctrl-C after the reader of its output went away', 'SIGINT', false, true]
+  ] as const)('%s mid-run: every peer stopped, exit 130, the temp dir removed, and the last line of stdout (if read) one JSON object', async (_, signal, group, readerGone) => {
+    const child = spawn(NODE, [SCRIPT, '--peers', '2', '--rounds', '3', '--seed', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    const code = new Promise<number | null>((resolve) => { child.on('exit', (c) => { resolve(c) }) })
+    const code = new Promise<number | null>((resolve) => { child.on('exit', (c, s) => { resolve(c ?? (s === null ? null : -1)) }) })
     const deadline = Date.now() + 60_000
     while (!/round 1\/3 fault/.test(stdout) && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 50))
     const temp = /temp dir (\S+)/.exec(stdout)?.[1] ?? 'missing'
-    child.kill('SIGINT')
-    expect(await code).toBe(130)
-    const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
-    expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })
-    expect(String(last.error)).toMatch(/interrupted by SIGINT/)
-    // No process left running on the run's temp dir (its peers' data dirs are in it), and the dir is gone.
-    expect(processesWith(temp)).toEqual([])
-    expect(existsSync(temp)).toBe(false)
+    try {
+      if (readerGone) {
+        child.stdout.destroy()
+        child.stderr.destroy()
+      }
+      if (group) process.kill(-(child.pid as number), signal)
+      else child.kill(signal)
+      expect(await code).toBe(130)
+      if (!readerGone) {
+        const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
+        expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })
+        expect(String(last.error)).toBe(`interrupted by ${signal}`)
+      }
+      // No process left running on the run's temp dir (its peers' data dirs are in it), and the dir is gone.
+      expect(processesWith(temp)).toEqual([])
+      expect(existsSync(temp)).toBe(false)
+    } finally {
+      for (const pid of processesWith(temp)) process.kill(Number(pid), 'SIGKILL')
+      rmSync(temp, { recursive: true, force: true })
+    }
   }, 90_000)
+
+  test('an app that crashes before its banner: the error is its error line (not the stack\'s last lines), exit 1, the log kept', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-crash-app-'))
+    const app = path.join(dir, 'crash.mjs')
+    writeFileSync(app, "throw new RangeError('boom before the banner')\n")
+    let kept: string | null = null
+    try {
+      const r = await runScript(['--peers', '2', '--rounds', '1', '--seed', '1', '--app', app], 30_000)
+      expect(r.code).toBe(1)
+      const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { error: string, keptDir: string | null }
+      kept = last.keptDir
+      // It was "exited during start-up (code 1): } |  | Node.js v22.23.3" for every crash.
+      expect(last.error).toMatch(/exited during start-up \(code 1\): RangeError: boom before the banner \(log: \S+peer-\d\.log\)$/)
+      expect(existsSync(path.join(kept as string, 'peer-0.log'))).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+      if (kept !== null) rmSync(kept, { recursive: true, force: true })
+    }
+  }, 40_000)
 
   test.each([
     [['--peers', '1'], /--peers 1: out of range 2–16/],
@@ -87,6 +128,38 @@ describe('npm run partition-heal', () => {
     expect(r.stderr).toMatch(message)
     expect(r.stdout).toBe('')
   })
+})
+
+const noNetns = netnsUnavailable()
+
+describe.skipIf(noNetns !== undefined)(`npm run partition-heal -- --netns${noNetns === undefined ? '' : ` (skipped: ${noNetns})`}`, () => {
+  test('two runs at once, each in its own lab: both converge (the second took the first one\'s lab down as a leftover); a dead run\'s lab is removed', async () => {
+    // A lab left by a run that no longer runs (SIGKILLed: no teardown), named as partition-heal names its labs.
+    const dead = spawnSync('true').pid as number
+    const orphan = createNetnsLab(1, `hp${dead.toString(36)}n`)
+    const namespaces = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map(l => l.split(' ')[0] ?? '')
+    try {
+      expect(namespaces()).toContain(orphan.names[0])
+      const first = spawn(NODE, [SCRIPT, '--netns', '--peers', '2', '--rounds', '2', '--writes', '5', '--seed', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      first.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      const firstDone = new Promise<number | null>((resolve) => { first.on('exit', (c) => { resolve(c) }) })
+      const deadline = Date.now() + 60_000
+      try {
+        while (!/round 1\/2 fault/.test(out) && Date.now() < deadline && first.exitCode === null) await new Promise(resolve => setTimeout(resolve, 50))
+        const second = await runScript(['--netns', '--peers', '2', '--rounds', '1', '--writes', '5', '--seed', '2'], 90_000)
+        expect(second.code, second.stdout).toBe(0)
+        expect(await firstDone, out).toBe(0)
+      } finally {
+        if (first.exitCode === null) first.kill('SIGINT')
+        await firstDone
+      }
+      expect(namespaces(), 'the dead run\'s lab, removed by the next run').not.toContain(orphan.names[0])
+      expect(namespaces().filter(n => /^(hp[0-9a-z]+n|ph)\d+$/.test(n)), 'labs left').toEqual([])
+    } finally {
+      orphan.close()
+    }
+  }, 150_000)
 })
 
 describe('partition-heal checker', () => {

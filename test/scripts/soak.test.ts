@@ -1,9 +1,9 @@
 /**
- * `npm run soak` (scripts/soak.ts) as a child process: Ctrl-C mid-run and a bad flag. The full soak is a
+ * `npm run soak` (scripts/soak.ts) as a child process: Ctrl-C (or a closed terminal's SIGHUP) mid-run and a bad flag. The full soak is a
  * benchmark-sized run (minutes, 20–50 peers) and is not part of the suite; `npm test` builds first.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -42,28 +42,54 @@ describe('npm run soak', () => {
     expect(processesWith(dir)).toEqual([])
   }, 90_000)
 
-  test('Ctrl-C while the peers are still starting: those too are stopped, and the temp data dir is removed', async () => {
+  // SIGHUP to the whole process group is a closed terminal (or a dropped ssh session): it ended the soak at
+  // once, and its peers, which take SIGHUP as "reload config", ran on with the temp dir.
+  test.each([
+    ['Ctrl-C', 'SIGINT', false],
+    ['SIGHUP to the process group (the terminal closed)', 'SIGHUP', true]
+  ] as const)('%s while the peers are still starting: those too are stopped, and the temp data dir is removed', async (_, signal, group) => {
     // No --dir: the soak makes (and must remove) its own temp dir. Six peers: the seed, then a batch of five
     // that are signalled while they start, before the soak has their banners.
-    const child = spawn(NODE, [SCRIPT, '--peers', '6', '--minutes', '1', '--seed', '6'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(NODE, [SCRIPT, '--peers', '6', '--minutes', '1', '--seed', '6'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    const code = new Promise<number | null>((resolve) => { child.on('exit', (c) => { resolve(c) }) })
+    const code = new Promise<number | null>((resolve) => { child.on('exit', (c, s) => { resolve(c ?? (s === null ? null : -1)) }) })
     const deadline = Date.now() + 30_000
     let dir: string | undefined
-    while (Date.now() < deadline && child.exitCode === null) {
-      dir ??= /data in (\S+)/.exec(stdout)?.[1]
-      if (dir !== undefined && processesWith(dir).length >= 2) break
-      await new Promise(resolve => setTimeout(resolve, 10))
+    try {
+      while (Date.now() < deadline && child.exitCode === null) {
+        dir ??= /data in (\S+)/.exec(stdout)?.[1]
+        if (dir !== undefined && processesWith(dir).length >= 2) break
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
+      expect(dir, stdout).toBeDefined()
+      dirs.push(dir as string)
+      expect(processesWith(dir as string).length, 'peers starting when signalled').toBeGreaterThanOrEqual(2)
+      if (group) process.kill(-(child.pid as number), signal)
+      else child.kill(signal)
+      expect(await code).toBe(130)
+      expect(processesWith(dir as string)).toEqual([])
+      expect(existsSync(dir as string)).toBe(false)
+    } finally {
+      for (const pid of dir === undefined ? [] : processesWith(dir)) process.kill(Number(pid), 'SIGKILL')
     }
-    expect(dir, stdout).toBeDefined()
-    dirs.push(dir as string)
-    expect(processesWith(dir as string).length, 'peers starting when signalled').toBeGreaterThanOrEqual(2)
-    child.kill('SIGINT')
-    expect(await code).toBe(130)
-    expect(processesWith(dir as string)).toEqual([])
-    expect(existsSync(dir as string)).toBe(false)
   }, 60_000)
+
+  test('a run that fails half way (a peer that cannot start): exit 1, the peer logs saved as for any failed run, no peer left', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-soak-test-'))
+    dirs.push(dir)
+    writeFileSync(path.join(dir, 'p01'), '') // p01's data dir is a file: that peer refuses to start
+    const r = spawnSync(NODE, [SCRIPT, '--peers', '3', '--minutes', '1', '--seed', '7', '--dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+    expect(r.status).toBe(1)
+    expect(r.stdout).toMatch(/soak failed: peer exited during start-up/)
+    const saved = /peer logs saved in (\S+)/.exec(r.stdout)?.[1]
+    expect(saved, r.stdout).toBeDefined()
+    dirs.push(saved as string)
+    // The seed ran (its log says so); p01 never did, and its refusal is in the error itself.
+    expect(readFileSync(path.join(saved as string, 'p00.log'), 'utf8')).toMatch(/membership started/)
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({ seed: 7, ok: false, error: expect.stringMatching(/ENOTDIR/) as string })
+    expect(processesWith(dir)).toEqual([])
+  }, 70_000)
 
   test('a bad flag: one line naming it, non-zero exit, no peer started', () => {
     const r = spawnSync(NODE, [SCRIPT, '--peers', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })

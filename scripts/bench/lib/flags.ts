@@ -1,10 +1,11 @@
 /**
- * The benches' option reader: walks `--flag value` and `--switch` arguments and hands each to its handler.
+ * The benches' option reader: walks `--flag value` (or `--flag=value`) and `--switch` arguments and hands each to its handler.
  * An unknown flag, a missing value or, for a number flag, a value that is not a finite number throws a
  * UsageError whose one line ends with the bench's usage (run.ts prints it and exits 2). Ranges are each
  * bench's own (`inRange` handlers; checks across options after the loop); every number flag has one, below
  * and above: 0 s windows measure nothing, and a huge count or duration exhausts memory or never ends.
  */
+import { decimal } from '../../lib/decimal.ts'
 import { UsageError } from './report.ts'
 
 export interface FlagHandlers {
@@ -28,8 +29,8 @@ function taker (handlers: FlagHandlers, flag: string, usage: string): ((value: s
   const onNumber = handler(handlers.numbers, flag)
   if (onNumber === undefined) return undefined
   return value => {
-    const n = Number(value)
-    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got ${JSON.stringify(value.slice(0, 40))} (${usage})`)
+    const n = decimal(value)
+    if (n === undefined || !Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got ${JSON.stringify(value.slice(0, 40))} (${usage})`)
     onNumber(n, flag)
   }
 }
@@ -37,17 +38,22 @@ function taker (handlers: FlagHandlers, flag: string, usage: string): ((value: s
 /** Reads `args` in order, calling each flag's handler; throws a UsageError on the first bad one. */
 export function readFlags (args: readonly string[], usage: string, handlers: FlagHandlers): void {
   for (let i = 0; i < args.length; i++) {
-    const flag = args[i] as string
+    const arg = args[i] as string
+    // `--peers=6` as `--peers 6`, as partition-heal and soak read it (it was "unknown option --peers=6").
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
+    const flag = eq > 0 ? arg.slice(0, eq) : arg
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined
     const onSwitch = handler(handlers.switches, flag)
     if (onSwitch !== undefined) {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value (${usage})`)
       onSwitch()
       continue
     }
     const take = taker(handlers, flag, usage)
     if (take === undefined) throw new UsageError(`unknown option ${flag} (${usage})`)
-    const value = args[++i]
+    const value = inline ?? args[++i]
     // No value of these benches starts with "--": one that does is the next flag, and this one's value is missing.
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value (${usage})`)
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value (${usage})`)
     take(value)
   }
 }

@@ -1,6 +1,6 @@
 /**
  * One cleanup list for a benchmark run: child processes, network namespaces and temp dirs are registered
- * as they are created and released on every way out — normal return, thrown error, Ctrl-C, SIGTERM.
+ * as they are created and released on every way out — normal return, thrown error, Ctrl-C, SIGTERM, SIGHUP.
  *
  * Actions are synchronous on purpose: `process.on('exit')` cannot await, and SIGKILL, `ip netns del` and
  * `rmSync` are all synchronous, so the same list works from every exit path. They run last-in first-out,
@@ -59,7 +59,7 @@ function safely (entry: { name: string, run: Action }): void {
 }
 
 /**
- * Ctrl-C, SIGTERM and exit run the teardown list. Installed by the first onTeardown, and by run.ts before
+ * Ctrl-C, SIGTERM, SIGHUP and exit run the teardown list. Installed by the first onTeardown, and by run.ts before
  * a bench starts: until a handler is installed a signal kills the process outright, and one during the
  * build of a network-namespace lab (seconds of `ip` calls, before its onTeardown) left the lab behind.
  */
@@ -67,7 +67,9 @@ export function installSignalHandlers (): void {
   if (installed) return
   installed = true
   process.on('exit', teardownAll)
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  // SIGHUP: the terminal closed (or the ssh session dropped). Its default action ends the bench at once,
+  // skipping the exit hook, and the peers, which take SIGHUP as "reload", ran on with the temp dirs.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.on(signal, () => {
       process.stderr.write(`\n${signal}: cleaning up\n`)
       teardownAll()

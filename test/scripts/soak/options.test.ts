@@ -25,6 +25,14 @@ describe('soak options', () => {
     expect(parse('--peers', '--minutes', '1')).toEqual({ kind: 'error', message: '--peers needs a value (see --help)' })
   })
 
+  test('numbers in decimal only: --peers 0x10 is refused, not 16 peers', () => {
+    for (const [flag, v] of [['--peers', '0x10'], ['--peers', '0b101'], ['--minutes', '0o7'], ['--seed', '0x7fffffff'], ['--writes-per-sec', ' 1']] as const) {
+      const r = parse(flag, v)
+      expect(r.kind === 'error' ? r.message : r.kind, `${flag} ${v}`).toMatch(new RegExp(`^${flag} must be an? (integer|number) in \\[`))
+    }
+    expect(parse('--peers', '16', '--minutes', '.5')).toEqual({ kind: 'run', options: expect.objectContaining({ peers: 16, minutes: 0.5 }) })
+  })
+
   test('--keys-per-peer: 100 by default, 0 for a new key every write, integers 0–100000 only', () => {
     expect(parse()).toEqual({ kind: 'run', options: expect.objectContaining({ keysPerPeer: 100 }) })
     expect(parse('--keys-per-peer', '0')).toEqual({ kind: 'run', options: expect.objectContaining({ keysPerPeer: 0 }) })
