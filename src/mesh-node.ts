@@ -607,7 +607,7 @@ class MeshNodeImpl implements MeshNode {
 
   private async shutdown (): Promise<void> {
     // Writes under way get their outcome (durable) first; with none, everything below runs at once.
-    if (this.replicator.stats().pendingWrites > 0) await this.replicator.drain(STOP_DRAIN_MS)
+    if (this.replicator.writesUnderWay > 0) await this.replicator.drain(STOP_DRAIN_MS)
     this.mesh.stop() // says bye while the transport is still up
     this.replicator.stop()
     this.membership.stop()

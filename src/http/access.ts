@@ -101,13 +101,16 @@ export function parseOrigin (value: string): string {
   return url.origin
 }
 
-/** `parseOrigin` over a list of allowed origins (library options), naming the bad one. */
+/**
+ * `parseOrigin` over a list of allowed origins (library options), naming the bad one.
+ * @throws ConfigError, as for the token.
+ */
 export function parseOrigins (values: readonly string[]): string[] {
   return values.map((v) => {
     try {
       return parseOrigin(v)
     } catch (err) {
-      throw new TypeError(`allowOrigins: ${JSON.stringify(v)}: ${(err as Error).message}`)
+      throw new ConfigError(`allowOrigins: ${JSON.stringify(v)}: ${(err as Error).message}`)
     }
   })
 }

@@ -19,14 +19,13 @@ const EXPOSED_HEADERS = [REPLAYED_HEADER, 'retry-after', 'www-authenticate', 'al
 /** How long a browser may reuse a preflight's answer (seconds; Chromium caps it at 7,200). */
 const MAX_AGE_S = 600
 
-/** Sets the CORS headers on `res` when `req` comes from an allowed origin; returns whether it does. */
-export function allowCrossOrigin (req: IncomingMessage, res: ServerResponse, allowOrigins: readonly string[]): boolean {
+/** Sets the CORS headers on `res` when `req` comes from an allowed origin (and `Vary: Origin` always). */
+export function allowCrossOrigin (req: IncomingMessage, res: ServerResponse, allowOrigins: readonly string[]): void {
   res.setHeader('vary', 'Origin')
   const origin = req.headers.origin
-  if (origin === undefined || !originAllowed(origin, allowOrigins)) return false
+  if (origin === undefined || !originAllowed(origin, allowOrigins)) return
   res.setHeader('access-control-allow-origin', origin)
   res.setHeader('access-control-expose-headers', EXPOSED_HEADERS.join(', '))
-  return true
 }
 
 /** Whether `req` is a CORS preflight (an OPTIONS request a browser sends before the real one). */

@@ -85,8 +85,8 @@ export function toOriginForm (req: IncomingMessage): string | undefined {
   } catch {
     return 'malformed request target'
   }
-  if (DEFAULT_PORTS[target.protocol] === undefined) return `request target scheme ${target.protocol} is not served here`
   const defaultPort = DEFAULT_PORTS[target.protocol]
+  if (defaultPort === undefined) return `request target scheme ${target.protocol} is not served here`
   let host: URL | undefined
   try {
     host = req.headers.host === undefined ? undefined : new URL(`${target.protocol}//${req.headers.host}`)

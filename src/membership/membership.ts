@@ -358,7 +358,8 @@ export class Membership {
 
   /**
    * Push-pull with each seed (full state exchange), resolving when all answered, `joinTimeoutMs`
-   * passed or the member stopped. Seeds that did not answer are re-tried by the reconnect loop while we know no one alive.
+   * passed or the member stopped. Seeds that did not answer are re-tried by the reconnect loop while we
+   * know no one alive.
    */
   join (seeds: readonly Destination[] = this.seeds): Promise<JoinResult> {
     if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))

@@ -387,6 +387,11 @@ export class Replicator {
     this.log.info('replication started', { id: this.localId })
   }
 
+  /** Writes accepted and not yet answered (what drain() waits for). */
+  get writesUnderWay (): number {
+    return this.pendingWrites
+  }
+
   /**
    * The start of a graceful stop: refuses new writes (NotRunningError: nothing applied) and resolves once
    * every write under way has its outcome — durable, as a rule: the store confirms in milliseconds — or

@@ -8,7 +8,7 @@ import { request } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createHttpApi, createLogger, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
+import { ConfigError, createHttpApi, createLogger, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
 import type { HttpApi, HttpApiOptions, Peer, RunningServer } from '../../src/index.js'
 import { waitFor } from '../helpers/procs.js'
 import { rawHttp } from '../helpers/raw-http.js'
@@ -168,6 +168,7 @@ describe('DNS rebinding and cross-origin requests (no token)', () => {
     expect((await send(cors.base, 'GET', '/docs/seed/kv/b', { ...host, origin: app })).status).toBe(403)
     expect((await send(cors.base, 'GET', '/docs/seed/kv/b', { ...host, origin: 'http://localhost:5174' })).status).toBe(200)
     expect(() => cors.api.setAllowOrigins(['null'])).toThrow(/allowOrigins: "null"/)
+    expect(() => cors.api.setAllowOrigins(['null'])).toThrow(ConfigError)
   })
 
   test('--http-allow-host: a named Host is served', async () => {
