@@ -17,7 +17,8 @@ const BENCHES: Record<string, string> = {
   loss: './loss.ts',
   'connection-cost': './connection-cost.ts',
   heal: './heal.ts',
-  'hot-paths': './hot-paths.ts'
+  'hot-paths': './hot-paths.ts',
+  suspicion: './suspicion.ts'
 }
 
 /** How long a failed run waits for a pending Ctrl-C's handler before it reports the failure. */
