@@ -85,4 +85,21 @@ describe('createPeer options', () => {
     expect(run.stdout.trim()).toBe('ConfigError')
     expect(run.status).toBe(0)
   })
+
+  // libp2p's address manager debounces its address updates by 1 s and, having no stop(), left the timer
+  // that closing the listeners starts: every program whose peer had stopped waited a second more to exit.
+  test('a program whose peer has stopped exits at once, not a second later', () => {
+    const dir = tempDir('exit-after-stop')
+    const script = [
+      `import { createPeer } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))}`,
+      `const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], dataDir: ${JSON.stringify(dir)}, mdns: false })`,
+      'await peer.stop()',
+      'const stoppedAt = performance.now()',
+      "process.on('exit', () => { console.log(Math.round(performance.now() - stoppedAt)) })"
+    ].join('\n')
+    const run = spawnSync(NODE, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })
+    expect(run.signal, 'still running 20 s after stop()').toBeNull()
+    expect(run.status, run.stderr).toBe(0)
+    expect(Number(run.stdout.trim()), 'ms from stop() resolving to the exit').toBeLessThan(500)
+  })
 })

@@ -379,6 +379,7 @@ export class Libp2pTransport implements Transport {
     ])
     clearTimeout(timer)
     if (!stopped) this.log.warn('libp2p did not stop in time; continuing shutdown', { timeoutMs })
+    cancelAddressUpdate(this.node)
     this.state = 'closed'
     this.events.removeAll()
     this.log.info('transport closed', { peerId: this.localId })
@@ -478,4 +479,16 @@ export class Libp2pTransport implements Transport {
     const bare = withoutPeerId(addr).toString()
     return this.node.getMultiaddrs().some(a => withoutPeerId(a).toString() === bare)
   }
+}
+
+/**
+ * libp2p's address manager debounces its peer-store updates by 1 s and is not stopped with the node: the
+ * update that closing the listeners schedules stayed armed, and held the process open a second after
+ * stop() (test/peer-node.test.ts). Reached through libp2p's internals, so every step is optional: if they
+ * change, this does nothing and the process exits a second later, as before.
+ */
+function cancelAddressUpdate (node: MurmurNode): void {
+  const internals = node as unknown as { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?: unknown } } } }
+  const update = internals.components?.addressManager?._updatePeerStoreAddresses
+  if (typeof update?.stop === 'function') update.stop()
 }
