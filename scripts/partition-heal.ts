@@ -14,6 +14,7 @@ import path from 'node:path'
 import { ROOT, requireBuild } from './lib/dist.ts'
 import { createNetnsLab, netnsUnavailable, removeOrphanLabs } from './lib/netns.ts'
 import type { NetnsLab } from './lib/netns.ts'
+import { userPath } from './lib/user-path.ts'
 import type { Cluster as ClusterType } from './partition-heal/cluster.ts'
 import { DEFAULT_APP, HELP, parseFlags } from './partition-heal/flags.ts'
 import type { RunOptions } from './partition-heal/flags.ts'
@@ -55,9 +56,11 @@ const { AdminDriver, NetnsDriver } = await import('./partition-heal/nemesis.ts')
 const { buildSummary, printSummary, progress } = await import('./partition-heal/report.ts')
 const { run } = await import('./partition-heal/run.ts')
 
-if (!existsSync(path.resolve(ROOT, options.app))) fail(`--app ${options.app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
+// The default is the checkout's own app; one the user names is where the user typed it (lib/user-path.ts).
+const app = options.app === DEFAULT_APP ? path.join(ROOT, DEFAULT_APP) : userPath(options.app)
+if (!existsSync(app)) fail(`--app ${app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
 // A directory (`--app examples/chat-counter`) would only fail as every peer exiting during start-up.
-if (!statSync(path.resolve(ROOT, options.app)).isFile()) fail(`--app ${options.app}: not a file (the chat-counter app is ${DEFAULT_APP})`, 2)
+if (!statSync(app).isFile()) fail(`--app ${app}: not a file (the chat-counter app is ${DEFAULT_APP})`, 2)
 if (options.netns) {
   const why = netnsUnavailable()
   if (why !== undefined) fail(`--netns is not possible here: ${why}`, 2)
@@ -102,7 +105,7 @@ try {
     removeOrphanLabs(LAB_TAG)
     lab = createNetnsLab(options.peers, `${LAB_TAG}${process.pid.toString(36)}n`)
   }
-  cluster = new Cluster({ size: options.peers, entry: options.app, dir, profile: options.profile, signal: controller.signal, ...(lab === undefined ? {} : { lab }) })
+  cluster = new Cluster({ size: options.peers, entry: app, dir, profile: options.profile, signal: controller.signal, ...(lab === undefined ? {} : { lab }) })
   const driver = lab === undefined ? new AdminDriver(cluster) : new NetnsDriver(lab)
   result = await run({ options, cluster, driver, signal: controller.signal })
 } catch (err) {

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os, { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { requireBuild } from './lib/dist.ts'
+import { userPath } from './lib/user-path.ts'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
 import { LoadWatch, coresOf } from './soak/load.ts'
@@ -61,7 +62,7 @@ const clock = (): string => {
 }
 const log = (line: string): void => { process.stdout.write(`[${clock()}] ${line}\n`) }
 
-const dir = options.dir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'murmur-soak-')) : path.resolve(options.dir)
+const dir = options.dir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'murmur-soak-')) : userPath(options.dir)
 try {
   await makeDirs(dir) // not mkdirSync(recursive): under /proc it never returns
 } catch (err) {

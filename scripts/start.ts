@@ -22,6 +22,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import type { parseBanner as ParseBanner } from '../dist/cli/banner.js'
 import { NODE, ROOT, requireBuild } from './lib/dist.ts'
+import { userPath } from './lib/user-path.ts'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 /** This script, as it appears in a launcher's command line (`npm start` runs `node scripts/start.ts`). */
@@ -85,7 +86,7 @@ function parseOptions (argv: readonly string[]): Options | 'help' {
       const dir = argv[++i]
       // One starting with "--" is the next option (`--dir --fresh`), and this one's value is missing.
       if (dir === undefined || dir === '' || dir.startsWith('--')) usageError('--dir needs a directory')
-      o.dir = path.resolve(dir)
+      o.dir = userPath(dir)
     } else usageError(`unknown option ${arg}`)
   }
   return o

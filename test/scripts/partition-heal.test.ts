@@ -120,13 +120,30 @@ describe('npm run partition-heal', () => {
     [['--mode', 'meteor'], /--mode meteor: unknown mode/],
     [['--frobnicate'], /unknown flag --frobnicate/],
     // A directory is no app: refused here, not as every peer "exited during start-up" with a temp dir kept.
-    [['--app', 'examples/chat-counter'], /--app examples\/chat-counter: not a file/]
+    [['--app', 'examples/chat-counter'], /--app \S*\/examples\/chat-counter: not a file/]
   ])('bad flags %j: one line on stderr, exit code 2', (args, message) => {
     const r = spawnSync(NODE, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
     expect(r.status).toBe(2)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     expect(r.stderr).toMatch(message)
     expect(r.stdout).toBe('')
+  })
+
+  // npm runs scripts in the checkout's root; INIT_CWD is where the user typed the command. A relative --app
+  // was looked for in the root, whatever directory it was typed in.
+  test('a relative --app under npm is looked for where the user typed it', () => {
+    const typedIn = mkdtempSync(path.join(os.tmpdir(), 'murmur-typed-in-'))
+    try {
+      const env = { ...process.env, npm_lifecycle_event: 'partition-heal', INIT_CWD: typedIn }
+      const r = spawnSync(NODE, [SCRIPT, '--app', 'server.ts'], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env })
+      expect(r.status).toBe(2)
+      expect(r.stderr.trim()).toBe(`partition-heal: --app ${path.join(typedIn, 'server.ts')}: no such file (the chat-counter app lives at examples/chat-counter/server.ts)`)
+      // The directory typed in itself: found there, and refused as no file.
+      const dir = spawnSync(NODE, [SCRIPT, '--app', '.'], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env })
+      expect(dir.stderr.trim()).toBe(`partition-heal: --app ${typedIn}: not a file (the chat-counter app is examples/chat-counter/server.ts)`)
+    } finally {
+      rmSync(typedIn, { recursive: true, force: true })
+    }
   })
 })
 
