@@ -3,20 +3,10 @@
  * expects of an HTTP service. New connections are refused at once, a request that arrives on an open
  * connection gets a clean 503, and a request in flight gets its real answer before the process exits 0.
  */
-import net from 'node:net'
 import { afterAll, describe, expect, test } from 'vitest'
 import { api, cleanup, http, spawnPeer, waitFor, waitForStates } from '../helpers/procs.js'
 import type { HttpResult } from '../helpers/procs.js'
-import { rawHttpInParts } from '../helpers/raw-http.js'
-
-/** Whether a new TCP connection to `port` is accepted or refused (its error code). */
-function connectOutcome (port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1')
-    s.once('connect', () => { s.destroy(); resolve('connected') })
-    s.once('error', (err: NodeJS.ErrnoException) => { resolve(err.code ?? err.message) })
-  })
-}
+import { connectOutcome, rawHttpInParts } from '../helpers/raw-http.js'
 
 describe('peer process: SIGTERM with HTTP requests in flight', () => {
   afterAll(cleanup)

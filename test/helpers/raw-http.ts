@@ -25,6 +25,15 @@ function collect (socket: net.Socket, timeoutMs: number): Promise<string> {
   })
 }
 
+/** Whether a new TCP connection to `port` is accepted (`connected`) or refused (its error code: ECONNREFUSED). */
+export function connectOutcome (port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve('connected') })
+    socket.once('error', (err: NodeJS.ErrnoException) => { resolve(err.code ?? err.message) })
+  })
+}
+
 export interface RequestInParts {
   /** Sends the rest of the request; resolves as rawHttp does (`timeoutMs` counted from the first part). */
   finish(rest: string): Promise<string>

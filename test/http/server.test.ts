@@ -1,9 +1,9 @@
-/** startHttpServer: requests Node refuses before any handler runs still get an answer and are counted. */
+/** startHttpServer: requests Node refuses before any handler runs still get an answer and are counted; a graceful close. */
 import net from 'node:net'
 import { afterAll, describe, expect, test } from 'vitest'
 import { startHttpServer } from '../../src/http/index.js'
 import type { RunningServer } from '../../src/http/index.js'
-import { rawHttp, rawHttpInParts } from '../helpers/raw-http.js'
+import { connectOutcome, rawHttp, rawHttpInParts } from '../helpers/raw-http.js'
 
 describe('http server', () => {
   const rejected: string[] = []
@@ -96,13 +96,6 @@ describe('http server: a client that stops reading', () => {
 })
 
 describe('http server: a graceful close', () => {
-  /** Whether a new TCP connection to `port` is accepted or refused (its error code). */
-  const connectOutcome = (port: number): Promise<string> => new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1')
-    s.once('connect', () => { s.destroy(); resolve('connected') })
-    s.once('error', (err: NodeJS.ErrnoException) => { resolve(err.code ?? err.message) })
-  })
-
   /** A server whose requests to /slow wait for `release()`; `entered` resolves once one is in its handler. */
   async function slowServer (): Promise<{ server: RunningServer, port: number, entered: Promise<void>, release: () => void, rejected: string[] }> {
     const rejected: string[] = []
