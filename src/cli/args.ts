@@ -4,6 +4,7 @@
  * PeerCliOptions. Pure (the environment and file reads are passed in), so every bad input has a test and
  * a one-line message.
  */
+import path from 'node:path'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { parseOrigin, tokenProblem } from '../http/access.js'
@@ -105,6 +106,23 @@ Examples:
   node dist/peer.js --listen /ip4/0.0.0.0/tcp/4001 --data-dir ./seed --http 8080
   node dist/peer.js --bootstrap /ip4/10.0.0.5/tcp/4001/p2p/12D3KooW... --data-dir ./p2
 `
+
+/** HELP with `command` wherever it says `node dist/peer.js` (its usage line and examples). */
+export function peerHelp (command: string): string {
+  return HELP.replaceAll('node dist/peer.js', command)
+}
+
+/**
+ * How the peer process was started, as its help should name it: the command's name when it is no .js
+ * file (`murmur-peer`, the package's bin: a link to dist/peer.js), else `node <script>`, relative to
+ * `cwd` when under it (`node dist/peer.js` from a checkout).
+ */
+export function invokedAs (script: string | undefined, cwd: string): string {
+  if (script === undefined || script === '') return 'node dist/peer.js'
+  if (!/\.[cm]?js$/.test(script)) return path.basename(script)
+  const relative = path.relative(cwd, script)
+  return `node ${relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? script : relative}`
+}
 
 const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error']
 /** A settings file is a few hundred bytes; anything past this is not one. */

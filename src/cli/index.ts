@@ -6,7 +6,7 @@
 export { parseArgs, HELP as PEER_HELP, DEFAULT_LISTEN, DEFAULT_DATA_DIR } from './args.js'
 export type { PeerCliOptions, ParsedArgs, PeerEnv } from './args.js'
 export { runPeerCli, installShutdown, describeError, fatal, SHUTDOWN_DEADLINE_MS } from './run-peer.js'
-export type { PeerApp, PeerAppContext, RunPeerInit } from './run-peer.js'
+export type { PeerApp, PeerAppContext, RunPeerInit, ShutdownServing } from './run-peer.js'
 export { formatBanner, parseBanner } from './banner.js'
 export type { BannerInfo, ParsedBanner } from './banner.js'
 export { loadCliSecrets, startupWarnings } from './secrets.js'

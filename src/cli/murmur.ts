@@ -4,14 +4,14 @@
  * running agent's HTTP API (operator.ts, commands.ts).
  */
 import { MURMUR_VERSION } from '../version.js'
-import { HELP as AGENT_HELP } from './args.js'
+import { peerHelp } from './args.js'
 import { helpAsFlag, runOperator } from './operator.js'
 import { flushed, guardOutput } from './output.js'
 
 const [command, ...rest] = helpAsFlag(process.argv.slice(2))
 if (command === 'agent') {
   const { runPeerCli } = await import('./run-peer.js')
-  await runPeerCli(rest, process.env, { help: AGENT_HELP.replace('Usage: node dist/peer.js', 'Usage: murmur agent'), version: `murmur ${MURMUR_VERSION}` })
+  await runPeerCli(rest, process.env, { help: peerHelp('murmur agent'), version: `murmur ${MURMUR_VERSION}` })
 } else {
   const interrupt = new AbortController()
   process.once('SIGINT', () => { interrupt.abort() })

@@ -1,8 +1,8 @@
 /**
  * A peer as a process — the one start-up and shutdown path of `node dist/peer.js`, `murmur agent` and the
  * example app: flags → secrets and warnings → createPeer → (the app) → HTTP API → signal handlers → banner;
- * SIGINT/SIGTERM → graceful leave → exit 0 within 3 s. Bad flags: one line, exit 2. Start-up failures: one
- * line, exit 1.
+ * SIGINT/SIGTERM → no new HTTP requests, graceful leave, requests in flight answered → exit 0 within 3 s.
+ * Bad flags: one line, exit 2. Start-up failures: one line, exit 1.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -22,6 +22,8 @@ import { misspeltEnv } from './settings.js'
 /** A signal must lead to exit within this (the leave gets most of it). */
 export const SHUTDOWN_DEADLINE_MS = 2_800
 const LEAVE_BUDGET_MS = 1_500
+/** Connections still open are cut this long before the deadline, so that the exit itself is on time. */
+const CUT_BEFORE_DEADLINE_MS = 200
 
 /** What an application adds to a peer process (the example app: its page, JSON API and live updates). */
 export interface PeerApp {
@@ -29,7 +31,7 @@ export interface PeerApp {
   handle?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
   /** Extra banner lines, given the HTTP URL. */
   banner?: (httpUrl: string) => ReadonlyArray<readonly [string, string]>
-  /** Called on shutdown after the leave, before the HTTP server closes (end event streams here). */
+  /** Called on shutdown after the leave, before the HTTP server waits for its requests in flight (end event streams here). */
   close?: () => void
 }
 
@@ -193,12 +195,20 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   // Without HTTP, one left by an earlier run that was killed would send `murmur members` to a dead port.
   if (server !== undefined) writeAddrFile(addrFile, server.url, log)
   else removeAddrFile(addrFile, log)
-  shutdown = installShutdown(log, async () => {
-    app.close?.() // ends the app's event streams, or server.close would wait for them
-    api?.close()
-    await server?.close()
-    // A failure here is a warning: it must not skip peer.stop() and turn a clean stop into exit 1.
-    if (server !== undefined) removeAddrFile(addrFile, log)
+  const running = server
+  shutdown = installShutdown(log, {
+    stopAccepting: () => {
+      if (running === undefined) return
+      running.stopAccepting()
+      // The address serves nothing from now on. A failure here is a warning: it must not turn a clean stop into exit 1.
+      removeAddrFile(addrFile, log)
+    },
+    settle: async (by) => {
+      app.close?.() // ends the app's event streams, or the drain would wait for them
+      api?.close()
+      await running?.drain(by - Date.now())
+    },
+    close: async (by) => { await running?.close({ graceMs: by - Date.now() }) }
   }, peer)
   stop = shutdown
   if (stopWhileStarting.handOver(shutdown)) return
@@ -347,10 +357,29 @@ async function leaveBounded (peer: Peer): Promise<void> {
 }
 
 /**
- * SIGINT/SIGTERM: leave (bounded), close what `closeServing` closes, stop the peer, exit 0 — all within
- * SHUTDOWN_DEADLINE_MS, else exit 0 anyway with a warning. A second signal exits 1 at once.
+ * What a peer process serves (its HTTP server), closed in steps around the peer's leave and stop; each
+ * step gets the time (a Date.now() value) by which it must be done.
  */
-export function installShutdown (log: Logger, closeServing: () => Promise<void>, peer: Peer): (reason: string) => void {
+export interface ShutdownServing {
+  /** At the signal, before the leave: take no new work (new connections and requests are refused). */
+  stopAccepting?: () => void
+  /** After the leave: end event streams, and let the requests in flight finish by themselves until `by`. */
+  settle?: (by: number) => Promise<void>
+  /**
+   * After peer.stop() — which gave what still waited on the peer its outcome (a write under way made
+   * durable, a wait for copies answered) — let those answers go out, and cut what is still open at `by`.
+   */
+  close?: (by: number) => Promise<void>
+}
+
+/**
+ * SIGINT/SIGTERM: stop accepting, leave (bounded), let requests in flight finish (until the leave's budget
+ * is spent), stop the peer, close what serves once the answers are out, exit 0 — all within
+ * SHUTDOWN_DEADLINE_MS, else exit 0 anyway with a warning. A second signal exits 1 at once. `serving` as
+ * a function: closed after the leave, before peer.stop() (its `settle` step).
+ */
+export function installShutdown (log: Logger, serving: ShutdownServing | (() => Promise<void>), peer: Peer): (reason: string) => void {
+  const steps: ShutdownServing = typeof serving === 'function' ? { settle: serving } : serving
   let shuttingDown = false
   const shutdown = (signal: string): void => {
     if (shuttingDown) {
@@ -358,6 +387,8 @@ export function installShutdown (log: Logger, closeServing: () => Promise<void>,
       process.exit(1)
     }
     shuttingDown = true
+    const started = Date.now()
+    steps.stopAccepting?.()
     log.info('shutting down', { signal })
     setTimeout(() => {
       log.warn('shutdown took too long; exiting')
@@ -365,8 +396,9 @@ export function installShutdown (log: Logger, closeServing: () => Promise<void>,
     }, SHUTDOWN_DEADLINE_MS).unref()
     void (async () => {
       await leaveBounded(peer)
-      await closeServing()
+      await steps.settle?.(started + LEAVE_BUDGET_MS)
       await peer.stop()
+      await steps.close?.(started + SHUTDOWN_DEADLINE_MS - CUT_BEFORE_DEADLINE_MS)
       log.info('stopped')
       process.exit(0)
     })().catch((err: unknown) => {

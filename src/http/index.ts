@@ -1,7 +1,7 @@
 export { createHttpApi, advertisedUrl } from './api.js'
 export type { HttpApi, HttpApiOptions } from './api.js'
 export { startHttpServer } from './server.js'
-export type { RunningServer, RequestHandler, HttpServerOptions, TlsFiles } from './server.js'
+export type { RunningServer, HttpCloseOptions, RequestHandler, HttpServerOptions, TlsFiles } from './server.js'
 export { MAX_HTTP_CONNECTIONS } from './server.js'
 export { readJson, readBody, isRecord, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH } from './body.js'
 export type { ReadJsonOptions } from './body.js'

@@ -4,12 +4,31 @@ import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'nod
 import { createServer as createTlsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { errorBody } from './errors.js'
+import { GracefulStop } from './graceful-stop.js'
+
+export interface HttpCloseOptions {
+  /**
+   * How long requests in flight may take to be answered before their connections are cut (default 0:
+   * cut at once). End event streams and WebSockets first (HttpApi.close()): they are answers that never end.
+   */
+  graceMs?: number
+}
 
 export interface RunningServer {
   server: Server
   /** e.g. http://127.0.0.1:8080 or https://127.0.0.1:8443 */
   url: string
-  close(): Promise<void>
+  /**
+   * Takes no new work, at once: the listening socket closes (new connections are refused), idle
+   * keep-alive connections close, and a request that still arrives (its connection was mid-request) is
+   * answered 503 `shutting_down` with `Retry-After` and `connection: close` — nothing was done. Requests
+   * in flight go on, and their connections close once they are answered. Idempotent.
+   */
+  stopAccepting(): void
+  /** stopAccepting(), then true once no request is in flight, or false after `timeoutMs` (connections stay open). */
+  drain(timeoutMs: number): Promise<boolean>
+  /** drain(graceMs), then cuts every connection still open; resolves once the server is closed. */
+  close(options?: HttpCloseOptions): Promise<void>
 }
 
 /** Headers must arrive within this (slow-loris bound); whole requests within REQUEST_TIMEOUT_MS. */
@@ -58,14 +77,19 @@ function clientErrorAnswer (code: string | undefined): [number, string, string] 
   return [400, 'malformed_request', 'malformed HTTP request']
 }
 
-function answerRaw (socket: Duplex, status: number, code: string, message: string): void {
+function answerRaw (socket: Duplex, status: number, code: string, message: string, headers: Readonly<Record<string, string>> = {}): void {
   if (!socket.writable) {
     socket.destroy()
     return
   }
   const body = JSON.stringify(errorBody(code, message))
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\n${extra}content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
 }
+
+/** The refusal of a request that arrives once the server stops accepting: nothing was done, retry (elsewhere). */
+const SHUTTING_DOWN = ['shutting_down', 'the server is shutting down: the request was not served; retry (on another peer)'] as const
+const SHUTTING_DOWN_HEADERS: Readonly<Record<string, string>> = { 'retry-after': '1' }
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' }
 
@@ -101,7 +125,19 @@ export function toOriginForm (req: IncomingMessage): string | undefined {
 export function startHttpServer (handler: RequestHandler, host: string, port: number, options: HttpServerOptions = {}): Promise<RunningServer> {
   const serverOptions: ServerOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES }
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  const server: Server = options.tls === undefined
+    ? createServer(serverOptions)
+    : createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
+  const stop = new GracefulStop(server)
+  server.on('request', (req: IncomingMessage, res: ServerResponse): void => {
+    stop.track(res)
+    if (stop.stopping) {
+      options.onRejected?.(SHUTTING_DOWN[0])
+      const body = JSON.stringify(errorBody(...SHUTTING_DOWN))
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', ...SHUTTING_DOWN_HEADERS })
+      res.end(body)
+      return
+    }
     // Per request, not server.setTimeout: an idle keep-alive connection between requests is Node's to close
     // (keepAliveTimeout), and is no rejection.
     res.setTimeout(idleTimeoutMs, () => {
@@ -119,10 +155,7 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
       res.end(JSON.stringify(errorBody('internal', 'internal error')))
     })
-  }
-  const server: Server = options.tls === undefined
-    ? createServer(serverOptions, onRequest)
-    : createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, onRequest)
+  })
   server.maxConnections = MAX_HTTP_CONNECTIONS
   server.on('drop', () => { options.onRejected?.('too_many_connections') })
 
@@ -141,6 +174,11 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
   server.on('tlsClientError', () => { options.onRejected?.('tls_handshake_failed') })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => { socket.destroy() })
+    if (stop.stopping) {
+      options.onRejected?.(SHUTTING_DOWN[0])
+      answerRaw(socket, 503, ...SHUTTING_DOWN, SHUTTING_DOWN_HEADERS)
+      return
+    }
     const badTarget = toOriginForm(req)
     if (badTarget !== undefined) {
       options.onRejected?.('invalid_request')
@@ -165,10 +203,9 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       resolve({
         server,
         url,
-        close: () => new Promise<void>((done) => {
-          server.close(() => { done() })
-          server.closeAllConnections()
-        })
+        stopAccepting: () => { stop.stopAccepting() },
+        drain: timeoutMs => stop.drain(timeoutMs),
+        close: async (o = {}) => { await stop.close(o.graceMs) }
       })
     })
   })

@@ -1,7 +1,7 @@
 /** CLI flag parsing: the fixed table of DESIGN.md, and one clear message for every bad input. */
 import { describe, expect, test } from 'vitest'
 import fc from 'fast-check'
-import { DEFAULT_LISTEN, parseArgs } from '../../src/cli/args.js'
+import { DEFAULT_LISTEN, HELP, invokedAs, parseArgs, peerHelp } from '../../src/cli/args.js'
 
 const ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
 
@@ -186,5 +186,25 @@ describe('parseArgs', () => {
       const r = parseArgs(argv)
       return r.kind !== 'error' || (r.message.length > 0 && !r.message.includes('\n'))
     }), { numRuns: 5_000, seed: 7 })
+  })
+})
+
+describe('the help names the command as it was run', () => {
+  test.each([
+    ['/usr/local/bin/murmur-peer', '/home/me', 'murmur-peer'], // the package's bin (a link to dist/peer.js)
+    ['/srv/app/node_modules/.bin/murmur-peer', '/srv/app', 'murmur-peer'], // npx murmur-peer
+    ['/src/murmur/dist/peer.js', '/src/murmur', 'node dist/peer.js'], // a checkout
+    ['/srv/app/node_modules/murmur/dist/peer.js', '/srv/app', 'node node_modules/murmur/dist/peer.js'],
+    ['/opt/murmur/dist/peer.js', '/home/me', 'node /opt/murmur/dist/peer.js'],
+    [undefined, '/home/me', 'node dist/peer.js']
+  ])('%s from %s: %s', (script, cwd, expected) => {
+    expect(invokedAs(script, cwd)).toBe(expected)
+  })
+
+  test('usage line and examples', () => {
+    const help = peerHelp('murmur-peer')
+    expect(help).toMatch(/^Usage: murmur-peer \[options\]\n/)
+    expect(help).not.toContain('dist/peer.js')
+    expect(help.split('murmur-peer').length).toBe(HELP.split('node dist/peer.js').length)
   })
 })

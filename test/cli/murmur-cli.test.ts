@@ -245,7 +245,10 @@ describe('murmur keygen and usage', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
     expect((await murmur(['--version'])).stdout).toBe(`murmur ${pkg.version}\n`)
     expect(murmurProcess(['agent', '--version']).stdout).toBe(`murmur ${pkg.version}\n`)
-    expect(murmurProcess(['agent', '--help']).stdout).toMatch(/^Usage: murmur agent/)
+    const agentHelp = murmurProcess(['agent', '--help']).stdout
+    expect(agentHelp).toMatch(/^Usage: murmur agent \[options\]/)
+    expect(agentHelp).toMatch(/^ {2}murmur agent --listen /m) // the examples too
+    expect(agentHelp).not.toContain('dist/peer.js')
     // As a process: the exit code and the one line on stderr.
     expect(murmurProcess(['frobnicate'])).toMatchObject({ status: 2, stdout: '', stderr: 'murmur: unknown command "frobnicate" (see murmur --help)\n' })
     for (const args of [['frobnicate'], ['members', '--frob'], ['members', 'extra']]) {

@@ -1,7 +1,7 @@
 /** The `node dist/peer.js` command line: help, version, bad flags, the Node guard, start-up errors, signals. */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { NODE, PEER_JS, ROOT, cleanup, members, parseBanner, spawnPeer, stateOf, stopPeer, tempDir, waitFor } from '../helpers/procs.js'
@@ -31,6 +31,16 @@ describe('peer CLI', () => {
     for (const flag of ['--listen', '--bootstrap', '--data-dir', '--name', '--tag', '--http', '--psk', '--mdns', '--profile', '--allow-fault-injection']) {
       expect(help.stdout).toContain(flag)
     }
+    // Named as it was run: from a checkout `node dist/peer.js`; as the package's bin (npm links
+    // `murmur-peer` to dist/peer.js) `murmur-peer`, which used to print "Usage: node dist/peer.js".
+    expect(help.stdout).toMatch(/^Usage: node dist\/peer\.js \[options\]\n/)
+    const bin = path.join(tempDir(), 'murmur-peer')
+    symlinkSync(PEER_JS, bin)
+    const asBin = spawnSync(NODE, [bin, '--help'], { cwd: tempDir(), encoding: 'utf8', timeout: 20_000 })
+    expect(asBin.status).toBe(0)
+    expect(asBin.stdout).toMatch(/^Usage: murmur-peer \[options\]\n/)
+    expect(asBin.stdout).toMatch(/^ {2}murmur-peer --listen /m)
+    expect(asBin.stdout).not.toContain('node dist/peer.js')
     const version = run(['--version'])
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
     expect(version.status).toBe(0)

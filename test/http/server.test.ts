@@ -1,9 +1,9 @@
-/** startHttpServer: requests Node refuses before any handler runs still get an answer and are counted. */
+/** startHttpServer: requests Node refuses before any handler runs still get an answer and are counted; a graceful close. */
 import net from 'node:net'
 import { afterAll, describe, expect, test } from 'vitest'
 import { startHttpServer } from '../../src/http/index.js'
 import type { RunningServer } from '../../src/http/index.js'
-import { rawHttp } from '../helpers/raw-http.js'
+import { connectOutcome, rawHttp, rawHttpInParts } from '../helpers/raw-http.js'
 
 describe('http server', () => {
   const rejected: string[] = []
@@ -92,5 +92,85 @@ describe('http server: a client that stops reading', () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('http server: a graceful close', () => {
+  /** A server whose requests to /slow wait for `release()`; `entered` resolves once one is in its handler. */
+  async function slowServer (): Promise<{ server: RunningServer, port: number, entered: Promise<void>, release: () => void, rejected: string[] }> {
+    const rejected: string[] = []
+    let release = (): void => {}
+    let enter = (): void => {}
+    const released = new Promise<void>((resolve) => { release = resolve })
+    const entered = new Promise<void>((resolve) => { enter = resolve })
+    const server = await startHttpServer(async (req, res) => {
+      if (req.url === '/slow') {
+        enter()
+        await released
+      }
+      const text = `done ${req.url ?? ''}`
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) })
+      res.end(text)
+    }, '127.0.0.1', 0, { onRejected: (r) => rejected.push(r) })
+    return { server, port: Number(new URL(server.url).port), entered, release, rejected }
+  }
+
+  // close() cut every connection at once: a request in flight (a write about to be answered) got a
+  // reset, and new requests were taken until then.
+  test('close({ graceMs }): no new connections or requests, idle keep-alive connections closed at once, the request in flight answered', async () => {
+    const { server, port, entered, release, rejected } = await slowServer()
+    // A request that has begun to arrive (half its headers), a keep-alive connection left idle, a request in flight.
+    const arriving = await rawHttpInParts(port, `GET /late HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n`, 5_000)
+    const idle = net.connect(port, '127.0.0.1')
+    idle.setEncoding('utf8')
+    idle.on('error', () => {})
+    let idleData = ''
+    const idleAnswered = new Promise<void>((resolve) => { idle.on('data', (d: string) => { idleData += d; if (idleData.endsWith('done /quick')) resolve() }) })
+    const idleClosed = new Promise<void>((resolve) => { idle.on('close', () => { resolve() }) })
+    idle.write(`GET /quick HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`)
+    const inFlight = rawHttp(port, `GET /slow HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`, 5_000)
+    await Promise.all([entered, idleAnswered])
+    const closing = server.close({ graceMs: 5_000 })
+    expect(await connectOutcome(port)).toBe('ECONNREFUSED')
+    await idleClosed
+    expect(idleData).toMatch(/^HTTP\/1\.1 200 /)
+    const late = await arriving.finish('\r\n')
+    expect(late).toMatch(/^HTTP\/1\.1 503 /)
+    expect(late).toMatch(/\r\nretry-after: 1\r\n/i)
+    expect(late).toMatch(/\r\nconnection: close\r\n/i)
+    expect(JSON.parse(late.slice(late.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'shutting_down' })
+    release()
+    const answer = await inFlight
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /)
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i)
+    expect(answer).toMatch(/done \/slow$/)
+    await closing
+    expect(rejected).toEqual(['shutting_down'])
+  })
+
+  test('a request still running when graceMs runs out is cut, and close() resolves then; close() with no grace cuts at once', async () => {
+    for (const graceMs of [300, undefined]) {
+      const { server, port, entered, release } = await slowServer()
+      const inFlight = rawHttp(port, `GET /slow HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`, 5_000).then(text => `ended: ${text}`, (err: NodeJS.ErrnoException) => `error: ${err.code ?? ''}`)
+      await entered
+      const started = Date.now()
+      await server.close(graceMs === undefined ? undefined : { graceMs })
+      const took = Date.now() - started
+      expect(await inFlight, `graceMs ${String(graceMs)}`).toMatch(/^(ended: $|error: ECONNRESET)/)
+      expect(took).toBeGreaterThanOrEqual(graceMs === undefined ? 0 : graceMs - 20)
+      expect(took).toBeLessThan((graceMs ?? 0) + 1_000)
+      release()
+    }
+  })
+
+  test('drain() reports whether the requests in flight finished in time, and keeps their connections open', async () => {
+    const { server, port, entered, release } = await slowServer()
+    const inFlight = rawHttp(port, `GET /slow HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`, 5_000)
+    await entered
+    expect(await server.drain(100)).toBe(false)
+    setTimeout(release, 100)
+    expect(await server.drain(5_000)).toBe(true)
+    expect(await inFlight).toMatch(/done \/slow$/)
+    await server.close()
   })
 })
