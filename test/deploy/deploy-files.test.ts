@@ -14,6 +14,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { parseAllDocuments, parse as parseYaml } from 'yaml'
 import { parseArgs } from '../../src/cli/args.js'
 import { COMMANDS } from '../../src/cli/commands.js'
+import { SHUTDOWN_DEADLINE_MS } from '../../src/cli/run-peer.js'
 import { PEER_FLAGS, envName } from '../../src/cli/settings.js'
 import { NODE, cleanup, parseBanner, tempDir, waitFor } from '../helpers/procs.js'
 
@@ -224,8 +225,8 @@ describe('deploy/kubernetes/murmur.yaml', () => {
   const docs = parseAllDocuments(read('deploy/kubernetes/murmur.yaml')).map(d => d.toJS() as { kind: string, metadata: { name: string }, spec: Record<string, unknown> })
   const byKind = (kind: string): Array<typeof docs[number]> => docs.filter(d => d?.kind === kind)
   const sts = byKind('StatefulSet')[0] as unknown as { spec: { serviceName: string, replicas: number, template: { spec: PodSpec } } }
-  interface Container { args: string[], env: Array<{ name: string, value?: string, valueFrom?: { fieldRef: { fieldPath: string } } }>, livenessProbe: { httpGet: { path: string, port: string } }, readinessProbe: { exec: { command: string[] } }, volumeMounts: Array<{ name: string, mountPath: string }>, ports: Array<{ name: string, containerPort: number }>, securityContext: Record<string, unknown> }
-  interface PodSpec { containers: Container[], securityContext: Record<string, unknown>, volumes: Array<{ name: string, secret?: { defaultMode: number } }>, enableServiceLinks: boolean }
+  interface Container { args: string[], lifecycle?: { preStop?: { exec?: { command: string[] } } }, env: Array<{ name: string, value?: string, valueFrom?: { fieldRef: { fieldPath: string } } }>, livenessProbe: { httpGet: { path: string, port: string } }, readinessProbe: { exec: { command: string[] } }, volumeMounts: Array<{ name: string, mountPath: string }>, ports: Array<{ name: string, containerPort: number }>, securityContext: Record<string, unknown> }
+  interface PodSpec { terminationGracePeriodSeconds: number, containers: Container[], securityContext: Record<string, unknown>, volumes: Array<{ name: string, secret?: { defaultMode: number } }>, enableServiceLinks: boolean }
   const pod = sts.spec.template.spec
   const c = pod.containers[0] as Container
   const env = Object.fromEntries(c.env.filter(e => e.value !== undefined).map(e => [e.name, e.value as string]))
@@ -273,6 +274,15 @@ describe('deploy/kubernetes/murmur.yaml', () => {
     expect(pod.volumes.find(v => v.name === 'secrets')?.secret?.defaultMode).toBe(0o440)
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: 1000 })
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true })
+  })
+
+  test('a stopping pod waits out its removal from the endpoints, then has the agent\'s whole shutdown within its grace period', () => {
+    const [sleep, seconds, ...rest] = c.lifecycle?.preStop?.exec?.command ?? []
+    expect(sleep).toBe('sleep')
+    expect(rest).toEqual([])
+    const wait = Number(seconds)
+    expect(wait).toBeGreaterThanOrEqual(1)
+    expect(wait * 1000 + SHUTDOWN_DEADLINE_MS).toBeLessThan(pod.terminationGracePeriodSeconds * 1000)
   })
 })
 
