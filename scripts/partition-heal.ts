@@ -5,7 +5,7 @@
  * workload (scripts/partition-heal/workload.ts) → nemesis (nemesis.ts, faults.ts) → checker (checker.ts).
  * This file owns the lifetimes — temp dir, processes, network namespaces, signals — and the exit code:
  * 0 converged and nothing acknowledged lost, 1 otherwise (or an error), 2 bad flags / --netns impossible,
- * 130 interrupted. The last line of stdout is always one JSON object once the flags are valid.
+ * 128 + the signal's number when interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP). The last line of stdout is always one JSON object once the flags are valid.
  */
 import { randomInt } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -14,6 +14,7 @@ import path from 'node:path'
 import { ROOT, requireBuild } from './lib/dist.ts'
 import { createNetnsLab, netnsUnavailable, removeOrphanLabs } from './lib/netns.ts'
 import type { NetnsLab } from './lib/netns.ts'
+import { signalExitCode } from './lib/signal-exit.ts'
 import { userPath } from './lib/user-path.ts'
 import type { Cluster as ClusterType } from './partition-heal/cluster.ts'
 import { DEFAULT_APP, HELP, parseFlags } from './partition-heal/flags.ts'
@@ -70,6 +71,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-partition-heal-'))
 const controller = new AbortController()
 let lab: NetnsLab | undefined
 let interrupted = false
+/** The exit code of the signal that interrupted the run (signal-exit.ts). */
+let interruptCode = 130
 
 // Last resort on any exit path: no peer process and no namespace outlives us.
 process.on('exit', () => {
@@ -80,12 +83,13 @@ const onSignal = (signal: NodeJS.Signals): void => {
   if (interrupted) {
     killAllNow()
     lab?.close()
-    process.exit(130)
+    process.exit(interruptCode)
   }
   interrupted = true
+  interruptCode = signalExitCode(signal)
   process.stderr.write(`\npartition-heal: ${signal}: stopping every peer and cleaning up (again to force)\n`)
   controller.abort(new Error(`interrupted by ${signal}`))
-  setTimeout(() => { process.exit(130) }, TEARDOWN_DEADLINE_MS).unref()
+  setTimeout(() => { process.exit(interruptCode) }, TEARDOWN_DEADLINE_MS).unref()
 }
 // SIGHUP too (the terminal closed): by default it ended the run at once and left the temp dir behind.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal)
@@ -121,7 +125,7 @@ if (interrupted) {
   // The last line of stdout stays one JSON object, as on every other path once the flags were valid.
   const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'interrupted'
   process.stdout.write(`${JSON.stringify({ converged: false, lostWrites: null, convergeMs: null, error: reason, peers: options.peers, rounds: options.rounds, seed: options.seed, mode: options.mode, netns: options.netns, app: options.app, keptDir: null })}\n`)
-  fail('interrupted: every peer stopped, namespaces and temp dir removed', 130)
+  fail('interrupted: every peer stopped, namespaces and temp dir removed', interruptCode)
 }
 
 // Anomalies (a phantom or duplicated message, a failed write that took effect) fail the run too.

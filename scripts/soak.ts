@@ -9,13 +9,14 @@
  *
  * Output: one line per fault and per minute, a summary table, and as the last line one JSON object.
  * Exit 0 only if RSS stayed flat, there was no false death, no lost write, no crash, and the mesh
- * converged; 1 otherwise; 2 for bad flags; 130 on Ctrl-C (after killing every peer and removing the data;
- * with --keep the data stays and the peers' logs are saved, as at the end of a run).
+ * converged; 1 otherwise; 2 for bad flags; 130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (after killing every peer and
+ * removing the data; with --keep the data stays and the peers' logs are saved, as at the end of a run).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os, { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { requireBuild } from './lib/dist.ts'
+import { signalExitCode } from './lib/signal-exit.ts'
 import { userPath } from './lib/user-path.ts'
 import { Chaos, HEAL_DOC, allSeeAlive, chaosTiming, measure } from './soak/chaos.ts'
 import { DeathWatch } from './soak/deaths.ts'
@@ -78,14 +79,16 @@ const timers: NodeJS.Timeout[] = []
 const crashes: string[] = []
 
 /**
- * Ctrl-C (or SIGTERM, SIGHUP): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit 130.
+ * Ctrl-C (or SIGTERM, SIGHUP): kill every peer, remove the data (with --keep: keep it, and save the logs), say so, exit
+ * 128 + the signal's number (130, 143, 129).
  * Every peer means every process spawned, also one still starting (not in its slot yet: start-up, a restart):
  * the data dir is removed only once all of them have exited, or one would write it again. Meanwhile the run's
- * own error and exit paths wait for this (`interrupted`), so the exit code stays 130.
+ * own error and exit paths wait for this (`interrupted`), so the exit code stays the signal's.
  */
 let interrupted: Promise<never> | undefined
-const interrupt = (signal: string): void => {
-  if (interrupted !== undefined) process.exit(130)
+const interrupt = (signal: NodeJS.Signals): void => {
+  const code = signalExitCode(signal)
+  if (interrupted !== undefined) process.exit(code)
   log(`${signal}: stopping every peer and cleaning up`)
   for (const t of timers) clearInterval(t)
   deaths.stop()
@@ -96,7 +99,7 @@ const interrupt = (signal: string): void => {
     await Promise.race([killAllPeers(), new Promise(resolve => setTimeout(resolve, KILL_BOUND_MS))])
     if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
     process.stdout.write(`${JSON.stringify({ interrupted: true, seed: options.seed, ok: false })}\n`)
-    process.exit(130)
+    process.exit(code)
   })()
 }
 // SIGHUP too (the terminal closed): by default it ended the soak at once, and its peers, which take SIGHUP

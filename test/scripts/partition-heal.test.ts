@@ -61,10 +61,11 @@ describe('npm run partition-heal', () => {
   // And Ctrl-C after the reader of its output went away (`2>&1 | head`): the line it then wrote to stderr was
   // an uncaught EPIPE, and the run died (exit 1) without removing its temp dir.
   test.each([
-    ['Ctrl-C', 'SIGINT', false, false],
-    ['SIGHUP to the process group (the terminal closed)', 'SIGHUP', true, false],
-    ['Ctrl-C after the reader of its output went away', 'SIGINT', false, true]
-  ] as const)('%s mid-run: every peer stopped, exit 130, the temp dir removed, and the last line of stdout (if read) one JSON object', async (_, signal, group, readerGone) => {
+    ['Ctrl-C', 'SIGINT', false, false, 130],
+    ['SIGHUP to the process group (the terminal closed)', 'SIGHUP', true, false, 129],
+    ['Ctrl-C after the reader of its output went away', 'SIGINT', false, true, 130],
+    ['SIGTERM (a timeout, a supervisor)', 'SIGTERM', false, false, 143]
+  ] as const)('%s mid-run: every peer stopped, exit 128 + the signal number, the temp dir removed, and the last line of stdout (if read) one JSON object', async (_, signal, group, readerGone, exitCode) => {
     const child = spawn(NODE, [SCRIPT, '--peers', '2', '--rounds', '3', '--seed', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
@@ -79,7 +80,7 @@ describe('npm run partition-heal', () => {
       }
       if (group) process.kill(-(child.pid as number), signal)
       else child.kill(signal)
-      expect(await code).toBe(130)
+      expect(await code).toBe(exitCode)
       if (!readerGone) {
         const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
         expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 3, seed: 3 })

@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { signalExitCode } from '../../lib/signal-exit.ts'
 
 type Action = () => void
 
@@ -69,11 +70,11 @@ export function installSignalHandlers (): void {
   process.on('exit', teardownAll)
   // SIGHUP: the terminal closed (or the ssh session dropped). Its default action ends the bench at once,
   // skipping the exit hook, and the peers, which take SIGHUP as "reload", ran on with the temp dirs.
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       process.stderr.write(`\n${signal}: cleaning up\n`)
       teardownAll()
-      process.exit(code)
+      process.exit(signalExitCode(signal))
     })
   }
 }
