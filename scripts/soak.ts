@@ -23,7 +23,7 @@ import { DeathWatch } from './soak/deaths.ts'
 import { LoadWatch, coresOf } from './soak/load.ts'
 import { HELP, parseSoakArgs } from './soak/options.ts'
 import type { SoakOptions } from './soak/options.ts'
-import { summaryTable } from './soak/report.ts'
+import { failures, overBounds, summaryTable } from './soak/report.ts'
 import type { SoakResult } from './soak/report.ts'
 import { FLAT_RATIO, RssSampler, median } from './soak/rss.ts'
 import { SOAK_DOC, Writer, holdsWrite } from './soak/writer.ts'
@@ -186,11 +186,15 @@ async function main (): Promise<SoakResult> {
       medianHeapFirstMb: median(judged.map(v => v.heapSecondMb)),
       medianHeapLastMb: median(judged.map(v => v.heapLastMb))
     },
+    bounds: { healS: options.healBoundS, rejoinS: options.rejoinBoundS, slowHeals: 0, slowRejoins: 0 },
+    failures: [],
     ok: false
   }
+  Object.assign(result.bounds, overBounds(result, options.healBoundS * 1000, options.rejoinBoundS * 1000))
   const converged = finalMembers !== undefined && finalConverge !== undefined &&
     chaos.events.every(e => e.membershipMs !== undefined && (e.kind === 'kill' || e.docsMs !== undefined))
-  result.ok = result.rss.flat && result.falseDeaths === 0 && result.lostWrites === 0 && crashes.length === 0 && converged
+  result.failures = failures(result, converged)
+  result.ok = result.failures.length === 0
   const bySlot = new Map(mesh.slots.map(s => [s.name, { attempts: writer.attempts.get(s.name) ?? 0, failures: writer.failures.get(s.name) ?? 0 }]))
   const loadBySlot = new Map(mesh.slots.map(s => [s.name, load.of(s)]))
   process.stdout.write(`${summaryTable(result, verdicts, bySlot, chaos.events, loadBySlot)}\n`)

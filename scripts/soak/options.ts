@@ -17,6 +17,10 @@ export interface SoakOptions {
   dir: string | undefined
   /** Keep the data dir at the end (for post-mortems). */
   keep: boolean
+  /** Every heal must have re-merged (all alive everywhere, both sides' writes everywhere) within this, s. */
+  healBoundS: number
+  /** Every restarted peer must be alive everywhere within this, s. */
+  rejoinBoundS: number
 }
 
 export type ParsedSoakArgs = { kind: 'run', options: SoakOptions } | { kind: 'help' } | { kind: 'error', message: string }
@@ -26,7 +30,8 @@ export const HELP = `Usage: npm run soak -- [options]
 Long run of real peer processes (dist/peer.js) on 127.0.0.1: continuous acknowledged writes on every peer,
 periodic random partitions (/admin/partition) and SIGKILL + restart (same data dir). Reports RSS per peer
 over time, false deaths, lost writes and convergence time after each heal. Exit 0 only if RSS stayed flat,
-no healthy peer was declared dead, no acknowledged write was lost and the mesh converged at the end.
+no healthy peer was declared dead, no acknowledged write was lost, every heal re-merged and every restarted
+peer was back within its bound, and the mesh converged at the end.
 
 Options:
   --peers <n>            peer processes, 3–50 (default 20)
@@ -38,10 +43,12 @@ Options:
   --profile local|lan    timing preset of the peers (default local: one machine)
   --dir <dir>            data dirs go there (default: a temp dir, removed at the end)
   --keep                 keep the data dirs, and save every peer's log (also on Ctrl-C; saved anyway on a failed run)
+  --heal-bound <s>       each heal re-merged (all alive everywhere, both sides' writes everywhere) within, 1–600 (default 10)
+  --rejoin-bound <s>     each SIGKILLed and restarted peer alive everywhere within, 1–600 (default 5)
   --help                 this help
 `
 
-const DEFAULTS: SoakOptions = { peers: 20, minutes: 10, seed: 0, writesPerSec: 1, keysPerPeer: 100, profile: 'local', dir: undefined, keep: false }
+const DEFAULTS: SoakOptions = { peers: 20, minutes: 10, seed: 0, writesPerSec: 1, keysPerPeer: 100, profile: 'local', dir: undefined, keep: false, healBoundS: 10, rejoinBoundS: 5 }
 
 class FlagError extends Error {}
 
@@ -82,6 +89,8 @@ export function parseSoakArgs (argv: readonly string[], randomSeed: () => number
           break
         }
         case '--dir': o.dir = value(); break
+        case '--heal-bound': o.healBoundS = number(flag, value(), 1, 600, false); break
+        case '--rejoin-bound': o.rejoinBoundS = number(flag, value(), 1, 600, false); break
         case '--keep':
           if (inline !== undefined) throw new FlagError('--keep takes no value')
           o.keep = true

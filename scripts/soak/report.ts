@@ -37,7 +37,32 @@ export interface SoakResult {
    */
   cpu: { peersS: number, soakS: number, wallS: number, cores: number, healCores: Array<number | null> }
   rss: { flat: boolean, ratio: number, maxRatio: number, judged: number, medianFirstMb: number, medianLastMb: number, maxSlopeMbPerMin: number, medianHeapFirstMb: number, medianHeapLastMb: number }
+  /** The bounds every heal and every restart is held to, and how many exceeded them (or never got there). */
+  bounds: { healS: number, rejoinS: number, slowHeals: number, slowRejoins: number }
+  /** Every check: why the verdict is FAILED (empty: OK). */
+  failures: string[]
   ok: boolean
+}
+
+/** Heals not re-merged — members or writes — within `boundMs` (or never), and restarts not back within theirs. */
+export function overBounds (r: Pick<SoakResult, 'healMembershipMs' | 'healDocsMs' | 'rejoinMs'>, healBoundMs: number, rejoinBoundMs: number): { slowHeals: number, slowRejoins: number } {
+  const over = (ms: number | null | undefined, bound: number): boolean => ms === null || ms === undefined || ms > bound
+  const slowHeals = r.healMembershipMs.filter((ms, i) => over(ms, healBoundMs) || over(r.healDocsMs[i], healBoundMs)).length
+  const slowRejoins = r.rejoinMs.filter(ms => over(ms, rejoinBoundMs)).length
+  return { slowHeals, slowRejoins }
+}
+
+/** Why a soak with these figures fails, one phrase per check that did not hold (empty: it passed). */
+export function failures (r: Omit<SoakResult, 'failures' | 'ok'>, converged: boolean): string[] {
+  const out: string[] = []
+  if (!r.rss.flat) out.push('RSS not flat')
+  if (r.falseDeaths > 0) out.push(`${r.falseDeaths} false death(s)`)
+  if (r.lostWrites > 0) out.push(`${r.lostWrites} lost write(s)`)
+  if (r.crashes.length > 0) out.push(`${r.crashes.length} crash(es)`)
+  if (!converged) out.push('did not converge')
+  if (r.bounds.slowHeals > 0) out.push(`${r.bounds.slowHeals} of ${r.healMembershipMs.length} heals not re-merged within ${r.bounds.healS} s`)
+  if (r.bounds.slowRejoins > 0) out.push(`${r.bounds.slowRejoins} of ${r.rejoinMs.length} restarts not alive everywhere within ${r.bounds.rejoinS} s`)
+  return out
 }
 
 const mb = (x: number): string => x.toFixed(0).padStart(5)
@@ -71,7 +96,8 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
     `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed, ${r.handshakes.abandoned} skipped in line (their dialler gave up first); worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,
     `convergence:   after heals max ${fmt(maxOf(r.healDocsMs))} (writes), ${fmt(maxOf(r.healMembershipMs))} (members); rejoin after restart max ${fmt(maxOf(r.rejoinMs))}; final ${fmt(r.finalConvergeMs)}`,
     `rss:           ${r.rss.flat ? 'flat' : 'NOT flat'} — last-window / second-window median ≤ ${FLAT_RATIO} on all ${r.rss.judged} never-restarted peers (max ${r.rss.maxRatio.toFixed(2)}, max slope ${r.rss.maxSlopeMbPerMin.toFixed(2)} MB/min, median ${r.rss.medianFirstMb.toFixed(0)} → ${r.rss.medianLastMb.toFixed(0)} MB; V8 heap median ${r.rss.medianHeapFirstMb.toFixed(0)} → ${r.rss.medianHeapLastMb.toFixed(0)} MB)`,
-    `verdict:       ${r.ok ? 'OK' : 'FAILED'}`)
+    `bounds:        heals re-merged (members and writes) within ${r.bounds.healS} s: ${r.healMembershipMs.length - r.bounds.slowHeals} of ${r.healMembershipMs.length}; restarts alive everywhere within ${r.bounds.rejoinS} s: ${r.rejoinMs.length - r.bounds.slowRejoins} of ${r.rejoinMs.length}`,
+    `verdict:       ${r.ok ? 'OK' : `FAILED: ${r.failures.join('; ')}`}`)
   return lines.join('\n')
 }
 

@@ -33,6 +33,15 @@ describe('soak options', () => {
     expect(parse('--peers', '16', '--minutes', '.5')).toEqual({ kind: 'run', options: expect.objectContaining({ peers: 16, minutes: 0.5 }) })
   })
 
+  test('--heal-bound and --rejoin-bound: issue 14\'s 10 s and 5 s by default, seconds in [1, 600]', () => {
+    expect(parse()).toEqual({ kind: 'run', options: expect.objectContaining({ healBoundS: 10, rejoinBoundS: 5 }) })
+    expect(parse('--heal-bound', '5', '--rejoin-bound=2.5')).toEqual({ kind: 'run', options: expect.objectContaining({ healBoundS: 5, rejoinBoundS: 2.5 }) })
+    for (const [flag, bad] of [['--heal-bound', '0'], ['--heal-bound', '601'], ['--rejoin-bound', 'soon']] as const) {
+      const r = parse(flag, bad)
+      expect(r.kind === 'error' ? r.message : r.kind).toMatch(new RegExp(`^${flag} must be a number in \\[1, 600\\]`))
+    }
+  })
+
   test('--keys-per-peer: 100 by default, 0 for a new key every write, integers 0–100000 only', () => {
     expect(parse()).toEqual({ kind: 'run', options: expect.objectContaining({ keysPerPeer: 100 }) })
     expect(parse('--keys-per-peer', '0')).toEqual({ kind: 'run', options: expect.objectContaining({ keysPerPeer: 0 }) })
