@@ -7,13 +7,13 @@
  *
  *   node examples/chat-counter/server.ts --listen /ip4/127.0.0.1/tcp/4001 --http 8080 --data-dir .murmur/a
  */
-import { MURMUR_VERSION, PEER_HELP, describeError, runPeerCli } from '../../dist/cli/index.js'
+import { MURMUR_VERSION, describeError, peerHelp, runPeerCli } from '../../dist/cli/index.js'
 import { createLiveUpdates } from './live.ts'
 import { DOC, openChatCounter } from './model.ts'
 import { createAppRoutes } from './routes.ts'
 import { loadStatic } from './static.ts'
 
-const HELP = `${PEER_HELP.replace('Usage: node dist/peer.js', 'Usage: node examples/chat-counter/server.ts')
+const HELP = `${peerHelp('node examples/chat-counter/server.ts')
   .replace(/^Starts a murmur peer.*$/m, 'Starts a murmur peer running the chat-counter app: the page, /api/* and the peer API on the --http port.')}`
 
 await runPeerCli(process.argv.slice(2), process.env, {

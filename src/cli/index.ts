@@ -3,7 +3,7 @@
  * (the example app does): flag parsing, the peer-process runner with its banner and shutdown, secrets.
  * Importing this module runs nothing.
  */
-export { parseArgs, HELP as PEER_HELP, DEFAULT_LISTEN, DEFAULT_DATA_DIR } from './args.js'
+export { parseArgs, HELP as PEER_HELP, peerHelp, DEFAULT_LISTEN, DEFAULT_DATA_DIR } from './args.js'
 export type { PeerCliOptions, ParsedArgs, PeerEnv } from './args.js'
 export { runPeerCli, installShutdown, describeError, fatal, SHUTDOWN_DEADLINE_MS } from './run-peer.js'
 export type { PeerApp, PeerAppContext, RunPeerInit, ShutdownServing } from './run-peer.js'

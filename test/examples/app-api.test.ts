@@ -242,6 +242,9 @@ describe('chat-counter CLI', () => {
     const r = run(['--help'])
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^Usage: node examples\/chat-counter\/server.ts/)
+    // Its examples too run the app, not a bare peer.
+    expect(r.stdout).toMatch(/^ {2}node examples\/chat-counter\/server.ts --listen /m)
+    expect(r.stdout).not.toContain('dist/peer.js')
     for (const flag of ['--listen', '--bootstrap', '--data-dir', '--name', '--http', '--psk', '--http-token', '--profile', '--allow-fault-injection']) expect(r.stdout).toContain(flag)
   })
 })
