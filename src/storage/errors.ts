@@ -22,6 +22,15 @@ export class StoreFormatError extends StorageError {
   override name = 'StoreFormatError'
 }
 
+/**
+ * The data dir holds LevelDB's files but not the CURRENT file that names their MANIFEST (lost to a partial
+ * copy or restore, or to fsck). LevelDB would open it as a new database and delete the tables and logs it
+ * does not know, so the store refuses to open it instead. Nothing was modified.
+ */
+export class StoreDamagedError extends StorageError {
+  override name = 'StoreDamagedError'
+}
+
 /** A doc name is longer than the limit, or is not well-formed Unicode (a lone surrogate). */
 export class InvalidDocNameError extends StorageError {
   override name = 'InvalidDocNameError'

@@ -9,5 +9,5 @@ export {
 } from './config.js'
 export { MAX_DOC_NAME_BYTES, FORMAT_VERSION } from './keys.js'
 export {
-  StorageError, StoreLockedError, StoreFormatError, InvalidDocNameError, UpdateSizeError, StoreBusyError
+  StorageError, StoreLockedError, StoreFormatError, StoreDamagedError, InvalidDocNameError, UpdateSizeError, StoreBusyError
 } from './errors.js'

@@ -1,10 +1,12 @@
 /**
  * Opening the LevelDB behind a LevelDocStore: lock errors made explicit, format check, index recovery.
  */
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import type { Logger } from '../core/logger.js'
 import { recoverIndex, type DocMeta, type LevelDb } from './doc-index.js'
-import { StorageError, StoreFormatError, StoreLockedError } from './errors.js'
+import { StorageError, StoreDamagedError, StoreFormatError, StoreLockedError } from './errors.js'
 import { FORMAT_KEY, FORMAT_VERSION } from './keys.js'
 
 export interface OpenedDb {
@@ -15,9 +17,10 @@ export interface OpenedDb {
 /**
  * Opens (creating if missing) the LevelDB at `dir` and rebuilds the doc index. Not time-bounded on
  * purpose: LevelDB replays its log here, and a timeout could only leave a half-open database behind.
- * @throws StoreLockedError, StoreFormatError, StorageError
+ * @throws StoreLockedError, StoreFormatError, StoreDamagedError, StorageError
  */
 export async function openLevelDb (dir: string, log: Logger): Promise<OpenedDb> {
+  await refuseHeadless(dir)
   const db: LevelDb = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
     keyEncoding: 'view',
     valueEncoding: 'view',
@@ -38,6 +41,36 @@ export async function openLevelDb (dir: string, log: Logger): Promise<OpenedDb> 
     await db.close().catch(() => {})
     throw err
   }
+}
+
+/** LevelDB's data files: tables, write-ahead logs and MANIFESTs (not LOCK or its info LOG). */
+const LEVELDB_DATA_FILE = /^(?:MANIFEST-\d+|\d+\.(?:log|ldb|sst))$/
+
+/**
+ * Refuses a dir that holds LevelDB data files but no CURRENT: with createIfMissing, LevelDB would take it
+ * for a new database, replay its logs into a fresh one and delete every table it does not know, which is
+ * all of them. A missing dir, an empty one, or one LevelDB cannot list (the open says why) passes.
+ * @throws StoreDamagedError
+ */
+async function refuseHeadless (dir: string): Promise<void> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return
+  }
+  if (names.includes('CURRENT')) return
+  const found = names.filter(n => LEVELDB_DATA_FILE.test(n)).sort()
+  if (found.length === 0) return
+  const manifests = found.filter(n => n.startsWith('MANIFEST-'))
+  const newest = manifests.at(-1)
+  const restore = newest === undefined
+    ? 'restore the store from a backup'
+    : `restore CURRENT from a backup, or recreate it naming the newest MANIFEST: printf '${newest}\\n' > ${join(dir, 'CURRENT')}`
+  throw new StoreDamagedError(
+    `${dir} holds LevelDB files (${found.length}, e.g. ${found[0] ?? ''}) but no CURRENT file: the store is damaged and was left untouched ` +
+    `(opened as new, its data would be deleted); ${restore}, or move the directory away to start with an empty store that the other replicas refill`
+  )
 }
 
 function errorCode (err: unknown): string | undefined {
