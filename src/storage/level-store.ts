@@ -42,6 +42,7 @@ import type { HealthListener, StoreHealth } from '../core/store-health.js'
 import { resolveLevelDocStoreConfig, type LevelDocStoreConfig, type LevelDocStoreInit } from './config.js'
 import { newDocMeta, type DocMeta, type LevelDb } from './doc-index.js'
 import { StorageError, StoreBusyError, UpdateSizeError } from './errors.js'
+import { checkDirIdentity, dirIdentity, type DirIdentity } from './dir-identity.js'
 import { GroupCommitQueue, type GroupCommitStats, type QueueEntry } from './group-commit.js'
 import { HealthMonitor } from './health.js'
 import type { FreeSpace } from './health.js'
@@ -69,7 +70,14 @@ export async function openLevelDocStore (dir: string, init?: LevelDocStoreInit, 
   const config = resolveLevelDocStoreConfig(init)
   const log = config.log.child('storage')
   const { db, docs } = await openLevelDb(dir, log)
-  return new LevelDocStore(dir, db, docs, config, log, space)
+  let opened: DirIdentity
+  try {
+    opened = await dirIdentity(dir)
+  } catch (err) {
+    await db.close().catch(() => {})
+    throw err
+  }
+  return new LevelDocStore(dir, db, docs, config, log, opened, space)
 }
 
 export class LevelDocStore implements DocStore {
@@ -94,6 +102,8 @@ export class LevelDocStore implements DocStore {
     private readonly docs: Map<string, DocMeta>,
     private readonly config: LevelDocStoreConfig,
     private readonly log: Logger,
+    /** The directory the store opened: a batch written after it was removed or replaced is not durable. */
+    private readonly opened: DirIdentity,
     space?: (dir: string) => Promise<FreeSpace | undefined>
   ) {
     this.queue = new GroupCommitQueue<WriteOp>(async ops => { await this.writeBatch(ops) }, config, err => {
@@ -302,9 +312,11 @@ export class LevelDocStore implements DocStore {
     try {
       if (this.reopenRequested) {
         if (!this.reopenAllowed) throw new StorageError('the store is failing: an earlier write failed, and nothing is written until it recovers', { cause: this.lastFailure })
+        await checkDirIdentity(this.dir, this.opened) // a reopen would create a new, empty database there
         await this.reopen()
       }
       await this.db.batch(ops, { sync: true })
+      await checkDirIdentity(this.dir, this.opened)
     } catch (err) {
       // Logged on the transition only: every later write fails the same way, fast, until the store recovers.
       if (!this.failing) this.log.error('durable write failed; callers get the error', { error: errMessage(err) })
