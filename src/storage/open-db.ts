@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger.js'
 import { recoverIndex, type DocMeta, type LevelDb } from './doc-index.js'
 import { StorageError, StoreDamagedError, StoreFormatError, StoreLockedError } from './errors.js'
 import { FORMAT_KEY, FORMAT_VERSION } from './keys.js'
+import { recoveryDrops } from './recovery-report.js'
 
 export interface OpenedDb {
   db: LevelDb
@@ -30,6 +31,12 @@ export async function openLevelDb (dir: string, log: Logger): Promise<OpenedDb> 
     await db.open()
   } catch (err) {
     throw openError(dir, err)
+  }
+  const drops = await recoveryDrops(dir)
+  if (drops.places > 0) {
+    log.error('LevelDB dropped damaged records of its write-ahead log while opening the store: the writes they held, acknowledged ones included, are lost on this peer (the other replicas of their docs bring them back)', {
+      dir, droppedBytes: drops.droppedBytes, places: drops.places, reason: drops.reason, details: join(dir, 'LOG')
+    })
   }
   try {
     await checkFormat(db, dir)

@@ -2,11 +2,13 @@
  * Opening a damaged data dir (src/storage/open-db.ts): real LevelDB files, damaged the way a partial copy
  * or restore, or fsck, leaves them.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, open, readdir, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { StoreCallback, StoredDoc } from '../../src/core/doc-store.js'
+import { createLogger, type LogFields } from '../../src/core/logger.js'
 import { openLevelDocStore, type LevelDocStore } from '../../src/storage/level-store.js'
 
 const dirs: string[] = []
@@ -20,12 +22,35 @@ function call<T> (fn: (cb: StoreCallback<T>) => void): Promise<T> {
   })
 }
 
+async function tempDir (): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'murmur-open-db-'))
+  dirs.push(dir)
+  return dir
+}
+
+/** A store closed with 40 updates of 2 kB in its write-ahead log (no table yet); returns the log's path. */
+async function storeWithLog (dir: string): Promise<string> {
+  const store = await openLevelDocStore(dir)
+  for (let i = 0; i < 40; i++) await call<void>(cb => { store.append(`doc${i}`, randomBytes(2048), undefined, cb) })
+  await store.close()
+  const log = (await readdir(dir)).find(n => n.endsWith('.log'))
+  if (log === undefined) throw new Error('no write-ahead log')
+  return join(dir, log)
+}
+
+/** Opens `dir` and returns the store's error lines. */
+async function openedErrors (dir: string): Promise<Array<{ message: string, fields: LogFields | undefined }>> {
+  const errors: Array<{ message: string, fields: LogFields | undefined }> = []
+  const log = createLogger((level, _component, message, fields) => { if (level === 'error') errors.push({ message, fields }) })
+  await (await openLevelDocStore(dir, { log })).close()
+  return errors
+}
+
 const listDocs = async (s: LevelDocStore): Promise<string[]> => (await call<StoredDoc[]>(cb => { s.listDocs(cb) })).map(d => d.name)
 
 describe('opening a damaged store', () => {
   it('refuses a dir with LevelDB files but no CURRENT, deleting nothing, and opens again once CURRENT is back', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'murmur-open-db-'))
-    dirs.push(dir)
+    const dir = await tempDir()
     const store = await openLevelDocStore(dir)
     for (let i = 0; i < 20; i++) await call<void>(cb => { store.append(`doc${i}`, Uint8Array.of(1, 2, i), undefined, cb) })
     await store.close()
@@ -54,8 +79,7 @@ describe('opening a damaged store', () => {
   })
 
   it('opens a missing or empty dir as a new store', async () => {
-    const parent = await mkdtemp(join(tmpdir(), 'murmur-open-db-'))
-    dirs.push(parent)
+    const parent = await tempDir()
     for (const dir of [join(parent, 'missing'), parent]) {
       const store = await openLevelDocStore(dir)
       try {
@@ -64,5 +88,28 @@ describe('opening a damaged store', () => {
         await store.close()
       }
     }
+  })
+
+  it('says in one error line that LevelDB dropped damaged log records while opening, and how many bytes', async () => {
+    const dir = await tempDir()
+    const log = await storeWithLog(dir)
+    const file = await open(log, 'r+')
+    await file.write(Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, 40_000)
+    await file.close()
+    // Before the fix LevelDB skipped the records (and deleted the log) with no word in the peer's log.
+    const errors = await openedErrors(dir)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.message).toMatch(/^LevelDB dropped damaged records of its write-ahead log/)
+    expect(errors[0]?.fields).toMatchObject({ places: expect.any(Number), reason: expect.stringMatching(/^Corruption: /) })
+    expect(Number(errors[0]?.fields?.droppedBytes)).toBeGreaterThan(0)
+  })
+
+  it('says nothing for a clean log or a torn tail (a crash mid-write: only unacknowledged writes)', async () => {
+    const dir = await tempDir()
+    await storeWithLog(dir)
+    expect(await openedErrors(dir)).toEqual([])
+    const torn = await tempDir()
+    await truncate(await storeWithLog(torn), 50_000)
+    expect(await openedErrors(torn)).toEqual([])
   })
 })
