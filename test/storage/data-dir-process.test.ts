@@ -23,5 +23,7 @@ describe('a peer whose data dir is removed while it runs', () => {
     expect(await http(peer.http, 'GET', '/ready')).toMatchObject({ status: 503, body: { code: 'store_failing' } })
     expect(peer.log()).toMatch(/ERROR storage store is failing: .*reason="data directory removed or replaced; restart the peer"/)
     expect(await stopPeer(peer)).toEqual({ code: 0, signal: null })
+    // The unknown write was applied in memory only: stopping loses it, and the log says so.
+    expect(peer.log()).toMatch(/WARN {2}replication stopping with changes the store never persisted: .* docs=1 names=a$/m)
   }, 60_000)
 })
