@@ -1,12 +1,12 @@
 /**
  * Opening the LevelDB behind a LevelDocStore: lock errors made explicit, format check, index recovery.
  */
-import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import type { Logger } from '../core/logger.js'
 import { recoverIndex, type DocMeta, type LevelDb } from './doc-index.js'
-import { StorageError, StoreDamagedError, StoreFormatError, StoreLockedError } from './errors.js'
+import { damagedCurrent, refuseHeadless } from './current-file.js'
+import { StorageError, StoreFormatError, StoreLockedError } from './errors.js'
 import { FORMAT_KEY, FORMAT_VERSION } from './keys.js'
 import { recoveryDrops } from './recovery-report.js'
 
@@ -30,7 +30,7 @@ export async function openLevelDb (dir: string, log: Logger): Promise<OpenedDb> 
   try {
     await db.open()
   } catch (err) {
-    throw openError(dir, err)
+    throw await openError(dir, err)
   }
   const drops = await recoveryDrops(dir)
   if (drops.places > 0) {
@@ -50,49 +50,24 @@ export async function openLevelDb (dir: string, log: Logger): Promise<OpenedDb> 
   }
 }
 
-/** LevelDB's data files: tables, write-ahead logs and MANIFESTs (not LOCK or its info LOG). */
-const LEVELDB_DATA_FILE = /^(?:MANIFEST-\d+|\d+\.(?:log|ldb|sst))$/
-
-/**
- * Refuses a dir that holds LevelDB data files but no CURRENT: with createIfMissing, LevelDB would take it
- * for a new database, replay its logs into a fresh one and delete every table it does not know, which is
- * all of them. A missing dir, an empty one, or one LevelDB cannot list (the open says why) passes.
- * @throws StoreDamagedError
- */
-async function refuseHeadless (dir: string): Promise<void> {
-  let names: string[]
-  try {
-    names = await readdir(dir)
-  } catch {
-    return
-  }
-  if (names.includes('CURRENT')) return
-  const found = names.filter(n => LEVELDB_DATA_FILE.test(n)).sort()
-  if (found.length === 0) return
-  const manifests = found.filter(n => n.startsWith('MANIFEST-'))
-  const newest = manifests.at(-1)
-  const restore = newest === undefined
-    ? 'restore the store from a backup'
-    : `restore CURRENT from a backup, or recreate it naming the newest MANIFEST: printf '${newest}\\n' > ${join(dir, 'CURRENT')}`
-  throw new StoreDamagedError(
-    `${dir} holds LevelDB files (${found.length}, e.g. ${found[0] ?? ''}) but no CURRENT file: the store is damaged and was left untouched ` +
-    `(opened as new, its data would be deleted); ${restore}, or move the directory away to start with an empty store that the other replicas refill`
-  )
-}
-
 function errorCode (err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined
   const code: unknown = (err as { code?: unknown }).code
   return typeof code === 'string' ? code : undefined
 }
 
-/** classic-level reports a held LOCK as LEVEL_DATABASE_NOT_OPEN whose cause has code LEVEL_LOCKED. */
-function openError (dir: string, err: unknown): StorageError {
+/**
+ * classic-level reports a held LOCK as LEVEL_DATABASE_NOT_OPEN whose cause has code LEVEL_LOCKED; a
+ * damaged CURRENT gets its own error, which says how to repair it.
+ */
+async function openError (dir: string, err: unknown): Promise<StorageError> {
   const cause: unknown = err instanceof Error ? err.cause : undefined
   const detail = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err)
   if (errorCode(err) === 'LEVEL_LOCKED' || errorCode(cause) === 'LEVEL_LOCKED') {
     return new StoreLockedError(`data dir ${dir} is in use by another process or store (${detail})`, { cause: err })
   }
+  const damaged = await damagedCurrent(dir)
+  if (damaged !== undefined) return damaged
   return new StorageError(`cannot open the store at ${dir}: ${detail}`, { cause: err })
 }
 

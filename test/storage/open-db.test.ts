@@ -78,6 +78,29 @@ describe('opening a damaged store', () => {
     }
   })
 
+  it('names a CURRENT that is empty, garbled or names a missing MANIFEST, with the same repair, and touches nothing', async () => {
+    const dir = await tempDir()
+    await storeWithLog(dir)
+    await (await openLevelDocStore(dir)).close()
+    const manifest = (await readdir(dir)).filter(n => n.startsWith('MANIFEST-')).at(-1) ?? ''
+    for (const [content, says] of [['', /CURRENT file that does not name a MANIFEST \(it is empty\)/], ['garbage\n', /CURRENT file that does not name a MANIFEST \("garbage\\n"\)/], ['MANIFEST-999999\n', /CURRENT file naming MANIFEST-999999, which is not there/]] as const) {
+      await writeFile(join(dir, 'CURRENT'), content)
+      const before = (await readdir(dir)).sort()
+      // Before the fix: StorageError with LevelDB's text ("…/garbage: No such file or directory", no word of CURRENT) and no repair.
+      const refused = await openLevelDocStore(dir).then(() => undefined, (err: unknown) => err)
+      expect(refused).toMatchObject({ name: 'StoreDamagedError', message: expect.stringMatching(says) })
+      expect(String((refused as Error).message)).toContain(`printf '${manifest}\\n'`)
+      expect((await readdir(dir)).sort()).toEqual(before)
+    }
+    await writeFile(join(dir, 'CURRENT'), `${manifest}\n`)
+    const repaired = await openLevelDocStore(dir)
+    try {
+      expect(await listDocs(repaired)).toHaveLength(40)
+    } finally {
+      await repaired.close()
+    }
+  })
+
   it('opens a missing or empty dir as a new store', async () => {
     const parent = await tempDir()
     for (const dir of [join(parent, 'missing'), parent]) {
