@@ -48,6 +48,17 @@ async function openedErrors (dir: string): Promise<Array<{ message: string, fiel
 
 const listDocs = async (s: LevelDocStore): Promise<string[]> => (await call<StoredDoc[]>(cb => { s.listDocs(cb) })).map(d => d.name)
 
+/** Recreates CURRENT as the refusal says (naming `manifest`), opens the store and counts its docs. */
+async function docsAfterRecreating (dir: string, manifest: string): Promise<number> {
+  await writeFile(join(dir, 'CURRENT'), `${manifest}\n`)
+  const store = await openLevelDocStore(dir)
+  try {
+    return (await listDocs(store)).length
+  } finally {
+    await store.close()
+  }
+}
+
 describe('opening a damaged store', () => {
   it('refuses a dir with LevelDB files but no CURRENT, deleting nothing, and opens again once CURRENT is back', async () => {
     const dir = await tempDir()
@@ -69,13 +80,7 @@ describe('opening a damaged store', () => {
     expect((await readdir(dir)).sort()).toEqual(before)
 
     // The message's recipe brings every doc back.
-    await writeFile(join(dir, 'CURRENT'), `${manifest ?? ''}\n`)
-    const repaired = await openLevelDocStore(dir)
-    try {
-      expect(await listDocs(repaired)).toHaveLength(20)
-    } finally {
-      await repaired.close()
-    }
+    expect(await docsAfterRecreating(dir, manifest ?? '')).toBe(20)
   })
 
   it('names a CURRENT that is empty, garbled or names a missing MANIFEST, with the same repair, and touches nothing', async () => {
@@ -92,13 +97,7 @@ describe('opening a damaged store', () => {
       expect(String((refused as Error).message)).toContain(`printf '${manifest}\\n'`)
       expect((await readdir(dir)).sort()).toEqual(before)
     }
-    await writeFile(join(dir, 'CURRENT'), `${manifest}\n`)
-    const repaired = await openLevelDocStore(dir)
-    try {
-      expect(await listDocs(repaired)).toHaveLength(40)
-    } finally {
-      await repaired.close()
-    }
+    expect(await docsAfterRecreating(dir, manifest)).toBe(40)
   })
 
   it('opens a missing or empty dir as a new store', async () => {
