@@ -21,11 +21,14 @@ export async function dirIdentity (dir: string): Promise<DirIdentity> {
 /** @throws StoreDirGoneError if `dir` no longer exists or is another directory than `opened`. */
 export async function checkDirIdentity (dir: string, opened: DirIdentity): Promise<void> {
   let now: DirIdentity | undefined
+  let what = 'is another directory now'
   try {
     now = await dirIdentity(dir)
-  } catch {
-    now = undefined
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    // Not found is gone; anything else (EACCES: a parent's permissions changed) means LevelDB cannot reach it either.
+    what = code === 'ENOENT' || code === 'ENOTDIR' ? 'is gone' : `cannot be looked up (${code ?? String(err)})`
   }
   if (now?.dev === opened.dev && now.ino === opened.ino) return
-  throw new StoreDirGoneError(`the data directory was removed or replaced while the peer ran (${dir} ${now === undefined ? 'is gone' : 'is another directory now'}): writes since then are in files nobody can open again; restart the peer`)
+  throw new StoreDirGoneError(`the data directory was removed or replaced while the peer ran (${dir} ${what}): writes since then are in files nobody can open again; restart the peer`)
 }
