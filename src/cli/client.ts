@@ -101,8 +101,11 @@ function baseOf (init: ClientInit): string {
   let recorded: string
   try {
     recorded = readFileSync(file, 'utf8').trim()
-  } catch {
-    throw new ConfigError(`no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${file}, which does not exist)`)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    // Unreadable is not missing: the agent's data dir is owner-only, and `murmur` run by another user lands here.
+    const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code ?? String(err)}${code === 'EACCES' ? ': run murmur as the agent\'s user' : ''})`
+    throw new ConfigError(`no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${file}, ${why})`)
   }
   return normalise(recorded, file)
 }

@@ -26,8 +26,12 @@ const FULL = [
   { code: 'EDQUOT', text: /disk quota exceeded/i, reason: 'disk quota exceeded' }
 ] as const
 
+/** The `code` of the store's error for a data directory removed or replaced while it ran (storage/dir-identity.ts). */
+export const DATA_DIR_GONE = 'MURMUR_DATA_DIR_GONE'
+
 /** Other persistent I/O failures worth naming. */
 const FAILING = [
+  { code: DATA_DIR_GONE, text: /data directory was removed or replaced/i, reason: 'data directory removed or replaced; restart the peer' },
   { code: 'EROFS', text: /read-only file system/i, reason: 'read-only file system' },
   { code: 'EIO', text: /input\/output error/i, reason: 'input/output error' }
 ] as const

@@ -441,9 +441,22 @@ export class Replicator {
     this.covered.clear()
     this.steps.clear()
     this.link.clear()
+    this.warnUnpersisted()
     this.registry.closeAll(new NotRunningError('replication stopped'))
     this.log.info('replication stopped')
     this.events.removeAll()
+  }
+
+  /**
+   * At stop: the docs holding a change the store failed to persist (a failing store, a removed data dir).
+   * Their writes answered `outcome_unknown`, saying they are lost if the peer stops first: say it happened.
+   */
+  private warnUnpersisted (): void {
+    const docs = this.registry.readyEntries().filter(e => e.log.failed).map(e => e.name)
+    if (docs.length === 0) return
+    this.log.warn('stopping with changes the store never persisted: they are lost on this peer (peers that fetched them keep them)', {
+      docs: docs.length, names: docs.slice(0, 5).join(',') + (docs.length > 5 ? ',…' : '')
+    })
   }
 
   get isRunning (): boolean {

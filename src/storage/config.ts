@@ -40,6 +40,15 @@ export const DEFAULT_PROBE_INTERVAL_MS = 1_000
  */
 export const DEFAULT_MIN_FREE_BYTES = 16 * MiB
 
+/**
+ * A batch the disk has not answered for this long makes the store `failing` ("disk not responding") until
+ * it completes: new writes are refused up front instead of each waiting out the replicator's write
+ * timeout (10 s) to answer "unknown", and /ready says so. A healthy sync takes milliseconds, a busy
+ * spinning disk a second or two; a frozen file system (fsfreeze, a snapshot), a hung network volume or a
+ * dying drive takes longer.
+ */
+export const DEFAULT_STALL_MS = 5_000
+
 export interface LevelDocStoreConfig {
   log: Logger
   maxUpdateBytes: number
@@ -51,6 +60,7 @@ export interface LevelDocStoreConfig {
   closeTimeoutMs: number
   probeIntervalMs: number
   minFreeBytes: number
+  stallMs: number
 }
 
 export type LevelDocStoreInit = Partial<LevelDocStoreConfig>
@@ -65,13 +75,14 @@ export const DEFAULT_LEVEL_DOC_STORE_CONFIG: Readonly<LevelDocStoreConfig> = Obj
   maxQueuedEntries: DEFAULT_MAX_QUEUED_ENTRIES,
   closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
   probeIntervalMs: DEFAULT_PROBE_INTERVAL_MS,
-  minFreeBytes: DEFAULT_MIN_FREE_BYTES
+  minFreeBytes: DEFAULT_MIN_FREE_BYTES,
+  stallMs: DEFAULT_STALL_MS
 })
 
 type NumericKey = Exclude<keyof LevelDocStoreConfig, 'log'>
 const NUMERIC_KEYS: readonly NumericKey[] = [
   'maxUpdateBytes', 'maxStateBytes', 'maxBatchBytes', 'maxBatchEntries', 'maxQueuedBytes', 'maxQueuedEntries',
-  'closeTimeoutMs', 'probeIntervalMs', 'minFreeBytes'
+  'closeTimeoutMs', 'probeIntervalMs', 'minFreeBytes', 'stallMs'
 ]
 
 /**

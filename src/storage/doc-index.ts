@@ -27,6 +27,8 @@ export interface DocMeta {
   pendingBytes: number
   /** Something of this doc is durable (listDocs lists it). */
   persisted: boolean
+  /** Writes of this doc accepted and not yet called back: a load waits for them, and only for them. */
+  inFlight: number
 }
 
 export type LevelDb = ClassicLevel<Uint8Array, Uint8Array>
@@ -43,7 +45,8 @@ export function newDocMeta (doc: string): DocMeta {
     compactFrom: 0,
     pendingUpdates: 0,
     pendingBytes: 0,
-    persisted: false
+    persisted: false,
+    inFlight: 0
   }
 }
 

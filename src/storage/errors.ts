@@ -3,6 +3,7 @@
  * other murmur error. (Proposed for src/core/errors.ts once the storage API settles.)
  */
 import { MurmurError } from '../core/errors.js'
+import { DATA_DIR_GONE } from '../core/store-health.js'
 
 /** Base class: the store refused or failed an operation for a storage reason. */
 export class StorageError extends MurmurError {
@@ -20,6 +21,24 @@ export class StoreLockedError extends StorageError {
 /** The data dir was written by an incompatible (newer) on-disk format. Nothing was modified. */
 export class StoreFormatError extends StorageError {
   override name = 'StoreFormatError'
+}
+
+/**
+ * The data dir holds LevelDB's files but not the CURRENT file that names their MANIFEST (lost to a partial
+ * copy or restore, or to fsck). LevelDB would open it as a new database and delete the tables and logs it
+ * does not know, so the store refuses to open it instead. Nothing was modified.
+ */
+export class StoreDamagedError extends StorageError {
+  override name = 'StoreDamagedError'
+}
+
+/**
+ * The store's directory was removed or replaced while the store had it open (dir-identity.ts): nothing
+ * written since is durable. Its `code` is what store health classifies (core/store-health.ts).
+ */
+export class StoreDirGoneError extends StorageError {
+  override name = 'StoreDirGoneError'
+  readonly code = DATA_DIR_GONE
 }
 
 /** A doc name is longer than the limit, or is not well-formed Unicode (a lone surrogate). */

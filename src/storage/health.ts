@@ -10,6 +10,8 @@
  *  - While it is unhealthy, a probe runs every probe interval: once free space is back above twice the
  *    reserve (so that a disk hovering at the line does not flap), it writes a small key with `sync`
  *    through the write queue; success makes the store `ok`.
+ *  - A batch the disk leaves unanswered for `stallMs` (a frozen file system, a hung volume) makes the store
+ *    `failing` too, until a write completes.
  *  - Before that write, the store reopens LevelDB (level-store.ts): after a failed batch it writes nothing
  *    more to the same log file. A log write that failed half-way leaves a torn record in the log, and
  *    LevelDB's recovery drops the rest of that 32 kB block: a write acknowledged *after* the failure, in
@@ -24,6 +26,9 @@ import type { HealthTracker } from '../core/store-health.js'
 
 /** The reserve is at most this share of the file system (a 3 MB test volume gets a reserve of 150 kB). */
 export const MAX_RESERVE_SHARE = 0.05
+
+/** The reason of a store whose disk has not answered a write for stallMs. */
+export const STALLED_REASON = 'disk not responding'
 
 export interface FreeSpace {
   /** Bytes an unprivileged writer can still use. */
@@ -53,6 +58,8 @@ export interface HealthMonitorOptions {
   tracker: HealthTracker
   probeIntervalMs: number
   minFreeBytes: number
+  /** A batch unanswered this long makes the store failing until it completes (config.ts, DEFAULT_STALL_MS). */
+  stallMs: number
   /** Writes the probe key durably through the write queue, reopening LevelDB first if it must be. */
   probeWrite: () => Promise<void>
   /** Whether the store must reopen LevelDB before it writes again (after any failed batch). */
@@ -93,6 +100,22 @@ export class HealthMonitor {
     if (now - this.lastSpaceCheck < this.o.probeIntervalMs) return
     this.lastSpaceCheck = now
     void this.checkSpace()
+  }
+
+  /**
+   * A batch went to the disk: if it is still unanswered after stallMs, the store is failing ("disk not
+   * responding") until a write completes (batchSucceeded probes, batchFailed classifies). Returns the call
+   * that ends the watch, made whatever the batch's outcome.
+   */
+  watchWrite (): () => void {
+    const started = Date.now()
+    const timer = setTimeout(() => {
+      if (this.stopped || !this.o.tracker.ok) return
+      this.o.tracker.set('failing', STALLED_REASON)
+      this.o.log.error('store is failing: a durable write has had no answer from the disk; writes are refused until it completes', { waitedMs: Date.now() - started })
+    }, this.o.stallMs)
+    timer.unref()
+    return () => { clearTimeout(timer) }
   }
 
   stop (): void {

@@ -21,9 +21,11 @@
  *  - Not covered: media failure or bit rot (the mesh's other replicas are the redundancy), and writers
  *    outside this store (LevelDB's LOCK file keeps a second store off a data dir: StoreLockedError).
  *
- * Ordering: every call that is accepted goes through one FIFO (group-commit.ts) and calls back in call
- * order; reads (`load`, `listDocs`) wait for the writes queued before them, so they see them. Calls that
- * are refused up front (closed, invalid name or size, queue full) call back on the next microtask.
+ * Ordering: every write that is accepted goes through one FIFO (group-commit.ts) and calls back in call
+ * order; reads see the writes called before them: `listDocs` waits for every write queued before it, and
+ * `load` for those of its doc (one with none queued reads at once, so that a disk stalled in a sync does
+ * not stall the loads of other docs). Calls that are refused up front (closed, invalid name or size,
+ * queue full) call back on the next microtask.
  *
  * The store keeps a reference to each update/state until its callback: callers must not mutate it.
  *
@@ -42,6 +44,7 @@ import type { HealthListener, StoreHealth } from '../core/store-health.js'
 import { resolveLevelDocStoreConfig, type LevelDocStoreConfig, type LevelDocStoreInit } from './config.js'
 import { newDocMeta, type DocMeta, type LevelDb } from './doc-index.js'
 import { StorageError, StoreBusyError, UpdateSizeError } from './errors.js'
+import { checkDirIdentity, dirIdentity, type DirIdentity } from './dir-identity.js'
 import { GroupCommitQueue, type GroupCommitStats, type QueueEntry } from './group-commit.js'
 import { HealthMonitor } from './health.js'
 import type { FreeSpace } from './health.js'
@@ -69,7 +72,14 @@ export async function openLevelDocStore (dir: string, init?: LevelDocStoreInit, 
   const config = resolveLevelDocStoreConfig(init)
   const log = config.log.child('storage')
   const { db, docs } = await openLevelDb(dir, log)
-  return new LevelDocStore(dir, db, docs, config, log, space)
+  let opened: DirIdentity
+  try {
+    opened = await dirIdentity(dir)
+  } catch (err) {
+    await db.close().catch(() => {})
+    throw err
+  }
+  return new LevelDocStore(dir, db, docs, config, log, opened, space)
 }
 
 export class LevelDocStore implements DocStore {
@@ -94,6 +104,8 @@ export class LevelDocStore implements DocStore {
     private readonly docs: Map<string, DocMeta>,
     private readonly config: LevelDocStoreConfig,
     private readonly log: Logger,
+    /** The directory the store opened: a batch written after it was removed or replaced is not durable. */
+    private readonly opened: DirIdentity,
     space?: (dir: string) => Promise<FreeSpace | undefined>
   ) {
     this.queue = new GroupCommitQueue<WriteOp>(async ops => { await this.writeBatch(ops) }, config, err => {
@@ -105,6 +117,7 @@ export class LevelDocStore implements DocStore {
       tracker: this.tracker,
       probeIntervalMs: config.probeIntervalMs,
       minFreeBytes: config.minFreeBytes,
+      stallMs: config.stallMs,
       probeWrite: () => this.probeWrite(),
       reopenPending: () => this.reopenRequested,
       reopenNeedsBytes: () => logBytes(dir),
@@ -138,12 +151,17 @@ export class LevelDocStore implements DocStore {
       this.refuse(cb, err)
       return
     }
-    this.barrier(cb, () => {
+    const read = (): void => {
       this.counters.loads++
       this.trackRead(this.readDoc(meta)).then(updates => { this.callBack(cb, null, updates) }, (err: unknown) => {
         this.callBack(cb, err)
       })
-    })
+    }
+    // Nothing of this doc queued or being written: no write it must see is pending, so it need not wait
+    // behind other docs' writes (a disk that stalls a sync would otherwise stall every load). While a
+    // reopen is pending the read goes through the queue, which is where LevelDB is closed and opened.
+    if (this.status === 'open' && meta.inFlight === 0 && !this.reopenRequested) read()
+    else this.barrier(cb, read)
   }
 
   append (doc: string, update: Uint8Array, docMeta: Uint8Array | undefined, cb: StoreCallback): void {
@@ -156,6 +174,7 @@ export class LevelDocStore implements DocStore {
       ops,
       bytes: key.byteLength + update.byteLength + (docMeta?.byteLength ?? 0),
       done: err => {
+        meta.inFlight--
         if (err === null) {
           meta.persisted = true
           if (docMeta !== undefined) meta.meta = docMeta
@@ -164,6 +183,7 @@ export class LevelDocStore implements DocStore {
       }
     }, cb)
     if (!accepted) return
+    meta.inFlight++
     meta.nextSeq++
     meta.pendingUpdates++
     meta.pendingBytes += update.byteLength
@@ -234,6 +254,7 @@ export class LevelDocStore implements DocStore {
       ops,
       bytes,
       done: err => {
+        meta.inFlight--
         if (err === null) {
           onSuccess()
         } else {
@@ -246,6 +267,7 @@ export class LevelDocStore implements DocStore {
       }
     }, cb)
     if (!accepted) return false
+    meta.inFlight++
     meta.compactFrom = to
     meta.pendingUpdates = 0
     meta.pendingBytes = 0
@@ -302,9 +324,16 @@ export class LevelDocStore implements DocStore {
     try {
       if (this.reopenRequested) {
         if (!this.reopenAllowed) throw new StorageError('the store is failing: an earlier write failed, and nothing is written until it recovers', { cause: this.lastFailure })
+        await checkDirIdentity(this.dir, this.opened) // a reopen would create a new, empty database there
         await this.reopen()
       }
-      await this.db.batch(ops, { sync: true })
+      const watched = this.monitor.watchWrite()
+      try {
+        await this.db.batch(ops, { sync: true })
+      } finally {
+        watched()
+      }
+      await checkDirIdentity(this.dir, this.opened)
     } catch (err) {
       // Logged on the transition only: every later write fails the same way, fast, until the store recovers.
       if (!this.failing) this.log.error('durable write failed; callers get the error', { error: errMessage(err) })

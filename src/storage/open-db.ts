@@ -1,11 +1,14 @@
 /**
  * Opening the LevelDB behind a LevelDocStore: lock errors made explicit, format check, index recovery.
  */
+import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import type { Logger } from '../core/logger.js'
 import { recoverIndex, type DocMeta, type LevelDb } from './doc-index.js'
+import { damagedCurrent, refuseHeadless } from './current-file.js'
 import { StorageError, StoreFormatError, StoreLockedError } from './errors.js'
 import { FORMAT_KEY, FORMAT_VERSION } from './keys.js'
+import { recoveryDrops } from './recovery-report.js'
 
 export interface OpenedDb {
   db: LevelDb
@@ -15,9 +18,10 @@ export interface OpenedDb {
 /**
  * Opens (creating if missing) the LevelDB at `dir` and rebuilds the doc index. Not time-bounded on
  * purpose: LevelDB replays its log here, and a timeout could only leave a half-open database behind.
- * @throws StoreLockedError, StoreFormatError, StorageError
+ * @throws StoreLockedError, StoreFormatError, StoreDamagedError, StorageError
  */
 export async function openLevelDb (dir: string, log: Logger): Promise<OpenedDb> {
+  await refuseHeadless(dir)
   const db: LevelDb = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
     keyEncoding: 'view',
     valueEncoding: 'view',
@@ -26,7 +30,13 @@ export async function openLevelDb (dir: string, log: Logger): Promise<OpenedDb> 
   try {
     await db.open()
   } catch (err) {
-    throw openError(dir, err)
+    throw await openError(dir, err)
+  }
+  const drops = await recoveryDrops(dir)
+  if (drops.places > 0) {
+    log.error('LevelDB dropped damaged records of its write-ahead log while opening the store: the writes they held, acknowledged ones included, are lost on this peer (the other replicas of their docs bring them back)', {
+      dir, droppedBytes: drops.droppedBytes, places: drops.places, reason: drops.reason, details: join(dir, 'LOG')
+    })
   }
   try {
     await checkFormat(db, dir)
@@ -46,13 +56,18 @@ function errorCode (err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined
 }
 
-/** classic-level reports a held LOCK as LEVEL_DATABASE_NOT_OPEN whose cause has code LEVEL_LOCKED. */
-function openError (dir: string, err: unknown): StorageError {
+/**
+ * classic-level reports a held LOCK as LEVEL_DATABASE_NOT_OPEN whose cause has code LEVEL_LOCKED; a
+ * damaged CURRENT gets its own error, which says how to repair it.
+ */
+async function openError (dir: string, err: unknown): Promise<StorageError> {
   const cause: unknown = err instanceof Error ? err.cause : undefined
   const detail = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err)
   if (errorCode(err) === 'LEVEL_LOCKED' || errorCode(cause) === 'LEVEL_LOCKED') {
     return new StoreLockedError(`data dir ${dir} is in use by another process or store (${detail})`, { cause: err })
   }
+  const damaged = await damagedCurrent(dir)
+  if (damaged !== undefined) return damaged
   return new StorageError(`cannot open the store at ${dir}: ${detail}`, { cause: err })
 }
 

@@ -9,8 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { StoreHealth } from '../../src/core/store-health.js'
-import type { FreeSpace } from '../../src/storage/health.js'
+import { silentLogger } from '../../src/core/logger.js'
+import { HealthTracker, type StoreHealth } from '../../src/core/store-health.js'
+import { HealthMonitor, STALLED_REASON, type FreeSpace } from '../../src/storage/health.js'
 import { openLevelDocStore } from '../../src/storage/level-store.js'
 import type { LevelDocStore } from '../../src/storage/level-store.js'
 import { mountTmpfs, tmpfsUnavailable } from '../helpers/tmpfs.js'
@@ -57,6 +58,27 @@ describe('free-space reserve', () => {
     space = { available: 10 * 2 ** 20, total: 2 ** 40 }
     await waitFor('ok', () => store.health().state === 'ok')
     expect(seen.map(h => h.state)).toEqual(['full', 'ok'])
+  })
+})
+
+describe('a disk that does not answer', () => {
+  it('a batch unanswered for stallMs makes the store failing until a write completes; one answered in time does not', async () => {
+    const tracker = new HealthTracker(Date.now)
+    const monitor = new HealthMonitor({
+      dir: tmpdir(), log: silentLogger, tracker, probeIntervalMs: 1_000, minFreeBytes: 1, stallMs: 30,
+      probeWrite: () => Promise.resolve(), reopenPending: () => false, reopenNeedsBytes: () => Promise.resolve(0)
+    })
+    cleanups.push(() => { monitor.stop() })
+    const quick = monitor.watchWrite()
+    quick()
+    await new Promise(resolve => setTimeout(resolve, 80))
+    expect(tracker.health.state).toBe('ok')
+    const slow = monitor.watchWrite()
+    await waitFor('failing', () => tracker.health.state === 'failing', 2_000)
+    expect(tracker.health.reason).toBe(STALLED_REASON)
+    slow()
+    monitor.batchSucceeded() // the stalled batch completed: the probe writes and the store is ok again
+    await waitFor('ok', () => tracker.ok, 2_000)
   })
 })
 
