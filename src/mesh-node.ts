@@ -371,9 +371,11 @@ class MeshNodeImpl implements MeshNode {
       const silentHomes = (): string[] => this.replicator.liveHomes(name).filter(h => !absent.has(h))
       const conclude = (): void => {
         offAbsent()
-        const found = (has() || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
+        // State that arrived is an answer, a tombstone too: a deleted doc's homes send it, not "none of it".
+        const answered = has()
+        const found = (answered || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
         if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
-        const silent = found ? [] : silentHomes()
+        const silent = found || answered ? [] : silentHomes()
         if (silent.length === 0) cb(null, found)
         else cb(new DocUnreachableError(`no doc "${name}" here, and ${silent.length} of its homes did not answer within ${Math.round(this.c.clock.now() - started)} ms: it may exist; try again`))
       }
