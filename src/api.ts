@@ -87,7 +87,9 @@ export interface PeerEvents {
 export interface FlushOptions {
   /**
    * Durable copies, on distinct peers, that must hold our changes: this peer's own counts if it has a data
-   * dir; copies on peers without one never count. 1 = durable here (what `write` already waits for).
+   * dir; copies on peers without one never count. 1 = durable here (what `write` already waits for). At
+   * most R (`replication.replicas`; more rejects with a RangeError): copies off a doc's R homes are dropped
+   * once the homes hold it.
    */
   replicas: number
   /** Reject with TimeoutError after this long (default 5,000 ms). */

@@ -98,6 +98,15 @@ export interface MeshNode extends Peer {
 
 /** Flush waits this long unless told otherwise. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
+
+/**
+ * A write concern of more copies than R promises nothing: rebalancing drops every copy off the doc's R homes
+ * once they hold it, so the extra ones are gone within seconds of the answer (R = 1, `?w=2` acknowledged,
+ * the one home lost: the write was gone).
+ */
+function checkCopies (copies: number, replicas: number): void {
+  if (copies > replicas) throw new RangeError(`flush: replicas ${copies} is more than the ${replicas} homes each doc is kept on (R, --replicas ${replicas}): copies beyond R are dropped once the homes hold the doc, so they would promise nothing`)
+}
 /** Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has costs the full wait once). */
 export const INITIAL_FETCH_WAIT_MS = 1_000
 /**
@@ -454,6 +463,7 @@ class MeshNodeImpl implements MeshNode {
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
     try {
       checkTimeout('flush', options.timeoutMs)
+      checkCopies(options.replicas, this.replicator.replicas)
     } catch (err) {
       return Promise.reject(err)
     }

@@ -387,6 +387,11 @@ export class Replicator {
     this.log.info('replication started', { id: this.localId })
   }
 
+  /** R: homes per document (`replication.replicas`). */
+  get replicas (): number {
+    return this.placement.replicas
+  }
+
   /** Writes accepted and not yet answered (what drain() waits for). */
   get writesUnderWay (): number {
     return this.pendingWrites
