@@ -119,6 +119,8 @@ export const HOSTED_FETCH_WAIT_MS = 10_000
 const REFETCH_PAUSE_MS = 100
 /** stop(): how long writes under way may take to become durable before the rest stops (they are usually ms from it). */
 const STOP_DRAIN_MS = 3_000
+/** A graceful leave waits at most this for its docs to be confirmed elsewhere (the CLI's leave budget is 1.5 s). */
+const LEAVE_HANDOFF_MS = 1_000
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 
@@ -608,8 +610,13 @@ class MeshNodeImpl implements MeshNode {
     this.membership.setTags(tags)
   }
 
-  leave (): Promise<void> {
-    return this.membership.leave()
+  async leave (): Promise<void> {
+    // No doc leaves with this peer as its only copy (written here while its homes were cut off, say).
+    const unconfirmed = await this.replicator.handOffBeforeLeaving(LEAVE_HANDOFF_MS)
+    if (unconfirmed.length > 0) {
+      this.log.warn('leaving with docs no other peer confirmed holding: they may be only on this peer\'s disk; restart it with the same data dir to hand them over', { docs: unconfirmed.length, first: unconfirmed.slice(0, 5).join(',') })
+    }
+    await this.membership.leave()
   }
 
   stop (): Promise<void> {

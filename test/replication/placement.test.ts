@@ -176,6 +176,28 @@ describe('write concerns', () => {
     c.stopAll()
   })
 
+
+  // Real processes: a peer cut off from every home took 30 writes, the partition healed, and a SIGTERM right
+  // then (a scale-down after a network blip) left the mesh with the only copies of all 30: the handoff would
+  // have started a tick after the placement settled, and the leave took 77 ms.
+  it('a peer that leaves right after a heal hands over the writes it alone holds before it goes', async () => {
+    const c = formed({ size: 6, seed: useSeed(0x91ace_0b, FILE, 'leave-after-heal') })
+    const lonely = 'n05'
+    const others = c.ids.filter(id => id !== lonely)
+    c.network.partition([lonely], others)
+    expect(c.runUntil(() => c.membership(lonely).alivePeers().length === 0 && others.every(id => c.membership(id).member(lonely)?.state === 'dead'), 30_000)).toBeDefined()
+    const docs = Array.from({ length: 12 }, (_, i) => `alone-${i}`)
+    for (const doc of docs) await until(c, c.node(lonely).write(doc, d => { d.getMap('kv').set('written', doc) }))
+    c.network.heal()
+    // It leaves as soon as it sees the others again.
+    expect(c.runUntil(() => c.membership(lonely).alivePeers().length === others.length, 30_000, 10)).toBeDefined()
+    await until(c, c.node(lonely).leave(), 5_000)
+    c.crash(lonely)
+    c.runFor(30_000)
+    const lost = docs.filter(doc => !others.some(id => stored(c, id, doc).getMap('kv').get('written') === doc))
+    expect(lost, 'docs written on the peer that left, on no other peer').toEqual([])
+    c.stopAll()
+  })
   it('a guest copy whose name hash names another doc on a home is still handed over, and dropped only once every home holds it', async () => {
     // Handoffs name docs by a 32-bit name hash (compact pages): these two names share one.
     const [held, guest] = ['d15nmrns', 'd1rb1grc']
