@@ -87,7 +87,9 @@ export interface PeerEvents {
 export interface FlushOptions {
   /**
    * Durable copies, on distinct peers, that must hold our changes: this peer's own counts if it has a data
-   * dir; copies on peers without one never count. 1 = durable here (what `write` already waits for).
+   * dir; copies on peers without one never count. 1 = durable here (what `write` already waits for). At
+   * most R (`replication.replicas`; more rejects with a RangeError): copies off a doc's R homes are dropped
+   * once the homes hold it.
    */
   replicas: number
   /** Reject with TimeoutError after this long (default 5,000 ms). */
@@ -300,7 +302,11 @@ export interface Peer {
   meshViews(options?: MeshViewOptions): Promise<Map<string, MeshView>>
   /** The HTTP API's address this peer advertises in its view (so `/mesh` can reach it when the mesh cannot). */
   advertiseHttp(url: string | undefined): void
-  /** Graceful leave: others list us as `left`. Call `stop` afterwards. */
+  /**
+   * Graceful leave: others list us as `left`. First every held doc is handed to the peers that will home it
+   * without this one, waiting up to 1 s until each is confirmed by one of them (a warning is logged for any
+   * that is not). Call `stop` afterwards.
+   */
   leave(): Promise<void>
   /**
    * Stops everything (closing connections and the store). Writes under way first get their outcome (durable,

@@ -98,6 +98,15 @@ export interface MeshNode extends Peer {
 
 /** Flush waits this long unless told otherwise. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
+
+/**
+ * A write concern of more copies than R promises nothing: rebalancing drops every copy off the doc's R homes
+ * once they hold it, so the extra ones are gone within seconds of the answer (R = 1, `?w=2` acknowledged,
+ * the one home lost: the write was gone).
+ */
+function checkCopies (copies: number, replicas: number): void {
+  if (copies > replicas) throw new RangeError(`flush: replicas ${copies} is more than the ${replicas} homes each doc is kept on (R, --replicas ${replicas}): copies beyond R are dropped once the homes hold the doc, so they would promise nothing`)
+}
 /** Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has costs the full wait once). */
 export const INITIAL_FETCH_WAIT_MS = 1_000
 /**
@@ -110,6 +119,8 @@ export const HOSTED_FETCH_WAIT_MS = 10_000
 const REFETCH_PAUSE_MS = 100
 /** stop(): how long writes under way may take to become durable before the rest stops (they are usually ms from it). */
 const STOP_DRAIN_MS = 3_000
+/** A graceful leave waits at most this for its docs to be confirmed elsewhere (the CLI's leave budget is 1.5 s). */
+const LEAVE_HANDOFF_MS = 1_000
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 
@@ -371,9 +382,11 @@ class MeshNodeImpl implements MeshNode {
       const silentHomes = (): string[] => this.replicator.liveHomes(name).filter(h => !absent.has(h))
       const conclude = (): void => {
         offAbsent()
-        const found = (has() || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
+        // State that arrived is an answer, a tombstone too: a deleted doc's homes send it, not "none of it".
+        const answered = has()
+        const found = (answered || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
         if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
-        const silent = found ? [] : silentHomes()
+        const silent = found || answered ? [] : silentHomes()
         if (silent.length === 0) cb(null, found)
         else cb(new DocUnreachableError(`no doc "${name}" here, and ${silent.length} of its homes did not answer within ${Math.round(this.c.clock.now() - started)} ms: it may exist; try again`))
       }
@@ -452,6 +465,7 @@ class MeshNodeImpl implements MeshNode {
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
     try {
       checkTimeout('flush', options.timeoutMs)
+      checkCopies(options.replicas, this.replicator.replicas)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -596,8 +610,13 @@ class MeshNodeImpl implements MeshNode {
     this.membership.setTags(tags)
   }
 
-  leave (): Promise<void> {
-    return this.membership.leave()
+  async leave (): Promise<void> {
+    // No doc leaves with this peer as its only copy (written here while its homes were cut off, say).
+    const unconfirmed = await this.replicator.handOffBeforeLeaving(LEAVE_HANDOFF_MS)
+    if (unconfirmed.length > 0) {
+      this.log.warn('leaving with docs no other peer confirmed holding: they may be only on this peer\'s disk; restart it with the same data dir to hand them over', { docs: unconfirmed.length, first: unconfirmed.slice(0, 5).join(',') })
+    }
+    await this.membership.leave()
   }
 
   stop (): Promise<void> {

@@ -123,6 +123,9 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   const yjs = new YjsBridge(peer, { authorize: req => authorize(req, { queryToken: true }), ...(options.yjs === undefined ? {} : { config: options.yjs }), log: log.child('yjs') })
   registerYjsMetrics(metrics.registry, metrics.peerStats, yjs)
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
+  // R, read once: it does not change while the peer runs, and placement() counts every held doc.
+  let r: number | undefined
+  const replicas = (): number => (r ??= peer.placement().replicas)
 
   /** Sends `body` as JSON; `doc`: a doc is rendered in it, whose nesting may overflow JSON.stringify (unrenderable). */
   const json = (res: ServerResponse, status: number, body: unknown, doc?: string): void => {
@@ -237,7 +240,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       run: async (req, res, [rawName = '']) => {
         const name = param(rawName, 'doc name')
         const options = idempotencyOf(req)
-        const w = writeConcernOf(req, peer)
+        const w = writeConcernOf(req, peer, replicas())
         let replayed = false
         const version = await peer.delete(name, { ...options, onReplay: () => { replayed = true } })
         markReplayed(res, replayed)
@@ -264,7 +267,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const value = await readJson(req)
         // The size it adds, roughly (Yjs stores the value about as compactly as JSON): a doc at its limit answers 413.
         const bytes = Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(value) ?? '')
-        const w = writeConcernOf(req, peer)
+        const w = writeConcernOf(req, peer, replicas())
         let ran = false
         const version = await peer.write(name, (doc) => { ran = true; doc.getMap(KV_MAP).set(k, value) }, { bytes, ...idempotencyOf(req, JSON.stringify(value)) })
         markReplayed(res, !ran)
@@ -279,7 +282,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const k = key(rawKey)
         const options = idempotencyOf(req)
         await reading(name, () => true) // a key of a doc nobody has is a 404: deleting it must not create the doc
-        const w = writeConcernOf(req, peer)
+        const w = writeConcernOf(req, peer, replicas())
         let ran = false
         // A key the doc lacks is a 404 like GET's, decided in the write's own transaction (after a retry's
         // replay check: a retry of a delete that was applied answers 200 like the first) and before anything

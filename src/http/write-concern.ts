@@ -8,7 +8,10 @@
  *    `write_concern_unsatisfiable`. Copies are counted on distinct peers, so no wait could meet it until
  *    more peers join; applying the write and then waiting 5 s for a certain 504 would leave the client
  *    with a write it was told failed (MongoDB refuses such a `w` at once too, Cassandra with Unavailable).
- *    A member that is up in this peer's view but unreachable still ends in the 504 after the wait.
+ *    A member that is up in this peer's view but unreachable still ends in the 504 after the wait;
+ *  - more copies than R (`--replicas`): 400 `invalid_write_concern`. Rebalancing drops every copy off a
+ *    doc's R homes once they hold it, so copies beyond R would be gone seconds after the answer: R = 1,
+ *    `?w=2` answered 200, and losing the one home lost the write.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Peer } from '../api.js'
@@ -22,8 +25,11 @@ function membersUp (peer: Pick<Peer, 'members'>): number {
   return peer.members().filter(m => m.state === 'alive' || m.state === 'suspect').length
 }
 
-/** The write concern of `req` (undefined: none, i.e. durable here), or the refusal to throw before writing. */
-export function writeConcernOf (req: IncomingMessage, peer: Pick<Peer, 'members'>): number | undefined {
+/**
+ * The write concern of `req` (undefined: none, i.e. durable here), or the refusal to throw before writing.
+ * `replicas`: this peer's R.
+ */
+export function writeConcernOf (req: IncomingMessage, peer: Pick<Peer, 'members'>, replicas: number): number | undefined {
   const all = new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('w')
   if (all.length > 1) throw new HttpError(400, 'invalid_write_concern', `give w once, got ${all.length} values`)
   const raw = all[0]
@@ -31,6 +37,10 @@ export function writeConcernOf (req: IncomingMessage, peer: Pick<Peer, 'members'
   const w = Number(raw)
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(w) || w < 1 || w > MAX_WRITE_CONCERN) {
     throw new HttpError(400, 'invalid_write_concern', `w must be an integer from 1 to ${MAX_WRITE_CONCERN}, got ${JSON.stringify(raw)}`)
+  }
+  if (w > replicas) {
+    throw new HttpError(400, 'invalid_write_concern',
+      `w=${w} asks for more durable copies than the ${replicas} homes each doc is kept on (--replicas ${replicas}): copies beyond them are dropped once the homes hold the doc, so the answer would promise what is not kept. Nothing was applied; use w ≤ ${replicas}`)
   }
   const up = membersUp(peer)
   if (w > up) {

@@ -64,6 +64,7 @@ import { Placement } from './placement.js'
 import type { PlacementInfo } from './placement.js'
 import { Pusher } from './push.js'
 import { Rebalancer } from './rebalancer.js'
+import { handOffBeforeLeaving } from './leave-handoff.js'
 import { StepBatcher } from './step-batcher.js'
 import { createCounters } from './stats.js'
 import type { ReplicatorCounters, ReplicatorStats } from './stats.js'
@@ -385,6 +386,33 @@ export class Replicator {
     )
     this.readCatalog()
     this.log.info('replication started', { id: this.localId })
+  }
+
+  /**
+   * Before a graceful leave: hands every held doc to the peers that will home it without this one and waits,
+   * at most `timeoutMs`, until each is confirmed by one of them (leave-handoff.ts). Resolves with the docs
+   * still unconfirmed: as far as this peer knows, only on its own disk.
+   */
+  handOffBeforeLeaving (timeoutMs: number): Promise<string[]> {
+    if (!this.running) return Promise.resolve([])
+    return new Promise((resolve) => {
+      handOffBeforeLeaving({
+        localId: this.localId,
+        placement: this.placement,
+        catalog: this.catalog,
+        confirmations: this.confirmations,
+        antiEntropy: this.antiEntropy,
+        peers: this.peers,
+        clock: this.clock,
+        durable: this.durable,
+        maxDocsPerRound: this.config.maxDocsPerRound
+      }, timeoutMs, resolve)
+    })
+  }
+
+  /** R: homes per document (`replication.replicas`). */
+  get replicas (): number {
+    return this.placement.replicas
   }
 
   /** Writes accepted and not yet answered (what drain() waits for). */

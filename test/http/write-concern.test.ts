@@ -20,8 +20,8 @@ import { waitFor } from '../helpers/procs.js'
 
 interface ErrorBody { code?: string, error?: string }
 
-/** A durable peer serving the HTTP API, and `others` more peers joined to it. */
-function meshWithApi (others: ReadonlyArray<Partial<PeerOptions>>): { url: () => string, peers: () => Peer[] } {
+/** A durable peer serving the HTTP API (its R `replicas`), and `others` more peers joined to it. */
+function meshWithApi (others: ReadonlyArray<Partial<PeerOptions>>, replicas?: number): { url: () => string, peers: () => Peer[] } {
   const dirs: string[] = []
   const peers: Peer[] = []
   let api: HttpApi
@@ -29,7 +29,7 @@ function meshWithApi (others: ReadonlyArray<Partial<PeerOptions>>): { url: () =>
   beforeAll(async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'murmur-write-concern-'))
     dirs.push(dataDir)
-    const a = await createPeer({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], profile: 'local', logger: silentLogger, replication: { maxPendingFlushes: 2 } })
+    const a = await createPeer({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], profile: 'local', logger: silentLogger, replication: { maxPendingFlushes: 2, ...(replicas === undefined ? {} : { replicas }) } })
     peers.push(a)
     for (const o of others) peers.push(await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], profile: 'local', logger: silentLogger, bootstrap: [a.addresses()[0] as string], ...o }))
     await waitFor('every peer alive at the first', () => a.members().filter(m => m.state === 'alive').length === peers.length, 15_000)
@@ -77,6 +77,43 @@ describe('?w=<n> with more copies than members up: refused at once, nothing appl
     expect(retry.headers.get('idempotent-replayed')).toBeNull()
     // w=1 is this peer's own copy: always satisfiable.
     expect((await call('PUT', '/docs/wc1/kv/k3?w=1', '3')).status).toBe(200)
+  })
+})
+
+// R = 2 with three durable peers up: w=3 found its three copies (the writer is no home of some docs, so
+// its own copy counted) and answered 200, but rebalancing then dropped the copy off the two homes. With
+// R = 1 a process run lost 6 of 20 docs acknowledged with ?w=2 when the one home of each was SIGKILLed.
+describe('?w=<n> above R (--replicas): refused at once, nothing applied', () => {
+  const dirs: string[] = []
+  const durable = (): Partial<PeerOptions> => {
+    dirs.push(mkdtempSync(path.join(os.tmpdir(), 'murmur-write-concern-')))
+    return { dataDir: dirs.at(-1), replication: { replicas: 2 } }
+  }
+  const mesh = meshWithApi([durable(), durable()], 2)
+  afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+
+  test('PUT, DELETE of a key and of a doc with w=3 when R = 2: 400 invalid_write_concern naming R; w=2 is met', async () => {
+    const refused = async (method: string, route: string, body?: string): Promise<void> => {
+      const res = await fetch(`${mesh.url()}${route}`, { method, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(15_000) })
+      const answer = await res.json() as ErrorBody
+      expect(res.status, `${method} ${route}: ${JSON.stringify(answer)}`).toBe(400)
+      expect(answer.code).toBe('invalid_write_concern')
+      expect(answer.error).toMatch(/--replicas 2/)
+    }
+    for (let i = 0; i < 4; i++) await refused('PUT', `/docs/above-r-${i}/kv/k?w=3`, '1')
+    for (let i = 0; i < 4; i++) expect((await fetch(`${mesh.url()}/docs/above-r-${i}`)).status, 'nothing applied').toBe(404)
+    const put = await fetch(`${mesh.url()}/docs/above-r-0/kv/k?w=2`, { method: 'PUT', body: '1', signal: AbortSignal.timeout(15_000) })
+    expect(put.status, await put.text()).toBe(200)
+    await refused('DELETE', '/docs/above-r-0/kv/k?w=3')
+    await refused('DELETE', '/docs/above-r-0?w=3')
+    expect((await fetch(`${mesh.url()}/docs/above-r-0/kv/k`)).status, 'neither delete applied').toBe(200)
+  })
+
+  test('peer.flush with more replicas than R rejects at once with a RangeError', async () => {
+    const peer = mesh.peers()[0] as Peer
+    await peer.write('above-r-lib', d => { d.getMap('kv').set('k', 1) })
+    await expect(peer.flush('above-r-lib', { replicas: 3 })).rejects.toThrow(/more than the 2 homes/)
+    await expect(peer.flush('above-r-lib', { replicas: 2 })).resolves.toBeDefined()
   })
 })
 

@@ -168,4 +168,26 @@ describe('a read says a doc is missing only when its homes said so', () => {
     expect(c.replicator('n03').holds('never-written'), 'a probe leaves nothing behind').toBe(false)
     c.stopAll()
   })
+
+  // A read on a peer that does not home a deleted doc fetched its tombstone from the homes, then counted
+  // those homes as silent (they had sent the doc, not "none of it"): 503 doc_unreachable, "3 of its homes did
+  // not answer within 12 ms", for as long as the doc stayed deleted, where the homes themselves answered 404.
+  it('says "no such doc" for a deleted doc on a peer that does not home it (its homes sent the tombstone)', async () => {
+    const name = 'says "no such doc" for a deleted doc on a peer that does not home it (its homes sent the tombstone)'
+    const c = new ReplicaCluster({ size: 6, seed: useSeed(0x4eb8, FILE, name) })
+    expect(c.runUntil(() => c.membershipSettled(), 30_000), 'membership formed').toBeDefined()
+    await until(c, c.node('n00').write('gone', d => { d.getMap('kv').set('v', 1) }))
+    await until(c, c.node('n00').delete('gone'))
+    const homes = c.node('n00').homes('gone')
+    const placed = (): boolean => c.ids.every(id => homes.includes(id) === (c.replicator(id).holds('gone') && c.replicator(id).isDeleted('gone')))
+    expect(c.runUntil(placed, 30_000), 'the tombstone on its homes only').toBeDefined()
+    for (const reader of c.ids.filter(id => !homes.includes(id))) {
+      const r = await outcome(c, c.node(reader).read('gone', d => d.getMap('kv').get('v')), 20_000)
+      expect(r.error?.message, `read on ${reader}`).toBeUndefined()
+      expect(r.value, `read on ${reader}`).toBeUndefined()
+      const d = await outcome(c, c.node(reader).delete('gone'), 20_000)
+      expect(d.error?.name, `delete again on ${reader}`).toBe('DocNotFoundError')
+    }
+    c.stopAll()
+  })
 })
