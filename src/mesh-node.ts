@@ -11,6 +11,7 @@
  */
 import type * as Y from 'yjs'
 import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, WriteOptions } from './api.js'
+import { MAX_TIMEOUT_MS } from './core/clock.js'
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
 import type { PeerDirectory } from './core/directory.js'
@@ -123,9 +124,6 @@ const STOP_DRAIN_MS = 3_000
 const LEAVE_HANDOFF_MS = 1_000
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
-
-/** Node's timers hold at most this (2^31 − 1 ms, ~24.8 days): a longer delay fires after 1 ms, with a warning. */
-export const MAX_TIMEOUT_MS = 2_147_483_647
 
 function checkTimeout (caller: string, timeoutMs: unknown): void {
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_TIMEOUT_MS)) {

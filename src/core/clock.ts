@@ -1,5 +1,8 @@
 import { recordTimerLateness } from './event-loop.js'
 
+/** Node's timers hold at most this (2^31 − 1 ms, ~24.8 days): a longer delay fires after 1 ms, with a warning. */
+export const MAX_TIMEOUT_MS = 2_147_483_647
+
 /**
  * Time, injected. Protocol code (membership, replication) never calls Date.now or setTimeout itself:
  * it gets a Clock, so the same code runs on real time in a peer and on virtual time in the simulator.

@@ -12,6 +12,7 @@
  *  - close(graceMs): drain, then cut every connection still open.
  */
 import type { Server, ServerResponse } from 'node:http'
+import { MAX_TIMEOUT_MS } from '../core/clock.js'
 
 export class GracefulStop {
   private readonly inFlight = new Set<ServerResponse>()
@@ -65,8 +66,8 @@ export class GracefulStop {
         resolve(idle)
       }
       const done = (): void => { end(true) }
-      // Node's timers hold at most 2^31 − 1 ms (a longer delay fires at once): past it, no limit.
-      const timer = timeoutMs <= 0x7fffffff ? setTimeout(() => { end(false) }, timeoutMs) : undefined
+      // Past what Node's timers hold (a longer delay fires at once): no limit.
+      const timer = timeoutMs <= MAX_TIMEOUT_MS ? setTimeout(() => { end(false) }, timeoutMs) : undefined
       this.idleWaiters.add(done)
     })
   }
