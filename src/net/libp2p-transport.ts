@@ -15,7 +15,7 @@ import { FrameTooLargeError } from '../core/errors.js'
 import type { Logger, RateLimitedLog } from '../core/logger.js'
 import type { PeerSigner } from '../core/signer.js'
 import { HandshakeSlots } from '../core/handshake-slots.js'
-import { CHANNELS, FORGET_QUIET_MS } from '../core/transport.js'
+import { CHANNELS, FORGET_QUIET_MS, ROOM_FRACTION } from '../core/transport.js'
 import type { Channel, Destination, DialStage, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import { isWildcard, withPeerId, withoutPeerId } from './addresses.js'
 import { PROTOCOLS } from './config.js'
@@ -298,6 +298,12 @@ export class Libp2pTransport implements Transport {
 
   isConnected (id: string): boolean {
     return this.connectionsOf(id).some(c => c.status === 'open')
+  }
+
+  hasConnectionRoom (): boolean {
+    let open = 0
+    for (const conn of this.node.getConnections()) if (conn.status === 'open') open++
+    return open < this.config.maxConnections * ROOM_FRACTION
   }
 
   dialStage (id: string): DialStage {

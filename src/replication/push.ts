@@ -14,6 +14,16 @@
  * the end of the turn (writes of one turn, a burst, share their frames); forwards wait `forwardBatchMs` (250 ms), so on
  * a mesh where every host writes, a host forwards a few writes per frame instead of one each. The
  * targets of a batch are chosen once for it; a forward skips every peer it got part of the batch from.
+ *
+ * Once this peer holds half the connections its budget allows (Transport.hasConnectionRoom), the k random
+ * hosts of an epidemic are drawn among those it is connected to, and others only when fewer than k are
+ * (`spreadTargets`). Drawn among all hosts, every push and forward dialled whoever it drew, and with more
+ * hosts than the budget (64 connections) each such dial made the budget close another connection that a
+ * later draw dialled again: a simulated 100-peer mesh, all hosting a doc that 30 of them write twice a
+ * second, made 14,862 dials a minute where the same mesh idle makes 5,392 (now ~5,500). Well below the
+ * budget a dial opens a connection that stays, so any host may be drawn: a host across a just-healed
+ * partition gets the news at once (a 30-peer heal waited up to 1.5 s longer for it when only connected
+ * hosts were drawn). The homes are always sent to directly, connected or not; anti-entropy repairs what an epidemic misses.
  */
 import * as Y from 'yjs'
 import type { Clock, Timer } from '../core/clock.js'
@@ -40,6 +50,10 @@ export interface PusherOptions {
   pushAllMaxHosts: () => number
   /** How long a forward waits for more of the same doc to share its frames (0 = the end of the turn). */
   forwardBatchMs: () => number
+  /** Whether we hold an open connection to `peer` (the transport's view). */
+  connected: (peer: PeerId) => boolean
+  /** Whether a new connection fits the connection budget: if not, epidemic targets are drawn among the connected. */
+  hasConnectionRoom: () => boolean
 }
 
 /** What waits to be sent for one doc. */
@@ -111,6 +125,12 @@ export class Pusher {
     this.timer = this.o.clock.setTimeout(() => { this.flush() }, delayMs)
   }
 
+  /** k of `hosts` for an epidemic push: any of them while a dial costs no other connection, else the connected first. */
+  private spread (hosts: readonly PeerId[]): PeerId[] {
+    const k = this.o.fanout()
+    return this.o.hasConnectionRoom() ? this.o.random.sample(hosts, k) : spreadTargets(this.o.random, hosts, k, this.o.connected)
+  }
+
   private send (b: Batch): void {
     const parts = [...b.local, ...b.spread]
     const update = parts.length === 1 ? parts[0] as Uint8Array : Y.mergeUpdates(parts)
@@ -118,7 +138,7 @@ export class Pusher {
     const reach = pushTargets(this.o.peers)
     const others = this.o.hosts.hostsOf(name, reach).filter(p => !b.from.has(p))
     if (b.local.length === 0) {
-      const targets = this.o.random.sample(others, this.o.fanout())
+      const targets = this.spread(others)
       for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: true })
       this.o.counters.forwards += targets.length
       return
@@ -126,8 +146,20 @@ export class Pusher {
     const homes = this.o.placement.homes(name).filter(p => p !== this.o.localId && reach.has(p))
     const rest = others.filter(p => !homes.includes(p))
     const direct = homes.length + rest.length <= this.o.pushAllMaxHosts()
-    const targets = direct ? [...homes, ...rest] : [...homes, ...this.o.random.sample(rest, this.o.fanout())]
+    const targets = direct ? [...homes, ...rest] : [...homes, ...this.spread(rest)]
     for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: !direct })
     this.o.counters.pushes += targets.length
   }
+}
+
+/**
+ * `k` of `hosts` at random, those `connected` first: the unconnected fill in only when fewer than `k` are
+ * connected (a peer that just started, or one whose connections a heal has yet to rebuild).
+ */
+export function spreadTargets (random: Random, hosts: readonly PeerId[], k: number, connected: (peer: PeerId) => boolean): PeerId[] {
+  const near: PeerId[] = []
+  const far: PeerId[] = []
+  for (const h of hosts) (connected(h) ? near : far).push(h)
+  const picked = random.sample(near, k)
+  return picked.length >= k ? picked : [...picked, ...random.sample(far, k - picked.length)]
 }

@@ -265,7 +265,9 @@ export class Replicator {
     this.steps = new StepBatcher(this.link, clock, config.chunkBytes, counters)
     this.pusher = new Pusher({
       localId: this.localId, placement: this.placement, link: this.link, hosts: this.hosts, peers, random, clock, counters,
-      fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts, forwardBatchMs: () => config.forwardBatchMs
+      fanout: () => config.pushFanout, pushAllMaxHosts: () => config.pushAllMaxHosts, forwardBatchMs: () => config.forwardBatchMs,
+      connected: (peer) => transport.isConnected?.(peer) ?? true,
+      hasConnectionRoom: () => transport.hasConnectionRoom?.() ?? true
     })
     this.flushes = new FlushTracker({
       localId: this.localId, link: this.link, placement: this.placement, durable: this.durable, peers, clock, config, counters

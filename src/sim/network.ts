@@ -48,7 +48,7 @@ import {
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
-import { CHANNELS, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, perChannel } from '../core/transport.js'
+import { CHANNELS, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, ROOM_FRACTION, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import { EventQueue, SimEvent } from './event-queue.js'
 import type { OutLink } from './link.js'
@@ -396,6 +396,11 @@ export class SimNetwork implements LinkHost {
   /** Whether `a` and `b` have an open connection. */
   isConnected (a: PeerId, b: PeerId): boolean {
     return this.node(a).connections.get(b)?.state === 'open'
+  }
+
+  /** Whether one more connection of `node` fits its connection budget (Transport.hasConnectionRoom). */
+  hasConnectionRoom (node: SimNode): boolean {
+    return node.openConnections < this.maxConnections * ROOM_FRACTION
   }
 
   /** Open connections of `id`. */
@@ -953,12 +958,25 @@ export class SimNetwork implements LinkHost {
 
   /**
    * The connection budget (src/net/connection-budget.ts peersToPrune): above `maxConnections`, close the
-   * least recently used connections that have nothing queued and are older than the grace period.
+   * least recently used connections that have nothing queued and are older than the grace period. If young
+   * or busy connections keep the node above it, look again a grace period later, as the transport's
+   * ConnectionKeeper does (src/net/connection-keeper.ts); looking only when a connection opened left a node
+   * whose connections all opened at once (a mesh forming) above its budget for good.
    */
   private enforceBudget (node: SimNode): void {
     while (node.openConnections > this.maxConnections) {
       const lru = this.pruneCandidate(node)
-      if (lru === undefined) return // everything is busy or young: stay above the cap for now
+      if (lru === undefined) {
+        // Everything is busy or young: stay above the cap for now, and look again.
+        if (!node.budgetRecheck) {
+          node.budgetRecheck = true
+          this.queue.push(this.time + Math.max(50, this.pruneGraceMs), () => {
+            node.budgetRecheck = false
+            if (!node.crashed) this.enforceBudget(node)
+          })
+        }
+        return
+      }
       this.connectionStats.pruned++
       this.closeConnection(lru)
     }

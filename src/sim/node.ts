@@ -162,6 +162,8 @@ export class SimNode {
   egressFreeAt = 0
   /** Connections in state `open` (the budget counts these). */
   openConnections = 0
+  /** A look at the connection budget is scheduled (the node stayed above it: its connections were young or busy). */
+  budgetRecheck = false
   readonly budget: QueueBudget
   /** Handshakes at once per direction, the rest in line (src/core/handshake-slots.ts, as the libp2p transport). */
   readonly handshakes: { inbound: HandshakeSlots, outbound: HandshakeSlots }

@@ -60,6 +60,10 @@ export class SimTransport implements Transport {
     return this.node.connections.get(id)?.state === 'open'
   }
 
+  hasConnectionRoom (): boolean {
+    return this.network.hasConnectionRoom(this.node)
+  }
+
   connect (to: Destination): void {
     if (!this.alive() || to.id === this.localId) return
     this.network.connect(this.node, this.network.resolve(to.id, to.addrs), to.addrs)

@@ -44,7 +44,9 @@ describe('probes that need a dial, at 5 % packet loss', () => {
     // ended; the helpers had to dial the target too, and a healthy member was suspected now and then. The
     // third SYN leaves 3 s after the first: dialled that far ahead, the probe finds the connection open.
     // One period ahead (seeds 1501–1503): 5.8–6.3 % of rounds asked helpers, 4–7 members suspected in the
-    // minute. Three seconds ahead: 2.7–3.1 %, 2.
+    // minute. Three seconds ahead: 2.7–3.1 %, 2. Since the simulator's connection budget looks again a grace
+    // period after a node was left above it (as the transport does), seeds 1501–1513: 2.7–3.1 %, 0–5
+    // suspicions (0–3 before that change); the share of rounds that asked helpers is what tells the two apart.
     const seed = useSeed(1502, FILE, 'a probe\'s dial leaves three seconds ahead')
     const c = new SimCluster({ size: N, seed, startWindowMs: 3_000, record: ['suspect', 'dead'] })
     expect(c.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === N, 120_000, 500), 'the cluster formed').toBeDefined()
@@ -65,6 +67,6 @@ describe('probes that need a dial, at 5 % packet loss', () => {
     console.log(`${N} members, 60 s at 10 % packet loss: ${probes} probes, ${Math.round(indirectRounds)} asked helpers (${(100 * indirectRounds / probes).toFixed(1)} %), ${suspected} suspicions raised`)
     expect(events.filter(e => e.type === 'dead').map(e => `${e.observer}→${e.subject}`), 'false deaths').toEqual([])
     expect(indirectRounds / probes, 'share of probe rounds that needed helpers').toBeLessThan(0.04)
-    expect(suspected, 'suspicions raised (member, incarnation)').toBeLessThanOrEqual(3)
+    expect(suspected, 'suspicions raised (member, incarnation)').toBeLessThanOrEqual(5)
   })
 })

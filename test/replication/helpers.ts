@@ -65,7 +65,16 @@ export interface SentFrame { time: number, from: PeerId, to: PeerId | undefined,
 
 /** Wraps a transport to record every frame sent and received. */
 export class RecordingTransport implements Transport {
-  constructor (private readonly inner: Transport, private readonly now: () => number, readonly sent: SentFrame[], readonly received: SentFrame[], private readonly onSend?: (frame: SentFrame) => void) {}
+  /** With `connections`, the inner transport's isConnected and hasConnectionRoom are passed through. */
+  constructor (private readonly inner: Transport, private readonly now: () => number, readonly sent: SentFrame[], readonly received: SentFrame[], private readonly onSend?: (frame: SentFrame) => void, connections = false) {
+    if (connections) {
+      this.isConnected = (id) => inner.isConnected?.(id) ?? true
+      this.hasConnectionRoom = () => inner.hasConnectionRoom?.() ?? true
+    }
+  }
+
+  readonly isConnected?: (id: PeerId) => boolean
+  readonly hasConnectionRoom?: () => boolean
   get localId (): PeerId { return this.inner.localId }
   addresses (): string[] { return this.inner.addresses() }
   maxFrameBytes (channel: Channel): number { return this.inner.maxFrameBytes(channel) }
@@ -93,6 +102,11 @@ export interface StaticClusterOptions {
   storeLatencyMs?: number
   /** Called synchronously as each frame is sent (to inspect a node's state at that very moment). */
   onSend?: (frame: SentFrame) => void
+  /**
+   * A connection budget per node (the network prunes above it), and replication told which peers it is
+   * connected to and whether it has room for more. Without it, replication sees every peer as connected.
+   */
+  maxConnections?: number
 }
 
 /**
@@ -111,7 +125,7 @@ export class StaticCluster {
   private readonly suspects = new Map<PeerId, Set<PeerId>>()
 
   constructor (o: StaticClusterOptions) {
-    this.network = new SimNetwork({ seed: o.seed, ...(o.link === undefined ? {} : { link: o.link }) })
+    this.network = new SimNetwork({ seed: o.seed, ...(o.link === undefined ? {} : { link: o.link }), ...(o.maxConnections === undefined ? {} : { maxConnections: o.maxConnections }) })
     this.ids = Array.from({ length: o.size }, (_, i) => `n${i}`)
     for (const id of this.ids) {
       const transport = this.network.addNode(id)
@@ -129,7 +143,7 @@ export class StaticCluster {
         }
       }
       const r = new Replicator({
-        transport: new RecordingTransport(transport, () => this.network.now, this.sent, this.received, o.onSend),
+        transport: new RecordingTransport(transport, () => this.network.now, this.sent, this.received, o.onSend, o.maxConnections !== undefined),
         clock,
         random: this.network.node(id).random.fork(),
         store,

@@ -304,6 +304,23 @@ describe('connections', () => {
     expect(n.isConnected('hub', 'p12')).toBe(true)
     expect(n.connectionStats.pruned).toBe(11)
   })
+
+  test('a node left above its cap by young connections is brought down to it a grace period later, without another connection opening', () => {
+    // As the transport's ConnectionKeeper looks again (src/net/connection-keeper.ts). The simulator used to
+    // look only when a connection opened: a node whose connections all opened together, as a forming mesh's
+    // do, stayed above its budget for good, and nothing it did was ever paid for in dials.
+    const peers = DEFAULT_MAX_CONNECTIONS + 10
+    const ids = ['hub', ...Array.from({ length: peers }, (_, i) => `p${i}`)]
+    const { net: n, t } = net({ pruneGraceMs: 2_000 }, ids)
+    const hub = t[0] as Transport
+    for (let i = 0; i < peers; i++) hub.send('swim', { id: `p${i}`, addrs: [] }, numbered(i))
+    n.runFor(1_000)
+    expect(n.connectionCount('hub')).toBe(peers)
+    // The dials went two at a time: the last connections opened ~0.9 s in, so all are past the grace by 3 s.
+    n.runFor(2_000)
+    expect(n.connectionCount('hub')).toBe(DEFAULT_MAX_CONNECTIONS)
+    expect(n.connectionStats.pruned).toBe(10)
+  })
 })
 
 describe('inbound rate limits (the production InboundLimit per sender and channel)', () => {
