@@ -89,6 +89,22 @@ describe('HostDirectory', () => {
     expect(h.trackedDocs).toBe(held.size + 2)
   })
 
+  it('a full listing that never completes holds no more names than the directory tracks', () => {
+    // A member sending 63 of 64 pages of 4,096 names: every name used to be kept for the listing's end.
+    const h = new HostDirectory(1_000, 4, () => false)
+    const page = (p: number): string[] => Array.from({ length: 4_096 }, (_, i) => `page-${p}-${i}`)
+    for (let p = 0; p < 63; p++) h.notePage('hostile', 9, p, 64, page(p))
+    expect(h.trackedDocs).toBe(1_000)
+    expect(h.listingDocs).toBeLessThanOrEqual(1_000)
+    // Completing it still forgets what the listing did not contain, among what is tracked.
+    h.add('hostile', 'closed')
+    h.notePage('hostile', 9, 63, 64, ['last'])
+    expect(h.hostsOf('closed', alive('hostile'))).toEqual([])
+    expect(h.hostsOf('last', alive('hostile'))).toEqual(['hostile'])
+    expect(h.hostsOf('page-62-4095', alive('hostile'))).toEqual(['hostile'])
+    expect(h.listingDocs).toBe(0)
+  })
+
   it('filters by liveness and forgets peers that are gone', () => {
     const h = new HostDirectory(100, 10, () => true)
     h.add('p', 'd')
