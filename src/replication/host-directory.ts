@@ -4,7 +4,10 @@
  * its sender hosts that doc. Pushes, forwards, flushes and targeted fetches go to hosts found here.
  *
  * Bounded: at most `maxTrackedDocs` docs (docs this peer does not host are forgotten first, oldest first)
- * and `maxHostsPerDoc` hosts per doc (the least recently confirmed are forgotten first). Liveness is not
+ * and `maxHostsPerDoc` hosts per doc (the least recently confirmed are forgotten first). Docs this peer
+ * holds are never forgotten for the bound, and are not scanned to find one to forget: they are bounded by
+ * maxDocs, not by maxTrackedDocs, and a peer holding 10,000 tracked docs spent ~1 s of its event loop on
+ * one listing page of 4,096 invented names from a member (each new name scanned every held doc). Liveness is not
  * tracked here: callers filter with the membership's alive set, and `prune` drops peers that are gone.
  */
 import type { PeerId } from '../core/transport.js'
@@ -13,6 +16,7 @@ interface Listing {
   session: number
   pages: number
   seen: Set<number>
+  /** The docs listed so far that are still tracked for the peer (remove() takes them out): bounded by the directory. */
   docs: Set<string>
 }
 
@@ -20,6 +24,8 @@ export class HostDirectory {
   /** doc → hosts, each host in least-recently-confirmed-first order (Map insertion order). */
   private readonly byDoc = new Map<string, Map<PeerId, true>>()
   private readonly byPeer = new Map<PeerId, Set<string>>()
+  /** Tracked docs not held here when last looked at, oldest first: the ones the bound forgets. */
+  private readonly evictable = new Set<string>()
   /** Full listings being received page by page: replace the peer's set once all pages arrived. */
   private readonly listings = new Map<PeerId, Listing>()
 
@@ -33,6 +39,13 @@ export class HostDirectory {
     return this.byDoc.size
   }
 
+  /** Names held for full listings under way (every page not yet arrived). */
+  get listingDocs (): number {
+    let n = 0
+    for (const l of this.listings.values()) n += l.docs.size
+    return n
+  }
+
   /** `peer` hosts `doc` (refreshes the entry). */
   add (peer: PeerId, doc: string): void {
     let hosts = this.byDoc.get(doc)
@@ -40,6 +53,9 @@ export class HostDirectory {
       this.evictOneDoc()
       hosts = new Map()
       this.byDoc.set(doc, hosts)
+      if (!this.isLocal(doc)) this.evictable.add(doc)
+    } else if (!this.evictable.has(doc) && !this.isLocal(doc)) {
+      this.evictable.add(doc) // held here until lately (handed over): forgettable again
     }
     hosts.delete(peer)
     hosts.set(peer, true)
@@ -60,18 +76,24 @@ export class HostDirectory {
     const hosts = this.byDoc.get(doc)
     if (hosts !== undefined) {
       hosts.delete(peer)
-      if (hosts.size === 0) this.byDoc.delete(doc)
+      if (hosts.size === 0) {
+        this.byDoc.delete(doc)
+        this.evictable.delete(doc)
+      }
     }
     const docs = this.byPeer.get(peer)
     if (docs !== undefined) {
       docs.delete(doc)
       if (docs.size === 0) this.byPeer.delete(peer)
     }
+    this.listings.get(peer)?.docs.delete(doc)
   }
 
   /**
    * One page of a full listing of `peer`'s docs. Adds them at once; when every page of the session has
-   * arrived, forgets the docs the listing did not contain (the peer closed them).
+   * arrived, forgets the docs the listing did not contain (the peer closed them). Only names still tracked
+   * are remembered for that: a member sending 63 of 64 pages of 4,096 invented 256-character names left
+   * ~100 MB of them held here until it listed again.
    */
   notePage (peer: PeerId, session: number, page: number, pages: number, docs: readonly string[]): void {
     for (const d of docs) this.add(peer, d)
@@ -82,7 +104,8 @@ export class HostDirectory {
     }
     if (l.pages !== pages) return
     l.seen.add(page)
-    for (const d of docs) l.docs.add(d)
+    const tracked = this.byPeer.get(peer)
+    if (tracked !== undefined) for (const d of docs) if (tracked.has(d)) l.docs.add(d)
     if (l.seen.size < l.pages) return
     this.listings.delete(peer)
     for (const d of [...this.byPeer.get(peer) ?? []]) if (!l.docs.has(d)) this.remove(peer, d)
@@ -122,8 +145,10 @@ export class HostDirectory {
 
   private evictOneDoc (): void {
     if (this.byDoc.size < this.maxTrackedDocs) return
-    // Oldest first among docs we do not host; docs we host are bounded by what the app opened.
-    for (const doc of this.byDoc.keys()) {
+    // Oldest first among docs we do not host. One held here since it was tracked leaves the candidates
+    // (once: so each add costs O(1) amortised); the docs we hold are bounded by maxDocs.
+    for (const doc of this.evictable) {
+      this.evictable.delete(doc)
       if (this.isLocal(doc)) continue
       for (const p of [...this.byDoc.get(doc)?.keys() ?? []]) this.remove(p, doc)
       return
