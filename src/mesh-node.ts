@@ -326,7 +326,11 @@ class MeshNodeImpl implements MeshNode {
         return
       }
       if (this.membership.aliveCount === 0) {
-        cb(null, this.replicator.holds(name) && !this.replicator.isDeleted(name))
+        const held = this.replicator.holds(name) && !this.replicator.isDeleted(name)
+        // Alone but with peers to join (restarted, its seeds not answered yet): nobody was asked, so
+        // "no such doc" would be a guess — a rolling restart read acknowledged docs as 404 here.
+        if (!held && !this.nobodyToJoin()) cb(new DocUnreachableError(`no doc "${name}" here, and this peer is not in a mesh yet (no other member alive): it may exist; try again`))
+        else cb(null, held)
         return
       }
       // Nothing of it here: load it and ask live peers who has it (they answer with the doc or hints of
