@@ -166,7 +166,7 @@ async function main (): Promise<SoakResult> {
     healDocsMs: chaos.events.filter(e => e.kind === 'partition').map(e => e.docsMs ?? null),
     rejoinMs: chaos.events.filter(e => e.kind === 'kill').map(e => e.membershipMs ?? null),
     finalConvergeMs: finalConverge ?? null,
-    handshakes: { started: loadTotal.started, timedOut: loadTotal.timedOut, failed: loadTotal.failed, abandoned: loadTotal.abandoned },
+    handshakes: { started: loadTotal.started, timedOut: loadTotal.timedOut, failed: loadTotal.failed, abandoned: loadTotal.abandoned, duplicates: loadTotal.duplicates },
     worstLoopDelayMs: Math.round(loadTotal.worstLoopDelayMs),
     cpu: {
       peersS: Math.round(loadTotal.cpuS),

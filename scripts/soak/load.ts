@@ -1,6 +1,6 @@
 /**
  * What the soak's faults cost the peers (issue 14): security handshakes started, timed out and failed
- * (and connections skipped in line because their dialler gave up),
+ * (and connections skipped in line because their dialler gave up, and duplicate connections of simultaneous dials),
  * and the worst event-loop delay, read from each peer's `/metrics`. A peer's counters restart with its
  * process, so each process is read once more before it is killed, and a slot's figures add up all of its
  * processes. Around each heal, the mesh-wide handshake counts from the heal until the members re-merged.
@@ -17,13 +17,18 @@ export interface LoadFigures {
   failed: number
   /** Inbound connections skipped in the handshake line: their dialler gave up before their turn. */
   abandoned: number
+  /**
+   * Connections closed as duplicates: both peers dialled each other at once, both handshakes ran, and one of
+   * the two connections was then retired — a handshake at each end spent for nothing.
+   */
+  duplicates: number
   /** Worst event-loop delay of any of the slot's processes, ms. */
   worstLoopDelayMs: number
   /** CPU time of the slot's processes, s. */
   cpuS: number
 }
 
-const zero = (): LoadFigures => ({ started: 0, timedOut: 0, failed: 0, abandoned: 0, worstLoopDelayMs: 0, cpuS: 0 })
+const zero = (): LoadFigures => ({ started: 0, timedOut: 0, failed: 0, abandoned: 0, duplicates: 0, worstLoopDelayMs: 0, cpuS: 0 })
 
 /** Sums the samples of a Prometheus text exposition whose name is `name` and whose labels include `match`. */
 export function metricSum (text: string, name: string, match: Record<string, string> = {}): number {
@@ -45,6 +50,7 @@ export function parseLoad (text: string): LoadFigures {
     timedOut: metricSum(text, 'murmur_handshakes_ended_total', { result: 'timed_out' }),
     failed: metricSum(text, 'murmur_handshakes_ended_total', { result: 'failed' }),
     abandoned: metricSum(text, 'murmur_handshakes_abandoned_in_line_total'),
+    duplicates: metricSum(text, 'murmur_duplicate_connections_closed_total'),
     worstLoopDelayMs: 1000 * metricSum(text, 'murmur_event_loop_delay_max_seconds'),
     cpuS: metricSum(text, cpuName)
   }
@@ -105,6 +111,7 @@ function add (a: LoadFigures, b: LoadFigures): LoadFigures {
     timedOut: a.timedOut + b.timedOut,
     failed: a.failed + b.failed,
     abandoned: a.abandoned + b.abandoned,
+    duplicates: a.duplicates + b.duplicates,
     worstLoopDelayMs: Math.max(a.worstLoopDelayMs, b.worstLoopDelayMs),
     cpuS: a.cpuS + b.cpuS
   }

@@ -28,7 +28,7 @@ export interface SoakResult {
   rejoinMs: Array<number | null>
   finalConvergeMs: number | null
   /** Security handshakes on all peers over the whole run (issue 14), and the worst event-loop delay of any peer. */
-  handshakes: { started: number, timedOut: number, failed: number, abandoned: number }
+  handshakes: { started: number, timedOut: number, failed: number, abandoned: number, duplicates: number }
   worstLoopDelayMs: number
   /**
    * CPU seconds of every peer process from their start to the end, of this script, over `wallS` seconds, on
@@ -81,7 +81,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
   lines.push('', 'fault            what                          converged after')
   for (const e of events) {
     const what = e.kind === 'partition' ? `partition ${e.detail}` : `SIGKILL+restart ${e.detail}`
-    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed, ${e.handshakes.abandoned} skipped in line; ${coresBusy(e.handshakes)}`
+    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed, ${e.handshakes.abandoned} skipped in line, ${e.handshakes.duplicates} duplicates; ${coresBusy(e.handshakes)}`
     const relapsed = e.relapsed === undefined || e.relapsed === 0 ? '' : ` (${e.relapsed} lost sight again)`
     const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}${relapsed}, writes ${fmt(e.docsMs)}${hs}` : `rejoined ${fmt(e.membershipMs)}`
     lines.push(`${e.kind.padEnd(16)} ${what.padEnd(29)} ${after}`)
@@ -93,7 +93,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
     `false deaths:  ${r.falseDeaths} (of ${r.deadEvents} dead events, the rest explained by a partition or a kill)`,
     `crashes:       ${r.crashes.length === 0 ? 'none' : r.crashes.join(', ')}`,
     `cpu:           peers ${r.cpu.peersS.toFixed(0)} s, this script ${r.cpu.soakS.toFixed(0)} s, in ${r.cpu.wallS.toFixed(0)} s: ${((r.cpu.peersS + r.cpu.soakS) / Math.max(1, r.cpu.wallS)).toFixed(2)} of ${r.cpu.cores} cores busy on average; during heals the peers kept ${r.cpu.healCores.map(c => c === null ? '?' : c.toFixed(2)).join(', ')} busy`,
-    `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed, ${r.handshakes.abandoned} skipped in line (their dialler gave up first); worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,
+    `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed, ${r.handshakes.abandoned} skipped in line (their dialler gave up first), ${r.handshakes.duplicates} duplicate connections of simultaneous dials closed; worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,
     `convergence:   after heals max ${fmt(maxOf(r.healDocsMs))} (writes), ${fmt(maxOf(r.healMembershipMs))} (members); rejoin after restart max ${fmt(maxOf(r.rejoinMs))}; final ${fmt(r.finalConvergeMs)}`,
     `rss:           ${r.rss.flat ? 'flat' : 'NOT flat'} — last-window / second-window median ≤ ${FLAT_RATIO} on all ${r.rss.judged} never-restarted peers (max ${r.rss.maxRatio.toFixed(2)}, max slope ${r.rss.maxSlopeMbPerMin.toFixed(2)} MB/min, median ${r.rss.medianFirstMb.toFixed(0)} → ${r.rss.medianLastMb.toFixed(0)} MB; V8 heap median ${r.rss.medianHeapFirstMb.toFixed(0)} → ${r.rss.medianHeapLastMb.toFixed(0)} MB)`,
     `bounds:        heals re-merged (members and writes) within ${r.bounds.healS} s: ${r.healMembershipMs.length - r.bounds.slowHeals} of ${r.healMembershipMs.length}; restarts alive everywhere within ${r.bounds.rejoinS} s: ${r.rejoinMs.length - r.bounds.slowRejoins} of ${r.rejoinMs.length}`,

@@ -20,8 +20,9 @@ describe('soak load figures', () => {
       'murmur_process_cpu_seconds_total 12.5',
       'murmur_handshakes_started_total{direction="inbound"} 3',
       'murmur_handshakes_started_total{direction="outbound"} 4',
-      'murmur_handshakes_ended_total{direction="inbound",result="timed_out"} 1'
+      'murmur_handshakes_ended_total{direction="inbound",result="timed_out"} 1',
+      'murmur_duplicate_connections_closed_total 2'
     ].join('\n')
-    expect(parseLoad(text)).toMatchObject({ cpuS: 12.5, started: 7, timedOut: 1 })
+    expect(parseLoad(text)).toMatchObject({ cpuS: 12.5, started: 7, timedOut: 1, duplicates: 2 })
   })
 })

@@ -12,7 +12,7 @@ const passing: Omit<SoakResult, 'failures' | 'ok'> = {
   writes: { attempted: 10, acknowledged: 10, failed: 0, keys: 10 },
   lostWrites: 0, lostExamples: [], falseDeaths: 0, falseDeathExamples: [], deadEvents: 40, partitions: 2, kills: 2, crashes: [],
   healMembershipMs: [4_000, 9_000], healDocsMs: [6_000, 9_900], rejoinMs: [800, 4_900], finalConvergeMs: 2_000,
-  handshakes: { started: 0, timedOut: 0, failed: 0, abandoned: 0 }, worstLoopDelayMs: 100,
+  handshakes: { started: 0, timedOut: 0, failed: 0, abandoned: 0, duplicates: 0 }, worstLoopDelayMs: 100,
   cpu: { peersS: 1, soakS: 1, wallS: 1, cores: 2, healCores: [] },
   rss: { flat: true, ratio: 1.3, maxRatio: 1.1, judged: 28, medianFirstMb: 120, medianLastMb: 130, maxSlopeMbPerMin: 1, medianHeapFirstMb: 30, medianHeapLastMb: 35 },
   bounds: { healS: 10, rejoinS: 5, slowHeals: 0, slowRejoins: 0 }
