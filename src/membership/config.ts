@@ -102,7 +102,7 @@ export const LAN_PRESET: Readonly<MembershipConfig> = Object.freeze({
   reconnectIntervalMs: 2_000,
   reconnectWindowMs: 24 * 3_600_000,
   leftRetentionMs: 3_600_000,
-  // As many as the member table holds: ~0.5 KiB each for a libp2p member, at most 16 MiB.
+  // As many as the member table holds: ~0.7 KiB each for a libp2p member (11 MiB when full), at most 16 MiB.
   forgottenMembers: 16_384,
   // Frames ride TCP, so there is no 1,400-byte MTU constraint as in memberlist; a larger budget drains a
   // join storm faster. 4 KiB is ~25 alive updates with addresses.

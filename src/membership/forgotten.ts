@@ -12,7 +12,7 @@
  * one above, with a record it signs afresh — which a replayer cannot make.
  *
  * Each entry holds what the member table held for it (the same meta and signature objects, not copies):
- * ~0.5 KiB in V8 for a libp2p member (a 52-character id, a name, a few addresses, a 64-byte signature).
+ * ~0.7 KiB of V8 heap for a libp2p member (a 52-character id, a name, two addresses, a 64-byte signature).
  */
 import type { PeerId } from '../core/transport.js'
 import type { MemberUpdate } from './member.js'

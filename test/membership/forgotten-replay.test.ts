@@ -11,8 +11,10 @@
 import { describe, expect, test } from 'vitest'
 import { Channel } from '../../src/core/transport.js'
 import { decodeSwim } from '../../src/membership/codec.js'
+import { FORGOTTEN_BYTES_PER_ENTRY, ForgottenMembers, recordBytes } from '../../src/membership/forgotten.js'
 import { MemberState } from '../../src/membership/member.js'
 import type { MemberUpdate } from '../../src/membership/member.js'
+import { simAddress } from '../../src/sim/index.js'
 import type { SimCluster } from '../../src/sim/index.js'
 import { useSeed } from '../helpers/replay.js'
 import { signedAlive, signedLeft } from '../helpers/signed.js'
@@ -42,22 +44,27 @@ function framesTo (c: SimCluster, h: string, victim: string): () => number {
   return () => n
 }
 
-/**
- * `victim` goes (`how`), is forgotten everywhere, and `h` replays its old signed alive record to every
- * honest member twice, 30 s apart. Returns who listed it after.
- */
-function replayAfterForget (c: SimCluster, victim: string, h: string, how: 'leave' | 'crash'): void {
-  const kept = capture(c, h, victim)
+/** After 5 s, `victim` leaves or crashes, is listed left or dead everywhere, then forgotten everywhere. */
+function goneAndForgotten (c: SimCluster, victim: string, how: 'leave' | 'crash'): void {
   c.network.runFor(5_000)
   if (how === 'leave') c.leave(victim)
   else c.crash(victim)
   const gone = how === 'leave' ? 'left' : 'dead'
   expect(c.runUntilAll(() => allSee(c, victim, gone), 120_000), `${victim} ${gone} everywhere: ${notSeeing(c, victim, gone).join(', ')}`).toBeDefined()
-  const config = c.membership(h).config
+  const config = c.membership(c.runningIds()[0] as string).config
   const horizon = how === 'leave' ? config.leftRetentionMs : config.reconnectWindowMs
   c.network.runFor(horizon + 2 * config.reconnectIntervalMs + 1_000)
+  expect(c.runningIds().filter(id => c.membership(id).member(victim) !== undefined), 'forgotten everywhere').toEqual([])
+}
+
+/**
+ * `victim` goes (`how`), is forgotten everywhere, and `h` replays its old signed alive record to every
+ * honest member twice, 30 s apart.
+ */
+function replayAfterForget (c: SimCluster, victim: string, h: string, how: 'leave' | 'crash'): void {
+  const kept = capture(c, h, victim)
+  goneAndForgotten(c, victim, how)
   const honest = c.runningIds().filter(id => id !== h)
-  expect(honest.filter(id => c.membership(id).member(victim) !== undefined), 'forgotten everywhere').toEqual([])
   const record = kept()
   expect(record, 'h holds a copy of the victim\'s signed alive record').toBeDefined()
   const replayedAt = c.network.now
@@ -96,30 +103,45 @@ function rejoin (c: SimCluster, victim: string): number | undefined {
   return c.runUntilAll((observer, ms) => observer === victim ? ms.filter(m => m.state === 'alive').length === c.runningIds().length : c.stateOf(observer, victim) === 'alive', 60_000, 10)
 }
 
+/** `victim` restarted: alive everywhere within 3 s (logged as `what`), and still 30 s later. */
+function expectRejoin (c: SimCluster, seed: number, victim: string, what: string): void {
+  c.restart(victim)
+  const took = rejoin(c, victim)
+  const refused = c.runningIds().reduce((n, id) => n + c.membership(id).stats().staleRecords, 0)
+  console.log(`seed ${seed}: ${what}: alive everywhere in ${took ?? 'never'} ms, at incarnation ${c.membership(victim).local().incarnation}; ${refused} of its alive records refused as stale meanwhile`)
+  expect(took, `not alive at: ${notSeeing(c, victim, 'alive').join(', ')}`).toBeDefined()
+  expect(took).toBeLessThanOrEqual(3_000)
+  c.network.runFor(30_000)
+  expect(allSee(c, victim, 'alive'), notSeeing(c, victim, 'alive').join(', ')).toBe(true)
+}
+
 describe('an honest member back after it was forgotten', () => {
   for (const how of ['leave', 'crash'] as const) {
     test(`a member that ${how === 'leave' ? 'left' : 'crashed'} and was forgotten restarts with the same identity: alive everywhere within 3 s`, () => {
       const seed = useSeed(how === 'leave' ? 0x4f_0003 : 0x4f_0004, FILE, `a member that ${how === 'leave' ? 'left' : 'crashed'} and was forgotten restarts`)
       const c = formed(6, seed, { record: RECORD })
       const victim = c.ids[3] as string
-      c.network.runFor(5_000)
-      if (how === 'leave') c.leave(victim)
-      else c.crash(victim)
-      const gone = how === 'leave' ? 'left' : 'dead'
-      expect(c.runUntilAll(() => allSee(c, victim, gone), 120_000)).toBeDefined()
-      const config = c.membership(c.ids[0] as string).config
-      c.network.runFor((how === 'leave' ? config.leftRetentionMs : config.reconnectWindowMs) + 2 * config.reconnectIntervalMs + 1_000)
-      expect(c.runningIds().filter(id => c.membership(id).member(victim) !== undefined), 'forgotten everywhere').toEqual([])
-      c.restart(victim)
-      const took = rejoin(c, victim)
-      console.log(`seed ${seed}: a member that ${how === 'leave' ? 'left' : 'crashed'}, forgotten, restarted: alive everywhere in ${took ?? 'never'} ms, at incarnation ${c.membership(victim).local().incarnation}`)
-      expect(took, `not alive at: ${notSeeing(c, victim, 'alive').join(', ')}`).toBeDefined()
-      expect(took).toBeLessThanOrEqual(3_000)
-      c.network.runFor(30_000)
-      expect(allSee(c, victim, 'alive'), notSeeing(c, victim, 'alive').join(', ')).toBe(true)
+      goneAndForgotten(c, victim, how)
+      expectRejoin(c, seed, victim, `a member that ${how === 'leave' ? 'left' : 'crashed'}, forgotten, restarted`)
       c.stopAll()
     })
   }
+
+  test('a forgotten member restarts and joins through a peer that never knew it: the others refuse its first alive, tell it when it probes them, and it is alive everywhere within 3 s', () => {
+    const seed = useSeed(0x4f_0007, FILE, 'joins through a peer that never knew it')
+    const victim = 'n03'
+    // The victim joins through n00 alone, which is restarted after the victim was forgotten: n00 holds no
+    // memory of it and takes its first alive, at incarnation 0, as news; the others remember its leave.
+    const c = formed(6, seed, { record: RECORD, memberOptions: (id) => id === victim ? { seeds: [{ id: 'n00', addrs: [simAddress('n00')] }] } : {} })
+    goneAndForgotten(c, victim, 'leave')
+    c.crash('n00')
+    c.network.runFor(1_000)
+    c.restart('n00')
+    expect(c.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === 5, 60_000), 'n00 back').toBeDefined()
+    c.network.runFor(5_000)
+    expectRejoin(c, seed, victim, 'a forgotten member joining through a peer that never knew it')
+    c.stopAll()
+  })
 
   test('a member restarted before it was forgotten (the common case) rejoins as before', () => {
     const seed = useSeed(0x4f_0005, FILE, 'a member restarted before it was forgotten')
@@ -159,5 +181,31 @@ describe('the memory of forgotten members is bounded', () => {
     expect(c.membership(a).stats().staleRecords - before).toBe(limit)
     expect(c.membership(a).members().length).toBe(4 + minted.length - limit)
     c.stopAll()
+  })
+})
+
+describe('ForgottenMembers', () => {
+  const record = (id: string, tagBytes = 0): MemberUpdate => ({ state: MemberState.left, id, incarnation: 2, from: id, meta: { name: id, addrs: [`sim://${id}`], tags: tagBytes === 0 ? {} : { t: 'x'.repeat(tagBytes) } }, signature: new Uint8Array(64) })
+
+  test('bounded by count and by bytes, oldest out; remembering again makes an entry the newest; 0 remembers nothing', () => {
+    const f = new ForgottenMembers(100)
+    for (let i = 0; i < 250; i++) f.remember(record(`m${i}`))
+    expect(f.size).toBe(100)
+    expect(f.get('m149')).toBeUndefined()
+    expect(f.get('m150')?.incarnation).toBe(2)
+    f.remember(record('m150'))
+    f.remember(record('new'))
+    expect(f.get('m150')).toBeDefined()
+    expect(f.get('m151')).toBeUndefined()
+    // Records of 20 KiB of tags each (what a member minting identities can give them): the byte bound,
+    // 100 KiB here, holds four.
+    for (let i = 0; i < 50; i++) f.remember(record(`big${i}`, 10_000))
+    expect(f.bytes).toBeLessThanOrEqual(100 * FORGOTTEN_BYTES_PER_ENTRY)
+    expect(f.size).toBe(Math.floor(100 * FORGOTTEN_BYTES_PER_ENTRY / recordBytes(record('big0', 10_000))))
+    f.delete('big49')
+    expect(f.get('big49')).toBeUndefined()
+    const none = new ForgottenMembers(0)
+    none.remember(record('x'))
+    expect(none.size).toBe(0)
   })
 })
