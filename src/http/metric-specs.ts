@@ -210,6 +210,7 @@ export const SPECS: Spec[] = [
       [{ reason: 'push_pull_served' }, num(s.m.pushPullsServedRefused)],
       [{ reason: 'bad_signature' }, num(s.m.badSignatures)],
       [{ reason: 'signature_budget' }, num(s.m.signaturesUnchecked)],
+      [{ reason: 'stale_record' }, num(s.m.staleRecords)],
       [{ reason: 'unexpected_ack' }, num(s.m.unexpectedAcks)],
       [{ reason: 'broadcast_queue_full' }, num(s.m.broadcastsDropped)]
     ]

@@ -56,6 +56,12 @@ export interface MembershipConfig {
   reconnectWindowMs: number
   /** Members that left are listed for this long (a tombstone), then forgotten. */
   leftRetentionMs: number
+  /**
+   * Forgotten members (the two windows above) whose last own record is still remembered, so that a replay
+   * of an older one cannot revive them (forgotten.ts): the most recently forgotten, at most this many and
+   * this many KiB of records. 0: none (any old record of a forgotten member is taken as news again).
+   */
+  forgottenMembers: number
   /** Byte budget of piggybacked gossip per frame. */
   maxPiggybackBytes: number
   /** Updates queued for dissemination; past this, those sent most often are dropped first. */
@@ -96,6 +102,8 @@ export const LAN_PRESET: Readonly<MembershipConfig> = Object.freeze({
   reconnectIntervalMs: 2_000,
   reconnectWindowMs: 24 * 3_600_000,
   leftRetentionMs: 3_600_000,
+  // As many as the member table holds: ~0.7 KiB each for a libp2p member (11 MiB when full), at most 16 MiB.
+  forgottenMembers: 16_384,
   // Frames ride TCP, so there is no 1,400-byte MTU constraint as in memberlist; a larger budget drains a
   // join storm faster. 4 KiB is ~25 alive updates with addresses.
   maxPiggybackBytes: 4096,
@@ -150,7 +158,7 @@ export function resolveMembershipConfig (init: MembershipInit = {}, preset: Pres
   for (const key of positive) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number, got ${config[key]}`)
   }
-  const nonNegative: NumericKey[] = ['indirectChecks', 'suspicionVerifiers', 'gossipToTheDeadMs', 'reconnectWindowMs', 'leftRetentionMs']
+  const nonNegative: NumericKey[] = ['indirectChecks', 'suspicionVerifiers', 'gossipToTheDeadMs', 'reconnectWindowMs', 'leftRetentionMs', 'forgottenMembers']
   for (const key of nonNegative) {
     if (!Number.isFinite(config[key]) || config[key] < 0) throw new ConfigError(`${key} must be ≥ 0, got ${config[key]}`)
   }
@@ -158,8 +166,8 @@ export function resolveMembershipConfig (init: MembershipInit = {}, preset: Pres
     throw new ConfigError(`probeTimeoutMs (${config.probeTimeoutMs}) must be below probeIntervalMs (${config.probeIntervalMs}) to leave time for indirect probes`)
   }
   if (config.suspicionMaxTimeoutMult < 1) throw new ConfigError('suspicionMaxTimeoutMult must be ≥ 1')
-  if (!Number.isInteger(config.indirectChecks) || !Number.isInteger(config.gossipNodes) || !Number.isInteger(config.suspicionVerifiers)) {
-    throw new ConfigError('indirectChecks, gossipNodes and suspicionVerifiers must be integers')
+  if (!Number.isInteger(config.indirectChecks) || !Number.isInteger(config.gossipNodes) || !Number.isInteger(config.suspicionVerifiers) || !Number.isInteger(config.forgottenMembers)) {
+    throw new ConfigError('indirectChecks, gossipNodes, suspicionVerifiers and forgottenMembers must be integers')
   }
   if (config.maxPiggybackBytes < 512) throw new ConfigError('maxPiggybackBytes must be at least 512')
   return config

@@ -20,6 +20,7 @@ import { MemberState, isActive, metaEqual, needsRefutation, supersedes } from '.
 import type { MemberInfo, MemberMeta, MemberUpdate } from './member.js'
 import type { RecordSigner, SignedState } from './signing.js'
 import { Suspicion } from './suspicion.js'
+import { ForgottenMembers } from './forgotten.js'
 import { IdSet } from './id-set.js'
 import { StateDigest } from './state-digest.js'
 import { pickVerifiers } from './verifiers.js'
@@ -65,7 +66,7 @@ interface Verification {
 }
 
 /** Why an update was refused (counted by the caller). */
-export type RejectReason = 'implausible-incarnation' | 'member-table-full' | 'bad-signature' | 'verify-budget'
+export type RejectReason = 'implausible-incarnation' | 'member-table-full' | 'bad-signature' | 'verify-budget' | 'stale-record'
 
 /**
  * How long, in probe periods, a member back from the dead holds a view we do not take its verdicts from:
@@ -91,8 +92,9 @@ export interface MemberTableDeps {
   /** We refuted an accusation about ourselves (Lifeguard: a sign we may be the slow one). */
   onRefute: (accusation: MemberUpdate) => void
   /**
-   * An update refused: not signed by the member it is about, the table full, or (still applied, at the
-   * incarnation we hold) an accusation claiming a newer incarnation than the member's own record we have.
+   * An update refused: not signed by the member it is about, the table full, an `alive` of a forgotten
+   * member no newer than its last record we remember (a replay), or (still applied, at the incarnation we
+   * hold) an accusation claiming a newer incarnation than the member's own record we have.
    */
   onRejected?: (reason: RejectReason, update: MemberUpdate) => void
   /** A member joined or came back: lets the prober add it to its rotation. */
@@ -112,6 +114,8 @@ export interface MemberTableDeps {
 
 export class MemberTable {
   private readonly records = new Map<PeerId, MemberRecord>()
+  /** The last records of members reap() removed (forgotten.ts). */
+  private readonly forgotten: ForgottenMembers
   private readonly self: MemberRecord
   /** Other members by state: random picks and counts without scanning the table (issue 11). */
   private readonly byState: Readonly<Record<MemberState, IdSet>> = { alive: new IdSet(), suspect: new IdSet(), dead: new IdSet(), left: new IdSet() }
@@ -128,6 +132,7 @@ export class MemberTable {
   private heldAccusation: MemberUpdate | undefined
 
   constructor (private readonly deps: MemberTableDeps) {
+    this.forgotten = new ForgottenMembers(deps.config.forgottenMembers)
     this.self = {
       id: deps.localId,
       meta: deps.localMeta,
@@ -165,6 +170,19 @@ export class MemberTable {
 
   get size (): number {
     return this.records.size
+  }
+
+  /** Forgotten members whose last record is remembered. */
+  get forgottenCount (): number {
+    return this.forgotten.size
+  }
+
+  /**
+   * The last own record of forgotten member `id` (dead or left, with the signature behind it), if
+   * remembered: what the member, restarted, needs to be told to refute it.
+   */
+  forgottenRecord (id: PeerId): MemberUpdate | undefined {
+    return this.records.has(id) ? undefined : this.forgotten.get(id)
   }
 
   info (id: PeerId): MemberInfo | undefined {
@@ -340,6 +358,15 @@ export class MemberTable {
     }
     const r = this.records.get(u.id)
     if (!supersedes(r, u)) return
+    if (r === undefined) {
+      // A member we forgot: only a record newer than its last one is news. An older one is a replay (its
+      // member, back for real, refutes that last record when told: Membership.accusationFor).
+      const last = this.forgotten.get(u.id)
+      if (last !== undefined && !supersedes(last, u)) {
+        this.deps.onRejected?.('stale-record', u)
+        return
+      }
+    }
     if (r === undefined && this.records.size >= this.deps.config.maxMembers) {
       this.deps.onRejected?.('member-table-full', u)
       return
@@ -351,6 +378,7 @@ export class MemberTable {
       // a record into a dictionary, slower to read and larger, and the table holds N of them in each member.
       const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, revivedAt: Number.NEGATIVE_INFINITY, signature: u.signature, signedState: 'alive', suspicion: undefined, verification: undefined }
       this.records.set(u.id, rec)
+      this.forgotten.delete(u.id)
       this.index(rec, undefined)
       this.deps.broadcast(u, newMemberTransmits)
       this.deps.onNewMember?.(u.id)
@@ -487,8 +515,8 @@ export class MemberTable {
   }
 
   /**
-   * Forget dead members older than the reconnect window and left members older than their retention.
-   * Returns the ids removed.
+   * Forget dead members older than the reconnect window and left members older than their retention,
+   * remembering each one's last record (forgotten.ts). Returns the ids removed.
    */
   reap (): PeerId[] {
     const now = this.deps.clock.now()
@@ -506,6 +534,7 @@ export class MemberTable {
     if (removed.length > 0) this.changes++
     for (const id of removed) {
       const r = this.records.get(id) as MemberRecord
+      this.forgotten.remember(this.updateFor(id) as MemberUpdate)
       this.records.delete(id)
       this.byState[r.state].delete(id)
     }

@@ -116,6 +116,13 @@ export interface MembershipStats {
   signaturesUnchecked: number
   /** New members refused because the table was full (maxMembers). */
   membersRefused: number
+  /**
+   * `alive` records of forgotten members no newer than their last record we remember: replays of an old
+   * record (refused), or the member itself restarted, which is then told to refute (forgotten.ts).
+   */
+  staleRecords: number
+  /** Forgotten members whose last record is remembered (at most `forgottenMembers`). */
+  forgottenMembers: number
   /** ping-req refused: from a non-member, for an unknown target, or too many pending. */
   pingReqsRefused: number
   /** Push-pulls not started because too many were outstanding. */
@@ -222,7 +229,7 @@ export class Membership {
   /** The gossip loop, once started (after its random phase); undefined while stopped. */
   private gossipTicker: IdleTicker | undefined
   private readonly unsubscribe: Array<() => void> = []
-  private readonly counters: Omit<MembershipStats, 'probeRtt' | 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds'>
+  private readonly counters: Omit<MembershipStats, 'probeRtt' | 'awareness' | 'broadcastQueue' | 'broadcastsDropped' | 'seeds' | 'forgottenMembers'>
   private readonly probeRtt = new Histogram(PROBE_RTT_BUCKETS_MS)
   private seedIndex = 0
   /** aliveIds(), cached per alive generation of the table. */
@@ -246,7 +253,7 @@ export class Membership {
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
       probes: 0, probesFailed: 0, probesDeferred: 0, indirectProbes: 0, verifications: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
-      reconnectAttempts: 0, unknownSenderPulls: 0, staleVerdicts: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
+      reconnectAttempts: 0, unknownSenderPulls: 0, staleVerdicts: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, staleRecords: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
     const meta: MemberMeta = {
@@ -542,7 +549,7 @@ export class Membership {
 
   stats (): MembershipStats {
     const q = this.queue.stats()
-    return { ...structuredClone(this.counters), probeRtt: this.probeRtt.snapshot(), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped, seeds: this.seeds.length }
+    return { ...structuredClone(this.counters), probeRtt: this.probeRtt.snapshot(), awareness: this.awareness.score, broadcastQueue: q.queued, broadcastsDropped: q.dropped, seeds: this.seeds.length, forgottenMembers: this.table.forgottenCount }
   }
 
   // ── sending ────────────────────────────────────────────────────────────────────────────────────
@@ -621,8 +628,8 @@ export class Membership {
     // The sender believes we are suspect or dead (now or in an older incarnation): answer it directly
     // with our alive record, rather than hoping that gossip reaches it before its suspicion expires.
     const owed = accused && !this.leaving && this.owesAlive(from) ? [this.table.aliveSelf()] : []
-    // And the other way round: we hold the sender suspect or dead, and it is talking to us.
-    const told = msg.type === 'pushPull' || msg.type === 'pushPullReply' ? [] : this.accusationFor(from)
+    // And the other way round: we hold the sender suspect or dead, or forgot it, and it is talking to us.
+    const told = this.accusationFor(from, msg.type === 'pushPull' || msg.type === 'pushPullReply')
     // A sender we have never heard of, or hold as left (it restarted and rejoined: its newer alive record
     // missed us), knows more about itself than we do.
     if (msg.type !== 'pushPull' && msg.type !== 'pushPullReply') {
@@ -655,14 +662,20 @@ export class Membership {
    * off for less than a suspicion timeout suspects those it probes meanwhile, and the gossip of those
    * suspicions is spent on frames that cannot arrive; after the heal only it knew of them, and each accused
    * stayed suspect in its view until its round-robin probe got there or the suspicion expired into a death
-   * (10–17 s in the simulator at N = 5; test/membership/short-partition.test.ts). Push-pull frames carry
-   * our whole view anyway.
+   * (10–17 s in the simulator at N = 5; test/membership/short-partition.test.ts). Push-pull frames
+   * (`fullState`) carry our whole view anyway.
+   *
+   * A member we forgot, whose last record we remember (forgotten.ts), is told that record, whatever the
+   * frame (our full state no longer holds it): it restarted at incarnation 0, and its `alive` is refused
+   * as a replay until it refutes that record one above — proven by the record's own signature, so the
+   * refutation takes one round trip (test/membership/forgotten-replay.test.ts).
    */
-  private accusationFor (from: PeerId): MemberUpdate[] {
+  private accusationFor (from: PeerId, fullState: boolean): MemberUpdate[] {
     if (this.leaving) return []
     const state = this.table.state(from)
-    if (state !== MemberState.suspect && state !== MemberState.dead) return []
-    const u = this.table.updateFor(from)
+    let u: MemberUpdate | undefined
+    if (state === undefined) u = this.table.forgottenRecord(from)
+    else if (!fullState && (state === MemberState.suspect || state === MemberState.dead)) u = this.table.updateFor(from)
     if (u === undefined || !this.toldAccused.take(from, this.clock.now(), this.config.probeIntervalMs)) return []
     return [u]
   }
@@ -742,6 +755,10 @@ export class Membership {
       case 'implausible-incarnation':
         this.counters.implausibleUpdates++
         this.log.debug('accusation ahead of the incarnation we hold: counted at ours', fields)
+        return
+      case 'stale-record':
+        this.counters.staleRecords++
+        this.log.debug('refused an alive record no newer than the last one of a forgotten member', fields)
         return
       case 'verify-budget':
         this.counters.signaturesUnchecked++

@@ -8,6 +8,10 @@
  * and self-description. Accusations (suspect, dead) are other members' opinions and stay unsigned; they
  * can never raise the incarnation we hold for a member (member-table.ts), so only the member itself moves
  * its incarnation, one signed record at a time.
+ *
+ * A signature says who wrote a record, not when: every relay holds a copy it can send again. An old copy
+ * is refused by every peer that holds or remembers a newer record of its member — including one it forgot
+ * long ago (forgotten.ts).
  */
 import { TokenBucket } from '../core/rate-limit.js'
 import type { RateSpec } from '../core/rate-limit.js'

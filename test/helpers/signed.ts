@@ -9,3 +9,10 @@ export function signedAlive (network: SimNetwork, id: string, incarnation: numbe
   const u = { state: 'alive' as const, id, incarnation, from: '', meta }
   return signature === undefined ? u : { ...u, signature }
 }
+
+/** `id`'s own left record, signed with `id`'s simulator key. */
+export function signedLeft (network: SimNetwork, id: string, incarnation: number, meta: MemberMeta = { name: id, addrs: [], tags: {} }): MemberUpdate {
+  const signature = network.keys?.signer(id).sign(recordPayload('left', id, incarnation, meta))
+  const u = { state: 'left' as const, id, incarnation, from: id, meta }
+  return signature === undefined ? u : { ...u, signature }
+}
