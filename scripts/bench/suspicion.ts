@@ -5,8 +5,11 @@
  * suspicion timeout is `suspicionMult · log10(N) · probe interval`; it bounds how fast a crashed member is
  * declared dead, and how long a live member may stop answering (a GC pause, a swapped-out or
  * CPU-starved process, a VM migration) before it is declared dead. One number sets both:
- * - **SIGKILL → dead on all**: a member of a formed, quiet mesh crashes; simulated ms until every running
- *   member lists it dead (median over the seeds).
+ * - **host gone → dead on all**: a member of a formed, quiet mesh stops answering anything, dials
+ *   included (a host that lost power or its network: no refusal); simulated ms until every running member
+ *   lists it dead (median over the seeds). A process killed on a live host is another matter: its host
+ *   refuses dials, which is evidence of its own and ends the suspicion within two probe intervals whatever
+ *   the multiplier (member-table.ts noteRefused); the multiplier only governs crashes with no such answer.
  * - **frozen for D s → declared dead**: a member stops handling anything for D seconds (its frames wait
  *   in its queues, as a stopped process's kernel buffers them); in how many of the seeds anyone declared
  *   it dead. The largest D never declared dead is the multiplier's tolerance.
@@ -41,13 +44,14 @@ export function parse (args: string[]): Options {
 
 /** A formed mesh of `n`, quiet for a while (so Lifeguard's scores have settled). */
 function formed (n: number, mult: number, seed: number): SimCluster {
-  const cluster = new SimCluster({ size: n, seed, startWindowMs: n * 30, config: { suspicionMult: mult }, record: ['dead'] })
+  // A crashed node's dials time out instead of being refused: see "host gone" above.
+  const cluster = new SimCluster({ size: n, seed, startWindowMs: n * 30, config: { suspicionMult: mult }, record: ['dead'], network: { refuseWhenCrashed: false } })
   if (cluster.runUntilEvery(m => m.aliveCount === n - 1, 600_000, 500) === undefined) throw new Error(`N=${n}, seed ${seed}: the mesh did not form`)
   cluster.network.runFor(20_000 + (seed % 7) * 137)
   return cluster
 }
 
-/** Simulated ms from a crash until every running member lists the victim dead. */
+/** Simulated ms from a crash of the victim's host (no refusal) until every running member lists it dead. */
 export function detection (n: number, mult: number, seed: number): number {
   const cluster = formed(n, mult, seed)
   const victim = cluster.runningIds()[seed % n] as string
@@ -80,7 +84,7 @@ export async function main (args: string[]): Promise<void> {
       const detectionMs: number[] = []
       const deadOfStall: Record<string, number> = {}
       for (let s = 1; s <= o.seeds; s++) detectionMs.push(detection(n, mult, 7000 + s))
-      progress(`N=${n}, suspicionMult ${mult}: SIGKILL → dead on all, median ${round(median(detectionMs))} ms (${detectionMs.join(', ')})`)
+      progress(`N=${n}, suspicionMult ${mult}: host gone → dead on all, median ${round(median(detectionMs))} ms (${detectionMs.join(', ')})`)
       for (const d of o.stalls) {
         let dead = 0
         for (let s = 1; s <= o.seeds; s++) if (declaredDead(n, mult, 7000 + s, d)) dead++
@@ -91,9 +95,9 @@ export async function main (args: string[]): Promise<void> {
       rows.push({ n, mult, detectionMs, deadOfStall, toleratedS: tolerated.length === 0 ? undefined : Math.max(...tolerated) })
     }
   }
-  const header = ['N', 'suspicionMult', 'SIGKILL → dead on all, ms: median (min–max)', ...o.stalls.map(d => `frozen ${d} s: declared dead`), 'longest freeze never declared dead']
+  const header = ['N', 'suspicionMult', 'host gone → dead on all, ms: median (min–max)', ...o.stalls.map(d => `frozen ${d} s: declared dead`), 'longest freeze never declared dead']
   const body = [
-    `Simulated (profile sim: LAN timing, Lifeguard, three suspect verifiers), seeds 7001–${7000 + o.seeds} per cell; a formed mesh, quiet 20 s, then one member crashed (SIGKILL: its port refuses) or frozen (it handles nothing for the time given, its frames waiting in its queues). "Declared dead" counts the seeds in which anyone declared the frozen member dead.`,
+    `Simulated (profile sim: LAN timing, Lifeguard, three suspect verifiers), seeds 7001–${7000 + o.seeds} per cell; a formed mesh, quiet 20 s, then one member's host gone (it answers nothing, dials included; a process killed on a live host is refused instead, which ends a suspicion within two probe intervals whatever the multiplier) or frozen (it handles nothing for the time given, its frames waiting in its queues). "Declared dead" counts the seeds in which anyone declared the frozen member dead.`,
     '',
     table(header, rows.map(r => [
       r.n, r.mult,

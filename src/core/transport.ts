@@ -57,8 +57,10 @@ export type PeerEvent =
   /**
    * A send to `id` (or to `addrs`, if the id was unknown) could not even start: the dial was refused or
    * timed out. Membership may use it to finish a probe early; it never marks a member dead on its own.
+   * `refused`: the remote's host answered and nothing listens there (TCP RST, ECONNREFUSED, on every
+   * address tried): the peer's process is gone or stopped listening, where a timeout says nothing about it.
    */
-  | { readonly type: 'unreachable', readonly id?: PeerId, readonly addrs: readonly string[] }
+  | { readonly type: 'unreachable', readonly id?: PeerId, readonly addrs: readonly string[], readonly refused?: boolean }
 
 export interface Transport {
   /** This peer's id. */

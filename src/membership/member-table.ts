@@ -38,6 +38,16 @@ export const MERGED_NEWS_TRANSMITS = 3
 /** Largest incarnation the wire carries (uint32). */
 export const MAX_INCARNATION = 0xffff_ffff
 
+/**
+ * A suspicion backed by our own refused dial ends after this many probe intervals at most (noteRefused),
+ * and such evidence counts for as long. Two: long enough for a member that restarts at once to announce
+ * itself, and for a refusal that was a fluke (a listener between two binds) to be contradicted by the next
+ * dial; much shorter than Lifeguard's minimum (4 · log10 n intervals at LAN timing), which exists to give a
+ * live member that missed acks time to hear of its suspicion and refute. A member whose host refuses its
+ * address is not live there.
+ */
+export const REFUSED_SUSPICION_INTERVALS = 2
+
 interface MemberRecord {
   id: PeerId
   meta: MemberMeta
@@ -53,6 +63,8 @@ interface MemberRecord {
   suspicion: Suspicion | undefined
   /** How the current suspicion ends (onSuspicionExpired); set when it starts. */
   verification: Verification | undefined
+  /** When our own dial to it was last refused (−∞: not since it last proved alive): noteRefused. */
+  refusedAt: number
 }
 
 /** The verification of one suspicion (issue 11): see onSuspicionExpired. */
@@ -143,7 +155,8 @@ export class MemberTable {
       signature: undefined,
       signedState: 'alive',
       suspicion: undefined,
-      verification: undefined
+      verification: undefined,
+      refusedAt: Number.NEGATIVE_INFINITY
     }
     this.signSelf()
     this.records.set(deps.localId, this.self)
@@ -376,7 +389,7 @@ export class MemberTable {
     if (r === undefined) {
       // Every field set here, in one order, and never deleted (issue 11): a deleted property used to turn
       // a record into a dictionary, slower to read and larger, and the table holds N of them in each member.
-      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, revivedAt: Number.NEGATIVE_INFINITY, signature: u.signature, signedState: 'alive', suspicion: undefined, verification: undefined }
+      const rec: MemberRecord = { id: u.id, meta: u.meta, state: MemberState.alive, incarnation: u.incarnation, stateChangedAt: now, revivedAt: Number.NEGATIVE_INFINITY, signature: u.signature, signedState: 'alive', suspicion: undefined, verification: undefined, refusedAt: Number.NEGATIVE_INFINITY }
       this.records.set(u.id, rec)
       this.forgotten.delete(u.id)
       this.index(rec, undefined)
@@ -469,6 +482,39 @@ export class MemberTable {
     const r = this.records.get(id)
     if (r === undefined || r === this.self || !isActive(r.state)) return
     this.applySuspect({ state: MemberState.suspect, id, incarnation: r.incarnation, from: this.self.id })
+  }
+
+  /**
+   * Our own dial to `id` was refused (the transport's `unreachable` with `refused`): its host answered, and
+   * nothing listens at the member's address. A missed ack may be a slow member, a lost frame or our own
+   * load, which is why Lifeguard waits at least `suspicionMult · log10 n` intervals for a refutation; a
+   * refusal is the member's process gone (SIGKILL, a crash, a stop without leave). So it counts as our
+   * accusation, and our suspicion of it ends within REFUSED_SUSPICION_INTERVALS probe intervals, then our
+   * own last-chance ping (onSuspicionExpired), refused again, declares it dead. The member can still
+   * refute meanwhile, and a restarted one rejoins as after any death. Only our own dials count: a refusal
+   * cannot be relayed, so no member can speed up a verdict about another.
+   */
+  noteRefused (id: PeerId): void {
+    const r = this.records.get(id)
+    if (!this.deps.config.refusalEvidence || r === undefined || r === this.self || !isActive(r.state)) return
+    r.refusedAt = this.deps.clock.now()
+    this.suspect(id)
+    r.suspicion?.expireWithin(this.refusedSuspicionMs())
+  }
+
+  /** A connection to `id` opened: it listens (or dialled us), and an earlier refusal no longer counts. */
+  noteConnected (id: PeerId): void {
+    const r = this.records.get(id)
+    if (r !== undefined) r.refusedAt = Number.NEGATIVE_INFINITY
+  }
+
+  private refusedSuspicionMs (): number {
+    return REFUSED_SUSPICION_INTERVALS * this.deps.config.probeIntervalMs
+  }
+
+  /** Whether our own dial to `r` was refused within the last `ms` (and nothing since showed it listening). */
+  private refusedWithin (r: MemberRecord, ms: number): boolean {
+    return this.deps.clock.now() - r.refusedAt <= ms
   }
 
   /**
@@ -566,6 +612,8 @@ export class MemberTable {
     const suspicion: Suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, suspicion, min) })
     r.suspicion = suspicion
     r.verification = { phase: 'suspecting', verifiers: undefined, verdict: undefined }
+    // Accused after our own dial was refused (noteRefused): our evidence, not the accuser's, shortens it.
+    if (this.refusedWithin(r, this.refusedSuspicionMs())) suspicion.expireWithin(this.refusedSuspicionMs())
     this.deps.broadcast(u)
     this.deps.emit('suspect', toInfo(r))
   }
@@ -605,7 +653,10 @@ export class MemberTable {
       const extra: Suspicion = new Suspicion(this.deps.clock, this.self.id, 0, minMs, minMs, () => { this.onSuspicionExpired(r, extra, minMs) })
       r.suspicion = extra
     }
-    if (verification.phase === 'suspecting' && !this.verifiersOf(r).includes(this.self.id)) {
+    // Our own dial was refused lately: we have the evidence a verifier would fetch, so we verify ourselves
+    // (a dial to a process that is gone costs its host one refusal) instead of waiting another minimum.
+    const refused = this.refusedWithin(r, 2 * this.refusedSuspicionMs())
+    if (verification.phase === 'suspecting' && !refused && !this.verifiersOf(r).includes(this.self.id)) {
       if (verification.verdict !== undefined) {
         declare(verification.verdict)
       } else {
@@ -694,6 +745,8 @@ export class MemberTable {
   /** Adopts `u`, the member's own signed record, as what we hold for it. */
   private takeRecord (r: MemberRecord, u: MemberUpdate, state: SignedState): void {
     this.changes++
+    // A newer record of its own: whatever refused us before, the member has announced itself since.
+    if (u.incarnation > r.incarnation) r.refusedAt = Number.NEGATIVE_INFINITY
     r.incarnation = u.incarnation
     if (u.meta !== undefined) r.meta = u.meta
     r.signedState = state

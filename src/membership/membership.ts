@@ -84,6 +84,13 @@ export interface MembershipStats {
    * verifiers, and from other observers only when no verifier's verdict reached them (issue 11).
    */
   verifications: number
+  /**
+   * Our dials to members that their hosts refused (nothing listening: the process gone), each our
+   * accusation with a short suspicion (member-table.ts noteRefused), and of them those we made only to
+   * check a member accused just after our connection to it closed (`refusalChecks`).
+   */
+  dialsRefused: number
+  refusalChecks: number
   suspicions: number
   refutations: number
   /**
@@ -186,6 +193,12 @@ const GOSSIP_DIAL_INTERVALS = 5
  * a few dials at most, like an indirect probe's k helpers; the rest are told in the next periods.
  */
 const RESTATED_ACCUSATIONS = 3
+/**
+ * How long after our connection to a member closed an accusation of it makes us check its host (checkRefusal):
+ * a crash is noticed by its first prober within a probe interval or two, and its accusation reaches us a
+ * gossip round or two later; a connection closed longer ago says nothing about the accusation.
+ */
+const LOST_RECENT_MS = 10_000
 
 export class Membership {
   readonly config: MembershipConfig
@@ -225,6 +238,8 @@ export class Membership {
    * first. A hint, not the truth (each draw asks `isConnected`); peers found connected elsewhere are added.
    */
   private readonly connected = new IdSet()
+  /** When our last connection to a member closed, oldest first (checkRefusal). */
+  private readonly lostAt = new Map<PeerId, number>()
   private readonly timers: Timer[] = []
   /** The gossip loop, once started (after its random phase); undefined while stopped. */
   private gossipTicker: IdleTicker | undefined
@@ -252,7 +267,7 @@ export class Membership {
     this.localId = this.transport.localId
     for (const s of options.seeds ?? []) this.addSeed(s)
     this.counters = {
-      probes: 0, probesFailed: 0, probesDeferred: 0, indirectProbes: 0, verifications: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
+      probes: 0, probesFailed: 0, probesDeferred: 0, indirectProbes: 0, verifications: 0, dialsRefused: 0, refusalChecks: 0, suspicions: 0, refutations: 0, refutationsDiscounted: 0, pushPulls: 0,
       reconnectAttempts: 0, unknownSenderPulls: 0, staleVerdicts: 0, decodeErrors: 0, unexpectedFrames: 0, unexpectedAcks: 0, implausibleUpdates: 0, badSignatures: 0, signaturesUnchecked: 0, membersRefused: 0, staleRecords: 0, pingReqsRefused: 0, pushPullsRefused: 0, pushPullsServedRefused: 0, pushPullsSame: 0,
       messagesIn: zeroCounts(), messagesOut: zeroCounts(), bytesIn: zeroCounts(), bytesOut: zeroCounts()
     }
@@ -469,6 +484,7 @@ export class Membership {
     this.table.close()
     this.pushPull.clear()
     this.connected.clear()
+    this.lostAt.clear()
     this.log.info('membership stopped')
     this.events.removeAll()
   }
@@ -785,17 +801,58 @@ export class Membership {
   }
 
   private onPeerEvent (e: PeerEvent): void {
-    if (e.type === 'unreachable' && e.id !== undefined) this.prober.handleUnreachable(e.id)
-    else if (e.type === 'connected') {
+    if (e.type === 'unreachable' && e.id !== undefined) {
+      this.prober.handleUnreachable(e.id)
+      if (e.refused === true && this.table.state(e.id) !== undefined) {
+        this.counters.dialsRefused++
+        this.table.noteRefused(e.id)
+      }
+    } else if (e.type === 'connected') {
       this.connected.add(e.id)
+      this.lostAt.delete(e.id)
+      this.table.noteConnected(e.id)
       this.prober.handleConnected(e.id)
-    } else if (e.type === 'disconnected') this.connected.delete(e.id)
+    } else if (e.type === 'disconnected') {
+      this.connected.delete(e.id)
+      this.noteLost(e.id)
+    }
+  }
+
+  /** Our last connection to `id` closed: remembered for LOST_RECENT_MS (checkRefusal), at most maxMembers. */
+  private noteLost (id: PeerId): void {
+    this.lostAt.delete(id)
+    if (this.lostAt.size >= this.config.maxMembers) {
+      const oldest = this.lostAt.keys().next().value
+      if (oldest !== undefined) this.lostAt.delete(oldest)
+    }
+    this.lostAt.set(id, this.clock.now())
+  }
+
+  /**
+   * `id` was just accused, and our connection to it closed moments before: dial it once. A crashed
+   * process's connections all close as it dies (its kernel closes them), so every member that was
+   * connected to it can ask its host directly, and a refusal is each one's own evidence (noteRefused)
+   * where it would otherwise wait out Lifeguard's minimum for a verifier's verdict. A member accused while
+   * our connection to it stays open, or one we were not connected to, costs nothing: with no connection
+   * lost there is no sign of a crash, and an overloaded member gets no extra dials.
+   */
+  private checkRefusal (id: PeerId): void {
+    const lost = this.lostAt.get(id)
+    if (lost === undefined || !this.config.refusalEvidence) return
+    this.lostAt.delete(id)
+    if (this.clock.now() - lost > LOST_RECENT_MS || this.connected.has(id)) return
+    if ((this.transport.dialStage?.(id) ?? 'none') !== 'none' || this.transport.connect === undefined) return
+    this.counters.refusalChecks++
+    this.transport.connect({ id, addrs: this.table.addrsOf(id) ?? [] })
   }
 
   private onMemberEvent<K extends keyof MembershipEvents>(type: K, info: MemberInfo): void {
     // A new member is someone to gossip to: the loop sleeps while the queue has no one to go to.
     this.gossipTicker?.wake()
-    if (type === 'suspect') this.counters.suspicions++
+    if (type === 'suspect') {
+      this.counters.suspicions++
+      this.checkRefusal(info.id)
+    }
     if (type === 'alive') this.restateAccusations()
     if (type === 'dead' || type === 'left') this.transport.forget?.(info.id)
     const fields = { member: info.id, name: info.name !== info.id ? info.name : undefined, incarnation: info.incarnation }

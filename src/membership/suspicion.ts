@@ -10,6 +10,8 @@ export class Suspicion {
   private readonly confirmations = new Set<PeerId>()
   private readonly startedAt: number
   private timer: Timer
+  /** When the timer fires (clock ms). */
+  private expiresAt: number
 
   /**
    * @param from the first accuser (counts as the suspicion's origin, not as a confirmation)
@@ -27,6 +29,7 @@ export class Suspicion {
     this.confirmations.add(from)
     this.startedAt = clock.now()
     const timeout = k < 1 ? minMs : maxMs
+    this.expiresAt = this.startedAt + timeout
     this.timer = clock.setTimeout(onExpire, timeout)
   }
 
@@ -44,9 +47,22 @@ export class Suspicion {
     this.confirmations.add(from)
     const elapsed = this.clock.now() - this.startedAt
     const remaining = remainingSuspicionMs(this.confirmationCount, this.k, elapsed, this.minMs, this.maxMs)
-    this.timer.cancel()
-    this.timer = this.clock.setTimeout(this.onExpire, Math.max(0, remaining))
+    this.reschedule(Math.min(this.expiresAt - this.clock.now(), remaining))
     return true
+  }
+
+  /**
+   * Makes the suspicion expire within `ms` from now (at once if ≤ 0), if it would not already: evidence
+   * stronger than an accusation (our own dial refused: member-table.ts noteRefused). Never lengthens it.
+   */
+  expireWithin (ms: number): void {
+    if (this.expiresAt - this.clock.now() > ms) this.reschedule(ms)
+  }
+
+  private reschedule (ms: number): void {
+    this.timer.cancel()
+    this.expiresAt = this.clock.now() + Math.max(0, ms)
+    this.timer = this.clock.setTimeout(this.onExpire, Math.max(0, ms))
   }
 
   /** Whether `id` made or confirmed this accusation. */

@@ -344,7 +344,9 @@ export class Outbound {
     this.clearLink(link, 'dialFailed')
     // A dial our own gater denied (blocked, not allowed) is policy, not news about the peer: silent,
     // like a partition in the simulator.
-    if (result.diagnosis.kind !== 'denied') this.deps.emit({ type: 'unreachable', id: link.id, addrs: link.addrs })
+    // `refused`: every address tried answered ECONNREFUSED (diagnose.ts), the peer's host saying nothing
+    // listens there — membership's evidence of a crash.
+    if (result.diagnosis.kind !== 'denied') this.deps.emit({ type: 'unreachable', id: link.id, addrs: link.addrs, ...(result.diagnosis.kind === 'refused' ? { refused: true } : {}) })
     return undefined
   }
 

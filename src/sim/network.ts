@@ -786,7 +786,9 @@ export class SimNetwork implements LinkHost {
     }
     let delay: number
     let timedOut = false
-    if (to.crashed) delay = this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id) ? rtt : this.dialTimeoutMs - elapsed
+    // A crashed process on a live host: its kernel answers the SYN with a RST after a round trip.
+    const refused = to.crashed && this.refuseWhenCrashed && !this.isBlocked(from.id, to.id) && !this.isBlocked(to.id, from.id)
+    if (to.crashed) delay = refused ? rtt : this.dialTimeoutMs - elapsed
     else if (this.cpu !== undefined) {
       this.handshakeOnCpu(conn, now, firstSynAt + dialTimeoutMs, firstSynAt + this.dialTimeoutMs, rtt, reachable, synLate, packetLoss)
       return
@@ -812,7 +814,7 @@ export class SimNetwork implements LinkHost {
         return
       }
       if (!reachable() || timedOut) {
-        this.failDial(conn)
+        this.failDial(conn, refused && to.crashed)
         return
       }
       this.openConnection(conn)
@@ -878,15 +880,16 @@ export class SimNetwork implements LinkHost {
     })
   }
 
-  private failDial (conn: SimConnection): void {
+  private failDial (conn: SimConnection, refused = false): void {
     this.connectionStats.dialsFailed++
-    this.removeConnection(conn)
     const { a: from, b: to } = conn
+    // Read before the connection goes: a link that only dialled (Transport.connect, nothing queued) is
+    // forgotten with it, and its failure must still be reported, as the libp2p transport does.
+    const addrs = from.links.get(to.id)?.addrs
+    this.removeConnection(conn)
     const link = from.links.get(to.id)
-    if (link !== undefined) {
-      this.clearLink(link, 'dialFailed')
-      from.transport.unreachable(to.id, link.addrs)
-    }
+    if (link !== undefined) this.clearLink(link, 'dialFailed')
+    if (addrs !== undefined) from.transport.unreachable(to.id, addrs, refused)
     // The other side may have been waiting on this connection for its own frames: it dials itself.
     this.pumpLater(to.links.get(from.id))
   }

@@ -90,9 +90,9 @@ export class SimTransport implements Transport {
     this.handlers.get(channel)?.(from, frame)
   }
 
-  /** Called by the network: a dial to `id` (or to `addrs`) failed. */
-  unreachable (id: PeerId | undefined, addrs: readonly string[]): void {
-    this.peerEvent({ type: 'unreachable', ...(id === undefined ? {} : { id }), addrs })
+  /** Called by the network: a dial to `id` (or to `addrs`) failed; `refused`: by a host where nothing listens. */
+  unreachable (id: PeerId | undefined, addrs: readonly string[], refused = false): void {
+    this.peerEvent({ type: 'unreachable', ...(id === undefined ? {} : { id }), addrs, ...(refused ? { refused } : {}) })
   }
 
   /** Called by the network on connection changes. */

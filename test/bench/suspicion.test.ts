@@ -26,7 +26,7 @@ describe('suspicion bench options', () => {
 })
 
 describe('suspicion bench measurements (N = 12, simulated)', () => {
-  test('a crash is declared dead on all after at least the minimum suspicion timeout, and within twice it', () => {
+  test('a host gone (no refusal) is declared dead on all after at least the minimum suspicion timeout, and within twice it', () => {
     for (const mult of [4, 3]) {
       const min = suspicionTimeoutMs(mult, 12, 1000)
       const ms = detection(12, mult, 7001)

@@ -357,3 +357,34 @@ describe('replay (duplicated delivery)', () => {
     expect(run()).toEqual(a)
   })
 })
+
+describe('dial failures (Transport.connect)', () => {
+  test('a dial made ahead of any frame reports its failure, and whether the host refused it (a crashed process) or never answered', () => {
+    // Before, a link that only dialled was forgotten with its failed connection and nothing was reported:
+    // membership's dial-ahead and refusal checks never learnt that a crashed member's host refused them.
+    for (const refuseWhenCrashed of [true, false]) {
+      const { net: n, t } = net({ refuseWhenCrashed }, ['a', 'b'])
+      const events: Array<{ type: string, id?: string, refused?: boolean }> = []
+      t[0]?.onPeerEvent(e => { events.push(e) })
+      n.crash('b')
+      t[0]?.connect?.({ id: 'b', addrs: [] })
+      n.runFor(10_000)
+      const unreachable = events.filter(e => e.type === 'unreachable')
+      expect(unreachable.map(e => e.id)).toEqual(['b'])
+      expect(unreachable[0]?.refused === true).toBe(refuseWhenCrashed)
+    }
+  })
+
+  test('a dial into a partition is not a refusal, even when the far end has crashed meanwhile', () => {
+    const { net: n, t } = net({}, ['a', 'b'])
+    const events: Array<{ type: string, refused?: boolean }> = []
+    t[0]?.onPeerEvent(e => { events.push(e) })
+    n.partition(['a'], ['b'])
+    n.crash('b')
+    t[0]?.connect?.({ id: 'b', addrs: [] })
+    n.runFor(10_000)
+    const unreachable = events.filter(e => e.type === 'unreachable')
+    expect(unreachable.length).toBe(1)
+    expect(unreachable[0]?.refused).toBeUndefined()
+  })
+})
