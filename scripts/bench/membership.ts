@@ -14,6 +14,7 @@
  * can simulate — N = 5,000 held 1.4 GB 35 s into a formation that had not finished, without a line of output.
  */
 import { SimCluster } from '../../dist/sim/index.js'
+import type { Random } from '../../dist/core/random.js'
 import { SIM_PRESET, swimMath } from '../../dist/membership/index.js'
 import { readFlags } from './lib/flags.ts'
 import { UsageError, machine, median, percentile, progress, round, table, writeSection } from './lib/report.ts'
@@ -24,6 +25,12 @@ interface Options {
   lossMinutes: number
   dropMinutes: number
   seed: number
+  /**
+   * `--idle-only`: per size, only formation and the idle simulated minute (repeated `idleMinutes` times on the
+   * same cluster), printed and not written to BENCHMARKS.md: the simulator's cost (issue 11) measured alone.
+   */
+  idleOnly: boolean
+  idleMinutes: number
 }
 
 /** One phase of loss: its cost per simulated minute, and what it made the members believe. */
@@ -69,7 +76,7 @@ interface SizeResult {
   predicted: { firstDetectMs: number, allDetectMs: number, disseminationRounds: number, msgsPerMemberPerSec: number }
 }
 
-export const USAGE = 'options: --sizes 10,100,1000 (each 4–2000)  --failures 20 (1–1000)  --loss-minutes 1 (≤ 60)  --drop-minutes 1 (≤ 60)  --seed 1'
+export const USAGE = 'options: --sizes 10,100,1000 (each 4–2000)  --failures 20 (1–1000)  --loss-minutes 1 (≤ 60)  --drop-minutes 1 (≤ 60)  --seed 1  --idle-only [--idle-minutes 1 (1–10)]'
 /** Largest N: twice the documented 1,000, whose formation alone takes about a minute of wall clock. */
 const MAX_SIZE = 2_000
 /** Crash → detection cycles per size, and simulated minutes per loss phase: beyond these a run never ends. */
@@ -79,16 +86,21 @@ const MAX_MINUTES = 60
 /** The options from `args`; a bad or absurd value is a UsageError (exported for its test). */
 export function parse (args: string[]): Options {
   // One minute of packet loss by default: at N = 1,000 it costs ~150 s of wall clock (see BENCHMARKS.md).
-  const o: Options = { sizes: [10, 100, 1000], failures: 20, lossMinutes: 1, dropMinutes: 1, seed: 1 }
+  const o: Options = { sizes: [10, 100, 1000], failures: 20, lossMinutes: 1, dropMinutes: 1, seed: 1, idleOnly: false, idleMinutes: 1 }
+  let idleMinutesGiven = false
   readFlags(args, USAGE, {
     values: { '--sizes': v => { o.sizes = v.split(',').map(Number) } },
     numbers: {
       '--failures': n => { o.failures = n },
       '--loss-minutes': n => { o.lossMinutes = n },
       '--drop-minutes': n => { o.dropMinutes = n },
-      '--seed': n => { o.seed = n }
-    }
+      '--seed': n => { o.seed = n },
+      '--idle-minutes': n => { o.idleMinutes = n; idleMinutesGiven = true }
+    },
+    switches: { '--idle-only': () => { o.idleOnly = true } }
   })
+  if (!Number.isInteger(o.idleMinutes) || o.idleMinutes < 1 || o.idleMinutes > 10) throw new UsageError('--idle-minutes must be an integer in [1, 10]')
+  if (idleMinutesGiven && !o.idleOnly) throw new UsageError('--idle-minutes goes with --idle-only')
   if (o.sizes.some(n => !Number.isInteger(n) || n < 4 || n > MAX_SIZE)) throw new UsageError(`--sizes must be integers in [4, ${MAX_SIZE}] (memory grows as N²)`)
   if (!Number.isInteger(o.failures) || o.failures < 1 || o.failures > MAX_FAILURES) throw new UsageError(`--failures must be an integer in [1, ${MAX_FAILURES}]`)
   if (!(o.lossMinutes > 0 && o.lossMinutes <= MAX_MINUTES) || !(o.dropMinutes >= 0 && o.dropMinutes <= MAX_MINUTES)) throw new UsageError(`--loss-minutes must be in (0, ${MAX_MINUTES}] and --drop-minutes in [0, ${MAX_MINUTES}]`)
@@ -113,7 +125,11 @@ function predictions (n: number) {
   return { firstDetectMs, allDetectMs, disseminationRounds, msgsPerMemberPerSec }
 }
 
-function runSize (n: number, o: Options): SizeResult {
+/**
+ * The bench's cluster of `n` members, formed, its dissemination queues drained; `rnd`, the bench's own
+ * random stream, forked before the cluster ran (as it always was: the same seed gives the same run).
+ */
+function formCluster (n: number, o: Options): { cluster: SimCluster, rnd: Random, formWallMs: number } {
   const seed = o.seed * 1000 + n
   const cluster = new SimCluster({ size: n, seed, startWindowMs: Math.min(30_000, n * 30), record: ['suspect', 'dead'] })
   const net = cluster.network
@@ -123,26 +139,56 @@ function runSize (n: number, o: Options): SizeResult {
   if (joined === undefined) throw new Error(`N=${n}: the cluster did not form`)
   const formWallMs = performance.now() - form0
   progress(`N=${n}: formed in ${round(joined / 1000, 1)} s simulated, ${round(formWallMs / 1000, 1)} s wall`)
+  net.runUntil(() => cluster.runningIds().every(id => cluster.membership(id).stats().broadcastQueue === 0), 600_000, 1000)
+  return { cluster, rnd, formWallMs }
+}
+
+interface IdleMinute {
+  wallMs: number
+  cpuMs: number
+  msgsPerMemberPerSec: number
+  bytesPerMemberPerSec: number
+  dialsPerMemberPerSec: number
+  pushPullBytesPerMemberPerSec: number
+}
+
+/** One idle simulated minute of a formed cluster: its steady-state traffic and the simulator's cost. */
+function idleMinute (cluster: SimCluster, n: number): IdleMinute {
+  const net = cluster.network
   const pushPullBytes = (): number => cluster.runningIds().reduce((sum, id) => {
     const s = cluster.membership(id).stats()
     return sum + s.bytesOut.pushPull + s.bytesOut.pushPullReply
   }, 0)
-  net.runUntil(() => cluster.runningIds().every(id => cluster.membership(id).stats().broadcastQueue === 0), 600_000, 1000)
-
-  // One idle simulated minute: steady-state traffic and the simulator's cost.
   const before = { ...net.traffic.swim }
   const dialsBefore = net.connectionStats.dials
   const pushPull0 = pushPullBytes()
   const wall0 = performance.now()
   const cpu0 = process.cpuUsage()
   net.runFor(60_000)
-  const simMinuteWallMs = performance.now() - wall0
-  const simMinuteCpuMs = cpuMs(process.cpuUsage(cpu0))
-  const idlePushPullBytesPerMemberPerSec = (pushPullBytes() - pushPull0) / n / 60
-  const msgsPerMemberPerSec = (net.traffic.swim.frames - before.frames) / n / 60
-  const bytesPerMemberPerSec = (net.traffic.swim.bytes - before.bytes) / n / 60
-  const dialsPerMemberPerSec = (net.connectionStats.dials - dialsBefore) / n / 60
-  progress(`N=${n}: idle minute: ${round(msgsPerMemberPerSec, 2)} msgs, ${round(bytesPerMemberPerSec)} B and ${round(dialsPerMemberPerSec, 2)} dials per member per s; simulated in ${round(simMinuteWallMs)} ms wall (${round(simMinuteCpuMs)} ms CPU); push-pull ${round(idlePushPullBytesPerMemberPerSec, 1)} B per member per s`)
+  const wallMs = performance.now() - wall0
+  const cpu = cpuMs(process.cpuUsage(cpu0))
+  const m: IdleMinute = {
+    wallMs,
+    cpuMs: cpu,
+    pushPullBytesPerMemberPerSec: (pushPullBytes() - pushPull0) / n / 60,
+    msgsPerMemberPerSec: (net.traffic.swim.frames - before.frames) / n / 60,
+    bytesPerMemberPerSec: (net.traffic.swim.bytes - before.bytes) / n / 60,
+    dialsPerMemberPerSec: (net.connectionStats.dials - dialsBefore) / n / 60
+  }
+  progress(`N=${n}: idle minute: ${round(m.msgsPerMemberPerSec, 2)} msgs, ${round(m.bytesPerMemberPerSec)} B and ${round(m.dialsPerMemberPerSec, 2)} dials per member per s; simulated in ${round(wallMs)} ms wall (${round(cpu)} ms CPU); push-pull ${round(m.pushPullBytesPerMemberPerSec, 1)} B per member per s`)
+  return m
+}
+
+function runSize (n: number, o: Options): SizeResult {
+  const { cluster, rnd, formWallMs } = formCluster(n, o)
+  const net = cluster.network
+  const idle = idleMinute(cluster, n)
+  const simMinuteWallMs = idle.wallMs
+  const simMinuteCpuMs = idle.cpuMs
+  const idlePushPullBytesPerMemberPerSec = idle.pushPullBytesPerMemberPerSec
+  const msgsPerMemberPerSec = idle.msgsPerMemberPerSec
+  const bytesPerMemberPerSec = idle.bytesPerMemberPerSec
+  const dialsPerMemberPerSec = idle.dialsPerMemberPerSec
 
   const first: number[] = []
   const all: number[] = []
@@ -259,8 +305,28 @@ function runSize (n: number, o: Options): SizeResult {
   }
 }
 
+/**
+ * `--idle-only`: formation and the idle minute(s) alone, per size; the figures are printed (one JSON line
+ * at the end), BENCHMARKS.md is left alone. The first minute is the default run's idle minute (same seed,
+ * same cluster, same minute); further ones follow it on the same cluster.
+ */
+function idleOnly (o: Options): void {
+  progress(`membership benchmark, idle minutes only, on ${machine()}: sizes ${o.sizes.join(', ')}, ${o.idleMinutes} minute(s) each, seed ${o.seed}`)
+  const results = o.sizes.map(n => {
+    const { cluster, formWallMs } = formCluster(n, o)
+    const minutes = Array.from({ length: o.idleMinutes }, () => idleMinute(cluster, n))
+    cluster.stopAll()
+    return { peers: n, formWallMs: round(formWallMs), idleMinutes: minutes.map(m => ({ wallMs: round(m.wallMs), cpuMs: round(m.cpuMs), msgsPerMemberPerSec: round(m.msgsPerMemberPerSec, 3), dialsPerMemberPerSec: round(m.dialsPerMemberPerSec, 2) })) }
+  })
+  console.log(JSON.stringify({ bench: 'membership', idleOnly: true, results }))
+}
+
 export async function main (args: string[]): Promise<void> {
   const o = parse(args)
+  if (o.idleOnly) {
+    idleOnly(o)
+    return
+  }
   progress(`membership benchmark on ${machine()}: sizes ${o.sizes.join(', ')}, ${o.failures} failures each, seed ${o.seed}`)
   const results = o.sizes.map(n => runSize(n, o))
   const rows = results.map(r => [

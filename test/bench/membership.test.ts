@@ -25,4 +25,11 @@ describe('membership bench options', () => {
     expect(refusal(['--loss-minutes', '0'])).toMatch(/--loss-minutes/)
     expect(refusal(['--drop-minutes', '61'])).toMatch(/--drop-minutes/)
   })
+
+  test('--idle-only takes --idle-minutes (1–10); --idle-minutes alone is refused', () => {
+    expect(parse(['--idle-only', '--sizes', '1000', '--idle-minutes', '3'])).toMatchObject({ idleOnly: true, idleMinutes: 3, sizes: [1000] })
+    expect(parse([])).toMatchObject({ idleOnly: false, idleMinutes: 1 })
+    for (const m of ['0', '11', '2.5']) expect(refusal(['--idle-only', '--idle-minutes', m])).toMatch(/^--idle-minutes must be an integer in \[1, 10\]/)
+    expect(refusal(['--idle-minutes', '2'])).toMatch(/^--idle-minutes goes with --idle-only/)
+  })
 })
