@@ -182,13 +182,7 @@ function idleMinute (cluster: SimCluster, n: number): IdleMinute {
 function runSize (n: number, o: Options): SizeResult {
   const { cluster, rnd, formWallMs } = formCluster(n, o)
   const net = cluster.network
-  const idle = idleMinute(cluster, n)
-  const simMinuteWallMs = idle.wallMs
-  const simMinuteCpuMs = idle.cpuMs
-  const idlePushPullBytesPerMemberPerSec = idle.pushPullBytesPerMemberPerSec
-  const msgsPerMemberPerSec = idle.msgsPerMemberPerSec
-  const bytesPerMemberPerSec = idle.bytesPerMemberPerSec
-  const dialsPerMemberPerSec = idle.dialsPerMemberPerSec
+  const { wallMs: simMinuteWallMs, cpuMs: simMinuteCpuMs, pushPullBytesPerMemberPerSec: idlePushPullBytesPerMemberPerSec, msgsPerMemberPerSec, bytesPerMemberPerSec, dialsPerMemberPerSec } = idleMinute(cluster, n)
 
   const first: number[] = []
   const all: number[] = []
