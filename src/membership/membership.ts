@@ -805,6 +805,8 @@ export class Membership {
       this.prober.handleUnreachable(e.id)
       if (e.refused === true && this.table.state(e.id) !== undefined) {
         this.counters.dialsRefused++
+        // Our own dial already asked its host: no check after the lost connection (checkRefusal) is needed.
+        this.lostAt.delete(e.id)
         this.table.noteRefused(e.id)
       }
     } else if (e.type === 'connected') {
