@@ -110,6 +110,12 @@ export interface PlacementView {
   docs: { held: number, homed: number, guest: number, open: number }
   /** For each member, how many of the docs this peer holds it homes. */
   peers: Record<string, number>
+  /**
+   * Members that said they use another R (`--replicas`) than this peer, each with its R: the two disagree on
+   * every document's homes. Empty when all agree (or have not said yet: each says it in its next
+   * anti-entropy summary to this peer).
+   */
+  disagreeing: Record<string, number>
 }
 
 /**

@@ -189,6 +189,7 @@ export const SPECS: Spec[] = [
     name: 'murmur_docs_held', help: 'Documents this peer holds (stored), by kind: homed here, or a guest copy (kept until its homes hold it, or open here).', type: 'gauge', labels: ['kind'],
     read: s => [[{ kind: 'homed' }, num(s.r.homedDocs)], [{ kind: 'guest' }, num(s.r.guestDocs)]]
   },
+  { name: 'murmur_members_replicas_disagreeing', help: 'Members whose anti-entropy summaries say another --replicas than this peer\'s: the two disagree on every document\'s homes (see GET /placement).', type: 'gauge', read: s => one(s.r.replicasDisagreeing) },
   { name: 'murmur_paced_bytes', help: 'Sync bytes waiting for the per-peer send pace.', type: 'gauge', read: s => one(s.r.pacedBytes) },
   {
     name: 'murmur_store_state', help: 'Store health: 1 for the current state (ok; full: no space, writes refused; failing: I/O errors, writes refused).', type: 'gauge', labels: ['state'],

@@ -569,7 +569,7 @@ export class AntiEntropy {
     if (s === undefined) return false
     s.summaryPending = true
     const summary = this.summaryWith(peer)
-    this.o.link.send(peer, { type: 'summary', session: s.id, root: summary.root(), count: summary.count })
+    this.o.link.send(peer, { type: 'summary', session: s.id, root: summary.root(), count: summary.count, replicas: this.o.placement.replicas })
     return true
   }
 

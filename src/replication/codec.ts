@@ -104,7 +104,8 @@ export type SyncMessage =
   | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean, readonly unresolved?: Uint8Array, readonly proof?: Uint8Array }
   | SyncDocMessage
   | { readonly type: 'syncBatch', readonly steps: readonly SyncDocMessage[] }
-  | { readonly type: 'summary', readonly session: number, readonly root: Uint8Array, readonly count: number }
+  /** `replicas`: the sender's R; absent from a peer that does not say it. */
+  | { readonly type: 'summary', readonly session: number, readonly root: Uint8Array, readonly count: number, readonly replicas?: number }
   /** `later` (with `equal`): not compared — the responder is taking handoffs; ask it again at the next round (anti-entropy.ts). */
   | { readonly type: 'summaryReply', readonly session: number, readonly equal: boolean, readonly buckets: Uint8Array, readonly later?: boolean }
   /** `spread`: the sender pushed to only k hosts; a receiver that learned something new forwards it once. */
@@ -193,7 +194,8 @@ export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: D
     }
     case 'summary': {
       const m = required(f.summary, type)
-      return { type, session: checkInt(m.session, 0, UINT32_MAX, 'summary.session'), root: checkBytes(m.root, SYNC_LIMITS.summaryHashBytes, 'summary.root', SYNC_LIMITS.summaryHashBytes), count: checkInt(m.count, 0, UINT32_MAX, 'summary.count') }
+      const summary = { type, session: checkInt(m.session, 0, UINT32_MAX, 'summary.session'), root: checkBytes(m.root, SYNC_LIMITS.summaryHashBytes, 'summary.root', SYNC_LIMITS.summaryHashBytes), count: checkInt(m.count, 0, UINT32_MAX, 'summary.count') }
+      return m.replicas === 0 ? summary : { ...summary, replicas: checkInt(m.replicas, 1, UINT32_MAX, 'summary.replicas') }
     }
     case 'summaryReply': {
       const m = required(f.summaryReply, type)
@@ -338,7 +340,7 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
     case 'syncBatch':
       return SyncFrame.encode({ type: MessageType.syncBatch, syncBatch: { steps: msg.steps.map(stepToWire) } })
     case 'summary':
-      return SyncFrame.encode({ type: MessageType.summary, summary: { session: msg.session, root: plain(msg.root), count: msg.count } })
+      return SyncFrame.encode({ type: MessageType.summary, summary: { session: msg.session, root: plain(msg.root), count: msg.count, replicas: msg.replicas ?? 0 } })
     case 'summaryReply':
       return SyncFrame.encode({ type: MessageType.summaryReply, summaryReply: { session: msg.session, equal: msg.equal, buckets: plain(msg.buckets), later: msg.later === true } })
     case 'update':

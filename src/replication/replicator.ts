@@ -62,6 +62,7 @@ import type { RemoteKind } from './origins.js'
 import { WITHDRAW_ORIGIN, WRITE_ORIGIN } from './origins.js'
 import { Placement } from './placement.js'
 import type { PlacementInfo } from './placement.js'
+import { ReplicasAgreement } from './replicas-agreement.js'
 import { Pusher } from './push.js'
 import { Rebalancer } from './rebalancer.js'
 import { handOffBeforeLeaving } from './leave-handoff.js'
@@ -146,6 +147,8 @@ const PAGE_ENVELOPE_BYTES = 64
 const GAP_FILL_SPACING_MS = 500
 /** Docs whose last gap-filling round is remembered. */
 const MAX_GAP_FILLS = 4_096
+/** Members remembered as using another R: as many as a member table holds (membership's maxMembers). */
+const MAX_DISAGREEING_MEMBERS = 16_384
 
 export class Replicator {
   readonly config: ReplicationConfig
@@ -168,6 +171,7 @@ export class Replicator {
   private readonly flushes: FlushTracker
   private readonly compactor: Compactor
   private readonly placement: Placement
+  private readonly replicasAgreement: ReplicasAgreement
   private readonly confirmations: Confirmations
   private readonly covered: CoveredDigests
   private readonly rebalancer: Rebalancer
@@ -230,6 +234,7 @@ export class Replicator {
     }
     const { config, counters } = this
     this.placement = new Placement(this.localId, config.replicas)
+    this.replicasAgreement = new ReplicasAgreement(config.replicas, this.log, MAX_DISAGREEING_MEMBERS)
     this.confirmations = new Confirmations(Math.max(1024, config.maxDocsPerRound * 4), () => clock.now())
     this.covered = new CoveredDigests(config.maxTrackedDocs)
     this.registry = new DocRegistry(store, random, {
@@ -897,7 +902,11 @@ export class Replicator {
   }
 
   /** The placement scheme and this peer's view of it, with the docs it holds by kind. */
-  placementInfo (): PlacementInfo & { docs: { held: number, homed: number, guest: number, open: number }, peers: Record<PeerId, number> } {
+  /**
+   * The placement as this peer sees it. `disagreeing`: members whose anti-entropy summaries said another R
+   * (`--replicas`) than ours, with the R each said (replicas-agreement.ts).
+   */
+  placementInfo (): PlacementInfo & { docs: { held: number, homed: number, guest: number, open: number }, peers: Record<PeerId, number>, disagreeing: Record<PeerId, number> } {
     const peers: Record<PeerId, number> = {}
     for (const id of this.placement.describe().members) peers[id] = 0
     let homed = 0
@@ -909,7 +918,7 @@ export class Replicator {
       else guest++
     }
     const open = this.registry.readyEntries().filter(e => e.pinned).length
-    return { ...this.placement.describe(), docs: { held: this.catalog.size, homed, guest, open }, peers }
+    return { ...this.placement.describe(), docs: { held: this.catalog.size, homed, guest, open }, peers, disagreeing: this.replicasAgreement.disagreeing() }
   }
 
   /**
@@ -920,7 +929,10 @@ export class Replicator {
     const active = this.peers.activePeers?.() ?? this.peers.alivePeers()
     const gone = this.placement.setMembers(active, this.clock.now())
     if (gone === undefined) return
-    for (const id of gone) this.link.forget(id)
+    for (const id of gone) {
+      this.link.forget(id)
+      this.replicasAgreement.forget(id)
+    }
     this.log.info('placement changed', { members: this.placement.size, replicas: this.config.replicas, version: this.placement.version })
     this.rebalancer.placementChanged()
     this.antiEntropy.placementChanged()
@@ -955,6 +967,7 @@ export class Replicator {
       heldDocs: this.catalog.size,
       homedDocs: this.catalog.size - this.rebalancer.guestCount,
       guestDocs: this.rebalancer.guestCount,
+      replicasDisagreeing: this.replicasAgreement.size,
       pacedBytes: this.link.pacedBytes,
       evictions: this.registry.evictions,
       trackedDocs: this.hosts.trackedDocs,
@@ -1235,7 +1248,10 @@ export class Replicator {
       case 'syncBatch':
         for (const step of msg.steps) this.handle(from, 'syncDoc', () => { this.antiEntropy.handleSyncDoc(from, step) })
         return
-      case 'summary': this.antiEntropy.handleSummary(from, msg); return
+      case 'summary':
+        if (msg.replicas !== undefined && this.placement.isMember(from)) this.replicasAgreement.note(from, msg.replicas)
+        this.antiEntropy.handleSummary(from, msg)
+        return
       case 'summaryReply': this.antiEntropy.handleSummaryReply(from, msg); return
       case 'update': this.onUpdate(from, msg); return
       case 'ack': this.flushes.handleAck(from, msg); return

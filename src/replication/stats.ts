@@ -105,6 +105,8 @@ export interface ReplicatorStats extends ReplicatorCounters {
   /** Held docs it homes, and held docs it does not home (guest copies waiting for handoff, or open here). */
   homedDocs: number
   guestDocs: number
+  /** Members whose anti-entropy summaries said another R (`--replicas`) than this peer's. */
+  replicasDisagreeing: number
   /** Bytes waiting in the per-peer send pace. */
   pacedBytes: number
   /** Loaded docs evicted because they were idle (or to make room). */

@@ -37,6 +37,8 @@ export interface ReplicaClusterOptions {
   membership?: MembershipInit
   /** Replication overrides (of `profile`). */
   replication?: ReplicationInit
+  /** Per-node replication overrides, over `replication` (a peer configured unlike the rest). */
+  replicationOf?: Readonly<Record<PeerId, ReplicationInit>>
   /** Store latency per operation (default 1 ms: an fsync on an SSD). */
   storeLatencyMs?: number
   /** Nodes whose store does not count as durable (peers without a data dir): their copies never count for a write concern. */
@@ -181,6 +183,12 @@ export class ReplicaCluster {
     for (const id of [...this.nodes.keys()]) this.crash(id)
   }
 
+  private replicationFor (id: PeerId): { replication?: ReplicationInit } {
+    const own = this.options.replicationOf?.[id]
+    if (own === undefined) return this.options.replication === undefined ? {} : { replication: this.options.replication }
+    return { replication: { ...this.options.replication, ...own } }
+  }
+
   private boot (id: PeerId): MeshNode {
     const sim = this.network.node(id)
     const node = createMeshNode({
@@ -194,7 +202,7 @@ export class ReplicaCluster {
       seeds: this.seedDests.filter(s => s.id !== id),
       profile: this.options.profile ?? 'sim',
       ...(this.options.membership === undefined ? {} : { membership: this.options.membership }),
-      ...(this.options.replication === undefined ? {} : { replication: this.options.replication })
+      ...(this.replicationFor(id))
     })
     for (const type of this.options.record ?? []) {
       node.membership.on(type, (info) => {
