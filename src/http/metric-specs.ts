@@ -219,6 +219,7 @@ export const SPECS: Spec[] = [
     ]
   },
   { name: 'murmur_pruned_connections_total', help: 'Connections closed by the connection budget (LRU).', type: 'counter', read: s => one(s.t.prunedConnections) },
+  { name: 'murmur_identity_clashes_total', help: 'Times frames of one peer id kept arriving on two open connections at once: two processes run with that identity (a copied data dir, or one peer.key given to two peers).', type: 'counter', read: s => one(s.t.identityClashes) },
   { name: 'murmur_duplicate_connections_closed_total', help: 'Connections this end closed because a simultaneous dial left two to one peer (both handshakes were paid).', type: 'counter', read: s => one(s.t.duplicateConnectionsClosed) },
   {
     name: 'murmur_rate_limited_bytes_total', help: 'Inbound frames (and their bytes) dropped by the per-peer byte rate (a subset of rejected frames with reason rateLimited).', type: 'counter', labels: ['unit'],

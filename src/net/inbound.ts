@@ -27,6 +27,7 @@ import { readFrames } from './frame-reader.js'
 import type { ReadEnd } from './frame-reader.js'
 import type { PeerPolicy } from './peer-policy.js'
 import { FloodDetector, InboundLimit } from '../core/rate-limit.js'
+import { ChannelClash, DEFAULT_CLASH_LIMITS } from './identity-clash.js'
 import type { TransportCounters } from './stats.js'
 
 export interface InboundDeps {
@@ -45,6 +46,8 @@ interface PeerInbound {
   readonly limits: Record<Channel, InboundLimit>
   readonly flood: FloodDetector
   lastDropAt: number | undefined
+  readonly clash: Record<Channel, ChannelClash>
+  lastClashAt: number | undefined
 }
 
 /** No open stream on any channel. */
@@ -54,6 +57,8 @@ function idle (peer: PeerInbound): boolean {
 
 /** Peers with inbound rate state; beyond it, state of peers without open streams is forgotten. */
 const MAX_TRACKED_PEERS = 4096
+/** An identity clash is logged at most once per peer per this long (it is counted every time). */
+const CLASH_LOG_INTERVAL_MS = 60_000
 
 export class Inbound {
   private readonly peers = new Map<PeerId, PeerInbound>()
@@ -84,7 +89,7 @@ export class Inbound {
     void readFrames(stream, {
       maxFrameBytes: this.deps.config.maxFrameBytes[channel],
       readTimeoutMs: this.deps.config.frameReadTimeoutMs,
-      onFrame: (frame) => this.onFrame(channel, from, frame)
+      onFrame: (frame) => this.onFrame(channel, from, frame, connection)
     }).then(
       (end) => { this.finish(channel, from, stream, end) },
       (err: unknown) => { this.finish(channel, from, stream, { reason: 'closed', error: toError(err) }) }
@@ -133,7 +138,9 @@ export class Inbound {
         streams: perChannel(() => new Set<Stream>()),
         limits: perChannel(c => new InboundLimit(rate[c], byteRate[c], now)),
         flood: new FloodDetector(this.deps.config.flood, now),
-        lastDropAt: undefined
+        lastDropAt: undefined,
+        clash: perChannel(() => new ChannelClash(DEFAULT_CLASH_LIMITS)),
+        lastClashAt: undefined
       }
       this.peers.set(id, peer)
     }
@@ -141,7 +148,7 @@ export class Inbound {
   }
 
   /** One frame; returns false to stop reading (the stream is then aborted). */
-  private onFrame (channel: Channel, from: PeerId, frame: Uint8Array): boolean {
+  private onFrame (channel: Channel, from: PeerId, frame: Uint8Array, connection: Connection): boolean {
     const { counters, now } = this.deps
     const verdict = this.deps.policy.verdict(from)
     if (verdict !== 'ok') {
@@ -159,8 +166,20 @@ export class Inbound {
     const traffic = counters.channels[channel]
     traffic.framesIn++
     traffic.bytesIn += frame.byteLength
+    const clash = peer.clash[channel].note(connection, t)
+    if (clash !== undefined) this.clashed(peer, from, clash, t)
     this.deps.deliver(channel, from, frame)
     return true
+  }
+
+  /** Frames of `from` kept arriving on two open connections: two processes hold its key. */
+  private clashed (peer: PeerInbound, from: PeerId, conns: readonly [Connection, Connection], t: number): void {
+    this.deps.counters.identityClashes++
+    if (peer.lastClashAt !== undefined && t - peer.lastClashAt < CLASH_LOG_INTERVAL_MS) return
+    peer.lastClashAt = t
+    this.deps.log.warn('two processes run with one peer identity: their frames keep arriving on two connections at once. Another process runs with a copy of this member\'s identity (a copied data dir, or one peer.key given to two peers; every peer needs its own peer.key): members cannot tell the two apart, and one of them gets no answers', {
+      peer: from, connections: conns.map(c => c.remoteAddr.toString()).join(' ')
+    })
   }
 
   /**

@@ -359,7 +359,7 @@ export class Outbound {
     const connections = this.deps.node.getConnections(link.peerId)
     if (connections.length === 0) return
     this.deps.counters.silentConnectionsClosed++
-    this.deps.log.info('closing silent connection: frames sent, nothing received', { peer: link.id, silentMs: Math.round(now - since) })
+    this.deps.log.info('closing silent connection: frames sent, nothing received (the peer is gone or overloaded; or another process runs with this peer\'s identity, a copied data dir, and gets the answers)', { peer: link.id, silentMs: Math.round(now - since) })
     for (const c of CHANNELS) delete link.writers[c]
     for (const conn of connections) conn.abort(new Error('peer silent: connection presumed dead'))
   }

@@ -99,6 +99,8 @@ export interface TransportStats {
   /** Connections this end closed because a simultaneous dial left two to one peer (peer-link.ts). */
   duplicateConnectionsClosed: number
   silentConnectionsClosed: number
+  /** Times frames of one peer kept arriving on two open connections at once: two processes with its identity (identity-clash.ts). */
+  identityClashes: number
   streamsOpened: { inbound: number, outbound: number }
   /** Gauges, sampled at `stats()` time. */
   openConnections: number
@@ -131,6 +133,7 @@ export function createCounters (): TransportCounters {
     prunedConnections: 0,
     duplicateConnectionsClosed: 0,
     silentConnectionsClosed: 0,
+    identityClashes: 0,
     streamsOpened: { inbound: 0, outbound: 0 }
   }
 }

@@ -28,4 +28,48 @@ describe('a copied data dir', () => {
     await stopPeer(copy)
     await stopPeer(original)
   }, 60_000)
+
+  test('started beside the original through a third peer, the third peer names the clash', async () => {
+    const third = await spawnPeer({ args: ['--profile', 'local'] })
+    const original = await spawnPeer({ args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
+    await waitFor('the original to join', async () => (await members(third)).length === 2, 15_000)
+    const copyDir = tempDir()
+    cpSync(original.dataDir, copyDir, { recursive: true, filter: src => !src.endsWith('LOCK') && !src.endsWith('http-addr') })
+    const copy = await spawnPeer({ dataDir: copyDir, args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
+    expect(copy.id).toBe(original.id)
+    await waitFor('the third peer to name the clash', () => CLASH.test(third.log()), 20_000)
+    const line = third.log().split('\n').find(l => CLASH.test(l)) ?? ''
+    expect(line).toContain(original.id)
+    expect(line).toMatch(/every peer needs its own peer\.key/)
+    const metrics = await (await fetch(`${third.http}/metrics`)).text()
+    expect(Number(/^murmur_identity_clashes_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
+    console.log('third:', line)
+    await stopPeer(copy)
+    await stopPeer(original)
+    await stopPeer(third)
+  }, 90_000)
+
+  test('a mesh without a copy, with a peer SIGKILLed and restarted, names no clash', async () => {
+    const third = await spawnPeer({ args: ['--profile', 'local'] })
+    const a = await spawnPeer({ args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
+    await waitFor('a to join', async () => (await members(third)).length === 2, 15_000)
+    a.proc.kill('SIGKILL')
+    await a.exited
+    const again = await spawnPeer({ dataDir: a.dataDir, args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
+    await waitFor('the restarted peer alive again', async () => (await members(third)).length === 2, 15_000)
+    await new Promise(resolve => setTimeout(resolve, 12_000))
+    expect(third.log()).not.toMatch(CLASH)
+    const metrics = await (await fetch(`${third.http}/metrics`)).text()
+    expect(/^murmur_identity_clashes_total (\d+)/m.exec(metrics)?.[1]).toBe('0')
+    await stopPeer(again)
+    await stopPeer(third)
+  }, 90_000)
 })
+
+const CLASH = /two processes run with one peer identity/
+
+async function members (p: { http: string }): Promise<string[]> {
+  const r = await fetch(`${p.http}/members`)
+  const list = await r.json() as Array<{ peerId: string, state: string }>
+  return list.filter(m => m.state === 'alive').map(m => m.peerId)
+}
