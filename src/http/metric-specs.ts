@@ -77,6 +77,7 @@ export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help:
   compactions: { name: 'murmur_compactions_total', help: 'Document compactions written to the store.' },
   storeErrors: { name: 'murmur_store_errors_total', help: 'Store operations that failed (writes not acknowledged, loads failed).' },
   summariesEqual: { name: 'murmur_anti_entropy_summaries_equal_total', help: 'Shared anti-entropy rounds that ended at the summary: both peers hold the same docs at the same digests.' },
+  sharedRoundsSkipped: { name: 'murmur_anti_entropy_rounds_skipped_total', help: 'Shared anti-entropy rounds not started: this peer holds nothing both home with that member and holds no connection to it (the member\'s own round brings what it holds; no dial for an empty summary).' },
   bucketsDiffering: { name: 'murmur_anti_entropy_buckets_differing_total', help: 'Summary buckets found differing (only their docs are listed and compared).' },
   batchesSent: { name: 'murmur_sync_batches_sent_total', help: 'SyncBatch frames sent (several per-document steps in one frame).' },
   handoffRounds: { name: 'murmur_handoff_rounds_total', help: 'Handoff rounds started: guest copies (docs held here but homed elsewhere) offered to their homes.' },

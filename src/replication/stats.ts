@@ -79,6 +79,8 @@ export interface ReplicatorCounters {
   /** Shared rounds that ended at the summary (equal roots), and buckets found differing in the others. */
   summariesEqual: number
   bucketsDiffering: number
+  /** Shared rounds not started: nothing here that both home, and no connection (anti-entropy.ts startShared). */
+  sharedRoundsSkipped: number
   /** SyncBatch frames sent (several per-doc steps in one frame). */
   batchesSent: number
   /** Handoff rounds started (guest copies offered to their homes), and guest copies dropped after R homes confirmed them. */
@@ -176,6 +178,7 @@ export function createCounters (): ReplicatorCounters {
     opsFolded: 0,
     openRefused: 0,
     summariesEqual: 0,
+    sharedRoundsSkipped: 0,
     bucketsDiffering: 0,
     batchesSent: 0,
     handoffRounds: 0,

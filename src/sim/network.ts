@@ -238,6 +238,12 @@ export class SimNetwork implements LinkHost {
    * closed by a node's connection budget.
    */
   readonly connectionStats = { dials: 0, dialsFailed: 0, handshakeTimeouts: 0, pruned: 0 }
+  /**
+   * Dials made to send, by the channel of the frames that waited for them (the first channel with frames
+   * queued, in CHANNELS order, when the link found no connection): which layer dialled. Dials made ahead
+   * of any frame (`connect`) are in `connectionStats.dials` only.
+   */
+  readonly dialsFor: Record<Channel, number> = perChannel(() => 0)
   private connectionSerial = 0
   /** Frames delivered a second time (replay). */
   duplicated = 0
@@ -569,6 +575,8 @@ export class SimNetwork implements LinkHost {
     if (from.crashed || link.queuedFrames === 0) return
     const conn = link.conn
     if (conn === undefined) {
+      const channel = CHANNELS.find(c => link.queuedOn(c) > 0)
+      if (channel !== undefined && !from.connections.has(to.id)) this.dialsFor[channel]++
       this.dial(from, to)
       return
     }
