@@ -901,10 +901,10 @@ export class Replicator {
     return [...this.placement.homes(name)]
   }
 
-  /** The placement scheme and this peer's view of it, with the docs it holds by kind. */
   /**
-   * The placement as this peer sees it. `disagreeing`: members whose anti-entropy summaries said another R
-   * (`--replicas`) than ours, with the R each said (replicas-agreement.ts).
+   * The placement scheme and this peer's view of it, with the docs it holds by kind. `disagreeing`: members
+   * whose anti-entropy summaries said another R (`--replicas`) than ours, with the R each said
+   * (replicas-agreement.ts).
    */
   placementInfo (): PlacementInfo & { docs: { held: number, homed: number, guest: number, open: number }, peers: Record<PeerId, number>, disagreeing: Record<PeerId, number> } {
     const peers: Record<PeerId, number> = {}
