@@ -4,14 +4,14 @@
  * SIGINT/SIGTERM → no new HTTP requests, graceful leave, requests in flight answered → exit 0 within 3 s.
  * Bad flags: one line, exit 2. Start-up failures: one line, exit 1.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import type { Peer } from '../api.js'
 import { createLogger, streamSink } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import type { HttpApi, RunningServer } from '../http/index.js'
-import { HTTP_ADDR_FILE, parseArgs } from './args.js'
+import { HTTP_ADDR_FILE, MAX_CONFIG_CHARS, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
 import { writeLine, writeStdout } from './output.js'
@@ -70,7 +70,28 @@ export function describeError (err: unknown): string {
   return typeof code === 'string' && !first.includes(code) ? `${first} (${code})` : first
 }
 
-const readText = (file: string): string => readFileSync(file, 'utf8')
+/**
+ * A --config file's text, read no further than a settings file can go: past MAX_CONFIG_CHARS, parseArgs
+ * refuses it by its length. Read whole, /dev/zero (or a huge file named by mistake) filled the memory and
+ * the peer never answered. A character takes at most 3 bytes of UTF-8 (an invalid byte decodes to one),
+ * so text cut after 3·MAX + 1 bytes is still over the limit.
+ */
+function readText (file: string): string {
+  const limit = 3 * MAX_CONFIG_CHARS + 1
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(limit)
+    let n = 0
+    while (n < limit) {
+      const got = readSync(fd, buf, n, limit - n, null)
+      if (got === 0) break
+      n += got
+    }
+    return buf.subarray(0, n).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
+}
 
 /** --help, --version: written, or one line and exit 1 (a full disk); a reader gone (`| head -1`) is no error. */
 async function print (text: string): Promise<void> {
