@@ -15,7 +15,7 @@ import { HTTP_ADDR_FILE, MAX_CONFIG_CHARS, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
 import { writeLine, writeStdout } from './output.js'
-import { loadCliSecrets, startupWarnings } from './secrets.js'
+import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
 import { misspeltEnv } from './settings.js'
 
@@ -157,6 +157,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
     fatal(describeError(err), 1)
   }
   const { psk, token } = secrets
+  const stamps = secretStamps(o)
   for (const warning of [...envWarnings, ...startupWarnings(o, secrets)]) log.warn(warning)
   // Loaded only now: libp2p and the HTTP stack take most of a second to import, which --help, --version,
   // a bad flag or a refused secret file need not wait for.
@@ -234,7 +235,10 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   stop = shutdown
   if (stopWhileStarting.handOver(shutdown)) return
   let current = o
-  const onHup = (): void => { current = reload(current, reparse(), peer, api, log) }
+  const onHup = (): void => {
+    const next = reparse()
+    current = reload(current, next, peer, api, log, next.kind === 'run' ? changedSecrets(stamps, next.options) : [])
+  }
   process.on('SIGHUP', onHup)
   if (hupWhileStarting()) {
     log.info('SIGHUP arrived during start-up: reloading now')
@@ -280,10 +284,11 @@ const sameTags = (a: Record<string, string>, b: Record<string, string>): boolean
  * SIGHUP: settings read again (the --config file may have changed; flags and the environment cannot
  * have), and what can change at run time applied — tags, the peer allowlist, the HTTP allowed hosts —
  * if it changed since the last load (so tags set at run time with `murmur tags` stay until the file
- * says otherwise). Anything else that changed needs a restart, and the log says so. A bad file changes
- * nothing. Returns the options now in force.
+ * says otherwise). Anything else that changed needs a restart, and the log says so — `secretsChanged`
+ * too: the keys of secret files whose contents changed since start (changedSecrets), which are read only
+ * then. A bad file changes nothing. Returns the options now in force.
  */
-export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, api: HttpApi | undefined, log: Logger): PeerCliOptions {
+export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, api: HttpApi | undefined, log: Logger, secretsChanged: readonly string[] = []): PeerCliOptions {
   if (next.kind !== 'run') {
     log.warn('SIGHUP: configuration not reloaded', { error: next.kind === 'error' ? next.message : next.kind })
     return current
@@ -309,6 +314,7 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
   const { tags: _t, allowPeers: _a, httpAllowHosts: _h, httpAllowOrigins: _o, ...restNow } = current
   const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, httpAllowOrigins: _o2, ...restNext } = n
   const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
+  for (const k of secretsChanged) if (!needRestart.includes(k)) needRestart.push(k)
   log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
   return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts, httpAllowOrigins: n.httpAllowOrigins }
 }
