@@ -141,7 +141,12 @@ function faultRun (sim: SimModule, k: number): string {
 }
 
 async function main (): Promise<void> {
-  const o = parse(process.argv.slice(2))
+  const args = process.argv.slice(2)
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`usage: node scripts/sim-fingerprint.ts [--dist DIR] [--sizes 100,300] [--faults 0,1,2,3] [--loss-minutes 1]\n${USAGE}\n`)
+    return
+  }
+  const o = parse(args)
   const sim = await import(pathToFileURL(path.join(o.dist, 'sim', 'index.js')).href) as SimModule
   for (const n of o.sizes) console.log(idleRun(sim, n, o.lossMinutes))
   for (const k of o.faults) console.log(faultRun(sim, k))

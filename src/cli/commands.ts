@@ -160,6 +160,7 @@ async function keygen (argv: readonly string[], io: CommandIo): Promise<void> {
     io.out(key)
     return
   }
+  if (file === '') throw new UsageError('the file name cannot be empty (omit it to print the key)')
   try {
     // Created owner-only and never over an existing key (a mesh's key is not replaced by accident).
     const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)

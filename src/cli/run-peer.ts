@@ -4,18 +4,18 @@
  * SIGINT/SIGTERM → no new HTTP requests, graceful leave, requests in flight answered → exit 0 within 3 s.
  * Bad flags: one line, exit 2. Start-up failures: one line, exit 1.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import type { Peer } from '../api.js'
 import { createLogger, streamSink } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import type { HttpApi, RunningServer } from '../http/index.js'
-import { HTTP_ADDR_FILE, parseArgs } from './args.js'
+import { HTTP_ADDR_FILE, MAX_CONFIG_CHARS, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
 import { writeLine, writeStdout } from './output.js'
-import { loadCliSecrets, startupWarnings } from './secrets.js'
+import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
 import { misspeltEnv } from './settings.js'
 
@@ -70,7 +70,28 @@ export function describeError (err: unknown): string {
   return typeof code === 'string' && !first.includes(code) ? `${first} (${code})` : first
 }
 
-const readText = (file: string): string => readFileSync(file, 'utf8')
+/**
+ * A --config file's text, read no further than a settings file can go: past MAX_CONFIG_CHARS, parseArgs
+ * refuses it by its length. Read whole, /dev/zero (or a huge file named by mistake) filled the memory and
+ * the peer never answered. A character takes at most 3 bytes of UTF-8 (an invalid byte decodes to one),
+ * so text cut after 3·MAX + 1 bytes is still over the limit.
+ */
+function readText (file: string): string {
+  const limit = 3 * MAX_CONFIG_CHARS + 1
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(limit)
+    let n = 0
+    while (n < limit) {
+      const got = readSync(fd, buf, n, limit - n, null)
+      if (got === 0) break
+      n += got
+    }
+    return buf.subarray(0, n).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
+}
 
 /** --help, --version: written, or one line and exit 1 (a full disk); a reader gone (`| head -1`) is no error. */
 async function print (text: string): Promise<void> {
@@ -136,6 +157,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
     fatal(describeError(err), 1)
   }
   const { psk, token } = secrets
+  const stamps = secretStamps(o)
   for (const warning of [...envWarnings, ...startupWarnings(o, secrets)]) log.warn(warning)
   // Loaded only now: libp2p and the HTTP stack take most of a second to import, which --help, --version,
   // a bad flag or a refused secret file need not wait for.
@@ -213,7 +235,10 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   stop = shutdown
   if (stopWhileStarting.handOver(shutdown)) return
   let current = o
-  const onHup = (): void => { current = reload(current, reparse(), peer, api, log) }
+  const onHup = (): void => {
+    const next = reparse()
+    current = reload(current, next, peer, api, log, next.kind === 'run' ? changedSecrets(stamps, next.options) : [])
+  }
   process.on('SIGHUP', onHup)
   if (hupWhileStarting()) {
     log.info('SIGHUP arrived during start-up: reloading now')
@@ -259,10 +284,11 @@ const sameTags = (a: Record<string, string>, b: Record<string, string>): boolean
  * SIGHUP: settings read again (the --config file may have changed; flags and the environment cannot
  * have), and what can change at run time applied — tags, the peer allowlist, the HTTP allowed hosts —
  * if it changed since the last load (so tags set at run time with `murmur tags` stay until the file
- * says otherwise). Anything else that changed needs a restart, and the log says so. A bad file changes
- * nothing. Returns the options now in force.
+ * says otherwise). Anything else that changed needs a restart, and the log says so — `secretsChanged`
+ * too: the keys of secret files whose contents changed since start (changedSecrets), which are read only
+ * then. A bad file changes nothing. Returns the options now in force.
  */
-export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, api: HttpApi | undefined, log: Logger): PeerCliOptions {
+export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, api: HttpApi | undefined, log: Logger, secretsChanged: readonly string[] = []): PeerCliOptions {
   if (next.kind !== 'run') {
     log.warn('SIGHUP: configuration not reloaded', { error: next.kind === 'error' ? next.message : next.kind })
     return current
@@ -288,6 +314,7 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
   const { tags: _t, allowPeers: _a, httpAllowHosts: _h, httpAllowOrigins: _o, ...restNow } = current
   const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, httpAllowOrigins: _o2, ...restNext } = n
   const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
+  for (const k of secretsChanged) if (!needRestart.includes(k)) needRestart.push(k)
   log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
   return { ...current, tags: n.tags, allowPeers: n.allowPeers, httpAllowHosts: n.httpAllowHosts, httpAllowOrigins: n.httpAllowOrigins }
 }

@@ -4,6 +4,7 @@
  * warnings an operator should see before anything is exposed.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto'
+import { statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { createSecureContext } from 'node:tls'
 import { ConfigError } from '../core/errors.js'
@@ -110,3 +111,42 @@ export function startupWarnings (o: PeerCliOptions, secrets: CliSecrets): string
   }
   return out
 }
+
+/** The secret files `o` names, by the PeerCliOptions key that names them. */
+function secretFiles (o: PeerCliOptions): Array<[key: string, file: string | undefined]> {
+  return [['pskFile', o.pskFile], ['httpTokenFile', o.httpTokenFile], ['https', o.https?.certFile], ['https', o.https?.keyFile]]
+}
+
+/** What tells one version of a file from the next (device, inode, size, modification time), or why it cannot be told. */
+function stampOf (file: string): string {
+  try {
+    const s = statSync(file)
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`
+  } catch (err) {
+    return `error ${(err as NodeJS.ErrnoException).code ?? String(err)}`
+  }
+}
+
+/** Each secret file of `o` as loaded at start (by key and path), for SIGHUP to tell one that changed since. */
+export type SecretStamps = ReadonlyMap<string, string>
+
+export function secretStamps (o: PeerCliOptions): SecretStamps {
+  const out = new Map<string, string>()
+  for (const [key, file] of secretFiles(o)) if (file !== undefined) out.set(`${key} ${file}`, stampOf(file))
+  return out
+}
+
+/**
+ * The keys of the secret files that `o` names at the paths loaded at start whose contents have changed
+ * since (a renewed certificate, a rotated key or token): they are read only at start, so the change needs
+ * a restart. A changed path is a changed setting, which the reload reports by itself.
+ */
+export function changedSecrets (stamps: SecretStamps, o: PeerCliOptions): string[] {
+  const out = new Set<string>()
+  for (const [key, file] of secretFiles(o)) {
+    const before = file === undefined ? undefined : stamps.get(`${key} ${file}`)
+    if (before !== undefined && before !== stampOf(file as string)) out.add(key)
+  }
+  return [...out]
+}
+

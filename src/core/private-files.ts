@@ -8,7 +8,7 @@
  * a Kubernetes Secret volume with `fsGroup`, Vault agent, systemd's `LoadCredential` — without giving
  * the service write access to them.
  */
-import { chmod, readFile, stat } from 'node:fs/promises'
+import { chmod, opendir, readFile, stat } from 'node:fs/promises'
 import { makeDirs } from './make-dirs.js'
 import { InsecureFileError } from './errors.js'
 import type { Logger } from './logger.js'
@@ -18,7 +18,8 @@ export const PRIVATE_DIR_MODE = 0o700
 /** Created secret files (`murmur keygen`, the identity key): owner read/write only. */
 export const PRIVATE_FILE_MODE = 0o600
 
-const octal = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(3, '0')}`
+/** `0755`; `1777` with the special bits (sticky, setgid) shown. */
+const octal = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0')
 
 /**
  * Why a secret file with these permissions must not be trusted, or undefined when it may. Pure: `mode`
@@ -53,14 +54,41 @@ export async function readSecretFile (file: string, init: SecretFileInit): Promi
 }
 
 /**
+ * What a peer puts in its data dir (identity key, its crash-left temp copies, documents, the HTTP address
+ * file), and `lost+found`, which the root of a freshly formatted volume (a Kubernetes volume claim) holds.
+ */
+const PEER_ENTRY = /^(?:peer\.key(?:\.\d+\.\d+\.tmp)?|docs|http-addr|lost\+found)$/
+
+/** The first entry of `dir` that a peer did not put there, if any (undefined: the dir is the peer's own). */
+async function foreignEntry (dir: string): Promise<string | undefined> {
+  for await (const entry of await opendir(dir)) {
+    if (!PEER_ENTRY.test(entry.name)) return entry.name // leaving the loop closes the dir
+  }
+  return undefined
+}
+
+/**
  * Creates `dir` (and missing parents) owner-only, or tightens an existing one that others could enter
  * (taking the group's and others' permissions away, adding none): whatever is inside — LevelDB files created with the process umask included — is then out of other
- * users' reach. A directory we may not chmod (not ours) is left as it is, with a warning.
+ * users' reach. A directory we may not chmod (not ours) is left as it is, with a warning. So is one that
+ * holds anything a peer did not put there: it is shared with something else (`--data-dir /` or `/tmp`,
+ * run as root, made the file system root or /tmp owner-only for every user of the machine); the files a
+ * peer creates in it are owner-only anyway.
  */
 export async function ensurePrivateDir (dir: string, log: Logger): Promise<void> {
   await makeDirs(dir, PRIVATE_DIR_MODE)
   const info = await stat(dir)
   if ((info.mode & 0o077) === 0) return
+  let foreign: string | undefined
+  try {
+    foreign = await foreignEntry(dir)
+  } catch (err) {
+    foreign = `(cannot list it: ${(err as NodeJS.ErrnoException).code ?? String(err)})`
+  }
+  if (foreign !== undefined) {
+    log.warn('data directory is open to other users and holds files a peer did not create: left as it is (give the peer a directory of its own)', { dir, mode: octal(info.mode), entry: foreign })
+    return
+  }
   try {
     // Only the group and other bits go: an owner's read-only dir stays read-only (and fails below, clearly).
     await chmod(dir, info.mode & PRIVATE_DIR_MODE)

@@ -4,6 +4,8 @@
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import type { Logger } from '../core/logger.js'
+import { makeDirs } from '../core/make-dirs.js'
+import { PRIVATE_DIR_MODE } from '../core/private-files.js'
 import { recoverIndex, type DocMeta, type LevelDb } from './doc-index.js'
 import { damagedCurrent, refuseHeadless } from './current-file.js'
 import { StorageError, StoreFormatError, StoreLockedError } from './errors.js'
@@ -21,6 +23,13 @@ export interface OpenedDb {
  * @throws StoreLockedError, StoreFormatError, StoreDamagedError, StorageError
  */
 export async function openLevelDb (dir: string, log: Logger): Promise<OpenedDb> {
+  // Made here, owner-only, not by LevelDB: its recursive mkdir never returns where the kernel answers
+  // ENOENT for a new entry of a directory that exists (`--data-dir /proc/self` hung the peer without a word).
+  try {
+    await makeDirs(dir, PRIVATE_DIR_MODE)
+  } catch (err) {
+    throw await openError(dir, err)
+  }
   await refuseHeadless(dir)
   const db: LevelDb = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
     keyEncoding: 'view',

@@ -6,6 +6,7 @@
 import { request } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -63,6 +64,25 @@ describe('agent settings', () => {
     // The reloads replaced the user's tags; the advertised HTTP address (murmur.http, for /mesh) stayed.
     expect((await membersOf(a)).find(m => m.peerId === a.id)?.tags).toEqual({ role: 'db', zone: 'b', 'murmur.http': a.http })
     expect(a.proc.exitCode).toBeNull()
+  }, 60_000)
+
+  // Secret files are read once, at start. One whose contents changed (a renewed certificate, a rotated
+  // key or token: written in place, or a Kubernetes Secret's symlink swapped) was not noticed at all: the
+  // reload said "nothing changed" while the old secret stayed in force until a restart.
+  test('SIGHUP after a secret file named in the settings changed: logged as needing a restart', async () => {
+    const dir = tempDir()
+    const psk = path.join(dir, 'swarm.key')
+    const newKey = (): string => `/key/swarm/psk/1.0.0/\n/base16/\n${randomBytes(32).toString('hex')}\n`
+    writeFileSync(psk, newKey(), { mode: 0o600 })
+    const config = path.join(dir, 'murmur.json')
+    writeFileSync(config, JSON.stringify({ psk }))
+    const a = await spawnPeer({ args: [...LOCAL, '--config', config] })
+    a.proc.kill('SIGHUP')
+    await waitFor('the first reload logged', () => /SIGHUP: configuration reloaded applied="nothing changed"$/m.test(a.log()), 10_000)
+    writeFileSync(psk, newKey())
+    a.proc.kill('SIGHUP')
+    await waitFor('the second reload logged', () => a.log().match(/SIGHUP: configuration reloaded .*$/gm)?.length === 2, 10_000)
+    expect(a.log().match(/SIGHUP: configuration reloaded .*$/gm)?.[1]).toBe('SIGHUP: configuration reloaded applied="nothing changed" needsRestart=pskFile')
   }, 60_000)
 
   test('SIGHUP with a new --allow-peer list disconnects a member that is no longer allowed', async () => {

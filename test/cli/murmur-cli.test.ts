@@ -239,6 +239,12 @@ describe('murmur keygen and usage', () => {
     expect(readFileSync(file, 'utf8')).toBe(before)
   })
 
+  // `murmur keygen "$KEYFILE"` with the variable unset: a usage error (2), as an empty doc name or key is,
+  // not "cannot write : ENOENT" (1, the class of an agent or a file that refused).
+  test('keygen with an empty file name is a usage error, exit 2', async () => {
+    expect(await murmur(['keygen', ''])).toEqual({ status: 2, stdout: '', stderr: 'murmur: keygen: the file name cannot be empty (omit it to print the key)\n' })
+  })
+
   test('help, version, unknown commands and flags', async () => {
     const help = await murmur(['--help'])
     for (const c of ['agent', 'members', 'join', 'leave', 'tags', 'keygen', 'monitor', 'docs', '--http-addr', 'MURMUR_HTTP_ADDR', '--http-token-file']) expect(help.stdout).toContain(c)

@@ -47,6 +47,15 @@ describe('peer CLI', () => {
     expect(version.stdout.trim()).toBe(`murmur ${pkg.version}`)
   })
 
+  // A --config that never ends (/dev/zero, /dev/urandom) or a huge file named by mistake was read whole
+  // before its size was checked: /dev/zero held 1.7 GB after 3 s and never answered.
+  test.each(['/dev/zero', '/dev/urandom'])('--config %s: read only as far as a settings file can go, one line, exit 2', (file) => {
+    const r = spawnSync(NODE, [PEER_JS, '--config', file], { cwd: ROOT, encoding: 'utf8', timeout: 8_000 })
+    expect(r.signal, r.stderr.slice(0, 300)).toBeNull()
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(new RegExp(`^murmur: --config ${file} is over 1048576 characters: not a settings file\\n$`))
+  })
+
   test.each([
     [['--no-such-flag']],
     [['--listen', 'not-a-multiaddr']],

@@ -25,4 +25,15 @@ describe('sim-fingerprint flags', () => {
       rmSync(empty, { recursive: true, force: true })
     }
   })
+
+  // Every other script README lists (npm start, partition-heal, soak, bench) answers --help with its usage
+  // on stdout and exit 0; this one said "unknown option --help" and exited 2.
+  test.each(['--help', '-h'])('%s: the usage on stdout, exit 0, nothing simulated', (flag) => {
+    const r = spawnSync(NODE, [SCRIPT, flag], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^usage: node scripts\/sim-fingerprint\.ts \[--dist DIR\] /)
+    expect(r.stdout).toContain('--faults 0,1,2,3')
+    expect(r.stdout).not.toMatch(/^(idle|faults) /m)
+  })
 })

@@ -135,3 +135,17 @@ describe('opening a damaged store', () => {
     expect(await openedErrors(torn)).toEqual([])
   })
 })
+
+describe('opening a store where no directory can be made', () => {
+  // /proc answers ENOENT for a new entry of a directory that exists (`--data-dir /proc/self`): LevelDB's
+  // own recursive mkdir of the store's dir retried forever there, and the peer hung at start with no word.
+  it('rejects at once with the system error, naming the dir', async () => {
+    const dir = `/proc/self/murmur-open-db-${process.pid}`
+    const outcome = await Promise.race([
+      openLevelDocStore(dir).then(async (s) => { await s.close(); return 'opened' }, (err: unknown) => err),
+      new Promise(resolve => setTimeout(() => { resolve('still opening after 5 s') }, 5000).unref())
+    ])
+    expect(outcome).toMatchObject({ name: 'StorageError' })
+    expect(String((outcome as Error).message)).toMatch(new RegExp(`^cannot open the store at ${dir}: ENOENT`))
+  }, 10_000)
+})
