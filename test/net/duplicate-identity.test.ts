@@ -6,6 +6,7 @@
 import { cpSync } from 'node:fs'
 import { afterAll, describe, expect, test } from 'vitest'
 import { cleanup, spawnPeer, stopPeer, tempDir, waitFor } from '../helpers/procs.js'
+import type { PeerProcess } from '../helpers/procs.js'
 
 const DUPLICATE = /another process runs with a copy of this peer's identity/
 
@@ -30,9 +31,7 @@ describe('a copied data dir', () => {
   }, 60_000)
 
   test('started beside the original through a third peer, the third peer names the clash', async () => {
-    const third = await spawnPeer({ args: ['--profile', 'local'] })
-    const original = await spawnPeer({ args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
-    await waitFor('the original to join', async () => (await members(third)).length === 2, 15_000)
+    const { third, peer: original } = await twoPeers()
     const copyDir = tempDir()
     cpSync(original.dataDir, copyDir, { recursive: true, filter: src => !src.endsWith('LOCK') && !src.endsWith('http-addr') })
     const copy = await spawnPeer({ dataDir: copyDir, args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
@@ -41,8 +40,7 @@ describe('a copied data dir', () => {
     const line = third.log().split('\n').find(l => CLASH.test(l)) ?? ''
     expect(line).toContain(original.id)
     expect(line).toMatch(/every peer needs its own peer\.key/)
-    const metrics = await (await fetch(`${third.http}/metrics`)).text()
-    expect(Number(/^murmur_identity_clashes_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
+    expect(await clashes(third)).toBeGreaterThanOrEqual(1)
     console.log('third:', line)
     await stopPeer(copy)
     await stopPeer(original)
@@ -50,23 +48,33 @@ describe('a copied data dir', () => {
   }, 90_000)
 
   test('a mesh without a copy, with a peer SIGKILLed and restarted, names no clash', async () => {
-    const third = await spawnPeer({ args: ['--profile', 'local'] })
-    const a = await spawnPeer({ args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
-    await waitFor('a to join', async () => (await members(third)).length === 2, 15_000)
+    const { third, peer: a } = await twoPeers()
     a.proc.kill('SIGKILL')
     await a.exited
     const again = await spawnPeer({ dataDir: a.dataDir, args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
     await waitFor('the restarted peer alive again', async () => (await members(third)).length === 2, 15_000)
     await new Promise(resolve => setTimeout(resolve, 12_000))
     expect(third.log()).not.toMatch(CLASH)
-    const metrics = await (await fetch(`${third.http}/metrics`)).text()
-    expect(/^murmur_identity_clashes_total (\d+)/m.exec(metrics)?.[1]).toBe('0')
+    expect(await clashes(third)).toBe(0)
     await stopPeer(again)
     await stopPeer(third)
   }, 90_000)
 })
 
 const CLASH = /two processes run with one peer identity/
+
+/** A peer, and another joined through it. */
+async function twoPeers (): Promise<{ third: PeerProcess, peer: PeerProcess }> {
+  const third = await spawnPeer({ args: ['--profile', 'local'] })
+  const peer = await spawnPeer({ args: ['--profile', 'local'], bootstrap: [third.addrs[0] as string] })
+  await waitFor('the second peer to join', async () => (await members(third)).length === 2, 15_000)
+  return { third, peer }
+}
+
+async function clashes (p: PeerProcess): Promise<number> {
+  const metrics = await (await fetch(`${p.http}/metrics`)).text()
+  return Number(/^murmur_identity_clashes_total (\d+)/m.exec(metrics)?.[1])
+}
 
 async function members (p: { http: string }): Promise<string[]> {
   const r = await fetch(`${p.http}/members`)
