@@ -47,6 +47,8 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
     } else if (valueFlags.includes(flag)) {
       const value = flag !== arg ? arg.slice(eq + 1) : argv[++i]
       if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`)
+      // Every value flag of these commands takes one value: a second one was kept silently.
+      if (out.values[flag] !== undefined) throw new UsageError(`${flag} given twice: it takes one value`)
       out.values[flag] = value
     } else if (arg.startsWith('-') && arg !== '-') {
       throw new UsageError(`unknown flag ${arg.length > 40 ? `${arg.slice(0, 40)}…` : arg}`)
