@@ -76,7 +76,7 @@ export interface DocSummary {
 export type MemberEventType = 'joined' | 'alive' | 'suspect' | 'dead' | 'left' | 'updated'
 
 export interface PeerEvents {
-  /** Another member changed state, as seen by this peer. */
+  /** Another member changed state, as seen by this peer; or this peer's own tags changed (`updated`). */
   member: { type: MemberEventType, member: MemberView }
   /** A document changed: `local` edits as they are made, `remote` ones as they arrive. */
   doc: { name: string, origin: 'local' | 'remote', from?: string }

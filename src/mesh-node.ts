@@ -30,6 +30,7 @@ import { membershipDirectory } from './membership/directory.js'
 import { Membership } from './membership/membership.js'
 import type { MembershipInit } from './membership/config.js'
 import type { MembershipEventName } from './membership/events.js'
+import { MemberState, metaEqual } from './membership/member.js'
 import type { MemberInfo } from './membership/member.js'
 import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
 import type { MeshView, PresenceInit } from './presence/index.js'
@@ -498,7 +499,7 @@ class MeshNodeImpl implements MeshNode {
     // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
     // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
     if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }
-    this.membership.setTags(tags)
+    this.replaceOwnTags(tags)
     this.log.info('tags replaced', { tags: Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',') })
   }
 
@@ -570,7 +571,19 @@ class MeshNodeImpl implements MeshNode {
     else if (url.length > SWIM_LIMITS.tagValueChars || (!(HTTP_TAG in tags) && Object.keys(tags).length >= SWIM_LIMITS.tags)) return
     else tags[HTTP_TAG] = url
     this.advertisedTag = url
+    this.replaceOwnTags(tags)
+  }
+
+  /**
+   * Replaces our tags (gossiped by membership). Membership emits events for the other members only; the
+   * change is an `updated` member event here too, as it is on every peer it reaches (else `GET /events`
+   * and `murmur monitor` on this peer alone never showed `murmur tags` run on it).
+   */
+  private replaceOwnTags (tags: Record<string, string>): void {
+    const before = this.membership.local()
     this.membership.setTags(tags)
+    const now = this.membership.local()
+    if (now.state === MemberState.alive && !metaEqual(before, now)) this.events.emit('member', { type: 'updated', member: memberView(now) })
   }
 
   async leave (): Promise<void> {

@@ -208,11 +208,15 @@ export function parseArgs (argv: readonly string[], env: PeerEnv = {}, io: Parse
 }
 
 const ARG_ONLY = new Set(['--help', '-h', '--version', '-v', '--config'])
+/** The repeatable flags, for the message about one that is not. */
+const LISTS = [...FLAGS_BY_NAME.values()].filter(f => f.kind === 'list').map(f => f.flag).join(', ')
 
 /** The command line as settings; --help and --version win at once; --config is returned apart. */
 function fromArgv (argv: readonly string[]): { settings: Setting[], config?: string } | 'help' | 'version' {
   const settings: Setting[] = []
   let config: string | undefined
+  /** Single-value flags seen: one given twice kept the last, silently (`--data-dir a --data-dir b` ran on b). */
+  const given = new Set<string>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     let flag = arg
@@ -229,6 +233,10 @@ function fromArgv (argv: readonly string[]): { settings: Setting[], config?: str
     const spec = FLAGS_BY_NAME.get(flag)
     if (spec === undefined && flag !== '--config') {
       throw new ArgError(arg.startsWith('-') ? `unknown flag ${show(flag)} (see --help)` : `unexpected argument ${show(arg)} (see --help)`)
+    }
+    if (spec?.kind !== 'switch' && spec?.kind !== 'list') {
+      if (given.has(flag)) throw new ArgError(`${flag} given twice: it takes one value (only ${LISTS} repeat)`)
+      given.add(flag)
     }
     if (spec?.kind === 'switch') {
       if (value !== undefined) throw new ArgError(`${show(flag)} takes no value`)

@@ -39,10 +39,19 @@ export class JsonText {
 /** An agent answered with an error, or could not be reached. */
 export class AgentError extends Error {
   override name = 'AgentError'
-  constructor (message: string, readonly status?: number, readonly code?: string, readonly interrupted = false) {
+  /**
+   * @param notSent the request never left: the connection was refused or the agent's name did not
+   *   resolve, so a write was certainly not applied (a timeout or a reset may come after the agent had it).
+   */
+  constructor (message: string, readonly status?: number, readonly code?: string, readonly interrupted = false, readonly notSent = false) {
     super(message)
   }
 }
+
+/** Socket errors that come before a connection exists: no byte of the request can have reached an agent. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL'])
+
+const READ_METHODS = new Set(['GET', 'HEAD'])
 
 export interface AgentClient {
   readonly base: string
@@ -134,13 +143,16 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
   const base = baseOf(init)
   const token = await tokenOf(init)
   const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
-  const unreachable = (err: unknown): AgentError => {
+  /** `method`: a write that never left says so (a read has nothing to apply). */
+  const unreachable = (err: unknown, method = 'GET'): AgentError => {
     const cause = (err as { cause?: { name?: string, code?: unknown, message?: string } }).cause
     if ((err as { name?: string }).name === 'TimeoutError' || cause?.name === 'TimeoutError') {
       return new AgentError(`the agent at ${base} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`)
     }
     const reason = typeof cause?.code === 'string' ? cause.code : cause?.message
-    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}${tlsHint(base, cause?.code)}`)
+    const notSent = typeof cause?.code === 'string' && NOT_SENT.has(cause.code)
+    const outcome = notSent && !READ_METHODS.has(method) ? ' (nothing was sent: not applied)' : ''
+    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}${tlsHint(base, cause?.code)}${outcome}`, undefined, undefined, false, notSent)
   }
   const fail = async (res: Response): Promise<AgentError> => {
     const text = await res.text()
@@ -178,7 +190,7 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
       } catch (err) {
         if (init.signal?.aborted === true) throw new AgentError(`interrupted while waiting for the agent at ${base}`, undefined, undefined, true)
         if (err instanceof AgentError) throw err
-        throw unreachable(err)
+        throw unreachable(err, method)
       }
     },
     stream: async (route, signal) => {

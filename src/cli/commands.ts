@@ -47,6 +47,8 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
     } else if (valueFlags.includes(flag)) {
       const value = flag !== arg ? arg.slice(eq + 1) : argv[++i]
       if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`)
+      // Every value flag of these commands takes one value: a second one was kept silently.
+      if (out.values[flag] !== undefined) throw new UsageError(`${flag} given twice: it takes one value`)
       out.values[flag] = value
     } else if (arg.startsWith('-') && arg !== '-') {
       throw new UsageError(`unknown flag ${arg.length > 40 ? `${arg.slice(0, 40)}…` : arg}`)
@@ -265,15 +267,19 @@ const PUT_RETRY_DELAYS_MS = [500, 1_500]
 /**
  * A write under one Idempotency-Key, retried with the same key while its outcome is unknown (500, or no
  * answer: the agent may have applied it): the agent applies the key at most once, so a retry can neither
- * lose nor double the write. A refusal (4xx, 503, 507: nothing applied) is final. If the outcome is still
+ * lose nor double the write. A refusal (4xx, 503, 507: nothing applied) is final, and so is a first
+ * attempt that never left (connection refused, no such host: nothing applied). If the outcome is still
  * unknown after the retries, the error names the key, so the operator can retry it later.
  */
 async function putOnce<T> (key: string, send: (headers: Record<string, string>) => Promise<T>, interrupted: AbortSignal): Promise<T> {
-  const unknownOutcome = (err: AgentError): AgentError => new AgentError(`${err.message} (the write may or may not have been applied: retry with --idempotency-key ${key}, which applies it at most once)`, err.status, err.code, err.interrupted)
+  // The error of a request that never left says 'not applied' (client.ts): not so after an earlier attempt.
+  const plain = (err: AgentError): string => err.message.replace(/ \(nothing was sent: not applied\)$/, '')
+  const unknownOutcome = (err: AgentError): AgentError => new AgentError(`${plain(err)} (the write may or may not have been applied: retry with --idempotency-key ${key}, which applies it at most once)`, err.status, err.code, err.interrupted)
   for (let attempt = 0; ; attempt++) {
     try {
       return await send({ 'idempotency-key': key })
     } catch (err) {
+      if (attempt === 0 && err instanceof AgentError && err.notSent) throw new AgentError(`${plain(err)} (nothing was sent: the write was not applied)`, err.status, err.code, err.interrupted, true)
       const unknown = err instanceof AgentError && (err.status === undefined || err.status === 500)
       if (!unknown) throw err
       const delay = PUT_RETRY_DELAYS_MS[attempt]
@@ -284,7 +290,7 @@ async function putOnce<T> (key: string, send: (headers: Record<string, string>) 
         if (interrupted.aborted) onAbort()
         else interrupted.addEventListener('abort', onAbort, { once: true })
       })
-      if (aborted) throw unknownOutcome(new AgentError(`interrupted (${err.message})`, err.status, err.code, true))
+      if (aborted) throw unknownOutcome(new AgentError(`interrupted (${plain(err)})`, err.status, err.code, true))
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Reading request bodies from untrusted clients: a byte limit (413), a time limit (408), uncompressed
  * only (415) and strict JSON (400). Nothing is parsed before the whole body is in, and nothing beyond the
- * limit is buffered.
+ * limit is buffered. Uncompressed: no Content-Encoding but identity, no Transfer-Encoding but chunked.
  */
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.js'
@@ -19,10 +19,10 @@ export const BODY_TIMEOUT_MS = 10_000
 export const MAX_JSON_DEPTH = 64
 
 export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer> {
-  const encoding = contentEncoding(req)
+  const encoding = codingOf(req, 'content-encoding', ['identity']) ?? codingOf(req, 'transfer-encoding', ['chunked'])
   if (encoding !== undefined) {
     req.resume()
-    return Promise.reject(new HttpError(415, 'unsupported_encoding', `Content-Encoding ${encoding} is not supported: send the body uncompressed`))
+    return Promise.reject(new HttpError(415, 'unsupported_encoding', `${encoding} is not supported: send the body uncompressed`))
   }
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -62,16 +62,19 @@ export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, 
 }
 
 /**
- * The body's Content-Encoding other than `identity`, or undefined. A compressed body was read as its raw
- * bytes: gzip's are not UTF-8, so a client that compresses got a 400 saying its JSON was not UTF-8.
+ * The body's codings in `header` (Content-Encoding, Transfer-Encoding) other than the `plain` ones, named
+ * for an answer (`Content-Encoding gzip`), or undefined. A compressed body was read as its raw bytes:
+ * gzip's are not UTF-8, so a client that compresses got a 400 saying its JSON was not UTF-8. Node undoes
+ * only the chunked framing of a Transfer-Encoding: `gzip, chunked` left the gzip bytes as the body.
  */
-function contentEncoding (req: IncomingMessage): string | undefined {
-  const raw = req.headers['content-encoding']
+function codingOf (req: IncomingMessage, header: 'content-encoding' | 'transfer-encoding', plain: readonly string[]): string | undefined {
+  const raw = req.headers[header]
   if (raw === undefined) return undefined
-  const codings = raw.split(',').map(c => c.trim().toLowerCase()).filter(c => c !== '' && c !== 'identity')
+  const codings = raw.split(',').map(c => c.trim().toLowerCase()).filter(c => c !== '' && !plain.includes(c))
   if (codings.length === 0) return undefined
   const shown = codings.join(', ')
-  return /^[\x21-\x7e ,]{1,40}$/.test(shown) ? shown : JSON.stringify(shown.slice(0, 40))
+  const name = header === 'content-encoding' ? 'Content-Encoding' : 'Transfer-Encoding'
+  return `${name} ${/^[\x21-\x7e ,]{1,40}$/.test(shown) ? shown : JSON.stringify(shown.slice(0, 40))}`
 }
 
 export interface ReadJsonOptions {

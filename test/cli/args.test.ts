@@ -208,3 +208,15 @@ describe('the help names the command as it was run', () => {
     expect(help.split('murmur-peer').length).toBe(HELP.split('node dist/peer.js').length)
   })
 })
+
+describe('a single-value flag given twice', () => {
+  // Before: the last one was kept silently (`--data-dir a --data-dir b` ran on b).
+  test('is an error naming the flag; repeatable flags still repeat', () => {
+    for (const [flag, a, b] of [['--http', '1', '2'], ['--data-dir', 'a', 'b'], ['--replicas', '2', '3'], ['--log-level', 'info', 'warn'], ['--name', 'x', 'y'], ['--config', 'a.json', 'b.json']]) {
+      const r = parseArgs([flag as string, a as string, `${flag as string}=${b as string}`])
+      expect(r, flag).toMatchObject({ kind: 'error', message: expect.stringMatching(new RegExp(`^${flag as string} given twice: it takes one value`)) as unknown })
+    }
+    const r = parseArgs(['--tag', 'a=1', '--tag', 'b=2', '--allow-peer', ID, '--allow-peer', ID, '--bootstrap', '/ip4/127.0.0.1/tcp/4001', '--bootstrap', '/ip4/127.0.0.1/tcp/4002'])
+    expect(r.kind).toBe('run')
+  })
+})

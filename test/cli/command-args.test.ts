@@ -69,3 +69,16 @@ describe('murmur <command> arguments', () => {
     expect(r).toEqual({ status: 2, stdout: '', stderr: 'murmur: docs: unknown flag -x\n' })
   })
 })
+
+describe('an operator flag given twice', () => {
+  // Before: the last one was kept silently (`--http-addr a --http-addr b` asked b).
+  test('is a usage error naming it (exit 2, one line), nothing sent', async () => {
+    const a = await agent()
+    for (const args of [['health', '--http-addr', a.addr, '--http-addr', a.addr], ['docs', 'put', 'n', 'k', '1', '--http-addr', a.addr, '--idempotency-key', 'x', '--idempotency-key=y']]) {
+      const r = await murmur(args)
+      expect(r.status, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toMatch(/^murmur: (health|docs): --(http-addr|idempotency-key) given twice: it takes one value\n$/)
+    }
+    expect(a.seen).toEqual([])
+  })
+})

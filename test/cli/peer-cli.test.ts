@@ -77,6 +77,14 @@ describe('peer CLI', () => {
     expect(r.stderr).toMatch(/Node v\d+.* too old.*22/)
   })
 
+  // Before: the last one was kept silently (`--data-dir a --data-dir b` started a peer on b).
+  test.each([[['--data-dir', 'a', '--data-dir', 'b']], [['--http', '1', '--http', '2']], [['--replicas', '2', '--replicas=3']]])('%j: a single-value flag given twice is one line, exit 2, and starts nothing', (args) => {
+    const r = run(args)
+    expect(r.status).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(new RegExp(`^murmur: ${args[0] as string} given twice: it takes one value \\(only --listen, [^\n]+ repeat\\)\n$`))
+  })
+
   test('a malformed --psk file stops start-up with a clear error', () => {
     const file = path.join(tempDir(), 'swarm.key')
     writeFileSync(file, 'this is not a swarm key\n')

@@ -4,6 +4,7 @@
  * `internal`); nesting up to the limit, and brackets inside strings, are accepted as before.
  */
 import { createServer } from 'node:http'
+import net from 'node:net'
 import { gzipSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -149,5 +150,42 @@ describe('readBody: compressed bodies', () => {
       expect(r.body.error, encoding).toBe(`Content-Encoding ${named as string} is not supported: send the body uncompressed`)
     }
     for (const encoding of ['identity', '']) expect(await post('{"a":1}', { 'content-encoding': encoding }), encoding).toEqual({ status: 200, body: { ok: true, type: 'object' } })
+  })
+})
+
+/** One request written byte for byte (a binary body); the status line and body of the answer. */
+function rawPost (head: string, body: Buffer): Promise<{ status: number, body: { code?: string, ok?: boolean, error?: string } }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(new URL(base).port), '127.0.0.1', () => { socket.end(Buffer.concat([Buffer.from(head), body])) })
+    let data = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (d: string) => { data += d })
+    socket.on('error', reject)
+    socket.on('end', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)
+      // The answer's body is chunked (the server sets no Content-Length): its JSON is one chunk.
+      const text = data.slice(data.indexOf('\r\n\r\n') + 4)
+      try { resolve({ status, body: JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as { code?: string } }) } catch { resolve({ status, body: {} }) }
+    })
+  })
+}
+
+const chunked = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n0\r\n\r\n')])
+
+describe('readBody: transfer codings', () => {
+  // Before: node undoes only the chunked framing, so a gzip transfer coding's bytes were read as the
+  // body, and the answer was 400 invalid_json "not valid UTF-8" (or, worse, whatever they parsed to).
+  test('a Transfer-Encoding other than plain chunked is a 415 unsupported_encoding, like a Content-Encoding', async () => {
+    const gz = gzipSync('{"a":1}')
+    for (const coding of ['gzip, chunked', 'GZIP,chunked', 'deflate, chunked', 'br, chunked']) {
+      const r = await rawPost(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${coding}\r\nConnection: close\r\n\r\n`, chunked(gz))
+      expect(r.status, coding).toBe(415)
+      expect(r.body.code, coding).toBe('unsupported_encoding')
+      expect(r.body.error, coding).toMatch(/^Transfer-Encoding .+ is not supported: send the body uncompressed/)
+    }
+    for (const coding of ['chunked', 'Chunked']) {
+      const r = await rawPost(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${coding}\r\nConnection: close\r\n\r\n`, chunked(Buffer.from('{"a":1}')))
+      expect(r, coding).toEqual({ status: 200, body: { ok: true, type: 'object' } })
+    }
   })
 })

@@ -3,6 +3,7 @@
  * temp dir), and the error answers of the write outcomes (status, code, Retry-After; never internals).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { request } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -92,6 +93,31 @@ describe('HTTP: Idempotency-Key', () => {
     expect(long.status).toBe(400)
     expect(long.json).toEqual({ code: 'invalid_idempotency_key', error: expect.any(String) as string })
     expect((await call(base, 'GET', '/docs/d/kv/c')).status).toBe(404)
+  })
+
+  test('a key that is not printable ASCII is refused with 400: its bytes are read as Latin-1, so curl (UTF-8) and a browser would send two keys for one text', async () => {
+    const { port } = new URL(base)
+    const put = (key: string): Promise<string> => rawHttp(Number(port), `PUT /docs/d/kv/ascii HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1\r\nIdempotency-Key: ${key}\r\nConnection: close\r\n\r\n1`)
+    // rawHttp writes UTF-8, as curl sends a key typed in a UTF-8 terminal.
+    for (const key of ['clé-1', 'op-✓', 'x\u00a0y']) {
+      const answer = await put(key)
+      expect(answer, key).toMatch(/^HTTP\/1\.1 400/)
+      expect(answer, key).toContain('"code":"invalid_idempotency_key"')
+    }
+    // The Latin-1 byte for é, as a client that sends header text as Latin-1 would.
+    const latin1 = await new Promise<string>((resolve, reject) => {
+      const req = request({ port: Number(port), host: '127.0.0.1', method: 'PUT', path: '/docs/d/kv/ascii', headers: { 'content-type': 'application/json', 'idempotency-key': 'clé-1' } }, (res) => {
+        let body = ''
+        res.on('data', (d: Buffer) => { body += d.toString() })
+        res.on('end', () => { resolve(`${res.statusCode ?? 0} ${body}`) })
+      })
+      req.on('error', reject)
+      req.end('1')
+    })
+    expect(latin1).toMatch(/^400 .*"code":"invalid_idempotency_key"/)
+    expect((await call(base, 'GET', '/docs/d/kv/ascii')).status).toBe(404)
+    // Printable ASCII, spaces inside included, is a key.
+    expect((await call(base, 'PUT', '/docs/d/kv/ascii', 1, 'op 1 ~!"#$%&()*+,-./:;<=>?@[\\]^_`{|}')).status).toBe(200)
   })
 
   test('DELETE of a key and of a doc: a retry with the key answers 200 like the first', async () => {
