@@ -295,7 +295,7 @@ function printSummary (peers: Running[], dir: string): void {
       `  for u in ${peers.map(admin).join(' ')}; do curl -X DELETE $u; done`
     )
   }
-  lines.push('', `Data in ${path.relative(process.cwd(), dir) || '.'}/demo-N is kept across restarts (--fresh starts over). Ctrl-C stops all three.`, '')
+  lines.push('', `Data in ${shownDir(dir)}/demo-N is kept across restarts (--fresh starts over). Ctrl-C stops all three.`, '')
   process.stdout.write(lines.join('\n') + '\n')
 }
 
@@ -373,3 +373,10 @@ async function main (): Promise<void> {
 }
 
 await main()
+
+/** `dir` relative to the working directory when it is inside it, else as it is (`--dir /tmp/x` printed `../../tmp/x`). */
+export function shownDir (dir: string): string {
+  const rel = path.relative(process.cwd(), dir)
+  if (rel === '') return '.'
+  return rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(dir) : rel
+}

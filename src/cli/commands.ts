@@ -8,6 +8,7 @@ import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { MemberView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
+import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { generatePsk } from '../net/psk.js'
 import { AgentError, JsonText, agentClient } from './client.js'
@@ -90,13 +91,31 @@ async function members (argv: readonly string[], io: CommandIo): Promise<void> {
       throw new UsageError(`--status ${p.values['--status']}: not a regular expression`)
     }
   }
-  const list = (await (await client(p, io)).request<MemberView[]>('GET', '/members')).filter(m => status === undefined || status.test(m.state))
+  const c = await client(p, io)
+  const list = memberList(await c.request<unknown>('GET', '/members'), c.base).filter(m => status === undefined || status.test(m.state))
   if (p.switches.has('--json')) {
     io.out(`${terminalSafeJson(list, 2)}\n`)
     return
   }
   if (list.length === 0) return
   io.out(table(list.map(m => [m.name, bareAddr(m.addrs[0] ?? '-'), m.state, m.peerId, Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(',')])))
+}
+
+/**
+ * `GET /members`' answer, checked before it is printed: whatever answers at the address may not be a murmur
+ * agent (another service on the port, a proxy's error page as JSON), and a list of something else made
+ * `members` throw a TypeError.
+ */
+function memberList (body: unknown, base: string): MemberView[] {
+  const isMember = (m: unknown): m is MemberView => {
+    if (typeof m !== 'object' || m === null) return false
+    const v = m as Record<string, unknown>
+    return typeof v.peerId === 'string' && typeof v.name === 'string' && typeof v.state === 'string' &&
+      Array.isArray(v.addrs) && v.addrs.every(a => typeof a === 'string') &&
+      typeof v.tags === 'object' && v.tags !== null && Object.values(v.tags).every(t => typeof t === 'string')
+  }
+  if (!Array.isArray(body) || !body.every(isMember)) throw new AgentError(`${base} answered GET /members with something that is not a member list: is a murmur agent at that address?`)
+  return body
 }
 
 /** For readiness probes (Kubernetes exec, Docker, systemd): exit 0 once the agent is in a mesh. */
@@ -318,8 +337,10 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
     } catch {
       throw new UsageError(`docs put: the value must be JSON (a string is quoted: '"hello"'), got ${value.slice(0, 40)}`)
     }
+    const given = p.values['--idempotency-key']
+    if (given !== undefined && !isHeaderKey(given)) throw new UsageError(`--idempotency-key must be ${HEADER_KEY_RULE} (it travels as an HTTP header), got ${terminalSafeJson(given.slice(0, 40))}`)
     const agent = await client(p, io)
-    const r = await putOnce(p.values['--idempotency-key'] ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, new JsonText(value), headers), io.interrupted)
+    const r = await putOnce(given ?? randomUUID(), (headers) => agent.request<{ version: Record<string, number> }>('PUT', `/docs/${enc(name)}/kv/${enc(key)}`, new JsonText(value), headers), io.interrupted)
     io.out(`${terminalSafeJson(r)}\n`)
     return
   }

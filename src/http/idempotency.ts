@@ -7,14 +7,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { WriteOptions } from '../api.js'
-import { MAX_OP_ID_CHARS, checkOpId, fingerprintOf } from '../replication/idempotency.js'
+import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
+import { checkOpId, fingerprintOf } from '../replication/idempotency.js'
 import { HttpError } from './errors.js'
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
 export const REPLAYED_HEADER = 'idempotent-replayed'
 
-/** What a key sent as a header may be: printable ASCII, the only text every client sends as the same bytes. */
-const HEADER_KEY = new RegExp(`^[\\x20-\\x7e]{1,${MAX_OP_ID_CHARS}}$`)
 
 /**
  * The write options for `req`: its key (validated: InvalidOpIdError → 400) and the request's fingerprint
@@ -27,9 +26,8 @@ export function idempotencyOf (req: IncomingMessage, ...parts: readonly string[]
   // Node joins repeated headers with ", ": two keys would silently become a third.
   if (raw.length > 1) throw new HttpError(400, 'invalid_idempotency_key', `send one ${IDEMPOTENCY_HEADER} header, got ${raw.length}`)
   const key = raw[0] ?? ''
-  // Node reads header bytes as Latin-1: `é` typed in curl (UTF-8, two bytes) and sent by a browser
-  // (one byte) would be two different keys for one text, and a retry from the other would apply again.
-  if (!HEADER_KEY.test(key)) throw new HttpError(400, 'invalid_idempotency_key', `an Idempotency-Key must be 1–${MAX_OP_ID_CHARS} printable ASCII characters`)
+  // Printable ASCII only: the one text every client sends as the same bytes (core/idempotency-key.ts).
+  if (!isHeaderKey(key)) throw new HttpError(400, 'invalid_idempotency_key', `an Idempotency-Key must be ${HEADER_KEY_RULE}`)
   const opId = checkOpId(key)
   return { opId, fingerprint: fingerprintOf(req.method ?? '', canonicalPath(req.url ?? ''), ...parts) }
 }

@@ -23,12 +23,12 @@
 import { createHash } from 'node:crypto'
 import type * as Y from 'yjs'
 import { hasLoneSurrogate } from '../core/codec.js'
+import { MAX_OP_ID_CHARS } from '../core/idempotency-key.js'
 import { InvalidOpIdError } from '../core/outcome.js'
 import type { OpIndex, OpRecord } from './op-records.js'
 import { PNCounter } from './pn-counter.js'
 
-/** Longest opId (characters). Keys are stored as digests, so a long one costs nothing in the doc. */
-export const MAX_OP_ID_CHARS = 256
+export { MAX_OP_ID_CHARS }
 /** A key's digest: 128 bits (collisions are out of reach), 22 base64url characters in the record. */
 const KEY_BYTES = 16
 /** A peer's tag in its records: 72 bits of its id's digest (12 characters instead of ~52). */

@@ -56,6 +56,24 @@ describe('murmur <command> arguments', () => {
     expect(a.seen.map(s => s.body)).toEqual(['1e400', '-1e400', '{"n": [1E999]}', '12345678901234567890'])
   })
 
+  test('members against something that answers no member list: one line, exit 1, no stack trace', async () => {
+    const a = await agent()
+    const r = await murmur(['members', '--http-addr', a.addr])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toBe(`murmur: http://${a.addr} answered GET /members with something that is not a member list: is a murmur agent at that address?\n`)
+  })
+
+  test('docs put --idempotency-key that is not printable ASCII: a usage error, nothing sent', async () => {
+    const a = await agent()
+    for (const key of ['clé-1', 'tab\there', 'x'.repeat(257)]) {
+      const r = await murmur(['docs', 'put', 'n', 'k', '1', '--idempotency-key', key, '--http-addr', a.addr])
+      expect(r.status, key).toBe(2)
+      expect(r.stderr, key).toMatch(/^murmur: --idempotency-key must be 1–256 printable ASCII characters \(it travels as an HTTP header\), got /)
+    }
+    expect(a.seen).toEqual([])
+    expect((await murmur(['docs', 'put', 'n', 'k', '1', '--idempotency-key', 'op 1 ~ok', '--http-addr', a.addr])).status).toBe(0)
+  })
+
   test('-- ends the flags: names and keys that start with a dash', async () => {
     const a = await agent()
     expect(await murmur(['docs', 'put', '--http-addr', a.addr, '--', '-notes', '--key', '"v"'])).toMatchObject({ status: 0, stderr: '' })

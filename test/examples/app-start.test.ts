@@ -99,6 +99,8 @@ describe('npm start (scripts/start.ts)', () => {
   test('three peers form one mesh; writes replicate; Ctrl-C stops all of them, exit 0', async () => {
     const l = await launch(dir)
     expect(l.urls).toHaveLength(3)
+    // A --dir outside the working directory is shown as given, not as ../../tmp/…
+    expect(l.output()).toContain(`Data in ${dir}/demo-N is kept`)
     await waitMesh(l.urls)
     ids = await peerIds(l.urls)
     expect(new Set(ids).size).toBe(3)
