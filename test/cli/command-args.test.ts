@@ -68,7 +68,7 @@ describe('murmur <command> arguments', () => {
     for (const key of ['clé-1', 'tab\there', 'x'.repeat(257)]) {
       const r = await murmur(['docs', 'put', 'n', 'k', '1', '--idempotency-key', key, '--http-addr', a.addr])
       expect(r.status, key).toBe(2)
-      expect(r.stderr, key).toMatch(/^murmur: --idempotency-key must be 1–256 printable ASCII characters \(it travels as an HTTP header\), got /)
+      expect(r.stderr, key).toMatch(/^murmur: docs: --idempotency-key must be 1–256 printable ASCII characters \(it travels as an HTTP header\), got /)
     }
     expect(a.seen).toEqual([])
     expect((await murmur(['docs', 'put', 'n', 'k', '1', '--idempotency-key', 'op 1 ~ok', '--http-addr', a.addr])).status).toBe(0)
