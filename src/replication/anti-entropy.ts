@@ -241,6 +241,11 @@ export class AntiEntropy {
   private nextSession: number
   /** Shared summaries by partner, valid while neither the catalog nor the placement changed. */
   private readonly summaries = new Map<PeerId, { catalog: number, placement: number, loaded: number, summary: Summary }>()
+  /**
+   * Members this peer has had an empty shared round with since they last came alive: both ends then know
+   * each other's R (the summary and its reply say it), and another empty round would only hear "equal".
+   */
+  private readonly acquainted = new Set<PeerId>()
   /** Partners of shared rounds, in a shuffled order walked round-robin (every pair is compared in bounded time). */
   private partners: PeerId[] = []
   /** Shared rounds still owed to every member after a membership change (faster fetching by new homes). */
@@ -343,6 +348,7 @@ export class AntiEntropy {
     const alive = aliveSet(this.o.peers)
     this.o.hosts.prune(alive)
     for (const id of this.summaries.keys()) if (!alive.has(id)) this.summaries.delete(id)
+    for (const id of this.acquainted) if (!alive.has(id)) this.acquainted.delete(id)
     // Peers that came alive since (joined, or back from a partition) first: they have the most to exchange.
     for (const p of this.arrived) {
       this.arrived.delete(p)
@@ -434,6 +440,7 @@ export class AntiEntropy {
    * the store's list of docs was read (a restart: membership rejoins faster than the store lists), once it is.
    */
   peerAlive (peer: PeerId): void {
+    this.acquainted.delete(peer) // a restart forgets what we said
     if (!this.listed) {
       if (this.deferred.size < MAX_DEFERRED_PEERS) this.deferred.add(peer)
       return
@@ -570,22 +577,24 @@ export class AntiEntropy {
   }
 
   /**
-   * A shared round with `peer`: summary first. `skipped`: nothing here that both home, and no connection to
-   * `peer`. The round would hear "equal", or else bring what `peer` holds that both home, which its own
-   * round with us brings (its summary is not empty); so no dial is made for it. After a heal every member
-   * that came back used to be dialled for this alone: in `npm run bench -- heal` (30 peers, no docs) one
-   * summary and its reply for every pair across the cut. Over a connection we hold the round still runs
-   * (it says our R: replicas-agreement.ts). `refused`: no session free, or `peer` is no member.
+   * A shared round with `peer`: summary first. `skipped`: nothing here that both home, and either no
+   * connection to `peer` or an empty round with it already since it came alive. Such a round would hear
+   * "equal", or else bring what `peer` holds that both home, which its own round with us brings (its
+   * summary is not empty). So no dial is made for it: after a heal every member that came back used to be
+   * dialled for this alone (in `npm run bench -- heal`, 30 peers and no docs, one summary and its reply for
+   * every pair across the cut). And an idle mesh does not exchange empty summaries forever: one round per
+   * pair says each end's R (replicas-agreement.ts). `refused`: no session free, or `peer` is no member.
    */
   startShared (peer: PeerId): 'started' | 'skipped' | 'refused' {
     if (peer === this.o.localId || !this.o.placement.isMember(peer)) return 'refused'
     const summary = this.summaryWith(peer)
-    if (summary.count === 0 && !this.o.connected(peer)) {
+    if (summary.count === 0 && (!this.o.connected(peer) || this.acquainted.has(peer))) {
       this.o.counters.sharedRoundsSkipped++
       return 'skipped'
     }
     const s = this.open(peer, 'shared')
     if (s === undefined) return 'refused'
+    if (summary.count === 0) this.acquainted.add(peer)
     s.summaryPending = true
     this.o.link.send(peer, { type: 'summary', session: s.id, root: summary.root(), count: summary.count, replicas: this.o.placement.replicas })
     return 'started'
@@ -728,13 +737,13 @@ export class AntiEntropy {
     // membership change): one round compares the pair both ways, so the peer with the smaller id answers
     // "equal" and its own round does the work. Two would list the same docs twice and offer each doc twice.
     if (this.o.localId < from && this.sharedRoundWith(from)) {
-      this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal: true, buckets: new Uint8Array(0) })
+      this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal: true, buckets: new Uint8Array(0), replicas: this.o.placement.replicas })
       return
     }
     // Handing guest copies over after a change: compare once that is over (SHARED_WAIT_INTERVALS). A peer
     // that does not know `later` takes it for equal: its periodic rounds compare with us again.
     if (this.sharedRoundsWait()) {
-      this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal: true, buckets: new Uint8Array(0), later: true })
+      this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal: true, buckets: new Uint8Array(0), later: true, replicas: this.o.placement.replicas })
       return
     }
     const summary = this.summaryWith(from)
@@ -743,7 +752,7 @@ export class AntiEntropy {
     // per doc (up to the 256 bucket hashes, 2 KiB): what differs is then listed, not the whole set.
     const count = Math.max(summary.count, msg.count)
     const whole = equal || count < LIST_WHOLE_SET_BELOW
-    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeGroups(groupsFor(count)) })
+    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeGroups(groupsFor(count)), replicas: this.o.placement.replicas })
   }
 
   /** Whether a shared round this peer started with `peer` under the current member set is outstanding. */

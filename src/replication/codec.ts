@@ -107,7 +107,7 @@ export type SyncMessage =
   /** `replicas`: the sender's R; absent from a peer that does not say it. */
   | { readonly type: 'summary', readonly session: number, readonly root: Uint8Array, readonly count: number, readonly replicas?: number }
   /** `later` (with `equal`): not compared — the responder is taking handoffs; ask it again at the next round (anti-entropy.ts). */
-  | { readonly type: 'summaryReply', readonly session: number, readonly equal: boolean, readonly buckets: Uint8Array, readonly later?: boolean }
+  | { readonly type: 'summaryReply', readonly session: number, readonly equal: boolean, readonly buckets: Uint8Array, readonly later?: boolean, readonly replicas?: number }
   /** `spread`: the sender pushed to only k hosts; a receiver that learned something new forwards it once. */
   | { readonly type: 'update', readonly doc: string, readonly update: Uint8Array, readonly ackId: number, readonly spread: boolean }
   | { readonly type: 'ack', readonly doc: string, readonly ackId: number, readonly vector: VersionVector, readonly durable: boolean }
@@ -205,7 +205,10 @@ export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: D
       const powerOfTwo = Number.isInteger(groups) && groups >= 1 && groups <= SYNC_LIMITS.summaryBuckets && (groups & (groups - 1)) === 0
       if (!m.equal && m.buckets.byteLength !== 0 && !powerOfTwo) throw new DecodeError(`summaryReply.buckets: ${m.buckets.byteLength} bytes, expected 8 × a power of two ≤ ${SYNC_LIMITS.summaryBuckets} (or none: list the whole set)`)
       if (m.later && !m.equal) throw new DecodeError('summaryReply: later without equal')
-      return { type, session: checkInt(m.session, 0, UINT32_MAX, 'summaryReply.session'), equal: m.equal, buckets: m.buckets, ...(m.later ? { later: true } : {}) }
+      return {
+        type, session: checkInt(m.session, 0, UINT32_MAX, 'summaryReply.session'), equal: m.equal, buckets: m.buckets, ...(m.later ? { later: true } : {}),
+        ...(m.replicas === 0 ? {} : { replicas: checkInt(m.replicas, 1, UINT32_MAX, 'summaryReply.replicas') })
+      }
     }
     case 'update': {
       const u = required(f.update, type)
@@ -342,7 +345,7 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
     case 'summary':
       return SyncFrame.encode({ type: MessageType.summary, summary: { session: msg.session, root: plain(msg.root), count: msg.count, replicas: msg.replicas ?? 0 } })
     case 'summaryReply':
-      return SyncFrame.encode({ type: MessageType.summaryReply, summaryReply: { session: msg.session, equal: msg.equal, buckets: plain(msg.buckets), later: msg.later === true } })
+      return SyncFrame.encode({ type: MessageType.summaryReply, summaryReply: { session: msg.session, equal: msg.equal, buckets: plain(msg.buckets), later: msg.later === true, replicas: msg.replicas ?? 0 } })
     case 'update':
       return SyncFrame.encode({ type: MessageType.update, update: { doc: msg.doc, update: plain(msg.update), ackId: msg.ackId, spread: msg.spread } })
     case 'ack':

@@ -1252,7 +1252,10 @@ export class Replicator {
         if (msg.replicas !== undefined && this.placement.isMember(from)) this.replicasAgreement.note(from, msg.replicas)
         this.antiEntropy.handleSummary(from, msg)
         return
-      case 'summaryReply': this.antiEntropy.handleSummaryReply(from, msg); return
+      case 'summaryReply':
+        if (msg.replicas !== undefined && this.placement.isMember(from)) this.replicasAgreement.note(from, msg.replicas)
+        this.antiEntropy.handleSummaryReply(from, msg)
+        return
       case 'update': this.onUpdate(from, msg); return
       case 'ack': this.flushes.handleAck(from, msg); return
       case 'chunk': this.counters.unexpectedFrames++ // reassembled by the link; never reaches here

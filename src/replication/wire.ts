@@ -520,6 +520,11 @@ export namespace SyncFrame {
     value: boolean
   }
 
+  export interface SyncFrameSummaryReplyReplicasFieldEvent {
+    field: '$.summaryReply.replicas'
+    value: number
+  }
+
   export interface SyncFrameSyncBatchStepsSessionFieldEvent {
     field: '$.syncBatch.steps[].session'
     value: number
@@ -582,7 +587,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplicasFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplicasFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSummaryReplyReplicasFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -750,6 +755,7 @@ export interface SummaryReply {
   equal: boolean
   buckets: Uint8Array<ArrayBuffer>
   later: boolean
+  replicas: number
 }
 
 export namespace SummaryReply {
@@ -782,6 +788,11 @@ export namespace SummaryReply {
           w.bool(obj.later)
         }
 
+        if ((obj.replicas != null && obj.replicas !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.replicas)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -790,7 +801,8 @@ export namespace SummaryReply {
           session: 0,
           equal: false,
           buckets: uint8ArrayAlloc(0),
-          later: false
+          later: false,
+          replicas: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -813,6 +825,10 @@ export namespace SummaryReply {
             }
             case 4: {
               obj.later = reader.bool()
+              break
+            }
+            case 5: {
+              obj.replicas = reader.uint32()
               break
             }
             default: {
@@ -858,6 +874,13 @@ export namespace SummaryReply {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.replicas`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -890,6 +913,11 @@ export namespace SummaryReply {
     value: boolean
   }
 
+  export interface SummaryReplyReplicasFieldEvent {
+    field: '$.replicas'
+    value: number
+  }
+
   export function encode (obj: Partial<SummaryReply>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SummaryReply.codec())
   }
@@ -898,7 +926,7 @@ export namespace SummaryReply {
     return decodeMessage(buf, SummaryReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryReply>): Generator<SummaryReplySessionFieldEvent | SummaryReplyEqualFieldEvent | SummaryReplyBucketsFieldEvent | SummaryReplyLaterFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryReply>): Generator<SummaryReplySessionFieldEvent | SummaryReplyEqualFieldEvent | SummaryReplyBucketsFieldEvent | SummaryReplyLaterFieldEvent | SummaryReplyReplicasFieldEvent> {
     return streamMessage(buf, SummaryReply.codec(), opts)
   }
 }
