@@ -5,7 +5,9 @@
  * (30 real peers, no docs, 15 | 15) started 516–552 handshakes in the heal's 15 s, 414–422 without those
  * dials. Here: the same heal in the simulator with no docs anywhere, and the dials replication made from
  * the heal until 15 s after it (before: 70–92 of 122–142 over seeds 1–4 and the default; after: 0 of 115–129, membership dialling a few more for its probes); then the same with one doc that
- * every peer writes, so that rounds with something to compare still run and the doc converges.
+ * every peer writes, so that rounds with something to compare still run and the doc converges. And over an
+ * open connection: one empty round per pair since the member came alive (it tells both ends the other's R),
+ * then none; an idle mesh of 20 exchanged 0.40 sync frames per member per second before, for ever.
  */
 import { describe, expect, it } from 'vitest'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
@@ -56,6 +58,20 @@ async function healDials (seed: number, withDoc: boolean): Promise<{ dials: numb
 }
 
 describe('shared rounds with nothing to compare', () => {
+  it('stop in an idle mesh once each pair has had one (which tells each end the other\'s R)', () => {
+    const seed = useSeed(0xe3_9773, FILE, 'idle')
+    const c = new ReplicaCluster({ size: 20, seed, profile: 'lan' })
+    expect(c.runUntil(() => c.membershipSettled(), 60_000), `seed ${seed}: formed`).toBeDefined()
+    c.runFor(120_000)
+    const before = c.network.traffic.sync.frames
+    c.runFor(60_000)
+    const perMemberPerSec = (c.network.traffic.sync.frames - before) / 20 / 60
+    console.log(`seed ${seed}: idle sync frames per member per second ${perMemberPerSec.toFixed(3)}`)
+    // Before: 0.40 (one summary and its reply per member every 5 s, forever).
+    expect(perMemberPerSec).toBeLessThan(0.05)
+    c.stopAll()
+  })
+
   it('are not dialled for after a heal: in a mesh with no docs, replication dials nobody', async () => {
     const seed = useSeed(0xe3_9771, FILE, 'no docs')
     const r = await healDials(seed, false)
