@@ -55,7 +55,7 @@ describe('drawing shared-round partners', () => {
     c.stopAll()
     // Partners are still passed over as before (five a tick, none started).
     expect(perTick.skipped).toBeGreaterThan(4)
-    // Before: 5.00 alive-list calls and 390 lookups (5 × 2 × 39) a tick. After: 1 and 78 (2 × 39, once).
+    // Before: 5.33 alive-list calls and 394.9 lookups a tick (each of 5 draws pruned 2 × 39 entries). After: 1.33 and 82.9.
     expect(perTick.directory).toBeLessThan(1.5)
     expect(perTick.lookups).toBeLessThan(2.5 * (SIZE - 1))
   }, 120_000)
