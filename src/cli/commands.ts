@@ -1,12 +1,12 @@
 /**
- * The operator commands of `murmur` (Serf's set): members, join, leave, tags, keygen, monitor, docs.
+ * The operator commands of `murmur` (Serf's set): members, join, leave, tags, keygen, monitor, placement, docs.
  * Each talks to an agent's HTTP API (client.ts) and prints for people, or JSON with --json. Exit codes:
  * 0 done, 1 the agent refused or could not be reached, 2 a usage error.
  */
 import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
-import type { MemberView } from '../api.js'
+import type { MemberView, PlacementView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
 import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
@@ -116,6 +116,67 @@ function memberList (body: unknown, base: string): MemberView[] {
   }
   if (!Array.isArray(body) || !body.every(isMember)) throw new AgentError(`${base} answered GET /members with something that is not a member list: is a murmur agent at that address?`)
   return body
+}
+
+/** What `GET /placement` answers, with `doc` when asked about one (`?doc=<name>`); a scheme this murmur does not know is printed as it is. */
+type PlacementAnswer = Omit<PlacementView, 'scheme'> & { scheme: string, doc?: { name: string, homes: string[] } }
+
+async function placement (argv: readonly string[], io: CommandIo): Promise<void> {
+  const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
+  if (p.positional.length > 1) throw new UsageError('usage: murmur placement [doc] [--json]')
+  const doc = p.positional[0]
+  if (doc === '') throw new UsageError('a doc name cannot be empty (omit it for the placement alone)')
+  const c = await client(p, io)
+  const view = placementAnswer(await c.request<unknown>('GET', doc === undefined ? '/placement' : `/placement?doc=${encodeURIComponent(doc)}`), c.base, doc)
+  if (p.switches.has('--json')) {
+    io.out(`${terminalSafeJson(view, 2)}\n`)
+    return
+  }
+  const { docs: d } = view
+  const rows: string[][] = [
+    ['replicas', `${view.replicas} (${view.scheme} over ${view.members.length} member(s), placement version ${view.version})`],
+    ['docs here', `${d.held} held: ${d.homed} homed here, ${d.guest} guest, ${d.open} open in the app`]
+  ]
+  const disagreeing = Object.entries(view.disagreeing)
+  if (disagreeing.length === 0) rows.push(['disagreeing', 'none'])
+  disagreeing.forEach(([id, r], i) => { rows.push([i === 0 ? 'disagreeing' : '', `${id} uses --replicas ${r}`]) })
+  // Per member, how many of the docs held here it homes (ids padded here, as printed: table() pads every column but the last).
+  const ids = view.members.map(terminalSafe)
+  const width = Math.max(0, ...ids.map(id => id.length))
+  view.members.forEach((id, i) => { rows.push([i === 0 ? 'members' : '', `${(ids[i] ?? '').padEnd(width)}  homes ${Object.hasOwn(view.peers, id) ? view.peers[id] : 0}`]) })
+  const named = view.doc
+  if (named !== undefined) {
+    const label = `homes of ${named.name}`
+    if (named.homes.length === 0) rows.push([label, 'none'])
+    named.homes.forEach((id, i) => { rows.push([i === 0 ? label : '', id]) })
+  }
+  io.out(table(rows))
+}
+
+/**
+ * `GET /placement`'s answer, checked before it is printed, as `memberList` checks `GET /members`'. With
+ * `doc`, it must name that doc and its homes: an agent older than this command ignores `?doc=`.
+ */
+function placementAnswer (body: unknown, base: string, doc: string | undefined): PlacementAnswer {
+  const count = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
+  const record = (r: unknown, valid: (n: unknown) => boolean): r is Record<string, number> =>
+    typeof r === 'object' && r !== null && !Array.isArray(r) && Object.values(r).every(valid)
+  const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every(s => typeof s === 'string')
+  const v = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>
+  const docs = (typeof v.docs === 'object' && v.docs !== null ? v.docs : {}) as Record<string, unknown>
+  const valid = typeof v.scheme === 'string' && count(v.replicas) && (v.replicas as number) > 0 && strings(v.members) && count(v.version) &&
+    count(docs.held) && count(docs.homed) && count(docs.guest) && count(docs.open) &&
+    record(v.peers, count) && record(v.disagreeing, n => count(n) && (n as number) > 0)
+  if (!valid) throw new AgentError(`${base} answered GET /placement with something that is not a placement: is a murmur agent at that address?`)
+  const answer = { ...v } as unknown as PlacementAnswer
+  if (doc === undefined) {
+    delete answer.doc // not asked for: not printed, whatever it is
+    return answer
+  }
+  const named = (typeof v.doc === 'object' && v.doc !== null ? v.doc : {}) as Record<string, unknown>
+  if (v.doc === undefined) throw new AgentError(`${base} did not say the homes of ${terminalSafeJson(doc)} (an agent older than this murmur ignores GET /placement?doc=): GET /docs/<name> shows them for a doc that exists`)
+  if (named.name !== doc || !strings(named.homes)) throw new AgentError(`${base} answered GET /placement?doc= with something that is not ${terminalSafeJson(doc)}'s homes: is a murmur agent at that address?`)
+  return answer
 }
 
 /** For readiness probes (Kubernetes exec, Docker, systemd): exit 0 once the agent is in a mesh. */
@@ -362,5 +423,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   tags: { run: tags, usage: 'tags set <k=v>... | tags del <k>...', summary: 'change this agent\'s tags (gossiped at once)' },
   keygen: { run: keygen, usage: 'keygen [file]', summary: 'a new pre-shared key for --psk, printed or written 0600' },
   monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C' },
+  placement: { run: placement, usage: 'placement [doc] [--json]', summary: 'where docs live: R, the docs held here, members using another --replicas, a doc\'s homes (GET /placement)' },
   docs: { run: docs, usage: 'docs ls | get <name> [key] | put <name> <key> <json> [--idempotency-key K]', summary: 'documents' }
 }

@@ -248,7 +248,16 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         json(res, 200, { deleted: name, version })
       }
     },
-    { method: 'GET', pattern: /^\/placement$/, name: 'placement', run: (_q, res) => { json(res, 200, peer.placement()) } },
+    {
+      // ?doc=<name> adds that doc's homes (computed from the member set: the doc need not exist anywhere).
+      method: 'GET', pattern: /^\/placement$/, name: 'placement',
+      run: (req, res) => {
+        const named = new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('doc')
+        if (named.length > 1) throw new HttpError(400, 'invalid_doc_name', `give doc once, got ${named.length} values`)
+        const name = named[0]
+        json(res, 200, name === undefined ? peer.placement() : { ...peer.placement(), doc: { name, homes: peer.homes(name) } })
+      }
+    },
     {
       method: 'GET', pattern: /^\/docs\/([^/]+)\/kv\/([^/]+)$/, name: 'kv',
       run: async (_q, res, [rawName = '', rawKey = '']) => {

@@ -295,13 +295,19 @@ export class AntiEntropy {
     this.interestRound()
   }
 
-  /** Shared rounds with the next `rounds` partners (owed ones first); none while handoffs are under way here (they stay owed). */
+  /**
+   * Shared rounds with the next `rounds` partners (owed ones first); none while handoffs are under way here
+   * (they stay owed). One pass over the members per call, however many partners are drawn: a tick draws up
+   * to five (41 while rounds are owed), and pruning per draw made each of them O(N).
+   */
   private sharedRounds (rounds: number): void {
     if (this.sharedRoundsWait()) return
     this.boost = Math.max(0, this.boost - rounds)
+    const alive = aliveSet(this.o.peers)
+    this.forgetGone(alive)
     // A partner with nothing to compare is passed over (startShared: no dial for it), a few at most.
     for (let i = 0, skips = 0; i < rounds && skips <= rounds * MAX_SKIPS_PER_ROUND;) {
-      const next = this.nextPartner()
+      const next = this.nextPartner(alive)
       if (next === undefined) break
       const r = this.startShared(next)
       if (r === 'refused') break
@@ -344,11 +350,15 @@ export class AntiEntropy {
     }, this.o.config.placementSettleMs)
   }
 
-  private nextPartner (): PeerId | undefined {
-    const alive = aliveSet(this.o.peers)
+  /** Drops what this peer keeps per member (known hosts, cached summaries, empty rounds had) for members no longer alive: O(N). */
+  private forgetGone (alive: ReadonlySet<PeerId>): void {
     this.o.hosts.prune(alive)
     for (const id of this.summaries.keys()) if (!alive.has(id)) this.summaries.delete(id)
     for (const id of this.acquainted) if (!alive.has(id)) this.acquainted.delete(id)
+  }
+
+  /** The next partner of a shared round among `alive` (O(1) but when the shuffled order is drawn anew, once per N draws). */
+  private nextPartner (alive: ReadonlySet<PeerId>): PeerId | undefined {
     // Peers that came alive since (joined, or back from a partition) first: they have the most to exchange.
     for (const p of this.arrived) {
       this.arrived.delete(p)
@@ -966,7 +976,10 @@ export class AntiEntropy {
     for (const doc of msg.others) this.o.hosts.add(from, doc)
     s.replied.add(msg.page)
     s.expected += msg.differing
-    for (const hint of msg.hints) this.followHint(hint)
+    if (msg.hints.length > 0) {
+      const alive = aliveSet(this.o.peers)
+      for (const hint of msg.hints) this.followHint(hint, alive)
+    }
     this.checkComplete(s)
   }
 
@@ -1255,10 +1268,9 @@ export class AntiEntropy {
   }
 
   /** A responder said `hint.peers` host a doc we host: if we know no live host of it, sync with them. */
-  private followHint (hint: HostHint): void {
+  private followHint (hint: HostHint, alive: ReadonlySet<PeerId>): void {
     const digest = this.digestOf(hint.doc)
     if (digest === undefined) return
-    const alive = aliveSet(this.o.peers)
     if (this.o.hosts.hostsOf(hint.doc, alive).length > 0) return
     for (const peer of hint.peers) {
       if (peer === this.o.localId || !alive.has(peer)) continue
