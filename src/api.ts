@@ -97,6 +97,12 @@ export interface FlushOptions {
 }
 
 /** Where documents live (`GET /placement`): the scheme, R, the members, and the docs this peer holds. */
+/** `Peer.catchUp()`. */
+export interface CatchUpView {
+  done: boolean
+  pending: number
+}
+
 export interface PlacementView {
   /** Rendezvous hashing over the live members (src/replication/placement.ts argues the choice). */
   scheme: 'rendezvous'
@@ -258,6 +264,12 @@ export interface Peer {
   homes(name: string): string[]
   /** The placement as this peer sees it. */
   placement(): PlacementView
+  /**
+   * Whether this peer has compared the docs it homes with their other homes since it started, so its reads
+   * see what the mesh acknowledged while it was down (`GET /ready` waits for it). `pending`: docs still
+   * waiting. Stays done once done; called done 15 s after it could first compare, whatever is pending.
+   */
+  catchUp(): CatchUpView
   /** A PN-counter stored in `name` (per-replica slots, so concurrent increments all count). */
   counter(name: string, mapName?: string): Promise<Counter>
   /** Every known member, this peer included. */

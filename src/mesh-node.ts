@@ -10,7 +10,7 @@
  * settle from callbacks and clock timers, so the simulator's synchronous loop drives it unchanged.
  */
 import type * as Y from 'yjs'
-import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, WriteOptions } from './api.js'
+import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, CatchUpView, WriteOptions } from './api.js'
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
 import { checkCopies, checkTimeout, writeOptionsOf } from './write-options.js'
@@ -443,6 +443,10 @@ class MeshNodeImpl implements MeshNode {
 
   placement (): PlacementView {
     return this.replicator.placementInfo()
+  }
+
+  catchUp (): CatchUpView {
+    return this.replicator.catchUp()
   }
 
   async counter (name: string, mapName = COUNTER_MAP): Promise<Counter> {

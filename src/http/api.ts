@@ -195,6 +195,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     })
   ]
 
+  /** `/ready` has answered ready: the catch-up is not asked again. */
+  let readyOnce = false
   const routes: Route[] = [
     // Liveness: the process answers HTTP. No token (probes and load balancers have none), no details.
     { method: 'GET', pattern: /^\/health$/, name: 'health', access: { public: true }, run: (_q, res) => { json(res, 200, { ok: true }) } },
@@ -208,6 +210,14 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const others = aliveOthers()
         const alone = typeof options.readyAlone === 'function' ? options.readyAlone() : options.readyAlone === true
         if (others === 0 && !alone) throw new HttpError(503, 'not_ready', 'no other member is alive yet: not part of a mesh')
+        // Joining a mesh, reads must see what it acknowledged while this peer was down (a restart): wait for
+        // the first comparison of the docs homed here with their other homes (bounded: catch-up.ts). Asked
+        // only on the way to ready: a peer ready alone (a seed) does not turn unready when others join.
+        const caught = others === 0 || readyOnce ? undefined : peer.catchUp()
+        if (caught !== undefined && !caught.done) {
+          throw new HttpError(503, 'catching_up', `${caught.pending} doc(s) homed here not yet compared with another of their homes since this peer started: reads could miss writes made meanwhile`, { 'retry-after': '1' })
+        }
+        readyOnce = true
         json(res, 200, { ready: true, peerId: peer.id, alive: others + 1 })
       }
     },

@@ -143,6 +143,8 @@ interface Session {
   /** Docs whose step 3 we still wait for, with what step 2 sent. */
   readonly awaiting: Map<string, Sent>
   readonly synced: string[]
+  /** A shared round that compares every doc both home (summary equal, or an untruncated listing), not one answered `later`. */
+  whole: boolean
 }
 
 /** Hints per reply: enough to find a doc's hosts quickly, small enough to keep replies small. */
@@ -246,6 +248,13 @@ export class AntiEntropy {
    * each other's R (the summary and its reply say it), and another empty round would only hear "equal".
    */
   private readonly acquainted = new Set<PeerId>()
+  /**
+   * Members a shared round started here has compared every doc both home with (summary equal, or a whole
+   * listing brought to its end), while they stayed alive: what a restarted peer waits for before it calls
+   * itself caught up (the replicator's catchUp), which ends it (`stopComparing`). Pruned with the members
+   * that are gone.
+   */
+  private comparedWith: Set<PeerId> | undefined = new Set<PeerId>()
   /** Partners of shared rounds, in a shuffled order walked round-robin (every pair is compared in bounded time). */
   private partners: PeerId[] = []
   /** Shared rounds still owed to every member after a membership change (faster fetching by new homes). */
@@ -330,6 +339,16 @@ export class AntiEntropy {
     return false
   }
 
+  /** Whether a shared round started here compared every doc both home with `peer` (see `comparedWith`). */
+  hasCompared (peer: PeerId): boolean {
+    return this.comparedWith?.has(peer) === true
+  }
+
+  /** Caught up: who rounds have compared with is no longer asked, nor kept. */
+  stopComparing (): void {
+    this.comparedWith = undefined
+  }
+
   /** The member set has not changed for `placementSettleMs`: docs may move. */
   settled (): boolean {
     return this.o.clock.now() - this.o.placement.changedAt >= this.o.config.placementSettleMs
@@ -355,6 +374,7 @@ export class AntiEntropy {
     this.o.hosts.prune(alive)
     for (const id of this.summaries.keys()) if (!alive.has(id)) this.summaries.delete(id)
     for (const id of this.acquainted) if (!alive.has(id)) this.acquainted.delete(id)
+    if (this.comparedWith !== undefined) for (const id of this.comparedWith) if (!alive.has(id)) this.comparedWith.delete(id)
   }
 
   /** The next partner of a shared round among `alive` (O(1) but when the shuffled order is drawn anew, once per N draws). */
@@ -697,7 +717,7 @@ export class AntiEntropy {
     this.nextSession = (this.nextSession + 1) % UINT32
     const s: Session = {
       id, peer, scope, startedAt: this.o.clock.now(), pages: [], compact: new Set(), compactDocs: new Set(), replied: new Set(), summaryPending: false,
-      expected: 0, vectorsSeen: 0, awaiting: new Map(), synced: []
+      expected: 0, vectorsSeen: 0, awaiting: new Map(), synced: [], whole: false
     }
     this.sessions.set(id, s)
     this.o.counters.antiEntropyRounds++
@@ -713,6 +733,7 @@ export class AntiEntropy {
     const shared = s.scope === 'shared'
     const { pages, pageBuckets, truncated } = shared ? this.paginateBuckets(items, buckets) : this.paginate(items)
     s.pages = pages
+    s.whole = shared && !truncated
     // A whole shared set in one page says so (`full`) instead of naming all 256 buckets.
     const whole = shared && full && !truncated && pages.length === 1
     // A listing of a few groups (a small set: a folded reply) in one page names the groups, not each bucket.
@@ -788,6 +809,7 @@ export class AntiEntropy {
     }
     if (msg.equal) {
       this.o.counters.summariesEqual++
+      s.whole = true
       this.checkComplete(s)
       return
     }
@@ -1263,6 +1285,7 @@ export class AntiEntropy {
     if (s.summaryPending || s.replied.size < s.pages.length || s.vectorsSeen < s.expected || s.awaiting.size > 0) return
     this.sessions.delete(s.id)
     this.o.counters.antiEntropyCompleted++
+    if (s.whole) this.comparedWith?.add(s.peer)
     this.o.onSynced(s.peer, s.synced, this.o.clock.now() - s.startedAt)
     this.drainFetches()
   }

@@ -34,6 +34,8 @@ import type { Random } from '../core/random.js'
 import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { AntiEntropy } from './anti-entropy.js'
+import { CatchUp } from './catch-up.js'
+import type { CatchUpState } from './catch-up.js'
 import { AppendRepair } from './append-repair.js'
 import { DocCatalog } from './catalog.js'
 import { metaVector } from './doc-meta.js'
@@ -149,6 +151,8 @@ const GAP_FILL_SPACING_MS = 500
 const MAX_GAP_FILLS = 4_096
 /** Members remembered as using another R: as many as a member table holds (membership's maxMembers). */
 const MAX_DISAGREEING_MEMBERS = 16_384
+/** A peer whose rounds do not complete is called caught up this long after it first could compare (catch-up.ts). */
+export const CATCH_UP_BOUND_MS = 15_000
 
 export class Replicator {
   readonly config: ReplicationConfig
@@ -172,6 +176,7 @@ export class Replicator {
   private readonly compactor: Compactor
   private readonly placement: Placement
   private readonly replicasAgreement: ReplicasAgreement
+  private readonly catchUpTracker: CatchUp
   private readonly confirmations: Confirmations
   private readonly covered: CoveredDigests
   private readonly rebalancer: Rebalancer
@@ -235,6 +240,12 @@ export class Replicator {
     const { config, counters } = this
     this.placement = new Placement(this.localId, config.replicas)
     this.replicasAgreement = new ReplicasAgreement(config.replicas, this.log, MAX_DISAGREEING_MEMBERS)
+    this.catchUpTracker = new CatchUp(this.localId, CATCH_UP_BOUND_MS, (outcome, pending, sinceMs) => {
+      this.antiEntropy.stopComparing()
+      const fields = { docs: this.catalog.size, afterMs: Math.round(sinceMs) }
+      if (outcome === 'caught up') this.log.info('caught up: every doc homed here compared with another of its homes since start', fields)
+      else this.log.warn('calling this peer caught up without having compared every doc it homes with another home', { ...fields, pending, boundMs: CATCH_UP_BOUND_MS })
+    })
     this.confirmations = new Confirmations(Math.max(1024, config.maxDocsPerRound * 4), () => clock.now())
     this.covered = new CoveredDigests(config.maxTrackedDocs)
     this.registry = new DocRegistry(store, random, {
@@ -379,6 +390,7 @@ export class Replicator {
           this.refreshMembers()
           this.antiEntropy.tick()
           this.rebalancer.tick()
+          this.catchUp()
         })
       })),
       this.after(this.random.int(config.compactIntervalMs), () => every(this.clock, () => config.compactIntervalMs, () => {
@@ -919,6 +931,22 @@ export class Replicator {
     }
     const open = this.registry.readyEntries().filter(e => e.pinned).length
     return { ...this.placement.describe(), docs: { held: this.catalog.size, homed, guest, open }, peers, disagreeing: this.replicasAgreement.disagreeing() }
+  }
+
+  /**
+   * Whether this peer has compared the docs it homes with their other homes since it started (catch-up.ts):
+   * until then its reads may miss writes the mesh acknowledged while it was down. Not before the store's
+   * list of docs is read, nor while no other member is in the placement.
+   */
+  catchUp (): CatchUpState {
+    if (!this.running || !this.listed) return { done: false, pending: 0 }
+    return this.catchUpTracker.check({
+      now: this.clock.now(),
+      held: [...this.catalog.values()].map(e => e.name),
+      homes: name => this.placement.homes(name),
+      members: new Set(this.placement.describe().members),
+      compared: peer => this.antiEntropy.hasCompared(peer)
+    })
   }
 
   /**

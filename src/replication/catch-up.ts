@@ -1,0 +1,83 @@
+/**
+ * Caught up: whether a peer that started with docs in its store has compared them with their other homes.
+ *
+ * A restarted peer answers reads from its own copy at once; what the mesh wrote while it was down reaches
+ * it through anti-entropy a moment after it joins (0.5–2 s on loopback). Readiness (`GET /ready`, the
+ * probe a load balancer or Kubernetes routes reads by) asks this too, so reads go to a peer only once they
+ * see what the others acknowledged.
+ *
+ * Caught up means: every doc held here that this peer homes, and that has another live home, has had a
+ * shared anti-entropy round started here complete with one of those homes (a round compares every doc the
+ * two both home). Docs with no other live home have nothing to wait for; guest copies are not counted (a
+ * read of one asks a home anyway: read repair). Once caught up, a peer stays so: a later partition does
+ * not take readiness away. A peer whose rounds cannot complete (its homes busy, or more docs than a round
+ * lists) is called caught up `boundMs` after it was first asked with another member in the placement (the
+ * replicator asks at every tick until done), and says so in its log. Alone, it is not caught up (nothing to compare with): callers that let a lone peer be
+ * ready ask only when another member is alive.
+ */
+import type { PeerId } from '../core/transport.js'
+
+export interface CatchUpState {
+  /** Caught up (or past the bound): stays true. */
+  done: boolean
+  /** Docs homed here still waiting for a round with another of their homes (0 once done). */
+  pending: number
+}
+
+export interface CatchUpInput {
+  now: number
+  /** Names of the docs held here. */
+  held: Iterable<string>
+  /** The homes of `doc` under the placement's member set (this peer among them if it is one). */
+  homes: (doc: string) => readonly PeerId[]
+  /** The placement's member set (alive or suspect members, this peer included): the set `homes` is computed from. */
+  members: ReadonlySet<PeerId>
+  /** Whether a shared round started here has compared every doc both home with `peer`. */
+  compared: (peer: PeerId) => boolean
+}
+
+export type CatchUpOutcome = 'caught up' | 'bound passed'
+
+export class CatchUp {
+  private done = false
+  /** When it was first asked with another member in the placement: the bound counts from there. */
+  private since: number | undefined
+
+  constructor (
+    private readonly localId: PeerId,
+    private readonly boundMs: number,
+    /** Told once, when the state turns done. */
+    private readonly onDone: (outcome: CatchUpOutcome, pending: number, sinceMs: number) => void
+  ) {}
+
+  check (input: CatchUpInput): CatchUpState {
+    if (this.done) return { done: true, pending: 0 }
+    // Alone (or before the placement has heard of anyone): nothing to compare with yet, and not done either,
+    // or a peer asked before it joined would call itself caught up for good.
+    if (![...input.members].some(p => p !== this.localId)) return { done: false, pending: 0 }
+    const since = this.since ??= input.now
+    let pending = 0
+    for (const doc of input.held) {
+      const homes = input.homes(doc)
+      if (!homes.includes(this.localId)) continue
+      let others = false
+      let compared = false
+      for (const h of homes) {
+        if (h === this.localId || !input.members.has(h)) continue
+        others = true
+        if (input.compared(h)) {
+          compared = true
+          break
+        }
+      }
+      if (others && !compared) pending++
+    }
+    const waited = input.now - since
+    if (pending === 0 || waited >= this.boundMs) {
+      this.done = true
+      this.onDone(pending === 0 ? 'caught up' : 'bound passed', pending, waited)
+      return { done: true, pending: 0 }
+    }
+    return { done: false, pending }
+  }
+}
