@@ -48,6 +48,14 @@ export class AgentError extends Error {
   }
 }
 
+/**
+ * The agent's address as the operator gave it (`--http-addr`, `MURMUR_HTTP_ADDR`) is malformed: a usage
+ * error (exit 2), where one read from the agent's http-addr file is a file refused (a ConfigError, exit 1).
+ */
+export class AddressUsageError extends ConfigError {
+  override name = 'AddressUsageError'
+}
+
 /** Socket errors that come before a connection exists: no byte of the request can have reached an agent. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL'])
 
@@ -63,18 +71,20 @@ export interface AgentClient {
 /** Where to reach an agent listening on every interface (what it records for `--http 0.0.0.0:<port>`): loopback. */
 const REACH_UNSPECIFIED: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '[::]': '[::1]' }
 
-function normalise (addr: string, what: string): string {
+/** `typed`: the operator gave `addr` (a flag, a variable), so a malformed one is a usage error. */
+function normalise (addr: string, what: string, typed: boolean): string {
+  const refuse = (message: string): ConfigError => typed ? new AddressUsageError(message) : new ConfigError(message)
   const withScheme = /^https?:\/\//.test(addr) ? addr : `http://${addr}`
+  let url: URL
   try {
-    const url = new URL(withScheme)
-    if (url.pathname !== '/' || url.search !== '') throw new Error('path')
-    if (url.port === '0') throw new ConfigError(`${what} ${JSON.stringify(addr)}: port 0 is not an address an agent listens on`)
-    url.hostname = REACH_UNSPECIFIED[url.hostname] ?? url.hostname
-    return url.origin
-  } catch (err) {
-    if (err instanceof ConfigError) throw err
-    throw new ConfigError(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
+    url = new URL(withScheme)
+  } catch {
+    throw refuse(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
   }
+  if (url.pathname !== '/' || url.search !== '') throw refuse(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
+  if (url.port === '0') throw refuse(`${what} ${JSON.stringify(addr)}: port 0 is not an address an agent listens on`)
+  url.hostname = REACH_UNSPECIFIED[url.hostname] ?? url.hostname
+  return url.origin
 }
 
 async function tokenOf (init: ClientInit): Promise<string | undefined> {
@@ -102,9 +112,9 @@ async function tokenOf (init: ClientInit): Promise<string | undefined> {
 }
 
 function baseOf (init: ClientInit): string {
-  if (init.httpAddr !== undefined) return normalise(init.httpAddr, '--http-addr')
+  if (init.httpAddr !== undefined) return normalise(init.httpAddr, '--http-addr', true)
   const fromEnv = init.env.MURMUR_HTTP_ADDR
-  if (fromEnv !== undefined && fromEnv !== '') return normalise(fromEnv, 'MURMUR_HTTP_ADDR')
+  if (fromEnv !== undefined && fromEnv !== '') return normalise(fromEnv, 'MURMUR_HTTP_ADDR', true)
   const dataDir = init.dataDir ?? (init.env.MURMUR_DATA_DIR === undefined || init.env.MURMUR_DATA_DIR === '' ? DEFAULT_DATA_DIR : init.env.MURMUR_DATA_DIR)
   const file = path.join(dataDir, HTTP_ADDR_FILE)
   let recorded: string
@@ -116,7 +126,7 @@ function baseOf (init: ClientInit): string {
     const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code ?? String(err)}${code === 'EACCES' ? ': run murmur as the agent\'s user' : ''})`
     throw new ConfigError(`no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${file}, ${why})`)
   }
-  return normalise(recorded, file)
+  return normalise(recorded, file, false)
 }
 
 /** Certificate checks that fail for a certificate of a CA this machine does not trust (a private CA, a self-signed one). */
@@ -138,7 +148,7 @@ function tlsHint (base: string, code: unknown): string {
   return ''
 }
 
-/** @throws ConfigError for a missing or malformed address or token file. */
+/** @throws AddressUsageError for a malformed --http-addr or MURMUR_HTTP_ADDR, ConfigError for a missing or malformed recorded address or token file. */
 export async function agentClient (init: ClientInit): Promise<AgentClient> {
   const base = baseOf(init)
   const token = await tokenOf(init)
