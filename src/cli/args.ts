@@ -177,6 +177,9 @@ function parseTag (value: string, tags: Record<string, string>): void {
   const val = value.slice(eq + 1)
   if (key.length > SWIM_LIMITS.tagKeyChars) throw new ArgError(`--tag ${show(key)}: key longer than ${SWIM_LIMITS.tagKeyChars} characters`)
   if (val.length > SWIM_LIMITS.tagValueChars) throw new ArgError(`--tag ${show(key)}: value longer than ${SWIM_LIMITS.tagValueChars} characters`)
+  // Stored below, it set the object's prototype and the tag was dropped without a word; a JSON body with it
+  // is refused (POST /tags), as the other peers would read it as a prototype too.
+  if (key === '__proto__') throw new ArgError(`--tag ${show(value)}: the key __proto__ is refused (JSON readers take it as the object's prototype, not a key)`)
   // Of two values for one key the last was kept, silently (--tag role=db --tag role=web).
   if (Object.hasOwn(tags, key)) throw new ArgError(`--tag ${show(value)}: key ${show(key)} given twice`)
   tags[key] = val

@@ -86,6 +86,8 @@ describe('parseArgs', () => {
     [['--replicas', '65'], /--replicas must be an integer from 1 to 64/],
     [['--tag', 'novalue'], /expected key=value/],
     [['--tag', '=x'], /expected key=value/],
+    // Stored as tags['__proto__'] = 'x', which sets the object's prototype: the tag was dropped without a word.
+    [['--tag', '__proto__=x'], /^--tag __proto__=x: the key __proto__ is refused/],
     [['--http', 'abc'], /expected \[host:\]port/],
     [['--http', '70000'], /port must be/],
     [['--http', '0.0.0.0:8080'], /also pass --http-token-file/],
