@@ -370,7 +370,8 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     return
   }
   const value = s.value ?? ''
-  if (value === '' && flag !== '--name') throw new ArgError(`${flag} needs a non-empty value`)
+  // Blank too: a data dir of spaces ("data-dir": "  ", --data-dir "$DIR " with DIR unset) was made and used.
+  if (value.trim() === '' && flag !== '--name') throw new ArgError(`${flag} needs a non-empty value`)
   switch (flag) {
     // Each address once: the same --listen twice was a start-up failure, EADDRINUSE against itself.
     case '--listen': addOnce(o.listen, checkMultiaddr(value, flag)); break

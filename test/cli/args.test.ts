@@ -122,6 +122,12 @@ describe('parseArgs', () => {
     [['--listen', '/ip4/127.0.0.1/tcp/0/ws'], /\/ws after the TCP port/],
     [['--name', ''], /--name must be/],
     [['--data-dir', ''], /non-empty/],
+    // Blank: the peer made a directory named by the spaces (`"data-dir": "  "` in a config file, `--data-dir "$DIR "`
+    // with DIR unset) and kept its identity and documents there; a blank key or certificate path was read as a file.
+    [['--data-dir', '  '], /^--data-dir needs a non-empty value$/],
+    [['--data-dir', '\t'], /^--data-dir needs a non-empty value$/],
+    [['--psk', ' '], /^--psk needs a non-empty value$/],
+    [['--https-cert', ' ', '--https-key', 'k'], /^--https-cert needs a non-empty value$/],
     // `--bootstrap "$SEED"` with SEED unset: the peer started alone, a mesh of its own, without a word.
     [['--bootstrap', ''], /--bootstrap needs a non-empty value/],
     [['--bootstrap=,'], /--bootstrap needs a non-empty value/],
