@@ -77,12 +77,14 @@ export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: 
       return false // not ours; the peer API answers malformed targets
     }
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/')
-    if (!isApi && !o.staticFiles.has(req, url.pathname)) return false
+    if (!isApi && !o.staticFiles.has(url.pathname)) return false
     try {
       const refused = api.authorize(req, isApi ? (url.pathname === '/api/events' ? EVENTS : {}) : PAGE)
       if (refused !== undefined) throw refused
       if (!isApi) {
-        o.staticFiles.serve(req, res, url.pathname)
+        // The page and its assets are GET and HEAD only: another method was the peer API's 404 "no route
+        // POST /app.js", as if the path did not exist.
+        if (!o.staticFiles.serve(req, res, url.pathname)) throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${url.pathname}`, { allow: 'GET, HEAD' })
         return true
       }
       const methods = routes[url.pathname]

@@ -174,6 +174,15 @@ describe('chat-counter app on three peer processes', () => {
     expect(headEvents.headers.get('allow')).toBe('GET')
     expect((await fetch(`${p.http}/api/counter`, { method: 'DELETE' })).headers.get('allow')).toBe('GET, HEAD, POST')
     expect((await http(p.http, 'GET', '/api/nope')).status).toBe(404)
+    // The page and its assets exist for GET and HEAD: another method is a 405 naming them (it was the peer
+    // API's 404 "no route POST /app.js", as if there were no such path).
+    for (const [method, route] of [['POST', '/'], ['POST', '/app.js'], ['DELETE', '/index.html'], ['PUT', '/style.css']] as const) {
+      const r = await fetch(`${p.http}${route}`, { method, ...(method === 'DELETE' ? {} : { body: '{}' }), signal: AbortSignal.timeout(10_000) })
+      expect(r.status, `${method} ${route}`).toBe(405)
+      expect(await r.json(), `${method} ${route}`).toEqual({ error: `${method} is not allowed on ${route}`, code: 'method_not_allowed' })
+      expect(r.headers.get('allow'), `${method} ${route}`).toBe('GET, HEAD')
+    }
+    expect((await http(p.http, 'POST', '/nope.js', {})).status).toBe(404)
     const csrf = await http(p.http, 'POST', '/api/counter', { delta: 1 }, { origin: 'http://evil.example' })
     expect(csrf.status).toBe(403)
     expect((await http(p.http, 'GET', '/api/counter')).status).toBe(200)
