@@ -312,3 +312,34 @@ describe('chat-counter without a token: DNS rebinding', () => {
     expect((await withHost(p.http, 'GET', '/', `127.0.0.1:${port}`)).status).toBe(200)
   })
 })
+
+// --http-allow-origin let a page on that origin call the peer API (preflight answered, Access-Control-Allow-
+// Origin set), but not the app's own /api/*: the preflight was a 405 and the answers named no origin, so a page
+// served elsewhere (a Vite dev server) could not call it, though the app takes every flag of the peer.
+describe('chat-counter with --http-allow-origin', () => {
+  afterAll(cleanup)
+
+  test('/api/* answers an allowed origin\'s preflight and names it in its answers; another origin is refused', async () => {
+    const origin = 'http://localhost:5173'
+    const p = await spawnPeer({ entry: SERVER, args: [...LOCAL, '--http-allow-origin', origin] })
+    const preflight = await fetch(`${p.http}/api/counter`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, idempotency-key' }, signal: AbortSignal.timeout(10_000) })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin)
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST')
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/content-type.*idempotency-key/)
+    const post = await fetch(`${p.http}/api/counter`, { method: 'POST', headers: { origin, 'content-type': 'application/json', 'idempotency-key': 'cors-1' }, body: '{"delta":3}', signal: AbortSignal.timeout(10_000) })
+    expect(post.status).toBe(200)
+    expect(post.headers.get('access-control-allow-origin')).toBe(origin)
+    expect(await post.json()).toEqual({ value: 3 })
+    const events = await fetch(`${p.http}/api/events`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' }, signal: AbortSignal.timeout(10_000) })
+    expect(events.status).toBe(204)
+    expect(events.headers.get('access-control-allow-methods')).toBe('GET')
+    const foreign = await fetch(`${p.http}/api/counter`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' }, signal: AbortSignal.timeout(10_000) })
+    expect(foreign.status).toBe(403)
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+    // Not a preflight (no Access-Control-Request-Method): still a 405 naming the methods.
+    const options = await fetch(`${p.http}/api/counter`, { method: 'OPTIONS', signal: AbortSignal.timeout(10_000) })
+    expect(options.status).toBe(405)
+    expect(await counterOf(p)).toBe(3)
+  })
+})
