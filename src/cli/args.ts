@@ -188,7 +188,9 @@ function parseTag (value: string, tags: Record<string, string>): void {
 
 /** True for bind addresses only this machine can reach (strict: no `*.localhost`, which DNS may map anywhere). */
 export function isLoopbackAddress (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  // Host names are case-insensitive: LOCALHOST was "reachable from other machines".
+  const h = host.toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h)
 }
 
 /** Environment variables the peer reads: `MURMUR_<FLAG>` for every flag (see settings.ts). */

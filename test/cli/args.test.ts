@@ -180,6 +180,14 @@ describe('parseArgs', () => {
     expect((parseArgs([]) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
   })
 
+  // Host names are case-insensitive: LOCALHOST is loopback, and was refused as "reachable from other machines".
+  test('a loopback --http in any letter case needs no token', () => {
+    for (const http of ['LOCALHOST:8080', 'LocalHost:8080']) {
+      const r = parseArgs(['--http', http])
+      expect(r.kind, http).toBe('run')
+    }
+  })
+
   test('a public --http with a token is accepted', () => {
     expect(parseArgs(['--http', '0.0.0.0:8080', '--http-token', 'x'.repeat(16)]).kind).toBe('run')
   })
