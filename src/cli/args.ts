@@ -163,7 +163,12 @@ function checkMultiaddr (value: string, flag: string): string {
 
 function parseHttp (value: string): { host: string, port: number } {
   const m = /^(?:(\[[0-9a-fA-F:]+\]|[^:]+):)?(\d{1,5})$/.exec(value)
-  if (m === null) throw new ArgError(`--http ${show(value)}: expected [host:]port, e.g. 127.0.0.1:8080 or 8080`)
+  if (m === null) {
+    // `::1:8080`: an IPv6 host without its brackets, which the general message did not point at.
+    const v6 = /^([0-9a-fA-F]*:[0-9a-fA-F:]*):(\d{1,5})$/.exec(value)
+    if (v6 !== null) throw new ArgError(`--http ${show(value)}: an IPv6 host goes in brackets: [${v6[1] ?? ''}]:${v6[2] ?? ''}`)
+    throw new ArgError(`--http ${show(value)}: expected [host:]port, e.g. 127.0.0.1:8080 or 8080`)
+  }
   const port = Number(m[2])
   if (port > 65535) throw new ArgError(`--http ${show(value)}: port must be 0–65535`)
   const host = (m[1] ?? DEFAULT_HTTP.host).replace(/^\[|\]$/g, '')

@@ -89,6 +89,9 @@ describe('parseArgs', () => {
     // Stored as tags['__proto__'] = 'x', which sets the object's prototype: the tag was dropped without a word.
     [['--tag', '__proto__=x'], /^--tag __proto__=x: the key __proto__ is refused/],
     [['--http', 'abc'], /expected \[host:\]port/],
+    // An IPv6 host without brackets was "expected [host:]port, e.g. 127.0.0.1:8080", which does not say what is wrong.
+    [['--http', '::1:8080'], /^--http ::1:8080: an IPv6 host goes in brackets: \[::1\]:8080$/],
+    [['--http', 'fe80::1:8080'], /an IPv6 host goes in brackets/],
     [['--http', '70000'], /port must be/],
     [['--http', '0.0.0.0:8080'], /also pass --http-token-file/],
     [['--http', '8080', '--no-http'], /contradict/],
