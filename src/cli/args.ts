@@ -161,12 +161,20 @@ function checkMultiaddr (value: string, flag: string): string {
   return ma.toString()
 }
 
+/**
+ * `::1:8080` written as it should be, `[::1]:8080` (an `http(s)://` before it is dropped); undefined when
+ * `value` is not an IPv6 host and a port without brackets. The general message did not point at them.
+ */
+export function bracketedIpv6 (value: string): string | undefined {
+  const m = /^(?:https?:\/\/)?([0-9a-fA-F]*:[0-9a-fA-F:]*):(\d{1,5})$/.exec(value)
+  return m === null ? undefined : `[${m[1] ?? ''}]:${m[2] ?? ''}`
+}
+
 function parseHttp (value: string): { host: string, port: number } {
   const m = /^(?:(\[[0-9a-fA-F:]+\]|[^:]+):)?(\d{1,5})$/.exec(value)
   if (m === null) {
-    // `::1:8080`: an IPv6 host without its brackets, which the general message did not point at.
-    const v6 = /^([0-9a-fA-F]*:[0-9a-fA-F:]*):(\d{1,5})$/.exec(value)
-    if (v6 !== null) throw new ArgError(`--http ${show(value)}: an IPv6 host goes in brackets: [${v6[1] ?? ''}]:${v6[2] ?? ''}`)
+    const bracketed = bracketedIpv6(value)
+    if (bracketed !== undefined) throw new ArgError(`--http ${show(value)}: an IPv6 host goes in brackets: ${bracketed}`)
     throw new ArgError(`--http ${show(value)}: expected [host:]port, e.g. 127.0.0.1:8080 or 8080`)
   }
   const port = Number(m[2])

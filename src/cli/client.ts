@@ -9,7 +9,7 @@ import path from 'node:path'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import { MIN_TOKEN_CHARS, tokenProblem } from '../http/access.js'
-import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE } from './args.js'
+import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE, bracketedIpv6 } from './args.js'
 import { httpRequest } from './http-request.js'
 
 /** A request of a command waits at most this long (a join waits for the push-pulls). */
@@ -79,6 +79,8 @@ function normalise (addr: string, what: string, typed: boolean): string {
   try {
     url = new URL(withScheme)
   } catch {
+    const bracketed = bracketedIpv6(addr)
+    if (bracketed !== undefined) throw refuse(`${what} ${JSON.stringify(addr)}: an IPv6 host goes in brackets: ${bracketed}`)
     throw refuse(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
   }
   if (url.pathname !== '/' || url.search !== '') throw refuse(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
