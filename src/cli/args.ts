@@ -290,8 +290,10 @@ function fromArgv (argv: readonly string[]): { settings: Setting[], config?: str
 function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs {
   const cli = fromArgv(argv)
   if (cli === 'help' || cli === 'version') return { kind: cli }
-  const configFile = cli.config ?? (env.MURMUR_CONFIG === undefined || env.MURMUR_CONFIG === '' ? undefined : env.MURMUR_CONFIG)
-  if (cli.config === '') throw new ArgError('--config needs a non-empty value')
+  // Trimmed, blank unset, as every MURMUR_ value is (settings.ts): "m.json\n" from a ConfigMap was ENOENT.
+  const fromEnv = env.MURMUR_CONFIG?.trim()
+  const configFile = cli.config ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv)
+  if (cli.config?.trim() === '') throw new ArgError('--config needs a non-empty value')
   if (configFile !== undefined) checkPath(cli.config === undefined ? 'MURMUR_CONFIG' : '--config', configFile)
   let fileSettings: Setting[] = []
   // Named as the operator gave it: a MURMUR_CONFIG that names a missing file is not a --config flag.

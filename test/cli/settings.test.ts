@@ -101,6 +101,14 @@ describe('config layers', () => {
     expect(o.bootstrap).toHaveLength(1)
   })
 
+  // Every other MURMUR_* value is trimmed; MURMUR_CONFIG was not: "m.json\n" from a ConfigMap was
+  // "cannot read MURMUR_CONFIG m.json\n: ENOENT", and a blank one a file named by its spaces.
+  test('MURMUR_CONFIG is trimmed as every MURMUR_ value is; blank is unset; a blank --config needs a value', () => {
+    expect(run([], { MURMUR_CONFIG: ' m.json\n' }, { 'm.json': '{"name": "n"}' }).name).toBe('n')
+    expect(run([], { MURMUR_CONFIG: '  ' }).name).toBeUndefined()
+    expect(error(['--config', '  '])).toBe('--config needs a non-empty value')
+  })
+
   test('a file saved with a UTF-8 byte order mark (Notepad, PowerShell 5) is read like one without', () => {
     expect(run(['--config', 'c.json'], {}, { 'c.json': '\uFEFF{"replicas": 2}' }).replicas).toBe(2)
   })
