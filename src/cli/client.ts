@@ -89,8 +89,18 @@ function normalise (addr: string, what: string, typed: boolean): string {
   return url.origin
 }
 
+/**
+ * A `MURMUR_*` value as the agent reads it (settings.ts): trimmed (a ConfigMap or Secret made from a file
+ * ends in a newline), blank as unset.
+ */
+function envValue (env: ClientInit['env'], name: string): string | undefined {
+  const v = env[name]?.trim()
+  return v === undefined || v === '' ? undefined : v
+}
+
 async function tokenOf (init: ClientInit): Promise<string | undefined> {
-  const file = init.tokenFile ?? init.env.MURMUR_HTTP_TOKEN_FILE
+  const file = init.tokenFile ?? envValue(init.env, 'MURMUR_HTTP_TOKEN_FILE')
+  const fileFrom = init.tokenFile === undefined ? 'MURMUR_HTTP_TOKEN_FILE' : '--http-token-file'
   // Trimmed as the agent trims it: a Secret made from a file ends in a newline, which no header can carry.
   const fromEnv = init.env.MURMUR_HTTP_TOKEN?.trim()
   if (init.tokenFile === undefined && fromEnv !== undefined && fromEnv !== '') {
@@ -103,21 +113,21 @@ async function tokenOf (init: ClientInit): Promise<string | undefined> {
   if (file === undefined || file === '') return undefined
   let token: string
   try {
-    token = (await readSecretFile(file, { what: '--http-token-file', maxBytes: 4096 })).toString('utf8').trim()
+    token = (await readSecretFile(file, { what: fileFrom, maxBytes: 4096 })).toString('utf8').trim()
   } catch (err) {
     if (err instanceof ConfigError) throw err
-    throw new ConfigError(`cannot read --http-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    throw new ConfigError(`cannot read ${fileFrom} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
   const problem = tokenProblem(token)
-  if (problem !== undefined) throw new ConfigError(`--http-token-file ${file}: the token must be ${problem}`)
+  if (problem !== undefined) throw new ConfigError(`${fileFrom} ${file}: the token must be ${problem}`)
   return token
 }
 
 function baseOf (init: ClientInit): string {
   if (init.httpAddr !== undefined) return normalise(init.httpAddr, '--http-addr', true)
-  const fromEnv = init.env.MURMUR_HTTP_ADDR
-  if (fromEnv !== undefined && fromEnv !== '') return normalise(fromEnv, 'MURMUR_HTTP_ADDR', true)
-  const dataDir = init.dataDir ?? (init.env.MURMUR_DATA_DIR === undefined || init.env.MURMUR_DATA_DIR === '' ? DEFAULT_DATA_DIR : init.env.MURMUR_DATA_DIR)
+  const fromEnv = envValue(init.env, 'MURMUR_HTTP_ADDR')
+  if (fromEnv !== undefined) return normalise(fromEnv, 'MURMUR_HTTP_ADDR', true)
+  const dataDir = init.dataDir ?? envValue(init.env, 'MURMUR_DATA_DIR') ?? DEFAULT_DATA_DIR
   const file = path.join(dataDir, HTTP_ADDR_FILE)
   let recorded: string
   try {
