@@ -177,7 +177,8 @@ async function keygen (argv: readonly string[], io: CommandIo): Promise<void> {
   if (p.positional.length > 1) throw new UsageError('usage: murmur keygen [file]')
   const key = generatePsk()
   const file = p.positional[0]
-  if (file === undefined) {
+  // `-` is standard output, as usual: it was a file named "-" (and "start every peer with --psk -").
+  if (file === undefined || file === '-') {
     io.out(key)
     return
   }

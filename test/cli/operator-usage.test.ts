@@ -4,7 +4,7 @@
  * was asked for is stdout and exit 0.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -73,6 +73,23 @@ describe('a malformed agent address', () => {
       expect(r.stderr).toMatch(/http-addr "not an address\/x": expected host:port/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+// `-` is standard output by the usual convention: `murmur keygen -` wrote the key to a file named "-" and said
+// "start every peer with --psk -".
+describe('murmur keygen -', () => {
+  test('prints the key, as keygen without a file does; no file named "-"', () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'murmur-keygen-dash-'))
+    try {
+      const r = spawnSync(NODE, [MURMUR, 'keygen', '-'], { cwd, encoding: 'utf8', timeout: 20_000 })
+      expect(r.stderr).toBe('')
+      expect(r.status).toBe(0)
+      expect(r.stdout).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n?$/)
+      expect(existsSync(path.join(cwd, '-'))).toBe(false)
+    } finally {
+      rmSync(cwd, { recursive: true, force: true })
     }
   })
 })
