@@ -183,6 +183,9 @@ function parseHttp (value: string): { host: string, port: number } {
   return { host, port }
 }
 
+/** Why a tag key `__proto__` is refused (by --tag and `murmur tags set`). */
+export const PROTO_TAG_KEY = 'the key __proto__ is refused (JSON readers take it as the object\'s prototype, not a key)'
+
 function parseTag (value: string, tags: Record<string, string>): void {
   const eq = value.indexOf('=')
   if (eq <= 0) throw new ArgError(`--tag ${show(value)}: expected key=value`)
@@ -192,7 +195,7 @@ function parseTag (value: string, tags: Record<string, string>): void {
   if (val.length > SWIM_LIMITS.tagValueChars) throw new ArgError(`--tag ${show(key)}: value longer than ${SWIM_LIMITS.tagValueChars} characters`)
   // Stored below, it set the object's prototype and the tag was dropped without a word; a JSON body with it
   // is refused (POST /tags), as the other peers would read it as a prototype too.
-  if (key === '__proto__') throw new ArgError(`--tag ${show(value)}: the key __proto__ is refused (JSON readers take it as the object's prototype, not a key)`)
+  if (key === '__proto__') throw new ArgError(`--tag ${show(value)}: ${PROTO_TAG_KEY}`)
   // Of two values for one key the last was kept, silently (--tag role=db --tag role=web).
   if (Object.hasOwn(tags, key)) throw new ArgError(`--tag ${show(value)}: key ${show(key)} given twice`)
   tags[key] = val
