@@ -74,6 +74,7 @@ function usageError (message: string): never {
 
 function parseOptions (argv: readonly string[]): Options | 'help' {
   const o: Options = { quiet: false, fresh: false, dir: path.join(ROOT, '.murmur') }
+  let dirGiven = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     // The usage writes each option after its own `--` (`npm start -- --quiet -- --fresh`); npm passes
@@ -83,6 +84,9 @@ function parseOptions (argv: readonly string[]): Options | 'help' {
     else if (arg === '--fresh') o.fresh = true
     else if (arg === '--help' || arg === '-h') return 'help'
     else if (arg === '--dir') {
+      // Once: `--dir a --dir b` ran the demo in b, the first one dropped without a word.
+      if (dirGiven) usageError('--dir given twice: it takes one value')
+      dirGiven = true
       const dir = argv[++i]
       // One starting with "--" is the next option (`--dir --fresh`), and this one's value is missing.
       if (dir === undefined || dir === '' || dir.startsWith('--')) usageError('--dir needs a directory')

@@ -77,23 +77,25 @@ export function createAppRoutes (o: AppRoutesInit): (req: IncomingMessage, res: 
       return false // not ours; the peer API answers malformed targets
     }
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/')
-    if (!isApi && !o.staticFiles.has(req, url.pathname)) return false
+    if (!isApi && !o.staticFiles.has(url.pathname)) return false
     try {
+      const methods = isApi ? routes[url.pathname] : undefined
+      // HEAD as GET (Node sends no body), as the peer API does, but on the event stream, whose answer never ends.
+      const headToo = methods?.GET !== undefined && url.pathname !== '/api/events'
+      const allow = Object.keys(methods ?? {}).flatMap(m => m === 'GET' && headToo ? [m, 'HEAD'] : [m])
+      // A page on an --http-allow-origin origin (a dev server) calls /api/* as it calls the peer API.
+      if (methods !== undefined && api.cors(req, res, allow)) return true
       const refused = api.authorize(req, isApi ? (url.pathname === '/api/events' ? EVENTS : {}) : PAGE)
       if (refused !== undefined) throw refused
       if (!isApi) {
-        o.staticFiles.serve(req, res, url.pathname)
+        // The page and its assets are GET and HEAD only: another method was the peer API's 404 "no route
+        // POST /app.js", as if the path did not exist.
+        if (!o.staticFiles.serve(req, res, url.pathname)) throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${url.pathname}`, { allow: 'GET, HEAD' })
         return true
       }
-      const methods = routes[url.pathname]
       if (methods === undefined) throw new HttpError(404, 'not_found', `no route ${url.pathname}`)
-      // HEAD as GET (Node sends no body), as the peer API does, but on the event stream, whose answer never ends.
-      const headToo = methods.GET !== undefined && url.pathname !== '/api/events'
       const handler = methods[req.method ?? ''] ?? (req.method === 'HEAD' && headToo ? methods.GET : undefined)
-      if (handler === undefined) {
-        const allow = Object.keys(methods).flatMap(m => m === 'GET' && headToo ? [m, 'HEAD'] : [m])
-        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${url.pathname}`, { allow: allow.join(', ') })
-      }
+      if (handler === undefined) throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on ${url.pathname}`, { allow: allow.join(', ') })
       await handler(req, res)
     } catch (err) {
       api.fail(res, err) // HttpError (bad bodies, access) and named murmur errors → status and code; anything else → 500, logged

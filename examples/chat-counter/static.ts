@@ -32,9 +32,9 @@ const SECURITY_HEADERS = {
 interface Asset { body: Buffer, type: string, etag: string }
 
 export interface StaticFiles {
-  /** Whether `serve` would answer this request (GET/HEAD of a known asset). */
-  has(req: IncomingMessage, pathname: string): boolean
-  /** Serves GET/HEAD of a known asset (`/` is index.html); false for any other path. */
+  /** Whether `pathname` is the page or one of its assets (served for GET and HEAD). */
+  has(pathname: string): boolean
+  /** Serves GET/HEAD of a known asset (`/` is index.html); false for any other path or method. */
   serve(req: IncomingMessage, res: ServerResponse, pathname: string): boolean
 }
 
@@ -46,13 +46,12 @@ export function loadStatic (dir: string = PUBLIC_DIR): StaticFiles {
     const body = readFileSync(path.join(dir, name))
     assets.set(`/${name}`, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` })
   }
-  const find = (req: IncomingMessage, pathname: string): Asset | undefined =>
-    req.method === 'GET' || req.method === 'HEAD' ? assets.get(pathname === '/' ? '/index.html' : pathname) : undefined
+  const find = (pathname: string): Asset | undefined => assets.get(pathname === '/' ? '/index.html' : pathname)
   return {
-    has: (req, pathname) => find(req, pathname) !== undefined,
+    has: pathname => find(pathname) !== undefined,
     serve: (req, res, pathname) => {
-      const asset = find(req, pathname)
-      if (asset === undefined) return false
+      const asset = find(pathname)
+      if (asset === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false
       // no-cache = revalidate every time: cheap (304) and a restarted demo never shows a stale page.
       const headers = { ...SECURITY_HEADERS, 'content-type': asset.type, 'cache-control': 'no-cache', etag: asset.etag }
       if (req.headers['if-none-match'] === asset.etag) {

@@ -115,6 +115,8 @@ function parse (argv: readonly string[], drawSeed: () => number): ParsedFlags {
     keep: false
   }
   let seed: number | undefined
+  /** Single-value flags seen: one given twice kept the last, silently (`--peers 3 --peers 4` ran 4). */
+  const given = new Set<string>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     const eq = arg.indexOf('=')
@@ -128,6 +130,8 @@ function parse (argv: readonly string[], drawSeed: () => number): ParsedFlags {
       continue
     }
     if (!VALUED.has(flag)) throw new FlagError(arg.startsWith('-') ? `unknown flag ${flag} (see --help)` : `unexpected argument "${arg}" (see --help)`)
+    if (given.has(flag)) throw new FlagError(`${flag} given twice: it takes one value (see --help)`)
+    given.add(flag)
     if (value === undefined) {
       value = argv[++i]
       if (value === undefined || value.startsWith('--')) throw new FlagError(`${flag} needs a value (see --help)`)

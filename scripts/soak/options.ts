@@ -63,6 +63,8 @@ function number (flag: string, value: string, min: number, max: number, integer:
 export function parseSoakArgs (argv: readonly string[], randomSeed: () => number): ParsedSoakArgs {
   try {
     const o: SoakOptions = { ...DEFAULTS, seed: randomSeed() }
+    /** Flags whose value was taken: one given twice kept the last, silently (`--peers 3 --peers 50` ran 50). */
+    const given = new Set<string>()
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i] as string
       const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
@@ -71,6 +73,8 @@ export function parseSoakArgs (argv: readonly string[], randomSeed: () => number
       // No value of these flags starts with "--": one that does is the next flag, and this one's value is
       // missing (`--dir --keep` is no dir named "--keep"); nor is one empty (`--dir ''` is not the cwd).
       const value = (): string => {
+        if (given.has(flag)) throw new FlagError(`${flag} given twice: it takes one value (see --help)`)
+        given.add(flag)
         const v = inline ?? argv[++i]
         if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) throw new FlagError(`${flag} needs a value (see --help)`)
         return v

@@ -161,14 +161,30 @@ function checkMultiaddr (value: string, flag: string): string {
   return ma.toString()
 }
 
+/**
+ * `::1:8080` written as it should be, `[::1]:8080` (an `http(s)://` before it is dropped); undefined when
+ * `value` is not an IPv6 host and a port without brackets. The general message did not point at them.
+ */
+export function bracketedIpv6 (value: string): string | undefined {
+  const m = /^(?:https?:\/\/)?([0-9a-fA-F]*:[0-9a-fA-F:]*):(\d{1,5})$/.exec(value)
+  return m === null ? undefined : `[${m[1] ?? ''}]:${m[2] ?? ''}`
+}
+
 function parseHttp (value: string): { host: string, port: number } {
   const m = /^(?:(\[[0-9a-fA-F:]+\]|[^:]+):)?(\d{1,5})$/.exec(value)
-  if (m === null) throw new ArgError(`--http ${show(value)}: expected [host:]port, e.g. 127.0.0.1:8080 or 8080`)
+  if (m === null) {
+    const bracketed = bracketedIpv6(value)
+    if (bracketed !== undefined) throw new ArgError(`--http ${show(value)}: an IPv6 host goes in brackets: ${bracketed}`)
+    throw new ArgError(`--http ${show(value)}: expected [host:]port, e.g. 127.0.0.1:8080 or 8080`)
+  }
   const port = Number(m[2])
   if (port > 65535) throw new ArgError(`--http ${show(value)}: port must be 0–65535`)
   const host = (m[1] ?? DEFAULT_HTTP.host).replace(/^\[|\]$/g, '')
   return { host, port }
 }
+
+/** Why a tag key `__proto__` is refused (by --tag and `murmur tags set`). */
+export const PROTO_TAG_KEY = 'the key __proto__ is refused (JSON readers take it as the object\'s prototype, not a key)'
 
 function parseTag (value: string, tags: Record<string, string>): void {
   const eq = value.indexOf('=')
@@ -177,13 +193,20 @@ function parseTag (value: string, tags: Record<string, string>): void {
   const val = value.slice(eq + 1)
   if (key.length > SWIM_LIMITS.tagKeyChars) throw new ArgError(`--tag ${show(key)}: key longer than ${SWIM_LIMITS.tagKeyChars} characters`)
   if (val.length > SWIM_LIMITS.tagValueChars) throw new ArgError(`--tag ${show(key)}: value longer than ${SWIM_LIMITS.tagValueChars} characters`)
+  // Stored below, it set the object's prototype and the tag was dropped without a word; a JSON body with it
+  // is refused (POST /tags), as the other peers would read it as a prototype too.
+  if (key === '__proto__') throw new ArgError(`--tag ${show(value)}: ${PROTO_TAG_KEY}`)
+  // Of two values for one key the last was kept, silently (--tag role=db --tag role=web).
+  if (Object.hasOwn(tags, key)) throw new ArgError(`--tag ${show(value)}: key ${show(key)} given twice`)
   tags[key] = val
   if (Object.keys(tags).length > SWIM_LIMITS.tags) throw new ArgError(`--tag: at most ${SWIM_LIMITS.tags} tags`)
 }
 
 /** True for bind addresses only this machine can reach (strict: no `*.localhost`, which DNS may map anywhere). */
 export function isLoopbackAddress (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  // Host names are case-insensitive: LOCALHOST was "reachable from other machines".
+  const h = host.toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h)
 }
 
 /** Environment variables the peer reads: `MURMUR_<FLAG>` for every flag (see settings.ts). */
@@ -270,8 +293,10 @@ function fromArgv (argv: readonly string[]): { settings: Setting[], config?: str
 function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs {
   const cli = fromArgv(argv)
   if (cli === 'help' || cli === 'version') return { kind: cli }
-  const configFile = cli.config ?? (env.MURMUR_CONFIG === undefined || env.MURMUR_CONFIG === '' ? undefined : env.MURMUR_CONFIG)
-  if (cli.config === '') throw new ArgError('--config needs a non-empty value')
+  // Trimmed, blank unset, as every MURMUR_ value is (settings.ts): "m.json\n" from a ConfigMap was ENOENT.
+  const fromEnv = env.MURMUR_CONFIG?.trim()
+  const configFile = cli.config ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv)
+  if (cli.config?.trim() === '') throw new ArgError('--config needs a non-empty value')
   if (configFile !== undefined) checkPath(cli.config === undefined ? 'MURMUR_CONFIG' : '--config', configFile)
   let fileSettings: Setting[] = []
   // Named as the operator gave it: a MURMUR_CONFIG that names a missing file is not a --config flag.
@@ -365,7 +390,8 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     return
   }
   const value = s.value ?? ''
-  if (value === '' && flag !== '--name') throw new ArgError(`${flag} needs a non-empty value`)
+  // Blank too: a data dir of spaces ("data-dir": "  ", --data-dir "$DIR " with DIR unset) was made and used.
+  if (value.trim() === '' && flag !== '--name') throw new ArgError(`${flag} needs a non-empty value`)
   switch (flag) {
     // Each address once: the same --listen twice was a start-up failure, EADDRINUSE against itself.
     case '--listen': addOnce(o.listen, checkMultiaddr(value, flag)); break

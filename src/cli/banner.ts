@@ -12,6 +12,7 @@
  *     data    /home/me/.murmur
  *     profile lan, joining through 1 bootstrap peer(s)
  */
+import { terminalSafe } from '../core/terminal-safe.js'
 
 export interface BannerInfo {
   peerId: string
@@ -40,7 +41,11 @@ export interface ParsedBanner {
 
 const LABEL_WIDTH = 8
 
-const line = (label: string, value: string): string => `  ${label.padEnd(LABEL_WIDTH)}${value}`
+/**
+ * One line whatever the value holds: a name or data dir the operator chose with a newline in it forged
+ * banner lines (an `http` line parseBanner read as the URL), and an escape acted on the terminal.
+ */
+const line = (label: string, value: string): string => `  ${label.padEnd(LABEL_WIDTH)}${terminalSafe(value)}`
 
 export function formatBanner (b: BannerInfo): string {
   const out = [`murmur peer ${b.peerId}`, line('name', b.name)]

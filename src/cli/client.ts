@@ -9,7 +9,7 @@ import path from 'node:path'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import { MIN_TOKEN_CHARS, tokenProblem } from '../http/access.js'
-import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE } from './args.js'
+import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE, bracketedIpv6 } from './args.js'
 import { httpRequest } from './http-request.js'
 
 /** A request of a command waits at most this long (a join waits for the push-pulls). */
@@ -48,6 +48,14 @@ export class AgentError extends Error {
   }
 }
 
+/**
+ * The agent's address as the operator gave it (`--http-addr`, `MURMUR_HTTP_ADDR`) is malformed: a usage
+ * error (exit 2), where one read from the agent's http-addr file is a file refused (a ConfigError, exit 1).
+ */
+export class AddressUsageError extends ConfigError {
+  override name = 'AddressUsageError'
+}
+
 /** Socket errors that come before a connection exists: no byte of the request can have reached an agent. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL'])
 
@@ -63,22 +71,36 @@ export interface AgentClient {
 /** Where to reach an agent listening on every interface (what it records for `--http 0.0.0.0:<port>`): loopback. */
 const REACH_UNSPECIFIED: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '[::]': '[::1]' }
 
-function normalise (addr: string, what: string): string {
+/** `typed`: the operator gave `addr` (a flag, a variable), so a malformed one is a usage error. */
+function normalise (addr: string, what: string, typed: boolean): string {
+  const refuse = (message: string): ConfigError => typed ? new AddressUsageError(message) : new ConfigError(message)
   const withScheme = /^https?:\/\//.test(addr) ? addr : `http://${addr}`
+  let url: URL
   try {
-    const url = new URL(withScheme)
-    if (url.pathname !== '/' || url.search !== '') throw new Error('path')
-    if (url.port === '0') throw new ConfigError(`${what} ${JSON.stringify(addr)}: port 0 is not an address an agent listens on`)
-    url.hostname = REACH_UNSPECIFIED[url.hostname] ?? url.hostname
-    return url.origin
-  } catch (err) {
-    if (err instanceof ConfigError) throw err
-    throw new ConfigError(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
+    url = new URL(withScheme)
+  } catch {
+    const bracketed = bracketedIpv6(addr)
+    if (bracketed !== undefined) throw refuse(`${what} ${JSON.stringify(addr)}: an IPv6 host goes in brackets: ${bracketed}`)
+    throw refuse(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
   }
+  if (url.pathname !== '/' || url.search !== '') throw refuse(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
+  if (url.port === '0') throw refuse(`${what} ${JSON.stringify(addr)}: port 0 is not an address an agent listens on`)
+  url.hostname = REACH_UNSPECIFIED[url.hostname] ?? url.hostname
+  return url.origin
+}
+
+/**
+ * A `MURMUR_*` value as the agent reads it (settings.ts): trimmed (a ConfigMap or Secret made from a file
+ * ends in a newline), blank as unset.
+ */
+function envValue (env: ClientInit['env'], name: string): string | undefined {
+  const v = env[name]?.trim()
+  return v === undefined || v === '' ? undefined : v
 }
 
 async function tokenOf (init: ClientInit): Promise<string | undefined> {
-  const file = init.tokenFile ?? init.env.MURMUR_HTTP_TOKEN_FILE
+  const file = init.tokenFile ?? envValue(init.env, 'MURMUR_HTTP_TOKEN_FILE')
+  const fileFrom = init.tokenFile === undefined ? 'MURMUR_HTTP_TOKEN_FILE' : '--http-token-file'
   // Trimmed as the agent trims it: a Secret made from a file ends in a newline, which no header can carry.
   const fromEnv = init.env.MURMUR_HTTP_TOKEN?.trim()
   if (init.tokenFile === undefined && fromEnv !== undefined && fromEnv !== '') {
@@ -91,21 +113,21 @@ async function tokenOf (init: ClientInit): Promise<string | undefined> {
   if (file === undefined || file === '') return undefined
   let token: string
   try {
-    token = (await readSecretFile(file, { what: '--http-token-file', maxBytes: 4096 })).toString('utf8').trim()
+    token = (await readSecretFile(file, { what: fileFrom, maxBytes: 4096 })).toString('utf8').trim()
   } catch (err) {
     if (err instanceof ConfigError) throw err
-    throw new ConfigError(`cannot read --http-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    throw new ConfigError(`cannot read ${fileFrom} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
   const problem = tokenProblem(token)
-  if (problem !== undefined) throw new ConfigError(`--http-token-file ${file}: the token must be ${problem}`)
+  if (problem !== undefined) throw new ConfigError(`${fileFrom} ${file}: the token must be ${problem}`)
   return token
 }
 
 function baseOf (init: ClientInit): string {
-  if (init.httpAddr !== undefined) return normalise(init.httpAddr, '--http-addr')
-  const fromEnv = init.env.MURMUR_HTTP_ADDR
-  if (fromEnv !== undefined && fromEnv !== '') return normalise(fromEnv, 'MURMUR_HTTP_ADDR')
-  const dataDir = init.dataDir ?? (init.env.MURMUR_DATA_DIR === undefined || init.env.MURMUR_DATA_DIR === '' ? DEFAULT_DATA_DIR : init.env.MURMUR_DATA_DIR)
+  if (init.httpAddr !== undefined) return normalise(init.httpAddr, '--http-addr', true)
+  const fromEnv = envValue(init.env, 'MURMUR_HTTP_ADDR')
+  if (fromEnv !== undefined) return normalise(fromEnv, 'MURMUR_HTTP_ADDR', true)
+  const dataDir = init.dataDir ?? envValue(init.env, 'MURMUR_DATA_DIR') ?? DEFAULT_DATA_DIR
   const file = path.join(dataDir, HTTP_ADDR_FILE)
   let recorded: string
   try {
@@ -116,7 +138,7 @@ function baseOf (init: ClientInit): string {
     const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code ?? String(err)}${code === 'EACCES' ? ': run murmur as the agent\'s user' : ''})`
     throw new ConfigError(`no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${file}, ${why})`)
   }
-  return normalise(recorded, file)
+  return normalise(recorded, file, false)
 }
 
 /** Certificate checks that fail for a certificate of a CA this machine does not trust (a private CA, a self-signed one). */
@@ -138,7 +160,7 @@ function tlsHint (base: string, code: unknown): string {
   return ''
 }
 
-/** @throws ConfigError for a missing or malformed address or token file. */
+/** @throws AddressUsageError for a malformed --http-addr or MURMUR_HTTP_ADDR, ConfigError for a missing or malformed recorded address or token file. */
 export async function agentClient (init: ClientInit): Promise<AgentClient> {
   const base = baseOf(init)
   const token = await tokenOf(init)

@@ -11,6 +11,7 @@ import { ConfigError } from '../core/errors.js'
 import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { generatePsk } from '../net/psk.js'
+import { PROTO_TAG_KEY } from './args.js'
 import { AgentError, JsonText, agentClient } from './client.js'
 import type { AgentClient } from './client.js'
 
@@ -220,15 +221,20 @@ async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
   const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
   const [action, ...items] = p.positional
   if ((action !== 'set' && action !== 'del') || items.length === 0) throw new UsageError('usage: murmur tags set <key=value>... | murmur tags del <key>...')
-  const body = action === 'set'
-    ? {
-        set: Object.fromEntries(items.map((kv) => {
-          const eq = kv.indexOf('=')
-          if (eq <= 0) throw new UsageError(`tags set ${kv}: expected key=value`)
-          return [kv.slice(0, eq), kv.slice(eq + 1)]
-        }))
-      }
-    : { delete: items }
+  const set = new Map<string, string>()
+  if (action === 'set') {
+    for (const kv of items) {
+      const eq = kv.indexOf('=')
+      if (eq <= 0) throw new UsageError(`tags set ${kv}: expected key=value`)
+      const key = kv.slice(0, eq)
+      // As for the agent's --tag: the last of two values was sent silently, and __proto__ set the body's
+      // prototype (the agent then refused a "body" with that key, which the operator never wrote).
+      if (key === '__proto__') throw new UsageError(`tags set ${kv}: ${PROTO_TAG_KEY}`)
+      if (set.has(key)) throw new UsageError(`tags set ${kv}: key ${key} given twice`)
+      set.set(key, kv.slice(eq + 1))
+    }
+  }
+  const body = action === 'set' ? { set: Object.fromEntries(set) } : { delete: items }
   const { tags: now } = await (await client(p, io)).request<{ tags: Record<string, string> }>('POST', '/tags', body)
   io.out(p.switches.has('--json') ? `${terminalSafeJson(now)}\n` : table([['tags', Object.entries(now).map(([k, v]) => `${k}=${v}`).join(',') || '(none)']]))
 }
@@ -238,7 +244,8 @@ async function keygen (argv: readonly string[], io: CommandIo): Promise<void> {
   if (p.positional.length > 1) throw new UsageError('usage: murmur keygen [file]')
   const key = generatePsk()
   const file = p.positional[0]
-  if (file === undefined) {
+  // `-` is standard output, as usual: it was a file named "-" (and "start every peer with --psk -").
+  if (file === undefined || file === '-') {
     io.out(key)
     return
   }

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../core/errors.js'
 import { MURMUR_VERSION } from '../version.js'
-import { AgentError } from './client.js'
+import { AddressUsageError, AgentError } from './client.js'
 import { COMMANDS, UsageError } from './commands.js'
 import type { CommandIo } from './commands.js'
 
@@ -74,6 +74,7 @@ export async function runOperator (argv: readonly string[], io: OperatorIo): Pro
     return (await cmd.run(rest, io)) ?? 0
   } catch (err) {
     if (err instanceof UsageError) return fail(err.message.startsWith(command) ? err.message : `${command}: ${err.message}`, 2)
+    if (err instanceof AddressUsageError) return fail(err.message, 2)
     if (err instanceof AgentError || err instanceof ConfigError) return fail(err.message, 1)
     throw err
   }

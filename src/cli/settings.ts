@@ -165,7 +165,11 @@ export function settingsFromFile (text: string, file: string): Setting[] {
       case 'value': out.push({ spec: s, value: scalar(value), origin }); break
       case 'list':
         if (s.flag === '--tag' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-          for (const [k, v] of Object.entries(value)) out.push({ spec: s, value: `${k}=${scalar(v)}`, origin })
+          for (const [k, v] of Object.entries(value)) {
+            // Written out as "k=v" and split at the first "=" again: {"a=b": "x"} was the tag a = "b=x".
+            if (k.includes('=')) throw new SettingsError(`${origin}: tag key ${JSON.stringify(k)} holds "=", which ends a key: expected key=value`)
+            out.push({ spec: s, value: `${k}=${scalar(v)}`, origin })
+          }
         } else {
           for (const v of Array.isArray(value) ? value : [value]) out.push({ spec: s, value: scalar(v), origin })
         }

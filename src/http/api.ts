@@ -59,6 +59,12 @@ export interface HttpApi {
    * routes, a WebSocket upgrade): undefined when the request may proceed, else the refusal to answer.
    */
   authorize: AccessCheck
+  /**
+   * CORS for a route mounted beside this API (an app's), as the API's own routes have it: names an
+   * `allowOrigins` origin in `Access-Control-Allow-Origin`, and answers a preflight from one (Host and Origin
+   * checked; 403 otherwise) with the route's `methods`. True when it answered (a preflight): the route is done.
+   */
+  cors(req: IncomingMessage, res: ServerResponse, methods: readonly string[]): boolean
   /** Answers 404 `not_found` (or the Host/Origin refusal: unknown paths are not served to foreign Hosts either). */
   notFound(req: IncomingMessage, res: ServerResponse): void
   /** Sends a JSON response (for applications mounting their own routes). */
@@ -392,11 +398,21 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     return true
   }
 
+  const cors = (req: IncomingMessage, res: ServerResponse, methods: readonly string[]): boolean => {
+    allowCrossOrigin(req, res, accessOptions.allowOrigins ?? [])
+    if (!isPreflight(req)) return false
+    const refused = authorize(req, { public: true })
+    if (refused !== undefined) fail(res, refused)
+    else answerPreflight(res, methods)
+    return true
+  }
+
   const noteRejected = (reason: string): void => { count(counters.rejected, reason) }
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => yjs.handleUpgrade(req, socket, head)
   return {
     handle,
     authorize,
+    cors,
     notFound,
     setAllowHosts: (hosts) => { reconfigure({ allowHosts: hosts }) },
     setAllowOrigins: (origins) => { reconfigure({ allowOrigins: parseOrigins(origins) }) },

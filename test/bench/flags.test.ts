@@ -34,11 +34,20 @@ describe('bench flag reader', () => {
     expect(read([])).toEqual({ quick: 0, calls: [] })
   })
 
-  it('hands numbers and values to their handlers, in order, the last one winning', () => {
-    const seen = read(['--peers', '12', '--hook', 'output', '--peers', '0.5e1'])
+  it('hands numbers and values to their handlers, in order', () => {
+    const seen = read(['--peers', '0.5e1', '--hook', 'output'])
     expect(seen.peers).toBe(5)
     expect(seen.hook).toBe('output')
-    expect(seen.calls).toEqual(['--peers=12', '--hook=output', '--peers=5'])
+    expect(seen.calls).toEqual(['--peers=5', '--hook=output'])
+  })
+
+  // `--peers 12 … --peers 5` ran 5, the first value dropped without a word; the peer, murmur, partition-heal
+  // and soak refuse a single-value flag given twice.
+  it('refuses a number or value flag given twice, naming it, before calling its handler again', () => {
+    for (const args of [['--peers', '12', '--hook', 'output', '--peers', '5'], ['--peers=12', '--peers=12'], ['--hook', 'a', '--hook=b']]) {
+      const flag = args[0]?.split('=')[0] ?? ''
+      expect(usageError(args).message, args.join(' ')).toBe(`${flag} given twice: it takes one value (${USAGE})`)
+    }
   })
 
   it('reads --flag=value as --flag value (as partition-heal and soak do); a switch given a value is refused', () => {
@@ -107,11 +116,12 @@ describe('bench flag reader', () => {
   it('inRange: passes values within the bounds, refuses others naming the range on one line', () => {
     const got: number[] = []
     const handlers: FlagHandlers = { numbers: { '--rate': inRange(0.5, 20, false, n => { got.push(n) }), '--peers': inRange(3, 50, true, n => { got.push(n) }) } }
-    readFlags(['--rate', '0.5', '--rate', '20', '--peers', '3'], USAGE, handlers)
-    expect(got).toEqual([0.5, 20, 3])
+    readFlags(['--rate', '0.5', '--peers', '3'], USAGE, handlers)
+    readFlags(['--rate', '20'], USAGE, handlers)
+    expect(got).toEqual([0.5, 3, 20])
     expect(() => { readFlags(['--rate', '1e9'], USAGE, handlers) }).toThrow(new UsageError('--rate must be a number in [0.5, 20], got 1000000000'))
     expect(() => { readFlags(['--rate', '0'], USAGE, handlers) }).toThrow(/^--rate must be a number in \[0.5, 20\], got 0$/)
     expect(() => { readFlags(['--peers', '3.5'], USAGE, handlers) }).toThrow('--peers must be an integer in [3, 50], got 3.5')
-    expect(got).toEqual([0.5, 20, 3])
+    expect(got).toEqual([0.5, 3, 20])
   })
 })

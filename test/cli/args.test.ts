@@ -86,7 +86,12 @@ describe('parseArgs', () => {
     [['--replicas', '65'], /--replicas must be an integer from 1 to 64/],
     [['--tag', 'novalue'], /expected key=value/],
     [['--tag', '=x'], /expected key=value/],
+    // Stored as tags['__proto__'] = 'x', which sets the object's prototype: the tag was dropped without a word.
+    [['--tag', '__proto__=x'], /^--tag __proto__=x: the key __proto__ is refused/],
     [['--http', 'abc'], /expected \[host:\]port/],
+    // An IPv6 host without brackets was "expected [host:]port, e.g. 127.0.0.1:8080", which does not say what is wrong.
+    [['--http', '::1:8080'], /^--http ::1:8080: an IPv6 host goes in brackets: \[::1\]:8080$/],
+    [['--http', 'fe80::1:8080'], /an IPv6 host goes in brackets/],
     [['--http', '70000'], /port must be/],
     [['--http', '0.0.0.0:8080'], /also pass --http-token-file/],
     [['--http', '8080', '--no-http'], /contradict/],
@@ -120,6 +125,12 @@ describe('parseArgs', () => {
     [['--listen', '/ip4/127.0.0.1/tcp/0/ws'], /\/ws after the TCP port/],
     [['--name', ''], /--name must be/],
     [['--data-dir', ''], /non-empty/],
+    // Blank: the peer made a directory named by the spaces (`"data-dir": "  "` in a config file, `--data-dir "$DIR "`
+    // with DIR unset) and kept its identity and documents there; a blank key or certificate path was read as a file.
+    [['--data-dir', '  '], /^--data-dir needs a non-empty value$/],
+    [['--data-dir', '\t'], /^--data-dir needs a non-empty value$/],
+    [['--psk', ' '], /^--psk needs a non-empty value$/],
+    [['--https-cert', ' ', '--https-key', 'k'], /^--https-cert needs a non-empty value$/],
     // `--bootstrap "$SEED"` with SEED unset: the peer started alone, a mesh of its own, without a word.
     [['--bootstrap', ''], /--bootstrap needs a non-empty value/],
     [['--bootstrap=,'], /--bootstrap needs a non-empty value/],
@@ -170,6 +181,14 @@ describe('parseArgs', () => {
     expect(parseArgs([], { MURMUR_HTTP_TOKEN: '€'.repeat(16) })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_HTTP_TOKEN: --http-token must be printable ASCII/) })
     // Without the environment passed in, parsing is pure: no token.
     expect((parseArgs([]) as { options: { httpToken?: string } }).options.httpToken).toBeUndefined()
+  })
+
+  // Host names are case-insensitive: LOCALHOST is loopback, and was refused as "reachable from other machines".
+  test('a loopback --http in any letter case needs no token', () => {
+    for (const http of ['LOCALHOST:8080', 'LocalHost:8080']) {
+      const r = parseArgs(['--http', http])
+      expect(r.kind, http).toBe('run')
+    }
   })
 
   test('a public --http with a token is accepted', () => {

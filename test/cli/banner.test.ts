@@ -53,6 +53,23 @@ describe('banner', () => {
   })
 })
 
+describe('banner with control characters in what the operator chose', () => {
+  // --name and --data-dir were printed raw: a newline in either forged banner lines (a second `http` line
+  // that parseBanner, npm start and the benchmarks read as the peer's URL) and an escape acted on the terminal.
+  test('a name or data dir holding a newline or an escape is one escaped line; the banner reads back as printed', () => {
+    const name = 'evil\n  http    http://attacker.example:1\u001b[2J'
+    const dataDir = '/tmp/a\n  profile forged'
+    const text = formatBanner({ ...info, name, dataDir })
+    expect(text.split('\n')).toHaveLength(formatBanner(info).split('\n').length)
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/)
+    const parsed = parseBanner(text)
+    expect(parsed?.http).toBe(info.http)
+    expect(parsed?.profile).toBe(info.profile)
+    expect(parsed?.name).toBe('evil\\u000a  http    http://attacker.example:1\\u001b[2J')
+    expect(parsed?.dataDir).toBe('/tmp/a\\u000a  profile forged')
+  })
+})
+
 describe('library logging', () => {
   test('silent by default; DEBUG=murmur (debug-package style) turns it on', () => {
     for (const debug of [undefined, '', 'express', 'murmurx', 'other:*']) expect(defaultLibraryLogger({ DEBUG: debug }), String(debug)).toBe(silentLogger)

@@ -2,7 +2,7 @@
  * How `murmur` finds a local agent through the http-addr file of its data dir (src/cli/client.ts), when
  * that file is missing or unreadable.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -31,5 +31,23 @@ describe('the http-addr file', () => {
     const r = await murmur(['members', '--data-dir', dir])
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/http-addr, which cannot be read \(EISDIR\)\)\n$/)
+  })
+})
+
+// The agent trims every MURMUR_ value (a ConfigMap or Secret made from a file ends in a newline); murmur did
+// not, so `murmur ready` — the Kubernetes readiness probe — looked for "/data\n/http-addr" next to an agent
+// that used /data, and MURMUR_HTTP_ADDR " 127.0.0.1:8080" was "expected host:port".
+describe('MURMUR_ values murmur reads are trimmed as the agent trims them', () => {
+  test('MURMUR_DATA_DIR, MURMUR_HTTP_ADDR and MURMUR_HTTP_TOKEN_FILE with surrounding whitespace', async () => {
+    const dir = dataDir()
+    writeFileSync(path.join(dir, 'http-addr'), 'http://127.0.0.1:1\n')
+    const viaDir = await murmur(['members'], undefined, { MURMUR_DATA_DIR: `${dir}\n` })
+    expect(viaDir.stderr).toMatch(/^murmur: cannot reach the agent at http:\/\/127\.0\.0\.1:1: ECONNREFUSED\n$/)
+    const viaAddr = await murmur(['members'], undefined, { MURMUR_HTTP_ADDR: ' 127.0.0.1:1\n' })
+    expect(viaAddr.stderr).toMatch(/^murmur: cannot reach the agent at http:\/\/127\.0\.0\.1:1: ECONNREFUSED\n$/)
+    const tokenFile = path.join(dir, 'token')
+    writeFileSync(tokenFile, 'a-long-enough-test-token\n', { mode: 0o600 })
+    const viaToken = await murmur(['members', '--http-addr', '127.0.0.1:1'], undefined, { MURMUR_HTTP_TOKEN_FILE: `${tokenFile}\n` })
+    expect(viaToken.stderr).toMatch(/^murmur: cannot reach the agent at http:\/\/127\.0\.0\.1:1: ECONNREFUSED\n$/)
   })
 })

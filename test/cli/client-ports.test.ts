@@ -56,9 +56,9 @@ describe('murmur reaches an agent on any port', () => {
     expect(r.stderr).toMatch(/^murmur: cannot reach the agent at http:\/\/127\.0\.0\.1:\d+: an HTTP answer this client cannot read \(status 999: .+\)\n$/)
   })
 
-  test('port 0 is refused before any request, with a message that says why', async () => {
+  test('port 0 is refused before any request, with a message that says why (a usage error: exit 2)', async () => {
     const r = await murmur(['ready', '--http-addr', '127.0.0.1:0'])
-    expect(r.status).toBe(1)
+    expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/port 0 is not an address an agent listens on/)
   })
 })

@@ -47,6 +47,15 @@ describe('murmur <command> arguments', () => {
     ])
   })
 
+  // As for the agent's --tag: of two values for one key the last was sent, silently; and __proto__ set the
+  // body's prototype, so the agent refused "the body holds an object key __proto__", a body the operator never wrote.
+  test('tags set: a key given twice, or __proto__, is a usage error naming it; nothing is sent', async () => {
+    const a = await agent()
+    expect(await murmur(['tags', 'set', 'role=db', 'role=web', '--http-addr', a.addr])).toEqual({ status: 2, stdout: '', stderr: 'murmur: tags set role=web: key role given twice\n' })
+    expect(await murmur(['tags', 'set', '__proto__=x', '--http-addr', a.addr])).toEqual({ status: 2, stdout: '', stderr: 'murmur: tags set __proto__=x: the key __proto__ is refused (JSON readers take it as the object\'s prototype, not a key)\n' })
+    expect(a.seen).toEqual([])
+  })
+
   test('docs put sends the value as typed, so the agent judges it: 1e400 is not turned into null', async () => {
     const a = await agent()
     for (const value of ['1e400', '-1e400', '{"n": [1E999]}', '12345678901234567890']) {

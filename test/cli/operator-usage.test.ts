@@ -4,6 +4,8 @@
  * was asked for is stdout and exit 0.
  */
 import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { NODE, ROOT } from '../helpers/procs.js'
@@ -40,5 +42,54 @@ describe('murmur usage', () => {
     expect(agent.stdout).toMatch(/^Usage: murmur agent/)
     expect(await murmur(['help', 'frobnicate'])).toEqual({ status: 2, stdout: '', stderr: 'murmur: unknown command "frobnicate" (see murmur --help)\n' })
     expect((await murmur(['help', 'members', 'extra'])).status).toBe(2)
+  })
+})
+
+// The agent's address as the operator typed it (--http-addr, MURMUR_HTTP_ADDR) is usage: one line, exit 2
+// (it was exit 1, the code of an agent that refused or could not be reached). What the agent recorded in its
+// data dir's http-addr file is a file refused: exit 1, as before.
+describe('a malformed agent address', () => {
+  test.each([
+    ['127.0.0.1:27001/path', /^murmur: --http-addr "127\.0\.0\.1:27001\/path": expected host:port or http\(s\):\/\/host:port\n$/],
+    ['ftp://127.0.0.1:27001', /^murmur: --http-addr "ftp:\/\/127\.0\.0\.1:27001": expected host:port/],
+    ['127.0.0.1:0', /^murmur: --http-addr "127\.0\.0\.1:0": port 0 is not an address an agent listens on\n$/],
+    ['::1:27001', /^murmur: --http-addr "::1:27001": an IPv6 host goes in brackets: \[::1\]:27001\n$/]
+  ])('--http-addr %s: one line, exit 2', async (addr, message) => {
+    const r = await murmur(['members', '--http-addr', addr])
+    expect(r).toEqual({ status: 2, stdout: '', stderr: expect.stringMatching(message) })
+  })
+
+  test('MURMUR_HTTP_ADDR the same: exit 2', async () => {
+    const r = await murmur(['docs', 'ls'], undefined, { MURMUR_HTTP_ADDR: 'bad:addr:x' })
+    expect(r).toEqual({ status: 2, stdout: '', stderr: 'murmur: MURMUR_HTTP_ADDR "bad:addr:x": expected host:port or http(s)://host:port\n' })
+  })
+
+  test('the http-addr file of a data dir holding no address: exit 1 (a file refused, not usage)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'murmur-bad-addr-file-'))
+    try {
+      writeFileSync(path.join(dir, 'http-addr'), 'not an address/x\n')
+      const r = await murmur(['members', '--data-dir', dir])
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(/http-addr "not an address\/x": expected host:port/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+// `-` is standard output by the usual convention: `murmur keygen -` wrote the key to a file named "-" and said
+// "start every peer with --psk -".
+describe('murmur keygen -', () => {
+  test('prints the key, as keygen without a file does; no file named "-"', () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'murmur-keygen-dash-'))
+    try {
+      const r = spawnSync(NODE, [MURMUR, 'keygen', '-'], { cwd, encoding: 'utf8', timeout: 20_000 })
+      expect(r.stderr).toBe('')
+      expect(r.status).toBe(0)
+      expect(r.stdout).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n?$/)
+      expect(existsSync(path.join(cwd, '-'))).toBe(false)
+    } finally {
+      rmSync(cwd, { recursive: true, force: true })
+    }
   })
 })

@@ -101,6 +101,14 @@ describe('config layers', () => {
     expect(o.bootstrap).toHaveLength(1)
   })
 
+  // Every other MURMUR_* value is trimmed; MURMUR_CONFIG was not: "m.json\n" from a ConfigMap was
+  // "cannot read MURMUR_CONFIG m.json\n: ENOENT", and a blank one a file named by its spaces.
+  test('MURMUR_CONFIG is trimmed as every MURMUR_ value is; blank is unset; a blank --config needs a value', () => {
+    expect(run([], { MURMUR_CONFIG: ' m.json\n' }, { 'm.json': '{"name": "n"}' }).name).toBe('n')
+    expect(run([], { MURMUR_CONFIG: '  ' }).name).toBeUndefined()
+    expect(error(['--config', '  '])).toBe('--config needs a non-empty value')
+  })
+
   test('a file saved with a UTF-8 byte order mark (Notepad, PowerShell 5) is read like one without', () => {
     expect(run(['--config', 'c.json'], {}, { 'c.json': '\uFEFF{"replicas": 2}' }).replicas).toBe(2)
   })
@@ -124,6 +132,17 @@ describe('config layers', () => {
     // Cross-checks see the merged result: a public HTTP address from the file still needs a token.
     expect(error(['--config', 'c.json'], {}, { 'c.json': '{"http": "0.0.0.0:8080"}' })).toMatch(/reachable from other machines/)
     expect(run(['--config', 'c.json'], { MURMUR_HTTP_TOKEN: 't'.repeat(16) }, { 'c.json': '{"http": "0.0.0.0:8080"}' }).http).toEqual({ host: '0.0.0.0', port: 8080 })
+  })
+
+  // A file's tag object was turned into "key=value" and split at the first "=" again: {"a=b": "x"} became the
+  // tag a = "b=x", and of two tags with one key (--tag a=1 --tag a=2, MURMUR_TAG=a=1,a=2) the last was kept.
+  test('a tag key holding "=" in a file\'s tag object, or one key given twice in any layer, is refused naming it', () => {
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"tag": {"a=b": "x"}}' })).toBe('c.json: "tag": tag key "a=b" holds "=", which ends a key: expected key=value')
+    expect(error(['--tag', 'a=1', '--tag', 'a=2'])).toBe('--tag a=2: key a given twice')
+    expect(error([], { MURMUR_TAG: 'role=db,role=web' })).toBe('MURMUR_TAG: --tag role=web: key role given twice')
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"tag": ["z=1", "z=1"]}' })).toBe('c.json: "tag": --tag z=1: key z given twice')
+    expect(run(['--config', 'c.json'], {}, { 'c.json': '{"tag": {"a": "b=c", "d": ""}}' }).tags).toEqual({ a: 'b=c', d: '' })
+    expect(run(['--tag', 'a=1', '--tag', 'b=1=2']).tags).toEqual({ a: '1', b: '1=2' })
   })
 
   test('--mdns takes an optional cluster name', () => {

@@ -174,6 +174,15 @@ describe('chat-counter app on three peer processes', () => {
     expect(headEvents.headers.get('allow')).toBe('GET')
     expect((await fetch(`${p.http}/api/counter`, { method: 'DELETE' })).headers.get('allow')).toBe('GET, HEAD, POST')
     expect((await http(p.http, 'GET', '/api/nope')).status).toBe(404)
+    // The page and its assets exist for GET and HEAD: another method is a 405 naming them (it was the peer
+    // API's 404 "no route POST /app.js", as if there were no such path).
+    for (const [method, route] of [['POST', '/'], ['POST', '/app.js'], ['DELETE', '/index.html'], ['PUT', '/style.css']] as const) {
+      const r = await fetch(`${p.http}${route}`, { method, ...(method === 'DELETE' ? {} : { body: '{}' }), signal: AbortSignal.timeout(10_000) })
+      expect(r.status, `${method} ${route}`).toBe(405)
+      expect(await r.json(), `${method} ${route}`).toEqual({ error: `${method} is not allowed on ${route}`, code: 'method_not_allowed' })
+      expect(r.headers.get('allow'), `${method} ${route}`).toBe('GET, HEAD')
+    }
+    expect((await http(p.http, 'POST', '/nope.js', {})).status).toBe(404)
     const csrf = await http(p.http, 'POST', '/api/counter', { delta: 1 }, { origin: 'http://evil.example' })
     expect(csrf.status).toBe(403)
     expect((await http(p.http, 'GET', '/api/counter')).status).toBe(200)
@@ -301,5 +310,36 @@ describe('chat-counter without a token: DNS rebinding', () => {
     expect(await counterOf(p)).toBe(0)
     expect((await withHost(p.http, 'GET', '/api/counter', `localhost:${port}`)).status).toBe(200)
     expect((await withHost(p.http, 'GET', '/', `127.0.0.1:${port}`)).status).toBe(200)
+  })
+})
+
+// --http-allow-origin let a page on that origin call the peer API (preflight answered, Access-Control-Allow-
+// Origin set), but not the app's own /api/*: the preflight was a 405 and the answers named no origin, so a page
+// served elsewhere (a Vite dev server) could not call it, though the app takes every flag of the peer.
+describe('chat-counter with --http-allow-origin', () => {
+  afterAll(cleanup)
+
+  test('/api/* answers an allowed origin\'s preflight and names it in its answers; another origin is refused', async () => {
+    const origin = 'http://localhost:5173'
+    const p = await spawnPeer({ entry: SERVER, args: [...LOCAL, '--http-allow-origin', origin] })
+    const preflight = await fetch(`${p.http}/api/counter`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, idempotency-key' }, signal: AbortSignal.timeout(10_000) })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin)
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST')
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/content-type.*idempotency-key/)
+    const post = await fetch(`${p.http}/api/counter`, { method: 'POST', headers: { origin, 'content-type': 'application/json', 'idempotency-key': 'cors-1' }, body: '{"delta":3}', signal: AbortSignal.timeout(10_000) })
+    expect(post.status).toBe(200)
+    expect(post.headers.get('access-control-allow-origin')).toBe(origin)
+    expect(await post.json()).toEqual({ value: 3 })
+    const events = await fetch(`${p.http}/api/events`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' }, signal: AbortSignal.timeout(10_000) })
+    expect(events.status).toBe(204)
+    expect(events.headers.get('access-control-allow-methods')).toBe('GET')
+    const foreign = await fetch(`${p.http}/api/counter`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' }, signal: AbortSignal.timeout(10_000) })
+    expect(foreign.status).toBe(403)
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+    // Not a preflight (no Access-Control-Request-Method): still a 405 naming the methods.
+    const options = await fetch(`${p.http}/api/counter`, { method: 'OPTIONS', signal: AbortSignal.timeout(10_000) })
+    expect(options.status).toBe(405)
+    expect(await counterOf(p)).toBe(3)
   })
 })

@@ -78,6 +78,15 @@ describe('npm start (scripts/start.ts)', () => {
     expect(r.stdout).toMatch(/^Usage: npm start \[-- --quiet\] \[-- --fresh\]/)
   })
 
+  // `--dir a --dir b` ran the demo in b, the first dir dropped without a word. With --help after them nothing
+  // starts either way: the help (exit 0) was printed, where the repeated flag is now refused first.
+  test('--dir given twice: refused (exit 2, one line), not the last one kept', () => {
+    const r = spawnSync(NODE, [START, '--dir', path.join(dir, 'a'), '--dir', path.join(dir, 'b'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toBe('start: --dir given twice: it takes one value (try --help)\n')
+    expect(r.status).toBe(2)
+  })
+
   test('`--dir` followed by another option, or empty: refused (exit 2), no demo in a dir named "--fresh" or in the cwd', async () => {
     for (const args of [['--dir', '--fresh'], ['--dir', '']]) {
       // In a temp cwd: were the value taken, the demo would start there (and is stopped with Ctrl-C).

@@ -1,6 +1,6 @@
 /**
  * The benches' option reader: walks `--flag value` (or `--flag=value`) and `--switch` arguments and hands each to its handler.
- * An unknown flag, a missing value or, for a number flag, a value that is not a finite number throws a
+ * An unknown flag, a number or value flag given twice, a missing value or, for a number flag, a value that is not a finite number throws a
  * UsageError whose one line ends with the bench's usage (run.ts prints it and exits 2). Ranges are each
  * bench's own (`inRange` handlers; checks across options after the loop); every number flag has one, below
  * and above: 0 s windows measure nothing, and a huge count or duration exhausts memory or never ends.
@@ -37,6 +37,8 @@ function taker (handlers: FlagHandlers, flag: string, usage: string): ((value: s
 
 /** Reads `args` in order, calling each flag's handler; throws a UsageError on the first bad one. */
 export function readFlags (args: readonly string[], usage: string, handlers: FlagHandlers): void {
+  /** Number and value flags seen: one given twice kept the last, silently (`--peers 12 … --peers 5` ran 5). */
+  const given = new Set<string>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string
     // `--peers=6` as `--peers 6`, as partition-heal and soak read it (it was "unknown option --peers=6").
@@ -51,6 +53,8 @@ export function readFlags (args: readonly string[], usage: string, handlers: Fla
     }
     const take = taker(handlers, flag, usage)
     if (take === undefined) throw new UsageError(`unknown option ${flag} (${usage})`)
+    if (given.has(flag)) throw new UsageError(`${flag} given twice: it takes one value (${usage})`)
+    given.add(flag)
     const value = inline ?? args[++i]
     // No value of these benches starts with "--": one that does is the next flag, and this one's value is missing.
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value (${usage})`)

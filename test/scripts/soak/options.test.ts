@@ -52,3 +52,19 @@ describe('soak options', () => {
     }
   })
 })
+
+describe('soak options given twice', () => {
+  // `--peers 3 --peers 50` ran 50 peers, the first value dropped without a word; the peer and `murmur` refuse it.
+  test.each([
+    ['--peers', '3', '4'], ['--minutes', '1', '2'], ['--seed', '1', '2'], ['--writes-per-sec', '1', '2'],
+    ['--keys-per-peer', '1', '2'], ['--profile', 'local', 'lan'], ['--dir', '/tmp/a', '/tmp/b'],
+    ['--heal-bound', '5', '6'], ['--rejoin-bound', '5', '6']
+  ])('%s given twice: one line naming it, not the last one kept', (flag, first, second) => {
+    expect(parse(flag, first, flag, second)).toEqual({ kind: 'error', message: `${flag} given twice: it takes one value (see --help)` })
+    expect(parse(`${flag}=${first}`, `${flag}=${second}`)).toEqual({ kind: 'error', message: `${flag} given twice: it takes one value (see --help)` })
+  })
+
+  test('--keep twice is still --keep', () => {
+    expect(parse('--keep', '--keep')).toEqual({ kind: 'run', options: expect.objectContaining({ keep: true }) })
+  })
+})
