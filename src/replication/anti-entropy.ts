@@ -48,6 +48,7 @@ import { createHash } from 'node:crypto'
 import { COMPACT_MARK_BYTES, COMPACT_NAME_BYTES, PROOF_BYTES, SYNC_LIMITS, digestEntryBytes, nameBytes } from './codec.js'
 import type { CompactPage, DigestScopeName, HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
 import { nameHash } from './catalog.js'
+import { ListingBudget, listingBudgetSpec } from './listing-budget.js'
 import type { DocCatalog } from './catalog.js'
 import type { CoveredDigests } from './covered.js'
 import type { ReplicationConfig } from './config.js'
@@ -107,6 +108,8 @@ export interface AntiEntropyOptions {
   onAbsent?(peer: PeerId, doc: string): void
   /** Whether a connection to `peer` is open (a frame to it needs no dial). */
   connected(peer: PeerId): boolean
+  /** A listing from `peer` asked for more work than its budget (listing-budget.ts): `dropped` docs left out. */
+  onThrottled?(peer: PeerId, dropped: number): void
 }
 
 /** A doc as a listing names it: with the digest this peer has of it (in memory, else in the store). */
@@ -273,10 +276,23 @@ export class AntiEntropy {
   private handoffAt = Number.NEGATIVE_INFINITY
   /** Guest docs a compact handoff listing did not settle, with the homes to list them to in full (bounded: MAX_EXCHANGES docs). */
   private readonly inFull = new Map<string, Set<PeerId>>()
+  /** Docs a sender's listings may make us work for (listing-budget.ts). */
+  private readonly budget: ListingBudget
 
   constructor (private readonly o: AntiEntropyOptions) {
     // A random start, so that a restarted peer's new sessions are unlikely to match stale replies.
     this.nextSession = o.random.int(UINT32)
+    this.budget = new ListingBudget(() => listingBudgetSpec(o.config.maxDocsPerRound, o.config.antiEntropyIntervalMs), () => o.clock.now())
+  }
+
+  /** `n` docs of a listing from a sender whose budget is spent, left to a later round: counted (reported once per listing). */
+  private drop (throttled: { dropped: number }, n = 1): void {
+    throttled.dropped += n
+    this.o.counters.listingDocsDropped += n
+  }
+
+  private reportThrottled (from: PeerId, throttled: { dropped: number }): void {
+    if (throttled.dropped > 0) this.o.onThrottled?.(from, throttled.dropped)
   }
 
   get outstanding (): number {
@@ -827,6 +843,7 @@ export class AntiEntropy {
     const hints: HostHint[] = []
     let alive: ReadonlySet<PeerId> | undefined
     let differing = 0
+    const throttled = { dropped: 0 }
     const stepOne = (doc: string, listed?: Uint8Array): void => {
       // A plain listing — a reader fetching the doc, a guest copy's read repair, a doc held open elsewhere —
       // is answered by a home at once, with no claim: it rarely brings anything, and after a heal every reader
@@ -836,7 +853,13 @@ export class AntiEntropy {
       // from bringing the same updates again (after a heal every co-home and guest offers them at once), and
       // one refused is offered again at the next tick (waiting for the claim instead loaded the soak's homes).
       const unclaimed = msg.scope === 'plain' && this.o.placement.isHome(doc)
+      // Each doc worked for is charged to the sender's budget: past it, left to a later round (no claim taken).
+      if (!this.budget.has(from)) {
+        this.drop(throttled)
+        return
+      }
       if (!unclaimed && !this.claim(doc, from, msg.session, 'responder', listed)) return // under way in another exchange
+      this.budget.take(from)
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
@@ -867,9 +890,20 @@ export class AntiEntropy {
       // The listing is complete for its buckets: what we hold there and it did not list, it lacks.
       const listedSet = new Set(listed)
       const complete = msg.full && msg.buckets.length === 0 ? undefined : bucketsNamed(msg.buckets, msg.groups ?? BUCKETS) // full: every bucket
-      for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
+      // A sender whose budget is spent does not get the scan of our shared docs either (O(docs held)).
+      if (this.budget.has(from)) for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
     }
-    const others = msg.scope === 'plain' && msg.full && msg.page === 0 ? this.othersThan(new Set(listed)) : []
+    // The docs we name back cost the sender's budget too (a listing of nothing got a page of names).
+    let others = msg.scope === 'plain' && msg.full && msg.page === 0 && this.budget.has(from) ? this.othersThan(new Set(listed)) : []
+    if (others.length > 0) {
+      const granted = this.budget.available(from, others.length)
+      if (granted < others.length) {
+        this.drop(throttled, others.length - granted)
+        others = others.slice(0, granted)
+      }
+      this.budget.take(from, granted)
+    }
+    this.reportThrottled(from, throttled)
     this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable })
   }
 
@@ -891,6 +925,7 @@ export class AntiEntropy {
     const unresolved = new Uint8Array(hosted.byteLength)
     const proven: Listed[] = []
     let differing = 0
+    const throttled = { dropped: 0 }
     for (let i = 0; i < count; i++) {
       const bit = 1 << (i & 7)
       const doc = this.o.catalog.byNameHash(view.getUint32(i * COMPACT_NAME_BYTES))
@@ -910,13 +945,19 @@ export class AntiEntropy {
       // In memory with appends in flight: no answer (the next round confirms the stored state).
       const ours = this.digestOf(doc)
       if (ours !== undefined && startsWith(ours, mark)) continue
+      if (!this.budget.has(from)) {
+        this.drop(throttled)
+        continue
+      }
       if (!this.claim(doc, from, msg.session, 'responder')) continue
+      this.budget.take(from)
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
       }, from, 'digests')
       if (!held) this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: new Map() })
     }
+    this.reportThrottled(from, throttled)
     const proof = proven.length > 0 ? proofOf(proven) : new Uint8Array(0)
     this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others: [], hints: [], equal, durable: this.o.durable, unresolved, proof })
   }
@@ -1243,6 +1284,7 @@ export class AntiEntropy {
     this.summaries.clear()
     this.exchanging.clear()
     this.inFull.clear()
+    this.budget.clear()
     this.arrived.clear()
     this.handoffAt = Number.NEGATIVE_INFINITY
     this.fetchTimer?.cancel()
