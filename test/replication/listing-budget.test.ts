@@ -13,6 +13,7 @@
  * empty, `MURMUR_RIGHT=0`: 32.4 s), as before the budget, with nothing dropped.
  */
 import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { Channel, DEFAULT_MAX_FRAME_BYTES } from '../../src/core/transport.js'
 import { decodeSync, encodeSync } from '../../src/replication/codec.js'
 import type { SyncMessage } from '../../src/replication/codec.js'
@@ -146,4 +147,37 @@ describe('anti-entropy listings: a per-sender budget on the docs they make us wo
     expect(ms, 'ms of CPU for 30 listings of 4,096 made-up names').toBeLessThan(4_000)
     r.stop()
   }, 120_000)
+
+  it('creates no doc from a step 2 it never asked for; a handoff listing of a doc it lacks still brings it', async () => {
+    // One home per doc, so most names are homed elsewhere: a doc new here is taken only from an exchange
+    // this peer started (its step 1 for a doc listed to it) or because it homes the doc.
+    const t = new FakeTransport()
+    const r = new Replicator({
+      transport: t, clock: new ManualClock(), random: new SeededRandom(1), store: new MemoryDocStore(),
+      peers: { alivePeers: () => ['evil', 'friend'], addressesOf: () => [], onPeerAlive: () => () => {} }
+    }, { profile: 'sim', config: { replicas: 1 } })
+    r.start()
+    const others = Array.from({ length: 200 }, (_, i) => `other${i}`).filter(name => !r.homes(name).includes(r.localId))
+    const update = (): Uint8Array => {
+      const d = new Y.Doc()
+      d.getMap('kv').set('made', 'up')
+      return Y.encodeStateAsUpdate(d)
+    }
+    // Unsolicited step 2s for 100 docs homed elsewhere: each created a doc here (bounded by maxDocs, 1,000,000).
+    for (const doc of others.slice(0, 100)) t.inject('evil', encodeSync({ type: 'syncDoc', session: 5, doc, step: 'diffAndVector', vector: new Map(), update: update() }))
+    await settle()
+    expect(r.docs(), 'docs created by step 2s nobody asked for').toEqual([])
+    expect(r.stats().unhostedFrames).toBe(100)
+    // A guest handing a doc over: this peer answers the listing with step 1 (an empty vector), and takes the step 2.
+    const handed = others[100] as string
+    t.inject('friend', encodeSync({ type: 'digests', session: 6, page: 0, pages: 1, full: false, scope: 'handoff', entries: [{ doc: handed, digest: new Uint8Array(16).fill(1) }], buckets: [] }))
+    t.inject('friend', encodeSync({ type: 'syncDoc', session: 6, doc: handed, step: 'diffAndVector', vector: new Map(), update: update() }))
+    await settle()
+    expect(r.docs()).toEqual([handed])
+    // The same step 2 in another session, or from another peer, is not the exchange it asked for.
+    t.inject('evil', encodeSync({ type: 'syncDoc', session: 6, doc: others[101] as string, step: 'diffAndVector', vector: new Map(), update: update() }))
+    await settle()
+    expect(r.docs()).toEqual([handed])
+    r.stop()
+  })
 })
