@@ -1092,7 +1092,11 @@ export class AntiEntropy {
 
   /** Handles a syncDoc message; `askNothing`: step 2 asks for nothing back (see handleSyncDoc). */
   private takeUp (from: PeerId, msg: SyncDocMessage, askNothing: boolean): void {
-    const create = msg.step === 'diffAndVector' || (msg.step === 'vector' && this.o.placement.isHome(msg.doc))
+    // A doc new here comes with a step 2 only if we home it or asked for it (our step 1 to a listing of it);
+    // any member's step 2 nobody asked for used to create a doc of its choosing here (up to maxDocs).
+    const create = msg.step === 'diffAndVector'
+      ? this.o.placement.isHome(msg.doc) || this.askedFor(msg.doc, from, msg.session)
+      : msg.step === 'vector' && this.o.placement.isHome(msg.doc)
     const held = this.o.withDoc(msg.doc, create, (entry) => { this.syncStep(from, msg, entry, askNothing) }, from, 'syncDoc')
     if (!held) {
       this.o.counters.unhostedFrames++
@@ -1258,6 +1262,12 @@ export class AntiEntropy {
     }
     this.exchanging.set(doc, { peer, session, until: now + this.o.config.sessionTimeoutMs, role, ...(listed === undefined ? {} : { listed }) })
     return true
+  }
+
+  /** Whether this peer answered a listing of `doc` by `peer` in `session` with step 1 (it holds the responder's claim). */
+  private askedFor (doc: string, peer: PeerId, session: number): boolean {
+    const current = this.exchanging.get(doc)
+    return current?.peer === peer && current.session === session && current.role === 'responder'
   }
 
   private release (doc: string, peer: PeerId, session: number): void {
