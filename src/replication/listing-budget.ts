@@ -42,13 +42,7 @@ export class ListingBudget {
 
   /** Docs `sender` may make us work for now, at most `max` (takes nothing). */
   available (sender: PeerId, max: number): number {
-    const bucket = this.bucket(sender)
-    let n = 0
-    // A bucket answers whether a cost is there, not how many tokens it holds: halve down to what fits.
-    for (let step = max; step >= 1; step = Math.floor(step / 2)) {
-      while (n + step <= max && bucket.has(this.now(), n + step)) n += step
-    }
-    return n
+    return Math.min(max, this.bucket(sender).available(this.now()))
   }
 
   /** Takes one doc (or `cost`) from `sender`'s budget; false, taking nothing, if short. */

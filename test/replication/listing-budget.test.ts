@@ -17,7 +17,7 @@ import * as Y from 'yjs'
 import { Channel, DEFAULT_MAX_FRAME_BYTES } from '../../src/core/transport.js'
 import { decodeSync, encodeSync } from '../../src/replication/codec.js'
 import type { SyncMessage } from '../../src/replication/codec.js'
-import { listingBudgetSpec } from '../../src/replication/listing-budget.js'
+import { ListingBudget, listingBudgetSpec } from '../../src/replication/listing-budget.js'
 import { MemoryDocStore } from '../../src/replication/memory-store.js'
 import { Replicator } from '../../src/replication/replicator.js'
 import { SeededRandom } from '../../src/core/random.js'
@@ -179,5 +179,23 @@ describe('anti-entropy listings: a per-sender budget on the docs they make us wo
     await settle()
     expect(r.docs()).toEqual([handed])
     r.stop()
+  })
+})
+
+describe('ListingBudget', () => {
+  it('gives each sender four rounds at once, then two rounds per interval, apart from other senders', () => {
+    let now = 0
+    const spec = listingBudgetSpec(4096, 5_000)
+    expect(spec).toEqual({ burst: 16_384, ratePerSec: 1638.4 })
+    const b = new ListingBudget(() => spec, () => now)
+    expect(b.available('a', 100_000)).toBe(16_384)
+    expect(b.take('a', 16_384)).toBe(true)
+    expect(b.has('a')).toBe(false)
+    expect(b.take('a')).toBe(false)
+    expect(b.available('b', 10)).toBe(10) // another sender: its own budget
+    now += 5_000
+    expect(b.available('a', 100_000)).toBe(8_192) // two rounds per interval
+    expect(b.take('a', 8_192)).toBe(true)
+    expect(b.take('a')).toBe(false)
   })
 })
