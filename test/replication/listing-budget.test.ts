@@ -180,6 +180,29 @@ describe('anti-entropy listings: a per-sender budget on the docs they make us wo
     expect(r.docs()).toEqual([handed])
     r.stop()
   })
+  it('hints at hosts of docs it lacks within the sender\'s budget', () => {
+    // A plain listing naming docs this peer lacks but knows hosts of is answered with hints (up to 64 a
+    // reply, each up to 4 peers): 1,000 listings of 64 such docs got 32,000 hints back, unbounded per sender.
+    const t = new FakeTransport()
+    const r = new Replicator({
+      transport: t, clock: new ManualClock(), random: new SeededRandom(1), store: new MemoryDocStore(),
+      peers: { alivePeers: () => ['evil', 'friend'], addressesOf: () => [], onPeerAlive: () => () => {} }
+    }, { profile: 'sim' })
+    r.start()
+    const zero = new Uint8Array(16)
+    const names = Array.from({ length: 64 }, (_, i) => `elsewhere-${i}`)
+    const entries = names.map(doc => ({ doc, digest: zero }))
+    // `friend` says it hosts them (a plain listing: this peer learns who hosts what).
+    t.inject('friend', encodeSync({ type: 'digests', session: 1, page: 0, pages: 1, full: false, scope: 'plain', entries, buckets: [] }))
+    const frame = encodeSync({ type: 'digests', session: 2, page: 0, pages: 1, full: false, scope: 'plain', entries, buckets: [] })
+    for (let i = 0; i < 1000; i++) t.inject('evil', frame)
+    let hints = 0
+    for (const [i, m] of t.messages().entries()) if (t.sent[i]?.to.id === 'evil' && m.type === 'digestsReply') hints += m.hints.length
+    const spec = listingBudgetSpec(r.config.maxDocsPerRound, r.config.antiEntropyIntervalMs)
+    expect(hints, 'hints sent to the hostile member').toBeLessThanOrEqual(spec.burst)
+    expect(hints).toBeGreaterThan(0)
+    r.stop()
+  })
 })
 
 describe('ListingBudget', () => {
