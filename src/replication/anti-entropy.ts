@@ -885,9 +885,14 @@ export class AntiEntropy {
       } else if (msg.scope === 'handoff' || (msg.scope === 'shared' && this.o.placement.isHome(e.doc) && this.settled())) {
         stepOne(e.doc, e.digest)
       } else if (!held && hints.length < MAX_HINTS_PER_REPLY) {
+        // A hint names a doc back (with up to 4 peers): charged as a doc worked for.
+        if (!this.budget.has(from)) {
+          this.drop(throttled)
+          return
+        }
         alive ??= aliveSet(this.o.peers)
         const peers = this.o.random.sample(this.o.hosts.hostsOf(e.doc, alive, from), SYNC_LIMITS.hintPeers)
-        if (peers.length > 0) hints.push({ doc: e.doc, peers })
+        if (peers.length > 0 && this.budget.take(from)) hints.push({ doc: e.doc, peers })
       }
     })
     if (msg.scope === 'shared') {
