@@ -52,6 +52,12 @@ export class TokenBucket {
     return this.tokens >= cost
   }
 
+  /** Whole tokens available now (refills, takes nothing). */
+  available (now: number): number {
+    this.has(now, 0)
+    return Math.floor(this.tokens)
+  }
+
   /** Takes `cost` tokens if available; takes nothing otherwise. */
   take (now: number, cost = 1): boolean {
     if (!this.has(now, cost)) return false

@@ -48,6 +48,7 @@ import { createHash } from 'node:crypto'
 import { COMPACT_MARK_BYTES, COMPACT_NAME_BYTES, PROOF_BYTES, SYNC_LIMITS, digestEntryBytes, nameBytes } from './codec.js'
 import type { CompactPage, DigestScopeName, HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
 import { nameHash } from './catalog.js'
+import { ListingBudget, listingBudgetSpec } from './listing-budget.js'
 import type { DocCatalog } from './catalog.js'
 import type { CoveredDigests } from './covered.js'
 import type { ReplicationConfig } from './config.js'
@@ -107,6 +108,8 @@ export interface AntiEntropyOptions {
   onAbsent?(peer: PeerId, doc: string): void
   /** Whether a connection to `peer` is open (a frame to it needs no dial). */
   connected(peer: PeerId): boolean
+  /** A listing from `peer` asked for more work than its budget (listing-budget.ts): `dropped` docs left out. */
+  onThrottled?(peer: PeerId, dropped: number): void
 }
 
 /** A doc as a listing names it: with the digest this peer has of it (in memory, else in the store). */
@@ -184,6 +187,8 @@ export const ALIVE_SYNC_SPACING_MS = 500
 const SHARED_WAIT_INTERVALS = 4
 /** Per-doc exchanges tracked at once (see `exchanging`). */
 const MAX_EXCHANGES = 65_536
+/** A full `exchanging` table is swept for lapsed claims at most this often (see `claim`). */
+const FULL_SWEEP_SPACING_MS = 100
 /**
  * Shared sets this small skip the group hashes: their whole listing (a doc name and a 16-byte digest each)
  * costs about what the reply would, and saves a round trip. Larger ones get hashes folded into about one
@@ -282,10 +287,25 @@ export class AntiEntropy {
   private handoffAt = Number.NEGATIVE_INFINITY
   /** Guest docs a compact handoff listing did not settle, with the homes to list them to in full (bounded: MAX_EXCHANGES docs). */
   private readonly inFull = new Map<string, Set<PeerId>>()
+  /** Docs a sender's listings may make us work for (listing-budget.ts). */
+  private readonly budget: ListingBudget
+  /** When a full `exchanging` table was last swept for lapsed claims (see `claim`). */
+  private sweptAt = Number.NEGATIVE_INFINITY
 
   constructor (private readonly o: AntiEntropyOptions) {
     // A random start, so that a restarted peer's new sessions are unlikely to match stale replies.
     this.nextSession = o.random.int(UINT32)
+    this.budget = new ListingBudget(() => listingBudgetSpec(o.config.maxDocsPerRound, o.config.antiEntropyIntervalMs), () => o.clock.now())
+  }
+
+  /** `n` docs of a listing from a sender whose budget is spent, left to a later round: counted (reported once per listing). */
+  private drop (throttled: { dropped: number }, n = 1): void {
+    throttled.dropped += n
+    this.o.counters.listingDocsDropped += n
+  }
+
+  private reportThrottled (from: PeerId, throttled: { dropped: number }): void {
+    if (throttled.dropped > 0) this.o.onThrottled?.(from, throttled.dropped)
   }
 
   get outstanding (): number {
@@ -849,6 +869,7 @@ export class AntiEntropy {
     const hints: HostHint[] = []
     let alive: ReadonlySet<PeerId> | undefined
     let differing = 0
+    const throttled = { dropped: 0 }
     const stepOne = (doc: string, listed?: Uint8Array): void => {
       // A plain listing — a reader fetching the doc, a guest copy's read repair, a doc held open elsewhere —
       // is answered by a home at once, with no claim: it rarely brings anything, and after a heal every reader
@@ -858,7 +879,13 @@ export class AntiEntropy {
       // from bringing the same updates again (after a heal every co-home and guest offers them at once), and
       // one refused is offered again at the next tick (waiting for the claim instead loaded the soak's homes).
       const unclaimed = msg.scope === 'plain' && this.o.placement.isHome(doc)
+      // Each doc worked for is charged to the sender's budget: past it, left to a later round (no claim taken).
+      if (!this.budget.has(from)) {
+        this.drop(throttled)
+        return
+      }
       if (!unclaimed && !this.claim(doc, from, msg.session, 'responder', listed)) return // under way in another exchange
+      this.budget.take(from)
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
@@ -880,18 +907,34 @@ export class AntiEntropy {
       } else if (msg.scope === 'handoff' || (msg.scope === 'shared' && this.o.placement.isHome(e.doc) && this.settled())) {
         stepOne(e.doc, e.digest)
       } else if (!held && hints.length < MAX_HINTS_PER_REPLY) {
+        // A hint names a doc back (with up to 4 peers): charged as a doc worked for.
+        if (!this.budget.has(from)) {
+          this.drop(throttled)
+          return
+        }
         alive ??= aliveSet(this.o.peers)
         const peers = this.o.random.sample(this.o.hosts.hostsOf(e.doc, alive, from), SYNC_LIMITS.hintPeers)
-        if (peers.length > 0) hints.push({ doc: e.doc, peers })
+        if (peers.length > 0 && this.budget.take(from)) hints.push({ doc: e.doc, peers })
       }
     })
     if (msg.scope === 'shared') {
       // The listing is complete for its buckets: what we hold there and it did not list, it lacks.
       const listedSet = new Set(listed)
       const complete = msg.full && msg.buckets.length === 0 ? undefined : bucketsNamed(msg.buckets, msg.groups ?? BUCKETS) // full: every bucket
-      for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
+      // A sender whose budget is spent does not get the scan of our shared docs either (O(docs held)).
+      if (this.budget.has(from)) for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
     }
-    const others = msg.scope === 'plain' && msg.full && msg.page === 0 ? this.othersThan(new Set(listed)) : []
+    // The docs we name back cost the sender's budget too (a listing of nothing got a page of names).
+    let others = msg.scope === 'plain' && msg.full && msg.page === 0 && this.budget.has(from) ? this.othersThan(new Set(listed)) : []
+    if (others.length > 0) {
+      const granted = this.budget.available(from, others.length)
+      if (granted < others.length) {
+        this.drop(throttled, others.length - granted)
+        others = others.slice(0, granted)
+      }
+      this.budget.take(from, granted)
+    }
+    this.reportThrottled(from, throttled)
     this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable })
   }
 
@@ -913,6 +956,7 @@ export class AntiEntropy {
     const unresolved = new Uint8Array(hosted.byteLength)
     const proven: Listed[] = []
     let differing = 0
+    const throttled = { dropped: 0 }
     for (let i = 0; i < count; i++) {
       const bit = 1 << (i & 7)
       const doc = this.o.catalog.byNameHash(view.getUint32(i * COMPACT_NAME_BYTES))
@@ -932,13 +976,19 @@ export class AntiEntropy {
       // In memory with appends in flight: no answer (the next round confirms the stored state).
       const ours = this.digestOf(doc)
       if (ours !== undefined && startsWith(ours, mark)) continue
+      if (!this.budget.has(from)) {
+        this.drop(throttled)
+        continue
+      }
       if (!this.claim(doc, from, msg.session, 'responder')) continue
+      this.budget.take(from)
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
         this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: entry.vector() })
       }, from, 'digests')
       if (!held) this.o.steps.push(from, { type: 'syncDoc', session: msg.session, doc, step: 'vector', vector: new Map() })
     }
+    this.reportThrottled(from, throttled)
     const proof = proven.length > 0 ? proofOf(proven) : new Uint8Array(0)
     this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others: [], hints: [], equal, durable: this.o.durable, unresolved, proof })
   }
@@ -1069,7 +1119,11 @@ export class AntiEntropy {
 
   /** Handles a syncDoc message; `askNothing`: step 2 asks for nothing back (see handleSyncDoc). */
   private takeUp (from: PeerId, msg: SyncDocMessage, askNothing: boolean): void {
-    const create = msg.step === 'diffAndVector' || (msg.step === 'vector' && this.o.placement.isHome(msg.doc))
+    // A doc new here comes with a step 2 only if we home it or asked for it (our step 1 to a listing of it);
+    // any member's step 2 nobody asked for used to create a doc of its choosing here (up to maxDocs).
+    const create = msg.step === 'diffAndVector'
+      ? this.o.placement.isHome(msg.doc) || this.askedFor(msg.doc, from, msg.session)
+      : msg.step === 'vector' && this.o.placement.isHome(msg.doc)
     const held = this.o.withDoc(msg.doc, create, (entry) => { this.syncStep(from, msg, entry, askNothing) }, from, 'syncDoc')
     if (!held) {
       this.o.counters.unhostedFrames++
@@ -1225,11 +1279,22 @@ export class AntiEntropy {
     const current = this.exchanging.get(doc)
     if (current !== undefined && current.until > now && (current.peer !== peer || current.session !== session)) return false
     if (current === undefined && this.exchanging.size >= MAX_EXCHANGES) {
-      for (const [d, x] of this.exchanging) if (x.until <= now) this.exchanging.delete(d)
+      // Swept at most every FULL_SWEEP_SPACING_MS: made-up names filling the table made every further
+      // claim a scan of all 65,536 (30 listings of 4,096 new names: 33.8 s of CPU, 0.45 s swept so).
+      if (now - this.sweptAt >= FULL_SWEEP_SPACING_MS) {
+        this.sweptAt = now
+        for (const [d, x] of this.exchanging) if (x.until <= now) this.exchanging.delete(d)
+      }
       if (this.exchanging.size >= MAX_EXCHANGES) return true // too many to track: exchange, at worst twice
     }
     this.exchanging.set(doc, { peer, session, until: now + this.o.config.sessionTimeoutMs, role, ...(listed === undefined ? {} : { listed }) })
     return true
+  }
+
+  /** Whether this peer answered a listing of `doc` by `peer` in `session` with step 1 (it holds the responder's claim). */
+  private askedFor (doc: string, peer: PeerId, session: number): boolean {
+    const current = this.exchanging.get(doc)
+    return current?.peer === peer && current.session === session && current.role === 'responder'
   }
 
   private release (doc: string, peer: PeerId, session: number): void {
@@ -1265,6 +1330,8 @@ export class AntiEntropy {
     this.summaries.clear()
     this.exchanging.clear()
     this.inFull.clear()
+    this.budget.clear()
+    this.sweptAt = Number.NEGATIVE_INFINITY
     this.arrived.clear()
     this.handoffAt = Number.NEGATIVE_INFINITY
     this.fetchTimer?.cancel()

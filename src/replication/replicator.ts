@@ -305,6 +305,9 @@ export class Replicator {
       counters,
       pageBytes: config.chunkBytes - PAGE_ENVELOPE_BYTES,
       withDoc: (name, create, fn, from, type) => this.withDoc(name, create, fn, from, type),
+      onThrottled: (peer, dropped) => {
+        this.warnings.warn('listing-budget', 'a peer\'s anti-entropy listings ask for more work than its budget: docs left to later rounds', { peer, dropped })
+      },
       apply: (entry, update, from) => { this.applyRemote(entry, update, from, 'sync') },
       noteVector: (peer, doc, vector) => { this.flushes.noteVector(peer, doc, vector) },
       confirmed: (doc, peer, digest, durable) => {

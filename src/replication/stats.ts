@@ -88,6 +88,8 @@ export interface ReplicatorCounters {
   docsDropped: number
   /** Compact handoff pages whose proof did not match (a name hash or digest mark matched by chance): their docs are listed in full. */
   handoffProofsFailed: number
+  /** Docs anti-entropy listings asked this peer to work for (compare, load, send a step 1 for, or name back) past their sender's budget (listing-budget.ts): left to later rounds. */
+  listingDocsDropped: number
   /** Read repairs sent: a read answered from a guest copy asked one of its homes for what it holds beyond it (read-repair.ts). */
   readRepairs: number
   /** Sync frames that waited for the per-peer pace (pacer.ts), and frames dropped because a peer's pace queue was full. */
@@ -183,6 +185,7 @@ export function createCounters (): ReplicatorCounters {
     batchesSent: 0,
     handoffRounds: 0,
     handoffProofsFailed: 0,
+    listingDocsDropped: 0,
     readRepairs: 0,
     docsDropped: 0,
     framesPaced: 0,
