@@ -60,6 +60,12 @@ export class AddressUsageError extends ConfigError {
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL'])
 
 const READ_METHODS = new Set(['GET', 'HEAD'])
+/**
+ * Said of a change (a non-read request) that left but got no answer — a timeout, a reset, Ctrl-C — or a
+ * 500: the agent may have applied it, and nothing here can tell. `docs put` says it its own way (it retries
+ * under an Idempotency-Key), so it strips this.
+ */
+export const MAY_HAVE_APPLIED = ' (the agent may have received it: the change may have been applied)'
 
 export interface AgentClient {
   readonly base: string
@@ -168,12 +174,15 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
   /** `method`: a write that never left says so (a read has nothing to apply). */
   const unreachable = (err: unknown, method = 'GET'): AgentError => {
     const cause = (err as { cause?: { name?: string, code?: unknown, message?: string } }).cause
+    const change = !READ_METHODS.has(method)
     if ((err as { name?: string }).name === 'TimeoutError' || cause?.name === 'TimeoutError') {
-      return new AgentError(`the agent at ${base} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`)
+      return new AgentError(`the agent at ${base} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s${change ? MAY_HAVE_APPLIED : ''}`)
     }
     const reason = typeof cause?.code === 'string' ? cause.code : cause?.message
-    const notSent = typeof cause?.code === 'string' && NOT_SENT.has(cause.code)
-    const outcome = notSent && !READ_METHODS.has(method) ? ' (nothing was sent: not applied)' : ''
+    // A TLS handshake that failed (an untrusted or misnamed certificate, no TLS at all) ended before the request.
+    const tlsRefused = base.startsWith('https:') && typeof cause?.code === 'string' && (UNTRUSTED_CERT.has(cause.code) || cause.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || cause.code === 'EPROTO')
+    const notSent = tlsRefused || (typeof cause?.code === 'string' && NOT_SENT.has(cause.code))
+    const outcome = !change ? '' : notSent ? ' (nothing was sent: not applied)' : MAY_HAVE_APPLIED
     return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}${tlsHint(base, cause?.code)}${outcome}`, undefined, undefined, false, notSent)
   }
   const fail = async (res: Response): Promise<AgentError> => {
@@ -207,10 +216,14 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
           ...(body === undefined ? {} : { body: body instanceof JsonText ? body.text : JSON.stringify(body) }),
           signal
         })
-        if (!res.ok) throw await fail(res)
+        if (!res.ok) {
+          const refused = await fail(res)
+          if (res.status !== 500 || READ_METHODS.has(method)) throw refused
+          throw new AgentError(`${refused.message}${MAY_HAVE_APPLIED}`, refused.status, refused.code)
+        }
         return await json<T>(res)
       } catch (err) {
-        if (init.signal?.aborted === true) throw new AgentError(`interrupted while waiting for the agent at ${base}`, undefined, undefined, true)
+        if (init.signal?.aborted === true) throw new AgentError(`interrupted while waiting for the agent at ${base}${READ_METHODS.has(method) ? '' : MAY_HAVE_APPLIED}`, undefined, undefined, true)
         if (err instanceof AgentError) throw err
         throw unreachable(err, method)
       }

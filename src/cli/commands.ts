@@ -12,7 +12,7 @@ import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { generatePsk } from '../net/psk.js'
 import { PROTO_TAG_KEY } from './args.js'
-import { AgentError, JsonText, agentClient } from './client.js'
+import { AgentError, JsonText, MAY_HAVE_APPLIED, agentClient } from './client.js'
 import type { AgentClient } from './client.js'
 
 export class UsageError extends Error {
@@ -360,7 +360,7 @@ const PUT_RETRY_DELAYS_MS = [500, 1_500]
  */
 async function putOnce<T> (key: string, send: (headers: Record<string, string>) => Promise<T>, interrupted: AbortSignal): Promise<T> {
   // The error of a request that never left says 'not applied' (client.ts): not so after an earlier attempt.
-  const plain = (err: AgentError): string => err.message.replace(/ \(nothing was sent: not applied\)$/, '')
+  const plain = (err: AgentError): string => err.message.replace(/ \(nothing was sent: not applied\)$/, '').replace(MAY_HAVE_APPLIED, '')
   const unknownOutcome = (err: AgentError): AgentError => new AgentError(`${plain(err)} (the write may or may not have been applied: retry with --idempotency-key ${key}, which applies it at most once)`, err.status, err.code, err.interrupted)
   for (let attempt = 0; ; attempt++) {
     try {

@@ -57,14 +57,41 @@ let stand: Agent | undefined
 afterEach(async () => { await stand?.close(); stand = undefined })
 
 describe('murmur <command>: Ctrl-C ends a request the agent does not answer', () => {
-  test('members, ready, join: exit 1 at once with "interrupted"', async () => {
+  test('members, ready, join: exit 1 at once with "interrupted"; a change interrupted may have been applied, and says so', async () => {
     stand = await agent()
     for (const args of [['members'], ['ready'], ['join', '/ip4/127.0.0.1/tcp/4001']]) {
       const r = await interrupted([...args, '--http-addr', stand.addr], 300)
       expect(r.status, args[0]).toBe(1)
-      expect(r.stderr).toMatch(/^murmur: interrupted while waiting for the agent at http:\/\/127\.0\.0\.1:\d+\n$/)
+      const outcome = args[0] === 'join' ? ' \\(the agent may have received it: the change may have been applied\\)' : ''
+      expect(r.stderr).toMatch(new RegExp(`^murmur: interrupted while waiting for the agent at http://127\\.0\\.0\\.1:\\d+${outcome}\n$`))
       expect(r.ms).toBeLessThan(PROMPT_MS)
     }
+  }, 20_000)
+
+  // A change that left and got no answer, or a 500, may have been applied: the message used to read like a
+  // plain failure ("did not answer within 30 s"), and an operator would take the tags as unchanged.
+  test('tags set, join, leave: a change the agent did not answer says it may have been applied; a read does not', async () => {
+    stand = await agent()
+    // Real timers: the request timeout is an AbortSignal.timeout, which fake timers do not reach. All four at once.
+    const runs = [['tags', 'set', 'role=db'], ['join', '/ip4/127.0.0.1/tcp/4001'], ['leave'], ['members']].map(async (args) => {
+      let stderr = ''
+      const status = await runOperator([...args, '--http-addr', stand?.addr ?? ''], { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: () => {}, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
+      return { command: args[0] ?? '', status, stderr }
+    })
+    for (const r of await Promise.all(runs)) {
+      expect(r.status, r.command).toBe(1)
+      const outcome = r.command === 'members' ? '' : ' (the agent may have received it: the change may have been applied)'
+      expect(r.stderr, r.command).toBe(`murmur: the agent at http://${stand.addr} did not answer within 30 s${outcome}\n`)
+    }
+    expect(stand.requests()).toBe(4)
+  }, REQUEST_TIMEOUT_MS + 15_000)
+
+  test('tags set: a 500 says the change may have been applied', async () => {
+    stand = await agent(JSON.stringify({ error: 'internal error', code: 'internal' }))
+    let stderr = ''
+    const status = await runOperator(['tags', 'set', 'role=db', '--http-addr', stand.addr], { env: { MURMUR_HTTP_ADDR: '', MURMUR_HTTP_TOKEN: '' }, out: () => {}, err: (t) => { stderr += t }, interrupted: new AbortController().signal })
+    expect(status).toBe(1)
+    expect(stderr).toBe('murmur: 500 internal: internal error (the agent may have received it: the change may have been applied)\n')
   }, 20_000)
 
   test('monitor: Ctrl-C before the agent answered exits 0, like Ctrl-C during the stream', async () => {

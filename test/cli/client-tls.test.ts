@@ -54,6 +54,13 @@ describe.skipIf(!openssl)('murmur and an agent\'s TLS', () => {
     expect(r.stderr).toMatch(/^murmur: cannot reach the agent at https:\/\/127\.0\.0\.1:\d+: DEPTH_ZERO_SELF_SIGNED_CERT \(.*NODE_EXTRA_CA_CERTS=<ca\.pem>.*\)\n$/)
   })
 
+  test('a change refused at the TLS handshake says nothing was sent, not that it may have been applied', async () => {
+    const port = await listen(createTlsServer(selfSigned('IP:127.0.0.1'), members))
+    const r = await murmur(['tags', 'set', 'role=db', '--http-addr', `https://127.0.0.1:${port}`])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^murmur: cannot reach the agent at https:\/\/127\.0\.0\.1:\d+: DEPTH_ZERO_SELF_SIGNED_CERT \(.*NODE_EXTRA_CA_CERTS=<ca\.pem>.*\) \(nothing was sent: not applied\)\n$/)
+  })
+
   test('a trusted certificate for another host name: the error says so', async () => {
     const dir = tempDir()
     const pair = selfSigned('DNS:other.example')
