@@ -419,16 +419,18 @@ export interface Command {
   run: (argv: readonly string[], io: CommandIo) => Promise<number | void>
   usage: string
   summary: string
+  /** Works without an agent (no --http-addr, --data-dir or --http-token-file). */
+  local?: true
 }
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   members: { run: members, usage: 'members [--json] [--status <regexp>]', summary: 'the mesh as this agent sees it' },
-  ready: { run: ready, usage: 'ready', summary: 'exit 0 once the agent is in a mesh, or has nobody to join (GET /ready): for readiness probes' },
+  ready: { run: ready, usage: 'ready', summary: 'exit 0 once the agent is in a mesh and caught up, or has nobody to join (GET /ready): for readiness probes' },
   health: { run: health, usage: 'health', summary: 'exit 0 if the agent answers (GET /health): for liveness checks' },
   join: { run: join, usage: 'join <multiaddr>...', summary: 'join the mesh of these peers (a DNS name: each of its addresses)' },
   leave: { run: leave, usage: 'leave', summary: 'leave gracefully and stop the agent' },
   tags: { run: tags, usage: 'tags set <k=v>... | tags del <k>...', summary: 'change this agent\'s tags (gossiped at once)' },
-  keygen: { run: keygen, usage: 'keygen [file]', summary: 'a new pre-shared key for --psk, printed or written 0600' },
+  keygen: { run: keygen, usage: 'keygen [file]', summary: 'a new pre-shared key for --psk, printed or written 0600', local: true },
   monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C' },
   placement: { run: placement, usage: 'placement [doc] [--json]', summary: 'where docs live: R, the docs held here, members using another --replicas, a doc\'s homes (GET /placement)' },
   docs: { run: docs, usage: 'docs ls | get <name> [key] | put <name> <key> <json> [--idempotency-key K]', summary: 'documents' }

@@ -10,18 +10,21 @@ import { AddressUsageError, AgentError } from './client.js'
 import { COMMANDS, UsageError } from './commands.js'
 import type { CommandIo } from './commands.js'
 
+/** The options every command that talks to an agent takes: in `murmur --help` and each such command's help. */
+const AGENT_OPTIONS_HELP = `Options of the commands that talk to an agent:
+  --http-addr <[http(s)://]host:port>     the agent's HTTP API (or MURMUR_HTTP_ADDR; default: the address a
+                                          local agent records in <data-dir>/http-addr)
+  --data-dir <dir>                        where that local agent runs (default .murmur, or MURMUR_DATA_DIR)
+  --http-token-file <file>                its bearer token (or MURMUR_HTTP_TOKEN, MURMUR_HTTP_TOKEN_FILE)
+`
+
 export const MURMUR_HELP = `Usage: murmur <command> [options]
 
 Commands:
   agent                                   run a peer (the flags of node dist/peer.js: murmur agent --help)
 ${Object.values(COMMANDS).map(c => c.usage.length < 38 ? `  ${c.usage.padEnd(38)}  ${c.summary}` : `  ${c.usage}\n  ${''.padEnd(38)}  ${c.summary}`).join('\n')}
 
-Options of the commands that talk to an agent:
-  --http-addr <[http(s)://]host:port>     the agent's HTTP API (or MURMUR_HTTP_ADDR; default: the address a
-                                          local agent records in <data-dir>/http-addr)
-  --data-dir <dir>                        where that local agent runs (default .murmur, or MURMUR_DATA_DIR)
-  --http-token-file <file>                its bearer token (or MURMUR_HTTP_TOKEN, MURMUR_HTTP_TOKEN_FILE)
-
+${AGENT_OPTIONS_HELP}
 HTTPS with a private CA: NODE_EXTRA_CA_CERTS=<ca.pem>. Exit codes: 0 done, 1 the agent refused or could
 not be reached, 2 usage error.
 
@@ -67,7 +70,8 @@ export async function runOperator (argv: readonly string[], io: OperatorIo): Pro
   if (cmd === undefined) return fail(`unknown command ${JSON.stringify(command.slice(0, 40))} (see murmur --help)`, 2)
   const flags = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest
   if (flags.includes('--help') || flags.includes('-h')) {
-    io.out(`Usage: murmur ${cmd.usage}\n\n${cmd.summary[0]?.toUpperCase() ?? ''}${cmd.summary.slice(1)}.\n`)
+    const agentFlags = cmd.local === true ? '' : `\n${AGENT_OPTIONS_HELP}`
+    io.out(`Usage: murmur ${cmd.usage}\n\n${cmd.summary[0]?.toUpperCase() ?? ''}${cmd.summary.slice(1)}.\n${agentFlags}`)
     return 0
   }
   try {

@@ -30,6 +30,17 @@ describe('murmur usage', () => {
     }
   })
 
+  // A command's own help used to stop at its one-line summary: nothing said how to point it at an agent.
+  test('a command that talks to an agent names the agent options in its help; keygen, which does not, does not', async () => {
+    for (const c of ['members', 'ready', 'join', 'tags', 'monitor', 'placement', 'docs']) {
+      const r = await murmur([c, '--help'])
+      expect(r.status, c).toBe(0)
+      expect(r.stdout, c).toMatch(/\nOptions of the commands that talk to an agent:\n {2}--http-addr .*\n[^]*--data-dir <dir>[^]*--http-token-file <file>/)
+    }
+    expect((await murmur(['keygen', '--help'])).stdout).not.toMatch(/--http-addr/)
+    expect((await murmur(['ready', '--help'])).stdout).toMatch(/in a mesh and caught up/)
+  })
+
   test('help <command> is <command> --help; help of an unknown command is a usage error', async () => {
     for (const c of ['members', 'docs', 'keygen']) {
       const r = await murmur(['help', c])
