@@ -10,7 +10,7 @@ import { SWIM_LIMITS } from '../membership/codec.js'
 import { parseOrigin, tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
-import { FLAGS_BY_NAME, SettingsError, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
+import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
 
 export interface PeerCliOptions {
@@ -294,8 +294,7 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
   const cli = fromArgv(argv)
   if (cli === 'help' || cli === 'version') return { kind: cli }
   // Trimmed, blank unset, as every MURMUR_ value is (settings.ts): "m.json\n" from a ConfigMap was ENOENT.
-  const fromEnv = env.MURMUR_CONFIG?.trim()
-  const configFile = cli.config ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv)
+  const configFile = cli.config ?? envValue(env, 'MURMUR_CONFIG')
   if (cli.config?.trim() === '') throw new ArgError('--config needs a non-empty value')
   if (configFile !== undefined) checkPath(cli.config === undefined ? 'MURMUR_CONFIG' : '--config', configFile)
   let fileSettings: Setting[] = []

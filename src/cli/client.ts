@@ -10,6 +10,7 @@ import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import { MIN_TOKEN_CHARS, tokenProblem } from '../http/access.js'
 import { DEFAULT_DATA_DIR, HTTP_ADDR_FILE, bracketedIpv6 } from './args.js'
+import { envValue } from './settings.js'
 import { httpRequest } from './http-request.js'
 
 /** A request of a command waits at most this long (a join waits for the push-pulls). */
@@ -95,14 +96,6 @@ function normalise (addr: string, what: string, typed: boolean): string {
   return url.origin
 }
 
-/**
- * A `MURMUR_*` value as the agent reads it (settings.ts): trimmed (a ConfigMap or Secret made from a file
- * ends in a newline), blank as unset.
- */
-function envValue (env: ClientInit['env'], name: string): string | undefined {
-  const v = env[name]?.trim()
-  return v === undefined || v === '' ? undefined : v
-}
 
 async function tokenOf (init: ClientInit): Promise<string | undefined> {
   const file = init.tokenFile ?? envValue(init.env, 'MURMUR_HTTP_TOKEN_FILE')

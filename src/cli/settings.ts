@@ -73,14 +73,22 @@ export class SettingsError extends Error {
 const TRUE = new Set(['1', 'true', 'yes', 'on'])
 const FALSE = new Set(['0', 'false', 'no', 'off'])
 
+/**
+ * A `MURMUR_*` value as murmur reads it, the agent and the `murmur` client alike: trimmed (a ConfigMap or
+ * Secret made from a file ends in a newline), blank as unset.
+ */
+export function envValue (env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const v = env[name]?.trim()
+  return v === undefined || v === '' ? undefined : v
+}
+
 /** Settings from `MURMUR_*` variables; unknown `MURMUR_*` names are not ours (tests, Kubernetes links) and are left alone. */
 export function settingsFromEnv (env: Readonly<Record<string, string | undefined>>): Setting[] {
   const out: Setting[] = []
   for (const s of PEER_FLAGS) {
     const name = envName(s.flag)
-    const raw = env[name]
-    if (raw === undefined || raw.trim() === '') continue
-    const v = raw.trim()
+    const v = envValue(env, name)
+    if (v === undefined) continue
     switch (s.kind) {
       // Trimmed like everything else here: a value from a file (a ConfigMap, a YAML block) ends in a
       // newline, which made a data dir named "/var/lib/murmur\n" or refused MURMUR_REPLICAS=" 2".

@@ -12,8 +12,8 @@
  * read of one asks a home anyway: read repair). Once caught up, a peer stays so: a later partition does
  * not take readiness away. A peer whose rounds cannot complete (its homes busy, or more docs than a round
  * lists) is called caught up `boundMs` after it was first asked with another member in the placement (the
- * replicator asks at every tick until done), and says so in its log. Alone, it is not caught up (nothing to compare with): callers that let a lone peer be
- * ready ask only when another member is alive.
+ * replicator asks at every tick until done), and says so in its log. Alone, it is not caught up (nothing to
+ * compare with): callers that let a lone peer be ready ask only when another member is alive.
  */
 import type { PeerId } from '../core/transport.js'
 
@@ -26,8 +26,8 @@ export interface CatchUpState {
 
 export interface CatchUpInput {
   now: number
-  /** Names of the docs held here. */
-  held: Iterable<string>
+  /** The docs held here (the catalog's entries). */
+  held: Iterable<{ readonly name: string }>
   /** The homes of `doc` under the placement's member set (this peer among them if it is one). */
   homes: (doc: string) => readonly PeerId[]
   /** The placement's member set (alive or suspect members, this peer included): the set `homes` is computed from. */
@@ -54,11 +54,11 @@ export class CatchUp {
     if (this.done) return { done: true, pending: 0 }
     // Alone (or before the placement has heard of anyone): nothing to compare with yet, and not done either,
     // or a peer asked before it joined would call itself caught up for good.
-    if (![...input.members].some(p => p !== this.localId)) return { done: false, pending: 0 }
+    if (input.members.size <= (input.members.has(this.localId) ? 1 : 0)) return { done: false, pending: 0 }
     const since = this.since ??= input.now
     let pending = 0
-    for (const doc of input.held) {
-      const homes = input.homes(doc)
+    for (const { name } of input.held) {
+      const homes = input.homes(name)
       if (!homes.includes(this.localId)) continue
       let others = false
       let compared = false

@@ -945,7 +945,7 @@ export class Replicator {
     if (!this.running || !this.listed) return { done: false, pending: 0 }
     return this.catchUpTracker.check({
       now: this.clock.now(),
-      held: [...this.catalog.values()].map(e => e.name),
+      held: this.catalog.values(),
       homes: name => this.placement.homes(name),
       members: new Set(this.placement.describe().members),
       compared: peer => this.antiEntropy.hasCompared(peer)

@@ -21,7 +21,7 @@ describe('the rule', () => {
     return { c: new CatchUp('me', bound, (outcome, pending) => { told.push([outcome, pending]) }), told }
   }
   const input = (now: number, members: string[], compared: string[], held = Object.keys(homesOf)) => ({
-    now, held, homes: (d: string) => homesOf[d] ?? [], members: new Set(members), compared: (p: string) => compared.includes(p)
+    now, held: held.map(name => ({ name })), homes: (d: string) => homesOf[d] ?? [], members: new Set(members), compared: (p: string) => compared.includes(p)
   })
 
   it('waits for one compared home per doc homed here, ignores guest copies and docs with no other live home', () => {
