@@ -111,6 +111,8 @@ export interface MemberTableDeps {
   onRejected?: (reason: RejectReason, update: MemberUpdate) => void
   /** A member joined or came back: lets the prober add it to its rotation. */
   onNewMember?: (id: PeerId) => void
+  /** A member we held dead since `deadSince` proved alive (called before its `alive` event). */
+  onRevived?: (id: PeerId, deadSince: number) => void
   /**
    * A full state or gossip from a member that was itself dead here until lately held `accusation` about a
    * member we hold alive: a verdict from the sender's side of a partition, not taken as our suspicion
@@ -245,12 +247,21 @@ export class MemberTable {
     return r.signature === undefined ? u : { ...u, signature: r.signature }
   }
 
-  /** Our own standing accusations: every member we hold suspect because we accused it (or confirmed it). */
-  ownSuspicions (): MemberUpdate[] {
+  /**
+   * Our own standing accusations: every member we hold suspect because we accused it (or confirmed it),
+   * and every member we declared dead at or after `deadSince`. A `dead` here is always our own verdict (our
+   * suspicion ran out and the last ping failed, ours or a verifier's we took as ours): another member's is
+   * only a suspicion to us (applyGossip).
+   */
+  ownAccusations (deadSince: number): MemberUpdate[] {
     const out: MemberUpdate[] = []
     for (const id of this.inState(MemberState.suspect).values()) {
       const r = this.records.get(id)
       if (r?.suspicion?.accusedBy(this.self.id) === true) out.push(this.updateFor(id) as MemberUpdate)
+    }
+    for (const id of this.inState(MemberState.dead).values()) {
+      const r = this.records.get(id)
+      if (r !== undefined && r.stateChangedAt >= deadSince) out.push(this.updateFor(id) as MemberUpdate)
     }
     return out
   }
@@ -408,6 +419,7 @@ export class MemberTable {
       if (metaChanged) this.deps.emit('updated', toInfo(r))
       return
     }
+    const deadSince = r.stateChangedAt
     r.state = MemberState.alive
     this.index(r, previous)
     r.stateChangedAt = now
@@ -416,7 +428,10 @@ export class MemberTable {
       this.deps.onNewMember?.(u.id)
       this.deps.emit('joined', toInfo(r))
     } else {
-      if (previous === MemberState.dead) this.deps.onNewMember?.(u.id)
+      if (previous === MemberState.dead) {
+        this.deps.onNewMember?.(u.id)
+        this.deps.onRevived?.(u.id, deadSince)
+      }
       this.deps.emit('alive', toInfo(r))
     }
   }

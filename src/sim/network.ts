@@ -142,7 +142,8 @@ export const DROP_REASONS = ['queueOverflow', 'dialFailed', 'lost', 'crashed', '
 export type DropReason = typeof DROP_REASONS[number]
 
 /** A listener on every frame sent (SimNetwork.tap). */
-export type FrameTap = (from: PeerId, to: PeerId | undefined, channel: Channel, frame: Uint8Array) => void
+/** A tap may return `false` to lose the frame (a fault a test injects), counted as `lost`. */
+export type FrameTap = (from: PeerId, to: PeerId | undefined, channel: Channel, frame: Uint8Array) => boolean | undefined | void
 
 /** Compatibility name: the node state tests and tools reach through `network.node(id)`. */
 export type SimNodeState = SimNode
@@ -416,7 +417,8 @@ export class SimNetwork implements LinkHost {
 
   /**
    * Calls `listener` with every frame a node sends, as it is sent (before the link model): a test's view
-   * of the traffic, e.g. a hostile member that sees what others send. Returns an unsubscribe function.
+   * of the traffic, e.g. a hostile member that sees what others send; a listener that returns `false`
+   * loses the frame (before it is counted as traffic). Returns an unsubscribe function.
    */
   tap (listener: FrameTap): () => void {
     this.taps.push(listener)
@@ -517,7 +519,12 @@ export class SimNetwork implements LinkHost {
     if (frame.byteLength > this.maxFrameBytes[channel]) {
       throw new FrameTooLargeError(`${channel} frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes[channel]}`)
     }
-    for (const tap of this.taps) tap(from.id, to?.id, channel, frame)
+    for (const tap of this.taps) {
+      if (tap(from.id, to?.id, channel, frame) === false) {
+        this.drop(from, channel, 'lost', 1)
+        return
+      }
+    }
     const stats = this.traffic[channel]
     stats.frames++
     stats.bytes += frame.byteLength
