@@ -146,7 +146,10 @@ interface Session {
   /** Docs whose step 3 we still wait for, with what step 2 sent. */
   readonly awaiting: Map<string, Sent>
   readonly synced: string[]
-  /** A shared round that compares every doc both home (summary equal, or an untruncated listing), not one answered `later`. */
+  /**
+   * A shared round that compares every doc both home (summary equal, or an untruncated listing no reply
+   * said was `trimmed`), not one answered `later`.
+   */
   whole: boolean
 }
 
@@ -255,9 +258,9 @@ export class AntiEntropy {
   private readonly acquainted = new Set<PeerId>()
   /**
    * Members a shared round started here has compared every doc both home with (summary equal, or a whole
-   * listing brought to its end), while they stayed alive: what a restarted peer waits for before it calls
-   * itself caught up (the replicator's catchUp), which ends it (`stopComparing`). Pruned with the members
-   * that are gone.
+   * listing brought to its end, with no reply trimmed by the member's listing budget for us), while they
+   * stayed alive: what a restarted peer waits for before it calls itself caught up (the replicator's
+   * catchUp), which ends it (`stopComparing`). Pruned with the members that are gone.
    */
   private comparedWith: Set<PeerId> | undefined = new Set<PeerId>()
   /** Partners of shared rounds, in a shuffled order walked round-robin (every pair is compared in bounded time). */
@@ -869,7 +872,7 @@ export class AntiEntropy {
     const hints: HostHint[] = []
     let alive: ReadonlySet<PeerId> | undefined
     let differing = 0
-    const throttled = { dropped: 0 }
+    const throttled = { dropped: 0, scanSkipped: false }
     const stepOne = (doc: string, listed?: Uint8Array): void => {
       // A plain listing — a reader fetching the doc, a guest copy's read repair, a doc held open elsewhere —
       // is answered by a home at once, with no claim: it rarely brings anything, and after a heal every reader
@@ -921,8 +924,10 @@ export class AntiEntropy {
       // The listing is complete for its buckets: what we hold there and it did not list, it lacks.
       const listedSet = new Set(listed)
       const complete = msg.full && msg.buckets.length === 0 ? undefined : bucketsNamed(msg.buckets, msg.groups ?? BUCKETS) // full: every bucket
-      // A sender whose budget is spent does not get the scan of our shared docs either (O(docs held)).
-      if (this.budget.has(from)) for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
+      // A sender whose budget is spent does not get the scan of our shared docs either (O(docs held)): what
+      // it lacks there is not compared, so the reply says it was trimmed.
+      if (!this.budget.has(from)) throttled.scanSkipped = true
+      else for (const d of this.sharedWith(from, complete)) if (!listedSet.has(d.name)) stepOne(d.name)
     }
     // The docs we name back cost the sender's budget too (a listing of nothing got a page of names).
     let others = msg.scope === 'plain' && msg.full && msg.page === 0 && this.budget.has(from) ? this.othersThan(new Set(listed)) : []
@@ -935,7 +940,8 @@ export class AntiEntropy {
       this.budget.take(from, granted)
     }
     this.reportThrottled(from, throttled)
-    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable })
+    const trimmed = throttled.dropped > 0 || throttled.scanSkipped
+    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable, ...(trimmed ? { trimmed } : {}) })
   }
 
   /**
@@ -990,7 +996,7 @@ export class AntiEntropy {
     }
     this.reportThrottled(from, throttled)
     const proof = proven.length > 0 ? proofOf(proven) : new Uint8Array(0)
-    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others: [], hints: [], equal, durable: this.o.durable, unresolved, proof })
+    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others: [], hints: [], equal, durable: this.o.durable, unresolved, proof, ...(throttled.dropped > 0 ? { trimmed: true } : {}) })
   }
 
   /**
@@ -1028,6 +1034,9 @@ export class AntiEntropy {
       this.o.counters.unexpectedFrames++
       return
     }
+    // The responder's budget for us was spent and it left docs of this page out: the round still ends, but
+    // it did not compare every doc both home, so it does not count toward catch-up (`comparedWith`).
+    if (msg.trimmed === true) s.whole = false
     if (s.compact.has(msg.page)) {
       this.compactReplied(s, page, msg)
       s.replied.add(msg.page)

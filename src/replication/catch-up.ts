@@ -7,13 +7,17 @@
  * see what the others acknowledged.
  *
  * Caught up means: every doc held here that this peer homes, and that has another live home, has had a
- * shared anti-entropy round started here complete with one of those homes (a round compares every doc the
- * two both home). Docs with no other live home have nothing to wait for; guest copies are not counted (a
- * read of one asks a home anyway: read repair). Once caught up, a peer stays so: a later partition does
- * not take readiness away. A peer whose rounds cannot complete (its homes busy, or more docs than a round
- * lists) is called caught up `boundMs` after it was first asked with another member in the placement (the
- * replicator asks at every tick until done), and says so in its log. Alone, it is not caught up (nothing to
- * compare with): callers that let a lone peer be ready ask only when another member is alive.
+ * shared anti-entropy round started here complete with one of those homes, a round that compared every doc
+ * the two both home: summaries equal, or a listing neither truncated (more docs than a round lists) nor
+ * trimmed by the responder (its listing budget for this peer spent: listing-budget.ts; its reply says so,
+ * and such a round, though it completes, does not count; a responder from before that flag does not say
+ * so, and its rounds count as they did). Docs with no other live home have nothing to wait for; guest
+ * copies are not counted (a read of one asks a home anyway: read repair). Once caught up, a peer stays so:
+ * a later partition does not take readiness away. A peer whose rounds cannot count (its homes busy, more
+ * docs than a round lists, or its homes' budgets for it spent at every round) is called caught up
+ * `boundMs` after it was first asked with another member in the placement (the replicator asks at every
+ * tick until done), and says so in its log. Alone, it is not caught up (nothing to compare with): callers
+ * that let a lone peer be ready ask only when another member is alive.
  */
 import type { PeerId } from '../core/transport.js'
 

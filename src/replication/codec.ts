@@ -100,8 +100,12 @@ export type SyncMessage =
    * handoff page naming its docs by name hash and digest mark instead of `entries` (anti-entropy.ts).
    */
   | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[], readonly scope: DigestScopeName, readonly buckets: readonly number[], readonly groups?: number, readonly compact?: CompactPage }
-  /** `unresolved`, `proof`: the answer to a compact page (anti-entropy.ts). */
-  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean, readonly unresolved?: Uint8Array, readonly proof?: Uint8Array }
+  /**
+   * `unresolved`, `proof`: the answer to a compact page (anti-entropy.ts). `trimmed`: the sender's listing
+   * budget was spent (listing-budget.ts), so docs of the page were left out — not compared, not counted in
+   * `differing`; absent from a peer that does not say it.
+   */
+  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean, readonly unresolved?: Uint8Array, readonly proof?: Uint8Array, readonly trimmed?: boolean }
   | SyncDocMessage
   | { readonly type: 'syncBatch', readonly steps: readonly SyncDocMessage[] }
   /** `replicas`: the sender's R; absent from a peer that does not say it. */
@@ -289,7 +293,8 @@ function validDigestsReply (r: NonNullable<SyncFrame['digestsReply']>): SyncMess
     hints,
     equal,
     durable: r.durable,
-    ...compactReply(r, hosted)
+    ...compactReply(r, hosted),
+    ...(r.trimmed ? { trimmed: true } : {})
   }
 }
 
@@ -335,7 +340,7 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
         type: MessageType.digestsReply,
         digestsReply: {
           session: msg.session, page: msg.page, hosted: plain(msg.hosted), differing: msg.differing, others: [...msg.others], hints: msg.hints.map(h => ({ doc: h.doc, peers: [...h.peers] })), equal: plain(msg.equal), durable: msg.durable,
-          unresolved: plain(msg.unresolved ?? EMPTY), proof: plain(msg.proof ?? EMPTY)
+          unresolved: plain(msg.unresolved ?? EMPTY), proof: plain(msg.proof ?? EMPTY), trimmed: msg.trimmed === true
         }
       })
     case 'syncDoc':

@@ -6,7 +6,9 @@
  * (a 13-byte shared listing marked `full` asked for every shared doc). The budget is a token bucket per
  * sender, one token per doc worked for (anti-entropy.ts `handleDigests`, `handleCompact`); a doc past it
  * is left out of the reply (not counted in `differing`, so the sender's round still completes) and is
- * compared again by a later round.
+ * compared again by a later round. The reply then says it was `trimmed`: the sender's round did not compare
+ * every doc both home, and does not count toward its catch-up (catch-up.ts) — it used to, so a restarted
+ * peer could call itself caught up with docs its responders had left out still stale.
  *
  * Above what an honest sender asks: a round lists at most `maxDocsPerRound` docs (4,096), and a peer starts
  * about one round with a given member per anti-entropy interval (its shared round, plus a handoff or a

@@ -366,6 +366,11 @@ export namespace SyncFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncFrameDigestsReplyTrimmedFieldEvent {
+    field: '$.digestsReply.trimmed'
+    value: boolean
+  }
+
   export interface SyncFrameSyncDocSessionFieldEvent {
     field: '$.syncDoc.session'
     value: number
@@ -587,7 +592,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplicasFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSummaryReplyReplicasFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameDigestsReplyTrimmedFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplicasFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSummaryReplyReplicasFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -1557,6 +1562,7 @@ export interface DigestsReply {
   durable: boolean
   unresolved: Uint8Array<ArrayBuffer>
   proof: Uint8Array<ArrayBuffer>
+  trimmed: boolean
 }
 
 export namespace DigestsReply {
@@ -1623,6 +1629,11 @@ export namespace DigestsReply {
           w.bytes(obj.proof)
         }
 
+        if ((obj.trimmed != null && obj.trimmed !== false)) {
+          w.uint32(88)
+          w.bool(obj.trimmed)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1637,7 +1648,8 @@ export namespace DigestsReply {
           equal: uint8ArrayAlloc(0),
           durable: false,
           unresolved: uint8ArrayAlloc(0),
-          proof: uint8ArrayAlloc(0)
+          proof: uint8ArrayAlloc(0),
+          trimmed: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1694,6 +1706,10 @@ export namespace DigestsReply {
             }
             case 10: {
               obj.proof = reader.bytes()
+              break
+            }
+            case 11: {
+              obj.trimmed = reader.bool()
               break
             }
             default: {
@@ -1805,6 +1821,13 @@ export namespace DigestsReply {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.trimmed`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1875,6 +1898,11 @@ export namespace DigestsReply {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface DigestsReplyTrimmedFieldEvent {
+    field: '$.trimmed'
+    value: boolean
+  }
+
   export function encode (obj: Partial<DigestsReply>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DigestsReply.codec())
   }
@@ -1883,7 +1911,7 @@ export namespace DigestsReply {
     return decodeMessage(buf, DigestsReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DigestsReply>): Generator<DigestsReplySessionFieldEvent | DigestsReplyPageFieldEvent | DigestsReplyHostedFieldEvent | DigestsReplyDifferingFieldEvent | DigestsReplyOthersFieldEvent | DigestsReplyHintsDocFieldEvent | DigestsReplyHintsPeersFieldEvent | DigestsReplyEqualFieldEvent | DigestsReplyDurableFieldEvent | DigestsReplyUnresolvedFieldEvent | DigestsReplyProofFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DigestsReply>): Generator<DigestsReplySessionFieldEvent | DigestsReplyPageFieldEvent | DigestsReplyHostedFieldEvent | DigestsReplyDifferingFieldEvent | DigestsReplyOthersFieldEvent | DigestsReplyHintsDocFieldEvent | DigestsReplyHintsPeersFieldEvent | DigestsReplyEqualFieldEvent | DigestsReplyDurableFieldEvent | DigestsReplyUnresolvedFieldEvent | DigestsReplyProofFieldEvent | DigestsReplyTrimmedFieldEvent> {
     return streamMessage(buf, DigestsReply.codec(), opts)
   }
 }

@@ -99,7 +99,7 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
       hints: fc.array(fc.record({ doc: docs, peers: fc.array(peerArb, { maxLength: SYNC_LIMITS.hintPeers }) }), { maxLength: sizes.hints }),
       equal: fc.uint8Array({ maxLength: 0 }),
       durable: fc.boolean()
-    }),
+    }).chain(r => fc.boolean().map(trimmed => trimmed ? { ...r, trimmed } : r)),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('vector' as const), vector: vectorArb }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),

@@ -2,7 +2,8 @@
  * Caught up (src/replication/catch-up.ts): a restarted peer calls itself caught up — `GET /ready` waits for
  * it — once every doc it homes has been compared with another of its homes. The rule alone, then in the
  * simulator: a home restarted after missing writes holds them all at the moment it is caught up, where the
- * old readiness (another member alive) came while some of its docs were still stale.
+ * old readiness (another member alive) came while some of its docs were still stale — also when its
+ * co-homes' listing budgets for it are spent and their replies leave docs out (`trimmed`).
  */
 import { describe, expect, it } from 'vitest'
 import { CatchUp } from '../../src/replication/catch-up.js'
@@ -84,4 +85,41 @@ describe('a home restarted after missing writes (simulator)', () => {
     expect(staleWhenInMesh, 'homed docs stale when the restarted peer first saw another member alive').toBeGreaterThan(0)
     c.stopAll()
   })
+})
+
+describe('a responder whose listing budget is spent (simulator)', () => {
+  it('does not count a round its reply was trimmed in: the restarted peer is caught up only once every doc it homes was compared', async () => {
+    // Two homes with a tiny listing budget (maxDocsPerRound 4: 16 docs at once, then 8 per second; a legal
+    // setting), and a restarted home that missed writes to far more docs than that. Each of its rounds with
+    // them lists every doc that differs; the responder works for its budget's worth and leaves the rest out
+    // of its reply, and the round completes all the same. Such a round used to count: caught up at 1,030 ms
+    // with 10 of the 60 docs still stale (seeds 1–8: 2–16 stale, all but one at 1,030 ms). The reply now
+    // says it was trimmed and the round does not count: caught up at 2,880 ms with none stale (seeds 1–8:
+    // 1.8–3.0 s, none stale).
+    const seed = useSeed(0xca7c_0002, FILE, 'trimmed')
+    const tiny = { maxDocsPerRound: 4 }
+    const docs = Array.from({ length: 60 }, (_, i) => `doc${i}`)
+    const c = new ReplicaCluster({ size: 3, seed, replication: { replicas: 3 }, replicationOf: { n00: tiny, n01: tiny } })
+    const [a, b, restarted] = c.ids as [string, string, string]
+    expect(c.runUntil(() => c.membershipSettled(), 20_000)).toBeDefined()
+    expect([a, b, restarted].map(id => c.replicator(id).config.maxDocsPerRound)).toEqual([4, 4, 4_096])
+    const value = (id: string, doc: string): unknown => c.replicator(id).doc(doc)?.getMap('kv').get('k')
+    for (const id of c.ids) for (const doc of docs) c.open(id, doc)
+    for (const doc of docs) await until(c, c.node(a).write(doc, d => { d.getMap('kv').set('k', 1) }))
+    expect(c.runUntil(() => c.converged(docs), 30_000)).toBeDefined()
+
+    c.crash(restarted)
+    expect(c.runUntil(() => [a, b].every(id => c.membership(id).member(restarted)?.state === 'dead'), 30_000)).toBeDefined()
+    for (const doc of docs) await until(c, c.node(b).write(doc, d => { d.getMap('kv').set('k', 2) }))
+    c.restart(restarted)
+    const stale = (): string[] => docs.filter(doc => value(restarted, doc) !== 2)
+    const took = c.runUntil(() => c.replicator(restarted).catchUp().done, CATCH_UP_BOUND_MS - 1_000, 5)
+    const staleWhenCaughtUp = stale().length
+    const dropped = [a, b].map(id => c.replicator(id).stats().listingDocsDropped)
+    console.log(JSON.stringify({ seed, tookMs: took, staleWhenCaughtUp, dropped }))
+    expect(dropped.some(n => n > 0), 'the responders left docs out of their replies').toBe(true)
+    expect(took, 'caught up before the bound').toBeDefined()
+    expect(staleWhenCaughtUp, 'docs still stale on the restarted home when it called itself caught up').toBe(0)
+    c.stopAll()
+  }, 60_000)
 })

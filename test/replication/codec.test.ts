@@ -123,6 +123,17 @@ describe('sync codec', () => {
     expect(() => decodeSync(chunk, MAX, { allowChunk: false })).toThrow(DecodeError)
   })
 
+  it('decodes a digests reply from a peer that does not say whether it trimmed it as untrimmed', () => {
+    // `trimmed` (field 11) is newer than the reply: a frame without it is an old peer's, and reads as not trimmed.
+    const reply = { session: 1, page: 0, hosted: new Uint8Array(1), differing: 0, others: [], hints: [], equal: new Uint8Array(0), durable: true }
+    const frame: object = { type: 2, digestsReply: reply }
+    const old = decodeSync(SyncFrame.encode(frame as Partial<SyncFrame>), MAX)
+    expect(old).toEqual({ type: 'digestsReply', ...reply })
+    expect(old.type === 'digestsReply' && old.trimmed).toBeUndefined()
+    const trimmed = decodeSync(encodeSync({ type: 'digestsReply', ...reply, trimmed: true }), MAX)
+    expect(trimmed.type === 'digestsReply' && trimmed.trimmed).toBe(true)
+  })
+
   it('sizes digest entries exactly', () => {
     fc.assert(fc.property(docArb, (doc) => {
       const one = encodeSync({ type: 'digests', session: 0, page: 0, pages: 1, full: false, entries: [{ doc, digest: new Uint8Array(16) }], scope: 'plain', buckets: [] })
