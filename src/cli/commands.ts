@@ -203,10 +203,14 @@ async function health (argv: readonly string[], io: CommandIo): Promise<void> {
 async function join (argv: readonly string[], io: CommandIo): Promise<number> {
   const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
   if (p.positional.length === 0) throw new UsageError('join needs at least one address: murmur join /ip4/10.0.0.5/tcp/4001 [...]')
-  const { contacted, self } = await (await client(p, io)).request<{ contacted: number, self?: number }>('POST', '/join', { addrs: p.positional })
-  // `self` is absent from agents older than this client.
+  const { contacted, self, failed } = await (await client(p, io)).request<{ contacted: number, self?: number, failed?: unknown }>('POST', '/join', { addrs: p.positional })
+  // `self` and `failed` are absent from agents older than this client.
   const own = self === undefined || self === 0 ? '' : `; ${self} address(es) are this agent's own (skipped): give another peer's address`
   io.out(`joined: ${contacted} peer(s) answered${own}\n`)
+  // Each address that did not answer, with why (the name did not resolve, connection refused, no answer).
+  const isFailure = (f: unknown): f is { addr: string, reason: string } =>
+    typeof f === 'object' && f !== null && typeof (f as { addr?: unknown }).addr === 'string' && typeof (f as { reason?: unknown }).reason === 'string'
+  if (Array.isArray(failed)) for (const f of failed.filter(isFailure)) io.out(`not joined ${terminalSafe(f.addr)}: ${terminalSafe(f.reason)}\n`)
   return contacted > 0 ? 0 : 1
 }
 
