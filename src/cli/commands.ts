@@ -61,6 +61,28 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
   return out
 }
 
+/** The flags one action of a command takes besides CLIENT_FLAGS (`docs put`: --idempotency-key). */
+interface ActionFlags { values?: readonly string[], switches?: readonly string[] }
+
+/**
+ * parseCommandArgs for a command with actions (`docs ls|get|put`, `tags set|del`), the action being the
+ * first argument: each action takes only its own flags, so `docs get --idempotency-key K` or `docs put
+ * --json` is a usage error like an unknown flag, not a flag accepted and ignored.
+ */
+function parseActionArgs (argv: readonly string[], command: string, actions: Readonly<Record<string, ActionFlags>>): Parsed {
+  const specs = Object.values(actions)
+  const p = parseCommandArgs(argv, [...CLIENT_FLAGS, ...specs.flatMap(a => a.values ?? [])], specs.flatMap(a => a.switches ?? []))
+  const action = p.positional[0]
+  const own = action !== undefined && Object.hasOwn(actions, action) ? actions[action] : undefined
+  if (own === undefined) return p // not an action: the command's usage error says which there are
+  const takes = [...own.values ?? [], ...own.switches ?? []]
+  for (const flag of [...Object.keys(p.values), ...p.switches]) {
+    if (CLIENT_FLAGS.includes(flag) || takes.includes(flag)) continue
+    throw new UsageError(`${command} ${action}: unknown flag ${flag} (${takes.length === 0 ? `${command} ${action} takes no flag of its own` : `${command} ${action} takes ${takes.join(', ')}`})`)
+  }
+  return p
+}
+
 export interface CommandIo {
   env: Readonly<Record<string, string | undefined>>
   out: (text: string) => void
@@ -222,7 +244,7 @@ async function leave (argv: readonly string[], io: CommandIo): Promise<void> {
 }
 
 async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
-  const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
+  const p = parseActionArgs(argv, 'tags', { set: { switches: ['--json'] }, del: { switches: ['--json'] } })
   const [action, ...items] = p.positional
   if ((action !== 'set' && action !== 'del') || items.length === 0) throw new UsageError('usage: murmur tags set <key=value>... | murmur tags del <key>...')
   const set = new Map<string, string>()
@@ -387,7 +409,7 @@ async function putOnce<T> (key: string, send: (headers: Record<string, string>) 
 }
 
 async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
-  const p = parseCommandArgs(argv, [...CLIENT_FLAGS, '--idempotency-key'], ['--json'])
+  const p = parseActionArgs(argv, 'docs', { ls: { switches: ['--json'] }, get: { switches: ['--json'] }, put: { values: ['--idempotency-key'] } })
   const [action, name, key, value, ...extra] = p.positional
   if (name === '' || key === '') throw new UsageError(`${name === '' ? 'a doc name' : 'a key'} cannot be empty`)
   // Dots too: a segment "." or ".." must reach the agent as a name, not be read as a dot segment.
@@ -416,7 +438,7 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
     io.out(`${terminalSafeJson(r)}\n`)
     return
   }
-  throw new UsageError('usage: murmur docs ls | murmur docs get <name> [key] | murmur docs put <name> <key> <json> [--idempotency-key K]')
+  throw new UsageError('usage: murmur docs ls [--json] | murmur docs get <name> [key] [--json] | murmur docs put <name> <key> <json> [--idempotency-key K]')
 }
 
 export interface Command {
@@ -437,5 +459,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   keygen: { run: keygen, usage: 'keygen [file]', summary: 'a new pre-shared key for --psk, printed or written 0600', local: true },
   monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C' },
   placement: { run: placement, usage: 'placement [doc] [--json]', summary: 'where docs live: R, the docs held here, members using another --replicas, a doc\'s homes (GET /placement)' },
-  docs: { run: docs, usage: 'docs ls | get <name> [key] | put <name> <key> <json> [--idempotency-key K]', summary: 'documents' }
+  docs: { run: docs, usage: 'docs ls [--json] | get <name> [key] [--json] | put <name> <key> <json> [--idempotency-key K]', summary: 'documents' }
 }
