@@ -346,6 +346,7 @@ function eventLine (e: SseEvent, at: Date): string {
   }
   if (e.event === 'doc') return `${time} doc ${String(d.origin)} ${String(d.name)} digest ${String(d.digest).slice(0, 12)}`
   if (e.event === 'hello') return `${time} connected to ${String(d.peerId)}: ${Array.isArray(d.members) ? d.members.length : '?'} member(s) known`
+  if (e.event === 'closing') return `${time} the agent ${d.left === true ? 'left the mesh gracefully and is shutting down' : 'is shutting down (it did not leave the mesh)'}: end of the event stream`
   return `${time} ${e.event} ${e.data}`
 }
 
@@ -362,17 +363,32 @@ async function monitor (argv: readonly string[], io: CommandIo): Promise<number>
     throw err
   }
   if (res.body === null) throw new AgentError('the agent sent no event stream')
+  // The agent's last event when it shuts down (after a graceful leave: `left`); a stream that ends without
+  // it was cut (the agent killed or crashed, or it dropped a client that did not keep up).
+  let closing: { left: boolean } | undefined
   try {
     for await (const e of sseEvents(res.body)) {
       io.out(p.switches.has('--json') ? `${terminalSafeJson({ event: e.event, at: new Date().toISOString(), data: parseData(e.data) })}\n` : `${describeEvent(e, new Date())}\n`)
+      if (e.event === 'closing') {
+        const d = parseData(e.data)
+        closing = { left: typeof d === 'object' && d !== null && (d as { left?: unknown }).left === true }
+        break
+      }
     }
   } catch (err) {
     if (io.interrupted.aborted) return 0
-    throw err
+    if (err instanceof AgentError) throw err
+    // The connection reset (the agent killed): one line, not an uncaught "Error: aborted" and its stack.
+    const code = (err as NodeJS.ErrnoException).code
+    throw new AgentError(`${CUT} (${typeof code === 'string' ? code : err instanceof Error ? err.message : String(err)})`)
   }
   if (io.interrupted.aborted) return 0
-  throw new AgentError('the agent closed the event stream (it stopped, or dropped a client that did not keep up)')
+  if (closing?.left === true) return 0
+  if (closing !== undefined) throw new AgentError('the agent shut down without leaving the mesh')
+  throw new AgentError(CUT)
 }
+
+const CUT = 'the event stream was cut: the agent stopped without saying so (killed, crashed), or dropped a client that did not keep up'
 
 /** Retries of a write whose outcome is unknown, and the pause before each. */
 const PUT_RETRY_DELAYS_MS = [500, 1_500]
