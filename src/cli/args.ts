@@ -307,7 +307,7 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
     try {
       text = io.readFile(configFile)
     } catch (err) {
-      throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))}`)
     }
     if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
     fileSettings = settingsFromFile(text, configFile)
