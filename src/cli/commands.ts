@@ -8,6 +8,7 @@ import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { MemberView, PlacementView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
+import { displayWidth, padEndColumns } from '../core/display-width.js'
 import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { generatePsk } from '../net/psk.js'
@@ -94,11 +95,14 @@ async function client (p: Parsed, io: CommandIo): Promise<AgentClient> {
   return await agentClient({ httpAddr: p.values['--http-addr'], tokenFile: p.values['--http-token-file'], dataDir: p.values['--data-dir'], env: io.env, signal: io.interrupted })
 }
 
-/** Columns padded to their widest cell (the last one is not padded); every cell terminal-safe. */
+/**
+ * Columns padded to their widest cell (the last one is not padded), by the columns a terminal gives each
+ * (a CJK or emoji doc name takes two per character); every cell terminal-safe.
+ */
 function table (rows: string[][]): string {
   const safe = rows.map(r => r.map(terminalSafe))
-  const widths = safe[0]?.map((_, i) => Math.max(...safe.map(r => (r[i] ?? '').length))) ?? []
-  return safe.map(r => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+  const widths = safe[0]?.map((_, i) => Math.max(...safe.map(r => displayWidth(r[i] ?? '')))) ?? []
+  return safe.map(r => r.map((c, i) => i === r.length - 1 ? c : padEndColumns(c, widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
 }
 
 const bareAddr = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
