@@ -477,7 +477,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   leave: { run: leave, usage: 'leave', summary: 'leave gracefully and stop the agent' },
   tags: { run: tags, usage: 'tags set <k=v>... | tags del <k>...', summary: 'change this agent\'s tags (gossiped at once)' },
   keygen: { run: keygen, usage: 'keygen [file]', summary: 'a new pre-shared key for --psk, printed or written 0600', local: true },
-  monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C' },
+  monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C or the agent leaves' },
   placement: { run: placement, usage: 'placement [doc] [--json]', summary: 'where docs live: R, the docs held here, members using another --replicas, a doc\'s homes (GET /placement)' },
   docs: { run: docs, usage: 'docs ls [--json] | get <name> [key] [--json] | put <name> <key> <json> [--idempotency-key K]', summary: 'documents' }
 }
