@@ -45,7 +45,7 @@ const HELP = `Usage: npm start [-- --quiet] [-- --fresh] [-- --dir <dir>]
 Starts three chat-counter peers on 127.0.0.1 and prints the URLs to open. Ctrl-C stops them.
   --quiet, -q   show only warnings and errors from the peers
   --fresh       delete the demo data first: new peer ids, empty counter and chat
-  --dir <dir>   where the demo data lives (default .murmur; peers in <dir>/demo-1..3)
+  --dir <dir>   where the demo data lives (default .murmur; peers in <dir>/demo-1..3); --dir=<dir> too
   --help, -h    this help
 `
 
@@ -76,10 +76,15 @@ function parseOptions (argv: readonly string[]): Options | 'help' {
   const o: Options = { quiet: false, fresh: false, dir: path.join(ROOT, '.murmur') }
   let dirGiven = false
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
+    const given = argv[i] as string
     // The usage writes each option after its own `--` (`npm start -- --quiet -- --fresh`); npm passes
     // every `--` after the first one on, so they are separators here too.
-    if (arg === '--') continue
+    if (given === '--') continue
+    // `--flag=value` as peer.js and murmur take it: `--dir=x` was an unknown option. A switch with a value is refused.
+    const eq = given.startsWith('--') ? given.indexOf('=') : -1
+    const arg = eq > 0 ? given.slice(0, eq) : given
+    const value = eq > 0 ? given.slice(eq + 1) : undefined
+    if (value !== undefined && ['--quiet', '--fresh', '--help'].includes(arg)) usageError(`${arg} takes no value`)
     if (arg === '--quiet' || arg === '-q') o.quiet = true
     else if (arg === '--fresh') o.fresh = true
     else if (arg === '--help' || arg === '-h') return 'help'
@@ -87,11 +92,11 @@ function parseOptions (argv: readonly string[]): Options | 'help' {
       // Once: `--dir a --dir b` ran the demo in b, the first one dropped without a word.
       if (dirGiven) usageError('--dir given twice: it takes one value')
       dirGiven = true
-      const dir = argv[++i]
+      const dir = value ?? argv[++i]
       // One starting with "--" is the next option (`--dir --fresh`), and this one's value is missing.
-      if (dir === undefined || dir === '' || dir.startsWith('--')) usageError('--dir needs a directory')
+      if (dir === undefined || dir === '' || (value === undefined && dir.startsWith('--'))) usageError('--dir needs a directory')
       o.dir = userPath(dir)
-    } else usageError(`unknown option ${arg}`)
+    } else usageError(`unknown option ${given}`)
   }
   return o
 }

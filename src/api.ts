@@ -191,6 +191,24 @@ export interface MeshViewOptions {
   timeoutMs?: number
 }
 
+/** What `Peer.join` resolves with. */
+export interface JoinOutcome {
+  /** Addresses that answered the state exchange. */
+  contacted: number
+  /** Addresses of this peer itself, skipped. */
+  self: number
+  /**
+   * Each address that did not answer (a DNS name that did not resolve: the name as given; else the address
+   * dialled), with why for a person: the name did not resolve, the connection was refused, no answer in time.
+   */
+  failed: JoinFailure[]
+}
+
+export interface JoinFailure {
+  addr: string
+  reason: string
+}
+
 export interface Peer {
   /** This peer's id (a libp2p PeerId string). */
   readonly id: string
@@ -287,12 +305,12 @@ export interface Peer {
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void
   /**
    * Joins the mesh of the peers at `addrs` (multiaddrs as for `bootstrap`, DNS names included): a full
-   * state exchange with each. Resolves with how many answered, and how many of `addrs` are this peer's own
-   * (skipped: a peer cannot join itself).
+   * state exchange with each. Resolves with how many answered, how many of `addrs` are this peer's own
+   * (skipped: a peer cannot join itself), and each address that did not answer with why (`failed`).
    * @throws ConfigError, before anything is dialled, for an address that is no multiaddr or that no transport
    *   here can dial (not plain TCP, port 0, a `/p2p/` that is no peer id: what `bootstrap` refuses).
    */
-  join(addrs: readonly string[]): Promise<{ contacted: number, self: number }>
+  join(addrs: readonly string[]): Promise<JoinOutcome>
   /**
    * Replaces this peer's tags and gossips them (its incarnation rises).
    * @throws ConfigError, changing nothing, if a value is not a string or the tags are over the limits.

@@ -10,7 +10,7 @@
  * settle from callbacks and clock timers, so the simulator's synchronous loop drives it unchanged.
  */
 import type * as Y from 'yjs'
-import type { Counter, DocSummary, FlushOptions, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, CatchUpView, WriteOptions } from './api.js'
+import type { Counter, DocSummary, FlushOptions, JoinFailure, JoinOutcome, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, CatchUpView, WriteOptions } from './api.js'
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
 import { checkCopies, checkTimeout, writeOptionsOf } from './write-options.js'
@@ -62,8 +62,11 @@ export interface MeshNodeComponents {
   transportStats?: () => Record<string, unknown>
   /** The on-disk store's counters for `stats()`, with its batch write latency (undefined for a memory store). */
   storeStats?: () => (object & { batchWriteMs: HistogramSnapshot }) | undefined
-  /** Turns `join` addresses into destinations (the libp2p peer resolves DNS names); without it `join` throws NotRunningError. */
-  resolveAddrs?: (addrs: readonly string[]) => Promise<Destination[]>
+  /**
+   * Turns `join` addresses into destinations (the libp2p peer resolves DNS names), with the names that did
+   * not resolve and why; without it `join` throws NotRunningError.
+   */
+  resolveAddrs?: (addrs: readonly string[]) => Promise<{ destinations: Destination[], unresolved: JoinFailure[] }>
   /** Replaces the transport's allow-list (`setAllowedPeers`); without it that throws NotRunningError. */
   setAllowedPeers?: (ids: readonly string[] | undefined) => void
   /** Called by `stop()` once membership and replication stopped: closes what the owner opened (transport, store). */
@@ -483,14 +486,32 @@ class MeshNodeImpl implements MeshNode {
     return this.events.on(type, listener)
   }
 
-  async join (addrs: readonly string[]): Promise<{ contacted: number, self: number }> {
+  async join (addrs: readonly string[]): Promise<JoinOutcome> {
     if (this.c.resolveAddrs === undefined) throw new NotRunningError('this node cannot resolve addresses')
-    const dests = await this.c.resolveAddrs(addrs)
+    const { destinations: dests, unresolved } = await this.c.resolveAddrs(addrs)
     const others = dests.filter(d => !this.isOwn(d))
     const self = dests.length - others.length
     this.log.info('joining on request', { addresses: others.length, ...(self === 0 ? {} : { ownSkipped: self }) })
-    const { contacted } = await this.membership.join(others)
-    return { contacted, self }
+    // Why each address that does not answer failed, as the transport reports its dial (refused, a handshake
+    // that failed): without it, an operator saw only "0 peer(s) answered".
+    const why = new Map<Destination, string>()
+    const off = this.c.transport.onPeerEvent((e) => {
+      if (e.type !== 'unreachable') return
+      for (const d of others) {
+        const same = d.id !== undefined ? e.id === d.id : e.addrs.length === d.addrs.length && e.addrs.every((a, i) => a === d.addrs[i])
+        if (same && !why.has(d)) why.set(d, e.reason ?? (e.refused === true ? 'connection refused' : 'unreachable'))
+      }
+    })
+    let unanswered: Destination[]
+    let contacted: number
+    try {
+      ({ contacted, unanswered } = await this.membership.join(others))
+    } finally {
+      off()
+    }
+    const waited = `no answer within ${this.membership.config.joinTimeoutMs / 1000} s`
+    const failed = unanswered.map(d => ({ addr: d.addrs[0] ?? d.id ?? '?', reason: why.get(d) ?? waited }))
+    return { contacted, self, failed: [...unresolved, ...failed] }
   }
 
   /** Whether a bootstrap or join destination is this peer itself (by id, or by its own addresses). */

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os'
 import path from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { Peer, PeerOptions } from './api.js'
+import type { JoinFailure, Peer, PeerOptions } from './api.js'
 import { SystemClock } from './core/clock.js'
 import type { DocStore } from './core/doc-store.js'
 import { MurmurError } from './core/errors.js'
@@ -101,8 +101,9 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
       resolveAddrs: async (addrs) => {
         checkAddrs('join', addrs)
         const named = addrs.flatMap(a => dnsSeed(a) ?? [])
-        const resolved = named.length === 0 ? [] : await resolveSeeds(named, systemResolver, log)
-        return [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination)
+        const unresolved: JoinFailure[] = []
+        const resolved = named.length === 0 ? [] : await resolveSeeds(named, systemResolver, log, (s, error) => { unresolved.push({ addr: s.addr, reason: `the name ${s.host} did not resolve (${error})` }) })
+        return { destinations: [...addrs.filter(a => dnsSeed(a) === undefined), ...resolved].map(bootstrapDestination), unresolved }
       },
       setAllowedPeers: (ids) => {
         if (ids !== undefined) checkPeerIds('setAllowedPeers', ids)

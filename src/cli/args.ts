@@ -7,7 +7,7 @@
 import path from 'node:path'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
-import { parseOrigin, tokenProblem } from '../http/access.js'
+import { isLoopbackIpv6, parseOrigin, tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
@@ -171,7 +171,8 @@ export function bracketedIpv6 (value: string): string | undefined {
 }
 
 function parseHttp (value: string): { host: string, port: number } {
-  const m = /^(?:(\[[0-9a-fA-F:]+\]|[^:]+):)?(\d{1,5})$/.exec(value)
+  // Dots in brackets too: an IPv4-mapped address, [::ffff:127.0.0.1].
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:]+):)?(\d{1,5})$/.exec(value)
   if (m === null) {
     const bracketed = bracketedIpv6(value)
     if (bracketed !== undefined) throw new ArgError(`--http ${show(value)}: an IPv6 host goes in brackets: ${bracketed}`)
@@ -206,7 +207,7 @@ function parseTag (value: string, tags: Record<string, string>): void {
 export function isLoopbackAddress (host: string): boolean {
   // Host names are case-insensitive: LOCALHOST was "reachable from other machines".
   const h = host.toLowerCase()
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h)
+  return h === 'localhost' || isLoopbackIpv6(h) || /^127\.\d+\.\d+\.\d+$/.test(h)
 }
 
 /** Environment variables the peer reads: `MURMUR_<FLAG>` for every flag (see settings.ts). */
@@ -306,7 +307,7 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
     try {
       text = io.readFile(configFile)
     } catch (err) {
-      throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))}`)
     }
     if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
     fileSettings = settingsFromFile(text, configFile)

@@ -8,6 +8,7 @@ import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { MemberView, PlacementView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
+import { displayWidth, padEndColumns } from '../core/display-width.js'
 import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { generatePsk } from '../net/psk.js'
@@ -61,6 +62,28 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
   return out
 }
 
+/** The flags one action of a command takes besides CLIENT_FLAGS (`docs put`: --idempotency-key). */
+interface ActionFlags { values?: readonly string[], switches?: readonly string[] }
+
+/**
+ * parseCommandArgs for a command with actions (`docs ls|get|put`, `tags set|del`), the action being the
+ * first argument: each action takes only its own flags, so `docs get --idempotency-key K` or `docs put
+ * --json` is a usage error like an unknown flag, not a flag accepted and ignored.
+ */
+function parseActionArgs (argv: readonly string[], command: string, actions: Readonly<Record<string, ActionFlags>>): Parsed {
+  const specs = Object.values(actions)
+  const p = parseCommandArgs(argv, [...CLIENT_FLAGS, ...specs.flatMap(a => a.values ?? [])], specs.flatMap(a => a.switches ?? []))
+  const action = p.positional[0]
+  const own = action !== undefined && Object.hasOwn(actions, action) ? actions[action] : undefined
+  if (own === undefined) return p // not an action: the command's usage error says which there are
+  const takes = [...own.values ?? [], ...own.switches ?? []]
+  for (const flag of [...Object.keys(p.values), ...p.switches]) {
+    if (CLIENT_FLAGS.includes(flag) || takes.includes(flag)) continue
+    throw new UsageError(`${command} ${action}: unknown flag ${flag} (${takes.length === 0 ? `${command} ${action} takes no flag of its own` : `${command} ${action} takes ${takes.join(', ')}`})`)
+  }
+  return p
+}
+
 export interface CommandIo {
   env: Readonly<Record<string, string | undefined>>
   out: (text: string) => void
@@ -72,11 +95,14 @@ async function client (p: Parsed, io: CommandIo): Promise<AgentClient> {
   return await agentClient({ httpAddr: p.values['--http-addr'], tokenFile: p.values['--http-token-file'], dataDir: p.values['--data-dir'], env: io.env, signal: io.interrupted })
 }
 
-/** Columns padded to their widest cell (the last one is not padded); every cell terminal-safe. */
+/**
+ * Columns padded to their widest cell (the last one is not padded), by the columns a terminal gives each
+ * (a CJK or emoji doc name takes two per character); every cell terminal-safe.
+ */
 function table (rows: string[][]): string {
   const safe = rows.map(r => r.map(terminalSafe))
-  const widths = safe[0]?.map((_, i) => Math.max(...safe.map(r => (r[i] ?? '').length))) ?? []
-  return safe.map(r => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+  const widths = safe[0]?.map((_, i) => Math.max(...safe.map(r => displayWidth(r[i] ?? '')))) ?? []
+  return safe.map(r => r.map((c, i) => i === r.length - 1 ? c : padEndColumns(c, widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
 }
 
 const bareAddr = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
@@ -203,10 +229,14 @@ async function health (argv: readonly string[], io: CommandIo): Promise<void> {
 async function join (argv: readonly string[], io: CommandIo): Promise<number> {
   const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
   if (p.positional.length === 0) throw new UsageError('join needs at least one address: murmur join /ip4/10.0.0.5/tcp/4001 [...]')
-  const { contacted, self } = await (await client(p, io)).request<{ contacted: number, self?: number }>('POST', '/join', { addrs: p.positional })
-  // `self` is absent from agents older than this client.
+  const { contacted, self, failed } = await (await client(p, io)).request<{ contacted: number, self?: number, failed?: unknown }>('POST', '/join', { addrs: p.positional })
+  // `self` and `failed` are absent from agents older than this client.
   const own = self === undefined || self === 0 ? '' : `; ${self} address(es) are this agent's own (skipped): give another peer's address`
   io.out(`joined: ${contacted} peer(s) answered${own}\n`)
+  // Each address that did not answer, with why (the name did not resolve, connection refused, no answer).
+  const isFailure = (f: unknown): f is { addr: string, reason: string } =>
+    typeof f === 'object' && f !== null && typeof (f as { addr?: unknown }).addr === 'string' && typeof (f as { reason?: unknown }).reason === 'string'
+  if (Array.isArray(failed)) for (const f of failed.filter(isFailure)) io.out(`not joined ${terminalSafe(f.addr)}: ${terminalSafe(f.reason)}\n`)
   return contacted > 0 ? 0 : 1
 }
 
@@ -218,7 +248,7 @@ async function leave (argv: readonly string[], io: CommandIo): Promise<void> {
 }
 
 async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
-  const p = parseCommandArgs(argv, CLIENT_FLAGS, ['--json'])
+  const p = parseActionArgs(argv, 'tags', { set: { switches: ['--json'] }, del: { switches: ['--json'] } })
   const [action, ...items] = p.positional
   if ((action !== 'set' && action !== 'del') || items.length === 0) throw new UsageError('usage: murmur tags set <key=value>... | murmur tags del <key>...')
   const set = new Map<string, string>()
@@ -320,6 +350,7 @@ function eventLine (e: SseEvent, at: Date): string {
   }
   if (e.event === 'doc') return `${time} doc ${String(d.origin)} ${String(d.name)} digest ${String(d.digest).slice(0, 12)}`
   if (e.event === 'hello') return `${time} connected to ${String(d.peerId)}: ${Array.isArray(d.members) ? d.members.length : '?'} member(s) known`
+  if (e.event === 'closing') return `${time} the agent ${d.left === true ? 'left the mesh gracefully and is shutting down' : 'is shutting down (it did not leave the mesh)'}: end of the event stream`
   return `${time} ${e.event} ${e.data}`
 }
 
@@ -336,17 +367,32 @@ async function monitor (argv: readonly string[], io: CommandIo): Promise<number>
     throw err
   }
   if (res.body === null) throw new AgentError('the agent sent no event stream')
+  // The agent's last event when it shuts down (after a graceful leave: `left`); a stream that ends without
+  // it was cut (the agent killed or crashed, or it dropped a client that did not keep up).
+  let closing: { left: boolean } | undefined
   try {
     for await (const e of sseEvents(res.body)) {
       io.out(p.switches.has('--json') ? `${terminalSafeJson({ event: e.event, at: new Date().toISOString(), data: parseData(e.data) })}\n` : `${describeEvent(e, new Date())}\n`)
+      if (e.event === 'closing') {
+        const d = parseData(e.data)
+        closing = { left: typeof d === 'object' && d !== null && (d as { left?: unknown }).left === true }
+        break
+      }
     }
   } catch (err) {
     if (io.interrupted.aborted) return 0
-    throw err
+    if (err instanceof AgentError) throw err
+    // The connection reset (the agent killed): one line, not an uncaught "Error: aborted" and its stack.
+    const code = (err as NodeJS.ErrnoException).code
+    throw new AgentError(`${CUT} (${typeof code === 'string' ? code : err instanceof Error ? err.message : String(err)})`)
   }
   if (io.interrupted.aborted) return 0
-  throw new AgentError('the agent closed the event stream (it stopped, or dropped a client that did not keep up)')
+  if (closing?.left === true) return 0
+  if (closing !== undefined) throw new AgentError('the agent shut down without leaving the mesh')
+  throw new AgentError(CUT)
 }
+
+const CUT = 'the event stream was cut: the agent stopped without saying so (killed, crashed), or dropped a client that did not keep up'
 
 /** Retries of a write whose outcome is unknown, and the pause before each. */
 const PUT_RETRY_DELAYS_MS = [500, 1_500]
@@ -383,7 +429,7 @@ async function putOnce<T> (key: string, send: (headers: Record<string, string>) 
 }
 
 async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
-  const p = parseCommandArgs(argv, [...CLIENT_FLAGS, '--idempotency-key'], ['--json'])
+  const p = parseActionArgs(argv, 'docs', { ls: { switches: ['--json'] }, get: { switches: ['--json'] }, put: { values: ['--idempotency-key'] } })
   const [action, name, key, value, ...extra] = p.positional
   if (name === '' || key === '') throw new UsageError(`${name === '' ? 'a doc name' : 'a key'} cannot be empty`)
   // Dots too: a segment "." or ".." must reach the agent as a name, not be read as a dot segment.
@@ -412,7 +458,7 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
     io.out(`${terminalSafeJson(r)}\n`)
     return
   }
-  throw new UsageError('usage: murmur docs ls | murmur docs get <name> [key] | murmur docs put <name> <key> <json> [--idempotency-key K]')
+  throw new UsageError('usage: murmur docs ls [--json] | murmur docs get <name> [key] [--json] | murmur docs put <name> <key> <json> [--idempotency-key K]')
 }
 
 export interface Command {
@@ -431,7 +477,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   leave: { run: leave, usage: 'leave', summary: 'leave gracefully and stop the agent' },
   tags: { run: tags, usage: 'tags set <k=v>... | tags del <k>...', summary: 'change this agent\'s tags (gossiped at once)' },
   keygen: { run: keygen, usage: 'keygen [file]', summary: 'a new pre-shared key for --psk, printed or written 0600', local: true },
-  monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C' },
+  monitor: { run: monitor, usage: 'monitor [--json]', summary: 'the agent\'s events, one line each, until Ctrl-C or the agent leaves' },
   placement: { run: placement, usage: 'placement [doc] [--json]', summary: 'where docs live: R, the docs held here, members using another --replicas, a doc\'s homes (GET /placement)' },
-  docs: { run: docs, usage: 'docs ls | get <name> [key] | put <name> <key> <json> [--idempotency-key K]', summary: 'documents' }
+  docs: { run: docs, usage: 'docs ls [--json] | get <name> [key] [--json] | put <name> <key> <json> [--idempotency-key K]', summary: 'documents' }
 }

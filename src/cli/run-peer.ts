@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM → no new HTTP requests, graceful leave, requests in flight answered → exit 0 within 3 s.
  * Bad flags: one line, exit 2. Start-up failures: one line, exit 1.
  */
-import { closeSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import type { Peer } from '../api.js'
@@ -78,20 +78,43 @@ export function describeError (err: unknown): string {
  */
 function readText (file: string): string {
   const limit = 3 * MAX_CONFIG_CHARS + 1
-  const fd = openSync(file, 'r')
+  // Not blocking: opening a named pipe waits for a writer, and with none start-up (or a SIGHUP reload)
+  // hung forever. A pipe is read until its writer closes it — `--config <(...)`, a writer that comes later —
+  // but at most CONFIG_PIPE_WAIT_MS without a byte arriving. O_NONBLOCK changes nothing for a regular file.
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
   try {
+    const pipe = fstatSync(fd).isFIFO()
     const buf = Buffer.allocUnsafe(limit)
     let n = 0
+    let deadline = Date.now() + CONFIG_PIPE_WAIT_MS
     while (n < limit) {
-      const got = readSync(fd, buf, n, limit - n, null)
-      if (got === 0) break
-      n += got
+      let got: number
+      try {
+        got = readSync(fd, buf, n, limit - n, null)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
+        got = -1 // a writer holds the pipe and has written nothing more yet
+      }
+      if (got > 0) {
+        n += got
+        deadline = Date.now() + CONFIG_PIPE_WAIT_MS
+        continue
+      }
+      // The end; on a pipe nothing came from yet, no writer so far (it may still open it).
+      if (got === 0 && (!pipe || n > 0)) break
+      if (Date.now() >= deadline) throw new Error(`nothing could be read from it within ${CONFIG_PIPE_WAIT_MS / 1000} s (a named pipe nobody writes to?)`)
+      Atomics.wait(PAUSE, 0, 0, 20)
     }
     return buf.subarray(0, n).toString('utf8')
   } finally {
     closeSync(fd)
   }
 }
+
+/** How long a --config that is a pipe may go without a byte before the read fails. */
+const CONFIG_PIPE_WAIT_MS = 5_000
+/** A synchronous pause (Atomics.wait on a value that never changes): parseArgs reads the file synchronously. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4))
 
 /** --help, --version: written, or one line and exit 1 (a full disk); a reader gone (`| head -1`) is no error. */
 async function print (text: string): Promise<void> {

@@ -59,8 +59,9 @@ export type PeerEvent =
    * timed out. Membership may use it to finish a probe early; it never marks a member dead on its own.
    * `refused`: the remote's host answered and nothing listens there (TCP RST, ECONNREFUSED, on every
    * address tried): the peer's process is gone or stopped listening, where a timeout says nothing about it.
+   * `reason`: why, for a person (`murmur join` prints it per address); never a protocol input.
    */
-  | { readonly type: 'unreachable', readonly id?: PeerId, readonly addrs: readonly string[], readonly refused?: boolean }
+  | { readonly type: 'unreachable', readonly id?: PeerId, readonly addrs: readonly string[], readonly refused?: boolean, readonly reason?: string }
 
 export interface Transport {
   /** This peer's id. */

@@ -8,7 +8,7 @@
  *  1. Host. A page on evil.example can make its name resolve to 127.0.0.1 (DNS rebinding) and then talk
  *     to a loopback peer as "same origin": the browser sends `Host: evil.example`, and since the page also
  *     controls `Origin`, comparing the two proves nothing. What a rebinding page cannot choose is a Host
- *     that is ours. So without a token only loopback Hosts (`localhost`, `*.localhost`, 127.0.0.0/8,
+ *     that is ours. So without a token only loopback Hosts (`localhost`, `*.localhost`, 127.0.0.0/8, `[::ffff:127.0.0.1]`,
  *     `[::1]`) and the names given with `--http-allow-host` are served — GET included, as Vite's
  *     `server.allowedHosts` and geth's `--http.vhosts` do. With a token the Host is not checked unless an
  *     allow-list was given: a rebinding page does not know the token.
@@ -22,6 +22,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { isIPv6 } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { STATUS_CODES } from 'node:http'
 import { ConfigError } from '../core/errors.js'
@@ -69,7 +70,22 @@ export function hostName (header: string | undefined): string | undefined {
 /** True for names and addresses only this machine can reach (RFC 6761 §6.3 reserves `.localhost`). */
 export function isLoopbackHost (host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '')
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+  return h === 'localhost' || h.endsWith('.localhost') || isLoopbackIpv6(h) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+}
+
+/**
+ * `::1`, or an IPv4-mapped loopback address (`::ffff:127.0.0.1`, which a URL writes `::ffff:7f00:1`), in
+ * any spelling of IPv6 (`0:0:0:0:0:0:0:1`): a loopback address like 127.0.0.1. No brackets.
+ */
+export function isLoopbackIpv6 (ip: string): boolean {
+  if (!isIPv6(ip)) return false
+  let canonical: string
+  try {
+    canonical = new URL(`http://[${ip}]`).hostname
+  } catch {
+    return false // a zone id (fe80::1%eth0): not loopback
+  }
+  return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical)
 }
 
 /** Whether `host` (already normalised by hostName) is one of ours. */

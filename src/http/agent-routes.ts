@@ -2,7 +2,7 @@
  * Operator routes behind `murmur join`, `murmur leave` and `murmur tags`: the runtime changes a running
  * agent accepts (Serf's `join`, `leave` and `tags` RPCs). Token-protected like every route but /health.
  *
- *   POST /join  {"addrs": ["<multiaddr>", ...]}      → {"contacted": n, "self": k} (DNS names: every address; k: this peer's own, skipped)
+ *   POST /join  {"addrs": ["<multiaddr>", ...]}      → {"contacted": n, "self": k, "failed": [{"addr", "reason"}]} (DNS names: every address; k: this peer's own, skipped)
  *   POST /leave                                      → {"left": true}     then the agent shuts down
  *   POST /tags  {"set": {"k": "v"}, "delete": ["k"]} → {"tags": {...}}    gossiped at once
  */

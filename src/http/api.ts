@@ -428,7 +428,9 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       presence.close()
       for (const u of unsubscribe) u()
       if (docTimer !== undefined) clearTimeout(docTimer)
-      events.close()
+      // The last event of every stream: `murmur monitor` ends on it (exit 0 after a leave), where a stream
+      // that is cut (the agent killed) ends without it.
+      events.close({ event: 'closing', data: { peerId: peer.id, left: peer.self().state === 'left' } })
     }
   }
 }

@@ -57,9 +57,10 @@ export class SseHub {
     if (this.clients.size > 0) this.write(format(event, data))
   }
 
-  close (): void {
+  /** Ends every stream, after `last` (the agent's `closing`: a client can tell an orderly end from a cut stream). */
+  close (last?: { event: string, data: unknown }): void {
     clearInterval(this.heartbeat)
-    for (const res of this.clients) res.end()
+    for (const res of this.clients) res.end(last === undefined ? undefined : format(last.event, last.data))
     this.clients.clear()
   }
 

@@ -152,6 +152,8 @@ export interface MembershipStats {
 export interface JoinResult {
   /** Seeds that answered the push-pull. */
   contacted: number
+  /** The seeds (of those asked, this member excluded) that did not answer. */
+  unanswered: Destination[]
 }
 
 /** Seeds remembered (configured, joined through, discovered); past it the oldest is forgotten. */
@@ -393,24 +395,26 @@ export class Membership {
     if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))
     for (const s of seeds) this.addSeed(s)
     const targets = seeds.filter(s => s.id !== this.localId)
-    if (targets.length === 0) return Promise.resolve({ contacted: 0 })
+    if (targets.length === 0) return Promise.resolve({ contacted: 0, unanswered: [] })
     this.joinsPending++
     return new Promise((resolve) => {
       let contacted = 0
       let outstanding = targets.length
       let done = false
+      const answered = new Set<Destination>()
       const finish = (): void => {
         if (done) return
         done = true
         this.joinsPending--
         this.joinFinishers.delete(finish)
         timer.cancel()
-        resolve({ contacted })
+        resolve({ contacted, unanswered: targets.filter(t => !answered.has(t)) })
       }
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
       this.joinFinishers.add(finish)
       for (const seed of targets) {
         const sent = this.pushPull.request(seed, true, () => {
+          answered.add(seed)
           if (contacted++ === 0) this.catchUpAfterJoin()
           if (--outstanding === 0) finish()
         })

@@ -126,7 +126,7 @@ export class AddressDials {
       return
     }
     this.deps.counters.droppedOutbound.dialFailed += dial.frames.length
-    if (result.diagnosis.kind !== 'denied') this.deps.emit({ type: 'unreachable', addrs: dial.addrs })
+    if (result.diagnosis.kind !== 'denied') this.deps.emit({ type: 'unreachable', addrs: dial.addrs, reason: result.diagnosis.explanation, ...(result.diagnosis.kind === 'refused' ? { refused: true } : {}) })
   }
 
   private drop (dial: PendingDial, reason: 'closed'): void {

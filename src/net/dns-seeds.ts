@@ -33,7 +33,7 @@ export type HostResolver = (host: string, family: 0 | 4 | 6) => Promise<string[]
 export const systemResolver: HostResolver = async (host, family) =>
   (await lookup(host, { all: true, family })).map(a => a.address)
 
-interface DnsSeed {
+export interface DnsSeed {
   /** The multiaddr as configured. */
   addr: string
   host: string
@@ -56,15 +56,20 @@ export function dnsSeed (addr: string): DnsSeed | undefined {
 /** `/ip4/<ip>` or `/ip6/<ip>` + rest. */
 const ipAddr = (ip: string, rest: string): string => `/${ip.includes(':') ? 'ip6' : 'ip4'}/${ip}${rest}`
 
-/** One address per record of every seed; a name that does not resolve is logged and skipped. */
-export async function resolveSeeds (seeds: readonly DnsSeed[], resolve: HostResolver, log: Logger): Promise<string[]> {
+/**
+ * One address per record of every seed; a name that does not resolve is logged and skipped (and told to
+ * `unresolved`, with the resolver's error code: `murmur join` says it per address).
+ */
+export async function resolveSeeds (seeds: readonly DnsSeed[], resolve: HostResolver, log: Logger, unresolved?: (seed: DnsSeed, error: string) => void): Promise<string[]> {
   const out = new Set<string>()
   await Promise.all(seeds.map(async (s) => {
     try {
       const ips = await resolve(s.host, s.family)
       for (const ip of ips.slice(0, MAX_RECORDS_PER_NAME)) out.add(ipAddr(ip, s.rest))
     } catch (err) {
-      log.warn('bootstrap name did not resolve; retrying later', { name: s.host, error: (err as NodeJS.ErrnoException).code ?? String(err) })
+      const error = (err as NodeJS.ErrnoException).code ?? String(err)
+      log.warn('bootstrap name did not resolve; retrying later', { name: s.host, error })
+      unresolved?.(s, error)
     }
   }))
   return [...out]

@@ -346,7 +346,7 @@ export class Outbound {
     // like a partition in the simulator.
     // `refused`: every address tried answered ECONNREFUSED (diagnose.ts), the peer's host saying nothing
     // listens there — membership's evidence of a crash.
-    if (result.diagnosis.kind !== 'denied') this.deps.emit({ type: 'unreachable', id: link.id, addrs: link.addrs, ...(result.diagnosis.kind === 'refused' ? { refused: true } : {}) })
+    if (result.diagnosis.kind !== 'denied') this.deps.emit({ type: 'unreachable', id: link.id, addrs: link.addrs, reason: result.diagnosis.explanation, ...(result.diagnosis.kind === 'refused' ? { refused: true } : {}) })
     return undefined
   }
 

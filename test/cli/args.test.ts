@@ -191,6 +191,14 @@ describe('parseArgs', () => {
     }
   })
 
+  // An IPv4-mapped loopback address is loopback, like [::1]: it was "expected [host:]port" (the dots), exit 2.
+  test('--http [::ffff:127.0.0.1]:port is loopback and needs no token, like [::1]; a mapped public address needs one', () => {
+    for (const [http, host] of [['[::ffff:127.0.0.1]:8080', '::ffff:127.0.0.1'], ['[::1]:8080', '::1'], ['[0:0:0:0:0:ffff:7f00:1]:8080', '0:0:0:0:0:ffff:7f00:1']]) {
+      expect(parseArgs(['--http', http as string]), http).toMatchObject({ kind: 'run', options: { http: { host, port: 8080 } } })
+    }
+    expect(parseArgs(['--http', '[::ffff:10.0.0.1]:8080'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/reachable from other machines: also pass --http-token-file/) as unknown })
+  })
+
   test('a public --http with a token is accepted', () => {
     expect(parseArgs(['--http', '0.0.0.0:8080', '--http-token', 'x'.repeat(16)]).kind).toBe('run')
   })

@@ -45,7 +45,7 @@ describe('murmur against an address that is not a murmur agent', () => {
     const { status, stdout, stderr } = await murmur(['monitor', '--json', '--http-addr', addr])
     expect(JSON.parse(stdout)).toMatchObject({ event: 'note', data: 'plain text' })
     expect(status).toBe(1)
-    expect(stderr).toMatch(/^murmur: the agent closed the event stream/)
+    expect(stderr).toMatch(/^murmur: the event stream was cut: /)
   })
 
   test('an agent\'s own error is still shown as status, code and text', async () => {

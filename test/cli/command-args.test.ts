@@ -109,3 +109,27 @@ describe('an operator flag given twice', () => {
     expect(a.seen).toEqual([])
   })
 })
+
+describe('a flag the command (or its action) does not take', () => {
+  // Before: `docs get/ls --idempotency-key K` and `docs put --json` were accepted and ignored (exit 0), as
+  // docs parsed one list of flags for all its actions.
+  test('is refused like an unknown flag (exit 2, one line naming what the action takes), nothing sent', async () => {
+    const a = await agent()
+    for (const [args, message] of [
+      [['docs', 'ls', '--idempotency-key', 'k'], 'docs ls: unknown flag --idempotency-key (docs ls takes --json)'],
+      [['docs', 'get', 'n', '--idempotency-key=k'], 'docs get: unknown flag --idempotency-key (docs get takes --json)'],
+      [['docs', 'get', 'n', 'k', '--idempotency-key', 'k'], 'docs get: unknown flag --idempotency-key (docs get takes --json)'],
+      [['docs', 'put', 'n', 'k', '1', '--json'], 'docs put: unknown flag --json (docs put takes --idempotency-key)'],
+      [['tags', 'del', 'x', '--idempotency-key', 'k'], 'tags: unknown flag --idempotency-key']
+    ] as const) {
+      const r = await murmur([...args, '--http-addr', a.addr])
+      expect(r, args.join(' ')).toEqual({ status: 2, stdout: '', stderr: `murmur: ${message}\n` })
+    }
+    expect(a.seen).toEqual([])
+    // What each action takes still works.
+    for (const args of [['docs', 'ls', '--json'], ['docs', 'get', 'n', '--json'], ['docs', 'put', 'n', 'k', '1', '--idempotency-key', 'k']]) {
+      const r = await murmur([...args, '--http-addr', a.addr])
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+    }
+  })
+})

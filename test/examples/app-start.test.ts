@@ -87,6 +87,21 @@ describe('npm start (scripts/start.ts)', () => {
     expect(r.status).toBe(2)
   })
 
+  // `--dir=x`, the form peer.js and murmur take, was "unknown option --dir=x" (exit 2). Given twice with the
+  // other form, it is refused as a second --dir: so it was read as --dir (nothing starts either way).
+  test('--dir=<dir> is --dir <dir>; a switch with =value is refused (exit 2, one line)', () => {
+    const run = (args: string[]): { status: number | null, stdout: string, stderr: string } => {
+      const r = spawnSync(NODE, [START, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+    }
+    expect(run([`--dir=${path.join(dir, 'a')}`, '--dir', path.join(dir, 'b'), '--help'])).toEqual({ status: 2, stdout: '', stderr: 'start: --dir given twice: it takes one value (try --help)\n' })
+    expect(run([`--dir=${path.join(dir, 'a')}`, '--help'])).toMatchObject({ status: 0, stderr: '' })
+    expect(run(['--dir=', '--help'])).toEqual({ status: 2, stdout: '', stderr: 'start: --dir needs a directory (try --help)\n' })
+    for (const flag of ['--quiet', '--fresh', '--help']) {
+      expect(run([`${flag}=yes`]), flag).toEqual({ status: 2, stdout: '', stderr: `start: ${flag} takes no value (try --help)\n` })
+    }
+  })
+
   test('`--dir` followed by another option, or empty: refused (exit 2), no demo in a dir named "--fresh" or in the cwd', async () => {
     for (const args of [['--dir', '--fresh'], ['--dir', '']]) {
       // In a temp cwd: were the value taken, the demo would start there (and is stopped with Ctrl-C).

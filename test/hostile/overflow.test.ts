@@ -173,10 +173,11 @@ describe('membership bounds (simulator)', () => {
     c.network.runFor(100)
     const m = c.membership(c.ids[0] as string)
     const before = m.stats().pushPulls
-    const joining = m.join(Array.from({ length: 100 }, (_, i) => ({ id: `seed${i}`, addrs: [`sim://seed${i}`] })))
+    const seeds = Array.from({ length: 100 }, (_, i) => ({ id: `seed${i}`, addrs: [`sim://seed${i}`] }))
+    const joining = m.join(seeds)
     expect(m.stats().pushPulls - before).toBe(64)
     c.network.runFor(m.config.joinTimeoutMs + 10)
-    expect(await joining).toEqual({ contacted: 0 })
+    expect(await joining).toEqual({ contacted: 0, unanswered: seeds })
     c.stopAll()
   })
 

@@ -18,7 +18,7 @@ function req (url: string, headers: Record<string, string>): IncomingMessage {
 
 describe('Host header parsing', () => {
   test.each([
-    ['127.0.0.1:8080', '127.0.0.1'], ['localhost', 'localhost'], ['LOCALHOST:1', 'localhost'], ['[::1]:8080', '::1'],
+    ['127.0.0.1:8080', '127.0.0.1'], ['localhost', 'localhost'], ['LOCALHOST:1', 'localhost'], ['[::1]:8080', '::1'], ['[::ffff:7f00:1]:8080', '::ffff:7f00:1'],
     ['example.com.', 'example.com'], ['app.localhost:3000', 'app.localhost'],
     ['', undefined], ['a b', undefined], ['user@host', undefined], ['[::1', undefined], ['host:port', undefined], ['host:123456', undefined]
   ])('%j → %j', (header, name) => {
@@ -27,7 +27,10 @@ describe('Host header parsing', () => {
 
   test.each([
     ['localhost', true], ['foo.localhost', true], ['127.0.0.1', true], ['127.255.0.9', true], ['::1', true], ['[::1]', true],
-    ['localhost.evil.example', false], ['evil.example', false], ['0.0.0.0', false], ['10.0.0.1', false], ['::', false], ['128.0.0.1', false]
+    ['localhost.evil.example', false], ['evil.example', false], ['0.0.0.0', false], ['10.0.0.1', false], ['::', false], ['128.0.0.1', false],
+    // IPv4-mapped loopback, as typed and as a URL writes it in the Host header (`[::ffff:7f00:1]`): was refused (403).
+    ['::ffff:127.0.0.1', true], ['[::ffff:7f00:1]', true], ['0:0:0:0:0:0:0:1', true], ['::ffff:127.1.2.3', true],
+    ['::ffff:10.0.0.1', false], ['::ffff:a00:1', false], ['fe80::1%lo', false], ['::2', false]
   ])('loopback %s → %s', (host, loopback) => {
     expect(isLoopbackHost(host)).toBe(loopback)
   })

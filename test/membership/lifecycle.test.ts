@@ -44,7 +44,7 @@ describe('lifecycle', () => {
     // Before, each join held its joinTimeoutMs timer past stop(): a library peer's process stayed alive up
     // to 5 s after peer.stop(), and its promise resolved only then.
     for (let i = 0; i < 3; i++) await Promise.resolve()
-    expect(results).toEqual([{ contacted: 0 }, { contacted: 0 }])
+    expect(results).toEqual([{ contacted: 0, unanswered: [{ addrs: ['sim://nobody-listens-here'] }] }, { contacted: 0, unanswered: [{ id: 'silent', addrs: ['sim://silent'] }] }])
   })
 
   test('stop() then start(): the member probes again (it detects a crash by itself)', () => {
