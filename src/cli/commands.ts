@@ -265,7 +265,11 @@ async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
     }
   }
   const body = action === 'set' ? { set: Object.fromEntries(set) } : { delete: items }
-  const { tags: now } = await (await client(p, io)).request<{ tags: Record<string, string> }>('POST', '/tags', body)
+  const c = await client(p, io)
+  const now = (await c.request<{ tags?: unknown } | null>('POST', '/tags', body))?.tags
+  // Whatever answers at the address may not be a murmur agent; the POST may still have done something there.
+  const isTags = (t: unknown): t is Record<string, string> => typeof t === 'object' && t !== null && !Array.isArray(t) && Object.values(t).every(v => typeof v === 'string')
+  if (!isTags(now)) throw new AgentError(`${c.base} answered POST /tags without the agent's tags: is a murmur agent at that address?${MAY_HAVE_APPLIED}`)
   io.out(p.switches.has('--json') ? `${terminalSafeJson(now)}\n` : table([['tags', Object.entries(now).map(([k, v]) => `${k}=${v}`).join(',') || '(none)']]))
 }
 

@@ -72,6 +72,15 @@ describe('murmur <command> arguments', () => {
     expect(r.stderr).toBe(`murmur: http://${a.addr} answered GET /members with something that is not a member list: is a murmur agent at that address?\n`)
   })
 
+  // It printed the agent's tags from the answer unchecked: TypeError, a stack trace and exit 1.
+  test('tags set against something that answers no tags: one line, exit 1, no stack trace', async () => {
+    const a = await agent()
+    for (const args of [['set', 'role=db'], ['set', 'role=db', '--json'], ['del', 'role']]) {
+      const r = await murmur(['tags', ...args, '--http-addr', a.addr])
+      expect(r, args.join(' ')).toEqual({ status: 1, stdout: '', stderr: `murmur: http://${a.addr} answered POST /tags without the agent's tags: is a murmur agent at that address? (the agent may have received it: the change may have been applied)\n` })
+    }
+  })
+
   test('docs put --idempotency-key that is not printable ASCII: a usage error, nothing sent', async () => {
     const a = await agent()
     for (const key of ['clé-1', 'tab\there', 'x'.repeat(257)]) {
