@@ -872,7 +872,8 @@ export class AntiEntropy {
     const hints: HostHint[] = []
     let alive: ReadonlySet<PeerId> | undefined
     let differing = 0
-    const throttled = { dropped: 0, scanSkipped: false }
+    // `claimed`: docs left out because another exchange of them is under way here (see `claim`).
+    const throttled = { dropped: 0, scanSkipped: false, claimed: 0 }
     const stepOne = (doc: string, listed?: Uint8Array): void => {
       // A plain listing — a reader fetching the doc, a guest copy's read repair, a doc held open elsewhere —
       // is answered by a home at once, with no claim: it rarely brings anything, and after a heal every reader
@@ -887,7 +888,10 @@ export class AntiEntropy {
         this.drop(throttled)
         return
       }
-      if (!unclaimed && !this.claim(doc, from, msg.session, 'responder', listed)) return // under way in another exchange
+      if (!unclaimed && !this.claim(doc, from, msg.session, 'responder', listed)) {
+        throttled.claimed++ // under way in another exchange: not compared with this sender (the reply says so)
+        return
+      }
       this.budget.take(from)
       differing++
       const held = this.o.withDoc(doc, false, (entry) => {
@@ -940,7 +944,10 @@ export class AntiEntropy {
       this.budget.take(from, granted)
     }
     this.reportThrottled(from, throttled)
-    const trimmed = throttled.dropped > 0 || throttled.scanSkipped
+    // A doc left out while another exchange of it holds the claim was not compared with this sender either:
+    // that exchange is with another peer (or another round with this one) and need not bring the sender our
+    // copy before its round ends, so the round must not count toward its catch-up (test/replication/catch-up.test.ts).
+    const trimmed = throttled.dropped > 0 || throttled.scanSkipped || throttled.claimed > 0
     this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable, ...(trimmed ? { trimmed } : {}) })
   }
 

@@ -9,9 +9,10 @@
  * Caught up means: every doc held here that this peer homes, and that has another live home, has had a
  * shared anti-entropy round started here complete with one of those homes, a round that compared every doc
  * the two both home: summaries equal, or a listing neither truncated (more docs than a round lists) nor
- * trimmed by the responder (its listing budget for this peer spent: listing-budget.ts; its reply says so,
- * and such a round, though it completes, does not count; a responder from before that flag does not say
- * so, and its rounds count as they did). Docs with no other live home have nothing to wait for; guest
+ * trimmed by the responder (its listing budget for this peer spent: listing-budget.ts; or docs it left out
+ * because another exchange of them was under way there, with another peer or in another round; its reply
+ * says so, and such a round, though it completes, does not count; a responder from before that flag does
+ * not say so, and its rounds count as they did). Docs with no other live home have nothing to wait for; guest
  * copies are not counted (a read of one asks a home anyway: read repair). Once caught up, a peer stays so:
  * a later partition does not take readiness away. A peer whose rounds cannot count (its homes busy, more
  * docs than a round lists, or its homes' budgets for it spent at every round) is called caught up

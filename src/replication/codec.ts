@@ -101,9 +101,10 @@ export type SyncMessage =
    */
   | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[], readonly scope: DigestScopeName, readonly buckets: readonly number[], readonly groups?: number, readonly compact?: CompactPage }
   /**
-   * `unresolved`, `proof`: the answer to a compact page (anti-entropy.ts). `trimmed`: the sender's listing
-   * budget was spent (listing-budget.ts), so docs of the page were left out — not compared, not counted in
-   * `differing`; absent from a peer that does not say it.
+   * `unresolved`, `proof`: the answer to a compact page (anti-entropy.ts). `trimmed`: docs of the page were
+   * left out — not compared, not counted in `differing` — because the sender's listing budget was spent
+   * (listing-budget.ts) or another exchange of them was under way here (anti-entropy.ts `claim`); absent from
+   * a peer that does not say it.
    */
   | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean, readonly unresolved?: Uint8Array, readonly proof?: Uint8Array, readonly trimmed?: boolean }
   | SyncDocMessage
