@@ -179,3 +179,39 @@ describe('a responder already exchanging the docs with another peer (simulator)'
     c.stopAll()
   }, 60_000)
 })
+
+describe('both ends of a pair starting a shared round at once (simulator)', () => {
+  it('the round answered for the other one does not count until a round of its own compared: caught up with nothing stale', async () => {
+    // Three homes holding 40 docs in their stores only; the one with the largest id (n02) restarted after
+    // missing a write to every doc. After the restart each pair starts a shared round both ways, and the peer
+    // with the smaller id answered the restarted peer's summary "equal", its own round doing the work: the
+    // restarted peer counted that answer as a comparison while the updates were still on their way, caught
+    // up at ~1,026 ms with all 40 docs stale in 12 of seeds 1–20 (fresh 1–5 ms later in the simulator; on a
+    // real mesh a round trip and a disk write). With `later` instead, 2 seeds still were: the restarted peer
+    // took up a step 1 of a doc it was itself answering another exchange of, and asked for nothing back, so
+    // that round did not bring the co-home's copy either. Now neither counts: 0 of 20, caught up in 1.03–2.02 s.
+    const stale: number[] = []
+    const tookMs: number[] = []
+    for (let i = 1; i <= 20; i++) {
+      const seed = useSeed(i, FILE, 'answered later')
+      const docs = Array.from({ length: 40 }, (_, j) => `doc${j}`)
+      const c = new ReplicaCluster({ size: 3, seed, replication: { replicas: 3 } })
+      expect(c.runUntil(() => c.membershipSettled(), 20_000)).toBeDefined()
+      const held = (id: string, doc: string): string | undefined => c.replicator(id).digest(doc) ?? c.replicator(id).durableDigest(doc)
+      for (const doc of docs) await until(c, c.node('n00').write(doc, d => { d.getMap('kv').set('k', 1) }))
+      expect(c.runUntil(() => docs.every(d => c.ids.every(h => held(h, d) === held('n00', d))), 30_000)).toBeDefined()
+      c.crash('n02')
+      expect(c.runUntil(() => ['n00', 'n01'].every(id => c.membership(id).member('n02')?.state === 'dead'), 30_000)).toBeDefined()
+      for (const doc of docs) await until(c, c.node('n01').write(doc, d => { d.getMap('kv').set('k', 2) }))
+      const start = c.network.now
+      c.restart('n02')
+      const took = c.runUntil(() => c.replicator('n02').catchUp().done, CATCH_UP_BOUND_MS - 1_000, 1)
+      expect(took, `seed ${seed}: caught up before the bound`).toBeDefined()
+      tookMs.push(Math.round(c.network.now - start))
+      stale.push(docs.filter(d => held('n02', d) !== held('n00', d) && held('n02', d) !== held('n01', d)).length)
+      c.stopAll()
+    }
+    console.log('caught up after (ms):', tookMs.join(', '), '| docs stale then:', stale.join(', '))
+    expect(stale.filter(n => n > 0), `docs stale when caught up, seeds 1–20: ${stale.join(', ')}`).toEqual([])
+  }, 120_000)
+})
