@@ -57,8 +57,9 @@ export function dnsSeed (addr: string): DnsSeed | undefined {
 const ipAddr = (ip: string, rest: string): string => `/${ip.includes(':') ? 'ip6' : 'ip4'}/${ip}${rest}`
 
 /**
- * One address per record of every seed; a name that does not resolve is logged and skipped (and told to
- * `unresolved`, with the resolver's error code: `murmur join` says it per address).
+ * One address per record of every seed; a name that does not resolve is logged and skipped. With
+ * `unresolved` (a one-off join: `murmur join` says it per address, with the resolver's error code) nothing
+ * retries it; without, these are bootstrap names, resolved again later.
  */
 export async function resolveSeeds (seeds: readonly DnsSeed[], resolve: HostResolver, log: Logger, unresolved?: (seed: DnsSeed, error: string) => void): Promise<string[]> {
   const out = new Set<string>()
@@ -68,8 +69,11 @@ export async function resolveSeeds (seeds: readonly DnsSeed[], resolve: HostReso
       for (const ip of ips.slice(0, MAX_RECORDS_PER_NAME)) out.add(ipAddr(ip, s.rest))
     } catch (err) {
       const error = (err as NodeJS.ErrnoException).code ?? String(err)
-      log.warn('bootstrap name did not resolve; retrying later', { name: s.host, error })
-      unresolved?.(s, error)
+      if (unresolved === undefined) log.warn('bootstrap name did not resolve; retrying later', { name: s.host, error })
+      else {
+        log.warn('join: name did not resolve', { name: s.host, error })
+        unresolved(s, error)
+      }
     }
   }))
   return [...out]

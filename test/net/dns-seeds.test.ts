@@ -34,6 +34,19 @@ describe('DNS seeds', () => {
     expect(warnings.join('\n')).toMatch(/bootstrap name did not resolve; retrying later .*"name":"gone".*ENOTFOUND/)
   })
 
+  // A `murmur join` (POST /join) resolves its names once and tells the operator which failed; its log line
+  // said "retrying later", where nothing retries them.
+  test('a one-off join\'s name that fails is logged as such, not as a bootstrap name retried later', async () => {
+    const warnings: string[] = []
+    const log = createLogger((_l, _c, message, fields) => { warnings.push(`${message} ${JSON.stringify(fields)}`) }, 'warn')
+    const resolve: HostResolver = async () => { throw Object.assign(new Error('getaddrinfo ENOTFOUND gone'), { code: 'ENOTFOUND' }) }
+    const told: string[] = []
+    expect(await resolveSeeds([dnsSeed('/dns4/gone/tcp/4001')!], resolve, log, (seed, error) => { told.push(`${seed.host} ${error}`) })).toEqual([])
+    expect(told).toEqual(['gone ENOTFOUND'])
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^join: name did not resolve .*"name":"gone".*ENOTFOUND/)
+  })
+
   test('joins new addresses only: not ours, not alive members\', not already joined; stops with the peer', async () => {
     let records = ['10.0.0.1', '10.0.0.2', '10.0.0.3']
     const joined: string[][] = []
