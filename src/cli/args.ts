@@ -362,7 +362,8 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
     o.https = { certFile, keyFile }
   }
   if (o.http !== undefined && !isLoopbackAddress(o.http.host) && o.httpToken === undefined && o.httpTokenFile === undefined) {
-    throw new ArgError(`--http ${o.http.host}:${o.http.port} is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)`)
+    const host = o.http.host.includes(':') ? `[${o.http.host}]` : o.http.host
+    throw new ArgError(`--http ${host}:${o.http.port} is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)`)
   }
   if (o.listen.length === 0) o.listen.push(DEFAULT_LISTEN)
   return o
