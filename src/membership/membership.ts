@@ -387,9 +387,10 @@ export class Membership {
   }
 
   /**
-   * Push-pull with each seed (full state exchange), resolving when all answered, `joinTimeoutMs`
-   * passed or the member stopped. Seeds that did not answer are re-tried by the reconnect loop while we
-   * know no one alive.
+   * Push-pull with each seed (full state exchange), resolving when each answered or its dial failed (the
+   * transport's `unreachable`: refused, a handshake that failed; the request went down with it), when
+   * `joinTimeoutMs` passed, or when the member stopped. Seeds that did not answer are re-tried by the reconnect
+   * loop while we know no one alive. (`murmur join` at a port nobody listens on waited the whole 5 s.)
    */
   join (seeds: readonly Destination[] = this.seeds): Promise<JoinResult> {
     if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))
@@ -402,21 +403,33 @@ export class Membership {
       let outstanding = targets.length
       let done = false
       const answered = new Set<Destination>()
+      const failed = new Set<Destination>()
       const finish = (): void => {
         if (done) return
         done = true
         this.joinsPending--
         this.joinFinishers.delete(finish)
         timer.cancel()
+        offUnreachable()
         resolve({ contacted, unanswered: targets.filter(t => !answered.has(t)) })
       }
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
       this.joinFinishers.add(finish)
+      const offUnreachable = this.transport.onPeerEvent((e) => {
+        if (e.type !== 'unreachable' || done) return
+        for (const seed of targets) {
+          if (answered.has(seed) || failed.has(seed)) continue
+          const same = e.id !== undefined ? e.id === seed.id : e.addrs.length === seed.addrs.length && e.addrs.every((a, i) => a === seed.addrs[i])
+          if (!same) continue
+          failed.add(seed)
+          if (--outstanding === 0) finish()
+        }
+      })
       for (const seed of targets) {
         const sent = this.pushPull.request(seed, true, () => {
           answered.add(seed)
           if (contacted++ === 0) this.catchUpAfterJoin()
-          if (--outstanding === 0) finish()
+          if (!failed.has(seed) && --outstanding === 0) finish()
         })
         if (!sent && --outstanding === 0) finish()
       }

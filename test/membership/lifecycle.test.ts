@@ -31,6 +31,35 @@ describe('seeds', () => {
   })
 })
 
+describe('join', () => {
+  // `murmur join` at a port nobody listens on waited the whole joinTimeoutMs (5 s) to say so: the dial had
+  // failed within milliseconds, and the request with it.
+  test('a seed whose dial fails ends the join at once, as unanswered; one that answers still counts', async () => {
+    const network = new SimNetwork({ seed: 1 })
+    const members = ['a', 'b'].map(id => new Membership({ transport: network.addNode(id), clock: network.clockFor(id), random: network.node(id).random }, { profile: 'sim' }))
+    const [a] = members as [Membership, Membership]
+    for (const m of members) m.start()
+    const results: Array<{ at: number, contacted: number, unanswered: unknown[] }> = []
+    const join = (seeds: Array<{ id?: string, addrs: string[] }>): void => {
+      void a.join(seeds).then((r) => { results.push({ at: network.now, ...r }) })
+    }
+    const start = network.now
+    join([{ addrs: ['sim://nobody-listens-here'] }])
+    join([{ id: 'gone', addrs: ['sim://gone'] }, { id: 'b', addrs: ['sim://b'] }])
+    // Promises settle between the simulator's steps: run it 50 ms at a time.
+    while (results.length < 2 && network.now - start < a.config.joinTimeoutMs + 1_000) {
+      network.runFor(50)
+      for (let i = 0; i < 5; i++) await Promise.resolve()
+    }
+    expect(results.map(r => ({ contacted: r.contacted, unanswered: r.unanswered }))).toEqual([
+      { contacted: 0, unanswered: [{ addrs: ['sim://nobody-listens-here'] }] },
+      { contacted: 1, unanswered: [{ id: 'gone', addrs: ['sim://gone'] }] }
+    ])
+    for (const r of results) expect(r.at - start, 'ms until the join resolved').toBeLessThan(a.config.joinTimeoutMs / 10)
+    for (const m of members) m.stop()
+  })
+})
+
 describe('lifecycle', () => {
   test('stop() while a join waits for a seed that never answers: the join resolves at once, and no join timer is left running', async () => {
     const m = lone()
