@@ -122,8 +122,19 @@ export function toOriginForm (req: IncomingMessage): string | undefined {
   return undefined
 }
 
+/**
+ * RFC 9112 §3.2: an HTTP/1.1 request without a Host header is a 400. Node answers it itself unless told
+ * not to (requireHostHeader), with an empty body; this gives it the API's JSON error. (An HTTP/1.0 one may
+ * omit Host; the access checks refuse a missing Host as not loopback.) Returns the refusal's message.
+ */
+function missingHost (req: IncomingMessage): string | undefined {
+  return req.httpVersion === '1.1' && req.headers.host === undefined ? 'an HTTP/1.1 request must carry a Host header' : undefined
+}
+
 export function startHttpServer (handler: RequestHandler, host: string, port: number, options: HttpServerOptions = {}): Promise<RunningServer> {
-  const serverOptions: ServerOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES }
+  // requireHostHeader: off, so that an HTTP/1.1 request without Host gets the API's JSON 400 (missingHost),
+  // not Node's empty one.
+  const serverOptions: ServerOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
   const server: Server = options.tls === undefined
     ? createServer(serverOptions)
@@ -144,7 +155,7 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       options.onRejected?.('idle_timeout')
       res.destroy()
     })
-    const badTarget = toOriginForm(req)
+    const badTarget = missingHost(req) ?? toOriginForm(req)
     if (badTarget !== undefined) {
       options.onRejected?.('invalid_request')
       res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })

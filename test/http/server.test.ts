@@ -23,6 +23,28 @@ describe('http server', () => {
   })
 })
 
+describe('http server: an HTTP/1.1 request without a Host header', () => {
+  // RFC 9112 §3.2: a server must answer such a request 400. Node did so itself (requireHostHeader), with an
+  // empty body and nothing counted, where every other error is the API's JSON {error, code}.
+  test('is a 400 invalid_request with the JSON error body, counted, the connection closed; HTTP/1.0 without Host still reaches the handler', async () => {
+    const rejected: string[] = []
+    const server = await startHttpServer((_req, res) => { res.end('served') }, '127.0.0.1', 0, { onRejected: (r) => rejected.push(r) })
+    try {
+      const port = Number(new URL(server.url).port)
+      const answer = await rawHttp(port, 'GET /health HTTP/1.1\r\n\r\n', 5_000)
+      expect(answer).toMatch(/^HTTP\/1.1 400 /)
+      expect(answer.toLowerCase()).toContain('connection: close')
+      const body = JSON.parse(answer.slice(answer.indexOf('{'), answer.lastIndexOf('}') + 1)) as { code: string, error: string }
+      expect(body.code).toBe('invalid_request')
+      expect(body.error).toMatch(/Host/)
+      expect(rejected).toEqual(['invalid_request'])
+      expect(await rawHttp(port, 'GET /health HTTP/1.0\r\n\r\n', 5_000)).toMatch(/served$/)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('http server: a client that goes away', () => {
   // Node reports a connection reset by its client (a closed tab, curl ^C, a proxy giving up) as a
   // clientError ECONNRESET; it was answered and counted as malformed_request, so the rejection metric
