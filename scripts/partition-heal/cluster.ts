@@ -39,6 +39,8 @@ export interface Node {
   tcpPort: number
   httpPort: number
   restarts: number
+  /** How its process ended, when it exited by itself (not by kill or stopAll): a crash the run must name. */
+  crashed: string | undefined
 }
 
 export class Cluster {
@@ -62,7 +64,8 @@ export class Cluster {
         id: '',
         tcpPort: netns ? NETNS_TCP_PORT : 0,
         httpPort: netns ? NETNS_HTTP_PORT : 0,
-        restarts: 0
+        restarts: 0,
+        crashed: undefined
       }
     })
   }
@@ -117,10 +120,20 @@ export class Cluster {
     if (n.id !== '' && proc.id !== n.id) throw new Error(`peer ${i} came back as ${proc.id}, not ${n.id}: the data dir did not keep its identity`)
     n.proc = proc
     n.id = proc.id
+    // kill() forgets the process before it signals it, so only an exit nobody here asked for is a crash.
+    void proc.exited.then(({ code, signal }) => {
+      if (n.proc === proc) n.crashed ??= `peer ${i} (p${i}) exited by itself (${signal ?? `exit code ${String(code)}`}), not killed by this run: see ${n.logFile}`
+    })
     // Keep the ports for a restart, so that the address other members remember stays right (as a daemon's would).
     n.tcpPort = tcpPortOf(proc.addrs[0] as string)
     n.httpPort = httpPortOf(proc.http)
     return proc
+  }
+
+  /** @throws naming the first peer whose process exited by itself (a crash is the run's finding, not noise). */
+  assertNoCrash (): void {
+    const crashed = this.nodes.find(n => n.crashed !== undefined)?.crashed
+    if (crashed !== undefined) throw new Error(crashed)
   }
 
   /** SIGKILL: no leave, no flush beyond what was already acknowledged as durable. */

@@ -61,7 +61,10 @@ export class AdminDriver implements PartitionDriver {
 
   private async admin (i: number, method: string, body: unknown): Promise<void> {
     const out = await call(this.cluster.proc(i), method, '/admin/partition', body, ADMIN_TIMEOUT_MS)
-    if (out.kind !== 'ok') throw new Error(`${method} /admin/partition on peer ${i}: ${out.error} (is fault injection enabled?)`)
+    if (out.kind === 'ok') return
+    // A peer that crashed refuses the connection: say so, not "fault injection" (whose absence is a 404).
+    this.cluster.assertNoCrash()
+    throw new Error(`${method} /admin/partition on peer ${i}: ${out.error}${out.error.startsWith('HTTP 404') ? ' (is fault injection enabled?)' : ''}`)
   }
 }
 

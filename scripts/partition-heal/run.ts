@@ -83,6 +83,7 @@ export async function run (ctx: RunContext): Promise<RunResult> {
       const fault = planFault(nemesisRng, o.faults, o.peers)
       const final = k === o.rounds
       const record = await runRound(ctx, workload, nemesis, fault, k, final, timing)
+      cluster.assertNoCrash()
       rounds.push(record.round)
       finalHealAt = record.healAt
     }
@@ -194,6 +195,7 @@ async function awaitConvergence (cluster: Cluster, healAt: number, signal: Abort
   let stableKey = ''
   for (;;) {
     signal.throwIfAborted()
+    cluster.assertNoCrash()
     const replicas = await readAll(cluster)
     const now = Date.now()
     const key = replicasConverged(replicas, ids) ? docsKey(replicas[0]?.docs ?? []) : ''

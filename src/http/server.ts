@@ -122,8 +122,34 @@ export function toOriginForm (req: IncomingMessage): string | undefined {
   return undefined
 }
 
+/**
+ * RFC 9112 §3.2: an HTTP/1.1 request without a Host header is a 400. Node answers it itself unless told
+ * not to (requireHostHeader), with an empty body; this gives it the API's JSON error. (An HTTP/1.0 one may
+ * omit Host; the access checks refuse a missing Host as not loopback.) Returns the refusal's message.
+ */
+function missingHost (req: IncomingMessage): string | undefined {
+  return req.httpVersion === '1.1' && req.headers.host === undefined ? 'an HTTP/1.1 request must carry a Host header' : undefined
+}
+
+/**
+ * Whether a request asks to switch to WebSocket. Node sends every request with an `Upgrade` header to the
+ * 'upgrade' hook unless told otherwise, so `curl --http2 http://…` (`Upgrade: h2c` on an ordinary GET) got
+ * 404 "no WebSocket endpoint" on every route, /health included; RFC 9110 §7.8 lets a server ignore Upgrade
+ * and answer over HTTP/1.1, which is what any other upgrade now gets.
+ */
+export function isWebSocketUpgrade (req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade
+  return typeof upgrade === 'string' && upgrade.split(',').some(p => p.trim().toLowerCase() === 'websocket')
+}
+
 export function startHttpServer (handler: RequestHandler, host: string, port: number, options: HttpServerOptions = {}): Promise<RunningServer> {
-  const serverOptions: ServerOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES }
+  // requireHostHeader: off, so that an HTTP/1.1 request without Host gets the API's JSON 400 (missingHost),
+  // not Node's empty one.
+  // shouldUpgradeCallback (Node ≥ 22.21; not in @types/node yet): only a WebSocket upgrade goes to the
+  // 'upgrade' hook, any other (`curl --http2`'s `Upgrade: h2c`) is an ordinary request (isWebSocketUpgrade).
+  const serverOptions: ServerOptions & { shouldUpgradeCallback: (req: IncomingMessage) => boolean } = {
+    headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false, shouldUpgradeCallback: isWebSocketUpgrade
+  }
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
   const server: Server = options.tls === undefined
     ? createServer(serverOptions)
@@ -144,7 +170,7 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       options.onRejected?.('idle_timeout')
       res.destroy()
     })
-    const badTarget = toOriginForm(req)
+    const badTarget = missingHost(req) ?? toOriginForm(req)
     if (badTarget !== undefined) {
       options.onRejected?.('invalid_request')
       res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })

@@ -20,7 +20,7 @@ import { assertDocName } from '../replication/index.js'
 import { createAccessCheck, refuseUpgrade } from '../http/access.js'
 import { upgradeRefusal } from './auth.js'
 import type { UpgradeCheck } from './auth.js'
-import { CloseCode } from './close-codes.js'
+import { CloseCode, closeReason } from './close-codes.js'
 import { resolveYjsConfig } from './config.js'
 import type { YjsConfig, YjsInit } from './config.js'
 import { ClientConnection } from './connection.js'
@@ -193,7 +193,7 @@ export class YjsBridge {
     this.warnings.warn(`refused:${counter}`, 'yjs client refused', { reason: counter, code, remote })
     // y-websocket clients log a permission-denied message's reason (the close reason is not shown).
     if (code === CloseCode.unauthorized || code === CloseCode.forbidden) ws.send(permissionDenied(reason))
-    ws.close(code, reason)
+    ws.close(code, closeReason(reason))
   }
 
   /** Keepalive: a client that did not answer the previous ping is gone (half-open TCP): terminate it. */

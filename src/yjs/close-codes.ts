@@ -30,3 +30,24 @@ export const CloseCode = {
 } as const
 export type CloseCodeName = keyof typeof CloseCode
 export const CLOSE_CODE_NAMES = new Map<number, CloseCodeName>(Object.entries(CloseCode).map(([k, v]) => [v, k as CloseCodeName]))
+
+/** RFC 6455 §5.5: a close frame's body is at most 125 bytes, 2 of them the code; ws throws beyond. */
+export const MAX_CLOSE_REASON_BYTES = 123
+
+/**
+ * `reason` cut to what a close frame carries (MAX_CLOSE_REASON_BYTES of UTF-8), at a character boundary.
+ * Reasons quote client input (a doc name, a decoder's message): 120 characters of `é` are 240 bytes, and
+ * `ws.close` given more than 123 throws — inside the socket's message handler, which ended the peer process.
+ */
+export function closeReason (reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_CLOSE_REASON_BYTES) return reason
+  let bytes = 0
+  let end = 0
+  for (const ch of reason) {
+    const n = Buffer.byteLength(ch)
+    if (bytes + n > MAX_CLOSE_REASON_BYTES) break
+    bytes += n
+    end += ch.length
+  }
+  return reason.slice(0, end)
+}

@@ -23,6 +23,51 @@ describe('http server', () => {
   })
 })
 
+describe('http server: an HTTP/1.1 request without a Host header', () => {
+  // RFC 9112 §3.2: a server must answer such a request 400. Node did so itself (requireHostHeader), with an
+  // empty body and nothing counted, where every other error is the API's JSON {error, code}.
+  test('is a 400 invalid_request with the JSON error body, counted, the connection closed; HTTP/1.0 without Host still reaches the handler', async () => {
+    const rejected: string[] = []
+    const server = await startHttpServer((_req, res) => { res.end('served') }, '127.0.0.1', 0, { onRejected: (r) => rejected.push(r) })
+    try {
+      const port = Number(new URL(server.url).port)
+      const answer = await rawHttp(port, 'GET /health HTTP/1.1\r\n\r\n', 5_000)
+      expect(answer).toMatch(/^HTTP\/1.1 400 /)
+      expect(answer.toLowerCase()).toContain('connection: close')
+      const body = JSON.parse(answer.slice(answer.indexOf('{'), answer.lastIndexOf('}') + 1)) as { code: string, error: string }
+      expect(body.code).toBe('invalid_request')
+      expect(body.error).toMatch(/Host/)
+      expect(rejected).toEqual(['invalid_request'])
+      expect(await rawHttp(port, 'GET /health HTTP/1.0\r\n\r\n', 5_000)).toMatch(/served$/)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('http server: an Upgrade header that is not a WebSocket', () => {
+  // `curl --http2 http://…` asks for h2c with `Upgrade: h2c` on an ordinary request; every such request,
+  // /health included, went to the upgrade hook and was answered 404 "no WebSocket endpoint". RFC 9110 §7.8:
+  // a server may ignore Upgrade and answer over HTTP/1.1.
+  test('a request asking to upgrade to anything but websocket is served as an ordinary request; a WebSocket upgrade still reaches onUpgrade', async () => {
+    const upgrades: string[] = []
+    const server = await startHttpServer((req, res) => { res.end(`served ${req.url ?? ''}`) }, '127.0.0.1', 0, {
+      onUpgrade: (req, socket) => { upgrades.push(req.url ?? ''); socket.end('HTTP/1.1 418 I\'m a teapot\r\ncontent-length: 0\r\n\r\n'); return true }
+    })
+    try {
+      const port = Number(new URL(server.url).port)
+      const h2c = await rawHttp(port, 'GET /health HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: Upgrade, HTTP2-Settings, close\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', 5_000)
+      expect(h2c).toMatch(/^HTTP\/1.1 200 /)
+      expect(h2c).toMatch(/served \/health/)
+      const ws = await rawHttp(port, 'GET /yjs/x HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: Upgrade\r\nupgrade: WebSocket\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n', 5_000)
+      expect(ws).toMatch(/^HTTP\/1.1 418 /)
+      expect(upgrades).toEqual(['/yjs/x'])
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('http server: a client that goes away', () => {
   // Node reports a connection reset by its client (a closed tab, curl ^C, a proxy giving up) as a
   // clientError ECONNRESET; it was answered and counted as malformed_request, so the rejection metric

@@ -114,6 +114,28 @@ describe('npm run partition-heal', () => {
     }
   }, 40_000)
 
+  test('a peer that crashes mid-run (SIGKILL it did not send): the run ends naming that peer and its log, exit 1 — not "is fault injection enabled?" from the next admin call', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-crash-mid-run-'))
+    const app = path.join(dir, 'crash-later.mjs')
+    // The real app; the process named p1 SIGKILLs itself 1.5 s after its start, during round 1's fault.
+    writeFileSync(app, [
+      "if (process.argv.includes('p1')) setTimeout(() => { process.kill(process.pid, 'SIGKILL') }, 1500)",
+      `await import(${JSON.stringify(path.join(ROOT, 'examples', 'chat-counter', 'server.ts'))})`
+    ].join('\n') + '\n')
+    let kept: string | null = null
+    try {
+      const r = await runScript(['--peers', '3', '--rounds', '2', '--writes', '4', '--seed', '5', '--mode', 'halves', '--app', app], 60_000)
+      const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { error?: string, keptDir: string | null }
+      kept = last.keptDir
+      expect(r.code).toBe(1)
+      // Before: "DELETE /admin/partition on peer 1: ECONNREFUSED (is fault injection enabled?)".
+      expect(last.error).toMatch(/^peer 1 \(p1\) exited by itself \(SIGKILL\), not killed by this run: see \S+peer-1\.log$/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+      if (kept !== null) rmSync(kept, { recursive: true, force: true })
+    }
+  }, 70_000)
+
   test.each([
     [['--peers', '1'], /--peers 1: out of range 2–16/],
     [['--rounds', 'x'], /--rounds x: not a non-negative integer/],

@@ -158,6 +158,22 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     expect(text.split('\n').filter(l => l.startsWith('murmur_yjs_closed_total'))).toContain('murmur_yjs_closed_total{code="1009",name="tooBig"} 1')
   })
 
+  it('a malformed message on a doc whose name is not ASCII closes the client with 4400 and a reason of at most 123 bytes (the reason quoted the name: 120 characters of \'é\' are 240 bytes, ws threw, and the peer process died)', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    for (const name of ['é'.repeat(100), '😀'.repeat(60)]) {
+      const bad = rawSocket(`${ws}/yjs/${encodeURIComponent(name)}`)
+      await opened(bad.ws)
+      await waitFor('sync step 1', () => bad.messages.length > 0 ? true : undefined, 5000, 10)
+      bad.ws.send(new Uint8Array([0, 2, 5, 1, 2, 3, 4, 5])) // an update message whose Yjs update is cut short
+      const closed = await bad.closed
+      expect(closed.code).toBe(CloseCode.badRequest)
+      expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123)
+      expect(closed.reason).toMatch(/^malformed Yjs update/)
+    }
+    const after = await fetch(`${open.server.url}/health`)
+    expect(after.status).toBe(200)
+  })
+
   it('an update whose value nests 2,000 levels deep is refused with 4400 and not applied (a peer process applied such updates, and past ~4,000 levels GET answered 500: a stack overflow)', async () => {
     const ws = open.server.url.replace('http', 'ws')
     const evil = rawSocket(`${ws}/yjs/deep`)

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { WebSocket } from 'ws'
+import { MAX_CLOSE_REASON_BYTES, closeReason } from '../../src/yjs/close-codes.js'
 import { resolveYjsConfig } from '../../src/yjs/config.js'
 import { ClientConnection } from '../../src/yjs/connection.js'
 import { createYjsCounters } from '../../src/yjs/stats.js'
@@ -50,5 +51,16 @@ describe('ClientConnection: messages before the doc is ready', () => {
     expect(socket.isPaused).toBe(false)
     conn.receive(new Uint8Array([2])) // ignored: nothing handles it, nothing pauses again
     expect(socket.isPaused).toBe(false)
+  })
+})
+
+describe('closeReason: what a close frame carries', () => {
+  it('keeps a reason of up to 123 bytes; cuts a longer one at a character boundary, never inside a UTF-8 sequence or a surrogate pair', () => {
+    expect(MAX_CLOSE_REASON_BYTES).toBe(123)
+    expect(closeReason('x'.repeat(123))).toBe('x'.repeat(123))
+    expect(closeReason('x'.repeat(124))).toBe('x'.repeat(123))
+    expect(closeReason('é'.repeat(100))).toBe('é'.repeat(61)) // 122 bytes: a 62nd would make 124
+    expect(closeReason('😀'.repeat(60))).toBe('😀'.repeat(30)) // 120 bytes, whole pairs only
+    expect(closeReason('')).toBe('')
   })
 })
