@@ -4,6 +4,7 @@
  * PeerCliOptions. Pure (the environment and file reads are passed in), so every bad input has a test and
  * a one-line message.
  */
+import { isIPv6 } from 'node:net'
 import path from 'node:path'
 import type { LogLevelName } from '../core/logger.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
@@ -162,12 +163,16 @@ function checkMultiaddr (value: string, flag: string): string {
 }
 
 /**
- * `::1:8080` written as it should be, `[::1]:8080` (an `http(s)://` before it is dropped); undefined when
- * `value` is not an IPv6 host and a port without brackets. The general message did not point at them.
+ * `::1:8080` written as it should be, `[::1]:8080` (an `http(s)://` before it is dropped), and a bare IPv6
+ * address as `[::1]:<port>`; undefined when `value` is neither. The general message did not point at them.
+ * The last group is taken for the port unless what is left before it is no address but `::` (the any
+ * address: `::1` is the loopback address, not port 1 of `::`, which was suggested as `[:]:1`).
  */
 export function bracketedIpv6 (value: string): string | undefined {
-  const m = /^(?:https?:\/\/)?([0-9a-fA-F]*:[0-9a-fA-F:]*):(\d{1,5})$/.exec(value)
-  return m === null ? undefined : `[${m[1] ?? ''}]:${m[2] ?? ''}`
+  const bare = value.replace(/^https?:\/\//, '')
+  const m = /^(.*):(\d{1,5})$/.exec(bare)
+  if (m !== null && m[1] !== '::' && isIPv6(m[1] ?? '')) return `[${m[1] ?? ''}]:${m[2] ?? ''}`
+  return isIPv6(bare) ? `[${bare}]:<port>` : undefined
 }
 
 function parseHttp (value: string): { host: string, port: number } {

@@ -92,6 +92,8 @@ describe('parseArgs', () => {
     // An IPv6 host without brackets was "expected [host:]port, e.g. 127.0.0.1:8080", which does not say what is wrong.
     [['--http', '::1:8080'], /^--http ::1:8080: an IPv6 host goes in brackets: \[::1\]:8080$/],
     [['--http', 'fe80::1:8080'], /an IPv6 host goes in brackets/],
+    // It suggested [:]:1.
+    [['--http', '::1'], /^--http ::1: an IPv6 host goes in brackets: \[::1\]:<port>$/],
     [['--http', '70000'], /port must be/],
     [['--http', '0.0.0.0:8080'], /also pass --http-token-file/],
     [['--http', '8080', '--no-http'], /contradict/],

@@ -64,7 +64,8 @@ describe('a malformed agent address', () => {
     ['127.0.0.1:27001/path', /^murmur: --http-addr "127\.0\.0\.1:27001\/path": expected host:port or http\(s\):\/\/host:port\n$/],
     ['ftp://127.0.0.1:27001', /^murmur: --http-addr "ftp:\/\/127\.0\.0\.1:27001": expected host:port/],
     ['127.0.0.1:0', /^murmur: --http-addr "127\.0\.0\.1:0": port 0 is not an address an agent listens on\n$/],
-    ['::1:27001', /^murmur: --http-addr "::1:27001": an IPv6 host goes in brackets: \[::1\]:27001\n$/]
+    ['::1:27001', /^murmur: --http-addr "::1:27001": an IPv6 host goes in brackets: \[::1\]:27001\n$/],
+    ['::1', /^murmur: --http-addr "::1": an IPv6 host goes in brackets: \[::1\]:<port>\n$/]
   ])('--http-addr %s: one line, exit 2', async (addr, message) => {
     const r = await murmur(['members', '--http-addr', addr])
     expect(r).toEqual({ status: 2, stdout: '', stderr: expect.stringMatching(message) })
