@@ -104,7 +104,10 @@ export interface MeshNode extends Peer {
 /** Flush waits this long unless told otherwise. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
 
-/** Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has costs the full wait once). */
+/**
+ * Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has: until its
+ * live homes said so, or the full wait if one is silent).
+ */
 export const INITIAL_FETCH_WAIT_MS = 1_000
 /**
  * Once a peer answered that it holds a doc being read here, the read waits this long more for the doc itself
@@ -240,10 +243,15 @@ class MeshNodeImpl implements MeshNode {
     if (this.replicator.hasState(name) || this.membership.aliveCount === 0) return await this.replicator.open(name)
     const opening = this.replicator.open(name).then(async (doc) => {
       // Loaded here already with nothing in it (a sync step that brought nothing): its first load asked
-      // peers for it, so ask again.
+      // peers for it, so ask again. Once every live home said it holds none, and no other host is known,
+      // there is nothing to wait for: a new doc cost the whole wait, and a y-websocket client of a new doc
+      // its first sync 1 s late.
+      const absent = new Set<string>()
+      const offAbsent = this.replicator.on('absent', (e) => { if (e.doc === name) absent.add(e.from) })
+      const nobodyHasIt = (): boolean => this.replicator.knownHosts(name).length === 0 && this.replicator.liveHomes(name).every(h => absent.has(h))
       await new Promise<void>((resolve) => {
-        this.replicator.refetch(name, () => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve) })
-      })
+        this.replicator.refetch(name, () => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve, nobodyHasIt) })
+      }).finally(offAbsent)
       return doc
     }).finally(() => { this.initialFetches.delete(name) })
     this.initialFetches.set(name, opening)

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ALIVE_SYNC_SPACING_MS } from '../../src/replication/anti-entropy.js'
 import { HostDirectory } from '../../src/replication/host-directory.js'
+import { INITIAL_FETCH_WAIT_MS } from '../../src/mesh-node.js'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
+import { until } from '../helpers/sim-until.js'
 import { StaticCluster } from './helpers.js'
 
 describe('hosting discovery', () => {
@@ -34,6 +36,29 @@ describe('hosting discovery', () => {
     // With periodic rounds off, hosts were learned from the rounds started on `joined` events.
     for (const id of cluster.ids) expect(cluster.replicator(id).hostsOf('doc').length, id).toBe(5)
     cluster.stopAll()
+  })
+})
+
+describe('opening a doc for the first time', () => {
+  // peer.doc() of a new doc waited the whole INITIAL_FETCH_WAIT_MS (1 s) although every home had answered it
+  // holds none within a round trip; a y-websocket client of a new doc got its first sync that much later.
+  it('ends its wait once every live home said it holds none; a doc a home holds still arrives', async () => {
+    const c = new ReplicaCluster({ size: 5, seed: 63, replication: { replicas: 3 } })
+    expect(c.runUntil(() => c.membershipSettled(), 30_000)).toBeDefined()
+    c.runFor(3_000)
+    const opened: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const start = c.network.now
+      await until(c, c.node('n00').doc(`fresh-${i}`))
+      opened.push(c.network.now - start)
+    }
+    console.log('ms to open five new docs:', opened.join(', '))
+    expect(Math.max(...opened), `ms to open five new docs: ${opened.join(', ')}`).toBeLessThan(INITIAL_FETCH_WAIT_MS / 2)
+    await until(c, c.node('n01').write('held', d => { d.getMap('kv').set('k', 'v') }))
+    const reader = c.ids.find(id => !c.replicator('n01').homes('held').includes(id) && id !== 'n01') as string
+    const doc = await until(c, c.node(reader).doc('held'))
+    expect(doc.getMap('kv').get('k')).toBe('v')
+    c.stopAll()
   })
 })
 
