@@ -246,12 +246,10 @@ class MeshNodeImpl implements MeshNode {
       // peers for it, so ask again. Once every live home said it holds none, and no other host is known,
       // there is nothing to wait for: a new doc cost the whole wait, and a y-websocket client of a new doc
       // its first sync 1 s late.
-      const absent = new Set<string>()
-      const offAbsent = this.replicator.on('absent', (e) => { if (e.doc === name) absent.add(e.from) })
-      const nobodyHasIt = (): boolean => this.replicator.knownHosts(name).length === 0 && this.replicator.liveHomes(name).every(h => absent.has(h))
+      const answers = this.absenceOf(name)
       await new Promise<void>((resolve) => {
-        this.replicator.refetch(name, () => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve, nobodyHasIt) })
-      }).finally(offAbsent)
+        this.replicator.refetch(name, () => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve, answers.nobodyHasIt) })
+      }).finally(answers.off)
       return doc
     }).finally(() => { this.initialFetches.delete(name) })
     this.initialFetches.set(name, opening)
@@ -352,9 +350,8 @@ class MeshNodeImpl implements MeshNode {
       const has = (): boolean => Object.keys(this.replicator.version(name) ?? {}).length > 0
       // "No such doc" needs evidence: every live home said it holds none of it. Silence is not absence —
       // a home busy for a second (10,000 docs being read at once) used to turn into a 404 for a doc it held.
-      const absent = new Set<string>()
-      const offAbsent = this.replicator.on('absent', (e) => { if (e.doc === name) absent.add(e.from) })
-      const silentHomes = (): string[] => this.replicator.liveHomes(name).filter(h => !absent.has(h))
+      const answers = this.absenceOf(name)
+      const { silentHomes, off: offAbsent } = answers
       const conclude = (): void => {
         offAbsent()
         // State that arrived is an answer, a tombstone too: a deleted doc's homes send it, not "none of it".
@@ -378,15 +375,26 @@ class MeshNodeImpl implements MeshNode {
             // doc. The exchange may have come back empty because the holders were busy exchanging it with
             // someone else (a guest handing it over): a short pause, then another round. The same while a
             // home has not answered.
-            const settled = has() || (this.replicator.knownHosts(name).length === 0 && silentHomes().length === 0)
+            const settled = has() || answers.nobodyHasIt()
             if (settled || left <= REFETCH_PAUSE_MS) conclude()
             else this.c.clock.setTimeout(() => { ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS)) }, REFETCH_PAUSE_MS)
-          }, () => silentHomes().length === 0 && this.replicator.knownHosts(name).length === 0)
+          }, answers.nobodyHasIt)
         })
       }
       ask(INITIAL_FETCH_WAIT_MS)
     }
     this.replicator.whenListed(() => { afterListed() })
+  }
+
+  /**
+   * The answers "I hold none of it" about `name` from now until `off()`: its live homes that have not said so
+   * (`silentHomes`), and whether every one has and no other host is known (`nobodyHasIt`).
+   */
+  private absenceOf (name: string): { silentHomes: () => string[], nobodyHasIt: () => boolean, off: () => void } {
+    const absent = new Set<string>()
+    const off = this.replicator.on('absent', (e) => { if (e.doc === name) absent.add(e.from) })
+    const silentHomes = (): string[] => this.replicator.liveHomes(name).filter(h => !absent.has(h))
+    return { silentHomes, nobodyHasIt: () => this.replicator.knownHosts(name).length === 0 && silentHomes().length === 0, off }
   }
 
   /**
@@ -500,25 +508,11 @@ class MeshNodeImpl implements MeshNode {
     const others = dests.filter(d => !this.isOwn(d))
     const self = dests.length - others.length
     this.log.info('joining on request', { addresses: others.length, ...(self === 0 ? {} : { ownSkipped: self }) })
-    // Why each address that does not answer failed, as the transport reports its dial (refused, a handshake
+    // Why each address that did not answer failed, as the transport reported its dial (refused, a handshake
     // that failed): without it, an operator saw only "0 peer(s) answered".
-    const why = new Map<Destination, string>()
-    const off = this.c.transport.onPeerEvent((e) => {
-      if (e.type !== 'unreachable') return
-      for (const d of others) {
-        const same = d.id !== undefined ? e.id === d.id : e.addrs.length === d.addrs.length && e.addrs.every((a, i) => a === d.addrs[i])
-        if (same && !why.has(d)) why.set(d, e.reason ?? (e.refused === true ? 'connection refused' : 'unreachable'))
-      }
-    })
-    let unanswered: Destination[]
-    let contacted: number
-    try {
-      ({ contacted, unanswered } = await this.membership.join(others))
-    } finally {
-      off()
-    }
+    const { contacted, unanswered, dialFailures } = await this.membership.join(others)
     const waited = `no answer within ${this.membership.config.joinTimeoutMs / 1000} s`
-    const failed = unanswered.map(d => ({ addr: d.addrs[0] ?? d.id ?? '?', reason: why.get(d) ?? waited }))
+    const failed = unanswered.map(d => ({ addr: d.addrs[0] ?? d.id ?? '?', reason: dialFailures.get(d) ?? waited }))
     return { contacted, self, failed: [...unresolved, ...failed] }
   }
 

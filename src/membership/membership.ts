@@ -154,6 +154,8 @@ export interface JoinResult {
   contacted: number
   /** The seeds (of those asked, this member excluded) that did not answer. */
   unanswered: Destination[]
+  /** Of those, the ones whose dial failed, with the transport's reason (refused, a handshake that failed). */
+  dialFailures: ReadonlyMap<Destination, string>
 }
 
 /** Seeds remembered (configured, joined through, discovered); past it the oldest is forgotten. */
@@ -396,14 +398,14 @@ export class Membership {
     if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))
     for (const s of seeds) this.addSeed(s)
     const targets = seeds.filter(s => s.id !== this.localId)
-    if (targets.length === 0) return Promise.resolve({ contacted: 0, unanswered: [] })
+    if (targets.length === 0) return Promise.resolve({ contacted: 0, unanswered: [], dialFailures: new Map() })
     this.joinsPending++
     return new Promise((resolve) => {
       let contacted = 0
       let outstanding = targets.length
       let done = false
       const answered = new Set<Destination>()
-      const failed = new Set<Destination>()
+      const failed = new Map<Destination, string>()
       const finish = (): void => {
         if (done) return
         done = true
@@ -411,7 +413,8 @@ export class Membership {
         this.joinFinishers.delete(finish)
         timer.cancel()
         offUnreachable()
-        resolve({ contacted, unanswered: targets.filter(t => !answered.has(t)) })
+        const unanswered = targets.filter(t => !answered.has(t))
+        resolve({ contacted, unanswered, dialFailures: new Map(unanswered.flatMap(t => failed.has(t) ? [[t, failed.get(t) as string]] : [])) })
       }
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
       this.joinFinishers.add(finish)
@@ -421,7 +424,7 @@ export class Membership {
           if (answered.has(seed) || failed.has(seed)) continue
           const same = e.id !== undefined ? e.id === seed.id : e.addrs.length === seed.addrs.length && e.addrs.every((a, i) => a === seed.addrs[i])
           if (!same) continue
-          failed.add(seed)
+          failed.set(seed, e.reason ?? (e.refused === true ? 'connection refused' : 'unreachable'))
           if (--outstanding === 0) finish()
         }
       })

@@ -39,7 +39,7 @@ describe('join', () => {
     const members = ['a', 'b'].map(id => new Membership({ transport: network.addNode(id), clock: network.clockFor(id), random: network.node(id).random }, { profile: 'sim' }))
     const [a] = members as [Membership, Membership]
     for (const m of members) m.start()
-    const results: Array<{ at: number, contacted: number, unanswered: unknown[] }> = []
+    const results: Array<{ at: number, contacted: number, unanswered: unknown[], dialFailures: ReadonlyMap<unknown, string> }> = []
     const join = (seeds: Array<{ id?: string, addrs: string[] }>): void => {
       void a.join(seeds).then((r) => { results.push({ at: network.now, ...r }) })
     }
@@ -51,6 +51,8 @@ describe('join', () => {
       network.runFor(50)
       for (let i = 0; i < 5; i++) await Promise.resolve()
     }
+    // Each failed dial with the transport's reason (the simulator gives none: "unreachable").
+    expect(results.map(r => [...r.dialFailures.values()])).toEqual([['unreachable'], ['unreachable']])
     expect(results.map(r => ({ contacted: r.contacted, unanswered: r.unanswered }))).toEqual([
       { contacted: 0, unanswered: [{ addrs: ['sim://nobody-listens-here'] }] },
       { contacted: 1, unanswered: [{ id: 'gone', addrs: ['sim://gone'] }] }
@@ -73,7 +75,7 @@ describe('lifecycle', () => {
     // Before, each join held its joinTimeoutMs timer past stop(): a library peer's process stayed alive up
     // to 5 s after peer.stop(), and its promise resolved only then.
     for (let i = 0; i < 3; i++) await Promise.resolve()
-    expect(results).toEqual([{ contacted: 0, unanswered: [{ addrs: ['sim://nobody-listens-here'] }] }, { contacted: 0, unanswered: [{ id: 'silent', addrs: ['sim://silent'] }] }])
+    expect(results).toEqual([{ contacted: 0, unanswered: [{ addrs: ['sim://nobody-listens-here'] }], dialFailures: new Map() }, { contacted: 0, unanswered: [{ id: 'silent', addrs: ['sim://silent'] }], dialFailures: new Map() }])
   })
 
   test('stop() then start(): the member probes again (it detects a crash by itself)', () => {
