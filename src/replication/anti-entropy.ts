@@ -151,6 +151,8 @@ interface Session {
    * said was `trimmed`), not one answered `later`.
    */
   whole: boolean
+  /** Shared rounds: the responder said it is catching up itself (its copies may be as stale as ours). */
+  partnerCatchingUp: boolean
 }
 
 /** Hints per reply: enough to find a doc's hosts quickly, small enough to keep replies small. */
@@ -263,6 +265,12 @@ export class AntiEntropy {
    * catchUp), which ends it (`stopComparing`). Pruned with the members that are gone.
    */
   private comparedWith: Set<PeerId> | undefined = new Set<PeerId>()
+  /**
+   * Members such a round compared with while they said they were catching up themselves (restarted, not yet
+   * compared with their own co-homes): equally stale copies compare equal, so such a round counts only once
+   * every other live home of a doc was compared with (catch-up.ts). Pruned and ended with `comparedWith`.
+   */
+  private comparedStale: Set<PeerId> | undefined = new Set<PeerId>()
   /** Partners of shared rounds, in a shuffled order walked round-robin (every pair is compared in bounded time). */
   private partners: PeerId[] = []
   /** Shared rounds still owed to every member after a membership change (faster fetching by new homes). */
@@ -367,9 +375,20 @@ export class AntiEntropy {
     return this.comparedWith?.has(peer) === true
   }
 
+  /** Whether such a round compared with `peer` while it was catching up itself (see `comparedStale`). */
+  hasComparedStale (peer: PeerId): boolean {
+    return this.comparedStale?.has(peer) === true
+  }
+
+  /** Still catching up: our summary replies say so (catch-up.ts). */
+  get catchingUp (): boolean {
+    return this.comparedWith !== undefined
+  }
+
   /** Caught up: who rounds have compared with is no longer asked, nor kept. */
   stopComparing (): void {
     this.comparedWith = undefined
+    this.comparedStale = undefined
   }
 
   /** The member set has not changed for `placementSettleMs`: docs may move. */
@@ -397,7 +416,7 @@ export class AntiEntropy {
     this.o.hosts.prune(alive)
     for (const id of this.summaries.keys()) if (!alive.has(id)) this.summaries.delete(id)
     for (const id of this.acquainted) if (!alive.has(id)) this.acquainted.delete(id)
-    if (this.comparedWith !== undefined) for (const id of this.comparedWith) if (!alive.has(id)) this.comparedWith.delete(id)
+    for (const set of [this.comparedWith, this.comparedStale]) if (set !== undefined) for (const id of set) if (!alive.has(id)) set.delete(id)
   }
 
   /** The next partner of a shared round among `alive` (O(1) but when the shuffled order is drawn anew, once per N draws). */
@@ -740,7 +759,7 @@ export class AntiEntropy {
     this.nextSession = (this.nextSession + 1) % UINT32
     const s: Session = {
       id, peer, scope, startedAt: this.o.clock.now(), pages: [], compact: new Set(), compactDocs: new Set(), replied: new Set(), summaryPending: false,
-      expected: 0, vectorsSeen: 0, awaiting: new Map(), synced: [], whole: false
+      expected: 0, vectorsSeen: 0, awaiting: new Map(), synced: [], whole: false, partnerCatchingUp: false
     }
     this.sessions.set(id, s)
     this.o.counters.antiEntropyRounds++
@@ -810,7 +829,7 @@ export class AntiEntropy {
     // per doc (up to the 256 bucket hashes, 2 KiB): what differs is then listed, not the whole set.
     const count = Math.max(summary.count, msg.count)
     const whole = equal || count < LIST_WHOLE_SET_BELOW
-    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeGroups(groupsFor(count)), replicas: this.o.placement.replicas })
+    this.o.link.send(from, { type: 'summaryReply', session: msg.session, equal, buckets: whole ? new Uint8Array(0) : summary.encodeGroups(groupsFor(count)), replicas: this.o.placement.replicas, ...(this.catchingUp ? { catchingUp: true } : {}) })
   }
 
   /** Whether a shared round this peer started with `peer` under the current member set is outstanding. */
@@ -828,6 +847,7 @@ export class AntiEntropy {
       return
     }
     s.summaryPending = false
+    s.partnerCatchingUp = msg.catchingUp === true
     if (msg.later === true) {
       // Not compared: first in line at our next shared round.
       if (this.arrived.size < MAX_DEFERRED_PEERS) this.arrived.add(from)
@@ -1376,7 +1396,7 @@ export class AntiEntropy {
     if (s.summaryPending || s.replied.size < s.pages.length || s.vectorsSeen < s.expected || s.awaiting.size > 0) return
     this.sessions.delete(s.id)
     this.o.counters.antiEntropyCompleted++
-    if (s.whole) this.comparedWith?.add(s.peer)
+    if (s.whole) (s.partnerCatchingUp ? this.comparedStale : this.comparedWith)?.add(s.peer)
     this.o.onSynced(s.peer, s.synced, this.o.clock.now() - s.startedAt)
     this.drainFetches()
   }

@@ -12,7 +12,10 @@
  * trimmed by the responder (its listing budget for this peer spent: listing-budget.ts; or docs it left out
  * because another exchange of them was under way there, with another peer or in another round; its reply
  * says so, and such a round, though it completes, does not count; a responder from before that flag does
- * not say so, and its rounds count as they did). Docs with no other live home have nothing to wait for; guest
+ * not say so, and its rounds count as they did). A home that is catching up itself says so in its summary
+ * reply: two homes restarted together hold equally stale copies, whose summaries match, so a round with
+ * such a home counts only once every other live home of the doc was compared with (if all of them were
+ * catching up, between them they hold what any of their stores held). Docs with no other live home have nothing to wait for; guest
  * copies are not counted (a read of one asks a home anyway: read repair). Once caught up, a peer stays so:
  * a later partition does not take readiness away. A peer whose rounds cannot count (its homes busy, more
  * docs than a round lists, or its homes' budgets for it spent at every round) is called caught up
@@ -39,6 +42,11 @@ export interface CatchUpInput {
   members: ReadonlySet<PeerId>
   /** Whether a shared round started here has compared every doc both home with `peer`. */
   compared: (peer: PeerId) => boolean
+  /**
+   * Whether such a round compared with `peer` while `peer` said it was catching up itself: it counts for a
+   * doc only once every other live home of the doc was compared with. Optional: none.
+   */
+  comparedStale?: (peer: PeerId) => boolean
 }
 
 export type CatchUpOutcome = 'caught up' | 'bound passed'
@@ -67,6 +75,7 @@ export class CatchUp {
       if (!homes.includes(this.localId)) continue
       let others = false
       let compared = false
+      let everyOther = true
       for (const h of homes) {
         if (h === this.localId || !input.members.has(h)) continue
         others = true
@@ -74,8 +83,11 @@ export class CatchUp {
           compared = true
           break
         }
+        if (input.comparedStale?.(h) !== true) everyOther = false
       }
-      if (others && !compared) pending++
+      // Rounds with homes that were catching up too count once every other live home was compared with: all of
+      // them restarted, and between them we hold what any of their stores held (a whole mesh restarted at once).
+      if (others && !compared && !everyOther) pending++
     }
     const waited = input.now - since
     if (pending === 0 || waited >= this.boundMs) {

@@ -112,7 +112,8 @@ export type SyncMessage =
   /** `replicas`: the sender's R; absent from a peer that does not say it. */
   | { readonly type: 'summary', readonly session: number, readonly root: Uint8Array, readonly count: number, readonly replicas?: number }
   /** `later` (with `equal`): not compared — the responder is taking handoffs; ask it again at the next round (anti-entropy.ts). */
-  | { readonly type: 'summaryReply', readonly session: number, readonly equal: boolean, readonly buckets: Uint8Array, readonly later?: boolean, readonly replicas?: number }
+  /** `catchingUp`: the responder has not caught up itself since it started (catch-up.ts); its copies may be stale too. */
+  | { readonly type: 'summaryReply', readonly session: number, readonly equal: boolean, readonly buckets: Uint8Array, readonly later?: boolean, readonly replicas?: number, readonly catchingUp?: boolean }
   /** `spread`: the sender pushed to only k hosts; a receiver that learned something new forwards it once. */
   | { readonly type: 'update', readonly doc: string, readonly update: Uint8Array, readonly ackId: number, readonly spread: boolean }
   | { readonly type: 'ack', readonly doc: string, readonly ackId: number, readonly vector: VersionVector, readonly durable: boolean }
@@ -211,7 +212,7 @@ export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: D
       if (!m.equal && m.buckets.byteLength !== 0 && !powerOfTwo) throw new DecodeError(`summaryReply.buckets: ${m.buckets.byteLength} bytes, expected 8 × a power of two ≤ ${SYNC_LIMITS.summaryBuckets} (or none: list the whole set)`)
       if (m.later && !m.equal) throw new DecodeError('summaryReply: later without equal')
       return {
-        type, session: checkInt(m.session, 0, UINT32_MAX, 'summaryReply.session'), equal: m.equal, buckets: m.buckets, ...(m.later ? { later: true } : {}),
+        type, session: checkInt(m.session, 0, UINT32_MAX, 'summaryReply.session'), equal: m.equal, buckets: m.buckets, ...(m.later ? { later: true } : {}), ...(m.catchingUp ? { catchingUp: true } : {}),
         ...(m.replicas === 0 ? {} : { replicas: checkInt(m.replicas, 1, UINT32_MAX, 'summaryReply.replicas') })
       }
     }
@@ -351,7 +352,7 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
     case 'summary':
       return SyncFrame.encode({ type: MessageType.summary, summary: { session: msg.session, root: plain(msg.root), count: msg.count, replicas: msg.replicas ?? 0 } })
     case 'summaryReply':
-      return SyncFrame.encode({ type: MessageType.summaryReply, summaryReply: { session: msg.session, equal: msg.equal, buckets: plain(msg.buckets), later: msg.later === true, replicas: msg.replicas ?? 0 } })
+      return SyncFrame.encode({ type: MessageType.summaryReply, summaryReply: { session: msg.session, equal: msg.equal, buckets: plain(msg.buckets), later: msg.later === true, replicas: msg.replicas ?? 0, catchingUp: msg.catchingUp === true } })
     case 'update':
       return SyncFrame.encode({ type: MessageType.update, update: { doc: msg.doc, update: plain(msg.update), ackId: msg.ackId, spread: msg.spread } })
     case 'ack':

@@ -948,7 +948,8 @@ export class Replicator {
       held: this.catalog.values(),
       homes: name => this.placement.homes(name),
       members: new Set(this.placement.describe().members),
-      compared: peer => this.antiEntropy.hasCompared(peer)
+      compared: peer => this.antiEntropy.hasCompared(peer),
+      comparedStale: peer => this.antiEntropy.hasComparedStale(peer)
     })
   }
 

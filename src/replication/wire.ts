@@ -530,6 +530,11 @@ export namespace SyncFrame {
     value: number
   }
 
+  export interface SyncFrameSummaryReplyCatchingUpFieldEvent {
+    field: '$.summaryReply.catchingUp'
+    value: boolean
+  }
+
   export interface SyncFrameSyncBatchStepsSessionFieldEvent {
     field: '$.syncBatch.steps[].session'
     value: number
@@ -592,7 +597,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameDigestsReplyTrimmedFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplicasFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSummaryReplyReplicasFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameDigestsReplyTrimmedFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplicasFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSummaryReplyReplicasFieldEvent | SyncFrameSummaryReplyCatchingUpFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -761,6 +766,7 @@ export interface SummaryReply {
   buckets: Uint8Array<ArrayBuffer>
   later: boolean
   replicas: number
+  catchingUp: boolean
 }
 
 export namespace SummaryReply {
@@ -798,6 +804,11 @@ export namespace SummaryReply {
           w.uint32(obj.replicas)
         }
 
+        if ((obj.catchingUp != null && obj.catchingUp !== false)) {
+          w.uint32(48)
+          w.bool(obj.catchingUp)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -807,7 +818,8 @@ export namespace SummaryReply {
           equal: false,
           buckets: uint8ArrayAlloc(0),
           later: false,
-          replicas: 0
+          replicas: 0,
+          catchingUp: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -834,6 +846,10 @@ export namespace SummaryReply {
             }
             case 5: {
               obj.replicas = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.catchingUp = reader.bool()
               break
             }
             default: {
@@ -886,6 +902,13 @@ export namespace SummaryReply {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.catchingUp`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -923,6 +946,11 @@ export namespace SummaryReply {
     value: number
   }
 
+  export interface SummaryReplyCatchingUpFieldEvent {
+    field: '$.catchingUp'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SummaryReply>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SummaryReply.codec())
   }
@@ -931,7 +959,7 @@ export namespace SummaryReply {
     return decodeMessage(buf, SummaryReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryReply>): Generator<SummaryReplySessionFieldEvent | SummaryReplyEqualFieldEvent | SummaryReplyBucketsFieldEvent | SummaryReplyLaterFieldEvent | SummaryReplyReplicasFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryReply>): Generator<SummaryReplySessionFieldEvent | SummaryReplyEqualFieldEvent | SummaryReplyBucketsFieldEvent | SummaryReplyLaterFieldEvent | SummaryReplyReplicasFieldEvent | SummaryReplyCatchingUpFieldEvent> {
     return streamMessage(buf, SummaryReply.codec(), opts)
   }
 }

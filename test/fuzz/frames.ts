@@ -146,6 +146,7 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
     fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(true), buckets: fc.constant(new Uint8Array(0)) }),
     fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(true), buckets: fc.constant(new Uint8Array(0)), later: fc.constant(true) }),
     fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(false), buckets: fc.uint8Array({ minLength: SYNC_LIMITS.summaryBuckets * 8, maxLength: SYNC_LIMITS.summaryBuckets * 8 }) }),
+    fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.boolean(), buckets: fc.constant(new Uint8Array(0)), catchingUp: fc.constant(true) }),
     fc.integer({ min: 0, max: 7 }).chain(k => fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(false), buckets: fc.uint8Array({ minLength: 8 << k, maxLength: 8 << k }) })),
     fc.record({ type: fc.constant('update' as const), doc: docs, update: updateArb, ackId: u32, spread: fc.boolean() }),
     fc.record({ type: fc.constant('ack' as const), doc: docs, ackId: fc.integer({ min: 1, max: 0xffff_ffff }), vector: vectorArb, durable: fc.boolean() }),

@@ -39,6 +39,16 @@ describe('the rule', () => {
     expect(told).toHaveLength(1)
   })
 
+  it('counts rounds with homes that were catching up themselves only once every other live home was compared with', () => {
+    const { c, told } = tracker()
+    const stale = (peers: string[]) => (p: string) => peers.includes(p)
+    // a: homes p and q; b: q (r not a member). q was catching up when compared: a still waits for p.
+    expect(c.check({ ...input(0, ['me', 'p', 'q'], []), comparedStale: stale(['q']) })).toEqual({ done: false, pending: 1 })
+    // p too: every other live home of a was compared with, all of them catching up (a whole mesh restarted).
+    expect(c.check({ ...input(1, ['me', 'p', 'q'], []), comparedStale: stale(['p', 'q']) })).toEqual({ done: true, pending: 0 })
+    expect(told).toEqual([['caught up', 0]])
+  })
+
   it('is not done while nobody else is in the placement (not even with nothing to compare)', () => {
     const { c, told } = tracker()
     expect(c.check(input(0, ['me'], [], []))).toEqual({ done: false, pending: 0 })
@@ -214,4 +224,66 @@ describe('both ends of a pair starting a shared round at once (simulator)', () =
     console.log('caught up after (ms):', tookMs.join(', '), '| docs stale then:', stale.join(', '))
     expect(stale.filter(n => n > 0), `docs stale when caught up, seeds 1–20: ${stale.join(', ')}`).toEqual([])
   }, 120_000)
+})
+
+describe('two homes restarted together (simulator)', () => {
+  it('do not count each other, equally stale, as compared while a home that has the writes is alive: caught up with nothing stale', async () => {
+    // Three homes holding 30 docs in their stores; two of them (n01, n02) crash together, miss a write to
+    // every doc, and restart together. Their summaries match (both stale in the same way), so a round between
+    // the two used to end "equal" and count, and the first of them to hear it called itself caught up while
+    // n00's writes were still on their way. A peer still catching up now says so in its summary reply, and a
+    // round with such a peer counts only once every other live home of the doc was compared with.
+    const stale: number[] = []
+    const tookMs: number[] = []
+    for (let i = 1; i <= 12; i++) {
+      const seed = useSeed(i, FILE, 'restarted together')
+      const docs = Array.from({ length: 30 }, (_, j) => `doc${j}`)
+      const c = new ReplicaCluster({ size: 3, seed, replication: { replicas: 3 } })
+      expect(c.runUntil(() => c.membershipSettled(), 20_000)).toBeDefined()
+      const held = (id: string, doc: string): string | undefined => c.replicator(id).digest(doc) ?? c.replicator(id).durableDigest(doc)
+      for (const doc of docs) await until(c, c.node('n00').write(doc, d => { d.getMap('kv').set('k', 1) }))
+      expect(c.runUntil(() => docs.every(d => c.ids.every(h => held(h, d) === held('n00', d))), 30_000)).toBeDefined()
+      c.crash('n01')
+      c.crash('n02')
+      expect(c.runUntil(() => ['n01', 'n02'].every(id => c.membership('n00').member(id)?.state === 'dead'), 30_000)).toBeDefined()
+      for (const doc of docs) await until(c, c.node('n00').write(doc, d => { d.getMap('kv').set('k', 2) }))
+      const start = c.network.now
+      c.restart('n01')
+      c.restart('n02')
+      const staleOn = (id: string): number => docs.filter(d => held(id, d) !== held('n00', d)).length
+      let first: number | undefined
+      const took = c.runUntil(() => {
+        for (const id of ['n01', 'n02']) if (first === undefined && c.replicator(id).catchUp().done) first = staleOn(id)
+        return first !== undefined
+      }, CATCH_UP_BOUND_MS - 1_000, 1)
+      expect(took, `seed ${seed}: caught up before the bound`).toBeDefined()
+      tookMs.push(Math.round(c.network.now - start))
+      stale.push(first ?? -1)
+      c.stopAll()
+    }
+    console.log('first of the two caught up after (ms):', tookMs.join(', '), '| its docs stale then:', stale.join(', '))
+    expect(stale.filter(n => n !== 0), `docs stale when caught up, seeds 1–12: ${stale.join(', ')}`).toEqual([])
+  }, 120_000)
+
+  it('all three restarted together: each is caught up, well before the bound, once it compared with both others', async () => {
+    const tookMs: number[] = []
+    for (let i = 1; i <= 5; i++) {
+      const seed = useSeed(i, FILE, 'whole mesh restarted')
+      const docs = Array.from({ length: 20 }, (_, j) => `doc${j}`)
+      const c = new ReplicaCluster({ size: 3, seed, replication: { replicas: 3 } })
+      expect(c.runUntil(() => c.membershipSettled(), 20_000)).toBeDefined()
+      const held = (id: string, doc: string): string | undefined => c.replicator(id).digest(doc) ?? c.replicator(id).durableDigest(doc)
+      for (const doc of docs) await until(c, c.node('n00').write(doc, d => { d.getMap('kv').set('k', 1) }))
+      expect(c.runUntil(() => docs.every(d => c.ids.every(h => held(h, d) === held('n00', d))), 30_000)).toBeDefined()
+      for (const id of c.ids) c.crash(id)
+      const start = c.network.now
+      for (const id of c.ids) c.restart(id)
+      expect(c.replicator('n01').catchUp().done).toBe(false)
+      const took = c.runUntil(() => c.ids.every(id => c.replicator(id).catchUp().done), CATCH_UP_BOUND_MS / 2, 5)
+      expect(took, `seed ${seed}: all caught up within half the bound`).toBeDefined()
+      tookMs.push(Math.round(c.network.now - start))
+      c.stopAll()
+    }
+    console.log('whole mesh restarted, all caught up after (ms):', tookMs.join(', '))
+  }, 60_000)
 })

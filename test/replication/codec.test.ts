@@ -134,6 +134,15 @@ describe('sync codec', () => {
     expect(trimmed.type === 'digestsReply' && trimmed.trimmed).toBe(true)
   })
 
+  it('decodes a summary reply from a peer that does not say whether it is catching up as not catching up', () => {
+    // `catchingUp` (field 6) is newer than the reply: a frame without it is an old peer's.
+    const reply = { session: 1, equal: true, buckets: new Uint8Array(0) }
+    const old = decodeSync(SyncFrame.encode({ type: 8, summaryReply: reply } as Partial<SyncFrame> as SyncFrame), MAX)
+    expect(old).toEqual({ type: 'summaryReply', ...reply })
+    const told = decodeSync(encodeSync({ type: 'summaryReply', ...reply, catchingUp: true }), MAX)
+    expect(told.type === 'summaryReply' && told.catchingUp).toBe(true)
+  })
+
   it('sizes digest entries exactly', () => {
     fc.assert(fc.property(docArb, (doc) => {
       const one = encodeSync({ type: 'digests', session: 0, page: 0, pages: 1, full: false, entries: [{ doc, digest: new Uint8Array(16) }], scope: 'plain', buckets: [] })
