@@ -10,7 +10,7 @@
  * all persisted updates are applied in one transaction), and applying one twice changes nothing.
  */
 import type { Clock, Timer } from '../core/clock.js'
-import type { DocEntry } from './doc-entry.js'
+import type { DocEntry, EncodedMeta } from './doc-entry.js'
 
 /** Lost updates kept per doc, and their bytes; beyond either the doc is repaired by a compaction instead. */
 export const MAX_LOST_UPDATES = 256
@@ -29,6 +29,11 @@ export interface AppendRepairOptions {
   clock: Clock
   /** Repairs `entry` now (the replicator decides between re-appending and compacting). */
   repair: (entry: DocEntry) => void
+  /**
+   * Every lost update of `entry` is in the store again, which holds the doc as `meta` says: the catalog
+   * learns the new digest and the updates go to the doc's homes, as a successful append's would have.
+   */
+  repaired: (entry: DocEntry, updates: readonly Uint8Array[], meta: EncodedMeta) => void
 }
 
 export class AppendRepair {
@@ -73,15 +78,18 @@ export class AppendRepair {
     const position = entry.log.position
     let pending = lost.updates.length
     let ok = true
+    // The doc's meta with the last one: once it succeeds, the store holds the doc as it is now.
+    const meta = entry.metaNow()
     lost.updates.forEach((update, i) => {
-      // The doc's meta with the last one: once it succeeds, the store holds the doc as it is now.
-      const meta = i === lost.updates.length - 1 ? entry.metaNow().bytes : undefined
-      entry.log.append(update, meta, (err) => {
+      entry.log.append(update, i === lost.updates.length - 1 ? meta.bytes : undefined, (err) => {
         if (err !== null) {
           ok = false
           this.failed(entry, update)
         }
-        if (--pending === 0 && ok) entry.log.compacted(position)
+        if (--pending === 0 && ok) {
+          entry.log.compacted(position)
+          this.o.repaired(entry, lost.updates, meta)
+        }
       })
     })
     return true

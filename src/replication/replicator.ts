@@ -355,7 +355,16 @@ export class Replicator {
       run: (peer) => { this.guard('alive', () => { this.antiEntropy.peerAlive(peer) }) },
       isAlive: (peer) => aliveSet(this.peers).has(peer)
     })
-    this.appendRepair = new AppendRepair({ clock, repair: (entry) => { this.guard('repair', () => { this.repair(entry) }) } })
+    this.appendRepair = new AppendRepair({
+      clock,
+      repair: (entry) => { this.guard('repair', () => { this.repair(entry) }) },
+      // Before, neither happened: a guest copy's catalog digest stayed that of the state before the failure, which
+      // its homes had confirmed, so the rebalancer dropped the copy with the repaired writes (outcomes.test.ts).
+      repaired: (entry, updates, meta) => {
+        this.noteDurable(entry.name, meta)
+        if (this.running && entry.ready) this.guard('push', () => { for (const u of updates) this.pusher.pushLocal(entry, u) })
+      }
+    })
     this.sweeper = new OpSweeper({
       registry: this.registry, store, config, counters, peerId: this.localId, selfTag: this.selfTag, wallTime: this.wallTime
     })

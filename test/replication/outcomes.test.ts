@@ -74,6 +74,29 @@ describe('a full disk', () => {
     c.stopAll()
   })
 
+  it('on a peer that is not a home of the doc, the unknown write reaches the homes once space is back, before the copy there is dropped', async () => {
+    // Found on real peers (a 2 MB tmpfs data dir): the lost update was appended again once the store recovered,
+    // but neither the catalog's digest of the doc nor a push learned of it. The rebalancer compared that
+    // digest, of the state before the failure, with what the homes confirmed, found them equal and dropped
+    // the guest copy — with the write the peer had promised to persist and replicate.
+    const c = formed(4, useSeed(0x15_0004, FILE, 'guest recovery'))
+    const doc = Array.from({ length: 100 }, (_, i) => `doc${i}`).find(d => !c.replicator('n00').homes(d).includes('n03')) as string
+    const homes = c.replicator('n00').homes(doc)
+    const n3 = c.node('n03')
+    expect('value' in await settledIn(c, n3.write(doc, d => { d.getMap('kv').set('durable', 1) }))).toBe(true)
+    expect(c.runUntil(() => homes.every(h => kv(c, h, doc).durable === 1), 10_000)).toBeDefined()
+    c.store('n03').failWith = diskFullError()
+    const unknown = await settledIn(c, n3.write(doc, d => { d.getMap('kv').set('unknown', 1) }))
+    expect('error' in unknown && unknown.error.name).toBe('OutcomeUnknownError')
+    c.runFor(3_000)
+    c.store('n03').failWith = undefined // space freed
+    expect(c.runUntil(() => n3.storeHealth().state === 'ok', 5_000)).toBeDefined()
+    const replicated = c.runUntil(() => homes.every(h => c.replicator(h).doc(doc)?.getMap('kv').get('unknown') === 1), 20_000)
+    const stillHere = c.store('n03').entries(doc).length > 0
+    expect(replicated, `the homes hold the unknown write (guest copy still on n03: ${stillHere})`).toBeDefined()
+    c.stopAll()
+  })
+
   it('a store that refuses an append after the change was applied (queue full) makes the outcome unknown, not refused', async () => {
     // Before: the write rejected with StoreBusyError, which HTTP answered 503 "store_busy" — a refusal — while
     // the change stayed applied in memory and was persisted by the next compaction.
