@@ -39,6 +39,8 @@ export interface InboundDeps {
   now: () => number
   deliver: (channel: Channel, from: PeerId, frame: Uint8Array) => void
   onFlooder: (id: PeerId) => void
+  /** `from`'s frames arrived on both connections: tell each process (clash-notice.ts). At most once per CLASH_LOG_INTERVAL_MS. */
+  onClash?: (from: PeerId, conns: readonly [Connection, Connection]) => void
 }
 
 interface PeerInbound {
@@ -180,6 +182,7 @@ export class Inbound {
     this.deps.log.warn('two processes run with one peer identity: their frames keep arriving on two connections at once. Another process runs with a copy of this member\'s identity (a copied data dir, or one peer.key given to two peers; every peer needs its own peer.key): members cannot tell the two apart, and one of them gets no answers', {
       peer: from, connections: conns.map(c => c.remoteAddr.toString()).join(' ')
     })
+    this.deps.onClash?.(from, conns)
   }
 
   /**

@@ -19,6 +19,7 @@ import { CHANNELS, FORGET_QUIET_MS, ROOM_FRACTION } from '../core/transport.js'
 import type { Channel, Destination, DialStage, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
 import { isWildcard, withPeerId, withoutPeerId } from './addresses.js'
 import { PROTOCOLS } from './config.js'
+import { CLASH_PROTOCOL, clashNoticeReceiver, sendClashNotice } from './clash-notice.js'
 import type { Libp2pTransportConfig } from './config.js'
 import { ConnectionKeeper } from './connection-keeper.js'
 import { describeError } from './describe-error.js'
@@ -159,7 +160,11 @@ export class Libp2pTransport implements Transport {
       warnings: parts.warnings,
       now: this.now,
       deliver: (channel, from, frame) => { this.deliver(channel, from, frame) },
-      onFlooder: (id) => { this.disconnectFlooder(id) }
+      onFlooder: (id) => { this.disconnectFlooder(id) },
+      onClash: (_from, [a, b]) => {
+        void sendClashNotice(a, b.remoteAddr.toString(), this.log)
+        void sendClashNotice(b, a.remoteAddr.toString(), this.log)
+      }
     })
     this.discovery = new Discovery(this.localId, this.dialer, this.policy, this.log, this.now)
     this.keeper = new ConnectionKeeper({
@@ -183,6 +188,7 @@ export class Libp2pTransport implements Transport {
         maxOutboundStreams: this.config.maxStreamsPerPeer
       })
     }
+    await this.node.handle(CLASH_PROTOCOL, clashNoticeReceiver(this.localId, this.log, this.now), { maxInboundStreams: 2, maxOutboundStreams: 2 })
     this.node.addEventListener('peer:connect', (evt) => { this.onConnect(evt.detail) })
     this.node.addEventListener('peer:disconnect', (evt) => { this.onDisconnect(evt.detail) })
     this.node.addEventListener('connection:open', (evt) => { this.onConnectionOpen(evt.detail) })

@@ -42,6 +42,14 @@ describe('a copied data dir', () => {
     expect(line).toMatch(/every peer needs its own peer\.key/)
     expect(await clashes(third)).toBeGreaterThanOrEqual(1)
     console.log('third:', line)
+    // The third peer tells both processes (src/net/clash-notice.ts): before, the copy logged only that no
+    // bootstrap peer had answered yet, and the original nothing.
+    await waitFor('the copy to be told of the clash', () => TOLD.test(copy.log()), 15_000)
+    await waitFor('the original to be told of the clash', () => TOLD.test(original.log()), 15_000)
+    const told = copy.log().split('\n').find(l => TOLD.test(l)) ?? ''
+    expect(told).toContain(third.id)
+    expect(told).toMatch(/every peer needs its own peer\.key/i)
+    console.log('copy:', told)
     await stopPeer(copy)
     await stopPeer(original)
     await stopPeer(third)
@@ -62,6 +70,7 @@ describe('a copied data dir', () => {
 })
 
 const CLASH = /two processes run with one peer identity/
+const TOLD = /ERROR.*another process runs with a copy of this peer's identity.*toldBy=/
 
 /** A peer, and another joined through it. */
 async function twoPeers (): Promise<{ third: PeerProcess, peer: PeerProcess }> {
