@@ -67,6 +67,14 @@ export function diagnoseDialFailure (input: DialFailureInput): DialDiagnosis {
   if (input.pskConfigured && (timedOut ? input.handshakeStarted : name === 'EncryptionFailedError' || /ECONNRESET|EPIPE/.test(message))) {
     return { kind: 'handshake', explanation: `${failure}: the remote most likely has no pre-shared key or a different one` }
   }
+  // What the remote said first shows it is no libp2p peer at all: an HTTP server (most often a murmur peer's
+  // --http port given where its libp2p address belongs), or another plain-text service. Not a key.
+  if (input.remoteFirstBytes === 'http') {
+    return { kind: 'handshake', explanation: `${failure}: the remote answered like an HTTP server, not a libp2p peer: is this a peer's --http port? Peers reach each other at the libp2p address their banner prints as \`listen\`` }
+  }
+  if (input.remoteFirstBytes === 'text') {
+    return { kind: 'handshake', explanation: `${failure}: the remote answered in plain text, not like a libp2p peer: another service listens there, not a murmur peer` }
+  }
   if (!input.pskConfigured && input.remoteFirstBytes === 'other' && (timedOut || isPeerGone(err) || name === 'EncryptionFailedError')) {
     return { kind: 'handshake', explanation: `${failure}: the remote did not open like a libp2p peer, so it may require a pre-shared key (private mesh) that this peer does not have` }
   }
@@ -111,6 +119,7 @@ export function diagnoseInboundHandshakeFailure (error: Error | undefined, elaps
       : `the security handshake failed after ${ms} ms (${describeError(error)})`
   if (error !== undefined && isSelfConnection(error.message)) return { kind: 'failed', explanation: `${what}: ${SELF_ID_EXPLANATION}`, warn: true }
   if (pskConfigured) return { kind, explanation: `${what}: pre-shared key mismatch or missing on the remote (most likely)`, warn: true }
+  if (firstBytes === 'http' || firstBytes === 'text') return { kind, explanation: `${what}, and what it sent is plain text, not libp2p: a client of another protocol (an HTTP client?) pointed at this peer's libp2p port; a murmur peer's HTTP API is on its --http address`, warn: true }
   const keyHint = 'the remote may be using a pre-shared key (private mesh) that this peer does not have'
   if (kind === 'failed') return { kind, explanation: `${what}: ${keyHint}`, warn: true }
   if (firstBytes === 'other') return { kind, explanation: `${what}, and what it sent is not libp2p: ${keyHint}, or is not a murmur peer`, warn: true }

@@ -19,20 +19,49 @@
 /** varint(19) + "/multistream/1.0.0\n": the first bytes of every libp2p connection without a pre-shared key. */
 export const MULTISTREAM_HEADER: Uint8Array = Uint8Array.from([0x13, ...new TextEncoder().encode('/multistream/1.0.0\n')])
 
-/** `libp2p`: opened with multistream-select. `other`: opened with anything else. `none`: sent nothing. */
-export type FirstBytes = 'libp2p' | 'other' | 'none'
+/**
+ * `libp2p`: opened with multistream-select. `http`: an HTTP server's answer ("HTTP/…": a murmur peer's
+ * `--http` port given as a libp2p address). `text`: some other plain-text protocol (an HTTP request from a
+ * client pointed at our libp2p port, an SSH or SMTP banner). `other`: anything else, such as the random
+ * bytes of a pnet nonce (a printable run of TEXT_BYTES of them is as likely as 2^-34). `none`: sent nothing.
+ */
+export type FirstBytes = 'libp2p' | 'http' | 'text' | 'other' | 'none'
+
+const HTTP_RESPONSE = new TextEncoder().encode('HTTP/')
+/** Printable bytes it takes to call what a remote sent plain text. */
+const TEXT_BYTES = 8
 
 /**
- * Classifies what arrived so far: `undefined` while a prefix of the header could still become it
- * (a first chunk may be short), else the verdict. An empty input is `none`.
+ * Classifies what arrived so far: `undefined` while more bytes could still change the verdict (a prefix
+ * of the header, or fewer than TEXT_BYTES printable bytes: a first chunk may be short), else the verdict.
+ * An empty input is `none`.
  */
 export function classifyFirstBytes (bytes: Uint8Array, final = false): FirstBytes | undefined {
   if (bytes.byteLength === 0) return 'none'
-  const n = Math.min(bytes.byteLength, MULTISTREAM_HEADER.byteLength)
-  for (let i = 0; i < n; i++) if (bytes[i] !== MULTISTREAM_HEADER[i]) return 'other'
-  if (n === MULTISTREAM_HEADER.byteLength) return 'libp2p'
-  // A matching prefix cut short: decide only if no more bytes will come (more than one byte matched).
-  return final ? (n > 1 ? 'libp2p' : 'other') : undefined
+  if (bytes[0] === MULTISTREAM_HEADER[0]) {
+    const n = Math.min(bytes.byteLength, MULTISTREAM_HEADER.byteLength)
+    for (let i = 0; i < n; i++) if (bytes[i] !== MULTISTREAM_HEADER[i]) return 'other'
+    if (n === MULTISTREAM_HEADER.byteLength) return 'libp2p'
+    // A matching prefix cut short: decide only if no more bytes will come (more than one byte matched).
+    return final ? (n > 1 ? 'libp2p' : 'other') : undefined
+  }
+  const n = Math.min(bytes.byteLength, TEXT_BYTES)
+  for (let i = 0; i < n; i++) if (!printable(bytes[i] as number)) return 'other'
+  if (startsWith(bytes, HTTP_RESPONSE)) return 'http'
+  if (n === TEXT_BYTES) return 'text'
+  if (!final) return undefined
+  return startsWith(HTTP_RESPONSE, bytes) ? 'http' : 'other'
+}
+
+/** Printable ASCII, tab, CR or LF. */
+function printable (b: number): boolean {
+  return (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d
+}
+
+function startsWith (bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.byteLength < prefix.byteLength) return false
+  for (let i = 0; i < prefix.byteLength; i++) if (bytes[i] !== prefix[i]) return false
+  return true
 }
 
 /** First bytes of inbound connections, keyed by the raw connection (weakly: nothing to clean up). */
@@ -94,9 +123,9 @@ export class OutboundFirstBytes {
   }
 
   /**
-   * What the remote said first on the latest connection to any of `addrs` made since `since`: `other`
-   * if any of them spoke something else than libp2p, else `libp2p`, else `none`; undefined if no
-   * connection to them reached the protector since then (TCP never connected).
+   * What the remote said first on the latest connection to any of `addrs` made since `since`: what one of
+   * them spoke if that was not libp2p (`http`, `text` or `other`), else `libp2p`, else `none`; undefined if
+   * no connection to them reached the protector since then (TCP never connected).
    */
   since (addrs: readonly string[], since: number): FirstBytes | undefined {
     let verdict: FirstBytes | undefined
@@ -104,7 +133,7 @@ export class OutboundFirstBytes {
       const entry = this.recent.get(a)
       if (entry === undefined || entry.since < since) continue
       const v = entry.log.get(entry.conn)
-      if (v === 'other') return 'other'
+      if (v === 'other' || v === 'http' || v === 'text') return v
       if (v === 'libp2p' || verdict === undefined) verdict = v
     }
     return verdict

@@ -171,7 +171,11 @@ describe('diagnoseDialFailure', () => {
     [err('UnexpectedEOFError', 'Unexpected EOF'), 'other', 'handshake', /may require a pre-shared key/],
     [err('TimeoutError', 'The operation was aborted due to timeout'), 'libp2p', 'handshake-timeout', /overloaded/],
     [err('TimeoutError', 'The operation was aborted due to timeout'), 'none', 'handshake-timeout', /accepted the connection and said nothing.*overloaded/],
-    [err('Error', 'read ECONNRESET'), 'libp2p', 'gone', /stopping/]
+    [err('Error', 'read ECONNRESET'), 'libp2p', 'gone', /stopping/],
+    // A murmur peer's HTTP port given as its libp2p address: the HTTP server answers the multistream header
+    // with a 400. Before, that was "may require a pre-shared key".
+    [err('EncryptionFailedError', 'Missing newline'), 'http', 'handshake', /failed \(Missing newline\): the remote answered like an HTTP server, not a libp2p peer: is this a peer's --http port\?/],
+    [err('TimeoutError', 'The operation was aborted due to timeout'), 'text', 'handshake', /answered in plain text.*another service listens there/]
   ] as const)('no key, %s, remote sent %s first → %s', (error, remoteFirstBytes, kind, explanation) => {
     const d = diagnoseDialFailure({ error, handshakeStarted: true, pskConfigured: false, dialTimeoutMs: 1000, remoteFirstBytes })
     expect(d.kind).toBe(kind)
@@ -209,6 +213,7 @@ describe('diagnoseDialFailure', () => {
     ['upgrade timeout, no key, libp2p stalled', err('TimeoutError', 'The operation was aborted due to timeout'), false, 'libp2p', 'timeout', true, false, /a libp2p peer that stalled/],
     ['upgrade timeout, no key, first bytes unknown', err('TimeoutError', 'The operation was aborted due to timeout'), false, undefined, 'timeout', true, false, /silent connections holding handshake slots/],
     ['garbage, no key', err('EncryptionFailedError', 'Missing newline'), false, 'other', 'failed', true, true, /EncryptionFailedError: Missing newline.*may be using a pre-shared key/],
+    ['an HTTP request, no key', err('EncryptionFailedError', 'Missing newline'), false, 'text', 'failed', true, false, /plain text, not libp2p: a client of another protocol \(an HTTP client\?\) pointed at this peer's libp2p port/],
     ['hung up, key', undefined, true, undefined, 'gone', true, true, /pre-shared key mismatch or missing/],
     ['timeout, key', err('TimeoutError', 'The operation was aborted due to timeout'), true, undefined, 'timeout', true, true, /pre-shared key mismatch or missing/]
   ] as const)('inbound handshake: %s', (_label, error, pskConfigured, firstBytes, kind, warn, keyHint, explanation) => {
@@ -341,7 +346,15 @@ describe('first bytes of an inbound connection (first-bytes.ts)', () => {
     ['a prefix of it, final', header.subarray(0, 5), true, 'libp2p'],
     ['one matching byte, final', header.subarray(0, 1), true, 'other'],
     ['a pnet nonce (random bytes)', Uint8Array.of(0xa7, 0x13, 0x2f, 0x6d), false, 'other'],
-    ['header-like but wrong', Uint8Array.from([0x13, ...new TextEncoder().encode('/multistream/2.0.0\n')]), false, 'other']
+    ['header-like but wrong', Uint8Array.from([0x13, ...new TextEncoder().encode('/multistream/2.0.0\n')]), false, 'other'],
+    // An HTTP server (a murmur peer's --http port given as a libp2p address) or another plain-text service.
+    ['an HTTP server\'s answer', new TextEncoder().encode('HTTP/1.1 400 Bad Request\r\n'), false, 'http'],
+    ['the start of one, more may come', new TextEncoder().encode('HTT'), false, undefined],
+    ['the start of one, final', new TextEncoder().encode('HTT'), true, 'http'],
+    ['an HTTP request', new TextEncoder().encode('GET / HTTP/1.1\r\nHost: x\r\n'), false, 'text'],
+    ['an SSH banner', new TextEncoder().encode('SSH-2.0-OpenSSH_9.2\r\n'), false, 'text'],
+    ['a little text, final', new TextEncoder().encode('abc'), true, 'other'],
+    ['text, then a binary byte', Uint8Array.of(0x41, 0x42, 0x00, 0x43), false, 'other']
   ] as const)('%s → %s', (_label, bytes, final, verdict) => {
     expect(classifyFirstBytes(bytes, final)).toBe(verdict)
   })
