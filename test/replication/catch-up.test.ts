@@ -205,11 +205,7 @@ describe('both ends of a pair starting a shared round at once (simulator)', () =
     for (let i = 1; i <= 20; i++) {
       const seed = useSeed(i, FILE, 'answered later')
       const docs = Array.from({ length: 40 }, (_, j) => `doc${j}`)
-      const c = new ReplicaCluster({ size: 3, seed, replication: { replicas: 3 } })
-      expect(c.runUntil(() => c.membershipSettled(), 20_000)).toBeDefined()
-      const held = (id: string, doc: string): string | undefined => c.replicator(id).digest(doc) ?? c.replicator(id).durableDigest(doc)
-      for (const doc of docs) await until(c, c.node('n00').write(doc, d => { d.getMap('kv').set('k', 1) }))
-      expect(c.runUntil(() => docs.every(d => c.ids.every(h => held(h, d) === held('n00', d))), 30_000)).toBeDefined()
+      const { c, held } = await threeHomesHolding(seed, docs)
       c.crash('n02')
       expect(c.runUntil(() => ['n00', 'n01'].every(id => c.membership(id).member('n02')?.state === 'dead'), 30_000)).toBeDefined()
       for (const doc of docs) await until(c, c.node('n01').write(doc, d => { d.getMap('kv').set('k', 2) }))
@@ -238,11 +234,7 @@ describe('two homes restarted together (simulator)', () => {
     for (let i = 1; i <= 12; i++) {
       const seed = useSeed(i, FILE, 'restarted together')
       const docs = Array.from({ length: 30 }, (_, j) => `doc${j}`)
-      const c = new ReplicaCluster({ size: 3, seed, replication: { replicas: 3 } })
-      expect(c.runUntil(() => c.membershipSettled(), 20_000)).toBeDefined()
-      const held = (id: string, doc: string): string | undefined => c.replicator(id).digest(doc) ?? c.replicator(id).durableDigest(doc)
-      for (const doc of docs) await until(c, c.node('n00').write(doc, d => { d.getMap('kv').set('k', 1) }))
-      expect(c.runUntil(() => docs.every(d => c.ids.every(h => held(h, d) === held('n00', d))), 30_000)).toBeDefined()
+      const { c, held } = await threeHomesHolding(seed, docs)
       c.crash('n01')
       c.crash('n02')
       expect(c.runUntil(() => ['n01', 'n02'].every(id => c.membership('n00').member(id)?.state === 'dead'), 30_000)).toBeDefined()
@@ -270,11 +262,7 @@ describe('two homes restarted together (simulator)', () => {
     for (let i = 1; i <= 5; i++) {
       const seed = useSeed(i, FILE, 'whole mesh restarted')
       const docs = Array.from({ length: 20 }, (_, j) => `doc${j}`)
-      const c = new ReplicaCluster({ size: 3, seed, replication: { replicas: 3 } })
-      expect(c.runUntil(() => c.membershipSettled(), 20_000)).toBeDefined()
-      const held = (id: string, doc: string): string | undefined => c.replicator(id).digest(doc) ?? c.replicator(id).durableDigest(doc)
-      for (const doc of docs) await until(c, c.node('n00').write(doc, d => { d.getMap('kv').set('k', 1) }))
-      expect(c.runUntil(() => docs.every(d => c.ids.every(h => held(h, d) === held('n00', d))), 30_000)).toBeDefined()
+      const { c, held } = await threeHomesHolding(seed, docs)
       for (const id of c.ids) c.crash(id)
       const start = c.network.now
       for (const id of c.ids) c.restart(id)
@@ -287,3 +275,16 @@ describe('two homes restarted together (simulator)', () => {
     console.log('whole mesh restarted, all caught up after (ms):', tookMs.join(', '))
   }, 60_000)
 })
+
+/**
+ * Three members, all homes (R = 3) of `docs`, each written once by n00 and held by all three (in memory
+ * or in the store): `held` is a peer's digest of a doc either way.
+ */
+async function threeHomesHolding (seed: number, docs: readonly string[]): Promise<{ c: ReplicaCluster, held: (id: string, doc: string) => string | undefined }> {
+  const c = new ReplicaCluster({ size: 3, seed, replication: { replicas: 3 } })
+  expect(c.runUntil(() => c.membershipSettled(), 20_000)).toBeDefined()
+  const held = (id: string, doc: string): string | undefined => c.replicator(id).digest(doc) ?? c.replicator(id).durableDigest(doc)
+  for (const doc of docs) await until(c, c.node('n00').write(doc, d => { d.getMap('kv').set('k', 1) }))
+  expect(c.runUntil(() => docs.every(d => c.ids.every(h => held(h, d) === held('n00', d))), 30_000)).toBeDefined()
+  return { c, held }
+}
