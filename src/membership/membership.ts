@@ -156,6 +156,8 @@ export interface JoinResult {
   unanswered: Destination[]
   /** Of those, the ones whose dial failed, with the transport's reason (refused, a handshake that failed). */
   dialFailures: ReadonlyMap<Destination, string>
+  /** Of those, the ones never asked: MAX_PENDING_PUSH_PULLS requests were already waiting for answers. */
+  notSent: readonly Destination[]
 }
 
 /** Seeds remembered (configured, joined through, discovered); past it the oldest is forgotten. */
@@ -398,7 +400,7 @@ export class Membership {
     if (!this.running) return Promise.reject(new NotRunningError('membership is not running'))
     for (const s of seeds) this.addSeed(s)
     const targets = seeds.filter(s => s.id !== this.localId)
-    if (targets.length === 0) return Promise.resolve({ contacted: 0, unanswered: [], dialFailures: new Map() })
+    if (targets.length === 0) return Promise.resolve({ contacted: 0, unanswered: [], dialFailures: new Map(), notSent: [] })
     this.joinsPending++
     return new Promise((resolve) => {
       let contacted = 0
@@ -406,6 +408,7 @@ export class Membership {
       let done = false
       const answered = new Set<Destination>()
       const failed = new Map<Destination, string>()
+      const notSent: Destination[] = []
       const finish = (): void => {
         if (done) return
         done = true
@@ -414,7 +417,7 @@ export class Membership {
         timer.cancel()
         offUnreachable()
         const unanswered = targets.filter(t => !answered.has(t))
-        resolve({ contacted, unanswered, dialFailures: new Map(unanswered.flatMap(t => failed.has(t) ? [[t, failed.get(t) as string]] : [])) })
+        resolve({ contacted, unanswered, dialFailures: new Map(unanswered.flatMap(t => failed.has(t) ? [[t, failed.get(t) as string]] : [])), notSent })
       }
       const timer = this.clock.setTimeout(finish, this.config.joinTimeoutMs)
       this.joinFinishers.add(finish)
@@ -434,7 +437,10 @@ export class Membership {
           if (contacted++ === 0) this.catchUpAfterJoin()
           if (!failed.has(seed) && --outstanding === 0) finish()
         })
-        if (!sent && --outstanding === 0) finish()
+        if (!sent) {
+          notSent.push(seed)
+          if (--outstanding === 0) finish()
+        }
       }
     })
   }

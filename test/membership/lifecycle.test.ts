@@ -75,7 +75,7 @@ describe('lifecycle', () => {
     // Before, each join held its joinTimeoutMs timer past stop(): a library peer's process stayed alive up
     // to 5 s after peer.stop(), and its promise resolved only then.
     for (let i = 0; i < 3; i++) await Promise.resolve()
-    expect(results).toEqual([{ contacted: 0, unanswered: [{ addrs: ['sim://nobody-listens-here'] }], dialFailures: new Map() }, { contacted: 0, unanswered: [{ id: 'silent', addrs: ['sim://silent'] }], dialFailures: new Map() }])
+    expect(results).toEqual([{ contacted: 0, unanswered: [{ addrs: ['sim://nobody-listens-here'] }], dialFailures: new Map(), notSent: [] }, { contacted: 0, unanswered: [{ id: 'silent', addrs: ['sim://silent'] }], dialFailures: new Map(), notSent: [] }])
   })
 
   test('stop() then start(): the member probes again (it detects a crash by itself)', () => {
