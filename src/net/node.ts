@@ -27,6 +27,7 @@ import type { ConnectionGater, ConnectionProtector, Libp2p, PeerDiscovery, Priva
 import { createLibp2p } from 'libp2p'
 import { coalescingProtector } from './coalescing.js'
 import { installLazyWindowUpdates } from './yamux-window.js'
+import { installQuietDispatch } from './quiet-dispatch.js'
 import { installQuietLengthDecoding } from './length-prefix-patch.js'
 import type { FirstBytesSinks } from './coalescing.js'
 import type { InboundAdmission } from './inbound-admission.js'
@@ -73,6 +74,7 @@ const CONNECTION_CLOSE_TIMEOUT_MS = 500
 export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
   installLazyWindowUpdates()
   installQuietLengthDecoding()
+  installQuietDispatch()
   return await createLibp2p<MurmurServices>({
     privateKey: init.privateKey,
     addresses: { listen: init.listen, ...(init.announce.length === 0 ? {} : { announce: init.announce }) },

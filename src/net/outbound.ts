@@ -245,20 +245,25 @@ export class Outbound {
     link.pumping[channel] = true
     const queue = link.queues[channel]
     try {
+      // Frames queued in the same turn go out as one batch (one yamux frame, one Noise message, one TCP
+      // write): the write waits one microtask, as it did when finding the stream was always asynchronous.
+      await Promise.resolve()
       while (queue.length > 0 && this.accepting) {
         if (this.deps.policy.verdict(link.id) !== 'ok') {
           this.clearChannel(link, channel, 'refused')
           break
         }
         this.closeIfSilent(link)
-        const writer = await this.writerFor(link, channel)
+        const writer = this.openWriter(link, channel) ?? await this.newWriter(link, channel)
         if (writer === undefined) break // the dial or stream open failed: counted and reported there
         // close() may have cleared the queue while the stream was opening.
         if (!this.accepting || queue.length === 0) break
         const batch = queue.takeBatch(WRITE_BATCH_BYTES)
         const bytes = batch.reduce((n, f) => n + f.byteLength, 0)
         this.budget.release(bytes)
-        const result = await writer.write(batch, this.deps.config.writeTimeoutMs)
+        // Handed to the muxer synchronously; only a batch it pushes back on waits.
+        const sent = writer.send(batch)
+        const result = sent === 'blocked' ? await writer.drained(this.deps.config.writeTimeoutMs) : sent
         if (result.ok) {
           const traffic = this.deps.counters.channels[channel]
           traffic.framesOut += batch.length
@@ -283,9 +288,15 @@ export class Outbound {
     else if (!link.busy && !this.hasOpenConnection(link.id)) this.links.delete(link.id)
   }
 
-  private async writerFor (link: PeerLink, channel: Channel): Promise<FrameWriter | undefined> {
+  /** The channel's stream, if it is still usable. */
+  private openWriter (link: PeerLink, channel: Channel): FrameWriter | undefined {
     const current = link.writers[channel]
-    if (current?.writable === true) return current
+    return current?.writable === true ? current : undefined
+  }
+
+  /** Opens the channel's stream (dialling first if there is no connection); forgets the unusable one. */
+  private async newWriter (link: PeerLink, channel: Channel): Promise<FrameWriter | undefined> {
+    const current = link.writers[channel]
     delete link.writers[channel]
     const connection = await this.connectionFor(link, current?.connection)
     if (connection === undefined) return undefined

@@ -88,3 +88,39 @@ describe('FrameWriter over real libp2p', () => {
     expect(stream.status).not.toBe('open')
   })
 })
+
+describe('FrameWriter.send (issue 11: what a batch costs)', () => {
+  it('hands a batch to the stream in one synchronous send, with lpStream\'s bytes, and adds one listener to the stream', async () => {
+    const libp2p = async (): Promise<Libp2p> => {
+      const n = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+      nodes.push(n)
+      return n
+    }
+    const [a, b] = await Promise.all([libp2p(), libp2p()])
+    const received: number[] = []
+    let ended!: () => void
+    const done = new Promise<void>(resolve => { ended = resolve })
+    await b.handle(PROTOCOL, (stream) => {
+      stream.addEventListener('message', (evt) => { received.push(...evt.data.subarray()) })
+      stream.addEventListener('remoteCloseWrite', () => { ended() })
+    })
+    const connection = await a.dial(b.getMultiaddrs()[0] as ReturnType<typeof multiaddr>)
+    const stream = await connection.newStream(PROTOCOL)
+    const sends: number[] = []
+    const send = stream.send.bind(stream)
+    stream.send = (data) => { sends.push(data.byteLength); return send(data) }
+    const writer = new FrameWriter(stream, connection, 1 << 20, () => {})
+    // Ours is the only listener: the byte stream lpStream wrapped every stream in buffered what arrived.
+    expect(stream.listenerCount('message')).toBe(1)
+
+    const big = new Uint8Array(300).fill(9)
+    expect(writer.send([Uint8Array.of(1, 2, 3), big])).toEqual({ ok: true })
+    expect(sends).toEqual([1 + 3 + 2 + 300])
+    expect(await writer.write([Uint8Array.of(4)], 1000)).toEqual({ ok: true })
+    expect(sends).toEqual([306, 2])
+    await writer.close(1000)
+    await done
+    // varint(3) 1 2 3, varint(300) = 0xac 0x02, 300 × 9, varint(1) 4: what lpStream's writeV wrote.
+    expect(received).toEqual([3, 1, 2, 3, 0xac, 0x02, ...big, 1, 4])
+  })
+})

@@ -1,15 +1,18 @@
 /**
  * Runtime patches of dependencies' internals: lazy yamux window updates (src/net/yamux-window.ts) and length
- * prefixes read without an exception per chunk (src/net/length-prefix-patch.ts).
+ * prefixes read without an exception per chunk (src/net/length-prefix-patch.ts), no event built for an event
+ * nobody listens to (src/net/quiet-dispatch.ts).
  * A patch is feature-detected and silently skipped when the internals change, so this test is what notices:
  * it fails when the patched package is not pinned to an exact version in package.json, when the installed
  * version differs from the pinned one, or when the patch no longer applies to what is installed.
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { TypedEventEmitter } from '@libp2p/interface'
 import { describe, expect, test } from 'vitest'
 import { installQuietLengthDecoding } from '../../src/net/length-prefix-patch.js'
 import { patchMethod } from '../../src/net/patch-method.js'
+import { installQuietDispatch } from '../../src/net/quiet-dispatch.js'
 import { installLazyWindowUpdates } from '../../src/net/yamux-window.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -44,5 +47,48 @@ describe('patchMethod', () => {
     expect(t.calls).toEqual(['wrapper', 'original'])
     expect(patchMethod(Target.prototype, 'missing', wrap)).toBe(false)
     expect('missing' in Target.prototype).toBe(false)
+  })
+})
+
+describe('quiet dispatch (quiet-dispatch.ts)', () => {
+  /** Runs `fn`, counting the CustomEvents built meanwhile (safeDispatchEvent builds one per dispatch). */
+  const countingEvents = (fn: () => void): string[] => {
+    const built: string[] = []
+    const Original = globalThis.CustomEvent
+    globalThis.CustomEvent = class extends Original<unknown> {
+      constructor (type: string, init?: CustomEventInit<unknown>) { super(type, init); built.push(type) }
+    } as typeof CustomEvent
+    try { fn() } finally { globalThis.CustomEvent = Original }
+    return built
+  }
+
+  test('safeDispatchEvent builds and dispatches no event of a type nobody listens to, and still reaches listeners', () => {
+    expect(installQuietDispatch()).toBe(true)
+    const emitter = new TypedEventEmitter<{ idle: CustomEvent, drain: CustomEvent<string> }>()
+    const got: string[] = []
+    const built = countingEvents(() => {
+      // What every layer of a connection does after each write: nothing listens to 'idle'.
+      expect(emitter.safeDispatchEvent('idle')).toBe(true)
+      const listener = (evt: CustomEvent<string>): void => { got.push(evt.detail) }
+      emitter.addEventListener('drain', listener)
+      expect(emitter.safeDispatchEvent('drain', { detail: 'once' })).toBe(true)
+      emitter.removeEventListener('drain', listener)
+      expect(emitter.safeDispatchEvent('drain', { detail: 'nobody' })).toBe(true)
+      emitter.addEventListener('idle', () => { got.push('idle') }, { once: true })
+      emitter.safeDispatchEvent('idle')
+      emitter.safeDispatchEvent('idle')
+    })
+    expect(got).toEqual(['once', 'idle'])
+    expect(built).toEqual(['drain', 'idle'])
+  })
+
+  test('an emitter whose dispatchEvent was replaced (libp2p forwards its internal events to the node) is always dispatched to', () => {
+    expect(installQuietDispatch()).toBe(true)
+    const bus = new TypedEventEmitter<{ 'peer:connect': CustomEvent<string> }>()
+    const forwarded: string[] = []
+    const dispatch = bus.dispatchEvent.bind(bus)
+    bus.dispatchEvent = (event) => { forwarded.push(event.type); return dispatch(event) }
+    bus.safeDispatchEvent('peer:connect', { detail: 'p' })
+    expect(forwarded).toEqual(['peer:connect'])
   })
 })
