@@ -1,0 +1,44 @@
+/**
+ * `POST /mesh/links` when a peer it must tell cannot be told (here: a member that serves no HTTP, so it
+ * advertises no address): the answer is a 502, and like every error answer of the API it carries
+ * `{"error", "code"}` (README: "Every error is JSON {error, code}"), besides the per-peer `results` the
+ * /mesh page shows. It answered `{results}` alone, so a script branching on `code` found none.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
+import type { HttpApi, Peer } from '../../src/index.js'
+import type { RunningServer } from '../../src/http/index.js'
+import { waitFor } from '../helpers/procs.js'
+
+describe('POST /mesh/links with a peer that cannot be told', () => {
+  let a: Peer
+  let b: Peer
+  let api: HttpApi
+  let server: RunningServer
+
+  beforeAll(async () => {
+    a = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
+    b = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local', bootstrap: [a.addresses()[0] as string] })
+    api = createHttpApi(a, { allowFaultInjection: true })
+    server = await startHttpServer(async (req, res) => { if (!(await api.handle(req, res))) api.notFound(req, res) }, '127.0.0.1', 0, api.serverOptions)
+    await waitFor('A sees B alive', () => a.members().some(m => m.peerId === b.id && m.state === 'alive'), 15_000)
+  }, 30_000)
+  afterAll(async () => {
+    api.close()
+    await server.close()
+    await b.stop()
+    await a.stop()
+  })
+
+  test('a 502 with error and code, the per-peer results beside them, and counted as a rejection', async () => {
+    const res = await fetch(`${server.url}/mesh/links`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ op: 'cut', a: a.id, b: b.id }) })
+    expect(res.status).toBe(502)
+    const body = await res.json() as { error?: unknown, code?: unknown, results: Array<{ peerId: string, ok: boolean, error?: string }> }
+    expect(body.code).toBe('links_failed')
+    expect(body.error).toMatch(new RegExp(`1 of 2 peers.*${b.id}.*no HTTP address`))
+    expect(body.results).toEqual([{ peerId: a.id, ok: true }, { peerId: b.id, ok: false, error: expect.stringMatching(/no HTTP address/) }])
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    expect(metrics).toMatch(/^murmur_http_rejected_total\{code="links_failed"\} 1$/m)
+    a.heal()
+  })
+})
