@@ -29,6 +29,10 @@ describe('createPeer options', () => {
     ['profile', loose({ profile: 'wan' }), /^profile must be "lan" or "local", got "wan"/],
     ['mdns cluster', { mdns: { cluster: 'Blue Team' } }, /^mdns\.cluster "Blue Team": a cluster name is 1–55 lowercase letters/],
     ['tags', loose({ tags: { role: 5 } }), /^tags\.role must be a string, got number/],
+    // A newline or an escape in the peer's own name or tags was gossiped as it was (the CLI refuses them now).
+    ['tags control character', { tags: { role: 'db\nweb' } }, /^tags\.role holds a control character \(\\u000a\)/],
+    ['tag key control character', { tags: { 'r\u001bole': 'db' } }, /^tags key "r\\u001bole" holds a control character \(\\u001b\)/],
+    ['name control character', { name: 'web\r1' }, /^name "web\\r1" holds a control character \(\\u000d\)/],
     ['dataDir ~', { dataDir: '~/murmur-data' }, /^dataDir "~\/murmur-data": ~ is not expanded here; write the full path/],
     ['dataDir empty', { dataDir: '' }, /^dataDir must be a non-empty path, got/],
     ['listen not a list', loose({ listen: '/ip4/127.0.0.1/tcp/0' }), /^listen must be an array of multiaddr strings/]
