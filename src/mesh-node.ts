@@ -13,6 +13,7 @@ import type * as Y from 'yjs'
 import type { Counter, DocSummary, FlushOptions, JoinFailure, JoinOutcome, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, CatchUpView, WriteOptions } from './api.js'
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
+import { checkMemberTags } from './core/member-text.js'
 import { checkCopies, checkTimeout, writeOptionsOf } from './write-options.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
@@ -523,6 +524,7 @@ class MeshNodeImpl implements MeshNode {
 
   setTags (tags: Record<string, string>): void {
     requireStringRecord(tags, 'tags')
+    checkMemberTags(tags, 'tags')
     // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
     // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
     if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }

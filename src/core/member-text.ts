@@ -7,6 +7,7 @@
  * refused at the source, with a message, instead of being gossiped and shown as `\u000a`.
  */
 import { hasLoneSurrogate } from './codec.js'
+import { ConfigError } from './errors.js'
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
@@ -16,4 +17,14 @@ export function memberTextProblem (text: string): string | undefined {
   if (control !== undefined) return `holds a control character (\\u${control.charCodeAt(0).toString(16).padStart(4, '0')}): names and tags are printable text`
   if (hasLoneSurrogate(text)) return 'holds half a surrogate pair, which UTF-8 cannot carry'
   return undefined
+}
+
+/** @throws ConfigError naming the first key or value of `tags` that memberTextProblem refuses. */
+export function checkMemberTags (tags: Readonly<Record<string, string>>, option: string): void {
+  for (const [key, value] of Object.entries(tags)) {
+    const keyProblem = memberTextProblem(key)
+    if (keyProblem !== undefined) throw new ConfigError(`${option} key ${JSON.stringify(key)} ${keyProblem}`)
+    const valueProblem = memberTextProblem(value)
+    if (valueProblem !== undefined) throw new ConfigError(`${option}.${key} ${valueProblem}`)
+  }
 }
