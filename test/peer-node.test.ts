@@ -82,6 +82,26 @@ describe('createPeer options', () => {
     }
   }, 30_000)
 
+  // `murmur join A A` (or a list with a repeat) answered "joined: 2 peer(s) answered" for one peer, and
+  // listed a dead address twice: each address counted once per time it was given.
+  test('join: an address given twice is asked and counted once', async () => {
+    const [closed] = await closedPorts(1)
+    const a = await createPeer({ listen: LISTEN, profile: 'local' })
+    const b = await createPeer({ listen: LISTEN, profile: 'local' })
+    try {
+      const bAddr = b.addresses()[0] as string
+      const bare = bAddr.replace(/\/p2p\/.*$/, '')
+      expect(await a.join([bAddr, bAddr])).toEqual({ contacted: 1, self: 0, failed: [] })
+      expect(await a.join([bare, bare])).toEqual({ contacted: 1, self: 0, failed: [] })
+      const dead = `/ip4/127.0.0.1/tcp/${closed as number}`
+      const out = await a.join([dead, dead])
+      expect(out.failed.map(f => f.addr)).toEqual([dead])
+    } finally {
+      await b.stop()
+      await a.stop()
+    }
+  }, 30_000)
+
   test('join: an address that is no multiaddr, or one no transport here can dial, is a ConfigError and nothing is dialled', async () => {
     const peer = await createPeer({ listen: LISTEN, profile: 'local' })
     try {
