@@ -506,7 +506,16 @@ class MeshNodeImpl implements MeshNode {
 
   async join (addrs: readonly string[]): Promise<JoinOutcome> {
     if (this.c.resolveAddrs === undefined) throw new NotRunningError('this node cannot resolve addresses')
-    const { destinations: dests, unresolved } = await this.c.resolveAddrs(addrs)
+    const { destinations: resolved, unresolved } = await this.c.resolveAddrs(addrs)
+    // Each destination once (an address given twice, a name and the address it resolves to): each was
+    // asked and counted once per time it was given ("2 peer(s) answered" for one peer).
+    const seen = new Set<string>()
+    const dests = resolved.filter((d) => {
+      const key = d.id ?? d.addrs.join(' ')
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
     const others = dests.filter(d => !this.isOwn(d))
     const self = dests.length - others.length
     this.log.info('joining on request', { addresses: others.length, ...(self === 0 ? {} : { ownSkipped: self }) })
