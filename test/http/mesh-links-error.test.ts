@@ -10,27 +10,31 @@ import type { HttpApi, Peer } from '../../src/index.js'
 import type { RunningServer } from '../../src/http/index.js'
 import { waitFor } from '../helpers/procs.js'
 
-describe('POST /mesh/links with a peer that cannot be told', () => {
-  let a: Peer
-  let b: Peer
-  let api: HttpApi
-  let server: RunningServer
+/** Peer A serving the API with fault injection; peer B, a member of its mesh, serving none. */
+interface Mesh { a: Peer, b: Peer, api: HttpApi, server: RunningServer }
 
-  beforeAll(async () => {
-    a = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
-    b = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local', bootstrap: [a.addresses()[0] as string] })
-    api = createHttpApi(a, { allowFaultInjection: true })
-    server = await startHttpServer(async (req, res) => { if (!(await api.handle(req, res))) api.notFound(req, res) }, '127.0.0.1', 0, api.serverOptions)
-    await waitFor('A sees B alive', () => a.members().some(m => m.peerId === b.id && m.state === 'alive'), 15_000)
-  }, 30_000)
+async function twoPeers (): Promise<Mesh> {
+  const a = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
+  const b = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local', bootstrap: [a.addresses()[0] as string] })
+  const api = createHttpApi(a, { allowFaultInjection: true })
+  const server = await startHttpServer(async (req, res) => { if (!(await api.handle(req, res))) api.notFound(req, res) }, '127.0.0.1', 0, api.serverOptions)
+  await waitFor('A sees B alive', () => a.members().some(m => m.peerId === b.id && m.state === 'alive'), 15_000)
+  return { a, b, api, server }
+}
+
+describe('POST /mesh/links with a peer that cannot be told', () => {
+  let mesh: Mesh | undefined
+  beforeAll(async () => { mesh = await twoPeers() }, 30_000)
   afterAll(async () => {
-    api.close()
-    await server.close()
-    await b.stop()
-    await a.stop()
+    if (mesh === undefined) return
+    mesh.api.close()
+    await mesh.server.close()
+    await mesh.b.stop()
+    await mesh.a.stop()
   })
 
   test('a 502 with error and code, the per-peer results beside them, and counted as a rejection', async () => {
+    const { a, b, server } = mesh as Mesh
     const res = await fetch(`${server.url}/mesh/links`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ op: 'cut', a: a.id, b: b.id }) })
     expect(res.status).toBe(502)
     const body = await res.json() as { error?: unknown, code?: unknown, results: Array<{ peerId: string, ok: boolean, error?: string }> }
