@@ -63,7 +63,8 @@ describe('http server: a CONNECT request', () => {
       for (const target of [`127.0.0.1:${port}`, 'example.com:443', '/health']) {
         const answer = await rawHttp(port, `CONNECT ${target} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`, 5_000)
         expect(answer).toMatch(/^HTTP\/1.1 405 /)
-        expect(answer.toLowerCase()).toMatch(/\r\nconnection: close\r\n[^]*\r\nallow: [a-z, ]+\r\n/)
+        expect(answer.toLowerCase()).toContain('\r\nconnection: close\r\n')
+        expect(answer.toLowerCase()).toMatch(/\r\nallow: [a-z, ]+\r\n/)
         const body = errorBodyOf(answer)
         expect(body.code).toBe('method_not_allowed')
         expect(body.error).toMatch(/CONNECT/)
