@@ -13,6 +13,7 @@ import type * as Y from 'yjs'
 import type { Counter, DocSummary, FlushOptions, JoinFailure, JoinOutcome, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, CatchUpView, WriteOptions } from './api.js'
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
+import { checkMemberTags } from './core/member-text.js'
 import { checkCopies, checkTimeout, writeOptionsOf } from './write-options.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
@@ -31,6 +32,7 @@ import { Membership } from './membership/membership.js'
 import type { MembershipInit } from './membership/config.js'
 import type { MembershipEventName } from './membership/events.js'
 import { MemberState, metaEqual } from './membership/member.js'
+import { MAX_PENDING_PUSH_PULLS } from './membership/push-pull.js'
 import type { MemberInfo } from './membership/member.js'
 import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
 import type { MeshView, PresenceInit } from './presence/index.js'
@@ -504,15 +506,31 @@ class MeshNodeImpl implements MeshNode {
 
   async join (addrs: readonly string[]): Promise<JoinOutcome> {
     if (this.c.resolveAddrs === undefined) throw new NotRunningError('this node cannot resolve addresses')
-    const { destinations: dests, unresolved } = await this.c.resolveAddrs(addrs)
+    const { destinations: resolved, unresolved } = await this.c.resolveAddrs(addrs)
+    // Each destination once (an address given twice, a name and the address it resolves to): each was
+    // asked and counted once per time it was given ("2 peer(s) answered" for one peer).
+    const seen = new Set<string>()
+    const dests = resolved.filter((d) => {
+      const key = d.id ?? d.addrs.join(' ')
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
     const others = dests.filter(d => !this.isOwn(d))
     const self = dests.length - others.length
     this.log.info('joining on request', { addresses: others.length, ...(self === 0 ? {} : { ownSkipped: self }) })
     // Why each address that did not answer failed, as the transport reported its dial (refused, a handshake
     // that failed): without it, an operator saw only "0 peer(s) answered".
-    const { contacted, unanswered, dialFailures } = await this.membership.join(others)
+    const refusedBefore = this.membership.stats().pushPullsRefused
+    const joining = this.membership.join(others)
+    // Past MAX_PENDING_PUSH_PULLS requests waiting at once, membership sends none (and counts each one it
+    // did not send), at once and in order: the last ones given. They were reported "no answer within 5 s",
+    // as if they had been asked and kept silent.
+    const notTried = new Set(others.slice(others.length - (this.membership.stats().pushPullsRefused - refusedBefore)))
+    const { contacted, unanswered, dialFailures } = await joining
     const waited = `no answer within ${this.membership.config.joinTimeoutMs / 1000} s`
-    const failed = unanswered.map(d => ({ addr: d.addrs[0] ?? d.id ?? '?', reason: dialFailures.get(d) ?? waited }))
+    const capped = `not tried: more than ${MAX_PENDING_PUSH_PULLS} addresses to ask at once`
+    const failed = unanswered.map(d => ({ addr: d.addrs[0] ?? d.id ?? '?', reason: dialFailures.get(d) ?? (notTried.has(d) ? capped : waited) }))
     return { contacted, self, failed: [...unresolved, ...failed] }
   }
 
@@ -523,6 +541,7 @@ class MeshNodeImpl implements MeshNode {
 
   setTags (tags: Record<string, string>): void {
     requireStringRecord(tags, 'tags')
+    checkMemberTags(tags, 'tags')
     // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
     // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
     if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import type { PeerOptions } from './api.js'
 import { requireStringRecord } from './core/config.js'
 import { ConfigError } from './core/errors.js'
+import { checkMemberTags, memberTextProblem } from './core/member-text.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from './net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from './net/config.js'
 
@@ -58,7 +59,10 @@ export function checkPeerOptions (options: PeerOptions): void {
   if (cluster !== undefined && (typeof cluster !== 'string' || !MDNS_CLUSTER_NAME.test(cluster))) {
     throw new ConfigError(`mdns.cluster ${shown(cluster)}: a cluster name is 1–${MAX_MDNS_CLUSTER_CHARS} lowercase letters, digits and dashes`)
   }
-  if (options.tags !== undefined) requireStringRecord(options.tags, 'tags')
+  if (options.tags !== undefined) {
+    requireStringRecord(options.tags, 'tags')
+    checkMemberTags(options.tags, 'tags')
+  }
   const dataDir: unknown = options.dataDir
   if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) throw new ConfigError(`dataDir must be a non-empty path, got ${shown(JSON.stringify(dataDir))}`)
   // Only a shell expands ~ (as for --data-dir): the peer made a directory named ~ here, a new identity in it.
@@ -70,4 +74,6 @@ export function checkPeerOptions (options: PeerOptions): void {
   }
   const name: unknown = options.name
   if (name !== undefined && typeof name !== 'string') throw new ConfigError(`name must be a string, got ${typeof name}`)
+  const nameProblem = typeof name === 'string' ? memberTextProblem(name) : undefined
+  if (nameProblem !== undefined) throw new ConfigError(`name ${shown(name)} ${nameProblem}`)
 }

@@ -5,6 +5,8 @@
  */
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import type { AddressInfo, Server } from 'node:net'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { ConfigError, createPeer } from '../src/index.js'
@@ -12,6 +14,14 @@ import type { PeerOptions } from '../src/index.js'
 import { NODE, ROOT, cleanup, tempDir, waitFor } from './helpers/procs.js'
 
 const LISTEN = ['/ip4/127.0.0.1/tcp/0']
+/** `n` distinct ports nothing listens on (each bound, then released). */
+async function closedPorts (n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { resolve(s) }) })))
+  const ports = servers.map(s => (s.address() as AddressInfo).port)
+  await Promise.all(servers.map(s => new Promise<void>((resolve) => { s.close(() => { resolve() }) })))
+  return ports
+}
+
 /** What a JavaScript caller (no type checking) may pass. */
 const loose = (o: Record<string, unknown>): PeerOptions => o as PeerOptions
 
@@ -29,6 +39,10 @@ describe('createPeer options', () => {
     ['profile', loose({ profile: 'wan' }), /^profile must be "lan" or "local", got "wan"/],
     ['mdns cluster', { mdns: { cluster: 'Blue Team' } }, /^mdns\.cluster "Blue Team": a cluster name is 1–55 lowercase letters/],
     ['tags', loose({ tags: { role: 5 } }), /^tags\.role must be a string, got number/],
+    // A newline or an escape in the peer's own name or tags was gossiped as it was (the CLI refuses them now).
+    ['tags control character', { tags: { role: 'db\nweb' } }, /^tags\.role holds a control character \(\\u000a\)/],
+    ['tag key control character', { tags: { 'r\u001bole': 'db' } }, /^tags key "r\\u001bole" holds a control character \(\\u001b\)/],
+    ['name control character', { name: 'web\r1' }, /^name "web\\r1" holds a control character \(\\u000d\)/],
     ['dataDir ~', { dataDir: '~/murmur-data' }, /^dataDir "~\/murmur-data": ~ is not expanded here; write the full path/],
     ['dataDir empty', { dataDir: '' }, /^dataDir must be a non-empty path, got/],
     ['listen not a list', loose({ listen: '/ip4/127.0.0.1/tcp/0' }), /^listen must be an array of multiaddr strings/]
@@ -45,6 +59,48 @@ describe('createPeer options', () => {
     const peer = await createPeer({ listen: LISTEN, psk: readFileSync(file, 'utf8') })
     await peer.stop()
   })
+
+  // At most 64 join requests wait for an answer at once (docs/LIMITS.md row 35): the addresses past them
+  // were never asked, and were reported "no answer within 5 s", as if they had been and had kept silent.
+  test('join: addresses past the cap on requests waiting at once are reported not tried, not as silent', async () => {
+    const ports = await closedPorts(70)
+    const peer = await createPeer({ listen: LISTEN, profile: 'local' })
+    try {
+      const out = await peer.join(ports.map(p => `/ip4/127.0.0.1/tcp/${p}`))
+      expect(out.contacted).toBe(0)
+      expect(out.failed).toHaveLength(70)
+      const reasons = new Map<string, number>()
+      for (const f of out.failed) reasons.set(f.reason, (reasons.get(f.reason) ?? 0) + 1)
+      expect(Object.fromEntries(reasons)).toEqual({
+        'connection refused (nothing listening there: peer stopped?)': 64,
+        'not tried: more than 64 addresses to ask at once': 6
+      })
+      // The ones not tried are the last given, each named.
+      expect(out.failed.filter(f => f.reason.startsWith('not tried')).map(f => f.addr)).toEqual(ports.slice(64).map(p => `/ip4/127.0.0.1/tcp/${p}`))
+    } finally {
+      await peer.stop()
+    }
+  }, 30_000)
+
+  // `murmur join A A` (or a list with a repeat) answered "joined: 2 peer(s) answered" for one peer, and
+  // listed a dead address twice: each address counted once per time it was given.
+  test('join: an address given twice is asked and counted once', async () => {
+    const [closed] = await closedPorts(1)
+    const a = await createPeer({ listen: LISTEN, profile: 'local' })
+    const b = await createPeer({ listen: LISTEN, profile: 'local' })
+    try {
+      const bAddr = b.addresses()[0] as string
+      const bare = bAddr.replace(/\/p2p\/.*$/, '')
+      expect(await a.join([bAddr, bAddr])).toEqual({ contacted: 1, self: 0, failed: [] })
+      expect(await a.join([bare, bare])).toEqual({ contacted: 1, self: 0, failed: [] })
+      const dead = `/ip4/127.0.0.1/tcp/${closed as number}`
+      const out = await a.join([dead, dead])
+      expect(out.failed.map(f => f.addr)).toEqual([dead])
+    } finally {
+      await b.stop()
+      await a.stop()
+    }
+  }, 30_000)
 
   test('join: an address that is no multiaddr, or one no transport here can dial, is a ConfigError and nothing is dialled', async () => {
     const peer = await createPeer({ listen: LISTEN, profile: 'local' })

@@ -7,6 +7,7 @@
 import { isIPv6 } from 'node:net'
 import path from 'node:path'
 import type { LogLevelName } from '../core/logger.js'
+import { memberTextProblem } from '../core/member-text.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { isLoopbackIpv6, parseOrigin, tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
@@ -189,6 +190,14 @@ function parseHttp (value: string): { host: string, port: number } {
   return { host, port }
 }
 
+function checkName (value: string): string {
+  if (value.trim() === '' || value.length > SWIM_LIMITS.nameChars) throw new ArgError(`--name must be 1–${SWIM_LIMITS.nameChars} characters`)
+  // A newline or an escape was gossiped as it was, and every printer showed it as \u000a.
+  const problem = memberTextProblem(value)
+  if (problem !== undefined) throw new ArgError(`--name ${show(value)}: ${problem}`)
+  return value
+}
+
 /** Why a tag key `__proto__` is refused (by --tag and `murmur tags set`). */
 export const PROTO_TAG_KEY = 'the key __proto__ is refused (JSON readers take it as the object\'s prototype, not a key)'
 
@@ -199,6 +208,10 @@ function parseTag (value: string, tags: Record<string, string>): void {
   const val = value.slice(eq + 1)
   if (key.length > SWIM_LIMITS.tagKeyChars) throw new ArgError(`--tag ${show(key)}: key longer than ${SWIM_LIMITS.tagKeyChars} characters`)
   if (val.length > SWIM_LIMITS.tagValueChars) throw new ArgError(`--tag ${show(key)}: value longer than ${SWIM_LIMITS.tagValueChars} characters`)
+  for (const [what, text] of [['key', key], ['value', val]] as const) {
+    const problem = memberTextProblem(text)
+    if (problem !== undefined) throw new ArgError(`--tag ${show(value)}: ${what} ${problem}`)
+  }
   // Stored below, it set the object's prototype and the tag was dropped without a word; a JSON body with it
   // is refused (POST /tags), as the other peers would read it as a prototype too.
   if (key === '__proto__') throw new ArgError(`--tag ${show(value)}: ${PROTO_TAG_KEY}`)
@@ -404,10 +417,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     case '--bootstrap': addOnce(o.bootstrap, checkMultiaddr(value, flag)); break
     case '--advertise': addOnce(o.advertise, checkMultiaddr(value, flag)); break
     case '--data-dir': o.dataDir = checkPath(flag, value); break
-    case '--name':
-      if (value.trim() === '' || value.length > SWIM_LIMITS.nameChars) throw new ArgError(`--name must be 1–${SWIM_LIMITS.nameChars} characters`)
-      o.name = value
-      break
+    case '--name': o.name = checkName(value); break
     case '--tag': parseTag(value, o.tags); break
     case '--http': o.http = parseHttp(value); c.http(); break
     case '--http-token': {

@@ -10,6 +10,7 @@ import type { MemberView, PlacementView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
 import { displayWidth, padEndColumns } from '../core/display-width.js'
 import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
+import { memberTextProblem } from '../core/member-text.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { generatePsk } from '../net/psk.js'
 import { PROTO_TAG_KEY } from './args.js'
@@ -261,6 +262,11 @@ async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
       // prototype (the agent then refused a "body" with that key, which the operator never wrote).
       if (key === '__proto__') throw new UsageError(`tags set ${kv}: ${PROTO_TAG_KEY}`)
       if (set.has(key)) throw new UsageError(`tags set ${kv}: key ${key} given twice`)
+      // As for the agent's --tag: a newline or an escape was sent, taken and gossiped.
+      for (const [what, text] of [['key', key], ['value', kv.slice(eq + 1)]] as const) {
+        const problem = memberTextProblem(text)
+        if (problem !== undefined) throw new UsageError(`tags set ${terminalSafeJson(kv)}: ${what} ${problem}`)
+      }
       set.set(key, kv.slice(eq + 1))
     }
   }

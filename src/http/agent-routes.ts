@@ -14,6 +14,7 @@ import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
 import type { Route } from './route.js'
 import { hasLoneSurrogate } from '../core/codec.js'
+import { memberTextProblem } from '../core/member-text.js'
 
 /** Addresses per join request (as many as a member record carries). */
 export const MAX_JOIN_ADDRS = SWIM_LIMITS.addrs
@@ -44,6 +45,14 @@ function tagText (value: unknown, max: number, what: string): string {
   return value
 }
 
+/** A tag key or value to set: tagText's rule, and no control character (as for the agent's --tag). */
+function newTagText (value: unknown, max: number, what: string): string {
+  const text = tagText(value, max, what)
+  const problem = memberTextProblem(text)
+  if (problem !== undefined) throw new HttpError(400, 'invalid_body', `tag ${what} ${JSON.stringify(text.slice(0, 80))} ${problem}`)
+  return text
+}
+
 /** The tags after applying `{"set": {...}, "delete": [...]}` to `current`. */
 export function updatedTags (current: Readonly<Record<string, string>>, body: unknown): Record<string, string> {
   const set = isRecord(body) ? body.set ?? {} : undefined
@@ -53,7 +62,8 @@ export function updatedTags (current: Readonly<Record<string, string>>, body: un
   }
   const next: Record<string, string> = { ...current }
   for (const k of del) delete next[tagText(k, SWIM_LIMITS.tagKeyChars, 'key')]
-  for (const [k, v] of Object.entries(set)) next[tagText(k, SWIM_LIMITS.tagKeyChars, 'key')] = tagText(v, SWIM_LIMITS.tagValueChars, 'value')
+  // A key deleted may hold anything (set before this rule, or by an older agent); one set may not.
+  for (const [k, v] of Object.entries(set)) next[newTagText(k, SWIM_LIMITS.tagKeyChars, 'key')] = newTagText(v, SWIM_LIMITS.tagValueChars, 'value')
   if (Object.keys(next).length > SWIM_LIMITS.tags) throw new HttpError(400, 'invalid_body', `at most ${SWIM_LIMITS.tags} tags`)
   return next
 }

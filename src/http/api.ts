@@ -155,7 +155,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       return
     }
     for (const [k, v] of Object.entries(a.headers)) res.setHeader(k, v)
-    json(res, a.status, errorBody(a.code, a.message))
+    json(res, a.status, { ...a.details, ...errorBody(a.code, a.message) })
   }
   const notFound = (req: IncomingMessage, res: ServerResponse): void => {
     const refused = authorize(req, { public: true })

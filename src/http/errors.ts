@@ -14,14 +14,19 @@
 
 import { MurmurError } from '../core/errors.js'
 
-/** An answer other than 2xx, as an exception: status, stable code, human text, optional extra headers. */
+/**
+ * An answer other than 2xx, as an exception: status, stable code, human text, optional extra headers, and
+ * optional details answered beside `error` and `code` (`POST /mesh/links`: each peer's result).
+ */
 export class HttpError extends Error {
   override name = 'HttpError'
   readonly headers: Readonly<Record<string, string>>
+  readonly details: Readonly<Record<string, unknown>>
 
-  constructor (readonly status: number, readonly code: string, message: string, headers: Record<string, string> = {}) {
+  constructor (readonly status: number, readonly code: string, message: string, headers: Record<string, string> = {}, details: Record<string, unknown> = {}) {
     super(message)
     this.headers = headers
+    this.details = details
   }
 }
 
@@ -80,16 +85,18 @@ export interface ErrorAnswer {
   code: string
   message: string
   headers: Readonly<Record<string, string>>
+  /** Fields answered beside `error` and `code` (an HttpError's details; none for other errors). */
+  details: Readonly<Record<string, unknown>>
   /** True for a 500: the caller logs `err` in full; the answer says nothing about it. */
   internal: boolean
 }
 
 /** What to answer for `err`: an HttpError as it is, a named error per NAMED_ERRORS, anything else 500. */
 export function errorAnswer (err: unknown): ErrorAnswer {
-  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, headers: err.headers, internal: false }
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, headers: err.headers, details: err.details, internal: false }
   const named = err instanceof Error ? NAMED_ERRORS[err.name] : undefined
-  if (named !== undefined && err instanceof Error) return { status: named.status, code: named.code, message: err.message, headers: named.headers ?? {}, internal: false }
-  return { status: 500, code: INTERNAL_CODE, message: INTERNAL_TEXT, headers: {}, internal: true }
+  if (named !== undefined && err instanceof Error) return { status: named.status, code: named.code, message: err.message, headers: named.headers ?? {}, details: {}, internal: false }
+  return { status: 500, code: INTERNAL_CODE, message: INTERNAL_TEXT, headers: {}, details: {}, internal: true }
 }
 
 /** The JSON body of an error answer. */

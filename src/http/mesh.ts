@@ -269,7 +269,14 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
       method: 'POST', pattern: /^\/mesh\/links$/, name: 'mesh',
       run: async (req, res) => {
         const results = await links(await readJson(req))
-        deps.json(res, results.every(r => r.ok) ? 200 : 502, { results })
+        const failed = results.filter(r => !r.ok)
+        if (failed.length === 0) {
+          deps.json(res, 200, { results })
+          return
+        }
+        // An error answer like any other ({error, code}, counted), with each peer's result beside it.
+        const why = failed.map(r => `${r.peerId}: ${r.error ?? 'failed'}`).join('; ')
+        throw new HttpError(502, 'links_failed', `${failed.length} of ${results.length} peers could not be told: ${why}`, {}, { results })
       }
     })
   }

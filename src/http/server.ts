@@ -91,6 +91,9 @@ function answerRaw (socket: Duplex, status: number, code: string, message: strin
 const SHUTTING_DOWN = ['shutting_down', 'the server is shutting down: the request was not served; retry (on another peer)'] as const
 const SHUTTING_DOWN_HEADERS: Readonly<Record<string, string>> = { 'retry-after': '1' }
 
+/** The methods routes may take, for the `Allow` of a refused CONNECT (which names no route). */
+const CONNECT_ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS'
+
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' }
 
 /**
@@ -215,6 +218,18 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       options.onRejected?.('upgrade_not_found')
       answerRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${(req.url ?? '').split('?')[0] ?? ''}`)
     }
+  })
+  // CONNECT (a proxy's tunnel): Node hands it to this hook and, with no listener, closed the socket without
+  // a byte. Nothing here is a proxy: the API's JSON 405, counted like the other refusals.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => { socket.destroy() })
+    if (stop.stopping) {
+      options.onRejected?.(SHUTTING_DOWN[0])
+      answerRaw(socket, 503, ...SHUTTING_DOWN, SHUTTING_DOWN_HEADERS)
+      return
+    }
+    options.onRejected?.('method_not_allowed')
+    answerRaw(socket, 405, 'method_not_allowed', `${req.method ?? 'CONNECT'} is not served here (this is no proxy)`, { allow: CONNECT_ALLOW })
   })
   const scheme = options.tls === undefined ? 'http' : 'https'
   return new Promise((resolve, reject) => {

@@ -160,6 +160,30 @@ describe('parseArgs', () => {
     }
   })
 
+  // A newline, an escape or a NUL in a name or tag was taken and gossiped; every printer then showed it as
+  // `\u000a`. Refused where it is set, with one line, as the agent's other bad flags are (exit 2).
+  test('--name and --tag holding control characters are refused, from flags, the environment and a config file; other text is taken', () => {
+    const controls = ['a\nb', 'a\rb', 'a\tb', 'x\u001b[31m', 'nul\u0000', 'del\u007f', 'c1\u0085']
+    for (const bad of controls) {
+      const name = parseArgs(['--name', bad])
+      expect(name, JSON.stringify(bad)).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--name ".*": holds a control character \(\\u00[0-9a-f]{2}\): names and tags are printable text$/) as unknown })
+      expect(parseArgs(['--tag', `role=${bad}`]), JSON.stringify(bad)).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--tag ".*": value holds a control character/) as unknown })
+      expect(parseArgs(['--tag', `${bad}=v`]), JSON.stringify(bad)).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--tag ".*": key holds a control character/) as unknown })
+    }
+    expect(parseArgs(['--name', 'a\nb'])).toEqual({ kind: 'error', message: '--name "a\\nb": holds a control character (\\u000a): names and tags are printable text' })
+    expect(parseArgs([], { MURMUR_NAME: 'web\tone' })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_NAME: --name "web\\tone": holds a control character \(\\u0009\)/) as unknown })
+    expect(parseArgs([], { MURMUR_TAG: 'role=db,zone=a\u001bb' })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_TAG: --tag ".*": value holds a control character \(\\u001b\)/) as unknown })
+    const file = (o: unknown): string => JSON.stringify(o)
+    expect(parseArgs(['--config', 'm.json'], {}, { readFile: () => file({ name: 'two\nlines' }) })).toMatchObject({ kind: 'error', message: expect.stringMatching(/--name "two\\nlines": holds a control character/) as unknown })
+    expect(parseArgs(['--config', 'm.json'], {}, { readFile: () => file({ tag: { role: 'db\r' } }) })).toMatchObject({ kind: 'error', message: expect.stringMatching(/--tag ".*": value holds a control character \(\\u000d\)/) as unknown })
+    // Half a surrogate pair (only JSON can write one) is refused like POST /tags refuses it.
+    expect(parseArgs(['--config', 'm.json'], {}, { readFile: () => '{"name": "x\\ud800"}' })).toMatchObject({ kind: 'error', message: expect.stringMatching(/--name ".*": holds half a surrogate pair/) as unknown })
+    // Spaces, non-ASCII letters, emoji (with their joiners) and bidi text are names like any other.
+    for (const good of ['web one', 'nœud-ü', '東京-1', '👩‍💻 dev', 'שרת']) {
+      expect(parseArgs(['--name', good, '--tag', `who=${good}`]), good).toMatchObject({ kind: 'run', options: { name: good, tags: { who: good } } })
+    }
+  })
+
   test('a /p2p/ value that is not a peer id is refused from the environment and a config file too', () => {
     expect(parseArgs([], { MURMUR_BOOTSTRAP: `/ip4/127.0.0.1/tcp/4001/p2p/${ID},/ip4/127.0.0.1/tcp/4002/p2p/bogus` })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_BOOTSTRAP: .*\/p2p\/bogus is not a peer id/) as unknown })
     const file = JSON.stringify({ bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/bogus'] })

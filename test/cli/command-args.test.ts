@@ -56,6 +56,17 @@ describe('murmur <command> arguments', () => {
     expect(a.seen).toEqual([])
   })
 
+  // As for the agent's --tag: a newline or an escape in a tag was sent, taken and gossiped (and this
+  // message, cut at its newline, named only "role=a").
+  test('tags set: a key or value holding a control character is a usage error on one line; nothing is sent', async () => {
+    const a = await agent()
+    expect(await murmur(['tags', 'set', 'role=a\nb', '--http-addr', a.addr])).toEqual({ status: 2, stdout: '', stderr: 'murmur: tags set "role=a\\nb": value holds a control character (\\u000a): names and tags are printable text\n' })
+    expect(await murmur(['tags', 'set', 'ok=1', 'k\u001b=v', '--http-addr', a.addr])).toEqual({ status: 2, stdout: '', stderr: 'murmur: tags set "k\\u001b=v": key holds a control character (\\u001b): names and tags are printable text\n' })
+    expect(a.seen).toEqual([])
+    expect((await murmur(['tags', 'set', 'who=東京 👩‍💻', '--http-addr', a.addr])).status).not.toBe(2)
+    expect(a.seen.map(s => s.body)).toEqual([JSON.stringify({ set: { who: '東京 👩‍💻' } })])
+  })
+
   test('docs put sends the value as typed, so the agent judges it: 1e400 is not turned into null', async () => {
     const a = await agent()
     for (const value of ['1e400', '-1e400', '{"n": [1E999]}', '12345678901234567890']) {

@@ -1,0 +1,50 @@
+/**
+ * `POST /tags` (what `murmur tags set` sends) and the library's `setTags`: a key or value holding a control
+ * character (a newline, an escape, a NUL) was taken and gossiped, while the agent's `--tag` with the same text
+ * is now refused. Both refuse it too — 400 `invalid_body` / a ConfigError — and change nothing.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { ConfigError, createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
+import type { HttpApi, Peer } from '../../src/index.js'
+import type { RunningServer } from '../../src/http/index.js'
+
+describe('member tags holding control characters', () => {
+  let peer: Peer
+  let api: HttpApi
+  let server: RunningServer
+
+  beforeAll(async () => {
+    peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local', tags: { role: 'db' } })
+    api = createHttpApi(peer)
+    server = await startHttpServer(async (req, res) => { if (!(await api.handle(req, res))) api.notFound(req, res) }, '127.0.0.1', 0, api.serverOptions)
+  }, 30_000)
+  afterAll(async () => {
+    api.close()
+    await server.close()
+    await peer.stop()
+  })
+
+  const post = async (body: unknown): Promise<{ status: number, body: unknown }> => {
+    const res = await fetch(`${server.url}/tags`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    return { status: res.status, body: await res.json() }
+  }
+
+  test('POST /tags: 400 invalid_body naming the control character, the tags unchanged; other text is taken', async () => {
+    for (const set of [{ zone: 'a\nb' }, { 'k\u001b[31m': 'v' }, { zone: 'nul\u0000' }, { zone: 'c1\u0085' }]) {
+      const r = await post({ set })
+      expect(r.status, JSON.stringify(set)).toBe(400)
+      expect(r.body).toEqual({ code: 'invalid_body', error: expect.stringMatching(/^tag (key|value) ".*" holds a control character \(\\u00[0-9a-f]{2}\)/) as unknown })
+    }
+    expect(peer.self().tags).toEqual({ role: 'db', 'murmur.http': server.url })
+    const ok = await post({ set: { who: '東京 👩‍💻' } })
+    expect(ok.status).toBe(200)
+    expect(peer.self().tags.who).toBe('東京 👩‍💻')
+  })
+
+  test('setTags: a ConfigError, the tags unchanged', () => {
+    const before = peer.self().tags
+    expect(() => { peer.setTags({ zone: 'two\nlines' }) }).toThrow(ConfigError)
+    expect(() => { peer.setTags({ zone: 'two\nlines' }) }).toThrow(/^tags\.zone holds a control character \(\\u000a\)/)
+    expect(peer.self().tags).toEqual(before)
+  })
+})
