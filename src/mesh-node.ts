@@ -521,15 +521,12 @@ class MeshNodeImpl implements MeshNode {
     this.log.info('joining on request', { addresses: others.length, ...(self === 0 ? {} : { ownSkipped: self }) })
     // Why each address that did not answer failed, as the transport reported its dial (refused, a handshake
     // that failed): without it, an operator saw only "0 peer(s) answered".
-    const refusedBefore = this.membership.stats().pushPullsRefused
-    const joining = this.membership.join(others)
-    // Past MAX_PENDING_PUSH_PULLS requests waiting at once, membership sends none (and counts each one it
-    // did not send), at once and in order: the last ones given. They were reported "no answer within 5 s",
-    // as if they had been asked and kept silent.
-    const notTried = new Set(others.slice(others.length - (this.membership.stats().pushPullsRefused - refusedBefore)))
-    const { contacted, unanswered, dialFailures } = await joining
+    const { contacted, unanswered, dialFailures, notSent } = await this.membership.join(others)
     const waited = `no answer within ${this.membership.config.joinTimeoutMs / 1000} s`
-    const capped = `not tried: more than ${MAX_PENDING_PUSH_PULLS} addresses to ask at once`
+    // Seeds membership never asked: MAX_PENDING_PUSH_PULLS requests were already waiting for answers. They
+    // were reported "no answer within 5 s", as if they had been asked and kept silent.
+    const notTried = new Set(notSent)
+    const capped = `not tried: ${MAX_PENDING_PUSH_PULLS} requests were already waiting for answers (ask fewer addresses at once)`
     const failed = unanswered.map(d => ({ addr: d.addrs[0] ?? d.id ?? '?', reason: dialFailures.get(d) ?? (notTried.has(d) ? capped : waited) }))
     return { contacted, self, failed: [...unresolved, ...failed] }
   }

@@ -73,7 +73,7 @@ describe('createPeer options', () => {
       for (const f of out.failed) reasons.set(f.reason, (reasons.get(f.reason) ?? 0) + 1)
       expect(Object.fromEntries(reasons)).toEqual({
         'connection refused (nothing listening there: peer stopped?)': 64,
-        'not tried: more than 64 addresses to ask at once': 6
+        'not tried: 64 requests were already waiting for answers (ask fewer addresses at once)': 6
       })
       // The ones not tried are the last given, each named.
       expect(out.failed.filter(f => f.reason.startsWith('not tried')).map(f => f.addr)).toEqual(ports.slice(64).map(p => `/ip4/127.0.0.1/tcp/${p}`))
