@@ -187,6 +187,14 @@ export class MemberTable {
     return this.records.size
   }
 
+  /**
+   * Changes whenever a record's state or incarnation changes and whenever a member is added or removed:
+   * what `state(id)` returns for any id is the same while this is (a cache of answers may rely on it).
+   */
+  get changeCount (): number {
+    return this.changes
+  }
+
   /** Forgotten members whose last record is remembered. */
   get forgottenCount (): number {
     return this.forgotten.size
