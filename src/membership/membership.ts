@@ -34,7 +34,8 @@ import type { RejectReason } from './member-table.js'
 import { Prober } from './prober.js'
 import { PushPull } from './push-pull.js'
 import { RecordSigner } from './signing.js'
-import { IdSet, sampleIndices } from './id-set.js'
+import { sampleIndices } from './id-set.js'
+import { PeerLinks } from './peer-links.js'
 import type { ProbeFrame } from './prober.js'
 
 export interface MembershipComponents {
@@ -244,10 +245,9 @@ export class Membership {
   /**
    * Peers with an open connection, as the transport's events report them: gossip draws its targets here
    * first. A hint, not the truth (each draw asks `isConnected`); peers found connected elsewhere are added.
+   * And when our last connection to a member closed, oldest first, at most maxMembers (checkRefusal).
    */
-  private readonly connected = new IdSet()
-  /** When our last connection to a member closed, oldest first (checkRefusal). */
-  private readonly lostAt = new Map<PeerId, number>()
+  private readonly links = new PeerLinks(() => this.config.maxMembers)
   private readonly timers: Timer[] = []
   /** The gossip loop, once started (after its random phase); undefined while stopped. */
   private gossipTicker: IdleTicker | undefined
@@ -511,8 +511,7 @@ export class Membership {
     this.prober.stop()
     this.table.close()
     this.pushPull.clear()
-    this.connected.clear()
-    this.lostAt.clear()
+    this.links.clear()
     this.log.info('membership stopped')
     this.events.removeAll()
   }
@@ -856,28 +855,17 @@ export class Membership {
       if (e.refused === true && this.table.state(e.id) !== undefined) {
         this.counters.dialsRefused++
         // Our own dial already asked its host: no check after the lost connection (checkRefusal) is needed.
-        this.lostAt.delete(e.id)
+        this.links.forgetLost(e.id)
         this.table.noteRefused(e.id)
       }
     } else if (e.type === 'connected') {
-      this.connected.add(e.id)
-      this.lostAt.delete(e.id)
+      this.links.opened(e.id)
       this.table.noteConnected(e.id)
       this.prober.handleConnected(e.id)
     } else if (e.type === 'disconnected') {
-      this.connected.delete(e.id)
-      this.noteLost(e.id)
+      // Remembered for LOST_RECENT_MS (checkRefusal), at most maxMembers.
+      this.links.closed(e.id, this.clock.now())
     }
-  }
-
-  /** Our last connection to `id` closed: remembered for LOST_RECENT_MS (checkRefusal), at most maxMembers. */
-  private noteLost (id: PeerId): void {
-    this.lostAt.delete(id)
-    if (this.lostAt.size >= this.config.maxMembers) {
-      const oldest = this.lostAt.keys().next().value
-      if (oldest !== undefined) this.lostAt.delete(oldest)
-    }
-    this.lostAt.set(id, this.clock.now())
   }
 
   /**
@@ -889,10 +877,10 @@ export class Membership {
    * lost there is no sign of a crash, and an overloaded member gets no extra dials.
    */
   private checkRefusal (id: PeerId): void {
-    const lost = this.lostAt.get(id)
+    const lost = this.links.lostAt(id)
     if (lost === undefined || !this.config.refusalEvidence) return
-    this.lostAt.delete(id)
-    if (this.clock.now() - lost > LOST_RECENT_MS || this.connected.has(id)) return
+    this.links.forgetLost(id)
+    if (this.clock.now() - lost > LOST_RECENT_MS || this.links.isConnected(id)) return
     if ((this.transport.dialStage?.(id) ?? 'none') !== 'none' || this.transport.connect === undefined) return
     this.counters.refusalChecks++
     this.transport.connect({ id, addrs: this.table.addrsOf(id) ?? [] })
@@ -975,7 +963,7 @@ export class Membership {
     for (const id of pool) {
       if (targets.length === n) break
       if (isConnected(id)) {
-        this.connected.add(id)
+        this.links.addConnected(id)
         targets.push(id)
       } else if (budget > 0) {
         targets.push(id)
@@ -985,9 +973,9 @@ export class Membership {
     }
     // Too few connected members in the pool: more from those we know to be connected, if there are any.
     if (targets.length < n) {
-      for (const i of sampleIndices(this.random, this.connected.size, GOSSIP_POOL_FACTOR * n)) {
+      for (const i of sampleIndices(this.random, this.links.connectedCount, GOSSIP_POOL_FACTOR * n)) {
         if (targets.length === n) break
-        const id = this.connected.at(i)
+        const id = this.links.connectedAt(i)
         if (!targets.includes(id) && isConnected(id) && this.gossipable(id, now)) targets.push(id)
       }
     }
