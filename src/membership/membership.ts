@@ -672,13 +672,13 @@ export class Membership {
     // with our alive record, rather than hoping that gossip reaches it before its suspicion expires.
     const owed = accused && !this.leaving && this.owesAlive(from) ? [this.table.aliveSelf()] : []
     // And the other way round: we hold the sender suspect or dead, or forgot it, and it is talking to us.
-    const told = this.accusationFor(from, msg.type === 'pushPull' || msg.type === 'pushPullReply')
+    // (The sender's state is looked up once for both: nothing in between changes it.)
+    const known = this.table.state(from)
+    const fullState = msg.type === 'pushPull' || msg.type === 'pushPullReply'
+    const told = this.accusationFor(from, known, fullState)
     // A sender we have never heard of, or hold as left (it restarted and rejoined: its newer alive record
     // missed us), knows more about itself than we do.
-    if (msg.type !== 'pushPull' && msg.type !== 'pushPullReply') {
-      const known = this.table.state(from)
-      if (known === undefined || known === MemberState.left) this.pullUnknown(from, known === MemberState.left)
-    }
+    if (!fullState && (known === undefined || known === MemberState.left)) this.pullUnknown(from, known === MemberState.left)
     switch (msg.type) {
       case 'ping':
         this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, [...owed, ...told])
@@ -713,9 +713,8 @@ export class Membership {
    * as a replay until it refutes that record one above — proven by the record's own signature, so the
    * refutation takes one round trip (test/membership/forgotten-replay.test.ts).
    */
-  private accusationFor (from: PeerId, fullState: boolean): MemberUpdate[] {
+  private accusationFor (from: PeerId, state: MemberState | undefined, fullState: boolean): MemberUpdate[] {
     if (this.leaving) return []
-    const state = this.table.state(from)
     let u: MemberUpdate | undefined
     if (state === undefined) u = this.table.forgottenRecord(from)
     else if (!fullState && (state === MemberState.suspect || state === MemberState.dead)) u = this.table.updateFor(from)
