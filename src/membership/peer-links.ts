@@ -10,7 +10,10 @@
  * misses; here an event is one lookup, and the peer moved into the hole is reached by its slot.
  *
  * The order of the lost times is that of a Map whose entry is deleted and set again at each close (the
- * oldest one is forgotten first): kept as a log of (entry, stamp), read lazily, compacted when mostly stale.
+ * oldest one is forgotten first): each lost time has a stamp, in the order they were recorded. The oldest
+ * is needed only at the cap, so the order is kept (a log of (entry, stamp), read lazily, compacted when
+ * mostly stale) only from the first time the cap is reached until the lost times fall to half of it:
+ * far below it, as at N = 1,000 with a cap of maxMembers (16,384), a close costs no log entry.
  */
 import type { PeerId } from '../core/transport.js'
 
@@ -27,7 +30,11 @@ interface PeerLink {
 export class PeerLinks {
   private readonly entries = new Map<PeerId, PeerLink>()
   private readonly connectedList: PeerLink[] = []
-  /** Lost times in the order they were recorded; an entry is current while its stamp is its link's `lostStamp`. */
+  /**
+   * While `ordered`: every lost time in the order they were recorded (and stale entries: an entry is
+   * current while its stamp is its link's `lostStamp`).
+   */
+  private ordered = false
   private logLinks: PeerLink[] = []
   private logStamps: number[] = []
   private logHead = 0
@@ -91,7 +98,7 @@ export class PeerLinks {
     link.lostAt = now
     link.lostStamp = this.nextStamp++
     this.lostCount++
-    this.log(link)
+    if (this.ordered) this.log(link)
   }
 
   // ── lost times ──────────────────────────────────────────────────────────────────────────────────
@@ -110,6 +117,7 @@ export class PeerLinks {
   clear (): void {
     this.entries.clear()
     this.connectedList.length = 0
+    this.ordered = false
     this.logLinks = []
     this.logStamps = []
     this.logHead = 0
@@ -152,6 +160,8 @@ export class PeerLinks {
     link.lostStamp = -1
     this.lostCount--
     this.dropIfEmpty(link)
+    // Far below the cap again: the order is not kept (it is rebuilt if the cap is reached again).
+    if (this.ordered && this.lostCount < this.maxLost() / 2) this.dropLog()
   }
 
   /** An entry neither connected nor lost is forgotten (the two maps it stands for held nothing of it). */
@@ -167,6 +177,7 @@ export class PeerLinks {
   }
 
   private forgetOldest (): void {
+    if (!this.ordered) this.buildLog()
     while (this.logHead < this.logLinks.length) {
       const link = this.logLinks[this.logHead] as PeerLink
       const stamp = this.logStamps[this.logHead] as number
@@ -176,6 +187,24 @@ export class PeerLinks {
         return
       }
     }
+  }
+
+  /** Starts keeping the order: the lost times by stamp. */
+  private buildLog (): void {
+    const lost: PeerLink[] = []
+    for (const link of this.entries.values()) if (link.lostAt !== undefined) lost.push(link)
+    lost.sort((x, y) => x.lostStamp - y.lostStamp)
+    this.logLinks = lost
+    this.logStamps = lost.map(link => link.lostStamp)
+    this.logHead = 0
+    this.ordered = true
+  }
+
+  private dropLog (): void {
+    this.ordered = false
+    this.logLinks = []
+    this.logStamps = []
+    this.logHead = 0
   }
 
   private compact (): void {
