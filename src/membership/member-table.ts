@@ -138,6 +138,8 @@ export class MemberTable {
   /** Bumped at every change of a record's state or incarnation, and of the table's membership: keys the digest cache. */
   private changes = 0
   private cachedDigest: { changes: number, bytes: Uint8Array } | undefined
+  /** Records whose `refusedAt` is set (not −∞): while there are none, noteConnected has nothing to do. */
+  private refusedRecords = 0
   /** Meta set after we left, announced if we rejoin. */
   private metaAfterLeave: MemberMeta | undefined
   /** Our last refutation, and an accusation held for the next one (refute()). */
@@ -185,6 +187,14 @@ export class MemberTable {
 
   get size (): number {
     return this.records.size
+  }
+
+  /**
+   * Changes whenever a record's state or incarnation changes and whenever a member is added or removed:
+   * what `state(id)` returns for any id is the same while this is (a cache of answers may rely on it).
+   */
+  get changeCount (): number {
+    return this.changes
   }
 
   /** Forgotten members whose last record is remembered. */
@@ -512,15 +522,26 @@ export class MemberTable {
   noteRefused (id: PeerId): void {
     const r = this.records.get(id)
     if (!this.deps.config.refusalEvidence || r === undefined || r === this.self || !isActive(r.state)) return
-    r.refusedAt = this.deps.clock.now()
+    this.setRefusedAt(r, this.deps.clock.now())
     this.suspect(id)
     r.suspicion?.expireWithin(this.refusedSuspicionMs())
   }
 
   /** A connection to `id` opened: it listens (or dialled us), and an earlier refusal no longer counts. */
   noteConnected (id: PeerId): void {
+    // Nothing to forget (as almost always): no lookup (issue 11: a connection opens about once a second per
+    // member at N = 1,000, and a lookup in a table of N records costs cache misses).
+    if (this.refusedRecords === 0) return
     const r = this.records.get(id)
-    if (r !== undefined) r.refusedAt = Number.NEGATIVE_INFINITY
+    if (r !== undefined) this.setRefusedAt(r, Number.NEGATIVE_INFINITY)
+  }
+
+  /** Sets `r.refusedAt`, counting the records that hold a refusal (refusedRecords). */
+  private setRefusedAt (r: MemberRecord, at: number): void {
+    const had = r.refusedAt !== Number.NEGATIVE_INFINITY
+    const has = at !== Number.NEGATIVE_INFINITY
+    if (had !== has) this.refusedRecords += has ? 1 : -1
+    r.refusedAt = at
   }
 
   private refusedSuspicionMs (): number {
@@ -596,6 +617,7 @@ export class MemberTable {
     for (const id of removed) {
       const r = this.records.get(id) as MemberRecord
       this.forgotten.remember(this.updateFor(id) as MemberUpdate)
+      if (r.refusedAt !== Number.NEGATIVE_INFINITY) this.refusedRecords--
       this.records.delete(id)
       this.byState[r.state].delete(id)
     }
@@ -761,7 +783,7 @@ export class MemberTable {
   private takeRecord (r: MemberRecord, u: MemberUpdate, state: SignedState): void {
     this.changes++
     // A newer record of its own: whatever refused us before, the member has announced itself since.
-    if (u.incarnation > r.incarnation) r.refusedAt = Number.NEGATIVE_INFINITY
+    if (u.incarnation > r.incarnation) this.setRefusedAt(r, Number.NEGATIVE_INFINITY)
     r.incarnation = u.incarnation
     if (u.meta !== undefined) r.meta = u.meta
     r.signedState = state

@@ -34,7 +34,8 @@ import type { RejectReason } from './member-table.js'
 import { Prober } from './prober.js'
 import { PushPull } from './push-pull.js'
 import { RecordSigner } from './signing.js'
-import { IdSet, sampleIndices } from './id-set.js'
+import { sampleIndices } from './id-set.js'
+import { PeerLinks } from './peer-links.js'
 import type { ProbeFrame } from './prober.js'
 
 export interface MembershipComponents {
@@ -246,10 +247,9 @@ export class Membership {
   /**
    * Peers with an open connection, as the transport's events report them: gossip draws its targets here
    * first. A hint, not the truth (each draw asks `isConnected`); peers found connected elsewhere are added.
+   * And when our last connection to a member closed, oldest first, at most maxMembers (checkRefusal).
    */
-  private readonly connected = new IdSet()
-  /** When our last connection to a member closed, oldest first (checkRefusal). */
-  private readonly lostAt = new Map<PeerId, number>()
+  private readonly links = new PeerLinks(() => this.config.maxMembers)
   private readonly timers: Timer[] = []
   /** The gossip loop, once started (after its random phase); undefined while stopped. */
   private gossipTicker: IdleTicker | undefined
@@ -517,8 +517,7 @@ export class Membership {
     this.prober.stop()
     this.table.close()
     this.pushPull.clear()
-    this.connected.clear()
-    this.lostAt.clear()
+    this.links.clear()
     this.log.info('membership stopped')
     this.events.removeAll()
   }
@@ -679,13 +678,13 @@ export class Membership {
     // with our alive record, rather than hoping that gossip reaches it before its suspicion expires.
     const owed = accused && !this.leaving && this.owesAlive(from) ? [this.table.aliveSelf()] : []
     // And the other way round: we hold the sender suspect or dead, or forgot it, and it is talking to us.
-    const told = this.accusationFor(from, msg.type === 'pushPull' || msg.type === 'pushPullReply')
+    // (The sender's state is looked up once for both: nothing in between changes it.)
+    const known = this.table.state(from)
+    const fullState = msg.type === 'pushPull' || msg.type === 'pushPullReply'
+    const told = this.accusationFor(from, known, fullState)
     // A sender we have never heard of, or hold as left (it restarted and rejoined: its newer alive record
     // missed us), knows more about itself than we do.
-    if (msg.type !== 'pushPull' && msg.type !== 'pushPullReply') {
-      const known = this.table.state(from)
-      if (known === undefined || known === MemberState.left) this.pullUnknown(from, known === MemberState.left)
-    }
+    if (!fullState && (known === undefined || known === MemberState.left)) this.pullUnknown(from, known === MemberState.left)
     switch (msg.type) {
       case 'ping':
         this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, [...owed, ...told])
@@ -720,9 +719,8 @@ export class Membership {
    * as a replay until it refutes that record one above — proven by the record's own signature, so the
    * refutation takes one round trip (test/membership/forgotten-replay.test.ts).
    */
-  private accusationFor (from: PeerId, fullState: boolean): MemberUpdate[] {
+  private accusationFor (from: PeerId, state: MemberState | undefined, fullState: boolean): MemberUpdate[] {
     if (this.leaving) return []
-    const state = this.table.state(from)
     let u: MemberUpdate | undefined
     if (state === undefined) u = this.table.forgottenRecord(from)
     else if (!fullState && (state === MemberState.suspect || state === MemberState.dead)) u = this.table.updateFor(from)
@@ -862,28 +860,17 @@ export class Membership {
       if (e.refused === true && this.table.state(e.id) !== undefined) {
         this.counters.dialsRefused++
         // Our own dial already asked its host: no check after the lost connection (checkRefusal) is needed.
-        this.lostAt.delete(e.id)
+        this.links.forgetLost(e.id)
         this.table.noteRefused(e.id)
       }
     } else if (e.type === 'connected') {
-      this.connected.add(e.id)
-      this.lostAt.delete(e.id)
+      this.links.opened(e.id)
       this.table.noteConnected(e.id)
       this.prober.handleConnected(e.id)
     } else if (e.type === 'disconnected') {
-      this.connected.delete(e.id)
-      this.noteLost(e.id)
+      // Remembered for LOST_RECENT_MS (checkRefusal), at most maxMembers.
+      this.links.closed(e.id, this.clock.now())
     }
-  }
-
-  /** Our last connection to `id` closed: remembered for LOST_RECENT_MS (checkRefusal), at most maxMembers. */
-  private noteLost (id: PeerId): void {
-    this.lostAt.delete(id)
-    if (this.lostAt.size >= this.config.maxMembers) {
-      const oldest = this.lostAt.keys().next().value
-      if (oldest !== undefined) this.lostAt.delete(oldest)
-    }
-    this.lostAt.set(id, this.clock.now())
   }
 
   /**
@@ -895,10 +882,10 @@ export class Membership {
    * lost there is no sign of a crash, and an overloaded member gets no extra dials.
    */
   private checkRefusal (id: PeerId): void {
-    const lost = this.lostAt.get(id)
+    const lost = this.links.lostAt(id)
     if (lost === undefined || !this.config.refusalEvidence) return
-    this.lostAt.delete(id)
-    if (this.clock.now() - lost > LOST_RECENT_MS || this.connected.has(id)) return
+    this.links.forgetLost(id)
+    if (this.clock.now() - lost > LOST_RECENT_MS || this.links.isConnected(id)) return
     if ((this.transport.dialStage?.(id) ?? 'none') !== 'none' || this.transport.connect === undefined) return
     this.counters.refusalChecks++
     this.transport.connect({ id, addrs: this.table.addrsOf(id) ?? [] })
@@ -981,7 +968,7 @@ export class Membership {
     for (const id of pool) {
       if (targets.length === n) break
       if (isConnected(id)) {
-        this.connected.add(id)
+        this.links.addConnected(id)
         targets.push(id)
       } else if (budget > 0) {
         targets.push(id)
@@ -991,9 +978,9 @@ export class Membership {
     }
     // Too few connected members in the pool: more from those we know to be connected, if there are any.
     if (targets.length < n) {
-      for (const i of sampleIndices(this.random, this.connected.size, GOSSIP_POOL_FACTOR * n)) {
+      for (const i of sampleIndices(this.random, this.links.connectedCount, GOSSIP_POOL_FACTOR * n)) {
         if (targets.length === n) break
-        const id = this.connected.at(i)
+        const id = this.links.connectedAt(i)
         if (!targets.includes(id) && isConnected(id) && this.gossipable(id, now)) targets.push(id)
       }
     }

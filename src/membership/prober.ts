@@ -114,6 +114,15 @@ export class Prober {
   private readonly retry = new Set<PeerId>()
   /** Pings we sent outside a probe round (indirect probes for others, verifications), keyed by seq, so an unreachable target fails them at once. */
   private readonly helping = new Map<number, { target: PeerId, fail: () => void }>()
+  /**
+   * `order[activeFrom, activeTo)` were active members when the table's changeCount was `activeAt` (issue
+   * 11): each tick asks whether the next few members in the rotation are active (nextTarget, upcoming),
+   * the same ones as the tick before but one, and a lookup in a table of N records costs cache misses at
+   * N = 1,000. While the table has not changed, the answers have not either.
+   */
+  private activeFrom = 0
+  private activeTo = 0
+  private activeAt = -1
   private stopped = false
 
   constructor (private readonly deps: ProberDeps) {
@@ -159,8 +168,36 @@ export class Prober {
   private upcoming (count: number): PeerId[] {
     const out: PeerId[] = []
     for (const id of this.retry) if (this.takeUpcoming(out, id, count)) return out
-    for (let i = this.index; i < this.order.length; i++) if (this.takeUpcoming(out, this.order[i] as PeerId, count)) return out
+    for (let i = this.index; i < this.order.length; i++) {
+      if (!this.activeInOrder(i)) continue
+      const id = this.order[i] as PeerId
+      if (!out.includes(id)) out.push(id)
+      if (out.length >= count) return out
+    }
     return out
+  }
+
+  /** Whether `order[i]` is an active member (`table.state`, remembered while the table does not change). */
+  private activeInOrder (i: number): boolean {
+    const table = this.deps.table
+    const at = table.changeCount
+    if (at === this.activeAt && i >= this.activeFrom && i < this.activeTo) return true
+    const state = table.state(this.order[i] as PeerId)
+    if (state === undefined || !isActive(state)) return false
+    if (at === this.activeAt && i === this.activeTo) this.activeTo++
+    else {
+      this.activeAt = at
+      this.activeFrom = i
+      this.activeTo = i + 1
+    }
+    return true
+  }
+
+  /** `order` changed: nothing is known about its positions. */
+  private forgetActive (): void {
+    this.activeAt = -1
+    this.activeFrom = 0
+    this.activeTo = 0
   }
 
   /** Adds `id` to `out` if it is an active member not there yet; whether `out` has `count` (upcoming, without a closure per tick). */
@@ -178,6 +215,7 @@ export class Prober {
   addMember (id: PeerId): void {
     if (this.inOrder.has(id)) return
     this.inOrder.add(id)
+    this.forgetActive()
     const pos = this.index + this.deps.random.int(this.order.length - this.index + 1)
     if (pos < this.order.length) this.order.push(this.order[pos] as PeerId)
     this.order[pos] = id
@@ -321,12 +359,12 @@ export class Prober {
     }
     for (let attempts = 0; attempts < 2; attempts++) {
       while (this.index < this.order.length) {
-        const id = this.order[this.index++] as PeerId
-        const state = table.state(id)
-        if (state !== undefined && isActive(state)) return id
+        const i = this.index++
+        if (this.activeInOrder(i)) return this.order[i] as PeerId
       }
       // End of a round: reshuffle the active members (SWIM §4.3: bounded time to first detection).
       this.order = random.shuffle(table.ids(isActive))
+      this.forgetActive()
       this.inOrder.clear()
       for (const id of this.order) this.inOrder.add(id)
       this.index = 0

@@ -59,6 +59,8 @@ export class OutLink {
   private limitsLive = 0
   /** Waiting in the network's list of links to pump at the end of the current event. */
   pumpDeferred = false
+  /** In its sender's table of links (`from.links.get(to.id) === this`, without the lookup). */
+  listed = false
   readonly arrivalEvent: SimEvent
   /**
    * The wire: frames written and not yet arrived, oldest first, from `head` to `tail`. WIRE_STRIDE slots a
@@ -96,6 +98,7 @@ export class OutLink {
     this.conn = undefined
     this.limitsLive = 0
     this.pumpDeferred = false
+    this.listed = false
     this.head = 0
     this.tail = 0
   }

@@ -687,6 +687,7 @@ export class SimNetwork implements LinkHost {
     if (link === undefined) {
       link = this.spares.link(from, to)
       from.links.set(to.id, link)
+      link.listed = true
     }
     return link
   }
@@ -752,8 +753,12 @@ export class SimNetwork implements LinkHost {
     const conn = this.spares.connection(from, to, now, this.connectionSerial++)
     from.addConnection(to.id, conn)
     to.addConnection(from.id, conn)
-    this.linkFrom(from, to).conn = conn
-    this.linkFrom(to, from).conn = conn
+    const out = this.linkFrom(from, to)
+    out.conn = conn
+    conn.outA = out
+    const back = this.linkFrom(to, from)
+    back.conn = conn
+    conn.outB = back
     this.connectionStats.dials++
     // At most maxConcurrentHandshakes dials at once; the rest wait in line, their deadline not yet running.
     const ticket = from.handshakes.outbound.acquire(() => { this.startDial(conn) })
@@ -920,8 +925,8 @@ export class SimNetwork implements LinkHost {
     conn.b.openConnections++
     conn.a.transport.peerEvent({ type: 'connected', id: conn.b.id })
     conn.b.transport.peerEvent({ type: 'connected', id: conn.a.id })
-    this.pumpLater(conn.a.links.get(conn.b.id))
-    this.pumpLater(conn.b.links.get(conn.a.id))
+    this.pumpLater(this.linkOn(conn.a, conn))
+    this.pumpLater(this.linkOn(conn.b, conn))
     this.enforceBudget(conn.a)
     this.enforceBudget(conn.b)
   }
@@ -949,8 +954,20 @@ export class SimNetwork implements LinkHost {
     const { a, b } = conn
     a.removeConnection(b.id, conn)
     b.removeConnection(a.id, conn)
-    this.detach(a.links.get(b.id), conn)
-    this.detach(b.links.get(a.id), conn)
+    this.detach(this.linkOn(a, conn), conn)
+    this.detach(this.linkOn(b, conn), conn)
+  }
+
+  /**
+   * `node`'s link to the other end of `conn`, as `node.links` has it: the link `dial` attached, while it
+   * still runs on `conn` and is in the table (then it is the table's: a link is in at most one table, under
+   * its receiver's id), else looked up (issue 11: a lookup in a table of a hundred links, at every open
+   * and close, about three a second per member at N = 1,000).
+   */
+  private linkOn (node: SimNode, conn: SimConnection): OutLink | undefined {
+    const link = node === conn.a ? conn.outA : conn.outB
+    if (link !== undefined && link.conn === conn && link.listed && link.from === node) return link
+    return node.links.get(conn.other(node).id)
   }
 
   /** `link` no longer runs on `conn` (closed): it is forgotten if it holds nothing. */
@@ -969,8 +986,9 @@ export class SimNetwork implements LinkHost {
   private dropIfIdle (link: OutLink): void {
     if (link.conn !== undefined || link.queuedFrames > 0 || link.inFlight > 0 || link.pumpEvent.queued || link.arrivalEvent.queued ||
         link.pumpDeferred || link.busyUntil > this.time) return
-    if (link.from.links.get(link.to.id) !== link) return
+    if (!link.listed) return
     link.from.links.delete(link.to.id)
+    link.listed = false
     this.spares.releaseLink(link)
   }
 
@@ -1005,7 +1023,7 @@ export class SimNetwork implements LinkHost {
     const now = this.time
     for (let conn = node.oldest; conn !== undefined; conn = node.next(conn)) {
       if (conn.state !== 'open' || now - conn.openedAt < this.pruneGraceMs) continue
-      const link = node.links.get(conn.other(node).id)
+      const link = this.linkOn(node, conn)
       if (link !== undefined && (link.queuedFrames > 0 || link.busyUntil > now)) continue
       return conn
     }
@@ -1035,6 +1053,7 @@ export class SimNetwork implements LinkHost {
     const all: SimConnection[] = []
     for (let conn = node.oldest; conn !== undefined; conn = node.next(conn)) all.push(conn)
     for (const conn of all) this.closeConnection(conn)
+    for (const link of node.links.values()) link.listed = false
     node.links.clear()
     node.egressFreeAt = 0
   }

@@ -33,6 +33,18 @@ export class SimConnection {
   nextA: SimConnection | undefined
   prevB: SimConnection | undefined
   nextB: SimConnection | undefined
+  /**
+   * In a's and b's connection tables (and lists): what `connections.get(other) === this` says, without
+   * the lookup (issue 11: asked at every frame sent or received, by `touch`).
+   */
+  listedA = false
+  listedB = false
+  /**
+   * a's and b's outbound links on it, as `dial` attached them: the network reaches them without a lookup
+   * in the nodes' link tables while they still run on it (SimNetwork.linkOn).
+   */
+  outA: OutLink | undefined
+  outB: OutLink | undefined
   /** Last frame received on it, per end (`forget` keeps a connection that still delivers). */
   lastReceivedA = Number.NEGATIVE_INFINITY
   lastReceivedB = Number.NEGATIVE_INFINITY
@@ -75,6 +87,10 @@ export class SimConnection {
     this.nextA = undefined
     this.prevB = undefined
     this.nextB = undefined
+    this.listedA = false
+    this.listedB = false
+    this.outA = undefined
+    this.outB = undefined
     this.lastReceivedA = Number.NEGATIVE_INFINITY
     this.lastReceivedB = Number.NEGATIVE_INFINITY
     this.outboundSlot = undefined
@@ -190,7 +206,7 @@ export class SimNode {
   }
 
   moveToNewest (conn: SimConnection): void {
-    if (this.newest === conn || this.connections.get(conn.other(this).id) !== conn) return
+    if (this.newest === conn || !(conn.a === this ? conn.listedA : conn.listedB)) return
     this.unlink(conn)
     this.append(conn)
   }
@@ -205,9 +221,11 @@ export class SimNode {
     if (conn.a === this) {
       conn.prevA = last
       conn.nextA = undefined
+      conn.listedA = true
     } else {
       conn.prevB = last
       conn.nextB = undefined
+      conn.listedB = true
     }
     if (last === undefined) this.oldest = conn
     else if (last.a === this) last.nextA = conn
@@ -228,9 +246,11 @@ export class SimNode {
     if (mine) {
       conn.prevA = undefined
       conn.nextA = undefined
+      conn.listedA = false
     } else {
       conn.prevB = undefined
       conn.nextB = undefined
+      conn.listedB = false
     }
   }
 }

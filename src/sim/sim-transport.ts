@@ -13,7 +13,8 @@ import type { SimNode } from './node.js'
 export class SimTransport implements Transport {
   readonly localId: PeerId
   readonly signer: PeerSigner | undefined
-  private readonly handlers = new Map<Channel, FrameHandler>()
+  /** Per channel, not a Map: looked up for every frame delivered (issue 11). */
+  private readonly handlers: Record<Channel, FrameHandler | undefined> = perChannel(() => undefined)
   private readonly peerListeners = new Set<(e: PeerEvent) => void>()
   private readonly epoch: number
   /** Inbound frames rejected for size, per channel. */
@@ -39,9 +40,9 @@ export class SimTransport implements Transport {
   }
 
   onFrame (channel: Channel, handler: FrameHandler): () => void {
-    this.handlers.set(channel, handler)
+    this.handlers[channel] = handler
     return () => {
-      if (this.handlers.get(channel) === handler) this.handlers.delete(channel)
+      if (this.handlers[channel] === handler) this.handlers[channel] = undefined
     }
   }
 
@@ -87,7 +88,7 @@ export class SimTransport implements Transport {
       this.rejected[channel]++
       return
     }
-    this.handlers.get(channel)?.(from, frame)
+    this.handlers[channel]?.(from, frame)
   }
 
   /** Called by the network: a dial to `id` (or to `addrs`) failed; `refused`: by a host where nothing listens. */

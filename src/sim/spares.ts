@@ -74,8 +74,8 @@ export class Spares {
     if (this.releasedConnectionCount > 0) {
       for (let i = 0; i < this.releasedConnectionCount; i++) {
         const conn = this.releasedConnections[i] as SimConnection
-        if (this.connections.length < MAX_SPARES && conn.state === 'closed' && conn.a.connections.get(conn.b.id) !== conn &&
-            conn.b.connections.get(conn.a.id) !== conn && !conn.a.dialsUnderWay.includes(conn)) this.connections.push(conn)
+        if (this.connections.length < MAX_SPARES && conn.state === 'closed' && !conn.listedA && !conn.listedB &&
+            !conn.a.dialsUnderWay.includes(conn)) this.connections.push(conn)
       }
       this.releasedConnectionCount = 0
     }
@@ -83,6 +83,6 @@ export class Spares {
 }
 
 function free (link: OutLink): boolean {
-  return link.from.links.get(link.to.id) !== link && link.conn === undefined && link.captured === 0 && link.queuedFrames === 0 &&
+  return !link.listed && link.conn === undefined && link.captured === 0 && link.queuedFrames === 0 &&
     link.inFlight === 0 && !link.pumpEvent.queued && !link.arrivalEvent.queued && !link.pumpDeferred
 }
