@@ -51,6 +51,15 @@ export interface Destination {
 
 export type FrameHandler = (from: PeerId, frame: Uint8Array) => void
 
+export interface SendOptions {
+  /**
+   * Never as a datagram: on the connection's stream, dialling if there is none. The prober's fallback ping
+   * after a datagram ping went unanswered (memberlist's TCP fallback): a restarted process, or a path that
+   * drops UDP, does not answer datagrams, and a dial to a process that is gone is refused at once.
+   */
+  readonly stream?: boolean
+}
+
 export type PeerEvent =
   /** A connection to `id` opened (either direction). */
   | { readonly type: 'connected', readonly id: PeerId }
@@ -81,7 +90,15 @@ export interface Transport {
    * cannot be delivered is dropped (and an `unreachable` event may follow).
    * @throws FrameTooLargeError if `frame` exceeds the channel's limit — a local bug, not a network fault.
    */
-  send(channel: Channel, to: Destination, frame: Uint8Array): void
+  send(channel: Channel, to: Destination, frame: Uint8Array, options?: SendOptions): void
+  /**
+   * Whether a `swim` frame of at most DATAGRAM_MAX_FRAME_BYTES sent to `id` now would travel as a datagram:
+   * this peer holds a datagram key for `id` whose path was confirmed (a datagram answered), so it costs no
+   * dial and no connection. Keys outlive a connection this peer closed (its connection budget), not one the
+   * remote closed (the remote may have stopped: the next frame dials, and a refused dial is evidence).
+   * Optional: without it no frame travels as a datagram.
+   */
+  datagramPath?(id: PeerId): boolean
   /** Registers the one handler for inbound frames on `channel`; returns an unsubscribe function. */
   onFrame(channel: Channel, handler: FrameHandler): () => void
   /** Subscribes to connection-level events; returns an unsubscribe function. */
