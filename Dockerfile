@@ -44,7 +44,7 @@ COPY --from=build /src/examples/chat-counter ./examples/chat-counter
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-EXPOSE 4001 8080
+EXPOSE 4001 4001/udp 8080
 # Liveness: `murmur health` asks /health (no token needed; it says nothing else) wherever the agent serves
 # it, as recorded in /data/http-addr: the check follows the configured HTTP address, no port written here.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -175,6 +175,11 @@ export interface Libp2pTransportInit {
   silentConnectionTimeoutMs?: number
   /** @default DEFAULT_CLOSE_FLUSH_MS */
   closeFlushMs?: number
+  /**
+   * Small swim frames over UDP (src/net/datagrams.ts), on the TCP listen port where it is free. Off: every
+   * frame goes over the connections (a network that drops UDP is detected and needs no setting). @default true
+   */
+  datagrams?: boolean
   /** Monotonic ms clock for rate limits and LRU. @default performance.now */
   now?: () => number
 }
@@ -205,6 +210,7 @@ export interface Libp2pTransportConfig {
   allowPeers: ReadonlySet<string> | undefined
   mdns: Required<MdnsInit> | undefined
   announce: string[]
+  datagrams: boolean
 }
 
 /** Resolves defaults and validates. @throws ConfigError */
@@ -267,7 +273,8 @@ export function resolveTransportConfig (init: Libp2pTransportInit): Libp2pTransp
     closeFlushMs: nonNegative(init.closeFlushMs ?? DEFAULT_CLOSE_FLUSH_MS, 'closeFlushMs'),
     allowPeers: init.allowPeers === undefined ? undefined : new Set(init.allowPeers),
     mdns,
-    announce: [...init.announce ?? []]
+    announce: [...init.announce ?? []],
+    datagrams: init.datagrams ?? true
   }
 }
 

@@ -30,6 +30,8 @@ export interface ConnectionKeeperDeps {
   log: Logger
   /** Last frame to or from the peer (monotonic ms). */
   lastActivity: (id: PeerId) => number | undefined
+  /** About to close the connections to `id` for the budget (its datagram key outlives them). */
+  onPrune?: (id: PeerId) => void
 }
 
 export class ConnectionKeeper {
@@ -81,6 +83,7 @@ export class ConnectionKeeper {
       counters.prunedConnections++
       log.debug('pruning least recently used connection (connection budget)', { peer: id, max: config.maxConnections })
       outbound.dropPeer(id, 'closed')
+      this.deps.onPrune?.(id)
       for (const conn of conns) closeGracefully(conn)
     }
     // Young or busy connections kept us above the cap: look again once they may have aged or gone idle.

@@ -149,8 +149,30 @@ export class Inbound {
     return peer
   }
 
+  /**
+   * A swim frame that came as a datagram (datagrams.ts), already authenticated: the same policy, the same
+   * (peer, swim) buckets and flood detection as a frame on a stream, then delivery.
+   */
+  datagram (from: PeerId, frame: Uint8Array): void {
+    if (typeof this.admit('swim', from, frame) === 'boolean') return
+    this.deps.deliver('swim', from, frame)
+  }
+
   /** One frame; returns false to stop reading (the stream is then aborted). */
   private onFrame (channel: Channel, from: PeerId, frame: Uint8Array, connection: Connection): boolean {
+    const peer = this.admit(channel, from, frame)
+    if (typeof peer === 'boolean') return peer
+    const clash = peer.clash[channel].note(connection, this.deps.now())
+    if (clash !== undefined) this.clashed(peer, from, clash, this.deps.now())
+    this.deps.deliver(channel, from, frame)
+    return true
+  }
+
+  /**
+   * Policy and rate limits for one frame, counted: the peer's state if it passes; if not, whether its
+   * stream may go on (a frame over the rate is dropped; a blocked peer or a flooder is cut off).
+   */
+  private admit (channel: Channel, from: PeerId, frame: Uint8Array): PeerInbound | boolean {
     const { counters, now } = this.deps
     const verdict = this.deps.policy.verdict(from)
     if (verdict !== 'ok') {
@@ -168,10 +190,7 @@ export class Inbound {
     const traffic = counters.channels[channel]
     traffic.framesIn++
     traffic.bytesIn += frame.byteLength
-    const clash = peer.clash[channel].note(connection, t)
-    if (clash !== undefined) this.clashed(peer, from, clash, t)
-    this.deps.deliver(channel, from, frame)
-    return true
+    return peer
   }
 
   /** Frames of `from` kept arriving on two open connections: two processes hold its key. */

@@ -15,13 +15,14 @@ import { FrameTooLargeError } from '../core/errors.js'
 import type { Logger, RateLimitedLog } from '../core/logger.js'
 import type { PeerSigner } from '../core/signer.js'
 import { HandshakeSlots } from '../core/handshake-slots.js'
-import { CHANNELS, FORGET_QUIET_MS, ROOM_FRACTION } from '../core/transport.js'
-import type { Channel, Destination, DialStage, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
+import { CHANNELS, DATAGRAM_MAX_FRAME_BYTES, FORGET_QUIET_MS, ROOM_FRACTION } from '../core/transport.js'
+import type { Channel, Destination, DialStage, FrameHandler, PeerEvent, PeerId, SendOptions, Transport } from '../core/transport.js'
 import { isWildcard, withPeerId, withoutPeerId } from './addresses.js'
 import { PROTOCOLS } from './config.js'
 import { CLASH_PROTOCOL, clashNoticeReceiver, sendClashNotice } from './clash-notice.js'
 import type { Libp2pTransportConfig } from './config.js'
 import { ConnectionKeeper } from './connection-keeper.js'
+import { DATAGRAM_KEY_PROTOCOL, DatagramPath } from './datagrams.js'
 import { describeError } from './describe-error.js'
 import { Dialer } from './dialer.js'
 import { Discovery } from './discovery.js'
@@ -98,6 +99,8 @@ export class Libp2pTransport implements Transport {
   private readonly inbound: Inbound
   private readonly discovery: Discovery
   private readonly keeper: ConnectionKeeper
+  /** Small swim frames over UDP (datagrams.ts); undefined when `config.datagrams` is off. */
+  private readonly datagrams: DatagramPath | undefined
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new'
   private closing: Promise<void> | undefined
   /** Duration of the most recent successful dial, ms (in stats, for benchmarks). */
@@ -174,8 +177,20 @@ export class Libp2pTransport implements Transport {
       counters: this.counters,
       outbound: this.outbound,
       log: this.log,
-      lastActivity: (id) => this.activity.get(id)
+      lastActivity: (id) => this.activity.get(id),
+      onPrune: (id) => { this.datagrams?.noteLocalClose(id) }
     })
+    this.datagrams = this.config.datagrams
+      ? new DatagramPath({
+        localId: this.localId,
+        log: this.log,
+        warnings: parts.warnings,
+        counters: this.counters.datagrams,
+        now: this.now,
+        deliver: (from, frame) => { this.inbound.datagram(from, frame) },
+        allowed: (id) => this.policy.verdict(id) === 'ok'
+      })
+      : undefined
   }
 
   /** Registers the protocol handlers and connection events; logs where we listen. Called by the factory. */
@@ -189,6 +204,7 @@ export class Libp2pTransport implements Transport {
       })
     }
     await this.node.handle(CLASH_PROTOCOL, clashNoticeReceiver(this.localId, this.log, this.now), { maxInboundStreams: 2, maxOutboundStreams: 2 })
+    const udp = this.datagrams === undefined ? undefined : await this.startDatagrams(this.datagrams)
     this.node.addEventListener('peer:connect', (evt) => { this.onConnect(evt.detail) })
     this.node.addEventListener('peer:disconnect', (evt) => { this.onDisconnect(evt.detail) })
     this.node.addEventListener('connection:open', (evt) => { this.onConnectionOpen(evt.detail) })
@@ -199,7 +215,8 @@ export class Libp2pTransport implements Transport {
       addrs: this.addresses().join(' '),
       psk: this.psk === undefined ? 'off' : this.psk.fingerprint,
       allowPeers: this.config.allowPeers?.size,
-      mdns: this.config.mdns !== undefined
+      mdns: this.config.mdns !== undefined,
+      datagrams: udp ?? 'off'
     })
   }
 
@@ -217,7 +234,7 @@ export class Libp2pTransport implements Transport {
     return this.config.maxFrameBytes[channel]
   }
 
-  send (channel: Channel, to: Destination, frame: Uint8Array): void {
+  send (channel: Channel, to: Destination, frame: Uint8Array, options?: SendOptions): void {
     const limit = this.config.maxFrameBytes[channel]
     if (frame.byteLength > limit) {
       throw new FrameTooLargeError(`${channel} frame of ${frame.byteLength} bytes exceeds ${limit}`)
@@ -226,7 +243,18 @@ export class Libp2pTransport implements Transport {
       this.counters.droppedOutbound.closed++
       return
     }
+    if (channel === 'swim' && options?.stream !== true && to.id !== undefined && frame.byteLength <= DATAGRAM_MAX_FRAME_BYTES &&
+      this.datagrams?.send(to.id, frame) === true) {
+      const traffic = this.counters.channels.swim
+      traffic.framesOut++
+      traffic.bytesOut += frame.byteLength
+      return
+    }
     this.outbound.send(channel, to.id, to.addrs, frame)
+  }
+
+  datagramPath (id: PeerId): boolean {
+    return this.state === 'running' && this.datagrams?.canSend(id) === true
   }
 
   connect (to: Destination): void {
@@ -262,6 +290,7 @@ export class Libp2pTransport implements Transport {
     this.policy.block(targets)
     for (const id of targets) {
       this.outbound.dropPeer(id, 'refused')
+      this.datagrams?.dropPeer(id)
       this.inbound.abortPeer(id, 'peer blocked')
       for (const conn of this.connectionsOf(id)) conn.abort(new Error('peer blocked (fault injection)'))
     }
@@ -269,8 +298,8 @@ export class Libp2pTransport implements Transport {
   }
 
   /**
-   * Membership declared `id` dead: drop what is queued, and close our connections to it unless a frame
-   * came from it within FORGET_QUIET_MS, so the reconnect loop's next push-pull dials afresh instead of
+   * Membership declared `id` dead: drop what is queued, and close our connections to it (and retire its
+   * datagram key) unless a frame came from it within FORGET_QUIET_MS, so the reconnect loop's next push-pull dials afresh instead of
    * waiting on a connection stuck in TCP retransmission backoff since a partition. A connection that still
    * delivers is kept (issue 14: after a heal every peer closed and redialled working connections).
    */
@@ -282,6 +311,9 @@ export class Libp2pTransport implements Transport {
       this.log.debug('kept the connection to a member declared dead: it still delivers', { peer: id, lastFrameMsAgo: Math.round(this.now() - last) })
       return
     }
+    // Its datagram key goes too: a member declared dead may be gone, and if it is not, the connection that
+    // the next frame dials brings fresh keys.
+    this.datagrams?.dropPeer(id)
     const conns = this.connectionsOf(id)
     for (const conn of conns) conn.abort(new Error('member declared dead'))
     if (conns.length > 0) this.log.debug('closed connections to a dead member', { peer: id, connections: conns.length })
@@ -296,6 +328,7 @@ export class Libp2pTransport implements Transport {
     const refused = this.node.getPeers().map(p => p.toString()).filter(id => this.policy.verdict(id) === 'unauthorized')
     for (const id of refused) {
       this.outbound.dropPeer(id, 'refused')
+      this.datagrams?.dropPeer(id)
       this.inbound.abortPeer(id, 'peer no longer allowed')
       for (const conn of this.connectionsOf(id)) conn.abort(new Error('peer no longer in allowPeers'))
     }
@@ -369,6 +402,7 @@ export class Libp2pTransport implements Transport {
     this.state = 'closing'
     this.shutdownSignal.abort()
     this.keeper.stop()
+    this.datagrams?.close()
     await this.outbound.flush(Math.min(this.config.closeFlushMs, left() / 2))
     // FIN after our last frame; the remote's reader then closes its side and the stream is done.
     await this.outbound.close(Math.min(STREAM_CLOSE_MS, left() / 2))
@@ -438,6 +472,7 @@ export class Libp2pTransport implements Transport {
     this.received.delete(id)
     this.outbound.onDisconnected(id)
     this.inbound.forget(id)
+    this.datagrams?.onDisconnected(id)
     this.log.debug('peer disconnected', { peer: id })
     this.events.emit('peer', { type: 'disconnected', id })
   }
@@ -445,6 +480,20 @@ export class Libp2pTransport implements Transport {
   private onConnectionOpen (connection: Connection): void {
     this.log.debug('connection opened', { peer: connection.remotePeer.toString(), direction: connection.direction, addr: connection.remoteAddr.toString() })
     this.keeper.onConnectionOpen(connection)
+    this.datagrams?.onConnectionOpen(connection)
+  }
+
+  /**
+   * Registers the key protocol and binds UDP where TCP listens (the first IPv4 listen address's host, the
+   * port TCP got). Returns `host:port` for the banner, or undefined when there is no IPv4 listener.
+   */
+  private async startDatagrams (datagrams: DatagramPath): Promise<string | undefined> {
+    const host = this.config.listen.map(a => /^\/ip4\/([^/]+)\/tcp\//.exec(a)?.[1]).find(h => h !== undefined)
+    const bound = this.node.getMultiaddrs().map(a => a.toString()).map(a => /^\/ip4\/[^/]+\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p !== undefined)
+    if (host === undefined || bound === undefined) return undefined
+    await this.node.handle(DATAGRAM_KEY_PROTOCOL, datagrams.keyReceiver(), { maxInboundStreams: 2, maxOutboundStreams: 2 })
+    const port = await datagrams.start(host, Number(bound))
+    return `udp ${host}:${port}`
   }
 
   /** A peer flooded past the threshold: cooldown, drop its streams and connections (others unaffected). */
@@ -456,6 +505,7 @@ export class Libp2pTransport implements Transport {
     })
     this.inbound.abortPeer(id, 'flooding')
     this.outbound.dropPeer(id, 'refused')
+    this.datagrams?.dropPeer(id)
     for (const conn of this.connectionsOf(id)) conn.abort(new Error('flooding'))
   }
 

@@ -46,6 +46,18 @@ export interface DroppedOutbound {
   closed: number
 }
 
+/** Datagrams (datagrams.ts): swim frames over UDP. */
+export interface DatagramCounters {
+  sent: number
+  received: number
+  /** The socket refused or failed a send (no route, buffer full). */
+  sendFailed: number
+  /** Dropped: not murmur's (size, version), a key we never issued (e.g. of our previous life), failed authentication, a counter seen already. */
+  rejected: { malformed: number, unknownKey: number, unauthenticated: number, replayed: number }
+  /** Keys whose hellos went unanswered: UDP to that peer is dropped on the way; its frames go by stream. */
+  pathsUnconfirmed: number
+}
+
 export interface RejectedConnections {
   handshakeFailed: number
   unauthorized: number
@@ -102,6 +114,8 @@ export interface TransportStats {
   /** Times frames of one peer kept arriving on two open connections at once: two processes with its identity (identity-clash.ts). */
   identityClashes: number
   streamsOpened: { inbound: number, outbound: number }
+  /** Swim frames sent and received as datagrams (datagrams.ts), and datagrams dropped. */
+  datagrams: DatagramCounters
   /** Gauges, sampled at `stats()` time. */
   openConnections: number
   connectedPeers: number
@@ -134,6 +148,7 @@ export function createCounters (): TransportCounters {
     duplicateConnectionsClosed: 0,
     silentConnectionsClosed: 0,
     identityClashes: 0,
-    streamsOpened: { inbound: 0, outbound: 0 }
+    streamsOpened: { inbound: 0, outbound: 0 },
+    datagrams: { sent: 0, received: 0, sendFailed: 0, rejected: { malformed: 0, unknownKey: 0, unauthenticated: 0, replayed: 0 }, pathsUnconfirmed: 0 }
   }
 }

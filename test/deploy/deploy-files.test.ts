@@ -145,7 +145,8 @@ describe('Dockerfile', () => {
     checkMurmurArgs(args)
     expect(hc).not.toMatch(/:\d+|--http-addr|MURMUR_HTTP_ADDR/) // the address is the agent's own record
     expect(env.MURMUR_HTTP_ADDR).toBeUndefined() // would pin the commands to one port whatever MURMUR_HTTP says
-    expect(all('EXPOSE')[0]?.split(' ')).toEqual(['4001', port])
+    // The libp2p port in TCP, the same port in UDP (membership's datagrams), the HTTP port.
+    expect(all('EXPOSE')[0]?.split(' ')).toEqual(['4001', '4001/udp', port])
     expect(env.MURMUR_LISTEN).toBe('/ip4/0.0.0.0/tcp/4001')
     agentAccepts({ ...env, MURMUR_HTTP_TOKEN: 'x'.repeat(16) })
     // Without a token the agent refuses a public HTTP address: the image is not open by default.

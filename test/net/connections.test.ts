@@ -16,8 +16,10 @@ import { captureLog, sleep, startTransport, waitFor } from './helpers.js'
 describe('connections', () => {
   const started: Libp2pTransport[] = []
   afterEach(async () => { await Promise.all(started.splice(0).map(async t => { await t.close(500) })) })
-  const start = async (...args: Parameters<typeof startTransport>): Promise<Libp2pTransport> => {
-    const t = await startTransport(...args)
+  // These tests are about connections and their streams: small swim frames would otherwise travel as
+  // datagrams once keys are exchanged (test/net/datagrams.test.ts), with no connection needed.
+  const start = async (init: Parameters<typeof startTransport>[0] = {}, name?: string): Promise<Libp2pTransport> => {
+    const t = await startTransport({ datagrams: false, ...init }, name)
     started.push(t)
     return t
   }

@@ -1,0 +1,87 @@
+/**
+ * Datagram keys (datagrams.ts): the keys this peer issued to others (to open what they send us) and the
+ * keys others issued to us (to seal what we send them). Both are bounded maps, oldest out first.
+ *
+ * A peer issues a fresh key over each connection that opens, so a key is never handed out twice and a
+ * sender's counter, starting over with each key, never reuses a nonce. Keys live in memory only: a
+ * restarted process has none, and drops what others seal with keys of its previous life.
+ */
+import { randomBytes } from 'node:crypto'
+import type { PeerId } from '../core/transport.js'
+import { KEY_BYTES, KEY_ID_BYTES, ReplayWindow, keyIdText } from './datagram-seal.js'
+
+/** Keys issued, and keys held, at most: a peer meets about one key per member it has been connected to. */
+export const MAX_DATAGRAM_KEYS = 4096
+
+/** A key this peer issued to `peer`: what `peer` seals its datagrams to us with. */
+export interface IssuedKey {
+  readonly peer: PeerId
+  readonly id: Uint8Array
+  readonly key: Uint8Array
+  readonly window: ReplayWindow
+}
+
+/** A key `peer` issued to us, and where to send: what we seal our datagrams to `peer` with. */
+export interface HeldKey {
+  readonly id: Uint8Array
+  readonly key: Uint8Array
+  readonly host: string
+  readonly port: number
+  /** Datagrams sealed with it so far (the next counter is one more). */
+  counter: number
+  /** A hello sealed with it was answered: the UDP path to `peer` works. */
+  confirmed: boolean
+  /** The hello we wait an answer to, and hellos sent. */
+  hello?: Uint8Array
+  hellos: number
+}
+
+export class DatagramKeys {
+  /** By key id (hex). */
+  private readonly issued = new Map<string, IssuedKey>()
+  /** By peer: the key to seal with. */
+  private readonly held = new Map<PeerId, HeldKey>()
+
+  /** A fresh key for `peer` (its previous ones stay valid until evicted: datagrams of them may be in flight). */
+  issue (peer: PeerId): IssuedKey {
+    const issued: IssuedKey = { peer, id: randomBytes(KEY_ID_BYTES), key: randomBytes(KEY_BYTES), window: new ReplayWindow() }
+    bounded(this.issued, keyIdText(issued.id), issued)
+    return issued
+  }
+
+  /** The issued key named by a datagram's header, if we issued it. */
+  issuedById (keyId: string): IssuedKey | undefined {
+    return this.issued.get(keyId)
+  }
+
+  /** `peer` issued us a key (over a connection): it replaces the one we held, unconfirmed. */
+  hold (peer: PeerId, id: Uint8Array, key: Uint8Array, host: string, port: number): HeldKey {
+    const held: HeldKey = { id, key, host, port, counter: 0, confirmed: false, hellos: 0 }
+    this.held.delete(peer)
+    bounded(this.held, peer, held)
+    return held
+  }
+
+  heldFor (peer: PeerId): HeldKey | undefined {
+    return this.held.get(peer)
+  }
+
+  /** Forget the key `peer` issued us: the next frame to it goes by stream. */
+  dropHeld (peer: PeerId): void {
+    this.held.delete(peer)
+  }
+
+  get sizes (): { issued: number, held: number } {
+    return { issued: this.issued.size, held: this.held.size }
+  }
+}
+
+/** Sets `key` in `map`, evicting the oldest entries past MAX_DATAGRAM_KEYS (Maps iterate in insertion order). */
+function bounded<K, V> (map: Map<K, V>, key: K, value: V): void {
+  map.set(key, value)
+  while (map.size > MAX_DATAGRAM_KEYS) {
+    const oldest = map.keys().next()
+    if (oldest.done === true) break
+    map.delete(oldest.value)
+  }
+}

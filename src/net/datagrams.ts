@@ -1,0 +1,316 @@
+/**
+ * The datagram path: small swim frames (pings, acks, gossip) over UDP, as memberlist sends them, instead of
+ * the connection's stream (TCP, Noise, yamux). A probe then costs two packets, not three or four (no TCP
+ * acknowledgement of each), none of libp2p's stream layers, and no connection at all: a member probed
+ * round-robin among more members than the connection budget holds is pinged without a dial (issue 11).
+ *
+ * Keys: whenever a connection opens, each end issues the other a fresh key over it (a DATAGRAM_KEY_PROTOCOL
+ * stream: version, UDP port, key id, key), so a key is as authentic and secret as the Noise session that
+ * carried it. A datagram is sealed with the key its receiver issued (datagram-seal.ts), which names the
+ * sender; one that fails authentication, repeats a counter or names a key we never issued is dropped,
+ * counted, and logged rate-limited.
+ *
+ * A held key is used once a hello sealed with it was answered (the UDP path works: no firewall drops it),
+ * and outlives a connection that this end closed (its budget): pings need none. A connection the remote
+ * closed drops the key: the remote may have stopped, and the next ping then dials, where a refused dial
+ * is evidence of a crash. A process that restarted without our seeing a connection close drops our
+ * datagrams silently; the prober's stream fallback ping reaches it, and the new connection brings new keys.
+ */
+import { createSocket } from 'node:dgram'
+import type { Socket } from 'node:dgram'
+import { randomBytes } from 'node:crypto'
+import { isIPv4 } from 'node:net'
+import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface'
+import type { Logger, RateLimitedLog } from '../core/logger.js'
+import { DATAGRAM_MAX_FRAME_BYTES } from '../core/transport.js'
+import type { PeerId } from '../core/transport.js'
+import { DatagramKeys } from './datagram-keys.js'
+import type { HeldKey } from './datagram-keys.js'
+import { DATAGRAM_OVERHEAD, DatagramKind, KEY_BYTES, KEY_ID_BYTES, open, readHeader, seal } from './datagram-seal.js'
+import { toError } from './describe-error.js'
+import type { DatagramCounters } from './stats.js'
+
+export const DATAGRAM_KEY_PROTOCOL = '/murmur/datagram-key/1.0.0'
+const KEY_MESSAGE_VERSION = 1
+/** version, UDP port (2 bytes), key id, key. */
+const KEY_MESSAGE_BYTES = 1 + 2 + KEY_ID_BYTES + KEY_BYTES
+const KEY_STREAM_TIMEOUT_MS = 5000
+/** Hellos per held key before giving up on its path (until the next connection brings a new key). */
+const MAX_HELLOS = 3
+const HELLO_RETRY_MS = 1000
+const HELLO_BYTES = 8
+/** A connection this end closed less than this long ago counts as closed by us when its `disconnected` comes. */
+const LOCAL_CLOSE_MEMORY_MS = 10_000
+/** The largest datagram we send or accept. */
+export const MAX_DATAGRAM_BYTES = DATAGRAM_MAX_FRAME_BYTES + DATAGRAM_OVERHEAD
+
+export interface DatagramPathDeps {
+  localId: PeerId
+  log: Logger
+  warnings: RateLimitedLog
+  counters: DatagramCounters
+  now: () => number
+  /** An authenticated swim frame from `from`: admission (policy, rate limits) and delivery. */
+  deliver: (from: PeerId, frame: Uint8Array) => void
+  /** Whether `id` may talk to us at all (not blocked, allowed, not cooling down). */
+  allowed: (id: PeerId) => boolean
+}
+
+export class DatagramPath {
+  private readonly keys = new DatagramKeys()
+  private socket: Socket | undefined
+  private port = 0
+  private closed = false
+  private readonly localCloses = new Map<PeerId, number>()
+  private readonly helloTimers = new Set<NodeJS.Timeout>()
+
+  constructor (private readonly deps: DatagramPathDeps) {}
+
+  /**
+   * Binds UDP on `host`, at `port` (the TCP listen port, as memberlist shares one) or, if that is taken, any
+   * port: the key message says which. Returns the port bound.
+   */
+  async start (host: string, port: number): Promise<number> {
+    try {
+      this.port = await this.bind(host, port)
+    } catch {
+      this.port = await this.bind(host, 0)
+    }
+    return this.port
+  }
+
+  /** The UDP port datagrams reach us at (0 before start). */
+  get localPort (): number {
+    return this.port
+  }
+
+  /** Whether a frame to `id` goes as a datagram now: a confirmed key is held and `id` is allowed. */
+  canSend (id: PeerId): boolean {
+    return this.keys.heldFor(id)?.confirmed === true && this.deps.allowed(id)
+  }
+
+  /** Seals and sends `frame` to `id`; false (nothing sent) without a confirmed key. */
+  send (id: PeerId, frame: Uint8Array): boolean {
+    const held = this.keys.heldFor(id)
+    if (held?.confirmed !== true || frame.byteLength > DATAGRAM_MAX_FRAME_BYTES) return false
+    this.sendSealed(held, DatagramKind.frame, frame)
+    return true
+  }
+
+  /** A connection opened: issue the remote a fresh key over it. */
+  onConnectionOpen (connection: Connection): void {
+    if (this.closed || this.socket === undefined) return
+    const peer = connection.remotePeer.toString()
+    if (peer === this.deps.localId) return
+    const issued = this.keys.issue(peer)
+    const message = new Uint8Array(KEY_MESSAGE_BYTES)
+    message[0] = KEY_MESSAGE_VERSION
+    new DataView(message.buffer).setUint16(1, this.port)
+    message.set(issued.id, 3)
+    message.set(issued.key, 3 + KEY_ID_BYTES)
+    void this.sendKeyMessage(connection, message)
+  }
+
+  /** This end is closing its connections to `id` (budget, forget): keep the key it issued us. */
+  noteLocalClose (id: PeerId): void {
+    this.localCloses.set(id, this.deps.now())
+  }
+
+  /** The last connection to `id` closed: drop its key unless we closed it. */
+  onDisconnected (id: PeerId): void {
+    const closedAt = this.localCloses.get(id)
+    this.localCloses.delete(id)
+    if (closedAt !== undefined && this.deps.now() - closedAt < LOCAL_CLOSE_MEMORY_MS) return
+    this.keys.dropHeld(id)
+  }
+
+  /** Forget the key `id` issued us (block, flooder): frames to it go by stream, where the policy applies. */
+  dropPeer (id: PeerId): void {
+    this.keys.dropHeld(id)
+  }
+
+  /** The handler of DATAGRAM_KEY_PROTOCOL streams: one key message, bounded in size and time. */
+  keyReceiver (): (stream: Stream, connection: Connection) => void {
+    return (stream, connection) => {
+      let buffer = new Uint8Array(0)
+      const timer = setTimeout(() => { end(new Error('datagram key message took too long')) }, KEY_STREAM_TIMEOUT_MS)
+      const end = (error?: Error): void => {
+        clearTimeout(timer)
+        stream.removeEventListener('message', onMessage)
+        stream.removeEventListener('remoteCloseWrite', onEnd)
+        stream.removeEventListener('close', onClose)
+        if (error !== undefined) stream.abort(error)
+      }
+      const onMessage = (evt: StreamMessageEvent): void => {
+        const data = evt.data.subarray()
+        if (buffer.byteLength + data.byteLength > KEY_MESSAGE_BYTES) {
+          this.deps.warnings.warn('datagram-key:oversized', 'refused a datagram key message: longer than one key', { from: connection.remotePeer.toString() })
+          end(new Error('datagram key message too long'))
+          return
+        }
+        const next = new Uint8Array(buffer.byteLength + data.byteLength)
+        next.set(buffer)
+        next.set(data, buffer.byteLength)
+        buffer = next
+      }
+      const onEnd = (): void => {
+        end()
+        void stream.close().catch(() => {})
+        this.onKeyMessage(connection, buffer)
+      }
+      const onClose = (): void => { end() }
+      stream.addEventListener('message', onMessage)
+      stream.addEventListener('remoteCloseWrite', onEnd)
+      stream.addEventListener('close', onClose)
+    }
+  }
+
+  close (): void {
+    this.closed = true
+    for (const t of this.helloTimers) clearTimeout(t)
+    this.helloTimers.clear()
+    this.socket?.close()
+    this.socket = undefined
+  }
+
+  get keyCounts (): { issued: number, held: number } {
+    return this.keys.sizes
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────────
+
+  private async bind (host: string, port: number): Promise<number> {
+    const socket = createSocket({ type: 'udp4' })
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject)
+      socket.bind(port, host, () => {
+        socket.off('error', reject)
+        resolve()
+      })
+    })
+    socket.on('error', (err) => {
+      this.deps.warnings.warn('datagram:socket', 'datagram socket error', { error: err.message })
+    })
+    socket.on('message', (msg) => { this.onDatagram(msg) })
+    socket.unref()
+    this.socket = socket
+    return socket.address().port
+  }
+
+  private async sendKeyMessage (connection: Connection, message: Uint8Array): Promise<void> {
+    let stream: Stream | undefined
+    try {
+      stream = await connection.newStream(DATAGRAM_KEY_PROTOCOL, { signal: AbortSignal.timeout(KEY_STREAM_TIMEOUT_MS) })
+      stream.send(message)
+      await stream.close({ signal: AbortSignal.timeout(KEY_STREAM_TIMEOUT_MS) })
+    } catch (err) {
+      stream?.abort(toError(err))
+      // An older peer does not speak the protocol; a closing connection is not news. Frames go by stream.
+      this.deps.log.debug('could not issue a datagram key', { peer: connection.remotePeer.toString(), error: toError(err).message })
+    }
+  }
+
+  private onKeyMessage (connection: Connection, message: Uint8Array): void {
+    if (this.closed) return
+    const peer = connection.remotePeer.toString()
+    if (message.byteLength !== KEY_MESSAGE_BYTES || message[0] !== KEY_MESSAGE_VERSION) {
+      this.deps.warnings.warn('datagram-key:malformed', 'ignored a malformed datagram key message', { from: peer, bytes: message.byteLength })
+      return
+    }
+    const port = new DataView(message.buffer, message.byteOffset).getUint16(1)
+    const host = ipv4Of(connection.remoteAddr.toString())
+    if (port === 0 || host === undefined) return
+    const held = this.keys.hold(peer, message.slice(3, 3 + KEY_ID_BYTES), message.slice(3 + KEY_ID_BYTES), host, port)
+    this.sendHello(peer, held)
+  }
+
+  private sendHello (peer: PeerId, held: HeldKey): void {
+    if (this.closed || held.confirmed || this.keys.heldFor(peer) !== held) return
+    if (held.hellos >= MAX_HELLOS) {
+      this.deps.counters.pathsUnconfirmed++
+      this.deps.warnings.warn(`datagram:unconfirmed:${peer}`, 'no answer to datagrams from a connected peer: UDP to it is dropped on the way (a firewall?); its frames go over the connection', { peer, to: `${held.host}:${held.port}` })
+      return
+    }
+    held.hellos++
+    held.hello = randomBytes(HELLO_BYTES)
+    this.sendSealed(held, DatagramKind.hello, held.hello)
+    const timer = setTimeout(() => {
+      this.helloTimers.delete(timer)
+      this.sendHello(peer, held)
+    }, HELLO_RETRY_MS)
+    timer.unref()
+    this.helloTimers.add(timer)
+  }
+
+  private sendSealed (held: HeldKey, kind: DatagramKind, payload: Uint8Array): void {
+    const socket = this.socket
+    if (socket === undefined) return
+    held.counter++
+    const packet = seal(held.key, held.id, held.counter, kind, payload)
+    this.deps.counters.sent++
+    socket.send(packet, held.port, held.host, (err) => {
+      if (err === null || err === undefined) return
+      this.deps.counters.sendFailed++
+      this.deps.warnings.warn('datagram:send', 'a datagram could not be sent', { to: `${held.host}:${held.port}`, error: err.message })
+    })
+  }
+
+  private onDatagram (packet: Uint8Array): void {
+    const { counters, warnings } = this.deps
+    const header = packet.byteLength <= MAX_DATAGRAM_BYTES ? readHeader(packet) : undefined
+    if (header === undefined) {
+      counters.rejected.malformed++
+      warnings.warn('datagram:malformed', 'dropped a datagram that is not murmur\'s (size or version)', { bytes: packet.byteLength })
+      return
+    }
+    const issued = this.keys.issuedById(header.keyId)
+    if (issued === undefined) {
+      // Sealed with a key of this process's previous life, or by someone guessing: both are dropped.
+      counters.rejected.unknownKey++
+      return
+    }
+    const opened = open(issued.key, packet)
+    if (opened === undefined) {
+      counters.rejected.unauthenticated++
+      warnings.warn('datagram:unauthenticated', 'dropped a datagram that failed authentication (forged or corrupted)', { peer: issued.peer })
+      return
+    }
+    if (!issued.window.accept(header.counter)) {
+      counters.rejected.replayed++
+      return
+    }
+    counters.received++
+    const from = issued.peer
+    if (!this.deps.allowed(from)) return
+    switch (opened.kind) {
+      case DatagramKind.frame:
+        if (opened.payload.byteLength > 0) this.deps.deliver(from, opened.payload)
+        else counters.rejected.malformed++
+        return
+      case DatagramKind.hello: {
+        const held = this.keys.heldFor(from)
+        if (held !== undefined && opened.payload.byteLength === HELLO_BYTES) this.sendSealed(held, DatagramKind.helloAck, opened.payload)
+        return
+      }
+      case DatagramKind.helloAck: {
+        const held = this.keys.heldFor(from)
+        if (held?.hello === undefined || !sameBytes(held.hello, opened.payload)) return
+        if (!held.confirmed) this.deps.log.debug('datagram path confirmed', { peer: from, to: `${held.host}:${held.port}` })
+        held.confirmed = true
+        held.hello = undefined
+      }
+    }
+  }
+}
+
+/** The IPv4 address of a multiaddr `/ip4/<a>/…`, or undefined (IPv6 and names are not used for datagrams yet). */
+function ipv4Of (addr: string): string | undefined {
+  const m = /^\/ip4\/([^/]+)\//.exec(addr)
+  return m?.[1] !== undefined && isIPv4(m[1]) ? m[1] : undefined
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}

@@ -1,0 +1,159 @@
+/**
+ * The datagram path (src/net/datagrams.ts) between real libp2p transports on 127.0.0.1: small swim frames
+ * travel over UDP once a connection has exchanged keys and a hello was answered; what is larger, asked to go
+ * by stream, or bound for a blocked peer does not; keys outlive a connection this end closed and not one the
+ * remote closed; and whatever arrives at the UDP port that is not an authentic datagram is dropped and counted.
+ */
+import { createSocket } from 'node:dgram'
+import { randomBytes } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DATAGRAM_MAX_FRAME_BYTES } from '../../src/core/transport.js'
+import type { PeerId } from '../../src/core/transport.js'
+import type { Libp2pTransport } from '../../src/net/index.js'
+import { DATAGRAM_VERSION } from '../../src/net/datagram-seal.js'
+import { captureLog, sleep, startTransport, waitFor } from './helpers.js'
+
+const open: Libp2pTransport[] = []
+async function start (init: Parameters<typeof startTransport>[0] = {}, name = 'peer'): Promise<Libp2pTransport> {
+  const t = await startTransport(init, name)
+  open.push(t)
+  return t
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map(async t => { await t.close(500) }))
+})
+
+function inbox (t: Libp2pTransport): Array<{ from: PeerId, text: string }> {
+  const got: Array<{ from: PeerId, text: string }> = []
+  t.onFrame('swim', (from, frame) => { got.push({ from, text: new TextDecoder().decode(frame) }) })
+  return got
+}
+const frame = (text: string): Uint8Array => new TextEncoder().encode(text)
+const dest = (t: Libp2pTransport): { id: PeerId, addrs: string[] } => ({ id: t.localId, addrs: t.addresses() })
+const udpPort = (t: Libp2pTransport): number => Number(/\/tcp\/(\d+)/.exec(t.addresses()[0] ?? '')?.[1])
+
+/** Connects a and b (a frame over the stream) and waits until each has a confirmed datagram path to the other. */
+async function paired (a: Libp2pTransport, b: Libp2pTransport): Promise<void> {
+  a.send('swim', dest(b), frame('hello over the stream'))
+  await waitFor(() => a.datagramPath(b.localId) && b.datagramPath(a.localId), 5_000, 'datagram paths confirmed both ways')
+}
+
+describe('datagrams between two peers', () => {
+  it('carry a small swim frame once the connection exchanged keys, and nothing else', async () => {
+    const a = await start({}, 'a')
+    const b = await start({}, 'b')
+    const got = inbox(b)
+    expect(a.datagramPath(b.localId)).toBe(false)
+    await paired(a, b)
+    const before = b.stats().datagrams.received
+    const streamFramesBefore = b.stats().channels.swim.framesIn
+    a.send('swim', dest(b), frame('ping by datagram'))
+    await waitFor(() => got.some(g => g.text === 'ping by datagram'), 2_000, 'the datagram frame arrives')
+    expect(got.find(g => g.text === 'ping by datagram')?.from).toBe(a.localId)
+    expect(b.stats().datagrams.received).toBe(before + 1)
+    // Counted as swim traffic like any frame.
+    expect(b.stats().channels.swim.framesIn).toBe(streamFramesBefore + 1)
+
+    // Larger than a datagram, asked to go by stream, or on another channel: not a datagram.
+    const big = 'x'.repeat(DATAGRAM_MAX_FRAME_BYTES + 1)
+    a.send('swim', dest(b), frame(big))
+    a.send('swim', dest(b), frame('fallback ping'), { stream: true })
+    await waitFor(() => got.some(g => g.text === big) && got.some(g => g.text === 'fallback ping'), 3_000, 'the stream frames arrive')
+    expect(b.stats().datagrams.received).toBe(before + 1)
+    expect(a.stats().datagrams.rejected).toEqual({ malformed: 0, unknownKey: 0, unauthenticated: 0, replayed: 0 })
+  })
+
+  it('are not used when turned off', async () => {
+    const a = await start({ datagrams: false }, 'a')
+    const b = await start({}, 'b')
+    const got = inbox(b)
+    a.send('swim', dest(b), frame('one'))
+    await waitFor(() => got.length === 1, 3_000, 'the stream frame arrives')
+    await sleep(500)
+    expect(a.datagramPath(b.localId)).toBe(false)
+    // b issued a key to a, but a never answers hellos (it has no socket): b's path is never confirmed.
+    expect(b.datagramPath(a.localId)).toBe(false)
+    b.send('swim', dest(a), frame('back'))
+    expect(b.stats().datagrams.sent).toBeLessThanOrEqual(3)
+  })
+
+  it('stop when the remote closes the connection (it may be gone), and a refused dial follows', async () => {
+    const a = await start({}, 'a')
+    const b = await start({}, 'b')
+    await paired(a, b)
+    const events: string[] = []
+    a.onPeerEvent(e => { events.push(e.type + (e.type === 'unreachable' && e.refused === true ? ':refused' : '')) })
+    await b.close(500)
+    await waitFor(() => !a.datagramPath(b.localId), 3_000, 'a drops the key b issued')
+    a.send('swim', dest(b), frame('are you there?'))
+    await waitFor(() => events.includes('unreachable:refused'), 3_000, 'the dial is refused')
+  })
+
+  it('outlive a connection this end closed for its budget', async () => {
+    const a = await start({ maxConnections: 1, pruneGraceMs: 0 }, 'a')
+    const b = await start({}, 'b')
+    const c = await start({}, 'c')
+    const gotB = inbox(b)
+    await paired(a, b)
+    await paired(a, c)
+    await waitFor(() => !a.isConnected(b.localId) || !a.isConnected(c.localId), 5_000, 'the budget closes one connection')
+    const pruned = a.isConnected(b.localId) ? c : b
+    expect(a.datagramPath(pruned.localId)).toBe(true)
+    const dialsBefore = a.stats().dials.ok
+    a.send('swim', dest(pruned), frame('still reachable'))
+    if (pruned === b) await waitFor(() => gotB.some(g => g.text === 'still reachable'), 2_000, 'the datagram reaches the pruned peer')
+    else await waitFor(() => c.stats().datagrams.received > 1, 2_000, 'the datagram reaches the pruned peer')
+    expect(a.stats().dials.ok).toBe(dialsBefore)
+    expect(a.isConnected(pruned.localId)).toBe(false)
+  })
+
+  it('stop for a blocked peer both ways, and come back after the heal', async () => {
+    const a = await start({}, 'a')
+    const b = await start({}, 'b')
+    const got = inbox(a)
+    await paired(a, b)
+    a.block([b.localId])
+    expect(a.datagramPath(b.localId)).toBe(false)
+    await waitFor(() => !b.datagramPath(a.localId), 3_000, 'b drops its key when a aborts the connection')
+    a.heal()
+    await paired(a, b)
+    b.send('swim', dest(a), frame('after the heal'))
+    await waitFor(() => got.some(g => g.text === 'after the heal'), 2_000, 'datagrams flow again')
+  })
+})
+
+describe('hostile datagrams', () => {
+  it('are dropped and counted, logged rate-limited, and the path keeps working', async () => {
+    const log = captureLog('a')
+    const a = await start({ logger: log.logger }, 'a')
+    const b = await start({}, 'b')
+    const got = inbox(a)
+    await paired(a, b)
+    const raw = createSocket('udp4')
+    const send = async (bytes: Uint8Array): Promise<void> => {
+      await new Promise<void>((resolve, reject) => { raw.send(bytes, udpPort(a), '127.0.0.1', (err) => { err === null ? resolve() : reject(err) }) })
+    }
+    try {
+      for (let i = 0; i < 20; i++) await send(randomBytes(100))
+      await send(new Uint8Array(4000))
+      await send(new Uint8Array(0))
+      const unknown = new Uint8Array(60)
+      unknown[0] = DATAGRAM_VERSION
+      unknown.set(randomBytes(59), 1)
+      await send(unknown)
+      await waitFor(() => a.stats().datagrams.rejected.malformed + a.stats().datagrams.rejected.unknownKey >= 22, 2_000, 'the junk is counted')
+    } finally {
+      raw.close()
+    }
+    const rejected = a.stats().datagrams.rejected
+    expect(rejected.unknownKey).toBeGreaterThanOrEqual(1)
+    // Random bytes start with the version byte 1 time in 256: those count as unknown keys.
+    expect(rejected.malformed + rejected.unknownKey).toBe(23)
+    // 22 malformed datagrams, at most the rate-limited log's burst (5 in 10 s) of lines about them.
+    const lines = log.lines.filter(l => l.includes('not murmur')).length
+    expect(lines).toBeGreaterThan(0)
+    expect(lines).toBeLessThanOrEqual(5)
+    b.send('swim', dest(a), frame('still fine'))
+    await waitFor(() => got.some(g => g.text === 'still fine'), 2_000, 'an authentic datagram still arrives')
+  })
+})
