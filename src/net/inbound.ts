@@ -162,8 +162,9 @@ export class Inbound {
   private onFrame (channel: Channel, from: PeerId, frame: Uint8Array, connection: Connection): boolean {
     const peer = this.admit(channel, from, frame)
     if (typeof peer === 'boolean') return peer
-    const clash = peer.clash[channel].note(connection, this.deps.now())
-    if (clash !== undefined) this.clashed(peer, from, clash, this.deps.now())
+    const t = this.deps.now()
+    const clash = peer.clash[channel].note(connection, t)
+    if (clash !== undefined) this.clashed(peer, from, clash, t)
     this.deps.deliver(channel, from, frame)
     return true
   }
