@@ -123,6 +123,18 @@ describe('datagrams between two peers', () => {
 })
 
 describe('hostile datagrams', () => {
+  it('from a peer over its swim rate are dropped like stream frames over it', async () => {
+    const a = await start({ inboundRate: { swim: { ratePerSec: 5, burst: 5 } } }, 'a')
+    const b = await start({}, 'b')
+    const got = inbox(a)
+    await paired(a, b)
+    const received = a.stats().datagrams.received
+    for (let i = 0; i < 40; i++) b.send('swim', dest(a), frame(`flood ${i}`))
+    await waitFor(() => a.stats().datagrams.received >= received + 40, 2_000, 'all 40 datagrams arrive')
+    expect(a.stats().rejectedFrames.rateLimited).toBeGreaterThanOrEqual(30)
+    expect(got.filter(g => g.text.startsWith('flood')).length).toBeLessThanOrEqual(10)
+  })
+
   it('are dropped and counted, logged rate-limited, and the path keeps working', async () => {
     const log = captureLog('a')
     const a = await start({ logger: log.logger }, 'a')
