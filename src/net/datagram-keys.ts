@@ -7,6 +7,7 @@
  * restarted process has none, and drops what others seal with keys of its previous life.
  */
 import { randomBytes } from 'node:crypto'
+import type { Connection } from '@libp2p/interface'
 import type { PeerId } from '../core/transport.js'
 import { KEY_BYTES, KEY_ID_BYTES, ReplayWindow, keyIdText } from './datagram-seal.js'
 
@@ -19,6 +20,8 @@ export interface IssuedKey {
   readonly id: Uint8Array
   readonly key: Uint8Array
   readonly window: ReplayWindow
+  /** The connection it was issued over: datagrams sealed with it count as frames on that connection (identity clash detection). */
+  readonly via: Connection | undefined
 }
 
 /** A key `peer` issued to us, and where to send: what we seal our datagrams to `peer` with. */
@@ -43,8 +46,8 @@ export class DatagramKeys {
   private readonly held = new Map<PeerId, HeldKey>()
 
   /** A fresh key for `peer` (its previous ones stay valid until evicted: datagrams of them may be in flight). */
-  issue (peer: PeerId): IssuedKey {
-    const issued: IssuedKey = { peer, id: randomBytes(KEY_ID_BYTES), key: randomBytes(KEY_BYTES), window: new ReplayWindow() }
+  issue (peer: PeerId, via?: Connection): IssuedKey {
+    const issued: IssuedKey = { peer, id: randomBytes(KEY_ID_BYTES), key: randomBytes(KEY_BYTES), window: new ReplayWindow(), via }
     bounded(this.issued, keyIdText(issued.id), issued)
     return issued
   }

@@ -50,8 +50,11 @@ export interface DatagramPathDeps {
   warnings: RateLimitedLog
   counters: DatagramCounters
   now: () => number
-  /** An authenticated swim frame from `from`: admission (policy, rate limits) and delivery. */
-  deliver: (from: PeerId, frame: Uint8Array) => void
+  /**
+   * An authenticated swim frame from `from`: admission (policy, rate limits) and delivery. `via`: the
+   * connection its key was issued over (two processes with one identity hold keys of two connections).
+   */
+  deliver: (from: PeerId, frame: Uint8Array, via: Connection | undefined) => void
   /** Whether `id` may talk to us at all (not blocked, allowed, not cooling down). */
   allowed: (id: PeerId) => boolean
 }
@@ -63,6 +66,8 @@ export class DatagramPath {
   private closed = false
   private readonly localCloses = new Map<PeerId, number>()
   private readonly helloTimers = new Set<NodeJS.Timeout>()
+  /** Sends handed to the socket and not yet done: close() lets them leave (a leave's last gossip). */
+  private sending = 0
 
   constructor (private readonly deps: DatagramPathDeps) {}
 
@@ -102,7 +107,7 @@ export class DatagramPath {
     if (this.closed || this.socket === undefined) return
     const peer = connection.remotePeer.toString()
     if (peer === this.deps.localId) return
-    const issued = this.keys.issue(peer)
+    const issued = this.keys.issue(peer, connection)
     const message = new Uint8Array(KEY_MESSAGE_BYTES)
     message[0] = KEY_MESSAGE_VERSION
     new DataView(message.buffer).setUint16(1, this.port)
@@ -165,10 +170,16 @@ export class DatagramPath {
     }
   }
 
-  close (): void {
+  /**
+   * Stops issuing and answering, lets the sends already handed to the socket leave (at most `timeoutMs`:
+   * closing the socket cancels them, and the last ones are a leave's gossip), then closes it.
+   */
+  async close (timeoutMs: number): Promise<void> {
     this.closed = true
     for (const t of this.helloTimers) clearTimeout(t)
     this.helloTimers.clear()
+    const deadline = performance.now() + timeoutMs
+    while (this.sending > 0 && performance.now() < deadline) await new Promise(resolve => setTimeout(resolve, 2))
     this.socket?.close()
     this.socket = undefined
   }
@@ -248,7 +259,9 @@ export class DatagramPath {
     held.counter++
     const packet = seal(held.key, held.id, held.counter, kind, payload)
     this.deps.counters.sent++
+    this.sending++
     socket.send(packet, held.port, held.host, (err) => {
+      this.sending--
       if (err === null || err === undefined) return
       this.deps.counters.sendFailed++
       this.deps.warnings.warn('datagram:send', 'a datagram could not be sent', { to: `${held.host}:${held.port}`, error: err.message })
@@ -284,7 +297,7 @@ export class DatagramPath {
     if (!this.deps.allowed(from)) return
     switch (opened.kind) {
       case DatagramKind.frame:
-        if (opened.payload.byteLength > 0) this.deps.deliver(from, opened.payload)
+        if (opened.payload.byteLength > 0) this.deps.deliver(from, opened.payload, issued.via)
         else counters.rejected.malformed++
         return
       case DatagramKind.hello: {

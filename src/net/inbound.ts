@@ -153,8 +153,10 @@ export class Inbound {
    * A swim frame that came as a datagram (datagrams.ts), already authenticated: the same policy, the same
    * (peer, swim) buckets and flood detection as a frame on a stream, then delivery.
    */
-  datagram (from: PeerId, frame: Uint8Array): void {
-    if (typeof this.admit('swim', from, frame) === 'boolean') return
+  datagram (from: PeerId, frame: Uint8Array, via: Connection | undefined): void {
+    const peer = this.admit('swim', from, frame)
+    if (typeof peer === 'boolean') return
+    if (via !== undefined) this.noteClash(peer, 'swim', from, via)
     this.deps.deliver('swim', from, frame)
   }
 
@@ -162,11 +164,16 @@ export class Inbound {
   private onFrame (channel: Channel, from: PeerId, frame: Uint8Array, connection: Connection): boolean {
     const peer = this.admit(channel, from, frame)
     if (typeof peer === 'boolean') return peer
+    this.noteClash(peer, channel, from, connection)
+    this.deps.deliver(channel, from, frame)
+    return true
+  }
+
+  /** A frame of `from` came on (or, as a datagram, by a key issued over) `connection`. */
+  private noteClash (peer: PeerInbound, channel: Channel, from: PeerId, connection: Connection): void {
     const t = this.deps.now()
     const clash = peer.clash[channel].note(connection, t)
     if (clash !== undefined) this.clashed(peer, from, clash, t)
-    this.deps.deliver(channel, from, frame)
-    return true
   }
 
   /**

@@ -187,7 +187,7 @@ export class Libp2pTransport implements Transport {
         warnings: parts.warnings,
         counters: this.counters.datagrams,
         now: this.now,
-        deliver: (from, frame) => { this.inbound.datagram(from, frame) },
+        deliver: (from, frame, via) => { this.inbound.datagram(from, frame, via) },
         allowed: (id) => this.policy.verdict(id) === 'ok'
       })
       : undefined
@@ -402,7 +402,8 @@ export class Libp2pTransport implements Transport {
     this.state = 'closing'
     this.shutdownSignal.abort()
     this.keeper.stop()
-    this.datagrams?.close()
+    // A leave's last gossip went out as datagrams just before: let those sends finish, then close the socket.
+    await this.datagrams?.close(Math.min(STREAM_CLOSE_MS, left() / 4))
     await this.outbound.flush(Math.min(this.config.closeFlushMs, left() / 2))
     // FIN after our last frame; the remote's reader then closes its side and the stream is done.
     await this.outbound.close(Math.min(STREAM_CLOSE_MS, left() / 2))

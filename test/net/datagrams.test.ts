@@ -63,6 +63,16 @@ describe('datagrams between two peers', () => {
     expect(a.stats().datagrams.rejected).toEqual({ malformed: 0, unknownKey: 0, unauthenticated: 0, replayed: 0 })
   })
 
+  it('sent just before close() still leave (a leave\'s last gossip)', async () => {
+    const a = await start({}, 'a')
+    const b = await start({}, 'b')
+    const got = inbox(b)
+    await paired(a, b)
+    for (let i = 0; i < 5; i++) a.send('swim', dest(b), frame(`left ${i}`))
+    await a.close(500)
+    await waitFor(() => got.filter(g => g.text.startsWith('left')).length === 5, 2_000, 'the last datagrams arrive')
+  })
+
   it('are not used when turned off', async () => {
     const a = await start({ datagrams: false }, 'a')
     const b = await start({}, 'b')
