@@ -9,10 +9,11 @@
  * and a counter: the text quoted from the remote is cut to MAX_NOTICE_BYTES and made printable, and a
  * stream that sends more, or takes longer than NOTICE_TIMEOUT_MS, is aborted.
  */
-import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../core/logger.js'
 import { terminalSafe } from '../core/terminal-safe.js'
 import { toError } from './describe-error.js'
+import { readSmallMessage } from './small-message.js'
 
 export const CLASH_PROTOCOL = '/murmur/clash/1.0.0'
 /** A notice is one multiaddr of the other process's connection (UTF-8). */
@@ -39,52 +40,16 @@ export async function sendClashNotice (connection: Connection, otherAddr: string
 export function clashNoticeReceiver (localId: string, log: Logger, now: () => number): (stream: Stream, connection: Connection) => void {
   let loggedAt = Number.NEGATIVE_INFINITY
   const handle = (stream: Stream, connection: Connection): void => {
-    const chunks: Uint8Array[] = []
-    let size = 0
-    const timer = setTimeout(() => { end(new Error('clash notice took too long')) }, NOTICE_TIMEOUT_MS)
-    const end = (error?: Error): void => {
-      clearTimeout(timer)
-      stream.removeEventListener('message', onMessage)
-      stream.removeEventListener('remoteCloseWrite', onEnd)
-      stream.removeEventListener('close', onClose)
-      if (error !== undefined) stream.abort(error)
-    }
-    const onMessage = (evt: StreamMessageEvent): void => {
-      const data = evt.data.subarray()
-      size += data.byteLength
-      if (size > MAX_NOTICE_BYTES) {
-        end(new Error(`clash notice over ${MAX_NOTICE_BYTES} bytes`))
-        return
-      }
-      chunks.push(data)
-    }
-    // The sender half-closed after its notice: log it, and close our end.
-    const onEnd = (): void => {
-      end()
-      void stream.close().catch(() => {})
-      if (size === 0) return
+    readSmallMessage(stream, { maxBytes: MAX_NOTICE_BYTES, timeoutMs: NOTICE_TIMEOUT_MS }, (bytes) => {
+      if (bytes.byteLength === 0) return
       const t = now()
       if (t - loggedAt < NOTICE_LOG_INTERVAL_MS) return
       loggedAt = t
-      const other = terminalSafe(new TextDecoder().decode(concat(chunks, size)))
+      const other = terminalSafe(new TextDecoder().decode(bytes))
       log.error('another process runs with a copy of this peer\'s identity: a member sees frames from this identity on two connections at once, and cannot tell the two processes apart (one of them gets no answers). Every peer needs its own peer.key: stop one, and start it with a data dir of its own (or remove its peer.key to have a new identity made)', {
         peerId: localId, toldBy: connection.remotePeer.toString(), otherConnectsFrom: other
       })
-    }
-    const onClose = (): void => { end() }
-    stream.addEventListener('message', onMessage)
-    stream.addEventListener('remoteCloseWrite', onEnd)
-    stream.addEventListener('close', onClose)
+    })
   }
   return handle
-}
-
-function concat (chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
 }

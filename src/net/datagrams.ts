@@ -20,7 +20,7 @@ import { createSocket } from 'node:dgram'
 import type { Socket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
 import { isIPv4 } from 'node:net'
-import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger, RateLimitedLog } from '../core/logger.js'
 import { DATAGRAM_MAX_FRAME_BYTES } from '../core/transport.js'
 import type { PeerId } from '../core/transport.js'
@@ -28,6 +28,7 @@ import { DatagramKeys } from './datagram-keys.js'
 import type { HeldKey } from './datagram-keys.js'
 import { DATAGRAM_OVERHEAD, DatagramKind, KEY_BYTES, KEY_ID_BYTES, open, readHeader, seal } from './datagram-seal.js'
 import { toError } from './describe-error.js'
+import { readSmallMessage } from './small-message.js'
 import type { DatagramCounters } from './stats.js'
 
 export const DATAGRAM_KEY_PROTOCOL = '/murmur/datagram-key/1.0.0'
@@ -137,36 +138,9 @@ export class DatagramPath {
   /** The handler of DATAGRAM_KEY_PROTOCOL streams: one key message, bounded in size and time. */
   keyReceiver (): (stream: Stream, connection: Connection) => void {
     return (stream, connection) => {
-      let buffer = new Uint8Array(0)
-      const timer = setTimeout(() => { end(new Error('datagram key message took too long')) }, KEY_STREAM_TIMEOUT_MS)
-      const end = (error?: Error): void => {
-        clearTimeout(timer)
-        stream.removeEventListener('message', onMessage)
-        stream.removeEventListener('remoteCloseWrite', onEnd)
-        stream.removeEventListener('close', onClose)
-        if (error !== undefined) stream.abort(error)
-      }
-      const onMessage = (evt: StreamMessageEvent): void => {
-        const data = evt.data.subarray()
-        if (buffer.byteLength + data.byteLength > KEY_MESSAGE_BYTES) {
-          this.deps.warnings.warn('datagram-key:oversized', 'refused a datagram key message: longer than one key', { from: connection.remotePeer.toString() })
-          end(new Error('datagram key message too long'))
-          return
-        }
-        const next = new Uint8Array(buffer.byteLength + data.byteLength)
-        next.set(buffer)
-        next.set(data, buffer.byteLength)
-        buffer = next
-      }
-      const onEnd = (): void => {
-        end()
-        void stream.close().catch(() => {})
-        this.onKeyMessage(connection, buffer)
-      }
-      const onClose = (): void => { end() }
-      stream.addEventListener('message', onMessage)
-      stream.addEventListener('remoteCloseWrite', onEnd)
-      stream.addEventListener('close', onClose)
+      readSmallMessage(stream, { maxBytes: KEY_MESSAGE_BYTES, timeoutMs: KEY_STREAM_TIMEOUT_MS }, (bytes) => { this.onKeyMessage(connection, bytes) }, () => {
+        this.deps.warnings.warn('datagram-key:oversized', 'refused a datagram key message: longer than one key', { from: connection.remotePeer.toString() })
+      })
     }
   }
 

@@ -6,11 +6,17 @@
  */
 import { createSocket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DATAGRAM_MAX_FRAME_BYTES } from '../../src/core/transport.js'
 import type { PeerId } from '../../src/core/transport.js'
 import type { Libp2pTransport } from '../../src/net/index.js'
 import { DATAGRAM_VERSION } from '../../src/net/datagram-seal.js'
+import { DATAGRAM_KEY_PROTOCOL } from '../../src/net/datagrams.js'
 import { captureLog, sleep, startTransport, waitFor } from './helpers.js'
 
 const open: Libp2pTransport[] = []
@@ -177,5 +183,29 @@ describe('hostile datagrams', () => {
     expect(lines).toBeLessThanOrEqual(5)
     b.send('swim', dest(a), frame('still fine'))
     await waitFor(() => got.some(g => g.text === 'still fine'), 2_000, 'an authentic datagram still arrives')
+  })
+
+  it('key messages that are malformed or oversized are refused with a warning, and hold nothing', async () => {
+    const log = captureLog('a')
+    const a = await start({ logger: log.logger }, 'a')
+    const raw = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    try {
+      const keyMessage = async (bytes: Uint8Array): Promise<void> => {
+        const s = await raw.dialProtocol(multiaddr(a.addresses()[0] as string), DATAGRAM_KEY_PROTOCOL, { signal: AbortSignal.timeout(2000) })
+        s.send(bytes)
+        await s.close().catch(() => {})
+        await waitFor(() => s.status !== 'open', 5_000, 'the key stream ends')
+      }
+      await keyMessage(new Uint8Array(43 + 1).fill(1))
+      await keyMessage(new Uint8Array(10).fill(1))
+      const wrongVersion = new Uint8Array(43)
+      wrongVersion[0] = 9
+      await keyMessage(wrongVersion)
+      await waitFor(() => log.lines.filter(l => l.includes('datagram key message')).length >= 3, 3_000, 'three warnings')
+      expect(a.datagramPath(raw.peerId.toString())).toBe(false)
+      expect(a.stats().datagrams.sent).toBe(0)
+    } finally {
+      await raw.stop()
+    }
   })
 })

@@ -1,0 +1,54 @@
+/**
+ * Reading one small message from an inbound stream: everything the remote writes before it half-closes,
+ * at most `maxBytes` and within `timeoutMs` (a stream that sends more, or takes longer, is aborted). For the
+ * one-message protocols (clash notices, datagram keys), whose senders are not trusted.
+ */
+import type { Stream, StreamMessageEvent } from '@libp2p/interface'
+
+export interface SmallMessageLimits {
+  maxBytes: number
+  timeoutMs: number
+}
+
+/**
+ * Calls `onMessage` with the bytes once the remote half-closed (our end is then closed too), or `onTooLong`
+ * before aborting a stream that sent more than `maxBytes`. Nothing is called for a stream that times out or
+ * closes first.
+ */
+export function readSmallMessage (stream: Stream, limits: SmallMessageLimits, onMessage: (bytes: Uint8Array) => void, onTooLong?: () => void): void {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const timer = setTimeout(() => { end(new Error(`a message took over ${limits.timeoutMs} ms`)) }, limits.timeoutMs)
+  const end = (error?: Error): void => {
+    clearTimeout(timer)
+    stream.removeEventListener('message', onData)
+    stream.removeEventListener('remoteCloseWrite', onEnd)
+    stream.removeEventListener('close', onClose)
+    if (error !== undefined) stream.abort(error)
+  }
+  const onData = (evt: StreamMessageEvent): void => {
+    const data = evt.data.subarray()
+    size += data.byteLength
+    if (size > limits.maxBytes) {
+      onTooLong?.()
+      end(new Error(`a message over ${limits.maxBytes} bytes`))
+      return
+    }
+    chunks.push(data)
+  }
+  const onEnd = (): void => {
+    end()
+    void stream.close().catch(() => {})
+    const bytes = new Uint8Array(size)
+    let at = 0
+    for (const c of chunks) {
+      bytes.set(c, at)
+      at += c.byteLength
+    }
+    onMessage(bytes)
+  }
+  const onClose = (): void => { end() }
+  stream.addEventListener('message', onData)
+  stream.addEventListener('remoteCloseWrite', onEnd)
+  stream.addEventListener('close', onClose)
+}
