@@ -9,13 +9,14 @@ import type { PeerOptions } from './api.js'
 import { requireStringRecord } from './core/config.js'
 import { ConfigError } from './core/errors.js'
 import { checkMemberTags, memberTextProblem } from './core/member-text.js'
+import { terminalSafeJson } from './core/terminal-safe.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from './net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from './net/config.js'
 
 /** A value as it appears in a message: JSON, cut to 80 characters. */
 function shown (value: unknown): string {
   const text = typeof value === 'string' ? value : String(value)
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)
+  return terminalSafeJson(text.length > 80 ? `${text.slice(0, 80)}…` : text)
 }
 
 function strings (option: string, value: unknown, what: string): readonly string[] {

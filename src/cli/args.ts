@@ -8,6 +8,7 @@ import { isIPv6 } from 'node:net'
 import path from 'node:path'
 import type { LogLevelName } from '../core/logger.js'
 import { memberTextProblem } from '../core/member-text.js'
+import { terminalSafeJson } from '../core/terminal-safe.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { isLoopbackIpv6, parseOrigin, tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
@@ -142,7 +143,8 @@ class ArgError extends Error {}
  */
 function show (value: string): string {
   if (value.length <= 80 && /^[\x21-\x7e]+$/.test(value)) return value
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
+  // terminalSafeJson, not JSON.stringify: a bidi control in the value reordered the message on the terminal.
+  return terminalSafeJson(value.length > 80 ? `${value.slice(0, 80)}…` : value)
 }
 
 /**

@@ -263,6 +263,20 @@ describe('the help names the command as it was run', () => {
   })
 })
 
+describe('bidi controls in --name and --tag', () => {
+  // U+202E and the other bidi controls were taken in --name and --tag (only C0, DEL and C1 were refused), and
+  // the error messages printed a value with JSON.stringify, which leaves them raw on the terminal.
+  test('--name or --tag holding a bidi control is refused in one line with the character escaped, from flags, the environment and a file', () => {
+    for (const c of ['\u202e', '\u202a', '\u2066', '\u2069', '\u200e', '\u200f', '\u061c']) {
+      const hex = c.charCodeAt(0).toString(16).padStart(4, '0')
+      expect(parseArgs(['--name', `web${c}1`]), hex).toEqual({ kind: 'error', message: `--name "web\\u${hex}1": holds a bidirectional-text control (\\u${hex}), which reorders how a terminal shows the line: names and tags are printable text` })
+      expect(parseArgs(['--tag', `role=db${c}`]), hex).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--tag "role=db\\u[0-9a-f]{4}": value holds a bidirectional-text control/) as unknown })
+    }
+    expect(parseArgs([], { MURMUR_NAME: 'a\u202eb' })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_NAME: --name "a\\u202eb": holds a bidirectional-text control/) as unknown })
+    expect(parseArgs(['--config', 'm.json'], {}, { readFile: () => JSON.stringify({ tag: { 'k\u2067': 'v' } }) })).toMatchObject({ kind: 'error', message: expect.stringMatching(/key holds a bidirectional-text control \(\\u2067\)/) as unknown })
+  })
+})
+
 describe('a single-value flag given twice', () => {
   // Before: the last one was kept silently (`--data-dir a --data-dir b` ran on b).
   test('is an error naming the flag; repeatable flags still repeat', () => {

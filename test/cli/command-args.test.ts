@@ -130,6 +130,24 @@ describe('an operator flag given twice', () => {
   })
 })
 
+describe('an agent\'s error message', () => {
+  // Whatever answers at the address wrote its error text to the operator's terminal as it was: an escape
+  // sequence in it (a retitled window, a cleared screen) or a bidi override acted on the terminal.
+  test('is printed with its control characters escaped', async () => {
+    server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ code: 'invalid_body', error: 'bad \u001b]0;owned\u0007 tag \u202etxt.exe\u009b' }))
+      })
+    })
+    await new Promise<void>((resolve) => { server?.listen(0, '127.0.0.1', resolve) })
+    const addr = `127.0.0.1:${(server.address() as { port: number }).port}`
+    const r = await murmur(['members', '--http-addr', addr])
+    expect(r).toEqual({ status: 1, stdout: '', stderr: 'murmur: 400 invalid_body: bad \\u001b]0;owned\\u0007 tag \\u202etxt.exe\\u009b\n' })
+  })
+})
+
 describe('a flag the command (or its action) does not take', () => {
   // Before: `docs get/ls --idempotency-key K` and `docs put --json` were accepted and ignored (exit 0), as
   // docs parsed one list of flags for all its actions.

@@ -47,4 +47,16 @@ describe('member tags holding control characters', () => {
     expect(() => { peer.setTags({ zone: 'two\nlines' }) }).toThrow(/^tags\.zone holds a control character \(\\u000a\)/)
     expect(peer.self().tags).toEqual(before)
   })
+
+  // U+202E and the other bidi controls were taken (only C0, DEL and C1 were refused) and gossiped.
+  test('POST /tags and setTags: a bidi control is refused like a control character', async () => {
+    const before = peer.self().tags
+    for (const set of [{ zone: 'eu\u202e' }, { 'k\u2066': 'v' }, { zone: '\u200f' }]) {
+      const r = await post({ set })
+      expect(r.status, JSON.stringify(set)).toBe(400)
+      expect(r.body).toEqual({ code: 'invalid_body', error: expect.stringMatching(/^tag (key|value) ".*" holds a bidirectional-text control \(\\u[0-9a-f]{4}\)/) as unknown })
+    }
+    expect(() => { peer.setTags({ zone: 'a\u202eb' }) }).toThrow(/^tags\.zone holds a bidirectional-text control \(\\u202e\)/)
+    expect(peer.self().tags).toEqual(before)
+  })
 })
