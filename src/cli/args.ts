@@ -12,6 +12,7 @@ import { terminalSafeJson } from '../core/terminal-safe.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { isLoopbackIpv6, parseOrigin, tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
+import { tagCountProblem } from '../peer-options.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
@@ -74,7 +75,7 @@ Options:
                              repeatable (default: the listen addresses)
   --data-dir <dir>           identity key and documents; same dir = same peer id (default ${DEFAULT_DATA_DIR})
   --name <name>              human-readable member name (default: hostname and port)
-  --tag <key=value>          member metadata, gossiped; repeatable
+  --tag <key=value>          member metadata, gossiped; repeatable (at most 31)
   --http <[host:]port>       serve the HTTP API there (default ${DEFAULT_HTTP.host}:${DEFAULT_HTTP.port}: loopback, any free port)
   --no-http                  do not serve the HTTP API
   --http-token-file <file>   require "Authorization: Bearer <token>", the token read from this file
@@ -220,7 +221,8 @@ function parseTag (value: string, tags: Record<string, string>): void {
   // Of two values for one key the last was kept, silently (--tag role=db --tag role=web).
   if (Object.hasOwn(tags, key)) throw new ArgError(`--tag ${show(value)}: key ${show(key)} given twice`)
   tags[key] = val
-  if (Object.keys(tags).length > SWIM_LIMITS.tags) throw new ArgError(`--tag: at most ${SWIM_LIMITS.tags} tags`)
+  const tooMany = tagCountProblem(tags)
+  if (tooMany !== undefined) throw new ArgError(`--tag: ${tooMany}`)
 }
 
 /** True for bind addresses only this machine can reach (strict: no `*.localhost`, which DNS may map anywhere). */

@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http'
 import type { Peer } from '../api.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
+import { tagCountProblem } from '../peer-options.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
 import type { Route } from './route.js'
@@ -64,7 +65,8 @@ export function updatedTags (current: Readonly<Record<string, string>>, body: un
   for (const k of del) delete next[tagText(k, SWIM_LIMITS.tagKeyChars, 'key')]
   // A key deleted may hold anything (set before this rule, or by an older agent); one set may not.
   for (const [k, v] of Object.entries(set)) next[newTagText(k, SWIM_LIMITS.tagKeyChars, 'key')] = newTagText(v, SWIM_LIMITS.tagValueChars, 'value')
-  if (Object.keys(next).length > SWIM_LIMITS.tags) throw new HttpError(400, 'invalid_body', `at most ${SWIM_LIMITS.tags} tags`)
+  const tooMany = tagCountProblem(next)
+  if (tooMany !== undefined) throw new HttpError(400, 'invalid_body', tooMany)
   return next
 }
 

@@ -277,6 +277,18 @@ describe('bidi controls in --name and --tag', () => {
   })
 })
 
+describe('how many --tag', () => {
+  // A peer given 32 tags had no room for murmur.http, the address of its HTTP API it adds: it went without
+  // it, silently. 31 of the user's own, and murmur.http (the peer's, or one the user sets) the 32nd.
+  test('at most 31 tags besides murmur.http, the message naming it', () => {
+    const tagFlags = (n: number): string[] => Array.from({ length: n }, (_, i) => ['--tag', `k${i}=v`]).flat()
+    expect(parseArgs(tagFlags(32))).toEqual({ kind: 'error', message: '--tag: at most 31 tags, got 32 (a member has 32, and murmur.http, the peer\'s HTTP API address, which it adds itself, is the last)' })
+    expect(parseArgs(tagFlags(31)).kind).toBe('run')
+    expect(parseArgs([...tagFlags(31), '--tag', 'murmur.http=http://10.0.0.5:8080']).kind).toBe('run')
+    expect(parseArgs([], { MURMUR_TAG: Array.from({ length: 32 }, (_, i) => `k${i}=v`).join(',') })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_TAG: --tag: at most 31 tags, got 32 /) as unknown })
+  })
+})
+
 describe('a single-value flag given twice', () => {
   // Before: the last one was kept silently (`--data-dir a --data-dir b` ran on b).
   test('is an error naming the flag; repeatable flags still repeat', () => {

@@ -1,16 +1,18 @@
 /**
- * What a member's own name and tags may hold (src/core/member-text.ts). Bidi controls (U+202E
- * RIGHT-TO-LEFT OVERRIDE and the like) were taken, though the other control characters are refused: `murmur members`
- * escapes them, but the peer's own name and tags went out to every member with them, and the CLI's own
- * error message printed them raw.
+ * What a member's own name and tags may hold (src/core/member-text.ts), and how many tags it may set
+ * (src/peer-options.ts). Bidi controls (U+202E RIGHT-TO-LEFT OVERRIDE and the like) were taken, though
+ * the other control characters are refused: `murmur members` escapes them, but the peer's own name and
+ * tags went out to every member with them, and the CLI's own error message printed them raw.
  */
 import { describe, expect, test } from 'vitest'
 import { ConfigError } from '../../src/core/errors.js'
 import { checkMemberTags, memberTextProblem } from '../../src/core/member-text.js'
 import { hasTerminalControl } from '../../src/core/terminal-safe.js'
-import { checkPeerOptions } from '../../src/peer-options.js'
+import { MAX_USER_TAGS, checkPeerOptions, tagCountProblem } from '../../src/peer-options.js'
 
 const BIDI = ['\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069']
+
+const tags = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))
 
 describe('memberTextProblem', () => {
   test('a bidi control is refused, named as an escape; other text, right-to-left scripts included, is taken', () => {
@@ -35,3 +37,16 @@ describe('memberTextProblem', () => {
   })
 })
 
+describe('how many tags a member sets', () => {
+  // A member description holds 32 tags, and a peer serving HTTP adds murmur.http (its API's address) when
+  // there is room: given 32, it went without it, silently, and POST /tags answered "at most 32" to a
+  // 32nd tag of the operator's 31.
+  test('31 of the user\'s own, murmur.http (set by the peer, or by the user) on top', () => {
+    expect(MAX_USER_TAGS).toBe(31)
+    expect(tagCountProblem(tags(31))).toBeUndefined()
+    expect(tagCountProblem({ ...tags(31), 'murmur.http': 'http://10.0.0.5:8080' })).toBeUndefined()
+    expect(tagCountProblem(tags(32))).toBe('at most 31 tags, got 32 (a member has 32, and murmur.http, the peer\'s HTTP API address, which it adds itself, is the last)')
+    expect(() => { checkPeerOptions({ tags: tags(32) }) }).toThrow(new ConfigError('tags: at most 31 tags, got 32 (a member has 32, and murmur.http, the peer\'s HTTP API address, which it adds itself, is the last)'))
+    expect(() => { checkPeerOptions({ tags: tags(31) }) }).not.toThrow()
+  })
+})

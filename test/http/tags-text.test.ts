@@ -59,4 +59,21 @@ describe('member tags holding control characters', () => {
     expect(() => { peer.setTags({ zone: 'a\u202eb' }) }).toThrow(/^tags\.zone holds a bidirectional-text control \(\\u202e\)/)
     expect(peer.self().tags).toEqual(before)
   })
+
+  // A member holds 32 tags, and murmur.http (this peer's HTTP API address) is one of them: with 31 of the
+  // user's own, POST /tags answered "at most 32 tags" to a 32nd; and a peer started with 32 went without it.
+  test('POST /tags: 31 tags of the user\'s own beside murmur.http; a 32nd is refused naming murmur.http, which stays', async () => {
+    const own = Object.keys(peer.self().tags).filter(k => k !== 'murmur.http')
+    const fill = Object.fromEntries(Array.from({ length: 31 - own.length }, (_, i) => [`fill${i}`, 'v']))
+    const ok = await post({ set: fill })
+    expect(ok.status).toBe(200)
+    expect(Object.keys(peer.self().tags)).toHaveLength(32)
+    expect(peer.self().tags['murmur.http']).toBe(server.url)
+    const more = await post({ set: { one: 'more' } })
+    expect(more).toEqual({ status: 400, body: { code: 'invalid_body', error: 'at most 31 tags, got 32 (a member has 32, and murmur.http, the peer\'s HTTP API address, which it adds itself, is the last)' } })
+    // Swapping one for another is still taken.
+    expect((await post({ set: { one: 'more' }, delete: ['fill0'] })).status).toBe(200)
+    expect(peer.self().tags['murmur.http']).toBe(server.url)
+    expect((await post({ delete: ['one', ...Object.keys(fill).slice(1)] })).status).toBe(200)
+  })
 })
