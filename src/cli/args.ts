@@ -261,7 +261,7 @@ const LISTS = [...FLAGS_BY_NAME.values()].filter(f => f.kind === 'list').map(f =
 function fromArgv (argv: readonly string[]): { settings: Setting[], config?: string } | 'help' | 'version' {
   const settings: Setting[] = []
   let config: string | undefined
-  /** Single-value flags seen: one given twice kept the last, silently (`--data-dir a --data-dir b` ran on b). */
+  /** Single-value flags and switches seen: one given twice kept the last, silently (`--data-dir a --data-dir b` ran on b). */
   const given = new Set<string>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
@@ -286,6 +286,9 @@ function fromArgv (argv: readonly string[]): { settings: Setting[], config?: str
     }
     if (spec?.kind === 'switch') {
       if (value !== undefined) throw new ArgError(`${show(flag)} takes no value`)
+      // As for a flag with a value (and --mdns): a second one is an error naming it, not taken in silence.
+      if (given.has(flag)) throw new ArgError(`${flag} given twice (only ${LISTS} repeat)`)
+      given.add(flag)
       settings.push({ spec, value: undefined })
       continue
     }

@@ -47,6 +47,8 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg
     if (switchFlags.includes(flag)) {
       if (flag !== arg) throw new UsageError(`${flag} takes no value`)
+      // As for a value flag: `--json --json` was taken in silence, where `--status a --status b` is refused.
+      if (out.switches.has(flag)) throw new UsageError(`${flag} given twice`)
       out.switches.add(flag)
     } else if (valueFlags.includes(flag)) {
       const value = flag !== arg ? arg.slice(eq + 1) : argv[++i]

@@ -289,6 +289,19 @@ describe('how many --tag', () => {
   })
 })
 
+describe('a switch given twice', () => {
+  // Before: `--no-http --no-http` and `--allow-fault-injection --allow-fault-injection` were taken in silence,
+  // where `--mdns --mdns` (and every flag with a value) is an error naming it.
+  test('is an error naming it, as a flag with a value is', () => {
+    for (const flag of ['--no-http', '--allow-fault-injection']) {
+      expect(parseArgs([flag, flag]), flag).toMatchObject({ kind: 'error', message: expect.stringMatching(new RegExp(`^${flag} given twice \\(only --listen, .* repeat\\)$`)) as unknown })
+    }
+    expect(parseArgs(['--mdns', '--mdns']).kind).toBe('error')
+    // Once on the command line and once in the environment is a layer over another, not twice.
+    expect(parseArgs(['--allow-fault-injection'], { MURMUR_ALLOW_FAULT_INJECTION: 'true' })).toMatchObject({ kind: 'run', options: { allowFaultInjection: true } })
+  })
+})
+
 describe('a single-value flag given twice', () => {
   // Before: the last one was kept silently (`--data-dir a --data-dir b` ran on b).
   test('is an error naming the flag; repeatable flags still repeat', () => {

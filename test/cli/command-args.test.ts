@@ -130,6 +130,18 @@ describe('an operator flag given twice', () => {
   })
 })
 
+describe('an operator switch given twice', () => {
+  // Before: `--json --json` was taken in silence, where a value flag given twice is a usage error.
+  test('is a usage error naming it (exit 2, one line), nothing sent', async () => {
+    const a = await agent()
+    for (const args of [['members', '--json', '--json'], ['docs', 'ls', '--json', '--json'], ['tags', 'set', 'a=b', '--json', '--json']]) {
+      const r = await murmur([...args, '--http-addr', a.addr])
+      expect(r, args.join(' ')).toEqual({ status: 2, stdout: '', stderr: `murmur: ${args[0] as string}: --json given twice\n` })
+    }
+    expect(a.seen).toEqual([])
+  })
+})
+
 describe('an agent\'s error message', () => {
   // Whatever answers at the address wrote its error text to the operator's terminal as it was: an escape
   // sequence in it (a retitled window, a cleared screen) or a bidi override acted on the terminal.
