@@ -33,3 +33,9 @@ export function checkMemberTags (tags: Readonly<Record<string, string>>, option:
     if (valueProblem !== undefined) throw new ConfigError(`${option}.${key} ${valueProblem}`)
   }
 }
+
+/** Whether two tag sets hold the same keys with the same values, in any order. */
+export function sameTags (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every(k => Object.hasOwn(b, k) && a[k] === b[k])
+}

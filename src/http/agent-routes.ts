@@ -15,7 +15,7 @@ import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
 import type { Route } from './route.js'
 import { hasLoneSurrogate } from '../core/codec.js'
-import { memberTextProblem } from '../core/member-text.js'
+import { memberTextProblem, sameTags } from '../core/member-text.js'
 
 /** Addresses per join request (as many as a member record carries). */
 export const MAX_JOIN_ADDRS = SWIM_LIMITS.addrs
@@ -92,8 +92,11 @@ export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | und
     {
       method: 'POST', pattern: /^\/tags$/, name: 'tags',
       run: async (req, res) => {
-        const tags = updatedTags(peer.self().tags, await readJson(req))
-        peer.setTags(tags)
+        const current = peer.self().tags
+        const tags = updatedTags(current, await readJson(req))
+        // A change that changes nothing (`murmur tags del` of a key not set, a value set again) is not one:
+        // setTags moved the incarnation and gossiped it to every member each time.
+        if (!sameTags(tags, current)) peer.setTags(tags)
         json(res, 200, { tags: peer.self().tags })
       }
     }

@@ -76,4 +76,19 @@ describe('member tags holding control characters', () => {
     expect(peer.self().tags['murmur.http']).toBe(server.url)
     expect((await post({ delete: ['one', ...Object.keys(fill).slice(1)] })).status).toBe(200)
   })
+
+  // `murmur tags del` of a key not set, or a value set again, moved the incarnation and gossiped it to every
+  // member, each time (a config tool re-applying its tags every minute churned the whole mesh's gossip).
+  test('POST /tags that changes nothing answers the tags and leaves the incarnation as it was', async () => {
+    expect((await post({ set: { zone: 'eu' } })).status).toBe(200)
+    const before = peer.self()
+    for (const body of [{ delete: ['not-a-tag'] }, { set: { zone: 'eu' } }, { set: { zone: 'eu' }, delete: ['nope'] }]) {
+      const r = await post(body)
+      expect(r, JSON.stringify(body)).toEqual({ status: 200, body: { tags: before.tags } })
+      expect(peer.self().incarnation, JSON.stringify(body)).toBe(before.incarnation)
+    }
+    expect((await post({ set: { zone: 'us' } })).status).toBe(200)
+    expect(peer.self().incarnation).toBeGreaterThan(before.incarnation)
+    expect((await post({ delete: ['zone'] })).status).toBe(200)
+  })
 })
