@@ -24,9 +24,11 @@ export function memberTextProblem (text: string): string | undefined {
   return undefined
 }
 
-/** @throws ConfigError naming the first key or value of `tags` that memberTextProblem refuses. */
+/** @throws ConfigError naming the first key or value of `tags` that memberTextProblem refuses, or an empty key. */
 export function checkMemberTags (tags: Readonly<Record<string, string>>, option: string): void {
   for (const [key, value] of Object.entries(tags)) {
+    // As --tag (`=v`: expected key=value) and POST /tags (keys of 1–64 characters) refuse it.
+    if (key === '') throw new ConfigError(`${option}: a tag key cannot be empty`)
     const keyProblem = memberTextProblem(key)
     if (keyProblem !== undefined) throw new ConfigError(`${option} key ${terminalSafeJson(key)} ${keyProblem}`)
     const valueProblem = memberTextProblem(value)

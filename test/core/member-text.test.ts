@@ -37,6 +37,15 @@ describe('memberTextProblem', () => {
   })
 })
 
+describe('an empty tag key', () => {
+  // Refused by --tag (`=v`) and POST /tags, but createPeer({ tags: { '': 'v' } }) and setTags took it.
+  test('is refused every way tags are set', () => {
+    expect(() => { checkMemberTags({ '': 'v' }, 'tags') }).toThrow(new ConfigError('tags: a tag key cannot be empty'))
+    expect(() => { checkPeerOptions({ tags: { role: 'db', '': 'v' } }) }).toThrow(new ConfigError('tags: a tag key cannot be empty'))
+    expect(() => { checkMemberTags({ k: '' }, 'tags') }).not.toThrow()
+  })
+})
+
 describe('how many tags a member sets', () => {
   // A member description holds 32 tags, and a peer serving HTTP adds murmur.http (its API's address) when
   // there is room: given 32, it went without it, silently, and POST /tags answered "at most 32" to a
