@@ -4,7 +4,7 @@
  * PeerCliOptions. Pure (the environment and file reads are passed in), so every bad input has a test and
  * a one-line message.
  */
-import { isIPv6 } from 'node:net'
+import { isIP, isIPv6 } from 'node:net'
 import path from 'node:path'
 import type { LogLevelName } from '../core/logger.js'
 import { memberTextProblem } from '../core/member-text.js'
@@ -134,7 +134,9 @@ export const MAX_CONFIG_CHARS = 1024 * 1024
 /** Homes per document at most: more is a broadcast, not placement. */
 const MAX_REPLICAS = 64
 /** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
-const ALLOW_HOST = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$|^\[?[0-9a-fA-F:.]+\]?$/
+const ALLOW_HOST_NAME = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$/
+/** A name, `.domain`, or an IP address (IPv6 with or without brackets): `.`, `...` or `:::` matched no Host, in silence. */
+const isAllowHost = (value: string): boolean => ALLOW_HOST_NAME.test(value) || isIP(value.replace(/^\[(.*)\]$/, '$1')) !== 0
 
 class ArgError extends Error {}
 
@@ -438,7 +440,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     }
     case '--http-token-file': o.httpTokenFile = checkPath(flag, value); break
     case '--http-allow-host':
-      if (!ALLOW_HOST.test(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
+      if (!isAllowHost(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
       o.httpAllowHosts.push(value.toLowerCase())
       break
     case '--http-allow-origin': {

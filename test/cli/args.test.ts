@@ -141,6 +141,11 @@ describe('parseArgs', () => {
     [['--http-allow-host', 'evil.example:8080'], /expected a host name \(no port\)/],
     [['--http-allow-host', 'a b'], /expected a host name/],
     [['--http-allow-host', '*'], /expected a host name/],
+    // Taken as IP addresses (any run of hex digits, dots and colons), matching no Host, in silence.
+    [['--http-allow-host', '.'], /expected a host name/],
+    [['--http-allow-host', '...'], /expected a host name/],
+    [['--http-allow-host', ':::'], /expected a host name/],
+    [['--http-allow-host', '[fd00::1'], /expected a host name/],
     [['--http-allow-origin', 'null'], /cannot be allowed: any page can send it/],
     [['--http-allow-origin', '*'], /cannot be allowed/],
     [['--http-allow-origin', 'localhost:5173'], /expected an origin like http:\/\/localhost:5173/],
@@ -194,6 +199,8 @@ describe('parseArgs', () => {
     const r = parseArgs(['--http', '0.0.0.0:8443', '--http-token-file', '/run/secrets/token', '--http-allow-host', 'Murmur.Internal', '--http-allow-host', '.example.com',
       '--https-cert', 'c.pem', '--https-key', 'k.pem'])
     expect(r).toMatchObject({ kind: 'run', options: { httpTokenFile: '/run/secrets/token', httpAllowHosts: ['murmur.internal', '.example.com'], https: { certFile: 'c.pem', keyFile: 'k.pem' } } })
+    // IP addresses, bracketed or not, and a fully qualified name with its trailing dot are still taken.
+    expect(parseArgs(['--http-allow-host', '10.0.0.5', '--http-allow-host', '[fd00::1]', '--http-allow-host', 'fd00::2', '--http-allow-host', 'murmur.internal.'])).toMatchObject({ kind: 'run', options: { httpAllowHosts: ['10.0.0.5', '[fd00::1]', 'fd00::2', 'murmur.internal.'] } })
     // Origins as browsers send them (lower case, no default port), each once; comma-separated in the environment.
     expect(parseArgs(['--http-allow-origin', 'HTTP://LocalHost:5173', '--http-allow-origin', 'https://app.example.com:443', '--http-allow-origin', 'http://localhost:5173'])).toMatchObject({ kind: 'run', options: { httpAllowOrigins: ['http://localhost:5173', 'https://app.example.com'] } })
     expect(parseArgs([], { MURMUR_HTTP_ALLOW_ORIGIN: 'http://localhost:5173, http://127.0.0.1:8080' })).toMatchObject({ kind: 'run', options: { httpAllowOrigins: ['http://localhost:5173', 'http://127.0.0.1:8080'] } })
