@@ -142,6 +142,18 @@ describe('an operator switch given twice', () => {
   })
 })
 
+describe('murmur join with more addresses than the agent takes at once', () => {
+  // Before: 17 addresses were sent, and the agent's 400 said `expected {"addrs": [...]} with 1–16 addresses`.
+  test('is a usage error naming the limit (exit 2), nothing sent; an address given twice counts once', async () => {
+    const a = await agent()
+    const addrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `/ip4/10.0.0.${i + 1}/tcp/4001`)
+    expect(await murmur(['join', ...addrs(17), '--http-addr', a.addr])).toEqual({ status: 2, stdout: '', stderr: 'murmur: join takes at most 16 addresses at a time, got 17: join the rest with another murmur join (a DNS name counts once, however many addresses it has)\n' })
+    expect(a.seen).toEqual([])
+    await murmur(['join', ...addrs(16), addrs(1)[0] as string, '--http-addr', a.addr])
+    expect(a.seen.map(s => [s.method, s.url, (JSON.parse(s.body) as { addrs: string[] }).addrs.length])).toEqual([['POST', '/join', 16]])
+  })
+})
+
 describe('an agent\'s error message', () => {
   // Whatever answers at the address wrote its error text to the operator's terminal as it was: an escape
   // sequence in it (a retitled window, a cleared screen) or a bidi override acted on the terminal.
