@@ -69,8 +69,8 @@ Starts a murmur peer: SWIM membership and Yjs document replication over libp2p, 
 
 Options:
   --listen <multiaddr>       where to listen (TCP); repeatable (default ${DEFAULT_LISTEN})
-  --bootstrap <multiaddr>    peer to join through; repeatable, or comma-separated. A /dns4 or /dns6
-                             name is resolved to every address it has, and each is dialled
+  --bootstrap <multiaddr>    peer to join through; repeatable, or comma-separated. A /dns4, /dns6 or
+                             /dns name is resolved to every address it has, and each is dialled
   --advertise <multiaddr>    the address other peers should dial (behind NAT, in a container);
                              repeatable (default: the listen addresses)
   --data-dir <dir>           identity key and documents; same dir = same peer id (default ${DEFAULT_DATA_DIR})

@@ -262,6 +262,12 @@ describe('the help names the command as it was run', () => {
     expect(invokedAs(script, cwd)).toBe(expected)
   })
 
+  // --bootstrap takes /dns as /dns4 and /dns6 (README), and its help named only those two.
+  test('the help names every DNS form --bootstrap resolves', () => {
+    expect(HELP).toMatch(/--bootstrap <multiaddr> [^]*A \/dns4, \/dns6 or\s+\/dns name is resolved/)
+    expect(parseArgs(['--bootstrap', '/dns/seed.example/tcp/4001']).kind).toBe('run')
+  })
+
   test('usage line and examples', () => {
     const help = peerHelp('murmur-peer')
     expect(help).toMatch(/^Usage: murmur-peer \[options\]\n/)
