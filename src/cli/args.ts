@@ -4,13 +4,15 @@
  * PeerCliOptions. Pure (the environment and file reads are passed in), so every bad input has a test and
  * a one-line message.
  */
-import { isIPv6 } from 'node:net'
+import { isIP, isIPv6 } from 'node:net'
 import path from 'node:path'
 import type { LogLevelName } from '../core/logger.js'
 import { memberTextProblem } from '../core/member-text.js'
+import { terminalSafeJson } from '../core/terminal-safe.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { isLoopbackIpv6, parseOrigin, tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
+import { tagCountProblem } from '../peer-options.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
@@ -67,13 +69,13 @@ Starts a murmur peer: SWIM membership and Yjs document replication over libp2p, 
 
 Options:
   --listen <multiaddr>       where to listen (TCP); repeatable (default ${DEFAULT_LISTEN})
-  --bootstrap <multiaddr>    peer to join through; repeatable, or comma-separated. A /dns4 or /dns6
-                             name is resolved to every address it has, and each is dialled
+  --bootstrap <multiaddr>    peer to join through; repeatable, or comma-separated. A /dns4, /dns6 or
+                             /dns name is resolved to every address it has, and each is dialled
   --advertise <multiaddr>    the address other peers should dial (behind NAT, in a container);
                              repeatable (default: the listen addresses)
   --data-dir <dir>           identity key and documents; same dir = same peer id (default ${DEFAULT_DATA_DIR})
   --name <name>              human-readable member name (default: hostname and port)
-  --tag <key=value>          member metadata, gossiped; repeatable
+  --tag <key=value>          member metadata, gossiped; repeatable (at most 31)
   --http <[host:]port>       serve the HTTP API there (default ${DEFAULT_HTTP.host}:${DEFAULT_HTTP.port}: loopback, any free port)
   --no-http                  do not serve the HTTP API
   --http-token-file <file>   require "Authorization: Bearer <token>", the token read from this file
@@ -132,7 +134,9 @@ export const MAX_CONFIG_CHARS = 1024 * 1024
 /** Homes per document at most: more is a broadcast, not placement. */
 const MAX_REPLICAS = 64
 /** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
-const ALLOW_HOST = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$|^\[?[0-9a-fA-F:.]+\]?$/
+const ALLOW_HOST_NAME = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$/
+/** A name, `.domain`, or an IP address (IPv6 with or without brackets): `.`, `...` or `:::` matched no Host, in silence. */
+const isAllowHost = (value: string): boolean => ALLOW_HOST_NAME.test(value) || isIP(value.replace(/^\[(.*)\]$/, '$1')) !== 0
 
 class ArgError extends Error {}
 
@@ -142,7 +146,8 @@ class ArgError extends Error {}
  */
 function show (value: string): string {
   if (value.length <= 80 && /^[\x21-\x7e]+$/.test(value)) return value
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
+  // terminalSafeJson, not JSON.stringify: a bidi control in the value reordered the message on the terminal.
+  return terminalSafeJson(value.length > 80 ? `${value.slice(0, 80)}…` : value)
 }
 
 /**
@@ -218,7 +223,8 @@ function parseTag (value: string, tags: Record<string, string>): void {
   // Of two values for one key the last was kept, silently (--tag role=db --tag role=web).
   if (Object.hasOwn(tags, key)) throw new ArgError(`--tag ${show(value)}: key ${show(key)} given twice`)
   tags[key] = val
-  if (Object.keys(tags).length > SWIM_LIMITS.tags) throw new ArgError(`--tag: at most ${SWIM_LIMITS.tags} tags`)
+  const tooMany = tagCountProblem(tags)
+  if (tooMany !== undefined) throw new ArgError(`--tag: ${tooMany}`)
 }
 
 /** True for bind addresses only this machine can reach (strict: no `*.localhost`, which DNS may map anywhere). */
@@ -257,7 +263,7 @@ const LISTS = [...FLAGS_BY_NAME.values()].filter(f => f.kind === 'list').map(f =
 function fromArgv (argv: readonly string[]): { settings: Setting[], config?: string } | 'help' | 'version' {
   const settings: Setting[] = []
   let config: string | undefined
-  /** Single-value flags seen: one given twice kept the last, silently (`--data-dir a --data-dir b` ran on b). */
+  /** Single-value flags and switches seen: one given twice kept the last, silently (`--data-dir a --data-dir b` ran on b). */
   const given = new Set<string>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
@@ -282,6 +288,9 @@ function fromArgv (argv: readonly string[]): { settings: Setting[], config?: str
     }
     if (spec?.kind === 'switch') {
       if (value !== undefined) throw new ArgError(`${show(flag)} takes no value`)
+      // As for a flag with a value (and --mdns): a second one is an error naming it, not taken in silence.
+      if (given.has(flag)) throw new ArgError(`${flag} given twice (only ${LISTS} repeat)`)
+      given.add(flag)
       settings.push({ spec, value: undefined })
       continue
     }
@@ -431,7 +440,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
     }
     case '--http-token-file': o.httpTokenFile = checkPath(flag, value); break
     case '--http-allow-host':
-      if (!ALLOW_HOST.test(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
+      if (!isAllowHost(value) || value.length > 253) throw new ArgError(`--http-allow-host ${show(value)}: expected a host name (no port), .domain or IP address`)
       o.httpAllowHosts.push(value.toLowerCase())
       break
     case '--http-allow-origin': {

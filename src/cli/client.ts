@@ -82,15 +82,22 @@ const REACH_UNSPECIFIED: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.
 function normalise (addr: string, what: string, typed: boolean): string {
   const refuse = (message: string): ConfigError => typed ? new AddressUsageError(message) : new ConfigError(message)
   const withScheme = /^https?:\/\//.test(addr) ? addr : `http://${addr}`
+  const expected = `${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`
   let url: URL
   try {
     url = new URL(withScheme)
   } catch {
     const bracketed = bracketedIpv6(addr)
     if (bracketed !== undefined) throw refuse(`${what} ${JSON.stringify(addr)}: an IPv6 host goes in brackets: ${bracketed}`)
-    throw refuse(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
+    throw refuse(expected)
   }
-  if (url.pathname !== '/' || url.search !== '') throw refuse(`${what} ${JSON.stringify(addr)}: expected host:port or http(s)://host:port`)
+  // A user name or a #fragment was dropped in silence (no token is sent that way).
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') throw refuse(expected)
+  const authority = withScheme.replace(/^https?:\/\//, '').replace(/\/$/, '')
+  // `--http-addr 8080`, as the agent's `--http 8080`, asked the IPv4 address 0.0.31.144 on port 80.
+  if (/^\d+$/.test(authority)) throw refuse(`${what} ${JSON.stringify(addr)}: a port alone is not an address: expected host:port (an agent on this machine: 127.0.0.1:${authority})`)
+  // Without a scheme, a host without a port was asked on port 80: name the port (a scheme implies its own).
+  if (withScheme !== addr && !/:\d+$/.test(authority)) throw refuse(`${expected} (no port given)`)
   if (url.port === '0') throw refuse(`${what} ${JSON.stringify(addr)}: port 0 is not an address an agent listens on`)
   url.hostname = REACH_UNSPECIFIED[url.hostname] ?? url.hostname
   return url.origin

@@ -12,6 +12,7 @@ import { displayWidth, padEndColumns } from '../core/display-width.js'
 import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { memberTextProblem } from '../core/member-text.js'
 import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
+import { MAX_JOIN_ADDRS } from '../http/agent-routes.js'
 import { generatePsk } from '../net/psk.js'
 import { PROTO_TAG_KEY } from './args.js'
 import { AgentError, JsonText, MAY_HAVE_APPLIED, agentClient } from './client.js'
@@ -47,6 +48,8 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg
     if (switchFlags.includes(flag)) {
       if (flag !== arg) throw new UsageError(`${flag} takes no value`)
+      // As for a value flag: `--json --json` was taken in silence, where `--status a --status b` is refused.
+      if (out.switches.has(flag)) throw new UsageError(`${flag} given twice`)
       out.switches.add(flag)
     } else if (valueFlags.includes(flag)) {
       const value = flag !== arg ? arg.slice(eq + 1) : argv[++i]
@@ -230,7 +233,10 @@ async function health (argv: readonly string[], io: CommandIo): Promise<void> {
 async function join (argv: readonly string[], io: CommandIo): Promise<number> {
   const p = parseCommandArgs(argv, CLIENT_FLAGS, [])
   if (p.positional.length === 0) throw new UsageError('join needs at least one address: murmur join /ip4/10.0.0.5/tcp/4001 [...]')
-  const { contacted, self, failed } = await (await client(p, io)).request<{ contacted: number, self?: number, failed?: unknown }>('POST', '/join', { addrs: p.positional })
+  // The agent takes MAX_JOIN_ADDRS at a time: more was its 400 about a JSON body the operator never wrote.
+  const addrs = [...new Set(p.positional)]
+  if (addrs.length > MAX_JOIN_ADDRS) throw new UsageError(`join takes at most ${MAX_JOIN_ADDRS} addresses at a time, got ${addrs.length}: join the rest with another murmur join (a DNS name counts once, however many addresses it has)`)
+  const { contacted, self, failed } = await (await client(p, io)).request<{ contacted: number, self?: number, failed?: unknown }>('POST', '/join', { addrs })
   // `self` and `failed` are absent from agents older than this client.
   const own = self === undefined || self === 0 ? '' : `; ${self} address(es) are this agent's own (skipped): give another peer's address`
   io.out(`joined: ${contacted} peer(s) answered${own}\n`)

@@ -5,6 +5,7 @@
  * environment and Ctrl-C signal, so tests run the same code in-process.
  */
 import { ConfigError } from '../core/errors.js'
+import { terminalSafe } from '../core/terminal-safe.js'
 import { MURMUR_VERSION } from '../version.js'
 import { AddressUsageError, AgentError } from './client.js'
 import { COMMANDS, UsageError } from './commands.js'
@@ -45,7 +46,8 @@ export function helpAsFlag (argv: readonly string[]): readonly string[] {
 export async function runOperator (argv: readonly string[], io: OperatorIo): Promise<number> {
   const [command, ...rest] = argv
   const fail = (message: string, code: number): number => {
-    io.err(`murmur: ${message.split('\n')[0] ?? message}\n`)
+    // terminalSafe: an agent's error text (or whatever answers at the address) reaches the terminal here.
+    io.err(`murmur: ${terminalSafe(message.split('\n')[0] ?? message)}\n`)
     return code
   }
   // No command is a usage error (exit 2, the usage on stderr, as git and Serf do): a script whose

@@ -10,6 +10,7 @@ import path from 'node:path'
 import type { Peer } from '../api.js'
 import { createLogger, streamSink } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
+import { sameTags } from '../core/member-text.js'
 import type { HttpApi, RunningServer } from '../http/index.js'
 import { HTTP_ADDR_FILE, MAX_CONFIG_CHARS, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
@@ -300,8 +301,6 @@ function writeAddrFile (file: string, url: string, log: Logger): void {
 }
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
-const sameTags = (a: Record<string, string>, b: Record<string, string>): boolean =>
-  sameList(Object.keys(a).sort(), Object.keys(b).sort()) && Object.keys(a).every(k => a[k] === b[k])
 
 /**
  * SIGHUP: settings read again (the --config file may have changed; flags and the environment cannot

@@ -5,12 +5,17 @@
  * are written as `\u001b`-style escapes instead.
  */
 
+/** Characters that reorder a line: the bidi controls (marks, embeddings, overrides, isolates), as a class body. */
+const BIDI = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069'
+/** A bidi control: text holding one can show on a terminal in another order than it holds (`abc\u202ecba`). */
+export const BIDI_CONTROL = new RegExp(`[${BIDI}]`)
 /** Characters a terminal acts on (C0, DEL, C1: cursor moves, colours, window titles) or that reorder a line (bidi controls). */
-const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+const TERMINAL_CONTROLS = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI}]`)
 const TERMINAL_CONTROLS_ALL = new RegExp(TERMINAL_CONTROLS.source, 'g')
 /** The same, but for JSON.stringify's output, whose C0 characters are escaped already and whose newlines are layout. */
-const JSON_UNESCAPED_CONTROLS = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-const escapeControl = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+const JSON_UNESCAPED_CONTROLS = new RegExp(`[\\u007f-\\u009f${BIDI}]`, 'g')
+/** `c` as a `\u` escape (`\u001b`). */
+export const escapeControl = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
 
 /** Whether `text` holds a character a terminal acts on. */
 export function hasTerminalControl (text: string): boolean {

@@ -92,7 +92,9 @@ export function isLoopbackIpv6 (ip: string): boolean {
 export function hostAllowed (host: string, allowHosts: readonly string[] = []): boolean {
   if (isLoopbackHost(host)) return true
   return allowHosts.some((a) => {
-    const allowed = a.toLowerCase().replace(/^\[|\]$/g, '')
+    // Without its trailing dot, as hostName reads the header: `--http-allow-host example.com.` (a fully
+    // qualified name) matched no request, since every Host is compared without one.
+    const allowed = a.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '')
     return allowed.startsWith('.') ? host === allowed.slice(1) || host.endsWith(allowed) : host === allowed
   })
 }

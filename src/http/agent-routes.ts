@@ -10,11 +10,12 @@ import type { ServerResponse } from 'node:http'
 import type { Peer } from '../api.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
+import { tagCountProblem } from '../peer-options.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError } from './errors.js'
 import type { Route } from './route.js'
 import { hasLoneSurrogate } from '../core/codec.js'
-import { memberTextProblem } from '../core/member-text.js'
+import { memberTextProblem, sameTags } from '../core/member-text.js'
 
 /** Addresses per join request (as many as a member record carries). */
 export const MAX_JOIN_ADDRS = SWIM_LIMITS.addrs
@@ -64,7 +65,8 @@ export function updatedTags (current: Readonly<Record<string, string>>, body: un
   for (const k of del) delete next[tagText(k, SWIM_LIMITS.tagKeyChars, 'key')]
   // A key deleted may hold anything (set before this rule, or by an older agent); one set may not.
   for (const [k, v] of Object.entries(set)) next[newTagText(k, SWIM_LIMITS.tagKeyChars, 'key')] = newTagText(v, SWIM_LIMITS.tagValueChars, 'value')
-  if (Object.keys(next).length > SWIM_LIMITS.tags) throw new HttpError(400, 'invalid_body', `at most ${SWIM_LIMITS.tags} tags`)
+  const tooMany = tagCountProblem(next)
+  if (tooMany !== undefined) throw new HttpError(400, 'invalid_body', tooMany)
   return next
 }
 
@@ -90,8 +92,11 @@ export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | und
     {
       method: 'POST', pattern: /^\/tags$/, name: 'tags',
       run: async (req, res) => {
-        const tags = updatedTags(peer.self().tags, await readJson(req))
-        peer.setTags(tags)
+        const current = peer.self().tags
+        const tags = updatedTags(current, await readJson(req))
+        // A change that changes nothing (`murmur tags del` of a key not set, a value set again) is not one:
+        // setTags moved the incarnation and gossiped it to every member each time.
+        if (!sameTags(tags, current)) peer.setTags(tags)
         json(res, 200, { tags: peer.self().tags })
       }
     }

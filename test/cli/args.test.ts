@@ -141,6 +141,11 @@ describe('parseArgs', () => {
     [['--http-allow-host', 'evil.example:8080'], /expected a host name \(no port\)/],
     [['--http-allow-host', 'a b'], /expected a host name/],
     [['--http-allow-host', '*'], /expected a host name/],
+    // Taken as IP addresses (any run of hex digits, dots and colons), matching no Host, in silence.
+    [['--http-allow-host', '.'], /expected a host name/],
+    [['--http-allow-host', '...'], /expected a host name/],
+    [['--http-allow-host', ':::'], /expected a host name/],
+    [['--http-allow-host', '[fd00::1'], /expected a host name/],
     [['--http-allow-origin', 'null'], /cannot be allowed: any page can send it/],
     [['--http-allow-origin', '*'], /cannot be allowed/],
     [['--http-allow-origin', 'localhost:5173'], /expected an origin like http:\/\/localhost:5173/],
@@ -194,6 +199,8 @@ describe('parseArgs', () => {
     const r = parseArgs(['--http', '0.0.0.0:8443', '--http-token-file', '/run/secrets/token', '--http-allow-host', 'Murmur.Internal', '--http-allow-host', '.example.com',
       '--https-cert', 'c.pem', '--https-key', 'k.pem'])
     expect(r).toMatchObject({ kind: 'run', options: { httpTokenFile: '/run/secrets/token', httpAllowHosts: ['murmur.internal', '.example.com'], https: { certFile: 'c.pem', keyFile: 'k.pem' } } })
+    // IP addresses, bracketed or not, and a fully qualified name with its trailing dot are still taken.
+    expect(parseArgs(['--http-allow-host', '10.0.0.5', '--http-allow-host', '[fd00::1]', '--http-allow-host', 'fd00::2', '--http-allow-host', 'murmur.internal.'])).toMatchObject({ kind: 'run', options: { httpAllowHosts: ['10.0.0.5', '[fd00::1]', 'fd00::2', 'murmur.internal.'] } })
     // Origins as browsers send them (lower case, no default port), each once; comma-separated in the environment.
     expect(parseArgs(['--http-allow-origin', 'HTTP://LocalHost:5173', '--http-allow-origin', 'https://app.example.com:443', '--http-allow-origin', 'http://localhost:5173'])).toMatchObject({ kind: 'run', options: { httpAllowOrigins: ['http://localhost:5173', 'https://app.example.com'] } })
     expect(parseArgs([], { MURMUR_HTTP_ALLOW_ORIGIN: 'http://localhost:5173, http://127.0.0.1:8080' })).toMatchObject({ kind: 'run', options: { httpAllowOrigins: ['http://localhost:5173', 'http://127.0.0.1:8080'] } })
@@ -255,11 +262,56 @@ describe('the help names the command as it was run', () => {
     expect(invokedAs(script, cwd)).toBe(expected)
   })
 
+  // --bootstrap takes /dns as /dns4 and /dns6 (README), and its help named only those two.
+  test('the help names every DNS form --bootstrap resolves', () => {
+    expect(HELP).toMatch(/--bootstrap <multiaddr> [^]*A \/dns4, \/dns6 or\s+\/dns name is resolved/)
+    expect(parseArgs(['--bootstrap', '/dns/seed.example/tcp/4001']).kind).toBe('run')
+  })
+
   test('usage line and examples', () => {
     const help = peerHelp('murmur-peer')
     expect(help).toMatch(/^Usage: murmur-peer \[options\]\n/)
     expect(help).not.toContain('dist/peer.js')
     expect(help.split('murmur-peer').length).toBe(HELP.split('node dist/peer.js').length)
+  })
+})
+
+describe('bidi controls in --name and --tag', () => {
+  // U+202E and the other bidi controls were taken in --name and --tag (only C0, DEL and C1 were refused), and
+  // the error messages printed a value with JSON.stringify, which leaves them raw on the terminal.
+  test('--name or --tag holding a bidi control is refused in one line with the character escaped, from flags, the environment and a file', () => {
+    for (const c of ['\u202e', '\u202a', '\u2066', '\u2069', '\u200e', '\u200f', '\u061c']) {
+      const hex = c.charCodeAt(0).toString(16).padStart(4, '0')
+      expect(parseArgs(['--name', `web${c}1`]), hex).toEqual({ kind: 'error', message: `--name "web\\u${hex}1": holds a bidirectional-text control (\\u${hex}), which reorders how a terminal shows the line: names and tags are printable text` })
+      expect(parseArgs(['--tag', `role=db${c}`]), hex).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--tag "role=db\\u[0-9a-f]{4}": value holds a bidirectional-text control/) as unknown })
+    }
+    expect(parseArgs([], { MURMUR_NAME: 'a\u202eb' })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_NAME: --name "a\\u202eb": holds a bidirectional-text control/) as unknown })
+    expect(parseArgs(['--config', 'm.json'], {}, { readFile: () => JSON.stringify({ tag: { 'k\u2067': 'v' } }) })).toMatchObject({ kind: 'error', message: expect.stringMatching(/key holds a bidirectional-text control \(\\u2067\)/) as unknown })
+  })
+})
+
+describe('how many --tag', () => {
+  // A peer given 32 tags had no room for murmur.http, the address of its HTTP API it adds: it went without
+  // it, silently. 31 of the user's own, and murmur.http (the peer's, or one the user sets) the 32nd.
+  test('at most 31 tags besides murmur.http, the message naming it', () => {
+    const tagFlags = (n: number): string[] => Array.from({ length: n }, (_, i) => ['--tag', `k${i}=v`]).flat()
+    expect(parseArgs(tagFlags(32))).toEqual({ kind: 'error', message: '--tag: at most 31 tags, got 32 (a member has 32, and murmur.http, the peer\'s HTTP API address, which it adds itself, is the last)' })
+    expect(parseArgs(tagFlags(31)).kind).toBe('run')
+    expect(parseArgs([...tagFlags(31), '--tag', 'murmur.http=http://10.0.0.5:8080']).kind).toBe('run')
+    expect(parseArgs([], { MURMUR_TAG: Array.from({ length: 32 }, (_, i) => `k${i}=v`).join(',') })).toMatchObject({ kind: 'error', message: expect.stringMatching(/^MURMUR_TAG: --tag: at most 31 tags, got 32 /) as unknown })
+  })
+})
+
+describe('a switch given twice', () => {
+  // Before: `--no-http --no-http` and `--allow-fault-injection --allow-fault-injection` were taken in silence,
+  // where `--mdns --mdns` (and every flag with a value) is an error naming it.
+  test('is an error naming it, as a flag with a value is', () => {
+    for (const flag of ['--no-http', '--allow-fault-injection']) {
+      expect(parseArgs([flag, flag]), flag).toMatchObject({ kind: 'error', message: expect.stringMatching(new RegExp(`^${flag} given twice \\(only --listen, .* repeat\\)$`)) as unknown })
+    }
+    expect(parseArgs(['--mdns', '--mdns']).kind).toBe('error')
+    // Once on the command line and once in the environment is a layer over another, not twice.
+    expect(parseArgs(['--allow-fault-injection'], { MURMUR_ALLOW_FAULT_INJECTION: 'true' })).toMatchObject({ kind: 'run', options: { allowFaultInjection: true } })
   })
 })
 

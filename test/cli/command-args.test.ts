@@ -130,6 +130,48 @@ describe('an operator flag given twice', () => {
   })
 })
 
+describe('an operator switch given twice', () => {
+  // Before: `--json --json` was taken in silence, where a value flag given twice is a usage error.
+  test('is a usage error naming it (exit 2, one line), nothing sent', async () => {
+    const a = await agent()
+    for (const args of [['members', '--json', '--json'], ['docs', 'ls', '--json', '--json'], ['tags', 'set', 'a=b', '--json', '--json']]) {
+      const r = await murmur([...args, '--http-addr', a.addr])
+      expect(r, args.join(' ')).toEqual({ status: 2, stdout: '', stderr: `murmur: ${args[0] as string}: --json given twice\n` })
+    }
+    expect(a.seen).toEqual([])
+  })
+})
+
+describe('murmur join with more addresses than the agent takes at once', () => {
+  // Before: 17 addresses were sent, and the agent's 400 said `expected {"addrs": [...]} with 1–16 addresses`.
+  test('is a usage error naming the limit (exit 2), nothing sent; an address given twice counts once', async () => {
+    const a = await agent()
+    const addrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `/ip4/10.0.0.${i + 1}/tcp/4001`)
+    expect(await murmur(['join', ...addrs(17), '--http-addr', a.addr])).toEqual({ status: 2, stdout: '', stderr: 'murmur: join takes at most 16 addresses at a time, got 17: join the rest with another murmur join (a DNS name counts once, however many addresses it has)\n' })
+    expect(a.seen).toEqual([])
+    await murmur(['join', ...addrs(16), addrs(1)[0] as string, '--http-addr', a.addr])
+    expect(a.seen.map(s => [s.method, s.url, (JSON.parse(s.body) as { addrs: string[] }).addrs.length])).toEqual([['POST', '/join', 16]])
+  })
+})
+
+describe('an agent\'s error message', () => {
+  // Whatever answers at the address wrote its error text to the operator's terminal as it was: an escape
+  // sequence in it (a retitled window, a cleared screen) or a bidi override acted on the terminal.
+  test('is printed with its control characters escaped', async () => {
+    server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ code: 'invalid_body', error: 'bad \u001b]0;owned\u0007 tag \u202etxt.exe\u009b' }))
+      })
+    })
+    await new Promise<void>((resolve) => { server?.listen(0, '127.0.0.1', resolve) })
+    const addr = `127.0.0.1:${(server.address() as { port: number }).port}`
+    const r = await murmur(['members', '--http-addr', addr])
+    expect(r).toEqual({ status: 1, stdout: '', stderr: 'murmur: 400 invalid_body: bad \\u001b]0;owned\\u0007 tag \\u202etxt.exe\\u009b\n' })
+  })
+})
+
 describe('a flag the command (or its action) does not take', () => {
   // Before: `docs get/ls --idempotency-key K` and `docs put --json` were accepted and ignored (exit 0), as
   // docs parsed one list of flags for all its actions.

@@ -65,7 +65,15 @@ describe('a malformed agent address', () => {
     ['ftp://127.0.0.1:27001', /^murmur: --http-addr "ftp:\/\/127\.0\.0\.1:27001": expected host:port/],
     ['127.0.0.1:0', /^murmur: --http-addr "127\.0\.0\.1:0": port 0 is not an address an agent listens on\n$/],
     ['::1:27001', /^murmur: --http-addr "::1:27001": an IPv6 host goes in brackets: \[::1\]:27001\n$/],
-    ['::1', /^murmur: --http-addr "::1": an IPv6 host goes in brackets: \[::1\]:<port>\n$/]
+    ['::1', /^murmur: --http-addr "::1": an IPv6 host goes in brackets: \[::1\]:<port>\n$/],
+    // Before: `--http-addr 8080` (as the agent's `--http 8080`) asked 0.0.31.144 on port 80; a host without a
+    // port asked port 80; a user name or a #fragment was dropped in silence.
+    ['8080', /^murmur: --http-addr "8080": a port alone is not an address: expected host:port \(an agent on this machine: 127\.0\.0\.1:8080\)\n$/],
+    ['http://8080', /^murmur: --http-addr "http:\/\/8080": a port alone is not an address/],
+    ['127.0.0.1', /^murmur: --http-addr "127\.0\.0\.1": expected host:port or http\(s\):\/\/host:port \(no port given\)\n$/],
+    ['[::1]', /^murmur: --http-addr "\[::1\]": expected host:port or http\(s\):\/\/host:port \(no port given\)\n$/],
+    ['user:pw@127.0.0.1:27001', /^murmur: --http-addr "user:pw@127\.0\.0\.1:27001": expected host:port or http\(s\):\/\/host:port\n$/],
+    ['http://127.0.0.1:27001#x', /^murmur: --http-addr "http:\/\/127\.0\.0\.1:27001#x": expected host:port/]
   ])('--http-addr %s: one line, exit 2', async (addr, message) => {
     const r = await murmur(['members', '--http-addr', addr])
     expect(r).toEqual({ status: 2, stdout: '', stderr: expect.stringMatching(message) })

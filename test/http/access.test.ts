@@ -46,6 +46,15 @@ describe('Host header parsing', () => {
     expect(hostAllowed('fd00::1', allow)).toBe(true)
     expect(hostAllowed('evil.example', allow)).toBe(false)
   })
+
+  // A fully qualified name with its trailing dot matched no request: the Host header is read without one.
+  test('allow-list: an entry written with its trailing dot (example.com.) matches the name', () => {
+    expect(hostAllowed(hostName('murmur.internal:8080') as string, ['murmur.internal.'])).toBe(true)
+    expect(hostAllowed(hostName('murmur.internal.') as string, ['murmur.internal.'])).toBe(true)
+    expect(hostAllowed('a.example.com', ['.example.com.'])).toBe(true)
+    expect(hostAllowed('example.com', ['.example.com.'])).toBe(true)
+    expect(hostAllowed('badexample.com', ['.example.com.'])).toBe(false)
+  })
 })
 
 describe('createAccessCheck', () => {
