@@ -43,6 +43,11 @@ export interface PeerOptions {
    * a container or a Kubernetes pod). @default the listen addresses
    */
   advertise?: string[]
+  /**
+   * Small membership frames (pings, acks, gossip) over UDP on the listen port, keys exchanged over each
+   * connection (src/net/datagrams.ts). `false`: everything over the connections. @default true
+   */
+  datagrams?: boolean
   /** Timing preset of membership and replication: `lan` (default) or `local`. */
   profile?: 'lan' | 'local'
   /** Fine-grained membership settings (override the preset). */

@@ -77,6 +77,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
       ...(options.allowPeers === undefined ? {} : { allowPeers: options.allowPeers }),
       mdns: typeof options.mdns === 'object' ? { serviceTag: mdnsServiceTag(options.mdns.cluster) } : options.mdns ?? false,
       ...(options.advertise === undefined ? {} : { announce: options.advertise }),
+      ...(options.datagrams === undefined ? {} : { datagrams: options.datagrams }),
       logger: log
     })
   } catch (err) {

@@ -73,6 +73,8 @@ export function checkPeerOptions (options: PeerOptions): void {
   if (options.allowPeers !== undefined) checkPeerIds('allowPeers', options.allowPeers)
   const profile: unknown = options.profile
   if (profile !== undefined && profile !== 'lan' && profile !== 'local') throw new ConfigError(`profile must be "lan" or "local", got ${shown(profile)}`)
+  const datagrams: unknown = options.datagrams
+  if (datagrams !== undefined && typeof datagrams !== 'boolean') throw new ConfigError(`datagrams must be true or false, got ${shown(datagrams)}`)
   const cluster: unknown = typeof options.mdns === 'object' ? options.mdns.cluster : undefined
   if (cluster !== undefined && (typeof cluster !== 'string' || !MDNS_CLUSTER_NAME.test(cluster))) {
     throw new ConfigError(`mdns.cluster ${shown(cluster)}: a cluster name is 1–${MAX_MDNS_CLUSTER_CHARS} lowercase letters, digits and dashes`)

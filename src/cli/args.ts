@@ -45,6 +45,8 @@ export interface PeerCliOptions {
   /** R: homes per document (`--replicas`, default 3). */
   replicas: number
   allowFaultInjection: boolean
+  /** --no-datagrams: membership's pings and acks over the connections only, no UDP. */
+  datagrams: boolean
   allowPeers: string[]
   logLevel: LogLevelName
   /** The `--config` file these options were read from (SIGHUP reads it again). */
@@ -97,6 +99,8 @@ Options:
   --replicas <n>             homes per document: every write is kept on n peers (default 3; every
                              peer when fewer are alive). Use the same value on every peer
   --allow-fault-injection    enable the /admin/* endpoints (tests, partition-heal script)
+  --no-datagrams             membership pings and acks over TCP only (default: UDP on the listen port,
+                             falling back to TCP by itself where UDP does not get through)
   --log-level <level>        debug, info, warn or error (default info)
   --config <file.json>       settings from a JSON file: every flag is a key ("data-dir", "tag": {...});
                              MURMUR_<FLAG> environment variables too (MURMUR_DATA_DIR, comma-separated
@@ -356,6 +360,7 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
     profile: 'lan',
     replicas: 3,
     allowFaultInjection: false,
+    datagrams: true,
     allowPeers: [],
     httpAllowHosts: [],
     httpAllowOrigins: [],
@@ -406,6 +411,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
   const flag = s.spec.flag
   if (s.spec.kind === 'switch') {
     if (flag === '--allow-fault-injection') o.allowFaultInjection = true
+    else if (flag === '--no-datagrams') o.datagrams = false
     else if (flag === '--no-http') c.noHttp()
     return
   }

@@ -198,6 +198,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
       ...(o.allowPeers.length === 0 ? {} : { allowPeers: o.allowPeers }),
       mdns: o.mdns && o.mdnsCluster !== undefined ? { cluster: o.mdnsCluster } : o.mdns,
       ...(o.advertise.length === 0 ? {} : { advertise: o.advertise }),
+      ...(o.datagrams ? {} : { datagrams: false }),
       profile: o.profile,
       replication: { replicas: o.replicas },
       logger: log

@@ -46,6 +46,7 @@ export const PEER_FLAGS: readonly FlagSpec[] = [
   spec('--profile', 'value'),
   spec('--replicas', 'value'),
   spec('--allow-fault-injection', 'switch'),
+  spec('--no-datagrams', 'switch'),
   spec('--log-level', 'value')
 ]
 

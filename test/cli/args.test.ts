@@ -16,7 +16,7 @@ describe('parseArgs', () => {
       '--listen', '/ip4/127.0.0.1/tcp/4001', '--listen=/ip4/127.0.0.1/tcp/4002',
       '--bootstrap', `/ip4/127.0.0.1/tcp/5001/p2p/${ID},/ip4/127.0.0.1/tcp/5002`, '--bootstrap', '/dns4/seed.example/tcp/4001',
       '--data-dir', '/tmp/x', '--name', 'alpha', '--tag', 'role=db', '--tag', 'zone=a=b', '--http', '8080',
-      '--psk', './swarm.key', '--mdns', '--profile', 'local', '--replicas', '5', '--allow-fault-injection', '--allow-peer', ID, '--log-level', 'debug'
+      '--psk', './swarm.key', '--mdns', '--profile', 'local', '--replicas', '5', '--allow-fault-injection', '--allow-peer', ID, '--log-level', 'debug', '--no-datagrams'
     ])
     expect(r.kind).toBe('run')
     if (r.kind !== 'run') return
@@ -24,7 +24,8 @@ describe('parseArgs', () => {
     expect(r.options.bootstrap).toHaveLength(3)
     expect(r.options.tags).toEqual({ role: 'db', zone: 'a=b' })
     expect(r.options.http).toEqual({ host: '127.0.0.1', port: 8080 })
-    expect(r.options).toMatchObject({ dataDir: '/tmp/x', name: 'alpha', pskFile: './swarm.key', mdns: true, profile: 'local', replicas: 5, allowFaultInjection: true, allowPeers: [ID], logLevel: 'debug' })
+    expect(r.options).toMatchObject({ dataDir: '/tmp/x', name: 'alpha', pskFile: './swarm.key', mdns: true, profile: 'local', replicas: 5, allowFaultInjection: true, allowPeers: [ID], logLevel: 'debug', datagrams: false })
+    expect(parseArgs([])).toMatchObject({ kind: 'run', options: { datagrams: true } })
   })
 
   test('every address shape the TCP transport dials is accepted', () => {
