@@ -12,8 +12,7 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../core/logger.js'
 import { terminalSafe } from '../core/terminal-safe.js'
-import { toError } from './describe-error.js'
-import { readSmallMessage } from './small-message.js'
+import { readSmallMessage, sendSmallMessage } from './small-message.js'
 
 export const CLASH_PROTOCOL = '/murmur/clash/1.0.0'
 /** A notice is one multiaddr of the other process's connection (UTF-8). */
@@ -25,15 +24,8 @@ export const NOTICE_LOG_INTERVAL_MS = 60_000
 /** Opens a CLASH_PROTOCOL stream on `connection` and writes `otherAddr`; failures are only logged at debug. */
 export async function sendClashNotice (connection: Connection, otherAddr: string, log: Logger): Promise<void> {
   const bytes = new TextEncoder().encode(otherAddr.slice(0, MAX_NOTICE_BYTES / 4))
-  let stream: Stream | undefined
-  try {
-    stream = await connection.newStream(CLASH_PROTOCOL, { signal: AbortSignal.timeout(NOTICE_TIMEOUT_MS) })
-    stream.send(bytes)
-    await stream.close({ signal: AbortSignal.timeout(NOTICE_TIMEOUT_MS) })
-  } catch (err) {
-    stream?.abort(toError(err))
-    log.debug('could not tell a process of its identity clash', { remote: connection.remoteAddr.toString(), error: toError(err).message })
-  }
+  const error = await sendSmallMessage(connection, CLASH_PROTOCOL, bytes, NOTICE_TIMEOUT_MS)
+  if (error !== undefined) log.debug('could not tell a process of its identity clash', { remote: connection.remoteAddr.toString(), error: error.message })
 }
 
 /** The receiving end: returns the handler of inbound CLASH_PROTOCOL streams (one bounded notice each, logged rate-limited). */

@@ -27,8 +27,7 @@ import type { PeerId } from '../core/transport.js'
 import { DatagramKeys } from './datagram-keys.js'
 import type { HeldKey } from './datagram-keys.js'
 import { DATAGRAM_OVERHEAD, DatagramKind, KEY_BYTES, KEY_ID_BYTES, open, readHeader, seal } from './datagram-seal.js'
-import { toError } from './describe-error.js'
-import { readSmallMessage } from './small-message.js'
+import { readSmallMessage, sendSmallMessage } from './small-message.js'
 import type { DatagramCounters } from './stats.js'
 
 export const DATAGRAM_KEY_PROTOCOL = '/murmur/datagram-key/1.0.0'
@@ -183,16 +182,9 @@ export class DatagramPath {
   }
 
   private async sendKeyMessage (connection: Connection, message: Uint8Array): Promise<void> {
-    let stream: Stream | undefined
-    try {
-      stream = await connection.newStream(DATAGRAM_KEY_PROTOCOL, { signal: AbortSignal.timeout(KEY_STREAM_TIMEOUT_MS) })
-      stream.send(message)
-      await stream.close({ signal: AbortSignal.timeout(KEY_STREAM_TIMEOUT_MS) })
-    } catch (err) {
-      stream?.abort(toError(err))
-      // An older peer does not speak the protocol; a closing connection is not news. Frames go by stream.
-      this.deps.log.debug('could not issue a datagram key', { peer: connection.remotePeer.toString(), error: toError(err).message })
-    }
+    const error = await sendSmallMessage(connection, DATAGRAM_KEY_PROTOCOL, message, KEY_STREAM_TIMEOUT_MS)
+    // An older peer does not speak the protocol; a closing connection is not news. Frames go by stream.
+    if (error !== undefined) this.deps.log.debug('could not issue a datagram key', { peer: connection.remotePeer.toString(), error: error.message })
   }
 
   private onKeyMessage (connection: Connection, message: Uint8Array): void {

@@ -3,11 +3,29 @@
  * at most `maxBytes` and within `timeoutMs` (a stream that sends more, or takes longer, is aborted). For the
  * one-message protocols (clash notices, datagram keys), whose senders are not trusted.
  */
-import type { Stream, StreamMessageEvent } from '@libp2p/interface'
+import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface'
+import { toError } from './describe-error.js'
 
 export interface SmallMessageLimits {
   maxBytes: number
   timeoutMs: number
+}
+
+/**
+ * Opens a `protocol` stream on `connection`, writes `bytes` and half-closes, within `timeoutMs` for each
+ * step. Returns the error (the stream aborted with it) or undefined when the message went out.
+ */
+export async function sendSmallMessage (connection: Connection, protocol: string, bytes: Uint8Array, timeoutMs: number): Promise<Error | undefined> {
+  let stream: Stream | undefined
+  try {
+    stream = await connection.newStream(protocol, { signal: AbortSignal.timeout(timeoutMs) })
+    stream.send(bytes)
+    await stream.close({ signal: AbortSignal.timeout(timeoutMs) })
+    return undefined
+  } catch (err) {
+    stream?.abort(toError(err))
+    return toError(err)
+  }
 }
 
 /**
