@@ -859,7 +859,7 @@ export class Membership {
 
   private onPeerEvent (e: PeerEvent): void {
     if (e.type === 'unreachable' && e.id !== undefined) {
-      this.prober.handleUnreachable(e.id, e.refused === true)
+      this.prober.handleUnreachable(e.id)
       if (e.refused === true && this.table.state(e.id) !== undefined) {
         this.counters.dialsRefused++
         // Our own dial already asked its host: no check after the lost connection (checkRefusal) is needed.

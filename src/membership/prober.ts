@@ -85,8 +85,6 @@ interface ProbeRound {
   readonly datagram: boolean
   /** The transport gave up on reaching the target during this round (dial refused or timed out). */
   unreachable: boolean
-  /** Ended early by the refusal of the stream fallback ping's dial (handleUnreachable). */
-  refused?: boolean
   /** When the connection the ping was waiting for opened, if it did during this round. */
   connectedAt?: number
   acked: boolean
@@ -316,21 +314,14 @@ export class Prober {
   }
 
   /**
-   * The transport could not reach `id` at all (dial refused, or failed): finish pending direct probes of it
-   * early and nack indirect probes we perform on it. Never a verdict by itself. `refused` during the indirect
-   * phase of a round whose ping went as a datagram: the stream fallback ping's dial was refused, nothing
-   * listens there any more, and the round ends now (a datagram to a process gone gets no refusal: without
-   * this, the round waited for helpers whose own datagram pings were lost as silently).
+   * The transport could not reach `id` at all (dial refused): finish pending direct probes of it early
+   * and nack indirect probes we perform on it. Never a verdict by itself.
    */
-  handleUnreachable (id: PeerId, refused = false): void {
-    for (const round of [...this.rounds]) {
+  handleUnreachable (id: PeerId): void {
+    for (const round of this.rounds) {
       if (round.target !== id) continue
       round.unreachable = true
       if (round.phase === 'direct' && !round.acked) this.startIndirect(round)
-      else if (refused && round.datagram && !round.acked) {
-        round.refused = true
-        this.finish(round)
-      }
     }
     for (const h of [...this.helping.values()]) if (h.target === id) h.fail()
   }
@@ -506,9 +497,8 @@ export class Prober {
       return
     }
     this.deferred.delete(round.target)
-    // Lifeguard: if helpers did not even nack, the problem is more likely on our side — unless the target's
-    // host refused us before they could: that answer was the target's, not a sign of our health.
-    awareness.probeRound(round.refused === true ? 0 : round.expectedNacks > 0 ? round.expectedNacks - round.nacks : 1, false)
+    // Lifeguard: if helpers did not even nack, the problem is more likely on our side.
+    awareness.probeRound(round.expectedNacks > 0 ? round.expectedNacks - round.nacks : 1, false)
     this.deps.onProbe?.('failed', round.target)
     if (!this.stopped) table.suspect(round.target)
   }

@@ -587,7 +587,7 @@ export class SimNetwork implements LinkHost {
       this.queue.push(this.time, () => { if (from.epoch === epoch && !from.crashed) from.transport.receive(channel, from.id, frame) })
       return
     }
-    if (channel === 'swim' && !stream && frame.byteLength <= DATAGRAM_MAX_FRAME_BYTES && from.datagramKeys.get(to.id)?.confirmed === true) {
+    if (this.datagrams && channel === 'swim' && !stream && frame.byteLength <= DATAGRAM_MAX_FRAME_BYTES && from.datagramKeys.get(to.id)?.confirmed === true) {
       this.sendDatagram(from, to, channel, frame)
       return
     }
@@ -798,14 +798,7 @@ export class SimNetwork implements LinkHost {
    * (nothing listens, or the key is unknown); waits out a stall as a stream frame does; touches no connection.
    */
   private receiveDatagram (from: SimNode, to: SimNode, channel: Channel, frame: Uint8Array, epoch: number, reserved = false): void {
-    if (to.epoch !== epoch || to.crashed) {
-      this.drop(from, channel, 'crashed', 1, false)
-      return
-    }
-    if (this.isBlocked(from.id, to.id)) {
-      this.drop(from, channel, 'lost', 1, false)
-      return
-    }
+    if (this.lostOnArrival(from, to, channel, epoch)) return
     const now = this.time
     if (!reserved && to.stalledUntil > now) {
       if (this.cpu !== undefined) {
@@ -844,15 +837,7 @@ export class SimNetwork implements LinkHost {
   /** `reserved`: the frame already took its turn on the receiver's thread (CPU model), see below. */
   private receive (link: OutLink, channel: Channel, frame: Uint8Array, epoch: number, reserved = false): void {
     const { from, to } = link
-    // A crash or restart of the receiver, or a partition that began while the frame was in flight, loses it.
-    if (to.epoch !== epoch || to.crashed) {
-      this.drop(from, channel, 'crashed', 1, false)
-      return
-    }
-    if (this.isBlocked(from.id, to.id)) {
-      this.drop(from, channel, 'lost', 1, false)
-      return
-    }
+    if (this.lostOnArrival(from, to, channel, epoch)) return
     const now = this.time
     if (!reserved && to.stalledUntil > now) {
       if (this.cpu !== undefined) {
@@ -888,6 +873,22 @@ export class SimNetwork implements LinkHost {
     link.conn?.received(to, now)
     if (!reserved && this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
     to.transport.receive(channel, from.id, frame)
+  }
+
+  /**
+   * Whether a frame arriving at `to` is lost (and counted): a crash or restart of the receiver since `epoch`,
+   * or a partition that began while the frame was in flight.
+   */
+  private lostOnArrival (from: SimNode, to: SimNode, channel: Channel, epoch: number): boolean {
+    if (to.epoch !== epoch || to.crashed) {
+      this.drop(from, channel, 'crashed', 1, false)
+      return true
+    }
+    if (this.isBlocked(from.id, to.id)) {
+      this.drop(from, channel, 'lost', 1, false)
+      return true
+    }
+    return false
   }
 
   /** `node`'s thread does `ms` of work from `from` on, after what it was already doing; returns when it is done. */

@@ -130,7 +130,8 @@ describe('datagrams between members', () => {
     // A void key goes once its holder reaches the restarted member over a new connection (a new key), or
     // when the restarted member's budget closes such a connection (no key).
     const refreshed = stale.filter(id => c.network.node(id).datagramKeys.get(victim)?.issuerEpoch !== voidEpoch)
-    console.log(`${stale.length} members held a key for ${victim} when it restarted; ${lost} datagrams lost at it after; ${refreshed.length} of those members hold a new key or none a minute later`)
+    const suspicions = c.events.slice(from).filter(e => e.subject === victim && e.type === 'suspect').length
+    console.log(`${stale.length} members held a key for ${victim} when it restarted; ${lost} datagrams lost at it after; ${refreshed.length} of those members hold a new key or none a minute later; ${suspicions} suspicions of it recorded`)
     expect(lost, 'datagrams sent with void keys, lost without a word').toBeGreaterThan(0)
     expect(c.events.slice(from).filter(e => e.subject === victim && e.type === 'dead'), 'the restarted member declared dead').toEqual([])
     expect(notSeeing(c, victim, 'alive')).toEqual([])
@@ -160,7 +161,7 @@ describe('datagrams between members', () => {
     c.stopAll()
   }, 60_000)
 
-  test('N = 50 at 5 % packet loss with datagrams (lost for good): no false death in 3 minutes', () => {
+  test('N = 50 at 5 % packet loss with datagrams (lost for good): no false death in 3 minutes, and the stream fallback keeps suspicions down', () => {
     const seed = useSeed(0xd6_0005, FILE, 'N = 50 at 5 % packet loss')
     const N = 50
     const c = formed(N, seed, { network: { datagrams: true } })
@@ -173,6 +174,9 @@ describe('datagrams between members', () => {
     console.log(`N = ${N}, 5 % packet loss, 3 minutes: ${c.network.datagramStats.sent - datagrams0} datagrams, ${suspicions} suspicions recorded (observer × subject), ${deaths(c, from).length} false deaths`)
     expect(c.network.datagramStats.sent - datagrams0).toBeGreaterThan(N * 180)
     expect(deaths(c, from)).toEqual([])
+    // The stream fallback ping (prober.ts startIndirect) answers most rounds whose datagram ping or ack was
+    // lost: 188 suspicions recorded without it, 43 with it (seed 0xd6_0005).
+    expect(suspicions, 'suspicions recorded (observer × subject)').toBeLessThan(100)
     c.stopAll()
   }, 120_000)
 })
