@@ -18,7 +18,7 @@ import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import type { Random } from '../core/random.js'
 import { Channel } from '../core/transport.js'
-import type { Destination, PeerEvent, PeerId, Transport } from '../core/transport.js'
+import type { Destination, PeerEvent, PeerId, SendOptions, Transport } from '../core/transport.js'
 import { Awareness } from './awareness.js'
 import { BroadcastQueue } from './broadcast-queue.js'
 import { checkOwnMeta, decodeSwim, encodeSwim, encodedUpdateSize } from './codec.js'
@@ -333,8 +333,10 @@ export class Membership {
       config: this.config,
       table: this.table,
       awareness: this.awareness,
-      send: (to, frame, carry) => { this.sendFrame(to, frame, this.suspicionOf(carry)) },
-      dialStage: (id) => this.transport.dialStage?.(id) ?? (this.transport.isConnected?.(id) === false ? 'none' : 'open'),
+      send: (to, frame, carry, options) => { this.sendFrame(to, frame, this.suspicionOf(carry), options) },
+      // A ping that goes as a datagram costs no dial: no dial ahead of it, and no waiting for one.
+      dialStage: (id) => this.transport.datagramPath?.(id) === true ? 'open' : this.transport.dialStage?.(id) ?? (this.transport.isConnected?.(id) === false ? 'none' : 'open'),
+      datagramPath: this.transport.datagramPath === undefined ? undefined : (id) => this.transport.datagramPath?.(id) === true,
       connect: this.transport.connect === undefined ? undefined : (to) => { this.transport.connect?.(to) },
       onProbe: (outcome) => {
         this.counters.probes++
@@ -608,9 +610,9 @@ export class Membership {
    * accounting: the suspicion a ping carries to its suspect (buddy system), or our own alive record for
    * a member that just accused us.
    */
-  private sendFrame (to: Destination, frame: ProbeFrame | { type: 'gossip' }, lead: readonly MemberUpdate[] = []): void {
+  private sendFrame (to: Destination, frame: ProbeFrame | { type: 'gossip' }, lead: readonly MemberUpdate[] = [], options?: SendOptions): void {
     if (!this.running) return
-    this.send(to, { ...frame, gossip: this.takeGossip(lead) })
+    this.send(to, { ...frame, gossip: this.takeGossip(lead) }, options)
   }
 
   private takeGossip (lead: readonly MemberUpdate[] = []): MemberUpdate[] {
@@ -629,7 +631,7 @@ export class Membership {
     return u !== undefined && u.state === MemberState.suspect ? [u] : []
   }
 
-  private send (to: Destination, msg: SwimMessage): void {
+  private send (to: Destination, msg: SwimMessage, options?: SendOptions): void {
     const bytes = encodeSwim(msg)
     if (bytes.byteLength > this.transport.maxFrameBytes(Channel.swim)) {
       // Cannot happen with the page and piggyback budgets below the frame limit; dropping beats crashing.
@@ -638,7 +640,8 @@ export class Membership {
     }
     this.counters.messagesOut[msg.type]++
     this.counters.bytesOut[msg.type] += bytes.byteLength
-    this.transport.send(Channel.swim, to, bytes)
+    if (options === undefined) this.transport.send(Channel.swim, to, bytes)
+    else this.transport.send(Channel.swim, to, bytes, options)
   }
 
   private destinationOf (id: PeerId): Destination {

@@ -8,7 +8,7 @@
  */
 import type { Clock, Timer } from '../core/clock.js'
 import type { Random } from '../core/random.js'
-import type { Destination, DialStage, PeerId } from '../core/transport.js'
+import type { Destination, DialStage, PeerId, SendOptions } from '../core/transport.js'
 import type { Awareness } from './awareness.js'
 import type { MembershipConfig } from './config.js'
 import { MemberState, isActive } from './member.js'
@@ -28,8 +28,11 @@ export interface ProberDeps {
   config: MembershipConfig
   table: MemberTable
   awareness: Awareness
-  /** Send a frame; `carrySuspicionOf`: put our suspicion of that member first in the frame's gossip. */
-  send: (to: Destination, frame: ProbeFrame, carrySuspicionOf?: PeerId) => void
+  /**
+   * Send a frame; `carrySuspicionOf`: put our suspicion of that member first in the frame's gossip;
+   * `options`: the transport's (a fallback ping goes on the stream).
+   */
+  send: (to: Destination, frame: ProbeFrame, carrySuspicionOf?: PeerId, options?: SendOptions) => void
   /**
    * Where our connection to `id` stands (Transport.dialStage). A probe whose ping needs a new connection
    * also waits for the handshake: its direct phase gets one more probe timeout, and a round that ends while
@@ -37,6 +40,12 @@ export interface ProberDeps {
    * without it every member counts as connected.
    */
   dialStage?: (id: PeerId) => DialStage
+  /**
+   * Whether a ping to `id` travels as a datagram (Transport.datagramPath): unordered, and lost for good if
+   * lost, and silently so at a process that restarted since it gave us its key. A probe whose direct ping went
+   * as one pings again on the stream when its direct phase times out (memberlist's TCP fallback). Optional.
+   */
+  datagramPath?: (id: PeerId) => boolean
   /**
    * Dial a member ahead of its probe (Transport.connect). The prober dials the members it probes in the
    * next few seconds, so that their pings do not wait for a dial. Optional.
@@ -72,6 +81,8 @@ interface ProbeRound {
   readonly sentAt: number
   /** Our ping needed a new connection when it was sent (it leaves once the handshake is done). */
   readonly dialing: boolean
+  /** Our ping went as a datagram: the indirect phase pings the target again on the stream. */
+  readonly datagram: boolean
   /** The transport gave up on reaching the target during this round (dial refused or timed out). */
   unreachable: boolean
   /** When the connection the ping was waiting for opened, if it did during this round. */
@@ -100,6 +111,8 @@ const MAX_DEFERRED_ROUNDS = 3
 const DIAL_AHEAD_MS = 3000
 /** Candidates drawn per indirect helper needed, among which those already connected are preferred. */
 const HELPER_CANDIDATES = 16
+/** Send options of a ping that must not go as a datagram. */
+const STREAM: SendOptions = { stream: true }
 
 export class Prober {
   private order: PeerId[] = []
@@ -254,10 +267,14 @@ export class Prober {
       this.helping.delete(seq)
       verdict(acked)
     }
-    const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs + this.dialAllowance(this.needsDial(target))))
+    // On the stream: the last word before a death must not hang on a datagram, lost for good if lost, and
+    // lost without a word at a process that restarted since it gave us its key; a dial refused is an answer too.
+    // (With a datagram path the stream may need a dial: the allowance, in case.)
+    const dialing = this.needsDial(target) || this.deps.datagramPath?.(target) === true
+    const timer = clock.setTimeout(() => { finish(false) }, awareness.scale(config.probeTimeoutMs + this.dialAllowance(dialing)))
     this.pending.set(seq, { target, onAck: () => { finish(true) }, onNack: () => {} })
     this.helping.set(seq, { target, fail: () => { finish(false) } })
-    this.deps.send({ id: target, addrs: table.addrsOf(target) ?? [] }, { type: 'ping', seq }, target)
+    this.deps.send({ id: target, addrs: table.addrsOf(target) ?? [] }, { type: 'ping', seq }, target, STREAM)
   }
 
   /**
@@ -376,7 +393,8 @@ export class Prober {
   private probe (target: PeerId): void {
     const { clock, config, awareness, table } = this.deps
     const dialing = this.needsDial(target)
-    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', sentAt: clock.now(), dialing, unreachable: false, acked: false, nacks: 0, expectedNacks: 0 }
+    const datagram = this.deps.datagramPath?.(target) === true
+    const round: ProbeRound = { target, seq: this.nextSeq(), phase: 'direct', sentAt: clock.now(), dialing, datagram, unreachable: false, acked: false, nacks: 0, expectedNacks: 0 }
     this.rounds.add(round)
     const pending: PendingAck = {
       target,
@@ -422,6 +440,12 @@ export class Prober {
     round.expectedNacks = helpers.length
     if (round.pending !== undefined) round.pending.helpers = new Set(helpers)
     const targetAddrs = table.addrsOf(round.target) ?? []
+    if (round.datagram && !round.unreachable) {
+      // memberlist's TCP fallback ping, same seq: a restarted process (our key for it lost) or a path that
+      // drops datagrams answers on the stream; a process gone refuses the dial (handleUnreachable).
+      const buddy = this.deps.config.buddySystem && table.state(round.target) === MemberState.suspect ? round.target : undefined
+      this.deps.send({ id: round.target, addrs: targetAddrs }, { type: 'ping', seq: round.seq }, buddy, STREAM)
+    }
     for (const helper of helpers) {
       this.deps.onIndirectProbe?.()
       this.deps.send({ id: helper, addrs: table.addrsOf(helper) ?? [] }, { type: 'pingReq', seq: round.seq, target: round.target, targetAddrs })

@@ -33,6 +33,17 @@
  *   Without `cpu` a node handles any number of frames per instant and a handshake costs time
  *   (`handshakeMs`) but no CPU.
  *
+ * - datagrams, when `datagrams` is on (off by default: see the option): small `swim` frames (≤ DATAGRAM_MAX_FRAME_BYTES, not sent
+ *   with `{ stream: true }`) to a peer whose datagram key this node holds, confirmed, travel as UDP datagrams
+ *   (src/net/datagrams.ts): no dial, no queue, no connection touched; each delivered after its own draw of the
+ *   link's one-way delay (so they can be reordered), lost with `loss`, `packetLoss` and `datagramLoss` and never
+ *   resent, dropped by partitions, and silently lost at a crashed process or one that restarted since the key
+ *   was issued. When a connection opens, each end issues the other a key over it and the holder confirms it with
+ *   a hello datagram the other end answers: confirmed two one-way delays later if both datagrams get through,
+ *   else tried again a second later, DATAGRAM_HELLO_TRIES times in all, then not until the next connection. A key
+ *   outlives a connection its holder closed (its budget, `forget`); one the remote closed (its crash, restart or
+ *   budget) takes the holder's key for it with it, so the next frame dials, and a refused dial is evidence.
+ *
  * Not modelled yet: the flood detector's disconnect and cooldown, silent-connection detection, and
  * libp2p's hard connection cap.
  */
@@ -48,13 +59,13 @@ import {
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
-import { CHANNELS, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, ROOM_FRACTION, perChannel } from '../core/transport.js'
+import { CHANNELS, DATAGRAM_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, ROOM_FRACTION, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import { EventQueue, SimEvent } from './event-queue.js'
 import type { OutLink } from './link.js'
 import type { LinkHost } from './link.js'
 import { SimNode } from './node.js'
-import type { SimConnection } from './node.js'
+import type { DatagramKey, SimConnection } from './node.js'
 import type { TrafficStats } from './node.js'
 import { SimKeys } from './signer.js'
 import { SimTransport } from './sim-transport.js'
@@ -84,6 +95,11 @@ export interface LinkSpec {
   bandwidthBytesPerSec: number
   /** Probability that a frame is delivered once more, up to `replayMaxDelayMs` later (replay). Default 0. */
   duplicate: number
+  /**
+   * Probability that a datagram (not a stream frame) is lost on this direction, on top of `loss` and
+   * `packetLoss`: 1 is a path that drops UDP and passes TCP (a firewall). Default 0.
+   */
+  datagramLoss: number
 }
 
 /** CPU cost of the work a node's one thread does (see the file comment). */
@@ -135,6 +151,21 @@ export interface SimNetworkOptions {
    * libp2p transport has. Default true; false runs membership unauthenticated (cheaper at very large N).
    */
   signatures?: boolean
+  /**
+   * Small `swim` frames travel as datagrams between peers that exchanged datagram keys over a connection (see
+   * the file comment), as the libp2p transport sends them. Default false (every frame on a stream): turned on,
+   * eight simulator test files failed — test/sim/transport-model.test.ts by design (stream order, retransmission,
+   * LRU and rate limits are what it pins), lossy-dials (TCP resends what UDP loses), the other six on bounds a
+   * changed seed's run misses — and with any close by the remote dropping the key, dials barely fall
+   * (test/membership/datagrams.sim.test.ts).
+   */
+  datagrams?: boolean
+  /**
+   * A connection the remote's connection budget closed leaves our key for the remote usable (as if the pruning
+   * end said so before closing), where by default any close by the remote drops it. Not what the libp2p
+   * transport does: a variant, to measure what that rule costs (test/membership/datagrams.sim.test.ts). Default false.
+   */
+  keysSurviveRemotePruning?: boolean
 }
 
 /** Why frames were dropped (counted per channel in `drops`; their sum is `traffic[channel].dropped`). */
@@ -170,6 +201,10 @@ const HANDSHAKE_STEPS = 5
 export const TCP_RTO_MIN_MS = 200
 /** Linux's initial retransmission timeout, before any round trip was measured: a lost SYN or SYN-ACK. */
 export const TCP_SYN_RTO_MS = 1000
+/** A hello datagram that got no answer is sent again after this long (src/net/datagrams.ts)… */
+export const DATAGRAM_HELLO_RETRY_MS = 1000
+/** …this many times in all; then the key is dropped until the next connection. */
+export const DATAGRAM_HELLO_TRIES = 3
 /**
  * When TCP resends a SYN next, after `now`, for a dial whose first SYN left at `firstSynAt`: after
  * TCP_SYN_RTO_MS, then twice as long again (Linux: 1 s, 3 s, 7 s… after the first).
@@ -208,6 +243,9 @@ export class SimNetwork implements LinkHost {
   private readonly blocked = new Set<string>()
   private readonly defaultLink: LinkSpec
   private readonly refuseWhenCrashed: boolean
+  /** Small swim frames go as datagrams once a key is confirmed (SimNetworkOptions.datagrams). */
+  readonly datagrams: boolean
+  private readonly keysSurviveRemotePruning: boolean
   readonly maxFrameBytes: Readonly<Record<Channel, number>>
   private readonly queueLimits: Readonly<Record<Channel, QueueLimits>>
   private readonly maxTotalQueuedBytes: number
@@ -246,6 +284,8 @@ export class SimNetwork implements LinkHost {
    */
   readonly dialsFor: Record<Channel, number> = perChannel(() => 0)
   private connectionSerial = 0
+  /** Swim frames sent as datagrams, and hello exchanges that confirmed a datagram key. */
+  readonly datagramStats = { sent: 0, keysConfirmed: 0, hellosFailed: 0 }
   /** Frames delivered a second time (replay). */
   duplicated = 0
   /** Frames that arrived late because a segment of theirs was lost and retransmitted (`packetLoss`). */
@@ -254,8 +294,10 @@ export class SimNetwork implements LinkHost {
 
   constructor (readonly options: SimNetworkOptions) {
     this.random = new SeededRandom(options.seed)
-    this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, packetLoss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, ...options.link }
+    this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, packetLoss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, datagramLoss: 0, ...options.link }
     this.refuseWhenCrashed = options.refuseWhenCrashed ?? true
+    this.datagrams = options.datagrams ?? false
+    this.keysSurviveRemotePruning = options.keysSurviveRemotePruning ?? false
     this.maxFrameBytes = { ...DEFAULT_MAX_FRAME_BYTES, ...options.maxFrameBytes }
     this.queueLimits = perChannel(c => ({ ...DEFAULT_QUEUE_LIMITS[c], ...options.queueLimits?.[c] }))
     this.spares = new Spares(this.queueLimits, this.linkHost)
@@ -327,12 +369,14 @@ export class SimNetwork implements LinkHost {
     node.crashed = true
     node.epoch++
     this.resetTransportState(node, 'crashed')
+    node.datagramKeys.clear()
   }
 
   /** The process starts again with empty state: returns a fresh transport with the same id and address. */
   restart (id: PeerId): SimTransport {
     const node = this.node(id)
     this.resetTransportState(node, 'crashed')
+    node.datagramKeys.clear()
     node.crashed = false
     node.epoch++
     node.stalledUntil = 0
@@ -515,7 +559,7 @@ export class SimNetwork implements LinkHost {
    * `from` sends one frame: it is queued on the link to `to` (dialling it if needed) and goes out with
    * the link's next write batch. Never blocks; a frame that cannot be carried is dropped and counted.
    */
-  send (from: SimNode, to: SimNode | undefined, channel: Channel, frame: Uint8Array, addrs: readonly string[]): void {
+  send (from: SimNode, to: SimNode | undefined, channel: Channel, frame: Uint8Array, addrs: readonly string[], stream = false): void {
     if (frame.byteLength > this.maxFrameBytes[channel]) {
       throw new FrameTooLargeError(`${channel} frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes[channel]}`)
     }
@@ -541,6 +585,10 @@ export class SimNetwork implements LinkHost {
       // Delivered locally, on a later turn of the event loop (the libp2p transport uses a microtask).
       const epoch = from.epoch
       this.queue.push(this.time, () => { if (from.epoch === epoch && !from.crashed) from.transport.receive(channel, from.id, frame) })
+      return
+    }
+    if (this.datagrams && channel === 'swim' && !stream && frame.byteLength <= DATAGRAM_MAX_FRAME_BYTES && from.datagramKeys.get(to.id)?.confirmed === true) {
+      this.sendDatagram(from, to, channel, frame)
       return
     }
     const link = this.linkFrom(from, to)
@@ -569,7 +617,7 @@ export class SimNetwork implements LinkHost {
    */
   forget (from: SimNode, to: PeerId): void {
     const conn = from.connections.get(to)
-    if (conn !== undefined && !(conn.state === 'open' && this.time - conn.lastReceived(from) < FORGET_QUIET_MS)) this.closeConnection(conn)
+    if (conn !== undefined && !(conn.state === 'open' && this.time - conn.lastReceived(from) < FORGET_QUIET_MS)) this.closeConnection(conn, from)
     const link = from.links.get(to)
     if (link !== undefined) this.clearLink(link, 'forgotten')
   }
@@ -669,6 +717,100 @@ export class SimNetwork implements LinkHost {
     else if (link.conn === undefined) this.dropIfIdle(link)
   }
 
+  // ── datagrams ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Whether `from` holds a confirmed datagram key for `to` (Transport.datagramPath). */
+  datagramPath (from: SimNode, to: PeerId): boolean {
+    return from.datagramKeys.get(to)?.confirmed === true
+  }
+
+  /**
+   * A connection between `holder` and `issuer` opened: `issuer` gives `holder` a fresh key over it, which
+   * `holder` confirms with a hello datagram `issuer` answers. A key already confirmed for the same process
+   * stays usable meanwhile.
+   */
+  private issueDatagramKey (holder: SimNode, issuer: SimNode): void {
+    const old = holder.datagramKeys.get(issuer.id)
+    const key: DatagramKey = { confirmed: old?.confirmed === true && old.issuerEpoch === issuer.epoch, issuerEpoch: issuer.epoch }
+    holder.datagramKeys.set(issuer.id, key)
+    this.hello(holder, issuer, key, 1)
+  }
+
+  /** One hello exchange (the key's message over the connection counted in): answered after a round trip, or tried again. */
+  private hello (holder: SimNode, issuer: SimNode, key: DatagramKey, attempt: number): void {
+    const start = this.time
+    const holderEpoch = holder.epoch
+    const back = start + this.datagramDelay(holder, issuer) + this.datagramDelay(issuer, holder)
+    this.queue.push(back, () => {
+      if (holder.datagramKeys.get(issuer.id) !== key || holder.epoch !== holderEpoch || holder.crashed) return
+      if (!issuer.crashed && issuer.epoch === key.issuerEpoch && !this.datagramLost(holder, issuer) && !this.datagramLost(issuer, holder)) {
+        if (!key.confirmed) this.datagramStats.keysConfirmed++
+        key.confirmed = true
+        return
+      }
+      this.datagramStats.hellosFailed++
+      if (attempt >= DATAGRAM_HELLO_TRIES) holder.datagramKeys.delete(issuer.id)
+      else this.queue.push(Math.max(this.time, start + DATAGRAM_HELLO_RETRY_MS), () => { this.hello(holder, issuer, key, attempt + 1) })
+    })
+  }
+
+  /** One datagram's one-way delay from `from` to `to` (drawn anew for each: datagrams can overtake one another). */
+  private datagramDelay (from: SimNode, to: SimNode): number {
+    const spec = this.linkOf(from.id, to.id)
+    const jitter = spec.jitterMs > 0 ? Math.min(10 * spec.jitterMs, -spec.jitterMs * Math.log(1 - from.random.next())) : 0
+    return spec.baseDelayMs + jitter
+  }
+
+  /** Whether a datagram from `from` to `to` is lost on the wire (never resent): a partition, or any kind of loss. */
+  private datagramLost (from: SimNode, to: SimNode): boolean {
+    if (this.isBlocked(from.id, to.id)) return true
+    const spec = this.linkOf(from.id, to.id)
+    return (spec.loss > 0 && from.random.next() < spec.loss) ||
+      (spec.packetLoss > 0 && from.random.next() < spec.packetLoss) ||
+      (spec.datagramLoss > 0 && from.random.next() < spec.datagramLoss)
+  }
+
+  /** A swim frame as a datagram: no dial, no queue, no connection; its own delay, and lost for good if lost. */
+  private sendDatagram (from: SimNode, to: SimNode, channel: Channel, frame: Uint8Array): void {
+    this.datagramStats.sent++
+    const key = from.datagramKeys.get(to.id) as DatagramKey
+    if (this.datagramLost(from, to)) {
+      this.drop(from, channel, 'lost', 1)
+      return
+    }
+    const spec = this.linkOf(from.id, to.id)
+    // It shares the node's interface with the streams.
+    const start = Math.max(this.time, from.egressFreeAt)
+    from.egressFreeAt = start + frame.byteLength * Math.max(1000 / spec.bandwidthBytesPerSec, this.nodeMsPerByte)
+    const arrival = from.egressFreeAt + this.datagramDelay(from, to) + to.inboundLagMs
+    const epoch = key.issuerEpoch
+    this.queue.push(arrival, () => { this.receiveDatagram(from, to, channel, frame, epoch) })
+    if (spec.duplicate > 0 && from.random.next() < spec.duplicate) {
+      this.queue.push(arrival + from.random.next() * this.replayMaxDelayMs, () => {
+        this.duplicated++
+        this.receiveDatagram(from, to, channel, frame, epoch)
+      })
+    }
+  }
+
+  /**
+   * A datagram arrives. Lost without a word at a process that crashed or restarted since it issued the key
+   * (nothing listens, or the key is unknown); waits out a stall as a stream frame does; touches no connection.
+   */
+  private receiveDatagram (from: SimNode, to: SimNode, channel: Channel, frame: Uint8Array, epoch: number, reserved = false): void {
+    if (this.lostOnArrival(from, to, channel, epoch)) return
+    const now = this.time
+    if (!reserved && to.stalledUntil > now) {
+      if (this.cpu !== undefined) {
+        const at = this.burn(to, now, this.cpu.frameMs)
+        this.queue.push(at, () => { this.receiveDatagram(from, to, channel, frame, epoch, true) })
+      } else this.queue.push(to.stalledUntil + STALL_IO_LAG_MS, () => { this.receiveDatagram(from, to, channel, frame, epoch) })
+      return
+    }
+    if (!reserved && this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
+    to.transport.receive(channel, from.id, frame)
+  }
+
   // ── internals ──────────────────────────────────────────────────────────────────────────────────
 
   /** A copy of a frame delivered once more at `time`, outside the stream's order (replay fault). */
@@ -695,15 +837,7 @@ export class SimNetwork implements LinkHost {
   /** `reserved`: the frame already took its turn on the receiver's thread (CPU model), see below. */
   private receive (link: OutLink, channel: Channel, frame: Uint8Array, epoch: number, reserved = false): void {
     const { from, to } = link
-    // A crash or restart of the receiver, or a partition that began while the frame was in flight, loses it.
-    if (to.epoch !== epoch || to.crashed) {
-      this.drop(from, channel, 'crashed', 1, false)
-      return
-    }
-    if (this.isBlocked(from.id, to.id)) {
-      this.drop(from, channel, 'lost', 1, false)
-      return
-    }
+    if (this.lostOnArrival(from, to, channel, epoch)) return
     const now = this.time
     if (!reserved && to.stalledUntil > now) {
       if (this.cpu !== undefined) {
@@ -739,6 +873,22 @@ export class SimNetwork implements LinkHost {
     link.conn?.received(to, now)
     if (!reserved && this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
     to.transport.receive(channel, from.id, frame)
+  }
+
+  /**
+   * Whether a frame arriving at `to` is lost (and counted): a crash or restart of the receiver since `epoch`,
+   * or a partition that began while the frame was in flight.
+   */
+  private lostOnArrival (from: SimNode, to: SimNode, channel: Channel, epoch: number): boolean {
+    if (to.epoch !== epoch || to.crashed) {
+      this.drop(from, channel, 'crashed', 1, false)
+      return true
+    }
+    if (this.isBlocked(from.id, to.id)) {
+      this.drop(from, channel, 'lost', 1, false)
+      return true
+    }
+    return false
   }
 
   /** `node`'s thread does `ms` of work from `from` on, after what it was already doing; returns when it is done. */
@@ -907,6 +1057,8 @@ export class SimNetwork implements LinkHost {
     // forgotten with it, and its failure must still be reported, as the libp2p transport does.
     const addrs = from.links.get(to.id)?.addrs
     this.removeConnection(conn)
+    // Refused: nothing listens there, and the key the process there issued went with it.
+    if (refused) from.datagramKeys.delete(to.id)
     const link = from.links.get(to.id)
     if (link !== undefined) this.clearLink(link, 'dialFailed')
     if (addrs !== undefined) from.transport.unreachable(to.id, addrs, refused)
@@ -925,18 +1077,29 @@ export class SimNetwork implements LinkHost {
     conn.b.openConnections++
     conn.a.transport.peerEvent({ type: 'connected', id: conn.b.id })
     conn.b.transport.peerEvent({ type: 'connected', id: conn.a.id })
+    if (this.datagrams) {
+      this.issueDatagramKey(conn.a, conn.b)
+      this.issueDatagramKey(conn.b, conn.a)
+    }
     this.pumpLater(this.linkOn(conn.a, conn))
     this.pumpLater(this.linkOn(conn.b, conn))
     this.enforceBudget(conn.a)
     this.enforceBudget(conn.b)
   }
 
-  /** Closes a connection (both ends see `disconnected`); queued frames on either side re-dial. */
-  private closeConnection (conn: SimConnection): void {
+  /**
+   * Closes a connection (both ends see `disconnected`); queued frames on either side re-dial. `closer`: the
+   * end that closed it, which keeps its datagram key for the other; the other end loses its key for the closer.
+   */
+  private closeConnection (conn: SimConnection, closer: SimNode, pruned = false): void {
     const wasOpen = conn.state === 'open'
     this.removeConnection(conn)
     if (!wasOpen) return
     const { a, b } = conn
+    if (!(pruned && this.keysSurviveRemotePruning)) {
+      if (closer !== a) a.datagramKeys.delete(b.id)
+      if (closer !== b) b.datagramKeys.delete(a.id)
+    }
     a.transport.peerEvent({ type: 'disconnected', id: b.id })
     b.transport.peerEvent({ type: 'disconnected', id: a.id })
     this.pumpLater(a.links.get(b.id))
@@ -1014,7 +1177,7 @@ export class SimNetwork implements LinkHost {
         return
       }
       this.connectionStats.pruned++
-      this.closeConnection(lru)
+      this.closeConnection(lru, node, true)
     }
   }
 
@@ -1052,7 +1215,7 @@ export class SimNetwork implements LinkHost {
     }
     const all: SimConnection[] = []
     for (let conn = node.oldest; conn !== undefined; conn = node.next(conn)) all.push(conn)
-    for (const conn of all) this.closeConnection(conn)
+    for (const conn of all) this.closeConnection(conn, node)
     for (const link of node.links.values()) link.listed = false
     node.links.clear()
     node.egressFreeAt = 0

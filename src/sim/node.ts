@@ -153,6 +153,16 @@ export class SimConnection {
   }
 }
 
+/**
+ * A datagram key a node holds for a peer (SimNetwork's datagram model): issued by the peer over a connection,
+ * usable once a hello datagram was answered (`confirmed`). Valid only while the peer's process lives:
+ * `issuerEpoch` is the peer's epoch when it issued the key (a restart loses the keys it issued).
+ */
+export interface DatagramKey {
+  confirmed: boolean
+  readonly issuerEpoch: number
+}
+
 export class SimNode {
   /** Increases at every crash and restart; events of old epochs are void. */
   epoch = 0
@@ -164,6 +174,8 @@ export class SimNode {
   readonly sent: TrafficStats = { frames: 0, bytes: 0, dropped: 0 }
   readonly links = new Map<PeerId, OutLink>()
   readonly connections = new Map<PeerId, SimConnection>()
+  /** Datagram keys this node holds, by the peer that issued them (lost with the process: crash, restart). */
+  readonly datagramKeys = new Map<PeerId, DatagramKey>()
   /** Our dials holding an outbound handshake slot (at most its limit). */
   readonly dialsUnderWay: SimConnection[] = []
   /**

@@ -5,7 +5,7 @@
  */
 import { perChannel } from '../core/transport.js'
 import type { PeerSigner } from '../core/signer.js'
-import type { Channel, Destination, DialStage, FrameHandler, PeerEvent, PeerId, Transport } from '../core/transport.js'
+import type { Channel, Destination, DialStage, FrameHandler, PeerEvent, PeerId, SendOptions, Transport } from '../core/transport.js'
 import type { SimNetwork } from './network.js'
 import { simAddress } from './network.js'
 import type { SimNode } from './node.js'
@@ -34,9 +34,13 @@ export class SimTransport implements Transport {
     return this.network.maxFrameBytes[channel]
   }
 
-  send (channel: Channel, to: Destination, frame: Uint8Array): void {
+  send (channel: Channel, to: Destination, frame: Uint8Array, options?: SendOptions): void {
     if (!this.alive()) return
-    this.network.send(this.node, this.network.resolve(to.id, to.addrs), channel, frame, to.addrs)
+    this.network.send(this.node, this.network.resolve(to.id, to.addrs), channel, frame, to.addrs, options?.stream === true)
+  }
+
+  datagramPath (id: PeerId): boolean {
+    return this.alive() && this.network.datagramPath(this.node, id)
   }
 
   onFrame (channel: Channel, handler: FrameHandler): () => void {
