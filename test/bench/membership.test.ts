@@ -32,4 +32,10 @@ describe('membership bench options', () => {
     for (const m of ['0', '11', '2.5']) expect(refusal(['--idle-only', '--idle-minutes', m])).toMatch(/^--idle-minutes must be an integer in \[1, 10\]/)
     expect(refusal(['--idle-minutes', '2'])).toMatch(/^--idle-minutes goes with --idle-only/)
   })
+
+  test('--datagrams turns the simulator\'s datagram model on; off by default, as in the simulator', () => {
+    expect(parse([])).toMatchObject({ datagrams: false })
+    expect(parse(['--datagrams', '--idle-only'])).toMatchObject({ datagrams: true, idleOnly: true })
+    expect(refusal(['--datagrams=yes'])).toMatch(/--datagrams/)
+  })
 })
