@@ -5,8 +5,8 @@
  * queue overflowing, a failed dial, a connection closing), and a frame that arrives is delivered whole and
  * attributed to the authenticated sender. Frames to one peer on one channel travel on one stream, so those
  * that arrive do so in the order they were sent — except small `swim` frames (≤ DATAGRAM_MAX_FRAME_BYTES),
- * which may travel as datagrams (UDP) while the two peers hold an open connection over which they exchanged
- * datagram keys: those are unordered, and one that is lost is not resent (SWIM was designed on UDP). Request/response, retries and acknowledgements are the
+ * which may travel as datagrams (UDP) between two peers that exchanged datagram keys over a connection (see
+ * `datagramPath`): those are unordered, and one that is lost is not resent (SWIM was designed on UDP). Request/response, retries and acknowledgements are the
  * protocols' job, so the same protocol code runs over libp2p streams (`src/net/`) and over the
  * deterministic simulator (`src/sim/`), which models the same queues, limits and connections and can
  * also inject duplicates (replay) to test that protocols are idempotent. The shared acceptance suite in
@@ -162,7 +162,7 @@ export const FORGET_QUIET_MS = 2000
 /**
  * The largest `swim` frame that may travel as a datagram (src/net/datagrams.ts): a datagram of at most
  * ~1,200 bytes with its header and authentication tag, below any path MTU a LAN or the Internet has. A larger
- * frame, or one to a peer without an open connection and datagram keys, goes on the connection's stream.
+ * frame, or one to a peer we hold no confirmed datagram key for, goes on the connection's stream.
  */
 export const DATAGRAM_MAX_FRAME_BYTES = 1150
 

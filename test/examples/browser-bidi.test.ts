@@ -5,6 +5,9 @@
  * `--name`. So the page must show any name safely: without its controls ("eve", RLO, "gnp.exe" must not
  * show as "eveexe.png") and isolated, so that it cannot reorder the rest of its line (before, a peer named
  * "ops", RLO, "live" turned the page's header into "ops hsem elohw eht · 21fedcba… evil").
+ *
+ * Since 633d4b2 a peer refuses such a `--name` at start (exit 2; test/cli/args.test.ts), so this peer's own
+ * name is plain here, and the page is held to isolating it (a `bdi`), as it must any name a member sends.
  */
 import path from 'node:path'
 import { chromium } from 'playwright-core'
@@ -18,7 +21,7 @@ import type { YClient } from '../yjs/clients.js'
 
 const SERVER = path.join(ROOT, 'examples', 'chat-counter', 'server.ts')
 const RLO = '\u202e'
-const PEER_NAME = `ops${RLO}live`
+const PEER_NAME = 'ops-live'
 const CHAT_NAME = `eve${RLO}gnp.exe`
 
 const missing = chromiumMissing('browser-bidi')
@@ -79,15 +82,15 @@ describe.skipIf(missing !== undefined)(`chat-counter in chromium: names with bid
     expect(line.from?.tag).toBe('bdi')
   })
 
-  test('this peer\'s own name, in the header, the member list and the title: shown without its controls, isolated', async () => {
+  test('this peer\'s own name, in the header, the member list and the title: isolated, the rest of the line after it', async () => {
     await waitFor('the peer\'s name shown', async () => (await boxes(page, { name: '#self-name' })).name?.text !== '…', 10_000)
     const header = await boxes(page, { name: '#self-name', id: '#self-id', link: '.whoami a' })
     // Before: the override ran on past the name, and the id and the link were shown before it, reversed.
     expect(header.id?.left).toBeGreaterThanOrEqual(header.name?.right ?? Infinity)
     expect(header.link?.left).toBeGreaterThanOrEqual(header.id?.right ?? Infinity)
-    expect(header.name).toMatchObject({ tag: 'bdi', text: 'opslive' })
+    expect(header.name).toMatchObject({ tag: 'bdi', text: PEER_NAME })
     const member = await boxes(page, { name: `#members li[data-peer-id="${peer.id}"] .name bdi`, you: `#members li[data-peer-id="${peer.id}"] .you` })
-    expect(member.name?.text).toBe('opslive')
+    expect(member.name?.text).toBe(PEER_NAME)
     expect(member.you?.left).toBeGreaterThanOrEqual(member.name?.right ?? Infinity)
     expect(await page.title()).not.toMatch(/\p{Bidi_Control}/u)
     expect(pageErrors).toEqual([])
