@@ -13,6 +13,7 @@ import { SWIM_LIMITS } from '../membership/codec.js'
 import { isLoopbackIpv6, parseOrigin, tokenProblem } from '../http/access.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { tagCountProblem } from '../peer-options.js'
+import { MAX_REPLICAS } from '../replication/max-replicas.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
@@ -135,8 +136,6 @@ export function invokedAs (script: string | undefined, cwd: string): string {
 const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error']
 /** A settings file is a few hundred bytes; anything past this is not one. */
 export const MAX_CONFIG_CHARS = 1024 * 1024
-/** Homes per document at most: more is a broadcast, not placement. */
-const MAX_REPLICAS = 64
 /** `name`, `.domain`, an IPv4 address or a bracketed/bare IPv6 address. */
 const ALLOW_HOST_NAME = /^\.?[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*\.?$/
 /** A name, `.domain`, or an IP address (IPv6 with or without brackets): `.`, `...` or `:::` matched no Host, in silence. */

@@ -16,9 +16,10 @@
 import type { IncomingMessage } from 'node:http'
 import type { Peer } from '../api.js'
 import { HttpError } from './errors.js'
+import { MAX_REPLICAS } from '../replication/max-replicas.js'
 
 /** `?w=` at most (more durable copies than that is not a write concern but a broadcast). */
-export const MAX_WRITE_CONCERN = 64
+export const MAX_WRITE_CONCERN = MAX_REPLICAS
 
 /** Members that could hold a copy now: alive or suspect (a suspect may refute in time), this peer included. */
 function membersUp (peer: Pick<Peer, 'members'>): number {

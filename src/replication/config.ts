@@ -5,6 +5,7 @@
 import { mergeConfig, requirePositiveIntegers } from '../core/config.js'
 import { ConfigError } from '../core/errors.js'
 import { CHUNK_ENVELOPE_BYTES, SYNC_LIMITS } from './codec.js'
+import { MAX_REPLICAS } from './max-replicas.js'
 
 export interface ReplicationConfig {
   /**
@@ -287,6 +288,7 @@ export function resolveReplicationConfig (init: ReplicationInit = {}, preset: Re
   // Unless set, the doc size limit follows a smaller transfer limit (three quarters of it).
   if (init.maxDocBytes === undefined) config.maxDocBytes = Math.min(config.maxDocBytes, Math.floor(config.maxTransferBytes * 3 / 4))
   requirePositiveIntegers(config, POSITIVE_INTEGERS)
+  if (config.replicas > MAX_REPLICAS) throw new ConfigError(`replicas must be an integer from 1 to ${MAX_REPLICAS}, got ${config.replicas}`)
   if (!Number.isSafeInteger(config.pushFanout) || config.pushFanout < 0) throw new ConfigError(`pushFanout must be an integer ≥ 0, got ${config.pushFanout}`)
   if (!Number.isFinite(config.forwardBatchMs) || config.forwardBatchMs < 0 || config.forwardBatchMs > 10_000) throw new ConfigError(`forwardBatchMs must be between 0 and 10000, got ${config.forwardBatchMs}`)
   if (!Number.isSafeInteger(config.pushAllMaxHosts) || config.pushAllMaxHosts < 0) throw new ConfigError(`pushAllMaxHosts must be an integer ≥ 0, got ${config.pushAllMaxHosts}`)

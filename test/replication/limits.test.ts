@@ -197,6 +197,13 @@ describe('open docs', () => {
     expect(resolveReplicationConfig({}).maxPendingUpdateBytes).toBe(8 * 1024 * 1024)
   })
 
+  it('replicas: 1 to 64, as --replicas and ?w= take (65 started a library peer the CLI would refuse)', () => {
+    for (const bad of [{ replicas: 0 }, { replicas: 65 }, { replicas: 2.5 }]) {
+      expect(() => resolveReplicationConfig(bad), JSON.stringify(bad)).toThrow(/replicas must be/)
+    }
+    expect(resolveReplicationConfig({ replicas: 64 }).replicas).toBe(64)
+  })
+
   it('isKnown: open, persisted (also by an earlier run), or hosted by a live peer; persistedDocs lists the store', async () => {
     const store = new MemoryDocStore()
     const first = node({ store })
