@@ -18,7 +18,7 @@ import { checkCopies, checkTimeout, writeOptionsOf } from './write-options.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
 import { TypedEmitter } from './core/emitter.js'
-import { NotRunningError } from './core/errors.js'
+import { ConfigError, NotRunningError } from './core/errors.js'
 import { Histogram } from './core/histogram.js'
 import type { HistogramSnapshot } from './core/histogram.js'
 import type { StoreHealth } from './core/store-health.js'
@@ -35,6 +35,7 @@ import { MemberState, metaEqual } from './membership/member.js'
 import { MAX_PENDING_PUSH_PULLS } from './membership/push-pull.js'
 import type { MemberInfo } from './membership/member.js'
 import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
+import { tagCountProblem } from './presence/tag-count.js'
 import type { MeshView, PresenceInit } from './presence/index.js'
 import { COUNTER_MAP, PNCounter } from './replication/pn-counter.js'
 import { Replicator } from './replication/replicator.js'
@@ -539,6 +540,10 @@ class MeshNodeImpl implements MeshNode {
   setTags (tags: Record<string, string>): void {
     requireStringRecord(tags, 'tags')
     checkMemberTags(tags, 'tags')
+    // 32 of the user's own left no room for the HTTP tag added below: the codec refused 33 ("meta.tags: 33
+    // entries exceeds 32"), where createPeer, --tag and POST /tags say how many may be set and why.
+    const tooMany = tagCountProblem(tags)
+    if (tooMany !== undefined) throw new ConfigError(`tags: ${tooMany}`)
     // The HTTP address this peer advertises (advertiseHttp) stays unless the new tags set it themselves:
     // a SIGHUP reload or `murmur tags` replaces the user's tags, not the /mesh page's way to reach us.
     if (this.advertisedTag !== undefined && !(HTTP_TAG in tags)) tags = { ...tags, [HTTP_TAG]: this.advertisedTag }

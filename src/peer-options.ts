@@ -10,10 +10,9 @@ import { requireStringRecord } from './core/config.js'
 import { ConfigError } from './core/errors.js'
 import { checkMemberTags, memberTextProblem } from './core/member-text.js'
 import { terminalSafeJson } from './core/terminal-safe.js'
-import { SWIM_LIMITS } from './membership/codec.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from './net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from './net/config.js'
-import { HTTP_TAG } from './presence/index.js'
+import { tagCountProblem } from './presence/tag-count.js'
 
 /** A value as it appears in a message: JSON, cut to 80 characters. */
 function shown (value: unknown): string {
@@ -50,20 +49,8 @@ export function checkPeerIds (option: 'allowPeers' | 'setAllowedPeers', value: u
   if (bad !== undefined) throw new ConfigError(`${option} ${shown(bad)}: not a peer id (they look like 12D3KooW…)`)
 }
 
-/**
- * The tags a member may set itself: a member description holds at most SWIM_LIMITS.tags, and one of them is
- * kept for HTTP_TAG, the address of the HTTP API a peer serving one adds (how the /mesh page reaches it). A
- * peer given them all went without it, silently, and `POST /tags` then refused one more with "at most 32"
- * where the operator had set 31. An HTTP_TAG of the user's own (it wins) takes that place.
- */
-export const MAX_USER_TAGS = SWIM_LIMITS.tags - 1
-
-/** Why `tags` are too many to set (see MAX_USER_TAGS), or undefined. */
-export function tagCountProblem (tags: Readonly<Record<string, string>>): string | undefined {
-  const own = Object.keys(tags).filter(k => k !== HTTP_TAG).length
-  if (own <= MAX_USER_TAGS) return undefined
-  return `at most ${MAX_USER_TAGS} tags, got ${own} (a member has ${SWIM_LIMITS.tags}, and ${HTTP_TAG}, the peer's HTTP API address, which it adds itself, is the last)`
-}
+// How many tags a member may set lives beside the tag it keeps room for (presence/tag-count.ts).
+export { MAX_USER_TAGS, tagCountProblem } from './presence/tag-count.js'
 
 /** @throws ConfigError for the first option createPeer could not use as given. */
 export function checkPeerOptions (options: PeerOptions): void {

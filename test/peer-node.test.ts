@@ -115,6 +115,22 @@ describe('createPeer options', () => {
     }
   })
 
+  test('setTags: 32 of the user\'s own on a peer serving HTTP is a ConfigError naming murmur.http, and the tags stay', async () => {
+    // Before: the peer added murmur.http as the 33rd and the codec refused "meta.tags: 33 entries exceeds 32".
+    const a = await createPeer({ listen: LISTEN, profile: 'local' })
+    try {
+      a.advertiseHttp('http://127.0.0.1:8080')
+      const tags = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))
+      expect(() => { a.setTags(tags(32)) }).toThrow(new ConfigError('tags: at most 31 tags, got 32 (a member has 32, and murmur.http, the peer\'s HTTP API address, which it adds itself, is the last)'))
+      a.setTags(tags(31))
+      const own = a.members().find(m => m.peerId === a.id)?.tags ?? {}
+      expect(Object.keys(own)).toHaveLength(32)
+      expect(own['murmur.http']).toBe('http://127.0.0.1:8080')
+    } finally {
+      await a.stop()
+    }
+  })
+
   test('setAllowedPeers: an entry that is no peer id is a ConfigError, and the allowlist stays as it was', async () => {
     const a = await createPeer({ listen: LISTEN, profile: 'local' })
     const b = await createPeer({ listen: LISTEN, profile: 'local', bootstrap: a.addresses() })
