@@ -324,6 +324,12 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       }
     }
   ]
+  // The y-websocket endpoint answers WebSocket upgrades only (the server's `upgrade` hook); a plain request to
+  // it was a 404 "no route", as if the endpoint did not exist.
+  routes.push({
+    method: 'GET', pattern: /^\/yjs\/[^/]+$/, name: 'yjs',
+    run: () => { throw new HttpError(426, 'upgrade_required', 'this is the y-websocket endpoint: connect with a WebSocket client (ws://host:port/yjs/<doc>, e.g. y-websocket\'s WebsocketProvider)', { upgrade: 'websocket' }) }
+  })
   routes.push(...agentRoutes(peer, json, options.onLeave))
   const presence = presenceRoutes(peer, { param, json })
   routes.push(...presence.routes, ...meshRoutes(peer, { token: options.token, allowFaultInjection: options.allowFaultInjection === true, log, json }))

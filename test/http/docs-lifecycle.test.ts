@@ -44,6 +44,14 @@ describe('HTTP: documents as a lifecycle', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  test('a plain GET of the y-websocket endpoint is a 426 upgrade_required naming WebSockets, not a 404 "no route"', async () => {
+    const res = await fetch(`${base}/yjs/notes`, { signal: AbortSignal.timeout(10_000) })
+    expect(res.status).toBe(426)
+    expect(res.headers.get('upgrade')).toBe('websocket')
+    expect(await res.json()).toMatchObject({ code: 'upgrade_required', error: expect.stringMatching(/WebSocket/) })
+    expect(peer.hasDoc('notes')).toBe(false)
+  })
+
   test('DELETE of a key in an unknown doc is a 404 and creates nothing', async () => {
     expect((await call(base, 'DELETE', '/docs/ghost/kv/k')).status).toBe(404)
     expect((await call(base, 'GET', '/docs/ghost')).status).toBe(404)
