@@ -260,12 +260,15 @@ export class DatagramPath {
     }
     counters.received++
     const from = issued.peer
+    if (opened.kind === DatagramKind.frame) {
+      // The policy (blocked, allowlist, cooldown) is applied and counted where every frame's is (deliver).
+      if (opened.payload.byteLength > 0) this.deps.deliver(from, opened.payload, issued.via)
+      else counters.rejected.malformed++
+      return
+    }
+    // A path check from a peer we may not talk to confirms nothing, and is not answered.
     if (!this.deps.allowed(from)) return
     switch (opened.kind) {
-      case DatagramKind.frame:
-        if (opened.payload.byteLength > 0) this.deps.deliver(from, opened.payload, issued.via)
-        else counters.rejected.malformed++
-        return
       case DatagramKind.hello: {
         const held = this.keys.heldFor(from)
         if (held !== undefined && opened.payload.byteLength === HELLO_BYTES) this.sendSealed(held, DatagramKind.helloAck, opened.payload)
