@@ -201,6 +201,14 @@ const GOSSIP_DIAL_INTERVALS = 5
  */
 const RESTATED_ACCUSATIONS = 3
 /**
+ * After someone we accused proved alive, our standing accusations are restated once a probe period for this
+ * many periods (restateAccusations): right after a heal the dials that carry them often fail, every member of
+ * one side dialling the other at once (a 5 | 15 heal in the simulator, seed 1502: both restates to the
+ * unlucky member's accused were lost to failed dials, and it held a live member dead 23 s, until a periodic
+ * push-pull; test/membership/missed-revival.test.ts).
+ */
+const RESTATE_PERIODS = 8
+/**
  * How long after our connection to a member closed an accusation of it makes us check its host (checkRefusal):
  * a crash is noticed by its first prober within a probe interval or two, and its accusation reaches us a
  * gossip round or two later; a connection closed longer ago says nothing about the accusation.
@@ -235,8 +243,10 @@ export class Membership {
   private lastRestate = -Infinity
   /** A restate asked for within a probe period of the last, due at that period's end. */
   private restateTimer: Timer | undefined
-  /** Our deaths declared since this are restated by the next restate (see onRevived). */
+  /** Our deaths declared since this are restated by the restates until `restateUntil` (see onRevived). */
   private restateSince = Number.POSITIVE_INFINITY
+  /** Restates go on once a probe period until then (RESTATE_PERIODS after the latest revival). */
+  private restateUntil = Number.NEGATIVE_INFINITY
   /** When we last pulled the state of a sender we did not know (per sender, and of any sender). */
   private readonly unknownPulls = new Map<PeerId, number>()
   private lastUnknownPull = Number.NEGATIVE_INFINITY
@@ -316,7 +326,10 @@ export class Membership {
       },
       onNewMember: (id) => { this.prober.addMember(id) },
       // Deaths we declared about when this one's was, give or take gossipToTheDeadMs, are restated (restateAccusations).
-      onRevived: (_id, deadSince) => { this.restateSince = Math.min(this.restateSince, deadSince - this.config.gossipToTheDeadMs) },
+      onRevived: (_id, deadSince) => {
+        this.restateSince = Math.min(this.restateSince, deadSince - this.config.gossipToTheDeadMs)
+        this.restateUntil = this.clock.now() + RESTATE_PERIODS * this.config.probeIntervalMs
+      },
       onStaleVerdict: (accusation) => { this.tellAccused(accusation) },
       onRejected: (reason, u) => { this.onRejected(reason, u) },
       // Before declaring a suspect dead, one last direct ping carrying the suspicion: a live member answers
@@ -777,7 +790,15 @@ export class Membership {
     }
     this.lastRestate = now
     const own = this.table.ownAccusations(Math.min(now - this.config.gossipToTheDeadMs, this.restateSince))
-    this.restateSince = Number.POSITIVE_INFINITY
+    if (own.length > 0 && now < this.restateUntil) {
+      // What a lost dial did not carry goes again next period (RESTATE_PERIODS); a refuted accusation is gone from `own`.
+      this.restateTimer ??= this.clock.setTimeout(() => {
+        this.restateTimer = undefined
+        this.restateAccusations()
+      }, this.config.probeIntervalMs)
+    } else {
+      this.restateSince = Number.POSITIVE_INFINITY
+    }
     for (const i of sampleIndices(this.random, own.length, RESTATED_ACCUSATIONS)) {
       const u = own[i] as MemberUpdate
       // The accusation alone: most of the accused may really be gone, and queued news would spend its
