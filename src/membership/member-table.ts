@@ -75,6 +75,11 @@ interface Verification {
   verifiers: readonly PeerId[] | undefined
   /** A verifier whose `dead` reached us while we were still suspecting. */
   verdict: PeerId | undefined
+  /**
+   * Members whose own `dead` about the suspect (at the incarnation we suspect) reached us, up to
+   * `suspicionVerifiers` of them: that many independent verdicts count as a verifier's (noteVerdict).
+   */
+  declarers: PeerId[]
 }
 
 /** Why an update was refused (counted by the caller). */
@@ -315,6 +320,7 @@ export class MemberTable {
         if (u.id !== this.self.id && r !== undefined && isActive(r.state)) {
           if (this.takeVerdict(r, u)) break
           this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from })
+          this.noteVerdict(r, u)
         } else {
           this.applyDead(u) // about ourselves (refute), or a member already dead or left here
         }
@@ -648,7 +654,7 @@ export class MemberTable {
     r.stateChangedAt = clock.now()
     const suspicion: Suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, suspicion, min) })
     r.suspicion = suspicion
-    r.verification = { phase: 'suspecting', verifiers: undefined, verdict: undefined }
+    r.verification = { phase: 'suspecting', verifiers: undefined, verdict: undefined, declarers: [] }
     // Accused after our own dial was refused (noteRefused): our evidence, not the accuser's, shortens it.
     if (this.refusedWithin(r, this.refusedSuspicionMs())) suspicion.expireWithin(this.refusedSuspicionMs())
     this.deps.broadcast(u)
@@ -694,8 +700,9 @@ export class MemberTable {
     // (a dial to a process that is gone costs its host one refusal) instead of waiting another minimum.
     const refused = this.refusedWithin(r, 2 * this.refusedSuspicionMs())
     if (verification.phase === 'suspecting' && !refused && !this.verifiersOf(r).includes(this.self.id)) {
-      if (verification.verdict !== undefined) {
-        declare(verification.verdict)
+      const verdict = verification.verdict ?? this.independentVerdict(verification)
+      if (verdict !== undefined) {
+        declare(verdict)
       } else {
         verification.phase = 'waiting'
         again()
@@ -724,6 +731,36 @@ export class MemberTable {
     }
     verification.verdict ??= u.from
     return false
+  }
+
+  /**
+   * Another member's `dead` about suspect `r` (hearsay, counted as a confirmation by applySuspect). Each
+   * such verdict is a member that suspected `r` for its own timeout and then failed its last-chance ping.
+   * Once `suspicionVerifiers` distinct members' verdicts have reached us, they count as a verifier's: our
+   * suspicion ends within REFUSED_SUSPICION_INTERVALS (not at once, so a live member still has two probe
+   * intervals to refute) and then takes their verdict without a ping of ours, or at once if we are
+   * already waiting for a verdict.
+   *
+   * Without this, a member that had joined just before a crash — with no connection to the crashed one,
+   * so no refused dial of its own — waited out its whole suspicion minimum (6.8 s at N = 50) and, when no
+   * verdict of the suspect's few verifiers happened to reach it among the others' verdicts, a second one:
+   * dead everywhere 7–14 s after a crash, where every other member took 2–3 s (issue 11,
+   * test/membership/newest-member.test.ts).
+   */
+  private noteVerdict (r: MemberRecord, u: MemberUpdate): void {
+    const verification = r.verification
+    const k = this.deps.config.suspicionVerifiers
+    if (r.state !== MemberState.suspect || verification === undefined || u.incarnation !== r.incarnation) return
+    if (u.from === this.self.id || verification.declarers.length >= k || verification.declarers.includes(u.from)) return
+    verification.declarers.push(u.from)
+    if (verification.declarers.length < k) return
+    if (verification.phase === 'waiting') this.applyDead(u)
+    else if (verification.phase === 'suspecting') r.suspicion?.expireWithin(this.refusedSuspicionMs())
+  }
+
+  /** The first of `suspicionVerifiers` independent verdicts (noteVerdict), once that many have come. */
+  private independentVerdict (verification: Verification): PeerId | undefined {
+    return verification.declarers.length >= this.deps.config.suspicionVerifiers ? verification.declarers[0] : undefined
   }
 
   /** The verifiers of suspect `r` in our view, drawn once per suspicion (O(N)). */
