@@ -265,7 +265,7 @@ export class MemberTable {
   /**
    * Our own standing accusations: every member we hold suspect because we accused it (or confirmed it),
    * and every member we declared dead at or after `deadSince`. A `dead` here is always our own verdict (our
-   * suspicion ran out and the last ping failed, ours or a verifier's we took as ours): another member's is
+   * suspicion ran out and the last ping failed, ours, or a verifier's or `suspicionVerifiers` members' we took as ours): another member's is
    * only a suspicion to us (applyGossip).
    */
   ownAccusations (deadSince: number): MemberUpdate[] {
@@ -314,8 +314,9 @@ export class MemberTable {
         // Another member's verdict is hearsay to us: typically, after a partition heals, the other side's
         // deaths of members that were alive all along on ours. It counts as a suspicion (or a confirmation
         // of ours), so a live member can refute; only our own suspicion expiring, and then a last ping to
-        // the member failing — ours, or that of one of its verifiers (onSuspicionExpired) — declares it
-        // dead here. Costs a real failure about one dissemination delay.
+        // the member failing — ours, that of one of its verifiers (onSuspicionExpired), or those of
+        // `suspicionVerifiers` distinct members (noteVerdict) — declares it dead here. Costs a real
+        // failure about one dissemination delay.
         const r = this.records.get(u.id)
         if (u.id !== this.self.id && r !== undefined && isActive(r.state)) {
           if (this.takeVerdict(r, u)) break
