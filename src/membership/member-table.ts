@@ -76,10 +76,11 @@ interface Verification {
   /** A verifier whose `dead` reached us while we were still suspecting. */
   verdict: PeerId | undefined
   /**
-   * Members whose own `dead` about the suspect (at the incarnation we suspect) reached us, up to
-   * `suspicionVerifiers` of them: that many independent verdicts count as a verifier's (noteVerdict).
+   * Members that sent us a `dead` about the suspect (at the incarnation we suspect), up to
+   * `suspicionVerifiers` of them, and the first such verdict: that many count as a verifier's (noteVerdict).
    */
   declarers: PeerId[]
+  firstVerdict: PeerId | undefined
 }
 
 /** Why an update was refused (counted by the caller). */
@@ -321,7 +322,7 @@ export class MemberTable {
         if (u.id !== this.self.id && r !== undefined && isActive(r.state)) {
           if (this.takeVerdict(r, u)) break
           this.applySuspect({ state: MemberState.suspect, id: u.id, incarnation: u.incarnation, from: u.from })
-          this.noteVerdict(r, u)
+          if (sender !== undefined) this.noteVerdict(r, u, sender)
         } else {
           this.applyDead(u) // about ourselves (refute), or a member already dead or left here
         }
@@ -655,7 +656,7 @@ export class MemberTable {
     r.stateChangedAt = clock.now()
     const suspicion: Suspicion = new Suspicion(clock, u.from, k, min, max, () => { this.onSuspicionExpired(r, suspicion, min) })
     r.suspicion = suspicion
-    r.verification = { phase: 'suspecting', verifiers: undefined, verdict: undefined, declarers: [] }
+    r.verification = { phase: 'suspecting', verifiers: undefined, verdict: undefined, declarers: [], firstVerdict: undefined }
     // Accused after our own dial was refused (noteRefused): our evidence, not the accuser's, shortens it.
     if (this.refusedWithin(r, this.refusedSuspicionMs())) suspicion.expireWithin(this.refusedSuspicionMs())
     this.deps.broadcast(u)
@@ -735,12 +736,13 @@ export class MemberTable {
   }
 
   /**
-   * Another member's `dead` about suspect `r` (hearsay, counted as a confirmation by applySuspect). Each
-   * such verdict is a member that suspected `r` for its own timeout and then failed its last-chance ping.
-   * Once `suspicionVerifiers` distinct members' verdicts have reached us, they count as a verifier's: our
-   * suspicion ends within REFUSED_SUSPICION_INTERVALS (not at once, so a live member still has two probe
-   * intervals to refute) and then takes their verdict without a ping of ours, or at once if we are
-   * already waiting for a verdict.
+   * Another member's `dead` about suspect `r` (hearsay, counted as a confirmation by applySuspect), sent to
+   * us by `sender`: almost always its declarer, which suspected `r` for its own timeout and then failed its
+   * last-chance ping. Once `suspicionVerifiers` distinct senders (authenticated by the transport, unlike an
+   * update's `from`: one hostile member cannot pass for three) have sent us such a verdict, they count as a
+   * verifier's: our suspicion ends within REFUSED_SUSPICION_INTERVALS (not at once, so a live member still
+   * has two probe intervals to refute) and then takes the first verdict without a ping of ours, or at once
+   * if we are already waiting for a verdict.
    *
    * Without this, a member that had joined just before a crash — with no connection to the crashed one,
    * so no refused dial of its own — waited out its whole suspicion minimum (6.8 s at N = 50) and, when no
@@ -748,20 +750,21 @@ export class MemberTable {
    * dead everywhere 7–14 s after a crash, where every other member took 2–3 s (issue 11,
    * test/membership/newest-member.test.ts).
    */
-  private noteVerdict (r: MemberRecord, u: MemberUpdate): void {
+  private noteVerdict (r: MemberRecord, u: MemberUpdate, sender: PeerId): void {
     const verification = r.verification
     const k = this.deps.config.suspicionVerifiers
     if (r.state !== MemberState.suspect || verification === undefined || u.incarnation !== r.incarnation) return
-    if (u.from === this.self.id || verification.declarers.length >= k || verification.declarers.includes(u.from)) return
-    verification.declarers.push(u.from)
+    if (sender === this.self.id || sender === r.id || verification.declarers.length >= k || verification.declarers.includes(sender)) return
+    verification.declarers.push(sender)
+    verification.firstVerdict ??= u.from
     if (verification.declarers.length < k) return
     if (verification.phase === 'waiting') this.applyDead(u)
     else if (verification.phase === 'suspecting') r.suspicion?.expireWithin(this.refusedSuspicionMs())
   }
 
-  /** The first of `suspicionVerifiers` independent verdicts (noteVerdict), once that many have come. */
+  /** The first of `suspicionVerifiers` senders' verdicts (noteVerdict), once that many have come. */
   private independentVerdict (verification: Verification): PeerId | undefined {
-    return verification.declarers.length >= this.deps.config.suspicionVerifiers ? verification.declarers[0] : undefined
+    return verification.declarers.length >= this.deps.config.suspicionVerifiers ? verification.firstVerdict : undefined
   }
 
   /** The verifiers of suspect `r` in our view, drawn once per suspicion (O(N)). */

@@ -12,9 +12,11 @@
  * 5,500, and 2.1 s after the others at worst.
  */
 import { describe, expect, test } from 'vitest'
+import { Channel } from '../../src/core/transport.js'
+import { decodeSwim } from '../../src/membership/codec.js'
 import { MemberState } from '../../src/membership/member.js'
 import { useSeed } from '../helpers/replay.js'
-import { formed } from './helpers.js'
+import { forge, formed } from './helpers.js'
 
 const FILE = 'test/membership/newest-member.test.ts'
 const N = 50
@@ -68,4 +70,32 @@ describe('a member that joined just before a crash', () => {
       expect(Math.max(...runs.map(r => r.allMs)), line).toBeLessThan(6_000)
     })
   }
+})
+
+describe('verdicts count by who sent them, not by whom they name', () => {
+  test('one member forging three members\' `dead` about a live one does not shorten anyone\'s suspicion', () => {
+    // Each verdict names its declarer in `from`, which any member can write; the sender of a frame is
+    // authenticated by the transport. A hostile member sends the observer three verdicts naming three
+    // others; the live accused's refutation is held back for 4 s (its first frames to the observer lost),
+    // less than the suspicion minimum (4 · log10 20 = 5.2 s) but more than the two probe intervals that three
+    // real verdicts leave. Counted by `from`, the observer declared the live member dead at ~2 s.
+    const seed = useSeed(0x11_4f01, FILE, 'one member forging three verdicts')
+    const c = formed(20, seed)
+    c.network.runFor(10_000)
+    const [observer, accused, hostile, a, b, d] = c.ids as [string, string, string, string, string, string]
+    const start = c.network.now
+    c.network.tap((from, to, channel, frame) => {
+      if (to !== observer || channel !== Channel.swim || c.network.now - start >= 4_000) return
+      const msg = decodeSwim(frame, 1 << 20)
+      const members = msg.type === 'pushPull' || msg.type === 'pushPullReply' ? msg.members : []
+      if ([...msg.gossip, ...members].some(u => u.id === accused && u.state === MemberState.alive && u.incarnation > 0)) return false
+    })
+    forge(c, observer, hostile, [a, b, d].map(from => ({ state: MemberState.dead, id: accused, incarnation: 0, from })))
+    expect(c.stateOf(observer, accused)).toBe(MemberState.suspect)
+    c.network.runFor(15_000)
+    const deaths = c.events.filter(e => e.type === 'dead' && e.subject === accused && e.time >= start)
+    expect(deaths.map(e => `${e.observer} declared it dead at ${Math.round(e.time - start)} ms`)).toEqual([])
+    expect(c.runningIds().every(o => o === accused || c.stateOf(o, accused) === MemberState.alive)).toBe(true)
+    c.stopAll()
+  })
 })
