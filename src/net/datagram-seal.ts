@@ -21,8 +21,11 @@ export const TAG_BYTES = 16
 /** What a datagram adds to its payload: header, kind byte, tag. */
 export const DATAGRAM_OVERHEAD = HEADER_BYTES + 1 + TAG_BYTES
 
-/** What a datagram carries: a swim frame, or the path check (datagrams.ts). */
-export const DatagramKind = { frame: 0, hello: 1, helloAck: 2 } as const
+/**
+ * What a datagram carries: a swim frame, the path check (hello, helloAck), or `keep`: the sender is closing
+ * its connection to us for its budget, and the key we hold for it stays good (datagrams.ts).
+ */
+export const DatagramKind = { frame: 0, hello: 1, helloAck: 2, keep: 3 } as const
 export type DatagramKind = typeof DatagramKind[keyof typeof DatagramKind]
 
 export interface OpenedDatagram {
@@ -81,7 +84,7 @@ export function open (key: Uint8Array, packet: Uint8Array): OpenedDatagram | und
     return undefined
   }
   const kind = plain[0]
-  if (kind !== DatagramKind.frame && kind !== DatagramKind.hello && kind !== DatagramKind.helloAck) return undefined
+  if (kind !== DatagramKind.frame && kind !== DatagramKind.hello && kind !== DatagramKind.helloAck && kind !== DatagramKind.keep) return undefined
   return { kind, payload: new Uint8Array(plain.buffer, plain.byteOffset + 1, plain.byteLength - 1) }
 }
 

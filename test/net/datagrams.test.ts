@@ -1,8 +1,8 @@
 /**
  * The datagram path (src/net/datagrams.ts) between real libp2p transports on 127.0.0.1: small swim frames
  * travel over UDP once a connection has exchanged keys and a hello was answered; what is larger, asked to go
- * by stream, or bound for a blocked peer does not; keys outlive a connection this end closed and not one the
- * remote closed; and whatever arrives at the UDP port that is not an authentic datagram is dropped and counted.
+ * by stream, or bound for a blocked peer does not; keys outlive a connection closed for a budget (at both
+ * ends: the closing end says so first) and not one the remote closed otherwise; and whatever arrives at the UDP port that is not an authentic datagram is dropped and counted.
  */
 import { createSocket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
@@ -105,21 +105,31 @@ describe('datagrams between two peers', () => {
     await waitFor(() => events.includes('unreachable:refused'), 3_000, 'the dial is refused')
   })
 
-  it('outlive a connection this end closed for its budget', async () => {
+  it('outlive a connection closed for a budget, at both ends: the closing end says so first', async () => {
     const a = await start({ maxConnections: 1, pruneGraceMs: 0 }, 'a')
     const b = await start({}, 'b')
     const c = await start({}, 'c')
+    const gotA = inbox(a)
     const gotB = inbox(b)
     await paired(a, b)
     await paired(a, c)
     await waitFor(() => !a.isConnected(b.localId) || !a.isConnected(c.localId), 5_000, 'the budget closes one connection')
     const pruned = a.isConnected(b.localId) ? c : b
+    await waitFor(() => !pruned.isConnected(a.localId), 3_000, 'the pruned peer sees the connection close')
     expect(a.datagramPath(pruned.localId)).toBe(true)
+    // The remote closed it, but said first that it did so for its budget: the key a issued stays good.
+    // (Before the keep notice, the pruned end dropped it and dialled a for its next ping.)
+    await sleep(200)
+    expect(pruned.datagramPath(a.localId)).toBe(true)
     const dialsBefore = a.stats().dials.ok
+    const prunedDialsBefore = pruned.stats().dials.ok
     a.send('swim', dest(pruned), frame('still reachable'))
+    pruned.send('swim', dest(a), frame('and back'))
     if (pruned === b) await waitFor(() => gotB.some(g => g.text === 'still reachable'), 2_000, 'the datagram reaches the pruned peer')
     else await waitFor(() => c.stats().datagrams.received > 1, 2_000, 'the datagram reaches the pruned peer')
+    await waitFor(() => gotA.some(g => g.text === 'and back'), 2_000, 'the pruned peer\'s datagram reaches a')
     expect(a.stats().dials.ok).toBe(dialsBefore)
+    expect(pruned.stats().dials.ok).toBe(prunedDialsBefore)
     expect(a.isConnected(pruned.localId)).toBe(false)
   })
 
