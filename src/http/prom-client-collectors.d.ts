@@ -6,23 +6,8 @@ declare module 'prom-client/lib/metrics/*.js' {
   const collect: (registry: Registry, config?: object) => void
   export default collect
 }
-declare module 'prom-client/lib/registry.js' {
-  import type { Registry } from 'prom-client'
-  const RegistryClass: typeof Registry
-  export default RegistryClass
-}
-declare module 'prom-client/lib/counter.js' {
-  import type { Counter } from 'prom-client'
-  const CounterClass: typeof Counter
-  export default CounterClass
-}
-declare module 'prom-client/lib/gauge.js' {
-  import type { Gauge } from 'prom-client'
-  const GaugeClass: typeof Gauge
-  export default GaugeClass
-}
-declare module 'prom-client/lib/histogram.js' {
-  import type { Histogram } from 'prom-client'
-  const HistogramClass: typeof Histogram
-  export default HistogramClass
-}
+// The classes prom.ts loads: the very ones prom-client's index exports.
+declare module 'prom-client/lib/registry.js' { export { Registry as default } from 'prom-client' }
+declare module 'prom-client/lib/counter.js' { export { Counter as default } from 'prom-client' }
+declare module 'prom-client/lib/gauge.js' { export { Gauge as default } from 'prom-client' }
+declare module 'prom-client/lib/histogram.js' { export { Histogram as default } from 'prom-client' }
