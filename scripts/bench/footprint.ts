@@ -13,10 +13,10 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { PEER_JS, api, members, sleep, spawnPeer, waitFor } from '../lib/peers.ts'
+import { PEER_JS, api, cleanup, members, sleep, spawnPeer, waitFor } from '../lib/peers.ts'
 import type { PeerProcess } from '../lib/peers.ts'
 import { readFlags } from './lib/flags.ts'
-import { killOnTeardown } from './lib/teardown.ts'
+import { killOnTeardown, teardownAll } from './lib/teardown.ts'
 import { UsageError, median, progress, round, table, writeSection } from './lib/report.ts'
 
 export const USAGE = 'options: --peers 5  --idle-seconds 60  --settle-seconds 10  --profile lan  --compare <another build\'s peer.js>'
@@ -138,10 +138,8 @@ function summary (m: MeshFigures): Record<string, number> {
   }
 }
 
-export async function main (args: string[]): Promise<void> {
-  const o = parse(args)
-  if (process.platform !== 'linux') throw new UsageError('footprint reads /proc: Linux only')
-  const builds: Array<[string, string]> = [['this build', PEER_JS], ...(o.compare === undefined ? [] : [['compared', o.compare] as [string, string]])]
+/** Starts the meshes, lets them idle, and reads them; the peers are left to the caller to stop. */
+async function measure (o: Options, builds: ReadonlyArray<[string, string]>): Promise<{ figures: MeshFigures[], seconds: number }> {
   const meshes: Mesh[] = []
   for (const [label, entry] of builds) {
     progress(`${label}: starting ${o.peers} peers of ${path.relative(process.cwd(), entry) || entry}`)
@@ -196,6 +194,22 @@ export async function main (args: string[]): Promise<void> {
     })
     figures.push({ label: m.label, entry: m.entry, peers })
   }
+  return { figures, seconds }
+}
+
+export async function main (args: string[]): Promise<void> {
+  const o = parse(args)
+  if (process.platform !== 'linux') throw new UsageError('footprint reads /proc: Linux only')
+  const builds: Array<[string, string]> = [['this build', PEER_JS], ...(o.compare === undefined ? [] : [['compared', o.compare] as [string, string]])]
+  let measured: { figures: MeshFigures[], seconds: number }
+  try {
+    measured = await measure(o, builds)
+  } finally {
+    // Every peer stopped (and its data dir removed), or the bench's process waits on them and never exits.
+    teardownAll()
+    await cleanup()
+  }
+  const { figures, seconds } = measured
   const rows = figures.map((f) => {
     const s = summary(f)
     return [`${f.label} (${path.relative(process.cwd(), f.entry) || f.entry})`, s.rssMedian ?? '', s.rssMax ?? '', s.rssMaxOverWindow ?? '', s.anonMedian ?? '', s.fileMedian ?? '', s.pssMedian ?? '', `${s.heapUsedMedian ?? ''} / ${s.heapTotalMedian ?? ''}`, s.cpuPercentMean ?? '']
