@@ -1,8 +1,9 @@
 /**
- * What a started peer process (dist/peer.js) has loaded (issue 11: an idle peer's memory): not undici nor
+ * What a started peer process (dist/peer.js, or `murmur agent`: the same peer) has loaded (issue 11: an idle peer's memory): not undici nor
  * node:http2 (which an ESM import of node:http loads through its WebSocket getter), not ws nor node:zlib
  * (the y-websocket bridge, until a client asks for it), not node:tls nor node:https (no TLS configured),
- * not prom-client's Pushgateway. Then each works on first use in that process: /metrics answers in full, and
+ * not prom-client's Pushgateway (`murmur agent` loaded undici and http2 through the operator's HTTP client,
+ * which it does not use). Then each works on first use in that process: /metrics answers in full, and
  * a y-websocket client syncs and edits, ws now loaded.
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -16,7 +17,12 @@ const PROBE = path.join(ROOT, 'test', 'fixtures', 'module-list-probe.mjs')
 /** Modules a peer loaded at start before issue 11, and needs only for a client it may never have. */
 const NOT_AT_START = ['http2', 'internal/deps/undici/undici', 'zlib', 'tls', 'https']
 
-describe('a peer process loads what it uses', () => {
+const ENTRIES = [
+  { name: 'node dist/peer.js', spawn: {} },
+  { name: 'murmur agent', spawn: { entry: path.join(ROOT, 'dist', 'murmur.js'), entryArgs: ['agent'] } }
+]
+
+describe.each(ENTRIES)('$name loads what it uses', ({ spawn }) => {
   let peer: PeerProcess
   let list: string
 
@@ -29,7 +35,7 @@ describe('a peer process loads what it uses', () => {
 
   beforeAll(async () => {
     list = path.join(tempDir('murmur-modules-'), 'modules.txt')
-    peer = await spawnPeer({ args: ['--profile', 'local'], faultInjection: false, env: { NODE_OPTIONS: `--import=${PROBE}`, MURMUR_MODULE_LIST: list } })
+    peer = await spawnPeer({ ...spawn, args: ['--profile', 'local'], faultInjection: false, env: { NODE_OPTIONS: `--import=${PROBE}`, MURMUR_MODULE_LIST: list } })
   }, 30_000)
   afterAll(cleanup)
 
