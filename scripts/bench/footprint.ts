@@ -19,7 +19,7 @@ import { readFlags } from './lib/flags.ts'
 import { killOnTeardown, teardownAll } from './lib/teardown.ts'
 import { UsageError, median, progress, round, table, writeSection } from './lib/report.ts'
 
-export const USAGE = 'options: --peers 5  --idle-seconds 60  --settle-seconds 10  --profile lan  --compare <another build\'s peer.js>'
+export const USAGE = 'options: --peers 5  --idle-seconds 60  --settle-seconds 10  --profile lan  --compare <another build\'s peer.js>  --compared-first'
 
 /** The issue's bound on an idle peer's RSS. */
 export const TARGET_RSS_MB = 70
@@ -29,15 +29,18 @@ const SAMPLE_EVERY_MS = 10_000
 const TICKS_PER_SECOND = 100
 const MB = 1024 * 1024
 
-interface Options { peers: number, idleSeconds: number, settleSeconds: number, profile: string, compare?: string }
+interface Options { peers: number, idleSeconds: number, settleSeconds: number, profile: string, compare?: string, comparedFirst: boolean }
 
 function parse (args: readonly string[]): Options {
-  const o: Options = { peers: 5, idleSeconds: 60, settleSeconds: 10, profile: 'lan' }
+  const o: Options = { peers: 5, idleSeconds: 60, settleSeconds: 10, profile: 'lan', comparedFirst: false }
   readFlags(args, USAGE, {
     numbers: {
       '--peers': n => { o.peers = n },
       '--idle-seconds': n => { o.idleSeconds = n },
       '--settle-seconds': n => { o.settleSeconds = n }
+    },
+    switches: {
+      '--compared-first': () => { o.comparedFirst = true }
     },
     values: {
       '--profile': v => { o.profile = v },
@@ -47,6 +50,7 @@ function parse (args: readonly string[]): Options {
   if (!Number.isInteger(o.peers) || o.peers < 1 || o.peers > 100) throw new UsageError('--peers must be an integer in [1, 100]')
   if (!Number.isInteger(o.idleSeconds) || o.idleSeconds < 10 || o.idleSeconds > 3600) throw new UsageError('--idle-seconds must be an integer in [10, 3600]')
   if (!Number.isInteger(o.settleSeconds) || o.settleSeconds < 0 || o.settleSeconds > 600) throw new UsageError('--settle-seconds must be an integer in [0, 600]')
+  if (o.comparedFirst && o.compare === undefined) throw new UsageError('--compared-first needs --compare')
   if (!['lan', 'local', 'wan'].includes(o.profile)) throw new UsageError('--profile must be lan, local or wan')
   return o
 }
@@ -141,7 +145,9 @@ function summary (m: MeshFigures): Record<string, number> {
 /** Starts the meshes, lets them idle, and reads them; the peers are left to the caller to stop. */
 async function measure (o: Options, builds: ReadonlyArray<[string, string]>): Promise<{ figures: MeshFigures[], seconds: number }> {
   const meshes: Mesh[] = []
-  for (const [label, entry] of builds) {
+  // The mesh started first forms while the other starts (CPU-heavy on a small machine): --compared-first
+  // swaps the order, to tell a difference between builds from one between first and second.
+  for (const [label, entry] of o.comparedFirst ? [...builds].reverse() : builds) {
     progress(`${label}: starting ${o.peers} peers of ${path.relative(process.cwd(), entry) || entry}`)
     meshes.push(await startMesh(label, entry, o))
   }
@@ -194,6 +200,8 @@ async function measure (o: Options, builds: ReadonlyArray<[string, string]>): Pr
     })
     figures.push({ label: m.label, entry: m.entry, peers })
   }
+  // Reported in the order of `builds`, whichever started first.
+  figures.sort((a, b) => builds.findIndex(x => x[0] === a.label) - builds.findIndex(x => x[0] === b.label))
   return { figures, seconds }
 }
 
@@ -216,7 +224,7 @@ export async function main (args: string[]): Promise<void> {
   })
   const perPeer = figures.map(f => `- ${f.label}, RSS per peer at the end of the window (MB): ${f.peers.map(p => round(p.last.rss, 1)).join(', ')}`)
   const body = [
-    `${o.peers} peers per build on 127.0.0.1 (\`--profile ${o.profile}\`, HTTP API on, bootstrapped through the first), all members alive, settled ${o.settleSeconds} s, then idle ${round(seconds)} s. RSS from /proc/<pid>/status every 10 s (MB = MiB): at the end of the window (median and max over peers) and the highest any peer reached in it; RssAnon is the process's own memory (V8's heap, malloc, stacks), RssFile the pages of the node binary and libraries it maps; PSS (/proc/<pid>/smaps_rollup, at the end) counts each shared page a share, what a peer adds on a host running all ${o.peers * builds.length}. V8 heap from each peer's /metrics, read after the window. CPU: utime + stime over the window, mean over peers, % of one core. Target: ≤ ${TARGET_RSS_MB} MB RSS.`,
+    `${o.peers} peers per build on 127.0.0.1 (\`--profile ${o.profile}\`, HTTP API on, bootstrapped through the first; ${builds.length === 1 ? 'one build' : `the ${o.comparedFirst ? 'compared' : 'this'} build's mesh started first`}), all members alive, settled ${o.settleSeconds} s, then idle ${round(seconds)} s. RSS from /proc/<pid>/status every 10 s (MB = MiB): at the end of the window (median and max over peers) and the highest any peer reached in it; RssAnon is the process's own memory (V8's heap, malloc, stacks), RssFile the pages of the node binary and libraries it maps; PSS (/proc/<pid>/smaps_rollup, at the end) counts each shared page a share, what a peer adds on a host running all ${o.peers * builds.length}. V8 heap from each peer's /metrics, read after the window. CPU: utime + stime over the window, mean over peers, % of one core. Target: ≤ ${TARGET_RSS_MB} MB RSS.`,
     '',
     table(['build', 'RSS median', 'RSS max', 'RSS max in window', 'RssAnon median', 'RssFile median', 'PSS median', 'V8 heap used / total median', 'CPU % per peer'], rows),
     '',
