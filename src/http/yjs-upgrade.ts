@@ -58,7 +58,12 @@ export function lazyYjsUpgrade (peer: Peer, options: YjsUpgradeOptions): YjsUpgr
     upgrade: (req, socket, head) => {
       if (!(req.url ?? '').startsWith(YJS_UPGRADE_PREFIX)) return false
       if (bridge !== undefined) return bridge.handleUpgrade(req, socket, head)
-      load().then((b) => { b.handleUpgrade(req, socket, head) }, (err: unknown) => {
+      // Until the bridge has it, nobody listens for the socket's errors (Node's HTTP server stopped at the
+      // upgrade): a client that resets it meanwhile would be an uncaught exception.
+      socket.on('error', () => { socket.destroy() })
+      load().then((b) => {
+        if (!socket.destroyed) b.handleUpgrade(req, socket, head)
+      }, (err: unknown) => {
         options.log.error('cannot load the y-websocket bridge', { error: err instanceof Error ? err.message : String(err) })
         socket.destroy()
       })
