@@ -19,7 +19,7 @@ import { readFlags } from './lib/flags.ts'
 import { killOnTeardown, teardownAll } from './lib/teardown.ts'
 import { UsageError, median, progress, round, table, writeSection } from './lib/report.ts'
 
-export const USAGE = 'options: --peers 5  --idle-seconds 60  --settle-seconds 10  --profile lan  --compare <another build\'s peer.js>  --compared-first'
+export const USAGE = 'options: --peers 5  --idle-seconds 60  --settle-seconds 10  --profile lan  --compare <another build\'s peer.js>  --compared-first  --one-at-a-time'
 
 /** The issue's bound on an idle peer's RSS. */
 export const TARGET_RSS_MB = 70
@@ -29,10 +29,10 @@ const SAMPLE_EVERY_MS = 10_000
 const TICKS_PER_SECOND = 100
 const MB = 1024 * 1024
 
-interface Options { peers: number, idleSeconds: number, settleSeconds: number, profile: string, compare?: string, comparedFirst: boolean }
+interface Options { peers: number, idleSeconds: number, settleSeconds: number, profile: string, compare?: string, comparedFirst: boolean, oneAtATime: boolean }
 
 function parse (args: readonly string[]): Options {
-  const o: Options = { peers: 5, idleSeconds: 60, settleSeconds: 10, profile: 'lan', comparedFirst: false }
+  const o: Options = { peers: 5, idleSeconds: 60, settleSeconds: 10, profile: 'lan', comparedFirst: false, oneAtATime: false }
   readFlags(args, USAGE, {
     numbers: {
       '--peers': n => { o.peers = n },
@@ -40,7 +40,8 @@ function parse (args: readonly string[]): Options {
       '--settle-seconds': n => { o.settleSeconds = n }
     },
     switches: {
-      '--compared-first': () => { o.comparedFirst = true }
+      '--compared-first': () => { o.comparedFirst = true },
+      '--one-at-a-time': () => { o.oneAtATime = true }
     },
     values: {
       '--profile': v => { o.profile = v },
@@ -50,7 +51,7 @@ function parse (args: readonly string[]): Options {
   if (!Number.isInteger(o.peers) || o.peers < 1 || o.peers > 100) throw new UsageError('--peers must be an integer in [1, 100]')
   if (!Number.isInteger(o.idleSeconds) || o.idleSeconds < 10 || o.idleSeconds > 3600) throw new UsageError('--idle-seconds must be an integer in [10, 3600]')
   if (!Number.isInteger(o.settleSeconds) || o.settleSeconds < 0 || o.settleSeconds > 600) throw new UsageError('--settle-seconds must be an integer in [0, 600]')
-  if (o.comparedFirst && o.compare === undefined) throw new UsageError('--compared-first needs --compare')
+  if ((o.comparedFirst || o.oneAtATime) && o.compare === undefined) throw new UsageError('--compared-first and --one-at-a-time need --compare')
   if (!['lan', 'local', 'wan'].includes(o.profile)) throw new UsageError('--profile must be lan, local or wan')
   return o
 }
@@ -209,22 +210,29 @@ export async function main (args: string[]): Promise<void> {
   const o = parse(args)
   if (process.platform !== 'linux') throw new UsageError('footprint reads /proc: Linux only')
   const builds: Array<[string, string]> = [['this build', PEER_JS], ...(o.compare === undefined ? [] : [['compared', o.compare] as [string, string]])]
-  let measured: { figures: MeshFigures[], seconds: number }
-  try {
-    measured = await measure(o, builds)
-  } finally {
-    // Every peer stopped (and its data dir removed), or the bench's process waits on them and never exits.
-    teardownAll()
-    await cleanup()
+  // Side by side (one window for both), or --one-at-a-time: each mesh alone on the machine, in turn.
+  const runs = o.oneAtATime ? (o.comparedFirst ? [...builds].reverse() : builds).map(b => [b]) : [builds]
+  const figures: MeshFigures[] = []
+  let seconds = 0
+  for (const run of runs) {
+    try {
+      const measured = await measure(o, run)
+      figures.push(...measured.figures)
+      seconds = measured.seconds
+    } finally {
+      // Every peer stopped (and its data dir removed), or the bench's process waits on them and never exits.
+      teardownAll()
+      await cleanup()
+    }
   }
-  const { figures, seconds } = measured
+  figures.sort((a, b) => builds.findIndex(x => x[0] === a.label) - builds.findIndex(x => x[0] === b.label))
   const rows = figures.map((f) => {
     const s = summary(f)
     return [`${f.label} (${path.relative(process.cwd(), f.entry) || f.entry})`, s.rssMedian ?? '', s.rssMax ?? '', s.rssMaxOverWindow ?? '', s.anonMedian ?? '', s.fileMedian ?? '', s.pssMedian ?? '', `${s.heapUsedMedian ?? ''} / ${s.heapTotalMedian ?? ''}`, s.cpuPercentMean ?? '']
   })
   const perPeer = figures.map(f => `- ${f.label}, RSS per peer at the end of the window (MB): ${f.peers.map(p => round(p.last.rss, 1)).join(', ')}`)
   const body = [
-    `${o.peers} peers per build on 127.0.0.1 (\`--profile ${o.profile}\`, HTTP API on, bootstrapped through the first; ${builds.length === 1 ? 'one build' : `the ${o.comparedFirst ? 'compared' : 'this'} build's mesh started first`}), all members alive, settled ${o.settleSeconds} s, then idle ${round(seconds)} s. RSS from /proc/<pid>/status every 10 s (MB = MiB): at the end of the window (median and max over peers) and the highest any peer reached in it; RssAnon is the process's own memory (V8's heap, malloc, stacks), RssFile the pages of the node binary and libraries it maps; PSS (/proc/<pid>/smaps_rollup, at the end) counts each shared page a share, what a peer adds on a host running all ${o.peers * builds.length}. V8 heap from each peer's /metrics, read after the window. CPU: utime + stime over the window, mean over peers, % of one core. Target: ≤ ${TARGET_RSS_MB} MB RSS.`,
+    `${o.peers} peers per build on 127.0.0.1 (\`--profile ${o.profile}\`, HTTP API on, bootstrapped through the first; ${builds.length === 1 ? 'one build' : `${o.oneAtATime ? 'one mesh at a time, ' : 'both meshes at once, '}the ${o.comparedFirst ? 'compared' : 'this'} build's first`}), all members alive, settled ${o.settleSeconds} s, then idle ${round(seconds)} s. RSS from /proc/<pid>/status every 10 s (MB = MiB): at the end of the window (median and max over peers) and the highest any peer reached in it; RssAnon is the process's own memory (V8's heap, malloc, stacks), RssFile the pages of the node binary and libraries it maps; PSS (/proc/<pid>/smaps_rollup, at the end) counts each shared page a share, what a peer adds on a host running all ${o.oneAtATime ? o.peers : o.peers * builds.length}. V8 heap from each peer's /metrics, read after the window. CPU: utime + stime over the window, mean over peers, % of one core. Target: ≤ ${TARGET_RSS_MB} MB RSS.`,
     '',
     table(['build', 'RSS median', 'RSS max', 'RSS max in window', 'RssAnon median', 'RssFile median', 'PSS median', 'V8 heap used / total median', 'CPU % per peer'], rows),
     '',
