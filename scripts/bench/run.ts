@@ -18,7 +18,8 @@ const BENCHES: Record<string, string> = {
   'connection-cost': './connection-cost.ts',
   heal: './heal.ts',
   'hot-paths': './hot-paths.ts',
-  suspicion: './suspicion.ts'
+  suspicion: './suspicion.ts',
+  footprint: './footprint.ts'
 }
 
 /** How long a failed run waits for a pending Ctrl-C's handler before it reports the failure. */

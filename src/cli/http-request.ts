@@ -7,9 +7,8 @@
  * Network errors reject with a TypeError whose `cause` is the socket error (as `fetch` does); an abort
  * rejects with the signal's reason.
  */
-import http from 'node:http'
-import https from 'node:https'
 import { Readable } from 'node:stream'
+import { nodeHttp, nodeHttps } from '../http/node-builtins.js'
 
 export interface RequestInit {
   method?: string
@@ -35,7 +34,7 @@ export async function httpRequest (url: string, init: RequestInit = {}): Promise
   const { signal } = init
   signal?.throwIfAborted()
   return await new Promise<Response>((resolve, reject) => {
-    const send = target.protocol === 'https:' ? https.request : http.request
+    const send = target.protocol === 'https:' ? nodeHttps().request : nodeHttp.request
     const req = send(target, { path: rawPath(url), method: init.method ?? 'GET', headers: { ...init.headers }, ...(signal === undefined ? {} : { signal }) }, (res) => {
       try {
         const headers = new Headers()

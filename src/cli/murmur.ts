@@ -1,11 +1,12 @@
 /**
  * `murmur <command>`: the operator's command line, in the style of Serf's. `murmur agent` runs a peer
  * (the same process as `node dist/peer.js`, loaded only for that command); the other commands talk to a
- * running agent's HTTP API (operator.ts, commands.ts).
+ * running agent's HTTP API (operator.ts, commands.ts), loaded only for them: an agent is a peer, and holds
+ * no more than `node dist/peer.js` does (issue 11).
  */
 import { MURMUR_VERSION } from '../version.js'
 import { peerHelp } from './args.js'
-import { helpAsFlag, runOperator } from './operator.js'
+import { helpAsFlag } from './help-flag.js'
 import { flushed, guardOutput } from './output.js'
 
 const [command, ...rest] = helpAsFlag(process.argv.slice(2))
@@ -13,6 +14,7 @@ if (command === 'agent') {
   const { runPeerCli } = await import('./run-peer.js')
   await runPeerCli(rest, process.env, { help: peerHelp('murmur agent'), version: `murmur ${MURMUR_VERSION}` })
 } else {
+  const { runOperator } = await import('./operator.js')
   const interrupt = new AbortController()
   process.once('SIGINT', () => { interrupt.abort() })
   process.once('SIGTERM', () => { interrupt.abort() })

@@ -9,6 +9,7 @@ import { terminalSafe } from '../core/terminal-safe.js'
 import { MURMUR_VERSION } from '../version.js'
 import { AddressUsageError, AgentError } from './client.js'
 import { COMMANDS, UsageError } from './commands.js'
+import { helpAsFlag } from './help-flag.js'
 import type { CommandIo } from './commands.js'
 
 /** The options every command that talks to an agent takes: in `murmur --help` and each such command's help. */
@@ -32,15 +33,13 @@ not be reached, 2 usage error.
   murmur --version                        show the version
 `
 
+export { helpAsFlag }
+
 export interface OperatorIo extends CommandIo {
   /** One line per failure, `murmur: …`. */
   err: (text: string) => void
 }
 
-/** `murmur help <command>` is `murmur <command> --help`; any other command line is returned as it is. */
-export function helpAsFlag (argv: readonly string[]): readonly string[] {
-  return argv.length === 2 && argv[0] === 'help' ? [argv[1] as string, '--help'] : argv
-}
 
 /** Runs `argv` (without `agent`); resolves with the exit code. */
 export async function runOperator (argv: readonly string[], io: OperatorIo): Promise<number> {

@@ -6,12 +6,12 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
-import { createSecureContext } from 'node:tls'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
 import type { TlsFiles } from '../http/index.js'
 import { MAX_PSK_FILE_BYTES } from '../net/psk.js'
 import { MIN_TOKEN_CHARS, tokenProblem } from '../http/access.js'
+import { nodeTls } from '../http/node-builtins.js'
 import { isLoopbackAddress } from './args.js'
 import type { PeerCliOptions } from './args.js'
 
@@ -85,7 +85,7 @@ function checkTls (tls: TlsFiles, certFile: string, keyFile: string): void {
     throw new ConfigError(`--https-key file ${keyFile} holds no usable private key (${reason(err)})`)
   }
   try {
-    createSecureContext({ cert: tls.cert, key: tls.key })
+    nodeTls().createSecureContext({ cert: tls.cert, key: tls.key })
   } catch (err) {
     throw new ConfigError(`--https-cert file ${certFile} and --https-key file ${keyFile} are not a certificate and its key (${reason(err)})`)
   }

@@ -24,9 +24,9 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { isIPv6 } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { STATUS_CODES } from 'node:http'
 import { ConfigError } from '../core/errors.js'
 import { HttpError, errorBody } from './errors.js'
+import { nodeHttp } from './node-builtins.js'
 
 /** What a route asks of a request (default: token required, header only). */
 export interface RouteAccess {
@@ -224,7 +224,7 @@ export function refuseUpgrade (socket: Duplex, err: HttpError): void {
   const body = JSON.stringify(errorBody(err.code, err.message))
   const headers = Object.entries(err.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
   if (socket.writable) {
-    socket.end(`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+    socket.end(`HTTP/1.1 ${err.status} ${nodeHttp.STATUS_CODES[err.status] ?? ''}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
       `${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
   } else {
     socket.destroy()

@@ -22,8 +22,9 @@ import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
 import { SseHub } from './sse.js'
 import { awaitWriteConcern, writeConcernOf } from './write-concern.js'
-import { YjsBridge, registerYjsMetrics } from '../yjs/index.js'
-import type { YjsInit } from '../yjs/index.js'
+import { registerYjsMetrics } from '../yjs/metrics.js'
+import type { YjsInit } from '../yjs/config.js'
+import { lazyYjsUpgrade } from './yjs-upgrade.js'
 import { meshRoutes } from './mesh.js'
 import { presenceRoutes } from './presence.js'
 import type { HttpServerOptions } from './server.js'
@@ -126,7 +127,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   }
   const authorize: AccessCheck = (req, route) => access(req, route)
   // WebSocket clients: the same check, with the token allowed in the URL (browsers cannot set headers).
-  const yjs = new YjsBridge(peer, { authorize: req => authorize(req, { queryToken: true }), ...(options.yjs === undefined ? {} : { config: options.yjs }), log: log.child('yjs') })
+  const yjs = lazyYjsUpgrade(peer, { authorize: req => authorize(req, { queryToken: true }), ...(options.yjs === undefined ? {} : { config: options.yjs }), log: log.child('yjs') })
   registerYjsMetrics(metrics.registry, metrics.peerStats, yjs)
   const count = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
   // R, read once: it does not change while the peer runs, and placement() counts every held doc.
@@ -414,7 +415,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   }
 
   const noteRejected = (reason: string): void => { count(counters.rejected, reason) }
-  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => yjs.handleUpgrade(req, socket, head)
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => yjs.upgrade(req, socket, head)
   return {
     handle,
     authorize,

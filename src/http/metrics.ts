@@ -4,7 +4,7 @@
  * code carries no metric library. Node's process metrics keep their standard names
  * (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, …) so stock dashboards find them.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from './prom.js'
 import type { Peer, PeerStats } from '../api.js'
 import type { HistogramSnapshot } from '../core/histogram.js'
 import { MURMUR_VERSION } from '../version.js'

@@ -8,8 +8,8 @@
  * callback queued at the scrape, stays: it costs nothing between scrapes.
  */
 /// <reference path="./prom-client-collectors.d.ts" />
-import { Gauge } from 'prom-client'
-import type { Registry } from 'prom-client'
+import { Gauge } from './prom.js'
+import type { Registry } from './prom.js'
 import gc from 'prom-client/lib/metrics/gc.js'
 import heapSizeAndUsed from 'prom-client/lib/metrics/heapSizeAndUsed.js'
 import heapSpacesSizeAndUsed from 'prom-client/lib/metrics/heapSpacesSizeAndUsed.js'

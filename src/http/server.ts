@@ -1,10 +1,11 @@
 /** A node:http (or node:https) server around a request handler, with the timeouts an exposed server needs. */
-import { STATUS_CODES, createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
-import { createServer as createTlsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { errorBody } from './errors.js'
 import { GracefulStop } from './graceful-stop.js'
+import { nodeHttp, nodeHttps } from './node-builtins.js'
+
+const { STATUS_CODES } = nodeHttp
 
 export interface HttpCloseOptions {
   /**
@@ -155,8 +156,8 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
   }
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
   const server: Server = options.tls === undefined
-    ? createServer(serverOptions)
-    : createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
+    ? nodeHttp.createServer(serverOptions)
+    : nodeHttps().createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
   const stop = new GracefulStop(server)
   server.on('request', (req: IncomingMessage, res: ServerResponse): void => {
     stop.track(res)

@@ -2,8 +2,8 @@
  * Prometheus metrics of the y-websocket bridge and of presence, registered beside the peer's own on the
  * HTTP API's registry and filled at scrape time from the counters (nothing on the hot paths).
  */
-import { Counter, Gauge } from 'prom-client'
-import type { Histogram, Registry } from 'prom-client'
+import { Counter, Gauge } from '../http/prom.js'
+import type { Histogram, Registry } from '../http/prom.js'
 import { snapshotHistogram } from '../http/metrics.js'
 import type { PeerStats } from '../api.js'
 import { CLOSE_CODE_NAMES } from './close-codes.js'
