@@ -58,6 +58,7 @@ import {
 } from '../core/link-defaults.js'
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
+import { InboundLimit } from '../core/rate-limit.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
 import { CHANNELS, DATAGRAM_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, ROOM_FRACTION, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
@@ -370,6 +371,7 @@ export class SimNetwork implements LinkHost {
     node.epoch++
     this.resetTransportState(node, 'crashed')
     node.datagramKeys.clear()
+    node.datagramLimits.clear()
   }
 
   /** The process starts again with empty state: returns a fresh transport with the same id and address. */
@@ -377,6 +379,7 @@ export class SimNetwork implements LinkHost {
     const node = this.node(id)
     this.resetTransportState(node, 'crashed')
     node.datagramKeys.clear()
+    node.datagramLimits.clear()
     node.crashed = false
     node.epoch++
     node.stalledUntil = 0
@@ -807,8 +810,31 @@ export class SimNetwork implements LinkHost {
       } else this.queue.push(to.stalledUntil + STALL_IO_LAG_MS, () => { this.receiveDatagram(from, to, channel, frame, epoch) })
       return
     }
+    if (!this.admitDatagram(from, to, channel, frame, now)) return
     if (!reserved && this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
     to.transport.receive(channel, from.id, frame)
+  }
+
+  /**
+   * The receiver's inbound rate limit, as for a frame on a stream (src/net/inbound.ts `datagram`: the same
+   * (peer, swim) buckets): the connection's if the pair has one, else the receiver's own for that sender.
+   */
+  private admitDatagram (from: SimNode, to: SimNode, channel: Channel, frame: Uint8Array, now: number): boolean {
+    if (this.inboundLimits === undefined) return true
+    const { rate, byteRate } = this.inboundLimits
+    const link = from.links.get(to.id)
+    let limit: InboundLimit | undefined
+    if (link?.conn !== undefined) limit = link.inboundLimit(channel, rate[channel], byteRate[channel], now)
+    else {
+      limit = to.datagramLimits.get(from.id)
+      if (limit === undefined) {
+        limit = new InboundLimit(rate[channel], byteRate[channel], now)
+        to.datagramLimits.set(from.id, limit)
+      }
+    }
+    if (limit.admit(now, frame.byteLength + varintLength(frame.byteLength)) === 'ok') return true
+    this.drop(from, channel, 'rateLimited', 1, false)
+    return false
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────

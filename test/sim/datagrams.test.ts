@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest'
 import { DATAGRAM_MAX_FRAME_BYTES } from '../../src/core/transport.js'
 import type { PeerEvent, Transport } from '../../src/core/transport.js'
+import { DEFAULT_INBOUND_RATE } from '../../src/core/link-defaults.js'
 import { SimNetwork } from '../../src/sim/index.js'
 import type { SimNetworkOptions } from '../../src/sim/index.js'
 import { DATAGRAM_HELLO_RETRY_MS, DATAGRAM_HELLO_TRIES } from '../../src/sim/network.js'
@@ -142,6 +143,36 @@ describe('datagrams', () => {
     p.net.runFor(1_000)
     expect(p.atB).toEqual([])
     expect(p.net.connectionStats.dials).toBe(1)
+  })
+})
+
+describe('inbound rate limits on datagrams (src/net/inbound.ts: the same (peer, swim) buckets as a stream)', () => {
+  // The simulator's datagrams skipped the receiver's limits: 9,500 of 10,000 frames arrived against at most 2,500.
+  const allowed = DEFAULT_INBOUND_RATE.swim.burst + 10 * DEFAULT_INBOUND_RATE.swim.ratePerSec
+  const flood = (p: Pair): number => {
+    p.atB.length = 0
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 1_000; i++) p.a.send('swim', toB, numbered(i))
+      p.net.runFor(1_000)
+    }
+    return p.atB.length
+  }
+
+  test.each([true, false])('a sender above 200 frames/s (burst 500) is cut to its share (connection open: %s)', (open) => {
+    const p = pair(10, { inboundRate: undefined })
+    keyed(p)
+    if (!open) {
+      p.net.runFor(3_000) // quiet past FORGET_QUIET_MS: forget closes the connection, a keeps its key
+      p.a.forget?.('b')
+      expect(p.net.isConnected('a', 'b')).toBe(false)
+    }
+    const sent0 = p.net.datagramStats.sent
+    const rateLimited0 = p.net.drops.swim.rateLimited
+    const received = flood(p)
+    expect(p.net.datagramStats.sent - sent0).toBe(10_000)
+    expect(received).toBeLessThanOrEqual(allowed)
+    expect(received).toBeGreaterThan(allowed * 0.9)
+    expect(p.net.drops.swim.rateLimited - rateLimited0).toBe(10_000 - received)
   })
 })
 
