@@ -33,7 +33,7 @@
  *   Without `cpu` a node handles any number of frames per instant and a handshake costs time
  *   (`handshakeMs`) but no CPU.
  *
- * - datagrams, when `datagrams` is on (off by default: see the option): small `swim` frames (≤ DATAGRAM_MAX_FRAME_BYTES, not sent
+ * - datagrams (unless `datagrams: false`): small `swim` frames (≤ DATAGRAM_MAX_FRAME_BYTES, not sent
  *   with `{ stream: true }`) to a peer whose datagram key this node holds, confirmed, travel as UDP datagrams
  *   (src/net/datagrams.ts): no dial, no queue, no connection touched; each delivered after its own draw of the
  *   link's one-way delay (so they can be reordered), lost with `loss`, `packetLoss` and `datagramLoss` and never
@@ -154,11 +154,8 @@ export interface SimNetworkOptions {
   signatures?: boolean
   /**
    * Small `swim` frames travel as datagrams between peers that exchanged datagram keys over a connection (see
-   * the file comment), as the libp2p transport sends them. Default false (every frame on a stream): turned on,
-   * eight simulator test files failed — test/sim/transport-model.test.ts by design (stream order, retransmission,
-   * LRU and rate limits are what it pins), lossy-dials (TCP resends what UDP loses), the other six on bounds a
-   * changed seed's run misses — and with any close by the remote dropping the key, dials barely fall
-   * (test/membership/datagrams.sim.test.ts).
+   * the file comment), as the libp2p transport sends them. Default true; false: every frame on a stream (tests
+   * that pin the stream model say so, e.g. test/sim/transport-model.test.ts).
    */
   datagrams?: boolean
   /**
@@ -297,7 +294,7 @@ export class SimNetwork implements LinkHost {
     this.random = new SeededRandom(options.seed)
     this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, packetLoss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, datagramLoss: 0, ...options.link }
     this.refuseWhenCrashed = options.refuseWhenCrashed ?? true
-    this.datagrams = options.datagrams ?? false
+    this.datagrams = options.datagrams ?? true
     this.keysSurviveRemotePruning = options.keysSurviveRemotePruning ?? false
     this.maxFrameBytes = { ...DEFAULT_MAX_FRAME_BYTES, ...options.maxFrameBytes }
     this.queueLimits = perChannel(c => ({ ...DEFAULT_QUEUE_LIMITS[c], ...options.queueLimits?.[c] }))

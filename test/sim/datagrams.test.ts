@@ -75,14 +75,16 @@ describe('datagram keys', () => {
     expect(p.net.datagramStats.sent).toBe(0)
   })
 
-  test('off by default: no key is ever held', () => {
+  test('on by default, as the libp2p transport has them: a connection brings keys, and small swim frames go as datagrams', () => {
     const net = new SimNetwork({ seed: 3 })
     const a = net.addNode('a')
     net.addNode('b')
     a.send('swim', toB, numbered(0))
     net.runFor(1_000)
-    expect(a.datagramPath?.('b')).toBe(false)
-    expect(net.datagramStats.sent).toBe(0)
+    expect(a.datagramPath?.('b')).toBe(true)
+    a.send('swim', toB, numbered(1))
+    net.runFor(100)
+    expect(net.datagramStats.sent).toBe(1)
   })
 
   test('with datagrams off, no key is ever held', () => {
