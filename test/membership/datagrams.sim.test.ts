@@ -67,10 +67,14 @@ describe('datagrams between members', () => {
     // The holder's own pruning keeps its keys: far more keys than connections.
     expect(on.keysWithoutConnection, 'keys held per member without a connection').toBeGreaterThan(2 * 16)
     expect(on.dials / off.dials, 'dials with datagrams / without').toBeLessThan(0.97)
-    // With keys dropped whenever the remote closed (its pruning too), each pruning costs the pruned end its key,
-    // and a member answers a datagram ping from one it holds no key for over a new connection: most dials stay
-    // (measured 0.93 of those without datagrams). Were the remote's pruning to leave keys usable, they go.
-    expect(keep.dials / off.dials, 'dials if the remote\'s pruning kept keys / without datagrams').toBeLessThan(0.1)
+    // With keys dropped whenever the remote closed (its pruning too), a member holding a key without a connection
+    // is one the target holds no key for: the target answers its datagram ping over a new connection, its own
+    // dial. So the prober dials ahead every member it has no connection to, key or not (without that, 150
+    // members at 5 % packet loss recorded 270 suspicions in a minute, test/membership/lossy-dials.test.ts), and
+    // most dials stay (0.944 of those without datagrams, 0.929 before that dial ahead). Were the remote's
+    // pruning to leave keys usable, they could go (0.000 without the dial ahead) — if the prober knew the target
+    // holds a key for it, which the transport does not say; with the dial ahead, 0.92.
+    expect(keep.dials / off.dials, 'dials if the remote\'s pruning kept keys / without datagrams').toBeLessThan(0.97)
   }, 120_000)
 
   // Asked for: no later than one probe timeout after streams-only. Not met (seed 0xd6_0002: mean 64 ms streams
@@ -119,7 +123,9 @@ describe('datagrams between members', () => {
     const victim = c.ids[7] as string
     // Members that closed their connection to it themselves still hold its (soon void) key.
     const stale = c.ids.filter(id => id !== victim && c.network.node(id).datagramKeys.get(victim)?.confirmed === true && !c.network.isConnected(id, victim))
-    expect(stale.length, 'members holding a key for the victim without a connection').toBeGreaterThan(3)
+    // 3 since the prober dials ahead the members it holds a key for without a connection (4+ before): enough
+    // stale holders for the scenario.
+    expect(stale.length, 'members holding a key for the victim without a connection').toBeGreaterThanOrEqual(3)
     const from = c.events.length
     const lost0 = c.network.drops.swim.crashed
     const voidEpoch = c.network.node(victim).epoch
