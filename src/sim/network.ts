@@ -41,8 +41,10 @@
  *   was issued. When a connection opens, each end issues the other a key over it and the holder confirms it with
  *   a hello datagram the other end answers: confirmed two one-way delays later if both datagrams get through,
  *   else tried again a second later, DATAGRAM_HELLO_TRIES times in all, then not until the next connection. A key
- *   outlives a connection its holder closed (its budget, `forget`); one the remote closed (its crash, restart or
- *   budget) takes the holder's key for it with it, so the next frame dials, and a refused dial is evidence.
+ *   outlives a connection its holder closed (its budget, `forget`). An end closing a connection for its budget
+ *   first sends the other a `keep` datagram (if it holds a confirmed key to seal it with), and the other keeps its
+ *   key too if that datagram gets through; any other close by the remote (its crash, restart, `forget`, a lost
+ *   keep) takes the holder's key for it with it, so the next frame dials, and a refused dial is evidence.
  *
  * Not modelled yet: the flood detector's disconnect and cooldown, silent-connection detection, and
  * libp2p's hard connection cap.
@@ -159,9 +161,10 @@ export interface SimNetworkOptions {
    */
   datagrams?: boolean
   /**
-   * A connection the remote's connection budget closed leaves our key for the remote usable (as if the pruning
-   * end said so before closing), where by default any close by the remote drops it. Not what the libp2p
-   * transport does: a variant, to measure what that rule costs (test/membership/datagrams.sim.test.ts). Default false.
+   * A connection the remote's connection budget closed leaves our key for the remote usable if the remote's
+   * `keep` datagram got through, as the libp2p transport has it (src/net/datagrams.ts `noteLocalClose`).
+   * Default true; false: any close by the remote drops our key (the transport before the keep datagram), to
+   * measure what the keep saves (test/membership/datagrams.sim.test.ts).
    */
   keysSurviveRemotePruning?: boolean
 }
@@ -295,7 +298,7 @@ export class SimNetwork implements LinkHost {
     this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, packetLoss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, datagramLoss: 0, ...options.link }
     this.refuseWhenCrashed = options.refuseWhenCrashed ?? true
     this.datagrams = options.datagrams ?? true
-    this.keysSurviveRemotePruning = options.keysSurviveRemotePruning ?? false
+    this.keysSurviveRemotePruning = options.keysSurviveRemotePruning ?? true
     this.maxFrameBytes = { ...DEFAULT_MAX_FRAME_BYTES, ...options.maxFrameBytes }
     this.queueLimits = perChannel(c => ({ ...DEFAULT_QUEUE_LIMITS[c], ...options.queueLimits?.[c] }))
     this.spares = new Spares(this.queueLimits, this.linkHost)
@@ -1119,10 +1122,10 @@ export class SimNetwork implements LinkHost {
     this.removeConnection(conn)
     if (!wasOpen) return
     const { a, b } = conn
-    if (!(pruned && this.keysSurviveRemotePruning)) {
-      if (closer !== a) a.datagramKeys.delete(b.id)
-      if (closer !== b) b.datagramKeys.delete(a.id)
-    }
+    const other = closer === a ? b : a
+    // The budget's keep datagram, sealed with the closer's key for the other end, sent just before the close.
+    const kept = pruned && this.keysSurviveRemotePruning && closer.datagramKeys.get(other.id)?.confirmed === true && !this.datagramLost(closer, other)
+    if (!kept) other.datagramKeys.delete(closer.id)
     a.transport.peerEvent({ type: 'disconnected', id: b.id })
     b.transport.peerEvent({ type: 'disconnected', id: a.id })
     this.pumpLater(a.links.get(b.id))

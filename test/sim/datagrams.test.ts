@@ -198,22 +198,29 @@ describe('keys and connections', () => {
     expect(p.net.connectionStats.dials).toBe(2) // b had no key: its frame dialled
   })
 
-  test('the holder\'s own budget pruning keeps its keys; the pruned remote loses its key', () => {
+  // src/net/datagrams.ts: the pruning end sends a `keep` datagram before it closes, and the pruned end keeps its
+  // key if it gets through; before that (keysSurviveRemotePruning: false), or if it is lost, the pruned end's goes.
+  test.each([
+    ['the keep datagram arrives', {}, true],
+    ['the keep datagram is lost', { lost: true }, false],
+    ['keysSurviveRemotePruning: false', { keysSurviveRemotePruning: false }, false]
+  ] as const)('the holder\'s own budget pruning keeps its keys; the pruned remote keeps its key if told: %s', (_name, variant, remoteKeeps) => {
     const seed = useSeed(7, FILE, 'the holder\'s own budget pruning keeps its keys')
-    const net = new SimNetwork({ seed, inboundRate: false, datagrams: true, maxConnections: 1, pruneGraceMs: 100 })
+    const net = new SimNetwork({ seed, inboundRate: false, datagrams: true, maxConnections: 1, pruneGraceMs: 100, ...('keysSurviveRemotePruning' in variant ? { keysSurviveRemotePruning: variant.keysSurviveRemotePruning } : {}) })
     const a = net.addNode('a')
     const b = net.addNode('b')
     const c = net.addNode('c')
     a.send('swim', toB, numbered(0))
     net.runFor(500)
     expect(a.datagramPath?.('b')).toBe(true)
+    if ('lost' in variant) net.setLink('a', 'b', { datagramLoss: 1 })
     a.send('swim', { id: 'c', addrs: [] }, numbered(0)) // a's second connection: its budget closes the one to b
     net.runFor(500)
     expect(net.connectionStats.pruned).toBeGreaterThan(0)
     expect(net.isConnected('a', 'b')).toBe(false)
     expect(a.datagramPath?.('b')).toBe(true)
     expect(a.datagramPath?.('c')).toBe(true)
-    expect(b.datagramPath?.('a')).toBe(false)
+    expect(b.datagramPath?.('a')).toBe(remoteKeeps)
     expect(c.datagramPath?.('a')).toBe(true)
   })
 
