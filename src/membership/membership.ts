@@ -347,10 +347,8 @@ export class Membership {
       table: this.table,
       awareness: this.awareness,
       send: (to, frame, carry, options) => { this.sendFrame(to, frame, this.suspicionOf(carry), options) },
-      // A datagram path is no connection: a key held without one is a key whose remote end, which saw us close
-      // the connection, dropped its own for us, so it answers our datagram ping over a new connection of its
-      // own. Dialled ahead as any member we are not connected to (test/membership/lossy-dials.test.ts).
-      dialStage: (id) => this.transport.dialStage?.(id) ?? (this.transport.isConnected?.(id) === false ? 'none' : 'open'),
+      // A ping that goes as a datagram costs no dial: no dial ahead of it, and no waiting for one.
+      dialStage: (id) => this.transport.datagramPath?.(id) === true ? 'open' : this.transport.dialStage?.(id) ?? (this.transport.isConnected?.(id) === false ? 'none' : 'open'),
       datagramPath: this.transport.datagramPath === undefined ? undefined : (id) => this.transport.datagramPath?.(id) === true,
       connect: this.transport.connect === undefined ? undefined : (to) => { this.transport.connect?.(to) },
       onProbe: (outcome) => {
