@@ -812,7 +812,7 @@ export class SimNetwork implements LinkHost {
     }
     if (!this.admitDatagram(from, to, channel, frame, now)) return
     if (!reserved && this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
-    to.transport.receive(channel, from.id, frame)
+    to.transport.receive(channel, from.id, frame, true)
   }
 
   /**
