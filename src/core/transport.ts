@@ -49,7 +49,12 @@ export interface Destination {
   readonly addrs: readonly string[]
 }
 
-export type FrameHandler = (from: PeerId, frame: Uint8Array) => void
+/**
+ * One inbound frame. `viaDatagram`: it came as a datagram (Transport.datagramPath), not on a connection's
+ * stream; membership answers a ping on the path it came by (a stream ping is the fallback for a datagram
+ * path that lost its frames: its ack should not take that path again).
+ */
+export type FrameHandler = (from: PeerId, frame: Uint8Array, viaDatagram?: boolean) => void
 
 export interface SendOptions {
   /**

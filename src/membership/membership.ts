@@ -385,7 +385,7 @@ export class Membership {
     this.table.rejoinLocal()
     this.prober.start()
     this.unsubscribe.push(
-      this.transport.onFrame(Channel.swim, (from, bytes) => { this.onFrame(from, bytes) }),
+      this.transport.onFrame(Channel.swim, (from, bytes, viaDatagram) => { this.onFrame(from, bytes, viaDatagram === true) }),
       this.transport.onPeerEvent((e) => { this.onPeerEvent(e) })
     )
     this.queue.enqueue(this.table.aliveSelf())
@@ -663,7 +663,7 @@ export class Membership {
 
   // ── receiving ──────────────────────────────────────────────────────────────────────────────────
 
-  private onFrame (from: PeerId, bytes: Uint8Array): void {
+  private onFrame (from: PeerId, bytes: Uint8Array, viaDatagram: boolean): void {
     if (!this.running) return
     let msg: SwimMessage
     try {
@@ -678,13 +678,13 @@ export class Membership {
     // The signature checks this frame needs are charged to its sender (signing.ts VERIFY_PER_SENDER).
     this.records.setSender(from)
     try {
-      this.handle(from, msg)
+      this.handle(from, msg, viaDatagram)
     } finally {
       this.records.setSender(undefined)
     }
   }
 
-  private handle (from: PeerId, msg: SwimMessage): void {
+  private handle (from: PeerId, msg: SwimMessage, viaDatagram: boolean): void {
     let accused = false
     for (const u of msg.gossip) {
       if (u.id === this.localId && u.state !== MemberState.alive) accused = true
@@ -703,7 +703,10 @@ export class Membership {
     if (!fullState && (known === undefined || known === MemberState.left)) this.pullUnknown(from, known === MemberState.left)
     switch (msg.type) {
       case 'ping':
-        this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, [...owed, ...told])
+        // Answered the way it came, as memberlist answers a TCP ping on its connection: a ping on the stream
+        // is often the prober's fallback after datagrams went unanswered, and an ack sent back as a datagram
+        // was lost the same way (lossy-dials at 10 % loss: 19 suspicions of healthy members against ≤ 5).
+        this.sendFrame(this.destinationOf(from), { type: 'ack', seq: msg.seq }, [...owed, ...told], viaDatagram ? undefined : { stream: true })
         return
       case 'ack':
         if (!this.prober.handleAck(from, msg.seq)) this.counters.unexpectedAcks++

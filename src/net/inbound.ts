@@ -37,7 +37,7 @@ export interface InboundDeps {
   log: Logger
   warnings: RateLimitedLog
   now: () => number
-  deliver: (channel: Channel, from: PeerId, frame: Uint8Array) => void
+  deliver: (channel: Channel, from: PeerId, frame: Uint8Array, viaDatagram?: boolean) => void
   onFlooder: (id: PeerId) => void
   /** `from`'s frames arrived on both connections: tell each process (clash-notice.ts). At most once per CLASH_LOG_INTERVAL_MS. */
   onClash?: (from: PeerId, conns: readonly [Connection, Connection]) => void
@@ -157,7 +157,7 @@ export class Inbound {
     const peer = this.admit('swim', from, frame)
     if (typeof peer === 'boolean') return
     if (via !== undefined) this.noteClash(peer, 'swim', from, via)
-    this.deps.deliver('swim', from, frame)
+    this.deps.deliver('swim', from, frame, true)
   }
 
   /** One frame; returns false to stop reading (the stream is then aborted). */

@@ -162,7 +162,7 @@ export class Libp2pTransport implements Transport {
       log: this.log,
       warnings: parts.warnings,
       now: this.now,
-      deliver: (channel, from, frame) => { this.deliver(channel, from, frame) },
+      deliver: (channel, from, frame, viaDatagram) => { this.deliver(channel, from, frame, viaDatagram === true) },
       onFlooder: (id) => { this.disconnectFlooder(id) },
       onClash: (_from, [a, b]) => {
         void sendClashNotice(a, b.remoteAddr.toString(), this.log)
@@ -432,7 +432,7 @@ export class Libp2pTransport implements Transport {
     this.log.info('transport closed', { peerId: this.localId })
   }
 
-  private deliver (channel: Channel, from: PeerId, frame: Uint8Array): void {
+  private deliver (channel: Channel, from: PeerId, frame: Uint8Array, viaDatagram = false): void {
     if (from !== this.localId) {
       this.outbound.noteReceived(from)
       this.touch(from)
@@ -444,7 +444,7 @@ export class Libp2pTransport implements Transport {
       return
     }
     try {
-      handler(from, frame)
+      handler(from, frame, viaDatagram)
     } catch (err) {
       this.log.error('frame handler threw', { channel, from, error: describeError(err) })
     }

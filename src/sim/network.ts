@@ -33,7 +33,7 @@
  *   Without `cpu` a node handles any number of frames per instant and a handshake costs time
  *   (`handshakeMs`) but no CPU.
  *
- * - datagrams, when `datagrams` is on (off by default: see the option): small `swim` frames (≤ DATAGRAM_MAX_FRAME_BYTES, not sent
+ * - datagrams (unless `datagrams: false`): small `swim` frames (≤ DATAGRAM_MAX_FRAME_BYTES, not sent
  *   with `{ stream: true }`) to a peer whose datagram key this node holds, confirmed, travel as UDP datagrams
  *   (src/net/datagrams.ts): no dial, no queue, no connection touched; each delivered after its own draw of the
  *   link's one-way delay (so they can be reordered), lost with `loss`, `packetLoss` and `datagramLoss` and never
@@ -41,8 +41,10 @@
  *   was issued. When a connection opens, each end issues the other a key over it and the holder confirms it with
  *   a hello datagram the other end answers: confirmed two one-way delays later if both datagrams get through,
  *   else tried again a second later, DATAGRAM_HELLO_TRIES times in all, then not until the next connection. A key
- *   outlives a connection its holder closed (its budget, `forget`); one the remote closed (its crash, restart or
- *   budget) takes the holder's key for it with it, so the next frame dials, and a refused dial is evidence.
+ *   outlives a connection its holder closed (its budget, `forget`). An end closing a connection for its budget
+ *   first sends the other a `keep` datagram (if it holds a confirmed key to seal it with), and the other keeps its
+ *   key too if that datagram gets through; any other close by the remote (its crash, restart, `forget`, a lost
+ *   keep) takes the holder's key for it with it, so the next frame dials, and a refused dial is evidence.
  *
  * Not modelled yet: the flood detector's disconnect and cooldown, silent-connection detection, and
  * libp2p's hard connection cap.
@@ -58,6 +60,7 @@ import {
 } from '../core/link-defaults.js'
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
+import { InboundLimit } from '../core/rate-limit.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
 import { CHANNELS, DATAGRAM_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, ROOM_FRACTION, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
@@ -153,17 +156,15 @@ export interface SimNetworkOptions {
   signatures?: boolean
   /**
    * Small `swim` frames travel as datagrams between peers that exchanged datagram keys over a connection (see
-   * the file comment), as the libp2p transport sends them. Default false (every frame on a stream): turned on,
-   * eight simulator test files failed — test/sim/transport-model.test.ts by design (stream order, retransmission,
-   * LRU and rate limits are what it pins), lossy-dials (TCP resends what UDP loses), the other six on bounds a
-   * changed seed's run misses — and with any close by the remote dropping the key, dials barely fall
-   * (test/membership/datagrams.sim.test.ts).
+   * the file comment), as the libp2p transport sends them. Default true; false: every frame on a stream (tests
+   * that pin the stream model say so, e.g. test/sim/transport-model.test.ts).
    */
   datagrams?: boolean
   /**
-   * A connection the remote's connection budget closed leaves our key for the remote usable (as if the pruning
-   * end said so before closing), where by default any close by the remote drops it. Not what the libp2p
-   * transport does: a variant, to measure what that rule costs (test/membership/datagrams.sim.test.ts). Default false.
+   * A connection the remote's connection budget closed leaves our key for the remote usable if the remote's
+   * `keep` datagram got through, as the libp2p transport has it (src/net/datagrams.ts `noteLocalClose`).
+   * Default true; false: any close by the remote drops our key (the transport before the keep datagram), to
+   * measure what the keep saves (test/membership/datagrams.sim.test.ts).
    */
   keysSurviveRemotePruning?: boolean
 }
@@ -296,8 +297,8 @@ export class SimNetwork implements LinkHost {
     this.random = new SeededRandom(options.seed)
     this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, packetLoss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, datagramLoss: 0, ...options.link }
     this.refuseWhenCrashed = options.refuseWhenCrashed ?? true
-    this.datagrams = options.datagrams ?? false
-    this.keysSurviveRemotePruning = options.keysSurviveRemotePruning ?? false
+    this.datagrams = options.datagrams ?? true
+    this.keysSurviveRemotePruning = options.keysSurviveRemotePruning ?? true
     this.maxFrameBytes = { ...DEFAULT_MAX_FRAME_BYTES, ...options.maxFrameBytes }
     this.queueLimits = perChannel(c => ({ ...DEFAULT_QUEUE_LIMITS[c], ...options.queueLimits?.[c] }))
     this.spares = new Spares(this.queueLimits, this.linkHost)
@@ -370,6 +371,7 @@ export class SimNetwork implements LinkHost {
     node.epoch++
     this.resetTransportState(node, 'crashed')
     node.datagramKeys.clear()
+    node.datagramLimits.clear()
   }
 
   /** The process starts again with empty state: returns a fresh transport with the same id and address. */
@@ -377,6 +379,7 @@ export class SimNetwork implements LinkHost {
     const node = this.node(id)
     this.resetTransportState(node, 'crashed')
     node.datagramKeys.clear()
+    node.datagramLimits.clear()
     node.crashed = false
     node.epoch++
     node.stalledUntil = 0
@@ -807,8 +810,31 @@ export class SimNetwork implements LinkHost {
       } else this.queue.push(to.stalledUntil + STALL_IO_LAG_MS, () => { this.receiveDatagram(from, to, channel, frame, epoch) })
       return
     }
+    if (!this.admitDatagram(from, to, channel, frame, now)) return
     if (!reserved && this.cpu !== undefined && this.cpu.frameMs > 0) this.burn(to, now, this.cpu.frameMs)
-    to.transport.receive(channel, from.id, frame)
+    to.transport.receive(channel, from.id, frame, true)
+  }
+
+  /**
+   * The receiver's inbound rate limit, as for a frame on a stream (src/net/inbound.ts `datagram`: the same
+   * (peer, swim) buckets): the connection's if the pair has one, else the receiver's own for that sender.
+   */
+  private admitDatagram (from: SimNode, to: SimNode, channel: Channel, frame: Uint8Array, now: number): boolean {
+    if (this.inboundLimits === undefined) return true
+    const { rate, byteRate } = this.inboundLimits
+    const link = from.links.get(to.id)
+    let limit: InboundLimit | undefined
+    if (link?.conn !== undefined) limit = link.inboundLimit(channel, rate[channel], byteRate[channel], now)
+    else {
+      limit = to.datagramLimits.get(from.id)
+      if (limit === undefined) {
+        limit = new InboundLimit(rate[channel], byteRate[channel], now)
+        to.datagramLimits.set(from.id, limit)
+      }
+    }
+    if (limit.admit(now, frame.byteLength + varintLength(frame.byteLength)) === 'ok') return true
+    this.drop(from, channel, 'rateLimited', 1, false)
+    return false
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────
@@ -1096,10 +1122,10 @@ export class SimNetwork implements LinkHost {
     this.removeConnection(conn)
     if (!wasOpen) return
     const { a, b } = conn
-    if (!(pruned && this.keysSurviveRemotePruning)) {
-      if (closer !== a) a.datagramKeys.delete(b.id)
-      if (closer !== b) b.datagramKeys.delete(a.id)
-    }
+    const other = closer === a ? b : a
+    // The budget's keep datagram, sealed with the closer's key for the other end, sent just before the close.
+    const kept = pruned && this.keysSurviveRemotePruning && closer.datagramKeys.get(other.id)?.confirmed === true && !this.datagramLost(closer, other)
+    if (!kept) other.datagramKeys.delete(closer.id)
     a.transport.peerEvent({ type: 'disconnected', id: b.id })
     b.transport.peerEvent({ type: 'disconnected', id: a.id })
     this.pumpLater(a.links.get(b.id))

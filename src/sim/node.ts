@@ -6,6 +6,7 @@ import { QueueBudget } from '../core/frame-queue.js'
 import { HandshakeSlots } from '../core/handshake-slots.js'
 import type { SlotTicket } from '../core/handshake-slots.js'
 import type { Random } from '../core/random.js'
+import type { InboundLimit } from '../core/rate-limit.js'
 import type { DialStage, PeerId } from '../core/transport.js'
 import type { OutLink } from './link.js'
 import type { SimTransport } from './sim-transport.js'
@@ -176,6 +177,12 @@ export class SimNode {
   readonly connections = new Map<PeerId, SimConnection>()
   /** Datagram keys this node holds, by the peer that issued them (lost with the process: crash, restart). */
   readonly datagramKeys = new Map<PeerId, DatagramKey>()
+  /**
+   * This node's inbound rate limits for datagrams from senders it has no connection with (with one, the
+   * connection's limits count them, shared with the stream, as src/net/inbound.ts keeps one state per peer).
+   * Lost with the process.
+   */
+  readonly datagramLimits = new Map<PeerId, InboundLimit>()
   /** Our dials holding an outbound handshake slot (at most its limit). */
   readonly dialsUnderWay: SimConnection[] = []
   /**

@@ -86,13 +86,13 @@ export class SimTransport implements Transport {
    * A frame arrives from `from` (called by the network; tests call it to inject a frame as if it had
    * come off the wire, past the link model and the inbound rate limits).
    */
-  receive (channel: Channel, from: PeerId, frame: Uint8Array): void {
+  receive (channel: Channel, from: PeerId, frame: Uint8Array, viaDatagram = false): void {
     if (!this.alive()) return
     if (frame.byteLength > this.maxFrameBytes(channel)) {
       this.rejected[channel]++
       return
     }
-    this.handlers[channel]?.(from, frame)
+    this.handlers[channel]?.(from, frame, viaDatagram)
   }
 
   /** Called by the network: a dial to `id` (or to `addrs`) failed; `refused`: by a host where nothing listens. */

@@ -7,7 +7,14 @@
  * helpers it is already connected to first (Prober.startIndirect).
  *
  * The simulator's `packetLoss` is what TCP does with lost packets (src/sim/network.ts): resent after the
- * retransmission timeout, in order; 1 s for a SYN.
+ * retransmission timeout, in order; 1 s for a SYN. Pings and acks go as datagrams (the simulator's default,
+ * as peers send them), lost for good with the same probability.
+ *
+ * With datagrams on and any close by the remote dropping the key, the first test's minute recorded 270
+ * suspicions of 3 healthy members (seed 1501): a member holding a key without a connection had closed that
+ * connection itself, so the target held no key back and answered the datagram ping over a dial of its own,
+ * lost SYNs and all, with nothing dialled ahead. The transport now keeps keys at both ends of a budget close
+ * (src/net/datagrams.ts, the `keep` datagram; the simulator models it): 0.
  */
 import { describe, expect, test } from 'vitest'
 import { useSeed } from '../helpers/replay.js'
@@ -66,7 +73,15 @@ describe('probes that need a dial, at 5 % packet loss', () => {
     const suspected = new Set(events.filter(e => e.type === 'suspect').map(e => `${e.subject}@${e.incarnation}`)).size
     console.log(`${N} members, 60 s at 10 % packet loss: ${probes} probes, ${Math.round(indirectRounds)} asked helpers (${(100 * indirectRounds / probes).toFixed(1)} %), ${suspected} suspicions raised`)
     expect(events.filter(e => e.type === 'dead').map(e => `${e.observer}→${e.subject}`), 'false deaths').toEqual([])
-    expect(indirectRounds / probes, 'share of probe rounds that needed helpers').toBeLessThan(0.04)
+    // Over datagrams a direct round fails whenever its ping or its ack is lost, 1 − 0.9² = 19 % of rounds at
+    // 10 % loss, whatever the dials do (streams resent them: 2.7–3.1 % of rounds, and the bound was < 4 %). At
+    // seed 1502: 19.0 %; 21.2 % while a budget close still cost the pruned end its key (every such ping's ack
+    // waited for a dial). What the dials add on top is held to one point.
+    const udp = 1 - (1 - 0.1) ** 2
+    expect(indirectRounds / probes, 'share of probe rounds that needed helpers').toBeLessThan(udp + 0.01)
+    // Open with datagrams on: 19 raised at seed 1502 (0–5 over streams). In the rounds traced, the direct ping or
+    // its ack was lost; the stream fallback ping arrived, but its ack came back as a datagram (nothing tells the
+    // target that a ping came on the stream) and was lost too; and each helper's path is four datagrams.
     expect(suspected, 'suspicions raised (member, incarnation)').toBeLessThanOrEqual(5)
   })
 })

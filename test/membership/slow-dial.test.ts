@@ -28,8 +28,8 @@ describe('probes of members cut off by a partition', () => {
     const seed = useSeed(1402, FILE, 'partition')
     // Time until the small side lists the whole large side dead (its connections to them close as they are
     // suspected, so its later probes must dial into the partition), with quick and with slow handshakes.
-    const detect = (handshakeMs: number): { ms: number | undefined, deferred: number } => {
-      const c = new SimCluster({ size: 12, seed, profile: 'local', network: { handshakeMs, dialTimeoutMs: 5_000 } })
+    const detect = (s: number, handshakeMs: number): { ms: number | undefined, deferred: number } => {
+      const c = new SimCluster({ size: 12, seed: s, profile: 'local', network: { handshakeMs, dialTimeoutMs: 5_000 } })
       expect(c.runUntilAll((_, ms) => ms.filter(m => m.state === 'alive').length === 12, 60_000), 'the cluster formed').toBeDefined()
       c.network.runFor(10_000)
       const small = c.ids.slice(0, 3)
@@ -40,11 +40,16 @@ describe('probes of members cut off by a partition', () => {
       const ms = c.network.runUntil(() => small.every(s => large.every(l => c.stateOf(s, l) === 'dead')), 300_000, 100)
       return { ms, deferred: deferred() - before }
     }
-    const quick = detect(50)
-    const slow = detect(1_300)
-    expect(quick.ms, 'detected with quick handshakes').toBeDefined()
-    expect(slow.ms, 'detected with slow handshakes').toBeDefined()
-    expect(slow.deferred, 'rounds left undecided: every dial into the partition waits for TCP, none for a handshake').toBe(0)
-    expect(slow.ms as number, 'detection with slow handshakes (ms)').toBeLessThanOrEqual((quick.ms as number) * 1.25)
+    // Summed over four seeds: the handshake time changes the order of events, so one seed's two runs differ
+    // by chance as much as by the handshakes. One seed alone (1402–1409) missed the 1.25 bound on two seeds of
+    // eight both with datagrams (1402: 24,300 against 18,700 ms) and over streams only (1408, 1409).
+    const seeds = [seed, seed + 1, seed + 2, seed + 3]
+    const quick = seeds.map(s => detect(s, 50))
+    const slow = seeds.map(s => detect(s, 1_300))
+    const total = (runs: Array<{ ms: number | undefined }>): number => runs.reduce((n, r) => n + (r.ms as number), 0)
+    console.log(`seeds ${seeds.join(', ')}: detected in ${quick.map(r => r.ms).join(', ')} ms with quick handshakes, ${slow.map(r => r.ms).join(', ')} ms with slow ones`)
+    for (const r of [...quick, ...slow]) expect(r.ms, 'detected').toBeDefined()
+    for (const r of slow) expect(r.deferred, 'rounds left undecided: every dial into the partition waits for TCP, none for a handshake').toBe(0)
+    expect(total(slow), 'detection with slow handshakes (ms, summed over the seeds)').toBeLessThanOrEqual(total(quick) * 1.25)
   })
 })

@@ -29,9 +29,9 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map(async t => { await t.close(500) }))
 })
 
-function inbox (t: Libp2pTransport): Array<{ from: PeerId, text: string }> {
-  const got: Array<{ from: PeerId, text: string }> = []
-  t.onFrame('swim', (from, frame) => { got.push({ from, text: new TextDecoder().decode(frame) }) })
+function inbox (t: Libp2pTransport): Array<{ from: PeerId, text: string, viaDatagram: boolean }> {
+  const got: Array<{ from: PeerId, text: string, viaDatagram: boolean }> = []
+  t.onFrame('swim', (from, frame, viaDatagram) => { got.push({ from, text: new TextDecoder().decode(frame), viaDatagram: viaDatagram === true }) })
   return got
 }
 const frame = (text: string): Uint8Array => new TextEncoder().encode(text)
@@ -56,6 +56,9 @@ describe('datagrams between two peers', () => {
     a.send('swim', dest(b), frame('ping by datagram'))
     await waitFor(() => got.some(g => g.text === 'ping by datagram'), 2_000, 'the datagram frame arrives')
     expect(got.find(g => g.text === 'ping by datagram')?.from).toBe(a.localId)
+    // The handler is told how it came (membership answers a ping the way it came).
+    expect(got.find(g => g.text === 'ping by datagram')?.viaDatagram).toBe(true)
+    expect(got.find(g => g.text === 'hello over the stream')?.viaDatagram).toBe(false)
     expect(b.stats().datagrams.received).toBe(before + 1)
     // Counted as swim traffic like any frame.
     expect(b.stats().channels.swim.framesIn).toBe(streamFramesBefore + 1)

@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest'
 import { DATAGRAM_MAX_FRAME_BYTES } from '../../src/core/transport.js'
 import type { PeerEvent, Transport } from '../../src/core/transport.js'
+import { DEFAULT_INBOUND_RATE } from '../../src/core/link-defaults.js'
 import { SimNetwork } from '../../src/sim/index.js'
 import type { SimNetworkOptions } from '../../src/sim/index.js'
 import { DATAGRAM_HELLO_RETRY_MS, DATAGRAM_HELLO_TRIES } from '../../src/sim/network.js'
@@ -74,14 +75,16 @@ describe('datagram keys', () => {
     expect(p.net.datagramStats.sent).toBe(0)
   })
 
-  test('off by default: no key is ever held', () => {
+  test('on by default, as the libp2p transport has them: a connection brings keys, and small swim frames go as datagrams', () => {
     const net = new SimNetwork({ seed: 3 })
     const a = net.addNode('a')
     net.addNode('b')
     a.send('swim', toB, numbered(0))
     net.runFor(1_000)
-    expect(a.datagramPath?.('b')).toBe(false)
-    expect(net.datagramStats.sent).toBe(0)
+    expect(a.datagramPath?.('b')).toBe(true)
+    a.send('swim', toB, numbered(1))
+    net.runFor(100)
+    expect(net.datagramStats.sent).toBe(1)
   })
 
   test('with datagrams off, no key is ever held', () => {
@@ -145,6 +148,36 @@ describe('datagrams', () => {
   })
 })
 
+describe('inbound rate limits on datagrams (src/net/inbound.ts: the same (peer, swim) buckets as a stream)', () => {
+  // The simulator's datagrams skipped the receiver's limits: 9,500 of 10,000 frames arrived against at most 2,500.
+  const allowed = DEFAULT_INBOUND_RATE.swim.burst + 10 * DEFAULT_INBOUND_RATE.swim.ratePerSec
+  const flood = (p: Pair): number => {
+    p.atB.length = 0
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 1_000; i++) p.a.send('swim', toB, numbered(i))
+      p.net.runFor(1_000)
+    }
+    return p.atB.length
+  }
+
+  test.each([true, false])('a sender above 200 frames/s (burst 500) is cut to its share (connection open: %s)', (open) => {
+    const p = pair(10, { inboundRate: undefined })
+    keyed(p)
+    if (!open) {
+      p.net.runFor(3_000) // quiet past FORGET_QUIET_MS: forget closes the connection, a keeps its key
+      p.a.forget?.('b')
+      expect(p.net.isConnected('a', 'b')).toBe(false)
+    }
+    const sent0 = p.net.datagramStats.sent
+    const rateLimited0 = p.net.drops.swim.rateLimited
+    const received = flood(p)
+    expect(p.net.datagramStats.sent - sent0).toBe(10_000)
+    expect(received).toBeLessThanOrEqual(allowed)
+    expect(received).toBeGreaterThan(allowed * 0.9)
+    expect(p.net.drops.swim.rateLimited - rateLimited0).toBe(10_000 - received)
+  })
+})
+
 describe('keys and connections', () => {
   test('a key outlives the connection its holder closed; the remote, whose connection was closed, loses its key and dials', () => {
     const seed = useSeed(6, FILE, 'a key outlives the connection its holder closed')
@@ -165,22 +198,29 @@ describe('keys and connections', () => {
     expect(p.net.connectionStats.dials).toBe(2) // b had no key: its frame dialled
   })
 
-  test('the holder\'s own budget pruning keeps its keys; the pruned remote loses its key', () => {
+  // src/net/datagrams.ts: the pruning end sends a `keep` datagram before it closes, and the pruned end keeps its
+  // key if it gets through; before that (keysSurviveRemotePruning: false), or if it is lost, the pruned end's goes.
+  test.each([
+    ['the keep datagram arrives', {}, true],
+    ['the keep datagram is lost', { lost: true }, false],
+    ['keysSurviveRemotePruning: false', { keysSurviveRemotePruning: false }, false]
+  ] as const)('the holder\'s own budget pruning keeps its keys; the pruned remote keeps its key if told: %s', (_name, variant, remoteKeeps) => {
     const seed = useSeed(7, FILE, 'the holder\'s own budget pruning keeps its keys')
-    const net = new SimNetwork({ seed, inboundRate: false, datagrams: true, maxConnections: 1, pruneGraceMs: 100 })
+    const net = new SimNetwork({ seed, inboundRate: false, datagrams: true, maxConnections: 1, pruneGraceMs: 100, ...('keysSurviveRemotePruning' in variant ? { keysSurviveRemotePruning: variant.keysSurviveRemotePruning } : {}) })
     const a = net.addNode('a')
     const b = net.addNode('b')
     const c = net.addNode('c')
     a.send('swim', toB, numbered(0))
     net.runFor(500)
     expect(a.datagramPath?.('b')).toBe(true)
+    if ('lost' in variant) net.setLink('a', 'b', { datagramLoss: 1 })
     a.send('swim', { id: 'c', addrs: [] }, numbered(0)) // a's second connection: its budget closes the one to b
     net.runFor(500)
     expect(net.connectionStats.pruned).toBeGreaterThan(0)
     expect(net.isConnected('a', 'b')).toBe(false)
     expect(a.datagramPath?.('b')).toBe(true)
     expect(a.datagramPath?.('c')).toBe(true)
-    expect(b.datagramPath?.('a')).toBe(false)
+    expect(b.datagramPath?.('a')).toBe(remoteKeeps)
     expect(c.datagramPath?.('a')).toBe(true)
   })
 
