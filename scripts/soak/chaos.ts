@@ -108,10 +108,16 @@ export class Chaos {
     this.deaths.healed(minority, majority, healedAt)
     this.deaths.phase = `heal ${this.cycle} (${names(minority)} | ${majority.length})`
     const everyone = this.mesh.live()
-    const holding = new Set<Slot>()
+    // When each peer's read first held both writes: the last few are named in the heal line.
+    const heldAt = new Map<Slot, number>()
+    const holds = async (s: Slot): Promise<boolean> => {
+      const ok = await holdsKeys(this.mesh, s, markers)
+      if (ok && !heldAt.has(s)) heldAt.set(s, Date.now() - healedAt)
+      return ok
+    }
     const [membershipMs, docsMs] = await Promise.all([
       untilEach(everyone, async o => await seesAlive(this.mesh, o, everyone), { concurrency: MEMBERS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS }),
-      untilEach(everyone, async s => await holdsKeys(this.mesh, s, markers), { concurrency: DOCS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
+      untilEach(everyone, holds, { concurrency: DOCS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
     ])
     // Each peer counted once it saw everyone alive; one more round says whether any has since lost sight of someone.
     const relapsed = membershipMs === undefined ? undefined : await countFailing(everyone, async o => await seesAlive(this.mesh, o, everyone), MEMBERS_CONCURRENCY)
@@ -123,7 +129,8 @@ export class Chaos {
       : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, abandoned: loadAfter.abandoned - loadBefore.abandoned, duplicates: loadAfter.duplicates - loadBefore.duplicates, seconds, cpuS: loadAfter.cpuS - loadBefore.cpuS }
     this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(relapsed === undefined ? {} : { relapsed }), ...(handshakes === undefined ? {} : { handshakes }) })
     const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone), ${handshakes.duplicates} duplicate connections closed (simultaneous dials); ${coresBusy(handshakes)}`
-    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${cost}`)
+    const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s`).join(', ')
+    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last})`}${cost}`)
     this.deaths.phase = 'idle'
   }
 

@@ -153,6 +153,8 @@ interface Session {
   whole: boolean
   /** Shared rounds: the responder said it is catching up itself (its copies may be as stale as ours). */
   partnerCatchingUp: boolean
+  /** A fetch round: it asks for a doc new here (see FETCH_SHARE). */
+  fetch: boolean
 }
 
 /** Hints per reply: enough to find a doc's hosts quickly, small enough to keep replies small. */
@@ -190,6 +192,16 @@ export const ALIVE_SYNC_SPACING_MS = 500
  * updates at once). A loss leaves no guest copies: its shared rounds, which fetch the lost copies, do not wait.
  */
 const SHARED_WAIT_INTERVALS = 4
+/**
+ * Share of the round table (maxSessions) that fetch rounds — asking peers for a doc new here — may hold; the
+ * others wait in line (`fetchWaiting`) and start as rounds end. A write or read of a new doc asks its homes
+ * and, while at most pushAllMaxHosts peers are alive, every live peer: one doc could take all 16 rounds. A
+ * peer cut off alone asks peers that cannot answer, and those rounds hold their slots until sessionTimeoutMs;
+ * after the heal its handoffs and read repairs — the only rounds that carry its own writes of the partition
+ * to the doc's homes — found no room and waited them out (issue 14: the 20-peer soak's p00 | 19 heal, writes
+ * everywhere after 3.5–5.9 s; test/replication/lone-heal.test.ts). The rest of the table is theirs.
+ */
+const FETCH_SHARE = 1 / 2
 /** Per-doc exchanges tracked at once (see `exchanging`). */
 const MAX_EXCHANGES = 65_536
 /** A full `exchanging` table is swept for lapsed claims at most this often (see `claim`). */
@@ -244,11 +256,12 @@ export class AntiEntropy {
   private readonly toFetch = new Map<DocEntry, 'all' | number>()
   private fetchTimer: Timer | undefined
   /**
-   * Fetch rounds the round table (maxSessions) had no room for, by peer: they start first as rounds end.
+   * Fetch rounds the round table (maxSessions), or its share for fetches (FETCH_SHARE), had no room for, by
+   * peer (`fetch`: the round asks for a doc new here, not only for a read repair): they start first as rounds end.
    * An app waits on them (a read of a doc held elsewhere); skipping them, as a periodic round is skipped,
    * made such a read answer "no such doc" while the doc's homes held it.
    */
-  private readonly fetchWaiting = new Map<PeerId, Map<string, DocEntry>>()
+  private readonly fetchWaiting = new Map<PeerId, { docs: Map<string, DocEntry>, fetch: boolean }>()
   private boostTimer: Timer | undefined
   private nextSession: number
   /** Shared summaries by partner, valid while neither the catalog nor the placement changed. */
@@ -606,6 +619,8 @@ export class AntiEntropy {
     // Homes are asked even while suspected: a read takes only their answer as proof that a doc is absent.
     const reach = pushTargets(this.o.peers)
     const perPeer = new Map<PeerId, DocEntry[]>()
+    // Peers asked for a doc new here (not only read repairs): their rounds are fetch rounds (FETCH_SHARE).
+    const fetching = new Set<PeerId>()
     const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
     for (const [entry, whom] of entries) {
       const live = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && reach.has(p))
@@ -619,32 +634,58 @@ export class AntiEntropy {
         let list = perPeer.get(peer)
         if (list === undefined) perPeer.set(peer, list = [])
         list.push(entry)
+        if (!repair) fetching.add(peer)
       }
     }
     for (const [peer, list] of perPeer) {
-      if (!this.startRound(peer, list.map(e => ({ name: e.name, digest: e.wireDigest() })), 'plain', false)) this.fetchLater(peer, list)
+      const fetch = fetching.has(peer)
+      if (!this.startFetch(peer, list, fetch)) this.fetchLater(peer, list, fetch)
     }
   }
 
-  /** Keeps a fetch round that found the round table full (bounded: the rest is left to periodic rounds). */
-  private fetchLater (peer: PeerId, list: readonly DocEntry[]): void {
+  /** A round asking `peer` for `list` (fetch: some doc of it is new here), unless the table, or its fetch share, is full. */
+  private startFetch (peer: PeerId, list: readonly DocEntry[], fetch: boolean): boolean {
+    if (fetch && this.fetchRounds() >= Math.max(1, Math.floor(this.o.config.maxSessions * FETCH_SHARE))) {
+      this.o.counters.antiEntropySkipped++ // too many outstanding, as when the whole table is full
+      return false
+    }
+    const s = this.open(peer, 'plain')
+    if (s === undefined) return false
+    s.fetch = fetch
+    this.sendListing(s, list.map(e => ({ name: e.name, digest: e.wireDigest() })), false, [])
+    return true
+  }
+
+  /** Fetch rounds outstanding (O(maxSessions)). */
+  private fetchRounds (): number {
+    let n = 0
+    for (const s of this.sessions.values()) if (s.fetch) n++
+    return n
+  }
+
+  /** Keeps a fetch round that found no room (bounded: the rest is left to periodic rounds). */
+  private fetchLater (peer: PeerId, list: readonly DocEntry[], fetch: boolean): void {
     let waiting = this.fetchWaiting.get(peer)
     if (waiting === undefined) {
       if (this.fetchWaiting.size >= MAX_DEFERRED_PEERS) return
-      this.fetchWaiting.set(peer, waiting = new Map())
+      this.fetchWaiting.set(peer, waiting = { docs: new Map(), fetch })
     }
-    for (const e of list) if (waiting.size < this.o.config.maxDocsPerRound) waiting.set(e.name, e)
+    waiting.fetch ||= fetch
+    for (const e of list) if (waiting.docs.size < this.o.config.maxDocsPerRound) waiting.docs.set(e.name, e)
   }
 
-  /** Starts waiting fetch rounds while the round table has room (called whenever rounds end). */
+  /** Starts waiting fetch rounds while there is room for them (called whenever rounds end). */
   private drainFetches (): void {
     if (this.fetchWaiting.size === 0) return
     const alive = aliveSet(this.o.peers)
     for (const [peer, waiting] of this.fetchWaiting) {
       if (this.sessions.size >= this.o.config.maxSessions) return
-      this.fetchWaiting.delete(peer)
-      const docs = [...waiting.values()].filter(e => e.ready).map(e => ({ name: e.name, digest: e.wireDigest() }))
-      if (alive.has(peer) && docs.length > 0) this.startRound(peer, docs, 'plain', false)
+      const docs = [...waiting.docs.values()].filter(e => e.ready)
+      if (!alive.has(peer) || docs.length === 0) {
+        this.fetchWaiting.delete(peer)
+        continue
+      }
+      if (this.startFetch(peer, docs, waiting.fetch)) this.fetchWaiting.delete(peer)
     }
   }
 
@@ -759,7 +800,7 @@ export class AntiEntropy {
     this.nextSession = (this.nextSession + 1) % UINT32
     const s: Session = {
       id, peer, scope, startedAt: this.o.clock.now(), pages: [], compact: new Set(), compactDocs: new Set(), replied: new Set(), summaryPending: false,
-      expected: 0, vectorsSeen: 0, awaiting: new Map(), synced: [], whole: false, partnerCatchingUp: false
+      expected: 0, vectorsSeen: 0, awaiting: new Map(), synced: [], whole: false, partnerCatchingUp: false, fetch: false
     }
     this.sessions.set(id, s)
     this.o.counters.antiEntropyRounds++
