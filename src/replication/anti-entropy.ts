@@ -649,11 +649,7 @@ export class AntiEntropy {
       this.o.counters.antiEntropySkipped++ // too many outstanding, as when the whole table is full
       return false
     }
-    const s = this.open(peer, 'plain')
-    if (s === undefined) return false
-    s.fetch = fetch
-    this.sendListing(s, list.map(e => ({ name: e.name, digest: e.wireDigest() })), false, [])
-    return true
+    return this.startRound(peer, list.map(e => ({ name: e.name, digest: e.wireDigest() })), 'plain', false, fetch)
   }
 
   /** Fetch rounds outstanding (O(maxSessions)). */
@@ -781,11 +777,12 @@ export class AntiEntropy {
     peers.add(peer)
   }
 
-  /** Starts a listing round with `peer` over `items`. Returns false if skipped. */
-  startRound (peer: PeerId, items: readonly Listed[], scope: DigestScopeName, full: boolean): boolean {
+  /** Starts a listing round with `peer` over `items` (`fetch`: it asks for a doc new here, see FETCH_SHARE). Returns false if skipped. */
+  startRound (peer: PeerId, items: readonly Listed[], scope: DigestScopeName, full: boolean, fetch = false): boolean {
     if (peer === this.o.localId) return false
     const s = this.open(peer, scope)
     if (s === undefined) return false
+    s.fetch = fetch
     this.sendListing(s, items, full, [])
     return true
   }
