@@ -69,6 +69,11 @@ export class DatagramKeys {
     return this.held.get(peer)
   }
 
+  /** Holds `held` again for `peer` (a key dropped too early), unless a newer key came meanwhile. */
+  restore (peer: PeerId, held: HeldKey): void {
+    if (!this.held.has(peer)) bounded(this.held, peer, held)
+  }
+
   /** Forget the key `peer` issued us: the next frame to it goes by stream. */
   dropHeld (peer: PeerId): void {
     this.held.delete(peer)

@@ -11,10 +11,11 @@
  * counted, and logged rate-limited.
  *
  * A held key is used once a hello sealed with it was answered (the UDP path works: no firewall drops it),
- * and outlives a connection that this end closed (its budget): pings need none. The end that closes a
- * connection for its budget first tells the other, in a `keep` datagram, that the key it holds stays good;
- * so the key outlives that close at both ends. A connection the remote closed without saying so drops the
- * key: the remote may have stopped, and the next ping then dials, where a refused dial is evidence of a
+ * and outlives a connection that this end closed (its budget, a member declared dead, a fault-injected
+ * partition): pings need none. The end that closes such a connection first tells the other, in a `keep`
+ * datagram, that the key it holds stays good; so the key outlives that close at both ends (a `keep` that
+ * arrives after the close's reset gives the key back). A connection the remote closed without saying so drops
+ * the key: the remote may have stopped, and the next ping then dials, where a refused dial is evidence of a
  * crash. A process that restarted without our seeing a connection close drops our
  * datagrams silently; the prober's stream fallback ping reaches it, and the new connection brings new keys.
  */
@@ -71,6 +72,8 @@ export class DatagramPath {
   private readonly localCloses = new Map<PeerId, number>()
   /** Peers that told us (a `keep` datagram) they are closing their connection to us for their budget, and when. */
   private readonly remoteKeeps = new Map<PeerId, number>()
+  /** Keys dropped when a remote closed without a `keep` first, and when: a late `keep` restores one (onDisconnected). */
+  private readonly droppedOnClose = new Map<PeerId, { held: HeldKey, at: number }>()
   private readonly helloTimers = new Set<NodeJS.Timeout>()
   /** Sends handed to the socket and not yet done: close() lets them leave (a leave's last gossip). */
   private sending = 0
@@ -123,9 +126,9 @@ export class DatagramPath {
   }
 
   /**
-   * This end is about to close its connections to `id` for its budget: keep the key it issued us, and tell
-   * it to keep the one we issued it (a `keep` datagram, sent before the close; if it is lost, `id` drops
-   * that key and dials when it next pings us, as before). Without that, every budget close cost the other
+   * This end is about to close its connections to `id` (for its budget, or `id` was declared dead, or
+   * blocked): keep the key it issued us, and tell it to keep the one we issued it (a `keep` datagram, sent
+   * before the close; if it is lost, `id` drops that key and dials when it next pings us, as before). Without that, every budget close cost the other
    * end its key: with more members than the budget, nearly every ping dialled (issue 11: 1.0 → 0.93 dials per
    * member per second at N = 100 with 16 connections, in the simulator).
    */
@@ -135,7 +138,11 @@ export class DatagramPath {
     if (held?.confirmed === true && this.deps.allowed(id)) this.sendSealed(held, DatagramKind.keep, new Uint8Array(0))
   }
 
-  /** The last connection to `id` closed: drop its key unless we closed it, or `id` said it was closing it for its budget. */
+  /**
+   * The last connection to `id` closed: drop its key unless we closed it, or `id` said it was closing it
+   * (its budget, or it declared us dead). The dropped key is remembered for a while: a `keep` sent just
+   * before an abort can arrive after the abort's reset, and then gives the key back.
+   */
   onDisconnected (id: PeerId): void {
     const now = this.deps.now()
     const closedAt = this.localCloses.get(id)
@@ -144,12 +151,17 @@ export class DatagramPath {
     this.remoteKeeps.delete(id)
     if (closedAt !== undefined && now - closedAt < LOCAL_CLOSE_MEMORY_MS) return
     if (keepAt !== undefined && now - keepAt < LOCAL_CLOSE_MEMORY_MS) return
+    const held = this.keys.heldFor(id)
+    if (held === undefined) return
     this.keys.dropHeld(id)
+    if (this.droppedOnClose.size >= MAX_REMOTE_KEEPS) this.droppedOnClose.clear()
+    this.droppedOnClose.set(id, { held, at: now })
   }
 
   /** Forget the key `id` issued us (block, flooder): frames to it go by stream, where the policy applies. */
   dropPeer (id: PeerId): void {
     this.keys.dropHeld(id)
+    this.droppedOnClose.delete(id)
   }
 
   /** The handler of DATAGRAM_KEY_PROTOCOL streams: one key message, bounded in size and time. */
@@ -301,11 +313,19 @@ export class DatagramPath {
         return
       }
       case DatagramKind.keep: {
+        if (opened.payload.byteLength !== 0) return
+        const now = this.deps.now()
+        if (this.keys.heldFor(from) === undefined) {
+          // The close's reset came first and took the key: the keep gives it back.
+          const dropped = this.droppedOnClose.get(from)
+          this.droppedOnClose.delete(from)
+          if (dropped !== undefined && now - dropped.at < LOCAL_CLOSE_MEMORY_MS) this.keys.restore(from, dropped.held)
+          return
+        }
         // Bounded by the peers we hold keys for: each entry goes with that peer's disconnect, or the map
         // is simply cleared if stray ones pile up (a keep from a peer whose connection never closed).
-        if (opened.payload.byteLength !== 0 || this.keys.heldFor(from) === undefined) return
         if (this.remoteKeeps.size >= MAX_REMOTE_KEEPS) this.remoteKeeps.clear()
-        this.remoteKeeps.set(from, this.deps.now())
+        this.remoteKeeps.set(from, now)
       }
     }
   }

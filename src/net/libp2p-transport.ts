@@ -287,10 +287,13 @@ export class Libp2pTransport implements Transport {
    */
   block (ids: readonly string[]): void {
     const targets = ids.filter(id => id !== this.localId)
+    // A partition takes no UDP association with it: the keys stay (closes noted as ours, the remote told
+    // to keep its key while it can still hear us), and the policy drops datagrams both ways until the heal,
+    // so the first frames after it need no handshake.
+    for (const id of targets) if (this.connectionsOf(id).length > 0) this.datagrams?.noteLocalClose(id)
     this.policy.block(targets)
     for (const id of targets) {
       this.outbound.dropPeer(id, 'refused')
-      this.datagrams?.dropPeer(id)
       this.inbound.abortPeer(id, 'peer blocked')
       for (const conn of this.connectionsOf(id)) conn.abort(new Error('peer blocked (fault injection)'))
     }
@@ -298,10 +301,18 @@ export class Libp2pTransport implements Transport {
   }
 
   /**
-   * Membership declared `id` dead: drop what is queued, and close our connections to it (and retire its
-   * datagram key) unless a frame came from it within FORGET_QUIET_MS, so the reconnect loop's next push-pull dials afresh instead of
-   * waiting on a connection stuck in TCP retransmission backoff since a partition. A connection that still
-   * delivers is kept (issue 14: after a heal every peer closed and redialled working connections).
+   * Membership declared `id` dead: drop what is queued, and close our connections to it unless a frame came
+   * from it within FORGET_QUIET_MS, so the reconnect loop's next push-pull dials afresh instead of waiting on
+   * a connection stuck in TCP retransmission backoff since a partition. A connection that still delivers is
+   * kept (issue 14: after a heal every peer closed and redialled working connections).
+   *
+   * The datagram key stays, at both ends: the close is noted as ours, and the remote is told to keep its key
+   * (a `keep` datagram, as for a budget close). UDP has no backoff to wait out, so a member declared dead
+   * across a partition hears gossip of its death the moment the partition heals, and refutes, without a
+   * handshake on either side (issue 14: each heal of the 50-peer soak started ~1,300 handshakes). A member
+   * that crashed has had its key dropped already (its kernel closed the connection: a close we did not
+   * make); one that restarted unseen behind a partition drops what is sealed with its old life's key, and
+   * the prober's stream fallback reaches it.
    */
   forget (id: string): void {
     if (id === this.localId) return
@@ -311,10 +322,8 @@ export class Libp2pTransport implements Transport {
       this.log.debug('kept the connection to a member declared dead: it still delivers', { peer: id, lastFrameMsAgo: Math.round(this.now() - last) })
       return
     }
-    // Its datagram key goes too: a member declared dead may be gone, and if it is not, the connection that
-    // the next frame dials brings fresh keys.
-    this.datagrams?.dropPeer(id)
     const conns = this.connectionsOf(id)
+    if (conns.length > 0) this.datagrams?.noteLocalClose(id)
     for (const conn of conns) conn.abort(new Error('member declared dead'))
     if (conns.length > 0) this.log.debug('closed connections to a dead member', { peer: id, connections: conns.length })
   }

@@ -136,18 +136,28 @@ describe('datagrams between two peers', () => {
     expect(a.isConnected(pruned.localId)).toBe(false)
   })
 
-  it('stop for a blocked peer both ways, and come back after the heal', async () => {
+  it('stop for a blocked peer both ways, and come back after the heal without a handshake', async () => {
     const a = await start({}, 'a')
     const b = await start({}, 'b')
     const got = inbox(a)
     await paired(a, b)
+    const gotB = inbox(b)
     a.block([b.localId])
     expect(a.datagramPath(b.localId)).toBe(false)
-    await waitFor(() => !b.datagramPath(a.localId), 3_000, 'b drops its key when a aborts the connection')
+    await waitFor(() => b.stats().openConnections === 0, 3_000, 'b sees the connection aborted')
+    // A partition takes no keys with it: b was told to keep its key, and a drops what b sends meanwhile.
+    const dropped = a.stats().rejectedFrames.blocked
+    b.send('swim', dest(a), frame('during the partition'))
+    await waitFor(() => a.stats().rejectedFrames.blocked > dropped, 2_000, 'a drops the blocked peer\'s datagram')
     a.heal()
-    await paired(a, b)
+    const dials = { a: a.stats().dials.ok, b: b.stats().dials.ok }
     b.send('swim', dest(a), frame('after the heal'))
-    await waitFor(() => got.some(g => g.text === 'after the heal'), 2_000, 'datagrams flow again')
+    a.send('swim', dest(b), frame('and back'))
+    await waitFor(() => got.some(g => g.text === 'after the heal') && gotB.some(g => g.text === 'and back'), 2_000, 'datagrams flow again both ways')
+    expect(got.map(g => g.text)).not.toContain('during the partition')
+    expect(got.find(g => g.text === 'after the heal')?.viaDatagram).toBe(true)
+    expect(gotB.find(g => g.text === 'and back')?.viaDatagram).toBe(true)
+    expect({ a: a.stats().dials.ok, b: b.stats().dials.ok }).toEqual(dials)
   })
 })
 

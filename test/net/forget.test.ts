@@ -1,13 +1,14 @@
 /**
  * forget(): when membership declares a member dead, its connections are closed so that the next send dials
  * afresh (a connection through a healed partition may be stuck in TCP retransmission backoff) — unless the
- * member's frames still arrive on it (issue 14: a working connection is not redialled). And the
+ * member's frames still arrive on it (issue 14: a working connection is not redialled). The datagram keys
+ * outlive that close at both ends, so a member declared dead hears it and refutes without a handshake. And the
  * yamux patch: a stream of small frames is not answered frame by frame with window updates.
  */
 import { afterEach, describe, expect, test } from 'vitest'
-import { Channel } from '../../src/core/transport.js'
+import { Channel, FORGET_QUIET_MS } from '../../src/core/transport.js'
 import type { Libp2pTransport } from '../../src/net/index.js'
-import { startTransport, waitFor } from './helpers.js'
+import { sleep, startTransport, waitFor } from './helpers.js'
 
 describe('forget', () => {
   const started: Libp2pTransport[] = []
@@ -26,7 +27,8 @@ describe('forget', () => {
     expect(a.stats().openConnections).toBe(1)
     a.forget(b.localId)
     await waitFor(() => a.stats().openConnections === 0, 15_000, 'connection closed')
-    a.send(Channel.swim, toB, new TextEncoder().encode('two'))
+    // By stream: a small swim frame would go as a datagram, needing no connection (the next test).
+    a.send(Channel.swim, toB, new TextEncoder().encode('two'), { stream: true })
     await waitFor(() => got.length === 2, 15_000, 'second frame')
     expect(got).toEqual(['one', 'two'])
     expect(a.stats().dials.ok).toBe(dials + 1)
@@ -52,6 +54,35 @@ describe('forget', () => {
     expect(a.stats().openConnections).toBe(1)
     expect(a.stats().dials.ok).toBe(dials)
     expect(a.isConnected(b.localId)).toBe(true)
+  })
+
+  test('keeps the datagram keys at both ends: after the close, swim frames go both ways without a dial', async () => {
+    const a = await startTransport({}, 'a')
+    const b = await startTransport({}, 'b')
+    started.push(a, b)
+    const atB: Array<{ text: string, viaDatagram: boolean }> = []
+    const atA: Array<{ text: string, viaDatagram: boolean }> = []
+    b.onFrame(Channel.swim, (_from, frame, viaDatagram) => { atB.push({ text: new TextDecoder().decode(frame), viaDatagram: viaDatagram === true }) })
+    a.onFrame(Channel.swim, (_from, frame, viaDatagram) => { atA.push({ text: new TextDecoder().decode(frame), viaDatagram: viaDatagram === true }) })
+    const toA = { id: a.localId, addrs: a.addresses() }
+    const toB = { id: b.localId, addrs: b.addresses() }
+    a.send(Channel.swim, toB, new TextEncoder().encode('over the stream'))
+    await waitFor(() => a.datagramPath(b.localId) && b.datagramPath(a.localId), 5_000, 'datagram keys confirmed both ways')
+    // Declared dead (say, across a partition that ends now): the connection goes, and nothing came from b for
+    // longer than FORGET_QUIET_MS, as after a partition.
+    await sleep(FORGET_QUIET_MS + 100)
+    const dials = { a: a.stats().dials.ok, b: b.stats().dials.ok }
+    a.forget(b.localId)
+    await waitFor(() => a.stats().openConnections === 0 && b.stats().openConnections === 0, 5_000, 'the connection closed at both ends')
+    expect(a.datagramPath(b.localId)).toBe(true)
+    expect(b.datagramPath(a.localId)).toBe(true)
+    a.send(Channel.swim, toB, new TextEncoder().encode('you were declared dead'))
+    await waitFor(() => atB.some(f => f.text === 'you were declared dead'), 2_000, 'gossip reaches b')
+    b.send(Channel.swim, toA, new TextEncoder().encode('alive, refuted'))
+    await waitFor(() => atA.some(f => f.text === 'alive, refuted'), 2_000, 'the refutation reaches a')
+    expect(atB.find(f => f.text === 'you were declared dead')?.viaDatagram).toBe(true)
+    expect(atA.find(f => f.text === 'alive, refuted')?.viaDatagram).toBe(true)
+    expect({ a: a.stats().dials.ok, b: b.stats().dials.ok }).toEqual(dials)
   })
 })
 
