@@ -42,9 +42,10 @@
  *   a hello datagram the other end answers: confirmed two one-way delays later if both datagrams get through,
  *   else tried again a second later, DATAGRAM_HELLO_TRIES times in all, then not until the next connection. A key
  *   outlives a connection its holder closed (its budget, `forget`). An end closing a connection for its budget
- *   first sends the other a `keep` datagram (if it holds a confirmed key to seal it with), and the other keeps its
- *   key too if that datagram gets through; any other close by the remote (its crash, restart, `forget`, a lost
- *   keep) takes the holder's key for it with it, so the next frame dials, and a refused dial is evidence.
+ *   or a `forget` first sends the other a `keep` datagram (if it holds a confirmed key to seal it with), and the
+ *   other keeps its key too if that datagram gets through; any other close by the remote (its crash, restart, a
+ *   lost keep) takes the holder's key for it with it, so the next frame dials, and a refused dial is evidence.
+ *   A close across a partition does not reach the other end, which keeps its key.
  *
  * Not modelled yet: the flood detector's disconnect and cooldown, silent-connection detection, and
  * libp2p's hard connection cap.
@@ -620,7 +621,7 @@ export class SimNetwork implements LinkHost {
    */
   forget (from: SimNode, to: PeerId): void {
     const conn = from.connections.get(to)
-    if (conn !== undefined && !(conn.state === 'open' && this.time - conn.lastReceived(from) < FORGET_QUIET_MS)) this.closeConnection(conn, from)
+    if (conn !== undefined && !(conn.state === 'open' && this.time - conn.lastReceived(from) < FORGET_QUIET_MS)) this.closeConnection(conn, from, true)
     const link = from.links.get(to)
     if (link !== undefined) this.clearLink(link, 'forgotten')
   }
@@ -1115,17 +1116,20 @@ export class SimNetwork implements LinkHost {
 
   /**
    * Closes a connection (both ends see `disconnected`); queued frames on either side re-dial. `closer`: the
-   * end that closed it, which keeps its datagram key for the other; the other end loses its key for the closer.
+   * end that closed it, which keeps its datagram key for the other. The other end loses its key for the
+   * closer unless `keep` (a close for the budget, or `forget`) and the closer's `keep` datagram gets through,
+   * or the close cannot reach it at all (a partition: no RST crosses one, so the other end keeps its key
+   * until it closes the connection itself).
    */
-  private closeConnection (conn: SimConnection, closer: SimNode, pruned = false): void {
+  private closeConnection (conn: SimConnection, closer: SimNode, keep = false): void {
     const wasOpen = conn.state === 'open'
     this.removeConnection(conn)
     if (!wasOpen) return
     const { a, b } = conn
     const other = closer === a ? b : a
-    // The budget's keep datagram, sealed with the closer's key for the other end, sent just before the close.
-    const kept = pruned && this.keysSurviveRemotePruning && closer.datagramKeys.get(other.id)?.confirmed === true && !this.datagramLost(closer, other)
-    if (!kept) other.datagramKeys.delete(closer.id)
+    // The keep datagram, sealed with the closer's key for the other end, sent just before the close.
+    const told = keep && this.keysSurviveRemotePruning && closer.datagramKeys.get(other.id)?.confirmed === true && !this.datagramLost(closer, other)
+    if (!told && !this.isBlocked(closer.id, other.id)) other.datagramKeys.delete(closer.id)
     a.transport.peerEvent({ type: 'disconnected', id: b.id })
     b.transport.peerEvent({ type: 'disconnected', id: a.id })
     this.pumpLater(a.links.get(b.id))

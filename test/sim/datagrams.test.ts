@@ -2,7 +2,8 @@
  * The simulator's model of the datagram path (src/sim/network.ts, `datagrams`), as the libp2p transport has it
  * (src/core/transport.ts): keys given over a connection and confirmed by a hello a round trip later; small swim
  * frames then travel as datagrams, with no dial and no connection, unordered and never resent; a key outlives
- * a connection its holder closed, not one the remote closed; a restart loses every key.
+ * a connection its holder closed, and one the remote closed for its budget or a forget when told so; a restart
+ * loses every key.
  */
 import { describe, expect, test } from 'vitest'
 import { DATAGRAM_MAX_FRAME_BYTES } from '../../src/core/transport.js'
@@ -179,15 +180,26 @@ describe('inbound rate limits on datagrams (src/net/inbound.ts: the same (peer, 
 })
 
 describe('keys and connections', () => {
-  test('a key outlives the connection its holder closed; the remote, whose connection was closed, loses its key and dials', () => {
-    const seed = useSeed(6, FILE, 'a key outlives the connection its holder closed')
+  // src/net/libp2p-transport.ts forget: a member declared dead keeps its key at both ends, the closer saying so
+  // first in a `keep` datagram; if that is lost, the remote's key goes and its next frame dials; across a
+  // partition the close does not reach the remote at all, which keeps its key.
+  test.each([
+    ['the keep datagram arrives', {}, true],
+    ['the keep datagram is lost', { lost: true }, false],
+    ['the close happens behind a partition', { partitioned: true }, true]
+  ] as const)('a forget keeps the holder\'s key, and the remote\'s if told or out of reach: %s', (_name, variant, remoteKeeps) => {
+    const seed = useSeed(6, FILE, 'a forget keeps the holder\'s key')
     const p = pair(seed)
     keyed(p)
     p.net.runFor(3_000) // quiet past FORGET_QUIET_MS: forget closes the connection
+    if ('lost' in variant) p.net.setLink('a', 'b', { datagramLoss: 1 })
+    if ('partitioned' in variant) p.net.partition(['a'], ['b'])
     p.a.forget?.('b')
     expect(p.net.isConnected('a', 'b')).toBe(false)
     expect(p.a.datagramPath?.('b')).toBe(true)
-    expect(p.b.datagramPath?.('a')).toBe(false)
+    expect(p.b.datagramPath?.('a')).toBe(remoteKeeps)
+    p.net.heal()
+    p.net.setLink('a', 'b', { datagramLoss: 0 })
     p.atB.length = 0
     p.a.send('swim', toB, numbered(1))
     p.net.runFor(100)
@@ -195,7 +207,7 @@ describe('keys and connections', () => {
     expect(p.net.connectionStats.dials).toBe(1) // the datagram dialled nothing
     p.b.send('swim', toA, numbered(2))
     p.net.runFor(100)
-    expect(p.net.connectionStats.dials).toBe(2) // b had no key: its frame dialled
+    expect(p.net.connectionStats.dials).toBe(remoteKeeps ? 1 : 2) // b's frame dials only if b lost its key
   })
 
   // src/net/datagrams.ts: the pruning end sends a `keep` datagram before it closes, and the pruned end keeps its
