@@ -17,7 +17,7 @@ import { DecodeError, NotRunningError } from '../core/errors.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import type { Random } from '../core/random.js'
-import { Channel } from '../core/transport.js'
+import { Channel, DATAGRAM_MAX_FRAME_BYTES } from '../core/transport.js'
 import type { Destination, PeerEvent, PeerId, SendOptions, Transport } from '../core/transport.js'
 import { Awareness } from './awareness.js'
 import { BroadcastQueue } from './broadcast-queue.js'
@@ -195,6 +195,11 @@ const GOSSIP_POOL_FACTOR = 4
  * member in turn anyway; gossip needs only a little mixing beyond the connected members.
  */
 const GOSSIP_DIAL_INTERVALS = 5
+/**
+ * Room kept in a datagram for a frame's own fields (type, sequence number, target id and addresses of a
+ * ping-req) beside its piggybacked gossip (piggybackBudget).
+ */
+const DATAGRAM_FRAME_MARGIN = 256
 /**
  * Accused members told directly per probe period once someone we accused proved alive (restateAccusations):
  * a few dials at most, like an indirect probe's k helpers; the rest are told in the next periods.
@@ -625,13 +630,25 @@ export class Membership {
    */
   private sendFrame (to: Destination, frame: ProbeFrame | { type: 'gossip' }, lead: readonly MemberUpdate[] = [], options?: SendOptions): void {
     if (!this.running) return
-    this.send(to, { ...frame, gossip: this.takeGossip(lead) }, options)
+    this.send(to, { ...frame, gossip: this.takeGossip(lead, this.piggybackBudget(to.id, options)) }, options)
   }
 
-  private takeGossip (lead: readonly MemberUpdate[] = []): MemberUpdate[] {
+  /**
+   * Bytes of gossip a frame to `to` may carry: maxPiggybackBytes, or what still fits a datagram when `to` is
+   * reached by datagram and not connected. A frame over the datagram limit goes on a stream, and without a
+   * connection that is a handshake: after a heal, pings and gossip full of refutations to members just back
+   * dialled them all (issue 14). memberlist fills a UDP packet the same way.
+   */
+  private piggybackBudget (to: PeerId | undefined, options?: SendOptions): number {
+    const budget = this.config.maxPiggybackBytes
+    if (to === undefined || options?.stream === true || this.transport.datagramPath?.(to) !== true || this.transport.isConnected?.(to) !== false) return budget
+    return Math.min(budget, DATAGRAM_MAX_FRAME_BYTES - DATAGRAM_FRAME_MARGIN)
+  }
+
+  private takeGossip (lead: readonly MemberUpdate[] = [], piggybackBytes = this.config.maxPiggybackBytes): MemberUpdate[] {
     if (this.queue.length === 0) return [...lead]
     const limit = retransmitLimit(this.config.retransmitMult, this.table.activeMembers)
-    let budget = this.config.maxPiggybackBytes
+    let budget = piggybackBytes
     for (const u of lead) budget -= encodedUpdateSize(u)
     if (lead.length === 0) return this.queue.take(budget, limit)
     return [...lead, ...this.queue.take(budget, limit, new Set(lead.map(u => u.id)))]
@@ -978,11 +995,14 @@ export class Membership {
    * the fallback dialled one member every round, 5 dials a second per member while anything was queued.
    * Under packet loss those dials (a lost SYN costs a second) delayed probes into suspicions whose own
    * gossip dialled more.
+   *
+   * A member we hold a datagram key for counts as connected: a datagram needs no handshake.
    */
   private gossipRoundTargets (): PeerId[] {
     const n = this.config.gossipNodes
     const isConnected = this.transport.isConnected?.bind(this.transport)
     if (isConnected === undefined) return this.gossipTargets(n)
+    const datagramPath = this.transport.datagramPath?.bind(this.transport)
     // A random pool a few times larger than needed, in random order, keeps the draw O(gossipNodes) (no scan
     // of the table); connected members come first, unconnected ones only within the budget.
     const pool = this.gossipTargets(GOSSIP_POOL_FACTOR * n)
@@ -996,6 +1016,10 @@ export class Membership {
       if (targets.length === n) break
       if (isConnected(id)) {
         this.links.addConnected(id)
+        targets.push(id)
+      } else if (datagramPath?.(id) === true) {
+        // A datagram costs no handshake: as good a target as a connected member (after a heal, the members
+        // declared dead on the other side hear of it at once, and refute).
         targets.push(id)
       } else if (budget > 0) {
         targets.push(id)
@@ -1025,7 +1049,7 @@ export class Membership {
     if (this.queue.length === 0) return false
     const targets = this.gossipRoundTargets()
     for (const id of targets) {
-      const gossip = this.takeGossip()
+      const gossip = this.takeGossip([], this.piggybackBudget(id))
       if (gossip.length === 0) break
       this.send(this.destinationOf(id), { type: 'gossip', gossip })
     }
