@@ -1,0 +1,79 @@
+/**
+ * Input a user sends by mistake, answered with a message that says what is wrong, in-process on a real
+ * peer (createPeer, LevelDB in a temp dir):
+ *  - a kv key holding a control character (`PUT /docs/d/kv/a%1bb`, `%00`) is a 400 naming the character and
+ *    where it is; it was stored, replicated, and shown raw in every message quoting it. Keys that already
+ *    hold one (written by the library) are still read and deleted, and the messages quoting them are
+ *    terminal-safe.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
+import type { Peer } from '../../src/index.js'
+import type { RunningServer } from '../../src/http/index.js'
+import { KV_MAP } from '../../src/http/doc-json.js'
+
+async function call (base: string, method: string, route: string, body?: string | Uint8Array): Promise<{ status: number, json: { error?: string, code?: string } & Record<string, unknown> }> {
+  const res = await fetch(`${base}${route}`, { method, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(10_000) })
+  const text = await res.text()
+  return { status: res.status, json: text === '' ? {} : JSON.parse(text) as { error?: string, code?: string } }
+}
+
+/** C0, DEL and C1 characters: what a terminal acts on. */
+const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+describe('HTTP: input mistakes get a message that names them', () => {
+  let dir: string
+  let peer: Peer
+  let server: RunningServer
+  let base: string
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-input-'))
+    peer = await createPeer({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger })
+    const api = createHttpApi(peer)
+    server = await startHttpServer(async (req, res) => {
+      if (!(await api.handle(req, res))) api.notFound(req, res)
+    }, '127.0.0.1', 0, api.serverOptions)
+    base = server.url.replace(/\/$/, '')
+  })
+
+  afterAll(async () => {
+    await server.close()
+    await peer.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test.each([
+    ['a%1bb', '\\u001b', 2],
+    ['a%00b', '\\u0000', 2],
+    ['%0A', '\\u000a', 1],
+    ['ok%7F', '\\u007f', 3],
+    ['%F0%9F%99%82x%C2%9B', '\\u009b', 3]
+  ])('PUT key %s: 400 invalid_key naming %s at character %d, nothing written', async (rawKey, shown, at) => {
+    const r = await call(base, 'PUT', `/docs/ctl/kv/${rawKey}`, '"v"')
+    expect(r.status).toBe(400)
+    expect(r.json.code).toBe('invalid_key')
+    expect(r.json.error).toContain(`control character (${shown}) at character ${at}`)
+    expect(r.json.error).not.toMatch(RAW_CONTROL)
+    expect((await call(base, 'GET', '/docs/ctl')).status).toBe(404)
+  })
+
+  test('a key that already holds a control character is read and deleted; the messages quoting it are terminal-safe', async () => {
+    await peer.write('old', (doc) => { doc.getMap(KV_MAP).set('x\u001b]0;PWNED\u0007', 'v') })
+    const got = await call(base, 'GET', '/docs/old/kv/x%1B%5D0%3BPWNED%07')
+    expect(got).toEqual({ status: 200, json: 'v' })
+    const missing = await call(base, 'GET', '/docs/old/kv/nope%1B%5B2J')
+    expect(missing.status).toBe(404)
+    expect(missing.json.error).toBe('no key "nope\\u001b[2J" in old')
+    // Doc names cannot hold C0 characters (replication/codec.ts), but C1 ones (CSI, U+009B) and bidi controls.
+    const gone = await call(base, 'GET', '/docs/n%C2%9Bo/kv/k')
+    expect(gone.json.error).toBe('no doc "n\\u009bo" here or on a live peer')
+    expect((await call(base, 'DELETE', '/docs/old/kv/x%1B%5D0%3BPWNED%07')).status).toBe(200)
+    const again = await call(base, 'DELETE', '/docs/old/kv/x%1B%5D0%3BPWNED%07')
+    expect(again.status).toBe(404)
+    expect(again.json.error).not.toMatch(RAW_CONTROL)
+  })
+})
