@@ -5,6 +5,8 @@
  *    where it is; it was stored, replicated, and shown raw in every message quoting it. Keys that already
  *    hold one (written by the library) are still read and deleted, and the messages quoting them are
  *    terminal-safe.
+ *  - a JSON body that starts with a UTF-8 byte-order mark (Notepad, PowerShell) is read as its JSON (RFC 8259
+ *    §8.1 lets a parser ignore it); it was a bare "not valid JSON". A UTF-16 body is refused saying so.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -75,5 +77,26 @@ describe('HTTP: input mistakes get a message that names them', () => {
     const again = await call(base, 'DELETE', '/docs/old/kv/x%1B%5D0%3BPWNED%07')
     expect(again.status).toBe(404)
     expect(again.json.error).not.toMatch(RAW_CONTROL)
+  })
+
+  test('a body after a UTF-8 byte-order mark is read as its JSON', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf])
+    const put = await call(base, 'PUT', '/docs/bom/kv/k', Buffer.concat([bom, Buffer.from('{"a": "é"}')]))
+    expect(put.status, put.json.error).toBe(200)
+    expect(await call(base, 'GET', '/docs/bom/kv/k')).toEqual({ status: 200, json: { a: 'é' } })
+    // One mark only: a second one is a character before the JSON, refused as before.
+    const two = await call(base, 'PUT', '/docs/bom/kv/k2', Buffer.concat([bom, bom, Buffer.from('1')]))
+    expect(two.status).toBe(400)
+    expect(two.json.code).toBe('invalid_json')
+  })
+
+  test('a UTF-16 body is refused saying so', async () => {
+    for (const bom of [[0xff, 0xfe], [0xfe, 0xff]]) {
+      const text = Buffer.from('"v"', 'utf16le')
+      if (bom[0] === 0xfe) text.swap16()
+      const r = await call(base, 'PUT', '/docs/bom/kv/u16', Buffer.concat([Buffer.from(bom), text]))
+      expect(r.status).toBe(400)
+      expect(r.json).toEqual({ code: 'invalid_json', error: 'the body is not valid UTF-8: it starts with a UTF-16 byte-order mark; send it as UTF-8 (JSON text is UTF-8: RFC 8259 §8.1)' })
+    }
   })
 })
