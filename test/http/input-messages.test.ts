@@ -7,6 +7,8 @@
  *    terminal-safe.
  *  - a JSON body that starts with a UTF-8 byte-order mark (Notepad, PowerShell) is read as its JSON (RFC 8259
  *    §8.1 lets a parser ignore it); it was a bare "not valid JSON". A UTF-16 body is refused saying so.
+ *  - an HTTP/1.0 request without a Host header (the DNS-rebinding guard requires a loopback one) is refused
+ *    saying the header is missing; it said `Host "" is not served here`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -16,6 +18,7 @@ import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../
 import type { Peer } from '../../src/index.js'
 import type { RunningServer } from '../../src/http/index.js'
 import { KV_MAP } from '../../src/http/doc-json.js'
+import { rawHttp } from '../helpers/raw-http.js'
 
 async function call (base: string, method: string, route: string, body?: string | Uint8Array): Promise<{ status: number, json: { error?: string, code?: string } & Record<string, unknown> }> {
   const res = await fetch(`${base}${route}`, { method, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(10_000) })
@@ -98,5 +101,15 @@ describe('HTTP: input mistakes get a message that names them', () => {
       expect(r.status).toBe(400)
       expect(r.json).toEqual({ code: 'invalid_json', error: 'the body is not valid UTF-8: it starts with a UTF-16 byte-order mark; send it as UTF-8 (JSON text is UTF-8: RFC 8259 §8.1)' })
     }
+  })
+
+  test('an HTTP/1.0 request without Host: 403 saying the Host header is missing', async () => {
+    const answer = await rawHttp(Number(new URL(base).port), 'GET /members HTTP/1.0\r\n\r\n')
+    expect(answer).toMatch(/^HTTP\/1\.1 403 /)
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: string, code: string }
+    expect(body.code).toBe('host_not_allowed')
+    expect(body.error).toMatch(/^the request has no Host header/)
+    // With one, the same request is served.
+    expect(await rawHttp(Number(new URL(base).port), 'GET /members HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /)
   })
 })
