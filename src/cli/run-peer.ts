@@ -7,6 +7,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
+import { isatty } from 'node:tty'
 import type { Peer } from '../api.js'
 import { createLogger, streamSink } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
@@ -71,19 +72,40 @@ export function describeError (err: unknown): string {
   return typeof code === 'string' && !first.includes(code) ? `${first} (${code})` : first
 }
 
+/** A --config file's text (readLimited); `-` is standard input's. */
+function readText (file: string): string {
+  if (file !== STDIN) return readLimited(file)
+  // `-` is standard input, read once: a SIGHUP reload applies the same settings again (stdin is at its end).
+  // A terminal is refused at once: nobody types a settings file, and read without blocking it waited
+  // CONFIG_PIPE_WAIT_MS for the first byte before failing.
+  if (isatty(0)) throw new Error(STDIN_IS_TTY)
+  stdinText ??= readLimited('/dev/stdin')
+  return stdinText
+}
+
+/** `--config -`: the settings come from standard input. */
+const STDIN = '-'
+const STDIN_IS_TTY = 'standard input is a terminal: pipe or redirect the settings in (--config - < peer.json), or name the file'
+/** What `--config -` read (standard input can be read only once). */
+let stdinText: string | undefined
+
 /**
  * A --config file's text, read no further than a settings file can go: past MAX_CONFIG_CHARS, parseArgs
  * refuses it by its length. Read whole, /dev/zero (or a huge file named by mistake) filled the memory and
  * the peer never answered. A character takes at most 3 bytes of UTF-8 (an invalid byte decodes to one),
  * so text cut after 3·MAX + 1 bytes is still over the limit.
+ * `/dev/stdin` is opened anew (the file or pipe behind it), so O_NONBLOCK does not change fd 0.
  */
-function readText (file: string): string {
+function readLimited (file: string): string {
   const limit = 3 * MAX_CONFIG_CHARS + 1
   // Not blocking: opening a named pipe waits for a writer, and with none start-up (or a SIGHUP reload)
   // hung forever. A pipe is read until its writer closes it — `--config <(...)`, a writer that comes later —
   // but at most CONFIG_PIPE_WAIT_MS without a byte arriving. O_NONBLOCK changes nothing for a regular file.
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
   try {
+    // A terminal (`--config /dev/stdin` or /dev/tty run interactively) has nothing to read without someone
+    // typing: refused at once, not after CONFIG_PIPE_WAIT_MS.
+    if (isatty(fd)) throw new Error(file === '/dev/stdin' ? STDIN_IS_TTY : 'it is a terminal, not a settings file')
     const pipe = fstatSync(fd).isFIFO()
     const buf = Buffer.allocUnsafe(limit)
     let n = 0
