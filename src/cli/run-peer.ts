@@ -16,6 +16,7 @@ import type { HttpApi, RunningServer } from '../http/index.js'
 import { HTTP_ADDR_FILE, MAX_CONFIG_CHARS, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
+import { takeHeldStop } from './early-signals.js'
 import { writeLine, writeStdout } from './output.js'
 import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
@@ -194,6 +195,9 @@ function writeStderr (line: string): void {
 async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonly string[], reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
   const log = createLogger(streamSink(writeStderr), o.logLevel)
   const stopWhileStarting = deferStopSignals(log)
+  // One that came before these handlers (the entry point held it) is a stop during start-up like any other.
+  const early = takeHeldStop()
+  if (early !== undefined) stopWhileStarting.request(early, early)
   let stop = (reason: string): void => { stopWhileStarting.request(reason) }
   stopOnClosedOutput((reason) => { stop(reason) })
   let secrets: CliSecrets
@@ -373,7 +377,7 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
  * signal comes, the signal takes its default action after all: not process.exit, which waits for libuv's
  * threads, and one blocked in open() (a store or a file that never answers) held the process forever.
  */
-function deferStopSignals (log: Logger): { request: (reason: string) => void, handOver: (shutdown: (reason: string) => void) => boolean } {
+function deferStopSignals (log: Logger): { request: (reason: string, signal?: NodeJS.Signals) => void, handOver: (shutdown: (reason: string) => void) => boolean } {
   let pending: string | undefined
   const release = (): void => {
     process.off('SIGINT', onSignal)
