@@ -20,7 +20,7 @@ import type { RunningServer } from '../../src/http/index.js'
 import { KV_MAP } from '../../src/http/doc-json.js'
 import { rawHttp } from '../helpers/raw-http.js'
 
-async function call (base: string, method: string, route: string, body?: string | Uint8Array): Promise<{ status: number, json: { error?: string, code?: string } & Record<string, unknown> }> {
+async function call (base: string, method: string, route: string, body?: string | Uint8Array<ArrayBuffer>): Promise<{ status: number, json: { error?: string, code?: string } & Record<string, unknown> }> {
   const res = await fetch(`${base}${route}`, { method, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(10_000) })
   const text = await res.text()
   return { status: res.status, json: text === '' ? {} : JSON.parse(text) as { error?: string, code?: string } }
