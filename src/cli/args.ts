@@ -103,11 +103,11 @@ Options:
   --no-datagrams             membership pings and acks over TCP only (default: UDP on the listen port,
                              falling back to TCP by itself where UDP does not get through)
   --log-level <level>        debug, info, warn or error (default info)
-  --config <file.json>       settings from a JSON file: every flag is a key ("data-dir", "tag": {...});
-                             MURMUR_<FLAG> environment variables too (MURMUR_DATA_DIR, comma-separated
-                             lists). Flags beat the environment, which beats the file. SIGHUP re-reads
-                             the file and applies changed tags, --allow-peer, --http-allow-host and
-                             --http-allow-origin
+  --config <file.json>       settings from a JSON file (- : standard input): every flag is a key
+                             ("data-dir", "tag": {...}); MURMUR_<FLAG> environment variables too
+                             (MURMUR_DATA_DIR, comma-separated lists). Flags beat the environment,
+                             which beats the file. SIGHUP re-reads the file and applies changed tags,
+                             --allow-peer, --http-allow-host and --http-allow-origin
   --help                     show this help
   --version                  show the version
 
@@ -340,7 +340,7 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
       throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))}`)
     }
     if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
-    fileSettings = settingsFromFile(text, configFile)
+    fileSettings = settingsFromFile(text, configFile === '-' ? 'standard input (--config -)' : configFile)
   }
   const o = apply(mergeLayers([cli.settings, settingsFromEnv(env), fileSettings]))
   if (configFile !== undefined) o.configFile = configFile

@@ -11,7 +11,7 @@ import { ConfigError } from '../core/errors.js'
 import { displayWidth, padEndColumns } from '../core/display-width.js'
 import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { memberTextProblem } from '../core/member-text.js'
-import { terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
+import { terminalSafe, terminalSafeJson, unambiguousName } from '../core/terminal-safe.js'
 import { MAX_JOIN_ADDRS } from '../http/agent-routes.js'
 import { generatePsk } from '../net/psk.js'
 import { PROTO_TAG_KEY } from './args.js'
@@ -453,7 +453,8 @@ async function docs (argv: readonly string[], io: CommandIo): Promise<void> {
   if (action === 'ls' && name === undefined) {
     const list = await (await client(p, io)).request<Array<{ name: string, digest: string, version: Record<string, number> }>>('GET', '/docs')
     if (p.switches.has('--json')) io.out(`${terminalSafeJson(list, 2)}\n`)
-    else if (list.length > 0) io.out(table(list.map(d => [d.name, d.digest.slice(0, 16), `${Object.keys(d.version).length} writer(s)`])))
+    // Names quoted when bare they could pass for another (" " was a blank-looking row, "a " looked like "a").
+    else if (list.length > 0) io.out(table(list.map(d => [unambiguousName(d.name), d.digest.slice(0, 16), `${Object.keys(d.version).length} writer(s)`])))
     return
   }
   if (action === 'get' && name !== undefined && value === undefined) {

@@ -6,11 +6,14 @@
  */
 import { MURMUR_VERSION } from '../version.js'
 import { peerHelp } from './args.js'
+import { holdStopSignals } from './early-signals.js'
 import { helpAsFlag } from './help-flag.js'
 import { flushed, guardOutput } from './output.js'
 
 const [command, ...rest] = helpAsFlag(process.argv.slice(2))
 if (command === 'agent') {
+  // As dist/peer.js does: a SIGTERM while the peer's modules load is a clean stop once it runs.
+  holdStopSignals()
   const { runPeerCli } = await import('./run-peer.js')
   await runPeerCli(rest, process.env, { help: peerHelp('murmur agent'), version: `murmur ${MURMUR_VERSION}` })
 } else {

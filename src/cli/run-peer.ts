@@ -7,6 +7,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
+import { isatty } from 'node:tty'
 import type { Peer } from '../api.js'
 import { createLogger, streamSink } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
@@ -15,6 +16,7 @@ import type { HttpApi, RunningServer } from '../http/index.js'
 import { HTTP_ADDR_FILE, MAX_CONFIG_CHARS, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
+import { takeHeldStop } from './early-signals.js'
 import { writeLine, writeStdout } from './output.js'
 import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
@@ -71,19 +73,40 @@ export function describeError (err: unknown): string {
   return typeof code === 'string' && !first.includes(code) ? `${first} (${code})` : first
 }
 
+/** A --config file's text (readLimited); `-` is standard input's. */
+function readText (file: string): string {
+  if (file !== STDIN) return readLimited(file)
+  // `-` is standard input, read once: a SIGHUP reload applies the same settings again (stdin is at its end).
+  // A terminal is refused at once: nobody types a settings file, and read without blocking it waited
+  // CONFIG_PIPE_WAIT_MS for the first byte before failing.
+  if (isatty(0)) throw new Error(STDIN_IS_TTY)
+  stdinText ??= readLimited('/dev/stdin')
+  return stdinText
+}
+
+/** `--config -`: the settings come from standard input. */
+const STDIN = '-'
+const STDIN_IS_TTY = 'standard input is a terminal: pipe or redirect the settings in (--config - < peer.json), or name the file'
+/** What `--config -` read (standard input can be read only once). */
+let stdinText: string | undefined
+
 /**
  * A --config file's text, read no further than a settings file can go: past MAX_CONFIG_CHARS, parseArgs
  * refuses it by its length. Read whole, /dev/zero (or a huge file named by mistake) filled the memory and
  * the peer never answered. A character takes at most 3 bytes of UTF-8 (an invalid byte decodes to one),
  * so text cut after 3·MAX + 1 bytes is still over the limit.
+ * `/dev/stdin` is opened anew (the file or pipe behind it), so O_NONBLOCK does not change fd 0.
  */
-function readText (file: string): string {
+function readLimited (file: string): string {
   const limit = 3 * MAX_CONFIG_CHARS + 1
   // Not blocking: opening a named pipe waits for a writer, and with none start-up (or a SIGHUP reload)
   // hung forever. A pipe is read until its writer closes it — `--config <(...)`, a writer that comes later —
   // but at most CONFIG_PIPE_WAIT_MS without a byte arriving. O_NONBLOCK changes nothing for a regular file.
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
   try {
+    // A terminal (`--config /dev/stdin` or /dev/tty run interactively) has nothing to read without someone
+    // typing: refused at once, not after CONFIG_PIPE_WAIT_MS.
+    if (isatty(fd)) throw new Error(file === '/dev/stdin' ? STDIN_IS_TTY : 'it is a terminal, not a settings file')
     const pipe = fstatSync(fd).isFIFO()
     const buf = Buffer.allocUnsafe(limit)
     let n = 0
@@ -172,6 +195,9 @@ function writeStderr (line: string): void {
 async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonly string[], reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
   const log = createLogger(streamSink(writeStderr), o.logLevel)
   const stopWhileStarting = deferStopSignals(log)
+  // One that came before these handlers (the entry point held it) is a stop during start-up like any other.
+  const early = takeHeldStop()
+  if (early !== undefined) stopWhileStarting.request(early, early)
   let stop = (reason: string): void => { stopWhileStarting.request(reason) }
   stopOnClosedOutput((reason) => { stop(reason) })
   let secrets: CliSecrets
@@ -351,7 +377,7 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
  * signal comes, the signal takes its default action after all: not process.exit, which waits for libuv's
  * threads, and one blocked in open() (a store or a file that never answers) held the process forever.
  */
-function deferStopSignals (log: Logger): { request: (reason: string) => void, handOver: (shutdown: (reason: string) => void) => boolean } {
+function deferStopSignals (log: Logger): { request: (reason: string, signal?: NodeJS.Signals) => void, handOver: (shutdown: (reason: string) => void) => boolean } {
   let pending: string | undefined
   const release = (): void => {
     process.off('SIGINT', onSignal)

@@ -5,6 +5,8 @@
  * are written as `\u001b`-style escapes instead.
  */
 
+import { displayWidth } from './display-width.js'
+
 /** Characters that reorder a line: the bidi controls (marks, embeddings, overrides, isolates), as a class body. */
 const BIDI = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069'
 /** A bidi control: text holding one can show on a terminal in another order than it holds (`abc\u202ecba`). */
@@ -30,4 +32,18 @@ export function terminalSafe (text: string): string {
 /** JSON for the terminal: the same value (a `\u` escape in a JSON string is the character), nothing a terminal acts on. */
 export function terminalSafeJson (value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(JSON_UNESCAPED_CONTROLS, escapeControl)
+}
+
+/** Spaces or invisible characters (format characters: U+200B, U+FEFF, …) at either end, other whitespace than U+0020, or a run of spaces. */
+const UNCLEAR_SPACING = /^[\s\p{Cf}]|[\s\p{Cf}]$|[^\S ]| {2}/u
+
+/**
+ * A name for a table cell, shown so that two names never look alike: as it is when that is plain, else as a
+ * JSON string (`" "`, `"a\u001bb"`). Plain means visible, with no space at either end or run of spaces (a
+ * table's columns are two spaces apart), no character terminalSafe would escape (a name holding ESC and one
+ * holding the six characters `\u001b` both showed `\u001b`), and no leading `"` (which starts a quoted one).
+ */
+export function unambiguousName (name: string): string {
+  const plain = name !== '' && !name.startsWith('"') && !UNCLEAR_SPACING.test(name) && !hasTerminalControl(name) && displayWidth(name) > 0
+  return plain ? name : terminalSafeJson(name)
 }

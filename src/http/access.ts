@@ -198,7 +198,13 @@ export function createAccessCheck (options: AccessOptions = {}): AccessCheck {
     if (checkHost) {
       const host = hostName(req.headers.host)
       if (host === undefined || !hostAllowed(host, allowHosts)) {
-        return new HttpError(403, 'host_not_allowed', `Host ${JSON.stringify(req.headers.host ?? '')} is not served here: use a loopback address, or start the peer with --http-allow-host <name> (or a token)`)
+        // Without a Host (HTTP/1.0 may leave it out; HTTP/1.1 without one is a 400 of server.ts) the refusal
+        // said `Host "" is not served here`, as if an empty name had been sent and refused.
+        const given = req.headers.host
+        const refusal = given === undefined
+          ? 'the request has no Host header, which this peer requires (a loopback Host, or an --http-allow-host name: its guard against DNS rebinding): send one (Host: 127.0.0.1:<port>)'
+          : `Host ${JSON.stringify(given)} is not served here: use a loopback address`
+        return new HttpError(403, 'host_not_allowed', `${refusal}, or start the peer with --http-allow-host <name> (or a token)`)
       }
     }
     const origin = req.headers.origin

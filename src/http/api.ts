@@ -9,6 +9,7 @@ import type * as Y from 'yjs'
 import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
+import { escapeControl, terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { createAccessCheck, parseOrigins } from './access.js'
 import type { AccessCheck, AccessOptions } from './access.js'
 import { allowCrossOrigin, answerPreflight, isPreflight } from './cors.js'
@@ -91,6 +92,8 @@ export interface HttpApi {
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 const MAX_BLOCK_LIST = 10_000
 const MAX_KEY_CHARS = 1024
+/** The characters a key set over HTTP may not hold: C0, DEL and C1 (newline, ESC, NUL, CSI, …). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
 
@@ -175,12 +178,27 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
    */
   const reading = async <T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> => {
     const out = await peer.read(name, (doc) => ({ value: fn(doc) }))
-    if (out === undefined) throw new HttpError(404, 'doc_not_found', `no doc "${name}" here or on a live peer`)
+    if (out === undefined) throw new HttpError(404, 'doc_not_found', `no doc ${terminalSafeJson(name)} here or on a live peer`)
     return out.value
   }
   const key = (raw: string): string => {
     const k = param(raw, 'key')
     if (k.length === 0 || k.length > MAX_KEY_CHARS) throw new HttpError(400, 'invalid_key', `key must be 1–${MAX_KEY_CHARS} characters`)
+    return k
+  }
+  /**
+   * A key to set: key()'s rule, and no control character (C0, DEL, C1). A key holding ESC or NUL was stored
+   * and replicated, then showed up in every listing and error message that quotes it (`no key "…"`), where
+   * a terminal would act on it. Keys that already hold one (set before this rule, by the library or over
+   * y-websocket) can still be read and deleted, as tags can (agent-routes.ts).
+   */
+  const newKey = (raw: string): string => {
+    const k = key(raw)
+    const at = CONTROL.exec(k)
+    if (at !== null) {
+      const position = [...k.slice(0, at.index)].length + 1
+      throw new HttpError(400, 'invalid_key', `key ${terminalSafeJson(k.slice(0, 80))} holds a control character (${escapeControl(at[0])}) at character ${position}: keys set over HTTP are printable text`)
+    }
     return k
   }
   const aliveOthers = (): number => peer.members().filter(m => m.state === 'alive' && m.peerId !== peer.id).length
@@ -281,7 +299,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const name = param(rawName, 'doc name')
         const k = key(rawKey)
         const found = await reading(name, (doc) => { const map = doc.getMap(KV_MAP); return map.has(k) ? { value: valueToJSON(map.get(k)) } : undefined }).catch((err: unknown) => { throw unrenderable(err, name) })
-        if (found === undefined) throw new HttpError(404, 'key_not_found', `no key "${k}" in ${name}`)
+        if (found === undefined) throw new HttpError(404, 'key_not_found', `no key ${terminalSafeJson(k)} in ${terminalSafe(name)}`)
         json(res, 200, found.value, name)
       }
     },
@@ -289,7 +307,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
       method: 'PUT', pattern: /^\/docs\/([^/]+)\/kv\/([^/]+)$/, name: 'kv',
       run: async (req, res, [rawName = '', rawKey = '']) => {
         const name = param(rawName, 'doc name')
-        const k = key(rawKey)
+        const k = newKey(rawKey)
         const value = await readJson(req)
         // The size it adds, roughly (Yjs stores the value about as compactly as JSON): a doc at its limit answers 413.
         const bytes = Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(value) ?? '')
@@ -316,7 +334,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
         const version = await peer.write(name, (doc) => {
           ran = true
           const map = doc.getMap(KV_MAP)
-          if (!map.has(k)) throw new KeyNotFoundError(`no key "${k}" in ${name}`)
+          if (!map.has(k)) throw new KeyNotFoundError(`no key ${terminalSafeJson(k)} in ${terminalSafe(name)}`)
           map.delete(k)
         }, options)
         markReplayed(res, !ran)

@@ -95,7 +95,8 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
   try {
     text = UTF8.decode(body)
   } catch {
-    throw new HttpError(400, 'invalid_json', 'the body is not valid UTF-8 (JSON text is UTF-8: RFC 8259 §8.1)')
+    const utf16 = UTF16_BOM.some(bom => body.subarray(0, 2).equals(bom))
+    throw new HttpError(400, 'invalid_json', `the body is not valid UTF-8${utf16 ? ': it starts with a UTF-16 byte-order mark; send it as UTF-8' : ''} (JSON text is UTF-8: RFC 8259 §8.1)`)
   }
   if (text.trim() === '') {
     if (options.allowEmpty === true) return undefined
@@ -124,9 +125,13 @@ export async function readJson (req: IncomingMessage, options: ReadJsonOptions =
 
 /**
  * Strict: bytes that are not UTF-8 are refused, not turned into U+FFFD (a Latin-1 "café" would be stored
- * as "caf\uFFFD" and answered 200). A leading BOM is kept, so JSON.parse refuses it as before.
+ * as "caf\uFFFD" and answered 200). A leading byte-order mark is dropped (ignoreBOM false), as RFC 8259
+ * §8.1 lets a parser do: files saved by Notepad or PowerShell (`curl --data-binary @body.json`) start with
+ * one, and kept, it made a valid body a bare "not valid JSON".
  */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+/** The byte-order marks of UTF-16 (little- and big-endian): PowerShell 5's `Out-File` writes UTF-16LE. */
+const UTF16_BOM = [Buffer.from([0xff, 0xfe]), Buffer.from([0xfe, 0xff])]
 
 /** Text decoded from UTF-8 holds no surrogate of its own: only an escape in the JSON can produce one. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/

@@ -2,8 +2,11 @@
  * A `--config` that is a named pipe: read until its writer closes it, but a pipe nobody writes to ends
  * start-up with one line naming the file after a few seconds (it hung forever: opening a pipe waits for a
  * writer). Process substitution, `--config <(...)`, still works, also when its command is slow to write.
+ * `--config -` is standard input (it was a file named "-": ENOENT); a terminal there, or as `--config
+ * /dev/stdin`, is refused at once (it was read for 5 s before failing), run under `script` for a pty.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { NODE, PEER_JS, ROOT, cleanup, tempDir } from '../helpers/procs.js'
@@ -47,4 +50,29 @@ describe('--config from a pipe', () => {
       expect(r.stderr, command).toMatch(REFUSED)
     }
   })
+
+  test('--config - reads standard input: a pipe, a redirected file', () => {
+    const file = path.join(tempDir(), 'peer.json')
+    for (const command of [`echo '${CONFIG}' | "$1" "$2" --config -`, `echo '${CONFIG}' > "$3"; "$1" "$2" --config - < "$3"`]) {
+      const r = spawnSync('bash', ['-c', command, 'sh', NODE, PEER_JS, file], { cwd: ROOT, encoding: 'utf8', timeout: 15_000 })
+      expect(r.status, `${command}: ${r.stderr}`).toBe(2)
+      expect(r.stderr, command).toBe('murmur: standard input (--config -): "replicas": --replicas must be an integer from 1 to 64, got 88\n')
+    }
+  })
+
+  // script(1) runs the peer on a pseudo-terminal; its own stdin stays open (nothing typed), as at a shell.
+  test.skipIf(!existsSync('/usr/bin/script')).each(['-', '/dev/stdin'])('standard input a terminal: --config %s fails at once, exit 2', async (config) => {
+    const started = Date.now()
+    const proc = spawn('script', ['-qec', `"${NODE}" "${PEER_JS}" --config ${config} --data-dir "${tempDir()}"`, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+    let output = ''
+    proc.stdout.on('data', (d: Buffer) => { output += d.toString() })
+    const code = await Promise.race([
+      new Promise<number | null>((resolve) => { proc.on('exit', resolve) }),
+      new Promise<string>((resolve) => { setTimeout(() => { proc.kill('SIGKILL'); resolve('still waiting after 10 s') }, 10_000) })
+    ])
+    proc.stdin.end()
+    expect(code, output).toBe(2)
+    expect(Date.now() - started).toBeLessThan(3_000)
+    expect(output.replace(/\r\n/g, '\n')).toBe(`murmur: cannot read --config ${config}: standard input is a terminal: pipe or redirect the settings in (--config - < peer.json), or name the file\n`)
+  }, 30_000)
 })
