@@ -115,9 +115,10 @@ export class Chaos {
       if (ok && !heldAt.has(s)) heldAt.set(s, Date.now() - healedAt)
       return ok
     }
+    const docRounds = { count: 0, longestMs: 0 }
     const [membershipMs, docsMs] = await Promise.all([
       untilEach(everyone, async o => await seesAlive(this.mesh, o, everyone), { concurrency: MEMBERS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS }),
-      untilEach(everyone, holds, { concurrency: DOCS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
+      untilEach(everyone, holds, { concurrency: DOCS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS, rounds: docRounds })
     ])
     // Each peer counted once it saw everyone alive; one more round says whether any has since lost sight of someone.
     const relapsed = membershipMs === undefined ? undefined : await countFailing(everyone, async o => await seesAlive(this.mesh, o, everyone), MEMBERS_CONCURRENCY)
@@ -130,7 +131,8 @@ export class Chaos {
     this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(relapsed === undefined ? {} : { relapsed }), ...(handshakes === undefined ? {} : { handshakes }) })
     const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone), ${handshakes.duplicates} duplicate connections closed (simultaneous dials); ${coresBusy(handshakes)}`
     const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s`).join(', ')
-    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last})`}${cost}`)
+    const polled = `; read in ${docRounds.count} round(s), the longest ${(docRounds.longestMs / 1000).toFixed(1)} s`
+    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last}${polled})`}${cost}`)
     this.deaths.phase = 'idle'
   }
 

@@ -15,6 +15,11 @@ export interface EachOptions {
   intervalMs: number
   /** Give up after this, ms. */
   boundMs: number
+  /**
+   * Filled in as the rounds go: how many, and the longest (ms, without the pause). A peer that came to hold
+   * just after it was asked is seen only a round later, so the longest round bounds what the poller adds.
+   */
+  rounds?: { count: number, longestMs: number }
 }
 
 /**
@@ -27,12 +32,17 @@ export async function untilEach<T> (items: readonly T[], holds: (item: T) => Pro
   let last = 0
   while (pending.size > 0) {
     if (Date.now() - start >= o.boundMs) return undefined
+    const roundStart = Date.now()
     await eachLimited([...pending], o.concurrency, async (item) => {
       if (await holds(item).catch(() => false)) {
         pending.delete(item)
         last = Math.max(last, Date.now() - start)
       }
     })
+    if (o.rounds !== undefined) {
+      o.rounds.count++
+      o.rounds.longestMs = Math.max(o.rounds.longestMs, Date.now() - roundStart)
+    }
     if (pending.size > 0) await sleep(o.intervalMs)
   }
   return last

@@ -1,6 +1,7 @@
 /**
  * scripts/soak/converge.ts: each peer's time is its own answer's, peers that held are not asked again,
- * requests in flight stay within the limit, and a property that never holds gives up at the bound.
+ * requests in flight stay within the limit, a property that never holds gives up at the bound, and the
+ * rounds are counted.
  */
 import { describe, expect, test } from 'vitest'
 import { countFailing, untilEach } from '../../../scripts/soak/converge.ts'
@@ -41,6 +42,19 @@ describe('untilEach', () => {
       return true
     }, { concurrency: 3, intervalMs: 10, boundMs: 5_000 })
     expect(most).toBe(3)
+  })
+
+  test('counts its rounds and the longest: what the poller adds to a peer\'s time', async () => {
+    const start = Date.now()
+    const rounds = { count: 0, longestMs: 0 }
+    // Eight peers, two asked at a time, 50 ms an answer: a round takes ~200 ms; one peer holds from 250 ms.
+    await untilEach(Array.from({ length: 8 }, (_, i) => i), async (i) => {
+      await sleep(50)
+      return i !== 7 || Date.now() - start >= 250
+    }, { concurrency: 2, intervalMs: 10, boundMs: 5_000, rounds })
+    expect(rounds.count).toBe(2)
+    expect(rounds.longestMs).toBeGreaterThanOrEqual(190)
+    expect(rounds.longestMs).toBeLessThan(600)
   })
 
   test('an answer that throws counts as not yet; a property that never holds gives up at the bound', async () => {
