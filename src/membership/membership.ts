@@ -630,7 +630,9 @@ export class Membership {
    */
   private sendFrame (to: Destination, frame: ProbeFrame | { type: 'gossip' }, lead: readonly MemberUpdate[] = [], options?: SendOptions): void {
     if (!this.running) return
-    this.send(to, { ...frame, gossip: this.takeGossip(lead, this.piggybackBudget(to.id, options)) }, options)
+    // The budget asks the transport about the target: only worth it when there is gossip to take.
+    const budget = this.queue.length === 0 ? this.config.maxPiggybackBytes : this.piggybackBudget(to.id, options)
+    this.send(to, { ...frame, gossip: this.takeGossip(lead, budget) }, options)
   }
 
   /**
