@@ -80,6 +80,27 @@ describe('a disk that does not answer', () => {
     monitor.batchSucceeded() // the stalled batch completed: the probe writes and the store is ok again
     await waitFor('ok', () => tracker.ok, 2_000)
   })
+
+  it('a batch that starts while the watch of an earlier one is timed is judged by its own start', async () => {
+    const tracker = new HealthTracker(Date.now)
+    const monitor = new HealthMonitor({
+      dir: tmpdir(), log: silentLogger, tracker, probeIntervalMs: 1_000, minFreeBytes: 1, stallMs: 300,
+      probeWrite: () => Promise.resolve(), reopenPending: () => false, reopenNeedsBytes: () => Promise.resolve(0)
+    })
+    cleanups.push(() => { monitor.stop() })
+    const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+    const first = monitor.watchWrite()
+    await sleep(150)
+    first()
+    const second = monitor.watchWrite()
+    // 300 ms after the first batch started, the second has waited ~150: not stalled yet.
+    await sleep(250)
+    expect(tracker.health.state).toBe('ok')
+    // ~300 ms after it started, it has.
+    await waitFor('failing', () => tracker.health.state === 'failing', 2_000)
+    expect(tracker.health.reason).toBe(STALLED_REASON)
+    second()
+  })
 })
 
 const unavailable = tmpfsUnavailable()
