@@ -62,13 +62,19 @@ describe('free-space reserve', () => {
 })
 
 describe('a disk that does not answer', () => {
-  it('a batch unanswered for stallMs makes the store failing until a write completes; one answered in time does not', async () => {
+  /** A monitor watching batches for stalls of `stallMs` (nothing else: probes always succeed). */
+  function stallMonitor (stallMs: number): { tracker: HealthTracker, monitor: HealthMonitor } {
     const tracker = new HealthTracker(Date.now)
     const monitor = new HealthMonitor({
-      dir: tmpdir(), log: silentLogger, tracker, probeIntervalMs: 1_000, minFreeBytes: 1, stallMs: 30,
+      dir: tmpdir(), log: silentLogger, tracker, probeIntervalMs: 1_000, minFreeBytes: 1, stallMs,
       probeWrite: () => Promise.resolve(), reopenPending: () => false, reopenNeedsBytes: () => Promise.resolve(0)
     })
     cleanups.push(() => { monitor.stop() })
+    return { tracker, monitor }
+  }
+
+  it('a batch unanswered for stallMs makes the store failing until a write completes; one answered in time does not', async () => {
+    const { tracker, monitor } = stallMonitor(30)
     const quick = monitor.watchWrite()
     quick()
     await new Promise(resolve => setTimeout(resolve, 80))
@@ -82,12 +88,7 @@ describe('a disk that does not answer', () => {
   })
 
   it('a batch that starts while the watch of an earlier one is timed is judged by its own start', async () => {
-    const tracker = new HealthTracker(Date.now)
-    const monitor = new HealthMonitor({
-      dir: tmpdir(), log: silentLogger, tracker, probeIntervalMs: 1_000, minFreeBytes: 1, stallMs: 300,
-      probeWrite: () => Promise.resolve(), reopenPending: () => false, reopenNeedsBytes: () => Promise.resolve(0)
-    })
-    cleanups.push(() => { monitor.stop() })
+    const { tracker, monitor } = stallMonitor(300)
     const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
     const first = monitor.watchWrite()
     await sleep(150)
