@@ -11,7 +11,7 @@ import type { RemoteOrigin } from './origins.js'
 import { isDeleted } from './tombstone.js'
 import type { DocStore } from '../core/doc-store.js'
 import { DeletedRanges, digestOf } from './deleted-ranges.js'
-import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, ofDoc, toStateVector } from './version-vector.js'
+import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, fromStateVector, toStateVector } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
 export type DocState = 'loading' | 'ready' | 'closed'
@@ -130,6 +130,8 @@ export class DocEntry {
   private ranges: DeletedRanges | undefined
   private version: VersionVector | undefined
   private deletedCache: boolean | undefined
+  /** The doc's Yjs-encoded state vector, shared by the meta and the vector (one encoding per change). */
+  private stateVectorCache: Uint8Array | undefined
 
   constructor (readonly name: string, store: DocStore) {
     // gc: deleted content is dropped (deletions stay in the delete set): what every Yjs provider does.
@@ -154,6 +156,7 @@ export class DocEntry {
     this.digest = undefined
     this.version = undefined
     this.deletedCache = undefined
+    this.stateVectorCache = undefined
   }
 
   /** A tombstone with no live content (tombstone.ts). */
@@ -164,7 +167,7 @@ export class DocEntry {
 
   /** The doc's meta as of now (written with the next append or compaction; doc-meta.ts). */
   metaNow (stateBytes = this.stateBytes): EncodedMeta {
-    const bytes = encodeDocMeta(this.digestBytes(), this.deleted, stateBytes, Y.encodeStateVector(this.doc))
+    const bytes = encodeDocMeta(this.digestBytes(), this.deleted, stateBytes, this.stateVector())
     // Decoded as views into `bytes`: one buffer per doc, shared with the store's index.
     return { bytes, meta: decodeDocMeta(bytes) as DocMeta }
   }
@@ -181,8 +184,14 @@ export class DocEntry {
   }
 
   vector (): VersionVector {
-    this.version ??= ofDoc(this.doc)
+    this.version ??= fromStateVector(this.stateVector())
     return this.version
+  }
+
+  /** `Y.encodeStateVector(doc)`, kept until the doc changes (callers must not modify it). */
+  private stateVector (): Uint8Array {
+    this.stateVectorCache ??= Y.encodeStateVector(this.doc)
+    return this.stateVectorCache
   }
 
   /** What a replica at `remote` lacks: the inserts past its vector plus our whole delete set (nothing pending). */

@@ -72,6 +72,10 @@ export interface HealthMonitorOptions {
 
 export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined
+  /** Wakes when the batch in flight would have stalled (watchWrite). */
+  private stallTimer: NodeJS.Timeout | undefined
+  /** The batch being written, if any, and when it went to the disk. */
+  private inFlight: { started: number } | undefined
   private probing = false
   private lastSpaceCheck = Number.NEGATIVE_INFINITY
   private stopped = false
@@ -106,20 +110,40 @@ export class HealthMonitor {
    * A batch went to the disk: if it is still unanswered after stallMs, the store is failing ("disk not
    * responding") until a write completes (batchSucceeded probes, batchFailed classifies). Returns the call
    * that ends the watch, made whatever the batch's outcome.
+   *
+   * One timer serves every batch (issue 14): a busy peer writes a batch per applied update, and a timer
+   * set and cleared for each cost more than the check. The timer wakes when the batch in flight (the
+   * write queue has at most one) would have stalled, and sleeps again for what the batch in flight then
+   * still has left; it is not re-armed while no batch is in flight.
    */
   watchWrite (): () => void {
-    const started = Date.now()
-    const timer = setTimeout(() => {
-      if (this.stopped || !this.o.tracker.ok) return
+    const write = { started: Date.now() }
+    this.inFlight = write
+    if (this.stallTimer === undefined) this.armStallTimer(this.o.stallMs)
+    return () => { if (this.inFlight === write) this.inFlight = undefined }
+  }
+
+  private armStallTimer (delayMs: number): void {
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined
+      const write = this.inFlight
+      if (write === undefined || this.stopped) return
+      const waited = Date.now() - write.started
+      if (waited < this.o.stallMs) {
+        this.armStallTimer(this.o.stallMs - waited)
+        return
+      }
+      if (!this.o.tracker.ok) return // already failing or full; this batch's completion ends it
       this.o.tracker.set('failing', STALLED_REASON)
-      this.o.log.error('store is failing: a durable write has had no answer from the disk; writes are refused until it completes', { waitedMs: Date.now() - started })
-    }, this.o.stallMs)
-    timer.unref()
-    return () => { clearTimeout(timer) }
+      this.o.log.error('store is failing: a durable write has had no answer from the disk; writes are refused until it completes', { waitedMs: waited })
+    }, delayMs)
+    this.stallTimer.unref()
   }
 
   stop (): void {
     this.stopped = true
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
+    this.stallTimer = undefined
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
   }

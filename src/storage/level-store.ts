@@ -44,7 +44,7 @@ import type { HealthListener, StoreHealth } from '../core/store-health.js'
 import { resolveLevelDocStoreConfig, type LevelDocStoreConfig, type LevelDocStoreInit } from './config.js'
 import { newDocMeta, type DocMeta, type LevelDb } from './doc-index.js'
 import { StorageError, StoreBusyError, UpdateSizeError } from './errors.js'
-import { checkDirIdentity, dirIdentity, type DirIdentity } from './dir-identity.js'
+import { checkDirIdentity, checkDirIdentityAfterWrite, dirIdentity, type DirIdentity } from './dir-identity.js'
 import { GroupCommitQueue, type GroupCommitStats, type QueueEntry } from './group-commit.js'
 import { HealthMonitor } from './health.js'
 import type { FreeSpace } from './health.js'
@@ -333,7 +333,7 @@ export class LevelDocStore implements DocStore {
       } finally {
         watched()
       }
-      await checkDirIdentity(this.dir, this.opened)
+      checkDirIdentityAfterWrite(this.dir, this.opened)
     } catch (err) {
       // Logged on the transition only: every later write fails the same way, fast, until the store recovers.
       if (!this.failing) this.log.error('durable write failed; callers get the error', { error: errMessage(err) })

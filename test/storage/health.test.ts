@@ -62,13 +62,19 @@ describe('free-space reserve', () => {
 })
 
 describe('a disk that does not answer', () => {
-  it('a batch unanswered for stallMs makes the store failing until a write completes; one answered in time does not', async () => {
+  /** A monitor watching batches for stalls of `stallMs` (nothing else: probes always succeed). */
+  function stallMonitor (stallMs: number): { tracker: HealthTracker, monitor: HealthMonitor } {
     const tracker = new HealthTracker(Date.now)
     const monitor = new HealthMonitor({
-      dir: tmpdir(), log: silentLogger, tracker, probeIntervalMs: 1_000, minFreeBytes: 1, stallMs: 30,
+      dir: tmpdir(), log: silentLogger, tracker, probeIntervalMs: 1_000, minFreeBytes: 1, stallMs,
       probeWrite: () => Promise.resolve(), reopenPending: () => false, reopenNeedsBytes: () => Promise.resolve(0)
     })
     cleanups.push(() => { monitor.stop() })
+    return { tracker, monitor }
+  }
+
+  it('a batch unanswered for stallMs makes the store failing until a write completes; one answered in time does not', async () => {
+    const { tracker, monitor } = stallMonitor(30)
     const quick = monitor.watchWrite()
     quick()
     await new Promise(resolve => setTimeout(resolve, 80))
@@ -79,6 +85,22 @@ describe('a disk that does not answer', () => {
     slow()
     monitor.batchSucceeded() // the stalled batch completed: the probe writes and the store is ok again
     await waitFor('ok', () => tracker.ok, 2_000)
+  })
+
+  it('a batch that starts while the watch of an earlier one is timed is judged by its own start', async () => {
+    const { tracker, monitor } = stallMonitor(300)
+    const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+    const first = monitor.watchWrite()
+    await sleep(150)
+    first()
+    const second = monitor.watchWrite()
+    // 300 ms after the first batch started, the second has waited ~150: not stalled yet.
+    await sleep(250)
+    expect(tracker.health.state).toBe('ok')
+    // ~300 ms after it started, it has.
+    await waitFor('failing', () => tracker.health.state === 'failing', 2_000)
+    expect(tracker.health.reason).toBe(STALLED_REASON)
+    second()
   })
 })
 
