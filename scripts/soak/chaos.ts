@@ -23,7 +23,7 @@ const MEMBERS_CONCURRENCY = 10
  * A heal-doc read on a peer that does not hold it fetches it from the doc's three homes: not all at once. But
  * each peer's first read after a heal is such a fetch, up to ~1.3 s each on the 50-peer soak's saturated
  * machine, and four at a time the first round over 50 peers took 10–16 s: the heal line's writes time was
- * that round, not the mesh (every heal then finished in the second round, 0.6–2.9 s later). Ten at a time,
+ * that round, not the mesh (every heal then finished in the second round, 0.5–3.4 s after the first ended). Ten at a time,
  * as for /members.
  */
 const DOCS_CONCURRENCY = 10
