@@ -128,9 +128,10 @@ export class DatagramPath {
   /**
    * This end is about to close its connections to `id` (for its budget, or `id` was declared dead, or
    * blocked): keep the key it issued us, and tell it to keep the one we issued it (a `keep` datagram, sent
-   * before the close; if it is lost, `id` drops that key and dials when it next pings us, as before). Without that, every budget close cost the other
-   * end its key: with more members than the budget, nearly every ping dialled (issue 11: 1.0 → 0.93 dials per
-   * member per second at N = 100 with 16 connections, in the simulator).
+   * before the close; if it is lost, `id` drops that key and dials when it next pings us, as before).
+   * Without that, every budget close cost the other end its key: with more members than the budget, nearly
+   * every ping dialled (issue 11: 1.0 → 0.93 dials per member per second at N = 100 with 16 connections, in
+   * the simulator).
    */
   noteLocalClose (id: PeerId): void {
     this.localCloses.set(id, this.deps.now())
