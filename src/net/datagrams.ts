@@ -106,7 +106,8 @@ export class DatagramPath {
   /** Seals and sends `frame` to `id`; false (nothing sent) without a confirmed key. */
   send (id: PeerId, frame: Uint8Array): boolean {
     const held = this.keys.heldFor(id)
-    if (held?.confirmed !== true || frame.byteLength > DATAGRAM_MAX_FRAME_BYTES) return false
+    // A blocked peer's key outlives the block (block, forget): the policy decides here, as canSend says.
+    if (held?.confirmed !== true || frame.byteLength > DATAGRAM_MAX_FRAME_BYTES || !this.deps.allowed(id)) return false
     this.sendSealed(held, DatagramKind.frame, frame)
     return true
   }
