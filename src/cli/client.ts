@@ -152,7 +152,8 @@ const UNTRUSTED_CERT = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT
 
 /**
  * What an operator needs after a TLS failure, whose code alone (an OpenSSL name) does not say: how to
- * trust the agent's CA, or that the scheme does not match what the agent serves. '' for any other error.
+ * trust the agent's CA, or that the scheme does not match what the agent serves; or after an answer that
+ * is not HTTP at all (an llhttp code). '' for any other error.
  */
 function tlsHint (base: string, code: unknown): string {
   if (typeof code !== 'string') return ''
@@ -163,6 +164,8 @@ function tlsHint (base: string, code: unknown): string {
   if (https && code === 'EPROTO') return ` (no TLS answered: if the agent serves plain HTTP, use --http-addr ${base.replace(/^https:/, 'http:')})`
   // A TLS server closes a connection that opens with plain HTTP.
   if (!https && code === 'ECONNRESET') return ` (if the agent serves HTTPS, use --http-addr ${base.replace(/^http:/, 'https:')})`
+  // Node's HTTP parser (llhttp) refused the answer: something else listens there (ssh, a peer's libp2p port).
+  if (!https && code.startsWith('HPE_')) return ' (what answered there does not speak HTTP: give the agent\'s --http address, not a peer\'s --listen port)'
   return ''
 }
 
