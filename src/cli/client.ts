@@ -57,6 +57,9 @@ export class AddressUsageError extends ConfigError {
   override name = 'AddressUsageError'
 }
 
+/** After a 401 to a request that carried no token: the ways murmur takes one. */
+const NO_TOKEN_HINT = ' (no token was given: pass --http-token-file <file>, or set MURMUR_HTTP_TOKEN or MURMUR_HTTP_TOKEN_FILE)'
+
 /** Socket errors that come before a connection exists: no byte of the request can have reached an agent. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL'])
 
@@ -196,7 +199,9 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
     // Every error of an agent is JSON {error, code}; anything else (an empty 404, a proxy's HTML page)
     // came from something else on that address, and its first line would only mislead.
     if (typeof body.error !== 'string') return new AgentError(`${res.status}${res.statusText === '' ? '' : ` ${res.statusText}`} from ${base}, not a murmur error: ${notAnAgent}`, res.status, code)
-    return new AgentError(`${res.status}${code === undefined ? '' : ` ${code}`}: ${body.error}`, res.status, code)
+    // Without a token, "missing or wrong bearer token" left a new operator to find how murmur takes one.
+    const hint = res.status === 401 && token === undefined ? NO_TOKEN_HINT : ''
+    return new AgentError(`${res.status}${code === undefined ? '' : ` ${code}`}: ${body.error}${hint}`, res.status, code)
   }
   const notAnAgent = 'is that address a murmur agent\'s HTTP API?'
   const json = async <T>(res: Response): Promise<T> => {
