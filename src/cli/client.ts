@@ -132,10 +132,11 @@ async function tokenOf (init: ClientInit): Promise<string | undefined> {
   return token
 }
 
-function baseOf (init: ClientInit): string {
-  if (init.httpAddr !== undefined) return normalise(init.httpAddr, '--http-addr', true)
+/** The agent's URL; `recordedIn`: the http-addr file it was read from, when neither the flag nor the environment gave one. */
+function baseOf (init: ClientInit): { base: string, recordedIn?: string } {
+  if (init.httpAddr !== undefined) return { base: normalise(init.httpAddr, '--http-addr', true) }
   const fromEnv = envValue(init.env, 'MURMUR_HTTP_ADDR')
-  if (fromEnv !== undefined) return normalise(fromEnv, 'MURMUR_HTTP_ADDR', true)
+  if (fromEnv !== undefined) return { base: normalise(fromEnv, 'MURMUR_HTTP_ADDR', true) }
   const dataDir = init.dataDir ?? envValue(init.env, 'MURMUR_DATA_DIR') ?? DEFAULT_DATA_DIR
   const file = path.join(dataDir, HTTP_ADDR_FILE)
   let recorded: string
@@ -147,7 +148,7 @@ function baseOf (init: ClientInit): string {
     const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code ?? String(err)}${code === 'EACCES' ? ': run murmur as the agent\'s user' : ''})`
     throw new ConfigError(`no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${file}, ${why})`)
   }
-  return normalise(recorded, file, false)
+  return { base: normalise(recorded, file, false), recordedIn: file }
 }
 
 /** Certificate checks that fail for a certificate of a CA this machine does not trust (a private CA, a self-signed one). */
@@ -174,7 +175,7 @@ function tlsHint (base: string, code: unknown): string {
 
 /** @throws AddressUsageError for a malformed --http-addr or MURMUR_HTTP_ADDR, ConfigError for a missing or malformed recorded address or token file. */
 export async function agentClient (init: ClientInit): Promise<AgentClient> {
-  const base = baseOf(init)
+  const { base, recordedIn } = baseOf(init)
   const token = await tokenOf(init)
   const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
   /** `method`: a write that never left says so (a read has nothing to apply). */
@@ -189,7 +190,9 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
     const tlsRefused = base.startsWith('https:') && typeof cause?.code === 'string' && (UNTRUSTED_CERT.has(cause.code) || cause.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || cause.code === 'EPROTO')
     const notSent = tlsRefused || (typeof cause?.code === 'string' && NOT_SENT.has(cause.code))
     const outcome = !change ? '' : notSent ? ' (nothing was sent: not applied)' : MAY_HAVE_APPLIED
-    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}${tlsHint(base, cause?.code)}${outcome}`, undefined, undefined, false, notSent)
+    // The agent removes its http-addr file when it stops: one left behind names an agent killed or crashed.
+    const stale = recordedIn !== undefined && cause?.code === 'ECONNREFUSED' ? ` (the address ${recordedIn} records: is the agent running? One killed or crashed leaves that file behind)` : ''
+    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}${tlsHint(base, cause?.code)}${stale}${outcome}`, undefined, undefined, false, notSent)
   }
   const fail = async (res: Response): Promise<AgentError> => {
     const text = await res.text()
