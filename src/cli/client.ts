@@ -166,8 +166,8 @@ function tlsHint (base: string, code: unknown): string {
   if (https && code === 'ERR_TLS_CERT_ALTNAME_INVALID') return ' (the agent\'s certificate is for another host name: use one it names in --http-addr)'
   // OpenSSL's "wrong version number": what came back was no TLS, most likely plain HTTP.
   if (https && code === 'EPROTO') return ` (no TLS answered: if the agent serves plain HTTP, use --http-addr ${base.replace(/^https:/, 'http:')})`
-  // A TLS server closes a connection that opens with plain HTTP.
-  if (!https && code === 'ECONNRESET') return ` (if the agent serves HTTPS, use --http-addr ${base.replace(/^http:/, 'https:')})`
+  // A TLS server closes a connection that opens with plain HTTP; so does a peer's libp2p port, sent a request with a body.
+  if (!https && code === 'ECONNRESET') return ` (if the agent serves HTTPS, use --http-addr ${base.replace(/^http:/, 'https:')}; if that is a peer's --listen port, give its --http address)`
   // Node's HTTP parser (llhttp) refused the answer: something else listens there (ssh, a peer's libp2p port).
   if (!https && code.startsWith('HPE_')) return ' (what answered there does not speak HTTP: give the agent\'s --http address, not a peer\'s --listen port)'
   return ''

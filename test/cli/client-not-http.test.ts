@@ -1,7 +1,8 @@
 /**
  * `murmur --http-addr` pointed at something that does not speak HTTP — most often a peer's libp2p `--listen`
  * port instead of its `--http` one — said only Node's parser code: "cannot reach the agent at …:
- * HPE_INVALID_CONSTANT". Now it says what answered is not HTTP and which address to give. Against a
+ * HPE_INVALID_CONSTANT" (and a request with a body, which that port resets, only "if the agent serves
+ * HTTPS"). Now it says what answered is not HTTP and which address to give. Against a
  * stand-in that talks first (an SSH banner) and a real peer's libp2p port.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -43,6 +44,10 @@ describe('murmur against an address that does not speak HTTP', () => {
       const r = await murmur(['members', '--http-addr', `127.0.0.1:${port ?? ''}`])
       expect(r.status).toBe(1)
       expect(r.stderr).toContain(HINT)
+      // A request with a body is reset before any answer: it said only "if the agent serves HTTPS".
+      const set = await murmur(['tags', 'set', 'a=b', '--http-addr', `127.0.0.1:${port ?? ''}`])
+      expect(set.status).toBe(1)
+      expect(set.stderr).toMatch(/: (ECONNRESET|HPE_\w+) \(.*(if that is a peer's --listen port, give its --http address|not a peer's --listen port)\)/)
     } finally {
       await peer.stop()
       rmSync(dir, { recursive: true, force: true })
