@@ -57,6 +57,9 @@ export class AddressUsageError extends ConfigError {
   override name = 'AddressUsageError'
 }
 
+/** After a 401 to a request that carried no token: the ways murmur takes one. */
+const NO_TOKEN_HINT = ' (no token was given: pass --http-token-file <file>, or set MURMUR_HTTP_TOKEN or MURMUR_HTTP_TOKEN_FILE)'
+
 /** Socket errors that come before a connection exists: no byte of the request can have reached an agent. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL'])
 
@@ -129,10 +132,11 @@ async function tokenOf (init: ClientInit): Promise<string | undefined> {
   return token
 }
 
-function baseOf (init: ClientInit): string {
-  if (init.httpAddr !== undefined) return normalise(init.httpAddr, '--http-addr', true)
+/** The agent's URL; `recordedIn`: the http-addr file it was read from, when neither the flag nor the environment gave one. */
+function baseOf (init: ClientInit): { base: string, recordedIn?: string } {
+  if (init.httpAddr !== undefined) return { base: normalise(init.httpAddr, '--http-addr', true) }
   const fromEnv = envValue(init.env, 'MURMUR_HTTP_ADDR')
-  if (fromEnv !== undefined) return normalise(fromEnv, 'MURMUR_HTTP_ADDR', true)
+  if (fromEnv !== undefined) return { base: normalise(fromEnv, 'MURMUR_HTTP_ADDR', true) }
   const dataDir = init.dataDir ?? envValue(init.env, 'MURMUR_DATA_DIR') ?? DEFAULT_DATA_DIR
   const file = path.join(dataDir, HTTP_ADDR_FILE)
   let recorded: string
@@ -144,7 +148,7 @@ function baseOf (init: ClientInit): string {
     const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code ?? String(err)}${code === 'EACCES' ? ': run murmur as the agent\'s user' : ''})`
     throw new ConfigError(`no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${file}, ${why})`)
   }
-  return normalise(recorded, file, false)
+  return { base: normalise(recorded, file, false), recordedIn: file }
 }
 
 /** Certificate checks that fail for a certificate of a CA this machine does not trust (a private CA, a self-signed one). */
@@ -152,7 +156,8 @@ const UNTRUSTED_CERT = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT
 
 /**
  * What an operator needs after a TLS failure, whose code alone (an OpenSSL name) does not say: how to
- * trust the agent's CA, or that the scheme does not match what the agent serves. '' for any other error.
+ * trust the agent's CA, or that the scheme does not match what the agent serves; or after an answer that
+ * is not HTTP at all (an llhttp code). '' for any other error.
  */
 function tlsHint (base: string, code: unknown): string {
   if (typeof code !== 'string') return ''
@@ -161,14 +166,16 @@ function tlsHint (base: string, code: unknown): string {
   if (https && code === 'ERR_TLS_CERT_ALTNAME_INVALID') return ' (the agent\'s certificate is for another host name: use one it names in --http-addr)'
   // OpenSSL's "wrong version number": what came back was no TLS, most likely plain HTTP.
   if (https && code === 'EPROTO') return ` (no TLS answered: if the agent serves plain HTTP, use --http-addr ${base.replace(/^https:/, 'http:')})`
-  // A TLS server closes a connection that opens with plain HTTP.
-  if (!https && code === 'ECONNRESET') return ` (if the agent serves HTTPS, use --http-addr ${base.replace(/^http:/, 'https:')})`
+  // A TLS server closes a connection that opens with plain HTTP; so does a peer's libp2p port, sent a request with a body.
+  if (!https && code === 'ECONNRESET') return ` (if the agent serves HTTPS, use --http-addr ${base.replace(/^http:/, 'https:')}; if that is a peer's --listen port, give its --http address)`
+  // Node's HTTP parser (llhttp) refused the answer: something else listens there (ssh, a peer's libp2p port).
+  if (!https && code.startsWith('HPE_')) return ' (what answered there does not speak HTTP: give the agent\'s --http address, not a peer\'s --listen port)'
   return ''
 }
 
 /** @throws AddressUsageError for a malformed --http-addr or MURMUR_HTTP_ADDR, ConfigError for a missing or malformed recorded address or token file. */
 export async function agentClient (init: ClientInit): Promise<AgentClient> {
-  const base = baseOf(init)
+  const { base, recordedIn } = baseOf(init)
   const token = await tokenOf(init)
   const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
   /** `method`: a write that never left says so (a read has nothing to apply). */
@@ -183,7 +190,9 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
     const tlsRefused = base.startsWith('https:') && typeof cause?.code === 'string' && (UNTRUSTED_CERT.has(cause.code) || cause.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || cause.code === 'EPROTO')
     const notSent = tlsRefused || (typeof cause?.code === 'string' && NOT_SENT.has(cause.code))
     const outcome = !change ? '' : notSent ? ' (nothing was sent: not applied)' : MAY_HAVE_APPLIED
-    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}${tlsHint(base, cause?.code)}${outcome}`, undefined, undefined, false, notSent)
+    // The agent removes its http-addr file when it stops: one left behind names an agent killed or crashed.
+    const stale = recordedIn !== undefined && cause?.code === 'ECONNREFUSED' ? ` (the address ${recordedIn} records: is the agent running? One killed or crashed leaves that file behind)` : ''
+    return new AgentError(`cannot reach the agent at ${base}: ${reason ?? (err instanceof Error ? err.message : String(err))}${tlsHint(base, cause?.code)}${stale}${outcome}`, undefined, undefined, false, notSent)
   }
   const fail = async (res: Response): Promise<AgentError> => {
     const text = await res.text()
@@ -193,7 +202,9 @@ export async function agentClient (init: ClientInit): Promise<AgentClient> {
     // Every error of an agent is JSON {error, code}; anything else (an empty 404, a proxy's HTML page)
     // came from something else on that address, and its first line would only mislead.
     if (typeof body.error !== 'string') return new AgentError(`${res.status}${res.statusText === '' ? '' : ` ${res.statusText}`} from ${base}, not a murmur error: ${notAnAgent}`, res.status, code)
-    return new AgentError(`${res.status}${code === undefined ? '' : ` ${code}`}: ${body.error}`, res.status, code)
+    // Without a token, "missing or wrong bearer token" left a new operator to find how murmur takes one.
+    const hint = res.status === 401 && token === undefined ? NO_TOKEN_HINT : ''
+    return new AgentError(`${res.status}${code === undefined ? '' : ` ${code}`}: ${body.error}${hint}`, res.status, code)
   }
   const notAnAgent = 'is that address a murmur agent\'s HTTP API?'
   const json = async <T>(res: Response): Promise<T> => {

@@ -111,6 +111,16 @@ function table (rows: string[][]): string {
 
 const bareAddr = (addr: string): string => addr.replace(/\/p2p\/[^/]+$/, '')
 
+/**
+ * A tag key or value in a `k=v,k2=v2` cell, as unambiguousName shows a name, and quoted as well when it holds
+ * `=` or `,`: the one tag `role=db,zone=x` showed as the two `role=db` and `zone=x`. Any member chooses its tags.
+ */
+const tagPart = (text: string): string => text === '' ? '' : /[=,]/.test(text) ? terminalSafeJson(text) : unambiguousName(text)
+const tagsText = (tags: Readonly<Record<string, string>>): string => Object.entries(tags).map(([k, v]) => `${tagPart(k)}=${tagPart(v)}`).join(',')
+
+/** A name in a line whose words are one space apart (monitor's): as unambiguousName shows it, and quoted when it holds a space. */
+const wordName = (name: string): string => name.includes(' ') ? terminalSafeJson(name) : unambiguousName(name)
+
 async function members (argv: readonly string[], io: CommandIo): Promise<void> {
   const p = parseCommandArgs(argv, [...CLIENT_FLAGS, '--status'], ['--json'])
   if (p.positional.length > 0) throw new UsageError(`members takes no arguments, got ${p.positional[0] ?? ''}`)
@@ -129,7 +139,9 @@ async function members (argv: readonly string[], io: CommandIo): Promise<void> {
     return
   }
   if (list.length === 0) return
-  io.out(table(list.map(m => [m.name, bareAddr(m.addrs[0] ?? '-'), m.state, m.peerId, Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(',')])))
+  // Names, addresses and tags come from the members themselves (the wire bounds only their length): shown so
+  // that none passes for another (`a ` for `a`, ESC for the six characters `\u001b`) or forges a column.
+  io.out(table(list.map(m => [unambiguousName(m.name), unambiguousName(bareAddr(m.addrs[0] ?? '-')), m.state, m.peerId, tagsText(m.tags)])))
 }
 
 /**
@@ -282,7 +294,7 @@ async function tags (argv: readonly string[], io: CommandIo): Promise<void> {
   // Whatever answers at the address may not be a murmur agent; the POST may still have done something there.
   const isTags = (t: unknown): t is Record<string, string> => typeof t === 'object' && t !== null && !Array.isArray(t) && Object.values(t).every(v => typeof v === 'string')
   if (!isTags(now)) throw new AgentError(`${c.base} answered POST /tags without the agent's tags: is a murmur agent at that address?${MAY_HAVE_APPLIED}`)
-  io.out(p.switches.has('--json') ? `${terminalSafeJson(now)}\n` : table([['tags', Object.entries(now).map(([k, v]) => `${k}=${v}`).join(',') || '(none)']]))
+  io.out(p.switches.has('--json') ? `${terminalSafeJson(now)}\n` : table([['tags', tagsText(now) || '(none)']]))
 }
 
 async function keygen (argv: readonly string[], io: CommandIo): Promise<void> {
@@ -362,9 +374,9 @@ function eventLine (e: SseEvent, at: Date): string {
   const time = at.toISOString()
   if (e.event === 'member') {
     const m = (d.member ?? {}) as Partial<MemberView>
-    return `${time} member ${String(d.type)} ${m.name ?? '?'} ${m.peerId ?? '?'}${m.state === undefined ? '' : ` (${m.state}, incarnation ${m.incarnation ?? '?'})`}`
+    return `${time} member ${String(d.type)} ${typeof m.name === 'string' ? wordName(m.name) : '?'} ${m.peerId ?? '?'}${m.state === undefined ? '' : ` (${m.state}, incarnation ${m.incarnation ?? '?'})`}`
   }
-  if (e.event === 'doc') return `${time} doc ${String(d.origin)} ${String(d.name)} digest ${String(d.digest).slice(0, 12)}`
+  if (e.event === 'doc') return `${time} doc ${String(d.origin)} ${typeof d.name === 'string' ? wordName(d.name) : '?'} digest ${String(d.digest).slice(0, 12)}`
   if (e.event === 'hello') return `${time} connected to ${String(d.peerId)}: ${Array.isArray(d.members) ? d.members.length : '?'} member(s) known`
   if (e.event === 'closing') return `${time} the agent ${d.left === true ? 'left the mesh gracefully and is shutting down' : 'is shutting down (it did not leave the mesh)'}: end of the event stream`
   return `${time} ${e.event} ${e.data}`

@@ -68,6 +68,9 @@ export async function runOperator (argv: readonly string[], io: OperatorIo): Pro
     return 0
   }
   const cmd = COMMANDS[command]
+  // `murmur --http-addr X members`, as `git -C dir` or `kubectl --context` take theirs: said as
+  // `unknown command "--http-addr"`, which left the operator to guess that the order was wrong.
+  if (cmd === undefined && command.startsWith('-')) return fail(`${JSON.stringify(command.slice(0, 40))} is an option, not a command: the command comes first, its options after it (murmur members --http-addr <host:port>, murmur agent --listen <multiaddr>; see murmur --help)`, 2)
   if (cmd === undefined) return fail(`unknown command ${JSON.stringify(command.slice(0, 40))} (see murmur --help)`, 2)
   const flags = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest
   if (flags.includes('--help') || flags.includes('-h')) {

@@ -92,10 +92,16 @@ export interface HttpApi {
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 const MAX_BLOCK_LIST = 10_000
 const MAX_KEY_CHARS = 1024
-/** The characters a key set over HTTP may not hold: C0, DEL and C1 (newline, ESC, NUL, CSI, …). */
+/** The characters a key set, or the name of a doc written, over HTTP may not hold: C0, DEL and C1 (newline, ESC, NUL, CSI, …). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
+
+/** Where `text` holds its first CONTROL character, as a message says it (`(\u009b) at character 3`; characters, not UTF-16 units). */
+function controlIn (text: string): string | undefined {
+  const at = CONTROL.exec(text)
+  return at === null ? undefined : `(${escapeControl(at[0])}) at character ${[...text.slice(0, at.index)].length + 1}`
+}
 
 /**
  * Whether HEAD is answered by this route: every GET (RFC 9110 §9.3.2; Node sends no body for HEAD) but an
@@ -194,12 +200,21 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
    */
   const newKey = (raw: string): string => {
     const k = key(raw)
-    const at = CONTROL.exec(k)
-    if (at !== null) {
-      const position = [...k.slice(0, at.index)].length + 1
-      throw new HttpError(400, 'invalid_key', `key ${terminalSafeJson(k.slice(0, 80))} holds a control character (${escapeControl(at[0])}) at character ${position}: keys set over HTTP are printable text`)
-    }
+    const at = controlIn(k)
+    if (at !== undefined) throw new HttpError(400, 'invalid_key', `key ${terminalSafeJson(k.slice(0, 80))} holds a control character ${at}: keys set over HTTP are printable text`)
     return k
+  }
+  /**
+   * The name of a doc to write: no control character (C0, DEL, C1), as newKey. The wire refuses C0 and DEL
+   * in names but carries C1 (codec.ts checkDocName, kept so for peers that hold such docs already): a write
+   * to `a%C2%9Bb` created a doc whose name holds CSI, which an 8-bit terminal acts on. Docs that already have
+   * one are still read and deleted; bidi controls stay allowed (listings quote them: unambiguousName).
+   */
+  const newDocName = (raw: string): string => {
+    const name = param(raw, 'doc name')
+    const at = controlIn(name)
+    if (at !== undefined) throw new HttpError(400, 'invalid_doc_name', `doc name ${terminalSafeJson(name.slice(0, 80))} holds a control character ${at}: docs written over HTTP have printable names`)
+    return name
   }
   const aliveOthers = (): number => peer.members().filter(m => m.state === 'alive' && m.peerId !== peer.id).length
 
@@ -306,7 +321,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     {
       method: 'PUT', pattern: /^\/docs\/([^/]+)\/kv\/([^/]+)$/, name: 'kv',
       run: async (req, res, [rawName = '', rawKey = '']) => {
-        const name = param(rawName, 'doc name')
+        const name = newDocName(rawName)
         const k = newKey(rawKey)
         const value = await readJson(req)
         // The size it adds, roughly (Yjs stores the value about as compactly as JSON): a doc at its limit answers 413.

@@ -32,6 +32,19 @@ describe('the http-addr file', () => {
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/http-addr, which cannot be read \(EISDIR\)\)\n$/)
   })
+
+  // An agent removes the file when it stops; one killed (kill -9, OOM) or crashed leaves it, and the
+  // error was only "cannot reach the agent at http://127.0.0.1:34799: ECONNREFUSED", an address the
+  // operator never gave.
+  test('left behind, naming an agent that is gone: says where the address came from', async () => {
+    const dir = dataDir()
+    writeFileSync(path.join(dir, 'http-addr'), 'http://127.0.0.1:1\n')
+    const r = await murmur(['members', '--data-dir', dir])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toBe(`murmur: cannot reach the agent at http://127.0.0.1:1: ECONNREFUSED (the address ${path.join(dir, 'http-addr')} records: is the agent running? One killed or crashed leaves that file behind)\n`)
+    // Given by the operator, the address needs no such note.
+    expect((await murmur(['members', '--http-addr', '127.0.0.1:1'])).stderr).toBe('murmur: cannot reach the agent at http://127.0.0.1:1: ECONNREFUSED\n')
+  })
 })
 
 // The agent trims every MURMUR_ value (a ConfigMap or Secret made from a file ends in a newline); murmur did
@@ -42,7 +55,7 @@ describe('MURMUR_ values murmur reads are trimmed as the agent trims them', () =
     const dir = dataDir()
     writeFileSync(path.join(dir, 'http-addr'), 'http://127.0.0.1:1\n')
     const viaDir = await murmur(['members'], undefined, { MURMUR_DATA_DIR: `${dir}\n` })
-    expect(viaDir.stderr).toMatch(/^murmur: cannot reach the agent at http:\/\/127\.0\.0\.1:1: ECONNREFUSED\n$/)
+    expect(viaDir.stderr).toMatch(/^murmur: cannot reach the agent at http:\/\/127\.0\.0\.1:1: ECONNREFUSED \(the address .*http-addr records/)
     const viaAddr = await murmur(['members'], undefined, { MURMUR_HTTP_ADDR: ' 127.0.0.1:1\n' })
     expect(viaAddr.stderr).toMatch(/^murmur: cannot reach the agent at http:\/\/127\.0\.0\.1:1: ECONNREFUSED\n$/)
     const tokenFile = path.join(dir, 'token')

@@ -50,7 +50,7 @@ describe('murmur against an address that is not a murmur agent', () => {
 
   test('an agent\'s own error is still shown as status, code and text', async () => {
     const addr = await answering(401, 'application/json', JSON.stringify({ error: 'missing or wrong bearer token', code: 'unauthorized' }))
-    const r = await murmur(['members', '--http-addr', addr])
+    const r = await murmur(['members', '--http-addr', addr], undefined, { MURMUR_HTTP_TOKEN: 'a-token-of-16-chars-or-more' })
     expect(r.status).toBe(1)
     expect(r.stderr).toBe('murmur: 401 unauthorized: missing or wrong bearer token\n')
   })

@@ -87,7 +87,7 @@ describe.skipIf(!openssl)('murmur and an agent\'s TLS', () => {
     const port = await listen(createTlsServer(selfSigned('IP:127.0.0.1'), members))
     const r = await murmur(['members', '--http-addr', `127.0.0.1:${port}`])
     expect(r.status).toBe(1)
-    expect(r.stderr).toMatch(new RegExp(`: ECONNRESET \\(if the agent serves HTTPS, use --http-addr https://127\\.0\\.0\\.1:${port}\\)\\n$`))
+    expect(r.stderr).toMatch(new RegExp(`: ECONNRESET \\(if the agent serves HTTPS, use --http-addr https://127\\.0\\.0\\.1:${port}; if that is a peer's --listen port, give its --http address\\)\\n$`))
   })
 
   test('an unreachable port says nothing about TLS', async () => {

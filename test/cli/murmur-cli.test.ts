@@ -203,7 +203,7 @@ describe('murmur with a token', () => {
     const p = await spawnPeer({ entry: MURMUR, entryArgs: ['agent'], args: LOCAL, token: TOKEN })
     const none = await murmur(['members', ...at(p)])
     expect(none.status).toBe(1)
-    expect(none.stderr).toMatch(/^murmur: 401 unauthorized: missing or wrong bearer token\n$/)
+    expect(none.stderr).toMatch(/^murmur: 401 unauthorized: missing or wrong bearer token \(no token was given: pass --http-token-file <file>, or set MURMUR_HTTP_TOKEN or MURMUR_HTTP_TOKEN_FILE\)\n$/)
     const file = path.join(tempDir(), 'token')
     writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 })
     expect((await murmur(['members', '--http-token-file', file, ...at(p)])).status).toBe(0)

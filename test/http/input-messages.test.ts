@@ -5,6 +5,11 @@
  *    where it is; it was stored, replicated, and shown raw in every message quoting it. Keys that already
  *    hold one (written by the library) are still read and deleted, and the messages quoting them are
  *    terminal-safe.
+ *  - a doc written (`PUT /docs/a%C2%9Bb/kv/x`, and so `murmur docs put`) whose name holds a control character
+ *    is a 400 invalid_doc_name naming it and where it is, as for keys. The wire refuses C0 and DEL in doc names
+ *    but carries C1 (replication/codec.ts, kept so for peers that hold such docs), so a name holding CSI
+ *    (U+009B, which an 8-bit terminal acts on) was created where `a%1Bb` was refused. Docs that already have
+ *    such a name are still read and deleted; bidi controls stay allowed (listings quote them).
  *  - a JSON body that starts with a UTF-8 byte-order mark (Notepad, PowerShell) is read as its JSON (RFC 8259
  *    §8.1 lets a parser ignore it); it was a bare "not valid JSON". A UTF-16 body is refused saying so.
  *  - an HTTP/1.0 request without a Host header (the DNS-rebinding guard requires a loopback one) is refused
@@ -80,6 +85,39 @@ describe('HTTP: input mistakes get a message that names them', () => {
     const again = await call(base, 'DELETE', '/docs/old/kv/x%1B%5D0%3BPWNED%07')
     expect(again.status).toBe(404)
     expect(again.json.error).not.toMatch(RAW_CONTROL)
+  })
+
+  test.each([
+    ['a%C2%9Bb', '\\u009b', 2],
+    ['%C2%80', '\\u0080', 1],
+    ['%F0%9F%99%82x%C2%9F', '\\u009f', 3],
+    ['a%1Bb', '\\u001b', 2],
+    ['ok%7F', '\\u007f', 3]
+  ])('PUT to doc %s: 400 invalid_doc_name naming %s at character %d, no doc created', async (rawName, shown, at) => {
+    const r = await call(base, 'PUT', `/docs/${rawName}/kv/x`, '"v"')
+    expect(r.status).toBe(400)
+    expect(r.json.code).toBe('invalid_doc_name')
+    expect(r.json.error).toContain(`control character (${shown}) at character ${at}`)
+    expect(r.json.error).not.toMatch(RAW_CONTROL)
+    expect(peer.docs().map(d => d.name)).not.toContain(decodeURIComponent(rawName))
+  })
+
+  test('a bidi control in the name of a doc written is still allowed', async () => {
+    expect((await call(base, 'PUT', '/docs/a%E2%80%AEb/kv/x', '"v"')).status).toBe(200)
+    expect(await call(base, 'GET', '/docs/a%E2%80%AEb/kv/x')).toEqual({ status: 200, json: 'v' })
+  })
+
+  test('a doc that already has a C1 name is read, its keys and itself deleted; writing to it is refused', async () => {
+    await peer.write('old\u009b', (doc) => { doc.getMap(KV_MAP).set('k', 'v'); doc.getMap(KV_MAP).set('j', 1) })
+    expect(await call(base, 'GET', '/docs/old%C2%9B/kv/k')).toEqual({ status: 200, json: 'v' })
+    expect((await call(base, 'GET', '/docs/old%C2%9B')).status).toBe(200)
+    const put = await call(base, 'PUT', '/docs/old%C2%9B/kv/k', '"w"')
+    expect(put.status).toBe(400)
+    expect(put.json.code).toBe('invalid_doc_name')
+    expect((await call(base, 'DELETE', '/docs/old%C2%9B/kv/j')).status).toBe(200)
+    expect(await call(base, 'GET', '/docs/old%C2%9B/kv/k')).toEqual({ status: 200, json: 'v' })
+    expect((await call(base, 'DELETE', '/docs/old%C2%9B')).status).toBe(200)
+    expect((await call(base, 'GET', '/docs/old%C2%9B')).status).toBe(404)
   })
 
   test('a body after a UTF-8 byte-order mark is read as its JSON', async () => {
