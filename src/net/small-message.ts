@@ -32,6 +32,11 @@ export async function sendSmallMessage (connection: Connection, protocol: string
  * Calls `onMessage` with the bytes once the remote half-closed (our end is then closed too), or `onTooLong`
  * before aborting a stream that sent more than `maxBytes`. Nothing is called for a stream that times out or
  * closes first.
+ *
+ * The end of the message is the stream's 'end' (every byte delivered, the remote's writable end closed), not
+ * 'remoteCloseWrite': a handler may be called after both the bytes and the half-close arrived (a protocol
+ * negotiation that read ahead), when the half-close was signalled already and the bytes still wait in the
+ * buffer, to come out in a microtask once a listener attaches (test/net/small-message.test.ts).
  */
 export function readSmallMessage (stream: Stream, limits: SmallMessageLimits, onMessage: (bytes: Uint8Array) => void, onTooLong?: () => void): void {
   const chunks: Uint8Array[] = []
@@ -40,7 +45,7 @@ export function readSmallMessage (stream: Stream, limits: SmallMessageLimits, on
   const end = (error?: Error): void => {
     clearTimeout(timer)
     stream.removeEventListener('message', onData)
-    stream.removeEventListener('remoteCloseWrite', onEnd)
+    stream.removeEventListener('end', onEnd)
     stream.removeEventListener('close', onClose)
     if (error !== undefined) stream.abort(error)
   }
@@ -56,6 +61,8 @@ export function readSmallMessage (stream: Stream, limits: SmallMessageLimits, on
   }
   const onEnd = (): void => {
     end()
+    // A reset or an abort ends the readable side too: what came before it is no message.
+    if (stream.status === 'reset' || stream.status === 'aborted') return
     void stream.close().catch(() => {})
     const bytes = new Uint8Array(size)
     let at = 0
@@ -67,6 +74,8 @@ export function readSmallMessage (stream: Stream, limits: SmallMessageLimits, on
   }
   const onClose = (): void => { end() }
   stream.addEventListener('message', onData)
-  stream.addEventListener('remoteCloseWrite', onEnd)
+  stream.addEventListener('end', onEnd)
   stream.addEventListener('close', onClose)
+  // 'end' fires once: a stream that ended, empty, before we listened will not say so again.
+  if (stream.readableEnded && stream.readBufferLength === 0) onEnd()
 }
