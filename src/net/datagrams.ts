@@ -222,6 +222,13 @@ export class DatagramPath {
   private onKeyMessage (connection: Connection, message: Uint8Array): void {
     if (this.closed) return
     const peer = connection.remotePeer.toString()
+    // An empty message is a key stream closed before its key was written, most likely on a connection that was
+    // closing (one of two simultaneous dials). 50 peers forming in network namespaces logged a few a formation
+    // as malformed; a connection that stays issues its own key.
+    if (message.byteLength === 0) {
+      this.deps.log.debug('a datagram key stream closed without a key', { peer })
+      return
+    }
     if (message.byteLength !== KEY_MESSAGE_BYTES || message[0] !== KEY_MESSAGE_VERSION) {
       this.deps.warnings.warn('datagram-key:malformed', 'ignored a malformed datagram key message', { from: peer, bytes: message.byteLength })
       return

@@ -3,8 +3,7 @@
  * is every byte the remote wrote before half-closing, whenever the reader attaches. A handler can be called
  * after the bytes and the half-close have arrived (a protocol negotiation that read ahead): the bytes wait in
  * the stream's buffer and come out in a microtask once a reader listens; the half-close had been signalled
- * before. Reading on `remoteCloseWrite` missed both (the key never arrived); 50 peers in network namespaces
- * logged "ignored a malformed datagram key message bytes=0" a few times a formation.
+ * before. Reading on `remoteCloseWrite` missed both: the message never arrived, and its stream timed out.
  */
 import { streamPair } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
