@@ -160,7 +160,7 @@ export class DatagramPath {
     this.droppedOnClose.set(id, { held, at: now })
   }
 
-  /** Forget the key `id` issued us (block, flooder): frames to it go by stream, where the policy applies. */
+  /** Forget the key `id` issued us (a flooder, a peer no longer allowed, a refused dial): frames to it go by stream. */
   dropPeer (id: PeerId): void {
     this.keys.dropHeld(id)
     this.droppedOnClose.delete(id)

@@ -12,7 +12,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DATAGRAM_MAX_FRAME_BYTES } from '../../src/core/transport.js'
+import { DATAGRAM_MAX_FRAME_BYTES, FORGET_QUIET_MS } from '../../src/core/transport.js'
 import type { PeerId } from '../../src/core/transport.js'
 import type { Libp2pTransport } from '../../src/net/index.js'
 import { DATAGRAM_VERSION } from '../../src/net/datagram-seal.js'
@@ -106,6 +106,25 @@ describe('datagrams between two peers', () => {
     await waitFor(() => !a.datagramPath(b.localId), 3_000, 'a drops the key b issued')
     a.send('swim', dest(b), frame('are you there?'))
     await waitFor(() => events.includes('unreachable:refused'), 3_000, 'the dial is refused')
+  })
+
+  it('go with a refused dial: the process that issued the key is gone (as the simulator has it)', async () => {
+    const a = await start({}, 'a')
+    const b = await start({}, 'b')
+    await paired(a, b)
+    // a closes the connection itself (a dead verdict after a quiet spell): it keeps b's key, and no close of
+    // b's will reach it.
+    await sleep(FORGET_QUIET_MS + 100)
+    a.forget(b.localId)
+    await waitFor(() => a.stats().openConnections === 0 && b.stats().openConnections === 0, 3_000, 'the connection closed at both ends')
+    expect(a.datagramPath(b.localId)).toBe(true)
+    const events: string[] = []
+    a.onPeerEvent(e => { events.push(e.type + (e.type === 'unreachable' && e.refused === true ? ':refused' : '')) })
+    await b.close(500)
+    a.send('swim', dest(b), frame('are you there?'), { stream: true })
+    await waitFor(() => events.includes('unreachable:refused'), 3_000, 'the dial is refused')
+    // Its next ping dials (and is refused at once) instead of going, lost without a word, as a datagram.
+    expect(a.datagramPath(b.localId)).toBe(false)
   })
 
   it('outlive a connection closed for a budget, at both ends: the closing end says so first', async () => {
