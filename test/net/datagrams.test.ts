@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DATAGRAM_MAX_FRAME_BYTES, FORGET_QUIET_MS } from '../../src/core/transport.js'
 import type { PeerId } from '../../src/core/transport.js'
 import type { Libp2pTransport } from '../../src/net/index.js'
-import { DATAGRAM_VERSION } from '../../src/net/datagram-seal.js'
+import { DATAGRAM_VERSION, KEY_BYTES, KEY_ID_BYTES } from '../../src/net/datagram-seal.js'
 import { DATAGRAM_KEY_PROTOCOL } from '../../src/net/datagrams.js'
 import { captureLog, sleep, startTransport, waitFor } from './helpers.js'
 
@@ -177,6 +177,36 @@ describe('datagrams between two peers', () => {
     expect(got.find(g => g.text === 'after the heal')?.viaDatagram).toBe(true)
     expect(gotB.find(g => g.text === 'and back')?.viaDatagram).toBe(true)
     expect({ a: a.stats().dials.ok, b: b.stats().dials.ok }).toEqual(dials)
+  })
+})
+
+describe('datagrams to a peer blocked while its key waits for confirmation', () => {
+  it('no more hellos go to it, and no warning blames the path', async () => {
+    const log = captureLog('a')
+    const a = await start({ logger: log.logger }, 'a')
+    // A peer whose UDP port is a socket of ours that never answers: its key stays unconfirmed.
+    const raw = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    const udp = createSocket('udp4')
+    let hellos = 0
+    udp.on('message', () => { hellos++ })
+    await new Promise<void>(resolve => { udp.bind(0, '127.0.0.1', resolve) })
+    try {
+      const message = new Uint8Array(1 + 2 + KEY_ID_BYTES + KEY_BYTES)
+      message[0] = 1
+      new DataView(message.buffer).setUint16(1, udp.address().port)
+      message.set(randomBytes(KEY_ID_BYTES + KEY_BYTES), 3)
+      const s = await raw.dialProtocol(multiaddr(a.addresses()[0] as string), DATAGRAM_KEY_PROTOCOL, { signal: AbortSignal.timeout(2000) })
+      s.send(message)
+      await s.close().catch(() => {})
+      await waitFor(() => hellos === 1, 3_000, 'a says hello to the new key')
+      a.block([raw.peerId.toString()])
+      await sleep(3_500)
+      expect(hellos, 'hellos after the block').toBe(1)
+      expect(log.lines.filter(l => l.includes('no answer to datagrams'))).toEqual([])
+    } finally {
+      udp.close()
+      await raw.stop()
+    }
   })
 })
 
