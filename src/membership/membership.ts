@@ -257,6 +257,8 @@ export class Membership {
   private lastUnknownPull = Number.NEGATIVE_INFINITY
   /** When gossip last went to a member without a connection (gossipRound). */
   private lastGossipDial = Number.NEGATIVE_INFINITY
+  /** Dead members and seeds whose last reconnect push-pull went as a datagram, not answered yet (see reconnect). */
+  private readonly reconnectsUnanswered = new Set<PeerId>()
   /** The push-pull due after a join (catchUpAfterJoin), while pending. */
   private catchUpTimer: Timer | undefined
   /**
@@ -374,7 +376,7 @@ export class Membership {
       warnings: this.warnings,
       nextSeq: () => this.prober.nextSeq(),
       takeGossip: () => this.takeGossip(),
-      send: (to, msg) => { this.send(to, msg) },
+      send: (to, msg, options) => { this.send(to, msg, options) },
       destinationOf: (id) => this.destinationOf(id)
     })
   }
@@ -1074,7 +1076,10 @@ export class Membership {
    * that lost more than it kept (dead ≥ alive) still tries every interval, so a heal is found as fast.
    */
   private reconnectRound (): void {
-    for (const id of this.table.reap()) this.log.info('forgot member', { member: id })
+    for (const id of this.table.reap()) {
+      this.reconnectsUnanswered.delete(id)
+      this.log.info('forgot member', { member: id })
+    }
     if (this.leaving) return
     const dead = this.table.inState(MemberState.dead)
     const aliveOthers = this.table.activeMembers - 1
@@ -1082,13 +1087,32 @@ export class Membership {
     const target = dead.pick(this.random)
     if (target !== undefined) {
       this.counters.reconnectAttempts++
-      this.pushPull.request(this.destinationOf(target), false)
+      this.reconnect(this.destinationOf(target), false)
     }
     if (this.seeds.length > 0 && (aliveOthers === 0 || dead.size > 0)) {
       const seed = this.seeds[this.seedIndex++ % this.seeds.length] as Destination
       const known = seed.id === undefined ? undefined : this.table.state(seed.id)
-      if (known === undefined || known === MemberState.dead) this.pushPull.request(seed, aliveOthers === 0)
+      if (known === undefined || known === MemberState.dead) this.reconnect(seed, aliveOthers === 0)
     }
+  }
+
+  /**
+   * A reconnect push-pull: as a datagram where we hold a key for `to` (after a heal, no handshake), but on
+   * the stream if the last one went as a datagram and was not answered. The transport keeps a dead member's
+   * key (forget), and a member that restarted behind a partition, or on a host that went down, is a new
+   * process that drops what is sealed with its previous life's key without a word: datagrams alone never
+   * reached it again, and a restarted member with no seeds of its own (the one that started the mesh) stayed
+   * apart for good. Every other try asks over a connection, where a new process answers, and its keys follow.
+   */
+  private reconnect (to: Destination, join: boolean): void {
+    const id = to.id
+    const unanswered = id !== undefined && this.reconnectsUnanswered.delete(id)
+    if (id === undefined || unanswered || this.transport.datagramPath?.(id) !== true) {
+      this.pushPull.request(to, join, undefined, { stream: true })
+      return
+    }
+    this.reconnectsUnanswered.add(id)
+    this.pushPull.request(to, join, () => { this.reconnectsUnanswered.delete(id) })
   }
 
   private after (delayMs: number, start: () => Timer): Timer {

@@ -21,7 +21,7 @@ import { DEFAULT_INBOUND_BYTE_RATE, DEFAULT_QUEUE_LIMITS } from '../core/link-de
 import type { RateLimitedLog } from '../core/logger.js'
 import { TokenBucket } from '../core/rate-limit.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
-import type { Destination, PeerId } from '../core/transport.js'
+import type { Destination, PeerId, SendOptions } from '../core/transport.js'
 import { SWIM_LIMITS, encodedUpdateSize } from './codec.js'
 import type { SwimMessage } from './codec.js'
 import type { MembershipConfig } from './config.js'
@@ -67,6 +67,8 @@ interface Transfer {
   readonly noReply: boolean
   readonly pages: MemberUpdate[][]
   readonly sizes: number[]
+  /** The transport's, for every page (a reconnect on the stream: see Membership.reconnect). */
+  readonly options: SendOptions | undefined
   next: number
   timer?: Timer
 }
@@ -94,7 +96,7 @@ export interface PushPullDeps {
   nextSeq: () => number
   /** Piggybacked gossip for the first page. */
   takeGossip: () => MemberUpdate[]
-  send: (to: Destination, msg: SwimMessage) => void
+  send: (to: Destination, msg: SwimMessage, options?: SendOptions) => void
   destinationOf: (id: PeerId) => Destination
 }
 
@@ -122,9 +124,9 @@ export class PushPull {
 
   /**
    * Sends our state to `to` and asks for theirs; `onReply` runs once, on the first page of the reply.
-   * Returns false (and sends nothing) if MAX_PENDING_PUSH_PULLS are outstanding.
+   * Returns false (and sends nothing) if MAX_PENDING_PUSH_PULLS are outstanding. `options`: the transport's.
    */
-  request (to: Destination, join: boolean, onReply?: () => void): boolean {
+  request (to: Destination, join: boolean, onReply?: () => void, options?: SendOptions): boolean {
     const { clock, config, counters } = this.deps
     this.expire()
     if (this.pending.size >= MAX_PENDING_PUSH_PULLS || this.transfers.size >= MAX_PUSH_PULL_TRANSFERS) {
@@ -136,9 +138,9 @@ export class PushPull {
     this.pending.set(seq, { peer: to.id, expires: clock.now() + config.joinTimeoutMs, replied: false, digest, onReply: () => { onReply?.() } })
     counters.pushPulls++
     if (digest === undefined) {
-      this.sendState(to, seq, 'pushPull', { join })
+      this.sendState(to, seq, 'pushPull', { join, options })
     } else {
-      this.deps.send(to, { type: 'pushPull', seq, page: 0, join: false, members: [], gossip: this.deps.takeGossip(), digest })
+      this.deps.send(to, { type: 'pushPull', seq, page: 0, join: false, members: [], gossip: this.deps.takeGossip(), digest }, options)
     }
     return true
   }
@@ -214,11 +216,11 @@ export class PushPull {
     return undefined
   }
 
-  private sendState (to: Destination, seq: number, type: 'pushPull' | 'pushPullReply', opts: { join?: boolean, digest?: Uint8Array, noReply?: boolean } = {}): void {
+  private sendState (to: Destination, seq: number, type: 'pushPull' | 'pushPullReply', opts: { join?: boolean, digest?: Uint8Array, noReply?: boolean, options?: SendOptions } = {}): void {
     const { pages, sizes } = this.pages()
     this.lastStateBytes = sizes.reduce((a, b) => a + b, 0)
     if (type === 'pushPullReply') this.serveBytes.spend(this.lastStateBytes)
-    const transfer: Transfer = { to, seq, type, join: opts.join === true, digest: opts.digest, noReply: opts.noReply === true, pages, sizes, next: 0 }
+    const transfer: Transfer = { to, seq, type, join: opts.join === true, digest: opts.digest, noReply: opts.noReply === true, pages, sizes, options: opts.options, next: 0 }
     this.transfers.add(transfer)
     this.sendBurst(transfer)
   }
@@ -235,7 +237,7 @@ export class PushPull {
       const gossip = page === 0 ? this.deps.takeGossip() : []
       const { seq, type } = t
       const extras = { ...(page === 0 && t.digest !== undefined ? { digest: t.digest } : {}), ...(t.noReply && type === 'pushPull' ? { noReply: true as const } : {}) }
-      this.deps.send(t.to, type === 'pushPull' ? { type, seq, page, join: t.join, members, gossip, ...extras } : { type, seq, page, members, gossip, ...extras })
+      this.deps.send(t.to, type === 'pushPull' ? { type, seq, page, join: t.join, members, gossip, ...extras } : { type, seq, page, members, gossip, ...extras }, t.options)
       burst += size
     }
     if (t.next >= t.pages.length) {

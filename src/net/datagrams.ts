@@ -160,7 +160,7 @@ export class DatagramPath {
     this.droppedOnClose.set(id, { held, at: now })
   }
 
-  /** Forget the key `id` issued us (block, flooder): frames to it go by stream, where the policy applies. */
+  /** Forget the key `id` issued us (a flooder, a peer no longer allowed, a refused dial): frames to it go by stream. */
   dropPeer (id: PeerId): void {
     this.keys.dropHeld(id)
     this.droppedOnClose.delete(id)
@@ -242,6 +242,9 @@ export class DatagramPath {
 
   private sendHello (peer: PeerId, held: HeldKey): void {
     if (this.closed || held.confirmed || this.keys.heldFor(peer) !== held) return
+    // Blocked meanwhile (its key outlives the block): nothing goes to it, and its silence says nothing about
+    // the path. The key stays unconfirmed; after the heal a frame to it dials, and that connection brings a new one.
+    if (!this.deps.allowed(peer)) return
     if (held.hellos >= MAX_HELLOS) {
       this.deps.counters.pathsUnconfirmed++
       this.deps.warnings.warn(`datagram:unconfirmed:${peer}`, 'no answer to datagrams from a connected peer: UDP to it is dropped on the way (a firewall?); its frames go over the connection', { peer, to: `${held.host}:${held.port}` })

@@ -149,7 +149,7 @@ export class Libp2pTransport implements Transport {
       log: this.log,
       warnings: parts.warnings,
       now: this.now,
-      emit: (e) => { this.events.emit('peer', e) },
+      emit: (e) => { this.onOutboundEvent(e) },
       deliverLocal: (channel, frame) => { queueMicrotask(() => { this.deliver(channel, this.localId, frame) }) },
       isOwnAddress: (a) => this.isOwnAddress(a),
       touch: (id) => { this.touch(id) },
@@ -485,6 +485,17 @@ export class Libp2pTransport implements Transport {
     this.datagrams?.onDisconnected(id)
     this.log.debug('peer disconnected', { peer: id })
     this.events.emit('peer', { type: 'disconnected', id })
+  }
+
+  /**
+   * A dial refused (nothing listens where the peer was) says its process is gone, and the keys it issued
+   * with it: drop the one we hold, so what we send it next dials (and is refused at once) instead of going,
+   * lost without a word, as a datagram, and a process that starts there anew is dialled, not sent datagrams
+   * sealed with its previous life's key. The simulator drops it the same way.
+   */
+  private onOutboundEvent (e: PeerEvent): void {
+    if (e.type === 'unreachable' && e.refused === true && e.id !== undefined) this.datagrams?.dropPeer(e.id)
+    this.events.emit('peer', e)
   }
 
   private onConnectionOpen (connection: Connection): void {

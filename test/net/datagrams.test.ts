@@ -12,10 +12,10 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DATAGRAM_MAX_FRAME_BYTES } from '../../src/core/transport.js'
+import { DATAGRAM_MAX_FRAME_BYTES, FORGET_QUIET_MS } from '../../src/core/transport.js'
 import type { PeerId } from '../../src/core/transport.js'
 import type { Libp2pTransport } from '../../src/net/index.js'
-import { DATAGRAM_VERSION } from '../../src/net/datagram-seal.js'
+import { DATAGRAM_VERSION, KEY_BYTES, KEY_ID_BYTES } from '../../src/net/datagram-seal.js'
 import { DATAGRAM_KEY_PROTOCOL } from '../../src/net/datagrams.js'
 import { captureLog, sleep, startTransport, waitFor } from './helpers.js'
 
@@ -108,6 +108,25 @@ describe('datagrams between two peers', () => {
     await waitFor(() => events.includes('unreachable:refused'), 3_000, 'the dial is refused')
   })
 
+  it('go with a refused dial: the process that issued the key is gone (as the simulator has it)', async () => {
+    const a = await start({}, 'a')
+    const b = await start({}, 'b')
+    await paired(a, b)
+    // a closes the connection itself (a dead verdict after a quiet spell): it keeps b's key, and no close of
+    // b's will reach it.
+    await sleep(FORGET_QUIET_MS + 100)
+    a.forget(b.localId)
+    await waitFor(() => a.stats().openConnections === 0 && b.stats().openConnections === 0, 3_000, 'the connection closed at both ends')
+    expect(a.datagramPath(b.localId)).toBe(true)
+    const events: string[] = []
+    a.onPeerEvent(e => { events.push(e.type + (e.type === 'unreachable' && e.refused === true ? ':refused' : '')) })
+    await b.close(500)
+    a.send('swim', dest(b), frame('are you there?'), { stream: true })
+    await waitFor(() => events.includes('unreachable:refused'), 3_000, 'the dial is refused')
+    // Its next ping dials (and is refused at once) instead of going, lost without a word, as a datagram.
+    expect(a.datagramPath(b.localId)).toBe(false)
+  })
+
   it('outlive a connection closed for a budget, at both ends: the closing end says so first', async () => {
     const a = await start({ maxConnections: 1, pruneGraceMs: 0 }, 'a')
     const b = await start({}, 'b')
@@ -158,6 +177,36 @@ describe('datagrams between two peers', () => {
     expect(got.find(g => g.text === 'after the heal')?.viaDatagram).toBe(true)
     expect(gotB.find(g => g.text === 'and back')?.viaDatagram).toBe(true)
     expect({ a: a.stats().dials.ok, b: b.stats().dials.ok }).toEqual(dials)
+  })
+})
+
+describe('datagrams to a peer blocked while its key waits for confirmation', () => {
+  it('no more hellos go to it, and no warning blames the path', async () => {
+    const log = captureLog('a')
+    const a = await start({ logger: log.logger }, 'a')
+    // A peer whose UDP port is a socket of ours that never answers: its key stays unconfirmed.
+    const raw = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    const udp = createSocket('udp4')
+    let hellos = 0
+    udp.on('message', () => { hellos++ })
+    await new Promise<void>(resolve => { udp.bind(0, '127.0.0.1', resolve) })
+    try {
+      const message = new Uint8Array(1 + 2 + KEY_ID_BYTES + KEY_BYTES)
+      message[0] = 1
+      new DataView(message.buffer).setUint16(1, udp.address().port)
+      message.set(randomBytes(KEY_ID_BYTES + KEY_BYTES), 3)
+      const s = await raw.dialProtocol(multiaddr(a.addresses()[0] as string), DATAGRAM_KEY_PROTOCOL, { signal: AbortSignal.timeout(2000) })
+      s.send(message)
+      await s.close().catch(() => {})
+      await waitFor(() => hellos === 1, 3_000, 'a says hello to the new key')
+      a.block([raw.peerId.toString()])
+      await sleep(3_500)
+      expect(hellos, 'hellos after the block').toBe(1)
+      expect(log.lines.filter(l => l.includes('no answer to datagrams'))).toEqual([])
+    } finally {
+      udp.close()
+      await raw.stop()
+    }
   })
 })
 
