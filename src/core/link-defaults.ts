@@ -34,6 +34,17 @@ export const DEFAULT_MAX_CONNECTIONS = 64
 /** A connection this young is never pruned by the budget: it was just dialled or accepted for a reason. */
 export const DEFAULT_PRUNE_GRACE_MS = 2000
 
+/**
+ * How long a connection's TCP socket may carry nothing before it is closed: 0, never. @libp2p/tcp closes a
+ * socket after 2 minutes without a byte, and with pings, acks and gossip on UDP datagrams most connections
+ * of a large mesh carry nothing for minutes (a pair push-pulls about once in N minutes). Each such close
+ * took the datagram keys with it, and the next probe dialled again: at N = 50 every connection was re-made
+ * every ~2–3 minutes, 3.4–5.7 packets a second per idle member where 2.2 are the pings and acks. A dead
+ * connection is SWIM's to find (a member that stops answering is declared dead, and its connections closed);
+ * idle ones above the budget are pruned, least recently used first.
+ */
+export const DEFAULT_SOCKET_INACTIVITY_TIMEOUT_MS = 0
+
 /** Frames per write: one yamux/noise message can carry several queued frames (fewer packets). */
 export const WRITE_BATCH_BYTES = 64 * 1024
 

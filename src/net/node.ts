@@ -6,8 +6,11 @@
  * - connectionMonitor: off. It opens a fresh /ipfs/ping stream on every connection every 10 s (a new
  *   yamux stream + multistream-select each time: an estimated ~50 B/s per connection). SWIM already
  *   probes liveness, and the transport closes connections that stop answering (silentConnectionTimeoutMs).
- * - yamux keep-alive: off. Its pings never close a dead connection (libp2p ignores ping failures); they
- *   only keep idle sockets from timing out, which the connection budget wants to happen.
+ * - yamux keep-alive: off. Its pings never close a dead connection (libp2p ignores ping failures).
+ * - no socket inactivity timeout (@libp2p/tcp's is 2 minutes): pings and acks go as datagrams, so a
+ *   connection carries nothing for minutes, and its close took the datagram keys with it and cost a new
+ *   handshake at the next probe (DEFAULT_SOCKET_INACTIVITY_TIMEOUT_MS). The budget prunes idle connections
+ *   above it; SWIM finds dead members, whose connections are then closed.
  * - no ping, kad-dht, autonat, relay, bootstrap services: membership does discovery and re-dialling.
  * - no identify (issue 14). It ran on every new connection, a stream and a signed peer record each way,
  *   to tell libp2p the remote's listen addresses and protocols; murmur uses neither: member records carry
@@ -32,6 +35,7 @@ import { installQuietLengthDecoding } from './length-prefix-patch.js'
 import type { FirstBytesSinks } from './coalescing.js'
 import type { InboundAdmission } from './inbound-admission.js'
 import { LIBP2P_CONNECTION_HEADROOM, MAX_HANDSHAKE_TIMEOUT_SCALE } from './config.js'
+import { DEFAULT_SOCKET_INACTIVITY_TIMEOUT_MS } from '../core/link-defaults.js'
 import type { MdnsInit } from './config.js'
 
 export interface MurmurServices extends Record<string, unknown> {
@@ -75,10 +79,11 @@ export async function createMurmurNode (init: NodeInit): Promise<MurmurNode> {
   installLazyWindowUpdates()
   installQuietLengthDecoding()
   installQuietDispatch()
+  const transport = tcp({ inboundSocketInactivityTimeout: DEFAULT_SOCKET_INACTIVITY_TIMEOUT_MS, outboundSocketInactivityTimeout: DEFAULT_SOCKET_INACTIVITY_TIMEOUT_MS })
   return await createLibp2p<MurmurServices>({
     privateKey: init.privateKey,
     addresses: { listen: init.listen, ...(init.announce.length === 0 ? {} : { announce: init.announce }) },
-    transports: [init.admission === undefined ? tcp() : init.admission.wrapTransport(tcp())],
+    transports: [init.admission === undefined ? transport : init.admission.wrapTransport(transport)],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ enableKeepAlive: false })],
     // pnet for a private mesh; otherwise a pass-through that writes one buffer per message (coalescing.ts).

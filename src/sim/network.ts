@@ -57,7 +57,7 @@ import type { QueueLimits } from '../core/frame-queue.js'
 import { DEFAULT_MAX_CONCURRENT_HANDSHAKES, DEFAULT_MAX_CONCURRENT_INBOUND_HANDSHAKES, DEFAULT_MAX_QUEUED_HANDSHAKES } from '../core/handshake-slots.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_INBOUND_BYTE_RATE, DEFAULT_INBOUND_RATE, DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, WRITE_BATCH_BYTES, handshakeTimeoutScale
+  DEFAULT_MAX_TOTAL_QUEUED_BYTES, DEFAULT_PRUNE_GRACE_MS, DEFAULT_QUEUE_LIMITS, DEFAULT_SOCKET_INACTIVITY_TIMEOUT_MS, WRITE_BATCH_BYTES, handshakeTimeoutScale
 } from '../core/link-defaults.js'
 import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
@@ -138,6 +138,12 @@ export interface SimNetworkOptions {
   maxConnections?: number
   /** A connection this young is never pruned. Default: the transport's (2 s). */
   pruneGraceMs?: number
+  /**
+   * A connection that carried no frame (datagrams do not count: they are UDP) for this long is closed by the
+   * idle end's socket, and its datagram keys with it (not a close the transport notes as its own: no `keep`).
+   * Default: the transport's (DEFAULT_SOCKET_INACTIVITY_TIMEOUT_MS, 0: never); @libp2p/tcp's own is 2 minutes.
+   */
+  socketInactivityTimeoutMs?: number
   /** A dial that gets no answer fails after this long. Default: the transport's (3 s). */
   dialTimeoutMs?: number
   /** CPU time of a connection handshake (Noise XX + yamux), on top of its three round trips. Default 20 ms (measured on loopback). */
@@ -278,7 +284,7 @@ export class SimNetwork implements LinkHost {
    * Dials started, failed (of which handshakes past the dial deadline, with a CPU model), and connections
    * closed by a node's connection budget.
    */
-  readonly connectionStats = { dials: 0, dialsFailed: 0, handshakeTimeouts: 0, pruned: 0 }
+  readonly connectionStats = { dials: 0, dialsFailed: 0, handshakeTimeouts: 0, pruned: 0, timedOut: 0 }
   /**
    * Dials made to send, by the channel of the frames that waited for them (the first channel with frames
    * queued, in CHANNELS order, when the link found no connection): which layer dialled. Dials made ahead
@@ -313,6 +319,8 @@ export class SimNetwork implements LinkHost {
         }
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
     this.pruneGraceMs = options.pruneGraceMs ?? DEFAULT_PRUNE_GRACE_MS
+    const inactivityMs = options.socketInactivityTimeoutMs ?? DEFAULT_SOCKET_INACTIVITY_TIMEOUT_MS
+    if (inactivityMs > 0) this.sweepIdleSockets(inactivityMs, Math.max(100, inactivityMs / 8))
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
     this.handshakeMs = options.handshakeMs ?? 20
     this.cpu = options.cpu === undefined ? undefined : { handshakeMs: 0, frameMs: 0, ...options.cpu }
@@ -1209,6 +1217,25 @@ export class SimNetwork implements LinkHost {
       this.connectionStats.pruned++
       this.closeConnection(lru, node, true)
     }
+  }
+
+  /**
+   * A socket inactivity timeout (SimNetworkOptions.socketInactivityTimeoutMs): every `everyMs`, each node
+   * closes its connections idle at its end for `timeoutMs` or more (its list is least recently active first),
+   * dropping the key it held; the other end, reset, drops its own.
+   */
+  private sweepIdleSockets (timeoutMs: number, everyMs: number): void {
+    this.queue.push(this.time + everyMs, () => {
+      for (const node of this.nodes.values()) {
+        if (node.crashed) continue
+        for (let conn = node.oldest; conn !== undefined && this.time - conn.lastActivity(node) >= timeoutMs; conn = node.oldest) {
+          this.connectionStats.timedOut++
+          node.datagramKeys.delete(conn.other(node).id)
+          this.closeConnection(conn, node)
+        }
+      }
+      this.sweepIdleSockets(timeoutMs, everyMs)
+    })
   }
 
   /** The least recently active open connection that is past its grace period and has nothing queued or being written. */
