@@ -2,13 +2,14 @@
  * The members file (src/remembered-members.ts): what a peer writes of the members it saw alive, and what
  * it accepts back from disk, which is untrusted — a damaged file is one warning, never a failed start.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createLogger } from '../src/core/logger.js'
+import { ensurePrivateDir } from '../src/core/private-files.js'
 import type { Logger } from '../src/core/logger.js'
 import { MAX_MEMBERS_FILE_BYTES, MAX_REMEMBERED, MEMBERS_FILE, MemberMemory, membersText, readRememberedMembers, rememberable, writeMembersFile } from '../src/remembered-members.js'
 
@@ -44,6 +45,17 @@ describe('the members file', () => {
     expect(warnings).toEqual([])
     expect(statSync(path.join(dir, MEMBERS_FILE)).mode & 0o777).toBe(0o600)
     expect(readdirSync(dir)).toEqual([MEMBERS_FILE])
+  })
+
+  test('it is a file a peer puts in its data dir: a data dir open to others that holds it (and a crash-left temp copy) is still restricted', async () => {
+    const dir = dataDir()
+    writeFileSync(path.join(dir, MEMBERS_FILE), '{}')
+    writeFileSync(path.join(dir, `${MEMBERS_FILE}.123.456.tmp`), '{}')
+    chmodSync(dir, 0o755)
+    const { log, warnings } = capture()
+    await ensurePrivateDir(dir, log)
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    expect(warnings).toEqual(['data directory was open to other users; restricted it to its owner'])
   })
 
   test('no file: nothing remembered, no warning', async () => {
