@@ -27,6 +27,7 @@ import { checkAddrs, checkPeerIds, checkPeerOptions } from './peer-options.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
 import { MAX_SEEDS } from './membership/membership.js'
 import { MemberMemory, readRememberedMembers, rememberedSeeds } from './remembered-members.js'
+import type { RememberedMember } from './remembered-members.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
 export const MIN_NODE_MAJOR = MIN_MAJOR
@@ -141,13 +142,14 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
     await store.close()
     throw err
   }
-  await node.started
-  transport.onDiscovered((dest) => { void node.membership.join([dest]) })
+  // As the bootstrap seeds are joined: at once, not after the store's list of docs was read.
   if (rejoin) {
     memory = new MemberMemory({ dataDir: options.dataDir as string, log, selfId: node.id, alive: () => node.membership.alivePeers(), remembered })
     memory.start()
     rejoinThrough(node, remembered, seeds.length, log)
   }
+  await node.started
+  transport.onDiscovered((dest) => { void node.membership.join([dest]) })
   if (dnsNamed.length > 0) {
     const seedsByDns = new DnsSeeds({
       seeds: dnsNamed,
@@ -174,7 +176,7 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
  * re-trying them while nobody else is alive. They never push a bootstrap seed out of membership's
  * MAX_SEEDS.
  */
-function rejoinThrough (node: MeshNode, remembered: Parameters<typeof rememberedSeeds>[0], bootstrapSeeds: number, log: Logger): void {
+function rejoinThrough (node: MeshNode, remembered: readonly RememberedMember[], bootstrapSeeds: number, log: Logger): void {
   const seeds = rememberedSeeds(remembered).slice(0, Math.max(0, MAX_SEEDS - bootstrapSeeds))
   if (seeds.length === 0) return
   log.info(`rejoining through ${seeds.length} remembered member(s)`)

@@ -65,6 +65,18 @@ describe('a peer restarted with its data dir after a graceful stop', () => {
     expect(await http(again.http, 'GET', '/ready')).toMatchObject({ status: 200, body: { ready: true } })
   }, 60_000)
 
+  test('remembered members are re-tried while alone: restarted while the other was down, it finds it once it is back', async () => {
+    const [a, b] = await twoPeers()
+    await leave(a, b)
+    const port = Number(/\/tcp\/(\d+)/.exec(b.addrs[0] as string)?.[1])
+    expect(await stopPeer(b)).toEqual({ code: 0, signal: null })
+    const again = await spawnPeer({ dataDir: a.dataDir })
+    await waitFor('the restarted peer to log that no remembered member answered', () => /no remembered member answered yet/.test(again.log()), 10_000)
+    // B back at its address, with neither --bootstrap nor its own memory: only A's re-tries can bring them together.
+    const back = await spawnPeer({ dataDir: b.dataDir, tcpPort: port, args: ['--no-rejoin'] })
+    await waitForStates([again, back], [a.id, b.id], 'alive', 15_000)
+  }, 60_000)
+
   test('a corrupt members file is one warning naming it, and the peer starts', async () => {
     const first = await spawnPeer()
     expect(await stopPeer(first)).toEqual({ code: 0, signal: null })
