@@ -48,6 +48,13 @@ export interface PeerOptions {
    * connection (src/net/datagrams.ts). `false`: everything over the connections. @default true
    */
   datagrams?: boolean
+  /**
+   * With a `dataDir`: remember the members last seen alive there (`members.json`) and, on the next start,
+   * join through them too (hints: readiness still depends on `bootstrap` and `mdns` only), so a peer started
+   * without `bootstrap` finds the mesh again after a graceful restart. `false`: neither read nor written.
+   * @default true
+   */
+  rejoin?: boolean
   /** Timing preset of membership and replication: `lan` (default) or `local`. */
   profile?: 'lan' | 'local'
   /** Fine-grained membership settings (override the preset). */

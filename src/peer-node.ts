@@ -12,6 +12,7 @@ import { SystemClock } from './core/clock.js'
 import type { DocStore } from './core/doc-store.js'
 import { MurmurError } from './core/errors.js'
 import { defaultLibraryLogger } from './core/logger.js'
+import type { Logger } from './core/logger.js'
 import { ensurePrivateDir } from './core/private-files.js'
 import { systemRandom } from './core/random.js'
 import type { Destination } from './core/transport.js'
@@ -24,6 +25,9 @@ import type { Libp2pTransport } from './net/index.js'
 import { MemoryDocStore } from './replication/index.js'
 import { checkAddrs, checkPeerIds, checkPeerOptions } from './peer-options.js'
 import { LevelDocStore, openLevelDocStore } from './storage/index.js'
+import { MAX_SEEDS } from './membership/membership.js'
+import { MemberMemory, readRememberedMembers, rememberedSeeds } from './remembered-members.js'
+import type { RememberedMember } from './remembered-members.js'
 
 /** libp2p 3 needs Promise.withResolvers (Node 22); older runtimes fail deep inside the first handshake. */
 export const MIN_NODE_MAJOR = MIN_MAJOR
@@ -86,6 +90,11 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   }
   const mdns = options.mdns !== undefined && options.mdns !== false
   let dns: DnsSeeds | undefined
+  // The members this peer last saw alive (a data dir's members.json): extra seeds, hints that leave
+  // readiness alone. Without them the peer that started the mesh came back alone after a graceful stop.
+  const rejoin = options.dataDir !== undefined && options.rejoin !== false
+  const remembered = rejoin ? await readRememberedMembers(options.dataDir as string, transport.localId, log) : []
+  let memory: MemberMemory | undefined
   // Settings only the protocol modules check (membership, replication, presence) throw here, once the
   // transport listens: close it and the store, or their handles keep the caller's process alive.
   let node: MeshNode
@@ -114,6 +123,8 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
       nobodyToJoin: () => !mdns && seeds.every(d => isOwnSeed(d, transport)) && (dnsNamed.length === 0 || dns?.nobodyToJoin === true),
       isOwnSeed: d => isOwnSeed(d, transport),
       close: async () => {
+        // The members alive as this peer stops (a graceful leave keeps them alive in its table).
+        await memory?.stop()
         await transport.close()
         await store.close()
       }
@@ -130,6 +141,12 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
     await transport.close()
     await store.close()
     throw err
+  }
+  // As the bootstrap seeds are joined: at once, not after the store's list of docs was read.
+  if (rejoin) {
+    memory = new MemberMemory({ dataDir: options.dataDir as string, log, selfId: node.id, alive: () => node.membership.alivePeers(), remembered })
+    memory.start()
+    rejoinThrough(node, remembered, seeds.length, log)
   }
   await node.started
   transport.onDiscovered((dest) => { void node.membership.join([dest]) })
@@ -154,6 +171,19 @@ export async function createPeer (options: PeerOptions = {}): Promise<Peer> {
   return node
 }
 
+/**
+ * Joins through the remembered members in the background, as through bootstrap seeds: membership keeps
+ * re-trying them while nobody else is alive. They never push a bootstrap seed out of membership's
+ * MAX_SEEDS.
+ */
+function rejoinThrough (node: MeshNode, remembered: readonly RememberedMember[], bootstrapSeeds: number, log: Logger): void {
+  const seeds = rememberedSeeds(remembered).slice(0, Math.max(0, MAX_SEEDS - bootstrapSeeds))
+  if (seeds.length === 0) return
+  log.info(`rejoining through ${seeds.length} remembered member(s)`)
+  void node.membership.join(seeds).then(({ contacted }) => {
+    if (contacted === 0) log.info('no remembered member answered yet; retrying in the background while alone', { members: seeds.length })
+  }, () => {})
+}
 
 /** Whether a bootstrap destination is this peer itself (by id, or by its own addresses). */
 function isOwnSeed (d: Destination, transport: Libp2pTransport): boolean {

@@ -62,6 +62,8 @@ export function checkPeerOptions (options: PeerOptions): void {
   if (profile !== undefined && profile !== 'lan' && profile !== 'local') throw new ConfigError(`profile must be "lan" or "local", got ${shown(profile)}`)
   const datagrams: unknown = options.datagrams
   if (datagrams !== undefined && typeof datagrams !== 'boolean') throw new ConfigError(`datagrams must be true or false, got ${shown(datagrams)}`)
+  const rejoin: unknown = options.rejoin
+  if (rejoin !== undefined && typeof rejoin !== 'boolean') throw new ConfigError(`rejoin must be true or false, got ${shown(rejoin)}`)
   const cluster: unknown = typeof options.mdns === 'object' ? options.mdns.cluster : undefined
   if (cluster !== undefined && (typeof cluster !== 'string' || !MDNS_CLUSTER_NAME.test(cluster))) {
     throw new ConfigError(`mdns.cluster ${shown(cluster)}: a cluster name is 1–${MAX_MDNS_CLUSTER_CHARS} lowercase letters, digits and dashes`)

@@ -48,6 +48,8 @@ export interface PeerCliOptions {
   allowFaultInjection: boolean
   /** --no-datagrams: membership's pings and acks over the connections only, no UDP. */
   datagrams: boolean
+  /** --no-rejoin: neither remember the members alive in the data dir nor join through them at start. */
+  rejoin: boolean
   allowPeers: string[]
   logLevel: LogLevelName
   /** The `--config` file these options were read from (SIGHUP reads it again). */
@@ -102,6 +104,9 @@ Options:
   --allow-fault-injection    enable the /admin/* endpoints (tests, partition-heal script)
   --no-datagrams             membership pings and acks over TCP only (default: UDP on the listen port,
                              falling back to TCP by itself where UDP does not get through)
+  --no-rejoin                do not remember the members last seen alive (members.json in the data
+                             dir) nor join through them at start (default: a restart without
+                             --bootstrap finds the mesh again through them)
   --log-level <level>        debug, info, warn or error (default info)
   --config <file.json>       settings from a JSON file (- : standard input): every flag is a key
                              ("data-dir", "tag": {...}); MURMUR_<FLAG> environment variables too
@@ -360,6 +365,7 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
     replicas: 3,
     allowFaultInjection: false,
     datagrams: true,
+    rejoin: true,
     allowPeers: [],
     httpAllowHosts: [],
     httpAllowOrigins: [],
@@ -411,6 +417,7 @@ function applyOne (o: PeerCliOptions, s: Setting, c: Collect): void {
   if (s.spec.kind === 'switch') {
     if (flag === '--allow-fault-injection') o.allowFaultInjection = true
     else if (flag === '--no-datagrams') o.datagrams = false
+    else if (flag === '--no-rejoin') o.rejoin = false
     else if (flag === '--no-http') c.noHttp()
     return
   }

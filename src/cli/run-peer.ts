@@ -225,6 +225,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
       mdns: o.mdns && o.mdnsCluster !== undefined ? { cluster: o.mdnsCluster } : o.mdns,
       ...(o.advertise.length === 0 ? {} : { advertise: o.advertise }),
       ...(o.datagrams ? {} : { datagrams: false }),
+      ...(o.rejoin ? {} : { rejoin: false }),
       profile: o.profile,
       replication: { replicas: o.replicas },
       logger: log

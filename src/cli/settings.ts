@@ -47,6 +47,7 @@ export const PEER_FLAGS: readonly FlagSpec[] = [
   spec('--replicas', 'value'),
   spec('--allow-fault-injection', 'switch'),
   spec('--no-datagrams', 'switch'),
+  spec('--no-rejoin', 'switch'),
   spec('--log-level', 'value')
 ]
 

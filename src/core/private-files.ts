@@ -54,10 +54,10 @@ export async function readSecretFile (file: string, init: SecretFileInit): Promi
 }
 
 /**
- * What a peer puts in its data dir (identity key, its crash-left temp copies, documents, the HTTP address
- * file), and `lost+found`, which the root of a freshly formatted volume (a Kubernetes volume claim) holds.
+ * What a peer puts in its data dir (identity key and remembered members, their crash-left temp copies,
+ * documents, the HTTP address file), and `lost+found`, which the root of a freshly formatted volume (a Kubernetes volume claim) holds.
  */
-const PEER_ENTRY = /^(?:peer\.key(?:\.\d+\.\d+\.tmp)?|docs|http-addr|lost\+found)$/
+const PEER_ENTRY = /^(?:(?:peer\.key|members\.json)(?:\.\d+\.\d+\.tmp)?|docs|http-addr|lost\+found)$/
 
 /** The first entry of `dir` that a peer did not put there, if any (undefined: the dir is the peer's own). */
 async function foreignEntry (dir: string): Promise<string | undefined> {

@@ -162,7 +162,7 @@ export interface JoinResult {
 }
 
 /** Seeds remembered (configured, joined through, discovered); past it the oldest is forgotten. */
-const MAX_SEEDS = 64
+export const MAX_SEEDS = 64
 
 /** A seed's identity: its peer id, else its addresses (a bare-address bootstrap). */
 function seedKey (d: Destination): string {
