@@ -19,6 +19,15 @@ const JSON_UNESCAPED_CONTROLS = new RegExp(`[\\u007f-\\u009f${BIDI}]`, 'g')
 /** `c` as a `\u` escape (`\u001b`). */
 export const escapeControl = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
 
+/** The characters a kv key set, or the name of a doc created, by a client may not hold: C0, DEL and C1 (newline, ESC, NUL, CSI, …). */
+const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/
+
+/** Where `text` holds its first C0, DEL or C1 character, as a message says it (`(\u009b) at character 3`; characters, not UTF-16 units); undefined if none. */
+export function controlCharIn (text: string): string | undefined {
+  const at = CONTROL_CHAR.exec(text)
+  return at === null ? undefined : `(${escapeControl(at[0])}) at character ${[...text.slice(0, at.index)].length + 1}`
+}
+
 /** Whether `text` holds a character a terminal acts on. */
 export function hasTerminalControl (text: string): boolean {
   return TERMINAL_CONTROLS.test(text)

@@ -9,7 +9,7 @@ import type * as Y from 'yjs'
 import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
 import { silentLogger } from '../core/logger.js'
-import { escapeControl, terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
+import { controlCharIn, terminalSafe, terminalSafeJson } from '../core/terminal-safe.js'
 import { createAccessCheck, parseOrigins } from './access.js'
 import type { AccessCheck, AccessOptions } from './access.js'
 import { allowCrossOrigin, answerPreflight, isPreflight } from './cors.js'
@@ -92,16 +92,8 @@ export interface HttpApi {
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{32,128}$|^b[a-z2-7]{32,128}$/
 const MAX_BLOCK_LIST = 10_000
 const MAX_KEY_CHARS = 1024
-/** The characters a key set, or the name of a doc written, over HTTP may not hold: C0, DEL and C1 (newline, ESC, NUL, CSI, …). */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 /** Doc events are coalesced per doc for this long, so a burst of remote updates costs one digest. */
 const DOC_EVENT_COALESCE_MS = 100
-
-/** Where `text` holds its first CONTROL character, as a message says it (`(\u009b) at character 3`; characters, not UTF-16 units). */
-function controlIn (text: string): string | undefined {
-  const at = CONTROL.exec(text)
-  return at === null ? undefined : `(${escapeControl(at[0])}) at character ${[...text.slice(0, at.index)].length + 1}`
-}
 
 /**
  * Whether HEAD is answered by this route: every GET (RFC 9110 §9.3.2; Node sends no body for HEAD) but an
@@ -200,7 +192,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
    */
   const newKey = (raw: string): string => {
     const k = key(raw)
-    const at = controlIn(k)
+    const at = controlCharIn(k)
     if (at !== undefined) throw new HttpError(400, 'invalid_key', `key ${terminalSafeJson(k.slice(0, 80))} holds a control character ${at}: keys set over HTTP are printable text`)
     return k
   }
@@ -212,7 +204,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
    */
   const newDocName = (raw: string): string => {
     const name = param(raw, 'doc name')
-    const at = controlIn(name)
+    const at = controlCharIn(name)
     if (at !== undefined) throw new HttpError(400, 'invalid_doc_name', `doc name ${terminalSafeJson(name.slice(0, 80))} holds a control character ${at}: docs written over HTTP have printable names`)
     return name
   }

@@ -17,6 +17,7 @@ import type { Peer } from '../api.js'
 import { RateLimitedLog, silentLogger } from '../core/logger.js'
 import type { Logger } from '../core/logger.js'
 import { assertDocName } from '../replication/index.js'
+import { controlCharIn } from '../core/terminal-safe.js'
 import { createAccessCheck, refuseUpgrade } from '../http/access.js'
 import { upgradeRefusal } from './auth.js'
 import type { UpgradeCheck } from './auth.js'
@@ -129,6 +130,10 @@ export class YjsBridge {
     try {
       name = decodeURIComponent((req.url ?? '').slice(YJS_PATH_PREFIX.length).split('?')[0] ?? '')
       assertDocName(name)
+      // The wire carries C1 in names (peers may hold such docs); a client may open one held here, but not
+      // create one, as HTTP writes may not (api.ts newDocName): an 8-bit terminal acts on CSI in a listing.
+      const control = controlCharIn(name)
+      if (control !== undefined && !this.peer.hasDoc(name)) throw new Error(`the name holds a control character ${control}: new docs have printable names`)
     } catch (err) {
       this.refuse(ws, CloseCode.badRequest, `invalid document name: ${err instanceof Error ? err.message : String(err)}`.slice(0, 120), 'bad_doc_name', remote)
       return

@@ -130,6 +130,19 @@ describe('y-websocket endpoint: auth, names, limits', () => {
     expect(err.message).toMatch(/404/)
   })
 
+  it('a new doc whose name holds a C1 control character is refused with 4400; one held here already opens', async () => {
+    const ws = open.server.url.replace('http', 'ws')
+    // U+009B is CSI, which an 8-bit terminal acts on: HTTP refuses to write such a name, so does a client creating one.
+    const refused = await rawSocket(`${ws}/yjs/new%C2%9Bdoc`).closed
+    expect(refused.code).toBe(CloseCode.badRequest)
+    expect(refused.reason).toMatch(/control character \(\\u009b\) at character 4/)
+    // The wire carries such names (a peer of an earlier version may hold one): a doc held here still opens.
+    await open.peer.write('old\u009bdoc', (doc) => { doc.getMap('kv').set('x', 1) })
+    const held = rawSocket(`${ws}/yjs/old%C2%9Bdoc`)
+    await opened(held.ws)
+    held.ws.close()
+  })
+
   it('beyond maxConnections a client is closed with 1013 (try again later)', async () => {
     const ws = open.server.url.replace('http', 'ws')
     const held = [rawSocket(`${ws}/yjs/a`), rawSocket(`${ws}/yjs/b`), rawSocket(`${ws}/yjs/c`)]
