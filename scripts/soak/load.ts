@@ -22,13 +22,46 @@ export interface LoadFigures {
    * the two connections was then retired — a handshake at each end spent for nothing.
    */
   duplicates: number
+  /** Dials started, by reason (murmur_dials_started_total: swim, sync, presence, ahead, address, discovery). */
+  dials: Record<string, number>
   /** Worst event-loop delay of any of the slot's processes, ms. */
   worstLoopDelayMs: number
   /** CPU time of the slot's processes, s. */
   cpuS: number
 }
 
-const zero = (): LoadFigures => ({ started: 0, timedOut: 0, failed: 0, abandoned: 0, duplicates: 0, worstLoopDelayMs: 0, cpuS: 0 })
+const zero = (): LoadFigures => ({ started: 0, timedOut: 0, failed: 0, abandoned: 0, duplicates: 0, dials: {}, worstLoopDelayMs: 0, cpuS: 0 })
+
+/** The samples of `name` by the value of their label `label` (samples without it are left out). */
+export function metricByLabel (text: string, name: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  const pattern = new RegExp(`^${name}\\{[^}]*\\b${label}="([^"]*)"[^}]*\\} (\\S+)$`)
+  for (const line of text.split('\n')) {
+    const m = pattern.exec(line)
+    if (m !== null) out[m[1] as string] = (out[m[1] as string] ?? 0) + Number(m[2])
+  }
+  return out
+}
+
+/** `b − a` by key (counters read twice). */
+export function subtractCounts (b: Readonly<Record<string, number>>, a: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [k, v] of Object.entries(b)) out[k] = v - (a[k] ?? 0)
+  return out
+}
+
+function addCounts (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = { ...a }
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v
+  return out
+}
+
+/** Dials by reason, largest first, as text: "dials 412 (sync 300, swim 80, ahead 32)". */
+export function dialsText (dials: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(dials).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1])
+  const total = parts.reduce((sum, [, n]) => sum + n, 0)
+  return parts.length === 0 ? 'dials 0' : `dials ${total} (${parts.map(([k, n]) => `${k} ${n}`).join(', ')})`
+}
 
 /** Sums the samples of a Prometheus text exposition whose name is `name` and whose labels include `match`. */
 export function metricSum (text: string, name: string, match: Record<string, string> = {}): number {
@@ -51,6 +84,7 @@ export function parseLoad (text: string): LoadFigures {
     failed: metricSum(text, 'murmur_handshakes_ended_total', { result: 'failed' }),
     abandoned: metricSum(text, 'murmur_handshakes_abandoned_in_line_total'),
     duplicates: metricSum(text, 'murmur_duplicate_connections_closed_total'),
+    dials: metricByLabel(text, 'murmur_dials_started_total', 'reason'),
     worstLoopDelayMs: 1000 * metricSum(text, 'murmur_event_loop_delay_max_seconds'),
     cpuS: metricSum(text, cpuName)
   }
@@ -112,6 +146,7 @@ function add (a: LoadFigures, b: LoadFigures): LoadFigures {
     failed: a.failed + b.failed,
     abandoned: a.abandoned + b.abandoned,
     duplicates: a.duplicates + b.duplicates,
+    dials: addCounts(a.dials, b.dials),
     worstLoopDelayMs: Math.max(a.worstLoopDelayMs, b.worstLoopDelayMs),
     cpuS: a.cpuS + b.cpuS
   }

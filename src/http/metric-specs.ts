@@ -161,6 +161,10 @@ export const SPECS: Spec[] = [
   },
   { name: 'murmur_dials_total', help: 'Outbound dials by result.', type: 'counter', labels: ['result'], read: s => byKey(s.t.dials, 'result') },
   {
+    name: 'murmur_dials_started_total', help: 'Outbound dials started, by reason: the channel whose frame needed the connection (swim, sync, presence), ahead (the prober dials a member before probing it), address (a seed without a peer id), discovery (mDNS).', type: 'counter', labels: ['reason'],
+    read: s => byKey(s.t.dialsBy, 'reason')
+  },
+  {
     name: 'murmur_datagrams_total', help: 'Datagrams (small membership frames over UDP, and their path checks) by direction; failed: sends the socket refused.', type: 'counter', labels: ['direction'],
     read: s => [[{ direction: 'out' }, num(obj(s.t.datagrams).sent)], [{ direction: 'in' }, num(obj(s.t.datagrams).received)], [{ direction: 'failed' }, num(obj(s.t.datagrams).sendFailed)]]
   },

@@ -110,7 +110,7 @@ export class AddressDials {
   }
 
   private async dial (key: string, dial: PendingDial, addrs: Multiaddr[]): Promise<void> {
-    const result = await this.deps.dialer.dial(addrs, key)
+    const result = await this.deps.dialer.dial(addrs, key, 'address')
     this.pending.delete(key)
     if (!this.accepting) return // close() already dropped these frames
     for (const f of dial.frames) this.deps.budget.release(f.frame.byteLength)

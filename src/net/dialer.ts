@@ -13,7 +13,7 @@ import { diagnoseDialFailure } from './diagnose.js'
 import type { DialDiagnosis } from './diagnose.js'
 import type { FirstBytes } from './first-bytes.js'
 import type { MurmurNode } from './node.js'
-import type { TransportCounters } from './stats.js'
+import type { DialReason, TransportCounters } from './stats.js'
 
 export type DialResult =
   | { ok: true, connection: Connection, ms: number }
@@ -69,7 +69,8 @@ export class Dialer {
     return 'queued'
   }
 
-  async dial (target: PeerId | Multiaddr[], label: string): Promise<DialResult> {
+  async dial (target: PeerId | Multiaddr[], label: string, reason: DialReason): Promise<DialResult> {
+    this.deps.counters.dialsBy[reason]++
     const mine: InFlight = { connected: undefined }
     this.inFlight.set(label, mine)
     try {

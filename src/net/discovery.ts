@@ -43,7 +43,7 @@ export class Discovery {
     if (last !== undefined && t - last < DISCOVERY_REPORT_INTERVAL_MS) return
     this.remember(id, t)
     const addrs = info.multiaddrs.filter((a: Multiaddr) => !isWildcard(a)).map(a => withPeerId(a, id))
-    const result = await this.dialer.dial(addrs.length > 0 ? addrs : info.id, id)
+    const result = await this.dialer.dial(addrs.length > 0 ? addrs : info.id, id, 'discovery')
     if (!result.ok) return
     this.log.info('discovered peer on the local network', { peer: id })
     const dest: Destination = { id, addrs: addrs.map(a => a.toString()) }

@@ -20,7 +20,7 @@ import { FrameWriter } from './frame-writer.js'
 import type { MurmurNode } from './node.js'
 import { PeerLink, pickConnection } from './peer-link.js'
 import type { PeerPolicy } from './peer-policy.js'
-import type { TransportCounters } from './stats.js'
+import type { DialReason, TransportCounters } from './stats.js'
 
 /** Unanswered writes (over silentConnectionTimeoutMs) before a connection is presumed dead. */
 const MIN_UNANSWERED_WRITES = 3
@@ -97,7 +97,7 @@ export class Outbound {
     const link = this.link(id)
     if (link === undefined || link.dialing !== undefined || this.hasOpenConnection(id)) return
     if (addrs.length > 0) link.addrs = addrs
-    this.connectionFor(link).catch((err: unknown) => {
+    this.connectionFor(link, 'ahead').catch((err: unknown) => {
       this.deps.log.debug('dial ahead of a probe failed', { peer: id, error: err instanceof Error ? err.message : String(err) })
     })
   }
@@ -298,7 +298,7 @@ export class Outbound {
   private async newWriter (link: PeerLink, channel: Channel): Promise<FrameWriter | undefined> {
     const current = link.writers[channel]
     delete link.writers[channel]
-    const connection = await this.connectionFor(link, current?.connection)
+    const connection = await this.connectionFor(link, channel, current?.connection)
     if (connection === undefined) return undefined
     const { config, counters } = this.deps
     try {
@@ -338,19 +338,19 @@ export class Outbound {
   }
 
   /** An open connection to the link's peer, dialling (once, shared by both channels) if there is none. */
-  private async connectionFor (link: PeerLink, current?: Connection): Promise<Connection | undefined> {
+  private async connectionFor (link: PeerLink, reason: DialReason, current?: Connection): Promise<Connection | undefined> {
     const open = pickConnection(this.deps.node.getConnections(link.peerId), this.deps.localId, current)
     if (open !== undefined) return open
-    link.dialing ??= this.dialLink(link).finally(() => { link.dialing = undefined })
+    link.dialing ??= this.dialLink(link, reason).finally(() => { link.dialing = undefined })
     const dialled = await link.dialing
     if (dialled === undefined) return undefined
     // The peer may have dialled us meanwhile (simultaneous dial): use the connection both ends prefer.
     return pickConnection(this.deps.node.getConnections(link.peerId), this.deps.localId) ?? dialled
   }
 
-  private async dialLink (link: PeerLink): Promise<Connection | undefined> {
+  private async dialLink (link: PeerLink, reason: DialReason): Promise<Connection | undefined> {
     const addrs = link.addrs.map(parseMultiaddr).filter((a): a is Multiaddr => a !== undefined).map(a => withPeerId(a, link.id))
-    const result = await this.deps.dialer.dial(addrs.length > 0 ? addrs : link.peerId, link.id)
+    const result = await this.deps.dialer.dial(addrs.length > 0 ? addrs : link.peerId, link.id, reason)
     if (result.ok) return result.connection
     this.clearLink(link, 'dialFailed')
     // A dial our own gater denied (blocked, not allowed) is policy, not news about the peer: silent,

@@ -5,6 +5,13 @@
 import { perChannel } from '../core/transport.js'
 import type { Channel } from '../core/transport.js'
 
+/**
+ * What a dial was for: a frame of a channel (the first to need the connection; both channels then share
+ * it), `ahead` (the prober dials a member seconds before probing it), `address` (a seed or join address
+ * without a peer id), `discovery` (an mDNS peer).
+ */
+export type DialReason = Channel | 'ahead' | 'address' | 'discovery'
+
 export interface ChannelTraffic {
   framesIn: number
   bytesIn: number
@@ -88,6 +95,8 @@ export interface HandshakeCounts {
 export interface TransportStats {
   channels: Record<Channel, ChannelTraffic>
   dials: { ok: number, failed: number }
+  /** Dials started, by what needed the connection (see DialReason): which protocol makes a heal's handshakes. */
+  dialsBy: Record<DialReason, number>
   handshakes: { inbound: HandshakeCounts, outbound: HandshakeCounts }
   rejectedFrames: RejectedFrames
   droppedOutbound: DroppedOutbound
@@ -137,6 +146,7 @@ export function createCounters (): TransportCounters {
   return {
     channels: perChannel(traffic),
     dials: { ok: 0, failed: 0 },
+    dialsBy: { swim: 0, sync: 0, presence: 0, ahead: 0, address: 0, discovery: 0 },
     handshakes: { inbound: handshakes(), outbound: handshakes() },
     rejectedFrames: { oversized: 0, malformed: 0, timeout: 0, unexpected: 0, rateLimited: 0, blocked: 0, unauthorized: 0, noHandler: 0 },
     droppedOutbound: { queueOverflow: 0, dialFailed: 0, writeFailed: 0, refused: 0, closed: 0 },

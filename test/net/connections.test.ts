@@ -42,6 +42,20 @@ describe('connections', () => {
     expect(atA[1]).toEqual({ type: 'disconnected', id: b.localId })
   })
 
+  it('counts each dial by what needed it: a channel\'s frame, a dial ahead of a probe', async () => {
+    const a = await start({}, 'a')
+    const [b, c] = await Promise.all([start({}, 'b'), start({}, 'c')])
+    let atB = 0
+    b.onFrame('sync', () => { atB++ })
+    a.send('sync', dest(b), Uint8Array.of(1))
+    a.send('swim', dest(b), Uint8Array.of(2)) // shares the sync frame's dial
+    await waitFor(() => atB === 1, 15_000, 'b reached')
+    a.connect(dest(c))
+    await waitFor(() => peersOf(a).includes(c.localId), 15_000, 'a connected to c')
+    expect(a.stats().dialsBy).toEqual({ swim: 0, sync: 1, presence: 0, ahead: 1, address: 0, discovery: 0 })
+    expect(a.stats().dials.ok).toBe(2)
+  })
+
   it('prunes the least recently used idle connection above maxConnections', async () => {
     const a = await start({ maxConnections: 2, pruneGraceMs: 200 }, 'a')
     const [b, c, d] = await Promise.all([start({}, 'b'), start({}, 'c'), start({}, 'd')])

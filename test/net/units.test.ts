@@ -407,7 +407,7 @@ describe('Dialer deadlines (dialer.ts)', () => {
   it('a connect that gets no answer fails at the plain dial timeout, not the one stretched by the local health', async () => {
     // Issue 14: stretched 4×, a dial begun into a partition held its slot and the member's frames for 12 s after the heal.
     const started = performance.now()
-    const result = await dialer(stubNode(undefined, 0), 4).dial(target, 'test')
+    const result = await dialer(stubNode(undefined, 0), 4).dial(target, 'test', 'swim')
     const ms = performance.now() - started
     expect(result.ok).toBe(false)
     expect(result.ok ? undefined : result.diagnosis.kind).toBe('timeout')
@@ -417,7 +417,7 @@ describe('Dialer deadlines (dialer.ts)', () => {
   })
 
   it('a handshake under way past the plain timeout gets the stretched one', async () => {
-    const result = await dialer(stubNode(20, 500), 4).dial(target, 'test')
+    const result = await dialer(stubNode(20, 500), 4).dial(target, 'test', 'swim')
     expect(result.ok).toBe(true)
   })
 
@@ -425,7 +425,7 @@ describe('Dialer deadlines (dialer.ts)', () => {
     const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
     // Handshakes that connect at once: the third dial waits in line behind two making progress.
     const moving = dialer(stubNode(5, 150), 4)
-    const dials = ['a', 'b', 'c'].map(async label => await moving.dial(target, label))
+    const dials = ['a', 'b', 'c'].map(async label => await moving.dial(target, label, 'swim'))
     await sleep(40)
     expect(['a', 'b', 'c', 'z'].map(l => moving.stage(l))).toEqual(['handshaking', 'handshaking', 'queued', 'none'])
     await Promise.all(dials)
@@ -433,14 +433,14 @@ describe('Dialer deadlines (dialer.ts)', () => {
     // SYNs never answered (a partition): the dials under way are connecting, and a dial in line behind
     // them is no better off — it is not reported as merely queued.
     const stuck = dialer(stubNode(undefined, 0), 1)
-    const stuckDials = ['a', 'b', 'c'].map(async label => await stuck.dial(target, label))
+    const stuckDials = ['a', 'b', 'c'].map(async label => await stuck.dial(target, label, 'swim'))
     await sleep(40)
     expect(['a', 'b', 'c'].map(l => stuck.stage(l))).toEqual(['connecting', 'connecting', 'connecting'])
     await Promise.all(stuckDials)
   })
 
   it('a healthy peer keeps the plain timeout for the handshake too', async () => {
-    const result = await dialer(stubNode(20, 500), 1).dial(target, 'test')
+    const result = await dialer(stubNode(20, 500), 1).dial(target, 'test', 'swim')
     expect(result.ok).toBe(false)
     expect(result.ok ? '' : result.diagnosis.explanation).toContain('did not complete within 200 ms')
   })

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { describe, expect, test } from 'vitest'
-import { coresBusy, coresOf, parseLoad } from '../../../scripts/soak/load.ts'
+import { coresBusy, coresOf, dialsText, parseLoad, subtractCounts } from '../../../scripts/soak/load.ts'
 
 describe('soak load figures', () => {
   test('cores busy over a heal: CPU seconds per second, two decimals, never a division by zero', () => {
@@ -24,5 +24,23 @@ describe('soak load figures', () => {
       'murmur_duplicate_connections_closed_total 2'
     ].join('\n')
     expect(parseLoad(text)).toMatchObject({ cpuS: 12.5, started: 7, timedOut: 1, duplicates: 2 })
+  })
+
+  test('dials by reason are read per label, subtracted between two readings and printed largest first', () => {
+    const text = (sync: number): string => [
+      '# TYPE murmur_dials_started_total counter',
+      `murmur_dials_started_total{reason="sync"} ${sync}`,
+      'murmur_dials_started_total{reason="swim"} 5',
+      'murmur_dials_started_total{reason="ahead"} 0',
+      'murmur_dials_total{result="ok"} 9'
+    ].join('\n')
+    const before = parseLoad(text(2)).dials
+    const after = parseLoad(text(40)).dials
+    expect(before).toEqual({ sync: 2, swim: 5, ahead: 0 })
+    const heal = subtractCounts(after, before)
+    expect(heal).toEqual({ sync: 38, swim: 0, ahead: 0 })
+    expect(dialsText(after)).toBe('dials 45 (sync 40, swim 5)')
+    expect(dialsText(heal)).toBe('dials 38 (sync 38)')
+    expect(dialsText({})).toBe('dials 0')
   })
 })
