@@ -104,7 +104,8 @@ export function verdictOf (slot: Pick<Slot, 'name' | 'starts'>, samples: { rss: 
   }
   const [second, last] = windows(list, x => x.mb)
   const [heapSecond, heapLast] = windows(samples.heap, x => x.mb)
-  const [structsSecond, structsLast] = windows(samples.structs, x => x.structs)
+  // Whole structs: a median of an even count may fall between two.
+  const [structsSecond, structsLast] = windows(samples.structs, x => x.structs).map(Math.round) as [number, number]
   const structsGrowth = Math.max(0, structsLast - structsSecond)
   const after = list.filter(x => x.t >= start + window)
   return {
