@@ -25,7 +25,7 @@ import { HELP, parseSoakArgs } from './soak/options.ts'
 import type { SoakOptions } from './soak/options.ts'
 import { failures, overBounds, summaryTable } from './soak/report.ts'
 import type { SoakResult } from './soak/report.ts'
-import { FLAT_RATIO, RssSampler, median } from './soak/rss.ts'
+import { RssSampler, rssSummary } from './soak/rss.ts'
 import { SOAK_DOC, Writer, holdsWrite } from './soak/writer.ts'
 import type { WriteValue } from './soak/writer.ts'
 
@@ -145,8 +145,6 @@ async function main (): Promise<SoakResult> {
   const loadTotal = load.total()
 
   const verdicts = rss.verdicts(start, end)
-  const judged = verdicts.filter(v => v.stable)
-  const maxRatio = Math.max(0, ...judged.map(v => v.ratio))
   const result: SoakResult = {
     peers: options.peers,
     minutes: options.minutes,
@@ -175,17 +173,7 @@ async function main (): Promise<SoakResult> {
       cores: availableParallelism(),
       healCores: chaos.events.filter(e => e.kind === 'partition').map(e => e.handshakes === undefined ? null : coresOf(e.handshakes))
     },
-    rss: {
-      flat: judged.length > 0 && maxRatio <= FLAT_RATIO,
-      ratio: FLAT_RATIO,
-      maxRatio,
-      judged: judged.length,
-      medianFirstMb: median(judged.map(v => v.secondWindowMedianMb)),
-      medianLastMb: median(judged.map(v => v.lastWindowMedianMb)),
-      maxSlopeMbPerMin: Math.max(0, ...judged.map(v => v.slopeMbPerMin)),
-      medianHeapFirstMb: median(judged.map(v => v.heapSecondMb)),
-      medianHeapLastMb: median(judged.map(v => v.heapLastMb))
-    },
+    rss: rssSummary(verdicts),
     bounds: { healS: options.healBoundS, rejoinS: options.rejoinBoundS, slowHeals: 0, slowRejoins: 0 },
     failures: [],
     ok: false

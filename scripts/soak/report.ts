@@ -6,7 +6,7 @@ import type { DeathRecord } from './deaths.ts'
 import { coresBusy, dialsText } from './load.ts'
 import type { LoadFigures } from './load.ts'
 import { FLAT_RATIO } from './rss.ts'
-import type { RssVerdict } from './rss.ts'
+import type { RssSummary, RssVerdict } from './rss.ts'
 
 export interface SoakResult {
   peers: number
@@ -36,7 +36,7 @@ export interface SoakResult {
    * peers kept busy from the heal until both measures were taken.
    */
   cpu: { peersS: number, soakS: number, wallS: number, cores: number, healCores: Array<number | null> }
-  rss: { flat: boolean, ratio: number, maxRatio: number, judged: number, medianFirstMb: number, medianLastMb: number, maxSlopeMbPerMin: number, medianHeapFirstMb: number, medianHeapLastMb: number }
+  rss: RssSummary
   /** The bounds every heal and every restart is held to, and how many exceeded them (or never got there). */
   bounds: { healS: number, rejoinS: number, slowHeals: number, slowRejoins: number }
   /** Every check: why the verdict is FAILED (empty: OK). */
@@ -55,7 +55,7 @@ export function overBounds (r: Pick<SoakResult, 'healMembershipMs' | 'healDocsMs
 /** Why a soak with these figures fails, one phrase per check that did not hold (empty: it passed). */
 export function failures (r: Omit<SoakResult, 'failures' | 'ok'>, converged: boolean): string[] {
   const out: string[] = []
-  if (!r.rss.flat) out.push('RSS not flat')
+  if (!r.rss.flat) out.push(`RSS not flat ${r.rss.judged === 0 ? '(no peer judged)' : `on ${r.rss.notFlat.join(', ')}`}`)
   if (r.falseDeaths > 0) out.push(`${r.falseDeaths} false death(s)`)
   if (r.lostWrites > 0) out.push(`${r.lostWrites} lost write(s)`)
   if (r.crashes.length > 0) out.push(`${r.crashes.length} crash(es)`)
@@ -69,14 +69,14 @@ const mb = (x: number): string => x.toFixed(0).padStart(5)
 
 export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], writesBySlot: ReadonlyMap<string, { attempts: number, failures: number }>, events: readonly ChaosEvent[], loadBySlot: ReadonlyMap<string, LoadFigures> = new Map()): string {
   const lines: string[] = []
-  lines.push('', 'peer  starts  rss first  2nd-window  last-window  ratio  slope MB/min  last    heap 2nd→last  writes ok/tried  handshakes/timed out/failed/skipped  worst loop delay  cpu s  judged')
+  lines.push('', 'peer  starts  rss first  2nd-window  last-window  ratio  slope MB/min  last    heap 2nd→last  structs 2nd→last  allowance     limit  writes ok/tried  handshakes/timed out/failed/skipped  worst loop delay  cpu s  judged')
   for (const v of rss) {
     const w = writesBySlot.get(v.slot) ?? { attempts: 0, failures: 0 }
     const l = loadBySlot.get(v.slot)
     const hs = l === undefined ? '?' : `${l.started}/${l.timedOut}/${l.failed}/${l.abandoned}`
     const loop = l === undefined ? '?' : `${l.worstLoopDelayMs.toFixed(0)} ms`
     const cpu = l === undefined ? '?' : l.cpuS.toFixed(0)
-    lines.push(`${v.slot.padEnd(5)} ${String(v.starts).padStart(6)}  ${mb(v.firstMb)} MB   ${mb(v.secondWindowMedianMb)} MB     ${mb(v.lastWindowMedianMb)} MB  ${v.ratio.toFixed(2).padStart(5)}  ${v.slopeMbPerMin.toFixed(2).padStart(12)}  ${mb(v.lastMb)} MB  ${`${v.heapSecondMb.toFixed(0)}→${v.heapLastMb.toFixed(0)} MB`.padStart(13)}  ${`${w.attempts - w.failures}/${w.attempts}`.padStart(15)}  ${hs.padStart(35)}  ${loop.padStart(16)}  ${cpu.padStart(5)}  ${v.stable ? 'yes' : 'no (restarted)'}`)
+    lines.push(`${v.slot.padEnd(5)} ${String(v.starts).padStart(6)}  ${mb(v.firstMb)} MB   ${mb(v.secondWindowMedianMb)} MB     ${mb(v.lastWindowMedianMb)} MB  ${v.ratio.toFixed(2).padStart(5)}  ${v.slopeMbPerMin.toFixed(2).padStart(12)}  ${mb(v.lastMb)} MB  ${`${v.heapSecondMb.toFixed(0)}→${v.heapLastMb.toFixed(0)} MB`.padStart(13)}  ${`${v.structsSecond}→${v.structsLast}`.padStart(16)}  ${v.allowanceMb.toFixed(1).padStart(6)} MB  ${mb(v.limitMb)} MB  ${`${w.attempts - w.failures}/${w.attempts}`.padStart(15)}  ${hs.padStart(35)}  ${loop.padStart(16)}  ${cpu.padStart(5)}  ${v.stable ? (v.flat ? 'yes: flat' : 'yes: NOT flat') : 'no (restarted)'}`)
   }
   lines.push('', 'fault            what                          converged after')
   for (const e of events) {
@@ -95,7 +95,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
     `cpu:           peers ${r.cpu.peersS.toFixed(0)} s, this script ${r.cpu.soakS.toFixed(0)} s, in ${r.cpu.wallS.toFixed(0)} s: ${((r.cpu.peersS + r.cpu.soakS) / Math.max(1, r.cpu.wallS)).toFixed(2)} of ${r.cpu.cores} cores busy on average; during heals the peers kept ${r.cpu.healCores.map(c => c === null ? '?' : c.toFixed(2)).join(', ')} busy`,
     `handshakes:    ${r.handshakes.started} started on all peers, ${r.handshakes.timedOut} timed out, ${r.handshakes.failed} failed, ${r.handshakes.abandoned} skipped in line (their dialler gave up first), ${r.handshakes.duplicates} duplicate connections of simultaneous dials closed; worst event-loop delay of any peer ${r.worstLoopDelayMs.toFixed(0)} ms`,
     `convergence:   after heals max ${fmt(maxOf(r.healDocsMs))} (writes), ${fmt(maxOf(r.healMembershipMs))} (members); rejoin after restart max ${fmt(maxOf(r.rejoinMs))}; final ${fmt(r.finalConvergeMs)}`,
-    `rss:           ${r.rss.flat ? 'flat' : 'NOT flat'} — last-window / second-window median ≤ ${FLAT_RATIO} on all ${r.rss.judged} never-restarted peers (max ${r.rss.maxRatio.toFixed(2)}, max slope ${r.rss.maxSlopeMbPerMin.toFixed(2)} MB/min, median ${r.rss.medianFirstMb.toFixed(0)} → ${r.rss.medianLastMb.toFixed(0)} MB; V8 heap median ${r.rss.medianHeapFirstMb.toFixed(0)} → ${r.rss.medianHeapLastMb.toFixed(0)} MB)`,
+    `rss:           ${r.rss.flat ? 'flat' : `NOT flat ${r.rss.judged === 0 ? '(no peer judged)' : `on ${r.rss.notFlat.join(', ')}`}`} — last-window median ≤ ${FLAT_RATIO} × second-window median + the growth of the peer's Yjs structs × ${r.rss.structRssBytes} B × ${r.rss.structMargin}, on all ${r.rss.judged} never-restarted peers (max ratio ${r.rss.maxRatio.toFixed(2)}, max structs growth ${r.rss.maxStructsGrowth} → max allowance ${r.rss.maxAllowanceMb.toFixed(1)} MB, max slope ${r.rss.maxSlopeMbPerMin.toFixed(2)} MB/min, median ${r.rss.medianFirstMb.toFixed(0)} → ${r.rss.medianLastMb.toFixed(0)} MB; V8 heap median ${r.rss.medianHeapFirstMb.toFixed(0)} → ${r.rss.medianHeapLastMb.toFixed(0)} MB)`,
     `bounds:        heals re-merged (members and writes) within ${r.bounds.healS} s: ${r.healMembershipMs.length - r.bounds.slowHeals} of ${r.healMembershipMs.length}; restarts alive everywhere within ${r.bounds.rejoinS} s: ${r.rejoinMs.length - r.bounds.slowRejoins} of ${r.rejoinMs.length}`,
     `verdict:       ${r.ok ? 'OK' : `FAILED: ${r.failures.join('; ')}`}`)
   return lines.join('\n')

@@ -197,6 +197,7 @@ export const SPECS: Spec[] = [
   { name: 'murmur_sync_bytes_total', help: 'Replication frame bytes by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.bytesIn, s.r.bytesOut, 'type') },
   ...replicationCounterSpecs(),
   { name: 'murmur_docs', help: 'Documents loaded in memory on this peer.', type: 'gauge', read: s => one(s.r.docs) },
+  { name: 'murmur_doc_structs', help: 'Yjs structs held by the documents loaded on this peer (items, deleted ones included, and GC ranges): their CRDT history, which grows with every overwrite.', type: 'gauge', read: s => one(s.r.docStructs) },
   {
     name: 'murmur_docs_held', help: 'Documents this peer holds (stored), by kind: homed here, or a guest copy (kept until its homes hold it, or open here).', type: 'gauge', labels: ['kind'],
     read: s => [[{ kind: 'homed' }, num(s.r.homedDocs)], [{ kind: 'guest' }, num(s.r.guestDocs)]]

@@ -25,6 +25,16 @@ export function pendingBytes (doc: Y.Doc): number {
 }
 
 /**
+ * Yjs structs `doc` holds: its items, deleted ones included (an overwritten map value stays as one), and GC
+ * ranges. Its CRDT history, which memory grows with; O(clients): the struct arrays are counted, not walked.
+ */
+export function structCount (doc: Y.Doc): number {
+  let n = 0
+  for (const structs of doc.store.clients.values()) n += structs.length
+  return n
+}
+
+/**
  * Runs `fn` (an encoding) as if nothing were pending. `Y.encodeStateAsUpdate` appends the pending structs
  * and deletions to what it encodes: relayed in every diff and persisted by every compaction, a pending blob
  * (possibly never integrable, from a hostile peer) would follow the doc to every replica and across

@@ -45,7 +45,7 @@ import type { SyncMessage, SyncMessageOf } from './codec.js'
 import { Compactor } from './compactor.js'
 import { resolveReplicationConfig } from './config.js'
 import type { ReplicationConfig, ReplicationInit, ReplicationPresetName } from './config.js'
-import { pendingBytes } from './doc-entry.js'
+import { pendingBytes, structCount } from './doc-entry.js'
 import type { DocEntry, EncodedMeta } from './doc-entry.js'
 import { DocRegistry } from './doc-registry.js'
 import type { OpenCallback } from './doc-registry.js'
@@ -1002,6 +1002,7 @@ export class Replicator {
   }
 
   stats (): ReplicatorStats {
+    const ready = this.registry.readyEntries()
     return {
       ...structuredClone(this.counters),
       docs: this.registry.size,
@@ -1017,7 +1018,8 @@ export class Replicator {
       reassemblyBytes: this.link.reassemblyBytes,
       pendingFlushes: this.flushes.size,
       pendingWrites: this.pendingWrites,
-      pendingUpdateBytes: this.registry.readyEntries().reduce((sum, e) => sum + pendingBytes(e.doc), 0)
+      pendingUpdateBytes: ready.reduce((sum, e) => sum + pendingBytes(e.doc), 0),
+      docStructs: ready.reduce((sum, e) => sum + structCount(e.doc), 0)
     }
   }
 

@@ -126,6 +126,8 @@ export interface ReplicatorStats extends ReplicatorCounters {
   pendingWrites: number
   /** Bytes of remote updates held waiting for missing dependencies, all open docs. */
   pendingUpdateBytes: number
+  /** Yjs structs (items, deleted ones included, and GC ranges) of all loaded docs: their CRDT history. */
+  docStructs: number
 }
 
 function zeroCounts (): Counts {

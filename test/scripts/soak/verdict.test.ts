@@ -14,7 +14,7 @@ const passing: Omit<SoakResult, 'failures' | 'ok'> = {
   healMembershipMs: [4_000, 9_000], healDocsMs: [6_000, 9_900], rejoinMs: [800, 4_900], finalConvergeMs: 2_000,
   handshakes: { started: 0, timedOut: 0, failed: 0, abandoned: 0, duplicates: 0 }, worstLoopDelayMs: 100,
   cpu: { peersS: 1, soakS: 1, wallS: 1, cores: 2, healCores: [] },
-  rss: { flat: true, ratio: 1.3, maxRatio: 1.1, judged: 28, medianFirstMb: 120, medianLastMb: 130, maxSlopeMbPerMin: 1, medianHeapFirstMb: 30, medianHeapLastMb: 35 },
+  rss: { flat: true, ratio: 1.3, maxRatio: 1.1, judged: 28, medianFirstMb: 120, medianLastMb: 130, maxSlopeMbPerMin: 1, medianHeapFirstMb: 30, medianHeapLastMb: 35, structRssBytes: 880, structMargin: 1.5, maxStructsGrowth: 0, maxAllowanceMb: 0, notFlat: [], peers: [] },
   bounds: { healS: 10, rejoinS: 5, slowHeals: 0, slowRejoins: 0 }
 }
 
@@ -40,7 +40,7 @@ describe('soak verdict', () => {
 
   test('other bounds as given; every failed check named', () => {
     expect(judged({ bounds: { healS: 5, rejoinS: 5, slowHeals: 0, slowRejoins: 0 } })).toEqual(['2 of 2 heals not re-merged within 5 s'])
-    expect(failures({ ...passing, falseDeaths: 3, lostWrites: 1, crashes: ['p1'], rss: { ...passing.rss, flat: false } }, false))
-      .toEqual(['RSS not flat', '3 false death(s)', '1 lost write(s)', '1 crash(es)', 'did not converge'])
+    expect(failures({ ...passing, falseDeaths: 3, lostWrites: 1, crashes: ['p1'], rss: { ...passing.rss, flat: false, notFlat: ['p03', 'p07'] } }, false))
+      .toEqual(['RSS not flat on p03, p07', '3 false death(s)', '1 lost write(s)', '1 crash(es)', 'did not converge'])
   })
 })
