@@ -21,9 +21,12 @@
  * hosts than the budget (64 connections) each such dial made the budget close another connection that a
  * later draw dialled again: a simulated 100-peer mesh, all hosting a doc that 30 of them write twice a
  * second, made 14,862 dials a minute where the same mesh idle makes 5,392 (now 5,671, seed 7). Well below the
- * budget a dial opens a connection that stays, so any host may be drawn: a host across a just-healed
- * partition gets the news at once (a 30-peer heal waited up to 1.5 s longer for it when only connected
- * hosts were drawn). The homes are always sent to directly, connected or not; anti-entropy repairs what an epidemic misses.
+ * budget a dial opens a connection that stays, so one of the k may be any host, once a second
+ * (SPREAD_DIAL_INTERVAL_MS): a host across a just-healed partition gets the news soon (a 30-peer heal waited
+ * up to 1.5 s longer for it when only connected hosts were drawn), but a peer back from a partition, with
+ * few connections, no longer dials a new host with every batch — four a second — into a heal that is
+ * already short of CPU. The homes are always sent to directly, connected or not (dial-backoff.ts holds back
+ * a home whose dial just failed); anti-entropy repairs what an epidemic misses.
  */
 import * as Y from 'yjs'
 import type { Clock, Timer } from '../core/clock.js'
