@@ -87,6 +87,7 @@ export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help:
   docsDropped: { name: 'murmur_guest_copies_dropped_total', help: 'Guest copies dropped after every current home confirmed holding them durably.' },
   framesPaced: { name: 'murmur_sync_frames_paced_total', help: 'Sync frames that waited for the per-peer send pace (kept under the receivers\' frame and byte limits).' },
   framesPaceDropped: { name: 'murmur_sync_frames_pace_dropped_total', help: 'Sync frames dropped because a peer\'s pace queue was full (anti-entropy sends them again later).' },
+  framesHeldBack: { name: 'murmur_sync_frames_held_back_total', help: 'Sync frames not sent because they needed a dial to a peer whose last dial failed moments ago (1 s, doubling to 8 s; anti-entropy repairs them).' },
   writesTooLarge: { name: 'murmur_writes_too_large_total', help: 'Writes refused because they would take a document past maxDocBytes (DocTooLargeError, HTTP 413).' },
   writesMalformed: { name: 'murmur_writes_malformed_total', help: 'Local edits that stored a lone surrogate (text UTF-8 cannot carry), withdrawn before or right after they were applied (InvalidTextError).' },
   evictions: { name: 'murmur_doc_evictions_total', help: 'Loaded documents evicted from memory because they were idle or to make room (they stay stored).' },

@@ -21,9 +21,12 @@
  * hosts than the budget (64 connections) each such dial made the budget close another connection that a
  * later draw dialled again: a simulated 100-peer mesh, all hosting a doc that 30 of them write twice a
  * second, made 14,862 dials a minute where the same mesh idle makes 5,392 (now 5,671, seed 7). Well below the
- * budget a dial opens a connection that stays, so any host may be drawn: a host across a just-healed
- * partition gets the news at once (a 30-peer heal waited up to 1.5 s longer for it when only connected
- * hosts were drawn). The homes are always sent to directly, connected or not; anti-entropy repairs what an epidemic misses.
+ * budget a dial opens a connection that stays, so one of the k may be any host, once a second
+ * (SPREAD_DIAL_INTERVAL_MS): a host across a just-healed partition gets the news soon (a 30-peer heal waited
+ * up to 1.5 s longer for it when only connected hosts were drawn), but a peer back from a partition, with
+ * few connections, no longer dials a new host with every batch — four a second — into a heal that is
+ * already short of CPU. The homes are always sent to directly, connected or not (dial-backoff.ts holds back
+ * a home whose dial just failed); anti-entropy repairs what an epidemic misses.
  */
 import * as Y from 'yjs'
 import type { Clock, Timer } from '../core/clock.js'
@@ -36,6 +39,9 @@ import type { ReplicatorCounters } from './stats.js'
 import type { PeerDirectory } from '../core/directory.js'
 import type { SyncLink } from './sync-link.js'
 import { pushTargets } from './alive-set.js'
+
+/** At most one epidemic target a second is drawn regardless of connections (see Pusher.spread). */
+export const SPREAD_DIAL_INTERVAL_MS = 1_000
 
 export interface PusherOptions {
   localId: PeerId
@@ -71,6 +77,8 @@ export class Pusher {
   private readonly batches = new Map<string, Batch>()
   private timer: Timer | undefined
   private due = Infinity
+  /** When an epidemic target was last drawn among all hosts and was not connected (see `spread`). */
+  private anyAt = Number.NEGATIVE_INFINITY
 
   constructor (private readonly o: PusherOptions) {}
 
@@ -125,10 +133,20 @@ export class Pusher {
     this.timer = this.o.clock.setTimeout(() => { this.flush() }, delayMs)
   }
 
-  /** k of `hosts` for an epidemic push: any of them while a dial costs no other connection, else the connected first. */
+  /**
+   * k of `hosts` for an epidemic push, the connected first (spreadTargets). While a dial costs no other
+   * connection, one of the k may be any host, once per SPREAD_DIAL_INTERVAL_MS: a host across a just-healed
+   * partition gets the news without waiting for anti-entropy, and a peer that came back does not dial a new
+   * host with every batch it sends (four a second) while its connections are few.
+   */
   private spread (hosts: readonly PeerId[]): PeerId[] {
     const k = this.o.fanout()
-    return this.o.hasConnectionRoom() ? this.o.random.sample(hosts, k) : spreadTargets(this.o.random, hosts, k, this.o.connected)
+    const now = this.o.clock.now()
+    if (!this.o.hasConnectionRoom() || now - this.anyAt < SPREAD_DIAL_INTERVAL_MS) return spreadTargets(this.o.random, hosts, k, this.o.connected)
+    const [any] = this.o.random.sample(hosts, 1)
+    if (any === undefined) return []
+    if (!this.o.connected(any)) this.anyAt = now
+    return [any, ...spreadTargets(this.o.random, hosts.filter(h => h !== any), k - 1, this.o.connected)]
   }
 
   private send (b: Batch): void {

@@ -379,8 +379,15 @@ export class Replicator {
     this.running = true
     this.unsubscribe.push(
       this.transport.onFrame(Channel.sync, (from, bytes) => { this.onFrame(from, bytes) }),
+      // A failed dial holds back new dials of sync frames to that peer for a moment (dial-backoff.ts).
+      this.transport.onPeerEvent((e) => {
+        if (e.id === undefined) return
+        if (e.type === 'unreachable') this.link.backoff.failed(e.id)
+        else if (e.type === 'connected') this.link.backoff.reset(e.id)
+      }),
       this.peers.onPeerAlive((id) => {
         if (!this.running) return
+        this.link.backoff.reset(id)
         this.refreshMembers()
         this.aliveResyncs.cameAlive(id)
       }),

@@ -95,6 +95,8 @@ export interface ReplicatorCounters {
   /** Sync frames that waited for the per-peer pace (pacer.ts), and frames dropped because a peer's pace queue was full. */
   framesPaced: number
   framesPaceDropped: number
+  /** Sync frames not sent because they needed a dial to a peer whose last dial failed moments ago (dial-backoff.ts). */
+  framesHeldBack: number
   /** Writes refused because they would take a doc past maxDocBytes. */
   writesTooLarge: number
   /** Local edits holding a lone surrogate, withdrawn: by `write` (InvalidTextError) or after an edit on the doc itself (well-formed.ts). */
@@ -192,6 +194,7 @@ export function createCounters (): ReplicatorCounters {
     docsDropped: 0,
     framesPaced: 0,
     framesPaceDropped: 0,
+    framesHeldBack: 0,
     writesTooLarge: 0,
     writesMalformed: 0
   }

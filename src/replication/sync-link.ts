@@ -11,6 +11,7 @@ import { Channel } from '../core/transport.js'
 import type { PeerId, Transport } from '../core/transport.js'
 import { decodeSync, encodeSync } from './codec.js'
 import type { SyncMessage } from './codec.js'
+import { DialBackoff } from './dial-backoff.js'
 import { Pacer } from './pacer.js'
 import type { PaceLimits } from './pacer.js'
 import { Reassembler } from './reassembler.js'
@@ -36,6 +37,8 @@ const UINT32 = 0x1_0000_0000
 export class SyncLink {
   private readonly reassembler: Reassembler
   private readonly pacer: Pacer
+  /** Peers whose last dial failed: frames to them that would dial again wait out the back-off (dropped). */
+  readonly backoff: DialBackoff
   /**
    * Id of the next chunked transfer. The first is random: receivers key partial transfers by (sender, id),
    * and a restarted sender that began again at 0 would have its first transfers merged with the stale parts
@@ -47,6 +50,7 @@ export class SyncLink {
 
   constructor (private readonly o: SyncLinkOptions) {
     this.reassembler = new Reassembler(o.reassembly, o.now)
+    this.backoff = new DialBackoff(o.now, o.random)
     this.pacer = new Pacer(o.pace, o.clock, (to, frame) => {
       this.o.transport.send(Channel.sync, { id: to, addrs: this.o.peers.addressesOf(to) }, frame)
     })
@@ -60,6 +64,7 @@ export class SyncLink {
   /** `peer` left the mesh: frames still waiting for it are dropped. */
   forget (peer: PeerId): void {
     this.pacer.forget(peer)
+    this.backoff.reset(peer)
     this.syncPacerCounters()
   }
 
@@ -83,17 +88,23 @@ export class SyncLink {
   }
 
   clear (): void {
+    this.backoff.clear()
     this.reassembler.clear()
     this.pacer.clear()
   }
 
   /**
    * Sends `msg` to `to`, chunked if needed. Returns the bytes sent (0 if the message exceeds
-   * maxTransferBytes: counted and logged, not sent — a local limit, not a network fault).
+   * maxTransferBytes: counted and logged, not sent — a local limit, not a network fault; 0 too, counted, if
+   * it would dial a peer whose last dial failed moments ago: see dial-backoff.ts).
    */
   send (to: PeerId, msg: SyncMessage): number {
-    const bytes = encodeSync(msg)
     const { counters } = this.o
+    if (this.backoff.holds(to) && this.o.transport.isConnected?.(to) === false) {
+      counters.framesHeldBack++
+      return 0
+    }
+    const bytes = encodeSync(msg)
     if (bytes.byteLength > this.o.reassembly.maxTransferBytes) {
       counters.oversizeDropped++
       this.o.warnings.warn('oversize-out', 'message exceeds maxTransferBytes; not sent', { type: msg.type, bytes: bytes.byteLength, to })

@@ -144,8 +144,14 @@ async function run (seed: number): Promise<HealRun> {
 
 const s = (ms: number | undefined): string => (ms === undefined ? 'never (60 s)' : `${(ms / 1000).toFixed(1)} s`)
 
-/** Dials after the heal: a peer needs a few new connections, not one per member that came back. */
-const MAX_DIALS = 4 * SIZE
+/**
+ * Dials after the heal: a peer needs a few new connections, not one per member that came back. Every peer
+ * used to tell every member that came back which docs it holds open, dialling it if need be: 72–96 dials at
+ * seeds 14, 1414, 7, 15 and 16, 69 of 87 sync dials at seed 14 that listing. Beyond pushAllMaxHosts peers it
+ * goes only over a connection already open (AntiEntropy.tellsOpenDocs), and an epidemic push draws at most
+ * one host a second regardless of connections (Pusher.spread): 34–49 dials at the same seeds.
+ */
+const MAX_DIALS = 2 * SIZE
 /**
  * Every peer's read of the heal doc holds both sides' writes. Until read repair (read-repair.ts) and homes
  * answering readers' listings at once (AntiEntropy.handleDigests), a guest copy fetched before the homes
@@ -154,7 +160,7 @@ const MAX_DIALS = 4 * SIZE
  * 3.8, 3.0, 2.5 s (4.5, 4.8, 4.0, 3.8, 3.0 s). The real soak's bound is 10 s; this one says the fix holds.
  */
 const READS_BOUND_MS = 4_000
-const TEST = 're-merges writes within 10 s, the heal doc on every reader within 4 s and members within 5 s, with at most 4 dials a peer, without false deaths or abandoned handshakes'
+const TEST = 're-merges writes within 10 s, the heal doc on every reader within 4 s and members within 5 s, with at most 2 dials a peer, without false deaths or abandoned handshakes'
 
 describe('a heal at 30 peers on starved CPUs (issue 14)', () => {
   // One seed in the suite (~40 s); MURMUR_SEED=1414 and 7 pass too. Without the fix (handshake slots,
