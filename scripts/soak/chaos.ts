@@ -39,7 +39,7 @@ export interface ChaosEvent {
   /** partition: peers that no longer saw every peer alive when asked again right after all had. */
   relapsed?: number
   /** partition: handshakes on all peers from the heal until both measures were taken (timed out, failed). */
-  handshakes?: { started: number, timedOut: number, failed: number, abandoned: number, duplicates: number, dials: Record<string, number>, seconds: number, cpuS: number }
+  handshakes?: { started: number, timedOut: number, failed: number, abandoned: number, duplicates: number, dials: Record<string, number>, unconnected: Record<string, number>, seconds: number, cpuS: number }
 }
 
 export interface ChaosTiming { partitionMs: number, downMs: number, pauseMs: number }
@@ -133,9 +133,9 @@ export class Chaos {
     const loadAfter = this.load?.total()
     const handshakes = loadBefore === undefined || loadAfter === undefined
       ? undefined
-      : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, abandoned: loadAfter.abandoned - loadBefore.abandoned, duplicates: loadAfter.duplicates - loadBefore.duplicates, dials: subtractCounts(loadAfter.dials, loadBefore.dials), seconds, cpuS: loadAfter.cpuS - loadBefore.cpuS }
+      : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, abandoned: loadAfter.abandoned - loadBefore.abandoned, duplicates: loadAfter.duplicates - loadBefore.duplicates, dials: subtractCounts(loadAfter.dials, loadBefore.dials), unconnected: subtractCounts(loadAfter.unconnected, loadBefore.unconnected), seconds, cpuS: loadAfter.cpuS - loadBefore.cpuS }
     this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(relapsed === undefined ? {} : { relapsed }), ...(handshakes === undefined ? {} : { handshakes }) })
-    const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone), ${handshakes.duplicates} duplicate connections closed (simultaneous dials); ${dialsText(handshakes.dials)}; ${coresBusy(handshakes)}`
+    const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone), ${handshakes.duplicates} duplicate connections closed (simultaneous dials); ${dialsText(handshakes.dials, handshakes.unconnected)}; ${coresBusy(handshakes)}`
     const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s`).join(', ')
     const polled = `; read in ${docRounds.count} round(s), the longest ${(docRounds.longestMs / 1000).toFixed(1)} s`
     this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last}${polled})`}${cost}`)

@@ -24,13 +24,15 @@ export interface LoadFigures {
   duplicates: number
   /** Dials started, by reason (murmur_dials_started_total: swim, sync, presence, ahead, address, discovery). */
   dials: Record<string, number>
+  /** Replication messages sent with no open connection, by kind (murmur_sync_messages_unconnected_total): what made the sync dials. */
+  unconnected: Record<string, number>
   /** Worst event-loop delay of any of the slot's processes, ms. */
   worstLoopDelayMs: number
   /** CPU time of the slot's processes, s. */
   cpuS: number
 }
 
-const zero = (): LoadFigures => ({ started: 0, timedOut: 0, failed: 0, abandoned: 0, duplicates: 0, dials: {}, worstLoopDelayMs: 0, cpuS: 0 })
+const zero = (): LoadFigures => ({ started: 0, timedOut: 0, failed: 0, abandoned: 0, duplicates: 0, dials: {}, unconnected: {}, worstLoopDelayMs: 0, cpuS: 0 })
 
 /** The samples of `name` by the value of their label `label` (samples without it are left out). */
 export function metricByLabel (text: string, name: string, label: string): Record<string, number> {
@@ -56,11 +58,17 @@ function addCounts (a: Readonly<Record<string, number>>, b: Readonly<Record<stri
   return out
 }
 
-/** Dials by reason, largest first, as text: "dials 412 (sync 300, swim 80, ahead 32)". */
-export function dialsText (dials: Readonly<Record<string, number>>): string {
-  const parts = Object.entries(dials).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1])
+/** Counts by key, largest first, as text: "dials 412 (sync 300, swim 80, ahead 32)". */
+export function countsText (what: string, counts: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(counts).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1])
   const total = parts.reduce((sum, [, n]) => sum + n, 0)
-  return parts.length === 0 ? 'dials 0' : `dials ${total} (${parts.map(([k, n]) => `${k} ${n}`).join(', ')})`
+  return parts.length === 0 ? `${what} 0` : `${what} ${total} (${parts.map(([k, n]) => `${k} ${n}`).join(', ')})`
+}
+
+/** Dials by reason, and the sync messages sent with no connection by kind, as text. */
+export function dialsText (dials: Readonly<Record<string, number>>, unconnected: Readonly<Record<string, number>> = {}): string {
+  const sync = Object.keys(unconnected).length === 0 ? '' : `; ${countsText('sync messages sent unconnected', unconnected)}`
+  return countsText('dials', dials) + sync
 }
 
 /** Sums the samples of a Prometheus text exposition whose name is `name` and whose labels include `match`. */
@@ -85,6 +93,7 @@ export function parseLoad (text: string): LoadFigures {
     abandoned: metricSum(text, 'murmur_handshakes_abandoned_in_line_total'),
     duplicates: metricSum(text, 'murmur_duplicate_connections_closed_total'),
     dials: metricByLabel(text, 'murmur_dials_started_total', 'reason'),
+    unconnected: metricByLabel(text, 'murmur_sync_messages_unconnected_total', 'kind'),
     worstLoopDelayMs: 1000 * metricSum(text, 'murmur_event_loop_delay_max_seconds'),
     cpuS: metricSum(text, cpuName)
   }
@@ -147,6 +156,7 @@ function add (a: LoadFigures, b: LoadFigures): LoadFigures {
     abandoned: a.abandoned + b.abandoned,
     duplicates: a.duplicates + b.duplicates,
     dials: addCounts(a.dials, b.dials),
+    unconnected: addCounts(a.unconnected, b.unconnected),
     worstLoopDelayMs: Math.max(a.worstLoopDelayMs, b.worstLoopDelayMs),
     cpuS: a.cpuS + b.cpuS
   }

@@ -81,7 +81,7 @@ export function summaryTable (result: SoakResult, rss: readonly RssVerdict[], wr
   lines.push('', 'fault            what                          converged after')
   for (const e of events) {
     const what = e.kind === 'partition' ? `partition ${e.detail}` : `SIGKILL+restart ${e.detail}`
-    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed, ${e.handshakes.abandoned} skipped in line, ${e.handshakes.duplicates} duplicates; ${dialsText(e.handshakes.dials)}; ${coresBusy(e.handshakes)}`
+    const hs = e.handshakes === undefined ? '' : `; handshakes ${e.handshakes.started} (${(e.handshakes.started / Math.max(1, e.handshakes.seconds)).toFixed(1)}/s), ${e.handshakes.timedOut} timed out, ${e.handshakes.failed} failed, ${e.handshakes.abandoned} skipped in line, ${e.handshakes.duplicates} duplicates; ${dialsText(e.handshakes.dials, e.handshakes.unconnected)}; ${coresBusy(e.handshakes)}`
     const relapsed = e.relapsed === undefined || e.relapsed === 0 ? '' : ` (${e.relapsed} lost sight again)`
     const after = e.kind === 'partition' ? `members ${fmt(e.membershipMs)}${relapsed}, writes ${fmt(e.docsMs)}${hs}` : `rejoined ${fmt(e.membershipMs)}`
     lines.push(`${e.kind.padEnd(16)} ${what.padEnd(29)} ${after}`)

@@ -194,6 +194,7 @@ export const SPECS: Spec[] = [
   { name: 'murmur_flooders_total', help: 'Peers throttled, and disconnected for flooding.', type: 'counter', labels: ['action'], read: s => byKey(s.t.flooders, 'action') },
   { name: 'murmur_connections', help: 'Open connections.', type: 'gauge', read: s => one(s.t.openConnections) },
   { name: 'murmur_queued_outbound_bytes', help: 'Bytes waiting in outbound queues.', type: 'gauge', read: s => one(s.t.queuedBytes) },
+  { name: 'murmur_sync_messages_unconnected_total', help: 'Replication messages sent to a peer with no open connection (each waits for a dial, or dials), by kind: type, update:direct / update:spread, digests:<scope>.', type: 'counter', labels: ['kind'], read: s => byKey(s.r.unconnectedSends, 'kind') },
   { name: 'murmur_sync_messages_total', help: 'Replication messages by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.messagesIn, s.r.messagesOut, 'type') },
   { name: 'murmur_sync_bytes_total', help: 'Replication frame bytes by direction and type.', type: 'counter', labels: ['direction', 'type'], read: s => both(s.r.bytesIn, s.r.bytesOut, 'type') },
   ...replicationCounterSpecs(),

@@ -16,6 +16,12 @@ export interface ReplicatorCounters {
   /** Logical messages by type (a reassembled transfer counts once, under its own type). */
   messagesIn: Counts
   messagesOut: Counts
+  /**
+   * Messages sent to a peer with no open connection (each waits for a dial, or dials), by kind: the message
+   * type, with a push's `update:direct` / `update:spread` and a listing's `digests:<scope>` told apart. What
+   * makes a heal's replication dials (issue 14).
+   */
+  unconnectedSends: Record<string, number>
   /** Frames that failed decoding or validation (including invalid Yjs updates). Dropped. */
   decodeErrors: number
   /** Valid frames that made no sense here: unknown session, unknown flush, reply from the wrong peer. */
@@ -144,6 +150,7 @@ export function createCounters (): ReplicatorCounters {
     bytesOut: zeroCounts(),
     messagesIn: zeroCounts(),
     messagesOut: zeroCounts(),
+    unconnectedSends: {},
     decodeErrors: 0,
     unexpectedFrames: 0,
     unhostedFrames: 0,

@@ -100,9 +100,13 @@ export class SyncLink {
    */
   send (to: PeerId, msg: SyncMessage): number {
     const { counters } = this.o
-    if (this.backoff.holds(to) && this.o.transport.isConnected?.(to) === false) {
-      counters.framesHeldBack++
-      return 0
+    if (this.o.transport.isConnected?.(to) === false) {
+      if (this.backoff.holds(to)) {
+        counters.framesHeldBack++
+        return 0
+      }
+      const kind = msg.type === 'update' ? (msg.spread ? 'update:spread' : 'update:direct') : msg.type === 'digests' ? `digests:${msg.scope}` : msg.type
+      counters.unconnectedSends[kind] = (counters.unconnectedSends[kind] ?? 0) + 1
     }
     const bytes = encodeSync(msg)
     if (bytes.byteLength > this.o.reassembly.maxTransferBytes) {

@@ -42,5 +42,7 @@ describe('soak load figures', () => {
     expect(dialsText(after)).toBe('dials 45 (sync 40, swim 5)')
     expect(dialsText(heal)).toBe('dials 38 (sync 38)')
     expect(dialsText({})).toBe('dials 0')
+    const unconnected = parseLoad('murmur_sync_messages_unconnected_total{kind="digests:plain"} 7\nmurmur_sync_messages_unconnected_total{kind="update:direct"} 9').unconnected
+    expect(dialsText(heal, unconnected)).toBe('dials 38 (sync 38); sync messages sent unconnected 16 (update:direct 9, digests:plain 7)')
   })
 })
