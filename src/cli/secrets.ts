@@ -4,6 +4,7 @@
  * warnings an operator should see before anything is exposed.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { ConfigError } from '../core/errors.js'
@@ -74,20 +75,29 @@ export async function loadCliSecrets (o: PeerCliOptions): Promise<CliSecrets> {
  */
 function checkTls (tls: TlsFiles, certFile: string, keyFile: string): void {
   const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''
+  let cert: X509Certificate
   try {
-    void new X509Certificate(tls.cert)
+    cert = new X509Certificate(tls.cert)
   } catch (err) {
     throw new ConfigError(`--https-cert file ${certFile} holds no certificate (${reason(err)})`)
   }
+  let key: KeyObject
   try {
-    createPrivateKey(tls.key)
+    key = createPrivateKey(tls.key)
   } catch (err) {
     throw new ConfigError(`--https-key file ${keyFile} holds no usable private key (${reason(err)})`)
   }
+  const mismatch = (why: string): ConfigError => new ConfigError(`--https-cert file ${certFile} and --https-key file ${keyFile} are not a certificate and its key (${why})`)
   try {
     nodeTls().createSecureContext({ cert: tls.cert, key: tls.key })
   } catch (err) {
-    throw new ConfigError(`--https-cert file ${certFile} and --https-key file ${keyFile} are not a certificate and its key (${reason(err)})`)
+    throw mismatch(reason(err))
+  }
+  // OpenSSL checks a key against the certificate only when both are of one type: an Ed25519 key beside
+  // an ECDSA certificate was loaded, and every TLS handshake then failed ('no TLS answered' to murmur).
+  if (!cert.checkPrivateKey(key)) {
+    const [ours, theirs] = [key.asymmetricKeyType, cert.publicKey.asymmetricKeyType]
+    throw mismatch(ours === theirs ? 'key values mismatch' : `the key is ${ours ?? 'of another type'}, the certificate's ${theirs ?? 'of another type'}`)
   }
 }
 
