@@ -22,6 +22,9 @@ import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from '.
 import type { CliSecrets } from './secrets.js'
 import { misspeltEnv } from './settings.js'
 
+/** The signals that stop a peer; a second one while it stops ends the process at once. */
+const STOP_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM'])
+
 /** A signal must lead to exit within this (the leave gets most of it). */
 export const SHUTDOWN_DEADLINE_MS = 2_800
 const LEAVE_BUDGET_MS = 1_500
@@ -236,7 +239,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   let api: HttpApi | undefined
   let app: PeerApp = {}
   let server: RunningServer | undefined
-  let shutdown: (reason: string) => void = () => {}
+  let shutdown: (reason: string, left?: boolean) => void = () => {}
   if (o.http !== undefined) {
     const httpApi = createHttpApi(peer, {
       allowFaultInjection: o.allowFaultInjection,
@@ -244,7 +247,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
       allowHosts: o.httpAllowHosts,
       allowOrigins: o.httpAllowOrigins,
       readyAlone: () => peer.nobodyToJoin(),
-      onLeave: () => { shutdown('POST /leave') },
+      onLeave: () => { shutdown('POST /leave', true) },
       log: log.child('http')
     })
     api = httpApi
@@ -455,11 +458,20 @@ export interface ShutdownServing {
  * SHUTDOWN_DEADLINE_MS, else exit 0 anyway with a warning. A second signal exits 1 at once. `serving` as
  * a function: closed after the leave, before peer.stop() (its `settle` step).
  */
-export function installShutdown (log: Logger, serving: ShutdownServing | (() => Promise<void>), peer: Peer): (reason: string) => void {
+export function installShutdown (log: Logger, serving: ShutdownServing | (() => Promise<void>), peer: Peer): (reason: string, left?: boolean) => void {
   const steps: ShutdownServing = typeof serving === 'function' ? { settle: serving } : serving
   let shuttingDown = false
-  const shutdown = (signal: string): void => {
+  let signals = 0
+  /** `left`: the peer has already left (POST /leave answered once it had): no second leave. */
+  const shutdown = (signal: string, left = false): void => {
+    if (STOP_SIGNALS.has(signal)) signals++
     if (shuttingDown) {
+      // A second Ctrl-C means now. Another stop request — a second `murmur leave`, or the SIGTERM a service
+      // manager sends after one — finds the graceful stop under way: it exited 1 before the peer stopped.
+      if (signals < 2) {
+        log.info('already shutting down', { signal })
+        return
+      }
       log.warn('second signal: exiting now', { signal })
       process.exit(1)
     }
@@ -472,7 +484,7 @@ export function installShutdown (log: Logger, serving: ShutdownServing | (() => 
       process.exit(0)
     }, SHUTDOWN_DEADLINE_MS).unref()
     void (async () => {
-      await leaveBounded(peer)
+      if (!left) await leaveBounded(peer)
       await steps.settle?.(started + LEAVE_BUDGET_MS)
       await peer.stop()
       await steps.close?.(started + SHUTDOWN_DEADLINE_MS - CUT_BEFORE_DEADLINE_MS)

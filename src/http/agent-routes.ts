@@ -71,6 +71,16 @@ export function updatedTags (current: Readonly<Record<string, string>>, body: un
 }
 
 export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | undefined): Route[] {
+  // One leave for all requests: a second `murmur leave` while the first is under way (an operator's retry)
+  // waits for it, rather than hand every doc off and announce the leave again. A failed one may be retried.
+  let leaving: Promise<void> | undefined
+  const leave = (): Promise<void> => {
+    leaving ??= peer.leave().catch((err: unknown) => {
+      leaving = undefined
+      throw err
+    })
+    return leaving
+  }
   return [
     {
       method: 'POST', pattern: /^\/join$/, name: 'join',
@@ -83,7 +93,7 @@ export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | und
       method: 'POST', pattern: /^\/leave$/, name: 'leave',
       run: async (req, res) => {
         await readJson(req, { allowEmpty: true })
-        await peer.leave()
+        await leave()
         // Once the answer is out, the agent process stops (a library mount decides for itself).
         res.once('finish', () => { onLeave?.() })
         json(res, 200, { left: true })
