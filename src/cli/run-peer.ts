@@ -211,7 +211,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   }
   const { psk, token } = secrets
   const stamps = secretStamps(o)
-  for (const warning of [...envWarnings, ...startupWarnings(o, secrets)]) log.warn(warning)
+  for (const warning of envWarnings) log.warn(warning)
   // Loaded only now: libp2p and the HTTP stack take most of a second to import, which --help, --version,
   // a bad flag or a refused secret file need not wait for.
   const [{ createPeer }, { createHttpApi, startHttpServer }] = await Promise.all([import('../peer-node.js'), import('../http/index.js')])
@@ -272,6 +272,9 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   // Without HTTP, one left by an earlier run that was killed would send `murmur members` to a dead port.
   if (server !== undefined) writeAddrFile(addrFile, server.url, log)
   else removeAddrFile(addrFile, log)
+  // Once the peer listens and serves, which is what they warn about: logged before, a start-up that then
+  // failed (a locked data dir, a port in use) printed "the mesh is open: listening on …" above its one line.
+  for (const warning of startupWarnings(o, secrets)) log.warn(warning)
   const running = server
   shutdown = installShutdown(log, {
     stopAccepting: () => {

@@ -120,6 +120,24 @@ describe('peer CLI', () => {
     await stopPeer(p)
   })
 
+  // README: start-up failures print one line. With the default --listen (every interface), the warning
+  // "the mesh is open: listening on /ip4/0.0.0.0/tcp/0 …" came first, about a peer that never listened.
+  test('with the default listen address, a locked data dir or a busy port is still one line', async () => {
+    const p = await spawnPeer()
+    const port = /\/tcp\/(\d+)\//.exec(p.addrs[0] as string)?.[1] as string
+    for (const [args, why] of [
+      [['--data-dir', p.dataDir, '--http', '127.0.0.1:0'], /^murmur: cannot start: data dir .* is in use/],
+      [['--data-dir', tempDir(), '--listen', `/ip4/0.0.0.0/tcp/${port}`, '--http', '127.0.0.1:0'], /^murmur: cannot start: cannot listen on .*EADDRINUSE/],
+      [['--data-dir', tempDir(), '--http', `127.0.0.1:${new URL(p.http).port}`], /^murmur: cannot serve HTTP .*EADDRINUSE/]
+    ] as const) {
+      const r = run([...args])
+      expect(r.status, r.stderr).toBe(1)
+      expect(r.stderr.split('\n').filter(l => !/ INFO /.test(l) && l !== ''), r.stderr).toHaveLength(1)
+      expect(r.stderr.split('\n').find(l => l.startsWith('murmur:'))).toMatch(why)
+    }
+    await stopPeer(p)
+  })
+
   test('a peer that joined and then finds its HTTP port taken leaves before it exits: the mesh lists it left, not dead', async () => {
     const seed = await spawnPeer({ args: ['--profile', 'local'] })
     const port = new URL(seed.http).port
