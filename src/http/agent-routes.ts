@@ -71,14 +71,12 @@ export function updatedTags (current: Readonly<Record<string, string>>, body: un
 }
 
 export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | undefined): Route[] {
-  // One leave for all requests: a second `murmur leave` while the first is under way (an operator's retry)
-  // waits for it, rather than hand every doc off and announce the leave again. A failed one may be retried.
+  // One leave for the requests that overlap: a second `murmur leave` while the first is under way (an
+  // operator's retry) waits for it, rather than hand every doc off and announce the leave again. One after
+  // it ended leaves anew (a library's peer may have joined again since).
   let leaving: Promise<void> | undefined
   const leave = (): Promise<void> => {
-    leaving ??= peer.leave().catch((err: unknown) => {
-      leaving = undefined
-      throw err
-    })
+    leaving ??= peer.leave().finally(() => { leaving = undefined })
     return leaving
   }
   return [
