@@ -367,8 +367,9 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
     api?.setAllowOrigins(n.httpAllowOrigins)
     applied.push('http-allow-origin')
   }
-  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, httpAllowOrigins: _o, ...restNow } = current
-  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, httpAllowOrigins: _o2, ...restNext } = n
+  // Where a setting came from is no setting: a tag added to the file needs no restart.
+  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, httpAllowOrigins: _o, origins: _f, ...restNow } = current
+  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, httpAllowOrigins: _o2, origins: _f2, ...restNext } = n
   const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
   for (const k of secretsChanged) if (!needRestart.includes(k)) needRestart.push(k)
   log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
