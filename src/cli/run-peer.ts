@@ -22,6 +22,16 @@ import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from '.
 import type { CliSecrets } from './secrets.js'
 import { misspeltEnv } from './settings.js'
 
+/**
+ * The banner's word on --bootstrap. A list of this peer's own addresses (one list given to every peer)
+ * read "joining through 1 bootstrap peer(s)" beside the log's "starting a new mesh".
+ */
+function bootstrapNote (o: PeerCliOptions, peer: Peer): string {
+  if (o.bootstrap.length === 0) return ''
+  if (peer.nobodyToJoin()) return ', no other bootstrap peer (its bootstrap addresses are its own)'
+  return `, joining through ${o.bootstrap.length} bootstrap peer(s)`
+}
+
 /** The signals that stop a peer; a second one while it stops ends the process at once. */
 const STOP_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM'])
 
@@ -312,7 +322,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
     http: server?.url,
     faultInjection: o.allowFaultInjection,
     dataDir: path.resolve(o.dataDir),
-    profile: `${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}` +
+    profile: `${o.profile}${bootstrapNote(o, peer)}` +
       `${o.mdns ? `, mDNS on${o.mdnsCluster === undefined ? '' : ` (cluster ${o.mdnsCluster})`}` : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`,
     extra: server === undefined ? [] : app.banner?.(server.url) ?? []
   }))

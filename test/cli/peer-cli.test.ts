@@ -272,6 +272,25 @@ describe('peer CLI', () => {
     expect(await stopPeer(p)).toEqual({ code: 0, signal: null })
   }, 40_000)
 
+  // The banner said "joining through 1 bootstrap peer(s)" while the log said a new mesh was starting.
+  test('the banner of a peer whose bootstrap addresses are all its own says it has no other bootstrap peer', async () => {
+    const first = await spawnPeer({ args: ['--profile', 'local'] })
+    const port = Number(/\/tcp\/(\d+)/.exec(first.addrs[0] as string)?.[1])
+    await stopPeer(first)
+    const bannerOf = async (bootstrap: string): Promise<string> => {
+      const proc = spawn(NODE, [PEER_JS, '--data-dir', first.dataDir, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--http', '127.0.0.1:0', '--profile', 'local', '--no-rejoin', '--bootstrap', bootstrap], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      let out = ''
+      proc.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      const exited = new Promise((resolve) => { proc.on('exit', resolve) })
+      await waitFor('the banner', () => parseBanner(out) !== undefined, 20_000, 20)
+      proc.kill('SIGTERM')
+      await exited
+      return parseBanner(out)?.profile ?? ''
+    }
+    expect(await bannerOf(`/ip4/127.0.0.1/tcp/${port}`)).toBe('local, no other bootstrap peer (its bootstrap addresses are its own)')
+    expect(await bannerOf('/ip4/127.0.0.1/tcp/1')).toBe('local, joining through 1 bootstrap peer(s)')
+  }, 40_000)
+
   test('a SIGINT sent the moment the banner appears still gets the graceful exit 0 (the handlers come first)', async () => {
     for (let i = 0; i < 5; i++) {
       const proc = spawn(NODE, [PEER_JS, '--data-dir', tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--profile', 'local'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
