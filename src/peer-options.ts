@@ -9,7 +9,7 @@ import type { PeerOptions } from './api.js'
 import { requireStringRecord } from './core/config.js'
 import { ConfigError } from './core/errors.js'
 import { checkMemberTags, memberTextProblem } from './core/member-text.js'
-import { terminalSafeJson } from './core/terminal-safe.js'
+import { terminalSafe, terminalSafeJson } from './core/terminal-safe.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from './net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from './net/config.js'
 import { tagCountProblem } from './presence/tag-count.js'
@@ -20,8 +20,14 @@ function shown (value: unknown): string {
   return terminalSafeJson(text.length > 80 ? `${text.slice(0, 80)}…` : text)
 }
 
+/** A value that is not a string as it appears in a message: its JSON, cut to 80 characters (shown() quoted it again: `got "\"/ip4/…\""`). */
+function shownJson (value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return terminalSafe(text.length > 80 ? `${text.slice(0, 80)}…` : text)
+}
+
 function strings (option: string, value: unknown, what: string): readonly string[] {
-  if (!Array.isArray(value) || !value.every(v => typeof v === 'string')) throw new ConfigError(`${option} must be an array of ${what} strings, got ${shown(JSON.stringify(value))}`)
+  if (!Array.isArray(value) || !value.every(v => typeof v === 'string')) throw new ConfigError(`${option} must be an array of ${what} strings, got ${shownJson(value)}`)
   return value
 }
 
@@ -75,7 +81,7 @@ export function checkPeerOptions (options: PeerOptions): void {
     if (tooMany !== undefined) throw new ConfigError(`tags: ${tooMany}`)
   }
   const dataDir: unknown = options.dataDir
-  if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) throw new ConfigError(`dataDir must be a non-empty path, got ${shown(JSON.stringify(dataDir))}`)
+  if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) throw new ConfigError(`dataDir must be a non-empty path, got ${shownJson(dataDir)}`)
   // Only a shell expands ~ (as for --data-dir): the peer made a directory named ~ here, a new identity in it.
   if (typeof dataDir === 'string' && dataDir.startsWith('~')) throw new ConfigError(`dataDir ${shown(dataDir)}: ~ is not expanded here; write the full path (path.join(os.homedir(), …))`)
   // The CLI's --psk and the config file's "psk" take a path; this option takes the key itself.

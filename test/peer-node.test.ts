@@ -44,8 +44,10 @@ describe('createPeer options', () => {
     ['tag key control character', { tags: { 'r\u001bole': 'db' } }, /^tags key "r\\u001bole" holds a control character \(\\u001b\)/],
     ['name control character', { name: 'web\r1' }, /^name "web\\r1" holds a control character \(\\u000d\)/],
     ['dataDir ~', { dataDir: '~/murmur-data' }, /^dataDir "~\/murmur-data": ~ is not expanded here; write the full path/],
-    ['dataDir empty', { dataDir: '' }, /^dataDir must be a non-empty path, got/],
-    ['listen not a list', loose({ listen: '/ip4/127.0.0.1/tcp/0' }), /^listen must be an array of multiaddr strings/]
+    // The value was quoted twice: got "\"/ip4/127.0.0.1/tcp/0\"".
+    ['dataDir empty', { dataDir: '' }, /^dataDir must be a non-empty path, got ""$/],
+    ['listen not a list', loose({ listen: '/ip4/127.0.0.1/tcp/0' }), /^listen must be an array of multiaddr strings, got "\/ip4\/127\.0\.0\.1\/tcp\/0"$/],
+    ['bootstrap not strings', loose({ bootstrap: [4001] }), /^bootstrap must be an array of multiaddr strings, got \[4001\]$/]
   ])('%s: a ConfigError naming the option, before anything opens', async (_, options, message) => {
     const err: unknown = await createPeer({ listen: LISTEN, ...options }).then(async (p) => { await p.stop(); return 'started' }, (e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)

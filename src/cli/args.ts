@@ -54,6 +54,11 @@ export interface PeerCliOptions {
   logLevel: LogLevelName
   /** The `--config` file these options were read from (SIGHUP reads it again). */
   configFile?: string
+  /**
+   * Where each setting not given on the command line came from, by flag (`--psk` → `MURMUR_PSK`, or
+   * `murmur.json: "psk"`): a message about its file (read later, at start-up) names what the operator wrote.
+   */
+  origins?: Record<string, string>
 }
 
 export type ParsedArgs =
@@ -376,6 +381,8 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
   let noHttp = false
   let httpGiven = false
   for (const s of settings) {
+    if (s.origin !== undefined) (o.origins ??= {})[s.spec.flag] = s.origin
+    else if (o.origins !== undefined) delete o.origins[s.spec.flag]
     try {
       applyOne(o, s, {
         cert: (v) => { certFile = v },

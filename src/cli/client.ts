@@ -4,7 +4,7 @@
  * to a running `murmur agent` needs no flag, as with Serf); the token from `--http-token-file`,
  * `MURMUR_HTTP_TOKEN` or `MURMUR_HTTP_TOKEN_FILE`. HTTPS with a private CA: NODE_EXTRA_CA_CERTS.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError } from '../core/errors.js'
 import { readSecretFile } from '../core/private-files.js'
@@ -137,7 +137,8 @@ function baseOf (init: ClientInit): { base: string, recordedIn?: string } {
   if (init.httpAddr !== undefined) return { base: normalise(init.httpAddr, '--http-addr', true) }
   const fromEnv = envValue(init.env, 'MURMUR_HTTP_ADDR')
   if (fromEnv !== undefined) return { base: normalise(fromEnv, 'MURMUR_HTTP_ADDR', true) }
-  const dataDir = init.dataDir ?? envValue(init.env, 'MURMUR_DATA_DIR') ?? DEFAULT_DATA_DIR
+  const givenDir = init.dataDir ?? envValue(init.env, 'MURMUR_DATA_DIR')
+  const dataDir = givenDir ?? DEFAULT_DATA_DIR
   const file = path.join(dataDir, HTTP_ADDR_FILE)
   let recorded: string
   try {
@@ -145,10 +146,27 @@ function baseOf (init: ClientInit): { base: string, recordedIn?: string } {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     // Unreadable is not missing: the agent's data dir is owner-only, and `murmur` run by another user lands here.
-    const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code ?? String(err)}${code === 'EACCES' ? ': run murmur as the agent\'s user' : ''})`
+    const why = code === 'ENOENT' ? `which does not exist${givenDir === undefined ? otherDataDirs() : ''}` : `which cannot be read (${code ?? String(err)}${code === 'EACCES' ? ': run murmur as the agent\'s user' : ''})`
     throw new ConfigError(`no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${file}, ${why})`)
   }
   return { base: normalise(recorded, file, false), recordedIn: file }
+}
+
+/**
+ * Where else a local agent may have recorded its address, for an operator who gave murmur no data dir:
+ * an agent started with `--data-dir ./a` (as README's example did), or `npm start`'s demo peers, whose
+ * data dirs are .murmur/demo-1..3 (their files sit one level below the default).
+ */
+function otherDataDirs (): string {
+  const nested: string[] = []
+  try {
+    for (const entry of readdirSync(DEFAULT_DATA_DIR, { withFileTypes: true })) {
+      if (entry.isDirectory() && existsSync(path.join(DEFAULT_DATA_DIR, entry.name, HTTP_ADDR_FILE))) nested.push(path.join(DEFAULT_DATA_DIR, entry.name))
+    }
+  } catch {}
+  nested.sort()
+  if (nested.length > 0) return `; agents record it in ${nested.map(d => path.join(d, HTTP_ADDR_FILE)).join(', ')}: pass --data-dir ${nested[0] as string}`
+  return '; an agent started with --data-dir <dir> records it there: give murmur the same --data-dir'
 }
 
 /** Certificate checks that fail for a certificate of a CA this machine does not trust (a private CA, a self-signed one). */

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
+import path from 'node:path'
 import type { MemberView, PlacementView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
 import { displayWidth, padEndColumns } from '../core/display-width.js'
@@ -320,9 +321,19 @@ async function keygen (argv: readonly string[], io: CommandIo): Promise<void> {
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
+    // A directory (`murmur keygen /etc/murmur`) was said to be a key not overwritten.
+    if ((code === 'EEXIST' || code === 'EISDIR') && await isDirectory(file)) throw new ConfigError(`${file} is a directory: give the key file's path, e.g. murmur keygen ${path.join(file, 'swarm.key')}`)
     throw new ConfigError(code === 'EEXIST' ? `${file} exists; not overwriting a key (remove it first if you mean to)` : `cannot write ${file}: ${code ?? String(err)}`)
   }
   io.out(`wrote a new pre-shared key to ${file} (mode 0600); start every peer with --psk ${file}\n`)
+}
+
+async function isDirectory (file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 interface SseEvent { event: string, data: string }

@@ -22,6 +22,19 @@ import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from '.
 import type { CliSecrets } from './secrets.js'
 import { misspeltEnv } from './settings.js'
 
+/**
+ * The banner's word on --bootstrap. A list of this peer's own addresses (one list given to every peer)
+ * read "joining through 1 bootstrap peer(s)" beside the log's "starting a new mesh".
+ */
+function bootstrapNote (o: PeerCliOptions, peer: Peer): string {
+  if (o.bootstrap.length === 0) return ''
+  if (peer.nobodyToJoin()) return ', no other bootstrap peer (its bootstrap addresses are its own)'
+  return `, joining through ${o.bootstrap.length} bootstrap peer(s)`
+}
+
+/** The signals that stop a peer; a second one while it stops ends the process at once. */
+const STOP_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM'])
+
 /** A signal must lead to exit within this (the leave gets most of it). */
 export const SHUTDOWN_DEADLINE_MS = 2_800
 const LEAVE_BUDGET_MS = 1_500
@@ -208,7 +221,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   }
   const { psk, token } = secrets
   const stamps = secretStamps(o)
-  for (const warning of [...envWarnings, ...startupWarnings(o, secrets)]) log.warn(warning)
+  for (const warning of envWarnings) log.warn(warning)
   // Loaded only now: libp2p and the HTTP stack take most of a second to import, which --help, --version,
   // a bad flag or a refused secret file need not wait for.
   const [{ createPeer }, { createHttpApi, startHttpServer }] = await Promise.all([import('../peer-node.js'), import('../http/index.js')])
@@ -236,7 +249,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   let api: HttpApi | undefined
   let app: PeerApp = {}
   let server: RunningServer | undefined
-  let shutdown: (reason: string) => void = () => {}
+  let shutdown: (reason: string, left?: boolean) => void = () => {}
   if (o.http !== undefined) {
     const httpApi = createHttpApi(peer, {
       allowFaultInjection: o.allowFaultInjection,
@@ -244,7 +257,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
       allowHosts: o.httpAllowHosts,
       allowOrigins: o.httpAllowOrigins,
       readyAlone: () => peer.nobodyToJoin(),
-      onLeave: () => { shutdown('POST /leave') },
+      onLeave: () => { shutdown('POST /leave', true) },
       log: log.child('http')
     })
     api = httpApi
@@ -269,6 +282,9 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   // Without HTTP, one left by an earlier run that was killed would send `murmur members` to a dead port.
   if (server !== undefined) writeAddrFile(addrFile, server.url, log)
   else removeAddrFile(addrFile, log)
+  // Once the peer listens and serves, which is what they warn about: logged before, a start-up that then
+  // failed (a locked data dir, a port in use) printed "the mesh is open: listening on …" above its one line.
+  for (const warning of startupWarnings(o, secrets)) log.warn(warning)
   const running = server
   shutdown = installShutdown(log, {
     stopAccepting: () => {
@@ -306,7 +322,7 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
     http: server?.url,
     faultInjection: o.allowFaultInjection,
     dataDir: path.resolve(o.dataDir),
-    profile: `${o.profile}${o.bootstrap.length > 0 ? `, joining through ${o.bootstrap.length} bootstrap peer(s)` : ''}` +
+    profile: `${o.profile}${bootstrapNote(o, peer)}` +
       `${o.mdns ? `, mDNS on${o.mdnsCluster === undefined ? '' : ` (cluster ${o.mdnsCluster})`}` : ''}${psk !== undefined ? ', private mesh (psk)' : ''}`,
     extra: server === undefined ? [] : app.banner?.(server.url) ?? []
   }))
@@ -361,8 +377,9 @@ export function reload (current: PeerCliOptions, next: ParsedArgs, peer: Peer, a
     api?.setAllowOrigins(n.httpAllowOrigins)
     applied.push('http-allow-origin')
   }
-  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, httpAllowOrigins: _o, ...restNow } = current
-  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, httpAllowOrigins: _o2, ...restNext } = n
+  // Where a setting came from is no setting: a tag added to the file needs no restart.
+  const { tags: _t, allowPeers: _a, httpAllowHosts: _h, httpAllowOrigins: _o, origins: _f, ...restNow } = current
+  const { tags: _t2, allowPeers: _a2, httpAllowHosts: _h2, httpAllowOrigins: _o2, origins: _f2, ...restNext } = n
   const needRestart = Object.keys({ ...restNow, ...restNext }).filter(k => JSON.stringify((restNow as Record<string, unknown>)[k]) !== JSON.stringify((restNext as Record<string, unknown>)[k]))
   for (const k of secretsChanged) if (!needRestart.includes(k)) needRestart.push(k)
   log.info('SIGHUP: configuration reloaded', { applied: applied.length === 0 ? 'nothing changed' : applied.join(','), ...(needRestart.length === 0 ? {} : { needsRestart: needRestart.join(',') }) })
@@ -455,11 +472,20 @@ export interface ShutdownServing {
  * SHUTDOWN_DEADLINE_MS, else exit 0 anyway with a warning. A second signal exits 1 at once. `serving` as
  * a function: closed after the leave, before peer.stop() (its `settle` step).
  */
-export function installShutdown (log: Logger, serving: ShutdownServing | (() => Promise<void>), peer: Peer): (reason: string) => void {
+export function installShutdown (log: Logger, serving: ShutdownServing | (() => Promise<void>), peer: Peer): (reason: string, left?: boolean) => void {
   const steps: ShutdownServing = typeof serving === 'function' ? { settle: serving } : serving
   let shuttingDown = false
-  const shutdown = (signal: string): void => {
+  let signals = 0
+  /** `left`: the peer has already left (POST /leave answered once it had): no second leave. */
+  const shutdown = (signal: string, left = false): void => {
+    if (STOP_SIGNALS.has(signal)) signals++
     if (shuttingDown) {
+      // A second Ctrl-C means now. Another stop request — a second `murmur leave`, or the SIGTERM a service
+      // manager sends after one — finds the graceful stop under way: it exited 1 before the peer stopped.
+      if (signals < 2) {
+        log.info('already shutting down', { signal })
+        return
+      }
       log.warn('second signal: exiting now', { signal })
       process.exit(1)
     }
@@ -472,7 +498,7 @@ export function installShutdown (log: Logger, serving: ShutdownServing | (() => 
       process.exit(0)
     }, SHUTDOWN_DEADLINE_MS).unref()
     void (async () => {
-      await leaveBounded(peer)
+      if (!left) await leaveBounded(peer)
       await steps.settle?.(started + LEAVE_BUDGET_MS)
       await peer.stop()
       await steps.close?.(started + SHUTDOWN_DEADLINE_MS - CUT_BEFORE_DEADLINE_MS)

@@ -4,6 +4,7 @@
  * warnings an operator should see before anything is exposed.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { ConfigError } from '../core/errors.js'
@@ -42,29 +43,52 @@ async function secret (file: string, what: string, maxBytes: number): Promise<Bu
  */
 export async function loadCliSecrets (o: PeerCliOptions): Promise<CliSecrets> {
   const out: CliSecrets = {}
-  if (o.pskFile !== undefined) out.psk = (await secret(o.pskFile, '--psk file', MAX_PSK_FILE_BYTES)).toString('utf8')
+  const pskFile = o.pskFile
+  if (pskFile !== undefined) out.psk = (await from(o, ['--psk'], async () => await secret(pskFile, '--psk file', MAX_PSK_FILE_BYTES))).toString('utf8')
   if (o.httpToken !== undefined) out.token = o.httpToken
   if (o.httpTokenFile !== undefined) {
-    const token = (await secret(o.httpTokenFile, '--http-token-file', MAX_TOKEN_FILE_BYTES)).toString('utf8').trim()
-    const problem = tokenProblem(token)
-    if (problem !== undefined) throw new ConfigError(`--http-token-file ${o.httpTokenFile}: the token must be ${problem}`)
-    out.token = token
+    const file = o.httpTokenFile
+    out.token = await from(o, ['--http-token-file'], async () => {
+      const token = (await secret(file, '--http-token-file', MAX_TOKEN_FILE_BYTES)).toString('utf8').trim()
+      const problem = tokenProblem(token)
+      if (problem !== undefined) throw new ConfigError(`--http-token-file ${file}: the token must be ${problem}`)
+      return token
+    })
   }
-  if (o.https !== undefined) {
-    let cert: Buffer
-    try {
-      // A FIFO (or a device) would hold the read, and start-up, forever: the other files are refused so too.
-      if (!(await stat(o.https.certFile)).isFile()) throw new ConfigError(`--https-cert file ${o.https.certFile} is not a regular file`)
-      cert = await readFile(o.https.certFile)
-    } catch (err) {
-      if (err instanceof ConfigError) throw err
-      throw new ConfigError(`cannot read --https-cert file ${o.https.certFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-    }
-    if (cert.length > MAX_TLS_FILE_BYTES) throw new ConfigError(`--https-cert file ${o.https.certFile} is larger than ${MAX_TLS_FILE_BYTES} bytes`)
-    out.tls = { cert, key: await secret(o.https.keyFile, '--https-key file', MAX_TLS_FILE_BYTES) }
-    checkTls(out.tls, o.https.certFile, o.https.keyFile)
-  }
+  const https = o.https
+  if (https !== undefined) out.tls = await from(o, ['--https-cert', '--https-key'], async () => await tlsFiles(https))
   return out
+}
+
+/**
+ * `read`'s ConfigError, prefixed with where the flags' values came from when that was not the command
+ * line: `MURMUR_HTTP_TOKEN_FILE=/run/secret` missing said "cannot read --http-token-file …", a flag the
+ * operator never typed. The error keeps its class (InsecureFileError).
+ */
+async function from<T> (o: PeerCliOptions, flags: readonly string[], read: () => Promise<T>): Promise<T> {
+  try {
+    return await read()
+  } catch (err) {
+    const origins = [...new Set(flags.flatMap(f => o.origins?.[f] ?? []))]
+    if (err instanceof ConfigError && origins.length > 0) err.message = `${origins.join(', ')}: ${err.message}`
+    throw err
+  }
+}
+
+async function tlsFiles ({ certFile, keyFile }: NonNullable<PeerCliOptions['https']>): Promise<TlsFiles> {
+  let cert: Buffer
+  try {
+    // A FIFO (or a device) would hold the read, and start-up, forever: the other files are refused so too.
+    if (!(await stat(certFile)).isFile()) throw new ConfigError(`--https-cert file ${certFile} is not a regular file`)
+    cert = await readFile(certFile)
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(`cannot read --https-cert file ${certFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  if (cert.length > MAX_TLS_FILE_BYTES) throw new ConfigError(`--https-cert file ${certFile} is larger than ${MAX_TLS_FILE_BYTES} bytes`)
+  const tls = { cert, key: await secret(keyFile, '--https-key file', MAX_TLS_FILE_BYTES) }
+  checkTls(tls, certFile, keyFile)
+  return tls
 }
 
 /**
@@ -74,20 +98,29 @@ export async function loadCliSecrets (o: PeerCliOptions): Promise<CliSecrets> {
  */
 function checkTls (tls: TlsFiles, certFile: string, keyFile: string): void {
   const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''
+  let cert: X509Certificate
   try {
-    void new X509Certificate(tls.cert)
+    cert = new X509Certificate(tls.cert)
   } catch (err) {
     throw new ConfigError(`--https-cert file ${certFile} holds no certificate (${reason(err)})`)
   }
+  let key: KeyObject
   try {
-    createPrivateKey(tls.key)
+    key = createPrivateKey(tls.key)
   } catch (err) {
     throw new ConfigError(`--https-key file ${keyFile} holds no usable private key (${reason(err)})`)
   }
+  const mismatch = (why: string): ConfigError => new ConfigError(`--https-cert file ${certFile} and --https-key file ${keyFile} are not a certificate and its key (${why})`)
   try {
     nodeTls().createSecureContext({ cert: tls.cert, key: tls.key })
   } catch (err) {
-    throw new ConfigError(`--https-cert file ${certFile} and --https-key file ${keyFile} are not a certificate and its key (${reason(err)})`)
+    throw mismatch(reason(err))
+  }
+  // OpenSSL checks a key against the certificate only when both are of one type: an Ed25519 key beside
+  // an ECDSA certificate was loaded, and every TLS handshake then failed ('no TLS answered' to murmur).
+  if (!cert.checkPrivateKey(key)) {
+    const [ours, theirs] = [key.asymmetricKeyType, cert.publicKey.asymmetricKeyType]
+    throw mismatch(ours === theirs ? 'key values mismatch' : `the key is ${ours ?? 'of another type'}, the certificate's ${theirs ?? 'of another type'}`)
   }
 }
 

@@ -71,6 +71,14 @@ export function updatedTags (current: Readonly<Record<string, string>>, body: un
 }
 
 export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | undefined): Route[] {
+  // One leave for the requests that overlap: a second `murmur leave` while the first is under way (an
+  // operator's retry) waits for it, rather than hand every doc off and announce the leave again. One after
+  // it ended leaves anew (a library's peer may have joined again since).
+  let leaving: Promise<void> | undefined
+  const leave = (): Promise<void> => {
+    leaving ??= peer.leave().finally(() => { leaving = undefined })
+    return leaving
+  }
   return [
     {
       method: 'POST', pattern: /^\/join$/, name: 'join',
@@ -83,7 +91,7 @@ export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | und
       method: 'POST', pattern: /^\/leave$/, name: 'leave',
       run: async (req, res) => {
         await readJson(req, { allowEmpty: true })
-        await peer.leave()
+        await leave()
         // Once the answer is out, the agent process stops (a library mount decides for itself).
         res.once('finish', () => { onLeave?.() })
         json(res, 200, { left: true })

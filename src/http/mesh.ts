@@ -25,6 +25,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import type { Peer } from '../api.js'
 import type { Logger } from '../core/logger.js'
+import { terminalSafeJson } from '../core/terminal-safe.js'
 import { HTTP_TAG, PRESENCE_LIMITS } from '../presence/index.js'
 import type { MeshView } from '../presence/index.js'
 import { isRecord, readJson } from './body.js'
@@ -211,18 +212,20 @@ export function meshRoutes (peer: Peer, deps: MeshRouteDeps): Route[] {
     const a = isRecord(body) && typeof body.a === 'string' ? body.a : undefined
     const b = isRecord(body) && typeof body.b === 'string' ? body.b : undefined
     const known = new Set(peer.members().map(m => m.peerId))
-    const check = (id: string | undefined): string => {
-      if (id === undefined || !known.has(id)) throw new HttpError(400, 'invalid_body', 'a and b must be member peer ids')
+    // Which field, and why: 'a and b must be member peer ids' answered an isolate, which has no b, too.
+    const check = (id: string | undefined, field: 'a' | 'b'): string => {
+      if (id === undefined) throw new HttpError(400, 'invalid_body', `${String(op)} needs "${field}": a member's peer id`)
+      if (!known.has(id)) throw new HttpError(400, 'invalid_body', `"${field}" ${terminalSafeJson(id.slice(0, 80))} is not a member's peer id (GET /members lists them)`)
       return id
     }
     let plan: Array<[string, 'block' | 'unblock' | 'healAll', string[]]>
     if (op === 'cut' || op === 'heal') {
-      const [x, y] = [check(a), check(b)]
+      const [x, y] = [check(a, 'a'), check(b, 'b')]
       if (x === y) throw new HttpError(400, 'invalid_body', 'a and b must differ')
       const action = op === 'cut' ? 'block' : 'unblock'
       plan = [[x, action, [y]], [y, action, [x]]]
     } else if (op === 'isolate') {
-      const x = check(a)
+      const x = check(a, 'a')
       const rest = [...known].filter(id => id !== x)
       plan = [[x, 'block', rest], ...rest.map((id): [string, 'block', string[]] => [id, 'block', [x]])]
     } else if (op === 'heal-all') {

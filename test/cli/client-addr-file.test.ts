@@ -25,6 +25,21 @@ describe('the http-addr file', () => {
     expect(r.stderr).toBe(`murmur: no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in ${path.join(dir, 'http-addr')}, which does not exist)\n`)
   })
 
+  // README's example ran `murmur agent --data-dir ./a`, then `murmur members`, which looked in .murmur and
+  // said only that .murmur/http-addr does not exist; `npm start`'s demo peers record theirs in .murmur/demo-N.
+  test('missing from the default data dir: says how to point murmur at another, naming those found below it', async () => {
+    const cwd = dataDir()
+    const inCwd = async (): Promise<string> => {
+      const before = process.cwd()
+      process.chdir(cwd) // the default data dir is relative to it
+      try { return (await murmur(['members'])).stderr } finally { process.chdir(before) }
+    }
+    expect(await inCwd()).toBe('murmur: no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in .murmur/http-addr, which does not exist; an agent started with --data-dir <dir> records it there: give murmur the same --data-dir)\n')
+    for (const demo of ['demo-2', 'demo-1', 'empty']) mkdirSync(path.join(cwd, '.murmur', demo), { recursive: true })
+    for (const demo of ['demo-2', 'demo-1']) writeFileSync(path.join(cwd, '.murmur', demo, 'http-addr'), 'http://127.0.0.1:1\n')
+    expect(await inCwd()).toBe('murmur: no agent address: pass --http-addr <host:port> or set MURMUR_HTTP_ADDR (a local agent records it in .murmur/http-addr, which does not exist; agents record it in .murmur/demo-1/http-addr, .murmur/demo-2/http-addr: pass --data-dir .murmur/demo-1)\n')
+  })
+
   test('there but unreadable: says so and why, not that it does not exist', async () => {
     const dir = dataDir()
     mkdirSync(path.join(dir, 'http-addr'))

@@ -239,6 +239,14 @@ describe('murmur keygen and usage', () => {
     expect(readFileSync(file, 'utf8')).toBe(before)
   })
 
+  // A directory was "exists; not overwriting a key (remove it first if you mean to)": no key was there.
+  test('keygen given a directory says so and how to name the file, exit 1', async () => {
+    const dir = tempDir()
+    for (const given of [dir, `${dir}/`]) {
+      expect(await murmur(['keygen', given])).toEqual({ status: 1, stdout: '', stderr: `murmur: ${given} is a directory: give the key file's path, e.g. murmur keygen ${path.join(dir, 'swarm.key')}\n` })
+    }
+  })
+
   // `murmur keygen "$KEYFILE"` with the variable unset: a usage error (2), as an empty doc name or key is,
   // not "cannot write : ENOENT" (1, the class of an agent or a file that refused).
   test('keygen with an empty file name is a usage error, exit 2', async () => {

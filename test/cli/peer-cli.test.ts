@@ -120,6 +120,24 @@ describe('peer CLI', () => {
     await stopPeer(p)
   })
 
+  // README: start-up failures print one line. With the default --listen (every interface), the warning
+  // "the mesh is open: listening on /ip4/0.0.0.0/tcp/0 …" came first, about a peer that never listened.
+  test('with the default listen address, a locked data dir or a busy port is still one line', async () => {
+    const p = await spawnPeer()
+    const port = /\/tcp\/(\d+)\//.exec(p.addrs[0] as string)?.[1] as string
+    for (const [args, why] of [
+      [['--data-dir', p.dataDir, '--http', '127.0.0.1:0'], /^murmur: cannot start: data dir .* is in use/],
+      [['--data-dir', tempDir(), '--listen', `/ip4/0.0.0.0/tcp/${port}`, '--http', '127.0.0.1:0'], /^murmur: cannot start: cannot listen on .*EADDRINUSE/],
+      [['--data-dir', tempDir(), '--http', `127.0.0.1:${new URL(p.http).port}`], /^murmur: cannot serve HTTP .*EADDRINUSE/]
+    ] as const) {
+      const r = run([...args])
+      expect(r.status, r.stderr).toBe(1)
+      expect(r.stderr.split('\n').filter(l => !/ INFO /.test(l) && l !== ''), r.stderr).toHaveLength(1)
+      expect(r.stderr.split('\n').find(l => l.startsWith('murmur:'))).toMatch(why)
+    }
+    await stopPeer(p)
+  })
+
   test('a peer that joined and then finds its HTTP port taken leaves before it exits: the mesh lists it left, not dead', async () => {
     const seed = await spawnPeer({ args: ['--profile', 'local'] })
     const port = new URL(seed.http).port
@@ -252,6 +270,25 @@ describe('peer CLI', () => {
     await new Promise(resolve => setTimeout(resolve, 2_000))
     expect(p.log()).not.toMatch(/no bootstrap peer answered/)
     expect(await stopPeer(p)).toEqual({ code: 0, signal: null })
+  }, 40_000)
+
+  // The banner said "joining through 1 bootstrap peer(s)" while the log said a new mesh was starting.
+  test('the banner of a peer whose bootstrap addresses are all its own says it has no other bootstrap peer', async () => {
+    const first = await spawnPeer({ args: ['--profile', 'local'] })
+    const port = Number(/\/tcp\/(\d+)/.exec(first.addrs[0] as string)?.[1])
+    await stopPeer(first)
+    const bannerOf = async (bootstrap: string): Promise<string> => {
+      const proc = spawn(NODE, [PEER_JS, '--data-dir', first.dataDir, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--http', '127.0.0.1:0', '--profile', 'local', '--no-rejoin', '--bootstrap', bootstrap], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      let out = ''
+      proc.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      const exited = new Promise((resolve) => { proc.on('exit', resolve) })
+      await waitFor('the banner', () => parseBanner(out) !== undefined, 20_000, 20)
+      proc.kill('SIGTERM')
+      await exited
+      return parseBanner(out)?.profile ?? ''
+    }
+    expect(await bannerOf(`/ip4/127.0.0.1/tcp/${port}`)).toBe('local, no other bootstrap peer (its bootstrap addresses are its own)')
+    expect(await bannerOf('/ip4/127.0.0.1/tcp/1')).toBe('local, joining through 1 bootstrap peer(s)')
   }, 40_000)
 
   test('a SIGINT sent the moment the banner appears still gets the graceful exit 0 (the handlers come first)', async () => {

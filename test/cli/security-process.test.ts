@@ -135,13 +135,19 @@ describe('HTTPS', () => {
     const a = pair('a')
     const b = pair('b')
     const notPem = file('not-pem', 'this is no certificate\n', 0o600)
+    // A key of another type: OpenSSL loaded it beside the certificate without a word, and every handshake failed.
+    const ed25519 = path.join(tempDir(), 'ed25519-key.pem')
+    const made = spawnSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', ed25519], { encoding: 'utf8' })
+    expect(made.status, made.stderr).toBe(0)
+    chmodSync(ed25519, 0o600)
     const fifo = path.join(tempDir(), 'cert-fifo')
     execFileSync('mkfifo', ['-m', '600', fifo]) // nobody writes it: reading it waited forever
     for (const [args, why] of [
       [['--https-cert', fifo, '--https-key', a.key], new RegExp(`^murmur: --https-cert file ${fifo} is not a regular file`)],
       [['--https-cert', a.key, '--https-key', a.key], new RegExp(`^murmur: --https-cert file ${a.key} holds no certificate \\(`)],
       [['--https-cert', a.cert, '--https-key', notPem], new RegExp(`^murmur: --https-key file ${notPem} holds no usable private key \\(`)],
-      [['--https-cert', a.cert, '--https-key', b.key], new RegExp(`^murmur: --https-cert file ${a.cert} and --https-key file ${b.key} are not a certificate and its key \\(.*mismatch`)]
+      [['--https-cert', a.cert, '--https-key', b.key], new RegExp(`^murmur: --https-cert file ${a.cert} and --https-key file ${b.key} are not a certificate and its key \\(.*mismatch`)],
+      [['--https-cert', a.cert, '--https-key', ed25519], new RegExp(`^murmur: --https-cert file ${a.cert} and --https-key file ${ed25519} are not a certificate and its key \\(the key is ed25519, the certificate's ec\\)\n$`)]
     ] as const) {
       const r = run([...args, '--http', '127.0.0.1:0'])
       expect(r.status, r.stderr).toBe(1)

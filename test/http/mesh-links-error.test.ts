@@ -45,4 +45,17 @@ describe('POST /mesh/links with a peer that cannot be told', () => {
     expect(metrics).toMatch(/^murmur_http_rejected_total\{code="links_failed"\} 1$/m)
     a.heal()
   })
+
+  // 'a and b must be member peer ids' for every mistake, an isolate (which takes no b) included.
+  test('an id that is missing or names no member: a 400 naming the field and the id', async () => {
+    const { a, server } = mesh as Mesh
+    const links = async (body: unknown): Promise<unknown> => {
+      const res = await fetch(`${server.url}/mesh/links`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return [res.status, await res.json()]
+    }
+    const stranger = '12D3KooWEaS6T89sGdRhiT4Hnakfyo4CojbxwrRWb4BBRntqyW23'
+    expect(await links({ op: 'isolate', a: stranger })).toEqual([400, { code: 'invalid_body', error: `"a" "${stranger}" is not a member's peer id (GET /members lists them)` }])
+    expect(await links({ op: 'cut', a: a.id })).toEqual([400, { code: 'invalid_body', error: 'cut needs "b": a member\'s peer id' }])
+    expect(await links({ op: 'heal', a: a.id, b: 'x\u001b[2J' })).toEqual([400, { code: 'invalid_body', error: '"b" "x\\u001b[2J" is not a member\'s peer id (GET /members lists them)' }])
+  })
 })
