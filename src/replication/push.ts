@@ -25,8 +25,16 @@
  * (SPREAD_DIAL_INTERVAL_MS): a host across a just-healed partition gets the news soon (a 30-peer heal waited
  * up to 1.5 s longer for it when only connected hosts were drawn), but a peer back from a partition, with
  * few connections, no longer dials a new host with every batch — four a second — into a heal that is
- * already short of CPU. The homes are always sent to directly, connected or not (dial-backoff.ts holds back
- * a home whose dial just failed); anti-entropy repairs what an epidemic misses.
+ * already short of CPU. The homes we hold a connection to are sent to directly; one we do not is only one more
+ * host the epidemic may draw. After a heal every writer on the other side of a doc's homes lacked a
+ * connection to each of them, and each write's push dialled all three: in the 30-peer soak most of the
+ * messages sent with no connection after a heal were such pushes (update:direct, 72–168 a heal against
+ * 15–42 listings), their dials converging on the busiest peers of the mesh — the homes of the doc every
+ * peer writes — faster than those could take handshakes. Connections to the homes come from the interest
+ * rounds (one home every anti-entropy interval) and fetches instead, spread out in time; meanwhile the
+ * epidemic and the homes' own anti-entropy carry the write. Up to `pushAllMaxHosts` hosts every host is
+ * sent to directly, connected or not (dial-backoff.ts holds back a peer whose dial just failed);
+ * anti-entropy repairs what an epidemic misses.
  */
 import * as Y from 'yjs'
 import type { Clock, Timer } from '../core/clock.js'
@@ -164,7 +172,11 @@ export class Pusher {
     const homes = this.o.placement.homes(name).filter(p => p !== this.o.localId && reach.has(p))
     const rest = others.filter(p => !homes.includes(p))
     const direct = homes.length + rest.length <= this.o.pushAllMaxHosts()
-    const targets = direct ? [...homes, ...rest] : [...homes, ...this.spread(rest)]
+    // Beyond pushAllMaxHosts, a home we hold no connection to is one more host the epidemic may draw
+    // (spread: connected first), not a dial of its own: see the header.
+    const near = direct ? homes : homes.filter(p => this.o.connected(p))
+    const far = direct ? [] : homes.filter(p => !this.o.connected(p))
+    const targets = direct ? [...homes, ...rest] : [...near, ...this.spread([...far, ...rest])]
     for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: !direct })
     this.o.counters.pushes += targets.length
   }
