@@ -21,12 +21,21 @@
  * hosts than the budget (64 connections) each such dial made the budget close another connection that a
  * later draw dialled again: a simulated 100-peer mesh, all hosting a doc that 30 of them write twice a
  * second, made 14,862 dials a minute where the same mesh idle makes 5,392 (now 5,671, seed 7). Well below the
- * budget a dial opens a connection that stays, so one of the k may be any host, once a second
+ * budget a dial opens a connection that stays, so one of the k may be any host, once every 5 s
  * (SPREAD_DIAL_INTERVAL_MS): a host across a just-healed partition gets the news soon (a 30-peer heal waited
  * up to 1.5 s longer for it when only connected hosts were drawn), but a peer back from a partition, with
  * few connections, no longer dials a new host with every batch — four a second — into a heal that is
- * already short of CPU. The homes are always sent to directly, connected or not (dial-backoff.ts holds back
- * a home whose dial just failed); anti-entropy repairs what an epidemic misses.
+ * already short of CPU. In a mesh of more than `pushAllMaxHosts` members, the homes we hold a connection to
+ * are sent to directly; one we do not is only one more host the epidemic may draw (or, while we push directly
+ * to the few hosts we know of — a peer just back from a partition — one such home every 5 s). After a heal every writer on the other side of a doc's homes lacked a
+ * connection to each of them, and each write's push dialled all three: in the 30-peer soak most of the
+ * messages sent with no connection after a heal were such pushes (update:direct, 72–168 a heal against
+ * 15–42 listings), their dials converging on the busiest peers of the mesh — the homes of the doc every
+ * peer writes — faster than those could take handshakes. Connections to the homes come from the interest
+ * rounds (one home every anti-entropy interval) and fetches instead, spread out in time; meanwhile the
+ * epidemic and the homes' own anti-entropy carry the write. Up to `pushAllMaxHosts` members every home and
+ * host is sent to directly, connected or not (dial-backoff.ts holds back a peer whose dial just failed);
+ * anti-entropy repairs what an epidemic misses.
  */
 import * as Y from 'yjs'
 import type { Clock, Timer } from '../core/clock.js'
@@ -40,8 +49,13 @@ import type { PeerDirectory } from '../core/directory.js'
 import type { SyncLink } from './sync-link.js'
 import { pushTargets } from './alive-set.js'
 
-/** At most one epidemic target a second is drawn regardless of connections (see Pusher.spread). */
-export const SPREAD_DIAL_INTERVAL_MS = 1_000
+/**
+ * At most one epidemic target per interval is drawn regardless of connections (see Pusher.spread). Once a
+ * second, the writers across a simulated heal (test/replication/push-homes.sim.test.ts, seeds 2, 3, 4) made
+ * 23–33 sync dials within the first second; once every 5 s, 5–6, and the first write after the heal reached
+ * every peer sooner (0.8–0.9 s against 1.1–1.3 s).
+ */
+export const SPREAD_DIAL_INTERVAL_MS = 5_000
 
 export interface PusherOptions {
   localId: PeerId
@@ -149,6 +163,14 @@ export class Pusher {
     return [any, ...spreadTargets(this.o.random, hosts.filter(h => h !== any), k - 1, this.o.connected)]
   }
 
+  /** One of `hosts` none of which we are connected to, if no such draw was made within SPREAD_DIAL_INTERVAL_MS. */
+  private paced (hosts: readonly PeerId[]): PeerId[] {
+    const now = this.o.clock.now()
+    if (hosts.length === 0 || now - this.anyAt < SPREAD_DIAL_INTERVAL_MS) return []
+    this.anyAt = now
+    return this.o.random.sample(hosts, 1)
+  }
+
   private send (b: Batch): void {
     const parts = [...b.local, ...b.spread]
     const update = parts.length === 1 ? parts[0] as Uint8Array : Y.mergeUpdates(parts)
@@ -164,7 +186,12 @@ export class Pusher {
     const homes = this.o.placement.homes(name).filter(p => p !== this.o.localId && reach.has(p))
     const rest = others.filter(p => !homes.includes(p))
     const direct = homes.length + rest.length <= this.o.pushAllMaxHosts()
-    const targets = direct ? [...homes, ...rest] : [...homes, ...this.spread(rest)]
+    // In a mesh beyond pushAllMaxHosts, a home we hold no connection to is not dialled for every push (see
+    // the header): one more host the epidemic may draw, connected first — or, pushing directly to the few
+    // hosts we know of (just back from a partition), one of them at most once every 5 s.
+    const far = this.o.peers.alivePeers().length <= this.o.pushAllMaxHosts() ? [] : homes.filter(p => !this.o.connected(p))
+    const near = far.length === 0 ? homes : homes.filter(p => !far.includes(p))
+    const targets = direct ? [...near, ...rest, ...this.paced(far)] : [...near, ...this.spread([...far, ...rest])]
     for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: !direct })
     this.o.counters.pushes += targets.length
   }

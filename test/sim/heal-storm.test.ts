@@ -149,7 +149,8 @@ const s = (ms: number | undefined): string => (ms === undefined ? 'never (60 s)'
  * used to tell every member that came back which docs it holds open, dialling it if need be: 72–96 dials at
  * seeds 14, 1414, 7, 15 and 16, 69 of 87 sync dials at seed 14 that listing. Beyond pushAllMaxHosts peers it
  * goes only over a connection already open (AntiEntropy.tellsOpenDocs), and an epidemic push draws at most
- * one host a second regardless of connections (Pusher.spread): 34–49 dials at the same seeds.
+ * one host every 5 s regardless of connections and a local push no longer dials an unconnected home in a
+ * mesh beyond pushAllMaxHosts (Pusher.spread, Pusher.send): 23–54 dials at the same seeds.
  */
 const MAX_DIALS = 2 * SIZE
 /**
