@@ -221,6 +221,13 @@ export interface JoinFailure {
   reason: string
 }
 
+/** A hold of a live document by something other than the app (see Peer.hold). */
+export interface DocHold {
+  readonly doc: Y.Doc
+  /** Ends this hold (once; later calls do nothing): the doc is closed if nothing else holds it and the app has not opened it. */
+  release(): void
+}
+
 export interface Peer {
   /** This peer's id (a libp2p PeerId string). */
   readonly id: string
@@ -264,6 +271,13 @@ export interface Peer {
    * (its memory freed). The document itself stays, replicated as before; `doc(name)` opens it again.
    */
   close(name: string): void
+  /**
+   * Opens `name` as `doc` does, for a holder other than the app — a y-websocket room while it has clients,
+   * a library — and counts the hold: the live Y.Doc stays in memory until every hold is released and the
+   * app has not opened it (`doc`/`find` without `close`); then it is closed. `close` by the app leaves
+   * held docs open.
+   */
+  hold(name: string): Promise<DocHold>
   /**
    * Replicated delete: removes every item of the document that this peer has seen, on every replica, and
    * marks it deleted (a tombstone that keeps replicas that were offline from bringing the content back).

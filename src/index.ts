@@ -8,7 +8,7 @@
  * This file is the contract: the factory, its types, and the few helpers applications use.
  */
 export { createPeer, bootstrapDestination, UnsupportedRuntimeError, MIN_NODE_MAJOR } from './peer-node.js'
-export type { Peer, PeerOptions, PeerEvents, MemberView, MemberEventType, DocSummary, FlushOptions, Counter, PeerStats, PlacementView, CatchUpView, WriteOptions, PeerPresence, MeshViewOptions, JoinOutcome, JoinFailure } from './api.js'
+export type { Peer, DocHold, PeerOptions, PeerEvents, MemberView, MemberEventType, DocSummary, FlushOptions, Counter, PeerStats, PlacementView, CatchUpView, WriteOptions, PeerPresence, MeshViewOptions, JoinOutcome, JoinFailure } from './api.js'
 export { createHttpApi, advertisedUrl, startHttpServer, readJson, HttpError, errorAnswer, errorBody, isRecord, createAccessCheck, refuseUpgrade, SseHub, docToJSON, idempotencyOf, markReplayed, IDEMPOTENCY_HEADER, REPLAYED_HEADER } from './http/index.js'
 export type { HttpApi, HttpApiOptions, RunningServer, HttpCloseOptions, RequestHandler, ReadJsonOptions, SseOptions, AccessCheck, AccessOptions, RouteAccess, TlsFiles } from './http/index.js'
 export { parseArgs, HELP as PEER_HELP } from './cli/args.js'

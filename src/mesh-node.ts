@@ -10,7 +10,7 @@
  * settle from callbacks and clock timers, so the simulator's synchronous loop drives it unchanged.
  */
 import type * as Y from 'yjs'
-import type { Counter, DocSummary, FlushOptions, JoinFailure, JoinOutcome, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, CatchUpView, WriteOptions } from './api.js'
+import type { Counter, DocHold, DocSummary, FlushOptions, JoinFailure, JoinOutcome, MemberEventType, MemberView, MeshViewOptions, Peer, PeerEvents, PeerPresence, PeerStats, PlacementView, CatchUpView, WriteOptions } from './api.js'
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
 import { checkMemberTags } from './core/member-text.js'
@@ -166,6 +166,10 @@ class MeshNodeImpl implements MeshNode {
   /** The value we set on the HTTP_TAG tag (to tell it from one the user set). */
   private advertisedTag: string | undefined
   private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
+  /** Docs the app opened (`doc`, `find`) and has not closed: releasing a hold leaves them open. */
+  private readonly appOpen = new Set<string>()
+  /** Holds of docs by others than the app (Peer.hold: y-websocket rooms), by name. */
+  private readonly holds = new Map<string, number>()
   private readonly log: Logger
   private readonly writeAckMs = new Histogram()
   private readonly antiEntropyRoundMs = new Histogram()
@@ -241,6 +245,33 @@ class MeshNodeImpl implements MeshNode {
    * peer hosting it, so that reading a doc someone else wrote does not look empty.
    */
   async doc (name: string): Promise<Y.Doc> {
+    const doc = await this.opened(name)
+    this.appOpen.add(name)
+    return doc
+  }
+
+  async hold (name: string): Promise<DocHold> {
+    const doc = await this.opened(name)
+    this.holds.set(name, (this.holds.get(name) ?? 0) + 1)
+    let released = false
+    return {
+      doc,
+      release: () => {
+        if (released) return
+        released = true
+        const left = (this.holds.get(name) ?? 1) - 1
+        if (left > 0) {
+          this.holds.set(name, left)
+          return
+        }
+        this.holds.delete(name)
+        if (!this.appOpen.has(name)) this.replicator.close(name)
+      }
+    }
+  }
+
+  /** Opens `name` (pinned in the replicator until `close`), waiting for a first exchange the first time: see `doc`. */
+  private async opened (name: string): Promise<Y.Doc> {
     const pending = this.initialFetches.get(name)
     if (pending !== undefined) return await pending
     if (this.replicator.hasState(name) || this.membership.aliveCount === 0) return await this.replicator.open(name)
@@ -263,7 +294,10 @@ class MeshNodeImpl implements MeshNode {
     const found = await new Promise<boolean>((resolve, reject) => {
       this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
     })
-    return found ? await this.replicator.open(name) : undefined
+    if (!found) return undefined
+    const doc = await this.replicator.open(name)
+    this.appOpen.add(name)
+    return doc
   }
 
   read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined> {
@@ -306,7 +340,9 @@ class MeshNodeImpl implements MeshNode {
 
   close (name: string): void {
     assertDocName(name)
-    this.replicator.close(name)
+    this.appOpen.delete(name)
+    // A doc something else holds (a y-websocket room) stays open until its last hold is released.
+    if (!this.holds.has(name)) this.replicator.close(name)
   }
 
   async delete (name: string, options: WriteOptions = {}): Promise<VersionVectorJSON> {

@@ -1,9 +1,9 @@
 /**
  * Room: the y-websocket clients of one document on this peer, bound to the peer's live Y.Doc.
  *
- * - Opening: the first client opens the doc through the public API (`peer.doc`, which also fetches what
+ * - Opening: the first client opens the doc through the public API (`peer.hold`, which also fetches what
  *   live peers have); clients' messages wait in their queues until it is ready. The room holds the doc for
- *   as long as it has clients; if the peer closes the doc anyway (shutdown, eviction) every client is
+ *   as long as it has clients, and releases it with its last (closed then unless the app has it open); if the peer closes the doc anyway (shutdown, eviction) every client is
  *   closed with 1012 and reconnects, which opens it again.
  * - Client edits (sync step 2, update) are applied through `peer.write`: durable before anything else
  *   happens with them. Only then are they relayed to the room's other clients (the replicator pushes them
@@ -18,7 +18,7 @@
  *   for 30 s reconnects). A connection may only speak for client ids no other live connection holds.
  */
 import * as Y from 'yjs'
-import type { Peer } from '../api.js'
+import type { DocHold, Peer } from '../api.js'
 import { DecodeError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { AwarenessEntry, PresenceChange } from '../presence/index.js'
@@ -48,6 +48,8 @@ const TRANSIENT = new Set(['TooManyDocsError', 'RateLimitError', 'StoreBusyError
 export class Room {
   private state: 'opening' | 'ready' | 'closed' = 'opening'
   private doc: Y.Doc | undefined
+  /** The room's hold of the doc (Peer.hold), released when its last client goes. */
+  private hold: DocHold | undefined
   private readonly conns = new Set<ClientConnection>()
   private readonly releases = new Map<ClientConnection, () => void>()
   /** Transactions that applied a client's edit → where their update bytes go (relayed once durable). */
@@ -55,7 +57,15 @@ export class Room {
   private readonly detach: Array<() => void> = []
 
   constructor (readonly name: string, private readonly deps: RoomDeps) {
-    deps.peer.doc(name).then((doc) => { this.ready(doc) }, (err: unknown) => { this.failed(err) })
+    deps.peer.hold(name).then((hold) => {
+      // Every client left while it opened: nothing holds it for them any more.
+      if (this.state === 'closed') {
+        hold.release()
+        return
+      }
+      this.hold = hold
+      this.ready(hold.doc)
+    }, (err: unknown) => { this.failed(err) })
   }
 
   get size (): number {
@@ -128,6 +138,10 @@ export class Room {
     this.state = 'closed'
     for (const d of this.detach) d()
     this.detach.length = 0
+    // The doc is closed unless the app or another holder still has it: a name a client opened and left
+    // (a typo) no longer stays a live doc, listed in GET /docs, until the peer restarts.
+    this.hold?.release()
+    this.hold = undefined
     this.deps.onEmpty(this)
   }
 

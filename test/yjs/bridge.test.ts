@@ -377,6 +377,42 @@ describe('y-websocket endpoint: a doc at maxDocBytes', () => {
   })
 })
 
+describe('y-websocket endpoint: a doc whose clients all left', () => {
+  // The room opened its doc as the app does and never closed it: every name a client ever opened stayed a
+  // live Y.Doc until restart, and one never written (a typo) was listed by GET /docs as a doc, forever.
+  it('is closed once its last client goes, unless the app holds it open; a doc with content stays on disk', async () => {
+    const s = await serve()
+    try {
+      const ws = s.server.url.replace('http', 'ws')
+      const listed = (): string[] => s.peer.docs().map(d => d.name)
+      const visit = async (name: string): Promise<void> => {
+        const c = rawSocket(`${ws}/yjs/${name}`)
+        await opened(c.ws)
+        await waitFor(`${name} synced`, () => c.messages.length > 0, 5000, 20)
+        expect(listed()).toContain(name)
+        c.ws.close()
+        await c.closed
+      }
+      await visit('typo')
+      await waitFor('the visited doc closed', () => !listed().includes('typo'), 5000, 20)
+      // The app's own open survives a room's release.
+      await s.peer.doc('kept')
+      await visit('kept')
+      await new Promise(resolve => setTimeout(resolve, 300))
+      expect(listed()).toContain('kept')
+      // Written through a client, then left: closed in memory, still there to read.
+      const c = yClient(s.server.url, 'written', 'w')
+      await synced(c)
+      c.doc.getMap('kv').set('x', 1)
+      await waitFor('the edit is durable', async () => (await s.peer.read('written', d => d.getMap('kv').get('x'))) === 1, 5000, 20)
+      c.destroy()
+      expect(await s.peer.read('written', d => d.getMap('kv').get('x'))).toBe(1)
+    } finally {
+      await stop(s)
+    }
+  }, 30_000)
+})
+
 describe('y-websocket endpoint: shutting down', () => {
   // SIGTERM: the API closes every client with 1001, then the HTTP server closes, which waits for every
   // socket. A client that does not read never answers the close frame, and ws waits 30 s for it: one such

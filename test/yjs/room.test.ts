@@ -85,6 +85,7 @@ function fakePeer (doc: Y.Doc) {
     id: 'me',
     presence,
     doc: async () => doc,
+    hold: async () => ({ doc, release: () => {} }),
     write: (_name: string, fn: (d: Y.Doc) => void) => {
       fn(doc)
       return new Promise((resolve, reject) => { pending.push({ resolve: () => { resolve({}) }, reject }) })
