@@ -4,7 +4,8 @@
  * its homes, and dropped only once each of its R current homes confirmed holding exactly the state this
  * peer has stored — durably, if this peer's store is durable (Dynamo §4.6's hinted handoff, with the
  * preference list of placement.ts). Never before: a copy is the last one until proven otherwise. Docs
- * the app holds open here are kept (interest) and only handed over.
+ * the app holds open here are kept (interest) and only handed over, to the homes we hold a connection to
+ * (`handTo`).
  *
  * The evidence comes from handoff rounds (anti-entropy.ts): a home answers that its stored copy has our
  * digest, or takes our diff and confirms once it is on its disk. A doc that changes here meanwhile has a new
@@ -15,6 +16,7 @@
  */
 import { aliveSet } from './alive-set.js'
 import type { Clock, Timer } from '../core/clock.js'
+import type { Random } from '../core/random.js'
 import type { DocStore } from '../core/doc-store.js'
 import type { PeerDirectory } from '../core/directory.js'
 import type { PeerId } from '../core/transport.js'
@@ -41,6 +43,9 @@ export interface RebalancerOptions {
   counters: ReplicatorCounters
   /** This peer's store is durable: then only durable confirmations count. */
   durable: boolean
+  /** Whether a connection to `peer` is open (a round with it needs no dial). */
+  connected(peer: PeerId): boolean
+  random: Random
   /** A copy was dropped: `homes` had confirmed holding `digest`. */
   onDropped(doc: string, digest: Uint8Array, homes: readonly PeerId[]): void
   onError(doc: string, err: Error): void
@@ -144,8 +149,7 @@ export class Rebalancer {
         continue
       }
       const busy = now - (this.changedAt.get(doc) ?? Number.NEGATIVE_INFINITY) < tick
-      for (const home of missing) {
-        if (!alive.has(home)) continue
+      for (const home of this.handTo(doc, missing.filter(h => alive.has(h)))) {
         if (busy && this.o.confirmations.confirmedSince(doc, home, now - BUSY_HANDOFF_TICKS * tick, this.o.durable)) continue
         let inRound = underWay.get(home)
         if (inRound === undefined) underWay.set(home, inRound = this.o.antiEntropy.handingOver(home))
@@ -161,6 +165,21 @@ export class Rebalancer {
     for (const [home, items] of perHome) {
       if (this.o.antiEntropy.startHandoff(home, items)) this.o.counters.handoffRounds++
     }
+  }
+
+  /**
+   * The homes a round of this tick hands `doc` to, of the live ones that have not confirmed it. A doc the app
+   * holds open here stays here whatever they hold: a handoff only brings them what was written here, which
+   * pushes and the interest rounds bring too. So it goes to those we hold a connection to, and to one other
+   * a tick only when there is none. After a heal every peer holding a doc open lacked a connection to each
+   * of its homes and handed it to all of them at once: in the 50-peer soak, where every peer holds the soak
+   * doc open, 190 handoff listings went out with no connection after one heal, their dials converging on
+   * the doc's three homes.
+   */
+  private handTo (doc: string, homes: PeerId[]): PeerId[] {
+    if (this.o.registry.get(doc)?.pinned !== true) return homes
+    const near = homes.filter(h => this.o.connected(h))
+    return near.length > 0 ? near : this.o.random.sample(homes, 1)
   }
 
   /**

@@ -332,6 +332,8 @@ export class Replicator {
       config,
       counters,
       durable: this.durable,
+      connected: (peer) => transport.isConnected?.(peer) ?? true,
+      random,
       onDropped: (doc, digest, homes) => {
         this.covered.forget(doc)
         this.log.info('dropped a copy its homes hold', { doc, homes: homes.length })
