@@ -27,8 +27,9 @@
  * few connections, no longer dials a new host with every batch — four a second — into a heal that is
  * already short of CPU. In a mesh of more than `pushAllMaxHosts` members, the homes we hold a connection to
  * are sent to directly; one we do not is only one more host the epidemic may draw (or, while we push directly
- * to the few hosts we know of — a peer just back from a partition — one such home every 5 s). After a heal every writer on the other side of a doc's homes lacked a
- * connection to each of them, and each write's push dialled all three: in the 30-peer soak most of the
+ * to the few hosts we know of — a peer just back from a partition — one such home every 5 s). After a heal
+ * every writer on the other side of a doc's homes lacked a connection to each of them, and each write's push
+ * dialled all three: in the 30-peer soak most of the
  * messages sent with no connection after a heal were such pushes (update:direct, 72–168 a heal against
  * 15–42 listings), their dials converging on the busiest peers of the mesh — the homes of the doc every
  * peer writes — faster than those could take handshakes. Connections to the homes come from the interest
