@@ -509,6 +509,7 @@ class MeshNodeImpl implements MeshNode {
 
   async counter (name: string, mapName = COUNTER_MAP): Promise<Counter> {
     const doc = await this.replicator.open(name)
+    this.appOpen.add(name) // the app's, as `doc` and `find`: a room's release leaves it open
     const counter = new PNCounter(doc, this.id, mapName)
     return {
       add: async (delta, options = {}) => {

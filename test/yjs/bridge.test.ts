@@ -398,8 +398,12 @@ describe('y-websocket endpoint: a doc whose clients all left', () => {
       // The app's own open survives a room's release.
       await s.peer.doc('kept')
       await visit('kept')
+      // So does a counter's (the app's too).
+      await s.peer.counter('counted')
+      await visit('counted')
       await new Promise(resolve => setTimeout(resolve, 300))
       expect(listed()).toContain('kept')
+      expect(listed()).toContain('counted')
       // Written through a client, then left: closed in memory, still there to read.
       const c = yClient(s.server.url, 'written', 'w')
       await synced(c)
