@@ -369,6 +369,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
           if (!Array.isArray(block) || block.length > MAX_BLOCK_LIST || !block.every(b => typeof b === 'string' && PEER_ID.test(b))) {
             throw new HttpError(400, 'invalid_body', 'expected {"block": ["<peerId>", ...]}')
           }
+          if (block.includes(peer.id)) throw new HttpError(400, 'invalid_body', `a peer cannot block itself: ${peer.id} is this peer`)
           peer.partition(block as string[])
           json(res, 200, { blocked: peer.blocked() })
         }

@@ -167,6 +167,11 @@ describe('HTTP API under hostile requests', () => {
       expect(a.json).toEqual({ error: expect.any(String), code: expect.any(String) })
       tally('invalid_body')
     }
+    // This peer's own id: refused with a reason (it answered 200 {"blocked":[]}, saying nothing of why).
+    const self = await send(open.base, 'POST', '/admin/partition', { body: JSON.stringify({ block: [PEER_ID, open.peer.id] }) })
+    expect(self.status).toBe(400)
+    expect(self.json).toEqual({ error: `a peer cannot block itself: ${open.peer.id} is this peer`, code: 'invalid_body' })
+    tally('invalid_body')
     const bad = await send(open.base, 'POST', '/admin/partition', { body: '{"block":' })
     expect(bad.status).toBe(400)
     tally('invalid_json')
