@@ -62,6 +62,13 @@ describe('murmur <command> against a mesh of agents', () => {
     seed = await spawnPeer({ entry: MURMUR, entryArgs: ['agent'], args: [...LOCAL, '--tag', 'role=seed'] })
     others = await Promise.all([0, 1].map(async () => await spawnPeer({ args: LOCAL, bootstrap: [seed.addrs[0] as string] })))
     await waitForStates([seed, ...others], [seed, ...others].map(p => p.id), 'alive', 15_000)
+    // Each peer tags itself with its HTTP address once it serves (a new incarnation, gossiped): until the seed
+    // has every such tag its member list can change between two reads (one CI run compared a member at
+    // incarnation 0 with the same member at 1).
+    await waitFor('the seed lists every member with its HTTP tag', async () => {
+      const members = (await api<MemberJson[]>(seed, 'GET', '/members')).body
+      return members.length === 3 && members.every(m => m.tags?.['murmur.http'] !== undefined)
+    }, 15_000)
   }, 60_000)
   afterAll(cleanup)
 
