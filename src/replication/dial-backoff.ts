@@ -51,8 +51,4 @@ export class DialBackoff {
   clear (): void {
     this.peers.clear()
   }
-
-  get size (): number {
-    return this.peers.size
-  }
 }
