@@ -17,16 +17,13 @@ export const HEAL_DOC = 'soak-heal'
 /** A heal or a rejoin that takes longer than this is recorded as not converged. */
 export const CONVERGE_BOUND_MS = 90_000
 const POLL_MS = 250
-/** /members is cheap to answer: ask many peers at once. */
-const MEMBERS_CONCURRENCY = 10
 /**
- * A heal-doc read on a peer that does not hold it fetches it from the doc's three homes: not all at once. But
- * each peer's first read after a heal is such a fetch, up to ~1.3 s each on the 50-peer soak's saturated
- * machine, and four at a time the first round over 50 peers took 10–16 s: the heal line's writes time was
- * that round, not the mesh (every heal then finished in the second round, 0.5–3.4 s after the first ended). Ten at a time,
- * as for /members.
+ * Each live peer is polled on its own (converge.ts): one request in flight per peer, so a peer's time is its own
+ * answer's. A heal-doc read on a peer that does not hold the doc fetches it from the doc's three homes, 0.5 s
+ * median and up to ~2 s on the 50-peer soak's saturated machine; ten at a time, in rounds, the first round over 50
+ * peers took 8–10 s and was most of the heal line's writes time.
  */
-const DOCS_CONCURRENCY = 10
+const perPeer = (peers: readonly Slot[]): number => peers.length
 
 export interface ChaosEvent {
   kind: 'partition' | 'kill'
@@ -121,13 +118,13 @@ export class Chaos {
       if (ok && !heldAt.has(s)) heldAt.set(s, Date.now() - healedAt)
       return ok
     }
-    const docRounds = { count: 0, longestMs: 0 }
+    const docPolls = { count: 0, slowestMs: 0 }
     const [membershipMs, docsMs] = await Promise.all([
-      untilEach(everyone, async o => await seesAlive(this.mesh, o, everyone), { concurrency: MEMBERS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS }),
-      untilEach(everyone, holds, { concurrency: DOCS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS, rounds: docRounds })
+      untilEach(everyone, async o => await seesAlive(this.mesh, o, everyone), { concurrency: perPeer(everyone), intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS }),
+      untilEach(everyone, holds, { concurrency: perPeer(everyone), intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS, polls: docPolls })
     ])
     // Each peer counted once it saw everyone alive; one more round says whether any has since lost sight of someone.
-    const relapsed = membershipMs === undefined ? undefined : await countFailing(everyone, async o => await seesAlive(this.mesh, o, everyone), MEMBERS_CONCURRENCY)
+    const relapsed = membershipMs === undefined ? undefined : await countFailing(everyone, async o => await seesAlive(this.mesh, o, everyone), perPeer(everyone))
     const seconds = (Date.now() - healedAt) / 1000
     await this.load?.sampleAll(this.mesh.live())
     const loadAfter = this.load?.total()
@@ -137,7 +134,7 @@ export class Chaos {
     this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(relapsed === undefined ? {} : { relapsed }), ...(handshakes === undefined ? {} : { handshakes }) })
     const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone), ${handshakes.duplicates} duplicate connections closed (simultaneous dials); ${dialsText(handshakes.dials, handshakes.unconnected)}; ${coresBusy(handshakes)}`
     const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s`).join(', ')
-    const polled = `; read in ${docRounds.count} round(s), the longest ${(docRounds.longestMs / 1000).toFixed(1)} s`
+    const polled = `; ${docPolls.count} reads, the slowest ${(docPolls.slowestMs / 1000).toFixed(1)} s`
     this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last}${polled})`}${cost}`)
     this.deaths.phase = 'idle'
   }
@@ -155,7 +152,7 @@ export class Chaos {
     await this.mesh.start(victim)
     this.deaths.follow(victim)
     const everyone = this.mesh.live()
-    const membershipMs = await untilEach(everyone, async o => await seesAlive(this.mesh, o, o === victim ? everyone : [victim]), { concurrency: MEMBERS_CONCURRENCY, intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
+    const membershipMs = await untilEach(everyone, async o => await seesAlive(this.mesh, o, o === victim ? everyone : [victim]), { concurrency: perPeer(everyone), intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
     this.events.push({ kind: 'kill', at, detail: victim.name, membershipMs })
     this.log(`restart ${this.cycle}: ${victim.name} (same data dir) alive everywhere ${show(membershipMs)}`)
     this.deaths.phase = 'idle'

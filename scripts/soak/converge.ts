@@ -2,24 +2,29 @@
  * How long until a property holds on every peer, each peer asked on its own. Polling the peers one after
  * another and asking for one pass where all of them hold measures the poller as much as the mesh: on the
  * soak's loaded machine an HTTP answer takes 10 ms to over a second, so a pass over 30 peers took seconds
- * on top of the heal it timed. Here each peer is asked until it first holds, a few at a time, and its time
- * is when its own answer arrived.
+ * on top of the heal it timed. Rounds (ask every peer, wait for all the answers, ask again) still did: a
+ * peer that came to hold just after it was asked was seen only after the round's slowest answer, and the
+ * first read of a doc after a heal fetches it from its homes (0.5 s median, some over 2 s on the 50-peer
+ * soak), so a round over 50 peers ten at a time took 8–10 s. Here each peer has its own loop — ask, pause,
+ * ask again — with at most `concurrency` requests in flight over all of them, and its time is when its own
+ * answer arrived.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface EachOptions {
-  /** Requests in flight at once (a read may make the peer fetch a doc from its homes: keep it small). */
+  /** Requests in flight at once over all items (one per item at most). */
   concurrency: number
-  /** Pause between rounds, ms. */
+  /** Pause between an item's answer and its next question, ms. */
   intervalMs: number
   /** Give up after this, ms. */
   boundMs: number
   /**
-   * Filled in as the rounds go: how many, and the longest (ms, without the pause). A peer that came to hold
-   * just after it was asked is seen only a round later, so the longest round bounds what the poller adds.
+   * Filled in as the polls go: how many questions, and the slowest answer (ms). A peer that came to hold
+   * just after it was asked is seen at its next answer, so the slowest answer plus the pause bounds what the
+   * poller adds to a peer's time.
    */
-  rounds?: { count: number, longestMs: number }
+  polls?: { count: number, slowestMs: number }
 }
 
 /**
@@ -28,39 +33,59 @@ export interface EachOptions {
  */
 export async function untilEach<T> (items: readonly T[], holds: (item: T) => Promise<boolean>, o: EachOptions): Promise<number | undefined> {
   const start = Date.now()
-  const pending = new Set(items)
+  const slots = new Slots(o.concurrency)
   let last = 0
-  while (pending.size > 0) {
-    if (Date.now() - start >= o.boundMs) return undefined
-    const roundStart = Date.now()
-    await eachLimited([...pending], o.concurrency, async (item) => {
-      if (await holds(item).catch(() => false)) {
-        pending.delete(item)
-        last = Math.max(last, Date.now() - start)
+  let missed = false
+  await Promise.all(items.map(async (item) => {
+    for (;;) {
+      if (Date.now() - start >= o.boundMs) {
+        missed = true
+        return
       }
-    })
-    if (o.rounds !== undefined) {
-      o.rounds.count++
-      o.rounds.longestMs = Math.max(o.rounds.longestMs, Date.now() - roundStart)
+      const asked = await slots.run(async () => {
+        const t = Date.now()
+        const ok = await holds(item).catch(() => false)
+        if (o.polls !== undefined) {
+          o.polls.count++
+          o.polls.slowestMs = Math.max(o.polls.slowestMs, Date.now() - t)
+        }
+        return ok
+      })
+      if (asked) {
+        last = Math.max(last, Date.now() - start)
+        return
+      }
+      await sleep(o.intervalMs)
     }
-    if (pending.size > 0) await sleep(o.intervalMs)
-  }
-  return last
+  }))
+  return missed ? undefined : last
 }
 
 /** How many items `holds` now answers false for (or throws), asked `concurrency` at a time. */
 export async function countFailing<T> (items: readonly T[], holds: (item: T) => Promise<boolean>, concurrency: number): Promise<number> {
-  let failing = 0
-  await eachLimited(items, concurrency, async (item) => {
-    if (!await holds(item).catch(() => false)) failing++
-  })
-  return failing
+  const slots = new Slots(concurrency)
+  const answers = await Promise.all(items.map(async item => await slots.run(async () => await holds(item).catch(() => false))))
+  return answers.filter(ok => !ok).length
 }
 
-async function eachLimited<T> (items: readonly T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await run(items[next++] as T)
+/** At most `limit` runs at once; the others wait in line, first come first served. */
+class Slots {
+  private free: number
+  private readonly line: Array<() => void> = []
+
+  constructor (limit: number) {
+    this.free = Math.max(1, limit)
   }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker))
+
+  async run<R> (fn: () => Promise<R>): Promise<R> {
+    if (this.free > 0) this.free--
+    else await new Promise<void>(resolve => { this.line.push(resolve) })
+    try {
+      return await fn()
+    } finally {
+      const next = this.line.shift()
+      if (next !== undefined) next()
+      else this.free++
+    }
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * scripts/soak/converge.ts: each peer's time is its own answer's, peers that held are not asked again,
- * requests in flight stay within the limit, a property that never holds gives up at the bound, and the
- * rounds are counted.
+ * requests in flight stay within the limit, a property that never holds gives up at the bound, and each
+ * peer is asked again at its own pace (not in rounds held up by the slowest answer).
  */
 import { describe, expect, test } from 'vitest'
 import { countFailing, untilEach } from '../../../scripts/soak/converge.ts'
@@ -44,17 +44,23 @@ describe('untilEach', () => {
     expect(most).toBe(3)
   })
 
-  test('counts its rounds and the longest: what the poller adds to a peer\'s time', async () => {
+  test('a peer that holds is seen at its own next answer, not after the slowest peer\'s', async () => {
     const start = Date.now()
-    const rounds = { count: 0, longestMs: 0 }
-    // Eight peers, two asked at a time, 50 ms an answer: a round takes ~200 ms; one peer holds from 250 ms.
+    let fastHeldAt = 0
+    const polls = { count: 0, slowestMs: 0 }
+    // Seven slow peers (300 ms an answer, holding from 1 s) and a fast one (10 ms, holding from 100 ms). Asked in
+    // rounds, the fast peer was asked again only once the round's slow answers were in: seen at ≥ 300 ms.
     await untilEach(Array.from({ length: 8 }, (_, i) => i), async (i) => {
-      await sleep(50)
-      return i !== 7 || Date.now() - start >= 250
-    }, { concurrency: 2, intervalMs: 10, boundMs: 5_000, rounds })
-    expect(rounds.count).toBe(2)
-    expect(rounds.longestMs).toBeGreaterThanOrEqual(190)
-    expect(rounds.longestMs).toBeLessThan(600)
+      await sleep(i === 7 ? 10 : 300)
+      const ok = Date.now() - start >= (i === 7 ? 100 : 1_000)
+      if (ok && i === 7) fastHeldAt = Date.now() - start
+      return ok
+    }, { concurrency: 8, intervalMs: 20, boundMs: 5_000, polls })
+    expect(fastHeldAt).toBeGreaterThanOrEqual(100)
+    expect(fastHeldAt).toBeLessThan(250)
+    expect(polls.slowestMs).toBeGreaterThanOrEqual(290)
+    expect(polls.slowestMs).toBeLessThan(900)
+    expect(polls.count).toBeGreaterThan(8)
   })
 
   test('an answer that throws counts as not yet; a property that never holds gives up at the bound', async () => {
