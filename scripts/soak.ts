@@ -239,10 +239,10 @@ async function lostWrites (acked: ReadonlyMap<string, WriteValue>): Promise<stri
   return [...lost]
 }
 
-/** On a failed run (or with --keep), every peer's log (current process only) goes to a directory that survives cleanup. */
+/** On a failed run (or with --keep), every peer's log (each of its processes, killed ones too) goes to a directory that survives cleanup. */
 function saveLogs (): string {
   const out = mkdtempSync(path.join(os.tmpdir(), `murmur-soak-logs-${options.seed}-`))
-  for (const s of mesh.slots) if (s.proc !== undefined) writeFileSync(path.join(out, `${s.name}.log`), s.proc.log())
+  for (const s of mesh.slots) if (s.starts > 0) writeFileSync(path.join(out, `${s.name}.log`), mesh.logs(s))
   return out
 }
 

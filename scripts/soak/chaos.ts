@@ -119,8 +119,9 @@ export class Chaos {
       return ok
     }
     const docPolls = { count: 0, slowestMs: 0 }
+    const sight = new Sight(this.mesh, healedAt)
     const [membershipMs, docsMs] = await Promise.all([
-      untilEach(everyone, async o => await seesAlive(this.mesh, o, everyone), { concurrency: perPeer(everyone), intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS }),
+      untilEach(everyone, async o => await sight.seesAlive(o, everyone), { concurrency: perPeer(everyone), intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS }),
       untilEach(everyone, holds, { concurrency: perPeer(everyone), intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS, polls: docPolls })
     ])
     // Each peer counted once it saw everyone alive; one more round says whether any has since lost sight of someone.
@@ -135,7 +136,7 @@ export class Chaos {
     const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone), ${handshakes.duplicates} duplicate connections closed (simultaneous dials); ${dialsText(handshakes.dials, handshakes.unconnected)}; ${coresBusy(handshakes)}`
     const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s`).join(', ')
     const polled = `; ${docPolls.count} reads, the slowest ${(docPolls.slowestMs / 1000).toFixed(1)} s`
-    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last}${polled})`}${cost}`)
+    this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${sight.lastText()}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last}${polled})`}${cost}`)
     this.deaths.phase = 'idle'
   }
 
@@ -152,9 +153,10 @@ export class Chaos {
     await this.mesh.start(victim)
     this.deaths.follow(victim)
     const everyone = this.mesh.live()
-    const membershipMs = await untilEach(everyone, async o => await seesAlive(this.mesh, o, o === victim ? everyone : [victim]), { concurrency: perPeer(everyone), intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
+    const sight = new Sight(this.mesh, Date.now())
+    const membershipMs = await untilEach(everyone, async o => await sight.seesAlive(o, o === victim ? everyone : [victim]), { concurrency: perPeer(everyone), intervalMs: POLL_MS, boundMs: CONVERGE_BOUND_MS })
     this.events.push({ kind: 'kill', at, detail: victim.name, membershipMs })
-    this.log(`restart ${this.cycle}: ${victim.name} (same data dir) alive everywhere ${show(membershipMs)}`)
+    this.log(`restart ${this.cycle}: ${victim.name} (same data dir) alive everywhere ${show(membershipMs)}${sight.lastText()}`)
     this.deaths.phase = 'idle'
   }
 
@@ -176,9 +178,60 @@ export async function allSeeAlive (mesh: Mesh, observers: readonly Slot[], subje
 
 /** `slot` lists every subject as alive. */
 export async function seesAlive (mesh: Mesh, observer: Slot, subjects: readonly Slot[]): Promise<boolean> {
-  const r = await mesh.api<Array<{ peerId: string, state: string }>>(observer, 'GET', '/members')
-  const states = new Map(r.body.map(m => [m.peerId, m.state]))
-  return subjects.every(s => states.get(s.id) === 'alive')
+  return (await notSeenAlive(mesh, observer, subjects)).length === 0
+}
+
+type MemberList = Array<{ peerId: string, state: string }>
+type AskMembers = (observer: Slot) => Promise<MemberList>
+
+const askMembers = (mesh: Mesh): AskMembers => async (observer) => (await mesh.api<MemberList>(observer, 'GET', '/members')).body
+
+/** The subjects `observer` does not list as alive, with the state it gives them ('unknown': not listed). */
+async function notSeenAlive (mesh: Mesh | AskMembers, observer: Slot, subjects: readonly Slot[]): Promise<Array<{ subject: Slot, state: string }>> {
+  const list = await (typeof mesh === 'function' ? mesh : askMembers(mesh))(observer)
+  const states = new Map(list.map(m => [m.peerId, m.state]))
+  return subjects.filter(s => states.get(s.id) !== 'alive').map(subject => ({ subject, state: states.get(subject.id) ?? 'unknown' }))
+}
+
+/**
+ * Who saw everyone alive last, and whom they were still missing just before: "all alive everywhere in 24.9 s"
+ * alone does not say which observer held which member dead (the peers' logs rate-limit their member lines).
+ */
+export class Sight {
+  private readonly seenAt = new Map<Slot, number>()
+  private readonly missed = new Map<Slot, Array<{ subject: Slot, state: string }>>()
+  private readonly ask: AskMembers
+  private readonly since: number
+
+  /** `mesh`: the soak's (asks GET /members), or any way to ask an observer for its member list. */
+  constructor (mesh: Mesh | AskMembers, since: number) {
+    this.ask = typeof mesh === 'function' ? mesh : askMembers(mesh)
+    this.since = since
+  }
+
+  async seesAlive (observer: Slot, subjects: readonly Slot[]): Promise<boolean> {
+    const missing = await notSeenAlive(this.ask, observer, subjects)
+    if (missing.length > 0) {
+      this.missed.set(observer, missing)
+      return false
+    }
+    if (!this.seenAt.has(observer)) this.seenAt.set(observer, Date.now() - this.since)
+    return true
+  }
+
+  /** " (last: p22 24.9 s, missing p47 dead; …)": the three latest observers and what each missed at its last answer before. */
+  lastText (): string {
+    const latest = [...this.seenAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([o, ms]) => `${o.name} ${(ms / 1000).toFixed(1)} s${missedText(this.missed.get(o))}`)
+    const never = [...this.missed].filter(([o]) => !this.seenAt.has(o)).slice(0, 3).map(([o, m]) => `${o.name} never${missedText(m)}`)
+    const all = [...never, ...latest].slice(0, 3)
+    return all.length === 0 ? '' : ` (last: ${all.join('; ')})`
+  }
+}
+
+function missedText (missed: ReadonlyArray<{ subject: Slot, state: string }> | undefined): string {
+  if (missed === undefined || missed.length === 0) return ''
+  const named = missed.slice(0, 3).map(m => `${m.subject.name} ${m.state}`).join(', ')
+  return `, missing ${named}${missed.length > 3 ? ` +${missed.length - 3} more` : ''}`
 }
 
 /** `slot` reads every one of `keys` in the heal doc (a read on a peer that does not hold the doc fetches it from its homes). */

@@ -20,6 +20,8 @@ export interface Slot {
   upSince: number
   /** Never killed: RSS flatness is judged on these (a restart resets RSS). */
   readonly stable: boolean
+  /** The logs of this slot's killed processes, oldest first (a restart's story starts in the life before it). */
+  readonly pastLogs: string[]
 }
 
 /**
@@ -44,7 +46,7 @@ export class Mesh {
     // The first half never gets killed (slot 0 is also everyone's bootstrap).
     this.slots = Array.from({ length: size }, (_, index) => {
       const name = `p${String(index).padStart(2, '0')}`
-      return { index, name, dataDir: path.join(dir, name), id: '', proc: undefined, starts: 0, upSince: 0, stable: index < Math.ceil(size / 2) }
+      return { index, name, dataDir: path.join(dir, name), id: '', proc: undefined, starts: 0, upSince: 0, stable: index < Math.ceil(size / 2), pastLogs: [] }
     })
   }
 
@@ -73,6 +75,13 @@ export class Mesh {
     slot.proc = undefined
     proc.proc.kill('SIGKILL')
     await proc.exited
+    slot.pastLogs.push(proc.log())
+  }
+
+  /** Every life's log of the slot, oldest first, each after a line naming it. */
+  logs (slot: Slot): string {
+    const lives = [...slot.pastLogs, ...(slot.proc === undefined ? [] : [slot.proc.log()])]
+    return lives.map((text, i) => `--- ${slot.name}, process ${i + 1} of ${lives.length}${i < slot.pastLogs.length ? ' (SIGKILLed)' : ''} ---\n${text}`).join('')
   }
 
   live (): Slot[] {
