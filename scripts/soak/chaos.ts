@@ -113,10 +113,16 @@ export class Chaos {
     const everyone = this.mesh.live()
     // When each peer's read first held both writes: the last few are named in the heal line.
     const heldAt = new Map<Slot, number>()
+    // What each peer's last read before that lacked: one side's write, or both (the doc itself, on a fetch).
+    const lacked = new Map<Slot, string>()
     const holds = async (s: Slot): Promise<boolean> => {
-      const ok = await holdsKeys(this.mesh, s, markers)
-      if (ok && !heldAt.has(s)) heldAt.set(s, Date.now() - healedAt)
-      return ok
+      const missing = await missingKeys(this.mesh, s, markers)
+      if (missing.length > 0) {
+        lacked.set(s, missing.length === markers.length ? 'both' : (missing[0] as string).replace(/^p\d+-/, ''))
+        return false
+      }
+      if (!heldAt.has(s)) heldAt.set(s, Date.now() - healedAt)
+      return true
     }
     const docPolls = { count: 0, slowestMs: 0 }
     const sight = new Sight(this.mesh, healedAt)
@@ -134,7 +140,7 @@ export class Chaos {
       : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, abandoned: loadAfter.abandoned - loadBefore.abandoned, duplicates: loadAfter.duplicates - loadBefore.duplicates, dials: subtractCounts(loadAfter.dials, loadBefore.dials), unconnected: subtractCounts(loadAfter.unconnected, loadBefore.unconnected), seconds, cpuS: loadAfter.cpuS - loadBefore.cpuS }
     this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(relapsed === undefined ? {} : { relapsed }), ...(handshakes === undefined ? {} : { handshakes }) })
     const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone), ${handshakes.duplicates} duplicate connections closed (simultaneous dials); ${dialsText(handshakes.dials, handshakes.unconnected)}; ${coresBusy(handshakes)}`
-    const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s`).join(', ')
+    const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s${lacked.has(s) ? ` (had lacked ${lacked.get(s) as string})` : ''}`).join(', ')
     const polled = `; ${docPolls.count} reads, the slowest ${(docPolls.slowestMs / 1000).toFixed(1)} s`
     this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${sight.lastText()}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last}${polled})`}${cost}`)
     this.deaths.phase = 'idle'
@@ -234,11 +240,11 @@ function missedText (missed: ReadonlyArray<{ subject: Slot, state: string }> | u
   return `, missing ${named}${missed.length > 3 ? ` +${missed.length - 3} more` : ''}`
 }
 
-/** `slot` reads every one of `keys` in the heal doc (a read on a peer that does not hold the doc fetches it from its homes). */
-async function holdsKeys (mesh: Mesh, slot: Slot, keys: readonly string[]): Promise<boolean> {
+/** Which of `keys` a read of the heal doc on `slot` lacks (a read on a peer that does not hold the doc fetches it from its homes). */
+async function missingKeys (mesh: Mesh, slot: Slot, keys: readonly string[]): Promise<string[]> {
   const r = await mesh.api<{ content?: { kv?: Record<string, unknown> } }>(slot, 'GET', `/docs/${HEAL_DOC}`)
   const kv = r.body.content?.kv ?? {}
-  return keys.every(k => k in kv)
+  return keys.filter(k => !(k in kv))
 }
 
 /** Milliseconds until `check` holds (polled every 250 ms), or undefined after CONVERGE_BOUND_MS. */
