@@ -115,8 +115,12 @@ export class Chaos {
     const heldAt = new Map<Slot, number>()
     // What each peer's last read before that lacked: one side's write, or both (the doc itself, on a fetch).
     const lacked = new Map<Slot, string>()
+    const unread = new Map<Slot, number>()
     const holds = async (s: Slot): Promise<boolean> => {
-      const missing = await missingKeys(this.mesh, s, markers)
+      const missing = await missingKeys(this.mesh, s, markers).catch((err: unknown) => {
+        unread.set(s, (unread.get(s) ?? 0) + 1)
+        throw err
+      })
       if (missing.length > 0) {
         lacked.set(s, missing.length === markers.length ? 'both' : (missing[0] as string).replace(/^p\d+-/, ''))
         return false
@@ -140,7 +144,7 @@ export class Chaos {
       : { started: loadAfter.started - loadBefore.started, timedOut: loadAfter.timedOut - loadBefore.timedOut, failed: loadAfter.failed - loadBefore.failed, abandoned: loadAfter.abandoned - loadBefore.abandoned, duplicates: loadAfter.duplicates - loadBefore.duplicates, dials: subtractCounts(loadAfter.dials, loadBefore.dials), unconnected: subtractCounts(loadAfter.unconnected, loadBefore.unconnected), seconds, cpuS: loadAfter.cpuS - loadBefore.cpuS }
     this.events.push({ kind: 'partition', at, detail: `${names(minority)} | ${majority.length}`, membershipMs, docsMs, ...(relapsed === undefined ? {} : { relapsed }), ...(handshakes === undefined ? {} : { handshakes }) })
     const cost = handshakes === undefined ? '' : `; handshakes meanwhile ${handshakes.started} started (${(handshakes.started / Math.max(1, seconds)).toFixed(1)}/s), ${handshakes.timedOut} timed out, ${handshakes.failed} failed, ${handshakes.abandoned} skipped in line (dialler gone), ${handshakes.duplicates} duplicate connections closed (simultaneous dials); ${dialsText(handshakes.dials, handshakes.unconnected)}; ${coresBusy(handshakes)}`
-    const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s${lacked.has(s) ? ` (had lacked ${lacked.get(s) as string})` : ''}`).join(', ')
+    const last = [...heldAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, ms]) => `${s.name} ${(ms / 1000).toFixed(1)} s${lackedText(lacked.get(s), unread.get(s))}`).join(', ')
     const polled = `; ${docPolls.count} reads, the slowest ${(docPolls.slowestMs / 1000).toFixed(1)} s`
     this.log(`heal ${this.cycle}: all alive everywhere ${show(membershipMs)}${sight.lastText()}${relapsed === undefined || relapsed === 0 ? '' : ` (${relapsed} peer(s) lost sight of someone again right after)`}, both sides' writes everywhere ${show(docsMs)}${last === '' ? '' : ` (last: ${last}${polled})`}${cost}`)
     this.deaths.phase = 'idle'
@@ -206,6 +210,8 @@ async function notSeenAlive (mesh: Mesh | AskMembers, observer: Slot, subjects: 
 export class Sight {
   private readonly seenAt = new Map<Slot, number>()
   private readonly missed = new Map<Slot, Array<{ subject: Slot, state: string }>>()
+  /** Questions an observer did not answer (an error, or no answer within the HTTP timeout): a busy peer's delay is often these. */
+  private readonly unanswered = new Map<Slot, number>()
   private readonly ask: AskMembers
   private readonly since: number
 
@@ -216,7 +222,10 @@ export class Sight {
   }
 
   async seesAlive (observer: Slot, subjects: readonly Slot[]): Promise<boolean> {
-    const missing = await notSeenAlive(this.ask, observer, subjects)
+    const missing = await notSeenAlive(this.ask, observer, subjects).catch((err: unknown) => {
+      this.unanswered.set(observer, (this.unanswered.get(observer) ?? 0) + 1)
+      throw err
+    })
     if (missing.length > 0) {
       this.missed.set(observer, missing)
       return false
@@ -227,11 +236,21 @@ export class Sight {
 
   /** " (last: p22 24.9 s, missing p47 dead; …)": the three latest observers and what each missed at its last answer before. */
   lastText (): string {
-    const latest = [...this.seenAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([o, ms]) => `${o.name} ${(ms / 1000).toFixed(1)} s${missedText(this.missed.get(o))}`)
-    const never = [...this.missed].filter(([o]) => !this.seenAt.has(o)).slice(0, 3).map(([o, m]) => `${o.name} never${missedText(m)}`)
+    const latest = [...this.seenAt].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([o, ms]) => `${o.name} ${(ms / 1000).toFixed(1)} s${missedText(this.missed.get(o))}${this.unansweredText(o)}`)
+    const never = [...new Set([...this.missed.keys(), ...this.unanswered.keys()])].filter(o => !this.seenAt.has(o)).slice(0, 3).map(o => `${o.name} never${missedText(this.missed.get(o))}${this.unansweredText(o)}`)
     const all = [...never, ...latest].slice(0, 3)
     return all.length === 0 ? '' : ` (last: ${all.join('; ')})`
   }
+
+  private unansweredText (observer: Slot): string {
+    const n = this.unanswered.get(observer) ?? 0
+    return n === 0 ? '' : `, ${n} question(s) unanswered`
+  }
+}
+
+function lackedText (lacked: string | undefined, unread: number | undefined): string {
+  const parts = [...(lacked === undefined ? [] : [`had lacked ${lacked}`]), ...(unread === undefined ? [] : [`${unread} read(s) unanswered`])]
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`
 }
 
 function missedText (missed: ReadonlyArray<{ subject: Slot, state: string }> | undefined): string {

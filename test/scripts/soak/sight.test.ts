@@ -36,6 +36,20 @@ describe('Sight', () => {
     expect(sight.lastText()).toMatch(/^ \(last: p01 never, missing p01 suspect, p02 suspect, p03 suspect \+2 more; /)
   })
 
+  test('counts the questions an observer left unanswered (a busy peer times out)', async () => {
+    const peers = [0, 1].map(slot)
+    let calls = 0
+    const sight = new Sight(async (o) => {
+      if (o.name === 'p01' && calls++ < 2) throw new Error('timed out')
+      return peers.map(p => ({ peerId: p.id, state: 'alive' }))
+    }, Date.now())
+    await expect(sight.seesAlive(peers[1] as Slot, peers)).rejects.toThrow('timed out')
+    await expect(sight.seesAlive(peers[1] as Slot, peers)).rejects.toThrow('timed out')
+    expect(sight.lastText()).toBe(' (last: p01 never, 2 question(s) unanswered)')
+    expect(await sight.seesAlive(peers[1] as Slot, peers)).toBe(true)
+    expect(sight.lastText()).toMatch(/^ \(last: p01 [0-9.]+ s, 2 question\(s\) unanswered\)$/)
+  })
+
   test('says nothing when nobody was asked', () => {
     expect(new Sight(async () => [], 0).lastText()).toBe('')
   })
