@@ -50,7 +50,8 @@ try {
     const built = await buildBundles(stage, notes)
     renameSync(notes, NOTES)
     publish(stage, DIST)
-    process.stdout.write(`built in ${Date.now() - started} ms (tsc, then ${built})\n`)
+    // On stderr: `npm pack --json` runs this (prepare) and its stdout must stay the JSON it prints.
+    process.stderr.write(`built in ${Date.now() - started} ms (tsc, then ${built})\n`)
   }
 } finally {
   rmSync(stage, { recursive: true, force: true })

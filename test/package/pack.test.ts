@@ -65,4 +65,12 @@ describe('npm package', () => {
     const bin = spawnSync(NODE, [path.join(app, 'node_modules', '.bin', 'murmur'), '--version'], { cwd: app, encoding: 'utf8', timeout: 20_000 })
     expect(bin.stdout.trim()).toBe(`murmur ${pkg.version}`)
   }, NPM_TIMEOUT_MS * 2)
+
+  test('`npm pack --json` prints JSON alone: the build its `prepare` runs reports on stderr', () => {
+    // The real `prepare` (a build of dist/, published atomically: tests running meanwhile see the old or the new).
+    const out = npm(['pack', '--json', '--dry-run'], ROOT)
+    const listed = JSON.parse(out) as Array<{ name: string, files: Array<{ path: string }> }>
+    expect(listed[0]?.name).toBe(pkg.name)
+    expect(listed[0]?.files.map(f => f.path)).toContain('dist/peer.js')
+  }, NPM_TIMEOUT_MS)
 })
