@@ -326,6 +326,7 @@ class MeshNodeImpl implements MeshNode {
             }
             // Answered from the copy held here: a guest copy asks its homes for what they learned since.
             if (local === true) this.replicator.readFromCopy(name)
+            else this.replicator.noteFetchedForRead(name)
             try {
               resolve(fn(doc))
             } catch (fnErr) {

@@ -13,6 +13,9 @@
  *
  * Guests are found by a scan of the catalog after every placement change (sliced, so 100,000 docs do not
  * block the event loop) and as docs become held; each tick works on at most `maxDocsPerRound` of them.
+ *
+ * A copy read here within the last READ_COPY_KEEP_MS is handed over but not dropped: it serves the reads,
+ * which repair it from its homes (read-repair.ts).
  */
 import { aliveSet } from './alive-set.js'
 import type { Clock, Timer } from '../core/clock.js'
@@ -64,12 +67,25 @@ const SCAN_SLICE = 5_000
  */
 const BUSY_HANDOFF_TICKS = 4
 
+/**
+ * A guest copy read within this long is kept. Dropped as soon as its homes confirmed it, a doc polled on a
+ * peer that does not home it (a dashboard; the soak's reads after a heal) was fetched whole from its homes
+ * by the next read, stored, confirmed and dropped again: test/replication/read-copy.sim.test.ts, read every
+ * 250 ms for 30 s, dropped it 22–23 times; on the 50-peer soak's busy machine each refetch took seconds,
+ * and the copies three peers dropped mid-poll held a heal's writes back from their reads until 12.7 s.
+ */
+export const READ_COPY_KEEP_MS = 30_000
+/** Docs whose last read is remembered, at most (the oldest is forgotten: its copy may then go sooner). */
+const MAX_READS_TRACKED = 10_000
+
 export class Rebalancer {
   /** Held docs this peer does not home (as of the last scan or change). */
   private readonly guests = new Set<string>()
   private readonly dropping = new Set<string>()
   /** When each guest doc last changed here (durably). */
   private readonly changedAt = new Map<string, number>()
+  /** When docs not homed here were last read here, oldest first (re-inserted on each read). */
+  private readonly readAt = new Map<string, number>()
   private scan: { names: string[], next: number, timer: Timer } | undefined
   private scannedVersion = -1
 
@@ -113,6 +129,23 @@ export class Rebalancer {
     }
   }
 
+  /** `doc` was read here: a guest copy of it is kept for READ_COPY_KEEP_MS (a fetched one too). */
+  read (doc: string): void {
+    if (this.o.placement.isHome(doc)) return
+    this.readAt.delete(doc)
+    this.readAt.set(doc, this.o.clock.now())
+    if (this.readAt.size > MAX_READS_TRACKED) this.readAt.delete(this.readAt.keys().next().value as string)
+  }
+
+  /** Whether `doc` was read here lately (an old entry is forgotten on the way). */
+  private beingRead (doc: string, now: number): boolean {
+    const at = this.readAt.get(doc)
+    if (at === undefined) return false
+    if (now - at < READ_COPY_KEEP_MS) return true
+    this.readAt.delete(doc)
+    return false
+  }
+
   /** `doc` changed here (an append completed). */
   changed (doc: string): void {
     if (this.guests.has(doc)) this.changedAt.set(doc, this.o.clock.now())
@@ -145,7 +178,7 @@ export class Rebalancer {
       const homes = this.o.placement.homes(doc)
       const missing = homes.filter(h => !this.o.confirmations.holds(doc, h, digest, this.o.durable))
       if (missing.length === 0) {
-        if (this.o.registry.get(doc)?.pinned !== true) this.drop(doc, digest, homes)
+        if (this.o.registry.get(doc)?.pinned !== true && !this.beingRead(doc, now)) this.drop(doc, digest, homes)
         continue
       }
       const busy = now - (this.changedAt.get(doc) ?? Number.NEGATIVE_INFINITY) < tick
@@ -190,7 +223,7 @@ export class Rebalancer {
     if (!this.guests.has(doc) || this.dropping.has(doc) || this.o.placement.isHome(doc)) return
     if (this.o.clock.now() - this.o.placement.changedAt < this.o.config.placementSettleMs) return
     const digest = this.o.catalog.get(doc)?.meta?.digest
-    if (digest === undefined || this.o.registry.get(doc)?.pinned === true) return
+    if (digest === undefined || this.o.registry.get(doc)?.pinned === true || this.beingRead(doc, this.o.clock.now())) return
     const homes = this.o.placement.homes(doc)
     if (homes.every(h => this.o.confirmations.holds(doc, h, digest, this.o.durable))) this.drop(doc, digest, homes)
   }
@@ -206,6 +239,7 @@ export class Rebalancer {
     this.dropping.add(doc)
     this.guests.delete(doc)
     this.changedAt.delete(doc)
+    this.readAt.delete(doc)
     this.o.store.remove(doc, (err) => {
       this.dropping.delete(doc)
       if (err !== null) {
@@ -226,5 +260,6 @@ export class Rebalancer {
     this.scan = undefined
     this.guests.clear()
     this.changedAt.clear()
+    this.readAt.clear()
   }
 }

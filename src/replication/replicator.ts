@@ -81,7 +81,7 @@ import type { VersionVectorJSON } from './version-vector.js'
 import { loneSurrogateSince, markEdit, withdrawLoneSurrogates, withdrawSince } from './well-formed.js'
 import type { EditMark } from './well-formed.js'
 import { afterTransactions, awaitDurable, refusalFor } from './write-outcome.js'
-import { ReadRepairs } from './read-repair.js'
+import { ReadRepairs, WIDE_REPAIR_MS } from './read-repair.js'
 
 export interface ReplicatorComponents {
   transport: Transport
@@ -597,10 +597,24 @@ export class Replicator {
    */
   readFromCopy (name: string): void {
     if (!this.running) return
+    this.rebalancer.read(name)
     const entry = this.registry.ready(name)
     if (entry === undefined || entry.pinned || !this.catalog.has(name) || this.placement.isHome(name)) return
-    const turn = this.readRepairs.due(name)
-    if (turn !== undefined) this.antiEntropy.repair(entry, turn)
+    const due = this.readRepairs.due(name, this.placement.version)
+    if (due === undefined) return
+    // The member set changed since the copy was last asked for widely, or within WIDE_REPAIR_MS (a heal): ask as a first read does.
+    if (due.wide || this.clock.now() - this.placement.changedAt < WIDE_REPAIR_MS) this.antiEntropy.fetch(entry)
+    else this.antiEntropy.repair(entry, due.turn)
+  }
+
+  /**
+   * A read here found nothing of `name` and fetched it (asked every peer a first read asks): its copy is kept
+   * while read (rebalancer.ts READ_COPY_KEEP_MS), and its repairs ask widely once the member set changes.
+   */
+  noteFetchedForRead (name: string): void {
+    if (!this.running) return
+    this.rebalancer.read(name)
+    this.readRepairs.fetched(name, this.placement.version)
   }
 
   /**

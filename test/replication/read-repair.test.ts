@@ -67,16 +67,36 @@ describe('ReadRepairs', () => {
   it('is due once per interval per doc, counting its turns, and forgets the oldest doc past its bound', () => {
     let now = 0
     const r = new ReadRepairs({ now: () => now }, () => 1_000, 2)
-    expect(r.due('a')).toBe(0)
-    expect(r.due('a')).toBeUndefined()
-    expect(r.due('b')).toBe(0)
+    const turn = (doc: string): number | undefined => r.due(doc, 7)?.turn
+    expect(turn('a')).toBe(0)
+    expect(turn('a')).toBeUndefined()
+    expect(turn('b')).toBe(0)
     now = 999
-    expect(r.due('a')).toBeUndefined()
+    expect(turn('a')).toBeUndefined()
     now = 1_000
-    expect(r.due('a')).toBe(1)
+    expect(turn('a')).toBe(1)
     // Bound 2: a third doc forgets the oldest (b), whose next repair is then due at once, as its first.
-    expect(r.due('c')).toBe(0)
-    expect(r.due('b')).toBe(0)
-    expect(r.due('c')).toBeUndefined()
+    expect(turn('c')).toBe(0)
+    expect(turn('b')).toBe(0)
+    expect(turn('c')).toBeUndefined()
+  })
+
+  it('asks widely once after each change of the member set since the copy was fetched or last asked widely', () => {
+    let now = 0
+    const r = new ReadRepairs({ now: () => now }, () => 1_000, 10)
+    r.fetched('a', 3)
+    now = 1_000
+    expect(r.due('a', 3)).toEqual({ turn: 1, wide: false })
+    now = 2_000
+    // A heal: the member set moved from version 3 to 5.
+    expect(r.due('a', 5)).toEqual({ turn: 2, wide: true })
+    now = 3_000
+    expect(r.due('a', 5)).toEqual({ turn: 3, wide: false })
+    now = 4_000
+    expect(r.due('a', 6)).toEqual({ turn: 4, wide: true })
+    // A doc not tracked (never fetched here, or forgotten): narrow, its version noted from then on.
+    expect(r.due('b', 6)).toEqual({ turn: 0, wide: false })
+    now = 5_000
+    expect(r.due('b', 7)).toEqual({ turn: 1, wide: true })
   })
 })
