@@ -95,6 +95,29 @@ describe('npm run partition-heal', () => {
     }
   }, 90_000)
 
+  // Its signal handlers were set up once its modules had loaded (~0.5 s): Ctrl-C before that killed it
+  // with no JSON line, by the signal (no exit code). The load is held back here (a preload's module hook),
+  // so the signal lands in that window every time.
+  test('Ctrl-C while its modules still load: exit 130 and the last line of stdout one JSON object, no temp dir made', async () => {
+    const hook = path.join(ROOT, 'test', 'fixtures', 'slow-module-hook.mjs')
+    const child = spawn(NODE, ['--import', hook, SCRIPT, '--peers', '2', '--rounds', '1', '--seed', '3'], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLOW_MODULE: '/partition-heal/cluster.ts', SLOW_MODULE_MS: '3000' }
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { child.on('exit', (code, signal) => { resolve({ code, signal }) }) })
+    const deadline = Date.now() + 30_000
+    while (!stderr.includes('slow-module: loading') && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 20))
+    expect(stderr).toContain('slow-module: loading')
+    child.kill('SIGINT')
+    expect(await exited).toEqual({ code: 130, signal: null })
+    const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
+    expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 1, seed: 3, error: 'interrupted by SIGINT', keptDir: null })
+    expect(stdout).not.toMatch(/temp dir/)
+  }, 60_000)
+
   test('an app that crashes before its banner: the error is its error line (not the stack\'s last lines), exit 1, the log kept', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-crash-app-'))
     const app = path.join(dir, 'crash.mjs')
