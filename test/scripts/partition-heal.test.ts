@@ -13,7 +13,7 @@ import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/c
 import { combine } from '../../scripts/partition-heal/history.ts'
 import type { Attempt, WriteOp, WriteOutcome } from '../../scripts/partition-heal/history.ts'
 import type { Replica } from '../../scripts/partition-heal/observe.ts'
-import { NODE, ROOT, processesWith } from '../helpers/procs.js'
+import { NODE, ROOT, processesWith, signalWhileLoading } from '../helpers/procs.js'
 
 const SCRIPT = path.join(ROOT, 'scripts', 'partition-heal.ts')
 /** Seed 12 on 3 peers: round 1 isolates p2, round 2 SIGKILLs p2 mid-writes and restarts it (final heal). */
@@ -99,23 +99,12 @@ describe('npm run partition-heal', () => {
   // with no JSON line, by the signal (no exit code). The load is held back here (a preload's module hook),
   // so the signal lands in that window every time.
   test('Ctrl-C while its modules still load: exit 130 and the last line of stdout one JSON object, no temp dir made', async () => {
-    const hook = path.join(ROOT, 'test', 'fixtures', 'slow-module-hook.mjs')
-    const child = spawn(NODE, ['--import', hook, SCRIPT, '--peers', '2', '--rounds', '1', '--seed', '3'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLOW_MODULE: '/partition-heal/cluster.ts', SLOW_MODULE_MS: '3000' }
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { child.on('exit', (code, signal) => { resolve({ code, signal }) }) })
-    const deadline = Date.now() + 30_000
-    while (!stderr.includes('slow-module: loading') && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 20))
-    expect(stderr).toContain('slow-module: loading')
-    child.kill('SIGINT')
-    expect(await exited).toEqual({ code: 130, signal: null })
-    const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
+    const r = await signalWhileLoading(SCRIPT, ['--peers', '2', '--rounds', '1', '--seed', '3'], '/partition-heal/cluster.ts', 'SIGINT')
+    expect(r.stderr).toContain('slow-module: loading')
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null })
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
     expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 1, seed: 3, error: 'interrupted by SIGINT', keptDir: null })
-    expect(stdout).not.toMatch(/temp dir/)
+    expect(r.stdout).not.toMatch(/temp dir/)
   }, 60_000)
 
   test('an app that crashes before its banner: the error is its error line (not the stack\'s last lines), exit 1, the log kept', async () => {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { NODE, ROOT, processesWith } from '../helpers/procs.js'
+import { NODE, ROOT, processesWith, signalWhileLoading } from '../helpers/procs.js'
 
 const SCRIPT = path.join(ROOT, 'scripts', 'soak.ts')
 const dirs: string[] = []
@@ -78,22 +78,11 @@ describe('npm run soak', () => {
   // Its signal handlers were set up once its modules had loaded (~0.5 s): Ctrl-C before that killed it by the
   // signal, with no JSON line. The load is held back here (a preload's module hook), so the signal lands then.
   test('Ctrl-C while its modules still load: exit 130, the last line of stdout one JSON object, no temp dir left', async () => {
-    const hook = path.join(ROOT, 'test', 'fixtures', 'slow-module-hook.mjs')
     const before = new Set(readdirSync(os.tmpdir()).filter(n => n.startsWith('murmur-soak-')))
-    const child = spawn(NODE, ['--import', hook, SCRIPT, '--peers', '3', '--minutes', '1', '--seed', '8'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLOW_MODULE: '/soak/mesh.ts', SLOW_MODULE_MS: '3000' }
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { child.on('exit', (code, signal) => { resolve({ code, signal }) }) })
-    const deadline = Date.now() + 30_000
-    while (!stderr.includes('slow-module: loading') && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 20))
-    expect(stderr).toContain('slow-module: loading')
-    child.kill('SIGINT')
-    expect(await exited).toEqual({ code: 130, signal: null })
-    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toEqual({ interrupted: true, seed: 8, ok: false })
+    const r = await signalWhileLoading(SCRIPT, ['--peers', '3', '--minutes', '1', '--seed', '8'], '/soak/mesh.ts', 'SIGINT')
+    expect(r.stderr).toContain('slow-module: loading')
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null })
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '')).toEqual({ interrupted: true, seed: 8, ok: false })
     expect(readdirSync(os.tmpdir()).filter(n => n.startsWith('murmur-soak-') && !before.has(n))).toEqual([])
   }, 60_000)
 
