@@ -49,30 +49,13 @@ if (parsed.kind === 'help') {
 if (parsed.kind === 'error') fail(parsed.message, 2)
 const options: RunOptions = parsed.options
 
-// Before anything that imports dist/ is loaded: with dist/ missing that import was a stack trace.
-requireBuild('partition-heal', 'npm run partition-heal')
-const { Cluster } = await import('./partition-heal/cluster.ts')
-const { killAllNow } = await import('./partition-heal/launch.ts')
-const { AdminDriver, NetnsDriver } = await import('./partition-heal/nemesis.ts')
-const { buildSummary, printSummary, progress } = await import('./partition-heal/report.ts')
-const { run } = await import('./partition-heal/run.ts')
-
-// The default is the checkout's own app; one the user names is where the user typed it (lib/user-path.ts).
-const app = options.app === DEFAULT_APP ? path.join(ROOT, DEFAULT_APP) : userPath(options.app)
-if (!existsSync(app)) fail(`--app ${app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
-// A directory (`--app examples/chat-counter`) would only fail as every peer exiting during start-up.
-if (!statSync(app).isFile()) fail(`--app ${app}: not a file (the chat-counter app is ${DEFAULT_APP})`, 2)
-if (options.netns) {
-  const why = netnsUnavailable()
-  if (why !== undefined) fail(`--netns is not possible here: ${why}`, 2)
-}
-
-const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-partition-heal-'))
 const controller = new AbortController()
 let lab: NetnsLab | undefined
 let interrupted = false
 /** The exit code of the signal that interrupted the run (signal-exit.ts). */
 let interruptCode = 130
+/** SIGKILLs every peer process started (launch.ts), once that module is loaded; none before. */
+let killAllNow = (): void => {}
 
 // Last resort on any exit path: no peer process and no namespace outlives us.
 process.on('exit', () => {
@@ -91,8 +74,37 @@ const onSignal = (signal: NodeJS.Signals): void => {
   controller.abort(new Error(`interrupted by ${signal}`))
   setTimeout(() => { process.exit(interruptCode) }, TEARDOWN_DEADLINE_MS).unref()
 }
+// Before the modules load (~0.5 s): a Ctrl-C then ended the run with no JSON line and the shell's own code.
 // SIGHUP too (the terminal closed): by default it ended the run at once and left the temp dir behind.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal)
+
+/** The run's last line when interrupted: one JSON object, as on every other path once the flags were valid. */
+function exitInterrupted (): never {
+  const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'interrupted'
+  process.stdout.write(`${JSON.stringify({ converged: false, lostWrites: null, convergeMs: null, error: reason, peers: options.peers, rounds: options.rounds, seed: options.seed, mode: options.mode, netns: options.netns, app: options.app, keptDir: null })}\n`)
+  fail('interrupted: every peer stopped, namespaces and temp dir removed', interruptCode)
+}
+
+// Before anything that imports dist/ is loaded: with dist/ missing that import was a stack trace.
+requireBuild('partition-heal', 'npm run partition-heal')
+const { Cluster } = await import('./partition-heal/cluster.ts')
+killAllNow = (await import('./partition-heal/launch.ts')).killAllNow
+const { AdminDriver, NetnsDriver } = await import('./partition-heal/nemesis.ts')
+const { buildSummary, printSummary, progress } = await import('./partition-heal/report.ts')
+const { run } = await import('./partition-heal/run.ts')
+
+// The default is the checkout's own app; one the user names is where the user typed it (lib/user-path.ts).
+const app = options.app === DEFAULT_APP ? path.join(ROOT, DEFAULT_APP) : userPath(options.app)
+if (!existsSync(app)) fail(`--app ${app}: no such file (the chat-counter app lives at ${DEFAULT_APP})`, options.app === DEFAULT_APP ? 1 : 2)
+// A directory (`--app examples/chat-counter`) would only fail as every peer exiting during start-up.
+if (!statSync(app).isFile()) fail(`--app ${app}: not a file (the chat-counter app is ${DEFAULT_APP})`, 2)
+if (options.netns) {
+  const why = netnsUnavailable()
+  if (why !== undefined) fail(`--netns is not possible here: ${why}`, 2)
+}
+
+if (interrupted) exitInterrupted()
+const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-partition-heal-'))
 
 const replay = `npm run partition-heal -- --peers ${options.peers} --rounds ${options.rounds} --writes ${options.writes} --seed ${options.seed} --mode ${options.mode}` +
   `${options.profile === 'local' ? '' : ` --profile ${options.profile}`}${options.netns ? ' --netns' : ''}${options.app === DEFAULT_APP ? '' : ` --app ${options.app}`}`
@@ -122,10 +134,7 @@ try {
 
 if (interrupted) {
   rmSync(dir, { recursive: true, force: true })
-  // The last line of stdout stays one JSON object, as on every other path once the flags were valid.
-  const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'interrupted'
-  process.stdout.write(`${JSON.stringify({ converged: false, lostWrites: null, convergeMs: null, error: reason, peers: options.peers, rounds: options.rounds, seed: options.seed, mode: options.mode, netns: options.netns, app: options.app, keptDir: null })}\n`)
-  fail('interrupted: every peer stopped, namespaces and temp dir removed', interruptCode)
+  exitInterrupted()
 }
 
 // Anomalies (a phantom or duplicated message, a failed write that took effect) fail the run too.

@@ -49,6 +49,21 @@ if (parsed.kind === 'error') {
   process.exit(2)
 }
 const options: SoakOptions = parsed.options
+/** The temp dir this run made, once made (removed if it is interrupted before its peers start). */
+let made: string | undefined
+/**
+ * What a signal does until the run's own handler below takes over: no peer is started yet, so say so and go.
+ * The handlers were set up only after the modules loaded (~0.5 s): a Ctrl-C then ended the run with no JSON
+ * line and by the signal itself.
+ */
+let onSignal = (signal: NodeJS.Signals): void => {
+  if (made !== undefined && options.dir === undefined) rmSync(made, { recursive: true, force: true })
+  process.stdout.write(`${JSON.stringify({ interrupted: true, seed: options.seed, ok: false })}\n`)
+  process.exit(signalExitCode(signal))
+}
+// SIGHUP too (the terminal closed): by default it ended the soak at once, and its peers, which take SIGHUP
+// as "reload", ran on with the data dir.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { onSignal(signal) })
 // What imports dist/ is loaded once it is known to be built: with dist/ missing that import was a stack trace.
 requireBuild('soak', 'npm run soak')
 const { makeDirs } = await import('../dist/core/make-dirs.js')
@@ -64,6 +79,7 @@ const clock = (): string => {
 const log = (line: string): void => { process.stdout.write(`[${clock()}] ${line}\n`) }
 
 const dir = options.dir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'murmur-soak-')) : userPath(options.dir)
+made = dir
 try {
   await makeDirs(dir) // not mkdirSync(recursive): under /proc it never returns
 } catch (err) {
@@ -102,9 +118,7 @@ const interrupt = (signal: NodeJS.Signals): void => {
     process.exit(code)
   })()
 }
-// SIGHUP too (the terminal closed): by default it ended the soak at once, and its peers, which take SIGHUP
-// as "reload", ran on with the data dir.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { interrupt(signal) })
+onSignal = interrupt
 
 async function main (): Promise<SoakResult> {
   const began = Date.now()

@@ -84,6 +84,7 @@ export const REPLICATION_COUNTERS: Readonly<Record<string, { name: string, help:
   handoffProofsFailed: { name: 'murmur_handoff_proofs_failed_total', help: 'Compact handoff pages whose proof did not match (a name hash or digest mark matched by chance); their docs are listed in full.' },
   listingDocsDropped: { name: 'murmur_listing_docs_dropped_total', help: 'Docs anti-entropy listings asked this peer to work for past their sender\'s budget (4 rounds\' worth at once, then 2 rounds per interval): left to later rounds. Climbing steadily: a member sending made-up listings.' },
   readRepairs: { name: 'murmur_read_repairs_total', help: 'Read repairs: reads answered from a guest copy that asked one of the doc\'s homes for what it holds beyond it (at most once per doc per readRepairIntervalMs, 1 s).' },
+  coHomeRelays: { name: 'murmur_co_home_relays_total', help: 'Rounds a home started with its co-homes to hand on what its own fetch or read repair found of a doc on a peer that is not one of the doc\'s homes (the writer across a healed partition).' },
   docsDropped: { name: 'murmur_guest_copies_dropped_total', help: 'Guest copies dropped after every current home confirmed holding them durably.' },
   framesPaced: { name: 'murmur_sync_frames_paced_total', help: 'Sync frames that waited for the per-peer send pace (kept under the receivers\' frame and byte limits).' },
   framesPaceDropped: { name: 'murmur_sync_frames_pace_dropped_total', help: 'Sync frames dropped because a peer\'s pace queue was full (anti-entropy sends them again later).' },

@@ -88,7 +88,8 @@ export interface AntiEntropyOptions {
    */
   withDoc(name: string, create: boolean, fn: (entry: DocEntry) => void, from: PeerId, type: 'digests' | 'syncDoc'): boolean
   /** Applies a remote diff to `entry` (throws DecodeError on a malformed update). */
-  apply(entry: DocEntry, update: Uint8Array, from: PeerId): void
+  /** `asked`: the update answers a round this peer started (a fetch, a read repair, its own listing), not one `from` started. */
+  apply(entry: DocEntry, update: Uint8Array, from: PeerId, asked: boolean): void
   /** A peer told us its vector of `doc` (flush uses it to send smaller diffs). */
   noteVector(peer: PeerId, doc: string, vector: VersionVector): void
   /**
@@ -253,7 +254,7 @@ export class AntiEntropy {
   /** The store's list of docs has been read (until then a listing would be incomplete). */
   private listed = false
   /** Docs to ask for at the end of the turn, and whom: `all` (a fetch) or one of their homes (a read repair: its turn). */
-  private readonly toFetch = new Map<DocEntry, 'all' | number>()
+  private readonly toFetch = new Map<DocEntry, 'all' | 'wide' | number>()
   private fetchTimer: Timer | undefined
   /**
    * Fetch rounds the round table (maxSessions), or its share for fetches (FETCH_SHARE), had no room for, by
@@ -608,6 +609,19 @@ export class AntiEntropy {
   }
 
   /**
+   * A copy of `entry` kept for its reads is repaired widely (read-repair.ts): its live homes, and the peers
+   * known to hold it that we hold a connection to — every connected live peer while there are at most
+   * `pushAllMaxHosts` — never dialled for it. After a heal every reader's repair dialled the writer on the
+   * other side, a known host: at 20 simulated peers its handshakes kept it from answering anyone, its own
+   * handoff to the homes included, for 2.5 s (test/replication/co-home-relay.sim.test.ts). The homes get
+   * such a write from its writer's handoff and pass it to each other (co-home-relay.ts).
+   */
+  repairWidely (entry: DocEntry): void {
+    if (this.toFetch.get(entry) !== 'all') this.toFetch.set(entry, 'wide')
+    this.fetchTimer ??= this.o.clock.setTimeout(() => { this.fetchBatch() }, 0)
+  }
+
+  /**
    * A read answered from a guest copy of `entry` (read-repair.ts): list it to one of its live homes in a
    * plain round, whose step 3 brings what that home holds beyond it. The `turn`-th repair of the doc asks
    * the turn-th home, those connected to first (after a heal, a home not yet redialled costs a handshake
@@ -639,17 +653,21 @@ export class AntiEntropy {
     const everyone = aliveList.length <= this.o.config.pushAllMaxHosts
     for (const [entry, whom] of entries) {
       const live = this.o.placement.homes(entry.name).filter(p => p !== this.o.localId && reach.has(p))
-      const repair = whom !== 'all'
+      const repair = typeof whom === 'number'
       const homes = repair ? this.repairHome(live, whom) : live
       if (repair && homes.length > 0) this.o.counters.readRepairs++
       const known = repair ? [] : this.o.hosts.hostsOf(entry.name, alive)
-      const others = repair ? [] : everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
+      const others = repair
+        ? []
+        : whom === 'wide'
+          ? (everyone ? aliveList : this.o.random.sample(known.filter(p => this.o.connected(p)), this.o.config.fetchFanout)).filter(p => this.o.connected(p))
+          : everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
       for (const peer of new Set([...homes, ...others])) {
         if (peer === this.o.localId) continue
         let list = perPeer.get(peer)
         if (list === undefined) perPeer.set(peer, list = [])
         list.push(entry)
-        if (!repair) fetching.add(peer)
+        if (whom === 'all') fetching.add(peer)
       }
     }
     for (const [peer, list] of perPeer) {
@@ -1269,7 +1287,7 @@ export class AntiEntropy {
       case 'diffAndVector': {
         // We responded: apply first, so the diff we send back excludes nothing the initiator just gave us;
         // answer once that is durable, with the vector as the wait began (it includes all of step 2).
-        this.o.apply(entry, msg.update, from)
+        this.o.apply(entry, msg.update, from, false)
         this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
         const held = entry.vector()
@@ -1293,7 +1311,7 @@ export class AntiEntropy {
       case 'diff': {
         // Applied before the claim ends: a vector that waited for this exchange is answered with it.
         try {
-          this.o.apply(entry, msg.update, from)
+          this.o.apply(entry, msg.update, from, true)
         } finally {
           this.release(msg.doc, from, msg.session)
         }

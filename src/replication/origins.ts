@@ -25,5 +25,6 @@ export type RemoteKind = 'spread' | 'push' | 'sync'
 export class RemoteOrigin {
   changed = false
 
-  constructor (readonly from: PeerId, readonly kind: RemoteKind) {}
+  /** `asked` (sync only): it answers a round this peer started — a fetch, a read repair — rather than one `from` started (a handoff to us). */
+  constructor (readonly from: PeerId, readonly kind: RemoteKind, readonly asked = false) {}
 }

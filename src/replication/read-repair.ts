@@ -11,14 +11,16 @@
  * each repair (a home this peer cannot reach at the moment is not asked again and again): an idle repair
  * costs two small frames.
  *
- * A copy kept for its reads (rebalancer.ts READ_COPY_KEEP_MS) is asked for widely — as a first read asks:
- * every live peer in a small mesh, else the homes and known hosts — once the member set changed since it was
- * fetched or last asked for that way, and on every repair for WIDE_REPAIR_MS after a change. After a heal the
- * homes hold different sides' writes until they have compared with each other, and the other side's writer
- * may hold a write no home has yet. In the 20-peer heal model (test/replication/declined-steps.test.ts, each
- * peer polled on its own, seeds 1–6, 18 heals) copies dropped and fetched again by each read (before copies
- * were kept) showed both sides' writes everywhere 2.1–4.8 s after a heal, 61.4 s summed; kept copies asked
- * widely only once per change, up to 6.0 s (70.6 s); widely for 10 s after a change, 2.5–4.5 s (63.1 s).
+ * A copy kept for its reads (rebalancer.ts READ_COPY_KEEP_MS) is asked for widely — its live homes and the
+ * hosts of the doc it holds a connection to (every connected live peer in a small mesh): AntiEntropy.repairWidely
+ * — once the member set changed since it was fetched or last asked for that way, and on every repair for
+ * WIDE_REPAIR_MS after a change. After a heal the homes hold different sides' writes until they have compared
+ * with each other, and the other side's writer may hold a write no home has yet. In the 20-peer heal model
+ * (test/replication/declined-steps.test.ts, each peer polled on its own, seeds 1–6, 18 heals) copies dropped
+ * and fetched again by each read (before copies were kept) showed both sides' writes everywhere 2.1–4.8 s
+ * after a heal, 61.4 s summed; kept copies asked widely only once per change, up to 6.0 s (70.6 s); widely
+ * for 10 s after a change, 2.5–4.5 s (63.1 s); with the homes handing on what their own rounds find outside
+ * them (co-home-relay.ts) and wide repairs dialling no host but the homes, 1.8–5.3 s (60.2 s).
  */
 import type { Clock } from '../core/clock.js'
 

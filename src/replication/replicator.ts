@@ -81,6 +81,7 @@ import type { VersionVectorJSON } from './version-vector.js'
 import { loneSurrogateSince, markEdit, withdrawLoneSurrogates, withdrawSince } from './well-formed.js'
 import type { EditMark } from './well-formed.js'
 import { afterTransactions, awaitDurable, refusalFor } from './write-outcome.js'
+import { CoHomeRelay } from './co-home-relay.js'
 import { ReadRepairs, WIDE_REPAIR_MS } from './read-repair.js'
 
 export interface ReplicatorComponents {
@@ -181,6 +182,7 @@ export class Replicator {
   private readonly covered: CoveredDigests
   private readonly rebalancer: Rebalancer
   private readonly readRepairs: ReadRepairs
+  private readonly coHomes: CoHomeRelay
   private readonly aliveResyncs: AliveResyncs
   private readonly steps: StepBatcher
   private readonly durable: boolean
@@ -308,7 +310,7 @@ export class Replicator {
       onThrottled: (peer, dropped) => {
         this.warnings.warn('listing-budget', 'a peer\'s anti-entropy listings ask for more work than its budget: docs left to later rounds', { peer, dropped })
       },
-      apply: (entry, update, from) => { this.applyRemote(entry, update, from, 'sync') },
+      apply: (entry, update, from, asked) => { this.applyRemote(entry, update, from, 'sync', asked) },
       noteVector: (peer, doc, vector) => { this.flushes.noteVector(peer, doc, vector) },
       confirmed: (doc, peer, digest, durable) => {
         this.confirmations.note(doc, peer, digest, durable)
@@ -342,6 +344,12 @@ export class Replicator {
       onError: (doc, err) => { this.onStoreError(doc, 'remove', err) }
     })
     this.readRepairs = new ReadRepairs(clock, () => config.readRepairIntervalMs, config.maxTrackedDocs)
+    this.coHomes = new CoHomeRelay({
+      localId: this.localId, placement: this.placement, peers, clock,
+      digestOf: (doc) => this.antiEntropy.digestOf(doc),
+      startRound: (peer, items) => this.antiEntropy.startRound(peer, items, 'handoff', false),
+      onRelay: () => { this.counters.coHomeRelays++ }
+    })
     this.compactor = new Compactor({
       store, clock, registry: this.registry, config, counters,
       onCompacted: (entry, bytes, meta) => {
@@ -506,6 +514,7 @@ export class Replicator {
     this.clearGapFills()
     this.rebalancer.clear()
     this.readRepairs.clear()
+    this.coHomes.clear()
     this.covered.clear()
     this.steps.clear()
     this.link.clear()
@@ -603,7 +612,7 @@ export class Replicator {
     const due = this.readRepairs.due(name, this.placement.version)
     if (due === undefined) return
     // The member set changed since the copy was last asked for widely, or within WIDE_REPAIR_MS (a heal): ask as a first read does.
-    if (due.wide || this.clock.now() - this.placement.changedAt < WIDE_REPAIR_MS) this.antiEntropy.fetch(entry)
+    if (due.wide || this.clock.now() - this.placement.changedAt < WIDE_REPAIR_MS) this.antiEntropy.repairWidely(entry)
     else this.antiEntropy.repair(entry, due.turn)
   }
 
@@ -1077,7 +1086,9 @@ export class Replicator {
           return
         }
         this.noteDurable(entry.name, meta)
-        if (origin.kind === 'spread' && this.running && entry.ready) this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
+        if (!this.running || !entry.ready) return
+        if (origin.kind === 'spread') this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
+        else if (origin.kind === 'sync' && origin.asked) this.guard('relay', () => { this.coHomes.learned(entry.name, origin.from) })
       })
       return
     }
@@ -1133,9 +1144,9 @@ export class Replicator {
   }
 
   /** Applies a remote update; throws DecodeError (from checkUpdate or Yjs) for one that is not valid. */
-  private applyRemote (entry: DocEntry, update: Uint8Array, from: PeerId, kind: RemoteKind): void {
+  private applyRemote (entry: DocEntry, update: Uint8Array, from: PeerId, kind: RemoteKind, asked = false): void {
     try {
-      const result = entry.applyRemote(update, new RemoteOrigin(from, kind))
+      const result = entry.applyRemote(update, new RemoteOrigin(from, kind, asked))
       if (result === 'duplicate') this.counters.updatesDuplicate++
       else if (result === 'pending') {
         this.counters.updatesPending++

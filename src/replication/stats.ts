@@ -98,6 +98,8 @@ export interface ReplicatorCounters {
   listingDocsDropped: number
   /** Read repairs sent: a read answered from a guest copy asked one of its homes for what it holds beyond it (read-repair.ts). */
   readRepairs: number
+  /** Rounds a home started with a co-home to hand on what its own round found on a peer that is not a home (co-home-relay.ts). */
+  coHomeRelays: number
   /** Sync frames that waited for the per-peer pace (pacer.ts), and frames dropped because a peer's pace queue was full. */
   framesPaced: number
   framesPaceDropped: number
@@ -198,6 +200,7 @@ export function createCounters (): ReplicatorCounters {
     handoffProofsFailed: 0,
     listingDocsDropped: 0,
     readRepairs: 0,
+    coHomeRelays: 0,
     docsDropped: 0,
     framesPaced: 0,
     framesPaceDropped: 0,

@@ -13,7 +13,7 @@ import { check, fewestMissing, subsetSums } from '../../scripts/partition-heal/c
 import { combine } from '../../scripts/partition-heal/history.ts'
 import type { Attempt, WriteOp, WriteOutcome } from '../../scripts/partition-heal/history.ts'
 import type { Replica } from '../../scripts/partition-heal/observe.ts'
-import { NODE, ROOT, processesWith } from '../helpers/procs.js'
+import { NODE, ROOT, processesWith, signalWhileLoading } from '../helpers/procs.js'
 
 const SCRIPT = path.join(ROOT, 'scripts', 'partition-heal.ts')
 /** Seed 12 on 3 peers: round 1 isolates p2, round 2 SIGKILLs p2 mid-writes and restarts it (final heal). */
@@ -94,6 +94,18 @@ describe('npm run partition-heal', () => {
       rmSync(temp, { recursive: true, force: true })
     }
   }, 90_000)
+
+  // Its signal handlers were set up once its modules had loaded (~0.5 s): Ctrl-C before that killed it
+  // with no JSON line, by the signal (no exit code). The load is held back here (a preload's module hook),
+  // so the signal lands in that window every time.
+  test('Ctrl-C while its modules still load: exit 130 and the last line of stdout one JSON object, no temp dir made', async () => {
+    const r = await signalWhileLoading(SCRIPT, ['--peers', '2', '--rounds', '1', '--seed', '3'], '/partition-heal/cluster.ts', 'SIGINT')
+    expect(r.stderr).toContain('slow-module: loading')
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null })
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
+    expect(last).toMatchObject({ converged: false, lostWrites: null, peers: 2, rounds: 1, seed: 3, error: 'interrupted by SIGINT', keptDir: null })
+    expect(r.stdout).not.toMatch(/temp dir/)
+  }, 60_000)
 
   test('an app that crashes before its banner: the error is its error line (not the stack\'s last lines), exit 1, the log kept', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'murmur-crash-app-'))

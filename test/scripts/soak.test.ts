@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { NODE, ROOT, processesWith } from '../helpers/procs.js'
+import { NODE, ROOT, processesWith, signalWhileLoading } from '../helpers/procs.js'
 
 const SCRIPT = path.join(ROOT, 'scripts', 'soak.ts')
 const dirs: string[] = []
@@ -73,6 +73,17 @@ describe('npm run soak', () => {
     } finally {
       for (const pid of dir === undefined ? [] : processesWith(dir)) process.kill(Number(pid), 'SIGKILL')
     }
+  }, 60_000)
+
+  // Its signal handlers were set up once its modules had loaded (~0.5 s): Ctrl-C before that killed it by the
+  // signal, with no JSON line. The load is held back here (a preload's module hook), so the signal lands then.
+  test('Ctrl-C while its modules still load: exit 130, the last line of stdout one JSON object, no temp dir left', async () => {
+    const before = new Set(readdirSync(os.tmpdir()).filter(n => n.startsWith('murmur-soak-')))
+    const r = await signalWhileLoading(SCRIPT, ['--peers', '3', '--minutes', '1', '--seed', '8'], '/soak/mesh.ts', 'SIGINT')
+    expect(r.stderr).toContain('slow-module: loading')
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null })
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '')).toEqual({ interrupted: true, seed: 8, ok: false })
+    expect(readdirSync(os.tmpdir()).filter(n => n.startsWith('murmur-soak-') && !before.has(n))).toEqual([])
   }, 60_000)
 
   test('a run that fails half way (a peer that cannot start): exit 1, the peer logs saved as for any failed run, no peer left', () => {
