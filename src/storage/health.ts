@@ -134,8 +134,14 @@ export class HealthMonitor {
         return
       }
       if (!this.o.tracker.ok) return // already failing or full; this batch's completion ends it
-      this.o.tracker.set('failing', STALLED_REASON)
-      this.o.log.error('store is failing: a durable write has had no answer from the disk; writes are refused until it completes', { waitedMs: waited })
+      // Judged once this turn's I/O callbacks have run: an event loop held up for seconds (a loaded machine)
+      // makes this timer fire late, with the batch's answer, in from the disk meanwhile, still queued behind it.
+      // Judged at once, such a peer called its store failing and refused writes while the disk was answering.
+      setImmediate(() => {
+        if (this.stopped || this.inFlight !== write || !this.o.tracker.ok) return
+        this.o.tracker.set('failing', STALLED_REASON)
+        this.o.log.error('store is failing: a durable write has had no answer from the disk; writes are refused until it completes', { waitedMs: Date.now() - write.started })
+      })
     }, delayMs)
     this.stallTimer.unref()
   }
