@@ -612,9 +612,10 @@ export class AntiEntropy {
    * A copy of `entry` kept for its reads is repaired widely (read-repair.ts): its live homes, and the peers
    * known to hold it that we hold a connection to — every connected live peer while there are at most
    * `pushAllMaxHosts` — never dialled for it. After a heal every reader's repair dialled the writer on the
-   * other side, a known host: at 20 simulated peers its handshakes kept it from answering anyone, its own
-   * handoff to the homes included, for 2.5 s (test/replication/co-home-relay.sim.test.ts). The homes get
-   * such a write from its writer's handoff and pass it to each other (co-home-relay.ts).
+   * other side, a known host: in the 20-peer heal model (test/replication/declined-steps.test.ts) its
+   * handshakes kept it from answering anyone, its own handoff to the homes included, for 2.4 s
+   * (test/replication/read-copy.sim.test.ts checks that no such dial is made). The homes get such a write
+   * from its writer's handoff, or one home's fetch, and pass it to each other (co-home-relay.ts).
    */
   repairWidely (entry: DocEntry): void {
     if (this.toFetch.get(entry) !== 'all') this.toFetch.set(entry, 'wide')
@@ -657,11 +658,9 @@ export class AntiEntropy {
       const homes = repair ? this.repairHome(live, whom) : live
       if (repair && homes.length > 0) this.o.counters.readRepairs++
       const known = repair ? [] : this.o.hosts.hostsOf(entry.name, alive)
-      const others = repair
-        ? []
-        : whom === 'wide'
-          ? (everyone ? aliveList : this.o.random.sample(known.filter(p => this.o.connected(p)), this.o.config.fetchFanout)).filter(p => this.o.connected(p))
-          : everyone ? aliveList : this.o.random.sample(known.length > 0 ? known : aliveList, this.o.config.fetchFanout)
+      // A wide repair asks only peers it holds a connection to (see repairWidely); a first read asks whoever may have the doc.
+      const pool = whom === 'wide' ? (everyone ? aliveList : known).filter(p => this.o.connected(p)) : everyone || known.length === 0 ? aliveList : known
+      const others = repair ? [] : everyone ? pool : this.o.random.sample(pool, this.o.config.fetchFanout)
       for (const peer of new Set([...homes, ...others])) {
         if (peer === this.o.localId) continue
         let list = perPeer.get(peer)

@@ -611,7 +611,7 @@ export class Replicator {
     if (entry === undefined || entry.pinned || !this.catalog.has(name) || this.placement.isHome(name)) return
     const due = this.readRepairs.due(name, this.placement.version)
     if (due === undefined) return
-    // The member set changed since the copy was last asked for widely, or within WIDE_REPAIR_MS (a heal): ask as a first read does.
+    // The member set changed since the copy was last asked for widely, or within WIDE_REPAIR_MS (a heal): the homes and connected hosts.
     if (due.wide || this.clock.now() - this.placement.changedAt < WIDE_REPAIR_MS) this.antiEntropy.repairWidely(entry)
     else this.antiEntropy.repair(entry, due.turn)
   }
