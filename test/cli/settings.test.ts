@@ -87,6 +87,17 @@ describe('config layers', () => {
     expect(run([], { MURMUR_HTTP_TOKEN_FILE: '/t' }, {})).toMatchObject({ httpTokenFile: '/t' })
   })
 
+  // MURMUR_NO_HTTP=false took the key it shares with --http: the file's "http" was dropped, in silence, and
+  // the API served on the default loopback address, any free port.
+  test('a switch turned off (MURMUR_NO_HTTP=false) says only "not that switch": the file\'s http stays', () => {
+    const file = { 'c.json': '{"http": "127.0.0.1:8080"}' }
+    expect(run(['--config', 'c.json'], { MURMUR_NO_HTTP: 'false' }, file).http).toEqual({ host: '127.0.0.1', port: 8080 })
+    // …and it still beats the file's own "no-http": true, as a higher layer does.
+    expect(run(['--config', 'c.json'], { MURMUR_NO_HTTP: 'false' }, { 'c.json': '{"no-http": true}' }).http).toEqual({ host: '127.0.0.1', port: 0 })
+    expect(run(['--config', 'c.json'], { MURMUR_NO_HTTP: 'true' }, file).http).toBeUndefined()
+    expect(run(['--config', 'c.json'], { MURMUR_HTTP: '9090' }, { 'c.json': '{"no-http": true}' }).http).toEqual({ host: '127.0.0.1', port: 9090 })
+  })
+
   test('MURMUR_CONFIG names the file; every flag has its MURMUR_ variable', () => {
     expect(run([], { MURMUR_CONFIG: 'm.json' }, { 'm.json': '{"name": "n"}' }).name).toBe('n')
     // A missing file is reported under the name it was given by (it said --config for both).
