@@ -16,7 +16,7 @@ import type { HttpApi, RunningServer } from '../http/index.js'
 import { HTTP_ADDR_FILE, MAX_CONFIG_CHARS, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
-import { takeHeldStop } from './early-signals.js'
+import { takeHeldHup, takeHeldStop } from './early-signals.js'
 import { writeLine, writeStdout } from './output.js'
 import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
@@ -176,6 +176,8 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   let hupWhileStarting = false
   const earlyHup = (): void => { hupWhileStarting = true }
   process.on('SIGHUP', earlyHup)
+  // One held by the entry point since its first statement (while the modules loaded, a --config pipe was read).
+  if (takeHeldHup()) hupWhileStarting = true
   await start(o, init, misspeltEnv(env), () => parseArgs(argv, env, { readFile: readText }), () => {
     process.off('SIGHUP', earlyHup)
     return hupWhileStarting
