@@ -129,6 +129,19 @@ describe('config layers', () => {
     expect(o).toMatchObject({ dataDir: '/var/lib/murmur', replicas: 2, profile: 'local', http: { host: '127.0.0.1', port: 8080 } })
   })
 
+  // Two settings that cannot go together were named as flags wherever they came from: MURMUR_HTTP_TOKEN
+  // with MURMUR_HTTP_TOKEN_FILE was "--http-token and --http-token-file contradict each other".
+  test('settings that cannot go together are named with where each came from', () => {
+    const token = 'x'.repeat(16)
+    expect(error([], { MURMUR_HTTP_TOKEN: token, MURMUR_HTTP_TOKEN_FILE: '/t' })).toBe('--http-token (MURMUR_HTTP_TOKEN) and --http-token-file (MURMUR_HTTP_TOKEN_FILE) contradict each other: give one')
+    expect(error(['--http-token-file', '/t', '--http-token', token])).toBe('--http-token and --http-token-file contradict each other: give one')
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"http": "8080", "no-http": true}' })).toBe('--http (c.json: "http") and --no-http (c.json: "no-http") contradict each other')
+    expect(error(['--config', 'c.json'], { MURMUR_NO_HTTP: 'true' }, { 'c.json': '{"https-cert": "c.pem", "https-key": "k.pem"}' })).toBe('--https-cert/--https-key need the HTTP API (drop --no-http (MURMUR_NO_HTTP))')
+    expect(error(['--https-key', 'k.pem'], { MURMUR_HTTPS_CERT: '' })).toBe('--https-cert and --https-key go together (only --https-key is given)')
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"https-cert": "c.pem"}' })).toBe('--https-cert and --https-key go together (only --https-cert (c.json: "https-cert") is given)')
+    expect(error([], { MURMUR_HTTP: '0.0.0.0:8080' })).toBe('--http 0.0.0.0:8080 (MURMUR_HTTP) is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)')
+  })
+
   test('errors say which layer the bad value came from', () => {
     expect(error([], { MURMUR_HTTP: 'abc' })).toMatch(/^MURMUR_HTTP: --http abc: expected \[host:\]port/)
     expect(error(['--config', 'c.json'], {}, { 'c.json': '{"profile": "wan"}' })).toMatch(/^c\.json: "profile": --profile must be lan or local/)
