@@ -5,7 +5,7 @@
  * --config named pipe whose writer comes only after the signal.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, constants, openSync, writeSync } from 'node:fs'
+import { closeSync, constants, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { NODE, PEER_JS, ROOT, cleanup, sleep, tempDir } from '../helpers/procs.js'
@@ -26,6 +26,20 @@ function writeConfig (fifo: string, text: string): boolean {
   return true
 }
 
+/**
+ * Waits (at most 10 s) until process `pid` holds `file` open: the CLI is loaded and waits for the pipe's
+ * writer. A fixed 700 ms was too short on a loaded machine, and the signal then met Node's default action.
+ */
+async function untilOpened (pid: number, file: string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    try {
+      if (readdirSync(`/proc/${pid}/fd`).some(fd => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === file } catch { return false } })) return
+    } catch {}
+    await sleep(20)
+  }
+}
+
 describe('a stop signal during start-up, before the handlers', () => {
   afterAll(cleanup)
 
@@ -36,7 +50,7 @@ describe('a stop signal during start-up, before the handlers', () => {
     let stderr = ''
     proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { proc.on('exit', (code, sig) => { resolve({ code, signal: sig }) }) })
-    await sleep(700) // the CLI is loaded and waits for the pipe's writer
+    await untilOpened(proc.pid as number, fifo) // the CLI is loaded and waits for the pipe's writer
     proc.kill(signal)
     await sleep(200)
     writeConfig(fifo, '{}')
@@ -57,7 +71,7 @@ describe('a stop signal during start-up, before the handlers', () => {
     proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     proc.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
     const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { proc.on('exit', (code, sig) => { resolve({ code, signal: sig }) }) })
-    await sleep(700) // the CLI is loaded and waits for the pipe's writer
+    await untilOpened(proc.pid as number, fifo) // the CLI is loaded and waits for the pipe's writer
     proc.kill('SIGHUP')
     await sleep(200)
     writeConfig(fifo, '{}')
@@ -66,7 +80,7 @@ describe('a stop signal during start-up, before the handlers', () => {
     while (!stderr.includes('reloading now') && running() && Date.now() < deadline) await sleep(20)
     // The reload reads the pipe again: its writer once the peer opens it.
     while (running() && Date.now() < deadline && !writeConfig(fifo, '{}')) await sleep(20)
-    while (!stdout.includes('murmur peer') && running() && Date.now() < deadline) await sleep(20)
+    while (!(stdout.includes('murmur peer') && stderr.includes('SIGHUP: configuration')) && running() && Date.now() < deadline) await sleep(20)
     proc.kill('SIGTERM')
     const end = await Promise.race([exited, sleep(10_000).then(() => { proc.kill('SIGKILL'); return 'still running after 10 s' })])
     expect(end, stderr).toEqual({ code: 0, signal: null })
