@@ -21,6 +21,7 @@ import { writeLine, writeStdout } from './output.js'
 import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
 import { misspeltEnv } from './settings.js'
+import { bare } from '../net/dns-seeds.js'
 
 /**
  * The banner's word on --bootstrap. A list of this peer's own addresses (one list given to every peer)
@@ -29,7 +30,10 @@ import { misspeltEnv } from './settings.js'
 function bootstrapNote (o: PeerCliOptions, peer: Peer): string {
   if (o.bootstrap.length === 0) return ''
   if (peer.nobodyToJoin()) return ', no other bootstrap peer (its bootstrap addresses are its own)'
-  return `, joining through ${o.bootstrap.length} bootstrap peer(s)`
+  // Nor one of them among several: the log said "skipping the bootstrap address that is this peer itself".
+  const own = new Set(peer.addresses().map(bare))
+  const others = o.bootstrap.filter(a => !own.has(bare(a)) && !a.endsWith(`/p2p/${peer.id}`))
+  return `, joining through ${others.length} bootstrap peer(s)`
 }
 
 /** The signals that stop a peer; a second one while it stops ends the process at once. */
