@@ -95,6 +95,9 @@ function parseOptions (argv: readonly string[]): Options | 'help' {
       const dir = value ?? argv[++i]
       // One starting with "--" is the next option (`--dir --fresh`), and this one's value is missing.
       if (dir === undefined || dir === '' || (value === undefined && dir.startsWith('--'))) usageError('--dir needs a directory')
+      // The shell expands ~ only at the start of a word: `--dir=~/demo` made a directory named ~ here (the
+      // peers refuse such a --data-dir the same way).
+      if (dir.startsWith('~')) usageError(`--dir ${dir}: ~ is not expanded here; write the full path`)
       o.dir = userPath(dir)
     } else usageError(`unknown option ${given}`)
   }

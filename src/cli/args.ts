@@ -395,19 +395,23 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
       throw err
     }
   }
+  // These name where each setting came from: MURMUR_HTTP_TOKEN and MURMUR_HTTP_TOKEN_FILE were said to be
+  // "--http-token and --http-token-file", flags the operator never typed and could not find to drop.
+  const from = (flag: string): string => o.origins?.[flag] === undefined ? flag : `${flag} (${o.origins[flag]})`
   if (noHttp) {
-    if (httpGiven) throw new ArgError('--http and --no-http contradict each other')
+    if (httpGiven) throw new ArgError(`${from('--http')} and ${from('--no-http')} contradict each other`)
     delete o.http
   }
-  if (o.httpToken !== undefined && o.httpTokenFile !== undefined) throw new ArgError('--http-token and --http-token-file contradict each other')
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new ArgError('--https-cert and --https-key go together')
+  if (o.httpToken !== undefined && o.httpTokenFile !== undefined) throw new ArgError(`${from('--http-token')} and ${from('--http-token-file')} contradict each other: give one`)
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new ArgError(`--https-cert and --https-key go together (only ${from(certFile === undefined ? '--https-key' : '--https-cert')} is given)`)
   if (certFile !== undefined && keyFile !== undefined) {
-    if (o.http === undefined) throw new ArgError('--https-cert/--https-key need the HTTP API (drop --no-http)')
+    if (o.http === undefined) throw new ArgError(`--https-cert/--https-key need the HTTP API (drop ${from('--no-http')})`)
     o.https = { certFile, keyFile }
   }
   if (o.http !== undefined && !isLoopbackAddress(o.http.host) && o.httpToken === undefined && o.httpTokenFile === undefined) {
     const host = o.http.host.includes(':') ? `[${o.http.host}]` : o.http.host
-    throw new ArgError(`--http ${host}:${o.http.port} is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)`)
+    const http = o.origins?.['--http'] === undefined ? '' : ` (${o.origins['--http']})`
+    throw new ArgError(`--http ${host}:${o.http.port}${http} is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)`)
   }
   if (o.listen.length === 0) o.listen.push(DEFAULT_LISTEN)
   return o

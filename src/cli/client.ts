@@ -50,11 +50,22 @@ export class AgentError extends Error {
 }
 
 /**
- * The agent's address as the operator gave it (`--http-addr`, `MURMUR_HTTP_ADDR`) is malformed: a usage
- * error (exit 2), where one read from the agent's http-addr file is a file refused (a ConfigError, exit 1).
+ * The agent's address as the operator gave it (`--http-addr`, `MURMUR_HTTP_ADDR`) is malformed, or a path
+ * that leads to it or its token (`--data-dir`, `--http-token-file`) can name nothing: a usage error (exit 2),
+ * where one read from the agent's http-addr file is a file refused (a ConfigError, exit 1).
  */
 export class AddressUsageError extends ConfigError {
   override name = 'AddressUsageError'
+}
+
+/**
+ * A path the operator gave, refused when it starts with `~`, as the agent refuses it (args.ts): the shell
+ * expands it only at the start of a word, not after `--data-dir=` nor in a variable's value, so
+ * `murmur members --data-dir=~/murmur` looked in a directory named `~` and said only that no http-addr was there.
+ */
+function typedPath (what: string, value: string): string {
+  if (value.startsWith('~')) throw new AddressUsageError(`${what} ${JSON.stringify(value)}: ~ is not expanded here; write the full path`)
+  return value
 }
 
 /** After a 401 to a request that carried no token: the ways murmur takes one. */
@@ -120,6 +131,7 @@ async function tokenOf (init: ClientInit): Promise<string | undefined> {
     return fromEnv
   }
   if (file === undefined || file === '') return undefined
+  typedPath(fileFrom, file)
   let token: string
   try {
     token = (await readSecretFile(file, { what: fileFrom, maxBytes: 4096 })).toString('utf8').trim()
@@ -138,6 +150,7 @@ function baseOf (init: ClientInit): { base: string, recordedIn?: string } {
   const fromEnv = envValue(init.env, 'MURMUR_HTTP_ADDR')
   if (fromEnv !== undefined) return { base: normalise(fromEnv, 'MURMUR_HTTP_ADDR', true) }
   const givenDir = init.dataDir ?? envValue(init.env, 'MURMUR_DATA_DIR')
+  if (givenDir !== undefined) typedPath(init.dataDir === undefined ? 'MURMUR_DATA_DIR' : '--data-dir', givenDir)
   const dataDir = givenDir ?? DEFAULT_DATA_DIR
   const file = path.join(dataDir, HTTP_ADDR_FILE)
   let recorded: string

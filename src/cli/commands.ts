@@ -54,7 +54,9 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
       out.switches.add(flag)
     } else if (valueFlags.includes(flag)) {
       const value = flag !== arg ? arg.slice(eq + 1) : argv[++i]
-      if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`)
+      // A flag of this command is no value (as for the agent's flags): `members --data-dir --json` looked for
+      // an agent in a directory named --json, and `docs put … --idempotency-key --data-dir a` sent the key --data-dir.
+      if (value === undefined || value === '' || (flag === arg && isOwnFlag(value, valueFlags, switchFlags))) throw new UsageError(`${flag} needs a value`)
       // Every value flag of these commands takes one value: a second one was kept silently.
       if (out.values[flag] !== undefined) throw new UsageError(`${flag} given twice: it takes one value`)
       out.values[flag] = value
@@ -65,6 +67,13 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
     }
   }
   return out
+}
+
+/** `--data-dir` or `--json=x`: a flag the command takes, with or without a value. */
+function isOwnFlag (arg: string, valueFlags: readonly string[], switchFlags: readonly string[]): boolean {
+  const eq = arg.indexOf('=')
+  const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg
+  return valueFlags.includes(flag) || switchFlags.includes(flag) || flag === '--help' || flag === '-h'
 }
 
 /** The flags one action of a command takes besides CLIENT_FLAGS (`docs put`: --idempotency-key). */

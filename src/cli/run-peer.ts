@@ -16,11 +16,12 @@ import type { HttpApi, RunningServer } from '../http/index.js'
 import { HTTP_ADDR_FILE, MAX_CONFIG_CHARS, parseArgs } from './args.js'
 import type { ParsedArgs, PeerCliOptions, PeerEnv } from './args.js'
 import { formatBanner } from './banner.js'
-import { takeHeldStop } from './early-signals.js'
+import { takeHeldHup, takeHeldStop } from './early-signals.js'
 import { writeLine, writeStdout } from './output.js'
 import { changedSecrets, loadCliSecrets, secretStamps, startupWarnings } from './secrets.js'
 import type { CliSecrets } from './secrets.js'
 import { misspeltEnv } from './settings.js'
+import { bare } from '../net/dns-seeds.js'
 
 /**
  * The banner's word on --bootstrap. A list of this peer's own addresses (one list given to every peer)
@@ -29,7 +30,10 @@ import { misspeltEnv } from './settings.js'
 function bootstrapNote (o: PeerCliOptions, peer: Peer): string {
   if (o.bootstrap.length === 0) return ''
   if (peer.nobodyToJoin()) return ', no other bootstrap peer (its bootstrap addresses are its own)'
-  return `, joining through ${o.bootstrap.length} bootstrap peer(s)`
+  // Nor one of them among several: the log said "skipping the bootstrap address that is this peer itself".
+  const own = new Set(peer.addresses().map(bare))
+  const others = o.bootstrap.filter(a => !own.has(bare(a)) && !a.endsWith(`/p2p/${peer.id}`))
+  return `, joining through ${others.length} bootstrap peer(s)`
 }
 
 /** The signals that stop a peer; a second one while it stops ends the process at once. */
@@ -109,8 +113,34 @@ let stdinText: string | undefined
  * the peer never answered. A character takes at most 3 bytes of UTF-8 (an invalid byte decodes to one),
  * so text cut after 3·MAX + 1 bytes is still over the limit.
  * `/dev/stdin` is opened anew (the file or pipe behind it), so O_NONBLOCK does not change fd 0.
+ * At start-up the pauses block (parseArgs reads synchronously); readLimitedAsync is the same read for a
+ * SIGHUP reload, whose pauses must not hold the running peer.
  */
 function readLimited (file: string): string {
+  const steps = readSteps(file)
+  for (;;) {
+    const step = steps.next()
+    if (step.done === true) return step.value
+    Atomics.wait(PAUSE, 0, 0, PIPE_POLL_MS)
+  }
+}
+
+/**
+ * readLimited without blocking: a SIGHUP reload of a pipe (`--config <(vault read …)`, whose writer is gone
+ * for good) waited CONFIG_PIPE_WAIT_MS in Atomics.wait, and the peer answered nothing meanwhile — no HTTP,
+ * no membership ping, so the others began to suspect it.
+ */
+async function readLimitedAsync (file: string): Promise<string> {
+  const steps = readSteps(file)
+  for (;;) {
+    const step = steps.next()
+    if (step.done === true) return step.value
+    await new Promise(resolve => setTimeout(resolve, PIPE_POLL_MS))
+  }
+}
+
+/** The read of readLimited, yielding wherever it must wait for a pipe's writer; returns the text. */
+function * readSteps (file: string): Generator<undefined, string> {
   const limit = 3 * MAX_CONFIG_CHARS + 1
   // Not blocking: opening a named pipe waits for a writer, and with none start-up (or a SIGHUP reload)
   // hung forever. A pipe is read until its writer closes it — `--config <(...)`, a writer that comes later —
@@ -140,7 +170,7 @@ function readLimited (file: string): string {
       // The end; on a pipe nothing came from yet, no writer so far (it may still open it).
       if (got === 0 && (!pipe || n > 0)) break
       if (Date.now() >= deadline) throw new Error(`nothing could be read from it within ${CONFIG_PIPE_WAIT_MS / 1000} s (a named pipe nobody writes to?)`)
-      Atomics.wait(PAUSE, 0, 0, 20)
+      yield
     }
     return buf.subarray(0, n).toString('utf8')
   } finally {
@@ -148,6 +178,8 @@ function readLimited (file: string): string {
   }
 }
 
+/** How often a pipe with nothing to read yet is tried again. */
+const PIPE_POLL_MS = 20
 /** How long a --config that is a pipe may go without a byte before the read fails. */
 const CONFIG_PIPE_WAIT_MS = 5_000
 /** A synchronous pause (Atomics.wait on a value that never changes): parseArgs reads the file synchronously. */
@@ -176,9 +208,32 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
   let hupWhileStarting = false
   const earlyHup = (): void => { hupWhileStarting = true }
   process.on('SIGHUP', earlyHup)
-  await start(o, init, misspeltEnv(env), () => parseArgs(argv, env, { readFile: readText }), () => {
+  // One held by the entry point since its first statement (while the modules loaded, a --config pipe was read).
+  if (takeHeldHup()) hupWhileStarting = true
+  await start(o, init, misspeltEnv(env), async () => await reparseAsync(argv, env, o.configFile), () => {
     process.off('SIGHUP', earlyHup)
     return hupWhileStarting
+  })
+}
+
+/**
+ * The settings again for a SIGHUP: the --config file read without blocking the peer (readLimitedAsync), then
+ * parsed as at start-up — a read that failed is parseArgs's own message, as it would have been.
+ */
+async function reparseAsync (argv: readonly string[], env: PeerEnv, configFile: string | undefined): Promise<ParsedArgs> {
+  if (configFile === undefined || configFile === STDIN) return parseArgs(argv, env, { readFile: readText })
+  let read: { text: string } | { error: unknown }
+  try {
+    read = { text: await readLimitedAsync(configFile) }
+  } catch (error) {
+    read = { error }
+  }
+  return parseArgs(argv, env, {
+    readFile: (file) => {
+      if (file !== configFile) return readText(file)
+      if ('error' in read) throw read.error
+      return read.text
+    }
   })
 }
 
@@ -205,7 +260,7 @@ function writeStderr (line: string): void {
   writeLine(process.stderr, line)
 }
 
-async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonly string[], reparse: () => ParsedArgs, hupWhileStarting: () => boolean): Promise<void> {
+async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonly string[], reparse: () => Promise<ParsedArgs>, hupWhileStarting: () => boolean): Promise<void> {
   const log = createLogger(streamSink(writeStderr), o.logLevel)
   const stopWhileStarting = deferStopSignals(log)
   // One that came before these handlers (the entry point held it) is a stop during start-up like any other.
@@ -303,9 +358,13 @@ async function start (o: PeerCliOptions, init: RunPeerInit, envWarnings: readonl
   stop = shutdown
   if (stopWhileStarting.handOver(shutdown)) return
   let current = o
+  // One reload at a time, in the order of the signals: each is judged against what the one before applied.
+  let reloading = Promise.resolve()
   const onHup = (): void => {
-    const next = reparse()
-    current = reload(current, next, peer, api, log, next.kind === 'run' ? changedSecrets(stamps, next.options) : [])
+    reloading = reloading.then(async () => {
+      const next = await reparse()
+      current = reload(current, next, peer, api, log, next.kind === 'run' ? changedSecrets(stamps, next.options) : [])
+    }).catch((err: unknown) => { log.warn('SIGHUP: configuration not reloaded', { error: describeError(err) }) })
   }
   process.on('SIGHUP', onHup)
   if (hupWhileStarting()) {

@@ -205,9 +205,18 @@ export function mergeLayers (layers: ReadonlyArray<readonly Setting[]>): Setting
   const taken = new Set<string>()
   const out: Setting[] = []
   for (const layer of layers) {
-    const keys = new Set(layer.map(s => s.spec.key))
-    for (const s of layer) if (!taken.has(s.spec.key)) out.push(s)
-    for (const k of keys) taken.add(k)
+    const claims = new Set(layer.map(claim))
+    for (const s of layer) if (!taken.has(s.spec.key) && !taken.has(s.spec.flag)) out.push(s)
+    for (const c of claims) taken.add(c)
   }
   return out.filter(s => s.off !== true)
+}
+
+/**
+ * What a setting replaces in lower layers: its key, except for a switch turned off that shares its key with
+ * a flag taking a value — MURMUR_NO_HTTP=false says only "not --no-http"; it took the key `http`, and the
+ * file's "http": "0.0.0.0:8080" was dropped for the default loopback address, in silence.
+ */
+function claim (s: Setting): string {
+  return s.off === true && s.spec.key !== s.spec.flag ? s.spec.flag : s.spec.key
 }

@@ -18,6 +18,17 @@ function dataDir (): string {
 }
 
 describe('the http-addr file', () => {
+  // The shell leaves ~ alone after `--data-dir=` and in a variable: murmur looked in a directory named ~ and
+  // said only that ~/…/http-addr does not exist (exit 1), where the agent refuses such a path (exit 2).
+  test('a --data-dir, MURMUR_DATA_DIR or token file that starts with ~ is a usage error naming it', async () => {
+    const flag = await murmur(['members', '--data-dir=~/murmur'])
+    expect(flag).toMatchObject({ status: 2, stderr: 'murmur: --data-dir "~/murmur": ~ is not expanded here; write the full path\n' })
+    const env = await murmur(['members'], undefined, { MURMUR_DATA_DIR: '~/murmur' })
+    expect(env).toMatchObject({ status: 2, stderr: 'murmur: MURMUR_DATA_DIR "~/murmur": ~ is not expanded here; write the full path\n' })
+    const token = await murmur(['members', '--http-addr', '127.0.0.1:1', '--http-token-file=~/token'])
+    expect(token).toMatchObject({ status: 2, stderr: 'murmur: --http-token-file "~/token": ~ is not expanded here; write the full path\n' })
+  })
+
   test('missing: says it does not exist', async () => {
     const dir = dataDir()
     const r = await murmur(['members', '--data-dir', dir])

@@ -195,3 +195,25 @@ describe('a flag the command (or its action) does not take', () => {
     }
   })
 })
+
+describe('a value flag followed by another flag of the command', () => {
+  // Before: the flag was taken as the value — `members --data-dir --json` looked for an agent in a directory
+  // named --json, and `docs put … --idempotency-key --http-addr A` sent the key "--http-addr" to the agent
+  // from MURMUR_HTTP_ADDR, the address A then a stray argument.
+  test('is "needs a value" (exit 2), nothing sent; a value that only looks like a flag still is one', async () => {
+    const a = await agent()
+    for (const [args, message] of [
+      [['members', '--data-dir', '--json'], 'members: --data-dir needs a value'],
+      [['members', '--http-token-file', '--http-addr', a.addr], 'members: --http-token-file needs a value'],
+      [['docs', 'put', 'n', 'k', '1', '--idempotency-key', '--http-addr', a.addr], 'docs: --idempotency-key needs a value'],
+      [['members', '--status', '--json=x', '--http-addr', a.addr], 'members: --status needs a value']
+    ] as const) {
+      const r = await murmur([...args])
+      expect(r, args.join(' ')).toEqual({ status: 2, stdout: '', stderr: `murmur: ${message}\n` })
+    }
+    expect(a.seen).toEqual([])
+    const r = await murmur(['docs', 'put', 'n', 'k', '1', '--idempotency-key', '-k1', '--http-addr', a.addr])
+    expect(r.status, r.stderr).toBe(0)
+    expect(a.seen).toHaveLength(1)
+  })
+})

@@ -289,6 +289,8 @@ describe('peer CLI', () => {
     }
     expect(await bannerOf(`/ip4/127.0.0.1/tcp/${port}`)).toBe('local, no other bootstrap peer (its bootstrap addresses are its own)')
     expect(await bannerOf('/ip4/127.0.0.1/tcp/1')).toBe('local, joining through 1 bootstrap peer(s)')
+    // One list given to every peer: its own address is not counted (it said 2 beside the log's "skipping").
+    expect(await bannerOf(`/ip4/127.0.0.1/tcp/${port},/ip4/127.0.0.1/tcp/1`)).toBe('local, joining through 1 bootstrap peer(s)')
   }, 40_000)
 
   test('a SIGINT sent the moment the banner appears still gets the graceful exit 0 (the handlers come first)', async () => {

@@ -87,6 +87,17 @@ describe('config layers', () => {
     expect(run([], { MURMUR_HTTP_TOKEN_FILE: '/t' }, {})).toMatchObject({ httpTokenFile: '/t' })
   })
 
+  // MURMUR_NO_HTTP=false took the key it shares with --http: the file's "http" was dropped, in silence, and
+  // the API served on the default loopback address, any free port.
+  test('a switch turned off (MURMUR_NO_HTTP=false) says only "not that switch": the file\'s http stays', () => {
+    const file = { 'c.json': '{"http": "127.0.0.1:8080"}' }
+    expect(run(['--config', 'c.json'], { MURMUR_NO_HTTP: 'false' }, file).http).toEqual({ host: '127.0.0.1', port: 8080 })
+    // …and it still beats the file's own "no-http": true, as a higher layer does.
+    expect(run(['--config', 'c.json'], { MURMUR_NO_HTTP: 'false' }, { 'c.json': '{"no-http": true}' }).http).toEqual({ host: '127.0.0.1', port: 0 })
+    expect(run(['--config', 'c.json'], { MURMUR_NO_HTTP: 'true' }, file).http).toBeUndefined()
+    expect(run(['--config', 'c.json'], { MURMUR_HTTP: '9090' }, { 'c.json': '{"no-http": true}' }).http).toEqual({ host: '127.0.0.1', port: 9090 })
+  })
+
   test('MURMUR_CONFIG names the file; every flag has its MURMUR_ variable', () => {
     expect(run([], { MURMUR_CONFIG: 'm.json' }, { 'm.json': '{"name": "n"}' }).name).toBe('n')
     // A missing file is reported under the name it was given by (it said --config for both).
@@ -116,6 +127,19 @@ describe('config layers', () => {
   test('an environment value is trimmed as a list\'s items are: a value from a file or a YAML block ends in a newline', () => {
     const o = run([], { MURMUR_DATA_DIR: '/var/lib/murmur\n', MURMUR_REPLICAS: ' 2', MURMUR_PROFILE: 'local\r\n', MURMUR_HTTP: '8080\n' })
     expect(o).toMatchObject({ dataDir: '/var/lib/murmur', replicas: 2, profile: 'local', http: { host: '127.0.0.1', port: 8080 } })
+  })
+
+  // Two settings that cannot go together were named as flags wherever they came from: MURMUR_HTTP_TOKEN
+  // with MURMUR_HTTP_TOKEN_FILE was "--http-token and --http-token-file contradict each other".
+  test('settings that cannot go together are named with where each came from', () => {
+    const token = 'x'.repeat(16)
+    expect(error([], { MURMUR_HTTP_TOKEN: token, MURMUR_HTTP_TOKEN_FILE: '/t' })).toBe('--http-token (MURMUR_HTTP_TOKEN) and --http-token-file (MURMUR_HTTP_TOKEN_FILE) contradict each other: give one')
+    expect(error(['--http-token-file', '/t', '--http-token', token])).toBe('--http-token and --http-token-file contradict each other: give one')
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"http": "8080", "no-http": true}' })).toBe('--http (c.json: "http") and --no-http (c.json: "no-http") contradict each other')
+    expect(error(['--config', 'c.json'], { MURMUR_NO_HTTP: 'true' }, { 'c.json': '{"https-cert": "c.pem", "https-key": "k.pem"}' })).toBe('--https-cert/--https-key need the HTTP API (drop --no-http (MURMUR_NO_HTTP))')
+    expect(error(['--https-key', 'k.pem'], { MURMUR_HTTPS_CERT: '' })).toBe('--https-cert and --https-key go together (only --https-key is given)')
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"https-cert": "c.pem"}' })).toBe('--https-cert and --https-key go together (only --https-cert (c.json: "https-cert") is given)')
+    expect(error([], { MURMUR_HTTP: '0.0.0.0:8080' })).toBe('--http 0.0.0.0:8080 (MURMUR_HTTP) is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)')
   })
 
   test('errors say which layer the bad value came from', () => {
