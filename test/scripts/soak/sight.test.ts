@@ -1,9 +1,9 @@
 /**
- * scripts/soak/chaos.ts Sight: a heal or restart line names the observers that saw everyone alive last and
+ * scripts/soak/sight.ts Sight: a heal or restart line names the observers that saw everyone alive last and
  * whom each was still missing at its answer before (the peers' own logs rate-limit their member lines).
  */
 import { describe, expect, test } from 'vitest'
-import { Sight } from '../../../scripts/soak/chaos.ts'
+import { Sight } from '../../../scripts/soak/sight.ts'
 import type { Slot } from '../../../scripts/soak/mesh.ts'
 
 const slot = (index: number): Slot => ({ index, name: `p${String(index).padStart(2, '0')}`, dataDir: '', id: `id${index}`, proc: undefined, starts: 1, upSince: 0, stable: true, pastLogs: [] })
