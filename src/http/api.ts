@@ -18,7 +18,7 @@ import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError, KeyNotFoundError, errorAnswer, errorBody } from './errors.js'
 import { idempotencyOf, markReplayed } from './idempotency.js'
-import { KV_MAP, docToJSON, unrenderable, valueToJSON } from './doc-json.js'
+import { KV_MAP, docJsonText, docToJSON, unrenderable, valueToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
 import { SseHub } from './sse.js'
@@ -139,7 +139,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   const json = (res: ServerResponse, status: number, body: unknown, doc?: string): void => {
     let text: string
     try {
-      text = JSON.stringify(body)
+      text = doc === undefined ? JSON.stringify(body) : docJsonText(body)
     } catch (err) {
       throw doc === undefined ? err : unrenderable(err, doc)
     }
