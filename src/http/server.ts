@@ -209,7 +209,8 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       answerRaw(socket, 503, ...SHUTTING_DOWN, SHUTTING_DOWN_HEADERS)
       return
     }
-    const badTarget = toOriginForm(req)
+    // missingHost too: an HTTP/1.1 upgrade without Host got 403 host_not_allowed where any other request gets this 400.
+    const badTarget = missingHost(req) ?? toOriginForm(req)
     if (badTarget !== undefined) {
       options.onRejected?.('invalid_request')
       answerRaw(socket, 400, 'invalid_request', badTarget)

@@ -1,0 +1,67 @@
+/**
+ * WebSocket upgrades to /yjs/<doc> that are refused before any handshake get the API's JSON error, with
+ * the status any other request would get:
+ *  - a handshake ws cannot complete (a POST; no Sec-WebSocket-Key) was answered by ws in text/html
+ *    (`Invalid HTTP method`, and a 405 without `Allow`);
+ *  - two Host headers got a WebSocket opened (101), then closed with 4400, where README promises a 400;
+ *  - an HTTP/1.1 upgrade without Host got 403 host_not_allowed, where any other such request gets 400.
+ * In-process: a real peer and HTTP server, requests written byte for byte.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
+import { rawHttp } from '../helpers/raw-http.js'
+
+let port = 0
+let stop: () => Promise<void> = async () => {}
+
+beforeAll(async () => {
+  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
+  const api = createHttpApi(peer)
+  const server = await startHttpServer(async (req, res) => {
+    if (!(await api.handle(req, res))) api.notFound(req, res)
+  }, '127.0.0.1', 0, api.serverOptions)
+  port = Number(new URL(server.url).port)
+  stop = async () => { api.close(); await server.close(); await peer.stop() }
+}, 20_000)
+afterAll(async () => { await stop() })
+
+const KEY = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
+const UPGRADE = 'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+
+interface Answer { status: number, headers: string, body: { code?: string, error?: string } }
+
+async function upgrade (request: string): Promise<Answer> {
+  const raw = await rawHttp(port, request, 5_000)
+  const [head = '', body = ''] = raw.split('\r\n\r\n')
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1])
+  expect(head.toLowerCase(), raw).toContain('content-type: application/json')
+  return { status, headers: head.toLowerCase(), body: JSON.parse(body) as Answer['body'] }
+}
+
+describe('refused WebSocket upgrades answer the API\'s JSON errors', () => {
+  test('a POST upgrade: 405 method_not_allowed with Allow: GET', async () => {
+    const a = await upgrade(`POST /yjs/doc HTTP/1.1\r\nHost: 127.0.0.1\r\n${UPGRADE}${KEY}Content-Length: 0\r\n\r\n`)
+    expect(a.status).toBe(405)
+    expect(a.body.code).toBe('method_not_allowed')
+    expect(a.headers).toContain('allow: get')
+  })
+
+  test('no Sec-WebSocket-Key: 400 invalid_request naming what is wrong', async () => {
+    const a = await upgrade(`GET /yjs/doc HTTP/1.1\r\nHost: 127.0.0.1\r\n${UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n`)
+    expect(a.status).toBe(400)
+    expect(a.body.code).toBe('invalid_request')
+    expect(a.body.error).toContain('Sec-WebSocket-Key')
+  })
+
+  test('two Host headers: 400 invalid_request, no WebSocket opened', async () => {
+    const a = await upgrade(`GET /yjs/doc HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n${UPGRADE}${KEY}\r\n`)
+    expect(a.status).toBe(400)
+    expect(a.body.code).toBe('invalid_request')
+  })
+
+  test('an HTTP/1.1 upgrade without Host: 400 invalid_request, as any HTTP/1.1 request without one', async () => {
+    const a = await upgrade(`GET /yjs/doc HTTP/1.1\r\n${UPGRADE}${KEY}\r\n`)
+    expect(a.status).toBe(400)
+    expect(a.body.code).toBe('invalid_request')
+  })
+})
