@@ -351,9 +351,10 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     }
   ]
   // The y-websocket endpoint answers WebSocket upgrades only (the server's `upgrade` hook); a plain request to
-  // it was a 404 "no route", as if the endpoint did not exist.
+  // it was a 404 "no route", as if the endpoint did not exist. Its URL takes `?access_token=` as the upgrade
+  // does: a client's URL tried with curl was a 401 saying tokens in URLs are for WebSockets only.
   routes.push({
-    method: 'GET', pattern: /^\/yjs\/[^/]+$/, name: 'yjs',
+    method: 'GET', pattern: /^\/yjs\/[^/]+$/, name: 'yjs', access: { queryToken: true },
     run: () => { throw new HttpError(426, 'upgrade_required', 'this is the y-websocket endpoint: connect with a WebSocket client (ws://host:port/yjs/<doc>, e.g. y-websocket\'s WebsocketProvider)', { upgrade: 'websocket' }) }
   })
   routes.push(...agentRoutes(peer, json, options.onLeave))
