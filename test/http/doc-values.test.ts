@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
+import { httpPeer } from '../helpers/http-peer.js'
 import { waitFor } from '../helpers/procs.js'
 
 /** 2^53 + 1: a double cannot hold it, the answer carries its digits. (lib0 stores a BigInt in 64 bits.) */
@@ -35,13 +35,9 @@ async function editOverWebSocket (doc: string, edit: (d: Y.Doc) => void): Promis
 }
 
 beforeAll(async () => {
-  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
-  const api = createHttpApi(peer, { readyAlone: true })
-  const server = await startHttpServer(async (req, res) => {
-    if (!(await api.handle(req, res))) api.notFound(req, res)
-  }, '127.0.0.1', 0, api.serverOptions)
-  base = server.url
-  stop = async () => { api.close(); await server.close(); await peer.stop() }
+  const served = await httpPeer()
+  base = served.base
+  stop = served.stop
   await editOverWebSocket('values', (d) => {
     const kv = d.getMap('kv')
     kv.set('n', BIG)

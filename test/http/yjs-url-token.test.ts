@@ -6,7 +6,7 @@
  * 401. In-process: a real peer and HTTP server on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
+import { httpPeer } from '../helpers/http-peer.js'
 
 const TOKEN = 'sesame-0123456789'
 
@@ -14,13 +14,9 @@ let base = ''
 let stop: () => Promise<void> = async () => {}
 
 beforeAll(async () => {
-  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
-  const api = createHttpApi(peer, { token: TOKEN })
-  const server = await startHttpServer(async (req, res) => {
-    if (!(await api.handle(req, res))) api.notFound(req, res)
-  }, '127.0.0.1', 0, api.serverOptions)
-  base = server.url
-  stop = async () => { api.close(); await server.close(); await peer.stop() }
+  const served = await httpPeer({ token: TOKEN })
+  base = served.base
+  stop = served.stop
 }, 20_000)
 afterAll(async () => { await stop() })
 

@@ -6,22 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
-import type { HttpApi } from '../../src/http/index.js'
+import { httpPeer } from '../helpers/http-peer.js'
 import { waitFor } from '../helpers/procs.js'
 
 let base = ''
-let api: HttpApi
 let stop: () => Promise<void> = async () => {}
 
 beforeAll(async () => {
-  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
-  api = createHttpApi(peer)
-  const server = await startHttpServer(async (req, res) => {
-    if (!(await api.handle(req, res))) api.notFound(req, res)
-  }, '127.0.0.1', 0, api.serverOptions)
-  base = server.url
-  stop = async () => { api.close(); await server.close(); await peer.stop() }
+  const served = await httpPeer()
+  base = served.base
+  stop = served.stop
 }, 20_000)
 afterAll(async () => { await stop() })
 

@@ -8,20 +8,16 @@
  * In-process: a real peer and HTTP server, requests written byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
+import { httpPeer } from '../helpers/http-peer.js'
 import { rawHttp } from '../helpers/raw-http.js'
 
 let port = 0
 let stop: () => Promise<void> = async () => {}
 
 beforeAll(async () => {
-  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
-  const api = createHttpApi(peer)
-  const server = await startHttpServer(async (req, res) => {
-    if (!(await api.handle(req, res))) api.notFound(req, res)
-  }, '127.0.0.1', 0, api.serverOptions)
-  port = Number(new URL(server.url).port)
-  stop = async () => { api.close(); await server.close(); await peer.stop() }
+  const served = await httpPeer()
+  port = served.port
+  stop = served.stop
 }, 20_000)
 afterAll(async () => { await stop() })
 
