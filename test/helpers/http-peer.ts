@@ -15,8 +15,9 @@ export interface HttpPeer {
   stop(): Promise<void>
 }
 
-export async function httpPeer (options: HttpApiOptions = {}): Promise<HttpPeer> {
-  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local' })
+/** `bootstrap`: addresses of peers to join (another httpPeer's `peer.addresses()`). */
+export async function httpPeer (options: HttpApiOptions = {}, bootstrap: readonly string[] = []): Promise<HttpPeer> {
+  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, profile: 'local', bootstrap: [...bootstrap] })
   const api = createHttpApi(peer, options)
   const server = await startHttpServer(async (req, res) => {
     if (!(await api.handle(req, res))) api.notFound(req, res)

@@ -1,0 +1,73 @@
+/**
+ * A y-websocket client may speak in awareness only for client ids no other live client holds, on its peer
+ * or on another. Across peers it could: one awareness message from a client of peer B, naming the client id
+ * of a client of peer A with the clock 2^53 - 1, reached that client as its own state removed; y-protocols
+ * answers by counting on from it, so its next renewal carried clock 2^53, which the wire does not carry, and
+ * A closed it with 4400 — for good (y-websocket does not reconnect after 44xx), its edits with it.
+ * Two in-process peers in one mesh, a real WebsocketProvider as the victim and a raw WebSocket as the other.
+ */
+import * as encoding from 'lib0/encoding'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import WebSocket from 'ws'
+import { httpPeer } from '../helpers/http-peer.js'
+import type { HttpPeer } from '../helpers/http-peer.js'
+import { waitFor } from '../helpers/procs.js'
+import { MessageType } from '../../src/yjs/messages.js'
+import { encodeAwarenessUpdate } from '../../src/yjs/awareness-codec.js'
+import { synced, yClient } from './clients.js'
+
+let a: HttpPeer
+let b: HttpPeer
+
+beforeAll(async () => {
+  a = await httpPeer()
+  b = await httpPeer({}, a.peer.addresses())
+  const alive = (p: HttpPeer): boolean => p.peer.members().filter(m => m.state === 'alive').length === 2
+  await waitFor('a mesh of two', () => alive(a) && alive(b), 10_000, 20)
+}, 20_000)
+afterAll(async () => {
+  await b?.stop()
+  await a?.stop()
+})
+
+function awareness (clientId: number, clock: number, state: string): Uint8Array {
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, MessageType.awareness)
+  encoding.writeVarUint8Array(e, encodeAwarenessUpdate([{ clientId, clock, state }]))
+  return encoding.toUint8Array(e)
+}
+
+const presentIds = async (base: string, doc: string): Promise<number[]> =>
+  (await (await fetch(`${base}/docs/${doc}/presence`)).json() as Array<{ clientId: number }>).map(s => s.clientId)
+
+describe('awareness entries for a client of another peer', () => {
+  test('are refused: its client stays connected and present, and keeps editing', async () => {
+    const victim = yClient(a.base, 'owned', 'victim')
+    try {
+      await synced(victim)
+      const id = victim.doc.clientID
+      await waitFor('the victim present on B', async () => (await presentIds(b.base, 'owned')).includes(id), 5_000, 20)
+      const other = new WebSocket(`${b.base.replace('http', 'ws')}/yjs/owned`)
+      await new Promise((resolve, reject) => { other.once('message', resolve); other.once('error', reject) })
+      other.send(awareness(id, Number.MAX_SAFE_INTEGER, 'null'))
+      other.send(awareness(id, Number.MAX_SAFE_INTEGER - 1, '{"user":{"name":"impostor"}}'))
+      await waitFor('both messages handled on B', () => b.api.metrics.getSingleMetricAsString('murmur_yjs_messages_total')
+        .then(t => t.includes('direction="in",type="awareness"} 2')), 5_000, 20)
+      await new Promise(resolve => setTimeout(resolve, 300)) // B's change reaches A, and A's clients
+      // The victim's own renewal (what counting on from a stolen clock broke), then an edit.
+      victim.provider.awareness.setLocalStateField('user', { name: 'victim, still' })
+      victim.text.insert(0, 'still editing')
+      const edited = async (): Promise<boolean> => JSON.stringify(await (await fetch(`${a.base}/docs/owned`)).json()).includes('still editing')
+      await waitFor('the edit on A, or the victim closed', async () => victim.closes.length > 0 || await edited(), 5_000, 20)
+      expect(victim.closes).toEqual([])
+      expect(await edited()).toBe(true)
+      expect(await presentIds(a.base, 'owned')).toContain(id)
+      const states = await (await fetch(`${b.base}/docs/owned/presence`)).json() as Array<{ clientId: number, state: { user?: { name?: string } } }>
+      expect(states.find(s => s.clientId === id)?.state.user?.name).toMatch(/^victim/)
+      expect(await b.api.metrics.getSingleMetricAsString('murmur_yjs_awareness_refused_total')).toContain('reason="notOwner"} 2')
+      other.close()
+    } finally {
+      victim.destroy()
+    }
+  }, 20_000)
+})
