@@ -4,6 +4,8 @@
  * of a client of peer A with the clock 2^53 - 1, reached that client as its own state removed; y-protocols
  * answers by counting on from it, so its next renewal carried clock 2^53, which the wire does not carry, and
  * A closed it with 4400 — for good (y-websocket does not reconnect after 44xx), its edits with it.
+ * While the victim is away (its state gone), its client id is free to take, and the same message reaches it
+ * when it comes back: its clock then stops at 2^53, which is now read and not shared, not a reason to close it.
  * Two in-process peers in one mesh, a real WebsocketProvider as the victim and a raw WebSocket as the other.
  */
 import * as encoding from 'lib0/encoding'
@@ -67,6 +69,33 @@ describe('awareness entries for a client of another peer', () => {
       expect(await b.api.metrics.getSingleMetricAsString('murmur_yjs_awareness_refused_total')).toContain('reason="notOwner"} 2')
       other.close()
     } finally {
+      victim.destroy()
+    }
+  }, 20_000)
+})
+
+describe('a client whose own awareness clock was pushed to 2^53', () => {
+  test('stays connected and keeps editing (its presence is not shared)', async () => {
+    const victim = yClient(a.base, 'away', 'victim')
+    const other = new WebSocket(`${b.base.replace('http', 'ws')}/yjs/away`)
+    try {
+      await synced(victim)
+      await new Promise((resolve, reject) => { other.once('message', resolve); other.once('error', reject) })
+      const id = victim.doc.clientID
+      victim.provider.disconnect()
+      await waitFor('the victim gone on B', async () => !(await presentIds(b.base, 'away')).includes(id), 5_000, 20)
+      other.send(awareness(id, Number.MAX_SAFE_INTEGER, '{"user":{"name":"impostor"}}'))
+      await waitFor('the entry on A', async () => (await presentIds(a.base, 'away')).includes(id), 5_000, 20)
+      victim.provider.connect()
+      await synced(victim)
+      victim.provider.awareness.setLocalStateField('user', { name: 'victim, back' })
+      victim.text.insert(0, 'back and editing')
+      const edited = async (): Promise<boolean> => JSON.stringify(await (await fetch(`${a.base}/docs/away`)).json()).includes('back and editing')
+      await waitFor('the edit on A, or the victim closed', async () => victim.closes.length > 0 || await edited(), 5_000, 20)
+      expect(victim.closes).toEqual([])
+      expect(await edited()).toBe(true)
+    } finally {
+      other.close()
       victim.destroy()
     }
   }, 20_000)
