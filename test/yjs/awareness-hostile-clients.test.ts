@@ -17,6 +17,7 @@ import { waitFor } from '../helpers/procs.js'
 import { MessageType } from '../../src/yjs/messages.js'
 import { encodeAwarenessUpdate } from '../../src/yjs/awareness-codec.js'
 import { synced, yClient } from './clients.js'
+import type { YClient } from './clients.js'
 
 let a: HttpPeer
 let b: HttpPeer
@@ -42,6 +43,19 @@ function awareness (clientId: number, clock: number, state: string): Uint8Array 
 const presentIds = async (base: string, doc: string): Promise<number[]> =>
   (await (await fetch(`${base}/docs/${doc}/presence`)).json() as Array<{ clientId: number }>).map(s => s.clientId)
 
+/**
+ * The victim renews its presence (what counting on from a stolen clock broke) and edits: the edit must reach
+ * A, and the victim must not have been closed.
+ */
+async function expectStillEditing (victim: YClient, doc: string, text: string): Promise<void> {
+  victim.provider.awareness.setLocalStateField('user', { name: `victim: ${text}` })
+  victim.text.insert(0, text)
+  const edited = async (): Promise<boolean> => JSON.stringify(await (await fetch(`${a.base}/docs/${doc}`)).json()).includes(text)
+  await waitFor('the edit on A, or the victim closed', async () => victim.closes.length > 0 || await edited(), 5_000, 20)
+  expect(victim.closes).toEqual([])
+  expect(await edited()).toBe(true)
+}
+
 describe('awareness entries for a client of another peer', () => {
   test('are refused: its client stays connected and present, and keeps editing', async () => {
     const victim = yClient(a.base, 'owned', 'victim')
@@ -56,13 +70,7 @@ describe('awareness entries for a client of another peer', () => {
       await waitFor('both messages handled on B', () => b.api.metrics.getSingleMetricAsString('murmur_yjs_messages_total')
         .then(t => t.includes('direction="in",type="awareness"} 2')), 5_000, 20)
       await new Promise(resolve => setTimeout(resolve, 300)) // B's change reaches A, and A's clients
-      // The victim's own renewal (what counting on from a stolen clock broke), then an edit.
-      victim.provider.awareness.setLocalStateField('user', { name: 'victim, still' })
-      victim.text.insert(0, 'still editing')
-      const edited = async (): Promise<boolean> => JSON.stringify(await (await fetch(`${a.base}/docs/owned`)).json()).includes('still editing')
-      await waitFor('the edit on A, or the victim closed', async () => victim.closes.length > 0 || await edited(), 5_000, 20)
-      expect(victim.closes).toEqual([])
-      expect(await edited()).toBe(true)
+      await expectStillEditing(victim, 'owned', 'still editing')
       expect(await presentIds(a.base, 'owned')).toContain(id)
       const states = await (await fetch(`${b.base}/docs/owned/presence`)).json() as Array<{ clientId: number, state: { user?: { name?: string } } }>
       expect(states.find(s => s.clientId === id)?.state.user?.name).toMatch(/^victim/)
@@ -88,12 +96,7 @@ describe('a client whose own awareness clock was pushed to 2^53', () => {
       await waitFor('the entry on A', async () => (await presentIds(a.base, 'away')).includes(id), 5_000, 20)
       victim.provider.connect()
       await synced(victim)
-      victim.provider.awareness.setLocalStateField('user', { name: 'victim, back' })
-      victim.text.insert(0, 'back and editing')
-      const edited = async (): Promise<boolean> => JSON.stringify(await (await fetch(`${a.base}/docs/away`)).json()).includes('back and editing')
-      await waitFor('the edit on A, or the victim closed', async () => victim.closes.length > 0 || await edited(), 5_000, 20)
-      expect(victim.closes).toEqual([])
-      expect(await edited()).toBe(true)
+      await expectStillEditing(victim, 'away', 'back and editing')
     } finally {
       other.close()
       victim.destroy()
