@@ -3,8 +3,7 @@
  * as `?access_token=`, since browsers cannot set headers on a WebSocket), on the upgrade request.
  *
  * A foreign Host (DNS rebinding) or a foreign Origin (a page of another site: no CORS rule protects a
- * WebSocket) is answered as a plain HTTP 403 with the API's error body before any handshake (a malformed
- * request, with two Host or Authorization headers, as a 400), so such a
+ * WebSocket) is answered as a plain HTTP 403 with the API's error body before any handshake, so such a
  * page never gets an open socket. A missing or wrong token is refused after the handshake instead, with a
  * y-protocols permission-denied message and close code 4401: y-websocket stops retrying only on a 44xx close
  * code, and a failed handshake would make a misconfigured client reconnect forever. Nothing of the document
@@ -28,9 +27,7 @@ export interface UpgradeRefusal {
 
 export function upgradeRefusal (err: HttpError): UpgradeRefusal {
   return {
-    // A malformed request (two Host or Authorization headers: which one a proxy in front read is unknown)
-    // is the HTTP 400 README promises, not a WebSocket opened and closed with 4400.
-    beforeHandshake: err.code === 'host_not_allowed' || err.code === 'cross_origin' || err.code === 'invalid_request',
+    beforeHandshake: err.code === 'host_not_allowed' || err.code === 'cross_origin',
     closeCode: err.status === 401 ? CloseCode.unauthorized : err.status === 403 ? CloseCode.forbidden : CloseCode.badRequest,
     reason: err.message.slice(0, 120),
     counter: err.code

@@ -3,7 +3,6 @@
  * the status any other request would get:
  *  - a handshake ws cannot complete (a POST; no Sec-WebSocket-Key) was answered by ws in text/html
  *    (`Invalid HTTP method`, and a 405 without `Allow`);
- *  - two Host headers got a WebSocket opened (101), then closed with 4400, where README promises a 400;
  *  - an HTTP/1.1 upgrade without Host got 403 host_not_allowed, where any other such request gets 400.
  * In-process: a real peer and HTTP server, requests written byte for byte.
  */
@@ -47,12 +46,6 @@ describe('refused WebSocket upgrades answer the API\'s JSON errors', () => {
     expect(a.status).toBe(400)
     expect(a.body.code).toBe('invalid_request')
     expect(a.body.error).toContain('Sec-WebSocket-Key')
-  })
-
-  test('two Host headers: 400 invalid_request, no WebSocket opened', async () => {
-    const a = await upgrade(`GET /yjs/doc HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n${UPGRADE}${KEY}\r\n`)
-    expect(a.status).toBe(400)
-    expect(a.body.code).toBe('invalid_request')
   })
 
   test('an HTTP/1.1 upgrade without Host: 400 invalid_request, as any HTTP/1.1 request without one', async () => {
