@@ -5,6 +5,7 @@
 import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
 import type { Peer } from '../../src/api.js'
 import type { HttpApi, HttpApiOptions } from '../../src/http/index.js'
+import { waitFor } from './procs.js'
 
 export interface HttpPeer {
   peer: Peer
@@ -29,4 +30,14 @@ export async function httpPeer (options: HttpApiOptions = {}, bootstrap: readonl
     port: Number(new URL(server.url).port),
     stop: async () => { api.close(); await server.close(); await peer.stop() }
   }
+}
+
+/** `n` httpPeers in one mesh (each joined through the first), once every one sees all of them alive. */
+export async function httpMesh (n: number, options: HttpApiOptions = {}): Promise<HttpPeer[]> {
+  const first = await httpPeer(options)
+  const peers = [first]
+  for (let i = 1; i < n; i++) peers.push(await httpPeer(options, first.peer.addresses()))
+  const meshed = (): boolean => peers.every(p => p.peer.members().filter(m => m.state === 'alive').length === n)
+  await waitFor(`a mesh of ${n}`, meshed, 10_000, 20)
+  return peers
 }

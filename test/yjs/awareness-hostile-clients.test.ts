@@ -11,7 +11,7 @@
 import * as encoding from 'lib0/encoding'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { httpPeer } from '../helpers/http-peer.js'
+import { httpMesh } from '../helpers/http-peer.js'
 import type { HttpPeer } from '../helpers/http-peer.js'
 import { waitFor } from '../helpers/procs.js'
 import { MessageType } from '../../src/yjs/messages.js'
@@ -23,10 +23,7 @@ let a: HttpPeer
 let b: HttpPeer
 
 beforeAll(async () => {
-  a = await httpPeer()
-  b = await httpPeer({}, a.peer.addresses())
-  const alive = (p: HttpPeer): boolean => p.peer.members().filter(m => m.state === 'alive').length === 2
-  await waitFor('a mesh of two', () => alive(a) && alive(b), 10_000, 20)
+  [a, b] = await httpMesh(2) as [HttpPeer, HttpPeer]
 }, 20_000)
 afterAll(async () => {
   await b?.stop()
