@@ -2,6 +2,7 @@
  * One in-process peer (real libp2p on 127.0.0.1) with the HTTP API served on a free loopback port, for
  * tests that talk to it as clients do: fetch, raw sockets, WebSockets.
  */
+import { afterAll, beforeAll } from 'vitest'
 import { createHttpApi, createPeer, silentLogger, startHttpServer } from '../../src/index.js'
 import type { Peer } from '../../src/api.js'
 import type { HttpApi, HttpApiOptions } from '../../src/http/index.js'
@@ -40,4 +41,17 @@ export async function httpMesh (n: number, options: HttpApiOptions = {}): Promis
   const meshed = (): boolean => peers.every(p => p.peer.members().filter(m => m.state === 'alive').length === n)
   await waitFor(`a mesh of ${n}`, meshed, 10_000, 20)
   return peers
+}
+
+/** Starts a mesh of two httpPeers before the file's tests (beforeAll) and stops it after them (afterAll). */
+export function useMeshOfTwo (): { readonly a: HttpPeer, readonly b: HttpPeer } {
+  let peers: HttpPeer[] = []
+  beforeAll(async () => { peers = await httpMesh(2) }, 20_000)
+  afterAll(async () => { for (const p of peers.reverse()) await p.stop() })
+  const at = (i: number): HttpPeer => {
+    const p = peers[i]
+    if (p === undefined) throw new Error('the mesh is not started: use it inside a test')
+    return p
+  }
+  return { get a () { return at(0) }, get b () { return at(1) } }
 }

@@ -4,29 +4,19 @@
  * polling twice at once, or two people opening it together, saw nobody while a client was connected.
  * Two in-process peers in one mesh; the client (a real WebsocketProvider) is on A, the requests go to B.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { httpMesh } from '../helpers/http-peer.js'
-import type { HttpPeer } from '../helpers/http-peer.js'
+import { describe, expect, test } from 'vitest'
+import { useMeshOfTwo } from '../helpers/http-peer.js'
 import { synced, yClient } from '../yjs/clients.js'
 
-let a: HttpPeer
-let b: HttpPeer
-
-beforeAll(async () => {
-  [a, b] = await httpMesh(2) as [HttpPeer, HttpPeer]
-}, 20_000)
-afterAll(async () => {
-  await b?.stop()
-  await a?.stop()
-})
+const mesh = useMeshOfTwo()
 
 describe('concurrent first requests for a doc\'s presence', () => {
   test('all see the client of another peer', async () => {
-    const alice = yClient(a.base, 'together', 'alice')
+    const alice = yClient(mesh.a.base, 'together', 'alice')
     try {
       await synced(alice)
       const names = async (): Promise<string[]> => {
-        const states = await (await fetch(`${b.base}/docs/together/presence`, { signal: AbortSignal.timeout(5_000) })).json() as Array<{ state: { user?: { name?: string } } }>
+        const states = await (await fetch(`${mesh.b.base}/docs/together/presence`, { signal: AbortSignal.timeout(5_000) })).json() as Array<{ state: { user?: { name?: string } } }>
         return states.map(s => s.state.user?.name ?? '?')
       }
       expect(await Promise.all([names(), names(), names()])).toEqual([['alice'], ['alice'], ['alice']])

@@ -9,26 +9,16 @@
  * Two in-process peers in one mesh, a real WebsocketProvider as the victim and a raw WebSocket as the other.
  */
 import * as encoding from 'lib0/encoding'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { httpMesh } from '../helpers/http-peer.js'
-import type { HttpPeer } from '../helpers/http-peer.js'
+import { useMeshOfTwo } from '../helpers/http-peer.js'
 import { waitFor } from '../helpers/procs.js'
 import { MessageType } from '../../src/yjs/messages.js'
 import { encodeAwarenessUpdate } from '../../src/yjs/awareness-codec.js'
 import { synced, yClient } from './clients.js'
 import type { YClient } from './clients.js'
 
-let a: HttpPeer
-let b: HttpPeer
-
-beforeAll(async () => {
-  [a, b] = await httpMesh(2) as [HttpPeer, HttpPeer]
-}, 20_000)
-afterAll(async () => {
-  await b?.stop()
-  await a?.stop()
-})
+const mesh = useMeshOfTwo()
 
 function awareness (clientId: number, clock: number, state: string): Uint8Array {
   const e = encoding.createEncoder()
@@ -47,7 +37,7 @@ const presentIds = async (base: string, doc: string): Promise<number[]> =>
 async function expectStillEditing (victim: YClient, doc: string, text: string): Promise<void> {
   victim.provider.awareness.setLocalStateField('user', { name: `victim: ${text}` })
   victim.text.insert(0, text)
-  const edited = async (): Promise<boolean> => JSON.stringify(await (await fetch(`${a.base}/docs/${doc}`)).json()).includes(text)
+  const edited = async (): Promise<boolean> => JSON.stringify(await (await fetch(`${mesh.a.base}/docs/${doc}`)).json()).includes(text)
   await waitFor('the edit on A, or the victim closed', async () => victim.closes.length > 0 || await edited(), 5_000, 20)
   expect(victim.closes).toEqual([])
   expect(await edited()).toBe(true)
@@ -55,23 +45,23 @@ async function expectStillEditing (victim: YClient, doc: string, text: string): 
 
 describe('awareness entries for a client of another peer', () => {
   test('are refused: its client stays connected and present, and keeps editing', async () => {
-    const victim = yClient(a.base, 'owned', 'victim')
+    const victim = yClient(mesh.a.base, 'owned', 'victim')
     try {
       await synced(victim)
       const id = victim.doc.clientID
-      await waitFor('the victim present on B', async () => (await presentIds(b.base, 'owned')).includes(id), 5_000, 20)
-      const other = new WebSocket(`${b.base.replace('http', 'ws')}/yjs/owned`)
+      await waitFor('the victim present on B', async () => (await presentIds(mesh.b.base, 'owned')).includes(id), 5_000, 20)
+      const other = new WebSocket(`${mesh.b.base.replace('http', 'ws')}/yjs/owned`)
       await new Promise((resolve, reject) => { other.once('message', resolve); other.once('error', reject) })
       other.send(awareness(id, Number.MAX_SAFE_INTEGER, 'null'))
       other.send(awareness(id, Number.MAX_SAFE_INTEGER - 1, '{"user":{"name":"impostor"}}'))
-      await waitFor('both messages handled on B', () => b.api.metrics.getSingleMetricAsString('murmur_yjs_messages_total')
+      await waitFor('both messages handled on B', () => mesh.b.api.metrics.getSingleMetricAsString('murmur_yjs_messages_total')
         .then(t => t.includes('direction="in",type="awareness"} 2')), 5_000, 20)
       await new Promise(resolve => setTimeout(resolve, 300)) // B's change reaches A, and A's clients
       await expectStillEditing(victim, 'owned', 'still editing')
-      expect(await presentIds(a.base, 'owned')).toContain(id)
-      const states = await (await fetch(`${b.base}/docs/owned/presence`)).json() as Array<{ clientId: number, state: { user?: { name?: string } } }>
+      expect(await presentIds(mesh.a.base, 'owned')).toContain(id)
+      const states = await (await fetch(`${mesh.b.base}/docs/owned/presence`)).json() as Array<{ clientId: number, state: { user?: { name?: string } } }>
       expect(states.find(s => s.clientId === id)?.state.user?.name).toMatch(/^victim/)
-      expect(await b.api.metrics.getSingleMetricAsString('murmur_yjs_awareness_refused_total')).toContain('reason="notOwner"} 2')
+      expect(await mesh.b.api.metrics.getSingleMetricAsString('murmur_yjs_awareness_refused_total')).toContain('reason="notOwner"} 2')
       other.close()
     } finally {
       victim.destroy()
@@ -81,16 +71,16 @@ describe('awareness entries for a client of another peer', () => {
 
 describe('a client whose own awareness clock was pushed to 2^53', () => {
   test('stays connected and keeps editing (its presence is not shared)', async () => {
-    const victim = yClient(a.base, 'away', 'victim')
-    const other = new WebSocket(`${b.base.replace('http', 'ws')}/yjs/away`)
+    const victim = yClient(mesh.a.base, 'away', 'victim')
+    const other = new WebSocket(`${mesh.b.base.replace('http', 'ws')}/yjs/away`)
     try {
       await synced(victim)
       await new Promise((resolve, reject) => { other.once('message', resolve); other.once('error', reject) })
       const id = victim.doc.clientID
       victim.provider.disconnect()
-      await waitFor('the victim gone on B', async () => !(await presentIds(b.base, 'away')).includes(id), 5_000, 20)
+      await waitFor('the victim gone on B', async () => !(await presentIds(mesh.b.base, 'away')).includes(id), 5_000, 20)
       other.send(awareness(id, Number.MAX_SAFE_INTEGER, '{"user":{"name":"impostor"}}'))
-      await waitFor('the entry on A', async () => (await presentIds(a.base, 'away')).includes(id), 5_000, 20)
+      await waitFor('the entry on A', async () => (await presentIds(mesh.a.base, 'away')).includes(id), 5_000, 20)
       victim.provider.connect()
       await synced(victim)
       await expectStillEditing(victim, 'away', 'back and editing')
