@@ -100,8 +100,11 @@ export function agentRoutes (peer: Peer, json: Json, onLeave: (() => void) | und
     {
       method: 'POST', pattern: /^\/tags$/, name: 'tags',
       run: async (req, res) => {
+        // The tags as they are once the body is in: read before it, a change answered meanwhile (a second
+        // `murmur tags set`, whose body arrived first) was undone by this one, both answered 200.
+        const body = await readJson(req)
         const current = peer.self().tags
-        const tags = updatedTags(current, await readJson(req))
+        const tags = updatedTags(current, body)
         // A change that changes nothing (`murmur tags del` of a key not set, a value set again) is not one:
         // setTags moved the incarnation and gossiped it to every member each time.
         if (!sameTags(tags, current)) peer.setTags(tags)

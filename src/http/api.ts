@@ -18,7 +18,7 @@ import { agentRoutes } from './agent-routes.js'
 import { isRecord, readJson } from './body.js'
 import { HttpError, KeyNotFoundError, errorAnswer, errorBody } from './errors.js'
 import { idempotencyOf, markReplayed } from './idempotency.js'
-import { KV_MAP, docToJSON, unrenderable, valueToJSON } from './doc-json.js'
+import { KV_MAP, docJsonText, docToJSON, unrenderable, valueToJSON } from './doc-json.js'
 import { createMetrics } from './metrics.js'
 import type { HttpCounters } from './metrics.js'
 import { SseHub } from './sse.js'
@@ -139,7 +139,7 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
   const json = (res: ServerResponse, status: number, body: unknown, doc?: string): void => {
     let text: string
     try {
-      text = JSON.stringify(body)
+      text = doc === undefined ? JSON.stringify(body) : docJsonText(body)
     } catch (err) {
       throw doc === undefined ? err : unrenderable(err, doc)
     }
@@ -351,9 +351,10 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     }
   ]
   // The y-websocket endpoint answers WebSocket upgrades only (the server's `upgrade` hook); a plain request to
-  // it was a 404 "no route", as if the endpoint did not exist.
+  // it was a 404 "no route", as if the endpoint did not exist. Its URL takes `?access_token=` as the upgrade
+  // does: a client's URL tried with curl was a 401 saying tokens in URLs are for WebSockets only.
   routes.push({
-    method: 'GET', pattern: /^\/yjs\/[^/]+$/, name: 'yjs',
+    method: 'GET', pattern: /^\/yjs\/[^/]+$/, name: 'yjs', access: { queryToken: true },
     run: () => { throw new HttpError(426, 'upgrade_required', 'this is the y-websocket endpoint: connect with a WebSocket client (ws://host:port/yjs/<doc>, e.g. y-websocket\'s WebsocketProvider)', { upgrade: 'websocket' }) }
   })
   routes.push(...agentRoutes(peer, json, options.onLeave))

@@ -58,6 +58,9 @@ function placeholderToJSON (type: Pick<Y.AbstractType<unknown>, '_map' | '_start
  * toJSON is: a doc nested too deeply throws RangeError (see unrenderable).
  */
 export function valueToJSON (value: unknown): unknown {
+  // A key set to undefined (a Yjs client's `map.set(k, undefined)`) is held: `GET …/kv/:key` answered 200
+  // with an empty body, which is no JSON. It reads as null, as JSON.stringify renders it in an array.
+  if (value === undefined) return null
   if (value instanceof Y.Map) {
     const out: Record<string, unknown> = {}
     for (const [k, v] of (value as Y.Map<unknown>).entries()) setOwn(out, k, valueToJSON(v))
@@ -66,6 +69,29 @@ export function valueToJSON (value: unknown): unknown {
   if (value instanceof Y.Array) return (value as Y.Array<unknown>).toArray().map(valueToJSON)
   if (value instanceof Y.AbstractType) return value.toJSON() as unknown
   return value
+}
+
+/**
+ * The JSON text of an answer that renders doc values (`JSON.stringify` of it, undefined → empty). A value may
+ * hold a BigInt: lib0 encodes one, so any Yjs client can `map.set('n', 10n)` over y-websocket, and
+ * JSON.stringify throws on it, so every read of such a doc answered 500 `internal`. A BigInt is written
+ * as the JSON number of its exact digits. Tried plainly first: only a doc holding one pays for the replacer.
+ * @throws RangeError for a doc nested too deeply (see unrenderable)
+ */
+export function docJsonText (body: unknown): string {
+  try {
+    return JSON.stringify(body)
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err
+    return JSON.stringify(body, exactBigInt)
+  }
+}
+
+/** JSON.rawJSON (Node ≥ 21; not in TypeScript's ES2023 lib): a value JSON.stringify writes as the text given. */
+const rawJSON = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON
+
+function exactBigInt (_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? rawJSON(value.toString()) : value
 }
 
 /** `obj[key] = value`, as an own key even for "__proto__". */

@@ -33,28 +33,41 @@ export interface PresenceRoutes {
 }
 
 export function presenceRoutes (peer: Peer, deps: PresenceRouteDeps): PresenceRoutes {
-  const watched = new Map<string, { release: () => void, timer: NodeJS.Timeout }>()
+  /** `answered`: the first request's wait for the peers' states, which requests arriving meanwhile share. */
+  const watched = new Map<string, { release: () => void, timer: NodeJS.Timeout, answered: Promise<void> }>()
 
-  const keepWatching = (doc: string, release: () => void): void => {
+  const keepWatching = (doc: string, release: () => void, answered: Promise<void>): void => {
     const timer = setTimeout(() => {
       watched.delete(doc)
       release()
     }, WATCH_GRACE_MS)
     timer.unref()
-    watched.set(doc, { release, timer })
+    watched.set(doc, { release, timer, answered })
   }
 
-  /** Makes sure this peer receives `doc`'s states; the first time, waits for the peers' answers. */
+  /**
+   * Makes sure this peer receives `doc`'s states; the first time, waits for the peers' answers. Requests that
+   * arrive during that wait wait with it: they answered at once, with none of the other peers' states (a
+   * page polling twice at once showed nobody, then everybody).
+   */
   const watch = async (doc: string): Promise<void> => {
     const current = watched.get(doc)
     if (current !== undefined) {
       current.timer.refresh()
+      await current.answered
       return
     }
     if (watched.size >= MAX_WATCHED) return
     const joinedBefore = peer.presence.isJoined(doc)
-    keepWatching(doc, peer.presence.join(doc))
-    if (joinedBefore) return // states already flow here (local clients)
+    const release = peer.presence.join(doc)
+    // States already flow here when the doc has local clients.
+    const answered = joinedBefore ? Promise.resolve() : firstAnswers(doc)
+    keepWatching(doc, release, answered)
+    await answered
+  }
+
+  /** Resolves once the peers' answers to this peer's hello have stopped arriving, or after FIRST_WAIT_MS. */
+  const firstAnswers = async (doc: string): Promise<void> => {
     await new Promise<void>((resolve) => {
       let quiet: NodeJS.Timeout | undefined
       const done = (): void => {

@@ -35,6 +35,13 @@ export interface RunningServer {
 /** Headers must arrive within this (slow-loris bound); whole requests within REQUEST_TIMEOUT_MS. */
 const HEADERS_TIMEOUT_MS = 10_000
 const REQUEST_TIMEOUT_MS = 30_000
+/**
+ * How often Node looks for requests past those timeouts. Its default, 30 s, is when they are enforced: headers
+ * sent a line every few seconds held a connection for up to 40 s before the 408, not 10 s, so a slow-loris
+ * client needed a quarter of the connections to fill MAX_HTTP_CONNECTIONS. A check a second costs one pass
+ * over the open connections.
+ */
+const TIMEOUT_CHECK_MS = 1_000
 const MAX_HEADER_BYTES = 16 * 1024
 /**
  * A socket with nothing sent or received for this long is closed (nginx's send_timeout is 60 s too): a
@@ -69,6 +76,8 @@ export interface HttpServerOptions {
   onListening?: (url: string) => void
   /** Close a connection idle (nothing read or written) this long; default IDLE_TIMEOUT_MS. */
   idleTimeoutMs?: number
+  /** Answer 408 to a request whose headers have not all arrived this long after it began; default HEADERS_TIMEOUT_MS. */
+  headersTimeoutMs?: number
 }
 
 /** Refusals Node makes before a handler runs: status and code by parser error. */
@@ -152,7 +161,8 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
   // shouldUpgradeCallback (Node ≥ 22.21; not in @types/node yet): only a WebSocket upgrade goes to the
   // 'upgrade' hook, any other (`curl --http2`'s `Upgrade: h2c`) is an ordinary request (isWebSocketUpgrade).
   const serverOptions: ServerOptions & { shouldUpgradeCallback: (req: IncomingMessage) => boolean } = {
-    headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false, shouldUpgradeCallback: isWebSocketUpgrade
+    headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false, shouldUpgradeCallback: isWebSocketUpgrade
   }
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
   const server: Server = options.tls === undefined
@@ -209,7 +219,8 @@ export function startHttpServer (handler: RequestHandler, host: string, port: nu
       answerRaw(socket, 503, ...SHUTTING_DOWN, SHUTTING_DOWN_HEADERS)
       return
     }
-    const badTarget = toOriginForm(req)
+    // missingHost too: an HTTP/1.1 upgrade without Host got 403 host_not_allowed where any other request gets this 400.
+    const badTarget = missingHost(req) ?? toOriginForm(req)
     if (badTarget !== undefined) {
       options.onRejected?.('invalid_request')
       answerRaw(socket, 400, 'invalid_request', badTarget)

@@ -2,6 +2,11 @@
  * Server-Sent Events fan-out with limits: at most `maxClients` streams, a heartbeat comment keeps proxies
  * from timing out idle streams, and a client that cannot keep up (its socket buffer above `maxBufferBytes`)
  * is disconnected rather than buffered without bound.
+ *
+ * "Cannot keep up" is judged on what is left from earlier turns of the event loop, when the client could
+ * read: one turn may publish a burst (every doc changed in the last 100 ms: thousands after a catch-up), and
+ * judged within it, a client reading as fast as it could was cut once a megabyte of it was queued, before
+ * the socket could send any. A burst itself is bounded by BURST_FACTOR times the limit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errorBody } from './errors.js'
@@ -14,9 +19,14 @@ export interface SseOptions {
 
 export const DEFAULT_SSE: SseOptions = { maxClients: 64, maxBufferBytes: 1024 * 1024, heartbeatMs: 15_000 }
 
+/** What one turn may queue for a client beyond maxBufferBytes, as a multiple of it. */
+const BURST_FACTOR = 8
+
 export class SseHub {
   private readonly clients = new Set<ServerResponse>()
   private readonly heartbeat: NodeJS.Timeout
+  /** This turn's writes have checked every client's backlog (reset at the next turn). */
+  private checkedThisTurn = false
   dropped = 0
 
   constructor (private readonly options: SseOptions = DEFAULT_SSE) {
@@ -65,15 +75,22 @@ export class SseHub {
   }
 
   private write (chunk: string): void {
-    for (const res of this.clients) {
-      if (res.writableLength > this.options.maxBufferBytes) {
-        this.dropped++
-        this.clients.delete(res)
-        res.destroy()
-        continue
-      }
-      res.write(chunk)
+    const { maxBufferBytes } = this.options
+    if (!this.checkedThisTurn) {
+      this.checkedThisTurn = true
+      setImmediate(() => { this.checkedThisTurn = false })
+      for (const res of this.clients) if (res.writableLength > maxBufferBytes) this.drop(res)
     }
+    for (const res of this.clients) {
+      if (res.writableLength > BURST_FACTOR * maxBufferBytes) this.drop(res)
+      else res.write(chunk)
+    }
+  }
+
+  private drop (res: ServerResponse): void {
+    this.dropped++
+    this.clients.delete(res)
+    res.destroy()
   }
 }
 

@@ -19,6 +19,7 @@ import type { Logger } from '../core/logger.js'
 import { assertDocName } from '../replication/index.js'
 import { controlCharIn } from '../core/terminal-safe.js'
 import { createAccessCheck, refuseUpgrade } from '../http/access.js'
+import { HttpError } from '../http/errors.js'
 import { upgradeRefusal } from './auth.js'
 import type { UpgradeCheck } from './auth.js'
 import { CloseCode, closeReason } from './close-codes.js'
@@ -70,6 +71,7 @@ export class YjsBridge {
     this.authorize = options.authorize ?? (req => open(req, { queryToken: true }))
     // maxPayload: the WebSocket layer refuses a bigger message itself (close 1009) before buffering it.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.config.maxMessageBytes, perMessageDeflate: false, clientTracking: false })
+    this.wss.on('wsClientError', (err, socket, req) => { this.refuseHandshake(err, socket, req) })
     this.offPresence = peer.presence.onChange(({ doc, changes }) => { this.rooms.get(doc)?.presenceChanged(changes) })
     this.keepalive = setInterval(() => { this.ping() }, this.config.keepaliveMs)
     this.keepalive.unref()
@@ -199,6 +201,20 @@ export class YjsBridge {
     // y-websocket clients log a permission-denied message's reason (the close reason is not shown).
     if (code === CloseCode.unauthorized || code === CloseCode.forbidden) ws.send(permissionDenied(reason))
     ws.close(code, closeReason(reason))
+  }
+
+  /**
+   * A handshake ws cannot complete (a POST, no Sec-WebSocket-Key, an unknown version): ws answered it in
+   * text/html (`Invalid HTTP method`), where every other refusal of the API is its JSON error with a code
+   * (a 405 without the `Allow` header RFC 9110 requires, too).
+   */
+  private refuseHandshake (err: Error, socket: Duplex, req: IncomingMessage): void {
+    const refusal = req.method === 'GET'
+      ? new HttpError(400, 'invalid_request', `not a valid WebSocket handshake: ${err.message}`, /version/i.test(err.message) ? { 'sec-websocket-version': '13, 8' } : {})
+      : new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} is not allowed on a WebSocket endpoint: open it with GET (a WebSocket client)`, { allow: 'GET' })
+    this.count(refusal.code)
+    this.warnings.warn(`refused:${refusal.code}`, 'yjs client refused', { reason: refusal.code, error: err.message, remote: remoteOf(req) })
+    refuseUpgrade(socket, refusal)
   }
 
   /** Keepalive: a client that did not answer the previous ping is gone (half-open TCP): terminate it. */

@@ -31,6 +31,15 @@ export const CloseCode = {
 export type CloseCodeName = keyof typeof CloseCode
 export const CLOSE_CODE_NAMES = new Map<number, CloseCodeName>(Object.entries(CloseCode).map(([k, v]) => [v, k as CloseCodeName]))
 
+/**
+ * A close code as `murmur_yjs_closed_total` counts it: the bridge's own and RFC 6455's (1000–1015) as they
+ * are; any other — 3000–4999, which a client may choose freely when it closes — as `other`. Each code a
+ * client closed with was a series of its own: a client looping over them added thousands.
+ */
+export function countedCloseCode (code: number): string {
+  return CLOSE_CODE_NAMES.has(code) || (code >= 1000 && code <= 1015) ? String(code) : 'other'
+}
+
 /** RFC 6455 §5.5: a close frame's body is at most 125 bytes, 2 of them the code; ws throws beyond. */
 export const MAX_CLOSE_REASON_BYTES = 123
 

@@ -14,7 +14,7 @@ import * as Y from 'yjs'
 import type { AwarenessEntry } from '../presence/index.js'
 import { TokenBucket } from '../core/rate-limit.js'
 import type { YjsConfig } from './config.js'
-import { CloseCode, closeReason } from './close-codes.js'
+import { CloseCode, closeReason, countedCloseCode } from './close-codes.js'
 import { awarenessMessage, updateMessage } from './messages.js'
 import type { OutKind, YjsCounters } from './stats.js'
 
@@ -160,7 +160,8 @@ export class ClientConnection {
     this.outAwareness.length = 0
     if (this.retry !== undefined) clearTimeout(this.retry)
     this.retry = undefined
-    this.deps.counters.closed[code] = (this.deps.counters.closed[code] ?? 0) + 1
+    const counted = countedCloseCode(code)
+    this.deps.counters.closed[counted] = (this.deps.counters.closed[counted] ?? 0) + 1
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, closeReason(reason))
     // A paused socket (rate limits, a doc still opening) would never read the client's close frame, and ws
     // would hold it for its 30 s close timeout: read on (receive ignores what arrives now).

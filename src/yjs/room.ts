@@ -15,7 +15,8 @@
  * - Awareness: each client's entries go to peer.presence (which shares them with the other peers that
  *   have clients on the doc); every change there, local or remote, is sent to all clients of the room,
  *   the sender included (y-websocket clients expect their own renewals back: a client that hears nothing
- *   for 30 s reconnects). A connection may only speak for client ids no other live connection holds.
+ *   for 30 s reconnects). A connection may only speak for client ids no other live connection holds, on
+ *   this peer or another.
  */
 import * as Y from 'yjs'
 import type { DocHold, Peer } from '../api.js'
@@ -247,7 +248,14 @@ export class Room {
           continue
         }
         const takenHere = held !== undefined && held.present && held.owner === this.deps.peer.id && [...this.conns].some(c => c !== conn && c.controlled.has(e.clientId))
-        if (takenHere) {
+        // A client of another peer speaks for it there. Taken here, a removal or a state with a clock far
+        // ahead reached that client (its peer relays our changes) as its own, and y-protocols answers one by
+        // counting on from it: one message with clock 2^53 - 1 made the victim's next renewal a clock beyond
+        // what the wire carries, and its peer closed it with 4400, for good (y-websocket does not retry),
+        // its edits with it. A client that moved here from that peer is taken once the entry is gone there
+        // (its connection closed: at once; the peer dead or silent: when membership or expiry says so).
+        const takenElsewhere = held !== undefined && held.present && held.owner !== this.deps.peer.id
+        if (takenHere || takenElsewhere) {
           counters.awarenessRefused.notOwner++
           continue
         }

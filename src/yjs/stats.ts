@@ -12,8 +12,8 @@ export interface YjsCounters {
   accepted: number
   /** Clients refused at connect, by reason. */
   refused: Record<string, number>
-  /** Connections closed, by close code (whoever closed). */
-  closed: Record<number, number>
+  /** Connections closed, by close code (whoever closed) as countedCloseCode gives it. */
+  closed: Record<string, number>
   messagesIn: Record<ClientMessageType, number>
   messagesOut: Record<OutKind, number>
   bytesIn: number
