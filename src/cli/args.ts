@@ -17,6 +17,7 @@ import { MAX_REPLICAS } from '../replication/max-replicas.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
+import { closest } from './suggest.js'
 
 export interface PeerCliOptions {
   listen: string[]
@@ -293,7 +294,9 @@ function fromArgv (argv: readonly string[]): { settings: Setting[], config?: str
     }
     const spec = FLAGS_BY_NAME.get(flag)
     if (spec === undefined && flag !== '--config') {
-      throw new ArgError(arg.startsWith('-') ? `unknown flag ${show(flag)} (see --help)` : `unexpected argument ${show(arg)} (see --help)`)
+      if (!arg.startsWith('-')) throw new ArgError(`unexpected argument ${show(arg)} (see --help)`)
+      const near = closest(flag, [...FLAGS_BY_NAME.keys(), '--config', '--help', '--version'])
+      throw new ArgError(`unknown flag ${show(flag)} (${near === undefined ? '' : `did you mean ${near}? `}see --help)`)
     }
     if (spec?.kind !== 'switch' && spec?.kind !== 'list') {
       if (given.has(flag)) throw new ArgError(`${flag} given twice: it takes one value (only ${LISTS} repeat)`)

@@ -10,6 +10,7 @@ import path from 'node:path'
 import type { MemberView, PlacementView } from '../api.js'
 import { ConfigError } from '../core/errors.js'
 import { displayWidth, padEndColumns } from '../core/display-width.js'
+import { closest } from './suggest.js'
 import { HEADER_KEY_RULE, isHeaderKey } from '../core/idempotency-key.js'
 import { memberTextProblem } from '../core/member-text.js'
 import { terminalSafe, terminalSafeJson, unambiguousName } from '../core/terminal-safe.js'
@@ -61,7 +62,8 @@ function parseCommandArgs (argv: readonly string[], valueFlags: readonly string[
       if (out.values[flag] !== undefined) throw new UsageError(`${flag} given twice: it takes one value`)
       out.values[flag] = value
     } else if (arg.startsWith('-') && arg !== '-') {
-      throw new UsageError(`unknown flag ${arg.length > 40 ? `${arg.slice(0, 40)}…` : arg}`)
+      const near = closest(flag, [...valueFlags, ...switchFlags])
+      throw new UsageError(`unknown flag ${arg.length > 40 ? `${arg.slice(0, 40)}…` : arg}${near === undefined ? '' : ` (did you mean ${near}?)`}`)
     } else {
       out.positional.push(arg)
     }

@@ -7,6 +7,7 @@
  *
  * This module only collects `--flag value` settings with their origin; args.ts validates them.
  */
+import { closest } from './suggest.js'
 
 /** How a flag takes its value. */
 export type FlagKind =
@@ -116,20 +117,6 @@ export function settingsFromEnv (env: Readonly<Record<string, string | undefined
 /** `MURMUR_*` names read elsewhere than as settings: the config file, the `murmur` client's agent address, the benchmarks' peer. */
 const OTHER_ENV = ['MURMUR_CONFIG', 'MURMUR_HTTP_ADDR', 'MURMUR_PEER_JS']
 
-/** Edit distance (insertions, deletions, substitutions, adjacent transpositions) between two short names. */
-function editDistance (a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i === 0 ? j : j === 0 ? i : 0))
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      let v = Math.min((d[i - 1]?.[j] ?? 0) + 1, (d[i]?.[j - 1] ?? 0) + 1, (d[i - 1]?.[j - 1] ?? 0) + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, (d[i - 2]?.[j - 2] ?? 0) + 1)
-      ;(d[i] as number[])[j] = v
-    }
-  }
-  return d[a.length]?.[b.length] ?? 0
-}
-
 /**
  * Warnings for `MURMUR_*` variables that look like a misspelt setting (`MURMUR_BOOTSTARP`): they are
  * ignored like every unknown name — Kubernetes injects `MURMUR_SERVICE_HOST`, `MURMUR_PORT_4001_TCP`… for
@@ -141,12 +128,8 @@ export function misspeltEnv (env: Readonly<Record<string, string | undefined>>):
   const out: string[] = []
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith('MURMUR_') || known.includes(name) || name.length > 64) continue
-    let best: { name: string, d: number } | undefined
-    for (const k of known) {
-      const d = editDistance(name, k)
-      if (best === undefined || d < best.d) best = { name: k, d }
-    }
-    if (best !== undefined && best.d <= 2) out.push(`${name} is not a setting and is ignored: did you mean ${best.name}?`)
+    const best = closest(name, known)
+    if (best !== undefined) out.push(`${name} is not a setting and is ignored: did you mean ${best}?`)
   }
   return out
 }
@@ -165,7 +148,10 @@ export function settingsFromFile (text: string, file: string): Setting[] {
   for (const [key, value] of Object.entries(json)) {
     const s = FLAGS_BY_NAME.get(`--${key}`)
     const origin = `${file}: ${JSON.stringify(key)}`
-    if (s === undefined) throw new SettingsError(`${file}: unknown setting ${JSON.stringify(key)} (settings are the flags of --help, without the dashes)`)
+    if (s === undefined) {
+      const near = closest(`--${key}`, FLAGS_BY_NAME.keys())
+      throw new SettingsError(`${file}: unknown setting ${JSON.stringify(key)} (${near === undefined ? '' : `did you mean ${JSON.stringify(near.slice(2))}? `}settings are the flags of --help, without the dashes)`)
+    }
     const scalar = (v: unknown): string => {
       if (typeof v === 'string') return v
       if (typeof v === 'number' && Number.isFinite(v)) return String(v)

@@ -12,7 +12,10 @@ export async function makeDirs (dir: string, mode?: number): Promise<void> {
   const missing: string[] = []
   // Bounded by the path's depth: dirname of the root is the root.
   for (let p = resolve(dir); ; p = dirname(p)) {
-    if (await exists(p)) break
+    const kind = await kindOf(p)
+    if (kind === 'directory') break
+    // Named in the error: "ENOTDIR: not a directory, mkdir '/srv/murmur'" did not say that a file was in the way, nor which.
+    if (kind === 'other') throw notADirectory(dir, p)
     missing.push(p)
     if (dirname(p) === p) break
   }
@@ -20,21 +23,29 @@ export async function makeDirs (dir: string, mode?: number): Promise<void> {
     try {
       await mkdir(p, { mode })
     } catch (err) {
-      // Made by someone else since we looked: fine if it is a directory (stat below says if not).
+      // Made by someone else since we looked: fine if it is a directory (checked below).
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
   }
-  const info = await stat(dir)
-  if (!info.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR' })
+  if (await kindOf(dir) !== 'directory') throw notADirectory(dir, resolve(dir))
 }
 
-/** Whether `p` exists; ENOENT is "no", any other failure (ENOTDIR, EACCES) is thrown. */
-async function exists (p: string): Promise<boolean> {
+/**
+ * What is at `p`: a directory, something else (a file, a socket), or nothing — ENOENT, or ENOTDIR when
+ * something on the way is not a directory (the walk up finds which). Any other failure (EACCES) is thrown.
+ */
+async function kindOf (p: string): Promise<'directory' | 'other' | 'missing'> {
   try {
-    await stat(p)
-    return true
+    return (await stat(p)).isDirectory() ? 'directory' : 'other'
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing'
     throw err
   }
+}
+
+/** ENOTDIR naming what is in the way: `dir` itself, or an ancestor `blocker` of it. */
+function notADirectory (dir: string, blocker: string): Error {
+  const what = blocker === resolve(dir) ? `${dir} is not a directory` : `${dir} cannot be made: ${blocker} is not a directory`
+  return Object.assign(new Error(what), { code: 'ENOTDIR' })
 }

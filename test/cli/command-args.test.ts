@@ -111,6 +111,12 @@ describe('murmur <command> arguments', () => {
     expect(a.seen.map(s => [s.method, s.url])).toEqual([['PUT', '/docs/-notes/kv/--key'], ['GET', '/docs/-notes/kv/-k'], ['GET', '/docs/n/kv/--help']])
   })
 
+  test('an unknown flag a letter or two from one of the command\'s names it (did you mean), nothing sent', async () => {
+    // It said only "members: unknown flag --jsn".
+    expect(await murmur(['members', '--jsn', '--http-addr', '127.0.0.1:1'])).toEqual({ status: 2, stdout: '', stderr: 'murmur: members: unknown flag --jsn (did you mean --json?)\n' })
+    expect(await murmur(['members', '--http-adr', '127.0.0.1:1'])).toEqual({ status: 2, stdout: '', stderr: 'murmur: members: unknown flag --http-adr (did you mean --http-addr?)\n' })
+  })
+
   test('a dash word that is not a number is still an unknown flag (exit 2)', async () => {
     const r = await murmur(['docs', 'put', 'n', 'k', '-x', '--http-addr', '127.0.0.1:1'])
     expect(r).toEqual({ status: 2, stdout: '', stderr: 'murmur: docs: unknown flag -x\n' })

@@ -142,6 +142,15 @@ describe('config layers', () => {
     expect(error([], { MURMUR_HTTP: '0.0.0.0:8080' })).toBe('--http 0.0.0.0:8080 (MURMUR_HTTP) is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)')
   })
 
+  test('an unknown flag or setting a letter or two from a real one names it (did you mean)', () => {
+    // They said only "unknown flag --bootsrap (see --help)" and 'unknown setting "lisen"'.
+    expect(error(['--bootsrap', '/ip4/127.0.0.1/tcp/1'])).toBe('unknown flag --bootsrap (did you mean --bootstrap? see --help)')
+    expect(error(['--replica=3'])).toBe('unknown flag --replica (did you mean --replicas? see --help)')
+    expect(error(['--frobnicate'])).toBe('unknown flag --frobnicate (see --help)')
+    expect(error(['--config', 'c.json'], {}, { 'c.json': '{"lisen": []}' })).toBe('c.json: unknown setting "lisen" (did you mean "listen"? settings are the flags of --help, without the dashes)')
+    expect(error(['--config', 'c.json'], {}, { 'c.json': `{"${'x'.repeat(5000)}": 1}` })).toMatch(/unknown setting "x+" \(settings are/)
+  })
+
   test('errors say which layer the bad value came from', () => {
     expect(error([], { MURMUR_HTTP: 'abc' })).toMatch(/^MURMUR_HTTP: --http abc: expected \[host:\]port/)
     expect(error(['--config', 'c.json'], {}, { 'c.json': '{"profile": "wan"}' })).toMatch(/^c\.json: "profile": --profile must be lan or local/)

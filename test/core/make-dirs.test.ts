@@ -28,4 +28,13 @@ describe('makeDirs', () => {
     // returns there (this test then times out).
     await expect(makeDirs('/proc/murmur-test/x')).rejects.toMatchObject({ code: 'ENOENT' })
   }, 10_000)
+
+  it('names what is in the way: the directory itself, or the ancestor that is a file', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'murmur-mkdirs-'))
+    const file = path.join(root, 'file')
+    await writeFile(file, 'x')
+    // It said "ENOTDIR: not a directory, mkdir '<dir>'" (or stat '<dir>/sub'), naming no culprit.
+    await expect(makeDirs(file)).rejects.toThrow(`${file} is not a directory`)
+    await expect(makeDirs(path.join(file, 'a', 'b'))).rejects.toThrow(`${path.join(file, 'a', 'b')} cannot be made: ${file} is not a directory`)
+  })
 })
