@@ -18,16 +18,23 @@ export const BODY_TIMEOUT_MS = 10_000
  */
 export const MAX_JSON_DEPTH = 64
 
+/**
+ * On an answer given before the body was read to its end: the connection closes after it. Kept alive, it
+ * went on draining what the client still sent — a body trickling in past BODY_TIMEOUT_MS held the connection
+ * until Node's own 30 s request timeout, which then wrote a second 408 for the same request.
+ */
+const CLOSE = { connection: 'close' } as const
+
 export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer> {
   const encoding = codingOf(req, 'content-encoding', ['identity']) ?? codingOf(req, 'transfer-encoding', ['chunked'])
   if (encoding !== undefined) {
     req.resume()
-    return Promise.reject(new HttpError(415, 'unsupported_encoding', `${encoding} is not supported: send the body uncompressed`))
+    return Promise.reject(new HttpError(415, 'unsupported_encoding', `${encoding} is not supported: send the body uncompressed`, { ...CLOSE }))
   }
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume()
-    return Promise.reject(new HttpError(413, 'body_too_large', `body of ${declared} bytes exceeds ${maxBytes}`))
+    return Promise.reject(new HttpError(413, 'body_too_large', `body of ${declared} bytes exceeds ${maxBytes}`, { ...CLOSE }))
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -49,12 +56,12 @@ export function readBody (req: IncomingMessage, maxBytes = MAX_JSON_BODY_BYTES, 
     }
     const onData = (chunk: Buffer): void => {
       size += chunk.length
-      if (size > maxBytes) finish(new HttpError(413, 'body_too_large', `body exceeds ${maxBytes} bytes`))
+      if (size > maxBytes) finish(new HttpError(413, 'body_too_large', `body exceeds ${maxBytes} bytes`, { ...CLOSE }))
       else chunks.push(chunk)
     }
     const onEnd = (): void => { finish(null) }
     const onError = (): void => { finish(new HttpError(400, 'body_aborted', 'request body aborted')) }
-    const timer = setTimeout(() => { finish(new HttpError(408, 'body_timeout', `body not received within ${timeoutMs} ms`)) }, timeoutMs)
+    const timer = setTimeout(() => { finish(new HttpError(408, 'body_timeout', `body not received within ${timeoutMs} ms`, { ...CLOSE })) }, timeoutMs)
     req.on('data', onData)
     req.on('end', onEnd)
     req.on('error', onError)

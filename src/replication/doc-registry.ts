@@ -11,7 +11,9 @@
 import * as Y from 'yjs'
 import { DecodeError, NotRunningError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
-import { checkDocName } from './codec.js'
+import { SYNC_LIMITS, checkDocName } from './codec.js'
+import { hasLoneSurrogate } from '../core/codec.js'
+import { terminalSafeJson } from '../core/terminal-safe.js'
 import { DocEntry } from './doc-entry.js'
 import { InvalidDocNameError, TooManyDocsError } from './errors.js'
 import { LOAD_ORIGIN } from './origins.js'
@@ -239,9 +241,29 @@ export class DocRegistry {
 
 /** @throws InvalidDocNameError unless `name` is a document name the wire can carry. */
 export function assertDocName (name: string): void {
+  const problem = docNameProblem(name)
+  if (problem !== undefined) throw new InvalidDocNameError(problem)
   try {
     checkDocName(name, 'name')
   } catch (err) {
     throw new InvalidDocNameError(err instanceof DecodeError ? err.message : String(err))
   }
 }
+
+/**
+ * Why `name` cannot name a doc, said for a person: the wire codec's own words ("name: 300 chars exceeds
+ * 256", "name: control character in document name") reached HTTP clients and library callers as they were.
+ * A value that is no string at all (a JavaScript caller's number) passed the codec's checks.
+ */
+function docNameProblem (name: unknown): string | undefined {
+  if (typeof name !== 'string') return `a doc name is a string, not ${name === null ? 'null' : typeof name}`
+  if (name.length === 0) return 'a doc name cannot be empty'
+  const max = SYNC_LIMITS.docNameChars
+  if (name.length > max) return `a doc name has at most ${max} characters; this one has ${name.length}`
+  const control = CONTROL_CHAR.exec(name)
+  if (control !== null) return `doc name ${terminalSafeJson(name.slice(0, 80))} holds a control character at character ${control.index + 1}`
+  if (hasLoneSurrogate(name)) return `doc name ${terminalSafeJson(name.slice(0, 80))} is not valid Unicode (a lone surrogate)`
+  return undefined
+}
+
+const CONTROL_CHAR = /[\u0000-\u001f\u007f]/
