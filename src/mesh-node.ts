@@ -487,6 +487,7 @@ class MeshNodeImpl implements MeshNode {
 
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
     try {
+      assertDocName(name)
       checkTimeout('flush', options.timeoutMs)
       checkCopies(options.replicas, this.replicator.replicas)
     } catch (err) {

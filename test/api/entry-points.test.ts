@@ -1,0 +1,74 @@
+/**
+ * The Peer's entry points as a JavaScript caller (no type checker) reaches them: a value of the wrong type
+ * or range is refused at once with a named error and a one-line message — never a hang, a doc of its own
+ * under a name that is not a string, or a TypeError from deep inside. Real in-process peers.
+ */
+import { afterAll, afterEach, describe, expect, test } from 'vitest'
+import type * as Y from 'yjs'
+import { InvalidDocNameError, createPeer } from '../../src/index.js'
+import type { Peer } from '../../src/index.js'
+import { cleanup } from '../helpers/procs.js'
+
+const LISTEN = ['/ip4/127.0.0.1/tcp/0']
+const peers: Peer[] = []
+
+async function peer (dataDir?: string): Promise<Peer> {
+  const p = await createPeer({ listen: LISTEN, profile: 'local', ...(dataDir === undefined ? {} : { dataDir }) })
+  peers.push(p)
+  return p
+}
+
+/** How a promise settled within `ms` (a hang is an answer too). */
+async function outcome (p: Promise<unknown>, ms = 2_000): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined
+  const hang = new Promise(resolve => { timer = setTimeout(() => { resolve('hang') }, ms) })
+  try {
+    return await Promise.race([p.then(v => ({ resolved: v }), (err: unknown) => err), hang])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const set = (d: Y.Doc): void => { d.getMap('kv').set('k', 1) }
+/** What a JavaScript caller may pass where a string is expected. */
+const loose = (v: unknown): string => v as string
+
+afterEach(async () => { await Promise.all(peers.splice(0).map(async p => { await p.stop() })) })
+afterAll(cleanup)
+
+describe('doc names that are not strings (refused by assertDocName since main\'s a9103cf)', () => {
+  test.each([
+    ['a number', 123, 'number'],
+    ['an object', {}, 'object'],
+    ['an array', ['a'], 'object'],
+    ['null', null, 'null']
+  ])('%s: InvalidDocNameError at every entry point, nothing opened', async (_, name, shown) => {
+    const p = await peer()
+    const message = `a doc name is a string, not ${shown}`
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['write', async () => await p.write(loose(name), set)],
+      ['doc', async () => await p.doc(loose(name))],
+      ['hold', async () => await p.hold(loose(name))],
+      ['counter', async () => await p.counter(loose(name))],
+      ['read', async () => await p.read(loose(name), d => d.guid)],
+      ['find', async () => await p.find(loose(name))],
+      ['delete', async () => await p.delete(loose(name))],
+      ['flush', async () => await p.flush(loose(name), { replicas: 1 })],
+      ['close', async () => { p.close(loose(name)) }],
+      ['hasDoc', async () => p.hasDoc(loose(name))],
+      ['homes', async () => p.homes(loose(name))]
+    ]
+    for (const [call, run] of calls) {
+      const err = await outcome(run())
+      expect(err, call).toBeInstanceOf(InvalidDocNameError)
+      expect((err as Error).message, call).toBe(message)
+    }
+    expect(p.docs()).toEqual([])
+  })
+
+  test('flush of a name no doc can have is InvalidDocNameError, as for every other entry point (was DocNotFoundError)', async () => {
+    const p = await peer()
+    await expect(p.flush('', { replicas: 1 })).rejects.toThrow(InvalidDocNameError)
+    await expect(p.flush('a\u0000b', { replicas: 1 })).rejects.toThrow(/^doc name .* holds a control character at character 2$/)
+  })
+})
