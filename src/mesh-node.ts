@@ -14,7 +14,7 @@ import type { Counter, DocHold, DocSummary, FlushOptions, JoinFailure, JoinOutco
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
 import { checkMemberTags } from './core/member-text.js'
-import { checkCopies, checkTimeout, writeOptionsOf } from './write-options.js'
+import { checkCopies, checkOptionsObject, checkTimeout, writeOptionsOf } from './write-options.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
 import { TypedEmitter } from './core/emitter.js'
@@ -487,6 +487,7 @@ class MeshNodeImpl implements MeshNode {
 
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
     try {
+      checkOptionsObject('flush', options, ' { replicas, timeoutMs? }')
       assertDocName(name)
       checkTimeout('flush', options.timeoutMs)
       checkCopies(options.replicas, this.replicator.replicas)

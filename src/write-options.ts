@@ -6,6 +6,7 @@
  */
 import type { WriteOptions } from './api.js'
 import { MAX_TIMEOUT_MS } from './core/clock.js'
+import { checkOpId } from './replication/idempotency.js'
 
 /**
  * A write concern of more copies than R promises nothing: rebalancing drops every copy off the doc's R homes
@@ -14,6 +15,11 @@ import { MAX_TIMEOUT_MS } from './core/clock.js'
  */
 export function checkCopies (copies: number, replicas: number): void {
   if (copies > replicas) throw new RangeError(`flush: replicas ${copies} is more than the ${replicas} homes each doc is kept on (R, --replicas ${replicas}): copies beyond R are dropped once the homes hold the doc, so they would promise nothing`)
+}
+
+/** @throws TypeError unless `options` is an object (null was "Cannot read properties of null"). */
+export function checkOptionsObject (caller: string, options: unknown, shape = ''): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${caller}: options must be an object${shape}, got ${options === null ? 'null' : typeof options}`)
 }
 
 /** @throws RangeError unless `timeoutMs` is absent or a number of ms Node's timers can hold. */
@@ -32,7 +38,11 @@ export function checkTimeout (caller: string, timeoutMs: unknown): void {
  *   limit ran out after 1 ms).
  */
 export function writeOptionsOf (caller: string, o: WriteOptions): { options: WriteOptions, rethrow: () => void } {
+  checkOptionsObject(caller, o)
   checkTimeout(caller, o.timeoutMs)
+  // Checked here too, not only by the replicator: a delete asked the mesh for its doc first, and a bad
+  // key came back as DocNotFoundError (or a DocUnreachableError seconds later) instead of InvalidOpIdError.
+  if (o.opId !== undefined) checkOpId(o.opId)
   if (o.bytes !== undefined && !(Number.isSafeInteger(o.bytes) && o.bytes >= 0)) throw new RangeError(`${caller}: bytes must be an integer ≥ 0, got ${String(o.bytes)}`)
   if (o.fingerprint !== undefined && typeof o.fingerprint !== 'string') throw new TypeError(`${caller}: fingerprint must be a string, got ${typeof o.fingerprint}`)
   const onReplay: unknown = o.onReplay

@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type * as Y from 'yjs'
-import { InvalidDocNameError, createPeer } from '../../src/index.js'
-import type { Peer } from '../../src/index.js'
+import { InvalidDocNameError, InvalidOpIdError, createPeer } from '../../src/index.js'
+import type { FlushOptions, Peer, WriteOptions } from '../../src/index.js'
 import { cleanup } from '../helpers/procs.js'
 
 const LISTEN = ['/ip4/127.0.0.1/tcp/0']
@@ -70,5 +70,35 @@ describe('doc names that are not strings (refused by assertDocName since main\'s
     const p = await peer()
     await expect(p.flush('', { replicas: 1 })).rejects.toThrow(InvalidDocNameError)
     await expect(p.flush('a\u0000b', { replicas: 1 })).rejects.toThrow(/^doc name .* holds a control character at character 2$/)
+  })
+})
+
+describe('options objects a JavaScript caller gets wrong', () => {
+  test.each([
+    ['write', (p: Peer, o: unknown) => p.write('d', set, o as WriteOptions)],
+    ['delete', (p: Peer, o: unknown) => p.delete('d', o as WriteOptions)],
+    ['counter.add', async (p: Peer, o: unknown) => await (await p.counter('d')).add(1, o as WriteOptions)]
+  ])('%s with options null: a TypeError naming them (was "Cannot read properties of null")', async (call, run) => {
+    const p = await peer()
+    await p.write('d', set)
+    const err = await outcome(run(p, null))
+    expect(err).toBeInstanceOf(TypeError)
+    expect((err as Error).message).toBe(`${call}: options must be an object, got null`)
+  })
+
+  test('flush without options, or with null: a TypeError saying what it takes', async () => {
+    const p = await peer()
+    await p.write('d', set)
+    await expect(p.flush('d', undefined as unknown as FlushOptions)).rejects.toThrow(/^flush: options must be an object \{ replicas, timeoutMs\? \}, got undefined$/)
+    await expect(p.flush('d', null as unknown as FlushOptions)).rejects.toThrow(/^flush: options must be an object \{ replicas, timeoutMs\? \}, got null$/)
+  })
+
+  test('delete with a malformed opId is InvalidOpIdError at once, as write is (was DocNotFoundError after asking the mesh)', async () => {
+    const p = await peer()
+    await expect(p.delete('nobody-has-it', { opId: '' })).rejects.toThrow(InvalidOpIdError)
+    await expect(p.delete('nobody-has-it', { opId: 'x'.repeat(300) })).rejects.toThrow(InvalidOpIdError)
+    await p.write('d', set)
+    await expect(p.delete('d', { opId: 'bad\nkey' })).rejects.toThrow(InvalidOpIdError)
+    expect(await p.read('d', d => d.getMap('kv').get('k'))).toBe(1) // nothing deleted
   })
 })
