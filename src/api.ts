@@ -328,6 +328,10 @@ export interface Peer {
   nobodyToJoin(): boolean
   /** This peer as a member. */
   self(): MemberView
+  /**
+   * Calls `listener` on each event of `type`; returns the function that unsubscribes it. A listener that
+   * throws does not stop the peer nor the other listeners. @throws TypeError for an unknown `type`.
+   */
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void
   /**
    * Joins the mesh of the peers at `addrs` (multiaddrs as for `bootstrap`, DNS names included): a full

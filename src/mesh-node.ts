@@ -104,6 +104,9 @@ export interface MeshNode extends Peer {
   readonly started: Promise<void>
 }
 
+/** The events `on` takes: every key of PeerEvents (the type makes sure none is missing). */
+const PEER_EVENTS: Record<keyof PeerEvents, true> = { member: true, doc: true, durable: true }
+
 /** Flush waits this long unless told otherwise. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
 
@@ -542,6 +545,10 @@ class MeshNodeImpl implements MeshNode {
   }
 
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void {
+    // A misspelt event or a listener that is no function was accepted and never heard of again.
+    if (!Object.hasOwn(PEER_EVENTS, type)) throw new TypeError(`on: unknown event ${JSON.stringify(type)}: one of ${Object.keys(PEER_EVENTS).join(', ')}`)
+    const given: unknown = listener
+    if (typeof given !== 'function') throw new TypeError(`on: the listener must be a function, got ${given === null ? 'null' : typeof given}`)
     return this.events.on(type, listener)
   }
 

@@ -102,3 +102,12 @@ describe('options objects a JavaScript caller gets wrong', () => {
     expect(await p.read('d', d => d.getMap('kv').get('k'))).toBe(1) // nothing deleted
   })
 })
+
+describe('event listeners', () => {
+  test('on() with an unknown event or a listener that is not a function: a TypeError at once (was accepted, never called)', async () => {
+    const p = await peer()
+    expect(() => p.on('docs' as 'doc', () => {})).toThrow(/^on: unknown event "docs": one of member, doc, durable$/)
+    expect(() => p.on('doc', 5 as unknown as () => void)).toThrow(TypeError)
+    expect(() => p.on('doc', 5 as unknown as () => void)).toThrow(/^on: the listener must be a function, got number$/)
+  })
+})
