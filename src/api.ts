@@ -301,7 +301,9 @@ export interface Peer {
   /**
    * Resolves once `replicas` durable copies on distinct peers hold everything this peer had of `name` when
    * it was called (a write concern, Akka's WriteTo(n)); rejects with TimeoutError (the write itself stays
-   * durable here and keeps replicating) or DocNotFoundError.
+   * durable here and keeps replicating) or DocNotFoundError. Rejects at once, waiting for nothing, with
+   * WriteConcernUnsatisfiableError when fewer members are up (alive or suspect) than could hold the copies —
+   * this peer's own counting only with a data dir — and with a RangeError for more than R.
    */
   flush(name: string, options: FlushOptions): Promise<VersionVectorJSON>
   /** The peers that home `name` (R of them, or every member when fewer are alive), as this peer sees it. */

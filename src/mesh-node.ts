@@ -14,7 +14,7 @@ import type { Counter, DocHold, DocSummary, FlushOptions, JoinFailure, JoinOutco
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
 import { checkMemberTags } from './core/member-text.js'
-import { checkCopies, checkOptionsObject, checkTimeout, writeOptionsOf } from './write-options.js'
+import { WriteConcernUnsatisfiableError, checkCopies, checkOptionsObject, checkTimeout, unsatisfiableFlush, writeOptionsOf } from './write-options.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
 import { TypedEmitter } from './core/emitter.js'
@@ -497,6 +497,9 @@ class MeshNodeImpl implements MeshNode {
     } catch (err) {
       return Promise.reject(err)
     }
+    const up = this.membership.members().filter(m => m.state === 'alive' || m.state === 'suspect').length
+    const unsatisfiable = this.replicator.holds(name) ? unsatisfiableFlush(name, options.replicas, up, this.c.store.durable) : undefined
+    if (unsatisfiable !== undefined) return Promise.reject(new WriteConcernUnsatisfiableError(unsatisfiable))
     return this.replicator.flush(name, { replicas: options.replicas, timeoutMs: options.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS })
   }
 

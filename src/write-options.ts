@@ -6,6 +6,7 @@
  */
 import type { WriteOptions } from './api.js'
 import { MAX_TIMEOUT_MS } from './core/clock.js'
+import { MurmurError } from './core/errors.js'
 import { checkOpId } from './replication/idempotency.js'
 
 /**
@@ -15,6 +16,30 @@ import { checkOpId } from './replication/idempotency.js'
  */
 export function checkCopies (copies: number, replicas: number): void {
   if (copies > replicas) throw new RangeError(`flush: replicas ${copies} is more than the ${replicas} homes each doc is kept on (R, --replicas ${replicas}): copies beyond R are dropped once the homes hold the doc, so they would promise nothing`)
+}
+
+/**
+ * A flush no wait could satisfy: more copies asked than there are members up to hold one. Its own class,
+ * not a TimeoutError: nothing was waited for, and more peers must join before it can be met.
+ */
+export class WriteConcernUnsatisfiableError extends MurmurError {
+  override name = 'WriteConcernUnsatisfiableError'
+}
+
+/**
+ * Why `copies` durable copies on distinct peers cannot be had now, or undefined if they may be: `up` members
+ * are alive or suspect (this peer included), and this peer's own copy counts only with a data dir
+ * (`durableHere`). Waiting for them ran out the whole timeout (5 s) for a certain TimeoutError, where the
+ * HTTP API's `?w=` refuses at once (503 write_concern_unsatisfiable).
+ */
+export function unsatisfiableFlush (name: string, copies: number, up: number, durableHere: boolean): string | undefined {
+  if (copies <= (durableHere ? up : up - 1)) return undefined
+  const others = up - 1
+  const why = durableHere
+    ? `only ${up} member${up === 1 ? ' is' : 's are'} up (this peer included)`
+    : `this peer has no data dir (its copy never counts) and ${others === 0 ? 'no other member is' : `only ${others} other member${others === 1 ? ' is' : 's are'}`} up`
+  const after = durableHere ? 'the doc stays durable here and keeps replicating' : 'the doc keeps replicating'
+  return `flush of "${name}": ${copies} durable cop${copies === 1 ? 'y' : 'ies'} on distinct peers cannot be had: ${why}; ${after}`
 }
 
 /** @throws TypeError unless `options` is an object (null was "Cannot read properties of null"). */

@@ -5,9 +5,9 @@
  */
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type * as Y from 'yjs'
-import { InvalidDocNameError, InvalidOpIdError, createPeer } from '../../src/index.js'
+import { InvalidDocNameError, InvalidOpIdError, WriteConcernUnsatisfiableError, createPeer } from '../../src/index.js'
 import type { FlushOptions, Peer, WriteOptions } from '../../src/index.js'
-import { cleanup } from '../helpers/procs.js'
+import { cleanup, tempDir } from '../helpers/procs.js'
 
 const LISTEN = ['/ip4/127.0.0.1/tcp/0']
 const peers: Peer[] = []
@@ -109,5 +109,26 @@ describe('event listeners', () => {
     expect(() => p.on('docs' as 'doc', () => {})).toThrow(/^on: unknown event "docs": one of member, doc, durable$/)
     expect(() => p.on('doc', 5 as unknown as () => void)).toThrow(TypeError)
     expect(() => p.on('doc', 5 as unknown as () => void)).toThrow(/^on: the listener must be a function, got number$/)
+  })
+})
+
+describe('flush that no wait could satisfy', () => {
+  test('more copies than members up: refused at once, not after the whole timeout', async () => {
+    const p = await peer(tempDir('murmur-qa-lib-'))
+    await p.write('d', set)
+    const started = Date.now()
+    const err = await outcome(p.flush('d', { replicas: 2, timeoutMs: 1_500 }))
+    expect(err).toBeInstanceOf(WriteConcernUnsatisfiableError)
+    expect((err as Error).message).toBe('flush of "d": 2 durable copies on distinct peers cannot be had: only 1 member is up (this peer included); the doc stays durable here and keeps replicating')
+    expect(Date.now() - started).toBeLessThan(500)
+    expect(await outcome(p.flush('d', { replicas: 1 }))).toHaveProperty('resolved')
+  })
+
+  test('an in-memory peer alone: its own copy never counts, so even 1 copy is refused at once', async () => {
+    const p = await peer()
+    await p.write('d', set)
+    const err = await outcome(p.flush('d', { replicas: 1, timeoutMs: 1_500 }))
+    expect(err).toBeInstanceOf(WriteConcernUnsatisfiableError)
+    expect((err as Error).message).toMatch(/^flush of "d": 1 durable copy on distinct peers cannot be had: this peer has no data dir \(its copy never counts\) and no other member is up; /)
   })
 })
