@@ -14,7 +14,7 @@ import type { Counter, DocHold, DocSummary, FlushOptions, JoinFailure, JoinOutco
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
 import { checkMemberTags } from './core/member-text.js'
-import { WriteConcernUnsatisfiableError, checkCopies, checkOptionsObject, checkTimeout, unsatisfiableFlush, writeOptionsOf } from './write-options.js'
+import { WriteConcernUnsatisfiableError, checkCopies, checkKnownOptions, checkOptionsObject, checkTimeout, unsatisfiableFlush, writeOptionsOf } from './write-options.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
 import { TypedEmitter } from './core/emitter.js'
@@ -106,6 +106,9 @@ export interface MeshNode extends Peer {
 
 /** The events `on` takes: every key of PeerEvents (the type makes sure none is missing). */
 const PEER_EVENTS: Record<keyof PeerEvents, true> = { member: true, doc: true, durable: true }
+
+/** The options `flush` takes. */
+const FLUSH_OPTIONS: Record<keyof FlushOptions, true> = { replicas: true, timeoutMs: true }
 
 /** Flush waits this long unless told otherwise. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
@@ -491,6 +494,7 @@ class MeshNodeImpl implements MeshNode {
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
     try {
       checkOptionsObject('flush', options, ' { replicas, timeoutMs? }')
+      checkKnownOptions('flush', options, FLUSH_OPTIONS)
       assertDocName(name)
       checkTimeout('flush', options.timeoutMs)
       checkCopies(options.replicas, this.replicator.replicas)

@@ -7,6 +7,7 @@
 import type { WriteOptions } from './api.js'
 import { MAX_TIMEOUT_MS } from './core/clock.js'
 import { MurmurError } from './core/errors.js'
+import { unknownOption } from './peer-options.js'
 import { checkOpId } from './replication/idempotency.js'
 
 /**
@@ -47,6 +48,15 @@ export function checkOptionsObject (caller: string, options: unknown, shape = ''
   if (typeof options !== 'object' || options === null) throw new TypeError(`${caller}: options must be an object${shape}, got ${options === null ? 'null' : typeof options}`)
 }
 
+/** Every option of a write (the type makes sure none is missing). */
+const WRITE_OPTIONS: Record<keyof WriteOptions, true> = { bytes: true, opId: true, fingerprint: true, timeoutMs: true, onReplay: true }
+
+/** @throws TypeError naming the first key of `options` that is none of `known` (a misspelt `opid` wrote without its key). */
+export function checkKnownOptions (caller: string, options: object, known: Record<string, true>): void {
+  const unknown = unknownOption(options, Object.keys(known))
+  if (unknown !== undefined) throw new TypeError(`${caller}: ${unknown}`)
+}
+
 /** @throws RangeError unless `timeoutMs` is absent or a number of ms Node's timers can hold. */
 export function checkTimeout (caller: string, timeoutMs: unknown): void {
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
@@ -64,6 +74,7 @@ export function checkTimeout (caller: string, timeoutMs: unknown): void {
  */
 export function writeOptionsOf (caller: string, o: WriteOptions): { options: WriteOptions, rethrow: () => void } {
   checkOptionsObject(caller, o)
+  checkKnownOptions(caller, o, WRITE_OPTIONS)
   checkTimeout(caller, o.timeoutMs)
   // Checked here too, not only by the replicator: a delete asked the mesh for its doc first, and a bad
   // key came back as DocNotFoundError (or a DocUnreachableError seconds later) instead of InvalidOpIdError.

@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type * as Y from 'yjs'
-import { InvalidDocNameError, InvalidOpIdError, WriteConcernUnsatisfiableError, createPeer } from '../../src/index.js'
-import type { FlushOptions, Peer, WriteOptions } from '../../src/index.js'
+import { ConfigError, InvalidDocNameError, InvalidOpIdError, WriteConcernUnsatisfiableError, createPeer } from '../../src/index.js'
+import type { FlushOptions, Peer, PeerOptions, WriteOptions } from '../../src/index.js'
 import { cleanup, tempDir } from '../helpers/procs.js'
 
 const LISTEN = ['/ip4/127.0.0.1/tcp/0']
@@ -130,5 +130,39 @@ describe('flush that no wait could satisfy', () => {
     const err = await outcome(p.flush('d', { replicas: 1, timeoutMs: 1_500 }))
     expect(err).toBeInstanceOf(WriteConcernUnsatisfiableError)
     expect((err as Error).message).toMatch(/^flush of "d": 1 durable copy on distinct peers cannot be had: this peer has no data dir \(its copy never counts\) and no other member is up; /)
+  })
+})
+
+describe('misspelt or mistyped options', () => {
+  test.each([
+    // A misspelt dataDir started an in-memory peer: every write gone at the next restart.
+    ['a misspelt key', { dataDri: '/tmp/x' }, /^unknown option "dataDri" \(did you mean dataDir\?\)$/],
+    ['a key far from any', { http: '127.0.0.1:8080' }, /^unknown option "http" \(options: dataDir, listen, bootstrap, /],
+    ['a logger that is not one (was "(init.logger ?? silentLogger).child is not a function")', { logger: 5 }, /^logger must be a Logger \(debug, info, warn, error and child functions; createLogger makes one\), got 5$/],
+    ['mdns neither a boolean nor { cluster } (was taken as true)', { mdns: 'yes' }, /^mdns must be true, false or \{ cluster \}, got "yes"$/]
+  ])('createPeer with %s: a ConfigError before anything opens', async (_, options, message) => {
+    const err = await outcome(createPeer({ listen: LISTEN, ...options } as Record<string, unknown>).then(async (p) => { await p.stop(); return p }))
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toMatch(message)
+  })
+
+  test.each([
+    ['null (was "Cannot read properties of null")', null, 'null'],
+    ['a number (started a peer)', 5, 'number']
+  ])('createPeer with options %s: a ConfigError', async (_, options, shown) => {
+    const err = await outcome(createPeer(options as PeerOptions).then(async (p) => { await p.stop(); return p }))
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(`createPeer options must be an object, got ${shown}`)
+  })
+
+  test('a write, delete or flush option misspelt is a TypeError naming it: { opid } wrote without its key, so a retry applied twice', async () => {
+    const p = await peer()
+    await p.write('d', set)
+    const keyed = { opid: 'click-1' } as WriteOptions
+    await expect(p.write('d', set, keyed)).rejects.toThrow(/^write: unknown option "opid" \(did you mean opId\?\)$/)
+    await expect(p.delete('d', keyed)).rejects.toThrow(TypeError)
+    await expect((await p.counter('d')).add(1, { retries: 5 } as WriteOptions)).rejects.toThrow(/^counter\.add: unknown option "retries" \(options: bytes, opId, fingerprint, timeoutMs, onReplay\)$/)
+    await expect(p.flush('d', { replicas: 1, timeout: 5 } as FlushOptions)).rejects.toThrow(/^flush: unknown option "timeout" \(did you mean timeoutMs\?\)$/)
+    expect(await p.read('d', d => d.getMap('kv').get('k'))).toBe(1)
   })
 })
