@@ -556,7 +556,15 @@ class MeshNodeImpl implements MeshNode {
     if (!Object.hasOwn(PEER_EVENTS, type)) throw new TypeError(`on: unknown event ${JSON.stringify(type)}: one of ${Object.keys(PEER_EVENTS).join(', ')}`)
     const given: unknown = listener
     if (typeof given !== 'function') throw new TypeError(`on: the listener must be a function, got ${given === null ? 'null' : typeof given}`)
-    return this.events.on(type, listener)
+    // Isolated, as every listener of the peer's parts is (a throw must not break the loop that emitted the
+    // event), and logged: the app's own bug vanished without a trace, even with DEBUG=murmur.
+    return this.events.on(type, (event) => {
+      try {
+        listener(event)
+      } catch (err) {
+        this.log.warn(`a listener of peer.on("${type}") threw`, { error: String(err) })
+      }
+    })
   }
 
   async join (addrs: readonly string[]): Promise<JoinOutcome> {

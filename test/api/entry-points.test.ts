@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type * as Y from 'yjs'
-import { ConfigError, InvalidDocNameError, InvalidOpIdError, WriteConcernUnsatisfiableError, createPeer } from '../../src/index.js'
+import { ConfigError, InvalidDocNameError, InvalidOpIdError, WriteConcernUnsatisfiableError, createLogger, createPeer, streamSink } from '../../src/index.js'
 import type { FlushOptions, Peer, PeerOptions, WriteOptions } from '../../src/index.js'
 import { cleanup, tempDir } from '../helpers/procs.js'
 
@@ -104,6 +104,19 @@ describe('options objects a JavaScript caller gets wrong', () => {
 })
 
 describe('event listeners', () => {
+  test('a listener that throws: the write, the other listeners and the peer go on, and the error is logged (it vanished without a trace)', async () => {
+    const lines: string[] = []
+    const p = await createPeer({ listen: LISTEN, profile: 'local', logger: createLogger(streamSink((line) => { lines.push(line) }), 'warn') })
+    peers.push(p)
+    const heard: string[] = []
+    p.on('doc', () => { throw new Error('my listener broke') })
+    p.on('doc', (e) => { heard.push(e.name) })
+    await p.write('d', set)
+    expect(heard).toContain('d')
+    expect(lines.filter(l => l.includes('my listener broke'))).toHaveLength(1)
+    expect(lines.find(l => l.includes('my listener broke'))).toMatch(/a listener of peer\.on\("doc"\) threw/)
+  })
+
   test('on() with an unknown event or a listener that is not a function: a TypeError at once (was accepted, never called)', async () => {
     const p = await peer()
     expect(() => p.on('docs' as 'doc', () => {})).toThrow(/^on: unknown event "docs": one of member, doc, durable$/)
