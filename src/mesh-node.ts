@@ -133,6 +133,15 @@ const LEAVE_HANDOFF_MS = 1_000
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 
+/** @throws TypeError unless the `fn` a JavaScript caller gave is a function (was "fn is not a function", after opening the doc). */
+function checkFunction (caller: string, fn: unknown): void {
+  if (typeof fn !== 'function') throw new TypeError(`${caller}: fn must be a function, got ${fn === null ? 'null' : typeof fn}`)
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
 export function memberView (m: MemberInfo): MemberView {
   return { peerId: m.id, name: m.name, state: m.state, incarnation: m.incarnation, addrs: [...m.addrs], tags: { ...m.tags } }
 }
@@ -307,6 +316,11 @@ class MeshNodeImpl implements MeshNode {
   }
 
   read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined> {
+    try {
+      checkFunction('read', fn)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean): void => {
         this.locate(name, (err, found, local) => {
@@ -466,11 +480,22 @@ class MeshNodeImpl implements MeshNode {
   }
 
   async write (name: string, fn: (doc: Y.Doc) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
+    checkFunction('write', fn)
     const { options: checked, rethrow } = writeOptionsOf('write', options)
+    // An async `fn` (TypeScript lets one stand for a `=> void`): the write was acknowledged before the rest
+    // of it ran, and a throw after its first await was an unhandled rejection that ended the process.
+    let promised = false
+    const run = (doc: Y.Doc): void => {
+      const returned: unknown = fn(doc)
+      if (!isThenable(returned)) return
+      promised = true
+      returned.then(undefined, (err: unknown) => { this.log.warn(`the async fn of a write to "${name}" failed after the write was answered`, { error: String(err) }) })
+    }
     const started = this.c.clock.now()
-    const version = await this.replicator.write(name, fn, checked)
+    const version = await this.replicator.write(name, run, checked)
     this.writeAckMs.observe(this.c.clock.now() - started)
     rethrow()
+    if (promised) throw new TypeError('write: fn returned a promise: a write runs fn synchronously, in one transaction; what it does after an await is not part of the write')
     return version
   }
 

@@ -179,3 +179,35 @@ describe('misspelt or mistyped options', () => {
     expect(await p.read('d', d => d.getMap('kv').get('k'))).toBe(1)
   })
 })
+
+describe('write with a function that is async', () => {
+  test('rejects with a TypeError once durable, and its later failure is logged, not an unhandled rejection that ended the process', async () => {
+    const lines: string[] = []
+    const p = await createPeer({ listen: LISTEN, profile: 'local', logger: createLogger(streamSink((line) => { lines.push(line) }), 'warn') })
+    peers.push(p)
+    const unhandled: unknown[] = []
+    const onUnhandled = (err: unknown): void => { unhandled.push(err) }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const fn = async (d: Y.Doc): Promise<void> => {
+        d.getMap('kv').set('before', 1)
+        await Promise.resolve()
+        throw new Error('after the await')
+      }
+      await expect(p.write('d', fn)).rejects.toThrow(/^write: fn returned a promise: a write runs fn synchronously, in one transaction; what it does after an await is not part of the write$/)
+      await new Promise(resolve => setTimeout(resolve, 50))
+      expect(unhandled).toEqual([])
+      expect(lines.some(l => l.includes('after the await'))).toBe(true)
+      expect(await p.read('d', d => d.getMap('kv').get('before'))).toBe(1) // what it did before the await is kept, as for a throw
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  test('write and read with a function that is no function: a TypeError naming it, nothing opened', async () => {
+    const p = await peer()
+    await expect(p.write('d', 'set' as unknown as () => void)).rejects.toThrow(/^write: fn must be a function, got string$/)
+    await expect(p.read('d', undefined as unknown as () => void)).rejects.toThrow(/^read: fn must be a function, got undefined$/)
+    expect(p.docs()).toEqual([])
+  })
+})
