@@ -546,6 +546,8 @@ class MeshNodeImpl implements MeshNode {
   }
 
   async counter (name: string, mapName = COUNTER_MAP): Promise<Counter> {
+    const map: unknown = mapName
+    if (typeof map !== 'string') throw new TypeError(`counter: mapName must be a string, got ${map === null ? 'null' : typeof map}`)
     const doc = await this.replicator.open(name)
     this.appOpen.add(name) // the app's, as `doc` and `find`: a room's release leaves it open
     const counter = new PNCounter(doc, this.id, mapName)

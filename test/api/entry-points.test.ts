@@ -93,6 +93,13 @@ describe('options objects a JavaScript caller gets wrong', () => {
     await expect(p.flush('d', null as unknown as FlushOptions)).rejects.toThrow(/^flush: options must be an object \{ replicas, timeoutMs\? \}, got null$/)
   })
 
+  test('counter with a map name that is not a string: a TypeError (5 and {} were coerced: "5", "[object Object]")', async () => {
+    const p = await peer()
+    await expect(p.counter('c', 5 as unknown as string)).rejects.toThrow(/^counter: mapName must be a string, got number$/)
+    await expect(p.counter('c', {} as unknown as string)).rejects.toThrow(TypeError)
+    expect(p.docs()).toEqual([])
+  })
+
   test('delete with a malformed opId is InvalidOpIdError at once, as write is (was DocNotFoundError after asking the mesh)', async () => {
     const p = await peer()
     await expect(p.delete('nobody-has-it', { opId: '' })).rejects.toThrow(InvalidOpIdError)
