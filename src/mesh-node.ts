@@ -699,6 +699,10 @@ class MeshNodeImpl implements MeshNode {
   }
 
   advertiseHttp (url: string | undefined): void {
+    // Checked before anything changes: a number was set as our tag, then failed deep inside.
+    const given: unknown = url
+    if (given !== undefined && typeof given !== 'string') throw new TypeError(`advertiseHttp: the URL must be a string or undefined, got ${given === null ? 'null' : typeof given}`)
+    if (url !== undefined) checkMemberTags({ [HTTP_TAG]: url }, 'advertiseHttp')
     this.httpUrl = url
     // Also as a member tag: gossiped with membership, so every member knows it — also across a partition,
     // when this peer cannot be asked (the /mesh page then reaches it over HTTP). A tag the user set wins.

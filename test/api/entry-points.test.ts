@@ -218,3 +218,15 @@ describe('write with a function that is async', () => {
     expect(p.docs()).toEqual([])
   })
 })
+
+describe('advertiseHttp', () => {
+  test('a URL that is not a string, or holds a control character, is refused and changes nothing (5 was set as our own member tag, then threw from deep inside)', async () => {
+    const p = await peer()
+    const before = p.self()
+    expect(() => { p.advertiseHttp(5 as unknown as string) }).toThrow(/^advertiseHttp: the URL must be a string or undefined, got number$/)
+    expect(() => { p.advertiseHttp('http://127.0.0.1:8080/\n') }).toThrow(ConfigError)
+    expect(p.self()).toEqual(before)
+    p.advertiseHttp('http://127.0.0.1:8080')
+    expect(p.self().tags).toEqual({ 'murmur.http': 'http://127.0.0.1:8080' })
+  })
+})
