@@ -110,6 +110,9 @@ const PEER_EVENTS: Record<keyof PeerEvents, true> = { member: true, doc: true, d
 /** The options `flush` takes. */
 const FLUSH_OPTIONS: Record<keyof FlushOptions, true> = { replicas: true, timeoutMs: true }
 
+/** The options `meshViews` takes. */
+const MESH_VIEW_OPTIONS: Record<keyof MeshViewOptions, true> = { peers: true, timeoutMs: true }
+
 /** Flush waits this long unless told otherwise. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
 
@@ -136,6 +139,11 @@ const DEFAULT_VIEW_TIMEOUT_MS = 1_000
 /** @throws TypeError unless the `fn` a JavaScript caller gave is a function (was "fn is not a function", after opening the doc). */
 function checkFunction (caller: string, fn: unknown): void {
   if (typeof fn !== 'function') throw new TypeError(`${caller}: fn must be a function, got ${fn === null ? 'null' : typeof fn}`)
+}
+
+/** @throws TypeError unless `ids` is an array of strings (a string was "block.filter is not a function"). */
+function checkPeerList (caller: string, ids: unknown): void {
+  if (!Array.isArray(ids) || !ids.every(id => typeof id === 'string')) throw new TypeError(`${caller}: peers must be an array of peer ids, got ${ids === null ? 'null' : Array.isArray(ids) ? 'an array of other things' : typeof ids}`)
 }
 
 function isThenable (value: unknown): value is PromiseLike<unknown> {
@@ -646,12 +654,14 @@ class MeshNodeImpl implements MeshNode {
   }
 
   partition (block: readonly string[]): void {
+    checkPeerList('partition', block)
     if (this.c.faults === undefined) throw new NotRunningError('this node has no fault injection')
     this.c.faults.block(block.filter(id => id !== this.id))
     this.log.info('fault injection: partitioned', { blocked: this.c.faults.blocked().length })
   }
 
   heal (ids?: readonly string[]): void {
+    if (ids !== undefined) checkPeerList('heal', ids)
     if (this.c.faults === undefined) throw new NotRunningError('this node has no fault injection')
     if (ids === undefined) this.c.faults.heal()
     else this.c.faults.unblock(ids)
@@ -694,6 +704,14 @@ class MeshNodeImpl implements MeshNode {
   }
 
   meshViews (options: MeshViewOptions = {}): Promise<Map<string, MeshView>> {
+    try {
+      checkOptionsObject('meshViews', options)
+      checkKnownOptions('meshViews', options, MESH_VIEW_OPTIONS)
+      checkTimeout('meshViews', options.timeoutMs)
+      if (options.peers !== undefined) checkPeerList('meshViews', options.peers)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     const peers = options.peers ?? this.membership.members().filter(m => m.id !== this.id && (m.state === 'alive' || m.state === 'suspect')).map(m => m.id)
     return new Promise((resolve) => { this.mesh.views.request(peers, options.timeoutMs ?? DEFAULT_VIEW_TIMEOUT_MS, resolve) })
   }

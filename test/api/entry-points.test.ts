@@ -6,7 +6,7 @@
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type * as Y from 'yjs'
 import { ConfigError, InvalidDocNameError, InvalidOpIdError, WriteConcernUnsatisfiableError, createLogger, createPeer, streamSink } from '../../src/index.js'
-import type { FlushOptions, Peer, PeerOptions, WriteOptions } from '../../src/index.js'
+import type { FlushOptions, MeshViewOptions, Peer, PeerOptions, WriteOptions } from '../../src/index.js'
 import { cleanup, tempDir } from '../helpers/procs.js'
 
 const LISTEN = ['/ip4/127.0.0.1/tcp/0']
@@ -228,5 +228,24 @@ describe('advertiseHttp', () => {
     expect(p.self()).toEqual(before)
     p.advertiseHttp('http://127.0.0.1:8080')
     expect(p.self().tags).toEqual({ 'murmur.http': 'http://127.0.0.1:8080' })
+  })
+})
+
+describe('meshViews, partition and heal', () => {
+  test('meshViews with options it cannot use: refused at once (a timeout past Node\'s timer limit gave up after 1 ms; null was "Cannot read properties of null")', async () => {
+    const p = await peer()
+    await expect(p.meshViews({ timeoutMs: 1e12 })).rejects.toThrow(/^meshViews: timeoutMs must be a number of ms from 0 to 2147483647, got 1000000000000$/)
+    await expect(p.meshViews({ timeoutMs: -1 })).rejects.toThrow(RangeError)
+    await expect(p.meshViews(null as unknown as MeshViewOptions)).rejects.toThrow(/^meshViews: options must be an object, got null$/)
+    await expect(p.meshViews({ peers: 'abc' as unknown as string[] })).rejects.toThrow(/^meshViews: peers must be an array of peer ids, got string$/)
+    await expect(p.meshViews({ timeout: 5 } as MeshViewOptions)).rejects.toThrow(/^meshViews: unknown option "timeout" \(did you mean timeoutMs\?\)$/)
+    expect(await p.meshViews({ timeoutMs: 10 })).toEqual(new Map())
+  })
+
+  test('partition and heal with something that is not a list of peer ids: a TypeError naming it (was "block.filter is not a function")', async () => {
+    const p = await peer()
+    expect(() => { p.partition('12D3KooW' as unknown as string[]) }).toThrow(/^partition: peers must be an array of peer ids, got string$/)
+    expect(() => { p.heal(null as unknown as string[]) }).toThrow(/^heal: peers must be an array of peer ids, got null$/)
+    expect(p.blocked()).toEqual([])
   })
 })
