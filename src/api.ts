@@ -10,6 +10,7 @@ import type { MembershipInit, MemberState } from './membership/index.js'
 import type { AwarenessEntry, MeshView, PresenceChange, PresenceInit, PresenceState } from './presence/index.js'
 import type { ReplicationInit, VersionVectorJSON } from './replication/index.js'
 
+/** What `createPeer` takes. A key that is none of these is a ConfigError naming it (a misspelt `dataDir` started an in-memory peer). */
 export interface PeerOptions {
   /**
    * Identity key and documents live here; the same dir gives the same peer id and every acknowledged
@@ -139,7 +140,8 @@ export interface PlacementView {
 /**
  * Options of a write (`write`, `delete`, `counter.add`). Outcomes: the promise resolves once the change is
  * durable here; it rejects with a refusal (nothing applied: StoreFailingError, RateLimitError, …) or with
- * OutcomeUnknownError (maybe applied): `writeOutcome(err)` tells which. README "Write outcomes".
+ * OutcomeUnknownError (maybe applied): `writeOutcome(err)` tells which. README "Write outcomes". A key that
+ * is none of these is a TypeError naming it, before anything is applied (a misspelt `opid` wrote without its key).
  */
 export interface WriteOptions {
   /** How many bytes the write adds, when known: a write that would take the doc past its size limit is refused before it runs. */
@@ -264,6 +266,8 @@ export interface Peer {
    *   refusal) if `fn` also deleted earlier list or text content or a nested type: those deletions stay.
    * @throws whatever `fn` throws, once the doc is durable: what `fn` changed before throwing is kept and
    *   replicated (Yjs has no rollback). Check first, then change.
+   * @throws TypeError, once the doc is durable, if `fn` returned a promise: `fn` runs synchronously in one
+   *   transaction, so what an async `fn` does after its first await is not part of the write. Await first.
    */
   write(name: string, fn: (doc: Y.Doc) => void, options?: WriteOptions): Promise<VersionVectorJSON>
   /**
