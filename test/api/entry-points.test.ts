@@ -18,6 +18,14 @@ async function peer (dataDir?: string): Promise<Peer> {
   return p
 }
 
+/** An in-memory peer whose warnings and errors are kept in `lines`. */
+async function loggedPeer (): Promise<{ p: Peer, lines: string[] }> {
+  const lines: string[] = []
+  const p = await createPeer({ listen: LISTEN, profile: 'local', logger: createLogger(streamSink((line) => { lines.push(line) }), 'warn') })
+  peers.push(p)
+  return { p, lines }
+}
+
 /** How a promise settled within `ms` (a hang is an answer too). */
 async function outcome (p: Promise<unknown>, ms = 2_000): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined
@@ -112,9 +120,7 @@ describe('options objects a JavaScript caller gets wrong', () => {
 
 describe('event listeners', () => {
   test('a listener that throws: the write, the other listeners and the peer go on, and the error is logged (it vanished without a trace)', async () => {
-    const lines: string[] = []
-    const p = await createPeer({ listen: LISTEN, profile: 'local', logger: createLogger(streamSink((line) => { lines.push(line) }), 'warn') })
-    peers.push(p)
+    const { p, lines } = await loggedPeer()
     const heard: string[] = []
     p.on('doc', () => { throw new Error('my listener broke') })
     p.on('doc', (e) => { heard.push(e.name) })
@@ -189,9 +195,7 @@ describe('misspelt or mistyped options', () => {
 
 describe('write with a function that is async', () => {
   test('rejects with a TypeError once durable, and its later failure is logged, not an unhandled rejection that ended the process', async () => {
-    const lines: string[] = []
-    const p = await createPeer({ listen: LISTEN, profile: 'local', logger: createLogger(streamSink((line) => { lines.push(line) }), 'warn') })
-    peers.push(p)
+    const { p, lines } = await loggedPeer()
     const unhandled: unknown[] = []
     const onUnhandled = (err: unknown): void => { unhandled.push(err) }
     process.on('unhandledRejection', onUnhandled)
