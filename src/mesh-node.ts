@@ -197,6 +197,9 @@ class MeshNodeImpl implements MeshNode {
   private readonly writeAckMs = new Histogram()
   private readonly antiEntropyRoundMs = new Histogram()
   private stopping: Promise<void> | undefined
+  private stopCalled = false
+  /** The waits for other peers' answers under way (`firstExchange`, a read's pause before asking again), each ended by calling it. */
+  private readonly exchanges = new Set<() => void>()
   private seedCount = 0
 
   constructor (private readonly c: MeshNodeComponents, init: MeshNodeInit) {
@@ -307,6 +310,8 @@ class MeshNodeImpl implements MeshNode {
       await new Promise<void>((resolve) => {
         this.replicator.refetch(name, () => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve, answers.nobodyHasIt) })
       }).finally(answers.off)
+      // Stopped meanwhile: the doc is destroyed, and edits made on it would go nowhere.
+      if (this.stopCalled) throw new NotRunningError(`the peer stopped while "${name}" was being opened`)
       return doc
     }).finally(() => { this.initialFetches.delete(name) })
     this.initialFetches.set(name, opening)
@@ -438,14 +443,29 @@ class MeshNodeImpl implements MeshNode {
             return
           }
           this.firstExchange(name, waitMs, () => {
+            if (this.stopCalled) {
+              offAbsent()
+              cb(new NotRunningError(`the peer stopped while asking other peers for "${name}"`))
+              return
+            }
             const left = deadline - this.c.clock.now()
             // A peer said it holds the doc, but nothing of it arrived: ask again rather than read an empty
             // doc. The exchange may have come back empty because the holders were busy exchanging it with
             // someone else (a guest handing it over): a short pause, then another round. The same while a
             // home has not answered.
             const settled = has() || answers.nobodyHasIt()
-            if (settled || left <= REFETCH_PAUSE_MS) conclude()
-            else this.c.clock.setTimeout(() => { ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS)) }, REFETCH_PAUSE_MS)
+            if (settled || left <= REFETCH_PAUSE_MS) {
+              conclude()
+              return
+            }
+            // A wait `stop` ends too: the next ask then finds replication stopped.
+            const again = (): void => {
+              this.exchanges.delete(again)
+              pause.cancel()
+              ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS))
+            }
+            const pause = this.c.clock.setTimeout(again, REFETCH_PAUSE_MS)
+            this.exchanges.add(again)
           }, answers.nobodyHasIt)
         })
       }
@@ -474,6 +494,7 @@ class MeshNodeImpl implements MeshNode {
     const finish = (): void => {
       if (finished) return
       finished = true
+      this.exchanges.delete(finish)
       timer.cancel()
       offSynced()
       offChange()
@@ -481,6 +502,7 @@ class MeshNodeImpl implements MeshNode {
       done()
     }
     const timer = this.c.clock.setTimeout(finish, waitMs)
+    this.exchanges.add(finish)
     const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) finish() })
     const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') finish() })
     // Every peer that could hold it said it holds none: no need to wait out the rest of `waitMs`.
@@ -755,6 +777,8 @@ class MeshNodeImpl implements MeshNode {
   }
 
   stop (): Promise<void> {
+    // Set first: shutdown runs its first steps before `stopping` is assigned, and the waits they end look here.
+    this.stopCalled = true
     this.stopping ??= this.shutdown()
     return this.stopping
   }
@@ -765,6 +789,8 @@ class MeshNodeImpl implements MeshNode {
     this.mesh.stop() // says bye while the transport is still up
     this.replicator.stop()
     this.membership.stop()
+    // Reads waiting for other peers' answers end now (NotRunningError), not up to a second after the stop.
+    for (const finish of [...this.exchanges]) finish()
     this.events.removeAll()
     await this.c.close?.()
   }

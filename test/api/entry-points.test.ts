@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type * as Y from 'yjs'
-import { ConfigError, InvalidDocNameError, InvalidOpIdError, WriteConcernUnsatisfiableError, createLogger, createPeer, streamSink } from '../../src/index.js'
+import { ConfigError, InvalidDocNameError, InvalidOpIdError, NotRunningError, WriteConcernUnsatisfiableError, createLogger, createPeer, streamSink } from '../../src/index.js'
 import type { FlushOptions, MeshViewOptions, Peer, PeerOptions, WriteOptions } from '../../src/index.js'
 import { cleanup, tempDir } from '../helpers/procs.js'
 
@@ -251,5 +251,27 @@ describe('meshViews, partition and heal', () => {
     expect(() => { p.partition('12D3KooW' as unknown as string[]) }).toThrow(/^partition: peers must be an array of peer ids, got string$/)
     expect(() => { p.heal(null as unknown as string[]) }).toThrow(/^heal: peers must be an array of peer ids, got null$/)
     expect(p.blocked()).toEqual([])
+  })
+})
+
+describe('stop while reads wait for other peers', () => {
+  test('doc, hold, read, find and delete waiting for a peer reject with NotRunningError at once (doc and hold resolved a second later with a destroyed Y.Doc)', async () => {
+    const a = await peer()
+    const b = await createPeer({ listen: LISTEN, profile: 'local', bootstrap: a.addresses() })
+    peers.push(b)
+    const deadline = Date.now() + 5_000
+    while (a.members().filter(m => m.state === 'alive').length < 2 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+    // b stays alive in a's view but answers nothing: each call waits for it.
+    a.partition([b.id])
+    b.partition([a.id])
+    const waiting = [a.doc('n1'), a.hold('n2'), a.read('n3', d => d.guid), a.find('n4'), a.delete('n5')]
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const stopped = Date.now()
+    await a.stop()
+    const outcomes = await Promise.all(waiting.map(async w => await outcome(w, 2_000)))
+    for (const o of outcomes) {
+      expect(o).toBeInstanceOf(NotRunningError)
+    }
+    expect(Date.now() - stopped).toBeLessThan(300)
   })
 })
