@@ -226,11 +226,13 @@ class MeshNodeImpl implements MeshNode {
       view: () => this.meshView()
     }, init.presence)
     const docs = this.mesh.docs
+    // Presence docs are docs (y-websocket rooms, GET /docs/:name/presence): a name no doc can have was
+    // joined, and a number then threw from the frame encoder with the doc joined all the same.
     this.presence = {
-      join: doc => docs.join(doc),
+      join: (doc) => { assertDocName(doc); return docs.join(doc) },
       isJoined: doc => docs.isJoined(doc),
-      setLocal: (doc, entries) => docs.setLocal(doc, entries),
-      removeLocal: (doc, ids) => docs.removeLocal(doc, ids),
+      setLocal: (doc, entries) => { assertDocName(doc); return docs.setLocal(doc, entries) },
+      removeLocal: (doc, ids) => { assertDocName(doc); return docs.removeLocal(doc, ids) },
       states: doc => docs.states(doc),
       entry: (doc, clientId) => docs.entry(doc, clientId),
       onChange: listener => docs.on('change', listener)
