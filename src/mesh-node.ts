@@ -198,6 +198,8 @@ class MeshNodeImpl implements MeshNode {
   private readonly antiEntropyRoundMs = new Histogram()
   private stopping: Promise<void> | undefined
   private stopCalled = false
+  /** How deep this turn is inside a change: a write's fn, a `doc` listener (see letGo). */
+  private changing = 0
   /** The waits for other peers' answers under way (`firstExchange`, a read's pause before asking again), each ended by calling it. */
   private readonly exchanges = new Set<() => void>()
   private seedCount = 0
@@ -242,7 +244,12 @@ class MeshNodeImpl implements MeshNode {
       this.membership.on(type, (m) => { this.events.emit('member', { type: type as MemberEventType, member: memberView(m) }) })
     }
     this.replicator.on('change', (e) => {
-      this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
+      this.changing++
+      try {
+        this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
+      } finally {
+        this.changing--
+      }
     })
     this.replicator.on('durable', (e) => { this.events.emit('durable', { name: e.doc, version: e.version }) })
     this.replicator.on('synced', (e) => { this.antiEntropyRoundMs.observe(e.durationMs) })
@@ -293,7 +300,7 @@ class MeshNodeImpl implements MeshNode {
           return
         }
         this.holds.delete(name)
-        if (!this.appOpen.has(name)) this.replicator.close(name)
+        this.letGo(name)
       }
     }
   }
@@ -378,7 +385,18 @@ class MeshNodeImpl implements MeshNode {
     assertDocName(name)
     this.appOpen.delete(name)
     // A doc something else holds (a y-websocket room) stays open until its last hold is released.
-    if (!this.holds.has(name)) this.replicator.close(name)
+    this.letGo(name)
+  }
+
+  /**
+   * Closes `name` in the replicator unless the app or a hold still has it open. From inside a change — a
+   * write's fn, a `doc` listener — only once the change is over: its update is not in the store's log yet,
+   * so the doc was evicted with it (the write resolved "durable" with an empty version, the change gone).
+   */
+  private letGo (name: string): void {
+    if (this.appOpen.has(name) || this.holds.has(name)) return
+    if (this.changing > 0) queueMicrotask(() => { this.letGo(name) })
+    else this.replicator.close(name)
   }
 
   async delete (name: string, options: WriteOptions = {}): Promise<VersionVectorJSON> {
@@ -518,7 +536,13 @@ class MeshNodeImpl implements MeshNode {
     // of it ran, and a throw after its first await was an unhandled rejection that ended the process.
     let promised = false
     const run = (doc: Y.Doc): void => {
-      const returned: unknown = fn(doc)
+      this.changing++
+      let returned: unknown
+      try {
+        returned = fn(doc)
+      } finally {
+        this.changing--
+      }
       if (!isThenable(returned)) return
       promised = true
       returned.then(undefined, (err: unknown) => { this.log.warn(`the async fn of a write to "${name}" failed after the write was answered`, { error: String(err) }) })
