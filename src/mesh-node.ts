@@ -390,12 +390,12 @@ class MeshNodeImpl implements MeshNode {
 
   /**
    * Closes `name` in the replicator unless the app or a hold still has it open. From inside a change — a
-   * write's fn, a `doc` listener — only once the change is over: its update is not in the store's log yet,
+   * write's fn, a `doc` listener, a transaction on the live doc — only once the change is over: its update is not in the store's log yet,
    * so the doc was evicted with it (the write resolved "durable" with an empty version, the change gone).
    */
   private letGo (name: string): void {
     if (this.appOpen.has(name) || this.holds.has(name)) return
-    if (this.changing > 0) queueMicrotask(() => { this.letGo(name) })
+    if (this.changing > 0 || (this.replicator.doc(name)?._transaction ?? null) !== null) queueMicrotask(() => { this.letGo(name) })
     else this.replicator.close(name)
   }
 

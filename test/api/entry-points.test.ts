@@ -288,7 +288,7 @@ describe('stop while reads wait for other peers', () => {
 })
 
 describe('closing a doc in the middle of a write to it', () => {
-  test('close from the write\'s fn or from a doc listener keeps the write (it resolved "durable" with an empty version, and the change was gone)', async () => {
+  test('close from the write\'s fn, a doc listener or a transaction on the live doc keeps the change (it resolved "durable" with an empty version, and the change was gone)', async () => {
     const dataDir = tempDir('murmur-qa-lib-')
     const p = await peer(dataDir)
     await p.doc('in-fn')
@@ -300,8 +300,12 @@ describe('closing a doc in the middle of a write to it', () => {
     expect(Object.keys(inListener)).toHaveLength(1)
     const held = await p.hold('in-release')
     await p.write('in-release', (d) => { d.getMap('kv').set('k', 3); held.release() })
+    const live = await p.doc('in-transact')
+    live.transact(() => { live.getMap('kv').set('k', 4); p.close('in-transact') })
+    await p.flush('in-transact', { replicas: 1 })
     await p.stop()
     const again = await peer(dataDir)
+    expect(await again.read('in-transact', d => d.getMap('kv').get('k'))).toBe(4)
     expect(await again.read('in-fn', d => d.getMap('kv').get('k'))).toBe(1)
     expect(await again.read('in-listener', d => d.getMap('kv').get('k'))).toBe(2)
     expect(await again.read('in-release', d => d.getMap('kv').get('k'))).toBe(3)
