@@ -273,6 +273,8 @@ export interface Peer {
   /**
    * The app is done with the live Y.Doc `doc`/`find`/`counter` gave it: it may be destroyed from now on
    * (its memory freed). The document itself stays, replicated as before; `doc(name)` opens it again.
+   * Called inside a change (a write's `fn`, a `doc` listener, a transaction on the live doc), it takes effect
+   * once the change is over.
    */
   close(name: string): void
   /**
@@ -382,7 +384,8 @@ export interface Peer {
   leave(): Promise<void>
   /**
    * Stops everything (closing connections and the store). Writes under way first get their outcome (durable,
-   * within at most 3 s); writes made once it was called are refused (NotRunningError, nothing applied).
+   * within at most 3 s); writes made once it was called are refused (NotRunningError, nothing applied), and
+   * reads still waiting for other peers (`doc`, `find`, `read`, `delete`, `hold`) reject with NotRunningError.
    * Idempotent.
    */
   stop(): Promise<void>
