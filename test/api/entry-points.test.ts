@@ -76,7 +76,7 @@ describe('doc names that are not strings (refused by assertDocName since main\'s
 
   test('presence with a name no doc can have: InvalidDocNameError, nothing joined (5 was joined, and with another member up then threw a TypeError from the frame encoder; NUL and 100,000 characters were joined)', async () => {
     const p = await peer()
-    const entries = [{ client: 1, clock: 1, state: '{}' }]
+    const entries = [{ clientId: 1, clock: 1, state: '{}' }]
     for (const name of [5, '\u0000', 'x'.repeat(100_000)]) {
       expect(() => p.presence.join(loose(name)), String(name).slice(0, 10)).toThrow(InvalidDocNameError)
       expect(() => p.presence.setLocal(loose(name), entries)).toThrow(InvalidDocNameError)
