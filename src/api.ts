@@ -10,6 +10,7 @@ import type { MembershipInit, MemberState } from './membership/index.js'
 import type { AwarenessEntry, MeshView, PresenceChange, PresenceInit, PresenceState } from './presence/index.js'
 import type { ReplicationInit, VersionVectorJSON } from './replication/index.js'
 
+/** What `createPeer` takes. A key that is none of these is a ConfigError naming it (a misspelt `dataDir` started an in-memory peer). */
 export interface PeerOptions {
   /**
    * Identity key and documents live here; the same dir gives the same peer id and every acknowledged
@@ -139,7 +140,8 @@ export interface PlacementView {
 /**
  * Options of a write (`write`, `delete`, `counter.add`). Outcomes: the promise resolves once the change is
  * durable here; it rejects with a refusal (nothing applied: StoreFailingError, RateLimitError, …) or with
- * OutcomeUnknownError (maybe applied): `writeOutcome(err)` tells which. README "Write outcomes".
+ * OutcomeUnknownError (maybe applied): `writeOutcome(err)` tells which. README "Write outcomes". A key that
+ * is none of these is a TypeError naming it, before anything is applied (a misspelt `opid` wrote without its key).
  */
 export interface WriteOptions {
   /** How many bytes the write adds, when known: a write that would take the doc past its size limit is refused before it runs. */
@@ -264,11 +266,15 @@ export interface Peer {
    *   refusal) if `fn` also deleted earlier list or text content or a nested type: those deletions stay.
    * @throws whatever `fn` throws, once the doc is durable: what `fn` changed before throwing is kept and
    *   replicated (Yjs has no rollback). Check first, then change.
+   * @throws TypeError, once the doc is durable, if `fn` returned a promise: `fn` runs synchronously in one
+   *   transaction, so what an async `fn` does after its first await is not part of the write. Await first.
    */
   write(name: string, fn: (doc: Y.Doc) => void, options?: WriteOptions): Promise<VersionVectorJSON>
   /**
    * The app is done with the live Y.Doc `doc`/`find`/`counter` gave it: it may be destroyed from now on
    * (its memory freed). The document itself stays, replicated as before; `doc(name)` opens it again.
+   * Called inside a change (a write's `fn`, a `doc` listener, a transaction on the live doc), it takes effect
+   * once the change is over.
    */
   close(name: string): void
   /**
@@ -301,7 +307,9 @@ export interface Peer {
   /**
    * Resolves once `replicas` durable copies on distinct peers hold everything this peer had of `name` when
    * it was called (a write concern, Akka's WriteTo(n)); rejects with TimeoutError (the write itself stays
-   * durable here and keeps replicating) or DocNotFoundError.
+   * durable here and keeps replicating) or DocNotFoundError. Rejects at once, waiting for nothing, with
+   * WriteConcernUnsatisfiableError when fewer members are up (alive or suspect) than could hold the copies —
+   * this peer's own counting only with a data dir — and with a RangeError for more than R.
    */
   flush(name: string, options: FlushOptions): Promise<VersionVectorJSON>
   /** The peers that home `name` (R of them, or every member when fewer are alive), as this peer sees it. */
@@ -328,6 +336,10 @@ export interface Peer {
   nobodyToJoin(): boolean
   /** This peer as a member. */
   self(): MemberView
+  /**
+   * Calls `listener` on each event of `type`; returns the function that unsubscribes it. A listener that
+   * throws does not stop the peer nor the other listeners. @throws TypeError for an unknown `type`.
+   */
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void
   /**
    * Joins the mesh of the peers at `addrs` (multiaddrs as for `bootstrap`, DNS names included): a full
@@ -372,7 +384,8 @@ export interface Peer {
   leave(): Promise<void>
   /**
    * Stops everything (closing connections and the store). Writes under way first get their outcome (durable,
-   * within at most 3 s); writes made once it was called are refused (NotRunningError, nothing applied).
+   * within at most 3 s); writes made once it was called are refused (NotRunningError, nothing applied), and
+   * reads still waiting for other peers (`doc`, `find`, `read`, `delete`, `hold`) reject with NotRunningError.
    * Idempotent.
    */
   stop(): Promise<void>

@@ -14,7 +14,7 @@ import type { Counter, DocHold, DocSummary, FlushOptions, JoinFailure, JoinOutco
 import type { Clock } from './core/clock.js'
 import { requireStringRecord } from './core/config.js'
 import { checkMemberTags } from './core/member-text.js'
-import { checkCopies, checkTimeout, writeOptionsOf } from './write-options.js'
+import { WriteConcernUnsatisfiableError, checkCopies, checkKnownOptions, checkOptionsObject, checkTimeout, unsatisfiableFlush, writeOptionsOf } from './write-options.js'
 import type { PeerDirectory } from './core/directory.js'
 import type { DocStore } from './core/doc-store.js'
 import { TypedEmitter } from './core/emitter.js'
@@ -104,6 +104,15 @@ export interface MeshNode extends Peer {
   readonly started: Promise<void>
 }
 
+/** The events `on` takes: every key of PeerEvents (the type makes sure none is missing). */
+const PEER_EVENTS: Record<keyof PeerEvents, true> = { member: true, doc: true, durable: true }
+
+/** The options `flush` takes. */
+const FLUSH_OPTIONS: Record<keyof FlushOptions, true> = { replicas: true, timeoutMs: true }
+
+/** The options `meshViews` takes. */
+const MESH_VIEW_OPTIONS: Record<keyof MeshViewOptions, true> = { peers: true, timeoutMs: true }
+
 /** Flush waits this long unless told otherwise. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
 
@@ -126,6 +135,20 @@ const STOP_DRAIN_MS = 3_000
 const LEAVE_HANDOFF_MS = 1_000
 /** meshViews(): how long to wait for peers' views by default. */
 const DEFAULT_VIEW_TIMEOUT_MS = 1_000
+
+/** @throws TypeError unless the `fn` a JavaScript caller gave is a function (was "fn is not a function", after opening the doc). */
+function checkFunction (caller: string, fn: unknown): void {
+  if (typeof fn !== 'function') throw new TypeError(`${caller}: fn must be a function, got ${fn === null ? 'null' : typeof fn}`)
+}
+
+/** @throws TypeError unless `ids` is an array of strings (a string was "block.filter is not a function"). */
+function checkPeerList (caller: string, ids: unknown): void {
+  if (!Array.isArray(ids) || !ids.every(id => typeof id === 'string')) throw new TypeError(`${caller}: peers must be an array of peer ids, got ${ids === null ? 'null' : Array.isArray(ids) ? 'an array of other things' : typeof ids}`)
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
 
 export function memberView (m: MemberInfo): MemberView {
   return { peerId: m.id, name: m.name, state: m.state, incarnation: m.incarnation, addrs: [...m.addrs], tags: { ...m.tags } }
@@ -174,6 +197,11 @@ class MeshNodeImpl implements MeshNode {
   private readonly writeAckMs = new Histogram()
   private readonly antiEntropyRoundMs = new Histogram()
   private stopping: Promise<void> | undefined
+  private stopCalled = false
+  /** How deep this turn is inside a change: a write's fn, a `doc` listener (see letGo). */
+  private changing = 0
+  /** The waits for other peers' answers under way (`firstExchange`, a read's pause before asking again), each ended by calling it. */
+  private readonly exchanges = new Set<() => void>()
   private seedCount = 0
 
   constructor (private readonly c: MeshNodeComponents, init: MeshNodeInit) {
@@ -200,11 +228,13 @@ class MeshNodeImpl implements MeshNode {
       view: () => this.meshView()
     }, init.presence)
     const docs = this.mesh.docs
+    // Presence docs are docs (y-websocket rooms, GET /docs/:name/presence): a name no doc can have was
+    // joined, and a number then threw from the frame encoder with the doc joined all the same.
     this.presence = {
-      join: doc => docs.join(doc),
+      join: (doc) => { assertDocName(doc); return docs.join(doc) },
       isJoined: doc => docs.isJoined(doc),
-      setLocal: (doc, entries) => docs.setLocal(doc, entries),
-      removeLocal: (doc, ids) => docs.removeLocal(doc, ids),
+      setLocal: (doc, entries) => { assertDocName(doc); return docs.setLocal(doc, entries) },
+      removeLocal: (doc, ids) => { assertDocName(doc); return docs.removeLocal(doc, ids) },
       states: doc => docs.states(doc),
       entry: (doc, clientId) => docs.entry(doc, clientId),
       onChange: listener => docs.on('change', listener)
@@ -214,7 +244,12 @@ class MeshNodeImpl implements MeshNode {
       this.membership.on(type, (m) => { this.events.emit('member', { type: type as MemberEventType, member: memberView(m) }) })
     }
     this.replicator.on('change', (e) => {
-      this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
+      this.changing++
+      try {
+        this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
+      } finally {
+        this.changing--
+      }
     })
     this.replicator.on('durable', (e) => { this.events.emit('durable', { name: e.doc, version: e.version }) })
     this.replicator.on('synced', (e) => { this.antiEntropyRoundMs.observe(e.durationMs) })
@@ -265,7 +300,7 @@ class MeshNodeImpl implements MeshNode {
           return
         }
         this.holds.delete(name)
-        if (!this.appOpen.has(name)) this.replicator.close(name)
+        this.letGo(name)
       }
     }
   }
@@ -284,6 +319,8 @@ class MeshNodeImpl implements MeshNode {
       await new Promise<void>((resolve) => {
         this.replicator.refetch(name, () => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve, answers.nobodyHasIt) })
       }).finally(answers.off)
+      // Stopped meanwhile: the doc is destroyed, and edits made on it would go nowhere.
+      if (this.stopCalled) throw new NotRunningError(`the peer stopped while "${name}" was being opened`)
       return doc
     }).finally(() => { this.initialFetches.delete(name) })
     this.initialFetches.set(name, opening)
@@ -301,6 +338,11 @@ class MeshNodeImpl implements MeshNode {
   }
 
   read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T | undefined> {
+    try {
+      checkFunction('read', fn)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean): void => {
         this.locate(name, (err, found, local) => {
@@ -343,7 +385,18 @@ class MeshNodeImpl implements MeshNode {
     assertDocName(name)
     this.appOpen.delete(name)
     // A doc something else holds (a y-websocket room) stays open until its last hold is released.
-    if (!this.holds.has(name)) this.replicator.close(name)
+    this.letGo(name)
+  }
+
+  /**
+   * Closes `name` in the replicator unless the app or a hold still has it open. From inside a change — a
+   * write's fn, a `doc` listener, a transaction on the live doc — only once the change is over: its update is not in the store's log yet,
+   * so the doc was evicted with it (the write resolved "durable" with an empty version, the change gone).
+   */
+  private letGo (name: string): void {
+    if (this.appOpen.has(name) || this.holds.has(name)) return
+    if (this.changing > 0 || (this.replicator.doc(name)?._transaction ?? null) !== null) queueMicrotask(() => { this.letGo(name) })
+    else this.replicator.close(name)
   }
 
   async delete (name: string, options: WriteOptions = {}): Promise<VersionVectorJSON> {
@@ -410,14 +463,29 @@ class MeshNodeImpl implements MeshNode {
             return
           }
           this.firstExchange(name, waitMs, () => {
+            if (this.stopCalled) {
+              offAbsent()
+              cb(new NotRunningError(`the peer stopped while asking other peers for "${name}"`))
+              return
+            }
             const left = deadline - this.c.clock.now()
             // A peer said it holds the doc, but nothing of it arrived: ask again rather than read an empty
             // doc. The exchange may have come back empty because the holders were busy exchanging it with
             // someone else (a guest handing it over): a short pause, then another round. The same while a
             // home has not answered.
             const settled = has() || answers.nobodyHasIt()
-            if (settled || left <= REFETCH_PAUSE_MS) conclude()
-            else this.c.clock.setTimeout(() => { ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS)) }, REFETCH_PAUSE_MS)
+            if (settled || left <= REFETCH_PAUSE_MS) {
+              conclude()
+              return
+            }
+            // A wait `stop` ends too: the next ask then finds replication stopped.
+            const again = (): void => {
+              this.exchanges.delete(again)
+              pause.cancel()
+              ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS))
+            }
+            const pause = this.c.clock.setTimeout(again, REFETCH_PAUSE_MS)
+            this.exchanges.add(again)
           }, answers.nobodyHasIt)
         })
       }
@@ -446,6 +514,7 @@ class MeshNodeImpl implements MeshNode {
     const finish = (): void => {
       if (finished) return
       finished = true
+      this.exchanges.delete(finish)
       timer.cancel()
       offSynced()
       offChange()
@@ -453,6 +522,7 @@ class MeshNodeImpl implements MeshNode {
       done()
     }
     const timer = this.c.clock.setTimeout(finish, waitMs)
+    this.exchanges.add(finish)
     const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) finish() })
     const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') finish() })
     // Every peer that could hold it said it holds none: no need to wait out the rest of `waitMs`.
@@ -460,11 +530,28 @@ class MeshNodeImpl implements MeshNode {
   }
 
   async write (name: string, fn: (doc: Y.Doc) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
+    checkFunction('write', fn)
     const { options: checked, rethrow } = writeOptionsOf('write', options)
+    // An async `fn` (TypeScript lets one stand for a `=> void`): the write was acknowledged before the rest
+    // of it ran, and a throw after its first await was an unhandled rejection that ended the process.
+    let promised = false
+    const run = (doc: Y.Doc): void => {
+      this.changing++
+      let returned: unknown
+      try {
+        returned = fn(doc)
+      } finally {
+        this.changing--
+      }
+      if (!isThenable(returned)) return
+      promised = true
+      returned.then(undefined, (err: unknown) => { this.log.warn(`the async fn of a write to "${name}" failed after the write was answered`, { error: String(err) }) })
+    }
     const started = this.c.clock.now()
-    const version = await this.replicator.write(name, fn, checked)
+    const version = await this.replicator.write(name, run, checked)
     this.writeAckMs.observe(this.c.clock.now() - started)
     rethrow()
+    if (promised) throw new TypeError('write: fn returned a promise: a write runs fn synchronously, in one transaction; what it does after an await is not part of the write')
     return version
   }
 
@@ -487,11 +574,17 @@ class MeshNodeImpl implements MeshNode {
 
   flush (name: string, options: FlushOptions): Promise<VersionVectorJSON> {
     try {
+      checkOptionsObject('flush', options, ' { replicas, timeoutMs? }')
+      checkKnownOptions('flush', options, FLUSH_OPTIONS)
+      assertDocName(name)
       checkTimeout('flush', options.timeoutMs)
       checkCopies(options.replicas, this.replicator.replicas)
     } catch (err) {
       return Promise.reject(err)
     }
+    const up = this.membership.members().filter(m => m.state === 'alive' || m.state === 'suspect').length
+    const unsatisfiable = this.replicator.holds(name) ? unsatisfiableFlush(name, options.replicas, up, this.c.store.durable) : undefined
+    if (unsatisfiable !== undefined) return Promise.reject(new WriteConcernUnsatisfiableError(unsatisfiable))
     return this.replicator.flush(name, { replicas: options.replicas, timeoutMs: options.timeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS })
   }
 
@@ -509,6 +602,8 @@ class MeshNodeImpl implements MeshNode {
   }
 
   async counter (name: string, mapName = COUNTER_MAP): Promise<Counter> {
+    const map: unknown = mapName
+    if (typeof map !== 'string') throw new TypeError(`counter: mapName must be a string, got ${map === null ? 'null' : typeof map}`)
     const doc = await this.replicator.open(name)
     this.appOpen.add(name) // the app's, as `doc` and `find`: a room's release leaves it open
     const counter = new PNCounter(doc, this.id, mapName)
@@ -540,7 +635,19 @@ class MeshNodeImpl implements MeshNode {
   }
 
   on<K extends keyof PeerEvents>(type: K, listener: (event: PeerEvents[K]) => void): () => void {
-    return this.events.on(type, listener)
+    // A misspelt event or a listener that is no function was accepted and never heard of again.
+    if (!Object.hasOwn(PEER_EVENTS, type)) throw new TypeError(`on: unknown event ${JSON.stringify(type)}: one of ${Object.keys(PEER_EVENTS).join(', ')}`)
+    const given: unknown = listener
+    if (typeof given !== 'function') throw new TypeError(`on: the listener must be a function, got ${given === null ? 'null' : typeof given}`)
+    // Isolated, as every listener of the peer's parts is (a throw must not break the loop that emitted the
+    // event), and logged: the app's own bug vanished without a trace, even with DEBUG=murmur.
+    return this.events.on(type, (event) => {
+      try {
+        listener(event)
+      } catch (err) {
+        this.log.warn(`a listener of peer.on("${type}") threw`, { error: String(err) })
+      }
+    })
   }
 
   async join (addrs: readonly string[]): Promise<JoinOutcome> {
@@ -595,12 +702,14 @@ class MeshNodeImpl implements MeshNode {
   }
 
   partition (block: readonly string[]): void {
+    checkPeerList('partition', block)
     if (this.c.faults === undefined) throw new NotRunningError('this node has no fault injection')
     this.c.faults.block(block.filter(id => id !== this.id))
     this.log.info('fault injection: partitioned', { blocked: this.c.faults.blocked().length })
   }
 
   heal (ids?: readonly string[]): void {
+    if (ids !== undefined) checkPeerList('heal', ids)
     if (this.c.faults === undefined) throw new NotRunningError('this node has no fault injection')
     if (ids === undefined) this.c.faults.heal()
     else this.c.faults.unblock(ids)
@@ -643,11 +752,23 @@ class MeshNodeImpl implements MeshNode {
   }
 
   meshViews (options: MeshViewOptions = {}): Promise<Map<string, MeshView>> {
+    try {
+      checkOptionsObject('meshViews', options)
+      checkKnownOptions('meshViews', options, MESH_VIEW_OPTIONS)
+      checkTimeout('meshViews', options.timeoutMs)
+      if (options.peers !== undefined) checkPeerList('meshViews', options.peers)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     const peers = options.peers ?? this.membership.members().filter(m => m.id !== this.id && (m.state === 'alive' || m.state === 'suspect')).map(m => m.id)
     return new Promise((resolve) => { this.mesh.views.request(peers, options.timeoutMs ?? DEFAULT_VIEW_TIMEOUT_MS, resolve) })
   }
 
   advertiseHttp (url: string | undefined): void {
+    // Checked before anything changes: a number was set as our tag, then failed deep inside.
+    const given: unknown = url
+    if (given !== undefined && typeof given !== 'string') throw new TypeError(`advertiseHttp: the URL must be a string or undefined, got ${given === null ? 'null' : typeof given}`)
+    if (url !== undefined) checkMemberTags({ [HTTP_TAG]: url }, 'advertiseHttp')
     this.httpUrl = url
     // Also as a member tag: gossiped with membership, so every member knows it — also across a partition,
     // when this peer cannot be asked (the /mesh page then reaches it over HTTP). A tag the user set wins.
@@ -682,6 +803,8 @@ class MeshNodeImpl implements MeshNode {
   }
 
   stop (): Promise<void> {
+    // Set first: shutdown runs its first steps before `stopping` is assigned, and the waits they end look here.
+    this.stopCalled = true
     this.stopping ??= this.shutdown()
     return this.stopping
   }
@@ -692,6 +815,8 @@ class MeshNodeImpl implements MeshNode {
     this.mesh.stop() // says bye while the transport is still up
     this.replicator.stop()
     this.membership.stop()
+    // Reads waiting for other peers' answers end now (NotRunningError), not up to a second after the stop.
+    for (const finish of [...this.exchanges]) finish()
     this.events.removeAll()
     await this.c.close?.()
   }

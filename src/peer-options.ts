@@ -9,6 +9,7 @@ import type { PeerOptions } from './api.js'
 import { requireStringRecord } from './core/config.js'
 import { ConfigError } from './core/errors.js'
 import { checkMemberTags, memberTextProblem } from './core/member-text.js'
+import { closest } from './cli/suggest.js'
 import { terminalSafe, terminalSafeJson } from './core/terminal-safe.js'
 import { isPeerId, parseMultiaddr, tcpAddrProblem } from './net/addresses.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from './net/config.js'
@@ -58,8 +59,38 @@ export function checkPeerIds (option: 'allowPeers' | 'setAllowedPeers', value: u
 // How many tags a member may set lives beside the tag it keeps room for (presence/tag-count.ts).
 export { MAX_USER_TAGS, tagCountProblem } from './presence/tag-count.js'
 
+/** Every option createPeer takes (the type makes sure none is missing). */
+const PEER_OPTIONS: Record<keyof PeerOptions, true> = {
+  dataDir: true, listen: true, bootstrap: true, name: true, tags: true, psk: true, allowPeers: true, mdns: true, advertise: true,
+  datagrams: true, rejoin: true, profile: true, membership: true, replication: true, presence: true, logger: true
+}
+
+/**
+ * The first key of `options` not in `known`, as a message: `unknown option "dataDri" (did you mean dataDir?)`,
+ * or the options there are when none is near. A misspelt option was ignored: `dataDri` started an in-memory
+ * peer, `opid` a write without its idempotency key.
+ */
+export function unknownOption (options: object, known: readonly string[]): string | undefined {
+  const key = Object.keys(options).find(k => !known.includes(k))
+  if (key === undefined) return undefined
+  const near = closest(key, known)
+  return `unknown option ${shown(key)} (${near === undefined ? `options: ${known.join(', ')}` : `did you mean ${near}?`})`
+}
+
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error', 'child'] as const
+
 /** @throws ConfigError for the first option createPeer could not use as given. */
 export function checkPeerOptions (options: PeerOptions): void {
+  const given: unknown = options
+  if (typeof given !== 'object' || given === null) throw new ConfigError(`createPeer options must be an object, got ${given === null ? 'null' : typeof given}`)
+  const unknown = unknownOption(options, Object.keys(PEER_OPTIONS))
+  if (unknown !== undefined) throw new ConfigError(unknown)
+  const logger: unknown = options.logger
+  if (logger !== undefined && (typeof logger !== 'object' || logger === null || LOGGER_METHODS.some(m => typeof (logger as Record<string, unknown>)[m] !== 'function'))) {
+    throw new ConfigError(`logger must be a Logger (debug, info, warn, error and child functions; createLogger makes one), got ${shownJson(logger)}`)
+  }
+  const mdns: unknown = options.mdns
+  if (mdns !== undefined && typeof mdns !== 'boolean' && (typeof mdns !== 'object' || mdns === null)) throw new ConfigError(`mdns must be true, false or { cluster }, got ${shownJson(mdns)}`)
   checkAddrs('listen', options.listen)
   checkAddrs('bootstrap', options.bootstrap)
   checkAddrs('advertise', options.advertise)
