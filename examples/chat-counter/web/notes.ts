@@ -100,6 +100,16 @@ function renderStatus (): void {
       : 'offline: reconnecting to this peer…'
 }
 
+/** Bidirectional control characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). */
+const BIDI_CONTROL = /\p{Bidi_Control}/gu
+
+/**
+ * A name from awareness as shown: any client of any peer sets it, unchecked. Without bidirectional controls,
+ * as the chat shows names (render.js: "eve", RLO, "gnp.exe" read "eveexe.png"); nothing for one that is no
+ * string (an object whose conversion to text threw ended the list there, every name after it missing).
+ */
+const shownName = (name: unknown): string => typeof name === 'string' ? name.replace(BIDI_CONTROL, '') : ''
+
 function renderPeople (): void {
   people.replaceChildren()
   const states = [...provider.awareness.getStates().entries()].sort(([a], [b]) => a - b)
@@ -110,7 +120,9 @@ function renderPeople (): void {
     const dot = document.createElement('span')
     dot.className = 'dot'
     dot.style.backgroundColor = typeof user.color === 'string' ? user.color : '#888'
-    li.append(dot, document.createTextNode(user.name))
+    const name = document.createElement('bdi') // its own direction, isolated from " (you)" after it
+    name.textContent = shownName(user.name)
+    li.append(dot, name)
     if (clientId === ydoc.clientID) {
       const you = document.createElement('span')
       you.className = 'you'
