@@ -3,7 +3,7 @@
 # non-root (the image's `node` user, uid 1000), documents and identity in the /data volume.
 #
 #   docker build -t murmur .
-#   docker run -d -p 4001:4001 -v murmur-data:/data \
+#   docker run -d -p 4001:4001 -p 4001:4001/udp -v murmur-data:/data \
 #     -e MURMUR_HTTP_TOKEN=$(openssl rand -hex 16) \
 #     -e MURMUR_ADVERTISE=/ip4/<address the other peers reach>/tcp/4001 \
 #     -e MURMUR_BOOTSTRAP=/ip4/<a peer>/tcp/4001 murmur

@@ -7,11 +7,20 @@
  *
  *   node examples/chat-counter/server.ts --listen /ip4/127.0.0.1/tcp/4001 --http 8080 --data-dir .murmur/a
  */
-import { MURMUR_VERSION, describeError, peerHelp, runPeerCli } from '../../dist/cli/index.js'
-import { createLiveUpdates } from './live.ts'
-import { DOC, openChatCounter } from './model.ts'
-import { createAppRoutes } from './routes.ts'
+import { existsSync } from 'node:fs'
 import { loadStatic } from './static.ts'
+
+// The modules that import dist/ are loaded only once it is there: a static import of it failed on a checkout
+// not built yet before any line here ran, as an ERR_MODULE_NOT_FOUND stack trace.
+const missing = ['index.js', 'cli/index.js'].filter(f => !existsSync(new URL(`../../dist/${f}`, import.meta.url)))
+if (missing.length > 0) {
+  process.stderr.write(`chat-counter: dist/ is not built (no dist/${missing.join(', dist/')}): run \`npm run build\` first\n`)
+  process.exit(1)
+}
+const { MURMUR_VERSION, describeError, peerHelp, runPeerCli } = await import('../../dist/cli/index.js')
+const { createLiveUpdates } = await import('./live.ts')
+const { DOC, openChatCounter } = await import('./model.ts')
+const { createAppRoutes } = await import('./routes.ts')
 
 const HELP = `${peerHelp('node examples/chat-counter/server.ts')
   .replace(/^Starts a murmur peer.*$/m, 'Starts a murmur peer running the chat-counter app: the page, /api/* and the peer API on the --http port.')}`

@@ -214,9 +214,14 @@ export class ChatView {
     li.dataset.id = m.id
     if (m.from === this.myName) li.classList.add('mine')
     const when = new Date(m.at)
-    const time = el('time', undefined, (Date.now() - m.at < 20 * 3600_000 ? timeFormat : dateFormat).format(when))
-    time.dateTime = when.toISOString()
-    time.title = when.toLocaleString()
+    const time = el('time')
+    // Any client may write into the doc, and a safe integer can lie beyond a Date's ±8.64e15 ms: such a time
+    // threw here ("Invalid time value"), and no message after it was shown. It is shown without a time.
+    if (!Number.isNaN(when.getTime())) {
+      time.textContent = (Date.now() - m.at < 20 * 3600_000 ? timeFormat : dateFormat).format(when)
+      time.dateTime = when.toISOString()
+      time.title = when.toLocaleString()
+    }
     const meta = el('div', 'meta')
     meta.append(nameEl(m.from, 'from'), time)
     if (this.selfId !== '' && m.id.startsWith(`${this.selfId.slice(-8)}-`)) meta.append(el('span', 'via', 'via this peer'))

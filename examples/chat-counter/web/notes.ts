@@ -52,6 +52,56 @@ setUser()
 nameInput?.addEventListener('input', setUser)
 nameInput?.addEventListener('change', setUser)
 
+/** Bidirectional control characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). */
+const BIDI_CONTROL = /\p{Bidi_Control}/gu
+
+/**
+ * A name from awareness as shown: any client of any peer sets it, unchecked. Without bidirectional controls,
+ * as the chat shows names (render.js: "eve", RLO, "gnp.exe" read "eveexe.png"); nothing for one that is no
+ * string (an object whose conversion to text threw ended the list there, every name after it missing).
+ */
+const shownName = (name: unknown): string => typeof name === 'string' ? name.replace(BIDI_CONTROL, '') : ''
+
+const CSS_COLOR = /^#[0-9a-f]{3,8}$/i
+
+/**
+ * Whether y-codemirror.next can read `cursor` as it does (its relative positions resolved against this doc)
+ * without throwing. Not whether it resolves now: a cursor may arrive before the text it points into.
+ */
+function readable (cursor: unknown): boolean {
+  if (typeof cursor !== 'object' || cursor === null) return false
+  const { anchor, head } = cursor as { anchor?: unknown, head?: unknown }
+  try {
+    for (const p of [anchor, head]) if (p != null) Y.createAbsolutePositionFromRelativePosition(p as Y.RelativePosition, ydoc)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Other clients' awareness states as the editor's remote cursors read them, made harmless in place. Any
+ * client of any peer sets its state as it likes, and y-codemirror.next trusts it: a name whose conversion
+ * to text throws (`{"toString": 1}`) broke the editor of every page on the doc — remote edits no longer
+ * shown, typing reversed and never sent. A name is shown as text without bidirectional controls, a colour
+ * only as a hex colour, a cursor only if it can be read. Registered before the editor, so it runs first.
+ */
+provider.awareness.on('change', ({ added, updated }: { added: number[], updated: number[] }) => {
+  for (const id of [...added, ...updated]) {
+    const state = provider.awareness.getStates().get(id) as Record<string, unknown> | undefined
+    if (id === ydoc.clientID || state === undefined) continue
+    if (state.cursor != null && !readable(state.cursor)) state.cursor = null
+    if (state.user === undefined) continue // not someone in the pad (a client without presence)
+    const user = typeof state.user === 'object' && state.user !== null ? state.user as Record<string, unknown> : {}
+    const color = typeof user.color === 'string' && CSS_COLOR.test(user.color) ? user.color : '#888888'
+    state.user = {
+      name: shownName(user.name),
+      color,
+      colorLight: typeof user.colorLight === 'string' && CSS_COLOR.test(user.colorLight) ? user.colorLight : `${color}33`
+    }
+  }
+})
+
 const undoManager = new Y.UndoManager(ytext)
 const view = new EditorView({
   parent: byId('notes-editor'),
@@ -110,7 +160,9 @@ function renderPeople (): void {
     const dot = document.createElement('span')
     dot.className = 'dot'
     dot.style.backgroundColor = typeof user.color === 'string' ? user.color : '#888'
-    li.append(dot, document.createTextNode(user.name))
+    const name = document.createElement('bdi') // its own direction, isolated from " (you)" after it
+    name.textContent = shownName(user.name)
+    li.append(dot, name)
     if (clientId === ydoc.clientID) {
       const you = document.createElement('span')
       you.className = 'you'
