@@ -17,7 +17,7 @@ import { MAX_REPLICAS } from '../replication/max-replicas.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
 import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
-import { closest } from './suggest.js'
+import { closest } from '../core/suggest.js'
 
 export interface PeerCliOptions {
   listen: string[]

@@ -7,7 +7,7 @@
  *
  * This module only collects `--flag value` settings with their origin; args.ts validates them.
  */
-import { closest } from './suggest.js'
+import { closest } from '../core/suggest.js'
 
 /** How a flag takes its value. */
 export type FlagKind =
