@@ -510,7 +510,7 @@ export class Libp2pTransport implements Transport {
    */
   private async startDatagrams (datagrams: DatagramPath): Promise<string | undefined> {
     const host = this.config.listen.map(a => /^\/ip4\/([^/]+)\/tcp\//.exec(a)?.[1]).find(h => h !== undefined)
-    const bound = this.node.getMultiaddrs().map(a => a.toString()).map(a => /^\/ip4\/[^/]+\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p !== undefined)
+    const bound = boundAddrs(this.node).map(a => /^\/ip4\/[^/]+\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p !== undefined)
     if (host === undefined || bound === undefined) return undefined
     await this.node.handle(DATAGRAM_KEY_PROTOCOL, datagrams.keyReceiver(), { maxInboundStreams: 2, maxOutboundStreams: 2 })
     const port = await datagrams.start(host, Number(bound))
@@ -562,6 +562,19 @@ export class Libp2pTransport implements Transport {
     const bare = withoutPeerId(addr).toString()
     return this.node.getMultiaddrs().some(a => withoutPeerId(a).toString() === bare)
   }
+}
+
+/**
+ * The addresses the node's listeners are bound to. Not getMultiaddrs(): with --advertise those are the
+ * announced ones, so a /dns4 advertise (every service of the compose file) turned datagrams off, and an
+ * advertised port (a NAT's) was where UDP was bound instead of the TCP listen port a container publishes.
+ * libp2p's transport manager has them (internals: if they change, the announced addresses, as before).
+ */
+function boundAddrs (node: MurmurNode): string[] {
+  const internals = node as unknown as { components?: { transportManager?: { getAddrs?: () => Array<{ toString: () => string }> } } }
+  const manager = internals.components?.transportManager
+  const addrs = typeof manager?.getAddrs === 'function' ? manager.getAddrs() : node.getMultiaddrs()
+  return addrs.map(a => a.toString())
 }
 
 /**

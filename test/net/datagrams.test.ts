@@ -44,6 +44,45 @@ async function paired (a: Libp2pTransport, b: Libp2pTransport): Promise<void> {
   await waitFor(() => a.datagramPath(b.localId) && b.datagramPath(a.localId), 5_000, 'datagram paths confirmed both ways')
 }
 
+/** A TCP port free on 127.0.0.1 right now. */
+async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  const server = createServer()
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+  return port
+}
+
+/** Whether something on this machine holds UDP `port` on 127.0.0.1 (a bind there fails with EADDRINUSE). */
+async function udpTaken (port: number): Promise<boolean> {
+  const probe = createSocket('udp4')
+  try {
+    await new Promise<void>((resolve, reject) => { probe.once('error', reject); probe.bind(port, '127.0.0.1', resolve) })
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+  } finally {
+    probe.close()
+  }
+}
+
+describe('a peer that advertises another address than it listens on (--advertise)', () => {
+  // Datagrams took their port from the advertised addresses: a /dns4 one (every service of the compose file)
+  // turned them off, and an advertised port (a NAT's) was where UDP was bound, not the TCP port a container publishes.
+  it('binds UDP on its TCP listen port and pairs, whether the advertised address is a DNS name or another port', async () => {
+    for (const advertised of [(port: number): string => `/dns4/murmur-a.example/tcp/${port}`, (_port: number): string => '/ip4/127.0.0.1/tcp/5555']) {
+      const port = await freePort()
+      const a = await start({ listen: [`/ip4/127.0.0.1/tcp/${port}`], announce: [advertised(port)] }, 'a')
+      const b = await start({}, 'b')
+      expect(await udpTaken(port), `UDP ${port} is bound (advertising ${advertised(port)})`).toBe(true)
+      a.send('swim', dest(b), frame('hello over the stream'))
+      await waitFor(() => a.datagramPath(b.localId) && b.datagramPath(a.localId), 5_000, `datagram paths confirmed both ways (advertising ${advertised(port)})`)
+      await Promise.all(open.splice(0).map(async t => { await t.close(500) }))
+    }
+  })
+})
+
 describe('datagrams between two peers', () => {
   it('carry a small swim frame once the connection exchanged keys, and nothing else', async () => {
     const a = await start({}, 'a')
