@@ -45,8 +45,8 @@ import type { Random } from '../core/random.js'
 import type { PeerId } from '../core/transport.js'
 import type { PeerDirectory } from '../core/directory.js'
 import { createHash } from 'node:crypto'
-import { COMPACT_MARK_BYTES, COMPACT_NAME_BYTES, PROOF_BYTES, SYNC_LIMITS, digestEntryBytes, nameBytes } from './codec.js'
-import type { CompactPage, DigestScopeName, HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
+import { COMPACT_MARK_BYTES, COMPACT_NAME_BYTES, PROOF_BYTES, SYNC_LIMITS, digestEntryBytes, fieldBytes, nameBytes } from './codec.js'
+import type { CompactPage, DigestScopeName, DocDigest, HostHint, SyncDocMessage, SyncMessageOf } from './codec.js'
 import { nameHash } from './catalog.js'
 import { ListingBudget, listingBudgetSpec } from './listing-budget.js'
 import type { DocCatalog } from './catalog.js'
@@ -752,7 +752,7 @@ export class AntiEntropy {
     this.handoffAt = this.o.clock.now()
     const full = items.filter(e => this.inFull.get(e.name)?.has(peer) === true)
     const compact = items.filter(e => this.inFull.get(e.name)?.has(peer) !== true)
-    const { pages } = this.paginate(full)
+    const { pages } = this.paginate(full, false)
     const listed = pages.filter(p => p.length > 0)
     for (let i = 0; i < compact.length && listed.length < SYNC_LIMITS.pages; i += SYNC_LIMITS.docsPerFrame) {
       s.compact.add(listed.length)
@@ -843,7 +843,7 @@ export class AntiEntropy {
    */
   private sendListing (s: Session, items: readonly Listed[], full: boolean, buckets: readonly number[], groups: number = BUCKETS): void {
     const shared = s.scope === 'shared'
-    const { pages, pageBuckets, truncated } = shared ? this.paginateBuckets(items, buckets) : this.paginate(items)
+    const { pages, pageBuckets, truncated } = shared ? this.paginateBuckets(items, buckets) : this.paginate(items, s.scope === 'plain')
     s.pages = pages
     s.whole = shared && !truncated
     // A whole shared set in one page says so (`full`) instead of naming all 256 buckets.
@@ -863,7 +863,9 @@ export class AntiEntropy {
         full: full && !truncated,
         entries: page.map(e => ({ doc: e.name, digest: e.digest })),
         scope: s.scope,
-        buckets: shared && !whole ? pageBuckets[index] ?? [] : []
+        buckets: shared && !whole ? pageBuckets[index] ?? [] : [],
+        // Which of them the app holds open here: the responder pushes writes to us only then (push.ts).
+        ...(s.scope === 'plain' ? { open: bitmapOf(page.length, i => this.o.registry.get((page[i] as Listed).name)?.pinned === true) } : {})
       })
     })
   }
@@ -954,8 +956,12 @@ export class AntiEntropy {
     }
     const listed = msg.entries.map(e => e.doc)
     if (msg.scope === 'plain') {
-      if (msg.full) this.o.hosts.notePage(from, msg.session, msg.page, msg.pages, listed)
-      else for (const doc of listed) this.o.hosts.add(from, doc)
+      // Open at the sender as its bitmap says; a peer that does not send one listed plainly only what it
+      // held open, or what it wanted pushes of (as every host got them before the mark).
+      const marks = msg.open
+      const open = marks === undefined ? () => true : (i: number) => bitAt(marks, i)
+      if (msg.full) this.o.hosts.notePage(from, msg.session, msg.page, msg.pages, listed, open)
+      else listed.forEach((doc, i) => { this.o.hosts.add(from, doc, open(i)) })
     }
     if (msg.scope === 'shared' && !this.o.placement.isMember(from)) {
       this.o.counters.unexpectedFrames++
@@ -963,6 +969,8 @@ export class AntiEntropy {
     }
     const hosted = new Uint8Array(Math.ceil(msg.entries.length / 8))
     const equal = new Uint8Array(hosted.byteLength)
+    // Which listed docs the app holds open here: a plain listing's sender pushes to us only then (push.ts).
+    const open = msg.scope === 'plain' ? bitmapOf(msg.entries.length, i => this.o.registry.get((msg.entries[i] as DocDigest).doc)?.pinned === true) : undefined
     const hints: HostHint[] = []
     let alive: ReadonlySet<PeerId> | undefined
     let differing = 0
@@ -1042,7 +1050,7 @@ export class AntiEntropy {
     // that exchange is with another peer (or another round with this one) and need not bring the sender our
     // copy before its round ends, so the round must not count toward its catch-up (test/replication/catch-up.test.ts).
     const trimmed = throttled.dropped > 0 || throttled.scanSkipped || throttled.claimed > 0
-    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable, ...(trimmed ? { trimmed } : {}) })
+    this.o.link.send(from, { type: 'digestsReply', session: msg.session, page: msg.page, hosted, differing, others, hints, equal, durable: this.o.durable, ...(trimmed ? { trimmed } : {}), ...(open === undefined ? {} : { open }) })
   }
 
   /**
@@ -1145,9 +1153,10 @@ export class AntiEntropy {
       this.checkComplete(s)
       return
     }
+    const marks = msg.open
     page.forEach((doc, i) => {
       const bit = 1 << (i & 7)
-      if (((msg.hosted[i >> 3] as number) & bit) !== 0) this.o.hosts.add(from, doc.name)
+      if (((msg.hosted[i >> 3] as number) & bit) !== 0) this.o.hosts.add(from, doc.name, marks === undefined ? undefined : bitAt(marks, i))
       else if (s.scope === 'plain') {
         this.o.hosts.remove(from, doc.name)
         this.o.onAbsent?.(from, doc.name)
@@ -1502,7 +1511,7 @@ export class AntiEntropy {
    * Past that the rest is left out of this round (`truncated`); the start is rotated at random so every
    * doc gets its turn.
    */
-  private paginate (entries: readonly Listed[]): { pages: Listed[][], pageBuckets: number[][], truncated: boolean } {
+  private paginate (entries: readonly Listed[], marked: boolean): { pages: Listed[][], pageBuckets: number[][], truncated: boolean } {
     let ordered = entries
     const cap = Math.min(this.o.config.maxDocsPerRound, SYNC_LIMITS.pages * SYNC_LIMITS.docsPerFrame)
     if (entries.length > cap) {
@@ -1514,7 +1523,9 @@ export class AntiEntropy {
     for (const e of ordered) {
       const size = digestEntryBytes(e.name)
       let page = pages[pages.length - 1] as Listed[]
-      if (page.length > 0 && (bytes + size > this.o.pageBytes || page.length >= SYNC_LIMITS.docsPerFrame)) {
+      // The `open` bitmap of a plain page takes one more byte every 8 docs (and its field header).
+      const marks = marked ? fieldBytes(Math.ceil((page.length + 1) / 8)) : 0
+      if (page.length > 0 && (bytes + size + marks > this.o.pageBytes || page.length >= SYNC_LIMITS.docsPerFrame)) {
         if (pages.length >= SYNC_LIMITS.pages) return { pages, pageBuckets: [], truncated: true }
         page = []
         pages.push(page)
@@ -1591,4 +1602,15 @@ export class AntiEntropy {
     }
     return { pages, pageBuckets, truncated }
   }
+}
+
+/** A bitmap of `n` bits, bit i set ⇔ `set(i)` (bit i is bit i & 7 of byte i >> 3, as `hosted` is). */
+function bitmapOf (n: number, set: (i: number) => boolean): Uint8Array {
+  const out = new Uint8Array(Math.ceil(n / 8))
+  for (let i = 0; i < n; i++) if (set(i)) out[i >> 3] = (out[i >> 3] as number) | (1 << (i & 7))
+  return out
+}
+
+function bitAt (bitmap: Uint8Array, i: number): boolean {
+  return ((bitmap[i >> 3] ?? 0) & (1 << (i & 7))) !== 0
 }

@@ -98,15 +98,18 @@ export type SyncMessage =
   /**
    * `groups`: `buckets` are groups of a folded summary (summary.ts; 0 or absent: buckets). `compact`: a
    * handoff page naming its docs by name hash and digest mark instead of `entries` (anti-entropy.ts).
+   * `open` (plain listings): a bitmap over `entries`, bit i set ⇔ the app holds entry i open at the sender;
+   * absent from a peer that does not say it.
    */
-  | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[], readonly scope: DigestScopeName, readonly buckets: readonly number[], readonly groups?: number, readonly compact?: CompactPage }
+  | { readonly type: 'digests', readonly session: number, readonly page: number, readonly pages: number, readonly full: boolean, readonly entries: readonly DocDigest[], readonly scope: DigestScopeName, readonly buckets: readonly number[], readonly groups?: number, readonly compact?: CompactPage, readonly open?: Uint8Array }
   /**
    * `unresolved`, `proof`: the answer to a compact page (anti-entropy.ts). `trimmed`: docs of the page were
    * left out — not compared, not counted in `differing` — because the sender's listing budget was spent
    * (listing-budget.ts) or another exchange of them was under way here (anti-entropy.ts `claim`); absent from
-   * a peer that does not say it.
+   * a peer that does not say it. `open`: a bitmap like `hosted`, bit i set ⇔ the app holds entry i open at the
+   * responder; absent from a peer that does not say it.
    */
-  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean, readonly unresolved?: Uint8Array, readonly proof?: Uint8Array, readonly trimmed?: boolean }
+  | { readonly type: 'digestsReply', readonly session: number, readonly page: number, readonly hosted: Uint8Array, readonly differing: number, readonly others: readonly string[], readonly hints: readonly HostHint[], readonly equal: Uint8Array, readonly durable: boolean, readonly unresolved?: Uint8Array, readonly proof?: Uint8Array, readonly trimmed?: boolean, readonly open?: Uint8Array }
   | SyncDocMessage
   | { readonly type: 'syncBatch', readonly steps: readonly SyncDocMessage[] }
   /** `replicas`: the sender's R; absent from a peer that does not say it. */
@@ -114,8 +117,11 @@ export type SyncMessage =
   /** `later` (with `equal`): not compared — the responder is taking handoffs; ask it again at the next round (anti-entropy.ts). */
   /** `catchingUp`: the responder has not caught up itself since it started (catch-up.ts); its copies may be stale too. */
   | { readonly type: 'summaryReply', readonly session: number, readonly equal: boolean, readonly buckets: Uint8Array, readonly later?: boolean, readonly replicas?: number, readonly catchingUp?: boolean }
-  /** `spread`: the sender pushed to only k hosts; a receiver that learned something new forwards it once. */
-  | { readonly type: 'update', readonly doc: string, readonly update: Uint8Array, readonly ackId: number, readonly spread: boolean }
+  /**
+   * `spread`: the sender pushed to only k hosts; a receiver that learned something new forwards it once.
+   * `open`: whether the app holds the doc open at the sender (host-directory.ts); absent if not said.
+   */
+  | { readonly type: 'update', readonly doc: string, readonly update: Uint8Array, readonly ackId: number, readonly spread: boolean, readonly open?: boolean }
   | { readonly type: 'ack', readonly doc: string, readonly ackId: number, readonly vector: VersionVector, readonly durable: boolean }
   | { readonly type: 'chunk', readonly transfer: number, readonly index: number, readonly count: number, readonly data: Uint8Array }
 
@@ -218,7 +224,7 @@ export function decodeSync (bytes: Uint8Array, maxFrameBytes: number, options: D
     }
     case 'update': {
       const u = required(f.update, type)
-      return { type, doc: checkDocName(u.doc), update: checkUpdate(u.update, 'update.update'), ackId: checkInt(u.ackId, 0, UINT32_MAX, 'update.ackId'), spread: u.spread }
+      return { type, doc: checkDocName(u.doc), update: checkUpdate(u.update, 'update.update'), ackId: checkInt(u.ackId, 0, UINT32_MAX, 'update.ackId'), spread: u.spread, ...(u.open === undefined ? {} : { open: u.open }) }
     }
     case 'ack': {
       const a = required(f.ack, type)
@@ -262,7 +268,9 @@ function validDigests (d: NonNullable<SyncFrame['digests']>): SyncMessageOf<'dig
     if ((groups & (groups - 1)) !== 0 || scope !== 'shared') throw new DecodeError('digests.groups: a power of two, in a shared listing only')
     if (buckets.some(b => b >= groups)) throw new DecodeError('digests.buckets: a group past digests.groups')
   }
-  const base = { type: 'digests' as const, session: checkInt(d.session, 0, UINT32_MAX, 'digests.session'), page, pages, full: d.full, entries, scope, buckets, ...(groups > 0 ? { groups } : {}) }
+  if (d.open.byteLength !== 0 && (scope !== 'plain' || d.open.byteLength !== Math.ceil(entries.length / 8))) throw new DecodeError(`digests.open: ${d.open.byteLength} bytes, expected a bitmap over the entries of a plain listing`)
+  const open = d.open.byteLength === 0 ? {} : { open: d.open }
+  const base = { type: 'digests' as const, session: checkInt(d.session, 0, UINT32_MAX, 'digests.session'), page, pages, full: d.full, entries, scope, buckets, ...(groups > 0 ? { groups } : {}), ...open }
   if (d.names.byteLength === 0) {
     if (d.marks.byteLength !== 0) throw new DecodeError('digests.marks without names')
     return base
@@ -278,6 +286,7 @@ function validDigestsReply (r: NonNullable<SyncFrame['digestsReply']>): SyncMess
   const hosted = checkBytes(r.hosted, Math.ceil(SYNC_LIMITS.docsPerFrame / 8), 'digestsReply.hosted')
   const equal = checkBytes(r.equal, Math.ceil(SYNC_LIMITS.docsPerFrame / 8), 'digestsReply.equal')
   if (equal.byteLength !== 0 && equal.byteLength !== hosted.byteLength) throw new DecodeError('digestsReply.equal: not the size of hosted')
+  if (r.open.byteLength !== 0 && r.open.byteLength !== hosted.byteLength) throw new DecodeError('digestsReply.open: not the size of hosted')
   checkCount(r.others.length, SYNC_LIMITS.docsPerFrame, 'digestsReply.others')
   checkCount(r.hints.length, SYNC_LIMITS.docsPerFrame, 'digestsReply.hints')
   const others = r.others.map((doc, i) => checkDocName(doc, `digestsReply.others[${i}]`))
@@ -296,7 +305,8 @@ function validDigestsReply (r: NonNullable<SyncFrame['digestsReply']>): SyncMess
     equal,
     durable: r.durable,
     ...compactReply(r, hosted),
-    ...(r.trimmed ? { trimmed: true } : {})
+    ...(r.trimmed ? { trimmed: true } : {}),
+    ...(r.open.byteLength === 0 ? {} : { open: r.open })
   }
 }
 
@@ -334,7 +344,7 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
         type: MessageType.digests,
         digests: {
           session: msg.session, page: msg.page, pages: msg.pages, full: msg.full, entries: msg.entries.map(e => ({ doc: e.doc, digest: plain(e.digest) })), scope: DigestScope[msg.scope], buckets: [...msg.buckets],
-          groups: msg.groups ?? 0, names: plain(msg.compact?.names ?? EMPTY), marks: plain(msg.compact?.marks ?? EMPTY)
+          groups: msg.groups ?? 0, names: plain(msg.compact?.names ?? EMPTY), marks: plain(msg.compact?.marks ?? EMPTY), open: plain(msg.open ?? EMPTY)
         }
       })
     case 'digestsReply':
@@ -342,7 +352,7 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
         type: MessageType.digestsReply,
         digestsReply: {
           session: msg.session, page: msg.page, hosted: plain(msg.hosted), differing: msg.differing, others: [...msg.others], hints: msg.hints.map(h => ({ doc: h.doc, peers: [...h.peers] })), equal: plain(msg.equal), durable: msg.durable,
-          unresolved: plain(msg.unresolved ?? EMPTY), proof: plain(msg.proof ?? EMPTY), trimmed: msg.trimmed === true
+          unresolved: plain(msg.unresolved ?? EMPTY), proof: plain(msg.proof ?? EMPTY), trimmed: msg.trimmed === true, open: plain(msg.open ?? EMPTY)
         }
       })
     case 'syncDoc':
@@ -354,7 +364,7 @@ export function encodeSync (msg: SyncMessage): Uint8Array {
     case 'summaryReply':
       return SyncFrame.encode({ type: MessageType.summaryReply, summaryReply: { session: msg.session, equal: msg.equal, buckets: plain(msg.buckets), later: msg.later === true, replicas: msg.replicas ?? 0, catchingUp: msg.catchingUp === true } })
     case 'update':
-      return SyncFrame.encode({ type: MessageType.update, update: { doc: msg.doc, update: plain(msg.update), ackId: msg.ackId, spread: msg.spread } })
+      return SyncFrame.encode({ type: MessageType.update, update: { doc: msg.doc, update: plain(msg.update), ackId: msg.ackId, spread: msg.spread, ...(msg.open === undefined ? {} : { open: msg.open }) } })
     case 'ack':
       return SyncFrame.encode({ type: MessageType.ack, ack: { doc: msg.doc, ackId: msg.ackId, vector: vectorToWire(msg.vector), durable: msg.durable } })
     case 'chunk':

@@ -162,7 +162,7 @@ export class FlushTracker {
     for (const peer of f.targets) {
       const update = f.entry.diffFor(this.known.get(`${peer}\u0000${f.entry.name}`) ?? emptyVector())
       f.sentTo.add(peer)
-      this.o.link.send(peer, { type: 'update', doc: f.entry.name, update, ackId: f.id, spread: false })
+      this.o.link.send(peer, { type: 'update', doc: f.entry.name, update, ackId: f.id, spread: false, open: f.entry.pinned })
     }
     f.retry = this.o.clock.setTimeout(() => { this.round(f) }, this.o.config.flushRetryMs)
   }

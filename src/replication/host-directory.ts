@@ -3,6 +3,14 @@
  * a DigestsReply says which of the listed docs the responder hosts (and some others), a pushed update says
  * its sender hosts that doc. Pushes, forwards, flushes and targeted fetches go to hosts found here.
  *
+ * Each host is also marked open or not: whether the app holds the doc open there (an editor, a y-websocket
+ * room, `peer.open`), as its pushes and plain listings say (`open` on the wire). Most hosts of a doc in a
+ * large mesh hold a copy only because they wrote or read it over HTTP; in a mesh beyond pushAllMaxHosts
+ * writes are pushed to the homes and the open hosts only (push.ts), the other copies being kept current by
+ * their reads' repairs and anti-entropy. A host is not open until it says so; what a message does not say
+ * (a sync step, a hint, an update from a peer from before the mark) leaves the mark as it was. A plain
+ * listing from such a peer marks its docs open, as it got pushes of them before.
+ *
  * Bounded: at most `maxTrackedDocs` docs (docs this peer does not host are forgotten first, oldest first)
  * and `maxHostsPerDoc` hosts per doc (the least recently confirmed are forgotten first). Docs this peer
  * holds are never forgotten for the bound, and are not scanned to find one to forget: they are bounded by
@@ -21,8 +29,8 @@ interface Listing {
 }
 
 export class HostDirectory {
-  /** doc → hosts, each host in least-recently-confirmed-first order (Map insertion order). */
-  private readonly byDoc = new Map<string, Map<PeerId, true>>()
+  /** doc → hosts (→ whether the app holds it open there), each in least-recently-confirmed-first order (Map insertion order). */
+  private readonly byDoc = new Map<string, Map<PeerId, boolean>>()
   private readonly byPeer = new Map<PeerId, Set<string>>()
   /** Tracked docs not held here when last looked at, oldest first: the ones the bound forgets. */
   private readonly evictable = new Set<string>()
@@ -46,8 +54,8 @@ export class HostDirectory {
     return n
   }
 
-  /** `peer` hosts `doc` (refreshes the entry). */
-  add (peer: PeerId, doc: string): void {
+  /** `peer` hosts `doc` (refreshes the entry); `open`: whether it holds it open, if said (else as it was; new: not open). */
+  add (peer: PeerId, doc: string, open?: boolean): void {
     let hosts = this.byDoc.get(doc)
     if (hosts === undefined) {
       this.evictOneDoc()
@@ -57,8 +65,9 @@ export class HostDirectory {
     } else if (!this.evictable.has(doc) && !this.isLocal(doc)) {
       this.evictable.add(doc) // held here until lately (handed over): forgettable again
     }
+    const was = hosts.get(peer) ?? false
     hosts.delete(peer)
-    hosts.set(peer, true)
+    hosts.set(peer, open ?? was)
     if (hosts.size > this.maxHostsPerDoc) {
       const oldest = hosts.keys().next().value as PeerId
       this.remove(oldest, doc)
@@ -95,8 +104,8 @@ export class HostDirectory {
    * are remembered for that: a member sending 63 of 64 pages of 4,096 invented 256-character names left
    * ~100 MB of them held here until it listed again.
    */
-  notePage (peer: PeerId, session: number, page: number, pages: number, docs: readonly string[]): void {
-    for (const d of docs) this.add(peer, d)
+  notePage (peer: PeerId, session: number, page: number, pages: number, docs: readonly string[], open?: (i: number) => boolean): void {
+    docs.forEach((d, i) => { this.add(peer, d, open?.(i)) })
     let l = this.listings.get(peer)
     if (l === undefined || l.session !== session) {
       l = { session, pages, seen: new Set(), docs: new Set() }
@@ -117,6 +126,15 @@ export class HostDirectory {
     if (hosts === undefined) return []
     const out: PeerId[] = []
     for (const p of hosts.keys()) if (p !== exclude && alive.has(p)) out.push(p)
+    return out
+  }
+
+  /** Hosts of `doc` among `alive` that hold it open, minus `exclude`. */
+  openHostsOf (doc: string, alive: Pick<ReadonlySet<PeerId>, 'has'>, exclude?: PeerId): PeerId[] {
+    const hosts = this.byDoc.get(doc)
+    if (hosts === undefined) return []
+    const out: PeerId[] = []
+    for (const [p, open] of hosts) if (open && p !== exclude && alive.has(p)) out.push(p)
     return out
   }
 

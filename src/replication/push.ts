@@ -8,6 +8,16 @@
  * Push gives latency, not completeness (an epidemic at k = 3 reaches ≈ 94 % of hosts; a host this peer does
  * not know of yet gets nothing): anti-entropy repairs the rest.
  *
+ * Open hosts only, beyond pushAllMaxHosts members (issue 14): a host is any peer holding a copy, and in a
+ * large mesh most hold one only because they wrote or read the doc over HTTP. Pushed to, each such copy cost
+ * its peer a frame, a durable append and a Yjs apply per write — and a home, which every writer pushes to
+ * and so knows as hosts, started an epidemic through all of them with each of its own writes. In the 50-peer
+ * soak's write load (every peer writing one doc twice a second, none holding it open) that was 6.25 update
+ * frames and 18–19 ms of the mesh's CPU per write against 2.99 and 13–16 ms to the homes only. Such a copy
+ * is kept current by its reads' repairs (read-repair.ts) and anti-entropy; the peers that hold the doc open
+ * — an editor waiting for every keystroke — say so in their pushes and plain listings (host-directory.ts)
+ * and still get every write in one hop. Up to pushAllMaxHosts members every known host is pushed to.
+ *
  * Batched per doc (issue 14): every frame costs its sender and its receiver far more than the few bytes
  * of a small update (a stream write, the muxer, the cipher, a durable append), so updates of one doc that
  * wait together leave as one merged update (Y.mergeUpdates) in one frame per target. Local writes wait for
@@ -84,6 +94,8 @@ interface Batch {
   readonly local: Uint8Array[]
   /** New remote updates of an epidemic push (forwarded to k hosts). */
   readonly spread: Uint8Array[]
+  /** New remote updates pushed to us, a home, directly: relayed to the open hosts (`relay`). */
+  readonly relay: Uint8Array[]
   /** Peers that sent us part of `spread`: they are not forwarded to. */
   readonly from: Set<PeerId>
 }
@@ -111,6 +123,23 @@ export class Pusher {
     this.arm(this.o.forwardBatchMs())
   }
 
+  /**
+   * A home got a new update pushed directly by `from`: queued for the hosts that hold the doc open (not the
+   * homes, not `from`), in a mesh beyond pushAllMaxHosts. There a writer pushes to the homes and the open hosts
+   * it knows of, and a writer over HTTP rarely knows them (an open host tells the homes, in its interest
+   * rounds, and some random peers): relayed, an editor sees every write two hops after it was made instead of
+   * at its next interest round. Nothing is queued while no open host is known (the soak: none).
+   */
+  relay (entry: DocEntry, update: Uint8Array, from: PeerId): void {
+    if (this.o.peers.alivePeers().length <= this.o.pushAllMaxHosts()) return
+    const homes = this.o.placement.homes(entry.name)
+    if (!this.o.hosts.openHostsOf(entry.name, pushTargets(this.o.peers), from).some(p => !homes.includes(p))) return
+    const b = this.batch(entry)
+    b.relay.push(update)
+    b.from.add(from)
+    this.arm(this.o.forwardBatchMs())
+  }
+
   /** Sends everything waiting now. */
   flush (): void {
     this.timer?.cancel()
@@ -132,7 +161,7 @@ export class Pusher {
   private batch (entry: DocEntry): Batch {
     let b = this.batches.get(entry.name)
     if (b === undefined) {
-      b = { entry, local: [], spread: [], from: new Set() }
+      b = { entry, local: [], spread: [], relay: [], from: new Set() }
       this.batches.set(entry.name, b)
     }
     b.entry = entry
@@ -173,27 +202,34 @@ export class Pusher {
   }
 
   private send (b: Batch): void {
-    const parts = [...b.local, ...b.spread]
+    const parts = [...b.local, ...b.spread, ...b.relay]
     const update = parts.length === 1 ? parts[0] as Uint8Array : Y.mergeUpdates(parts)
     const name = b.entry.name
+    const open = b.entry.pinned
     const reach = pushTargets(this.o.peers)
-    const others = this.o.hosts.hostsOf(name, reach).filter(p => !b.from.has(p))
+    // Beyond pushAllMaxHosts members, the hosts that hold the doc open (see the header).
+    const large = this.o.peers.alivePeers().length > this.o.pushAllMaxHosts()
+    const others = (large ? this.o.hosts.openHostsOf(name, reach) : this.o.hosts.hostsOf(name, reach)).filter(p => !b.from.has(p))
+    const homes = this.o.placement.homes(name).filter(p => p !== this.o.localId && reach.has(p))
     if (b.local.length === 0) {
-      const targets = this.spread(others)
-      for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: true })
+      // A relay goes straight to each open host that is not a home, as a writer's push does; beyond
+      // pushAllMaxHosts of them (and for an epidemic's forwards) to k of them, marked spread.
+      const relayTo = b.relay.length === 0 ? [] : others.filter(p => !homes.includes(p))
+      const direct = relayTo.length > 0 && relayTo.length <= this.o.pushAllMaxHosts()
+      const targets = direct ? relayTo : this.spread(others)
+      for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: !direct, open })
       this.o.counters.forwards += targets.length
       return
     }
-    const homes = this.o.placement.homes(name).filter(p => p !== this.o.localId && reach.has(p))
     const rest = others.filter(p => !homes.includes(p))
     const direct = homes.length + rest.length <= this.o.pushAllMaxHosts()
     // In a mesh beyond pushAllMaxHosts, a home we hold no connection to is not dialled for every push (see
     // the header): one more host the epidemic may draw, connected first — or, pushing directly to the few
     // hosts we know of (just back from a partition), one of them at most once every 5 s.
-    const far = this.o.peers.alivePeers().length <= this.o.pushAllMaxHosts() ? [] : homes.filter(p => !this.o.connected(p))
+    const far = large ? homes.filter(p => !this.o.connected(p)) : []
     const near = far.length === 0 ? homes : homes.filter(p => !far.includes(p))
     const targets = direct ? [...near, ...rest, ...this.paced(far)] : [...near, ...this.spread([...far, ...rest])]
-    for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: !direct })
+    for (const to of targets) this.o.link.send(to, { type: 'update', doc: name, update, ackId: 0, spread: !direct, open })
     this.o.counters.pushes += targets.length
   }
 }

@@ -1088,6 +1088,7 @@ export class Replicator {
         this.noteDurable(entry.name, meta)
         if (!this.running || !entry.ready) return
         if (origin.kind === 'spread') this.guard('forward', () => { this.pusher.forward(entry, update, origin.from) })
+        else if (origin.kind === 'push' && this.placement.isHome(entry.name)) this.guard('forward', () => { this.pusher.relay(entry, update, origin.from) })
         else if (origin.kind === 'sync' && origin.asked) this.guard('relay', () => { this.coHomes.learned(entry.name, origin.from) })
       })
       return
@@ -1349,7 +1350,7 @@ export class Replicator {
     const create = msg.ackId !== 0 || this.placement.isHome(msg.doc)
     const held = this.withDoc(msg.doc, create, (entry) => {
       this.applyRemote(entry, msg.update, from, msg.spread ? 'spread' : 'push')
-      this.hosts.add(from, msg.doc)
+      this.hosts.add(from, msg.doc, msg.open)
       if (msg.ackId === 0) return
       // The ack claims what is durable once the wait below ends: the doc as it is now. Read later, the
       // vector would include updates applied meanwhile whose appends are still in flight.

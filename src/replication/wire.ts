@@ -308,6 +308,11 @@ export namespace SyncFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncFrameDigestsOpenFieldEvent {
+    field: '$.digests.open'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface SyncFrameDigestsReplySessionFieldEvent {
     field: '$.digestsReply.session'
     value: number
@@ -369,6 +374,11 @@ export namespace SyncFrame {
   export interface SyncFrameDigestsReplyTrimmedFieldEvent {
     field: '$.digestsReply.trimmed'
     value: boolean
+  }
+
+  export interface SyncFrameDigestsReplyOpenFieldEvent {
+    field: '$.digestsReply.open'
+    value: Uint8Array<ArrayBuffer>
   }
 
   export interface SyncFrameSyncDocSessionFieldEvent {
@@ -435,6 +445,11 @@ export namespace SyncFrame {
 
   export interface SyncFrameUpdateSpreadFieldEvent {
     field: '$.update.spread'
+    value: boolean
+  }
+
+  export interface SyncFrameUpdateOpenFieldEvent {
+    field: '$.update.open'
     value: boolean
   }
 
@@ -597,7 +612,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameDigestsReplyTrimmedFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplicasFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSummaryReplyReplicasFieldEvent | SyncFrameSummaryReplyCatchingUpFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameTypeFieldEvent | SyncFrameDigestsSessionFieldEvent | SyncFrameDigestsPageFieldEvent | SyncFrameDigestsPagesFieldEvent | SyncFrameDigestsFullFieldEvent | SyncFrameDigestsEntriesDocFieldEvent | SyncFrameDigestsEntriesDigestFieldEvent | SyncFrameDigestsScopeFieldEvent | SyncFrameDigestsBucketsFieldEvent | SyncFrameDigestsGroupsFieldEvent | SyncFrameDigestsNamesFieldEvent | SyncFrameDigestsMarksFieldEvent | SyncFrameDigestsOpenFieldEvent | SyncFrameDigestsReplySessionFieldEvent | SyncFrameDigestsReplyPageFieldEvent | SyncFrameDigestsReplyHostedFieldEvent | SyncFrameDigestsReplyDifferingFieldEvent | SyncFrameDigestsReplyOthersFieldEvent | SyncFrameDigestsReplyHintsDocFieldEvent | SyncFrameDigestsReplyHintsPeersFieldEvent | SyncFrameDigestsReplyEqualFieldEvent | SyncFrameDigestsReplyDurableFieldEvent | SyncFrameDigestsReplyUnresolvedFieldEvent | SyncFrameDigestsReplyProofFieldEvent | SyncFrameDigestsReplyTrimmedFieldEvent | SyncFrameDigestsReplyOpenFieldEvent | SyncFrameSyncDocSessionFieldEvent | SyncFrameSyncDocStepFieldEvent | SyncFrameSyncDocDocFieldEvent | SyncFrameSyncDocVectorReplicaFieldEvent | SyncFrameSyncDocVectorClockFieldEvent | SyncFrameSyncDocUpdateFieldEvent | SyncFrameSyncDocDurableFieldEvent | SyncFrameSyncDocDigestFieldEvent | SyncFrameSyncDocCoversFieldEvent | SyncFrameUpdateDocFieldEvent | SyncFrameUpdateUpdateFieldEvent | SyncFrameUpdateAckIdFieldEvent | SyncFrameUpdateSpreadFieldEvent | SyncFrameUpdateOpenFieldEvent | SyncFrameAckDocFieldEvent | SyncFrameAckAckIdFieldEvent | SyncFrameAckVectorReplicaFieldEvent | SyncFrameAckVectorClockFieldEvent | SyncFrameAckDurableFieldEvent | SyncFrameChunkTransferFieldEvent | SyncFrameChunkIndexFieldEvent | SyncFrameChunkCountFieldEvent | SyncFrameChunkDataFieldEvent | SyncFrameSummarySessionFieldEvent | SyncFrameSummaryRootFieldEvent | SyncFrameSummaryCountFieldEvent | SyncFrameSummaryReplicasFieldEvent | SyncFrameSummaryReplySessionFieldEvent | SyncFrameSummaryReplyEqualFieldEvent | SyncFrameSummaryReplyBucketsFieldEvent | SyncFrameSummaryReplyLaterFieldEvent | SyncFrameSummaryReplyReplicasFieldEvent | SyncFrameSummaryReplyCatchingUpFieldEvent | SyncFrameSyncBatchStepsSessionFieldEvent | SyncFrameSyncBatchStepsStepFieldEvent | SyncFrameSyncBatchStepsDocFieldEvent | SyncFrameSyncBatchStepsVectorReplicaFieldEvent | SyncFrameSyncBatchStepsVectorClockFieldEvent | SyncFrameSyncBatchStepsUpdateFieldEvent | SyncFrameSyncBatchStepsDurableFieldEvent | SyncFrameSyncBatchStepsDigestFieldEvent | SyncFrameSyncBatchStepsCoversFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -1136,6 +1151,7 @@ export interface Digests {
   groups: number
   names: Uint8Array<ArrayBuffer>
   marks: Uint8Array<ArrayBuffer>
+  open: Uint8Array<ArrayBuffer>
 }
 
 export namespace Digests {
@@ -1202,6 +1218,11 @@ export namespace Digests {
           w.bytes(obj.marks)
         }
 
+        if ((obj.open != null && obj.open.byteLength > 0)) {
+          w.uint32(90)
+          w.bytes(obj.open)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1216,7 +1237,8 @@ export namespace Digests {
           buckets: [],
           groups: 0,
           names: uint8ArrayAlloc(0),
-          marks: uint8ArrayAlloc(0)
+          marks: uint8ArrayAlloc(0),
+          open: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1273,6 +1295,10 @@ export namespace Digests {
             }
             case 10: {
               obj.marks = reader.bytes()
+              break
+            }
+            case 11: {
+              obj.open = reader.bytes()
               break
             }
             default: {
@@ -1384,6 +1410,13 @@ export namespace Digests {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.open`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1454,6 +1487,11 @@ export namespace Digests {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface DigestsOpenFieldEvent {
+    field: '$.open'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Digests>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Digests.codec())
   }
@@ -1462,7 +1500,7 @@ export namespace Digests {
     return decodeMessage(buf, Digests.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Digests>): Generator<DigestsSessionFieldEvent | DigestsPageFieldEvent | DigestsPagesFieldEvent | DigestsFullFieldEvent | DigestsEntriesDocFieldEvent | DigestsEntriesDigestFieldEvent | DigestsScopeFieldEvent | DigestsBucketsFieldEvent | DigestsGroupsFieldEvent | DigestsNamesFieldEvent | DigestsMarksFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Digests>): Generator<DigestsSessionFieldEvent | DigestsPageFieldEvent | DigestsPagesFieldEvent | DigestsFullFieldEvent | DigestsEntriesDocFieldEvent | DigestsEntriesDigestFieldEvent | DigestsScopeFieldEvent | DigestsBucketsFieldEvent | DigestsGroupsFieldEvent | DigestsNamesFieldEvent | DigestsMarksFieldEvent | DigestsOpenFieldEvent> {
     return streamMessage(buf, Digests.codec(), opts)
   }
 }
@@ -1591,6 +1629,7 @@ export interface DigestsReply {
   unresolved: Uint8Array<ArrayBuffer>
   proof: Uint8Array<ArrayBuffer>
   trimmed: boolean
+  open: Uint8Array<ArrayBuffer>
 }
 
 export namespace DigestsReply {
@@ -1662,6 +1701,11 @@ export namespace DigestsReply {
           w.bool(obj.trimmed)
         }
 
+        if ((obj.open != null && obj.open.byteLength > 0)) {
+          w.uint32(98)
+          w.bytes(obj.open)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1677,7 +1721,8 @@ export namespace DigestsReply {
           durable: false,
           unresolved: uint8ArrayAlloc(0),
           proof: uint8ArrayAlloc(0),
-          trimmed: false
+          trimmed: false,
+          open: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1738,6 +1783,10 @@ export namespace DigestsReply {
             }
             case 11: {
               obj.trimmed = reader.bool()
+              break
+            }
+            case 12: {
+              obj.open = reader.bytes()
               break
             }
             default: {
@@ -1856,6 +1905,13 @@ export namespace DigestsReply {
               }
               break
             }
+            case 12: {
+              yield {
+                field: `${prefix}.open`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1931,6 +1987,11 @@ export namespace DigestsReply {
     value: boolean
   }
 
+  export interface DigestsReplyOpenFieldEvent {
+    field: '$.open'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<DigestsReply>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DigestsReply.codec())
   }
@@ -1939,7 +2000,7 @@ export namespace DigestsReply {
     return decodeMessage(buf, DigestsReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DigestsReply>): Generator<DigestsReplySessionFieldEvent | DigestsReplyPageFieldEvent | DigestsReplyHostedFieldEvent | DigestsReplyDifferingFieldEvent | DigestsReplyOthersFieldEvent | DigestsReplyHintsDocFieldEvent | DigestsReplyHintsPeersFieldEvent | DigestsReplyEqualFieldEvent | DigestsReplyDurableFieldEvent | DigestsReplyUnresolvedFieldEvent | DigestsReplyProofFieldEvent | DigestsReplyTrimmedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DigestsReply>): Generator<DigestsReplySessionFieldEvent | DigestsReplyPageFieldEvent | DigestsReplyHostedFieldEvent | DigestsReplyDifferingFieldEvent | DigestsReplyOthersFieldEvent | DigestsReplyHintsDocFieldEvent | DigestsReplyHintsPeersFieldEvent | DigestsReplyEqualFieldEvent | DigestsReplyDurableFieldEvent | DigestsReplyUnresolvedFieldEvent | DigestsReplyProofFieldEvent | DigestsReplyTrimmedFieldEvent | DigestsReplyOpenFieldEvent> {
     return streamMessage(buf, DigestsReply.codec(), opts)
   }
 }
@@ -2472,6 +2533,7 @@ export interface Update {
   update: Uint8Array<ArrayBuffer>
   ackId: number
   spread: boolean
+  open?: boolean
 }
 
 export namespace Update {
@@ -2502,6 +2564,11 @@ export namespace Update {
         if ((obj.spread != null && obj.spread !== false)) {
           w.uint32(32)
           w.bool(obj.spread)
+        }
+
+        if (obj.open != null) {
+          w.uint32(40)
+          w.bool(obj.open)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2535,6 +2602,10 @@ export namespace Update {
             }
             case 4: {
               obj.spread = reader.bool()
+              break
+            }
+            case 5: {
+              obj.open = reader.bool()
               break
             }
             default: {
@@ -2580,6 +2651,13 @@ export namespace Update {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.open`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2612,6 +2690,11 @@ export namespace Update {
     value: boolean
   }
 
+  export interface UpdateOpenFieldEvent {
+    field: '$.open'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Update>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Update.codec())
   }
@@ -2620,7 +2703,7 @@ export namespace Update {
     return decodeMessage(buf, Update.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Update>): Generator<UpdateDocFieldEvent | UpdateUpdateFieldEvent | UpdateAckIdFieldEvent | UpdateSpreadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Update>): Generator<UpdateDocFieldEvent | UpdateUpdateFieldEvent | UpdateAckIdFieldEvent | UpdateSpreadFieldEvent | UpdateOpenFieldEvent> {
     return streamMessage(buf, Update.codec(), opts)
   }
 }

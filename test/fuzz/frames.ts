@@ -78,7 +78,9 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
       entries: fc.uniqueArray(fc.record({ doc: docs, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }), { selector: e => e.doc, maxLength: sizes.entries }),
       scope: fc.constantFrom('plain' as const, 'handoff' as const),
       buckets: fc.constant([])
-    })),
+    }).chain(d => d.scope !== 'plain' || d.entries.length === 0
+      ? fc.constant(d)
+      : fc.option(fc.uint8Array({ minLength: Math.ceil(d.entries.length / 8), maxLength: Math.ceil(d.entries.length / 8) }), { nil: undefined }).map(open => open === undefined ? d : { ...d, open }))),
     fc.record({
       type: fc.constant('digests' as const),
       session: u32,
@@ -99,7 +101,8 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
       hints: fc.array(fc.record({ doc: docs, peers: fc.array(peerArb, { maxLength: SYNC_LIMITS.hintPeers }) }), { maxLength: sizes.hints }),
       equal: fc.uint8Array({ maxLength: 0 }),
       durable: fc.boolean()
-    }).chain(r => fc.boolean().map(trimmed => trimmed ? { ...r, trimmed } : r)),
+    }).chain(r => fc.boolean().map(trimmed => trimmed ? { ...r, trimmed } : r))
+      .chain(r => r.hosted.byteLength === 0 ? fc.constant(r) : fc.option(fc.uint8Array({ minLength: r.hosted.byteLength, maxLength: r.hosted.byteLength }), { nil: undefined }).map(open => open === undefined ? r : { ...r, open })),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('vector' as const), vector: vectorArb }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb }),
     fc.record({ type: fc.constant('syncDoc' as const), session: u32, doc: docs, step: fc.constant('diffAndVector' as const), vector: vectorArb, update: updateArb, digest: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
@@ -149,6 +152,7 @@ export function syncMessageArb (docs: fc.Arbitrary<string> = validDocArb, sizes:
     fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.boolean(), buckets: fc.constant(new Uint8Array(0)), catchingUp: fc.constant(true) }),
     fc.integer({ min: 0, max: 7 }).chain(k => fc.record({ type: fc.constant('summaryReply' as const), session: u32, equal: fc.constant(false), buckets: fc.uint8Array({ minLength: 8 << k, maxLength: 8 << k }) })),
     fc.record({ type: fc.constant('update' as const), doc: docs, update: updateArb, ackId: u32, spread: fc.boolean() }),
+    fc.record({ type: fc.constant('update' as const), doc: docs, update: updateArb, ackId: u32, spread: fc.boolean(), open: fc.boolean() }),
     fc.record({ type: fc.constant('ack' as const), doc: docs, ackId: fc.integer({ min: 1, max: 0xffff_ffff }), vector: vectorArb, durable: fc.boolean() }),
     fc.integer({ min: 2, max: 50 }).chain(count => fc.record({
       type: fc.constant('chunk' as const),

@@ -106,6 +106,9 @@ describe('sync codec', () => {
     const reply = { session: 1, page: 0, hosted: new Uint8Array(1), differing: 0, others: [], hints: [], equal: new Uint8Array(1), durable: false }
     reject(frame({ type: 2, digestsReply: { ...reply, unresolved: new Uint8Array(2), proof: new Uint8Array(16) } }), 'unresolved not the size of hosted')
     reject(frame({ type: 2, digestsReply: { ...reply, unresolved: new Uint8Array(1), proof: new Uint8Array(15) } }), 'short proof')
+    reject(frame({ type: 2, digestsReply: { ...reply, open: new Uint8Array(2) } }), 'open marks not the size of hosted')
+    reject(frame({ type: 1, digests: { ...digests, scope: 0, entries: [{ doc: 'd', digest }], open: new Uint8Array(2) } }), 'open marks not one bit per entry')
+    reject(frame({ type: 1, digests: { ...digests, scope: 2, entries: [{ doc: 'd', digest }], open: new Uint8Array(1) } }), 'open marks outside a plain listing')
     reject(frame({ type: 3, syncDoc: { session: 1, step: 2, doc: 'd', vector: [], update: new Uint8Array(4), durable: false, digest: new Uint8Array(15) } }), 'short step-2 digest')
     reject(frame({ type: 8, summaryReply: { session: 1, equal: true, buckets: new Uint8Array(SYNC_LIMITS.summaryBuckets * 8) } }), 'equal with buckets')
     reject(frame({ type: 8, summaryReply: { session: 1, equal: false, buckets: new Uint8Array(0), later: true } }), 'later without equal')
@@ -132,6 +135,16 @@ describe('sync codec', () => {
     expect(old.type === 'digestsReply' && old.trimmed).toBeUndefined()
     const trimmed = decodeSync(encodeSync({ type: 'digestsReply', ...reply, trimmed: true }), MAX)
     expect(trimmed.type === 'digestsReply' && trimmed.trimmed).toBe(true)
+  })
+
+  it('decodes frames from a peer that does not say what it holds open as saying nothing', () => {
+    // `open` (Update field 5, Digests 11, DigestsReply 12) is newer than the frames: absent, it is not said.
+    const update = decodeSync(SyncFrame.encode({ type: 4, update: { doc: 'd', update: new Uint8Array(2), ackId: 0, spread: false } } as Partial<SyncFrame>), MAX)
+    expect(update.type === 'update' && 'open' in update).toBe(false)
+    const closed = decodeSync(encodeSync({ type: 'update', doc: 'd', update: new Uint8Array(2), ackId: 0, spread: false, open: false }), MAX)
+    expect(closed.type === 'update' && closed.open).toBe(false) // said: not open (not the same as not said)
+    const listing = decodeSync(encodeSync({ type: 'digests', session: 1, page: 0, pages: 1, full: false, entries: [{ doc: 'd', digest: new Uint8Array(16) }], scope: 'plain', buckets: [] }), MAX)
+    expect(listing.type === 'digests' && listing.open).toBeUndefined()
   })
 
   it('decodes a summary reply from a peer that does not say whether it is catching up as not catching up', () => {

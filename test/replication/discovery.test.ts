@@ -65,6 +65,22 @@ describe('opening a doc for the first time', () => {
 describe('HostDirectory', () => {
   const alive = (...ids: string[]): Set<string> => new Set(ids)
 
+  it('marks a host open only when it says so, and keeps the mark through what says nothing', () => {
+    const h = new HostDirectory(100, 10, () => false)
+    h.add('p', 'd') // a sync step: hosts, open not said
+    expect(h.openHostsOf('d', alive('p'))).toEqual([])
+    h.add('p', 'd', true) // its push said open
+    h.add('q', 'd', false)
+    h.add('p', 'd') // a later step says nothing: still open
+    expect(h.hostsOf('d', alive('p', 'q'))).toEqual(['q', 'p'])
+    expect(h.openHostsOf('d', alive('p', 'q'))).toEqual(['p'])
+    expect(h.openHostsOf('d', alive('p', 'q'), 'p')).toEqual([])
+    expect(h.openHostsOf('d', alive('q'))).toEqual([])
+    h.notePage('p', 1, 0, 1, ['d'], () => false) // its full listing says it closed the doc (still a host)
+    expect(h.openHostsOf('d', alive('p', 'q'))).toEqual([])
+    expect(h.hosts('p', 'd')).toBe(true)
+  })
+
   it('replaces a peer\'s docs once every page of a full listing arrived', () => {
     const h = new HostDirectory(100, 10, () => false)
     h.add('p', 'old')
