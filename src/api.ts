@@ -259,8 +259,10 @@ export interface Peer {
    * Runs `fn` on the document in one transaction; resolves with the new version once it is durable. With
    * `options.opId`, a key applied before is not applied again: `fn` is not called, and the write resolves
    * once the doc is durable here (see WriteOptions for the outcomes).
-   * @throws DocTooLargeError (nothing written) if the doc is at its size limit, or `options.bytes` more would
-   *   take it past.
+   * @throws DocTooLargeError (refused: the doc's content is as before) if the doc is at its size limit
+   *   (`replication.maxDocBytes`), or `options.bytes` more, or what `fn` added, would take it past: what `fn`
+   *   added is withdrawn before anyone sees it, as for InvalidTextError (and PartialWriteError likewise).
+   *   What `fn` replaced still counts as there: the check adds, as `options.bytes` does.
    * @throws InvalidTextError (refused: the doc's content is as before) if what `fn` added holds a lone
    *   surrogate, which UTF-8 cannot carry: the edit is withdrawn before anyone sees it. PartialWriteError (not a
    *   refusal) if `fn` also deleted earlier list or text content or a nested type: those deletions stay.
