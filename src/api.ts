@@ -262,7 +262,7 @@ export interface Peer {
    * @throws DocTooLargeError (refused: the doc's content is as before) if the doc is at its size limit
    *   (`replication.maxDocBytes`), or `options.bytes` more, or what `fn` added, would take it past: what `fn`
    *   added is withdrawn before anyone sees it, as for InvalidTextError (and PartialWriteError likewise).
-   *   What `fn` replaced still counts as there: the check adds, as `options.bytes` does.
+   *   What `fn` replaces or deletes is counted out: a doc at its limit can still shrink.
    * @throws InvalidTextError (refused: the doc's content is as before) if what `fn` added holds a lone
    *   surrogate, which UTF-8 cannot carry: the edit is withdrawn before anyone sees it. PartialWriteError (not a
    *   refusal) if `fn` also deleted earlier list or text content or a nested type: those deletions stay.

@@ -80,7 +80,7 @@ import { digestHex, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
 import { loneSurrogateSince, markEdit, withdrawLoneSurrogates, withdrawSince } from './well-formed.js'
 import type { EditMark } from './well-formed.js'
-import { editBytes } from './edit-size.js'
+import { editBytes, freedBytes } from './edit-size.js'
 import { afterTransactions, awaitDurable, refusalFor } from './write-outcome.js'
 import { CoHomeRelay } from './co-home-relay.js'
 import { ReadRepairs, WIDE_REPAIR_MS } from './read-repair.js'
@@ -837,7 +837,7 @@ export class Replicator {
    * Else null. A single write larger than the limit was accepted: only the writes after it were refused.
    */
   private withdrawIfTooLarge (entry: DocEntry, tr: Y.Transaction, mark: EditMark): Error | null {
-    const refusal = this.refuseSize(entry, editBytes(entry.doc, mark.clock), true)
+    const refusal = this.refuseSize(entry, editBytes(entry.doc, mark.clock), () => freedBytes(tr, mark))
     if (refusal === undefined) return null
     const lost = withdrawSince(entry.doc, tr, mark)
     if (lost === 0) return refusal
@@ -879,13 +879,14 @@ export class Replicator {
    * A DocTooLargeError if a write of `bytes` would take `entry` past `maxDocBytes` (refused before it runs:
    * Yjs cannot take a change back). The size is the estimate the store's appends and compactions keep; only
    * when the estimate says no is the doc measured exactly (an estimate inflated by overwritten updates that no
-   * compaction has folded yet must not refuse a write the doc has room for). `inDoc`: the write's `bytes` are
-   * in the doc already (its edit, measured in its transaction).
+   * compaction has folded yet must not refuse a write the doc has room for). `freed`: the write's `bytes` are
+   * in the doc already (its edit, measured in its transaction), and this much of what it deleted goes when
+   * it commits.
    */
-  private refuseSize (entry: DocEntry, bytes: number, inDoc = false): DocTooLargeError | undefined {
+  private refuseSize (entry: DocEntry, bytes: number, freed?: () => number): DocTooLargeError | undefined {
     const limit = this.config.maxDocBytes
     if (entry.stateBytes + bytes <= limit) return undefined
-    const exact = inDoc ? Math.max(0, entry.encodeState().byteLength - bytes) : entry.encodeState().byteLength
+    const exact = freed === undefined ? entry.encodeState().byteLength : Math.max(0, entry.encodeState().byteLength - bytes - freed())
     if (exact + bytes <= limit) {
       this.compactor.compactSoon(entry) // fold the history, so the estimate comes back down
       return undefined

@@ -64,6 +64,17 @@ describe('a write past maxDocBytes', () => {
     c.stopAll()
   })
 
+  it('a doc at the limit can still shrink: a write that replaces a large value with a small one, and a delete of the doc, are accepted', async () => {
+    const { c } = cluster(useSeed(0x5e0004, FILE, 'shrink'))
+    const n = c.node('n00')
+    await until(c, n.write('d', (doc) => { doc.getMap('kv').set('a', 'a'.repeat(LIMIT - 60)) }))
+    await until(c, n.write('e', (doc) => { doc.getMap('kv').set('a', 'a'.repeat(LIMIT - 60)) }))
+    expect(await outcome(c, n.write('d', (doc) => { doc.getMap('kv').set('a', 'small'); doc.getMap('kv').set('b', 'b'.repeat(40)) }))).toBe('durable')
+    expect((await until(c, n.doc('d'))).getMap('kv').toJSON()).toEqual({ a: 'small', b: 'b'.repeat(40) })
+    expect(await outcome(c, n.delete('e'))).toBe('durable')
+    c.stopAll()
+  })
+
   it('an fn that also deleted list content is a PartialWriteError: its addition withdrawn, the deletion kept (Yjs cannot put it back)', async () => {
     const { c } = cluster(useSeed(0x5e0003, FILE, 'partial'))
     const n = c.node('n00')
