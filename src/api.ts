@@ -259,8 +259,10 @@ export interface Peer {
    * Runs `fn` on the document in one transaction; resolves with the new version once it is durable. With
    * `options.opId`, a key applied before is not applied again: `fn` is not called, and the write resolves
    * once the doc is durable here (see WriteOptions for the outcomes).
-   * @throws DocTooLargeError (nothing written) if the doc is at its size limit, or `options.bytes` more would
-   *   take it past.
+   * @throws DocTooLargeError (refused: the doc's content is as before) if the doc is at its size limit
+   *   (`replication.maxDocBytes`), or `options.bytes` more, or what `fn` added, would take it past: what `fn`
+   *   added is withdrawn before anyone sees it, as for InvalidTextError (and PartialWriteError likewise).
+   *   What `fn` replaces or deletes is counted out: a doc at its limit can still shrink.
    * @throws InvalidTextError (refused: the doc's content is as before) if what `fn` added holds a lone
    *   surrogate, which UTF-8 cannot carry: the edit is withdrawn before anyone sees it. PartialWriteError (not a
    *   refusal) if `fn` also deleted earlier list or text content or a nested type: those deletions stay.
@@ -302,7 +304,7 @@ export interface Peer {
   version(name: string): VersionVectorJSON | undefined
   /** The document's convergence digest, if it is open. */
   digest(name: string): string | undefined
-  /** Every open document with its digest and version. */
+  /** Every document this peer holds or has open, with its digest and version; none once stopped (as `version` and `digest` answer undefined). */
   docs(): DocSummary[]
   /**
    * Resolves once `replicas` durable copies on distinct peers hold everything this peer had of `name` when
@@ -352,11 +354,13 @@ export interface Peer {
   /**
    * Replaces this peer's tags and gossips them (its incarnation rises).
    * @throws ConfigError, changing nothing, if a value is not a string or the tags are over the limits.
+   * @throws NotRunningError, changing nothing, once `stop` was called.
    */
   setTags(tags: Record<string, string>): void
   /**
    * Replaces the allowlist of `allowPeers` (undefined: everyone); peers no longer allowed are disconnected.
    * @throws ConfigError, leaving the allowlist as it was, if an entry is not a peer id.
+   * @throws NotRunningError once `stop` was called (as `partition`, `heal` and `advertiseHttp` do).
    */
   setAllowedPeers(ids: readonly string[] | undefined): void
   /** Fault injection: drop all traffic to and from these peers (tests, the partition script). */
@@ -379,13 +383,15 @@ export interface Peer {
   /**
    * Graceful leave: others list us as `left`. First every held doc is handed to the peers that will home it
    * without this one, waiting up to 1 s until each is confirmed by one of them (a warning is logged for any
-   * that is not). Call `stop` afterwards.
+   * that is not). Call `stop` afterwards: once `stop` was called, `leave` rejects with NotRunningError.
    */
   leave(): Promise<void>
   /**
    * Stops everything (closing connections and the store). Writes under way first get their outcome (durable,
    * within at most 3 s); writes made once it was called are refused (NotRunningError, nothing applied), and
    * reads still waiting for other peers (`doc`, `find`, `read`, `delete`, `hold`) reject with NotRunningError.
+   * Changes made once it was called are refused too (`setTags`, `leave`, `setAllowedPeers`, `partition`,
+   * `heal`, `advertiseHttp`: NotRunningError, nothing changed), and `docs()` lists nothing once it stopped.
    * Idempotent.
    */
   stop(): Promise<void>

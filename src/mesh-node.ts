@@ -569,6 +569,9 @@ class MeshNodeImpl implements MeshNode {
   }
 
   docs (): DocSummary[] {
+    // Stopped: nothing is open, as version() and digest() say (they answer undefined); the docs it held were
+    // still listed, with digests of docs no longer there to read.
+    if (!this.replicator.isRunning) return []
     return this.replicator.summaries().sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   }
 
@@ -683,6 +686,7 @@ class MeshNodeImpl implements MeshNode {
   }
 
   setTags (tags: Record<string, string>): void {
+    this.refuseStopped('setTags')
     requireStringRecord(tags, 'tags')
     checkMemberTags(tags, 'tags')
     // 32 of the user's own left no room for the HTTP tag added below: the codec refused 33 ("meta.tags: 33
@@ -697,11 +701,13 @@ class MeshNodeImpl implements MeshNode {
   }
 
   setAllowedPeers (ids: readonly string[] | undefined): void {
+    this.refuseStopped('setAllowedPeers')
     if (this.c.setAllowedPeers === undefined) throw new NotRunningError('this node has no allow-list')
     this.c.setAllowedPeers(ids)
   }
 
   partition (block: readonly string[]): void {
+    this.refuseStopped('partition')
     checkPeerList('partition', block)
     if (this.c.faults === undefined) throw new NotRunningError('this node has no fault injection')
     this.c.faults.block(block.filter(id => id !== this.id))
@@ -709,6 +715,7 @@ class MeshNodeImpl implements MeshNode {
   }
 
   heal (ids?: readonly string[]): void {
+    this.refuseStopped('heal')
     if (ids !== undefined) checkPeerList('heal', ids)
     if (this.c.faults === undefined) throw new NotRunningError('this node has no fault injection')
     if (ids === undefined) this.c.faults.heal()
@@ -765,6 +772,7 @@ class MeshNodeImpl implements MeshNode {
   }
 
   advertiseHttp (url: string | undefined): void {
+    this.refuseStopped('advertiseHttp')
     // Checked before anything changes: a number was set as our tag, then failed deep inside.
     const given: unknown = url
     if (given !== undefined && typeof given !== 'string') throw new TypeError(`advertiseHttp: the URL must be a string or undefined, got ${given === null ? 'null' : typeof given}`)
@@ -794,12 +802,21 @@ class MeshNodeImpl implements MeshNode {
   }
 
   async leave (): Promise<void> {
+    this.refuseStopped('leave')
     // No doc leaves with this peer as its only copy (written here while its homes were cut off, say).
     const unconfirmed = await this.replicator.handOffBeforeLeaving(LEAVE_HANDOFF_MS)
     if (unconfirmed.length > 0) {
       this.log.warn('leaving with docs no other peer confirmed holding: they may be only on this peer\'s disk; restart it with the same data dir to hand them over', { docs: unconfirmed.length, first: unconfirmed.slice(0, 5).join(',') })
     }
     await this.membership.leave()
+  }
+
+  /**
+   * @throws NotRunningError once `stop` was called: a change to a stopped peer (its tags, a leave) was
+   * accepted silently and went nowhere, where writes and reads already said so.
+   */
+  private refuseStopped (caller: string): void {
+    if (this.stopCalled) throw new NotRunningError(`${caller}: the peer is stopped; nothing was changed`)
   }
 
   stop (): Promise<void> {

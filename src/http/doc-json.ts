@@ -72,26 +72,55 @@ export function valueToJSON (value: unknown): unknown {
 }
 
 /**
- * The JSON text of an answer that renders doc values (`JSON.stringify` of it, undefined → empty). A value may
- * hold a BigInt: lib0 encodes one, so any Yjs client can `map.set('n', 10n)` over y-websocket, and
- * JSON.stringify throws on it, so every read of such a doc answered 500 `internal`. A BigInt is written
- * as the JSON number of its exact digits. Tried plainly first: only a doc holding one pays for the replacer.
+ * The JSON text of an answer that renders doc values (`JSON.stringify` of it, undefined → empty). Values JSON
+ * has no word for, which lib0 encodes so any Yjs client can store them over y-websocket:
+ *  - a BigInt (`map.set('n', 10n)`) is written as the JSON number of its exact digits (JSON.stringify threw
+ *    on one: every read of such a doc answered 500 `internal`);
+ *  - a Uint8Array (`map.set('b', bytes)`, also inside a value) as a string of its bytes in base64, as
+ *    protobuf's JSON mapping and Go's encoding/json write bytes (it was an object of one key per byte,
+ *    `{"0":1,"1":2}`, that read back as neither bytes nor text).
+ * Either way the type is not told apart in JSON (`10n` reads as `10`, bytes as a string), as undefined
+ * reads as null. Only a body holding one pays for the replacer: bytes are looked for first (a walk, no
+ * copy), a BigInt is found by JSON.stringify throwing.
  * @throws RangeError for a doc nested too deeply (see unrenderable)
  */
 export function docJsonText (body: unknown): string {
+  if (holdsBytes(body)) return JSON.stringify(body, jsonOfValue)
   try {
     return JSON.stringify(body)
   } catch (err) {
     if (!(err instanceof TypeError)) throw err
-    return JSON.stringify(body, exactBigInt)
+    return JSON.stringify(body, jsonOfValue)
   }
 }
 
 /** JSON.rawJSON (Node ≥ 21; not in TypeScript's ES2023 lib): a value JSON.stringify writes as the text given. */
 const rawJSON = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON
 
-function exactBigInt (_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? rawJSON(value.toString()) : value
+/** A replacer: a BigInt as its exact digits, bytes as base64 (looked up on the holder: a Buffer's toJSON ran already). */
+function jsonOfValue (this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return rawJSON(value.toString())
+  const original = (this as Record<string, unknown>)[key]
+  return original instanceof Uint8Array ? Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') : value
+}
+
+/** Whether a Uint8Array is anywhere in `value` (without recursion: a deeply nested doc must not overflow here). */
+function holdsBytes (value: unknown): boolean {
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (typeof v !== 'object' || v === null) continue
+    if (v instanceof Uint8Array) return true
+    if (Array.isArray(v)) {
+      for (const x of v as unknown[]) if (typeof x === 'object' && x !== null) stack.push(x)
+    } else {
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k]
+        if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    }
+  }
+  return false
 }
 
 /** `obj[key] = value`, as an own key even for "__proto__". */

@@ -80,6 +80,7 @@ import { digestHex, toJSON } from './version-vector.js'
 import type { VersionVectorJSON } from './version-vector.js'
 import { loneSurrogateSince, markEdit, withdrawLoneSurrogates, withdrawSince } from './well-formed.js'
 import type { EditMark } from './well-formed.js'
+import { editBytes, freedBytes } from './edit-size.js'
 import { afterTransactions, awaitDurable, refusalFor } from './write-outcome.js'
 import { CoHomeRelay } from './co-home-relay.js'
 import { ReadRepairs, WIDE_REPAIR_MS } from './read-repair.js'
@@ -801,8 +802,8 @@ export class Replicator {
         try {
           if (options.counter === undefined || key === undefined) fn(entry.doc, tr)
         } finally {
-          // Before Yjs commits: text UTF-8 cannot carry is taken back here, unseen (well-formed.ts).
-          fnError = this.withdrawIfMalformed(entry, tr, mark)
+          // Before Yjs commits: text UTF-8 cannot carry, or an edit past the size limit, is taken back here, unseen.
+          fnError = this.withdrawIfMalformed(entry, tr, mark) ?? this.withdrawIfTooLarge(entry, tr, mark)
         }
         if (key !== undefined && fnError === null) this.record(entry, key, options)
       }, WRITE_ORIGIN)
@@ -828,6 +829,19 @@ export class Replicator {
     const refusal = new InvalidTextError(`the write to "${entry.name}" stores ${found} holding a lone surrogate, which UTF-8 (and so every other replica) cannot carry: nothing of it was applied`)
     if (lost === 0) return refusal
     return new PartialWriteError(`the write to "${entry.name}" stores ${found} holding a lone surrogate: what it added was withdrawn, but the ${lost} earlier item(s) it deleted (list or text content, nested types) cannot be put back`, { cause: refusal })
+  }
+
+  /**
+   * If the write's edit (from `mark` on) takes the doc past `maxDocBytes`, withdraws it as a malformed one is
+   * and returns DocTooLargeError (a refusal), or PartialWriteError if it also deleted what cannot be put back.
+   * Else null. A single write larger than the limit was accepted: only the writes after it were refused.
+   */
+  private withdrawIfTooLarge (entry: DocEntry, tr: Y.Transaction, mark: EditMark): Error | null {
+    const refusal = this.refuseSize(entry, editBytes(entry.doc, mark.clock), () => freedBytes(tr, mark))
+    if (refusal === undefined) return null
+    const lost = withdrawSince(entry.doc, tr, mark)
+    if (lost === 0) return refusal
+    return new PartialWriteError(`the write to "${entry.name}" would take it past maxDocBytes: what it added was withdrawn, but the ${lost} earlier item(s) it deleted (list or text content, nested types) cannot be put back`, { cause: refusal })
   }
 
   private refused<T> (err: Error): Promise<T> {
@@ -865,12 +879,14 @@ export class Replicator {
    * A DocTooLargeError if a write of `bytes` would take `entry` past `maxDocBytes` (refused before it runs:
    * Yjs cannot take a change back). The size is the estimate the store's appends and compactions keep; only
    * when the estimate says no is the doc measured exactly (an estimate inflated by overwritten updates that no
-   * compaction has folded yet must not refuse a write the doc has room for).
+   * compaction has folded yet must not refuse a write the doc has room for). `freed`: the write's `bytes` are
+   * in the doc already (its edit, measured in its transaction), and this much of what it deleted goes when
+   * it commits.
    */
-  private refuseSize (entry: DocEntry, bytes: number): DocTooLargeError | undefined {
+  private refuseSize (entry: DocEntry, bytes: number, freed?: () => number): DocTooLargeError | undefined {
     const limit = this.config.maxDocBytes
     if (entry.stateBytes + bytes <= limit) return undefined
-    const exact = entry.encodeState().byteLength
+    const exact = freed === undefined ? entry.encodeState().byteLength : Math.max(0, entry.encodeState().byteLength - bytes - freed())
     if (exact + bytes <= limit) {
       this.compactor.compactSoon(entry) // fold the history, so the estimate comes back down
       return undefined
