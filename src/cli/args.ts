@@ -11,7 +11,7 @@ import { memberTextProblem } from '../core/member-text.js'
 import { terminalSafeJson } from '../core/terminal-safe.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { isLoopbackIpv6, parseOrigin, tokenProblem } from '../http/access.js'
-import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
+import { isPeerId, listenClash, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { tagCountProblem } from '../peer-options.js'
 import { MAX_REPLICAS } from '../replication/max-replicas.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
@@ -416,6 +416,9 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
     const http = o.origins?.['--http'] === undefined ? '' : ` (${o.origins['--http']})`
     throw new ArgError(`--http ${host}:${o.http.port}${http} is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)`)
   }
+  // Before anything starts: libp2p reported this as a bare EADDRINUSE, as if another program held the port.
+  const clash = listenClash(o.listen)
+  if (clash !== undefined) throw new ArgError(`${from('--listen')} ${show(clash.first)} and ${show(clash.second)} clash (${clash.why}): keep one, or give them different ports`)
   if (o.listen.length === 0) o.listen.push(DEFAULT_LISTEN)
   return o
 }
