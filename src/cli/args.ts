@@ -15,7 +15,7 @@ import { isPeerId, listenClash, parseMultiaddr, tcpAddrProblem } from '../net/ad
 import { tagCountProblem } from '../peer-options.js'
 import { MAX_REPLICAS } from '../replication/max-replicas.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
-import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
+import { FLAGS_BY_NAME, SettingsError, decodeSettingsFile, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
 import { closest } from '../core/suggest.js'
 
@@ -252,8 +252,11 @@ export function isLoopbackAddress (host: string): boolean {
 export type PeerEnv = Readonly<Record<string, string | undefined>>
 
 export interface ParseIo {
-  /** Reads a `--config` file (the CLI passes fs.readFileSync); without it `--config` is an error. */
-  readFile?: (file: string) => string
+  /**
+   * Reads a `--config` file (the CLI passes its bytes, checked here to be UTF-8); without it `--config` is
+   * an error.
+   */
+  readFile?: (file: string) => string | Uint8Array
 }
 
 /**
@@ -346,14 +349,16 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
   const configFrom = cli.config === undefined ? 'MURMUR_CONFIG' : '--config'
   if (configFile !== undefined) {
     if (io.readFile === undefined) throw new ArgError(`${configFrom}: this program cannot read files`)
-    let text: string
+    let read: string | Uint8Array
     try {
-      text = io.readFile(configFile)
+      read = io.readFile(configFile)
     } catch (err) {
       throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))}`)
     }
+    const shownFile = configFile === '-' ? 'standard input (--config -)' : configFile
+    const text = typeof read === 'string' ? read : decodeSettingsFile(read, shownFile)
     if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
-    fileSettings = settingsFromFile(text, configFile === '-' ? 'standard input (--config -)' : configFile)
+    fileSettings = settingsFromFile(text, shownFile)
   }
   const o = apply(mergeLayers([cli.settings, settingsFromEnv(env), fileSettings]))
   if (configFile !== undefined) o.configFile = configFile
