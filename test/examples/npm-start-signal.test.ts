@@ -15,17 +15,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { ROOT, cleanup, tempDir, waitFor } from '../helpers/procs.js'
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-const pidsIn = (dir: string): number[] => readFileSync(path.join(dir, 'demo.pids'), 'utf8').split('\n').map(Number).filter(n => n > 0)
+import { alive, pidsIn } from '../helpers/demo.js'
 
 /** A process's parent, from /proc (0 once it is gone). */
 const parentOf = (pid: number): number => {
