@@ -356,8 +356,11 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
       throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))}`)
     }
     const shownFile = configFile === '-' ? 'standard input (--config -)' : configFile
+    const tooLong = new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
+    // Size before encoding: more bytes than MAX_CONFIG_CHARS characters can take (/dev/urandom) is no settings file, UTF-8 or not.
+    if (typeof read !== 'string' && read.length > 3 * MAX_CONFIG_CHARS) throw tooLong
     const text = typeof read === 'string' ? read : decodeSettingsFile(read, shownFile)
-    if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
+    if (text.length > MAX_CONFIG_CHARS) throw tooLong
     fileSettings = settingsFromFile(text, shownFile)
   }
   const o = apply(mergeLayers([cli.settings, settingsFromEnv(env), fileSettings]))
