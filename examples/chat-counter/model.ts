@@ -38,7 +38,10 @@ export interface ChatCounter {
   add(delta: number, options?: WriteOptions): Promise<number>
   /** Every well-formed message, once per id, ordered by `at`, then `id`. */
   messages(): ChatMessage[]
-  /** Entries in the array (cheap: no parsing; includes any malformed entry another peer wrote). */
+  /**
+   * How many messages the chat shows: well-formed ones, once per id (what messages() lists). The array's
+   * length also counted malformed entries another client wrote and the copies of a retried message.
+   */
   messageCount(): number
   /**
    * Appends a message; resolves with it once durable here. With `opId`, a retry of a message already
@@ -67,6 +70,19 @@ export function toMessage (value: unknown): ChatMessage | undefined {
   return { id, from, text, at }
 }
 
+/** The well-formed messages among `values`, once per id: copies of one keyed message (see the file comment) as the first in the array's order, the same everywhere. */
+function distinctMessages (values: readonly unknown[]): ChatMessage[] {
+  const out: ChatMessage[] = []
+  const ids = new Set<string>()
+  for (const value of values) {
+    const m = toMessage(value)
+    if (m === undefined || ids.has(m.id)) continue
+    ids.add(m.id)
+    out.push(m)
+  }
+  return out
+}
+
 /**
  * Random rather than a per-peer sequence number: a sequence restarts at 0 when a peer loses its data dir
  * (or crashes before persisting its last number), and would then reuse ids.
@@ -85,6 +101,9 @@ export async function openChatCounter (peer: Peer, now: () => number = Date.now)
   const counter = await peer.counter(DOC)
   const array = doc.getArray<unknown>(MESSAGES)
   const listeners = new Set<(added: ChatMessage[]) => void>()
+  /** messageCount()'s answer until the array changes: every state event asks for it (up to 10 a second). */
+  let count: number | undefined
+  array.observe(() => { count = undefined })
 
   // Array deltas name exactly what each transaction inserted, so live updates never rescan the history.
   array.observe((event) => {
@@ -103,19 +122,8 @@ export async function openChatCounter (peer: Peer, now: () => number = Date.now)
   return {
     counter: () => counter.value(),
     add: (delta, options) => counter.add(delta, options),
-    messages: () => {
-      const out: ChatMessage[] = []
-      const ids = new Set<string>()
-      for (const value of array.toArray()) {
-        const m = toMessage(value)
-        // Copies of one keyed message (see the file comment): the first in the array's order, the same everywhere.
-        if (m === undefined || ids.has(m.id)) continue
-        ids.add(m.id)
-        out.push(m)
-      }
-      return out.sort(compareMessages)
-    },
-    messageCount: () => array.length,
+    messages: () => distinctMessages(array.toArray()).sort(compareMessages),
+    messageCount: () => (count ??= distinctMessages(array.toArray()).length),
     post: async (from, text, options = {}) => {
       const message: ChatMessage = { id: options.opId === undefined ? newId(peer.id) : keyedId(options.opId), from, text, at: now() }
       let ran = false

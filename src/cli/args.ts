@@ -11,11 +11,11 @@ import { memberTextProblem } from '../core/member-text.js'
 import { terminalSafeJson } from '../core/terminal-safe.js'
 import { SWIM_LIMITS } from '../membership/codec.js'
 import { isLoopbackIpv6, parseOrigin, tokenProblem } from '../http/access.js'
-import { isPeerId, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
+import { isPeerId, listenClash, parseMultiaddr, tcpAddrProblem } from '../net/addresses.js'
 import { tagCountProblem } from '../peer-options.js'
 import { MAX_REPLICAS } from '../replication/max-replicas.js'
 import { MAX_MDNS_CLUSTER_CHARS, MDNS_CLUSTER_NAME } from '../net/config.js'
-import { FLAGS_BY_NAME, SettingsError, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
+import { FLAGS_BY_NAME, SettingsError, decodeSettingsFile, envValue, mergeLayers, settingsFromEnv, settingsFromFile } from './settings.js'
 import type { Setting } from './settings.js'
 import { closest } from '../core/suggest.js'
 
@@ -252,8 +252,11 @@ export function isLoopbackAddress (host: string): boolean {
 export type PeerEnv = Readonly<Record<string, string | undefined>>
 
 export interface ParseIo {
-  /** Reads a `--config` file (the CLI passes fs.readFileSync); without it `--config` is an error. */
-  readFile?: (file: string) => string
+  /**
+   * Reads a `--config` file (the CLI passes its bytes, checked here to be UTF-8); without it `--config` is
+   * an error.
+   */
+  readFile?: (file: string) => string | Uint8Array
 }
 
 /**
@@ -346,14 +349,19 @@ function parse (argv: readonly string[], env: PeerEnv, io: ParseIo): ParsedArgs 
   const configFrom = cli.config === undefined ? 'MURMUR_CONFIG' : '--config'
   if (configFile !== undefined) {
     if (io.readFile === undefined) throw new ArgError(`${configFrom}: this program cannot read files`)
-    let text: string
+    let read: string | Uint8Array
     try {
-      text = io.readFile(configFile)
+      read = io.readFile(configFile)
     } catch (err) {
       throw new ArgError(`cannot read ${configFrom} ${show(configFile)}: ${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))}`)
     }
-    if (text.length > MAX_CONFIG_CHARS) throw new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
-    fileSettings = settingsFromFile(text, configFile === '-' ? 'standard input (--config -)' : configFile)
+    const shownFile = configFile === '-' ? 'standard input (--config -)' : configFile
+    const tooLong = new ArgError(`${configFrom} ${show(configFile)} is over ${MAX_CONFIG_CHARS} characters: not a settings file`)
+    // Size before encoding: more bytes than MAX_CONFIG_CHARS characters can take (/dev/urandom) is no settings file, UTF-8 or not.
+    if (typeof read !== 'string' && read.length > 3 * MAX_CONFIG_CHARS) throw tooLong
+    const text = typeof read === 'string' ? read : decodeSettingsFile(read, shownFile)
+    if (text.length > MAX_CONFIG_CHARS) throw tooLong
+    fileSettings = settingsFromFile(text, shownFile)
   }
   const o = apply(mergeLayers([cli.settings, settingsFromEnv(env), fileSettings]))
   if (configFile !== undefined) o.configFile = configFile
@@ -416,6 +424,9 @@ function apply (settings: readonly Setting[]): PeerCliOptions {
     const http = o.origins?.['--http'] === undefined ? '' : ` (${o.origins['--http']})`
     throw new ArgError(`--http ${host}:${o.http.port}${http} is reachable from other machines: also pass --http-token-file <file> (or MURMUR_HTTP_TOKEN)`)
   }
+  // Before anything starts: libp2p reported this as a bare EADDRINUSE, as if another program held the port.
+  const clash = listenClash(o.listen)
+  if (clash !== undefined) throw new ArgError(`${from('--listen')} ${show(clash.first)} and ${show(clash.second)} clash (${clash.why}): keep one, or give them different ports`)
   if (o.listen.length === 0) o.listen.push(DEFAULT_LISTEN)
   return o
 }

@@ -90,8 +90,8 @@ export function describeError (err: unknown): string {
   return typeof code === 'string' && !first.includes(code) ? `${first} (${code})` : first
 }
 
-/** A --config file's text (readLimited); `-` is standard input's. */
-function readText (file: string): string {
+/** A --config file's bytes (readLimited); `-` is standard input's. */
+function readText (file: string): Uint8Array {
   if (file !== STDIN) return readLimited(file)
   // `-` is standard input, read once: a SIGHUP reload applies the same settings again (stdin is at its end).
   // A terminal is refused at once: nobody types a settings file, and read without blocking it waited
@@ -105,7 +105,7 @@ function readText (file: string): string {
 const STDIN = '-'
 const STDIN_IS_TTY = 'standard input is a terminal: pipe or redirect the settings in (--config - < peer.json), or name the file'
 /** What `--config -` read (standard input can be read only once). */
-let stdinText: string | undefined
+let stdinText: Uint8Array | undefined
 
 /**
  * A --config file's text, read no further than a settings file can go: past MAX_CONFIG_CHARS, parseArgs
@@ -116,7 +116,7 @@ let stdinText: string | undefined
  * At start-up the pauses block (parseArgs reads synchronously); readLimitedAsync is the same read for a
  * SIGHUP reload, whose pauses must not hold the running peer.
  */
-function readLimited (file: string): string {
+function readLimited (file: string): Uint8Array {
   const steps = readSteps(file)
   for (;;) {
     const step = steps.next()
@@ -130,7 +130,7 @@ function readLimited (file: string): string {
  * for good) waited CONFIG_PIPE_WAIT_MS in Atomics.wait, and the peer answered nothing meanwhile — no HTTP,
  * no membership ping, so the others began to suspect it.
  */
-async function readLimitedAsync (file: string): Promise<string> {
+async function readLimitedAsync (file: string): Promise<Uint8Array> {
   const steps = readSteps(file)
   for (;;) {
     const step = steps.next()
@@ -139,8 +139,8 @@ async function readLimitedAsync (file: string): Promise<string> {
   }
 }
 
-/** The read of readLimited, yielding wherever it must wait for a pipe's writer; returns the text. */
-function * readSteps (file: string): Generator<undefined, string> {
+/** The read of readLimited, yielding wherever it must wait for a pipe's writer; returns the bytes. */
+function * readSteps (file: string): Generator<undefined, Uint8Array> {
   const limit = 3 * MAX_CONFIG_CHARS + 1
   // Not blocking: opening a named pipe waits for a writer, and with none start-up (or a SIGHUP reload)
   // hung forever. A pipe is read until its writer closes it — `--config <(...)`, a writer that comes later —
@@ -172,7 +172,8 @@ function * readSteps (file: string): Generator<undefined, string> {
       if (Date.now() >= deadline) throw new Error(`nothing could be read from it within ${CONFIG_PIPE_WAIT_MS / 1000} s (a named pipe nobody writes to?)`)
       yield
     }
-    return buf.subarray(0, n).toString('utf8')
+    // Bytes: parseArgs decodes them, refusing a file that is not UTF-8 (decodeSettingsFile).
+    return buf.subarray(0, n)
   } finally {
     closeSync(fd)
   }
@@ -222,7 +223,7 @@ export async function runPeerCli (argv: readonly string[], env: PeerEnv, init: R
  */
 async function reparseAsync (argv: readonly string[], env: PeerEnv, configFile: string | undefined): Promise<ParsedArgs> {
   if (configFile === undefined || configFile === STDIN) return parseArgs(argv, env, { readFile: readText })
-  let read: { text: string } | { error: unknown }
+  let read: { text: Uint8Array } | { error: unknown }
   try {
     read = { text: await readLimitedAsync(configFile) }
   } catch (error) {

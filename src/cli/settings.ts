@@ -73,6 +73,50 @@ export class SettingsError extends Error {
   override name = 'SettingsError'
 }
 
+/**
+ * A settings file's bytes as text, or a SettingsError naming `file` and the offset of the first byte that
+ * is not UTF-8. Decoded leniently, a file saved as Latin-1 ran with U+FFFD in place of its é (a peer named
+ * "caf\uFFFD"), and nothing said so.
+ */
+export function decodeSettingsFile (bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    const at = firstNonUtf8Byte(bytes) ?? 0
+    const byte = (bytes[at] ?? 0).toString(16).padStart(2, '0')
+    throw new SettingsError(`${file}: not valid UTF-8 (byte 0x${byte} at byte offset ${at}): save it as UTF-8`)
+  }
+}
+
+/**
+ * Where the first ill-formed sequence starts (Unicode table 3-7: no overlong forms, no surrogates, nothing
+ * past U+10FFFF), or undefined: TextDecoder's fatal mode says only that there is one.
+ */
+export function firstNonUtf8Byte (bytes: Uint8Array): number | undefined {
+  let i = 0
+  while (i < bytes.length) {
+    const lead = bytes[i] ?? 0
+    const seq = utf8Sequence(lead)
+    if (seq === undefined) return i
+    for (let k = 1; k <= seq.more; k++) {
+      const next = bytes[i + k]
+      const [lo, hi] = k === 1 ? [seq.lo, seq.hi] : [0x80, 0xbf]
+      if (next === undefined || next < lo || next > hi) return i
+    }
+    i += seq.more + 1
+  }
+  return undefined
+}
+
+/** For a lead byte: how many continuation bytes follow and the range of the first; undefined if it cannot lead. */
+function utf8Sequence (lead: number): { more: number, lo: number, hi: number } | undefined {
+  if (lead < 0x80) return { more: 0, lo: 0, hi: 0 }
+  if (lead >= 0xc2 && lead <= 0xdf) return { more: 1, lo: 0x80, hi: 0xbf }
+  if (lead >= 0xe0 && lead <= 0xef) return { more: 2, lo: lead === 0xe0 ? 0xa0 : 0x80, hi: lead === 0xed ? 0x9f : 0xbf }
+  if (lead >= 0xf0 && lead <= 0xf4) return { more: 3, lo: lead === 0xf0 ? 0x90 : 0x80, hi: lead === 0xf4 ? 0x8f : 0xbf }
+  return undefined
+}
+
 const TRUE = new Set(['1', 'true', 'yes', 'on'])
 const FALSE = new Set(['0', 'false', 'no', 'off'])
 

@@ -160,6 +160,8 @@ export function createHttpApi (peer: Peer, options: HttpApiOptions = {}): HttpAp
     json(res, a.status, { ...a.details, ...errorBody(a.code, a.message) })
   }
   const notFound = (req: IncomingMessage, res: ServerResponse): void => {
+    // For an allowed origin, as on every route: without it a browser reports a CORS failure, not the 404.
+    allowCrossOrigin(req, res, accessOptions.allowOrigins ?? [])
     const refused = authorize(req, { public: true })
     fail(res, refused ?? new HttpError(404, 'not_found', `no route ${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}`))
   }

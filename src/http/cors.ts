@@ -12,8 +12,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { originAllowed } from './access.js'
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from './idempotency.js'
 
-/** Request headers an app may send: the token, a JSON (or gzip'd) body, the idempotency key. */
-const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', IDEMPOTENCY_HEADER]
+/**
+ * Request headers an app may send: the token, a JSON body, the idempotency key. Not Content-Encoding: a
+ * body in any coding but identity is refused (415, body.ts), and identity is what no header means.
+ */
+const ALLOWED_HEADERS = ['authorization', 'content-type', IDEMPOTENCY_HEADER]
 /** Response headers an app may read besides the CORS-safelisted ones. */
 const EXPOSED_HEADERS = [REPLAYED_HEADER, 'retry-after', 'www-authenticate', 'allow']
 /** How long a browser may reuse a preflight's answer (seconds; Chromium caps it at 7,200). */

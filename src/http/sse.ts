@@ -45,7 +45,8 @@ export class SseHub {
   attach (req: IncomingMessage, res: ServerResponse, hello: ReadonlyArray<{ event: string, data: unknown }> = []): boolean {
     if (this.clients.size >= this.options.maxClients) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' })
-      res.end(JSON.stringify(errorBody('event_streams_full', 'too many event streams')))
+      // The limit named: a page told only "too many" cannot tell the peer's cap from an outage.
+      res.end(JSON.stringify(errorBody('event_streams_full', `too many event streams (this peer serves at most ${this.options.maxClients} at once)`)))
       return false
     }
     res.writeHead(200, {

@@ -90,3 +90,41 @@ export function tcpAddrProblem (addr: Multiaddr, use: 'listen' | 'dial', show: (
   else if (use === 'dial' && tcp.value === '0') shape = 'port 0 is for --listen (any free port); give the port the peer listens on'
   return shape === undefined ? undefined : `${shape}, e.g. /ip4/127.0.0.1/tcp/4001`
 }
+
+/** The wildcard address of each IP family: a listener on it takes its port on every address of the family. */
+const WILDCARDS: Readonly<Record<string, string>> = { ip4: '0.0.0.0', ip6: '::' }
+
+/** What a TCP listen address binds: IP family, host (with its IPv6 zone) and port; undefined for a DNS host or port 0. */
+function tcpBinding (addr: string): { family: string, host: string, port: string } | undefined {
+  const components = parseMultiaddr(addr)?.getComponents() ?? []
+  const zone = components[0]?.name === 'ip6zone' ? components[0].value : undefined
+  const [ip, tcp] = zone === undefined ? components : components.slice(1)
+  if (ip === undefined || WILDCARDS[ip.name] === undefined || tcp?.name !== 'tcp' || tcp.value === '0') return undefined
+  return { family: ip.name, host: zone === undefined ? ip.value ?? '' : `${ip.value ?? ''}%${zone}`, port: tcp.value ?? '' }
+}
+
+/**
+ * The first two of `addrs` (listen addresses) that cannot both be bound, and why, or undefined. Two TCP
+ * listeners clash on the same port and IP family when their hosts are equal or either is the family's
+ * wildcard (0.0.0.0 takes the port on 127.0.0.1 too). IPv4 and IPv6 never clash: libp2p binds IPv6 only
+ * (ipv6Only), so :: leaves IPv4's ports free. DNS hosts are resolved at listen time and not judged here.
+ */
+export function listenClash (addrs: readonly string[]): { first: string, second: string, why: string } | undefined {
+  const bound = addrs.map(a => ({ addr: a, binding: tcpBinding(a) }))
+  for (const [i, a] of bound.entries()) {
+    for (const b of bound.slice(i + 1)) {
+      if (a.binding === undefined || b.binding === undefined) continue
+      if (a.binding.family !== b.binding.family || a.binding.port !== b.binding.port) continue
+      const wildcard = WILDCARDS[a.binding.family]
+      const port = a.binding.port
+      let why: string | undefined
+      if (a.binding.host === b.binding.host) why = `both take port ${port} on ${a.binding.host}`
+      else if (a.binding.host === wildcard || b.binding.host === wildcard) {
+        const other = a.binding.host === wildcard ? b.binding.host : a.binding.host
+        why = `${wildcard} takes port ${port} on every ${a.binding.family === 'ip4' ? 'IPv4' : 'IPv6'} address, ${other} included`
+      }
+      if (why !== undefined) return { first: a.addr, second: b.addr, why }
+    }
+  }
+  return undefined
+}

@@ -6,10 +6,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { NODE, ROOT, cleanup, http, tempDir, waitFor } from '../helpers/procs.js'
+import { alive, pidsIn } from '../helpers/demo.js'
 
 const START = path.join(ROOT, 'scripts', 'start.ts')
 
@@ -31,17 +31,6 @@ async function launch (dir: string): Promise<Launcher> {
   const urls = [...out.matchAll(/^ {2}demo-\d +(http:\/\/\S+)/gm)].map(m => m[1] as string)
   return { proc, output: () => out, exited, urls }
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-const pidsIn = (dir: string): number[] => readFileSync(path.join(dir, 'demo.pids'), 'utf8').split('\n').map(Number).filter(n => n > 0)
 
 async function peerIds (urls: string[]): Promise<string[]> {
   return await Promise.all(urls.map(async u => (await http<{ self: { peerId: string } }>(u.replace(/\/$/, ''), 'GET', '/api/state')).body.self.peerId))

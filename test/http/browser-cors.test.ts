@@ -90,4 +90,24 @@ describe.skipIf(missing !== undefined)(`a page on another origin, in chromium${m
     expect(out).toEqual({ put: '200', read: '200 "hello from another origin"', ws: expect.stringMatching(/^message of \d+ bytes$/) as unknown })
     await page.close()
   }, 30_000)
+
+  // The 404 of a path no route serves carried no Access-Control-Allow-Origin: the browser hid it, and
+  // fetch failed as a CORS error.
+  test('the allowed origin reads the 404 of a path no route serves, and its reason, not a CORS failure', async () => {
+    const page = await pageOn(`http://127.0.0.1:${appPort}`)
+    const seen = await page.evaluate(async (base) => {
+      const get = async (path: string): Promise<string> => {
+        try {
+          const r = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5000) })
+          return `${r.status} ${await r.text()}`
+        } catch (err) {
+          return `error: ${err instanceof Error ? err.name : String(err)}`
+        }
+      }
+      return { unknown: await get('/no-such-route'), known: await get('/docs/none/kv/x') }
+    }, peer.http)
+    expect(seen.known).toMatch(/^404 /) // a route's 404 was always readable
+    expect(seen.unknown).toBe('404 {"error":"no route GET /no-such-route","code":"not_found"}')
+    await page.close()
+  }, 30_000)
 })

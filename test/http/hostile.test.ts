@@ -272,7 +272,7 @@ describe('HTTP API under hostile requests', () => {
     try {
       const extra = await send(open.base, 'GET', '/events')
       expect(extra.status).toBe(503)
-      expect(extra.json).toEqual({ error: 'too many event streams', code: 'event_streams_full' })
+      expect(extra.json).toEqual({ error: 'too many event streams (this peer serves at most 64 at once)', code: 'event_streams_full' })
       tally('event_streams_full')
       await open.peer.write('seed', (d) => { d.getMap('kv').set('sse', Date.now()) })
       // Every attached client receives the doc event (coalesced after 100 ms).

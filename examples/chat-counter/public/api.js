@@ -62,7 +62,7 @@ function takeToken () {
 
 /**
  * @typedef {{ post(path: string, body: unknown, key: string): Promise<unknown>, connect(handlers: StreamHandlers): void }} Api
- * @typedef {{ onOpen(): void, onDown(): void, onDenied(hadToken: boolean): void, on: Record<string, (data: unknown) => void> }} StreamHandlers
+ * @typedef {{ onOpen(): void, onDown(): void, onDenied(hadToken: boolean): void, onRefused(reason: string): void, on: Record<string, (data: unknown) => void> }} StreamHandlers
  */
 
 /** @returns {Api} */
@@ -116,14 +116,33 @@ export function createApi () {
     }
   }
 
-  /** Whether the peer refuses this page's requests for want of the right token (401). */
-  async function refusedForToken () {
+  /**
+   * Why the peer did not open the event stream: EventSource gives up on an answer that is not a stream
+   * without saying what it was, so the same request is made once with fetch. `denied`: a 401, which will
+   * not change by retrying; `refused`: another answer (a 503 when the peer serves as many streams as it
+   * can), with its reason and when to try again; `open`: a stream now (the slot freed meanwhile), closed
+   * at once; `down`: no answer.
+   * @param {string} url
+   * @returns {Promise<{ kind: 'denied' } | { kind: 'refused', reason: string, retryMs: number } | { kind: 'open' | 'down' }>}
+   */
+  async function whyClosed (url) {
+    /** @type {Response} */
+    let res
     try {
-      const res = await fetch('/api/state', { headers: auth, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
-      return res.status === 401
+      res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
     } catch {
-      return false // no answer: the peer is down, reconnecting is right
+      return { kind: 'down' }
     }
+    if (res.ok) {
+      await res.body?.cancel().catch(() => {})
+      return { kind: 'open' }
+    }
+    if (res.status === 401) return { kind: 'denied' }
+    /** @type {unknown} */
+    const data = await res.json().catch(() => undefined)
+    const error = typeof data === 'object' && data !== null && 'error' in data && typeof data.error === 'string' ? data.error : undefined
+    const retryS = Number(res.headers.get('retry-after'))
+    return { kind: 'refused', reason: error ?? `HTTP ${res.status}`, retryMs: retryS > 0 ? Math.min(retryS, 60) * 1000 : REOPEN_MS }
   }
 
   /** @param {StreamHandlers} handlers */
@@ -137,15 +156,14 @@ export function createApi () {
         handlers.onDown()
         return
       }
-      // CLOSED: the peer answered, but not with a stream, and EventSource does not say with what. A 401
-      // (no token, or a wrong one) will not change by retrying; anything else (a 503 when full) may.
-      void refusedForToken().then((denied) => {
-        if (denied) {
+      void whyClosed(url).then((why) => {
+        if (why.kind === 'denied') {
           handlers.onDenied(token !== undefined)
           return
         }
-        handlers.onDown()
-        setTimeout(() => { connect(handlers) }, REOPEN_MS)
+        if (why.kind === 'refused') handlers.onRefused(why.reason)
+        else if (why.kind === 'down') handlers.onDown()
+        setTimeout(() => { connect(handlers) }, why.kind === 'open' ? 0 : why.kind === 'refused' ? why.retryMs : REOPEN_MS)
       })
     }
     for (const [event, handle] of Object.entries(handlers.on)) {

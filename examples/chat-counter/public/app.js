@@ -105,9 +105,22 @@ function setConnection (state, text) {
   connection.textContent = text
 }
 
+/** The status line's text while the peer refuses live updates, cleared once they flow. */
+let refusedText = ''
+
 api.connect({
-  onOpen: () => { setConnection('live', 'live') },
+  onOpen: () => {
+    setConnection('live', 'live')
+    if (refusedText !== '' && status.textContent === refusedText) showError('')
+    refusedText = ''
+  },
   onDown: () => { setConnection('offline', 'reconnecting to this peer…') },
+  // The peer answers but will not stream to this page (it serves as many pages as it can): not an outage.
+  onRefused: (reason) => {
+    setConnection('refused', 'live updates refused: retrying…')
+    refusedText = `This peer refused live updates: ${reason}. This page keeps trying; close another page on this peer, or open the page of another peer. Writes still work.`
+    showError(refusedText)
+  },
   onDenied: (hadToken) => {
     setConnection('denied', 'access token needed')
     const here = `${location.origin}${location.pathname}`
