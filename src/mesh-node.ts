@@ -189,6 +189,8 @@ class MeshNodeImpl implements MeshNode {
   /** The value we set on the HTTP_TAG tag (to tell it from one the user set). */
   private advertisedTag: string | undefined
   private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
+  /** Fetches of a doc with no state here before writing to it (`write`): concurrent writes share one. */
+  private readonly writeFetches = new Map<string, Promise<void>>()
   /** Docs the app opened (`doc`, `find`) and has not closed: releasing a hold leaves them open. */
   private readonly appOpen = new Set<string>()
   /** Holds of docs by others than the app (Peer.hold: y-websocket rooms), by name. */
@@ -548,11 +550,42 @@ class MeshNodeImpl implements MeshNode {
       returned.then(undefined, (err: unknown) => { this.log.warn(`the async fn of a write to "${name}" failed after the write was answered`, { error: String(err) }) })
     }
     const started = this.c.clock.now()
+    await this.caughtUpForWrite(name)
     const version = await this.replicator.write(name, run, checked)
     this.writeAckMs.observe(this.c.clock.now() - started)
     rethrow()
     if (promised) throw new TypeError('write: fn returned a promise: a write runs fn synchronously, in one transaction; what it does after an await is not part of the write')
     return version
+  }
+
+  /**
+   * Before a write to a doc this peer holds nothing of — never held, or a guest copy handed to its homes and
+   * dropped — fetches what the mesh holds (waiting as `doc` does: the first exchange, ≤ INITIAL_FETCH_WAIT_MS,
+   * less once every live home said it holds none). Applied to an empty doc, a write was concurrent, for Yjs,
+   * with every value the doc already had: a key set here lost to the value it replaced whenever the earlier
+   * replica's id was the higher (test/replication/write-after-drop.sim.test.ts: 6 of 16 later writes lost).
+   * Bounded, never refused: cut off from every peer, the write is applied after the wait, as before.
+   */
+  private async caughtUpForWrite (name: string): Promise<void> {
+    if (this.replicator.hasState(name) || this.membership.aliveCount === 0 || !this.replicator.isRunning) return
+    try {
+      assertDocName(name)
+    } catch {
+      return // the write refuses it, with the same error
+    }
+    let pending = this.writeFetches.get(name)
+    if (pending === undefined) {
+      pending = new Promise<void>((resolve) => {
+        const answers = this.absenceOf(name)
+        const done = (): void => { answers.off(); resolve() }
+        this.replicator.refetch(name, (err) => {
+          if (err !== null) done() // the write meets the same failure and reports it
+          else this.firstExchange(name, INITIAL_FETCH_WAIT_MS, done, answers.nobodyHasIt)
+        })
+      }).finally(() => { this.writeFetches.delete(name) })
+      this.writeFetches.set(name, pending)
+    }
+    await pending
   }
 
   hasDoc (name: string): boolean {
