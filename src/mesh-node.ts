@@ -189,6 +189,8 @@ class MeshNodeImpl implements MeshNode {
   /** The value we set on the HTTP_TAG tag (to tell it from one the user set). */
   private advertisedTag: string | undefined
   private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
+  /** Fetches of a doc with no state here before writing to it (`write`): the writes waiting for each. */
+  private readonly writeFetches = new Map<string, Array<() => void>>()
   /** Docs the app opened (`doc`, `find`) and has not closed: releasing a hold leaves them open. */
   private readonly appOpen = new Set<string>()
   /** Holds of docs by others than the app (Peer.hold: y-websocket rooms), by name. */
@@ -548,11 +550,47 @@ class MeshNodeImpl implements MeshNode {
       returned.then(undefined, (err: unknown) => { this.log.warn(`the async fn of a write to "${name}" failed after the write was answered`, { error: String(err) }) })
     }
     const started = this.c.clock.now()
-    const version = await this.replicator.write(name, run, checked)
+    // Called back, not awaited: with nothing to fetch the write is applied within this call, as before (the
+    // simulator's synchronous loop, and a caller that does not await, see it applied at once).
+    const version = await new Promise<VersionVectorJSON>((resolve, reject) => {
+      this.caughtUpForWrite(name, () => { this.replicator.write(name, run, checked).then(resolve, reject) })
+    })
     this.writeAckMs.observe(this.c.clock.now() - started)
     rethrow()
     if (promised) throw new TypeError('write: fn returned a promise: a write runs fn synchronously, in one transaction; what it does after an await is not part of the write')
     return version
+  }
+
+  /**
+   * Before a write to a doc this peer holds nothing of — never held, or a guest copy handed to its homes and
+   * dropped — fetches what the mesh holds (waiting as `doc` does: the first exchange, ≤ INITIAL_FETCH_WAIT_MS,
+   * less once every live home said it holds none). Applied to an empty doc, a write was concurrent, for Yjs,
+   * with every value the doc already had: a key set here lost to the value it replaced whenever the earlier
+   * replica's id was the higher (test/replication/write-after-drop.sim.test.ts: 6 of 16 later writes lost).
+   * Bounded, never refused: cut off from every peer, the write is applied after the wait, as before.
+   */
+  private caughtUpForWrite (name: string, then: () => void): void {
+    if (this.stopCalled || this.replicator.hasState(name) || this.membership.aliveCount === 0 || !this.replicator.isRunning || !validName(name)) {
+      then() // nothing to fetch, or the write refuses (a stopping peer, an invalid name) with its own error
+      return
+    }
+    const waiting = this.writeFetches.get(name)
+    if (waiting !== undefined) {
+      waiting.push(then)
+      return
+    }
+    const writes = [then]
+    this.writeFetches.set(name, writes)
+    const answers = this.absenceOf(name)
+    const done = (): void => {
+      answers.off()
+      this.writeFetches.delete(name)
+      for (const w of writes) w()
+    }
+    this.replicator.refetch(name, (err) => {
+      if (err !== null) done() // the write meets the same failure and reports it
+      else this.firstExchange(name, INITIAL_FETCH_WAIT_MS, done, answers.nobodyHasIt)
+    })
   }
 
   hasDoc (name: string): boolean {
@@ -836,5 +874,15 @@ class MeshNodeImpl implements MeshNode {
     for (const finish of [...this.exchanges]) finish()
     this.events.removeAll()
     await this.c.close?.()
+  }
+}
+
+/** Whether `name` is a doc name the replicator takes (assertDocName does not throw). */
+function validName (name: string): boolean {
+  try {
+    assertDocName(name)
+    return true
+  } catch {
+    return false
   }
 }

@@ -44,8 +44,11 @@ describe('partition heal bytes', () => {
     const seed = useSeed(0x4ea1_b0, FILE, 'heal-bytes')
     // Over streams only, pinned. Open, with datagrams (the simulator's default): at seeds 5153200–05 this heal
     // took 4.9, 2.7, 2.4, 2.4, 4.8, 3.4 s and sent ×1.81, 1.18, 1.61, 1.20, 1.51, 1.35 the bytes the homes
-    // lacked (mostly syncBatch: more copies sent twice); over streams 2.9, 3.1, 5.2, 5.1, 3.0, 4.6 s, so the
-    // 3.5 s bound holds for this seed only in either mode. Not explained yet.
+    // lacked (mostly syncBatch: more copies sent twice); over streams 2.9, 3.1, 5.2, 2.6, 3.0, 4.6 s. Since a
+    // write to a doc not held here fetches it first (src/mesh-node.ts `write`; the writes below are such),
+    // 5.3, 5.0, 5.1, 4.6, 4.9, 4.7 s over streams: the guest copies made in the partition are dropped about
+    // a second later (members alive everywhere later too, by the changed order of events; not explained yet).
+    // The bound is the worst of either: a heal that places every doc takes at most 6 s here.
     const c = new ReplicaCluster({ size: 5, seed, replication: { replicas: R }, network: { datagrams: false } })
     expect(c.runUntil(() => c.membershipSettled(), 30_000)).toBeDefined()
     const docs = Array.from({ length: 120 }, (_, i) => `doc-${i}`)
@@ -85,7 +88,7 @@ describe('partition heal bytes', () => {
     // n03 closed its connection to n00 in the partition and kept its key, n00 dropped its own; after the heal
     // n03 pings n00 as a datagram, dialling nothing, and n00's ack and its restated accusation of n03 wait
     // behind n00's own dial begun in the partition, until TCP resends its SYN (about 1 s later).
-    expect(c.network.now - healed, `seed ${seed}: ms from the heal to every doc on exactly its homes`).toBeLessThan(3_500)
+    expect(c.network.now - healed, `seed ${seed}: ms from the heal to every doc on exactly its homes`).toBeLessThan(6_000)
     const spent = since(before, bytesByType(c))
     const ratio = total(spent) / missing
     if (process.env.MURMUR_DEBUG !== undefined) console.log(`heal: ${c.network.now - healed} ms, ${total(spent)} B for ${missing} B missing (×${ratio.toFixed(2)})`, spent)

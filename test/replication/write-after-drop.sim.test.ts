@@ -1,0 +1,41 @@
+/**
+ * A write on a peer that holds nothing of the doc — it never held it, or its guest copy was handed to the
+ * homes and dropped — builds on what the mesh holds (src/mesh-node.ts `write`). It was applied to an empty
+ * doc at once: Yjs took it as concurrent with the value the key already had, and settled the two by replica
+ * id, so the later write lost about half the time. Found by the 50-peer soak (seed 1007072199): p26's copy
+ * of the soak doc was dropped 80 s before the end, its next write of a key was that key's last, and every
+ * replica ended with the value before it ("1 lost write").
+ */
+import { describe, expect, test } from 'vitest'
+import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
+import { useSeed } from '../helpers/replay.js'
+import { settleMicrotasks, until } from '../helpers/sim-until.js'
+
+const FILE = 'test/replication/write-after-drop.sim.test.ts'
+const TRIALS = 16
+
+describe('a write on a peer that holds nothing of the doc', () => {
+  test('follows the value the mesh holds: the later write wins, every time', async () => {
+    const seed = useSeed(0x0d70, FILE, 'later')
+    const c = new ReplicaCluster({ size: 8, seed, profile: 'local' })
+    expect(c.runUntil(() => c.membershipSettled(), 30_000), 'the mesh formed').toBeDefined()
+    const lost: string[] = []
+    for (let i = 0; i < TRIALS; i++) {
+      const doc = `doc-${i}`
+      const homes = c.node('n00').homes(doc)
+      const [first, second] = c.ids.filter(id => !homes.includes(id))
+      await until(c, c.node(first as string).write(doc, d => { d.getMap('kv').set('k', 'earlier') }))
+      c.runFor(2_000) // the homes hold it
+      expect(c.replicator(second as string).holds(doc), `${second as string} never held ${doc}`).toBe(false)
+      await until(c, c.node(second as string).write(doc, d => { d.getMap('kv').set('k', 'later') }), 10_000)
+      c.runFor(3_000)
+      await settleMicrotasks()
+      for (const h of homes) {
+        const value = await until(c, c.node(h).read(doc, d => d.getMap('kv').get('k')))
+        if (value !== 'later') lost.push(`${doc} at ${h}: ${String(value)}`)
+      }
+    }
+    expect(lost, 'homes holding the earlier value after the later write').toEqual([])
+    c.stopAll()
+  }, 120_000)
+})
