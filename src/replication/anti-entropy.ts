@@ -107,6 +107,8 @@ export interface AntiEntropyOptions {
   onSynced(peer: PeerId, docs: readonly string[], durationMs: number): void
   /** `peer` answered a listing of `doc` (a fetch or an open-docs listing) saying it holds none of it. */
   onAbsent?(peer: PeerId, doc: string): void
+  /** `peer` answered a plain listing of `doc` saying it holds it (its state follows in the exchange, if it differs). */
+  onHosted?(peer: PeerId, doc: string): void
   /** Whether a connection to `peer` is open (a frame to it needs no dial). */
   connected(peer: PeerId): boolean
   /** A listing from `peer` asked for more work than its budget (listing-budget.ts): `dropped` docs left out. */
@@ -1156,8 +1158,10 @@ export class AntiEntropy {
     const marks = msg.open
     page.forEach((doc, i) => {
       const bit = 1 << (i & 7)
-      if (((msg.hosted[i >> 3] as number) & bit) !== 0) this.o.hosts.add(from, doc.name, marks === undefined ? undefined : bitAt(marks, i))
-      else if (s.scope === 'plain') {
+      if (((msg.hosted[i >> 3] as number) & bit) !== 0) {
+        this.o.hosts.add(from, doc.name, marks === undefined ? undefined : bitAt(marks, i))
+        if (s.scope === 'plain') this.o.onHosted?.(from, doc.name)
+      } else if (s.scope === 'plain') {
         this.o.hosts.remove(from, doc.name)
         this.o.onAbsent?.(from, doc.name)
       }
