@@ -567,7 +567,7 @@ class MeshNodeImpl implements MeshNode {
    * less once every live home said it holds none). Applied to an empty doc, a write was concurrent, for Yjs,
    * with every value the doc already had: a key set here lost to the value it replaced whenever the earlier
    * replica's id was the higher (test/replication/write-after-drop.sim.test.ts: 6 of 16 later writes lost).
-   * Once a peer answered that it holds the doc, the wait goes on (asking again, as a read does) until its
+   * Once a peer holding something of the doc started sending it (`hosted`), the wait goes on (asking again, as a read does) until its
    * state arrived, up to HOSTED_FETCH_WAIT_MS: on the 50-peer soak's busy machine a whole doc of 50,000
    * entries took longer than the first second, and the writes that waited for it were applied to nothing
    * (3 lost in one run). Bounded, never refused: if nobody answered that it holds the doc (cut off from every

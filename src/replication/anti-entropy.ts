@@ -107,7 +107,7 @@ export interface AntiEntropyOptions {
   onSynced(peer: PeerId, docs: readonly string[], durationMs: number): void
   /** `peer` answered a listing of `doc` (a fetch or an open-docs listing) saying it holds none of it. */
   onAbsent?(peer: PeerId, doc: string): void
-  /** `peer` answered a plain listing of `doc` saying it holds it (its state follows in the exchange, if it differs). */
+  /** `peer` holds something of `doc` and is exchanging it with us (its step 1, with a vector that is not empty). */
   onHosted?(peer: PeerId, doc: string): void
   /** Whether a connection to `peer` is open (a frame to it needs no dial). */
   connected(peer: PeerId): boolean
@@ -1158,10 +1158,8 @@ export class AntiEntropy {
     const marks = msg.open
     page.forEach((doc, i) => {
       const bit = 1 << (i & 7)
-      if (((msg.hosted[i >> 3] as number) & bit) !== 0) {
-        this.o.hosts.add(from, doc.name, marks === undefined ? undefined : bitAt(marks, i))
-        if (s.scope === 'plain') this.o.onHosted?.(from, doc.name)
-      } else if (s.scope === 'plain') {
+      if (((msg.hosted[i >> 3] as number) & bit) !== 0) this.o.hosts.add(from, doc.name, marks === undefined ? undefined : bitAt(marks, i))
+      else if (s.scope === 'plain') {
         this.o.hosts.remove(from, doc.name)
         this.o.onAbsent?.(from, doc.name)
       }
@@ -1275,6 +1273,7 @@ export class AntiEntropy {
         // We initiated: send what the responder lacks, and our vector so it sends what we lack.
         this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
+        if (msg.vector.size > 0) this.o.onHosted?.(from, msg.doc)
         const vector = entry.vector()
         const s = this.session(msg.session, from)
         if (s !== undefined && !s.awaiting.has(msg.doc)) {
