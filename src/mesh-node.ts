@@ -567,7 +567,11 @@ class MeshNodeImpl implements MeshNode {
    * less once every live home said it holds none). Applied to an empty doc, a write was concurrent, for Yjs,
    * with every value the doc already had: a key set here lost to the value it replaced whenever the earlier
    * replica's id was the higher (test/replication/write-after-drop.sim.test.ts: 6 of 16 later writes lost).
-   * Bounded, never refused: cut off from every peer, the write is applied after the wait, as before.
+   * Once a peer holding something of the doc started sending it (`hosted`), the wait goes on (asking again, as a read does) until its
+   * state arrived, up to HOSTED_FETCH_WAIT_MS: on the 50-peer soak's busy machine a whole doc of 50,000
+   * entries took longer than the first second, and the writes that waited for it were applied to nothing
+   * (3 lost in one run). Bounded, never refused: if nobody answered that it holds the doc (cut off from every
+   * peer that does), the write is applied after the first wait; after the longer one, as it is.
    */
   private caughtUpForWrite (name: string, then: () => void): void {
     if (this.stopCalled || this.replicator.hasState(name) || this.membership.aliveCount === 0 || !this.replicator.isRunning || !validName(name)) {
@@ -582,15 +586,39 @@ class MeshNodeImpl implements MeshNode {
     const writes = [then]
     this.writeFetches.set(name, writes)
     const answers = this.absenceOf(name)
+    let hosted = false
+    const offHosted = this.replicator.on('hosted', (e) => { if (e.doc === name) hosted = true })
+    const deadline = this.c.clock.now() + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
     const done = (): void => {
       answers.off()
+      offHosted()
       this.writeFetches.delete(name)
       for (const w of writes) w()
     }
-    this.replicator.refetch(name, (err) => {
-      if (err !== null) done() // the write meets the same failure and reports it
-      else this.firstExchange(name, INITIAL_FETCH_WAIT_MS, done, answers.nobodyHasIt)
-    })
+    const ask = (waitMs: number): void => {
+      this.replicator.refetch(name, (err) => {
+        if (err !== null) {
+          done() // the write meets the same failure and reports it
+          return
+        }
+        this.firstExchange(name, waitMs, () => {
+          const left = deadline - this.c.clock.now()
+          if (this.stopCalled || this.replicator.hasState(name) || !hosted || answers.nobodyHasIt() || left <= REFETCH_PAUSE_MS) {
+            done()
+            return
+          }
+          // A peer holds it and nothing of it arrived yet: ask again after a short pause (see `locate`).
+          const again = (): void => {
+            this.exchanges.delete(again)
+            pause.cancel()
+            ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS))
+          }
+          const pause = this.c.clock.setTimeout(again, REFETCH_PAUSE_MS)
+          this.exchanges.add(again)
+        }, answers.nobodyHasIt)
+      })
+    }
+    ask(INITIAL_FETCH_WAIT_MS)
   }
 
   hasDoc (name: string): boolean {

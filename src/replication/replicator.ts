@@ -320,6 +320,7 @@ export class Replicator {
       settledAfterChange: () => { this.guard('handoff', () => { this.rebalancer.tick() }) },
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) },
       onAbsent: (peer, doc) => { this.events.emit('absent', { doc, from: peer }) },
+      onHosted: (peer, doc) => { this.events.emit('hosted', { doc, from: peer }) },
       connected: (peer) => transport.isConnected?.(peer) ?? true
     })
     this.rebalancer = new Rebalancer({
