@@ -457,41 +457,17 @@ class MeshNodeImpl implements MeshNode {
         if (silent.length === 0) cb(null, found)
         else cb(new DocUnreachableError(`no doc "${name}" here, and ${silent.length} of its homes did not answer within ${Math.round(this.c.clock.now() - started)} ms: it may exist; try again`))
       }
-      const ask = (waitMs: number): void => {
-        this.replicator.refetch(name, (err) => {
-          if (err !== null) {
-            offAbsent()
-            cb(err)
-            return
-          }
-          this.firstExchange(name, waitMs, () => {
-            if (this.stopCalled) {
-              offAbsent()
-              cb(new NotRunningError(`the peer stopped while asking other peers for "${name}"`))
-              return
-            }
-            const left = deadline - this.c.clock.now()
-            // A peer said it holds the doc, but nothing of it arrived: ask again rather than read an empty
-            // doc. The exchange may have come back empty because the holders were busy exchanging it with
-            // someone else (a guest handing it over): a short pause, then another round. The same while a
-            // home has not answered.
-            const settled = has() || answers.nobodyHasIt()
-            if (settled || left <= REFETCH_PAUSE_MS) {
-              conclude()
-              return
-            }
-            // A wait `stop` ends too: the next ask then finds replication stopped.
-            const again = (): void => {
-              this.exchanges.delete(again)
-              pause.cancel()
-              ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS))
-            }
-            const pause = this.c.clock.setTimeout(again, REFETCH_PAUSE_MS)
-            this.exchanges.add(again)
-          }, answers.nobodyHasIt)
-        })
-      }
-      ask(INITIAL_FETCH_WAIT_MS)
+      // A peer said it holds the doc, but nothing of it arrived: ask again rather than read an empty doc. The
+      // exchange may have come back empty because the holders were busy exchanging it with someone else (a
+      // guest handing it over). The same while a home has not answered.
+      this.askUntil(name, answers.nobodyHasIt, deadline, () => has() || answers.nobodyHasIt(), (err) => {
+        if (err !== null || this.stopCalled) {
+          offAbsent()
+          cb(err ?? new NotRunningError(`the peer stopped while asking other peers for "${name}"`))
+        } else {
+          conclude()
+        }
+      })
     }
     this.replicator.whenListed(() => { afterListed() })
   }
@@ -595,19 +571,29 @@ class MeshNodeImpl implements MeshNode {
       this.writeFetches.delete(name)
       for (const w of writes) w()
     }
+    // Done once state arrived, or nobody is sending any; a store failure is met and reported by the write.
+    this.askUntil(name, answers.nobodyHasIt, deadline, () => this.replicator.hasState(name) || !hosted || answers.nobodyHasIt(), done)
+  }
+
+  /**
+   * Asks live peers for `name` (loading it) and waits for the first exchange (`firstExchange`, `answered`
+   * ending it early), then again after a short pause, until `settled()`, `deadline`, or the peer stopping.
+   * `end(err)`: err only when the store could not load the doc.
+   */
+  private askUntil (name: string, answered: () => boolean, deadline: number, settled: () => boolean, end: (err: Error | null) => void): void {
     const ask = (waitMs: number): void => {
       this.replicator.refetch(name, (err) => {
         if (err !== null) {
-          done() // the write meets the same failure and reports it
+          end(err)
           return
         }
         this.firstExchange(name, waitMs, () => {
           const left = deadline - this.c.clock.now()
-          if (this.stopCalled || this.replicator.hasState(name) || !hosted || answers.nobodyHasIt() || left <= REFETCH_PAUSE_MS) {
-            done()
+          if (this.stopCalled || settled() || left <= REFETCH_PAUSE_MS) {
+            end(null)
             return
           }
-          // A peer holds it and nothing of it arrived yet: ask again after a short pause (see `locate`).
+          // A wait `stop` ends too: the next ask then finds replication stopped.
           const again = (): void => {
             this.exchanges.delete(again)
             pause.cancel()
@@ -615,7 +601,7 @@ class MeshNodeImpl implements MeshNode {
           }
           const pause = this.c.clock.setTimeout(again, REFETCH_PAUSE_MS)
           this.exchanges.add(again)
-        }, answers.nobodyHasIt)
+        }, answered)
       })
     }
     ask(INITIAL_FETCH_WAIT_MS)

@@ -81,7 +81,8 @@ const MAX_READS_TRACKED = 10_000
 export class Rebalancer {
   /** Held docs this peer does not home (as of the last scan or change). */
   private readonly guests = new Set<string>()
-  private readonly dropping = new Set<string>()
+  /** Docs whose removal is on its way to the store → what waits for it to end (`afterDrop`). */
+  private readonly dropping = new Map<string, Array<() => void>>()
   /** When each guest doc last changed here (durably). */
   private readonly changedAt = new Map<string, number>()
   /** When docs not homed here were last read here, oldest first (re-inserted on each read). */
@@ -98,6 +99,17 @@ export class Rebalancer {
   /** Whether `doc` is being dropped (a removal is on its way to the store). */
   isDropping (doc: string): boolean {
     return this.dropping.has(doc)
+  }
+
+  /**
+   * Calls `cb` once `doc` is not being dropped (at once if it is not). A doc opened while its removal was on
+   * its way to the store was loaded from what the removal left — nothing — and a write on it raced the value
+   * it replaced (the 50-peer soak lost 2 writes so, test/replication/write-after-drop.sim.test.ts).
+   */
+  afterDrop (doc: string, cb: () => void): void {
+    const waiting = this.dropping.get(doc)
+    if (waiting === undefined) cb()
+    else waiting.push(cb)
   }
 
   /** The member set changed (or the catalog was just read): re-classify every held doc (sliced). */
@@ -236,7 +248,8 @@ export class Rebalancer {
   private drop (doc: string, digest: Uint8Array, homes: readonly PeerId[]): void {
     const loaded = this.o.registry.get(doc)
     if (loaded !== undefined && !this.o.registry.evictNow(doc)) return // in use: next tick
-    this.dropping.add(doc)
+    const waiting: Array<() => void> = []
+    this.dropping.set(doc, waiting)
     this.guests.delete(doc)
     this.changedAt.delete(doc)
     this.readAt.delete(doc)
@@ -245,13 +258,14 @@ export class Rebalancer {
       if (err !== null) {
         this.guests.add(doc)
         this.o.onError(doc, err)
-        return
+      } else {
+        this.o.catalog.remove(doc)
+        this.o.confirmations.forget(doc)
+        this.o.antiEntropy.forgetHandoff(doc)
+        this.o.counters.docsDropped++
+        this.o.onDropped(doc, digest, homes)
       }
-      this.o.catalog.remove(doc)
-      this.o.confirmations.forget(doc)
-      this.o.antiEntropy.forgetHandoff(doc)
-      this.o.counters.docsDropped++
-      this.o.onDropped(doc, digest, homes)
+      for (const cb of waiting) cb()
     })
   }
 

@@ -597,6 +597,7 @@ export class Replicator {
    * found nothing yet) is not: a read asks peers for it again instead of answering from it.
    */
   hasState (name: string): boolean {
+    if (this.rebalancer.isDropping(name)) return false // the store is removing it: nothing to build on
     if (this.catalog.has(name)) return true
     const entry = this.registry.ready(name)
     return entry !== undefined && (entry.pinned || entry.log.position > 0 || entry.vector().size > 0)
@@ -1074,6 +1075,11 @@ export class Replicator {
 
   /** registry.open, with its synchronous refusals (invalid name, too many docs) passed to `cb`, and counted. */
   private openEntry (name: string, cb: OpenCallback): void {
+    // Not while its copy is being dropped: loaded then, it is whatever the removal left (rebalancer.ts afterDrop).
+    if (this.rebalancer.isDropping(name)) {
+      this.rebalancer.afterDrop(name, () => { this.openEntry(name, cb) })
+      return
+    }
     try {
       if (!this.holds(name) && this.catalog.size >= this.config.maxDocs) {
         throw new TooManyDocsError(`${this.catalog.size} docs are held here (maxDocs); "${name}" was not created`)

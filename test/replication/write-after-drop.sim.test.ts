@@ -71,3 +71,46 @@ describe('a write on a peer that holds nothing of a doc slow to arrive', () => {
     c.stopAll()
   }, 120_000)
 })
+
+/**
+ * A write that comes while the peer's copy is being dropped (its removal on the way to the store) waits for
+ * the drop to end and then fetches the doc: opened meanwhile, the doc was whatever the removal left — nothing
+ * — and the write raced the value it replaced (the 50-peer soak, seed 1805776693: 2 lost writes, each made
+ * within a second of its peer dropping its copy, with a fetch-first write path already in place).
+ */
+describe('a write while the copy here is being dropped', () => {
+  test('builds on what the homes hold: the later write wins, every time', async () => {
+    const seed = useSeed(0x0d73, FILE, 'dropping')
+    const c = new ReplicaCluster({ size: 6, seed, profile: 'local' })
+    expect(c.runUntil(() => c.membershipSettled(), 30_000), 'the mesh formed').toBeDefined()
+    const lost: string[] = []
+    let raced = 0
+    for (let i = 0; i < 12; i++) {
+      const doc = `dropped-${i}`
+      const homes = c.node('n00').homes(doc)
+      const writer = c.ids.find(id => !homes.includes(id)) as string
+      const store = c.store(writer)
+      const remove = store.remove.bind(store)
+      let pending: Promise<unknown> | undefined
+      // The moment the copy's removal is sent to the store, the next write of the key comes in.
+      store.remove = (name, cb) => {
+        remove(name, cb)
+        if (name !== doc || pending !== undefined) return
+        raced++
+        pending = c.node(writer).write(doc, d => { d.getMap('kv').set('k', 'later') })
+      }
+      await until(c, c.node(writer).write(doc, d => { d.getMap('kv').set('k', 'earlier') }))
+      expect(c.runUntil(() => pending !== undefined, 30_000), `${writer} dropped its copy of ${doc}`).toBeDefined()
+      await until(c, pending as Promise<unknown>, 15_000)
+      store.remove = remove
+      c.runFor(3_000)
+      for (const h of homes) {
+        const value = await until(c, c.node(h).read(doc, d => d.getMap('kv').get('k')))
+        if (value !== 'later') lost.push(`${doc} at ${h}: ${String(value)}`)
+      }
+    }
+    expect(raced, 'writes made while a copy was being dropped').toBe(12)
+    expect(lost, 'homes holding the earlier value after the later write').toEqual([])
+    c.stopAll()
+  }, 120_000)
+})
