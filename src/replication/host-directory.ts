@@ -138,6 +138,12 @@ export class HostDirectory {
     return out
   }
 
+  /** Whether any host of `doc` is marked open (alive or not): O(hosts of the doc), no allocation. */
+  hasOpenHost (doc: string): boolean {
+    for (const open of this.byDoc.get(doc)?.values() ?? []) if (open) return true
+    return false
+  }
+
   /** Whether `peer` is known to host `doc`. */
   hosts (peer: PeerId, doc: string): boolean {
     return this.byDoc.get(doc)?.has(peer) === true

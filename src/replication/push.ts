@@ -131,7 +131,8 @@ export class Pusher {
    * at its next interest round. Nothing is queued while no open host is known (the soak: none).
    */
   relay (entry: DocEntry, update: Uint8Array, from: PeerId): void {
-    if (this.o.peers.alivePeers().length <= this.o.pushAllMaxHosts()) return
+    // Called for every remote push a home applies: the cheap test first (no open host at all: the usual case).
+    if (!this.o.hosts.hasOpenHost(entry.name) || this.o.peers.alivePeers().length <= this.o.pushAllMaxHosts()) return
     const homes = this.o.placement.homes(entry.name)
     if (!this.o.hosts.openHostsOf(entry.name, pushTargets(this.o.peers), from).some(p => !homes.includes(p))) return
     const b = this.batch(entry)

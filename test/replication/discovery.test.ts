@@ -74,10 +74,12 @@ describe('HostDirectory', () => {
     h.add('p', 'd') // a later step says nothing: still open
     expect(h.hostsOf('d', alive('p', 'q'))).toEqual(['q', 'p'])
     expect(h.openHostsOf('d', alive('p', 'q'))).toEqual(['p'])
+    expect(h.hasOpenHost('d')).toBe(true)
     expect(h.openHostsOf('d', alive('p', 'q'), 'p')).toEqual([])
     expect(h.openHostsOf('d', alive('q'))).toEqual([])
     h.notePage('p', 1, 0, 1, ['d'], () => false) // its full listing says it closed the doc (still a host)
     expect(h.openHostsOf('d', alive('p', 'q'))).toEqual([])
+    expect(h.hasOpenHost('d')).toBe(false)
     expect(h.hosts('p', 'd')).toBe(true)
   })
 
