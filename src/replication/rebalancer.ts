@@ -15,7 +15,8 @@
  * block the event loop) and as docs become held; each tick works on at most `maxDocsPerRound` of them.
  *
  * A copy read here within the last READ_COPY_KEEP_MS is handed over but not dropped: it serves the reads,
- * which repair it from its homes (read-repair.ts).
+ * which repair it from its homes (read-repair.ts). A copy written here at a steady pace is kept the same way
+ * until the writes pause (WRITE_KEEP_GAPS).
  */
 import { aliveSet } from './alive-set.js'
 import type { Clock, Timer } from '../core/clock.js'
@@ -78,6 +79,19 @@ export const READ_COPY_KEEP_MS = 30_000
 /** Docs whose last read is remembered, at most (the oldest is forgotten: its copy may then go sooner). */
 const MAX_READS_TRACKED = 10_000
 
+/**
+ * A guest copy written here again within WRITE_STEADY_GAP_MS of its previous write is kept until the writes
+ * pause for WRITE_KEEP_GAPS times the gap between the last two. Dropped as soon as its homes confirmed it
+ * (between two writes of a peer writing 2/s, once every home had acked the first), the next write found
+ * nothing to build on and fetched the whole doc first (mesh-node.ts `write`): the 50-peer soak refetched its
+ * 50,000-entry doc ~100 times a run, each from a home already at its busiest.
+ * test/replication/write-copy.sim.test.ts. A doc written once, or rarely, is dropped as before.
+ */
+const WRITE_STEADY_GAP_MS = 5_000
+const WRITE_KEEP_GAPS = 3
+/** Docs whose last writes are remembered, at most (the oldest is forgotten: its copy may then go sooner). */
+const MAX_WRITES_TRACKED = 10_000
+
 export class Rebalancer {
   /** Held docs this peer does not home (as of the last scan or change). */
   private readonly guests = new Set<string>()
@@ -87,6 +101,8 @@ export class Rebalancer {
   private readonly changedAt = new Map<string, number>()
   /** When docs not homed here were last read here, oldest first (re-inserted on each read). */
   private readonly readAt = new Map<string, number>()
+  /** When docs not homed here were last written here, and the gap before that write, oldest first. */
+  private readonly writtenAt = new Map<string, { at: number, gap: number }>()
   private scan: { names: string[], next: number, timer: Timer } | undefined
   private scannedVersion = -1
 
@@ -149,6 +165,30 @@ export class Rebalancer {
     if (this.readAt.size > MAX_READS_TRACKED) this.readAt.delete(this.readAt.keys().next().value as string)
   }
 
+  /** `doc` was written here: a guest copy written at a steady pace is kept while the writes go on. */
+  written (doc: string): void {
+    if (this.o.placement.isHome(doc)) return
+    const now = this.o.clock.now()
+    const last = this.writtenAt.get(doc)
+    this.writtenAt.delete(doc)
+    this.writtenAt.set(doc, { at: now, gap: last === undefined ? Number.POSITIVE_INFINITY : now - last.at })
+    if (this.writtenAt.size > MAX_WRITES_TRACKED) this.writtenAt.delete(this.writtenAt.keys().next().value as string)
+  }
+
+  /** Whether `doc` is being written here at a steady pace (an old entry is forgotten on the way). */
+  private beingWritten (doc: string, now: number): boolean {
+    const w = this.writtenAt.get(doc)
+    if (w === undefined) return false
+    if (w.gap <= WRITE_STEADY_GAP_MS && now - w.at < WRITE_KEEP_GAPS * w.gap) return true
+    if (now - w.at >= WRITE_STEADY_GAP_MS) this.writtenAt.delete(doc)
+    return false
+  }
+
+  /** Whether a guest copy of `doc` serves reads or writes here now, and so is kept though its homes hold it. */
+  private inUse (doc: string, now: number): boolean {
+    return this.o.registry.get(doc)?.pinned === true || this.beingRead(doc, now) || this.beingWritten(doc, now)
+  }
+
   /** Whether `doc` was read here lately (an old entry is forgotten on the way). */
   private beingRead (doc: string, now: number): boolean {
     const at = this.readAt.get(doc)
@@ -190,7 +230,7 @@ export class Rebalancer {
       const homes = this.o.placement.homes(doc)
       const missing = homes.filter(h => !this.o.confirmations.holds(doc, h, digest, this.o.durable))
       if (missing.length === 0) {
-        if (this.o.registry.get(doc)?.pinned !== true && !this.beingRead(doc, now)) this.drop(doc, digest, homes)
+        if (!this.inUse(doc, now)) this.drop(doc, digest, homes)
         continue
       }
       const busy = now - (this.changedAt.get(doc) ?? Number.NEGATIVE_INFINITY) < tick
@@ -235,7 +275,7 @@ export class Rebalancer {
     if (!this.guests.has(doc) || this.dropping.has(doc) || this.o.placement.isHome(doc)) return
     if (this.o.clock.now() - this.o.placement.changedAt < this.o.config.placementSettleMs) return
     const digest = this.o.catalog.get(doc)?.meta?.digest
-    if (digest === undefined || this.o.registry.get(doc)?.pinned === true || this.beingRead(doc, this.o.clock.now())) return
+    if (digest === undefined || this.inUse(doc, this.o.clock.now())) return
     const homes = this.o.placement.homes(doc)
     if (homes.every(h => this.o.confirmations.holds(doc, h, digest, this.o.durable))) this.drop(doc, digest, homes)
   }
@@ -275,5 +315,6 @@ export class Rebalancer {
     this.guests.clear()
     this.changedAt.clear()
     this.readAt.clear()
+    this.writtenAt.clear()
   }
 }

@@ -812,6 +812,7 @@ export class Replicator {
     } catch (e) {
       fnError ??= e
     }
+    if (fnError === null) this.rebalancer.written(entry.name)
     // A write may apply an update whose dependencies are missing (a y-websocket client's edit, an app's
     // Y.applyUpdate): Yjs keeps it pending, outside the doc. Bound it like a remote one.
     this.boundPending(entry, this.localId)
