@@ -127,6 +127,12 @@ export const INITIAL_FETCH_WAIT_MS = 1_000
  * "no such key" for a doc the mesh holds. A doc nobody holds still costs only INITIAL_FETCH_WAIT_MS.
  */
 export const HOSTED_FETCH_WAIT_MS = 10_000
+/**
+ * A write to a doc this peer holds nothing of waits up to this long in all (not just INITIAL_FETCH_WAIT_MS) while
+ * a live home it holds a connection to has not answered at all: busy rather than cut off (see caughtUpForWrite).
+ * Bounded low, as a link cut without a word (a pulled cable) also leaves a connection open for a while.
+ */
+export const SILENT_HOME_WAIT_MS = 3_000
 /** A read that found hosts but got nothing of the doc asks again after this pause (until HOSTED_FETCH_WAIT_MS). */
 const REFETCH_PAUSE_MS = 100
 /** stop(): how long writes under way may take to become durable before the rest stops (they are usually ms from it). */
@@ -476,11 +482,20 @@ class MeshNodeImpl implements MeshNode {
    * The answers "I hold none of it" about `name` from now until `off()`: its live homes that have not said so
    * (`silentHomes`), and whether every one has and no other host is known (`nobodyHasIt`).
    */
-  private absenceOf (name: string): { silentHomes: () => string[], nobodyHasIt: () => boolean, off: () => void } {
+  private absenceOf (name: string): { silentHomes: () => string[], nobodyHasIt: () => boolean, unanswered: () => boolean, off: () => void } {
     const absent = new Set<string>()
-    const off = this.replicator.on('absent', (e) => { if (e.doc === name) absent.add(e.from) })
+    // Live homes that answered at all: "none of it", or their step 1 (holding something, or the doc empty).
+    const answered = new Set<string>()
+    const offAbsent = this.replicator.on('absent', (e) => { if (e.doc === name) { absent.add(e.from); answered.add(e.from) } })
+    const offHosted = this.replicator.on('hosted', (e) => { if (e.doc === name) answered.add(e.from) })
     const silentHomes = (): string[] => this.replicator.liveHomes(name).filter(h => !absent.has(h))
-    return { silentHomes, nobodyHasIt: () => this.replicator.knownHosts(name).length === 0 && silentHomes().length === 0, off }
+    return {
+      silentHomes,
+      nobodyHasIt: () => this.replicator.knownHosts(name).length === 0 && silentHomes().length === 0,
+      // A home we hold a connection to is reachable: it is slow, not cut off (a partition closes connections).
+      unanswered: () => this.replicator.liveHomes(name).some(h => !answered.has(h) && this.replicator.isConnected(h)),
+      off: () => { offAbsent(); offHosted() }
+    }
   }
 
   /**
@@ -546,8 +561,13 @@ class MeshNodeImpl implements MeshNode {
    * Once a peer holding something of the doc started sending it (`hosted`), the wait goes on (asking again, as a read does) until its
    * state arrived, up to HOSTED_FETCH_WAIT_MS: on the 50-peer soak's busy machine a whole doc of 50,000
    * entries took longer than the first second, and the writes that waited for it were applied to nothing
-   * (3 lost in one run). Bounded, never refused: if nobody answered that it holds the doc (cut off from every
-   * peer that does), the write is applied after the first wait; after the longer one, as it is.
+   * (3 lost in one run). The wait goes on too, up to SILENT_HOME_WAIT_MS in all, while a live home this peer
+   * holds a connection to has not answered at all (busy rather than cut off): homes too busy to
+   * answer within the first second (a heal on the same soak's machine) saw the write applied to nothing, and
+   * every write after it built on that (3 consecutive writes of one peer lost; the same test file, homes
+   * handling their frames 1.5 s late: 3 of 10 docs). Bounded, never refused: if no live home is sending the
+   * doc (cut off from every peer that has it), the write is applied after the first wait, or after
+   * SILENT_HOME_WAIT_MS while a connected home is silent; once one is sending it, after the longer wait.
    */
   private caughtUpForWrite (name: string, then: () => void): void {
     if (this.stopCalled || this.replicator.hasState(name) || this.membership.aliveCount === 0 || !this.replicator.isRunning || !validName(name)) {
@@ -563,16 +583,20 @@ class MeshNodeImpl implements MeshNode {
     this.writeFetches.set(name, writes)
     const answers = this.absenceOf(name)
     let hosted = false
-    const offHosted = this.replicator.on('hosted', (e) => { if (e.doc === name) hosted = true })
-    const deadline = this.c.clock.now() + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
+    const offHosted = this.replicator.on('hosted', (e) => { if (e.doc === name && !e.empty) hosted = true })
+    const started = this.c.clock.now()
+    const deadline = started + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
     const done = (): void => {
       answers.off()
       offHosted()
       this.writeFetches.delete(name)
       for (const w of writes) w()
     }
-    // Done once state arrived, or nobody is sending any; a store failure is met and reported by the write.
-    this.askUntil(name, answers.nobodyHasIt, deadline, () => this.replicator.hasState(name) || !hosted || answers.nobodyHasIt(), done)
+    // Done once state arrived, or nobody is sending any and every connected live home answered (or
+    // SILENT_HOME_WAIT_MS passed); a store failure is met and reported by the write.
+    const settled = (): boolean => this.replicator.hasState(name) || answers.nobodyHasIt() ||
+      (!hosted && (!answers.unanswered() || this.c.clock.now() - started >= SILENT_HOME_WAIT_MS))
+    this.askUntil(name, answers.nobodyHasIt, deadline, settled, done)
   }
 
   /**

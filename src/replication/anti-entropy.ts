@@ -107,8 +107,8 @@ export interface AntiEntropyOptions {
   onSynced(peer: PeerId, docs: readonly string[], durationMs: number): void
   /** `peer` answered a listing of `doc` (a fetch or an open-docs listing) saying it holds none of it. */
   onAbsent?(peer: PeerId, doc: string): void
-  /** `peer` holds something of `doc` and is exchanging it with us (its step 1, with a vector that is not empty). */
-  onHosted?(peer: PeerId, doc: string): void
+  /** `peer` is exchanging `doc` with us (its step 1): it holds something of it, or holds it `empty`. */
+  onHosted?(peer: PeerId, doc: string, empty: boolean): void
   /** Whether a connection to `peer` is open (a frame to it needs no dial). */
   connected(peer: PeerId): boolean
   /** A listing from `peer` asked for more work than its budget (listing-budget.ts): `dropped` docs left out. */
@@ -1273,7 +1273,7 @@ export class AntiEntropy {
         // We initiated: send what the responder lacks, and our vector so it sends what we lack.
         this.o.hosts.add(from, msg.doc)
         this.o.noteVector(from, msg.doc, msg.vector)
-        if (msg.vector.size > 0) this.o.onHosted?.(from, msg.doc)
+        this.o.onHosted?.(from, msg.doc, msg.vector.size === 0)
         const vector = entry.vector()
         const s = this.session(msg.session, from)
         if (s !== undefined && !s.awaiting.has(msg.doc)) {

@@ -20,8 +20,11 @@ export interface ReplicatorEvents {
    * evidence a read needs before it says a doc does not exist.
    */
   absent: { readonly doc: string, readonly from: PeerId }
-  /** A peer that holds something of `doc` started exchanging it with this peer (its step 1 arrived): the doc is on its way. */
-  hosted: { readonly doc: string, readonly from: PeerId }
+  /**
+   * A peer answered with its step 1 for `doc`: it holds something of it (`empty` false: the doc is on its way)
+   * or holds it empty.
+   */
+  hosted: { readonly doc: string, readonly from: PeerId, readonly empty: boolean }
   /** An anti-entropy round this peer started finished: every doc that differed was exchanged both ways. */
   synced: { readonly peer: PeerId, readonly docs: readonly string[], readonly durationMs: number }
   /** A doc's persisted history was compacted into one update. */

@@ -320,7 +320,7 @@ export class Replicator {
       settledAfterChange: () => { this.guard('handoff', () => { this.rebalancer.tick() }) },
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) },
       onAbsent: (peer, doc) => { this.events.emit('absent', { doc, from: peer }) },
-      onHosted: (peer, doc) => { this.events.emit('hosted', { doc, from: peer }) },
+      onHosted: (peer, doc, empty) => { this.events.emit('hosted', { doc, from: peer, empty }) },
       connected: (peer) => transport.isConnected?.(peer) ?? true
     })
     this.rebalancer = new Rebalancer({
@@ -1039,6 +1039,11 @@ export class Replicator {
   liveHomes (name: string): PeerId[] {
     const reach = pushTargets(this.peers)
     return this.placement.homes(name).filter(p => p !== this.localId && reach.has(p))
+  }
+
+  /** Whether a connection to `peer` is open (a transport that cannot tell says yes). */
+  isConnected (peer: PeerId): boolean {
+    return this.transport.isConnected?.(peer) ?? true
   }
 
   /** Live peers a write to `name` is pushed to: its other homes, and the peers known to hold it open. */
