@@ -14,6 +14,16 @@ import { settleMicrotasks, until } from '../helpers/sim-until.js'
 const FILE = 'test/replication/write-after-drop.sim.test.ts'
 const TRIALS = 16
 
+/** The homes of `doc` whose value of key `k` is not 'later', each as "<doc> at <home>: <value>". */
+async function notLater (c: ReplicaCluster, doc: string, homes: readonly string[]): Promise<string[]> {
+  const found: string[] = []
+  for (const h of homes) {
+    const value = await until(c, c.node(h).read(doc, d => d.getMap('kv').get('k')), 10_000)
+    if (value !== 'later') found.push(`${doc} at ${h}: ${String(value)}`)
+  }
+  return found
+}
+
 describe('a write on a peer that holds nothing of the doc', () => {
   test('follows the value the mesh holds: the later write wins, every time', async () => {
     const seed = useSeed(0x0d70, FILE, 'later')
@@ -30,10 +40,7 @@ describe('a write on a peer that holds nothing of the doc', () => {
       await until(c, c.node(second as string).write(doc, d => { d.getMap('kv').set('k', 'later') }), 10_000)
       c.runFor(3_000)
       await settleMicrotasks()
-      for (const h of homes) {
-        const value = await until(c, c.node(h).read(doc, d => d.getMap('kv').get('k')))
-        if (value !== 'later') lost.push(`${doc} at ${h}: ${String(value)}`)
-      }
+      lost.push(...await notLater(c, doc, homes))
     }
     expect(lost, 'homes holding the earlier value after the later write').toEqual([])
     c.stopAll()
@@ -62,10 +69,7 @@ describe('a write on a peer that holds nothing of a doc slow to arrive', () => {
       await until(c, c.node(second as string).write(doc, d => { d.getMap('kv').set('k', 'later') }), 20_000)
       expect(c.network.now - started, 'the write waited for the doc, not for ever').toBeLessThan(11_000)
       c.runFor(8_000)
-      for (const h of homes) {
-        const value = await until(c, c.node(h).read(doc, d => d.getMap('kv').get('k')), 10_000)
-        if (value !== 'later') lost.push(`${doc} at ${h}: ${String(value)}`)
-      }
+      lost.push(...await notLater(c, doc, homes))
     }
     expect(lost, 'homes holding the earlier value after the later write').toEqual([])
     c.stopAll()
@@ -104,10 +108,7 @@ describe('a write while the copy here is being dropped', () => {
       await until(c, pending as Promise<unknown>, 15_000)
       store.remove = remove
       c.runFor(3_000)
-      for (const h of homes) {
-        const value = await until(c, c.node(h).read(doc, d => d.getMap('kv').get('k')))
-        if (value !== 'later') lost.push(`${doc} at ${h}: ${String(value)}`)
-      }
+      lost.push(...await notLater(c, doc, homes))
     }
     expect(raced, 'writes made while a copy was being dropped').toBe(12)
     expect(lost, 'homes holding the earlier value after the later write').toEqual([])
@@ -141,10 +142,7 @@ describe('a write on a peer that holds nothing of the doc, whose homes answer la
       expect(c.network.now - started, 'the write waited for the homes, at most SILENT_HOME_WAIT_MS').toBeLessThan(3_500)
       for (const h of homes) c.network.slow(h, 0)
       c.runFor(5_000)
-      for (const h of homes) {
-        const value = await until(c, c.node(h).read(doc, d => d.getMap('kv').get('k')), 10_000)
-        if (value !== 'later') lost.push(`${doc} at ${h}: ${String(value)}`)
-      }
+      lost.push(...await notLater(c, doc, homes))
     }
     expect(lost, 'homes holding the earlier value after the later write').toEqual([])
     c.stopAll()
