@@ -482,20 +482,11 @@ class MeshNodeImpl implements MeshNode {
    * The answers "I hold none of it" about `name` from now until `off()`: its live homes that have not said so
    * (`silentHomes`), and whether every one has and no other host is known (`nobodyHasIt`).
    */
-  private absenceOf (name: string): { silentHomes: () => string[], nobodyHasIt: () => boolean, unanswered: () => boolean, off: () => void } {
+  private absenceOf (name: string): { silentHomes: () => string[], nobodyHasIt: () => boolean, off: () => void } {
     const absent = new Set<string>()
-    // Live homes that answered at all: "none of it", or their step 1 (holding something, or the doc empty).
-    const answered = new Set<string>()
-    const offAbsent = this.replicator.on('absent', (e) => { if (e.doc === name) { absent.add(e.from); answered.add(e.from) } })
-    const offHosted = this.replicator.on('hosted', (e) => { if (e.doc === name) answered.add(e.from) })
+    const off = this.replicator.on('absent', (e) => { if (e.doc === name) absent.add(e.from) })
     const silentHomes = (): string[] => this.replicator.liveHomes(name).filter(h => !absent.has(h))
-    return {
-      silentHomes,
-      nobodyHasIt: () => this.replicator.knownHosts(name).length === 0 && silentHomes().length === 0,
-      // A home we hold a connection to is reachable: it is slow, not cut off (a partition closes connections).
-      unanswered: () => this.replicator.liveHomes(name).some(h => !answered.has(h) && this.replicator.isConnected(h)),
-      off: () => { offAbsent(); offHosted() }
-    }
+    return { silentHomes, nobodyHasIt: () => this.replicator.knownHosts(name).length === 0 && silentHomes().length === 0, off }
   }
 
   /**
@@ -583,7 +574,15 @@ class MeshNodeImpl implements MeshNode {
     this.writeFetches.set(name, writes)
     const answers = this.absenceOf(name)
     let hosted = false
-    const offHosted = this.replicator.on('hosted', (e) => { if (e.doc === name && !e.empty) hosted = true })
+    // Peers that sent their step 1 (holding something, or the doc empty): with "none of it", an answer.
+    const stepped = new Set<string>()
+    const offHosted = this.replicator.on('hosted', (e) => {
+      if (e.doc !== name) return
+      stepped.add(e.from)
+      if (!e.empty) hosted = true
+    })
+    // A live home that has not answered at all while we hold a connection to it: busy, not cut off.
+    const homeSilent = (): boolean => answers.silentHomes().some(h => !stepped.has(h) && this.replicator.isConnected(h))
     const started = this.c.clock.now()
     const deadline = started + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
     const done = (): void => {
@@ -595,7 +594,7 @@ class MeshNodeImpl implements MeshNode {
     // Done once state arrived, or nobody is sending any and every connected live home answered (or
     // SILENT_HOME_WAIT_MS passed); a store failure is met and reported by the write.
     const settled = (): boolean => this.replicator.hasState(name) || answers.nobodyHasIt() ||
-      (!hosted && (!answers.unanswered() || this.c.clock.now() - started >= SILENT_HOME_WAIT_MS))
+      (!hosted && (!homeSilent() || this.c.clock.now() - started >= SILENT_HOME_WAIT_MS))
     this.askUntil(name, answers.nobodyHasIt, deadline, settled, done)
   }
 
