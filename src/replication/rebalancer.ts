@@ -159,10 +159,7 @@ export class Rebalancer {
 
   /** `doc` was read here: a guest copy of it is kept for READ_COPY_KEEP_MS (a fetched one too). */
   read (doc: string): void {
-    if (this.o.placement.isHome(doc)) return
-    this.readAt.delete(doc)
-    this.readAt.set(doc, this.o.clock.now())
-    if (this.readAt.size > MAX_READS_TRACKED) this.readAt.delete(this.readAt.keys().next().value as string)
+    if (!this.o.placement.isHome(doc)) rememberLast(this.readAt, doc, this.o.clock.now(), MAX_READS_TRACKED)
   }
 
   /** `doc` was written here: a guest copy written at a steady pace is kept while the writes go on. */
@@ -170,9 +167,7 @@ export class Rebalancer {
     if (this.o.placement.isHome(doc)) return
     const now = this.o.clock.now()
     const last = this.writtenAt.get(doc)
-    this.writtenAt.delete(doc)
-    this.writtenAt.set(doc, { at: now, gap: last === undefined ? Number.POSITIVE_INFINITY : now - last.at })
-    if (this.writtenAt.size > MAX_WRITES_TRACKED) this.writtenAt.delete(this.writtenAt.keys().next().value as string)
+    rememberLast(this.writtenAt, doc, { at: now, gap: last === undefined ? Number.POSITIVE_INFINITY : now - last.at }, MAX_WRITES_TRACKED)
   }
 
   /** Whether `doc` is being written here at a steady pace (an old entry is forgotten on the way). */
@@ -317,4 +312,11 @@ export class Rebalancer {
     this.readAt.clear()
     this.writtenAt.clear()
   }
+}
+
+/** Sets `key` as the newest entry of `map` (oldest first), forgetting the oldest past `max`. */
+function rememberLast<V> (map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > max) map.delete(map.keys().next().value as string)
 }
