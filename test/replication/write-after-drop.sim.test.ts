@@ -14,6 +14,13 @@ import { settleMicrotasks, until } from '../helpers/sim-until.js'
 const FILE = 'test/replication/write-after-drop.sim.test.ts'
 const TRIALS = 16
 
+/** A formed mesh of `size` simulated peers (local profile). */
+function formed (size: number, seed: number, options: Partial<ConstructorParameters<typeof ReplicaCluster>[0]> = {}): ReplicaCluster {
+  const c = new ReplicaCluster({ size, seed, profile: 'local', ...options })
+  expect(c.runUntil(() => c.membershipSettled(), 30_000), 'the mesh formed').toBeDefined()
+  return c
+}
+
 /** The homes of `doc` whose value of key `k` is not 'later', each as "<doc> at <home>: <value>". */
 async function notLater (c: ReplicaCluster, doc: string, homes: readonly string[]): Promise<string[]> {
   const found: string[] = []
@@ -27,8 +34,7 @@ async function notLater (c: ReplicaCluster, doc: string, homes: readonly string[
 describe('a write on a peer that holds nothing of the doc', () => {
   test('follows the value the mesh holds: the later write wins, every time', async () => {
     const seed = useSeed(0x0d70, FILE, 'later')
-    const c = new ReplicaCluster({ size: 8, seed, profile: 'local' })
-    expect(c.runUntil(() => c.membershipSettled(), 30_000), 'the mesh formed').toBeDefined()
+    const c = formed(8, seed)
     const lost: string[] = []
     for (let i = 0; i < TRIALS; i++) {
       const doc = `doc-${i}`
@@ -56,8 +62,7 @@ describe('a write on a peer that holds nothing of a doc slow to arrive', () => {
   test('waits for it once a peer said it holds it: the later write wins, every time', async () => {
     const seed = useSeed(0x0d72, FILE, 'slow')
     // 100 KB/s links: a doc of 150 KB takes ~1.5 s to arrive.
-    const c = new ReplicaCluster({ size: 6, seed, profile: 'local', link: { bandwidthBytesPerSec: 100_000 } })
-    expect(c.runUntil(() => c.membershipSettled(), 30_000), 'the mesh formed').toBeDefined()
+    const c = formed(6, seed, { link: { bandwidthBytesPerSec: 100_000 } })
     const lost: string[] = []
     for (let i = 0; i < 8; i++) {
       const doc = `big-${i}`
@@ -85,8 +90,7 @@ describe('a write on a peer that holds nothing of a doc slow to arrive', () => {
 describe('a write while the copy here is being dropped', () => {
   test('builds on what the homes hold: the later write wins, every time', async () => {
     const seed = useSeed(0x0d73, FILE, 'dropping')
-    const c = new ReplicaCluster({ size: 6, seed, profile: 'local' })
-    expect(c.runUntil(() => c.membershipSettled(), 30_000), 'the mesh formed').toBeDefined()
+    const c = formed(6, seed)
     const lost: string[] = []
     let raced = 0
     for (let i = 0; i < 12; i++) {
@@ -126,8 +130,7 @@ describe('a write while the copy here is being dropped', () => {
 describe('a write on a peer that holds nothing of the doc, whose homes answer late', () => {
   test('waits for the homes: the later write wins, every time', async () => {
     const seed = useSeed(0x0d74, FILE, 'busy homes')
-    const c = new ReplicaCluster({ size: 6, seed, profile: 'local' })
-    expect(c.runUntil(() => c.membershipSettled(), 30_000), 'the mesh formed').toBeDefined()
+    const c = formed(6, seed)
     const lost: string[] = []
     for (let i = 0; i < 10; i++) {
       const doc = `busy-${i}`
