@@ -37,6 +37,8 @@ import type { MemberInfo } from './membership/member.js'
 import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
 import { tagCountProblem } from './presence/tag-count.js'
 import type { MeshView, PresenceInit } from './presence/index.js'
+import { BlindRepair, blindSetsOf } from './replication/blind-writes.js'
+import type { BlindSet } from './replication/blind-writes.js'
 import { COUNTER_MAP, PNCounter } from './replication/pn-counter.js'
 import { Replicator } from './replication/replicator.js'
 import type { ReplicationInit } from './replication/config.js'
@@ -195,8 +197,10 @@ class MeshNodeImpl implements MeshNode {
   /** The value we set on the HTTP_TAG tag (to tell it from one the user set). */
   private advertisedTag: string | undefined
   private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
-  /** Fetches of a doc with no state here before writing to it (`write`): the writes waiting for each. */
-  private readonly writeFetches = new Map<string, Array<() => void>>()
+  /** Fetches of a doc with no state here before writing to it (`write`): the writes waiting for each (called with `blind`). */
+  private readonly writeFetches = new Map<string, Array<(blind: boolean) => void>>()
+  /** Keys set by writes applied before their doc arrived, set again if an earlier value wins (blind-writes.ts). */
+  private readonly blind: BlindRepair
   /** Docs the app opened (`doc`, `find`) and has not closed: releasing a hold leaves them open. */
   private readonly appOpen = new Set<string>()
   /** Holds of docs by others than the app (Peer.hold: y-websocket rooms), by name. */
@@ -231,6 +235,9 @@ class MeshNodeImpl implements MeshNode {
       profile,
       ...(init.replication === undefined ? {} : { config: init.replication })
     })
+    this.blind = new BlindRepair({
+      clock, log: this.log.child('replication'), doc: n => this.replicator.doc(n), write: async (n, fn) => await this.replicator.write(n, fn)
+    })
     this.mesh = new Presence({
       transport, clock, random: random.fork(), log: this.log.child('presence'), peers: presenceDirectory(this.membership),
       view: () => this.meshView()
@@ -252,6 +259,7 @@ class MeshNodeImpl implements MeshNode {
       this.membership.on(type, (m) => { this.events.emit('member', { type: type as MemberEventType, member: memberView(m) }) })
     }
     this.replicator.on('change', (e) => {
+      if (e.origin === 'remote') this.blind.remoteChange(e.doc)
       this.changing++
       try {
         this.events.emit('doc', e.from === undefined ? { name: e.doc, origin: e.origin } : { name: e.doc, origin: e.origin, from: e.from })
@@ -519,7 +527,9 @@ class MeshNodeImpl implements MeshNode {
     // An async `fn` (TypeScript lets one stand for a `=> void`): the write was acknowledged before the rest
     // of it ran, and a throw after its first await was an unhandled rejection that ended the process.
     let promised = false
-    const run = (doc: Y.Doc): void => {
+    let blind = false
+    let blindSets: BlindSet[] = []
+    const run = (doc: Y.Doc, tr: Y.Transaction): void => {
       this.changing++
       let returned: unknown
       try {
@@ -527,6 +537,7 @@ class MeshNodeImpl implements MeshNode {
       } finally {
         this.changing--
       }
+      if (blind) blindSets = blindSetsOf(doc, tr)
       if (!isThenable(returned)) return
       promised = true
       returned.then(undefined, (err: unknown) => { this.log.warn(`the async fn of a write to "${name}" failed after the write was answered`, { error: String(err) }) })
@@ -535,9 +546,13 @@ class MeshNodeImpl implements MeshNode {
     // Called back, not awaited: with nothing to fetch the write is applied within this call, as before (the
     // simulator's synchronous loop, and a caller that does not await, see it applied at once).
     const version = await new Promise<VersionVectorJSON>((resolve, reject) => {
-      this.caughtUpForWrite(name, () => { this.replicator.write(name, run, checked).then(resolve, reject) })
+      this.caughtUpForWrite(name, (applyBlind) => {
+        blind = applyBlind
+        this.replicator.write(name, run, checked).then(resolve, reject)
+      })
     })
     this.writeAckMs.observe(this.c.clock.now() - started)
+    this.blind.record(name, blindSets)
     rethrow()
     if (promised) throw new TypeError('write: fn returned a promise: a write runs fn synchronously, in one transaction; what it does after an await is not part of the write')
     return version
@@ -560,9 +575,11 @@ class MeshNodeImpl implements MeshNode {
    * doc (cut off from every peer that has it), the write is applied after the first wait, or after
    * SILENT_HOME_WAIT_MS while a connected home is silent; once one is sending it, after the longer wait.
    */
-  private caughtUpForWrite (name: string, then: () => void): void {
+  private caughtUpForWrite (name: string, then: (blind: boolean) => void): void {
     if (this.stopCalled || this.replicator.hasState(name) || this.membership.aliveCount === 0 || !this.replicator.isRunning || !validName(name)) {
-      then() // nothing to fetch, or the write refuses (a stopping peer, an invalid name) with its own error
+      // Nothing to fetch, or the write refuses (a stopping peer, an invalid name) with its own error. Alone
+      // among members it knows of (cut off from all): applied blind.
+      then(!this.replicator.hasState(name) && this.membership.aliveCount === 0 && this.membership.members().some(m => m.id !== this.id && m.state !== MemberState.left))
       return
     }
     const waiting = this.writeFetches.get(name)
@@ -589,7 +606,9 @@ class MeshNodeImpl implements MeshNode {
       answers.off()
       offHosted()
       this.writeFetches.delete(name)
-      for (const w of writes) w()
+      // Applied to nothing while someone may hold the doc (silent or cut off homes): blind (blind-writes.ts).
+      const blind = !this.replicator.hasState(name) && !answers.nobodyHasIt()
+      for (const w of writes) w(blind)
     }
     // Done once state arrived, or nobody is sending any and every connected live home answered (or
     // SILENT_HOME_WAIT_MS passed); a store failure is met and reported by the write.
@@ -905,6 +924,7 @@ class MeshNodeImpl implements MeshNode {
     // Writes under way get their outcome (durable) first; with none, everything below runs at once.
     if (this.replicator.writesUnderWay > 0) await this.replicator.drain(STOP_DRAIN_MS)
     this.mesh.stop() // says bye while the transport is still up
+    this.blind.stop()
     this.replicator.stop()
     this.membership.stop()
     // Reads waiting for other peers' answers end now (NotRunningError), not up to a second after the stop.

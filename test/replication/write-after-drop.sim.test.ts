@@ -151,3 +151,53 @@ describe('a write on a peer that holds nothing of the doc, whose homes answer la
     c.stopAll()
   }, 120_000)
 })
+
+/**
+ * Homes busier than the write waits for (5 s late, past SILENT_HOME_WAIT_MS), or cut off: the write is
+ * applied to nothing — bounded, never refused — and its key's set was concurrent, for Yjs, with the value it
+ * replaced. Once the doc's state arrives, a set that lost to that earlier value is set again (a write of the
+ * peer's own; src/replication/blind-writes.ts), so the later write ends up on every replica all the same.
+ */
+describe('a write applied before the doc arrived (its homes silent past the wait, or cut off)', () => {
+  test('homes 5 s late: the write is applied blind, then set again once the doc arrived: the later write wins, every time', async () => {
+    const seed = useSeed(0x0d75, FILE, 'silent homes')
+    const c = formed(6, seed)
+    const lost: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const doc = `silent-${i}`
+      const homes = c.node('n00').homes(doc)
+      const [first, second] = c.ids.filter(id => !homes.includes(id)) as [string, string]
+      await until(c, c.node(first).write(doc, d => { d.getMap('kv').set('k', 'earlier') }))
+      expect(c.runUntil(() => !c.replicator(first).holds(doc) && homes.every(h => c.replicator(h).holds(doc)), 30_000), `${doc} placed on its homes only`).toBeDefined()
+      for (const h of homes) c.network.slow(h, 5_000)
+      await until(c, c.node(second).write(doc, d => { d.getMap('kv').set('k', 'later') }), 20_000)
+      for (const h of homes) c.network.slow(h, 0)
+      c.runFor(15_000)
+      lost.push(...await notLater(c, doc, homes))
+    }
+    expect(lost, 'homes holding the earlier value after the later write').toEqual([])
+    c.stopAll()
+  }, 120_000)
+
+  test('a writer cut off from every other peer: after the heal, its later write wins on every home', async () => {
+    const seed = useSeed(0x0d76, FILE, 'cut off')
+    const c = formed(6, seed)
+    const lost: string[] = []
+    for (let i = 0; i < 8; i++) {
+      const doc = `cut-${i}`
+      const homes = c.node('n00').homes(doc)
+      const [first, second] = c.ids.filter(id => !homes.includes(id)) as [string, string]
+      await until(c, c.node(first).write(doc, d => { d.getMap('kv').set('k', 'earlier') }))
+      expect(c.runUntil(() => !c.replicator(first).holds(doc) && homes.every(h => c.replicator(h).holds(doc)), 30_000), `${doc} placed on its homes only`).toBeDefined()
+      c.network.partition([second], c.ids.filter(id => id !== second))
+      await until(c, c.node(second).write(doc, d => { d.getMap('kv').set('k', 'later') }), 20_000)
+      c.runFor(2_000)
+      c.network.heal()
+      expect(c.runUntil(() => c.membershipSettled(), 60_000), 'the mesh re-merged').toBeDefined()
+      c.runFor(15_000)
+      lost.push(...await notLater(c, doc, homes))
+    }
+    expect(lost, 'homes holding the earlier value after the later write').toEqual([])
+    c.stopAll()
+  }, 180_000)
+})
