@@ -29,6 +29,7 @@ import type { SoakResult } from './soak/report.ts'
 import { RssSampler, rssSummary } from './soak/rss.ts'
 import { SOAK_DOC, Writer, holdsWrite } from './soak/writer.ts'
 import type { WriteValue } from './soak/writer.ts'
+import type { Slot } from './soak/mesh.ts'
 
 /** Grace after a start, restart or heal before a `dead` event about that peer (pair) counts as false. */
 const GRACE_MS = 45_000
@@ -87,7 +88,9 @@ try {
   process.stderr.write(`soak: cannot use --dir ${dir}: ${(err as Error).message}\n`)
   process.exit(1)
 }
-const mesh = new Mesh(dir, options.peers, options.profile)
+// Profiles outlive the data dir (removed at the end without --keep), as the saved logs do.
+const profDir = options.cpuProf.length === 0 ? undefined : mkdtempSync(path.join(os.tmpdir(), `murmur-soak-prof-${options.seed}-`))
+const mesh = new Mesh(dir, options.peers, options.profile, profDir === undefined ? undefined : { names: new Set(options.cpuProf), dir: profDir })
 const rss = new RssSampler(mesh)
 const deaths = new DeathWatch(mesh, GRACE_MS, (d) => { log(`FALSE DEATH: ${d.observer} saw ${d.subject} dead while both were healthy and connected (during ${d.phase})`) })
 const writer = new Writer(mesh, options.writesPerSec, options.keysPerPeer)
@@ -128,6 +131,10 @@ async function main (): Promise<SoakResult> {
   const formed = await measure(async () => await allSeeAlive(mesh, mesh.slots, mesh.slots), FINAL_BOUND_MS)
   if (formed === undefined) throw new Error(`the ${options.peers} peers did not all see each other alive within ${FINAL_BOUND_MS / 1000} s`)
   log(`mesh formed: ${options.peers} alive everywhere after ${(formed / 1000).toFixed(1)} s`)
+  // Placement follows the peer ids: a run in a --dir holding another run's peer keys has its homes (and, with its --seed, its faults).
+  const homes = await mesh.api<{ doc?: { homes?: string[] } }>(mesh.slots[0] as Slot, 'GET', `/placement?doc=${SOAK_DOC}`).then(r => r.body.doc?.homes ?? [], () => [])
+  log(`the soak doc's homes: ${homes.length === 0 ? 'unknown (the placement was not answered)' : homes.map(id => mesh.slotOf(id)?.name ?? id).join(', ')}`)
+  if (profDir !== undefined) log(`CPU profiles of ${options.cpuProf.join(', ')} go to ${profDir} (written as each process exits; a SIGKILLed one writes none)`)
   for (const s of mesh.slots) deaths.follow(s)
 
   const runMs = options.minutes * 60_000
@@ -283,6 +290,7 @@ try {
   await mesh.stopAll().catch(() => {})
   // Also any peer still starting when the run failed (a batch is started together): not in a slot yet.
   await killAllPeers()
+  if (profDir !== undefined) log(`CPU profiles in ${profDir}`)
   if (options.dir === undefined && !options.keep) rmSync(dir, { recursive: true, force: true })
 }
 process.exit(code)

@@ -35,14 +35,22 @@ export const HTTP_TIMEOUT_MS = 5_000
 
 export interface HttpAnswer<T> { status: number, body: T }
 
+/** Peers run under V8's CPU profiler (`--cpu-prof`): their names, and where the profiles go. */
+export interface CpuProfiling { names: ReadonlySet<string>, dir: string }
+
+/** A profiled peer writes its profile as it exits: a long one takes seconds on a loaded machine. */
+const PROFILED_STOP_MS = 60_000
+
 export class Mesh {
   readonly slots: Slot[]
   readonly dir: string
   private readonly profile: 'local' | 'lan'
+  private readonly cpuProf: CpuProfiling | undefined
 
-  constructor (dir: string, size: number, profile: 'local' | 'lan') {
+  constructor (dir: string, size: number, profile: 'local' | 'lan', cpuProf?: CpuProfiling) {
     this.dir = dir
     this.profile = profile
+    this.cpuProf = cpuProf
     // The first half never gets killed (slot 0 is also everyone's bootstrap).
     this.slots = Array.from({ length: size }, (_, index) => {
       const name = `p${String(index).padStart(2, '0')}`
@@ -60,7 +68,8 @@ export class Mesh {
   async start (slot: Slot): Promise<void> {
     const seed = this.slots[0] as Slot
     const bootstrap = slot === seed || seed.proc === undefined ? [] : [seed.proc.addrs[0] as string]
-    const proc = await spawnPeer({ dataDir: slot.dataDir, args: ['--profile', this.profile, '--name', slot.name], bootstrap, startTimeoutMs: START_TIMEOUT_MS })
+    const env = this.profiled(slot) ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-interval 2000 --cpu-prof-dir=${this.cpuProf?.dir ?? ''} --cpu-prof-name=${slot.name}-process-${slot.starts + 1}.cpuprofile`.trim() } : undefined
+    const proc = await spawnPeer({ dataDir: slot.dataDir, args: ['--profile', this.profile, '--name', slot.name], bootstrap, startTimeoutMs: START_TIMEOUT_MS, ...(env === undefined ? {} : { env }) })
     if (slot.id !== '' && proc.id !== slot.id) throw new Error(`${slot.name} restarted with a different peer id (${proc.id} ≠ ${slot.id})`)
     slot.id = proc.id
     slot.proc = proc
@@ -118,12 +127,16 @@ export class Mesh {
     return { status: res.status, body: parsed as T }
   }
 
-  /** Graceful stop of every live process (SIGTERM, SIGKILL after 5 s). */
+  /** Graceful stop of every live process (SIGTERM, SIGKILL after 5 s; 60 s for a profiled one, writing its profile). */
   async stopAll (): Promise<void> {
     await Promise.all(this.live().map(async (s) => {
       const proc = s.proc as PeerProcess
       s.proc = undefined
-      await stopPeer(proc, 'SIGTERM', 5_000)
+      await stopPeer(proc, 'SIGTERM', this.profiled(s) ? PROFILED_STOP_MS : 5_000)
     }))
+  }
+
+  private profiled (slot: Slot): boolean {
+    return this.cpuProf?.names.has(slot.name) === true
   }
 }

@@ -21,6 +21,8 @@ export interface SoakOptions {
   healBoundS: number
   /** Every restarted peer must be alive everywhere within this, s. */
   rejoinBoundS: number
+  /** Slots (p00, p14, …) whose processes run with V8's CPU profiler. */
+  cpuProf: string[]
 }
 
 export type ParsedSoakArgs = { kind: 'run', options: SoakOptions } | { kind: 'help' } | { kind: 'error', message: string }
@@ -45,10 +47,13 @@ Options:
   --keep                 keep the data dirs, and save every peer's log (also on Ctrl-C; saved anyway on a failed run)
   --heal-bound <s>       each heal re-merged (all alive everywhere, both sides' writes everywhere) within, 1–600 (default 10)
   --rejoin-bound <s>     each SIGKILLed and restarted peer alive everywhere within, 1–600 (default 5)
+  --cpu-prof <p00,p14>   run these peers under V8's CPU profiler (2 ms samples; the run prints the soak doc's
+                         homes, and where the profiles go: one per process that stopped by itself or at the
+                         end — a SIGKILLed one writes none). Profiled peers are slower: few, for a replay
   --help                 this help
 `
 
-const DEFAULTS: SoakOptions = { peers: 20, minutes: 10, seed: 0, writesPerSec: 1, keysPerPeer: 100, profile: 'local', dir: undefined, keep: false, healBoundS: 10, rejoinBoundS: 5 }
+const DEFAULTS: SoakOptions = { peers: 20, minutes: 10, seed: 0, writesPerSec: 1, keysPerPeer: 100, profile: 'local', dir: undefined, keep: false, healBoundS: 10, rejoinBoundS: 5, cpuProf: [] }
 
 class FlagError extends Error {}
 
@@ -95,6 +100,13 @@ export function parseSoakArgs (argv: readonly string[], randomSeed: () => number
         case '--dir': o.dir = value(); break
         case '--heal-bound': o.healBoundS = number(flag, value(), 1, 600, false); break
         case '--rejoin-bound': o.rejoinBoundS = number(flag, value(), 1, 600, false); break
+        case '--cpu-prof': {
+          const names = value().split(',')
+          const bad = names.find(n => !/^p\d{2}$/.test(n))
+          if (bad !== undefined) throw new FlagError(`--cpu-prof takes peer names such as p00,p14, got ${JSON.stringify(bad.slice(0, 40))}`)
+          o.cpuProf = [...new Set(names)]
+          break
+        }
         case '--keep':
           if (inline !== undefined) throw new FlagError('--keep takes no value')
           o.keep = true
@@ -103,6 +115,8 @@ export function parseSoakArgs (argv: readonly string[], randomSeed: () => number
           throw new FlagError(`unknown argument ${JSON.stringify(arg.slice(0, 40))} (see --help)`)
       }
     }
+    const beyond = o.cpuProf.find(n => Number(n.slice(1)) >= o.peers)
+    if (beyond !== undefined) throw new FlagError(`--cpu-prof ${beyond}: there are only p00–p${String(o.peers - 1).padStart(2, '0')} (--peers ${o.peers})`)
     return { kind: 'run', options: o }
   } catch (err) {
     if (err instanceof FlagError) return { kind: 'error', message: err.message }

@@ -33,6 +33,14 @@ describe('soak options', () => {
     expect(parse('--peers', '16', '--minutes', '.5')).toEqual({ kind: 'run', options: expect.objectContaining({ peers: 16, minutes: 0.5 }) })
   })
 
+  test('--cpu-prof names peers that exist (p00 to the last), none by default', () => {
+    expect(parse()).toEqual({ kind: 'run', options: expect.objectContaining({ cpuProf: [] }) })
+    expect(parse('--cpu-prof', 'p14,p11,p14', '--peers', '20')).toEqual({ kind: 'run', options: expect.objectContaining({ cpuProf: ['p14', 'p11'] }) })
+    expect(parse('--cpu-prof', 'p3')).toEqual({ kind: 'error', message: '--cpu-prof takes peer names such as p00,p14, got "p3"' })
+    expect(parse('--cpu-prof', 'p00,', '--peers', '5')).toEqual({ kind: 'error', message: '--cpu-prof takes peer names such as p00,p14, got ""' })
+    expect(parse('--peers', '5', '--cpu-prof', 'p05')).toEqual({ kind: 'error', message: '--cpu-prof p05: there are only p00–p04 (--peers 5)' })
+  })
+
   test('--heal-bound and --rejoin-bound: issue 14\'s 10 s and 5 s by default, seconds in [1, 600]', () => {
     expect(parse()).toEqual({ kind: 'run', options: expect.objectContaining({ healBoundS: 10, rejoinBoundS: 5 }) })
     expect(parse('--heal-bound', '5', '--rejoin-bound=2.5')).toEqual({ kind: 'run', options: expect.objectContaining({ healBoundS: 5, rejoinBoundS: 2.5 }) })
