@@ -37,13 +37,14 @@ import type { MemberInfo } from './membership/member.js'
 import { HTTP_TAG, Presence, presenceDirectory } from './presence/index.js'
 import { tagCountProblem } from './presence/tag-count.js'
 import type { MeshView, PresenceInit } from './presence/index.js'
+import { DocFetch } from './doc-fetch.js'
 import { BlindRepair, blindSetsOf } from './replication/blind-writes.js'
 import type { BlindSet } from './replication/blind-writes.js'
 import { COUNTER_MAP, PNCounter } from './replication/pn-counter.js'
 import { Replicator } from './replication/replicator.js'
 import type { ReplicationInit } from './replication/config.js'
 import { assertDocName } from './replication/doc-registry.js'
-import { DocNotFoundError, DocUnreachableError } from './replication/errors.js'
+import { DocNotFoundError } from './replication/errors.js'
 import type { VersionVectorJSON } from './replication/version-vector.js'
 
 /** Fault injection by the transport (the libp2p transport's block list); the simulator partitions its network instead. */
@@ -118,25 +119,6 @@ const MESH_VIEW_OPTIONS: Record<keyof MeshViewOptions, true> = { peers: true, ti
 /** Flush waits this long unless told otherwise. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000
 
-/**
- * Opening a doc for the first time waits at most this long for peers' copies (a doc nobody has: until its
- * live homes said so, or the full wait if one is silent).
- */
-export const INITIAL_FETCH_WAIT_MS = 1_000
-/**
- * Once a peer answered that it holds a doc being read here, the read waits this long more for the doc itself
- * (slow links, a busy peer: its step 3 leaves only after a store write). Reading before it arrived answered
- * "no such key" for a doc the mesh holds. A doc nobody holds still costs only INITIAL_FETCH_WAIT_MS.
- */
-export const HOSTED_FETCH_WAIT_MS = 10_000
-/**
- * A write to a doc this peer holds nothing of waits up to this long in all (not just INITIAL_FETCH_WAIT_MS) while
- * a live home it holds a connection to has not answered at all: busy rather than cut off (see caughtUpForWrite).
- * Bounded low, as a link cut without a word (a pulled cable) also leaves a connection open for a while.
- */
-export const SILENT_HOME_WAIT_MS = 3_000
-/** A read that found hosts but got nothing of the doc asks again after this pause (until HOSTED_FETCH_WAIT_MS). */
-const REFETCH_PAUSE_MS = 100
 /** stop(): how long writes under way may take to become durable before the rest stops (they are usually ms from it). */
 const STOP_DRAIN_MS = 3_000
 /** A graceful leave waits at most this for its docs to be confirmed elsewhere (the CLI's leave budget is 1.5 s). */
@@ -196,9 +178,8 @@ class MeshNodeImpl implements MeshNode {
   private httpUrl: string | undefined
   /** The value we set on the HTTP_TAG tag (to tell it from one the user set). */
   private advertisedTag: string | undefined
-  private readonly initialFetches = new Map<string, Promise<Y.Doc>>()
-  /** Fetches of a doc with no state here before writing to it (`write`): the writes waiting for each (called with `blind`). */
-  private readonly writeFetches = new Map<string, Array<(blind: boolean) => void>>()
+  /** Fetching docs held nothing of before they are opened, read or written (doc-fetch.ts). */
+  private readonly fetch: DocFetch
   /** Keys set by writes applied before their doc arrived, set again if an earlier value wins (blind-writes.ts). */
   private readonly blind: BlindRepair
   /** Docs the app opened (`doc`, `find`) and has not closed: releasing a hold leaves them open. */
@@ -212,8 +193,6 @@ class MeshNodeImpl implements MeshNode {
   private stopCalled = false
   /** How deep this turn is inside a change: a write's fn, a `doc` listener (see letGo). */
   private changing = 0
-  /** The waits for other peers' answers under way (`firstExchange`, a read's pause before asking again), each ended by calling it. */
-  private readonly exchanges = new Set<() => void>()
   private seedCount = 0
 
   constructor (private readonly c: MeshNodeComponents, init: MeshNodeInit) {
@@ -234,6 +213,9 @@ class MeshNodeImpl implements MeshNode {
     }, {
       profile,
       ...(init.replication === undefined ? {} : { config: init.replication })
+    })
+    this.fetch = new DocFetch({
+      id: this.id, replicator: this.replicator, membership: this.membership, clock, stopped: () => this.stopCalled, nobodyToJoin: () => this.nobodyToJoin()
     })
     this.blind = new BlindRepair({
       clock, log: this.log.child('replication'), doc: n => this.replicator.doc(n), write: async (n, fn) => await this.replicator.write(n, fn)
@@ -296,13 +278,13 @@ class MeshNodeImpl implements MeshNode {
    * peer hosting it, so that reading a doc someone else wrote does not look empty.
    */
   async doc (name: string): Promise<Y.Doc> {
-    const doc = await this.opened(name)
+    const doc = await this.fetch.opened(name)
     this.appOpen.add(name)
     return doc
   }
 
   async hold (name: string): Promise<DocHold> {
-    const doc = await this.opened(name)
+    const doc = await this.fetch.opened(name)
     this.holds.set(name, (this.holds.get(name) ?? 0) + 1)
     let released = false
     return {
@@ -321,31 +303,10 @@ class MeshNodeImpl implements MeshNode {
     }
   }
 
-  /** Opens `name` (pinned in the replicator until `close`), waiting for a first exchange the first time: see `doc`. */
-  private async opened (name: string): Promise<Y.Doc> {
-    const pending = this.initialFetches.get(name)
-    if (pending !== undefined) return await pending
-    if (this.replicator.hasState(name) || this.membership.aliveCount === 0) return await this.replicator.open(name)
-    const opening = this.replicator.open(name).then(async (doc) => {
-      // Loaded here already with nothing in it (a sync step that brought nothing): its first load asked
-      // peers for it, so ask again. Once every live home said it holds none, and no other host is known,
-      // there is nothing to wait for: a new doc cost the whole wait, and a y-websocket client of a new doc
-      // its first sync 1 s late.
-      const answers = this.absenceOf(name)
-      await new Promise<void>((resolve) => {
-        this.replicator.refetch(name, () => { this.firstExchange(name, INITIAL_FETCH_WAIT_MS, resolve, answers.nobodyHasIt) })
-      }).finally(answers.off)
-      // Stopped meanwhile: the doc is destroyed, and edits made on it would go nowhere.
-      if (this.stopCalled) throw new NotRunningError(`the peer stopped while "${name}" was being opened`)
-      return doc
-    }).finally(() => { this.initialFetches.delete(name) })
-    this.initialFetches.set(name, opening)
-    return await opening
-  }
 
   async find (name: string): Promise<Y.Doc | undefined> {
     const found = await new Promise<boolean>((resolve, reject) => {
-      this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
+      this.fetch.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
     })
     if (!found) return undefined
     const doc = await this.replicator.open(name)
@@ -361,7 +322,7 @@ class MeshNodeImpl implements MeshNode {
     }
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean): void => {
-        this.locate(name, (err, found, local) => {
+        this.fetch.locate(name, (err, found, local) => {
           if (err !== null) {
             reject(err)
             return
@@ -418,7 +379,7 @@ class MeshNodeImpl implements MeshNode {
   async delete (name: string, options: WriteOptions = {}): Promise<VersionVectorJSON> {
     const { options: checked, rethrow } = writeOptionsOf('delete', options)
     const found = await new Promise<boolean>((resolve, reject) => {
-      this.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
+      this.fetch.locate(name, (err, ok) => { if (err !== null) reject(err); else resolve(ok === true) })
     })
     // A deleted doc is still held: a keyed retry of the delete is answered from its record.
     if (!found && !(options.opId !== undefined && this.replicator.holds(name))) throw new DocNotFoundError(`no doc "${name}" here or on a live peer`)
@@ -427,99 +388,8 @@ class MeshNodeImpl implements MeshNode {
     return version
   }
 
-  /**
-   * Whether `name` exists (not deleted): held here, or — asked briefly — on a live peer, in which case its
-   * state has been fetched here when `cb(null, true)` runs. Loads nothing for the app: a probe that found
-   * nothing leaves nothing behind (unless a concurrent `doc(name)` opened it meanwhile, which keeps it).
-   */
-  private locate (name: string, cb: (err: Error | null, found?: boolean, local?: boolean) => void): void {
-    try {
-      assertDocName(name)
-    } catch (err) {
-      cb(err as Error)
-      return
-    }
-    const afterListed = (): void => {
-      if (this.replicator.hasState(name)) {
-        cb(null, !this.replicator.isDeleted(name), true)
-        return
-      }
-      if (this.membership.aliveCount === 0) {
-        const held = this.replicator.holds(name) && !this.replicator.isDeleted(name)
-        // Alone but with peers to join (restarted, its seeds not answered yet): nobody was asked, so
-        // "no such doc" would be a guess — a rolling restart read acknowledged docs as 404 here.
-        if (!held && !this.nobodyToJoin()) cb(new DocUnreachableError(`no doc "${name}" here, and this peer is not in a mesh yet (no other member alive): it may exist; try again`))
-        else cb(null, held)
-        return
-      }
-      // Nothing of it here: load it and ask live peers who has it (they answer with the doc or hints of
-      // hosts), wait for the first exchange, and give it up again if nothing arrived.
-      const started = this.c.clock.now()
-      const deadline = started + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
-      const has = (): boolean => Object.keys(this.replicator.version(name) ?? {}).length > 0
-      // "No such doc" needs evidence: every live home said it holds none of it. Silence is not absence —
-      // a home busy for a second (10,000 docs being read at once) used to turn into a 404 for a doc it held.
-      const answers = this.absenceOf(name)
-      const { silentHomes, off: offAbsent } = answers
-      const conclude = (): void => {
-        offAbsent()
-        // State that arrived is an answer, a tombstone too: a deleted doc's homes send it, not "none of it".
-        const answered = has()
-        const found = (answered || this.replicator.knownHosts(name).length > 0) && !this.replicator.isDeleted(name)
-        if (!found && !this.replicator.isOpen(name)) this.replicator.release(name)
-        const silent = found || answered ? [] : silentHomes()
-        if (silent.length === 0) cb(null, found)
-        else cb(new DocUnreachableError(`no doc "${name}" here, and ${silent.length} of its homes did not answer within ${Math.round(this.c.clock.now() - started)} ms: it may exist; try again`))
-      }
-      // A peer said it holds the doc, but nothing of it arrived: ask again rather than read an empty doc. The
-      // exchange may have come back empty because the holders were busy exchanging it with someone else (a
-      // guest handing it over). The same while a home has not answered.
-      this.askUntil(name, answers.nobodyHasIt, deadline, () => has() || answers.nobodyHasIt(), (err) => {
-        if (err !== null || this.stopCalled) {
-          offAbsent()
-          cb(err ?? new NotRunningError(`the peer stopped while asking other peers for "${name}"`))
-        } else {
-          conclude()
-        }
-      })
-    }
-    this.replicator.whenListed(() => { afterListed() })
-  }
 
-  /**
-   * The answers "I hold none of it" about `name` from now until `off()`: its live homes that have not said so
-   * (`silentHomes`), and whether every one has and no other host is known (`nobodyHasIt`).
-   */
-  private absenceOf (name: string): { silentHomes: () => string[], nobodyHasIt: () => boolean, off: () => void } {
-    const absent = new Set<string>()
-    const off = this.replicator.on('absent', (e) => { if (e.doc === name) absent.add(e.from) })
-    const silentHomes = (): string[] => this.replicator.liveHomes(name).filter(h => !absent.has(h))
-    return { silentHomes, nobodyHasIt: () => this.replicator.knownHosts(name).length === 0 && silentHomes().length === 0, off }
-  }
 
-  /**
-   * Calls `done` once `name` synced with a peer or changed from a remote update, or once `answered()` holds
-   * after a peer said it holds none of it, or after `waitMs`.
-   */
-  private firstExchange (name: string, waitMs: number, done: () => void, answered?: () => boolean): void {
-    let finished = false
-    const finish = (): void => {
-      if (finished) return
-      finished = true
-      this.exchanges.delete(finish)
-      timer.cancel()
-      offSynced()
-      offChange()
-      offAbsent()
-      done()
-    }
-    const timer = this.c.clock.setTimeout(finish, waitMs)
-    this.exchanges.add(finish)
-    const offSynced = this.replicator.on('synced', (e) => { if (e.docs.includes(name)) finish() })
-    const offChange = this.replicator.on('change', (e) => { if (e.doc === name && e.origin === 'remote') finish() })
-    // Every peer that could hold it said it holds none: no need to wait out the rest of `waitMs`.
-    const offAbsent = answered === undefined ? () => {} : this.replicator.on('absent', (e) => { if (e.doc === name && answered()) finish() })
-  }
 
   async write (name: string, fn: (doc: Y.Doc) => void, options: WriteOptions = {}): Promise<VersionVectorJSON> {
     checkFunction('write', fn)
@@ -546,7 +416,7 @@ class MeshNodeImpl implements MeshNode {
     // Called back, not awaited: with nothing to fetch the write is applied within this call, as before (the
     // simulator's synchronous loop, and a caller that does not await, see it applied at once).
     const version = await new Promise<VersionVectorJSON>((resolve, reject) => {
-      this.caughtUpForWrite(name, (applyBlind) => {
+      this.fetch.caughtUpForWrite(name, (applyBlind) => {
         blind = applyBlind
         this.replicator.write(name, run, checked).then(resolve, reject)
       })
@@ -558,96 +428,7 @@ class MeshNodeImpl implements MeshNode {
     return version
   }
 
-  /**
-   * Before a write to a doc this peer holds nothing of — never held, or a guest copy handed to its homes and
-   * dropped — fetches what the mesh holds (waiting as `doc` does: the first exchange, ≤ INITIAL_FETCH_WAIT_MS,
-   * less once every live home said it holds none). Applied to an empty doc, a write was concurrent, for Yjs,
-   * with every value the doc already had: a key set here lost to the value it replaced whenever the earlier
-   * replica's id was the higher (test/replication/write-after-drop.sim.test.ts: 6 of 16 later writes lost).
-   * Once a peer holding something of the doc started sending it (`hosted`), the wait goes on (asking again, as a read does) until its
-   * state arrived, up to HOSTED_FETCH_WAIT_MS: on the 50-peer soak's busy machine a whole doc of 50,000
-   * entries took longer than the first second, and the writes that waited for it were applied to nothing
-   * (3 lost in one run). The wait goes on too, up to SILENT_HOME_WAIT_MS in all, while a live home this peer
-   * holds a connection to has not answered at all (busy rather than cut off): homes too busy to
-   * answer within the first second (a heal on the same soak's machine) saw the write applied to nothing, and
-   * every write after it built on that (3 consecutive writes of one peer lost; the same test file, homes
-   * handling their frames 1.5 s late: 3 of 10 docs). Bounded, never refused: if no live home is sending the
-   * doc (cut off from every peer that has it), the write is applied after the first wait, or after
-   * SILENT_HOME_WAIT_MS while a connected home is silent; once one is sending it, after the longer wait.
-   */
-  private caughtUpForWrite (name: string, then: (blind: boolean) => void): void {
-    if (this.stopCalled || this.replicator.hasState(name) || this.membership.aliveCount === 0 || !this.replicator.isRunning || !validName(name)) {
-      // Nothing to fetch, or the write refuses (a stopping peer, an invalid name) with its own error. Alone
-      // among members it knows of (cut off from all): applied blind.
-      then(!this.replicator.hasState(name) && this.membership.aliveCount === 0 && this.membership.members().some(m => m.id !== this.id && m.state !== MemberState.left))
-      return
-    }
-    const waiting = this.writeFetches.get(name)
-    if (waiting !== undefined) {
-      waiting.push(then)
-      return
-    }
-    const writes = [then]
-    this.writeFetches.set(name, writes)
-    const answers = this.absenceOf(name)
-    let hosted = false
-    // Peers that sent their step 1 (holding something, or the doc empty): with "none of it", an answer.
-    const stepped = new Set<string>()
-    const offHosted = this.replicator.on('hosted', (e) => {
-      if (e.doc !== name) return
-      stepped.add(e.from)
-      if (!e.empty) hosted = true
-    })
-    // A live home that has not answered at all while we hold a connection to it: busy, not cut off.
-    const homeSilent = (): boolean => answers.silentHomes().some(h => !stepped.has(h) && this.replicator.isConnected(h))
-    const started = this.c.clock.now()
-    const deadline = started + INITIAL_FETCH_WAIT_MS + HOSTED_FETCH_WAIT_MS
-    const done = (): void => {
-      answers.off()
-      offHosted()
-      this.writeFetches.delete(name)
-      // Applied to nothing while someone may hold the doc (silent or cut off homes): blind (blind-writes.ts).
-      const blind = !this.replicator.hasState(name) && !answers.nobodyHasIt()
-      for (const w of writes) w(blind)
-    }
-    // Done once state arrived, or nobody is sending any and every connected live home answered (or
-    // SILENT_HOME_WAIT_MS passed); a store failure is met and reported by the write.
-    const settled = (): boolean => this.replicator.hasState(name) || answers.nobodyHasIt() ||
-      (!hosted && (!homeSilent() || this.c.clock.now() - started >= SILENT_HOME_WAIT_MS))
-    this.askUntil(name, answers.nobodyHasIt, deadline, settled, done)
-  }
 
-  /**
-   * Asks live peers for `name` (loading it) and waits for the first exchange (`firstExchange`, `answered`
-   * ending it early), then again after a short pause, until `settled()`, `deadline`, or the peer stopping.
-   * `end(err)`: err only when the store could not load the doc.
-   */
-  private askUntil (name: string, answered: () => boolean, deadline: number, settled: () => boolean, end: (err: Error | null) => void): void {
-    const ask = (waitMs: number): void => {
-      this.replicator.refetch(name, (err) => {
-        if (err !== null) {
-          end(err)
-          return
-        }
-        this.firstExchange(name, waitMs, () => {
-          const left = deadline - this.c.clock.now()
-          if (this.stopCalled || settled() || left <= REFETCH_PAUSE_MS) {
-            end(null)
-            return
-          }
-          // A wait `stop` ends too: the next ask then finds replication stopped.
-          const again = (): void => {
-            this.exchanges.delete(again)
-            pause.cancel()
-            ask(Math.min(left - REFETCH_PAUSE_MS, INITIAL_FETCH_WAIT_MS))
-          }
-          const pause = this.c.clock.setTimeout(again, REFETCH_PAUSE_MS)
-          this.exchanges.add(again)
-        }, answered)
-      })
-    }
-    ask(INITIAL_FETCH_WAIT_MS)
-  }
 
   hasDoc (name: string): boolean {
     assertDocName(name)
@@ -928,18 +709,10 @@ class MeshNodeImpl implements MeshNode {
     this.replicator.stop()
     this.membership.stop()
     // Reads waiting for other peers' answers end now (NotRunningError), not up to a second after the stop.
-    for (const finish of [...this.exchanges]) finish()
+    this.fetch.stop()
     this.events.removeAll()
     await this.c.close?.()
   }
 }
 
 /** Whether `name` is a doc name the replicator takes (assertDocName does not throw). */
-function validName (name: string): boolean {
-  try {
-    assertDocName(name)
-    return true
-  } catch {
-    return false
-  }
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ALIVE_SYNC_SPACING_MS } from '../../src/replication/anti-entropy.js'
 import { HostDirectory } from '../../src/replication/host-directory.js'
-import { INITIAL_FETCH_WAIT_MS } from '../../src/mesh-node.js'
+import { INITIAL_FETCH_WAIT_MS } from '../../src/doc-fetch.js'
 import { ReplicaCluster } from '../../src/sim/replica-cluster.js'
 import { until } from '../helpers/sim-until.js'
 import { StaticCluster } from './helpers.js'

@@ -1,6 +1,6 @@
 /**
  * A write on a peer that holds nothing of the doc — it never held it, or its guest copy was handed to the
- * homes and dropped — builds on what the mesh holds (src/mesh-node.ts `write`). It was applied to an empty
+ * homes and dropped — builds on what the mesh holds (src/mesh-node.ts `write`, src/doc-fetch.ts `caughtUpForWrite`). It was applied to an empty
  * doc at once: Yjs took it as concurrent with the value the key already had, and settled the two by replica
  * id, so the later write lost about half the time. Found by the 50-peer soak (seed 1007072199): p26's copy
  * of the soak doc was dropped 80 s before the end, its next write of a key was that key's last, and every
