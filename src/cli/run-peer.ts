@@ -145,7 +145,18 @@ function * readSteps (file: string): Generator<undefined, Uint8Array> {
   // Not blocking: opening a named pipe waits for a writer, and with none start-up (or a SIGHUP reload)
   // hung forever. A pipe is read until its writer closes it — `--config <(...)`, a writer that comes later —
   // but at most CONFIG_PIPE_WAIT_MS without a byte arriving. O_NONBLOCK changes nothing for a regular file.
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  let fd: number
+  let opened = true
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (err) {
+    // Standard input a socket — what a supervisor, or Node's spawn with stdin 'pipe', gives — cannot be
+    // opened by name (ENXIO, which was all `--config -` said): read it as it is, fd 0, blocking until its
+    // writer closes it (a socket has no writer yet to wait for, unlike a named pipe).
+    if (file !== '/dev/stdin' || (err as NodeJS.ErrnoException).code !== 'ENXIO') throw err
+    fd = 0
+    opened = false
+  }
   try {
     // A terminal (`--config /dev/stdin` or /dev/tty run interactively) has nothing to read without someone
     // typing: refused at once, not after CONFIG_PIPE_WAIT_MS.
@@ -175,7 +186,7 @@ function * readSteps (file: string): Generator<undefined, Uint8Array> {
     // Bytes: parseArgs decodes them, refusing a file that is not UTF-8 (decodeSettingsFile).
     return buf.subarray(0, n)
   } finally {
-    closeSync(fd)
+    if (opened) closeSync(fd)
   }
 }
 

@@ -2,7 +2,7 @@
  * A `--config` that is a named pipe: read until its writer closes it, but a pipe nobody writes to ends
  * start-up with one line naming the file after a few seconds (it hung forever: opening a pipe waits for a
  * writer). Process substitution, `--config <(...)`, still works, also when its command is slow to write.
- * `--config -` is standard input (it was a file named "-": ENOENT); a terminal there, or as `--config
+ * `--config -` is standard input (it was a file named "-": ENOENT), a socket too (it was ENXIO); a terminal there, or as `--config
  * /dev/stdin`, is refused at once (it was read for 5 s before failing), run under `script` for a pty.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -58,6 +58,12 @@ describe('--config from a pipe', () => {
       expect(r.status, `${command}: ${r.stderr}`).toBe(2)
       expect(r.stderr, command).toBe('murmur: standard input (--config -): "replicas": --replicas must be an integer from 1 to 64, got 88\n')
     }
+  })
+
+  test('--config - reads standard input a socket (Node\'s spawn with stdin \'pipe\', a supervisor): it was "ENXIO"', () => {
+    const r = spawnSync(NODE, [PEER_JS, '--config', '-'], { cwd: ROOT, input: CONFIG, encoding: 'utf8', timeout: 15_000 })
+    expect(r.status, r.stderr).toBe(2)
+    expect(r.stderr).toBe('murmur: standard input (--config -): "replicas": --replicas must be an integer from 1 to 64, got 88\n')
   })
 
   // script(1) runs the peer on a pseudo-terminal; its own stdin stays open (nothing typed), as at a shell.
