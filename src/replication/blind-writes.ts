@@ -168,15 +168,15 @@ export class BlindWrites {
     return false
   }
 
-  /** Drops expired sets, then the oldest docs' while over the limits. */
+  /**
+   * Drops docs whose last blind set expired, then the oldest docs' sets while over the limits. The map is in
+   * the order docs were last written blind, so both stop at the first doc they keep (a doc's earlier,
+   * expired sets go at its next check).
+   */
   private trim (now: number): void {
     for (const [doc, list] of this.byDoc) {
-      const kept = list.filter(w => w.until > now || this.forget(w))
-      if (kept.length === 0) this.byDoc.delete(doc)
-      else if (kept.length !== list.length) this.byDoc.set(doc, kept)
-    }
-    for (const [doc, list] of this.byDoc) {
-      if (this.sets <= this.limits.maxSets && this.bytes <= this.limits.maxBytes) break
+      const over = this.sets > this.limits.maxSets || this.bytes > this.limits.maxBytes
+      if (!over && (list[list.length - 1] as Watched).until > now) break
       for (const w of list) this.forget(w)
       this.byDoc.delete(doc)
     }
