@@ -321,7 +321,7 @@ export class Replicator {
       onSynced: (peer, docs, durationMs) => { this.events.emit('synced', { peer, docs, durationMs }) },
       onAbsent: (peer, doc) => { this.events.emit('absent', { doc, from: peer }) },
       onHosted: (peer, doc, empty) => { this.events.emit('hosted', { doc, from: peer, empty }) },
-      connected: (peer) => transport.isConnected?.(peer) ?? true
+      connected: (peer) => this.isConnected(peer)
     })
     this.rebalancer = new Rebalancer({
       localId: this.localId,
