@@ -30,7 +30,7 @@ describe('mesh node read path (simulated)', () => {
     c.runUntil(() => c.membershipSettled(), 10_000)
     c.network.partition(['n00'], ['n01', 'n02'])
     // The others still look alive to n00, and it holds nothing of 'solo': the write first waits for them to
-    // answer a fetch of it (mesh-node.ts `write`), and is applied after the wait — here SILENT_HOME_WAIT_MS (3 s),
+    // answer a fetch of it (doc-fetch.ts `caughtUpForWrite`), and is applied after the wait — here SILENT_HOME_WAIT_MS (3 s),
     // as the simulator's cut link leaves its connection open, like a pulled cable (≤ 1 s once it closes).
     await until(c, c.node('n00').write('solo', d => { d.getMap('kv').set('k', 1) }), 4_000)
     c.crash('n00')

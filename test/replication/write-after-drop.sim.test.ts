@@ -31,6 +31,20 @@ async function notLater (c: ReplicaCluster, doc: string, homes: readonly string[
   return found
 }
 
+/**
+ * Key k of `doc` set to 'earlier' by a peer that is not a home, and the doc then held by its homes only (the
+ * writer's copy handed over and dropped: nobody else could answer for them). Returns the homes and another
+ * peer that is not a home, which holds nothing of the doc.
+ */
+async function earlierOnHomesOnly (c: ReplicaCluster, doc: string): Promise<{ homes: string[], second: string }> {
+  const homes = c.node('n00').homes(doc)
+  const [first, second] = c.ids.filter(id => !homes.includes(id)) as [string, string]
+  await until(c, c.node(first).write(doc, d => { d.getMap('kv').set('k', 'earlier') }))
+  expect(c.runUntil(() => !c.replicator(first).holds(doc) && homes.every(h => c.replicator(h).holds(doc)), 30_000), `${doc} placed on its homes only`).toBeDefined()
+  expect(c.replicator(second).holds(doc), `${second} holds nothing of ${doc}`).toBe(false)
+  return { homes, second }
+}
+
 describe('a write on a peer that holds nothing of the doc', () => {
   test('follows the value the mesh holds: the later write wins, every time', async () => {
     const seed = useSeed(0x0d70, FILE, 'later')
@@ -134,11 +148,7 @@ describe('a write on a peer that holds nothing of the doc, whose homes answer la
     const lost: string[] = []
     for (let i = 0; i < 10; i++) {
       const doc = `busy-${i}`
-      const homes = c.node('n00').homes(doc)
-      const [first, second] = c.ids.filter(id => !homes.includes(id)) as [string, string]
-      await until(c, c.node(first).write(doc, d => { d.getMap('kv').set('k', 'earlier') }))
-      // The homes hold it, and the writer's copy is gone: nobody else could answer for them.
-      expect(c.runUntil(() => !c.replicator(first).holds(doc) && homes.every(h => c.replicator(h).holds(doc)), 30_000), `${doc} placed on its homes only`).toBeDefined()
+      const { homes, second } = await earlierOnHomesOnly(c, doc)
       for (const h of homes) c.network.slow(h, 1_500)
       const started = c.network.now
       await until(c, c.node(second).write(doc, d => { d.getMap('kv').set('k', 'later') }), 20_000)
@@ -165,10 +175,7 @@ describe('a write applied before the doc arrived (its homes silent past the wait
     const lost: string[] = []
     for (let i = 0; i < 10; i++) {
       const doc = `silent-${i}`
-      const homes = c.node('n00').homes(doc)
-      const [first, second] = c.ids.filter(id => !homes.includes(id)) as [string, string]
-      await until(c, c.node(first).write(doc, d => { d.getMap('kv').set('k', 'earlier') }))
-      expect(c.runUntil(() => !c.replicator(first).holds(doc) && homes.every(h => c.replicator(h).holds(doc)), 30_000), `${doc} placed on its homes only`).toBeDefined()
+      const { homes, second } = await earlierOnHomesOnly(c, doc)
       for (const h of homes) c.network.slow(h, 5_000)
       await until(c, c.node(second).write(doc, d => { d.getMap('kv').set('k', 'later') }), 20_000)
       for (const h of homes) c.network.slow(h, 0)
@@ -185,10 +192,7 @@ describe('a write applied before the doc arrived (its homes silent past the wait
     const lost: string[] = []
     for (let i = 0; i < 8; i++) {
       const doc = `cut-${i}`
-      const homes = c.node('n00').homes(doc)
-      const [first, second] = c.ids.filter(id => !homes.includes(id)) as [string, string]
-      await until(c, c.node(first).write(doc, d => { d.getMap('kv').set('k', 'earlier') }))
-      expect(c.runUntil(() => !c.replicator(first).holds(doc) && homes.every(h => c.replicator(h).holds(doc)), 30_000), `${doc} placed on its homes only`).toBeDefined()
+      const { homes, second } = await earlierOnHomesOnly(c, doc)
       c.network.partition([second], c.ids.filter(id => id !== second))
       await until(c, c.node(second).write(doc, d => { d.getMap('kv').set('k', 'later') }), 20_000)
       c.runFor(2_000)
