@@ -19,6 +19,7 @@
  * (and garbage collection turning deleted items into GC structs) never changes which clocks are deleted.
  */
 import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
 import { snapshotDigest } from './version-vector.js'
 
 /** One run of deleted clocks of a replica: [clock, clock + len). */
@@ -90,6 +91,22 @@ export class DeletedRanges {
       j++
     }
     runs.splice(lo, j - lo, { clock: start, len: stop - start })
+  }
+
+  /** Writes the delete set into an update as Yjs's `writeDeleteSet` does: replicas with a run, highest id first. */
+  write (encoder: Y.UpdateEncoderV1): void {
+    const clients = [...this.runs.keys()].filter(c => (this.runs.get(c) as Run[]).length > 0).sort((a, b) => b - a)
+    encoding.writeVarUint(encoder.restEncoder, clients.length)
+    for (const client of clients) {
+      const runs = this.runs.get(client) as Run[]
+      encoder.resetDsCurVal()
+      encoding.writeVarUint(encoder.restEncoder, client)
+      encoding.writeVarUint(encoder.restEncoder, runs.length)
+      for (const r of runs) {
+        encoder.writeDsClock(r.clock)
+        encoder.writeDsLen(r.len)
+      }
+    }
   }
 
   /** As a Yjs DeleteSet (for `Y.encodeSnapshot`): replicas with at least one run, as Yjs builds it. */

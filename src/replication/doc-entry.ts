@@ -11,13 +11,17 @@ import type { RemoteOrigin } from './origins.js'
 import { isDeleted } from './tombstone.js'
 import type { DocStore } from '../core/doc-store.js'
 import { DeletedRanges, digestOf } from './deleted-ranges.js'
-import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, fromStateVector, toStateVector } from './version-vector.js'
+import { encodeDiff } from './diff-encoding.js'
+import { MAX_REPLICA_ID, WIRE_DIGEST_BYTES, fromStateVector } from './version-vector.js'
 import type { VersionVector } from './version-vector.js'
 
 export type DocState = 'loading' | 'ready' | 'closed'
 
 /** What a remote update did: changed the doc, changed nothing, or (partly) waits for missing dependencies. */
 export type RemoteResult = 'applied' | 'duplicate' | 'pending'
+
+/** The empty vector: a diff against it is the whole doc. */
+const NOTHING: VersionVector = new Map()
 
 /** Bytes Yjs holds for `doc` waiting for missing dependencies (structs and deletions). */
 export function pendingBytes (doc: Y.Doc): number {
@@ -34,26 +38,6 @@ export function structCount (doc: Y.Doc): number {
   return n
 }
 
-/**
- * Runs `fn` (an encoding) as if nothing were pending. `Y.encodeStateAsUpdate` appends the pending structs
- * and deletions to what it encodes: relayed in every diff and persisted by every compaction, a pending blob
- * (possibly never integrable, from a hostile peer) would follow the doc to every replica and across
- * restarts, and inflate its diffs past maxTransferBytes. Pending stays local instead: the peer that
- * lacks the dependency gets it from anti-entropy, and then the diff it sends carries both.
- */
-function withoutPending<T> (doc: Y.Doc, fn: () => T): T {
-  const store = doc.store
-  const { pendingStructs, pendingDs } = store
-  if (pendingStructs === null && pendingDs === null) return fn()
-  store.pendingStructs = null
-  store.pendingDs = null
-  try {
-    return fn()
-  } finally {
-    store.pendingStructs = pendingStructs
-    store.pendingDs = pendingDs
-  }
-}
 
 /**
  * Deepest nesting of arrays and objects accepted in a value inside a Yjs update (a map or array entry, an
@@ -184,7 +168,7 @@ export class DocEntry {
 
   /** SHA-256 of the doc's snapshot (state vector + delete set): version-vector.ts `digestBytes`, without walking the doc. */
   digestBytes (): Uint8Array {
-    this.digest ??= digestOf(this.doc, this.ranges ??= DeletedRanges.of(this.doc))
+    this.digest ??= digestOf(this.doc, this.deleteSet())
     return this.digest
   }
 
@@ -204,14 +188,27 @@ export class DocEntry {
     return this.stateVectorCache
   }
 
-  /** What a replica at `remote` lacks: the inserts past its vector plus our whole delete set (nothing pending). */
+  /**
+   * What a replica at `remote` lacks: the inserts past its vector plus our whole delete set (diff-encoding.ts).
+   * Nothing pending: `Y.encodeStateAsUpdate` appends the pending structs and deletions to what it encodes, and
+   * relayed in every diff and persisted by every compaction, a pending blob (possibly never integrable, from
+   * a hostile peer) would follow the doc to every replica and across restarts, and inflate its diffs past
+   * maxTransferBytes. Pending stays local instead: the peer that lacks the dependency gets it from
+   * anti-entropy, and then the diff it sends carries both.
+   */
   diffFor (remote: VersionVector): Uint8Array {
-    return withoutPending(this.doc, () => Y.encodeStateAsUpdate(this.doc, toStateVector(remote)))
+    return encodeDiff(this.doc, this.deleteSet(), remote)
   }
 
   /** The whole doc as one update, for compaction (nothing pending: that was never persisted as applied). */
   encodeState (): Uint8Array {
-    return withoutPending(this.doc, () => Y.encodeStateAsUpdate(this.doc))
+    return encodeDiff(this.doc, this.deleteSet(), NOTHING)
+  }
+
+  /** The doc's delete set, kept up to date from the first time it is needed (one walk of the doc then). */
+  private deleteSet (): DeletedRanges {
+    this.ranges ??= DeletedRanges.of(this.doc)
+    return this.ranges
   }
 
   /** Bytes of remote updates waiting for missing dependencies. */

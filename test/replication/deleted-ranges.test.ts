@@ -4,11 +4,14 @@
  * peer running either code must agree with one running the other. Random edits of every kind (map sets and
  * deletes, nested types replaced with their contents, arrays, text with formatting), syncs between replicas in any order (so updates wait as
  * pending and integrate later), garbage collection on and off; the two digests are compared after every step.
+ * So are the diffs built from it (src/replication/diff-encoding.ts) with `Y.encodeStateAsUpdate`'s, against
+ * the other replicas' vectors, the empty one and one that cuts structs midway and names an unknown replica.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DeletedRanges, digestOf } from '../../src/replication/deleted-ranges.js'
+import { encodeDiff } from '../../src/replication/diff-encoding.js'
 import { digestBytes } from '../../src/replication/version-vector.js'
 
 const SEED = 0x64656c72
@@ -83,16 +86,40 @@ function apply (r: Replica, op: Op, all: Replica[]): void {
   }
 }
 
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+
+/** `Y.encodeStateAsUpdate(doc, target)` as doc-entry.ts had it: with nothing pending. */
+function yjsDiff (doc: Y.Doc, target: ReadonlyMap<number, number>): Uint8Array {
+  const store = doc.store
+  const { pendingStructs, pendingDs } = store
+  store.pendingStructs = null
+  store.pendingDs = null
+  try {
+    return Y.encodeStateAsUpdate(doc, Y.encodeStateVector(new Map(target)))
+  } finally {
+    store.pendingStructs = pendingStructs
+    store.pendingDs = pendingDs
+  }
+}
+
+/** Vectors a diff of `r` is asked against: the others', nothing, and one that cuts structs and names a stranger. */
+function targetsOf (r: Replica, all: readonly Replica[]): Array<ReadonlyMap<number, number>> {
+  const halfway = new Map<number, number>([[999, 3]])
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(r.doc))) halfway.set(client, Math.floor(clock / 2))
+  return [...all.filter(o => o !== r).map(o => Y.decodeStateVector(Y.encodeStateVector(o.doc))), new Map(), halfway]
+}
+
 function check (replicas: Replica[], gc: boolean): void {
   for (const r of replicas) {
     if (r.ranges === undefined) continue
-    expect(Buffer.from(digestOf(r.doc, r.ranges)).toString('hex'), `gc ${String(gc)}`).toBe(Buffer.from(digestBytes(r.doc)).toString('hex'))
+    expect(hex(digestOf(r.doc, r.ranges)), `gc ${String(gc)}`).toBe(hex(digestBytes(r.doc)))
+    for (const target of targetsOf(r, replicas)) expect(hex(encodeDiff(r.doc, r.ranges, target)), `diff against ${JSON.stringify([...target])}, gc ${String(gc)}`).toBe(hex(yjsDiff(r.doc, target)))
   }
 }
 
 describe('deleted ranges kept per transaction', () => {
   for (const gc of [true, false]) {
-    it(`give the digest a full walk gives, after every step of random edits and syncs (gc ${String(gc)})`, () => {
+    it(`give the digest a full walk gives, and diffs byte for byte Yjs's, after every step of random edits and syncs (gc ${String(gc)})`, () => {
       fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), fc.boolean(), (ops, trackFromStart) => {
         const replicas: Replica[] = Array.from({ length: REPLICAS }, (_, i) => {
           const doc = new Y.Doc({ gc })
