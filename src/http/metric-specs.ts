@@ -170,7 +170,8 @@ export const SPECS: Spec[] = [
     name: 'murmur_datagrams_total', help: 'Datagrams (small membership frames over UDP, and their path checks) by direction; failed: sends the socket refused.', type: 'counter', labels: ['direction'],
     read: s => [[{ direction: 'out' }, num(obj(s.t.datagrams).sent)], [{ direction: 'in' }, num(obj(s.t.datagrams).received)], [{ direction: 'failed' }, num(obj(s.t.datagrams).sendFailed)]]
   },
-  { name: 'murmur_datagrams_rejected_total', help: 'Datagrams dropped, by reason: malformed (not murmur\'s), unknownKey (a key not issued by this process, e.g. sealed for its previous life), unauthenticated (forged or corrupted), replayed.', type: 'counter', labels: ['reason'], read: s => byKey(obj(s.t.datagrams).rejected, 'reason') },
+  { name: 'murmur_datagrams_rejected_total', help: 'Datagrams dropped, by reason: malformed (not murmur\'s), unknownKey (a key not issued by this process, e.g. sealed for its previous life), unauthenticated (forged or corrupted, a key reset included), replayed.', type: 'counter', labels: ['reason'], read: s => byKey(obj(s.t.datagrams).rejected, 'reason') },
+  { name: 'murmur_datagram_key_resets_total', help: 'Datagram key resets (a restarted peer answering datagrams sealed with its previous life\'s keys), by direction: sent by this peer, or a held key dropped on a verified one.', type: 'counter', labels: ['direction'], read: s => [[{ direction: 'sent' }, num(obj(s.t.datagrams).resetsSent)], [{ direction: 'dropped' }, num(obj(s.t.datagrams).keysReset)]] },
   { name: 'murmur_datagram_paths_unconfirmed_total', help: 'Peers whose datagram path check went unanswered (UDP dropped on the way): their frames go over the connection.', type: 'counter', read: s => one(obj(s.t.datagrams).pathsUnconfirmed) },
   // Issue 14: what a heal costs, and whether this peer's thread keeps up.
   {

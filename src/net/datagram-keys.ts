@@ -37,6 +37,8 @@ export interface HeldKey {
   /** The hello we wait an answer to, and hellos sent. */
   hello?: Uint8Array
   hellos: number
+  /** What a reset of this key carries (datagram-seal.ts); undefined from a peer that sent none. */
+  readonly resetToken: Uint8Array | undefined
 }
 
 export class DatagramKeys {
@@ -58,8 +60,8 @@ export class DatagramKeys {
   }
 
   /** `peer` issued us a key (over a connection): it replaces the one we held, unconfirmed. */
-  hold (peer: PeerId, id: Uint8Array, key: Uint8Array, host: string, port: number): HeldKey {
-    const held: HeldKey = { id, key, host, port, counter: 0, confirmed: false, hellos: 0 }
+  hold (peer: PeerId, id: Uint8Array, key: Uint8Array, host: string, port: number, resetToken?: Uint8Array): HeldKey {
+    const held: HeldKey = { id, key, host, port, counter: 0, confirmed: false, hellos: 0, resetToken }
     this.held.delete(peer)
     bounded(this.held, peer, held)
     return held
@@ -67,6 +69,12 @@ export class DatagramKeys {
 
   heldFor (peer: PeerId): HeldKey | undefined {
     return this.held.get(peer)
+  }
+
+  /** The peer whose key we hold is named `keyId` (hex), and that key (a scan: resets are rare and rate-limited). */
+  heldById (keyId: string): { peer: PeerId, held: HeldKey } | undefined {
+    for (const [peer, held] of this.held) if (keyIdText(held.id) === keyId) return { peer, held }
+    return undefined
   }
 
   /** Holds `held` again for `peer` (a key dropped too early), unless a newer key came meanwhile. */

@@ -10,8 +10,20 @@
  * The header is the associated data, so a changed key id or counter fails authentication. A key encrypts in
  * one direction only (the receiver issues its own key for each sender), so a counter that only grows never
  * repeats a nonce under one key.
+ *
+ * A reset (not encrypted) answers a datagram sealed with a key this process never issued — one of its
+ * previous life, as keys live in memory only — so that the holder drops that key instead of sealing every
+ * ping with it, unheard, until a probe fails over to a stream:
+ *
+ *   byte 0      RESET_MARK
+ *   bytes 1–8   the key id the datagram named
+ *   bytes 9–24  reset token: HMAC-SHA256(reset secret, key id), first 16 bytes
+ *
+ * The reset secret is derived from the peer's identity key, which a restart keeps, and the token of each key
+ * goes to the holder with the key itself (over the Noise session): only the peer that issued a key, in any
+ * life, can reset it. A reset's 25 bytes are fewer than the smallest datagram it answers (34).
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
 export const DATAGRAM_VERSION = 1
 export const KEY_BYTES = 32
@@ -37,6 +49,39 @@ export interface OpenedDatagram {
 export interface DatagramHeader {
   readonly keyId: string
   readonly counter: number
+}
+
+export const RESET_MARK = 0x52
+export const RESET_TOKEN_BYTES = 16
+export const RESET_BYTES = 1 + KEY_ID_BYTES + RESET_TOKEN_BYTES
+
+/** The reset secret of an identity: SHA-256 of a label and its private key's bytes (never sent anywhere). */
+export function resetSecretOf (privateKeyBytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update('murmur datagram key reset v1').update(privateKeyBytes).digest()
+}
+
+/** The token that resets key `keyId`: what the issuer hands over with the key, and sends in a reset. */
+export function resetToken (secret: Uint8Array, keyId: Uint8Array): Uint8Array {
+  return createHmac('sha256', secret).update(keyId).digest().subarray(0, RESET_TOKEN_BYTES)
+}
+
+export function encodeReset (keyId: Uint8Array, token: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RESET_BYTES)
+  out[0] = RESET_MARK
+  out.set(keyId, 1)
+  out.set(token, 1 + KEY_ID_BYTES)
+  return out
+}
+
+/** A reset's key id (hex) and token, or undefined if `packet` is not one. */
+export function readReset (packet: Uint8Array): { keyId: string, token: Uint8Array } | undefined {
+  if (packet.byteLength !== RESET_BYTES || packet[0] !== RESET_MARK) return undefined
+  return { keyId: keyIdText(packet.subarray(1, 1 + KEY_ID_BYTES)), token: packet.subarray(1 + KEY_ID_BYTES) }
+}
+
+/** Whether two tokens are equal, in time that does not depend on where they differ. */
+export function sameToken (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && timingSafeEqual(a, b)
 }
 
 /** Reads the header, or undefined if `packet` cannot be a datagram of ours (size, version). */

@@ -17,7 +17,11 @@
  * arrives after the close's reset gives the key back). A connection the remote closed without saying so drops
  * the key: the remote may have stopped, and the next ping then dials, where a refused dial is evidence of a
  * crash. A process that restarted without our seeing a connection close drops our
- * datagrams silently; the prober's stream fallback ping reaches it, and the new connection brings new keys.
+ * datagrams, and answers each with a reset (datagram-seal.ts) the holder verifies and drops that key on: its
+ * next ping dials, and the new connection brings new keys. (Before the reset, the restarted process dropped
+ * them without a word: each holder's next probe of it failed over to the stream fallback — a dial, slow under
+ * loss — and in the simulator, a minute at 5 % packet loss after 10 of 100 members restarted recorded 275
+ * suspicions against 94 with the reset; test/membership/datagrams.sim.test.ts.)
  */
 import { createSocket } from 'node:dgram'
 import type { Socket } from 'node:dgram'
@@ -29,14 +33,22 @@ import { DATAGRAM_MAX_FRAME_BYTES } from '../core/transport.js'
 import type { PeerId } from '../core/transport.js'
 import { DatagramKeys } from './datagram-keys.js'
 import type { HeldKey } from './datagram-keys.js'
-import { DATAGRAM_OVERHEAD, DatagramKind, KEY_BYTES, KEY_ID_BYTES, open, readHeader, seal } from './datagram-seal.js'
+import { DATAGRAM_OVERHEAD, DatagramKind, KEY_BYTES, KEY_ID_BYTES, RESET_TOKEN_BYTES, encodeReset, open, readHeader, readReset, resetToken, sameToken, seal } from './datagram-seal.js'
 import { readSmallMessage, sendSmallMessage } from './small-message.js'
 import type { DatagramCounters } from './stats.js'
 
 export const DATAGRAM_KEY_PROTOCOL = '/murmur/datagram-key/1.0.0'
-const KEY_MESSAGE_VERSION = 1
+/** Version 2 adds the key's reset token; version 1 (no token: its key is never reset) is still accepted. */
+const KEY_MESSAGE_VERSION = 2
 /** version, UDP port (2 bytes), key id, key. */
-const KEY_MESSAGE_BYTES = 1 + 2 + KEY_ID_BYTES + KEY_BYTES
+const KEY_MESSAGE_V1_BYTES = 1 + 2 + KEY_ID_BYTES + KEY_BYTES
+/** … and the reset token (datagram-seal.ts). */
+const KEY_MESSAGE_BYTES = KEY_MESSAGE_V1_BYTES + RESET_TOKEN_BYTES
+/**
+ * Resets sent per second at most (datagram-seal.ts): a restarted peer hears from each holder of its old keys
+ * about once a probe rotation, and a stranger sending junk with key ids gets no more than this back.
+ */
+const RESETS_PER_SECOND = 20
 const KEY_STREAM_TIMEOUT_MS = 5000
 /** Hellos per held key before giving up on its path (until the next connection brings a new key). */
 const MAX_HELLOS = 3
@@ -62,6 +74,8 @@ export interface DatagramPathDeps {
   deliver: (from: PeerId, frame: Uint8Array, via: Connection | undefined) => void
   /** Whether `id` may talk to us at all (not blocked, allowed, not cooling down). */
   allowed: (id: PeerId) => boolean
+  /** This identity's reset secret (datagram-seal.ts `resetSecretOf`); without it, keys go out without a token and nothing is reset. */
+  resetSecret?: Uint8Array
 }
 
 export class DatagramPath {
@@ -77,6 +91,9 @@ export class DatagramPath {
   private readonly helloTimers = new Set<NodeJS.Timeout>()
   /** Sends handed to the socket and not yet done: close() lets them leave (a leave's last gossip). */
   private sending = 0
+  /** Resets still allowed in the current second, and when it began. */
+  private resetsLeft = RESETS_PER_SECOND
+  private resetSecond = Number.NEGATIVE_INFINITY
 
   constructor (private readonly deps: DatagramPathDeps) {}
 
@@ -118,11 +135,13 @@ export class DatagramPath {
     const peer = connection.remotePeer.toString()
     if (peer === this.deps.localId) return
     const issued = this.keys.issue(peer, connection)
-    const message = new Uint8Array(KEY_MESSAGE_BYTES)
-    message[0] = KEY_MESSAGE_VERSION
+    const secret = this.deps.resetSecret
+    const message = new Uint8Array(secret === undefined ? KEY_MESSAGE_V1_BYTES : KEY_MESSAGE_BYTES)
+    message[0] = secret === undefined ? 1 : KEY_MESSAGE_VERSION
     new DataView(message.buffer).setUint16(1, this.port)
     message.set(issued.id, 3)
     message.set(issued.key, 3 + KEY_ID_BYTES)
+    if (secret !== undefined) message.set(resetToken(secret, issued.id), KEY_MESSAGE_V1_BYTES)
     void this.sendKeyMessage(connection, message)
   }
 
@@ -207,7 +226,7 @@ export class DatagramPath {
     socket.on('error', (err) => {
       this.deps.warnings.warn('datagram:socket', 'datagram socket error', { error: err.message })
     })
-    socket.on('message', (msg) => { this.onDatagram(msg) })
+    socket.on('message', (msg, rinfo) => { this.onDatagram(msg, rinfo.address, rinfo.port) })
     socket.unref()
     this.socket = socket
     return socket.address().port
@@ -229,14 +248,15 @@ export class DatagramPath {
       this.deps.log.debug('a datagram key stream closed without a key', { peer })
       return
     }
-    if (message.byteLength !== KEY_MESSAGE_BYTES || message[0] !== KEY_MESSAGE_VERSION) {
+    const v1 = message.byteLength === KEY_MESSAGE_V1_BYTES && message[0] === 1
+    if (!v1 && (message.byteLength !== KEY_MESSAGE_BYTES || message[0] !== KEY_MESSAGE_VERSION)) {
       this.deps.warnings.warn('datagram-key:malformed', 'ignored a malformed datagram key message', { from: peer, bytes: message.byteLength })
       return
     }
     const port = new DataView(message.buffer, message.byteOffset).getUint16(1)
     const host = ipv4Of(connection.remoteAddr.toString())
     if (port === 0 || host === undefined) return
-    const held = this.keys.hold(peer, message.slice(3, 3 + KEY_ID_BYTES), message.slice(3 + KEY_ID_BYTES), host, port)
+    const held = this.keys.hold(peer, message.slice(3, 3 + KEY_ID_BYTES), message.slice(3 + KEY_ID_BYTES, KEY_MESSAGE_V1_BYTES), host, port, v1 ? undefined : message.slice(KEY_MESSAGE_V1_BYTES))
     this.sendHello(peer, held)
   }
 
@@ -276,8 +296,51 @@ export class DatagramPath {
     })
   }
 
-  private onDatagram (packet: Uint8Array): void {
+  /** Answers a datagram sealed with `keyId`, a key we never issued, with its reset (at most RESETS_PER_SECOND). */
+  private sendReset (keyId: Uint8Array, host: string, port: number): void {
+    const secret = this.deps.resetSecret
+    const socket = this.socket
+    if (secret === undefined || socket === undefined || this.closed) return
+    const now = this.deps.now()
+    if (now - this.resetSecond >= 1000) {
+      this.resetSecond = now
+      this.resetsLeft = RESETS_PER_SECOND
+    }
+    if (this.resetsLeft <= 0) return
+    this.resetsLeft--
+    this.deps.counters.resetsSent++
+    socket.send(encodeReset(keyId, resetToken(secret, keyId)), port, host, (err) => {
+      if (err !== null && err !== undefined) this.deps.counters.sendFailed++
+    })
+  }
+
+  /**
+   * A reset of the key we hold named `keyId`: the peer that issued it restarted and drops what we seal with
+   * it. Dropped if the reset comes from where that key's datagrams go and its token is the one the key came
+   * with; anything else is counted as unauthenticated and changes nothing.
+   */
+  private onReset (keyId: string, token: Uint8Array, host: string, port: number): void {
+    const found = this.keys.heldById(keyId)
+    if (found === undefined) return // a key we dropped or replaced since: nothing to do
+    const { peer, held } = found
+    if (held.resetToken === undefined || held.host !== host || held.port !== port || !sameToken(held.resetToken, token)) {
+      this.deps.counters.rejected.unauthenticated++
+      this.deps.warnings.warn('datagram:bad-reset', 'ignored a datagram key reset that failed verification (forged, or from elsewhere)', { peer, from: `${host}:${port}` })
+      return
+    }
+    this.keys.dropHeld(peer)
+    this.droppedOnClose.delete(peer)
+    this.deps.counters.keysReset++
+    this.deps.log.debug('a peer restarted: dropped the datagram key of its previous process', { peer })
+  }
+
+  private onDatagram (packet: Uint8Array, host: string, port: number): void {
     const { counters, warnings } = this.deps
+    const reset = readReset(packet)
+    if (reset !== undefined) {
+      this.onReset(reset.keyId, reset.token, host, port)
+      return
+    }
     const header = packet.byteLength <= MAX_DATAGRAM_BYTES ? readHeader(packet) : undefined
     if (header === undefined) {
       counters.rejected.malformed++
@@ -286,8 +349,10 @@ export class DatagramPath {
     }
     const issued = this.keys.issuedById(header.keyId)
     if (issued === undefined) {
-      // Sealed with a key of this process's previous life, or by someone guessing: both are dropped.
+      // Sealed with a key of this process's previous life, or by someone guessing: both are dropped, and
+      // answered with a reset that only a holder of that key (from us, in any life) can verify.
       counters.rejected.unknownKey++
+      this.sendReset(packet.slice(1, 1 + KEY_ID_BYTES), host, port)
       return
     }
     const opened = open(issued.key, packet)

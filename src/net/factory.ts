@@ -18,6 +18,7 @@ import { createGater } from './gater.js'
 import { HandshakeWatch } from './handshake-watch.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { ed25519Signer } from './signer.js'
+import { resetSecretOf } from './datagram-seal.js'
 import { InboundAdmission } from './inbound-admission.js'
 import { Libp2pTransport } from './libp2p-transport.js'
 import { createMurmurNode } from './node.js'
@@ -106,7 +107,7 @@ export async function createLibp2pTransport (init: Libp2pTransportInit = {}): Pr
   } catch (err) {
     throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(err)}`)
   }
-  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown, signer: ed25519Signer(privateKey), handshakes, health, timeoutScale, ...(outboundFirstBytes === undefined ? {} : { outboundFirstBytes }) })
+  const transport = new Libp2pTransport({ node, config, policy, counters, log, warnings, now, psk, guard, shutdown, signer: ed25519Signer(privateKey), datagramResetSecret: resetSecretOf(privateKey.raw), handshakes, health, timeoutScale, ...(outboundFirstBytes === undefined ? {} : { outboundFirstBytes }) })
   await transport.start()
   return transport
 }

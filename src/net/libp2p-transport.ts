@@ -67,6 +67,8 @@ export interface Libp2pTransportParts {
   /** Where setLocalHealth writes, and the deadline factor derived from it (factory.ts). */
   health?: { multiplier: number }
   timeoutScale?: () => number
+  /** Derived from the identity key (datagram-seal.ts `resetSecretOf`): lets a restarted process reset the keys of its previous life. */
+  datagramResetSecret?: Uint8Array
 }
 
 interface TransportEvents {
@@ -188,7 +190,8 @@ export class Libp2pTransport implements Transport {
         counters: this.counters.datagrams,
         now: this.now,
         deliver: (from, frame, via) => { this.inbound.datagram(from, frame, via) },
-        allowed: (id) => this.policy.verdict(id) === 'ok'
+        allowed: (id) => this.policy.verdict(id) === 'ok',
+        ...(parts.datagramResetSecret === undefined ? {} : { resetSecret: parts.datagramResetSecret })
       })
       : undefined
   }

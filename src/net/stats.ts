@@ -63,6 +63,10 @@ export interface DatagramCounters {
   rejected: { malformed: number, unknownKey: number, unauthenticated: number, replayed: number }
   /** Keys whose hellos went unanswered: UDP to that peer is dropped on the way; its frames go by stream. */
   pathsUnconfirmed: number
+  /** Resets sent: datagrams sealed with a key this process never issued (of its previous life) answered. */
+  resetsSent: number
+  /** Keys we held dropped on a verified reset: the peer that issued them restarted. */
+  keysReset: number
 }
 
 export interface RejectedConnections {
@@ -159,6 +163,6 @@ export function createCounters (): TransportCounters {
     silentConnectionsClosed: 0,
     identityClashes: 0,
     streamsOpened: { inbound: 0, outbound: 0 },
-    datagrams: { sent: 0, received: 0, sendFailed: 0, rejected: { malformed: 0, unknownKey: 0, unauthenticated: 0, replayed: 0 }, pathsUnconfirmed: 0 }
+    datagrams: { sent: 0, received: 0, sendFailed: 0, rejected: { malformed: 0, unknownKey: 0, unauthenticated: 0, replayed: 0 }, pathsUnconfirmed: 0, resetsSent: 0, keysReset: 0 }
   }
 }

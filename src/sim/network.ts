@@ -37,8 +37,9 @@
  *   with `{ stream: true }`) to a peer whose datagram key this node holds, confirmed, travel as UDP datagrams
  *   (src/net/datagrams.ts): no dial, no queue, no connection touched; each delivered after its own draw of the
  *   link's one-way delay (so they can be reordered), lost with `loss`, `packetLoss` and `datagramLoss` and never
- *   resent, dropped by partitions, and silently lost at a crashed process or one that restarted since the key
- *   was issued. When a connection opens, each end issues the other a key over it and the holder confirms it with
+ *   resent, dropped by partitions, and lost at a crashed process or one that restarted since the key was
+ *   issued — the restarted one answers with a reset datagram that makes the holder drop the stale key (unless
+ *   `datagramResets: false`). When a connection opens, each end issues the other a key over it and the holder confirms it with
  *   a hello datagram the other end answers: confirmed two one-way delays later if both datagrams get through,
  *   else tried again a second later, DATAGRAM_HELLO_TRIES times in all, then not until the next connection. A key
  *   outlives a connection its holder closed (its budget, `forget`). An end closing a connection for its budget
@@ -174,6 +175,13 @@ export interface SimNetworkOptions {
    * measure what the keep saves (test/membership/datagrams.sim.test.ts).
    */
   keysSurviveRemotePruning?: boolean
+  /**
+   * A datagram sealed with a key a restarted process issued in its previous life is answered with a reset
+   * datagram (if it gets through), and the holder drops that key: its next frame to the peer goes on a stream
+   * (src/net/datagrams.ts `sendReset`). Default true; false: dropped without a word, as the transport did
+   * before, to measure what the reset saves (test/membership/datagrams.sim.test.ts).
+   */
+  datagramResets?: boolean
 }
 
 /** Why frames were dropped (counted per channel in `drops`; their sum is `traffic[channel].dropped`). */
@@ -253,6 +261,8 @@ export class SimNetwork implements LinkHost {
   private readonly refuseWhenCrashed: boolean
   /** Small swim frames go as datagrams once a key is confirmed (SimNetworkOptions.datagrams). */
   readonly datagrams: boolean
+  /** A restarted node answers datagrams sealed with its previous life's keys with a reset (SimNetworkOptions.datagramResets). */
+  readonly datagramResets: boolean
   private readonly keysSurviveRemotePruning: boolean
   readonly maxFrameBytes: Readonly<Record<Channel, number>>
   private readonly queueLimits: Readonly<Record<Channel, QueueLimits>>
@@ -293,7 +303,7 @@ export class SimNetwork implements LinkHost {
   readonly dialsFor: Record<Channel, number> = perChannel(() => 0)
   private connectionSerial = 0
   /** Swim frames sent as datagrams, and hello exchanges that confirmed a datagram key. */
-  readonly datagramStats = { sent: 0, keysConfirmed: 0, hellosFailed: 0 }
+  readonly datagramStats = { sent: 0, keysConfirmed: 0, hellosFailed: 0, resetsSent: 0, keysReset: 0 }
   /** Frames delivered a second time (replay). */
   duplicated = 0
   /** Frames that arrived late because a segment of theirs was lost and retransmitted (`packetLoss`). */
@@ -305,6 +315,7 @@ export class SimNetwork implements LinkHost {
     this.defaultLink = { baseDelayMs: 0.3, jitterMs: 0.5, loss: 0, packetLoss: 0, bandwidthBytesPerSec: 125_000_000, duplicate: 0, datagramLoss: 0, ...options.link }
     this.refuseWhenCrashed = options.refuseWhenCrashed ?? true
     this.datagrams = options.datagrams ?? true
+    this.datagramResets = options.datagramResets ?? true
     this.keysSurviveRemotePruning = options.keysSurviveRemotePruning ?? true
     this.maxFrameBytes = { ...DEFAULT_MAX_FRAME_BYTES, ...options.maxFrameBytes }
     this.queueLimits = perChannel(c => ({ ...DEFAULT_QUEUE_LIMITS[c], ...options.queueLimits?.[c] }))
@@ -782,6 +793,22 @@ export class SimNetwork implements LinkHost {
       (spec.datagramLoss > 0 && from.random.next() < spec.datagramLoss)
   }
 
+  /**
+   * `to`, restarted, got a datagram `holder` sealed with a key of `to`'s previous life (`epoch`): the reset it
+   * sends back makes `holder` drop that key, if it gets through and the key is still the one held.
+   */
+  private sendDatagramReset (to: SimNode, holder: SimNode, epoch: number): void {
+    this.datagramStats.resetsSent++
+    if (this.datagramLost(to, holder)) return
+    const holderEpoch = holder.epoch
+    this.queue.push(this.time + this.datagramDelay(to, holder), () => {
+      const key = holder.datagramKeys.get(to.id)
+      if (holder.crashed || holder.epoch !== holderEpoch || key === undefined || key.issuerEpoch !== epoch) return
+      holder.datagramKeys.delete(to.id)
+      this.datagramStats.keysReset++
+    })
+  }
+
   /** A swim frame as a datagram: no dial, no queue, no connection; its own delay, and lost for good if lost. */
   private sendDatagram (from: SimNode, to: SimNode, channel: Channel, frame: Uint8Array): void {
     this.datagramStats.sent++
@@ -917,6 +944,7 @@ export class SimNetwork implements LinkHost {
   private lostOnArrival (from: SimNode, to: SimNode, channel: Channel, epoch: number): boolean {
     if (to.epoch !== epoch || to.crashed) {
       this.drop(from, channel, 'crashed', 1, false)
+      if (!to.crashed && this.datagramResets) this.sendDatagramReset(to, from, epoch)
       return true
     }
     if (this.isBlocked(from.id, to.id)) {

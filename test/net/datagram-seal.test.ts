@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DATAGRAM_OVERHEAD, DATAGRAM_VERSION, DatagramKind, HEADER_BYTES, ReplayWindow, keyIdText, open, readHeader, seal } from '../../src/net/datagram-seal.js'
+import { DATAGRAM_OVERHEAD, DATAGRAM_VERSION, DatagramKind, HEADER_BYTES, RESET_BYTES, RESET_MARK, ReplayWindow, encodeReset, keyIdText, open, readHeader, readReset, resetSecretOf, resetToken, sameToken, seal } from '../../src/net/datagram-seal.js'
 
 const key = randomBytes(32)
 const keyId = randomBytes(8)
@@ -72,5 +72,34 @@ describe('the replay window', () => {
     expect(w.accept(9_936)).toBe(false)
     expect(w.accept(1)).toBe(false)
     expect(w.accept(10_000)).toBe(false)
+  })
+})
+
+describe('a key reset', () => {
+  it('carries a token only the identity that issued the key can make, per key, and reads back', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 64 }), fc.uint8Array({ minLength: 32, maxLength: 64 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), (idA, idB, k1, k2) => {
+      const a = resetSecretOf(idA)
+      const token = resetToken(a, k1)
+      expect(sameToken(token, resetToken(resetSecretOf(idA), k1))).toBe(true) // a restarted process makes it again
+      if (Buffer.compare(Buffer.from(idA), Buffer.from(idB)) !== 0) expect(sameToken(token, resetToken(resetSecretOf(idB), k1))).toBe(false)
+      if (Buffer.compare(Buffer.from(k1), Buffer.from(k2)) !== 0) expect(sameToken(token, resetToken(a, k2))).toBe(false)
+      const packet = encodeReset(k1, token)
+      expect(packet.byteLength).toBe(RESET_BYTES)
+      expect(packet.byteLength).toBeLessThan(DATAGRAM_OVERHEAD) // never more bytes back than the datagram it answers
+      const read = readReset(packet)
+      expect(read?.keyId).toBe(keyIdText(k1))
+      expect(sameToken(read?.token ?? new Uint8Array(0), token)).toBe(true)
+    }), { seed: 0x7e5e7, numRuns: 200 })
+  })
+
+  it('is told apart from a datagram, and anything else is not one', () => {
+    const packet = encodeReset(keyId, resetToken(randomBytes(32), keyId))
+    expect(packet[0]).toBe(RESET_MARK)
+    expect(RESET_MARK).not.toBe(DATAGRAM_VERSION)
+    expect(readHeader(packet)).toBeUndefined()
+    expect(readReset(seal(key, keyId, 1, DatagramKind.frame, new Uint8Array(8)))).toBeUndefined()
+    expect(readReset(packet.subarray(0, RESET_BYTES - 1))).toBeUndefined()
+    expect(readReset(new Uint8Array([...packet, 0]))).toBeUndefined()
+    expect(sameToken(new Uint8Array(16), new Uint8Array(15))).toBe(false)
   })
 })

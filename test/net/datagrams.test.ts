@@ -2,7 +2,9 @@
  * The datagram path (src/net/datagrams.ts) between real libp2p transports on 127.0.0.1: small swim frames
  * travel over UDP once a connection has exchanged keys and a hello was answered; what is larger, asked to go
  * by stream, or bound for a blocked peer does not; keys outlive a connection closed for a budget (at both
- * ends: the closing end says so first) and not one the remote closed otherwise; and whatever arrives at the UDP port that is not an authentic datagram is dropped and counted.
+ * ends: the closing end says so first) and not one the remote closed otherwise; a restarted process resets
+ * the keys of its previous life, and only it can; and whatever arrives at the UDP port that is not an
+ * authentic datagram is dropped and counted.
  */
 import { createSocket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
@@ -15,7 +17,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DATAGRAM_MAX_FRAME_BYTES, FORGET_QUIET_MS } from '../../src/core/transport.js'
 import type { PeerId } from '../../src/core/transport.js'
 import type { Libp2pTransport } from '../../src/net/index.js'
-import { DATAGRAM_VERSION, KEY_BYTES, KEY_ID_BYTES } from '../../src/net/datagram-seal.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { DATAGRAM_VERSION, HEADER_BYTES, KEY_BYTES, KEY_ID_BYTES, encodeReset, resetSecretOf, resetToken } from '../../src/net/datagram-seal.js'
 import { DATAGRAM_KEY_PROTOCOL } from '../../src/net/datagrams.js'
 import { captureLog, sleep, startTransport, waitFor } from './helpers.js'
 
@@ -321,6 +324,80 @@ describe('hostile datagrams', () => {
       expect(a.stats().datagrams.sent).toBe(0)
     } finally {
       await raw.stop()
+    }
+  })
+})
+
+describe('a key of a process that restarted', () => {
+  /** a holds a confirmed key from b and no connection to it (a closed it: a dead verdict after a quiet spell). */
+  async function keyWithoutConnection (a: Libp2pTransport, b: Libp2pTransport): Promise<void> {
+    await paired(a, b)
+    await sleep(FORGET_QUIET_MS + 100)
+    a.forget(b.localId)
+    await waitFor(() => a.stats().openConnections === 0 && b.stats().openConnections === 0, 3_000, 'the connection closed at both ends')
+    expect(a.datagramPath(b.localId)).toBe(true)
+  }
+
+  it('is reset by the new process at the first datagram sealed with it: the next frame goes by stream and arrives', async () => {
+    const privateKey = await generateKeyPair('Ed25519')
+    const port = await freePort()
+    const listen = [`/ip4/127.0.0.1/tcp/${port}`]
+    const a = await start({}, 'a')
+    const b = await start({ privateKey, listen }, 'b')
+    await keyWithoutConnection(a, b)
+    await b.close(500)
+    const b2 = await start({ privateKey, listen }, 'b2')
+    expect(b2.localId).toBe(b.localId)
+    expect(udpPort(b2)).toBe(port)
+    const got = inbox(b2)
+    // Sealed with the key b issued: b2 cannot open it, and answers with a reset only b's identity can make.
+    a.send('swim', dest(b2), frame('lost: sealed for the previous process'))
+    await waitFor(() => !a.datagramPath(b2.localId), 3_000, 'a drops the key of b\'s previous life')
+    expect(b2.stats().datagrams.resetsSent).toBe(1)
+    expect(a.stats().datagrams.keysReset).toBe(1)
+    expect(got).toEqual([])
+    a.send('swim', dest(b2), frame('by stream'))
+    await waitFor(() => got.some(g => g.text === 'by stream'), 5_000, 'the next frame arrives over a new connection')
+    // …which brings fresh keys: the path is back.
+    await waitFor(() => a.datagramPath(b2.localId), 5_000, 'a new key from b2')
+  })
+
+  it('is not reset by anyone else: a reset with a wrong token, or from another address, changes nothing', async () => {
+    const privateKey = await generateKeyPair('Ed25519')
+    const port = await freePort()
+    const a = await start({}, 'a')
+    const b = await start({ privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`] }, 'b')
+    await keyWithoutConnection(a, b)
+    await b.close(500)
+    // Someone at b's UDP port (as a restarted b would be), catching what a seals with b's key.
+    const impostor = createSocket('udp4')
+    const other = createSocket('udp4')
+    try {
+      await new Promise<void>((resolve) => { impostor.bind(port, '127.0.0.1', resolve) })
+      await new Promise<void>((resolve) => { other.bind(0, '127.0.0.1', resolve) })
+      const caught = new Promise<Uint8Array>((resolve) => { impostor.once('message', (msg) => { resolve(new Uint8Array(msg)) }) })
+      a.send('swim', dest(b), frame('sealed with b\'s key'))
+      const packet = await caught
+      expect(packet.byteLength).toBeGreaterThan(HEADER_BYTES)
+      const keyId = packet.slice(1, 1 + KEY_ID_BYTES)
+      const reply = async (socket: ReturnType<typeof createSocket>, bytes: Uint8Array): Promise<void> => {
+        await new Promise<void>((resolve, reject) => { socket.send(bytes, udpPort(a), '127.0.0.1', (err) => { err === null ? resolve() : reject(err) }) })
+      }
+      const rightToken = resetToken(resetSecretOf(privateKey.raw), keyId)
+      const rejected0 = a.stats().datagrams.rejected.unauthenticated
+      await reply(impostor, encodeReset(keyId, randomBytes(16)))
+      await reply(impostor, encodeReset(keyId, resetToken(resetSecretOf((await generateKeyPair('Ed25519')).raw), keyId)))
+      await reply(other, encodeReset(keyId, rightToken))
+      await waitFor(() => a.stats().datagrams.rejected.unauthenticated - rejected0 >= 3, 2_000, 'three bad resets counted')
+      expect(a.datagramPath(b.localId)).toBe(true)
+      expect(a.stats().datagrams.keysReset).toBe(0)
+      // The right token from where b's datagrams go: only b's identity key could have made it.
+      await reply(impostor, encodeReset(keyId, rightToken))
+      await waitFor(() => !a.datagramPath(b.localId), 2_000, 'the verified reset drops the key')
+      expect(a.stats().datagrams.keysReset).toBe(1)
+    } finally {
+      impostor.close()
+      other.close()
     }
   })
 })
