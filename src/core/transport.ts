@@ -78,6 +78,11 @@ export type PeerEvent =
    * `reason`: why, for a person (`murmur join` prints it per address); never a protocol input.
    */
   | { readonly type: 'unreachable', readonly id?: PeerId, readonly addrs: readonly string[], readonly refused?: boolean, readonly reason?: string }
+  /**
+   * `id` reset the datagram key we held for it (a new process of that identity cannot open what we sealed
+   * with its previous life's key): the datagram we just sent it is lost, and frames to it go by stream now.
+   */
+  | { readonly type: 'datagramKeyReset', readonly id: PeerId }
 
 export interface Transport {
   /** This peer's id. */

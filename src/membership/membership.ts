@@ -918,6 +918,8 @@ export class Membership {
     } else if (e.type === 'disconnected') {
       // Remembered for LOST_RECENT_MS (checkRefusal), at most maxMembers.
       this.links.closed(e.id, this.clock.now())
+    } else if (e.type === 'datagramKeyReset') {
+      this.prober.handleKeyReset(e.id)
     }
   }
 

@@ -74,6 +74,8 @@ export interface DatagramPathDeps {
   deliver: (from: PeerId, frame: Uint8Array, via: Connection | undefined) => void
   /** Whether `id` may talk to us at all (not blocked, allowed, not cooling down). */
   allowed: (id: PeerId) => boolean
+  /** A key we held for `peer` was dropped on its verified reset (PeerEvent `datagramKeyReset`). */
+  onKeyReset?: (peer: PeerId) => void
   /** This identity's reset secret (datagram-seal.ts `resetSecretOf`); without it, keys go out without a token and nothing is reset. */
   resetSecret?: Uint8Array
 }
@@ -332,6 +334,7 @@ export class DatagramPath {
     this.droppedOnClose.delete(peer)
     this.deps.counters.keysReset++
     this.deps.log.debug('a peer restarted: dropped the datagram key of its previous process', { peer })
+    this.deps.onKeyReset?.(peer)
   }
 
   private onDatagram (packet: Uint8Array, host: string, port: number): void {

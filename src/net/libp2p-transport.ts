@@ -191,6 +191,7 @@ export class Libp2pTransport implements Transport {
         now: this.now,
         deliver: (from, frame, via) => { this.inbound.datagram(from, frame, via) },
         allowed: (id) => this.policy.verdict(id) === 'ok',
+        onKeyReset: (id) => { this.events.emit('peer', { type: 'datagramKeyReset', id }) },
         ...(parts.datagramResetSecret === undefined ? {} : { resetSecret: parts.datagramResetSecret })
       })
       : undefined

@@ -806,6 +806,7 @@ export class SimNetwork implements LinkHost {
       if (holder.crashed || holder.epoch !== holderEpoch || key === undefined || key.issuerEpoch !== epoch) return
       holder.datagramKeys.delete(to.id)
       this.datagramStats.keysReset++
+      holder.transport.peerEvent({ type: 'datagramKeyReset', id: to.id })
     })
   }
 

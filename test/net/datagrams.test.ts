@@ -350,11 +350,14 @@ describe('a key of a process that restarted', () => {
     expect(b2.localId).toBe(b.localId)
     expect(udpPort(b2)).toBe(port)
     const got = inbox(b2)
+    const resets: string[] = []
+    a.onPeerEvent(e => { if (e.type === 'datagramKeyReset') resets.push(e.id) })
     // Sealed with the key b issued: b2 cannot open it, and answers with a reset only b's identity can make.
     a.send('swim', dest(b2), frame('lost: sealed for the previous process'))
     await waitFor(() => !a.datagramPath(b2.localId), 3_000, 'a drops the key of b\'s previous life')
     expect(b2.stats().datagrams.resetsSent).toBe(1)
     expect(a.stats().datagrams.keysReset).toBe(1)
+    expect(resets, 'membership is told (its probe moves on to the stream at once)').toEqual([b.localId])
     expect(got).toEqual([])
     a.send('swim', dest(b2), frame('by stream'))
     await waitFor(() => got.some(g => g.text === 'by stream'), 5_000, 'the next frame arrives over a new connection')
