@@ -175,6 +175,12 @@ export const FORGET_QUIET_MS = 2000
  * frame, or one to a peer we hold no confirmed datagram key for, goes on the connection's stream.
  */
 export const DATAGRAM_MAX_FRAME_BYTES = 1150
+/**
+ * Datagram key resets a process sends per second at most (src/net/datagrams.ts; the simulator the same): a
+ * restarted peer hears from each holder of its old keys about once a probe rotation, and a stranger sending
+ * junk with key ids gets no more than this back.
+ */
+export const DATAGRAM_RESETS_PER_SECOND = 20
 
 /**
  * Default hard frame limits. Larger payloads are chunked by the protocol that produces them

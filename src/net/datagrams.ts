@@ -20,8 +20,8 @@
  * datagrams, and answers each with a reset (datagram-seal.ts) the holder verifies and drops that key on: its
  * next ping dials, and the new connection brings new keys. (Before the reset, the restarted process dropped
  * them without a word: each holder's next probe of it failed over to the stream fallback — a dial, slow under
- * loss — and in the simulator, a minute at 5 % packet loss after 10 of 100 members restarted recorded 275
- * suspicions against 94 with the reset; test/membership/datagrams.sim.test.ts.)
+ * loss — and in the simulator, a minute at 5 % packet loss after 10 of 100 members restarted recorded 680
+ * suspicions of them, 33 with the reset; test/membership/datagrams.sim.test.ts.)
  */
 import { createSocket } from 'node:dgram'
 import type { Socket } from 'node:dgram'
@@ -29,7 +29,7 @@ import { randomBytes } from 'node:crypto'
 import { isIPv4 } from 'node:net'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger, RateLimitedLog } from '../core/logger.js'
-import { DATAGRAM_MAX_FRAME_BYTES } from '../core/transport.js'
+import { DATAGRAM_MAX_FRAME_BYTES, DATAGRAM_RESETS_PER_SECOND } from '../core/transport.js'
 import type { PeerId } from '../core/transport.js'
 import { DatagramKeys } from './datagram-keys.js'
 import type { HeldKey } from './datagram-keys.js'
@@ -44,11 +44,6 @@ const KEY_MESSAGE_VERSION = 2
 const KEY_MESSAGE_V1_BYTES = 1 + 2 + KEY_ID_BYTES + KEY_BYTES
 /** … and the reset token (datagram-seal.ts). */
 const KEY_MESSAGE_BYTES = KEY_MESSAGE_V1_BYTES + RESET_TOKEN_BYTES
-/**
- * Resets sent per second at most (datagram-seal.ts): a restarted peer hears from each holder of its old keys
- * about once a probe rotation, and a stranger sending junk with key ids gets no more than this back.
- */
-const RESETS_PER_SECOND = 20
 const KEY_STREAM_TIMEOUT_MS = 5000
 /** Hellos per held key before giving up on its path (until the next connection brings a new key). */
 const MAX_HELLOS = 3
@@ -94,7 +89,7 @@ export class DatagramPath {
   /** Sends handed to the socket and not yet done: close() lets them leave (a leave's last gossip). */
   private sending = 0
   /** Resets still allowed in the current second, and when it began. */
-  private resetsLeft = RESETS_PER_SECOND
+  private resetsLeft = DATAGRAM_RESETS_PER_SECOND
   private resetSecond = Number.NEGATIVE_INFINITY
 
   constructor (private readonly deps: DatagramPathDeps) {}
@@ -298,7 +293,7 @@ export class DatagramPath {
     })
   }
 
-  /** Answers a datagram sealed with `keyId`, a key we never issued, with its reset (at most RESETS_PER_SECOND). */
+  /** Answers a datagram sealed with `keyId`, a key we never issued, with its reset (at most DATAGRAM_RESETS_PER_SECOND). */
   private sendReset (keyId: Uint8Array, host: string, port: number): void {
     const secret = this.deps.resetSecret
     const socket = this.socket
@@ -306,7 +301,7 @@ export class DatagramPath {
     const now = this.deps.now()
     if (now - this.resetSecond >= 1000) {
       this.resetSecond = now
-      this.resetsLeft = RESETS_PER_SECOND
+      this.resetsLeft = DATAGRAM_RESETS_PER_SECOND
     }
     if (this.resetsLeft <= 0) return
     this.resetsLeft--

@@ -64,7 +64,7 @@ import { SeededRandom } from '../core/random.js'
 import type { Random } from '../core/random.js'
 import { InboundLimit } from '../core/rate-limit.js'
 import type { ByteRateSpec, RateSpec } from '../core/rate-limit.js'
-import { CHANNELS, DATAGRAM_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, ROOM_FRACTION, perChannel } from '../core/transport.js'
+import { CHANNELS, DATAGRAM_MAX_FRAME_BYTES, DATAGRAM_RESETS_PER_SECOND, DEFAULT_MAX_FRAME_BYTES, FORGET_QUIET_MS, ROOM_FRACTION, perChannel } from '../core/transport.js'
 import type { Channel, PeerId } from '../core/transport.js'
 import { EventQueue, SimEvent } from './event-queue.js'
 import type { OutLink } from './link.js'
@@ -304,6 +304,8 @@ export class SimNetwork implements LinkHost {
   private connectionSerial = 0
   /** Swim frames sent as datagrams, and hello exchanges that confirmed a datagram key. */
   readonly datagramStats = { sent: 0, keysConfirmed: 0, hellosFailed: 0, resetsSent: 0, keysReset: 0 }
+  /** Datagram key resets each node sent in the current second of simulated time (DATAGRAM_RESETS_PER_SECOND). */
+  private readonly resetsThisSecond = new WeakMap<SimNode, { second: number, count: number }>()
   /** Frames delivered a second time (replay). */
   duplicated = 0
   /** Frames that arrived late because a segment of theirs was lost and retransmitted (`packetLoss`). */
@@ -798,6 +800,11 @@ export class SimNetwork implements LinkHost {
    * sends back makes `holder` drop that key, if it gets through and the key is still the one held.
    */
   private sendDatagramReset (to: SimNode, holder: SimNode, epoch: number): void {
+    // At most DATAGRAM_RESETS_PER_SECOND per node, as the transport sends them.
+    const second = Math.floor(this.time / 1000)
+    const sent = this.resetsThisSecond.get(to)
+    if (sent !== undefined && sent.second === second && sent.count >= DATAGRAM_RESETS_PER_SECOND) return
+    this.resetsThisSecond.set(to, sent !== undefined && sent.second === second ? { second, count: sent.count + 1 } : { second, count: 1 })
     this.datagramStats.resetsSent++
     if (this.datagramLost(to, holder)) return
     const holderEpoch = holder.epoch
@@ -838,7 +845,11 @@ export class SimNetwork implements LinkHost {
    * (nothing listens, or the key is unknown); waits out a stall as a stream frame does; touches no connection.
    */
   private receiveDatagram (from: SimNode, to: SimNode, channel: Channel, frame: Uint8Array, epoch: number, reserved = false): void {
-    if (this.lostOnArrival(from, to, channel, epoch)) return
+    if (this.lostOnArrival(from, to, channel, epoch)) {
+      // A datagram (not a stream frame: a connection dies with its process) sealed with a key of the previous life.
+      if (!to.crashed && to.epoch !== epoch && this.datagramResets) this.sendDatagramReset(to, from, epoch)
+      return
+    }
     const now = this.time
     if (!reserved && to.stalledUntil > now) {
       if (this.cpu !== undefined) {
@@ -945,7 +956,6 @@ export class SimNetwork implements LinkHost {
   private lostOnArrival (from: SimNode, to: SimNode, channel: Channel, epoch: number): boolean {
     if (to.epoch !== epoch || to.crashed) {
       this.drop(from, channel, 'crashed', 1, false)
-      if (!to.crashed && this.datagramResets) this.sendDatagramReset(to, from, epoch)
       return true
     }
     if (this.isBlocked(from.id, to.id)) {
