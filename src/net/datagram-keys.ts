@@ -46,6 +46,12 @@ export class DatagramKeys {
   private readonly issued = new Map<string, IssuedKey>()
   /** By peer: the key to seal with. */
   private readonly held = new Map<PeerId, HeldKey>()
+  /**
+   * Key id (hex) → the peer it was held for: a reset names a key id, and a forged one must not cost a scan of
+   * every held key. Entries of keys since replaced or evicted stay until the index outgrows twice the bound,
+   * then it is rebuilt; `heldById` checks that the entry is still the key held.
+   */
+  private readonly heldIds = new Map<string, PeerId>()
 
   /** A fresh key for `peer` (its previous ones stay valid until evicted: datagrams of them may be in flight). */
   issue (peer: PeerId, via?: Connection): IssuedKey {
@@ -64,6 +70,7 @@ export class DatagramKeys {
     const held: HeldKey = { id, key, host, port, counter: 0, confirmed: false, hellos: 0, resetToken }
     this.held.delete(peer)
     bounded(this.held, peer, held)
+    this.index(peer, held)
     return held
   }
 
@@ -71,15 +78,25 @@ export class DatagramKeys {
     return this.held.get(peer)
   }
 
-  /** The peer whose key we hold is named `keyId` (hex), and that key (a scan: resets are rare and rate-limited). */
+  /** The peer whose key we hold is named `keyId` (hex), and that key. */
   heldById (keyId: string): { peer: PeerId, held: HeldKey } | undefined {
-    for (const [peer, held] of this.held) if (keyIdText(held.id) === keyId) return { peer, held }
-    return undefined
+    const peer = this.heldIds.get(keyId)
+    const held = peer === undefined ? undefined : this.held.get(peer)
+    return peer === undefined || held === undefined || keyIdText(held.id) !== keyId ? undefined : { peer, held }
+  }
+
+  private index (peer: PeerId, held: HeldKey): void {
+    this.heldIds.set(keyIdText(held.id), peer)
+    if (this.heldIds.size <= 2 * MAX_DATAGRAM_KEYS) return
+    this.heldIds.clear()
+    for (const [p, h] of this.held) this.heldIds.set(keyIdText(h.id), p)
   }
 
   /** Holds `held` again for `peer` (a key dropped too early), unless a newer key came meanwhile. */
   restore (peer: PeerId, held: HeldKey): void {
-    if (!this.held.has(peer)) bounded(this.held, peer, held)
+    if (this.held.has(peer)) return
+    bounded(this.held, peer, held)
+    this.index(peer, held)
   }
 
   /** Forget the key `peer` issued us: the next frame to it goes by stream. */
