@@ -38,7 +38,6 @@ export function structCount (doc: Y.Doc): number {
   return n
 }
 
-
 /**
  * Deepest nesting of arrays and objects accepted in a value inside a Yjs update (a map or array entry, an
  * embed, a format attribute, a subdocument's options). Yjs reads and writes such values recursively:
